@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func runMain(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckEmbeddedDefault(t *testing.T) {
+	code, out, errOut := runMain("check")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "valid")
+}
+
+func TestCheckShippedConfigs(t *testing.T) {
+	for _, path := range []string{"../../configs/default.yaml", "testdata/e2e.yaml"} {
+		code, _, errOut := runMain("check", "-config", path)
+		require.Equal(t, 0, code, "%s: %s", path, errOut)
+	}
+}
+
+func TestCheckReportsOneErrorPerLine(t *testing.T) {
+	code, out, errOut := runMain("check", "-config", "testdata/many-errors.yaml")
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	require.GreaterOrEqual(t, len(lines), 3, errOut)
+	for _, line := range lines {
+		require.Regexp(t, `^testdata/many-errors\.yaml:\d+:\d+: `, line)
+	}
+	require.Contains(t, errOut, "sources[1].name")
+	require.Contains(t, errOut, "teleport")
+	require.Contains(t, errOut, "sources[0].interval")
+}
+
+func TestCheckMissingFile(t *testing.T) {
+	code, _, errOut := runMain("check", "-config", "testdata/no-such-file.yaml")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no-such-file.yaml")
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	code, out, _ := runMain("version")
+	require.Equal(t, 0, code)
+	require.True(t, strings.HasPrefix(out, "pulseboard "), out)
+
+	code, _, errOut := runMain("frobnicate")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "unknown command")
+
+	code, _, _ = runMain("run", "-log-level", "chatty")
+	require.Equal(t, 2, code)
+
+	code, _, errOut = runMain("check", "stray")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "unexpected argument")
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pulseboard/pulseboard/supervisor"
+)
+
+// eventRecorder is the supervision tree's hook: every event is logged and
+// counted, so the logs and /metrics tell the same story.
+type eventRecorder struct {
+	log    *slog.Logger
+	events *prometheus.CounterVec
+	panics *prometheus.CounterVec
+}
+
+func newEventRecorder(log *slog.Logger) *eventRecorder {
+	return &eventRecorder{
+		log: log.With("component", "supervisor"),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_supervisor_events_total",
+			Help: "Supervision events by supervisor, child and kind (started, exited, restarting, gave_up, stuck, parked).",
+		}, []string{"supervisor", "child", "event"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_supervisor_panics_total",
+			Help: "Panics recovered from supervised children.",
+		}, []string{"supervisor", "child"}),
+	}
+}
+
+// Record is the supervisor hook. It must not block: logging and counting only.
+func (r *eventRecorder) Record(e supervisor.Event) {
+	r.events.WithLabelValues(e.Supervisor, e.Child, e.Kind.String()).Inc()
+	var panicked *supervisor.PanicError
+	if e.Kind == supervisor.EventExited && errors.As(e.Err, &panicked) {
+		r.panics.WithLabelValues(e.Supervisor, e.Child).Inc()
+	}
+	level := slog.LevelInfo
+	switch e.Kind {
+	case supervisor.EventExited, supervisor.EventRestarting:
+		if e.Err != nil {
+			level = slog.LevelWarn
+		}
+	case supervisor.EventGaveUp, supervisor.EventStuck, supervisor.EventParked:
+		level = slog.LevelError
+	}
+	attrs := []any{"supervisor", e.Supervisor, "child", e.Child, "event", e.Kind.String(), "restarts", e.Restarts}
+	if e.Delay > 0 {
+		attrs = append(attrs, "delay", e.Delay)
+	}
+	if e.Err != nil {
+		attrs = append(attrs, "err", firstLine(e.Err.Error()))
+	}
+	r.log.Log(context.Background(), level, "supervision", attrs...)
+}
+
+func (r *eventRecorder) Describe(ch chan<- *prometheus.Desc) {
+	r.events.Describe(ch)
+	r.panics.Describe(ch)
+}
+
+func (r *eventRecorder) Collect(ch chan<- prometheus.Metric) {
+	r.events.Collect(ch)
+	r.panics.Collect(ch)
+}
+
+// firstLine keeps log lines single-line: a panic error carries its stack.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	pbcollectors "github.com/pulseboard/pulseboard/collectors"
+	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/dashboard"
+	"github.com/pulseboard/pulseboard/supervisor"
+)
+
+// program is the wired supervision tree of DESIGN.md:
+//
+//	root (rest_for_one)
+//	├── aggregator
+//	├── collectors (one_for_one, one dynamic child per source)
+//	└── dashboard
+//
+// rest_for_one because each child depends on the ones started before it: a
+// new aggregator needs the collectors and dashboard re-attached, while a
+// dashboard crash concerns nobody else.
+type program struct {
+	cfg        *configs.Config
+	log        *slog.Logger
+	registry   *prometheus.Registry
+	aggregator *aggregator.Aggregator
+	collectors *pbcollectors.Manager
+	dashboard  *dashboard.Server
+	root       *supervisor.Supervisor
+}
+
+func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
+	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	events := newEventRecorder(log)
+	p.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		events,
+	)
+
+	sup := cfg.Supervisor
+	backoff := supervisor.Backoff{Initial: sup.Backoff.Initial.D(), Max: sup.Backoff.Max.D()}
+
+	p.aggregator = aggregator.New(aggregator.Options{
+		History:            cfg.Aggregator.History.D(),
+		Windows:            durations(cfg.Aggregator.Windows),
+		MaxSeries:          cfg.Aggregator.MaxSeries,
+		MaxSeriesPerSource: cfg.Aggregator.MaxSeriesPerSource,
+		QueueSize:          cfg.Aggregator.QueueSize,
+		BroadcastInterval:  cfg.Broadcast.Interval.D(),
+		// The collectors are made next; the aggregator only calls this once it serves.
+		Sources: func() []aggregator.SourceInfo { return p.collectors.Sources() },
+		Logger:  log.With("component", "aggregator"),
+	})
+	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
+		Sink:        p.aggregator,
+		MaxRestarts: sup.MaxRestarts,
+		Period:      sup.Period.D(),
+		Cooldown:    sup.Cooldown.D(),
+		Backoff:     backoff,
+		Version:     Version(),
+		Logger:      log.With("component", "collectors"),
+		Hook:        events.Record,
+	})
+	if err := p.registry.Register(p.aggregator.Collector()); err != nil {
+		return nil, fmt.Errorf("register aggregator metrics: %w", err)
+	}
+	if err := p.collectors.Apply(cfg.Sources); err != nil {
+		return nil, fmt.Errorf("start sources: %w", err)
+	}
+
+	dash, err := dashboard.New(dashboard.Options{
+		Listen:         cfg.Server.Listen,
+		AllowedOrigins: cfg.Server.AllowedOrigins,
+		ViewerToken:    cfg.Server.Auth.ViewerToken,
+		AdminToken:     cfg.Server.Auth.AdminToken,
+		Feed:           p.aggregator,
+		Sources:        p.collectors,
+		Registry:       p.registry,
+		Ready:          p.ready,
+		Version:        Version(),
+		Logger:         log.With("component", "dashboard"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	p.dashboard = dash
+
+	p.root = supervisor.New(supervisor.Config{
+		Name:        "root",
+		Strategy:    supervisor.RestForOne,
+		MaxRestarts: sup.MaxRestarts,
+		Period:      sup.Period.D(),
+		Backoff:     backoff,
+		Hook:        events.Record,
+	},
+		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
+		supervisor.Spec{Name: "collectors", Service: p.collectors},
+		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
+	)
+	return p, nil
+}
+
+// ready reports whether the whole tree runs: the config is loaded (or there
+// would be no program) and every child of the root is running.
+func (p *program) ready() bool {
+	for _, c := range p.root.Children() {
+		if c.State != supervisor.Running {
+			return false
+		}
+	}
+	return true
+}
+
+// Serve runs the tree until ctx is cancelled or the root gives up.
+func (p *program) Serve(ctx context.Context) error {
+	return p.root.Serve(ctx)
+}
+
+// announce prints the dashboard's address once, when it first listens. The
+// generated admin token is printed here and nowhere else.
+func (p *program) announce(ctx context.Context, w io.Writer) {
+	select {
+	case <-p.dashboard.Listening():
+	case <-ctx.Done():
+		return
+	}
+	url := p.dashboard.URL()
+	if p.cfg.Server.Auth.AdminToken == "" {
+		fmt.Fprintf(w, "pulseboard %s: dashboard at %s/?admin=%s\n", Version(), url, p.dashboard.AdminToken())
+		fmt.Fprintln(w, "  (the admin token above was made for this run; set server.auth.admin_token to keep one)")
+		return
+	}
+	fmt.Fprintf(w, "pulseboard %s: dashboard at %s/\n", Version(), url)
+}
+
+func run(cfg *configs.Config, f runFlags, log *slog.Logger, stdout io.Writer) int {
+	p, err := newProgram(cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailed
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.announce(ctx, stdout)
+	log.Info("starting", "version", Version(), "sources", len(cfg.Sources), "listen", cfg.Server.Listen)
+	return lifecycle(p.Serve, signals, f.shutdownTimeout, log)
+}
+
+func durations(ds []configs.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.D()
+	}
+	return out
+}
