@@ -3,6 +3,9 @@ package configs
 import (
 	"fmt"
 	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Duration is a time.Duration written in YAML as "500ms", "1m" or "1h30m".
@@ -26,4 +29,32 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// UnmarshalYAML decodes a duration from its YAML node. go-yaml prefers this
+// to UnmarshalText and, unlike there, the node is at hand: a bad value is
+// reported with its line and column.
+func (d *Duration) UnmarshalYAML(node ast.Node) error {
+	switch n := node.(type) {
+	case *ast.NullNode:
+		return nil // "interval:" with no value leaves the default
+	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode:
+		text := n.GetToken().Value
+		if s, ok := n.(*ast.StringNode); ok {
+			text = s.Value
+		}
+		if err := d.UnmarshalText([]byte(text)); err != nil {
+			return &yaml.SyntaxError{Message: err.Error(), Token: n.GetToken()}
+		}
+		return nil
+	default:
+		tok := node.GetToken()
+		if m, ok := node.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+			tok = m.Values[0].Key.GetToken() // a block mapping's own token is its first ":"
+		}
+		return &yaml.SyntaxError{
+			Message: fmt.Sprintf("invalid duration: want a string like 500ms, 10s or 1m, got a %s", node.Type().YAMLName()),
+			Token:   tok,
+		}
+	}
 }

@@ -1,0 +1,100 @@
+package configs
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultFile is the name errors use for the embedded demo config.
+const DefaultFile = "default.yaml"
+
+// DefaultYAML returns a copy of the embedded demo config.
+func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
+
+// LoadDefault parses the embedded demo config.
+func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
+
+// Load reads and parses the config file at path. A file that cannot be read
+// gives the I/O error, wrapped; a bad content gives what Parse gives.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes data over Default, applies the per-source defaults and
+// validates the result. filename only names the file in errors.
+//
+// Decoding is strict: an unknown key, a value of the wrong type or a bad
+// duration is an error. Decoding stops at the first such error, so the
+// result holds one; validation runs only on a decoded config and reports
+// every problem it finds. Either way the error is an errors.Join of *Error,
+// each with its file, line, column and field path (see Errors), and
+// errors.Is(err, ErrInvalid) holds.
+func Parse(filename string, data []byte) (*Config, error) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, errors.Join(yamlError(filename, nil, err))
+	}
+	body, err := documentBody(filename, file)
+	if err != nil {
+		return nil, errors.Join(err)
+	}
+	doc := indexNode(body)
+	cfg := Default()
+	if body != nil {
+		// NodeToValue panics on a nil node: an empty file keeps every default.
+		if err := yaml.NodeToValue(body, cfg, yaml.Strict()); err != nil {
+			return nil, errors.Join(yamlError(filename, doc, err))
+		}
+	}
+	present := docKeys{doc: doc}
+	cfg.applyDefaults(present)
+	if err := cfg.validate(present); err != nil {
+		return nil, locate(filename, doc, err)
+	}
+	return cfg, nil
+}
+
+// documentBody returns the one document's content, nil when the file has
+// none (only comments, or nothing).
+func documentBody(filename string, file *ast.File) (ast.Node, error) {
+	var body ast.Node
+	for _, d := range file.Docs {
+		if d == nil || d.Body == nil {
+			continue
+		}
+		if body != nil {
+			at := tokenPos(d.Body.GetToken())
+			if d.Start != nil {
+				at = tokenPos(d.Start)
+			}
+			return nil, &Error{File: filename, Line: at.line, Col: at.col, Msg: "only one YAML document is allowed"}
+		}
+		body = d.Body
+	}
+	return body, nil
+}
+
+// locate points each validation error at its place in the file.
+func locate(filename string, doc positions, err error) error {
+	errs := Errors(err)
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		at := doc.locate(e.Path, e.atKey)
+		out[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: e.Msg, atKey: e.atKey}
+	}
+	return errors.Join(out...)
+}

@@ -1,0 +1,152 @@
+package configs
+
+import (
+	"cmp"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// pos is a 1-based line and column in the YAML source.
+type pos struct{ line, col int }
+
+func tokenPos(t *token.Token) pos {
+	if t == nil || t.Position == nil {
+		return pos{}
+	}
+	return pos{t.Position.Line, t.Position.Column}
+}
+
+// entry is what the parsed YAML holds at one path.
+type entry struct {
+	key   pos // the key's position; zero for the root and sequence elements
+	value pos // the value's position (a mapping: its first key, or its "{")
+	null  bool
+}
+
+// positions maps every path in a parsed YAML document ("sources[1].interval")
+// to where its key and value are. It is how validation errors, found on the
+// decoded structs, are pointed back at the source text.
+type positions map[string]entry
+
+func indexNode(root ast.Node) positions {
+	p := positions{}
+	p.walk("", pos{}, root)
+	return p
+}
+
+func (p positions) walk(path string, key pos, n ast.Node) {
+	switch n := n.(type) {
+	case nil:
+		return
+	case *ast.AnchorNode:
+		p.walk(path, key, n.Value)
+		return
+	case *ast.TagNode:
+		p.walk(path, key, n.Value)
+		return
+	case *ast.MappingNode:
+		p[path] = entry{key: key, value: mappingPos(n)}
+		for _, mv := range n.Values {
+			p.walkPair(path, mv)
+		}
+		return
+	case *ast.MappingValueNode:
+		p[path] = entry{key: key, value: tokenPos(n.Key.GetToken())}
+		p.walkPair(path, n)
+		return
+	case *ast.SequenceNode:
+		p[path] = entry{key: key, value: tokenPos(n.GetToken())}
+		for i, v := range n.Values {
+			p.walk(index(path, i), pos{}, v)
+		}
+		return
+	case *ast.NullNode:
+		p[path] = entry{key: key, value: tokenPos(n.GetToken()), null: true}
+		return
+	}
+	p[path] = entry{key: key, value: tokenPos(n.GetToken())}
+}
+
+func (p positions) walkPair(path string, mv *ast.MappingValueNode) {
+	if mv.Key == nil {
+		return
+	}
+	name := mv.Key.GetToken().Value
+	if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
+		return // "<<: *anchor" keys are not paths of their own
+	}
+	p.walk(joinPath(path, name), tokenPos(mv.Key.GetToken()), mv.Value)
+}
+
+// mappingPos is where a mapping starts: a flow mapping's "{", a block
+// mapping's first key (its own token is the first ":", which reads oddly).
+func mappingPos(n *ast.MappingNode) pos {
+	if n.IsFlowStyle || len(n.Values) == 0 || n.Values[0].Key == nil {
+		return tokenPos(n.GetToken())
+	}
+	return tokenPos(n.Values[0].Key.GetToken())
+}
+
+// present reports whether path has a non-null value in the document.
+func (p positions) present(path string) bool {
+	e, ok := p[path]
+	return ok && !e.null
+}
+
+// locate returns where to point for a problem at path: the key or the value
+// when the path is in the document, else the nearest enclosing node that is,
+// so that a missing key points at the mapping that lacks it.
+func (p positions) locate(path string, atKey bool) pos {
+	for {
+		if e, ok := p[path]; ok {
+			if atKey && e.key != (pos{}) {
+				return e.key
+			}
+			return e.value
+		}
+		if path == "" {
+			return pos{}
+		}
+		path = parentPath(path)
+	}
+}
+
+// pathAt returns the path whose key or value starts at x, preferring the
+// longest (a mapping starts where its first key does; the key is the more
+// precise answer). When nothing starts exactly there it returns the path of
+// the last node that starts before x.
+func (p positions) pathAt(x pos) string {
+	best, bestPos := "", pos{}
+	for path, e := range p {
+		for _, at := range []pos{e.key, e.value} {
+			if at == (pos{}) || less(x, at) {
+				continue
+			}
+			if less(bestPos, at) || (at == bestPos && longer(path, best)) {
+				best, bestPos = path, at
+			}
+		}
+	}
+	return best
+}
+
+func less(a, b pos) bool {
+	return cmp.Or(cmp.Compare(a.line, b.line), cmp.Compare(a.col, b.col)) < 0
+}
+
+// parentPath drops the last key or index from a path.
+func parentPath(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+// longer orders paths by length, then by text, so ties are broken the same
+// way on every run.
+func longer(a, b string) bool {
+	return len(a) > len(b) || (len(a) == len(b) && a < b)
+}

@@ -1,0 +1,138 @@
+package configs
+
+import (
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// minInterval is the shortest poll or broadcast interval accepted: below it
+// a typo ("1ms" for "1m") would keep a core busy.
+const minInterval = Duration(10 * time.Millisecond)
+
+// Validate checks the whole configuration and returns every problem found,
+// joined, each an *Error with its field path (see Errors). Call
+// ApplyDefaults first on a Config built in code; Load and Parse do both.
+func (c *Config) Validate() error { return c.validate(valuesOf(c)) }
+
+func (c *Config) validate(k keys) error {
+	var p problems
+	p.nest("server", c.Server.Validate())
+	p.nest("aggregator", c.Aggregator.Validate())
+	p.nest("broadcast", c.Broadcast.Validate())
+	p.nest("supervisor", c.Supervisor.Validate())
+	seen := map[string]int{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		path := index("sources", i)
+		p.nest(path, s.validate(k.sub(path)))
+		if first, dup := seen[s.Name]; dup && s.Name != "" {
+			p.addf(joinPath(path, "name"), "duplicate source name %q (first used by sources[%d])", s.Name, first)
+		} else {
+			seen[s.Name] = i
+		}
+		if n := s.seriesCount(); n > c.Aggregator.MaxSeriesPerSource && c.Aggregator.MaxSeriesPerSource > 0 {
+			p.addf(joinPath(path, "series"), "%d series is more than aggregator.max_series_per_source (%d)", n, c.Aggregator.MaxSeriesPerSource)
+		}
+	}
+	return p.err()
+}
+
+// Validate checks the listen address and the allowed origins.
+func (s Server) Validate() error {
+	var p problems
+	host, port, err := net.SplitHostPort(s.Listen)
+	switch {
+	case err != nil || port == "":
+		if _, _, e := net.SplitHostPort(s.Listen + ":0"); e == nil || port == "" {
+			p.addf("listen", "%q has no port: want host:port, like 127.0.0.1:8080 (or :8080 for every interface)", s.Listen)
+		} else {
+			p.addf("listen", "%q is not host:port, like 127.0.0.1:8080 or [::1]:8080", s.Listen)
+		}
+	case !validPort(port):
+		p.addf("listen", "port %q of %q is not a number from 0 to 65535", port, s.Listen)
+	case host != "" && net.ParseIP(host) == nil && !validHostname(host):
+		p.addf("listen", "host %q of %q is neither an IP address nor a host name", host, s.Listen)
+	}
+	for i, o := range s.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			p.addf(index("allowed_origins", i), "%q is not an origin: want scheme://host[:port], like https://ops.example.com", o)
+		}
+	}
+	return p.err()
+}
+
+// Validate checks the store's sizes, the history and the windows.
+func (a Aggregator) Validate() error {
+	var p problems
+	if a.History <= 0 {
+		p.addf("history", "must be positive, got %s", a.History)
+	}
+	if len(a.Windows) == 0 {
+		p.addf("windows", "at least one window is needed")
+	}
+	for i, w := range a.Windows {
+		path := index("windows", i)
+		switch first := slices.Index(a.Windows, w); {
+		case w <= 0:
+			p.addf(path, "must be positive, got %s", w)
+		case first < i:
+			p.addf(path, "duplicate window %s (also windows[%d])", w, first)
+		case a.History > 0 && w > a.History:
+			p.addf(path, "window %s is longer than history (%s)", w, a.History)
+		}
+	}
+	positive(&p, "max_series", a.MaxSeries)
+	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
+	positive(&p, "queue_size", a.QueueSize)
+	return p.err()
+}
+
+// Validate checks the broadcast interval.
+func (b Broadcast) Validate() error {
+	var p problems
+	atLeast(&p, "interval", b.Interval, minInterval)
+	return p.err()
+}
+
+// Validate checks restart intensity and backoff.
+func (s Supervisor) Validate() error {
+	var p problems
+	if s.MaxRestarts < 0 {
+		p.addf("max_restarts", "must not be negative, got %d", s.MaxRestarts)
+	}
+	atLeast(&p, "period", s.Period, 1)
+	atLeast(&p, "cooldown", s.Cooldown, 1)
+	atLeast(&p, "backoff.initial", s.Backoff.Initial, 1)
+	if s.Backoff.Max < s.Backoff.Initial {
+		p.addf("backoff.max", "%s is shorter than backoff.initial (%s)", s.Backoff.Max, s.Backoff.Initial)
+	}
+	return p.err()
+}
+
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// positive reports an integer that must be > 0.
+func positive[T int | int64](p *problems, path string, v T) {
+	if v <= 0 {
+		p.addf(path, "must be positive, got %d", v)
+	}
+}
+
+// atLeast reports a duration below its floor (a floor of 1ns means
+// "positive").
+func atLeast(p *problems, path string, d, floor Duration) {
+	switch {
+	case d <= 0:
+		p.addf(path, "must be positive, got %s", d)
+	case d < floor:
+		p.addf(path, "%s is too short: the least is %s", d, floor)
+	}
+}

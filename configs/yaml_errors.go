@@ -1,0 +1,196 @@
+package configs
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// yamlError turns an error from go-yaml's parser or decoder, whose text
+// spans several lines with a source excerpt, into a one-line *Error with the
+// field path. doc is nil for a syntax error (there is no document yet).
+func yamlError(filename string, doc positions, err error) *Error {
+	var ye yaml.Error
+	if !errorsAs(err, &ye) {
+		return &Error{File: filename, Msg: firstLine(err.Error())}
+	}
+	at := tokenPos(ye.GetToken())
+	e := &Error{File: filename, Line: at.line, Col: at.col, Msg: firstLine(ye.GetMessage())}
+	if doc != nil && at != (pos{}) {
+		e.Path = doc.pathAt(at)
+	}
+	switch ye := ye.(type) {
+	case *yaml.UnknownFieldError:
+		e.Msg = unknownKeyMessage(ye.Token.Value, parentPath(e.Path))
+	case *yaml.TypeError:
+		e.Msg = fmt.Sprintf("want %s, got %s", describeType(ye.DstType), describeType(ye.SrcType))
+	case *yaml.OverflowError:
+		e.Msg = fmt.Sprintf("%s does not fit in %s", ye.SrcNum, describeType(ye.DstType))
+	case *yaml.UnexpectedNodeTypeError:
+		e.Msg = fmt.Sprintf("want a %s, got a %s", ye.Expected.YAMLName(), ye.Actual.YAMLName())
+	}
+	return e
+}
+
+// errorsAs is errors.As for go-yaml's Error interface; go-yaml returns its
+// errors unwrapped, but a custom unmarshaler's may come wrapped.
+func errorsAs(err error, target *yaml.Error) bool {
+	for err != nil {
+		if ye, ok := err.(yaml.Error); ok {
+			*target = ye
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
+
+// unknownKeyMessage names an unknown key of the mapping at parent and
+// suggests the closest known key, or lists them all.
+func unknownKeyMessage(key, parent string) string {
+	msg := fmt.Sprintf("unknown key %q", key)
+	known := keysOf(typeAt(reflect.TypeFor[Config](), parent))
+	if len(known) == 0 {
+		return msg
+	}
+	if best := closest(key, known); best != "" {
+		return fmt.Sprintf("%s (did you mean %q?)", msg, best)
+	}
+	return fmt.Sprintf("%s (known keys: %s)", msg, strings.Join(known, ", "))
+}
+
+// typeAt follows a path ("sources[2].faults") through the Go types.
+func typeAt(t reflect.Type, path string) reflect.Type {
+	for _, seg := range splitPath(path) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case strings.HasPrefix(seg, "["):
+			if t.Kind() != reflect.Slice && t.Kind() != reflect.Map {
+				return nil
+			}
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			f, ok := fieldByKey(t, seg)
+			if !ok {
+				return nil
+			}
+			t = f.Type
+		default:
+			return nil
+		}
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func splitPath(path string) []string {
+	var segs []string
+	for _, part := range strings.Split(path, ".") {
+		for part != "" {
+			i := strings.IndexByte(part[1:], '[')
+			if i < 0 {
+				segs = append(segs, part)
+				break
+			}
+			segs = append(segs, part[:i+1])
+			part = part[i+1:]
+		}
+	}
+	return segs
+}
+
+func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		if f := t.Field(i); yamlName(f) == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// keysOf lists a struct type's YAML keys.
+func keysOf(t reflect.Type) []string {
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		if name := yamlName(t.Field(i)); name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// closest returns the known key within a small edit distance of key, "" if
+// none is close enough to be a likely typo.
+func closest(key string, known []string) string {
+	best, bestDist := "", max(1, len(key)/3)+1
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// describeType names what a YAML value of Go type t looks like.
+func describeType(t reflect.Type) string {
+	if t == nil {
+		return "nothing"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
