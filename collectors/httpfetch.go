@@ -1,0 +1,177 @@
+package collectors
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// Limits of every outbound request.
+const (
+	defaultMaxBodyBytes = 10 << 20
+	maxRedirects        = 10
+)
+
+// fetcher is the one way the http, prometheus and json sources talk to the
+// network. It holds what every request must have: the poll's context as its
+// deadline, a bound on the body, the User-Agent, and errors that name the
+// URL without its credentials and never show a header value.
+type fetcher struct {
+	client   *http.Client
+	method   string
+	url      string // as configured; only ever sent, never printed
+	safeURL  string // for errors and logs
+	header   http.Header
+	maxBody  int64
+	redirect bool
+}
+
+// fetched is one response, its body read in full (within the limit).
+type fetched struct {
+	Status     int
+	StatusText string
+	Body       []byte
+	TLS        *tls.ConnectionState
+}
+
+// newFetcher checks the URL and builds the request template. accept, when
+// not empty, is the Accept header (a configured Accept header wins).
+func newFetcher(cfg configs.Source, env Env, method, accept string) (*fetcher, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		// url.Parse's error quotes the whole URL, credentials included.
+		return nil, badConfig("url is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, badConfig("url %s: scheme must be http or https", redactURL(u))
+	}
+	if u.Host == "" {
+		return nil, badConfig("url %s: no host", redactURL(u))
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	f := &fetcher{
+		method:   strings.ToUpper(method),
+		url:      cfg.URL,
+		safeURL:  redactURL(u),
+		header:   make(http.Header, len(cfg.Headers)+2),
+		maxBody:  cfg.MaxBodyBytes,
+		redirect: cfg.FollowRedirects == nil || *cfg.FollowRedirects,
+	}
+	if f.maxBody <= 0 {
+		f.maxBody = defaultMaxBodyBytes
+	}
+	if accept != "" {
+		f.header.Set("Accept", accept)
+	}
+	for k, v := range cfg.Headers {
+		f.header.Set(k, v)
+	}
+	f.header.Set("User-Agent", env.UserAgent())
+
+	base := env.httpClient()
+	c := *base // a copy: the redirect policy is this source's own
+	c.CheckRedirect = f.checkRedirect
+	f.client = &c
+	return f, nil
+}
+
+func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	if !f.redirect {
+		// The redirect response itself is the answer, judged on its status.
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	return nil
+}
+
+// Describe names the request for logs, e.g. "GET https://host/metrics".
+func (f *fetcher) Describe() string { return f.method + " " + f.safeURL }
+
+// Close releases idle connections. It is safe while a request is running.
+func (f *fetcher) Close() error {
+	f.client.CloseIdleConnections()
+	return nil
+}
+
+// fetch sends the request under ctx and reads the body up to the limit.
+// A transport error, a timeout or an oversized body is an error; any
+// status is returned as is, for the caller to judge.
+func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
+	req, err := http.NewRequestWithContext(ctx, f.method, f.url, nil)
+	if err != nil {
+		return nil, f.wrap(errors.New("cannot build request"))
+	}
+	req.Header = f.header.Clone()
+	if h := req.Header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, f.wrap(err)
+	}
+	defer resp.Body.Close()
+	out := &fetched{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), TLS: resp.TLS}
+	body, err := readLimited(resp.Body, f.maxBody)
+	if err != nil {
+		return out, f.wrap(err)
+	}
+	out.Body = body
+	return out, nil
+}
+
+// readLimited reads r to its end, failing once more than limit bytes come.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrBodyTooLarge, limit)
+	}
+	return body, nil
+}
+
+// statusError describes an unexpected status.
+func (f *fetcher) statusError(r *fetched, want string) error {
+	return fmt.Errorf("%s: %w %d %s (want %s)", f.Describe(), ErrStatus, r.Status, r.StatusText, want)
+}
+
+// wrap turns a request error into one that names the request safely. The
+// *url.Error of net/http is unwrapped because it quotes the URL as sent.
+func (f *fetcher) wrap(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return fmt.Errorf("%s: %w", f.Describe(), err)
+}
+
+// redactURL renders u for errors and logs: no user info at all, and query
+// values masked, since tokens travel there too.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		c.RawQuery = q.Encode()
+	}
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}

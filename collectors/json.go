@@ -1,0 +1,133 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+func init() { Register(configs.TypeJSON, newJSONSource) }
+
+// jsonSource reads numbers out of a JSON document: each configured field
+// maps a metric name to a gjson path.
+type jsonSource struct {
+	f       *fetcher
+	fields  []jsonField // sorted by metric, so errors come in a stable order
+	now     func() time.Time
+	partial Partial
+}
+
+type jsonField struct{ metric, path string }
+
+func newJSONSource(cfg configs.Source, env Env) (Source, error) {
+	if len(cfg.Fields) == 0 {
+		return nil, badConfig("fields: at least one metric: path is needed")
+	}
+	fields := make([]jsonField, 0, len(cfg.Fields))
+	for metric, path := range cfg.Fields {
+		if metric == "" || path == "" {
+			return nil, badConfig("fields: metric name and path must not be empty")
+		}
+		fields = append(fields, jsonField{metric: metric, path: path})
+	}
+	slices.SortFunc(fields, func(a, b jsonField) int { return strings.Compare(a.metric, b.metric) })
+	f, err := newFetcher(cfg, env, "GET", "application/json")
+	if err != nil {
+		return nil, err
+	}
+	return &jsonSource{f: f, fields: fields, now: env.now}, nil
+}
+
+func (j *jsonSource) Describe() string     { return j.f.Describe() }
+func (j *jsonSource) Close() error         { return j.f.Close() }
+func (j *jsonSource) LastPartial() Partial { return j.partial }
+
+// Poll fetches the document and extracts every field. A field that is
+// missing or not numeric is a per-field error: the poll fails only when no
+// field at all gave a value.
+func (j *jsonSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
+	j.partial = Partial{}
+	ts := j.now().UnixMilli()
+	r, err := j.f.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status < 200 || r.Status > 299 {
+		return nil, j.f.statusError(r, "2xx")
+	}
+	samples, fieldErrs, err := extractJSON(r.Body, j.fields, ts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", j.f.Describe(), err)
+	}
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("%s: %w: %w", j.f.Describe(), ErrNoValues, errors.Join(fieldErrs...))
+	}
+	j.partial.Errors = fieldErrs
+	return samples, nil
+}
+
+// extractJSON does the parsing half of a poll, apart from I/O.
+func extractJSON(body []byte, fields []jsonField, ts int64) ([]aggregator.Sample, []error, error) {
+	if !gjson.ValidBytes(body) {
+		return nil, nil, errors.New("body is not valid JSON")
+	}
+	out := make([]aggregator.Sample, 0, len(fields))
+	var errs []error
+	for _, f := range fields {
+		v, err := jsonNumber(gjson.GetBytes(body, f.path))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("field %s (path %q): %w", f.metric, f.path, err))
+			continue
+		}
+		out = append(out, aggregator.Sample{Metric: f.metric, Kind: aggregator.KindGauge, TimeMs: ts, Value: v})
+	}
+	return out, errs, nil
+}
+
+// jsonNumber accepts numbers, booleans (1/0) and strings holding a finite
+// number; anything else is an error that says what was found.
+func jsonNumber(r gjson.Result) (float64, error) {
+	var v float64
+	switch r.Type {
+	case gjson.Number:
+		v = r.Num
+	case gjson.True:
+		return 1, nil
+	case gjson.False:
+		return 0, nil
+	case gjson.String:
+		f, err := strconv.ParseFloat(strings.TrimSpace(r.Str), 64)
+		if err != nil {
+			return 0, fmt.Errorf("not numeric: string %q", clip(r.Str, 40))
+		}
+		v = f
+	case gjson.Null:
+		if !r.Exists() {
+			return 0, errors.New("not found")
+		}
+		return 0, errors.New("not numeric: null")
+	default: // object or array
+		return 0, fmt.Errorf("not numeric: %s", clip(r.Raw, 40))
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("not finite: %v", v)
+	}
+	return v, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,291 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/supervisor"
+)
+
+// ManagerOptions configure a Manager. Zero values take defaults.
+type ManagerOptions struct {
+	// Sink receives every batch; it can also be set later with SetSink,
+	// before Serve. Without one, batches are counted as shed.
+	Sink Sink
+	// Restart intensity of one source: more than MaxRestarts crashes within
+	// Period and the source is parked as failed for Cooldown. Backoff is the
+	// delay between restarts. Zero values take the supervisor's defaults.
+	MaxRestarts int
+	Period      time.Duration
+	Cooldown    time.Duration
+	Backoff     supervisor.Backoff
+	// Shutdown is how long a collector gets to stop; default 5s.
+	Shutdown time.Duration
+	// HangGrace is how long past its timeout a poll may run before it
+	// counts as hung; default 2s.
+	HangGrace time.Duration
+	// Version is sent in every request's User-Agent.
+	Version string
+	Logger  *slog.Logger
+	// Hook receives the supervisor's events (started, exited, restarting…).
+	Hook func(supervisor.Event)
+	// Now stamps samples and bookkeeping; default time.Now.
+	Now func() time.Time
+	// NewHTTPClient builds the client of each HTTP source; see Env.
+	NewHTTPClient func() *http.Client
+	// Rand is the jitter source of poll intervals and restart backoff,
+	// returning values in [0, 1); default math/rand/v2.
+	Rand func() float64
+	// Clock drives the supervisor's backoff and cooldown; default real time.
+	Clock supervisor.Clock
+}
+
+// Manager runs one supervised collector per configured source: the
+// "collectors" node of the supervision tree, one_for_one with a dynamic
+// child per source. A source that crashes too often is parked as failed and
+// tried again after the cooldown, without touching its siblings or the
+// program.
+//
+// Configuration comes through Apply (at start and on reload); Serve runs
+// the collectors; Sources and Crash serve the API. Every method is safe for
+// concurrent use. The bookkeeping of each source is kept here by name, so
+// it survives restarts of the source's collector and of the Manager itself.
+type Manager struct {
+	opts ManagerOptions
+	loop loopOptions
+
+	sinkMu sync.RWMutex
+	sink   Sink
+
+	mu      sync.Mutex
+	sup     *supervisor.Supervisor
+	order   []string // source names in config order
+	entries map[string]*entry
+}
+
+// entry is one configured source.
+type entry struct {
+	cfg   configs.Source
+	stats *sourceStats
+	coll  *collector
+}
+
+// NewManager returns a Manager with no sources.
+func NewManager(opts ManagerOptions) *Manager {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := &Manager{opts: opts, sink: opts.Sink, entries: make(map[string]*entry)}
+	m.loop = loopOptions{
+		env: Env{
+			Version:       opts.Version,
+			Logger:        opts.Logger,
+			NewHTTPClient: opts.NewHTTPClient,
+			Now:           opts.Now,
+		},
+		sink:  m.currentSink,
+		log:   opts.Logger,
+		grace: opts.HangGrace,
+		rand:  opts.Rand,
+	}
+	m.sup = supervisor.New(supervisor.Config{
+		Name:             "collectors",
+		Strategy:         supervisor.OneForOne,
+		MaxRestarts:      opts.MaxRestarts,
+		Period:           opts.Period,
+		Backoff:          opts.Backoff,
+		Shutdown:         opts.Shutdown,
+		ChildMaxRestarts: opts.MaxRestarts,
+		ChildPeriod:      opts.Period,
+		Cooldown:         opts.Cooldown,
+		Clock:            opts.Clock,
+		Hook:             opts.Hook,
+		Rand:             opts.Rand,
+	})
+	return m
+}
+
+// SetSink sets where batches go. Call it before Serve; collectors that are
+// already running pick the new sink up at their next poll.
+func (m *Manager) SetSink(s Sink) {
+	m.sinkMu.Lock()
+	defer m.sinkMu.Unlock()
+	m.sink = s
+}
+
+func (m *Manager) currentSink() Sink {
+	m.sinkMu.RLock()
+	defer m.sinkMu.RUnlock()
+	return m.sink
+}
+
+// Serve runs the collectors until ctx is cancelled. It may be called again
+// after it returned (its parent restarting it): every configured source
+// starts afresh, its bookkeeping kept.
+func (m *Manager) Serve(ctx context.Context) error {
+	return m.sup.Serve(ctx)
+}
+
+// Apply makes the configured sources those of srcs: it starts the sources
+// that are new, stops those that are gone and restarts those whose
+// configuration changed; the others keep running undisturbed. Before
+// changing anything it builds every new or changed source once, so a
+// configuration a source type refuses (or an unknown type, or a name used
+// twice) is an error and nothing is applied. Apply works whether or not
+// Serve is running.
+func (m *Manager) Apply(srcs []configs.Source) error {
+	if err := m.check(srcs); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	want := make(map[string]configs.Source, len(srcs))
+	for _, s := range srcs {
+		want[s.Name] = s
+	}
+	var errs []error
+	for _, name := range m.order {
+		if _, keep := want[name]; !keep {
+			if err := m.sup.Remove(name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
+				errs = append(errs, err) // stuck: abandoned, forgotten all the same
+			}
+			delete(m.entries, name)
+		}
+	}
+	m.order = m.order[:0]
+	for _, cfg := range srcs {
+		m.order = append(m.order, cfg.Name)
+		e, ok := m.entries[cfg.Name]
+		if ok && reflect.DeepEqual(e.cfg, cfg) {
+			continue
+		}
+		if ok {
+			if err := m.sup.Remove(cfg.Name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
+				errs = append(errs, err)
+			}
+			e.stats.rebase()
+		} else {
+			e = &entry{stats: &sourceStats{}}
+			m.entries[cfg.Name] = e
+		}
+		e.cfg = cfg
+		e.coll = newCollector(cfg, e.stats, m.loop)
+		if err := m.sup.Add(m.spec(e.coll)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) spec(c *collector) supervisor.Spec {
+	return supervisor.Spec{
+		Name:    c.cfg.Name,
+		Service: c,
+		// Permanent: a collector returns nil only when stopped.
+		Restart:  supervisor.Permanent,
+		Shutdown: m.opts.Shutdown,
+	}
+}
+
+// check refuses a set of sources that cannot all be built.
+func (m *Manager) check(srcs []configs.Source) error {
+	seen := make(map[string]bool, len(srcs))
+	var errs []error
+	for _, cfg := range srcs {
+		if cfg.Name == "" {
+			errs = append(errs, fmt.Errorf("%w: a source has no name", ErrBadConfig))
+			continue
+		}
+		if seen[cfg.Name] {
+			errs = append(errs, fmt.Errorf("source %q: %w: name used twice", cfg.Name, ErrBadConfig))
+			continue
+		}
+		seen[cfg.Name] = true
+		m.mu.Lock()
+		e, ok := m.entries[cfg.Name]
+		m.mu.Unlock()
+		if ok && reflect.DeepEqual(e.cfg, cfg) {
+			continue
+		}
+		src, err := NewSource(cfg, m.loop.env)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		closeSource(src, m.opts.Logger)
+	}
+	return errors.Join(errs...)
+}
+
+// Sources returns every configured source in config order: its state
+// according to the supervisor, its poll bookkeeping and its restarts.
+func (m *Manager) Sources() []aggregator.SourceInfo {
+	states := make(map[string]supervisor.ChildStatus)
+	for _, c := range m.sup.Children() {
+		states[c.Name] = c
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]aggregator.SourceInfo, 0, len(m.order))
+	for _, name := range m.order {
+		e := m.entries[name]
+		st := e.stats.snapshot()
+		state := aggregator.StateStarting
+		if cs, ok := states[name]; ok {
+			state = cs.State.String()
+		}
+		var lastSuccess int64
+		if !st.LastSuccess.IsZero() {
+			lastSuccess = st.LastSuccess.UnixMilli()
+		}
+		out = append(out, aggregator.SourceInfo{
+			Name:        name,
+			Type:        e.cfg.Type,
+			State:       state,
+			Restarts:    st.Restarts,
+			Polls:       st.Polls,
+			Failures:    st.Failures,
+			LastError:   st.LastError,
+			LastSuccess: lastSuccess,
+			PollMs:      float64(st.LastPoll) / float64(time.Millisecond),
+		})
+	}
+	return out
+}
+
+// Stats returns the full bookkeeping of the named source.
+func (m *Manager) Stats(name string) (Stats, error) {
+	m.mu.Lock()
+	e, ok := m.entries[name]
+	m.mu.Unlock()
+	if !ok {
+		return Stats{}, fmt.Errorf("source %q: %w", name, ErrUnknownSource)
+	}
+	return e.stats.snapshot(), nil
+}
+
+// Crash makes the named source's collector panic now, on its own
+// goroutine, as a real crash would: the supervisor recovers it and
+// restarts the collector. It returns ErrUnknownSource for a name not
+// configured and ErrNotRunning when the collector is not running.
+func (m *Manager) Crash(name string) error {
+	m.mu.Lock()
+	e, ok := m.entries[name]
+	m.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("source %q: %w", name, ErrUnknownSource)
+	}
+	return e.coll.Crash()
+}

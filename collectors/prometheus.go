@@ -1,0 +1,104 @@
+package collectors
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+func init() { Register(configs.TypePrometheus, newPromSource) }
+
+// promAccept asks for the classic text format, the only one parsed here.
+const promAccept = "text/plain;version=0.0.4"
+
+// defaultPromMaxSeries bounds a scrape when the config leaves max_series
+// out (configs fills a default; this guards a zero value).
+const defaultPromMaxSeries = 10000
+
+// promSource scrapes a Prometheus text-format endpoint.
+type promSource struct {
+	f       *fetcher
+	filter  promFilter
+	now     func() time.Time
+	partial Partial
+}
+
+func newPromSource(cfg configs.Source, env Env) (Source, error) {
+	filter := promFilter{maxSeries: cfg.MaxSeries}
+	if filter.maxSeries <= 0 {
+		filter.maxSeries = defaultPromMaxSeries
+	}
+	var err error
+	if filter.include, err = compileAll("include", cfg.Include); err != nil {
+		return nil, err
+	}
+	if filter.exclude, err = compileAll("exclude", cfg.Exclude); err != nil {
+		return nil, err
+	}
+	f, err := newFetcher(cfg, env, "GET", promAccept)
+	if err != nil {
+		return nil, err
+	}
+	return &promSource{f: f, filter: filter, now: env.now}, nil
+}
+
+func compileAll(key string, exprs []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(exprs))
+	for i, e := range exprs {
+		re, err := regexp.Compile(e)
+		if err != nil {
+			return nil, badConfig("%s[%d]: %v", key, i, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func (p *promSource) Describe() string     { return p.f.Describe() }
+func (p *promSource) Close() error         { return p.f.Close() }
+func (p *promSource) LastPartial() Partial { return p.partial }
+
+// Poll scrapes once. A transport error, a status other than 2xx or a body
+// that does not parse fails the poll as a whole; values that are not
+// finite, duplicate series and series over max_series are left out and
+// reported as partial.
+func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
+	p.partial = Partial{}
+	ts := p.now().UnixMilli()
+	r, err := p.f.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status < 200 || r.Status > 299 {
+		return nil, p.f.statusError(r, "2xx")
+	}
+	samples, partial, err := parseProm(r.Body, p.filter, ts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
+	}
+	p.partial = partial
+	if len(samples) == 0 && len(partial.Errors) > 0 {
+		return nil, fmt.Errorf("%s: %w: %w", p.f.Describe(), ErrNoValues, partial.Errors[0])
+	}
+	return samples, nil
+}
+
+// parseProm parses a text-format body and turns it into samples (see
+// promToSamples). It does no I/O, so it is tested on fixtures.
+func parseProm(body []byte, filter promFilter, ts int64) ([]aggregator.Sample, Partial, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		return nil, Partial{}, fmt.Errorf("parsing metrics: %w", err)
+	}
+	samples, partial := promToSamples(families, filter, ts)
+	return samples, partial, nil
+}

@@ -1,0 +1,96 @@
+package collectors
+
+import (
+	"sync"
+	"time"
+)
+
+// Stats is the bookkeeping of one source, as of one moment.
+type Stats struct {
+	// Polls counts every poll that finished or was abandoned.
+	Polls uint64
+	// Failures counts failed polls: errors, panics and hangs.
+	Failures uint64
+	// ConsecutiveFailures is how many polls in a row failed; it drives the
+	// slower polling and returns to 0 on a success.
+	ConsecutiveFailures uint64
+	// Restarts counts starts of the source's collector after its first.
+	Restarts uint64
+	// Hangs counts polls abandoned by the watchdog; Stuck is how many of
+	// their goroutines have still not returned.
+	Hangs uint64
+	Stuck int64
+	// PartialErrors counts per-item errors of polls that still succeeded
+	// (a missing JSON field, a NaN in a scrape).
+	PartialErrors uint64
+	// NonFinite counts NaN and ±Inf samples left out before pushing.
+	NonFinite uint64
+	// SeriesDropped counts samples left out over a series limit.
+	SeriesDropped uint64
+	// Shed counts batches the sink refused (its queue was full).
+	Shed uint64
+	// Samples counts samples handed to the sink.
+	Samples uint64
+	// LastError is the text of the latest failed poll, partial error or
+	// crash; "" if there never was one. LastErrorAt is when it happened.
+	LastError   string
+	LastErrorAt time.Time
+	// LastSuccess is when the latest successful poll started.
+	LastSuccess time.Time
+	// LastPoll is how long the latest poll took.
+	LastPoll time.Duration
+}
+
+// sourceStats is the live, shared Stats of one source. The Manager keeps it
+// by source name, so it outlives every restart of the source's collector.
+type sourceStats struct {
+	mu      sync.Mutex
+	s       Stats
+	started bool // the collector has started once; the next start is a restart
+}
+
+func (st *sourceStats) snapshot() Stats {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.s
+}
+
+func (st *sourceStats) update(f func(s *Stats)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f(&st.s)
+}
+
+// begin records a start of the collector.
+func (st *sourceStats) begin() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.started {
+		st.s.Restarts++
+	}
+	st.started = true
+}
+
+// rebase makes the next start a first start again: a changed
+// configuration starts a new collector, which is not a restart.
+func (st *sourceStats) rebase() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.started = false
+}
+
+// fail records a failed poll (or a crash) at t.
+func (st *sourceStats) fail(t time.Time, took time.Duration, err error) {
+	st.update(func(s *Stats) {
+		s.Polls++
+		s.Failures++
+		s.ConsecutiveFailures++
+		s.LastPoll = took
+		s.LastError, s.LastErrorAt = err.Error(), t
+	})
+}
+
+// noteError records an error that is not a failed poll.
+func (st *sourceStats) noteError(t time.Time, err error) {
+	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = err.Error(), t })
+}
