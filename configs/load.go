@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -60,6 +61,9 @@ func Parse(filename string, data []byte) (*Config, error) {
 			return nil, errors.Join(yamlError(filename, doc, err))
 		}
 	}
+	if errs := fractionErrors(filename, doc); len(errs) > 0 {
+		return nil, join(errs)
+	}
 	present := docKeys{doc: doc}
 	cfg.applyDefaults(present)
 	if err := cfg.validate(present); err != nil {
@@ -91,10 +95,26 @@ func documentBody(filename string, file *ast.File) (ast.Node, error) {
 // locate points each validation error at its place in the file.
 func locate(filename string, doc positions, err error) error {
 	errs := Errors(err)
-	out := make([]error, len(errs))
+	located := make([]*Error, len(errs))
 	for i, e := range errs {
 		at := doc.locate(e.Path, e.atKey)
-		out[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: e.Msg, atKey: e.atKey}
+		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: e.Msg, atKey: e.atKey}
+	}
+	sortErrors(located)
+	return join(located)
+}
+
+// sortErrors puts errors in file order, the way an editor walks them.
+func sortErrors(errs []*Error) {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+}
+
+func join(errs []*Error) error {
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
 	}
 	return errors.Join(out...)
 }

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"cmp"
+	"math"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -23,6 +24,12 @@ type entry struct {
 	key   pos // the key's position; zero for the root and sequence elements
 	value pos // the value's position (a mapping: its first key, or its "{")
 	null  bool
+	// raw is a block mapping's own token, its first ":", which is where
+	// go-yaml points when a mapping is where something else was expected.
+	raw pos
+	// fraction: the value is a number with a fractional part, which go-yaml
+	// would silently truncate into an integer field.
+	fraction bool
 }
 
 // positions maps every path in a parsed YAML document ("sources[1].interval")
@@ -47,7 +54,7 @@ func (p positions) walk(path string, key pos, n ast.Node) {
 		p.walk(path, key, n.Value)
 		return
 	case *ast.MappingNode:
-		p[path] = entry{key: key, value: mappingPos(n)}
+		p[path] = entry{key: key, value: mappingPos(n), raw: tokenPos(n.GetToken())}
 		for _, mv := range n.Values {
 			p.walkPair(path, mv)
 		}
@@ -66,7 +73,11 @@ func (p positions) walk(path string, key pos, n ast.Node) {
 		p[path] = entry{key: key, value: tokenPos(n.GetToken()), null: true}
 		return
 	}
-	p[path] = entry{key: key, value: tokenPos(n.GetToken())}
+	e := entry{key: key, value: tokenPos(n.GetToken())}
+	if f, ok := n.(*ast.FloatNode); ok && f.Value != math.Trunc(f.Value) {
+		e.fraction = true
+	}
+	p[path] = e
 }
 
 func (p positions) walkPair(path string, mv *ast.MappingValueNode) {
@@ -113,11 +124,17 @@ func (p positions) locate(path string, atKey bool) pos {
 	}
 }
 
-// pathAt returns the path whose key or value starts at x, preferring the
-// longest (a mapping starts where its first key does; the key is the more
-// precise answer). When nothing starts exactly there it returns the path of
-// the last node that starts before x.
-func (p positions) pathAt(x pos) string {
+// pathAt returns the path of the node at x and where that node starts.
+// A block mapping is found by its first ":" too. Otherwise it is the path
+// whose key or value starts at x, preferring the longest (a mapping starts
+// where its first key does; the key is the more precise answer), or, when
+// nothing starts exactly there, the last node that starts before x.
+func (p positions) pathAt(x pos) (string, pos) {
+	for path, e := range p {
+		if e.raw == x && e.raw != e.value {
+			return path, e.value
+		}
+	}
 	best, bestPos := "", pos{}
 	for path, e := range p {
 		for _, at := range []pos{e.key, e.value} {
@@ -129,7 +146,7 @@ func (p positions) pathAt(x pos) string {
 			}
 		}
 	}
-	return best
+	return best, x
 }
 
 func less(a, b pos) bool {

@@ -46,7 +46,7 @@ func (s Server) Validate() error {
 	host, port, err := net.SplitHostPort(s.Listen)
 	switch {
 	case err != nil || port == "":
-		if _, _, e := net.SplitHostPort(s.Listen + ":0"); e == nil || port == "" {
+		if _, _, e := net.SplitHostPort(s.Listen + ":0"); e == nil || (err == nil && port == "") {
 			p.addf("listen", "%q has no port: want host:port, like 127.0.0.1:8080 (or :8080 for every interface)", s.Listen)
 		} else {
 			p.addf("listen", "%q is not host:port, like 127.0.0.1:8080 or [::1]:8080", s.Listen)

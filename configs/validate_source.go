@@ -50,7 +50,9 @@ func (s *Source) validate(k keys) error {
 	case !known:
 		p.addf("type", "unknown source type %q (known: %s)", s.Type, strings.Join(SourceTypes, ", "))
 	}
-	atLeast(&p, "interval", s.Interval, minInterval)
+	if known || s.Interval != 0 { // an unknown type has no default interval
+		atLeast(&p, "interval", s.Interval, minInterval)
+	}
 	if s.Interval > 0 {
 		atLeast(&p, "timeout", s.Timeout, 1)
 		if s.Timeout > s.Interval {

@@ -16,11 +16,11 @@ func yamlError(filename string, doc positions, err error) *Error {
 	if !errorsAs(err, &ye) {
 		return &Error{File: filename, Msg: firstLine(err.Error())}
 	}
-	at := tokenPos(ye.GetToken())
-	e := &Error{File: filename, Line: at.line, Col: at.col, Msg: firstLine(ye.GetMessage())}
+	at, path := tokenPos(ye.GetToken()), ""
 	if doc != nil && at != (pos{}) {
-		e.Path = doc.pathAt(at)
+		path, at = doc.pathAt(at)
 	}
+	e := &Error{File: filename, Line: at.line, Col: at.col, Path: path, Msg: firstLine(ye.GetMessage())}
 	switch ye := ye.(type) {
 	case *yaml.UnknownFieldError:
 		e.Msg = unknownKeyMessage(ye.Token.Value, parentPath(e.Path))
@@ -55,7 +55,7 @@ func errorsAs(err error, target *yaml.Error) bool {
 // suggests the closest known key, or lists them all.
 func unknownKeyMessage(key, parent string) string {
 	msg := fmt.Sprintf("unknown key %q", key)
-	known := keysOf(typeAt(reflect.TypeFor[Config](), parent))
+	known := keysOf(typeAt(typeOfConfig(), parent))
 	if len(known) == 0 {
 		return msg
 	}
@@ -194,3 +194,21 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }
+
+// fractionErrors reports numbers with a fractional part given for integer
+// keys ("max_series: 1.5"), which go-yaml would truncate without a word.
+func fractionErrors(filename string, doc positions) []*Error {
+	var out []*Error
+	for path, e := range doc {
+		if !e.fraction {
+			continue
+		}
+		if t := typeAt(typeOfConfig(), path); t != nil && describeType(t) == "an integer" {
+			out = append(out, &Error{File: filename, Line: e.value.line, Col: e.value.col, Path: path, Msg: "want an integer, got a number with a fraction"})
+		}
+	}
+	sortErrors(out)
+	return out
+}
+
+func typeOfConfig() reflect.Type { return reflect.TypeFor[Config]() }

@@ -1,0 +1,64 @@
+package configs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDurationString(t *testing.T) {
+	cases := map[time.Duration]string{
+		0:                                "0s",
+		100 * time.Millisecond:           "100ms",
+		1500 * time.Millisecond:          "1.5s",
+		time.Minute:                      "1m",
+		90 * time.Second:                 "1m30s",
+		15 * time.Minute:                 "15m",
+		time.Hour:                        "1h",
+		time.Hour + 30*time.Minute:       "1h30m",
+		time.Hour + time.Second:          "1h0m1s",
+		-time.Minute:                     "-1m",
+		60*time.Second + time.Nanosecond: "1m0.000000001s",
+	}
+	for d, want := range cases {
+		require.Equal(t, want, Duration(d).String())
+		back, err := time.ParseDuration(want)
+		require.NoError(t, err)
+		require.Equal(t, d, back, "String must parse back")
+	}
+}
+
+func TestDurationYAML(t *testing.T) {
+	var v struct {
+		A Duration `yaml:"a"`
+		B Duration `yaml:"b"`
+		C Duration `yaml:"c"`
+	}
+	v.B = Duration(time.Second)
+	require.NoError(t, yaml.Unmarshal([]byte("a: 1m30s\nb:\nc: 0\n"), &v))
+	require.Equal(t, 90*time.Second, v.A.D())
+	require.Equal(t, time.Second, v.B.D(), "null keeps the value")
+	require.Zero(t, v.C)
+
+	out, err := yaml.Marshal(v)
+	require.NoError(t, err)
+	require.Equal(t, "a: 1m30s\nb: 1s\nc: 0s\n", string(out))
+
+	for _, bad := range []string{"a: 10\n", "a: 1 minute\n", "a: {x: 1}\n", "a:\n  x: 1\n", "a: true\n"} {
+		err := yaml.Unmarshal([]byte(bad), &v)
+		require.Error(t, err, bad)
+		var ye yaml.Error
+		require.ErrorAs(t, err, &ye, bad)
+		require.NotNil(t, ye.GetToken(), "the position is kept for %q", bad)
+		require.Contains(t, ye.GetMessage(), "invalid duration", bad)
+	}
+}
+
+func TestDurationUnmarshalText(t *testing.T) {
+	var d Duration
+	require.NoError(t, d.UnmarshalText([]byte("250ms")))
+	require.Equal(t, 250*time.Millisecond, d.D())
+	require.ErrorContains(t, d.UnmarshalText([]byte("soon")), `invalid duration "soon"`)
+}

@@ -1,0 +1,185 @@
+package configs
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// validConfig is a config built in code with one source of every type.
+func validConfig() *Config {
+	c := Default()
+	c.Sources = []Source{
+		{Name: "sim", Type: TypeSimulated, Series: []SimSeries{{Metric: "up"}}, Faults: &Faults{ErrorRate: 0.1}},
+		{Name: "host", Type: TypeHost},
+		{Name: "site", Type: TypeHTTP, URL: "http://127.0.0.1:9000/health"},
+		{Name: "node", Type: TypePrometheus, URL: "http://127.0.0.1:9100/metrics", Include: []string{"^node_"}},
+		{Name: "queue", Type: TypeJSON, URL: "https://127.0.0.1:9000/stats", Fields: map[string]string{"depth": "queue.depth"}},
+	}
+	c.ApplyDefaults()
+	return c
+}
+
+func TestValidConfigInCode(t *testing.T) {
+	c := validConfig()
+	require.NoError(t, c.Validate())
+	for _, s := range c.Sources {
+		require.NoError(t, s.Validate(), s.Name)
+	}
+}
+
+// Each rule, checked on a config built in code: Validate reports the field
+// path and the message, without a position.
+func TestValidateRules(t *testing.T) {
+	src := func(c *Config, name string) *Source {
+		for i := range c.Sources {
+			if c.Sources[i].Name == name {
+				return &c.Sources[i]
+			}
+		}
+		t.Fatalf("no source %s", name)
+		return nil
+	}
+	cases := []struct {
+		name   string
+		change func(c *Config)
+		path   string
+		msg    string
+	}{
+		{"listen host", func(c *Config) { c.Server.Listen = "no such host:80" }, "server.listen", `host "no such host"`},
+		{"listen port", func(c *Config) { c.Server.Listen = "127.0.0.1:99999" }, "server.listen", "is not a number from 0 to 65535"},
+		{"listen garbage", func(c *Config) { c.Server.Listen = "a:b:c" }, "server.listen", "is not host:port"},
+		{"listen empty port", func(c *Config) { c.Server.Listen = "127.0.0.1:" }, "server.listen", "has no port"},
+		{"listen bare IPv6", func(c *Config) { c.Server.Listen = "::1" }, "server.listen", "is not host:port, like 127.0.0.1:8080 or [::1]:8080"},
+		{"origin with path", func(c *Config) { c.Server.AllowedOrigins = []string{"https://ops.example.com/x"} }, "server.allowed_origins[0]", "is not an origin"},
+		{"origin wildcard", func(c *Config) { c.Server.AllowedOrigins = []string{"*"} }, "server.allowed_origins[0]", "is not an origin"},
+		{"history", func(c *Config) { c.Aggregator.History = 0 }, "aggregator.history", "must be positive"},
+		{"no windows", func(c *Config) { c.Aggregator.Windows = nil }, "aggregator.windows", "at least one window"},
+		{"negative window", func(c *Config) { c.Aggregator.Windows = []Duration{-1} }, "aggregator.windows[0]", "must be positive"},
+		{"per-source cap", func(c *Config) { c.Aggregator.MaxSeriesPerSource = -1 }, "aggregator.max_series_per_source", "must be positive, got -1"},
+		{"queue", func(c *Config) { c.Aggregator.QueueSize = 0 }, "aggregator.queue_size", "must be positive"},
+		{"broadcast", func(c *Config) { c.Broadcast.Interval = Duration(minInterval - 1) }, "broadcast.interval", "too short"},
+		{"max restarts", func(c *Config) { c.Supervisor.MaxRestarts = -1 }, "supervisor.max_restarts", "must not be negative"},
+		{"period", func(c *Config) { c.Supervisor.Period = 0 }, "supervisor.period", "must be positive"},
+		{"cooldown", func(c *Config) { c.Supervisor.Cooldown = -1 }, "supervisor.cooldown", "must be positive"},
+		{"backoff initial", func(c *Config) { c.Supervisor.Backoff.Initial = 0 }, "supervisor.backoff.initial", "must be positive"},
+		{"backoff max", func(c *Config) { c.Supervisor.Backoff.Max = c.Supervisor.Backoff.Initial - 1 }, "supervisor.backoff.max", "shorter than backoff.initial"},
+
+		{"source name chars", func(c *Config) { src(c, "host").Name = "my host" }, "sources[1].name", "invalid source name"},
+		{"no type", func(c *Config) { src(c, "host").Type = "" }, "sources[1].type", "is required (one of: simulated, host, http, prometheus, json)"},
+		{"interval too short", func(c *Config) { s := src(c, "host"); s.Interval, s.Timeout = minInterval/2, minInterval/2 }, "sources[1].interval", "too short"},
+		{"timeout", func(c *Config) { src(c, "host").Timeout = -1 }, "sources[1].timeout", "must be positive"},
+		{"source label", func(c *Config) { src(c, "host").Labels = map[string]string{"__name__": "x"} }, "sources[1].labels.__name__", "reserved"},
+		{"host with url", func(c *Config) { src(c, "host").URL = "http://x/" }, "sources[1].url", "not used by host sources"},
+		{"simulated with fields", func(c *Config) { src(c, "sim").Fields = map[string]string{"a": "b"} }, "sources[0].fields", "not used by simulated sources (it is for json)"},
+		{"http with include", func(c *Config) { src(c, "site").Include = []string{"x"} }, "sources[2].include", "not used by http sources (it is for prometheus)"},
+		{"json with method", func(c *Config) { src(c, "queue").Method = "GET" }, "sources[4].method", "not used by json sources (it is for http)"},
+		{"prometheus with follow_redirects", func(c *Config) { f := false; src(c, "node").FollowRedirects = &f }, "sources[3].follow_redirects", "not used by prometheus sources"},
+
+		{"no series", func(c *Config) { src(c, "sim").Series = nil }, "sources[0].series", "at least one series"},
+		{"duplicate series", func(c *Config) { s := src(c, "sim"); s.Series = append(s.Series, s.Series[0]) }, "sources[0].series[1]", `duplicate series: metric "up" with the same labels as series[0]`},
+		{"reserved metric", func(c *Config) { src(c, "sim").Series[0].Metric = "pulseboard_up" }, "sources[0].series[0].metric", "reserved for pulseboard's own metrics"},
+		{"NaN max", func(c *Config) { src(c, "sim").Series[0].Max = math.NaN() }, "sources[0].series[0].max", "must be a finite number"},
+		{"infinite noise", func(c *Config) { src(c, "sim").Series[0].Noise = math.Inf(1) }, "sources[0].series[0].noise", "must be a finite number"},
+		{"negative noise", func(c *Config) { src(c, "sim").Series[0].Noise = -1 }, "sources[0].series[0].noise", "must not be negative"},
+		{"negative rate", func(c *Config) { src(c, "sim").Series[0].Rate = -1 }, "sources[0].series[0].rate", "must not be negative"},
+		{"negative period", func(c *Config) { src(c, "sim").Series[0].Period = -1 }, "sources[0].series[0].period", "must be positive"},
+		{"zero period", func(c *Config) { src(c, "sim").Series[0].Period = 0 }, "sources[0].series[0].period", "must be positive"},
+		{"counter below zero", func(c *Config) { s := &src(c, "sim").Series[0]; s.Shape, s.Min = "counter", -1 }, "sources[0].series[0].min", "a counter cannot start below 0"},
+		{"series label", func(c *Config) { src(c, "sim").Series[0].Labels = map[string]string{"0x": "y"} }, "sources[0].series[0].labels.0x", "invalid label name"},
+		{"instance label with count", func(c *Config) {
+			s := &src(c, "sim").Series[0]
+			s.Count, s.Labels = 2, map[string]string{"instance": "a"}
+		}, "sources[0].series[0].labels.instance", "set by count > 1"},
+		{"too many series", func(c *Config) { src(c, "sim").Series[0].Count = c.Aggregator.MaxSeriesPerSource + 1 }, "sources[0].series", "more than aggregator.max_series_per_source"},
+		{"error rate", func(c *Config) { src(c, "sim").Faults.ErrorRate = -0.1 }, "sources[0].faults.error_rate", "must be a probability"},
+		{"NaN hang rate", func(c *Config) { src(c, "sim").Faults.HangRate = math.NaN() }, "sources[0].faults.hang_rate", "must be a probability"},
+		{"latency", func(c *Config) { src(c, "sim").Faults.Latency = -1 }, "sources[0].faults.latency", "must not be negative"},
+
+		{"url without host", func(c *Config) { src(c, "site").URL = "http:///health" }, "sources[2].url", "has no host"},
+		{"header name", func(c *Config) { src(c, "site").Headers = map[string]string{"Bad Header": "x"} }, "sources[2].headers.Bad Header", "invalid header name"},
+		{"header value", func(c *Config) { src(c, "site").Headers = map[string]string{"X-A": "a\r\nb"} }, "sources[2].headers.X-A", "line break"},
+		{"body limit", func(c *Config) { src(c, "site").MaxBodyBytes = -5 }, "sources[2].max_body_bytes", "must be positive"},
+		{"method", func(c *Config) { src(c, "site").Method = "get" }, "sources[2].method", `unknown method "get"`},
+		{"status", func(c *Config) { src(c, "site").ExpectStatus = []int{200, 700} }, "sources[2].expect_status[1]", "700 is not an HTTP status code"},
+		{"exclude regex", func(c *Config) { src(c, "node").Exclude = []string{"a**"} }, "sources[3].exclude[0]", "invalid regular expression"},
+		{"prometheus cap", func(c *Config) { src(c, "node").MaxSeries = 0 }, "sources[3].max_series", "must be positive"},
+		{"json path", func(c *Config) { src(c, "queue").Fields["depth"] = " " }, "sources[4].fields.depth", "the JSON path is empty"},
+		{"json metric", func(c *Config) { src(c, "queue").Fields["bad name"] = "x" }, "sources[4].fields.bad name", "invalid metric name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validConfig()
+			tc.change(c)
+			err := c.Validate()
+			require.ErrorIs(t, err, ErrInvalid)
+			errs := Errors(err)
+			require.Len(t, errs, 1, "errors: %v", err)
+			require.Equal(t, tc.path, errs[0].Path)
+			require.Contains(t, errs[0].Msg, tc.msg)
+			require.Zero(t, errs[0].Line, "Validate knows no positions")
+			require.Equal(t, tc.path+": "+errs[0].Msg, errs[0].Error())
+		})
+	}
+}
+
+// An explicit zero in the file is reported; only an absent key gets its
+// default. (Built in code, a zero means "absent".)
+func TestExplicitZeroIsNotDefaulted(t *testing.T) {
+	cases := []struct{ key, src, path string }{
+		{"timeout", "{name: h, type: host, timeout: 0s}", "sources[0].timeout"},
+		{"max_body_bytes", "{name: s, type: http, url: 'http://x/', max_body_bytes: 0}", "sources[0].max_body_bytes"},
+		{"method", "{name: s, type: http, url: 'http://x/', method: ''}", "sources[0].method"},
+		{"max_series", "{name: n, type: prometheus, url: 'http://x/', max_series: 0}", "sources[0].max_series"},
+		{"count", "{name: d, type: simulated, series: [{metric: up, count: 0}]}", "sources[0].series[0].count"},
+		{"period", "{name: d, type: simulated, series: [{metric: up, period: 0s}]}", "sources[0].series[0].period"},
+		{"shape", "{name: d, type: simulated, series: [{metric: up, shape: ''}]}", "sources[0].series[0].shape"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.key, func(t *testing.T) {
+			_, err := Parse("zero.yaml", []byte("sources:\n  - "+tc.src+"\n"))
+			errs := Errors(err)
+			require.Len(t, errs, 1, "errors: %v", err)
+			require.Equal(t, tc.path, errs[0].Path)
+			require.Equal(t, 2, errs[0].Line)
+		})
+	}
+}
+
+// A key the type does not use is an error even when its value is empty,
+// when it is given in the file.
+func TestUnusedKeyGivenEmpty(t *testing.T) {
+	_, err := Parse("unused.yaml", []byte("sources:\n  - name: h\n    type: host\n    url: ''\n"))
+	errs := Errors(err)
+	require.Len(t, errs, 1)
+	require.Equal(t, "unused.yaml:4:5: sources[0].url: not used by host sources (it is for http, prometheus, json)", errs[0].Error())
+}
+
+// Every key of Source is either common or listed in typeSpecificKeys, and
+// every type's keys are in that list: a new field cannot dodge the check.
+func TestEveryTypeKeyIsKnown(t *testing.T) {
+	common := []string{"name", "type", "interval", "timeout", "labels"}
+	all := append(append([]string{}, common...), typeSpecificKeys...)
+	require.ElementsMatch(t, keysOf(typeAt(typeOfConfig(), "sources[0]")), all)
+	for _, typ := range SourceTypes {
+		keys, ok := typeKeys[typ]
+		require.True(t, ok, typ)
+		require.Subset(t, typeSpecificKeys, keys)
+		_, ok = DefaultIntervals[typ]
+		require.True(t, ok, "no default interval for %s", typ)
+	}
+	require.Len(t, typeKeys, len(SourceTypes))
+	require.Len(t, DefaultIntervals, len(SourceTypes))
+}
+
+func TestUnknownTypeHasNoIntervalError(t *testing.T) {
+	c := &Config{}
+	*c = *Default()
+	c.Sources = []Source{{Name: "x", Type: "nope"}}
+	c.ApplyDefaults()
+	errs := Errors(c.Validate())
+	require.Len(t, errs, 1)
+	require.True(t, strings.HasPrefix(errs[0].Msg, `unknown source type "nope"`))
+}
