@@ -132,8 +132,11 @@ func (b Backoff) delay(attempt int, rnd func() float64) time.Duration {
 	if r < 0 || r >= 1 {
 		r = 0.5 // a broken source must not produce absurd delays
 	}
-	d = time.Duration(float64(d) * (1 + jitterFraction*(2*r-1)))
-	return min(d, b.Max)
+	f := float64(d) * (1 + jitterFraction*(2*r-1))
+	if f >= float64(b.Max) { // compared as floats: converting first could overflow
+		return b.Max
+	}
+	return time.Duration(f)
 }
 
 // window drops the times older than period before now and appends now. It

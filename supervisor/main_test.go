@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -68,7 +69,8 @@ type fakeChild struct {
 	name    string
 	log     *orderLog
 	cmds    chan action
-	release chan struct{} // closed to free an actIgnore child
+	release chan struct{} // closed by free to let an actIgnore child return
+	freed   sync.Once
 	onStart atomic.Int32
 	starts  atomic.Int32
 }
@@ -104,6 +106,14 @@ func (f *fakeChild) Serve(ctx context.Context) error {
 		}
 	}
 }
+
+// free lets every instance stuck in actIgnore return.
+func (f *fakeChild) free() { f.freed.Do(func() { close(f.release) }) }
+
+// freeAtEnd frees the child when the test ends, failed or not, so that no
+// goroutine outlives it. Register it before serving: cleanups run last
+// registered first, and the supervisor's stop must not wait on it.
+func (f *fakeChild) freeAtEnd(t *testing.T) { t.Cleanup(f.free) }
 
 // do sends a command to the running child; it blocks until the child takes it.
 func (f *fakeChild) do(a action) { f.cmds <- a }
@@ -202,3 +212,6 @@ func status(t *testing.T, s *Supervisor, name string) ChildStatus {
 
 // fixedRand makes jitter predictable: 0.5 is no jitter at all.
 func fixedRand(v float64) func() float64 { return func() float64 { return v } }
+
+// goexit ends the calling goroutine the way t.FailNow does.
+func goexit() { runtime.Goexit() }
