@@ -1,0 +1,279 @@
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrAlreadyServing is returned by Serve when another Serve call on the
+// same Aggregator is still running.
+var ErrAlreadyServing = errors.New("aggregator: already serving")
+
+// counters are the aggregator's own metrics.
+type counters struct {
+	ingested, dropped, invalid, refused, outOfOrder atomic.Uint64
+	evicted, conflations, droppedSubs, deltas       atomic.Uint64
+}
+
+// Aggregator owns the series store, the ingest queue and the broker.
+//
+// All three live in the Aggregator value, not in Serve: Serve is only the
+// loop that drains the queue, ticks broadcasts and sweeps the store. When
+// Serve returns (cancelled, or after a panic its supervisor recovered) and
+// is called again, it picks up the same queue, the same history and the
+// same subscribers and seq, so a restart loses nothing but the time it
+// took; batches pushed meanwhile wait in the queue or are shed and counted.
+type Aggregator struct {
+	opts       Options
+	names      []string // window names, as in JSON
+	queue      chan Batch
+	stats      counters
+	serving    atomic.Bool
+	sweepEvery int64 // ms
+
+	mu        sync.RWMutex // guards everything below, and the store
+	st        *store
+	seq       uint64
+	sources   []SourceInfo // as of the last tick
+	lastSweep int64        // sweep slice index
+
+	broker broker
+
+	promOnce sync.Once
+	prom     *promCollector
+}
+
+// New returns an Aggregator ready to be served and pushed to.
+func New(opts Options) *Aggregator {
+	o := opts.withDefaults()
+	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize)}
+	a.st = newStore(o, &a.stats)
+	for _, w := range o.Windows {
+		a.names = append(a.names, WindowName(w))
+	}
+	a.sweepEvery = o.Windows[0].Milliseconds() / int64(o.SubBuckets)
+	a.sweepEvery = max(1, min(a.sweepEvery, 1000))
+	a.lastSweep = headNone
+	a.broker.init(a)
+	return a
+}
+
+// Windows returns the window spans, shortest first.
+func (a *Aggregator) Windows() []time.Duration {
+	return append([]time.Duration(nil), a.opts.Windows...)
+}
+
+// History returns how far back each series keeps its points.
+func (a *Aggregator) History() time.Duration { return a.opts.History }
+
+func (a *Aggregator) nowMs() int64 { return a.opts.Now().UnixMilli() }
+
+// Push hands a batch to the aggregator: the collectors' sink. It is safe
+// from many goroutines. When the queue is full it waits up to PushWait (or
+// until ctx ends), then sheds the batch, counts its samples as dropped and
+// returns false. On true the aggregator owns b.Samples and the caller must
+// not touch the slice again; on false the caller keeps it.
+func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
+	if len(b.Samples) == 0 {
+		return true
+	}
+	select {
+	case a.queue <- b:
+		return true
+	default:
+	}
+	t := time.NewTimer(a.opts.PushWait)
+	defer t.Stop()
+	select {
+	case a.queue <- b:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	a.stats.dropped.Add(uint64(len(b.Samples)))
+	return false
+}
+
+// Serve runs the aggregator until ctx is cancelled, then returns nil. It
+// drains the ingest queue into the store, publishes a delta at most every
+// BroadcastInterval when something changed, and sweeps windows and
+// evictions as time passes. Only one Serve may run at a time; calling it
+// again after it returned resumes with the same state.
+func (a *Aggregator) Serve(ctx context.Context) error {
+	if !a.serving.CompareAndSwap(false, true) {
+		return ErrAlreadyServing
+	}
+	defer a.serving.Store(false)
+	tick := time.NewTicker(a.opts.BroadcastInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case b := <-a.queue:
+			a.ingest(b)
+		case <-tick.C:
+			a.tick()
+		}
+	}
+}
+
+// ingest stores a batch and whatever else is already queued, under one
+// lock acquisition for up to a bounded number of batches.
+func (a *Aggregator) ingest(b Batch) {
+	now := a.nowMs()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.st.ingest(b, now)
+	for range 64 {
+		select {
+		case b = <-a.queue:
+			a.st.ingest(b, now)
+		default:
+			return
+		}
+	}
+}
+
+// tick polls the sources, sweeps the store when a window slice has passed,
+// and publishes a delta if anything changed.
+func (a *Aggregator) tick() {
+	var srcs []SourceInfo
+	if a.opts.Sources != nil {
+		srcs = a.opts.Sources()
+	}
+	now := a.opts.Now()
+	nowMs := now.UnixMilli()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
+		a.lastSweep = slice
+		a.st.sweep(nowMs)
+	}
+	if a.st.unsorted {
+		a.st.sorted()
+	}
+	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
+	if a.opts.Sources != nil {
+		d.sources = changedSources(a.sources, srcs)
+		a.sources = srcs
+	}
+	a.st.collect(d)
+	if d.empty() {
+		return
+	}
+	a.seq = d.seq
+	enc := a.encoder(nowMs)
+	d.data = enc.encodeDelta(make([]byte, 0, 256), d)
+	a.stats.deltas.Add(1)
+	a.broker.publish(d, nowMs, enc)
+}
+
+func (a *Aggregator) encoder(nowMs int64) *encoder {
+	return &encoder{st: a.st, names: a.names, sources: a.currentSources(), fromMs: nowMs - a.opts.History.Milliseconds()}
+}
+
+// currentSources is the latest source list: polled at the last tick, or
+// now if no tick has polled yet.
+func (a *Aggregator) currentSources() []SourceInfo {
+	if a.sources == nil && a.opts.Sources != nil {
+		return a.opts.Sources()
+	}
+	return a.sources
+}
+
+func changedSources(old, cur []SourceInfo) []string {
+	var names []string
+	for i := range cur {
+		found := false
+		for j := range old {
+			if old[j].Name == cur[i].Name {
+				found = old[j] == cur[i]
+				break
+			}
+		}
+		if !found {
+			names = append(names, cur[i].Name)
+		}
+	}
+	return names
+}
+
+// SnapshotJSON returns {"type":"snapshot",…} at the current seq: every
+// source and every published series, with its history points unless
+// points is false.
+func (a *Aggregator) SnapshotJSON(points bool) []byte {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.snapshotLocked(points)
+}
+
+func (a *Aggregator) snapshotLocked(points bool) []byte {
+	nowMs := a.nowMs()
+	enc := a.encoder(nowMs)
+	b := make([]byte, 0, 256+len(a.st.all)*(300+boolInt(points)*400))
+	b = append(b, `{"type":"snapshot","seq":`...)
+	b = strconv.AppendUint(b, a.seq, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, nowMs, 10)
+	b = append(b, `,"sources":`...)
+	b = appendSources(b, enc.sources)
+	b = append(b, `,"series":[`...)
+	n := 0
+	for _, s := range a.st.all {
+		if !s.announced || s.evicted {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = appendSeries(b, s, a.names, points, enc.fromMs)
+	}
+	return append(b, "]}"...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SeriesJSON returns one series object with its history, or false if no
+// series has that id.
+func (a *Aggregator) SeriesJSON(id string) ([]byte, bool) {
+	k, ok := parseID(id)
+	if !ok {
+		return nil, false
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s := a.st.byKey[k]
+	if s == nil || !s.announced {
+		return nil, false
+	}
+	return appendSeries(nil, s, a.names, true, a.nowMs()-a.opts.History.Milliseconds()), true
+}
+
+// SourcesJSON returns {"sources":[…]}.
+func (a *Aggregator) SourcesJSON() []byte {
+	var srcs []SourceInfo
+	if a.opts.Sources != nil {
+		srcs = a.opts.Sources()
+	}
+	b := append([]byte(nil), `{"sources":`...)
+	b = appendSources(b, srcs)
+	return append(b, '}')
+}
+
+// Seq returns the seq of the latest published message.
+func (a *Aggregator) Seq() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.seq
+}

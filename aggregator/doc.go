@@ -1,0 +1,79 @@
+// Package aggregator is pulseboard's series store and its fan-out.
+//
+// # Data flow
+//
+// Collectors hand Batches to Push, which puts them on one bounded queue
+// (QueueSize batches). When the queue is full Push waits up to PushWait,
+// then sheds the batch and counts its samples in
+// pulseboard_samples_dropped_total: memory stays bounded under any load.
+// Serve drains the queue into the store. The ingest path does not allocate
+// per sample: a series is found by an FNV-1a hash of source, metric and
+// labels computed in place, with a full comparison behind it (collision
+// check).
+//
+// # Series
+//
+// A series is (source, metric, labels). Its id is the 16 hex digits of the
+// identity hash, stable across restarts; should two identities collide, the
+// later one takes the next free number. New series beyond MaxSeries or
+// MaxSeriesPerSource are refused and counted
+// (pulseboard_series_refused_total, one per refused sample). A series with
+// no sample for longer than History is evicted and listed in the next
+// delta's "removed". NaN and ±Inf values are rejected and counted
+// (pulseboard_samples_invalid_total); a sample older than its series'
+// newest is rejected and counted (pulseboard_samples_out_of_order_total).
+// Equal timestamps are kept.
+//
+// # Windows
+//
+// Each configured window reports count, min, max, mean, last, rate and
+// p50, p90, p99 over the samples of its last SubBuckets (default 60)
+// slices of W/SubBuckets: between W·59/60 and W of time. Rate is the
+// per-second increase between the window's first and last sample; for
+// counters a decrease is a reset and the new value counts as the increase.
+// Quantiles come from a log-bucketed histogram (the DDSketch mapping) and
+// are within 1% relative error of the exact lower quantile (the value of
+// rank ⌊q·(n-1)⌋), clamped to the exact min and max; count, min, max,
+// mean, last and rate are exact (mean up to float rounding). Work per
+// sample is O(1) amortised: see window.
+//
+// In JSON an empty window is {"count":0,…} with every other field null;
+// rate is also null with fewer than two samples or no time between them.
+//
+// # Messages
+//
+// Every published delta increments seq. Deltas are built at most every
+// BroadcastInterval and not at all when nothing changed. A snapshot at seq
+// N holds what deltas up to N published; the points that will be in delta
+// N+1 are not in it, so a client never sees a point twice. Clients apply a
+// delta's "removed", then "added" (whole series objects with their
+// points), then "points" and "windows". A merged delta carries "from", the
+// first seq it covers.
+//
+// # Prometheus view
+//
+// Collector emits, at scrape time:
+//
+//   - each series' last value under its metric name with source="<name>"
+//     added to its labels; counter when its kind is counter, gauge
+//     otherwise, untyped when the name is a counter in one source and a
+//     gauge in another. Invalid names are sanitised to the classic
+//     character set; a series label that clashes (source, or a reserved
+//     "__" name) is renamed with an "exported_" prefix, and so is a metric
+//     named pulseboard_*; invalid UTF-8 in values becomes U+FFFD. Two
+//     series that become identical after this keep the first.
+//   - per series and non-empty window, with labels metric, source, window
+//     ("1m") and the series' labels: the summary pulseboard_window_value
+//     (quantile 0.5, 0.9, 0.99, _sum, _count) and the gauges
+//     pulseboard_window_min, _max, _mean, _last and _rate (per second,
+//     only with two samples or more). Options.NoWindowMetrics leaves them
+//     out.
+//   - pulseboard's own metrics (pulseboard_samples_*_total,
+//     pulseboard_series, pulseboard_broker_*, pulseboard_queue_*, …) and
+//     per-source ones from Options.Sources (pulseboard_source_*).
+//
+// # Restarts
+//
+// The store, the queue, the broker and seq belong to the Aggregator, not
+// to Serve; see Aggregator.
+package aggregator

@@ -1,0 +1,131 @@
+package aggregator
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type frame struct {
+	Type    string                                `json:"type"`
+	Seq     uint64                                `json:"seq"`
+	From    uint64                                `json:"from"`
+	TS      int64                                 `json:"ts"`
+	Points  map[string][][2]float64               `json:"points"`
+	Windows map[string]map[string]json.RawMessage `json:"windows"`
+	Sources []SourceInfo                          `json:"sources"`
+	Added   []seriesObj                           `json:"added"`
+	Removed []string                              `json:"removed"`
+	Series  []seriesObj                           `json:"series"`
+}
+
+type seriesObj struct {
+	ID      string              `json:"id"`
+	Source  string              `json:"source"`
+	Metric  string              `json:"metric"`
+	Labels  map[string]string   `json:"labels"`
+	Kind    string              `json:"kind"`
+	Last    *[2]float64         `json:"last"`
+	Windows map[string]statsObj `json:"windows"`
+	Points  [][2]float64        `json:"points"`
+}
+
+type statsObj struct {
+	Count int      `json:"count"`
+	Min   *float64 `json:"min"`
+	Max   *float64 `json:"max"`
+	Mean  *float64 `json:"mean"`
+	Last  *float64 `json:"last"`
+	Rate  *float64 `json:"rate"`
+	P50   *float64 `json:"p50"`
+	P90   *float64 `json:"p90"`
+	P99   *float64 `json:"p99"`
+}
+
+func decodeFrame(t *testing.T, b []byte) frame {
+	t.Helper()
+	var f frame
+	require.NoError(t, json.Unmarshal(b, &f), "%s", b)
+	return f
+}
+
+func gauge(metric string, tms int64, v float64, ls ...string) Sample {
+	var labels Labels
+	for i := 0; i+1 < len(ls); i += 2 {
+		labels = append(labels, Label{Name: ls[i], Value: ls[i+1]})
+	}
+	return Sample{Metric: metric, Labels: labels, TimeMs: tms, Value: v}
+}
+
+func TestEndToEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{Sources: func() []SourceInfo {
+			return []SourceInfo{{Name: "demo", Type: "simulated", State: StateRunning}}
+		}})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+
+		sub := a.Subscribe(0)
+		defer sub.Close()
+		m, err := sub.Next(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "snapshot", m.Type)
+		require.Equal(t, uint64(0), m.Seq)
+
+		now := time.Now().UnixMilli()
+		require.True(t, a.Push(ctx, Batch{Source: "demo", Samples: []Sample{
+			gauge("temp", now, 20.5, "room", "a"),
+			gauge("temp", now, 21.5, "room", "b"),
+		}}))
+		m, err = sub.Next(ctx)
+		require.NoError(t, err)
+		f := decodeFrame(t, m.Data)
+		require.Equal(t, "delta", f.Type)
+		require.Equal(t, uint64(1), f.Seq)
+		require.Len(t, f.Added, 2)
+		require.Len(t, f.Sources, 1)
+		require.Equal(t, "demo", f.Sources[0].Name)
+		require.Equal(t, [][2]float64{{float64(now), 20.5}}, f.Added[0].Points)
+		require.Equal(t, 1, f.Added[0].Windows["1m"].Count)
+
+		time.Sleep(time.Second)
+		now2 := time.Now().UnixMilli()
+		require.True(t, a.Push(ctx, Batch{Source: "demo", Samples: []Sample{gauge("temp", now2, 22, "room", "a")}}))
+		m, err = sub.Next(ctx)
+		require.NoError(t, err)
+		f = decodeFrame(t, m.Data)
+		require.Equal(t, uint64(2), f.Seq)
+		id := f.Added0ID(t, a, "a")
+		require.Equal(t, [][2]float64{{float64(now2), 22}}, f.Points[id])
+		require.Contains(t, f.Windows, id)
+
+		snap := decodeFrame(t, a.SnapshotJSON(true))
+		require.Equal(t, uint64(2), snap.Seq)
+		require.Len(t, snap.Series, 2)
+		js, ok := a.SeriesJSON(id)
+		require.True(t, ok)
+		var so seriesObj
+		require.NoError(t, json.Unmarshal(js, &so))
+		require.Equal(t, [][2]float64{{float64(now), 20.5}, {float64(now2), 22}}, so.Points)
+
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// Added0ID finds the id of the series with room=room through the snapshot.
+func (f frame) Added0ID(t *testing.T, a *Aggregator, room string) string {
+	t.Helper()
+	for _, s := range decodeFrame(t, a.SnapshotJSON(false)).Series {
+		if s.Labels["room"] == room {
+			return s.ID
+		}
+	}
+	t.Fatalf("no series room=%s", room)
+	return ""
+}

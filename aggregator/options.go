@@ -1,0 +1,167 @@
+package aggregator
+
+import (
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Options sizes and paces an Aggregator. The zero value of every field means
+// its default.
+type Options struct {
+	// History is how far back each series keeps its points (default 15m).
+	// It is raised to the longest window if shorter.
+	History time.Duration
+	// Windows are the spans statistics are kept over (default 1m, 5m, 15m).
+	Windows []time.Duration
+	// MaxSeries caps the number of series over all sources (default 100000).
+	MaxSeries int
+	// MaxSeriesPerSource caps the series of any one source (default 10000).
+	MaxSeriesPerSource int
+	// QueueSize is the ingest queue's capacity in batches (default 1024).
+	QueueSize int
+	// PushWait is how long Push waits on a full queue before shedding the
+	// batch (default 50ms).
+	PushWait time.Duration
+	// BroadcastInterval is the shortest time between two deltas (default 100ms).
+	BroadcastInterval time.Duration
+	// Sources is polled on each broadcast tick; the sources whose info
+	// changed go into the next delta. May be nil.
+	Sources func() []SourceInfo
+	// Now is the clock windows, eviction and message timestamps use; nil
+	// means time.Now.
+	Now func() time.Time
+	// Logger receives the aggregator's own logs; nil means discard.
+	Logger *slog.Logger
+
+	// MailboxSize is the number of messages a subscriber may have pending
+	// before its deltas are merged (default 64, at least 2).
+	MailboxSize int
+	// RetainDeltas bounds how many recent deltas are kept for resuming
+	// subscribers (default 300); RetainFor bounds their age (default 30s)
+	// and RetainBytes their encoded size (default 64 MiB). Whichever bound
+	// is reached first applies.
+	RetainDeltas int
+	RetainFor    time.Duration
+	RetainBytes  int
+	// SubBuckets is how many slices a window is cut into (default 60): a
+	// window of W covers the samples of its last SubBuckets slices of
+	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.
+	SubBuckets int
+	// NoWindowMetrics leaves the per-series window statistics out of the
+	// Prometheus view (the last values and pulseboard's own metrics stay).
+	NoWindowMetrics bool
+}
+
+// Defaults of Options.
+const (
+	DefaultHistory            = 15 * time.Minute
+	DefaultMaxSeries          = 100000
+	DefaultMaxSeriesPerSource = 10000
+	DefaultQueueSize          = 1024
+	DefaultPushWait           = 50 * time.Millisecond
+	DefaultBroadcastInterval  = 100 * time.Millisecond
+	DefaultMailboxSize        = 64
+	DefaultRetainDeltas       = 300
+	DefaultRetainFor          = 30 * time.Second
+	DefaultRetainBytes        = 64 << 20
+	DefaultSubBuckets         = 60
+)
+
+// DefaultWindows returns the default window spans: 1m, 5m and 15m.
+func DefaultWindows() []time.Duration {
+	return []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute}
+}
+
+// withDefaults fills in the zero fields and normalises the windows: sorted,
+// deduplicated, at least one millisecond times SubBuckets, and History at
+// least as long as the longest window.
+func (o Options) withDefaults() Options {
+	if o.History <= 0 {
+		o.History = DefaultHistory
+	}
+	if o.SubBuckets <= 0 {
+		o.SubBuckets = DefaultSubBuckets
+	}
+	ws := make([]time.Duration, 0, len(o.Windows))
+	for _, w := range o.Windows {
+		if w > 0 {
+			// A slice must be a whole number of milliseconds.
+			step := time.Duration(o.SubBuckets) * time.Millisecond
+			w = (w + step - 1) / step * step
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		ws = DefaultWindows()
+	}
+	slices.Sort(ws)
+	o.Windows = slices.Compact(ws)
+	if longest := o.Windows[len(o.Windows)-1]; o.History < longest {
+		o.History = longest
+	}
+	if o.MaxSeries <= 0 {
+		o.MaxSeries = DefaultMaxSeries
+	}
+	if o.MaxSeriesPerSource <= 0 {
+		o.MaxSeriesPerSource = DefaultMaxSeriesPerSource
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.PushWait <= 0 {
+		o.PushWait = DefaultPushWait
+	}
+	if o.BroadcastInterval <= 0 {
+		o.BroadcastInterval = DefaultBroadcastInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MailboxSize < 2 {
+		o.MailboxSize = DefaultMailboxSize
+	}
+	if o.RetainDeltas <= 0 {
+		o.RetainDeltas = DefaultRetainDeltas
+	}
+	if o.RetainFor <= 0 {
+		o.RetainFor = DefaultRetainFor
+	}
+	if o.RetainBytes <= 0 {
+		o.RetainBytes = DefaultRetainBytes
+	}
+	return o
+}
+
+// WindowName renders a window span the way the protocol names it: "1m",
+// "5m", "15m", "30s", "1h", "1h30m", "250ms" (never Go's "1m0s").
+func WindowName(d time.Duration) string {
+	return string(appendWindowName(nil, d))
+}
+
+func appendWindowName(b []byte, d time.Duration) []byte {
+	if d <= 0 {
+		return append(b, '0', 's')
+	}
+	if d%time.Second != 0 {
+		if d%time.Millisecond == 0 {
+			return append(strconv.AppendInt(b, int64(d/time.Millisecond), 10), 'm', 's')
+		}
+		return append(b, d.String()...)
+	}
+	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
+	if h > 0 {
+		b = append(strconv.AppendInt(b, int64(h), 10), 'h')
+	}
+	if m > 0 {
+		b = append(strconv.AppendInt(b, int64(m), 10), 'm')
+	}
+	if s > 0 {
+		b = append(strconv.AppendInt(b, int64(s), 10), 's')
+	}
+	return b
+}

@@ -1,0 +1,213 @@
+package aggregator
+
+import "math"
+
+// window keeps one series' statistics over one sliding span.
+//
+// How it works: the span is cut into nb slices of width ms. Min and max are
+// kept per slice in a ring, so a slice that leaves the window takes its
+// extremes with it. Count, sum, the counter increase and the quantile
+// histogram are kept for the whole window and the samples that leave are
+// subtracted: a cursor into the series' history sits on the oldest sample
+// still in the window, and advancing the window decodes and removes the
+// samples the cursor passes. Each sample is thus added once and removed
+// once per window: O(1) amortised. Float sums drift under add/remove, so
+// they are recomputed exactly from the history once as many removals as the
+// window holds have happened (again O(1) amortised), and reset to zero
+// whenever the window empties.
+type window struct {
+	width int64 // slice width in ms
+	nb    int64 // slices per window
+	head  int64 // newest slice index (t/width); headNone before any
+	mins  []float64
+	maxs  []float64
+
+	cur      cursor // oldest sample still in the window
+	count    int
+	sum      float64
+	incSum   float64 // increase (reset-aware for counters) of every sample held
+	firstInc float64 // the part of incSum that came from before the window
+	firstT   int64
+	lastT    int64
+	last     float64
+	removed  int // removals since sum and incSum were last recomputed
+	hist     loghist
+}
+
+const headNone = math.MinInt64
+
+func newWindow(spanMs int64, nb int, cur cursor) window {
+	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur}
+	w.mins = make([]float64, nb)
+	w.maxs = make([]float64, nb)
+	for i := range w.mins {
+		w.mins[i], w.maxs[i] = math.Inf(1), math.Inf(-1)
+	}
+	return w
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// start is the first millisecond the window covers.
+func (w *window) start() int64 {
+	if w.head == headNone {
+		return math.MinInt64
+	}
+	return (w.head - w.nb + 1) * w.width
+}
+
+// add counts a sample that the series' history already holds (as its newest
+// point). inc is its increase over the previous sample.
+func (w *window) add(t int64, v, inc float64, kind Kind) {
+	if s := floorDiv(t, w.width); s > w.head {
+		w.advanceTo(s, kind)
+	}
+	if t < w.start() {
+		// Older than the window: every earlier point has left too, so the
+		// cursor is on this one; step over it.
+		w.cur.next(kind)
+		return
+	}
+	if w.count == 0 {
+		w.firstT, w.firstInc = t, inc
+	}
+	w.count++
+	w.sum += v
+	w.incSum += inc
+	w.lastT, w.last = t, v
+	slot := floorMod(floorDiv(t, w.width), w.nb)
+	w.mins[slot] = min(w.mins[slot], v)
+	w.maxs[slot] = max(w.maxs[slot], v)
+	w.hist.add(v)
+}
+
+func floorMod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// advance moves the window so that its newest slice holds nowMs, removing
+// what falls out. It reports whether the statistics changed.
+func (w *window) advance(nowMs int64, kind Kind) bool {
+	s := floorDiv(nowMs, w.width)
+	if s <= w.head {
+		return false
+	}
+	before := w.count
+	w.advanceTo(s, kind)
+	return w.count != before
+}
+
+func (w *window) advanceTo(s int64, kind Kind) {
+	if w.head == headNone || s-w.head >= w.nb {
+		for i := range w.mins {
+			w.mins[i], w.maxs[i] = math.Inf(1), math.Inf(-1)
+		}
+	} else {
+		for x := w.head + 1; x <= s; x++ {
+			slot := floorMod(x, w.nb)
+			w.mins[slot], w.maxs[slot] = math.Inf(1), math.Inf(-1)
+		}
+	}
+	w.head = s
+	if w.count == 0 {
+		return
+	}
+	start := w.start()
+	for w.count > 0 {
+		p, _, ok := w.cur.peek(kind)
+		if !ok || p.t >= start {
+			break
+		}
+		p, inc, _ := w.cur.next(kind)
+		w.count--
+		w.sum -= p.v
+		w.incSum -= inc
+		w.hist.remove(p.v)
+		w.removed++
+	}
+	if w.count == 0 {
+		w.sum, w.incSum, w.removed = 0, 0, 0
+		w.hist.reset()
+		return
+	}
+	p, inc, _ := w.cur.peek(kind)
+	w.firstT, w.firstInc = p.t, inc
+	if w.removed > w.count+16 {
+		w.recompute(kind)
+	}
+}
+
+// recompute sums the window's samples afresh from the history.
+func (w *window) recompute(kind Kind) {
+	c := w.cur
+	var sum, incSum float64
+	for {
+		p, inc, ok := c.next(kind)
+		if !ok {
+			break
+		}
+		sum += p.v
+		incSum += inc
+	}
+	w.sum, w.incSum, w.removed = sum, incSum, 0
+}
+
+// windowStats is what the protocol shows of a window. Valid is false for an
+// empty window; then only Count (0) is meaningful.
+type windowStats struct {
+	Count                int
+	Min, Max, Mean, Last float64
+	Rate                 float64
+	HasRate              bool
+	P50, P90, P99        float64
+	Sum                  float64
+	Valid                bool
+}
+
+var statQuantiles = []float64{0.5, 0.9, 0.99}
+
+func (w *window) stats() windowStats {
+	if w.count == 0 {
+		return windowStats{}
+	}
+	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
+	st.Min, st.Max = math.Inf(1), math.Inf(-1)
+	for i := range w.mins {
+		st.Min = min(st.Min, w.mins[i])
+		st.Max = max(st.Max, w.maxs[i])
+	}
+	st.Mean = w.sum / float64(w.count)
+	// The mean of values within [min, max] lies within it too; the running
+	// sum's rounding must not say otherwise.
+	st.Mean = min(max(st.Mean, st.Min), st.Max)
+	if w.count > 1 && w.lastT > w.firstT {
+		st.Rate = (w.incSum - w.firstInc) / (float64(w.lastT-w.firstT) / 1000)
+		st.HasRate = true
+	}
+	var q [3]float64
+	if w.hist.quantiles(statQuantiles, q[:]) {
+		st.P50 = min(max(q[0], st.Min), st.Max)
+		st.P90 = min(max(q[1], st.Min), st.Max)
+		st.P99 = min(max(q[2], st.Min), st.Max)
+	}
+	return st
+}
+
+// increase is a sample's increase over the previous one: for a counter a
+// decrease is a reset and the new value is the increase.
+func increase(kind Kind, prev, v float64) float64 {
+	if kind == KindCounter && v < prev {
+		return v
+	}
+	return v - prev
+}
