@@ -14,15 +14,16 @@
 //
 // The mapping to OTP:
 //
-//	OTP                          this package
-//	supervisor:start_link        New + Serve (Serve blocks, like the process)
-//	child_spec                   Spec (Name, Service, Restart, Shutdown)
-//	permanent/transient/temporary Permanent, Transient, Temporary
-//	one_for_one/one_for_all/rest_for_one  OneForOne, OneForAll, RestForOne
-//	simple_one_for_one           dynamic children: Add and Remove at run time
-//	intensity/period             Config.MaxRestarts / Config.Period
-//	shutdown timeout, brutal_kill Spec.Shutdown, then abandonment (see below)
-//	exit signal to the parent    Serve returns an error wrapping ErrGaveUp
+//	OTP                             this package
+//	supervisor:start_link           New, then Serve (which blocks, as the process runs)
+//	child_spec                      Spec: Name, Service, Restart, Shutdown
+//	permanent, transient, temporary Permanent, Transient, Temporary
+//	one_for_one, one_for_all        OneForOne, OneForAll
+//	rest_for_one                    RestForOne
+//	simple_one_for_one              dynamic children: Add and Remove at run time
+//	intensity, period               Config.MaxRestarts, Config.Period
+//	shutdown timeout, brutal_kill   Spec.Shutdown, then abandonment (see below)
+//	exit signal to the parent       Serve returns an error wrapping ErrGaveUp
 //
 // # Strategies
 //
@@ -31,8 +32,9 @@
 // set is started again in start order; with RestForOne the same happens to
 // the children started after the one that exited. A child stopped because
 // of a sibling's crash has not crashed: its own backoff is untouched.
-// Temporary siblings are stopped and not restarted. Dynamic children are
-// never part of such a group: they are always handled one for one.
+// Temporary siblings are stopped and not restarted; other siblings are
+// started again even if they had exited normally before. Dynamic children
+// are never part of such a group: they are always handled one for one.
 //
 // Every restart waits a per-child backoff first: Backoff.Initial, doubled
 // on each consecutive restart up to Backoff.Max, jittered by ±20% (never

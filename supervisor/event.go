@@ -58,7 +58,7 @@ func (s State) String() string {
 type ChildStatus struct {
 	Name      string
 	State     State
-	Restarts  int       // total restarts since added
+	Restarts  int       // total restarts since added, sibling-caused and cooldown retries included
 	LastError error     // last non-nil exit reason (a stuck stop included)
 	Since     time.Time // when State was entered
 	Dynamic   bool      // added with Add rather than given to New

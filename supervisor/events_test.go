@@ -94,7 +94,7 @@ func TestEventTimesAndRestartCounts(t *testing.T) {
 		}
 		require.Equal(t, []string{
 			"started t=0s restarts=0",
-			"exited t=0s restarts=1",
+			"exited t=0s restarts=0",
 			"restarting t=0s restarts=1",
 			"started t=100ms restarts=1",
 			"exited t=1s restarts=1",

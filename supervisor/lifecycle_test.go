@@ -159,3 +159,29 @@ func TestRealClock(t *testing.T) {
 	require.NoError(t, <-errc)
 	require.Equal(t, EventExited, (<-evs).Kind)
 }
+
+// A panicking hook must not orphan the children: they are stopped and the
+// panic goes on to the caller (a parent supervisor recovers it).
+func TestHookPanicStopsChildren(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log := &orderLog{}
+		a, b := newFake(log, "a"), newFake(log, "b")
+		hook := func(e Event) {
+			if e.Kind == EventRestarting {
+				panic("hook bug")
+			}
+		}
+		s := New(Config{Name: "inner", Hook: hook}, a.spec(Permanent), b.spec(Permanent))
+		outer := New(Config{Name: "outer", MaxRestarts: -1}, Spec{Name: "inner", Service: s})
+		errc := make(chan error, 1)
+		go func() { errc <- outer.Serve(context.Background()) }()
+		synctest.Wait()
+		a.do(actFail)
+		err := <-errc
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, "hook bug", pe.Value)
+		require.Equal(t, []string{"a stop", "b stop"}, log.since(0))
+		require.Equal(t, map[string]State{"a": Stopped, "b": Stopped}, states(s))
+	})
+}

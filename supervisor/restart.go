@@ -49,8 +49,9 @@ func (r *runner) exited(ctx context.Context, x *run) error {
 			due = g.due // keep a sibling's own longer backoff, and the start order
 		}
 	}
-	r.schedule(c, err, now, due, true)
+	r.s.update(c, now, StateBackoff, func(st *ChildStatus) { setLastError(st, err) })
 	r.emit(c, EventExited, err, 0)
+	r.schedule(c, now, due, true)
 	r.emit(c, EventRestarting, nil, due.Sub(now))
 
 	// Siblings stop in reverse start order and wait for the same deadline,
@@ -71,7 +72,7 @@ func (r *runner) exited(ctx context.Context, x *run) error {
 			r.s.update(g, now, StateStopped, nil)
 			continue
 		}
-		r.schedule(g, nil, now, due, g.due.IsZero())
+		r.schedule(g, now, due, g.due.IsZero())
 		r.emit(g, EventRestarting, nil, max(due.Sub(now), 0))
 	}
 	return nil
@@ -90,13 +91,12 @@ func restartable(p Restart, err error) bool {
 
 // schedule puts c in Backoff until due. count is false when c was already
 // waiting for a restart, which is merely postponed.
-func (r *runner) schedule(c *child, err error, now, due time.Time, count bool) {
+func (r *runner) schedule(c *child, now, due time.Time, count bool) {
 	c.due = due
 	r.s.update(c, now, StateBackoff, func(st *ChildStatus) {
 		if count {
 			st.Restarts++
 		}
-		setLastError(st, err)
 	})
 }
 

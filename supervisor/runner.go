@@ -203,6 +203,29 @@ func (r *runner) shutdown(cause error) error {
 	return errors.Join(errs...)
 }
 
+// abort stops the running children in reverse start order after the loop
+// panicked. No events: the hook may be what panicked.
+func (r *runner) abort() {
+	for i := len(r.s.children) - 1; i >= 0; i-- {
+		c := r.s.children[i]
+		c.due = time.Time{}
+		if x := c.cur; x != nil {
+			c.cur = nil
+			x.cancel()
+			t := r.cfg.Clock.NewTimer(r.s.shutdownOf(c))
+			select {
+			case <-x.done:
+			case <-t.C():
+			}
+			t.Stop()
+		}
+		r.s.update(c, r.now(), Stopped, nil)
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
 // handle serves an Add or Remove request.
 func (r *runner) handle(req request) error {
 	if req.add != nil {

@@ -65,6 +65,10 @@ const (
 	// RestForOne stops the static children started after the one that exited
 	// (in reverse start order) and starts it and them again in start order.
 	RestForOne
+	// Under OneForAll and RestForOne, temporary siblings are stopped and not
+	// restarted; other siblings start again even if they had already exited
+	// normally. A sibling stopped this way has not crashed: its own backoff
+	// and limits are untouched.
 )
 
 // String returns "one_for_one", "one_for_all" or "rest_for_one".

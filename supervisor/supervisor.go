@@ -58,7 +58,9 @@ func (s *Supervisor) Name() string { return s.cfg.Name }
 
 // Serve starts every child in order and supervises them until ctx is
 // cancelled or restart intensity is exceeded; then it stops the children in
-// reverse order, each within its shutdown timeout, and returns.
+// reverse order, each within its shutdown timeout, and returns. "In order"
+// means each child's goroutine is launched after the previous one's: there
+// is no readiness handshake.
 //
 // It returns nil after a clean stop; an error wrapping ErrGaveUp when it gave
 // up (joined with ErrStuck errors if children then failed to stop); an error
@@ -76,6 +78,15 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 		return err
 	}
 	defer s.end(r)
+	defer func() {
+		// A panic on the loop (from the Hook, say) must not orphan the
+		// children: stop them, then let the panic reach the parent, which
+		// recovers it like any child's.
+		if v := recover(); v != nil {
+			r.abort()
+			panic(v)
+		}
+	}()
 	return r.serve(ctx)
 }
 
