@@ -1,0 +1,107 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The REST API returns the shapes the WebSocket carries (DESIGN.md); the
+// Feed encodes them, the handlers only pick status codes.
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz answers 200 while Options.Ready says so (or when it is nil), else 503.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.opts.Ready != nil && !s.opts.Ready() {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not ready", "error": "not ready"})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func sendJSON(c *fiber.Ctx, status int, body []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(body)
+}
+
+func (s *Server) sources(c *fiber.Ctx) error {
+	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SourcesJSON())
+}
+
+// snapshot serves the full state; ?points=0 (or false) leaves history out.
+func (s *Server) snapshot(c *fiber.Ctx) error {
+	points := true
+	switch c.Query("points") {
+	case "", "1", "true":
+	case "0", "false":
+		points = false
+	default:
+		return fiber.NewError(fiber.StatusBadRequest, "points must be 0 or 1")
+	}
+	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SnapshotJSON(points))
+}
+
+// series serves one series with its history.
+func (s *Server) series(c *fiber.Ctx) error {
+	body, ok := s.opts.Feed.SeriesJSON(c.Params("id"))
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "unknown series")
+	}
+	return sendJSON(c, fiber.StatusOK, body)
+}
+
+// emptyOrJSONBody guards the POST routes, which take no parameters: the
+// body must be empty or a JSON object (its fields are ignored). Anything
+// else is a client error, not something to guess about.
+func emptyOrJSONBody(c *fiber.Ctx) error {
+	body := c.Body()
+	if len(body) == 0 {
+		return c.Next()
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return fiber.NewError(fiber.StatusBadRequest, "body must be empty or a JSON object")
+	}
+	return c.Next()
+}
+
+// crash makes a source's collector panic now (failure injection): 202
+// because the crash and the restart happen after the answer.
+func (s *Server) crash(c *fiber.Ctx) error {
+	if s.opts.Sources == nil {
+		return fiber.NewError(fiber.StatusNotImplemented, "failure injection is not available")
+	}
+	name := c.Params("name")
+	if err := s.opts.Sources.Crash(name); err != nil {
+		if s.opts.UnknownSource != nil && errors.Is(err, s.opts.UnknownSource) {
+			return fiber.NewError(fiber.StatusNotFound, "unknown source")
+		}
+		s.opts.Logger.Error("crash injection failed", "source", name, "err", err)
+		return fiber.NewError(fiber.StatusInternalServerError, "crash injection failed")
+	}
+	s.opts.Logger.Info("crash injected", "source", name)
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "accepted", "source": name})
+}
+
+// reload re-reads the configuration. A rejected configuration answers 422
+// with the reason, which is the operator's own file and safe to show.
+func (s *Server) reload(serveCtx context.Context) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if s.opts.Reload == nil {
+			return fiber.NewError(fiber.StatusNotImplemented, "reload is not available")
+		}
+		ctx, cancel := context.WithTimeout(serveCtx, reloadTimeout)
+		defer cancel()
+		if err := s.opts.Reload(ctx); err != nil {
+			s.opts.Logger.Warn("reload rejected", "err", err)
+			return fiber.NewError(fiber.StatusUnprocessableEntity, err.Error())
+		}
+		s.opts.Logger.Info("reloaded")
+		return c.JSON(fiber.Map{"status": "reloaded"})
+	}
+}

@@ -1,0 +1,249 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+var errNoSuchSource = errors.New("no such source")
+
+// fakeSources records crashes: "demo" exists, "broken" fails, the rest are unknown.
+type fakeSources struct {
+	mu      sync.Mutex
+	crashed []string
+}
+
+func (f *fakeSources) Crash(name string) error {
+	switch name {
+	case "demo":
+		f.mu.Lock()
+		f.crashed = append(f.crashed, name)
+		f.mu.Unlock()
+		return nil
+	case "broken":
+		return errors.New("collector is not running")
+	}
+	return fmt.Errorf("crash %q: %w", name, errNoSuchSource)
+}
+
+func (f *fakeSources) crashes() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.crashed...)
+}
+
+func TestAPIReadRoutes(t *testing.T) {
+	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
+		o.Sources = func() []aggregator.SourceInfo {
+			return []aggregator.SourceInfo{{Name: "src", Type: "simulated", State: aggregator.StateRunning}}
+		}
+	}})
+	f.pushAndWait(2, 1)
+
+	code, h, body := f.httpDo("GET", "/api/v1/sources", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "application/json", h.Get("Content-Type"))
+	var sources struct {
+		Sources []aggregator.SourceInfo `json:"sources"`
+	}
+	require.NoError(t, json.Unmarshal(body, &sources))
+	require.Len(t, sources.Sources, 1)
+	require.Equal(t, "src", sources.Sources[0].Name)
+
+	code, _, body = f.httpDo("GET", "/api/v1/snapshot", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	var snap struct {
+		Type   string `json:"type"`
+		Series []struct {
+			ID     string          `json:"id"`
+			Points json.RawMessage `json:"points"`
+		} `json:"series"`
+	}
+	require.NoError(t, json.Unmarshal(body, &snap))
+	require.Equal(t, "snapshot", snap.Type)
+	require.Len(t, snap.Series, 2)
+	require.NotEmpty(t, snap.Series[0].Points, "points by default")
+
+	code, _, body = f.httpDo("GET", "/api/v1/snapshot?points=0", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	snap.Series = nil
+	require.NoError(t, json.Unmarshal(body, &snap))
+	require.Len(t, snap.Series, 2)
+	require.Empty(t, snap.Series[0].Points, "?points=0 leaves history out")
+
+	code, h, body = f.httpDo("GET", "/api/v1/snapshot?points=maybe", nil, nil)
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Contains(t, errorBody(t, h, body), "points")
+
+	id := snap.Series[0].ID
+	code, _, body = f.httpDo("GET", "/api/v1/series/"+id, nil, nil)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	var one struct {
+		ID     string          `json:"id"`
+		Points json.RawMessage `json:"points"`
+	}
+	require.NoError(t, json.Unmarshal(body, &one))
+	require.Equal(t, id, one.ID)
+	require.NotEmpty(t, one.Points)
+
+	for _, bad := range []string{"0000000000000000", "not-an-id", "%2e%2e%2fmetrics"} {
+		code, h, body = f.httpDo("GET", "/api/v1/series/"+bad, nil, nil)
+		require.Equal(t, http.StatusNotFound, code, bad)
+		require.Equal(t, "unknown series", errorBody(t, h, body))
+	}
+}
+
+func TestAPIErrorsAreJSON(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	cases := []struct {
+		method, path string
+		code         int
+		msg          string
+	}{
+		{"GET", "/no/such/route", http.StatusNotFound, "not found"},
+		{"GET", "/api/v1/nothing", http.StatusNotFound, "not found"},
+		{"DELETE", "/api/v1/sources", http.StatusMethodNotAllowed, "method not allowed"},
+		{"PUT", "/api/v1/snapshot", http.StatusMethodNotAllowed, "method not allowed"},
+		{"GET", "/api/v1/reload", http.StatusMethodNotAllowed, "method not allowed"},
+		{"GET", "/ws", http.StatusUpgradeRequired, "WebSocket upgrade required"},
+	}
+	for _, tc := range cases {
+		code, h, body := f.httpDo(tc.method, tc.path, nil, nil)
+		require.Equal(t, tc.code, code, "%s %s: %s", tc.method, tc.path, body)
+		require.Equal(t, tc.msg, errorBody(t, h, body), "%s %s", tc.method, tc.path)
+		require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), "security headers on errors too")
+	}
+}
+
+func TestAPIAdminRoutes(t *testing.T) {
+	sources := &fakeSources{}
+	var (
+		mu      sync.Mutex
+		reloads int
+	)
+	reloadErr := errors.New(`sources[1].interval: must be positive`)
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.AdminToken = "admin-secret"
+		o.Sources = sources
+		o.UnknownSource = errNoSuchSource
+		o.Reload = func(ctx context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			reloads++
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if reloads == 2 {
+				return reloadErr
+			}
+			return nil
+		}
+	}})
+	admin := bearerHeader("admin-secret")
+
+	code, _, body := f.httpDo("POST", "/api/v1/sources/demo/crash", nil, admin)
+	require.Equal(t, http.StatusAccepted, code, "%s", body)
+	require.JSONEq(t, `{"status":"accepted","source":"demo"}`, string(body))
+	require.Equal(t, []string{"demo"}, sources.crashes())
+
+	code, h, body := f.httpDo("POST", "/api/v1/sources/nope/crash", nil, admin)
+	require.Equal(t, http.StatusNotFound, code)
+	require.Equal(t, "unknown source", errorBody(t, h, body))
+
+	code, h, body = f.httpDo("POST", "/api/v1/sources/broken/crash", nil, admin)
+	require.Equal(t, http.StatusInternalServerError, code)
+	require.Equal(t, "crash injection failed", errorBody(t, h, body))
+
+	code, _, body = f.httpDo("POST", "/api/v1/reload", nil, admin)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.JSONEq(t, `{"status":"reloaded"}`, string(body))
+
+	code, h, body = f.httpDo("POST", "/api/v1/reload", nil, admin)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Equal(t, reloadErr.Error(), errorBody(t, h, body))
+	mu.Lock()
+	require.Equal(t, 2, reloads)
+	mu.Unlock()
+}
+
+func TestAPIAdminRoutesUnavailable(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.AdminToken = "admin-secret" }})
+	for _, path := range []string{"/api/v1/sources/demo/crash", "/api/v1/reload"} {
+		code, h, body := f.httpDo("POST", path, nil, bearerHeader("admin-secret"))
+		require.Equal(t, http.StatusNotImplemented, code, path)
+		errorBody(t, h, body)
+	}
+}
+
+func TestAPIGarbageBodies(t *testing.T) {
+	sources := &fakeSources{}
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.AdminToken = "admin-secret"
+		o.Sources = sources
+		o.UnknownSource = errNoSuchSource
+		o.Reload = func(context.Context) error { return nil }
+	}})
+	admin := bearerHeader("admin-secret")
+	cases := []struct {
+		body string
+		code int
+	}{
+		{"", http.StatusAccepted},
+		{"{}", http.StatusAccepted},
+		{`{"why":"testing"}`, http.StatusAccepted},
+		{"not json", http.StatusBadRequest},
+		{"[1,2,3]", http.StatusBadRequest},
+		{"null", http.StatusBadRequest},
+		{`{"unterminated":`, http.StatusBadRequest},
+		{"\x00\xff\xfe garbage", http.StatusBadRequest},
+		{"{" + strings.Repeat(" ", 70<<10) + "}", http.StatusRequestEntityTooLarge},
+	}
+	for _, tc := range cases {
+		for _, path := range []string{"/api/v1/sources/demo/crash", "/api/v1/reload"} {
+			want := tc.code
+			if want == http.StatusAccepted && path == "/api/v1/reload" {
+				want = http.StatusOK
+			}
+			code, h, body := f.httpDo("POST", path, strings.NewReader(tc.body), admin)
+			require.Equal(t, want, code, "%s with %.20q: %s", path, tc.body, body)
+			if want >= 400 {
+				errorBody(t, h, body)
+			}
+		}
+	}
+	// Authorisation comes before the body is looked at.
+	code, _, _ := f.httpDo("POST", "/api/v1/reload", strings.NewReader("not json"), nil)
+	require.Equal(t, http.StatusUnauthorized, code)
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	var ready bool
+	var mu sync.Mutex
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Ready = func() bool { mu.Lock(); defer mu.Unlock(); return ready }
+	}})
+	code, _, body := f.httpDo("GET", "/healthz", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"status":"ok"}`, string(body))
+
+	code, h, body := f.httpDo("GET", "/readyz", nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Equal(t, "not ready", errorBody(t, h, body))
+
+	mu.Lock()
+	ready = true
+	mu.Unlock()
+	code, _, body = f.httpDo("GET", "/readyz", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"status":"ready"}`, string(body))
+}

@@ -1,0 +1,232 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// client is one WebSocket connection.
+//
+// How it works: the handler goroutine reads (readLoop) and a writer
+// goroutine (writeLoop) is the only one to write data. The writer pulls
+// from the connection's Subscription, whose bounded mailbox is the
+// per-client queue: the broker conflates a slow client's deltas and
+// finally drops it (ErrDropped), and the writer then resyncs it with a
+// fresh snapshot, at most MaxResyncs times per ResyncWindow before closing
+// it with 1013. A slow client therefore only ever delays itself. Every
+// message's bytes are the broker's, encoded once and shared by all clients.
+//
+// Either side may end the connection. The reader ends on a read error
+// (peer gone, no pong in time, a message over the read limit) and cancels
+// ctx, which stops the writer. Anyone else (flood detection, shutdown, the
+// writer itself) calls closeWith: the first decision wins, ctx is
+// cancelled, and the writer sends the close frame, then gives the reader a
+// short deadline to see the peer's answer.
+type client struct {
+	s      *Server
+	conn   *websocket.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// resumeAt is ?resume=N from the handshake, if any.
+	resumeAt    uint64
+	hasResumeAt bool
+
+	mu        sync.Mutex
+	closeCode int
+	closeText string
+	reason    string             // why the connection ended; the first one set wins
+	resume    *uint64            // a resume request not yet taken by the writer
+	wake      context.CancelFunc // interrupts the writer's current wait
+	resumed   chan struct{}      // signals a resume during the initial grace
+}
+
+func newClient(s *Server, conn *websocket.Conn) *client {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &client{s: s, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1)}
+}
+
+// run serves the connection until either side ends it.
+func (c *client) run() {
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
+	c.readLoop()
+	c.cancel()
+	<-writerDone
+	c.mu.Lock()
+	reason := c.reason
+	c.mu.Unlock()
+	if reason == "" {
+		reason = disconnectPeer
+	}
+	c.s.metrics.disconnects.WithLabelValues(reason).Inc()
+}
+
+// setReason records why the connection ends, unless a reason is known.
+func (c *client) setReason(reason string) {
+	c.mu.Lock()
+	if c.reason == "" {
+		c.reason = reason
+	}
+	c.mu.Unlock()
+}
+
+// closeWith ends the connection with a close frame: code and text go to
+// the peer, reason to the metrics. Later calls change nothing.
+func (c *client) closeWith(code int, text, reason string) {
+	c.mu.Lock()
+	if c.reason == "" {
+		c.reason = reason
+		c.closeCode, c.closeText = code, text
+	}
+	c.mu.Unlock()
+	c.cancel()
+}
+
+// cut drops the network connection without a close handshake.
+func (c *client) cut() { _ = c.conn.NetConn().Close() }
+
+// requestResume hands a client's resume to the writer and wakes it.
+func (c *client) requestResume(seq uint64) {
+	c.mu.Lock()
+	c.resume = &seq
+	wake := c.wake
+	c.mu.Unlock()
+	select {
+	case c.resumed <- struct{}{}:
+	default:
+	}
+	if wake != nil {
+		wake()
+	}
+}
+
+// takeResume returns a pending resume request, if any.
+func (c *client) takeResume() (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resume == nil {
+		return 0, false
+	}
+	seq := *c.resume
+	c.resume = nil
+	return seq, true
+}
+
+// readLoop reads client messages until the connection fails. It keeps the
+// read deadline PongWait ahead on every pong and message, so a silent peer
+// is detected; it applies the flood bucket and the size limits.
+func (c *client) readLoop() {
+	o := &c.s.opts.WebSocket
+	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
+	c.conn.SetReadLimit(o.ReadLimit)
+	extend()
+	c.conn.SetPongHandler(func(string) error { extend(); return nil })
+	bucket := newTokenBucket(o.MessageRate, o.MessageBurst, time.Now())
+	for {
+		mt, r, err := c.conn.NextReader()
+		if err != nil {
+			c.setReason(readErrorReason(err))
+			return
+		}
+		extend()
+		if c.ctx.Err() != nil {
+			// Closing: only wait for the peer's close frame.
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				c.setReason(readErrorReason(err))
+				return
+			}
+			continue
+		}
+		if !bucket.take(time.Now()) {
+			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(r, o.MaxMessageBytes+1))
+		if err != nil {
+			c.setReason(readErrorReason(err))
+			return
+		}
+		if int64(len(data)) > o.MaxMessageBytes {
+			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				c.setReason(readErrorReason(err))
+				return
+			}
+			continue
+		}
+		if mt != websocket.TextMessage {
+			c.s.metrics.ignored.WithLabelValues(ignoredBinary).Inc()
+			continue
+		}
+		c.handleMessage(data)
+	}
+}
+
+func readErrorReason(err error) string {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return disconnectTooBig
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return disconnectDeadPeer
+	}
+	return disconnectPeer
+}
+
+// clientMessage is what a client may send: only resume exists.
+type clientMessage struct {
+	Type string  `json:"type"`
+	Seq  *uint64 `json:"seq"`
+}
+
+func (c *client) handleMessage(data []byte) {
+	var m clientMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
+		return
+	}
+	switch m.Type {
+	case "resume":
+		if m.Seq == nil {
+			c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
+			return
+		}
+		c.requestResume(*m.Seq)
+	default:
+		c.s.metrics.ignored.WithLabelValues(ignoredUnknown).Inc()
+	}
+}
+
+// tokenBucket allows burst messages at once and rate a second sustained.
+type tokenBucket struct {
+	rate, tokens, burst float64
+	last                time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now time.Time) *tokenBucket {
+	return &tokenBucket{rate: rate, tokens: float64(burst), burst: float64(burst), last: now}
+}
+
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens += now.Sub(b.last).Seconds() * b.rate
+	b.last = now
+	if b.tokens > b.burst {
+		b.tokens = b.burst
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,49 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// Feed is what the dashboard reads: *aggregator.Aggregator satisfies it.
+// Every []byte it returns is encoded JSON that the dashboard sends as is
+// and never modifies.
+type Feed interface {
+	// SnapshotJSON is the full state as a "snapshot" message; points
+	// false leaves the series' history out.
+	SnapshotJSON(points bool) []byte
+	// SeriesJSON is one series with its history; false if unknown.
+	SeriesJSON(id string) ([]byte, bool)
+	// SourcesJSON is {"sources":[…]}.
+	SourcesJSON() []byte
+	// Windows and History describe the store, for the WebSocket hello.
+	Windows() []time.Duration
+	History() time.Duration
+	// Collector exports the store; registered only when the dashboard
+	// makes its own registry.
+	Collector() prometheus.Collector
+	// Subscribe opens a stream of messages: after 0 starts with a
+	// snapshot; after N gives the deltas after N if still held, else a
+	// snapshot. The caller must Close it.
+	Subscribe(after uint64) *aggregator.Subscription
+}
+
+var _ Feed = (*aggregator.Aggregator)(nil)
+
+// helloMessage is the first message on every WebSocket, built once.
+func helloMessage(version string, windows []time.Duration, history time.Duration) ([]byte, error) {
+	names := make([]string, len(windows))
+	for i, w := range windows {
+		names[i] = aggregator.WindowName(w)
+	}
+	return json.Marshal(struct {
+		Type           string   `json:"type"`
+		Version        string   `json:"version"`
+		Windows        []string `json:"windows"`
+		HistorySeconds int64    `json:"history_seconds"`
+	}{"hello", version, names, int64(history / time.Second)})
+}

@@ -1,0 +1,107 @@
+package dashboard
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Reasons a WebSocket handshake is refused (pulseboard_ws_handshakes_refused_total).
+const (
+	refusedOrigin       = "origin"        // Origin neither the page's own nor allowed
+	refusedAuth         = "auth"          // viewer token missing or wrong
+	refusedNotWebSocket = "not_websocket" // GET /ws without an upgrade
+	refusedShutdown     = "shutting_down" // the server is closing
+	refusedCapacity     = "capacity"      // MaxClients reached
+)
+
+// Reasons a client message is ignored (pulseboard_ws_client_messages_ignored_total).
+const (
+	ignoredOversized = "oversized" // above MaxMessageBytes
+	ignoredMalformed = "malformed" // not a JSON object, or a resume without seq
+	ignoredUnknown   = "unknown"   // a type the protocol does not know
+	ignoredBinary    = "binary"    // a binary frame: the protocol is text only
+)
+
+// Reasons the server ends a WebSocket connection (pulseboard_ws_disconnects_total).
+const (
+	disconnectPeer     = "peer"      // the client closed or the network failed
+	disconnectDeadPeer = "dead_peer" // no pong nor message within PongWait
+	disconnectTooBig   = "too_big"   // a message above ReadLimit (1009)
+	disconnectFlood    = "flood"     // too many client messages (1008)
+	disconnectSlow     = "slow"      // dropped by the broker too often (1013)
+	disconnectWrite    = "write"     // a write failed or timed out
+	disconnectShutdown = "shutdown"  // the server is stopping (1001)
+	disconnectInternal = "internal"  // the feed ended the subscription (1011)
+)
+
+// metrics are the dashboard's own; they live as long as the Server, across
+// restarts of Serve.
+type metrics struct {
+	clients      prometheus.Gauge
+	messagesSent prometheus.Counter
+	bytesSent    prometheus.Counter
+	slowDrops    prometheus.Counter
+	refused      *prometheus.CounterVec
+	ignored      *prometheus.CounterVec
+	disconnects  *prometheus.CounterVec
+	requests     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		clients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_ws_clients",
+			Help: "WebSocket clients connected now.",
+		}),
+		messagesSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_messages_sent_total",
+			Help: "WebSocket messages written to clients (hello, snapshots, deltas).",
+		}),
+		bytesSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_bytes_sent_total",
+			Help: "Payload bytes of the WebSocket messages written to clients.",
+		}),
+		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_slow_client_drops_total",
+			Help: "Times a client fell so far behind that the broker dropped it; it is resynced with a snapshot or closed.",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_ws_handshakes_refused_total",
+			Help: "WebSocket handshakes refused, by reason.",
+		}, []string{"reason"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_ws_client_messages_ignored_total",
+			Help: "Client messages ignored, by reason.",
+		}, []string{"reason"}),
+		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_ws_disconnects_total",
+			Help: "WebSocket connections ended, by reason.",
+		}, []string{"reason"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_http_requests_total",
+			Help: "HTTP requests answered, by route pattern and status code.",
+		}, []string{"route", "code"}),
+	}
+	// Known label values start at zero, so that rate() sees the first event.
+	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
+		m.refused.WithLabelValues(r)
+	}
+	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown, ignoredBinary} {
+		m.ignored.WithLabelValues(r)
+	}
+	for _, r := range []string{disconnectPeer, disconnectDeadPeer, disconnectTooBig, disconnectFlood,
+		disconnectSlow, disconnectWrite, disconnectShutdown, disconnectInternal} {
+		m.disconnects.WithLabelValues(r)
+	}
+	return m
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops,
+		m.refused, m.ignored, m.disconnects, m.requests}
+}
+
+// sent counts one message written to one client.
+func (m *metrics) sent(n int) {
+	m.messagesSent.Inc()
+	m.bytesSent.Add(float64(n))
+}

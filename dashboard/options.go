@@ -1,0 +1,189 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultListen is where the dashboard listens when Options.Listen is empty:
+// loopback only, so that nothing is exposed until someone decides to.
+const DefaultListen = "127.0.0.1:8080"
+
+// DefaultShutdownTimeout bounds the whole graceful shutdown of Serve.
+const DefaultShutdownTimeout = 5 * time.Second
+
+// HTTP limits. Every route but the WebSocket answers small requests, so the
+// limits are tight: a peer cannot make the server hold much memory.
+const (
+	bodyLimit      = 64 << 10 // request bodies
+	headerLimit    = 8 << 10  // request line and headers (fasthttp's read buffer)
+	readTimeout    = 10 * time.Second
+	writeTimeout   = 10 * time.Second
+	idleTimeout    = 60 * time.Second
+	reloadTimeout  = 30 * time.Second
+	tokenBytes     = 32 // a generated admin token: 32 random bytes, hex-encoded
+	defaultMaxConn = 20000
+)
+
+// SourceControl injects failures into sources. The collectors' manager
+// satisfies it; Crash returns an error wrapping Options.UnknownSource when
+// no source has that name.
+type SourceControl interface {
+	Crash(name string) error
+}
+
+// Options configures a Server. Feed is required; everything else has a default.
+type Options struct {
+	// Listen is host:port; "" means DefaultListen, ":0" picks a free port.
+	Listen string
+	// AllowedOrigins are the origins, beside the page's own, whose pages may
+	// open the WebSocket. Matching is exact (scheme://host[:port]).
+	AllowedOrigins []string
+	// ViewerToken, when set, is needed for everything but /healthz.
+	ViewerToken string
+	// AdminToken is needed for every state-changing route. When empty, New
+	// makes a random one (see AdminToken).
+	AdminToken string
+
+	// Feed is the data: snapshots, series, sources and the delta stream.
+	Feed Feed
+	// Sources takes the crash-injection route; nil answers 501.
+	Sources SourceControl
+	// UnknownSource is the sentinel error Sources.Crash wraps for a name it
+	// does not know (collectors.ErrUnknownSource); matched with errors.Is, it
+	// answers 404. Nil means no error is taken for an unknown name.
+	UnknownSource error
+	// Reload re-reads the configuration; an error means the new one was
+	// rejected and answers 422. Nil answers 501.
+	Reload func(ctx context.Context) error
+
+	// Registry is what /metrics serves. The dashboard registers its own
+	// metrics there; the caller registers the rest (Go and process
+	// collectors, the aggregator's collector). Nil makes a registry with all
+	// of those.
+	Registry *prometheus.Registry
+	// Ready says whether the program is ready (/readyz). Nil means always.
+	Ready func() bool
+	// Version is reported by the WebSocket hello.
+	Version string
+	// Logger receives errors and lifecycle events, never tokens.
+	Logger *slog.Logger
+	// ShutdownTimeout bounds the graceful shutdown; 0 means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+
+	// WebSocket tunes the stream; zero fields take their defaults.
+	WebSocket WebSocketOptions
+}
+
+// WebSocketOptions tunes the /ws stream. The defaults suit browsers on a
+// LAN; tests shorten them.
+type WebSocketOptions struct {
+	// PingInterval is how often the server pings an idle-looking client (25s).
+	PingInterval time.Duration
+	// PongWait is how long a client may stay silent (no pong, no message)
+	// before it is taken for dead and closed (60s). Must exceed PingInterval.
+	PongWait time.Duration
+	// WriteWait bounds one write to a client (10s).
+	WriteWait time.Duration
+	// ResumeGrace is how long after the hello the server waits for a first
+	// {"type":"resume"} before it starts with a snapshot (150ms). A client
+	// that passes ?resume=N on the URL never waits.
+	ResumeGrace time.Duration
+	// MaxMessageBytes is the largest client message that is parsed (4 KiB);
+	// larger ones, up to ReadLimit, are ignored and counted.
+	MaxMessageBytes int64
+	// ReadLimit is the largest client message at all (64 KiB): a larger one
+	// closes the connection with 1009 (message too big).
+	ReadLimit int64
+	// MessageRate and MessageBurst bound client messages: a token bucket of
+	// MessageBurst tokens refilled at MessageRate a second (20/s, burst 40).
+	// A client that runs it dry is closed with 1008 (policy violation).
+	MessageRate  float64
+	MessageBurst int
+	// MaxResyncs is how many times a slow client may be dropped by the
+	// broker and resynced with a snapshot within ResyncWindow (3 per
+	// minute); once more and it is closed with 1013 (try again later).
+	MaxResyncs   int
+	ResyncWindow time.Duration
+	// MaxClients caps concurrent WebSocket clients (20000); more are refused with 503.
+	MaxClients int
+}
+
+func (w *WebSocketOptions) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&w.PingInterval, 25*time.Second)
+	def(&w.PongWait, 60*time.Second)
+	def(&w.WriteWait, 10*time.Second)
+	def(&w.ResumeGrace, 150*time.Millisecond)
+	def(&w.ResyncWindow, time.Minute)
+	if w.MaxMessageBytes <= 0 {
+		w.MaxMessageBytes = 4 << 10
+	}
+	if w.ReadLimit <= 0 {
+		w.ReadLimit = 64 << 10
+	}
+	if w.MessageRate <= 0 {
+		w.MessageRate = 20
+	}
+	if w.MessageBurst <= 0 {
+		w.MessageBurst = 40
+	}
+	if w.MaxResyncs <= 0 {
+		w.MaxResyncs = 3
+	}
+	if w.MaxClients <= 0 {
+		w.MaxClients = defaultMaxConn
+	}
+}
+
+// ErrInvalidOptions is wrapped by every error New returns for bad options.
+var ErrInvalidOptions = errors.New("dashboard: invalid options")
+
+func (o *Options) setDefaultsAndValidate() error {
+	if o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.WebSocket.setDefaults()
+
+	var errs []error
+	if o.Feed == nil {
+		errs = append(errs, errors.New("feed is required"))
+	}
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: %w", o.Listen, err))
+	}
+	for _, origin := range o.AllowedOrigins {
+		if _, err := parseOrigin(origin); err != nil {
+			errs = append(errs, fmt.Errorf("allowed origin %q: %w", origin, err))
+		}
+	}
+	if o.WebSocket.PongWait <= o.WebSocket.PingInterval {
+		errs = append(errs, errors.New("websocket: pong wait must exceed the ping interval"))
+	}
+	if o.WebSocket.MaxMessageBytes > o.WebSocket.ReadLimit {
+		errs = append(errs, errors.New("websocket: max message bytes must not exceed the read limit"))
+	}
+	if o.ViewerToken != "" && o.ViewerToken == o.AdminToken {
+		errs = append(errs, errors.New("viewer and admin tokens must differ"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(errs...))
+	}
+	return nil
+}

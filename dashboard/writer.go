@@ -1,0 +1,147 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// closeWait is how long, after its close frame, the server waits for the
+// peer's answer before it drops the connection.
+const closeWait = time.Second
+
+// writeLoop sends the hello, then the stream, and finally the close frame
+// when the server decided the end.
+func (c *client) writeLoop() {
+	if c.stream() {
+		c.mu.Lock()
+		code, text := c.closeCode, c.closeText
+		c.mu.Unlock()
+		if code != 0 {
+			_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeWait))
+			_ = c.conn.SetReadDeadline(time.Now().Add(closeWait))
+			return
+		}
+	}
+	// The peer is gone or a write failed: make sure the reader stops too.
+	c.cut()
+}
+
+// stream writes until ctx is cancelled (true: the connection may still
+// carry a close frame) or a write fails (false).
+func (c *client) stream() bool {
+	if !c.write(websocket.TextMessage, c.s.hello) {
+		return false
+	}
+	after, ok := c.resumeAt, c.hasResumeAt
+	if !ok {
+		if after, ok = c.awaitResume(); !ok {
+			return true
+		}
+	}
+	sub := c.s.opts.Feed.Subscribe(after)
+	defer func() { sub.Close() }()
+
+	o := &c.s.opts.WebSocket
+	var drops []time.Time
+	nextPing := time.Now().Add(o.PingInterval)
+	for {
+		wait, wake := context.WithDeadline(c.ctx, nextPing)
+		c.mu.Lock()
+		c.wake = wake
+		c.mu.Unlock()
+		// A resume taken here was requested before wake was published.
+		if seq, ok := c.takeResume(); ok {
+			wake()
+			sub.Close()
+			sub = c.s.opts.Feed.Subscribe(seq)
+			continue
+		}
+		err := c.pump(wait, sub)
+		wake()
+		switch {
+		case err == errWriteFailed:
+			return false
+		case c.ctx.Err() != nil:
+			return true
+		case errors.Is(err, aggregator.ErrDropped):
+			c.s.metrics.slowDrops.Inc()
+			drops = recent(append(drops, time.Now()), o.ResyncWindow)
+			if len(drops) > o.MaxResyncs {
+				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
+				return true
+			}
+			sub.Close()
+			sub = c.s.opts.Feed.Subscribe(0) // resync: a fresh snapshot
+		case wait.Err() == context.DeadlineExceeded:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
+				c.setReason(disconnectWrite)
+				return false
+			}
+			nextPing = time.Now().Add(o.PingInterval)
+		case wait.Err() != nil:
+			// Woken for a resume: taken at the top of the loop.
+		default:
+			c.s.opts.Logger.Error("subscription ended", "err", err)
+			c.closeWith(websocket.CloseInternalServerErr, "stream ended", disconnectInternal)
+			return true
+		}
+	}
+}
+
+var errWriteFailed = errors.New("write failed")
+
+// pump writes the subscription's messages until Next fails, and returns
+// that error (or errWriteFailed).
+func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
+	for {
+		msg, err := sub.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if !c.write(websocket.TextMessage, msg.Data) {
+			return errWriteFailed
+		}
+	}
+}
+
+// awaitResume waits ResumeGrace for a client's first resume message;
+// false if the connection ended meanwhile. No resume means after 0: a
+// snapshot first.
+func (c *client) awaitResume() (uint64, bool) {
+	timer := time.NewTimer(c.s.opts.WebSocket.ResumeGrace)
+	defer timer.Stop()
+	select {
+	case <-c.ctx.Done():
+		return 0, false
+	case <-c.resumed:
+	case <-timer.C:
+	}
+	seq, _ := c.takeResume()
+	return seq, true
+}
+
+// write sends one message under the write deadline and counts it.
+func (c *client) write(mt int, data []byte) bool {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.opts.WebSocket.WriteWait))
+	if err := c.conn.WriteMessage(mt, data); err != nil {
+		c.setReason(disconnectWrite)
+		return false
+	}
+	c.s.metrics.sent(len(data))
+	return true
+}
+
+// recent keeps the times within window of the last one.
+func recent(ts []time.Time, window time.Duration) []time.Time {
+	cut := ts[len(ts)-1].Add(-window)
+	i := 0
+	for i < len(ts) && ts[i].Before(cut) {
+		i++
+	}
+	return ts[i:]
+}

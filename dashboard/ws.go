@@ -1,0 +1,199 @@
+package dashboard
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	contribws "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// WebSocket handshake and connection bookkeeping. The stream itself is in
+// client.go.
+
+// resumeQuery carries the last sequence a reconnecting client has, so that
+// it gets the deltas it missed rather than a snapshot, without the wait for
+// a resume message.
+const resumeQuery = "resume"
+
+// wsLocalResume passes the parsed ?resume=N from the handshake to the
+// connection (the Fiber context is gone by then).
+const wsLocalResume = "pulseboard.resume"
+
+// guardHandshake refuses, with a JSON error and a count by reason, what must
+// not become a WebSocket: a plain GET, a missing or wrong viewer token, a
+// foreign Origin, a server that is closing or full.
+func (s *Server) guardHandshake(h *hub) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		refuse := func(reason string, err error) error {
+			s.metrics.refused.WithLabelValues(reason).Inc()
+			return err
+		}
+		if !contribws.IsWebSocketUpgrade(c) {
+			return refuse(refusedNotWebSocket, fiber.NewError(fiber.StatusUpgradeRequired, "WebSocket upgrade required"))
+		}
+		if s.tokens.hasViewer {
+			if ok, _, presented := s.tokens.viewerAccess(c, true); !ok {
+				challenge(c, presented)
+				return refuse(refusedAuth, errUnauthorized)
+			}
+		}
+		if !s.origins.allow(c.Get(fiber.HeaderOrigin), string(c.Request().Host())) {
+			return refuse(refusedOrigin, fiber.NewError(fiber.StatusForbidden, "origin not allowed"))
+		}
+		if q := c.Query(resumeQuery); q != "" {
+			seq, err := strconv.ParseUint(q, 10, 64)
+			if err != nil {
+				return fiber.NewError(fiber.StatusBadRequest, "resume must be a sequence number")
+			}
+			c.Locals(wsLocalResume, seq)
+		}
+		switch h.state() {
+		case hubClosing:
+			return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
+		case hubFull:
+			return refuse(refusedCapacity, fiber.NewError(fiber.StatusServiceUnavailable, "too many clients"))
+		}
+		return c.Next()
+	}
+}
+
+// hub knows every connection of one Serve call, to close them all on
+// shutdown and to cap their number.
+type hub struct {
+	s       *Server
+	max     int
+	pool    websocket.BufferPool
+	mu      sync.Mutex
+	closing bool
+	clients map[*client]struct{}
+	wg      sync.WaitGroup // one per registered client, until its handler returns
+}
+
+func newHub(s *Server, maxClients int) *hub {
+	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{})}
+}
+
+type hubState int
+
+const (
+	hubOpen hubState = iota
+	hubFull
+	hubClosing
+)
+
+func (h *hub) state() hubState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closing:
+		return hubClosing
+	case len(h.clients) >= h.max:
+		return hubFull
+	}
+	return hubOpen
+}
+
+// upgrade is the WebSocket route. The guard already checked the origin, so
+// the upgrader's own check allows all.
+func (h *hub) upgrade() fiber.Handler {
+	return contribws.New(h.serveConn, contribws.Config{
+		HandshakeTimeout: readTimeout,
+		// Client messages are tiny; the buffer only needs a control frame.
+		ReadBufferSize: 1024,
+		// Writes use pooled buffers, held only while a message is written:
+		// with thousands of mostly idle connections that is most of the
+		// memory per connection saved.
+		WriteBufferSize: 16 << 10,
+		WriteBufferPool: h.pool,
+		RecoverHandler:  h.recoverConn,
+	})
+}
+
+func (h *hub) recoverConn(conn *contribws.Conn) {
+	if r := recover(); r != nil {
+		h.s.opts.Logger.Error("websocket handler panicked", "panic", r)
+	}
+}
+
+// add registers a client; false when the hub is closing (or full: two
+// handshakes may pass the guard for the last place).
+func (h *hub) add(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing || len(h.clients) >= h.max {
+		return false
+	}
+	h.clients[c] = struct{}{}
+	h.wg.Add(1)
+	h.s.metrics.clients.Inc()
+	return true
+}
+
+func (h *hub) remove(c *client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+	h.s.metrics.clients.Dec()
+	h.wg.Done()
+}
+
+// serveConn runs one connection: the handler goroutine reads, a writer
+// goroutine writes; the handler returns only after the writer, because the
+// connection goes back to a pool when it does.
+func (h *hub) serveConn(conn *contribws.Conn) {
+	c := newClient(h.s, conn.Conn)
+	if seq, ok := conn.Locals(wsLocalResume).(uint64); ok {
+		c.resumeAt, c.hasResumeAt = seq, true
+	}
+	if !h.add(c) {
+		closing := h.state() == hubClosing
+		code, text, reason := websocket.CloseTryAgainLater, "too many clients", refusedCapacity
+		if closing {
+			code, text, reason = websocket.CloseGoingAway, "server shutting down", refusedShutdown
+		}
+		h.s.metrics.refused.WithLabelValues(reason).Inc()
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+		return
+	}
+	defer h.remove(c)
+	c.run()
+}
+
+// closeAll closes every connection with 1001 and waits for their handlers,
+// at most wait; connections still open then are cut, and waited for a
+// little longer. New connections are refused from the first moment.
+func (h *hub) closeAll(wait time.Duration) {
+	h.mu.Lock()
+	h.closing = true
+	open := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		open = append(open, c)
+	}
+	h.mu.Unlock()
+
+	for _, c := range open {
+		c.closeWith(websocket.CloseGoingAway, "server shutting down", disconnectShutdown)
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return
+	case <-timer.C:
+	}
+	h.mu.Lock()
+	for c := range h.clients {
+		c.cut()
+	}
+	h.mu.Unlock()
+	h.s.opts.Logger.Warn("websocket clients cut after the close timeout")
+	<-done // cut connections fail their reads at once
+}
