@@ -170,7 +170,10 @@ func (r *recorder) count(kind EventKind) int {
 }
 
 // serving runs s.Serve in the background (inside a synctest bubble) and
-// returns once everything has settled. stop cancels it and returns what
+// returns once everything has settled. In these bubbles time.Sleep is how a
+// test moves the fake clock forward (backoffs, cooldowns, uptime), and
+// synctest.Wait is how it waits for the supervisor to react: no test waits
+// on real time. stop cancels it and returns what
 // Serve returned.
 func serving(t *testing.T, s *Supervisor) (stop func() error) {
 	t.Helper()
