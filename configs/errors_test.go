@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,4 +66,37 @@ func TestEditDistanceAndSuggestion(t *testing.T) {
 	require.Equal(t, 3, editDistance("", "abc"))
 	require.Equal(t, "timeout", closest("timout", []string{"interval", "timeout"}))
 	require.Equal(t, "", closest("colour", []string{"history", "windows"}))
+}
+
+func TestDescribeType(t *testing.T) {
+	cases := map[string]any{
+		"true or false": true,
+		"an integer":    uint8(1),
+		"a number":      1.5,
+		"a string":      "s",
+		"a list":        []int{},
+		"a mapping":     map[string]int{},
+		"complex128":    complex(1, 2),
+	}
+	for want, v := range cases {
+		require.Equal(t, want, describeType(reflect.TypeOf(v)))
+	}
+	require.Equal(t, "a mapping", describeType(reflect.TypeFor[*Faults]()))
+	require.Equal(t, "nothing", describeType(nil))
+}
+
+func TestYAMLErrorWithoutPosition(t *testing.T) {
+	e := yamlError("f.yaml", nil, errors.New("first\nsecond"))
+	require.Equal(t, "f.yaml: first", e.Error())
+	require.ErrorIs(t, e, ErrInvalid)
+}
+
+func TestTypeAt(t *testing.T) {
+	require.Equal(t, reflect.TypeFor[Faults](), typeAt(typeOfConfig(), "sources[3].faults"))
+	require.Equal(t, reflect.TypeFor[string](), typeAt(typeOfConfig(), "sources[0].labels.x"))
+	require.Nil(t, typeAt(typeOfConfig(), "sources[0].nope"))
+	require.Nil(t, typeAt(typeOfConfig(), "server.listen.deeper"))
+	require.Nil(t, typeAt(typeOfConfig(), "server[0]"))
+	require.Empty(t, keysOf(nil))
+	require.Equal(t, `unknown key "x"`, unknownKeyMessage("x", "sources[0].labels"), "a mapping of free keys has no list")
 }

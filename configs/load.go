@@ -57,7 +57,9 @@ func Parse(filename string, data []byte) (*Config, error) {
 	cfg := Default()
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
-		if err := yaml.NodeToValue(body, cfg, yaml.Strict()); err != nil {
+		// Literal duplicate keys are already refused by the parser; allowing
+		// them here lets a key override one merged in with "<<: *anchor".
+		if err := yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey()); err != nil {
 			return nil, errors.Join(yamlError(filename, doc, err))
 		}
 	}

@@ -38,57 +38,104 @@ type entry struct {
 type positions map[string]entry
 
 func indexNode(root ast.Node) positions {
-	p := positions{}
-	p.walk("", pos{}, root)
-	return p
+	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}}
+	ix.walk("", pos{}, root)
+	return ix.p
 }
 
-func (p positions) walk(path string, key pos, n ast.Node) {
+// indexer walks the document once. It resolves aliases and merge keys
+// ("<<: *base") the way the decoder does, so that a key given through an
+// anchor counts as given and keeps its value rather than the default.
+type indexer struct {
+	p       positions
+	anchors map[string]ast.Node
+	depth   int // guards against alias cycles
+}
+
+func (ix *indexer) walk(path string, key pos, n ast.Node) {
+	if ix.depth > 64 {
+		return
+	}
+	ix.depth++
+	defer func() { ix.depth-- }()
 	switch n := n.(type) {
 	case nil:
-		return
 	case *ast.AnchorNode:
-		p.walk(path, key, n.Value)
-		return
+		ix.anchors[n.Name.GetToken().Value] = n.Value
+		ix.walk(path, key, n.Value)
+	case *ast.AliasNode:
+		if target := ix.anchors[n.Value.GetToken().Value]; target != nil {
+			ix.walk(path, key, target)
+		}
+		// Point at the alias itself for the value as a whole.
+		e := ix.p[path]
+		e.key, e.value = key, tokenPos(n.GetToken())
+		ix.p[path] = e
 	case *ast.TagNode:
-		p.walk(path, key, n.Value)
-		return
+		ix.walk(path, key, n.Value)
 	case *ast.MappingNode:
-		p[path] = entry{key: key, value: mappingPos(n), raw: tokenPos(n.GetToken())}
-		for _, mv := range n.Values {
-			p.walkPair(path, mv)
-		}
-		return
+		ix.p[path] = entry{key: key, value: mappingPos(n), raw: tokenPos(n.GetToken())}
+		ix.walkPairs(path, n.Values)
 	case *ast.MappingValueNode:
-		p[path] = entry{key: key, value: tokenPos(n.Key.GetToken())}
-		p.walkPair(path, n)
-		return
+		ix.p[path] = entry{key: key, value: tokenPos(n.Key.GetToken())}
+		ix.walkPairs(path, []*ast.MappingValueNode{n})
 	case *ast.SequenceNode:
-		p[path] = entry{key: key, value: tokenPos(n.GetToken())}
+		ix.p[path] = entry{key: key, value: tokenPos(n.GetToken())}
 		for i, v := range n.Values {
-			p.walk(index(path, i), pos{}, v)
+			ix.walk(index(path, i), pos{}, v)
 		}
-		return
 	case *ast.NullNode:
-		p[path] = entry{key: key, value: tokenPos(n.GetToken()), null: true}
-		return
+		ix.p[path] = entry{key: key, value: tokenPos(n.GetToken()), null: true}
+	default:
+		e := entry{key: key, value: tokenPos(n.GetToken())}
+		if f, ok := n.(*ast.FloatNode); ok && f.Value != math.Trunc(f.Value) {
+			e.fraction = true
+		}
+		ix.p[path] = e
 	}
-	e := entry{key: key, value: tokenPos(n.GetToken())}
-	if f, ok := n.(*ast.FloatNode); ok && f.Value != math.Trunc(f.Value) {
-		e.fraction = true
-	}
-	p[path] = e
 }
 
-func (p positions) walkPair(path string, mv *ast.MappingValueNode) {
-	if mv.Key == nil {
-		return
+// walkPairs indexes a mapping's keys, then the keys merged into it that it
+// does not give itself.
+func (ix *indexer) walkPairs(path string, pairs []*ast.MappingValueNode) {
+	var merged []ast.Node
+	for _, mv := range pairs {
+		if mv.Key == nil {
+			continue
+		}
+		if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
+			merged = append(merged, mv.Value)
+			continue
+		}
+		ix.walk(joinPath(path, mv.Key.GetToken().Value), tokenPos(mv.Key.GetToken()), mv.Value)
 	}
-	name := mv.Key.GetToken().Value
-	if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
-		return // "<<: *anchor" keys are not paths of their own
+	for _, m := range merged {
+		for _, mv := range ix.mergedPairs(m) {
+			if mv.Key == nil {
+				continue
+			}
+			child := joinPath(path, mv.Key.GetToken().Value)
+			if _, given := ix.p[child]; !given {
+				ix.walk(child, tokenPos(mv.Key.GetToken()), mv.Value)
+			}
+		}
 	}
-	p.walk(joinPath(path, name), tokenPos(mv.Key.GetToken()), mv.Value)
+}
+
+// mergedPairs resolves the value of a merge key: a mapping or an alias of
+// one.
+func (ix *indexer) mergedPairs(n ast.Node) []*ast.MappingValueNode {
+	switch n := n.(type) {
+	case *ast.AliasNode:
+		return ix.mergedPairs(ix.anchors[n.Value.GetToken().Value])
+	case *ast.AnchorNode:
+		return ix.mergedPairs(n.Value)
+	case *ast.MappingNode:
+		return n.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{n}
+	}
+	return nil // go-yaml merges a mapping only, not a list of them
 }
 
 // mappingPos is where a mapping starts: a flow mapping's "{", a block

@@ -183,3 +183,30 @@ func TestUnknownTypeHasNoIntervalError(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.True(t, strings.HasPrefix(errs[0].Msg, `unknown source type "nope"`))
 }
+
+func TestValueKeys(t *testing.T) {
+	s := &Source{Name: "n", Series: []SimSeries{{Metric: "m"}}, Faults: &Faults{ErrorRate: 0.5}}
+	k := valuesOf(s)
+	require.True(t, k.has("name"))
+	require.False(t, k.has("url"), "zero counts as absent")
+	require.False(t, k.has("nope"))
+	require.True(t, k.sub("series[0]").has("metric"))
+	require.False(t, k.sub("series[0]").has("shape"))
+	require.True(t, k.sub("faults").has("error_rate"))
+	require.False(t, k.sub("series[1]").has("metric"), "out of range")
+	require.False(t, k.sub("name[0]").has("x"), "not a list")
+	require.False(t, k.sub("nope").has("x"))
+	require.False(t, valuesOf(&Source{}).sub("faults").has("error_rate"), "nil pointer")
+}
+
+func TestTaggedValues(t *testing.T) {
+	c, err := Parse("tags.yaml", []byte("server:\n  listen: !!str 127.0.0.1:9999\n"))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9999", c.Server.Listen)
+	_, err = Parse("tags.yaml", []byte("server:\n  listen: !!str 127.0.0.1\n"))
+	require.Equal(t, `tags.yaml:2:16: server.listen: "127.0.0.1" has no port: want host:port, like 127.0.0.1:8080 (or :8080 for every interface)`, err.Error())
+	// go-yaml decodes "!!int 7" as uint64 and will not put it in an int;
+	// the message then names the Go types rather than "an integer" twice.
+	_, err = Parse("tags.yaml", []byte("aggregator:\n  max_series: !!int 7\n"))
+	require.Equal(t, "tags.yaml:2:15: aggregator.max_series: want int, got uint64", err.Error())
+}

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // field path. doc is nil for a syntax error (there is no document yet).
 func yamlError(filename string, doc positions, err error) *Error {
 	var ye yaml.Error
-	if !errorsAs(err, &ye) {
+	if !errors.As(err, &ye) {
 		return &Error{File: filename, Msg: firstLine(err.Error())}
 	}
 	at, path := tokenPos(ye.GetToken()), ""
@@ -25,30 +26,17 @@ func yamlError(filename string, doc positions, err error) *Error {
 	case *yaml.UnknownFieldError:
 		e.Msg = unknownKeyMessage(ye.Token.Value, parentPath(e.Path))
 	case *yaml.TypeError:
-		e.Msg = fmt.Sprintf("want %s, got %s", describeType(ye.DstType), describeType(ye.SrcType))
+		want, got := describeType(ye.DstType), describeType(ye.SrcType)
+		if want == got { // e.g. "!!int 7" decodes as uint64, which go-yaml will not put in an int
+			want, got = fmt.Sprint(ye.DstType), fmt.Sprint(ye.SrcType)
+		}
+		e.Msg = fmt.Sprintf("want %s, got %s", want, got)
 	case *yaml.OverflowError:
 		e.Msg = fmt.Sprintf("%s does not fit in %s", ye.SrcNum, describeType(ye.DstType))
 	case *yaml.UnexpectedNodeTypeError:
 		e.Msg = fmt.Sprintf("want a %s, got a %s", ye.Expected.YAMLName(), ye.Actual.YAMLName())
 	}
 	return e
-}
-
-// errorsAs is errors.As for go-yaml's Error interface; go-yaml returns its
-// errors unwrapped, but a custom unmarshaler's may come wrapped.
-func errorsAs(err error, target *yaml.Error) bool {
-	for err != nil {
-		if ye, ok := err.(yaml.Error); ok {
-			*target = ye
-			return true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
 }
 
 // unknownKeyMessage names an unknown key of the mapping at parent and
@@ -76,6 +64,8 @@ func typeAt(t reflect.Type, path string) reflect.Type {
 			if t.Kind() != reflect.Slice && t.Kind() != reflect.Map {
 				return nil
 			}
+			t = t.Elem()
+		case t.Kind() == reflect.Map:
 			t = t.Elem()
 		case t.Kind() == reflect.Struct:
 			f, ok := fieldByKey(t, seg)

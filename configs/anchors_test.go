@@ -1,0 +1,63 @@
+package configs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Keys given through anchors, aliases and merge keys count as given: they
+// keep their values, and errors in them point at where they are written.
+func TestAnchorsAndMergeKeys(t *testing.T) {
+	src := `
+supervisor:
+  backoff: &b {initial: 1s, max: 9s}
+sources:
+  - &site
+    name: site
+    type: http
+    url: http://127.0.0.1:9000/
+    follow_redirects: false
+    interval: 3s
+  - <<: *site
+    name: site2
+  - <<: *site
+    name: site3
+    interval: 20s
+    timeout: 20s
+`
+	c, err := Parse("anchors.yaml", []byte(src))
+	require.NoError(t, err)
+	require.Len(t, c.Sources, 3)
+	for _, s := range c.Sources {
+		require.False(t, *s.FollowRedirects, "%s: merged false is kept, not defaulted to true", s.Name)
+		require.Equal(t, "http://127.0.0.1:9000/", s.URL)
+	}
+	require.Equal(t, 3*time.Second, c.Sources[1].Interval.D(), "merged interval is kept")
+	require.Equal(t, 3*time.Second, c.Sources[1].Timeout.D())
+	require.Equal(t, 20*time.Second, c.Sources[2].Interval.D(), "a given key beats a merged one")
+}
+
+func TestAliasedSourceErrorsPointAtTheAlias(t *testing.T) {
+	src := `sources:
+  - &h {name: host, type: host}
+  - *h
+`
+	_, err := Parse("alias.yaml", []byte(src))
+	errs := Errors(err)
+	require.Len(t, errs, 1)
+	require.Equal(t, `alias.yaml:2:15: sources[1].name: duplicate source name "host" (first used by sources[0])`, errs[0].Error(),
+		"the name is written at the anchor")
+
+	_, err = Parse("alias.yaml", []byte("sources:\n  - &s {name: a, type: http}\n  - <<: *s\n    name: b\n"))
+	errs = Errors(err)
+	require.Len(t, errs, 2)
+	require.Equal(t, "alias.yaml:2:8: sources[0].url: is required for http sources", errs[0].Error())
+	require.Equal(t, "alias.yaml:3:5: sources[1].url: is required for http sources", errs[1].Error())
+}
+
+func TestAliasCycleDoesNotHang(t *testing.T) {
+	_, err := Parse("cycle.yaml", []byte("server:\n  allowed_origins: &a [*a]\n"))
+	require.Error(t, err)
+}
