@@ -68,6 +68,7 @@ type collector struct {
 
 	interval, timeout, grace time.Duration
 	rand                     func() float64
+	build                    Factory
 
 	mu    sync.Mutex
 	crash chan struct{} // non-nil while Serve runs
@@ -80,6 +81,8 @@ type loopOptions struct {
 	log   *slog.Logger
 	grace time.Duration
 	rand  func() float64
+	// build makes the Source; nil means NewSource (tests substitute fakes).
+	build Factory
 }
 
 func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collector {
@@ -94,6 +97,10 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		timeout:  cfg.Timeout.D(),
 		grace:    o.grace,
 		rand:     o.rand,
+		build:    o.build,
+	}
+	if c.build == nil {
+		c.build = NewSource
 	}
 	if c.interval <= 0 {
 		c.interval = defaultInterval
@@ -115,7 +122,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 // built, or Crash is called (a panic on this goroutine).
 func (c *collector) Serve(ctx context.Context) error {
 	c.stats.begin()
-	src, err := NewSource(c.cfg, c.env)
+	src, err := c.build(c.cfg, c.env)
 	if err != nil {
 		c.stats.noteError(c.env.now(), err)
 		return err

@@ -137,7 +137,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading body: %w", err)
 	}
 	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrBodyTooLarge, limit)
+		return nil, fmt.Errorf("body exceeds %d bytes (%w)", limit, ErrBodyTooLarge)
 	}
 	return body, nil
 }

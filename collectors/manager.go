@@ -46,6 +46,9 @@ type ManagerOptions struct {
 	Rand func() float64
 	// Clock drives the supervisor's backoff and cooldown; default real time.
 	Clock supervisor.Clock
+
+	// factory replaces NewSource, for tests.
+	factory Factory
 }
 
 // Manager runs one supervised collector per configured source: the
@@ -98,6 +101,10 @@ func NewManager(opts ManagerOptions) *Manager {
 		log:   opts.Logger,
 		grace: opts.HangGrace,
 		rand:  opts.Rand,
+		build: opts.factory,
+	}
+	if m.loop.build == nil {
+		m.loop.build = NewSource
 	}
 	m.sup = supervisor.New(supervisor.Config{
 		Name:             "collectors",
@@ -219,7 +226,7 @@ func (m *Manager) check(srcs []configs.Source) error {
 		if ok && reflect.DeepEqual(e.cfg, cfg) {
 			continue
 		}
-		src, err := NewSource(cfg, m.loop.env)
+		src, err := m.loop.build(cfg, m.loop.env)
 		if err != nil {
 			errs = append(errs, err)
 			continue

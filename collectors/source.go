@@ -138,7 +138,7 @@ var (
 	// ErrBadConfig wraps a source configuration a factory refused.
 	ErrBadConfig = errors.New("bad source config")
 	// ErrBodyTooLarge is returned when a response body passes max_body_bytes.
-	ErrBodyTooLarge = errors.New("body too large")
+	ErrBodyTooLarge = errors.New("max_body_bytes")
 	// ErrStatus is returned for a response status the source did not expect.
 	ErrStatus = errors.New("unexpected status")
 	// ErrTimeout is returned when a request ran out of its poll's time.
