@@ -27,10 +27,13 @@ func yamlError(filename string, doc positions, err error) *Error {
 		e.Msg = unknownKeyMessage(ye.Token.Value, parentPath(e.Path))
 	case *yaml.TypeError:
 		want, got := describeType(ye.DstType), describeType(ye.SrcType)
-		if want == got { // e.g. "!!int 7" decodes as uint64, which go-yaml will not put in an int
-			want, got = fmt.Sprint(ye.DstType), fmt.Sprint(ye.SrcType)
+		if want == got {
+			// go-yaml refuses some values of the right kind, such as
+			// "!!int 7"; "want an integer, got an integer" would puzzle.
+			e.Msg = fmt.Sprintf("cannot decode this value as %s", want)
+		} else {
+			e.Msg = fmt.Sprintf("want %s, got %s", want, got)
 		}
-		e.Msg = fmt.Sprintf("want %s, got %s", want, got)
 	case *yaml.OverflowError:
 		e.Msg = fmt.Sprintf("%s does not fit in %s", ye.SrcNum, describeType(ye.DstType))
 	case *yaml.UnexpectedNodeTypeError:
