@@ -29,8 +29,11 @@ const (
 	maxDefaultTimeout = Duration(10 * time.Second)
 )
 
-// DefaultIntervals is each source type's poll interval when none is given.
-var DefaultIntervals = map[string]Duration{
+// DefaultInterval returns a source type's poll interval when none is
+// given, zero for an unknown type.
+func DefaultInterval(typ string) Duration { return defaultIntervals[typ] }
+
+var defaultIntervals = map[string]Duration{
 	TypeSimulated:  Duration(time.Second),
 	TypeHost:       Duration(time.Second),
 	TypeHTTP:       Duration(10 * time.Second),
@@ -75,7 +78,7 @@ func (c *Config) applyDefaults(k keys) {
 
 func (s *Source) applyDefaults(k keys) {
 	if !k.has("interval") {
-		s.Interval = DefaultIntervals[s.Type] // zero for an unknown type: reported as such
+		s.Interval = defaultIntervals[s.Type] // zero for an unknown type: reported as such
 	}
 	if !k.has("timeout") && s.Interval > 0 {
 		s.Timeout = min(s.Interval, maxDefaultTimeout)

@@ -28,8 +28,8 @@ var typeSpecificKeys = []string{
 	"expect_status", "follow_redirects", "include", "exclude", "max_series", "fields",
 }
 
-// HTTPMethods are the methods an http source may use.
-var HTTPMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+// httpMethods are the methods an http source may use.
+var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 // Validate checks one source on its own (Config.Validate also checks that
 // names are unique). Call ApplyDefaults first on a Config built in code.
@@ -125,8 +125,8 @@ func (s *Source) validateFetch(p *problems) {
 }
 
 func (s *Source) validateHTTP(p *problems) {
-	if !slices.Contains(HTTPMethods, s.Method) {
-		p.addf("method", "unknown method %q (known: %s)", s.Method, strings.Join(HTTPMethods, ", "))
+	if !slices.Contains(httpMethods, s.Method) {
+		p.addf("method", "unknown method %q (known: %s)", s.Method, strings.Join(httpMethods, ", "))
 	}
 	for i, code := range s.ExpectStatus {
 		if code < 100 || code > 599 {

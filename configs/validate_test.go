@@ -167,11 +167,11 @@ func TestEveryTypeKeyIsKnown(t *testing.T) {
 		keys, ok := typeKeys[typ]
 		require.True(t, ok, typ)
 		require.Subset(t, typeSpecificKeys, keys)
-		_, ok = DefaultIntervals[typ]
-		require.True(t, ok, "no default interval for %s", typ)
+		require.Positive(t, DefaultInterval(typ), "no default interval for %s", typ)
 	}
 	require.Len(t, typeKeys, len(SourceTypes))
-	require.Len(t, DefaultIntervals, len(SourceTypes))
+	require.Len(t, defaultIntervals, len(SourceTypes))
+	require.Zero(t, DefaultInterval("nope"))
 }
 
 func TestUnknownTypeHasNoIntervalError(t *testing.T) {
