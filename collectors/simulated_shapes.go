@@ -75,7 +75,10 @@ func (s *simSeries) kind() aggregator.Kind {
 // polls so far (the same polls give the same values).
 func (s *simSeries) value(t time.Time, interval time.Duration) float64 {
 	ms := t.UnixMilli()
-	x := float64(ms)/float64(s.period.Milliseconds()) + s.phase
+	// Position within the period, reduced in integers first: ms/period as a
+	// float would lose the digits that matter to sin.
+	pms := max(s.period.Milliseconds(), 1)
+	x := float64(((ms%pms)+pms)%pms)/float64(pms) + s.phase
 	mid, amp := (s.min+s.max)/2, (s.max-s.min)/2
 	var v float64
 	switch s.shape {
