@@ -98,6 +98,10 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if f.listen != "" {
 		cfg.Server.Listen = f.listen
+		if err := cfg.Server.Validate(); err != nil {
+			fmt.Fprintln(stderr, "pulseboard: -listen:", err)
+			return 2
+		}
 	}
 	return run(cfg, f, logger, stdout)
 }

@@ -59,6 +59,10 @@ func TestVersionAndUsage(t *testing.T) {
 	code, _, _ = runMain("run", "-log-level", "chatty")
 	require.Equal(t, 2, code)
 
+	code, _, errOut = runMain("run", "-listen", "nowhere")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "-listen")
+
 	code, _, errOut = runMain("check", "stray")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "unexpected argument")

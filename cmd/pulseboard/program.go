@@ -116,7 +116,7 @@ func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
 // would be no program) and every child of the root is running.
 func (p *program) ready() bool {
 	for _, c := range p.root.Children() {
-		if c.State != supervisor.Running {
+		if c.State != supervisor.StateRunning {
 			return false
 		}
 	}
