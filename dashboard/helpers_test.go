@@ -125,7 +125,7 @@ type frame struct {
 	Seq     uint64          `json:"seq"`
 	From    uint64          `json:"from"`
 	Version string          `json:"version"`
-	Windows []string        `json:"windows"`
+	Windows json.RawMessage `json:"windows"` // names in the hello, stats in deltas
 	History int64           `json:"history_seconds"`
 	Series  []seriesFrame   `json:"series"`
 	Points  json.RawMessage `json:"points"`
@@ -241,6 +241,7 @@ func (c *wsClient) closeCode() int {
 		if ok := asCloseError(err, &ce); ok {
 			return ce.Code
 		}
+		c.t.Logf("connection ended without a close frame: %v", err)
 		return websocket.CloseAbnormalClosure
 	}
 }

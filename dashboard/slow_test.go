@@ -1,0 +1,154 @@
+package dashboard
+
+import (
+	"fmt"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// dialSmallBuffer opens a WebSocket whose socket has a tiny receive buffer,
+// so that a client that stops reading stalls the server's writes quickly.
+func (f *fixture) dialSmallBuffer() *wsClient {
+	f.t.Helper()
+	nd := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	d := websocket.Dialer{NetDialContext: nd.DialContext, ReadBufferSize: 1024, HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial(f.ws, nil)
+	require.NoError(f.t, err)
+	resp.Body.Close()
+	f.t.Cleanup(func() { conn.Close() })
+	return &wsClient{t: f.t, conn: conn}
+}
+
+// follow reads deltas in the background and reports the first problem: a
+// gap, a merged delta (the client is fast, it must get every one), or
+// anything but a delta. It stops at seq until.
+func follow(c *wsClient, from uint64, until <-chan uint64) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		last := from
+		stop := ^uint64(0)
+		for last < stop {
+			select {
+			case stop = <-until:
+				if last >= stop {
+					done <- nil
+					return
+				}
+			default:
+			}
+			// Only the header fields are decoded: this client must be fast.
+			_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, data, err := c.conn.ReadMessage()
+			if err != nil {
+				done <- err
+				return
+			}
+			h := gjson.GetManyBytes(data, "type", "seq", "from")
+			typ, seq, merged := h[0].String(), h[1].Uint(), h[2].Exists() && h[2].Uint() != h[1].Uint()
+			switch {
+			case typ != "delta":
+				done <- fmt.Errorf("fast client got a %s", typ)
+				return
+			case seq != last+1 || merged:
+				done <- fmt.Errorf("fast client: delta %s after %d", h[2].Raw+".."+h[1].Raw, last)
+				return
+			}
+			last = seq
+		}
+		done <- nil
+	}()
+	return done
+}
+
+// stallUntilDropped publishes big deltas until the broker drops the slow
+// subscriber (the aggregator's subscriber count falls to want).
+func (f *fixture) stallUntilDropped(want int) uint64 {
+	f.t.Helper()
+	for i := 0; f.agg.Subscribers() > want; i++ {
+		require.Less(f.t, i, 5000, "the slow client was never dropped")
+		f.pushAndWait(100, float64(i))
+	}
+	return f.agg.Seq()
+}
+
+// readResync drains a slow client's backlog: deltas (merged or not) without
+// a gap, then the resync snapshot. It returns the snapshot's seq.
+func readResync(t *testing.T, c *wsClient, last uint64) uint64 {
+	t.Helper()
+	for {
+		fr := c.read()
+		if fr.Type == "snapshot" {
+			return fr.Seq
+		}
+		require.Equal(t, "delta", fr.Type)
+		require.Equal(t, last+1, fr.first(), "gap in the slow client's backlog")
+		last = fr.Seq
+	}
+}
+
+func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
+	f := newFixture(t, fixtureOptions{
+		agg: func(o *aggregator.Options) { o.MailboxSize = 16 },
+		dash: func(o *Options) {
+			o.WebSocket.WriteWait = 20 * time.Second // slow, not stuck: the broker decides
+			o.WebSocket.MaxResyncs = 1
+		},
+	})
+	start := f.pushAndWait(100, 0)
+	fast := f.dial("", nil)
+	fast.readType("hello")
+	require.Equal(t, start, fast.readType("snapshot").Seq)
+	slow := f.dialSmallBuffer()
+	slow.readType("hello")
+	require.Equal(t, start, slow.readType("snapshot").Seq)
+	require.Equal(t, 2, f.agg.Subscribers())
+
+	until := make(chan uint64, 1)
+	fastDone := follow(fast, start, until)
+
+	// The slow client stops reading: it is conflated, then dropped, while
+	// the fast one keeps getting every delta.
+	f.stallUntilDropped(1)
+	resynced := readResync(t, slow, start)
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.slowDrops))
+	require.Equal(t, 2, f.agg.Subscribers(), "the slow client was resubscribed")
+
+	// Its deltas follow the snapshot.
+	next := f.pushAndWait(1, 1)
+	slow.readUntilSeq(resynced, next)
+
+	// Dropped once more within the window: closed with 1013.
+	f.stallUntilDropped(1)
+	require.Equal(t, websocket.CloseTryAgainLater, slow.closeCode())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectSlow)) == 1
+	}, 5*time.Second, time.Millisecond)
+	require.Equal(t, 2.0, testutil.ToFloat64(f.srv.metrics.slowDrops))
+
+	until <- f.pushAndWait(1, 2)
+	select {
+	case err := <-fastDone:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the fast client fell behind")
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
+}

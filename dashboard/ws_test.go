@@ -1,0 +1,234 @@
+package dashboard
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+func TestStreamHelloSnapshotDeltas(t *testing.T) {
+	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
+		o.Windows = []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute}
+		o.History = 10 * time.Minute
+	}})
+	seq := f.pushAndWait(3, 1)
+
+	c := f.dial("", nil)
+	hello := c.readType("hello")
+	require.Equal(t, "test", hello.Version)
+	require.JSONEq(t, `["30s","1m","5m"]`, string(hello.Windows))
+	require.Equal(t, int64(600), hello.History)
+
+	snap := c.readType("snapshot")
+	require.Equal(t, seq, snap.Seq)
+	require.Len(t, snap.Series, 3)
+
+	last := f.pushAndWait(3, 2)
+	last = f.pushAndWait(3, 3)
+	deltas := c.readUntilSeq(snap.Seq, last)
+	require.NotEmpty(t, deltas)
+	for _, d := range deltas {
+		require.Contains(t, string(d.raw), `"points"`)
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
+	require.GreaterOrEqual(t, testutil.ToFloat64(f.srv.metrics.messagesSent), float64(2+len(deltas)))
+}
+
+func TestStreamResume(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.pushAndWait(2, 1)
+	c := f.dial("", nil)
+	c.readType("hello")
+	seen := c.readType("snapshot").Seq
+	require.NoError(t, c.conn.Close())
+
+	// Missed while away.
+	f.pushAndWait(2, 2)
+	last := f.pushAndWait(2, 3)
+
+	t.Run("message", func(t *testing.T) {
+		c := f.dial("", nil)
+		c.send(fmt.Sprintf(`{"type":"resume","seq":%d}`, seen))
+		c.readType("hello")
+		c.t = t
+		got := c.readUntilSeq(seen, last) // deltas only: a snapshot would fail here
+		require.Equal(t, seen+1, got[0].first())
+	})
+	t.Run("query", func(t *testing.T) {
+		c := f.dial(fmt.Sprintf("resume=%d", seen), nil)
+		c.t = t
+		c.readType("hello")
+		c.readUntilSeq(seen, last)
+	})
+	t.Run("up to date", func(t *testing.T) {
+		c := f.dial(fmt.Sprintf("resume=%d", last), nil)
+		c.t = t
+		c.readType("hello")
+		next := f.pushAndWait(2, 4)
+		c.readUntilSeq(last, next)
+	})
+	t.Run("too old", func(t *testing.T) {
+		// A sequence the broker no longer holds gets a snapshot.
+		c := f.dial("resume=1000000", nil)
+		c.t = t
+		c.readType("hello")
+		c.readType("snapshot")
+	})
+	t.Run("bad query", func(t *testing.T) {
+		_, err := f.tryDial("resume=abc", nil)
+		require.ErrorContains(t, err, "status 400")
+	})
+}
+
+func TestClientMessagesIgnoredAndCounted(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	snap := c.readType("snapshot")
+
+	c.send(`{"type":"subscribe","topic":"x"}`)
+	c.send(`not json`)
+	c.send(`{"type":"resume"}`)
+	require.NoError(t, c.conn.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}))
+	c.send(`{"type":"resume","seq":0,"pad":"` + strings.Repeat("x", 5000) + `"}`)
+
+	// The connection still streams.
+	last := f.pushAndWait(1, 1)
+	c.readUntilSeq(snap.Seq, last)
+	ignored := func(reason string) float64 {
+		return testutil.ToFloat64(f.srv.metrics.ignored.WithLabelValues(reason))
+	}
+	require.Eventually(t, func() bool { return ignored(ignoredOversized) == 1 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, 1.0, ignored(ignoredUnknown))
+	require.Equal(t, 2.0, ignored(ignoredMalformed))
+	require.Equal(t, 1.0, ignored(ignoredBinary))
+}
+
+func TestMessageOverReadLimitCloses1009(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	c.send(strings.Repeat("x", 65<<10))
+	require.Equal(t, websocket.CloseMessageTooBig, c.closeCode())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectTooBig)) == 1
+	}, 5*time.Second, time.Millisecond)
+}
+
+func TestFloodingClientClosed1008(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	// Well past the burst of 40 at once; the writes may fail once closed.
+	for range 200 {
+		if c.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"noise"}`)) != nil {
+			break
+		}
+	}
+	require.Equal(t, websocket.ClosePolicyViolation, c.closeCode())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectFlood)) == 1
+	}, 5*time.Second, time.Millisecond)
+}
+
+func TestTokenBucket(t *testing.T) {
+	start := time.Unix(0, 0)
+	b := newTokenBucket(20, 40, start)
+	for range 40 {
+		require.True(t, b.take(start))
+	}
+	require.False(t, b.take(start), "burst spent")
+	require.True(t, b.take(start.Add(50*time.Millisecond)), "one token every 50ms at 20/s")
+	require.False(t, b.take(start.Add(50*time.Millisecond)))
+	// 20 messages a second forever is fine.
+	now := start.Add(time.Second)
+	for i := range 200 {
+		require.True(t, b.take(now.Add(time.Duration(i)*50*time.Millisecond)), "message %d", i)
+	}
+}
+
+func TestDeadPeerDetected(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.PingInterval = 20 * time.Millisecond
+		o.WebSocket.PongWait = 100 * time.Millisecond
+	}})
+	// This client never reads, so it never answers a ping: to the server
+	// it is a dead peer.
+	f.dial("resume=0", nil)
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectDeadPeer)) == 1
+	}, 5*time.Second, 5*time.Millisecond)
+	require.Equal(t, 0.0, testutil.ToFloat64(f.srv.metrics.clients))
+
+	// A client that reads answers the pings and stays.
+	c := f.dial("", nil)
+	c.readType("hello")
+	c.readType("snapshot")
+	_, err := c.tryRead(400 * time.Millisecond) // nothing is published: only pings flow
+	require.Error(t, err)
+	var nerr interface{ Timeout() bool }
+	require.ErrorAs(t, err, &nerr)
+	require.True(t, nerr.Timeout(), "the read timed out rather than the server closing: %v", err)
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
+}
+
+func TestManyClientsGetTheSameDelta(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	start := f.pushAndWait(5, 1)
+	const n = 200
+	clients := make([]*wsClient, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := f.tryDial("", nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			clients[i] = c
+			for _, typ := range []string{"hello", "snapshot"} {
+				fr, err := c.tryRead(10 * time.Second)
+				if err == nil && fr.Type != typ {
+					err = fmt.Errorf("got %s, want %s", fr.Type, typ)
+				}
+				if err == nil && typ == "snapshot" && fr.Seq != start {
+					err = fmt.Errorf("snapshot at %d, want %d", fr.Seq, start)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, float64(n), testutil.ToFloat64(f.srv.metrics.clients))
+
+	next := f.pushAndWait(5, 2)
+	require.Equal(t, start+1, next)
+	var want []byte
+	for i, c := range clients {
+		fr := c.readType("delta")
+		require.Equal(t, next, fr.Seq, "client %d", i)
+		if want == nil {
+			want = fr.raw
+		}
+		require.True(t, bytes.Equal(want, fr.raw), "client %d got other bytes", i)
+	}
+}
