@@ -121,6 +121,9 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 // (a *supervisor.PanicError), a poll hangs (ErrHung), the source cannot be
 // built, or Crash is called (a panic on this goroutine).
 func (c *collector) Serve(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return nil // stopped before it started
+	}
 	c.stats.begin()
 	src, err := c.build(c.cfg, c.env)
 	if err != nil {
@@ -140,6 +143,9 @@ func (c *collector) Serve(ctx context.Context) error {
 		case <-crash:
 			c.crashNow()
 		case <-next.C:
+			if ctx.Err() != nil {
+				return nil // both were ready: stopping wins
+			}
 		}
 		started := time.Now()
 		if err := c.pollOnce(ctx, src, crash); err != nil {

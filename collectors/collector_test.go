@@ -1,0 +1,452 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/supervisor"
+)
+
+// loopConfig is a source configuration for loop tests: interval 1s,
+// timeout 1s.
+func loopConfig(name string) configs.Source {
+	return configs.Source{
+		Name:     name,
+		Type:     "fake",
+		Interval: configs.Duration(time.Second),
+		Timeout:  configs.Duration(time.Second),
+	}
+}
+
+// newTestCollector builds a collector around a fixed Source instance (or
+// whatever build returns), with no jitter and a 1s hang grace.
+func newTestCollector(cfg configs.Source, sink Sink, build Factory) *collector {
+	return newCollector(cfg, &sourceStats{}, loopOptions{
+		env:   Env{Now: time.Now},
+		sink:  func() Sink { return sink },
+		log:   slog.New(slog.DiscardHandler),
+		grace: time.Second,
+		rand:  func() float64 { return 0.5 },
+		build: build,
+	})
+}
+
+func fixed(src Source) Factory {
+	return func(configs.Source, Env) (Source, error) { return src, nil }
+}
+
+// serveInBackground runs c.Serve and returns a channel with its result (a
+// recovered panic value is returned as a *supervisor.PanicError).
+func serveInBackground(ctx context.Context, c *collector) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- &supervisor.PanicError{Value: v}
+			}
+		}()
+		done <- c.Serve(ctx)
+	}()
+	return done
+}
+
+// pollTimes records when each poll started (fake time inside a bubble).
+type pollTimes struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (p *pollTimes) add() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.times = append(p.times, time.Now())
+	return len(p.times)
+}
+
+func (p *pollTimes) gaps() []time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []time.Duration
+	for i := 1; i < len(p.times); i++ {
+		out = append(out, p.times[i].Sub(p.times[i-1]))
+	}
+	return out
+}
+
+func TestCollectorPollsAtOnceThenEveryInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var pt pollTimes
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			pt.add()
+			return []aggregator.Sample{{Metric: "m", Labels: pairs("a", "1", "env", "own"), Value: 1}}, nil
+		})
+		sink := newRecordingSink()
+		cfg := loopConfig("s")
+		cfg.Labels = map[string]string{"env": "cfg", "zone": "z"}
+		c := newTestCollector(cfg, sink, fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+
+		synctest.Wait()
+		require.Equal(t, 1, sink.count("s"), "the first poll is at once")
+		time.Sleep(10*time.Second + 500*time.Millisecond)
+		require.Equal(t, 11, sink.count("s"))
+		for _, g := range pt.gaps() {
+			require.Equal(t, time.Second, g)
+		}
+		b := sink.last("s")
+		require.Equal(t, pairs("a", "1", "env", "own", "zone", "z"), b.Samples[0].Labels,
+			"configured labels are added; the sample's own label wins")
+
+		st := c.stats.snapshot()
+		require.EqualValues(t, 11, st.Polls)
+		require.Zero(t, st.Failures)
+		require.Equal(t, time.Now().Add(-500*time.Millisecond), st.LastSuccess)
+		require.EqualValues(t, 11, st.Samples)
+
+		cancel()
+		require.NoError(t, <-done)
+		select {
+		case <-src.closed:
+		default:
+			t.Fatal("the source was not closed")
+		}
+	})
+}
+
+func TestCollectorSlowsDownAfterFailuresAndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var pt pollTimes
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			if n := pt.add(); n <= 7 {
+				return nil, errors.New("down")
+			}
+			return gauge("m", 1), nil
+		})
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+
+		time.Sleep(40 * time.Second)
+		synctest.Wait()
+		s := time.Second
+		// 7 failures: 1s, 1s, then doubling from the third, capped at 8×.
+		// After the success at poll 8, back to the interval.
+		require.Equal(t, []time.Duration{s, s, 2 * s, 4 * s, 8 * s, 8 * s, 8 * s, s, s, s, s, s, s, s}, pt.gaps()[:14])
+
+		st := c.stats.snapshot()
+		require.EqualValues(t, 7, st.Failures)
+		require.Zero(t, st.ConsecutiveFailures)
+		require.Equal(t, "down", st.LastError, "the last error stays visible after recovery")
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+func TestCollectorDelay(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		failures uint64
+		rand     float64
+		want     time.Duration
+	}{
+		{time.Second, 0, 0.5, time.Second},
+		{time.Second, 0, 0, 950 * time.Millisecond},
+		{time.Second, 2, 0.5, time.Second},
+		{time.Second, 3, 0.5, 2 * time.Second},
+		{time.Second, 50, 0.5, 8 * time.Second},
+		{10 * time.Second, 50, 0.5, time.Minute},          // 8× would be 80s: 1 min caps it
+		{2 * time.Minute, 50, 0.5, 2 * time.Minute},       // the cap never goes below the interval
+		{2 * time.Minute, 0, 0.999999, 126 * time.Second}, // +5% at most
+	} {
+		cfg := loopConfig("s")
+		cfg.Interval = configs.Duration(tc.interval)
+		c := newTestCollector(cfg, nil, nil)
+		c.rand = func() float64 { return tc.rand }
+		c.stats.s.ConsecutiveFailures = tc.failures
+		require.InDelta(t, tc.want, c.delay(), float64(time.Millisecond), "%+v", tc)
+	}
+}
+
+func TestCollectorHungPollIsReportedAndReleased(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var polls atomic.Int32
+		var src *funcSource
+		src = newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			if polls.Add(1) == 1 {
+				return gauge("m", 1), nil
+			}
+			<-src.closed // ignores its context, as a hung poll does
+			return nil, ErrSourceClosed
+		})
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		start := time.Now()
+		err := c.Serve(t.Context())
+		require.ErrorIs(t, err, ErrHung)
+		// Second poll at 1s, then timeout 1s plus grace 1s.
+		require.Equal(t, 3*time.Second, time.Since(start))
+		synctest.Wait() // the abandoned poll returns once Serve closed its source
+		st := c.stats.snapshot()
+		require.EqualValues(t, 1, st.Hangs)
+		require.Zero(t, st.Stuck)
+		require.EqualValues(t, 1, st.Failures)
+		require.Contains(t, st.LastError, "poll hung: no result 2s after it started (timeout 1s)")
+	})
+}
+
+func TestCollectorCountsAPollThatStaysStuck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			<-release // ignores its context and Close alike
+			panic("late panic: must be dropped, not crash the program")
+		})
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		require.ErrorIs(t, c.Serve(t.Context()), ErrHung)
+		synctest.Wait()
+		require.EqualValues(t, 1, c.stats.snapshot().Stuck, "the goroutine is abandoned, and counted")
+		close(release)
+		synctest.Wait()
+		require.Zero(t, c.stats.snapshot().Stuck, "it is no longer stuck once it returned")
+		require.EqualValues(t, 1, c.stats.snapshot().Hangs)
+	})
+}
+
+func TestCollectorPanickingPollIsReturnedToTheSupervisor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) { panic("boom") })
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		err := c.Serve(t.Context())
+		var pe *supervisor.PanicError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, "boom", pe.Value)
+		require.Contains(t, string(pe.Stack), "collector_test.go", "the stack is the poll goroutine's")
+		st := c.stats.snapshot()
+		require.EqualValues(t, 1, st.Failures)
+		require.Equal(t, "panic: boom", st.LastError)
+	})
+}
+
+func TestCollectorCrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		block := make(chan struct{})
+		defer close(block)
+		var polls atomic.Int32
+		src := newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) {
+			if polls.Add(1) == 2 {
+				<-ctx.Done() // a slow poll: the crash must not wait for it
+				<-block
+			}
+			return gauge("m", 1), nil
+		})
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		require.ErrorIs(t, c.Crash(), ErrNotRunning)
+
+		// Crash between two polls.
+		done := serveInBackground(t.Context(), c)
+		synctest.Wait()
+		require.NoError(t, c.Crash())
+		err := <-done
+		var pe *supervisor.PanicError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, CrashRequested{Source: "s"}, pe.Value)
+		require.Equal(t, `crash requested for source "s"`, c.stats.snapshot().LastError)
+		require.ErrorIs(t, c.Crash(), ErrNotRunning, "not running after the crash")
+
+		// Crash during a poll.
+		done = serveInBackground(t.Context(), c)
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+		require.EqualValues(t, 2, polls.Load())
+		require.NoError(t, c.Crash())
+		require.ErrorAs(t, <-done, &pe)
+		require.EqualValues(t, 1, c.stats.snapshot().Restarts)
+	})
+}
+
+func TestCollectorLeavesOutNonFiniteValues(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		values := []float64{math.NaN(), 1, math.Inf(1)}
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			var out []aggregator.Sample
+			for i, v := range values {
+				out = append(out, aggregator.Sample{Metric: "m", Labels: pairs("i", string(rune('0'+i))), Value: v})
+			}
+			return out, nil
+		})
+		sink := newRecordingSink()
+		c := newTestCollector(loopConfig("s"), sink, fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+		synctest.Wait()
+		b := sink.last("s")
+		require.Len(t, b.Samples, 1)
+		require.Equal(t, 1.0, b.Samples[0].Value)
+		st := c.stats.snapshot()
+		require.EqualValues(t, 2, st.NonFinite)
+		require.Zero(t, st.Failures, "some values were fine")
+		require.Equal(t, "skipped 2 NaN or infinite values", st.LastError)
+
+		mu.Lock()
+		values = []float64{math.NaN()}
+		mu.Unlock()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		st = c.stats.snapshot()
+		require.EqualValues(t, 1, st.Failures, "nothing usable is a failed poll")
+		require.Contains(t, st.LastError, "all 1 values were NaN or infinite")
+		require.Equal(t, 1, sink.count("s"), "nothing was pushed")
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// partialSource reports a fixed partial failure.
+type partialSource struct{ p Partial }
+
+func (s *partialSource) Poll(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }
+func (s *partialSource) LastPartial() Partial                              { return s.p }
+
+func TestCollectorRecordsPartialFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &partialSource{p: Partial{Errors: []error{errors.New("field a: not found"), errors.New("field b: not numeric")}, Dropped: 7}}
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+		time.Sleep(1500 * time.Millisecond)
+		cancel()
+		require.NoError(t, <-done)
+		st := c.stats.snapshot()
+		require.EqualValues(t, 2, st.Polls)
+		require.Zero(t, st.Failures)
+		require.EqualValues(t, 4, st.PartialErrors)
+		require.EqualValues(t, 14, st.SeriesDropped)
+		require.Equal(t, "field a: not found\nfield b: not numeric", st.LastError)
+	})
+}
+
+func TestCollectorFailedPollStillPushesItsSamples(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			return gauge("up", 0), errors.New("connection refused")
+		})
+		sink := newRecordingSink()
+		c := newTestCollector(loopConfig("s"), sink, fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+		synctest.Wait()
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, 1, sink.count("s"))
+		st := c.stats.snapshot()
+		require.EqualValues(t, 1, st.Failures)
+		require.Equal(t, "connection refused", st.LastError)
+		require.True(t, st.LastSuccess.IsZero())
+	})
+}
+
+func TestCollectorCountsShedBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil })
+		refusing := newRecordingSink()
+		refusing.refuse = true
+		for _, sink := range []Sink{refusing, nil} {
+			c := newTestCollector(loopConfig("s"), sink, fixed(src))
+			ctx, cancel := context.WithCancel(t.Context())
+			done := serveInBackground(ctx, c)
+			synctest.Wait()
+			cancel()
+			require.NoError(t, <-done)
+			st := c.stats.snapshot()
+			require.EqualValues(t, 1, st.Shed)
+			require.Zero(t, st.Samples)
+			require.Zero(t, st.Failures, "shedding is back-pressure, not a failed poll")
+		}
+	})
+}
+
+func TestCollectorStopsDuringAPoll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// One poll honours its context; the other only Close.
+		var src *funcSource
+		honours := true
+		src = newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) {
+			if honours {
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			<-src.closed
+			return nil, ErrSourceClosed
+		})
+		for _, h := range []bool{true, false} {
+			honours = h
+			src = newFuncSource(src.poll)
+			c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+			ctx, cancel := context.WithCancel(t.Context())
+			done := serveInBackground(ctx, c)
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
+			cancel()
+			require.NoError(t, <-done)
+			synctest.Wait()
+			st := c.stats.snapshot()
+			if h {
+				require.Zero(t, time.Since(start), "a poll that honours its context ends at once")
+				require.Zero(t, st.Hangs)
+			} else {
+				require.Equal(t, time.Second, time.Since(start), "one that does not gets the grace")
+				require.EqualValues(t, 1, st.Hangs)
+			}
+			require.Zero(t, st.Stuck)
+			require.Zero(t, st.Failures, "a poll cut short by a stop is not a failure")
+		}
+	})
+}
+
+func TestCollectorBuildError(t *testing.T) {
+	c := newTestCollector(loopConfig("s"), nil, func(configs.Source, Env) (Source, error) {
+		return nil, badConfig("nope")
+	})
+	err := c.Serve(t.Context())
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.Equal(t, "bad source config: nope", c.stats.snapshot().LastError)
+}
+
+func TestCollectorStartStopStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var instances atomic.Int32
+		build := func(configs.Source, Env) (Source, error) {
+			instances.Add(1)
+			return newFuncSource(func(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }), nil
+		}
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), build)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		require.NoError(t, c.Serve(ctx), "stop before start")
+		for range 2 {
+			ctx, cancel := context.WithCancel(t.Context())
+			done := serveInBackground(ctx, c)
+			synctest.Wait()
+			cancel()
+			require.NoError(t, <-done)
+		}
+		require.EqualValues(t, 2, instances.Load(), "every run has a fresh source; a run stopped before it started has none")
+		st := c.stats.snapshot()
+		require.EqualValues(t, 1, st.Restarts)
+		require.EqualValues(t, 2, st.Polls, "the run stopped before it started did not poll")
+	})
+}
