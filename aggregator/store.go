@@ -116,6 +116,7 @@ func (st *store) create(source string, smp *Sample) *series {
 		source: source, metric: smp.Metric,
 		labels: slices.Clone(smp.Labels), kind: smp.Kind,
 	}
+	s.hist.maxSpanMs = st.opts.History.Milliseconds() / 4
 	s.wins = make([]window, len(st.opts.Windows))
 	for i, w := range st.opts.Windows {
 		s.wins[i] = newWindow(w.Milliseconds(), st.opts.SubBuckets, s.hist.cursor())

@@ -1,0 +1,96 @@
+package aggregator
+
+import "errors"
+
+// errCorrupt is what decoding garbage reports, never a panic.
+var errCorrupt = errors.New("aggregator: corrupt chunk")
+
+// bitWriter appends bits, most significant first, to a byte slice.
+type bitWriter struct {
+	b     []byte
+	nbits uint32
+}
+
+func (w *bitWriter) writeBit(bit bool) {
+	if w.nbits%8 == 0 {
+		w.b = append(w.b, 0)
+	}
+	if bit {
+		w.b[len(w.b)-1] |= 0x80 >> (w.nbits % 8)
+	}
+	w.nbits++
+}
+
+// writeBits writes the low n bits of v (n <= 64).
+func (w *bitWriter) writeBits(v uint64, n uint) {
+	for n > 0 {
+		free := 8 - uint(w.nbits%8)
+		if free == 8 {
+			w.b = append(w.b, 0)
+		}
+		take := min(n, free)
+		chunk := byte(v>>(n-take)) & byte(1<<take-1)
+		w.b[len(w.b)-1] |= chunk << (free - take)
+		n -= take
+		w.nbits += uint32(take)
+	}
+}
+
+// writeOnes writes n one bits.
+func (w *bitWriter) writeOnes(n uint) {
+	for n >= 64 {
+		w.writeBits(^uint64(0), 64)
+		n -= 64
+	}
+	w.writeBits(1<<n-1, n)
+}
+
+// bitReader reads what a bitWriter wrote, up to nbits.
+type bitReader struct {
+	b     []byte
+	pos   uint32
+	nbits uint32
+}
+
+func (r *bitReader) readBit() (bool, error) {
+	if r.pos >= r.nbits || int(r.pos/8) >= len(r.b) {
+		return false, errCorrupt
+	}
+	bit := r.b[r.pos/8]&(0x80>>(r.pos%8)) != 0
+	r.pos++
+	return bit, nil
+}
+
+func (r *bitReader) readBits(n uint) (uint64, error) {
+	if n > 64 || uint64(r.pos)+uint64(n) > uint64(r.nbits) || (uint64(r.pos)+uint64(n)+7)/8 > uint64(len(r.b)) {
+		return 0, errCorrupt
+	}
+	var v uint64
+	for n > 0 {
+		off := uint(r.pos % 8)
+		avail := 8 - off
+		take := min(n, avail)
+		bits := uint64(r.b[r.pos/8]>>(avail-take)) & (1<<take - 1)
+		v = v<<take | bits
+		n -= take
+		r.pos += uint32(take)
+	}
+	return v, nil
+}
+
+// readOnes counts one bits up to a zero (consumed) or up to limit ones
+// (no zero consumed), whichever comes first.
+func (r *bitReader) readOnes(limit uint) (uint, error) {
+	var n uint
+	for n < limit {
+		bit, err := r.readBit()
+		if err != nil {
+			return 0, err
+		}
+		if !bit {
+			return n, nil
+		}
+		n++
+	}
+	return n, nil
+}

@@ -1,0 +1,437 @@
+package aggregator
+
+import (
+	"math"
+	"math/bits"
+)
+
+// The chunk codec follows Facebook's Gorilla paper (delta-of-delta
+// timestamps, XOR-encoded values) with two changes that matter for the data
+// pulseboard sees:
+//
+//   - Timestamps are milliseconds with scheduling jitter. Each delta is
+//     taken against the chunk's first delta (its period) rather than the
+//     previous delta, since jitter does not accumulate under a ticker, and
+//     written as a Rice code whose parameter adapts to the recent
+//     magnitudes (as in LOCO-I): a perfectly regular series costs one bit a
+//     sample, a few ms of jitter about four.
+//   - Most values are decimals (22.37, 1234.5, integers). XOR of such
+//     floats keeps ~50 significant bits, so a chunk whose values have at
+//     most maxScale decimals stores each value as the integer n = v·10^k and
+//     writes n's delta as an adaptive Rice code. A value is only coded so if
+//     float64(n)/10^k gives back its exact bits; otherwise the chunk switches
+//     scale or falls back to Gorilla XOR for the rest of it (or until
+//     decimals return). Round trips are bit-exact either way.
+//
+// Layout of a chunk: the first timestamp is kept outside the bit stream;
+// then the first value (64 raw bits) and the starting mode (3 bits); then
+// per sample the timestamp code followed by the value code.
+//
+//	timestamp, 2nd sample:  7 bits L, then L bits of zigzag(delta)
+//	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta))
+//	value, decimal mode k:  rice(zigzag(n - round(prev·10^k)))
+//	                        or escQ ones, 7 zero bits, 3 bits new mode, value in it;
+//	                        when zeros are frequent, a flag bit first: '0'
+//	                        unchanged, '1' then the above with z-1
+//	value, XOR mode:        '0' same value; '10' XOR in the previous bit window;
+//	                        '110' 5 bits leading zeros, 6 bits length-1, bits;
+//	                        '111' 3 bits new mode, value in it
+//	rice(z) with param k:   q = z>>k ones, a zero, k low bits of z; when
+//	                        q >= escQ: escQ ones, 7 bits L (1..64), L bits of z
+
+const (
+	maxScale = 6
+	modeXOR  = 7
+	escQ     = 24
+	// riceReset halves a Rice accumulator when its count reaches it, so the
+	// parameter follows the recent samples.
+	riceReset = 32
+)
+
+var pow10 = [maxScale + 1]float64{1, 10, 100, 1000, 1e4, 1e5, 1e6}
+
+// codecState is what encoder and decoder both track through a chunk.
+type codecState struct {
+	prevT     int64
+	prevDelta int64
+	period    int64 // the chunk's first delta: later deltas are coded against it
+	prevV     float64
+	n         uint16 // samples so far in the chunk
+	mode      uint8
+	leading   uint8 // XOR window of the previous XOR-coded value
+	trailing  uint8
+	tsA, vA   uint64 // Rice accumulators
+	tsN, vN   uint32
+	// vZ tracks how often a decimal delta is zero (256·p in steady state).
+	// Above zeroFlagAt a one-bit "unchanged" flag precedes every value,
+	// which makes an unchanged value cost one bit whatever the Rice
+	// parameter: gauges that move now and then (memory, load) cost little.
+	vZ uint16
+}
+
+const zeroFlagAt = 64
+
+func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
+func unzigzag(z uint64) int64 { return int64(z>>1) ^ -int64(z&1) }
+
+func riceParam(a uint64, n uint32) uint {
+	k := uint(0)
+	for uint64(n)<<k < a && k < 62 {
+		k++
+	}
+	return k
+}
+
+func riceUpdate(a *uint64, n *uint32, z uint64) {
+	*a += min(z, 1<<40)
+	*n++
+	if *n >= riceReset {
+		*a >>= 1
+		*n >>= 1
+	}
+}
+
+func writeRice(w *bitWriter, z uint64, k uint) {
+	if q := z >> k; q < escQ {
+		w.writeOnes(uint(q))
+		w.writeBit(false)
+		w.writeBits(z, k)
+		return
+	}
+	w.writeOnes(escQ)
+	l := uint(bits.Len64(z))
+	w.writeBits(uint64(l), 7)
+	w.writeBits(z, l)
+}
+
+// readRice returns the value, or escaped=true for the mode-switch escape.
+func readRice(r *bitReader, k uint) (z uint64, escaped bool, err error) {
+	q, err := r.readOnes(escQ)
+	if err != nil {
+		return 0, false, err
+	}
+	if q < escQ {
+		low, err := r.readBits(k)
+		return uint64(q)<<k | low, false, err
+	}
+	l, err := r.readBits(7)
+	if err != nil {
+		return 0, false, err
+	}
+	if l == 0 {
+		return 0, true, nil
+	}
+	if l > 64 {
+		return 0, false, errCorrupt
+	}
+	z, err = r.readBits(uint(l))
+	return z, false, err
+}
+
+// decimalOf returns n with float64(n)/10^k == v bit for bit, if there is one.
+func decimalOf(v float64, k uint8) (int64, bool) {
+	x := v * pow10[k]
+	if !(math.Abs(x) < 1<<53) {
+		return 0, false
+	}
+	n := int64(math.Round(x))
+	return n, math.Float64bits(float64(n)/pow10[k]) == math.Float64bits(v)
+}
+
+// bestMode is the smallest decimal scale that holds v exactly, or modeXOR.
+func bestMode(v float64) uint8 {
+	for k := uint8(0); k <= maxScale; k++ {
+		if _, ok := decimalOf(v, k); ok {
+			return k
+		}
+	}
+	return modeXOR
+}
+
+// scaledPrev is round(prev·10^k), the base the next decimal delta is taken
+// from. Encoder and decoder compute it the same way from the same bits.
+func scaledPrev(prev float64, k uint8) int64 {
+	x := prev * pow10[k]
+	if !(math.Abs(x) < 1<<62) {
+		return 0
+	}
+	return int64(math.Round(x))
+}
+
+// encodeFirst starts a chunk with the sample (t, v).
+func (s *codecState) encodeFirst(w *bitWriter, t int64, v float64) {
+	*s = codecState{prevT: t, prevV: v, n: 1}
+	s.switchTo(bestMode(v))
+	w.writeBits(math.Float64bits(v), 64)
+	w.writeBits(uint64(s.mode), 3)
+}
+
+// encode appends a later sample; t must not be before the previous one.
+func (s *codecState) encode(w *bitWriter, t int64, v float64) {
+	delta := t - s.prevT
+	if s.n == 1 {
+		z := zigzag(delta)
+		l := uint(bits.Len64(z))
+		w.writeBits(uint64(l), 7)
+		w.writeBits(z, l)
+		s.period = delta
+	} else {
+		z := zigzag(delta - s.period)
+		writeRice(w, z, riceParam(s.tsA, s.tsN))
+		riceUpdate(&s.tsA, &s.tsN, z)
+	}
+	s.prevT, s.prevDelta = t, delta
+	s.encodeValue(w, v)
+	s.prevV = v
+	s.n++
+}
+
+func (s *codecState) encodeValue(w *bitWriter, v float64) {
+	if s.mode != modeXOR {
+		if n, ok := decimalOf(v, s.mode); ok {
+			s.writeDecimal(w, n)
+			return
+		}
+		m := bestMode(v)
+		if s.vZ > zeroFlagAt {
+			w.writeBit(true)
+		}
+		w.writeOnes(escQ)
+		w.writeBits(0, 7)
+		w.writeBits(uint64(m), 3)
+		s.switchTo(m)
+		if m != modeXOR {
+			n, _ := decimalOf(v, m)
+			s.writeDecimal(w, n)
+			return
+		}
+		s.writeXOR(w, v, true)
+		return
+	}
+	x := math.Float64bits(v) ^ math.Float64bits(s.prevV)
+	if x != 0 && bits.LeadingZeros64(x)+bits.TrailingZeros64(x) < 44 {
+		// An XOR this wide costs more than a switch back to decimals.
+		if m := bestMode(v); m != modeXOR {
+			w.writeBits(0b111, 3)
+			w.writeBits(uint64(m), 3)
+			s.switchTo(m)
+			n, _ := decimalOf(v, m)
+			s.writeDecimal(w, n)
+			return
+		}
+	}
+	s.writeXOR(w, v, false)
+}
+
+func (s *codecState) switchTo(m uint8) {
+	s.mode = m
+	s.leading, s.trailing = 0xff, 0 // no previous XOR window
+}
+
+func (s *codecState) writeDecimal(w *bitWriter, n int64) {
+	z := zigzag(n - scaledPrev(s.prevV, s.mode))
+	if s.vZ > zeroFlagAt {
+		w.writeBit(z != 0)
+		if z != 0 {
+			writeRice(w, z-1, riceParam(s.vA, s.vN))
+		}
+	} else {
+		writeRice(w, z, riceParam(s.vA, s.vN))
+	}
+	s.decimalUpdate(z)
+}
+
+// decimalUpdate adapts the Rice parameter and the zero rate to z. With the
+// flag on, zeros no longer shape the parameter: they cost one bit anyway.
+func (s *codecState) decimalUpdate(z uint64) {
+	if s.vZ <= zeroFlagAt || z != 0 {
+		riceUpdate(&s.vA, &s.vN, z)
+	}
+	s.vZ -= s.vZ >> 3
+	if z == 0 {
+		s.vZ += 32
+	}
+}
+
+// writeXOR writes v Gorilla-style. fresh says the mode was just switched,
+// so no '111' prefix is possible and the control bits are the same.
+func (s *codecState) writeXOR(w *bitWriter, v float64, fresh bool) {
+	x := math.Float64bits(v) ^ math.Float64bits(s.prevV)
+	if x == 0 {
+		w.writeBit(false)
+		return
+	}
+	lead := uint8(min(bits.LeadingZeros64(x), 31))
+	trail := uint8(bits.TrailingZeros64(x))
+	if s.leading != 0xff && lead >= s.leading && trail >= s.trailing {
+		w.writeBits(0b10, 2)
+		w.writeBits(x>>s.trailing, uint(64-s.leading-s.trailing))
+		return
+	}
+	_ = fresh
+	sig := 64 - lead - trail
+	w.writeBits(0b110, 3)
+	w.writeBits(uint64(lead), 5)
+	w.writeBits(uint64(sig-1), 6)
+	w.writeBits(x>>trail, uint(sig))
+	s.leading, s.trailing = lead, trail
+}
+
+// decodeFirst reads the first sample of a chunk whose first time is t.
+func (s *codecState) decodeFirst(r *bitReader, t int64) (float64, error) {
+	vb, err := r.readBits(64)
+	if err != nil {
+		return 0, err
+	}
+	m, err := r.readBits(3)
+	if err != nil {
+		return 0, err
+	}
+	v := math.Float64frombits(vb)
+	*s = codecState{prevT: t, prevV: v, n: 1}
+	s.switchTo(uint8(m))
+	return v, nil
+}
+
+// decode reads the next sample.
+func (s *codecState) decode(r *bitReader) (int64, float64, error) {
+	var delta int64
+	if s.n == 1 {
+		l, err := r.readBits(7)
+		if err != nil {
+			return 0, 0, err
+		}
+		if l > 64 {
+			return 0, 0, errCorrupt
+		}
+		z, err := r.readBits(uint(l))
+		if err != nil {
+			return 0, 0, err
+		}
+		delta = unzigzag(z)
+		s.period = delta
+	} else {
+		z, esc, err := readRice(r, riceParam(s.tsA, s.tsN))
+		if err != nil {
+			return 0, 0, err
+		}
+		if esc {
+			return 0, 0, errCorrupt
+		}
+		riceUpdate(&s.tsA, &s.tsN, z)
+		delta = s.period + unzigzag(z)
+	}
+	v, err := s.decodeValue(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	t := s.prevT + delta
+	s.prevT, s.prevDelta, s.prevV = t, delta, v
+	s.n++
+	return t, v, nil
+}
+
+func (s *codecState) decodeValue(r *bitReader) (float64, error) {
+	// At most one mode switch per value: a second one is corrupt.
+	for switched := false; ; switched = true {
+		if s.mode != modeXOR {
+			flag := s.vZ > zeroFlagAt
+			if flag {
+				nonZero, err := r.readBit()
+				if err != nil {
+					return 0, err
+				}
+				if !nonZero {
+					s.decimalUpdate(0)
+					return float64(scaledPrev(s.prevV, s.mode)) / pow10[s.mode], nil
+				}
+			}
+			z, esc, err := readRice(r, riceParam(s.vA, s.vN))
+			if err != nil {
+				return 0, err
+			}
+			if !esc {
+				if flag {
+					z++
+				}
+				s.decimalUpdate(z)
+				n := scaledPrev(s.prevV, s.mode) + unzigzag(z)
+				return float64(n) / pow10[s.mode], nil
+			}
+		} else {
+			v, esc, err := s.readXOR(r)
+			if err != nil || !esc {
+				return v, err
+			}
+		}
+		if switched {
+			return 0, errCorrupt
+		}
+		m, err := r.readBits(3)
+		if err != nil {
+			return 0, err
+		}
+		s.switchTo(uint8(m))
+	}
+}
+
+func (s *codecState) readXOR(r *bitReader) (float64, bool, error) {
+	ctl, err := r.readOnes(3)
+	if err != nil {
+		return 0, false, err
+	}
+	var x uint64
+	switch ctl {
+	case 0:
+		return s.prevV, false, nil
+	case 1:
+		if s.leading == 0xff {
+			return 0, false, errCorrupt
+		}
+		x, err = r.readBits(uint(64 - s.leading - s.trailing))
+		x <<= s.trailing
+	case 2:
+		var lead, sig uint64
+		if lead, err = r.readBits(5); err != nil {
+			return 0, false, err
+		}
+		if sig, err = r.readBits(6); err != nil {
+			return 0, false, err
+		}
+		sig++
+		if lead+sig > 64 {
+			return 0, false, errCorrupt
+		}
+		trail := 64 - lead - sig
+		x, err = r.readBits(uint(sig))
+		x <<= trail
+		s.leading, s.trailing = uint8(lead), uint8(trail)
+	default:
+		return 0, true, nil
+	}
+	return math.Float64frombits(math.Float64bits(s.prevV) ^ x), false, err
+}
+
+// decodeChunk decodes a whole chunk stream of n samples whose first
+// timestamp is firstT. On garbage it returns an error, never panics.
+func decodeChunk(b []byte, nbits uint32, n int, firstT int64) ([]point, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	r := bitReader{b: b, nbits: nbits}
+	var s codecState
+	v, err := s.decodeFirst(&r, firstT)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]point, 0, min(n, chunkSamples))
+	out = append(out, point{firstT, v})
+	for len(out) < n {
+		t, v, err := s.decode(&r)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, point{t, v})
+	}
+	return out, nil
+}

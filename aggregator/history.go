@@ -1,0 +1,169 @@
+package aggregator
+
+import "unsafe"
+
+type point struct {
+	t int64
+	v float64
+}
+
+// chunkSamples is how many samples a chunk holds before it is sealed, as
+// a little more than Prometheus' 120: enough to spread the per-chunk header thin, few enough
+// that whole chunks can be dropped as they age out.
+const chunkSamples = 240
+
+// chunk is a sealed or growing run of encoded samples.
+type chunk struct {
+	w      bitWriter
+	n      uint16 // samples
+	firstT int64
+	next   *chunk
+}
+
+// history is one series' compressed points, oldest chunk first. A chunk is
+// dropped whole once the next one starts before the history's horizon, so
+// between History and History plus one chunk's span is kept.
+type history struct {
+	head, tail *chunk
+	enc        codecState // the tail's encoder
+	n          int        // samples held
+	maxSpanMs  int64      // a chunk is sealed once it spans this long
+	lastSize   int        // bytes of the last sealed chunk, to size the next
+}
+
+func (h *history) len() int { return h.n }
+
+func (h *history) append(t int64, v float64) {
+	if h.tail == nil || h.tail.n >= chunkSamples || (h.maxSpanMs > 0 && t-h.tail.firstT >= h.maxSpanMs) {
+		h.seal()
+		c := &chunk{firstT: t}
+		c.w.b = make([]byte, 0, max(h.lastSize+8, 24))
+		h.enc.encodeFirst(&c.w, t, v)
+		c.n = 1
+		if h.tail == nil {
+			h.head = c
+		} else {
+			h.tail.next = c
+		}
+		h.tail = c
+		h.n++
+		return
+	}
+	h.enc.encode(&h.tail.w, t, v)
+	h.tail.n++
+	h.n++
+}
+
+// seal trims the tail chunk's buffer to its size: it will not grow again.
+func (h *history) seal() {
+	if c := h.tail; c != nil && cap(c.w.b) > len(c.w.b) {
+		c.w.b = append(make([]byte, 0, len(c.w.b)), c.w.b...)
+		h.lastSize = len(c.w.b)
+	}
+}
+
+// dropBefore drops the chunks whose every sample is older than t. The tail
+// chunk is never dropped.
+func (h *history) dropBefore(t int64) {
+	for h.head != nil && h.head.next != nil && h.head.next.firstT < t {
+		h.n -= int(h.head.n)
+		h.head = h.head.next
+	}
+}
+
+// each calls f with the first n points, oldest first.
+func (h *history) each(n int, f func(point)) {
+	c := h.cursor()
+	for ; n > 0; n-- {
+		p, _, ok := c.next(KindGauge)
+		if !ok {
+			return
+		}
+		f(p)
+	}
+}
+
+// appendPoints appends the first n points with t >= from to dst.
+func (h *history) appendPoints(dst []point, n int, from int64) []point {
+	h.each(n, func(p point) {
+		if p.t >= from {
+			dst = append(dst, p)
+		}
+	})
+	return dst
+}
+
+// bytes is the memory the history holds: chunk headers and their buffers.
+func (h *history) bytes() int {
+	n := 0
+	for c := h.head; c != nil; c = c.next {
+		n += int(unsafe.Sizeof(*c)) + cap(c.w.b)
+	}
+	return n
+}
+
+// encodedBytes is the size of the encoded streams alone.
+func (h *history) encodedBytes() int {
+	n := 0
+	for c := h.head; c != nil; c = c.next {
+		n += len(c.w.b) + 8 // the first timestamp lives outside the stream
+	}
+	return n
+}
+
+func (h *history) cursor() cursor { return cursor{h: h} }
+
+// cursor walks a history forwards. At the end it stays put and moves on
+// once more samples are appended. It must not fall behind the history's
+// oldest chunk (windows never do: they are shorter than the history and
+// are advanced before chunks are dropped).
+type cursor struct {
+	h       *history
+	c       *chunk // nil: before the first sample
+	r       bitReader
+	dec     codecState
+	prev    float64 // value before the next one, for increases
+	hasPrev bool
+}
+
+// next returns the next point and its increase over the one before it.
+func (c *cursor) next(kind Kind) (point, float64, bool) {
+	if c.c == nil {
+		if c.h.head == nil {
+			return point{}, 0, false
+		}
+		c.c = c.h.head
+		c.r = bitReader{}
+		c.dec.n = 0
+	}
+	if c.dec.n >= c.c.n {
+		if c.c.next == nil {
+			return point{}, 0, false
+		}
+		c.c = c.c.next
+		c.r = bitReader{}
+		c.dec.n = 0
+	}
+	// Reread the buffer: the tail chunk may have grown (and moved).
+	c.r.b, c.r.nbits = c.c.w.b, c.c.w.nbits
+	var p point
+	var err error
+	if c.dec.n == 0 {
+		p.t = c.c.firstT
+		p.v, err = c.dec.decodeFirst(&c.r, p.t)
+	} else {
+		p.t, p.v, err = c.dec.decode(&c.r)
+	}
+	if err != nil {
+		// Only possible if the encoder wrote something it cannot read back.
+		panic("aggregator: history chunk does not decode: " + err.Error())
+	}
+	var inc float64
+	if c.hasPrev {
+		inc = increase(kind, c.prev, p.v)
+	}
+	c.prev, c.hasPrev = p.v, true
+	return p, inc, true
+}
+
+func (c cursor) peek(kind Kind) (point, float64, bool) { return c.next(kind) }

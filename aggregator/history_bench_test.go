@@ -1,0 +1,36 @@
+package aggregator
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// BenchmarkHistoryBytes reports the steady-state size of 15 minutes of
+// history at one sample a second, per data shape and timestamp jitter:
+// bytes/sample is the encoded stream (plus each chunk's first timestamp)
+// over the samples held; bytes/series is all memory the history holds.
+func BenchmarkHistoryBytes(b *testing.B) {
+	const span = 15 * time.Minute
+	shapes := append(append([]shape(nil), allShapes...), unroundedWalk)
+	for _, jitter := range []int64{0, 1, 5} {
+		for _, sh := range shapes {
+			b.Run(fmt.Sprintf("%s/jitter=%dms", sh.name, jitter), func(b *testing.B) {
+				var perSample, perSeries float64
+				for b.Loop() {
+					h := history{maxSpanMs: span.Milliseconds() / 4}
+					pts := sh.gen(rand.New(rand.NewPCG(9, 9)), 1_700_000_000_000, 1000, jitter, 3*900)
+					for _, p := range pts {
+						h.append(p.t, p.v)
+						h.dropBefore(p.t - span.Milliseconds())
+					}
+					perSample = float64(h.encodedBytes()) / float64(h.len())
+					perSeries = float64(h.bytes())
+				}
+				b.ReportMetric(perSample, "bytes/sample")
+				b.ReportMetric(perSeries, "bytes/series")
+			})
+		}
+	}
+}
