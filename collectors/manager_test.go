@@ -1,0 +1,300 @@
+package collectors
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/supervisor"
+)
+
+// simSource configurations for Manager tests.
+func steady(name string, interval time.Duration) configs.Source {
+	return configs.Source{
+		Name:     name,
+		Type:     configs.TypeSimulated,
+		Interval: configs.Duration(interval),
+		Timeout:  configs.Duration(interval),
+		Seed:     seed(1),
+		Series:   []configs.SimSeries{{Metric: "v", Shape: "sine", Min: 0, Max: 1, Period: configs.Duration(time.Minute)}},
+	}
+}
+
+func faulty(name string, f configs.Faults) configs.Source {
+	cfg := steady(name, time.Second)
+	cfg.Faults = &f
+	return cfg
+}
+
+// eventLog keeps the supervisor's events.
+type eventLog struct {
+	mu     sync.Mutex
+	events []supervisor.Event
+}
+
+func (l *eventLog) record(e supervisor.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+func (l *eventLog) count(child string, kind supervisor.EventKind) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, e := range l.events {
+		if e.Child == child && e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func newTestManager(sink Sink, events *eventLog, mod func(*ManagerOptions)) *Manager {
+	opts := ManagerOptions{
+		Sink:        sink,
+		MaxRestarts: 1000,
+		Period:      time.Minute,
+		Cooldown:    time.Minute,
+		Backoff:     supervisor.Backoff{Initial: 100 * time.Millisecond, Max: time.Second},
+		HangGrace:   time.Second,
+		Version:     "test",
+		Rand:        func() float64 { return 0.5 }, // no jitter: exact rhythms
+	}
+	if events != nil {
+		opts.Hook = events.record
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	return NewManager(opts)
+}
+
+func serveManager(t *testing.T, m *Manager) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop) // also when the test fails half-way
+	return stop
+}
+
+func infoByName(m *Manager) map[string]aggregator.SourceInfo {
+	out := map[string]aggregator.SourceInfo{}
+	for _, s := range m.Sources() {
+		out[s.Name] = s
+	}
+	return out
+}
+
+func names(infos []aggregator.SourceInfo) []string {
+	var out []string
+	for _, s := range infos {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func TestManagerFaultySourcesRestartWhileSiblingKeepsItsRhythm(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newRecordingSink()
+		events := &eventLog{}
+		m := newTestManager(sink, events, nil)
+		require.NoError(t, m.Apply([]configs.Source{
+			steady("steady", time.Second),
+			faulty("panicky", configs.Faults{PanicRate: 1}),
+			faulty("hangy", configs.Faults{HangRate: 1}),
+			faulty("erring", configs.Faults{ErrorRate: 1}),
+		}))
+		stop := serveManager(t, m)
+
+		time.Sleep(30*time.Second + 500*time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, 31, sink.count("steady"), "one poll a second, undisturbed by its crashing siblings")
+
+		info := infoByName(m)
+		require.Equal(t, aggregator.StateRunning, info["steady"].State)
+		require.Zero(t, info["steady"].Restarts)
+		require.Zero(t, info["steady"].Failures)
+		require.EqualValues(t, 31, info["steady"].Polls)
+
+		// panicky panics at every poll: restarted with backoff 0.1s, 0.2s, … 1s.
+		require.GreaterOrEqual(t, info["panicky"].Restarts, uint64(25))
+		require.Equal(t, info["panicky"].Restarts+1, info["panicky"].Failures, "each run ends in one panicking poll")
+		require.Equal(t, `panic: injected fault: panic in source "panicky"`, info["panicky"].LastError)
+		require.EqualValues(t, info["panicky"].Restarts+1, events.count("panicky", supervisor.EventStarted))
+
+		// hangy hangs at every poll: 2s to notice (timeout 1s + grace 1s), then a restart.
+		require.GreaterOrEqual(t, info["hangy"].Restarts, uint64(9))
+		require.Contains(t, info["hangy"].LastError, "poll hung")
+		st, err := m.Stats("hangy")
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, st.Hangs, st.Restarts, "every run but the current one ended in a hang")
+		require.LessOrEqual(t, st.Hangs, st.Restarts+1)
+		require.Zero(t, st.Stuck, "closing the abandoned instance released its goroutine")
+
+		// erring fails every poll: data, not a crash. It slows down instead.
+		require.Zero(t, info["erring"].Restarts)
+		require.Equal(t, aggregator.StateRunning, info["erring"].State)
+		require.Equal(t, info["erring"].Polls, info["erring"].Failures)
+		require.Less(t, info["erring"].Polls, uint64(10), "repeated failures slow polling down")
+		require.Equal(t, "injected fault: poll failed", info["erring"].LastError)
+		stop()
+
+		for _, s := range m.Sources() {
+			require.Equal(t, aggregator.StateStopped, s.State, s.Name)
+		}
+	})
+}
+
+func TestManagerParksASourceThatCrashesTooOften(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newTestManager(newRecordingSink(), nil, func(o *ManagerOptions) {
+			o.MaxRestarts, o.Period, o.Cooldown = 3, time.Minute, time.Minute
+		})
+		require.NoError(t, m.Apply([]configs.Source{faulty("panicky", configs.Faults{PanicRate: 1}), steady("steady", time.Second)}))
+		serveManager(t, m)
+
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		info := infoByName(m)
+		require.Equal(t, aggregator.StateFailed, info["panicky"].State)
+		require.EqualValues(t, 3, info["panicky"].Restarts)
+		require.ErrorIs(t, m.Crash("panicky"), ErrNotRunning)
+		require.Equal(t, aggregator.StateRunning, info["steady"].State, "one bad source does not take its siblings down")
+
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Greater(t, infoByName(m)["panicky"].Restarts, uint64(3), "retried after the cooldown; restarts keep counting")
+	})
+}
+
+func TestManagerCrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newRecordingSink()
+		events := &eventLog{}
+		m := newTestManager(sink, events, nil)
+		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second), steady("b", time.Second)}))
+		require.ErrorIs(t, m.Crash("a"), ErrNotRunning, "not started yet")
+		serveManager(t, m)
+		synctest.Wait()
+
+		require.NoError(t, m.Crash("a"))
+		synctest.Wait()
+		info := infoByName(m)
+		require.Equal(t, aggregator.StateBackoff, info["a"].State)
+		require.Equal(t, `crash requested for source "a"`, info["a"].LastError)
+		require.Equal(t, 1, events.count("a", supervisor.EventExited))
+
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		info = infoByName(m)
+		require.Equal(t, aggregator.StateRunning, info["a"].State)
+		require.EqualValues(t, 1, info["a"].Restarts)
+		require.EqualValues(t, 2, info["a"].Polls, "polled again at once after the restart")
+		require.Zero(t, info["b"].Restarts)
+
+		require.ErrorIs(t, m.Crash("nope"), ErrUnknownSource)
+	})
+}
+
+func TestManagerApplyAddsRemovesAndRestartsChanged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newRecordingSink()
+		events := &eventLog{}
+		m := newTestManager(sink, events, nil)
+		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second), steady("b", time.Second)}))
+		for _, s := range m.Sources() {
+			require.Equal(t, aggregator.StateStarting, s.State, "configured, not yet served")
+		}
+		serveManager(t, m)
+		time.Sleep(4*time.Second + 500*time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, 5, sink.count("a"))
+		require.Equal(t, 5, sink.count("b"))
+
+		// Reload: a changes (interval 2s), b stays, c is new, in a new order.
+		changed := steady("a", 2*time.Second)
+		require.NoError(t, m.Apply([]configs.Source{steady("b", time.Second), steady("c", time.Second), changed}))
+		require.Equal(t, []string{"b", "c", "a"}, names(m.Sources()))
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		require.Equal(t, 9, sink.count("b"), "an unchanged source keeps its rhythm through a reload")
+		require.Equal(t, 1, events.count("b", supervisor.EventStarted), "and is never restarted")
+		require.Equal(t, 5, sink.count("c"))
+		require.Equal(t, 2, events.count("a", supervisor.EventStarted), "a changed source is restarted")
+		require.Equal(t, 5+3, sink.count("a"), "now every 2s: at the reload, +2s, +4s")
+		info := infoByName(m)
+		require.Zero(t, info["a"].Restarts, "a new configuration is a fresh start, not a crash")
+		require.EqualValues(t, 8, info["a"].Polls, "bookkeeping is kept by name")
+
+		// Remove a and c.
+		require.NoError(t, m.Apply([]configs.Source{steady("b", time.Second)}))
+		require.Equal(t, []string{"b"}, names(m.Sources()))
+		_, err := m.Stats("a")
+		require.ErrorIs(t, err, ErrUnknownSource)
+		require.ErrorIs(t, m.Crash("c"), ErrUnknownSource)
+		countA := sink.count("a")
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		require.Equal(t, countA, sink.count("a"), "a removed source polls no more")
+		require.Equal(t, 12, sink.count("b"))
+	})
+}
+
+func TestManagerApplyRefusesBadSetsWhole(t *testing.T) {
+	m := newTestManager(newRecordingSink(), nil, nil)
+	require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second)}))
+	bad := steady("b", time.Second)
+	bad.Series[0].Shape = "triangle"
+	unknown := configs.Source{Name: "u", Type: "carrier_pigeon"}
+	for name, srcs := range map[string][]configs.Source{
+		"bad config":   {steady("a", time.Second), bad},
+		"unknown type": {unknown},
+		"duplicate":    {steady("x", time.Second), steady("x", time.Second)},
+		"no name":      {steady("", time.Second)},
+	} {
+		err := m.Apply(srcs)
+		require.Error(t, err, name)
+		require.Equal(t, []string{"a"}, names(m.Sources()), "%s: nothing applied", name)
+	}
+	require.ErrorIs(t, m.Apply([]configs.Source{bad}), ErrBadConfig)
+	require.ErrorIs(t, m.Apply([]configs.Source{unknown}), ErrUnknownType)
+	require.NoError(t, m.Apply(nil))
+	require.Empty(t, m.Sources())
+}
+
+func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newRecordingSink()
+		m := newTestManager(nil, nil, nil)
+		m.SetSink(sink)
+		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second)}))
+		for range 2 {
+			stop := serveManager(t, m)
+			time.Sleep(1500 * time.Millisecond)
+			synctest.Wait()
+			stop()
+		}
+		info := infoByName(m)["a"]
+		require.EqualValues(t, 4, info.Polls)
+		require.EqualValues(t, 1, info.Restarts, "the second run is a restart of the source")
+		require.Equal(t, aggregator.StateStopped, info.State)
+		require.Equal(t, 4, sink.count("a"))
+		require.NotZero(t, info.LastSuccess)
+		require.Equal(t, configs.TypeSimulated, info.Type)
+	})
+}
