@@ -383,9 +383,9 @@ func TestCollectorStopsDuringAPoll(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// One poll honours its context; the other only Close.
 		var src *funcSource
-		honours := true
+		var honours atomic.Bool
 		src = newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) {
-			if honours {
+			if honours.Load() {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			}
@@ -393,7 +393,7 @@ func TestCollectorStopsDuringAPoll(t *testing.T) {
 			return nil, ErrSourceClosed
 		})
 		for _, h := range []bool{true, false} {
-			honours = h
+			honours.Store(h)
 			src = newFuncSource(src.poll)
 			c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
 			ctx, cancel := context.WithCancel(t.Context())

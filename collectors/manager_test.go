@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"math"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -297,4 +298,77 @@ func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
 		require.NotZero(t, info.LastSuccess)
 		require.Equal(t, configs.TypeSimulated, info.Type)
 	})
+}
+
+// TestManagerBadInputIsCountedAndContained runs real HTTP sources against
+// a test server that misbehaves in every way, beside a healthy source, in
+// real time (network I/O cannot run in a synctest bubble).
+func TestManagerBadInputIsCountedAndContained(t *testing.T) {
+	srv := newTestServer(t, false)
+	fast := func(cfg configs.Source) configs.Source {
+		cfg.Name = cfg.Type + cfg.URL[len(srv.URL):]
+		cfg.Interval = configs.Duration(20 * time.Millisecond)
+		cfg.Timeout = configs.Duration(200 * time.Millisecond)
+		return cfg
+	}
+	garbage := fast(urlSource(configs.TypePrometheus, srv.URL+"/garbage"))
+	nanProm := fast(urlSource(configs.TypePrometheus, srv.URL+"/nan.prom"))
+	nanJSON := fast(urlSource(configs.TypeJSON, srv.URL+"/nan.json"))
+	nanJSON.Fields = map[string]string{"a": "a"}
+	notFound := fast(urlSource(configs.TypeJSON, srv.URL+"/404"))
+	notFound.Fields = map[string]string{"a": "a"}
+	slow := fast(urlSource(configs.TypePrometheus, srv.URL+"/slow"))
+	huge := fast(urlSource(configs.TypeHTTP, srv.URL+"/huge"))
+	huge.MaxBodyBytes = 100
+	refused := fast(urlSource(configs.TypeHTTP, refusedURL(t)))
+	refused.Name = "refused"
+	healthy := steady("healthy", 20*time.Millisecond)
+
+	sink := newRecordingSink()
+	m := newTestManager(sink, nil, func(o *ManagerOptions) { o.Rand = nil })
+	require.NoError(t, m.Apply([]configs.Source{garbage, nanProm, nanJSON, notFound, slow, huge, refused, healthy}))
+	serveManager(t, m)
+
+	wantErr := map[string]string{
+		garbage.Name:  "text format parsing error",
+		nanProm.Name:  "non-finite",
+		nanJSON.Name:  "not finite",
+		notFound.Name: "404 Not Found",
+		slow.Name:     "timed out",
+		huge.Name:     "body exceeds 100 bytes",
+		"refused":     "connection refused",
+	}
+	require.Eventually(t, func() bool {
+		info := infoByName(m)
+		for name := range wantErr {
+			if info[name].Failures < 2 {
+				return false
+			}
+		}
+		return info["healthy"].Polls >= 10
+	}, 20*time.Second, 10*time.Millisecond)
+
+	for _, s := range m.Sources() {
+		if s.Name == "healthy" {
+			require.Zero(t, s.Failures)
+			require.Zero(t, s.Restarts)
+			require.Empty(t, s.LastError)
+			continue
+		}
+		require.Contains(t, s.LastError, wantErr[s.Name], s.Name)
+		require.Equal(t, s.Polls, s.Failures, "%s: every poll failed", s.Name)
+		require.Zero(t, s.Restarts, "%s: a failed poll is not a crash", s.Name)
+		require.Equal(t, aggregator.StateRunning, s.State, s.Name)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	for name, batches := range sink.batches {
+		for _, b := range batches {
+			for _, s := range b.Samples {
+				require.False(t, math.IsNaN(s.Value) || math.IsInf(s.Value, 0), "%s pushed %v", name, s.Value)
+			}
+		}
+	}
+	require.NotEmpty(t, sink.batches[huge.Name], "the failing probe still reports http_up 0")
+	require.Empty(t, sink.batches[nanProm.Name], "nothing usable, nothing pushed")
 }

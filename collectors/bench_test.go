@@ -1,0 +1,48 @@
+package collectors
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// BenchmarkParsePromNodeExporter parses and converts the real
+// node_exporter fixture (about 500 series), as one scrape does.
+func BenchmarkParsePromNodeExporter(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("testdata", "node_exporter.prom"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := parseProm(body, promFilter{maxSeries: 10000}, nowMs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSimulatedPoll polls a simulated source of 100 series.
+func BenchmarkSimulatedPoll(b *testing.B) {
+	series := make([]configs.SimSeries, 0, 7)
+	for _, shape := range configs.Shapes {
+		series = append(series, configs.SimSeries{Metric: shape, Shape: shape, Max: 10, Period: configs.Duration(time.Minute), Noise: 0.5, Rate: 2})
+	}
+	series[0].Count = 94 // 100 series in all
+	cfg := simConfig(series...)
+	src, err := NewSource(cfg, Env{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Poll(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
