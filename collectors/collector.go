@@ -131,6 +131,9 @@ func (c *collector) Serve(ctx context.Context) error {
 		return err
 	}
 	defer closeSource(src, c.log)
+	if d, ok := src.(Describer); ok {
+		c.log.Debug("source started", "polls", d.Describe(), "interval", c.interval, "timeout", c.timeout)
+	}
 	crash := c.arm()
 	defer c.disarm()
 

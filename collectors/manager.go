@@ -68,6 +68,8 @@ type Manager struct {
 	sinkMu sync.RWMutex
 	sink   Sink
 
+	applyMu sync.Mutex // one Apply at a time: check and change as one step
+
 	mu      sync.Mutex
 	sup     *supervisor.Supervisor
 	order   []string // source names in config order
@@ -152,6 +154,8 @@ func (m *Manager) Serve(ctx context.Context) error {
 // twice) is an error and nothing is applied. Apply works whether or not
 // Serve is running.
 func (m *Manager) Apply(srcs []configs.Source) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
 	if err := m.check(srcs); err != nil {
 		return err
 	}

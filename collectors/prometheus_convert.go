@@ -105,6 +105,9 @@ func (c *promConverter) metric(name string, typ dto.MetricType, m *dto.Metric, t
 	}
 	base := make(aggregator.Labels, 0, len(m.GetLabel())+1)
 	for _, lp := range m.GetLabel() {
+		if lp.GetValue() == "" {
+			continue // to Prometheus an empty label is no label: same series
+		}
 		base = append(base, aggregator.Label{Name: lp.GetName(), Value: lp.GetValue()})
 	}
 	sortLabels(base)
