@@ -129,3 +129,12 @@ func (f frame) Added0ID(t *testing.T, a *Aggregator, room string) string {
 	t.Fatalf("no series room=%s", room)
 	return ""
 }
+
+func next(t *testing.T, s *Subscription) Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := s.Next(ctx)
+	require.NoError(t, err)
+	return m
+}

@@ -147,11 +147,13 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	}
 }
 
-// recompute sums the window's samples afresh from the history.
+// recompute sums the window's samples afresh from the history: the count
+// samples from the cursor on (the history may already hold a newer sample
+// that add is about to count).
 func (w *window) recompute(kind Kind) {
 	c := w.cur
 	var sum, incSum float64
-	for {
+	for range w.count {
 		p, inc, ok := c.next(kind)
 		if !ok {
 			break

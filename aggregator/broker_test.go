@@ -1,0 +1,302 @@
+package aggregator
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// publishN makes n deltas, each with one new point of series m.
+func publishN(a *Aggregator, c *clock, n int) {
+	for range n {
+		c.ms += 100
+		a.ingest(batch("s", gauge("m", c.ms, float64(c.ms%1000))))
+		a.tick()
+	}
+}
+
+func drain(t *testing.T, s *Subscription) []Message {
+	t.Helper()
+	var out []Message
+	for {
+		ctx, cancel := context.WithTimeout(t.Context(), 0)
+		m, err := s.Next(ctx)
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			return out
+		}
+		out = append(out, m)
+	}
+}
+
+func TestResumeInsideRetainedRange(t *testing.T) {
+	a, c := newTestAgg(Options{RetainDeltas: 5})
+	publishN(a, c, 8)
+	require.Equal(t, uint64(8), a.Seq())
+
+	s := a.Subscribe(4)
+	defer s.Close()
+	ms := drain(t, s)
+	require.Len(t, ms, 4)
+	for i, m := range ms {
+		require.Equal(t, "delta", m.Type)
+		require.Equal(t, uint64(5+i), m.Seq)
+		require.Equal(t, m.Seq, m.From)
+	}
+	// Then live deltas follow.
+	publishN(a, c, 1)
+	ms = drain(t, s)
+	require.Len(t, ms, 1)
+	require.Equal(t, uint64(9), ms[0].Seq)
+}
+
+func TestResumeOutsideRetainedRangeGetsSnapshot(t *testing.T) {
+	a, c := newTestAgg(Options{RetainDeltas: 5})
+	publishN(a, c, 8)
+	for _, after := range []uint64{0, 1, 2, 99} { // 0: new client; 1, 2: trimmed; 99: from another run
+		s := a.Subscribe(after)
+		ms := drain(t, s)
+		require.Len(t, ms, 1)
+		require.Equal(t, "snapshot", ms[0].Type)
+		require.Equal(t, uint64(8), ms[0].Seq)
+		f := decodeFrame(t, ms[0].Data)
+		require.Len(t, f.Series, 1)
+		require.Len(t, f.Series[0].Points, 8)
+		s.Close()
+	}
+	// Exactly up to date: nothing until the next delta.
+	s := a.Subscribe(8)
+	defer s.Close()
+	require.Empty(t, drain(t, s))
+}
+
+func TestResumeRetentionByAge(t *testing.T) {
+	a, c := newTestAgg(Options{RetainFor: time.Second})
+	publishN(a, c, 3)
+	c.ms += 5000
+	publishN(a, c, 1) // trims the three older deltas
+	s := a.Subscribe(2)
+	defer s.Close()
+	ms := drain(t, s)
+	require.Equal(t, "snapshot", ms[0].Type)
+}
+
+func TestResumeMergesWhenTooManyToQueue(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxSize: 4})
+	publishN(a, c, 10)
+	s := a.Subscribe(1)
+	defer s.Close()
+	ms := drain(t, s)
+	require.Len(t, ms, 1)
+	require.Equal(t, uint64(2), ms[0].From, "the first delta after seq 1 has from 2")
+	require.Equal(t, uint64(10), ms[0].Seq)
+	f := decodeFrame(t, ms[0].Data)
+	require.Equal(t, uint64(2), f.From)
+	require.Len(t, f.Points[a.st.all[0].id], 9)
+}
+
+// TestConflationAndDrop: a fast subscriber gets every delta while a stalled
+// one is merged once and then dropped.
+func TestConflationAndDrop(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxSize: 4})
+	fast, slow := a.Subscribe(0), a.Subscribe(0)
+	defer fast.Close()
+	defer slow.Close()
+	next(t, fast) // snapshots
+	next(t, slow)
+
+	var seen []uint64
+	for range 12 {
+		publishN(a, c, 1)
+		for _, m := range drain(t, fast) {
+			seen = append(seen, m.Seq)
+			require.Equal(t, m.Seq, m.From)
+		}
+	}
+	require.Equal(t, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, seen)
+	_, err := slow.Next(t.Context())
+	require.ErrorIs(t, err, ErrDropped)
+	require.Equal(t, uint64(1), a.stats.conflations.Load())
+	require.Equal(t, uint64(1), a.stats.droppedSubs.Load())
+	require.Equal(t, 1, a.Subscribers())
+}
+
+// TestConflationMergesContent checks a merged delta against the deltas it
+// replaces: points concatenated, series added inside the run sent whole.
+func TestConflationMergesContent(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxSize: 3})
+	s := a.Subscribe(0)
+	defer s.Close()
+	next(t, s)
+	publishN(a, c, 1) // seq 1 adds m; s reads it
+	require.Equal(t, uint64(1), next(t, s).Seq)
+
+	ref := a.Subscribe(1) // reads everything, for comparison
+	defer ref.Close()
+	c.ms += 100
+	a.ingest(batch("s", gauge("m", c.ms, 1), gauge("late", c.ms, 7)))
+	a.tick()          // 2: a point of m, late added
+	publishN(a, c, 3) // 3, 4, 5: the mailbox (3) overflows at 5
+	ms := drain(t, s)
+	require.Len(t, ms, 1)
+	require.Equal(t, uint64(2), ms[0].From)
+	require.Equal(t, uint64(5), ms[0].Seq)
+	merged := decodeFrame(t, ms[0].Data)
+
+	var wantPoints [][2]float64
+	mID := a.st.all[0].id
+	if a.st.all[0].metric != "m" {
+		mID = a.st.all[1].id
+	}
+	for _, m := range drain(t, ref) {
+		wantPoints = append(wantPoints, decodeFrame(t, m.Data).Points[mID]...)
+	}
+	require.Len(t, wantPoints, 4)
+	require.Equal(t, wantPoints, merged.Points[mID])
+	require.Len(t, merged.Added, 1)
+	require.Equal(t, "late", merged.Added[0].Metric)
+	require.Equal(t, [][2]float64{{float64(c.ms - 300), 7}}, merged.Added[0].Points)
+	require.Contains(t, merged.Windows, mID)
+	require.NotContains(t, merged.Windows, merged.Added[0].ID, "an added series carries its windows")
+
+	// A subscriber that reads after a merge is not dropped.
+	publishN(a, c, 3)
+	require.Len(t, drain(t, s), 3)
+	require.Equal(t, uint64(0), a.stats.droppedSubs.Load())
+}
+
+func TestSubscriptionCloseAndCancel(t *testing.T) {
+	a, _ := newTestAgg(Options{})
+	s := a.Subscribe(0)
+	next(t, s)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := s.Next(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	s.Close()
+	s.Close()
+	_, err = s.Next(t.Context())
+	require.ErrorIs(t, err, ErrClosed)
+	require.Zero(t, a.Subscribers())
+}
+
+// TestCoalescing runs Serve in a bubble: samples pushed continuously yield
+// at most one delta per interval, and none while nothing changes.
+func TestCoalescing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{BroadcastInterval: 100 * time.Millisecond})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		s := a.Subscribe(0)
+		defer s.Close()
+		next(t, s)
+
+		// 50 pushes 10ms apart: half a second, so about five deltas.
+		for i := range 50 {
+			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), float64(i)))))
+			time.Sleep(10 * time.Millisecond)
+		}
+		synctest.Wait()
+		ms := drain(t, s)
+		require.GreaterOrEqual(t, len(ms), 4)
+		require.LessOrEqual(t, len(ms), 6)
+		points := 0
+		var lastTS int64
+		for i, m := range ms {
+			f := decodeFrame(t, m.Data)
+			if i > 0 {
+				require.GreaterOrEqual(t, f.TS-lastTS, int64(100), "one delta per interval at most")
+			}
+			lastTS = f.TS
+			for _, ps := range f.Points {
+				points += len(ps)
+			}
+			for _, s := range f.Added {
+				points += len(s.Points)
+			}
+		}
+		require.Equal(t, 50, points, "every point exactly once")
+
+		// Nothing changes for a second (no sample leaves a window yet): no delta.
+		seq := a.Seq()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		require.Equal(t, seq, a.Seq())
+		require.Empty(t, drain(t, s))
+
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+func TestPushShedsWhenFull(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{QueueSize: 1, PushWait: 50 * time.Millisecond})
+		ctx := t.Context()
+		require.True(t, a.Push(ctx, batch("s", gauge("m", 1, 1))))
+		start := time.Now()
+		require.False(t, a.Push(ctx, batch("s", gauge("m", 2, 1), gauge("m", 3, 1))))
+		require.Equal(t, 50*time.Millisecond, time.Since(start), "waits PushWait, then sheds")
+		require.Equal(t, uint64(2), a.stats.dropped.Load())
+
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		require.False(t, a.Push(cctx, batch("s", gauge("m", 4, 1))))
+		require.Equal(t, uint64(3), a.stats.dropped.Load())
+
+		// A waiting Push gets in as soon as Serve makes room.
+		sctx, stop := context.WithCancel(ctx)
+		done := make(chan error)
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			done <- a.Serve(sctx)
+		}()
+		require.True(t, a.Push(ctx, batch("s", gauge("m", 5, 1))))
+		require.True(t, a.Push(ctx, Batch{Source: "s"}), "an empty batch is accepted")
+		stop()
+		require.NoError(t, <-done)
+	})
+}
+
+// TestServeRestartKeepsState: Serve returning and being called again keeps
+// history, seq and subscribers.
+func TestServeRestartKeepsState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{})
+		s := a.Subscribe(0)
+		defer s.Close()
+		next(t, s)
+		run := func(v float64) {
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error)
+			go func() { done <- a.Serve(ctx) }()
+			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), v))))
+			m := next(t, s)
+			require.Equal(t, "delta", m.Type)
+			require.ErrorIs(t, a.Serve(ctx), ErrAlreadyServing)
+			cancel()
+			require.NoError(t, <-done)
+			time.Sleep(time.Second)
+		}
+		run(1)
+		run(2)
+		require.Equal(t, uint64(2), a.Seq())
+		f := decodeFrame(t, a.SnapshotJSON(true))
+		require.Len(t, f.Series, 1)
+		require.Len(t, f.Series[0].Points, 2)
+		require.Equal(t, 1, a.Subscribers())
+	})
+}
+
+func TestServeStopBeforeStart(t *testing.T) {
+	a := New(Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	require.NoError(t, a.Serve(ctx))
+	require.NoError(t, a.Serve(ctx))
+}

@@ -1,0 +1,171 @@
+package aggregator
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// clock is an injected clock for tests that drive the aggregator by hand.
+type clock struct{ ms int64 }
+
+func (c *clock) now() time.Time { return time.UnixMilli(c.ms) }
+
+func newTestAgg(o Options) (*Aggregator, *clock) {
+	c := &clock{ms: 1_700_000_000_000}
+	o.Now = c.now
+	return New(o), c
+}
+
+func batch(source string, ss ...Sample) Batch { return Batch{Source: source, Samples: ss} }
+
+func TestInvalidValuesRejected(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	a.ingest(batch("s", gauge("m", c.ms, math.NaN()), gauge("m", c.ms, math.Inf(1)), gauge("m", c.ms, math.Inf(-1)), gauge("m", c.ms, 1)))
+	require.Equal(t, uint64(3), a.stats.invalid.Load())
+	require.Equal(t, uint64(1), a.stats.ingested.Load())
+	require.Equal(t, 1, a.st.all[0].hist.len())
+}
+
+func TestOutOfOrderRejected(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	a.ingest(batch("s", gauge("m", c.ms, 1), gauge("m", c.ms-1, 2), gauge("m", c.ms, 3)))
+	require.Equal(t, uint64(1), a.stats.outOfOrder.Load())
+	var got []point
+	a.st.all[0].hist.each(10, func(p point) { got = append(got, p) })
+	require.Equal(t, []point{{c.ms, 1}, {c.ms, 3}}, got)
+}
+
+func TestSeriesCaps(t *testing.T) {
+	a, c := newTestAgg(Options{MaxSeries: 3, MaxSeriesPerSource: 2})
+	a.ingest(batch("a", gauge("m1", c.ms, 1), gauge("m2", c.ms, 1), gauge("m3", c.ms, 1)))
+	require.Len(t, a.st.byKey, 2, "per-source cap")
+	require.Equal(t, uint64(1), a.stats.refused.Load())
+	a.ingest(batch("b", gauge("m1", c.ms, 1), gauge("m2", c.ms, 1)))
+	require.Len(t, a.st.byKey, 3, "overall cap")
+	require.Equal(t, uint64(2), a.stats.refused.Load())
+	// Known series still take samples at the cap.
+	a.ingest(batch("a", gauge("m1", c.ms+1, 2)))
+	require.Equal(t, uint64(2), a.stats.refused.Load())
+	require.Equal(t, uint64(4), a.stats.ingested.Load())
+}
+
+func TestEvictionAnnouncedAsRemoved(t *testing.T) {
+	a, c := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{time.Minute}})
+	sub := a.Subscribe(0)
+	defer sub.Close()
+	_, err := sub.Next(t.Context()) // the empty snapshot
+	require.NoError(t, err)
+
+	a.ingest(batch("s", gauge("old", c.ms, 1), gauge("new", c.ms, 1)))
+	a.tick()
+	f := decodeFrame(t, next(t, sub).Data)
+	require.Len(t, f.Added, 2)
+	var oldID string
+	for _, s := range f.Added {
+		if s.Metric == "old" {
+			oldID = s.ID
+		}
+	}
+	for range 61 {
+		c.ms += 1000
+		a.ingest(batch("s", gauge("new", c.ms, 1)))
+		a.tick()
+	}
+	var removed []string
+	for {
+		f := decodeFrame(t, next(t, sub).Data)
+		if removed = f.Removed; len(removed) > 0 {
+			break
+		}
+	}
+	require.Equal(t, []string{oldID}, removed)
+	require.Equal(t, uint64(1), a.stats.evicted.Load())
+	_, ok := a.SeriesJSON(oldID)
+	require.False(t, ok)
+	require.Len(t, a.st.byKey, 1)
+	require.Equal(t, 1, a.st.perSrc["s"])
+}
+
+func TestEvictedBeforeAnnouncedIsNeverSent(t *testing.T) {
+	a, c := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{time.Minute}})
+	a.ingest(batch("s", gauge("m", c.ms, 1)))
+	c.ms += 2 * 60_000
+	a.tick() // evicts it within the same tick it would have been announced
+	require.Equal(t, uint64(0), a.Seq(), "nothing to publish")
+	require.Empty(t, a.st.byKey)
+}
+
+func TestHashCollisionKeepsBothSeries(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	smp := gauge("m", c.ms, 1, "k", "v")
+	h := identityHash("s", smp.Metric, smp.Labels)
+	// A different identity that happens to hash the same.
+	impostor := &series{key: h, id: formatID(h), hash: h, source: "other", metric: "x"}
+	a.st.byHash[h] = impostor
+	a.st.byKey[h] = impostor
+
+	a.ingest(batch("s", smp))
+	s := a.st.lookup("s", &smp)
+	require.NotNil(t, s)
+	require.NotSame(t, impostor, s)
+	require.Equal(t, h+1, s.key, "the collision takes the next id")
+	require.Same(t, impostor, s.collision)
+
+	// Evicting the first of the chain keeps the second reachable.
+	a.st.evict(s)
+	require.Same(t, impostor, a.st.byHash[h])
+	require.Nil(t, a.st.lookup("s", &smp))
+}
+
+func TestIdentityHashSeparatesFields(t *testing.T) {
+	require.NotEqual(t, identityHash("ab", "c", nil), identityHash("a", "bc", nil))
+	require.NotEqual(t,
+		identityHash("s", "m", Labels{{"a", "bc"}}),
+		identityHash("s", "m", Labels{{"ab", "c"}}))
+	k, ok := parseID(formatID(0xdeadbeef))
+	require.True(t, ok)
+	require.Equal(t, uint64(0xdeadbeef), k)
+	_, ok = parseID("xyz")
+	require.False(t, ok)
+	_, ok = parseID("zzzzzzzzzzzzzzzz")
+	require.False(t, ok)
+}
+
+func TestIngestDoesNotAllocatePerSample(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	ss := make([]Sample, 100)
+	for i := range ss {
+		ss[i] = gauge("m", c.ms, float64(i), "i", string(rune('a'+i%26)), "j", string(rune('a'+i/26)))
+	}
+	a.ingest(batch("s", ss...))
+	a.tick()
+	allocs := testing.AllocsPerRun(50, func() {
+		c.ms += 1000
+		for i := range ss {
+			ss[i].TimeMs = c.ms
+		}
+		a.st.ingest(batch("s", ss...), c.ms)
+		for _, s := range a.st.all { // as publishing does
+			s.pending = s.pending[:0]
+		}
+	})
+	// Chunk buffers grow now and then; a per-sample allocation would show
+	// as >= 100.
+	require.Less(t, allocs, 15.0)
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	o := Options{Windows: []time.Duration{5 * time.Minute, time.Minute, time.Minute, -1}, History: time.Minute}.withDefaults()
+	require.Equal(t, []time.Duration{time.Minute, 5 * time.Minute}, o.Windows)
+	require.Equal(t, 5*time.Minute, o.History, "history covers the longest window")
+	d := Options{}.withDefaults()
+	require.Equal(t, DefaultWindows(), d.Windows)
+	require.Equal(t, DefaultHistory, d.History)
+	require.Equal(t, DefaultQueueSize, d.QueueSize)
+	a := New(Options{})
+	require.Equal(t, DefaultWindows(), a.Windows())
+	require.Equal(t, DefaultHistory, a.History())
+}

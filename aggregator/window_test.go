@@ -1,0 +1,217 @@
+package aggregator
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// refWindow recomputes a window's statistics naively from raw samples.
+type refWindow struct {
+	width, nb int64
+	head      int64
+	kind      Kind
+}
+
+func (r *refWindow) stats(all []point) windowStats {
+	start := (r.head - r.nb + 1) * r.width
+	var in []point
+	for _, p := range all {
+		if p.t >= start {
+			in = append(in, p)
+		}
+	}
+	if len(in) == 0 {
+		return windowStats{}
+	}
+	st := windowStats{Count: len(in), Valid: true, Min: math.Inf(1), Max: math.Inf(-1), Last: in[len(in)-1].v}
+	var inc float64
+	vals := make([]float64, 0, len(in))
+	for i, p := range in {
+		st.Sum += p.v
+		st.Min, st.Max = min(st.Min, p.v), max(st.Max, p.v)
+		vals = append(vals, p.v)
+		if i > 0 {
+			inc += increase(r.kind, in[i-1].v, p.v)
+		}
+	}
+	st.Mean = st.Sum / float64(len(in))
+	if len(in) > 1 && in[len(in)-1].t > in[0].t {
+		st.HasRate = true
+		st.Rate = inc / (float64(in[len(in)-1].t-in[0].t) / 1000)
+	}
+	slices.Sort(vals)
+	q := func(q float64) float64 { return vals[int(q*float64(len(vals)-1))] }
+	st.P50, st.P90, st.P99 = q(0.5), q(0.9), q(0.99)
+	return st
+}
+
+func requireClose(t *testing.T, want, got, rel float64, msg string, args ...any) {
+	t.Helper()
+	tol := rel*math.Abs(want) + 1e-9
+	require.InDelta(t, want, got, tol, append([]any{msg}, args...)...)
+}
+
+func requireStats(t *testing.T, want, got windowStats, step int) {
+	t.Helper()
+	require.Equal(t, want.Count, got.Count, "count at step %d", step)
+	require.Equal(t, want.Valid, got.Valid, "step %d", step)
+	if !want.Valid {
+		return
+	}
+	require.Equal(t, want.Min, got.Min, "min at step %d", step)
+	require.Equal(t, want.Max, got.Max, "max at step %d", step)
+	require.Equal(t, want.Last, got.Last, "last at step %d", step)
+	requireClose(t, want.Mean, got.Mean, 1e-9, "mean at step %d", step)
+	require.Equal(t, want.HasRate, got.HasRate, "has rate at step %d", step)
+	if want.HasRate {
+		requireClose(t, want.Rate, got.Rate, 1e-6, "rate at step %d", step)
+	}
+	requireClose(t, want.P50, got.P50, 0.01, "p50 at step %d", step)
+	requireClose(t, want.P90, got.P90, 0.01, "p90 at step %d", step)
+	requireClose(t, want.P99, got.P99, 0.01, "p99 at step %d", step)
+}
+
+// TestWindowsMatchReference drives a store with random samples and clock
+// steps (injected: sweep takes the time) and checks every window against
+// the naive computation after every step.
+func TestWindowsMatchReference(t *testing.T) {
+	for _, kind := range []Kind{KindGauge, KindCounter} {
+		t.Run(kind.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, uint64(kind)))
+			o := Options{Windows: []time.Duration{10 * time.Second, time.Minute}, History: 2 * time.Minute}.withDefaults()
+			var c counters
+			st := newStore(o, &c)
+			now := int64(1_700_000_000_000)
+			v := 100.0
+			var all []point
+			refs := make([]refWindow, len(o.Windows))
+			for i, w := range o.Windows {
+				refs[i] = refWindow{width: w.Milliseconds() / int64(o.SubBuckets), nb: int64(o.SubBuckets), head: headNone, kind: kind}
+			}
+			for step := range 3000 {
+				switch op := rng.IntN(10); {
+				case op < 7: // a sample, sometimes at the same ms
+					now += int64(rng.IntN(3)) * int64(rng.IntN(400))
+					switch {
+					case kind == KindCounter && rng.IntN(50) == 0:
+						v = float64(rng.IntN(10)) // reset
+					case kind == KindCounter:
+						v += float64(rng.IntN(100))
+					default:
+						v = math.Round((v+rng.NormFloat64()*20)*100) / 100
+						if rng.IntN(20) == 0 {
+							v = -v
+						}
+					}
+					st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", Kind: kind, TimeMs: now, Value: v}}}, now)
+					all = append(all, point{now, v})
+					for i := range refs {
+						refs[i].head = max(refs[i].head, floorDiv(now, refs[i].width))
+					}
+				case op < 9: // time passes; the periodic sweep runs
+					now += int64(rng.IntN(5000))
+					if rng.IntN(30) == 0 {
+						now += 90_000 // long silence: windows empty out
+					}
+					st.sweep(now)
+					for i := range refs {
+						refs[i].head = max(refs[i].head, floorDiv(now, refs[i].width))
+					}
+				default: // a late sample from the past is refused
+					before := c.outOfOrder.Load()
+					if len(all) > 0 && all[len(all)-1].t > 0 {
+						st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", Kind: kind, TimeMs: all[len(all)-1].t - 1, Value: 1}}}, now)
+						require.Equal(t, before+1, c.outOfOrder.Load())
+					}
+				}
+				if len(st.all) == 0 {
+					all = nil // evicted after the long silence
+					continue
+				}
+				s := st.all[0]
+				for i := range s.wins {
+					requireStats(t, refs[i].stats(all), s.wins[i].stats(), step)
+				}
+			}
+		})
+	}
+}
+
+// TestWindowExpiry checks with an injected clock that a window empties out
+// slice by slice once samples stop.
+func TestWindowExpiry(t *testing.T) {
+	o := Options{Windows: []time.Duration{time.Minute}}.withDefaults()
+	var c counters
+	st := newStore(o, &c)
+	t0 := int64(1_700_000_040_000) // a whole second
+	for i := range 60 {
+		ts := t0 + int64(i)*1000
+		st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", TimeMs: ts, Value: float64(i)}}}, ts)
+	}
+	s := st.all[0]
+	got := s.wins[0].stats()
+	require.Equal(t, 60, got.Count)
+	require.Equal(t, 0.0, got.Min)
+	require.Equal(t, 59.0, got.Max)
+	require.InDelta(t, 1.0, got.Rate, 1e-12)
+
+	// Ten seconds later the ten oldest samples have left.
+	st.sweep(t0 + 69_000)
+	got = s.wins[0].stats()
+	require.Equal(t, 50, got.Count)
+	require.Equal(t, 10.0, got.Min)
+	require.True(t, s.winDirty)
+
+	// A minute after the last sample the window is empty, and says so in JSON.
+	st.sweep(t0 + 59_000 + 60_000)
+	got = s.wins[0].stats()
+	require.Equal(t, 0, got.Count)
+	require.False(t, got.Valid)
+	require.JSONEq(t, `{"count":0,"min":null,"max":null,"mean":null,"last":null,"rate":null,"p50":null,"p90":null,"p99":null}`,
+		string(appendStats(nil, &got)))
+}
+
+func TestWindowSingleSampleHasNoRate(t *testing.T) {
+	o := Options{}.withDefaults()
+	var c counters
+	st := newStore(o, &c)
+	st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", TimeMs: 1000, Value: 5}, {Metric: "m", TimeMs: 1000, Value: 6}}}, 1000)
+	got := st.all[0].wins[0].stats()
+	require.Equal(t, 2, got.Count)
+	require.False(t, got.HasRate, "two samples at the same ms have no rate")
+	require.Contains(t, string(appendStats(nil, &got)), `"rate":null`)
+}
+
+func TestLogHistRemoveRestores(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var h loghist
+	var vals []float64
+	for range 5000 {
+		v := math.Exp(rng.NormFloat64()*20) * float64(1-2*rng.IntN(2))
+		if rng.IntN(10) == 0 {
+			v = 0
+		}
+		h.add(v)
+		vals = append(vals, v)
+	}
+	for _, v := range vals {
+		h.remove(v)
+	}
+	require.Zero(t, h.total())
+	var q [1]float64
+	require.False(t, h.quantiles([]float64{0.5}, q[:]))
+}
+
+func TestWindowName(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Minute: "1m", 5 * time.Minute: "5m", 15 * time.Minute: "15m", 30 * time.Second: "30s",
+		time.Hour: "1h", 90 * time.Minute: "1h30m", 250 * time.Millisecond: "250ms", 0: "0s",
+	} {
+		require.Equal(t, want, WindowName(d))
+	}
+}
