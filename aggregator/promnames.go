@@ -96,7 +96,7 @@ func promLabelNames(ls Labels, taken ...string) []string {
 		if !validLabelName(n) {
 			n = sanitizeName(n, false)
 			if strings.HasPrefix(n, "__") {
-				n = "exported" + n
+				n = "exported_" + n
 			}
 		}
 		for used(n) {
