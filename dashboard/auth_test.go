@@ -90,7 +90,7 @@ func TestAuthBrowserForms(t *testing.T) {
 	}
 
 	withCookie := http.Header{"Cookie": {viewerCookie + "=" + viewerSecret}}
-	code, _, _ = f.httpDo("GET", "/app.js", nil, withCookie)
+	code, _, _ = f.httpDo("GET", "/", nil, withCookie)
 	require.Equal(t, http.StatusOK, code)
 	code, _, _ = f.httpDo("GET", "/api/v1/snapshot", nil, withCookie)
 	require.Equal(t, http.StatusOK, code)

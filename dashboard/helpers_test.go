@@ -41,8 +41,10 @@ type fixtureOptions struct {
 // testWS are WebSocket settings that keep tests fast.
 func testWS() WebSocketOptions {
 	return WebSocketOptions{
-		PingInterval: time.Second,
-		PongWait:     5 * time.Second,
+		// Clients in tests often stop reading (so stop answering pings)
+		// for a while; only the dead-peer test wants these short.
+		PingInterval: 10 * time.Second,
+		PongWait:     60 * time.Second,
 		WriteWait:    2 * time.Second,
 		ResumeGrace:  50 * time.Millisecond,
 	}

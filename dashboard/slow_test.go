@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -37,45 +38,56 @@ func (f *fixture) dialSmallBuffer() *wsClient {
 	return &wsClient{t: f.t, conn: conn}
 }
 
-// follow reads deltas in the background and reports the first problem: a
-// gap, a merged delta (the client is fast, it must get every one), or
-// anything but a delta. It stops at seq until.
-func follow(c *wsClient, from uint64, until <-chan uint64) <-chan error {
-	done := make(chan error, 1)
+// follower reads a fast client's deltas in the background and stops at
+// the first problem: a gap, a merged delta (a fast client must get every
+// one), anything but a delta, or a read error.
+type follower struct {
+	last atomic.Uint64
+	done chan error // the reason it stopped
+}
+
+func follow(c *wsClient, from uint64) *follower {
+	fl := &follower{done: make(chan error, 1)}
+	fl.last.Store(from)
 	go func() {
-		last := from
-		stop := ^uint64(0)
-		for last < stop {
-			select {
-			case stop = <-until:
-				if last >= stop {
-					done <- nil
-					return
-				}
-			default:
-			}
+		for {
 			// Only the header fields are decoded: this client must be fast.
-			_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 			_, data, err := c.conn.ReadMessage()
 			if err != nil {
-				done <- err
+				fl.done <- err
 				return
 			}
 			h := gjson.GetManyBytes(data, "type", "seq", "from")
 			typ, seq, merged := h[0].String(), h[1].Uint(), h[2].Exists() && h[2].Uint() != h[1].Uint()
+			last := fl.last.Load()
 			switch {
 			case typ != "delta":
-				done <- fmt.Errorf("fast client got a %s", typ)
+				fl.done <- fmt.Errorf("fast client got a %s", typ)
 				return
 			case seq != last+1 || merged:
-				done <- fmt.Errorf("fast client: delta %s after %d", h[2].Raw+".."+h[1].Raw, last)
+				fl.done <- fmt.Errorf("fast client: delta %s after %d", h[2].Raw+".."+h[1].Raw, last)
 				return
 			}
-			last = seq
+			fl.last.Store(seq)
 		}
-		done <- nil
 	}()
-	return done
+	return fl
+}
+
+// reached waits until the follower has seen seq, failing on its error.
+func (fl *follower) reached(t *testing.T, seq uint64) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for fl.last.Load() < seq {
+		select {
+		case err := <-fl.done:
+			t.Fatalf("fast client stopped at seq %d of %d: %v", fl.last.Load(), seq, err)
+		case <-deadline:
+			t.Fatalf("fast client at seq %d of %d", fl.last.Load(), seq)
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // stallUntilDropped publishes big deltas until the broker drops the slow
@@ -121,8 +133,7 @@ func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
 	require.Equal(t, start, slow.readType("snapshot").Seq)
 	require.Equal(t, 2, f.agg.Subscribers())
 
-	until := make(chan uint64, 1)
-	fastDone := follow(fast, start, until)
+	fl := follow(fast, start)
 
 	// The slow client stops reading: it is conflated, then dropped, while
 	// the fast one keeps getting every delta.
@@ -143,12 +154,8 @@ func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 	require.Equal(t, 2.0, testutil.ToFloat64(f.srv.metrics.slowDrops))
 
-	until <- f.pushAndWait(1, 2)
-	select {
-	case err := <-fastDone:
-		require.NoError(t, err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("the fast client fell behind")
-	}
+	fl.reached(t, f.pushAndWait(1, 2))
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
+	require.NoError(t, fast.conn.Close())
+	<-fl.done
 }

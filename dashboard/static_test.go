@@ -1,11 +1,14 @@
 package dashboard
 
 import (
+	"io/fs"
 	"net/http"
 	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/static"
 )
 
 func TestPageAndSecurityHeaders(t *testing.T) {
@@ -30,14 +33,26 @@ func TestPageAndSecurityHeaders(t *testing.T) {
 	require.NotRegexp(t, `<script[^>]*>[^<]+</script>`, page, "inline script")
 	require.NotRegexp(t, `(?i)<style|\sstyle=|\son[a-z]+=`, page, "inline style or handler")
 
-	code, h, body = f.httpDo("GET", "/app.js", nil, nil)
-	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, h.Get("Content-Type"), "javascript")
-	require.Contains(t, string(body), "new WebSocket")
-	require.Equal(t, "DENY", h.Get("X-Frame-Options"))
+	for _, s := range scripts {
+		src := regexp.MustCompile(`src="([^"]+)"`).FindStringSubmatch(s)[1]
+		code, h, _ = f.httpDo("GET", src, nil, nil)
+		require.Equal(t, http.StatusOK, code, src)
+		require.Contains(t, h.Get("Content-Type"), "javascript", src)
+		require.Equal(t, "DENY", h.Get("X-Frame-Options"), src)
+	}
 
-	code, _, _ = f.httpDo("GET", "/vendor/uPlot.iife.min.js", nil, nil)
-	require.Equal(t, http.StatusOK, code)
+	// Every embedded file is served at its path, and nothing else.
+	n := 0
+	require.NoError(t, fs.WalkDir(static.Files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		code, _, _ := f.httpDo("GET", "/"+p, nil, nil)
+		require.Equal(t, http.StatusOK, code, p)
+		return nil
+	}))
+	require.Positive(t, n)
 	code, _, _ = f.httpDo("GET", "/embed.go", nil, nil)
 	require.Equal(t, http.StatusNotFound, code)
 	code, _, _ = f.httpDo("POST", "/", nil, nil)

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/tidwall/gjson"
+)
+
+// header is what the tool reads of a server message: the protocol puts
+// these fields first, so only a prefix of the message is looked at (a
+// delta can be large, and 10,000 clients parse every one).
+type header struct {
+	typ      string
+	seq      uint64
+	from     uint64 // 0 when absent
+	tsMs     int64
+	hasTS    bool
+	hasSeq   bool
+	hasFrom  bool
+	fullScan bool // the prefix was not enough
+}
+
+const headerPrefix = 160
+
+func parseHeader(msg []byte) header {
+	h, ok := parseHeaderIn(msg[:min(len(msg), headerPrefix)])
+	if !ok && len(msg) > headerPrefix {
+		h, _ = parseHeaderIn(msg)
+		h.fullScan = true
+	}
+	return h
+}
+
+// parseHeaderIn reads type, seq, from and ts; ok once "ts" (which follows
+// "from" in the encoding) or a hello was found, so an absent "from" in a
+// truncated prefix is really absent.
+func parseHeaderIn(b []byte) (header, bool) {
+	r := gjson.GetManyBytes(b, "type", "seq", "from", "ts")
+	h := header{
+		typ: r[0].String(), seq: r[1].Uint(), hasSeq: r[1].Exists(),
+		from: r[2].Uint(), hasFrom: r[2].Exists(),
+		tsMs: r[3].Int(), hasTS: r[3].Exists(),
+	}
+	return h, h.typ == "hello" || (h.typ != "" && h.hasTS)
+}
+
+// tracker follows one connection's sequence. A delta must start right
+// after the last seq seen (its "from" when merged, else its seq); anything
+// else is a gap, except across a snapshot, which resets the sequence (a
+// resync, counted separately).
+type tracker struct {
+	last         uint64
+	haveSnapshot bool
+}
+
+// observe accounts one message and returns its delivery delay (ok false
+// when it carries none).
+func (t *tracker) observe(h header, now time.Time, c *counters) (time.Duration, bool) {
+	switch h.typ {
+	case "hello":
+		return 0, false
+	case "snapshot":
+		c.snapshots.Add(1)
+		if t.haveSnapshot {
+			c.resyncs.Add(1)
+		}
+		t.haveSnapshot, t.last = true, h.seq
+		return 0, false
+	case "delta":
+		c.deltas.Add(1)
+		first := h.seq
+		if h.hasFrom {
+			first = h.from
+			if h.from != h.seq {
+				c.merged.Add(1)
+			}
+		}
+		if t.haveSnapshot && first != t.last+1 {
+			c.gaps.Add(1)
+		}
+		t.last = h.seq
+		if !h.hasTS {
+			return 0, false
+		}
+		return now.Sub(time.UnixMilli(h.tsMs)), true
+	}
+	c.undecodable.Add(1)
+	return 0, false
+}
+
+// bufPool holds message buffers: a client only needs one while it parses a
+// message, so 10,000 clients share a few.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// client is one simulated dashboard.
+type client struct {
+	url      string
+	header   http.Header
+	dialer   *websocket.Dialer
+	c        *counters
+	delays   *histogram
+	measure  *atomic.Bool
+	tracker  tracker
+	firstErr func(error)
+}
+
+// run dials, calls dialed, then reads until ctx ends or the connection fails.
+func (cl *client) run(ctx context.Context, dialed func()) {
+	conn, resp, err := cl.dialer.DialContext(ctx, cl.url, cl.header)
+	dialed()
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			cl.c.dialFailed.Add(1)
+			if resp != nil {
+				err = fmt.Errorf("%w (HTTP %d)", err, resp.StatusCode)
+			}
+			cl.firstErr(err)
+		}
+		return
+	}
+	cl.c.connected.Add(1)
+	cl.c.dialed.Add(1)
+	defer cl.c.connected.Add(-1)
+
+	stop := context.AfterFunc(ctx, func() {
+		// Unblocks the read below; the server sees the close frame.
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = conn.Close()
+	})
+	defer stop()
+	defer conn.Close()
+	for {
+		if err := cl.readOne(conn); err != nil {
+			if ctx.Err() == nil {
+				cl.c.disconnects.Add(1)
+				cl.firstErr(err)
+			}
+			return
+		}
+	}
+}
+
+func (cl *client) readOne(conn *websocket.Conn) error {
+	_, r, err := conn.NextReader()
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return err
+	}
+	now := time.Now()
+	cl.c.messages.Add(1)
+	cl.c.bytes.Add(uint64(buf.Len()))
+	h := parseHeader(buf.Bytes())
+	if d, ok := cl.tracker.observe(h, now, cl.c); ok && cl.measure.Load() {
+		cl.delays.record(d)
+	}
+	return nil
+}

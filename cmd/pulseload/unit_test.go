@@ -1,0 +1,153 @@
+package main
+
+import (
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h histogram
+	require.Zero(t, h.quantile(0.99))
+	for i := 1; i <= 1000; i++ {
+		h.record(time.Duration(i) * time.Millisecond)
+	}
+	require.Equal(t, uint64(1000), h.count.Load())
+	require.InDelta(t, 500, ms(h.quantile(0.5)), 0.2)
+	require.InDelta(t, 900, ms(h.quantile(0.9)), 0.2)
+	require.InDelta(t, 990, ms(h.quantile(0.99)), 0.2)
+	require.Equal(t, time.Second, h.max())
+	require.Equal(t, time.Second, h.quantile(1))
+
+	h.record(-time.Millisecond) // a message read within the ms of its ts
+	h.record(2 * time.Minute)   // past the last bucket
+	require.Equal(t, 2*time.Minute, h.max())
+	require.Equal(t, 2*time.Minute, h.quantile(1))
+}
+
+func TestParseHeader(t *testing.T) {
+	big := `{"type":"delta","seq":12,"from":9,"ts":1700000000123,"points":{"a":[[1,2]]}}`
+	cases := []struct {
+		msg  string
+		want header
+	}{
+		{`{"type":"hello","version":"v1","windows":["1m"],"history_seconds":900}`, header{typ: "hello"}},
+		{`{"type":"snapshot","seq":7,"ts":1700000000000,"sources":[],"series":[]}`,
+			header{typ: "snapshot", seq: 7, hasSeq: true, tsMs: 1700000000000, hasTS: true}},
+		{`{"type":"delta","seq":8,"ts":1700000000100,"points":{}}`,
+			header{typ: "delta", seq: 8, hasSeq: true, tsMs: 1700000000100, hasTS: true}},
+		{big, header{typ: "delta", seq: 12, hasSeq: true, from: 9, hasFrom: true, tsMs: 1700000000123, hasTS: true}},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, parseHeader([]byte(c.msg)), c.msg)
+	}
+
+	// Fields beyond the prefix are still found, by a full scan.
+	pad := make([]byte, 300)
+	for i := range pad {
+		pad[i] = ' '
+	}
+	late := `{"pad":"` + string(pad) + `","type":"delta","seq":3,"ts":5}`
+	h := parseHeader([]byte(late))
+	require.True(t, h.fullScan)
+	require.Equal(t, uint64(3), h.seq)
+	require.Equal(t, int64(5), h.tsMs)
+}
+
+func TestTrackerGapsAndResyncs(t *testing.T) {
+	var c counters
+	var tr tracker
+	now := time.UnixMilli(1000)
+	obs := func(h header) {
+		h.hasSeq, h.hasTS = true, true
+		tr.observe(h, now, &c)
+	}
+	tr.observe(header{typ: "hello"}, now, &c)
+	obs(header{typ: "snapshot", seq: 10})
+	obs(header{typ: "delta", seq: 11})
+	obs(header{typ: "delta", seq: 14, from: 12, hasFrom: true}) // merged: no gap
+	require.Zero(t, c.gaps.Load())
+	require.Equal(t, uint64(1), c.merged.Load())
+	obs(header{typ: "delta", seq: 16}) // 15 is missing
+	require.Equal(t, uint64(1), c.gaps.Load())
+	obs(header{typ: "snapshot", seq: 40}) // resync
+	obs(header{typ: "delta", seq: 41})
+	require.Equal(t, uint64(1), c.gaps.Load())
+	require.Equal(t, uint64(1), c.resyncs.Load())
+	require.Equal(t, uint64(2), c.snapshots.Load())
+	require.Equal(t, uint64(4), c.deltas.Load())
+
+	d, ok := tr.observe(header{typ: "delta", seq: 42, hasSeq: true, tsMs: 900, hasTS: true}, now, &c)
+	require.True(t, ok)
+	require.Equal(t, 100*time.Millisecond, d)
+
+	tr.observe(header{typ: "mystery"}, now, &c)
+	require.Equal(t, uint64(1), c.undecodable.Load())
+}
+
+func TestCheckTarget(t *testing.T) {
+	for _, ok := range []string{"ws://127.0.0.1:8080/ws", "ws://localhost:8080/ws", "ws://[::1]:8080/ws", "ws://127.0.0.2/ws"} {
+		_, err := checkTarget(ok)
+		require.NoError(t, err, ok)
+	}
+	for _, bad := range []string{"ws://10.0.0.1:8080/ws", "ws://example.com/ws", "ws://localhost.example.com/ws",
+		"http://127.0.0.1:8080/ws", "wss://127.0.0.1/ws", "ws://0.0.0.0:8080/ws", "::bad"} {
+		_, err := checkTarget(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"-clients", "10", "-duration", "2s", "-ramp", "1s", "-token", "t"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 10, cfg.clients)
+	require.Equal(t, 2*time.Second, cfg.duration)
+
+	for _, args := range [][]string{
+		{"-clients", "0"}, {"-clients", "20001"}, {"-duration", "0s"}, {"-duration", "11m"},
+		{"-ramp", "-1s"}, {"-ramp", "6m"}, {"-url", "ws://192.168.1.1/ws"}, {"extra"}, {"-nope"},
+	} {
+		_, err := parseFlags(args, io.Discard)
+		require.Error(t, err, "%v", args)
+	}
+}
+
+func TestParseProc(t *testing.T) {
+	stat, err := os.ReadFile("testdata/stat")
+	require.NoError(t, err)
+	statm, err := os.ReadFile("testdata/statm")
+	require.NoError(t, err)
+	s, err := parseProc(stat, statm, 4096)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1234+567), s.cpuTicks)
+	require.Equal(t, uint64(9000*4096), s.rssBytes)
+
+	_, err = parseProc([]byte("garbage"), statm, 4096)
+	require.Error(t, err)
+	_, err = parseProc(stat, []byte("1"), 4096)
+	require.Error(t, err)
+	_, err = parseProc([]byte("1 (x) S 1 2"), statm, 4096)
+	require.Error(t, err)
+
+	a := procSample{at: time.Unix(0, 0), cpuTicks: 100}
+	b := procSample{at: time.Unix(2, 0), cpuTicks: 250}
+	require.InDelta(t, 75, cpuPercent(a, b), 1e-9) // 1.5s of CPU in 2s
+	require.Zero(t, cpuPercent(b, a))
+}
+
+func TestReadOwnProc(t *testing.T) {
+	s, err := readProc(os.Getpid())
+	require.NoError(t, err)
+	require.Positive(t, s.rssBytes)
+	_, err = readProc(1 << 30)
+	require.Error(t, err)
+}
+
+func TestRaiseFileLimit(t *testing.T) {
+	lim, err := raiseFileLimit(1024)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, lim, uint64(1024))
+}
