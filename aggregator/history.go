@@ -124,10 +124,34 @@ type cursor struct {
 	dec     codecState
 	prev    float64 // value before the next one, for increases
 	hasPrev bool
+	// A point decoded by peek and not yet taken by next.
+	look    point
+	lookInc float64
+	hasLook bool
 }
 
 // next returns the next point and its increase over the one before it.
 func (c *cursor) next(kind Kind) (point, float64, bool) {
+	if c.hasLook {
+		c.hasLook = false
+		return c.look, c.lookInc, true
+	}
+	return c.decode(kind)
+}
+
+// peek returns what next would, without moving on.
+func (c *cursor) peek(kind Kind) (point, float64, bool) {
+	if !c.hasLook {
+		p, inc, ok := c.decode(kind)
+		if !ok {
+			return p, inc, false
+		}
+		c.look, c.lookInc, c.hasLook = p, inc, true
+	}
+	return c.look, c.lookInc, true
+}
+
+func (c *cursor) decode(kind Kind) (point, float64, bool) {
 	if c.c == nil {
 		if c.h.head == nil {
 			return point{}, 0, false
@@ -165,5 +189,3 @@ func (c *cursor) next(kind Kind) (point, float64, bool) {
 	c.prev, c.hasPrev = p.v, true
 	return p, inc, true
 }
-
-func (c cursor) peek(kind Kind) (point, float64, bool) { return c.next(kind) }

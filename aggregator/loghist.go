@@ -1,6 +1,8 @@
 package aggregator
 
-import "math"
+import (
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+)
 
 // histAlpha is the relative accuracy of window quantiles. It is kept a
 // little under the promised 1% so that floating-point rounding in the
@@ -12,12 +14,22 @@ const histAlpha = 0.0095
 // and then only in its smallest magnitudes, which are collapsed together.
 const histMaxBins = 2048
 
+// histMapping maps magnitudes to bins: DDSketch's cubically interpolated
+// mapping, a few float operations instead of a logarithm, with the same
+// relative-accuracy guarantee. Read-only after init.
+var histMapping = func() *mapping.CubicallyInterpolatedMapping {
+	m, err := mapping.NewCubicallyInterpolatedMapping(histAlpha)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
 var (
-	histGamma    = (1 + histAlpha) / (1 - histAlpha)
-	histLogGamma = math.Log(histGamma)
-	// histMinValue: magnitudes below it count as zero, which keeps bin
-	// indexes in a small int32 range.
-	histMinValue = 1e-300
+	// Magnitudes below histMinValue count as zero; above histMaxValue they
+	// share the top bin (the estimate is clamped to the exact max anyway).
+	histMinValue = histMapping.MinIndexableValue()
+	histMaxValue = histMapping.MaxIndexableValue()
 )
 
 // loghist is a DDSketch-style log-bucketed histogram that also supports
@@ -31,20 +43,18 @@ type loghist struct {
 }
 
 func histIndex(mag float64) int32 {
-	return int32(math.Ceil(math.Log(mag) / histLogGamma))
+	return int32(histMapping.Index(min(mag, histMaxValue)))
 }
 
 // histValue is the representative value of bin i: within histAlpha of every
 // value the bin holds.
-func histValue(i int32) float64 {
-	return 2 * math.Exp(float64(i)*histLogGamma) / (histGamma + 1)
-}
+func histValue(i int32) float64 { return histMapping.Value(int(i)) }
 
 func (h *loghist) add(v float64) {
 	switch {
-	case v > histMinValue:
+	case v >= histMinValue:
 		h.pos.add(histIndex(v))
-	case v < -histMinValue:
+	case v <= -histMinValue:
 		h.neg.add(histIndex(-v))
 	default:
 		h.zero++
@@ -53,9 +63,9 @@ func (h *loghist) add(v float64) {
 
 func (h *loghist) remove(v float64) {
 	switch {
-	case v > histMinValue:
+	case v >= histMinValue:
 		h.pos.remove(histIndex(v))
-	case v < -histMinValue:
+	case v <= -histMinValue:
 		h.neg.remove(histIndex(-v))
 	default:
 		if h.zero > 0 {

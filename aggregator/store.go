@@ -118,8 +118,10 @@ func (st *store) create(source string, smp *Sample) *series {
 	}
 	s.hist.maxSpanMs = st.opts.History.Milliseconds() / 4
 	s.wins = make([]window, len(st.opts.Windows))
+	nb := st.opts.SubBuckets
+	rings := make([]minMax, nb*len(st.opts.Windows)) // one allocation for all
 	for i, w := range st.opts.Windows {
-		s.wins[i] = newWindow(w.Milliseconds(), st.opts.SubBuckets, s.hist.cursor())
+		s.wins[i] = newWindow(w.Milliseconds(), nb, s.hist.cursor(), rings[i*nb:(i+1)*nb:(i+1)*nb])
 	}
 	s.collision = st.byHash[h]
 	st.byHash[h] = s

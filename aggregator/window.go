@@ -16,11 +16,10 @@ import "math"
 // window holds have happened (again O(1) amortised), and reset to zero
 // whenever the window empties.
 type window struct {
-	width int64 // slice width in ms
-	nb    int64 // slices per window
-	head  int64 // newest slice index (t/width); headNone before any
-	mins  []float64
-	maxs  []float64
+	width int64    // slice width in ms
+	nb    int64    // slices per window
+	head  int64    // newest slice index (t/width); headNone before any
+	ring  []minMax // per slice, indexed by slice mod nb
 
 	cur      cursor // oldest sample still in the window
 	count    int
@@ -36,12 +35,16 @@ type window struct {
 
 const headNone = math.MinInt64
 
-func newWindow(spanMs int64, nb int, cur cursor) window {
-	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur}
-	w.mins = make([]float64, nb)
-	w.maxs = make([]float64, nb)
-	for i := range w.mins {
-		w.mins[i], w.maxs[i] = math.Inf(1), math.Inf(-1)
+// minMax are one slice's extremes; an empty slice holds +Inf, -Inf.
+type minMax struct{ min, max float64 }
+
+var emptyMinMax = minMax{math.Inf(1), math.Inf(-1)}
+
+// newWindow makes a window over ring, which must have nb slots.
+func newWindow(spanMs int64, nb int, cur cursor, ring []minMax) window {
+	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur, ring: ring}
+	for i := range w.ring {
+		w.ring[i] = emptyMinMax
 	}
 	return w
 }
@@ -81,9 +84,9 @@ func (w *window) add(t int64, v, inc float64, kind Kind) {
 	w.sum += v
 	w.incSum += inc
 	w.lastT, w.last = t, v
-	slot := floorMod(floorDiv(t, w.width), w.nb)
-	w.mins[slot] = min(w.mins[slot], v)
-	w.maxs[slot] = max(w.maxs[slot], v)
+	mm := &w.ring[floorMod(floorDiv(t, w.width), w.nb)]
+	mm.min = min(mm.min, v)
+	mm.max = max(mm.max, v)
 	w.hist.add(v)
 }
 
@@ -109,13 +112,12 @@ func (w *window) advance(nowMs int64, kind Kind) bool {
 
 func (w *window) advanceTo(s int64, kind Kind) {
 	if w.head == headNone || s-w.head >= w.nb {
-		for i := range w.mins {
-			w.mins[i], w.maxs[i] = math.Inf(1), math.Inf(-1)
+		for i := range w.ring {
+			w.ring[i] = emptyMinMax
 		}
 	} else {
 		for x := w.head + 1; x <= s; x++ {
-			slot := floorMod(x, w.nb)
-			w.mins[slot], w.maxs[slot] = math.Inf(1), math.Inf(-1)
+			w.ring[floorMod(x, w.nb)] = emptyMinMax
 		}
 	}
 	w.head = s
@@ -124,11 +126,11 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	}
 	start := w.start()
 	for w.count > 0 {
-		p, _, ok := w.cur.peek(kind)
+		p, inc, ok := w.cur.peek(kind)
 		if !ok || p.t >= start {
 			break
 		}
-		p, inc, _ := w.cur.next(kind)
+		w.cur.next(kind) // the point just peeked
 		w.count--
 		w.sum -= p.v
 		w.incSum -= inc
@@ -184,9 +186,9 @@ func (w *window) stats() windowStats {
 	}
 	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
 	st.Min, st.Max = math.Inf(1), math.Inf(-1)
-	for i := range w.mins {
-		st.Min = min(st.Min, w.mins[i])
-		st.Max = max(st.Max, w.maxs[i])
+	for _, mm := range w.ring {
+		st.Min = min(st.Min, mm.min)
+		st.Max = max(st.Max, mm.max)
 	}
 	st.Mean = w.sum / float64(w.count)
 	// The mean of values within [min, max] lies within it too; the running

@@ -1,0 +1,215 @@
+package aggregator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+// benchStore makes an aggregator with n series spread over sources of at
+// most 10000 series, with host-like labels, and fills fill seconds of
+// history at 1 s. It returns the batches (one per source) for reuse.
+func benchStore(b *testing.B, o Options, n, fill int) (*Aggregator, *clock, []Batch) {
+	b.Helper()
+	o.MaxSeries = max(n, 1)
+	a, c := newTestAgg(o)
+	var batches []Batch
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < n; i += 10000 {
+		src := "source" + strconv.Itoa(i/10000)
+		var ss []Sample
+		for j := i; j < min(n, i+10000); j++ {
+			ss = append(ss, Sample{
+				Metric: "metric_" + strconv.Itoa(j%50),
+				Labels: Labels{{"cpu", strconv.Itoa(j / 50 % 64)}, {"host", "host-" + strconv.Itoa(j/3200)}, {"mode", "user"}},
+				Kind:   Kind(j % 2),
+				Value:  50,
+			})
+		}
+		batches = append(batches, Batch{Source: src, Samples: ss})
+	}
+	for range fill {
+		stepBatches(batches, c.ms, rng)
+		for _, bt := range batches {
+			a.ingest(bt)
+		}
+		c.ms += 1000
+		a.tick()
+	}
+	return a, c, batches
+}
+
+// stepBatches sets every sample's time and moves its value a little: a
+// rounded random walk for gauges, a steady climb for counters.
+func stepBatches(batches []Batch, ms int64, rng *rand.Rand) {
+	for _, bt := range batches {
+		for i := range bt.Samples {
+			s := &bt.Samples[i]
+			s.TimeMs = ms
+			if s.Kind == KindCounter {
+				s.Value += float64(rng.IntN(200))
+			} else {
+				s.Value = math.Round((s.Value+rng.NormFloat64())*100) / 100
+			}
+		}
+	}
+}
+
+// BenchmarkIngest measures the store's ingest path: one op is one batch of
+// 10000 samples (one per series, 1 s apart), with a publish every tenth of
+// a second as Serve would do. Run with -cpu 1.
+func BenchmarkIngest(b *testing.B) {
+	a, c, batches := benchStore(b, Options{}, 10000, 60)
+	rng := rand.New(rand.NewPCG(3, 4))
+	samples := 0
+	start := time.Now()
+	for b.Loop() {
+		b.StopTimer()
+		c.ms += 1000
+		stepBatches(batches, c.ms, rng)
+		b.StartTimer()
+		a.ingest(batches[0])
+		samples += len(batches[0].Samples)
+		b.StopTimer()
+		a.st.collect(&delta{}) // what a tick would publish
+		b.StartTimer()
+	}
+	_ = start
+	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkIngestViaQueue pushes batches of 1000 samples through Push, the
+// queue and a running Serve (broadcast ticks included).
+func BenchmarkIngestViaQueue(b *testing.B) {
+	a, c, batches := benchStore(b, Options{QueueSize: 16}, 10000, 1)
+	a.opts.Now = time.Now
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- a.Serve(ctx) }()
+	rng := rand.New(rand.NewPCG(3, 4))
+	src := batches[0].Samples
+	samples := 0
+	round := 0
+	for b.Loop() {
+		if round%10 == 0 {
+			c.ms += 1000
+			b.StopTimer()
+			stepBatches(batches, c.ms+time.Now().UnixMilli(), rng)
+			b.StartTimer()
+		}
+		part := src[round%10*1000 : round%10*1000+1000]
+		cp := make([]Sample, len(part)) // the sink owns what it is given
+		copy(cp, part)
+		for !a.Push(ctx, Batch{Source: batches[0].Source, Samples: cp}) {
+		}
+		samples += len(cp)
+		round++
+	}
+	cancel()
+	<-done
+	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		a, _, _ := benchStore(b, Options{}, n, 60)
+		for _, points := range []bool{false, true} {
+			b.Run(fmt.Sprintf("series=%d/points=%v", n, points), func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					size = len(a.SnapshotJSON(points))
+				}
+				b.SetBytes(int64(size))
+				b.ReportMetric(float64(size), "bytes/snapshot")
+			})
+		}
+	}
+}
+
+// BenchmarkDelta: 100k series sampled every second, so each 100 ms tick
+// publishes a delta with a point and windows for a tenth of them. One op is
+// one tick: sweep (every tenth), collect, encode, publish to a subscriber.
+func BenchmarkDelta(b *testing.B) {
+	const n = 100_000
+	a, c, batches := benchStore(b, Options{}, n, 60)
+	s := a.Subscribe(a.Seq())
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	// Tenths of the series: one slice of each source batch per tick.
+	var parts [10][]Batch
+	for _, bt := range batches {
+		step := (len(bt.Samples) + 9) / 10
+		for k := range 10 {
+			lo, hi := min(k*step, len(bt.Samples)), min((k+1)*step, len(bt.Samples))
+			parts[k] = append(parts[k], Batch{Source: bt.Source, Samples: bt.Samples[lo:hi]})
+		}
+	}
+	tickNo := 0
+	var size int
+	for b.Loop() {
+		b.StopTimer()
+		k := tickNo % 10
+		if k == 0 {
+			stepBatches(batches, c.ms, rng)
+		}
+		for _, bt := range parts[k] {
+			for i := range bt.Samples {
+				bt.Samples[i].TimeMs = c.ms
+			}
+			a.ingest(bt)
+		}
+		c.ms += 100
+		b.StartTimer()
+		a.tick()
+		b.StopTimer()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 0)
+			m, err := s.Next(ctx)
+			cancel()
+			if err != nil {
+				break
+			}
+			size = len(m.Data)
+		}
+		tickNo++
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(size), "bytes/delta")
+}
+
+// BenchmarkMetrics gathers the store's Prometheus view for 100k series and
+// encodes it as text, as /metrics does.
+func BenchmarkMetrics(b *testing.B) {
+	for _, windows := range []bool{false, true} {
+		b.Run(fmt.Sprintf("series=100000/windows=%v", windows), func(b *testing.B) {
+			a, _, _ := benchStore(b, Options{NoWindowMetrics: !windows}, 100_000, 5)
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(a.Collector())
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				mfs, err := reg.Gather()
+				if err != nil {
+					b.Fatal(err)
+				}
+				enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+				for _, mf := range mfs {
+					if err := enc.Encode(mf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes/scrape")
+		})
+	}
+}
