@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"sync"
 	"time"
 
@@ -153,25 +152,45 @@ func (m *Manager) Serve(ctx context.Context) error {
 // configuration a source type refuses (or an unknown type, or a name used
 // twice) is an error and nothing is applied. Apply works whether or not
 // Serve is running.
+//
+// The new set is recorded under the lock in one step; stopping the old
+// collectors, which can take up to their shutdown timeout, happens after
+// it is released, so Sources and Crash never wait on a slow stop.
 func (m *Manager) Apply(srcs []configs.Source) error {
 	m.applyMu.Lock()
 	defer m.applyMu.Unlock()
 	if err := m.check(srcs); err != nil {
 		return err
 	}
+	stop, start := m.plan(srcs)
+
+	var errs []error
+	for _, name := range stop {
+		if err := m.sup.Remove(name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
+			errs = append(errs, err) // stuck: abandoned, forgotten all the same
+		}
+	}
+	for _, c := range start {
+		if err := m.sup.Add(m.spec(c)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// plan records srcs as the configured set and returns the collectors to
+// stop (gone or changed sources) and the new collectors to start (added or
+// changed sources), in config order.
+func (m *Manager) plan(srcs []configs.Source) (stop []string, start []*collector) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-
-	want := make(map[string]configs.Source, len(srcs))
+	want := make(map[string]bool, len(srcs))
 	for _, s := range srcs {
-		want[s.Name] = s
+		want[s.Name] = true
 	}
-	var errs []error
 	for _, name := range m.order {
-		if _, keep := want[name]; !keep {
-			if err := m.sup.Remove(name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
-				errs = append(errs, err) // stuck: abandoned, forgotten all the same
-			}
+		if !want[name] {
+			stop = append(stop, name)
 			delete(m.entries, name)
 		}
 	}
@@ -179,13 +198,11 @@ func (m *Manager) Apply(srcs []configs.Source) error {
 	for _, cfg := range srcs {
 		m.order = append(m.order, cfg.Name)
 		e, ok := m.entries[cfg.Name]
-		if ok && reflect.DeepEqual(e.cfg, cfg) {
+		if ok && e.cfg.Equal(cfg) {
 			continue
 		}
 		if ok {
-			if err := m.sup.Remove(cfg.Name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
-				errs = append(errs, err)
-			}
+			stop = append(stop, cfg.Name)
 			e.stats.rebase()
 		} else {
 			e = &entry{stats: &sourceStats{}}
@@ -193,11 +210,9 @@ func (m *Manager) Apply(srcs []configs.Source) error {
 		}
 		e.cfg = cfg
 		e.coll = newCollector(cfg, e.stats, m.loop)
-		if err := m.sup.Add(m.spec(e.coll)); err != nil {
-			errs = append(errs, err)
-		}
+		start = append(start, e.coll)
 	}
-	return errors.Join(errs...)
+	return stop, start
 }
 
 func (m *Manager) spec(c *collector) supervisor.Spec {
@@ -227,7 +242,7 @@ func (m *Manager) check(srcs []configs.Source) error {
 		m.mu.Lock()
 		e, ok := m.entries[cfg.Name]
 		m.mu.Unlock()
-		if ok && reflect.DeepEqual(e.cfg, cfg) {
+		if ok && e.cfg.Equal(cfg) {
 			continue
 		}
 		src, err := m.loop.build(cfg, m.loop.env)

@@ -372,3 +372,49 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 	require.NotEmpty(t, sink.batches[huge.Name], "the failing probe still reports http_up 0")
 	require.Empty(t, sink.batches[nanProm.Name], "nothing usable, nothing pushed")
 }
+
+// slowCloser is a source whose Close blocks until released: its collector
+// takes as long as that to stop.
+type slowCloser struct{ release chan struct{} }
+
+func (s *slowCloser) Poll(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }
+func (s *slowCloser) Close() error                                     { <-s.release; return nil }
+
+func TestManagerSourcesDoesNotWaitForASlowStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := &slowCloser{release: make(chan struct{})}
+		released := make(chan struct{})
+		close(released)
+		builds := 0
+		m := newTestManager(newRecordingSink(), nil, func(o *ManagerOptions) {
+			o.Shutdown = time.Hour
+			o.factory = func(cfg configs.Source, env Env) (Source, error) {
+				if cfg.Name != "slow" {
+					return NewSource(cfg, env)
+				}
+				// Apply's check builds and closes the source once; the
+				// collector's own instance is the slow one.
+				if builds++; builds == 1 {
+					return &slowCloser{release: released}, nil
+				}
+				return slow, nil
+			}
+		})
+		require.NoError(t, m.Apply([]configs.Source{steady("slow", time.Second), steady("b", time.Second)}))
+		serveManager(t, m)
+		synctest.Wait()
+
+		applied := make(chan error, 1)
+		go func() { applied <- m.Apply([]configs.Source{steady("b", time.Second)}) }()
+		synctest.Wait() // Apply is now blocked stopping "slow"
+		require.Equal(t, []string{"b"}, names(m.Sources()), "the new set is visible at once")
+		require.Equal(t, aggregator.StateRunning, infoByName(m)["b"].State)
+		select {
+		case err := <-applied:
+			t.Fatalf("Apply returned before the slow source stopped: %v", err)
+		default:
+		}
+		close(slow.release)
+		require.NoError(t, <-applied)
+	})
+}
