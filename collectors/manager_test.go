@@ -378,7 +378,7 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 type slowCloser struct{ release chan struct{} }
 
 func (s *slowCloser) Poll(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }
-func (s *slowCloser) Close() error                                     { <-s.release; return nil }
+func (s *slowCloser) Close() error                                      { <-s.release; return nil }
 
 func TestManagerSourcesDoesNotWaitForASlowStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
