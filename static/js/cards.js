@@ -1,0 +1,101 @@
+// A series card: metric name and labels, the current value in its guessed
+// unit (a counter shows its rate per second), a chart of the history and
+// the window's statistics.
+
+import { h, setText } from "./dom.js";
+import { formatClock, formatCompact, formatLabels, formatValue, unitOf } from "./format.js";
+
+export class SeriesCard {
+  /** @param {import("./store.js").SeriesState} s */
+  constructor(s) {
+    this.id = s.id;
+    this.source = s.source;
+    this.metric = s.metric;
+    this.labelText = formatLabels(s.labels);
+    this.unit = unitOf(s.metric, s.kind);
+    this.sortKey = `${s.metric}\u0000${this.labelText}`;
+    this.hovering = false;
+
+    const labels = h("div", "labels");
+    for (const k of Object.keys(s.labels || {}).sort()) {
+      labels.append(h("span", "label", h("span", "label-key", k), `=${s.labels[k]}`));
+    }
+    this.value = h("span", "value", "–");
+    this.unitEl = h("span", "unit");
+    this.note = h("span", "note");
+    this.chart = h("div", { class: "chart", "aria-hidden": "true" });
+    this.stats = h("dl", "stats");
+    this.statEls = new Map();
+    const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
+    this.el = h(
+      "article",
+      {
+        class: "card",
+        dataset: { series: s.id, sort: this.sortKey, kind: s.kind },
+        title: `${s.source} · ${s.metric}${this.labelText ? ` {${this.labelText}}` : ""}`,
+      },
+      h("header", "card-head", h("h3", "metric", s.metric), kindTag),
+      labels.childElementCount ? labels : null,
+      h("div", "reading", this.value, this.unitEl, this.note),
+      this.chart,
+      this.stats,
+    );
+  }
+
+  /** filterText is what the filter box matches against. */
+  filterTexts() {
+    return [this.source, this.metric, this.labelText];
+  }
+
+  /**
+   * update shows the series' current value and the statistics of the
+   * chosen window. Gauges: min, max, mean, p99. Counters: the window's rate
+   * is the value; the stats are the increase over the window, the total
+   * and the number of samples.
+   */
+  update(s, windowName) {
+    const w = (s.windows && s.windows[windowName]) || {};
+    if (!this.hovering) {
+      const v = this.unit.rate ? w.rate : s.last ? s.last[1] : null;
+      this.showReading(formatValue(v, this.unit));
+      setText(this.note, "");
+    }
+    const plain = { ...this.unit, rate: false };
+    const stats = this.unit.rate
+      ? [
+          ["increase", w.count ? formatCompact(w.max - w.min, plain) : "–"],
+          ["total", s.last ? formatCompact(s.last[1], plain) : "–"],
+          ["samples", w.count ? String(w.count) : "–"],
+        ]
+      : [
+          ["min", formatCompact(w.min, this.unit)],
+          ["max", formatCompact(w.max, this.unit)],
+          ["mean", formatCompact(w.mean, this.unit)],
+          ["p99", formatCompact(w.p99, this.unit)],
+        ];
+    for (const [name, text] of stats) {
+      let dd = this.statEls.get(name);
+      if (!dd) {
+        dd = h("dd", null);
+        this.statEls.set(name, dd);
+        this.stats.append(h("div", "stat", h("dt", null, name), dd));
+      }
+      setText(dd, text);
+    }
+  }
+
+  showReading(f) {
+    setText(this.value, f.text);
+    setText(this.unitEl, f.unit);
+  }
+
+  /** hover shows the point under the chart's cursor; null ends it. */
+  hover(x, y) {
+    this.hovering = x !== null;
+    this.el.classList.toggle("is-hovering", this.hovering);
+    if (this.hovering) {
+      this.showReading(formatValue(y, this.unit));
+      setText(this.note, `at ${formatClock(x * 1000)}`);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+// The chart manager: one uPlot per series card, drawn lazily and only
+// when it matters. A chart is (re)drawn in an animation frame, at most once
+// a frame, and only if new data came (dirty), it is on screen
+// (IntersectionObserver) and its group is not collapsed. A chart never seen
+// is never created; theme changes rebuild the charts from CSS variables.
+
+import { formatCompact, formatTick } from "./format.js";
+
+const CHART_HEIGHT = 96;
+const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/**
+ * @typedef {{el: HTMLElement, unit: object, color: number,
+ *   data: () => [number[], (number|null)[]], range: () => [number, number],
+ *   onHover?: (idx: number|null, x: number|null, y: number|null) => void}} ChartSpec
+ */
+
+export class ChartManager {
+  /** @param {{requestFrame: () => void}} opts asks the page for a frame */
+  constructor(opts) {
+    this.requestFrame = opts.requestFrame;
+    /** @type {Map<string, any>} */
+    this.entries = new Map();
+    this.byEl = new WeakMap();
+    this.theme = readTheme();
+    this.io = new IntersectionObserver((items) => this.onIntersect(items), { rootMargin: "200px 0px" });
+    this.ro = new ResizeObserver((items) => this.onResize(items));
+  }
+
+  /** add registers a chart for series id; it is created when first seen. */
+  add(id, spec) {
+    const e = { id, ...spec, plot: null, dirty: true, visible: false, hidden: false, width: 0 };
+    this.entries.set(id, e);
+    this.byEl.set(spec.el, e);
+    this.io.observe(spec.el);
+    this.ro.observe(spec.el);
+  }
+
+  /** remove destroys a chart and forgets it. */
+  remove(id) {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.io.unobserve(e.el);
+    this.ro.unobserve(e.el);
+    if (e.plot) e.plot.destroy();
+    this.entries.delete(id);
+  }
+
+  markDirty(id) {
+    const e = this.entries.get(id);
+    if (e) e.dirty = true;
+  }
+
+  markAllDirty() {
+    for (const e of this.entries.values()) e.dirty = true;
+  }
+
+  /** setHidden marks a chart collapsed (not drawn) or shown again. */
+  setHidden(id, hidden) {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.hidden = hidden;
+    if (!hidden) this.requestFrame();
+  }
+
+  /** rethemed rebuilds every chart with the current CSS colours. */
+  rethemed() {
+    this.theme = readTheme();
+    for (const e of this.entries.values()) {
+      if (e.plot) e.plot.destroy();
+      e.plot = null;
+      e.dirty = true;
+    }
+    this.requestFrame();
+  }
+
+  onIntersect(items) {
+    let wake = false;
+    for (const it of items) {
+      const e = this.byEl.get(it.target);
+      if (!e) continue;
+      e.visible = it.isIntersecting;
+      wake ||= e.visible && e.dirty;
+    }
+    if (wake) this.requestFrame();
+  }
+
+  onResize(items) {
+    for (const it of items) {
+      const e = this.byEl.get(it.target);
+      if (!e) continue;
+      const w = Math.floor(it.contentRect.width);
+      if (w > 0 && w !== e.width) {
+        e.width = w;
+        e.resized = true;
+        e.dirty = true;
+      }
+    }
+    this.requestFrame();
+  }
+
+  /**
+   * draw redraws the charts that need it; the page calls it from its
+   * animation frame. Returns how many were drawn.
+   */
+  draw() {
+    let n = 0;
+    for (const e of this.entries.values()) {
+      if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
+      const data = e.data();
+      e.view = e.range();
+      if (!e.plot) {
+        e.plot = new globalThis.uPlot(this.options(e), data, e.el);
+      } else {
+        if (e.resized) e.plot.setSize({ width: e.width, height: CHART_HEIGHT });
+        e.plot.setData(data);
+      }
+      e.resized = false;
+      e.dirty = false;
+      e.el.dataset.points = String(countValues(data[1]));
+      n++;
+    }
+    return n;
+  }
+
+  options(e) {
+    const t = this.theme;
+    const color = t.series[e.color % t.series.length];
+    const axis = {
+      stroke: t.text,
+      font: FONT,
+      grid: { stroke: t.grid, width: 1 },
+      ticks: { show: false },
+      gap: 4,
+    };
+    return {
+      width: e.width,
+      height: CHART_HEIGHT,
+      padding: [6, 4, 0, 0],
+      legend: { show: false },
+      cursor: {
+        y: false,
+        points: { size: 7, fill: color, stroke: t.panel, width: 2 },
+        drag: { x: false, y: false, setScale: false },
+      },
+      scales: {
+        x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
+        y: { range: (u, min, max) => padRange(min, max) },
+      },
+      axes: [
+        {
+          ...axis,
+          space: 80,
+          size: 22,
+          values: (u, splits) => {
+            const span = (e.view[1] - e.view[0]) || 0;
+            return splits.map((s) => formatTick(s * 1000, span));
+          },
+        },
+        {
+          ...axis,
+          space: 28,
+          size: axisSize,
+          values: (u, splits) => splits.map((v) => formatCompact(v, e.unit)),
+        },
+      ],
+      series: [
+        {},
+        {
+          stroke: color,
+          width: 1.5,
+          fill: (u) => gradient(u, color),
+          points: { show: false },
+          spanGaps: false,
+        },
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            if (!e.onHover) return;
+            const i = u.cursor.idx;
+            if (i === null || i === undefined) e.onHover(null, null, null);
+            else e.onHover(i, u.data[0][i], u.data[1][i]);
+          },
+        ],
+      },
+    };
+  }
+}
+
+/**
+ * padRange gives the y scale some air: 8% of the span each side, or ±1
+ * (±10% of the value) for a flat line; a non-negative series keeps 0 as
+ * its floor rather than going below.
+ */
+export function padRange(min, max) {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  if (min === max) {
+    const d = min === 0 ? 1 : Math.abs(min) * 0.1;
+    return [min >= 0 && min - d < 0 ? 0 : min - d, max + d];
+  }
+  const pad = (max - min) * 0.08;
+  const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
+  return [lo, max + pad];
+}
+
+function countValues(ys) {
+  let n = 0;
+  for (const y of ys) if (y !== null) n++;
+  return n;
+}
+
+// axisSize fits the y axis to its longest label (uPlot's own recipe).
+function axisSize(u, values, axisIdx, cycleNum) {
+  const axis = u.axes[axisIdx];
+  if (cycleNum > 1) return axis._size;
+  let size = axis.gap + 6;
+  const longest = (values || []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  if (longest) {
+    u.ctx.font = axis.font[0];
+    size += u.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.ceil(size);
+}
+
+function gradient(u, color) {
+  const { top, height } = u.bbox;
+  if (!height) return color;
+  const g = u.ctx.createLinearGradient(0, top, 0, top + height);
+  g.addColorStop(0, withAlpha(color, 0.28));
+  g.addColorStop(1, withAlpha(color, 0.02));
+  return g;
+}
+
+// withAlpha turns "#rrggbb" (what the CSS variables hold) into rgba().
+function withAlpha(hex, a) {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex.trim());
+  if (!m) return hex;
+  const n = parseInt(m[1], 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+function readTheme() {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
+  const series = [];
+  for (let i = 0; i < 8; i++) series.push(v(`--series-${i}`, "#3b82f6"));
+  return {
+    text: v("--chart-text", "#667085"),
+    grid: v("--chart-grid", "#e5e7eb"),
+    panel: v("--panel", "#ffffff"),
+    series,
+  };
+}

@@ -1,0 +1,46 @@
+// Small DOM helpers. Everything is built with createElement and
+// textContent: no HTML strings, so nothing from the server is ever parsed
+// as markup, and no inline style (the page runs under a strict CSP).
+
+/**
+ * h makes an element: h("div", "card", "text") or h("dl", {class: "x",
+ * title: "…"}, child, …). Strings become text nodes.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (typeof attrs === "string") el.className = attrs;
+  else if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k === "dataset") Object.assign(el.dataset, v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+/** setText changes an element's text only when it differs (no layout work otherwise). */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * toast shows a short message in the page's live region for a few
+ * seconds; kind is "info", "ok" or "error".
+ */
+export function toast(text, kind = "info") {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+  box.append(t);
+  setTimeout(() => {
+    t.classList.add("leaving");
+    setTimeout(() => t.remove(), 300);
+  }, 4000);
+  while (box.children.length > 4) box.firstElementChild.remove();
+}

@@ -1,0 +1,200 @@
+// A ring buffer of time-ordered points, one per series. The client keeps
+// only what the server keeps (hello's history_seconds), so a tab left open
+// for days holds no more than one just opened: the ring is trimmed by time
+// on every append and has a hard length cap besides.
+
+const MIN_CAPACITY = 64;
+
+/**
+ * Ring holds (t, v) points in time order: t in unix ms, v a number or null
+ * (a gap, stored as NaN). Appending a point older than the newest is
+ * refused (charts need sorted x); one at the same time replaces the value.
+ */
+export class Ring {
+  /** @param {number} [maxLength] hard cap; the oldest point goes first */
+  constructor(maxLength = 50000) {
+    this.maxLength = Math.max(MIN_CAPACITY, maxLength);
+    this.t = new Float64Array(MIN_CAPACITY);
+    this.v = new Float64Array(MIN_CAPACITY);
+    this.head = 0; // index of the oldest point
+    this.length = 0;
+  }
+
+  /** capacity is the allocated size, for memory checks. */
+  get capacity() {
+    return this.t.length;
+  }
+
+  idx(i) {
+    return (this.head + i) % this.t.length;
+  }
+
+  /** timeAt and valueAt read point i, 0 the oldest; value null for a gap. */
+  timeAt(i) {
+    return this.t[this.idx(i)];
+  }
+
+  valueAt(i) {
+    const v = this.v[this.idx(i)];
+    return Number.isNaN(v) ? null : v;
+  }
+
+  /** firstTime and lastTime are NaN when empty. */
+  firstTime() {
+    return this.length ? this.timeAt(0) : NaN;
+  }
+
+  lastTime() {
+    return this.length ? this.timeAt(this.length - 1) : NaN;
+  }
+
+  /**
+   * push appends a point; false if refused (older than the newest or not
+   * a finite time).
+   */
+  push(t, v) {
+    if (!Number.isFinite(t)) return false;
+    const val = v === null || v === undefined ? NaN : Number(v);
+    if (this.length) {
+      const last = this.lastTime();
+      if (t < last) return false;
+      if (t === last) {
+        this.v[this.idx(this.length - 1)] = val;
+        return true;
+      }
+    }
+    if (this.length === this.t.length) {
+      if (this.length >= this.maxLength) {
+        this.head = (this.head + 1) % this.t.length; // overwrite the oldest
+        this.length--;
+      } else {
+        this.resize(Math.min(this.t.length * 2, this.maxLength));
+      }
+    }
+    const j = this.idx(this.length);
+    this.t[j] = t;
+    this.v[j] = val;
+    this.length++;
+    return true;
+  }
+
+  /** pushAll appends [[t, v], …] in order; returns how many were kept. */
+  pushAll(points) {
+    let n = 0;
+    if (!Array.isArray(points)) return n;
+    for (const p of points) {
+      if (Array.isArray(p) && this.push(p[0], p[1])) n++;
+    }
+    return n;
+  }
+
+  /**
+   * trimBefore drops points older than t and gives memory back once the
+   * ring is mostly empty, so a burst does not stay allocated.
+   */
+  trimBefore(t) {
+    let drop = 0;
+    while (drop < this.length && this.timeAt(drop) < t) drop++;
+    if (drop) {
+      this.head = this.idx(drop);
+      this.length -= drop;
+    }
+    let cap = this.t.length;
+    while (cap > MIN_CAPACITY && this.length < cap / 4) cap = Math.max(MIN_CAPACITY, Math.floor(cap / 2));
+    if (cap !== this.t.length) this.resize(cap);
+    return drop;
+  }
+
+  /** clear empties the ring and frees its memory. */
+  clear() {
+    this.t = new Float64Array(MIN_CAPACITY);
+    this.v = new Float64Array(MIN_CAPACITY);
+    this.head = 0;
+    this.length = 0;
+  }
+
+  resize(capacity) {
+    const t = new Float64Array(capacity);
+    const v = new Float64Array(capacity);
+    for (let i = 0; i < this.length; i++) {
+      const j = this.idx(i);
+      t[i] = this.t[j];
+      v[i] = this.v[j];
+    }
+    this.t = t;
+    this.v = v;
+    this.head = 0;
+  }
+
+  /** lowerBound is the index of the first point at or after t. */
+  lowerBound(t) {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timeAt(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * replace makes the ring hold the given points (a snapshot), keeping
+   * points of its own older than the first of them, with a gap between:
+   * after a server restart the chart keeps what the page saw before.
+   */
+  replace(points) {
+    const pts = Array.isArray(points) ? points : [];
+    const first = pts.length && Array.isArray(pts[0]) ? pts[0][0] : Infinity;
+    const keep = this.lowerBound(first);
+    const lastKept = keep ? this.timeAt(keep - 1) : NaN;
+    this.length = keep;
+    if (keep && pts.length && this.valueAt(keep - 1) !== null && first > lastKept + 1) {
+      this.push(lastKept + 1, null); // break the line across the outage
+    }
+    this.pushAll(pts);
+  }
+
+  /**
+   * series returns the points from time `from` on (with the one before,
+   * so a line enters the chart from its left edge) as uPlot data: x in
+   * seconds, y with null for gaps.
+   *
+   * With rateSpanMs > 0 the series is a counter and y is its rate per
+   * second, taken over at least rateSpanMs (or the longest span available)
+   * back from each point, so that jitter in the poll times does not show
+   * as noise. A reset (the value going down) or a gap starts a new
+   * segment: the rate is null at that point and never spans it.
+   * @returns {[number[], (number|null)[]]}
+   */
+  series(from = -Infinity, rateSpanMs = 0) {
+    const xs = [];
+    const ys = [];
+    if (!this.length) return [xs, ys];
+    const start = Math.max(0, this.lowerBound(from) - 1);
+    const rate = rateSpanMs > 0;
+    const lookback = rate ? Math.max(0, this.lowerBound(this.timeAt(start) - rateSpanMs) - 1) : start;
+    let seg = lookback; // first index of the current run without reset or gap
+    for (let i = lookback; i < this.length; i++) {
+      const t = this.timeAt(i);
+      const v = this.valueAt(i);
+      if (i > lookback) {
+        const pv = this.valueAt(i - 1);
+        if (v === null || pv === null || v < pv) seg = i;
+      }
+      if (i < start) continue;
+      xs.push(t / 1000);
+      if (!rate) {
+        ys.push(v);
+      } else if (v === null || seg === i) {
+        ys.push(null);
+      } else {
+        let j = i - 1;
+        while (j > seg && t - this.timeAt(j) < rateSpanMs) j--;
+        const dt = t - this.timeAt(j);
+        ys.push(dt > 0 ? ((v - this.valueAt(j)) * 1000) / dt : null);
+      }
+    }
+    return [xs, ys];
+  }
+}

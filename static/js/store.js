@@ -1,0 +1,186 @@
+// The client's state: sources, series with their recent points, the
+// supervision tree. It applies hello, snapshot and delta messages and says
+// what changed, so that the view redraws only that. No DOM here.
+
+import { Ring } from "./ring.js";
+import { buildTree } from "./tree.js";
+
+/**
+ * @typedef {{id: string, source: string, metric: string,
+ *   labels: Record<string, string>, kind: string, last: [number, number|null]|null,
+ *   windows: Record<string, object>, ring: Ring}} SeriesState
+ * @typedef {{reset: boolean, added: string[], removed: string[],
+ *   points: Set<string>, windows: Set<string>, sources: Set<string>,
+ *   tree: boolean}} Changes
+ */
+
+function changes(reset) {
+  return { reset, added: [], removed: [], points: new Set(), windows: new Set(), sources: new Set(), tree: false };
+}
+
+export class Store {
+  /** @param {{maxPoints?: number}} [opts] maxPoints caps each series' ring */
+  constructor(opts = {}) {
+    this.maxPoints = opts.maxPoints ?? 50000;
+    this.version = "";
+    this.windows = [];
+    this.historyMs = 900_000;
+    /** @type {Map<string, SeriesState>} */
+    this.series = new Map();
+    /** @type {Map<string, object>} in the server's order */
+    this.sources = new Map();
+    this.rawTree = null;
+    this.now = 0; // the server's clock at its latest message, unix ms
+  }
+
+  /** hello records the server's version, windows and history length. */
+  hello(msg) {
+    this.version = String(msg.version ?? "");
+    this.windows = Array.isArray(msg.windows) ? msg.windows.map(String) : [];
+    const h = Number(msg.history_seconds);
+    if (Number.isFinite(h) && h > 0) this.historyMs = h * 1000;
+  }
+
+  /**
+   * snapshot replaces the whole state. Series it does not list are
+   * removed; a series it lists keeps the points the page has from before
+   * its history (see Ring.replace).
+   * @returns {Changes}
+   */
+  snapshot(msg) {
+    const ch = changes(true);
+    this.tick(msg.ts);
+    const list = Array.isArray(msg.series) ? msg.series : [];
+    const ids = new Set(list.map((s) => s && s.id));
+    for (const id of this.series.keys()) {
+      if (!ids.has(id)) {
+        this.series.get(id).ring.clear();
+        this.series.delete(id);
+        ch.removed.push(id);
+      }
+    }
+    for (const s of list) {
+      if (!s || !s.id) continue;
+      const known = this.series.get(s.id);
+      const st = this.upsert(s);
+      st.ring.replace(s.points);
+      this.trimOne(st);
+      if (!known) ch.added.push(s.id);
+      ch.points.add(s.id);
+      ch.windows.add(s.id);
+    }
+    this.sources = new Map();
+    for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
+      if (src && src.name) {
+        this.sources.set(src.name, src);
+        ch.sources.add(src.name);
+      }
+    }
+    this.rawTree = msg.tree ?? null;
+    ch.tree = true;
+    return ch;
+  }
+
+  /**
+   * delta applies one delta (removed, then added, then points, windows and
+   * sources, the order the server merges them in).
+   * @returns {Changes}
+   */
+  delta(msg) {
+    const ch = changes(false);
+    this.tick(msg.ts);
+    for (const id of Array.isArray(msg.removed) ? msg.removed : []) {
+      const st = this.series.get(id);
+      if (st) {
+        st.ring.clear();
+        this.series.delete(id);
+        ch.removed.push(id);
+      }
+    }
+    for (const s of Array.isArray(msg.added) ? msg.added : []) {
+      if (!s || !s.id) continue;
+      const known = this.series.has(s.id);
+      const st = this.upsert(s);
+      st.ring.replace(s.points);
+      this.trimOne(st);
+      if (!known) ch.added.push(s.id);
+      ch.points.add(s.id);
+      ch.windows.add(s.id);
+    }
+    const points = msg.points && typeof msg.points === "object" ? msg.points : {};
+    for (const id of Object.keys(points)) {
+      const st = this.series.get(id);
+      if (!st || !Array.isArray(points[id])) continue;
+      if (st.ring.pushAll(points[id])) {
+        const n = st.ring.length;
+        st.last = [st.ring.timeAt(n - 1), st.ring.valueAt(n - 1)];
+      }
+      this.trimOne(st);
+      ch.points.add(id);
+    }
+    const wins = msg.windows && typeof msg.windows === "object" ? msg.windows : {};
+    for (const id of Object.keys(wins)) {
+      const st = this.series.get(id);
+      if (st && wins[id]) {
+        st.windows = wins[id];
+        ch.windows.add(id);
+      }
+    }
+    for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
+      if (src && src.name) {
+        this.sources.set(src.name, src);
+        ch.sources.add(src.name);
+        ch.tree = true;
+      }
+    }
+    if (msg.tree !== undefined && msg.tree !== null) {
+      this.rawTree = msg.tree;
+      ch.tree = true;
+    }
+    return ch;
+  }
+
+  upsert(s) {
+    let st = this.series.get(s.id);
+    if (!st) {
+      st = { id: s.id, ring: new Ring(this.maxPoints) };
+      this.series.set(s.id, st);
+    }
+    st.source = String(s.source ?? "");
+    st.metric = String(s.metric ?? "");
+    st.labels = s.labels && typeof s.labels === "object" ? s.labels : {};
+    st.kind = String(s.kind ?? "gauge");
+    st.last = Array.isArray(s.last) ? s.last : null;
+    st.windows = s.windows && typeof s.windows === "object" ? s.windows : {};
+    return st;
+  }
+
+  tick(ts) {
+    const t = Number(ts);
+    if (Number.isFinite(t) && t > this.now) this.now = t;
+  }
+
+  trimOne(st) {
+    if (this.now) st.ring.trimBefore(this.now - this.historyMs);
+  }
+
+  /**
+   * trimAll drops points older than the history from every series; the
+   * page calls it now and then, for series that receive nothing new.
+   */
+  trimAll() {
+    for (const st of this.series.values()) this.trimOne(st);
+  }
+
+  /** tree is the supervision tree with the sources under "collectors". */
+  tree() {
+    return buildTree(this.rawTree, [...this.sources.values()]);
+  }
+
+  /** pointCount is the number of points held, for memory checks. */
+  pointCount() {
+    let n = 0;
+    for (const st of this.series.values()) n += st.ring.length;
+    return n;
+  }
+}

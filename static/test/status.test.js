@@ -1,0 +1,14 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { statusText } from "../js/status.js";
+import { formatClock } from "../js/format.js";
+
+test("the header says live, reconnecting in Ns, or stale since", () => {
+  assert.equal(statusText(null, 0), "connecting…");
+  assert.equal(statusText({ state: "live", retryAt: null, staleSince: null }, 0), "live");
+  assert.equal(statusText({ state: "reconnecting", retryAt: 3200, staleSince: 100 }, 1000), "reconnecting in 3s");
+  assert.equal(statusText({ state: "reconnecting", retryAt: 1000, staleSince: 100 }, 1000), `stale since ${formatClock(100)}`);
+  assert.equal(statusText({ state: "reconnecting", retryAt: null, staleSince: null }, 1000), "reconnecting…");
+  assert.equal(statusText({ state: "connecting", retryAt: 5000, staleSince: null }, 1000), "connecting… retry in 4s");
+  assert.equal(statusText({ state: "connecting", retryAt: null, staleSince: null }, 1000), "connecting…");
+});

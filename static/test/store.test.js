@@ -1,0 +1,165 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Store } from "../js/store.js";
+
+const win = (last) => ({ "1m": { count: 1, min: last, max: last, mean: last, last, rate: null, p50: last, p90: last, p99: last } });
+
+function series(id, points, extra = {}) {
+  return {
+    id,
+    source: "demo",
+    metric: `m_${id}`,
+    labels: {},
+    kind: "gauge",
+    last: points.length ? points[points.length - 1] : null,
+    windows: win(points.length ? points[points.length - 1][1] : null),
+    points,
+    ...extra,
+  };
+}
+
+function snapshot(seq, ts, list, sources = [{ name: "demo", state: "running", restarts: 0 }]) {
+  return { type: "snapshot", seq, ts, sources, series: list };
+}
+
+test("hello sets windows and history", () => {
+  const s = new Store();
+  s.hello({ type: "hello", version: "1.2.3", windows: ["1m", "5m"], history_seconds: 60 });
+  assert.equal(s.version, "1.2.3");
+  assert.deepEqual(s.windows, ["1m", "5m"]);
+  assert.equal(s.historyMs, 60_000);
+  s.hello({ type: "hello", version: "x", history_seconds: -1 });
+  assert.equal(s.historyMs, 60_000, "a nonsense history is ignored");
+});
+
+test("a snapshot draws the full history at once", () => {
+  const s = new Store();
+  const ch = s.snapshot(
+    snapshot(5, 3000, [
+      series("a", [
+        [1000, 1],
+        [2000, 2],
+      ]),
+      series("b", []),
+    ]),
+  );
+  assert.equal(ch.reset, true);
+  assert.deepEqual(ch.added.sort(), ["a", "b"]);
+  assert.equal(s.series.get("a").ring.length, 2);
+  assert.deepEqual([...s.sources.keys()], ["demo"]);
+  assert.equal(ch.tree, true);
+});
+
+test("a later snapshot removes the series it does not list", () => {
+  const s = new Store();
+  s.snapshot(snapshot(5, 3000, [series("a", [[1000, 1]]), series("b", [[1000, 1]])]));
+  const ch = s.snapshot(snapshot(9, 4000, [series("b", [[1000, 1]])], []));
+  assert.deepEqual(ch.removed, ["a"]);
+  assert.deepEqual(ch.added, []);
+  assert.deepEqual([...s.series.keys()], ["b"]);
+  assert.equal(s.sources.size, 0);
+});
+
+test("deltas append points, replace windows and sources", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]])]));
+  const ch = s.delta({
+    type: "delta",
+    seq: 2,
+    ts: 2000,
+    points: {
+      a: [
+        [1500, 2],
+        [2000, 3],
+      ],
+      unknown: [[2000, 1]],
+    },
+    windows: { a: win(3) },
+    sources: [{ name: "demo", state: "backoff", restarts: 1 }],
+    added: [],
+    removed: [],
+  });
+  const a = s.series.get("a");
+  assert.equal(a.ring.length, 3);
+  assert.deepEqual(a.last, [2000, 3]);
+  assert.equal(a.windows["1m"].last, 3);
+  assert.deepEqual([...ch.points], ["a"]);
+  assert.deepEqual([...ch.windows], ["a"]);
+  assert.deepEqual([...ch.sources], ["demo"]);
+  assert.equal(ch.tree, true, "a source change changes the tree");
+  assert.equal(s.sources.get("demo").state, "backoff");
+});
+
+test("added series appear with their points, removed ones disappear", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]])]));
+  const ch = s.delta({
+    type: "delta",
+    seq: 2,
+    ts: 2000,
+    points: {},
+    windows: {},
+    sources: [],
+    added: [series("c", [[1900, 7]])],
+    removed: ["a", "never-seen"],
+  });
+  assert.deepEqual(ch.removed, ["a"]);
+  assert.deepEqual(ch.added, ["c"]);
+  assert.deepEqual([...s.series.keys()], ["c"]);
+  assert.equal(s.series.get("c").ring.valueAt(0), 7);
+  assert.equal(ch.tree, false);
+});
+
+test("a tree in a snapshot or delta is picked up", () => {
+  const s = new Store();
+  const tree = {
+    name: "root",
+    strategy: "rest_for_one",
+    children: [
+      { name: "aggregator", state: "running", restarts: 2 },
+      { name: "collectors", strategy: "one_for_one", state: "running", restarts: 0 },
+      { name: "dashboard", state: "running", restarts: 0 },
+    ],
+  };
+  s.snapshot({ ...snapshot(1, 1000, []), tree });
+  assert.equal(s.tree().children[0].restarts, 2);
+  const ch = s.delta({ type: "delta", seq: 2, ts: 2000, tree: { ...tree, children: [{ name: "aggregator", state: "backoff", restarts: 3 }] } });
+  assert.equal(ch.tree, true);
+  assert.equal(s.tree().children[0].state, "backoff");
+});
+
+test("memory is bounded by the history length", () => {
+  const s = new Store();
+  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 10 });
+  s.snapshot(snapshot(1, 0, [series("a", [])]));
+  // A day of points every 100ms: the store never holds more than 10s worth.
+  let seq = 1;
+  let max = 0;
+  for (let t = 100; t <= 86_400_000; t += 100 * 97) {
+    const pts = [];
+    for (let k = 96; k >= 0; k--) pts.push([t - k * 100, Math.sin(t)]);
+    seq++;
+    s.delta({ type: "delta", seq, ts: t, points: { a: pts } });
+    max = Math.max(max, s.series.get("a").ring.capacity);
+  }
+  assert.ok(s.pointCount() <= 101, `holds ${s.pointCount()} points`);
+  assert.ok(max <= 512, `capacity reached ${max}`);
+});
+
+test("trimAll ages series that receive nothing", () => {
+  const s = new Store();
+  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 10 });
+  s.snapshot(
+    snapshot(1, 5000, [
+      series("quiet", [
+        [1000, 1],
+        [5000, 2],
+      ]),
+      series("busy", [[5000, 1]]),
+    ]),
+  );
+  s.delta({ type: "delta", seq: 2, ts: 14_000, points: { busy: [[14_000, 2]] } });
+  assert.equal(s.series.get("quiet").ring.length, 2);
+  s.trimAll();
+  assert.equal(s.series.get("quiet").ring.length, 1);
+});

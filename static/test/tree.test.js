@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { buildTree } from "../js/tree.js";
+
+const sources = [
+  { name: "demo", state: "running", restarts: 1 },
+  { name: "flaky", state: "backoff", restarts: 4 },
+];
+
+const shape = (n) => ({ name: n.name, state: n.state, restarts: n.restarts, children: n.children.map(shape) });
+
+test("without a server tree: root's three children, running, restarts unknown", () => {
+  const t = buildTree(null, sources);
+  assert.deepEqual(shape(t), {
+    name: "root",
+    state: "running",
+    restarts: null,
+    children: [
+      { name: "aggregator", state: "running", restarts: null, children: [] },
+      {
+        name: "collectors",
+        state: "running",
+        restarts: null,
+        children: [
+          { name: "demo", state: "running", restarts: 1, children: [] },
+          { name: "flaky", state: "backoff", restarts: 4, children: [] },
+        ],
+      },
+      { name: "dashboard", state: "running", restarts: null, children: [] },
+    ],
+  });
+  assert.equal(t.strategy, "rest_for_one");
+  assert.equal(t.children[1].strategy, "one_for_one");
+  assert.equal(t.children[1].children[0].source, true);
+  assert.equal(t.children[1].children[0].key, "root/collectors/demo");
+});
+
+test("the server's tree is used when present, sources under collectors", () => {
+  const raw = {
+    name: "root",
+    strategy: "rest_for_one",
+    children: [
+      { name: "aggregator", state: "running", restarts: 0 },
+      { name: "collectors", strategy: "one_for_one", state: "running", restarts: 2, children: [{ name: "stale-child" }] },
+      { name: "dashboard", state: "backoff", restarts: 1 },
+    ],
+  };
+  const t = buildTree(raw, sources);
+  assert.equal(t.children[0].restarts, 0);
+  assert.equal(t.children[1].restarts, 2);
+  assert.deepEqual(
+    t.children[1].children.map((c) => c.name),
+    ["demo", "flaky"],
+  );
+  assert.equal(t.children[2].state, "backoff");
+  assert.equal(t.state, "running", "a root without state is running");
+});
+
+test("odd server trees do not break the view", () => {
+  assert.equal(buildTree({}, []).name, "root");
+  assert.equal(buildTree("nonsense", []).children.length, 3);
+  const t = buildTree({ name: "root", children: [null, { name: "x", restarts: "7" }] }, []);
+  assert.deepEqual(
+    t.children.map((c) => [c.name, c.restarts]),
+    [["x", null]],
+  );
+});
