@@ -25,11 +25,15 @@ import (
 //	root (rest_for_one)
 //	├── aggregator
 //	├── collectors (one_for_one, one dynamic child per source)
-//	└── dashboard
+//	├── dashboard
+//	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
 // new aggregator needs the collectors and dashboard re-attached, while a
-// dashboard crash concerns nobody else.
+// dashboard crash concerns nobody else. The reloader comes last: it acts on
+// the children before it, nothing depends on it, so a crash of it restarts
+// only itself. Being a child rather than a goroutine of Serve, its crashes
+// are recovered, counted and logged like any other.
 type program struct {
 	cfg        *configs.Config
 	log        *slog.Logger
@@ -37,10 +41,11 @@ type program struct {
 	aggregator *aggregator.Aggregator
 	collectors *pbcollectors.Manager
 	dashboard  *dashboard.Server
+	reloader   *reloader
 	root       *supervisor.Supervisor
 }
 
-func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
+func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*program, error) {
 	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	events := newEventRecorder(log)
 	p.registry.MustRegister(
@@ -79,6 +84,16 @@ func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
+	reload, err := newReloader(cfg, setup, reloaderDeps{
+		apply:     p.collectors.Apply,
+		announcer: announcerFor(p.aggregator),
+		registry:  p.registry,
+		log:       log.With("component", "reload"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.reloader = reload
 
 	dash, err := dashboard.New(dashboard.Options{
 		Listen:         cfg.Server.Listen,
@@ -87,6 +102,7 @@ func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
 		AdminToken:     cfg.Server.Auth.AdminToken,
 		Feed:           p.aggregator,
 		Sources:        p.collectors,
+		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Ready:          p.ready,
 		Version:        Version(),
@@ -108,6 +124,7 @@ func newProgram(cfg *configs.Config, log *slog.Logger) (*program, error) {
 		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
 		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
+		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil
 }
@@ -146,7 +163,10 @@ func (p *program) announce(ctx context.Context, w io.Writer) {
 }
 
 func run(cfg *configs.Config, f runFlags, log *slog.Logger, stdout io.Writer) int {
-	p, err := newProgram(cfg, log)
+	hangups := make(chan os.Signal, 1)
+	signal.Notify(hangups, syscall.SIGHUP)
+	defer signal.Stop(hangups)
+	p, err := newProgram(cfg, reloadSetup{path: f.config, listen: f.listen, hangups: hangups}, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailed

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// reloadEvent is a reload's report to the dashboards: the aggregator sends
+// it in the next delta's "events" for the UI's banner. Its fields are those
+// of the aggregator's Event, which it is copied into by name.
+type reloadEvent struct {
+	Kind    string // "reload"
+	TimeMs  int64
+	OK      bool
+	Message string   // one line; for a failure the errors joined by "; "
+	Errors  []string // file:line:col lines of a rejected config
+
+	Added, Removed, Changed, NeedsRestart []string
+}
+
+const reloadKind = "reload"
+
+// announcer pushes an event to every connected dashboard. It must not
+// block for long: it is called by the reloader, between two reloads.
+type announcer interface {
+	announce(reloadEvent)
+}
+
+// announcerFor returns the announcer that goes through target's
+// Announce(Event) method, copying the event's fields into Event by name,
+// or nil when target has no such method.
+//
+// The aggregator gains Announce(aggregator.Event) in a change of its own;
+// finding the method at run time lets this package build before and after
+// that change alike. Once it is in, this is meant to give way to a plain
+// interface { Announce(aggregator.Event) } and a conversion.
+func announcerFor(target any) announcer {
+	m := reflect.ValueOf(target).MethodByName("Announce")
+	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().NumOut() != 0 || m.Type().In(0).Kind() != reflect.Struct {
+		return nil
+	}
+	return methodAnnouncer{m}
+}
+
+type methodAnnouncer struct{ method reflect.Value }
+
+func (a methodAnnouncer) announce(e reloadEvent) {
+	arg := reflect.New(a.method.Type().In(0)).Elem()
+	from := reflect.ValueOf(e)
+	for i := range from.NumField() {
+		to := arg.FieldByName(from.Type().Field(i).Name)
+		if to.IsValid() && to.CanSet() && to.Type() == from.Field(i).Type() {
+			to.Set(from.Field(i))
+		}
+	}
+	a.method.Call([]reflect.Value{arg})
+}
+
+// successEvent describes an applied reload in one line.
+func successEvent(at time.Time, d configDiff) reloadEvent {
+	var parts []string
+	for _, c := range []struct {
+		what  string
+		names []string
+	}{{"added", d.added}, {"removed", d.removed}, {"changed", d.changed}} {
+		if len(c.names) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", c.what, strings.Join(c.names, ", ")))
+		}
+	}
+	msg := "config reloaded: no source changed"
+	if len(parts) > 0 {
+		msg = "config reloaded: " + strings.Join(parts, "; ")
+	}
+	if len(d.needsRestart) > 0 {
+		msg += "; needs a restart to take effect: " + strings.Join(d.needsRestart, ", ")
+	}
+	return reloadEvent{
+		Kind: reloadKind, TimeMs: at.UnixMilli(), OK: true, Message: msg,
+		Added: d.added, Removed: d.removed, Changed: d.changed, NeedsRestart: d.needsRestart,
+	}
+}
+
+// failureEvent describes a rejected reload.
+func failureEvent(at time.Time, lines []string) reloadEvent {
+	return reloadEvent{
+		Kind: reloadKind, TimeMs: at.UnixMilli(), OK: false,
+		Message: strings.Join(lines, "; "), Errors: lines,
+	}
+}
+
+// Reload results, the values of the result label.
+const (
+	resultSuccess = "success"
+	resultFailure = "failure"
+)
+
+// reloadMetrics count reloads on /metrics.
+type reloadMetrics struct {
+	reloads     *prometheus.CounterVec
+	lastSuccess prometheus.Gauge
+}
+
+// newReloadMetrics registers the reload metrics on reg. Both results are
+// there from the start, at 0, so that a rate or an alert on failures has a
+// series to look at before the first one; the last success is the time
+// the config was first loaded.
+func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetrics, error) {
+	m := &reloadMetrics{
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_config_reloads_total",
+			Help: "Config reloads by result: success (applied) or failure (rejected, the running config unchanged).",
+		}, []string{"result"}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_config_last_reload_success_timestamp_seconds",
+			Help: "When the running config was last loaded or reloaded successfully, in seconds since the epoch.",
+		}),
+	}
+	m.reloads.WithLabelValues(resultSuccess)
+	m.reloads.WithLabelValues(resultFailure)
+	m.lastSuccess.Set(float64(loaded.UnixNano()) / 1e9)
+	for _, c := range []prometheus.Collector{m.reloads, m.lastSuccess} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register reload metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *reloadMetrics) succeeded(at time.Time) {
+	m.reloads.WithLabelValues(resultSuccess).Inc()
+	m.lastSuccess.Set(float64(at.UnixNano()) / 1e9)
+}
+
+func (m *reloadMetrics) failed() { m.reloads.WithLabelValues(resultFailure).Inc() }
