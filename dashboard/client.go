@@ -31,6 +31,7 @@ import (
 // short deadline to see the peer's answer.
 type client struct {
 	s      *Server
+	hub    *hub
 	conn   *websocket.Conn
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -48,9 +49,9 @@ type client struct {
 	resumed   chan struct{}      // signals a resume during the initial grace
 }
 
-func newClient(s *Server, conn *websocket.Conn) *client {
+func newClient(h *hub, conn *websocket.Conn) *client {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &client{s: s, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1)}
+	return &client{s: h.s, hub: h, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1)}
 }
 
 // run serves the connection until either side ends it.

@@ -43,7 +43,10 @@ func (c *client) stream() bool {
 			return true
 		}
 	}
-	sub := c.s.opts.Feed.Subscribe(after)
+	sub, ok := c.subscribe(after)
+	if !ok {
+		return false
+	}
 	defer func() { sub.Close() }()
 
 	o := &c.s.opts.WebSocket
@@ -58,7 +61,9 @@ func (c *client) stream() bool {
 		if seq, ok := c.takeResume(); ok {
 			wake()
 			sub.Close()
-			sub = c.s.opts.Feed.Subscribe(seq)
+			if sub, ok = c.subscribe(seq); !ok {
+				return false
+			}
 			continue
 		}
 		err := c.pump(wait, sub)
@@ -76,7 +81,9 @@ func (c *client) stream() bool {
 				return true
 			}
 			sub.Close()
-			sub = c.s.opts.Feed.Subscribe(0) // resync: a fresh snapshot
+			if sub, ok = c.subscribe(0); !ok { // resync: a fresh snapshot
+				return false
+			}
 		case wait.Err() == context.DeadlineExceeded:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
 				c.setReason(disconnectWrite)
@@ -94,6 +101,22 @@ func (c *client) stream() bool {
 }
 
 var errWriteFailed = errors.New("write failed")
+
+// subscribe opens the stream after seq. From 0 it starts with the shared
+// snapshot (see snapshotCache) and the deltas after it; false if writing
+// the snapshot failed.
+func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
+	feed := c.s.opts.Feed
+	if after == 0 {
+		if snap, seq, ok := c.hub.snap.get(func() []byte { return feed.SnapshotJSON(true) }, time.Now()); ok {
+			if !c.write(websocket.TextMessage, snap) {
+				return nil, false
+			}
+			return feed.Subscribe(seq), true
+		}
+	}
+	return feed.Subscribe(after), true
+}
 
 // pump writes the subscription's messages until Next fails, and returns
 // that error (or errWriteFailed).

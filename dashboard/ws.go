@@ -70,6 +70,7 @@ type hub struct {
 	closing bool
 	clients map[*client]struct{}
 	wg      sync.WaitGroup // one per registered client, until its handler returns
+	snap    snapshotCache
 }
 
 func newHub(s *Server, maxClients int) *hub {
@@ -144,7 +145,7 @@ func (h *hub) remove(c *client) {
 // goroutine writes; the handler returns only after the writer, because the
 // connection goes back to a pool when it does.
 func (h *hub) serveConn(conn *contribws.Conn) {
-	c := newClient(h.s, conn.Conn)
+	c := newClient(h, conn.Conn)
 	if seq, ok := conn.Locals(wsLocalResume).(uint64); ok {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}

@@ -232,3 +232,24 @@ func TestManyClientsGetTheSameDelta(t *testing.T) {
 		require.True(t, bytes.Equal(want, fr.raw), "client %d got other bytes", i)
 	}
 }
+
+// Clients connecting close together share one snapshot; one that comes
+// after a delta gets that snapshot and then the delta, never a gap.
+func TestSharedSnapshotThenDeltas(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	first := f.pushAndWait(2, 1)
+	a := f.dial("", nil)
+	a.readType("hello")
+	snapA := a.readType("snapshot")
+	require.Equal(t, first, snapA.Seq)
+
+	next := f.pushAndWait(2, 2)
+	b := f.dial("", nil)
+	b.readType("hello")
+	snapB := b.readType("snapshot")
+	if snapB.Seq == snapA.Seq {
+		require.Equal(t, snapA.raw, snapB.raw, "the same snapshot bytes")
+	}
+	b.readUntilSeq(snapB.Seq, next)
+	a.readUntilSeq(snapA.Seq, next)
+}
