@@ -97,7 +97,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (summary, error) {
 	if cfg.token != "" {
 		header.Set("Authorization", "Bearer "+cfg.token)
 	}
-	dialer := &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 256}
+	// A read buffer that holds a whole delta saves a read call per message.
+	dialer := &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 16 << 10, WriteBufferSize: 256}
 	clientsCtx, stopClients := context.WithCancel(ctx)
 	defer stopClients()
 
