@@ -253,3 +253,22 @@ func TestSharedSnapshotThenDeltas(t *testing.T) {
 	b.readUntilSeq(snapB.Seq, next)
 	a.readUntilSeq(snapA.Seq, next)
 }
+
+func TestMaxClientsRefused(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.MaxClients = 2 }})
+	for range 2 {
+		f.dial("resume=0", nil).readType("hello")
+	}
+	_, err := f.tryDial("", nil)
+	require.ErrorContains(t, err, "status 503")
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedCapacity)))
+}
+
+func TestHandshakeRefusedWhileClosing(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	h := newHub(f.srv, 10)
+	h.closeAll(time.Second) // nothing open: returns at once, and the hub now refuses
+	require.Equal(t, hubClosing, h.state())
+	c := &client{}
+	require.False(t, h.add(c))
+}
