@@ -1,0 +1,524 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/collectors"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// These tests run a real program in-process, on 127.0.0.1:0, on a config
+// file of their own, and change that file as a person would.
+
+const (
+	adminToken = "reload-test-admin"
+	waitLong   = 15 * time.Second
+)
+
+type reloadFixture struct {
+	t       *testing.T
+	p       *program
+	path    string
+	base    string // http://127.0.0.1:port
+	hangups chan os.Signal
+	events  chan reloadEvent
+	logs    *lockedBuffer
+}
+
+// startReload runs a program on a copy of testdata/file (or, for "", on the
+// embedded config) and waits until it listens and, unless noWatch, watches
+// the file.
+func startReload(t *testing.T, file string, noWatch bool) *reloadFixture {
+	t.Helper()
+	f := &reloadFixture{t: t, hangups: make(chan os.Signal, 1), events: make(chan reloadEvent, 64), logs: &lockedBuffer{}}
+	var cfg *configs.Config
+	var err error
+	if file == "" {
+		cfg, err = configs.LoadDefault()
+		require.NoError(t, err)
+		cfg.Server.Listen = "127.0.0.1:0"
+	} else {
+		f.path = filepath.Join(t.TempDir(), "pulseboard.yaml")
+		f.replace(file)
+		cfg, err = configs.Load(f.path)
+		require.NoError(t, err)
+	}
+	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	f.p, err = newProgram(cfg, reloadSetup{path: f.path, hangups: f.hangups, noWatch: noWatch}, log)
+	require.NoError(t, err)
+	r := f.p.reloader
+	r.deps.announcer = recordingAnnouncer{next: r.deps.announcer, events: f.events}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- f.p.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			require.ErrorIs(t, err, context.Canceled)
+		}
+	})
+	select {
+	case <-f.p.dashboard.Listening():
+	case <-time.After(waitLong):
+		t.Fatal("the dashboard never listened")
+	}
+	f.base = f.p.dashboard.URL()
+	if w := r.watching(); w != nil {
+		select {
+		case <-w:
+		case <-time.After(waitLong):
+			t.Fatal("the config file was never watched")
+		}
+	}
+	return f
+}
+
+// replace puts testdata/file in place of the config file the way editors
+// save: written beside it, then renamed over it.
+func (f *reloadFixture) replace(file string) {
+	f.t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", file))
+	require.NoError(f.t, err)
+	tmp := f.path + ".tmp"
+	require.NoError(f.t, os.WriteFile(tmp, data, 0o644))
+	require.NoError(f.t, os.Rename(tmp, f.path))
+}
+
+// event waits for the next reload event.
+func (f *reloadFixture) event() reloadEvent {
+	f.t.Helper()
+	select {
+	case e := <-f.events:
+		return e
+	case <-time.After(waitLong):
+		f.t.Fatalf("no reload event; log:\n%s", f.logs)
+		return reloadEvent{}
+	}
+}
+
+func (f *reloadFixture) noEvent() {
+	f.t.Helper()
+	select {
+	case e := <-f.events:
+		f.t.Fatalf("unexpected reload event %+v", e)
+	default:
+	}
+}
+
+func (f *reloadFixture) do(method, path, token string) (int, []byte) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.base+path, nil)
+	require.NoError(f.t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(f.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(f.t, err)
+	return resp.StatusCode, body
+}
+
+// sourceNames lists the sources /api/v1/sources reports, in order.
+func (f *reloadFixture) sourceNames() []string {
+	f.t.Helper()
+	code, body := f.do("GET", "/api/v1/sources", "")
+	require.Equal(f.t, http.StatusOK, code, "%s", body)
+	var got struct {
+		Sources []struct{ Name string } `json:"sources"`
+	}
+	require.NoError(f.t, json.Unmarshal(body, &got))
+	var names []string
+	for _, s := range got.Sources {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func (f *reloadFixture) stats(name string) collectors.Stats {
+	f.t.Helper()
+	st, err := f.p.collectors.Stats(name)
+	require.NoError(f.t, err)
+	return st
+}
+
+// started counts the starts of a source's collector, from the supervision
+// events on /metrics.
+func (f *reloadFixture) started(name string) float64 {
+	f.t.Helper()
+	return metricValue(f.t, f.p.registry, "pulseboard_supervisor_events_total",
+		map[string]string{"supervisor": "collectors", "child": name, "event": "started"})
+}
+
+func (f *reloadFixture) reloads(result string) float64 {
+	f.t.Helper()
+	return metricValue(f.t, f.p.registry, "pulseboard_config_reloads_total", map[string]string{"result": result})
+}
+
+// metricValue returns the value of the series of name with labels, 0 when
+// there is none.
+func metricValue(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := g.Gather()
+	require.NoError(t, err)
+	for _, mf := range families {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+					continue metrics
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+type recordingAnnouncer struct {
+	next   announcer
+	events chan<- reloadEvent
+}
+
+func (a recordingAnnouncer) announce(e reloadEvent) {
+	if a.next != nil {
+		a.next.announce(e)
+	}
+	a.events <- e
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// streamWatch is a dashboard's WebSocket, read on a goroutine of its own:
+// it counts deltas and keeps the reload events they carry.
+type streamWatch struct {
+	conn *websocket.Conn
+	done chan struct{}
+
+	mu      sync.Mutex
+	deltas  int
+	events  []map[string]any
+	err     error
+	updated chan struct{}
+}
+
+func (f *reloadFixture) watchStream() *streamWatch {
+	f.t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial("ws"+strings.TrimPrefix(f.base, "http")+"/ws", nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	require.NoError(f.t, err)
+	s := &streamWatch{conn: conn, done: make(chan struct{}), updated: make(chan struct{}, 1)}
+	go s.read()
+	f.t.Cleanup(func() {
+		conn.Close()
+		<-s.done
+	})
+	return s
+}
+
+func (s *streamWatch) read() {
+	defer close(s.done)
+	for {
+		_, data, err := s.conn.ReadMessage()
+		var msg struct {
+			Type   string           `json:"type"`
+			Events []map[string]any `json:"events"`
+		}
+		if err == nil {
+			err = json.Unmarshal(data, &msg)
+		}
+		s.mu.Lock()
+		if err != nil {
+			s.err = err
+		} else if msg.Type == "delta" {
+			s.deltas++
+			s.events = append(s.events, msg.Events...)
+		}
+		s.mu.Unlock()
+		select {
+		case s.updated <- struct{}{}:
+		default:
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// waitFor waits until cond holds of the stream, failing if it ends first.
+func (s *streamWatch) waitFor(t *testing.T, what string, cond func(deltas int, events []map[string]any) bool) {
+	t.Helper()
+	timeout := time.After(waitLong)
+	for {
+		s.mu.Lock()
+		ok, err := cond(s.deltas, s.events), s.err
+		s.mu.Unlock()
+		if ok {
+			return
+		}
+		require.NoError(t, err, "the stream ended while waiting for %s", what)
+		select {
+		case <-s.updated:
+		case <-timeout:
+			t.Fatalf("the stream never showed %s", what)
+		}
+	}
+}
+
+func (s *streamWatch) deltaCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deltas
+}
+
+func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", false)
+	stream := f.watchStream()
+	require.Equal(t, []string{"steady", "doomed", "edited"}, f.sourceNames())
+
+	// The unchanged source has a restart behind it, to see that its count
+	// survives the reload.
+	require.Eventually(t, func() bool { return f.stats("steady").Polls > 0 }, waitLong, 5*time.Millisecond)
+	require.NoError(t, f.p.collectors.Crash("steady"))
+	require.Eventually(t, func() bool {
+		return f.stats("steady").Restarts == 1 && f.stats("steady").Polls > 2
+	}, waitLong, 5*time.Millisecond)
+	startedBefore := f.started("steady")
+	require.Equal(t, 2.0, startedBefore)
+	editedStarted := f.started("edited")
+
+	f.replace("reload_next.yaml")
+	e := f.event()
+	require.True(t, e.OK, "%+v", e)
+	require.Equal(t, "reload", e.Kind)
+	require.Equal(t, []string{"fresh"}, e.Added)
+	require.Equal(t, []string{"doomed"}, e.Removed)
+	require.Equal(t, []string{"edited"}, e.Changed)
+	require.Empty(t, e.NeedsRestart)
+	require.Equal(t, "config reloaded: added fresh; removed doomed; changed edited", e.Message)
+
+	require.Equal(t, []string{"steady", "edited", "fresh"}, f.sourceNames())
+	polls := f.stats("steady").Polls
+	deltas := stream.deltaCount()
+
+	// The unchanged source was not restarted, keeps its restart count and
+	// goes on polling; the changed one was started afresh on its new
+	// config, which is not a restart; the dashboard stream went on.
+	require.Eventually(t, func() bool { return f.stats("steady").Polls > polls+2 }, waitLong, 5*time.Millisecond)
+	require.Equal(t, uint64(1), f.stats("steady").Restarts)
+	require.Equal(t, startedBefore, f.started("steady"))
+	require.Equal(t, editedStarted+1, f.started("edited"))
+	require.Zero(t, f.stats("edited").Restarts)
+	require.Eventually(t, func() bool {
+		code, body := f.do("GET", "/api/v1/snapshot?points=0", "")
+		return code == http.StatusOK && strings.Contains(string(body), `"edited_after"`) &&
+			strings.Contains(string(body), `"fresh_value"`)
+	}, waitLong, 10*time.Millisecond)
+	stream.waitFor(t, "deltas after the reload", func(n int, _ []map[string]any) bool { return n > deltas+2 })
+	if announcerFor(f.p.aggregator) != nil {
+		stream.waitFor(t, "the reload event", func(_ int, events []map[string]any) bool {
+			for _, ev := range events {
+				if ev["kind"] == "reload" && ev["ok"] == true {
+					return true
+				}
+			}
+			return false
+		})
+	} else {
+		t.Log("the aggregator has no Announce yet: the event's way to the stream is not tested")
+	}
+
+	require.Equal(t, 1.0, f.reloads("success"))
+	require.Zero(t, f.reloads("failure"))
+	require.Contains(t, f.logs.String(), `msg="config reloaded" component=reload trigger=file added=[fresh] removed=[doomed] changed=[edited]`)
+}
+
+func TestReloadRejectsAnInvalidFileWhole(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", false)
+	stream := f.watchStream()
+	require.Eventually(t, func() bool { return f.stats("steady").Polls > 0 }, waitLong, 5*time.Millisecond)
+	running := f.p.reloader.config()
+	started := f.started("steady")
+
+	// Through the file watch: a decode error.
+	f.replace("reload_broken.yaml")
+	e := f.event()
+	require.False(t, e.OK)
+	want := []string{f.path + `:10:5: sources[0].colour: unknown key "colour" (known keys: name, type, interval, timeout, labels, seed, series, faults, url, headers, max_body_bytes, method, expect_status, follow_redirects, include, exclude, max_series, fields)`}
+	require.Equal(t, want, e.Errors)
+	require.Equal(t, want[0], e.Message)
+
+	// Through the route: every validation error, one a line.
+	f.replace("reload_invalid.yaml")
+	e = f.event() // the watch sees this one too
+	require.False(t, e.OK)
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
+	var answer struct{ Error string }
+	require.NoError(t, json.Unmarshal(body, &answer))
+	want = []string{
+		f.path + `:9:15: sources[0].interval: must be positive, got 0s`,
+		f.path + `:12:11: sources[1].name: duplicate source name "steady" (first used by sources[0])`,
+		f.path + `:13:11: sources[1].type: unknown source type "teleport" (known: simulated, host, http, prometheus, json)`,
+	}
+	require.Equal(t, want, strings.Split(answer.Error, "\n"))
+	e = f.event()
+	require.False(t, e.OK)
+	require.Equal(t, want, e.Errors)
+	require.Equal(t, strings.Join(want, "; "), e.Message)
+	require.Contains(t, f.logs.String(), `level=ERROR msg="config reload rejected; the running config is unchanged" component=reload trigger=api err="`+want[0]+`"`)
+
+	// Nothing changed.
+	require.Same(t, running, f.p.reloader.config())
+	require.Equal(t, []string{"steady", "doomed", "edited"}, f.sourceNames())
+	require.Equal(t, started, f.started("steady"))
+	require.Equal(t, 3.0, f.reloads("failure"))
+	require.Zero(t, f.reloads("success"))
+	deltas := stream.deltaCount()
+	stream.waitFor(t, "deltas after the rejections", func(n int, _ []map[string]any) bool { return n > deltas })
+	f.noEvent()
+}
+
+func TestReloadOnSIGHUP(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", true)
+	require.Nil(t, f.p.reloader.watcher)
+	f.replace("reload_next.yaml")
+
+	f.hangups <- syscall.SIGHUP
+	e := f.event()
+	require.True(t, e.OK, "%+v", e)
+	require.Equal(t, []string{"fresh"}, e.Added)
+	require.Equal(t, []string{"steady", "edited", "fresh"}, f.sourceNames())
+	require.Contains(t, f.logs.String(), `msg="config reloaded" component=reload trigger="signal hangup"`)
+}
+
+func TestReloadRoute(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", true)
+	f.replace("reload_next.yaml")
+
+	code, _ := f.do("POST", "/api/v1/reload", "")
+	require.Equal(t, http.StatusUnauthorized, code)
+	code, _ = f.do("POST", "/api/v1/reload", "not-the-token")
+	require.Equal(t, http.StatusUnauthorized, code)
+	f.noEvent()
+	require.Equal(t, []string{"steady", "doomed", "edited"}, f.sourceNames())
+
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.JSONEq(t, `{"status":"reloaded"}`, string(body))
+	require.True(t, f.event().OK)
+	require.Equal(t, []string{"steady", "edited", "fresh"}, f.sourceNames())
+
+	// The same file again: a success that changes nothing.
+	code, _ = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code)
+	e := f.event()
+	require.True(t, e.OK)
+	require.Equal(t, "config reloaded: no source changed", e.Message)
+	require.Equal(t, 2.0, f.reloads("success"))
+}
+
+func TestReloadKeepsWhatNeedsARestart(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", true)
+	before := *f.p.reloader.config()
+	f.replace("reload_restart.yaml")
+
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	e := f.event()
+	require.True(t, e.OK)
+	require.Equal(t, []string{"fresh"}, e.Added)
+	require.Equal(t, []string{"server.listen", "server.auth.admin_token", "aggregator.history", "broadcast.interval"}, e.NeedsRestart)
+	require.Contains(t, e.Message, "needs a restart to take effect: server.listen, server.auth.admin_token, aggregator.history, broadcast.interval")
+	require.Contains(t, f.logs.String(), `level=WARN msg="config changes need a restart to take effect; their old values stay in force" component=reload trigger=api keys="[server.listen server.auth.admin_token aggregator.history broadcast.interval]"`)
+	require.NotContains(t, f.logs.String(), "another-admin", "token values are never logged")
+
+	after := f.p.reloader.config()
+	require.Equal(t, before.Server, after.Server)
+	require.Equal(t, before.Aggregator, after.Aggregator)
+	require.Equal(t, before.Broadcast, after.Broadcast)
+	require.Len(t, after.Sources, 4)
+	// The old token still opens the admin routes.
+	code, _ = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code)
+	require.True(t, f.event().OK)
+}
+
+func TestReloadWithTheEmbeddedConfig(t *testing.T) {
+	f := startReload(t, "", false)
+	require.Nil(t, f.p.reloader.watcher, "no file, no watch")
+
+	code, body := f.do("POST", "/api/v1/reload", f.p.dashboard.AdminToken())
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.JSONEq(t, `{"error":"no config file to reload (running on the embedded config)"}`, string(body))
+
+	f.hangups <- syscall.SIGHUP
+	require.Eventually(t, func() bool {
+		return strings.Contains(f.logs.String(), `level=WARN msg="reload asked for, but there is no config file to reload (running on the embedded config)" component=reload trigger="signal hangup"`)
+	}, waitLong, 5*time.Millisecond)
+	f.noEvent()
+	require.Zero(t, f.reloads("success"))
+	require.Zero(t, f.reloads("failure"))
+}
+
+func TestReloadMetricsFromTheStart(t *testing.T) {
+	before := time.Now()
+	f := startReload(t, "reload_base.yaml", true)
+	code, body := f.do("GET", "/metrics", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, string(body), `pulseboard_config_reloads_total{result="failure"} 0`)
+	require.Contains(t, string(body), `pulseboard_config_reloads_total{result="success"} 0`)
+	loaded := metricValue(t, f.p.registry, "pulseboard_config_last_reload_success_timestamp_seconds", nil)
+	require.GreaterOrEqual(t, loaded, float64(before.Unix()))
+	require.LessOrEqual(t, loaded, float64(time.Now().Unix()+1))
+
+	code, _ = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code)
+	require.True(t, f.event().OK)
+	require.Equal(t, 1.0, f.reloads("success"))
+	require.Greater(t, metricValue(t, f.p.registry, "pulseboard_config_last_reload_success_timestamp_seconds", nil), loaded)
+}
