@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,7 @@ type reloader struct {
 	deps     reloaderDeps
 	metrics  *reloadMetrics
 	watcher  *configs.Watcher // nil without a file, or with noWatch
+	retry    time.Duration    // watchRetry; shorter in tests
 	requests chan reloadRequest
 
 	mu      sync.Mutex
@@ -105,7 +107,10 @@ func newReloader(running *configs.Config, setup reloadSetup, deps reloaderDeps) 
 	if err != nil {
 		return nil, err
 	}
-	r := &reloader{setup: setup, deps: deps, metrics: metrics, running: running, requests: make(chan reloadRequest)}
+	r := &reloader{
+		setup: setup, deps: deps, metrics: metrics, running: running,
+		retry: watchRetry, requests: make(chan reloadRequest),
+	}
 	if setup.path != "" && !setup.noWatch {
 		if r.watcher, err = configs.NewWatcher(setup.path, configs.WatchOptions{}); err != nil {
 			return nil, err
@@ -149,7 +154,10 @@ func (r *reloader) Reload(ctx context.Context) error {
 func (r *reloader) Serve(ctx context.Context) error {
 	w := r.watch(ctx)
 	defer func() { w.stop() }()
-	var retry <-chan time.Time
+	retryTimer := time.NewTimer(r.retry)
+	retryTimer.Stop()
+	defer retryTimer.Stop()
+	var retry <-chan time.Time // retryTimer.C while a retry is due
 	for {
 		var req reloadRequest
 		select {
@@ -157,10 +165,11 @@ func (r *reloader) Serve(ctx context.Context) error {
 			return nil
 		case err := <-w.ended:
 			r.deps.log.Warn("config file not watched; reload with SIGHUP or the API meanwhile",
-				"path", r.setup.path, "err", err, "retry_in", watchRetry)
+				"path", r.setup.path, "err", err, "retry_in", r.retry)
 			w.stop()
 			w = idleWatch()
-			retry = time.After(watchRetry)
+			retryTimer.Reset(r.retry)
+			retry = retryTimer.C
 			continue
 		case <-retry:
 			retry = nil
@@ -199,16 +208,15 @@ func (r *reloader) coalesce(batch []reloadRequest, changes <-chan struct{}) []re
 	}
 }
 
+// triggers names what asked for a reload, for the log: "file",
+// "signal hangup", "api", or several of them ("api,file").
 func triggers(batch []reloadRequest) string {
-	seen := make(map[string]bool)
 	var out []string
 	for _, b := range batch {
-		if !seen[b.trigger] {
-			seen[b.trigger] = true
-			out = append(out, b.trigger)
-		}
+		out = append(out, b.trigger)
 	}
-	return strings.Join(out, ",")
+	slices.Sort(out)
+	return strings.Join(slices.Compact(out), ",")
 }
 
 // reload reads the file and applies it, or rejects it with everything it

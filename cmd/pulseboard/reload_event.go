@@ -39,7 +39,11 @@ type announcer interface {
 // that change alike. Once it is in, this is meant to give way to a plain
 // interface { Announce(aggregator.Event) } and a conversion.
 func announcerFor(target any) announcer {
-	m := reflect.ValueOf(target).MethodByName("Announce")
+	v := reflect.ValueOf(target)
+	if !v.IsValid() {
+		return nil
+	}
+	m := v.MethodByName("Announce")
 	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().NumOut() != 0 || m.Type().In(0).Kind() != reflect.Struct {
 		return nil
 	}

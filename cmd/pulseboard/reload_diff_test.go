@@ -1,0 +1,121 @@
+package main
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+func simSource(name string, interval time.Duration, labels map[string]string) configs.Source {
+	seed := int64(len(name))
+	return configs.Source{
+		Name: name, Type: configs.TypeSimulated, Interval: configs.Duration(interval), Labels: labels, Seed: &seed,
+		Series: []configs.SimSeries{{Metric: name + "_value", Shape: "constant", Min: 1, Max: 1}},
+	}
+}
+
+func TestDiffConfigsSources(t *testing.T) {
+	running := configs.Default()
+	running.Sources = []configs.Source{
+		simSource("a", time.Second, nil),
+		simSource("b", time.Second, nil),
+		simSource("c", time.Second, map[string]string{"team": "x"}),
+		simSource("d", time.Second, nil),
+	}
+	next := configs.Default()
+	next.Sources = []configs.Source{
+		simSource("d", time.Second, map[string]string{}), // empty labels: as none
+		simSource("a", 2*time.Second, nil),               // changed
+		simSource("e", time.Second, nil),                 // added
+		simSource("c", time.Second, map[string]string{"team": "x"}),
+	}
+
+	d := diffConfigs(running, next)
+	require.Equal(t, []string{"e"}, d.added)
+	require.Equal(t, []string{"b"}, d.removed)
+	require.Equal(t, []string{"a"}, d.changed)
+	require.Empty(t, d.needsRestart)
+	require.True(t, d.sourcesChanged())
+
+	// The new order, unchanged sources exactly as they run (so that the
+	// manager, which compares deeply, leaves them alone), changed and added
+	// ones as they are now.
+	require.Len(t, d.sources, 4)
+	require.True(t, reflect.DeepEqual(running.Sources[3], d.sources[0]), "d as it runs, labels nil")
+	require.Equal(t, next.Sources[1], d.sources[1])
+	require.Equal(t, next.Sources[2], d.sources[2])
+	require.True(t, reflect.DeepEqual(running.Sources[2], d.sources[3]))
+
+	same := diffConfigs(running, running)
+	require.False(t, same.sourcesChanged())
+	require.Equal(t, running.Sources, same.sources)
+}
+
+func TestDiffConfigsEveryOtherKeyNeedsARestart(t *testing.T) {
+	var paths []string
+	forEachLeaf(t, "", reflect.ValueOf(configs.Default()).Elem(), func(path string, _ reflect.Value) {
+		paths = append(paths, path)
+	})
+	// The walk finds the keys by their YAML names.
+	require.Subset(t, paths, []string{
+		"server.listen", "server.allowed_origins", "server.auth.admin_token", "aggregator.windows",
+		"aggregator.queue_size", "broadcast.interval", "supervisor.cooldown", "supervisor.backoff.max",
+	})
+	require.NotContains(t, paths, "sources")
+
+	for _, path := range paths {
+		next := configs.Default()
+		next.Sources = []configs.Source{simSource("a", time.Second, nil)}
+		forEachLeaf(t, "", reflect.ValueOf(next).Elem(), func(p string, v reflect.Value) {
+			if p == path {
+				change(t, v)
+			}
+		})
+		running := configs.Default()
+		running.Sources = []configs.Source{simSource("a", time.Second, nil)}
+		d := diffConfigs(running, next)
+		require.Equal(t, []string{path}, d.needsRestart)
+		require.False(t, d.sourcesChanged(), path)
+	}
+}
+
+func TestDiffConfigsEmptyListIsNoList(t *testing.T) {
+	running, next := configs.Default(), configs.Default()
+	running.Server.AllowedOrigins = nil
+	next.Server.AllowedOrigins = []string{}
+	require.Empty(t, diffConfigs(running, next).needsRestart)
+}
+
+// forEachLeaf calls visit with every settable leaf of a config struct but
+// its sources, named by YAML path.
+func forEachLeaf(t *testing.T, path string, v reflect.Value, visit func(string, reflect.Value)) {
+	if v.Kind() != reflect.Struct {
+		visit(path, v)
+		return
+	}
+	for i := range v.NumField() {
+		key := yamlKey(v.Type().Field(i))
+		if path == "" && key == "sources" {
+			continue
+		}
+		forEachLeaf(t, joinKey(path, key), v.Field(i), visit)
+	}
+}
+
+// change gives a leaf another value.
+func change(t *testing.T, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Int, reflect.Int64:
+		v.SetInt(v.Int() + 1)
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	default:
+		t.Fatalf("a config key of kind %s: teach change about it", v.Kind())
+	}
+}
