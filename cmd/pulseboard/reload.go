@@ -34,8 +34,13 @@ func (e *rejectedError) Error() string { return strings.Join(e.lines, "\n") }
 func (e *rejectedError) Unwrap() error { return e.err }
 
 // watchRetry is how long the reloader waits before watching the config
-// file again after the watch failed (its directory gone, say).
-const watchRetry = 5 * time.Second
+// file again after the watch failed (its directory gone, say). It doubles
+// while the watch keeps failing without ever watching, up to
+// maxWatchRetry, so a lasting failure does not fill the log.
+const (
+	watchRetry    = 5 * time.Second
+	maxWatchRetry = 5 * time.Minute
+)
 
 // reloadSetup is what the command line tells the reloader.
 type reloadSetup struct {
@@ -149,12 +154,14 @@ func (r *reloader) Reload(ctx context.Context) error {
 }
 
 // Serve watches the file and carries out reloads until ctx is cancelled;
-// it then returns nil. A failing file watch does not end it: SIGHUP and the
-// route still work while the watch is tried again every watchRetry.
+// it then returns nil. A failing file watch does not end it (nor, through
+// the root's restart intensity, the program): SIGHUP and the route still
+// work while the watch is tried again, after r.retry, doubling.
 func (r *reloader) Serve(ctx context.Context) error {
 	w := r.watch(ctx)
 	defer func() { w.stop() }()
-	retryTimer := time.NewTimer(r.retry)
+	delay := r.retry
+	retryTimer := time.NewTimer(delay)
 	retryTimer.Stop()
 	defer retryTimer.Stop()
 	var retry <-chan time.Time // retryTimer.C while a retry is due
@@ -164,12 +171,16 @@ func (r *reloader) Serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case err := <-w.ended:
+			if w.watched() {
+				delay = r.retry // it worked for a while: a new failure
+			}
 			r.deps.log.Warn("config file not watched; reload with SIGHUP or the API meanwhile",
-				"path", r.setup.path, "err", err, "retry_in", r.retry)
+				"path", r.setup.path, "err", err, "retry_in", delay)
 			w.stop()
 			w = idleWatch()
-			retryTimer.Reset(r.retry)
+			retryTimer.Reset(delay)
 			retry = retryTimer.C
+			delay = min(2*delay, maxWatchRetry)
 			continue
 		case <-retry:
 			retry = nil
@@ -281,13 +292,24 @@ func (r *reloader) announce(e reloadEvent) {
 
 // watchRun is one run of the file watcher, on a goroutine of Serve's.
 type watchRun struct {
-	changes <-chan struct{}
-	ended   <-chan error // the watcher's error when it stops on its own
-	stop    func()       // stops the run and waits for it; idempotent
+	changes  <-chan struct{}
+	ended    <-chan error    // the watcher's error when it stops on its own
+	watching <-chan struct{} // closed once this run watched
+	stop     func()          // stops the run and waits for it; idempotent
 }
 
 // idleWatch is no watch at all: its channels are never ready.
 func idleWatch() *watchRun { return &watchRun{stop: func() {}} }
+
+// watched reports whether the run got as far as watching the file.
+func (w *watchRun) watched() bool {
+	select {
+	case <-w.watching:
+		return true
+	default:
+		return false
+	}
+}
 
 func (r *reloader) watch(ctx context.Context) *watchRun {
 	if r.watcher == nil {
@@ -296,13 +318,17 @@ func (r *reloader) watch(ctx context.Context) *watchRun {
 	ctx, cancel := context.WithCancel(ctx)
 	ended := make(chan error, 1)
 	done := make(chan struct{})
+	watching := r.watcher.Watching() // before Serve, which may end and renew it
 	go func() {
 		defer close(done)
 		if err := r.watcher.Serve(ctx); err != nil {
 			ended <- err
 		}
 	}()
-	return &watchRun{changes: r.watcher.Changes(), ended: ended, stop: func() { cancel(); <-done }}
+	return &watchRun{
+		changes: r.watcher.Changes(), ended: ended, watching: watching,
+		stop: func() { cancel(); <-done },
+	}
 }
 
 // watching is closed once the file is watched; never without a watcher.

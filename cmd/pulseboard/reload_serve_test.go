@@ -237,6 +237,8 @@ func TestReloaderWatchesAgainAfterTheWatchFailed(t *testing.T) {
 	}, waitLong, 5*time.Millisecond)
 	require.Error(t, h.r.Reload(context.Background()))
 	require.False(t, (<-h.events).OK)
+	require.Contains(t, h.logs.String(), "retry_in=10ms")
+	require.Contains(t, h.logs.String(), "retry_in=20ms", "the delay doubles while the watch keeps failing")
 
 	// Back: the watch resumes and reloads at once, since changes in
 	// between went unseen.
