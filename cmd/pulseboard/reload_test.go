@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,4 +220,42 @@ func TestReloadMetricsFromTheStart(t *testing.T) {
 	require.True(t, f.event().OK)
 	require.Equal(t, 1.0, f.reloads("success"))
 	require.Greater(t, metricValue(t, f.p.registry, "pulseboard_config_last_reload_success_timestamp_seconds", nil), loaded)
+}
+
+// The real binary: SIGHUP reloads rather than ends the process, and a
+// source appended to the file shows in the API without another step.
+func TestBinaryReloads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pulseboard.yaml")
+	data, err := os.ReadFile("testdata/reload_base.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	cmd, url, stderr := startPulseboard(t, "-config", path, "-shutdown-timeout", "10s")
+	get := func(path string) string {
+		resp, err := http.Get(url + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(body)
+	}
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		return strings.Contains(get("/metrics"), `pulseboard_config_reloads_total{result="success"} 1`)
+	}, waitLong, 10*time.Millisecond)
+
+	appended := "  - {name: appended, type: simulated, series: [{metric: up, shape: constant}]}\n"
+	file, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = file.WriteString(appended)
+	require.NoError(t, err)
+	require.NoError(t, file.Close())
+	require.Eventually(t, func() bool {
+		return strings.Contains(get("/api/v1/sources"), `"name":"appended"`)
+	}, waitLong, 10*time.Millisecond)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	require.Contains(t, stderr.String(), `msg="config reloaded" component=reload trigger="signal hangup" added=[] removed=[] changed=[]`)
+	require.Contains(t, stderr.String(), `msg="config reloaded" component=reload trigger=file added=[appended] removed=[] changed=[]`)
 }
