@@ -102,6 +102,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		AdminToken:     cfg.Server.Auth.AdminToken,
 		Feed:           p.aggregator,
 		Sources:        p.collectors,
+		UnknownSource:  pbcollectors.ErrUnknownSource,
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Ready:          p.ready,
