@@ -20,7 +20,7 @@ import (
 
 // fixture is a dashboard served on 127.0.0.1:0 over a real aggregator.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	agg    *aggregator.Aggregator
 	reg    *prometheus.Registry
@@ -50,7 +50,7 @@ func testWS() WebSocketOptions {
 	}
 }
 
-func newFixture(t *testing.T, fo fixtureOptions) *fixture {
+func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	t.Helper()
 	ao := aggregator.Options{BroadcastInterval: 5 * time.Millisecond}
 	if fo.agg != nil {
@@ -149,7 +149,7 @@ func (fr frame) first() uint64 {
 }
 
 type wsClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn *websocket.Conn
 }
 
