@@ -32,9 +32,8 @@ export class SeriesCard {
       {
         class: "card",
         dataset: { series: s.id, sort: this.sortKey, kind: s.kind },
-        title: `${s.source} · ${s.metric}${this.labelText ? ` {${this.labelText}}` : ""}`,
       },
-      h("header", "card-head", h("h3", "metric", s.metric), kindTag),
+      h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}${this.labelText ? ` {${this.labelText}}` : ""}` }, s.metric), kindTag),
       labels.childElementCount ? labels : null,
       h("div", "reading", this.value, this.unitEl, this.note),
       this.chart,
@@ -49,21 +48,21 @@ export class SeriesCard {
 
   /**
    * update shows the series' current value and the statistics of the
-   * chosen window. Gauges: min, max, mean, p99. Counters: the window's rate
-   * is the value; the stats are the increase over the window, the total
-   * and the number of samples.
+   * chosen window (spanMs long). Gauges: min, max, mean, p99. Counters:
+   * the window's rate is the value; the stats are the increase over the
+   * window, the total and the number of samples.
    */
-  update(s, windowName) {
+  update(s, windowName, spanMs) {
     const w = (s.windows && s.windows[windowName]) || {};
     if (!this.hovering) {
       const v = this.unit.rate ? w.rate : s.last ? s.last[1] : null;
       this.showReading(formatValue(v, this.unit));
       setText(this.note, "");
     }
-    const plain = { ...this.unit, rate: false };
+    const plain = { ...this.unit, rate: false, perSecond: false };
     const stats = this.unit.rate
       ? [
-          ["increase", w.count ? formatCompact(w.max - w.min, plain) : "–"],
+          ["increase", formatCompact(increase(s, w, spanMs), plain)],
           ["total", s.last ? formatCompact(s.last[1], plain) : "–"],
           ["samples", w.count ? String(w.count) : "–"],
         ]
@@ -98,4 +97,17 @@ export class SeriesCard {
       setText(this.note, `at ${formatClock(x * 1000)}`);
     }
   }
+}
+
+/**
+ * increase is a counter's increase over the window. The server's rate is
+ * reset-aware: the increase divided by the time between the window's first
+ * and last samples, so the increase is the rate times that time (which
+ * max − min is not, across a restart of the counter).
+ */
+function increase(s, w, spanMs) {
+  if (!w.count || w.rate === null || w.rate === undefined || !s.last || !s.ring.length) return null;
+  const ring = s.ring;
+  const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));
+  return (w.rate * Math.max(0, s.last[0] - first)) / 1000;
 }

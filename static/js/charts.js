@@ -4,9 +4,9 @@
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
 
-import { formatCompact, formatTick } from "./format.js";
+import { formatTicks, formatTick } from "./format.js";
 
-const CHART_HEIGHT = 96;
+const CHART_HEIGHT = 110;
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
@@ -136,7 +136,8 @@ export class ChartManager {
     return {
       width: e.width,
       height: CHART_HEIGHT,
-      padding: [6, 4, 0, 0],
+      // Room on the right for the last time label, which uPlot centres on its tick.
+      padding: [6, 18, 0, 0],
       legend: { show: false },
       cursor: {
         y: false,
@@ -159,9 +160,9 @@ export class ChartManager {
         },
         {
           ...axis,
-          space: 28,
+          space: 24,
           size: axisSize,
-          values: (u, splits) => splits.map((v) => formatCompact(v, e.unit)),
+          values: (u, splits, axisIdx, space, incr) => formatTicks(splits, e.unit, incr),
         },
       ],
       series: [
@@ -189,13 +190,15 @@ export class ChartManager {
 }
 
 /**
- * padRange gives the y scale some air: 8% of the span each side, or ±1
- * (±10% of the value) for a flat line; a non-negative series keeps 0 as
- * its floor rather than going below.
+ * padRange gives the y scale some air: 8% of the span each side, or ±10%
+ * of the value (±1 around 0) for a flat line — one that varies only by
+ * float rounding counts as flat, or its noise would fill the chart. A
+ * non-negative series keeps 0 as its floor rather than going below.
  */
 export function padRange(min, max) {
   if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  if (min === max) {
+  if (max - min <= Math.max(Math.abs(min), Math.abs(max)) * 1e-9) {
+    max = min;
     const d = min === 0 ? 1 : Math.abs(min) * 0.1;
     return [min >= 0 && min - d < 0 ? 0 : min - d, max + d];
   }

@@ -6,29 +6,36 @@ const SI = ["", "k", "M", "G", "T", "P", "E"];
 
 /**
  * unitOf guesses how to show a metric from its name (Prometheus naming:
- * the unit is the last word, `_total` marks a counter) and its kind.
- * A counter is shown as its rate per second.
+ * the unit is the last word, `_total` marks a counter, `_per_second` a
+ * value that is a rate already) and its kind.
  * @param {string} metric
  * @param {string} [kind] "gauge" or "counter"
- * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"plain", rate: boolean}}
+ * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"plain",
+ *   rate: boolean, perSecond: boolean}} rate: a counter, shown and charted
+ *   as its rate per second; perSecond: the value reads "per second"
  */
 export function unitOf(metric, kind) {
   let name = String(metric || "");
   const rate = kind === "counter" || name.endsWith("_total");
   if (name.endsWith("_total")) name = name.slice(0, -"_total".length);
+  let perSecond = rate;
+  if (name.endsWith("_per_second")) {
+    name = name.slice(0, -"_per_second".length);
+    perSecond = true;
+  }
   let base = "plain";
   if (name.endsWith("_bytes")) base = "bytes";
   else if (name.endsWith("_seconds")) base = "seconds";
   else if (name.endsWith("_percent")) base = "percent";
   else if (name.endsWith("_ratio")) base = "ratio";
   else if (name.endsWith("_celsius")) base = "celsius";
-  return { base, rate };
+  return { base, rate, perSecond };
 }
 
 /**
  * fixed renders x with about three significant digits, in a stable width:
  * 1234 → "1234", 123.4 → "123", 12.34 → "12.3", 1.234 → "1.23",
- * 0.01234 → "0.0123". Integers below 1000 stay exact.
+ * 0.01234 → "0.0123". Integers below 10000 stay exact.
  * @param {number} x
  */
 export function fixed(x) {
@@ -42,63 +49,87 @@ export function fixed(x) {
   return x.toExponential(1);
 }
 
-function scaled(v, step, names) {
-  let i = 0;
-  let x = v;
-  while (Math.abs(x) >= step && i < names.length - 1) {
-    x /= step;
-    i++;
+/**
+ * scaleFor picks the display unit for a magnitude: what to divide by, and
+ * the unit's name (KiB, ms, k, …, with "/s" for rates).
+ * @param {number} v
+ * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
+ * @returns {{div: number, unit: string}}
+ */
+export function scaleFor(v, unit) {
+  const per = unit && (unit.perSecond || unit.rate) ? "/s" : "";
+  const a = Math.abs(v);
+  const steps = (step, names) => {
+    let i = 0;
+    while (i < names.length - 1 && a >= step ** (i + 1)) i++;
+    return { div: step ** i, unit: names[i] + per };
+  };
+  switch (unit && unit.base) {
+    case "bytes":
+      return steps(1024, BINARY);
+    case "seconds":
+      if (a === 0) return { div: 1, unit: "s" + per };
+      if (a < 1e-3) return { div: 1e-6, unit: "µs" + per };
+      if (a < 1) return { div: 1e-3, unit: "ms" + per };
+      // Minutes per second mean nothing: a rate stays in seconds.
+      if (a < 120 || per) return { div: 1, unit: "s" + per };
+      if (a < 7200) return { div: 60, unit: "min" };
+      return { div: 3600, unit: "h" };
+    case "percent":
+      return { div: 1, unit: "%" + per };
+    case "ratio":
+      return { div: 0.01, unit: "%" + per };
+    case "celsius":
+      return { div: 1, unit: "°C" + per };
+    default:
+      return steps(1000, SI);
   }
-  return { text: fixed(x), unit: names[i] };
 }
 
 /**
  * formatValue renders a value in its guessed unit, as a number and a unit
  * shown apart (the unit is styled smaller). null, undefined and NaN are "–".
  * @param {number|null|undefined} v
- * @param {{base: string, rate: boolean}} unit from unitOf
+ * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
  * @returns {{text: string, unit: string}}
  */
 export function formatValue(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return { text: "–", unit: "" };
   if (!Number.isFinite(v)) return { text: v > 0 ? "∞" : "−∞", unit: "" };
-  const per = unit && unit.rate ? "/s" : "";
-  switch (unit && unit.base) {
-    case "bytes": {
-      const r = scaled(v, 1024, BINARY);
-      return { text: r.text, unit: r.unit + per };
-    }
-    case "seconds":
-      return seconds(v, per);
-    case "percent":
-      return { text: fixed(v), unit: "%" + per };
-    case "ratio":
-      return { text: fixed(v * 100), unit: "%" + per };
-    case "celsius":
-      return { text: fixed(v), unit: "°C" + per };
-    default: {
-      const r = scaled(v, 1000, SI);
-      return { text: r.text, unit: r.unit + per };
-    }
-  }
+  const s = scaleFor(v, unit);
+  return { text: fixed(v / s.div), unit: s.unit };
 }
 
-function seconds(v, per) {
-  const a = Math.abs(v);
-  if (a === 0) return { text: "0", unit: "s" + per };
-  if (a < 1e-3) return { text: fixed(v * 1e6), unit: "µs" + per };
-  if (a < 1) return { text: fixed(v * 1e3), unit: "ms" + per };
-  if (a < 120 || per) return { text: fixed(v), unit: "s" + per };
-  if (a < 7200) return { text: fixed(v / 60), unit: "min" };
-  return { text: fixed(v / 3600), unit: "h" };
+function joinUnit(text, unit) {
+  if (!unit) return text;
+  // Units that read as part of the number go without a space.
+  return /^(%|°C)/.test(unit) ? text + unit : `${text} ${unit}`;
 }
 
-/** formatCompact is formatValue in one string, for axes and stats. */
+/** formatCompact is formatValue in one string, for stats. */
 export function formatCompact(v, unit) {
   const f = formatValue(v, unit);
-  if (!f.unit) return f.text;
-  // Units that read as part of the number go without a space.
-  return /^(%|°C)/.test(f.unit) ? f.text + f.unit : `${f.text} ${f.unit}`;
+  return joinUnit(f.text, f.unit);
+}
+
+/**
+ * formatTicks renders an axis's tick values in one unit (chosen by the
+ * largest) and with as many decimals as the step between ticks needs, so
+ * that neighbouring ticks never read the same.
+ * @param {number[]} splits
+ * @param {object} unit from unitOf
+ * @param {number} [incr] the step between ticks; without it, fixed()
+ */
+export function formatTicks(splits, unit, incr) {
+  const max = splits.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+  const s = scaleFor(max, unit);
+  const step = incr > 0 ? incr / s.div : 0;
+  let d = 0;
+  while (step && d < 6 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
+  return splits.map((v) => {
+    if (v === null || !Number.isFinite(v)) return "";
+    return joinUnit(step ? (v / s.div).toFixed(d) : fixed(v / s.div), s.unit);
+  });
 }
 
 /**

@@ -29,7 +29,7 @@ const store = new Store();
 const groups = new Map();
 /** @type {Map<string, SeriesCard>} */
 const cards = new Map();
-const dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true };
+const dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
 const ui = { windowName: prefs.window || "", paused: false, filter: "", admin: "", messages: 0, haveSnapshot: false };
 
 const charts = new ChartManager({ requestFrame });
@@ -165,6 +165,7 @@ function apply(ch) {
     orderGroups();
   }
   if (ch.tree) dirty.tree = true;
+  if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size) dirty.overview = true;
   requestFrame();
 }
 
@@ -277,12 +278,15 @@ function frame() {
     for (const id of dirty.cards) {
       const card = cards.get(id);
       const st = store.series.get(id);
-      if (card && st) card.update(st, ui.windowName);
+      if (card && st) card.update(st, ui.windowName, windowMs(ui.windowName) || store.historyMs);
     }
     dirty.cards.clear();
     charts.draw();
   }
-  renderOverview();
+  if (dirty.overview) {
+    renderOverview();
+    dirty.overview = false;
+  }
 }
 
 function applyFilter() {
@@ -324,6 +328,7 @@ setInterval(() => {
   for (const g of groups.values()) g.updateAgo(null, now);
   if (ticks % TRIM_EVERY_S === 0) store.trimAll();
   if (!ui.paused) charts.markAllDirty(); // keep the time axis moving
+  dirty.overview = true; // points held and messages: once a second is enough
   requestFrame();
 }, 1000);
 

@@ -30,11 +30,11 @@ export class SourceGroup {
     this.type = h("span", "type");
     this.count = h("span", "count");
     this.facts = {
-      restarts: fact("restarts"),
-      polls: fact("polls"),
-      failures: fact("failures"),
-      latency: fact("poll latency"),
-      success: fact("last success"),
+      restarts: fact("restarts", "restarts"),
+      polls: fact("polls", "polls"),
+      failures: fact("failures", "failures"),
+      latency: fact("latency", "poll latency"),
+      success: fact("success", "last success"),
     };
     this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: `Make the ${name} collector panic now` }, "Crash");
     this.crash.addEventListener("click", () => this.opts.onCrash(name, this.crash));
@@ -118,8 +118,8 @@ export class SourceGroup {
   }
 }
 
-function fact(label) {
+function fact(key, label) {
   const dd = h("dd", null, "–");
-  const el = h("div", "fact", h("dt", null, label), dd);
+  const el = h("div", { class: "fact", dataset: { fact: key } }, h("dt", null, label), dd);
   return { el, dd };
 }

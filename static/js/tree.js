@@ -140,6 +140,8 @@ export class TreeView {
     n.state.textContent = state === "running" ? "" : state;
     n.state.hidden = state === "running";
     n.restarts.textContent = node.restarts === null ? "↻ –" : `↻ ${node.restarts}`;
+    // The root has no parent to restart it: an unknown count says nothing.
+    n.restarts.hidden = node.restarts === null && !node.key.includes("/");
     n.restarts.dataset.count = node.restarts === null ? "" : String(node.restarts);
     n.el.title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts`);
     const prev = n.prev;

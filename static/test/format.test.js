@@ -6,26 +6,35 @@ import {
   formatCompact,
   formatLabels,
   formatMs,
+  formatTicks,
   formatValue,
   unitOf,
   windowMs,
 } from "../js/format.js";
 
 test("unitOf guesses the unit from the name's last word", () => {
-  assert.deepEqual(unitOf("node_memory_MemAvailable_bytes", "gauge"), { base: "bytes", rate: false });
-  assert.deepEqual(unitOf("request_latency_seconds", "gauge"), { base: "seconds", rate: false });
-  assert.deepEqual(unitOf("shard_load_percent"), { base: "percent", rate: false });
-  assert.deepEqual(unitOf("batch_progress_ratio"), { base: "ratio", rate: false });
-  assert.deepEqual(unitOf("temperature_celsius"), { base: "celsius", rate: false });
-  assert.deepEqual(unitOf("queue_depth"), { base: "plain", rate: false });
+  const g = (base) => ({ base, rate: false, perSecond: false });
+  assert.deepEqual(unitOf("node_memory_MemAvailable_bytes", "gauge"), g("bytes"));
+  assert.deepEqual(unitOf("request_latency_seconds", "gauge"), g("seconds"));
+  assert.deepEqual(unitOf("shard_load_percent"), g("percent"));
+  assert.deepEqual(unitOf("batch_progress_ratio"), g("ratio"));
+  assert.deepEqual(unitOf("temperature_celsius"), g("celsius"));
+  assert.deepEqual(unitOf("queue_depth"), g("plain"));
 });
 
 test("unitOf shows counters as rates, by suffix or by kind", () => {
-  assert.deepEqual(unitOf("requests_total", "gauge"), { base: "plain", rate: true });
-  assert.deepEqual(unitOf("network_receive_bytes_total"), { base: "bytes", rate: true });
-  assert.deepEqual(unitOf("jobs", "counter"), { base: "plain", rate: true });
+  const c = (base) => ({ base, rate: true, perSecond: true });
+  assert.deepEqual(unitOf("requests_total", "gauge"), c("plain"));
+  assert.deepEqual(unitOf("network_receive_bytes_total"), c("bytes"));
+  assert.deepEqual(unitOf("jobs", "counter"), c("plain"));
   // "_total" alone is not a unit: the word before it is.
-  assert.deepEqual(unitOf("cpu_seconds_total"), { base: "seconds", rate: true });
+  assert.deepEqual(unitOf("cpu_seconds_total"), c("seconds"));
+});
+
+test("unitOf reads _per_second gauges as rates already", () => {
+  assert.deepEqual(unitOf("disk_read_bytes_per_second"), { base: "bytes", rate: false, perSecond: true });
+  assert.deepEqual(unitOf("disk_reads_per_second"), { base: "plain", rate: false, perSecond: true });
+  assert.deepEqual(formatValue(16384, unitOf("disk_read_bytes_per_second")), { text: "16", unit: "KiB/s" });
 });
 
 test("fixed keeps about three significant digits", () => {
@@ -110,4 +119,16 @@ test("windowMs parses the server's window names", () => {
   assert.ok(Number.isNaN(windowMs("")));
   assert.ok(Number.isNaN(windowMs("5 minutes")));
   assert.ok(Number.isNaN(windowMs("1m!")));
+});
+
+test("formatTicks gives neighbouring ticks different labels", () => {
+  const u = unitOf("jobs_total");
+  assert.deepEqual(formatTicks([14.9, 14.95, 15, 15.05], u, 0.05), ["14.90 /s", "14.95 /s", "15.00 /s", "15.05 /s"]);
+  assert.deepEqual(formatTicks([0, 50, 100], unitOf("load_percent"), 50), ["0%", "50%", "100%"]);
+  assert.deepEqual(formatTicks([0, 0.25, 0.5], unitOf("lat_seconds"), 0.25), ["0 ms", "250 ms", "500 ms"]);
+  // One unit for the axis, from its largest tick.
+  assert.deepEqual(formatTicks([0, 1048576, 2097152], unitOf("mem_bytes"), 1048576), ["0 MiB", "1 MiB", "2 MiB"]);
+  assert.deepEqual(formatTicks([1500, 2000, 2500], unitOf("depth"), 500), ["1.5 k", "2.0 k", "2.5 k"]);
+  assert.deepEqual(formatTicks([1, 2], unitOf("depth")), ["1", "2"]);
+  assert.deepEqual(formatTicks([null, 2], unitOf("depth"), 1), ["", "2"]);
 });

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// The dashboard in a real browser: headless Chromium, driven with chromedp,
+// against a real pulseboard process on loopback. Every wait is a condition
+// polled inside the page, never a sleep.
+
+const (
+	browserConfig     = "testdata/browser.yaml"
+	browserAdminToken = "browser-test-admin-token" // as in testdata/browser.yaml
+	browserWait       = 15 * time.Second
+)
+
+// chromiumPath finds Chromium on PATH. Without it the browser tests skip,
+// except under CI=true, where a missing browser is a failure.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium not found, and CI=true requires the browser tests: apt-get install chromium")
+	}
+	t.Skip("Chromium not found: apt-get install chromium to run the browser tests")
+	return ""
+}
+
+// cspHook runs before the page's own scripts (it is injected by the
+// DevTools protocol, which the page's CSP does not govern) and records
+// every Content-Security-Policy violation the page commits.
+const cspHook = `window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber));`
+
+// tab is one headless browser with one page, and what its console said.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// openTab starts Chromium with a fresh profile and a viewport of w×h.
+// The browser and the console reader end with the test.
+func openTab(t *testing.T, w, h int64) *tab {
+	t.Helper()
+	exe := chromiumPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(w), int(h)),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	b := &tab{t: t, ctx: ctx}
+
+	// Console starts the browser; no timeout on this first use, since a
+	// timeout there would stop the browser with it.
+	messages := chromedp.Console(ctx)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m)
+			b.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+		<-readerDone
+	})
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspHook})
+	require.NoError(t, err)
+	b.do(chromedp.EmulateViewport(w, h))
+	return b
+}
+
+// do runs actions with the usual bound.
+func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
+	defer cancel()
+	require.NoError(b.t, chromedp.Do(ctx, steps...), b.diagnose())
+}
+
+// waitFor polls a JavaScript condition in the page (every animation
+// frame) until it holds.
+func (b *tab) waitFor(what, expr string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait+time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(browserWait)))
+	require.NoError(b.t, err, "waiting for %s\n%s", what, b.diagnose())
+}
+
+// eval evaluates an expression in the page.
+func eval[T any](b *tab, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(b.t, err, "evaluating %s\n%s", expr, b.diagnose())
+	return v
+}
+
+// problems lists the console errors, uncaught exceptions and CSP
+// violations so far, leaving out messages that match an allowed pattern.
+func (b *tab) problems(allowed ...string) []string {
+	b.t.Helper()
+	var out []string
+	b.mu.Lock()
+	for _, m := range b.console {
+		bad := m.IsException() || m.Type == chromedp.ConsoleError || m.Source == "security" ||
+			strings.Contains(m.Text, "Content Security Policy")
+		if bad && !matchesAny(m.Text, allowed) {
+			out = append(out, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+		}
+	}
+	b.mu.Unlock()
+	for _, v := range eval[[]string](b, `window.__csp || []`) {
+		out = append(out, "CSP violation: "+v)
+	}
+	return out
+}
+
+func matchesAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// diagnose describes the page and its console, for failure messages.
+func (b *tab) diagnose() string {
+	var sb strings.Builder
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+	defer cancel()
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		url: location.href, conn: document.body && document.body.dataset.conn,
+		status: (document.getElementById("conn-text") || {}).textContent,
+		cards: document.querySelectorAll(".card").length,
+		groups: [...document.querySelectorAll(".group")].map(g => g.dataset.source + ":" + g.dataset.state)})`))
+	fmt.Fprintf(&sb, "page: %s %v\n", state, err)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, m := range b.console {
+		fmt.Fprintf(&sb, "console %s\n", m)
+	}
+	return sb.String()
+}
+
+// seriesIDs asks the REST API which series the server has.
+func seriesIDs(t *testing.T, base string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/snapshot?points=0", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var snap struct {
+		Series []struct {
+			ID string `json:"id"`
+		} `json:"series"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
+	ids := make([]string, 0, len(snap.Series))
+	for _, s := range snap.Series {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// js renders a Go value as a JavaScript literal.
+func js(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// chartsDrawn holds when every listed series has a card whose chart is a
+// uPlot canvas with at least min points, and no other card exists.
+func chartsDrawn(ids []string, minPoints int) string {
+	return fmt.Sprintf(`((ids, min) => document.querySelectorAll(".card").length === ids.length &&
+		ids.every(id => {
+			const c = document.querySelector('.card[data-series="' + id + '"] .chart');
+			return c && c.querySelector("canvas") && Number(c.dataset.points) >= min;
+		}))(%s, %d)`, js(ids), minPoints)
+}
+
+const isLive = `document.body.dataset.conn === "live" && document.getElementById("stale").hidden`
+
+func TestBrowserDashboard(t *testing.T) {
+	b := openTab(t, 1280, 900)
+	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+
+	b.do(chromedp.Navigate(base + "/?admin=" + browserAdminToken))
+	b.waitFor("the stream to be live", isLive)
+
+	t.Run("admin token leaves the address bar for session storage", func(t *testing.T) {
+		require.Equal(t, base+"/", eval[string](b, `location.href`))
+		require.Equal(t, browserAdminToken, eval[string](b, `sessionStorage.getItem("pulseboard.admin")`))
+		b.waitFor("crash buttons", `[...document.querySelectorAll(".crash")].every(b => !b.hidden) &&
+			document.querySelectorAll(".crash").length === 2`)
+	})
+
+	t.Run("every series gets a chart", func(t *testing.T) {
+		ids := seriesIDs(t, base)
+		require.Len(t, ids, 6, "testdata/browser.yaml has six series")
+		b.waitFor("a chart with points for every series", chartsDrawn(ids, 3))
+	})
+
+	t.Run("values change over time", func(t *testing.T) {
+		card := `'.group[data-source="demo"] .card[data-series] '`
+		temp := fmt.Sprintf(`[...document.querySelectorAll(%s.trim())].find(c => c.querySelector(".metric").textContent === "temperature_celsius")`, card)
+		first := eval[string](b, temp+`.querySelector(".value").textContent`)
+		points := eval[string](b, temp+`.querySelector(".chart").dataset.points`)
+		b.waitFor("the temperature to change", fmt.Sprintf(`%s.querySelector(".value").textContent !== %s`, temp, js(first)))
+		b.waitFor("the chart to grow", fmt.Sprintf(`Number(%s.querySelector(".chart").dataset.points) > %s`, temp, points))
+		require.Contains(t, eval[string](b, temp+`.querySelector(".unit").textContent`), "°C")
+	})
+
+	t.Run("the crash button raises the restart count", func(t *testing.T) {
+		const group = `document.querySelector('.group[data-source="demo"]')`
+		const node = `document.querySelector('.node[data-source="demo"]')`
+		before := eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`)
+		require.Equal(t, before, eval[int](b, `Number(`+node+`.querySelector(".restarts").dataset.count)`))
+
+		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+		b.waitFor("the source to back off", group+`.dataset.state === "backoff" && `+node+`.dataset.state === "backoff"`)
+		b.waitFor("the source to run again, restarted once", fmt.Sprintf(`%s.dataset.state === "running" &&
+			%s.querySelector('[data-fact="restarts"] dd').dataset.count === "%d" &&
+			%s.dataset.state === "running" && %s.querySelector(".restarts").dataset.count === "%d"`,
+			group, group, before+1, node, node, before+1))
+		// The other source was not touched.
+		require.Equal(t, "0", eval[string](b, `document.querySelector('.node[data-source="spiky"] .restarts').dataset.count`))
+	})
+
+	t.Run("no console error and no CSP violation", func(t *testing.T) {
+		require.Empty(t, b.problems())
+	})
+}
+
+// freePort picks a loopback port that is free now, for a server that must
+// come back on the same address.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
+	b := openTab(t, 1280, 900)
+	addr := freePort(t)
+	cmd, base, stderr := startPulseboard(t, "-config", browserConfig, "-listen", addr)
+
+	b.do(chromedp.Navigate(base + "/"))
+	b.waitFor("the stream to be live", isLive)
+	ids := seriesIDs(t, base)
+	b.waitFor("charts with some history", chartsDrawn(ids, 5))
+	const firstChart = `document.querySelector('.group[data-source="demo"] .card .chart')`
+	pointsBefore := eval[int](b, `Number(`+firstChart+`.dataset.points)`)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	b.waitFor("the page to show it is reconnecting", `document.body.dataset.conn === "reconnecting" &&
+		!document.getElementById("stale").hidden &&
+		/^(reconnecting in \d+s|stale since \d\d:\d\d:\d\d)$/.test(document.getElementById("conn-text").textContent)`)
+
+	cmd, _, stderr = startPulseboard(t, "-config", browserConfig, "-listen", addr)
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	b.waitFor("the stream to be live again", isLive)
+	// The charts keep what they had and grow with the new server's data.
+	b.waitFor("history kept and growing", fmt.Sprintf(`Number(%s.dataset.points) > %d`, firstChart, pointsBefore))
+	b.waitFor("every series charted", chartsDrawn(ids, 5))
+
+	// The refused connections while the server was down are the browser's
+	// own network errors; anything else is a problem.
+	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED"))
+}
+
+// TestScreenshot writes the README's screenshot from a real run, in the
+// dark theme at the given path and in the light theme beside it:
+//
+//	PULSEBOARD_SCREENSHOT=docs/screenshot.png go test ./cmd/pulseboard -run TestScreenshot
+//
+// A relative path is taken from the repository root.
+func TestScreenshot(t *testing.T) {
+	out := os.Getenv("PULSEBOARD_SCREENSHOT")
+	if out == "" {
+		t.Skip("set PULSEBOARD_SCREENSHOT=docs/screenshot.png to write the screenshot")
+	}
+	if !filepath.IsAbs(out) {
+		out = filepath.Join("..", "..", out)
+	}
+	b := openTab(t, 1280, 900)
+	cmd, base, stderr := startPulseboard(t, "-config", "testdata/browser-screenshot.yaml")
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	setScheme(t, b, "dark")
+	b.do(chromedp.Navigate(base + "/?admin=" + browserAdminToken))
+	b.waitFor("the stream to be live", isLive)
+
+	// Let data flow until the first chart holds about 25 s of it.
+	slow := browserWait
+	ctx, cancel := context.WithTimeout(b.ctx, 3*slow)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+		`Number(document.querySelector('.group[data-source="demo"] .card .chart').dataset.points) >= 100`,
+		chromedp.WithPollingTimeout(3*slow)))
+	require.NoError(t, err, b.diagnose())
+
+	// A crash and its restart, so that the tree shows it.
+	const node = `document.querySelector('.node[data-source="demo"]')`
+	b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+	b.waitFor("the restart", node+`.dataset.state === "running" && `+node+`.querySelector(".restarts").dataset.count === "1"`)
+	b.waitFor("the toast to go", `document.querySelectorAll(".toast").length === 0`)
+
+	shot := func(path string) {
+		// Two frames: the charts redraw in the next one.
+		_, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+			`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+		png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, png, 0o644))
+		t.Logf("wrote %s (%d bytes)", path, len(png))
+	}
+	shot(out)
+	setScheme(t, b, "light")
+	shot(strings.TrimSuffix(out, filepath.Ext(out)) + "-light" + filepath.Ext(out))
+	require.Empty(t, b.problems())
+}
+
+// setScheme makes the page see prefers-color-scheme as dark or light.
+func setScheme(t *testing.T, b *tab, scheme string) {
+	t.Helper()
+	_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	})
+	require.NoError(t, err)
+}
