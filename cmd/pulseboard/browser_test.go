@@ -278,6 +278,39 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Equal(t, "0", eval[string](b, `document.querySelector('.node[data-source="spiky"] .restarts').dataset.count`))
 	})
 
+	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
+		const chart = `document.querySelector('.group[data-source="demo"] .card .chart')`
+		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
+		b.do(chromedp.Click(chromedp.CSS("#pause")))
+		b.waitFor("the page to pause", `document.body.classList.contains("is-paused")`)
+		frozen := eval[int](b, `Number(`+chart+`.dataset.points)`)
+		seen := eval[int](b, messages)
+		b.waitFor("more messages", fmt.Sprintf(`%s >= %d`, messages, seen+20))
+		require.Equal(t, frozen, eval[int](b, `Number(`+chart+`.dataset.points)`), "a paused chart was redrawn")
+		b.do(chromedp.Click(chromedp.CSS("#pause")))
+		b.waitFor("the chart to catch up", fmt.Sprintf(`Number(%s.dataset.points) > %d`, chart, frozen))
+	})
+
+	t.Run("the filter narrows the cards by metric or source", func(t *testing.T) {
+		const visible = `[...document.querySelectorAll(".card")].filter(c => !c.hidden && !c.closest(".group").hidden)`
+		b.do(chromedp.SendKeys(chromedp.CSS("#filter"), "temperature"))
+		b.waitFor("only the temperature card", visible+`.map(c => c.querySelector(".metric").textContent).join() === "temperature_celsius" &&
+			document.querySelector('.group[data-source="spiky"]').hidden`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = "spiky"; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("the spiky cards", visible+`.length === 3 && document.querySelector('.group[data-source="demo"]').hidden`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("every card again", visible+`.length === 6`)
+	})
+
+	t.Run("the window selector switches the statistics window", func(t *testing.T) {
+		require.Equal(t, "1m,5m,15m", eval[string](b, `[...document.querySelectorAll("#windows button")].map(b => b.textContent).join()`))
+		b.do(chromedp.Click(chromedp.CSS(`#windows [data-window="5m"]`)))
+		b.waitFor("5m chosen and kept", `document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
+			JSON.parse(localStorage.getItem("pulseboard.ui")).window === "5m"`)
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})

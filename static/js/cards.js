@@ -3,7 +3,7 @@
 // the window's statistics.
 
 import { h, setText } from "./dom.js";
-import { formatClock, formatCompact, formatLabels, formatValue, unitOf } from "./format.js";
+import { formatClock, formatLabels, formatValue, unitOf } from "./format.js";
 
 export class SeriesCard {
   /** @param {import("./store.js").SeriesState} s */
@@ -62,24 +62,25 @@ export class SeriesCard {
     const plain = { ...this.unit, rate: false, perSecond: false };
     const stats = this.unit.rate
       ? [
-          ["increase", formatCompact(increase(s, w, spanMs), plain)],
-          ["total", s.last ? formatCompact(s.last[1], plain) : "–"],
-          ["samples", w.count ? String(w.count) : "–"],
+          ["increase", formatValue(increase(s, w, spanMs), plain)],
+          ["total", formatValue(s.last ? s.last[1] : null, plain)],
+          ["samples", { text: w.count ? String(w.count) : "–", unit: "" }],
         ]
       : [
-          ["min", formatCompact(w.min, this.unit)],
-          ["max", formatCompact(w.max, this.unit)],
-          ["mean", formatCompact(w.mean, this.unit)],
-          ["p99", formatCompact(w.p99, this.unit)],
+          ["min", formatValue(w.min, this.unit)],
+          ["max", formatValue(w.max, this.unit)],
+          ["mean", formatValue(w.mean, this.unit)],
+          ["p99", formatValue(w.p99, this.unit)],
         ];
-    for (const [name, text] of stats) {
-      let dd = this.statEls.get(name);
-      if (!dd) {
-        dd = h("dd", null);
-        this.statEls.set(name, dd);
-        this.stats.append(h("div", "stat", h("dt", null, name), dd));
+    for (const [name, f] of stats) {
+      let st = this.statEls.get(name);
+      if (!st) {
+        st = { num: h("span", "stat-num"), unit: h("span", "stat-unit") };
+        this.statEls.set(name, st);
+        this.stats.append(h("div", "stat", h("dt", null, name), h("dd", null, st.num, st.unit)));
       }
-      setText(dd, text);
+      setText(st.num, f.text);
+      setText(st.unit, f.unit);
     }
   }
 

@@ -4,9 +4,10 @@
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
 
-import { formatTicks, formatTick } from "./format.js";
+import { binaryIncrements, formatTick, formatTicks } from "./format.js";
 
 const CHART_HEIGHT = 110;
+const BINARY_INCRS = binaryIncrements();
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
@@ -162,6 +163,7 @@ export class ChartManager {
           ...axis,
           space: 24,
           size: axisSize,
+          incrs: e.unit.base === "bytes" ? BINARY_INCRS : undefined,
           values: (u, splits, axisIdx, space, incr) => formatTicks(splits, e.unit, incr),
         },
       ],

@@ -106,7 +106,7 @@ function joinUnit(text, unit) {
   return /^(%|°C)/.test(unit) ? text + unit : `${text} ${unit}`;
 }
 
-/** formatCompact is formatValue in one string, for stats. */
+/** formatCompact is formatValue in one string. */
 export function formatCompact(v, unit) {
   const f = formatValue(v, unit);
   return joinUnit(f.text, f.unit);
@@ -114,8 +114,9 @@ export function formatCompact(v, unit) {
 
 /**
  * formatTicks renders an axis's tick values in one unit (chosen by the
- * largest) and with as many decimals as the step between ticks needs, so
- * that neighbouring ticks never read the same.
+ * largest) and with the decimals the step between ticks needs: exactly its
+ * decimals when it has few (0.25 → 2), else enough that neighbouring
+ * ticks never read the same.
  * @param {number[]} splits
  * @param {object} unit from unitOf
  * @param {number} [incr] the step between ticks; without it, fixed()
@@ -124,12 +125,29 @@ export function formatTicks(splits, unit, incr) {
   const max = splits.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
   const s = scaleFor(max, unit);
   const step = incr > 0 ? incr / s.div : 0;
+  const render = (d) =>
+    splits.map((v) => {
+      if (v === null || !Number.isFinite(v)) return "";
+      return joinUnit(d === null ? fixed(v / s.div) : (v / s.div).toFixed(d), s.unit);
+    });
+  if (!step) return render(null);
   let d = 0;
-  while (step && d < 6 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
-  return splits.map((v) => {
-    if (v === null || !Number.isFinite(v)) return "";
-    return joinUnit(step ? (v / s.div).toFixed(d) : fixed(v / s.div), s.unit);
-  });
+  while (d < 4 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
+  if (d < 4) return render(d);
+  d = Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
+  let out = render(d);
+  while (d < 6 && out.some((t, i) => i > 0 && t && t === out[i - 1])) out = render(++d);
+  return out;
+}
+
+/**
+ * binaryIncrements are tick steps for byte axes: powers of two of each
+ * binary unit, so that ticks fall on round KiB, MiB, … values.
+ */
+export function binaryIncrements() {
+  const out = [];
+  for (let k = 0; k < 7; k++) for (let m = 1; m < 1024; m *= 2) out.push(m * 1024 ** k);
+  return out;
 }
 
 /**

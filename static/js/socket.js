@@ -50,6 +50,7 @@ export class StreamClient {
     this.status = { state: "connecting", retryAt: null, staleSince: null, attempt: 0 };
     this.lastMessageAt = null;
     this.resyncing = false;
+    this.instance = undefined; // the server process's id, if its hello gives one
     this.timers = { retry: 0, connect: 0, resync: 0 };
   }
 
@@ -145,6 +146,7 @@ export class StreamClient {
       this.clearTimeout(this.timers.connect);
       this.everLive = true;
       this.setStatus({ state: "live", retryAt: null, staleSince: null });
+      this.newInstance(msg);
       this.onMessage(msg);
       return;
     }
@@ -164,12 +166,33 @@ export class StreamClient {
     this.onMessage(msg);
   }
 
+  // newInstance handles a hello from another server process than the
+  // last one (when the hello names its instance): sequence numbers start
+  // over in a new process, so a resume from the old one's seq could match
+  // by chance and skip the snapshot. Ask for one from scratch instead.
+  newInstance(msg) {
+    const id = msg.instance;
+    if (id === undefined || id === null) return;
+    const changed = this.instance !== undefined && this.instance !== id;
+    this.instance = id;
+    if (!changed || this.lastSeq === null) return;
+    this.lastSeq = null;
+    this.resyncing = true;
+    this.send({ type: "resume", seq: 0 });
+    this.armResync(this.ws);
+  }
+
   // resync asks the server for what follows lastSeq (a snapshot if it no
   // longer has it) and ignores deltas until the answer.
   resync(ws) {
     if (this.resyncing) return;
     this.resyncing = true;
     this.send({ type: "resume", seq: this.lastSeq ?? 0 });
+    this.armResync(ws);
+  }
+
+  // armResync reconnects if the answer to a resume does not come in time.
+  armResync(ws) {
     this.clearTimeout(this.timers.resync);
     this.timers.resync = this.setTimeout(() => {
       if (this.ws === ws && this.resyncing) this.drop(ws);

@@ -6,6 +6,7 @@ import {
   formatCompact,
   formatLabels,
   formatMs,
+  binaryIncrements,
   formatTicks,
   formatValue,
   unitOf,
@@ -131,4 +132,22 @@ test("formatTicks gives neighbouring ticks different labels", () => {
   assert.deepEqual(formatTicks([1500, 2000, 2500], unitOf("depth"), 500), ["1.5 k", "2.0 k", "2.5 k"]);
   assert.deepEqual(formatTicks([1, 2], unitOf("depth")), ["1", "2"]);
   assert.deepEqual(formatTicks([null, 2], unitOf("depth"), 1), ["", "2"]);
+  assert.deepEqual(formatTicks([0, 0.25, 0.5], unitOf("load_percent"), 0.25), ["0.00%", "0.25%", "0.50%"]);
+});
+
+test("formatTicks stays short for steps that are not round in the unit", () => {
+  // 10 MB steps on a GiB axis: as many decimals as tell the ticks apart.
+  const gib = 1024 ** 3;
+  const ticks = [13.74 * gib, 13.74 * gib + 1e7, 13.74 * gib + 2e7];
+  assert.deepEqual(formatTicks(ticks, unitOf("used_bytes"), 1e7), ["13.740 GiB", "13.749 GiB", "13.759 GiB"]);
+  assert.deepEqual(formatTicks([0, 1e4, 2e4], unitOf("rx_bytes"), 1e4), ["0 KiB", "10 KiB", "20 KiB"]);
+});
+
+test("binaryIncrements are powers of two within each binary unit", () => {
+  const incrs = binaryIncrements();
+  assert.equal(incrs[0], 1);
+  assert.ok(incrs.includes(8 * 1024));
+  assert.ok(incrs.includes(512 * 1024 ** 2));
+  assert.ok(incrs.every((v, i) => i === 0 || v > incrs[i - 1]));
+  assert.deepEqual(formatTicks([0, 8192, 16384], unitOf("rx_bytes"), 8192), ["0 KiB", "8 KiB", "16 KiB"]);
 });

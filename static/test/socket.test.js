@@ -216,3 +216,45 @@ test("retryNow skips the wait; stop cancels everything", () => {
   h.clock.advance(60_000);
   assert.equal(h.sockets.length, 2);
 });
+
+test("a hello from another server instance asks for a fresh snapshot", () => {
+  const h = harness();
+  h.client.start();
+  let ws = h.last();
+  ws.open();
+  ws.recv({ ...hello, instance: "a" });
+  ws.recv({ type: "snapshot", seq: 7 });
+  ws.drop();
+  h.clock.advance(500);
+  ws = h.last();
+  assert.equal(ws.url, "ws://host/ws?resume=7");
+  ws.open();
+  ws.recv({ ...hello, instance: "b" }); // restarted, and its seq happens to be 7 too
+  assert.deepEqual(ws.sent, [{ type: "resume", seq: 0 }]);
+  ws.recv({ type: "delta", seq: 8 }); // sent before our request: ignored
+  ws.recv({ type: "snapshot", seq: 9 });
+  assert.deepEqual(
+    h.got.filter((m) => m.type !== "hello").map((m) => m.seq),
+    [7, 9],
+  );
+});
+
+test("a hello from the same instance keeps the resumed stream", () => {
+  const h = harness();
+  h.client.start();
+  let ws = h.last();
+  ws.open();
+  ws.recv({ ...hello, instance: "a" });
+  ws.recv({ type: "snapshot", seq: 7 });
+  ws.drop();
+  h.clock.advance(500);
+  ws = h.last();
+  ws.open();
+  ws.recv({ ...hello, instance: "a" });
+  ws.recv({ type: "delta", seq: 8 });
+  assert.deepEqual(ws.sent, []);
+  assert.deepEqual(
+    h.got.filter((m) => m.type !== "hello").map((m) => m.seq),
+    [7, 8],
+  );
+});
