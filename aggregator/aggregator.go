@@ -35,11 +35,12 @@ type Aggregator struct {
 	serving    atomic.Bool
 	sweepEvery int64 // ms
 
-	mu        sync.RWMutex // guards everything below, and the store
-	st        *store
-	seq       uint64
-	sources   []SourceInfo // as of the last tick
-	lastSweep int64        // sweep slice index
+	mu            sync.RWMutex // guards everything below, and the store
+	st            *store
+	seq           uint64
+	sources       []SourceInfo // as of the last tick
+	lastSweep     int64        // sweep slice index
+	lastDeltaSize int
 
 	broker broker
 
@@ -168,7 +169,10 @@ func (a *Aggregator) tick() {
 	}
 	a.seq = d.seq
 	enc := a.encoder(nowMs)
-	d.data = enc.encodeDelta(make([]byte, 0, 256), d)
+	// Size the buffer from the previous delta: growing a 50 MB frame by
+	// doubling costs as much as encoding it.
+	d.data = enc.encodeDelta(make([]byte, 0, a.lastDeltaSize+a.lastDeltaSize/8+256), d)
+	a.lastDeltaSize = len(d.data)
 	a.stats.deltas.Add(1)
 	a.broker.publish(d, nowMs, enc)
 }
@@ -215,7 +219,7 @@ func (a *Aggregator) SnapshotJSON(points bool) []byte {
 func (a *Aggregator) snapshotLocked(points bool) []byte {
 	nowMs := a.nowMs()
 	enc := a.encoder(nowMs)
-	b := make([]byte, 0, 256+len(a.st.all)*(300+boolInt(points)*400))
+	b := make([]byte, 0, 256+len(a.st.all)*(600+boolInt(points)*400))
 	b = append(b, `{"type":"snapshot","seq":`...)
 	b = strconv.AppendUint(b, a.seq, 10)
 	b = append(b, `,"ts":`...)

@@ -31,7 +31,8 @@ func benchStore(b *testing.B, o Options, n, fill int) (*Aggregator, *clock, []Ba
 				Metric: "metric_" + strconv.Itoa(j%50),
 				Labels: Labels{{"cpu", strconv.Itoa(j / 50 % 64)}, {"host", "host-" + strconv.Itoa(j/3200)}, {"mode", "user"}},
 				Kind:   Kind(j % 2),
-				Value:  50,
+				// Counters have counted for a while; gauges hover around 50.
+				Value: float64(50 + (j%2)*(1e6+j*1000)),
 			})
 		}
 		batches = append(batches, Batch{Source: src, Samples: ss})
@@ -70,20 +71,22 @@ func BenchmarkIngest(b *testing.B) {
 	a, c, batches := benchStore(b, Options{}, 10000, 60)
 	rng := rand.New(rand.NewPCG(3, 4))
 	samples := 0
-	start := time.Now()
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		c.ms += 1000
 		stepBatches(batches, c.ms, rng)
+		t := startCPU()
 		b.StartTimer()
 		a.ingest(batches[0])
-		samples += len(batches[0].Samples)
 		b.StopTimer()
+		cpu += processCPU() - t.start
+		samples += len(batches[0].Samples)
 		a.st.collect(&delta{}) // what a tick would publish
 		b.StartTimer()
 	}
-	_ = start
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(samples)/cpu.Seconds(), "samples/cpu-s")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -99,6 +102,7 @@ func BenchmarkIngestViaQueue(b *testing.B) {
 	src := batches[0].Samples
 	samples := 0
 	round := 0
+	cpu := startCPU()
 	for b.Loop() {
 		if round%10 == 0 {
 			c.ms += 1000
@@ -117,6 +121,7 @@ func BenchmarkIngestViaQueue(b *testing.B) {
 	cancel()
 	<-done
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(samples)/cpu.report(b).Seconds(), "samples/cpu-s")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -126,9 +131,11 @@ func BenchmarkSnapshot(b *testing.B) {
 		for _, points := range []bool{false, true} {
 			b.Run(fmt.Sprintf("series=%d/points=%v", n, points), func(b *testing.B) {
 				var size int
+				cpu := startCPU()
 				for b.Loop() {
 					size = len(a.SnapshotJSON(points))
 				}
+				cpu.report(b)
 				b.SetBytes(int64(size))
 				b.ReportMetric(float64(size), "bytes/snapshot")
 			})
@@ -156,6 +163,7 @@ func BenchmarkDelta(b *testing.B) {
 	}
 	tickNo := 0
 	var size int
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		k := tickNo % 10
@@ -169,9 +177,11 @@ func BenchmarkDelta(b *testing.B) {
 			a.ingest(bt)
 		}
 		c.ms += 100
+		t := startCPU()
 		b.StartTimer()
 		a.tick()
 		b.StopTimer()
+		cpu += processCPU() - t.start
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 0)
 			m, err := s.Next(ctx)
@@ -185,6 +195,7 @@ func BenchmarkDelta(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(size), "bytes/delta")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkMetrics gathers the store's Prometheus view for 100k series and
@@ -196,6 +207,7 @@ func BenchmarkMetrics(b *testing.B) {
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(a.Collector())
 			var buf bytes.Buffer
+			cpu := startCPU()
 			for b.Loop() {
 				buf.Reset()
 				mfs, err := reg.Gather()
@@ -209,6 +221,7 @@ func BenchmarkMetrics(b *testing.B) {
 					}
 				}
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(buf.Len()), "bytes/scrape")
 		})
 	}

@@ -39,6 +39,8 @@
 //
 // In JSON an empty window is {"count":0,…} with every other field null;
 // rate is also null with fewer than two samples or no time between them.
+// min, max and last are written exactly; the computed mean, rate and
+// quantiles with 6 significant digits.
 //
 // # Messages
 //

@@ -62,12 +62,55 @@ func appendString(b []byte, s string) []byte {
 }
 
 // appendFloat appends v as a JSON number, or null when JSON cannot hold it
-// (a sum of huge values may overflow to ±Inf).
+// (a sum of huge values may overflow to ±Inf). Values with a few decimals,
+// most of what sources report, take a fast path: the integer n with
+// float64(n)/10^k == v for the smallest k, with the point put back. That
+// string parses back to v (both are the double nearest n/10^k).
 func appendFloat(b []byte, v float64) []byte {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return append(b, "null"...)
 	}
+	if math.Abs(v) < 1e15 && v != 0 {
+		for k := uint8(0); k <= maxScale; k++ {
+			if n, ok := decimalOf(v, k); ok {
+				return appendDecimal(b, n, k)
+			}
+		}
+	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendDecimal writes n/10^k in plain decimal notation.
+func appendDecimal(b []byte, n int64, k uint8) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	var digits [24]byte
+	d := strconv.AppendInt(digits[:0], n, 10)
+	if k == 0 {
+		return append(b, d...)
+	}
+	if len(d) <= int(k) { // 0.0…digits
+		b = append(b, '0', '.')
+		for range int(k) - len(d) {
+			b = append(b, '0')
+		}
+		return append(b, d...)
+	}
+	b = append(b, d[:len(d)-int(k)]...)
+	b = append(b, '.')
+	return append(b, d[len(d)-int(k):]...)
+}
+
+// appendStat appends a computed statistic (mean, rate, a quantile) with 6
+// significant digits: quantiles are only 1% exact anyway, and the shortest
+// exact form of a computed float is 17 digits, three times the bytes.
+func appendStat(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', 6, 64)
 }
 
 func appendPoint(b []byte, p point) []byte {
@@ -139,21 +182,21 @@ func appendStats(b []byte, st *windowStats) []byte {
 	b = append(b, `,"max":`...)
 	b = appendFloat(b, st.Max)
 	b = append(b, `,"mean":`...)
-	b = appendFloat(b, st.Mean)
+	b = appendStat(b, st.Mean)
 	b = append(b, `,"last":`...)
 	b = appendFloat(b, st.Last)
 	b = append(b, `,"rate":`...)
 	if st.HasRate {
-		b = appendFloat(b, st.Rate)
+		b = appendStat(b, st.Rate)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"p50":`...)
-	b = appendFloat(b, st.P50)
+	b = appendStat(b, st.P50)
 	b = append(b, `,"p90":`...)
-	b = appendFloat(b, st.P90)
+	b = appendStat(b, st.P90)
 	b = append(b, `,"p99":`...)
-	b = appendFloat(b, st.P99)
+	b = appendStat(b, st.P99)
 	return append(b, '}')
 }
 

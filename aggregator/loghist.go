@@ -14,16 +14,21 @@ const histAlpha = 0.0095
 // and then only in its smallest magnitudes, which are collapsed together.
 const histMaxBins = 2048
 
-// histMapping maps magnitudes to bins: DDSketch's cubically interpolated
-// mapping, a few float operations instead of a logarithm, with the same
-// relative-accuracy guarantee. Read-only after init.
-var histMapping = func() *mapping.CubicallyInterpolatedMapping {
-	m, err := mapping.NewCubicallyInterpolatedMapping(histAlpha)
+// histMapping maps magnitudes to bins: DDSketch's linearly interpolated
+// mapping, which reads the exponent and significand bits instead of taking
+// a logarithm (both ways: reading a quantile back is as cheap), with the
+// same relative-accuracy guarantee for ~44% more bins. Read-only after init.
+var histMapping = func() *mapping.LinearlyInterpolatedMapping {
+	m, err := mapping.NewLinearlyInterpolatedMapping(histAlpha)
 	if err != nil {
 		panic(err)
 	}
 	return m
 }()
+
+// histValueFactor turns a bin's lower bound into its representative value
+// (mapping.Value recomputes it on every call).
+var histValueFactor = 1 + histMapping.RelativeAccuracy()
 
 var (
 	// Magnitudes below histMinValue count as zero; above histMaxValue they
@@ -48,7 +53,7 @@ func histIndex(mag float64) int32 {
 
 // histValue is the representative value of bin i: within histAlpha of every
 // value the bin holds.
-func histValue(i int32) float64 { return histMapping.Value(int(i)) }
+func histValue(i int32) float64 { return histMapping.LowerBound(int(i)) * histValueFactor }
 
 func (h *loghist) add(v float64) {
 	switch {
@@ -84,35 +89,54 @@ func (h *loghist) total() uint64 {
 	return h.pos.total + h.neg.total + uint64(h.zero)
 }
 
-// quantiles fills out[i] with the qs[i] quantile (qs ascending), using the
-// lower rank q·(n-1). It returns false when the histogram is empty.
+// quantiles fills out[i] with the qs[i] quantile (qs ascending, at most
+// 8), using the lower rank q·(n-1): the value of the element at 0-based
+// index ⌊q·(n-1)⌋. It returns false when the histogram is empty.
+//
+// The bins are mostly zeros (a counter's window spreads a few samples over
+// hundreds of bins), so the scan adds every bin without testing it and only
+// compares the running count with the next rank, a branch that is almost
+// always predicted.
 func (h *loghist) quantiles(qs []float64, out []float64) bool {
 	n := h.total()
 	if n == 0 {
 		return false
 	}
+	var ranks [8]uint64 // the answer is the first bin where cum > rank
+	for i, q := range qs {
+		ranks[i] = uint64(q * float64(n-1))
+	}
 	qi := 0
+	next := ranks[0]
 	var cum uint64
-	emit := func(c uint64, v float64) bool {
-		cum += c
-		for qi < len(qs) && float64(cum) > qs[qi]*float64(n-1) {
-			out[qi] = v
-			qi++
-		}
-		return qi == len(qs)
-	}
-	// Most negative first: the negative store from its largest magnitude down.
-	for i := len(h.neg.bins) - 1; i >= 0; i-- {
-		if c := h.neg.bins[i]; c > 0 && emit(uint64(c), -histValue(h.neg.offset+int32(i))) {
-			return true
+	neg := h.neg.bins
+	for i := len(neg) - 1; i >= 0; i-- { // most negative first
+		cum += uint64(neg[i])
+		for cum > next {
+			out[qi] = -histValue(h.neg.offset + int32(i))
+			if qi++; qi == len(qs) {
+				return true
+			}
+			next = ranks[qi]
 		}
 	}
-	if h.zero > 0 && emit(uint64(h.zero), 0) {
-		return true
-	}
-	for i, c := range h.pos.bins {
-		if c > 0 && emit(uint64(c), histValue(h.pos.offset+int32(i))) {
+	cum += uint64(h.zero)
+	for cum > next {
+		out[qi] = 0
+		if qi++; qi == len(qs) {
 			return true
+		}
+		next = ranks[qi]
+	}
+	pos := h.pos.bins
+	for i := range pos {
+		cum += uint64(pos[i])
+		for cum > next {
+			out[qi] = histValue(h.pos.offset + int32(i))
+			if qi++; qi == len(qs) {
+				return true
+			}
+			next = ranks[qi]
 		}
 	}
 	for ; qi < len(qs); qi++ { // unreachable unless counts are inconsistent

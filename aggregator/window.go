@@ -185,11 +185,19 @@ func (w *window) stats() windowStats {
 		return windowStats{}
 	}
 	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
-	st.Min, st.Max = math.Inf(1), math.Inf(-1)
-	for _, mm := range w.ring {
-		st.Min = min(st.Min, mm.min)
-		st.Max = max(st.Max, mm.max)
+	// Plain comparisons: no NaN is ever stored, and the min/max builtins'
+	// NaN and signed-zero handling costs a third of a snapshot.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range w.ring {
+		mm := &w.ring[i]
+		if mm.min < lo {
+			lo = mm.min
+		}
+		if mm.max > hi {
+			hi = mm.max
+		}
 	}
+	st.Min, st.Max = lo, hi
 	st.Mean = w.sum / float64(w.count)
 	// The mean of values within [min, max] lies within it too; the running
 	// sum's rounding must not say otherwise.
