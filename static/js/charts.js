@@ -138,7 +138,7 @@ export class ChartManager {
       width: e.width,
       height: CHART_HEIGHT,
       // Room on the right for the last time label, which uPlot centres on its tick.
-      padding: [6, 18, 0, 0],
+      padding: [6, 26, 0, 0],
       legend: { show: false },
       cursor: {
         y: false,
