@@ -56,7 +56,7 @@ export function fixed(x) {
  * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
  * @returns {{div: number, unit: string}}
  */
-export function scaleFor(v, unit) {
+function scaleFor(v, unit) {
   const per = unit && (unit.perSecond || unit.rate) ? "/s" : "";
   const a = Math.abs(v);
   const steps = (step, names) => {

@@ -7,8 +7,6 @@ import { h, setText } from "./dom.js";
 import { formatAgo, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
 
-export const STATES = ["running", "starting", "backoff", "failed", "stopped"];
-
 const nf = new Intl.NumberFormat("en-US");
 
 export class SourceGroup {
