@@ -198,12 +198,21 @@ func BenchmarkDelta(b *testing.B) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
-// BenchmarkMetrics gathers the store's Prometheus view for 100k series and
-// encodes it as text, as /metrics does.
+// BenchmarkMetrics gathers the store's Prometheus view and encodes it as
+// text, as /metrics does: 100k series with their last values (window
+// statistics are off above 1000 series by default), and smaller stores
+// with window statistics on.
 func BenchmarkMetrics(b *testing.B) {
-	for _, windows := range []bool{false, true} {
-		b.Run(fmt.Sprintf("series=100000/windows=%v", windows), func(b *testing.B) {
-			a, _, _ := benchStore(b, Options{NoWindowMetrics: !windows}, 100_000, 5)
+	for _, tc := range []struct {
+		n       int
+		windows bool
+	}{{100_000, false}, {1000, true}, {10_000, true}} {
+		b.Run(fmt.Sprintf("series=%d/windows=%v", tc.n, tc.windows), func(b *testing.B) {
+			limit := -1
+			if tc.windows {
+				limit = tc.n
+			}
+			a, _, _ := benchStore(b, Options{WindowMetricsMaxSeries: limit}, tc.n, 5)
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(a.Collector())
 			var buf bytes.Buffer

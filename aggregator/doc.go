@@ -68,8 +68,9 @@
 //     ("1m") and the series' labels: the summary pulseboard_window_value
 //     (quantile 0.5, 0.9, 0.99, _sum, _count) and the gauges
 //     pulseboard_window_min, _max, _mean, _last and _rate (per second,
-//     only with two samples or more). Options.NoWindowMetrics leaves them
-//     out.
+//     only with two samples or more). They are left out while the store
+//     holds more than Options.WindowMetricsMaxSeries series (default
+//     1000): at 100k series they would be 3M samples a scrape.
 //   - pulseboard's own metrics (pulseboard_samples_*_total,
 //     pulseboard_series, pulseboard_broker_*, pulseboard_queue_*, …) and
 //     per-source ones from Options.Sources (pulseboard_source_*).

@@ -19,7 +19,7 @@ func registry(t *testing.T, a *Aggregator) *prometheus.Registry {
 }
 
 func TestMetricsSeriesGolden(t *testing.T) {
-	a, c := newTestAgg(Options{NoWindowMetrics: true})
+	a, c := newTestAgg(Options{WindowMetricsMaxSeries: -1})
 	ctr := func(metric string, v float64, ls ...string) Sample {
 		s := gauge(metric, c.ms, v, ls...)
 		s.Kind = KindCounter
@@ -192,4 +192,36 @@ pulseboard_subscribers 1
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	require.Empty(t, problems)
+}
+
+func TestMetricsWindowCapAndDistinctNames(t *testing.T) {
+	a, c := newTestAgg(Options{WindowMetricsMaxSeries: 1})
+	// Same label values under different names: two distinct series.
+	a.ingest(batch("s", gauge("x", c.ms, 1, "a", "1"), gauge("x", c.ms, 2, "b", "1")))
+	a.tick()
+	want := `
+# HELP pulseboard_window_metrics_enabled 1 if the per-series window statistics are in this scrape, 0 if the store holds more series than the limit for them.
+# TYPE pulseboard_window_metrics_enabled gauge
+pulseboard_window_metrics_enabled 0
+# HELP x Last value of x from pulseboard's sources.
+# TYPE x gauge
+x{a="1",source="s"} 1
+x{b="1",source="s"} 2
+`
+	reg := registry(t, a)
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want), "x", "pulseboard_window_metrics_enabled"))
+	n, err := testutil.GatherAndCount(reg, "pulseboard_window_min", "pulseboard_window_value")
+	require.NoError(t, err)
+	require.Zero(t, n, "over the cap: no window metrics")
+
+	b, c2 := newTestAgg(Options{WindowMetricsMaxSeries: 10, History: time.Hour})
+	b.ingest(batch("s", gauge("x", c2.ms, 1, "a", "1"), gauge("x", c2.ms, 2, "b", "1")))
+	n, err = testutil.GatherAndCount(registry(t, b), "pulseboard_window_min")
+	require.NoError(t, err)
+	require.Equal(t, 2*3, n, "two series, three windows")
+	c2.ms += 16 * 60_000 // every window empties: nothing to say about them
+	b.tick()
+	n, err = testutil.GatherAndCount(registry(t, b), "pulseboard_window_min")
+	require.NoError(t, err)
+	require.Zero(t, n)
 }

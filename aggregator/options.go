@@ -49,9 +49,13 @@ type Options struct {
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.
 	SubBuckets int
-	// NoWindowMetrics leaves the per-series window statistics out of the
-	// Prometheus view (the last values and pulseboard's own metrics stay).
-	NoWindowMetrics bool
+	// WindowMetricsMaxSeries bounds the store size up to which /metrics
+	// carries per-series window statistics (about 30 samples a series with
+	// three windows); above it they are left out and
+	// pulseboard_window_metrics_enabled says 0. Default 1000; negative
+	// means never. The last values and pulseboard's own metrics are always
+	// there.
+	WindowMetricsMaxSeries int
 }
 
 // Defaults of Options.
@@ -67,6 +71,7 @@ const (
 	DefaultRetainFor          = 30 * time.Second
 	DefaultRetainBytes        = 64 << 20
 	DefaultSubBuckets         = 60
+	DefaultWindowMetricsMax   = 1000
 )
 
 // DefaultWindows returns the default window spans: 1m, 5m and 15m.
@@ -130,6 +135,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetainFor <= 0 {
 		o.RetainFor = DefaultRetainFor
+	}
+	if o.WindowMetricsMaxSeries == 0 {
+		o.WindowMetricsMaxSeries = DefaultWindowMetricsMax
 	}
 	if o.RetainBytes <= 0 {
 		o.RetainBytes = DefaultRetainBytes
