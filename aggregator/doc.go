@@ -71,6 +71,8 @@
 //     only with two samples or more). They are left out while the store
 //     holds more than Options.WindowMetricsMaxSeries series (default
 //     1000): at 100k series they would be 3M samples a scrape.
+//     Names are the sources' own: a counter whose name lacks _total keeps
+//     it (promtool will say so; pulseboard's own names are promtool-clean).
 //   - pulseboard's own metrics (pulseboard_samples_*_total,
 //     pulseboard_series, pulseboard_broker_*, pulseboard_queue_*, …) and
 //     per-source ones from Options.Sources (pulseboard_source_*).
