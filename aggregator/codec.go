@@ -29,7 +29,8 @@ import (
 //
 //	timestamp, 2nd sample:  7 bits L, then L bits of zigzag(delta)
 //	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta))
-//	value, decimal mode k:  rice(zigzag(n - round(prev·10^k)))
+//	value, decimal mode k:  rice(zigzag(n - prediction)), the prediction being
+//	                        round(prev·10^k) or the line through the last two
 //	                        or escQ ones, 7 zero bits, 3 bits new mode, value in it;
 //	                        when zeros are frequent, a flag bit first: '0'
 //	                        unchanged, '1' then the above with z-1
@@ -56,7 +57,8 @@ type codecState struct {
 	prevDelta int64
 	period    int64 // the chunk's first delta: later deltas are coded against it
 	prevV     float64
-	n         uint16 // samples so far in the chunk
+	prevV2    float64 // the value before prevV (valid once n >= 2)
+	n         uint16  // samples so far in the chunk
 	mode      uint8
 	leading   uint8 // XOR window of the previous XOR-coded value
 	trailing  uint8
@@ -67,6 +69,11 @@ type codecState struct {
 	// which makes an unchanged value cost one bit whatever the Rice
 	// parameter: gauges that move now and then (memory, load) cost little.
 	vZ uint16
+	// e1 and e2 track the recent residual sizes of the two decimal
+	// predictors: the previous value (best for gauges and random walks) and
+	// the line through the previous two (best for counters, whose deltas
+	// repeat). The smaller one predicts the next value.
+	e1, e2 uint32
 }
 
 const zeroFlagAt = 64
@@ -182,7 +189,7 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 	}
 	s.prevT, s.prevDelta = t, delta
 	s.encodeValue(w, v)
-	s.prevV = v
+	s.prevV2, s.prevV = s.prevV, v
 	s.n++
 }
 
@@ -228,8 +235,48 @@ func (s *codecState) switchTo(m uint8) {
 	s.leading, s.trailing = 0xff, 0 // no previous XOR window
 }
 
+// predictors returns the two decimal predictions of the next value; two
+// is false when only the first exists (too few samples, or magnitudes
+// where the extrapolation could overflow).
+func (s *codecState) predictors() (p1, p2 int64, two bool) {
+	p1 = scaledPrev(s.prevV, s.mode)
+	if s.n >= 2 {
+		if q := scaledPrev(s.prevV2, s.mode); absInt(p1) < 1<<52 && absInt(q) < 1<<52 {
+			return p1, 2*p1 - q, true
+		}
+	}
+	return p1, p1, false
+}
+
+// base is the prediction the residual is taken from.
+func (s *codecState) base() int64 {
+	p1, p2, two := s.predictors()
+	if two && s.e2 < s.e1 {
+		return p2
+	}
+	return p1
+}
+
+// track scores both predictors on the value n just coded.
+func (s *codecState) track(n int64) {
+	p1, p2, two := s.predictors()
+	s.e1 = s.e1 - s.e1>>3 + uint32(min(absInt(n-p1), 1<<24))
+	if two {
+		s.e2 = s.e2 - s.e2>>3 + uint32(min(absInt(n-p2), 1<<24))
+	} else {
+		s.e2 = s.e1
+	}
+}
+
+func absInt(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 func (s *codecState) writeDecimal(w *bitWriter, n int64) {
-	z := zigzag(n - scaledPrev(s.prevV, s.mode))
+	z := zigzag(n - s.base())
 	if s.vZ > zeroFlagAt {
 		w.writeBit(z != 0)
 		if z != 0 {
@@ -239,6 +286,7 @@ func (s *codecState) writeDecimal(w *bitWriter, n int64) {
 		writeRice(w, z, riceParam(s.vA, s.vN))
 	}
 	s.decimalUpdate(z)
+	s.track(n)
 }
 
 // decimalUpdate adapts the Rice parameter and the zero rate to z. With the

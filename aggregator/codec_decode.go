@@ -51,7 +51,7 @@ func (s *codecState) decode(r *bitReader) (int64, float64, error) {
 		return 0, 0, err
 	}
 	t := s.prevT + delta
-	s.prevT, s.prevDelta, s.prevV = t, delta, v
+	s.prevT, s.prevDelta, s.prevV2, s.prevV = t, delta, s.prevV, v
 	s.n++
 	return t, v, nil
 }
@@ -67,8 +67,10 @@ func (s *codecState) decodeValue(r *bitReader) (float64, error) {
 					return 0, err
 				}
 				if !nonZero {
+					n := s.base()
 					s.decimalUpdate(0)
-					return float64(scaledPrev(s.prevV, s.mode)) / pow10[s.mode], nil
+					s.track(n)
+					return float64(n) / pow10[s.mode], nil
 				}
 			}
 			z, esc, err := readRice(r, riceParam(s.vA, s.vN))
@@ -79,8 +81,9 @@ func (s *codecState) decodeValue(r *bitReader) (float64, error) {
 				if flag {
 					z++
 				}
+				n := s.base() + unzigzag(z)
 				s.decimalUpdate(z)
-				n := scaledPrev(s.prevV, s.mode) + unzigzag(z)
+				s.track(n)
 				return float64(n) / pow10[s.mode], nil
 			}
 		} else {
