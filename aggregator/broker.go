@@ -59,6 +59,7 @@ type Subscription struct {
 	dropped   bool
 	closed    bool
 	conflated bool // merged since the reader last took a message
+	bytes     int  // encoded size of the pending deltas
 }
 
 func deltaMessage(d *delta) Message {
@@ -101,31 +102,35 @@ func (b *broker) trim(nowMs int64) {
 
 // deliver puts it in the mailbox, merging or dropping when full. Must hold b.mu.
 func (s *Subscription) deliver(it mailItem, enc *encoder) {
-	size := s.b.a.opts.MailboxSize
+	o := &s.b.a.opts
+	full := len(s.box) >= o.MailboxSize || len(s.box) > 0 && s.bytes+len(it.msg.Data) > o.MailboxBytes
 	switch {
-	case len(s.box) < size:
+	case !full:
 		s.box = append(s.box, it)
+		s.bytes += len(it.msg.Data)
 	case s.conflated:
 		s.drop()
 		return
 	default:
 		s.box = append(s.box, it)
-		s.mergeBox(enc)
-		s.conflated = true
-		s.b.a.stats.conflations.Add(1)
+		s.bytes += len(it.msg.Data)
+		if s.mergeBox(enc) {
+			s.conflated = true
+			s.b.a.stats.conflations.Add(1)
+		}
 	}
 	s.wake()
 }
 
 // mergeBox merges every delta in the mailbox (after a leading snapshot, if
-// any) into one. Must hold b.mu.
-func (s *Subscription) mergeBox(enc *encoder) {
+// any) into one, and reports whether there were two or more. Must hold b.mu.
+func (s *Subscription) mergeBox(enc *encoder) bool {
 	i := 0
 	for i < len(s.box) && s.box[i].d == nil {
 		i++
 	}
 	if len(s.box)-i < 2 {
-		return
+		return false
 	}
 	ds := make([]*delta, 0, len(s.box)-i)
 	for _, it := range s.box[i:] {
@@ -135,12 +140,15 @@ func (s *Subscription) mergeBox(enc *encoder) {
 	m.data = enc.encodeDelta(nil, m)
 	clear(s.box[i:])
 	s.box = append(s.box[:i], mailItem{msg: deltaMessage(m), d: m})
+	s.bytes = len(m.data)
+	return true
 }
 
 func (s *Subscription) drop() {
 	s.dropped = true
 	clear(s.box)
 	s.box = nil
+	s.bytes = 0
 	delete(s.b.subs, s)
 	s.b.a.stats.droppedSubs.Add(1)
 	s.wake()
@@ -171,9 +179,10 @@ func (a *Aggregator) Subscribe(after uint64) *Subscription {
 		for _, d := range b.recent {
 			if d.seq > after {
 				s.box = append(s.box, mailItem{msg: deltaMessage(d), d: d})
+				s.bytes += len(d.data)
 			}
 		}
-		if len(s.box) > a.opts.MailboxSize/2 {
+		if len(s.box) > a.opts.MailboxSize/2 || s.bytes > a.opts.MailboxBytes/2 {
 			s.mergeBox(a.encoder(a.nowMs()))
 		}
 	default:
@@ -201,6 +210,9 @@ func (s *Subscription) Next(ctx context.Context) (Message, error) {
 			return Message{}, ErrDropped
 		case len(s.box) > 0:
 			it := s.box[0]
+			if it.d != nil {
+				s.bytes -= len(it.msg.Data)
+			}
 			s.box[0] = mailItem{}
 			s.box = s.box[1:]
 			if len(s.box) == 0 {
@@ -229,6 +241,7 @@ func (s *Subscription) Close() {
 	s.closed = true
 	clear(s.box)
 	s.box = nil
+	s.bytes = 0
 	delete(s.b.subs, s)
 	s.wake()
 }

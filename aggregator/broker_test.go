@@ -300,3 +300,29 @@ func TestServeStopBeforeStart(t *testing.T) {
 	require.NoError(t, a.Serve(ctx))
 	require.NoError(t, a.Serve(ctx))
 }
+
+// TestMailboxByteBound: the byte bound merges and drops like the count
+// bound, but a lone delta is always taken, and the snapshot does not count.
+func TestMailboxByteBound(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxBytes: 1})
+	s := a.Subscribe(0) // a snapshot, which does not count
+	defer s.Close()
+	publishN(a, c, 1) // [snapshot, d1]: d1 is alone among deltas
+	publishN(a, c, 1) // d2 does not fit: merged with d1
+	require.Equal(t, uint64(1), a.stats.conflations.Load())
+	publishN(a, c, 1) // still nothing taken: dropped
+	_, err := s.Next(t.Context())
+	require.ErrorIs(t, err, ErrDropped)
+
+	s2 := a.Subscribe(a.Seq())
+	defer s2.Close()
+	publishN(a, c, 1)
+	m := next(t, s2)
+	require.Equal(t, m.Seq, m.From)
+	publishN(a, c, 1) // the reader took one since: a lone delta fits again
+	publishN(a, c, 1)
+	ms := drain(t, s2)
+	require.Len(t, ms, 1)
+	require.Equal(t, ms[0].Seq-1, ms[0].From, "two merged")
+	require.Equal(t, uint64(1), a.stats.droppedSubs.Load())
+}

@@ -36,8 +36,12 @@ type Options struct {
 	Logger *slog.Logger
 
 	// MailboxSize is the number of messages a subscriber may have pending
-	// before its deltas are merged (default 64, at least 2).
-	MailboxSize int
+	// before its deltas are merged (default 64, at least 2); MailboxBytes
+	// bounds the encoded size of its pending deltas the same way (default
+	// 64 MiB; a single delta is always taken, however big, and the
+	// snapshot a subscription starts with does not count).
+	MailboxSize  int
+	MailboxBytes int
 	// RetainDeltas bounds how many recent deltas are kept for resuming
 	// subscribers (default 300); RetainFor bounds their age (default 30s)
 	// and RetainBytes their encoded size (default 64 MiB). Whichever bound
@@ -67,6 +71,7 @@ const (
 	DefaultPushWait           = 50 * time.Millisecond
 	DefaultBroadcastInterval  = 100 * time.Millisecond
 	DefaultMailboxSize        = 64
+	DefaultMailboxBytes       = 64 << 20
 	DefaultRetainDeltas       = 300
 	DefaultRetainFor          = 30 * time.Second
 	DefaultRetainBytes        = 64 << 20
@@ -129,6 +134,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MailboxSize < 2 {
 		o.MailboxSize = DefaultMailboxSize
+	}
+	if o.MailboxBytes <= 0 {
+		o.MailboxBytes = DefaultMailboxBytes
 	}
 	if o.RetainDeltas <= 0 {
 		o.RetainDeltas = DefaultRetainDeltas
