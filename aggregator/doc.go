@@ -24,6 +24,17 @@
 // newest is rejected and counted (pulseboard_samples_out_of_order_total).
 // Equal timestamps are kept.
 //
+// # History
+//
+// Each series keeps its last History of points in chunks of up to 240
+// samples (or History/4 of time), compressed Gorilla-style: timestamps as
+// adaptive Rice codes of their deviation from the chunk's period, values
+// as Rice-coded decimal residuals when they have at most 6 decimals
+// (22.37, counters, integers) and as Gorilla XOR otherwise. About 1.0-1.7
+// bytes a sample on host-like and simulated data, 7 on full-precision
+// noise; see BENCHMARKS.md. Whole chunks are dropped once all their points
+// are older than History. Values and timestamps round-trip bit for bit.
+//
 // # Windows
 //
 // Each configured window reports count, min, max, mean, last, rate and
@@ -51,6 +62,16 @@
 // delta's "removed", then "added" (whole series objects with their
 // points), then "points" and "windows". A merged delta carries "from", the
 // first seq it covers.
+//
+// The broker keeps the recent deltas (RetainDeltas, RetainFor,
+// RetainBytes) so that Subscribe(after) can resume; older than that gets a
+// snapshot. Each subscriber has a mailbox bounded by MailboxSize messages
+// and MailboxBytes of deltas. Publishing never blocks: when a mailbox is
+// full its deltas are merged into one (pulseboard_broker_conflations_total);
+// a subscriber whose mailbox fills again before it took anything since
+// that merge is dropped (pulseboard_broker_dropped_subscribers_total) and
+// its Next returns ErrDropped. Each delta is encoded once; every
+// subscriber gets the same bytes, and only a merge is encoded again.
 //
 // # Prometheus view
 //
