@@ -58,6 +58,7 @@ func New(opts Options) *Aggregator {
 	}
 	a.sweepEvery = o.Windows[0].Milliseconds() / int64(o.SubBuckets)
 	a.sweepEvery = max(1, min(a.sweepEvery, 1000))
+	a.st.sweepIdleMs = 2 * a.sweepEvery
 	a.lastSweep = headNone
 	a.broker.init(a)
 	return a

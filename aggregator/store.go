@@ -51,6 +51,8 @@ type store struct {
 	removed []string  // ids evicted since the last delta
 
 	stats *counters
+	// sweepIdleMs: sweep leaves out series with a sample this recent.
+	sweepIdleMs int64
 }
 
 func newStore(o Options, c *counters) *store {
@@ -156,8 +158,14 @@ func (st *store) markDirty(s *series) {
 	}
 }
 
-// sweep moves every window to nowMs, drops history older than the history
+// sweep moves windows to nowMs, drops history older than the history
 // span, and evicts the series that had no sample for longer than it.
+//
+// A series that had a sample within the last idleMs is left alone: its
+// windows moved when that sample came and will move with the next one.
+// Sweeping it too would put its windows in a delta twice a second (once
+// for the expiry, once for the sample) and make every sweep tick carry the
+// windows of the whole store. Its statistics lag by at most idleMs.
 func (st *store) sweep(nowMs int64) {
 	horizon := nowMs - st.opts.History.Milliseconds()
 	kept := st.all[:0]
@@ -167,6 +175,10 @@ func (st *store) sweep(nowMs int64) {
 			continue
 		}
 		kept = append(kept, s)
+		if nowMs-s.lastSeenMs < st.sweepIdleMs {
+			s.hist.dropBefore(horizon)
+			continue
+		}
 		changed := false
 		for i := range s.wins {
 			if s.wins[i].advance(nowMs, s.kind) {

@@ -169,3 +169,36 @@ func TestOptionsDefaults(t *testing.T) {
 	require.Equal(t, DefaultWindows(), a.Windows())
 	require.Equal(t, DefaultHistory, a.History())
 }
+
+// TestSweepLeavesBusySeries: the sweep expires the windows of idle series
+// only; a series with a sample in the last two sweep periods moves its
+// windows with its samples, so its statistics may lag that long.
+func TestSweepLeavesBusySeries(t *testing.T) {
+	a, c := newTestAgg(Options{Windows: []time.Duration{time.Minute}})
+	t0 := c.ms - c.ms%60_000
+	c.ms = t0
+	a.ingest(batch("s", gauge("busy", t0, 1), gauge("idle", t0, 1)))
+	c.ms = t0 + 59_500
+	a.ingest(batch("s", gauge("busy", c.ms, 2)))
+	a.tick()
+	var busy, idle *series
+	for _, s := range a.st.all {
+		if s.metric == "busy" {
+			busy = s
+		} else {
+			idle = s
+		}
+	}
+	sub := a.Subscribe(a.Seq())
+	defer sub.Close()
+	c.ms = t0 + 61_000 // the t0 samples have left the window
+	a.tick()
+	require.Equal(t, 0, idle.wins[0].stats().Count, "idle: swept")
+	f := decodeFrame(t, next(t, sub).Data)
+	require.Contains(t, f.Windows, idle.id, "idle: its emptied windows were published")
+	require.NotContains(t, f.Windows, busy.id)
+	require.Equal(t, 2, busy.wins[0].stats().Count, "busy: not swept, lags until its next sample")
+	c.ms = t0 + 62_000 // busy has been quiet for two sweep periods
+	a.tick()
+	require.Equal(t, 1, busy.wins[0].stats().Count)
+}
