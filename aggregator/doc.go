@@ -46,7 +46,11 @@
 // are within 1% relative error of the exact lower quantile (the value of
 // rank ⌊q·(n-1)⌋), clamped to the exact min and max; count, min, max,
 // mean, last and rate are exact (mean up to float rounding). Work per
-// sample is O(1) amortised: see window.
+// sample is O(1) amortised: see window. Windows move forward with each
+// sample and, for series that went quiet, with a sweep once per slice of
+// the shortest window (at most every second); a series that had a sample
+// in the last two such periods is left to its next sample, so its
+// statistics may lag by that much (see store.sweep).
 //
 // In JSON an empty window is {"count":0,…} with every other field null;
 // rate is also null with fewer than two samples or no time between them.
