@@ -138,3 +138,33 @@ func next(t *testing.T, s *Subscription) Message {
 	require.NoError(t, err)
 	return m
 }
+
+func TestSeriesAndSourcesJSON(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	_, ok := a.SeriesJSON("not-an-id")
+	require.False(t, ok)
+	_, ok = a.SeriesJSON("0123456789abcdef")
+	require.False(t, ok)
+	require.JSONEq(t, `{"sources":[]}`, string(a.SourcesJSON()))
+
+	// Hostile label values and names still make valid frames.
+	a.ingest(batch("s\"rc", gauge("m\n", c.ms, 1, "k\x00", "v\xff\"\\")))
+	_, ok = a.SeriesJSON(a.st.all[0].id)
+	require.False(t, ok, "not published yet")
+	a.tick()
+	b, ok := a.SeriesJSON(a.st.all[0].id)
+	require.True(t, ok)
+	require.True(t, json.Valid(b), "%s", b)
+	snap := a.SnapshotJSON(true)
+	require.True(t, json.Valid(snap), "%s", snap)
+	f := decodeFrame(t, snap)
+	require.Equal(t, "s\"rc", f.Series[0].Source)
+	require.Equal(t, "v\ufffd\"\\", f.Series[0].Labels["k\x00"])
+
+	b2 := New(Options{Sources: func() []SourceInfo {
+		return []SourceInfo{{Name: "x", State: StateFailed, LastError: "boom \"quoted\""}}
+	}})
+	var got struct{ Sources []SourceInfo }
+	require.NoError(t, json.Unmarshal(b2.SourcesJSON(), &got))
+	require.Equal(t, []SourceInfo{{Name: "x", State: StateFailed, LastError: "boom \"quoted\""}}, got.Sources)
+}
