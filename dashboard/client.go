@@ -54,23 +54,41 @@ func newClient(h *hub, conn *websocket.Conn) *client {
 	return &client{s: h.s, hub: h, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1)}
 }
 
-// run serves the connection until either side ends it.
+// run serves the connection until either side ends it. Both goroutines
+// recover from a panic: it ends this connection (the writer sends 1011),
+// not the program, and the handler still waits for the writer.
 func (c *client) run() {
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
+		defer func() {
+			if r := recover(); r != nil {
+				c.s.opts.Logger.Error("websocket writer panicked", "panic", r)
+				c.setReason(disconnectInternal)
+				c.cut()
+			}
+		}()
 		c.writeLoop()
 	}()
+	defer func() {
+		c.cancel()
+		<-writerDone
+		c.mu.Lock()
+		reason := c.reason
+		c.mu.Unlock()
+		if reason == "" {
+			reason = disconnectPeer
+		}
+		c.s.metrics.disconnects.WithLabelValues(reason).Inc()
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			c.s.opts.Logger.Error("websocket reader panicked", "panic", r)
+			c.setReason(disconnectInternal)
+			c.cut() // a writer blocked in a write must fail now
+		}
+	}()
 	c.readLoop()
-	c.cancel()
-	<-writerDone
-	c.mu.Lock()
-	reason := c.reason
-	c.mu.Unlock()
-	if reason == "" {
-		reason = disconnectPeer
-	}
-	c.s.metrics.disconnects.WithLabelValues(reason).Inc()
 }
 
 // setReason records why the connection ends, unless a reason is known.
@@ -94,8 +112,11 @@ func (c *client) closeWith(code int, text, reason string) {
 	c.cancel()
 }
 
-// cut drops the network connection without a close handshake.
-func (c *client) cut() { _ = c.conn.NetConn().Close() }
+// cut makes every pending and later read and write on the connection fail
+// at once, without a close handshake; the handler then returns and fasthttp
+// closes the socket. (Closing the hijacked connection here would do
+// nothing: fasthttp's Close on it is a no-op until the handler returns.)
+func (c *client) cut() { _ = c.conn.NetConn().SetDeadline(time.Unix(1, 0)) }
 
 // requestResume hands a client's resume to the writer and wakes it.
 func (c *client) requestResume(seq uint64) {

@@ -159,3 +159,20 @@ func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
 	require.NoError(t, fast.conn.Close())
 	<-fl.done
 }
+
+// A client whose socket stays full past WriteWait is cut at once: its
+// handler does not wait for the (long) dead-peer timeout.
+func TestStuckWriteCutsConnection(t *testing.T) {
+	f := newFixture(t, fixtureOptions{
+		agg:  func(o *aggregator.Options) { o.MailboxSize = 4096 }, // never dropped by the broker
+		dash: func(o *Options) { o.WebSocket.WriteWait = 200 * time.Millisecond },
+	})
+	stuck := f.dialSmallBuffer()
+	stuck.readType("hello")
+	for i := 0; testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectWrite)) == 0; i++ {
+		require.Less(t, i, 5000, "the write never timed out")
+		f.pushAndWait(100, float64(i))
+	}
+	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 0 },
+		5*time.Second, time.Millisecond, "the handler ended with its writer")
+}

@@ -47,7 +47,11 @@ func (c *client) stream() bool {
 	if !ok {
 		return false
 	}
-	defer func() { sub.Close() }()
+	defer func() {
+		if sub != nil { // nil when a resubscription failed to write its snapshot
+			sub.Close()
+		}
+	}()
 
 	o := &c.s.opts.WebSocket
 	var drops []time.Time

@@ -272,3 +272,22 @@ func TestHandshakeRefusedWhileClosing(t *testing.T) {
 	c := &client{}
 	require.False(t, h.add(c))
 }
+
+// panicFeed is a feed whose stream breaks with a panic.
+type panicFeed struct{ *aggregator.Aggregator }
+
+func (panicFeed) Subscribe(uint64) *aggregator.Subscription { panic("broken feed") }
+
+func TestWriterPanicEndsOnlyItsConnection(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Feed = panicFeed{o.Feed.(*aggregator.Aggregator)}
+	}})
+	c := f.dial("resume=5", nil)
+	c.readType("hello")
+	require.Equal(t, websocket.CloseAbnormalClosure, c.closeCode())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectInternal)) == 1
+	}, 5*time.Second, time.Millisecond)
+	code, _, _ := f.httpDo("GET", "/healthz", nil, nil)
+	require.Equal(t, 200, code, "the server keeps serving")
+}
