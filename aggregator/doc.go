@@ -19,7 +19,8 @@
 // MaxSeriesPerSource are refused and counted
 // (pulseboard_series_refused_total, one per refused sample). A series with
 // no sample for longer than History is evicted and listed in the next
-// delta's "removed". NaN and ±Inf values are rejected and counted
+// delta's "removed". NaN and ±Inf values, and samples stamped more than
+// History ahead of the clock, are rejected and counted
 // (pulseboard_samples_invalid_total); a sample older than its series'
 // newest is rejected and counted (pulseboard_samples_out_of_order_total).
 // Equal timestamps are kept.

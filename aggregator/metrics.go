@@ -39,7 +39,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	}
 	counter("pulseboard_samples_ingested_total", "Samples stored.", func(a *Aggregator) float64 { return float64(a.stats.ingested.Load()) })
 	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
-	counter("pulseboard_samples_invalid_total", "Samples rejected for a NaN or infinite value.", func(a *Aggregator) float64 { return float64(a.stats.invalid.Load()) })
+	counter("pulseboard_samples_invalid_total", "Samples rejected for a NaN or infinite value, or a time further ahead than the history.", func(a *Aggregator) float64 { return float64(a.stats.invalid.Load()) })
 	counter("pulseboard_samples_out_of_order_total", "Samples rejected for being older than their series' newest sample.", func(a *Aggregator) float64 { return float64(a.stats.outOfOrder.Load()) })
 	counter("pulseboard_series_refused_total", "Samples refused because their new series would pass max_series or the per-source cap.", func(a *Aggregator) float64 { return float64(a.stats.refused.Load()) })
 	counter("pulseboard_series_evicted_total", "Series evicted after no sample for longer than the history.", func(a *Aggregator) float64 { return float64(a.stats.evicted.Load()) })

@@ -141,7 +141,7 @@ pulseboard_queue_length 0
 # HELP pulseboard_samples_ingested_total Samples stored.
 # TYPE pulseboard_samples_ingested_total counter
 pulseboard_samples_ingested_total 2
-# HELP pulseboard_samples_invalid_total Samples rejected for a NaN or infinite value.
+# HELP pulseboard_samples_invalid_total Samples rejected for a NaN or infinite value, or a time further ahead than the history.
 # TYPE pulseboard_samples_invalid_total counter
 pulseboard_samples_invalid_total 1
 # HELP pulseboard_samples_out_of_order_total Samples rejected for being older than their series' newest sample.

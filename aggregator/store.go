@@ -68,9 +68,13 @@ func newStore(o Options, c *counters) *store {
 // ingest stores one batch. nowMs is the store clock.
 func (st *store) ingest(b Batch, nowMs int64) {
 	var ingested, invalid, refused, ooo uint64
+	// A sample stamped further ahead than the whole history is a broken
+	// clock: stored, it would hold the series' windows and its out-of-order
+	// check hostage until that time.
+	future := nowMs + st.opts.History.Milliseconds()
 	for i := range b.Samples {
 		smp := &b.Samples[i]
-		if math.IsNaN(smp.Value) || math.IsInf(smp.Value, 0) {
+		if math.IsNaN(smp.Value) || math.IsInf(smp.Value, 0) || smp.TimeMs > future {
 			invalid++
 			continue
 		}

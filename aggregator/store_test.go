@@ -27,6 +27,10 @@ func TestInvalidValuesRejected(t *testing.T) {
 	require.Equal(t, uint64(3), a.stats.invalid.Load())
 	require.Equal(t, uint64(1), a.stats.ingested.Load())
 	require.Equal(t, 1, a.st.all[0].hist.len())
+	// Stamped further ahead than the history: a broken clock.
+	a.ingest(batch("s", gauge("m", c.ms+a.opts.History.Milliseconds()+1, 1), gauge("m", c.ms+60_000, 2)))
+	require.Equal(t, uint64(4), a.stats.invalid.Load())
+	require.Equal(t, uint64(2), a.stats.ingested.Load(), "a minute ahead is skew, and kept")
 }
 
 func TestOutOfOrderRejected(t *testing.T) {
