@@ -204,13 +204,21 @@ func mergeDeltas(ds []*delta) *delta {
 			}
 		}
 	}
+	// A series removed inside the run (and not added back) takes its
+	// points and windows with it: clients apply "removed" first.
+	gone := make(map[uint64]bool, len(m.removed))
+	for _, id := range m.removed {
+		if k, ok := parseID(id); ok && !addedSet[k] {
+			gone[k] = true
+		}
+	}
 	// Points: concatenated per series in seq order; windows: once per series.
 	ptsIdx := make(map[uint64]int)
 	var perKey [][]point
 	winSeen := make(map[uint64]bool)
 	for _, d := range ds {
 		for i, k := range d.ptsKeys {
-			if addedSet[k] {
+			if addedSet[k] || gone[k] {
 				continue
 			}
 			j, ok := ptsIdx[k]
@@ -223,7 +231,7 @@ func mergeDeltas(ds []*delta) *delta {
 			perKey[j] = append(perKey[j], d.pts[d.ptsOff[i]:d.ptsOff[i+1]]...)
 		}
 		for _, k := range d.winKeys {
-			if !addedSet[k] && !winSeen[k] {
+			if !addedSet[k] && !gone[k] && !winSeen[k] {
 				winSeen[k] = true
 				m.winKeys = append(m.winKeys, k)
 			}

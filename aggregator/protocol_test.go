@@ -1,0 +1,144 @@
+package aggregator
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// client is a protocol client as DESIGN.md describes one: it applies a
+// snapshot, then each delta's removed, added, points and windows.
+type client struct {
+	seq    uint64
+	points map[string][][2]float64
+	wins   map[string]string // id -> windows JSON
+}
+
+func (c *client) apply(t *testing.T, m Message) {
+	t.Helper()
+	var f struct {
+		Type    string                     `json:"type"`
+		Seq     uint64                     `json:"seq"`
+		From    uint64                     `json:"from"`
+		Points  map[string][][2]float64    `json:"points"`
+		Windows map[string]json.RawMessage `json:"windows"`
+		Added   []json.RawMessage          `json:"added"`
+		Removed []string                   `json:"removed"`
+		Series  []json.RawMessage          `json:"series"`
+	}
+	require.NoError(t, json.Unmarshal(m.Data, &f))
+	addSeries := func(raw json.RawMessage) {
+		var s struct {
+			ID      string          `json:"id"`
+			Windows json.RawMessage `json:"windows"`
+			Points  [][2]float64    `json:"points"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &s))
+		c.points[s.ID] = s.Points
+		c.wins[s.ID] = string(s.Windows)
+	}
+	if f.Type == "snapshot" {
+		c.points, c.wins = map[string][][2]float64{}, map[string]string{}
+		for _, s := range f.Series {
+			addSeries(s)
+		}
+		c.seq = f.Seq
+		return
+	}
+	from := f.Seq
+	if f.From != 0 {
+		from = f.From
+	}
+	require.Equal(t, c.seq+1, from, "no gap: the first delta after seq N has from or seq N+1")
+	for _, id := range f.Removed {
+		delete(c.points, id)
+		delete(c.wins, id)
+	}
+	for _, s := range f.Added {
+		addSeries(s)
+	}
+	for id, ps := range f.Points {
+		require.Contains(t, c.points, id, "points for a series the client has")
+		c.points[id] = append(c.points[id], ps...)
+	}
+	for id, w := range f.Windows {
+		require.Contains(t, c.wins, id)
+		c.wins[id] = string(w)
+	}
+	c.seq = f.Seq
+}
+
+// TestProtocolReconstructsState: clients that follow the messages, one
+// reading every delta and one so slow its deltas get merged, end with the
+// state a fresh snapshot shows, through series added, evicted and re-added.
+func TestProtocolReconstructsState(t *testing.T) {
+	for seed := range uint64(8) {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { protocolRun(t, seed) })
+	}
+}
+
+func protocolRun(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(21, seed))
+	a, clk := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{10 * time.Second, time.Minute}, MailboxSize: 4})
+	fast, slow := a.Subscribe(0), a.Subscribe(0)
+	defer fast.Close()
+	defer slow.Close()
+	var cf, cs client
+	for step := range 400 {
+		var ss []Sample
+		for range rng.IntN(5) {
+			name := "m" + strconv.Itoa(rng.IntN(8))
+			ss = append(ss, gauge(name, clk.ms, float64(rng.IntN(1000))/10, "k", strconv.Itoa(rng.IntN(2))))
+		}
+		if len(ss) > 0 {
+			a.ingest(batch("src"+strconv.Itoa(rng.IntN(2)), ss...))
+		}
+		clk.ms += int64(rng.IntN(400))
+		if rng.IntN(60) == 0 {
+			clk.ms += 70_000 // long silence: evictions
+		}
+		a.tick()
+		for _, m := range drain(t, fast) {
+			cf.apply(t, m)
+		}
+		if step%7 == 0 { // the slow one reads now and then
+			for _, m := range drain(t, slow) {
+				cs.apply(t, m)
+			}
+		}
+	}
+	for _, m := range drain(t, slow) {
+		cs.apply(t, m)
+	}
+	require.Positive(t, a.stats.conflations.Load(), "the slow client saw merges")
+	require.Positive(t, a.stats.evicted.Load())
+
+	var want client
+	want.apply(t, Message{Type: "snapshot", Data: a.SnapshotJSON(true)})
+	for _, c := range []*client{&cf, &cs} {
+		require.Equal(t, want.seq, c.seq)
+		require.Equal(t, sortedKeys(want.points), sortedKeys(c.points))
+		for id, ps := range want.points {
+			got := c.points[id]
+			// The client keeps what the store has already dropped.
+			got = slices.DeleteFunc(slices.Clone(got), func(p [2]float64) bool { return len(ps) > 0 && p[0] < ps[0][0] })
+			require.Equal(t, ps, got, "points of %s", id)
+			require.JSONEq(t, want.wins[id], c.wins[id], "windows of %s", id)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
