@@ -81,6 +81,9 @@ func (s *Server) crash(c *fiber.Ctx) error {
 		if s.opts.UnknownSource != nil && errors.Is(err, s.opts.UnknownSource) {
 			return fiber.NewError(fiber.StatusNotFound, "unknown source")
 		}
+		if s.opts.NotRunning != nil && errors.Is(err, s.opts.NotRunning) {
+			return fiber.NewError(fiber.StatusConflict, "source is not running (backing off, failed or stopped); try again when it runs")
+		}
 		s.opts.Logger.Error("crash injection failed", "source", name, "err", err)
 		return fiber.NewError(fiber.StatusInternalServerError, "crash injection failed")
 	}

@@ -34,10 +34,14 @@ func (f *fakeSources) Crash(name string) error {
 		f.mu.Unlock()
 		return nil
 	case "broken":
-		return errors.New("collector is not running")
+		return errors.New("collector is broken")
+	case "resting":
+		return fmt.Errorf("crash %q: %w", name, errNotRunning)
 	}
 	return fmt.Errorf("crash %q: %w", name, errNoSuchSource)
 }
+
+var errNotRunning = errors.New("not running")
 
 func (f *fakeSources) crashes() []string {
 	f.mu.Lock()
@@ -139,6 +143,7 @@ func TestAPIAdminRoutes(t *testing.T) {
 		o.AdminToken = "admin-secret"
 		o.Sources = sources
 		o.UnknownSource = errNoSuchSource
+		o.NotRunning = errNotRunning
 		o.Reload = func(ctx context.Context) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -162,6 +167,10 @@ func TestAPIAdminRoutes(t *testing.T) {
 	code, h, body := f.httpDo("POST", "/api/v1/sources/nope/crash", nil, admin)
 	require.Equal(t, http.StatusNotFound, code)
 	require.Equal(t, "unknown source", errorBody(t, h, body))
+
+	code, h, body = f.httpDo("POST", "/api/v1/sources/resting/crash", nil, admin)
+	require.Equal(t, http.StatusConflict, code)
+	require.Contains(t, errorBody(t, h, body), "not running")
 
 	code, h, body = f.httpDo("POST", "/api/v1/sources/broken/crash", nil, admin)
 	require.Equal(t, http.StatusInternalServerError, code)

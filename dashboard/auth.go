@@ -60,9 +60,18 @@ func newTokens(viewer, admin string) tokens {
 
 // generateToken makes a random admin token: 32 bytes from crypto/rand, hex.
 func generateToken() (string, error) {
-	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
+	t, err := randomHex(tokenBytes)
+	if err != nil {
 		return "", fmt.Errorf("generate admin token: %w", err)
+	}
+	return t, nil
+}
+
+// randomHex returns n bytes from crypto/rand, hex-encoded.
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(b), nil
 }

@@ -35,7 +35,10 @@ type Feed interface {
 var _ Feed = (*aggregator.Aggregator)(nil)
 
 // helloMessage is the first message on every WebSocket, built once.
-func helloMessage(version string, windows []time.Duration, history time.Duration) ([]byte, error) {
+// instance names this server process: sequence numbers start again in a new
+// process, so a client that reconnects to another instance must not trust
+// a resume that happens to match its last seq.
+func helloMessage(version, instance string, windows []time.Duration, history time.Duration) ([]byte, error) {
 	names := make([]string, len(windows))
 	for i, w := range windows {
 		names[i] = aggregator.WindowName(w)
@@ -43,7 +46,8 @@ func helloMessage(version string, windows []time.Duration, history time.Duration
 	return json.Marshal(struct {
 		Type           string   `json:"type"`
 		Version        string   `json:"version"`
+		Instance       string   `json:"instance"`
 		Windows        []string `json:"windows"`
 		HistorySeconds int64    `json:"history_seconds"`
-	}{"hello", version, names, int64(history / time.Second)})
+	}{"hello", version, instance, names, int64(history / time.Second)})
 }

@@ -123,15 +123,16 @@ func (f *fixture) push(n int, value float64) {
 
 // frame is the part of a server message the tests look at.
 type frame struct {
-	Type    string          `json:"type"`
-	Seq     uint64          `json:"seq"`
-	From    uint64          `json:"from"`
-	Version string          `json:"version"`
-	Windows json.RawMessage `json:"windows"` // names in the hello, stats in deltas
-	History int64           `json:"history_seconds"`
-	Series  []seriesFrame   `json:"series"`
-	Points  json.RawMessage `json:"points"`
-	raw     []byte
+	Type     string          `json:"type"`
+	Seq      uint64          `json:"seq"`
+	From     uint64          `json:"from"`
+	Version  string          `json:"version"`
+	Instance string          `json:"instance"`
+	Windows  json.RawMessage `json:"windows"` // names in the hello, stats in deltas
+	History  int64           `json:"history_seconds"`
+	Series   []seriesFrame   `json:"series"`
+	Points   json.RawMessage `json:"points"`
+	raw      []byte
 }
 
 type seriesFrame struct {

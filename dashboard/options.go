@@ -28,6 +28,7 @@ const (
 	idleTimeout    = 60 * time.Second
 	reloadTimeout  = 30 * time.Second
 	tokenBytes     = 32 // a generated admin token: 32 random bytes, hex-encoded
+	instanceBytes  = 8  // the hello's instance id
 	defaultMaxConn = 20000
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	// does not know (collectors.ErrUnknownSource); matched with errors.Is, it
 	// answers 404. Nil means no error is taken for an unknown name.
 	UnknownSource error
+	// NotRunning is the sentinel error Sources.Crash wraps when the source
+	// exists but has no running collector to crash (backing off, parked as
+	// failed, stopped: collectors.ErrNotRunning); it answers 409.
+	NotRunning error
 	// Reload re-reads the configuration; an error means the new one was
 	// rejected and answers 422. Nil answers 501.
 	Reload func(ctx context.Context) error

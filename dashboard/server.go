@@ -77,7 +77,11 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
-	hello, err := helloMessage(opts.Version, opts.Feed.Windows(), opts.Feed.History())
+	instance, err := randomHex(instanceBytes)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: instance id: %w", err)
+	}
+	hello, err := helloMessage(opts.Version, instance, opts.Feed.Windows(), opts.Feed.History())
 	if err != nil {
 		return nil, err
 	}

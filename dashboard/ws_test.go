@@ -15,6 +15,17 @@ import (
 	"github.com/pulseboard/pulseboard/aggregator"
 )
 
+// The hello names the server instance: the same for every client of one
+// server, different for another, so a page can tell a restarted server
+// whose seq happens to match its own.
+func TestStreamHelloNamesTheInstance(t *testing.T) {
+	first := newFixture(t, fixtureOptions{})
+	a := first.dial("", nil).readType("hello").Instance
+	require.Equal(t, a, first.dial("", nil).readType("hello").Instance)
+	second := newFixture(t, fixtureOptions{})
+	require.NotEqual(t, a, second.dial("", nil).readType("hello").Instance)
+}
+
 func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
 		o.Windows = []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute}
@@ -25,6 +36,7 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	c := f.dial("", nil)
 	hello := c.readType("hello")
 	require.Equal(t, "test", hello.Version)
+	require.Regexp(t, `^[0-9a-f]{16}$`, hello.Instance)
 	require.JSONEq(t, `["30s","1m","5m"]`, string(hello.Windows))
 	require.Equal(t, int64(600), hello.History)
 

@@ -103,6 +103,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		Feed:           p.aggregator,
 		Sources:        p.collectors,
 		UnknownSource:  pbcollectors.ErrUnknownSource,
+		NotRunning:     pbcollectors.ErrNotRunning,
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Ready:          p.ready,
