@@ -1,7 +1,9 @@
 package aggregator
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -85,10 +87,11 @@ func TestProtocolReconstructsState(t *testing.T) {
 func protocolRun(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(21, seed))
 	a, clk := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{10 * time.Second, time.Minute}, MailboxSize: 4})
-	fast, slow := a.Subscribe(0), a.Subscribe(0)
+	fast, slow, resumer := a.Subscribe(0), a.Subscribe(0), a.Subscribe(0)
 	defer fast.Close()
 	defer slow.Close()
-	var cf, cs client
+	defer func() { resumer.Close() }()
+	var cf, cs, cr client
 	for step := range 400 {
 		var ss []Sample
 		for range rng.IntN(5) {
@@ -106,6 +109,13 @@ func protocolRun(t *testing.T, seed uint64) {
 		for _, m := range drain(t, fast) {
 			cf.apply(t, m)
 		}
+		if step%13 == 0 { // the resumer reconnects with the seq it has
+			for _, m := range drainUntilDropped(t, resumer) {
+				cr.apply(t, m)
+			}
+			resumer.Close()
+			resumer = a.Subscribe(cr.seq)
+		}
 		if step%7 == 0 { // the slow one reads now and then
 			for _, m := range drain(t, slow) {
 				cs.apply(t, m)
@@ -115,12 +125,22 @@ func protocolRun(t *testing.T, seed uint64) {
 	for _, m := range drain(t, slow) {
 		cs.apply(t, m)
 	}
+	for { // catch up, resyncing as long as it keeps being dropped
+		for _, m := range drainUntilDropped(t, resumer) {
+			cr.apply(t, m)
+		}
+		if cr.seq == a.Seq() {
+			break
+		}
+		resumer.Close()
+		resumer = a.Subscribe(cr.seq)
+	}
 	require.Positive(t, a.stats.conflations.Load(), "the slow client saw merges")
 	require.Positive(t, a.stats.evicted.Load())
 
 	var want client
 	want.apply(t, Message{Type: "snapshot", Data: a.SnapshotJSON(true)})
-	for _, c := range []*client{&cf, &cs} {
+	for _, c := range []*client{&cf, &cs, &cr} {
 		require.Equal(t, want.seq, c.seq)
 		require.Equal(t, sortedKeys(want.points), sortedKeys(c.points))
 		for id, ps := range want.points {
@@ -140,4 +160,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// drainUntilDropped is drain for a client that may have been dropped: it
+// takes what there is, and then (on ErrDropped) nothing more.
+func drainUntilDropped(t *testing.T, s *Subscription) []Message {
+	t.Helper()
+	var out []Message
+	for {
+		ctx, cancel := context.WithTimeout(t.Context(), 0)
+		m, err := s.Next(ctx)
+		cancel()
+		if errors.Is(err, ErrDropped) || errors.Is(err, context.DeadlineExceeded) {
+			return out
+		}
+		require.NoError(t, err)
+		out = append(out, m)
+	}
 }
