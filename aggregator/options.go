@@ -27,7 +27,9 @@ type Options struct {
 	// BroadcastInterval is the shortest time between two deltas (default 100ms).
 	BroadcastInterval time.Duration
 	// Sources is polled on each broadcast tick; the sources whose info
-	// changed go into the next delta. May be nil.
+	// changed go into the next delta. It is also called for SourcesJSON,
+	// snapshots and scrapes, from their goroutines: it must be safe for
+	// concurrent use and quick. May be nil.
 	Sources func() []SourceInfo
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
