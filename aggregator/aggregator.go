@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -17,6 +18,7 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 type counters struct {
 	ingested, dropped, invalid, refused, outOfOrder atomic.Uint64
 	evicted, conflations, droppedSubs, deltas       atomic.Uint64
+	eventsDropped                                   atomic.Uint64
 }
 
 // Aggregator owns the series store, the ingest queue and the broker.
@@ -41,6 +43,10 @@ type Aggregator struct {
 	sources       []SourceInfo // as of the last tick
 	lastSweep     int64        // sweep slice index
 	lastDeltaSize int
+	tree          []byte // the program's tree as of the last tick, encoded
+
+	eventsMu      sync.Mutex
+	pendingEvents [][]byte // announced, not yet published
 
 	broker broker
 
@@ -165,6 +171,10 @@ func (a *Aggregator) tick() {
 		a.sources = srcs
 	}
 	a.st.collect(d)
+	if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {
+		d.tree, a.tree = tree, tree
+	}
+	d.events = a.takeEvents()
 	if d.empty() {
 		return
 	}
@@ -227,6 +237,11 @@ func (a *Aggregator) snapshotLocked(points bool) []byte {
 	b = strconv.AppendInt(b, nowMs, 10)
 	b = append(b, `,"sources":`...)
 	b = appendSources(b, enc.sources)
+	tree := a.tree
+	if tree == nil {
+		tree = a.treeJSON() // before the first tick
+	}
+	b = appendExtras(b, tree, nil)
 	b = append(b, `,"series":[`...)
 	n := 0
 	for _, s := range a.st.all {

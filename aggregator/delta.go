@@ -21,19 +21,21 @@ type delta struct {
 	sources []string // names of changed sources
 	added   []uint64 // series keys created
 	removed []string // series ids evicted
+	tree    []byte   // the supervision tree, encoded, when it changed
+	events  [][]byte // announced events, encoded, in order
 
 	data []byte // the encoded frame
 }
 
 func (d *delta) empty() bool {
 	return len(d.ptsKeys) == 0 && len(d.winKeys) == 0 && len(d.sources) == 0 &&
-		len(d.added) == 0 && len(d.removed) == 0
+		len(d.added) == 0 && len(d.removed) == 0 && d.tree == nil && len(d.events) == 0
 }
 
 // size is the delta's approximate memory footprint, for the retention bound.
 func (d *delta) size() int {
 	return len(d.data) + 16*len(d.pts) + 12*len(d.ptsKeys) + 8*(len(d.winKeys)+len(d.added)) +
-		16*(len(d.sources)+len(d.removed)) + 128
+		16*(len(d.sources)+len(d.removed)) + len(d.tree) + 64*len(d.events) + 128
 }
 
 // collect moves the store's pending changes into d and marks them
@@ -170,7 +172,9 @@ func (e *encoder) encodeDelta(b []byte, d *delta) []byte {
 		b = append(b, id...)
 		b = append(b, '"')
 	}
-	return append(b, "]}"...)
+	b = append(b, ']')
+	b = appendExtras(b, d.tree, d.events)
+	return append(b, '}')
 }
 
 // mergeDeltas folds consecutive deltas into one carrying from = the first
@@ -203,6 +207,10 @@ func mergeDeltas(ds []*delta) *delta {
 				m.sources = append(m.sources, name)
 			}
 		}
+		if d.tree != nil {
+			m.tree = d.tree // the latest tree wins
+		}
+		m.events = append(m.events, d.events...)
 	}
 	// A series removed inside the run (and not added back) takes its
 	// points and windows with it: clients apply "removed" first.

@@ -68,6 +68,16 @@
 // points), then "points" and "windows". A merged delta carries "from", the
 // first seq it covers.
 //
+// Two extensions of DESIGN.md's protocol ride along. "tree" is the
+// program's supervision tree (Options.Tree, a Process per node): in every
+// snapshot, and in a delta whenever it changed, so a restart shows on the
+// dashboards within one broadcast interval. "events" lists what Announce
+// queued since the last delta (today: config reloads, accepted or
+// rejected); a delta is published for them even if no data changed, a
+// merged delta carries the events of every delta it merges, and snapshots
+// carry none. At most 64 events wait for a delta; beyond that the oldest
+// are dropped and counted (pulseboard_events_dropped_total).
+//
 // The broker keeps the recent deltas (RetainDeltas, RetainFor,
 // RetainBytes) so that Subscribe(after) can resume; older than that gets a
 // snapshot. Each subscriber has a mailbox bounded by MailboxSize messages

@@ -31,6 +31,10 @@ type Options struct {
 	// snapshots and scrapes, from their goroutines: it must be safe for
 	// concurrent use and quick. May be nil.
 	Sources func() []SourceInfo
+	// Tree describes the program's supervision tree. Like Sources it is
+	// polled on each tick (and for snapshots) and must be quick; the tree
+	// goes into snapshots, and into a delta whenever it changed. May be nil.
+	Tree func() Process
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
 	Now func() time.Time
