@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"time"
 
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // The crash route goes through the whole program: the collector panics, its
@@ -32,6 +35,19 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 		require.Equal(t, 1.0, f.started(other), "%s was not restarted", other)
 		require.Zero(t, f.stats(other).Restarts)
 	}
+	code, body = f.do(http.MethodGet, "/api/v1/snapshot?points=0", "")
+	require.Equal(t, http.StatusOK, code)
+	var snap struct{ Tree aggregator.Process }
+	require.NoError(t, json.Unmarshal(body, &snap))
+	require.Equal(t, "root", snap.Tree.Name)
+	require.Equal(t, "rest_for_one", snap.Tree.Strategy)
+	var names []string
+	for _, c := range snap.Tree.Children {
+		names = append(names, c.Name)
+		require.Equal(t, aggregator.StateRunning, c.State, c.Name)
+	}
+	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "reloader"}, names)
+
 	for _, root := range []string{"aggregator", "collectors", "dashboard"} {
 		require.Equal(t, 1.0, metricValue(t, f.p.registry, "pulseboard_supervisor_events_total",
 			map[string]string{"supervisor": "root", "child": root, "event": "started"}), root)

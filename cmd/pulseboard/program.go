@@ -66,7 +66,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
 		// The collectors are made next; the aggregator only calls this once it serves.
 		Sources: func() []aggregator.SourceInfo { return p.collectors.Sources() },
-		Logger:  log.With("component", "aggregator"),
+		// The root is made last, likewise.
+		Tree:   p.tree,
+		Logger: log.With("component", "aggregator"),
 	})
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
 		Sink:        p.aggregator,
@@ -86,7 +88,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	}
 	reload, err := newReloader(cfg, setup, reloaderDeps{
 		apply:     p.collectors.Apply,
-		announcer: announcerFor(p.aggregator),
+		announcer: streamAnnouncer{p.aggregator},
 		registry:  p.registry,
 		log:       log.With("component", "reload"),
 	})
@@ -129,6 +131,21 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil
+}
+
+// tree describes the supervision tree for the dashboards: the root and its
+// children with their states and restarts. The sources under "collectors"
+// travel separately, as the stream's "sources".
+func (p *program) tree() aggregator.Process {
+	root := aggregator.Process{Name: "root", Strategy: supervisor.RestForOne.String(), State: aggregator.StateRunning}
+	for _, c := range p.root.Children() {
+		node := aggregator.Process{Name: c.Name, State: c.State.String(), Restarts: c.Restarts}
+		if c.Name == "collectors" {
+			node.Strategy = supervisor.OneForOne.String()
+		}
+		root.Children = append(root.Children, node)
+	}
+	return root
 }
 
 // ready reports whether the whole tree runs: the config is loaded (or there

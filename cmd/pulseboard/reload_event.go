@@ -2,25 +2,17 @@ package main
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // reloadEvent is a reload's report to the dashboards: the aggregator sends
-// it in the next delta's "events" for the UI's banner. Its fields are those
-// of the aggregator's Event, which it is copied into by name.
-type reloadEvent struct {
-	Kind    string // "reload"
-	TimeMs  int64
-	OK      bool
-	Message string   // one line; for a failure the errors joined by "; "
-	Errors  []string // file:line:col lines of a rejected config
-
-	Added, Removed, Changed, NeedsRestart []string
-}
+// it in the next delta's "events" for the UI's banner and chart markers.
+type reloadEvent = aggregator.Event
 
 const reloadKind = "reload"
 
@@ -30,39 +22,10 @@ type announcer interface {
 	announce(reloadEvent)
 }
 
-// announcerFor returns the announcer that goes through target's
-// Announce(Event) method, copying the event's fields into Event by name,
-// or nil when target has no such method.
-//
-// The aggregator gains Announce(aggregator.Event) in a change of its own;
-// finding the method at run time lets this package build before and after
-// that change alike. Once it is in, this is meant to give way to a plain
-// interface { Announce(aggregator.Event) } and a conversion.
-func announcerFor(target any) announcer {
-	v := reflect.ValueOf(target)
-	if !v.IsValid() {
-		return nil
-	}
-	m := v.MethodByName("Announce")
-	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().NumOut() != 0 || m.Type().In(0).Kind() != reflect.Struct {
-		return nil
-	}
-	return methodAnnouncer{m}
-}
+// streamAnnouncer announces through the aggregator's delta stream.
+type streamAnnouncer struct{ agg *aggregator.Aggregator }
 
-type methodAnnouncer struct{ method reflect.Value }
-
-func (a methodAnnouncer) announce(e reloadEvent) {
-	arg := reflect.New(a.method.Type().In(0)).Elem()
-	from := reflect.ValueOf(e)
-	for i := range from.NumField() {
-		to := arg.FieldByName(from.Type().Field(i).Name)
-		if to.IsValid() && to.CanSet() && to.Type() == from.Field(i).Type() {
-			to.Set(from.Field(i))
-		}
-	}
-	a.method.Call([]reflect.Value{arg})
-}
+func (a streamAnnouncer) announce(e reloadEvent) { a.agg.Announce(e) }
 
 // successEvent describes an applied reload in one line.
 func successEvent(at time.Time, d configDiff) reloadEvent {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -58,18 +59,14 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 			strings.Contains(string(body), `"fresh_value"`)
 	}, waitLong, 10*time.Millisecond)
 	stream.waitFor(t, "deltas after the reload", func(n int, _ []map[string]any) bool { return n > deltas+2 })
-	if announcerFor(f.p.aggregator) != nil {
-		stream.waitFor(t, "the reload event", func(_ int, events []map[string]any) bool {
-			for _, ev := range events {
-				if ev["kind"] == "reload" && ev["ok"] == true {
-					return true
-				}
+	stream.waitFor(t, "the reload event", func(_ int, events []map[string]any) bool {
+		for _, ev := range events {
+			if ev["kind"] == "reload" && ev["ok"] == true && fmt.Sprint(ev["added"]) == "[fresh]" {
+				return true
 			}
-			return false
-		})
-	} else {
-		t.Log("the aggregator has no Announce yet: the event's way to the stream is not tested")
-	}
+		}
+		return false
+	})
 
 	require.Equal(t, 1.0, f.reloads("success"))
 	require.Zero(t, f.reloads("failure"))
@@ -119,6 +116,14 @@ func TestReloadRejectsAnInvalidFileWhole(t *testing.T) {
 	require.Zero(t, f.reloads("success"))
 	deltas := stream.deltaCount()
 	stream.waitFor(t, "deltas after the rejections", func(n int, _ []map[string]any) bool { return n > deltas })
+	stream.waitFor(t, "the rejection in the stream, with its file:line:col lines", func(_ int, events []map[string]any) bool {
+		for _, ev := range events {
+			if ev["kind"] == "reload" && ev["ok"] == false && fmt.Sprint(ev["errors"]) == fmt.Sprint(want) {
+				return true
+			}
+		}
+		return false
+	})
 	f.noEvent()
 }
 
