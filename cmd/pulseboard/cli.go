@@ -35,7 +35,10 @@ Usage:
   pulseboard check [-config FILE]
   pulseboard version
 
-Without -config, the embedded demo config is used.
+Without -config, the embedded demo config is used. With -config, the file
+is reloaded when it changes, on SIGHUP and on POST /api/v1/reload: only the
+sources that changed are restarted. SIGINT or SIGTERM stops gracefully; a
+second one exits at once.
 `
 
 // Main runs the command line and returns the process exit code.
