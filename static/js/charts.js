@@ -3,6 +3,7 @@
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
+// Every chart shows the page's reload markers: dashed vertical lines.
 
 import { binaryIncrements, formatTick, formatTicks } from "./format.js";
 
@@ -17,9 +18,15 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  */
 
 export class ChartManager {
-  /** @param {{requestFrame: () => void}} opts asks the page for a frame */
+  /**
+   * @param {{requestFrame: () => void,
+   *   markers?: () => import("./events.js").Marker[]}} opts requestFrame
+   *   asks the page for a frame; markers gives the markers to draw (times
+   *   in unix ms), on every chart
+   */
   constructor(opts) {
     this.requestFrame = opts.requestFrame;
+    this.markers = opts.markers || (() => []);
     /** @type {Map<string, any>} */
     this.entries = new Map();
     this.byEl = new WeakMap();
@@ -177,6 +184,11 @@ export class ChartManager {
           spanGaps: false,
         },
       ],
+      plugins: [
+        markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
+          e.el.dataset.markers = String(n);
+        }),
+      ],
       hooks: {
         setCursor: [
           (u) => {
@@ -189,6 +201,49 @@ export class ChartManager {
       },
     };
   }
+}
+
+/**
+ * markerPlugin is a uPlot plugin that draws markers over a chart after
+ * each redraw (drawMarkers); onDrawn gets how many were in view.
+ * @param {() => import("./events.js").Marker[]} markers
+ * @param {{ok: string, fail: string}} colors
+ * @param {(n: number) => void} onDrawn
+ */
+export function markerPlugin(markers, colors, onDrawn) {
+  return { hooks: { draw: [(u) => onDrawn(drawMarkers(u, markers(), colors))] } };
+}
+
+/**
+ * drawMarkers strokes a dashed vertical line across the plot area at each
+ * marker's time that lies within the x scale (which, like the data, is in
+ * seconds), in colors.ok for an applied reload and colors.fail for a
+ * rejected one. It returns how many it drew.
+ * @param {any} u the uPlot instance
+ * @param {import("./events.js").Marker[]} list
+ * @param {{ok: string, fail: string}} colors
+ */
+export function drawMarkers(u, list, colors) {
+  const { min, max } = u.scales.x;
+  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+  if (!inView.length) return 0;
+  const { ctx, bbox } = u;
+  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
+  const width = Math.max(1, Math.round(px));
+  ctx.save();
+  ctx.lineWidth = width;
+  ctx.setLineDash([4 * width, 3 * width]);
+  for (const m of inView) {
+    // Centred on a device pixel, so that a thin line stays sharp.
+    const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
+    ctx.strokeStyle = m.ok ? colors.ok : colors.fail;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+  return inView.length;
 }
 
 /**
@@ -254,6 +309,8 @@ function readTheme() {
     text: v("--chart-text", "#667085"),
     grid: v("--chart-grid", "#e5e7eb"),
     panel: v("--panel", "#ffffff"),
+    markOk: v("--running", "#16a34a"),
+    markFail: v("--failed", "#dc2626"),
     series,
   };
 }

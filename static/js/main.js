@@ -10,6 +10,7 @@ import { SeriesCard } from "./cards.js";
 import { ChartManager } from "./charts.js";
 import { h, setText, toast } from "./dom.js";
 import { windowMs } from "./format.js";
+import { NoticeView } from "./notice.js";
 import { matchesFilter } from "./protocol.js";
 import { StreamClient } from "./socket.js";
 import { SourceGroup } from "./sources.js";
@@ -32,9 +33,10 @@ const cards = new Map();
 const dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
 const ui = { windowName: prefs.window || "", paused: false, filter: "", admin: "", messages: 0, haveSnapshot: false };
 
-const charts = new ChartManager({ requestFrame });
+const charts = new ChartManager({ requestFrame, markers: () => store.markers.list });
 const tree = new TreeView($("tree"));
 const status = new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") });
+const notices = new NoticeView($("notices"));
 
 // ---- admin ----
 
@@ -165,6 +167,8 @@ function apply(ch) {
     orderGroups();
   }
   if (ch.tree) dirty.tree = true;
+  for (const ev of ch.events) if (ev.kind === "reload") notices.show(ev);
+  if (ch.markers) charts.markAllDirty();
   if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size) dirty.overview = true;
   requestFrame();
 }
@@ -324,6 +328,7 @@ let ticks = 0;
 setInterval(() => {
   ticks++;
   status.tick();
+  notices.tick();
   const now = store.now || Date.now();
   for (const g of groups.values()) g.updateAgo(null, now);
   if (ticks % TRIM_EVERY_S === 0) store.trimAll();

@@ -1,7 +1,9 @@
 // The client's state: sources, series with their recent points, the
-// supervision tree. It applies hello, snapshot and delta messages and says
-// what changed, so that the view redraws only that. No DOM here.
+// supervision tree, the markers of reloads. It applies hello, snapshot and
+// delta messages and says what changed, so that the view redraws only
+// that. No DOM here.
 
+import { Markers, readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
 
@@ -11,15 +13,20 @@ import { buildTree } from "./tree.js";
  *   windows: Record<string, object>, ring: Ring}} SeriesState
  * @typedef {{reset: boolean, added: string[], removed: string[],
  *   points: Set<string>, windows: Set<string>, sources: Set<string>,
- *   tree: boolean}} Changes
+ *   tree: boolean, events: import("./events.js").StreamEvent[],
+ *   markers: boolean}} Changes
+ * events: the delta's events, in order; markers: the markers changed.
  */
 
 function changes(reset) {
-  return { reset, added: [], removed: [], points: new Set(), windows: new Set(), sources: new Set(), tree: false };
+  return { reset, added: [], removed: [], points: new Set(), windows: new Set(), sources: new Set(), tree: false, events: [], markers: false };
 }
 
 export class Store {
-  /** @param {{maxPoints?: number}} [opts] maxPoints caps each series' ring */
+  /**
+   * @param {{maxPoints?: number, maxMarkers?: number}} [opts] maxPoints caps
+   * each series' ring, maxMarkers the reload markers
+   */
   constructor(opts = {}) {
     this.maxPoints = opts.maxPoints ?? 50000;
     this.version = "";
@@ -31,6 +38,8 @@ export class Store {
     this.sources = new Map();
     this.rawTree = null;
     this.now = 0; // the server's clock at its latest message, unix ms
+    // Reloads seen, for the charts; kept as long as the points are.
+    this.markers = new Markers(opts.maxMarkers);
   }
 
   /** hello records the server's version, windows and history length. */
@@ -83,7 +92,9 @@ export class Store {
 
   /**
    * delta applies one delta (removed, then added, then points, windows and
-   * sources, the order the server merges them in).
+   * sources, the order the server merges them in). Its events are returned
+   * in ch.events; a reload among them also leaves a marker. Snapshots carry
+   * no events: what happened while the page was away is not replayed.
    * @returns {Changes}
    */
   delta(msg) {
@@ -137,6 +148,11 @@ export class Store {
       this.rawTree = msg.tree;
       ch.tree = true;
     }
+    ch.events = readEvents(msg.events);
+    for (const ev of ch.events) {
+      if (ev.kind === "reload") ch.markers = this.markers.add(ev.ts, ev.ok) || ch.markers;
+    }
+    if (ch.markers && this.now) this.markers.trimBefore(this.now - this.historyMs);
     return ch;
   }
 
@@ -165,11 +181,13 @@ export class Store {
   }
 
   /**
-   * trimAll drops points older than the history from every series; the
-   * page calls it now and then, for series that receive nothing new.
+   * trimAll drops points and markers older than the history; the page
+   * calls it now and then, for series that receive nothing new. It reports
+   * whether a marker went.
    */
   trimAll() {
     for (const st of this.series.values()) this.trimOne(st);
+    return this.now ? this.markers.trimBefore(this.now - this.historyMs) : false;
   }
 
   /** tree is the supervision tree with the sources under "collectors". */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { padRange } from "../js/charts.js";
+import { drawMarkers, markerPlugin, padRange } from "../js/charts.js";
 
 test("padRange adds 8% each side and keeps non-negative series above 0", () => {
   assert.deepEqual(padRange(-10, 10), [-11.6, 11.6]);
@@ -18,4 +18,106 @@ test("padRange widens flat lines, float noise included", () => {
 test("padRange without data", () => {
   assert.deepEqual(padRange(null, null), [0, 1]);
   assert.deepEqual(padRange(NaN, 3), [0, 1]);
+});
+
+// fakePlot is as much of a uPlot instance as drawMarkers uses: an x scale
+// in seconds over a plot area 100 px wide from x=10, and a context that
+// records the lines stroked.
+function fakePlot(min, max) {
+  const lines = [];
+  let path = null;
+  const ctx = {
+    strokeStyle: "",
+    lineWidth: 0,
+    dash: [],
+    saved: 0,
+    save() {
+      this.saved++;
+    },
+    restore() {
+      this.saved--;
+    },
+    setLineDash(d) {
+      this.dash = d;
+    },
+    beginPath() {
+      path = [];
+    },
+    moveTo(x, y) {
+      path.push([x, y]);
+    },
+    lineTo(x, y) {
+      path.push([x, y]);
+    },
+    stroke() {
+      lines.push({ path, color: this.strokeStyle, dash: this.dash });
+    },
+  };
+  return {
+    lines,
+    ctx,
+    bbox: { left: 10, top: 5, width: 100, height: 50 },
+    scales: { x: { min, max } },
+    valToPos(v, scale, canvas) {
+      assert.equal(scale, "x");
+      assert.equal(canvas, true, "the hook draws in canvas pixels");
+      return 10 + ((v - min) / (max - min)) * 100;
+    },
+  };
+}
+
+const colors = { ok: "green", fail: "red" };
+
+test("drawMarkers draws a dashed line at each marker in view, by outcome", () => {
+  const u = fakePlot(1000, 1100); // seconds
+  const n = drawMarkers(
+    u,
+    [
+      { ts: 999_000, ok: true }, // before the view
+      { ts: 1_000_000, ok: true }, // at its start
+      { ts: 1_050_000, ok: false },
+      { ts: 1_100_001, ok: true }, // after it
+    ],
+    colors,
+  );
+  assert.equal(n, 2);
+  assert.deepEqual(
+    u.lines.map((l) => [l.path, l.color]),
+    [
+      [
+        [
+          [10.5, 5],
+          [10.5, 55],
+        ],
+        "green",
+      ],
+      [
+        [
+          [60.5, 5],
+          [60.5, 55],
+        ],
+        "red",
+      ],
+    ],
+  );
+  assert.ok(u.lines.every((l) => l.dash.length === 2 && l.dash[0] > 0), "dashed");
+  assert.equal(u.ctx.saved, 0, "the context is restored");
+});
+
+test("drawMarkers draws nothing without markers in view", () => {
+  const u = fakePlot(1000, 1100);
+  assert.equal(drawMarkers(u, [], colors), 0);
+  assert.equal(drawMarkers(u, [{ ts: 5_000_000, ok: true }], colors), 0);
+  assert.equal(u.lines.length, 0);
+});
+
+test("markerPlugin reports how many markers it drew after each draw", () => {
+  let list = [{ ts: 1_050_000, ok: true }];
+  const seen = [];
+  const plugin = markerPlugin(() => list, colors, (n) => seen.push(n));
+  const u = fakePlot(1000, 1100);
+  plugin.hooks.draw.forEach((f) => f(u));
+  list = [];
+  plugin.hooks.draw.forEach((f) => f(u));
+  assert.deepEqual(seen, [1, 0]);
 });

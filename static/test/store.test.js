@@ -163,3 +163,52 @@ test("trimAll ages series that receive nothing", () => {
   s.trimAll();
   assert.equal(s.series.get("quiet").ring.length, 1);
 });
+
+test("a delta's events are returned in order, and reloads leave markers", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]])]));
+  const ch = s.delta({
+    type: "delta",
+    seq: 3,
+    from: 2,
+    ts: 3000,
+    events: [
+      { kind: "reload", ts: 1500, ok: true, message: "config reloaded: added x", added: ["x"] },
+      { kind: "something-new", ts: 1600 },
+      { kind: "reload", ts: 2500, ok: false, message: "bad", errors: ["c.yaml:1:1: bad"] },
+    ],
+  });
+  assert.deepEqual(
+    ch.events.map((e) => [e.kind, e.ts]),
+    [
+      ["reload", 1500],
+      ["something-new", 1600],
+      ["reload", 2500],
+    ],
+  );
+  assert.equal(ch.markers, true);
+  assert.deepEqual(s.markers.list, [
+    { ts: 1500, ok: true },
+    { ts: 2500, ok: false },
+  ]);
+  const quiet = s.delta({ type: "delta", seq: 4, ts: 3100, points: { a: [[3100, 2]] } });
+  assert.deepEqual(quiet.events, []);
+  assert.equal(quiet.markers, false);
+});
+
+test("markers go with the history and stay across a snapshot", () => {
+  const s = new Store();
+  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 10 });
+  s.snapshot(snapshot(1, 1000, []));
+  s.delta({ type: "delta", seq: 2, ts: 2000, events: [{ kind: "reload", ts: 2000, ok: true }] });
+  s.delta({ type: "delta", seq: 3, ts: 5000, events: [{ kind: "reload", ts: 5000, ok: false }] });
+  s.snapshot(snapshot(9, 6000, []));
+  assert.equal(s.markers.length, 2, "a resync does not forget what the charts show");
+  s.delta({ type: "delta", seq: 10, ts: 12_500 });
+  assert.equal(s.trimAll(), true);
+  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
+  assert.equal(s.trimAll(), false);
+  // An event already older than the history leaves no marker behind.
+  s.delta({ type: "delta", seq: 11, ts: 13_000, events: [{ kind: "reload", ts: 1000, ok: true }] });
+  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
+});
