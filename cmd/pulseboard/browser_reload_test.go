@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -149,17 +150,23 @@ func TestBrowserReloadFeedback(t *testing.T) {
 			b.waitFor(source+" to keep updating", fmt.Sprintf(`Number(%s.dataset.points) > %d &&
 				document.querySelector('.group[data-source=%q]').dataset.state === "running"`, chartOf(source), n, source))
 		}
+
+		b.do(chromedp.Click(chromedp.CSS("#notices .notice-close")))
+		b.waitFor("the error banner dismissed", `document.getElementById("notices").children.length === 0`)
+		// The pointer leaves the banner's place: a banner under it is held.
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1279, 899))
 	})
 
-	t.Run("a later applied reload replaces the error, and a banner can be dismissed", func(t *testing.T) {
+	t.Run("a later applied reload replaces the error, and its banner goes by itself", func(t *testing.T) {
+		saveConfigAs(t, path, "testdata/browser_reload_broken.yaml")
+		b.waitFor("the error banner again", notice+` && `+notice+`.dataset.ok === "false"`)
 		saveConfigAs(t, path, "testdata/browser_reload_added.yaml")
 		b.waitFor("the error banner replaced", `document.querySelectorAll("#notices .notice").length === 1 &&
 			`+notice+`.getAttribute("role") === "status" &&
 			`+notice+`.querySelector(".notice-title").textContent === "Config reloaded: no source changed" &&
 			!document.querySelector("#notices .notice-errors")`)
-		b.waitFor("a third marker", markersOn(3, "demo", "spiky", "extra"))
-		b.do(chromedp.Click(chromedp.CSS("#notices .notice-close")))
-		b.waitFor("no banner", `document.getElementById("notices").children.length === 0`)
+		b.waitFor("a marker for each of the four reloads", markersOn(4, "demo", "spiky", "extra"))
+		b.waitFor("the banner to go after its time", `document.getElementById("notices").children.length === 0`)
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
