@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,7 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 type counters struct {
 	ingested, dropped, invalid, refused, outOfOrder atomic.Uint64
 	evicted, conflations, droppedSubs, deltas       atomic.Uint64
-	eventsDropped                                   atomic.Uint64
+	eventsDropped, orphaned                         atomic.Uint64
 }
 
 // Aggregator owns the series store, the ingest queue and the broker.
@@ -44,6 +45,10 @@ type Aggregator struct {
 	lastSweep     int64        // sweep slice index
 	lastDeltaSize int
 	tree          []byte // the program's tree as of the last tick, encoded
+	// gone are sources that left the Sources list: their series were
+	// dropped, and batches of theirs still queued are refused until the
+	// source comes back.
+	gone map[string]bool
 
 	eventsMu      sync.Mutex
 	pendingEvents [][]byte // announced, not yet published
@@ -136,15 +141,23 @@ func (a *Aggregator) ingest(b Batch) {
 	now := a.nowMs()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.st.ingest(b, now)
+	a.ingestLocked(b, now)
 	for range 64 {
 		select {
 		case b = <-a.queue:
-			a.st.ingest(b, now)
+			a.ingestLocked(b, now)
 		default:
 			return
 		}
 	}
+}
+
+func (a *Aggregator) ingestLocked(b Batch, now int64) {
+	if a.gone[b.Source] {
+		a.stats.orphaned.Add(uint64(len(b.Samples)))
+		return
+	}
+	a.st.ingest(b, now)
 }
 
 // tick polls the sources, sweeps the store when a window slice has passed,
@@ -168,6 +181,7 @@ func (a *Aggregator) tick() {
 	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
 	if a.opts.Sources != nil {
 		d.sources = changedSources(a.sources, srcs)
+		d.sourcesRemoved = a.forgetVanished(srcs)
 		a.sources = srcs
 	}
 	a.st.collect(d)
@@ -199,6 +213,33 @@ func (a *Aggregator) currentSources() []SourceInfo {
 		return a.opts.Sources()
 	}
 	return a.sources
+}
+
+// forgetVanished handles the sources that were in the last tick's list and
+// are not in cur (a reload removed them): their series are dropped, and
+// announced as removed, at once rather than after History of silence, and
+// late batches of theirs are refused. It returns their names.
+func (a *Aggregator) forgetVanished(cur []SourceInfo) []string {
+	for i := range cur {
+		delete(a.gone, cur[i].Name) // back in the config
+	}
+	if a.sources == nil {
+		return nil
+	}
+	var names []string
+	for i := range a.sources {
+		name := a.sources[i].Name
+		if slices.ContainsFunc(cur, func(s SourceInfo) bool { return s.Name == name }) {
+			continue
+		}
+		names = append(names, name)
+		if a.gone == nil {
+			a.gone = make(map[string]bool)
+		}
+		a.gone[name] = true
+		a.st.dropSource(name)
+	}
+	return names
 }
 
 func changedSources(old, cur []SourceInfo) []string {

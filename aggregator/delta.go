@@ -19,23 +19,26 @@ type delta struct {
 	pts     []point
 	winKeys []uint64 // series keys whose windows changed
 	sources []string // names of changed sources
-	added   []uint64 // series keys created
-	removed []string // series ids evicted
-	tree    []byte   // the supervision tree, encoded, when it changed
-	events  [][]byte // announced events, encoded, in order
+	// sourcesRemoved names the sources that left the configuration.
+	sourcesRemoved []string
+	added          []uint64 // series keys created
+	removed        []string // series ids evicted
+	tree           []byte   // the supervision tree, encoded, when it changed
+	events         [][]byte // announced events, encoded, in order
 
 	data []byte // the encoded frame
 }
 
 func (d *delta) empty() bool {
 	return len(d.ptsKeys) == 0 && len(d.winKeys) == 0 && len(d.sources) == 0 &&
-		len(d.added) == 0 && len(d.removed) == 0 && d.tree == nil && len(d.events) == 0
+		len(d.added) == 0 && len(d.removed) == 0 && d.tree == nil && len(d.events) == 0 &&
+		len(d.sourcesRemoved) == 0
 }
 
 // size is the delta's approximate memory footprint, for the retention bound.
 func (d *delta) size() int {
 	return len(d.data) + 16*len(d.pts) + 12*len(d.ptsKeys) + 8*(len(d.winKeys)+len(d.added)) +
-		16*(len(d.sources)+len(d.removed)) + len(d.tree) + 64*len(d.events) + 128
+		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 128
 }
 
 // collect moves the store's pending changes into d and marks them
@@ -173,6 +176,10 @@ func (e *encoder) encodeDelta(b []byte, d *delta) []byte {
 		b = append(b, '"')
 	}
 	b = append(b, ']')
+	if len(d.sourcesRemoved) > 0 {
+		b = append(b, `,"sources_removed":`...)
+		b = appendStrings(b, d.sourcesRemoved)
+	}
 	b = appendExtras(b, d.tree, d.events)
 	return append(b, '}')
 }
@@ -205,6 +212,11 @@ func mergeDeltas(ds []*delta) *delta {
 		for _, name := range d.sources {
 			if !slices.Contains(m.sources, name) {
 				m.sources = append(m.sources, name)
+			}
+		}
+		for _, name := range d.sourcesRemoved {
+			if !slices.Contains(m.sourcesRemoved, name) {
+				m.sourcesRemoved = append(m.sourcesRemoved, name)
 			}
 		}
 		if d.tree != nil {

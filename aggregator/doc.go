@@ -77,6 +77,12 @@
 // merged delta carries the events of every delta it merges, and snapshots
 // carry none. At most 64 events wait for a delta; beyond that the oldest
 // are dropped and counted (pulseboard_events_dropped_total).
+// "sources_removed" names the sources that left the Sources list since the
+// last delta (a reload removed them): their series are dropped at once and
+// listed in the same delta's "removed", and batches of theirs still queued
+// are refused and counted (pulseboard_samples_orphaned_total) until the
+// source is configured again. Clients apply it before "sources", since a
+// merged delta may remove a source and bring it back.
 //
 // The broker keeps the recent deltas (RetainDeltas, RetainFor,
 // RetainBytes) so that Subscribe(after) can resume; older than that gets a

@@ -133,3 +133,93 @@ func TestPendingEventsAreBounded(t *testing.T) {
 	require.Len(t, events, maxPendingEvents)
 	require.Contains(t, string(events[0]), `"message":"3"`, "the oldest are dropped")
 }
+
+// sourceList is a Sources func whose list the test changes, as a reload does.
+type sourceList struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (l *sourceList) get() []SourceInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []SourceInfo
+	for _, n := range l.names {
+		out = append(out, SourceInfo{Name: n, Type: "simulated", State: StateRunning})
+	}
+	return out
+}
+
+func (l *sourceList) set(names ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = names
+}
+
+func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
+	srcs := &sourceList{names: []string{"keep", "drop"}}
+	a, c := newTestAgg(Options{Sources: srcs.get})
+	a.ingest(batch("keep", gauge("k", c.ms, 1)))
+	a.ingest(batch("drop", gauge("d1", c.ms, 1), gauge("d2", c.ms, 2)))
+	a.tick()
+	s := a.Subscribe(0)
+	defer s.Close()
+	snap := decodeFrame(t, next(t, s).Data)
+	require.Len(t, snap.Series, 3)
+	var dropIDs []string
+	for _, ser := range snap.Series {
+		if ser.Source == "drop" {
+			dropIDs = append(dropIDs, ser.ID)
+		}
+	}
+
+	srcs.set("keep") // a reload removed "drop"
+	c.ms += 100
+	a.tick()
+	raw := next(t, s).Data
+	var d struct {
+		SourcesRemoved []string `json:"sources_removed"`
+		Removed        []string `json:"removed"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &d), "%s", raw)
+	require.Equal(t, []string{"drop"}, d.SourcesRemoved)
+	require.ElementsMatch(t, dropIDs, d.Removed, "its series go in the same delta")
+	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 1)
+	require.Zero(t, a.stats.evicted.Load(), "a removal is not an eviction")
+
+	// A batch of the removed source still queued is refused and counted.
+	a.ingest(batch("drop", gauge("d1", c.ms, 5)))
+	require.Equal(t, uint64(1), a.stats.orphaned.Load())
+	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 1)
+
+	// Back in the config, it is welcome again.
+	srcs.set("keep", "drop")
+	c.ms += 100
+	a.tick()
+	a.ingest(batch("drop", gauge("d1", c.ms, 6)))
+	a.tick()
+	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 2)
+	require.Equal(t, uint64(1), a.stats.orphaned.Load())
+}
+
+func TestMergedDeltaKeepsRemovedSources(t *testing.T) {
+	srcs := &sourceList{names: []string{"a", "b", "c"}}
+	a, c := newTestAgg(Options{MailboxSize: 3, Sources: srcs.get})
+	a.tick()
+	s := a.Subscribe(0)
+	defer s.Close()
+	next(t, s)
+	srcs.set("b", "c")
+	publishN(a, c, 1)
+	srcs.set("c")
+	publishN(a, c, 3) // the mailbox of 3 overflows: one merged delta
+	ms := drain(t, s)
+	require.Equal(t, 1, len(ms))
+	var m struct {
+		From           uint64   `json:"from"`
+		SourcesRemoved []string `json:"sources_removed"`
+	}
+	require.NoError(t, json.Unmarshal(ms[0].Data, &m))
+	require.NotZero(t, m.From)
+	require.Equal(t, []string{"a", "b"}, m.SourcesRemoved)
+}

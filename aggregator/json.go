@@ -257,3 +257,15 @@ func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs i
 	}
 	return append(b, '}')
 }
+
+// appendStrings writes ss as a JSON array of strings.
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}

@@ -46,6 +46,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	counter("pulseboard_broker_conflations_total", "Times a slow subscriber's pending deltas were merged into one.", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
 	counter("pulseboard_broker_dropped_subscribers_total", "Subscribers dropped for staying behind after a merge.", func(a *Aggregator) float64 { return float64(a.stats.droppedSubs.Load()) })
 	counter("pulseboard_events_dropped_total", "Announced events dropped because too many were waiting for the next delta.", func(a *Aggregator) float64 { return float64(a.stats.eventsDropped.Load()) })
+	counter("pulseboard_samples_orphaned_total", "Samples of a source removed from the config that were still queued when it went.", func(a *Aggregator) float64 { return float64(a.stats.orphaned.Load()) })
 	counter("pulseboard_deltas_published_total", "Deltas published to subscribers.", func(a *Aggregator) float64 { return float64(a.stats.deltas.Load()) })
 	// The gauges below read the store: called under its read lock.
 	gauge("pulseboard_series", "Series in the store.", func(a *Aggregator) float64 { return float64(len(a.st.byKey)) })

@@ -199,7 +199,33 @@ func (st *store) sweep(nowMs int64) {
 	st.all = kept
 }
 
+// dropSource removes every series of source at once, announced as removed
+// in the next delta like an eviction, but not counted as one.
+func (st *store) dropSource(source string) {
+	if st.perSrc[source] == 0 {
+		return
+	}
+	kept := st.all[:0]
+	for _, s := range st.all {
+		if s.source == source {
+			st.forget(s)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	clear(st.all[len(kept):])
+	st.all = kept
+}
+
+// evict forgets a series that had no sample for longer than the history.
 func (st *store) evict(s *series) {
+	st.forget(s)
+	st.stats.evicted.Add(1)
+}
+
+// forget removes s from the indexes and announces it as removed; the
+// caller takes it out of st.all.
+func (st *store) forget(s *series) {
 	delete(st.byKey, s.key)
 	if head := st.byHash[s.hash]; head == s {
 		if s.collision != nil {
@@ -223,7 +249,6 @@ func (st *store) evict(s *series) {
 	if s.announced {
 		st.removed = append(st.removed, s.id)
 	}
-	st.stats.evicted.Add(1)
 }
 
 // sorted returns every series ordered by source, metric and labels.

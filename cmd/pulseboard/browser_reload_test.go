@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -169,7 +171,29 @@ func TestBrowserReloadFeedback(t *testing.T) {
 		b.waitFor("the banner to go after its time", `document.getElementById("notices").children.length === 0`)
 	})
 
+	t.Run("a source the config no longer has leaves the page at once", func(t *testing.T) {
+		require.NotNil(t, eval[any](b, `document.querySelector('#tree [data-source="extra"]')`))
+		saveConfigAs(t, path, "testdata/browser_reload.yaml") // without "extra"
+		b.waitFor("its group and its tree node gone", `!document.querySelector('.group[data-source="extra"]') &&
+			!document.querySelector('#tree [data-source="extra"]') &&
+			document.querySelector('.group[data-source="demo"]')`)
+		code, body := httpGet(t, base+"/api/v1/snapshot?points=0")
+		require.Equal(t, http.StatusOK, code)
+		require.NotContains(t, body, `"source":"extra"`, "its series are gone from the server too")
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})
+}
+
+// httpGet returns the status and body of a GET.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
 }

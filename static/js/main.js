@@ -153,6 +153,14 @@ function apply(ch) {
     dirty.cards.add(id);
   }
   for (const id of ch.windows) dirty.cards.add(id);
+  for (const name of ch.sourcesRemoved) {
+    const g = groups.get(name);
+    if (g && !ch.sources.has(name)) {
+      g.el.remove();
+      groups.delete(name);
+      dirty.sources.delete(name);
+    }
+  }
   for (const name of ch.sources) {
     group(name);
     dirty.sources.add(name);
@@ -169,7 +177,9 @@ function apply(ch) {
   if (ch.tree) dirty.tree = true;
   for (const ev of ch.events) if (ev.kind === "reload") notices.show(ev);
   if (ch.markers) charts.markAllDirty();
-  if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size) dirty.overview = true;
+  if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
+    dirty.overview = true;
+  }
   requestFrame();
 }
 

@@ -13,13 +13,25 @@ import { buildTree } from "./tree.js";
  *   windows: Record<string, object>, ring: Ring}} SeriesState
  * @typedef {{reset: boolean, added: string[], removed: string[],
  *   points: Set<string>, windows: Set<string>, sources: Set<string>,
+ *   sourcesRemoved: string[],
  *   tree: boolean, events: import("./events.js").StreamEvent[],
  *   markers: boolean}} Changes
  * events: the delta's events, in order; markers: the markers changed.
  */
 
 function changes(reset) {
-  return { reset, added: [], removed: [], points: new Set(), windows: new Set(), sources: new Set(), tree: false, events: [], markers: false };
+  return {
+    reset,
+    added: [],
+    removed: [],
+    points: new Set(),
+    windows: new Set(),
+    sources: new Set(),
+    sourcesRemoved: [],
+    tree: false,
+    events: [],
+    markers: false,
+  };
 }
 
 export class Store {
@@ -135,6 +147,14 @@ export class Store {
       if (st && wins[id]) {
         st.windows = wins[id];
         ch.windows.add(id);
+      }
+    }
+    // Sources that left the configuration go before the changed ones: a
+    // merged delta may remove a source and bring it back.
+    for (const name of Array.isArray(msg.sources_removed) ? msg.sources_removed : []) {
+      if (typeof name === "string" && this.sources.delete(name)) {
+        ch.sourcesRemoved.push(name);
+        ch.tree = true;
       }
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {

@@ -212,3 +212,39 @@ test("markers go with the history and stay across a snapshot", () => {
   s.delta({ type: "delta", seq: 11, ts: 13_000, events: [{ kind: "reload", ts: 1000, ok: true }] });
   assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
 });
+
+test("a source that left the configuration is dropped, unless it came back", () => {
+  const s = new Store();
+  const two = [
+    { name: "demo", state: "running", restarts: 0 },
+    { name: "gone", state: "running", restarts: 0 },
+  ];
+  s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]]), series("g", [[1000, 2]], { source: "gone" })], two));
+  const ch = s.delta({ type: "delta", seq: 2, ts: 2000, points: {}, windows: {}, sources: [], added: [], removed: ["g"], sources_removed: ["gone"] });
+  assert.deepEqual(ch.sourcesRemoved, ["gone"]);
+  assert.deepEqual(ch.removed, ["g"]);
+  assert.equal(ch.tree, true);
+  assert.deepEqual([...s.sources.keys()], ["demo"]);
+  assert.equal(s.series.has("g"), false);
+
+  // Removed and back within one merged delta: it stays.
+  const back = s.delta({
+    type: "delta",
+    seq: 4,
+    from: 3,
+    ts: 3000,
+    points: {},
+    windows: {},
+    sources: [{ name: "demo", state: "running", restarts: 0 }],
+    added: [],
+    removed: [],
+    sources_removed: ["demo"],
+  });
+  assert.deepEqual(back.sourcesRemoved, ["demo"]);
+  assert.deepEqual([...back.sources], ["demo"]);
+  assert.deepEqual([...s.sources.keys()], ["demo"]);
+
+  // An unknown name or garbage changes nothing.
+  const none = s.delta({ type: "delta", seq: 5, ts: 4000, points: {}, windows: {}, sources: [], added: [], removed: [], sources_removed: ["nope", 7, null] });
+  assert.deepEqual(none.sourcesRemoved, []);
+});
