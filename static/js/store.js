@@ -80,16 +80,7 @@ export class Store {
         ch.removed.push(id);
       }
     }
-    for (const s of list) {
-      if (!s || !s.id) continue;
-      const known = this.series.get(s.id);
-      const st = this.upsert(s);
-      st.ring.replace(s.points);
-      this.trimOne(st);
-      if (!known) ch.added.push(s.id);
-      ch.points.add(s.id);
-      ch.windows.add(s.id);
-    }
+    for (const s of list) this.absorb(s, ch);
     this.sources = new Map();
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
@@ -120,16 +111,7 @@ export class Store {
         ch.removed.push(id);
       }
     }
-    for (const s of Array.isArray(msg.added) ? msg.added : []) {
-      if (!s || !s.id) continue;
-      const known = this.series.has(s.id);
-      const st = this.upsert(s);
-      st.ring.replace(s.points);
-      this.trimOne(st);
-      if (!known) ch.added.push(s.id);
-      ch.points.add(s.id);
-      ch.windows.add(s.id);
-    }
+    for (const s of Array.isArray(msg.added) ? msg.added : []) this.absorb(s, ch);
     const points = msg.points && typeof msg.points === "object" ? msg.points : {};
     for (const id of Object.keys(points)) {
       const st = this.series.get(id);
@@ -174,6 +156,23 @@ export class Store {
     }
     if (ch.markers && this.now) this.markers.trimBefore(this.now - this.historyMs);
     return ch;
+  }
+
+  /**
+   * absorb takes a whole series object (from a snapshot or a delta's
+   * "added"): its metadata, windows and full history replace what was
+   * held, and ch records the change.
+   * @param {Changes} ch
+   */
+  absorb(s, ch) {
+    if (!s || !s.id) return;
+    const known = this.series.has(s.id);
+    const st = this.upsert(s);
+    st.ring.replace(s.points);
+    this.trimOne(st);
+    if (!known) ch.added.push(s.id);
+    ch.points.add(s.id);
+    ch.windows.add(s.id);
   }
 
   upsert(s) {
