@@ -130,6 +130,19 @@ func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
 	return out, nil
 }
 
+// fetchOK is fetch for sources that read a document: any status other than
+// 2xx is an error as well.
+func (f *fetcher) fetchOK(ctx context.Context) (*fetched, error) {
+	r, err := f.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status < 200 || r.Status > 299 {
+		return nil, f.statusError(r, "2xx")
+	}
+	return r, nil
+}
+
 // readLimited reads r to its end, failing once more than limit bytes come.
 func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r, limit+1))

@@ -58,12 +58,9 @@ func (j *jsonSource) LastPartial() Partial { return j.partial }
 func (j *jsonSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	j.partial = Partial{}
 	ts := j.now().UnixMilli()
-	r, err := j.f.fetch(ctx)
+	r, err := j.f.fetchOK(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if r.Status < 200 || r.Status > 299 {
-		return nil, j.f.statusError(r, "2xx")
 	}
 	samples, fieldErrs, err := extractJSON(r.Body, j.fields, ts)
 	if err != nil {

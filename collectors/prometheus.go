@@ -73,12 +73,9 @@ func (p *promSource) LastPartial() Partial { return p.partial }
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	p.partial = Partial{}
 	ts := p.now().UnixMilli()
-	r, err := p.f.fetch(ctx)
+	r, err := p.f.fetchOK(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if r.Status < 200 || r.Status > 299 {
-		return nil, p.f.statusError(r, "2xx")
 	}
 	samples, partial, err := parseProm(r.Body, p.filter, ts)
 	if err != nil {
