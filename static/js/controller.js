@@ -13,6 +13,7 @@
 import { takeToken } from "./admin.js";
 import { setText } from "./dom.js";
 import { windowMs } from "./format.js";
+import { Prefs } from "./prefs.js";
 import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
 
@@ -20,7 +21,6 @@ const MIN_SPAN_MS = 10_000;
 // A counter's charted rate is taken over at least this span (see Ring.series).
 const RATE_SPAN_MS = 2_000;
 const TRIM_EVERY_S = 10;
-const PREFS_KEY = "pulseboard.ui";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -57,13 +57,13 @@ export class PageController {
     this.deps = deps;
     this.now = deps.now || Date.now;
     this.store = deps.store || new Store();
-    this.prefs = loadPrefs(deps.local);
+    this.prefs = new Prefs(deps.local);
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     /** @type {Map<string, import("./cards.js").SeriesCard>} */
     this.cards = new Map();
     this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
-    this.windowName = this.prefs.window || "";
+    this.windowName = this.prefs.values.window || "";
     this.paused = false;
     this.filter = "";
     this.adminToken = "";
@@ -124,8 +124,7 @@ export class PageController {
 
   selectWindow(name) {
     this.windowName = name;
-    this.prefs.window = name;
-    this.savePrefs();
+    this.prefs.set("window", name);
     this.deps.page.checkWindow(name);
     for (const id of this.cards.keys()) this.dirty.cards.add(id);
     this.charts.markAllDirty();
@@ -235,11 +234,10 @@ export class PageController {
     if (g) return g;
     g = this.deps.group(name, {
       color: this.groups.size,
-      collapsed: !!(this.prefs.collapsed && this.prefs.collapsed[name]),
+      collapsed: this.prefs.collapsed(name),
       onCrash: (n, button) => this.crash(n, button),
       onToggle: (n, collapsed) => {
-        this.prefs.collapsed = { ...this.prefs.collapsed, [n]: collapsed || undefined };
-        this.savePrefs();
+        this.prefs.setCollapsed(n, collapsed);
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
     });
@@ -403,22 +401,5 @@ export class PageController {
     if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
-  }
-
-  savePrefs() {
-    try {
-      this.deps.local.setItem(PREFS_KEY, JSON.stringify(this.prefs));
-    } catch {
-      // Storage full or refused: preferences are a convenience.
-    }
-  }
-}
-
-function loadPrefs(storage) {
-  try {
-    const p = JSON.parse(storage.getItem(PREFS_KEY) || "{}");
-    return p && typeof p === "object" && !Array.isArray(p) ? p : {};
-  } catch {
-    return {};
   }
 }
