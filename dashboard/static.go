@@ -1,46 +1,155 @@
 package dashboard
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"io/fs"
 	"mime"
+	"net/http"
 	"path"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/pulseboard/pulseboard/static"
 )
 
-// staticRoutes registers one GET route per embedded file, and "/" for
-// index.html. Registering files one by one (rather than a catch-all) keeps
-// unknown paths a plain 404 and the route label bounded.
+// Cache policies. Every file is private: with a viewer token the page sits
+// behind a cookie, and a shared cache must not hand it to others.
+const (
+	// The app's own files revalidate on every use: they change with the
+	// binary, and a stale script against a new protocol is worse than a
+	// request. With the ETag, that request is a 304 without a body.
+	appCacheControl = "private, no-cache"
+	// The vendored chart library changes only when its pinned version is
+	// bumped (.ci/check-vendor), and a patch release of it is a drop-in; an
+	// hour of reuse without asking spares a request per page load, and the
+	// ETag makes the check after that a 304.
+	vendorCacheControl = "private, max-age=3600"
+)
+
+// embeddedAssets are the app's files, hashed once per process: the first
+// server to build its routes pays for it, every later one (a restart by
+// the supervisor) reuses them. Their Last-Modified is that moment.
+var embeddedAssets = sync.OnceValues(func() (map[string]*asset, error) {
+	return loadAssets(static.Files, time.Now())
+})
+
+// staticRoutes registers one GET (and HEAD) route per embedded file, and
+// "/" for index.html. Registering files one by one (rather than a
+// catch-all) keeps unknown paths a plain 404 and the route label bounded.
+// It panics if the embedded files cannot be read: that is a broken build,
+// not a condition to serve through.
 func (s *Server) staticRoutes(app *fiber.App, guard fiber.Handler) {
-	_ = fs.WalkDir(static.Files, ".", func(p string, d fs.DirEntry, err error) error {
+	assets, err := embeddedAssets()
+	if err != nil {
+		panic(fmt.Sprintf("dashboard: embedded static files: %v", err))
+	}
+	for p, a := range assets {
+		s.get(app, "/"+p, guard, a.serve)
+		if p == "index.html" {
+			s.get(app, "/", guard, a.serve)
+		}
+	}
+}
+
+// asset is one file ready to serve, with its validators computed once.
+type asset struct {
+	body         []byte
+	contentType  string
+	cacheControl string
+	etag         string    // strong, quoted: a hash of body
+	modified     time.Time // whole seconds, as HTTP dates carry
+	lastModified string    // modified as an HTTP date
+}
+
+// loadAssets reads every file of fsys except Go sources, keyed by its path
+// (no leading slash). modified stands in for the files' modification time:
+// embedded files have none (their ModTime is zero), and their content can
+// only change with the binary, that is with a new process, so the start of
+// the process is a time at or after the content's last change. That is
+// what Last-Modified must be for If-Modified-Since to be safe; a restart
+// with the same files costs a full answer only to clients that send no
+// If-None-Match (browsers send both, and the ETag then decides).
+func loadAssets(fsys fs.FS, modified time.Time) (map[string]*asset, error) {
+	modified = modified.UTC().Truncate(time.Second)
+	assets := make(map[string]*asset)
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(p) == ".go" {
 			return err
 		}
-		body, err := fs.ReadFile(static.Files, p)
+		body, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		handler := serveFile(p, body)
-		s.get(app, "/"+p, guard, handler)
-		if p == "index.html" {
-			s.get(app, "/", guard, handler)
-		}
+		assets[p] = newAsset(p, body, modified)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return assets, nil
 }
 
-func serveFile(name string, body []byte) fiber.Handler {
+func newAsset(name string, body []byte, modified time.Time) *asset {
 	ctype := mime.TypeByExtension(path.Ext(name))
 	if ctype == "" {
 		ctype = fiber.MIMEOctetStream
 	}
-	return func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, ctype)
-		// Revalidate every time: the files change with the binary, and a
-		// stale script against a new protocol is worse than a request.
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		return c.Send(body)
+	cc := appCacheControl
+	if strings.HasPrefix(name, "vendor/") {
+		cc = vendorCacheControl
 	}
+	// 128 bits of SHA-256 name the content well beyond any chance of two
+	// versions of a file sharing a tag.
+	sum := sha256.Sum256(body)
+	return &asset{
+		body:         body,
+		contentType:  ctype,
+		cacheControl: cc,
+		etag:         `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
+		modified:     modified,
+		lastModified: modified.Format(http.TimeFormat),
+	}
+}
+
+// serve answers GET and HEAD: 304 Not Modified when the client's copy is
+// current (RFC 9110 §13.1: If-None-Match decides when present, otherwise
+// If-Modified-Since), else the file. Both answers carry the validators and
+// the cache policy, so a 304 refreshes what the client holds.
+func (a *asset) serve(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderETag, a.etag)
+	c.Set(fiber.HeaderLastModified, a.lastModified)
+	c.Set(fiber.HeaderCacheControl, a.cacheControl)
+	if a.notModified(c) {
+		c.Response().Header.SetNoDefaultContentType(true)
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, a.contentType)
+	return c.Send(a.body)
+}
+
+func (a *asset) notModified(c *fiber.Ctx) bool {
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
+		return etagListMatches(inm, a.etag)
+	}
+	ims, err := http.ParseTime(c.Get(fiber.HeaderIfModifiedSince))
+	return err == nil && !a.modified.After(ims)
+}
+
+// etagListMatches applies If-None-Match's weak comparison (RFC 9110
+// §8.8.3.2): "*" or any listed tag, with or without W/, equal to etag.
+// Tags are split on commas, which ours never contain; a client tag that
+// does only fails to match, which costs a full answer, never a wrong one.
+func etagListMatches(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,405 @@
+// The page's controller: what the dashboard does with the stream and the
+// reader's choices, with everything it touches handed in, so that Node can
+// run it against fakes (test/controller.test.js) and main.js only wires the
+// real browser objects to it.
+//
+// How it works: messages are applied to the store at once (it is cheap and
+// keeps the state exact); what they changed is recorded in dirty sets, and
+// one animation-frame callback turns those into DOM and chart work, so a
+// burst of deltas costs one redraw, and a hidden tab costs none. Sequence
+// numbers, resumes and resyncs are the socket's (socket.js): it hands on
+// only messages that apply, in order.
+
+import { takeToken } from "./admin.js";
+import { setText } from "./dom.js";
+import { windowMs } from "./format.js";
+import { Prefs } from "./prefs.js";
+import { matchesFilter } from "./protocol.js";
+import { Store } from "./store.js";
+
+const MIN_SPAN_MS = 10_000;
+// A counter's charted rate is taken over at least this span (see Ring.series).
+const RATE_SPAN_MS = 2_000;
+const TRIM_EVERY_S = 10;
+
+const nf = new Intl.NumberFormat("en-US");
+
+/**
+ * @typedef {object} PageDeps
+ * @property {{protocol: string, host: string, href: string}} location
+ * @property {{state: any, replaceState: (s: any, t: string, url: string) => void}} history
+ * @property {Storage} session where the admin token is kept (sessionStorage)
+ * @property {Storage} local where the reader's preferences are kept (localStorage)
+ * @property {(opts: {url: string, onMessage: (m: object) => void,
+ *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
+ *   {start(): void, retryNow(): void}} socket makes the stream client
+ * @property {(opts: {requestFrame: () => void, markers: () => object[]}) =>
+ *   import("./charts.js").ChartManager} charts makes the chart manager
+ * @property {(onChange: (token: string) => void) => {set(token: string): void}} admin
+ *   makes the header's token control, which calls onChange on every set
+ * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
+ * @property {(st: import("./store.js").SeriesState) => import("./cards.js").SeriesCard} card
+ * @property {{update(root: object): void}} tree
+ * @property {{show(s: object): void, tick(): void}} status
+ * @property {{show(ev: object): void, tick(): void}} notices
+ * @property {import("./page.js").PageView} page the header, overview and group box
+ * @property {(fn: () => void) => void} requestFrame requestAnimationFrame
+ * @property {(fn: () => void, ms: number) => any} setInterval
+ * @property {(name: string, token: string) => Promise<{ok: boolean, status: number, message: string}>} crash
+ * @property {(text: string, kind?: string) => void} toast
+ * @property {() => number} [now] unix ms; Date.now by default
+ * @property {Store} [store]
+ */
+
+export class PageController {
+  /** @param {PageDeps} deps */
+  constructor(deps) {
+    this.deps = deps;
+    this.now = deps.now || Date.now;
+    this.store = deps.store || new Store();
+    this.prefs = new Prefs(deps.local);
+    /** @type {Map<string, import("./sources.js").SourceGroup>} */
+    this.groups = new Map();
+    /** @type {Map<string, import("./cards.js").SeriesCard>} */
+    this.cards = new Map();
+    this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
+    this.windowName = this.prefs.values.window || "";
+    this.paused = false;
+    this.filter = "";
+    this.adminToken = "";
+    this.messages = 0;
+    this.haveSnapshot = false;
+    this.connection = null; // the stream's latest status
+    this.frameQueued = false;
+    this.ticks = 0;
+    this.charts = deps.charts({ requestFrame: () => this.requestFrame(), markers: () => this.store.markers.list });
+    this.admin = deps.admin((token) => this.adminChanged(token));
+    this.client = null;
+  }
+
+  /**
+   * start takes the admin token out of the address (into session
+   * storage), starts the once-a-second clock and connects the stream.
+   */
+  start() {
+    const d = this.deps;
+    this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
+    d.setInterval(() => this.tick(), 1000);
+    const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
+    this.client = d.socket({
+      url: `${scheme}//${d.location.host}/ws`,
+      onMessage: (msg) => this.onMessage(msg),
+      onStatus: (s) => this.onStatus(s),
+    });
+    this.client.start();
+  }
+
+  /** retryNow reconnects at once if a reconnect is pending (retry button, tab shown, network back). */
+  retryNow() {
+    if (this.client) this.client.retryNow();
+  }
+
+  onStatus(s) {
+    this.connection = s;
+    this.deps.status.show(s);
+  }
+
+  // ---- the reader's choices ----
+
+  togglePause() {
+    this.paused = !this.paused;
+    this.deps.page.showPaused(this.paused);
+    if (!this.paused) {
+      for (const id of this.cards.keys()) this.dirty.cards.add(id);
+      this.charts.markAllDirty();
+    }
+    this.requestFrame();
+  }
+
+  setFilter(text) {
+    this.filter = text;
+    this.dirty.filter = true;
+    this.requestFrame();
+  }
+
+  selectWindow(name) {
+    this.windowName = name;
+    this.prefs.set("window", name);
+    this.deps.page.checkWindow(name);
+    for (const id of this.cards.keys()) this.dirty.cards.add(id);
+    this.charts.markAllDirty();
+    this.requestFrame();
+  }
+
+  /** revealSource expands a source's group and scrolls to it (a click in the tree). */
+  revealSource(name) {
+    const g = this.groups.get(name);
+    if (!g) return;
+    if (g.collapsed) g.setCollapsed(false, true);
+    g.el.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  adminChanged(token) {
+    this.adminToken = token;
+    this.deps.page.showAdmin(!!token);
+    for (const g of this.groups.values()) g.setAdmin(!!token);
+  }
+
+  /** crash asks the server to crash a source, with the admin token; a refused token is forgotten. */
+  async crash(name, button) {
+    if (!this.adminToken) return;
+    button.disabled = true;
+    setText(button, "Crashing…");
+    const r = await this.deps.crash(name, this.adminToken);
+    button.disabled = false;
+    setText(button, "Crash");
+    if (r.ok) {
+      this.deps.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
+    } else if (r.status === 401 || r.status === 403) {
+      this.deps.toast("The admin token was refused. Enter it again.", "error");
+      this.admin.set("");
+    } else {
+      this.deps.toast(`Could not crash ${name}: ${r.message}`, "error");
+    }
+  }
+
+  // ---- applying the stream ----
+
+  onMessage(msg) {
+    this.messages++;
+    switch (msg.type) {
+      case "hello":
+        this.store.hello(msg);
+        this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
+        this.renderWindows();
+        return;
+      case "snapshot":
+        this.haveSnapshot = true;
+        this.apply(this.store.snapshot(msg));
+        return;
+      case "delta":
+        this.apply(this.store.delta(msg));
+    }
+  }
+
+  // renderWindows shows the server's windows, keeping the chosen one if
+  // the server still has it, else its first.
+  renderWindows() {
+    const names = this.store.windows;
+    if (!names.includes(this.windowName)) this.windowName = names[0] || "";
+    this.deps.page.showWindows(names, this.windowName);
+  }
+
+  /** @param {import("./store.js").Changes} ch */
+  apply(ch) {
+    for (const id of ch.removed) this.removeCard(id);
+    for (const id of ch.added) this.addCard(this.store.series.get(id));
+    for (const id of ch.points) {
+      this.charts.markDirty(id);
+      this.dirty.cards.add(id);
+    }
+    for (const id of ch.windows) this.dirty.cards.add(id);
+    for (const name of ch.sourcesRemoved) {
+      const g = this.groups.get(name);
+      if (g && !ch.sources.has(name)) this.dropGroup(name, g);
+    }
+    for (const name of ch.sources) {
+      this.group(name);
+      this.dirty.sources.add(name);
+    }
+    if (ch.reset) {
+      // A snapshot: a group outlives its source only while it has cards.
+      for (const [name, g] of this.groups) {
+        if (!this.store.sources.has(name) && g.cards.size === 0) this.dropGroup(name, g);
+      }
+      this.orderGroups();
+    }
+    if (ch.tree) this.dirty.tree = true;
+    for (const ev of ch.events) if (ev.kind === "reload") this.deps.notices.show(ev);
+    if (ch.markers) this.charts.markAllDirty();
+    if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
+      this.dirty.overview = true;
+    }
+    this.requestFrame();
+  }
+
+  dropGroup(name, g) {
+    g.el.remove();
+    this.groups.delete(name);
+    this.dirty.sources.delete(name);
+  }
+
+  group(name) {
+    let g = this.groups.get(name);
+    if (g) return g;
+    g = this.deps.group(name, {
+      color: this.groups.size,
+      collapsed: this.prefs.collapsed(name),
+      onCrash: (n, button) => this.crash(n, button),
+      onToggle: (n, collapsed) => {
+        this.prefs.setCollapsed(n, collapsed);
+        for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
+      },
+    });
+    g.setAdmin(!!this.adminToken);
+    this.groups.set(name, g);
+    this.orderGroups();
+    this.dirty.sources.add(name);
+    this.dirty.filter = true;
+    return g;
+  }
+
+  // orderGroups keeps the groups in the server's order of sources; groups
+  // whose source has gone (but not their cards) follow.
+  orderGroups() {
+    const names = [...this.store.sources.keys()];
+    for (const name of this.groups.keys()) if (!names.includes(name)) names.push(name);
+    const els = [];
+    for (const name of names) {
+      const g = this.groups.get(name);
+      if (g) els.push(g.el);
+    }
+    this.deps.page.orderGroups(els);
+  }
+
+  addCard(st) {
+    if (!st || this.cards.has(st.id)) return;
+    const card = this.deps.card(st);
+    const g = this.group(st.source);
+    this.cards.set(st.id, card);
+    g.place(card);
+    this.charts.add(st.id, {
+      el: card.chart,
+      unit: card.unit,
+      color: Number(g.el.dataset.color),
+      data: () => this.chartData(st.id),
+      range: () => this.chartRange(this.store.series.get(st.id)),
+      onHover: (i, x, y) => card.hover(x, y),
+    });
+    this.charts.setHidden(st.id, g.collapsed);
+    this.dirty.cards.add(st.id);
+    this.dirty.filter = true;
+  }
+
+  removeCard(id) {
+    const card = this.cards.get(id);
+    if (!card) return;
+    this.charts.remove(id);
+    const g = this.groups.get(card.source);
+    if (g) g.drop(id);
+    this.cards.delete(id);
+    this.dirty.cards.delete(id);
+  }
+
+  /** spanMs is the chosen window's length, or the whole history without one. */
+  spanMs() {
+    return windowMs(this.windowName) || this.store.historyMs;
+  }
+
+  /**
+   * chartRange is the time span a chart shows, [from, to] in unix ms: the
+   * chosen window, ending at the server's latest time, narrowed to the
+   * data while there is less of it (a page opened on a fresh server is not
+   * a mostly empty chart).
+   */
+  chartRange(st) {
+    const now = this.store.now || this.now();
+    let from = now - this.spanMs();
+    const first = st ? st.ring.firstTime() : NaN;
+    if (first > from) from = Math.min(first, now - MIN_SPAN_MS);
+    return [from, now];
+  }
+
+  chartData(id) {
+    const st = this.store.series.get(id);
+    const card = this.cards.get(id);
+    if (!st || !card) return [[], []];
+    return st.ring.series(this.chartRange(st)[0], card.unit.rate ? RATE_SPAN_MS : 0);
+  }
+
+  // ---- the frame ----
+
+  requestFrame() {
+    if (this.frameQueued) return;
+    this.frameQueued = true;
+    this.deps.requestFrame(() => this.frame());
+  }
+
+  /** frame does the DOM and chart work that the changes since the last frame call for. */
+  frame() {
+    this.frameQueued = false;
+    const d = this.dirty;
+    for (const name of d.sources) {
+      const g = this.groups.get(name);
+      if (g) g.update(this.store.sources.get(name), this.store.now || this.now());
+    }
+    d.sources.clear();
+    if (d.tree) {
+      this.deps.tree.update(this.store.tree());
+      d.tree = false;
+    }
+    if (d.filter) {
+      this.applyFilter();
+      d.filter = false;
+    }
+    if (!this.paused) {
+      for (const id of d.cards) {
+        const card = this.cards.get(id);
+        const st = this.store.series.get(id);
+        if (card && st) card.update(st, this.windowName, this.spanMs());
+      }
+      d.cards.clear();
+      this.charts.draw();
+    }
+    if (d.overview) {
+      this.renderOverview();
+      d.overview = false;
+    }
+  }
+
+  applyFilter() {
+    let shown = 0;
+    for (const g of this.groups.values()) {
+      let n = 0;
+      for (const card of g.cards.values()) {
+        const ok = matchesFilter(this.filter, card.filterTexts());
+        card.el.hidden = !ok;
+        if (ok) n++;
+      }
+      g.el.hidden = n === 0 && !matchesFilter(this.filter, [g.name]);
+      shown += n;
+    }
+    // "No series yet" is not said of sources that simply have none yet:
+    // their groups say so themselves.
+    const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;
+    this.deps.page.showEmpty(
+      !this.haveSnapshot || shown > 0 || quiet,
+      this.filter ? `No source or metric matches “${this.filter}”.` : "No series yet.",
+    );
+    this.deps.page.showLoading(!this.haveSnapshot);
+  }
+
+  renderOverview() {
+    let running = 0;
+    for (const s of this.store.sources.values()) if (s.state === "running") running++;
+    this.deps.page.showOverview({
+      sources: `${running}/${this.store.sources.size}`,
+      series: nf.format(this.cards.size),
+      points: nf.format(this.store.pointCount()),
+      messages: nf.format(this.messages),
+    });
+  }
+
+  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
+  tick() {
+    this.ticks++;
+    this.deps.status.tick();
+    this.deps.notices.tick();
+    const now = this.store.now || this.now();
+    for (const g of this.groups.values()) g.updateAgo(null, now);
+    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
+    if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
+    this.dirty.overview = true; // points held and messages: once a second is enough
+    this.requestFrame();
+  }
+}

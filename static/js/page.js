@@ -1,0 +1,81 @@
+// The page's fixed parts, as the controller sees them: the version, the
+// window choice, the pause button, the admin mark, the overview, the
+// loading and empty notes and the box of source groups. DOM only: what to
+// show is decided by the controller (controller.js).
+
+import { h, setText } from "./dom.js";
+
+export class PageView {
+  /**
+   * @param {Document} doc
+   * @param {{onWindow: (name: string) => void}} opts onWindow is called
+   *   when the reader picks a window
+   */
+  constructor(doc, opts) {
+    const $ = (id) => doc.getElementById(id);
+    this.body = doc.body;
+    this.onWindow = opts.onWindow;
+    this.els = {
+      version: $("version"),
+      windows: $("windows"),
+      pause: $("pause"),
+      groups: $("groups"),
+      empty: $("empty"),
+      loading: $("loading"),
+      sources: $("ov-sources"),
+      series: $("ov-series"),
+      points: $("ov-points"),
+      messages: $("ov-messages"),
+    };
+  }
+
+  showVersion(text) {
+    setText(this.els.version, text);
+  }
+
+  /** showWindows draws one radio button per window, selected checked. */
+  showWindows(names, selected) {
+    this.els.windows.replaceChildren(
+      ...names.map((name) => {
+        const b = h("button", { type: "button", role: "radio", "aria-checked": String(name === selected), dataset: { window: name } }, name);
+        b.addEventListener("click", () => this.onWindow(name));
+        return b;
+      }),
+    );
+  }
+
+  checkWindow(name) {
+    for (const b of this.els.windows.children) b.setAttribute("aria-checked", String(b.dataset.window === name));
+  }
+
+  showPaused(paused) {
+    const btn = this.els.pause;
+    btn.setAttribute("aria-pressed", String(paused));
+    setText(btn.querySelector(".btn-label"), paused ? "Resume" : "Pause");
+    this.body.classList.toggle("is-paused", paused);
+  }
+
+  showAdmin(isAdmin) {
+    this.body.classList.toggle("has-admin", isAdmin);
+  }
+
+  /** orderGroups puts the group elements in the box in the given order. */
+  orderGroups(els) {
+    const box = this.els.groups;
+    for (const el of els) if (box.lastElementChild !== el) box.append(el);
+  }
+
+  showEmpty(hidden, text) {
+    this.els.empty.hidden = hidden;
+    setText(this.els.empty, text);
+  }
+
+  showLoading(shown) {
+    this.els.loading.hidden = !shown;
+  }
+
+  /** @param {{sources: string, series: string, points: string, messages: string}} ov */
+  showOverview(ov) {
+    for (const k of ["sources", "series", "points", "messages"]) setText(this.els[k], ov[k]);
+  }
+}

@@ -1,0 +1,169 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
+
+// The page controller and the reader's choices: pause, filter, window,
+// collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
+
+test("pause stops the card and chart work, and resuming catches up", () => {
+  const h = harness();
+  const ws = live(h);
+  const draws = h.charts.draws;
+  h.controller.togglePause();
+  assert.equal(h.page.paused, true);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), polls: 3 }] });
+  const allDirty = h.charts.allDirty;
+  h.intervals[0].fn(); // a second passes
+  assert.equal(h.charts.allDirty, allDirty, "the time axis stands still");
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 1);
+  assert.equal(h.charts.draws, draws);
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 3, "source panels stay current");
+  assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
+
+  h.controller.togglePause();
+  assert.equal(h.page.paused, false);
+  assert.equal(h.charts.allDirty, allDirty + 1);
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(updatesOf(h, "b"), 2, "every card is redrawn");
+  assert.equal(h.charts.draws, draws + 1);
+});
+
+test("the filter hides what does not match and says when nothing does", () => {
+  const h = harness();
+  const ws = live(h);
+  ws.recv({ type: "delta", seq: 5, ts: T0, sources: [running("idle")] });
+  h.frame();
+  h.controller.setFilter("m_a");
+  h.frame();
+  assert.equal(h.cards.get("a").el.hidden, false);
+  assert.equal(h.cards.get("b").el.hidden, true);
+  assert.equal(h.groups.get("demo").el.hidden, false);
+  assert.equal(h.groups.get("idle").el.hidden, true);
+  assert.equal(h.page.empty.hidden, true);
+
+  h.controller.setFilter("idle");
+  h.frame();
+  assert.equal(h.groups.get("idle").el.hidden, false, "a source matches by its name");
+  assert.equal(h.groups.get("demo").el.hidden, true);
+
+  h.controller.setFilter("zzz");
+  h.frame();
+  assert.deepEqual(h.page.empty, { hidden: false, text: "No source or metric matches “zzz”." });
+  h.controller.setFilter("");
+  h.frame();
+  assert.ok([...h.cards.values()].every((c) => !c.el.hidden));
+  assert.equal(h.page.empty.hidden, true);
+});
+
+test("the chosen window is kept, applied to cards and charts, and falls back to the server's first", () => {
+  const local = new MemoryStorage({ "pulseboard.ui": JSON.stringify({ window: "5m" }) });
+  const h = harness({ local });
+  const ws = live(h);
+  assert.equal(h.page.windows.selected, "5m", "the saved choice");
+  assert.equal(h.cards.get("a").updates[0].windowName, "5m");
+
+  // Old enough data: the chart shows the whole window.
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 600_000, points: { a: [[T0 + 600_000, 1]] } });
+  h.controller.selectWindow("1m");
+  assert.equal(h.page.checked, "1m");
+  assert.equal(JSON.parse(local.getItem("pulseboard.ui")).window, "1m");
+  h.frame();
+  assert.deepEqual(h.cards.get("b").updates.at(-1), { windowName: "1m", spanMs: 60_000, points: 1 });
+  assert.deepEqual(h.charts.entries.get("a").range(), [T0 + 540_000, T0 + 600_000]);
+
+  const again = harness({ local });
+  again.controller.start();
+  again.ws().open();
+  again.ws().recv({ ...hello, windows: ["10s", "1h"] });
+  assert.equal(again.page.windows.selected, "10s", "a window the server no longer has");
+});
+
+test("garbage in the saved preferences, or storage that refuses, is ignored", () => {
+  for (const saved of ["{", "5", "null", "[]"]) {
+    const local = new MemoryStorage({ "pulseboard.ui": saved });
+    const h = harness({ local });
+    live(h);
+    assert.equal(h.page.windows.selected, "1m", saved);
+    h.controller.selectWindow("5m");
+    assert.equal(JSON.parse(local.getItem("pulseboard.ui")).window, "5m", saved);
+  }
+  const refusing = new MemoryStorage();
+  refusing.getItem = refusing.setItem = () => {
+    throw new Error("QuotaExceededError");
+  };
+  const h = harness({ local: refusing });
+  live(h);
+  h.controller.selectWindow("5m");
+  h.groups.get("demo").setCollapsed(true, true);
+  h.frame();
+  assert.equal(h.cards.get("a").updates.at(-1).windowName, "5m", "the choice holds for the visit");
+});
+
+test("?admin= moves into the tab's storage and out of the address", () => {
+  const session = new MemoryStorage();
+  const h = harness({ href: "http://127.0.0.1:8080/?admin=s3cret&view=1#top", session });
+  live(h);
+  assert.deepEqual(h.replaced, ["/?view=1#top"]);
+  assert.equal(session.getItem("pulseboard.admin"), "s3cret");
+  assert.equal(h.page.admin, true);
+  assert.equal(h.groups.get("demo").admin, true, "groups made later get the crash button");
+
+  // A reload of the page finds it in the tab, not in the address.
+  const again = harness({ session });
+  again.controller.start();
+  assert.deepEqual(again.replaced, []);
+  assert.equal(again.controller.adminToken, "s3cret");
+});
+
+test("crash sends the token; a refused token is forgotten", async () => {
+  let answer = { ok: true, status: 200, message: "" };
+  const calls = [];
+  const h = harness({ href: "http://h/?admin=s3cret", crash: async (name, token) => (calls.push([name, token]), answer) });
+  live(h);
+  const button = { disabled: false, textContent: "Crash" };
+  const pending = h.groups.get("demo").opts.onCrash("demo", button);
+  assert.equal(button.disabled, true);
+  assert.equal(button.textContent, "Crashing…");
+  await pending;
+  assert.deepEqual(calls, [["demo", "s3cret"]]);
+  assert.deepEqual(button, { disabled: false, textContent: "Crash" });
+  assert.deepEqual(h.toasts.at(-1), { text: "Crashed demo: watch the supervisor restart it.", kind: "ok" });
+
+  answer = { ok: false, status: 500, message: "no such source" };
+  await h.controller.crash("demo", button);
+  assert.deepEqual(h.toasts.at(-1), { text: "Could not crash demo: no such source", kind: "error" });
+  assert.equal(h.controller.adminToken, "s3cret");
+
+  answer = { ok: false, status: 401, message: "unauthorized" };
+  await h.controller.crash("demo", button);
+  assert.equal(h.toasts.at(-1).kind, "error");
+  assert.equal(h.controller.adminToken, "");
+  assert.equal(h.session.getItem("pulseboard.admin"), null);
+  assert.equal(h.groups.get("demo").admin, false);
+  assert.equal(h.page.admin, false);
+
+  await h.controller.crash("demo", button);
+  assert.equal(calls.length, 3, "no token, no request");
+});
+
+test("collapsing a group is remembered and hides its charts; the tree reveals it", () => {
+  const local = new MemoryStorage();
+  const h = harness({ local });
+  live(h);
+  const g = h.groups.get("demo");
+  g.setCollapsed(true, true);
+  assert.deepEqual(JSON.parse(local.getItem("pulseboard.ui")).collapsed, { demo: true });
+  assert.equal(h.charts.entries.get("a").hidden, true);
+
+  const again = harness({ local });
+  live(again);
+  assert.equal(again.groups.get("demo").collapsed, true);
+  assert.equal(again.charts.entries.get("b").hidden, true);
+  again.controller.revealSource("demo");
+  assert.equal(again.groups.get("demo").collapsed, false);
+  assert.equal(again.groups.get("demo").el.scrolled, 1);
+  assert.equal(again.charts.entries.get("b").hidden, false);
+  again.controller.revealSource("nope"); // not a source: nothing
+});

@@ -1,0 +1,148 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { T0, harness, hello, live, running, series, snapshot, updatesOf } from "./fakes/page.js";
+
+// The page controller and the stream: messages applied, losses resynced,
+// reconnects resumed, the clock. Fakes: test/fakes/page.js.
+
+test("hello, snapshot and delta are applied and drawn in one frame per burst", () => {
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws");
+  ws.open();
+  assert.deepEqual(ws.sent, [{ type: "resume", seq: 0 }]);
+  ws.recv(hello);
+  assert.equal(h.page.version, "v1.2.3");
+  assert.deepEqual(h.page.windows, { names: ["1m", "5m"], selected: "1m" });
+  assert.equal(h.statuses.at(-1).state, "live");
+  assert.equal(h.controller.connection.state, "live");
+
+  ws.recv(snapshot(4, [series("a"), series("b", { kind: "counter" })]));
+  assert.deepEqual([...h.groups.keys()], ["demo"]);
+  assert.deepEqual([...h.groups.get("demo").cards.keys()], ["a", "b"]);
+  assert.deepEqual([...h.charts.entries.keys()], ["a", "b"]);
+  assert.equal(h.frame(), 1);
+  assert.equal(h.page.loading, false);
+  assert.deepEqual(h.page.empty, { hidden: true, text: "No series yet." });
+  assert.deepEqual(h.groups.get("demo").updates.at(-1).src, running("demo"));
+  assert.equal(h.trees, 1);
+  assert.deepEqual(h.cards.get("a").updates, [{ windowName: "1m", spanMs: 60_000, points: 1 }]);
+  assert.equal(h.charts.draws, 1);
+  assert.deepEqual(h.page.overview, { sources: "1/1", series: "2", points: "2", messages: "2" });
+  assert.deepEqual(h.page.order, [h.groups.get("demo").el]);
+
+  h.charts.dirty.clear();
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] } });
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  assert.equal(h.frame(), 1, "two deltas, one frame");
+  assert.equal(h.controller.store.series.get("a").ring.length, 3);
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(updatesOf(h, "b"), 1, "an unchanged card is left alone");
+  assert.ok(h.charts.dirty.has("a") && !h.charts.dirty.has("b"));
+  assert.equal(h.controller.messages, 4);
+
+  // The chart of a counter asks for rates; the charts get their data and range from the store.
+  const spec = h.charts.entries.get("a");
+  assert.deepEqual(spec.data()[1], [1, 2, 3]);
+  assert.deepEqual(spec.range(), [T0 + 2000 - 10_000, T0 + 2000], "young data: at least 10s shown");
+});
+
+test("a gap in the deltas asks for a resync and applies nothing until its answer", () => {
+  const h = harness();
+  const ws = live(h);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 1000, points: { a: [[T0, 9]] } }); // 5 was lost
+  assert.deepEqual(ws.sent.at(-1), { type: "resume", seq: 4 });
+  assert.equal(h.controller.store.series.get("a").ring.length, 1, "the delta after the gap is not applied");
+  assert.equal(h.frame(), 0);
+  ws.recv({ type: "delta", seq: 6, from: 5, ts: T0 + 1000, points: { a: [[T0, 9]] } });
+  h.frame();
+  assert.equal(h.controller.store.series.get("a").last[1], 9);
+  assert.equal(updatesOf(h, "a"), 2);
+});
+
+test("a new server instance resyncs from scratch and its snapshot replaces the page", () => {
+  const h = harness();
+  let ws = live(h);
+  ws.drop();
+  assert.equal(h.controller.connection.state, "reconnecting");
+  h.clock.advance(500);
+  ws = h.ws();
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?resume=4");
+  ws.open();
+  ws.recv({ ...hello, instance: "b" }); // restarted: its seq 4 is not ours
+  assert.deepEqual(ws.sent, [{ type: "resume", seq: 0 }]);
+  ws.recv({ type: "delta", seq: 5, ts: T0, points: { a: [[T0, 7]] } }); // sent before our request
+  assert.equal(h.controller.store.series.get("a").ring.length, 1);
+  ws.recv(snapshot(2, [series("c", { source: "other" })], [running("other")]));
+  h.frame();
+  assert.deepEqual([...h.controller.cards.keys()], ["c"]);
+  assert.deepEqual([...h.charts.entries.keys()], ["c"]);
+  assert.equal(h.groups.get("demo").el.removed, true, "a group without source or cards goes");
+  assert.deepEqual([...h.controller.groups.keys()], ["other"]);
+  assert.equal(h.page.overview.sources, "1/1");
+});
+
+test("a lost connection reconnects, resumes and carries on", () => {
+  const h = harness();
+  let ws = live(h);
+  h.clock.advance(3000);
+  ws.drop();
+  const s = h.statuses.at(-1);
+  assert.equal(s.state, "reconnecting");
+  assert.equal(s.retryAt, h.clock.now + 500);
+  h.controller.retryNow(); // the "Retry now" button
+  ws = h.ws();
+  assert.equal(h.sockets.length, 2);
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?resume=4");
+  ws.open();
+  assert.deepEqual(ws.sent, [], "resumed by the URL");
+  ws.recv(hello);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { b: [[T0, 5]] } });
+  h.frame();
+  assert.equal(h.controller.connection.state, "live");
+  assert.deepEqual([...h.controller.cards.keys()], ["a", "b"], "no card twice");
+  assert.equal(h.controller.store.series.get("b").last[1], 5);
+  assert.equal(h.page.windows.selected, "1m");
+});
+
+test("sources leave with their group; reloads show a notice and mark the charts", () => {
+  const h = harness();
+  const ws = live(h);
+  const allDirty = h.charts.allDirty;
+  ws.recv({
+    type: "delta",
+    seq: 5,
+    ts: T0 + 1000,
+    removed: ["a", "b"],
+    sources_removed: ["demo"],
+    events: [{ kind: "reload", ts: T0 + 1000, ok: true, removed: ["demo"] }],
+  });
+  h.frame();
+  assert.equal(h.groups.get("demo").el.removed, true);
+  assert.equal(h.controller.groups.size, 0);
+  assert.equal(h.charts.entries.size, 0);
+  assert.deepEqual(h.notices.map((e) => [e.kind, e.removed]), [["reload", ["demo"]]]);
+  assert.ok(h.charts.allDirty > allDirty);
+  assert.equal(h.page.overview.sources, "0/0");
+  assert.equal(h.page.overview.series, "0");
+});
+
+test("the clock ticks the status, notices and ago times, and trims every ten seconds", () => {
+  const h = harness();
+  live(h);
+  assert.equal(h.intervals.length, 1);
+  assert.equal(h.intervals[0].ms, 1000);
+  const st = h.controller.store.series.get("a");
+  // Points older than the history go at the next trim.
+  h.controller.store.now = T0 + 900_000 + 1;
+  for (let i = 0; i < 9; i++) h.intervals[0].fn();
+  assert.equal(st.ring.length, 1);
+  h.intervals[0].fn();
+  assert.equal(st.ring.length, 0);
+  assert.equal(h.statusTicks, 10);
+  assert.equal(h.noticeTicks, 10);
+  assert.equal(h.groups.get("demo").agoTicks, 10);
+  assert.equal(h.frame(), 1);
+  assert.equal(h.page.overview.points, "0");
+});

@@ -1,0 +1,309 @@
+// Fakes for the page controller's tests: the controller runs against the
+// real store and stream client, with a fake WebSocket and clock under the
+// client and fakes for everything that draws, each recording what the page
+// would have shown. Not a test file itself: static/node_test.go runs only
+// test/*.test.js.
+
+import { saveToken } from "../../js/admin.js";
+import { PageController } from "../../js/controller.js";
+import { StreamClient } from "../../js/socket.js";
+
+class FakeClock {
+  constructor() {
+    this.now = 1_000_000;
+    this.timers = new Map();
+    this.next = 1;
+  }
+  setTimeout = (fn, ms) => {
+    const id = this.next++;
+    this.timers.set(id, { at: this.now + ms, fn });
+    return id;
+  };
+  clearTimeout = (id) => this.timers.delete(id);
+  advance(ms) {
+    const end = this.now + ms;
+    for (;;) {
+      let due = null;
+      for (const [id, t] of this.timers) if (t.at <= end && (!due || t.at < due[1].at)) due = [id, t];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.now = due[1].at;
+      due[1].fn();
+    }
+    this.now = end;
+  }
+}
+
+export class MemoryStorage {
+  constructor(entries = {}) {
+    this.m = new Map(Object.entries(entries));
+  }
+  getItem(k) {
+    return this.m.has(k) ? this.m.get(k) : null;
+  }
+  setItem(k, v) {
+    this.m.set(k, String(v));
+  }
+  removeItem(k) {
+    this.m.delete(k);
+  }
+}
+
+function fakeEl(extra = {}) {
+  return { hidden: false, removed: false, scrolled: 0, dataset: {}, remove() { this.removed = true; }, scrollIntoView() { this.scrolled++; }, ...extra };
+}
+
+function fakeGroup(name, opts) {
+  return {
+    name,
+    opts,
+    el: fakeEl({ dataset: { color: String(opts.color % 8) } }),
+    cards: new Map(),
+    collapsed: opts.collapsed,
+    admin: null,
+    updates: [],
+    agoTicks: 0,
+    setAdmin(on) {
+      this.admin = on;
+    },
+    setCollapsed(c, byUser) {
+      this.collapsed = c;
+      if (byUser) opts.onToggle(name, c);
+    },
+    update(src, now) {
+      this.updates.push({ src, now });
+    },
+    updateAgo() {
+      this.agoTicks++;
+    },
+    place(card) {
+      this.cards.set(card.id, card);
+    },
+    drop(id) {
+      this.cards.delete(id);
+    },
+  };
+}
+
+function fakeCard(st) {
+  return {
+    id: st.id,
+    source: st.source,
+    metric: st.metric,
+    unit: { rate: st.kind === "counter" },
+    chart: {},
+    el: fakeEl(),
+    updates: [],
+    filterTexts() {
+      return [this.source, this.metric, ""];
+    },
+    update(s, windowName, spanMs) {
+      this.updates.push({ windowName, spanMs, points: s.ring.length });
+    },
+    hover() {},
+  };
+}
+
+function fakeCharts() {
+  return {
+    entries: new Map(),
+    dirty: new Set(),
+    allDirty: 0,
+    draws: 0,
+    add(id, spec) {
+      this.entries.set(id, { ...spec, hidden: false });
+    },
+    remove(id) {
+      this.entries.delete(id);
+    },
+    markDirty(id) {
+      this.dirty.add(id);
+    },
+    markAllDirty() {
+      this.allDirty++;
+    },
+    setHidden(id, hidden) {
+      const e = this.entries.get(id);
+      if (e) e.hidden = hidden;
+    },
+    draw() {
+      this.draws++;
+    },
+  };
+}
+
+function fakePage() {
+  return {
+    version: null,
+    windows: null,
+    checked: null,
+    paused: false,
+    admin: null,
+    order: [],
+    empty: null,
+    loading: true,
+    overview: null,
+    showVersion(v) {
+      this.version = v;
+    },
+    showWindows(names, selected) {
+      this.windows = { names, selected };
+    },
+    checkWindow(name) {
+      this.checked = name;
+    },
+    showPaused(p) {
+      this.paused = p;
+    },
+    showAdmin(on) {
+      this.admin = on;
+    },
+    orderGroups(els) {
+      this.order = els;
+    },
+    showEmpty(hidden, text) {
+      this.empty = { hidden, text };
+    },
+    showLoading(shown) {
+      this.loading = shown;
+    },
+    showOverview(ov) {
+      this.overview = ov;
+    },
+  };
+}
+
+/**
+ * harness builds a controller over fakes; href is the page's address,
+ * local and session its storages.
+ */
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash } = {}) {
+  const clock = new FakeClock();
+  const sockets = [];
+  class FakeWS {
+    constructor(url) {
+      this.url = url;
+      this.sent = [];
+      this.readyState = 0;
+      sockets.push(this);
+    }
+    send(data) {
+      this.sent.push(JSON.parse(data));
+    }
+    close() {
+      this.readyState = 3;
+      if (this.onclose) this.onclose({ code: 1000 });
+    }
+    open() {
+      this.readyState = 1;
+      this.onopen();
+    }
+    recv(msg) {
+      this.onmessage({ data: JSON.stringify(msg) });
+    }
+    drop() {
+      this.readyState = 3;
+      this.onclose({ code: 1006 });
+    }
+  }
+  const u = new URL(href);
+  const h = {
+    clock,
+    sockets,
+    local,
+    session,
+    replaced: [],
+    frames: [],
+    intervals: [],
+    statuses: [],
+    statusTicks: 0,
+    notices: [],
+    noticeTicks: 0,
+    trees: 0,
+    toasts: [],
+    crashes: [],
+    groups: new Map(),
+    cards: new Map(),
+    charts: null,
+    page: fakePage(),
+    ws: () => sockets[sockets.length - 1],
+    /** frame runs the pending animation frames; it returns how many ran. */
+    frame() {
+      const fns = h.frames.splice(0);
+      for (const fn of fns) fn();
+      return fns.length;
+    },
+  };
+  h.controller = new PageController({
+    location: { protocol: u.protocol, host: u.host, href },
+    history: { state: null, replaceState: (s, t, url) => h.replaced.push(url) },
+    session,
+    local,
+    socket: (opts) =>
+      new StreamClient({
+        ...opts,
+        WebSocket: FakeWS,
+        now: () => clock.now,
+        random: () => 1,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
+      }),
+    charts: (opts) => {
+      h.charts = { ...fakeCharts(), opts };
+      return h.charts;
+    },
+    // As AdminControl.set: keep the token in the tab's storage, tell the page.
+    admin: (onChange) => ({
+      set(token) {
+        saveToken(session, token);
+        onChange(token);
+      },
+    }),
+    group: (name, opts) => {
+      const g = fakeGroup(name, opts);
+      h.groups.set(name, g);
+      return g;
+    },
+    card: (st) => {
+      const c = fakeCard(st);
+      h.cards.set(st.id, c);
+      return c;
+    },
+    tree: { update: () => h.trees++ },
+    status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++ },
+    notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++ },
+    page: h.page,
+    requestFrame: (fn) => h.frames.push(fn),
+    setInterval: (fn, ms) => h.intervals.push({ fn, ms }),
+    crash: crash || (async (name, token) => (h.crashes.push({ name, token }), { ok: true, status: 200, message: "" })),
+    toast: (text, kind) => h.toasts.push({ text, kind }),
+    now: () => clock.now,
+  });
+  return h;
+}
+
+export const T0 = 1_700_000_000_000;
+
+export function series(id, { source = "demo", kind = "gauge", points = [[T0 - 1000, 1]] } = {}) {
+  return { id, source, metric: `m_${id}`, labels: {}, kind, last: points[points.length - 1] || null, windows: {}, points };
+}
+
+export const hello = { type: "hello", version: "1.2.3", windows: ["1m", "5m"], history_seconds: 900, instance: "a" };
+export const running = (name) => ({ name, state: "running", restarts: 0 });
+
+export function snapshot(seq, list, sources = [running("demo")]) {
+  return { type: "snapshot", seq, ts: T0, sources, series: list };
+}
+
+/** live starts the page and brings it to an applied snapshot of seq 4 with series a and b. */
+export function live(h) {
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  ws.recv(snapshot(4, [series("a"), series("b")]));
+  h.frame();
+  return ws;
+}
+
+export const updatesOf = (h, id) => h.cards.get(id).updates.length;
