@@ -63,7 +63,7 @@ type collector struct {
 	env    Env
 	labels aggregator.Labels // the source's configured labels
 	stats  *sourceStats
-	sink   func() Sink
+	sink   Sink // nil: every batch is shed
 	log    *slog.Logger
 
 	interval, timeout, grace time.Duration
@@ -77,7 +77,7 @@ type collector struct {
 // loopOptions are the Manager-wide settings of every collector.
 type loopOptions struct {
 	env   Env
-	sink  func() Sink
+	sink  Sink
 	log   *slog.Logger
 	grace time.Duration
 	rand  func() float64
@@ -316,7 +316,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	}
 	pushed, shed := 0, false
 	if len(samples) > 0 {
-		if s := c.sink(); s != nil && s.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples}) {
+		if c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples}) {
 			pushed = len(samples)
 		} else {
 			shed = true

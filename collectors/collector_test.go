@@ -34,7 +34,7 @@ func loopConfig(name string) configs.Source {
 func newTestCollector(cfg configs.Source, sink Sink, build Factory) *collector {
 	return newCollector(cfg, &sourceStats{}, loopOptions{
 		env:   Env{Now: time.Now},
-		sink:  func() Sink { return sink },
+		sink:  sink,
 		log:   slog.New(slog.DiscardHandler),
 		grace: time.Second,
 		rand:  func() float64 { return 0.5 },

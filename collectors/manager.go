@@ -9,15 +9,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
 // ManagerOptions configure a Manager. Zero values take defaults.
 type ManagerOptions struct {
-	// Sink receives every batch; it can also be set later with SetSink,
-	// before Serve. Without one, batches are counted as shed.
+	// Sink receives every batch (the aggregator, in the program). Without
+	// one, every batch is counted as shed.
 	Sink Sink
 	// Restart intensity of one source: more than MaxRestarts crashes within
 	// Period and the source is parked as failed for Cooldown. Backoff is the
@@ -57,15 +56,13 @@ type ManagerOptions struct {
 // program.
 //
 // Configuration comes through Apply (at start and on reload); Serve runs
-// the collectors; Sources and Crash serve the API. Every method is safe for
-// concurrent use. The bookkeeping of each source is kept here by name, so
-// it survives restarts of the source's collector and of the Manager itself.
+// the collectors; Statuses, Stats and Crash serve the API and /metrics.
+// Every method is safe for concurrent use. The bookkeeping of each source
+// is kept here by name, so it survives restarts of the source's collector
+// and of the Manager itself.
 type Manager struct {
 	opts ManagerOptions
 	loop loopOptions
-
-	sinkMu sync.RWMutex
-	sink   Sink
 
 	applyMu sync.Mutex // one Apply at a time: check and change as one step
 
@@ -90,7 +87,7 @@ func NewManager(opts ManagerOptions) *Manager {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	m := &Manager{opts: opts, sink: opts.Sink, entries: make(map[string]*entry)}
+	m := &Manager{opts: opts, entries: make(map[string]*entry)}
 	m.loop = loopOptions{
 		env: Env{
 			Version:       opts.Version,
@@ -98,7 +95,7 @@ func NewManager(opts ManagerOptions) *Manager {
 			NewHTTPClient: opts.NewHTTPClient,
 			Now:           opts.Now,
 		},
-		sink:  m.currentSink,
+		sink:  opts.Sink,
 		log:   opts.Logger,
 		grace: opts.HangGrace,
 		rand:  opts.Rand,
@@ -124,20 +121,6 @@ func NewManager(opts ManagerOptions) *Manager {
 	return m
 }
 
-// SetSink sets where batches go. Call it before Serve; collectors that are
-// already running pick the new sink up at their next poll.
-func (m *Manager) SetSink(s Sink) {
-	m.sinkMu.Lock()
-	defer m.sinkMu.Unlock()
-	m.sink = s
-}
-
-func (m *Manager) currentSink() Sink {
-	m.sinkMu.RLock()
-	defer m.sinkMu.RUnlock()
-	return m.sink
-}
-
 // Serve runs the collectors until ctx is cancelled. It may be called again
 // after it returned (its parent restarting it): every configured source
 // starts afresh, its bookkeeping kept.
@@ -155,7 +138,7 @@ func (m *Manager) Serve(ctx context.Context) error {
 //
 // The new set is recorded under the lock in one step; stopping the old
 // collectors, which can take up to their shutdown timeout, happens after
-// it is released, so Sources and Crash never wait on a slow stop.
+// it is released, so Statuses and Crash never wait on a slow stop.
 func (m *Manager) Apply(srcs []configs.Source) error {
 	m.applyMu.Lock()
 	defer m.applyMu.Unlock()
@@ -255,38 +238,27 @@ func (m *Manager) check(srcs []configs.Source) error {
 	return errors.Join(errs...)
 }
 
-// Sources returns every configured source in config order: its state
-// according to the supervisor, its poll bookkeeping and its restarts.
-func (m *Manager) Sources() []aggregator.SourceInfo {
-	states := make(map[string]supervisor.ChildStatus)
+// Statuses returns every configured source in config order: its type, its
+// state according to the supervisor and a copy of its bookkeeping. It
+// takes the supervisor's lock, then the Manager's, and copies; it never
+// waits on a collector, so the aggregator can call it at every tick and
+// /metrics at every scrape. A source removed by Apply is gone from the
+// result as soon as Apply has recorded the new set.
+func (m *Manager) Statuses() []Status {
+	states := make(map[string]supervisor.State)
 	for _, c := range m.sup.Children() {
-		states[c.Name] = c
+		states[c.Name] = c.State
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]aggregator.SourceInfo, 0, len(m.order))
+	out := make([]Status, 0, len(m.order))
 	for _, name := range m.order {
 		e := m.entries[name]
-		st := e.stats.snapshot()
-		state := aggregator.StateStarting
-		if cs, ok := states[name]; ok {
-			state = cs.State.String()
+		state, ok := states[name]
+		if !ok {
+			state = supervisor.StateStarting // recorded by Apply, not yet added
 		}
-		var lastSuccess int64
-		if !st.LastSuccess.IsZero() {
-			lastSuccess = st.LastSuccess.UnixMilli()
-		}
-		out = append(out, aggregator.SourceInfo{
-			Name:        name,
-			Type:        e.cfg.Type,
-			State:       state,
-			Restarts:    st.Restarts,
-			Polls:       st.Polls,
-			Failures:    st.Failures,
-			LastError:   st.LastError,
-			LastSuccess: lastSuccess,
-			PollMs:      float64(st.LastPoll) / float64(time.Millisecond),
-		})
+		out = append(out, Status{Name: name, Type: e.cfg.Type, State: state, Stats: e.stats.snapshot()})
 	}
 	return out
 }

@@ -93,17 +93,17 @@ func serveManager(t *testing.T, m *Manager) (stop func()) {
 	return stop
 }
 
-func infoByName(m *Manager) map[string]aggregator.SourceInfo {
-	out := map[string]aggregator.SourceInfo{}
-	for _, s := range m.Sources() {
+func statusByName(m *Manager) map[string]Status {
+	out := map[string]Status{}
+	for _, s := range m.Statuses() {
 		out[s.Name] = s
 	}
 	return out
 }
 
-func names(infos []aggregator.SourceInfo) []string {
+func names(statuses []Status) []string {
 	var out []string
-	for _, s := range infos {
+	for _, s := range statuses {
 		out = append(out, s.Name)
 	}
 	return out
@@ -126,8 +126,8 @@ func TestManagerFaultySourcesRestartWhileSiblingKeepsItsRhythm(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, 31, sink.count("steady"), "one poll a second, undisturbed by its crashing siblings")
 
-		info := infoByName(m)
-		require.Equal(t, aggregator.StateRunning, info["steady"].State)
+		info := statusByName(m)
+		require.Equal(t, supervisor.StateRunning, info["steady"].State)
 		require.Zero(t, info["steady"].Restarts)
 		require.Zero(t, info["steady"].Failures)
 		require.EqualValues(t, 31, info["steady"].Polls)
@@ -149,14 +149,14 @@ func TestManagerFaultySourcesRestartWhileSiblingKeepsItsRhythm(t *testing.T) {
 
 		// erring fails every poll: data, not a crash. It slows down instead.
 		require.Zero(t, info["erring"].Restarts)
-		require.Equal(t, aggregator.StateRunning, info["erring"].State)
+		require.Equal(t, supervisor.StateRunning, info["erring"].State)
 		require.Equal(t, info["erring"].Polls, info["erring"].Failures)
 		require.Less(t, info["erring"].Polls, uint64(10), "repeated failures slow polling down")
 		require.Equal(t, "injected fault: poll failed", info["erring"].LastError)
 		stop()
 
-		for _, s := range m.Sources() {
-			require.Equal(t, aggregator.StateStopped, s.State, s.Name)
+		for _, s := range m.Statuses() {
+			require.Equal(t, supervisor.StateStopped, s.State, s.Name)
 		}
 	})
 }
@@ -171,15 +171,15 @@ func TestManagerParksASourceThatCrashesTooOften(t *testing.T) {
 
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
-		info := infoByName(m)
-		require.Equal(t, aggregator.StateFailed, info["panicky"].State)
+		info := statusByName(m)
+		require.Equal(t, supervisor.StateFailed, info["panicky"].State)
 		require.EqualValues(t, 3, info["panicky"].Restarts)
 		require.ErrorIs(t, m.Crash("panicky"), ErrNotRunning)
-		require.Equal(t, aggregator.StateRunning, info["steady"].State, "one bad source does not take its siblings down")
+		require.Equal(t, supervisor.StateRunning, info["steady"].State, "one bad source does not take its siblings down")
 
 		time.Sleep(time.Minute)
 		synctest.Wait()
-		require.Greater(t, infoByName(m)["panicky"].Restarts, uint64(3), "retried after the cooldown; restarts keep counting")
+		require.Greater(t, statusByName(m)["panicky"].Restarts, uint64(3), "retried after the cooldown; restarts keep counting")
 	})
 }
 
@@ -195,15 +195,15 @@ func TestManagerCrash(t *testing.T) {
 
 		require.NoError(t, m.Crash("a"))
 		synctest.Wait()
-		info := infoByName(m)
-		require.Equal(t, aggregator.StateBackoff, info["a"].State)
+		info := statusByName(m)
+		require.Equal(t, supervisor.StateBackoff, info["a"].State)
 		require.Equal(t, `crash requested for source "a"`, info["a"].LastError)
 		require.Equal(t, 1, events.count("a", supervisor.EventExited))
 
 		time.Sleep(200 * time.Millisecond)
 		synctest.Wait()
-		info = infoByName(m)
-		require.Equal(t, aggregator.StateRunning, info["a"].State)
+		info = statusByName(m)
+		require.Equal(t, supervisor.StateRunning, info["a"].State)
 		require.EqualValues(t, 1, info["a"].Restarts)
 		require.EqualValues(t, 2, info["a"].Polls, "polled again at once after the restart")
 		require.Zero(t, info["b"].Restarts)
@@ -218,8 +218,8 @@ func TestManagerApplyAddsRemovesAndRestartsChanged(t *testing.T) {
 		events := &eventLog{}
 		m := newTestManager(sink, events, nil)
 		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second), steady("b", time.Second)}))
-		for _, s := range m.Sources() {
-			require.Equal(t, aggregator.StateStarting, s.State, "configured, not yet served")
+		for _, s := range m.Statuses() {
+			require.Equal(t, supervisor.StateStarting, s.State, "configured, not yet served")
 		}
 		serveManager(t, m)
 		time.Sleep(4*time.Second + 500*time.Millisecond)
@@ -230,7 +230,7 @@ func TestManagerApplyAddsRemovesAndRestartsChanged(t *testing.T) {
 		// Reload: a changes (interval 2s), b stays, c is new, in a new order.
 		changed := steady("a", 2*time.Second)
 		require.NoError(t, m.Apply([]configs.Source{steady("b", time.Second), steady("c", time.Second), changed}))
-		require.Equal(t, []string{"b", "c", "a"}, names(m.Sources()))
+		require.Equal(t, []string{"b", "c", "a"}, names(m.Statuses()))
 		time.Sleep(4 * time.Second)
 		synctest.Wait()
 		require.Equal(t, 9, sink.count("b"), "an unchanged source keeps its rhythm through a reload")
@@ -238,13 +238,13 @@ func TestManagerApplyAddsRemovesAndRestartsChanged(t *testing.T) {
 		require.Equal(t, 5, sink.count("c"))
 		require.Equal(t, 2, events.count("a", supervisor.EventStarted), "a changed source is restarted")
 		require.Equal(t, 5+3, sink.count("a"), "now every 2s: at the reload, +2s, +4s")
-		info := infoByName(m)
+		info := statusByName(m)
 		require.Zero(t, info["a"].Restarts, "a new configuration is a fresh start, not a crash")
 		require.EqualValues(t, 8, info["a"].Polls, "bookkeeping is kept by name")
 
 		// Remove a and c.
 		require.NoError(t, m.Apply([]configs.Source{steady("b", time.Second)}))
-		require.Equal(t, []string{"b"}, names(m.Sources()))
+		require.Equal(t, []string{"b"}, names(m.Statuses()))
 		_, err := m.Stats("a")
 		require.ErrorIs(t, err, ErrUnknownSource)
 		require.ErrorIs(t, m.Crash("c"), ErrUnknownSource)
@@ -270,19 +270,18 @@ func TestManagerApplyRefusesBadSetsWhole(t *testing.T) {
 	} {
 		err := m.Apply(srcs)
 		require.Error(t, err, name)
-		require.Equal(t, []string{"a"}, names(m.Sources()), "%s: nothing applied", name)
+		require.Equal(t, []string{"a"}, names(m.Statuses()), "%s: nothing applied", name)
 	}
 	require.ErrorIs(t, m.Apply([]configs.Source{bad}), ErrBadConfig)
 	require.ErrorIs(t, m.Apply([]configs.Source{unknown}), ErrUnknownType)
 	require.NoError(t, m.Apply(nil))
-	require.Empty(t, m.Sources())
+	require.Empty(t, m.Statuses())
 }
 
 func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newRecordingSink()
-		m := newTestManager(nil, nil, nil)
-		m.SetSink(sink)
+		m := newTestManager(sink, nil, nil)
 		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second)}))
 		for range 2 {
 			stop := serveManager(t, m)
@@ -290,10 +289,10 @@ func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
 			synctest.Wait()
 			stop()
 		}
-		info := infoByName(m)["a"]
+		info := statusByName(m)["a"]
 		require.EqualValues(t, 4, info.Polls)
 		require.EqualValues(t, 1, info.Restarts, "the second run is a restart of the source")
-		require.Equal(t, aggregator.StateStopped, info.State)
+		require.Equal(t, supervisor.StateStopped, info.State)
 		require.Equal(t, 4, sink.count("a"))
 		require.NotZero(t, info.LastSuccess)
 		require.Equal(t, configs.TypeSimulated, info.Type)
@@ -339,7 +338,7 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 		"refused":     "connection refused",
 	}
 	require.Eventually(t, func() bool {
-		info := infoByName(m)
+		info := statusByName(m)
 		for name := range wantErr {
 			if info[name].Failures < 2 {
 				return false
@@ -348,7 +347,7 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 		return info["healthy"].Polls >= 10
 	}, 20*time.Second, 10*time.Millisecond)
 
-	for _, s := range m.Sources() {
+	for _, s := range m.Statuses() {
 		if s.Name == "healthy" {
 			require.Zero(t, s.Failures)
 			require.Zero(t, s.Restarts)
@@ -358,7 +357,7 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 		require.Contains(t, s.LastError, wantErr[s.Name], s.Name)
 		require.Equal(t, s.Polls, s.Failures, "%s: every poll failed", s.Name)
 		require.Zero(t, s.Restarts, "%s: a failed poll is not a crash", s.Name)
-		require.Equal(t, aggregator.StateRunning, s.State, s.Name)
+		require.Equal(t, supervisor.StateRunning, s.State, s.Name)
 	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
@@ -407,8 +406,8 @@ func TestManagerSourcesDoesNotWaitForASlowStop(t *testing.T) {
 		applied := make(chan error, 1)
 		go func() { applied <- m.Apply([]configs.Source{steady("b", time.Second)}) }()
 		synctest.Wait() // Apply is now blocked stopping "slow"
-		require.Equal(t, []string{"b"}, names(m.Sources()), "the new set is visible at once")
-		require.Equal(t, aggregator.StateRunning, infoByName(m)["b"].State)
+		require.Equal(t, []string{"b"}, names(m.Statuses()), "the new set is visible at once")
+		require.Equal(t, supervisor.StateRunning, statusByName(m)["b"].State)
 		select {
 		case err := <-applied:
 			t.Fatalf("Apply returned before the slow source stopped: %v", err)

@@ -3,7 +3,21 @@ package collectors
 import (
 	"sync"
 	"time"
+
+	"github.com/pulseboard/pulseboard/supervisor"
 )
+
+// Status is one configured source as of one moment: what it is, where its
+// collector is in its life cycle, and its bookkeeping. Manager.Statuses
+// returns them; the program maps them onto what its API and /metrics show.
+type Status struct {
+	Name string
+	Type string
+	// State is the collector's state under the collectors' supervisor:
+	// StateStarting from Apply until the supervisor has taken it in.
+	State supervisor.State
+	Stats
+}
 
 // Stats is the bookkeeping of one source, as of one moment.
 type Stats struct {

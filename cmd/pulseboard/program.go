@@ -65,7 +65,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		QueueSize:          cfg.Aggregator.QueueSize,
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
 		// The collectors are made next; the aggregator only calls this once it serves.
-		Sources: func() []aggregator.SourceInfo { return p.collectors.Sources() },
+		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
 		// The root is made last, likewise.
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
@@ -82,6 +82,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	})
 	if err := p.registry.Register(p.aggregator.Collector()); err != nil {
 		return nil, fmt.Errorf("register aggregator metrics: %w", err)
+	}
+	if err := p.registry.Register(p.collectors.Collector()); err != nil {
+		return nil, fmt.Errorf("register source metrics: %w", err)
 	}
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)

@@ -1,0 +1,219 @@
+package collectors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// oddSource succeeds in part at every poll: one NaN among its three
+// samples, one per-item error and three series over a limit.
+type oddSource struct{}
+
+func (oddSource) Poll(context.Context) ([]aggregator.Sample, error) {
+	s := append(gauge("a", 1), gauge("b", math.NaN())...)
+	return append(s, gauge("c", 2)...), nil
+}
+
+func (oddSource) LastPartial() Partial {
+	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: 3}
+}
+
+// hungSource blocks every poll, its context and Close notwithstanding,
+// until release is closed.
+type hungSource struct{ release <-chan struct{} }
+
+func (h hungSource) Poll(context.Context) ([]aggregator.Sample, error) {
+	<-h.release
+	return nil, nil
+}
+
+// everyOtherSink refuses every second batch of each source.
+type everyOtherSink struct {
+	mu     sync.Mutex
+	pushes map[string]int
+}
+
+func (s *everyOtherSink) Push(_ context.Context, b aggregator.Batch) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pushes[b.Source]++
+	return s.pushes[b.Source]%2 == 1
+}
+
+// goldenBoth is the scrape at 2.5s: "hung" had its first poll abandoned
+// at 2s (timeout 1s + grace 1s) and hangs again since its restart at 2.1s;
+// "odd" polled at 0s, 1s and 2s, and its second batch was shed.
+const goldenBoth = `
+# HELP pulseboard_source_batches_shed_total Poll results of the source the aggregator refused because its ingest queue stayed full.
+# TYPE pulseboard_source_batches_shed_total counter
+pulseboard_source_batches_shed_total{source="hung"} 0
+pulseboard_source_batches_shed_total{source="odd"} 1
+# HELP pulseboard_source_consecutive_failures Polls of the source that failed in a row; 0 after a successful poll.
+# TYPE pulseboard_source_consecutive_failures gauge
+pulseboard_source_consecutive_failures{source="hung"} 1
+pulseboard_source_consecutive_failures{source="odd"} 0
+# HELP pulseboard_source_hung_polls_total Polls of the source abandoned by the watchdog for running past their timeout and grace; each restarts the source.
+# TYPE pulseboard_source_hung_polls_total counter
+pulseboard_source_hung_polls_total{source="hung"} 1
+pulseboard_source_hung_polls_total{source="odd"} 0
+# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for a NaN or infinite value.
+# TYPE pulseboard_source_non_finite_samples_total counter
+pulseboard_source_non_finite_samples_total{source="hung"} 0
+pulseboard_source_non_finite_samples_total{source="odd"} 3
+# HELP pulseboard_source_partial_errors_total Per-item errors in polls of the source that still succeeded (a missing JSON field, a value that is not a number).
+# TYPE pulseboard_source_partial_errors_total counter
+pulseboard_source_partial_errors_total{source="hung"} 0
+pulseboard_source_partial_errors_total{source="odd"} 3
+# HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
+# TYPE pulseboard_source_samples_total counter
+pulseboard_source_samples_total{source="hung"} 0
+pulseboard_source_samples_total{source="odd"} 4
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source over its max_series limit, counted at every poll.
+# TYPE pulseboard_source_series_dropped_total counter
+pulseboard_source_series_dropped_total{source="hung"} 0
+pulseboard_source_series_dropped_total{source="odd"} 9
+# HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
+# TYPE pulseboard_source_stuck_goroutines gauge
+pulseboard_source_stuck_goroutines{source="hung"} 1
+pulseboard_source_stuck_goroutines{source="odd"} 0
+`
+
+// goldenOdd is the scrape once "hung" was removed, still at 2.5s.
+const goldenOdd = `
+# HELP pulseboard_source_batches_shed_total Poll results of the source the aggregator refused because its ingest queue stayed full.
+# TYPE pulseboard_source_batches_shed_total counter
+pulseboard_source_batches_shed_total{source="odd"} 1
+# HELP pulseboard_source_consecutive_failures Polls of the source that failed in a row; 0 after a successful poll.
+# TYPE pulseboard_source_consecutive_failures gauge
+pulseboard_source_consecutive_failures{source="odd"} 0
+# HELP pulseboard_source_hung_polls_total Polls of the source abandoned by the watchdog for running past their timeout and grace; each restarts the source.
+# TYPE pulseboard_source_hung_polls_total counter
+pulseboard_source_hung_polls_total{source="odd"} 0
+# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for a NaN or infinite value.
+# TYPE pulseboard_source_non_finite_samples_total counter
+pulseboard_source_non_finite_samples_total{source="odd"} 3
+# HELP pulseboard_source_partial_errors_total Per-item errors in polls of the source that still succeeded (a missing JSON field, a value that is not a number).
+# TYPE pulseboard_source_partial_errors_total counter
+pulseboard_source_partial_errors_total{source="odd"} 3
+# HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
+# TYPE pulseboard_source_samples_total counter
+pulseboard_source_samples_total{source="odd"} 4
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source over its max_series limit, counted at every poll.
+# TYPE pulseboard_source_series_dropped_total counter
+pulseboard_source_series_dropped_total{source="odd"} 9
+# HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
+# TYPE pulseboard_source_stuck_goroutines gauge
+pulseboard_source_stuck_goroutines{source="odd"} 0
+`
+
+// newStatsManager runs "odd" and "hung" (interval, timeout and hang grace
+// 1s) with a sink that sheds every other batch.
+func newStatsManager(release <-chan struct{}) *Manager {
+	sink := &everyOtherSink{pushes: map[string]int{}}
+	return newTestManager(sink, nil, func(o *ManagerOptions) {
+		o.factory = func(cfg configs.Source, _ Env) (Source, error) {
+			if cfg.Name == "hung" {
+				return hungSource{release: release}, nil
+			}
+			return oddSource{}, nil
+		}
+	})
+}
+
+func TestMetricsEveryCounterPerSource(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		m := newStatsManager(release)
+		c := m.Collector()
+		require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader("")),
+			"no source, no series")
+
+		require.NoError(t, m.Apply([]configs.Source{loopConfig("hung"), loopConfig("odd")}))
+		serveManager(t, m)
+		time.Sleep(2500 * time.Millisecond)
+		synctest.Wait()
+		require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(goldenBoth)))
+
+		close(release) // both hung polls return: the abandoned one is no longer stuck
+		synctest.Wait()
+		st, err := m.Stats("hung")
+		require.NoError(t, err)
+		require.Zero(t, st.Stuck)
+		require.EqualValues(t, 1, st.Hangs)
+
+		// A removed source's series go with it at the next scrape.
+		require.NoError(t, m.Apply([]configs.Source{loopConfig("odd")}))
+		require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(goldenOdd)))
+		require.Equal(t, len(statsMetrics), testutil.CollectAndCount(c))
+	})
+}
+
+func TestMetricsCheckedAndLintClean(t *testing.T) {
+	m := newStatsManager(nil)
+	require.NoError(t, m.Apply([]configs.Source{loopConfig("a")}))
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(m.Collector()), "every descriptor is described")
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+func TestMetricsBadNameSpelledAsValidUTF8(t *testing.T) {
+	m := newStatsManager(nil)
+	require.NoError(t, m.Apply([]configs.Source{loopConfig("bad\xff")}))
+	want := `
+# HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
+# TYPE pulseboard_source_samples_total counter
+pulseboard_source_samples_total{source="bad` + "\uFFFD" + `"} 0
+`
+	require.NoError(t, testutil.CollectAndCompare(m.Collector(), strings.NewReader(want), "pulseboard_source_samples_total"))
+}
+
+// TestMetricsPassPromtool runs `promtool check metrics` on a scrape of
+// the collector: it must report nothing. Without promtool the test skips,
+// except under CI=true where that is a failure.
+func TestMetricsPassPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool is not on PATH (CI=true): install the prometheus package")
+		}
+		t.Skip("promtool is not on PATH; install it (apt-get install prometheus) to run this check")
+	}
+	m := newStatsManager(nil)
+	require.NoError(t, m.Apply([]configs.Source{loopConfig("a"), loopConfig("b")}))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m.Collector())
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var text bytes.Buffer
+	enc := expfmt.NewEncoder(&text, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		require.NoError(t, enc.Encode(mf))
+	}
+	require.Contains(t, text.String(), `pulseboard_source_hung_polls_total{source="b"} 0`)
+
+	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+	cmd.Stdin = &text
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Empty(t, strings.TrimSpace(string(out)))
+}
