@@ -84,7 +84,7 @@ func TestReloadRejectsAnInvalidFileWhole(t *testing.T) {
 	f.replace("reload_broken.yaml")
 	e := f.event()
 	require.False(t, e.OK)
-	want := []string{f.path + `:10:5: sources[0].colour: unknown key "colour" (known keys: name, type, interval, timeout, labels, seed, series, faults, url, headers, max_body_bytes, method, expect_status, follow_redirects, include, exclude, max_series, fields)`}
+	want := []string{f.path + `:10:5: sources[0].colour: unknown key "colour" (known keys: name, type, interval, timeout, labels, url, headers, max_body_bytes, method, expect_status, follow_redirects, fields, include, exclude, max_series, seed, series, faults)`}
 	require.Equal(t, want, e.Errors)
 	require.Equal(t, want[0], e.Message)
 
@@ -99,7 +99,7 @@ func TestReloadRejectsAnInvalidFileWhole(t *testing.T) {
 	want = []string{
 		f.path + `:9:15: sources[0].interval: must be positive, got 0s`,
 		f.path + `:12:11: sources[1].name: duplicate source name "steady" (first used by sources[0])`,
-		f.path + `:13:11: sources[1].type: unknown source type "teleport" (known: simulated, host, http, prometheus, json)`,
+		f.path + `:13:11: sources[1].type: unknown source type "teleport" (known: host, http, json, prometheus, simulated)`,
 	}
 	require.Equal(t, want, strings.Split(answer.Error, "\n"))
 	e = f.event()
