@@ -77,7 +77,7 @@ func TestValidateRules(t *testing.T) {
 		{"backoff max", func(c *Config) { c.Supervisor.Backoff.Max = c.Supervisor.Backoff.Initial - 1 }, "supervisor.backoff.max", "shorter than backoff.initial"},
 
 		{"source name chars", func(c *Config) { src(c, "host").Name = "my host" }, "sources[1].name", "invalid source name"},
-		{"no type", func(c *Config) { src(c, "host").Type = "" }, "sources[1].type", "is required (one of: host, http, "},
+		{"no type", func(c *Config) { src(c, "host").Type = "" }, "sources[1].type", "is required (one of: "},
 		{"interval too short", func(c *Config) { s := src(c, "host"); s.Interval, s.Timeout = minInterval/2, minInterval/2 }, "sources[1].interval", "too short"},
 		{"timeout", func(c *Config) { src(c, "host").Timeout = -1 }, "sources[1].timeout", "must be positive"},
 		{"source label", func(c *Config) { src(c, "host").Labels = map[string]string{"__name__": "x"} }, "sources[1].labels.__name__", "reserved"},
