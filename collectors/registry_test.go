@@ -70,3 +70,11 @@ func TestEverySourceTypeBuildsFromItsExample(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSourceWithoutSpec(t *testing.T) {
+	cfg := urlSource(configs.TypeHTTP, "http://127.0.0.1/")
+	cfg.Spec = nil
+	_, err := NewSource(cfg, Env{})
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.ErrorContains(t, err, "no config for type http")
+}
