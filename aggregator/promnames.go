@@ -3,36 +3,21 @@ package aggregator
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/prometheus/common/model"
 )
 
 // Series identities are user data: names from YAML or another exporter,
 // values from anywhere. These helpers turn them into what the classic
 // exposition format and promtool accept.
 
-func validMetricName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+// validMetricName and validLabelName are Prometheus' classic (legacy)
+// rules, which the text exposition format and promtool hold to; a label
+// name starting with "__" is reserved as well.
+func validMetricName(s string) bool { return model.LegacyValidation.IsValidMetricName(s) }
 
 func validLabelName(s string) bool {
-	if s == "" || strings.HasPrefix(s, "__") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
+	return model.LegacyValidation.IsValidLabelName(s) && !strings.HasPrefix(s, "__")
 }
 
 // sanitizeName replaces every character a legacy name may not hold with

@@ -32,6 +32,8 @@ type hostSource struct {
 	partial Partial
 }
 
+// newHostSource builds the host source; a host spec has no keys, so
+// there is nothing of it to read.
 func newHostSource(_ configs.Source, env Env) (Source, error) {
 	return &hostSource{read: readHost, now: env.now}, nil
 }

@@ -154,7 +154,7 @@ func TestHostSourcePartialAndTotalFailure(t *testing.T) {
 
 // TestHostSmoke reads the real machine through gopsutil.
 func TestHostSmoke(t *testing.T) {
-	src, err := NewSource(configs.Source{Name: "host", Type: configs.TypeHost}, Env{})
+	src, err := NewSource(configs.Source{Name: "host", Type: configs.TypeHost, Interval: configs.Duration(time.Second), Timeout: configs.Duration(time.Second), Spec: configs.NewHostSpec()}, Env{})
 	require.NoError(t, err)
 	first, err := src.Poll(t.Context())
 	require.NoError(t, err, "partial: %v", src.(PartialReporter).LastPartial().Errors)

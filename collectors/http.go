@@ -3,7 +3,6 @@ package collectors
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,23 +28,15 @@ type httpProbe struct {
 }
 
 func newHTTPProbe(cfg configs.Source, env Env) (Source, error) {
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	if strings.ContainsAny(method, " \t\r\n") {
-		return nil, badConfig("method %q is not a valid HTTP method", method)
-	}
-	for _, st := range cfg.ExpectStatus {
-		if st < 100 || st > 599 {
-			return nil, badConfig("expect_status %d is not an HTTP status", st)
-		}
-	}
-	f, err := newFetcher(cfg, env, method, "")
+	spec, err := specOf[*configs.HTTPSpec](cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &httpProbe{f: f, expect: slices.Clone(cfg.ExpectStatus), now: env.now}, nil
+	f, err := newFetcher(spec.HTTPClient, env, spec.Method, "", spec.Follow())
+	if err != nil {
+		return nil, err
+	}
+	return &httpProbe{f: f, expect: slices.Clone(spec.ExpectStatus), now: env.now}, nil
 }
 
 func (p *httpProbe) Describe() string { return p.f.Describe() }

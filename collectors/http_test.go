@@ -118,7 +118,7 @@ func pollWith(t *testing.T, cfg configs.Source, env Env, timeout time.Duration) 
 func TestHTTPProbeUp(t *testing.T) {
 	srv := newTestServer(t, false)
 	cfg := urlSource(configs.TypeHTTP, srv.URL+"/ok")
-	cfg.Headers = map[string]string{"X-Probe": "yes"}
+	client(cfg).Headers = map[string]string{"X-Probe": "yes"}
 	samples, err := pollWith(t, cfg, testEnv(nil), 5*time.Second)
 	require.NoError(t, err)
 	m := byMetric(samples)
@@ -140,7 +140,7 @@ func TestHTTPProbeUp(t *testing.T) {
 func TestHTTPProbeMethod(t *testing.T) {
 	srv := newTestServer(t, false)
 	cfg := urlSource(configs.TypeHTTP, srv.URL+"/ok")
-	cfg.Method = "head"
+	httpSpec(cfg).Method = "HEAD"
 	_, err := pollWith(t, cfg, testEnv(nil), 5*time.Second)
 	require.NoError(t, err)
 	_, method := srv.lastRequest()
@@ -168,7 +168,7 @@ func TestHTTPProbeFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypeHTTP, tc.url)
 			if tc.maxBody > 0 {
-				cfg.MaxBodyBytes = tc.maxBody
+				client(cfg).MaxBodyBytes = tc.maxBody
 			}
 			timeout := tc.timeout
 			if timeout == 0 {
@@ -208,18 +208,18 @@ func TestHTTPProbeRedirects(t *testing.T) {
 
 	no := false
 	cfg = urlSource(configs.TypeHTTP, srv.URL+"/redirect/3")
-	cfg.FollowRedirects = &no
+	httpSpec(cfg).FollowRedirects = &no
 	samples, err = pollWith(t, cfg, testEnv(nil), 5*time.Second)
 	require.ErrorIs(t, err, ErrStatus, "not following, the 302 itself is judged")
 	require.Equal(t, 302.0, byMetric(samples)["http_status_code{}"].Value)
 
-	cfg.ExpectStatus = []int{301, 302}
+	httpSpec(cfg).ExpectStatus = []int{301, 302}
 	samples, err = pollWith(t, cfg, testEnv(nil), 5*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1.0, byMetric(samples)["http_up{}"].Value)
 
 	cfg = urlSource(configs.TypeHTTP, srv.URL+"/ok")
-	cfg.ExpectStatus = []int{204}
+	httpSpec(cfg).ExpectStatus = []int{204}
 	_, err = pollWith(t, cfg, testEnv(nil), 5*time.Second)
 	require.ErrorContains(t, err, "200 OK (want one of 204)")
 }
@@ -243,8 +243,7 @@ func TestHTTPErrorsHideCredentials(t *testing.T) {
 	u := strings.Replace(srv.URL, "http://", "http://alice:s3cret@", 1) + "/404?token=t0ken&page=2"
 	for _, typ := range []string{configs.TypeHTTP, configs.TypePrometheus, configs.TypeJSON} {
 		cfg := urlSource(typ, u)
-		cfg.Fields = map[string]string{"m": "a"}
-		cfg.Headers = map[string]string{"Authorization": "Bearer hdr-s3cret"}
+		client(cfg).Headers = map[string]string{"Authorization": "Bearer hdr-s3cret"}
 		src, err := NewSource(cfg, testEnv(nil))
 		require.NoError(t, err)
 		_, err = src.Poll(context.Background())
@@ -265,11 +264,11 @@ func TestHTTPBadConfig(t *testing.T) {
 		name string
 		mod  func(*configs.Source)
 	}{
-		{"no url", func(c *configs.Source) { c.URL = "" }},
-		{"ftp", func(c *configs.Source) { c.URL = "ftp://example.com/" }},
-		{"unparsable", func(c *configs.Source) { c.URL = "http://a b:c@[::1/" }},
-		{"method", func(c *configs.Source) { c.Method = "GE T" }},
-		{"status", func(c *configs.Source) { c.ExpectStatus = []int{99} }},
+		{"no url", func(c *configs.Source) { client(*c).URL = "" }},
+		{"ftp", func(c *configs.Source) { client(*c).URL = "ftp://example.com/" }},
+		{"unparsable", func(c *configs.Source) { client(*c).URL = "http://a b:c@[::1/" }},
+		{"method", func(c *configs.Source) { httpSpec(*c).Method = "GE T" }},
+		{"status", func(c *configs.Source) { httpSpec(*c).ExpectStatus = []int{99} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypeHTTP, "http://127.0.0.1/")

@@ -8,16 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// Limits of every outbound request.
-const (
-	defaultMaxBodyBytes = 10 << 20
-	maxRedirects        = 10
-)
+// maxRedirects bounds the redirects one request follows.
+const maxRedirects = 10
 
 // fetcher is the one way the http, prometheus and json sources talk to the
 // network. It holds what every request must have: the poll's context as its
@@ -41,46 +37,35 @@ type fetched struct {
 	TLS        *tls.ConnectionState
 }
 
-// newFetcher checks the URL and builds the request template. accept, when
-// not empty, is the Accept header (a configured Accept header wins).
-func newFetcher(cfg configs.Source, env Env, method, accept string) (*fetcher, error) {
-	u, err := url.Parse(cfg.URL)
+// newFetcher builds the request template from a validated client config.
+// accept, when not empty, is the Accept header (a configured Accept header
+// wins); follow says whether redirects are followed.
+func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow bool) (*fetcher, error) {
+	u, err := url.Parse(c.URL)
 	if err != nil {
-		// url.Parse's error quotes the whole URL, credentials included.
+		// Validate parsed it already. url.Parse's error quotes the whole
+		// URL, credentials included.
 		return nil, badConfig("url is not a valid URL")
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, badConfig("url %s: scheme must be http or https", redactURL(u))
-	}
-	if u.Host == "" {
-		return nil, badConfig("url %s: no host", redactURL(u))
-	}
-	if method == "" {
-		method = http.MethodGet
-	}
 	f := &fetcher{
-		method:   strings.ToUpper(method),
-		url:      cfg.URL,
+		method:   method,
+		url:      c.URL,
 		safeURL:  redactURL(u),
-		header:   make(http.Header, len(cfg.Headers)+2),
-		maxBody:  cfg.MaxBodyBytes,
-		redirect: cfg.FollowRedirects == nil || *cfg.FollowRedirects,
-	}
-	if f.maxBody <= 0 {
-		f.maxBody = defaultMaxBodyBytes
+		header:   make(http.Header, len(c.Headers)+2),
+		maxBody:  c.MaxBodyBytes,
+		redirect: follow,
 	}
 	if accept != "" {
 		f.header.Set("Accept", accept)
 	}
-	for k, v := range cfg.Headers {
+	for k, v := range c.Headers {
 		f.header.Set(k, v)
 	}
 	f.header.Set("User-Agent", env.UserAgent())
 
-	base := env.httpClient()
-	c := *base // a copy: the redirect policy is this source's own
-	c.CheckRedirect = f.checkRedirect
-	f.client = &c
+	client := *env.httpClient() // a copy: the redirect policy is this source's own
+	client.CheckRedirect = f.checkRedirect
+	f.client = &client
 	return f, nil
 }
 

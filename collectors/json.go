@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,18 +31,16 @@ type jsonSource struct {
 type jsonField struct{ metric, path string }
 
 func newJSONSource(cfg configs.Source, env Env) (Source, error) {
-	if len(cfg.Fields) == 0 {
-		return nil, badConfig("fields: at least one metric: path is needed")
+	spec, err := specOf[*configs.JSONSpec](cfg)
+	if err != nil {
+		return nil, err
 	}
-	fields := make([]jsonField, 0, len(cfg.Fields))
-	for metric, path := range cfg.Fields {
-		if metric == "" || path == "" {
-			return nil, badConfig("fields: metric name and path must not be empty")
-		}
+	fields := make([]jsonField, 0, len(spec.Fields))
+	for metric, path := range spec.Fields {
 		fields = append(fields, jsonField{metric: metric, path: path})
 	}
 	slices.SortFunc(fields, func(a, b jsonField) int { return strings.Compare(a.metric, b.metric) })
-	f, err := newFetcher(cfg, env, "GET", "application/json")
+	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, "application/json", true)
 	if err != nil {
 		return nil, err
 	}

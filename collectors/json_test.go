@@ -76,7 +76,7 @@ func TestExtractJSONGarbage(t *testing.T) {
 func TestJSONSourcePartialFailureIsNotAFailedPoll(t *testing.T) {
 	srv := newTestServer(t, false)
 	cfg := urlSource(configs.TypeJSON, srv.URL+"/stats")
-	cfg.Fields = map[string]string{"depth": "queue.depth", "gone": "queue.gone"}
+	jsonSpec(cfg).Fields = map[string]string{"depth": "queue.depth", "gone": "queue.gone"}
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
 	defer closeSource(src, Env{}.logger())
@@ -113,9 +113,9 @@ func TestJSONSourceFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypeJSON, tc.url)
-			cfg.Fields = tc.fields
+			jsonSpec(cfg).Fields = tc.fields
 			if tc.maxBody > 0 {
-				cfg.MaxBodyBytes = tc.maxBody
+				client(cfg).MaxBodyBytes = tc.maxBody
 			}
 			samples, err := pollWith(t, cfg, testEnv(nil), 5*time.Second)
 			require.Empty(t, samples)
@@ -126,7 +126,7 @@ func TestJSONSourceFailures(t *testing.T) {
 		})
 	}
 	cfg := urlSource(configs.TypeJSON, srv.URL+"/slow")
-	cfg.Fields = map[string]string{"a": "a"}
+	jsonSpec(cfg).Fields = map[string]string{"a": "a"}
 	_, err := pollWith(t, cfg, testEnv(nil), 200*time.Millisecond)
 	require.ErrorIs(t, err, ErrTimeout)
 }

@@ -97,18 +97,48 @@ func testEnv(srv *httptest.Server) Env {
 	return env
 }
 
-// urlSource is the configuration of an http, prometheus or json source.
+// urlSource is the configuration of an http, prometheus or json source,
+// with its type's defaults.
 func urlSource(typ, url string) configs.Source {
-	follow := true
-	return configs.Source{
-		Name:            "t",
-		Type:            typ,
-		URL:             url,
-		Interval:        configs.Duration(time.Second),
-		Timeout:         configs.Duration(time.Second),
-		MaxBodyBytes:    configs.DefaultMaxBodyBytes,
-		FollowRedirects: &follow,
+	var spec configs.SourceSpec
+	switch typ {
+	case configs.TypeHTTP:
+		spec = configs.NewHTTPSpec()
+	case configs.TypePrometheus:
+		spec = configs.NewPrometheusSpec()
+	case configs.TypeJSON:
+		s := configs.NewJSONSpec()
+		s.Fields = map[string]string{"m": "a"}
+		spec = s
 	}
+	cfg := configs.Source{
+		Name:     "t",
+		Type:     typ,
+		Interval: configs.Duration(time.Second),
+		Timeout:  configs.Duration(time.Second),
+		Spec:     spec,
+	}
+	client(cfg).URL = url
+	return cfg
+}
+
+// The specs of test sources, to change a key.
+func httpSpec(cfg configs.Source) *configs.HTTPSpec       { return cfg.Spec.(*configs.HTTPSpec) }
+func promSpec(cfg configs.Source) *configs.PrometheusSpec { return cfg.Spec.(*configs.PrometheusSpec) }
+func jsonSpec(cfg configs.Source) *configs.JSONSpec       { return cfg.Spec.(*configs.JSONSpec) }
+func simSpec(cfg configs.Source) *configs.SimulatedSpec   { return cfg.Spec.(*configs.SimulatedSpec) }
+
+// client is the HTTP keys of an http, prometheus or json source.
+func client(cfg configs.Source) *configs.HTTPClient {
+	switch spec := cfg.Spec.(type) {
+	case *configs.HTTPSpec:
+		return &spec.HTTPClient
+	case *configs.PrometheusSpec:
+		return &spec.HTTPClient
+	case *configs.JSONSpec:
+		return &spec.HTTPClient
+	}
+	panic("client: not an HTTP source")
 }
 
 // byMetric indexes samples by metric and labels, e.g. `up{job="x"}`.

@@ -22,14 +22,16 @@ func steady(name string, interval time.Duration) configs.Source {
 		Type:     configs.TypeSimulated,
 		Interval: configs.Duration(interval),
 		Timeout:  configs.Duration(interval),
-		Seed:     seed(1),
-		Series:   []configs.SimSeries{{Metric: "v", Shape: "sine", Min: 0, Max: 1, Period: configs.Duration(time.Minute)}},
+		Spec: &configs.SimulatedSpec{
+			Seed:   seed(1),
+			Series: []configs.SimSeries{{Metric: "v", Shape: "sine", Min: 0, Max: 1, Period: configs.Duration(time.Minute), Count: 1}},
+		},
 	}
 }
 
 func faulty(name string, f configs.Faults) configs.Source {
 	cfg := steady(name, time.Second)
-	cfg.Faults = &f
+	simSpec(cfg).Faults = &f
 	return cfg
 }
 
@@ -260,7 +262,7 @@ func TestManagerApplyRefusesBadSetsWhole(t *testing.T) {
 	m := newTestManager(newRecordingSink(), nil, nil)
 	require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second)}))
 	bad := steady("b", time.Second)
-	bad.Series[0].Shape = "triangle"
+	simSpec(bad).Series[0].Shape = "triangle"
 	unknown := configs.Source{Name: "u", Type: "carrier_pigeon"}
 	for name, srcs := range map[string][]configs.Source{
 		"bad config":   {steady("a", time.Second), bad},
@@ -305,7 +307,7 @@ func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
 func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 	srv := newTestServer(t, false)
 	fast := func(cfg configs.Source) configs.Source {
-		cfg.Name = cfg.Type + cfg.URL[len(srv.URL):]
+		cfg.Name = cfg.Type + client(cfg).URL[len(srv.URL):]
 		cfg.Interval = configs.Duration(20 * time.Millisecond)
 		cfg.Timeout = configs.Duration(200 * time.Millisecond)
 		return cfg
@@ -313,12 +315,12 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 	garbage := fast(urlSource(configs.TypePrometheus, srv.URL+"/garbage"))
 	nanProm := fast(urlSource(configs.TypePrometheus, srv.URL+"/nan.prom"))
 	nanJSON := fast(urlSource(configs.TypeJSON, srv.URL+"/nan.json"))
-	nanJSON.Fields = map[string]string{"a": "a"}
+	jsonSpec(nanJSON).Fields = map[string]string{"a": "a"}
 	notFound := fast(urlSource(configs.TypeJSON, srv.URL+"/404"))
-	notFound.Fields = map[string]string{"a": "a"}
+	jsonSpec(notFound).Fields = map[string]string{"a": "a"}
 	slow := fast(urlSource(configs.TypePrometheus, srv.URL+"/slow"))
 	huge := fast(urlSource(configs.TypeHTTP, srv.URL+"/huge"))
-	huge.MaxBodyBytes = 100
+	client(huge).MaxBodyBytes = 100
 	refused := fast(urlSource(configs.TypeHTTP, refusedURL(t)))
 	refused.Name = "refused"
 	healthy := steady("healthy", 20*time.Millisecond)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -19,10 +20,6 @@ func init() { Register(configs.TypePrometheus, newPromSource) }
 // promAccept asks for the classic text format, the only one parsed here.
 const promAccept = "text/plain;version=0.0.4"
 
-// defaultPromMaxSeries bounds a scrape when the config leaves max_series
-// out (configs fills a default; this guards a zero value).
-const defaultPromMaxSeries = 10000
-
 // promSource scrapes a Prometheus text-format endpoint.
 type promSource struct {
 	f       *fetcher
@@ -32,34 +29,29 @@ type promSource struct {
 }
 
 func newPromSource(cfg configs.Source, env Env) (Source, error) {
-	filter := promFilter{maxSeries: cfg.MaxSeries}
-	if filter.maxSeries <= 0 {
-		filter.maxSeries = defaultPromMaxSeries
-	}
-	var err error
-	if filter.include, err = compileAll("include", cfg.Include); err != nil {
+	spec, err := specOf[*configs.PrometheusSpec](cfg)
+	if err != nil {
 		return nil, err
 	}
-	if filter.exclude, err = compileAll("exclude", cfg.Exclude); err != nil {
-		return nil, err
+	filter := promFilter{
+		maxSeries: spec.MaxSeries,
+		include:   compileAll(spec.Include),
+		exclude:   compileAll(spec.Exclude),
 	}
-	f, err := newFetcher(cfg, env, "GET", promAccept)
+	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, promAccept, true)
 	if err != nil {
 		return nil, err
 	}
 	return &promSource{f: f, filter: filter, now: env.now}, nil
 }
 
-func compileAll(key string, exprs []string) ([]*regexp.Regexp, error) {
-	out := make([]*regexp.Regexp, 0, len(exprs))
+// compileAll compiles expressions that Validate has compiled already.
+func compileAll(exprs []string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(exprs))
 	for i, e := range exprs {
-		re, err := regexp.Compile(e)
-		if err != nil {
-			return nil, badConfig("%s[%d]: %v", key, i, err)
-		}
-		out = append(out, re)
+		out[i] = regexp.MustCompile(e)
 	}
-	return out, nil
+	return out
 }
 
 func (p *promSource) Describe() string     { return p.f.Describe() }

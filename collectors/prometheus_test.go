@@ -174,7 +174,7 @@ func TestParsePromGarbage(t *testing.T) {
 func TestPromSourceScrape(t *testing.T) {
 	srv := newTestServer(t, false)
 	cfg := urlSource(configs.TypePrometheus, srv.URL+"/metrics")
-	cfg.Include = []string{"^temperature"}
+	promSpec(cfg).Include = []string{"^temperature"}
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
 	defer closeSource(src, Env{}.logger())
@@ -187,7 +187,7 @@ func TestPromSourceScrape(t *testing.T) {
 	require.Equal(t, "pulseboard/test", h.Get("User-Agent"))
 	require.Empty(t, src.(PartialReporter).LastPartial().Errors)
 
-	cfg.Include, cfg.MaxSeries = nil, 3
+	promSpec(cfg).Include, promSpec(cfg).MaxSeries = nil, 3
 	src2, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
 	defer closeSource(src2, Env{}.logger())
@@ -215,7 +215,7 @@ func TestPromSourceFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypePrometheus, srv.URL+tc.path)
 			if tc.maxBody > 0 {
-				cfg.MaxBodyBytes = tc.maxBody
+				client(cfg).MaxBodyBytes = tc.maxBody
 			}
 			samples, err := pollWith(t, cfg, testEnv(nil), 5*time.Second)
 			require.Empty(t, samples)
@@ -235,7 +235,7 @@ func TestPromSourceFailures(t *testing.T) {
 
 func TestPromBadRegex(t *testing.T) {
 	cfg := urlSource(configs.TypePrometheus, "http://127.0.0.1/metrics")
-	cfg.Exclude = []string{"ok", "(unclosed"}
+	promSpec(cfg).Exclude = []string{"ok", "(unclosed"}
 	_, err := NewSource(cfg, Env{})
 	require.ErrorIs(t, err, ErrBadConfig)
 	require.ErrorContains(t, err, "exclude[1]")

@@ -3,13 +3,16 @@ package collectors
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// Factory builds a Source from its configuration. It validates what it
-// needs and does no I/O: the first poll is where a source meets the world.
+// Factory builds a Source from its configuration, which NewSource has
+// validated: cfg.Spec is the type's spec (a *configs.HTTPSpec for "http")
+// and holds to what its Validate checks, so a factory checks nothing of it
+// again. It does no I/O: the first poll is where a source meets the world.
 // Errors wrap ErrBadConfig.
 type Factory func(cfg configs.Source, env Env) (Source, error)
 
@@ -48,8 +51,11 @@ func Types() []string {
 	return names
 }
 
-// NewSource builds a Source of cfg.Type. An unknown type is ErrUnknownType;
-// a configuration the type refuses wraps ErrBadConfig.
+// NewSource builds a Source of cfg.Type. An unknown type is ErrUnknownType.
+// The spec is validated here, once, for every type (a spec built in code
+// may skip configs' Validate): one it refuses wraps ErrBadConfig, with
+// every problem on one line. The common keys are the Manager's and
+// configs' business.
 func NewSource(cfg configs.Source, env Env) (Source, error) {
 	registryMu.RLock()
 	f, ok := registry[cfg.Type]
@@ -57,11 +63,34 @@ func NewSource(cfg configs.Source, env Env) (Source, error) {
 	if !ok {
 		return nil, fmt.Errorf("source %q: %w %q", cfg.Name, ErrUnknownType, cfg.Type)
 	}
+	if cfg.Spec == nil {
+		return nil, fmt.Errorf("source %q: %w: no config for type %s", cfg.Name, ErrBadConfig, cfg.Type)
+	}
+	if err := cfg.Spec.Validate(); err != nil {
+		problems := configs.Errors(err)
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Error()
+		}
+		return nil, fmt.Errorf("source %q: %w: %s", cfg.Name, ErrBadConfig, strings.Join(msgs, "; "))
+	}
 	s, err := f(cfg, env)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", cfg.Name, err)
 	}
 	return s, nil
+}
+
+// specOf returns cfg's spec as the type a factory expects. NewSource has
+// validated it, so a mismatch is a programming error; it is still an
+// error, not a panic.
+func specOf[T configs.SourceSpec](cfg configs.Source) (T, error) {
+	spec, ok := cfg.Spec.(T)
+	if !ok {
+		var want T
+		return want, badConfig("a %s source needs a %T, got %T", cfg.Type, want, cfg.Spec)
+	}
+	return spec, nil
 }
 
 // badConfig wraps a factory's complaint with ErrBadConfig.

@@ -1,7 +1,7 @@
 package collectors
 
 import (
-	"slices"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,9 +10,7 @@ import (
 )
 
 func TestRegistryHoldsExactlyTheConfiguredTypes(t *testing.T) {
-	want := slices.Clone(configs.SourceTypes)
-	slices.Sort(want)
-	require.Equal(t, want, Types())
+	require.Equal(t, configs.SourceTypes(), Types())
 }
 
 func TestRegisterTwicePanics(t *testing.T) {
@@ -21,7 +19,7 @@ func TestRegisterTwicePanics(t *testing.T) {
 	})
 	require.Panics(t, func() { Register("", newSimSource) })
 	require.Panics(t, func() { Register("x", nil) })
-	require.Equal(t, len(configs.SourceTypes), len(Types()), "a refused registration must leave the registry as it was")
+	require.Equal(t, len(configs.SourceTypes()), len(Types()), "a refused registration must leave the registry as it was")
 }
 
 func TestNewSourceUnknownType(t *testing.T) {
@@ -32,27 +30,51 @@ func TestNewSourceUnknownType(t *testing.T) {
 }
 
 func TestNewSourceBadConfigNamesTheSource(t *testing.T) {
-	_, err := NewSource(configs.Source{Name: "j", Type: configs.TypeJSON, URL: "http://127.0.0.1/"}, Env{})
+	cfg := urlSource(configs.TypeJSON, "http://127.0.0.1/")
+	cfg.Name = "j"
+	jsonSpec(cfg).Fields = nil
+	client(cfg).MaxBodyBytes = 0
+	_, err := NewSource(cfg, Env{})
 	require.ErrorIs(t, err, ErrBadConfig)
-	require.ErrorContains(t, err, `source "j"`)
+	require.EqualError(t, err, `source "j": bad source config: max_body_bytes: must be positive, got 0; fields: a json source needs at least one field (metric name: JSON path)`,
+		"every problem, on one line")
 }
 
-func TestEverySourceTypeBuildsFromAMinimalConfig(t *testing.T) {
-	cfgs := map[string]configs.Source{
-		configs.TypeSimulated:  {Series: []configs.SimSeries{{Metric: "m", Shape: "sine", Max: 1}}},
-		configs.TypeHost:       {},
-		configs.TypeHTTP:       {URL: "http://127.0.0.1:1/"},
-		configs.TypePrometheus: {URL: "http://127.0.0.1:1/metrics"},
-		configs.TypeJSON:       {URL: "http://127.0.0.1:1/", Fields: map[string]string{"m": "a"}},
+// A factory handed a spec of another type (NewSource validates, so only a
+// caller that skips it can) refuses it rather than panicking.
+func TestFactoryRefusesAWrongSpec(t *testing.T) {
+	cfg := urlSource(configs.TypeHTTP, "http://127.0.0.1/")
+	for typ, f := range map[string]Factory{
+		configs.TypeHTTP: newHTTPProbe, configs.TypePrometheus: newPromSource, configs.TypeJSON: newJSONSource, configs.TypeSimulated: newSimSource,
+	} {
+		cfg.Type, cfg.Spec = typ, configs.NewHostSpec()
+		_, err := f(cfg, Env{})
+		require.ErrorIs(t, err, ErrBadConfig, typ)
+		require.ErrorContains(t, err, "*configs.HostSpec", typ)
 	}
-	for _, typ := range configs.SourceTypes {
-		cfg := cfgs[typ]
-		cfg.Name, cfg.Type = typ, typ
-		src, err := NewSource(cfg, Env{})
+}
+
+// Every type builds from its example in configs/examples, which configs'
+// tests hold to exist and be valid: a new type needs no line here.
+func TestEverySourceTypeBuildsFromItsExample(t *testing.T) {
+	for _, typ := range configs.SourceTypes() {
+		c, err := configs.Load(filepath.Join("..", "configs", "examples", typ+".yaml"))
 		require.NoError(t, err, typ)
-		d, ok := src.(Describer)
-		require.True(t, ok, "%s describes itself", typ)
-		require.NotEmpty(t, d.Describe())
-		closeSource(src, Env{}.logger())
+		for _, cfg := range c.Sources {
+			src, err := NewSource(cfg, Env{})
+			require.NoError(t, err, typ)
+			d, ok := src.(Describer)
+			require.True(t, ok, "%s describes itself", typ)
+			require.NotEmpty(t, d.Describe())
+			closeSource(src, Env{}.logger())
+		}
 	}
+}
+
+func TestNewSourceWithoutSpec(t *testing.T) {
+	cfg := urlSource(configs.TypeHTTP, "http://127.0.0.1/")
+	cfg.Spec = nil
+	_, err := NewSource(cfg, Env{})
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.ErrorContains(t, err, "no config for type http")
 }

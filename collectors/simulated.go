@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -50,77 +50,38 @@ type simSource struct {
 }
 
 func newSimSource(cfg configs.Source, env Env) (Source, error) {
-	if len(cfg.Series) == 0 {
-		return nil, badConfig("series: at least one series is needed")
+	spec, err := specOf[*configs.SimulatedSpec](cfg)
+	if err != nil {
+		return nil, err
 	}
 	seed := rand.Uint64()
-	if cfg.Seed != nil {
-		seed = uint64(*cfg.Seed)
-	}
-	interval := cfg.Interval.D()
-	if interval <= 0 {
-		interval = defaultInterval
+	if spec.Seed != nil {
+		seed = uint64(*spec.Seed)
 	}
 	s := &simSource{
 		name:     cfg.Name,
-		interval: interval,
+		interval: cfg.Interval.D(),
 		rng:      rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 		now:      env.now,
 		closed:   make(chan struct{}),
 	}
-	if cfg.Faults != nil {
-		s.faults = *cfg.Faults
-		if err := checkFaults(s.faults); err != nil {
-			return nil, err
-		}
+	if spec.Faults != nil {
+		s.faults = *spec.Faults
 	}
-	for i, sc := range cfg.Series {
-		if err := checkSimSeries(sc); err != nil {
-			return nil, fmt.Errorf("series[%d]: %w", i, err)
-		}
-		n := max(sc.Count, 1)
-		for inst := range n {
+	for _, sc := range spec.Series {
+		for inst := range sc.Count {
 			labels := sc.Labels
 			if sc.Count > 1 {
-				labels = make(map[string]string, len(sc.Labels)+1)
-				for k, v := range sc.Labels {
-					labels[k] = v
+				labels = maps.Clone(sc.Labels)
+				if labels == nil {
+					labels = make(map[string]string, 1)
 				}
-				labels["instance"] = strconv.Itoa(inst)
+				labels[configs.LabelInstance] = strconv.Itoa(inst)
 			}
-			s.series = append(s.series, newSimSeries(sc, labels, seed, uint64(len(s.series)), float64(inst)/float64(n)))
+			s.series = append(s.series, newSimSeries(sc, labels, seed, uint64(len(s.series)), float64(inst)/float64(sc.Count)))
 		}
 	}
 	return s, nil
-}
-
-func checkSimSeries(sc configs.SimSeries) error {
-	switch {
-	case sc.Metric == "":
-		return badConfig("metric is empty")
-	case !slices.Contains(configs.Shapes, sc.Shape):
-		return badConfig("shape %q is not one of %v", sc.Shape, configs.Shapes)
-	case sc.Min > sc.Max && sc.Shape != "constant" && sc.Shape != "counter":
-		return badConfig("min %v is above max %v", sc.Min, sc.Max)
-	case sc.Count < 0, sc.Period < 0, sc.Noise < 0, sc.Rate < 0:
-		return badConfig("count, period, noise and rate must not be negative")
-	}
-	return nil
-}
-
-func checkFaults(f configs.Faults) error {
-	for _, r := range []float64{f.ErrorRate, f.PanicRate, f.HangRate} {
-		if r < 0 || r > 1 {
-			return badConfig("faults: rates must be between 0 and 1")
-		}
-	}
-	if f.ErrorRate+f.PanicRate+f.HangRate > 1 {
-		return badConfig("faults: error_rate + panic_rate + hang_rate is above 1")
-	}
-	if f.Latency < 0 {
-		return badConfig("faults: latency must not be negative")
-	}
-	return nil
 }
 
 // Close releases a poll that hangs on purpose.

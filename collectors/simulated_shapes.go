@@ -8,9 +8,6 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// defaultShapePeriod is the period of a periodic shape left without one.
-const defaultShapePeriod = time.Minute
-
 // simSeries is one simulated series. Its value at a time t is computed from
 // (seed, id, t) alone, except for the counter, which accumulates.
 type simSeries struct {
@@ -32,10 +29,6 @@ type simSeries struct {
 }
 
 func newSimSeries(sc configs.SimSeries, labels map[string]string, seed, index uint64, phase float64) *simSeries {
-	period := sc.Period.D()
-	if period <= 0 {
-		period = defaultShapePeriod
-	}
 	return &simSeries{
 		metric: sc.Metric,
 		labels: labelsOf(labels),
@@ -44,7 +37,7 @@ func newSimSeries(sc configs.SimSeries, labels map[string]string, seed, index ui
 		max:    sc.Max,
 		noise:  sc.Noise,
 		rate:   sc.Rate,
-		period: period,
+		period: sc.Period.D(), // positive for the shapes that use it
 		phase:  phase,
 		key:    mix64(seed ^ mix64(index+1)),
 	}

@@ -23,15 +23,24 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func seed(v int64) *int64 { return &v }
 
+// simConfig is a simulated source of series, with the defaults a config
+// file would give the keys left out (a count of 1, say).
 func simConfig(series ...configs.SimSeries) configs.Source {
-	return configs.Source{
+	c := configs.Config{Sources: []configs.Source{{
 		Name:     "sim",
 		Type:     configs.TypeSimulated,
 		Interval: configs.Duration(time.Second),
 		Timeout:  configs.Duration(time.Second),
-		Seed:     seed(42),
-		Series:   series,
-	}
+		Spec:     &configs.SimulatedSpec{Seed: seed(42), Series: series},
+	}}}
+	c.ApplyDefaults()
+	return c.Sources[0]
+}
+
+// withFaults is cfg with faults injected.
+func withFaults(cfg configs.Source, f configs.Faults) configs.Source {
+	simSpec(cfg).Faults = &f
+	return cfg
 }
 
 func newSim(t *testing.T, cfg configs.Source, clock *simClock) *simSource {
@@ -127,7 +136,7 @@ func TestSimulatedRandomWalk(t *testing.T) {
 	cfg := simConfig(configs.SimSeries{Metric: "w", Shape: "random_walk", Min: 0, Max: 1000, Noise: 2})
 	a := newSim(t, cfg, clock)
 	b := newSim(t, cfg, clock)
-	cfg.Seed = seed(43)
+	simSpec(cfg).Seed = seed(43)
 	c := newSim(t, cfg, clock)
 
 	var steps []float64
@@ -182,7 +191,7 @@ func TestSimulatedCountExpandsPhaseShiftedInstances(t *testing.T) {
 func TestSimulatedFaultRates(t *testing.T) {
 	clock := &simClock{t: epoch}
 	cfg := simConfig(configs.SimSeries{Metric: "m", Shape: "constant", Min: 1})
-	cfg.Faults = &configs.Faults{ErrorRate: 0.2, PanicRate: 0.05}
+	simSpec(cfg).Faults = &configs.Faults{ErrorRate: 0.2, PanicRate: 0.05}
 	run := func() (errs, panics int, pattern []byte) {
 		src := newSim(t, cfg, clock)
 		for range 4000 {
@@ -221,7 +230,7 @@ func TestSimulatedFaultRates(t *testing.T) {
 func TestSimulatedHangIgnoresContextUntilClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := simConfig(configs.SimSeries{Metric: "m", Shape: "constant"})
-		cfg.Faults = &configs.Faults{HangRate: 1}
+		simSpec(cfg).Faults = &configs.Faults{HangRate: 1}
 		src, err := NewSource(cfg, Env{})
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -247,7 +256,7 @@ func TestSimulatedHangIgnoresContextUntilClosed(t *testing.T) {
 func TestSimulatedLatency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := simConfig(configs.SimSeries{Metric: "m", Shape: "constant"})
-		cfg.Faults = &configs.Faults{Latency: configs.Duration(100 * time.Millisecond)}
+		simSpec(cfg).Faults = &configs.Faults{Latency: configs.Duration(100 * time.Millisecond)}
 		src, err := NewSource(cfg, Env{})
 		require.NoError(t, err)
 		defer src.(*simSource).Close()
@@ -278,9 +287,10 @@ func TestSimulatedBadConfig(t *testing.T) {
 		"bad shape":   simConfig(configs.SimSeries{Metric: "m", Shape: "triangle"}),
 		"min > max":   simConfig(configs.SimSeries{Metric: "m", Shape: "sine", Min: 2, Max: 1}),
 		"negative":    simConfig(configs.SimSeries{Metric: "m", Shape: "sine", Noise: -1}),
-		"rate > 1":    {Name: "s", Type: "simulated", Series: []configs.SimSeries{ok}, Faults: &configs.Faults{ErrorRate: 1.5}},
-		"rates sum":   {Name: "s", Type: "simulated", Series: []configs.SimSeries{ok}, Faults: &configs.Faults{ErrorRate: 0.6, PanicRate: 0.6}},
-		"neg latency": {Name: "s", Type: "simulated", Series: []configs.SimSeries{ok}, Faults: &configs.Faults{Latency: -1}},
+		"rate > 1":    withFaults(simConfig(ok), configs.Faults{ErrorRate: 1.5}),
+		"rates sum":   withFaults(simConfig(ok), configs.Faults{ErrorRate: 0.6, PanicRate: 0.6}),
+		"neg latency": withFaults(simConfig(ok), configs.Faults{Latency: -1}),
+		"wrong spec":  {Name: "s", Type: "simulated", Interval: configs.Duration(time.Second), Timeout: configs.Duration(time.Second), Spec: configs.NewHostSpec()},
 	} {
 		_, err := NewSource(cfg, Env{})
 		require.ErrorIs(t, err, ErrBadConfig, name)

@@ -31,8 +31,9 @@ sources:
 	require.NoError(t, err)
 	require.Len(t, c.Sources, 3)
 	for _, s := range c.Sources {
-		require.False(t, *s.FollowRedirects, "%s: merged false is kept, not defaulted to true", s.Name)
-		require.Equal(t, "http://127.0.0.1:9000/", s.URL)
+		spec := specOf[*HTTPSpec](t, s)
+		require.False(t, *spec.FollowRedirects, "%s: merged false is kept, not defaulted to true", s.Name)
+		require.Equal(t, "http://127.0.0.1:9000/", spec.URL)
 	}
 	require.Equal(t, 3*time.Second, c.Sources[1].Interval.D(), "merged interval is kept")
 	require.Equal(t, 3*time.Second, c.Sources[1].Timeout.D())

@@ -1,45 +1,12 @@
 package configs
 
 import (
+	"reflect"
 	"time"
 )
 
-// Defaults that are not visible in Default() because they depend on a
-// source's type or a series' shape.
-const (
-	// DefaultMaxBodyBytes bounds the body read from http, prometheus and
-	// json sources.
-	DefaultMaxBodyBytes int64 = 10 << 20
-	// DefaultPromMaxSeries caps the series one prometheus source may create.
-	DefaultPromMaxSeries = 10000
-	// DefaultMethod is the http source's request method.
-	DefaultMethod = "GET"
-	// DefaultShape is a simulated series' shape when none is given.
-	DefaultShape = "sine"
-	// DefaultPeriod is the period of the sine, square and sawtooth shapes.
-	DefaultPeriod = Duration(time.Minute)
-	// DefaultMin and DefaultMax are a simulated series' range when neither
-	// bound is given.
-	DefaultMin, DefaultMax = 0.0, 100.0
-	// DefaultCounterRate is the counter shape's increase per second.
-	DefaultCounterRate = 1.0
-	// DefaultSpikeRate is the spike shape's spikes per minute.
-	DefaultSpikeRate = 6.0
-	// maxDefaultTimeout bounds the timeout that is derived from the interval.
-	maxDefaultTimeout = Duration(10 * time.Second)
-)
-
-// DefaultInterval returns a source type's poll interval when none is
-// given, zero for an unknown type.
-func DefaultInterval(typ string) Duration { return defaultIntervals[typ] }
-
-var defaultIntervals = map[string]Duration{
-	TypeSimulated:  Duration(time.Second),
-	TypeHost:       Duration(time.Second),
-	TypeHTTP:       Duration(10 * time.Second),
-	TypePrometheus: Duration(15 * time.Second),
-	TypeJSON:       Duration(10 * time.Second),
-}
+// maxDefaultTimeout bounds the timeout that is derived from the interval.
+const maxDefaultTimeout = Duration(10 * time.Second)
 
 // Default returns the configuration used for every key a file leaves out.
 // It has no sources.
@@ -76,75 +43,43 @@ func (c *Config) applyDefaults(k keys) {
 	}
 }
 
+// applyDefaults fills the source's interval (by type), its timeout (the
+// interval, at most maxDefaultTimeout), and every key of its spec that k
+// does not hold with the value its type's New gives it; a spec with
+// defaults that depend on other keys (a series' shape) fills those itself.
+// A source without a spec gets its type's defaults whole.
 func (s *Source) applyDefaults(k keys) {
+	st, known := lookupSourceType(s.Type)
 	if !k.has("interval") {
-		s.Interval = defaultIntervals[s.Type] // zero for an unknown type: reported as such
+		s.Interval = st.Interval // zero for an unknown type: reported as such
 	}
 	if !k.has("timeout") && s.Interval > 0 {
 		s.Timeout = min(s.Interval, maxDefaultTimeout)
 	}
-	switch s.Type {
-	case TypeHTTP:
-		if !k.has("method") {
-			s.Method = DefaultMethod
-		}
-		if !k.has("follow_redirects") {
-			follow := true
-			s.FollowRedirects = &follow
-		}
-	case TypePrometheus:
-		if !k.has("max_series") {
-			s.MaxSeries = DefaultPromMaxSeries
-		}
-	case TypeSimulated:
-		for j := range s.Series {
-			s.Series[j].applyDefaults(k.sub(index("series", j)))
+	if !known {
+		return
+	}
+	def := st.New()
+	if s.Spec == nil {
+		s.Spec = def
+		def = st.New()
+	}
+	if reflect.TypeOf(s.Spec) != reflect.TypeOf(def) {
+		return // Validate says so
+	}
+	spec, defaults := reflect.ValueOf(s.Spec).Elem(), reflect.ValueOf(def).Elem()
+	for _, f := range specFields(spec.Type()) {
+		if !k.has(f.key) {
+			spec.FieldByIndex(f.index).Set(defaults.FieldByIndex(f.index))
 		}
 	}
-	if usesURL(s.Type) && !k.has("max_body_bytes") {
-		s.MaxBodyBytes = DefaultMaxBodyBytes
+	if d, ok := s.Spec.(keyDefaulter); ok {
+		d.applyDefaults(k)
 	}
 }
 
-func (s *SimSeries) applyDefaults(k keys) {
-	if !k.has("shape") {
-		s.Shape = DefaultShape
-	}
-	if !k.has("count") {
-		s.Count = 1
-	}
-	if !k.has("min") && !k.has("max") && ranged(s.Shape) {
-		s.Min, s.Max = DefaultMin, DefaultMax
-	}
-	if !k.has("period") && periodic(s.Shape) {
-		s.Period = DefaultPeriod
-	}
-	if !k.has("rate") {
-		switch s.Shape {
-		case "counter":
-			s.Rate = DefaultCounterRate
-		case "spike":
-			s.Rate = DefaultSpikeRate
-		}
-	}
-	if !k.has("noise") && s.Shape == "random_walk" {
-		// A walk with no step would stand still.
-		s.Noise = max(0, (s.Max-s.Min)/50)
-	}
-}
-
-// ranged reports whether a shape moves between Min and Max. The counter
-// starts at Min and only rises; the constant stays at Min.
-func ranged(shape string) bool {
-	return shape != "counter" && shape != "constant"
-}
-
-// periodic reports whether a shape repeats over Period.
-func periodic(shape string) bool {
-	return shape == "sine" || shape == "square" || shape == "sawtooth"
-}
-
-// usesURL reports whether a source type fetches a URL.
-func usesURL(typ string) bool {
-	return typ == TypeHTTP || typ == TypePrometheus || typ == TypeJSON
+// keyDefaulter is implemented by specs whose defaults depend on what else
+// was given, such as a simulated series' range on its shape.
+type keyDefaulter interface {
+	applyDefaults(k keys)
 }

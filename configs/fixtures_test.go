@@ -32,17 +32,18 @@ var fixtureCases = map[string][]wantErr{
 	"fractional_integer.yaml":   {{3, 15, "aggregator.max_series", "want an integer, got a number with a fraction"}},
 
 	// Validation: sources.
-	"duplicate_source_name.yaml":        {{7, 11, "sources[2].name", `duplicate source name "host" (first used by sources[0])`}},
-	"empty_source_name.yaml":            {{2, 11, "sources[0].name", "is required"}},
-	"missing_source_name.yaml":          {{2, 5, "sources[0].name", "is required"}},
-	"unknown_source_type.yaml":          {{3, 11, "sources[0].type", `unknown source type "postgres" (known: simulated, host, http, prometheus, json)`}},
+	"duplicate_source_name.yaml": {{7, 11, "sources[2].name", `duplicate source name "host" (first used by sources[0])`}},
+	"empty_source_name.yaml":     {{2, 11, "sources[0].name", "is required"}},
+	"missing_source_name.yaml":   {{2, 5, "sources[0].name", "is required"}},
+	// The list of known types is checked in TestUnknownTypeListsTheTypes.
+	"unknown_source_type.yaml":          {{3, 11, "sources[0].type", `unknown source type "postgres" (known: `}},
 	"missing_url.yaml":                  {{2, 5, "sources[0].url", "is required for http sources"}},
 	"bad_url.yaml":                      {{4, 10, "sources[0].url", `invalid URL "http://[::1:9100/metrics"`}},
 	"url_scheme.yaml":                   {{4, 10, "sources[0].url", `URL "ftp://127.0.0.1/stats": the scheme must be http or https`}},
 	"zero_interval.yaml":                {{4, 15, "sources[0].interval", "must be positive, got 0s"}},
 	"negative_interval.yaml":            {{4, 15, "sources[0].interval", "must be positive, got -1s"}},
 	"timeout_longer_than_interval.yaml": {{6, 14, "sources[0].timeout", "6s is longer than the interval (5s)"}},
-	"url_on_simulated.yaml":             {{4, 5, "sources[0].url", "not used by simulated sources (it is for http, prometheus, json)"}},
+	"url_on_simulated.yaml":             {{4, 5, "sources[0].url", "not used by simulated sources (it is for http, json, prometheus)"}},
 	"series_on_host.yaml":               {{4, 5, "sources[0].series", "not used by host sources (it is for simulated)"}},
 	"unknown_shape.yaml":                {{5, 29, "sources[0].series[0].shape", `unknown shape "triangle" (known: sine, square, sawtooth, random_walk, spike, counter, constant)`}},
 	"series_without_metric.yaml":        {{6, 9, "sources[0].series[1].metric", "is required"}},

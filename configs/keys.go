@@ -69,17 +69,41 @@ func (k valueKeys) sub(key string) keys {
 }
 
 func (k valueKeys) field(key string) (reflect.Value, bool) {
-	if !k.v.IsValid() || k.v.Kind() != reflect.Struct {
+	if !k.v.IsValid() {
 		return reflect.Value{}, false
 	}
-	t := k.v.Type()
+	return fieldOf(k.v, key)
+}
+
+// fieldOf finds the field of struct value v whose yaml key is key, looking
+// into inline structs and into a source's Spec, whose keys are written
+// beside the source's own.
+func fieldOf(v reflect.Value, key string) (reflect.Value, bool) {
+	if v.Kind() != reflect.Struct {
+		return reflect.Value{}, false
+	}
+	t := v.Type()
 	for i := range t.NumField() {
-		if yamlName(t.Field(i)) == key {
-			return k.v.Field(i), true
+		f := t.Field(i)
+		switch {
+		case f.Type == sourceSpecType:
+			if spec := v.Field(i); !spec.IsNil() && spec.Elem().Kind() == reflect.Pointer && !spec.Elem().IsNil() {
+				if found, ok := fieldOf(spec.Elem().Elem(), key); ok {
+					return found, true
+				}
+			}
+		case isInline(f):
+			if found, ok := fieldOf(v.Field(i), key); ok {
+				return found, true
+			}
+		case yamlName(f) == key:
+			return v.Field(i), true
 		}
 	}
 	return reflect.Value{}, false
 }
+
+var sourceSpecType = reflect.TypeFor[SourceSpec]()
 
 // yamlName is a struct field's key in YAML.
 func yamlName(f reflect.StructField) string {

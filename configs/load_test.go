@@ -80,41 +80,38 @@ sources:
 	sim := byName("sim")
 	require.Equal(t, time.Second, sim.Interval.D())
 	require.Equal(t, time.Second, sim.Timeout.D())
-	require.Nil(t, sim.Seed)
-	require.Nil(t, sim.Faults)
-	require.Zero(t, sim.MaxBodyBytes, "keys of other types stay unset")
-	require.Empty(t, sim.Method)
-	require.Nil(t, sim.FollowRedirects)
-	require.Equal(t, SimSeries{Metric: "up", Shape: "sine", Min: 0, Max: 100, Period: Duration(time.Minute), Count: 1}, sim.Series[0])
-	require.Equal(t, SimSeries{Metric: "hits_total", Shape: "counter", Rate: 1, Count: 1}, sim.Series[1])
-	require.Equal(t, SimSeries{Metric: "spikes", Shape: "spike", Max: 100, Rate: 6, Count: 1}, sim.Series[2])
-	require.Equal(t, SimSeries{Metric: "walk", Shape: "random_walk", Max: 100, Noise: 2, Count: 1}, sim.Series[3])
+	simSpec := specOf[*SimulatedSpec](t, sim)
+	require.Nil(t, simSpec.Seed)
+	require.Nil(t, simSpec.Faults)
+	require.Equal(t, SimSeries{Metric: "up", Shape: "sine", Min: 0, Max: 100, Period: Duration(time.Minute), Count: 1}, simSpec.Series[0])
+	require.Equal(t, SimSeries{Metric: "hits_total", Shape: "counter", Rate: 1, Count: 1}, simSpec.Series[1])
+	require.Equal(t, SimSeries{Metric: "spikes", Shape: "spike", Max: 100, Rate: 6, Count: 1}, simSpec.Series[2])
+	require.Equal(t, SimSeries{Metric: "walk", Shape: "random_walk", Max: 100, Noise: 2, Count: 1}, simSpec.Series[3])
 
 	host := byName("host")
 	require.Equal(t, time.Second, host.Interval.D())
 	require.Equal(t, time.Second, host.Timeout.D())
-	require.Zero(t, host.MaxBodyBytes)
+	require.Equal(t, NewHostSpec(), host.Spec)
 
 	site := byName("site")
 	require.Equal(t, 10*time.Second, site.Interval.D())
 	require.Equal(t, 10*time.Second, site.Timeout.D())
-	require.Equal(t, "GET", site.Method)
-	require.NotNil(t, site.FollowRedirects)
-	require.True(t, *site.FollowRedirects)
-	require.Equal(t, int64(10<<20), site.MaxBodyBytes)
-	require.Empty(t, site.ExpectStatus)
-	require.Zero(t, site.MaxSeries)
+	siteSpec := specOf[*HTTPSpec](t, site)
+	require.Equal(t, "GET", siteSpec.Method)
+	require.NotNil(t, siteSpec.FollowRedirects)
+	require.True(t, *siteSpec.FollowRedirects)
+	require.Equal(t, int64(10<<20), siteSpec.MaxBodyBytes)
+	require.Empty(t, siteSpec.ExpectStatus)
 
 	node := byName("node")
 	require.Equal(t, 15*time.Second, node.Interval.D())
 	require.Equal(t, 10*time.Second, node.Timeout.D(), "the timeout is the interval, at most 10s")
-	require.Equal(t, 10000, node.MaxSeries)
-	require.Equal(t, int64(10<<20), node.MaxBodyBytes)
-	require.Nil(t, node.FollowRedirects)
+	require.Equal(t, 10000, specOf[*PrometheusSpec](t, node).MaxSeries)
+	require.Equal(t, int64(10<<20), specOf[*PrometheusSpec](t, node).MaxBodyBytes)
 
 	queue := byName("queue")
 	require.Equal(t, 10*time.Second, queue.Interval.D())
-	require.Equal(t, int64(10<<20), queue.MaxBodyBytes)
+	require.Equal(t, int64(10<<20), specOf[*JSONSpec](t, queue).MaxBodyBytes)
 
 	require.Equal(t, 10*time.Second, byName("slow").Timeout.D())
 }
@@ -143,13 +140,14 @@ sources:
 	require.Equal(t, []Duration{Duration(30 * time.Second)}, c.Aggregator.Windows)
 	site, _ := c.SourceByName("site")
 	require.Equal(t, 3*time.Second, site.Timeout.D())
-	require.False(t, *site.FollowRedirects)
-	require.Equal(t, "HEAD", site.Method)
+	require.False(t, *specOf[*HTTPSpec](t, site).FollowRedirects)
+	require.Equal(t, "HEAD", specOf[*HTTPSpec](t, site).Method)
 	sim, _ := c.SourceByName("sim")
-	require.Equal(t, 5.0, sim.Series[0].Min)
-	require.Equal(t, 5.0, sim.Series[0].Max)
-	require.Zero(t, sim.Series[1].Noise, "an explicit 0 is kept")
-	require.Zero(t, sim.Series[2].Rate, "an explicit 0 is kept")
+	series := specOf[*SimulatedSpec](t, sim).Series
+	require.Equal(t, 5.0, series[0].Min)
+	require.Equal(t, 5.0, series[0].Max)
+	require.Zero(t, series[1].Noise, "an explicit 0 is kept")
+	require.Zero(t, series[2].Rate, "an explicit 0 is kept")
 }
 
 func TestDefaultYAMLIsValid(t *testing.T) {
@@ -168,9 +166,10 @@ func TestDefaultYAMLIsValid(t *testing.T) {
 	}
 	flaky, ok := c.SourceByName("flaky")
 	require.True(t, ok)
-	require.NotNil(t, flaky.Faults)
-	require.Positive(t, flaky.Faults.ErrorRate)
-	require.Positive(t, flaky.Faults.PanicRate)
+	faults := specOf[*SimulatedSpec](t, flaky).Faults
+	require.NotNil(t, faults)
+	require.Positive(t, faults.ErrorRate)
+	require.Positive(t, faults.PanicRate)
 
 	// The embedded bytes are the file in the repository.
 	onDisk, err := os.ReadFile(DefaultFile)
@@ -198,7 +197,7 @@ func TestExamplesAreValid(t *testing.T) {
 			seen[s.Type] = true
 		}
 	}
-	for _, typ := range SourceTypes {
+	for _, typ := range SourceTypes() {
 		require.True(t, seen[typ], "no example uses type %s", typ)
 		require.FileExists(t, filepath.Join("examples", typ+".yaml"))
 	}

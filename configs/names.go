@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/prometheus/common/model"
 )
 
-// Naming rules. Metric and label names follow Prometheus' classic rules, so
-// that every series can be exported on /metrics as it is.
+// Naming rules. Metric and label names follow Prometheus' classic (legacy)
+// rules, checked by prometheus/common/model, so that every series can be
+// exported on /metrics as it is.
 var (
-	metricNameRE = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	labelNameRE  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 	// A source name appears in URLs (/api/v1/sources/{name}/crash) and as a
 	// label value; keep it to characters that need no escaping.
 	sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -34,7 +35,7 @@ func checkMetricName(name string) string {
 	switch {
 	case name == "":
 		return "metric name is empty"
-	case !metricNameRE.MatchString(name):
+	case !model.LegacyValidation.IsValidMetricName(name):
 		return fmt.Sprintf("invalid metric name %q: want letters, digits, '_' and ':', not starting with a digit", name)
 	case strings.HasPrefix(name, reservedMetricPrefix):
 		return fmt.Sprintf("metric name %q: the prefix %q is reserved for pulseboard's own metrics", name, reservedMetricPrefix)
@@ -45,7 +46,7 @@ func checkMetricName(name string) string {
 // checkLabelName returns why name is not a usable label name, or "".
 func checkLabelName(name string) string {
 	switch {
-	case !labelNameRE.MatchString(name):
+	case !model.LegacyValidation.IsValidLabelName(name):
 		return fmt.Sprintf("invalid label name %q: want letters, digits and '_', not starting with a digit", name)
 	case strings.HasPrefix(name, "__"):
 		return fmt.Sprintf("label name %q: names starting with \"__\" are reserved", name)

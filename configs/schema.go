@@ -66,81 +66,23 @@ type Backoff struct {
 	Max     Duration `yaml:"max"`
 }
 
-// Source is one configured source. Keys that only some types use are
-// grouped below; Validate rejects a key the source's type does not use.
+// Source is one configured source: the keys every type has, and Spec, the
+// keys of its type.
+//
+// In YAML a source is one flat mapping, its type's keys beside the common
+// ones; UnmarshalYAML splits it. A key of another type is reported by
+// Validate, at the key ("not used by host sources").
 type Source struct {
-	// Common to every type.
 	Name     string            `yaml:"name"`
 	Type     string            `yaml:"type"`
 	Interval Duration          `yaml:"interval"`
 	Timeout  Duration          `yaml:"timeout"`
 	Labels   map[string]string `yaml:"labels"`
 
-	// simulated
-	Seed   *int64      `yaml:"seed"`
-	Series []SimSeries `yaml:"series"`
-	Faults *Faults     `yaml:"faults"`
-
-	// http, prometheus, json
-	URL          string            `yaml:"url"`
-	Headers      map[string]string `yaml:"headers"`
-	MaxBodyBytes int64             `yaml:"max_body_bytes"`
-
-	// http
-	Method          string `yaml:"method"`
-	ExpectStatus    []int  `yaml:"expect_status"`
-	FollowRedirects *bool  `yaml:"follow_redirects"`
-
-	// prometheus
-	Include   []string `yaml:"include"`
-	Exclude   []string `yaml:"exclude"`
-	MaxSeries int      `yaml:"max_series"`
-
-	// json
-	Fields map[string]string `yaml:"fields"`
+	// Spec is the type's own config (what the OpenTelemetry collector
+	// calls a component config): a pointer to the struct the type
+	// registered, such as *HTTPSpec, whose yaml keys sit in the source's
+	// mapping. Parse always sets it for a known type; in code, build it
+	// with the type's constructor (NewHTTPSpec) or let ApplyDefaults.
+	Spec SourceSpec `yaml:"-"`
 }
-
-// SimSeries is one simulated series (or, with Count, several alike).
-type SimSeries struct {
-	Metric string            `yaml:"metric"`
-	Shape  string            `yaml:"shape"`
-	Labels map[string]string `yaml:"labels"`
-	Min    float64           `yaml:"min"`
-	Max    float64           `yaml:"max"`
-	Period Duration          `yaml:"period"`
-	Noise  float64           `yaml:"noise"`
-	// Rate is the counter shape's increase per second, and the spike
-	// shape's spikes per minute.
-	Rate float64 `yaml:"rate"`
-	// Count > 1 expands the entry into Count series told apart by an
-	// "instance" label ("0", "1", …).
-	Count int `yaml:"count"`
-}
-
-// Faults injects failures into a simulated source, for watching supervision.
-type Faults struct {
-	// ErrorRate is the probability that a poll fails with an error.
-	ErrorRate float64 `yaml:"error_rate"`
-	// PanicRate is the probability that a poll panics.
-	PanicRate float64 `yaml:"panic_rate"`
-	// HangRate is the probability that a poll never returns on its own.
-	HangRate float64 `yaml:"hang_rate"`
-	// Latency is added to every poll, with up to half of it again as jitter.
-	Latency Duration `yaml:"latency"`
-}
-
-// Source types, as the collectors register them.
-const (
-	TypeSimulated  = "simulated"
-	TypeHost       = "host"
-	TypeHTTP       = "http"
-	TypePrometheus = "prometheus"
-	TypeJSON       = "json"
-)
-
-// SourceTypes lists every known source type. The collectors' registry must
-// hold exactly these (a test there checks it).
-var SourceTypes = []string{TypeSimulated, TypeHost, TypeHTTP, TypePrometheus, TypeJSON}
-
-// Shapes lists the simulated series shapes.
-var Shapes = []string{"sine", "square", "sawtooth", "random_walk", "spike", "counter", "constant"}

@@ -1,8 +1,7 @@
 package configs
 
 import (
-	"maps"
-	"slices"
+	"reflect"
 )
 
 // SourceByName returns the source called name.
@@ -15,47 +14,68 @@ func (c *Config) SourceByName(name string) (Source, bool) {
 	return Source{}, false
 }
 
-// Equal reports whether two sources are configured alike, key by key. A
-// reload restarts a source only when its new config is not Equal to the old.
-// An empty list or mapping equals an absent one.
+// Equal reports whether two sources are configured alike, key by key, the
+// keys of their specs included. A reload restarts a source only when its
+// new config is not Equal to the old. An empty list or mapping equals an
+// absent one; pointers are compared by what they point to.
+//
+// It walks the values by reflection, so a key added to a spec later is
+// compared without anyone listing it here.
 func (s Source) Equal(o Source) bool {
-	return s.Name == o.Name &&
-		s.Type == o.Type &&
-		s.Interval == o.Interval &&
-		s.Timeout == o.Timeout &&
-		maps.Equal(s.Labels, o.Labels) &&
-		equalPtr(s.Seed, o.Seed) &&
-		slices.EqualFunc(s.Series, o.Series, SimSeries.Equal) &&
-		equalPtr(s.Faults, o.Faults) &&
-		s.URL == o.URL &&
-		maps.Equal(s.Headers, o.Headers) &&
-		s.MaxBodyBytes == o.MaxBodyBytes &&
-		s.Method == o.Method &&
-		slices.Equal(s.ExpectStatus, o.ExpectStatus) &&
-		equalPtr(s.FollowRedirects, o.FollowRedirects) &&
-		slices.Equal(s.Include, o.Include) &&
-		slices.Equal(s.Exclude, o.Exclude) &&
-		s.MaxSeries == o.MaxSeries &&
-		maps.Equal(s.Fields, o.Fields)
+	return equalValues(reflect.ValueOf(s), reflect.ValueOf(o))
 }
 
-// Equal reports whether two simulated series are configured alike.
-func (ss SimSeries) Equal(o SimSeries) bool {
-	return ss.Metric == o.Metric &&
-		ss.Shape == o.Shape &&
-		maps.Equal(ss.Labels, o.Labels) &&
-		ss.Min == o.Min &&
-		ss.Max == o.Max &&
-		ss.Period == o.Period &&
-		ss.Noise == o.Noise &&
-		ss.Rate == o.Rate &&
-		ss.Count == o.Count
-}
-
-// equalPtr compares what two pointers point to; two nils are equal.
-func equalPtr[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == b
+func equalValues(a, b reflect.Value) bool {
+	if a.Type() != b.Type() {
+		return false
 	}
-	return *a == *b
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalValues(a.Elem(), b.Elem())
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !equalValues(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !equalValues(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for it := a.MapRange(); it.Next(); {
+			bv := b.MapIndex(it.Key())
+			if !bv.IsValid() || !equalValues(it.Value(), bv) {
+				return false
+			}
+		}
+		return true
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	}
+	if a.CanInterface() && b.CanInterface() {
+		return reflect.DeepEqual(a.Interface(), b.Interface())
+	}
+	return false
 }

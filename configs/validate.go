@@ -33,11 +33,20 @@ func (c *Config) validate(k keys) error {
 		} else {
 			seen[s.Name] = i
 		}
-		if n := s.seriesCount(); n > c.Aggregator.MaxSeriesPerSource && c.Aggregator.MaxSeriesPerSource > 0 {
-			p.addf(joinPath(path, "series"), "%d series is more than aggregator.max_series_per_source (%d)", n, c.Aggregator.MaxSeriesPerSource)
+		if b, ok := s.Spec.(seriesBounder); ok {
+			if n, key := b.seriesBound(); n > c.Aggregator.MaxSeriesPerSource && c.Aggregator.MaxSeriesPerSource > 0 {
+				p.addf(joinPath(path, key), "%d series is more than aggregator.max_series_per_source (%d)", n, c.Aggregator.MaxSeriesPerSource)
+			}
 		}
 	}
 	return p.err()
+}
+
+// seriesBounder is implemented by specs that know from their config alone
+// how many series the source makes (a simulated source), with the key to
+// point at when that is too many.
+type seriesBounder interface {
+	seriesBound() (n int, key string)
 }
 
 // Validate checks the listen address and the allowed origins.

@@ -102,20 +102,52 @@ func splitPath(path string) []string {
 	return segs
 }
 
+// fieldByKey finds the field of struct type t for key. A source's keys
+// include those of every registered type: which one applies depends on
+// the value of its type key, which is not at hand here.
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		if f := t.Field(i); yamlName(f) == key {
+		f := t.Field(i)
+		switch {
+		case f.Type == sourceSpecType:
+			for _, g := range allSpecFields() {
+				if g.key == key {
+					return reflect.StructField{Name: g.key, Type: g.typ}, true
+				}
+			}
+		case isInline(f):
+			if g, ok := fieldByKey(f.Type, key); ok {
+				return g, true
+			}
+		case yamlName(f) == key:
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
 }
 
-// keysOf lists a struct type's YAML keys.
+// keysOf lists a struct type's YAML keys, those of inline structs and, for
+// a source, of every registered type included.
 func keysOf(t reflect.Type) []string {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil
 	}
+	out := structKeys(t)
+	for i := range t.NumField() {
+		switch f := t.Field(i); {
+		case f.Type == sourceSpecType:
+			for _, g := range allSpecFields() {
+				out = append(out, g.key)
+			}
+		case isInline(f):
+			out = append(out, keysOf(f.Type)...)
+		}
+	}
+	return out
+}
+
+// structKeys lists the keys of a struct type's own fields, in order.
+func structKeys(t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
 		if name := yamlName(t.Field(i)); name != "" && name != "-" {

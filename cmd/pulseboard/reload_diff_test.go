@@ -13,8 +13,8 @@ import (
 func simSource(name string, interval time.Duration, labels map[string]string) configs.Source {
 	seed := int64(len(name))
 	return configs.Source{
-		Name: name, Type: configs.TypeSimulated, Interval: configs.Duration(interval), Labels: labels, Seed: &seed,
-		Series: []configs.SimSeries{{Metric: name + "_value", Shape: "constant", Min: 1, Max: 1}},
+		Name: name, Type: configs.TypeSimulated, Interval: configs.Duration(interval), Labels: labels,
+		Spec: &configs.SimulatedSpec{Seed: &seed, Series: []configs.SimSeries{{Metric: name + "_value", Shape: "constant", Min: 1, Max: 1}}},
 	}
 }
 

@@ -1,0 +1,63 @@
+package configs
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// TypePrometheus is the type of a source that scrapes a Prometheus
+// text-format endpoint.
+const TypePrometheus = "prometheus"
+
+func init() {
+	RegisterSourceType(SourceType{Name: TypePrometheus, Interval: Duration(15 * time.Second), New: func() SourceSpec { return NewPrometheusSpec() }})
+}
+
+// DefaultPromMaxSeries caps the series one prometheus source may create.
+const DefaultPromMaxSeries = 10000
+
+// PrometheusSpec is the config of a prometheus source.
+type PrometheusSpec struct {
+	HTTPClient `yaml:",inline"`
+	// Include and Exclude are RE2 expressions on the metric name: with
+	// any Include given a metric must match one, and one that matches an
+	// Exclude is dropped.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+	// MaxSeries is how many series one scrape may yield; more are dropped.
+	MaxSeries int `yaml:"max_series"`
+}
+
+// NewPrometheusSpec returns a prometheus source's config with its defaults.
+func NewPrometheusSpec() *PrometheusSpec {
+	return &PrometheusSpec{HTTPClient: newHTTPClient(), MaxSeries: DefaultPromMaxSeries}
+}
+
+// Validate checks the URL, headers, body limit, expressions and the cap.
+func (s *PrometheusSpec) Validate() error {
+	var p problems
+	s.HTTPClient.validate(&p, TypePrometheus)
+	for _, list := range []struct {
+		key string
+		res []string
+	}{{"include", s.Include}, {"exclude", s.Exclude}} {
+		for i, re := range list.res {
+			if _, err := regexp.Compile(re); err != nil {
+				p.addf(index(list.key, i), "invalid regular expression %q: %v", re, regexpReason(err))
+			}
+		}
+	}
+	positive(&p, "max_series", s.MaxSeries)
+	return p.err()
+}
+
+// regexpReason drops the pattern from a regexp error, which the message
+// already quotes.
+func regexpReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ": `"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimPrefix(msg, "error parsing regexp: ")
+}
