@@ -47,15 +47,12 @@ type Config struct {
 	Shutdown time.Duration
 
 	// Per-child limit for dynamic children: more than ChildMaxRestarts
-	// crashes within ChildPeriod parks the child as Failed for Cooldown.
+	// crashes within ChildPeriod parks the child as StateFailed for Cooldown.
 	// Defaults: MaxRestarts, Period and 1m.
 	ChildMaxRestarts int
 	ChildPeriod      time.Duration
 	Cooldown         time.Duration
 
-	// Clock is the time source for backoff, intensity windows and shutdown
-	// timeouts; nil means real time.
-	Clock Clock
 	// Hook receives every event, synchronously, from the supervisor's run
 	// loop and never with its lock held. It must not block for long and
 	// must not call Add or Remove (they wait for the loop it is running on);
@@ -105,9 +102,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Cooldown <= 0 {
 		c.Cooldown = DefaultCooldown
-	}
-	if c.Clock == nil {
-		c.Clock = realClock{}
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
