@@ -2,12 +2,13 @@ package static
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 func TestMain(m *testing.M) {
@@ -16,15 +17,9 @@ func TestMain(m *testing.M) {
 
 // TestBrowserModules runs the browser modules' own tests (static/test/)
 // with Node's built-in test runner, so that `go test ./...` covers them.
-// Without Node they are skipped, except under CI=true.
+// Without Node they are skipped, except under CI=true (see testtool.Require).
 func TestBrowserModules(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not installed; CI must run the browser modules' tests")
-		}
-		t.Skip("node is not installed: skipping the browser modules' tests (static/test/)")
-	}
+	node := testtool.Require(t, "node")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "test/")
