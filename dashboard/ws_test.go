@@ -44,8 +44,8 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	require.Equal(t, seq, snap.Seq)
 	require.Len(t, snap.Series, 3)
 
-	last := f.pushAndWait(3, 2)
-	last = f.pushAndWait(3, 3)
+	f.pushAndWait(3, 2)
+	last := f.pushAndWait(3, 3)
 	deltas := c.readUntilSeq(snap.Seq, last)
 	require.NotEmpty(t, deltas)
 	for _, d := range deltas {
