@@ -83,16 +83,6 @@ func (h *history) each(n int, f func(point)) {
 	}
 }
 
-// appendPoints appends the first n points with t >= from to dst.
-func (h *history) appendPoints(dst []point, n int, from int64) []point {
-	h.each(n, func(p point) {
-		if p.t >= from {
-			dst = append(dst, p)
-		}
-	})
-	return dst
-}
-
 // bytes is the memory the history holds: chunk headers and their buffers.
 func (h *history) bytes() int {
 	n := 0

@@ -9,16 +9,15 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // TestMetricsPromtoolClean feeds a whole scrape, hostile names and all,
-// to `promtool check metrics`, which must report nothing. Skipped where
-// promtool is not installed (Debian's prometheus package ships it).
+// to `promtool check metrics`, which must report nothing. Without promtool
+// it skips, except under CI=true (see testtool.Require).
 func TestMetricsPromtoolClean(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed")
-	}
+	promtool := testtool.Require(t, "promtool")
 	a, c := newTestAgg(Options{Sources: func() []SourceInfo {
 		return []SourceInfo{{Name: "demo", State: StateRunning, Polls: 3}}
 	}})

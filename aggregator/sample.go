@@ -1,8 +1,3 @@
-// Package aggregator owns the series store: windowed statistics, compact
-// history, snapshots and deltas, and the broker that fans them out.
-//
-// Collectors reach it only through the types in this file: they build
-// Batches of Samples and hand them to a Sink.
 package aggregator
 
 import "strings"

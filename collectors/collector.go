@@ -200,16 +200,9 @@ func (c *collector) delay() time.Duration {
 	d := c.interval
 	if f := c.stats.snapshot().ConsecutiveFailures; f >= slowAfter {
 		limit := max(c.interval, min(maxSlowFactor*c.interval, maxSlowDelay))
-		for i := uint64(0); i <= f-slowAfter && d < limit; i++ {
-			d *= 2
-		}
-		d = min(d, limit)
+		d = supervisor.Doubling(c.interval, limit, int(min(f-slowAfter+1, 64)))
 	}
-	r := c.rand()
-	if r < 0 || r >= 1 {
-		r = 0.5
-	}
-	return time.Duration(float64(d) * (1 + jitterFraction*(2*r-1)))
+	return supervisor.Jitter(d, jitterFraction, c.rand())
 }
 
 // pollResult is what a poll goroutine hands back.

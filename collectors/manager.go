@@ -42,8 +42,6 @@ type ManagerOptions struct {
 	// Rand is the jitter source of poll intervals and restart backoff,
 	// returning values in [0, 1); default math/rand/v2.
 	Rand func() float64
-	// Clock drives the supervisor's backoff and cooldown; default real time.
-	Clock supervisor.Clock
 
 	// factory replaces NewSource, for tests.
 	factory Factory
@@ -114,7 +112,6 @@ func NewManager(opts ManagerOptions) *Manager {
 		ChildMaxRestarts: opts.MaxRestarts,
 		ChildPeriod:      opts.Period,
 		Cooldown:         opts.Cooldown,
-		Clock:            opts.Clock,
 		Hook:             opts.Hook,
 		Rand:             opts.Rand,
 	})

@@ -78,10 +78,10 @@ func (s *Server) crash(c *fiber.Ctx) error {
 	}
 	name := c.Params("name")
 	if err := s.opts.Sources.Crash(name); err != nil {
-		if s.opts.UnknownSource != nil && errors.Is(err, s.opts.UnknownSource) {
+		if errors.Is(err, ErrUnknownSource) {
 			return fiber.NewError(fiber.StatusNotFound, "unknown source")
 		}
-		if s.opts.NotRunning != nil && errors.Is(err, s.opts.NotRunning) {
+		if errors.Is(err, ErrNotRunning) {
 			return fiber.NewError(fiber.StatusConflict, "source is not running (backing off, failed or stopped); try again when it runs")
 		}
 		s.opts.Logger.Error("crash injection failed", "source", name, "err", err)

@@ -18,8 +18,6 @@ import (
 	"github.com/pulseboard/pulseboard/aggregator"
 )
 
-var errNoSuchSource = errors.New("no such source")
-
 // fakeSources records crashes: "demo" exists, "broken" fails, the rest are unknown.
 type fakeSources struct {
 	mu      sync.Mutex
@@ -36,12 +34,10 @@ func (f *fakeSources) Crash(name string) error {
 	case "broken":
 		return errors.New("collector is broken")
 	case "resting":
-		return fmt.Errorf("crash %q: %w", name, errNotRunning)
+		return fmt.Errorf("crash %q: %w", name, ErrNotRunning)
 	}
-	return fmt.Errorf("crash %q: %w", name, errNoSuchSource)
+	return fmt.Errorf("crash %q: %w", name, ErrUnknownSource)
 }
-
-var errNotRunning = errors.New("not running")
 
 func (f *fakeSources) crashes() []string {
 	f.mu.Lock()
@@ -142,8 +138,6 @@ func TestAPIAdminRoutes(t *testing.T) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
 		o.AdminToken = "admin-secret"
 		o.Sources = sources
-		o.UnknownSource = errNoSuchSource
-		o.NotRunning = errNotRunning
 		o.Reload = func(ctx context.Context) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -202,7 +196,6 @@ func TestAPIGarbageBodies(t *testing.T) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
 		o.AdminToken = "admin-secret"
 		o.Sources = sources
-		o.UnknownSource = errNoSuchSource
 		o.Reload = func(context.Context) error { return nil }
 	}})
 	admin := bearerHeader("admin-secret")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
 )
 
 // client is one WebSocket connection.
@@ -147,14 +148,14 @@ func (c *client) takeResume() (uint64, bool) {
 
 // readLoop reads client messages until the connection fails. It keeps the
 // read deadline PongWait ahead on every pong and message, so a silent peer
-// is detected; it applies the flood bucket and the size limits.
+// is detected; it applies the flood limit and the size limits.
 func (c *client) readLoop() {
 	o := &c.s.opts.WebSocket
 	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
 	c.conn.SetPongHandler(func(string) error { extend(); return nil })
-	bucket := newTokenBucket(o.MessageRate, o.MessageBurst, time.Now())
+	flood := newFloodLimit(o)
 	for {
 		mt, r, err := c.conn.NextReader()
 		if err != nil {
@@ -170,7 +171,7 @@ func (c *client) readLoop() {
 			}
 			continue
 		}
-		if !bucket.take(time.Now()) {
+		if !flood.Allow() {
 			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
 			continue
 		}
@@ -230,25 +231,8 @@ func (c *client) handleMessage(data []byte) {
 	}
 }
 
-// tokenBucket allows burst messages at once and rate a second sustained.
-type tokenBucket struct {
-	rate, tokens, burst float64
-	last                time.Time
-}
-
-func newTokenBucket(rate float64, burst int, now time.Time) *tokenBucket {
-	return &tokenBucket{rate: rate, tokens: float64(burst), burst: float64(burst), last: now}
-}
-
-func (b *tokenBucket) take(now time.Time) bool {
-	b.tokens += now.Sub(b.last).Seconds() * b.rate
-	b.last = now
-	if b.tokens > b.burst {
-		b.tokens = b.burst
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+// newFloodLimit is one client's message budget: MessageBurst messages at
+// once and MessageRate a second sustained. Only the client's reader uses it.
+func newFloodLimit(o *WebSocketOptions) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst)
 }

@@ -3,25 +3,20 @@ package dashboard
 import (
 	"bytes"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // TestMetricsPassPromtool serves /metrics after some traffic of every kind
 // and runs `promtool check metrics` on it: it must report nothing. Without
-// promtool the test skips, except under CI=true where that is a failure.
+// promtool the test skips, except under CI=true (see testtool.Require).
 func TestMetricsPassPromtool(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is not on PATH (CI=true): install the prometheus package")
-		}
-		t.Skip("promtool is not on PATH; install it (apt-get install prometheus) to run this check")
-	}
+	promtool := testtool.Require(t, "promtool")
 	f := newFixture(t, fixtureOptions{})
 	f.pushAndWait(3, 1)
 	c := f.dial("", nil)

@@ -32,12 +32,22 @@ const (
 	defaultMaxConn = 20000
 )
 
-// SourceControl injects failures into sources. The collectors' manager
-// satisfies it; Crash returns an error wrapping Options.UnknownSource when
-// no source has that name.
+// SourceControl injects failures into sources. Crash is called from the
+// crash route's handler, on any goroutine, and must not block for long. It
+// returns nil once the crash is requested, an error wrapping
+// ErrUnknownSource when no source has that name (answered 404), one
+// wrapping ErrNotRunning when the source has no running collector to crash
+// (backing off, parked as failed, stopped: answered 409); any other error
+// answers 500 and is logged.
 type SourceControl interface {
 	Crash(name string) error
 }
+
+// The errors a SourceControl wraps to tell the crash route what went wrong.
+var (
+	ErrUnknownSource = errors.New("unknown source")
+	ErrNotRunning    = errors.New("source is not running")
+)
 
 // Options configures a Server. Feed is required; everything else has a default.
 type Options struct {
@@ -56,14 +66,6 @@ type Options struct {
 	Feed Feed
 	// Sources takes the crash-injection route; nil answers 501.
 	Sources SourceControl
-	// UnknownSource is the sentinel error Sources.Crash wraps for a name it
-	// does not know (collectors.ErrUnknownSource); matched with errors.Is, it
-	// answers 404. Nil means no error is taken for an unknown name.
-	UnknownSource error
-	// NotRunning is the sentinel error Sources.Crash wraps when the source
-	// exists but has no running collector to crash (backing off, parked as
-	// failed, stopped: collectors.ErrNotRunning); it answers 409.
-	NotRunning error
 	// Reload re-reads the configuration; an error means the new one was
 	// rejected and answers 422. Nil answers 501.
 	Reload func(ctx context.Context) error

@@ -44,8 +44,8 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	require.Equal(t, seq, snap.Seq)
 	require.Len(t, snap.Series, 3)
 
-	last := f.pushAndWait(3, 2)
-	last = f.pushAndWait(3, 3)
+	f.pushAndWait(3, 2)
+	last := f.pushAndWait(3, 3)
 	deltas := c.readUntilSeq(snap.Seq, last)
 	require.NotEmpty(t, deltas)
 	for _, d := range deltas {
@@ -152,20 +152,31 @@ func TestFloodingClientClosed1008(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 }
 
-func TestTokenBucket(t *testing.T) {
+func TestFloodLimit(t *testing.T) {
+	o := WebSocketOptions{}
+	o.setDefaults()
+	lim := newFloodLimit(&o)
 	start := time.Unix(0, 0)
-	b := newTokenBucket(20, 40, start)
 	for range 40 {
-		require.True(t, b.take(start))
+		require.True(t, lim.AllowN(start, 1))
 	}
-	require.False(t, b.take(start), "burst spent")
-	require.True(t, b.take(start.Add(50*time.Millisecond)), "one token every 50ms at 20/s")
-	require.False(t, b.take(start.Add(50*time.Millisecond)))
+	require.False(t, lim.AllowN(start, 1), "burst spent")
+	require.True(t, lim.AllowN(start.Add(50*time.Millisecond), 1), "one message every 50ms at 20/s")
+	require.False(t, lim.AllowN(start.Add(50*time.Millisecond), 1))
 	// 20 messages a second forever is fine.
 	now := start.Add(time.Second)
 	for i := range 200 {
-		require.True(t, b.take(now.Add(time.Duration(i)*50*time.Millisecond)), "message %d", i)
+		require.True(t, lim.AllowN(now.Add(time.Duration(i)*50*time.Millisecond), 1), "message %d", i)
 	}
+	// 25 a second is not: the burst runs out, once.
+	now = now.Add(200 * 50 * time.Millisecond)
+	refused := 0
+	for i := range 400 {
+		if !lim.AllowN(now.Add(time.Duration(i)*40*time.Millisecond), 1) {
+			refused++
+		}
+	}
+	require.Positive(t, refused, "a sustained 25/s runs the budget dry")
 }
 
 func TestDeadPeerDetected(t *testing.T) {

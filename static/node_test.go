@@ -2,13 +2,14 @@ package static
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 func TestMain(m *testing.M) {
@@ -18,15 +19,9 @@ func TestMain(m *testing.M) {
 // TestBrowserModules runs the browser modules' own tests (static/test/
 // *.test.js; helpers beside them, such as test/fakes/, are not tests) with
 // Node's built-in test runner, so that `go test ./...` covers them. Without
-// Node they are skipped, except under CI=true.
+// Node they are skipped, except under CI=true (see testtool.Require).
 func TestBrowserModules(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not installed; CI must run the browser modules' tests")
-		}
-		t.Skip("node is not installed: skipping the browser modules' tests (static/test/)")
-	}
+	node := testtool.Require(t, "node")
 	files, err := filepath.Glob("test/*.test.js")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test/*.test.js (%v)", err)

@@ -47,15 +47,12 @@ type Config struct {
 	Shutdown time.Duration
 
 	// Per-child limit for dynamic children: more than ChildMaxRestarts
-	// crashes within ChildPeriod parks the child as Failed for Cooldown.
+	// crashes within ChildPeriod parks the child as StateFailed for Cooldown.
 	// Defaults: MaxRestarts, Period and 1m.
 	ChildMaxRestarts int
 	ChildPeriod      time.Duration
 	Cooldown         time.Duration
 
-	// Clock is the time source for backoff, intensity windows and shutdown
-	// timeouts; nil means real time.
-	Clock Clock
 	// Hook receives every event, synchronously, from the supervisor's run
 	// loop and never with its lock held. It must not block for long and
 	// must not call Add or Remove (they wait for the loop it is running on);
@@ -106,9 +103,6 @@ func (c Config) withDefaults() Config {
 	if c.Cooldown <= 0 {
 		c.Cooldown = DefaultCooldown
 	}
-	if c.Clock == nil {
-		c.Clock = realClock{}
-	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}
@@ -120,23 +114,7 @@ func (c Config) withDefaults() Config {
 // Initial·2^attempt capped at Max, jittered by ±jitterFraction, and capped
 // at Max again so the cap holds whatever the jitter.
 func (b Backoff) delay(attempt int, rnd func() float64) time.Duration {
-	d := b.Initial
-	for i := 0; i < attempt && d < b.Max; i++ {
-		if d > b.Max/2 { // doubling would pass the cap (or overflow)
-			d = b.Max
-			break
-		}
-		d *= 2
-	}
-	r := rnd()
-	if r < 0 || r >= 1 {
-		r = 0.5 // a broken source must not produce absurd delays
-	}
-	f := float64(d) * (1 + jitterFraction*(2*r-1))
-	if f >= float64(b.Max) { // compared as floats: converting first could overflow
-		return b.Max
-	}
-	return time.Duration(f)
+	return min(Jitter(Doubling(b.Initial, b.Max, attempt), jitterFraction, rnd()), b.Max)
 }
 
 // window drops the times older than period before now and appends now. It

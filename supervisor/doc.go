@@ -54,7 +54,7 @@
 // their siblings or the program down, so their restarts never count against
 // the supervisor's intensity. Each has a limit of its own instead: more
 // than ChildMaxRestarts crashes within ChildPeriod and it is parked in state
-// Failed (EventParked), then tried again after Cooldown with a fresh count.
+// StateFailed (EventParked), then tried again after Cooldown with a fresh count.
 //
 // # Stuck children
 //
@@ -71,6 +71,6 @@
 //
 // While Serve runs, one goroutine (the run loop) owns every decision; Add
 // and Remove are requests to it and Children reads a published copy. The
-// Hook is called from the loop, never with a lock held. Time comes from
-// Config.Clock, so tests can drive it.
+// Hook is called from the loop, never with a lock held. Time comes from the
+// time package, so tests drive it with testing/synctest.
 package supervisor

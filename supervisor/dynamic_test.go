@@ -26,14 +26,14 @@ func TestAddBeforeServeStartsWithServe(t *testing.T) {
 		require.NoError(t, s.Add(d.spec(Permanent)))
 		require.ErrorIs(t, s.Add(d.spec(Permanent)), ErrDuplicate)
 		st := status(t, s, "d")
-		require.Equal(t, Starting, st.State)
+		require.Equal(t, StateStarting, st.State)
 		require.True(t, st.Dynamic)
 		require.False(t, status(t, s, "a").Dynamic)
 		require.Equal(t, time.Now(), st.Since)
 
 		stop := serving(t, s)
 		require.Equal(t, []string{"a start", "d start"}, log.since(0))
-		require.Equal(t, map[string]State{"a": Running, "d": Running}, states(s))
+		require.Equal(t, map[string]State{"a": StateRunning, "d": StateRunning}, states(s))
 		require.NoError(t, stop())
 		require.Equal(t, []string{"d stop", "a stop"}, log.since(2))
 	})
@@ -61,7 +61,7 @@ func TestDynamicAddRemoveWhileOthersCrash(t *testing.T) {
 		a.do(actFail)
 		d2.do(actFail)
 		synctest.Wait()
-		require.Equal(t, map[string]State{"a": StateBackoff, "b": StateBackoff, "d1": Running, "d2": StateBackoff}, states(s))
+		require.Equal(t, map[string]State{"a": StateBackoff, "b": StateBackoff, "d1": StateRunning, "d2": StateBackoff}, states(s))
 
 		// Removing a child waiting out its backoff cancels its restart.
 		require.NoError(t, s.Remove("d2"))
@@ -71,7 +71,7 @@ func TestDynamicAddRemoveWhileOthersCrash(t *testing.T) {
 
 		time.Sleep(time.Second)
 		synctest.Wait()
-		require.Equal(t, map[string]State{"a": Running, "b": Running, "d1": Running, "d3": Running}, states(s))
+		require.Equal(t, map[string]State{"a": StateRunning, "b": StateRunning, "d1": StateRunning, "d3": StateRunning}, states(s))
 		require.Equal(t, int32(1), d1.starts.Load(), "dynamic children are not part of a group restart")
 		require.Equal(t, int32(1), d2.starts.Load(), "a removed child is not restarted")
 		require.Equal(t, int32(2), a.starts.Load())
@@ -122,24 +122,24 @@ func TestDynamicChildParkedThenRetried(t *testing.T) {
 			"started", "exited", "parked:1m0s",
 		}, rec.of("d"))
 		st := status(t, s, "d")
-		require.Equal(t, Failed, st.State)
+		require.Equal(t, StateFailed, st.State)
 		require.ErrorIs(t, st.LastError, errBoom)
 		require.Equal(t, 2, st.Restarts)
 		require.Equal(t, 0, rec.count(EventGaveUp))
 		require.Equal(t, int32(1), sib.starts.Load())
-		require.Equal(t, Running, status(t, s, "sib").State)
+		require.Equal(t, StateRunning, status(t, s, "sib").State)
 
 		// Still failing at the retry: parked again after another three crashes.
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		require.Equal(t, int32(6), d.starts.Load())
-		require.Equal(t, Failed, status(t, s, "d").State)
+		require.Equal(t, StateFailed, status(t, s, "d").State)
 
 		// Fixed by the next retry: it runs, with a fresh backoff.
 		d.onStart.Store(int32(actRun))
 		time.Sleep(time.Minute)
 		synctest.Wait()
-		require.Equal(t, Running, status(t, s, "d").State)
+		require.Equal(t, StateRunning, status(t, s, "d").State)
 		require.Equal(t, 6, status(t, s, "d").Restarts)
 		d.do(actFail)
 		synctest.Wait()
@@ -158,7 +158,7 @@ func TestParkedChildCanBeRemoved(t *testing.T) {
 		s := New(Config{ChildMaxRestarts: -1})
 		require.NoError(t, s.Add(d.spec(Permanent)))
 		stop := serving(t, s)
-		require.Equal(t, Failed, status(t, s, "d").State)
+		require.Equal(t, StateFailed, status(t, s, "d").State)
 		require.NoError(t, s.Remove("d"))
 		time.Sleep(2 * time.Minute)
 		synctest.Wait()

@@ -6,11 +6,8 @@ import (
 	"time"
 )
 
-// State is where a child is in its life cycle.
-//
-// The constants are named State*; the short names Starting, Running, Failed
-// and Stopped are the same values. There is no short name for StateBackoff,
-// since Backoff is the Config type.
+// State is where a child is in its life cycle. The constants carry the
+// State prefix because Backoff is already the name of the delay settings.
 type State int
 
 const (
@@ -27,14 +24,6 @@ const (
 	// StateStopped: stopped by the supervisor, removed, or exited for good
 	// (temporary child, or transient child that returned nil).
 	StateStopped
-)
-
-// Short names for the states.
-const (
-	Starting = StateStarting
-	Running  = StateRunning
-	Failed   = StateFailed
-	Stopped  = StateStopped
 )
 
 // String returns "starting", "running", "backoff", "failed" or "stopped".
@@ -81,7 +70,7 @@ const (
 	// EventStuck: the child ignored cancellation past its shutdown timeout;
 	// Err wraps ErrStuck. Its goroutine is abandoned.
 	EventStuck
-	// EventParked: a dynamic child crashed too often and is Failed until
+	// EventParked: a dynamic child crashed too often and is StateFailed until
 	// it is retried after Delay (the cooldown); Err is its last reason.
 	EventParked
 )

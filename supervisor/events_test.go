@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ func TestStringers(t *testing.T) {
 	}{
 		{OneForOne, "one_for_one"}, {OneForAll, "one_for_all"}, {RestForOne, "rest_for_one"}, {Strategy(9), "Strategy(9)"},
 		{Permanent, "permanent"}, {Transient, "transient"}, {Temporary, "temporary"}, {Restart(9), "Restart(9)"},
-		{Starting, "starting"}, {Running, "running"}, {StateBackoff, "backoff"}, {Failed, "failed"}, {Stopped, "stopped"}, {State(9), "State(9)"},
+		{StateStarting, "starting"}, {StateRunning, "running"}, {StateBackoff, "backoff"}, {StateFailed, "failed"}, {StateStopped, "stopped"}, {State(9), "State(9)"},
 		{EventStarted, "started"}, {EventExited, "exited"}, {EventRestarting, "restarting"}, {EventGaveUp, "gave_up"},
 		{EventStuck, "stuck"}, {EventParked, "parked"}, {EventKind(9), "EventKind(9)"},
 	}
@@ -102,99 +101,40 @@ func TestEventTimesAndRestartCounts(t *testing.T) {
 	})
 }
 
-// fakeClock is a hand-driven Clock. NewTimer reports each requested
-// duration on created, so a test knows when the supervisor is waiting.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	timers  []*fakeTimer
-	created chan time.Duration
-}
+// The backoff and shutdown timers run on the time package, so a synctest
+// bubble measures them exactly: the restart comes at the backoff delay and
+// not before, and a child ignoring cancellation is reported stuck at its
+// shutdown timeout.
+func TestTimersFollowTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		k := newFake(&orderLog{}, "k")
+		k.freeAtEnd(t)
+		s := New(Config{Hook: rec.hook, Rand: fixedRand(0.5), Shutdown: 3 * time.Second}, k.spec(Permanent))
+		stop := serving(t, s)
 
-type fakeTimer struct {
-	at    time.Time
-	c     chan time.Time
-	fired bool
-	clock *fakeClock
-}
+		time.Sleep(time.Hour)
+		failedAt := time.Now()
+		k.do(actFail)
+		synctest.Wait()
+		require.Equal(t, StateBackoff, status(t, s, "k").State)
+		require.Equal(t, failedAt, status(t, s, "k").Since)
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), created: make(chan time.Duration, 64)}
-}
+		time.Sleep(100*time.Millisecond - time.Nanosecond)
+		synctest.Wait()
+		require.Equal(t, StateBackoff, status(t, s, "k").State, "not restarted before the delay")
+		time.Sleep(time.Nanosecond)
+		synctest.Wait()
+		require.Equal(t, StateRunning, status(t, s, "k").State)
+		require.Equal(t, failedAt.Add(100*time.Millisecond), status(t, s, "k").Since)
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) Timer {
-	c.mu.Lock()
-	t := &fakeTimer{at: c.now.Add(d), c: make(chan time.Time, 1), clock: c}
-	c.timers = append(c.timers, t)
-	c.fireLocked()
-	c.mu.Unlock()
-	c.created <- d
-	return t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.fireLocked()
-}
-
-func (c *fakeClock) fireLocked() {
-	for _, t := range c.timers {
-		if !t.fired && !t.at.After(c.now) {
-			t.fired = true
-			t.c <- c.now
-		}
-	}
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.c }
-
-func (t *fakeTimer) Stop() bool {
-	t.clock.mu.Lock()
-	defer t.clock.mu.Unlock()
-	was := !t.fired
-	t.fired = true
-	return was
-}
-
-// The supervisor takes all its time from the injected clock: event times,
-// backoff timers and shutdown timers.
-func TestInjectedClock(t *testing.T) {
-	clock := newFakeClock()
-	t0 := clock.Now()
-	evs := make(chan Event, 16)
-	k := newFake(&orderLog{}, "k")
-	s := New(Config{Clock: clock, Hook: func(e Event) { evs <- e }, Rand: fixedRand(0.5), Shutdown: 3 * time.Second}, k.spec(Permanent))
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- s.Serve(ctx) }()
-
-	next := func(kind EventKind) Event {
-		e := <-evs
-		require.Equal(t, kind, e.Kind)
-		return e
-	}
-	require.Equal(t, t0, next(EventStarted).Time)
-	clock.Advance(time.Hour) // the clock alone decides what "now" is
-	k.do(actFail)
-	require.Equal(t, t0.Add(time.Hour), next(EventExited).Time)
-	require.Equal(t, 100*time.Millisecond, next(EventRestarting).Delay)
-	require.Equal(t, 100*time.Millisecond, <-clock.created, "the backoff timer comes from the clock")
-	require.Equal(t, StateBackoff, status(t, s, "k").State)
-	require.Equal(t, t0.Add(time.Hour), status(t, s, "k").Since)
-
-	clock.Advance(100 * time.Millisecond)
-	require.Equal(t, t0.Add(time.Hour+100*time.Millisecond), next(EventStarted).Time)
-
-	cancel()
-	require.Equal(t, 3*time.Second, <-clock.created, "the shutdown timer comes from the clock")
-	require.NoError(t, <-errc)
-	next(EventExited)
+		k.do(actIgnore)
+		stopAt := time.Now()
+		err := stop()
+		require.ErrorIs(t, err, ErrStuck)
+		evs := rec.events()
+		last := evs[len(evs)-1]
+		require.Equal(t, EventStuck, last.Kind)
+		require.Equal(t, stopAt.Add(3*time.Second), last.Time, "stuck exactly at the shutdown timeout")
+	})
 }

@@ -17,7 +17,7 @@ func TestStopBeforeStart(t *testing.T) {
 		cancel()
 		require.NoError(t, s.Serve(ctx))
 		require.Equal(t, int32(0), k.starts.Load(), "nothing starts under a cancelled context")
-		require.Equal(t, Stopped, status(t, s, "k").State)
+		require.Equal(t, StateStopped, status(t, s, "k").State)
 	})
 }
 
@@ -48,11 +48,11 @@ func TestStartStopStart(t *testing.T) {
 		stop := serving(t, s)
 		d.do(actExitNil) // a finished temporary child
 		synctest.Wait()
-		require.Equal(t, Stopped, status(t, s, "d").State)
+		require.Equal(t, StateStopped, status(t, s, "d").State)
 		require.NoError(t, stop())
 
 		stop = serving(t, s)
-		require.Equal(t, map[string]State{"a": Running, "d": Running}, states(s), "every child starts afresh")
+		require.Equal(t, map[string]State{"a": StateRunning, "d": StateRunning}, states(s), "every child starts afresh")
 		require.Equal(t, 0, status(t, s, "a").Restarts, "a new Serve is not a restart")
 		require.NoError(t, stop())
 		require.Equal(t, []string{"a start", "d start", "d stop", "a stop", "a start", "d start", "d stop", "a stop"}, log.since(0))
@@ -68,7 +68,7 @@ func TestServeTwiceConcurrently(t *testing.T) {
 		require.ErrorIs(t, err, ErrAlreadyRunning)
 		require.Contains(t, err.Error(), "twice")
 		require.Equal(t, int32(1), k.starts.Load())
-		require.Equal(t, Running, status(t, s, "k").State, "the first Serve is undisturbed")
+		require.Equal(t, StateRunning, status(t, s, "k").State, "the first Serve is undisturbed")
 		require.NoError(t, stop())
 	})
 }
@@ -95,7 +95,7 @@ func TestStuckChildOnShutdown(t *testing.T) {
 		require.Equal(t, []string{"c stop", "a stop"}, log.since(3))
 		require.Equal(t, []string{"started", "stuck"}, rec.of("stuck"))
 		st := status(t, s, "stuck")
-		require.Equal(t, Stopped, st.State)
+		require.Equal(t, StateStopped, st.State)
 		require.ErrorIs(t, st.LastError, ErrStuck)
 
 		stuck.free() // the leak is by design; end it so the bubble and goleak are clean
@@ -122,13 +122,13 @@ func TestStuckSiblingDuringGroupRestart(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, []string{"started", "stuck", "restarting:0s", "started"}, rec.of("b"), "the stop outlasted the backoff")
 		require.ErrorIs(t, status(t, s, "b").LastError, ErrStuck)
-		require.Equal(t, map[string]State{"a": Running, "b": Running}, states(s))
+		require.Equal(t, map[string]State{"a": StateRunning, "b": StateRunning}, states(s))
 
 		mark := log.len()
 		b.release <- struct{}{} // the abandoned instance returns
 		synctest.Wait()
 		require.Equal(t, []string{"b stop"}, log.since(mark))
-		require.Equal(t, Running, status(t, s, "b").State, "a stale exit changes nothing")
+		require.Equal(t, StateRunning, status(t, s, "b").State, "a stale exit changes nothing")
 		require.Equal(t, int32(2), b.starts.Load())
 		require.NoError(t, stop())
 	})
@@ -143,7 +143,8 @@ func TestNewPanicsOnInvalidStaticChildren(t *testing.T) {
 	require.Panics(t, func() { New(Config{}, Spec{Service: k}) })
 }
 
-func TestRealClock(t *testing.T) {
+// Outside a synctest bubble the timers are real: a 1ms backoff restarts.
+func TestRealTime(t *testing.T) {
 	evs := make(chan Event, 16)
 	k := newFake(&orderLog{}, "k")
 	s := New(Config{Hook: func(e Event) { evs <- e }, Backoff: Backoff{Initial: time.Millisecond}}, k.spec(Permanent))
@@ -182,6 +183,6 @@ func TestHookPanicStopsChildren(t *testing.T) {
 		require.ErrorAs(t, err, &pe)
 		require.Equal(t, "hook bug", pe.Value)
 		require.Equal(t, []string{"a stop", "b stop"}, log.since(0))
-		require.Equal(t, map[string]State{"a": Stopped, "b": Stopped}, states(s))
+		require.Equal(t, map[string]State{"a": StateStopped, "b": StateStopped}, states(s))
 	})
 }

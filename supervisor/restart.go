@@ -19,7 +19,7 @@ func (r *runner) exited(ctx context.Context, x *run) error {
 	now := r.now()
 
 	if ctx.Err() != nil || !restartable(c.spec.Restart, err) {
-		r.s.update(c, now, Stopped, func(st *ChildStatus) { setLastError(st, err) })
+		r.s.update(c, now, StateStopped, func(st *ChildStatus) { setLastError(st, err) })
 		r.emit(c, EventExited, err, 0)
 		return nil
 	}
@@ -126,7 +126,7 @@ func (r *runner) group(c *child) []*child {
 func (r *runner) park(c *child, err error, now time.Time) {
 	c.crashes = nil
 	c.due = now.Add(r.cfg.Cooldown)
-	r.s.update(c, now, Failed, func(st *ChildStatus) { setLastError(st, err) })
+	r.s.update(c, now, StateFailed, func(st *ChildStatus) { setLastError(st, err) })
 	r.emit(c, EventExited, err, 0)
 	r.emit(c, EventParked, err, r.cfg.Cooldown)
 }
@@ -134,7 +134,7 @@ func (r *runner) park(c *child, err error, now time.Time) {
 // giveUp reports that restart intensity was exceeded and returns the error
 // Serve will return (after stopping every child).
 func (r *runner) giveUp(c *child, err error, now time.Time) error {
-	r.s.update(c, now, Stopped, func(st *ChildStatus) { setLastError(st, err) })
+	r.s.update(c, now, StateStopped, func(st *ChildStatus) { setLastError(st, err) })
 	r.emit(c, EventExited, err, 0)
 	reason := "exited"
 	if err != nil {

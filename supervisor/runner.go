@@ -28,7 +28,7 @@ type runner struct {
 	quit  chan struct{} // closed once Serve has finished
 
 	restarts []time.Time // recent restarts of static children: the intensity window
-	timer    Timer       // armed for the earliest child.due, nil if none
+	timer    *time.Timer // armed for the earliest child.due, nil if none
 	timerAt  time.Time
 }
 
@@ -69,7 +69,7 @@ func (r *runner) serve(ctx context.Context) error {
 	for {
 		var fire <-chan time.Time
 		if r.timer != nil {
-			fire = r.timer.C()
+			fire = r.timer.C
 		}
 		select {
 		case <-ctx.Done():
@@ -88,7 +88,7 @@ func (r *runner) serve(ctx context.Context) error {
 	}
 }
 
-func (r *runner) now() time.Time { return r.cfg.Clock.Now() }
+func (r *runner) now() time.Time { return time.Now() }
 
 // emit reports an event about child c to the hook; the child's restart
 // count is read under the lock, the hook is called without it.
@@ -116,7 +116,7 @@ func (r *runner) start(c *child) {
 	x := &run{c: c, cancel: cancel, done: make(chan struct{})}
 	now := r.now()
 	c.cur, c.due, c.startedAt = x, time.Time{}, now
-	r.s.update(c, now, Running, nil)
+	r.s.update(c, now, StateRunning, nil)
 	go r.runChild(ctx, x)
 	r.emit(c, EventStarted, nil, 0)
 }
@@ -157,7 +157,7 @@ func (r *runner) stop(c *child, next State) error {
 	c.cur = nil
 	x.cancel()
 	d := r.s.shutdownOf(c)
-	t := r.cfg.Clock.NewTimer(d)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-x.done:
@@ -168,7 +168,7 @@ func (r *runner) stop(c *child, next State) error {
 		r.s.update(c, r.now(), next, func(st *ChildStatus) { setLastError(st, err) })
 		r.emit(c, EventExited, err, 0)
 		return nil
-	case <-t.C():
+	case <-t.C:
 		err := fmt.Errorf("supervisor %q: child %q: %w (no return %v after cancellation)",
 			r.cfg.Name, c.spec.Name, ErrStuck, d)
 		r.s.update(c, r.now(), next, func(st *ChildStatus) { st.LastError = err })
@@ -195,10 +195,10 @@ func (r *runner) shutdown(cause error) error {
 		c := r.s.children[i]
 		c.due = time.Time{}
 		if c.cur != nil {
-			errs = append(errs, r.stop(c, Stopped))
+			errs = append(errs, r.stop(c, StateStopped))
 			continue
 		}
-		r.s.update(c, r.now(), Stopped, nil)
+		r.s.update(c, r.now(), StateStopped, nil)
 	}
 	return errors.Join(errs...)
 }
@@ -212,14 +212,14 @@ func (r *runner) abort() {
 		if x := c.cur; x != nil {
 			c.cur = nil
 			x.cancel()
-			t := r.cfg.Clock.NewTimer(r.s.shutdownOf(c))
+			t := time.NewTimer(r.s.shutdownOf(c))
 			select {
 			case <-x.done:
-			case <-t.C():
+			case <-t.C:
 			}
 			t.Stop()
 		}
-		r.s.update(c, r.now(), Stopped, nil)
+		r.s.update(c, r.now(), StateStopped, nil)
 	}
 	if r.timer != nil {
 		r.timer.Stop()
@@ -245,10 +245,10 @@ func (r *runner) handle(req request) error {
 	c := r.s.children[i]
 	var err error
 	if c.cur != nil {
-		err = r.stop(c, Stopped)
+		err = r.stop(c, StateStopped)
 	}
 	c.due = time.Time{}
-	r.s.update(c, r.now(), Stopped, nil)
+	r.s.update(c, r.now(), StateStopped, nil)
 	r.s.mu.Lock()
 	r.s.children = append(r.s.children[:i:i], r.s.children[i+1:]...)
 	r.s.mu.Unlock()
@@ -263,7 +263,7 @@ func (r *runner) startDue() {
 			continue
 		}
 		r.s.mu.Lock()
-		parked := c.status.State == Failed
+		parked := c.status.State == StateFailed
 		if parked {
 			c.status.Restarts++ // a retry after cooldown is a restart too
 		}
@@ -293,5 +293,5 @@ func (r *runner) rearm() {
 	if next.IsZero() {
 		return
 	}
-	r.timer, r.timerAt = r.cfg.Clock.NewTimer(max(next.Sub(r.now()), 0)), next
+	r.timer, r.timerAt = time.NewTimer(max(next.Sub(r.now()), 0)), next
 }

@@ -59,7 +59,7 @@ func TestStrategyRestartsTheRightSiblingsInOrder(t *testing.T) {
 					restarted := contains(tt.want, name+" start")
 					require.Equal(t, map[bool]int32{true: 2, false: 1}[restarted], k.starts.Load(), name)
 					require.Equal(t, map[bool]int{true: 1, false: 0}[restarted], status(t, s, name).Restarts, name)
-					require.Equal(t, Running, status(t, s, name).State, name)
+					require.Equal(t, StateRunning, status(t, s, name).State, name)
 				}
 				require.ErrorIs(t, status(t, s, tt.crash).LastError, errBoom)
 				require.NoError(t, stop())
@@ -138,7 +138,7 @@ func TestGroupRestartDoesNotRestartTemporarySiblings(t *testing.T) {
 		time.Sleep(DefaultInitial)
 		synctest.Wait()
 		require.Equal(t, []string{"a start", "tmp start", "c start", "a stop", "c stop", "tmp stop", "a start", "c start"}, log.since(0))
-		require.Equal(t, map[string]State{"a": Running, "tmp": Stopped, "c": Running}, states(s))
+		require.Equal(t, map[string]State{"a": StateRunning, "tmp": StateStopped, "c": StateRunning}, states(s))
 		require.NoError(t, stop())
 	})
 }

@@ -44,7 +44,7 @@ type child struct {
 // fixed by the program, so that is a programming error.
 func New(cfg Config, children ...Spec) *Supervisor {
 	s := &Supervisor{cfg: cfg.withDefaults()}
-	now := s.cfg.Clock.Now()
+	now := time.Now()
 	for _, sp := range children {
 		if err := s.addLocked(sp, false, now); err != nil {
 			panic(fmt.Sprintf("supervisor.New(%q): %v", s.cfg.Name, err))
@@ -114,10 +114,10 @@ func (s *Supervisor) end(r *runner) {
 }
 
 // Add adds a dynamic child. Before Serve (or between two Serves) it is
-// recorded in state Starting and started when Serve starts; during Serve it
+// recorded in StateStarting and started when Serve starts; during Serve it
 // is started at once. Dynamic children are restarted one for one whatever
 // the strategy, never count against the supervisor's restart intensity, and
-// are parked as Failed for Cooldown after more than ChildMaxRestarts crashes
+// are parked as StateFailed for Cooldown after more than ChildMaxRestarts crashes
 // within ChildPeriod. Add returns ErrDuplicate if the name is in use and
 // ErrInvalidSpec for an invalid spec. It must not be called from Hook.
 func (s *Supervisor) Add(spec Spec) error {
@@ -125,7 +125,7 @@ func (s *Supervisor) Add(spec Spec) error {
 		return err
 	}
 	return s.request(request{add: &spec}, func() error {
-		return s.addLocked(spec, true, s.cfg.Clock.Now())
+		return s.addLocked(spec, true, time.Now())
 	})
 }
 
@@ -192,7 +192,7 @@ func (s *Supervisor) addLocked(sp Spec, dynamic bool, now time.Time) error {
 	s.children = append(s.children, &child{
 		spec:    sp,
 		dynamic: dynamic,
-		status:  ChildStatus{Name: sp.Name, State: Starting, Since: now, Dynamic: dynamic},
+		status:  ChildStatus{Name: sp.Name, State: StateStarting, Since: now, Dynamic: dynamic},
 	})
 	return nil
 }

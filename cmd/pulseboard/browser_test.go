@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // The dashboard in a real browser: headless Chromium, driven with chromedp,
@@ -35,16 +36,7 @@ const (
 // except under CI=true, where a missing browser is a failure.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium not found, and CI=true requires the browser tests: apt-get install chromium")
-	}
-	t.Skip("Chromium not found: apt-get install chromium to run the browser tests")
-	return ""
+	return testtool.Require(t, "chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "headless-shell")
 }
 
 // cspHook runs before the page's own scripts (it is injected by the

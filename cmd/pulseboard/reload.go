@@ -160,8 +160,8 @@ func (r *reloader) Reload(ctx context.Context) error {
 func (r *reloader) Serve(ctx context.Context) error {
 	w := r.watch(ctx)
 	defer func() { w.stop() }()
-	delay := r.retry
-	retryTimer := time.NewTimer(delay)
+	failures := 0 // consecutive watch failures, for the doubling retry delay
+	retryTimer := time.NewTimer(r.retry)
 	retryTimer.Stop()
 	defer retryTimer.Stop()
 	var retry <-chan time.Time // retryTimer.C while a retry is due
@@ -172,15 +172,16 @@ func (r *reloader) Serve(ctx context.Context) error {
 			return nil
 		case err := <-w.ended:
 			if w.watched() {
-				delay = r.retry // it worked for a while: a new failure
+				failures = 0 // it worked for a while: a new failure
 			}
+			delay := supervisor.Doubling(r.retry, maxWatchRetry, failures)
+			failures++
 			r.deps.log.Warn("config file not watched; reload with SIGHUP or the API meanwhile",
 				"path", r.setup.path, "err", err, "retry_in", delay)
 			w.stop()
 			w = idleWatch()
 			retryTimer.Reset(delay)
 			retry = retryTimer.C
-			delay = min(2*delay, maxWatchRetry)
 			continue
 		case <-retry:
 			retry = nil
