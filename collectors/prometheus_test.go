@@ -373,3 +373,15 @@ func TestPromBadRegex(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadConfig)
 	require.ErrorContains(t, err, "exclude[1]")
 }
+
+// TestScrapePromHonorLabels runs the clash body with honor_labels both
+// ways: configured labels win unless the scrape is honoured.
+func TestScrapePromHonorLabels(t *testing.T) {
+	body := "zk_znodes{instance=\"localhost:2181\",env=\"dev\"} 42\n"
+	target := pairs("env", "prod", "instance", "zk-1")
+	res := scrapeText(t, body, scrapeOptions{targetLabels: target})
+	require.Equal(t, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, res.Samples[0].Labels.String())
+	res = scrapeText(t, body, scrapeOptions{targetLabels: target, honorLabels: true})
+	require.Equal(t, `{env="dev",instance="localhost:2181"}`, res.Samples[0].Labels.String())
+	require.Empty(t, res.Warnings, "a clash is a rule, not a problem")
+}
