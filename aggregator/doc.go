@@ -44,9 +44,11 @@
 // per-second increase between the window's first and last sample; for
 // counters a decrease is a reset and the new value counts as the increase.
 // Quantiles come from a log-bucketed histogram (the DDSketch mapping) and
-// are within 1% relative error of the exact lower quantile (the value of
-// rank ⌊q·(n-1)⌋), clamped to the exact min and max; count, min, max,
-// mean, last and rate are exact (mean up to float rounding). Work per
+// are within 1% relative error of the exact nearest-rank quantile (the
+// smallest value with at least ⌈q·n⌉ samples at or below it, numpy's
+// "inverted_cdf": over 24 samples p99 is the largest), clamped to the exact
+// min and max; count, min, max, mean, last and rate are exact (mean up to
+// float rounding). Work per
 // sample is O(1) amortised: see window. Windows move forward with each
 // sample and, for series that went quiet, with a sweep once per slice of
 // the shortest window (at most every second); a series that had a sample

@@ -1,6 +1,8 @@
 package aggregator
 
 import (
+	"math"
+
 	"github.com/DataDog/sketches-go/ddsketch/mapping"
 )
 
@@ -10,7 +12,7 @@ import (
 const histAlpha = 0.0095
 
 // histMaxBins bounds each side of a histogram. Only a window whose values
-// span more than a factor of gamma^histMaxBins (about 10^16) loses accuracy,
+// span more than a factor of gamma^histMaxBins (about 10^12) loses accuracy,
 // and then only in its smallest magnitudes, which are collapsed together.
 const histMaxBins = 2048
 
@@ -90,8 +92,11 @@ func (h *loghist) total() uint64 {
 }
 
 // quantiles fills out[i] with the qs[i] quantile (qs ascending, at most
-// 8), using the lower rank q·(n-1): the value of the element at 0-based
-// index ⌊q·(n-1)⌋. It returns false when the histogram is empty.
+// 8) by the nearest-rank definition: the smallest value with at least
+// ⌈q·n⌉ of the n values at or below it (numpy's "inverted_cdf"; never
+// below the first value). Each answer is the representative of the bin
+// that holds that value, so within histAlpha of it. It returns false when
+// the histogram is empty.
 //
 // The bins are mostly zeros (a counter's window spreads a few samples over
 // hundreds of bins), so the scan adds every bin without testing it and only
@@ -104,7 +109,7 @@ func (h *loghist) quantiles(qs []float64, out []float64) bool {
 	}
 	var ranks [8]uint64 // the answer is the first bin where cum > rank
 	for i, q := range qs {
-		ranks[i] = uint64(q * float64(n-1))
+		ranks[i] = nearestRank(q, n) - 1
 	}
 	qi := 0
 	next := ranks[0]
@@ -143,6 +148,21 @@ func (h *loghist) quantiles(qs []float64, out []float64) bool {
 		out[qi] = out[max(qi-1, 0)]
 	}
 	return true
+}
+
+// nearestRank is the 1-based rank ⌈q·n⌉ of the q quantile of n values,
+// between 1 and n. q·n is rounded first by a margin far below any real
+// fraction of a rank, so that a product that should be whole (0.99·100)
+// does not go up a rank for the last bit of its floating-point error.
+func nearestRank(q float64, n uint64) uint64 {
+	k := math.Ceil(q*float64(n) - 1e-9)
+	switch {
+	case !(k >= 1): // q ≤ 0 or NaN
+		return 1
+	case k >= float64(n):
+		return n
+	}
+	return uint64(k)
 }
 
 // binStore is a dense run of bin counts starting at bin index offset. It

@@ -208,11 +208,24 @@ func (w *window) stats() windowStats {
 	}
 	var q [3]float64
 	if w.hist.quantiles(statQuantiles, q[:]) {
-		st.P50 = min(max(q[0], st.Min), st.Max)
-		st.P90 = min(max(q[1], st.Min), st.Max)
-		st.P99 = min(max(q[2], st.Min), st.Max)
+		st.P50 = w.exactEnds(statQuantiles[0], q[0], st.Min, st.Max)
+		st.P90 = w.exactEnds(statQuantiles[1], q[1], st.Min, st.Max)
+		st.P99 = w.exactEnds(statQuantiles[2], q[2], st.Min, st.Max)
 	}
 	return st
+}
+
+// exactEnds clamps the histogram's estimate v of quantile q to the exact
+// extremes, and returns them exactly when q's nearest rank is the first or
+// the last sample: p99 of 100 samples or fewer is the exact max.
+func (w *window) exactEnds(q, v, lo, hi float64) float64 {
+	switch nearestRank(q, uint64(w.count)) {
+	case 1:
+		return lo
+	case uint64(w.count):
+		return hi
+	}
+	return min(max(v, lo), hi)
 }
 
 // increase is a sample's increase over the previous one: for a counter a

@@ -45,8 +45,7 @@ func (r *refWindow) stats(all []point) windowStats {
 		st.Rate = inc / (float64(in[len(in)-1].t-in[0].t) / 1000)
 	}
 	slices.Sort(vals)
-	q := func(q float64) float64 { return vals[int(q*float64(len(vals)-1))] }
-	st.P50, st.P90, st.P99 = q(0.5), q(0.9), q(0.99)
+	st.P50, st.P90, st.P99 = exactQuantile(vals, 50), exactQuantile(vals, 90), exactQuantile(vals, 99)
 	return st
 }
 

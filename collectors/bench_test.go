@@ -20,7 +20,7 @@ func BenchmarkParsePromNodeExporter(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := parseProm(body, promFilter{maxSeries: 10000}, nowMs); err != nil {
+		if _, err := scrapeProm(body, ctClassic, scrapeOptions{promFilter: promFilter{maxSeries: 10000}}); err != nil {
 			b.Fatal(err)
 		}
 	}

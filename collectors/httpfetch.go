@@ -33,6 +33,7 @@ type fetcher struct {
 type fetched struct {
 	Status     int
 	StatusText string
+	Header     http.Header
 	Body       []byte
 	TLS        *tls.ConnectionState
 }
@@ -106,7 +107,7 @@ func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
 		return nil, f.wrap(err)
 	}
 	defer resp.Body.Close()
-	out := &fetched{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), TLS: resp.TLS}
+	out := &fetched{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Header: resp.Header, TLS: resp.TLS}
 	body, err := readLimited(resp.Body, f.maxBody)
 	if err != nil {
 		return out, f.wrap(err)

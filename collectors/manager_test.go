@@ -331,8 +331,8 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 	serveManager(t, m)
 
 	wantErr := map[string]string{
-		garbage.Name:  "text format parsing error",
-		nanProm.Name:  "non-finite",
+		garbage.Name:  "parsing metrics",
+		nanProm.Name:  "NaN or infinite",
 		nanJSON.Name:  "not finite",
 		notFound.Name: "404 Not Found",
 		slow.Name:     "timed out",

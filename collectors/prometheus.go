@@ -1,15 +1,12 @@
 package collectors
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"time"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
@@ -24,8 +21,10 @@ const promAccept = "text/plain;version=0.0.4"
 type promSource struct {
 	f       *fetcher
 	filter  promFilter
+	labels  aggregator.Labels // the configured labels, target labels to Prometheus
 	now     func() time.Time
 	partial Partial
+	dropped map[string]int // the last poll's drops by reason
 }
 
 func newPromSource(cfg configs.Source, env Env) (Source, error) {
@@ -42,7 +41,7 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &promSource{f: f, filter: filter, now: env.now}, nil
+	return &promSource{f: f, filter: filter, labels: labelsOf(cfg.Labels), now: env.now}, nil
 }
 
 // compileAll compiles expressions that Validate has compiled already.
@@ -58,36 +57,44 @@ func (p *promSource) Describe() string     { return p.f.Describe() }
 func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
+// LastDropped returns the series the last successful poll left out, by
+// reason (see scrapeResult.Dropped); nil when none. Called by the
+// collector on the poll goroutine, right after Poll, like LastPartial.
+func (p *promSource) LastDropped() map[string]int { return p.dropped }
+
 // Poll scrapes once. A transport error, a status other than 2xx or a body
-// that does not parse fails the poll as a whole; values that are not
-// finite, duplicate series and series over max_series are left out and
-// reported as partial.
+// that does not parse fails the poll as a whole. What Prometheus tolerates
+// does not: repeated families, malformed histograms, series dropped as
+// duplicates, collisions or over max_series are reported as partial
+// (warnings as Errors, drops in Dropped and LastDropped). A sample stamped
+// by the exporter keeps its own time; the others get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
-	p.partial = Partial{}
+	p.partial, p.dropped = Partial{}, nil
 	ts := p.now().UnixMilli()
 	r, err := p.f.fetchOK(ctx)
 	if err != nil {
 		return nil, err
 	}
-	samples, partial, err := parseProm(r.Body, p.filter, ts)
+	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), scrapeOptions{promFilter: p.filter, targetLabels: p.labels})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
 	}
-	p.partial = partial
-	if len(samples) == 0 && len(partial.Errors) > 0 {
-		return nil, fmt.Errorf("%s: %w: %w", p.f.Describe(), ErrNoValues, partial.Errors[0])
+	samples := make([]aggregator.Sample, len(res.Samples))
+	for i, s := range res.Samples {
+		samples[i] = aggregator.Sample{Metric: s.Metric, Labels: s.Labels, Kind: s.Kind, TimeMs: ts, Value: s.Value}
+		if s.HasTime {
+			samples[i].TimeMs = s.TimeMs
+		}
+	}
+	for _, w := range res.Warnings {
+		p.partial.Errors = append(p.partial.Errors, errors.New(w))
+	}
+	for _, n := range res.Dropped {
+		p.partial.Dropped += n
+	}
+	p.dropped = res.Dropped
+	if len(samples) == 0 && p.partial.Dropped > 0 {
+		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
 	}
 	return samples, nil
-}
-
-// parseProm parses a text-format body and turns it into samples (see
-// promToSamples). It does no I/O, so it is tested on fixtures.
-func parseProm(body []byte, filter promFilter, ts int64) ([]aggregator.Sample, Partial, error) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		return nil, Partial{}, fmt.Errorf("parsing metrics: %w", err)
-	}
-	samples, partial := promToSamples(families, filter, ts)
-	return samples, partial, nil
 }

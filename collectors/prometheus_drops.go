@@ -1,0 +1,127 @@
+package collectors
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// drops counts what one scrape left out, by reason, with the first series
+// left out for each reason, to name it in a warning.
+type drops struct {
+	count map[string]int
+	first map[string]string
+}
+
+func (d *drops) add(reason, series string) {
+	if d.count == nil {
+		d.count, d.first = map[string]int{}, map[string]string{}
+	}
+	if d.count[reason] == 0 {
+		d.first[reason] = series
+	}
+	d.count[reason]++
+}
+
+// dropWhy says, per reason, what the series left out have in common.
+var dropWhy = map[string]string{
+	dropDuplicate:       "sent more than once (the first kept)",
+	dropCollision:       "that are one series on /metrics once names are sanitised (the first kept)",
+	dropSampleLimit:     "over max_series",
+	dropInvalid:         "that Prometheus would refuse",
+	dropNativeHistogram: "holding native histograms, which are not stored",
+}
+
+// finish orders the samples, drops repeats, collisions and what passes
+// max_series, and writes the warnings. Truncation keeps the first
+// maxSeries series in identity order, so the same series survive every
+// scrape of the same target.
+func (r *scrapeReader) finish() scrapeResult {
+	slices.SortStableFunc(r.out, func(a, b keyedScrape) int { return cmp.Compare(a.key, b.key) })
+	kept := r.out[:0]
+	for i, ks := range r.out {
+		if i > 0 && ks.key == r.out[i-1].key {
+			r.drops.add(dropDuplicate, ks.s.Metric+ks.s.Labels.String())
+			continue
+		}
+		kept = append(kept, ks)
+	}
+	kept = r.dropCollisions(kept)
+	if m := r.opt.maxSeries; m > 0 && len(kept) > m {
+		for _, ks := range kept[m:] {
+			r.drops.add(dropSampleLimit, ks.s.Metric+ks.s.Labels.String())
+		}
+		kept = kept[:m]
+	}
+
+	res := scrapeResult{Samples: make([]scrapedSample, len(kept)), Dropped: r.drops.count}
+	for i, ks := range kept {
+		res.Samples[i] = ks.s
+	}
+	res.Warnings = r.warnings
+	if len(r.repeated) > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s printed in more than one block; all series kept", familyList(r.repeated)))
+	}
+	for _, reason := range []string{dropDuplicate, dropCollision, dropSampleLimit, dropInvalid, dropNativeHistogram} {
+		n := r.drops.count[reason]
+		if n == 0 {
+			continue
+		}
+		why := dropWhy[reason]
+		if reason == dropSampleLimit {
+			why = fmt.Sprintf("over max_series %d", r.opt.maxSeries)
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s: dropped %d series %s (first: %s)", reason, n, why, r.drops.first[reason]))
+	}
+	return res
+}
+
+// dropCollisions leaves out every series whose exposed identity (see
+// aggregator.ExposedIdentity) an earlier one of in, sorted, already has.
+// Most scrapes rename nothing, and then it costs one scan.
+func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
+	var exposed map[int]string
+	for i, ks := range in {
+		if id, renamed := aggregator.ExposedIdentity(ks.s.Metric, ks.s.Labels); renamed {
+			if exposed == nil {
+				exposed = map[int]string{}
+			}
+			exposed[i] = id
+		}
+	}
+	if exposed == nil {
+		return in
+	}
+	holder := make(map[string]string, len(in))
+	out := in[:0]
+	for i, ks := range in {
+		plain := ks.s.Metric + ks.s.Labels.String()
+		id, ok := exposed[i]
+		if !ok {
+			id = plain
+		}
+		if first, taken := holder[id]; taken {
+			r.drops.add(dropCollision, plain+" as "+id+", like "+first)
+			continue
+		}
+		holder[id] = plain
+		out = append(out, ks)
+	}
+	return out
+}
+
+// familyList renders "family a", "families a, b" or "families a, b, c
+// and 4 more".
+func familyList(names []string) string {
+	const show = 3
+	switch {
+	case len(names) == 1:
+		return "family " + names[0]
+	case len(names) <= show:
+		return "families " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("families %s and %d more", strings.Join(names[:show], ", "), len(names)-show)
+}
