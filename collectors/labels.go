@@ -59,9 +59,3 @@ func mergeLabels(own, extra aggregator.Labels) aggregator.Labels {
 	}
 	return out
 }
-
-// seriesKey is a series' identity within one source, for sorting and
-// de-duplication.
-func seriesKey(s aggregator.Sample) string {
-	return s.Metric + s.Labels.String()
-}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/textparse"
 
@@ -231,7 +232,7 @@ func (r *scrapeReader) enter(family string) {
 func (r *scrapeReader) series() {
 	series, ts, v := r.p.Series()
 	r.p.Labels(&r.lset)
-	name := r.lset.Get(labels.MetricName)
+	name := r.lset.Get(model.MetricNameLabel)
 	if name != r.lastName {
 		family, kind := r.types.resolve(name)
 		r.lastName, r.lastFamily, r.lastKind = name, family, kind
@@ -262,7 +263,7 @@ func scrapedLabels(lset labels.Labels) (aggregator.Labels, string) {
 	problem := ""
 	lset.Range(func(l labels.Label) {
 		switch {
-		case l.Name == labels.MetricName:
+		case l.Name == model.MetricNameLabel:
 			if !utf8.ValidString(l.Value) {
 				problem = "metric name is not UTF-8"
 			}
