@@ -212,3 +212,17 @@ type Process struct {
 	Restarts int       `json:"restarts"`
 	Children []Process `json:"children,omitempty"`
 }
+
+// TypeResume is the type of the one message a client sends.
+const TypeResume = "resume"
+
+// Resume is what a client may send: {"type":"resume","seq":N} asks for
+// the stream after seq N, as the deltas since N if the server still holds
+// them, else a snapshot. Sent first (within the server's resume grace
+// after the hello) it replaces the opening snapshot; sent later it
+// restarts the stream, which is how a client recovers from a gap without
+// reconnecting. Seq 0 asks for a snapshot.
+type Resume struct {
+	Type string  `json:"type"` // "resume"
+	Seq  *uint64 `json:"seq"`  // required
+}
