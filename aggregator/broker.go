@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 var (
@@ -16,7 +18,7 @@ var (
 
 // Message is one frame for subscribers.
 type Message struct {
-	Type string // "snapshot" or "delta"
+	Type string // protocol.TypeSnapshot or protocol.TypeDelta
 	Seq  uint64
 	From uint64 // first seq merged into it (== Seq when not merged)
 	// Data is the encoded JSON frame. It is shared by every subscriber:
@@ -63,7 +65,7 @@ type Subscription struct {
 }
 
 func deltaMessage(d *delta) Message {
-	return Message{Type: "delta", Seq: d.seq, From: d.from, Data: d.data}
+	return Message{Type: protocol.TypeDelta, Seq: d.seq, From: d.from, Data: d.data}
 }
 
 // publish delivers d to every subscriber and retains it. Called with the
@@ -186,7 +188,7 @@ func (a *Aggregator) Subscribe(after uint64) *Subscription {
 			s.mergeBox(a.encoder(a.nowMs()))
 		}
 	default:
-		s.box = append(s.box, mailItem{msg: Message{Type: "snapshot", Seq: a.seq, From: a.seq, Data: a.snapshotLocked(true)}})
+		s.box = append(s.box, mailItem{msg: Message{Type: protocol.TypeSnapshot, Seq: a.seq, From: a.seq, Data: a.snapshotLocked(true)}})
 	}
 	if len(s.box) > 0 {
 		s.wake()

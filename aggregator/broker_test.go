@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // publishN makes n deltas, each with one new point of series m.
@@ -63,7 +65,7 @@ func TestResumeOutsideRetainedRangeGetsSnapshot(t *testing.T) {
 		require.Len(t, ms, 1)
 		require.Equal(t, "snapshot", ms[0].Type)
 		require.Equal(t, uint64(8), ms[0].Seq)
-		f := decodeFrame(t, ms[0].Data)
+		f := decodeSnapshot(t, ms[0].Data)
 		require.Len(t, f.Series, 1)
 		require.Len(t, f.Series[0].Points, 8)
 		s.Close()
@@ -94,7 +96,7 @@ func TestResumeMergesWhenTooManyToQueue(t *testing.T) {
 	require.Len(t, ms, 1)
 	require.Equal(t, uint64(2), ms[0].From, "the first delta after seq 1 has from 2")
 	require.Equal(t, uint64(10), ms[0].Seq)
-	f := decodeFrame(t, ms[0].Data)
+	f := decodeDelta(t, ms[0].Data)
 	require.Equal(t, uint64(2), f.From)
 	require.Len(t, f.Points[a.st.all[0].id], 9)
 }
@@ -145,21 +147,21 @@ func TestConflationMergesContent(t *testing.T) {
 	require.Len(t, ms, 1)
 	require.Equal(t, uint64(2), ms[0].From)
 	require.Equal(t, uint64(5), ms[0].Seq)
-	merged := decodeFrame(t, ms[0].Data)
+	merged := decodeDelta(t, ms[0].Data)
 
-	var wantPoints [][2]float64
+	var wantPoints []protocol.Point
 	mID := a.st.all[0].id
 	if a.st.all[0].metric != "m" {
 		mID = a.st.all[1].id
 	}
 	for _, m := range drain(t, ref) {
-		wantPoints = append(wantPoints, decodeFrame(t, m.Data).Points[mID]...)
+		wantPoints = append(wantPoints, decodeDelta(t, m.Data).Points[mID]...)
 	}
 	require.Len(t, wantPoints, 4)
 	require.Equal(t, wantPoints, merged.Points[mID])
 	require.Len(t, merged.Added, 1)
 	require.Equal(t, "late", merged.Added[0].Metric)
-	require.Equal(t, [][2]float64{{float64(c.ms - 300), 7}}, merged.Added[0].Points)
+	require.Equal(t, []protocol.Point{{T: c.ms - 300, V: 7}}, merged.Added[0].Points)
 	require.Contains(t, merged.Windows, mID)
 	require.NotContains(t, merged.Windows, merged.Added[0].ID, "an added series carries its windows")
 
@@ -208,7 +210,7 @@ func TestCoalescing(t *testing.T) {
 		points := 0
 		var lastTS int64
 		for i, m := range ms {
-			f := decodeFrame(t, m.Data)
+			f := decodeDelta(t, m.Data)
 			if i > 0 {
 				require.GreaterOrEqual(t, f.TS-lastTS, int64(100), "one delta per interval at most")
 			}
@@ -286,7 +288,7 @@ func TestServeRestartKeepsState(t *testing.T) {
 		run(1)
 		run(2)
 		require.Equal(t, uint64(2), a.Seq())
-		f := decodeFrame(t, a.SnapshotJSON(true))
+		f := decodeSnapshot(t, a.SnapshotJSON(true))
 		require.Len(t, f.Series, 1)
 		require.Len(t, f.Series[0].Points, 2)
 		require.Equal(t, 1, a.Subscribers())

@@ -62,6 +62,12 @@
 //
 // # Messages
 //
+// The messages, their fields and a client's duties are defined once, in
+// package protocol and docs/protocol.md; this package is their encoder.
+// The snapshot, delta, series and sources JSON is written by hand
+// (json.go, delta.go) and tested to say what encoding/json says of the
+// protocol's types.
+//
 // Every published delta increments seq. Deltas are built at most every
 // BroadcastInterval and not at all when nothing changed. A snapshot at seq
 // N holds what deltas up to N published; the points that will be in delta
@@ -70,15 +76,15 @@
 // points), then "points" and "windows". A merged delta carries "from", the
 // first seq it covers.
 //
-// Two extensions of DESIGN.md's protocol ride along. "tree" is the
-// program's supervision tree (Options.Tree, a Process per node): in every
-// snapshot, and in a delta whenever it changed, so a restart shows on the
-// dashboards within one broadcast interval. "events" lists what Announce
-// queued since the last delta (today: config reloads, accepted or
-// rejected); a delta is published for them even if no data changed, a
-// merged delta carries the events of every delta it merges, and snapshots
-// carry none. At most 64 events wait for a delta; beyond that the oldest
-// are dropped and counted (pulseboard_events_dropped_total).
+// "tree" is the program's supervision tree (Options.Tree, a Process per
+// node): in every snapshot, and in a delta whenever it changed, so a
+// restart shows on the dashboards within one broadcast interval. "events"
+// lists what Announce queued since the last delta: each a kind, a time
+// and an opaque payload the announcer encoded (the aggregator does not
+// know what the kinds mean). A delta is published for them even if no data
+// changed, a merged delta carries the events of every delta it merges, and
+// snapshots carry none. At most 64 events wait for a delta; beyond that
+// the oldest are dropped and counted (pulseboard_events_dropped_total).
 // "sources_removed" names the sources that left the Sources list since the
 // last delta (a reload removed them): their series are dropped at once and
 // listed in the same delta's "removed", and batches of theirs still queued

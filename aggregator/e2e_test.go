@@ -8,49 +8,27 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
-type frame struct {
-	Type    string                                `json:"type"`
-	Seq     uint64                                `json:"seq"`
-	From    uint64                                `json:"from"`
-	TS      int64                                 `json:"ts"`
-	Points  map[string][][2]float64               `json:"points"`
-	Windows map[string]map[string]json.RawMessage `json:"windows"`
-	Sources []SourceInfo                          `json:"sources"`
-	Added   []seriesObj                           `json:"added"`
-	Removed []string                              `json:"removed"`
-	Series  []seriesObj                           `json:"series"`
-}
-
-type seriesObj struct {
-	ID      string              `json:"id"`
-	Source  string              `json:"source"`
-	Metric  string              `json:"metric"`
-	Labels  map[string]string   `json:"labels"`
-	Kind    string              `json:"kind"`
-	Last    *[2]float64         `json:"last"`
-	Windows map[string]statsObj `json:"windows"`
-	Points  [][2]float64        `json:"points"`
-}
-
-type statsObj struct {
-	Count int      `json:"count"`
-	Min   *float64 `json:"min"`
-	Max   *float64 `json:"max"`
-	Mean  *float64 `json:"mean"`
-	Last  *float64 `json:"last"`
-	Rate  *float64 `json:"rate"`
-	P50   *float64 `json:"p50"`
-	P90   *float64 `json:"p90"`
-	P99   *float64 `json:"p99"`
-}
-
-func decodeFrame(t *testing.T, b []byte) frame {
+// decodeSnapshot decodes a snapshot strictly: a member the encoder writes
+// that the protocol does not define fails the test.
+func decodeSnapshot(t *testing.T, b []byte) *protocol.Snapshot {
 	t.Helper()
-	var f frame
-	require.NoError(t, json.Unmarshal(b, &f), "%s", b)
-	return f
+	m, err := protocol.DecodeStrict(b)
+	require.NoError(t, err, "%s", b)
+	require.IsType(t, &protocol.Snapshot{}, m, "%s", b)
+	return m.(*protocol.Snapshot)
+}
+
+// decodeDelta is decodeSnapshot for a delta.
+func decodeDelta(t *testing.T, b []byte) *protocol.Delta {
+	t.Helper()
+	m, err := protocol.DecodeStrict(b)
+	require.NoError(t, err, "%s", b)
+	require.IsType(t, &protocol.Delta{}, m, "%s", b)
+	return m.(*protocol.Delta)
 }
 
 func gauge(metric string, tms int64, v float64, ls ...string) Sample {
@@ -84,13 +62,13 @@ func TestEndToEnd(t *testing.T) {
 		}}))
 		m, err = sub.Next(ctx)
 		require.NoError(t, err)
-		f := decodeFrame(t, m.Data)
+		f := decodeDelta(t, m.Data)
 		require.Equal(t, "delta", f.Type)
 		require.Equal(t, uint64(1), f.Seq)
 		require.Len(t, f.Added, 2)
 		require.Len(t, f.Sources, 1)
 		require.Equal(t, "demo", f.Sources[0].Name)
-		require.Equal(t, [][2]float64{{float64(now), 20.5}}, f.Added[0].Points)
+		require.Equal(t, []protocol.Point{{T: now, V: 20.5}}, f.Added[0].Points)
 		require.Equal(t, 1, f.Added[0].Windows["1m"].Count)
 
 		time.Sleep(time.Second)
@@ -98,30 +76,30 @@ func TestEndToEnd(t *testing.T) {
 		require.True(t, a.Push(ctx, Batch{Source: "demo", Samples: []Sample{gauge("temp", now2, 22, "room", "a")}}))
 		m, err = sub.Next(ctx)
 		require.NoError(t, err)
-		f = decodeFrame(t, m.Data)
+		f = decodeDelta(t, m.Data)
 		require.Equal(t, uint64(2), f.Seq)
-		id := f.Added0ID(t, a, "a")
-		require.Equal(t, [][2]float64{{float64(now2), 22}}, f.Points[id])
+		id := seriesID(t, a, "a")
+		require.Equal(t, []protocol.Point{{T: now2, V: 22}}, f.Points[id])
 		require.Contains(t, f.Windows, id)
 
-		snap := decodeFrame(t, a.SnapshotJSON(true))
+		snap := decodeSnapshot(t, a.SnapshotJSON(true))
 		require.Equal(t, uint64(2), snap.Seq)
 		require.Len(t, snap.Series, 2)
 		js, ok := a.SeriesJSON(id)
 		require.True(t, ok)
-		var so seriesObj
-		require.NoError(t, json.Unmarshal(js, &so))
-		require.Equal(t, [][2]float64{{float64(now), 20.5}, {float64(now2), 22}}, so.Points)
+		so, err := protocol.Decoder{Strict: true}.Series(js)
+		require.NoError(t, err)
+		require.Equal(t, []protocol.Point{{T: now, V: 20.5}, {T: now2, V: 22}}, so.Points)
 
 		cancel()
 		require.NoError(t, <-done)
 	})
 }
 
-// Added0ID finds the id of the series with room=room through the snapshot.
-func (f frame) Added0ID(t *testing.T, a *Aggregator, room string) string {
+// seriesID finds the id of the series with room=room through the snapshot.
+func seriesID(t *testing.T, a *Aggregator, room string) string {
 	t.Helper()
-	for _, s := range decodeFrame(t, a.SnapshotJSON(false)).Series {
+	for _, s := range decodeSnapshot(t, a.SnapshotJSON(false)).Series {
 		if s.Labels["room"] == room {
 			return s.ID
 		}
@@ -157,14 +135,14 @@ func TestSeriesAndSourcesJSON(t *testing.T) {
 	require.True(t, json.Valid(b), "%s", b)
 	snap := a.SnapshotJSON(true)
 	require.True(t, json.Valid(snap), "%s", snap)
-	f := decodeFrame(t, snap)
+	f := decodeSnapshot(t, snap)
 	require.Equal(t, "s\"rc", f.Series[0].Source)
 	require.Equal(t, "v\ufffd\"\\", f.Series[0].Labels["k\x00"])
 
 	b2 := New(Options{Sources: func() []SourceInfo {
 		return []SourceInfo{{Name: "x", State: StateFailed, LastError: "boom \"quoted\""}}
 	}})
-	var got struct{ Sources []SourceInfo }
-	require.NoError(t, json.Unmarshal(b2.SourcesJSON(), &got))
+	got, err := protocol.Decoder{Strict: true}.Sources(b2.SourcesJSON())
+	require.NoError(t, err)
 	require.Equal(t, []SourceInfo{{Name: "x", State: StateFailed, LastError: "boom \"quoted\""}}, got.Sources)
 }

@@ -2,54 +2,35 @@ package aggregator
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // Process is one node of the supervision tree as dashboards draw it. The
 // aggregator does not know what a supervisor is: the program describes its
 // tree with these and the aggregator carries it, like SourceInfo.
-type Process struct {
-	Name     string    `json:"name"`
-	Strategy string    `json:"strategy,omitempty"` // for supervisors
-	State    string    `json:"state,omitempty"`    // starting, running, backoff, failed, stopped
-	Restarts int       `json:"restarts"`
-	Children []Process `json:"children,omitempty"`
-}
-
-// Event is a notable happening pushed to every dashboard in the next
-// delta's "events". Today one kind exists: "reload", a configuration
-// reload, accepted (OK) or rejected (Errors holds its file:line:col lines).
-type Event struct {
-	Kind    string `json:"kind"`
-	TimeMs  int64  `json:"ts"`
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
-	// Errors are the reasons a reload was rejected, one per line.
-	Errors []string `json:"errors,omitempty"`
-	// Added, Removed and Changed name the sources a reload touched;
-	// NeedsRestart the settings it could not apply live.
-	Added        []string `json:"added,omitempty"`
-	Removed      []string `json:"removed,omitempty"`
-	Changed      []string `json:"changed,omitempty"`
-	NeedsRestart []string `json:"needs_restart,omitempty"`
-}
+type Process = protocol.Process
 
 // maxPendingEvents bounds the events waiting for the next delta: Announce
 // never blocks and never grows memory without bound, whoever calls it.
 const maxPendingEvents = 64
 
 // Announce queues e for the next delta, which is published even if no data
-// changed. A zero TimeMs is stamped with the aggregator's clock. Safe for
+// changed. What the event says is the announcer's business: the aggregator
+// only stamps a zero TS with its clock and carries the encoded event. It
+// fails, wrapping protocol.ErrPayload, when the payload is not a JSON
+// object or has a kind or ts member; the event is then not sent. Safe for
 // concurrent use; never blocks. Beyond maxPendingEvents unsent events the
 // oldest are dropped and counted.
-func (a *Aggregator) Announce(e Event) {
-	if e.TimeMs == 0 {
-		e.TimeMs = a.nowMs()
+func (a *Aggregator) Announce(e protocol.Event) error {
+	if e.TS == 0 {
+		e.TS = a.nowMs()
 	}
-	data, err := json.Marshal(e)
-	if err != nil { // only strings and bools: cannot happen
-		a.opts.Logger.Error("encode event", "err", err)
-		return
+	data, err := json.Marshal(e) // Event.MarshalJSON: flat, kind and ts first
+	if err != nil {
+		return fmt.Errorf("aggregator: announce %q: %w", e.Kind, err)
 	}
 	a.eventsMu.Lock()
 	defer a.eventsMu.Unlock()
@@ -58,6 +39,7 @@ func (a *Aggregator) Announce(e Event) {
 		a.stats.eventsDropped.Add(1)
 	}
 	a.pendingEvents = append(a.pendingEvents, data)
+	return nil
 }
 
 // takeEvents returns the events announced since the last call.

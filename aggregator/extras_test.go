@@ -7,24 +7,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
-
-// extrasFrame is the part of a message that carries the tree and events.
-type extrasFrame struct {
-	Type   string          `json:"type"`
-	Seq    uint64          `json:"seq"`
-	From   uint64          `json:"from"`
-	Tree   *Process        `json:"tree"`
-	Events []Event         `json:"events"`
-	Points json.RawMessage `json:"points"`
-}
-
-func decodeExtras(t *testing.T, b []byte) extrasFrame {
-	t.Helper()
-	var f extrasFrame
-	require.NoError(t, json.Unmarshal(b, &f), "%s", b)
-	return f
-}
 
 // fakeTree is a supervision tree whose root restarts can be bumped.
 type fakeTree struct {
@@ -53,26 +38,41 @@ func TestTreeInSnapshotsAndInDeltasWhenItChanged(t *testing.T) {
 	s := a.Subscribe(0)
 	defer s.Close()
 
-	snap := decodeExtras(t, next(t, s).Data)
+	snap := decodeSnapshot(t, next(t, s).Data)
 	require.Equal(t, "snapshot", snap.Type)
 	require.NotNil(t, snap.Tree, "a snapshot always carries the tree")
 	require.Equal(t, tree.get(), *snap.Tree)
 
 	a.tick() // the first tick records the tree: a delta with nothing else
-	first := decodeExtras(t, next(t, s).Data)
+	first := decodeDelta(t, next(t, s).Data)
 	require.NotNil(t, first.Tree)
 	a.tick()
 	require.Empty(t, drain(t, s), "no delta when neither data nor tree changed")
 
 	publishN(a, c, 1)
-	require.Nil(t, decodeExtras(t, next(t, s).Data).Tree, "an unchanged tree is not repeated")
+	require.Nil(t, decodeDelta(t, next(t, s).Data).Tree, "an unchanged tree is not repeated")
 
 	tree.crash()
 	a.tick()
-	d := decodeExtras(t, next(t, s).Data)
+	d := decodeDelta(t, next(t, s).Data)
 	require.NotNil(t, d.Tree, "a changed tree is sent without any data change")
 	require.Equal(t, 1, d.Tree.Children[0].Restarts)
-	require.JSONEq(t, `{}`, string(d.Points))
+	require.Empty(t, d.Points)
+	require.NotNil(t, d.Points, "points is {} when empty, never null")
+}
+
+// note is an event payload as an announcer might define one: the
+// aggregator carries it without knowing it.
+type note struct {
+	Text  string   `json:"text"`
+	Lines []string `json:"lines,omitempty"`
+}
+
+func noteEvent(t *testing.T, ts int64, n note) protocol.Event {
+	t.Helper()
+	e, err := protocol.NewEvent("note", ts, n)
+	require.NoError(t, err)
+	return e
 }
 
 func TestAnnouncedEventsGoInTheNextDelta(t *testing.T) {
@@ -81,22 +81,47 @@ func TestAnnouncedEventsGoInTheNextDelta(t *testing.T) {
 	defer s.Close()
 	next(t, s)
 
-	a.Announce(Event{Kind: "reload", OK: true, Message: "config reloaded", Added: []string{"x"}})
-	a.Announce(Event{Kind: "reload", TimeMs: 42, Message: "config rejected", Errors: []string{"f.yaml:3:5: sources[0].colour: unknown key"}})
+	require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: "first", Lines: []string{"x"}})))
+	require.NoError(t, a.Announce(noteEvent(t, 42, note{Text: "second <&>\u2028"})))
 	a.tick()
-	d := decodeExtras(t, next(t, s).Data)
-	require.Equal(t, []Event{
-		{Kind: "reload", TimeMs: c.ms, OK: true, Message: "config reloaded", Added: []string{"x"}},
-		{Kind: "reload", TimeMs: 42, Message: "config rejected", Errors: []string{"f.yaml:3:5: sources[0].colour: unknown key"}},
+	raw := next(t, s).Data
+	d := decodeDelta(t, raw)
+	require.Equal(t, []protocol.Event{
+		noteEvent(t, c.ms, note{Text: "first", Lines: []string{"x"}}),
+		noteEvent(t, 42, note{Text: "second <&>\u2028"}),
 	}, d.Events, "in order, stamped with the aggregator's clock when unstamped")
+	require.Contains(t, string(raw), `"events":[{"kind":"note","ts":`+strconv.FormatInt(c.ms, 10)+`,"text":"first","lines":["x"]},`,
+		"flat on the wire: the payload's members after kind and ts")
 
 	a.tick()
 	require.Empty(t, drain(t, s), "events are sent once")
 	publishN(a, c, 1)
-	require.Empty(t, decodeExtras(t, next(t, s).Data).Events)
+	require.Empty(t, decodeDelta(t, next(t, s).Data).Events)
 
-	snap := decodeExtras(t, a.SnapshotJSON(false))
-	require.Empty(t, snap.Events, "snapshots carry no events")
+	snap := decodeSnapshot(t, a.SnapshotJSON(false))
+	require.NotContains(t, string(a.SnapshotJSON(false)), `"events"`, "snapshots carry no events")
+	require.Equal(t, uint64(2), snap.Seq)
+}
+
+// TestAnnounceRefusesABadPayload: a payload that would break the flat
+// object is refused, and nothing is queued.
+func TestAnnounceRefusesABadPayload(t *testing.T) {
+	a, _ := newTestAgg(Options{})
+	for _, p := range []string{`[1,2]`, `"text"`, `{"kind":"other"}`, `{"ts":1}`, `{"a":`} {
+		err := a.Announce(protocol.Event{Kind: "note", Payload: json.RawMessage(p)})
+		require.ErrorIs(t, err, protocol.ErrPayload, p)
+	}
+	require.Empty(t, a.takeEvents())
+	require.NoError(t, a.Announce(protocol.Event{Kind: "bare"}), "no payload is fine")
+	require.Equal(t, []string{`{"kind":"bare","ts":1700000000000}`}, eventStrings(a.takeEvents()))
+}
+
+func eventStrings(events [][]byte) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = string(e)
+	}
+	return out
 }
 
 func TestMergedDeltaKeepsEveryEventAndTheLatestTree(t *testing.T) {
@@ -107,16 +132,18 @@ func TestMergedDeltaKeepsEveryEventAndTheLatestTree(t *testing.T) {
 	next(t, s)
 	for i := range 4 { // the fourth overflows the mailbox of 3
 		tree.crash()
-		a.Announce(Event{Kind: "reload", OK: true, Message: strconv.Itoa(i)})
+		require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: strconv.Itoa(i)})))
 		publishN(a, c, 1)
 	}
 	ms := drain(t, s)
 	require.Equal(t, 1, len(ms), "the mailbox overflowed: one merged delta")
-	m := decodeExtras(t, ms[0].Data)
+	m := decodeDelta(t, ms[0].Data)
 	require.Equal(t, uint64(1), m.From)
 	var got []string
 	for _, e := range m.Events {
-		got = append(got, e.Message)
+		var n note
+		require.NoError(t, e.DecodePayload(&n))
+		got = append(got, n.Text)
 	}
 	require.Equal(t, uint64(4), m.Seq)
 	require.Equal(t, []string{"0", "1", "2", "3"}, got)
@@ -126,12 +153,12 @@ func TestMergedDeltaKeepsEveryEventAndTheLatestTree(t *testing.T) {
 func TestPendingEventsAreBounded(t *testing.T) {
 	a, _ := newTestAgg(Options{})
 	for i := range maxPendingEvents + 3 {
-		a.Announce(Event{Kind: "reload", Message: strconv.Itoa(i)})
+		require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: strconv.Itoa(i)})))
 	}
 	require.Equal(t, uint64(3), a.stats.eventsDropped.Load())
 	events := a.takeEvents()
 	require.Len(t, events, maxPendingEvents)
-	require.Contains(t, string(events[0]), `"message":"3"`, "the oldest are dropped")
+	require.Contains(t, string(events[0]), `"text":"3"`, "the oldest are dropped")
 }
 
 // sourceList is a Sources func whose list the test changes, as a reload does.
@@ -164,7 +191,7 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	a.tick()
 	s := a.Subscribe(0)
 	defer s.Close()
-	snap := decodeFrame(t, next(t, s).Data)
+	snap := decodeSnapshot(t, next(t, s).Data)
 	require.Len(t, snap.Series, 3)
 	var dropIDs []string
 	for _, ser := range snap.Series {
@@ -176,21 +203,16 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	srcs.set("keep") // a reload removed "drop"
 	c.ms += 100
 	a.tick()
-	raw := next(t, s).Data
-	var d struct {
-		SourcesRemoved []string `json:"sources_removed"`
-		Removed        []string `json:"removed"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &d), "%s", raw)
+	d := decodeDelta(t, next(t, s).Data)
 	require.Equal(t, []string{"drop"}, d.SourcesRemoved)
 	require.ElementsMatch(t, dropIDs, d.Removed, "its series go in the same delta")
-	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 1)
+	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 1)
 	require.Zero(t, a.stats.evicted.Load(), "a removal is not an eviction")
 
 	// A batch of the removed source still queued is refused and counted.
 	a.ingest(batch("drop", gauge("d1", c.ms, 5)))
 	require.Equal(t, uint64(1), a.stats.orphaned.Load())
-	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 1)
+	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 1)
 
 	// Back in the config, it is welcome again.
 	srcs.set("keep", "drop")
@@ -198,7 +220,7 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	a.tick()
 	a.ingest(batch("drop", gauge("d1", c.ms, 6)))
 	a.tick()
-	require.Len(t, decodeFrame(t, a.SnapshotJSON(false)).Series, 2)
+	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 2)
 	require.Equal(t, uint64(1), a.stats.orphaned.Load())
 }
 
@@ -215,11 +237,7 @@ func TestMergedDeltaKeepsRemovedSources(t *testing.T) {
 	publishN(a, c, 3) // the mailbox of 3 overflows: one merged delta
 	ms := drain(t, s)
 	require.Equal(t, 1, len(ms))
-	var m struct {
-		From           uint64   `json:"from"`
-		SourcesRemoved []string `json:"sources_removed"`
-	}
-	require.NoError(t, json.Unmarshal(ms[0].Data, &m))
+	m := decodeDelta(t, ms[0].Data)
 	require.NotZero(t, m.From)
 	require.Equal(t, []string{"a", "b"}, m.SourcesRemoved)
 }

@@ -2,7 +2,6 @@ package aggregator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -11,52 +10,36 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
-// client is a protocol client as DESIGN.md describes one: it applies a
-// snapshot, then each delta's removed, added, points and windows.
+// client is a protocol client as docs/protocol.md describes one: it
+// applies a snapshot, then each delta's removed, added, points and windows.
 type client struct {
 	seq    uint64
-	points map[string][][2]float64
-	wins   map[string]string // id -> windows JSON
+	points map[string][]protocol.Point
+	wins   map[string]protocol.Windows
 }
 
 func (c *client) apply(t *testing.T, m Message) {
 	t.Helper()
-	var f struct {
-		Type    string                     `json:"type"`
-		Seq     uint64                     `json:"seq"`
-		From    uint64                     `json:"from"`
-		Points  map[string][][2]float64    `json:"points"`
-		Windows map[string]json.RawMessage `json:"windows"`
-		Added   []json.RawMessage          `json:"added"`
-		Removed []string                   `json:"removed"`
-		Series  []json.RawMessage          `json:"series"`
-	}
-	require.NoError(t, json.Unmarshal(m.Data, &f))
-	addSeries := func(raw json.RawMessage) {
-		var s struct {
-			ID      string          `json:"id"`
-			Windows json.RawMessage `json:"windows"`
-			Points  [][2]float64    `json:"points"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &s))
+	msg, err := protocol.DecodeStrict(m.Data)
+	require.NoError(t, err, "%s", m.Data)
+	addSeries := func(s protocol.Series) {
 		c.points[s.ID] = s.Points
-		c.wins[s.ID] = string(s.Windows)
+		c.wins[s.ID] = s.Windows
 	}
-	if f.Type == "snapshot" {
-		c.points, c.wins = map[string][][2]float64{}, map[string]string{}
-		for _, s := range f.Series {
+	if snap, ok := msg.(*protocol.Snapshot); ok {
+		c.points, c.wins = map[string][]protocol.Point{}, map[string]protocol.Windows{}
+		for _, s := range snap.Series {
 			addSeries(s)
 		}
-		c.seq = f.Seq
+		c.seq = snap.Seq
 		return
 	}
-	from := f.Seq
-	if f.From != 0 {
-		from = f.From
-	}
-	require.Equal(t, c.seq+1, from, "no gap: the first delta after seq N has from or seq N+1")
+	f := msg.(*protocol.Delta)
+	require.Equal(t, c.seq+1, f.First(), "no gap: the first delta after seq N has from or seq N+1")
 	for _, id := range f.Removed {
 		delete(c.points, id)
 		delete(c.wins, id)
@@ -70,7 +53,7 @@ func (c *client) apply(t *testing.T, m Message) {
 	}
 	for id, w := range f.Windows {
 		require.Contains(t, c.wins, id)
-		c.wins[id] = string(w)
+		c.wins[id] = w
 	}
 	c.seq = f.Seq
 }
@@ -146,9 +129,9 @@ func protocolRun(t *testing.T, seed uint64) {
 		for id, ps := range want.points {
 			got := c.points[id]
 			// The client keeps what the store has already dropped.
-			got = slices.DeleteFunc(slices.Clone(got), func(p [2]float64) bool { return len(ps) > 0 && p[0] < ps[0][0] })
+			got = slices.DeleteFunc(slices.Clone(got), func(p protocol.Point) bool { return len(ps) > 0 && p.T < ps[0].T })
 			require.Equal(t, ps, got, "points of %s", id)
-			require.JSONEq(t, want.wins[id], c.wins[id], "windows of %s", id)
+			require.Equal(t, want.wins[id], c.wins[id], "windows of %s", id)
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package aggregator
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+)
 
 // Kind says how a series' values behave over time.
 type Kind uint8
@@ -76,27 +80,14 @@ type Batch struct {
 
 // SourceInfo is the state of one source as the API and the UI show it. The
 // collectors produce it; the aggregator only carries it into snapshots,
-// deltas and /metrics.
-type SourceInfo struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	State    string `json:"state"` // starting, running, backoff, failed, stopped
-	Restarts uint64 `json:"restarts"`
-	Polls    uint64 `json:"polls"`
-	Failures uint64 `json:"failures"`
-	// LastError is the error of the most recent failed poll or crash, "" if none.
-	LastError string `json:"last_error"`
-	// LastSuccess is the time of the last successful poll in Unix ms, 0 if never.
-	LastSuccess int64 `json:"last_success"`
-	// PollMs is how long the last poll took, in milliseconds.
-	PollMs float64 `json:"poll_ms"`
-}
+// deltas and /metrics. It is the protocol's Source.
+type SourceInfo = protocol.Source
 
-// Source states, as DESIGN.md names them.
+// Source states, the protocol's.
 const (
-	StateStarting = "starting"
-	StateRunning  = "running"
-	StateBackoff  = "backoff"
-	StateFailed   = "failed"
-	StateStopped  = "stopped"
+	StateStarting = protocol.StateStarting
+	StateRunning  = protocol.StateRunning
+	StateBackoff  = protocol.StateBackoff
+	StateFailed   = protocol.StateFailed
+	StateStopped  = protocol.StateStopped
 )

@@ -65,7 +65,7 @@ func TestEvictionAnnouncedAsRemoved(t *testing.T) {
 
 	a.ingest(batch("s", gauge("old", c.ms, 1), gauge("new", c.ms, 1)))
 	a.tick()
-	f := decodeFrame(t, next(t, sub).Data)
+	f := decodeDelta(t, next(t, sub).Data)
 	require.Len(t, f.Added, 2)
 	var oldID string
 	for _, s := range f.Added {
@@ -80,7 +80,7 @@ func TestEvictionAnnouncedAsRemoved(t *testing.T) {
 	}
 	var removed []string
 	for {
-		f := decodeFrame(t, next(t, sub).Data)
+		f := decodeDelta(t, next(t, sub).Data)
 		if removed = f.Removed; len(removed) > 0 {
 			break
 		}
@@ -198,7 +198,7 @@ func TestSweepLeavesBusySeries(t *testing.T) {
 	c.ms = t0 + 61_000 // the t0 samples have left the window
 	a.tick()
 	require.Equal(t, 0, idle.wins[0].stats().Count, "idle: swept")
-	f := decodeFrame(t, next(t, sub).Data)
+	f := decodeDelta(t, next(t, sub).Data)
 	require.Contains(t, f.Windows, idle.id, "idle: its emptied windows were published")
 	require.NotContains(t, f.Windows, busy.id)
 	require.Equal(t, 2, busy.wins[0].stats().Count, "busy: not swept, lags until its next sample")

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // fakeSources records crashes: "demo" exists, "broken" fails, the rest are unknown.
@@ -56,33 +56,25 @@ func TestAPIReadRoutes(t *testing.T) {
 	code, h, body := f.httpDo("GET", "/api/v1/sources", nil, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "application/json", h.Get("Content-Type"))
-	var sources struct {
-		Sources []aggregator.SourceInfo `json:"sources"`
-	}
-	require.NoError(t, json.Unmarshal(body, &sources))
+	sources, err := protocol.Decoder{Strict: true}.Sources(body)
+	require.NoError(t, err)
 	require.Len(t, sources.Sources, 1)
 	require.Equal(t, "src", sources.Sources[0].Name)
 
 	code, _, body = f.httpDo("GET", "/api/v1/snapshot", nil, nil)
 	require.Equal(t, http.StatusOK, code)
-	var snap struct {
-		Type   string `json:"type"`
-		Series []struct {
-			ID     string          `json:"id"`
-			Points json.RawMessage `json:"points"`
-		} `json:"series"`
-	}
-	require.NoError(t, json.Unmarshal(body, &snap))
+	snap, err := protocol.Decoder{Strict: true}.Snapshot(body)
+	require.NoError(t, err)
 	require.Equal(t, "snapshot", snap.Type)
 	require.Len(t, snap.Series, 2)
 	require.NotEmpty(t, snap.Series[0].Points, "points by default")
 
 	code, _, body = f.httpDo("GET", "/api/v1/snapshot?points=0", nil, nil)
 	require.Equal(t, http.StatusOK, code)
-	snap.Series = nil
-	require.NoError(t, json.Unmarshal(body, &snap))
+	snap, err = protocol.Decoder{Strict: true}.Snapshot(body)
+	require.NoError(t, err)
 	require.Len(t, snap.Series, 2)
-	require.Empty(t, snap.Series[0].Points, "?points=0 leaves history out")
+	require.Nil(t, snap.Series[0].Points, "?points=0 leaves history out")
 
 	code, h, body = f.httpDo("GET", "/api/v1/snapshot?points=maybe", nil, nil)
 	require.Equal(t, http.StatusBadRequest, code)
@@ -91,11 +83,8 @@ func TestAPIReadRoutes(t *testing.T) {
 	id := snap.Series[0].ID
 	code, _, body = f.httpDo("GET", "/api/v1/series/"+id, nil, nil)
 	require.Equal(t, http.StatusOK, code, "%s", body)
-	var one struct {
-		ID     string          `json:"id"`
-		Points json.RawMessage `json:"points"`
-	}
-	require.NoError(t, json.Unmarshal(body, &one))
+	one, err := protocol.Decoder{Strict: true}.Series(body)
+	require.NoError(t, err)
 	require.Equal(t, id, one.ID)
 	require.NotEmpty(t, one.Points)
 

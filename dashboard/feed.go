@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // Feed is what the dashboard reads: *aggregator.Aggregator satisfies it.
@@ -43,11 +44,9 @@ func helloMessage(version, instance string, windows []time.Duration, history tim
 	for i, w := range windows {
 		names[i] = aggregator.WindowName(w)
 	}
-	return json.Marshal(struct {
-		Type           string   `json:"type"`
-		Version        string   `json:"version"`
-		Instance       string   `json:"instance"`
-		Windows        []string `json:"windows"`
-		HistorySeconds int64    `json:"history_seconds"`
-	}{"hello", version, instance, names, int64(history / time.Second)})
+	return json.Marshal(protocol.Hello{
+		Type: protocol.TypeHello, Version: version, Instance: instance,
+		Windows: names, HistorySeconds: int64(history / time.Second),
+		Protocol: protocol.Version,
+	})
 }

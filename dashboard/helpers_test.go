@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // fixture is a dashboard served on 127.0.0.1:0 over a real aggregator.
@@ -121,30 +122,30 @@ func (f *fixture) push(n int, value float64) {
 	require.True(f.t, f.agg.Push(context.Background(), b))
 }
 
-// frame is the part of a server message the tests look at.
+// frame is a server message as the tests read it: decoded strictly by the
+// protocol's decoder (a member the protocol does not define fails the
+// read), with its bytes.
 type frame struct {
-	Type     string          `json:"type"`
-	Seq      uint64          `json:"seq"`
-	From     uint64          `json:"from"`
-	Version  string          `json:"version"`
-	Instance string          `json:"instance"`
-	Windows  json.RawMessage `json:"windows"` // names in the hello, stats in deltas
-	History  int64           `json:"history_seconds"`
-	Series   []seriesFrame   `json:"series"`
-	Points   json.RawMessage `json:"points"`
-	raw      []byte
+	Type string
+	Seq  uint64 // of a snapshot or a delta
+	msg  protocol.Message
+	raw  []byte
 }
 
-type seriesFrame struct {
-	ID     string `json:"id"`
-	Source string `json:"source"`
-	Metric string `json:"metric"`
+func (fr frame) hello() *protocol.Hello {
+	h, _ := fr.msg.(*protocol.Hello)
+	return h
+}
+
+func (fr frame) snapshot() *protocol.Snapshot {
+	s, _ := fr.msg.(*protocol.Snapshot)
+	return s
 }
 
 // first is the seq of the first delta a frame carries.
 func (fr frame) first() uint64 {
-	if fr.From != 0 {
-		return fr.From
+	if d, ok := fr.msg.(*protocol.Delta); ok {
+		return d.First()
 	}
 	return fr.Seq
 }
@@ -200,11 +201,17 @@ func (c *wsClient) tryRead(timeout time.Duration) (frame, error) {
 	if mt != websocket.TextMessage {
 		return frame{}, fmt.Errorf("message type %d", mt)
 	}
-	var fr frame
-	if err := json.Unmarshal(data, &fr); err != nil {
+	msg, err := protocol.DecodeStrict(data)
+	if err != nil {
 		return frame{}, fmt.Errorf("decode %q: %w", data, err)
 	}
-	fr.raw = data
+	fr := frame{Type: msg.MessageType(), msg: msg, raw: data}
+	switch m := msg.(type) {
+	case *protocol.Snapshot:
+		fr.Seq = m.Seq
+	case *protocol.Delta:
+		fr.Seq = m.Seq
+	}
 	return fr, nil
 }
 

@@ -11,9 +11,9 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
-	"github.com/tidwall/gjson"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // dialSmallBuffer opens a WebSocket whose socket has a tiny receive buffer,
@@ -58,18 +58,17 @@ func follow(c *wsClient, from uint64) *follower {
 				fl.done <- err
 				return
 			}
-			h := gjson.GetManyBytes(data, "type", "seq", "from")
-			typ, seq, merged := h[0].String(), h[1].Uint(), h[2].Exists() && h[2].Uint() != h[1].Uint()
+			h := protocol.ReadHeader(data)
 			last := fl.last.Load()
 			switch {
-			case typ != "delta":
-				fl.done <- fmt.Errorf("fast client got a %s", typ)
+			case h.Type != protocol.TypeDelta:
+				fl.done <- fmt.Errorf("fast client got a %s", h.Type)
 				return
-			case seq != last+1 || merged:
-				fl.done <- fmt.Errorf("fast client: delta %s after %d", h[2].Raw+".."+h[1].Raw, last)
+			case h.Seq != last+1 || h.First() != h.Seq:
+				fl.done <- fmt.Errorf("fast client: delta %d..%d after %d", h.First(), h.Seq, last)
 				return
 			}
-			fl.last.Store(seq)
+			fl.last.Store(h.Seq)
 		}
 	}()
 	return fl

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // The hello names the server instance: the same for every client of one
@@ -20,10 +21,10 @@ import (
 // whose seq happens to match its own.
 func TestStreamHelloNamesTheInstance(t *testing.T) {
 	first := newFixture(t, fixtureOptions{})
-	a := first.dial("", nil).readType("hello").Instance
-	require.Equal(t, a, first.dial("", nil).readType("hello").Instance)
+	a := first.dial("", nil).readType("hello").hello().Instance
+	require.Equal(t, a, first.dial("", nil).readType("hello").hello().Instance)
 	second := newFixture(t, fixtureOptions{})
-	require.NotEqual(t, a, second.dial("", nil).readType("hello").Instance)
+	require.NotEqual(t, a, second.dial("", nil).readType("hello").hello().Instance)
 }
 
 func TestStreamHelloSnapshotDeltas(t *testing.T) {
@@ -34,15 +35,16 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	seq := f.pushAndWait(3, 1)
 
 	c := f.dial("", nil)
-	hello := c.readType("hello")
+	hello := c.readType("hello").hello()
 	require.Equal(t, "test", hello.Version)
+	require.Equal(t, protocol.Version, hello.Protocol)
 	require.Regexp(t, `^[0-9a-f]{16}$`, hello.Instance)
-	require.JSONEq(t, `["30s","1m","5m"]`, string(hello.Windows))
-	require.Equal(t, int64(600), hello.History)
+	require.Equal(t, []string{"30s", "1m", "5m"}, hello.Windows)
+	require.Equal(t, int64(600), hello.HistorySeconds)
 
 	snap := c.readType("snapshot")
 	require.Equal(t, seq, snap.Seq)
-	require.Len(t, snap.Series, 3)
+	require.Len(t, snap.snapshot().Series, 3)
 
 	f.pushAndWait(3, 2)
 	last := f.pushAndWait(3, 3)

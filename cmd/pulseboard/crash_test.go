@@ -1,15 +1,14 @@
 package main
 
 import (
-	"encoding/json"
-	"time"
-
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // The crash route goes through the whole program: the collector panics, its
@@ -37,8 +36,9 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 	}
 	code, body = f.do(http.MethodGet, "/api/v1/snapshot?points=0", "")
 	require.Equal(t, http.StatusOK, code)
-	var snap struct{ Tree aggregator.Process }
-	require.NoError(t, json.Unmarshal(body, &snap))
+	snap, err := protocol.Decoder{}.Snapshot(body)
+	require.NoError(t, err)
+	require.NotNil(t, snap.Tree)
 	require.Equal(t, "root", snap.Tree.Name)
 	require.Equal(t, "rest_for_one", snap.Tree.Strategy)
 	var names []string

@@ -286,8 +286,11 @@ func (r *reloader) reject(log *slog.Logger, err error) error {
 }
 
 func (r *reloader) announce(e reloadEvent) {
-	if r.deps.announcer != nil {
-		r.deps.announcer.announce(e)
+	if r.deps.announcer == nil {
+		return
+	}
+	if err := r.deps.announcer.announce(e); err != nil {
+		r.deps.log.Error("reload not announced to the dashboards", "err", err)
 	}
 }
 

@@ -8,24 +8,52 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
-// reloadEvent is a reload's report to the dashboards: the aggregator sends
-// it in the next delta's "events" for the UI's banner and chart markers.
-type reloadEvent = aggregator.Event
+// reloadEvent is a reload's report to the dashboards: the payload of a
+// protocol event of kind "reload", which the aggregator sends in the next
+// delta's "events" for the UI's banner and chart markers. Its members go
+// on the wire after kind and ts (docs/protocol.md, "reload").
+type reloadEvent struct {
+	// TimeMs is when the reload was applied or rejected, in Unix ms: the
+	// event's ts.
+	TimeMs  int64  `json:"-"`
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+	// Errors are the reasons a reload was rejected, one per line.
+	Errors []string `json:"errors,omitempty"`
+	// Added, Removed and Changed name the sources a reload touched;
+	// NeedsRestart the settings it could not apply live.
+	Added        []string `json:"added,omitempty"`
+	Removed      []string `json:"removed,omitempty"`
+	Changed      []string `json:"changed,omitempty"`
+	NeedsRestart []string `json:"needs_restart,omitempty"`
+}
 
 const reloadKind = "reload"
+
+// event is e as the protocol carries it.
+func (e reloadEvent) event() (protocol.Event, error) {
+	return protocol.NewEvent(reloadKind, e.TimeMs, e)
+}
 
 // announcer pushes an event to every connected dashboard. It must not
 // block for long: it is called by the reloader, between two reloads.
 type announcer interface {
-	announce(reloadEvent)
+	announce(reloadEvent) error
 }
 
 // streamAnnouncer announces through the aggregator's delta stream.
 type streamAnnouncer struct{ agg *aggregator.Aggregator }
 
-func (a streamAnnouncer) announce(e reloadEvent) { a.agg.Announce(e) }
+func (a streamAnnouncer) announce(e reloadEvent) error {
+	ev, err := e.event()
+	if err != nil {
+		return err
+	}
+	return a.agg.Announce(ev)
+}
 
 // successEvent describes an applied reload in one line.
 func successEvent(at time.Time, d configDiff) reloadEvent {
@@ -46,7 +74,7 @@ func successEvent(at time.Time, d configDiff) reloadEvent {
 		msg += "; needs a restart to take effect: " + strings.Join(d.needsRestart, ", ")
 	}
 	return reloadEvent{
-		Kind: reloadKind, TimeMs: at.UnixMilli(), OK: true, Message: msg,
+		TimeMs: at.UnixMilli(), OK: true, Message: msg,
 		Added: d.added, Removed: d.removed, Changed: d.changed, NeedsRestart: d.needsRestart,
 	}
 }
@@ -54,7 +82,7 @@ func successEvent(at time.Time, d configDiff) reloadEvent {
 // failureEvent describes a rejected reload.
 func failureEvent(at time.Time, lines []string) reloadEvent {
 	return reloadEvent{
-		Kind: reloadKind, TimeMs: at.UnixMilli(), OK: false,
+		TimeMs: at.UnixMilli(), OK: false,
 		Message: strings.Join(lines, "; "), Errors: lines,
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	"github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 )
@@ -141,10 +142,8 @@ func (f *reloadFixture) sourceNames() []string {
 	f.t.Helper()
 	code, body := f.do("GET", "/api/v1/sources", "")
 	require.Equal(f.t, http.StatusOK, code, "%s", body)
-	var got struct {
-		Sources []struct{ Name string } `json:"sources"`
-	}
-	require.NoError(f.t, json.Unmarshal(body, &got))
+	got, err := protocol.Decoder{}.Sources(body)
+	require.NoError(f.t, err)
 	var names []string
 	for _, s := range got.Sources {
 		names = append(names, s.Name)
@@ -205,11 +204,13 @@ type recordingAnnouncer struct {
 	events chan<- reloadEvent
 }
 
-func (a recordingAnnouncer) announce(e reloadEvent) {
+func (a recordingAnnouncer) announce(e reloadEvent) error {
+	var err error
 	if a.next != nil {
-		a.next.announce(e)
+		err = a.next.announce(e)
 	}
 	a.events <- e
+	return err
 }
 
 type lockedBuffer struct {
@@ -237,7 +238,7 @@ type streamWatch struct {
 
 	mu      sync.Mutex
 	deltas  int
-	events  []map[string]any
+	events  []protocol.Event
 	err     error
 	updated chan struct{}
 }
@@ -263,19 +264,16 @@ func (s *streamWatch) read() {
 	defer close(s.done)
 	for {
 		_, data, err := s.conn.ReadMessage()
-		var msg struct {
-			Type   string           `json:"type"`
-			Events []map[string]any `json:"events"`
-		}
+		var msg protocol.Message
 		if err == nil {
-			err = json.Unmarshal(data, &msg)
+			msg, err = protocol.Decode(data)
 		}
 		s.mu.Lock()
 		if err != nil {
 			s.err = err
-		} else if msg.Type == "delta" {
+		} else if d, ok := msg.(*protocol.Delta); ok {
 			s.deltas++
-			s.events = append(s.events, msg.Events...)
+			s.events = append(s.events, d.Events...)
 		}
 		s.mu.Unlock()
 		select {
@@ -289,7 +287,7 @@ func (s *streamWatch) read() {
 }
 
 // waitFor waits until cond holds of the stream, failing if it ends first.
-func (s *streamWatch) waitFor(t *testing.T, what string, cond func(deltas int, events []map[string]any) bool) {
+func (s *streamWatch) waitFor(t *testing.T, what string, cond func(deltas int, events []protocol.Event) bool) {
 	t.Helper()
 	timeout := time.After(waitLong)
 	for {
@@ -306,6 +304,22 @@ func (s *streamWatch) waitFor(t *testing.T, what string, cond func(deltas int, e
 			t.Fatalf("the stream never showed %s", what)
 		}
 	}
+}
+
+// reloadIn reads a reload event's payload, strictly: false for another
+// kind, or a payload that is not a reloadEvent.
+func reloadIn(ev protocol.Event) (reloadEvent, bool) {
+	if ev.Kind != reloadKind {
+		return reloadEvent{}, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(ev.Payload))
+	dec.DisallowUnknownFields()
+	var r reloadEvent
+	if err := dec.Decode(&r); err != nil {
+		return reloadEvent{}, false
+	}
+	r.TimeMs = ev.TS
+	return r, true
 }
 
 func (s *streamWatch) deltaCount() int {

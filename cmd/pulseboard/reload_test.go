@@ -2,11 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	"github.com/pulseboard/pulseboard/configs"
 )
 
@@ -36,7 +37,9 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 	f.replace("reload_next.yaml")
 	e := f.event()
 	require.True(t, e.OK, "%+v", e)
-	require.Equal(t, "reload", e.Kind)
+	ev, err := e.event()
+	require.NoError(t, err)
+	require.Equal(t, "reload", ev.Kind)
 	require.Equal(t, []string{"fresh"}, e.Added)
 	require.Equal(t, []string{"doomed"}, e.Removed)
 	require.Equal(t, []string{"edited"}, e.Changed)
@@ -60,10 +63,10 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 		return code == http.StatusOK && strings.Contains(string(body), `"edited_after"`) &&
 			strings.Contains(string(body), `"fresh_value"`)
 	}, waitLong, 10*time.Millisecond)
-	stream.waitFor(t, "deltas after the reload", func(n int, _ []map[string]any) bool { return n > deltas+2 })
-	stream.waitFor(t, "the reload event", func(_ int, events []map[string]any) bool {
+	stream.waitFor(t, "deltas after the reload", func(n int, _ []protocol.Event) bool { return n > deltas+2 })
+	stream.waitFor(t, "the reload event", func(_ int, events []protocol.Event) bool {
 		for _, ev := range events {
-			if ev["kind"] == "reload" && ev["ok"] == true && fmt.Sprint(ev["added"]) == "[fresh]" {
+			if r, ok := reloadIn(ev); ok && r.OK && slices.Equal(r.Added, []string{"fresh"}) {
 				return true
 			}
 		}
@@ -118,10 +121,10 @@ func TestReloadRejectsAnInvalidFileWhole(t *testing.T) {
 	require.Equal(t, 3.0, f.reloads("failure"))
 	require.Zero(t, f.reloads("success"))
 	deltas := stream.deltaCount()
-	stream.waitFor(t, "deltas after the rejections", func(n int, _ []map[string]any) bool { return n > deltas })
-	stream.waitFor(t, "the rejection in the stream, with its file:line:col lines", func(_ int, events []map[string]any) bool {
+	stream.waitFor(t, "deltas after the rejections", func(n int, _ []protocol.Event) bool { return n > deltas })
+	stream.waitFor(t, "the rejection in the stream, with its file:line:col lines", func(_ int, events []protocol.Event) bool {
 		for _, ev := range events {
-			if ev["kind"] == "reload" && ev["ok"] == false && fmt.Sprint(ev["errors"]) == fmt.Sprint(want) {
+			if r, ok := reloadIn(ev); ok && !r.OK && slices.Equal(r.Errors, want) {
 				return true
 			}
 		}

@@ -10,46 +10,9 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"github.com/tidwall/gjson"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
-
-// header is what the tool reads of a server message: the protocol puts
-// these fields first, so only a prefix of the message is looked at (a
-// delta can be large, and 10,000 clients parse every one).
-type header struct {
-	typ      string
-	seq      uint64
-	from     uint64 // 0 when absent
-	tsMs     int64
-	hasTS    bool
-	hasSeq   bool
-	hasFrom  bool
-	fullScan bool // the prefix was not enough
-}
-
-const headerPrefix = 160
-
-func parseHeader(msg []byte) header {
-	h, ok := parseHeaderIn(msg[:min(len(msg), headerPrefix)])
-	if !ok && len(msg) > headerPrefix {
-		h, _ = parseHeaderIn(msg)
-		h.fullScan = true
-	}
-	return h
-}
-
-// parseHeaderIn reads type, seq, from and ts; ok once "ts" (which follows
-// "from" in the encoding) or a hello was found, so an absent "from" in a
-// truncated prefix is really absent.
-func parseHeaderIn(b []byte) (header, bool) {
-	r := gjson.GetManyBytes(b, "type", "seq", "from", "ts")
-	h := header{
-		typ: r[0].String(), seq: r[1].Uint(), hasSeq: r[1].Exists(),
-		from: r[2].Uint(), hasFrom: r[2].Exists(),
-		tsMs: r[3].Int(), hasTS: r[3].Exists(),
-	}
-	return h, h.typ == "hello" || (h.typ != "" && h.hasTS)
-}
 
 // tracker follows one connection's sequence. A delta must start right
 // after the last seq seen (its "from" when merged, else its seq); anything
@@ -62,34 +25,30 @@ type tracker struct {
 
 // observe accounts one message and returns its delivery delay (ok false
 // when it carries none).
-func (t *tracker) observe(h header, now time.Time, c *counters) (time.Duration, bool) {
-	switch h.typ {
-	case "hello":
+func (t *tracker) observe(h protocol.Header, now time.Time, c *counters) (time.Duration, bool) {
+	switch h.Type {
+	case protocol.TypeHello:
 		return 0, false
-	case "snapshot":
+	case protocol.TypeSnapshot:
 		c.snapshots.Add(1)
 		if t.haveSnapshot {
 			c.resyncs.Add(1)
 		}
-		t.haveSnapshot, t.last = true, h.seq
+		t.haveSnapshot, t.last = true, h.Seq
 		return 0, false
-	case "delta":
+	case protocol.TypeDelta:
 		c.deltas.Add(1)
-		first := h.seq
-		if h.hasFrom {
-			first = h.from
-			if h.from != h.seq {
-				c.merged.Add(1)
-			}
+		if h.HasFrom && h.From != h.Seq {
+			c.merged.Add(1)
 		}
-		if t.haveSnapshot && first != t.last+1 {
+		if t.haveSnapshot && h.First() != t.last+1 {
 			c.gaps.Add(1)
 		}
-		t.last = h.seq
-		if !h.hasTS {
+		t.last = h.Seq
+		if !h.HasTS {
 			return 0, false
 		}
-		return now.Sub(time.UnixMilli(h.tsMs)), true
+		return now.Sub(time.UnixMilli(h.TS)), true
 	}
 	c.undecodable.Add(1)
 	return 0, false
@@ -165,7 +124,8 @@ func (cl *client) readOne(conn *websocket.Conn) error {
 	now := time.Now()
 	cl.c.messages.Add(1)
 	cl.c.bytes.Add(uint64(buf.Len()))
-	h := parseHeader(buf.Bytes())
+	// Only the header is read: 10,000 clients parse every message.
+	h := protocol.ReadHeader(buf.Bytes())
 	if d, ok := cl.tracker.observe(h, now, cl.c); ok && cl.measure.Load() {
 		cl.delays.record(d)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -28,63 +30,34 @@ func TestHistogramQuantiles(t *testing.T) {
 	require.Equal(t, 2*time.Minute, h.quantile(1))
 }
 
-func TestParseHeader(t *testing.T) {
-	big := `{"type":"delta","seq":12,"from":9,"ts":1700000000123,"points":{"a":[[1,2]]}}`
-	cases := []struct {
-		msg  string
-		want header
-	}{
-		{`{"type":"hello","version":"v1","windows":["1m"],"history_seconds":900}`, header{typ: "hello"}},
-		{`{"type":"snapshot","seq":7,"ts":1700000000000,"sources":[],"series":[]}`,
-			header{typ: "snapshot", seq: 7, hasSeq: true, tsMs: 1700000000000, hasTS: true}},
-		{`{"type":"delta","seq":8,"ts":1700000000100,"points":{}}`,
-			header{typ: "delta", seq: 8, hasSeq: true, tsMs: 1700000000100, hasTS: true}},
-		{big, header{typ: "delta", seq: 12, hasSeq: true, from: 9, hasFrom: true, tsMs: 1700000000123, hasTS: true}},
-	}
-	for _, c := range cases {
-		require.Equal(t, c.want, parseHeader([]byte(c.msg)), c.msg)
-	}
-
-	// Fields beyond the prefix are still found, by a full scan.
-	pad := make([]byte, 300)
-	for i := range pad {
-		pad[i] = ' '
-	}
-	late := `{"pad":"` + string(pad) + `","type":"delta","seq":3,"ts":5}`
-	h := parseHeader([]byte(late))
-	require.True(t, h.fullScan)
-	require.Equal(t, uint64(3), h.seq)
-	require.Equal(t, int64(5), h.tsMs)
-}
-
 func TestTrackerGapsAndResyncs(t *testing.T) {
 	var c counters
 	var tr tracker
 	now := time.UnixMilli(1000)
-	obs := func(h header) {
-		h.hasSeq, h.hasTS = true, true
+	obs := func(h protocol.Header) {
+		h.HasSeq, h.HasTS = true, true
 		tr.observe(h, now, &c)
 	}
-	tr.observe(header{typ: "hello"}, now, &c)
-	obs(header{typ: "snapshot", seq: 10})
-	obs(header{typ: "delta", seq: 11})
-	obs(header{typ: "delta", seq: 14, from: 12, hasFrom: true}) // merged: no gap
+	tr.observe(protocol.Header{Type: "hello"}, now, &c)
+	obs(protocol.Header{Type: "snapshot", Seq: 10})
+	obs(protocol.Header{Type: "delta", Seq: 11})
+	obs(protocol.Header{Type: "delta", Seq: 14, From: 12, HasFrom: true}) // merged: no gap
 	require.Zero(t, c.gaps.Load())
 	require.Equal(t, uint64(1), c.merged.Load())
-	obs(header{typ: "delta", seq: 16}) // 15 is missing
+	obs(protocol.Header{Type: "delta", Seq: 16}) // 15 is missing
 	require.Equal(t, uint64(1), c.gaps.Load())
-	obs(header{typ: "snapshot", seq: 40}) // resync
-	obs(header{typ: "delta", seq: 41})
+	obs(protocol.Header{Type: "snapshot", Seq: 40}) // resync
+	obs(protocol.Header{Type: "delta", Seq: 41})
 	require.Equal(t, uint64(1), c.gaps.Load())
 	require.Equal(t, uint64(1), c.resyncs.Load())
 	require.Equal(t, uint64(2), c.snapshots.Load())
 	require.Equal(t, uint64(4), c.deltas.Load())
 
-	d, ok := tr.observe(header{typ: "delta", seq: 42, hasSeq: true, tsMs: 900, hasTS: true}, now, &c)
+	d, ok := tr.observe(protocol.Header{Type: "delta", Seq: 42, HasSeq: true, TS: 900, HasTS: true}, now, &c)
 	require.True(t, ok)
 	require.Equal(t, 100*time.Millisecond, d)
 
-	tr.observe(header{typ: "mystery"}, now, &c)
+	tr.observe(protocol.Header{Type: "mystery"}, now, &c)
 	require.Equal(t, uint64(1), c.undecodable.Load())
 }
 
