@@ -10,7 +10,7 @@
  */
 
 // Until the server sends its own "tree", the page draws the shape of
-// DESIGN.md with the top-level children taken to be running.
+// docs/architecture.md with the top-level children taken to be running.
 const DEFAULT_TREE = {
   name: "root",
   strategy: "rest_for_one",
