@@ -106,6 +106,9 @@ func TestStaleRulesOfPartialAndEmptyBatches(t *testing.T) {
 	a.ingest(complete("s", gauge("a", c.ms-500, 1), gauge("b", c.ms, 2)))
 	requireStale(t, a, "a", false, 0)
 	require.Equal(t, map[string]uint64{"out_of_order": 1}, rejected(a))
+	a.ingest(complete("s", gauge("a", c.ms+time.Hour.Milliseconds(), 1), gauge("b", c.ms+1, 2)))
+	requireStale(t, a, "a", false, 0)
+	require.Equal(t, map[string]uint64{"out_of_order": 1, "too_far_ahead": 1}, rejected(a))
 	// A complete batch of nothing: the target has no series any more.
 	c.ms += 1000
 	a.ingest(complete("s"))

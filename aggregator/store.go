@@ -110,22 +110,25 @@ func (st *store) ingest(b Batch, nowMs int64) {
 	future := nowMs + st.opts.History.Milliseconds()
 	for i := range b.Samples {
 		smp := &b.Samples[i]
-		if smp.TimeMs > future {
+		s := st.lookup(b.Source, smp)
+		if s != nil {
+			s.seenGen = gen // shown by its target, even if refused below
+		}
+		switch {
+		case smp.TimeMs > future:
 			rej[rejectTooFarAhead]++
 			continue
-		}
-		s := st.lookup(b.Source, smp)
-		if s == nil {
-			if smp.TimeMs < horizon {
-				rej[rejectTooOld]++
-				continue
-			}
+		case s != nil:
+		case smp.TimeMs < horizon:
+			rej[rejectTooOld]++
+			continue
+		default:
 			if s = st.create(b.Source, smp); s == nil {
 				refused++
 				continue
 			}
+			s.seenGen = gen
 		}
-		s.seenGen = gen
 		if s.hist.len() > 0 {
 			switch {
 			case smp.TimeMs < horizon:
