@@ -21,7 +21,7 @@ type delta struct {
 	// staleKeys are announced series whose staleness changed; their state
 	// is read from the store when encoding.
 	staleKeys []uint64
-	sources []string // names of changed sources
+	sources   []string // names of changed sources
 	// sourcesRemoved names the sources that left the configuration.
 	sourcesRemoved []string
 	added          []uint64 // series keys created
