@@ -136,12 +136,12 @@ func requireEstimateAbove(t *testing.T, data []byte) {
 
 func TestNormalizeText(t *testing.T) {
 	for in, want := range map[string]string{
-		"a\r\nb\r\n":        "a\nb\n",
-		"a\rb\r":            "a\nb\n",
-		"a\r\r\nb":          "a\n\nb",
+		"a\r\nb\r\n":         "a\nb\n",
+		"a\rb\r":             "a\nb\n",
+		"a\r\r\nb":           "a\n\nb",
 		"\xEF\xBB\xBFa: 1\n": "a: 1\n",
-		"a: 1\n":            "a: 1\n",
-		"":                  "",
+		"a: 1\n":             "a: 1\n",
+		"":                   "",
 	} {
 		require.Equal(t, want, string(normalizeText([]byte(in))), "%q", in)
 	}
