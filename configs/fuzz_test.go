@@ -35,7 +35,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(c.data))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err, took, allocated := cost(data)
+		took, allocated, err := cost(data)
 		if took > maxParseTime {
 			t.Errorf("took %v (limit %v)", took, maxParseTime)
 		}

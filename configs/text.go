@@ -57,10 +57,7 @@ func normalizeText(data []byte) []byte {
 // mark read as normalizeText reads them.
 func offsetPos(data []byte, off int) pos {
 	p := pos{1, 1}
-	data = data[:min(off, len(data))]
-	if bytes.HasPrefix(data, utf8BOM) {
-		data = data[len(utf8BOM):]
-	}
+	data = bytes.TrimPrefix(data[:min(off, len(data))], utf8BOM)
 	for i, b := range data {
 		switch {
 		case b == '\n' && i > 0 && data[i-1] == '\r':
