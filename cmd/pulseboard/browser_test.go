@@ -276,6 +276,9 @@ func TestBrowserDashboard(t *testing.T) {
 			group, group, before+1, node, node, before+1))
 		// The other source was not touched.
 		require.Equal(t, "0", eval[string](b, `document.querySelector('.node[data-source="spiky"] .restarts').dataset.count`))
+		// The node pulsed for the change and stops: the updates that keep
+		// coming leave it in place rather than restarting its animation.
+		b.waitFor("the tree node's pulse to end", `!`+node+`.classList.contains("pulse") && `+node+`.getAnimations({subtree: true}).length === 0`)
 	})
 
 	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {

@@ -20,13 +20,16 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
-   *   markers?: () => import("./events.js").Marker[]}} opts requestFrame
-   *   asks the page for a frame; markers gives the markers to draw (times
-   *   in unix ms), on every chart
+   *   markers?: () => import("./events.js").Marker[],
+   *   onShown?: (id: string) => void}} opts requestFrame asks the page for
+   *   a frame; markers gives the markers to draw (times in unix ms), on
+   *   every chart; onShown is called when a chart comes into view or its
+   *   group is expanded, so that the page can bring its card up to date
    */
   constructor(opts) {
     this.requestFrame = opts.requestFrame;
     this.markers = opts.markers || (() => []);
+    this.onShown = opts.onShown || (() => {});
     /** @type {Map<string, any>} */
     this.entries = new Map();
     this.byEl = new WeakMap();
@@ -66,9 +69,17 @@ export class ChartManager {
   /** setHidden marks a chart collapsed (not drawn) or shown again. */
   setHidden(id, hidden) {
     const e = this.entries.get(id);
-    if (!e) return;
+    if (!e || e.hidden === hidden) return;
     e.hidden = hidden;
-    if (!hidden) this.requestFrame();
+    if (hidden) return;
+    if (e.visible) this.onShown(id);
+    this.requestFrame();
+  }
+
+  /** isShown says whether a series' chart is in view and not collapsed. */
+  isShown(id) {
+    const e = this.entries.get(id);
+    return !!e && e.visible && !e.hidden;
   }
 
   /** rethemed rebuilds every chart with the current CSS colours. */
@@ -87,7 +98,9 @@ export class ChartManager {
     for (const it of items) {
       const e = this.byEl.get(it.target);
       if (!e) continue;
+      const was = e.visible;
       e.visible = it.isIntersecting;
+      if (e.visible && !was && !e.hidden) this.onShown(e.id);
       wake ||= e.visible && e.dirty;
     }
     if (wake) this.requestFrame();

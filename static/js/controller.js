@@ -6,7 +6,11 @@
 // How it works: messages are applied to the store at once (it is cheap and
 // keeps the state exact); what they changed is recorded in dirty sets, and
 // one animation-frame callback turns those into DOM and chart work, so a
-// burst of deltas costs one redraw, and a hidden tab costs none. Sequence
+// burst of deltas costs one redraw. What the reader cannot see costs
+// nothing: a card off screen or in a collapsed group is not written to
+// (it is marked stale and brought up to date when it shows), a paused page
+// draws no card and no chart, and a hidden tab draws nothing at all and
+// catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
 
@@ -33,8 +37,10 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {(opts: {url: string, onMessage: (m: object) => void,
  *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
  *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: () => object[]}) =>
- *   import("./charts.js").ChartManager} charts makes the chart manager
+ * @property {(opts: {requestFrame: () => void, markers: () => object[],
+ *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
+ *   makes the chart manager, which calls onShown when a series' chart comes
+ *   into view or out of a collapsed group
  * @property {(onChange: (token: string) => void) => {set(token: string): void}} admin
  *   makes the header's token control, which calls onChange on every set
  * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
@@ -63,8 +69,11 @@ export class PageController {
     /** @type {Map<string, import("./cards.js").SeriesCard>} */
     this.cards = new Map();
     this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
+    // Cards with changes not shown because they were out of sight.
+    this.stale = new Set();
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
+    this.tabHidden = false;
     this.filter = "";
     this.adminToken = "";
     this.messages = 0;
@@ -72,7 +81,11 @@ export class PageController {
     this.connection = null; // the stream's latest status
     this.frameQueued = false;
     this.ticks = 0;
-    this.charts = deps.charts({ requestFrame: () => this.requestFrame(), markers: () => this.store.markers.list });
+    this.charts = deps.charts({
+      requestFrame: () => this.requestFrame(),
+      markers: () => this.store.markers.list,
+      onShown: (id) => this.cardShown(id),
+    });
     this.admin = deps.admin((token) => this.adminChanged(token));
     this.client = null;
   }
@@ -102,6 +115,28 @@ export class PageController {
   onStatus(s) {
     this.connection = s;
     this.deps.status.show(s);
+  }
+
+  /**
+   * setTabHidden follows the Page Visibility API: a hidden tab draws
+   * nothing (the stream is still applied to the store); shown again, every
+   * visible chart is redrawn once and a pending reconnect is tried at once.
+   */
+  setTabHidden(hidden) {
+    if (this.tabHidden === hidden) return;
+    this.tabHidden = hidden;
+    if (hidden) return;
+    this.charts.markAllDirty();
+    this.dirty.overview = true;
+    this.requestFrame();
+    this.retryNow();
+  }
+
+  /** cardShown brings a card that changed while out of sight up to date. */
+  cardShown(id) {
+    if (!this.stale.delete(id)) return;
+    this.dirty.cards.add(id);
+    this.requestFrame();
   }
 
   // ---- the reader's choices ----
@@ -289,6 +324,7 @@ export class PageController {
     if (g) g.drop(id);
     this.cards.delete(id);
     this.dirty.cards.delete(id);
+    this.stale.delete(id);
   }
 
   /** spanMs is the chosen window's length, or the whole history without one. */
@@ -328,6 +364,7 @@ export class PageController {
   /** frame does the DOM and chart work that the changes since the last frame call for. */
   frame() {
     this.frameQueued = false;
+    if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
     for (const name of d.sources) {
       const g = this.groups.get(name);
@@ -346,7 +383,9 @@ export class PageController {
       for (const id of d.cards) {
         const card = this.cards.get(id);
         const st = this.store.series.get(id);
-        if (card && st) card.update(st, this.windowName, this.spanMs());
+        if (!card || !st) continue;
+        if (this.charts.isShown(id)) card.update(st, this.windowName, this.spanMs());
+        else this.stale.add(id);
       }
       d.cards.clear();
       this.charts.draw();
@@ -393,11 +432,12 @@ export class PageController {
   /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
+    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
+    if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
     const now = this.store.now || this.now();
     for (const g of this.groups.values()) g.updateAgo(null, now);
-    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
     if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();

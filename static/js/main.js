@@ -54,9 +54,9 @@ $("tree").addEventListener("click", (ev) => {
   if (node) controller.revealSource(node.dataset.source);
 });
 matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => controller.charts.rethemed());
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") controller.retryNow();
-});
+// A hidden tab draws nothing; shown again, it catches up (and reconnects).
+document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
+controller.setTabHidden(document.visibilityState === "hidden");
 addEventListener("online", () => controller.retryNow());
 
 controller.start();

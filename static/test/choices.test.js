@@ -97,6 +97,7 @@ test("garbage in the saved preferences, or storage that refuses, is ignored", ()
   live(h);
   h.controller.selectWindow("5m");
   h.groups.get("demo").setCollapsed(true, true);
+  h.groups.get("demo").setCollapsed(false, true);
   h.frame();
   assert.equal(h.cards.get("a").updates.at(-1).windowName, "5m", "the choice holds for the visit");
 });
@@ -166,4 +167,67 @@ test("collapsing a group is remembered and hides its charts; the tree reveals it
   assert.equal(again.groups.get("demo").el.scrolled, 1);
   assert.equal(again.charts.entries.get("b").hidden, false);
   again.controller.revealSource("nope"); // not a source: nothing
+});
+
+test("a card out of sight is not written to, and is brought up to date when it shows", () => {
+  const h = harness();
+  const ws = live(h);
+  h.charts.entries.get("b").offscreen = true;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]], b: [[T0, 5]] } });
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(updatesOf(h, "b"), 1, "off screen: no DOM write");
+  assert.ok(h.controller.stale.has("b"));
+  h.frame();
+  assert.equal(updatesOf(h, "b"), 1, "a stale card is not retried every frame");
+
+  h.charts.opts.onShown("a"); // not stale: nothing to do
+  assert.equal(h.frame(), 0);
+  h.charts.entries.get("b").offscreen = false;
+  h.charts.opts.onShown("b");
+  assert.equal(h.frame(), 1);
+  assert.equal(updatesOf(h, "b"), 2);
+  assert.equal(h.cards.get("b").updates.at(-1).points, 2, "with what came while it was away");
+  assert.ok(!h.controller.stale.has("b"));
+
+  // A collapsed group's cards are out of sight too.
+  h.groups.get("demo").setCollapsed(true, true);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 2);
+  h.groups.get("demo").setCollapsed(false, true);
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 3, "expanded: brought up to date");
+  h.groups.get("demo").setCollapsed(true, true);
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
+  h.frame();
+  h.controller.removeCard("a");
+  assert.ok(!h.controller.stale.has("a"), "a removed card is forgotten");
+});
+
+test("a hidden tab draws nothing, keeps the data, and catches up when shown", () => {
+  const h = harness();
+  const ws = live(h);
+  const draws = h.charts.draws;
+  const statusTicks = h.statusTicks;
+  h.controller.setTabHidden(true);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), polls: 3 }] });
+  h.intervals[0].fn(); // a second passes
+  const updates = h.groups.get("demo").updates.length;
+  h.frame(); // a browser may still run a queued frame
+  assert.equal(h.charts.draws, draws);
+  assert.equal(updatesOf(h, "a"), 1);
+  assert.equal(h.groups.get("demo").updates.length, updates, "no panel either");
+  assert.equal(h.statusTicks, statusTicks, "no clock work");
+  assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
+
+  const allDirty = h.charts.allDirty;
+  h.controller.setTabHidden(false);
+  assert.equal(h.charts.allDirty, allDirty + 1);
+  assert.equal(h.frame(), 1, "one frame catches up");
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(h.charts.draws, draws + 1);
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 3);
+  h.controller.setTabHidden(false); // no change: nothing
+  assert.equal(h.frame(), 0);
 });

@@ -111,7 +111,11 @@ function fakeCharts() {
     allDirty: 0,
     draws: 0,
     add(id, spec) {
-      this.entries.set(id, { ...spec, hidden: false });
+      this.entries.set(id, { ...spec, hidden: false, offscreen: false });
+    },
+    isShown(id) {
+      const e = this.entries.get(id);
+      return !!e && !e.hidden && !e.offscreen;
     },
     remove(id) {
       this.entries.delete(id);
@@ -122,9 +126,12 @@ function fakeCharts() {
     markAllDirty() {
       this.allDirty++;
     },
+    // As ChartManager: a chart out of a collapsed group and in view is shown.
     setHidden(id, hidden) {
       const e = this.entries.get(id);
-      if (e) e.hidden = hidden;
+      if (!e || e.hidden === hidden) return;
+      e.hidden = hidden;
+      if (!hidden && !e.offscreen) this.opts.onShown(id);
     },
     draw() {
       this.draws++;
