@@ -138,7 +138,7 @@ func openMeasuredPage(t *testing.T, args ...string) *tab {
 	// the page is live.
 	ids := seriesIDs(t, base)
 	b.waitFor("every series on the page and charts drawn", fmt.Sprintf(
-		`document.querySelectorAll(".card").length >= %d && document.querySelectorAll(".card .chart canvas").length > 0`, len(ids)))
+		`document.querySelectorAll(".card .line").length >= %d && document.querySelectorAll(".card .chart canvas").length > 0`, len(ids)))
 	// The warm-up, like the window, is part of the measurement's design.
 	select {
 	case <-time.After(cpuWarmUp):
@@ -148,7 +148,12 @@ func openMeasuredPage(t *testing.T, args ...string) *tab {
 	return b
 }
 
-const lastCard = `[...document.querySelectorAll(".card")].at(-1)`
+// lastCard is the page's last card (of a metric family: lastValue is its
+// legend's first value).
+const (
+	lastCard  = `[...document.querySelectorAll(".card")].at(-1)`
+	lastValue = lastCard + `.querySelector(".line td").textContent`
+)
 
 func TestBrowserCPU(t *testing.T) {
 	window := cpuWindow(t)
@@ -167,16 +172,16 @@ func TestBrowserCPU(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := openMeasuredPage(t, c.args...)
-			series := eval[int](b, `document.querySelectorAll(".card").length`)
-			offscreen := eval[string](b, lastCard+`.querySelector(".value").textContent`)
+			series := eval[int](b, `document.querySelectorAll(".card .line").length`)
+			offscreen := eval[string](b, lastValue)
 			live := measureCPU(b, window)
 			t.Logf("%s (%d series), live, %s window: %s", c.name, series, window, live)
 			if c.name == "500 series" {
 				// The last card has been off screen all along: never written
 				// to, until it is scrolled into view.
-				require.Equal(t, offscreen, eval[string](b, lastCard+`.querySelector(".value").textContent`), "an off-screen card was written to")
+				require.Equal(t, offscreen, eval[string](b, lastValue), "an off-screen card was written to")
 				require.True(t, eval[bool](b, `(`+lastCard+`.scrollIntoView(), true)`))
-				b.waitFor("the card to be brought up to date", fmt.Sprintf(`%s.querySelector(".value").textContent !== %s`, lastCard, js(offscreen)))
+				b.waitFor("the card to be brought up to date", fmt.Sprintf(`%s !== %s`, lastValue, js(offscreen)))
 				require.True(t, eval[bool](b, `(window.scrollTo(0, 0), true)`))
 			}
 

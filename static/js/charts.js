@@ -1,4 +1,5 @@
-// The chart manager: one uPlot per series card, drawn lazily and only
+// The chart manager: one uPlot per card (a line per series of the card's
+// metric family, aligned with uPlot.join), drawn lazily and only
 // when it matters. A chart is (re)drawn in an animation frame, at most once
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
@@ -13,8 +14,13 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number,
- *   data: () => [number[], (number|null)[]], range: () => [number, number],
- *   onHover?: (idx: number|null, x: number|null, y: number|null) => void}} ChartSpec
+ *   data: () => Array<[number[], (number|null)[]]>,
+ *   lines: () => {id: string, name: string, hidden: boolean}[],
+ *   range: () => [number, number],
+ *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
+ * data: one [times (unix s), values] table per line, in the order of
+ * lines(); onHover: the time under the cursor and each line's value
+ * there, or nulls when the cursor leaves.
  */
 
 export class ChartManager {
@@ -40,7 +46,7 @@ export class ChartManager {
 
   /** add registers a chart for series id; it is created when first seen. */
   add(id, spec) {
-    const e = { id, ...spec, plot: null, dirty: true, visible: false, hidden: false, width: 0 };
+    const e = { id, lines: () => [{ id, name: "", hidden: false }], ...spec, plot: null, hovering: false, dirty: true, visible: false, hidden: false, width: 0 };
     this.entries.set(id, e);
     this.byEl.set(spec.el, e);
     this.io.observe(spec.el);
@@ -128,25 +134,42 @@ export class ChartManager {
     let n = 0;
     for (const e of this.entries.values()) {
       if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
-      const data = e.data();
+      const tables = e.data();
+      const data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
+      const lines = e.lines();
+      const shape = lines.map((l) => l.id).join("\u0000");
       e.view = e.range();
+      if (e.plot && e.shape !== shape) {
+        // Lines came or went: a uPlot's series are fixed at its making.
+        e.plot.destroy();
+        e.plot = null;
+      }
+      e.shape = shape;
+      e.ids = lines.map((l) => l.id);
       if (!e.plot) {
-        e.plot = new globalThis.uPlot(this.options(e), data, e.el);
+        e.plot = new globalThis.uPlot(this.options(e, lines), data, e.el);
       } else {
         if (e.resized) e.plot.setSize({ width: e.width, height: CHART_HEIGHT });
+        lines.forEach((l, i) => {
+          if (e.plot.series[i + 1].show === l.hidden) e.plot.setSeries(i + 1, { show: !l.hidden });
+        });
         e.plot.setData(data);
       }
       e.resized = false;
       e.dirty = false;
-      e.el.dataset.points = String(countValues(data[1]));
+      let points = 0;
+      for (let i = 1; i < data.length; i++) points = Math.max(points, countValues(data[i]));
+      e.el.dataset.points = String(points);
+      e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
       n++;
     }
     return n;
   }
 
-  options(e) {
+  options(e, lines) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
+    const lineColor = (i) => (lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
     const axis = {
       stroke: t.text,
       font: FONT,
@@ -162,7 +185,7 @@ export class ChartManager {
       legend: { show: false },
       cursor: {
         y: false,
-        points: { size: 7, fill: color, stroke: t.panel, width: 2 },
+        points: { size: 7, fill: (u, si) => lineColor(si - 1), stroke: t.panel, width: 2 },
         drag: { x: false, y: false, setScale: false },
       },
       scales: {
@@ -189,13 +212,16 @@ export class ChartManager {
       ],
       series: [
         {},
-        {
-          stroke: color,
+        ...lines.map((l, i) => ({
+          label: l.name,
+          show: !l.hidden,
+          stroke: lineColor(i),
           width: 1.5,
-          fill: (u) => gradient(u, color),
+          // A filled area only under a lone line: filled areas hide each other.
+          fill: lines.length === 1 ? (u) => gradient(u, color) : undefined,
           points: { show: false },
           spanGaps: false,
-        },
+        })),
       ],
       plugins: [
         markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
@@ -207,8 +233,14 @@ export class ChartManager {
           (u) => {
             if (!e.onHover) return;
             const i = u.cursor.idx;
-            if (i === null || i === undefined) e.onHover(null, null, null);
-            else e.onHover(i, u.data[0][i], u.data[1][i]);
+            if (i === null || i === undefined) {
+              // Told once: redraws also set an absent cursor.
+              if (e.hovering) e.onHover(null, null);
+              e.hovering = false;
+              return;
+            }
+            e.hovering = true;
+            e.onHover(u.data[0][i], new Map(e.ids.map((id, k) => [id, u.data[k + 1][i] ?? null])));
           },
         ],
       },

@@ -35,7 +35,7 @@ const controller = new PageController({
       onChange,
     }),
   group: (name, opts) => new SourceGroup(name, opts),
-  card: (st) => new SeriesCard(st),
+  card: (st, opts) => new SeriesCard(st, opts),
   tree: new TreeView($("tree")),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
@@ -47,6 +47,7 @@ const controller = new PageController({
 });
 
 $("pause").addEventListener("click", () => controller.togglePause());
+$("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
 $("filter").addEventListener("input", (ev) => controller.setFilter(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("tree").addEventListener("click", (ev) => {
