@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -18,11 +19,13 @@ import (
 // How it works: the handler goroutine reads (readLoop) and a writer
 // goroutine (writeLoop) is the only one to write data. The writer pulls
 // from the connection's Subscription, whose bounded mailbox is the
-// per-client queue: the broker conflates a slow client's deltas and
-// finally drops it (ErrDropped), and the writer then resyncs it with a
-// fresh snapshot, at most MaxResyncs times per ResyncWindow before closing
-// it with 1013. A slow client therefore only ever delays itself. Every
-// message's bytes are the broker's, encoded once and shared by all clients.
+// per-client queue: the broker drops a client whose mailbox is full
+// (ErrDropped, and the OnDrop hook: see dropWatch), and the writer then
+// resyncs it with a fresh snapshot, at most MaxResyncs times per
+// ResyncWindow before closing it with 1013; a client stuck in a write at
+// its drop is cut SlowWriteGrace later. A slow client therefore only ever
+// delays itself. Every message's bytes are the broker's, encoded once and
+// shared by all clients.
 //
 // Either side may end the connection. The reader ends on a read error
 // (peer gone, no pong in time, a message over the read limit) and cancels
@@ -37,6 +40,13 @@ type client struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// watch follows the current subscription's drop; only the writer
+	// replaces it. writing is set while the writer is inside a write,
+	// writeID numbers the writes (see dropWatch).
+	watch   *dropWatch
+	writing atomic.Bool
+	writeID atomic.Uint64
+
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
 	hasResumeAt bool
@@ -47,6 +57,10 @@ type client struct {
 	reason    string             // why the connection ended; the first one set wins
 	resume    *uint64            // a resume request not yet taken by the writer
 	wake      context.CancelFunc // interrupts the writer's current wait
+	// writerDone is set when the writer returned; slowTimer cuts a write
+	// stuck after a drop (see dropWatch).
+	writerDone bool
+	slowTimer  *time.Timer
 	resumed   chan struct{}      // signals a resume during the initial grace
 }
 
@@ -62,6 +76,7 @@ func (c *client) run() {
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
+		defer c.writerFinished()
 		defer func() {
 			if r := recover(); r != nil {
 				c.s.opts.Logger.Error("websocket writer panicked", "panic", r)

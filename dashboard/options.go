@@ -98,6 +98,10 @@ type WebSocketOptions struct {
 	PongWait time.Duration
 	// WriteWait bounds one write to a client (10s).
 	WriteWait time.Duration
+	// SlowWriteGrace is how long a write still in progress when the broker
+	// drops its client (its mailbox full) may go on before the connection
+	// is cut (1s); a write done by then is followed by a resync.
+	SlowWriteGrace time.Duration
 	// ResumeGrace is how long after the hello the server waits for a first
 	// {"type":"resume"} before it starts with a snapshot (150ms). A client
 	// that passes ?resume=N on the URL never waits.
@@ -131,6 +135,7 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.PingInterval, 25*time.Second)
 	def(&w.PongWait, 60*time.Second)
 	def(&w.WriteWait, 10*time.Second)
+	def(&w.SlowWriteGrace, time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
 	def(&w.ResyncWindow, time.Minute)
 	if w.MaxMessageBytes <= 0 {
