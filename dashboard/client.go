@@ -61,7 +61,7 @@ type client struct {
 	// stuck after a drop (see dropWatch).
 	writerDone bool
 	slowTimer  *time.Timer
-	resumed   chan struct{}      // signals a resume during the initial grace
+	resumed    chan struct{} // signals a resume during the initial grace
 }
 
 func newClient(h *hub, conn *websocket.Conn) *client {
