@@ -40,6 +40,7 @@ type metrics struct {
 	messagesSent prometheus.Counter
 	bytesSent    prometheus.Counter
 	slowDrops    prometheus.Counter
+	hostRefused  prometheus.Counter
 	refused      *prometheus.CounterVec
 	ignored      *prometheus.CounterVec
 	disconnects  *prometheus.CounterVec
@@ -63,6 +64,10 @@ func newMetrics() *metrics {
 		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_slow_client_drops_total",
 			Help: "Times a client fell so far behind that the broker dropped it; it is resynced with a snapshot or closed.",
+		}),
+		hostRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_http_host_refused_total",
+			Help: "HTTP requests refused with 421 because their Host is not allowed (DNS rebinding defence).",
 		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_ws_handshakes_refused_total",
@@ -96,7 +101,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops,
+	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused,
 		m.refused, m.ignored, m.disconnects, m.requests}
 }
 

@@ -56,6 +56,11 @@ type Options struct {
 	// AllowedOrigins are the origins, beside the page's own, whose pages may
 	// open the WebSocket. Matching is exact (scheme://host[:port]).
 	AllowedOrigins []string
+	// AllowedHosts are the Host names, beside loopback names, IP addresses,
+	// the listen host and (listening on every interface) the machine's
+	// name, that the server answers: "name", "*.domain" or "*" (any). Any
+	// other Host gets 421 on every route (see hostPolicy).
+	AllowedHosts []string
 	// ViewerToken, when set, is needed for everything but /healthz.
 	ViewerToken string
 	// AdminToken is needed for every state-changing route. When empty, New
@@ -183,6 +188,11 @@ func (o *Options) setDefaultsAndValidate() error {
 	for _, origin := range o.AllowedOrigins {
 		if _, err := parseOrigin(origin); err != nil {
 			errs = append(errs, fmt.Errorf("allowed origin %q: %w", origin, err))
+		}
+	}
+	for _, h := range o.AllowedHosts {
+		if err := (&hostPolicy{exact: map[string]bool{}}).add(h); err != nil {
+			errs = append(errs, fmt.Errorf("allowed host %q: %w", h, err))
 		}
 	}
 	if o.WebSocket.PongWait <= o.WebSocket.PingInterval {

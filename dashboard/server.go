@@ -28,6 +28,7 @@ type Server struct {
 	opts           Options
 	tokens         tokens
 	origins        origins
+	hosts          hostPolicy
 	metrics        *metrics
 	hello          []byte // the WebSocket hello, the same for every client
 	metricsHandler fiber.Handler
@@ -52,8 +53,14 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.AdminToken = t
 	}
+	listenHost, _, _ := net.SplitHostPort(opts.Listen)
+	hosts, err := newHostPolicy(listenHost, opts.AllowedHosts, osHostname)
+	if err != nil { // checked by setDefaultsAndValidate
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
 	s := &Server{
 		opts:      opts,
+		hosts:     hosts,
 		tokens:    newTokens(opts.ViewerToken, opts.AdminToken),
 		origins:   newOrigins(opts.AllowedOrigins),
 		metrics:   newMetrics(),
