@@ -2,16 +2,11 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"golang.org/x/time/rate"
 )
 
 // client is one WebSocket connection.
@@ -159,95 +154,4 @@ func (c *client) takeResume() (uint64, bool) {
 	seq := *c.resume
 	c.resume = nil
 	return seq, true
-}
-
-// readLoop reads client messages until the connection fails. It keeps the
-// read deadline PongWait ahead on every pong and message, so a silent peer
-// is detected; it applies the flood limit and the size limits.
-func (c *client) readLoop() {
-	o := &c.s.opts.WebSocket
-	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
-	c.conn.SetReadLimit(o.ReadLimit)
-	extend()
-	c.conn.SetPongHandler(func(string) error { extend(); return nil })
-	flood := newFloodLimit(o)
-	for {
-		mt, r, err := c.conn.NextReader()
-		if err != nil {
-			c.setReason(readErrorReason(err))
-			return
-		}
-		extend()
-		if c.ctx.Err() != nil {
-			// Closing: only wait for the peer's close frame.
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.setReason(readErrorReason(err))
-				return
-			}
-			continue
-		}
-		if !flood.Allow() {
-			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(r, o.MaxMessageBytes+1))
-		if err != nil {
-			c.setReason(readErrorReason(err))
-			return
-		}
-		if int64(len(data)) > o.MaxMessageBytes {
-			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.setReason(readErrorReason(err))
-				return
-			}
-			continue
-		}
-		if mt != websocket.TextMessage {
-			c.s.metrics.ignored.WithLabelValues(ignoredBinary).Inc()
-			continue
-		}
-		c.handleMessage(data)
-	}
-}
-
-func readErrorReason(err error) string {
-	if errors.Is(err, websocket.ErrReadLimit) {
-		return disconnectTooBig
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return disconnectDeadPeer
-	}
-	return disconnectPeer
-}
-
-// clientMessage is what a client may send: only resume exists.
-type clientMessage struct {
-	Type string  `json:"type"`
-	Seq  *uint64 `json:"seq"`
-}
-
-func (c *client) handleMessage(data []byte) {
-	var m clientMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
-		return
-	}
-	switch m.Type {
-	case "resume":
-		if m.Seq == nil {
-			c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
-			return
-		}
-		c.requestResume(*m.Seq)
-	default:
-		c.s.metrics.ignored.WithLabelValues(ignoredUnknown).Inc()
-	}
-}
-
-// newFloodLimit is one client's message budget: MessageBurst messages at
-// once and MessageRate a second sustained. Only the client's reader uses it.
-func newFloodLimit(o *WebSocketOptions) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst)
 }

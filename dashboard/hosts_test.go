@@ -188,3 +188,12 @@ func TestQueryTokenOnlyOnPageAndWebSocket(t *testing.T) {
 		c.readType("hello")
 	}
 }
+
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	return conn
+}

@@ -89,6 +89,14 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful shutdown; 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 
+	// ReadRate and ReadBurst are every connection's read budget in bytes:
+	// a bucket of ReadBurst (256 KiB) refilled at ReadRate a second (64
+	// KiB). A connection that overdraws it is closed (WebSocket: 1008) and
+	// counted. It bounds the frames a client can make the server parse,
+	// whatever their kind (see budgetListener).
+	ReadRate  int
+	ReadBurst int
+
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
 }
@@ -177,6 +185,12 @@ func (o *Options) setDefaultsAndValidate() error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.WebSocket.setDefaults()
+	if o.ReadRate <= 0 {
+		o.ReadRate = 64 << 10
+	}
+	if o.ReadBurst <= 0 {
+		o.ReadBurst = 256 << 10
+	}
 
 	var errs []error
 	if o.Feed == nil {
@@ -197,6 +211,9 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.WebSocket.PongWait <= o.WebSocket.PingInterval {
 		errs = append(errs, errors.New("websocket: pong wait must exceed the ping interval"))
+	}
+	if int64(o.ReadBurst) < o.WebSocket.ReadLimit+headerLimit || o.ReadBurst < bodyLimit+headerLimit {
+		errs = append(errs, errors.New("read burst must hold the largest request and client message"))
 	}
 	if o.WebSocket.MaxMessageBytes > o.WebSocket.ReadLimit {
 		errs = append(errs, errors.New("websocket: max message bytes must not exceed the read limit"))

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/time/rate"
 )
 
 // ErrAlreadyServing is returned by Serve while another Serve call runs.
@@ -163,7 +164,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: listen: %w", err)
 	}
-	stop := &onceListener{Listener: ln}
+	o := &s.opts
+	stop := &onceListener{Listener: &budgetListener{Listener: ln, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
+		exceeded: s.metrics.readBudget.Inc}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
 
