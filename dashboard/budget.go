@@ -24,17 +24,28 @@ var errReadBudget = errors.New("connection read budget exceeded")
 // default (64 KiB a second, 256 KiB at once) is far above what a page, a
 // scraper or a client's resume messages send, and far below what a flood
 // of tiny frames needs to cost a core.
+//
+// It also bounds each connection's kernel send buffer to sendBuffer bytes
+// (when positive). Left to autotuning, Linux grows it to 4 MiB for a
+// client that does not read: the server's writes then succeed for many
+// seconds while the kernel holds megabytes per stalled client, and the
+// broker's mailbox bound cannot see the client fall behind. 128 KiB still
+// carries a few MB/s over a 100 ms round trip.
 type budgetListener struct {
 	net.Listener
-	rate     rate.Limit
-	burst    int
-	exceeded func() // counts a connection over budget; once per connection
+	rate       rate.Limit
+	burst      int
+	sendBuffer int
+	exceeded   func() // counts a connection over budget; once per connection
 }
 
 func (l *budgetListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok && l.sendBuffer > 0 {
+		_ = tc.SetWriteBuffer(l.sendBuffer) // best effort: the default is only slower to notice
 	}
 	return &budgetConn{Conn: c, lim: rate.NewLimiter(l.rate, l.burst), exceeded: l.exceeded}, nil
 }

@@ -93,7 +93,7 @@ func FuzzClientMessage(f *testing.F) {
 				require.Nil(t, got)
 				return
 			}
-			require.Equal(t, data, got)
+			require.Equal(t, string(data), string(got))
 			_, ignored := parseClientMessage(got)
 			switch ignored {
 			case "":
@@ -208,12 +208,27 @@ func FuzzRESTQuery(f *testing.F) {
 		case 4:
 			uri, allowed = "/?"+param, []int{200}
 		}
+		if !printable(param) {
+			// fasthttp cannot parse such a request URI and loses its Host:
+			// refused like a foreign one. (A real request line with these
+			// bytes never reaches a handler.)
+			allowed = append(allowed, fiber.StatusMisdirectedRequest)
+		}
 		bounded(t, len(param), func() {
 			code, n := r.get(uri, upgrade)
 			require.Contains(t, allowed, code, "GET %q", uri)
 			require.LessOrEqual(t, n, 2*r.snapLen+64<<10, "GET %q", uri)
 		})
 	})
+}
+
+func printable(s string) bool {
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // TestParseResumeQuery pins the handshake's ?resume= rules the fuzzer

@@ -96,6 +96,10 @@ type Options struct {
 	// whatever their kind (see budgetListener).
 	ReadRate  int
 	ReadBurst int
+	// SendBuffer is each connection's kernel send buffer in bytes (128
+	// KiB); negative leaves the kernel's autotuning (up to megabytes for a
+	// client that does not read, which then looks fast for seconds).
+	SendBuffer int
 
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
@@ -190,6 +194,9 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.ReadBurst <= 0 {
 		o.ReadBurst = 256 << 10
+	}
+	if o.SendBuffer == 0 {
+		o.SendBuffer = 128 << 10
 	}
 
 	var errs []error
