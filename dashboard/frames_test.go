@@ -201,7 +201,7 @@ func TestHTTPConnReadBudget(t *testing.T) {
 	code := rawGet(t, addr, "/healthz", addr, nil)
 	require.Equal(t, 200, code)
 	conn := dialRaw(t, addr)
-	go func() { _, _ = io.Copy(io.Discard, conn) }() // answers are read: only the requests count
+	go func() { _, _ = io.Copy(io.Discard, conn) }()  // answers are read: only the requests count
 	_, _ = conn.Write([]byte(strings.Repeat(req, n))) // pipelined
 	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.readBudget) == 1 },
 		5*time.Second, time.Millisecond)
