@@ -194,10 +194,11 @@ func TestTinyFrameFloodClosed(t *testing.T) {
 
 // An HTTP connection over its byte budget is dropped and counted too.
 func TestHTTPConnReadBudget(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	const burst = 80 << 10
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.ReadRate, o.ReadBurst = 1024, burst }})
 	addr := strings.TrimPrefix(f.base, "http://")
 	req := "GET /healthz HTTP/1.1\r\nHost: " + addr + "\r\n\r\n"
-	n := (256<<10)/len(req) + 100
+	n := 3 * burst / len(req)
 	code := rawGet(t, addr, "/healthz", addr, nil)
 	require.Equal(t, 200, code)
 	conn := dialRaw(t, addr)
