@@ -218,7 +218,7 @@ func (a *Aggregator) tick() {
 	d.data = enc.encodeDelta(make([]byte, 0, a.lastDeltaSize+a.lastDeltaSize/8+256), d)
 	a.lastDeltaSize = len(d.data)
 	a.stats.deltas.Add(1)
-	a.broker.publish(d, nowMs, enc)
+	a.broker.publish(d, nowMs)
 }
 
 func (a *Aggregator) encoder(nowMs int64) *encoder {

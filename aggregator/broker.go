@@ -27,11 +27,18 @@ type Message struct {
 }
 
 // broker fans published deltas out to subscribers and keeps the recent
-// ones for resuming. Publishing never blocks: each subscriber has a bounded
-// mailbox. When a mailbox is full its deltas are merged into one (its
-// "from" tells the client a merge from a loss); a subscriber whose mailbox
-// fills again before it took anything since that merge is dropped and
-// must resync.
+// ones for resuming.
+//
+// How it works: every published delta is encoded once, and every
+// subscriber's mailbox holds references to those same immutable deltas, so
+// publishing costs a pointer append per subscriber whatever the size of the
+// delta or the number of slow subscribers. A subscriber whose mailbox would
+// pass its bound (MailboxSize deltas or MailboxBytes of them) is dropped on
+// the spot: its references go, its drop hook runs, and its Next returns
+// ErrDropped; the reader resyncs with a fresh snapshot (or a resume, which
+// merges the retained deltas on the reader's own goroutine). Nothing is
+// merged or encoded per subscriber on the publisher's path: a thousand
+// stalled subscribers cost a thousand slice appends, then a thousand drops.
 //
 // Lock order: the Aggregator's store lock, then broker.mu.
 type broker struct {
@@ -55,13 +62,15 @@ type mailItem struct {
 // Subscription is one subscriber's mailbox. Its methods are safe for
 // concurrent use, though one reader is the normal case.
 type Subscription struct {
-	b         *broker
-	box       []mailItem
-	notify    chan struct{}
-	dropped   bool
-	closed    bool
-	conflated bool // merged since the reader last took a message
-	bytes     int  // encoded size of the pending deltas
+	b       *broker
+	box     []mailItem
+	notify  chan struct{}
+	dropped bool
+	closed  bool
+	bytes   int // encoded size of the pending deltas
+	// onDrop runs once, outside the broker's lock, when the subscription
+	// is dropped (see OnDrop).
+	onDrop func()
 }
 
 func deltaMessage(d *delta) Message {
@@ -69,16 +78,24 @@ func deltaMessage(d *delta) Message {
 }
 
 // publish delivers d to every subscriber and retains it. Called with the
-// store's write lock held, so the store is in d's state: merges encoded
-// here read the right windows.
-func (b *broker) publish(d *delta, nowMs int64, enc *encoder) {
+// store's write lock held, by the aggregator's Serve goroutine; the drop
+// hooks of the subscribers it drops run before it returns, after the
+// broker's lock is released.
+func (b *broker) publish(d *delta, nowMs int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.recent = append(b.recent, d)
 	b.bytes += d.size()
 	b.trim(nowMs)
+	var hooks []func()
+	it := mailItem{msg: deltaMessage(d), d: d}
 	for s := range b.subs {
-		s.deliver(mailItem{msg: deltaMessage(d), d: d}, enc)
+		if !s.deliver(it) && s.onDrop != nil {
+			hooks = append(hooks, s.onDrop)
+		}
+	}
+	b.mu.Unlock()
+	for _, h := range hooks {
+		h()
 	}
 }
 
@@ -102,30 +119,30 @@ func (b *broker) trim(nowMs int64) {
 	}
 }
 
-// deliver puts it in the mailbox, merging or dropping when full. Must hold b.mu.
-func (s *Subscription) deliver(it mailItem, enc *encoder) {
+// deliver puts it in the mailbox, or drops the subscriber when that would
+// pass the mailbox's bound; false when dropped. A lone delta is always
+// taken, however big. Must hold b.mu.
+func (s *Subscription) deliver(it mailItem) bool {
 	o := &s.b.a.opts
-	full := len(s.box) >= o.MailboxSize || len(s.box) > 0 && s.bytes+len(it.msg.Data) > o.MailboxBytes
-	switch {
-	case !full:
-		s.box = append(s.box, it)
-		s.bytes += len(it.msg.Data)
-	case s.conflated:
-		s.drop()
-		return
-	default:
-		s.box = append(s.box, it)
-		s.bytes += len(it.msg.Data)
-		if s.mergeBox(enc) {
-			s.conflated = true
-			s.b.a.stats.conflations.Add(1)
-		}
+	pending := len(s.box)
+	if pending > 0 && s.box[0].d == nil {
+		pending-- // the snapshot a subscription starts with does not count
 	}
+	if pending >= o.MailboxSize || pending > 0 && s.bytes+len(it.msg.Data) > o.MailboxBytes {
+		s.drop()
+		return false
+	}
+	s.box = append(s.box, it)
+	s.bytes += len(it.msg.Data)
 	s.wake()
+	return true
 }
 
 // mergeBox merges every delta in the mailbox (after a leading snapshot, if
-// any) into one, and reports whether there were two or more. Must hold b.mu.
+// any) into one, and reports whether there were two or more. Only
+// Subscribe calls it, on the subscriber's goroutine, with the store's lock
+// held so that the merge is encoded in the state of its last seq. Must
+// hold b.mu.
 func (s *Subscription) mergeBox(enc *encoder) bool {
 	i := 0
 	for i < len(s.box) && s.box[i].d == nil {
@@ -143,6 +160,7 @@ func (s *Subscription) mergeBox(enc *encoder) bool {
 	clear(s.box[i:])
 	s.box = append(s.box[:i], mailItem{msg: deltaMessage(m), d: m})
 	s.bytes = len(m.data)
+	s.b.a.stats.conflations.Add(1)
 	return true
 }
 
@@ -154,6 +172,23 @@ func (s *Subscription) drop() {
 	delete(s.b.subs, s)
 	s.b.a.stats.droppedSubs.Add(1)
 	s.wake()
+}
+
+// OnDrop sets f to run once when the broker drops the subscription for
+// falling behind, at once if it already was. f runs on the publisher's
+// goroutine (or the caller's), outside the broker's lock, while the
+// aggregator holds its store lock: it must be quick, must not block and
+// must not call back into the Aggregator. The dashboard uses it to cut a
+// connection whose writer is stuck in a write, rather than wait for the
+// write deadline.
+func (s *Subscription) OnDrop(f func()) {
+	s.b.mu.Lock()
+	dropped := s.dropped
+	s.onDrop = f
+	s.b.mu.Unlock()
+	if dropped && f != nil {
+		f()
+	}
 }
 
 func (s *Subscription) wake() {
@@ -220,7 +255,6 @@ func (s *Subscription) Next(ctx context.Context) (Message, error) {
 			if len(s.box) == 0 {
 				s.box = nil // let the backing array go
 			}
-			s.conflated = false
 			s.b.mu.Unlock()
 			return it.msg, nil
 		}

@@ -101,19 +101,25 @@ func TestResumeMergesWhenTooManyToQueue(t *testing.T) {
 	require.Len(t, f.Points[a.st.all[0].id], 9)
 }
 
-// TestConflationAndDrop: a fast subscriber gets every delta while a stalled
-// one is merged once and then dropped.
-func TestConflationAndDrop(t *testing.T) {
+// TestStalledSubscriberDropped: a fast subscriber gets every delta while a
+// stalled one is dropped as soon as its mailbox would pass its bound,
+// without any merge, and its drop hook runs once.
+func TestStalledSubscriberDropped(t *testing.T) {
 	a, c := newTestAgg(Options{MailboxSize: 4})
 	fast, slow := a.Subscribe(0), a.Subscribe(0)
 	defer fast.Close()
 	defer slow.Close()
 	next(t, fast) // snapshots
 	next(t, slow)
+	var hooked int
+	slow.OnDrop(func() { hooked++ })
 
 	var seen []uint64
-	for range 12 {
+	for i := range 12 {
 		publishN(a, c, 1)
+		if i < 4 {
+			require.Zero(t, hooked, "delta %d fits the mailbox", i+1)
+		}
 		for _, m := range drain(t, fast) {
 			seen = append(seen, m.Seq)
 			require.Equal(t, m.Seq, m.From)
@@ -122,31 +128,45 @@ func TestConflationAndDrop(t *testing.T) {
 	require.Equal(t, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, seen)
 	_, err := slow.Next(t.Context())
 	require.ErrorIs(t, err, ErrDropped)
-	require.Equal(t, uint64(1), a.stats.conflations.Load())
+	require.Equal(t, 1, hooked)
+	require.Zero(t, a.stats.conflations.Load(), "nothing merged on the publisher's path")
 	require.Equal(t, uint64(1), a.stats.droppedSubs.Load())
 	require.Equal(t, 1, a.Subscribers())
+
+	// A hook set after the drop runs at once.
+	late := 0
+	slow.OnDrop(func() { late++ })
+	require.Equal(t, 1, late)
 }
 
-// TestConflationMergesContent checks a merged delta against the deltas it
-// replaces: points concatenated, series added inside the run sent whole.
-func TestConflationMergesContent(t *testing.T) {
-	a, c := newTestAgg(Options{MailboxSize: 3})
+// TestPendingSnapshotDoesNotCount: the snapshot a subscription starts with
+// is not one of its mailbox's deltas.
+func TestPendingSnapshotDoesNotCount(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxSize: 2})
 	s := a.Subscribe(0)
 	defer s.Close()
-	next(t, s)
-	publishN(a, c, 1) // seq 1 adds m; s reads it
-	require.Equal(t, uint64(1), next(t, s).Seq)
+	publishN(a, c, 2)
+	ms := drain(t, s)
+	require.Len(t, ms, 3)
+	require.Equal(t, "snapshot", ms[0].Type)
+}
 
-	ref := a.Subscribe(1) // reads everything, for comparison
-	defer ref.Close()
+// TestResumeMergeContent checks a merged delta against the deltas it
+// replaces: points concatenated, series added inside the run sent whole.
+func TestResumeMergeContent(t *testing.T) {
+	a, c := newTestAgg(Options{MailboxSize: 3})
+	publishN(a, c, 1) // seq 1 adds m
 	c.ms += 100
 	a.ingest(batch("s", gauge("m", c.ms, 1), gauge("late", c.ms, 7)))
 	a.tick()          // 2: a point of m, late added
-	publishN(a, c, 3) // 3, 4, 5: the mailbox (3) overflows at 5
+	publishN(a, c, 3) // 3, 4, 5
+	s := a.Subscribe(1)
+	defer s.Close()
 	ms := drain(t, s)
 	require.Len(t, ms, 1)
 	require.Equal(t, uint64(2), ms[0].From)
 	require.Equal(t, uint64(5), ms[0].Seq)
+	require.Equal(t, uint64(1), a.stats.conflations.Load())
 	merged := decodeDelta(t, ms[0].Data)
 
 	var wantPoints []protocol.Point
@@ -154,8 +174,8 @@ func TestConflationMergesContent(t *testing.T) {
 	if a.st.all[0].metric != "m" {
 		mID = a.st.all[1].id
 	}
-	for _, m := range drain(t, ref) {
-		wantPoints = append(wantPoints, decodeDelta(t, m.Data).Points[mID]...)
+	for _, d := range a.broker.recent[1:] { // the deltas 2 to 5 as published
+		wantPoints = append(wantPoints, decodeDelta(t, d.data).Points[mID]...)
 	}
 	require.Len(t, wantPoints, 4)
 	require.Equal(t, wantPoints, merged.Points[mID])
@@ -303,16 +323,14 @@ func TestServeStopBeforeStart(t *testing.T) {
 	require.NoError(t, a.Serve(ctx))
 }
 
-// TestMailboxByteBound: the byte bound merges and drops like the count
-// bound, but a lone delta is always taken, and the snapshot does not count.
+// TestMailboxByteBound: the byte bound drops like the count bound, but a
+// lone delta is always taken, and the snapshot does not count.
 func TestMailboxByteBound(t *testing.T) {
 	a, c := newTestAgg(Options{MailboxBytes: 1})
 	s := a.Subscribe(0) // a snapshot, which does not count
 	defer s.Close()
 	publishN(a, c, 1) // [snapshot, d1]: d1 is alone among deltas
-	publishN(a, c, 1) // d2 does not fit: merged with d1
-	require.Equal(t, uint64(1), a.stats.conflations.Load())
-	publishN(a, c, 1) // still nothing taken: dropped
+	publishN(a, c, 1) // d2 does not fit: dropped
 	_, err := s.Next(t.Context())
 	require.ErrorIs(t, err, ErrDropped)
 
@@ -322,9 +340,7 @@ func TestMailboxByteBound(t *testing.T) {
 	m := next(t, s2)
 	require.Equal(t, m.Seq, m.From)
 	publishN(a, c, 1) // the reader took one since: a lone delta fits again
-	publishN(a, c, 1)
-	ms := drain(t, s2)
-	require.Len(t, ms, 1)
-	require.Equal(t, ms[0].Seq-1, ms[0].From, "two merged")
+	require.Len(t, drain(t, s2), 1)
 	require.Equal(t, uint64(1), a.stats.droppedSubs.Load())
+	require.Zero(t, a.stats.conflations.Load())
 }

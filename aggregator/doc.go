@@ -109,12 +109,14 @@
 // The broker keeps the recent deltas (RetainDeltas, RetainFor,
 // RetainBytes) so that Subscribe(after) can resume; older than that gets a
 // snapshot. Each subscriber has a mailbox bounded by MailboxSize messages
-// and MailboxBytes of deltas. Publishing never blocks: when a mailbox is
-// full its deltas are merged into one (pulseboard_broker_conflations_total);
-// a subscriber whose mailbox fills again before it took anything since
-// that merge is dropped (pulseboard_broker_dropped_subscribers_total) and
-// its Next returns ErrDropped. Each delta is encoded once; every
-// subscriber gets the same bytes, and only a merge is encoded again.
+// and MailboxBytes of deltas, holding references to the published deltas.
+// Publishing never blocks and never merges: a subscriber whose mailbox
+// would pass its bound is dropped at once
+// (pulseboard_broker_dropped_subscribers_total), its Next returns
+// ErrDropped and its OnDrop hook runs; it resyncs with a snapshot or a
+// resume. Each delta is encoded once and every subscriber gets the same
+// bytes; only a resume that finds many retained deltas merges them, on the
+// resuming subscriber's goroutine (pulseboard_broker_conflations_total).
 //
 // # Prometheus view
 //

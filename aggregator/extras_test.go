@@ -127,25 +127,25 @@ func eventStrings(events [][]byte) []string {
 func TestMergedDeltaKeepsEveryEventAndTheLatestTree(t *testing.T) {
 	tree := &fakeTree{}
 	a, c := newTestAgg(Options{MailboxSize: 3, Tree: tree.get})
-	s := a.Subscribe(0)
-	defer s.Close()
-	next(t, s)
-	for i := range 4 { // the fourth overflows the mailbox of 3
+	publishN(a, c, 1)
+	for i := range 4 {
 		tree.crash()
 		require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: strconv.Itoa(i)})))
 		publishN(a, c, 1)
 	}
+	s := a.Subscribe(1) // four deltas behind, with a mailbox of 3: merged
+	defer s.Close()
 	ms := drain(t, s)
-	require.Equal(t, 1, len(ms), "the mailbox overflowed: one merged delta")
+	require.Equal(t, 1, len(ms), "one merged delta")
 	m := decodeDelta(t, ms[0].Data)
-	require.Equal(t, uint64(1), m.From)
+	require.Equal(t, uint64(2), m.From)
 	var got []string
 	for _, e := range m.Events {
 		var n note
 		require.NoError(t, e.DecodePayload(&n))
 		got = append(got, n.Text)
 	}
-	require.Equal(t, uint64(4), m.Seq)
+	require.Equal(t, uint64(5), m.Seq)
 	require.Equal(t, []string{"0", "1", "2", "3"}, got)
 	require.Equal(t, 4, m.Tree.Children[0].Restarts, "the latest tree")
 }
@@ -228,13 +228,13 @@ func TestMergedDeltaKeepsRemovedSources(t *testing.T) {
 	srcs := &sourceList{names: []string{"a", "b", "c"}}
 	a, c := newTestAgg(Options{MailboxSize: 3, Sources: srcs.get})
 	a.tick()
-	s := a.Subscribe(0)
-	defer s.Close()
-	next(t, s)
+	after := a.Seq()
 	srcs.set("b", "c")
 	publishN(a, c, 1)
 	srcs.set("c")
-	publishN(a, c, 3) // the mailbox of 3 overflows: one merged delta
+	publishN(a, c, 3)
+	s := a.Subscribe(after) // four deltas behind, with a mailbox of 3: merged
+	defer s.Close()
 	ms := drain(t, s)
 	require.Equal(t, 1, len(ms))
 	m := decodeDelta(t, ms[0].Data)

@@ -41,11 +41,14 @@ type Options struct {
 	// Logger receives the aggregator's own logs; nil means discard.
 	Logger *slog.Logger
 
-	// MailboxSize is the number of messages a subscriber may have pending
-	// before its deltas are merged (default 64, at least 2); MailboxBytes
-	// bounds the encoded size of its pending deltas the same way (default
-	// 64 MiB; a single delta is always taken, however big, and the
-	// snapshot a subscription starts with does not count).
+	// MailboxSize is the number of deltas a subscriber may have pending;
+	// one more drops it (default 16, at least 2: 1.6 s behind at the
+	// default broadcast interval, well inside a writer's deadline).
+	// MailboxBytes bounds the encoded size of its pending deltas the same
+	// way (default 64 MiB; a single delta is always taken, however big,
+	// and the snapshot a subscription starts with does not count). A
+	// resume that finds more than half of either bound in retained deltas
+	// gets them merged into one.
 	MailboxSize  int
 	MailboxBytes int
 	// RetainDeltas bounds how many recent deltas are kept for resuming
@@ -76,7 +79,7 @@ const (
 	DefaultQueueSize          = 1024
 	DefaultPushWait           = 50 * time.Millisecond
 	DefaultBroadcastInterval  = 100 * time.Millisecond
-	DefaultMailboxSize        = 64
+	DefaultMailboxSize        = 16
 	DefaultMailboxBytes       = 64 << 20
 	DefaultRetainDeltas       = 300
 	DefaultRetainFor          = 30 * time.Second

@@ -72,7 +72,7 @@ func protocolRun(t *testing.T, seed uint64) {
 	a, clk := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{10 * time.Second, time.Minute}, MailboxSize: 4})
 	fast, slow, resumer := a.Subscribe(0), a.Subscribe(0), a.Subscribe(0)
 	defer fast.Close()
-	defer slow.Close()
+	defer func() { slow.Close() }()
 	defer func() { resumer.Close() }()
 	var cf, cs, cr client
 	for step := range 400 {
@@ -99,15 +99,11 @@ func protocolRun(t *testing.T, seed uint64) {
 			resumer.Close()
 			resumer = a.Subscribe(cr.seq)
 		}
-		if step%7 == 0 { // the slow one reads now and then
-			for _, m := range drain(t, slow) {
-				cs.apply(t, m)
-			}
+		if step%7 == 0 { // the slow one reads now and then, and resumes when dropped
+			slow = catchUp(t, a, slow, &cs, false)
 		}
 	}
-	for _, m := range drain(t, slow) {
-		cs.apply(t, m)
-	}
+	slow = catchUp(t, a, slow, &cs, true)
 	for { // catch up, resyncing as long as it keeps being dropped
 		for _, m := range drainUntilDropped(t, resumer) {
 			cr.apply(t, m)
@@ -143,6 +139,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// catchUp applies what s holds to c. A dropped s is replaced by a resume
+// from c's seq (the broker merges its retained deltas, or sends a
+// snapshot); with all set, it goes on until c reached the latest seq.
+func catchUp(t *testing.T, a *Aggregator, s *Subscription, c *client, all bool) *Subscription {
+	t.Helper()
+	for {
+		for _, m := range drainUntilDropped(t, s) {
+			c.apply(t, m)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 0)
+		_, err := s.Next(ctx)
+		cancel()
+		if !errors.Is(err, ErrDropped) && (!all || c.seq == a.Seq()) {
+			return s
+		}
+		s.Close()
+		s = a.Subscribe(c.seq)
+	}
 }
 
 // drainUntilDropped is drain for a client that may have been dropped: it

@@ -64,7 +64,7 @@ func TestSeriesCaps(t *testing.T) {
 }
 
 func TestEvictionAnnouncedAsRemoved(t *testing.T) {
-	a, c := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{time.Minute}})
+	a, c := newTestAgg(Options{History: time.Minute, Windows: []time.Duration{time.Minute}, MailboxSize: 64})
 	sub := a.Subscribe(0)
 	defer sub.Close()
 	_, err := sub.Next(t.Context()) // the empty snapshot

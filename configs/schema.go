@@ -19,7 +19,11 @@ type Server struct {
 	// AllowedOrigins are the origins, beside the page's own, whose pages may
 	// open the WebSocket (exact match, e.g. "https://ops.example.com").
 	AllowedOrigins []string `yaml:"allowed_origins"`
-	Auth           Auth     `yaml:"auth"`
+	// AllowedHosts are Host names the server answers beside loopback
+	// names, IP addresses, the listen host and (listening on every
+	// interface) the machine's name: "name", "*.domain" or "*".
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	Auth         Auth     `yaml:"auth"`
 }
 
 // Auth holds the bearer tokens. An empty admin token means one is made at

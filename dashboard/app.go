@@ -53,10 +53,12 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 	})
-	app.Use(s.countRequests, setSecurityHeaders)
+	app.Use(s.countRequests, s.checkHost, setSecurityHeaders)
 
 	viewer := s.requireViewer(false)
-	page := s.requireViewer(true)
+	// The static routes share one guard; only "/" (the page a link opens)
+	// takes ?token= and ?admin=, as docs/design-notes.md says.
+	page := s.requireViewerQueryOn("/")
 
 	s.get(app, healthzPath, s.healthz)
 	s.get(app, readyzPath, viewer, s.readyz)

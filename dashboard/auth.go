@@ -19,8 +19,9 @@ import (
 //   - Authorization: Bearer <token> on any route. Admin routes accept only
 //     this form: a browser never adds it on its own, so a cross-site page
 //     cannot forge an admin request (no CSRF).
-//   - ?token=<viewer> (or ?admin=<admin>) on the page (GET /) and on the
-//     WebSocket handshake, because a browser can set no header on either.
+//   - ?token=<viewer> (or ?admin=<admin>) on the page (GET /, not its other
+//     files) and on the WebSocket handshake, because a browser can set no
+//     header on either.
 //     A page request authorised that way also gets an HttpOnly, SameSite=Strict
 //     cookie holding the viewer token, so that the page's own scripts,
 //     fetches and WebSocket are authorised without the token in their URLs.
@@ -148,6 +149,18 @@ func (s *Server) requireViewer(queryAllowed bool) fiber.Handler {
 			})
 		}
 		return c.Next()
+	}
+}
+
+// requireViewerQueryOn is requireViewer for a group of routes of which
+// only the request path pagePath may carry the token in its query.
+func (s *Server) requireViewerQueryOn(pagePath string) fiber.Handler {
+	withQuery, without := s.requireViewer(true), s.requireViewer(false)
+	return func(c *fiber.Ctx) error {
+		if c.Path() == pagePath {
+			return withQuery(c)
+		}
+		return without(c)
 	}
 }
 

@@ -2,15 +2,11 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"golang.org/x/time/rate"
 )
 
 // client is one WebSocket connection.
@@ -18,11 +14,13 @@ import (
 // How it works: the handler goroutine reads (readLoop) and a writer
 // goroutine (writeLoop) is the only one to write data. The writer pulls
 // from the connection's Subscription, whose bounded mailbox is the
-// per-client queue: the broker conflates a slow client's deltas and
-// finally drops it (ErrDropped), and the writer then resyncs it with a
-// fresh snapshot, at most MaxResyncs times per ResyncWindow before closing
-// it with 1013. A slow client therefore only ever delays itself. Every
-// message's bytes are the broker's, encoded once and shared by all clients.
+// per-client queue: the broker drops a client whose mailbox is full
+// (ErrDropped, and the OnDrop hook: see dropWatch), and the writer then
+// resyncs it with a fresh snapshot, at most MaxResyncs times per
+// ResyncWindow before closing it with 1013; a client stuck in a write at
+// its drop is cut SlowWriteGrace later. A slow client therefore only ever
+// delays itself. Every message's bytes are the broker's, encoded once and
+// shared by all clients.
 //
 // Either side may end the connection. The reader ends on a read error
 // (peer gone, no pong in time, a message over the read limit) and cancels
@@ -37,6 +35,13 @@ type client struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// watch follows the current subscription's drop; only the writer
+	// replaces it. writing is set while the writer is inside a write,
+	// writeID numbers the writes (see dropWatch).
+	watch   *dropWatch
+	writing atomic.Bool
+	writeID atomic.Uint64
+
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
 	hasResumeAt bool
@@ -47,7 +52,11 @@ type client struct {
 	reason    string             // why the connection ended; the first one set wins
 	resume    *uint64            // a resume request not yet taken by the writer
 	wake      context.CancelFunc // interrupts the writer's current wait
-	resumed   chan struct{}      // signals a resume during the initial grace
+	// writerDone is set when the writer returned; slowTimer cuts a write
+	// stuck after a drop (see dropWatch).
+	writerDone bool
+	slowTimer  *time.Timer
+	resumed    chan struct{} // signals a resume during the initial grace
 }
 
 func newClient(h *hub, conn *websocket.Conn) *client {
@@ -62,6 +71,7 @@ func (c *client) run() {
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
+		defer c.writerFinished()
 		defer func() {
 			if r := recover(); r != nil {
 				c.s.opts.Logger.Error("websocket writer panicked", "panic", r)
@@ -144,95 +154,4 @@ func (c *client) takeResume() (uint64, bool) {
 	seq := *c.resume
 	c.resume = nil
 	return seq, true
-}
-
-// readLoop reads client messages until the connection fails. It keeps the
-// read deadline PongWait ahead on every pong and message, so a silent peer
-// is detected; it applies the flood limit and the size limits.
-func (c *client) readLoop() {
-	o := &c.s.opts.WebSocket
-	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
-	c.conn.SetReadLimit(o.ReadLimit)
-	extend()
-	c.conn.SetPongHandler(func(string) error { extend(); return nil })
-	flood := newFloodLimit(o)
-	for {
-		mt, r, err := c.conn.NextReader()
-		if err != nil {
-			c.setReason(readErrorReason(err))
-			return
-		}
-		extend()
-		if c.ctx.Err() != nil {
-			// Closing: only wait for the peer's close frame.
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.setReason(readErrorReason(err))
-				return
-			}
-			continue
-		}
-		if !flood.Allow() {
-			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(r, o.MaxMessageBytes+1))
-		if err != nil {
-			c.setReason(readErrorReason(err))
-			return
-		}
-		if int64(len(data)) > o.MaxMessageBytes {
-			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.setReason(readErrorReason(err))
-				return
-			}
-			continue
-		}
-		if mt != websocket.TextMessage {
-			c.s.metrics.ignored.WithLabelValues(ignoredBinary).Inc()
-			continue
-		}
-		c.handleMessage(data)
-	}
-}
-
-func readErrorReason(err error) string {
-	if errors.Is(err, websocket.ErrReadLimit) {
-		return disconnectTooBig
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return disconnectDeadPeer
-	}
-	return disconnectPeer
-}
-
-// clientMessage is what a client may send: only resume exists.
-type clientMessage struct {
-	Type string  `json:"type"`
-	Seq  *uint64 `json:"seq"`
-}
-
-func (c *client) handleMessage(data []byte) {
-	var m clientMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
-		return
-	}
-	switch m.Type {
-	case "resume":
-		if m.Seq == nil {
-			c.s.metrics.ignored.WithLabelValues(ignoredMalformed).Inc()
-			return
-		}
-		c.requestResume(*m.Seq)
-	default:
-		c.s.metrics.ignored.WithLabelValues(ignoredUnknown).Inc()
-	}
-}
-
-// newFloodLimit is one client's message budget: MessageBurst messages at
-// once and MessageRate a second sustained. Only the client's reader uses it.
-func newFloodLimit(o *WebSocketOptions) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst)
 }

@@ -18,7 +18,6 @@ const (
 	ignoredOversized = "oversized" // above MaxMessageBytes
 	ignoredMalformed = "malformed" // not a JSON object, or a resume without seq
 	ignoredUnknown   = "unknown"   // a type the protocol does not know
-	ignoredBinary    = "binary"    // a binary frame: the protocol is text only
 )
 
 // Reasons the server ends a WebSocket connection (pulseboard_ws_disconnects_total).
@@ -31,6 +30,11 @@ const (
 	disconnectWrite    = "write"     // a write failed or timed out
 	disconnectShutdown = "shutdown"  // the server is stopping (1001)
 	disconnectInternal = "internal"  // the feed ended the subscription (1011)
+
+	disconnectControlFlood = "control_flood" // too many pings or pongs (1008)
+	disconnectReadBudget   = "read_budget"   // more bytes than the read budget, whatever the frames (1008)
+	disconnectBinary       = "binary"        // a binary message: the protocol is text only (1003)
+	disconnectInvalidUTF8  = "invalid_utf8"  // a text message that is not UTF-8 (1007)
 )
 
 // metrics are the dashboard's own; they live as long as the Server, across
@@ -40,6 +44,8 @@ type metrics struct {
 	messagesSent prometheus.Counter
 	bytesSent    prometheus.Counter
 	slowDrops    prometheus.Counter
+	hostRefused  prometheus.Counter
+	readBudget   prometheus.Counter
 	refused      *prometheus.CounterVec
 	ignored      *prometheus.CounterVec
 	disconnects  *prometheus.CounterVec
@@ -64,6 +70,14 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_slow_client_drops_total",
 			Help: "Times a client fell so far behind that the broker dropped it; it is resynced with a snapshot or closed.",
 		}),
+		hostRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_http_host_refused_total",
+			Help: "HTTP requests refused with 421 because their Host is not allowed (DNS rebinding defence).",
+		}),
+		readBudget: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_http_conn_read_budget_exceeded_total",
+			Help: "Connections (HTTP or WebSocket) closed for sending more bytes than their read budget.",
+		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_ws_handshakes_refused_total",
 			Help: "WebSocket handshakes refused, by reason.",
@@ -85,18 +99,19 @@ func newMetrics() *metrics {
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
 		m.refused.WithLabelValues(r)
 	}
-	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown, ignoredBinary} {
+	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown} {
 		m.ignored.WithLabelValues(r)
 	}
 	for _, r := range []string{disconnectPeer, disconnectDeadPeer, disconnectTooBig, disconnectFlood,
-		disconnectSlow, disconnectWrite, disconnectShutdown, disconnectInternal} {
+		disconnectSlow, disconnectWrite, disconnectShutdown, disconnectInternal,
+		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8} {
 		m.disconnects.WithLabelValues(r)
 	}
 	return m
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops,
+	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.refused, m.ignored, m.disconnects, m.requests}
 }
 

@@ -56,6 +56,11 @@ type Options struct {
 	// AllowedOrigins are the origins, beside the page's own, whose pages may
 	// open the WebSocket. Matching is exact (scheme://host[:port]).
 	AllowedOrigins []string
+	// AllowedHosts are the Host names, beside loopback names, IP addresses,
+	// the listen host and (listening on every interface) the machine's
+	// name, that the server answers: "name", "*.domain" or "*" (any). Any
+	// other Host gets 421 on every route (see hostPolicy).
+	AllowedHosts []string
 	// ViewerToken, when set, is needed for everything but /healthz.
 	ViewerToken string
 	// AdminToken is needed for every state-changing route. When empty, New
@@ -84,6 +89,18 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful shutdown; 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 
+	// ReadRate and ReadBurst are every connection's read budget in bytes:
+	// a bucket of ReadBurst (256 KiB) refilled at ReadRate a second (64
+	// KiB). A connection that overdraws it is closed (WebSocket: 1008) and
+	// counted. It bounds the frames a client can make the server parse,
+	// whatever their kind (see budgetListener).
+	ReadRate  int
+	ReadBurst int
+	// SendBuffer is each connection's kernel send buffer in bytes (128
+	// KiB); negative leaves the kernel's autotuning (up to megabytes for a
+	// client that does not read, which then looks fast for seconds).
+	SendBuffer int
+
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
 }
@@ -98,6 +115,10 @@ type WebSocketOptions struct {
 	PongWait time.Duration
 	// WriteWait bounds one write to a client (10s).
 	WriteWait time.Duration
+	// SlowWriteGrace is how long a write still in progress when the broker
+	// drops its client (its mailbox full) may go on before the connection
+	// is cut (1s); a write done by then is followed by a resync.
+	SlowWriteGrace time.Duration
 	// ResumeGrace is how long after the hello the server waits for a first
 	// {"type":"resume"} before it starts with a snapshot (150ms). A client
 	// that passes ?resume=N on the URL never waits.
@@ -131,6 +152,7 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.PingInterval, 25*time.Second)
 	def(&w.PongWait, 60*time.Second)
 	def(&w.WriteWait, 10*time.Second)
+	def(&w.SlowWriteGrace, time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
 	def(&w.ResyncWindow, time.Minute)
 	if w.MaxMessageBytes <= 0 {
@@ -167,6 +189,15 @@ func (o *Options) setDefaultsAndValidate() error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.WebSocket.setDefaults()
+	if o.ReadRate <= 0 {
+		o.ReadRate = 64 << 10
+	}
+	if o.ReadBurst <= 0 {
+		o.ReadBurst = 256 << 10
+	}
+	if o.SendBuffer == 0 {
+		o.SendBuffer = 128 << 10
+	}
 
 	var errs []error
 	if o.Feed == nil {
@@ -180,8 +211,16 @@ func (o *Options) setDefaultsAndValidate() error {
 			errs = append(errs, fmt.Errorf("allowed origin %q: %w", origin, err))
 		}
 	}
+	for _, h := range o.AllowedHosts {
+		if err := (&hostPolicy{exact: map[string]bool{}}).add(h); err != nil {
+			errs = append(errs, fmt.Errorf("allowed host %q: %w", h, err))
+		}
+	}
 	if o.WebSocket.PongWait <= o.WebSocket.PingInterval {
 		errs = append(errs, errors.New("websocket: pong wait must exceed the ping interval"))
+	}
+	if int64(o.ReadBurst) < o.WebSocket.ReadLimit+headerLimit || o.ReadBurst < bodyLimit+headerLimit {
+		errs = append(errs, errors.New("read burst must hold the largest request and client message"))
 	}
 	if o.WebSocket.MaxMessageBytes > o.WebSocket.ReadLimit {
 		errs = append(errs, errors.New("websocket: max message bytes must not exceed the read limit"))

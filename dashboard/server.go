@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/time/rate"
 )
 
 // ErrAlreadyServing is returned by Serve while another Serve call runs.
@@ -28,6 +29,7 @@ type Server struct {
 	opts           Options
 	tokens         tokens
 	origins        origins
+	hosts          hostPolicy
 	metrics        *metrics
 	hello          []byte // the WebSocket hello, the same for every client
 	metricsHandler fiber.Handler
@@ -52,8 +54,14 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.AdminToken = t
 	}
+	listenHost, _, _ := net.SplitHostPort(opts.Listen)
+	hosts, err := newHostPolicy(listenHost, opts.AllowedHosts, osHostname)
+	if err != nil { // checked by setDefaultsAndValidate
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
 	s := &Server{
 		opts:      opts,
+		hosts:     hosts,
 		tokens:    newTokens(opts.ViewerToken, opts.AdminToken),
 		origins:   newOrigins(opts.AllowedOrigins),
 		metrics:   newMetrics(),
@@ -156,7 +164,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: listen: %w", err)
 	}
-	stop := &onceListener{Listener: ln}
+	o := &s.opts
+	stop := &onceListener{Listener: &budgetListener{Listener: ln, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
+		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
 

@@ -100,8 +100,8 @@ func (f *fixture) stallUntilDropped(want int) uint64 {
 	return f.agg.Seq()
 }
 
-// readResync drains a slow client's backlog: deltas (merged or not) without
-// a gap, then the resync snapshot. It returns the snapshot's seq.
+// readResync drains a slow client's backlog: deltas without a gap, then
+// the resync snapshot. It returns the snapshot's seq.
 func readResync(t *testing.T, c *wsClient, last uint64) uint64 {
 	t.Helper()
 	for {
@@ -120,6 +120,9 @@ func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
 		agg: func(o *aggregator.Options) { o.MailboxSize = 16 },
 		dash: func(o *Options) {
 			o.WebSocket.WriteWait = 20 * time.Second // slow, not stuck: the broker decides
+			// The client reads again after its drop: its write finishes
+			// within the grace, so it is resynced rather than cut.
+			o.WebSocket.SlowWriteGrace = 20 * time.Second
 			o.WebSocket.MaxResyncs = 1
 		},
 	})
@@ -134,8 +137,8 @@ func TestSlowClientDroppedFastClientUnaffected(t *testing.T) {
 
 	fl := follow(fast, start)
 
-	// The slow client stops reading: it is conflated, then dropped, while
-	// the fast one keeps getting every delta.
+	// The slow client stops reading: it is dropped, while the fast one
+	// keeps getting every delta.
 	f.stallUntilDropped(1)
 	resynced := readResync(t, slow, start)
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.slowDrops))
@@ -174,4 +177,48 @@ func TestStuckWriteCutsConnection(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 0 },
 		5*time.Second, time.Millisecond, "the handler ended with its writer")
+}
+
+// Issue 14, fault 1 over real sockets: clients that never read, with tiny
+// receive buffers, beside a fast one. Each stalled client is dropped by its
+// mailbox and cut SlowWriteGrace later, counted as slow, long before the
+// write deadline; the fast client gets every delta in order meanwhile, and
+// the stalled clients' places are given back.
+func TestStalledClientsCutByMailboxNotWriteDeadline(t *testing.T) {
+	const stalledN = 20
+	f := newFixture(t, fixtureOptions{
+		agg: func(o *aggregator.Options) { o.MailboxSize = 8 },
+		dash: func(o *Options) {
+			o.WebSocket.WriteWait = time.Minute // never the reason here
+			o.WebSocket.SlowWriteGrace = 100 * time.Millisecond
+		},
+	})
+	start := f.pushAndWait(100, 0)
+	fast := f.dial("", nil)
+	fast.readType("hello")
+	require.Equal(t, start, fast.readType("snapshot").Seq)
+	for range stalledN {
+		c := f.dialSmallBuffer()
+		c.readType("hello") // then never reads again
+	}
+	require.Eventually(t, func() bool { return f.agg.Subscribers() == stalledN+1 }, 5*time.Second, time.Millisecond)
+	fl := follow(fast, start)
+
+	began := time.Now()
+	slow := f.srv.metrics.disconnects.WithLabelValues(disconnectSlow)
+	for i := 0; testutil.ToFloat64(slow) < stalledN; i++ {
+		require.Less(t, i, 5000, "the stalled clients were never cut")
+		f.pushAndWait(100, float64(i))
+	}
+	took := time.Since(began)
+	t.Logf("%d stalled clients cut in %v", stalledN, took)
+	require.Less(t, took, 10*time.Second, "cut by the mailbox, not the write deadline (a minute)")
+	require.GreaterOrEqual(t, testutil.ToFloat64(f.srv.metrics.slowDrops), float64(stalledN))
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectWrite)))
+	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 1 },
+		5*time.Second, time.Millisecond, "the stalled clients' handlers ended")
+
+	fl.reached(t, f.pushAndWait(1, 1))
+	require.NoError(t, fast.conn.Close())
+	<-fl.done
 }

@@ -78,7 +78,7 @@ func (c *client) stream() bool {
 		case c.ctx.Err() != nil:
 			return true
 		case errors.Is(err, aggregator.ErrDropped):
-			c.s.metrics.slowDrops.Inc()
+			// Counted by the drop hook.
 			drops = recent(append(drops, time.Now()), o.ResyncWindow)
 			if len(drops) > o.MaxResyncs {
 				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
@@ -89,8 +89,7 @@ func (c *client) stream() bool {
 				return false
 			}
 		case wait.Err() == context.DeadlineExceeded:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
-				c.setReason(disconnectWrite)
+			if !c.writeControl(websocket.PingMessage, nil) {
 				return false
 			}
 			nextPing = time.Now().Add(o.PingInterval)
@@ -108,18 +107,25 @@ var errWriteFailed = errors.New("write failed")
 
 // subscribe opens the stream after seq. From 0 it starts with the shared
 // snapshot (see snapshotCache) and the deltas after it; false if writing
-// the snapshot failed.
+// the snapshot failed. The subscription exists before the snapshot is
+// written, so that a client too slow to take the snapshot is dropped by
+// its mailbox like any other.
 func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	feed := c.s.opts.Feed
+	var snap []byte
 	if after == 0 {
-		if snap, seq, ok := c.hub.snap.get(func() []byte { return feed.SnapshotJSON(true) }, time.Now()); ok {
-			if !c.write(websocket.TextMessage, snap) {
-				return nil, false
-			}
-			return feed.Subscribe(seq), true
+		if data, seq, ok := c.hub.snap.get(func() []byte { return feed.SnapshotJSON(true) }, time.Now()); ok {
+			snap, after = data, seq
 		}
 	}
-	return feed.Subscribe(after), true
+	sub := feed.Subscribe(after)
+	c.watch = newDropWatch(c)
+	sub.OnDrop(c.watch.dropped)
+	if snap != nil && !c.write(websocket.TextMessage, snap) {
+		sub.Close()
+		return nil, false
+	}
+	return sub, true
 }
 
 // pump writes the subscription's messages until Next fails, and returns
@@ -131,6 +137,9 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 			return err
 		}
 		if !c.write(websocket.TextMessage, msg.Data) {
+			if c.watch.isDropped() {
+				return aggregator.ErrDropped
+			}
 			return errWriteFailed
 		}
 	}
@@ -152,14 +161,35 @@ func (c *client) awaitResume() (uint64, bool) {
 	return seq, true
 }
 
-// write sends one message under the write deadline and counts it.
+// write sends one message under the write deadline and counts it. It
+// sends nothing and fails when the subscription was dropped meanwhile
+// (pump then sees ErrDropped); see dropWatch for a write the drop
+// interrupts.
 func (c *client) write(mt int, data []byte) bool {
+	c.writeID.Add(1)
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	if c.watch.isDropped() {
+		return false
+	}
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.opts.WebSocket.WriteWait))
 	if err := c.conn.WriteMessage(mt, data); err != nil {
 		c.setReason(disconnectWrite)
 		return false
 	}
 	c.s.metrics.sent(len(data))
+	return true
+}
+
+// writeControl sends a ping (or another control frame) the same way.
+func (c *client) writeControl(mt int, data []byte) bool {
+	c.writeID.Add(1)
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	if err := c.conn.WriteControl(mt, data, time.Now().Add(c.s.opts.WebSocket.WriteWait)); err != nil {
+		c.setReason(disconnectWrite)
+		return false
+	}
 	return true
 }
 

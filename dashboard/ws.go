@@ -43,11 +43,9 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		if !s.origins.allow(c.Get(fiber.HeaderOrigin), string(c.Request().Host())) {
 			return refuse(refusedOrigin, fiber.NewError(fiber.StatusForbidden, "origin not allowed"))
 		}
-		if q := c.Query(resumeQuery); q != "" {
-			seq, err := strconv.ParseUint(q, 10, 64)
-			if err != nil {
-				return fiber.NewError(fiber.StatusBadRequest, "resume must be a sequence number")
-			}
+		if seq, ok, err := parseResumeQuery(c.Query(resumeQuery)); err != nil {
+			return err
+		} else if ok {
 			c.Locals(wsLocalResume, seq)
 		}
 		switch h.state() {
@@ -58,6 +56,19 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// parseResumeQuery reads ?resume=N: false when absent, a 400 error when
+// not a decimal uint64.
+func parseResumeQuery(q string) (uint64, bool, error) {
+	if q == "" {
+		return 0, false, nil
+	}
+	seq, err := strconv.ParseUint(q, 10, 64)
+	if err != nil {
+		return 0, false, fiber.NewError(fiber.StatusBadRequest, "resume must be a sequence number")
+	}
+	return seq, true, nil
 }
 
 // hub knows every connection of one Serve call, to close them all on

@@ -103,6 +103,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	dash, err := dashboard.New(dashboard.Options{
 		Listen:         cfg.Server.Listen,
 		AllowedOrigins: cfg.Server.AllowedOrigins,
+		AllowedHosts:   cfg.Server.AllowedHosts,
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
 		AdminToken:     cfg.Server.Auth.AdminToken,
 		Feed:           p.aggregator,

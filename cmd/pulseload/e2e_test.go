@@ -101,3 +101,21 @@ func TestRealMainReports(t *testing.T) {
 }
 
 func osPid() int { return os.Getpid() }
+
+// -stalled: never-reading connections beside measured ones; the server
+// cuts them (its mailbox policy) while the measured clients see no gap.
+func TestRunWithStalledConnections(t *testing.T) {
+	url := serve(t, "")
+	var out bytes.Buffer
+	cfg := config{url: url, clients: 3, stalled: 5, duration: 5 * time.Second, report: time.Second}
+	sum, err := run(context.Background(), cfg, &out)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), sum.Connected, "%+v", sum)
+	require.Equal(t, 5, sum.Stalled)
+	require.Equal(t, 5, sum.StalledCut, "the server cut every stalled connection")
+	require.Zero(t, sum.Gaps)
+	require.Zero(t, sum.Disconnects)
+	out.Reset()
+	sum.print(&out)
+	require.Contains(t, out.String(), "stalled      5 opened, 5 cut by the server")
+}

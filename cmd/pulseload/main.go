@@ -8,6 +8,10 @@
 // message's "ts") p50/p90/p99/max, sequence gaps (a delta that does not
 // start right after the previous seq, not counting a snapshot resync),
 // resyncs, and with -pid the server's CPU and resident memory from /proc.
+// With -stalled N, N more connections that never read are opened as the
+// measurement starts, and the summary says how many the server cut:
+//
+//	pulseload -clients 5 -stalled 1000 -duration 30s -pid $(pgrep -n pulseboard)
 //
 // It only targets loopback addresses, and its size and length are bounded.
 package main
@@ -42,6 +46,7 @@ type config struct {
 	token    string
 	report   time.Duration
 	jsonOut  bool
+	stalled  int
 }
 
 var errUsage = errors.New("usage")
@@ -58,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.token, "token", "", "viewer token, sent as Authorization: Bearer")
 	fs.DurationVar(&c.report, "report", time.Second, "progress line interval")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the summary as JSON")
+	fs.IntVar(&c.stalled, "stalled", 0, fmt.Sprintf("also open this many connections (0…%d) that never read, with %d-byte receive buffers, when the measurement starts", maxClients, stalledRcvBuf))
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
@@ -66,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	case c.clients < 1 || c.clients > maxClients:
 		return c, fmt.Errorf("-clients must be within 1…%d", maxClients)
+	case c.stalled < 0 || c.clients+c.stalled > maxClients:
+		return c, fmt.Errorf("-stalled must be within 0…%d (with -clients)", maxClients-c.clients)
 	case c.duration <= 0 || c.duration > maxDuration:
 		return c, fmt.Errorf("-duration must be within (0, %s]", maxDuration)
 	case c.ramp < 0 || c.ramp > maxRamp:

@@ -43,6 +43,10 @@ type summary struct {
 	ServerCPU    float64 `json:"server_cpu_percent,omitempty"`
 	ServerRSS    uint64  `json:"server_rss_bytes,omitempty"`
 	ServerRSS0   uint64  `json:"server_rss_before_bytes,omitempty"`
+	ServerRSSMax uint64  `json:"server_rss_peak_bytes,omitempty"`
+	ServerRSSEnd uint64  `json:"server_rss_after_bytes,omitempty"`
+	Stalled      int     `json:"stalled,omitempty"`
+	StalledCut   int     `json:"stalled_cut,omitempty"`
 	RSSPerClient float64 `json:"server_rss_per_client_bytes,omitempty"`
 	LoadCPU      float64 `json:"pulseload_cpu_percent"`
 	FirstError   string  `json:"first_error,omitempty"`
@@ -57,9 +61,12 @@ func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "delay        p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d deltas)\n",
 		s.DelayP50Ms, s.DelayP90Ms, s.DelayP99Ms, s.DelayMaxMs, s.DelaySamples)
 	fmt.Fprintf(w, "sequence     %d gaps, %d resyncs, %d merged deltas, %d snapshots\n", s.Gaps, s.Resyncs, s.Merged, s.Snapshots)
+	if s.Stalled > 0 {
+		fmt.Fprintf(w, "stalled      %d opened, %d cut by the server by the end\n", s.Stalled, s.StalledCut)
+	}
 	if s.ServerRSS > 0 {
-		fmt.Fprintf(w, "server       CPU %.0f%%  RSS %.1f MiB (before %.1f MiB, %.1f KiB a client)\n",
-			s.ServerCPU, mib(s.ServerRSS), mib(s.ServerRSS0), s.RSSPerClient/1024)
+		fmt.Fprintf(w, "server       CPU %.0f%%  RSS %.1f MiB (before %.1f MiB, peak %.1f MiB, after the clients left %.1f MiB, %.1f KiB a client)\n",
+			s.ServerCPU, mib(s.ServerRSS), mib(s.ServerRSS0), mib(s.ServerRSSMax), mib(s.ServerRSSEnd), s.RSSPerClient/1024)
 	}
 	fmt.Fprintf(w, "pulseload    CPU %.0f%%\n", s.LoadCPU)
 	if s.FirstError != "" {
@@ -155,6 +162,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (summary, error) {
 			c.connected.Load(), cfg.clients, float64(msgs-prevMsgs)/cfg.report.Seconds())
 		prevMsgs = msgs
 		if cur := server.sample(); cur.ok {
+			sum.ServerRSSMax = max(sum.ServerRSSMax, cur.rssBytes)
 			line += fmt.Sprintf("  server CPU %4.0f%% RSS %7.1f MiB", cpuPercent(prevSrv.procSample, cur.procSample), mib(cur.rssBytes))
 			prevSrv = cur
 		}
@@ -174,7 +182,16 @@ ramp:
 		}
 	}
 
-	// Measure.
+	// Measure, beside the stalled connections if asked.
+	var stalled *stalledSet
+	if cfg.stalled > 0 {
+		stalled = openStalled(clientsCtx, cfg.url, header, cfg.stalled)
+		defer stalled.close()
+		sum.Stalled = len(stalled.conns)
+		if stalled.firstErr != nil {
+			errOnce.Do(func() { firstErr.Store("stalled: " + stalled.firstErr.Error()) })
+		}
+	}
 	measure.Store(true)
 	m0, b0, t0 := c.messages.Load(), c.bytes.Load(), time.Now()
 	srv0, self0 := server.sample(), self.sample()
@@ -195,10 +212,19 @@ measuring:
 	m1, b1, t1 := c.messages.Load(), c.bytes.Load(), time.Now()
 	srv1, self1 := server.sample(), self.sample()
 	sum.Connected = c.connected.Load()
+	if stalled != nil {
+		sum.StalledCut = stalled.cut()
+		stalled.close()
+	}
 
 	stopClients()
 	<-launched
 	wg.Wait()
+	if cfg.pid > 0 {
+		// Let the server see the closes, then see what it kept.
+		time.Sleep(2 * time.Second)
+		sum.ServerRSSEnd = server.sample().rssBytes
+	}
 
 	secs := t1.Sub(t0).Seconds()
 	sum.Dialed, sum.DialFailed, sum.Disconnects = c.dialed.Load(), c.dialFailed.Load(), c.disconnects.Load()

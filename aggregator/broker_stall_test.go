@@ -1,0 +1,182 @@
+package aggregator
+
+import (
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// stallRig publishes a stream of about 50 points a delta, the shape of
+// issue 14's slow-reader run, and times the publisher and a few fast
+// readers.
+type stallRig struct {
+	a   *Aggregator
+	clk *clock
+
+	mu        sync.Mutex
+	published map[uint64]time.Time // when each seq's tick started
+	delays    []time.Duration      // fast readers: seq received - tick started
+	ticks     []time.Duration      // how long each tick (the publisher's path) took
+}
+
+func newStallRig(t *testing.T) *stallRig {
+	a, clk := newTestAgg(Options{MailboxSize: 16})
+	return &stallRig{a: a, clk: clk, published: make(map[uint64]time.Time)}
+}
+
+// tick ingests 50 points over 50 series and publishes them.
+func (r *stallRig) tick() {
+	r.clk.ms += 100
+	ss := make([]Sample, 50)
+	for i := range ss {
+		ss[i] = gauge("m", r.clk.ms, float64(r.clk.ms%977+int64(i)), "i", strconv.Itoa(i))
+	}
+	r.a.ingest(batch("s", ss...))
+	start := time.Now()
+	r.mu.Lock()
+	r.published[r.a.Seq()+1] = start
+	r.mu.Unlock()
+	r.a.tick()
+	r.mu.Lock()
+	r.ticks = append(r.ticks, time.Since(start))
+	r.mu.Unlock()
+}
+
+// read follows s like a fast client until it is closed, recording each
+// delta's delay.
+func (r *stallRig) read(t *testing.T, s *Subscription, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for {
+		m, err := s.Next(t.Context())
+		if err != nil {
+			return
+		}
+		got := time.Now()
+		r.mu.Lock()
+		if at, ok := r.published[m.Seq]; ok && m.Type == "delta" {
+			r.delays = append(r.delays, got.Sub(at))
+		}
+		r.mu.Unlock()
+	}
+}
+
+// phase runs n ticks and returns the median tick and the fast readers'
+// p99 delay over them. Each tick is followed by a yield, so the readers
+// run between ticks as they would between broadcast intervals.
+func (r *stallRig) phase(n int) (tick, delayP99 time.Duration) {
+	r.mu.Lock()
+	r.ticks, r.delays = r.ticks[:0], r.delays[:0]
+	r.mu.Unlock()
+	for range n {
+		r.tick()
+		runtime.Gosched()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return percentile(r.ticks, 0.5), percentile(r.delays, 0.99)
+}
+
+func percentile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// TestStalledSubscribersCostOthersNothing is issue 14's first fault in
+// process: 1,000 subscribers that never call Next beside 5 that read.
+// The stalled ones are dropped once their mailbox is full, nothing is
+// merged on the publisher's path, the heap they held is freed, and
+// neither the publisher's tick nor the fast readers' delay grow beyond 2×
+// (plus a little slack for a shared machine) of the run without them.
+func TestStalledSubscribersCostOthersNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing run")
+	}
+	r := newStallRig(t)
+	for range 20 { // history and windows as a running server has them
+		r.tick()
+	}
+	var wg sync.WaitGroup
+	var fast []*Subscription
+	for range 5 {
+		s := r.a.Subscribe(r.a.Seq())
+		fast = append(fast, s)
+		wg.Add(1)
+		go r.read(t, s, &wg)
+	}
+	baseTick, baseDelay := r.phase(100)
+
+	var heapBefore runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&heapBefore)
+	stalled := make([]*Subscription, 1000)
+	for i := range stalled {
+		stalled[i] = r.a.Subscribe(r.a.Seq())
+	}
+	stallTick, stallDelay := r.phase(100)
+	t.Logf("median tick %v → %v, fast readers' p99 delay %v → %v", baseTick, stallTick, baseDelay, stallDelay)
+
+	require.Equal(t, uint64(1000), r.a.stats.droppedSubs.Load(), "every stalled subscriber dropped")
+	require.Zero(t, r.a.stats.conflations.Load(), "nothing merged on the publisher's path")
+	require.Equal(t, 5, r.a.Subscribers())
+	for _, s := range stalled {
+		require.Empty(t, s.box, "a dropped subscriber holds no delta")
+	}
+	const slack = 5 * time.Millisecond // a shared, busy machine; the fault was 280 ms
+	require.LessOrEqual(t, stallTick, 2*baseTick+slack, "publisher's median tick")
+	require.LessOrEqual(t, stallDelay, 2*baseDelay+slack, "fast readers' p99 delay")
+
+	// What the stalled subscribers held is gone with them (the retained
+	// deltas are the broker's, shared, and bounded on their own).
+	var heapAfter runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&heapAfter)
+	require.Less(t, int64(heapAfter.HeapAlloc)-int64(heapBefore.HeapAlloc), int64(8<<20), "heap after the stalled subscribers were dropped")
+
+	for _, s := range fast {
+		s.Close()
+	}
+	wg.Wait()
+}
+
+// TestPublishAllocsIndependentOfStalledSubscribers: a stalled subscriber
+// costs the publisher one pointer in its mailbox, never a copy or a merge
+// of the delta.
+func TestPublishAllocsIndependentOfStalledSubscribers(t *testing.T) {
+	measure := func(stalled int) uint64 {
+		r := newStallRig(t)
+		for range 5 {
+			r.tick()
+		}
+		subs := make([]*Subscription, stalled)
+		for i := range subs {
+			subs[i] = r.a.Subscribe(r.a.Seq())
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range 40 { // past the mailbox bound: every stalled one is dropped
+			r.tick()
+		}
+		runtime.ReadMemStats(&after)
+		for _, s := range subs {
+			s.Close()
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	base, many := measure(0), measure(1000)
+	t.Logf("bytes allocated by 40 ticks: %d alone, %d beside 1000 stalled subscribers", base, many)
+	// The mailboxes' backing arrays (up to 16 items, grown by doubling)
+	// are the whole difference, with 1 MiB of slack.
+	perSub := 2 * 16 * uint64(unsafe.Sizeof(mailItem{}))
+	require.Less(t, many, base+1000*perSub+(1<<20))
+}

@@ -1,0 +1,73 @@
+package dashboard
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// errReadBudget is the read error of a connection that sent more than its
+// read budget. A WebSocket reader closes with 1008 on it; fasthttp drops an
+// HTTP connection.
+var errReadBudget = errors.New("connection read budget exceeded")
+
+// budgetListener gives each accepted connection a read budget: a token
+// bucket of bytes, ReadBurst deep, refilled at ReadRate a second.
+//
+// Why bytes: the cost of reading a WebSocket is per frame, and frames the
+// library handles on its own (empty continuation fragments, pings, pongs)
+// never reach our code to be counted; every frame costs at least 6 bytes
+// from a client (header and mask), so a byte budget bounds them all. The
+// default (64 KiB a second, 256 KiB at once) is far above what a page, a
+// scraper or a client's resume messages send, and far below what a flood
+// of tiny frames needs to cost a core.
+//
+// It also bounds each connection's kernel send buffer to sendBuffer bytes
+// (when positive). Left to autotuning, Linux grows it to 4 MiB for a
+// client that does not read: the server's writes then succeed for many
+// seconds while the kernel holds megabytes per stalled client, and the
+// broker's mailbox bound cannot see the client fall behind. 128 KiB still
+// carries a few MB/s over a 100 ms round trip.
+type budgetListener struct {
+	net.Listener
+	rate       rate.Limit
+	burst      int
+	sendBuffer int
+	exceeded   func() // counts a connection over budget; once per connection
+}
+
+func (l *budgetListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok && l.sendBuffer > 0 {
+		_ = tc.SetWriteBuffer(l.sendBuffer) // best effort: the default is only slower to notice
+	}
+	return &budgetConn{Conn: c, lim: rate.NewLimiter(l.rate, l.burst), exceeded: l.exceeded}, nil
+}
+
+type budgetConn struct {
+	net.Conn
+	lim      *rate.Limiter
+	exceeded func()
+	over     atomic.Bool
+}
+
+// Read charges what it read to the budget; once it is overdrawn the bytes
+// already read are returned with errReadBudget, and every later Read fails.
+func (c *budgetConn) Read(p []byte) (int, error) {
+	if c.over.Load() {
+		return 0, errReadBudget
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.lim.AllowN(time.Now(), n) {
+		c.over.Store(true)
+		c.exceeded()
+		return n, errReadBudget
+	}
+	return n, err
+}

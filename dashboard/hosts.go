@@ -1,0 +1,170 @@
+package dashboard
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// hostPolicy decides which Host headers the server answers: the defence
+// against DNS rebinding. A page on evil.example whose name an attacker
+// re-points at 127.0.0.1 is same-origin with the dashboard as far as the
+// browser can tell, so its scripts could read every route (and its
+// WebSocket's Origin is "its own"). The browser still sends Host:
+// evil.example, and that is what is checked, on every route, as Jupyter,
+// Vite and webpack-dev-server do.
+//
+// Always allowed: IP literals (a rebinding needs a name the attacker owns;
+// a page reached by address has that address as its origin), "localhost"
+// and names under ".localhost" (RFC 6761: they never leave the machine),
+// and the listen address's host when it is a name. When listening on every
+// interface (0.0.0.0, ::, or no host) the machine's own host name is
+// allowed too: an attacker cannot make a victim's browser send it for a
+// page of theirs. Any other name must be listed in server.allowed_hosts:
+// "name" exactly, "*.domain" for the names under domain, or "*" for any
+// (only behind a proxy that checks Host itself).
+type hostPolicy struct {
+	any      bool
+	exact    map[string]bool
+	suffixes []string // ".domain"
+}
+
+var errBadHost = errors.New(`not a host name, "*.domain" or "*"`)
+
+// newHostPolicy builds the policy for a server listening on listenHost
+// with the operator's extra entries. hostname gives the machine's name
+// (os.Hostname; a test fake); its error only leaves the name out.
+func newHostPolicy(listenHost string, extra []string, hostname func() (string, error)) (hostPolicy, error) {
+	p := hostPolicy{exact: map[string]bool{"localhost": true}, suffixes: []string{".localhost"}}
+	if _, err := netip.ParseAddr(listenHost); err != nil && listenHost != "" {
+		p.exact[normalHost(listenHost)] = true
+	}
+	if ip, err := netip.ParseAddr(listenHost); listenHost == "" || err == nil && ip.IsUnspecified() {
+		if name, err := hostname(); err == nil && name != "" {
+			p.exact[normalHost(name)] = true
+		}
+	}
+	var errs []error
+	for _, h := range extra {
+		if err := p.add(h); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return p, errors.Join(errs...)
+}
+
+func (p *hostPolicy) add(entry string) error {
+	e := normalHost(entry)
+	switch {
+	case strings.TrimSpace(entry) == "*":
+		p.any = true
+		return nil
+	case strings.HasPrefix(e, "*.") && validName(e[2:]):
+		p.suffixes = append(p.suffixes, e[1:])
+		return nil
+	case validName(e):
+		p.exact[e] = true
+		return nil
+	}
+	return errBadHost
+}
+
+// validName accepts letters, digits, '-', '_' and dots between labels: no
+// port, no scheme, no path, no wildcard in the middle.
+func validName(s string) bool {
+	if s == "" || len(s) > 253 || strings.HasPrefix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// normalHost lowercases a name and drops a final dot ("localhost." is
+// "localhost" to a resolver, and must be to the check too).
+func normalHost(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
+
+// allow reports whether a request's Host header (host[:port], may be an
+// [IPv6]:port) is one this server answers.
+func (p *hostPolicy) allow(hostHeader string) bool {
+	if p.any {
+		return true
+	}
+	host, ok := splitHostHeader(hostHeader)
+	if !ok {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	host = normalHost(host)
+	if p.exact[host] {
+		return true
+	}
+	for _, suf := range p.suffixes {
+		if strings.HasSuffix(host, suf) && validName(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitHostHeader drops the port of a Host header; false when the header is
+// empty or malformed (a bracket without its match, a port that is not a
+// number, an IPv6 address without brackets).
+func splitHostHeader(h string) (string, bool) {
+	if h == "" {
+		return "", false
+	}
+	if h[0] == '[' {
+		end := strings.IndexByte(h, ']')
+		if end < 0 || !validPort(h[end+1:], true) {
+			return "", false
+		}
+		host := h[1:end]
+		ip, err := netip.ParseAddr(host)
+		return host, err == nil && ip.Is6()
+	}
+	host, port, found := strings.Cut(h, ":")
+	if found && !validPort(":"+port, false) {
+		return "", false // also a bare IPv6 address: its colons
+	}
+	return host, host != ""
+}
+
+// validPort accepts "" (when optional) or ":digits".
+func validPort(s string, optional bool) bool {
+	if s == "" {
+		return optional
+	}
+	if s[0] != ':' || len(s) == 1 || len(s) > 6 {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHost refuses, with 421 Misdirected Request and a count, a request
+// whose Host this server does not answer. It runs before every route.
+func (s *Server) checkHost(c *fiber.Ctx) error {
+	if s.hosts.allow(string(c.Request().Host())) {
+		return c.Next()
+	}
+	s.metrics.hostRefused.Inc()
+	return fiber.NewError(fiber.StatusMisdirectedRequest, "host not allowed: add it to server.allowed_hosts")
+}
+
+// osHostname is the machine's name for the default policy.
+var osHostname = os.Hostname

@@ -1,0 +1,239 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
+)
+
+// What a client may send, and what each kind of abuse costs it. Every
+// frame the peer sends is work for the reader, so each kind is bounded:
+//
+//   - data messages: MessageRate a second (burst MessageBurst), else 1008;
+//   - a message over ReadLimit: 1009 (the websocket library's check);
+//   - control frames (ping, pong, with or without payload): controlRate a
+//     second (burst controlBurst), else 1008; a ping is answered with a
+//     pong, so a ping flood would otherwise be a write flood too;
+//   - every byte, whatever the framing (thousands of empty continuation
+//     fragments, tiny frames): the connection's read budget (see
+//     budgetConn), else 1008;
+//   - a binary message: 1003 (the protocol is text only);
+//   - a text message that is not UTF-8, parsed or not: 1007 (RFC 6455 8.1).
+const (
+	controlRate  = 5
+	controlBurst = 20
+)
+
+// errControlFlood ends the read loop when a client sends control frames
+// faster than controlRate.
+var errControlFlood = errors.New("too many control frames")
+
+// readLoop reads client messages until the connection fails. It keeps the
+// read deadline PongWait ahead on every pong and message, so a silent peer
+// is detected, and applies the limits above.
+func (c *client) readLoop() {
+	o := &c.s.opts.WebSocket
+	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
+	c.conn.SetReadLimit(o.ReadLimit)
+	extend()
+	control := rate.NewLimiter(controlRate, controlBurst)
+	c.conn.SetPongHandler(func(string) error {
+		if !control.Allow() {
+			return errControlFlood
+		}
+		extend()
+		return nil
+	})
+	c.conn.SetPingHandler(func(data string) error {
+		if !control.Allow() {
+			return errControlFlood
+		}
+		err := c.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(o.WriteWait))
+		var ne net.Error
+		if err == nil || errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &ne) {
+			return nil // a failed write is the writer's to notice
+		}
+		return err
+	})
+	flood := newFloodLimit(o)
+	buf := make([]byte, 512)
+	for {
+		mt, r, err := c.conn.NextReader()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		extend()
+		if c.ctx.Err() != nil {
+			// Closing: only wait for the peer's close frame.
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				c.readFailed(err)
+				return
+			}
+			continue
+		}
+		if !flood.Allow() {
+			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
+			continue
+		}
+		if mt != websocket.TextMessage {
+			c.closeWith(websocket.CloseUnsupportedData, "text messages only", disconnectBinary)
+			continue
+		}
+		data, oversized, valid, err := readText(r, o.MaxMessageBytes, buf)
+		switch {
+		case err != nil:
+			c.readFailed(err)
+			return
+		case !valid:
+			c.closeWith(websocket.CloseInvalidFramePayloadData, "invalid UTF-8", disconnectInvalidUTF8)
+		case oversized:
+			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
+		default:
+			c.handleMessage(data)
+		}
+	}
+}
+
+// readFailed records why reading stopped; the limits this side enforces
+// get their close frame, sent by the writer.
+func (c *client) readFailed(err error) {
+	switch {
+	case errors.Is(err, errControlFlood):
+		c.closeWith(websocket.ClosePolicyViolation, "too many control frames", disconnectControlFlood)
+	case errors.Is(err, errReadBudget):
+		c.closeWith(websocket.ClosePolicyViolation, "too much traffic", disconnectReadBudget)
+	default:
+		c.setReason(readErrorReason(err))
+	}
+}
+
+func readErrorReason(err error) string {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return disconnectTooBig
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return disconnectDeadPeer
+	}
+	return disconnectPeer
+}
+
+// readText reads a text message to its end, checking all of it as UTF-8
+// and keeping the first max bytes (a copy, in a new slice: buf is only
+// scratch). oversized: the message was longer than max, and data is nil.
+func readText(r io.Reader, max int64, buf []byte) (data []byte, oversized, valid bool, err error) {
+	var v utf8Stream
+	var n int64
+	for {
+		k, rerr := r.Read(buf)
+		if k > 0 {
+			v.write(buf[:k])
+			if n += int64(k); n <= max {
+				data = append(data, buf[:k]...)
+			} else {
+				data = nil
+			}
+		}
+		if rerr == io.EOF {
+			return data, n > max, v.end(), nil
+		}
+		if rerr != nil {
+			return nil, false, false, rerr
+		}
+		if v.bad {
+			return nil, false, false, nil // no need to read further
+		}
+	}
+}
+
+// utf8Stream checks UTF-8 across chunk boundaries: a rune cut by a
+// boundary is carried to the next chunk.
+type utf8Stream struct {
+	carry [utf8.UTFMax]byte
+	n     int // bytes in carry
+	bad   bool
+}
+
+func (s *utf8Stream) write(p []byte) {
+	for len(p) > 0 && !s.bad {
+		if s.n > 0 {
+			// Complete the carried rune one byte at a time.
+			s.carry[s.n] = p[0]
+			s.n++
+			p = p[1:]
+			if utf8.FullRune(s.carry[:s.n]) {
+				r, size := utf8.DecodeRune(s.carry[:s.n])
+				s.bad = r == utf8.RuneError && size <= 1 || size != s.n
+				s.n = 0
+			} else if s.n == utf8.UTFMax {
+				s.bad = true
+			}
+			continue
+		}
+		// The tail that may be an incomplete rune: at most 3 bytes after
+		// the last rune start.
+		cut := len(p)
+		for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(p[i]) {
+				if !utf8.FullRune(p[i:]) {
+					cut = i
+				}
+				break
+			}
+		}
+		s.bad = !utf8.Valid(p[:cut])
+		s.n = copy(s.carry[:], p[cut:])
+		return
+	}
+}
+
+// end reports whether everything written was valid UTF-8, with no rune
+// left incomplete.
+func (s *utf8Stream) end() bool { return !s.bad && s.n == 0 }
+
+// clientMessage is what a client may send: only resume exists.
+type clientMessage struct {
+	Type string  `json:"type"`
+	Seq  *uint64 `json:"seq"`
+}
+
+// parseClientMessage reads one client message (at most MaxMessageBytes,
+// valid UTF-8). It returns the seq of a resume, or the reason the message
+// is ignored: ignoredMalformed or ignoredUnknown.
+func parseClientMessage(data []byte) (seq uint64, ignored string) {
+	var m clientMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return 0, ignoredMalformed
+	}
+	switch m.Type {
+	case "resume":
+		if m.Seq == nil {
+			return 0, ignoredMalformed
+		}
+		return *m.Seq, ""
+	default:
+		return 0, ignoredUnknown
+	}
+}
+
+func (c *client) handleMessage(data []byte) {
+	seq, ignored := parseClientMessage(data)
+	if ignored != "" {
+		c.s.metrics.ignored.WithLabelValues(ignored).Inc()
+		return
+	}
+	c.requestResume(seq)
+}
+
+// newFloodLimit is one client's message budget: MessageBurst messages at
+// once and MessageRate a second sustained. Only the client's reader uses it.
+func newFloodLimit(o *WebSocketOptions) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst)
+}
