@@ -14,10 +14,9 @@ import (
 
 func init() { Register(configs.TypePrometheus, newPromSource) }
 
-// promAccept asks for the classic text format, the only one parsed here.
-const promAccept = "text/plain;version=0.0.4"
-
-// promSource scrapes a Prometheus text-format endpoint.
+// promSource scrapes a Prometheus endpoint, OpenMetrics or the classic
+// text format, whichever the target answers to ScrapeAccept (a configured
+// Accept header wins).
 type promSource struct {
 	f       *fetcher
 	filter  promFilter
@@ -37,7 +36,7 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 		include:   compileAll(spec.Include),
 		exclude:   compileAll(spec.Exclude),
 	}
-	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, promAccept, true)
+	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
 		return nil, err
 	}

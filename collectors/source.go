@@ -139,6 +139,9 @@ var (
 	ErrBadConfig = errors.New("bad source config")
 	// ErrBodyTooLarge is returned when a response body passes max_body_bytes.
 	ErrBodyTooLarge = errors.New("max_body_bytes")
+	// ErrEncoding is returned for a body whose Content-Encoding is not
+	// supported or whose compressed stream does not decode.
+	ErrEncoding = errors.New("bad Content-Encoding")
 	// ErrStatus is returned for a response status the source did not expect.
 	ErrStatus = errors.New("unexpected status")
 	// ErrTimeout is returned when a request ran out of its poll's time.
