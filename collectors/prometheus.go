@@ -18,10 +18,10 @@ func init() { Register(configs.TypePrometheus, newPromSource) }
 // text format, whichever the target answers to ScrapeAccept (a configured
 // Accept header wins).
 type promSource struct {
-	f       *fetcher
-	filter  promFilter
-	labels  aggregator.Labels // the configured labels, target labels to Prometheus
-	now     func() time.Time
+	f      *fetcher
+	opt    scrapeOptions
+	stamps bool // honor_timestamps: keep the exporter's timestamps
+	now    func() time.Time
 	partial Partial
 	dropped map[string]int // the last poll's drops by reason
 }
@@ -31,16 +31,20 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter := promFilter{
-		maxSeries: spec.MaxSeries,
-		include:   compileAll(spec.Include),
-		exclude:   compileAll(spec.Exclude),
+	opt := scrapeOptions{
+		promFilter: promFilter{
+			maxSeries: spec.MaxSeries,
+			include:   compileAll(spec.Include),
+			exclude:   compileAll(spec.Exclude),
+		},
+		targetLabels: labelsOf(cfg.Labels),
+		honorLabels:  spec.HonorLabels,
 	}
 	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
 		return nil, err
 	}
-	return &promSource{f: f, filter: filter, labels: labelsOf(cfg.Labels), now: env.now}, nil
+	return &promSource{f: f, opt: opt, stamps: spec.HonorsTimestamps(), now: env.now}, nil
 }
 
 // compileAll compiles expressions that Validate has compiled already.
@@ -66,7 +70,8 @@ func (p *promSource) LastDropped() map[string]int { return p.dropped }
 // does not: repeated families, malformed histograms, series dropped as
 // duplicates, collisions or over max_series are reported as partial
 // (warnings as Errors, drops in Dropped and LastDropped). A sample stamped
-// by the exporter keeps its own time; the others get the poll's.
+// by the exporter keeps its own time under honor_timestamps (the
+// default); the others, and every sample without it, get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	p.partial, p.dropped = Partial{}, nil
 	ts := p.now().UnixMilli()
@@ -74,14 +79,14 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), scrapeOptions{promFilter: p.filter, targetLabels: p.labels})
+	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), p.opt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
 	}
 	samples := make([]aggregator.Sample, len(res.Samples))
 	for i, s := range res.Samples {
 		samples[i] = aggregator.Sample{Metric: s.Metric, Labels: s.Labels, Kind: s.Kind, TimeMs: ts, Value: s.Value}
-		if s.HasTime {
+		if s.HasTime && p.stamps {
 			samples[i].TimeMs = s.TimeMs
 		}
 	}
