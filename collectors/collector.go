@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -302,10 +303,10 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		c.log.Warn("poll panicked; restarting the source", "panic", fmt.Sprint(r.panic.Value))
 		return r.panic
 	}
-	samples, nonFinite := c.prepare(r.samples)
+	samples, infinite := c.prepare(r.samples)
 	err := r.err
-	if err == nil && len(samples) == 0 && nonFinite > 0 {
-		err = fmt.Errorf("%w: all %d values were NaN or infinite", ErrNoValues, nonFinite)
+	if err == nil && len(samples) == 0 && infinite > 0 {
+		err = fmt.Errorf("%w: all %d values were infinite", ErrNoValues, infinite)
 	}
 	pushed, shed := 0, false
 	if len(samples) > 0 {
@@ -316,7 +317,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		}
 	}
 	c.stats.update(func(s *Stats) {
-		s.NonFinite += uint64(nonFinite)
+		s.NonFinite += uint64(infinite)
 		s.Samples += uint64(pushed)
 		if shed {
 			s.Shed++
@@ -330,42 +331,64 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		}
 		return nil
 	}
-	c.succeed(at, took, r.partial, nonFinite)
+	c.succeed(at, took, r.partial, infinite)
 	return nil
 }
 
-func (c *collector) succeed(at time.Time, took time.Duration, p Partial, nonFinite int) {
-	var partialErr error
-	if len(p.Errors) > 0 {
-		partialErr = errors.Join(p.Errors...)
-	} else if nonFinite > 0 {
-		partialErr = fmt.Errorf("skipped %d NaN or infinite values", nonFinite)
-	}
-	recovered := false
+func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
+	warning := warningText(p, infinite)
+	recovered, newWarning := false, false
 	c.stats.update(func(s *Stats) {
 		recovered = s.ConsecutiveFailures > 0
 		s.Polls++
 		s.ConsecutiveFailures = 0
+		s.Up = true
 		s.LastSuccess = at
 		s.LastPoll = took
 		s.PartialErrors += uint64(len(p.Errors))
-		s.SeriesDropped += uint64(p.Dropped)
-		if partialErr != nil {
-			s.LastError, s.LastErrorAt = partialErr.Error(), at
+		for reason, n := range p.Dropped {
+			if s.Dropped == nil {
+				s.Dropped = make(map[string]uint64, len(p.Dropped))
+			}
+			s.Dropped[reason] += uint64(n)
+			s.SeriesDropped += uint64(n)
+		}
+		if warning != "" {
+			newWarning = warning != s.LastWarning
+			s.LastWarning, s.LastWarningAt = warning, at
 		}
 	})
 	if recovered {
 		c.log.Info("poll succeeded again")
 	}
+	if newWarning {
+		// Once per change, not per poll: a target over its limit says so
+		// at every scrape.
+		c.log.Warn("poll succeeded in part", "warning", warning)
+	}
 }
 
-// prepare leaves out non-finite values, whatever the source (NaN must never
-// reach the store), and adds the source's configured labels.
+// warningText is one line saying what went wrong in a poll that still
+// succeeded, "" if nothing did.
+func warningText(p Partial, infinite int) string {
+	parts := make([]string, 0, len(p.Errors)+1)
+	for _, err := range p.Errors {
+		parts = append(parts, err.Error())
+	}
+	if infinite > 0 {
+		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
+	}
+	return strings.ReplaceAll(strings.Join(parts, "; "), "\n", " ")
+}
+
+// prepare leaves out infinite values, whatever the source (the store has
+// no use for them), and adds the source's configured labels. NaN is a
+// value (a gap in a chart, skipped by windows) and goes through.
 func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 	out := in[:0]
 	bad := 0
 	for _, s := range in {
-		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+		if math.IsInf(s.Value, 0) {
 			bad++
 			continue
 		}

@@ -18,12 +18,11 @@ func init() { Register(configs.TypePrometheus, newPromSource) }
 // text format, whichever the target answers to ScrapeAccept (a configured
 // Accept header wins).
 type promSource struct {
-	f      *fetcher
-	opt    scrapeOptions
-	stamps bool // honor_timestamps: keep the exporter's timestamps
-	now    func() time.Time
+	f       *fetcher
+	opt     scrapeOptions
+	stamps  bool // honor_timestamps: keep the exporter's timestamps
+	now     func() time.Time
 	partial Partial
-	dropped map[string]int // the last poll's drops by reason
 }
 
 func newPromSource(cfg configs.Source, env Env) (Source, error) {
@@ -60,20 +59,15 @@ func (p *promSource) Describe() string     { return p.f.Describe() }
 func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
-// LastDropped returns the series the last successful poll left out, by
-// reason (see scrapeResult.Dropped); nil when none. Called by the
-// collector on the poll goroutine, right after Poll, like LastPartial.
-func (p *promSource) LastDropped() map[string]int { return p.dropped }
-
 // Poll scrapes once. A transport error, a status other than 2xx or a body
 // that does not parse fails the poll as a whole. What Prometheus tolerates
 // does not: repeated families, malformed histograms, series dropped as
 // duplicates, collisions or over max_series are reported as partial
-// (warnings as Errors, drops in Dropped and LastDropped). A sample stamped
+// (warnings as Errors, drops by reason in Dropped). A sample stamped
 // by the exporter keeps its own time under honor_timestamps (the
 // default); the others, and every sample without it, get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
-	p.partial, p.dropped = Partial{}, nil
+	p.partial = Partial{}
 	ts := p.now().UnixMilli()
 	r, err := p.f.fetchOK(ctx)
 	if err != nil {
@@ -93,11 +87,8 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	for _, w := range res.Warnings {
 		p.partial.Errors = append(p.partial.Errors, errors.New(w))
 	}
-	for _, n := range res.Dropped {
-		p.partial.Dropped += n
-	}
-	p.dropped = res.Dropped
-	if len(samples) == 0 && p.partial.Dropped > 0 {
+	p.partial.Dropped = res.Dropped
+	if len(samples) == 0 && p.partial.DroppedTotal() > 0 {
 		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
 	}
 	return samples, nil

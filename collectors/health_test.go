@@ -1,0 +1,171 @@
+package collectors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// scriptedSource plays one step per poll, the last step for ever after.
+type scriptedSource struct {
+	mu    sync.Mutex
+	steps []scriptStep
+	n     int
+	last  Partial
+}
+
+type scriptStep struct {
+	values  []float64
+	err     error
+	partial Partial
+}
+
+func (s *scriptedSource) Poll(context.Context) ([]aggregator.Sample, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	step := s.steps[min(s.n, len(s.steps)-1)]
+	s.n++
+	s.last = step.partial
+	var out []aggregator.Sample
+	for i, v := range step.values {
+		out = append(out, aggregator.Sample{Metric: "m", Labels: pairs("i", string(rune('0'+i))), Value: v})
+	}
+	return out, step.err
+}
+
+func (s *scriptedSource) LastPartial() Partial {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// TestCollectorUpAndWarnings walks a source through the facts of its
+// health: not up before its first poll, down on a failure, up with a
+// warning on a partial success, and a warning never overwrites the error.
+func TestCollectorUpAndWarnings(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptedSource{steps: []scriptStep{
+			{err: errors.New("connection refused")},
+			{values: []float64{1}, partial: Partial{
+				Errors:  []error{errors.New("field a: not found"), errors.New("sample_limit: dropped 5 series\nover max_series 3")},
+				Dropped: map[string]int{"sample_limit": 5, "collision": 2},
+			}},
+			{values: []float64{2}},
+		}}
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		require.False(t, c.stats.snapshot().Up, "not up before the first poll")
+		t0 := time.Now()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+
+		synctest.Wait()
+		st := c.stats.snapshot()
+		require.False(t, st.Up)
+		require.Equal(t, "connection refused", st.LastError)
+		require.Equal(t, t0, st.LastErrorAt)
+		require.Empty(t, st.LastWarning)
+
+		time.Sleep(time.Second)
+		synctest.Wait()
+		st = c.stats.snapshot()
+		require.True(t, st.Up, "a poll that succeeds in part is up")
+		require.Equal(t, "connection refused", st.LastError, "a warning does not overwrite the error")
+		require.Equal(t, t0, st.LastErrorAt)
+		require.Equal(t, "field a: not found; sample_limit: dropped 5 series over max_series 3", st.LastWarning)
+		require.Equal(t, t0.Add(time.Second), st.LastWarningAt)
+		require.Equal(t, map[string]uint64{"sample_limit": 5, "collision": 2}, st.Dropped)
+		require.EqualValues(t, 7, st.SeriesDropped)
+		require.EqualValues(t, 2, st.PartialErrors)
+
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		st = c.stats.snapshot()
+		require.True(t, st.Up)
+		require.EqualValues(t, 4, st.Polls)
+		require.Equal(t, "field a: not found; sample_limit: dropped 5 series over max_series 3", st.LastWarning, "kept, with its time")
+		require.Equal(t, t0.Add(time.Second), st.LastWarningAt)
+		require.Equal(t, map[string]uint64{"sample_limit": 5, "collision": 2}, st.Dropped, "clean polls drop nothing")
+
+		st.Dropped["sample_limit"] = 99
+		require.EqualValues(t, 5, c.stats.snapshot().Dropped["sample_limit"], "a snapshot is a copy")
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// TestCollectorKeepsNaNLeavesOutInfinities: NaN is a value, pushed like
+// any other and not a warning; ±Inf is left out, counted and warned of.
+func TestCollectorKeepsNaNLeavesOutInfinities(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptedSource{steps: []scriptStep{
+			{values: []float64{math.NaN()}},
+			{values: []float64{math.NaN(), 1, math.Inf(1), math.Inf(-1)}},
+			{values: []float64{math.Inf(1)}},
+		}}
+		sink := newRecordingSink()
+		c := newTestCollector(loopConfig("s"), sink, fixed(src))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+
+		synctest.Wait()
+		b := sink.last("s")
+		require.Len(t, b.Samples, 1)
+		require.True(t, math.IsNaN(b.Samples[0].Value))
+		st := c.stats.snapshot()
+		require.True(t, st.Up)
+		require.Zero(t, st.NonFinite)
+		require.Empty(t, st.LastWarning, "a NaN is not a warning")
+
+		time.Sleep(time.Second)
+		synctest.Wait()
+		b = sink.last("s")
+		require.Len(t, b.Samples, 2)
+		require.True(t, math.IsNaN(b.Samples[0].Value))
+		require.Equal(t, 1.0, b.Samples[1].Value)
+		st = c.stats.snapshot()
+		require.EqualValues(t, 2, st.NonFinite)
+		require.Equal(t, "left out 2 infinite values", st.LastWarning)
+		require.Empty(t, st.LastError)
+
+		time.Sleep(time.Second)
+		synctest.Wait()
+		st = c.stats.snapshot()
+		require.False(t, st.Up, "nothing usable is a failed poll")
+		require.EqualValues(t, 1, st.Failures)
+		require.Contains(t, st.LastError, "all 1 values were infinite")
+		require.Equal(t, 2, sink.count("s"), "nothing was pushed")
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// TestCollectorLogsAWarningOncePerChange: the same warning at every poll
+// is one log line.
+func TestCollectorLogsAWarningOncePerChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptedSource{steps: []scriptStep{
+			{values: []float64{1}, partial: Partial{Errors: []error{errors.New("over the limit")}}},
+		}}
+		var buf bytes.Buffer
+		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		c.log = slog.New(slog.NewTextHandler(&buf, nil))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := serveInBackground(ctx, c)
+		time.Sleep(3500 * time.Millisecond)
+		cancel()
+		require.NoError(t, <-done)
+		require.EqualValues(t, 4, c.stats.snapshot().Polls)
+		require.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("poll succeeded in part")), buf.String())
+		require.Contains(t, buf.String(), `warning="over the limit"`)
+	})
+}
