@@ -141,9 +141,9 @@ func (d *Delta) First() uint64 {
 // Source is the state of one source. It is comparable: the aggregator
 // tells changed sources by ==.
 type Source struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`  // the config's source type: simulated, http, …
-	State    string `json:"state"` // starting, running, backoff, failed, stopped
+	Name  string `json:"name"`
+	Type  string `json:"type"`  // the config's source type: simulated, http, …
+	State string `json:"state"` // starting, running, backoff, failed, stopped
 	// Up says whether the latest poll succeeded (Prometheus' up); false
 	// before the first poll has finished. State is the collector's life
 	// cycle, Up the health of what it polls: running and not up is a
