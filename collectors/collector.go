@@ -300,7 +300,7 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
 		c.stats.fail(at, took, r.panic)
-		c.log.Warn("poll panicked; restarting the source", "panic", fmt.Sprint(r.panic.Value))
+		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
 		return r.panic
 	}
 	samples, infinite := c.prepare(r.samples)
@@ -327,7 +327,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		wasOK := c.stats.snapshot().ConsecutiveFailures == 0
 		c.stats.fail(at, took, err)
 		if wasOK {
-			c.log.Warn("poll failed", "err", err)
+			c.log.Warn("poll failed", "err", errText(err))
 		}
 		return nil
 	}
@@ -378,7 +378,7 @@ func warningText(p Partial, infinite int) string {
 	if infinite > 0 {
 		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
 	}
-	return strings.ReplaceAll(strings.Join(parts, "; "), "\n", " ")
+	return configs.RedactURLsIn(strings.ReplaceAll(strings.Join(parts, "; "), "\n", " "))
 }
 
 // prepare leaves out infinite values, whatever the source (the store has
@@ -401,7 +401,7 @@ func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 func closeSource(src Source, log *slog.Logger) {
 	if cl, ok := src.(io.Closer); ok {
 		if err := cl.Close(); err != nil {
-			log.Warn("closing source", "err", err)
+			log.Warn("closing source", "err", errText(err))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // scriptedSource plays one step per poll, the last step for ever after.
@@ -168,4 +170,80 @@ func TestCollectorLogsAWarningOncePerChange(t *testing.T) {
 		require.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("poll succeeded in part")), buf.String())
 		require.Contains(t, buf.String(), `warning="over the limit"`)
 	})
+}
+
+// syncBuffer is a log destination safe for the collectors' goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecretsStayOutOfErrorsAndLogs runs real sources whose URLs hold a
+// user, a password and a token against a closed port, and a source whose
+// own error quotes a raw URL: the fetch errors, last_error, Describe and
+// every log line (debug included) name the URLs redacted.
+func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
+	addr := strings.TrimSuffix(strings.TrimPrefix(refusedURL(t), "http://"), "/")
+	var logs syncBuffer
+	quoting := loopConfig("quoting")
+	quoting.Interval, quoting.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(20*time.Millisecond)
+	m := newTestManager(newRecordingSink(), nil, func(o *ManagerOptions) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.factory = func(cfg configs.Source, env Env) (Source, error) {
+			if cfg.Name == "quoting" {
+				return newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+					return nil, errors.New("upstream said: see https://admin:s3cret@docs.example/x?token=abc.")
+				}), nil
+			}
+			return NewSource(cfg, env)
+		}
+	})
+	var srcs []configs.Source
+	for _, typ := range []string{configs.TypeHTTP, configs.TypePrometheus, configs.TypeJSON} {
+		cfg := urlSource(typ, "http://admin:s3cret@"+addr+"/metrics?token=abc")
+		cfg.Name = typ
+		cfg.Interval, cfg.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(20*time.Millisecond)
+		srcs = append(srcs, cfg)
+	}
+	require.NoError(t, m.Apply(append(srcs, quoting)))
+	serveManager(t, m)
+	require.Eventually(t, func() bool {
+		for _, st := range m.Statuses() {
+			if st.Failures < 2 {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 5*time.Millisecond)
+
+	secrets := []string{"admin", "s3cret", "abc"}
+	for _, st := range m.Statuses() {
+		for _, s := range secrets {
+			require.NotContains(t, st.LastError, s, st.Name)
+		}
+		if st.Name == "quoting" {
+			require.Equal(t, "upstream said: see https://xxxxx:xxxxx@docs.example/x?token=xxxxx.", st.LastError)
+			continue
+		}
+		require.Contains(t, st.LastError, "GET http://xxxxx:xxxxx@"+addr+"/metrics?token=xxxxx: ", st.Name)
+		require.Contains(t, st.LastError, "connection refused", st.Name)
+	}
+	text := logs.String()
+	require.Contains(t, text, `polls="GET http://xxxxx:xxxxx@`+addr+`/metrics?token=xxxxx"`, "Describe, at debug")
+	require.Contains(t, text, "poll failed")
+	for _, s := range secrets {
+		require.NotContains(t, text, s)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
@@ -117,11 +118,17 @@ func (st *sourceStats) fail(t time.Time, took time.Duration, err error) {
 		s.ConsecutiveFailures++
 		s.Up = false
 		s.LastPoll = took
-		s.LastError, s.LastErrorAt = err.Error(), t
+		s.LastError, s.LastErrorAt = errText(err), t
 	})
 }
 
 // noteError records an error that is not a failed poll.
 func (st *sourceStats) noteError(t time.Time, err error) {
-	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = err.Error(), t })
+	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = errText(err), t })
 }
+
+// errText is how an error of a source is shown (last_error, logs): its
+// text with every URL in it redacted. The fetcher names its URL redacted
+// already; this is the net under what it does not write itself (an
+// error of a source type yet to come, a panic value).
+func errText(err error) string { return configs.RedactURLsIn(err.Error()) }

@@ -28,7 +28,8 @@ type Error struct {
 }
 
 // Error renders the problem on one line as "file:line:col: path: msg",
-// leaving out the parts that are unknown.
+// leaving out the parts that are unknown. A URL in the path or the
+// message is redacted (RedactURLsIn), whoever put it there.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -42,10 +43,10 @@ func (e *Error) Error() string {
 		b.WriteByte(' ')
 	}
 	if e.Path != "" {
-		b.WriteString(e.Path)
+		b.WriteString(RedactURLsIn(e.Path))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(RedactURLsIn(e.Msg))
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -77,4 +78,26 @@ func maskQuery(raw string) string {
 		}
 	}
 	return strings.Join(items, "&")
+}
+
+// urlInText is what RedactURLsIn takes for a URL: a scheme, "://" and
+// everything up to a space, a quote or an angle bracket (punctuation at
+// the end is then given back to the sentence).
+var urlInText = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'`<>]+")
+
+// RedactURLsIn returns s with every URL in it passed through RedactURL.
+// It is the net under messages built from text pulseboard does not
+// control (a YAML parser's error quoting a key or an alias, an error of
+// the HTTP client): config errors, source errors and reload errors go
+// through it before anyone reads them. Text without "://" is returned as
+// is, at the cost of one scan.
+func RedactURLsIn(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	return urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		// Punctuation after a URL is the sentence's: "GET http://h/x?a=1: refused".
+		end := len(strings.TrimRight(u, ".,:;!?)]}"))
+		return RedactURL(u[:end]) + u[end:]
+	})
 }

@@ -31,3 +31,32 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURLsIn(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"no url here", "no url here"},
+		{`GET http://admin:s3cret@h:9100/m?token=abc: refused`, `GET http://xxxxx:xxxxx@h:9100/m?token=xxxxx: refused`},
+		{`alias "ftp://admin:s3cret@host/x?token=abc" not found`, `alias "ftp://xxxxx:xxxxx@host/x?token=xxxxx" not found`},
+		{`two: http://a:s3cret@x/?abc, https://y/?k=abc.`, `two: http://xxxxx:xxxxx@x/?xxxxx, https://y/?k=xxxxx.`},
+		{`already redacted http://xxxxx:xxxxx@h/?t=xxxxx`, `already redacted http://xxxxx:xxxxx@h/?t=xxxxx`},
+	} {
+		require.Equal(t, tc.want, RedactURLsIn(tc.in), tc.in)
+	}
+}
+
+// TestConfigErrorsHideSecrets: whatever part of a config error quotes a
+// URL (a validation message, a parser's message, a key), it is redacted.
+func TestConfigErrorsHideSecrets(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"url: ftp://admin:s3cret@host/x?token=abc", `sources[0].url: URL "ftp://xxxxx:xxxxx@host/x?token=xxxxx": the scheme must be http or https`},
+		{"url: *ftp://admin:s3cret@host/x?token=abc", `sources[0].url: could not find alias "ftp://xxxxx:xxxxx@host/x?token=xxxxx"`},
+		{"ftp://admin:s3cret@host/x?token=abc: 1", `sources[0].ftp://xxxxx:xxxxx@host/x?token=xxxxx: unknown key "ftp://xxxxx:xxxxx@host/x?token=xxxxx"`},
+	} {
+		_, err := Parse("s.yaml", []byte("sources:\n  - name: p\n    type: prometheus\n    "+tc.line+"\n"))
+		require.Error(t, err)
+		require.Contains(t, err.Error(), tc.want)
+		for _, secret := range []string{"admin", "s3cret", "abc"} {
+			require.NotContains(t, err.Error(), secret, tc.line)
+		}
+	}
+}

@@ -277,6 +277,10 @@ func (r *reloader) reload(trigger string) error {
 // reject counts, logs and announces a rejected reload, and returns it.
 func (r *reloader) reject(log *slog.Logger, err error) error {
 	lines := configErrorLines(err)
+	for i, line := range lines {
+		// Config errors redact their URLs; a source's refusal may not.
+		lines[i] = configs.RedactURLsIn(line)
+	}
 	r.metrics.failed()
 	for _, line := range lines {
 		log.Error("config reload rejected; the running config is unchanged", "err", line)
