@@ -274,12 +274,6 @@ func TestCollectorCrash(t *testing.T) {
 	})
 }
 
-// partialSource reports a fixed partial failure.
-type partialSource struct{ p Partial }
-
-func (s *partialSource) Poll(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }
-func (s *partialSource) LastPartial() Partial                              { return s.p }
-
 func TestCollectorFailedPollStillPushesItsSamples(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
