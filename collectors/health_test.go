@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
@@ -246,4 +248,42 @@ func TestSecretsStayOutOfErrorsAndLogs(t *testing.T) {
 	for _, s := range secrets {
 		require.NotContains(t, text, s)
 	}
+}
+
+// TestDropsByReasonReachMetricsAndWarning scrapes a real target whose
+// series collide once sanitised and pass max_series: each drop is
+// counted per source and reason on /metrics and named in last_warning,
+// and the source is up.
+func TestDropsByReasonReachMetricsAndWarning(t *testing.T) {
+	body := "{\"http.requests\"} 1\nhttp_requests 2\nx{i=\"1\"} 1\nx{i=\"2\"} 2\nx{i=\"3\"} 3\n"
+	srv := serveScrape(t, []byte(body), ctClassic1, false)
+	cfg := urlSource(configs.TypePrometheus, srv.URL)
+	cfg.Name = "wide"
+	cfg.Interval, cfg.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(20*time.Millisecond)
+	promSpec(cfg).MaxSeries = 3
+	m := newTestManager(newRecordingSink(), nil, nil)
+	require.NoError(t, m.Apply([]configs.Source{cfg}))
+	stop := serveManager(t, m)
+	require.Eventually(t, func() bool {
+		st, err := m.Stats("wide")
+		return err == nil && st.Polls >= 2
+	}, 10*time.Second, 5*time.Millisecond)
+	stop()
+
+	st, err := m.Stats("wide")
+	require.NoError(t, err)
+	require.True(t, st.Up)
+	require.Empty(t, st.LastError)
+	require.Equal(t, map[string]uint64{dropCollision: st.Polls, dropSampleLimit: st.Polls}, st.Dropped)
+	require.Equal(t, `collision: dropped 1 series that are one series on /metrics once names are sanitised (the first kept) `+
+		`(first: http_requests{} as http_requests{}, like http.requests{}); `+
+		`sample_limit: dropped 1 series over max_series 3 (first: x{i="3"})`, st.LastWarning)
+
+	want := fmt.Sprintf(`
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
+# TYPE pulseboard_source_series_dropped_total counter
+pulseboard_source_series_dropped_total{reason="collision",source="wide"} %[1]d
+pulseboard_source_series_dropped_total{reason="sample_limit",source="wide"} %[1]d
+`, st.Polls)
+	require.NoError(t, testutil.CollectAndCompare(m.Collector(), strings.NewReader(want), "pulseboard_source_series_dropped_total"))
 }
