@@ -57,4 +57,3 @@ func warningText(p Partial, infinite int) string {
 	}
 	return configs.RedactURLsIn(strings.ReplaceAll(strings.Join(parts, "; "), "\n", " "))
 }
-
