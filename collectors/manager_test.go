@@ -316,6 +316,9 @@ func TestManagerBadInputIsCountedAndContained(t *testing.T) {
 	nanProm := fast(urlSource(configs.TypePrometheus, srv.URL+"/nan.prom"))
 	nanJSON := fast(urlSource(configs.TypeJSON, srv.URL+"/nan.json"))
 	jsonSpec(nanJSON).Fields = map[string]string{"a": "a"}
+	// These two must succeed at every poll: a loaded machine may be slow,
+	// but not that slow.
+	nanProm.Timeout, nanJSON.Timeout = configs.Duration(5*time.Second), configs.Duration(5*time.Second)
 	notFound := fast(urlSource(configs.TypeJSON, srv.URL+"/404"))
 	jsonSpec(notFound).Fields = map[string]string{"a": "a"}
 	slow := fast(urlSource(configs.TypePrometheus, srv.URL+"/slow"))
