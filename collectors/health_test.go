@@ -259,7 +259,8 @@ func TestDropsByReasonReachMetricsAndWarning(t *testing.T) {
 	srv := serveScrape(t, []byte(body), ctClassic1, false)
 	cfg := urlSource(configs.TypePrometheus, srv.URL)
 	cfg.Name = "wide"
-	cfg.Interval, cfg.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(20*time.Millisecond)
+	// Every poll must succeed: a timeout no loaded machine can miss.
+	cfg.Interval, cfg.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(5*time.Second)
 	promSpec(cfg).MaxSeries = 3
 	m := newTestManager(newRecordingSink(), nil, nil)
 	require.NoError(t, m.Apply([]configs.Source{cfg}))
