@@ -17,10 +17,26 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 
 // counters are the aggregator's own metrics.
 type counters struct {
-	ingested, dropped, invalid, refused, outOfOrder atomic.Uint64
-	evicted, conflations, droppedSubs, deltas       atomic.Uint64
-	eventsDropped, orphaned                         atomic.Uint64
+	ingested, dropped, refused                atomic.Uint64
+	evicted, conflations, droppedSubs, deltas atomic.Uint64
+	eventsDropped, orphaned                   atomic.Uint64
+	rejected                                  [numRejectReasons]atomic.Uint64
 }
+
+// rejectReason is why the store refused a sample; each has a counter,
+// pulseboard_samples_rejected_total{reason}.
+type rejectReason uint8
+
+const (
+	rejectTooOld      rejectReason = iota // older than the history's horizon
+	rejectOutOfOrder                      // older than its series' newest point
+	rejectDuplicate                       // at its series' newest time, with another value
+	rejectTooFarAhead                     // stamped further ahead than the history
+	numRejectReasons
+)
+
+// rejectReasonNames are the reason label values, by rejectReason.
+var rejectReasonNames = [numRejectReasons]string{"too_old", "out_of_order", "duplicate", "too_far_ahead"}
 
 // Aggregator owns the series store, the ingest queue and the broker.
 //
@@ -89,9 +105,11 @@ func (a *Aggregator) nowMs() int64 { return a.opts.Now().UnixMilli() }
 // from many goroutines. When the queue is full it waits up to PushWait (or
 // until ctx ends), then sheds the batch, counts its samples as dropped and
 // returns false. On true the aggregator owns b.Samples and the caller must
-// not touch the slice again; on false the caller keeps it.
+// not touch the slice again; on false the caller keeps it. A batch without
+// samples is queued only if it is Complete or Failed (see Batch): it still
+// makes series stale.
 func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
-	if len(b.Samples) == 0 {
+	if len(b.Samples) == 0 && !b.Complete && !b.Failed {
 		return true
 	}
 	select {
@@ -171,6 +189,7 @@ func (a *Aggregator) tick() {
 	nowMs := now.UnixMilli()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.st.settle(nowMs)
 	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
 		a.lastSweep = slice
 		a.st.sweep(nowMs)

@@ -47,6 +47,10 @@ var edgeValues = []float64{
 	math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64,
 	2.2250738585072014e-308, 1e300, 1e-300, 1 << 53, 1<<53 + 2, -(1 << 62), 9007199254740993,
 	123456.789012, 1e15 + 0.5, 4503599627370495.5, 0.000001, 1.0000001,
+	math.Inf(1), math.Inf(-1), math.NaN(),
+	math.Float64frombits(0x7ff0000000000002), // Prometheus' stale marker
+	math.Float64frombits(0xfff8000000000001), // a negative NaN with a payload
+	math.Float64frombits(0x7ff0000000000001), // a signalling NaN
 }
 
 func TestCodecEdgeValues(t *testing.T) {
@@ -74,10 +78,7 @@ func TestCodecRandomBits(t *testing.T) {
 		pts := make([]point, 1+rng.IntN(chunkSamples))
 		tm := rng.Int64() >> 2
 		for i := range pts {
-			v := math.Float64frombits(rng.Uint64())
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				v = 0
-			}
+			v := math.Float64frombits(rng.Uint64()) // NaN payloads and Inf included
 			pts[i] = point{tm, v}
 			tm += rng.Int64N(1 << 20)
 		}
@@ -169,4 +170,22 @@ func FuzzDecodeChunk(f *testing.F) {
 			roundTrip(t, in)
 		}
 	})
+}
+
+// TestCodecNaNRuns: NaN and Inf among decimals, in every mode a chunk can
+// be in, come back bit for bit (a NaN is a value: the chart's gap).
+func TestCodecNaNRuns(t *testing.T) {
+	stale := math.Float64frombits(0x7ff0000000000002)
+	for _, vals := range [][]float64{
+		{math.NaN(), 1, 2, math.NaN(), math.NaN(), 3.5},
+		{1.25, math.NaN(), 1.25, math.Inf(1), 1.5, math.Inf(-1), stale, 0.1},
+		{math.Pi, math.NaN(), math.E, stale, math.NaN(), math.Pi},
+		{math.NaN(), math.NaN(), math.NaN()},
+	} {
+		pts := make([]point, len(vals))
+		for i, v := range vals {
+			pts[i] = point{1_700_000_000_000 + int64(i)*1000, v}
+		}
+		roundTrip(t, pts)
+	}
 }

@@ -18,7 +18,10 @@ type delta struct {
 	ptsOff  []int32  // ptsKeys[i]'s points are pts[ptsOff[i]:ptsOff[i+1]]
 	pts     []point
 	winKeys []uint64 // series keys whose windows changed
-	sources []string // names of changed sources
+	// staleKeys are announced series whose staleness changed; their state
+	// is read from the store when encoding.
+	staleKeys []uint64
+	sources   []string // names of changed sources
 	// sourcesRemoved names the sources that left the configuration.
 	sourcesRemoved []string
 	added          []uint64 // series keys created
@@ -30,14 +33,14 @@ type delta struct {
 }
 
 func (d *delta) empty() bool {
-	return len(d.ptsKeys) == 0 && len(d.winKeys) == 0 && len(d.sources) == 0 &&
+	return len(d.ptsKeys) == 0 && len(d.winKeys) == 0 && len(d.staleKeys) == 0 && len(d.sources) == 0 &&
 		len(d.added) == 0 && len(d.removed) == 0 && d.tree == nil && len(d.events) == 0 &&
 		len(d.sourcesRemoved) == 0
 }
 
 // size is the delta's approximate memory footprint, for the retention bound.
 func (d *delta) size() int {
-	return len(d.data) + 16*len(d.pts) + 12*len(d.ptsKeys) + 8*(len(d.winKeys)+len(d.added)) +
+	return len(d.data) + 16*len(d.pts) + 12*len(d.ptsKeys) + 8*(len(d.winKeys)+len(d.staleKeys)+len(d.added)) +
 		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 128
 }
 
@@ -62,9 +65,12 @@ func (st *store) collect(d *delta) {
 			if s.winDirty {
 				d.winKeys = append(d.winKeys, s.key)
 			}
+			if s.staleChanged {
+				d.staleKeys = append(d.staleKeys, s.key)
+			}
 		}
 		s.pending = s.pending[:0]
-		s.winDirty = false
+		s.winDirty, s.staleChanged = false, false
 	}
 	d.ptsOff = append(d.ptsOff, int32(len(d.pts)))
 	for _, s := range st.added {
@@ -140,7 +146,29 @@ func (e *encoder) encodeDelta(b []byte, d *delta) []byte {
 		b = append(b, `":`...)
 		b = appendWindows(b, s, e.names)
 	}
-	b = append(b, `},"sources":[`...)
+	b = append(b, '}')
+	n = 0
+	for _, k := range d.staleKeys {
+		s := e.st.byKey[k]
+		if s == nil {
+			continue
+		}
+		if n == 0 {
+			b = append(b, `,"stale":{`...)
+		} else {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, '"')
+		b = append(b, s.id...)
+		b = append(b, `":`...)
+		_, since := s.isStale()
+		b = strconv.AppendInt(b, since, 10)
+	}
+	if n > 0 {
+		b = append(b, '}')
+	}
+	b = append(b, `,"sources":[`...)
 	n = 0
 	for _, name := range d.sources {
 		si := e.source(name)
@@ -236,6 +264,7 @@ func mergeDeltas(ds []*delta) *delta {
 	ptsIdx := make(map[uint64]int)
 	var perKey [][]point
 	winSeen := make(map[uint64]bool)
+	staleSeen := make(map[uint64]bool)
 	for _, d := range ds {
 		for i, k := range d.ptsKeys {
 			if addedSet[k] || gone[k] {
@@ -254,6 +283,12 @@ func mergeDeltas(ds []*delta) *delta {
 			if !addedSet[k] && !gone[k] && !winSeen[k] {
 				winSeen[k] = true
 				m.winKeys = append(m.winKeys, k)
+			}
+		}
+		for _, k := range d.staleKeys {
+			if !addedSet[k] && !gone[k] && !staleSeen[k] {
+				staleSeen[k] = true
+				m.staleKeys = append(m.staleKeys, k)
 			}
 		}
 	}

@@ -19,11 +19,22 @@
 // MaxSeriesPerSource are refused and counted
 // (pulseboard_series_refused_total, one per refused sample). A series with
 // no sample for longer than History is evicted and listed in the next
-// delta's "removed". NaN and ±Inf values, and samples stamped more than
-// History ahead of the clock, are rejected and counted
-// (pulseboard_samples_invalid_total); a sample older than its series'
-// newest is rejected and counted (pulseboard_samples_out_of_order_total).
-// Equal timestamps are kept.
+// delta's "removed".
+//
+// A sample is stored at its own time (the exporter's, as Prometheus'
+// honor_timestamps). Refused and counted in
+// pulseboard_samples_rejected_total{reason}: stamped more than History
+// ahead of the clock (too_far_ahead), older than History (too_old), older
+// than its series' newest point (out_of_order). A sample at its series'
+// newest time is the same sample again and is skipped; with another value
+// it is counted as a duplicate. NaN and ±Inf are values: stored, exported
+// on /metrics as they are, written as null in JSON (a gap in a chart), and
+// left out of every window statistic.
+//
+// A series is stale (Prometheus' staleness) from the moment its source
+// polled successfully without it (a Complete batch) or failed to poll (a
+// Failed batch), until its next sample: it keeps its history, leaves
+// /metrics, and changes in the next delta; see Batch.
 //
 // # History
 //
@@ -48,12 +59,15 @@
 // smallest value with at least ⌈q·n⌉ samples at or below it, numpy's
 // "inverted_cdf": over 24 samples p99 is the largest), clamped to the exact
 // min and max; count, min, max, mean, last and rate are exact (mean up to
-// float rounding). Work per
-// sample is O(1) amortised: see window. Windows move forward with each
-// sample and, for series that went quiet, with a sweep once per slice of
-// the shortest window (at most every second); a series that had a sample
-// in the last two such periods is left to its next sample, so its
-// statistics may lag by that much (see store.sweep).
+// float rounding). Work per sample is O(1) amortised: see window. A window
+// holds only the samples whose times fall inside it, and takes a sample
+// when the sample is published (store.settle, right before a delta is
+// collected), so a snapshot's windows never count a point the snapshot
+// does not show. Windows move forward to the clock with each publish and,
+// for series that went quiet, with a sweep once per slice of the shortest
+// window (at most every second); a series that had a sample stored in the
+// last two such periods is left to its next sample, so its statistics may
+// lag by that much (see store.sweep).
 //
 // In JSON an empty window is {"count":0,…} with every other field null;
 // rate is also null with fewer than two samples or no time between them.
@@ -108,21 +122,25 @@
 //
 //   - each series' last value under its metric name with source="<name>"
 //     added to its labels; counter when its kind is counter, gauge
-//     otherwise, untyped when the name is a counter in one source and a
-//     gauge in another. Invalid names are sanitised to the classic
+//     otherwise; untyped when the name is a counter in one source and a
+//     gauge in another, and when the type would break promtool's rules (a
+//     counter without _total, a _bucket, _count or _sum family, le or
+//     quantile labels: the parts of a histogram or summary). Stale series
+//     are left out. Invalid names are sanitised to the classic
 //     character set; a series label that clashes (source, or a reserved
 //     "__" name) is renamed with an "exported_" prefix, and so is a metric
 //     named pulseboard_*; invalid UTF-8 in values becomes U+FFFD. Two
 //     series that become identical after this keep the first.
-//   - per series and non-empty window, with labels metric, source, window
-//     ("1m") and the series' labels: the summary pulseboard_window_value
+//   - per live series and non-empty window, with labels metric, source,
+//     window ("1m") and the series' labels (le and quantile renamed
+//     exported_le, exported_quantile): the summary pulseboard_window_value
 //     (quantile 0.5, 0.9, 0.99, _sum, _count) and the gauges
 //     pulseboard_window_min, _max, _mean, _last and _rate (per second,
 //     only with two samples or more). They are left out while the store
 //     holds more than Options.WindowMetricsMaxSeries series (default
 //     1000): at 100k series they would be 3M samples a scrape.
-//     Names are the sources' own: a counter whose name lacks _total keeps
-//     it (promtool will say so; pulseboard's own names are promtool-clean).
+//     Names are the sources' own (promtool may still dislike one for its
+//     units or case; pulseboard's own names are promtool-clean).
 //   - pulseboard's own metrics (pulseboard_samples_*_total,
 //     pulseboard_series, pulseboard_broker_*, pulseboard_queue_*, …) and
 //     per-source ones from Options.Sources (pulseboard_source_*).

@@ -157,7 +157,14 @@ func agreeRun(t *testing.T, seed uint64) {
 				id := pick(rng, ids)
 				ss = append(ss, Sample{Metric: id.metric, Labels: id.labels, Kind: id.kind, TimeMs: clk.ms, Value: randValue(rng)})
 			}
-			a.ingest(batch(pick(rng, sourcePool), ss...))
+			b := batch(pick(rng, sourcePool), ss...)
+			switch rng.IntN(12) {
+			case 0, 1, 2: // the whole set: the source's other series go stale
+				b.Complete = true
+			case 3: // a failed poll: every series of the source goes stale
+				b = Batch{Source: b.Source, Failed: true}
+			}
+			a.ingest(b)
 		}
 		if rng.IntN(4) == 0 {
 			e := randEvent(t, rng, clk.ms)
@@ -188,13 +195,14 @@ func agreeRun(t *testing.T, seed uint64) {
 			checkSnapshotsAndSeries(t, rng, a)
 		}
 	}
-	require.Equal(t, coverage{true, true, true, true, true, true, true}, cov, "the run made every case")
+	require.Equal(t, coverage{true, true, true, true, true, true, true, true, true}, cov, "the run made every case")
 }
 
 // coverage says which cases a run's deltas showed, so that the test
 // cannot pass on a store that never made them.
 type coverage struct {
 	merged, removed, sourcesRemoved, events, tree, emptyWindow, nullField bool
+	stale, live                                                           bool
 }
 
 func (c *coverage) see(d *protocol.Delta) {
@@ -203,6 +211,10 @@ func (c *coverage) see(d *protocol.Delta) {
 	c.sourcesRemoved = c.sourcesRemoved || len(d.SourcesRemoved) > 0
 	c.events = c.events || len(d.Events) > 0
 	c.tree = c.tree || d.Tree != nil
+	for _, since := range d.Stale {
+		c.stale = c.stale || since != 0
+		c.live = c.live || since == 0
+	}
 	for _, ws := range d.Windows {
 		for _, st := range ws {
 			c.emptyWindow = c.emptyWindow || st.Count == 0

@@ -112,7 +112,7 @@ type cursor struct {
 	c       *chunk // nil: before the first sample
 	r       bitReader
 	dec     codecState
-	prev    float64 // value before the next one, for increases
+	prev    float64 // finite value before the next one, for increases
 	hasPrev bool
 	// A point decoded by peek and not yet taken by next.
 	look    point
@@ -172,10 +172,14 @@ func (c *cursor) decode(kind Kind) (point, float64, bool) {
 		// Only possible if the encoder wrote something it cannot read back.
 		panic("aggregator: history chunk does not decode: " + err.Error())
 	}
+	// Increases run between finite values: a NaN or Inf has none, and the
+	// next finite value's is taken over the one before it (as settle does).
 	var inc float64
-	if c.hasPrev {
-		inc = increase(kind, c.prev, p.v)
+	if finite(p.v) {
+		if c.hasPrev {
+			inc = increase(kind, c.prev, p.v)
+		}
+		c.prev, c.hasPrev = p.v, true
 	}
-	c.prev, c.hasPrev = p.v, true
 	return p, inc, true
 }

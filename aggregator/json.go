@@ -248,6 +248,10 @@ func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs i
 	}
 	b = append(b, `,"windows":`...)
 	b = appendWindows(b, s, names)
+	if stale, since := s.isStale(); stale {
+		b = append(b, `,"stale":true,"stale_since":`...)
+		b = strconv.AppendInt(b, since, 10)
+	}
 	if withPoints {
 		b = append(b, `,"points":[`...)
 		first := true

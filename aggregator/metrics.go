@@ -20,6 +20,13 @@ type ownMetric struct {
 	val  func(a *Aggregator) float64
 }
 
+// rejectedDesc is pulseboard_samples_rejected_total{reason}: every reason
+// is exported from the start, at 0, so that a rate over it is never absent.
+var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
+	"Samples refused by reason: too_old (older than the history), out_of_order (older than their series' newest sample), "+
+		"duplicate (at their series' newest time with another value), too_far_ahead (stamped further ahead than the history).",
+	[]string{"reason"}, nil)
+
 type srcDescs struct {
 	polls, failures, restarts, up, running, lastSuccess, pollDuration *prometheus.Desc
 }
@@ -39,8 +46,6 @@ func newPromCollector(a *Aggregator) *promCollector {
 	}
 	counter("pulseboard_samples_ingested_total", "Samples stored.", func(a *Aggregator) float64 { return float64(a.stats.ingested.Load()) })
 	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
-	counter("pulseboard_samples_invalid_total", "Samples rejected for a NaN or infinite value, or a time further ahead than the history.", func(a *Aggregator) float64 { return float64(a.stats.invalid.Load()) })
-	counter("pulseboard_samples_out_of_order_total", "Samples rejected for being older than their series' newest sample.", func(a *Aggregator) float64 { return float64(a.stats.outOfOrder.Load()) })
 	counter("pulseboard_series_refused_total", "Samples refused because their new series would pass max_series or the per-source cap.", func(a *Aggregator) float64 { return float64(a.stats.refused.Load()) })
 	counter("pulseboard_series_evicted_total", "Series evicted after no sample for longer than the history.", func(a *Aggregator) float64 { return float64(a.stats.evicted.Load()) })
 	counter("pulseboard_broker_conflations_total", "Times a slow subscriber's pending deltas were merged into one.", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
@@ -103,6 +108,9 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 
 	for i, m := range c.own {
 		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, own[i])
+	}
+	for r := range a.stats.rejected {
+		ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(a.stats.rejected[r].Load()), rejectReasonNames[r])
 	}
 	c.emitSeries(ch, withWin)
 }

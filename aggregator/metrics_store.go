@@ -80,7 +80,8 @@ func (c *promCollector) refresh(withWin bool) {
 			c.dirty = true
 		}
 		p.gen = c.gen
-		p.val, p.has = s.last.v, s.hist.len() > 0
+		// A stale series is left out, windows too: Prometheus' staleness.
+		p.val, p.has = s.last.v, s.hist.len() > 0 && !s.stale
 		if withWin {
 			if p.stats == nil {
 				p.stats = make([]windowStats, len(s.wins))
@@ -120,22 +121,61 @@ func (c *promCollector) rebuildOrder() {
 			strings.Compare(x.source, y.source), cmp.Compare(x.skey, y.skey))
 	})
 	// A name that is a counter in one source and a gauge in another is
-	// exposed as untyped: a family has one type.
+	// exposed as untyped: a family has one type. So is a family that its
+	// type would make promtool refuse (see typeFits).
 	kinds := map[string]uint8{}
+	const histLabels = 1 << 7
 	for _, p := range c.order {
 		kinds[p.name] |= 1 << p.kind
+		if hasLabel(p.labels, "le") || hasLabel(p.labels, "quantile") {
+			kinds[p.name] |= histLabels
+		}
 	}
 	c.famType = make(map[string]prometheus.ValueType, len(kinds))
 	for name, k := range kinds {
+		typ := prometheus.UntypedValue
 		switch k {
 		case 1 << KindCounter:
-			c.famType[name] = prometheus.CounterValue
+			typ = prometheus.CounterValue
 		case 1 << KindGauge:
-			c.famType[name] = prometheus.GaugeValue
-		default:
-			c.famType[name] = prometheus.UntypedValue
+			typ = prometheus.GaugeValue
+		}
+		if typ != prometheus.UntypedValue && !typeFits(name, typ) {
+			typ = prometheus.UntypedValue
+		}
+		c.famType[name] = typ
+	}
+}
+
+// typeFits reports whether a family called name may be exposed as a
+// counter or a gauge by promtool's rules: a counter's name ends in _total
+// and a gauge's does not, neither ends in a histogram's or a summary's
+// _bucket, _count or _sum nor names its own type. Sources send such
+// families (the parts of a histogram or a summary, a counter without
+// _total); untyped, they keep their names and labels, and promtool lints
+// none of that. A family whose series carry le or quantile labels (the
+// buckets or quantiles of a histogram or summary) is untyped for the same
+// reason.
+func typeFits(name string, typ prometheus.ValueType) bool {
+	lower := strings.ToLower(name)
+	if typ == prometheus.CounterValue {
+		return strings.HasSuffix(name, "_total") && !strings.Contains(lower, "_counter_") && !strings.HasSuffix(lower, "_counter")
+	}
+	for _, suffix := range []string{"_total", "_bucket", "_count", "_sum"} {
+		if strings.HasSuffix(name, suffix) {
+			return false
 		}
 	}
+	return !strings.Contains(lower, "_gauge_") && !strings.HasSuffix(lower, "_gauge")
+}
+
+func hasLabel(ls []*dto.LabelPair, name string) bool {
+	for _, l := range ls {
+		if *l.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *promCollector) buildWinOrder() {
@@ -188,7 +228,7 @@ func (c *promCollector) emitSeries(ch chan<- prometheus.Metric, withWin bool) {
 	prevKey := ""
 	for _, e := range c.winOrd {
 		p := e.p
-		if p.stats == nil || !p.stats[e.wi].Valid {
+		if !p.has || p.stats == nil || !p.stats[e.wi].Valid {
 			continue
 		}
 		st := &p.stats[e.wi]
@@ -302,9 +342,12 @@ func (c *promCollector) newPromSeries(s *series) *promSeries {
 }
 
 // windowLabels builds a series' window label pairs: metric, source and
-// window, then its own labels (renamed if they clash).
+// window, then its own labels, renamed with "exported_" if they clash with
+// those or with the labels promtool reserves for histograms and summaries
+// (le, quantile): the window families are a summary and gauges, and a
+// histogram's buckets would otherwise bring their le along.
 func (c *promCollector) windowLabels(p *promSeries) {
-	names := append([]string{"metric", "source", "window"}, promLabelNames(p.lsrc, "metric", "source", "window", "quantile")...)
+	names := append([]string{"metric", "source", "window"}, promLabelNames(p.lsrc, "metric", "source", "window", "quantile", "le")...)
 	wkey := strings.Join(names, "\x00")
 	if p.win = c.winD[wkey]; p.win == nil {
 		d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, names, nil) }

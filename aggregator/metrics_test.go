@@ -125,7 +125,7 @@ func TestMetricsOwnAndSourcesGolden(t *testing.T) {
 		}
 	}})
 	a.ingest(batch("demo", gauge("m", c.ms, 1), gauge("m", c.ms, 2), gauge("m", c.ms-1, 1)))
-	a.ingest(batch("demo", gauge("n", c.ms, math.NaN())))
+	a.ingest(batch("demo", gauge("n", c.ms, math.NaN()))) // a value: stored
 	a.tick()
 	s := a.Subscribe(0)
 	defer s.Close()
@@ -142,18 +142,18 @@ pulseboard_queue_length 0
 # HELP pulseboard_samples_ingested_total Samples stored.
 # TYPE pulseboard_samples_ingested_total counter
 pulseboard_samples_ingested_total 2
-# HELP pulseboard_samples_invalid_total Samples rejected for a NaN or infinite value, or a time further ahead than the history.
-# TYPE pulseboard_samples_invalid_total counter
-pulseboard_samples_invalid_total 1
-# HELP pulseboard_samples_out_of_order_total Samples rejected for being older than their series' newest sample.
-# TYPE pulseboard_samples_out_of_order_total counter
-pulseboard_samples_out_of_order_total 1
+# HELP pulseboard_samples_rejected_total Samples refused by reason: too_old (older than the history), out_of_order (older than their series' newest sample), duplicate (at their series' newest time with another value), too_far_ahead (stamped further ahead than the history).
+# TYPE pulseboard_samples_rejected_total counter
+pulseboard_samples_rejected_total{reason="duplicate"} 1
+pulseboard_samples_rejected_total{reason="out_of_order"} 1
+pulseboard_samples_rejected_total{reason="too_far_ahead"} 0
+pulseboard_samples_rejected_total{reason="too_old"} 0
 # HELP pulseboard_seq Sequence number of the latest published delta.
 # TYPE pulseboard_seq gauge
 pulseboard_seq 1
 # HELP pulseboard_series Series in the store.
 # TYPE pulseboard_series gauge
-pulseboard_series 1
+pulseboard_series 2
 # HELP pulseboard_source_last_success_timestamp_seconds Time of the source's last successful poll, 0 if never.
 # TYPE pulseboard_source_last_success_timestamp_seconds gauge
 pulseboard_source_last_success_timestamp_seconds{source="bad\ufffd"} 0
@@ -197,7 +197,7 @@ pulseboard_subscribers 1
 	reg := registry(t, a)
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"pulseboard_deltas_published_total", "pulseboard_queue_capacity", "pulseboard_queue_length",
-		"pulseboard_samples_ingested_total", "pulseboard_samples_invalid_total", "pulseboard_samples_out_of_order_total",
+		"pulseboard_samples_ingested_total", "pulseboard_samples_rejected_total",
 		"pulseboard_seq", "pulseboard_series", "pulseboard_source_last_success_timestamp_seconds",
 		"pulseboard_source_poll_duration_seconds", "pulseboard_source_polls_total", "pulseboard_source_failures_total",
 		"pulseboard_source_restarts_total", "pulseboard_source_running", "pulseboard_source_up", "pulseboard_subscribers"))
@@ -228,6 +228,7 @@ x{b="1",source="s"} 2
 
 	b, c2 := newTestAgg(Options{WindowMetricsMaxSeries: 10, History: time.Hour})
 	b.ingest(batch("s", gauge("x", c2.ms, 1, "a", "1"), gauge("x", c2.ms, 2, "b", "1")))
+	b.tick() // windows take the points they publish
 	n, err = testutil.GatherAndCount(registry(t, b), "pulseboard_window_min")
 	require.NoError(t, err)
 	require.Equal(t, 2*3, n, "two series, three windows")

@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"bytes"
+	"math"
 	"os/exec"
 	"strings"
 	"testing"
@@ -34,6 +35,60 @@ func TestMetricsPromtoolClean(t *testing.T) {
 		ctr.Value += 10
 	}
 	a.tick()
+	text := promtoolCheck(t, promtool, a)
+	require.Contains(t, text, "pulseboard_window_value")
+}
+
+// TestMetricsPromtoolCleanAfterHistograms: the parts of a histogram and a
+// summary, scraped one series each (le and quantile labels, _bucket,
+// _count and _sum names), counters without _total, gauges with it, NaN
+// and Inf values and a stale series (names that promtool refuses whatever
+// their type, such as camelCase or "_gauge", are the sources' own): /metrics stays promtool-clean, and
+// the window metrics carry the clashing labels as exported_le and
+// exported_quantile.
+func TestMetricsPromtoolCleanAfterHistograms(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed")
+	}
+	a, c := newTestAgg(Options{})
+	ctr := func(metric string, v float64, ls ...string) Sample {
+		s := gauge(metric, c.ms, v, ls...)
+		s.Kind = KindCounter
+		return s
+	}
+	for i := range 3 {
+		v := float64(i)
+		a.ingest(Batch{Source: "node", Complete: true, Samples: []Sample{
+			ctr("http_request_duration_seconds_bucket", 1+v, "le", "0.1"),
+			ctr("http_request_duration_seconds_bucket", 2+v, "le", "+Inf"),
+			ctr("http_request_duration_seconds_sum", 0.5+v),
+			ctr("http_request_duration_seconds_count", 2+v),
+			gauge("rpc_duration_seconds", c.ms, 0.01, "quantile", "0.5"),
+			gauge("rpc_duration_seconds", c.ms, math.NaN(), "quantile", "0.99"),
+			gauge("rpc_duration_seconds_sum", c.ms, 3+v),
+			gauge("rpc_duration_seconds_count", c.ms, 9+v),
+			ctr("node_forks", 100+v),
+			gauge("queue_items_total", c.ms, 4),
+			gauge("temperature_celsius", c.ms, math.Inf(1)),
+			gauge("gone_soon", c.ms, 1),
+		}[:12-min(i, 1)]}) // gone_soon misses the later polls: stale
+		c.ms += 1000
+		a.tick()
+	}
+	text := promtoolCheck(t, promtool, a)
+	require.Contains(t, text, `pulseboard_window_value{exported_le="0.1",metric="http_request_duration_seconds_bucket"`)
+	require.Contains(t, text, `pulseboard_window_min{exported_quantile="0.5",metric="rpc_duration_seconds"`)
+	require.Contains(t, text, "# TYPE http_request_duration_seconds_bucket untyped")
+	require.Contains(t, text, `rpc_duration_seconds{quantile="0.99",source="node"} NaN`)
+	require.Contains(t, text, "# TYPE node_forks untyped")
+	require.NotContains(t, text, "gone_soon")
+}
+
+// promtoolCheck gathers a's /metrics as text, requires that promtool check
+// metrics reports nothing on it, and returns it.
+func promtoolCheck(t *testing.T, promtool string, a *Aggregator) string {
+	t.Helper()
 	mfs, err := registry(t, a).Gather()
 	require.NoError(t, err)
 	var text bytes.Buffer
@@ -41,12 +96,12 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	for _, mf := range mfs {
 		require.NoError(t, enc.Encode(mf))
 	}
-	require.Contains(t, text.String(), "pulseboard_window_value")
-
+	out := text.String()
 	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
 	cmd.Stdin = &text
 	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Empty(t, strings.TrimSpace(string(out)))
+	res, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", res)
+	require.Empty(t, strings.TrimSpace(string(res)))
+	return out
 }

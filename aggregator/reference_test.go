@@ -66,6 +66,14 @@ func (e *encoder) refDelta(d *delta, tree *protocol.Process, events []protocol.E
 			v.Windows[s.id] = refWindows(s, e.names)
 		}
 	}
+	for _, k := range d.staleKeys {
+		if s := e.st.byKey[k]; s != nil {
+			if v.Stale == nil {
+				v.Stale = map[string]int64{}
+			}
+			_, v.Stale[s.id] = s.isStale()
+		}
+	}
 	for _, name := range d.sources {
 		if si := e.source(name); si != nil {
 			v.Sources = append(v.Sources, *si)
@@ -97,6 +105,7 @@ func refSeries(s *series, names []string, withPoints bool, fromMs int64) protoco
 	if s.hasPub {
 		v.Last = &protocol.Point{T: s.published.t, V: s.published.v}
 	}
+	v.Stale, v.StaleSince = s.isStale()
 	if withPoints {
 		v.Points = []protocol.Point{}
 		s.hist.each(s.hist.len()-len(s.pending), func(p point) {

@@ -67,15 +67,37 @@ type Sample struct {
 	Metric string
 	Labels Labels
 	Kind   Kind
-	// TimeMs is when the sample was taken, in Unix milliseconds.
+	// TimeMs is when the sample was taken, in Unix milliseconds: the
+	// exporter's own timestamp when it sent one (Prometheus'
+	// honor_timestamps), else the poll's time. The sample is stored at this
+	// time, and counts in a window only while the window covers it.
 	TimeMs int64
-	Value  float64
+	// Value may be NaN or ±Inf: they are stored and exported as they are,
+	// but windows leave them out of every statistic.
+	Value float64
 }
 
-// Batch is what one poll of one source produced.
+// Batch is what one poll of one source produced. A collector pushes one
+// Batch per poll, from its own goroutine, through Aggregator.Push:
+//
+//   - after a successful poll, Batch{Source, Samples, Complete: true} with
+//     every series the target exposed (or the sources of a type that cannot
+//     tell, Complete false: then nothing goes stale by absence);
+//   - after a failed poll, Batch{Source: name, Failed: true} with no samples.
+//
+// Staleness follows Prometheus': a series of the source that is missing
+// from a complete batch, or every series of a source whose poll failed, is
+// stale at once. A stale series keeps its history, is left out of /metrics,
+// is marked stale in the API and the stream, and is live again with its
+// next sample; it is still evicted after History without one.
 type Batch struct {
 	Source  string
 	Samples []Sample
+	// Complete says Samples are every series the source has right now.
+	Complete bool
+	// Failed says the poll failed: Samples must be empty (any are not
+	// stored) and the source's every series goes stale.
+	Failed bool
 }
 
 // SourceInfo is the state of one source as the API and the UI show it. The

@@ -21,7 +21,14 @@ type series struct {
 	wins []window
 
 	last       point // newest sample
-	lastSeenMs int64 // store clock when the newest sample arrived
+	lastSeenMs int64 // store clock when the newest sample was stored
+	// winPrev is the newest finite value the windows took, for increases.
+	winPrev    float64
+	winHasPrev bool
+	// unfed is how many of the newest pending points the windows have not
+	// taken yet: they take them when the points are published (settle), so
+	// that windows, points and last are always one cut.
+	unfed int
 
 	// pending holds the points not yet published in a delta; published is
 	// the newest point that was.
@@ -32,9 +39,20 @@ type series struct {
 	dirty     bool // is on store.dirty
 	winDirty  bool // windows changed since the last delta
 
+	// Staleness (see Batch). staleChanged is set on every transition, for
+	// the next delta to carry.
+	stale        bool
+	staleSinceMs int64 // store clock when it went stale; 0 while live
+	staleChanged bool
+	seenGen      uint64 // the last complete batch it was in
+	srcPos       int    // index in its source's list
+
 	collision *series // next series with the same hash
 	evicted   bool
 }
+
+// isStale reports whether the series is stale, and since when (Unix ms).
+func (s *series) isStale() (bool, int64) { return s.stale, s.staleSinceMs }
 
 // store holds every series. It is not safe for concurrent use: the
 // Aggregator guards it with its mutex.
@@ -44,7 +62,8 @@ type store struct {
 	byKey    map[uint64]*series
 	all      []*series // sorted by identity when !unsorted
 	unsorted bool
-	perSrc   map[string]int
+	bySrc    map[string][]*series // each source's series, in no order
+	gen      uint64               // complete batches ingested
 
 	dirty   []*series // series with pending points or changed windows
 	added   []*series // created since the last delta
@@ -60,42 +79,86 @@ func newStore(o Options, c *counters) *store {
 		opts:   o,
 		byHash: make(map[uint64]*series),
 		byKey:  make(map[uint64]*series),
-		perSrc: make(map[string]int),
+		bySrc:  make(map[string][]*series),
 		stats:  c,
 	}
 }
 
 // ingest stores one batch. nowMs is the store clock.
+//
+// A sample is stored at its own time (TimeMs), as Prometheus does with
+// honor_timestamps. It is refused, and counted by reason, when it is
+// stamped further ahead than the whole history (a broken clock: stored, it
+// would hold the series' windows and its order check hostage until then),
+// older than the history's horizon, or older than its series' newest point.
+// A sample at its series' newest time is the same sample again: skipped,
+// and counted as a duplicate only if its value differs (bit for bit, so a
+// NaN repeats itself).
 func (st *store) ingest(b Batch, nowMs int64) {
-	var ingested, invalid, refused, ooo uint64
-	// A sample stamped further ahead than the whole history is a broken
-	// clock: stored, it would hold the series' windows and its out-of-order
-	// check hostage until that time.
+	if b.Failed {
+		st.staleAll(b.Source, nowMs)
+		return
+	}
+	var gen uint64
+	if b.Complete {
+		st.gen++
+		gen = st.gen
+	}
+	var ingested, refused uint64
+	var rej [numRejectReasons]uint64
+	horizon := nowMs - st.opts.History.Milliseconds()
 	future := nowMs + st.opts.History.Milliseconds()
 	for i := range b.Samples {
 		smp := &b.Samples[i]
-		if math.IsNaN(smp.Value) || math.IsInf(smp.Value, 0) || smp.TimeMs > future {
-			invalid++
-			continue
-		}
 		s := st.lookup(b.Source, smp)
-		if s == nil {
+		if s != nil {
+			s.seenGen = gen // shown by its target, even if refused below
+		}
+		switch {
+		case smp.TimeMs > future:
+			rej[rejectTooFarAhead]++
+			continue
+		case s != nil:
+		case smp.TimeMs < horizon:
+			rej[rejectTooOld]++
+			continue
+		default:
 			if s = st.create(b.Source, smp); s == nil {
 				refused++
 				continue
 			}
+			s.seenGen = gen
 		}
-		if s.hist.len() > 0 && smp.TimeMs < s.last.t {
-			ooo++
-			continue
+		if s.hist.len() > 0 {
+			switch {
+			case smp.TimeMs < horizon:
+				rej[rejectTooOld]++
+				continue
+			case smp.TimeMs < s.last.t:
+				rej[rejectOutOfOrder]++
+				continue
+			case smp.TimeMs == s.last.t:
+				if math.Float64bits(smp.Value) != math.Float64bits(s.last.v) {
+					rej[rejectDuplicate]++
+				} else if s.stale {
+					st.markLive(s) // the target shows it again
+				}
+				continue
+			}
 		}
 		st.append(s, smp.TimeMs, smp.Value, nowMs)
 		ingested++
 	}
+	if b.Complete {
+		st.staleMissing(b.Source, gen, nowMs)
+	}
 	st.stats.ingested.Add(ingested)
-	st.stats.invalid.Add(invalid)
 	st.stats.refused.Add(refused)
-	st.stats.outOfOrder.Add(ooo)
+	for r, n := range rej {
+		if n > 0 {
+			st.stats.rejected[r].Add(n)
+		}
+	}
 }
 
 func (st *store) lookup(source string, smp *Sample) *series {
@@ -109,7 +172,7 @@ func (st *store) lookup(source string, smp *Sample) *series {
 
 // create makes a new series, or returns nil when a cap refuses it.
 func (st *store) create(source string, smp *Sample) *series {
-	if len(st.byKey) >= st.opts.MaxSeries || st.perSrc[source] >= st.opts.MaxSeriesPerSource {
+	if len(st.byKey) >= st.opts.MaxSeries || len(st.bySrc[source]) >= st.opts.MaxSeriesPerSource {
 		return nil
 	}
 	h := identityHash(source, smp.Metric, smp.Labels)
@@ -132,28 +195,61 @@ func (st *store) create(source string, smp *Sample) *series {
 	s.collision = st.byHash[h]
 	st.byHash[h] = s
 	st.byKey[key] = s
-	st.perSrc[source]++
+	s.srcPos = len(st.bySrc[source])
+	st.bySrc[source] = append(st.bySrc[source], s)
 	st.all = append(st.all, s)
 	st.unsorted = true
 	st.added = append(st.added, s)
 	return s
 }
 
+// append stores a point. The windows take it when it is published.
 func (st *store) append(s *series, t int64, v float64, nowMs int64) {
-	var inc float64
-	if s.hist.len() > 0 {
-		inc = increase(s.kind, s.last.v, v)
-	}
 	s.hist.append(t, v)
-	for i := range s.wins {
-		s.wins[i].add(t, v, inc, s.kind)
-	}
 	s.last = point{t, v}
 	s.lastSeenMs = nowMs
 	s.pending = append(s.pending, point{t, v})
-	s.winDirty = true
+	s.unfed++
+	if s.stale {
+		st.markLive(s)
+	}
 	st.markDirty(s)
 }
+
+// settle hands the windows of every series with unpublished points those
+// points, after moving the windows to nowMs: a point older than a window's
+// span is stepped over, never counted. It runs right before the store's
+// changes are collected into a delta, under the same lock, so a snapshot or
+// a delta never shows windows that count a point it does not show.
+func (st *store) settle(nowMs int64) {
+	for _, s := range st.dirty {
+		if s.evicted || s.unfed == 0 {
+			continue
+		}
+		n := min(s.unfed, len(s.pending))
+		s.unfed = 0
+		for i := range s.wins {
+			s.wins[i].advance(nowMs, s.kind)
+		}
+		for _, p := range s.pending[len(s.pending)-n:] {
+			var inc float64
+			if finite(p.v) {
+				if s.winHasPrev {
+					inc = increase(s.kind, s.winPrev, p.v)
+				}
+				s.winPrev, s.winHasPrev = p.v, true
+			}
+			for i := range s.wins {
+				s.wins[i].add(p.t, p.v, inc, s.kind)
+			}
+		}
+		s.winDirty = true
+	}
+}
+
+// finite reports whether v is neither NaN nor ±Inf: windows take only
+// those (a NaN would poison every sum, an Inf every mean and quantile).
+func finite(v float64) bool { return v-v == 0 }
 
 func (st *store) markDirty(s *series) {
 	if !s.dirty {
@@ -165,8 +261,9 @@ func (st *store) markDirty(s *series) {
 // sweep moves windows to nowMs, drops history older than the history
 // span, and evicts the series that had no sample for longer than it.
 //
-// A series that had a sample within the last idleMs is left alone: its
-// windows moved when that sample came and will move with the next one.
+// A series that had a sample stored within the last idleMs is left alone:
+// its windows moved when that sample was published (settle) and will move
+// with the next one.
 // Sweeping it too would put its windows in a delta twice a second (once
 // for the expiry, once for the sample) and make every sweep tick carry the
 // windows of the whole store. Its statistics lag by at most idleMs.
@@ -202,7 +299,7 @@ func (st *store) sweep(nowMs int64) {
 // dropSource removes every series of source at once, announced as removed
 // in the next delta like an eviction, but not counted as one.
 func (st *store) dropSource(source string) {
-	if st.perSrc[source] == 0 {
+	if len(st.bySrc[source]) == 0 {
 		return
 	}
 	kept := st.all[:0]
@@ -241,9 +338,7 @@ func (st *store) forget(s *series) {
 			}
 		}
 	}
-	if st.perSrc[s.source]--; st.perSrc[s.source] <= 0 {
-		delete(st.perSrc, s.source)
-	}
+	st.unlistSource(s)
 	// added and dirty are filtered when the next delta is built.
 	s.evicted = true
 	if s.announced {

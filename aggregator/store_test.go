@@ -1,7 +1,6 @@
 package aggregator
 
 import (
-	"math"
 	"testing"
 	"time"
 
@@ -21,25 +20,33 @@ func newTestAgg(o Options) (*Aggregator, *clock) {
 
 func batch(source string, ss ...Sample) Batch { return Batch{Source: source, Samples: ss} }
 
-func TestInvalidValuesRejected(t *testing.T) {
-	a, c := newTestAgg(Options{})
-	a.ingest(batch("s", gauge("m", c.ms, math.NaN()), gauge("m", c.ms, math.Inf(1)), gauge("m", c.ms, math.Inf(-1)), gauge("m", c.ms, 1)))
-	require.Equal(t, uint64(3), a.stats.invalid.Load())
-	require.Equal(t, uint64(1), a.stats.ingested.Load())
-	require.Equal(t, 1, a.st.all[0].hist.len())
-	// Stamped further ahead than the history: a broken clock.
-	a.ingest(batch("s", gauge("m", c.ms+a.opts.History.Milliseconds()+1, 1), gauge("m", c.ms+60_000, 2)))
-	require.Equal(t, uint64(4), a.stats.invalid.Load())
-	require.Equal(t, uint64(2), a.stats.ingested.Load(), "a minute ahead is skew, and kept")
+// rejected returns the store's reject counters by reason name.
+func rejected(a *Aggregator) map[string]uint64 {
+	m := map[string]uint64{}
+	for r := range a.stats.rejected {
+		if n := a.stats.rejected[r].Load(); n > 0 {
+			m[rejectReasonNames[r]] = n
+		}
+	}
+	return m
 }
 
-func TestOutOfOrderRejected(t *testing.T) {
+func TestTooFarAheadRejected(t *testing.T) {
 	a, c := newTestAgg(Options{})
-	a.ingest(batch("s", gauge("m", c.ms, 1), gauge("m", c.ms-1, 2), gauge("m", c.ms, 3)))
-	require.Equal(t, uint64(1), a.stats.outOfOrder.Load())
+	// Stamped further ahead than the history: a broken clock.
+	a.ingest(batch("s", gauge("m", c.ms+a.opts.History.Milliseconds()+1, 1), gauge("m", c.ms+60_000, 2)))
+	require.Equal(t, map[string]uint64{"too_far_ahead": 1}, rejected(a))
+	require.Equal(t, uint64(1), a.stats.ingested.Load(), "a minute ahead is skew, and kept")
+}
+
+func TestOutOfOrderAndDuplicatesRejected(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	a.ingest(batch("s", gauge("m", c.ms, 1), gauge("m", c.ms-1, 2), gauge("m", c.ms, 3), gauge("m", c.ms, 1)))
+	require.Equal(t, map[string]uint64{"out_of_order": 1, "duplicate": 1}, rejected(a),
+		"the same time again is one sample: counted only when its value differs")
 	var got []point
 	a.st.all[0].hist.each(10, func(p point) { got = append(got, p) })
-	require.Equal(t, []point{{c.ms, 1}, {c.ms, 3}}, got)
+	require.Equal(t, []point{{c.ms, 1}}, got)
 }
 
 func TestSeriesCaps(t *testing.T) {
@@ -90,7 +97,7 @@ func TestEvictionAnnouncedAsRemoved(t *testing.T) {
 	_, ok := a.SeriesJSON(oldID)
 	require.False(t, ok)
 	require.Len(t, a.st.byKey, 1)
-	require.Equal(t, 1, a.st.perSrc["s"])
+	require.Len(t, a.st.bySrc["s"], 1)
 }
 
 func TestEvictedBeforeAnnouncedIsNeverSent(t *testing.T) {
@@ -152,6 +159,7 @@ func TestIngestDoesNotAllocatePerSample(t *testing.T) {
 			ss[i].TimeMs = c.ms
 		}
 		a.st.ingest(batch("s", ss...), c.ms)
+		a.st.settle(c.ms)
 		for _, s := range a.st.all { // as publishing does
 			s.pending = s.pending[:0]
 		}

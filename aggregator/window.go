@@ -15,6 +15,10 @@ import "math"
 // they are recomputed exactly from the history once as many removals as the
 // window holds have happened (again O(1) amortised), and reset to zero
 // whenever the window empties.
+//
+// NaN and ±Inf samples are stored in the history but count in no
+// statistic: the cursor steps over them, and one behind a counted sample
+// is only held (held, not count) until it reaches the cursor.
 type window struct {
 	width int64    // slice width in ms
 	nb    int64    // slices per window
@@ -23,6 +27,7 @@ type window struct {
 
 	cur      cursor // oldest sample still in the window
 	count    int
+	held     int // samples from the cursor on that were added: count plus the non-finite among them
 	sum      float64
 	incSum   float64 // increase (reset-aware for counters) of every sample held
 	firstInc float64 // the part of incSum that came from before the window
@@ -65,16 +70,22 @@ func (w *window) start() int64 {
 	return (w.head - w.nb + 1) * w.width
 }
 
-// add counts a sample that the series' history already holds (as its newest
-// point). inc is its increase over the previous sample.
+// add counts a sample that the series' history already holds: the oldest
+// one not added yet. inc is its increase over the previous finite sample.
 func (w *window) add(t int64, v, inc float64, kind Kind) {
 	if s := floorDiv(t, w.width); s > w.head {
 		w.advanceTo(s, kind)
 	}
-	if t < w.start() {
-		// Older than the window: every earlier point has left too, so the
-		// cursor is on this one; step over it.
+	fin := finite(v)
+	if t < w.start() || (!fin && w.held == 0) {
+		// Older than the window, or a NaN/Inf with nothing held before
+		// it: every earlier point has left, so the cursor is on this one;
+		// step over it.
 		w.cur.next(kind)
+		return
+	}
+	w.held++
+	if !fin {
 		return
 	}
 	if w.count == 0 {
@@ -121,16 +132,23 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		}
 	}
 	w.head = s
-	if w.count == 0 {
+	if w.held == 0 {
 		return
 	}
 	start := w.start()
-	for w.count > 0 {
+	// A held NaN/Inf that reaches the cursor goes whatever its time: it
+	// counts in nothing, and so the cursor always rests on a counted point.
+	for w.held > 0 {
 		p, inc, ok := w.cur.peek(kind)
-		if !ok || p.t >= start {
+		fin := finite(p.v)
+		if !ok || fin && p.t >= start {
 			break
 		}
 		w.cur.next(kind) // the point just peeked
+		w.held--
+		if !fin {
+			continue
+		}
 		w.count--
 		w.sum -= p.v
 		w.incSum -= inc
@@ -149,16 +167,19 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	}
 }
 
-// recompute sums the window's samples afresh from the history: the count
-// samples from the cursor on (the history may already hold a newer sample
+// recompute sums the window's samples afresh from the history: the held
+// samples from the cursor on (the history may already hold newer samples
 // that add is about to count).
 func (w *window) recompute(kind Kind) {
 	c := w.cur
 	var sum, incSum float64
-	for range w.count {
+	for range w.held {
 		p, inc, ok := c.next(kind)
 		if !ok {
 			break
+		}
+		if !finite(p.v) {
+			continue
 		}
 		sum += p.v
 		incSum += inc
@@ -185,8 +206,8 @@ func (w *window) stats() windowStats {
 		return windowStats{}
 	}
 	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
-	// Plain comparisons: no NaN is ever stored, and the min/max builtins'
-	// NaN and signed-zero handling costs a third of a snapshot.
+	// Plain comparisons: no NaN ever reaches a window, and the min/max
+	// builtins' NaN and signed-zero handling costs a third of a snapshot.
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := range w.ring {
 		mm := &w.ring[i]

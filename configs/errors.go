@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalid is matched, through errors.Is, by every error that a config's
@@ -50,6 +51,28 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// maxMsgBytes bounds an error message. A message may quote the value it
+// refuses, and one error line goes to the log, the reload route's answer
+// and every dashboard's banner: a megabyte-long value must not.
+const maxMsgBytes = 400
+
+// shorten cuts the middle out of a message longer than maxMsgBytes,
+// keeping its start (what is wrong) and its end (often the advice), on
+// character boundaries.
+func shorten(msg string) string {
+	if len(msg) <= maxMsgBytes {
+		return msg
+	}
+	head, tail := maxMsgBytes/2, len(msg)-maxMsgBytes/2
+	for head > 0 && !utf8.RuneStart(msg[head]) {
+		head--
+	}
+	for tail < len(msg) && !utf8.RuneStart(msg[tail]) {
+		tail++
+	}
+	return fmt.Sprintf("%s … (%d bytes cut) … %s", msg[:head], tail-head, msg[tail:])
+}
+
 // Is makes errors.Is(err, ErrInvalid) hold for every config Error.
 func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
@@ -82,12 +105,12 @@ type problems struct{ list []*Error }
 
 // addf records a problem with the value at path.
 func (p *problems) addf(path, format string, args ...any) {
-	p.list = append(p.list, &Error{Path: path, Msg: fmt.Sprintf(format, args...)})
+	p.list = append(p.list, &Error{Path: path, Msg: shorten(fmt.Sprintf(format, args...))})
 }
 
 // keyf records a problem with the key at path itself.
 func (p *problems) keyf(path, format string, args ...any) {
-	p.list = append(p.list, &Error{Path: path, Msg: fmt.Sprintf(format, args...), atKey: true})
+	p.list = append(p.list, &Error{Path: path, Msg: shorten(fmt.Sprintf(format, args...)), atKey: true})
 }
 
 // nest adds the errors of a nested Validate under prefix. The errors are

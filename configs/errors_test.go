@@ -85,10 +85,16 @@ func TestDescribeType(t *testing.T) {
 	require.Equal(t, "nothing", describeType(nil))
 }
 
+// go-yaml gives some errors no position; they point at the document's
+// start rather than at nowhere.
 func TestYAMLErrorWithoutPosition(t *testing.T) {
 	e := yamlError("f.yaml", nil, errors.New("first\nsecond"))
-	require.Equal(t, "f.yaml: first", e.Error())
+	require.Equal(t, "f.yaml:1:1: first", e.Error())
 	require.ErrorIs(t, e, ErrInvalid)
+
+	doc := indexNode(mustParse(t, "\n\nserver:\n  listen: x\n"))
+	e = yamlError("f.yaml", doc, errors.New("cannot find anchor by alias name x"))
+	require.Equal(t, "f.yaml:3:1: cannot find anchor by alias name x", e.Error())
 }
 
 func TestTypeAt(t *testing.T) {

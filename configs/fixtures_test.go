@@ -31,6 +31,24 @@ var fixtureCases = map[string][]wantErr{
 	"sources_not_list.yaml":     {{2, 3, "sources", "want a sequence, got a mapping"}},
 	"fractional_integer.yaml":   {{3, 15, "aggregator.max_series", "want an integer, got a number with a fraction"}},
 
+	// Line endings and byte order marks (issue 14): positions are those an
+	// editor shows, whatever the file was saved with.
+	"crlf_comments.yaml":     {{5, 3, "server.listn", `unknown key "listn" (did you mean "listen"?)`}},
+	"crlf_validation.yaml":   {{8, 15, "sources[0].interval", "must be positive, got 0s"}},
+	"crlf_syntax_error.yaml": {{4, 11, "", "sequence end token ']' not found"}},
+	"crlf_duration.yaml":     {{4, 13, "broadcast.interval", `invalid duration "soon"`}},
+	"crlf_deep.yaml":         {{3, 264, "", "nesting deeper than 64 levels"}},
+	"cr_line_endings.yaml":   {{4, 3, "server.listn", `unknown key "listn" (did you mean "listen"?)`}},
+	"bom.yaml":               {{2, 3, "server.listn", `unknown key "listn" (did you mean "listen"?)`}},
+	"bom_crlf.yaml":          {{3, 15, "aggregator.max_series", "want an integer, got a string"}},
+
+	// Limits and aliases, checked before decoding (the decoder gives
+	// "cannot find anchor" and "exceeded max depth" with no position).
+	"alias_undefined.yaml":     {{4, 7, "", "alias *defaults has no anchor &defaults before it"}},
+	"alias_in_own_anchor.yaml": {{2, 7, "", "alias *b is inside its own anchor"}},
+	"alias_bomb.yaml":          {{5, 8, "", "alias expansion exceeds 10000 nodes"}},
+	"too_deep.yaml":            {{2, 73, "", "nesting deeper than 64 levels"}},
+
 	// Validation: sources.
 	"duplicate_source_name.yaml": {{7, 11, "sources[2].name", `duplicate source name "host" (first used by sources[0])`}},
 	"empty_source_name.yaml":     {{2, 11, "sources[0].name", "is required"}},

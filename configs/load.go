@@ -5,11 +5,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -26,9 +26,11 @@ func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
 func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 
 // Load reads and parses the config file at path. A file that cannot be read
-// gives the I/O error, wrapped; a bad content gives what Parse gives.
+// gives the I/O error, wrapped; a bad content gives what Parse gives. It
+// reads at most MaxFileBytes+1 bytes, so a huge file costs no more than a
+// file at the limit.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -44,12 +46,11 @@ func Load(path string) (*Config, error) {
 // every problem it finds. Either way the error is an errors.Join of *Error,
 // each with its file, line, column and field path (see Errors), and
 // errors.Is(err, ErrInvalid) holds.
+//
+// Time and memory are bounded whatever data holds: see the limits in
+// limits.go, each checked before the step whose cost it bounds.
 func Parse(filename string, data []byte) (*Config, error) {
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, errors.Join(yamlError(filename, nil, err))
-	}
-	body, err := documentBody(filename, file)
+	body, err := parseYAML(filename, data)
 	if err != nil {
 		return nil, errors.Join(err)
 	}
@@ -74,13 +75,46 @@ func Parse(filename string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// parseYAML checks data against the limits and parses it into the one
+// document's body, nil when it has none. The error is one *Error.
+func parseYAML(filename string, data []byte) (ast.Node, *Error) {
+	if len(data) > MaxFileBytes {
+		return nil, sizeError(filename, data)
+	}
+	data = normalizeText(data)
+	if err := checkTokenCount(filename, data); err != nil {
+		return nil, err
+	}
+	tokens := lexer.Tokenize(string(data))
+	if tokens.InvalidToken() == nil { // else Parse reports it, at once
+		if err := checkTokens(filename, tokens); err != nil {
+			return nil, err
+		}
+	}
+	file, err := parser.Parse(tokens, 0)
+	if err != nil {
+		return nil, yamlError(filename, nil, err)
+	}
+	body, bodyErr := documentBody(filename, file)
+	if bodyErr != nil {
+		return nil, bodyErr
+	}
+	if err := checkAliases(filename, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
 // documentBody returns the one document's content, nil when the file has
 // none (only comments, or nothing).
-func documentBody(filename string, file *ast.File) (ast.Node, error) {
+func documentBody(filename string, file *ast.File) (ast.Node, *Error) {
 	var body ast.Node
 	for _, d := range file.Docs {
 		if d == nil || d.Body == nil {
 			continue
+		}
+		if _, ok := d.Body.(*ast.DirectiveNode); ok {
+			continue // "%YAML 1.2" before the document's "---"
 		}
 		if body != nil {
 			at := tokenPos(d.Body.GetToken())
@@ -100,7 +134,7 @@ func locate(filename string, doc positions, err error) error {
 	located := make([]*Error, len(errs))
 	for i, e := range errs {
 		at := doc.locate(e.Path, e.atKey)
-		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: e.Msg, atKey: e.atKey}
+		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: shorten(e.Msg), atKey: e.atKey}
 	}
 	sortErrors(located)
 	return join(located)

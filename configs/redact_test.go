@@ -49,7 +49,7 @@ func TestRedactURLsIn(t *testing.T) {
 func TestConfigErrorsHideSecrets(t *testing.T) {
 	for _, tc := range []struct{ line, want string }{
 		{"url: ftp://admin:s3cret@host/x?token=abc", `sources[0].url: URL "ftp://xxxxx:xxxxx@host/x?token=xxxxx": the scheme must be http or https`},
-		{"url: *ftp://admin:s3cret@host/x?token=abc", `sources[0].url: could not find alias "ftp://xxxxx:xxxxx@host/x?token=xxxxx"`},
+		{"url: *ftp://admin:s3cret@host/x?token=abc", `alias *ftp://xxxxx:xxxxx@host/x?token=xxxxx has no anchor`},
 		{"ftp://admin:s3cret@host/x?token=abc: 1", `sources[0].ftp://xxxxx:xxxxx@host/x?token=xxxxx: unknown key "ftp://xxxxx:xxxxx@host/x?token=xxxxx"`},
 	} {
 		_, err := Parse("s.yaml", []byte("sources:\n  - name: p\n    type: prometheus\n    "+tc.line+"\n"))

@@ -15,10 +15,14 @@ import (
 func yamlError(filename string, doc positions, err error) *Error {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
-		return &Error{File: filename, Msg: firstLine(err.Error())}
+		at := unknownPos(doc)
+		return &Error{File: filename, Line: at.line, Col: at.col, Msg: shorten(firstLine(err.Error()))}
 	}
 	at, path := tokenPos(ye.GetToken()), ""
-	if doc != nil && at != (pos{}) {
+	switch {
+	case at == (pos{}):
+		at = unknownPos(doc)
+	case doc != nil:
 		path, at = doc.pathAt(at)
 	}
 	e := &Error{File: filename, Line: at.line, Col: at.col, Path: path, Msg: firstLine(ye.GetMessage())}
@@ -39,7 +43,20 @@ func yamlError(filename string, doc positions, err error) *Error {
 	case *yaml.UnexpectedNodeTypeError:
 		e.Msg = fmt.Sprintf("want a %s, got a %s", ye.Expected.YAMLName(), ye.Actual.YAMLName())
 	}
+	e.Msg = shorten(e.Msg)
 	return e
+}
+
+// unknownPos is where to point for an error go-yaml gives without a
+// position: the start of the document, so that every config error has a
+// file:line:col an editor can jump to. The limits checked before decoding
+// catch the known cases (an alias to no anchor, too deep a nesting) with
+// their own position.
+func unknownPos(doc positions) pos {
+	if at := doc.locate("", false); at != (pos{}) {
+		return at
+	}
+	return pos{1, 1}
 }
 
 // unknownKeyMessage names an unknown key of the mapping at parent and

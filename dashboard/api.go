@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// The REST API returns the shapes the WebSocket carries (DESIGN.md); the
+// The REST API returns the shapes the WebSocket carries (docs/protocol.md); the
 // Feed encodes them, the handlers only pick status codes.
 
 func (s *Server) healthz(c *fiber.Ctx) error {

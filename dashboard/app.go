@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Routes, as DESIGN.md lists them.
+// Routes, as docs/architecture.md and docs/protocol.md list them.
 const (
 	wsPath       = "/ws"
 	metricsPath  = "/metrics"

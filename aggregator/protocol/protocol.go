@@ -109,6 +109,11 @@ type Delta struct {
 	// Windows are the changed statistics of known series, by series id.
 	// Never null.
 	Windows map[string]Windows `json:"windows"`
+	// Stale lists the known series whose staleness changed, by series id:
+	// the time it went stale in Unix milliseconds, or 0 when it is live
+	// again. Absent when none changed. A series in Added carries its own
+	// Stale and StaleSince instead.
+	Stale map[string]int64 `json:"stale,omitempty"`
 	// Sources are the sources whose state changed. Never null.
 	Sources []Source `json:"sources"`
 	// Added are the series created, whole, with their points. Never null.
@@ -188,6 +193,15 @@ type Series struct {
 	// Last is the latest published point, null if none.
 	Last    *Point  `json:"last"`
 	Windows Windows `json:"windows"`
+	// Stale is true when the series' source no longer shows it: it was
+	// missing from a complete poll, or the source's poll failed
+	// (Prometheus' staleness). A stale series keeps its points and is not
+	// exported on /metrics; its next sample makes it live again. Absent
+	// (false) while live.
+	Stale bool `json:"stale,omitempty"`
+	// StaleSince is when it went stale, in Unix milliseconds; absent while
+	// live.
+	StaleSince int64 `json:"stale_since,omitempty"`
 	// Points is the history, oldest first, up to the server's history;
 	// absent (nil) when asked for without points, [] when empty.
 	Points []Point `json:"points,omitzero"`

@@ -208,12 +208,14 @@ func js(v any) string {
 	return string(b)
 }
 
-// chartsDrawn holds when every listed series has a card whose chart is a
-// uPlot canvas with at least min points, and no other card exists.
+// chartsDrawn holds when every listed series is a line of a card whose
+// chart is a uPlot canvas with at least min points, and no other series is
+// on the page.
 func chartsDrawn(ids []string, minPoints int) string {
-	return fmt.Sprintf(`((ids, min) => document.querySelectorAll(".card").length === ids.length &&
+	return fmt.Sprintf(`((ids, min) => document.querySelectorAll(".card .line").length === ids.length &&
 		ids.every(id => {
-			const c = document.querySelector('.card[data-series="' + id + '"] .chart');
+			const line = document.querySelector('.line[data-series="' + id + '"]');
+			const c = line && line.closest(".card").querySelector(".chart");
 			return c && c.querySelector("canvas") && Number(c.dataset.points) >= min;
 		}))(%s, %d)`, js(ids), minPoints)
 }
@@ -242,10 +244,24 @@ func TestBrowserDashboard(t *testing.T) {
 		ids := seriesIDs(t, base)
 		require.Len(t, ids, 6, "testdata/browser.yaml has six series")
 		b.waitFor("a chart with points for every series", chartsDrawn(ids, 3))
+		require.Equal(t, 5, eval[int](b, `document.querySelectorAll(".card").length`), "one card per metric")
+	})
+
+	t.Run("series of one metric share a chart, with a legend to hide or solo lines", func(t *testing.T) {
+		const card = `document.querySelector('.group[data-source="spiky"] .card[data-metric="shard_load_percent"]')`
+		const chartLines = card + `.querySelector(".chart").dataset.lines`
+		require.Equal(t, "instance,0,1", eval[string](b, `[`+card+`.querySelector("thead th").textContent,
+			...[...`+card+`.querySelectorAll(".line-name")].map(b => b.textContent)].join()`))
+		require.Equal(t, "2", eval[string](b, chartLines))
+		require.Regexp(t, `^\d+(\.\d+)? %$`, eval[string](b, card+`.querySelector(".line td").textContent`), "the line's value in the legend")
+		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="spiky"] .card[data-metric="shard_load_percent"] .line-name`)))
+		b.waitFor("line 0 alone", chartLines+` === "1" && `+card+`.querySelectorAll('.line-name[aria-pressed="true"]').length === 1`)
+		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="spiky"] .card[data-metric="shard_load_percent"] .line-name`)))
+		b.waitFor("both lines again", chartLines+` === "2"`)
 	})
 
 	t.Run("values change over time", func(t *testing.T) {
-		card := `'.group[data-source="demo"] .card[data-series] '`
+		card := `'.group[data-source="demo"] .card '`
 		temp := fmt.Sprintf(`[...document.querySelectorAll(%s.trim())].find(c => c.querySelector(".metric").textContent === "temperature_celsius")`, card)
 		first := eval[string](b, temp+`.querySelector(".value").textContent`)
 		points := eval[string](b, temp+`.querySelector(".chart").dataset.points`)
@@ -268,6 +284,9 @@ func TestBrowserDashboard(t *testing.T) {
 			group, group, before+1, node, node, before+1))
 		// The other source was not touched.
 		require.Equal(t, "0", eval[string](b, `document.querySelector('.node[data-source="spiky"] .restarts').dataset.count`))
+		// The node pulsed for the change and stops: the updates that keep
+		// coming leave it in place rather than restarting its animation.
+		b.waitFor("the tree node's pulse to end", `!`+node+`.classList.contains("pulse") && `+node+`.getAnimations({subtree: true}).length === 0`)
 	})
 
 	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
@@ -290,10 +309,10 @@ func TestBrowserDashboard(t *testing.T) {
 			document.querySelector('.group[data-source="spiky"]').hidden`)
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = "spiky"; f.dispatchEvent(new Event("input")); return true; })()`))
-		b.waitFor("the spiky cards", visible+`.length === 3 && document.querySelector('.group[data-source="demo"]').hidden`)
+		b.waitFor("the spiky cards", visible+`.length === 2 && document.querySelector('.group[data-source="demo"]').hidden`)
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
-		b.waitFor("every card again", visible+`.length === 6`)
+		b.waitFor("every card again", visible+`.length === 5`)
 	})
 
 	t.Run("the window selector switches the statistics window", func(t *testing.T) {

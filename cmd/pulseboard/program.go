@@ -20,7 +20,7 @@ import (
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
-// program is the wired supervision tree of DESIGN.md:
+// program is the wired supervision tree of docs/architecture.md:
 //
 //	root (rest_for_one)
 //	├── aggregator

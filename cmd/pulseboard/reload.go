@@ -68,6 +68,11 @@ type reloaderDeps struct {
 	now       func() time.Time
 	// load reads the config file; configs.Load when nil.
 	load func(path string) (*configs.Config, error)
+	// loadBudget bounds one load (see loadWithin); loadBudget when zero.
+	loadBudget time.Duration
+	// freeMemory returns the memory of a rejected config to the system;
+	// freeOSMemory when nil.
+	freeMemory func()
 }
 
 // reloader re-reads the config file when it changes, on SIGHUP and on
@@ -88,6 +93,10 @@ type reloader struct {
 	retry    time.Duration    // watchRetry; shorter in tests
 	requests chan reloadRequest
 
+	// abandoned is closed when the load that ran past its budget ends; nil
+	// when none is running. Only Serve's goroutine touches it.
+	abandoned chan struct{}
+
 	mu      sync.Mutex
 	running *configs.Config
 }
@@ -107,6 +116,12 @@ func newReloader(running *configs.Config, setup reloadSetup, deps reloaderDeps) 
 	}
 	if deps.load == nil {
 		deps.load = configs.Load
+	}
+	if deps.loadBudget == 0 {
+		deps.loadBudget = loadBudget
+	}
+	if deps.freeMemory == nil {
+		deps.freeMemory = freeOSMemory
 	}
 	metrics, err := newReloadMetrics(deps.registry, deps.now())
 	if err != nil {
@@ -194,7 +209,7 @@ func (r *reloader) Serve(ctx context.Context) error {
 		case req = <-r.requests:
 		}
 		batch := r.coalesce([]reloadRequest{req}, w.changes)
-		err := r.reload(triggers(batch))
+		err := r.reload(ctx, triggers(batch))
 		for _, b := range batch {
 			if b.reply != nil {
 				b.reply <- err
@@ -232,14 +247,18 @@ func triggers(batch []reloadRequest) string {
 }
 
 // reload reads the file and applies it, or rejects it with everything it
-// holds left as it was.
-func (r *reloader) reload(trigger string) error {
+// holds left as it was. When ctx ends while the file loads, it returns
+// ctx's error and counts nothing: the program is stopping.
+func (r *reloader) reload(ctx context.Context, trigger string) error {
 	log := r.deps.log.With("trigger", trigger)
 	if r.setup.path == "" {
 		log.Warn("reload asked for, but there is " + errNoConfigFile.Error())
 		return errNoConfigFile
 	}
-	next, err := r.deps.load(r.setup.path)
+	next, err := r.loadWithin(ctx)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
 	if err == nil && r.setup.listen != "" {
 		next.Server.Listen = r.setup.listen
 	}
@@ -275,13 +294,21 @@ func (r *reloader) reload(trigger string) error {
 }
 
 // reject counts, logs and announces a rejected reload, and returns it.
+// What the rejected config took is given back to the system: a load that
+// ran past its budget gives it back when it ends.
 func (r *reloader) reject(log *slog.Logger, err error) error {
 	lines := configErrorLines(err)
 	for i, line := range lines {
 		// Config errors redact their URLs; a source's refusal may not.
 		lines[i] = configs.RedactURLsIn(line)
 	}
-	r.metrics.failed()
+	var timeout *loadTimeoutError
+	if errors.As(err, &timeout) {
+		r.metrics.timedOut()
+	} else {
+		r.metrics.failed()
+		r.deps.freeMemory()
+	}
 	for _, line := range lines {
 		log.Error("config reload rejected; the running config is unchanged", "err", line)
 	}

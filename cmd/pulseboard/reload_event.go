@@ -91,6 +91,9 @@ func failureEvent(at time.Time, lines []string) reloadEvent {
 const (
 	resultSuccess = "success"
 	resultFailure = "failure"
+	// resultTimeout: loading the file ran past its budget and was
+	// abandoned (see loadWithin); the running config is unchanged.
+	resultTimeout = "timeout"
 )
 
 // reloadMetrics count reloads on /metrics.
@@ -107,7 +110,7 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 	m := &reloadMetrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_config_reloads_total",
-			Help: "Config reloads by result: success (applied) or failure (rejected, the running config unchanged).",
+			Help: "Config reloads by result: success (applied), failure (rejected) or timeout (loading the file ran past its budget and was abandoned); the running config is unchanged unless success.",
 		}, []string{"result"}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_config_last_reload_success_timestamp_seconds",
@@ -116,6 +119,7 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 	}
 	m.reloads.WithLabelValues(resultSuccess)
 	m.reloads.WithLabelValues(resultFailure)
+	m.reloads.WithLabelValues(resultTimeout)
 	m.lastSuccess.Set(float64(loaded.UnixNano()) / 1e9)
 	for _, c := range []prometheus.Collector{m.reloads, m.lastSuccess} {
 		if err := reg.Register(c); err != nil {
@@ -131,3 +135,5 @@ func (m *reloadMetrics) succeeded(at time.Time) {
 }
 
 func (m *reloadMetrics) failed() { m.reloads.WithLabelValues(resultFailure).Inc() }
+
+func (m *reloadMetrics) timedOut() { m.reloads.WithLabelValues(resultTimeout).Inc() }

@@ -108,15 +108,7 @@ func (f *reloadFixture) replace(file string) {
 	f.t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", file))
 	require.NoError(f.t, err)
-	f.write(data)
-}
-
-// write puts data in place of the config file, as replace does.
-func (f *reloadFixture) write(data []byte) {
-	f.t.Helper()
-	tmp := f.path + ".tmp"
-	require.NoError(f.t, os.WriteFile(tmp, data, 0o644))
-	require.NoError(f.t, os.Rename(tmp, f.path))
+	f.write(data) // see reload_budget_test.go
 }
 
 // event waits for the next reload event.

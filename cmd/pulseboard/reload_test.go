@@ -222,6 +222,7 @@ func TestReloadMetricsFromTheStart(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, string(body), `pulseboard_config_reloads_total{result="failure"} 0`)
 	require.Contains(t, string(body), `pulseboard_config_reloads_total{result="success"} 0`)
+	require.Contains(t, string(body), `pulseboard_config_reloads_total{result="timeout"} 0`)
 	loaded := metricValue(t, f.p.registry, "pulseboard_config_last_reload_success_timestamp_seconds", nil)
 	require.GreaterOrEqual(t, loaded, float64(before.Unix()))
 	require.LessOrEqual(t, loaded, float64(time.Now().Unix()+1))

@@ -1,77 +1,190 @@
-// A series card: metric name and labels, the current value in its guessed
-// unit (a counter shows its rate per second), a chart of the history and
-// the window's statistics.
+// A metric card: one metric of one source, with every series of that
+// metric (its family, family.js) as a line of one chart. The labels all
+// lines share are chips in the head; a lone series shows its current value
+// in its guessed unit (a counter: its rate per second) and the window's
+// statistics; a family of several has a legend instead, a row per line
+// named by the label values that tell them apart, with the line's own
+// value and statistics, where a click shows that line alone and a
+// Ctrl/⌘-click hides or shows it.
 
 import { h, setText } from "./dom.js";
+import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
 import { formatClock, formatLabels, formatValue, unitOf } from "./format.js";
 
+/**
+ * @typedef {{st: import("./store.js").SeriesState, name: string,
+ *   row: HTMLElement, button: HTMLButtonElement, cells: HTMLElement[],
+ *   hidden: boolean, zero: boolean}} Line
+ */
+
 export class SeriesCard {
-  /** @param {import("./store.js").SeriesState} s */
-  constructor(s) {
-    this.id = s.id;
+  /**
+   * @param {import("./store.js").SeriesState} s the first series of the family
+   * @param {{onLines?: () => void, color?: number}} [opts] onLines is
+   *   called when the reader hides or shows lines (the chart must be
+   *   redrawn); color is the palette index of the first line (the chart's)
+   */
+  constructor(s, opts = {}) {
+    this.id = familyKey(s);
     this.source = s.source;
     this.metric = s.metric;
-    this.labelText = formatLabels(s.labels);
     this.unit = unitOf(s.metric, s.kind);
-    this.sortKey = `${s.metric}\u0000${this.labelText}`;
+    this.sortKey = s.metric;
+    this.onLines = opts.onLines || (() => {});
+    this.color = opts.color || 0;
     this.hovering = false;
+    /** @type {Map<string, Line>} by series id, in legend order */
+    this.lines = new Map();
 
-    const labels = h("div", "labels");
-    for (const k of Object.keys(s.labels || {}).sort()) {
-      labels.append(h("span", "label", h("span", "label-key", k), `=${s.labels[k]}`));
-    }
+    this.labels = h("div", "labels");
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
     this.chart = h("div", { class: "chart", "aria-hidden": "true" });
     this.stats = h("dl", "stats");
     this.statEls = new Map();
+    this.keyHead = h("th", { scope: "col" });
+    const heads = (this.unit.rate ? ["rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
+    this.legendBody = h("tbody");
+    this.legend = h("table", "legend-table", h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
-      {
-        class: "card",
-        dataset: { series: s.id, sort: this.sortKey, kind: s.kind },
-      },
-      h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}${this.labelText ? ` {${this.labelText}}` : ""}` }, s.metric), kindTag),
-      labels.childElementCount ? labels : null,
+      { class: "card", dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
+      h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}` }, s.metric), kindTag),
+      this.labels,
       h("div", "reading", this.value, this.unitEl, this.note),
       this.chart,
       this.stats,
+      this.legend,
     );
+    this.add(s);
   }
 
-  /** filterText is what the filter box matches against. */
-  filterTexts() {
-    return [this.source, this.metric, this.labelText];
+  /** size is the number of series in the card. */
+  get size() {
+    return this.lines.size;
+  }
+
+  /** add puts a series of the family in the card, in natural order of its labels. */
+  add(st) {
+    if (this.lines.has(st.id)) {
+      this.lines.get(st.id).st = st;
+      return;
+    }
+    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true" });
+    button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
+    const cells = [0, 1, 2, 3].slice(0, this.unit.rate ? 3 : 4).map(() => h("td", "num"));
+    const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
+    this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false });
+    this.relabel();
+  }
+
+  /** remove takes a series out; it returns how many are left. */
+  remove(id) {
+    const line = this.lines.get(id);
+    if (line) {
+      line.row.remove();
+      this.lines.delete(id);
+      if (this.lines.size) this.relabel();
+    }
+    return this.lines.size;
+  }
+
+  // relabel recomputes the shared labels and the lines' names and order.
+  relabel() {
+    const all = [...this.lines.values()];
+    const { varying, common } = splitLabels(all.map((l) => l.st.labels));
+    for (const l of all) l.name = lineName(l.st.labels, varying);
+    all.sort((a, b) => compareNatural(a.name, b.name));
+    this.lines = new Map(all.map((l) => [l.st.id, l]));
+    this.varying = varying;
+    this.labelText = formatLabels(common);
+    this.labels.replaceChildren(
+      ...Object.keys(common).map((k) => h("span", "label", h("span", "label-key", k), `=${common[k]}`)),
+    );
+    this.labels.hidden = !this.labels.childElementCount;
+    setText(this.keyHead, varying.join(" · "));
+    for (const [i, l] of all.entries()) {
+      setText(l.button, l.name);
+      l.row.dataset.color = String((this.color + i) % 8);
+      this.legendBody.append(l.row);
+    }
+    const many = all.length > 1;
+    this.el.dataset.lines = String(all.length);
+    this.el.classList.toggle("is-family", many);
   }
 
   /**
-   * update shows the series' current value and the statistics of the
-   * chosen window (spanMs long). Gauges: min, max, mean, p99. Counters:
-   * the window's rate is the value; the stats are the increase over the
-   * window, the total and the number of samples.
+   * clickLine is the legend's click: alone, the line is shown by itself
+   * (or, if it already is, every line comes back); with toggle (Ctrl or ⌘),
+   * the line is hidden or shown.
    */
-  update(s, windowName, spanMs) {
-    const w = (s.windows && s.windows[windowName]) || {};
+  clickLine(id, toggle) {
+    const line = this.lines.get(id);
+    if (!line) return;
+    if (toggle) {
+      line.hidden = !line.hidden;
+    } else {
+      const solo = !line.hidden && [...this.lines.values()].every((l) => l === line || l.hidden);
+      for (const l of this.lines.values()) l.hidden = solo ? false : l !== line;
+    }
+    for (const l of this.lines.values()) l.button.setAttribute("aria-pressed", String(!l.hidden));
+    this.onLines();
+  }
+
+  /**
+   * chartLines is what the chart draws: every member in legend order,
+   * hidden if the reader hid it or (with hideZero) it is all zero.
+   * @param {boolean} hideZero
+   * @returns {{id: string, name: string, hidden: boolean}[]}
+   */
+  chartLines(hideZero) {
+    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero) }));
+  }
+
+  /** filterTexts is what the filter box matches against. */
+  filterTexts() {
+    return [this.source, this.metric, ...[...this.lines.values()].map((l) => formatLabels(l.st.labels))];
+  }
+
+  /**
+   * update shows each series' current value and the statistics of the
+   * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
+   * lone series). Counters: the window's rate is the value; the stats are
+   * the increase over the window, the total and (lone) the samples.
+   */
+  update(windowName, spanMs) {
+    let zeros = 0;
+    for (const l of this.lines.values()) {
+      const s = l.st;
+      const w = (s.windows && s.windows[windowName]) || {};
+      l.zero = isAllZero(w, this.unit.rate);
+      if (l.zero) zeros++;
+      l.row.classList.toggle("is-zero", l.zero);
+      const cols = this.columns(s, w, spanMs);
+      if (this.lines.size === 1) this.showLone(s, w, cols);
+      else if (!this.hovering) cols.forEach((f, i) => setText(l.cells[i], joined(f)));
+    }
+    this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
+  }
+
+  // columns are a line's figures, in the legend's columns.
+  columns(s, w, spanMs) {
+    const plain = { ...this.unit, rate: false, perSecond: false };
+    if (this.unit.rate) return [formatValue(w.rate, this.unit), formatValue(increase(s, w, spanMs), plain), formatValue(s.last ? s.last[1] : null, plain)];
+    return [formatValue(s.last ? s.last[1] : null, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
+  }
+
+  // showLone fills the reading and the statistics of a card of one series.
+  showLone(s, w, cols) {
     if (!this.hovering) {
-      const v = this.unit.rate ? w.rate : s.last ? s.last[1] : null;
-      this.showReading(formatValue(v, this.unit));
+      this.showReading(cols[0]);
       setText(this.note, "");
     }
-    const plain = { ...this.unit, rate: false, perSecond: false };
     const stats = this.unit.rate
-      ? [
-          ["increase", formatValue(increase(s, w, spanMs), plain)],
-          ["total", formatValue(s.last ? s.last[1] : null, plain)],
-          ["samples", { text: w.count ? String(w.count) : "–", unit: "" }],
-        ]
-      : [
-          ["min", formatValue(w.min, this.unit)],
-          ["max", formatValue(w.max, this.unit)],
-          ["mean", formatValue(w.mean, this.unit)],
-          ["p99", formatValue(w.p99, this.unit)],
-        ];
+      ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: w.count ? String(w.count) : "–", unit: "" }]]
+      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit)]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
@@ -89,15 +202,29 @@ export class SeriesCard {
     setText(this.unitEl, f.unit);
   }
 
-  /** hover shows the point under the chart's cursor; null ends it. */
-  hover(x, y) {
+  /**
+   * hover shows the values under the chart's cursor: x in unix seconds,
+   * ys by series id (null ends the hover). A lone series shows it as its
+   * reading; a family in its legend's first column.
+   * @param {number|null} x
+   * @param {Map<string, number|null>|null} ys
+   */
+  hover(x, ys) {
     this.hovering = x !== null;
     this.el.classList.toggle("is-hovering", this.hovering);
-    if (this.hovering) {
-      this.showReading(formatValue(y, this.unit));
-      setText(this.note, `at ${formatClock(x * 1000)}`);
+    if (!this.hovering) return;
+    setText(this.note, `at ${formatClock(x * 1000)}`);
+    if (this.lines.size === 1) {
+      const [id] = this.lines.keys();
+      this.showReading(formatValue(ys.get(id), this.unit));
+      return;
     }
+    for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
+}
+
+function joined(f) {
+  return f.unit ? `${f.text} ${f.unit}` : f.text;
 }
 
 /**

@@ -1,4 +1,5 @@
-// The chart manager: one uPlot per series card, drawn lazily and only
+// The chart manager: one uPlot per card (a line per series of the card's
+// metric family, aligned with uPlot.join), drawn lazily and only
 // when it matters. A chart is (re)drawn in an animation frame, at most once
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
@@ -13,20 +14,28 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number,
- *   data: () => [number[], (number|null)[]], range: () => [number, number],
- *   onHover?: (idx: number|null, x: number|null, y: number|null) => void}} ChartSpec
+ *   data: () => Array<[number[], (number|null)[]]>,
+ *   lines: () => {id: string, name: string, hidden: boolean}[],
+ *   range: () => [number, number],
+ *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
+ * data: one [times (unix s), values] table per line, in the order of
+ * lines(); onHover: the time under the cursor and each line's value
+ * there, or nulls when the cursor leaves.
  */
 
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
-   *   markers?: () => import("./events.js").Marker[]}} opts requestFrame
-   *   asks the page for a frame; markers gives the markers to draw (times
-   *   in unix ms), on every chart
+   *   markers?: () => import("./events.js").Marker[],
+   *   onShown?: (id: string) => void}} opts requestFrame asks the page for
+   *   a frame; markers gives the markers to draw (times in unix ms), on
+   *   every chart; onShown is called when a chart comes into view or its
+   *   group is expanded, so that the page can bring its card up to date
    */
   constructor(opts) {
     this.requestFrame = opts.requestFrame;
     this.markers = opts.markers || (() => []);
+    this.onShown = opts.onShown || (() => {});
     /** @type {Map<string, any>} */
     this.entries = new Map();
     this.byEl = new WeakMap();
@@ -37,7 +46,7 @@ export class ChartManager {
 
   /** add registers a chart for series id; it is created when first seen. */
   add(id, spec) {
-    const e = { id, ...spec, plot: null, dirty: true, visible: false, hidden: false, width: 0 };
+    const e = { id, lines: () => [{ id, name: "", hidden: false }], ...spec, plot: null, hovering: false, dirty: true, visible: false, hidden: false, width: 0 };
     this.entries.set(id, e);
     this.byEl.set(spec.el, e);
     this.io.observe(spec.el);
@@ -66,9 +75,17 @@ export class ChartManager {
   /** setHidden marks a chart collapsed (not drawn) or shown again. */
   setHidden(id, hidden) {
     const e = this.entries.get(id);
-    if (!e) return;
+    if (!e || e.hidden === hidden) return;
     e.hidden = hidden;
-    if (!hidden) this.requestFrame();
+    if (hidden) return;
+    if (e.visible) this.onShown(id);
+    this.requestFrame();
+  }
+
+  /** isShown says whether a series' chart is in view and not collapsed. */
+  isShown(id) {
+    const e = this.entries.get(id);
+    return !!e && e.visible && !e.hidden;
   }
 
   /** rethemed rebuilds every chart with the current CSS colours. */
@@ -87,7 +104,9 @@ export class ChartManager {
     for (const it of items) {
       const e = this.byEl.get(it.target);
       if (!e) continue;
+      const was = e.visible;
       e.visible = it.isIntersecting;
+      if (e.visible && !was && !e.hidden) this.onShown(e.id);
       wake ||= e.visible && e.dirty;
     }
     if (wake) this.requestFrame();
@@ -115,25 +134,42 @@ export class ChartManager {
     let n = 0;
     for (const e of this.entries.values()) {
       if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
-      const data = e.data();
+      const tables = e.data();
+      const data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
+      const lines = e.lines();
+      const shape = lines.map((l) => l.id).join("\u0000");
       e.view = e.range();
+      if (e.plot && e.shape !== shape) {
+        // Lines came or went: a uPlot's series are fixed at its making.
+        e.plot.destroy();
+        e.plot = null;
+      }
+      e.shape = shape;
+      e.ids = lines.map((l) => l.id);
       if (!e.plot) {
-        e.plot = new globalThis.uPlot(this.options(e), data, e.el);
+        e.plot = new globalThis.uPlot(this.options(e, lines), data, e.el);
       } else {
         if (e.resized) e.plot.setSize({ width: e.width, height: CHART_HEIGHT });
+        lines.forEach((l, i) => {
+          if (e.plot.series[i + 1].show === l.hidden) e.plot.setSeries(i + 1, { show: !l.hidden });
+        });
         e.plot.setData(data);
       }
       e.resized = false;
       e.dirty = false;
-      e.el.dataset.points = String(countValues(data[1]));
+      let points = 0;
+      for (let i = 1; i < data.length; i++) points = Math.max(points, countValues(data[i]));
+      e.el.dataset.points = String(points);
+      e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
       n++;
     }
     return n;
   }
 
-  options(e) {
+  options(e, lines) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
+    const lineColor = (i) => (lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
     const axis = {
       stroke: t.text,
       font: FONT,
@@ -149,7 +185,7 @@ export class ChartManager {
       legend: { show: false },
       cursor: {
         y: false,
-        points: { size: 7, fill: color, stroke: t.panel, width: 2 },
+        points: { size: 7, fill: (u, si) => lineColor(si - 1), stroke: t.panel, width: 2 },
         drag: { x: false, y: false, setScale: false },
       },
       scales: {
@@ -176,13 +212,16 @@ export class ChartManager {
       ],
       series: [
         {},
-        {
-          stroke: color,
+        ...lines.map((l, i) => ({
+          label: l.name,
+          show: !l.hidden,
+          stroke: lineColor(i),
           width: 1.5,
-          fill: (u) => gradient(u, color),
+          // A filled area only under a lone line: filled areas hide each other.
+          fill: lines.length === 1 ? (u) => gradient(u, color) : undefined,
           points: { show: false },
           spanGaps: false,
-        },
+        })),
       ],
       plugins: [
         markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
@@ -194,8 +233,14 @@ export class ChartManager {
           (u) => {
             if (!e.onHover) return;
             const i = u.cursor.idx;
-            if (i === null || i === undefined) e.onHover(null, null, null);
-            else e.onHover(i, u.data[0][i], u.data[1][i]);
+            if (i === null || i === undefined) {
+              // Told once: redraws also set an absent cursor.
+              if (e.hovering) e.onHover(null, null);
+              e.hovering = false;
+              return;
+            }
+            e.hovering = true;
+            e.onHover(u.data[0][i], new Map(e.ids.map((id, k) => [id, u.data[k + 1][i] ?? null])));
           },
         ],
       },

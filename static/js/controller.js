@@ -6,13 +6,18 @@
 // How it works: messages are applied to the store at once (it is cheap and
 // keeps the state exact); what they changed is recorded in dirty sets, and
 // one animation-frame callback turns those into DOM and chart work, so a
-// burst of deltas costs one redraw, and a hidden tab costs none. Sequence
+// burst of deltas costs one redraw. What the reader cannot see costs
+// nothing: a card off screen or in a collapsed group is not written to
+// (it is marked stale and brought up to date when it shows), a paused page
+// draws no card and no chart, and a hidden tab draws nothing at all and
+// catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
 
 import { takeToken } from "./admin.js";
 import { setText } from "./dom.js";
 import { windowMs } from "./format.js";
+import { familyKey } from "./family.js";
 import { Prefs } from "./prefs.js";
 import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
@@ -33,12 +38,15 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {(opts: {url: string, onMessage: (m: object) => void,
  *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
  *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: () => object[]}) =>
- *   import("./charts.js").ChartManager} charts makes the chart manager
+ * @property {(opts: {requestFrame: () => void, markers: () => object[],
+ *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
+ *   makes the chart manager, which calls onShown when a series' chart comes
+ *   into view or out of a collapsed group
  * @property {(onChange: (token: string) => void) => {set(token: string): void}} admin
  *   makes the header's token control, which calls onChange on every set
  * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
- * @property {(st: import("./store.js").SeriesState) => import("./cards.js").SeriesCard} card
+ * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
+ *   import("./cards.js").SeriesCard} card makes the card of st's metric family
  * @property {{update(root: object): void}} tree
  * @property {{show(s: object): void, tick(): void}} status
  * @property {{show(ev: object): void, tick(): void}} notices
@@ -60,11 +68,17 @@ export class PageController {
     this.prefs = new Prefs(deps.local);
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
-    /** @type {Map<string, import("./cards.js").SeriesCard>} */
+    /** @type {Map<string, import("./cards.js").SeriesCard>} by family key */
     this.cards = new Map();
+    /** @type {Map<string, string>} series id → family key */
+    this.familyOf = new Map();
+    this.hideZero = !!this.prefs.values.hideZero;
     this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
+    // Cards with changes not shown because they were out of sight.
+    this.stale = new Set();
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
+    this.tabHidden = false;
     this.filter = "";
     this.adminToken = "";
     this.messages = 0;
@@ -72,7 +86,11 @@ export class PageController {
     this.connection = null; // the stream's latest status
     this.frameQueued = false;
     this.ticks = 0;
-    this.charts = deps.charts({ requestFrame: () => this.requestFrame(), markers: () => this.store.markers.list });
+    this.charts = deps.charts({
+      requestFrame: () => this.requestFrame(),
+      markers: () => this.store.markers.list,
+      onShown: (id) => this.cardShown(id),
+    });
     this.admin = deps.admin((token) => this.adminChanged(token));
     this.client = null;
   }
@@ -84,6 +102,7 @@ export class PageController {
   start() {
     const d = this.deps;
     this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
+    d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
     const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
     this.client = d.socket({
@@ -104,7 +123,38 @@ export class PageController {
     this.deps.status.show(s);
   }
 
+  /**
+   * setTabHidden follows the Page Visibility API: a hidden tab draws
+   * nothing (the stream is still applied to the store); shown again, every
+   * visible chart is redrawn once and a pending reconnect is tried at once.
+   */
+  setTabHidden(hidden) {
+    if (this.tabHidden === hidden) return;
+    this.tabHidden = hidden;
+    if (hidden) return;
+    this.charts.markAllDirty();
+    this.dirty.overview = true;
+    this.requestFrame();
+    this.retryNow();
+  }
+
+  /** cardShown brings a card that changed while out of sight up to date. */
+  cardShown(id) {
+    if (!this.stale.delete(id)) return;
+    this.dirty.cards.add(id);
+    this.requestFrame();
+  }
+
   // ---- the reader's choices ----
+
+  /** setHideZero hides (or shows again) the series that were zero all through the window. */
+  setHideZero(on) {
+    this.hideZero = !!on;
+    this.prefs.set("hideZero", this.hideZero || undefined);
+    this.deps.page.showHideZero(this.hideZero);
+    this.charts.markAllDirty();
+    this.requestFrame();
+  }
 
   togglePause() {
     this.paused = !this.paused;
@@ -195,10 +245,11 @@ export class PageController {
     for (const id of ch.removed) this.removeCard(id);
     for (const id of ch.added) this.addCard(this.store.series.get(id));
     for (const id of ch.points) {
-      this.charts.markDirty(id);
-      this.dirty.cards.add(id);
+      const key = this.familyOf.get(id);
+      this.charts.markDirty(key);
+      this.dirty.cards.add(key);
     }
-    for (const id of ch.windows) this.dirty.cards.add(id);
+    for (const id of ch.windows) this.dirty.cards.add(this.familyOf.get(id));
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
@@ -262,33 +313,64 @@ export class PageController {
     this.deps.page.orderGroups(els);
   }
 
+  // addCard puts a series in its family's card, making the card (and its
+  // chart) for the family's first series.
   addCard(st) {
-    if (!st || this.cards.has(st.id)) return;
-    const card = this.deps.card(st);
+    if (!st || this.familyOf.has(st.id)) return;
+    const key = familyKey(st);
+    this.familyOf.set(st.id, key);
     const g = this.group(st.source);
-    this.cards.set(st.id, card);
-    g.place(card);
-    this.charts.add(st.id, {
-      el: card.chart,
-      unit: card.unit,
-      color: Number(g.el.dataset.color),
-      data: () => this.chartData(st.id),
-      range: () => this.chartRange(this.store.series.get(st.id)),
-      onHover: (i, x, y) => card.hover(x, y),
-    });
-    this.charts.setHidden(st.id, g.collapsed);
-    this.dirty.cards.add(st.id);
+    let card = this.cards.get(key);
+    if (card) {
+      card.add(st);
+      this.charts.markDirty(key);
+    } else {
+      card = this.deps.card(st, { onLines: () => this.redrawChart(key), color: Number(g.el.dataset.color) });
+      this.cards.set(key, card);
+      g.place(card);
+      this.charts.add(key, {
+        el: card.chart,
+        unit: card.unit,
+        color: Number(g.el.dataset.color),
+        data: () => this.chartData(key),
+        lines: () => card.chartLines(this.hideZero),
+        range: () => this.chartRange(key),
+        onHover: (x, ys) => {
+          card.hover(x, ys);
+          if (x === null) this.redrawChart(key);
+        },
+      });
+      this.charts.setHidden(key, g.collapsed);
+    }
+    g.refreshCount();
+    this.dirty.cards.add(key);
     this.dirty.filter = true;
   }
 
+  // removeCard takes a series out of its card, and the card (and chart)
+  // away with its family's last series.
   removeCard(id) {
-    const card = this.cards.get(id);
+    const key = this.familyOf.get(id);
+    const card = key && this.cards.get(key);
+    this.familyOf.delete(id);
     if (!card) return;
-    this.charts.remove(id);
     const g = this.groups.get(card.source);
-    if (g) g.drop(id);
-    this.cards.delete(id);
-    this.dirty.cards.delete(id);
+    if (card.remove(id) > 0) {
+      this.redrawChart(key);
+    } else {
+      this.charts.remove(key);
+      if (g) g.drop(key);
+      this.cards.delete(key);
+      this.dirty.cards.delete(key);
+      this.stale.delete(key);
+    }
+    if (g) g.refreshCount();
+  }
+
+  redrawChart(key) {
+    this.charts.markDirty(key);
+    this.dirty.cards.add(key);
+    this.requestFrame();
   }
 
   /** spanMs is the chosen window's length, or the whole history without one. */
@@ -302,19 +384,27 @@ export class PageController {
    * data while there is less of it (a page opened on a fresh server is not
    * a mostly empty chart).
    */
-  chartRange(st) {
+  chartRange(key) {
     const now = this.store.now || this.now();
     let from = now - this.spanMs();
-    const first = st ? st.ring.firstTime() : NaN;
+    const card = this.cards.get(key);
+    let first = NaN;
+    if (card) for (const l of card.lines.values()) if (!(l.st.ring.firstTime() >= first)) first = l.st.ring.firstTime();
     if (first > from) from = Math.min(first, now - MIN_SPAN_MS);
     return [from, now];
   }
 
-  chartData(id) {
-    const st = this.store.series.get(id);
-    const card = this.cards.get(id);
-    if (!st || !card) return [[], []];
-    return st.ring.series(this.chartRange(st)[0], card.unit.rate ? RATE_SPAN_MS : 0);
+  /**
+   * chartData is a card's chart data: one [times, values] table per line,
+   * in the card's order (times in unix seconds; a counter's values are
+   * its rates). The chart aligns them.
+   */
+  chartData(key) {
+    const card = this.cards.get(key);
+    if (!card) return [];
+    const from = this.chartRange(key)[0];
+    const span = card.unit.rate ? RATE_SPAN_MS : 0;
+    return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
   }
 
   // ---- the frame ----
@@ -328,6 +418,7 @@ export class PageController {
   /** frame does the DOM and chart work that the changes since the last frame call for. */
   frame() {
     this.frameQueued = false;
+    if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
     for (const name of d.sources) {
       const g = this.groups.get(name);
@@ -345,8 +436,9 @@ export class PageController {
     if (!this.paused) {
       for (const id of d.cards) {
         const card = this.cards.get(id);
-        const st = this.store.series.get(id);
-        if (card && st) card.update(st, this.windowName, this.spanMs());
+        if (!card) continue;
+        if (this.charts.isShown(id)) card.update(this.windowName, this.spanMs());
+        else this.stale.add(id);
       }
       d.cards.clear();
       this.charts.draw();
@@ -384,7 +476,7 @@ export class PageController {
     for (const s of this.store.sources.values()) if (s.state === "running") running++;
     this.deps.page.showOverview({
       sources: `${running}/${this.store.sources.size}`,
-      series: nf.format(this.cards.size),
+      series: nf.format(this.familyOf.size),
       points: nf.format(this.store.pointCount()),
       messages: nf.format(this.messages),
     });
@@ -393,11 +485,12 @@ export class PageController {
   /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
+    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
+    if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
     const now = this.store.now || this.now();
     for (const g of this.groups.values()) g.updateAgo(null, now);
-    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
     if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();

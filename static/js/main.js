@@ -35,7 +35,7 @@ const controller = new PageController({
       onChange,
     }),
   group: (name, opts) => new SourceGroup(name, opts),
-  card: (st) => new SeriesCard(st),
+  card: (st, opts) => new SeriesCard(st, opts),
   tree: new TreeView($("tree")),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
@@ -47,6 +47,7 @@ const controller = new PageController({
 });
 
 $("pause").addEventListener("click", () => controller.togglePause());
+$("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
 $("filter").addEventListener("input", (ev) => controller.setFilter(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("tree").addEventListener("click", (ev) => {
@@ -54,9 +55,9 @@ $("tree").addEventListener("click", (ev) => {
   if (node) controller.revealSource(node.dataset.source);
 });
 matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => controller.charts.rethemed());
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") controller.retryNow();
-});
+// A hidden tab draws nothing; shown again, it catches up (and reconnects).
+document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
+controller.setTabHidden(document.visibilityState === "hidden");
 addEventListener("online", () => controller.retryNow());
 
 controller.start();

@@ -19,6 +19,7 @@ export class PageView {
       version: $("version"),
       windows: $("windows"),
       pause: $("pause"),
+      hideZero: $("hide-zero"),
       groups: $("groups"),
       empty: $("empty"),
       loading: $("loading"),
@@ -53,6 +54,12 @@ export class PageView {
     btn.setAttribute("aria-pressed", String(paused));
     setText(btn.querySelector(".btn-label"), paused ? "Resume" : "Pause");
     this.body.classList.toggle("is-paused", paused);
+  }
+
+  /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */
+  showHideZero(on) {
+    this.els.hideZero.setAttribute("aria-checked", String(on));
+    this.body.classList.toggle("hide-zero", on);
   }
 
   showAdmin(isAdmin) {

@@ -1,5 +1,5 @@
-// Protocol rules the client applies to the stream (DESIGN.md, "WebSocket
-// protocol"), as pure functions.
+// Protocol rules the client applies to the stream (docs/protocol.md, "The
+// client's duties"), as pure functions.
 
 /**
  * checkSequence says what to do with a message given the last sequence

@@ -4,6 +4,7 @@
 // admin) and whose body is the grid of its series cards.
 
 import { h, setText } from "./dom.js";
+import { compareNatural } from "./family.js";
 import { formatAgo, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
 
@@ -96,10 +97,10 @@ export class SourceGroup {
     if (byUser) this.opts.onToggle(this.name, this.collapsed);
   }
 
-  /** place inserts a card in order (metric, then labels). */
+  /** place inserts a card in natural order of its metric (load1, load5, load15). */
   place(card) {
     this.cards.set(card.id, card);
-    const after = [...this.grid.children].find((c) => c.dataset.sort > card.sortKey);
+    const after = [...this.grid.children].find((c) => compareNatural(c.dataset.sort, card.sortKey) > 0);
     this.grid.insertBefore(card.el, after || null);
     this.refreshCount();
   }
@@ -112,8 +113,10 @@ export class SourceGroup {
     this.refreshCount();
   }
 
+  /** refreshCount shows how many series the group's cards hold. */
   refreshCount() {
-    const n = this.cards.size;
+    let n = 0;
+    for (const c of this.cards.values()) n += c.size;
     setText(this.count, n === 1 ? "1 series" : `${n} series`);
     this.empty.hidden = n > 0;
   }

@@ -3,6 +3,8 @@
 // node whose state or restart count changes pulses once, so a crash and
 // its restart can be watched.
 
+import { setText } from "./dom.js";
+
 /**
  * @typedef {{key: string, name: string, strategy: string|null,
  *   state: string|null, restarts: number|null, source: boolean,
@@ -10,7 +12,7 @@
  */
 
 // Until the server sends its own "tree", the page draws the shape of
-// DESIGN.md with the top-level children taken to be running.
+// docs/architecture.md with the top-level children taken to be running.
 const DEFAULT_TREE = {
   name: "root",
   strategy: "rest_for_one",
@@ -78,10 +80,14 @@ export class TreeView {
     container.replaceChildren(this.rootUl);
   }
 
-  /** update redraws for a new tree; nodes that changed pulse. */
+  /**
+   * update redraws for a new tree, in place: a node's element is moved only
+   * if it is out of order, since moving it would restart its animation (a
+   * pulse would never end while updates come). Nodes that changed pulse.
+   */
   update(root) {
     const seen = new Set();
-    this.place(root, this.rootUl, seen);
+    this.place(root, this.rootUl, 0, seen);
     for (const [key, n] of this.nodes) {
       if (!seen.has(key)) {
         n.li.remove();
@@ -90,21 +96,23 @@ export class TreeView {
     }
   }
 
-  place(node, parentUl, seen) {
+  // place puts node's element at position i of parentUl, if not there yet.
+  place(node, parentUl, i, seen) {
     seen.add(node.key);
     let n = this.nodes.get(node.key);
     if (!n) {
       n = this.create(node);
       this.nodes.set(node.key, n);
     }
-    parentUl.appendChild(n.li); // moves it into order
+    const at = parentUl.children[i] || null;
+    if (at !== n.li) parentUl.insertBefore(n.li, at);
     this.fill(n, node);
     if (node.children.length) {
       if (!n.ul) {
         n.ul = document.createElement("ul");
         n.li.appendChild(n.ul);
       }
-      for (const c of node.children) this.place(c, n.ul, seen);
+      node.children.forEach((c, j) => this.place(c, n.ul, j, seen));
     } else if (n.ul) {
       n.ul.remove();
       n.ul = null;
@@ -134,16 +142,19 @@ export class TreeView {
 
   fill(n, node) {
     const state = node.state || "unknown";
-    n.el.dataset.state = state;
-    n.strategy.textContent = node.strategy ? node.strategy.replaceAll("_", " ") : "";
+    if (n.el.dataset.state !== state) n.el.dataset.state = state;
+    // setText: an unchanged text is not rewritten (no style or layout work).
+    setText(n.strategy, node.strategy ? node.strategy.replaceAll("_", " ") : "");
     n.strategy.hidden = !node.strategy;
-    n.state.textContent = state === "running" ? "" : state;
+    setText(n.state, state === "running" ? "" : state);
     n.state.hidden = state === "running";
-    n.restarts.textContent = node.restarts === null ? "↻ –" : `↻ ${node.restarts}`;
+    setText(n.restarts, node.restarts === null ? "↻ –" : `↻ ${node.restarts}`);
     // The root has no parent to restart it: an unknown count says nothing.
     n.restarts.hidden = node.restarts === null && !node.key.includes("/");
-    n.restarts.dataset.count = node.restarts === null ? "" : String(node.restarts);
-    n.el.title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts`);
+    const count = node.restarts === null ? "" : String(node.restarts);
+    if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
+    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts`);
+    if (n.el.title !== title) n.el.title = title;
     const prev = n.prev;
     if (prev && (prev.state !== node.state || prev.restarts !== node.restarts)) pulse(n.el);
     n.prev = { state: node.state, restarts: node.restarts };

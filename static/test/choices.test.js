@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
+import { series, fam, MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
 
 // The page controller and the reader's choices: pause, filter, window,
 // collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
@@ -71,7 +71,7 @@ test("the chosen window is kept, applied to cards and charts, and falls back to 
   assert.equal(JSON.parse(local.getItem("pulseboard.ui")).window, "1m");
   h.frame();
   assert.deepEqual(h.cards.get("b").updates.at(-1), { windowName: "1m", spanMs: 60_000, points: 1 });
-  assert.deepEqual(h.charts.entries.get("a").range(), [T0 + 540_000, T0 + 600_000]);
+  assert.deepEqual(h.charts.entries.get(fam("a")).range(), [T0 + 540_000, T0 + 600_000]);
 
   const again = harness({ local });
   again.controller.start();
@@ -97,6 +97,7 @@ test("garbage in the saved preferences, or storage that refuses, is ignored", ()
   live(h);
   h.controller.selectWindow("5m");
   h.groups.get("demo").setCollapsed(true, true);
+  h.groups.get("demo").setCollapsed(false, true);
   h.frame();
   assert.equal(h.cards.get("a").updates.at(-1).windowName, "5m", "the choice holds for the visit");
 });
@@ -155,15 +156,133 @@ test("collapsing a group is remembered and hides its charts; the tree reveals it
   const g = h.groups.get("demo");
   g.setCollapsed(true, true);
   assert.deepEqual(JSON.parse(local.getItem("pulseboard.ui")).collapsed, { demo: true });
-  assert.equal(h.charts.entries.get("a").hidden, true);
+  assert.equal(h.charts.entries.get(fam("a")).hidden, true);
 
   const again = harness({ local });
   live(again);
   assert.equal(again.groups.get("demo").collapsed, true);
-  assert.equal(again.charts.entries.get("b").hidden, true);
+  assert.equal(again.charts.entries.get(fam("b")).hidden, true);
   again.controller.revealSource("demo");
   assert.equal(again.groups.get("demo").collapsed, false);
   assert.equal(again.groups.get("demo").el.scrolled, 1);
-  assert.equal(again.charts.entries.get("b").hidden, false);
+  assert.equal(again.charts.entries.get(fam("b")).hidden, false);
   again.controller.revealSource("nope"); // not a source: nothing
+});
+
+test("a card out of sight is not written to, and is brought up to date when it shows", () => {
+  const h = harness();
+  const ws = live(h);
+  h.charts.entries.get(fam("b")).offscreen = true;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]], b: [[T0, 5]] } });
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(updatesOf(h, "b"), 1, "off screen: no DOM write");
+  assert.ok(h.controller.stale.has(fam("b")));
+  h.frame();
+  assert.equal(updatesOf(h, "b"), 1, "a stale card is not retried every frame");
+
+  h.charts.opts.onShown(fam("a")); // not stale: nothing to do
+  assert.equal(h.frame(), 0);
+  h.charts.entries.get(fam("b")).offscreen = false;
+  h.charts.opts.onShown(fam("b"));
+  assert.equal(h.frame(), 1);
+  assert.equal(updatesOf(h, "b"), 2);
+  assert.equal(h.cards.get("b").updates.at(-1).points, 2, "with what came while it was away");
+  assert.ok(!h.controller.stale.has(fam("b")));
+
+  // A collapsed group's cards are out of sight too.
+  h.groups.get("demo").setCollapsed(true, true);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 2);
+  h.groups.get("demo").setCollapsed(false, true);
+  h.frame();
+  assert.equal(updatesOf(h, "a"), 3, "expanded: brought up to date");
+  h.groups.get("demo").setCollapsed(true, true);
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
+  h.frame();
+  h.controller.removeCard("a");
+  assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");
+});
+
+test("a hidden tab draws nothing, keeps the data, and catches up when shown", () => {
+  const h = harness();
+  const ws = live(h);
+  const draws = h.charts.draws;
+  const statusTicks = h.statusTicks;
+  h.controller.setTabHidden(true);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), polls: 3 }] });
+  h.intervals[0].fn(); // a second passes
+  const updates = h.groups.get("demo").updates.length;
+  h.frame(); // a browser may still run a queued frame
+  assert.equal(h.charts.draws, draws);
+  assert.equal(updatesOf(h, "a"), 1);
+  assert.equal(h.groups.get("demo").updates.length, updates, "no panel either");
+  assert.equal(h.statusTicks, statusTicks, "no clock work");
+  assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
+
+  const allDirty = h.charts.allDirty;
+  h.controller.setTabHidden(false);
+  assert.equal(h.charts.allDirty, allDirty + 1);
+  assert.equal(h.frame(), 1, "one frame catches up");
+  assert.equal(updatesOf(h, "a"), 2);
+  assert.equal(h.charts.draws, draws + 1);
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 3);
+  h.controller.setTabHidden(false); // no change: nothing
+  assert.equal(h.frame(), 0);
+});
+
+test("series of one metric share a card and a chart; the last one to go takes them away", () => {
+  const h = harness();
+  const ws = live(h);
+  const cpu = (n) => ({ ...series(`cpu${n}`), metric: "cpu_percent", labels: { cpu: String(n) } });
+  ws.recv({ type: "delta", seq: 5, ts: T0, added: [cpu(1), cpu(2)] });
+  h.frame();
+  const key = "demo\u0000cpu_percent";
+  const card = h.cards.get("cpu1");
+  assert.equal(card.id, key);
+  assert.deepEqual([...card.lines.keys()], ["cpu1", "cpu2"]);
+  assert.equal(h.cards.has("cpu2"), false, "no card of its own");
+  assert.deepEqual([...h.charts.entries.keys()], [fam("a"), fam("b"), key]);
+  assert.equal(h.charts.entries.get(key).data().length, 2, "a table per line");
+  assert.equal(h.page.overview.series, "4", "series are counted, not cards");
+  assert.ok(h.groups.get("demo").counted > 0);
+
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 1000, removed: ["cpu1"] });
+  h.frame();
+  assert.deepEqual([...card.lines.keys()], ["cpu2"]);
+  assert.ok(h.charts.entries.has(key));
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 2000, removed: ["cpu2"] });
+  h.frame();
+  assert.equal(h.charts.entries.has(key), false);
+  assert.equal(h.groups.get("demo").cards.has(key), false);
+  assert.equal(h.controller.cards.has(key), false);
+});
+
+test("the all-zero switch is remembered, hides zero lines from the charts, and a hover's end redraws", () => {
+  const local = new MemoryStorage();
+  const h = harness({ local });
+  live(h);
+  assert.equal(h.page.hideZero, false);
+  h.cards.get("a").lines.get("a").zero = true;
+  assert.deepEqual(h.charts.entries.get(fam("a")).lines(), [{ id: "a", name: "a", hidden: false }]);
+  const allDirty = h.charts.allDirty;
+  h.controller.setHideZero(true);
+  assert.equal(h.page.hideZero, true);
+  assert.equal(h.charts.allDirty, allDirty + 1);
+  assert.deepEqual(h.charts.entries.get(fam("a")).lines(), [{ id: "a", name: "a", hidden: true }]);
+  assert.equal(JSON.parse(local.getItem("pulseboard.ui")).hideZero, true);
+  const again = harness({ local });
+  again.controller.start();
+  assert.equal(again.page.hideZero, true);
+
+  h.frame();
+  h.charts.dirty.clear();
+  const spec = h.charts.entries.get(fam("b"));
+  spec.onHover(5, new Map([["b", 1]]));
+  assert.equal(h.frame(), 0, "hovering draws nothing more");
+  spec.onHover(null, null);
+  assert.deepEqual(h.cards.get("b").hovers.map((x) => x.x), [5, null]);
+  assert.ok(h.charts.dirty.has(fam("b")));
+  assert.equal(h.frame(), 1);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { T0, harness, hello, live, running, series, snapshot, updatesOf } from "./fakes/page.js";
+import { fam, T0, harness, hello, live, running, series, snapshot, updatesOf } from "./fakes/page.js";
 
 // The page controller and the stream: messages applied, losses resynced,
 // reconnects resumed, the clock. Fakes: test/fakes/page.js.
@@ -20,8 +20,8 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
 
   ws.recv(snapshot(4, [series("a"), series("b", { kind: "counter" })]));
   assert.deepEqual([...h.groups.keys()], ["demo"]);
-  assert.deepEqual([...h.groups.get("demo").cards.keys()], ["a", "b"]);
-  assert.deepEqual([...h.charts.entries.keys()], ["a", "b"]);
+  assert.deepEqual([...h.groups.get("demo").cards.keys()], [fam("a"), fam("b")]);
+  assert.deepEqual([...h.charts.entries.keys()], [fam("a"), fam("b")]);
   assert.equal(h.frame(), 1);
   assert.equal(h.page.loading, false);
   assert.deepEqual(h.page.empty, { hidden: true, text: "No series yet." });
@@ -39,12 +39,12 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   assert.equal(h.controller.store.series.get("a").ring.length, 3);
   assert.equal(updatesOf(h, "a"), 2);
   assert.equal(updatesOf(h, "b"), 1, "an unchanged card is left alone");
-  assert.ok(h.charts.dirty.has("a") && !h.charts.dirty.has("b"));
+  assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
   assert.equal(h.controller.messages, 4);
 
   // The chart of a counter asks for rates; the charts get their data and range from the store.
-  const spec = h.charts.entries.get("a");
-  assert.deepEqual(spec.data()[1], [1, 2, 3]);
+  const spec = h.charts.entries.get(fam("a"));
+  assert.deepEqual(spec.data()[0][1], [1, 2, 3]);
   assert.deepEqual(spec.range(), [T0 + 2000 - 10_000, T0 + 2000], "young data: at least 10s shown");
 });
 
@@ -76,8 +76,8 @@ test("a new server instance resyncs from scratch and its snapshot replaces the p
   assert.equal(h.controller.store.series.get("a").ring.length, 1);
   ws.recv(snapshot(2, [series("c", { source: "other" })], [running("other")]));
   h.frame();
-  assert.deepEqual([...h.controller.cards.keys()], ["c"]);
-  assert.deepEqual([...h.charts.entries.keys()], ["c"]);
+  assert.deepEqual([...h.controller.cards.keys()], [fam("c", "other")]);
+  assert.deepEqual([...h.charts.entries.keys()], [fam("c", "other")]);
   assert.equal(h.groups.get("demo").el.removed, true, "a group without source or cards goes");
   assert.deepEqual([...h.controller.groups.keys()], ["other"]);
   assert.equal(h.page.overview.sources, "1/1");
@@ -101,7 +101,7 @@ test("a lost connection reconnects, resumes and carries on", () => {
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { b: [[T0, 5]] } });
   h.frame();
   assert.equal(h.controller.connection.state, "live");
-  assert.deepEqual([...h.controller.cards.keys()], ["a", "b"], "no card twice");
+  assert.deepEqual([...h.controller.cards.keys()], [fam("a"), fam("b")], "no card twice");
   assert.equal(h.controller.store.series.get("b").last[1], 5);
   assert.equal(h.page.windows.selected, "1m");
 });

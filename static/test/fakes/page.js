@@ -6,6 +6,7 @@
 
 import { saveToken } from "../../js/admin.js";
 import { PageController } from "../../js/controller.js";
+import { familyKey } from "../../js/family.js";
 import { StreamClient } from "../../js/socket.js";
 
 class FakeClock {
@@ -76,8 +77,12 @@ function fakeGroup(name, opts) {
     updateAgo() {
       this.agoTicks++;
     },
+    counted: 0,
     place(card) {
       this.cards.set(card.id, card);
+    },
+    refreshCount() {
+      this.counted++;
     },
     drop(id) {
       this.cards.delete(id);
@@ -85,22 +90,43 @@ function fakeGroup(name, opts) {
   };
 }
 
-function fakeCard(st) {
+// As SeriesCard: one card per metric family, a line per series.
+function fakeCard(st, opts) {
   return {
-    id: st.id,
+    id: familyKey(st),
     source: st.source,
     metric: st.metric,
     unit: { rate: st.kind === "counter" },
     chart: {},
     el: fakeEl(),
+    opts,
+    lines: new Map([[st.id, { st, hidden: false, zero: false }]]),
     updates: [],
+    hovers: [],
+    get size() {
+      return this.lines.size;
+    },
+    add(s) {
+      this.lines.set(s.id, { st: s, hidden: false, zero: false });
+    },
+    remove(id) {
+      this.lines.delete(id);
+      return this.lines.size;
+    },
+    chartLines(hideZero) {
+      return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.st.id, hidden: l.hidden || (hideZero && l.zero) }));
+    },
     filterTexts() {
       return [this.source, this.metric, ""];
     },
-    update(s, windowName, spanMs) {
-      this.updates.push({ windowName, spanMs, points: s.ring.length });
+    update(windowName, spanMs) {
+      let points = 0;
+      for (const l of this.lines.values()) points += l.st.ring.length;
+      this.updates.push({ windowName, spanMs, points });
     },
-    hover() {},
+    hover(x, ys) {
+      this.hovers.push({ x, ys });
+    },
   };
 }
 
@@ -111,7 +137,11 @@ function fakeCharts() {
     allDirty: 0,
     draws: 0,
     add(id, spec) {
-      this.entries.set(id, { ...spec, hidden: false });
+      this.entries.set(id, { ...spec, hidden: false, offscreen: false });
+    },
+    isShown(id) {
+      const e = this.entries.get(id);
+      return !!e && !e.hidden && !e.offscreen;
     },
     remove(id) {
       this.entries.delete(id);
@@ -122,9 +152,12 @@ function fakeCharts() {
     markAllDirty() {
       this.allDirty++;
     },
+    // As ChartManager: a chart out of a collapsed group and in view is shown.
     setHidden(id, hidden) {
       const e = this.entries.get(id);
-      if (e) e.hidden = hidden;
+      if (!e || e.hidden === hidden) return;
+      e.hidden = hidden;
+      if (!hidden && !e.offscreen) this.opts.onShown(id);
     },
     draw() {
       this.draws++;
@@ -151,6 +184,10 @@ function fakePage() {
     },
     checkWindow(name) {
       this.checked = name;
+    },
+    hideZero: null,
+    showHideZero(on) {
+      this.hideZero = on;
     },
     showPaused(p) {
       this.paused = p;
@@ -264,8 +301,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.groups.set(name, g);
       return g;
     },
-    card: (st) => {
-      const c = fakeCard(st);
+    card: (st, opts) => {
+      const c = fakeCard(st, opts);
       h.cards.set(st.id, c);
       return c;
     },
@@ -307,3 +344,6 @@ export function live(h) {
 }
 
 export const updatesOf = (h, id) => h.cards.get(id).updates.length;
+
+/** fam is the family key of a fake series: its source and metric m_<id>. */
+export const fam = (id, source = "demo") => `${source}\u0000m_${id}`;

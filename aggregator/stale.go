@@ -1,0 +1,56 @@
+package aggregator
+
+// Staleness, as Prometheus has it: a series that its source no longer
+// shows is stale at once, not when its history runs out. The store keeps
+// each source's series in a list (bySrc) so that marking them costs what
+// the source has, not what the store has.
+
+// staleMissing marks stale the series of source that were not in the
+// complete batch numbered gen.
+func (st *store) staleMissing(source string, gen uint64, nowMs int64) {
+	for _, s := range st.bySrc[source] {
+		if s.seenGen != gen && !s.stale {
+			st.markStale(s, nowMs)
+		}
+	}
+}
+
+// staleAll marks stale every series of source: its poll failed.
+func (st *store) staleAll(source string, nowMs int64) {
+	for _, s := range st.bySrc[source] {
+		if !s.stale {
+			st.markStale(s, nowMs)
+		}
+	}
+}
+
+func (st *store) markStale(s *series, nowMs int64) {
+	s.stale, s.staleSinceMs = true, nowMs
+	st.staleChanged(s)
+}
+
+func (st *store) markLive(s *series) {
+	s.stale, s.staleSinceMs = false, 0
+	st.staleChanged(s)
+}
+
+// staleChanged puts s in the next delta's "stale".
+func (st *store) staleChanged(s *series) {
+	s.staleChanged = true
+	st.markDirty(s)
+}
+
+// unlistSource takes s out of its source's list, in O(1): the last series
+// of the list takes its place.
+func (st *store) unlistSource(s *series) {
+	list := st.bySrc[s.source]
+	last := list[len(list)-1]
+	list[s.srcPos] = last
+	last.srcPos = s.srcPos
+	list[len(list)-1] = nil
+	if list = list[:len(list)-1]; len(list) == 0 {
+		delete(st.bySrc, s.source)
+		return
+	}
+	st.bySrc[s.source] = list
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// hangingLoad is a load that blocks until released, one release per call
+// that should return: a config file on a mount that stopped answering.
+type hangingLoad struct {
+	calls   atomic.Int32
+	release chan struct{}
+	next    *configs.Config
+}
+
+func (h *hangingLoad) load(string) (*configs.Config, error) {
+	h.calls.Add(1)
+	<-h.release
+	return loadsOf(h.next)("")
+}
+
+func TestReloaderAbandonsALoadPastItsBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &hangingLoad{release: make(chan struct{}), next: configWith(simSource("a", time.Second, nil))}
+		hangups := make(chan os.Signal, 4)
+		h := newReloaderHarness(t, configWith(), reloadSetup{path: "pulseboard.yaml", hangups: hangups, noWatch: true}, hang.load, nil)
+		var freed atomic.Int32
+		h.r.deps.loadBudget = time.Second
+		h.r.deps.freeMemory = func() { freed.Add(1) }
+		h.serve(t)
+
+		start := time.Now()
+		err := h.r.Reload(context.Background())
+		require.Equal(t, time.Second, time.Since(start), "the reload gives up at its budget")
+		var rejected *rejectedError
+		require.ErrorAs(t, err, &rejected)
+		require.Equal(t, "config: loading took longer than 1s; abandoned, the running config is unchanged", err.Error())
+		require.Equal(t, 1.0, h.count(resultTimeout))
+		require.Zero(t, h.count(resultFailure))
+		e := <-h.events
+		require.False(t, e.OK)
+		require.Equal(t, []string{err.Error()}, e.Errors)
+
+		// Asked again while the first load still hangs: it waits for that
+		// one, within its own budget, and starts no second load.
+		hangups <- syscall.SIGHUP
+		synctest.Wait()
+		time.Sleep(time.Second) // the fake clock: the budget runs out
+		synctest.Wait()
+		require.Equal(t, 2.0, h.count(resultTimeout))
+		require.Equal(t, int32(1), hang.calls.Load(), "one abandoned load at a time")
+		require.False(t, (<-h.events).OK)
+
+		// The hung load ends at last: what it took is freed, and the next
+		// reload loads the file afresh and applies it.
+		hang.release <- struct{}{}
+		synctest.Wait()
+		require.Equal(t, int32(1), freed.Load())
+		go func() { hang.release <- struct{}{} }()
+		require.NoError(t, h.r.Reload(context.Background()))
+		require.Equal(t, int32(2), hang.calls.Load())
+		require.Equal(t, 1.0, h.count(resultSuccess))
+		require.Equal(t, []string{"a"}, (<-h.events).Added)
+	})
+}
+
+// Stopping while a load hangs returns at once, counts nothing, and leaves
+// the load to end on its own.
+func TestReloaderStopsWhileALoadHangs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &hangingLoad{release: make(chan struct{}), next: configWith()}
+		h := newReloaderHarness(t, configWith(), reloadSetup{path: "pulseboard.yaml", noWatch: true}, hang.load, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- h.r.Serve(ctx) }()
+
+		reloaded := make(chan error, 1)
+		go func() { reloaded <- h.r.Reload(context.Background()) }()
+		synctest.Wait()
+		require.Equal(t, int32(1), hang.calls.Load())
+		cancel()
+		require.NoError(t, <-served)
+		require.ErrorIs(t, <-reloaded, context.Canceled)
+		require.Zero(t, h.count(resultTimeout)+h.count(resultFailure))
+		close(hang.release)
+	})
+}
+
+// heldFromOS is the heap memory the process holds from the system.
+func heldFromOS() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapSys - m.HeapReleased
+}
+
+// A whole program, its config file overwritten as an attacker or a
+// careless operator would: a billion-laughs file, then one within every
+// limit that still takes tens of MB to parse. Each is rejected with its
+// position, what it took is given back, and a valid file saved afterwards
+// is applied as usual.
+func TestReloadSurvivesHostileFiles(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", false)
+	running := f.p.reloader.config()
+
+	f.replace("reload_bomb.yaml")
+	e := f.event()
+	require.False(t, e.OK)
+	require.Equal(t, []string{f.path + ":7:8: alias expansion exceeds 10000 nodes"}, e.Errors)
+
+	runtime.GC()
+	before := heldFromOS()
+	long := "server:\n  listen: " + strings.Repeat("x", configs.MaxFileBytes-100) + "\n"
+	f.write([]byte(long))
+	e = f.event()
+	require.False(t, e.OK)
+	require.Len(t, e.Errors, 1)
+	require.True(t, strings.HasPrefix(e.Errors[0], f.path+`:2:11: server.listen: "xxx`), e.Errors[0])
+	require.Less(t, len(e.Errors[0]), 1000, "the value is not echoed whole")
+
+	f.replace("reload_next.yaml")
+	for e = f.event(); !e.OK; e = f.event() {
+		// The watch may have seen the long file twice.
+		require.Contains(t, e.Errors[0], "server.listen")
+	}
+	require.Equal(t, []string{"fresh"}, e.Added)
+	require.NotSame(t, running, f.p.reloader.config())
+	// A collection frees what is garbage, but gives nothing back to the
+	// system: that is the reloader's job.
+	runtime.GC()
+	after := heldFromOS()
+	t.Logf("heap held from the OS: %d MiB before, %d MiB after the rejected reload", before>>20, after>>20)
+	require.Less(t, int64(after)-int64(before), int64(8<<20), "the rejected config's memory is given back")
+	require.GreaterOrEqual(t, f.reloads("failure"), 2.0)
+	require.Equal(t, 1.0, f.reloads("success"))
+	require.Zero(t, f.reloads("timeout"))
+}
+
+// write puts data in place of the config file, as replace does.
+func (f *reloadFixture) write(data []byte) {
+	f.t.Helper()
+	tmp := f.path + ".tmp"
+	require.NoError(f.t, os.WriteFile(tmp, data, 0o644))
+	require.NoError(f.t, os.Rename(tmp, f.path))
+}

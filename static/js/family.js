@@ -1,0 +1,70 @@
+// Metric families: the series of one source and one metric that differ
+// only in their labels (per CPU, per interface, a `count:` expansion) are
+// drawn as one chart with a line each. What is decided here: which family
+// a series is in, how its lines are ordered and named, which labels they
+// share, and which lines are all zero. Pure functions: no DOM.
+
+const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/**
+ * compareNatural orders strings as people count: "load1" < "load5" <
+ * "load15", "cpu=2" < "cpu=10".
+ * @param {string} a
+ * @param {string} b
+ */
+export function compareNatural(a, b) {
+  return collator.compare(a, b);
+}
+
+/**
+ * familyKey is the family a series belongs to: its source and metric.
+ * @param {{source: string, metric: string}} st
+ */
+export function familyKey(st) {
+  return `${st.source}\u0000${st.metric}`;
+}
+
+/**
+ * splitLabels finds which label keys tell a family's members apart
+ * (varying, in natural order) and which label pairs they all share
+ * (common, a key → value object).
+ * @param {Array<Record<string, string>>} labelSets
+ * @returns {{varying: string[], common: Record<string, string>}}
+ */
+export function splitLabels(labelSets) {
+  const keys = new Set();
+  for (const ls of labelSets) for (const k of Object.keys(ls || {})) keys.add(k);
+  const varying = [];
+  const common = {};
+  for (const k of [...keys].sort(compareNatural)) {
+    const first = (labelSets[0] || {})[k];
+    if (labelSets.every((ls) => ls && ls[k] === first)) common[k] = first;
+    else varying.push(k);
+  }
+  return { varying, common };
+}
+
+/**
+ * lineName names a member by the values of the varying labels ("1",
+ * "eth0 · rx"); a member without them is "(none)", and a family of one
+ * has no varying label, so its name is "".
+ * @param {Record<string, string>} labels
+ * @param {string[]} varying
+ */
+export function lineName(labels, varying) {
+  if (!varying.length) return "";
+  const vals = varying.map((k) => (labels && labels[k] !== undefined ? labels[k] : "–"));
+  return vals.every((v) => v === "–") ? "(none)" : vals.join(" · ");
+}
+
+/**
+ * isAllZero says whether a series was zero all through the window, by its
+ * window statistics: a gauge with min and max 0, a counter (charted as a
+ * rate) that did not move. A window without samples is not "zero".
+ * @param {{count?: number, min?: number|null, max?: number|null, rate?: number|null}} w
+ * @param {boolean} rate whether the series is charted as its rate
+ */
+export function isAllZero(w, rate) {
+  if (!w || !w.count) return false;
+  return rate ? w.rate === 0 : w.min === 0 && w.max === 0;
+}

@@ -1,0 +1,163 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ChartManager } from "../js/charts.js";
+
+// The chart manager's bookkeeping of what is in sight, with the browser's
+// observers and uPlot replaced by fakes that record what they are asked.
+
+const observers = { io: null, ro: null };
+globalThis.IntersectionObserver = class {
+  constructor(cb) {
+    this.cb = cb;
+    this.watched = new Set();
+    observers.io = this;
+  }
+  observe(el) {
+    this.watched.add(el);
+  }
+  unobserve(el) {
+    this.watched.delete(el);
+  }
+  show(el, on) {
+    this.cb([{ target: el, isIntersecting: on }]);
+  }
+};
+globalThis.ResizeObserver = class {
+  constructor(cb) {
+    this.cb = cb;
+    observers.ro = this;
+  }
+  observe() {}
+  unobserve() {}
+  size(el, width) {
+    this.cb([{ target: el, contentRect: { width } }]);
+  }
+};
+globalThis.document = { documentElement: {} };
+globalThis.getComputedStyle = () => ({ getPropertyValue: () => "" });
+const plots = [];
+globalThis.uPlot = class {
+  // As uPlot.join: the tables' times merged, each line null where it has none.
+  static join(tables) {
+    const xs = [...new Set(tables.flatMap((t) => t[0]))].sort((a, b) => a - b);
+    return [xs, ...tables.map(([tx, ty]) => xs.map((x) => (tx.includes(x) ? ty[tx.indexOf(x)] : null)))];
+  }
+  constructor(opts, data, el) {
+    this.opts = opts;
+    this.series = opts.series.map((s) => ({ ...s }));
+    this.destroyed = false;
+    this.el = el;
+    this.data = data;
+    this.sets = 0;
+    plots.push(this);
+  }
+  setData(d) {
+    this.data = d;
+    this.sets++;
+  }
+  setSize() {}
+  setSeries(i, o) {
+    Object.assign(this.series[i], o);
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+};
+
+function manager() {
+  const shown = [];
+  let frames = 0;
+  const m = new ChartManager({ requestFrame: () => frames++, onShown: (id) => shown.push(id) });
+  const el = { dataset: {} };
+  m.add("a", { el, unit: {}, color: 0, data: () => [[[1, 2], [3, null]]], range: () => [1000, 2000] });
+  return { m, el, shown, frames: () => frames };
+}
+
+test("a chart is drawn only in view, sized and not collapsed", () => {
+  const { m, el } = manager();
+  assert.equal(m.isShown("a"), false);
+  assert.equal(m.draw(), 0, "not seen yet: not even created");
+  observers.io.show(el, true);
+  assert.equal(m.draw(), 0, "no width yet");
+  observers.ro.size(el, 300);
+  assert.equal(m.draw(), 1);
+  assert.equal(el.dataset.points, "1");
+  assert.equal(m.draw(), 0, "nothing new");
+  m.markAllDirty();
+  m.setHidden("a", true);
+  assert.equal(m.isShown("a"), false);
+  assert.equal(m.draw(), 0, "collapsed");
+  m.setHidden("a", false);
+  assert.equal(m.draw(), 1);
+  m.markDirty("a");
+  observers.io.show(el, false);
+  assert.equal(m.draw(), 0, "out of view");
+  m.remove("a");
+  assert.equal(observers.io.watched.has(el), false);
+  assert.equal(m.isShown("a"), false);
+});
+
+test("onShown is told when a chart comes into view or out of a collapsed group", () => {
+  const { m, el, shown } = manager();
+  observers.io.show(el, true);
+  assert.deepEqual(shown, ["a"]);
+  observers.io.show(el, true); // still in view: not again
+  assert.deepEqual(shown, ["a"]);
+  m.setHidden("a", true);
+  observers.io.show(el, false);
+  observers.io.show(el, true); // in view but collapsed
+  assert.deepEqual(shown, ["a"]);
+  m.setHidden("a", false);
+  assert.deepEqual(shown, ["a", "a"]);
+  m.setHidden("a", false); // no change
+  observers.io.show(el, false);
+  m.setHidden("a", true);
+  m.setHidden("a", false); // expanded out of view: not shown
+  assert.deepEqual(shown, ["a", "a"]);
+  m.setHidden("nope", false);
+});
+
+test("a family's lines are aligned in one chart; hidden lines and new members are followed", () => {
+  plots.length = 0;
+  const shown = [];
+  const m = new ChartManager({ requestFrame: () => {}, onShown: (id) => shown.push(id) });
+  const el = { dataset: {} };
+  let lines = [
+    { id: "x", name: "0", hidden: false },
+    { id: "y", name: "1", hidden: false },
+  ];
+  const tables = { x: [[1, 2], [5, 6]], y: [[2, 3], [7, null]], z: [[3], [9]] };
+  m.add("fam", { el, unit: {}, color: 2, data: () => lines.map((l) => tables[l.id]), lines: () => lines, range: () => [0, 4000] });
+  observers.io.show(el, true);
+  observers.ro.size(el, 300);
+  assert.equal(m.draw(), 1);
+  assert.equal(plots.length, 1);
+  assert.deepEqual(plots[0].data, [[1, 2, 3], [5, 6, null], [null, 7, null]]);
+  assert.deepEqual(plots[0].series.slice(1).map((s) => [s.label, s.show, s.fill]), [["0", true, undefined], ["1", true, undefined]], "no fill under several lines");
+  assert.equal(el.dataset.points, "2");
+  assert.equal(el.dataset.lines, "2");
+
+  lines = [lines[0], { ...lines[1], hidden: true }];
+  m.markDirty("fam");
+  m.draw();
+  assert.equal(plots.length, 1, "hiding a line keeps the chart");
+  assert.equal(plots[0].series[2].show, false);
+  assert.equal(el.dataset.lines, "1");
+
+  lines = [...lines, { id: "z", name: "2", hidden: false }];
+  m.markDirty("fam");
+  m.draw();
+  assert.equal(plots.length, 2, "a new member makes the chart anew");
+  assert.ok(plots[0].destroyed);
+  assert.deepEqual(plots[1].series.slice(1).map((s) => s.show), [true, false, true]);
+
+  const hovers = [];
+  m.entries.get("fam").onHover = (x, ys) => hovers.push([x, ys && Object.fromEntries(ys)]);
+  const hook = plots[1].opts.hooks.setCursor[0];
+  hook({ cursor: { idx: null }, data: plots[1].data });
+  assert.deepEqual(hovers, [], "no hover to end");
+  hook({ cursor: { idx: 1 }, data: plots[1].data });
+  hook({ cursor: { idx: null }, data: plots[1].data });
+  hook({ cursor: { idx: null }, data: plots[1].data });
+  assert.deepEqual(hovers, [[2, { x: 6, y: 7, z: null }], [null, null]]);
+});

@@ -1,0 +1,42 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "../js/family.js";
+
+test("natural order: numbers inside names count as numbers", () => {
+  assert.deepEqual(["load15", "load5", "load1"].sort(compareNatural), ["load1", "load5", "load15"]);
+  assert.deepEqual(["10", "2", "1"].sort(compareNatural), ["1", "2", "10"]);
+  assert.deepEqual(["sdb", "sda10", "sda2"].sort(compareNatural), ["sda2", "sda10", "sdb"]);
+});
+
+test("a family is a source and a metric", () => {
+  assert.equal(familyKey({ source: "host", metric: "cpu" }), "host\u0000cpu");
+  assert.notEqual(familyKey({ source: "a", metric: "b\u0000c" }), familyKey({ source: "a\u0000b", metric: "c" }) + "x");
+});
+
+test("labels split into the ones that tell lines apart and the shared ones", () => {
+  const sets = [
+    { host: "h", cpu: "10", mode: "user" },
+    { host: "h", cpu: "2", mode: "user" },
+    { host: "h", cpu: "2", mode: "system" },
+  ];
+  assert.deepEqual(splitLabels(sets), { varying: ["cpu", "mode"], common: { host: "h" } });
+  assert.deepEqual(splitLabels([{ env: "demo" }]), { varying: [], common: { env: "demo" } });
+  assert.deepEqual(splitLabels([{ a: "1" }, {}]), { varying: ["a"], common: {} }, "a label some lack varies");
+  assert.deepEqual(splitLabels([]), { varying: [], common: {} });
+});
+
+test("lines are named by their varying label values", () => {
+  assert.equal(lineName({ cpu: "1", mode: "user" }, ["cpu", "mode"]), "1 · user");
+  assert.equal(lineName({ cpu: "1" }, ["cpu", "mode"]), "1 · –");
+  assert.equal(lineName({}, ["cpu"]), "(none)");
+  assert.equal(lineName({ cpu: "1" }, []), "");
+});
+
+test("all zero: a gauge at 0 all through the window, a counter that did not move", () => {
+  assert.equal(isAllZero({ count: 3, min: 0, max: 0 }, false), true);
+  assert.equal(isAllZero({ count: 3, min: 0, max: 1e-12 }, false), false);
+  assert.equal(isAllZero({ count: 3, min: 5, max: 5, rate: 0 }, true), true);
+  assert.equal(isAllZero({ count: 3, rate: 0.5 }, true), false);
+  assert.equal(isAllZero({ count: 0, min: 0, max: 0 }, false), false, "no samples: not zero");
+  assert.equal(isAllZero(undefined, false), false);
+});
