@@ -58,8 +58,10 @@ const maxMsgBytes = 400
 
 // shorten cuts the middle out of a message longer than maxMsgBytes,
 // keeping its start (what is wrong) and its end (often the advice), on
-// character boundaries.
+// character boundaries. It redacts the URLs in msg first: a cut through
+// a URL would leave its query where RedactURLsIn no longer sees a URL.
 func shorten(msg string) string {
+	msg = RedactURLsIn(msg)
 	if len(msg) <= maxMsgBytes {
 		return msg
 	}
