@@ -89,8 +89,14 @@ func randSource(rng *rand.Rand, name string) SourceInfo {
 	}
 	if rng.IntN(2) == 0 {
 		s.LastError = pick(rng, hostile)
+		s.LastErrorAt = rng.Int64N(1 << 41)
 		s.PollMs = rng.Float64() * 1000
 	}
+	if rng.IntN(2) == 0 {
+		s.LastWarning = pick(rng, hostile)
+		s.LastWarningAt = rng.Int64N(1 << 41)
+	}
+	s.Up = rng.IntN(2) == 0
 	return s
 }
 

@@ -55,8 +55,9 @@ func TestAppendStringEscapes(t *testing.T) {
 // TestSourceInfoMatchesStructTags: the hand-written encoder must say what
 // encoding/json says of the contract type.
 func TestSourceInfoMatchesStructTags(t *testing.T) {
-	si := SourceInfo{Name: "n", Type: "http", State: StateBackoff, Restarts: 3, Polls: 10, Failures: 2,
-		LastError: "dial: refused", LastSuccess: 1_700_000_000_123, PollMs: 12.25}
+	si := SourceInfo{Name: "n", Type: "http", State: StateBackoff, Up: true, Restarts: 3, Polls: 10, Failures: 2,
+		LastError: "dial: refused", LastErrorAt: 1_700_000_000_001, LastWarning: "sample_limit: dropped 2 series",
+		LastWarningAt: 1_700_000_000_002, LastSuccess: 1_700_000_000_123, PollMs: 12.25}
 	want, err := json.Marshal(si)
 	require.NoError(t, err)
 	require.JSONEq(t, string(want), string(appendSourceInfo(nil, &si)))

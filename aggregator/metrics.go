@@ -28,7 +28,7 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 	[]string{"reason"}, nil)
 
 type srcDescs struct {
-	polls, failures, restarts, up, lastSuccess, pollDuration *prometheus.Desc
+	polls, failures, restarts, up, running, lastSuccess, pollDuration *prometheus.Desc
 }
 
 func newPromCollector(a *Aggregator) *promCollector {
@@ -69,7 +69,8 @@ func newPromCollector(a *Aggregator) *promCollector {
 		polls:        prometheus.NewDesc("pulseboard_source_polls_total", "Polls of the source.", src, nil),
 		failures:     prometheus.NewDesc("pulseboard_source_failures_total", "Failed polls of the source.", src, nil),
 		restarts:     prometheus.NewDesc("pulseboard_source_restarts_total", "Restarts of the source's collector.", src, nil),
-		up:           prometheus.NewDesc("pulseboard_source_up", "1 if the source is running, else 0.", src, nil),
+		up:           prometheus.NewDesc("pulseboard_source_up", "1 if the source's last poll succeeded, else 0 (also before its first poll ends), as up is in Prometheus.", src, nil),
+		running:      prometheus.NewDesc("pulseboard_source_running", "1 if the source's collector is running under its supervisor (not starting, backing off, failed or stopped), else 0.", src, nil),
 		lastSuccess:  prometheus.NewDesc("pulseboard_source_last_success_timestamp_seconds", "Time of the source's last successful poll, 0 if never.", src, nil),
 		pollDuration: prometheus.NewDesc("pulseboard_source_poll_duration_seconds", "Duration of the source's last poll.", src, nil),
 	}
@@ -116,14 +117,18 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 
 func (c *promCollector) collectSource(ch chan<- prometheus.Metric, s *SourceInfo) {
 	name := promLabelValue(s.Name)
-	up := 0.0
-	if s.State == StateRunning {
+	up, running := 0.0, 0.0
+	if s.Up {
 		up = 1
+	}
+	if s.State == StateRunning {
+		running = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.src.polls, prometheus.CounterValue, float64(s.Polls), name)
 	ch <- prometheus.MustNewConstMetric(c.src.failures, prometheus.CounterValue, float64(s.Failures), name)
 	ch <- prometheus.MustNewConstMetric(c.src.restarts, prometheus.CounterValue, float64(s.Restarts), name)
 	ch <- prometheus.MustNewConstMetric(c.src.up, prometheus.GaugeValue, up, name)
+	ch <- prometheus.MustNewConstMetric(c.src.running, prometheus.GaugeValue, running, name)
 	ch <- prometheus.MustNewConstMetric(c.src.lastSuccess, prometheus.GaugeValue, float64(s.LastSuccess)/1000, name)
 	ch <- prometheus.MustNewConstMetric(c.src.pollDuration, prometheus.GaugeValue, s.PollMs/1000, name)
 }

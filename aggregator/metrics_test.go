@@ -119,8 +119,9 @@ pulseboard_window_rate{exported_metric="clash",metric="temp",source="demo",windo
 func TestMetricsOwnAndSourcesGolden(t *testing.T) {
 	a, c := newTestAgg(Options{QueueSize: 8, Sources: func() []SourceInfo {
 		return []SourceInfo{
-			{Name: "demo", State: StateRunning, Polls: 10, Failures: 2, Restarts: 1, LastSuccess: 1_700_000_000_500, PollMs: 12.5},
+			{Name: "demo", State: StateRunning, Up: true, Polls: 10, Failures: 2, Restarts: 1, LastSuccess: 1_700_000_000_500, PollMs: 12.5},
 			{Name: "bad\xff", State: StateFailed},
+			{Name: "down", State: StateRunning, Up: false, Polls: 3, Failures: 3},
 		}
 	}})
 	a.ingest(batch("demo", gauge("m", c.ms, 1), gauge("m", c.ms, 2), gauge("m", c.ms-1, 1)))
@@ -157,26 +158,37 @@ pulseboard_series 2
 # TYPE pulseboard_source_last_success_timestamp_seconds gauge
 pulseboard_source_last_success_timestamp_seconds{source="bad\ufffd"} 0
 pulseboard_source_last_success_timestamp_seconds{source="demo"} 1.7000000005e+09
+pulseboard_source_last_success_timestamp_seconds{source="down"} 0
 # HELP pulseboard_source_poll_duration_seconds Duration of the source's last poll.
 # TYPE pulseboard_source_poll_duration_seconds gauge
 pulseboard_source_poll_duration_seconds{source="bad\ufffd"} 0
 pulseboard_source_poll_duration_seconds{source="demo"} 0.0125
+pulseboard_source_poll_duration_seconds{source="down"} 0
 # HELP pulseboard_source_polls_total Polls of the source.
 # TYPE pulseboard_source_polls_total counter
 pulseboard_source_polls_total{source="bad\ufffd"} 0
 pulseboard_source_polls_total{source="demo"} 10
+pulseboard_source_polls_total{source="down"} 3
 # HELP pulseboard_source_failures_total Failed polls of the source.
 # TYPE pulseboard_source_failures_total counter
 pulseboard_source_failures_total{source="bad\ufffd"} 0
 pulseboard_source_failures_total{source="demo"} 2
+pulseboard_source_failures_total{source="down"} 3
 # HELP pulseboard_source_restarts_total Restarts of the source's collector.
 # TYPE pulseboard_source_restarts_total counter
 pulseboard_source_restarts_total{source="bad\ufffd"} 0
 pulseboard_source_restarts_total{source="demo"} 1
-# HELP pulseboard_source_up 1 if the source is running, else 0.
+pulseboard_source_restarts_total{source="down"} 0
+# HELP pulseboard_source_running 1 if the source's collector is running under its supervisor (not starting, backing off, failed or stopped), else 0.
+# TYPE pulseboard_source_running gauge
+pulseboard_source_running{source="bad\ufffd"} 0
+pulseboard_source_running{source="demo"} 1
+pulseboard_source_running{source="down"} 1
+# HELP pulseboard_source_up 1 if the source's last poll succeeded, else 0 (also before its first poll ends), as up is in Prometheus.
 # TYPE pulseboard_source_up gauge
 pulseboard_source_up{source="bad\ufffd"} 0
 pulseboard_source_up{source="demo"} 1
+pulseboard_source_up{source="down"} 0
 # HELP pulseboard_subscribers Live subscribers.
 # TYPE pulseboard_subscribers gauge
 pulseboard_subscribers 1
@@ -188,7 +200,7 @@ pulseboard_subscribers 1
 		"pulseboard_samples_ingested_total", "pulseboard_samples_rejected_total",
 		"pulseboard_seq", "pulseboard_series", "pulseboard_source_last_success_timestamp_seconds",
 		"pulseboard_source_poll_duration_seconds", "pulseboard_source_polls_total", "pulseboard_source_failures_total",
-		"pulseboard_source_restarts_total", "pulseboard_source_up", "pulseboard_subscribers"))
+		"pulseboard_source_restarts_total", "pulseboard_source_running", "pulseboard_source_up", "pulseboard_subscribers"))
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	require.Empty(t, problems)

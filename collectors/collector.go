@@ -299,13 +299,13 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
 		c.stats.fail(at, took, r.panic)
-		c.log.Warn("poll panicked; restarting the source", "panic", fmt.Sprint(r.panic.Value))
+		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
 		return r.panic
 	}
-	samples, nonFinite := c.prepare(r.samples)
+	samples, infinite := c.prepare(r.samples)
 	err := r.err
-	if err == nil && len(samples) == 0 && nonFinite > 0 {
-		err = fmt.Errorf("%w: all %d values were NaN or infinite", ErrNoValues, nonFinite)
+	if err == nil && len(samples) == 0 && infinite > 0 {
+		err = fmt.Errorf("%w: all %d values were infinite", ErrNoValues, infinite)
 	}
 	pushed, shed := 0, false
 	if len(samples) > 0 {
@@ -316,7 +316,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		}
 	}
 	c.stats.update(func(s *Stats) {
-		s.NonFinite += uint64(nonFinite)
+		s.NonFinite += uint64(infinite)
 		s.Samples += uint64(pushed)
 		if shed {
 			s.Shed++
@@ -326,46 +326,22 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		wasOK := c.stats.snapshot().ConsecutiveFailures == 0
 		c.stats.fail(at, took, err)
 		if wasOK {
-			c.log.Warn("poll failed", "err", err)
+			c.log.Warn("poll failed", "err", errText(err))
 		}
 		return nil
 	}
-	c.succeed(at, took, r.partial, nonFinite)
+	c.succeed(at, took, r.partial, infinite)
 	return nil
 }
 
-func (c *collector) succeed(at time.Time, took time.Duration, p Partial, nonFinite int) {
-	var partialErr error
-	if len(p.Errors) > 0 {
-		partialErr = errors.Join(p.Errors...)
-	} else if nonFinite > 0 {
-		partialErr = fmt.Errorf("skipped %d NaN or infinite values", nonFinite)
-	}
-	recovered := false
-	c.stats.update(func(s *Stats) {
-		recovered = s.ConsecutiveFailures > 0
-		s.Polls++
-		s.ConsecutiveFailures = 0
-		s.LastSuccess = at
-		s.LastPoll = took
-		s.PartialErrors += uint64(len(p.Errors))
-		s.SeriesDropped += uint64(p.Dropped)
-		if partialErr != nil {
-			s.LastError, s.LastErrorAt = partialErr.Error(), at
-		}
-	})
-	if recovered {
-		c.log.Info("poll succeeded again")
-	}
-}
-
-// prepare leaves out non-finite values, whatever the source (NaN must never
-// reach the store), and adds the source's configured labels.
+// prepare leaves out infinite values, whatever the source (the store has
+// no use for them), and adds the source's configured labels. NaN is a
+// value (a gap in a chart, skipped by windows) and goes through.
 func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 	out := in[:0]
 	bad := 0
 	for _, s := range in {
-		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+		if math.IsInf(s.Value, 0) {
 			bad++
 			continue
 		}
@@ -378,7 +354,7 @@ func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 func closeSource(src Source, log *slog.Logger) {
 	if cl, ok := src.(io.Closer); ok {
 		if err := cl.Close(); err != nil {
-			log.Warn("closing source", "err", err)
+			log.Warn("closing source", "err", errText(err))
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -272,70 +271,6 @@ func TestCollectorCrash(t *testing.T) {
 		require.NoError(t, c.Crash())
 		require.ErrorAs(t, <-done, &pe)
 		require.EqualValues(t, 1, c.stats.snapshot().Restarts)
-	})
-}
-
-func TestCollectorLeavesOutNonFiniteValues(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		values := []float64{math.NaN(), 1, math.Inf(1)}
-		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			var out []aggregator.Sample
-			for i, v := range values {
-				out = append(out, aggregator.Sample{Metric: "m", Labels: pairs("i", string(rune('0'+i))), Value: v})
-			}
-			return out, nil
-		})
-		sink := newRecordingSink()
-		c := newTestCollector(loopConfig("s"), sink, fixed(src))
-		ctx, cancel := context.WithCancel(t.Context())
-		done := serveInBackground(ctx, c)
-		synctest.Wait()
-		b := sink.last("s")
-		require.Len(t, b.Samples, 1)
-		require.Equal(t, 1.0, b.Samples[0].Value)
-		st := c.stats.snapshot()
-		require.EqualValues(t, 2, st.NonFinite)
-		require.Zero(t, st.Failures, "some values were fine")
-		require.Equal(t, "skipped 2 NaN or infinite values", st.LastError)
-
-		mu.Lock()
-		values = []float64{math.NaN()}
-		mu.Unlock()
-		time.Sleep(time.Second)
-		synctest.Wait()
-		st = c.stats.snapshot()
-		require.EqualValues(t, 1, st.Failures, "nothing usable is a failed poll")
-		require.Contains(t, st.LastError, "all 1 values were NaN or infinite")
-		require.Equal(t, 1, sink.count("s"), "nothing was pushed")
-		cancel()
-		require.NoError(t, <-done)
-	})
-}
-
-// partialSource reports a fixed partial failure.
-type partialSource struct{ p Partial }
-
-func (s *partialSource) Poll(context.Context) ([]aggregator.Sample, error) { return gauge("m", 1), nil }
-func (s *partialSource) LastPartial() Partial                              { return s.p }
-
-func TestCollectorRecordsPartialFailures(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		src := &partialSource{p: Partial{Errors: []error{errors.New("field a: not found"), errors.New("field b: not numeric")}, Dropped: 7}}
-		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
-		ctx, cancel := context.WithCancel(t.Context())
-		done := serveInBackground(ctx, c)
-		time.Sleep(1500 * time.Millisecond)
-		cancel()
-		require.NoError(t, <-done)
-		st := c.stats.snapshot()
-		require.EqualValues(t, 2, st.Polls)
-		require.Zero(t, st.Failures)
-		require.EqualValues(t, 4, st.PartialErrors)
-		require.EqualValues(t, 14, st.SeriesDropped)
-		require.Equal(t, "field a: not found\nfield b: not numeric", st.LastError)
 	})
 }
 

@@ -42,8 +42,7 @@ type fetched struct {
 // accept, when not empty, is the Accept header (a configured Accept header
 // wins); follow says whether redirects are followed.
 func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow bool) (*fetcher, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil {
+	if _, err := url.Parse(c.URL); err != nil {
 		// Validate parsed it already. url.Parse's error quotes the whole
 		// URL, credentials included.
 		return nil, badConfig("url is not a valid URL")
@@ -51,7 +50,7 @@ func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow boo
 	f := &fetcher{
 		method:   method,
 		url:      c.URL,
-		safeURL:  redactURL(u),
+		safeURL:  configs.RedactURL(c.URL),
 		header:   make(http.Header, len(c.Headers)+2),
 		maxBody:  c.MaxBodyBytes,
 		redirect: follow,
@@ -61,6 +60,9 @@ func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow boo
 	}
 	for k, v := range c.Headers {
 		f.header.Set(k, v)
+	}
+	if f.header.Get("Accept-Encoding") == "" {
+		f.header.Set("Accept-Encoding", defaultAcceptEncoding)
 	}
 	f.header.Set("User-Agent", env.UserAgent())
 
@@ -90,9 +92,11 @@ func (f *fetcher) Close() error {
 	return nil
 }
 
-// fetch sends the request under ctx and reads the body up to the limit.
-// A transport error, a timeout or an oversized body is an error; any
-// status is returned as is, for the caller to judge.
+// fetch sends the request under ctx and reads the body up to the limit,
+// inflated by its Content-Encoding (see readBody), whatever headers the
+// configuration sets. A transport error, a timeout, an oversized body or
+// one that does not decode is an error; any status is returned as is,
+// for the caller to judge.
 func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
 	req, err := http.NewRequestWithContext(ctx, f.method, f.url, nil)
 	if err != nil {
@@ -108,7 +112,7 @@ func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
 	}
 	defer resp.Body.Close()
 	out := &fetched{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Header: resp.Header, TLS: resp.TLS}
-	body, err := readLimited(resp.Body, f.maxBody)
+	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.maxBody)
 	if err != nil {
 		return out, f.wrap(err)
 	}
@@ -157,20 +161,4 @@ func (f *fetcher) wrap(err error) error {
 		err = fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
 	return fmt.Errorf("%s: %w", f.Describe(), err)
-}
-
-// redactURL renders u for errors and logs: no user info at all, and query
-// values masked, since tokens travel there too.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		c.RawQuery = q.Encode()
-	}
-	c.Fragment, c.RawFragment = "", ""
-	return c.String()
 }

@@ -90,8 +90,9 @@ func extractJSON(body []byte, fields []jsonField, ts int64) ([]aggregator.Sample
 	return out, errs, nil
 }
 
-// jsonNumber accepts numbers, booleans (1/0) and strings holding a finite
-// number; anything else is an error that says what was found.
+// jsonNumber accepts numbers, booleans (1/0) and strings holding a number,
+// "NaN" included (a NaN is a value); anything else, and an infinity, is an
+// error that says what was found.
 func jsonNumber(r gjson.Result) (float64, error) {
 	var v float64
 	switch r.Type {
@@ -115,7 +116,7 @@ func jsonNumber(r gjson.Result) (float64, error) {
 	default: // object or array
 		return 0, fmt.Errorf("not numeric: %s", clip(r.Raw, 40))
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if math.IsInf(v, 0) {
 		return 0, fmt.Errorf("not finite: %v", v)
 	}
 	return v, nil

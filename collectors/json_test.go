@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,12 +56,14 @@ func TestExtractJSON(t *testing.T) {
 	require.EqualError(t, errs[3], `field version (path "version"): not numeric: string "1.4.2"`)
 }
 
-func TestExtractJSONRefusesNonFinite(t *testing.T) {
+func TestExtractJSONNaNIsAValueInfinityIsNot(t *testing.T) {
 	fields := []jsonField{{"a", "a"}, {"b", "b"}, {"c", "c"}}
 	samples, errs, err := extractJSON([]byte(`{"a":"NaN","b":"-Inf","c":1e999}`), fields, nowMs)
 	require.NoError(t, err)
-	require.Empty(t, samples)
-	require.Len(t, errs, 3)
+	require.Len(t, samples, 1)
+	require.Equal(t, "a", samples[0].Metric)
+	require.True(t, math.IsNaN(samples[0].Value))
+	require.Len(t, errs, 2)
 	for _, e := range errs {
 		require.ErrorContains(t, e, "not finite")
 	}
@@ -103,7 +106,7 @@ func TestJSONSourceFailures(t *testing.T) {
 		text      string
 	}{
 		{"no field works", srv.URL + "/stats", map[string]string{"a": "x.y", "b": "version"}, 0, ErrNoValues, `field a (path "x.y"): not found`},
-		{"NaN only", srv.URL + "/nan.json", map[string]string{"a": "a"}, 0, ErrNoValues, "not finite"},
+		{"infinities only", srv.URL + "/nan.json", map[string]string{"b": "b", "c": "c"}, 0, ErrNoValues, "not finite"},
 		{"garbage", srv.URL + "/garbage", map[string]string{"a": "a"}, 0, nil, "body is not valid JSON"},
 		{"404", srv.URL + "/404", map[string]string{"a": "a"}, 0, ErrStatus, "404 Not Found"},
 		{"500", srv.URL + "/500", map[string]string{"a": "a"}, 0, ErrStatus, "500"},

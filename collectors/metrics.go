@@ -30,11 +30,8 @@ var statsMetrics = []struct {
 		"Per-item errors in polls of the source that still succeeded (a missing JSON field, a value that is not a number)."),
 		prometheus.CounterValue, func(s *Stats) float64 { return float64(s.PartialErrors) }},
 	{sourceDesc("pulseboard_source_non_finite_samples_total",
-		"Samples of the source left out before reaching the aggregator for a NaN or infinite value."),
+		"Samples of the source left out before reaching the aggregator for an infinite value (NaN is a value and is kept)."),
 		prometheus.CounterValue, func(s *Stats) float64 { return float64(s.NonFinite) }},
-	{sourceDesc("pulseboard_source_series_dropped_total",
-		"Series left out of polls of the source over its max_series limit, counted at every poll."),
-		prometheus.CounterValue, func(s *Stats) float64 { return float64(s.SeriesDropped) }},
 	{sourceDesc("pulseboard_source_batches_shed_total",
 		"Poll results of the source the aggregator refused because its ingest queue stayed full."),
 		prometheus.CounterValue, func(s *Stats) float64 { return float64(s.Shed) }},
@@ -43,12 +40,19 @@ var statsMetrics = []struct {
 		prometheus.CounterValue, func(s *Stats) float64 { return float64(s.Samples) }},
 }
 
+// droppedDesc counts drops by source and reason; a source has a series
+// for each reason it has dropped for at least once.
+var droppedDesc = prometheus.NewDesc("pulseboard_source_series_dropped_total",
+	"Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.",
+	[]string{"source", "reason"}, nil)
+
 func sourceDesc(name, help string) *prometheus.Desc {
 	return prometheus.NewDesc(name, help, []string{"source"}, nil)
 }
 
 // Collector returns the Prometheus view of the sources' bookkeeping: the
-// metrics of statsMetrics, one series each per configured source, built
+// metrics of statsMetrics, one series each per configured source, and
+// pulseboard_source_series_dropped_total per source and reason, built
 // from Statuses at every scrape. A source removed by Apply is gone from
 // the next scrape. Register it once, on the program's registry; the
 // registry calls it on the scraping goroutine.
@@ -61,6 +65,7 @@ func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, sm := range statsMetrics {
 		ch <- sm.desc
 	}
+	ch <- droppedDesc
 }
 
 // Collect emits the metrics of every configured source.
@@ -74,6 +79,9 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, sm := range statsMetrics {
 			ch <- prometheus.MustNewConstMetric(sm.desc, sm.typ, sm.val(&st.Stats), name)
+		}
+		for reason, n := range st.Dropped {
+			ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.CounterValue, float64(n), name, reason)
 		}
 	}
 }

@@ -22,17 +22,19 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// oddSource succeeds in part at every poll: one NaN among its three
-// samples, one per-item error and three series over a limit.
+// oddSource succeeds in part at every poll: one infinity and one NaN
+// (a value) among its four samples, one per-item error, two series over
+// a limit and one lost to a collision.
 type oddSource struct{}
 
 func (oddSource) Poll(context.Context) ([]aggregator.Sample, error) {
-	s := append(gauge("a", 1), gauge("b", math.NaN())...)
+	s := append(gauge("a", 1), gauge("b", math.Inf(1))...)
+	s = append(s, gauge("d", math.NaN())...)
 	return append(s, gauge("c", 2)...), nil
 }
 
 func (oddSource) LastPartial() Partial {
-	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: 3}
+	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: map[string]int{dropSampleLimit: 2, dropCollision: 1}}
 }
 
 // hungSource blocks every poll, its context and Close notwithstanding,
@@ -73,7 +75,7 @@ pulseboard_source_consecutive_failures{source="odd"} 0
 # TYPE pulseboard_source_hung_polls_total counter
 pulseboard_source_hung_polls_total{source="hung"} 1
 pulseboard_source_hung_polls_total{source="odd"} 0
-# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for a NaN or infinite value.
+# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for an infinite value (NaN is a value and is kept).
 # TYPE pulseboard_source_non_finite_samples_total counter
 pulseboard_source_non_finite_samples_total{source="hung"} 0
 pulseboard_source_non_finite_samples_total{source="odd"} 3
@@ -84,11 +86,11 @@ pulseboard_source_partial_errors_total{source="odd"} 3
 # HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
 # TYPE pulseboard_source_samples_total counter
 pulseboard_source_samples_total{source="hung"} 0
-pulseboard_source_samples_total{source="odd"} 4
-# HELP pulseboard_source_series_dropped_total Series left out of polls of the source over its max_series limit, counted at every poll.
+pulseboard_source_samples_total{source="odd"} 6
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
-pulseboard_source_series_dropped_total{source="hung"} 0
-pulseboard_source_series_dropped_total{source="odd"} 9
+pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3
+pulseboard_source_series_dropped_total{reason="sample_limit",source="odd"} 6
 # HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
 # TYPE pulseboard_source_stuck_goroutines gauge
 pulseboard_source_stuck_goroutines{source="hung"} 1
@@ -106,7 +108,7 @@ pulseboard_source_consecutive_failures{source="odd"} 0
 # HELP pulseboard_source_hung_polls_total Polls of the source abandoned by the watchdog for running past their timeout and grace; each restarts the source.
 # TYPE pulseboard_source_hung_polls_total counter
 pulseboard_source_hung_polls_total{source="odd"} 0
-# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for a NaN or infinite value.
+# HELP pulseboard_source_non_finite_samples_total Samples of the source left out before reaching the aggregator for an infinite value (NaN is a value and is kept).
 # TYPE pulseboard_source_non_finite_samples_total counter
 pulseboard_source_non_finite_samples_total{source="odd"} 3
 # HELP pulseboard_source_partial_errors_total Per-item errors in polls of the source that still succeeded (a missing JSON field, a value that is not a number).
@@ -114,10 +116,11 @@ pulseboard_source_non_finite_samples_total{source="odd"} 3
 pulseboard_source_partial_errors_total{source="odd"} 3
 # HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
 # TYPE pulseboard_source_samples_total counter
-pulseboard_source_samples_total{source="odd"} 4
-# HELP pulseboard_source_series_dropped_total Series left out of polls of the source over its max_series limit, counted at every poll.
+pulseboard_source_samples_total{source="odd"} 6
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
-pulseboard_source_series_dropped_total{source="odd"} 9
+pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3
+pulseboard_source_series_dropped_total{reason="sample_limit",source="odd"} 6
 # HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
 # TYPE pulseboard_source_stuck_goroutines gauge
 pulseboard_source_stuck_goroutines{source="odd"} 0
@@ -161,13 +164,14 @@ func TestMetricsEveryCounterPerSource(t *testing.T) {
 		// A removed source's series go with it at the next scrape.
 		require.NoError(t, m.Apply([]configs.Source{loopConfig("odd")}))
 		require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(goldenOdd)))
-		require.Equal(t, len(statsMetrics), testutil.CollectAndCount(c))
+		require.Equal(t, len(statsMetrics)+2, testutil.CollectAndCount(c), "and one dropped series per reason")
 	})
 }
 
 func TestMetricsCheckedAndLintClean(t *testing.T) {
 	m := newStatsManager(nil)
 	require.NoError(t, m.Apply([]configs.Source{loopConfig("a")}))
+	m.entries["a"].stats.update(func(s *Stats) { s.Dropped = map[string]uint64{dropDuplicate: 1} })
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(m.Collector()), "every descriptor is described")
 	problems, err := testutil.GatherAndLint(reg)
@@ -199,6 +203,9 @@ func TestMetricsPassPromtool(t *testing.T) {
 	}
 	m := newStatsManager(nil)
 	require.NoError(t, m.Apply([]configs.Source{loopConfig("a"), loopConfig("b")}))
+	m.entries["a"].stats.update(func(s *Stats) {
+		s.Dropped = map[string]uint64{dropSampleLimit: 90000, dropCollision: 1, dropNativeHistogram: 2}
+	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m.Collector())
 	mfs, err := reg.Gather()
@@ -209,6 +216,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 		require.NoError(t, enc.Encode(mf))
 	}
 	require.Contains(t, text.String(), `pulseboard_source_hung_polls_total{source="b"} 0`)
+	require.Contains(t, text.String(), `pulseboard_source_series_dropped_total{reason="sample_limit",source="a"} 90000`)
 
 	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
 	cmd.Stdin = &text

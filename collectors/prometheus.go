@@ -14,17 +14,15 @@ import (
 
 func init() { Register(configs.TypePrometheus, newPromSource) }
 
-// promAccept asks for the classic text format, the only one parsed here.
-const promAccept = "text/plain;version=0.0.4"
-
-// promSource scrapes a Prometheus text-format endpoint.
+// promSource scrapes a Prometheus endpoint, OpenMetrics or the classic
+// text format, whichever the target answers to ScrapeAccept (a configured
+// Accept header wins).
 type promSource struct {
 	f       *fetcher
-	filter  promFilter
-	labels  aggregator.Labels // the configured labels, target labels to Prometheus
+	opt     scrapeOptions
+	stamps  bool // honor_timestamps: keep the exporter's timestamps
 	now     func() time.Time
 	partial Partial
-	dropped map[string]int // the last poll's drops by reason
 }
 
 func newPromSource(cfg configs.Source, env Env) (Source, error) {
@@ -32,16 +30,20 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter := promFilter{
-		maxSeries: spec.MaxSeries,
-		include:   compileAll(spec.Include),
-		exclude:   compileAll(spec.Exclude),
+	opt := scrapeOptions{
+		promFilter: promFilter{
+			maxSeries: spec.MaxSeries,
+			include:   compileAll(spec.Include),
+			exclude:   compileAll(spec.Exclude),
+		},
+		targetLabels: labelsOf(cfg.Labels),
+		honorLabels:  spec.HonorLabels,
 	}
-	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, promAccept, true)
+	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
 		return nil, err
 	}
-	return &promSource{f: f, filter: filter, labels: labelsOf(cfg.Labels), now: env.now}, nil
+	return &promSource{f: f, opt: opt, stamps: spec.HonorsTimestamps(), now: env.now}, nil
 }
 
 // compileAll compiles expressions that Validate has compiled already.
@@ -57,43 +59,36 @@ func (p *promSource) Describe() string     { return p.f.Describe() }
 func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
-// LastDropped returns the series the last successful poll left out, by
-// reason (see scrapeResult.Dropped); nil when none. Called by the
-// collector on the poll goroutine, right after Poll, like LastPartial.
-func (p *promSource) LastDropped() map[string]int { return p.dropped }
-
 // Poll scrapes once. A transport error, a status other than 2xx or a body
 // that does not parse fails the poll as a whole. What Prometheus tolerates
 // does not: repeated families, malformed histograms, series dropped as
 // duplicates, collisions or over max_series are reported as partial
-// (warnings as Errors, drops in Dropped and LastDropped). A sample stamped
-// by the exporter keeps its own time; the others get the poll's.
+// (warnings as Errors, drops by reason in Dropped). A sample stamped
+// by the exporter keeps its own time under honor_timestamps (the
+// default); the others, and every sample without it, get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
-	p.partial, p.dropped = Partial{}, nil
+	p.partial = Partial{}
 	ts := p.now().UnixMilli()
 	r, err := p.f.fetchOK(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), scrapeOptions{promFilter: p.filter, targetLabels: p.labels})
+	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), p.opt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
 	}
 	samples := make([]aggregator.Sample, len(res.Samples))
 	for i, s := range res.Samples {
 		samples[i] = aggregator.Sample{Metric: s.Metric, Labels: s.Labels, Kind: s.Kind, TimeMs: ts, Value: s.Value}
-		if s.HasTime {
+		if s.HasTime && p.stamps {
 			samples[i].TimeMs = s.TimeMs
 		}
 	}
 	for _, w := range res.Warnings {
 		p.partial.Errors = append(p.partial.Errors, errors.New(w))
 	}
-	for _, n := range res.Dropped {
-		p.partial.Dropped += n
-	}
-	p.dropped = res.Dropped
-	if len(samples) == 0 && p.partial.Dropped > 0 {
+	p.partial.Dropped = res.Dropped
+	if len(samples) == 0 && p.partial.DroppedTotal() > 0 {
 		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
 	}
 	return samples, nil

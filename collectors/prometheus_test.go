@@ -310,8 +310,8 @@ func TestPromSourceScrape(t *testing.T) {
 	samples, err = src2.Poll(t.Context())
 	require.NoError(t, err, "over max_series the rest of the scrape is kept")
 	require.Len(t, samples, 3)
-	require.Equal(t, 13, src2.(PartialReporter).LastPartial().Dropped, "12 over the cap and the repeated twice{a=\"1\"}")
-	require.Equal(t, map[string]int{dropSampleLimit: 12, dropDuplicate: 1}, src2.(*promSource).LastDropped())
+	require.Equal(t, map[string]int{dropSampleLimit: 12, dropDuplicate: 1}, src2.(PartialReporter).LastPartial().Dropped,
+		"12 over the cap and the repeated twice{a=\"1\"}")
 }
 
 func TestPromSourceFailures(t *testing.T) {
@@ -384,4 +384,44 @@ func TestScrapePromHonorLabels(t *testing.T) {
 	res = scrapeText(t, body, scrapeOptions{targetLabels: target, honorLabels: true})
 	require.Equal(t, `{env="dev",instance="localhost:2181"}`, res.Samples[0].Labels.String())
 	require.Empty(t, res.Warnings, "a clash is a rule, not a problem")
+}
+
+// TestPromSourceHonorKeys polls one target with honor_labels and
+// honor_timestamps each way, through the config keys.
+func TestPromSourceHonorKeys(t *testing.T) {
+	const exporterMs = 1762171200000
+	body := fmt.Sprintf("zk_znodes{instance=\"localhost:2181\",env=\"dev\"} 42 %d\nzk_up 1\n", exporterMs)
+	srv := serveScrape(t, []byte(body), ctClassic, false)
+	yes, no := true, false
+	for _, tc := range []struct {
+		name        string
+		honorLabels bool
+		honorTimes  *bool
+		wantLabels  string
+		wantMs      int64
+	}{
+		{"defaults", false, nil, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
+		{"honor_labels true", true, nil, `{env="dev",instance="localhost:2181"}`, exporterMs},
+		{"honor_timestamps true", false, &yes, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
+		{"honor_timestamps false", false, &no, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, fixedNow.UnixMilli()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := urlSource(configs.TypePrometheus, srv.URL)
+			cfg.Labels = map[string]string{"env": "prod", "instance": "zk-1"}
+			promSpec(cfg).HonorLabels = tc.honorLabels
+			if tc.honorTimes != nil {
+				promSpec(cfg).HonorTimestamps = tc.honorTimes
+			}
+			samples, err := pollWith(t, cfg, testEnv(nil), 5*time.Second)
+			require.NoError(t, err)
+			require.Len(t, samples, 2)
+			m := byMetric(samples)
+			zk, ok := m["zk_znodes"+tc.wantLabels]
+			require.True(t, ok, "zk_znodes%s in %v", tc.wantLabels, samples)
+			require.Equal(t, 42.0, zk.Value)
+			require.Equal(t, tc.wantMs, zk.TimeMs)
+			up := m[`zk_up{env="prod",instance="zk-1"}`]
+			require.Equal(t, fixedNow.UnixMilli(), up.TimeMs, "a sample without a timestamp gets the poll's time")
+		})
+	}
 }

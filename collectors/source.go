@@ -51,12 +51,27 @@ type PartialReporter interface {
 	LastPartial() Partial
 }
 
-// Partial is what went wrong in a poll that still succeeded.
+// Partial is what went wrong in a poll that still succeeded: the
+// collector counts it and shows it as the source's last warning, never as
+// its last error.
 type Partial struct {
-	// Errors are per-item errors: a missing JSON field, a non-numeric value.
+	// Errors are per-item errors and warnings, each one line: a missing
+	// JSON field, a non-numeric value, a family printed twice, what was
+	// dropped and why.
 	Errors []error
-	// Dropped is the number of series left out over a limit (max_series).
-	Dropped int
+	// Dropped counts the series left out, by reason ("duplicate",
+	// "collision", "sample_limit", "invalid", "native_histogram"); nil
+	// when none. Errors name them.
+	Dropped map[string]int
+}
+
+// DroppedTotal is the number of series left out for any reason.
+func (p Partial) DroppedTotal() int {
+	n := 0
+	for _, d := range p.Dropped {
+		n += d
+	}
+	return n
 }
 
 // Sink receives the batches of every collector. The aggregator's ingest
@@ -139,6 +154,9 @@ var (
 	ErrBadConfig = errors.New("bad source config")
 	// ErrBodyTooLarge is returned when a response body passes max_body_bytes.
 	ErrBodyTooLarge = errors.New("max_body_bytes")
+	// ErrEncoding is returned for a body whose Content-Encoding is not
+	// supported or whose compressed stream does not decode.
+	ErrEncoding = errors.New("bad Content-Encoding")
 	// ErrStatus is returned for a response status the source did not expect.
 	ErrStatus = errors.New("unexpected status")
 	// ErrTimeout is returned when a request ran out of its poll's time.

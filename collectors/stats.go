@@ -1,9 +1,11 @@
 package collectors
 
 import (
+	"maps"
 	"sync"
 	"time"
 
+	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
@@ -34,21 +36,34 @@ type Stats struct {
 	// their goroutines have still not returned.
 	Hangs uint64
 	Stuck int64
-	// PartialErrors counts per-item errors of polls that still succeeded
-	// (a missing JSON field, a NaN in a scrape).
+	// PartialErrors counts per-item errors and warnings of polls that
+	// still succeeded (a missing JSON field, a repeated family).
 	PartialErrors uint64
-	// NonFinite counts NaN and ±Inf samples left out before pushing.
+	// NonFinite counts ±Inf samples left out before pushing. NaN is a
+	// value and is pushed like any other.
 	NonFinite uint64
-	// SeriesDropped counts samples left out over a series limit.
+	// SeriesDropped counts series left out of polls, for any reason;
+	// Dropped counts them by reason (see Partial.Dropped), nil if none.
 	SeriesDropped uint64
+	Dropped       map[string]uint64
 	// Shed counts batches the sink refused (its queue was full).
 	Shed uint64
 	// Samples counts samples handed to the sink.
 	Samples uint64
-	// LastError is the text of the latest failed poll, partial error or
-	// crash; "" if there never was one. LastErrorAt is when it happened.
+	// Up says whether the latest poll succeeded (a panic or a hang is a
+	// failed poll); false until the first poll has finished.
+	Up bool
+	// LastError is the text of the latest failed poll, crash, or failure
+	// to build the source; "" if there never was one. LastErrorAt is when
+	// it happened. A successful poll leaves both as they are: Up tells
+	// the present.
 	LastError   string
 	LastErrorAt time.Time
+	// LastWarning is what went wrong in part in the latest poll that
+	// succeeded in part (Partial, infinite values left out), one line;
+	// "" if none ever did. LastWarningAt is when.
+	LastWarning   string
+	LastWarningAt time.Time
 	// LastSuccess is when the latest successful poll started.
 	LastSuccess time.Time
 	// LastPoll is how long the latest poll took.
@@ -66,7 +81,9 @@ type sourceStats struct {
 func (st *sourceStats) snapshot() Stats {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.s
+	s := st.s
+	s.Dropped = maps.Clone(s.Dropped)
+	return s
 }
 
 func (st *sourceStats) update(f func(s *Stats)) {
@@ -99,12 +116,19 @@ func (st *sourceStats) fail(t time.Time, took time.Duration, err error) {
 		s.Polls++
 		s.Failures++
 		s.ConsecutiveFailures++
+		s.Up = false
 		s.LastPoll = took
-		s.LastError, s.LastErrorAt = err.Error(), t
+		s.LastError, s.LastErrorAt = errText(err), t
 	})
 }
 
 // noteError records an error that is not a failed poll.
 func (st *sourceStats) noteError(t time.Time, err error) {
-	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = err.Error(), t })
+	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = errText(err), t })
 }
+
+// errText is how an error of a source is shown (last_error, logs): its
+// text with every URL in it redacted. The fetcher names its URL redacted
+// already; this is the net under what it does not write itself (an
+// error of a source type yet to come, a panic value).
+func errText(err error) string { return configs.RedactURLsIn(err.Error()) }

@@ -29,7 +29,8 @@ type Error struct {
 }
 
 // Error renders the problem on one line as "file:line:col: path: msg",
-// leaving out the parts that are unknown.
+// leaving out the parts that are unknown. A URL in the path or the
+// message is redacted (RedactURLsIn), whoever put it there.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -43,10 +44,10 @@ func (e *Error) Error() string {
 		b.WriteByte(' ')
 	}
 	if e.Path != "" {
-		b.WriteString(e.Path)
+		b.WriteString(RedactURLsIn(e.Path))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(RedactURLsIn(e.Msg))
 	return b.String()
 }
 
@@ -57,8 +58,10 @@ const maxMsgBytes = 400
 
 // shorten cuts the middle out of a message longer than maxMsgBytes,
 // keeping its start (what is wrong) and its end (often the advice), on
-// character boundaries.
+// character boundaries. It redacts the URLs in msg first: a cut through
+// a URL would leave its query where RedactURLsIn no longer sees a URL.
 func shorten(msg string) string {
+	msg = RedactURLsIn(msg)
 	if len(msg) <= maxMsgBytes {
 		return msg
 	}

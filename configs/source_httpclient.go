@@ -30,11 +30,11 @@ func (c *HTTPClient) validate(p *problems, typ string) {
 	if c.URL == "" {
 		p.addf("url", "is required for %s sources", typ)
 	} else if u, err := url.Parse(c.URL); err != nil {
-		p.addf("url", "invalid URL %q: %v", redactURL(c.URL), unwrapURLError(err))
+		p.addf("url", "invalid URL %q: %v", RedactURL(c.URL), unwrapURLError(err))
 	} else if u.Scheme != "http" && u.Scheme != "https" {
-		p.addf("url", "URL %q: the scheme must be http or https", redactURL(c.URL))
+		p.addf("url", "URL %q: the scheme must be http or https", RedactURL(c.URL))
 	} else if u.Host == "" {
-		p.addf("url", "URL %q has no host", redactURL(c.URL))
+		p.addf("url", "URL %q has no host", RedactURL(c.URL))
 	}
 	for _, name := range sortedKeys(c.Headers) {
 		if !headerNameRE.MatchString(name) {
@@ -52,41 +52,4 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// redactURL renders a configured URL for a message: its user info and
-// query values are masked, since credentials and tokens travel there. A
-// URL that does not parse is masked by its text: whatever stands between
-// "//" and an "@" before the path, and everything after "?" or "#".
-func redactURL(raw string) string {
-	const mask = "xxxxx"
-	if u, err := url.Parse(raw); err == nil {
-		if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
-			return raw
-		}
-		if u.User != nil {
-			u.User = url.User(mask)
-		}
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{mask}
-		}
-		u.RawQuery = q.Encode()
-		u.Fragment, u.RawFragment = "", ""
-		return u.String()
-	}
-	s := raw
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i+1] + mask
-	}
-	if i := strings.Index(s, "//"); i >= 0 {
-		host := s[i+2:]
-		if end := strings.IndexAny(host, "/?#"); end >= 0 {
-			host = host[:end]
-		}
-		if at := strings.LastIndexByte(host, '@'); at >= 0 {
-			s = s[:i+2] + mask + s[i+2+at:]
-		}
-	}
-	return s
 }

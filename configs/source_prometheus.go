@@ -7,7 +7,7 @@ import (
 )
 
 // TypePrometheus is the type of a source that scrapes a Prometheus
-// text-format endpoint.
+// endpoint (OpenMetrics or the classic text format).
 const TypePrometheus = "prometheus"
 
 func init() {
@@ -27,11 +27,28 @@ type PrometheusSpec struct {
 	Exclude []string `yaml:"exclude"`
 	// MaxSeries is how many series one scrape may yield; more are dropped.
 	MaxSeries int `yaml:"max_series"`
+	// HonorLabels is Prometheus' honor_labels: when a scraped label
+	// clashes with a configured one (or with "source"), true keeps the
+	// scraped value; false (the default) keeps the configured value and
+	// renames the scraped label exported_<name>.
+	HonorLabels bool `yaml:"honor_labels"`
+	// HonorTimestamps is Prometheus' honor_timestamps: true (the default,
+	// also when nil) stores a sample at the timestamp the exporter sent
+	// with it; false stamps every sample with the poll's time. A pointer,
+	// so that an explicit false is told from a key left out.
+	HonorTimestamps *bool `yaml:"honor_timestamps"`
 }
 
 // NewPrometheusSpec returns a prometheus source's config with its defaults.
 func NewPrometheusSpec() *PrometheusSpec {
-	return &PrometheusSpec{HTTPClient: newHTTPClient(), MaxSeries: DefaultPromMaxSeries}
+	honor := true
+	return &PrometheusSpec{HTTPClient: newHTTPClient(), MaxSeries: DefaultPromMaxSeries, HonorTimestamps: &honor}
+}
+
+// HonorsTimestamps reports whether exporter timestamps are kept (true
+// when left unset).
+func (s *PrometheusSpec) HonorsTimestamps() bool {
+	return s.HonorTimestamps == nil || *s.HonorTimestamps
 }
 
 // Validate checks the URL, headers, body limit, expressions and the cap.

@@ -260,10 +260,10 @@ func TestTaggedValues(t *testing.T) {
 // in a URL that parses and in one that does not.
 func TestURLMessagesHideSecrets(t *testing.T) {
 	for _, tc := range []struct{ url, want string }{
-		{"ftp://alice:s3cret@example.com/x?token=t0ken#frag", `URL "ftp://xxxxx@example.com/x?token=xxxxx": the scheme must be http or https`},
-		{"http://a b:s3cret@[::1/?token=t0ken", `invalid URL "http://xxxxx@[::1/?xxxxx": missing ']' in host`},
+		{"ftp://alice:s3cret@example.com/x?token=t0ken#frag", `URL "ftp://xxxxx:xxxxx@example.com/x?token=xxxxx": the scheme must be http or https`},
+		{"http://a b:s3cret@[::1/?token=t0ken", `invalid URL "http://xxxxx:xxxxx@[::1/?token=xxxxx": missing ']' in host`},
 		{"http://[::1:9100/metrics", `invalid URL "http://[::1:9100/metrics": missing ']' in host`},
-		{"http://alice:s3cret@/x?k=t0ken", `URL "http://xxxxx@/x?k=xxxxx" has no host`},
+		{"http://alice:s3cret@/x?k=t0ken", `URL "http://xxxxx:xxxxx@/x?k=xxxxx" has no host`},
 	} {
 		spec := NewHTTPSpec()
 		spec.URL = tc.url

@@ -146,14 +146,27 @@ func (d *Delta) First() uint64 {
 // Source is the state of one source. It is comparable: the aggregator
 // tells changed sources by ==.
 type Source struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`  // the config's source type: simulated, http, …
-	State    string `json:"state"` // starting, running, backoff, failed, stopped
+	Name  string `json:"name"`
+	Type  string `json:"type"`  // the config's source type: simulated, http, …
+	State string `json:"state"` // starting, running, backoff, failed, stopped
+	// Up says whether the latest poll succeeded (Prometheus' up); false
+	// before the first poll has finished. State is the collector's life
+	// cycle, Up the health of what it polls: running and not up is a
+	// collector that works and a target that does not answer.
+	Up       bool   `json:"up"`
 	Restarts uint64 `json:"restarts"`
 	Polls    uint64 `json:"polls"`
 	Failures uint64 `json:"failures"`
 	// LastError is the error of the most recent failed poll or crash, "" if none.
 	LastError string `json:"last_error"`
+	// LastErrorAt is when LastError happened, Unix ms; 0 if never.
+	LastErrorAt int64 `json:"last_error_at"`
+	// LastWarning is what went wrong in part in the most recent poll that
+	// succeeded in part (series dropped, fields missing, families
+	// repeated), "" if none ever did. It never overwrites LastError.
+	LastWarning string `json:"last_warning"`
+	// LastWarningAt is when LastWarning happened, Unix ms; 0 if never.
+	LastWarningAt int64 `json:"last_warning_at"`
 	// LastSuccess is the time of the last successful poll in Unix ms, 0 if never.
 	LastSuccess int64 `json:"last_success"`
 	// PollMs is how long the last poll took, in milliseconds.

@@ -67,3 +67,12 @@ func TestVersionAndUsage(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "unexpected argument")
 }
+
+func TestCheckHidesURLSecrets(t *testing.T) {
+	code, out, errOut := runMain("check", "-config", "testdata/secret-url.yaml")
+	require.Equal(t, 1, code)
+	require.Equal(t, `testdata/secret-url.yaml:6:10: sources[0].url: URL "ftp://xxxxx:xxxxx@host/x?token=xxxxx": the scheme must be http or https`+"\n", errOut)
+	for _, secret := range []string{"admin", "s3cret", "abc"} {
+		require.NotContains(t, out+errOut, secret)
+	}
+}

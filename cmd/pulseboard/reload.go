@@ -298,6 +298,10 @@ func (r *reloader) reload(ctx context.Context, trigger string) error {
 // ran past its budget gives it back when it ends.
 func (r *reloader) reject(log *slog.Logger, err error) error {
 	lines := configErrorLines(err)
+	for i, line := range lines {
+		// Config errors redact their URLs; a source's refusal may not.
+		lines[i] = configs.RedactURLsIn(line)
+	}
 	var timeout *loadTimeoutError
 	if errors.As(err, &timeout) {
 		r.metrics.timedOut()

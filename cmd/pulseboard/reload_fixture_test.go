@@ -46,16 +46,28 @@ type reloadFixture struct {
 // the file.
 func startReload(t *testing.T, file string, noWatch bool) *reloadFixture {
 	t.Helper()
+	if file == "" {
+		return startReloadData(t, nil, noWatch)
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", file))
+	require.NoError(t, err)
+	return startReloadData(t, data, noWatch)
+}
+
+// startReloadData is startReload on a config file holding data (nil: the
+// embedded config), for configs made by the test.
+func startReloadData(t *testing.T, data []byte, noWatch bool) *reloadFixture {
+	t.Helper()
 	f := &reloadFixture{t: t, hangups: make(chan os.Signal, 1), events: make(chan reloadEvent, 64), logs: &lockedBuffer{}}
 	var cfg *configs.Config
 	var err error
-	if file == "" {
+	if data == nil {
 		cfg, err = configs.LoadDefault()
 		require.NoError(t, err)
 		cfg.Server.Listen = "127.0.0.1:0"
 	} else {
 		f.path = filepath.Join(t.TempDir(), "pulseboard.yaml")
-		f.replace(file)
+		f.write(data)
 		cfg, err = configs.Load(f.path)
 		require.NoError(t, err)
 	}
@@ -96,9 +108,7 @@ func (f *reloadFixture) replace(file string) {
 	f.t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", file))
 	require.NoError(f.t, err)
-	tmp := f.path + ".tmp"
-	require.NoError(f.t, os.WriteFile(tmp, data, 0o644))
-	require.NoError(f.t, os.Rename(tmp, f.path))
+	f.write(data) // see reload_budget_test.go
 }
 
 // event waits for the next reload event.

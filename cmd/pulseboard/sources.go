@@ -18,23 +18,31 @@ func sourceInfos(statuses []pbcollectors.Status) []aggregator.SourceInfo {
 	out := make([]aggregator.SourceInfo, len(statuses))
 	for i := range statuses {
 		st := &statuses[i]
-		var lastSuccess int64 // Unix ms; 0 for never
-		if !st.LastSuccess.IsZero() {
-			lastSuccess = st.LastSuccess.UnixMilli()
-		}
 		out[i] = aggregator.SourceInfo{
-			Name:        st.Name,
-			Type:        st.Type,
-			State:       sourceState(st.State),
-			Restarts:    st.Restarts,
-			Polls:       st.Polls,
-			Failures:    st.Failures,
-			LastError:   st.LastError,
-			LastSuccess: lastSuccess,
-			PollMs:      float64(st.LastPoll) / float64(time.Millisecond),
+			Name:          st.Name,
+			Type:          st.Type,
+			State:         sourceState(st.State),
+			Up:            st.Up,
+			Restarts:      st.Restarts,
+			Polls:         st.Polls,
+			Failures:      st.Failures,
+			LastError:     st.LastError,
+			LastErrorAt:   unixMs(st.LastErrorAt),
+			LastWarning:   st.LastWarning,
+			LastWarningAt: unixMs(st.LastWarningAt),
+			LastSuccess:   unixMs(st.LastSuccess),
+			PollMs:        float64(st.LastPoll) / float64(time.Millisecond),
 		}
 	}
 	return out
+}
+
+// unixMs is t in Unix milliseconds, 0 for the zero time ("never").
+func unixMs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // sourceState names a collector's state in the UI's words: the page and

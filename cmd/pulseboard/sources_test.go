@@ -20,16 +20,18 @@ func TestSourceInfosFromStatuses(t *testing.T) {
 	at := time.Date(2026, 11, 3, 12, 0, 0, 500_000_000, time.UTC)
 	statuses := []pbcollectors.Status{
 		{Name: "web", Type: "http", State: supervisor.StateRunning, Stats: pbcollectors.Stats{
-			Polls: 10, Failures: 2, Restarts: 1, Hangs: 1, Samples: 30,
-			LastError: "boom", LastSuccess: at, LastPoll: 12500 * time.Microsecond,
+			Polls: 10, Failures: 2, Restarts: 1, Hangs: 1, Samples: 30, Up: true,
+			LastError: "boom", LastErrorAt: at.Add(-time.Minute), LastWarning: "left out 1 infinite values",
+			LastWarningAt: at, LastSuccess: at, LastPoll: 12500 * time.Microsecond,
 		}},
 		{Name: "new", Type: "simulated", State: supervisor.StateStarting},
 	}
 	require.Equal(t, []aggregator.SourceInfo{
-		{Name: "web", Type: "http", State: aggregator.StateRunning, Restarts: 1, Polls: 10, Failures: 2,
-			LastError: "boom", LastSuccess: at.UnixMilli(), PollMs: 12.5},
+		{Name: "web", Type: "http", State: aggregator.StateRunning, Up: true, Restarts: 1, Polls: 10, Failures: 2,
+			LastError: "boom", LastErrorAt: at.UnixMilli() - 60_000, LastWarning: "left out 1 infinite values",
+			LastWarningAt: at.UnixMilli(), LastSuccess: at.UnixMilli(), PollMs: 12.5},
 		{Name: "new", Type: "simulated", State: aggregator.StateStarting},
-	}, sourceInfos(statuses), "never a success: last_success 0, not the zero time's Unix ms")
+	}, sourceInfos(statuses), "never: 0, not the zero time's Unix ms")
 
 	require.NotNil(t, sourceInfos(nil), "no sources is an empty list, not null")
 	require.Empty(t, sourceInfos(nil))
@@ -63,11 +65,12 @@ func TestMetricsPerSourceFollowReload(t *testing.T) {
 		// The collectors' own.
 		"pulseboard_source_hung_polls_total", "pulseboard_source_stuck_goroutines",
 		"pulseboard_source_consecutive_failures", "pulseboard_source_partial_errors_total",
-		"pulseboard_source_non_finite_samples_total", "pulseboard_source_series_dropped_total",
+		"pulseboard_source_non_finite_samples_total",
 		"pulseboard_source_batches_shed_total", "pulseboard_source_samples_total",
 		// The aggregator's, from sourceInfos.
 		"pulseboard_source_polls_total", "pulseboard_source_failures_total", "pulseboard_source_restarts_total",
-		"pulseboard_source_up", "pulseboard_source_last_success_timestamp_seconds", "pulseboard_source_poll_duration_seconds",
+		"pulseboard_source_up", "pulseboard_source_running",
+		"pulseboard_source_last_success_timestamp_seconds", "pulseboard_source_poll_duration_seconds",
 	} {
 		for _, src := range []string{"steady", "doomed", "edited"} {
 			require.Contains(t, string(body), name+`{source="`+src+`"} `)

@@ -1,7 +1,7 @@
 // Source groups: one collapsible section per source, whose header is the
 // source's panel (state badge, restarts, polls, failures, poll latency,
-// last success, last error, and the crash button for an admin) and whose
-// body is the grid of its series cards.
+// last success, last error, last warning, and the crash button for an
+// admin) and whose body is the grid of its series cards.
 
 import { h, setText } from "./dom.js";
 import { compareNatural } from "./family.js";
@@ -39,9 +39,11 @@ export class SourceGroup {
     this.crash.addEventListener("click", () => this.opts.onCrash(name, this.crash));
     this.error = h("p", "last-error");
     this.error.hidden = true;
+    this.warning = h("p", "last-warning");
+    this.warning.hidden = true;
     const title = h("div", "group-title", this.chevron, h("h2", "group-name", name), this.type, this.badge, this.count);
     const facts = h("dl", "facts", ...Object.values(this.facts).map((f) => f.el));
-    this.head = h("header", "group-head", title, facts, this.crash, this.error);
+    this.head = h("header", "group-head", title, facts, this.crash, this.error, this.warning);
     this.grid = h("div", "cards");
     this.empty = h("p", "group-empty", "No series yet.");
     this.el = h("section", { class: "group", dataset: { source: name, color: String(opts.color % 8) } }, this.head, this.grid, this.empty);
@@ -50,10 +52,12 @@ export class SourceGroup {
 
   /** update shows a source object from the stream (may be undefined). */
   update(src, now) {
-    const state = (src && src.state) || "unknown";
+    const health = sourceHealth(src);
+    const state = health.state;
     this.el.dataset.state = state;
-    this.badge.dataset.state = state;
-    setText(this.badge, state);
+    this.badge.dataset.state = health.badge;
+    setText(this.badge, health.badge);
+    this.badge.title = health.down ? "The collector is running, but its last poll failed" : "";
     setText(this.type, (src && src.type) || "");
     const restarts = src ? Number(src.restarts) || 0 : 0;
     setText(this.facts.restarts.dd, src ? nf.format(restarts) : "–");
@@ -62,24 +66,23 @@ export class SourceGroup {
     setText(this.facts.failures.dd, src ? nf.format(Number(src.failures) || 0) : "–");
     this.facts.failures.el.classList.toggle("is-bad", !!src && Number(src.failures) > 0);
     setText(this.facts.latency.dd, src ? formatMs(src.poll_ms) : "–");
+    this.src = src;
     this.updateAgo(src, now);
-    const err = (src && src.last_error) || "";
-    this.error.hidden = !err;
-    setText(this.error, err ? `Last error: ${err}` : "");
-    this.error.title = err;
     const prev = this.prev;
-    if (prev && (prev.state !== state || prev.restarts !== restarts)) {
+    if (prev && (prev.badge !== health.badge || prev.restarts !== restarts)) {
       pulse(this.badge);
       if (prev.restarts !== restarts) pulse(this.facts.restarts.el);
     }
-    this.prev = { state, restarts };
-    this.src = src;
+    this.prev = { badge: health.badge, restarts };
   }
 
-  /** updateAgo refreshes the relative "last success" time only. */
+  /** updateAgo refreshes the relative times: last success, error, warning. */
   updateAgo(src, now) {
     src = src || this.src;
     setText(this.facts.success.dd, src ? formatAgo(src.last_success, now) : "–");
+    const health = sourceHealth(src);
+    showNote(this.error, "Last error", health.error, health.errorAt, now);
+    showNote(this.warning, "Last warning", health.warning, health.warningAt, now);
   }
 
   setAdmin(isAdmin) {
@@ -117,6 +120,42 @@ export class SourceGroup {
     setText(this.count, n === 1 ? "1 series" : `${n} series`);
     this.empty.hidden = n > 0;
   }
+}
+
+/**
+ * sourceHealth reads a source object of the stream (may be undefined) into
+ * what its panel shows. The supervision state and the health of the last
+ * poll are two facts: a running collector whose last poll failed (`up`
+ * false) is shown "down". One that has not finished a poll yet is not
+ * down, only new; and a server older than `up` sends none: its sources
+ * are never shown down.
+ * @returns {{state: string, badge: string, down: boolean, error: string,
+ *   errorAt: number, warning: string, warningAt: number}}
+ */
+export function sourceHealth(src) {
+  const state = (src && src.state) || "unknown";
+  const down = state === "running" && !!src && src.up === false && Number(src.polls) > 0;
+  return {
+    state,
+    badge: down ? "down" : state,
+    down,
+    error: (src && src.last_error) || "",
+    errorAt: (src && Number(src.last_error_at)) || 0,
+    warning: (src && src.last_warning) || "",
+    warningAt: (src && Number(src.last_warning_at)) || 0,
+  };
+}
+
+/** noteText is the line of a last error or warning, with its age when known. */
+export function noteText(label, text, at, now) {
+  if (!text) return "";
+  return at > 0 ? `${label} (${formatAgo(at, now)}): ${text}` : `${label}: ${text}`;
+}
+
+function showNote(el, label, text, at, now) {
+  el.hidden = !text;
+  setText(el, noteText(label, text, at, now));
+  el.title = text;
 }
 
 function fact(key, label) {

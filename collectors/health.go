@@ -1,0 +1,59 @@
+package collectors
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// succeed books a poll that succeeded, in whole or in part: the source is
+// up, and what went wrong in part becomes its last warning (never its
+// last error, which keeps telling the latest failure). Called on the
+// collector's goroutine.
+func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
+	warning := warningText(p, infinite)
+	recovered, newWarning := false, false
+	c.stats.update(func(s *Stats) {
+		recovered = s.ConsecutiveFailures > 0
+		s.Polls++
+		s.ConsecutiveFailures = 0
+		s.Up = true
+		s.LastSuccess = at
+		s.LastPoll = took
+		s.PartialErrors += uint64(len(p.Errors))
+		for reason, n := range p.Dropped {
+			if s.Dropped == nil {
+				s.Dropped = make(map[string]uint64, len(p.Dropped))
+			}
+			s.Dropped[reason] += uint64(n)
+			s.SeriesDropped += uint64(n)
+		}
+		if warning != "" {
+			newWarning = warning != s.LastWarning
+			s.LastWarning, s.LastWarningAt = warning, at
+		}
+	})
+	if recovered {
+		c.log.Info("poll succeeded again")
+	}
+	if newWarning {
+		// Once per change, not per poll: a target over its limit says so
+		// at every scrape.
+		c.log.Warn("poll succeeded in part", "warning", warning)
+	}
+}
+
+// warningText is one line saying what went wrong in a poll that still
+// succeeded, "" if nothing did.
+func warningText(p Partial, infinite int) string {
+	parts := make([]string, 0, len(p.Errors)+1)
+	for _, err := range p.Errors {
+		parts = append(parts, err.Error())
+	}
+	if infinite > 0 {
+		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
+	}
+	return configs.RedactURLsIn(strings.ReplaceAll(strings.Join(parts, "; "), "\n", " "))
+}
