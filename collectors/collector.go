@@ -255,6 +255,7 @@ func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struc
 			return c.record(ctx, at, time.Since(t0), <-done) // it made it after all
 		}
 		err := fmt.Errorf("%w: no result %s after it started (timeout %s)", ErrHung, (c.timeout + c.grace).String(), c.timeout.String())
+		c.pushFailed(ctx)
 		c.stats.fail(at, time.Since(t0), err)
 		c.log.Warn("poll hung; restarting the source", "timeout", c.timeout)
 		return err
@@ -298,6 +299,7 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 // record books a finished poll and pushes its samples.
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
+		c.pushFailed(ctx)
 		c.stats.fail(at, took, r.panic)
 		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
 		return r.panic
@@ -307,13 +309,18 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	if err == nil && len(samples) == 0 && infinite > 0 {
 		err = fmt.Errorf("%w: all %d values were infinite", ErrNoValues, infinite)
 	}
+	// Every poll tells the store which series the source shows now: a
+	// successful one (or a failed one that still returned samples, as an
+	// http probe's up 0) is the complete set, and the series it lacks go
+	// stale; a failed one with nothing makes them all stale.
 	pushed, shed := 0, false
-	if len(samples) > 0 {
-		if c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples}) {
-			pushed = len(samples)
-		} else {
-			shed = true
-		}
+	switch {
+	case err != nil && len(samples) == 0:
+		c.pushFailed(ctx)
+	case c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples, Complete: true}):
+		pushed = len(samples)
+	default:
+		shed = true
 	}
 	c.stats.update(func(s *Stats) {
 		s.NonFinite += uint64(infinite)
@@ -332,6 +339,16 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	}
 	c.succeed(at, took, r.partial, infinite)
 	return nil
+}
+
+// pushFailed tells the store that the poll failed with nothing to show:
+// every series of the source goes stale at once. A sink too full to take
+// it is not counted as shed: there were no samples to lose, and the next
+// poll's batch says the same again.
+func (c *collector) pushFailed(ctx context.Context) {
+	if c.sink != nil {
+		c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Failed: true})
+	}
 }
 
 // prepare leaves out infinite values, whatever the source (the store has

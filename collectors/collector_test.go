@@ -107,6 +107,8 @@ func TestCollectorPollsAtOnceThenEveryInterval(t *testing.T) {
 		b := sink.last("s")
 		require.Equal(t, pairs("a", "1", "env", "own", "zone", "z"), b.Samples[0].Labels,
 			"configured labels are added; the sample's own label wins")
+		require.True(t, b.Complete, "a successful poll is the source's whole set of series")
+		require.False(t, b.Failed)
 
 		st := c.stats.snapshot()
 		require.EqualValues(t, 11, st.Polls)
@@ -189,10 +191,13 @@ func TestCollectorHungPollIsReportedAndReleased(t *testing.T) {
 			<-src.closed // ignores its context, as a hung poll does
 			return nil, ErrSourceClosed
 		})
-		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		sink := newRecordingSink()
+		c := newTestCollector(loopConfig("s"), sink, fixed(src))
 		start := time.Now()
 		err := c.Serve(t.Context())
 		require.ErrorIs(t, err, ErrHung)
+		require.Equal(t, 2, sink.count("s"))
+		require.Equal(t, aggregator.Batch{Source: "s", Failed: true}, sink.last("s"), "a hung poll is a failed one: the series go stale")
 		// Second poll at 1s, then timeout 1s plus grace 1s.
 		require.Equal(t, 3*time.Second, time.Since(start))
 		synctest.Wait() // the abandoned poll returns once Serve closed its source
@@ -225,10 +230,12 @@ func TestCollectorCountsAPollThatStaysStuck(t *testing.T) {
 func TestCollectorPanickingPollIsReturnedToTheSupervisor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) { panic("boom") })
-		c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+		sink := newRecordingSink()
+		c := newTestCollector(loopConfig("s"), sink, fixed(src))
 		err := c.Serve(t.Context())
 		var pe *supervisor.PanicError
 		require.ErrorAs(t, err, &pe)
+		require.Equal(t, aggregator.Batch{Source: "s", Failed: true}, sink.last("s"), "the source's series go stale")
 		require.Equal(t, "boom", pe.Value)
 		require.Contains(t, string(pe.Stack), "collector_test.go", "the stack is the poll goroutine's")
 		st := c.stats.snapshot()
@@ -287,6 +294,9 @@ func TestCollectorFailedPollStillPushesItsSamples(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 		require.Equal(t, 1, sink.count("s"))
+		b := sink.last("s")
+		require.True(t, b.Complete, "what it returned is all it shows: its other series go stale")
+		require.Len(t, b.Samples, 1)
 		st := c.stats.snapshot()
 		require.EqualValues(t, 1, st.Failures)
 		require.Equal(t, "connection refused", st.LastError)
