@@ -131,7 +131,10 @@
 //     are left out. Invalid names are sanitised to the classic
 //     character set; a series label that clashes (source, or a reserved
 //     "__" name) is renamed with an "exported_" prefix, and so is a metric
-//     named pulseboard_*; invalid UTF-8 in values becomes U+FFFD. Two
+//     in one of the namespaces pulseboard's own registry exports
+//     (pulseboard_*, and go_*, process_*, promhttp_* that every Go
+//     exporter has too: a scraped node_exporter would otherwise collide
+//     with them and fail the scrape); invalid UTF-8 in values becomes U+FFFD. Two
 //     series that become identical after this keep the first.
 //   - per live series and non-empty window, with labels metric, source,
 //     window ("1m") and the series' labels (le and quantile renamed
