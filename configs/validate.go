@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,12 @@ func (s Server) Validate() error {
 		p.addf("listen", "port %q of %q is not a number from 0 to 65535", port, s.Listen)
 	case host != "" && net.ParseIP(host) == nil && !validHostname(host):
 		p.addf("listen", "host %q of %q is neither an IP address nor a host name", host, s.Listen)
+	}
+	for i, h := range s.AllowedHosts {
+		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if name != "*" && net.ParseIP(name) == nil && !validHostname(strings.TrimPrefix(name, "*.")) {
+			p.addf(index("allowed_hosts", i), "%q is not a host: want a name (ops.example.com), a domain's names (*.example.com) or * (any); no scheme, port or path", h)
+		}
 	}
 	for i, o := range s.AllowedOrigins {
 		u, err := url.Parse(o)
