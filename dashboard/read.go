@@ -17,9 +17,10 @@ import (
 //
 //   - data messages: MessageRate a second (burst MessageBurst), else 1008;
 //   - a message over ReadLimit: 1009 (the websocket library's check);
-//   - control frames (ping, pong, with or without payload): controlRate a
-//     second (burst controlBurst), else 1008; a ping is answered with a
-//     pong, so a ping flood would otherwise be a write flood too;
+//   - control frames (pings, and pongs beyond the ones our pings ask for,
+//     with or without payload): controlRate a second (burst
+//     controlBurst), else 1008; a ping is answered with a pong, so a ping
+//     flood would otherwise be a write flood too;
 //   - every byte, whatever the framing (thousands of empty continuation
 //     fragments, tiny frames): the connection's read budget (see
 //     budgetConn), else 1008;
@@ -43,8 +44,14 @@ func (c *client) readLoop() {
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
 	control := rate.NewLimiter(controlRate, controlBurst)
+	// The writer pings every PingInterval, and each ping asks for a pong:
+	// those are not the peer's to pay for, whatever the interval. Only
+	// pongs beyond one a ping interval (plus one in flight) are charged.
+	start, pongs := time.Now(), int64(0)
 	c.conn.SetPongHandler(func(string) error {
-		if !control.Allow() {
+		pongs++
+		asked := int64(time.Since(start)/o.PingInterval) + 1
+		if pongs > asked && !control.Allow() {
 			return errControlFlood
 		}
 		extend()
