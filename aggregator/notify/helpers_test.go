@@ -147,12 +147,18 @@ func (s *logSink) text() string {
 // wait returns the first line whose message contains msg.
 func (s *logSink) wait(t *testing.T, msg string) string {
 	t.Helper()
-	for line := range s.lines {
-		if strings.Contains(line, msg) {
-			return line
+	deadline := time.After(time.Minute) // a guard against hanging, not a wait
+	for {
+		select {
+		case line := <-s.lines:
+			if strings.Contains(line, msg) {
+				return line
+			}
+		case <-deadline:
+			t.Fatalf("no log line with %q; the log:\n%s", msg, s.text())
+			return ""
 		}
 	}
-	return ""
 }
 
 type sinkHandler struct {
@@ -161,7 +167,7 @@ type sinkHandler struct {
 }
 
 func (h *sinkHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *sinkHandler) WithGroup(string) slog.Handler             { return h }
+func (h *sinkHandler) WithGroup(string) slog.Handler            { return h }
 func (h *sinkHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return &sinkHandler{s: h.s, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
 }

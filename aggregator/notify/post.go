@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,8 @@ func quote(body []byte, readErr error) string {
 }
 
 // secretsOf lists what must not appear in a message about u: its user
-// name and password, its query values and their URL-encoded forms. Values
+// name and password, their basic-auth encoding, its query values, and
+// their URL-encoded forms. Values
 // shorter than 4 bytes are left out: masking every "1" in a message would
 // hide more than it protects.
 func secretsOf(u *url.URL) []string {
@@ -117,7 +119,10 @@ func secretsOf(u *url.URL) []string {
 	if u.User != nil {
 		raw = append(raw, u.User.Username())
 		if p, ok := u.User.Password(); ok {
-			raw = append(raw, p)
+			// The Authorization header net/http makes of them, which a
+			// server may echo.
+			basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + p))
+			raw = append(raw, p, basic)
 		}
 	}
 	for _, vs := range u.Query() {
