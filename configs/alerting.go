@@ -56,13 +56,13 @@ func validateTargets(p *problems, key string, urls []string) {
 		case raw == "":
 			p.addf(path, "is empty: want an http:// or https:// URL")
 		case err != nil:
-			p.addf(path, "invalid URL %q: %v", redactURL(raw), unwrapURLError(err))
+			p.addf(path, "invalid URL %q: %v", RedactURL(raw), unwrapURLError(err))
 		case u.Scheme != "http" && u.Scheme != "https":
-			p.addf(path, "URL %q: the scheme must be http or https", redactURL(raw))
+			p.addf(path, "URL %q: the scheme must be http or https", RedactURL(raw))
 		case u.Host == "":
-			p.addf(path, "URL %q has no host", redactURL(raw))
+			p.addf(path, "URL %q has no host", RedactURL(raw))
 		case u.Fragment != "" || u.RawFragment != "" || (len(raw) > 0 && raw[len(raw)-1] == '#'):
-			p.addf(path, "URL %q: a fragment (#…) is never sent; leave it out", redactURL(raw))
+			p.addf(path, "URL %q: a fragment (#…) is never sent; leave it out", RedactURL(raw))
 		default:
 			if first := slices.Index(urls, raw); first < i {
 				p.addf(path, "duplicate URL (also %s[%d])", key, first)

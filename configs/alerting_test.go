@@ -47,7 +47,7 @@ func TestAlertingValidate(t *testing.T) {
 		{"negative resend", func(a *Alerting) { a.ResendDelay = Duration(-time.Second) }, "alerting.resend_delay", "must be positive, got -1s"},
 		{"empty url", func(a *Alerting) { a.Alertmanagers = []string{""} }, "alerting.alertmanagers[0]", "is empty"},
 		{"scheme", func(a *Alerting) { a.Alertmanagers = []string{"ftp://u:hunter2@am/?token=s3cret"} }, "alerting.alertmanagers[0]",
-			`URL "ftp://xxxxx@am/?token=xxxxx": the scheme must be http or https`},
+			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},
 		{"no host", func(a *Alerting) { a.Webhooks = []string{"http:///hook?key=s3cret"} }, "alerting.webhooks[0]", `URL "http:///hook?key=xxxxx" has no host`},
 		{"unparsable", func(a *Alerting) { a.Webhooks = []string{"http://u:hunter2@[::1:80/x?key=s3cret"} }, "alerting.webhooks[0]", "missing ']' in host"},
 		{"fragment", func(a *Alerting) { a.Webhooks = []string{"http://h/hook#s3cret"} }, "alerting.webhooks[0]", "a fragment (#…) is never sent"},
@@ -74,7 +74,6 @@ func TestAlertingErrorHasPosition(t *testing.T) {
 	_, err := Load("testdata/alerting_bad_url.yaml")
 	errs := Errors(err)
 	require.Len(t, errs, 1)
-	require.Equal(t, `testdata/alerting_bad_url.yaml:4:7: alerting.alertmanagers[1]: URL "ftp://xxxxx@alerts.example.com/?token=xxxxx": the scheme must be http or https`, errs[0].Error())
+	require.Equal(t, `testdata/alerting_bad_url.yaml:4:7: alerting.alertmanagers[1]: URL "ftp://xxxxx:xxxxx@alerts.example.com/?token=xxxxx": the scheme must be http or https`, errs[0].Error())
 	require.False(t, strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret"))
 }
-

@@ -44,7 +44,7 @@ func TestHTTP500(t *testing.T) {
 	defer srv.Close()
 	line, n := deliverOnce(t, secretURL(srv.URL), Options{})
 	require.Contains(t, line, `500 Internal Server Error: \"internal trouble\"`)
-	require.Contains(t, line, "target=\"http://xxxxx@127.0.0.1:")
+	require.Contains(t, line, "target=\"http://xxxxx:xxxxx@127.0.0.1:")
 	require.Contains(t, line, "/am/api/v2/alerts?token=xxxxx")
 	require.Equal(t, uint64(1), n.targets[0].dropped.Load())
 }

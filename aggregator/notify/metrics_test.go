@@ -43,7 +43,7 @@ func scraped(t *testing.T) *prometheus.Registry {
 
 func TestMetrics(t *testing.T) {
 	reg := scraped(t)
-	const am, hook = `target="http://am:9093/api/v2/alerts"`, `target="http://xxxxx@down/hook?token=xxxxx"`
+	const am, hook = `target="http://am:9093/api/v2/alerts"`, `target="http://xxxxx:xxxxx@down/hook?token=xxxxx"`
 	want := `
 # HELP pulseboard_notifications_dropped_total Alerts never delivered to the target: its queue was full (the oldest go), its requests failed for good or too often, or the alert could not be encoded.
 # TYPE pulseboard_notifications_dropped_total counter

@@ -287,7 +287,7 @@ func TestTargetsAreDistinctAndMasked(t *testing.T) {
 		Webhooks:      []string{"https://hooks/x?token=abcd", "::bad"},
 	})
 	require.Equal(t, []string{
-		"http://xxxxx@am:9093/api/v2/alerts", "http://xxxxx@am:9093/api/v2/alerts #2",
+		"http://xxxxx:xxxxx@am:9093/api/v2/alerts", "http://xxxxx:xxxxx@am:9093/api/v2/alerts #2",
 		"http://am/api/v2/alerts", "https://hooks/x?token=xxxxx", "::bad",
 	}, n.Targets())
 }

@@ -19,7 +19,7 @@ import (
 const maxQuoted = 200
 
 // mask replaces a secret in a message, as configs.RedactURL does.
-const mask = "xxxxx"
+const mask = configs.URLMask
 
 // deliveryError is why a try failed, already free of secrets; retry says
 // whether trying again may help.

@@ -163,14 +163,14 @@ func (t *target) run(ctx context.Context) {
 		}
 		start := time.Now()
 		err := t.post(ctx, t.held)
-		if ctx.Err() != nil {
-			return
-		}
 		if err == nil {
 			t.latency.observe(time.Since(start).Seconds())
 			t.sent.Add(uint64(len(t.held)))
 			t.held, t.attempts = nil, 0
 			continue
+		}
+		if ctx.Err() != nil {
+			return // the try was cut short: it counts for nothing
 		}
 		t.errors.Add(uint64(len(t.held)))
 		t.attempts++
