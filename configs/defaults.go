@@ -27,6 +27,7 @@ func Default() *Config {
 			Cooldown:    Duration(time.Minute),
 			Backoff:     Backoff{Initial: Duration(100 * time.Millisecond), Max: Duration(30 * time.Second)},
 		},
+		Alerting: defaultAlerting(),
 	}
 }
 

@@ -58,6 +58,7 @@ var fixtureCases = map[string][]wantErr{
 	"missing_url.yaml":                  {{2, 5, "sources[0].url", "is required for http sources"}},
 	"bad_url.yaml":                      {{4, 10, "sources[0].url", `invalid URL "http://[::1:9100/metrics"`}},
 	"url_scheme.yaml":                   {{4, 10, "sources[0].url", `URL "ftp://127.0.0.1/stats": the scheme must be http or https`}},
+	"alerting_bad_url.yaml":             {{4, 7, "alerting.alertmanagers[1]", `the scheme must be http or https`}},
 	"zero_interval.yaml":                {{4, 15, "sources[0].interval", "must be positive, got 0s"}},
 	"negative_interval.yaml":            {{4, 15, "sources[0].interval", "must be positive, got -1s"}},
 	"timeout_longer_than_interval.yaml": {{6, 14, "sources[0].timeout", "6s is longer than the interval (5s)"}},

@@ -9,6 +9,7 @@ type Config struct {
 	Aggregator Aggregator `yaml:"aggregator"`
 	Broadcast  Broadcast  `yaml:"broadcast"`
 	Supervisor Supervisor `yaml:"supervisor"`
+	Alerting   Alerting   `yaml:"alerting"`
 	Sources    []Source   `yaml:"sources"`
 }
 

@@ -24,6 +24,7 @@ func (c *Config) validate(k keys) error {
 	p.nest("aggregator", c.Aggregator.Validate())
 	p.nest("broadcast", c.Broadcast.Validate())
 	p.nest("supervisor", c.Supervisor.Validate())
+	p.nest("alerting", c.Alerting.Validate())
 	seen := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/notify"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/dashboard"
@@ -26,12 +27,16 @@ import (
 //	├── aggregator
 //	├── collectors (one_for_one, one dynamic child per source)
 //	├── dashboard
+//	├── notifier (alert delivery: one sender per Alertmanager and webhook)
 //	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
 // new aggregator needs the collectors and dashboard re-attached, while a
-// dashboard crash concerns nobody else. The reloader comes last: it acts on
-// the children before it, nothing depends on it, so a crash of it restarts
+// dashboard crash concerns nobody else. The notifier depends on nothing
+// (its queues live in the Notifier, not in its Serve, and Send works
+// whether it serves or not), so it sits late: its crash restarts only
+// itself and the reloader. The reloader comes last: it acts on the
+// children before it, nothing depends on it, so a crash of it restarts
 // only itself. Being a child rather than a goroutine of Serve, its crashes
 // are recovered, counted and logged like any other.
 type program struct {
@@ -41,6 +46,7 @@ type program struct {
 	aggregator *aggregator.Aggregator
 	collectors *pbcollectors.Manager
 	dashboard  *dashboard.Server
+	notifier   *notify.Notifier
 	reloader   *reloader
 	root       *supervisor.Supervisor
 }
@@ -86,6 +92,17 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	if err := p.registry.Register(p.collectors.Collector()); err != nil {
 		return nil, fmt.Errorf("register source metrics: %w", err)
 	}
+	// alerting.* is restart-only: the reloader warns of a change and the
+	// targets below stay in force.
+	p.notifier = notify.New(notify.Options{
+		Alertmanagers: cfg.Alerting.Alertmanagers,
+		Webhooks:      cfg.Alerting.Webhooks,
+		UserAgent:     "pulseboard/" + Version(),
+		Logger:        log.With("component", "notifier"),
+	})
+	if err := p.registry.Register(p.notifier.Collector()); err != nil {
+		return nil, fmt.Errorf("register notification metrics: %w", err)
+	}
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
@@ -130,6 +147,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
 		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
+		supervisor.Spec{Name: "notifier", Service: p.notifier},
 		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil

@@ -64,6 +64,7 @@ func TestDiffConfigsEveryOtherKeyNeedsARestart(t *testing.T) {
 	require.Subset(t, paths, []string{
 		"server.listen", "server.allowed_origins", "server.auth.admin_token", "aggregator.windows",
 		"aggregator.queue_size", "broadcast.interval", "supervisor.cooldown", "supervisor.backoff.max",
+		"alerting.interval", "alerting.alertmanagers", "alerting.resend_delay", "alerting.webhooks",
 	})
 	require.NotContains(t, paths, "sources")
 
