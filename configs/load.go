@@ -31,7 +31,11 @@ func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 // file at the limit.
 func Load(path string) (*Config, error) {
 	data, err := readLimited(path)
-	if err != nil {
+	var located *Error
+	switch {
+	case errors.As(err, &located):
+		return nil, errors.Join(located) // like every other config error
+	case err != nil:
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, data)

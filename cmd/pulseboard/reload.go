@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,9 +94,9 @@ type reloader struct {
 	retry    time.Duration    // watchRetry; shorter in tests
 	requests chan reloadRequest
 
-	// abandoned is closed when the load that ran past its budget ends; nil
-	// when none is running. Only Serve's goroutine touches it.
-	abandoned chan struct{}
+	// stuckLoads counts the loads that ran past their budget and have not
+	// ended yet (see loadWithin).
+	stuckLoads atomic.Int32
 
 	mu      sync.Mutex
 	running *configs.Config
