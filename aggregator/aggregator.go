@@ -81,7 +81,11 @@ func New(opts Options) *Aggregator {
 	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize)}
 	a.st = newStore(o, &a.stats)
 	for _, w := range o.Windows {
-		a.names = append(a.names, WindowName(w))
+		name, ok := o.windowNames[w]
+		if !ok {
+			name = WindowName(w)
+		}
+		a.names = append(a.names, name)
 	}
 	a.sweepEvery = o.Windows[0].Milliseconds() / int64(o.SubBuckets)
 	a.sweepEvery = max(1, min(a.sweepEvery, 1000))
@@ -91,10 +95,16 @@ func New(opts Options) *Aggregator {
 	return a
 }
 
-// Windows returns the window spans, shortest first.
+// Windows returns the window spans, shortest first: each configured span
+// rounded up to a whole number of milliseconds a slice.
 func (a *Aggregator) Windows() []time.Duration {
 	return append([]time.Duration(nil), a.opts.Windows...)
 }
+
+// WindowNames returns the windows' names as the protocol and /metrics
+// give them ("1m", "7s"), shortest first: the configured spans, not the
+// rounded ones.
+func (a *Aggregator) WindowNames() []string { return slices.Clone(a.names) }
 
 // History returns how far back each series keeps its points.
 func (a *Aggregator) History() time.Duration { return a.opts.History }

@@ -62,6 +62,10 @@ type Options struct {
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.
 	SubBuckets int
+
+	// windowNames are the configured names of the (rounded) windows; set by
+	// withDefaults.
+	windowNames map[time.Duration]string
 	// WindowMetricsMaxSeries bounds the store size up to which /metrics
 	// carries per-series window statistics (about 30 samples a series with
 	// three windows); above it they are left out and
@@ -104,11 +108,19 @@ func (o Options) withDefaults() Options {
 		o.SubBuckets = DefaultSubBuckets
 	}
 	ws := make([]time.Duration, 0, len(o.Windows))
+	o.windowNames = make(map[time.Duration]string, len(o.Windows))
 	for _, w := range o.Windows {
 		if w > 0 {
-			// A slice must be a whole number of milliseconds.
+			// A slice must be a whole number of milliseconds. The window
+			// keeps the name it was configured with: 7s stays "7s" though
+			// it covers 7.02 s (a window covers 59/60 to 60/60 of its span
+			// anyway).
 			step := time.Duration(o.SubBuckets) * time.Millisecond
+			name := WindowName(w)
 			w = (w + step - 1) / step * step
+			if _, taken := o.windowNames[w]; !taken {
+				o.windowNames[w] = name
+			}
 			ws = append(ws, w)
 		}
 	}

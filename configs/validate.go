@@ -97,6 +97,8 @@ func (a Aggregator) Validate() error {
 		switch first := slices.Index(a.Windows, w); {
 		case w <= 0:
 			p.addf(path, "must be positive, got %s", w)
+		case w < Duration(time.Second):
+			p.addf(path, "%s is shorter than 1s: a window's statistics are kept in 60 slices of at least a few milliseconds each", w)
 		case first < i:
 			p.addf(path, "duplicate window %s (also windows[%d])", w, first)
 		case a.History > 0 && w > a.History:

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -66,6 +67,7 @@ func TestValidateRules(t *testing.T) {
 		{"listen bare IPv6", func(c *Config) { c.Server.Listen = "::1" }, "server.listen", "is not host:port, like 127.0.0.1:8080 or [::1]:8080"},
 		{"origin with path", func(c *Config) { c.Server.AllowedOrigins = []string{"https://ops.example.com/x"} }, "server.allowed_origins[0]", "is not an origin"},
 		{"origin wildcard", func(c *Config) { c.Server.AllowedOrigins = []string{"*"} }, "server.allowed_origins[0]", "is not an origin"},
+		{"window under a second", func(c *Config) { c.Aggregator.Windows = []Duration{Duration(time.Minute), Duration(time.Nanosecond)} }, "aggregator.windows[1]", "shorter than 1s"},
 		{"host with port", func(c *Config) { c.Server.AllowedHosts = []string{"ops.example.com:8080"} }, "server.allowed_hosts[0]", "is not a host"},
 		{"host with scheme", func(c *Config) { c.Server.AllowedHosts = []string{"ok.example", "https://ops.example.com"} }, "server.allowed_hosts[1]", "is not a host"},
 		{"host wildcard inside", func(c *Config) { c.Server.AllowedHosts = []string{"ops.*.example.com"} }, "server.allowed_hosts[0]", "is not a host"},

@@ -89,7 +89,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: instance id: %w", err)
 	}
-	hello, err := helloMessage(opts.Version, instance, opts.Feed.Windows(), opts.Feed.History())
+	hello, err := helloMessage(opts.Version, instance, opts.Feed.WindowNames(), opts.Feed.History())
 	if err != nil {
 		return nil, err
 	}
