@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -90,7 +89,7 @@ pulseboard_notifications_sent_total{` + hook + `} 0
 // TestMetricsPromtoolClean: promtool check metrics reports nothing. Without
 // promtool it skips, except under CI=true.
 func TestMetricsPromtoolClean(t *testing.T) {
-	promtool := testtool.Require(t, "promtool")
+	testtool.Require(t, "promtool")
 	mfs, err := scraped(t).Gather()
 	require.NoError(t, err)
 	var text bytes.Buffer
@@ -98,10 +97,5 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	for _, mf := range mfs {
 		require.NoError(t, enc.Encode(mf))
 	}
-	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
-	cmd.Stdin = &text
-	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Empty(t, strings.TrimSpace(string(out)))
+	testtool.RequirePromtoolClean(t, text.Bytes())
 }

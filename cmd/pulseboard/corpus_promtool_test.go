@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +25,7 @@ import (
 // name such as node_memory_MemFree_bytes keeps the target's spelling, as
 // it does in Prometheus.
 func TestPromtoolCleanAfterScrapingTheCorpus(t *testing.T) {
-	promtool := testtool.Require(t, "promtool")
+	testtool.Require(t, "promtool")
 	dir := filepath.Join("..", "..", "collectors", "testdata")
 	bodies, err := filepath.Glob(filepath.Join(dir, "scrape", "*.*"))
 	require.NoError(t, err)
@@ -46,8 +43,9 @@ func TestPromtoolCleanAfterScrapingTheCorpus(t *testing.T) {
 		body, err := os.ReadFile(path)
 		require.NoError(t, err)
 		if ext == ".prom" { // promtool reads only the classic format, and not all of it
-			for _, line := range promtoolProblems(t, promtool, body, false) {
-				targetOwn[line] = true
+			lines, parsed := testtool.PromtoolProblemsOf(t, body)
+			for _, line := range lines {
+				targetOwn[line] = parsed // a body promtool cannot read excuses nothing
 			}
 		}
 		contentType := "text/plain; version=0.0.4; charset=utf-8"
@@ -84,32 +82,7 @@ sources:
 	code, metrics := f.do("GET", "/metrics", "")
 	require.Equal(t, http.StatusOK, code, "%s", metrics)
 	require.Contains(t, string(metrics), `pulseboard_window_value`, "window metrics are on: the case that used to break")
-	for _, line := range promtoolProblems(t, promtool, metrics, true) {
+	for _, line := range testtool.PromtoolProblems(t, metrics) {
 		require.True(t, targetOwn[line], "promtool check metrics on /metrics: %s", line)
 	}
-}
-
-// promtoolProblems runs promtool check metrics over an exposition and
-// returns its complaints, one a line. A parse error fails the test when
-// mustParse, and gives no complaints otherwise (a target's body in UTF-8
-// names, which promtool 2.42 cannot read).
-func promtoolProblems(t *testing.T, promtool string, exposition []byte, mustParse bool) []string {
-	t.Helper()
-	cmd := exec.Command(promtool, "check", "metrics")
-	cmd.Stdin = bytes.NewReader(exposition)
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 3) { // 3: lint problems
-		if !mustParse {
-			return nil
-		}
-		t.Fatalf("promtool check metrics: %v\n%s", err, out)
-	}
-	var lines []string
-	for line := range strings.Lines(string(out)) {
-		if line = strings.TrimSpace(line); line != "" {
-			lines = append(lines, line)
-		}
-	}
-	return lines
 }
