@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/fasthttp/websocket"
@@ -27,9 +28,12 @@ const preparedSlots = 16
 // entry lives. A client that asks for an evicted message prepares it again:
 // only clients far behind pay that, and they are bounded by their mailbox.
 type preparedCache struct {
-	mu    sync.Mutex
-	slots [preparedSlots]preparedEntry
-	next  int
+	// latest is the entry made last: the one every client asks for right
+	// after a publish, found without the lock.
+	latest atomic.Pointer[preparedEntry]
+	mu     sync.Mutex
+	slots  [preparedSlots]*preparedEntry
+	next   int
 }
 
 type preparedEntry struct {
@@ -41,12 +45,13 @@ type preparedEntry struct {
 // the compression itself runs outside the lock, once, in the first writer
 // that needs it (PreparedMessage serialises that).
 func (pc *preparedCache) get(data []byte) (*websocket.PreparedMessage, error) {
-	key := unsafe.SliceData(data)
+	if e := pc.latest.Load(); e != nil && e.holds(data) {
+		return e.pm, nil
+	}
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	for i := range pc.slots {
-		e := &pc.slots[i]
-		if e.pm != nil && unsafe.SliceData(e.data) == key && len(e.data) == len(data) {
+	for _, e := range pc.slots {
+		if e != nil && e.holds(data) {
 			return e.pm, nil
 		}
 	}
@@ -54,7 +59,14 @@ func (pc *preparedCache) get(data []byte) (*websocket.PreparedMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc.slots[pc.next] = preparedEntry{data: data, pm: pm}
+	e := &preparedEntry{data: data, pm: pm}
+	pc.slots[pc.next] = e
 	pc.next = (pc.next + 1) % preparedSlots
+	pc.latest.Store(e)
 	return pm, nil
+}
+
+// holds reports whether e is the message data: the same bytes, not equal ones.
+func (e *preparedEntry) holds(data []byte) bool {
+	return unsafe.SliceData(e.data) == unsafe.SliceData(data) && len(e.data) == len(data)
 }

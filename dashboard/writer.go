@@ -179,7 +179,13 @@ func (c *client) write(data []byte) bool {
 		c.setReason(disconnectWrite)
 		return false
 	}
-	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.opts.WebSocket.WriteWait))
+	// One deadline serves the writes of a quarter of WriteWait, so that
+	// the timer behind it is not re-armed for every message: each write
+	// still has at least three quarters of WriteWait.
+	if wait, now := c.s.opts.WebSocket.WriteWait, time.Now(); c.writeDeadline.Sub(now) < wait-wait/4 {
+		c.writeDeadline = now.Add(wait)
+		_ = c.conn.SetWriteDeadline(c.writeDeadline)
+	}
 	if err := c.conn.WritePreparedMessage(pm); err != nil {
 		c.setReason(disconnectWrite)
 		return false
