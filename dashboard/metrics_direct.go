@@ -58,7 +58,7 @@ func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer) fiber.
 			var z bytes.Buffer
 			z.Grow(len(body) / 6)
 			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed) // a valid level
-			_, _ = zw.Write(body)                             // into memory: cannot fail
+			_, _ = zw.Write(body)                            // into memory: cannot fail
 			_ = zw.Close()
 			body = z.Bytes()
 			c.Set(fiber.HeaderContentEncoding, "gzip")
