@@ -29,7 +29,9 @@ func TestSlowScraperHoldsNothing(t *testing.T) {
 		o.MaxSeries, o.MaxSeriesPerSource = n, n
 	}})
 	start := time.Now()
-	f.pushAndWait(n, 1)
+	f.push(n, 1)
+	// Storing 100k new series takes a while on a busy machine.
+	require.Eventually(t, func() bool { return f.agg.Seq() >= 1 }, time.Minute, time.Millisecond)
 	t.Logf("100k series in %v", time.Since(start))
 
 	conn, err := net.Dial("tcp", strings.TrimPrefix(f.base, "http://"))
