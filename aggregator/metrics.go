@@ -86,8 +86,10 @@ func (a *Aggregator) windowMetricsOn() bool {
 // Describe sends nothing: the collector is unchecked.
 func (c *promCollector) Describe(chan<- *prometheus.Desc) {}
 
-// Collect emits every metric. It holds the store's read lock only while it
-// copies values out, not while the registry consumes them.
+// Collect emits every metric (the store's series only while
+// ExposeStoreDirectly was not called). It holds the store's read lock only
+// while it copies values out, in chunks (see refresh), never while the
+// registry consumes them.
 func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	a := c.a
 	if a.opts.Sources != nil {
@@ -103,8 +105,11 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 		own[i] = m.val(a)
 	}
 	withWin := a.windowMetricsOn()
-	c.refresh(withWin)
 	a.mu.RUnlock()
+	direct := c.direct.Load()
+	if !direct {
+		c.refresh(withWin)
+	}
 
 	for i, m := range c.own {
 		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, own[i])
@@ -112,7 +117,9 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	for r := range a.stats.rejected {
 		ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(a.stats.rejected[r].Load()), rejectReasonNames[r])
 	}
-	c.emitSeries(ch, withWin)
+	if !direct {
+		c.emitSeries(ch, withWin)
+	}
 }
 
 func (c *promCollector) collectSource(ch chan<- prometheus.Metric, s *SourceInfo) {

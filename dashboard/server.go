@@ -85,6 +85,10 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
+	if store, ok := opts.Feed.(storeExposer); ok {
+		store.ExposeStoreDirectly()
+		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store)
+	}
 	instance, err := randomHex(instanceBytes)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: instance id: %w", err)
