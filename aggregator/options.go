@@ -106,10 +106,7 @@ func (o Options) withDefaults() Options {
 	ws := make([]time.Duration, 0, len(o.Windows))
 	for _, w := range o.Windows {
 		if w > 0 {
-			// A slice must be a whole number of milliseconds.
-			step := time.Duration(o.SubBuckets) * time.Millisecond
-			w = (w + step - 1) / step * step
-			ws = append(ws, w)
+			ws = append(ws, roundWindow(w, o.SubBuckets))
 		}
 	}
 	if len(ws) == 0 {
@@ -160,6 +157,13 @@ func (o Options) withDefaults() Options {
 		o.RetainBytes = DefaultRetainBytes
 	}
 	return o
+}
+
+// roundWindow rounds a window span up so that each of its subBuckets
+// slices is a whole number of milliseconds.
+func roundWindow(w time.Duration, subBuckets int) time.Duration {
+	step := time.Duration(subBuckets) * time.Millisecond
+	return (w + step - 1) / step * step
 }
 
 // WindowName renders a window span the way the protocol names it: "1m",
