@@ -10,6 +10,8 @@ type Config struct {
 	Broadcast  Broadcast  `yaml:"broadcast"`
 	Supervisor Supervisor `yaml:"supervisor"`
 	Sources    []Source   `yaml:"sources"`
+	// Alerts are the alert rules (alerts.go); they change live on reload.
+	Alerts []AlertRule `yaml:"alerts"`
 }
 
 // Server is the HTTP side: where to listen and who may connect.
