@@ -2,7 +2,9 @@ package aggregator
 
 import (
 	"math"
+	"math/rand/v2"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -111,4 +113,33 @@ func TestWindowIndex(t *testing.T) {
 	require.Equal(t, 0, a.WindowIndex(10*time.Second))
 	require.Equal(t, 1, a.WindowIndex(time.Minute))
 	require.Equal(t, -1, a.WindowIndex(time.Hour))
+}
+
+// The extremes a window keeps as it goes are those of its slices, through
+// adds, slices leaving (with and without an extreme in them) and windows
+// emptying.
+func TestWindowExtremesKept(t *testing.T) {
+	a, clk := newTestAgg(Options{Windows: []time.Duration{6 * time.Second, time.Minute}, SubBuckets: 6})
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 2000 {
+		var ss []Sample
+		for i := range 3 {
+			if rng.IntN(3) > 0 {
+				ss = append(ss, Sample{Metric: "m", Labels: Labels{{"i", strconv.Itoa(i)}}, TimeMs: clk.ms, Value: rng.NormFloat64() * 100})
+			}
+		}
+		a.ingest(batch("s", ss...))
+		clk.ms += int64(rng.IntN(1500))
+		if step%97 == 0 {
+			clk.ms += 10_000
+		}
+		a.tick()
+		for _, s := range a.st.all {
+			for i := range s.wins {
+				w := &s.wins[i]
+				lo, hi := w.scanMinMax()
+				require.Equal(t, minMax{lo, hi}, w.ext, "step %d", step)
+			}
+		}
+	}
 }

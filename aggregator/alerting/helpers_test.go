@@ -2,11 +2,14 @@ package alerting
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
@@ -150,4 +153,17 @@ func cpuRule(warning, critical *float64, forDur time.Duration) configs.AlertRule
 		Name: "HighCPU", Select: &configs.AlertSelect{Metric: "cpu"}, Stat: "last", Window: dur(testWindow),
 		Warning: warning, Critical: critical, For: dur(forDur),
 	}
+}
+
+// gatherText renders a registry in the text exposition format.
+func gatherText(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var b strings.Builder
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		require.NoError(t, enc.Encode(mf))
+	}
+	return b.String()
 }
