@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/dashboard"
@@ -26,6 +29,7 @@ import (
 //	├── aggregator
 //	├── collectors (one_for_one, one dynamic child per source)
 //	├── dashboard
+//	├── alerting (the alert rules, evaluated on the aggregator's windows)
 //	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
@@ -41,6 +45,7 @@ type program struct {
 	aggregator *aggregator.Aggregator
 	collectors *pbcollectors.Manager
 	dashboard  *dashboard.Server
+	alerts     *alerting.Evaluator
 	reloader   *reloader
 	root       *supervisor.Supervisor
 }
@@ -89,8 +94,20 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
+	p.alerts = alerting.New(alerting.Options{
+		Store:        p.aggregator,
+		GeneratorURL: p.generatorURL,
+		Logger:       log.With("component", "alerting"),
+	})
+	if err := p.alerts.Apply(cfg.Alerts); err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	if err := p.registry.Register(p.alerts.Collector()); err != nil {
+		return nil, fmt.Errorf("register alert metrics: %w", err)
+	}
 	reload, err := newReloader(cfg, setup, reloaderDeps{
-		apply:     p.collectors.Apply,
+		apply:       p.collectors.Apply,
+		applyAlerts: p.alerts.Apply,
 		announcer: streamAnnouncer{p.aggregator},
 		registry:  p.registry,
 		log:       log.With("component", "reload"),
@@ -130,6 +147,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
 		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
+		supervisor.Spec{Name: "alerting", Service: p.alerts},
 		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil
@@ -148,6 +166,21 @@ func (p *program) tree() aggregator.Process {
 		root.Children = append(root.Children, node)
 	}
 	return root
+}
+
+// generatorURL links an alert to the dashboard: its series, or its
+// source (health and absence rules). Empty until the dashboard listens.
+func (p *program) generatorURL(a protocol.Alert) string {
+	base := p.dashboard.URL()
+	switch {
+	case base == "":
+		return ""
+	case a.Series != "":
+		return base + "/#series=" + a.Series
+	case a.Source != "":
+		return base + "/#source=" + url.QueryEscape(a.Source)
+	}
+	return base + "/"
 }
 
 // ready reports whether the whole tree runs: the config is loaded (or there
