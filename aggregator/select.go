@@ -65,9 +65,8 @@ type Selection struct {
 	// the Aggregator.
 	Match func(source, metric string, labels Labels) bool
 
-	gen    uint64 // the store's series generation list was built at; 0: never
-	list   []*series
-	window int
+	gen  uint64 // the store's series generation list was built at; 0: never
+	list []*series
 }
 
 // SeriesView is one series as Select shows it: read its identity and

@@ -59,3 +59,20 @@ func TestReloadKeepsAlertState(t *testing.T) {
 	require.Equal(t, "firing", after["SteadyHigh"].State)
 	require.True(t, strings.Contains(f.logs.String(), "alert_rules_changed=true"))
 }
+
+// The embedded demo shows a pending and a firing alert within its first
+// minute (configs/default.yaml, alerts:).
+func TestDemoAlertsWithinAMinute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits up to a minute of the demo")
+	}
+	f := startReload(t, "", true)
+	seen := map[string]bool{}
+	require.Eventually(t, func() bool {
+		for name, a := range f.apiAlerts() {
+			seen[a.State] = true
+			seen[name] = true
+		}
+		return seen["pending"] && seen["firing"] && seen["WorkerBusy"]
+	}, time.Minute, 100*time.Millisecond, "seen: %v", seen)
+}
