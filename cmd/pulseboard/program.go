@@ -108,9 +108,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	reload, err := newReloader(cfg, setup, reloaderDeps{
 		apply:       p.collectors.Apply,
 		applyAlerts: p.alerts.Apply,
-		announcer: streamAnnouncer{p.aggregator},
-		registry:  p.registry,
-		log:       log.With("component", "reload"),
+		announcer:   streamAnnouncer{p.aggregator},
+		registry:    p.registry,
+		log:         log.With("component", "reload"),
 	})
 	if err != nil {
 		return nil, err
