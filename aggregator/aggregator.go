@@ -69,6 +69,11 @@ type Aggregator struct {
 	eventsMu      sync.Mutex
 	pendingEvents [][]byte // announced, not yet published
 
+	// alertsMu guards alerts.pending and alerts.order; mu guards
+	// alerts.published.
+	alertsMu sync.Mutex
+	alerts   alertState
+
 	broker broker
 
 	promOnce sync.Once
@@ -218,6 +223,7 @@ func (a *Aggregator) tick() {
 		d.tree, a.tree = tree, tree
 	}
 	d.events = a.takeEvents()
+	d.alerts = a.takeAlerts()
 	if d.empty() {
 		return
 	}
@@ -312,6 +318,7 @@ func (a *Aggregator) snapshotLocked(points bool) []byte {
 		tree = a.treeJSON() // before the first tick
 	}
 	b = appendExtras(b, tree, nil)
+	b = appendAlerts(b, a.publishedAlerts())
 	b = append(b, `,"series":[`...)
 	n := 0
 	for _, s := range a.st.all {

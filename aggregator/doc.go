@@ -106,6 +106,16 @@
 // source is configured again. Clients apply it before "sources", since a
 // merged delta may remove a source and bring it back.
 //
+// "alerts" carries the alerts the evaluator (package alerting) handed to
+// SetAlerts since the last delta, each whole, one per id, the latest
+// version; a delta is published for them even if no data changed, a
+// merged delta keeps each alert's latest version, and a snapshot holds the
+// active ones (pending, firing) as of its seq. The aggregator does not
+// evaluate anything: it carries alerts as it carries sources. Select and
+// SeriesView are the evaluator's read side: one statistic of one window
+// per series, under the read lock, remembered per Selection and indexed by
+// metric name.
+//
 // The broker keeps the recent deltas (RetainDeltas, RetainFor,
 // RetainBytes) so that Subscribe(after) can resume; older than that gets a
 // snapshot. Each subscriber has a mailbox bounded by MailboxSize messages

@@ -115,9 +115,8 @@ func (o Options) withDefaults() Options {
 			// keeps the name it was configured with: 7s stays "7s" though
 			// it covers 7.02 s (a window covers 59/60 to 60/60 of its span
 			// anyway).
-			step := time.Duration(o.SubBuckets) * time.Millisecond
 			name := WindowName(w)
-			w = (w + step - 1) / step * step
+			w = roundWindow(w, o.SubBuckets)
 			if _, taken := o.windowNames[w]; !taken {
 				o.windowNames[w] = name
 			}
@@ -172,6 +171,13 @@ func (o Options) withDefaults() Options {
 		o.RetainBytes = DefaultRetainBytes
 	}
 	return o
+}
+
+// roundWindow rounds a window span up so that each of its subBuckets
+// slices is a whole number of milliseconds.
+func roundWindow(w time.Duration, subBuckets int) time.Duration {
+	step := time.Duration(subBuckets) * time.Millisecond
+	return (w + step - 1) / step * step
 }
 
 // WindowName renders a window span the way the protocol names it: "1m",

@@ -46,6 +46,7 @@ type series struct {
 	staleChanged bool
 	seenGen      uint64 // the last complete batch it was in
 	srcPos       int    // index in its source's list
+	metricPos    int    // index in its metric's list
 
 	collision *series // next series with the same hash
 	evicted   bool
@@ -63,7 +64,11 @@ type store struct {
 	all      []*series // sorted by identity when !unsorted
 	unsorted bool
 	bySrc    map[string][]*series // each source's series, in no order
-	gen      uint64               // complete batches ingested
+	byMetric map[string][]*series // each metric's series, in no order
+	// seriesGen changes whenever a series is created or removed, for
+	// Selections to know when to look again (select.go). Starts at 1.
+	seriesGen uint64
+	gen       uint64 // complete batches ingested
 
 	dirty   []*series // series with pending points or changed windows
 	added   []*series // created since the last delta
@@ -76,11 +81,13 @@ type store struct {
 
 func newStore(o Options, c *counters) *store {
 	return &store{
-		opts:   o,
-		byHash: make(map[uint64]*series),
-		byKey:  make(map[uint64]*series),
-		bySrc:  make(map[string][]*series),
-		stats:  c,
+		opts:      o,
+		byHash:    make(map[uint64]*series),
+		byKey:     make(map[uint64]*series),
+		bySrc:     make(map[string][]*series),
+		byMetric:  make(map[string][]*series),
+		seriesGen: 1,
+		stats:     c,
 	}
 }
 
@@ -197,6 +204,7 @@ func (st *store) create(source string, smp *Sample) *series {
 	st.byKey[key] = s
 	s.srcPos = len(st.bySrc[source])
 	st.bySrc[source] = append(st.bySrc[source], s)
+	st.listMetric(s)
 	st.all = append(st.all, s)
 	st.unsorted = true
 	st.added = append(st.added, s)
@@ -339,6 +347,7 @@ func (st *store) forget(s *series) {
 		}
 	}
 	st.unlistSource(s)
+	st.unlistMetric(s)
 	// added and dirty are filtered when the next delta is built.
 	s.evicted = true
 	if s.announced {

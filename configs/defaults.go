@@ -42,6 +42,9 @@ func (c *Config) applyDefaults(k keys) {
 	for i := range c.Sources {
 		c.Sources[i].applyDefaults(k.sub(index("sources", i)))
 	}
+	for i := range c.Alerts {
+		c.Alerts[i].applyDefaults(k.sub(index("alerts", i)), c.Aggregator.Windows)
+	}
 }
 
 // applyDefaults fills the source's interval (by type), its timeout (the

@@ -74,6 +74,12 @@ var fixtureCases = map[string][]wantErr{
 	"invalid_metric_name.yaml":          {{5, 18, "sources[0].series[0].metric", `invalid metric name "2xx-rate"`}},
 	"invalid_label_name.yaml":           {{6, 7, "sources[0].labels.data-center", `invalid label name "data-center"`}},
 
+	// Validation: alerts.
+	"alert_thresholds.yaml":     {{8, 15, "alerts[0].critical", "70 is not above warning (80): critical is the worse level"}},
+	"alert_unknown_source.yaml": {{5, 22, "alerts[0].health.source", `no source is called "hosts" (did you mean "host"?)`}},
+	"alert_bad_matcher.yaml":    {{3, 30, "alerts[0].select[1]", `matcher "cpu=~\"(total\"": invalid regular expression: missing closing )`}},
+	"alert_bad_template.yaml":   {{7, 16, "alerts[0].annotations.summary", `template: line 1: function "humanise" not defined`}},
+
 	// Validation: server and aggregator.
 	"duplicate_windows.yaml":          {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},
 	"window_longer_than_history.yaml": {{3, 17, "aggregator.windows[1]", "window 15m is longer than history (10m)"}},

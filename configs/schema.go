@@ -11,6 +11,8 @@ type Config struct {
 	Supervisor Supervisor `yaml:"supervisor"`
 	Alerting   Alerting   `yaml:"alerting"`
 	Sources    []Source   `yaml:"sources"`
+	// Alerts are the alert rules (alerts.go); they change live on reload.
+	Alerts []AlertRule `yaml:"alerts"`
 }
 
 // Server is the HTTP side: where to listen and who may connect.

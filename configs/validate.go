@@ -41,6 +41,7 @@ func (c *Config) validate(k keys) error {
 			}
 		}
 	}
+	c.validateAlerts(&p)
 	return p.err()
 }
 

@@ -21,6 +21,8 @@ type Feed interface {
 	SeriesJSON(id string) ([]byte, bool)
 	// SourcesJSON is {"sources":[…]}.
 	SourcesJSON() []byte
+	// AlertsJSON is the active alerts in Prometheus' /api/v1/alerts shape.
+	AlertsJSON() []byte
 	// WindowNames and History describe the store, for the WebSocket hello.
 	WindowNames() []string
 	History() time.Duration

@@ -51,7 +51,7 @@ alerting: {alertmanagers: ["`+am.URL+`/prefix"]}
 	for _, c := range p.root.Children() {
 		names = append(names, c.Name)
 	}
-	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "reloader"}, names)
+	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "alerting", "reloader"}, names)
 
 	p.notifier.Send([]notify.Alert{{Labels: map[string]string{"alertname": "HighCPU"}, StartsAt: time.Now()}})
 	select {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/aggregator/notify"
+	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/dashboard"
@@ -28,6 +31,7 @@ import (
 //	├── collectors (one_for_one, one dynamic child per source)
 //	├── dashboard
 //	├── notifier (alert delivery: one sender per Alertmanager and webhook)
+//	├── alerting (the alert rules, evaluated on the aggregator's windows)
 //	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
@@ -47,6 +51,7 @@ type program struct {
 	collectors *pbcollectors.Manager
 	dashboard  *dashboard.Server
 	notifier   *notify.Notifier
+	alerts     *alerting.Evaluator
 	reloader   *reloader
 	root       *supervisor.Supervisor
 }
@@ -106,11 +111,26 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
+	p.alerts = alerting.New(alerting.Options{
+		Store:        p.aggregator,
+		Interval:     cfg.Alerting.Interval.D(),
+		ResendDelay:  cfg.Alerting.ResendDelay.D(),
+		Sender:       p.notifier,
+		GeneratorURL: p.generatorURL,
+		Logger:       log.With("component", "alerting"),
+	})
+	if err := p.alerts.Apply(cfg.Alerts); err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	if err := p.registry.Register(p.alerts.Collector()); err != nil {
+		return nil, fmt.Errorf("register alert metrics: %w", err)
+	}
 	reload, err := newReloader(cfg, setup, reloaderDeps{
-		apply:     p.collectors.Apply,
-		announcer: streamAnnouncer{p.aggregator},
-		registry:  p.registry,
-		log:       log.With("component", "reload"),
+		apply:       p.collectors.Apply,
+		applyAlerts: p.alerts.Apply,
+		announcer:   streamAnnouncer{p.aggregator},
+		registry:    p.registry,
+		log:         log.With("component", "reload"),
 	})
 	if err != nil {
 		return nil, err
@@ -148,6 +168,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
 		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
 		supervisor.Spec{Name: "notifier", Service: p.notifier},
+		supervisor.Spec{Name: "alerting", Service: p.alerts},
 		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil
@@ -166,6 +187,21 @@ func (p *program) tree() aggregator.Process {
 		root.Children = append(root.Children, node)
 	}
 	return root
+}
+
+// generatorURL links an alert to the dashboard: its series, or its
+// source (health and absence rules). Empty until the dashboard listens.
+func (p *program) generatorURL(a protocol.Alert) string {
+	base := p.dashboard.URL()
+	switch {
+	case base == "":
+		return ""
+	case a.Series != "":
+		return base + "/#series=" + a.Series
+	case a.Source != "":
+		return base + "/#source=" + url.QueryEscape(a.Source)
+	}
+	return base + "/"
 }
 
 // ready reports whether the whole tree runs: the config is loaded (or there
