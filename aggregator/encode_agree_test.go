@@ -150,6 +150,7 @@ func agreeRun(t *testing.T, seed uint64) {
 				}
 			}
 			srcs.set(list)
+			a.SourcesChanged()
 		}
 		for range rng.IntN(4) {
 			var ss []Sample
@@ -176,6 +177,7 @@ func agreeRun(t *testing.T, seed uint64) {
 		}
 		if rng.IntN(10) == 0 {
 			tree.set(randProcess(rng, 3))
+			a.TreeChanged()
 		}
 		switch r := rng.IntN(40); {
 		case r == 0:

@@ -69,6 +69,7 @@ type collector struct {
 	interval, timeout, grace time.Duration
 	rand                     func() float64
 	build                    Factory
+	changed                  func() // nil: nobody watches
 
 	mu    sync.Mutex
 	crash chan struct{} // non-nil while Serve runs
@@ -83,6 +84,8 @@ type loopOptions struct {
 	rand  func() float64
 	// build makes the Source; nil means NewSource (tests substitute fakes).
 	build Factory
+	// changed is ManagerOptions.Changed.
+	changed func()
 }
 
 func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collector {
@@ -98,6 +101,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		grace:    o.grace,
 		rand:     o.rand,
 		build:    o.build,
+		changed:  o.changed,
 	}
 	if c.build == nil {
 		c.build = NewSource
@@ -125,9 +129,11 @@ func (c *collector) Serve(ctx context.Context) error {
 		return nil // stopped before it started
 	}
 	c.stats.begin()
+	c.notify()
 	src, err := c.build(c.cfg, c.env)
 	if err != nil {
 		c.stats.noteError(c.env.now(), err)
+		c.notify()
 		return err
 	}
 	defer closeSource(src, c.log)
@@ -151,7 +157,9 @@ func (c *collector) Serve(ctx context.Context) error {
 			}
 		}
 		started := time.Now()
-		if err := c.pollOnce(ctx, src, crash); err != nil {
+		err := c.pollOnce(ctx, src, crash)
+		c.notify() // once a poll, whatever it recorded
+		if err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -186,6 +194,14 @@ func (c *collector) disarm() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.crash = nil
+}
+
+// notify tells whoever watches the sources that this one's bookkeeping
+// changed.
+func (c *collector) notify() {
+	if c.changed != nil {
+		c.changed()
+	}
 }
 
 func (c *collector) crashNow() {
@@ -273,6 +289,7 @@ func (c *collector) runPoll(ctx context.Context, src Source, done chan<- pollRes
 		}
 		if !state.CompareAndSwap(pollRunning, pollDone) {
 			c.stats.update(func(s *Stats) { s.Stuck-- }) // abandoned; it is over now
+			c.notify()
 		}
 		done <- r // buffered: never blocks, even when nobody listens any more
 	}()

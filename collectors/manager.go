@@ -35,6 +35,13 @@ type ManagerOptions struct {
 	Logger  *slog.Logger
 	// Hook receives the supervisor's events (started, exited, restarting…).
 	Hook func(supervisor.Event)
+	// Changed is called whenever what Statuses returns may have changed:
+	// after every poll (its counters), a collector's start or state change,
+	// and Apply. It runs on the goroutine that made the change (a
+	// collector's, the supervisor's loop, Apply's caller), so it must be
+	// quick and must not block: the program marks the aggregator's sources
+	// dirty (aggregator.SourcesChanged). May be nil.
+	Changed func()
 	// Now stamps samples and bookkeeping; default time.Now.
 	Now func() time.Time
 	// NewHTTPClient builds the client of each HTTP source; see Env.
@@ -93,11 +100,12 @@ func NewManager(opts ManagerOptions) *Manager {
 			NewHTTPClient: opts.NewHTTPClient,
 			Now:           opts.Now,
 		},
-		sink:  opts.Sink,
-		log:   opts.Logger,
-		grace: opts.HangGrace,
-		rand:  opts.Rand,
-		build: opts.factory,
+		sink:    opts.Sink,
+		log:     opts.Logger,
+		grace:   opts.HangGrace,
+		rand:    opts.Rand,
+		build:   opts.factory,
+		changed: opts.Changed,
 	}
 	if m.loop.build == nil {
 		m.loop.build = NewSource
@@ -113,6 +121,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		ChildPeriod:      opts.Period,
 		Cooldown:         opts.Cooldown,
 		Hook:             opts.Hook,
+		Changed:          opts.Changed,
 		Rand:             opts.Rand,
 	})
 	return m
@@ -143,6 +152,9 @@ func (m *Manager) Apply(srcs []configs.Source) error {
 		return err
 	}
 	stop, start := m.plan(srcs)
+	if m.opts.Changed != nil {
+		m.opts.Changed() // the new set shows in Statuses at once
+	}
 
 	var errs []error
 	for _, name := range stop {
