@@ -46,12 +46,15 @@ type ManagerOptions struct {
 	Now func() time.Time
 	// NewHTTPClient builds the client of each HTTP source; see Env.
 	NewHTTPClient func() *http.Client
-	// Rand is the jitter source of poll intervals and restart backoff,
-	// returning values in [0, 1); default math/rand/v2.
+	// Rand is the jitter source of restart backoff, returning values in
+	// [0, 1); default math/rand/v2. Polls are not jittered: each source
+	// polls on a fixed phase of its interval (see collector).
 	Rand func() float64
 
 	// factory replaces NewSource, for tests.
 	factory Factory
+	// phase replaces phaseOf, for tests.
+	phase func(name string, interval time.Duration) time.Duration
 }
 
 // Manager runs one supervised collector per configured source: the
@@ -103,7 +106,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		sink:    opts.Sink,
 		log:     opts.Logger,
 		grace:   opts.HangGrace,
-		rand:    opts.Rand,
+		phase:   opts.phase,
 		build:   opts.factory,
 		changed: opts.Changed,
 	}
