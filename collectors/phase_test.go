@@ -77,7 +77,7 @@ func TestStampNowSnapsToTheScheduledTime(t *testing.T) {
 	}{
 		{0, sched},
 		{3 * time.Millisecond, sched},
-		{10 * time.Millisecond, sched},                           // 1% of 1s, the tolerance
+		{10 * time.Millisecond, sched}, // 1% of 1s, the tolerance
 		{11 * time.Millisecond, sched.Add(11 * time.Millisecond)}, // too late: the real time
 		{-time.Millisecond, sched.Add(-time.Millisecond)},         // early: the real time
 	} {
