@@ -21,14 +21,14 @@ func init() { Register(configs.TypeHost, newHostSource) }
 // hostSource reports the machine pulseboard runs on: CPU, memory, load,
 // disk and network rates, filesystem usage.
 //
-// CPU % is computed here from successive cpu.Times readings rather than
-// with gopsutil's cpu.Percent(0, …), whose "since the last call" is shared
-// by every caller in the process. Rates come from counter deltas between
-// this source's own polls, so the first poll yields gauges only.
+// CPU time, disk and network traffic go out as the kernel's counters
+// (`_total`), not as rates: rates are computed where they are shown, and
+// a poll needs no previous one (so the source keeps no state, and gopsutil's
+// cpu.Percent, whose "since the last call" is shared by every caller in the
+// process, is not used).
 type hostSource struct {
 	read    func(ctx context.Context, at time.Time) (*hostSnapshot, []error)
 	now     func() time.Time
-	prev    *hostSnapshot
 	partial Partial
 }
 
@@ -49,8 +49,7 @@ func (h *hostSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if len(errs) == hostParts {
 		return nil, fmt.Errorf("%w: %w", ErrNoValues, errors.Join(errs...))
 	}
-	samples := hostSamples(h.prev, cur)
-	h.prev = cur
+	samples := hostSamples(cur)
 	h.partial.Errors = errs
 	return samples, nil
 }
