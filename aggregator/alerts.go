@@ -55,6 +55,7 @@ func (a *Aggregator) SetAlerts(changed []protocol.Alert) {
 		}
 		a.alerts.pending[al.ID] = al
 	}
+	a.wakeUp() // the publisher runs only when something is pending
 }
 
 // takeAlerts moves the pending alerts into published and returns them, in

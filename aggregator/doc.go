@@ -65,9 +65,12 @@
 // collected), so a snapshot's windows never count a point the snapshot
 // does not show. Windows move forward to the clock with each publish and,
 // for series that went quiet, with a sweep once per slice of the shortest
-// window (at most every second); a series that had a sample stored in the
-// last two such periods is left to its next sample, so its statistics may
-// lag by that much (see store.sweep).
+// window (at most every second) when a publish runs anyway, and every
+// second slice when nothing else wakes the aggregator; a series that had a
+// sample stored in the last two such periods is left to its next sample,
+// so its statistics may lag by that much (see store.sweep and
+// Aggregator.sweepDue). Nothing runs on a fixed beat: an aggregator with
+// an empty store and no changes does not wake at all.
 //
 // In JSON an empty window is {"count":0,…} with every other field null;
 // rate is also null with fewer than two samples or no time between them.
@@ -92,7 +95,10 @@
 //
 // "tree" is the program's supervision tree (Options.Tree, a Process per
 // node): in every snapshot, and in a delta whenever it changed, so a
-// restart shows on the dashboards within one broadcast interval. "events"
+// restart shows on the dashboards within one broadcast interval. The
+// aggregator reads Options.Tree and Options.Sources only when told they
+// changed (TreeChanged, SourcesChanged: the supervisors and the collectors
+// call them), never on a timer. "events"
 // lists what Announce queued since the last delta: each a kind, a time
 // and an opaque payload the announcer encoded (the aggregator does not
 // know what the kinds mean). A delta is published for them even if no data

@@ -151,6 +151,7 @@ func agreeRun(t *testing.T, seed uint64) {
 				}
 			}
 			srcs.set(list)
+			a.SourcesChanged()
 		}
 		for range rng.IntN(4) {
 			var ss []Sample
@@ -177,6 +178,7 @@ func agreeRun(t *testing.T, seed uint64) {
 		}
 		if rng.IntN(10) == 0 {
 			tree.set(randProcess(rng, 3))
+			a.TreeChanged()
 		}
 		if rng.IntN(3) == 0 {
 			var changed []protocol.Alert

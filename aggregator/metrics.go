@@ -56,6 +56,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	// The gauges below read the store: called under its read lock.
 	gauge("pulseboard_series", "Series in the store.", func(a *Aggregator) float64 { return float64(len(a.st.byKey)) })
 	gauge("pulseboard_history_bytes", "Bytes held by the compressed history of every series.", func(a *Aggregator) float64 { return float64(a.st.historyBytes()) })
+	gauge("pulseboard_history_points", "Points held by the history of every series; pulseboard_history_bytes over it is the bytes a sample.", func(a *Aggregator) float64 { return float64(a.st.historyPoints()) })
 	gauge("pulseboard_subscribers", "Live subscribers.", func(a *Aggregator) float64 { return float64(a.Subscribers()) })
 	gauge("pulseboard_queue_length", "Batches waiting in the ingest queue.", func(a *Aggregator) float64 { return float64(len(a.queue)) })
 	gauge("pulseboard_queue_capacity", "Capacity of the ingest queue in batches.", func(a *Aggregator) float64 { return float64(cap(a.queue)) })

@@ -24,16 +24,19 @@ type Options struct {
 	// PushWait is how long Push waits on a full queue before shedding the
 	// batch (default 50ms).
 	PushWait time.Duration
-	// BroadcastInterval is the shortest time between two deltas (default 100ms).
+	// BroadcastInterval is the shortest time between two deltas (default
+	// 100ms). Nothing runs on this beat while nothing changes: see Serve.
 	BroadcastInterval time.Duration
-	// Sources is polled on each broadcast tick; the sources whose info
-	// changed go into the next delta. It is also called for SourcesJSON,
-	// snapshots and scrapes, from their goroutines: it must be safe for
-	// concurrent use and quick. May be nil.
+	// Sources lists the sources and their state. The aggregator reads it
+	// at its first publish and then only after SourcesChanged was called;
+	// the sources whose info changed go into the next delta. It is also
+	// called for SourcesJSON and for scrapes, from their goroutines: it
+	// must be safe for concurrent use and quick. May be nil.
 	Sources func() []SourceInfo
 	// Tree describes the program's supervision tree. Like Sources it is
-	// polled on each tick (and for snapshots) and must be quick; the tree
-	// goes into snapshots, and into a delta whenever it changed. May be nil.
+	// read at the first publish and after TreeChanged (and for a snapshot
+	// before the first publish) and must be quick; the tree goes into
+	// snapshots, and into a delta whenever it changed. May be nil.
 	Tree func() Process
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.

@@ -45,6 +45,8 @@ func (r *recorder) take() []Alert {
 type sources struct {
 	mu   sync.Mutex
 	list []aggregator.SourceInfo
+	// changed tells the aggregator, as the collectors do after every poll.
+	changed func()
 }
 
 func (s *sources) get() []aggregator.SourceInfo {
@@ -55,8 +57,11 @@ func (s *sources) get() []aggregator.SourceInfo {
 
 func (s *sources) set(list ...aggregator.SourceInfo) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.list = list
+	s.mu.Unlock()
+	if s.changed != nil {
+		s.changed()
+	}
 }
 
 // harness is an aggregator served inside a synctest bubble, with an
@@ -81,6 +86,7 @@ func newHarness(t *testing.T, rules ...configs.AlertRule) *harness {
 		Windows: []time.Duration{testWindow, time.Minute}, BroadcastInterval: 100 * time.Millisecond,
 		Sources: h.srcs.get,
 	})
+	h.srcs.changed = h.agg.SourcesChanged
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pulseboard/pulseboard/aggregator"
-	"github.com/pulseboard/pulseboard/aggregator/notify"
 	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/notify"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
@@ -75,9 +75,10 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		MaxSeriesPerSource: cfg.Aggregator.MaxSeriesPerSource,
 		QueueSize:          cfg.Aggregator.QueueSize,
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
-		// The collectors are made next; the aggregator only calls this once it serves.
+		// The collectors are made next; the aggregator only calls this once it
+		// serves, and then only after the collectors said something changed.
 		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
-		// The root is made last, likewise.
+		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
 	})
@@ -90,6 +91,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		Version:     Version(),
 		Logger:      log.With("component", "collectors"),
 		Hook:        events.Record,
+		Changed:     p.aggregator.SourcesChanged,
 	})
 	if err := p.registry.Register(p.aggregator.Collector()); err != nil {
 		return nil, fmt.Errorf("register aggregator metrics: %w", err)
@@ -163,6 +165,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		Period:      sup.Period.D(),
 		Backoff:     backoff,
 		Hook:        events.Record,
+		Changed:     p.aggregator.TreeChanged,
 	},
 		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
