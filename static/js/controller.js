@@ -17,14 +17,11 @@
 import { takeToken } from "./admin.js";
 import { setText } from "./dom.js";
 import { windowMs } from "./format.js";
-import { familyKey } from "./family.js";
+import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
 import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
 
-const MIN_SPAN_MS = 10_000;
-// A counter's charted rate is taken over at least this span (see Ring.series).
-const RATE_SPAN_MS = 2_000;
 const TRIM_EVERY_S = 10;
 
 const nf = new Intl.NumberFormat("en-US");
@@ -68,14 +65,8 @@ export class PageController {
     this.prefs = new Prefs(deps.local);
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
-    /** @type {Map<string, import("./cards.js").SeriesCard>} by family key */
-    this.cards = new Map();
-    /** @type {Map<string, string>} series id → family key */
-    this.familyOf = new Map();
     this.hideZero = !!this.prefs.values.hideZero;
-    this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
-    // Cards with changes not shown because they were out of sight.
-    this.stale = new Set();
+    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true };
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
     this.tabHidden = false;
@@ -89,7 +80,17 @@ export class PageController {
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
       markers: () => this.store.markers.list,
-      onShown: (id) => this.cardShown(id),
+      onShown: (id) => this.families.shown(id),
+    });
+    this.families = new Families({
+      store: this.store,
+      charts: this.charts,
+      card: deps.card,
+      group: (name) => this.group(name),
+      spanMs: () => this.spanMs(),
+      hideZero: () => this.hideZero,
+      now: () => this.store.now || this.now(),
+      requestFrame: () => this.requestFrame(),
     });
     this.admin = deps.admin((token) => this.adminChanged(token));
     this.client = null;
@@ -138,11 +139,14 @@ export class PageController {
     this.retryNow();
   }
 
-  /** cardShown brings a card that changed while out of sight up to date. */
-  cardShown(id) {
-    if (!this.stale.delete(id)) return;
-    this.dirty.cards.add(id);
-    this.requestFrame();
+  /** cards are the metric cards, by family key. */
+  get cards() {
+    return this.families.cards;
+  }
+
+  /** stale are the cards that changed while out of sight. */
+  get stale() {
+    return this.families.stale;
   }
 
   // ---- the reader's choices ----
@@ -160,7 +164,7 @@ export class PageController {
     this.paused = !this.paused;
     this.deps.page.showPaused(this.paused);
     if (!this.paused) {
-      for (const id of this.cards.keys()) this.dirty.cards.add(id);
+      this.families.markAll();
       this.charts.markAllDirty();
     }
     this.requestFrame();
@@ -176,7 +180,7 @@ export class PageController {
     this.windowName = name;
     this.prefs.set("window", name);
     this.deps.page.checkWindow(name);
-    for (const id of this.cards.keys()) this.dirty.cards.add(id);
+    this.families.markAll();
     this.charts.markAllDirty();
     this.requestFrame();
   }
@@ -242,14 +246,12 @@ export class PageController {
 
   /** @param {import("./store.js").Changes} ch */
   apply(ch) {
-    for (const id of ch.removed) this.removeCard(id);
-    for (const id of ch.added) this.addCard(this.store.series.get(id));
-    for (const id of ch.points) {
-      const key = this.familyOf.get(id);
-      this.charts.markDirty(key);
-      this.dirty.cards.add(key);
-    }
-    for (const id of ch.windows) this.dirty.cards.add(this.familyOf.get(id));
+    const fam = this.families;
+    for (const id of ch.removed) fam.remove(id, this.groups);
+    for (const id of ch.added) fam.add(this.store.series.get(id));
+    if (ch.added.length || ch.removed.length) this.dirty.filter = true;
+    for (const id of ch.points) fam.pointsCame(id);
+    for (const id of ch.windows) fam.windowsCame(id);
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
@@ -313,98 +315,9 @@ export class PageController {
     this.deps.page.orderGroups(els);
   }
 
-  // addCard puts a series in its family's card, making the card (and its
-  // chart) for the family's first series.
-  addCard(st) {
-    if (!st || this.familyOf.has(st.id)) return;
-    const key = familyKey(st);
-    this.familyOf.set(st.id, key);
-    const g = this.group(st.source);
-    let card = this.cards.get(key);
-    if (card) {
-      card.add(st);
-      this.charts.markDirty(key);
-    } else {
-      card = this.deps.card(st, { onLines: () => this.redrawChart(key), color: Number(g.el.dataset.color) });
-      this.cards.set(key, card);
-      g.place(card);
-      this.charts.add(key, {
-        el: card.chart,
-        unit: card.unit,
-        color: Number(g.el.dataset.color),
-        data: () => this.chartData(key),
-        lines: () => card.chartLines(this.hideZero),
-        range: () => this.chartRange(key),
-        onHover: (x, ys) => {
-          card.hover(x, ys);
-          if (x === null) this.redrawChart(key);
-        },
-      });
-      this.charts.setHidden(key, g.collapsed);
-    }
-    g.refreshCount();
-    this.dirty.cards.add(key);
-    this.dirty.filter = true;
-  }
-
-  // removeCard takes a series out of its card, and the card (and chart)
-  // away with its family's last series.
-  removeCard(id) {
-    const key = this.familyOf.get(id);
-    const card = key && this.cards.get(key);
-    this.familyOf.delete(id);
-    if (!card) return;
-    const g = this.groups.get(card.source);
-    if (card.remove(id) > 0) {
-      this.redrawChart(key);
-    } else {
-      this.charts.remove(key);
-      if (g) g.drop(key);
-      this.cards.delete(key);
-      this.dirty.cards.delete(key);
-      this.stale.delete(key);
-    }
-    if (g) g.refreshCount();
-  }
-
-  redrawChart(key) {
-    this.charts.markDirty(key);
-    this.dirty.cards.add(key);
-    this.requestFrame();
-  }
-
   /** spanMs is the chosen window's length, or the whole history without one. */
   spanMs() {
     return windowMs(this.windowName) || this.store.historyMs;
-  }
-
-  /**
-   * chartRange is the time span a chart shows, [from, to] in unix ms: the
-   * chosen window, ending at the server's latest time, narrowed to the
-   * data while there is less of it (a page opened on a fresh server is not
-   * a mostly empty chart).
-   */
-  chartRange(key) {
-    const now = this.store.now || this.now();
-    let from = now - this.spanMs();
-    const card = this.cards.get(key);
-    let first = NaN;
-    if (card) for (const l of card.lines.values()) if (!(l.st.ring.firstTime() >= first)) first = l.st.ring.firstTime();
-    if (first > from) from = Math.min(first, now - MIN_SPAN_MS);
-    return [from, now];
-  }
-
-  /**
-   * chartData is a card's chart data: one [times, values] table per line,
-   * in the card's order (times in unix seconds; a counter's values are
-   * its rates). The chart aligns them.
-   */
-  chartData(key) {
-    const card = this.cards.get(key);
-    if (!card) return [];
-    const from = this.chartRange(key)[0];
-    const span = card.unit.rate ? RATE_SPAN_MS : 0;
-    return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
   }
 
   // ---- the frame ----
@@ -434,13 +347,7 @@ export class PageController {
       d.filter = false;
     }
     if (!this.paused) {
-      for (const id of d.cards) {
-        const card = this.cards.get(id);
-        if (!card) continue;
-        if (this.charts.isShown(id)) card.update(this.windowName, this.spanMs());
-        else this.stale.add(id);
-      }
-      d.cards.clear();
+      this.families.update(this.windowName, this.spanMs());
       this.charts.draw();
     }
     if (d.overview) {
@@ -476,7 +383,7 @@ export class PageController {
     for (const s of this.store.sources.values()) if (s.state === "running") running++;
     this.deps.page.showOverview({
       sources: `${running}/${this.store.sources.size}`,
-      series: nf.format(this.familyOf.size),
+      series: nf.format(this.families.familyOf.size),
       points: nf.format(this.store.pointCount()),
       messages: nf.format(this.messages),
     });

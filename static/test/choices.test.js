@@ -201,7 +201,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
   h.frame();
-  h.controller.removeCard("a");
+  h.controller.families.remove("a", h.controller.groups);
   assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");
 });
 
