@@ -349,6 +349,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("charts with some history", chartsDrawn(ids, 5))
 	const firstChart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 	pointsBefore := eval[int](b, `Number(`+firstChart+`.dataset.points)`)
+	require.Equal(t, "0", eval[string](b, firstChart+`.dataset.gaps`), "no gap before the outage")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
@@ -364,6 +365,9 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("the stream to be live again", isLive)
 	// The charts keep what they had and grow with the new server's data.
 	b.waitFor("history kept and growing", fmt.Sprintf(`Number(%s.dataset.points) > %d`, firstChart, pointsBefore))
+	// The outage is a null point between the two servers' data: a gap, not
+	// a line drawn across it.
+	b.waitFor("a gap across the outage", `Number(`+firstChart+`.dataset.gaps) >= 1`)
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
 
 	// The refused connections while the server was down are the browser's

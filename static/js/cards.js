@@ -5,7 +5,8 @@
 // statistics; a family of several has a legend instead, a row per line
 // named by the label values that tell them apart, with the line's own
 // value and statistics, where a click shows that line alone and a
-// Ctrl/⌘-click hides or shows it.
+// Ctrl/⌘-click hides or shows it. A stale series (its source no longer
+// shows it) is greyed, and says since when instead of a current value.
 
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
@@ -137,10 +138,11 @@ export class SeriesCard {
    * chartLines is what the chart draws: every member in legend order,
    * hidden if the reader hid it or (with hideZero) it is all zero.
    * @param {boolean} hideZero
-   * @returns {{id: string, name: string, hidden: boolean}[]}
+   * Stale lines are drawn greyed.
+   * @returns {{id: string, name: string, hidden: boolean, stale: boolean}[]}
    */
   chartLines(hideZero) {
-    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero) }));
+    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
   }
 
   /** filterTexts is what the filter box matches against. */
@@ -156,17 +158,24 @@ export class SeriesCard {
    */
   update(windowName, spanMs) {
     let zeros = 0;
+    let stale = 0;
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (s.windows && s.windows[windowName]) || {};
       l.zero = isAllZero(w, this.unit.rate);
       if (l.zero) zeros++;
+      if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
+      l.row.classList.toggle("is-stale", s.staleSince > 0);
       const cols = this.columns(s, w, spanMs);
       if (this.lines.size === 1) this.showLone(s, w, cols);
-      else if (!this.hovering) cols.forEach((f, i) => setText(l.cells[i], joined(f)));
+      else if (!this.hovering) {
+        cols.forEach((f, i) => setText(l.cells[i], joined(f)));
+        if (s.staleSince > 0) setText(l.cells[0], staleText(s));
+      }
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
+    this.el.classList.toggle("is-stale", stale === this.lines.size);
   }
 
   // columns are a line's figures, in the legend's columns.
@@ -180,7 +189,8 @@ export class SeriesCard {
   showLone(s, w, cols) {
     if (!this.hovering) {
       this.showReading(cols[0]);
-      setText(this.note, "");
+      setText(this.note, s.staleSince > 0 ? staleText(s) : "");
+      this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
     }
     const stats = this.unit.rate
       ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: w.count ? String(w.count) : "–", unit: "" }]]
@@ -221,6 +231,11 @@ export class SeriesCard {
     }
     for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
+}
+
+/** staleText says since when a stale series is stale: "stale since 14:02:11". */
+export function staleText(st) {
+  return `stale since ${formatClock(st.staleSince)}`;
 }
 
 function joined(f) {

@@ -4,7 +4,9 @@
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
-// Every chart shows the page's reload markers: dashed vertical lines.
+// Every chart shows the page's reload markers: dashed vertical lines. A
+// stale line (its source no longer shows it) is grey and dashed; a null
+// value (a NaN sample) is a gap in its line.
 
 import { binaryIncrements, formatTick, formatTicks } from "./format.js";
 
@@ -15,7 +17,7 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number,
  *   data: () => Array<[number[], (number|null)[]]>,
- *   lines: () => {id: string, name: string, hidden: boolean}[],
+ *   lines: () => {id: string, name: string, hidden: boolean, stale?: boolean}[],
  *   range: () => [number, number],
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
@@ -137,7 +139,8 @@ export class ChartManager {
       const tables = e.data();
       const data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
       const lines = e.lines();
-      const shape = lines.map((l) => l.id).join("\u0000");
+      // A line going stale or live again is restyled by a rebuild: rare.
+      const shape = lines.map((l) => (l.stale ? "~" : "") + l.id).join("\u0000");
       e.view = e.range();
       if (e.plot && e.shape !== shape) {
         // Lines came or went: a uPlot's series are fixed at its making.
@@ -158,8 +161,14 @@ export class ChartManager {
       e.resized = false;
       e.dirty = false;
       let points = 0;
-      for (let i = 1; i < data.length; i++) points = Math.max(points, countValues(data[i]));
+      let gaps = 0;
+      for (let i = 1; i < data.length; i++) {
+        points = Math.max(points, countValues(data[i]));
+        gaps += countGaps(data[i]);
+      }
       e.el.dataset.points = String(points);
+      e.el.dataset.gaps = String(gaps);
+      e.el.dataset.stale = String(lines.filter((l) => l.stale).length);
       e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
       n++;
     }
@@ -169,7 +178,7 @@ export class ChartManager {
   options(e, lines) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
-    const lineColor = (i) => (lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
+    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
     const axis = {
       stroke: t.text,
       font: FONT,
@@ -217,8 +226,9 @@ export class ChartManager {
           show: !l.hidden,
           stroke: lineColor(i),
           width: 1.5,
+          dash: l.stale ? [4, 3] : undefined,
           // A filled area only under a lone line: filled areas hide each other.
-          fill: lines.length === 1 ? (u) => gradient(u, color) : undefined,
+          fill: lines.length === 1 ? (u) => gradient(u, lineColor(0)) : undefined,
           points: { show: false },
           spanGaps: false,
         })),
@@ -309,9 +319,31 @@ export function padRange(min, max) {
   return [lo, max + pad];
 }
 
+/**
+ * countGaps counts the runs of null values that lie between two values of
+ * a line: the gaps drawn (undefined, a time only other lines have, is not
+ * one).
+ * @param {(number|null|undefined)[]} ys
+ */
+export function countGaps(ys) {
+  let n = 0;
+  let seen = false;
+  let open = false;
+  for (const y of ys) {
+    if (y === null) {
+      open = seen;
+    } else if (y !== undefined) {
+      if (open) n++;
+      open = false;
+      seen = true;
+    }
+  }
+  return n;
+}
+
 function countValues(ys) {
   let n = 0;
-  for (const y of ys) if (y !== null) n++;
+  for (const y of ys) if (y !== null && y !== undefined) n++;
   return n;
 }
 
@@ -356,6 +388,7 @@ function readTheme() {
     panel: v("--panel", "#ffffff"),
     markOk: v("--running", "#16a34a"),
     markFail: v("--failed", "#dc2626"),
+    stale: v("--faint", "#8a96a8"),
     series,
   };
 }

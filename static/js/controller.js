@@ -252,6 +252,8 @@ export class PageController {
     if (ch.added.length || ch.removed.length) this.dirty.filter = true;
     for (const id of ch.points) fam.pointsCame(id);
     for (const id of ch.windows) fam.windowsCame(id);
+    // A line gone stale or live again is redrawn greyed or in colour.
+    for (const id of ch.stale) fam.pointsCame(id);
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);

@@ -10,13 +10,16 @@ import { buildTree } from "./tree.js";
 /**
  * @typedef {{id: string, source: string, metric: string,
  *   labels: Record<string, string>, kind: string, last: [number, number|null]|null,
- *   windows: Record<string, object>, ring: Ring}} SeriesState
+ *   windows: Record<string, object>, ring: Ring, staleSince: number}} SeriesState
+ * staleSince: when the series went stale (its source no longer shows it),
+ * unix ms; 0 while it is live.
  * @typedef {{reset: boolean, added: string[], removed: string[],
- *   points: Set<string>, windows: Set<string>, sources: Set<string>,
+ *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
  *   tree: boolean, events: import("./events.js").StreamEvent[],
  *   markers: boolean}} Changes
- * events: the delta's events, in order; markers: the markers changed.
+ * events: the delta's events, in order; markers: the markers changed;
+ * stale: the series whose staleness a delta's "stale" changed.
  */
 
 function changes(reset) {
@@ -26,12 +29,20 @@ function changes(reset) {
     removed: [],
     points: new Set(),
     windows: new Set(),
+    stale: new Set(),
     sources: new Set(),
     sourcesRemoved: [],
     tree: false,
     events: [],
     markers: false,
   };
+}
+
+// readSince reads a staleness time: a positive number is when the series
+// went stale, unix ms; anything else (0 in a delta's "stale") is live.
+function readSince(v) {
+  const t = Number(v);
+  return Number.isFinite(t) && t > 0 ? t : 0;
 }
 
 export class Store {
@@ -94,8 +105,8 @@ export class Store {
   }
 
   /**
-   * delta applies one delta (removed, then added, then points, windows and
-   * sources, the order the server merges them in). Its events are returned
+   * delta applies one delta (removed, then added, then points, windows,
+   * staleness and sources, the order the server merges them in). Its events are returned
    * in ch.events; a reload among them also leaves a marker. Snapshots carry
    * no events: what happened while the page was away is not replayed.
    * @returns {Changes}
@@ -129,6 +140,15 @@ export class Store {
       if (st && wins[id]) {
         st.windows = wins[id];
         ch.windows.add(id);
+      }
+    }
+    const stale = msg.stale && typeof msg.stale === "object" ? msg.stale : {};
+    for (const id of Object.keys(stale)) {
+      const st = this.series.get(id);
+      const since = readSince(stale[id]);
+      if (st && st.staleSince !== since) {
+        st.staleSince = since;
+        ch.stale.add(id);
       }
     }
     // Sources that left the configuration go before the changed ones: a
@@ -187,6 +207,8 @@ export class Store {
     st.kind = String(s.kind ?? "gauge");
     st.last = Array.isArray(s.last) ? s.last : null;
     st.windows = s.windows && typeof s.windows === "object" ? s.windows : {};
+    // A stale mark without a usable time still reads as stale.
+    st.staleSince = s.stale === true ? readSince(s.stale_since) || this.now || 1 : 0;
     return st;
   }
 

@@ -146,3 +146,18 @@ test("the clock ticks the status, notices and ago times, and trims every ten sec
   assert.equal(h.frame(), 1);
   assert.equal(h.page.overview.points, "0");
 });
+
+test("a series going stale, then live, redraws its chart and card", () => {
+  const h = harness();
+  const ws = live(h);
+  h.charts.dirty.clear();
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 + 900 } });
+  h.frame();
+  assert.equal(h.controller.store.series.get("a").staleSince, T0 + 900);
+  assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
+  assert.equal(updatesOf(h, "a"), 2);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: {}, windows: {}, stale: { a: 0 } });
+  h.frame();
+  assert.equal(h.controller.store.series.get("a").staleSince, 0);
+  assert.equal(updatesOf(h, "a"), 3);
+});

@@ -248,3 +248,32 @@ test("a source that left the configuration is dropped, unless it came back", () 
   const none = s.delta({ type: "delta", seq: 5, ts: 4000, points: {}, windows: {}, sources: [], added: [], removed: [], sources_removed: ["nope", 7, null] });
   assert.deepEqual(none.sourcesRemoved, []);
 });
+
+test("staleness: a series' stale and stale_since, then the delta's stale map (0: live again)", () => {
+  const s = new Store();
+  s.snapshot(
+    snapshot(1, 5000, [
+      series("a", [[1000, 1]], { stale: true, stale_since: 4000 }),
+      series("b", [[1000, 1]]),
+      series("c", [[1000, 1]], { stale: true }),
+    ]),
+  );
+  assert.equal(s.series.get("a").staleSince, 4000);
+  assert.equal(s.series.get("b").staleSince, 0, "absent: live");
+  assert.equal(s.series.get("c").staleSince, 5000, "stale without a time: stale from the page's clock");
+
+  const ch = s.delta({ type: "delta", seq: 2, ts: 6000, points: { b: [[6000, null]] }, windows: {}, stale: { a: 0, b: 5900, gone: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(s.series.get("a").staleSince, 0);
+  assert.equal(s.series.get("b").staleSince, 5900);
+  assert.deepEqual([...ch.stale].sort(), ["a", "b"], "an unknown id is ignored");
+  assert.equal(s.series.get("b").last[1], null, "a NaN sample arrives as null and is kept as a gap");
+
+  const again = s.delta({ type: "delta", seq: 3, ts: 6100, points: {}, windows: {}, stale: { b: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(again.stale.size, 0, "an unchanged staleness is not a change");
+  const none = s.delta({ type: "delta", seq: 4, ts: 6200, points: {}, windows: {}, sources: [], added: [], removed: [] });
+  assert.equal(none.stale.size, 0, "no stale member: nothing changes");
+  assert.equal(s.series.get("b").staleSince, 5900);
+
+  s.delta({ type: "delta", seq: 5, ts: 6300, points: {}, windows: {}, sources: [], added: [series("b", [[6300, 2]])], removed: [] });
+  assert.equal(s.series.get("b").staleSince, 0, "a series re-added whole carries its own staleness");
+});

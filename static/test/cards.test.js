@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installDOM } from "./fakes/dom.js";
+import { Ring } from "../js/ring.js";
+
+// The metric card as the reader sees it, on a fake DOM (test/fakes/dom.js).
+
+installDOM();
+const { SeriesCard, staleText } = await import("../js/cards.js");
+const { formatClock } = await import("../js/format.js");
+
+const T = 1_700_000_000_000;
+const win = (v) => ({ "1m": { count: 3, min: v - 1, max: v + 1, mean: v, last: v, rate: null, p50: v, p90: v, p99: v } });
+
+function st(id, labels, v, staleSince = 0) {
+  const ring = new Ring();
+  ring.push(T, v);
+  return { id, source: "host", metric: "cpu_percent", labels, kind: "gauge", last: [T, v], windows: win(v), ring, staleSince };
+}
+
+test("a lone stale series is greyed and says since when; live again it reads as current", () => {
+  const s = st("a", {}, 42, T + 5000);
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000);
+  assert.ok(card.el.classList.contains("is-stale"));
+  assert.equal(card.note.textContent, `stale since ${formatClock(T + 5000)}`);
+  assert.match(card.value.title, /not current/);
+  assert.deepEqual(card.chartLines(false).map((l) => l.stale), [true]);
+
+  s.staleSince = 0;
+  card.update("1m", 60_000);
+  assert.ok(!card.el.classList.contains("is-stale"));
+  assert.equal(card.note.textContent, "");
+  assert.equal(card.value.title, "");
+  assert.equal(card.value.textContent, "42", "its value shown again");
+});
+
+test("in a family, a stale line says so in its value column; the card is stale only when all are", () => {
+  const a = st("a", { cpu: "0" }, 10);
+  const b = st("b", { cpu: "1" }, 20, T + 1000);
+  const card = new SeriesCard(a);
+  card.add(b);
+  card.update("1m", 60_000);
+  const rows = card.legendBody.children;
+  assert.deepEqual(rows.map((r) => r.classList.contains("is-stale")), [false, true]);
+  assert.equal(rows[1].children[1].textContent, staleText(b));
+  assert.equal(rows[0].children[1].textContent, "10 %", "the live line's value");
+  assert.ok(!card.el.classList.contains("is-stale"));
+  a.staleSince = T + 2000;
+  card.update("1m", 60_000);
+  assert.ok(card.el.classList.contains("is-stale"));
+});
