@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -270,6 +271,40 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Contains(t, eval[string](b, temp+`.querySelector(".unit").textContent`), "°C")
 	})
 
+	t.Run("a tooltip under the pointer, a crosshair on every chart", func(t *testing.T) {
+		const over = `document.querySelector('.group[data-source="demo"] .card[data-metric="temperature_celsius"] .u-over')`
+		x, y := pointIn(b, over, 0.6)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+		b.waitFor("the tooltip", over+`.querySelector(".chart-tip") && !`+over+`.querySelector(".chart-tip").hidden`)
+		tip := eval[string](b, over+`.querySelector(".chart-tip").textContent`)
+		require.Regexp(t, `^\d\d:\d\d:\d\d`+`temperature_celsiusvalue\d+(\.\d+)?°C$`, tip)
+		b.waitFor("the crosshair on the other charts, without their tooltip", `[...document.querySelectorAll(".card .u-over")].filter(o => o !== `+over+`)
+			.every(o => !o.querySelector(".u-cursor-x").classList.contains("u-off") && (!o.querySelector(".chart-tip") || o.querySelector(".chart-tip").hidden))`)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+		b.waitFor("the tooltip gone", over+`.querySelector(".chart-tip").hidden`)
+	})
+
+	t.Run("a drag zooms every chart; a double-click goes back to live", func(t *testing.T) {
+		const over = `document.querySelector('.group[data-source="spiky"] .card .u-over')`
+		const views = `[...document.querySelectorAll(".card .chart")].map(c => c.dataset.view)`
+		x0, y := pointIn(b, over, 0.3)
+		x1, _ := pointIn(b, over, 0.7)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
+		b.waitFor("every chart on one range", `(v => v.length === 5 && v.every(x => x && x === v[0]))(`+views+`) && !document.getElementById("live").hidden`)
+		zoomed := eval[string](b, views+`[0]`)
+		require.Regexp(t, `^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$`, eval[string](b, `document.getElementById("live-text").textContent`))
+		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
+		seen := eval[int](b, messages)
+		b.waitFor("more messages", fmt.Sprintf(`%s >= %d`, messages, seen+20))
+		require.Equal(t, zoomed, eval[string](b, views+`[0]`), "a zoomed chart stays on its range")
+		b.do(chromedp.MouseClickXY(x0, y, chromedp.ClickCount(2)))
+		b.waitFor("live again", views+`.every(v => v === undefined) && document.getElementById("live").hidden`)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+	})
+
 	t.Run("the crash button raises the restart count", func(t *testing.T) {
 		const group = `document.querySelector('.group[data-source="demo"]')`
 		const node = `document.querySelector('.node[data-source="demo"]')`
@@ -325,6 +360,16 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})
+}
+
+// pointIn is a point inside the element el evaluates to, scrolled into
+// view: at fraction fx of its width, mid-height, in CSS pixels of the
+// viewport.
+func pointIn(b *tab, el string, fx float64) (float64, float64) {
+	b.t.Helper()
+	r := eval[[]float64](b, `(e => { e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect();
+		return [r.left, r.top, r.width, r.height]; })(`+el+`)`)
+	return r[0] + fx*r[2], r[1] + r[3]/2
 }
 
 // freePort picks a loopback port that is free now, for a server that must

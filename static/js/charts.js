@@ -4,11 +4,15 @@
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
-// Every chart shows the page's reload markers: dashed vertical lines. A
+// Every chart shows the page's markers (plugins.js): dashed vertical lines.
+// The crosshair is shared by every chart (uPlot's cursor sync), the chart
+// under the pointer has a tooltip, and a drag across any chart zooms them
+// all (a double-click goes back to live). A
 // stale line (its source no longer shows it) is grey and dashed; a null
 // value (a NaN sample) is a gap in its line.
 
 import { binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
@@ -19,25 +23,33 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  *   data: () => Array<[number[], (number|null)[]]>,
  *   lines: () => {id: string, name: string, hidden: boolean, stale?: boolean}[],
  *   range: () => [number, number],
+ *   title?: () => string,
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
- * there, or nulls when the cursor leaves.
+ * there, or nulls when the cursor leaves; title: the tooltip's heading.
  */
 
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
    *   markers?: () => import("./events.js").Marker[],
-   *   onShown?: (id: string) => void}} opts requestFrame asks the page for
-   *   a frame; markers gives the markers to draw (times in unix ms), on
-   *   every chart; onShown is called when a chart comes into view or its
-   *   group is expanded, so that the page can bring its card up to date
+   *   onShown?: (id: string) => void,
+   *   onZoom?: (from: number, to: number) => void, onLive?: () => void,
+   *   zoomed?: () => boolean}} opts requestFrame asks the page for
+   *   a frame; markers gives the markers to draw (times in unix ms); onShown
+   *   is called when a chart comes into view or its group is expanded, so
+   *   that the page can bring its card up to date; onZoom when the reader
+   *   drags across a chart (the range in unix ms), onLive when they
+   *   double-click one; zoomed says whether the charts show a zoomed range
    */
   constructor(opts) {
     this.requestFrame = opts.requestFrame;
     this.markers = opts.markers || (() => []);
     this.onShown = opts.onShown || (() => {});
+    this.onZoom = opts.onZoom || (() => {});
+    this.onLive = opts.onLive || (() => {});
+    this.zoomed = opts.zoomed || (() => false);
     /** @type {Map<string, any>} */
     this.entries = new Map();
     this.byEl = new WeakMap();
@@ -149,6 +161,7 @@ export class ChartManager {
       }
       e.shape = shape;
       e.ids = lines.map((l) => l.id);
+      e.lineInfo = lines;
       if (!e.plot) {
         e.plot = new globalThis.uPlot(this.options(e, lines), data, e.el);
       } else {
@@ -169,6 +182,8 @@ export class ChartManager {
       e.el.dataset.points = String(points);
       e.el.dataset.gaps = String(gaps);
       e.el.dataset.stale = String(lines.filter((l) => l.stale).length);
+      if (this.zoomed()) e.el.dataset.view = e.view.map(Math.round).join("-");
+      else delete e.el.dataset.view;
       e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
       n++;
     }
@@ -195,7 +210,12 @@ export class ChartManager {
       cursor: {
         y: false,
         points: { size: 7, fill: (u, si) => lineColor(si - 1), stroke: t.panel, width: 2 },
-        drag: { x: false, y: false, setScale: false },
+        // A drag selects a time range; the page zooms every chart to it.
+        drag: { x: true, y: false, setScale: false },
+        // One crosshair across the page, by time.
+        sync: { key: "pulseboard", setSeries: false },
+        // The double-click is the page's (back to live), not uPlot's reset.
+        bind: { dblclick: () => null },
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
@@ -237,6 +257,20 @@ export class ChartManager {
         markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
           e.el.dataset.markers = String(n);
         }),
+        tooltipPlugin((u, i) =>
+          tooltipContent(
+            u.data[0][i],
+            e.lineInfo,
+            e.lineInfo.map((l, k) => u.data[k + 1][i]),
+            e.unit,
+            e.title ? e.title() : "",
+            e.color,
+          ),
+        ),
+        zoomPlugin(
+          (from, to) => this.onZoom(from, to),
+          () => this.onLive(),
+        ),
       ],
       hooks: {
         setCursor: [
@@ -256,49 +290,6 @@ export class ChartManager {
       },
     };
   }
-}
-
-/**
- * markerPlugin is a uPlot plugin that draws markers over a chart after
- * each redraw (drawMarkers); onDrawn gets how many were in view.
- * @param {() => import("./events.js").Marker[]} markers
- * @param {{ok: string, fail: string}} colors
- * @param {(n: number) => void} onDrawn
- */
-export function markerPlugin(markers, colors, onDrawn) {
-  return { hooks: { draw: [(u) => onDrawn(drawMarkers(u, markers(), colors))] } };
-}
-
-/**
- * drawMarkers strokes a dashed vertical line across the plot area at each
- * marker's time that lies within the x scale (which, like the data, is in
- * seconds), in colors.ok for an applied reload and colors.fail for a
- * rejected one. It returns how many it drew.
- * @param {any} u the uPlot instance
- * @param {import("./events.js").Marker[]} list
- * @param {{ok: string, fail: string}} colors
- */
-export function drawMarkers(u, list, colors) {
-  const { min, max } = u.scales.x;
-  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
-  if (!inView.length) return 0;
-  const { ctx, bbox } = u;
-  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
-  const width = Math.max(1, Math.round(px));
-  ctx.save();
-  ctx.lineWidth = width;
-  ctx.setLineDash([4 * width, 3 * width]);
-  for (const m of inView) {
-    // Centred on a device pixel, so that a thin line stays sharp.
-    const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
-    ctx.strokeStyle = m.ok ? colors.ok : colors.fail;
-    ctx.beginPath();
-    ctx.moveTo(x, bbox.top);
-    ctx.lineTo(x, bbox.top + bbox.height);
-    ctx.stroke();
-  }
-  ctx.restore();
-  return inView.length;
 }
 
 /**

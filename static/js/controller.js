@@ -71,6 +71,8 @@ export class PageController {
     this.paused = false;
     this.tabHidden = false;
     this.filter = "";
+    /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
+    this.zoom = null;
     this.adminToken = "";
     this.messages = 0;
     this.haveSnapshot = false;
@@ -81,6 +83,9 @@ export class PageController {
       requestFrame: () => this.requestFrame(),
       markers: () => this.store.markers.list,
       onShown: (id) => this.families.shown(id),
+      onZoom: (from, to) => this.setZoom(from, to),
+      onLive: () => this.goLive(),
+      zoomed: () => !!this.zoom,
     });
     this.families = new Families({
       store: this.store,
@@ -89,6 +94,7 @@ export class PageController {
       group: (name) => this.group(name),
       spanMs: () => this.spanMs(),
       hideZero: () => this.hideZero,
+      zoom: () => this.zoom,
       now: () => this.store.now || this.now(),
       requestFrame: () => this.requestFrame(),
     });
@@ -181,6 +187,26 @@ export class PageController {
     this.prefs.set("window", name);
     this.deps.page.checkWindow(name);
     this.families.markAll();
+    this.charts.markAllDirty();
+    this.requestFrame();
+  }
+
+  /**
+   * setZoom shows the range [from, to] (unix ms) on every chart, where it
+   * stays while data keeps coming; goLive follows the live edge again.
+   */
+  setZoom(from, to) {
+    if (!(to > from)) return;
+    this.zoom = [from, to];
+    this.deps.page.showZoom(this.zoom);
+    this.charts.markAllDirty();
+    this.requestFrame();
+  }
+
+  goLive() {
+    if (!this.zoom) return;
+    this.zoom = null;
+    this.deps.page.showZoom(null);
     this.charts.markAllDirty();
     this.requestFrame();
   }
@@ -400,7 +426,7 @@ export class PageController {
     this.deps.notices.tick();
     const now = this.store.now || this.now();
     for (const g of this.groups.values()) g.updateAgo(null, now);
-    if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
+    if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
   }

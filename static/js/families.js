@@ -98,6 +98,7 @@ export class Families {
         data: () => this.data(key),
         lines: () => card.chartLines(this.deps.hideZero()),
         range: () => this.range(key),
+        title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
         onHover: (x, ys) => {
           card.hover(x, ys);
           if (x === null) this.redraw(key);

@@ -50,6 +50,10 @@ $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
 $("filter").addEventListener("input", (ev) => controller.setFilter(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
+$("live").addEventListener("click", () => controller.goLive());
+addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && controller.zoom) controller.goLive();
+});
 $("tree").addEventListener("click", (ev) => {
   const node = ev.target.closest(".node.is-source");
   if (node) controller.revealSource(node.dataset.source);

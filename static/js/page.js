@@ -4,6 +4,7 @@
 // show is decided by the controller (controller.js).
 
 import { h, setText } from "./dom.js";
+import { formatClock } from "./format.js";
 
 export class PageView {
   /**
@@ -19,6 +20,8 @@ export class PageView {
       version: $("version"),
       windows: $("windows"),
       pause: $("pause"),
+      live: $("live"),
+      liveText: $("live-text"),
       hideZero: $("hide-zero"),
       groups: $("groups"),
       empty: $("empty"),
@@ -57,6 +60,13 @@ export class PageView {
   }
 
   /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */
+  /** showZoom shows the zoomed range (unix ms) and the way back to live, or hides them (null). */
+  showZoom(range) {
+    this.els.live.hidden = !range;
+    this.body.classList.toggle("is-zoomed", !!range);
+    if (range) setText(this.els.liveText, `${formatClock(range[0])}–${formatClock(range[1])}`);
+  }
+
   showHideZero(on) {
     this.els.hideZero.setAttribute("aria-checked", String(on));
     this.body.classList.toggle("hide-zero", on);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countGaps, drawMarkers, markerPlugin, padRange } from "../js/charts.js";
+import { countGaps, padRange } from "../js/charts.js";
+import { drawMarkers, markerPlugin } from "../js/plugins.js";
 
 test("padRange adds 8% each side and keeps non-negative series above 0", () => {
   assert.deepEqual(padRange(-10, 10), [-11.6, 11.6]);

@@ -161,3 +161,26 @@ test("a series going stale, then live, redraws its chart and card", () => {
   assert.equal(h.controller.store.series.get("a").staleSince, 0);
   assert.equal(updatesOf(h, "a"), 3);
 });
+
+test("a zoom shows one range on every chart and stops the live edge; back to live follows it again", () => {
+  const h = harness();
+  live(h);
+  const spec = h.charts.entries.get(fam("a"));
+  const liveRange = spec.range();
+  h.charts.opts.onZoom(T0 - 5000, T0 - 1000);
+  assert.deepEqual(h.page.zoom, [T0 - 5000, T0 - 1000]);
+  assert.equal(h.charts.opts.zoomed(), true);
+  assert.deepEqual(spec.range(), [T0 - 5000, T0 - 1000]);
+  assert.deepEqual(h.charts.entries.get(fam("b")).range(), [T0 - 5000, T0 - 1000], "every chart");
+  const dirty = h.charts.allDirty;
+  h.intervals[0].fn();
+  assert.equal(h.charts.allDirty, dirty, "a zoomed chart does not move with the clock");
+  h.charts.opts.onZoom(T0, T0 - 1000);
+  assert.deepEqual(h.page.zoom, [T0 - 5000, T0 - 1000], "an empty range is no zoom");
+  h.charts.opts.onLive();
+  assert.equal(h.page.zoom, null);
+  assert.equal(h.controller.zoom, null);
+  assert.deepEqual(spec.range(), liveRange);
+  h.intervals[0].fn();
+  assert.ok(h.charts.allDirty > dirty + 1, "live again: the clock moves the charts");
+});

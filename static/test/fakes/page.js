@@ -189,6 +189,10 @@ function fakePage() {
     showHideZero(on) {
       this.hideZero = on;
     },
+    zoom: null,
+    showZoom(range) {
+      this.zoom = range;
+    },
     showPaused(p) {
       this.paused = p;
     },
