@@ -324,6 +324,21 @@ func TestBrowserDashboard(t *testing.T) {
 		b.waitFor("the tree node's pulse to end", `!`+node+`.classList.contains("pulse") && `+node+`.getAnimations({subtree: true}).length === 0`)
 	})
 
+	t.Run("the timeline tells of the crash, with a marker on the source's charts", func(t *testing.T) {
+		const entries = `[...document.querySelectorAll("#timeline .event")]`
+		b.waitFor("the crash and the restart, newest first", entries+`.map(e => e.dataset.kind + ":" + e.dataset.source).join() === "restart:demo,crash:demo" &&
+			/^\d\d:\d\d:\d\d$/.test(`+entries+`[1].querySelector("time").textContent)`)
+		require.Regexp(t, `^Restarted (now|\d+s ago)\.$`, eval[string](b, `document.querySelector('.group[data-source="demo"] .health-note').textContent`))
+		b.waitFor("a crash marker on demo's charts only", `[...document.querySelectorAll('.group[data-source="demo"] .chart')].every(c => c.dataset.markers === "1") &&
+			[...document.querySelectorAll('.group[data-source="spiky"] .chart')].every(c => c.dataset.markers === "0")`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("tl-source");
+			f.value = "spiky"; f.dispatchEvent(new Event("change")); return true; })()`))
+		b.waitFor("nothing for spiky", entries+`.length === 0 && document.querySelector("#timeline .event-none").textContent === "Nothing has happened to spiky yet."`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("tl-source");
+			f.value = ""; f.dispatchEvent(new Event("change")); return true; })()`))
+		b.waitFor("every entry again", entries+`.length === 2`)
+	})
+
 	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
 		const chart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
@@ -413,6 +428,9 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	// The outage is a null point between the two servers' data: a gap, not
 	// a line drawn across it.
 	b.waitFor("a gap across the outage", `Number(`+firstChart+`.dataset.gaps) >= 1`)
+	b.waitFor("the outage in the timeline", `(k => k.includes("connection-lost") && k.includes("connection-resumed") && k.includes("server-restart"))(
+		[...document.querySelectorAll("#timeline .event")].map(e => e.dataset.kind))`)
+	b.waitFor("the server restart marked on every chart", `[...document.querySelectorAll(".card .chart")].every(c => Number(c.dataset.markers) >= 1)`)
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
 
 	// The refused connections while the server was down are the browser's

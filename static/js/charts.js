@@ -19,7 +19,7 @@ const BINARY_INCRS = binaryIncrements();
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
- * @typedef {{el: HTMLElement, unit: object, color: number,
+ * @typedef {{el: HTMLElement, unit: object, color: number, source?: string,
  *   data: () => Array<[number[], (number|null)[]]>,
  *   lines: () => {id: string, name: string, hidden: boolean, stale?: boolean}[],
  *   range: () => [number, number],
@@ -27,17 +27,19 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
- * there, or nulls when the cursor leaves; title: the tooltip's heading.
+ * there, or nulls when the cursor leaves; title: the tooltip's heading;
+ * source: whose markers the chart shows (besides those of every chart).
  */
 
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
-   *   markers?: () => import("./events.js").Marker[],
+   *   markers?: (source: string) => import("./timeline.js").Marker[],
    *   onShown?: (id: string) => void,
    *   onZoom?: (from: number, to: number) => void, onLive?: () => void,
    *   zoomed?: () => boolean}} opts requestFrame asks the page for
-   *   a frame; markers gives the markers to draw (times in unix ms); onShown
+   *   a frame; markers gives the markers a chart of a source draws (times
+   *   in unix ms); onShown
    *   is called when a chart comes into view or its group is expanded, so
    *   that the page can bring its card up to date; onZoom when the reader
    *   drags across a chart (the range in unix ms), onLive when they
@@ -254,7 +256,7 @@ export class ChartManager {
         })),
       ],
       plugins: [
-        markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
+        markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n) => {
           e.el.dataset.markers = String(n);
         }),
         tooltipPlugin((u, i) =>
@@ -380,6 +382,7 @@ function readTheme() {
     markOk: v("--running", "#16a34a"),
     markFail: v("--failed", "#dc2626"),
     stale: v("--faint", "#8a96a8"),
+    markInfo: v("--accent", "#2563eb"),
     series,
   };
 }

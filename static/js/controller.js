@@ -21,6 +21,7 @@ import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
 import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
+import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
 
@@ -35,7 +36,7 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {(opts: {url: string, onMessage: (m: object) => void,
  *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
  *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: () => object[],
+ * @property {(opts: {requestFrame: () => void, markers: (source: string) => object[],
  *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
  *   makes the chart manager, which calls onShown when a series' chart comes
  *   into view or out of a collapsed group
@@ -45,6 +46,10 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
  *   import("./cards.js").SeriesCard} card makes the card of st's metric family
  * @property {{update(root: object): void}} tree
+ * @property {{show(events: object[], sources: string[], selected: string): void}} timeline
+ *   the event timeline's panel
+ * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number): void,
+ *   tick(now: number): void}} health makes the recent-history note of a source's group
  * @property {{show(s: object): void, tick(): void}} status
  * @property {{show(ev: object): void, tick(): void}} notices
  * @property {import("./page.js").PageView} page the header, overview and group box
@@ -66,7 +71,11 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = !!this.prefs.values.hideZero;
-    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true };
+    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true };
+    this.timeline = new Timeline();
+    this.timelineSource = "";
+    /** @type {Map<string, ReturnType<PageDeps["health"]>>} by source */
+    this.health = new Map();
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
     this.tabHidden = false;
@@ -81,7 +90,7 @@ export class PageController {
     this.ticks = 0;
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
-      markers: () => this.store.markers.list,
+      markers: (source) => this.timeline.markers(source),
       onShown: (id) => this.families.shown(id),
       onZoom: (from, to) => this.setZoom(from, to),
       onLive: () => this.goLive(),
@@ -126,8 +135,26 @@ export class PageController {
   }
 
   onStatus(s) {
+    const was = this.connection ? this.connection.state : "connecting";
     this.connection = s;
     this.deps.status.show(s);
+    if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
+    if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
+  }
+
+  /** note records timeline entries; marked ones redraw every chart. */
+  note(events) {
+    if (!this.timeline.add(events)) return;
+    this.dirty.timeline = true;
+    if (events.some((e) => e.marker)) this.charts.markAllDirty();
+    this.requestFrame();
+  }
+
+  /** setTimelineSource shows the timeline of one source ("" for all). */
+  setTimelineSource(name) {
+    this.timelineSource = name;
+    this.dirty.timeline = true;
+    this.requestFrame();
   }
 
   /**
@@ -248,11 +275,16 @@ export class PageController {
   onMessage(msg) {
     this.messages++;
     switch (msg.type) {
-      case "hello":
+      case "hello": {
+        const before = this.store.instance;
         this.store.hello(msg);
+        if (before && this.store.instance && before !== this.store.instance) {
+          this.note([serverRestartEvent(this.store.now || this.now(), this.store.version)]);
+        }
         this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
         this.renderWindows();
         return;
+      }
       case "snapshot":
         this.haveSnapshot = true;
         this.apply(this.store.snapshot(msg));
@@ -296,8 +328,17 @@ export class PageController {
       this.orderGroups();
     }
     if (ch.tree) this.dirty.tree = true;
-    for (const ev of ch.events) if (ev.kind === "reload") this.deps.notices.show(ev);
-    if (ch.markers) this.charts.markAllDirty();
+    const happened = [];
+    const at = this.store.now || this.now();
+    for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
+    for (const ev of ch.events) {
+      if (ev.kind !== "reload") continue;
+      this.deps.notices.show(ev);
+      happened.push(reloadEvent(ev));
+    }
+    this.note(happened);
+    // The timeline's choice of sources follows the sources' names.
+    if (ch.reset || ch.sourcesRemoved.length || ch.sourceDiffs.some((d) => !d.prev)) this.dirty.timeline = true;
     if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
       this.dirty.overview = true;
     }
@@ -307,6 +348,7 @@ export class PageController {
   dropGroup(name, g) {
     g.el.remove();
     this.groups.delete(name);
+    this.health.delete(name);
     this.dirty.sources.delete(name);
   }
 
@@ -324,6 +366,7 @@ export class PageController {
     });
     g.setAdmin(!!this.adminToken);
     this.groups.set(name, g);
+    this.health.set(name, this.deps.health(g));
     this.orderGroups();
     this.dirty.sources.add(name);
     this.dirty.filter = true;
@@ -361,9 +404,12 @@ export class PageController {
     this.frameQueued = false;
     if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
+    const now = this.store.now || this.now();
     for (const name of d.sources) {
       const g = this.groups.get(name);
-      if (g) g.update(this.store.sources.get(name), this.store.now || this.now());
+      if (!g) continue;
+      g.update(this.store.sources.get(name), now);
+      this.health.get(name).update(this.store.sources.get(name), now);
     }
     d.sources.clear();
     if (d.tree) {
@@ -377,6 +423,11 @@ export class PageController {
     if (!this.paused) {
       this.families.update(this.windowName, this.spanMs());
       this.charts.draw();
+    }
+    if (d.timeline) {
+      const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
+      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource);
+      d.timeline = false;
     }
     if (d.overview) {
       this.renderOverview();
@@ -420,12 +471,17 @@ export class PageController {
   /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
-    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
+    if (this.ticks % TRIM_EVERY_S === 0) {
+      this.store.trimAll();
+      if (this.store.now && this.timeline.trimBefore(this.store.now - this.store.historyMs)) this.charts.markAllDirty();
+      this.dirty.timeline = true;
+    }
     if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
     const now = this.store.now || this.now();
     for (const g of this.groups.values()) g.updateAgo(null, now);
+    for (const hs of this.health.values()) hs.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();

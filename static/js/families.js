@@ -95,6 +95,7 @@ export class Families {
         el: card.chart,
         unit: card.unit,
         color,
+        source: st.source,
         data: () => this.data(key),
         lines: () => card.chartLines(this.deps.hideZero()),
         range: () => this.range(key),

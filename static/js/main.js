@@ -12,7 +12,9 @@ import { NoticeView } from "./notice.js";
 import { PageView } from "./page.js";
 import { StreamClient } from "./socket.js";
 import { SourceGroup } from "./sources.js";
+import { SourceHealth } from "./health.js";
 import { StatusView } from "./status.js";
+import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,6 +39,8 @@ const controller = new PageController({
   group: (name, opts) => new SourceGroup(name, opts),
   card: (st, opts) => new SeriesCard(st, opts),
   tree: new TreeView($("tree")),
+  timeline: new TimelineView({ list: $("timeline"), filter: $("tl-source"), count: $("tl-count") }, (name) => controller.setTimelineSource(name)),
+  health: (group) => new SourceHealth(group),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
   page: new PageView(document, { onWindow: (name) => controller.selectWindow(name) }),

@@ -6,11 +6,14 @@
 import { h } from "./dom.js";
 import { formatClock, formatCompact } from "./format.js";
 
+// Markers of the server and the page rather than of a source's health.
+const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
+
 /**
  * markerPlugin is a uPlot plugin that draws markers over a chart after
  * each redraw (drawMarkers); onDrawn gets how many were in view.
- * @param {() => import("./events.js").Marker[]} markers
- * @param {{ok: string, fail: string}} colors
+ * @param {() => import("./timeline.js").Marker[]} markers
+ * @param {{ok: string, fail: string, info?: string}} colors
  * @param {(n: number) => void} onDrawn
  */
 export function markerPlugin(markers, colors, onDrawn) {
@@ -20,11 +23,13 @@ export function markerPlugin(markers, colors, onDrawn) {
 /**
  * drawMarkers strokes a dashed vertical line across the plot area at each
  * marker's time that lies within the x scale (which, like the data, is in
- * seconds), in colors.ok for an applied reload and colors.fail for a
- * rejected one. It returns how many it drew.
+ * seconds): in colors.info for what concerns the server or the page (a
+ * server restart, the connection lost), else colors.ok for what went well
+ * (an applied reload) and colors.fail for a failure (a crash, a refused
+ * reload). It returns how many it drew.
  * @param {any} u the uPlot instance
- * @param {import("./events.js").Marker[]} list
- * @param {{ok: string, fail: string}} colors
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {{ok: string, fail: string, info?: string}} colors
  */
 export function drawMarkers(u, list, colors) {
   const { min, max } = u.scales.x;
@@ -39,7 +44,7 @@ export function drawMarkers(u, list, colors) {
   for (const m of inView) {
     // Centred on a device pixel, so that a thin line stays sharp.
     const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
-    ctx.strokeStyle = m.ok ? colors.ok : colors.fail;
+    ctx.strokeStyle = INFO_KINDS.has(m.kind) && colors.info ? colors.info : m.ok ? colors.ok : colors.fail;
     ctx.beginPath();
     ctx.moveTo(x, bbox.top);
     ctx.lineTo(x, bbox.top + bbox.height);

@@ -1,9 +1,8 @@
 // The client's state: sources, series with their recent points, the
-// supervision tree, the markers of reloads. It applies hello, snapshot and
-// delta messages and says what changed, so that the view redraws only
-// that. No DOM here.
+// supervision tree. It applies hello, snapshot and delta messages and says
+// what changed, so that the view redraws only that. No DOM here.
 
-import { Markers, readEvents } from "./events.js";
+import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
 
@@ -17,8 +16,9 @@ import { buildTree } from "./tree.js";
  *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
  *   tree: boolean, events: import("./events.js").StreamEvent[],
- *   markers: boolean}} Changes
- * events: the delta's events, in order; markers: the markers changed;
+ *   sourceDiffs: {prev: object|undefined, next: object}[]}} Changes
+ * events: the delta's events, in order; sourceDiffs: each source object
+ * received with the one it replaced (undefined for a new source);
  * stale: the series whose staleness a delta's "stale" changed.
  */
 
@@ -34,7 +34,7 @@ function changes(reset) {
     sourcesRemoved: [],
     tree: false,
     events: [],
-    markers: false,
+    sourceDiffs: [],
   };
 }
 
@@ -47,8 +47,7 @@ function readSince(v) {
 
 export class Store {
   /**
-   * @param {{maxPoints?: number, maxMarkers?: number}} [opts] maxPoints caps
-   * each series' ring, maxMarkers the reload markers
+   * @param {{maxPoints?: number}} [opts] maxPoints caps each series' ring
    */
   constructor(opts = {}) {
     this.maxPoints = opts.maxPoints ?? 50000;
@@ -61,13 +60,13 @@ export class Store {
     this.sources = new Map();
     this.rawTree = null;
     this.now = 0; // the server's clock at its latest message, unix ms
-    // Reloads seen, for the charts; kept as long as the points are.
-    this.markers = new Markers(opts.maxMarkers);
+    this.instance = ""; // the server process, from its hello
   }
 
   /** hello records the server's version, windows and history length. */
   hello(msg) {
     this.version = String(msg.version ?? "");
+    this.instance = String(msg.instance ?? "");
     this.windows = Array.isArray(msg.windows) ? msg.windows.map(String) : [];
     const h = Number(msg.history_seconds);
     if (Number.isFinite(h) && h > 0) this.historyMs = h * 1000;
@@ -92,9 +91,11 @@ export class Store {
       }
     }
     for (const s of list) this.absorb(s, ch);
+    const before = this.sources;
     this.sources = new Map();
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        ch.sourceDiffs.push({ prev: before.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
       }
@@ -106,9 +107,9 @@ export class Store {
 
   /**
    * delta applies one delta (removed, then added, then points, windows,
-   * staleness and sources, the order the server merges them in). Its events are returned
-   * in ch.events; a reload among them also leaves a marker. Snapshots carry
-   * no events: what happened while the page was away is not replayed.
+   * staleness and sources, the order the server merges them in). Its
+   * events are returned in ch.events. Snapshots carry no events: what
+   * happened while the page was away is not replayed.
    * @returns {Changes}
    */
   delta(msg) {
@@ -161,6 +162,7 @@ export class Store {
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        ch.sourceDiffs.push({ prev: this.sources.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
         ch.tree = true;
@@ -171,10 +173,6 @@ export class Store {
       ch.tree = true;
     }
     ch.events = readEvents(msg.events);
-    for (const ev of ch.events) {
-      if (ev.kind === "reload") ch.markers = this.markers.add(ev.ts, ev.ok) || ch.markers;
-    }
-    if (ch.markers && this.now) this.markers.trimBefore(this.now - this.historyMs);
     return ch;
   }
 
@@ -221,14 +219,9 @@ export class Store {
     if (this.now) st.ring.trimBefore(this.now - this.historyMs);
   }
 
-  /**
-   * trimAll drops points and markers older than the history; the page
-   * calls it now and then, for series that receive nothing new. It reports
-   * whether a marker went.
-   */
+  /** trimAll drops points older than the history; the page calls it now and then, for series that receive nothing new. */
   trimAll() {
     for (const st of this.series.values()) this.trimOne(st);
-    return this.now ? this.markers.trimBefore(this.now - this.historyMs) : false;
   }
 
   /** tree is the supervision tree with the sources under "collectors". */

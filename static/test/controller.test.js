@@ -184,3 +184,38 @@ test("a zoom shows one range on every chart and stops the live edge; back to liv
   h.intervals[0].fn();
   assert.ok(h.charts.allDirty > dirty + 1, "live again: the clock moves the charts");
 });
+
+test("the timeline: a crash and its restart, a reload, the connection lost and resumed, a new server", () => {
+  const h = harness();
+  let ws = live(h);
+  assert.deepEqual(h.timeline, { events: [], sources: ["demo"], selected: "" });
+  const allDirty = h.charts.allDirty;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, sources: [{ name: "demo", state: "backoff", restarts: 0, last_error: "panic: boom" }] });
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, sources: [{ name: "demo", state: "running", restarts: 1, last_error: "panic: boom" }] });
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, events: [{ kind: "reload", ts: T0 + 3000, ok: false, errors: ["x.yaml:1:1: bad"] }] });
+  h.frame();
+  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.source]), [["reload-refused", ""], ["restart", "demo"], ["crash", "demo"]]);
+  assert.ok(h.charts.allDirty > allDirty, "a marked entry redraws the charts");
+  assert.deepEqual(h.charts.opts.markers("demo").map((m) => m.kind), ["crash", "reload-refused"]);
+  assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["reload-refused"], "a source's crash is on its own charts");
+  assert.equal(h.healths.get("demo").updates.at(-1).src.restarts, 1, "the group's history note follows");
+
+  h.controller.setTimelineSource("demo");
+  h.frame();
+  assert.equal(h.timeline.selected, "demo");
+
+  ws.drop();
+  h.clock.advance(500);
+  ws = h.ws();
+  ws.open();
+  ws.recv({ ...hello, instance: "b" });
+  ws.recv(snapshot(1, [series("a")]));
+  h.frame();
+  // The page's clock (the fake's) is far behind the server's here: its entries sort last.
+  assert.deepEqual(
+    h.timeline.events.map((e) => e.kind),
+    ["server-restart", "reload-refused", "restart", "crash", "connection-resumed", "connection-lost"],
+  );
+  assert.equal(h.timeline.events.at(-1).ts, 1_000_000, "lost when the stream went stale");
+  assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["connection-lost", "reload-refused", "server-restart"], "on every chart");
+});

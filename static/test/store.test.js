@@ -164,7 +164,7 @@ test("trimAll ages series that receive nothing", () => {
   assert.equal(s.series.get("quiet").ring.length, 1);
 });
 
-test("a delta's events are returned in order, and reloads leave markers", () => {
+test("a delta's events are returned in order", () => {
   const s = new Store();
   s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]])]));
   const ch = s.delta({
@@ -186,31 +186,21 @@ test("a delta's events are returned in order, and reloads leave markers", () => 
       ["reload", 2500],
     ],
   );
-  assert.equal(ch.markers, true);
-  assert.deepEqual(s.markers.list, [
-    { ts: 1500, ok: true },
-    { ts: 2500, ok: false },
-  ]);
   const quiet = s.delta({ type: "delta", seq: 4, ts: 3100, points: { a: [[3100, 2]] } });
   assert.deepEqual(quiet.events, []);
-  assert.equal(quiet.markers, false);
 });
 
-test("markers go with the history and stay across a snapshot", () => {
+test("each source received comes with the one it replaced, in deltas and snapshots", () => {
   const s = new Store();
-  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 10 });
-  s.snapshot(snapshot(1, 1000, []));
-  s.delta({ type: "delta", seq: 2, ts: 2000, events: [{ kind: "reload", ts: 2000, ok: true }] });
-  s.delta({ type: "delta", seq: 3, ts: 5000, events: [{ kind: "reload", ts: 5000, ok: false }] });
-  s.snapshot(snapshot(9, 6000, []));
-  assert.equal(s.markers.length, 2, "a resync does not forget what the charts show");
-  s.delta({ type: "delta", seq: 10, ts: 12_500 });
-  assert.equal(s.trimAll(), true);
-  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
-  assert.equal(s.trimAll(), false);
-  // An event already older than the history leaves no marker behind.
-  s.delta({ type: "delta", seq: 11, ts: 13_000, events: [{ kind: "reload", ts: 1000, ok: true }] });
-  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
+  s.hello({ type: "hello", version: "1", instance: "abc", windows: ["1m"] });
+  assert.equal(s.instance, "abc");
+  const first = s.snapshot(snapshot(1, 1000, []));
+  assert.deepEqual(first.sourceDiffs, [{ prev: undefined, next: { name: "demo", state: "running", restarts: 0 } }]);
+  const backoff = { name: "demo", state: "backoff", restarts: 0 };
+  const ch = s.delta({ type: "delta", seq: 2, ts: 2000, sources: [backoff] });
+  assert.deepEqual(ch.sourceDiffs, [{ prev: { name: "demo", state: "running", restarts: 0 }, next: backoff }]);
+  const again = s.snapshot(snapshot(9, 6000, [], [{ name: "demo", state: "running", restarts: 1 }]));
+  assert.deepEqual(again.sourceDiffs.map((d) => [d.prev.state, d.next.state]), [["backoff", "running"]], "a resync tells what changed meanwhile");
 });
 
 test("a source that left the configuration is dropped, unless it came back", () => {

@@ -264,6 +264,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     toasts: [],
     crashes: [],
     groups: new Map(),
+    healths: new Map(),
+    timeline: null,
     cards: new Map(),
     charts: null,
     page: fakePage(),
@@ -311,6 +313,16 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       return c;
     },
     tree: { update: () => h.trees++ },
+    timeline: {
+      show: (events, sources, selected) => {
+        h.timeline = { events, sources, selected };
+      },
+    },
+    health: (g) => {
+      const hs = { updates: [], ticks: 0, update: (src, now) => hs.updates.push({ src, now }), tick: () => hs.ticks++ };
+      h.healths.set(g.name, hs);
+      return hs;
+    },
     status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++ },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++ },
     page: h.page,
