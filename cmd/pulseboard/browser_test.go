@@ -363,6 +363,13 @@ func TestBrowserDashboard(t *testing.T) {
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("every card again", visible+`.length === 5`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = "instance=1"; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("the chip's label matched, and counted", visible+`.map(c => c.dataset.metric).join() === "shard_load_percent" &&
+			document.getElementById("filter-count").textContent === "1 of 6 series"`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("every card, no count", visible+`.length === 5 && document.getElementById("filter-count").hidden`)
 	})
 
 	t.Run("the window selector switches the statistics window", func(t *testing.T) {

@@ -145,9 +145,20 @@ export class SeriesCard {
     return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
   }
 
-  /** filterTexts is what the filter box matches against. */
-  filterTexts() {
-    return [this.source, this.metric, ...[...this.lines.values()].map((l) => formatLabels(l.st.labels))];
+  /**
+   * lineTexts are what the filter box matches a series against, a list
+   * per line: the source, the metric, its labels as the chips show them
+   * (`cpu=1`) and as Prometheus writes them (`cpu="1"`), and the line's name.
+   * @returns {string[][]}
+   */
+  lineTexts() {
+    return [...this.lines.values()].map((l) => [
+      this.source,
+      this.metric,
+      ...Object.entries(l.st.labels || {}).map(([k, v]) => `${k}=${v}`),
+      formatLabels(l.st.labels),
+      l.name,
+    ]);
   }
 
   /**

@@ -11,7 +11,7 @@
 // stale line (its source no longer shows it) is grey and dashed; a null
 // value (a NaN sample) is a gap in its line.
 
-import { binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
 import { markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
@@ -226,12 +226,11 @@ export class ChartManager {
       axes: [
         {
           ...axis,
-          space: 80,
+          // Room for "00:00:00" and a gap: labels never touch.
+          space: 70,
           size: 22,
-          values: (u, splits) => {
-            const span = (e.view[1] - e.view[0]) || 0;
-            return splits.map((s) => formatTick(s * 1000, span));
-          },
+          incrs: TIME_INCRS,
+          values: (u, splits, axisIdx, space, incr) => splits.map((s) => formatTick(s * 1000, incr * 1000)),
         },
         {
           ...axis,

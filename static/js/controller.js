@@ -24,6 +24,7 @@ import { Store } from "./store.js";
 import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
+export const FILTER_DEBOUNCE_MS = 150;
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -55,6 +56,8 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {import("./page.js").PageView} page the header, overview and group box
  * @property {(fn: () => void) => void} requestFrame requestAnimationFrame
  * @property {(fn: () => void, ms: number) => any} setInterval
+ * @property {(fn: () => void, ms: number) => any} [setTimeout]
+ * @property {(id: any) => void} [clearTimeout]
  * @property {(name: string, token: string) => Promise<{ok: boolean, status: number, message: string}>} crash
  * @property {(text: string, kind?: string) => void} toast
  * @property {() => number} [now] unix ms; Date.now by default
@@ -207,6 +210,21 @@ export class PageController {
     this.filter = text;
     this.dirty.filter = true;
     this.requestFrame();
+  }
+
+  /**
+   * filterTyped is the filter box's input: applied once the typing pauses
+   * (FILTER_DEBOUNCE_MS), so that a long page is not filtered at every key.
+   */
+  filterTyped(text) {
+    const d = this.deps;
+    const clear = d.clearTimeout || clearTimeout;
+    const set = d.setTimeout || setTimeout;
+    if (this.filterTimer !== undefined) clear(this.filterTimer);
+    this.filterTimer = set(() => {
+      this.filterTimer = undefined;
+      this.setFilter(text);
+    }, FILTER_DEBOUNCE_MS);
   }
 
   selectWindow(name) {
@@ -437,16 +455,22 @@ export class PageController {
 
   applyFilter() {
     let shown = 0;
+    let series = 0;
+    let matched = 0;
     for (const g of this.groups.values()) {
       let n = 0;
       for (const card of g.cards.values()) {
-        const ok = matchesFilter(this.filter, card.filterTexts());
-        card.el.hidden = !ok;
-        if (ok) n++;
+        const lines = card.lineTexts();
+        const hits = lines.filter((texts) => matchesFilter(this.filter, texts)).length;
+        series += lines.length;
+        matched += hits;
+        card.el.hidden = hits === 0;
+        if (hits) n++;
       }
       g.el.hidden = n === 0 && !matchesFilter(this.filter, [g.name]);
       shown += n;
     }
+    this.deps.page.showFilterCount(this.filter ? `${nf.format(matched)} of ${nf.format(series)} series` : "");
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;

@@ -52,7 +52,7 @@ const controller = new PageController({
 
 $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
-$("filter").addEventListener("input", (ev) => controller.setFilter(ev.target.value));
+$("filter").addEventListener("input", (ev) => controller.filterTyped(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("live").addEventListener("click", () => controller.goLive());
 addEventListener("keydown", (ev) => {

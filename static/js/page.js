@@ -26,6 +26,7 @@ export class PageView {
       groups: $("groups"),
       empty: $("empty"),
       loading: $("loading"),
+      filterCount: $("filter-count"),
       sources: $("ov-sources"),
       series: $("ov-series"),
       points: $("ov-points"),
@@ -80,6 +81,12 @@ export class PageView {
   orderGroups(els) {
     const box = this.els.groups;
     for (const el of els) if (box.lastElementChild !== el) box.append(el);
+  }
+
+  /** showFilterCount says how many series the filter lets through ("" hides it). */
+  showFilterCount(text) {
+    setText(this.els.filterCount, text);
+    this.els.filterCount.hidden = !text;
   }
 
   showEmpty(hidden, text) {

@@ -50,3 +50,12 @@ test("in a family, a stale line says so in its value column; the card is stale o
   card.update("1m", 60_000);
   assert.ok(card.el.classList.contains("is-stale"));
 });
+
+test("a card's lines are matched by the filter as their chips read", () => {
+  const card = new SeriesCard(st("a", { cpu: "1", host: "x" }, 1));
+  card.add(st("b", { cpu: "10", host: "x" }, 2));
+  assert.deepEqual(card.lineTexts(), [
+    ["host", "cpu_percent", "cpu=1", "host=x", 'cpu="1", host="x"', "1"],
+    ["host", "cpu_percent", "cpu=10", "host=x", 'cpu="10", host="x"', "10"],
+  ]);
+});

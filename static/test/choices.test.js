@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { series, fam, MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
+import { FILTER_DEBOUNCE_MS } from "../js/controller.js";
 
 // The page controller and the reader's choices: pause, filter, window,
 // collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
@@ -285,4 +286,30 @@ test("the all-zero switch is remembered, hides zero lines from the charts, and a
   assert.deepEqual(h.cards.get("b").hovers.map((x) => x.x), [5, null]);
   assert.ok(h.charts.dirty.has(fam("b")));
   assert.equal(h.frame(), 1);
+});
+
+test("the filter matches labels as the chips show them, counts the series, and waits for the typing to pause", () => {
+  const h = harness();
+  const ws = live(h);
+  const cpu = (id, n) => ({ ...series(id), metric: "cpu_percent", labels: { cpu: String(n) } });
+  ws.recv({ type: "delta", seq: 5, ts: T0, added: [cpu("c0", 0), cpu("c1", 1), cpu("c10", 10)] });
+  h.frame();
+  h.controller.filterTyped("cpu=");
+  h.controller.filterTyped("cpu=1");
+  h.clock.advance(FILTER_DEBOUNCE_MS - 1);
+  assert.equal(h.controller.filter, "", "not while typing");
+  h.clock.advance(1);
+  assert.equal(h.controller.filter, "cpu=1");
+  h.frame();
+  assert.equal(h.page.filterCount, "2 of 5 series", "cpu=1 and cpu=10");
+  assert.equal(h.cards.get("c0").el.hidden, false, "the cpu card shows");
+  assert.equal(h.cards.get("a").el.hidden, true);
+  h.controller.filterTyped('cpu="0"');
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "1 of 5 series", "as Prometheus writes it");
+  h.controller.filterTyped("");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "");
 });

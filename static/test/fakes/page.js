@@ -116,8 +116,10 @@ function fakeCard(st, opts) {
     chartLines(hideZero) {
       return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.st.id, hidden: l.hidden || (hideZero && l.zero) }));
     },
-    filterTexts() {
-      return [this.source, this.metric, ""];
+    lineTexts() {
+      // As SeriesCard: the labels as chips and as Prometheus writes them.
+      const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
+      return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
     },
     update(windowName, spanMs) {
       let points = 0;
@@ -201,6 +203,10 @@ function fakePage() {
     },
     orderGroups(els) {
       this.order = els;
+    },
+    filterCount: "",
+    showFilterCount(text) {
+      this.filterCount = text;
     },
     showEmpty(hidden, text) {
       this.empty = { hidden, text };
@@ -328,6 +334,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     page: h.page,
     requestFrame: (fn) => h.frames.push(fn),
     setInterval: (fn, ms) => h.intervals.push({ fn, ms }),
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
     crash: crash || (async (name, token) => (h.crashes.push({ name, token }), { ok: true, status: 200, message: "" })),
     toast: (text, kind) => h.toasts.push({ text, kind }),
     now: () => clock.now,
