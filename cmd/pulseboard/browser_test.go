@@ -311,6 +311,11 @@ func TestBrowserDashboard(t *testing.T) {
 		before := eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`)
 		require.Equal(t, before, eval[int](b, `Number(`+node+`.querySelector(".restarts").dataset.count)`))
 
+		const crash = `document.querySelector('.group[data-source="demo"] .crash')`
+		require.Equal(t, "Crash demo", eval[string](b, crash+`.textContent`), "the button names its source")
+		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+		require.Equal(t, "Really crash demo?", eval[string](b, crash+`.textContent`), "the first crash of the session asks to confirm")
+		require.Equal(t, before, eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`))
 		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
 		b.waitFor("the source to back off", group+`.dataset.state === "backoff" && `+node+`.dataset.state === "backoff"`)
 		b.waitFor("the source to run again, restarted once", fmt.Sprintf(`%s.dataset.state === "running" &&
@@ -410,8 +415,9 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	addr := freePort(t)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig, "-listen", addr)
 
-	b.do(chromedp.Navigate(base + "/"))
+	b.do(chromedp.Navigate(base + "/?admin=" + browserAdminToken))
 	b.waitFor("the stream to be live", isLive)
+	b.waitFor("crash buttons", `[...document.querySelectorAll(".crash")].length === 2`)
 	ids := seriesIDs(t, base)
 	b.waitFor("charts with some history", chartsDrawn(ids, 5))
 	const firstChart = `document.querySelector('.group[data-source="demo"] .card .chart')`
@@ -423,8 +429,16 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("the page to show it is reconnecting", `document.body.dataset.conn === "reconnecting" &&
 		!document.getElementById("stale").hidden &&
 		/^(reconnecting in \d+s|stale since \d\d:\d\d:\d\d)$/.test(document.getElementById("conn-text").textContent)`)
+	b.waitFor("states unknown while disconnected, last success ageing", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
+		[...document.querySelectorAll("#tree .node")].every(n => !n.dataset.state || n.dataset.state === "unknown") &&
+		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^\d+s ago$/.test(d.textContent))`)
 
-	cmd, _, stderr = startPulseboard(t, "-config", browserConfig, "-listen", addr)
+	// The new server has another admin token.
+	cfg, err := os.ReadFile(browserConfig)
+	require.NoError(t, err)
+	otherToken := filepath.Join(t.TempDir(), "other-token.yaml")
+	require.NoError(t, os.WriteFile(otherToken, []byte(strings.Replace(string(cfg), browserAdminToken, "another-admin-token", 1)), 0o600))
+	cmd, _, stderr = startPulseboard(t, "-config", otherToken, "-listen", addr)
 	defer func() {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
@@ -439,10 +453,19 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 		[...document.querySelectorAll("#timeline .event")].map(e => e.dataset.kind))`)
 	b.waitFor("the server restart marked on every chart", `[...document.querySelectorAll(".card .chart")].every(c => Number(c.dataset.markers) >= 1)`)
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
+	b.waitFor("statistics that say since when the new server holds data", `[...document.querySelectorAll(".card .coverage")].every(c => !c.hidden &&
+		/^Statistics since \d\d:\d\d:\d\d: the server holds less than the 1m window\.$/.test(c.textContent))`)
+
+	b.waitFor("the refused admin token asked for again, the crash buttons hidden", `!document.getElementById("admin-form").hidden &&
+		/did not accept/.test(document.getElementById("admin-hint").textContent) &&
+		[...document.querySelectorAll(".crash")].every(b => b.hidden) && !sessionStorage.getItem("pulseboard.admin")`)
+	b.do(chromedp.SendKeys(chromedp.CSS("#admin-token"), "another-admin-token\n"))
+	b.waitFor("the crash buttons back", `[...document.querySelectorAll(".crash")].length === 2 && [...document.querySelectorAll(".crash")].every(b => !b.hidden)`)
 
 	// The refused connections while the server was down are the browser's
-	// own network errors; anything else is a problem.
-	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED"))
+	// own network errors, and the token check the new server refused (401)
+	// too; anything else is a problem.
+	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED", "status of 401"))
 }
 
 // TestScreenshot writes the README's screenshot from a real run, in the
@@ -480,7 +503,9 @@ func TestScreenshot(t *testing.T) {
 
 	// A crash and its restart, so that the tree shows it.
 	const node = `document.querySelector('.node[data-source="demo"]')`
-	b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+	// Pressed twice: the first crash of a session asks to confirm.
+	b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)),
+		chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
 	b.waitFor("the restart", node+`.dataset.state === "running" && `+node+`.querySelector(".restarts").dataset.count === "1"`)
 	b.waitFor("the toast to go", `document.querySelectorAll(".toast").length === 0`)
 

@@ -43,6 +43,8 @@ export class SeriesCard {
     this.note = h("span", "note");
     this.chart = h("div", { class: "chart", "aria-hidden": "true" });
     this.stats = h("dl", "stats");
+    this.coverage = h("p", "coverage");
+    this.coverage.hidden = true;
     this.statEls = new Map();
     this.keyHead = h("th", { scope: "col" });
     const heads = (this.unit.rate ? ["rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
@@ -58,6 +60,7 @@ export class SeriesCard {
       this.chart,
       this.stats,
       this.legend,
+      this.coverage,
     );
     this.add(s);
   }
@@ -165,9 +168,12 @@ export class SeriesCard {
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are
-   * the increase over the window, the total and (lone) the samples.
+   * the increase over the window, the total and (lone) the samples. When
+   * the server holds less than the window (it restarted, or the series is
+   * young), the card says since when its statistics are (now: the
+   * server's time, unix ms).
    */
-  update(windowName, spanMs) {
+  update(windowName, spanMs, now = 0) {
     let zeros = 0;
     let stale = 0;
     for (const l of this.lines.values()) {
@@ -187,6 +193,9 @@ export class SeriesCard {
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
+    const since = coverageSince([...this.lines.values()].map((l) => l.st.since || 0), spanMs, now);
+    this.coverage.hidden = !since;
+    setText(this.coverage, since ? `Statistics since ${since}: the server holds less than the ${windowName} window.` : "");
   }
 
   // columns are a line's figures, in the legend's columns.
@@ -242,6 +251,24 @@ export class SeriesCard {
     }
     for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
+}
+
+/**
+ * coverageSince says since when a card's statistics are, "14:02" (or
+ * "14:02:10" in a window of five minutes or less), when that is later than
+ * the window's start (with a little slack for the time between samples);
+ * "" when they cover the window.
+ * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
+ * @param {number} spanMs the window
+ * @param {number} now the server's time, unix ms
+ */
+export function coverageSince(sinces, spanMs, now) {
+  const known = sinces.filter((t) => t > 0);
+  if (!now || !spanMs || !known.length) return "";
+  const since = Math.max(...known);
+  if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
+  const clock = formatClock(since);
+  return spanMs > 300_000 ? clock.slice(0, 5) : clock;
 }
 
 /** staleText says since when a stale series is stale: "stale since 14:02:11". */

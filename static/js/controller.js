@@ -25,6 +25,9 @@ import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvent
 
 const TRIM_EVERY_S = 10;
 export const FILTER_DEBOUNCE_MS = 150;
+/** CONFIRM_MS is how long a crash button waits for its confirming press. */
+export const CONFIRM_MS = 5000;
+const CRASH_CONFIRMED_KEY = "pulseboard.crash-confirmed";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -41,7 +44,7 @@ const nf = new Intl.NumberFormat("en-US");
  *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
  *   makes the chart manager, which calls onShown when a series' chart comes
  *   into view or out of a collapsed group
- * @property {(onChange: (token: string) => void) => {set(token: string): void}} admin
+ * @property {(onChange: (token: string) => void) => {set(token: string): void, ask(why: string): void}} admin
  *   makes the header's token control, which calls onChange on every set
  * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
  * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
@@ -59,6 +62,7 @@ const nf = new Intl.NumberFormat("en-US");
  * @property {(fn: () => void, ms: number) => any} [setTimeout]
  * @property {(id: any) => void} [clearTimeout]
  * @property {(name: string, token: string) => Promise<{ok: boolean, status: number, message: string}>} crash
+ * @property {(token: string) => Promise<"ok"|"refused"|"unknown">} [checkAdmin] whether the server accepts an admin token
  * @property {(text: string, kind?: string) => void} toast
  * @property {() => number} [now] unix ms; Date.now by default
  * @property {Store} [store]
@@ -143,6 +147,34 @@ export class PageController {
     this.deps.status.show(s);
     if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
     if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
+    if ((was === "live") !== (s.state === "live")) {
+      // Shown as unknown while away, as they are again once back.
+      for (const name of this.groups.keys()) this.dirty.sources.add(name);
+      this.dirty.tree = true;
+      this.dirty.overview = true;
+      this.requestFrame();
+    }
+  }
+
+  /** connected says whether the stream is live: what the page shows is current. */
+  connected() {
+    return !!this.connection && this.connection.state === "live";
+  }
+
+  /**
+   * clock is the time the page's "ago" times are taken at: the server's
+   * latest, or while disconnected the page's own, so that "last success"
+   * keeps ageing instead of reading "now".
+   */
+  clock() {
+    const server = this.store.now || 0;
+    return this.connected() ? server || this.now() : Math.max(server, this.now());
+  }
+
+  /** shownSource is a source as its group shows it: its state unknown while disconnected. */
+  shownSource(name) {
+    const src = this.store.sources.get(name);
+    return src && !this.connected() ? unknownSource(src) : src;
   }
 
   /** note records timeline entries; marked ones redraw every chart. */
@@ -270,22 +302,62 @@ export class PageController {
     for (const g of this.groups.values()) g.setAdmin(!!token);
   }
 
-  /** crash asks the server to crash a source, with the admin token; a refused token is forgotten. */
+  /**
+   * crash asks the server to crash a source, with the admin token. The
+   * first time in a session the button asks to be pressed again to
+   * confirm (for CONFIRM_MS); a refused token is forgotten and asked for
+   * again.
+   */
   async crash(name, button) {
     if (!this.adminToken) return;
+    const d = this.deps;
+    if (d.session.getItem(CRASH_CONFIRMED_KEY) !== "1" && button.dataset.confirm !== "1") {
+      button.dataset.confirm = "1";
+      setText(button, `Really crash ${name}?`);
+      (d.setTimeout || setTimeout)(() => {
+        if (button.dataset.confirm !== "1") return;
+        delete button.dataset.confirm;
+        setText(button, `Crash ${name}`);
+      }, CONFIRM_MS);
+      return;
+    }
+    delete button.dataset.confirm;
+    try {
+      d.session.setItem(CRASH_CONFIRMED_KEY, "1");
+    } catch {
+      // Storage refused: it asks again next time.
+    }
     button.disabled = true;
     setText(button, "Crashing…");
-    const r = await this.deps.crash(name, this.adminToken);
+    const r = await d.crash(name, this.adminToken);
     button.disabled = false;
-    setText(button, "Crash");
+    setText(button, `Crash ${name}`);
     if (r.ok) {
-      this.deps.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
+      d.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
     } else if (r.status === 401 || r.status === 403) {
-      this.deps.toast("The admin token was refused. Enter it again.", "error");
-      this.admin.set("");
+      this.tokenRefused();
     } else {
       this.deps.toast(`Could not crash ${name}: ${r.message}`, "error");
     }
+  }
+
+  /** tokenRefused hides the admin controls and asks for a token again. */
+  tokenRefused() {
+    this.deps.toast("The server did not accept the admin token. Enter it again.", "error");
+    this.admin.ask("The server did not accept the admin token. Enter the current one.");
+  }
+
+  /**
+   * checkAdmin asks a new server (after a restart) whether it accepts the
+   * admin token the page holds; if not, see tokenRefused. (A token is
+   * otherwise found refused when used: the check is an HTTP error in the
+   * browser's console, which a page that simply loads should not leave.)
+   */
+  async checkAdmin() {
+    const token = this.adminToken;
+    if (!token || !this.deps.checkAdmin) return;
+    const r = await this.deps.checkAdmin(token);
+    if (r === "refused" && this.adminToken === token) this.tokenRefused();
   }
 
   // ---- applying the stream ----
@@ -298,6 +370,7 @@ export class PageController {
         this.store.hello(msg);
         if (before && this.store.instance && before !== this.store.instance) {
           this.note([serverRestartEvent(this.store.now || this.now(), this.store.version)]);
+          this.checkAdmin();
         }
         this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
         this.renderWindows();
@@ -422,16 +495,16 @@ export class PageController {
     this.frameQueued = false;
     if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
-    const now = this.store.now || this.now();
+    const now = this.clock();
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
-      g.update(this.store.sources.get(name), now);
+      g.update(this.shownSource(name), now);
       this.health.get(name).update(this.store.sources.get(name), now);
     }
     d.sources.clear();
     if (d.tree) {
-      this.deps.tree.update(this.store.tree());
+      this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()));
       d.tree = false;
     }
     if (d.filter) {
@@ -485,7 +558,7 @@ export class PageController {
     let running = 0;
     for (const s of this.store.sources.values()) if (s.state === "running") running++;
     this.deps.page.showOverview({
-      sources: `${running}/${this.store.sources.size}`,
+      sources: `${this.connected() ? running : "?"}/${this.store.sources.size}`,
       series: nf.format(this.families.familyOf.size),
       points: nf.format(this.store.pointCount()),
       messages: nf.format(this.messages),
@@ -503,11 +576,24 @@ export class PageController {
     if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
-    const now = this.store.now || this.now();
+    const now = this.clock();
     for (const g of this.groups.values()) g.updateAgo(null, now);
     for (const hs of this.health.values()) hs.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
   }
+}
+
+/**
+ * unknownSource is a source as shown while the page is disconnected: what
+ * it was last known to be, its state and health unknown.
+ */
+export function unknownSource(src) {
+  return { ...src, state: "unknown", up: undefined };
+}
+
+/** unknownTree is a supervision tree with every state unknown (disconnected). */
+export function unknownTree(node) {
+  return { ...node, state: "unknown", children: node.children.map(unknownTree) };
 }

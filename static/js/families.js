@@ -175,10 +175,11 @@ export class Families {
    * others when they show (see shown).
    */
   update(windowName, spanMs) {
+    const now = this.deps.now();
     for (const key of this.dirty) {
       const card = this.cards.get(key);
       if (!card) continue;
-      if (this.deps.charts.isShown(key)) card.update(windowName, spanMs);
+      if (this.deps.charts.isShown(key)) card.update(windowName, spanMs, now);
       else this.stale.add(key);
     }
     this.dirty.clear();

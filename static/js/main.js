@@ -3,7 +3,7 @@
 // and turns the page's events into the controller's calls. Nothing here
 // is worth a test of its own.
 
-import { AdminControl, crashSource } from "./admin.js";
+import { AdminControl, checkToken, crashSource } from "./admin.js";
 import { SeriesCard } from "./cards.js";
 import { ChartManager } from "./charts.js";
 import { PageController } from "./controller.js";
@@ -31,6 +31,7 @@ const controller = new PageController({
       button: $("admin-toggle"),
       form: $("admin-form"),
       input: $("admin-token"),
+      hint: $("admin-hint"),
       signed: $("admin-signed"),
       forget: $("admin-forget"),
       storage: sessionStorage,
@@ -47,6 +48,7 @@ const controller = new PageController({
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),
   crash: (name, token) => crashSource(name, token),
+  checkAdmin: (token) => checkToken(token),
   toast,
 });
 

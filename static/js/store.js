@@ -9,9 +9,11 @@ import { buildTree } from "./tree.js";
 /**
  * @typedef {{id: string, source: string, metric: string,
  *   labels: Record<string, string>, kind: string, last: [number, number|null]|null,
- *   windows: Record<string, object>, ring: Ring, staleSince: number}} SeriesState
+ *   windows: Record<string, object>, ring: Ring, staleSince: number, since: number}} SeriesState
  * staleSince: when the series went stale (its source no longer shows it),
- * unix ms; 0 while it is live.
+ * unix ms; 0 while it is live. since: the first point the server held
+ * when it last sent the series whole (its windows cover nothing before:
+ * a restarted server starts again), unix ms; 0 if it sent none.
  * @typedef {{reset: boolean, added: string[], removed: string[],
  *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
@@ -187,6 +189,8 @@ export class Store {
     const known = this.series.has(s.id);
     const st = this.upsert(s);
     st.ring.replace(s.points);
+    const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
+    if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);
@@ -196,7 +200,7 @@ export class Store {
   upsert(s) {
     let st = this.series.get(s.id);
     if (!st) {
-      st = { id: s.id, ring: new Ring(this.maxPoints) };
+      st = { id: s.id, ring: new Ring(this.maxPoints), since: 0 };
       this.series.set(s.id, st);
     }
     st.source = String(s.source ?? "");

@@ -59,3 +59,23 @@ test("a card's lines are matched by the filter as their chips read", () => {
     ["host", "cpu_percent", "cpu=10", "host=x", 'cpu="10", host="x"', "10"],
   ]);
 });
+
+test("statistics that cover less than the window say since when", async () => {
+  const { coverageSince } = await import("../js/cards.js");
+  const now = new Date(2024, 0, 1, 14, 10, 0).getTime();
+  assert.equal(coverageSince([now - 120_000], 60_000, now), "", "covers the 1m window");
+  assert.equal(coverageSince([now - 59_000], 60_000, now), "", "within the slack");
+  assert.equal(coverageSince([now - 30_000], 60_000, now), "14:09:30");
+  assert.equal(coverageSince([now - 600_000, now - 240_000], 900_000, now), "14:06", "the latest line's; minutes for long windows");
+  assert.equal(coverageSince([0], 60_000, now), "", "unknown");
+  assert.equal(coverageSince([now - 30_000], 60_000, 0), "");
+
+  const s = st("a", {}, 1);
+  s.since = now - 30_000;
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000, now);
+  assert.equal(card.coverage.hidden, false);
+  assert.equal(card.coverage.textContent, "Statistics since 14:09:30: the server holds less than the 1m window.");
+  card.update("1m", 60_000, now + 60_000);
+  assert.equal(card.coverage.hidden, true);
+});

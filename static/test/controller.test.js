@@ -219,3 +219,27 @@ test("the timeline: a crash and its restart, a reload, the connection lost and r
   assert.equal(h.timeline.events.at(-1).ts, 1_000_000, "lost when the stream went stale");
   assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["connection-lost", "reload-refused", "server-restart"], "on every chart");
 });
+
+test("while disconnected, states are unknown and last success keeps ageing; back live, as they are", () => {
+  const h = harness();
+  const ws = live(h);
+  const trees = [];
+  h.controller.deps.tree.update = (root) => trees.push(root);
+  ws.drop();
+  h.frame();
+  const g = h.groups.get("demo");
+  assert.equal(g.updates.at(-1).src.state, "unknown");
+  assert.equal(h.controller.store.sources.get("demo").state, "running", "the store keeps what it knew");
+  assert.equal(trees.at(-1).state, "unknown");
+  assert.ok(trees.at(-1).children.every((c) => c.state === "unknown"));
+  assert.equal(h.page.overview.sources, "?/1");
+  h.clock.now = T0 + 60_000;
+  assert.equal(h.controller.clock(), T0 + 60_000, "the page's clock while away");
+  h.controller.retryNow();
+  h.ws().open();
+  h.ws().recv(hello);
+  h.frame();
+  assert.equal(g.updates.at(-1).src.state, "running");
+  assert.equal(trees.at(-1).state, "running");
+  assert.equal(h.page.overview.sources, "1/1");
+});

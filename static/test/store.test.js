@@ -267,3 +267,16 @@ test("staleness: a series' stale and stale_since, then the delta's stale map (0:
   s.delta({ type: "delta", seq: 5, ts: 6300, points: {}, windows: {}, sources: [], added: [series("b", [[6300, 2]])], removed: [] });
   assert.equal(s.series.get("b").staleSince, 0, "a series re-added whole carries its own staleness");
 });
+
+test("a series remembers the first point the server held when it sent it whole", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 5000, [series("a", [[1000, 1], [2000, 2]]), series("b", [])]));
+  assert.equal(s.series.get("a").since, 1000);
+  assert.equal(s.series.get("b").since, 5000, "none yet: from now");
+  s.delta({ type: "delta", seq: 2, ts: 6000, points: { a: [[6000, 3]] } });
+  assert.equal(s.series.get("a").since, 1000, "live points do not move it");
+  // A restarted server: its history starts again, the page keeps its own points.
+  s.snapshot(snapshot(1, 9000, [series("a", [[8000, 5]])]));
+  assert.equal(s.series.get("a").since, 8000);
+  assert.equal(s.series.get("a").ring.firstTime(), 1000);
+});

@@ -224,7 +224,7 @@ function fakePage() {
  * harness builds a controller over fakes; href is the page's address,
  * local and session its storages.
  */
-export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash } = {}) {
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin } = {}) {
   const clock = new FakeClock();
   const sockets = [];
   class FakeWS {
@@ -268,6 +268,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     noticeTicks: 0,
     trees: 0,
     toasts: [],
+    asked: [],
     crashes: [],
     groups: new Map(),
     healths: new Map(),
@@ -307,7 +308,12 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
         saveToken(session, token);
         onChange(token);
       },
+      ask(why) {
+        h.asked.push(why);
+        this.set("");
+      },
     }),
+    checkAdmin,
     group: (name, opts) => {
       const g = fakeGroup(name, opts);
       h.groups.set(name, g);
