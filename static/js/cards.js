@@ -41,7 +41,8 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
-    this.chart = h("div", { class: "chart", "aria-hidden": "true" });
+    // The chart's text alternative is its current values and statistics (chartText).
+    this.chart = h("div", { class: "chart", role: "img", "aria-label": `${s.metric}: no data yet` });
     this.stats = h("dl", "stats");
     this.coverage = h("p", "coverage");
     this.coverage.hidden = true;
@@ -53,7 +54,7 @@ export class SeriesCard {
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
-      { class: "card", dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
+      { class: "card", "aria-label": `${s.metric} of ${s.source}`, dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
       h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}` }, s.metric), kindTag),
       this.labels,
       h("div", "reading", this.value, this.unitEl, this.note),
@@ -176,6 +177,7 @@ export class SeriesCard {
   update(windowName, spanMs, now = 0) {
     let zeros = 0;
     let stale = 0;
+    const alt = [];
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (s.windows && s.windows[windowName]) || {};
@@ -185,6 +187,7 @@ export class SeriesCard {
       l.row.classList.toggle("is-zero", l.zero);
       l.row.classList.toggle("is-stale", s.staleSince > 0);
       const cols = this.columns(s, w, spanMs);
+      alt.push(this.lineText(l, cols, windowName));
       if (this.lines.size === 1) this.showLone(s, w, cols);
       else if (!this.hovering) {
         cols.forEach((f, i) => setText(l.cells[i], joined(f)));
@@ -193,9 +196,20 @@ export class SeriesCard {
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
+    const text = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
+    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
     const since = coverageSince([...this.lines.values()].map((l) => l.st.since || 0), spanMs, now);
     this.coverage.hidden = !since;
     setText(this.coverage, since ? `Statistics since ${since}: the server holds less than the ${windowName} window.` : "");
+  }
+
+  // lineText is a line's current value and statistics, in words: the
+  // chart's text alternative.
+  lineText(l, cols, windowName) {
+    const name = l.name ? `${l.name}: ` : "";
+    if (l.st.staleSince > 0) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
+    if (this.unit.rate) return `${name}${joined(cols[0])} now, ${joined(cols[1])} over ${windowName}, total ${joined(cols[2])}`;
+    return `${name}${joined(cols[0])} now; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
   // columns are a line's figures, in the legend's columns.

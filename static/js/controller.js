@@ -294,6 +294,7 @@ export class PageController {
     if (!g) return;
     if (g.collapsed) g.setCollapsed(false, true);
     g.el.scrollIntoView({ behavior: "smooth", block: "start" });
+    if (g.el.focus) g.el.focus({ preventScroll: true });
   }
 
   adminChanged(token) {
@@ -456,6 +457,10 @@ export class PageController {
       },
     });
     g.setAdmin(!!this.adminToken);
+    // Named, addressable (the jump list) and focusable (revealSource).
+    g.el.id = `source-${name}`;
+    g.el.setAttribute("aria-label", `Source ${name}`);
+    g.el.tabIndex = -1;
     this.groups.set(name, g);
     this.health.set(name, this.deps.health(g));
     this.orderGroups();
@@ -556,7 +561,17 @@ export class PageController {
 
   renderOverview() {
     let running = 0;
-    for (const s of this.store.sources.values()) if (s.state === "running") running++;
+    const states = new Map();
+    for (const s of this.store.sources.values()) {
+      if (s.state === "running") running++;
+      states.set(s.state, (states.get(s.state) || 0) + 1);
+    }
+    const n = this.store.sources.size;
+    this.deps.page.showTreeSummary(
+      !this.connected()
+        ? `${n} ${n === 1 ? "source" : "sources"}: state unknown (disconnected)`
+        : `${n} ${n === 1 ? "source" : "sources"}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`,
+    );
     this.deps.page.showOverview({
       sources: `${this.connected() ? running : "?"}/${this.store.sources.size}`,
       series: nf.format(this.families.familyOf.size),

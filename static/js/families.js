@@ -91,6 +91,7 @@ export class Families {
       card = this.deps.card(st, { onLines: () => this.redraw(key), color });
       this.cards.set(key, card);
       g.place(card);
+      g.el.dataset.cards = String(g.cards.size);
       charts.add(key, {
         el: card.chart,
         unit: card.unit,
@@ -125,7 +126,10 @@ export class Families {
       this.redraw(key);
     } else {
       this.deps.charts.remove(key);
-      if (g) g.drop(key);
+      if (g) {
+        g.drop(key);
+        g.el.dataset.cards = String(g.cards.size);
+      }
       this.cards.delete(key);
       this.dirty.delete(key);
       this.stale.delete(key);

@@ -14,6 +14,7 @@ import { StreamClient } from "./socket.js";
 import { SourceGroup } from "./sources.js";
 import { SourceHealth } from "./health.js";
 import { StatusView } from "./status.js";
+import { ThemeSwitch } from "./themes.js";
 import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
 
@@ -39,7 +40,7 @@ const controller = new PageController({
     }),
   group: (name, opts) => new SourceGroup(name, opts),
   card: (st, opts) => new SeriesCard(st, opts),
-  tree: new TreeView($("tree")),
+  tree: new TreeView($("tree"), { onActivate: (name) => controller.revealSource(name) }),
   timeline: new TimelineView({ list: $("timeline"), filter: $("tl-source"), count: $("tl-count") }, (name) => controller.setTimelineSource(name)),
   health: (group) => new SourceHealth(group),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
@@ -60,11 +61,14 @@ $("live").addEventListener("click", () => controller.goLive());
 addEventListener("keydown", (ev) => {
   if (ev.key === "Escape" && controller.zoom) controller.goLive();
 });
-$("tree").addEventListener("click", (ev) => {
-  const node = ev.target.closest(".node.is-source");
-  if (node) controller.revealSource(node.dataset.source);
+new ThemeSwitch({
+  button: $("theme"),
+  label: $("theme-label"),
+  root: document.documentElement,
+  media: matchMedia("(prefers-color-scheme: dark)"),
+  prefs: controller.prefs,
+  onChange: () => controller.charts.rethemed(),
 });
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => controller.charts.rethemed());
 // A hidden tab draws nothing; shown again, it catches up (and reconnects).
 document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
 controller.setTabHidden(document.visibilityState === "hidden");

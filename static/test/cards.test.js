@@ -79,3 +79,18 @@ test("statistics that cover less than the window say since when", async () => {
   card.update("1m", 60_000, now + 60_000);
   assert.equal(card.coverage.hidden, true);
 });
+
+test("a card is named, and its chart has a text alternative: values and statistics", () => {
+  const a = st("a", { cpu: "0" }, 10);
+  const card = new SeriesCard(a);
+  assert.equal(card.el.getAttribute("aria-label"), "cpu_percent of host");
+  assert.equal(card.chart.getAttribute("role"), "img");
+  card.update("1m", 60_000);
+  assert.equal(card.chart.getAttribute("aria-label"), 'cpu_percent {cpu="0"}: 10 % now; over 1m min 9 %, max 11 %, mean 10 %');
+  card.add(st("b", { cpu: "1" }, 20, T));
+  card.update("1m", 60_000);
+  assert.equal(
+    card.chart.getAttribute("aria-label"),
+    `cpu_percent: 0: 10 % now; over 1m min 9 %, max 11 %, mean 10 %; 1: stale since ${formatClock(T)}, last 20 %`,
+  );
+});

@@ -51,7 +51,23 @@ export class MemoryStorage {
 }
 
 function fakeEl(extra = {}) {
-  return { hidden: false, removed: false, scrolled: 0, dataset: {}, remove() { this.removed = true; }, scrollIntoView() { this.scrolled++; }, ...extra };
+  return {
+    hidden: false,
+    removed: false,
+    scrolled: 0,
+    dataset: {},
+    attrs: {},
+    remove() {
+      this.removed = true;
+    },
+    scrollIntoView() {
+      this.scrolled++;
+    },
+    setAttribute(k, v) {
+      this.attrs[k] = String(v);
+    },
+    ...extra,
+  };
 }
 
 function fakeGroup(name, opts) {
@@ -213,6 +229,10 @@ function fakePage() {
     },
     showLoading(shown) {
       this.loading = shown;
+    },
+    treeSummary: "",
+    showTreeSummary(text) {
+      this.treeSummary = text;
     },
     showOverview(ov) {
       this.overview = ov;
