@@ -21,6 +21,7 @@ import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
 import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
+import { readView, viewURL } from "./urlstate.js";
 import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
@@ -124,7 +125,16 @@ export class PageController {
    */
   start() {
     const d = this.deps;
+    const view = readView(d.location.href);
     this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
+    // A shared address's view goes before the kept preferences.
+    if (view.filter) {
+      this.filter = view.filter;
+      d.page.showFilter(view.filter);
+    }
+    if (view.window) this.windowName = view.window;
+    this.urlCollapsed = view.collapsed ? new Set(view.collapsed) : null;
+    if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
     const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
@@ -241,7 +251,17 @@ export class PageController {
   setFilter(text) {
     this.filter = text;
     this.dirty.filter = true;
+    this.syncURL();
     this.requestFrame();
+  }
+
+  /** syncURL writes the view (filter, window, collapsed sources, zoom) into the address. */
+  syncURL() {
+    const d = this.deps;
+    if (!this.client) return; // not started: the address is still being read
+    const collapsed = [...this.groups.values()].filter((g) => g.collapsed).map((g) => g.name);
+    const url = viewURL(d.location.href, { filter: this.filter, window: this.windowName, collapsed, zoom: this.zoom });
+    d.history.replaceState(d.history.state, "", url);
   }
 
   /**
@@ -263,6 +283,7 @@ export class PageController {
     this.windowName = name;
     this.prefs.set("window", name);
     this.deps.page.checkWindow(name);
+    this.syncURL();
     this.families.markAll();
     this.charts.markAllDirty();
     this.requestFrame();
@@ -276,6 +297,7 @@ export class PageController {
     if (!(to > from)) return;
     this.zoom = [from, to];
     this.deps.page.showZoom(this.zoom);
+    this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();
   }
@@ -284,6 +306,7 @@ export class PageController {
     if (!this.zoom) return;
     this.zoom = null;
     this.deps.page.showZoom(null);
+    this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();
   }
@@ -392,6 +415,7 @@ export class PageController {
     const names = this.store.windows;
     if (!names.includes(this.windowName)) this.windowName = names[0] || "";
     this.deps.page.showWindows(names, this.windowName);
+    this.syncURL();
   }
 
   /** @param {import("./store.js").Changes} ch */
@@ -449,10 +473,11 @@ export class PageController {
     if (g) return g;
     g = this.deps.group(name, {
       color: this.groups.size,
-      collapsed: this.prefs.collapsed(name),
+      collapsed: this.urlCollapsed ? this.urlCollapsed.has(name) : this.prefs.collapsed(name),
       onCrash: (n, button) => this.crash(n, button),
       onToggle: (n, collapsed) => {
         this.prefs.setCollapsed(n, collapsed);
+        this.syncURL();
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
     });

@@ -20,6 +20,7 @@ export class PageView {
       version: $("version"),
       windows: $("windows"),
       pause: $("pause"),
+      filter: $("filter"),
       live: $("live"),
       liveText: $("live-text"),
       hideZero: $("hide-zero"),
@@ -87,6 +88,11 @@ export class PageView {
   }
 
   /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */
+  /** showFilter puts a filter (from the address) in the filter box. */
+  showFilter(text) {
+    this.els.filter.value = text;
+  }
+
   /** showZoom shows the zoomed range (unix ms) and the way back to live, or hides them (null). */
   showZoom(range) {
     this.els.live.hidden = !range;

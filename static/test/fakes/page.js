@@ -208,6 +208,10 @@ function fakePage() {
       this.hideZero = on;
     },
     zoom: null,
+    filterShown: "",
+    showFilter(text) {
+      this.filterShown = text;
+    },
     showZoom(range) {
       this.zoom = range;
     },
