@@ -200,7 +200,8 @@ export class SeriesCard {
     if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
     const since = coverageSince([...this.lines.values()].map((l) => l.st.since || 0), spanMs, now);
     this.coverage.hidden = !since;
-    setText(this.coverage, since ? `Statistics since ${since}: the server holds less than the ${windowName} window.` : "");
+    setText(this.coverage, since ? `Statistics since ${since}` : "");
+    this.coverage.title = since ? `The server holds less than the ${windowName} window: a young series, or the server restarted.` : "";
   }
 
   // lineText is a line's current value and statistics, in words: the

@@ -74,9 +74,10 @@ export class SourceHealth {
   /** tick refreshes the relative times; the page calls it every second. */
   tick(now) {
     const text = healthNote(this.state, now);
-    this.note.hidden = !text;
+    if (this.note.hidden !== !text) this.note.hidden = !text;
     setText(this.note, text);
-    this.note.dataset.state = this.state.state;
+    // Written only when it changes: this runs at every update of the source.
+    if (this.note.dataset.state !== this.state.state) this.note.dataset.state = this.state.state;
     this.group.error.classList.toggle("is-recovered", recovered(this.src, this.errorSeenAt));
   }
 }
