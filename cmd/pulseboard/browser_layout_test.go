@@ -61,7 +61,7 @@ func TestBrowserURLState(t *testing.T) {
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
-		b.waitFor("the zoom in the address", `/^\?filter=instance%3D1&window=1m&from=\d+&to=\d+$/.test(location.search)`)
+		b.waitFor("the zoom in the address", `/^\?filter=instance%3D1&from=\d+&to=\d+$/.test(location.search)`)
 		search := eval[string](b, `location.search`)
 		view := eval[string](b, over+`.closest(".chart").dataset.view`)
 		b.do(chromedp.Reload())
@@ -69,7 +69,7 @@ func TestBrowserURLState(t *testing.T) {
 		b.waitFor("the same view after a reload", fmt.Sprintf(`location.search === %s && !document.getElementById("live").hidden &&
 			(c => c && c.dataset.view === %s)(document.querySelector('.group[data-source="spiky"] .card:not([hidden]) .chart'))`, js(search), js(view)))
 		b.do(chromedp.Click(chromedp.CSS("#live")))
-		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1&window=1m"`)
+		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1"`)
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {

@@ -13,64 +13,29 @@
 // catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
+//
+// Beside it: the reader's choices are choices.js (methods of this class),
+// the cards families.js, the admin token and crashes adminflow.js, the
+// overview and the filter's count summary.js, what happened timeline.js.
 
 import { takeToken } from "./admin.js";
-import { setText } from "./dom.js";
+import { AdminFlow } from "./adminflow.js";
 import { windowMs } from "./format.js";
 import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
-import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
+import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readView, viewURL } from "./urlstate.js";
 import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
-export const FILTER_DEBOUNCE_MS = 150;
-/** CONFIRM_MS is how long a crash button waits for its confirming press. */
-export const CONFIRM_MS = 5000;
-const CRASH_CONFIRMED_KEY = "pulseboard.crash-confirmed";
+import { readerChoices } from "./choices.js";
 
-const nf = new Intl.NumberFormat("en-US");
-
-/**
- * @typedef {object} PageDeps
- * @property {{protocol: string, host: string, href: string}} location
- * @property {{state: any, replaceState: (s: any, t: string, url: string) => void}} history
- * @property {Storage} session where the admin token is kept (sessionStorage)
- * @property {Storage} local where the reader's preferences are kept (localStorage)
- * @property {(opts: {url: string, onMessage: (m: object) => void,
- *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
- *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: (source: string) => object[],
- *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
- *   makes the chart manager, which calls onShown when a series' chart comes
- *   into view or out of a collapsed group
- * @property {(onChange: (token: string) => void) => {set(token: string): void, ask(why: string): void}} admin
- *   makes the header's token control, which calls onChange on every set
- * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
- * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
- *   import("./cards.js").SeriesCard} card makes the card of st's metric family
- * @property {{update(root: object): void}} tree
- * @property {{show(events: object[], sources: string[], selected: string): void}} timeline
- *   the event timeline's panel
- * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number): void,
- *   tick(now: number): void}} health makes the recent-history note of a source's group
- * @property {{show(s: object): void, tick(): void}} status
- * @property {{show(ev: object): void, tick(): void}} notices
- * @property {import("./page.js").PageView} page the header, overview and group box
- * @property {(fn: () => void) => void} requestFrame requestAnimationFrame
- * @property {(fn: () => void, ms: number) => any} setInterval
- * @property {(fn: () => void, ms: number) => any} [setTimeout]
- * @property {(id: any) => void} [clearTimeout]
- * @property {(name: string, token: string) => Promise<{ok: boolean, status: number, message: string}>} crash
- * @property {(token: string) => Promise<"ok"|"refused"|"unknown">} [checkAdmin] whether the server accepts an admin token
- * @property {(text: string, kind?: string) => void} toast
- * @property {() => number} [now] unix ms; Date.now by default
- * @property {Store} [store]
- */
+export { CONFIRM_MS } from "./adminflow.js";
+export { FILTER_DEBOUNCE_MS } from "./choices.js";
 
 export class PageController {
-  /** @param {PageDeps} deps */
+  /** @param {import("./deps.js").PageDeps} deps */
   constructor(deps) {
     this.deps = deps;
     this.now = deps.now || Date.now;
@@ -82,7 +47,7 @@ export class PageController {
     this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true };
     this.timeline = new Timeline();
     this.timelineSource = "";
-    /** @type {Map<string, ReturnType<PageDeps["health"]>>} by source */
+    /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
     this.health = new Map();
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
@@ -90,7 +55,6 @@ export class PageController {
     this.filter = "";
     /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
     this.zoom = null;
-    this.adminToken = "";
     this.messages = 0;
     this.haveSnapshot = false;
     this.connection = null; // the stream's latest status
@@ -115,7 +79,8 @@ export class PageController {
       now: () => this.store.now || this.now(),
       requestFrame: () => this.requestFrame(),
     });
-    this.admin = deps.admin((token) => this.adminChanged(token));
+    this.adminFlow = new AdminFlow(deps, () => this.groups.values());
+    this.admin = this.adminFlow.control;
     this.client = null;
   }
 
@@ -134,6 +99,8 @@ export class PageController {
     }
     if (view.window) this.windowName = view.window;
     this.urlCollapsed = view.collapsed ? new Set(view.collapsed) : null;
+    // What the address says now (tokens out): rewritten only when the view changes.
+    this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
     if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
@@ -195,13 +162,6 @@ export class PageController {
     this.requestFrame();
   }
 
-  /** setTimelineSource shows the timeline of one source ("" for all). */
-  setTimelineSource(name) {
-    this.timelineSource = name;
-    this.dirty.timeline = true;
-    this.requestFrame();
-  }
-
   /**
    * setTabHidden follows the Page Visibility API: a hidden tab draws
    * nothing (the stream is still applied to the store); shown again, every
@@ -217,6 +177,16 @@ export class PageController {
     this.retryNow();
   }
 
+  /** adminToken is the admin token the page holds, "" for none. */
+  get adminToken() {
+    return this.adminFlow.token;
+  }
+
+  /** crash asks the server to crash a source (see AdminFlow.crash). */
+  crash(name, button) {
+    return this.adminFlow.crash(name, button);
+  }
+
   /** cards are the metric cards, by family key. */
   get cards() {
     return this.families.cards;
@@ -225,163 +195,6 @@ export class PageController {
   /** stale are the cards that changed while out of sight. */
   get stale() {
     return this.families.stale;
-  }
-
-  // ---- the reader's choices ----
-
-  /** setHideZero hides (or shows again) the series that were zero all through the window. */
-  setHideZero(on) {
-    this.hideZero = !!on;
-    this.prefs.set("hideZero", this.hideZero || undefined);
-    this.deps.page.showHideZero(this.hideZero);
-    this.charts.markAllDirty();
-    this.requestFrame();
-  }
-
-  togglePause() {
-    this.paused = !this.paused;
-    this.deps.page.showPaused(this.paused);
-    if (!this.paused) {
-      this.families.markAll();
-      this.charts.markAllDirty();
-    }
-    this.requestFrame();
-  }
-
-  setFilter(text) {
-    this.filter = text;
-    this.dirty.filter = true;
-    this.syncURL();
-    this.requestFrame();
-  }
-
-  /** syncURL writes the view (filter, window, collapsed sources, zoom) into the address. */
-  syncURL() {
-    const d = this.deps;
-    if (!this.client) return; // not started: the address is still being read
-    const collapsed = [...this.groups.values()].filter((g) => g.collapsed).map((g) => g.name);
-    const url = viewURL(d.location.href, { filter: this.filter, window: this.windowName, collapsed, zoom: this.zoom });
-    d.history.replaceState(d.history.state, "", url);
-  }
-
-  /**
-   * filterTyped is the filter box's input: applied once the typing pauses
-   * (FILTER_DEBOUNCE_MS), so that a long page is not filtered at every key.
-   */
-  filterTyped(text) {
-    const d = this.deps;
-    const clear = d.clearTimeout || clearTimeout;
-    const set = d.setTimeout || setTimeout;
-    if (this.filterTimer !== undefined) clear(this.filterTimer);
-    this.filterTimer = set(() => {
-      this.filterTimer = undefined;
-      this.setFilter(text);
-    }, FILTER_DEBOUNCE_MS);
-  }
-
-  selectWindow(name) {
-    this.windowName = name;
-    this.prefs.set("window", name);
-    this.deps.page.checkWindow(name);
-    this.syncURL();
-    this.families.markAll();
-    this.charts.markAllDirty();
-    this.requestFrame();
-  }
-
-  /**
-   * setZoom shows the range [from, to] (unix ms) on every chart, where it
-   * stays while data keeps coming; goLive follows the live edge again.
-   */
-  setZoom(from, to) {
-    if (!(to > from)) return;
-    this.zoom = [from, to];
-    this.deps.page.showZoom(this.zoom);
-    this.syncURL();
-    this.charts.markAllDirty();
-    this.requestFrame();
-  }
-
-  goLive() {
-    if (!this.zoom) return;
-    this.zoom = null;
-    this.deps.page.showZoom(null);
-    this.syncURL();
-    this.charts.markAllDirty();
-    this.requestFrame();
-  }
-
-  /** revealSource expands a source's group and scrolls to it (a click in the tree). */
-  revealSource(name) {
-    const g = this.groups.get(name);
-    if (!g) return;
-    if (g.collapsed) g.setCollapsed(false, true);
-    g.el.scrollIntoView({ behavior: "smooth", block: "start" });
-    if (g.el.focus) g.el.focus({ preventScroll: true });
-  }
-
-  adminChanged(token) {
-    this.adminToken = token;
-    this.deps.page.showAdmin(!!token);
-    for (const g of this.groups.values()) g.setAdmin(!!token);
-  }
-
-  /**
-   * crash asks the server to crash a source, with the admin token. The
-   * first time in a session the button asks to be pressed again to
-   * confirm (for CONFIRM_MS); a refused token is forgotten and asked for
-   * again.
-   */
-  async crash(name, button) {
-    if (!this.adminToken) return;
-    const d = this.deps;
-    if (d.session.getItem(CRASH_CONFIRMED_KEY) !== "1" && button.dataset.confirm !== "1") {
-      button.dataset.confirm = "1";
-      setText(button, `Really crash ${name}?`);
-      (d.setTimeout || setTimeout)(() => {
-        if (button.dataset.confirm !== "1") return;
-        delete button.dataset.confirm;
-        setText(button, `Crash ${name}`);
-      }, CONFIRM_MS);
-      return;
-    }
-    delete button.dataset.confirm;
-    try {
-      d.session.setItem(CRASH_CONFIRMED_KEY, "1");
-    } catch {
-      // Storage refused: it asks again next time.
-    }
-    button.disabled = true;
-    setText(button, "Crashing…");
-    const r = await d.crash(name, this.adminToken);
-    button.disabled = false;
-    setText(button, `Crash ${name}`);
-    if (r.ok) {
-      d.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
-    } else if (r.status === 401 || r.status === 403) {
-      this.tokenRefused();
-    } else {
-      this.deps.toast(`Could not crash ${name}: ${r.message}`, "error");
-    }
-  }
-
-  /** tokenRefused hides the admin controls and asks for a token again. */
-  tokenRefused() {
-    this.deps.toast("The server did not accept the admin token. Enter it again.", "error");
-    this.admin.ask("The server did not accept the admin token. Enter the current one.");
-  }
-
-  /**
-   * checkAdmin asks a new server (after a restart) whether it accepts the
-   * admin token the page holds; if not, see tokenRefused. (A token is
-   * otherwise found refused when used: the check is an HTTP error in the
-   * browser's console, which a page that simply loads should not leave.)
-   */
-  async checkAdmin() {
-    const token = this.adminToken;
-    if (!token || !this.deps.checkAdmin) return;
-    const r = await this.deps.checkAdmin(token);
-    if (r === "refused" && this.adminToken === token) this.tokenRefused();
   }
 
   // ---- applying the stream ----
@@ -394,7 +207,7 @@ export class PageController {
         this.store.hello(msg);
         if (before && this.store.instance && before !== this.store.instance) {
           this.note([serverRestartEvent(this.store.now || this.now(), this.store.version)]);
-          this.checkAdmin();
+          this.adminFlow.checkAdmin();
         }
         this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
         this.renderWindows();
@@ -556,56 +369,27 @@ export class PageController {
     }
   }
 
+  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   applyFilter() {
-    let shown = 0;
-    let series = 0;
-    let matched = 0;
-    for (const g of this.groups.values()) {
-      let n = 0;
-      for (const card of g.cards.values()) {
-        const lines = card.lineTexts();
-        const hits = lines.filter((texts) => matchesFilter(this.filter, texts)).length;
-        series += lines.length;
-        matched += hits;
-        card.el.hidden = hits === 0;
-        if (hits) n++;
-      }
-      g.el.hidden = n === 0 && !matchesFilter(this.filter, [g.name]);
-      shown += n;
-    }
-    this.deps.page.showFilterCount(this.filter ? `${nf.format(matched)} of ${nf.format(series)} series` : "");
+    const f = filterGroups(this.groups.values(), this.filter);
+    this.deps.page.showFilterCount(f.count);
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;
     this.deps.page.showEmpty(
-      !this.haveSnapshot || shown > 0 || quiet,
+      !this.haveSnapshot || f.shown > 0 || quiet,
       this.filter ? `No source or metric matches “${this.filter}”.` : "No series yet.",
     );
     this.deps.page.showLoading(!this.haveSnapshot);
   }
 
   renderOverview() {
-    let running = 0;
-    const states = new Map();
-    for (const s of this.store.sources.values()) {
-      if (s.state === "running") running++;
-      states.set(s.state, (states.get(s.state) || 0) + 1);
-    }
-    const n = this.store.sources.size;
-    this.deps.page.showTreeSummary(
-      !this.connected()
-        ? `${n} ${n === 1 ? "source" : "sources"}: state unknown (disconnected)`
-        : `${n} ${n === 1 ? "source" : "sources"}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`,
-    );
-    this.deps.page.showOverview({
-      sources: `${this.connected() ? running : "?"}/${this.store.sources.size}`,
-      series: nf.format(this.families.familyOf.size),
-      points: nf.format(this.store.pointCount()),
-      messages: nf.format(this.messages),
-    });
+    const ov = overview(this.store, { connected: this.connected(), series: this.families.familyOf.size, messages: this.messages });
+    const { summary, ...figures } = ov;
+    this.deps.page.showTreeSummary(summary);
+    this.deps.page.showOverview(figures);
   }
 
-  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
     if (this.ticks % TRIM_EVERY_S === 0) {
@@ -625,15 +409,5 @@ export class PageController {
   }
 }
 
-/**
- * unknownSource is a source as shown while the page is disconnected: what
- * it was last known to be, its state and health unknown.
- */
-export function unknownSource(src) {
-  return { ...src, state: "unknown", up: undefined };
-}
-
-/** unknownTree is a supervision tree with every state unknown (disconnected). */
-export function unknownTree(node) {
-  return { ...node, state: "unknown", children: node.children.map(unknownTree) };
-}
+// The reader's choices (choices.js) are the controller's methods too.
+Object.assign(PageController.prototype, readerChoices);

@@ -107,7 +107,7 @@ test("?admin= moves into the tab's storage and out of the address", () => {
   const session = new MemoryStorage();
   const h = harness({ href: "http://127.0.0.1:8080/?admin=s3cret&view=1#top", session });
   live(h);
-  assert.deepEqual(h.replaced, ["/?view=1#top", "/?view=1&window=1m#top"], "the token out, then the view in");
+  assert.deepEqual(h.replaced, ["/?view=1#top"], "the token out; the view is the default");
   assert.equal(session.getItem("pulseboard.admin"), "s3cret");
   assert.equal(h.page.admin, true);
   assert.equal(h.groups.get("demo").admin, true, "groups made later get the crash button");

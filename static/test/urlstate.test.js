@@ -43,7 +43,9 @@ test("a shared address opens the page on its view, and the page keeps the addres
   h.groups.get("demo").setCollapsed(false, true);
   h.controller.setFilter("");
   h.controller.selectWindow("1m");
-  assert.equal(h.replaced.at(-1), "/?window=1m");
+  assert.equal(h.replaced.at(-1), "/", "the defaults are left out: the server's first window");
+  h.controller.selectWindow("5m");
+  assert.equal(h.replaced.at(-1), "/?window=5m");
   h.controller.setZoom(T0 - 2000, T0 - 1000);
-  assert.equal(h.replaced.at(-1), `/?window=1m&from=${T0 - 2000}&to=${T0 - 1000}`);
+  assert.equal(h.replaced.at(-1), `/?window=5m&from=${T0 - 2000}&to=${T0 - 1000}`);
 });
