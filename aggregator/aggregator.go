@@ -279,6 +279,10 @@ func (a *Aggregator) ingestLocked(b Batch, now int64) {
 		return
 	}
 	a.st.ingest(b, now)
+	if a.st.rejectsChanged { // the source's warning changed: read it again
+		a.st.rejectsChanged = false
+		a.SourcesChanged()
+	}
 }
 
 // tick sweeps the store when a window slice has passed, reads the sources
@@ -305,6 +309,7 @@ func (a *Aggregator) tick() time.Time {
 	}
 	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
 	if readSources {
+		srcs = a.st.withStoreWarnings(srcs)
 		d.sources = changedSources(a.sources, srcs)
 		d.sourcesRemoved = a.forgetVanished(srcs)
 		a.sources = srcs
@@ -358,7 +363,7 @@ func (a *Aggregator) encoder(nowMs int64) *encoder {
 // now if no tick has polled yet.
 func (a *Aggregator) currentSources() []SourceInfo {
 	if a.sources == nil && a.opts.Sources != nil {
-		return a.opts.Sources()
+		return a.st.withStoreWarnings(a.opts.Sources())
 	}
 	return a.sources
 }
@@ -475,6 +480,9 @@ func (a *Aggregator) SourcesJSON() []byte {
 	var srcs []SourceInfo
 	if a.opts.Sources != nil {
 		srcs = a.opts.Sources()
+		a.mu.RLock()
+		srcs = a.st.withStoreWarnings(srcs)
+		a.mu.RUnlock()
 	}
 	b := append([]byte(nil), `{"sources":`...)
 	b = appendSources(b, srcs)

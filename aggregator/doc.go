@@ -27,7 +27,10 @@
 // ahead of the clock (too_far_ahead), older than History (too_old), older
 // than its series' newest point (out_of_order). A sample at its series'
 // newest time is the same sample again and is skipped; with another value
-// it is counted as a duplicate. NaN and ±Inf are values: stored, exported
+// it is counted as a duplicate. Every refusal is also counted by source
+// (pulseboard_source_samples_rejected_total{source,reason}, reason
+// series_limit for the caps above) and the latest is the source's
+// last_warning (see source_rejects.go). NaN and ±Inf are values: stored, exported
 // on /metrics as they are, written as null in JSON (a gap in a chart), and
 // left out of every window statistic.
 //

@@ -27,6 +27,13 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 		"duplicate (at their series' newest time with another value), too_far_ahead (stamped further ahead than the history).",
 	[]string{"reason"}, nil)
 
+// sourceRejectedDesc is pulseboard_source_samples_rejected_total{source,
+// reason}: a source's samples the store refused, for the reasons it had.
+var sourceRejectedDesc = prometheus.NewDesc("pulseboard_source_samples_rejected_total",
+	"Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), "+
+		"series_limit (a new series over aggregator.max_series or max_series_per_source). The latest is also the source's last_warning.",
+	[]string{"source", "reason"}, nil)
+
 type srcDescs struct {
 	polls, failures, restarts, up, running, lastSuccess, pollDuration *prometheus.Desc
 }
@@ -105,6 +112,14 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, m := range c.own {
 		own[i] = m.val(a)
 	}
+	type srcRejects struct {
+		source string
+		total  [numStoreRejects]uint64
+	}
+	bySrc := make([]srcRejects, 0, len(a.st.rejectsBySrc))
+	for name, r := range a.st.rejectsBySrc {
+		bySrc = append(bySrc, srcRejects{name, r.total})
+	}
 	withWin := a.windowMetricsOn()
 	a.mu.RUnlock()
 	direct := c.direct.Load()
@@ -117,6 +132,13 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for r := range a.stats.rejected {
 		ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(a.stats.rejected[r].Load()), rejectReasonNames[r])
+	}
+	for _, s := range bySrc {
+		for r, n := range s.total {
+			if n > 0 {
+				ch <- prometheus.MustNewConstMetric(sourceRejectedDesc, prometheus.CounterValue, float64(n), promLabelValue(s.source), storeRejectNames[r])
+			}
+		}
 	}
 	if !direct {
 		c.emitSeries(ch, withWin)

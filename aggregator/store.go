@@ -75,6 +75,11 @@ type store struct {
 	removed []string  // ids evicted since the last delta
 
 	stats *counters
+	// rejectsBySrc is what the store refused of each source (see
+	// source_rejects.go); rejectsChanged is set when it grew, so that the
+	// sources are read again with their new warning.
+	rejectsBySrc   map[string]*sourceRejects
+	rejectsChanged bool
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
 }
@@ -111,8 +116,8 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.gen++
 		gen = st.gen
 	}
-	var ingested, refused uint64
-	var rej [numRejectReasons]uint64
+	var ingested uint64
+	var rej [numStoreRejects]uint64
 	horizon := nowMs - st.opts.History.Milliseconds()
 	future := nowMs + st.opts.History.Milliseconds()
 	for i := range b.Samples {
@@ -131,7 +136,7 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			continue
 		default:
 			if s = st.create(b.Source, smp); s == nil {
-				refused++
+				rej[seriesLimit]++
 				continue
 			}
 			s.seenGen = gen
@@ -160,11 +165,18 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.staleMissing(b.Source, gen, nowMs)
 	}
 	st.stats.ingested.Add(ingested)
-	st.stats.refused.Add(refused)
-	for r, n := range rej {
+	st.stats.refused.Add(rej[seriesLimit])
+	refusedAny := false
+	for r, n := range rej[:numRejectReasons] {
 		if n > 0 {
 			st.stats.rejected[r].Add(n)
 		}
+	}
+	for _, n := range rej {
+		refusedAny = refusedAny || n > 0
+	}
+	if refusedAny {
+		st.noteRejects(b.Source, &rej, nowMs)
 	}
 }
 
@@ -307,6 +319,7 @@ func (st *store) sweep(nowMs int64) {
 // dropSource removes every series of source at once, announced as removed
 // in the next delta like an eviction, but not counted as one.
 func (st *store) dropSource(source string) {
+	delete(st.rejectsBySrc, source)
 	if len(st.bySrc[source]) == 0 {
 		return
 	}
