@@ -10,6 +10,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // What a client may send, and what each kind of abuse costs it. Every
@@ -205,22 +207,17 @@ func (s *utf8Stream) write(p []byte) {
 // left incomplete.
 func (s *utf8Stream) end() bool { return !s.bad && s.n == 0 }
 
-// clientMessage is what a client may send: only resume exists.
-type clientMessage struct {
-	Type string  `json:"type"`
-	Seq  *uint64 `json:"seq"`
-}
-
 // parseClientMessage reads one client message (at most MaxMessageBytes,
-// valid UTF-8). It returns the seq of a resume, or the reason the message
-// is ignored: ignoredMalformed or ignoredUnknown.
+// valid UTF-8): the protocol's only one is a resume. It returns the seq of
+// a resume, or the reason the message is ignored: ignoredMalformed or
+// ignoredUnknown.
 func parseClientMessage(data []byte) (seq uint64, ignored string) {
-	var m clientMessage
+	var m protocol.Resume
 	if err := json.Unmarshal(data, &m); err != nil {
 		return 0, ignoredMalformed
 	}
 	switch m.Type {
-	case "resume":
+	case protocol.TypeResume:
 		if m.Seq == nil {
 			return 0, ignoredMalformed
 		}
