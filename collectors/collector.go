@@ -167,8 +167,33 @@ func (c *collector) stampNow(now func() time.Time) func() time.Time {
 
 // Serve polls until ctx is cancelled (it then returns nil), a poll panics
 // (a *supervisor.PanicError), a poll hangs (ErrHung), the source cannot be
-// built, or Crash is called (a panic on this goroutine).
-func (c *collector) Serve(ctx context.Context) error {
+// built, or Crash is called (a panic on this goroutine); see exited for
+// what a failed run leaves behind.
+func (c *collector) Serve(ctx context.Context) (err error) {
+	clean := false
+	defer func() { c.exited(ctx, clean) }() // runs on a panic too
+	err = c.serve(ctx)
+	clean = err == nil
+	return err
+}
+
+// exited books the end of a run that failed (an error, a panic or a crash
+// request, a hang, a source that could not be built): the source is not
+// up, and its series go stale now, not at the next start, which a backoff
+// or a cool-down may put minutes away. A clean stop leaves both: either
+// the collector is back at once (a changed config, a restart of its
+// parent) or the source is gone and the store drops its series; while it
+// is stopped its state says so.
+func (c *collector) exited(ctx context.Context, clean bool) {
+	if clean {
+		return
+	}
+	c.stats.update(func(s *Stats) { s.Up = false })
+	c.notify()
+	c.pushFailed(ctx)
+}
+
+func (c *collector) serve(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil // stopped before it started
 	}
@@ -341,7 +366,6 @@ func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struc
 			return c.record(ctx, at, time.Since(t0), <-done) // it made it after all
 		}
 		err := fmt.Errorf("%w: no result %s after it started (timeout %s)", ErrHung, (c.timeout + c.grace).String(), c.timeout.String())
-		c.pushFailed(ctx)
 		c.stats.fail(at, time.Since(t0), err)
 		c.log.Warn("poll hung; restarting the source", "timeout", c.timeout)
 		return err
@@ -386,7 +410,6 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 // record books a finished poll and pushes its samples.
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
-		c.pushFailed(ctx)
 		c.stats.fail(at, took, r.panic)
 		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
 		return r.panic

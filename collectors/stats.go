@@ -50,8 +50,9 @@ type Stats struct {
 	Shed uint64
 	// Samples counts samples handed to the sink.
 	Samples uint64
-	// Up says whether the latest poll succeeded (a panic or a hang is a
-	// failed poll); false until the first poll has finished.
+	// Up says whether the latest poll of the current run succeeded (a
+	// panic or a hang is a failed poll); false until the run's first poll
+	// has finished, and after a run that failed (a crash request too).
 	Up bool
 	// LastError is the text of the latest failed poll, crash, or failure
 	// to build the source; "" if there never was one. LastErrorAt is when
@@ -92,7 +93,8 @@ func (st *sourceStats) update(f func(s *Stats)) {
 	f(&st.s)
 }
 
-// begin records a start of the collector.
+// begin records a start of the collector. A new run is not up until its
+// first poll has succeeded.
 func (st *sourceStats) begin() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -100,6 +102,7 @@ func (st *sourceStats) begin() {
 		st.s.Restarts++
 	}
 	st.started = true
+	st.s.Up = false
 }
 
 // rebase makes the next start a first start again: a changed
