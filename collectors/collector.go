@@ -2,7 +2,6 @@ package collectors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -72,6 +71,7 @@ type collector struct {
 	cfg    configs.Source
 	env    Env
 	labels aggregator.Labels // the source's configured labels
+	redact *configs.Redactor // masks the source's secrets in its texts
 	stats  *sourceStats
 	sink   Sink // nil: every batch is shed
 	log    *slog.Logger
@@ -109,6 +109,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		cfg:      cfg,
 		env:      o.env,
 		labels:   labelsOf(cfg.Labels),
+		redact:   cfg.Redactor(),
 		stats:    stats,
 		sink:     o.sink,
 		log:      o.log.With("source", cfg.Name),
@@ -174,7 +175,7 @@ func (c *collector) Serve(ctx context.Context) (err error) {
 	defer func() { c.exited(ctx, clean) }() // runs on a panic too
 	err = c.serve(ctx)
 	clean = err == nil
-	return err
+	return c.masked(err) // the supervisor logs it
 }
 
 // exited books the end of a run that failed (an error, a panic or a crash
@@ -201,11 +202,11 @@ func (c *collector) serve(ctx context.Context) error {
 	c.notify()
 	src, err := c.build(c.cfg, c.env)
 	if err != nil {
-		c.stats.noteError(c.env.now(), err)
+		c.stats.noteError(c.env.now(), c.errText(err))
 		c.notify()
 		return err
 	}
-	defer closeSource(src, c.log)
+	defer closeSource(src, c.log, c.redact)
 	if d, ok := src.(Describer); ok {
 		c.log.Debug("source started", "polls", d.Describe(), "interval", c.interval, "timeout", c.timeout)
 	}
@@ -281,7 +282,7 @@ func (c *collector) notify() {
 
 func (c *collector) crashNow() {
 	v := CrashRequested{Source: c.cfg.Name}
-	c.stats.noteError(c.env.now(), errors.New(v.String()))
+	c.stats.noteError(c.env.now(), c.redact.Redact(v.String()))
 	c.log.Warn("crash requested")
 	panic(v)
 }
@@ -366,7 +367,7 @@ func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struc
 			return c.record(ctx, at, time.Since(t0), <-done) // it made it after all
 		}
 		err := fmt.Errorf("%w: no result %s after it started (timeout %s)", ErrHung, (c.timeout + c.grace).String(), c.timeout.String())
-		c.stats.fail(at, time.Since(t0), err)
+		c.stats.fail(at, time.Since(t0), c.errText(err))
 		c.log.Warn("poll hung; restarting the source", "timeout", c.timeout)
 		return err
 	}
@@ -410,8 +411,8 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 // record books a finished poll and pushes its samples.
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
-		c.stats.fail(at, took, r.panic)
-		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
+		c.stats.fail(at, took, c.errText(r.panic))
+		c.log.Warn("poll panicked; restarting the source", "panic", c.redact.Redact(fmt.Sprint(r.panic.Value)))
 		return r.panic
 	}
 	samples, infinite := c.prepare(r.samples)
@@ -441,9 +442,9 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	})
 	if err != nil {
 		wasOK := c.stats.snapshot().ConsecutiveFailures == 0
-		c.stats.fail(at, took, err)
+		c.stats.fail(at, took, c.errText(err))
 		if wasOK {
-			c.log.Warn("poll failed", "err", errText(err))
+			c.log.Warn("poll failed", "err", c.errText(err))
 		}
 		return nil
 	}
@@ -478,10 +479,10 @@ func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 	return out, bad
 }
 
-func closeSource(src Source, log *slog.Logger) {
+func closeSource(src Source, log *slog.Logger, redact *configs.Redactor) {
 	if cl, ok := src.(io.Closer); ok {
 		if err := cl.Close(); err != nil {
-			log.Warn("closing source", "err", errText(err))
+			log.Warn("closing source", "err", redact.Redact(err.Error()))
 		}
 	}
 }

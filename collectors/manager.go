@@ -242,10 +242,10 @@ func (m *Manager) check(srcs []configs.Source) error {
 		}
 		src, err := m.loop.build(cfg, m.loop.env)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, maskedError(err, cfg.Redactor()))
 			continue
 		}
-		closeSource(src, m.opts.Logger)
+		closeSource(src, m.opts.Logger, cfg.Redactor())
 	}
 	return errors.Join(errs...)
 }

@@ -294,7 +294,7 @@ func TestPromSourceScrape(t *testing.T) {
 	promSpec(cfg).Include = []string{"^temperature"}
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src, Env{}.logger())
+	defer closeSource(src, Env{}.logger(), nil)
 	samples, err := src.Poll(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, []string{"temperature_celsius"}, metricNames(samples))
@@ -306,7 +306,7 @@ func TestPromSourceScrape(t *testing.T) {
 	promSpec(cfg).Include, promSpec(cfg).MaxSeries = nil, 3
 	src2, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src2, Env{}.logger())
+	defer closeSource(src2, Env{}.logger(), nil)
 	samples, err = src2.Poll(t.Context())
 	require.NoError(t, err, "over max_series the rest of the scrape is kept")
 	require.Len(t, samples, 3)

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
@@ -113,25 +112,20 @@ func (st *sourceStats) rebase() {
 	st.started = false
 }
 
-// fail records a failed poll (or a crash) at t.
-func (st *sourceStats) fail(t time.Time, took time.Duration, err error) {
+// fail records a failed poll (or a crash) at t; text is its error, already
+// masked (collector.errText).
+func (st *sourceStats) fail(t time.Time, took time.Duration, text string) {
 	st.update(func(s *Stats) {
 		s.Polls++
 		s.Failures++
 		s.ConsecutiveFailures++
 		s.Up = false
 		s.LastPoll = took
-		s.LastError, s.LastErrorAt = errText(err), t
+		s.LastError, s.LastErrorAt = text, t
 	})
 }
 
-// noteError records an error that is not a failed poll.
-func (st *sourceStats) noteError(t time.Time, err error) {
-	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = errText(err), t })
+// noteError records an error that is not a failed poll; text is masked.
+func (st *sourceStats) noteError(t time.Time, text string) {
+	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = text, t })
 }
-
-// errText is how an error of a source is shown (last_error, logs): its
-// text with every URL in it redacted. The fetcher names its URL redacted
-// already; this is the net under what it does not write itself (an
-// error of a source type yet to come, a panic value).
-func errText(err error) string { return configs.RedactURLsIn(err.Error()) }
