@@ -463,8 +463,9 @@ func (c *collector) pushFailed(ctx context.Context) {
 }
 
 // prepare leaves out infinite values, whatever the source (the store has
-// no use for them), and adds the source's configured labels. NaN is a
-// value (a gap in a chart, skipped by windows) and goes through.
+// no use for them), renames a "source" label (exportSourceLabel) and adds
+// the source's configured labels. NaN is a value (a gap in a chart,
+// skipped by windows) and goes through.
 func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 	out := in[:0]
 	bad := 0
@@ -473,7 +474,7 @@ func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 			bad++
 			continue
 		}
-		s.Labels = mergeLabels(s.Labels, c.labels)
+		s.Labels = mergeLabels(exportSourceLabel(s.Labels), c.labels)
 		out = append(out, s)
 	}
 	return out, bad

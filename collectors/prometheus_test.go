@@ -247,7 +247,11 @@ func TestWithTargetLabels(t *testing.T) {
 			`{env="prod",exported_env="old",exported_exported_env="older",exported_exported_exported_env="dev",instance="zk-1"}`},
 		{"source clashes too", pairs("source", "upstream"), false, `{env="prod",exported_source="upstream",instance="zk-1"}`},
 		{"honor keeps scraped", pairs("instance", "localhost:2181", "env", "dev"), true, `{env="dev",instance="localhost:2181"}`},
-		{"honor adds missing", pairs("env", "dev", "source", "upstream"), true, `{env="dev",instance="zk-1",source="upstream"}`},
+		{"honor adds missing", pairs("env", "dev", "path", "/"), true, `{env="dev",instance="zk-1",path="/"}`},
+		// "source" is pulseboard's: a scraped one is exported_source in both modes.
+		{"honor exports source", pairs("env", "dev", "source", "upstream"), true, `{env="dev",exported_source="upstream",instance="zk-1"}`},
+		{"honor exports source, taken", pairs("source", "up", "exported_source", "old"), true,
+			`{env="prod",exported_exported_source="up",exported_source="old",instance="zk-1"}`},
 		{"nothing scraped", nil, false, `{env="prod",instance="zk-1"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

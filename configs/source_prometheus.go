@@ -28,9 +28,10 @@ type PrometheusSpec struct {
 	// MaxSeries is how many series one scrape may yield; more are dropped.
 	MaxSeries int `yaml:"max_series"`
 	// HonorLabels is Prometheus' honor_labels: when a scraped label
-	// clashes with a configured one (or with "source"), true keeps the
-	// scraped value; false (the default) keeps the configured value and
-	// renames the scraped label exported_<name>.
+	// clashes with a configured one, true keeps the scraped value; false
+	// (the default) keeps the configured value and renames the scraped
+	// label exported_<name>. A scraped "source" is exported_source in
+	// both modes: that label is pulseboard's.
 	HonorLabels bool `yaml:"honor_labels"`
 	// HonorTimestamps is Prometheus' honor_timestamps: true (the default,
 	// also when nil) stores a sample at the timestamp the exporter sent
