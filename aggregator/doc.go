@@ -37,7 +37,9 @@
 // A series is stale (Prometheus' staleness) from the moment its source
 // polled successfully without it (a Complete batch) or failed to poll (a
 // Failed batch), until its next sample: it keeps its history, leaves
-// /metrics, and changes in the next delta; see Batch.
+// /metrics, and changes in the next delta; see Batch. A series whose
+// newest sample is marked NoStaleness (an exporter's own timestamp, as
+// Prometheus has it) is never stale: it ages out with its history.
 //
 // # History
 //

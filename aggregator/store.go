@@ -45,6 +45,7 @@ type series struct {
 	staleSinceMs int64 // store clock when it went stale; 0 while live
 	staleChanged bool
 	seenGen      uint64 // the last complete batch it was in
+	noStale      bool   // its newest sample was NoStaleness: never marked stale
 	srcPos       int    // index in its source's list
 	metricPos    int    // index in its metric's list
 
@@ -125,6 +126,7 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		s := st.lookup(b.Source, smp)
 		if s != nil {
 			s.seenGen = gen // shown by its target, even if refused below
+			s.noStale = smp.NoStaleness
 		}
 		switch {
 		case smp.TimeMs > future:
@@ -139,7 +141,7 @@ func (st *store) ingest(b Batch, nowMs int64) {
 				rej[seriesLimit]++
 				continue
 			}
-			s.seenGen = gen
+			s.seenGen, s.noStale = gen, smp.NoStaleness
 		}
 		if s.hist.len() > 0 {
 			switch {

@@ -390,8 +390,10 @@ func TestScrapePromHonorLabels(t *testing.T) {
 	require.Empty(t, res.Warnings, "a clash is a rule, not a problem")
 }
 
-// TestPromSourceHonorKeys polls one target with honor_labels and
-// honor_timestamps each way, through the config keys.
+// TestPromSourceHonorKeys polls one target with honor_labels,
+// honor_timestamps and track_timestamps_staleness each way, through the
+// config keys. A sample that keeps the exporter's timestamp is exempt from
+// staleness unless tracked; a sample stamped by the poll never is.
 func TestPromSourceHonorKeys(t *testing.T) {
 	const exporterMs = 1762171200000
 	body := fmt.Sprintf("zk_znodes{instance=\"localhost:2181\",env=\"dev\"} 42 %d\nzk_up 1\n", exporterMs)
@@ -401,18 +403,22 @@ func TestPromSourceHonorKeys(t *testing.T) {
 		name        string
 		honorLabels bool
 		honorTimes  *bool
+		track       bool
 		wantLabels  string
 		wantMs      int64
+		wantNoStale bool
 	}{
-		{"defaults", false, nil, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
-		{"honor_labels true", true, nil, `{env="dev",instance="localhost:2181"}`, exporterMs},
-		{"honor_timestamps true", false, &yes, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
-		{"honor_timestamps false", false, &no, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, fixedNow.UnixMilli()},
+		{"defaults", false, nil, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, true},
+		{"honor_labels true", true, nil, false, `{env="dev",instance="localhost:2181"}`, exporterMs, true},
+		{"honor_timestamps true", false, &yes, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, true},
+		{"honor_timestamps false", false, &no, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, fixedNow.UnixMilli(), false},
+		{"track_timestamps_staleness", false, nil, true, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypePrometheus, srv.URL)
 			cfg.Labels = map[string]string{"env": "prod", "instance": "zk-1"}
 			promSpec(cfg).HonorLabels = tc.honorLabels
+			promSpec(cfg).TrackTimestampsStaleness = tc.track
 			if tc.honorTimes != nil {
 				promSpec(cfg).HonorTimestamps = tc.honorTimes
 			}
@@ -424,8 +430,10 @@ func TestPromSourceHonorKeys(t *testing.T) {
 			require.True(t, ok, "zk_znodes%s in %v", tc.wantLabels, samples)
 			require.Equal(t, 42.0, zk.Value)
 			require.Equal(t, tc.wantMs, zk.TimeMs)
+			require.Equal(t, tc.wantNoStale, zk.NoStaleness)
 			up := m[`zk_up{env="prod",instance="zk-1"}`]
 			require.Equal(t, fixedNow.UnixMilli(), up.TimeMs, "a sample without a timestamp gets the poll's time")
+			require.False(t, up.NoStaleness, "and its staleness is tracked")
 		})
 	}
 }

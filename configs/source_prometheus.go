@@ -38,6 +38,13 @@ type PrometheusSpec struct {
 	// with it; false stamps every sample with the poll's time. A pointer,
 	// so that an explicit false is told from a key left out.
 	HonorTimestamps *bool `yaml:"honor_timestamps"`
+	// TrackTimestampsStaleness is Prometheus' track_timestamps_staleness:
+	// false (the default) leaves a series whose samples carry the
+	// exporter's own timestamps out of staleness (missing from a scrape,
+	// or the scrape failing, it stays live until it ages out); true makes
+	// it stale like any other. Without honor_timestamps no sample keeps
+	// its timestamp, and every series is tracked.
+	TrackTimestampsStaleness bool `yaml:"track_timestamps_staleness"`
 }
 
 // NewPrometheusSpec returns a prometheus source's config with its defaults.
