@@ -56,7 +56,19 @@ type program struct {
 	root       *supervisor.Supervisor
 }
 
-func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*program, error) {
+// newProgram wires the tree without starting it. The dashboard's port is
+// bound first, so that a port in use is one error before anything else is
+// made, rather than a dashboard its supervisor restarts until it gives up.
+func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *program, err error) {
+	ln, err := listen(cfg.Server.Listen)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	events := newEventRecorder(log)
 	p.registry.MustRegister(
@@ -141,6 +153,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 
 	dash, err := dashboard.New(dashboard.Options{
 		Listen:         cfg.Server.Listen,
+		Listener:       ln,
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		AllowedHosts:   cfg.Server.AllowedHosts,
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
