@@ -143,6 +143,10 @@ func TestIdentityHashSeparatesFields(t *testing.T) {
 	require.False(t, ok)
 	_, ok = parseID("zzzzzzzzzzzzzzzz")
 	require.False(t, ok)
+	for _, bad := range []string{"00000000DEADBEEF", "00000000deadbeeF"} {
+		_, ok = parseID(bad)
+		require.False(t, ok, "%q: ids are 16 lowercase hex digits", bad)
+	}
 }
 
 func TestIngestDoesNotAllocatePerSample(t *testing.T) {

@@ -46,7 +46,7 @@ func (s *Server) snapshot(c *fiber.Ctx) error {
 	case "0", "false":
 		points = false
 	default:
-		return fiber.NewError(fiber.StatusBadRequest, "points must be 0 or 1")
+		return fiber.NewError(fiber.StatusBadRequest, "points must be 1, true, 0 or false")
 	}
 	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SnapshotJSON(points))
 }

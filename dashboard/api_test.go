@@ -80,7 +80,9 @@ func TestAPIReadRoutes(t *testing.T) {
 
 	code, h, body = f.httpDo("GET", "/api/v1/snapshot?points=maybe", nil, nil)
 	require.Equal(t, http.StatusBadRequest, code)
-	require.Contains(t, errorBody(t, h, body), "points")
+	require.Equal(t, "points must be 1, true, 0 or false", errorBody(t, h, body), "the message lists what is accepted")
+	code, _, _ = f.httpDo("GET", "/api/v1/snapshot?points=false", nil, nil)
+	require.Equal(t, http.StatusOK, code)
 
 	id := snap.Series[0].ID
 	code, _, body = f.httpDo("GET", "/api/v1/series/"+id, nil, nil)
@@ -90,7 +92,7 @@ func TestAPIReadRoutes(t *testing.T) {
 	require.Equal(t, id, one.ID)
 	require.NotEmpty(t, one.Points)
 
-	for _, bad := range []string{"0000000000000000", "not-an-id", "%2e%2e%2fmetrics"} {
+	for _, bad := range []string{"0000000000000000", "not-an-id", "%2e%2e%2fmetrics", strings.ToUpper(id)} {
 		code, h, body = f.httpDo("GET", "/api/v1/series/"+bad, nil, nil)
 		require.Equal(t, http.StatusNotFound, code, bad)
 		require.Equal(t, "unknown series", errorBody(t, h, body))
