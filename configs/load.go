@@ -64,7 +64,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		// Literal duplicate keys are already refused by the parser; allowing
 		// them here lets a key override one merged in with "<<: *anchor".
-		if err := yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey()); err != nil {
+		if err := decodeBody(body, cfg); err != nil {
 			return nil, errors.Join(yamlError(filename, doc, err))
 		}
 	}
@@ -108,6 +108,22 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	}
 	return body, nil
 }
+
+// decodeBody decodes the document into cfg. go-yaml panics on some
+// inputs that its parser accepts (a tagged scalar where a list belongs,
+// found by FuzzParse); such a panic becomes an error at the document's
+// start rather than taking the reloader, or `check`, down.
+func decodeBody(body ast.Node, cfg *Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errDecodePanic
+		}
+	}()
+	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
+}
+
+// errDecodePanic is a panic of the YAML decoder, as an error.
+var errDecodePanic = errors.New("the YAML decoder failed on this file (a construct it cannot decode); write it plainly")
 
 // documentBody returns the one document's content, nil when the file has
 // none (only comments, or nothing).
