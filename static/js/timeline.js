@@ -66,8 +66,10 @@ export function sourceEvents(prev, next, ts) {
     out.push(ev("restart", ts, name, "tried again after its cool-down", { marker: false }));
   }
   // up: whether the latest poll worked (a server older than the member
-  // sends none: then nothing is said).
-  if (typeof next.up === "boolean" && typeof prev.up === "boolean" && next.up !== prev.up && next.state === "running") {
+  // sends none: then nothing is said). Only for a collector that kept
+  // running: a crash and its restart tell of their own down and up.
+  if (typeof next.up === "boolean" && typeof prev.up === "boolean" && next.up !== prev.up &&
+      next.state === "running" && prev.state === "running") {
     if (next.up) out.push(ev("up", Number(next.last_success) || ts, name, "polls work again", { marker: false }));
     else out.push(ev("down", errAt, name, "polls failing", { detail: err, bad: true }));
   }

@@ -44,6 +44,12 @@ test("polls failing and working again, from up (absent from older servers)", () 
   assert.deepEqual(kinds(down), [["down", 70, "polls failing"]]);
   assert.deepEqual(kinds(sourceEvents(src({ up: false }), src({ up: true, last_success: 95 }), 100)), [["up", 95, "polls work again"]]);
   assert.deepEqual(sourceEvents(src({}), src({ up: false }), 100), [], "no up before: nothing to compare");
+  // A crash takes a source down and its restart brings it up: the crash
+  // and the restart tell it, with no down or up beside them.
+  assert.deepEqual(kinds(sourceEvents(src({ up: true }), src({ state: "backoff", up: false, last_error_at: 110 }), 120)),
+    [["crash", 110, "crashed; backing off before a restart"]]);
+  assert.deepEqual(kinds(sourceEvents(src({ state: "backoff", up: false }), src({ restarts: 1, up: true, last_success: 125 }), 130)),
+    [["restart", 130, "restarted (restart 1)"]]);
 });
 
 test("reloads, the connection and the server", () => {
