@@ -1,8 +1,10 @@
 // What the alerts change on the page, as methods of the page controller
 // (controller.js): the cards and the legend rows of the series under an
 // alert are coloured, their charts draw the threshold and the firing span,
-// the source panels are coloured, and the alerts panel lists them. The
-// alerts themselves are the store's (alerts.js).
+// the source panels are coloured, and the alerts panel lists them; and an
+// alert's link (its generatorURL, "#series=<id>" or "#source=<name>")
+// shows its card or source once the stream has it. The alerts themselves
+// are the store's (alerts.js).
 
 import { worst } from "./alerts.js";
 
@@ -32,6 +34,33 @@ export const pageAlerts = {
       this.charts.markDirty(key);
     }
     if (ch.alerts.length || ch.reset) this.dirty.alerts = true;
+  },
+
+  /**
+   * revealTarget shows what the page's address points at (this.target,
+   * from readTarget), once: the card of a series, expanded, scrolled to
+   * and focused, or the group of a source. It waits (returns false) until
+   * the stream has brought it.
+   */
+  revealTarget() {
+    const t = this.target;
+    if (!t || (!t.series && !t.source)) return false;
+    const key = t.series ? this.families.keyOf(t.series) : "";
+    const card = key && this.cards.get(key);
+    const source = card ? card.source : t.source;
+    if (!this.groups.has(source) || (t.series && !card)) return false;
+    this.target = null;
+    if (!card) {
+      this.revealSource(source);
+      return true;
+    }
+    const g = this.groups.get(source);
+    if (g.collapsed) g.setCollapsed(false, true);
+    card.el.tabIndex = -1;
+    card.el.classList.add("is-target");
+    card.el.scrollIntoView({ behavior: "smooth", block: "center" });
+    if (card.el.focus) card.el.focus({ preventScroll: true });
+    return true;
   },
 
   /** sourceAlert is the alert that colours a source's panel, if any. */

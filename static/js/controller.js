@@ -27,7 +27,7 @@ import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
-import { readView, viewURL } from "./urlstate.js";
+import { readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
@@ -105,6 +105,7 @@ export class PageController {
     // What the address says now (tokens out): rewritten only when the view changes.
     this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
     if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
+    this.target = readTarget(d.location.href);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
     const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
@@ -272,6 +273,7 @@ export class PageController {
     if (!ch.reset) for (const d of ch.alerts) happened.push(...alertEvents(d, at));
     this.note(happened);
     this.alertsChanged(ch);
+    if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
     // The timeline's choice of sources follows the sources' names.
     if (ch.reset || ch.sourcesRemoved.length || ch.sourceDiffs.some((d) => !d.prev)) this.dirty.timeline = true;
     if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {

@@ -102,3 +102,28 @@ test("an alert on a series added in the same delta, and a card made again under 
   h.frame();
   assert.equal(h.alerts.list.length, 3);
 });
+
+test("an alert's link (#series=…) shows its card once the stream brings it; #source=… its group", () => {
+  const h = harness({ href: "http://127.0.0.1:8080/#series=b" });
+  const ws = live(h);
+  const card = h.cards.get("b");
+  assert.equal(card.el.scrolled, 1, "scrolled to");
+  assert.equal(card.el.focused, 1);
+  assert.ok(card.el.classList.contains("is-target"));
+  assert.equal(h.cards.get("a").el.scrolled, 0);
+  ws.recv(delta(5, [], { added: [{ ...series("c"), points: [[T0, 1]] }] }));
+  assert.equal(card.el.scrolled, 1, "once");
+
+  const later = harness({ href: "http://127.0.0.1:8080/#series=late" });
+  const ws2 = live(later);
+  ws2.recv(delta(5, [], { added: [{ ...series("late"), points: [[T0, 1]] }] }));
+  assert.equal(later.cards.get("late").el.scrolled, 1, "a series that comes after the snapshot");
+
+  const collapsed = harness({ href: "http://127.0.0.1:8080/?collapsed=demo#series=a" });
+  live(collapsed);
+  assert.equal(collapsed.groups.get("demo").collapsed, false, "its group is opened");
+
+  const src = harness({ href: "http://127.0.0.1:8080/#source=demo" });
+  live(src);
+  assert.equal(src.groups.get("demo").el.scrolled, 1);
+});

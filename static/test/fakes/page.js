@@ -51,7 +51,13 @@ export class MemoryStorage {
 }
 
 function fakeEl(extra = {}) {
+  const classes = new Set();
   return {
+    classList: { add: (c) => classes.add(c), contains: (c) => classes.has(c) },
+    focused: 0,
+    focus() {
+      this.focused++;
+    },
     hidden: false,
     removed: false,
     scrolled: 0,
