@@ -1,15 +1,6 @@
 package notify
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,22 +9,12 @@ import (
 	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
-// amConfig routes every alert to a receiver that does nothing: the test
-// looks at Alertmanager's own view of its alerts.
-const amConfig = `route:
-  receiver: sink
-  group_wait: 0s
-receivers:
-  - name: sink
-`
-
 // TestRealAlertmanager delivers a firing alert to Debian's
 // prometheus-alertmanager on loopback, sees it active in its
 // GET /api/v2/alerts, then resolves it (endsAt now) and sees it go. It
 // skips without the binary, except under CI=true (.ci/run installs it).
 func TestRealAlertmanager(t *testing.T) {
-	bin := testtool.Require(t, "prometheus-alertmanager", "alertmanager")
-	base := startAlertmanager(t, bin)
+	base := testtool.StartAlertmanager(t)
 
 	logs := newLogSink()
 	n := New(Options{Alertmanagers: []string{base}, Logger: logs.logger(), UserAgent: "pulseboard/test"})
@@ -47,9 +28,9 @@ func TestRealAlertmanager(t *testing.T) {
 	}
 	n.Send([]Alert{firing})
 
-	var got amAlert
+	var got testtool.AlertmanagerAlert
 	poll(t, "the alert reaches Alertmanager", logs, func() (bool, error) {
-		alerts, err := amAlerts(base)
+		alerts, err := testtool.AlertmanagerAlerts(base)
 		if len(alerts) == 1 {
 			got = alerts[0]
 		}
@@ -65,39 +46,11 @@ func TestRealAlertmanager(t *testing.T) {
 	resolved.EndsAt = time.Now()
 	n.Send([]Alert{resolved})
 	poll(t, "the resolved alert leaves Alertmanager's active alerts", logs, func() (bool, error) {
-		alerts, err := amAlerts(base)
+		alerts, err := testtool.AlertmanagerAlerts(base)
 		// sent is counted once the answer is in: maybe after Alertmanager shows it.
 		return err == nil && len(alerts) == 0 && n.targets[0].sent.Load() == 2, err
 	})
 	require.Zero(t, n.targets[0].errors.Load())
-}
-
-// amAlert is what Alertmanager's GET /api/v2/alerts says of an alert.
-type amAlert struct {
-	Labels       map[string]string `json:"labels"`
-	Annotations  map[string]string `json:"annotations"`
-	StartsAt     time.Time         `json:"startsAt"`
-	EndsAt       time.Time         `json:"endsAt"`
-	GeneratorURL string            `json:"generatorURL"`
-	Status       struct {
-		State string `json:"state"`
-	} `json:"status"`
-}
-
-// amClient is the test's own client, its connections closed at the end.
-var amClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 5 * time.Second}
-
-func amAlerts(base string) ([]amAlert, error) {
-	resp, err := amClient.Get(base + "/api/v2/alerts")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /api/v2/alerts: %s", resp.Status)
-	}
-	var out []amAlert
-	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
 // poll checks cond every 20 ms, on the test's goroutine, until it holds;
@@ -117,60 +70,6 @@ func poll(t *testing.T, what string, logs *logSink, cond func() (bool, error)) {
 		case <-tick.C:
 		case <-deadline:
 			t.Fatalf("%s: not within 20s (last error: %v); notifier log:\n%s", what, err, logs.text())
-		}
-	}
-}
-
-// startAlertmanager runs bin on a free loopback port with its storage in
-// a temporary directory and its cluster gossip off, waits until it is
-// ready and returns its URL. It is stopped when the test ends.
-func startAlertmanager(t *testing.T, bin string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "alertmanager.yml")
-	require.NoError(t, os.WriteFile(cfg, []byte(amConfig), 0o600))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close()) // a small window in which another process could take it
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin,
-		"--config.file="+cfg,
-		"--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--cluster.listen-address=",
-	)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 5 * time.Second
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cancel()
-		<-exited
-	})
-
-	t.Cleanup(amClient.CloseIdleConnections)
-	base := "http://" + addr
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(30 * time.Second)
-	for {
-		if resp, err := amClient.Get(base + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("alertmanager exited: %v\n%s", err, out.String())
-		case <-deadline:
-			t.Fatalf("alertmanager on %s not ready within 30s", addr)
-		case <-tick.C:
 		}
 	}
 }

@@ -6,8 +6,11 @@
 // named by the label values that tell them apart, with the line's own
 // value and statistics, where a click shows that line alone and a
 // Ctrl/⌘-click hides or shows it. A stale series (its source no longer
-// shows it) is greyed, and says since when instead of a current value.
+// shows it) is greyed, and says since when instead of a current value. A
+// series under an alert colours its legend row and the card (warning or
+// critical; pending is a dashed edge, firing a solid one).
 
+import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
 import { formatClock, formatLabels, formatValue, unitOf } from "./format.js";
@@ -118,6 +121,26 @@ export class SeriesCard {
     const many = all.length > 1;
     this.el.dataset.lines = String(all.length);
     this.el.classList.toggle("is-family", many);
+  }
+
+  /**
+   * showAlerts colours the card by its lines' alerts: the worst of them
+   * (alerts.js worst) marks the card, each line's its legend row, and the
+   * card's name says it for a screen reader.
+   * @param {Map<string, import("./alerts.js").Alert|undefined>} byLine by series id
+   */
+  showAlerts(byLine) {
+    const mine = [];
+    for (const [id, a] of byLine) {
+      const l = this.lines.get(id);
+      if (!l) continue;
+      setAlert(l.row, a);
+      if (a) mine.push(a);
+    }
+    const top = worst(mine);
+    setAlert(this.el, top);
+    const base = `${this.metric} of ${this.source}`;
+    this.el.setAttribute("aria-label", top ? `${base}: ${top.name} ${top.state} (${top.severity})` : base);
   }
 
   /**
@@ -284,6 +307,17 @@ export function coverageSince(sinces, spanMs, now) {
   if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
   const clock = formatClock(since);
   return spanMs > 300_000 ? clock.slice(0, 5) : clock;
+}
+
+// setAlert marks an element with an alert's severity and state (or none).
+function setAlert(el, a) {
+  if (!a) {
+    delete el.dataset.alert;
+    delete el.dataset.alertState;
+    return;
+  }
+  el.dataset.alert = a.severity;
+  el.dataset.alertState = a.state;
 }
 
 /** staleText says since when a stale series is stale: "stale since 14:02:11". */

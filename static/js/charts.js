@@ -4,7 +4,9 @@
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
-// Every chart shows the page's markers (plugins.js): dashed vertical lines.
+// Every chart shows the page's markers (plugins.js): dashed vertical lines;
+// a chart of series under an alert shows the alert's threshold (a dashed
+// horizontal line, kept in the y range) and shades the span it fired over.
 // The crosshair is shared by every chart (uPlot's cursor sync), the chart
 // under the pointer has a tooltip, and a drag across any chart zooms them
 // all (a double-click goes back to live). A
@@ -12,7 +14,7 @@
 // value (a NaN sample) is a gap in its line.
 
 import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
-import { markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
+import { alertPlugin, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
@@ -23,12 +25,14 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  *   data: () => Array<[number[], (number|null)[]]>,
  *   lines: () => {id: string, name: string, hidden: boolean, stale?: boolean}[],
  *   range: () => [number, number],
+ *   overlay?: () => import("./alerts.js").Overlay,
  *   title?: () => string,
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
  * there, or nulls when the cursor leaves; title: the tooltip's heading;
- * source: whose markers the chart shows (besides those of every chart).
+ * source: whose markers the chart shows (besides those of every chart);
+ * overlay: the thresholds and firing spans of its series' alerts.
  */
 
 export class ChartManager {
@@ -221,7 +225,7 @@ export class ChartManager {
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
-        y: { range: (u, min, max) => padRange(min, max) },
+        y: { range: (u, min, max) => padRange(...withThresholds(min, max, overlayOf(e).thresholds)) },
       },
       axes: [
         {
@@ -258,6 +262,14 @@ export class ChartManager {
         markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n) => {
           e.el.dataset.markers = String(n);
         }),
+        alertPlugin(
+          () => overlayOf(e),
+          { warning: t.warning, critical: t.critical },
+          (spans, thresholds) => {
+            e.el.dataset.alertSpans = String(spans);
+            e.el.dataset.thresholds = String(thresholds);
+          },
+        ),
         tooltipPlugin((u, i) =>
           tooltipContent(
             u.data[0][i],
@@ -309,6 +321,30 @@ export function padRange(min, max) {
   const pad = (max - min) * 0.08;
   const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
   return [lo, max + pad];
+}
+
+const NO_OVERLAY = { thresholds: [], spans: [] };
+
+function overlayOf(e) {
+  return e.overlay ? e.overlay() : NO_OVERLAY;
+}
+
+/**
+ * withThresholds widens a data range [min, max] to take in the alerts'
+ * thresholds, so that a threshold line is in view; with no data (null
+ * bounds) the thresholds alone are the range.
+ * @param {number|null} min
+ * @param {number|null} max
+ * @param {{value: number}[]} thresholds
+ * @returns {[number|null, number|null]}
+ */
+export function withThresholds(min, max, thresholds) {
+  for (const { value } of thresholds) {
+    if (!Number.isFinite(value)) continue;
+    min = min === null || !Number.isFinite(min) || value < min ? value : min;
+    max = max === null || !Number.isFinite(max) || value > max ? value : max;
+  }
+  return [min, max];
 }
 
 /**
@@ -382,6 +418,8 @@ function readTheme() {
     markFail: v("--failed", "#dc2626"),
     stale: v("--faint", "#8a96a8"),
     markInfo: v("--accent", "#2563eb"),
+    warning: v("--warning", "#d97706"),
+    critical: v("--critical", "#dc2626"),
     series,
   };
 }

@@ -16,17 +16,19 @@
 //
 // Beside it: the reader's choices are choices.js (methods of this class),
 // the cards families.js, the admin token and crashes adminflow.js, the
-// overview and the filter's count summary.js, what happened timeline.js.
+// overview and the filter's count summary.js, what happened timeline.js,
+// the alerts alerts.js (the panel alertsview.js).
 
 import { takeToken } from "./admin.js";
 import { AdminFlow } from "./adminflow.js";
+import { pageAlerts } from "./alertflow.js";
 import { windowMs } from "./format.js";
 import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
-import { readView, viewURL } from "./urlstate.js";
-import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
+import { readTarget, readView, viewURL } from "./urlstate.js";
+import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
 import { readerChoices } from "./choices.js";
@@ -44,7 +46,7 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = !!this.prefs.values.hideZero;
-    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true };
+    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set() };
     this.timeline = new Timeline();
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
@@ -76,6 +78,7 @@ export class PageController {
       spanMs: () => this.spanMs(),
       hideZero: () => this.hideZero,
       zoom: () => this.zoom,
+      overlay: (ids) => this.store.alerts.overlay(ids),
       now: () => this.store.now || this.now(),
       requestFrame: () => this.requestFrame(),
     });
@@ -102,6 +105,7 @@ export class PageController {
     // What the address says now (tokens out): rewritten only when the view changes.
     this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
     if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
+    this.target = readTarget(d.location.href);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
     const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
@@ -265,7 +269,11 @@ export class PageController {
       this.deps.notices.show(ev);
       happened.push(reloadEvent(ev));
     }
+    // A snapshot's alerts are a state, not news: only a delta's are told.
+    if (!ch.reset) for (const d of ch.alerts) happened.push(...alertEvents(d, at));
     this.note(happened);
+    this.alertsChanged(ch);
+    if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
     // The timeline's choice of sources follows the sources' names.
     if (ch.reset || ch.sourcesRemoved.length || ch.sourceDiffs.some((d) => !d.prev)) this.dirty.timeline = true;
     if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
@@ -343,9 +351,11 @@ export class PageController {
       const g = this.groups.get(name);
       if (!g) continue;
       g.update(this.shownSource(name), now);
+      g.showAlert(this.sourceAlert(name));
       this.health.get(name).update(this.store.sources.get(name), now);
     }
     d.sources.clear();
+    this.drawAlerts(now);
     if (d.tree) {
       this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()));
       d.tree = false;
@@ -403,11 +413,13 @@ export class PageController {
     const now = this.clock();
     for (const g of this.groups.values()) g.updateAgo(null, now);
     for (const hs of this.health.values()) hs.tick(now);
+    this.deps.alerts.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
   }
 }
 
-// The reader's choices (choices.js) are the controller's methods too.
-Object.assign(PageController.prototype, readerChoices);
+// The reader's choices (choices.js) and the alerts' effects (alertflow.js)
+// are the controller's methods too.
+Object.assign(PageController.prototype, readerChoices, pageAlerts);

@@ -22,6 +22,8 @@
  * @property {{update(root: object): void}} tree
  * @property {{show(events: object[], sources: string[], selected: string): void}} timeline
  *   the event timeline's panel
+ * @property {{show(alerts: import("./alerts.js").Alert[], now: number): void, tick(now: number): void}} alerts
+ *   the alerts panel (alertsview.js)
  * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number): void,
  *   tick(now: number): void}} health makes the recent-history note of a source's group
  * @property {{show(s: object): void, tick(): void}} status

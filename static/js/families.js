@@ -22,6 +22,8 @@ const RATE_SPAN_MS = 2_000;
  * @property {() => boolean} hideZero whether all-zero lines are hidden
  * @property {() => [number, number]|null} [zoom] the range the reader
  *   zoomed to (unix ms), or null when the charts follow the live edge
+ * @property {(ids: Iterable<string>) => import("./alerts.js").Overlay} [overlay]
+ *   what the alerts of the given series draw on their chart
  * @property {() => number} now the server's latest time, unix ms
  * @property {() => void} requestFrame
  */
@@ -100,6 +102,7 @@ export class Families {
         data: () => this.data(key),
         lines: () => card.chartLines(this.deps.hideZero()),
         range: () => this.range(key),
+        overlay: () => (this.deps.overlay ? this.deps.overlay(card.lines.keys()) : { thresholds: [], spans: [] }),
         title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
         onHover: (x, ys) => {
           card.hover(x, ys);

@@ -4,6 +4,7 @@
 // is worth a test of its own.
 
 import { AdminControl, checkToken, crashSource } from "./admin.js";
+import { AlertsView } from "./alertsview.js";
 import { SeriesCard } from "./cards.js";
 import { ChartManager } from "./charts.js";
 import { PageController } from "./controller.js";
@@ -43,6 +44,7 @@ const controller = new PageController({
   tree: new TreeView($("tree"), { onActivate: (name) => controller.revealSource(name) }),
   timeline: new TimelineView({ list: $("timeline"), filter: $("tl-source"), count: $("tl-count") }, (name) => controller.setTimelineSource(name)),
   health: (group) => new SourceHealth(group),
+  alerts: new AlertsView({ list: $("alerts"), count: $("al-count") }, (name) => controller.revealSource(name)),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
   page: new PageView(document, { onWindow: (name) => controller.selectWindow(name) }),

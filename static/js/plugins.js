@@ -1,5 +1,5 @@
 // uPlot plugins of the page's charts: markers of what happened (drawn over
-// the plot), the tooltip under the pointer, and drag-to-zoom with a
+// the plot), the alerts' thresholds and firing spans, the tooltip under the pointer, and drag-to-zoom with a
 // double-click back to live. The crosshair is uPlot's own cursor, synced
 // across every chart of the page (cursor.sync, see ChartManager.options).
 
@@ -48,6 +48,86 @@ export function drawMarkers(u, list, colors) {
     ctx.beginPath();
     ctx.moveTo(x, bbox.top);
     ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+  return inView.length;
+}
+
+/**
+ * alertPlugin is a uPlot plugin that draws a chart's alerts: the spans
+ * they fired over shaded under the lines (drawAlertSpans), and each
+ * active alert's threshold as a horizontal line over them
+ * (drawThresholds); onDrawn gets how many of each were in view.
+ * @param {() => import("./alerts.js").Overlay} overlay
+ * @param {{warning: string, critical: string}} colors
+ * @param {(spans: number, thresholds: number) => void} onDrawn
+ */
+export function alertPlugin(overlay, colors, onDrawn) {
+  let spans = 0;
+  return {
+    hooks: {
+      drawClear: [(u) => (spans = drawAlertSpans(u, overlay().spans, colors))],
+      draw: [(u) => onDrawn(spans, drawThresholds(u, overlay().thresholds, colors))],
+    },
+  };
+}
+
+const severityColor = (colors, severity) => (severity === "critical" ? colors.critical : colors.warning);
+
+/**
+ * drawAlertSpans shades the plot area over each span that lies in the x
+ * scale (seconds; spans in unix ms, a span still firing, to 0, reaching
+ * the scale's end), in its severity's colour, faintly. It returns how
+ * many it drew.
+ * @param {any} u the uPlot instance
+ * @param {import("./alerts.js").Span[]} spans
+ * @param {{warning: string, critical: string}} colors
+ */
+export function drawAlertSpans(u, spans, colors) {
+  const { min, max } = u.scales.x;
+  const { ctx, bbox } = u;
+  let n = 0;
+  ctx.save();
+  ctx.globalAlpha = 0.14;
+  for (const s of spans) {
+    const from = Math.max(min, s.from / 1000);
+    const to = s.to ? Math.min(max, s.to / 1000) : max;
+    if (!(to > from)) continue;
+    const x0 = u.valToPos(from, "x", true);
+    const x1 = u.valToPos(to, "x", true);
+    ctx.fillStyle = severityColor(colors, s.severity);
+    ctx.fillRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
+    n++;
+  }
+  ctx.restore();
+  return n;
+}
+
+/**
+ * drawThresholds strokes a dashed horizontal line across the plot area at
+ * each threshold within the y scale, in its severity's colour. It returns
+ * how many it drew.
+ * @param {any} u the uPlot instance
+ * @param {{value: number, severity: string}[]} list
+ * @param {{warning: string, critical: string}} colors
+ */
+export function drawThresholds(u, list, colors) {
+  const { min, max } = u.scales.y;
+  const inView = list.filter((t) => t.value >= min && t.value <= max);
+  if (!inView.length) return 0;
+  const { ctx, bbox } = u;
+  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
+  const width = Math.max(1, Math.round(1.5 * px));
+  ctx.save();
+  ctx.lineWidth = width;
+  ctx.setLineDash([6 * px, 4 * px]);
+  for (const t of inView) {
+    const y = Math.round(u.valToPos(t.value, "y", true)) + (width % 2) / 2;
+    ctx.strokeStyle = severityColor(colors, t.severity);
+    ctx.beginPath();
+    ctx.moveTo(bbox.left, y);
+    ctx.lineTo(bbox.left + bbox.width, y);
     ctx.stroke();
   }
   ctx.restore();

@@ -1,7 +1,7 @@
 // Source groups: one collapsible section per source, whose header is the
 // source's panel (state badge, restarts, polls, failures, poll latency,
-// last success, last error, last warning, and the crash button for an
-// admin) and whose body is the grid of its series cards.
+// last success, last error, last warning, its worst alert, and the crash
+// button for an admin) and whose body is the grid of its series cards.
 
 import { h, setText } from "./dom.js";
 import { compareNatural } from "./family.js";
@@ -28,6 +28,8 @@ export class SourceGroup {
     this.badge = h("span", "badge", "unknown");
     this.type = h("span", "type");
     this.count = h("span", "count");
+    this.alertTag = h("span", "alert-tag");
+    this.alertTag.hidden = true;
     this.facts = {
       restarts: fact("restarts", "restarts"),
       polls: fact("polls", "polls"),
@@ -41,7 +43,7 @@ export class SourceGroup {
     this.error.hidden = true;
     this.warning = h("p", "last-warning");
     this.warning.hidden = true;
-    const title = h("div", "group-title", this.chevron, h("h2", "group-name", name), this.type, this.badge, this.count);
+    const title = h("div", "group-title", this.chevron, h("h2", "group-name", name), this.type, this.badge, this.alertTag, this.count);
     const facts = h("dl", "facts", ...Object.values(this.facts).map((f) => f.el));
     this.head = h("header", "group-head", title, facts, this.crash, this.error, this.warning);
     this.grid = h("div", "cards");
@@ -83,6 +85,28 @@ export class SourceGroup {
     const health = sourceHealth(src);
     showNote(this.error, "Last error", health.error, health.errorAt, now);
     showNote(this.warning, "Last warning", health.warning, health.warningAt, now);
+  }
+
+  /**
+   * showAlert colours the panel by the source's worst alert (firing over
+   * pending, then critical over warning; alerts.js worst), and names it
+   * beside the state badge; undefined: none.
+   * @param {import("./alerts.js").Alert|undefined} a
+   */
+  showAlert(a) {
+    const ds = this.el.dataset;
+    if (!a) {
+      delete ds.alert;
+      delete ds.alertState;
+      this.alertTag.hidden = true;
+      return;
+    }
+    if (ds.alert !== a.severity) ds.alert = a.severity;
+    if (ds.alertState !== a.state) ds.alertState = a.state;
+    this.alertTag.hidden = false;
+    setText(this.alertTag, `${a.name} ${a.state}`);
+    this.alertTag.dataset.severity = a.severity;
+    this.alertTag.dataset.state = a.state;
   }
 
   setAdmin(isAdmin) {

@@ -1,7 +1,9 @@
 // The client's state: sources, series with their recent points, the
-// supervision tree. It applies hello, snapshot and delta messages and says
-// what changed, so that the view redraws only that. No DOM here.
+// supervision tree, the alerts. It applies hello, snapshot and delta
+// messages and says what changed, so that the view redraws only that. No
+// DOM here.
 
+import { Alerts } from "./alerts.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
@@ -18,10 +20,12 @@ import { buildTree } from "./tree.js";
  *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
  *   tree: boolean, events: import("./events.js").StreamEvent[],
- *   sourceDiffs: {prev: object|undefined, next: object}[]}} Changes
+ *   sourceDiffs: {prev: object|undefined, next: object}[],
+ *   alerts: import("./alerts.js").AlertDiff[]}} Changes
  * events: the delta's events, in order; sourceDiffs: each source object
  * received with the one it replaced (undefined for a new source);
- * stale: the series whose staleness a delta's "stale" changed.
+ * stale: the series whose staleness a delta's "stale" changed; alerts:
+ * each alert received with the one it replaced (see Alerts).
  */
 
 function changes(reset) {
@@ -37,6 +41,7 @@ function changes(reset) {
     tree: false,
     events: [],
     sourceDiffs: [],
+    alerts: [],
   };
 }
 
@@ -61,6 +66,7 @@ export class Store {
     /** @type {Map<string, object>} in the server's order */
     this.sources = new Map();
     this.rawTree = null;
+    this.alerts = new Alerts();
     this.now = 0; // the server's clock at its latest message, unix ms
     this.instance = ""; // the server process, from its hello
   }
@@ -104,6 +110,8 @@ export class Store {
     }
     this.rawTree = msg.tree ?? null;
     ch.tree = true;
+    for (const id of ch.removed) this.alerts.forget(id);
+    ch.alerts = this.alerts.snapshot(msg.alerts, this.now);
     return ch;
   }
 
@@ -175,6 +183,9 @@ export class Store {
       ch.tree = true;
     }
     ch.events = readEvents(msg.events);
+    for (const id of ch.removed) this.alerts.forget(id);
+    // Last: an alert may name a series added in the same delta.
+    ch.alerts = this.alerts.delta(msg.alerts);
     return ch;
   }
 
@@ -226,6 +237,7 @@ export class Store {
   /** trimAll drops points older than the history; the page calls it now and then, for series that receive nothing new. */
   trimAll() {
     for (const st of this.series.values()) this.trimOne(st);
+    if (this.now) this.alerts.trimBefore(this.now - this.historyMs);
   }
 
   /** tree is the supervision tree with the sources under "collectors". */

@@ -3,13 +3,14 @@
 // the changes of a source between two updates of it (a crash into
 // backoff, a restart, parked as failed, stopped, its polls failing and
 // working again), and the stream itself (the connection lost and resumed,
-// the server restarted). The timeline keeps them newest first, bounded,
+// the server restarted), and the alerts (pending, firing, resolved). The timeline keeps them newest first, bounded,
 // and gives the charts their markers. Pure: no DOM (timelineview.js
 // draws it).
 
 /**
  * @typedef {"crash"|"restart"|"parked"|"stopped"|"down"|"up"|"reload"|
- *   "reload-refused"|"server-restart"|"connection-lost"|"connection-resumed"} EventKind
+ *   "reload-refused"|"server-restart"|"connection-lost"|"connection-resumed"|
+ *   "alert-pending"|"alert-firing"|"alert-resolved"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
@@ -94,6 +95,37 @@ export function reloadEvent(e) {
     detail: (e.errors.length ? e.errors : [e.message]).filter(Boolean).join("\n"),
     bad: true,
   });
+}
+
+/**
+ * alertEvents says what a change of an alert means (a diff of the
+ * stream's alerts, alerts.js): a new alert is pending (or firing at once,
+ * a rule without `for`), a pending one fires, a firing one turns
+ * critical, and one resolves. An alert that fires is marked on its
+ * source's charts; its summary annotation is the detail. ts is when the
+ * page learnt it (the server's clock), for what the alert has no time of.
+ * @param {import("./alerts.js").AlertDiff} d
+ * @param {number} ts
+ * @returns {TimelineEvent[]}
+ */
+export function alertEvents({ prev, next }, ts) {
+  const source = next.source || "";
+  const summary = String(next.annotations.summary || "");
+  const name = next.name || "alert";
+  const sev = next.severity ? ` (${next.severity})` : "";
+  const out = [];
+  if (next.state === "resolved") {
+    if (prev) out.push(ev("alert-resolved", next.resolved_at || ts, source, `${name} resolved`, { detail: summary, marker: false }));
+    return out;
+  }
+  const wasFiring = prev && prev.state === "firing";
+  if (!prev && next.state === "pending") out.push(ev("alert-pending", next.active_at || ts, source, `${name} pending${sev}`, { detail: summary, marker: false }));
+  if (next.state === "firing" && !wasFiring) {
+    out.push(ev("alert-firing", next.fired_at || ts, source, `${name} firing${sev}`, { detail: summary, bad: true }));
+  } else if (wasFiring && next.state === "firing" && next.severity === "critical" && prev.severity !== "critical") {
+    out.push(ev("alert-firing", ts, source, `${name} now critical`, { detail: summary, bad: true }));
+  }
+  return out;
 }
 
 /** connectionEvent is the stream lost (at ts) or resumed. */

@@ -53,3 +53,15 @@ export function viewURL(href, view) {
   }
   return u.pathname + u.search + u.hash;
 }
+
+/**
+ * readTarget reads what an alert's link (its generatorURL) points at: the
+ * hash "#series=<id>" or "#source=<name>". Empty strings when it points at
+ * neither.
+ * @param {string} href
+ * @returns {{series: string, source: string}}
+ */
+export function readTarget(href) {
+  const p = new URLSearchParams(new URL(href).hash.slice(1));
+  return { series: p.get("series") || "", source: p.get("source") || "" };
+}

@@ -49,3 +49,11 @@ test("a shared address opens the page on its view, and the page keeps the addres
   h.controller.setZoom(T0 - 2000, T0 - 1000);
   assert.equal(h.replaced.at(-1), `/?window=5m&from=${T0 - 2000}&to=${T0 - 1000}`);
 });
+
+test("readTarget reads an alert's link: a series or a source in the hash", async () => {
+  const { readTarget } = await import("../js/urlstate.js");
+  assert.deepEqual(readTarget("http://h/#series=8f809141e11eca23"), { series: "8f809141e11eca23", source: "" });
+  assert.deepEqual(readTarget("http://h/?window=5m#source=my%20app"), { series: "", source: "my app" });
+  assert.deepEqual(readTarget("http://h/"), { series: "", source: "" });
+  assert.deepEqual(readTarget("http://h/#nothing"), { series: "", source: "" });
+});

@@ -51,7 +51,13 @@ export class MemoryStorage {
 }
 
 function fakeEl(extra = {}) {
+  const classes = new Set();
   return {
+    classList: { add: (c) => classes.add(c), contains: (c) => classes.has(c) },
+    focused: 0,
+    focus() {
+      this.focused++;
+    },
     hidden: false,
     removed: false,
     scrolled: 0,
@@ -93,6 +99,10 @@ function fakeGroup(name, opts) {
     updateAgo() {
       this.agoTicks++;
     },
+    alert: undefined,
+    showAlert(a) {
+      this.alert = a;
+    },
     counted: 0,
     place(card) {
       this.cards.set(card.id, card);
@@ -119,6 +129,10 @@ function fakeCard(st, opts) {
     lines: new Map([[st.id, { st, hidden: false, zero: false }]]),
     updates: [],
     hovers: [],
+    alerts: null,
+    showAlerts(byLine) {
+      this.alerts = byLine;
+    },
     get size() {
       return this.lines.size;
     },
@@ -297,6 +311,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     groups: new Map(),
     healths: new Map(),
     timeline: null,
+    alerts: null,
+    alertTicks: 0,
     cards: new Map(),
     charts: null,
     page: fakePage(),
@@ -358,6 +374,12 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       const hs = { updates: [], ticks: 0, update: (src, now) => hs.updates.push({ src, now }), tick: () => hs.ticks++ };
       h.healths.set(g.name, hs);
       return hs;
+    },
+    alerts: {
+      show: (list, now) => {
+        h.alerts = { list, now };
+      },
+      tick: () => h.alertTicks++,
     },
     status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++ },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++ },

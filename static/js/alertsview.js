@@ -1,0 +1,86 @@
+// The alerts panel: every active alert, firing first, each with its state,
+// severity, name, source, since when, its value against its threshold and
+// its summary annotation. The name is a button to the alert's source. What
+// to list is the store's (alerts.js); the panel is a named region at the
+// top of the sidebar, so that on a desktop it shows without scrolling and
+// on a phone it comes before the sources.
+
+import { h, setText } from "./dom.js";
+import { fixed, formatAgo, formatClock } from "./format.js";
+
+/**
+ * alertFacts is the line under an alert's name: its source, its value
+ * against the threshold it passed, and since when it is in its state
+ * (now: unix ms).
+ * @param {import("./alerts.js").Alert} a
+ * @param {number} now
+ */
+export function alertFacts(a, now) {
+  const parts = [];
+  if (a.source) parts.push(a.source);
+  if (a.value !== null && a.value !== undefined) {
+    parts.push(a.threshold === undefined ? `value ${fixed(a.value)}` : `value ${fixed(a.value)}, threshold ${fixed(a.threshold)}`);
+  } else {
+    parts.push("no value");
+  }
+  const since = a.state === "firing" && a.fired_at ? a.fired_at : a.active_at;
+  if (since) parts.push(`since ${formatClock(since)} (${formatAgo(since, now)})`);
+  return parts.join(" · ");
+}
+
+export class AlertsView {
+  /**
+   * @param {{list: HTMLElement, count: HTMLElement}} els
+   * @param {(source: string) => void} onActivate called with the source
+   *   of the alert whose name is pressed
+   */
+  constructor(els, onActivate) {
+    this.els = els;
+    this.onActivate = onActivate;
+    /** @type {import("./alerts.js").Alert[]} */
+    this.shown = [];
+    /** @type {Map<string, HTMLElement>} the facts line of each shown alert, by id */
+    this.facts = new Map();
+  }
+
+  /**
+   * show lists the alerts (in the order given) as of now (unix ms).
+   * @param {import("./alerts.js").Alert[]} alerts
+   * @param {number} now
+   */
+  show(alerts, now) {
+    this.shown = alerts;
+    this.facts.clear();
+    const items = alerts.map((a) => this.item(a, now));
+    if (!items.length) items.push(h("li", "alert-none", "No alert is pending or firing."));
+    this.els.list.replaceChildren(...items);
+    const firing = alerts.filter((a) => a.state === "firing").length;
+    setText(this.els.count, alerts.length ? String(alerts.length) : "");
+    this.els.count.title = alerts.length ? `${firing} firing, ${alerts.length - firing} pending` : "";
+  }
+
+  /** tick refreshes the "ago" times; the page calls it every second. */
+  tick(now) {
+    for (const a of this.shown) {
+      const el = this.facts.get(a.id);
+      if (el) setText(el, alertFacts(a, now));
+    }
+  }
+
+  item(a, now) {
+    const name = a.source
+      ? h("button", { type: "button", class: "alert-name", title: `Show the source ${a.source}` }, a.name)
+      : h("span", "alert-name", a.name);
+    if (a.source) name.addEventListener("click", () => this.onActivate(a.source));
+    const facts = h("p", "alert-facts", alertFacts(a, now));
+    this.facts.set(a.id, facts);
+    const summary = String(a.annotations.summary || "");
+    return h(
+      "li",
+      { class: "alert", dataset: { alert: a.id, state: a.state, severity: a.severity, source: a.source || "" } },
+      h("div", "alert-head", h("span", "alert-state", a.state), h("span", "alert-severity", a.severity), name),
+      facts,
+      summary ? h("p", "alert-summary", summary) : null,
+    );
+  }
+}
