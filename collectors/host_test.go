@@ -138,6 +138,10 @@ func TestHostSourcePartialAndTotalFailure(t *testing.T) {
 	second, err := h.Poll(t.Context())
 	require.NoError(t, err, "one part failing is a partial failure")
 	require.Contains(t, metricNames(first), "host_cpu_seconds_total", "counters need no previous poll")
+	require.NotContains(t, metricNames(first), "host_cpu_busy_percent", "a share needs a previous poll")
+	pct := byMetric(second)["host_cpu_busy_percent{}"]
+	require.Equal(t, aggregator.KindGauge, pct.Kind)
+	require.Equal(t, 40.0, pct.Value, "40 busy seconds of 100 between the fixtures")
 	require.Contains(t, metricNames(second), "host_disk_read_bytes_total")
 	require.Equal(t, errs, h.LastPartial().Errors)
 
@@ -172,4 +176,16 @@ func maps2slice(m map[string]aggregator.Sample) []aggregator.Sample {
 		out = append(out, s)
 	}
 	return out
+}
+
+func TestBusyPercent(t *testing.T) {
+	pct, ok := busyPercent(100, 300, 101, 301)
+	require.True(t, ok)
+	require.Equal(t, 50.0, pct)
+	pct, _ = busyPercent(0, 0, 2, 1)
+	require.Equal(t, 66.7, pct, "to a tenth")
+	_, ok = busyPercent(100, 300, 100, 300)
+	require.False(t, ok, "no time passed")
+	_, ok = busyPercent(100, 300, 5, 10)
+	require.False(t, ok, "counters went back")
 }

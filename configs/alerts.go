@@ -28,7 +28,7 @@ type AlertRule struct {
 	// Health makes a rule on one source's health.
 	Health *AlertHealth `yaml:"health"`
 	// Stat is the window statistic compared with the thresholds: last,
-	// min, max, mean, rate, p50, p90, p99 or count.
+	// min, max, mean (the default), rate, p50, p90, p99 or count.
 	Stat string `yaml:"stat"`
 	// Window is the span of the statistic: one of aggregator.windows
 	// (default the shortest).
@@ -103,10 +103,17 @@ func (r AlertRule) Kind() string {
 }
 
 // applyDefaults gives a threshold rule without a window the shortest of
-// windows.
+// windows, and without a stat the mean (what Grafana and Netdata reduce a
+// window to by default).
 func (r *AlertRule) applyDefaults(k keys, windows []Duration) {
-	if r.Kind() == AlertKindThreshold && !k.has("window") && len(windows) > 0 {
+	if r.Kind() != AlertKindThreshold {
+		return
+	}
+	if !k.has("window") && len(windows) > 0 {
 		r.Window = slices.Min(windows)
+	}
+	if !k.has("stat") {
+		r.Stat = "mean"
 	}
 }
 

@@ -48,9 +48,14 @@ func TestAlertRulesParse(t *testing.T) {
   - name: NoJobs
     select: {metric: jobs_total}
     absent: true
+  - name: ThreeLines
+    select: {source: host, metric: host_cpu_busy_percent}
+    warning: 80
 `)
 	require.NoError(t, err)
-	require.Len(t, c.Alerts, 5)
+	require.Len(t, c.Alerts, 6)
+	require.Equal(t, "mean", c.Alerts[5].Stat, "default: the mean")
+	require.Empty(t, c.Alerts[2].Stat, "a health rule has no stat")
 	r := c.Alerts[0]
 	require.Equal(t, AlertKindThreshold, r.Kind())
 	require.Equal(t, Duration(time.Minute), r.Window, "default: the shortest window")
@@ -92,7 +97,7 @@ func TestAlertRuleErrors(t *testing.T) {
 		{"no name", "- {select: {metric: m}, stat: last, warning: 1}", "alerts[0].name", "is required"},
 		{"no select", "- {name: a, stat: last, warning: 1}", "alerts[0].select", "is required"},
 		{"no threshold", "- {name: a, select: {metric: m}, stat: last}", "alerts[0].warning", "needs warning, critical or both"},
-		{"no stat", "- {name: a, select: {metric: m}, warning: 1}", "alerts[0].stat", "is required"},
+		{"empty stat", "- {name: a, select: {metric: m}, stat: '', warning: 1}", "alerts[0].stat", "is required"},
 		{"bad stat", "- {name: a, select: {metric: m}, stat: median, warning: 1}", "alerts[0].stat", `unknown statistic "median"`},
 		{"window", "- {name: a, select: {metric: m}, stat: last, warning: 1, window: 2m}", "alerts[0].window", "2m is not one of aggregator.windows (1m, 5m, 15m)"},
 		{"zero window", "- {name: a, select: {metric: m}, stat: last, warning: 1, window: 0s}", "alerts[0].window", "must be positive"},
