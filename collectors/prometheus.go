@@ -32,12 +32,14 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	}
 	opt := scrapeOptions{
 		promFilter: promFilter{
-			maxSeries: spec.MaxSeries,
-			include:   compileAll(spec.Include),
-			exclude:   compileAll(spec.Exclude),
+			maxSeries:   spec.MaxSeries,
+			sampleLimit: spec.SampleLimit,
+			include:     compileAll(spec.Include),
+			exclude:     compileAll(spec.Exclude),
 		},
 		targetLabels: labelsOf(cfg.Labels),
 		honorLabels:  spec.HonorLabels,
+		limits:       labelLimitsOf(spec.LabelLimits),
 	}
 	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
@@ -59,11 +61,13 @@ func (p *promSource) Describe() string     { return p.f.Describe() }
 func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
-// Poll scrapes once. A transport error, a status other than 2xx or a body
-// that does not parse fails the poll as a whole. What Prometheus tolerates
-// does not: repeated families, malformed histograms, series dropped as
-// duplicates, collisions or over max_series are reported as partial
-// (warnings as Errors, drops by reason in Dropped). A sample stamped
+// Poll scrapes once. A transport error, a status other than 2xx, a body
+// that does not parse or one over sample_limit (ErrSampleLimit) fails the
+// poll as a whole. What Prometheus tolerates does not: repeated families,
+// malformed histograms, series dropped as duplicates, collisions, over
+// max_series or past a label limit are reported as partial (warnings as
+// Errors, drops by reason in Dropped; when every series was dropped the
+// poll fails with ErrNoValues, and Dropped still counts them). A sample stamped
 // by the exporter keeps its own time under honor_timestamps (the
 // default); the others, and every sample without it, get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
@@ -89,6 +93,7 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	}
 	p.partial.Dropped = res.Dropped
 	if len(samples) == 0 && p.partial.DroppedTotal() > 0 {
+		p.partial.Errors = nil // the error says it
 		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
 	}
 	return samples, nil

@@ -15,7 +15,8 @@ const (
 )
 
 // LabelLimits bounds the labels of every series of a source, as Prometheus'
-// scrape options of the same names do (lengths in bytes). The prometheus,
+// scrape options of the same names do (lengths in bytes; 0 turns a limit
+// off, as in Prometheus). The prometheus,
 // json and simulated specs embed it inline. A scraped series past a limit
 // is dropped and counted by the limit's name; labels written in the config
 // (the source's labels, a simulated series' labels) are checked when the
@@ -45,9 +46,17 @@ func newLabelLimits() LabelLimits {
 func (l LabelLimits) Limits() LabelLimits { return l }
 
 func (l LabelLimits) validate(p *problems) {
-	positive(p, "label_limit", l.LabelLimit)
-	positive(p, "label_name_length_limit", l.LabelNameLengthLimit)
-	positive(p, "label_value_length_limit", l.LabelValueLengthLimit)
+	notNegative(p, "label_limit", l.LabelLimit)
+	notNegative(p, "label_name_length_limit", l.LabelNameLengthLimit)
+	notNegative(p, "label_value_length_limit", l.LabelValueLengthLimit)
+}
+
+// notNegative records a limit below 0; 0 turns a limit off, as it does in
+// Prometheus (and a spec built in code without its defaults has none).
+func notNegative(p *problems, path string, v int) {
+	if v < 0 {
+		p.addf(path, "must not be negative (0 turns the limit off), got %d", v)
+	}
 }
 
 // labelLimited is a spec with label limits.
@@ -67,16 +76,13 @@ type labelSetter interface{ labelSets() []labelSet }
 
 // checkConfiguredLabels checks the labels a config gives a source (common,
 // and each of the spec's sets merged with them) against the spec's limits,
-// if it has any. Invalid limits were reported by the spec's Validate.
+// if it has any.
 func checkConfiguredLabels(p *problems, common map[string]string, spec SourceSpec) {
 	ll, ok := spec.(labelLimited)
 	if !ok {
 		return
 	}
 	l := ll.Limits()
-	if l.LabelLimit <= 0 || l.LabelNameLengthLimit <= 0 || l.LabelValueLengthLimit <= 0 {
-		return
-	}
 	l.checkLengths(p, "labels", common)
 	sets := []labelSet{{path: "labels"}}
 	if ls, ok := spec.(labelSetter); ok {
@@ -93,7 +99,7 @@ func checkConfiguredLabels(p *problems, common map[string]string, spec SourceSpe
 				n++
 			}
 		}
-		if n > l.LabelLimit && !counted[set.path] {
+		if l.LabelLimit > 0 && n > l.LabelLimit && !counted[set.path] {
 			counted[set.path] = true
 			p.addf(set.path, "%d labels per series (the source's labels included) is more than label_limit %d", n, l.LabelLimit)
 		}
@@ -103,10 +109,10 @@ func checkConfiguredLabels(p *problems, common map[string]string, spec SourceSpe
 // checkLengths reports each label name or value longer than its limit.
 func (l LabelLimits) checkLengths(p *problems, path string, labels map[string]string) {
 	for _, name := range sortedKeys(labels) {
-		if len(name) > l.LabelNameLengthLimit {
+		if l.LabelNameLengthLimit > 0 && len(name) > l.LabelNameLengthLimit {
 			p.keyf(joinPath(path, name), "label name is %d bytes long, more than label_name_length_limit %d", len(name), l.LabelNameLengthLimit)
 		}
-		if v := labels[name]; len(v) > l.LabelValueLengthLimit {
+		if v := labels[name]; l.LabelValueLengthLimit > 0 && len(v) > l.LabelValueLengthLimit {
 			p.addf(joinPath(path, name), "label value is %d bytes long, more than label_value_length_limit %d", len(v), l.LabelValueLengthLimit)
 		}
 	}

@@ -32,13 +32,12 @@ func TestLabelLimitsInvalid(t *testing.T) {
     url: http://127.0.0.1:9100/metrics
     label_limit: 0
     label_name_length_limit: -1
-    sample_limit: 0
+    sample_limit: -2
 `)
 	require.Equal(t, []string{
-		"l.yaml:5:18: sources[0].label_limit: must be positive, got 0",
-		"l.yaml:6:30: sources[0].label_name_length_limit: must be positive, got -1",
-		"l.yaml:7:19: sources[0].sample_limit: must be positive, got 0",
-	}, got)
+		"l.yaml:6:30: sources[0].label_name_length_limit: must not be negative (0 turns the limit off), got -1",
+		"l.yaml:7:19: sources[0].sample_limit: must not be negative (0 turns the limit off), got -2",
+	}, got, "0 is off, as in Prometheus")
 }
 
 func TestLabelLimitsOnConfiguredLabels(t *testing.T) {
@@ -53,6 +52,17 @@ func TestLabelLimitsOnConfiguredLabels(t *testing.T) {
       dc: `+long+`
 `)
 		require.Equal(t, []string{"l.yaml:7:11: sources[0].labels.dc: label value is 1025 bytes long, more than label_value_length_limit 1024"}, got)
+	})
+	t.Run("json value with the limit off", func(t *testing.T) {
+		require.Empty(t, loadErrors(t, `sources:
+  - name: j
+    type: json
+    url: http://127.0.0.1:9000/stats
+    fields: {depth: queue.depth}
+    label_value_length_limit: 0
+    labels:
+      dc: `+long+`
+`))
 	})
 	t.Run("json value within a raised limit", func(t *testing.T) {
 		require.Empty(t, loadErrors(t, `sources:

@@ -38,7 +38,7 @@ type PrometheusSpec struct {
 	MaxSeries int `yaml:"max_series"`
 	// SampleLimit is Prometheus' sample_limit: a scrape with more series
 	// than this (after include and exclude) fails whole, and reading it
-	// stops there.
+	// stops there; 0 turns it off.
 	SampleLimit int `yaml:"sample_limit"`
 	// HonorLabels is Prometheus' honor_labels: when a scraped label
 	// clashes with a configured one (or with "source"), true keeps the
@@ -84,7 +84,7 @@ func (s *PrometheusSpec) Validate() error {
 		}
 	}
 	positive(&p, "max_series", s.MaxSeries)
-	positive(&p, "sample_limit", s.SampleLimit)
+	notNegative(&p, "sample_limit", s.SampleLimit)
 	return p.err()
 }
 
