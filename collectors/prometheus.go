@@ -77,9 +77,22 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), p.opt)
+	samples, partial, err := p.samples(r.Body, r.Header.Get("Content-Type"), ts)
+	p.partial = partial
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
+	}
+	return samples, nil
+}
+
+// samples is the parsing half of a poll, apart from I/O: the body read
+// with the source's options, stamped with ts (unless honor_timestamps
+// keeps the exporter's), and what went wrong in part. The partial is
+// meaningful with an error too (its Dropped counts).
+func (p *promSource) samples(body []byte, contentType string, ts int64) ([]aggregator.Sample, Partial, error) {
+	res, err := scrapeProm(body, contentType, p.opt)
+	if err != nil {
+		return nil, Partial{}, err
 	}
 	samples := make([]aggregator.Sample, len(res.Samples))
 	for i, s := range res.Samples {
@@ -88,13 +101,12 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 			samples[i].TimeMs = s.TimeMs
 		}
 	}
+	partial := Partial{Dropped: res.Dropped}
+	if len(samples) == 0 && partial.DroppedTotal() > 0 {
+		return nil, partial, fmt.Errorf("%w: %s", ErrNoValues, res.Warnings[len(res.Warnings)-1])
+	}
 	for _, w := range res.Warnings {
-		p.partial.Errors = append(p.partial.Errors, errors.New(w))
+		partial.Errors = append(partial.Errors, errors.New(w))
 	}
-	p.partial.Dropped = res.Dropped
-	if len(samples) == 0 && p.partial.DroppedTotal() > 0 {
-		p.partial.Errors = nil // the error says it
-		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
-	}
-	return samples, nil
+	return samples, partial, nil
 }

@@ -60,7 +60,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		// Literal duplicate keys are already refused by the parser; allowing
 		// them here lets a key override one merged in with "<<: *anchor".
-		if err := yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey()); err != nil {
+		if err := nodeToValue(body, cfg); err != nil {
 			return nil, errors.Join(yamlError(filename, doc, err))
 		}
 	}
@@ -153,4 +153,17 @@ func join(errs []*Error) error {
 		out[i] = e
 	}
 	return errors.Join(out...)
+}
+
+// nodeToValue decodes body into cfg. The decoder panics on some inputs
+// (a tag on a sequence that it then reads as nil, found by FuzzParse):
+// such a file is refused like any undecodable one, never a crash of the
+// reloader or of pulseboard check.
+func nodeToValue(body ast.Node, cfg *Config) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("cannot decode this document (the YAML decoder failed: %v)", v)
+		}
+	}()
+	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }
