@@ -126,11 +126,15 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 // and 4 more".
 func familyList(names []string) string {
 	const show = 3
+	clipped := make([]string, min(len(names), show))
+	for i := range clipped {
+		clipped[i] = clipBytes(names[i]) // a name is as long as a target makes it
+	}
 	switch {
 	case len(names) == 1:
-		return "family " + names[0]
+		return "family " + clipped[0]
 	case len(names) <= show:
-		return "families " + strings.Join(names, ", ")
+		return "families " + strings.Join(clipped, ", ")
 	}
-	return fmt.Sprintf("families %s and %d more", strings.Join(names[:show], ", "), len(names)-show)
+	return fmt.Sprintf("families %s and %d more", strings.Join(clipped, ", "), len(names)-show)
 }
