@@ -43,12 +43,19 @@ func scrapeMetrics(ctx context.Context, client *http.Client, base string) (expos
 		return exposition{}, err
 	}
 	took := time.Since(start)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	e, err := parseText(body)
 	if err != nil {
 		return exposition{}, fmt.Errorf("/metrics: %w", err)
 	}
-	return exposition{at: start.Add(took / 2), families: fams, bytes: len(body), took: took}, nil
+	e.at, e.took = start.Add(took/2), took
+	return e, nil
+}
+
+// parseText parses the text exposition format.
+func parseText(body []byte) (exposition, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	return exposition{families: fams, bytes: len(body)}, err
 }
 
 // value is the value of the metric of family name whose labels hold
