@@ -3,7 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // report is what a soak saw, and which invariants broke.
@@ -37,6 +41,12 @@ type report struct {
 	Rhythm         map[string]float64 `json:"rhythm"`
 	ExitCode       int                `json:"exit_code"`
 	ExitSecs       float64            `json:"exit_seconds"`
+
+	// The machine's 1-minute load average at the baseline and the most
+	// seen during the load: a p99 measured on a machine busy with other
+	// work says as much about that work as about pulseboard.
+	LoadAvgBaseline float64 `json:"loadavg_baseline"`
+	LoadAvgMax      float64 `json:"loadavg_max"`
 
 	Errors   []string `json:"errors,omitempty"`
 	Failures []string `json:"failures,omitempty"`
@@ -182,6 +192,7 @@ func (r *report) evaluate() {
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== pulsesoak, %s of load\n", r.Duration)
 	fmt.Fprintf(w, "readers      p99 %.1f ms under load (max %.1f ms), baseline %.1f ms, limit %.1f ms\n", r.LoadP99Ms, r.LoadMaxMs, r.BaselineP99Ms, r.p99Limit())
+	fmt.Fprintf(w, "machine      load average %.1f at the baseline, up to %.1f under load (%d cores)\n", r.LoadAvgBaseline, r.LoadAvgMax, runtime.NumCPU())
 	fmt.Fprintf(w, "sessions     %d measured in %d rounds beside %d stalled (%d cut by the server), %d churning in %d rounds\n",
 		r.ReaderSessions, r.ReaderRounds, r.StalledOpened, r.StalledCut, r.ChurnSessions, r.ChurnRounds)
 	fmt.Fprintf(w, "stream       %d deltas, %d gaps without resync, %d resyncs, %d undecodable\n", r.Deltas, r.Gaps, r.Resyncs, r.Undecodable)
@@ -211,4 +222,14 @@ func (r *report) print(w io.Writer) {
 	for _, f := range r.Failures {
 		fmt.Fprintln(w, "FAIL:", f)
 	}
+}
+
+// loadAvg is the machine's 1-minute load average, 0 where /proc has none.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }

@@ -73,7 +73,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	rep.BaselineP99Ms = base.DelayP99Ms
+	rep.BaselineP99Ms, rep.LoadAvgBaseline = base.DelayP99Ms, loadAvg()
 	rep.checkReaders("baseline", base)
 
 	logf("load for %s: %d stalled, %d churning, crashes, reloads, scrapers", o.duration, o.stalled, o.churn)
@@ -226,7 +226,7 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 		goLoad(func() {
 			every(lctx, time.Second, func(int) {
 				e, err := scrapeMetrics(ctx, client, srv.base)
-				book(func() { rep.scrape(e, err) })
+				book(func() { rep.scrape(e, err); rep.LoadAvgMax = max(rep.LoadAvgMax, loadAvg()) })
 			})
 		})
 	}
