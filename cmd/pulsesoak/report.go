@@ -12,13 +12,14 @@ import (
 
 // report is what a soak saw, and which invariants broke.
 type report struct {
-	Duration      string  `json:"duration"`
-	MemoryBefore  memory  `json:"memory_before"`
-	MemoryAfter   memory  `json:"memory_after"`
-	SettledSecs   float64 `json:"settled_seconds"`
-	BaselineP99Ms float64 `json:"baseline_p99_ms"`
-	LoadP99Ms     float64 `json:"load_p99_ms"` // the worst round's
-	LoadMaxMs     float64 `json:"load_max_ms"`
+	Duration      string    `json:"duration"`
+	MemoryBefore  memory    `json:"memory_before"`
+	MemoryAfter   memory    `json:"memory_after"`
+	SettledSecs   float64   `json:"settled_seconds"`
+	BaselineP99Ms float64   `json:"baseline_p99_ms"`
+	LoadP99Ms     float64   `json:"load_p99_ms"` // the worst round's
+	LoadMaxMs     float64   `json:"load_max_ms"`
+	RoundP99Ms    []float64 `json:"round_p99_ms"` // each reader round's, in order
 
 	ReaderRounds   int    `json:"reader_rounds"`
 	ReaderSessions int64  `json:"reader_sessions"`
@@ -79,6 +80,7 @@ func (r *report) readersRound(s loadSummary, err error) {
 	r.StalledOpened += s.Stalled
 	r.StalledCut += s.StalledCut
 	r.LoadP99Ms = max(r.LoadP99Ms, s.DelayP99Ms)
+	r.RoundP99Ms = append(r.RoundP99Ms, s.DelayP99Ms)
 	r.LoadMaxMs = max(r.LoadMaxMs, s.DelayMaxMs)
 	if s.Disconnects > 0 || s.DialFailed > 0 {
 		r.errorf("readers: %d disconnects, %d failed dials of normal readers (%s)", s.Disconnects, s.DialFailed, s.FirstError)
@@ -192,6 +194,7 @@ func (r *report) evaluate() {
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== pulsesoak, %s of load\n", r.Duration)
 	fmt.Fprintf(w, "readers      p99 %.1f ms under load (max %.1f ms), baseline %.1f ms, limit %.1f ms\n", r.LoadP99Ms, r.LoadMaxMs, r.BaselineP99Ms, r.p99Limit())
+	fmt.Fprintf(w, "rounds       p99 %v ms\n", r.RoundP99Ms)
 	fmt.Fprintf(w, "machine      load average %.1f at the baseline, up to %.1f under load (%d cores)\n", r.LoadAvgBaseline, r.LoadAvgMax, runtime.NumCPU())
 	fmt.Fprintf(w, "sessions     %d measured in %d rounds beside %d stalled (%d cut by the server), %d churning in %d rounds\n",
 		r.ReaderSessions, r.ReaderRounds, r.StalledOpened, r.StalledCut, r.ChurnSessions, r.ChurnRounds)
