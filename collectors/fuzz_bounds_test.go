@@ -3,29 +3,44 @@ package collectors
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
 	"testing"
 	"time"
 )
 
-// cost is what one call of a parser took: wall time and bytes allocated
-// on the heap (by every goroutine; in a fuzz worker that is the parser).
+// cost is what one call of a parser took: the CPU time of its thread
+// (wall time where threads cannot be measured), wall time, and bytes
+// allocated on the heap (by every goroutine; in a fuzz worker that is the
+// parser).
 type cost struct {
 	took  time.Duration
+	wall  time.Duration
 	bytes uint64
 }
 
-// costOf runs f and measures it.
+// costOf runs f on a thread of its own and measures it. The bound is on
+// CPU time because a loaded machine can leave a fuzz worker unscheduled
+// for seconds, which says nothing about the parser.
 func costOf(f func()) cost {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	metrics.Read(s)
 	before := s[0].Value.Uint64()
-	start := time.Now()
+	cpu0, start := threadCPU(), time.Now()
 	f()
-	took := time.Since(start)
+	wall := time.Since(start)
+	took := threadCPU() - cpu0
 	metrics.Read(s)
-	return cost{took: took, bytes: s[0].Value.Uint64() - before}
+	if cpu0 == 0 { // not measured on this system
+		took = wall
+	}
+	return cost{took: took, wall: wall, bytes: s[0].Value.Uint64() - before}
 }
+
+// maxWall bounds the wall time of any one input: only a hang passes it.
+const maxWall = time.Minute
 
 // bound is what a parser may spend on an input of n bytes: a fixed
 // allowance plus so much per input byte. The time allowance is generous
@@ -42,7 +57,10 @@ type bound struct {
 func (b bound) check(t *testing.T, what string, n int, c cost) {
 	t.Helper()
 	if limit := b.fixedTime + time.Duration(n)*b.timePerByte; c.took > limit {
-		t.Fatalf("%s: %s on %d bytes of input, over %s", what, c.took, n, limit)
+		t.Fatalf("%s: %s of CPU on %d bytes of input, over %s", what, c.took, n, limit)
+	}
+	if c.wall > maxWall {
+		t.Fatalf("%s: %s on %d bytes of input, over %s", what, c.wall, n, maxWall)
 	}
 	if limit := b.fixedBytes + uint64(n)*b.bytesPerByte; c.bytes > limit {
 		t.Fatalf("%s: %d bytes allocated on %d bytes of input, over %d", what, c.bytes, n, limit)
