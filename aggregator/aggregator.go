@@ -54,6 +54,12 @@ type Aggregator struct {
 	serving    atomic.Bool
 	sweepEvery int64 // ms
 
+	// wake tells Serve that something outside the queue changed (capacity
+	// 1: a pending wake says it all); sourcesChanged and treeChanged say
+	// what, so a tick reads Options.Sources and Options.Tree only then.
+	wake                        chan struct{}
+	sourcesChanged, treeChanged atomic.Bool
+
 	mu            sync.RWMutex // guards everything below, and the store
 	st            *store
 	seq           uint64
@@ -69,6 +75,11 @@ type Aggregator struct {
 	eventsMu      sync.Mutex
 	pendingEvents [][]byte // announced, not yet published
 
+	// alertsMu guards alerts.pending and alerts.order; mu guards
+	// alerts.published.
+	alertsMu sync.Mutex
+	alerts   alertState
+
 	broker broker
 
 	promOnce sync.Once
@@ -78,10 +89,17 @@ type Aggregator struct {
 // New returns an Aggregator ready to be served and pushed to.
 func New(opts Options) *Aggregator {
 	o := opts.withDefaults()
-	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize)}
+	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize), wake: make(chan struct{}, 1)}
+	// The first tick reads both.
+	a.sourcesChanged.Store(true)
+	a.treeChanged.Store(true)
 	a.st = newStore(o, &a.stats)
 	for _, w := range o.Windows {
-		a.names = append(a.names, WindowName(w))
+		name, ok := o.windowNames[w]
+		if !ok {
+			name = WindowName(w)
+		}
+		a.names = append(a.names, name)
 	}
 	a.sweepEvery = o.Windows[0].Milliseconds() / int64(o.SubBuckets)
 	a.sweepEvery = max(1, min(a.sweepEvery, 1000))
@@ -91,10 +109,16 @@ func New(opts Options) *Aggregator {
 	return a
 }
 
-// Windows returns the window spans, shortest first.
+// Windows returns the window spans, shortest first: each configured span
+// rounded up to a whole number of milliseconds a slice.
 func (a *Aggregator) Windows() []time.Duration {
 	return append([]time.Duration(nil), a.opts.Windows...)
 }
+
+// WindowNames returns the windows' names as the protocol and /metrics
+// give them ("1m", "7s"), shortest first: the configured spans, not the
+// rounded ones.
+func (a *Aggregator) WindowNames() []string { return slices.Clone(a.names) }
 
 // History returns how far back each series keeps its points.
 func (a *Aggregator) History() time.Duration { return a.opts.History }
@@ -134,22 +158,101 @@ func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
 // BroadcastInterval when something changed, and sweeps windows and
 // evictions as time passes. Only one Serve may run at a time; calling it
 // again after it returned resumes with the same state.
+//
+// How it works: nothing runs on a fixed beat. A batch, SourcesChanged,
+// TreeChanged or Announce makes a publish pending, and one timer is armed
+// for it: coalesce after the first change (so a poll's batch and its
+// source's new counters go out together), and no sooner than
+// BroadcastInterval after the previous publish. With nothing pending the
+// timer is armed only for the next sweep while the store holds series
+// (see sweepDue); an empty, quiet aggregator does not wake at all.
 func (a *Aggregator) Serve(ctx context.Context) error {
 	if !a.serving.CompareAndSwap(false, true) {
 		return ErrAlreadyServing
 	}
 	defer a.serving.Store(false)
-	tick := time.NewTicker(a.opts.BroadcastInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var (
+		armedAt      time.Time // zero: the timer is stopped
+		lastTick     time.Time
+		pendingSince time.Time // zero: nothing to publish
+		sweepAt      time.Time // zero: no sweep needed
+	)
+	markPending := func() {
+		if pendingSince.IsZero() {
+			pendingSince = a.opts.Now()
+		}
+	}
+	markPending() // the first tick sends the sources and the tree
 	for {
+		due := sweepAt
+		if !pendingSince.IsZero() {
+			due = later(lastTick.Add(a.opts.BroadcastInterval), pendingSince.Add(a.coalesce()))
+		}
+		if !due.Equal(armedAt) {
+			armedAt = due
+			if due.IsZero() {
+				timer.Stop()
+			} else {
+				timer.Reset(max(0, due.Sub(a.opts.Now())))
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case b := <-a.queue:
 			a.ingest(b)
-		case <-tick.C:
-			a.tick()
+			markPending()
+		case <-a.wake:
+			markPending()
+		case <-timer.C:
+			armedAt = time.Time{}
+			lastTick = a.opts.Now()
+			pendingSince = time.Time{}
+			sweepAt = a.tick()
 		}
+	}
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// coalesce is how long a publish waits after the first change it carries:
+// a twentieth of the broadcast interval, at most 10ms.
+func (a *Aggregator) coalesce() time.Duration {
+	return min(a.opts.BroadcastInterval/20, 10*time.Millisecond)
+}
+
+// SourcesChanged tells the aggregator that what Options.Sources returns
+// has changed: the next publish reads it and sends the sources that
+// differ. It is safe from any goroutine (the collectors call it after
+// every poll and state change), never blocks, and costs an atomic store
+// and a non-blocking send; calls between two publishes coalesce.
+func (a *Aggregator) SourcesChanged() {
+	a.sourcesChanged.Store(true)
+	a.wakeUp()
+}
+
+// TreeChanged tells the aggregator that what Options.Tree returns may
+// have changed: the next publish encodes it and sends it if it differs.
+// Like SourcesChanged it is safe from any goroutine and never blocks (the
+// supervisors call it on every state change).
+func (a *Aggregator) TreeChanged() {
+	a.treeChanged.Store(true)
+	a.wakeUp()
+}
+
+func (a *Aggregator) wakeUp() {
+	select {
+	case a.wake <- struct{}{}:
+	default: // a wake is pending already
 	}
 }
 
@@ -176,13 +279,20 @@ func (a *Aggregator) ingestLocked(b Batch, now int64) {
 		return
 	}
 	a.st.ingest(b, now)
+	if a.st.rejectsChanged { // the source's warning changed: read it again
+		a.st.rejectsChanged = false
+		a.SourcesChanged()
+	}
 }
 
-// tick polls the sources, sweeps the store when a window slice has passed,
-// and publishes a delta if anything changed.
-func (a *Aggregator) tick() {
+// tick sweeps the store when a window slice has passed, reads the sources
+// and the tree if they were marked as changed, and publishes a delta if
+// anything changed. It returns when the next sweep is due if nothing else
+// happens (zero if the store is empty): see sweepDue.
+func (a *Aggregator) tick() time.Time {
 	var srcs []SourceInfo
-	if a.opts.Sources != nil {
+	readSources := a.opts.Sources != nil && a.sourcesChanged.Swap(false)
+	if readSources {
 		srcs = a.opts.Sources()
 	}
 	now := a.opts.Now()
@@ -198,16 +308,40 @@ func (a *Aggregator) tick() {
 		a.st.sorted()
 	}
 	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
-	if a.opts.Sources != nil {
+	if readSources {
+		srcs = a.st.withStoreWarnings(srcs)
 		d.sources = changedSources(a.sources, srcs)
 		d.sourcesRemoved = a.forgetVanished(srcs)
 		a.sources = srcs
 	}
 	a.st.collect(d)
-	if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {
-		d.tree, a.tree = tree, tree
+	if a.treeChanged.Swap(false) {
+		if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {
+			d.tree, a.tree = tree, tree
+		}
 	}
 	d.events = a.takeEvents()
+	d.alerts = a.takeAlerts()
+	a.publishLocked(d, nowMs)
+	return a.sweepDue()
+}
+
+// sweepDue is when the next sweep must run if no publish runs it first:
+// the end of the slice after the current one. Publishes sweep whenever a
+// slice has passed, so with data arriving at least once a slice this
+// deadline keeps moving and never fires; with none, the windows of quiet
+// series move every second slice, which is within the lag the store
+// already allows series that had a recent sample (store.sweep). Zero when
+// the store is empty: nothing to sweep, nothing to wake for.
+func (a *Aggregator) sweepDue() time.Time {
+	if len(a.st.all) == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli((a.lastSweep + 2) * a.sweepEvery)
+}
+
+// publishLocked encodes d and hands it to the broker, unless it is empty.
+func (a *Aggregator) publishLocked(d *delta, nowMs int64) {
 	if d.empty() {
 		return
 	}
@@ -229,7 +363,7 @@ func (a *Aggregator) encoder(nowMs int64) *encoder {
 // now if no tick has polled yet.
 func (a *Aggregator) currentSources() []SourceInfo {
 	if a.sources == nil && a.opts.Sources != nil {
-		return a.opts.Sources()
+		return a.st.withStoreWarnings(a.opts.Sources())
 	}
 	return a.sources
 }
@@ -302,6 +436,7 @@ func (a *Aggregator) snapshotLocked(points bool) []byte {
 		tree = a.treeJSON() // before the first tick
 	}
 	b = appendExtras(b, tree, nil)
+	b = appendAlerts(b, a.publishedAlerts())
 	b = append(b, `,"series":[`...)
 	n := 0
 	for _, s := range a.st.all {
@@ -345,6 +480,9 @@ func (a *Aggregator) SourcesJSON() []byte {
 	var srcs []SourceInfo
 	if a.opts.Sources != nil {
 		srcs = a.opts.Sources()
+		a.mu.RLock()
+		srcs = a.st.withStoreWarnings(srcs)
+		a.mu.RUnlock()
 	}
 	b := append([]byte(nil), `{"sources":`...)
 	b = appendSources(b, srcs)

@@ -258,3 +258,42 @@ func BenchmarkStoreMemory(b *testing.B) {
 		runtime.KeepAlive(a)
 	}
 }
+
+// BenchmarkMetricsDirect is /metrics as the dashboard serves it: the
+// registry (pulseboard's own metrics) gathered and encoded, then the
+// store's families written directly (AppendStoreMetrics).
+func BenchmarkMetricsDirect(b *testing.B) {
+	for _, tc := range []struct {
+		n       int
+		windows bool
+	}{{100_000, false}, {1000, true}, {10_000, true}, {10_000, false}} {
+		b.Run(fmt.Sprintf("series=%d/windows=%v", tc.n, tc.windows), func(b *testing.B) {
+			limit := -1
+			if tc.windows {
+				limit = tc.n
+			}
+			a, _, _ := benchStore(b, Options{WindowMetricsMaxSeries: limit}, tc.n, 5)
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(a.Collector())
+			a.ExposeStoreDirectly()
+			var buf bytes.Buffer
+			var body []byte
+			cpu := startCPU()
+			for b.Loop() {
+				buf.Reset()
+				mfs, err := reg.Gather()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, mf := range mfs {
+					if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				body = a.AppendStoreMetrics(append(body[:0], buf.Bytes()...), nil)
+			}
+			cpu.report(b)
+			b.ReportMetric(float64(len(body)), "bytes/scrape")
+		})
+	}
+}

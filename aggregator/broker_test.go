@@ -223,6 +223,8 @@ func TestCoalescing(t *testing.T) {
 			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), float64(i)))))
 			time.Sleep(10 * time.Millisecond)
 		}
+		// The last changes go out within one interval of the previous delta.
+		time.Sleep(100 * time.Millisecond)
 		synctest.Wait()
 		ms := drain(t, s)
 		require.GreaterOrEqual(t, len(ms), 4)

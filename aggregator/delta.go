@@ -3,6 +3,8 @@ package aggregator
 import (
 	"slices"
 	"strconv"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // delta is what changed between two published seqs, kept in structured form
@@ -24,10 +26,11 @@ type delta struct {
 	sources   []string // names of changed sources
 	// sourcesRemoved names the sources that left the configuration.
 	sourcesRemoved []string
-	added          []uint64 // series keys created
-	removed        []string // series ids evicted
-	tree           []byte   // the supervision tree, encoded, when it changed
-	events         [][]byte // announced events, encoded, in order
+	added          []uint64         // series keys created
+	removed        []string         // series ids evicted
+	tree           []byte           // the supervision tree, encoded, when it changed
+	events         [][]byte         // announced events, encoded, in order
+	alerts         []protocol.Alert // alerts that changed, one per ID
 
 	data []byte // the encoded frame
 }
@@ -35,13 +38,13 @@ type delta struct {
 func (d *delta) empty() bool {
 	return len(d.ptsKeys) == 0 && len(d.winKeys) == 0 && len(d.staleKeys) == 0 && len(d.sources) == 0 &&
 		len(d.added) == 0 && len(d.removed) == 0 && d.tree == nil && len(d.events) == 0 &&
-		len(d.sourcesRemoved) == 0
+		len(d.sourcesRemoved) == 0 && len(d.alerts) == 0
 }
 
 // size is the delta's approximate memory footprint, for the retention bound.
 func (d *delta) size() int {
 	return len(d.data) + 16*len(d.pts) + 12*len(d.ptsKeys) + 8*(len(d.winKeys)+len(d.staleKeys)+len(d.added)) +
-		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 128
+		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 256*len(d.alerts) + 128
 }
 
 // collect moves the store's pending changes into d and marks them
@@ -209,6 +212,7 @@ func (e *encoder) encodeDelta(b []byte, d *delta) []byte {
 		b = appendStrings(b, d.sourcesRemoved)
 	}
 	b = appendExtras(b, d.tree, d.events)
+	b = appendAlerts(b, d.alerts)
 	return append(b, '}')
 }
 
@@ -252,6 +256,7 @@ func mergeDeltas(ds []*delta) *delta {
 		}
 		m.events = append(m.events, d.events...)
 	}
+	m.alerts = mergeAlerts(ds)
 	// A series removed inside the run (and not added back) takes its
 	// points and windows with it: clients apply "removed" first.
 	gone := make(map[uint64]bool, len(m.removed))

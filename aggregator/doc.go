@@ -27,14 +27,19 @@
 // ahead of the clock (too_far_ahead), older than History (too_old), older
 // than its series' newest point (out_of_order). A sample at its series'
 // newest time is the same sample again and is skipped; with another value
-// it is counted as a duplicate. NaN and ±Inf are values: stored, exported
+// it is counted as a duplicate. Every refusal is also counted by source
+// (pulseboard_source_samples_rejected_total{source,reason}, reason
+// series_limit for the caps above) and the latest is the source's
+// last_warning (see source_rejects.go). NaN and ±Inf are values: stored, exported
 // on /metrics as they are, written as null in JSON (a gap in a chart), and
 // left out of every window statistic.
 //
 // A series is stale (Prometheus' staleness) from the moment its source
 // polled successfully without it (a Complete batch) or failed to poll (a
 // Failed batch), until its next sample: it keeps its history, leaves
-// /metrics, and changes in the next delta; see Batch.
+// /metrics, and changes in the next delta; see Batch. A series whose
+// newest sample is marked NoStaleness (an exporter's own timestamp, as
+// Prometheus has it) is never stale: it ages out with its history.
 //
 // # History
 //
@@ -65,9 +70,12 @@
 // collected), so a snapshot's windows never count a point the snapshot
 // does not show. Windows move forward to the clock with each publish and,
 // for series that went quiet, with a sweep once per slice of the shortest
-// window (at most every second); a series that had a sample stored in the
-// last two such periods is left to its next sample, so its statistics may
-// lag by that much (see store.sweep).
+// window (at most every second) when a publish runs anyway, and every
+// second slice when nothing else wakes the aggregator; a series that had a
+// sample stored in the last two such periods is left to its next sample,
+// so its statistics may lag by that much (see store.sweep and
+// Aggregator.sweepDue). Nothing runs on a fixed beat: an aggregator with
+// an empty store and no changes does not wake at all.
 //
 // In JSON an empty window is {"count":0,…} with every other field null;
 // rate is also null with fewer than two samples or no time between them.
@@ -92,7 +100,10 @@
 //
 // "tree" is the program's supervision tree (Options.Tree, a Process per
 // node): in every snapshot, and in a delta whenever it changed, so a
-// restart shows on the dashboards within one broadcast interval. "events"
+// restart shows on the dashboards within one broadcast interval. The
+// aggregator reads Options.Tree and Options.Sources only when told they
+// changed (TreeChanged, SourcesChanged: the supervisors and the collectors
+// call them), never on a timer. "events"
 // lists what Announce queued since the last delta: each a kind, a time
 // and an opaque payload the announcer encoded (the aggregator does not
 // know what the kinds mean). A delta is published for them even if no data
@@ -105,6 +116,16 @@
 // are refused and counted (pulseboard_samples_orphaned_total) until the
 // source is configured again. Clients apply it before "sources", since a
 // merged delta may remove a source and bring it back.
+//
+// "alerts" carries the alerts the evaluator (package alerting) handed to
+// SetAlerts since the last delta, each whole, one per id, the latest
+// version; a delta is published for them even if no data changed, a
+// merged delta keeps each alert's latest version, and a snapshot holds the
+// active ones (pending, firing) as of its seq. The aggregator does not
+// evaluate anything: it carries alerts as it carries sources. Select and
+// SeriesView are the evaluator's read side: one statistic of one window
+// per series, under the read lock, remembered per Selection and indexed by
+// metric name.
 //
 // The broker keeps the recent deltas (RetainDeltas, RetainFor,
 // RetainBytes) so that Subscribe(after) can resume; older than that gets a
@@ -131,7 +152,10 @@
 //     are left out. Invalid names are sanitised to the classic
 //     character set; a series label that clashes (source, or a reserved
 //     "__" name) is renamed with an "exported_" prefix, and so is a metric
-//     named pulseboard_*; invalid UTF-8 in values becomes U+FFFD. Two
+//     in one of the namespaces pulseboard's own registry exports
+//     (pulseboard_*, and go_*, process_*, promhttp_* that every Go
+//     exporter has too: a scraped node_exporter would otherwise collide
+//     with them and fail the scrape); invalid UTF-8 in values becomes U+FFFD. Two
 //     series that become identical after this keep the first.
 //   - per live series and non-empty window, with labels metric, source,
 //     window ("1m") and the series' labels (le and quantile renamed

@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -150,6 +151,7 @@ func agreeRun(t *testing.T, seed uint64) {
 				}
 			}
 			srcs.set(list)
+			a.SourcesChanged()
 		}
 		for range rng.IntN(4) {
 			var ss []Sample
@@ -176,6 +178,14 @@ func agreeRun(t *testing.T, seed uint64) {
 		}
 		if rng.IntN(10) == 0 {
 			tree.set(randProcess(rng, 3))
+			a.TreeChanged()
+		}
+		if rng.IntN(3) == 0 {
+			var changed []protocol.Alert
+			for range rng.IntN(4) + 1 {
+				changed = append(changed, randAlert(rng, clk.ms))
+			}
+			a.SetAlerts(changed)
 		}
 		switch r := rng.IntN(40); {
 		case r == 0:
@@ -195,7 +205,7 @@ func agreeRun(t *testing.T, seed uint64) {
 			checkSnapshotsAndSeries(t, rng, a)
 		}
 	}
-	require.Equal(t, coverage{true, true, true, true, true, true, true, true, true}, cov, "the run made every case")
+	require.Equal(t, coverage{true, true, true, true, true, true, true, true, true, true, true}, cov, "the run made every case")
 }
 
 // coverage says which cases a run's deltas showed, so that the test
@@ -203,6 +213,7 @@ func agreeRun(t *testing.T, seed uint64) {
 type coverage struct {
 	merged, removed, sourcesRemoved, events, tree, emptyWindow, nullField bool
 	stale, live                                                           bool
+	alerts, resolved                                                      bool
 }
 
 func (c *coverage) see(d *protocol.Delta) {
@@ -211,6 +222,10 @@ func (c *coverage) see(d *protocol.Delta) {
 	c.sourcesRemoved = c.sourcesRemoved || len(d.SourcesRemoved) > 0
 	c.events = c.events || len(d.Events) > 0
 	c.tree = c.tree || d.Tree != nil
+	for _, al := range d.Alerts {
+		c.alerts = true
+		c.resolved = c.resolved || al.State == protocol.AlertResolved
+	}
 	for _, since := range d.Stale {
 		c.stale = c.stale || since != 0
 		c.live = c.live || since == 0
@@ -221,6 +236,45 @@ func (c *coverage) see(d *protocol.Delta) {
 			c.nullField = c.nullField || st.Count > 0 && (st.Rate == nil || st.Mean == nil)
 		}
 	}
+}
+
+// randAlert is an alert of a small pool of IDs, so that alerts change,
+// resolve and come back within a run; every optional member is sometimes
+// there, values are finite or absent (the producer's contract).
+func randAlert(rng *rand.Rand, nowMs int64) protocol.Alert {
+	al := protocol.Alert{
+		ID:       fmt.Sprintf("%016x", rng.IntN(6)),
+		Name:     pick(rng, hostile),
+		State:    pick(rng, []string{protocol.AlertPending, protocol.AlertFiring, protocol.AlertResolved}),
+		Severity: pick(rng, []string{protocol.SeverityWarning, protocol.SeverityCritical}),
+		Labels:   map[string]string{"alertname": pick(rng, hostile)},
+		ActiveAt: nowMs - rng.Int64N(100000),
+	}
+	for range rng.IntN(3) {
+		al.Labels[pick(rng, hostile)+"l"] = pick(rng, hostile)
+	}
+	if rng.IntN(3) > 0 {
+		al.Annotations = map[string]string{"summary": pick(rng, hostile), pick(rng, hostile) + "a": pick(rng, hostile)}
+	}
+	if rng.IntN(4) > 0 {
+		v := randValue(rng)
+		al.Value = &v
+	}
+	if rng.IntN(2) == 0 {
+		th := math.Round(rng.NormFloat64()*1e4) / 100
+		al.Threshold = &th
+		al.Series, al.Source = fmt.Sprintf("%016x", rng.Uint64()), pick(rng, hostile)
+	}
+	if al.State != protocol.AlertPending {
+		al.FiredAt = al.ActiveAt + rng.Int64N(1000)
+	}
+	if al.State == protocol.AlertResolved {
+		al.ResolvedAt = nowMs
+	}
+	if al.State == protocol.AlertFiring && rng.IntN(3) == 0 {
+		al.KeepFiringSince = nowMs - rng.Int64N(1000)
+	}
+	return al
 }
 
 func randEvent(t *testing.T, rng *rand.Rand, nowMs int64) protocol.Event {

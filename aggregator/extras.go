@@ -39,6 +39,7 @@ func (a *Aggregator) Announce(e protocol.Event) error {
 		a.stats.eventsDropped.Add(1)
 	}
 	a.pendingEvents = append(a.pendingEvents, data)
+	a.wakeUp()
 	return nil
 }
 

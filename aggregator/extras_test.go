@@ -53,6 +53,7 @@ func TestTreeInSnapshotsAndInDeltasWhenItChanged(t *testing.T) {
 	require.Nil(t, decodeDelta(t, next(t, s).Data).Tree, "an unchanged tree is not repeated")
 
 	tree.crash()
+	a.TreeChanged()
 	a.tick()
 	d := decodeDelta(t, next(t, s).Data)
 	require.NotNil(t, d.Tree, "a changed tree is sent without any data change")
@@ -130,6 +131,7 @@ func TestMergedDeltaKeepsEveryEventAndTheLatestTree(t *testing.T) {
 	publishN(a, c, 1)
 	for i := range 4 {
 		tree.crash()
+		a.TreeChanged()
 		require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: strconv.Itoa(i)})))
 		publishN(a, c, 1)
 	}
@@ -201,6 +203,7 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	}
 
 	srcs.set("keep") // a reload removed "drop"
+	a.SourcesChanged()
 	c.ms += 100
 	a.tick()
 	d := decodeDelta(t, next(t, s).Data)
@@ -216,6 +219,7 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 
 	// Back in the config, it is welcome again.
 	srcs.set("keep", "drop")
+	a.SourcesChanged()
 	c.ms += 100
 	a.tick()
 	a.ingest(batch("drop", gauge("d1", c.ms, 6)))
@@ -230,8 +234,10 @@ func TestMergedDeltaKeepsRemovedSources(t *testing.T) {
 	a.tick()
 	after := a.Seq()
 	srcs.set("b", "c")
+	a.SourcesChanged()
 	publishN(a, c, 1)
 	srcs.set("c")
+	a.SourcesChanged()
 	publishN(a, c, 3)
 	s := a.Subscribe(after) // four deltas behind, with a mailbox of 3: merged
 	defer s.Close()

@@ -33,6 +33,15 @@ type history struct {
 
 func (h *history) len() int { return h.n }
 
+// historyPoints is the number of points the histories hold.
+func (st *store) historyPoints() int {
+	n := 0
+	for _, s := range st.all {
+		n += s.hist.len()
+	}
+	return n
+}
+
 func (h *history) append(t int64, v float64) {
 	if h.tail == nil || h.tail.n >= chunkSamples || (h.maxSpanMs > 0 && t-h.tail.firstT >= h.maxSpanMs) {
 		h.seal()

@@ -1,6 +1,9 @@
 package aggregator
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // FNV-1a, 64 bit. The series id must be stable across restarts of the
 // process (it appears in URLs), so a seeded hash like maphash will not do.
@@ -62,9 +65,10 @@ func appendID(b []byte, key uint64) []byte {
 	return b
 }
 
-// parseID is formatID's inverse.
+// parseID is formatID's inverse. Only what formatID writes is an id: 16
+// lowercase hex digits ("FE84…" is malformed, not another spelling).
 func parseID(id string) (uint64, bool) {
-	if len(id) != 16 {
+	if len(id) != 16 || strings.ContainsFunc(id, func(r rune) bool { return !strings.ContainsRune(hexDigits, r) }) {
 		return 0, false
 	}
 	k, err := strconv.ParseUint(id, 16, 64)

@@ -27,6 +27,13 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 		"duplicate (at their series' newest time with another value), too_far_ahead (stamped further ahead than the history).",
 	[]string{"reason"}, nil)
 
+// sourceRejectedDesc is pulseboard_source_samples_rejected_total{source,
+// reason}: a source's samples the store refused, for the reasons it had.
+var sourceRejectedDesc = prometheus.NewDesc("pulseboard_source_samples_rejected_total",
+	"Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), "+
+		"series_limit (a new series over aggregator.max_series or max_series_per_source). The latest is also the source's last_warning.",
+	[]string{"source", "reason"}, nil)
+
 type srcDescs struct {
 	polls, failures, restarts, up, running, lastSuccess, pollDuration *prometheus.Desc
 }
@@ -48,7 +55,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
 	counter("pulseboard_series_refused_total", "Samples refused because their new series would pass max_series or the per-source cap.", func(a *Aggregator) float64 { return float64(a.stats.refused.Load()) })
 	counter("pulseboard_series_evicted_total", "Series evicted after no sample for longer than the history.", func(a *Aggregator) float64 { return float64(a.stats.evicted.Load()) })
-	counter("pulseboard_broker_conflations_total", "Times a slow subscriber's pending deltas were merged into one.", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
+	counter("pulseboard_broker_conflations_total", "Times the deltas a resuming subscriber missed were merged into one (slow subscribers are dropped and resynced, never merged).", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
 	counter("pulseboard_broker_dropped_subscribers_total", "Subscribers dropped for staying behind after a merge.", func(a *Aggregator) float64 { return float64(a.stats.droppedSubs.Load()) })
 	counter("pulseboard_events_dropped_total", "Announced events dropped because too many were waiting for the next delta.", func(a *Aggregator) float64 { return float64(a.stats.eventsDropped.Load()) })
 	counter("pulseboard_samples_orphaned_total", "Samples of a source removed from the config that were still queued when it went.", func(a *Aggregator) float64 { return float64(a.stats.orphaned.Load()) })
@@ -56,6 +63,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	// The gauges below read the store: called under its read lock.
 	gauge("pulseboard_series", "Series in the store.", func(a *Aggregator) float64 { return float64(len(a.st.byKey)) })
 	gauge("pulseboard_history_bytes", "Bytes held by the compressed history of every series.", func(a *Aggregator) float64 { return float64(a.st.historyBytes()) })
+	gauge("pulseboard_history_points", "Points held by the history of every series; pulseboard_history_bytes over it is the bytes a sample.", func(a *Aggregator) float64 { return float64(a.st.historyPoints()) })
 	gauge("pulseboard_subscribers", "Live subscribers.", func(a *Aggregator) float64 { return float64(a.Subscribers()) })
 	gauge("pulseboard_queue_length", "Batches waiting in the ingest queue.", func(a *Aggregator) float64 { return float64(len(a.queue)) })
 	gauge("pulseboard_queue_capacity", "Capacity of the ingest queue in batches.", func(a *Aggregator) float64 { return float64(cap(a.queue)) })
@@ -86,8 +94,10 @@ func (a *Aggregator) windowMetricsOn() bool {
 // Describe sends nothing: the collector is unchecked.
 func (c *promCollector) Describe(chan<- *prometheus.Desc) {}
 
-// Collect emits every metric. It holds the store's read lock only while it
-// copies values out, not while the registry consumes them.
+// Collect emits every metric (the store's series only while
+// ExposeStoreDirectly was not called). It holds the store's read lock only
+// while it copies values out, in chunks (see refresh), never while the
+// registry consumes them.
 func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	a := c.a
 	if a.opts.Sources != nil {
@@ -102,9 +112,20 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, m := range c.own {
 		own[i] = m.val(a)
 	}
+	type srcRejects struct {
+		source string
+		total  [numStoreRejects]uint64
+	}
+	bySrc := make([]srcRejects, 0, len(a.st.rejectsBySrc))
+	for name, r := range a.st.rejectsBySrc {
+		bySrc = append(bySrc, srcRejects{name, r.total})
+	}
 	withWin := a.windowMetricsOn()
-	c.refresh(withWin)
 	a.mu.RUnlock()
+	direct := c.direct.Load()
+	if !direct {
+		c.refresh(withWin)
+	}
 
 	for i, m := range c.own {
 		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, own[i])
@@ -112,7 +133,16 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	for r := range a.stats.rejected {
 		ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(a.stats.rejected[r].Load()), rejectReasonNames[r])
 	}
-	c.emitSeries(ch, withWin)
+	for _, s := range bySrc {
+		for r, n := range s.total {
+			if n > 0 {
+				ch <- prometheus.MustNewConstMetric(sourceRejectedDesc, prometheus.CounterValue, float64(n), promLabelValue(s.source), storeRejectNames[r])
+			}
+		}
+	}
+	if !direct {
+		c.emitSeries(ch, withWin)
+	}
 }
 
 func (c *promCollector) collectSource(ch chan<- prometheus.Metric, s *SourceInfo) {

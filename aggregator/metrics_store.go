@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -32,6 +33,11 @@ type promCollector struct {
 	winOrd  []winEntry // window metrics, in the registry's label order
 	winDone bool       // winOrd is built for the current order
 	nWin    int
+	cut     []*series // the store's series at the start of a scrape
+
+	// direct: the store's series are written by AppendStoreMetrics, not
+	// emitted by Collect.
+	direct atomic.Bool
 }
 
 // winDescs are the window families for one set of series label names.
@@ -66,34 +72,43 @@ type winEntry struct {
 	wi int
 }
 
-// refresh copies the current values out of the store. Must hold c.mu and
-// the store's read lock.
+// promChunk is how many series a scrape copies per hold of the store's
+// read lock: ingest and publish wait at most that long for a scrape
+// (about a millisecond with window statistics), however big the store.
+const promChunk = 1024
+
+// chunkHook, when set by a test, runs after each chunk, with no lock of the
+// store held.
+var chunkHook func()
+
+// refresh copies the current values out of the store: the list of series
+// in one short hold of the store's read lock, then their values in chunks
+// of promChunk, each under the lock. A series evicted between two chunks
+// is left out; the values are thus not one cut of the store, as no
+// scrape of a live exporter is. Must hold c.mu, not the store's lock.
 func (c *promCollector) refresh(withWin bool) {
 	c.gen++
-	st := c.a.st
-	c.nWin = len(c.a.names)
-	for _, s := range st.all {
-		p := c.series[s.key]
-		if p == nil {
-			p = c.newPromSeries(s)
-			c.series[s.key] = p
-			c.dirty = true
+	a := c.a
+	a.mu.RLock()
+	c.nWin = len(a.names)
+	c.cut = append(c.cut[:0], a.st.all...)
+	a.mu.RUnlock()
+	seen := 0
+	for lo := 0; lo < len(c.cut); lo += promChunk {
+		a.mu.RLock()
+		for _, s := range c.cut[lo:min(lo+promChunk, len(c.cut))] {
+			if !s.evicted {
+				c.copySeries(s, withWin)
+				seen++
+			}
 		}
-		p.gen = c.gen
-		// A stale series is left out, windows too: Prometheus' staleness.
-		p.val, p.has = s.last.v, s.hist.len() > 0 && !s.stale
-		if withWin {
-			if p.stats == nil {
-				p.stats = make([]windowStats, len(s.wins))
-			}
-			for i := range s.wins {
-				p.stats[i] = s.wins[i].stats()
-			}
-		} else {
-			p.stats = nil
+		a.mu.RUnlock()
+		if chunkHook != nil {
+			chunkHook()
 		}
 	}
-	if len(c.series) != len(st.all) {
+	clear(c.cut) // pin no evicted series until the next scrape
+	if len(c.series) != seen {
 		for k, p := range c.series {
 			if p.gen != c.gen {
 				delete(c.series, k)
@@ -103,6 +118,30 @@ func (c *promCollector) refresh(withWin bool) {
 	}
 	if c.dirty {
 		c.rebuildOrder()
+	}
+}
+
+// copySeries takes one series' values. Must hold c.mu and the store's read
+// lock.
+func (c *promCollector) copySeries(s *series, withWin bool) {
+	p := c.series[s.key]
+	if p == nil {
+		p = c.newPromSeries(s)
+		c.series[s.key] = p
+		c.dirty = true
+	}
+	p.gen = c.gen
+	// A stale series is left out, windows too: Prometheus' staleness.
+	p.val, p.has = s.last.v, s.hist.len() > 0 && !s.stale
+	if !withWin {
+		p.stats = nil
+		return
+	}
+	if p.stats == nil {
+		p.stats = make([]windowStats, len(s.wins))
+	}
+	for i := range s.wins {
+		p.stats[i] = s.wins[i].stats()
 	}
 }
 
@@ -333,7 +372,7 @@ func (c *promCollector) newPromSeries(s *series) *promSeries {
 	p.labels, p.key = labelPairs(names, values)
 	dkey := p.name + "\x00" + strings.Join(names, "\x00")
 	if p.last = c.lastD[dkey]; p.last == nil {
-		p.last = prometheus.NewDesc(p.name, "Last value of "+p.name+" from pulseboard's sources.", names, nil)
+		p.last = prometheus.NewDesc(p.name, lastValueHelp(p.name), names, nil)
 		c.lastD[dkey] = p.last
 	}
 	// Window labels are built only when window metrics are first on.
@@ -352,12 +391,12 @@ func (c *promCollector) windowLabels(p *promSeries) {
 	if p.win = c.winD[wkey]; p.win == nil {
 		d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, names, nil) }
 		p.win = &winDescs{
-			value: d("pulseboard_window_value", "Values of a series over a window: quantiles 0.5, 0.9, 0.99 (within 1%), sum and count."),
-			min:   d("pulseboard_window_min", "Smallest value of a series over a window."),
-			max:   d("pulseboard_window_max", "Largest value of a series over a window."),
-			mean:  d("pulseboard_window_mean", "Mean value of a series over a window."),
-			last:  d("pulseboard_window_last", "Newest value of a series in a window."),
-			rate:  d("pulseboard_window_rate", "Per-second increase of a series over a window; counter resets are taken into account."),
+			value: d("pulseboard_window_value", helpWinValue),
+			min:   d("pulseboard_window_min", helpWinMin),
+			max:   d("pulseboard_window_max", helpWinMax),
+			mean:  d("pulseboard_window_mean", helpWinMean),
+			last:  d("pulseboard_window_last", helpWinLast),
+			rate:  d("pulseboard_window_rate", helpWinRate),
 		}
 		c.winD[wkey] = p.win
 	}

@@ -24,16 +24,19 @@ type Options struct {
 	// PushWait is how long Push waits on a full queue before shedding the
 	// batch (default 50ms).
 	PushWait time.Duration
-	// BroadcastInterval is the shortest time between two deltas (default 100ms).
+	// BroadcastInterval is the shortest time between two deltas (default
+	// 100ms). Nothing runs on this beat while nothing changes: see Serve.
 	BroadcastInterval time.Duration
-	// Sources is polled on each broadcast tick; the sources whose info
-	// changed go into the next delta. It is also called for SourcesJSON,
-	// snapshots and scrapes, from their goroutines: it must be safe for
-	// concurrent use and quick. May be nil.
+	// Sources lists the sources and their state. The aggregator reads it
+	// at its first publish and then only after SourcesChanged was called;
+	// the sources whose info changed go into the next delta. It is also
+	// called for SourcesJSON and for scrapes, from their goroutines: it
+	// must be safe for concurrent use and quick. May be nil.
 	Sources func() []SourceInfo
 	// Tree describes the program's supervision tree. Like Sources it is
-	// polled on each tick (and for snapshots) and must be quick; the tree
-	// goes into snapshots, and into a delta whenever it changed. May be nil.
+	// read at the first publish and after TreeChanged (and for a snapshot
+	// before the first publish) and must be quick; the tree goes into
+	// snapshots, and into a delta whenever it changed. May be nil.
 	Tree func() Process
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
@@ -62,6 +65,10 @@ type Options struct {
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.
 	SubBuckets int
+
+	// windowNames are the configured names of the (rounded) windows; set by
+	// withDefaults.
+	windowNames map[time.Duration]string
 	// WindowMetricsMaxSeries bounds the store size up to which /metrics
 	// carries per-series window statistics (about 30 samples a series with
 	// three windows); above it they are left out and
@@ -104,11 +111,18 @@ func (o Options) withDefaults() Options {
 		o.SubBuckets = DefaultSubBuckets
 	}
 	ws := make([]time.Duration, 0, len(o.Windows))
+	o.windowNames = make(map[time.Duration]string, len(o.Windows))
 	for _, w := range o.Windows {
 		if w > 0 {
-			// A slice must be a whole number of milliseconds.
-			step := time.Duration(o.SubBuckets) * time.Millisecond
-			w = (w + step - 1) / step * step
+			// A slice must be a whole number of milliseconds. The window
+			// keeps the name it was configured with: 7s stays "7s" though
+			// it covers 7.02 s (a window covers 59/60 to 60/60 of its span
+			// anyway).
+			name := WindowName(w)
+			w = roundWindow(w, o.SubBuckets)
+			if _, taken := o.windowNames[w]; !taken {
+				o.windowNames[w] = name
+			}
 			ws = append(ws, w)
 		}
 	}
@@ -160,6 +174,13 @@ func (o Options) withDefaults() Options {
 		o.RetainBytes = DefaultRetainBytes
 	}
 	return o
+}
+
+// roundWindow rounds a window span up so that each of its subBuckets
+// slices is a whole number of milliseconds.
+func roundWindow(w time.Duration, subBuckets int) time.Duration {
+	step := time.Duration(subBuckets) * time.Millisecond
+	return (w + step - 1) / step * step
 }
 
 // WindowName renders a window span the way the protocol names it: "1m",

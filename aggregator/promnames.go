@@ -43,16 +43,26 @@ func sanitizeName(s string, colon bool) string {
 	return b.String()
 }
 
-// promMetricName is the name a series is exposed under. Names in
-// pulseboard's own namespace get "exported_" in front, so that a source
-// scraping a pulseboard can never collide with our own families.
+// ownPrefixes are the namespaces of the families pulseboard's own
+// registry exports beside the store: its metrics, and the Go and process
+// collectors every Go exporter has too. A scraped node_exporter brings
+// go_goroutines and process_cpu_seconds_total with other help texts; left
+// as they are, they would collide with ours and fail the whole scrape.
+var ownPrefixes = []string{"pulseboard_", "go_", "process_", "promhttp_"}
+
+// promMetricName is the name a series is exposed under. Names in one of
+// pulseboard's own namespaces get "exported_" in front, as Prometheus
+// does with clashing labels, so that a source scraping any Go exporter
+// (or another pulseboard) can never collide with our own families.
 func promMetricName(metric string) string {
 	name := metric
 	if !validMetricName(name) {
 		name = sanitizeName(name, true)
 	}
-	if strings.HasPrefix(name, "pulseboard_") {
-		name = "exported_" + name
+	for _, p := range ownPrefixes {
+		if strings.HasPrefix(name, p) {
+			return "exported_" + name
+		}
 	}
 	return name
 }

@@ -16,6 +16,10 @@ func TestPromNames(t *testing.T) {
 	}
 	require.Equal(t, "_2xx_rate", promMetricName("2xx-rate"))
 	require.Equal(t, "exported_pulseboard_up", promMetricName("pulseboard_up"))
+	for _, name := range []string{"go_goroutines", "process_cpu_seconds_total", "promhttp_metric_handler_requests_total"} {
+		require.Equal(t, "exported_"+name, promMetricName(name), "pulseboard's own registry exports %s", name)
+	}
+	require.Equal(t, "gopher_count", promMetricName("gopher_count"), "a prefix, not a substring")
 	require.True(t, validLabelName("zone"))
 	require.False(t, validLabelName("a:b"), "':' is for metric names only")
 	require.False(t, validLabelName("__name__"))

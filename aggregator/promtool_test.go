@@ -3,10 +3,7 @@ package aggregator
 import (
 	"bytes"
 	"math"
-	"os/exec"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
@@ -18,7 +15,7 @@ import (
 // to `promtool check metrics`, which must report nothing. Without promtool
 // it skips, except under CI=true (see testtool.Require).
 func TestMetricsPromtoolClean(t *testing.T) {
-	promtool := testtool.Require(t, "promtool")
+	testtool.Require(t, "promtool")
 	a, c := newTestAgg(Options{Sources: func() []SourceInfo {
 		return []SourceInfo{{Name: "demo", State: StateRunning, Polls: 3}}
 	}})
@@ -35,7 +32,7 @@ func TestMetricsPromtoolClean(t *testing.T) {
 		ctr.Value += 10
 	}
 	a.tick()
-	text := promtoolCheck(t, promtool, a)
+	text := promtoolCheck(t, a)
 	require.Contains(t, text, "pulseboard_window_value")
 }
 
@@ -47,10 +44,7 @@ func TestMetricsPromtoolClean(t *testing.T) {
 // the window metrics carry the clashing labels as exported_le and
 // exported_quantile.
 func TestMetricsPromtoolCleanAfterHistograms(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed")
-	}
+	testtool.Require(t, "promtool")
 	a, c := newTestAgg(Options{})
 	ctr := func(metric string, v float64, ls ...string) Sample {
 		s := gauge(metric, c.ms, v, ls...)
@@ -76,7 +70,7 @@ func TestMetricsPromtoolCleanAfterHistograms(t *testing.T) {
 		c.ms += 1000
 		a.tick()
 	}
-	text := promtoolCheck(t, promtool, a)
+	text := promtoolCheck(t, a)
 	require.Contains(t, text, `pulseboard_window_value{exported_le="0.1",metric="http_request_duration_seconds_bucket"`)
 	require.Contains(t, text, `pulseboard_window_min{exported_quantile="0.5",metric="rpc_duration_seconds"`)
 	require.Contains(t, text, "# TYPE http_request_duration_seconds_bucket untyped")
@@ -87,7 +81,7 @@ func TestMetricsPromtoolCleanAfterHistograms(t *testing.T) {
 
 // promtoolCheck gathers a's /metrics as text, requires that promtool check
 // metrics reports nothing on it, and returns it.
-func promtoolCheck(t *testing.T, promtool string, a *Aggregator) string {
+func promtoolCheck(t *testing.T, a *Aggregator) string {
 	t.Helper()
 	mfs, err := registry(t, a).Gather()
 	require.NoError(t, err)
@@ -96,12 +90,6 @@ func promtoolCheck(t *testing.T, promtool string, a *Aggregator) string {
 	for _, mf := range mfs {
 		require.NoError(t, enc.Encode(mf))
 	}
-	out := text.String()
-	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
-	cmd.Stdin = &text
-	cmd.WaitDelay = time.Second
-	res, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", res)
-	require.Empty(t, strings.TrimSpace(string(res)))
-	return out
+	testtool.RequirePromtoolClean(t, text.Bytes())
+	return text.String()
 }

@@ -28,6 +28,9 @@ func (a *Aggregator) refSnapshot(points bool) protocol.Snapshot {
 			snap.Series = append(snap.Series, refSeries(s, a.names, points, enc.fromMs))
 		}
 	}
+	if alerts := a.publishedAlerts(); len(alerts) > 0 {
+		snap.Alerts = alerts
+	}
 	return snap
 }
 
@@ -90,6 +93,7 @@ func (e *encoder) refDelta(d *delta, tree *protocol.Process, events []protocol.E
 	if d.tree != nil {
 		v.Tree = tree
 	}
+	v.Alerts = d.alerts
 	return v
 }
 

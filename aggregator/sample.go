@@ -75,6 +75,14 @@ type Sample struct {
 	// Value may be NaN or ±Inf: they are stored and exported as they are,
 	// but windows leave them out of every statistic.
 	Value float64
+	// NoStaleness exempts the series from staleness (see Batch) while its
+	// newest sample says so: missing from a complete batch, or its source
+	// failing, it stays live, and ages out with its history instead.
+	// Prometheus' rule for a sample that carries the exporter's own
+	// timestamp, unless track_timestamps_staleness: the exporter says when
+	// the value was true, so its absence from one scrape says nothing. The
+	// prometheus source sets it on those samples.
+	NoStaleness bool
 }
 
 // Batch is what one poll of one source produced. A collector pushes one
@@ -87,7 +95,7 @@ type Sample struct {
 //
 // Staleness follows Prometheus': a series of the source that is missing
 // from a complete batch, or every series of a source whose poll failed, is
-// stale at once. A stale series keeps its history, is left out of /metrics,
+// stale at once, unless its newest sample was marked NoStaleness. A stale series keeps its history, is left out of /metrics,
 // is marked stale in the API and the stream, and is live again with its
 // next sample; it is still evicted after History without one.
 type Batch struct {

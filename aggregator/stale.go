@@ -6,19 +6,22 @@ package aggregator
 // the source has, not what the store has.
 
 // staleMissing marks stale the series of source that were not in the
-// complete batch numbered gen.
+// complete batch numbered gen, but those exempt (Sample.NoStaleness).
 func (st *store) staleMissing(source string, gen uint64, nowMs int64) {
 	for _, s := range st.bySrc[source] {
-		if s.seenGen != gen && !s.stale {
+		if s.seenGen != gen && !s.stale && !s.noStale {
 			st.markStale(s, nowMs)
 		}
 	}
 }
 
-// staleAll marks stale every series of source: its poll failed.
+// staleAll marks stale every series of source, but those exempt
+// (Sample.NoStaleness): its poll failed. Prometheus writes the stale
+// markers of a failed scrape for the series it tracks, and it does not
+// track those that carry their own timestamps.
 func (st *store) staleAll(source string, nowMs int64) {
 	for _, s := range st.bySrc[source] {
-		if !s.stale {
+		if !s.stale && !s.noStale {
 			st.markStale(s, nowMs)
 		}
 	}

@@ -45,7 +45,9 @@ type series struct {
 	staleSinceMs int64 // store clock when it went stale; 0 while live
 	staleChanged bool
 	seenGen      uint64 // the last complete batch it was in
+	noStale      bool   // its newest sample was NoStaleness: never marked stale
 	srcPos       int    // index in its source's list
+	metricPos    int    // index in its metric's list
 
 	collision *series // next series with the same hash
 	evicted   bool
@@ -63,24 +65,35 @@ type store struct {
 	all      []*series // sorted by identity when !unsorted
 	unsorted bool
 	bySrc    map[string][]*series // each source's series, in no order
-	gen      uint64               // complete batches ingested
+	byMetric map[string][]*series // each metric's series, in no order
+	// seriesGen changes whenever a series is created or removed, for
+	// Selections to know when to look again (select.go). Starts at 1.
+	seriesGen uint64
+	gen       uint64 // complete batches ingested
 
 	dirty   []*series // series with pending points or changed windows
 	added   []*series // created since the last delta
 	removed []string  // ids evicted since the last delta
 
 	stats *counters
+	// rejectsBySrc is what the store refused of each source (see
+	// source_rejects.go); rejectsChanged is set when it grew, so that the
+	// sources are read again with their new warning.
+	rejectsBySrc   map[string]*sourceRejects
+	rejectsChanged bool
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
 }
 
 func newStore(o Options, c *counters) *store {
 	return &store{
-		opts:   o,
-		byHash: make(map[uint64]*series),
-		byKey:  make(map[uint64]*series),
-		bySrc:  make(map[string][]*series),
-		stats:  c,
+		opts:      o,
+		byHash:    make(map[uint64]*series),
+		byKey:     make(map[uint64]*series),
+		bySrc:     make(map[string][]*series),
+		byMetric:  make(map[string][]*series),
+		seriesGen: 1,
+		stats:     c,
 	}
 }
 
@@ -104,8 +117,8 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.gen++
 		gen = st.gen
 	}
-	var ingested, refused uint64
-	var rej [numRejectReasons]uint64
+	var ingested uint64
+	var rej [numStoreRejects]uint64
 	horizon := nowMs - st.opts.History.Milliseconds()
 	future := nowMs + st.opts.History.Milliseconds()
 	for i := range b.Samples {
@@ -113,6 +126,7 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		s := st.lookup(b.Source, smp)
 		if s != nil {
 			s.seenGen = gen // shown by its target, even if refused below
+			s.noStale = smp.NoStaleness
 		}
 		switch {
 		case smp.TimeMs > future:
@@ -124,10 +138,10 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			continue
 		default:
 			if s = st.create(b.Source, smp); s == nil {
-				refused++
+				rej[seriesLimit]++
 				continue
 			}
-			s.seenGen = gen
+			s.seenGen, s.noStale = gen, smp.NoStaleness
 		}
 		if s.hist.len() > 0 {
 			switch {
@@ -153,11 +167,18 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.staleMissing(b.Source, gen, nowMs)
 	}
 	st.stats.ingested.Add(ingested)
-	st.stats.refused.Add(refused)
-	for r, n := range rej {
+	st.stats.refused.Add(rej[seriesLimit])
+	refusedAny := false
+	for r, n := range rej[:numRejectReasons] {
 		if n > 0 {
 			st.stats.rejected[r].Add(n)
 		}
+	}
+	for _, n := range rej {
+		refusedAny = refusedAny || n > 0
+	}
+	if refusedAny {
+		st.noteRejects(b.Source, &rej, nowMs)
 	}
 }
 
@@ -197,6 +218,7 @@ func (st *store) create(source string, smp *Sample) *series {
 	st.byKey[key] = s
 	s.srcPos = len(st.bySrc[source])
 	st.bySrc[source] = append(st.bySrc[source], s)
+	st.listMetric(s)
 	st.all = append(st.all, s)
 	st.unsorted = true
 	st.added = append(st.added, s)
@@ -299,6 +321,7 @@ func (st *store) sweep(nowMs int64) {
 // dropSource removes every series of source at once, announced as removed
 // in the next delta like an eviction, but not counted as one.
 func (st *store) dropSource(source string) {
+	delete(st.rejectsBySrc, source)
 	if len(st.bySrc[source]) == 0 {
 		return
 	}
@@ -339,6 +362,7 @@ func (st *store) forget(s *series) {
 		}
 	}
 	st.unlistSource(s)
+	st.unlistMetric(s)
 	// added and dirty are filtered when the next delta is built.
 	s.evicted = true
 	if s.announced {

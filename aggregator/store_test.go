@@ -143,6 +143,10 @@ func TestIdentityHashSeparatesFields(t *testing.T) {
 	require.False(t, ok)
 	_, ok = parseID("zzzzzzzzzzzzzzzz")
 	require.False(t, ok)
+	for _, bad := range []string{"00000000DEADBEEF", "00000000deadbeeF"} {
+		_, ok = parseID(bad)
+		require.False(t, ok, "%q: ids are 16 lowercase hex digits", bad)
+	}
 }
 
 func TestIngestDoesNotAllocatePerSample(t *testing.T) {
@@ -179,7 +183,14 @@ func TestOptionsDefaults(t *testing.T) {
 	require.Equal(t, DefaultQueueSize, d.QueueSize)
 	a := New(Options{})
 	require.Equal(t, DefaultWindows(), a.Windows())
+	require.Equal(t, []string{"1m", "5m", "15m"}, a.WindowNames())
 	require.Equal(t, DefaultHistory, a.History())
+
+	// A span that is not a whole number of milliseconds a slice is rounded
+	// up inside, and keeps its configured name outside.
+	a = New(Options{Windows: []time.Duration{100 * time.Second, 7 * time.Second, 7001 * time.Millisecond}})
+	require.Equal(t, []time.Duration{7020 * time.Millisecond, 100020 * time.Millisecond}, a.Windows())
+	require.Equal(t, []string{"7s", "1m40s"}, a.WindowNames(), "7.001s rounds to the same window as 7s: the first name stays")
 }
 
 // TestSweepLeavesBusySeries: the sweep expires the windows of idle series

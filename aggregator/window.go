@@ -24,6 +24,12 @@ type window struct {
 	nb    int64    // slices per window
 	head  int64    // newest slice index (t/width); headNone before any
 	ring  []minMax // per slice, indexed by slice mod nb
+	// ext are the extremes of the whole ring, kept by add and advanceTo
+	// (a rescan of the ring only when a leaving slice held one), so that
+	// reading min or max costs no pass over the ring: the ring is a
+	// kilobyte a window, and readers such as the alert evaluator read
+	// 100k windows a second.
+	ext minMax
 
 	cur      cursor // oldest sample still in the window
 	count    int
@@ -47,7 +53,7 @@ var emptyMinMax = minMax{math.Inf(1), math.Inf(-1)}
 
 // newWindow makes a window over ring, which must have nb slots.
 func newWindow(spanMs int64, nb int, cur cursor, ring []minMax) window {
-	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur, ring: ring}
+	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur, ring: ring, ext: emptyMinMax}
 	for i := range w.ring {
 		w.ring[i] = emptyMinMax
 	}
@@ -98,6 +104,12 @@ func (w *window) add(t int64, v, inc float64, kind Kind) {
 	mm := &w.ring[floorMod(floorDiv(t, w.width), w.nb)]
 	mm.min = min(mm.min, v)
 	mm.max = max(mm.max, v)
+	if v < w.ext.min {
+		w.ext.min = v
+	}
+	if v > w.ext.max {
+		w.ext.max = v
+	}
 	w.hist.add(v)
 }
 
@@ -126,9 +138,18 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		for i := range w.ring {
 			w.ring[i] = emptyMinMax
 		}
+		w.ext = emptyMinMax
 	} else {
+		lost := false
 		for x := w.head + 1; x <= s; x++ {
-			w.ring[floorMod(x, w.nb)] = emptyMinMax
+			mm := &w.ring[floorMod(x, w.nb)]
+			if mm.min <= mm.max && (mm.min <= w.ext.min || mm.max >= w.ext.max) {
+				lost = true // an extreme leaves with this slice
+			}
+			*mm = emptyMinMax
+		}
+		if lost {
+			w.ext.min, w.ext.max = w.scanMinMax()
 		}
 	}
 	w.head = s
@@ -206,19 +227,7 @@ func (w *window) stats() windowStats {
 		return windowStats{}
 	}
 	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
-	// Plain comparisons: no NaN ever reaches a window, and the min/max
-	// builtins' NaN and signed-zero handling costs a third of a snapshot.
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := range w.ring {
-		mm := &w.ring[i]
-		if mm.min < lo {
-			lo = mm.min
-		}
-		if mm.max > hi {
-			hi = mm.max
-		}
-	}
-	st.Min, st.Max = lo, hi
+	st.Min, st.Max = w.ext.min, w.ext.max
 	st.Mean = w.sum / float64(w.count)
 	// The mean of values within [min, max] lies within it too; the running
 	// sum's rounding must not say otherwise.

@@ -2,12 +2,11 @@ package collectors
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -31,9 +30,10 @@ const (
 	slowAfter     = 3
 	maxSlowFactor = 8
 	maxSlowDelay  = time.Minute
-	// jitterFraction spreads each delay over ±5%, so sources that started
-	// together drift apart instead of polling in lockstep.
-	jitterFraction = 0.05
+	// stampTolerance bounds how late a poll may start and still have its
+	// samples stamped at its scheduled time (see collector.stampNow): 1% of
+	// the interval, at most this much.
+	stampTolerance = 10 * time.Millisecond
 )
 
 // CrashRequested is the value a collector panics with when Crash is called.
@@ -47,9 +47,18 @@ func (c CrashRequested) String() string {
 // runs for that source; each Serve builds a fresh Source instance, so a
 // restart after a panic or a hang starts clean.
 //
-// How a run works: Serve polls at once, then waits for the next poll's
-// time (interval from the start of the previous poll, jittered, slower
-// after repeated failures). Each poll runs in a goroutine of its own under
+// How a run works: Serve polls at once, then on the source's fixed phase:
+// at the times that are the phase plus a whole number of intervals since
+// the Unix epoch, the phase being derived from the source's name (a hash,
+// as Prometheus spreads its scrape targets). So sources spread over the
+// interval instead of polling in lockstep, a source polls at the same
+// offset in every interval and after every restart, and its timestamps
+// step by exactly the interval (which the history stores in a few bits a
+// sample, where a jittered schedule costs a byte). After repeated failures
+// polls slow down and stay on the phase. The samples of a poll that
+// started within stampTolerance of its scheduled time are stamped with
+// that time (Prometheus' scrape timestamp tolerance does the same), so a
+// timer waking a millisecond late costs nothing either. Each poll runs in a goroutine of its own under
 // a context with the source's timeout, so that Serve can watch it: if no
 // result comes within timeout plus grace the poll is hung, and Serve
 // returns ErrHung for the supervisor to restart it. Go cannot kill that
@@ -62,13 +71,19 @@ type collector struct {
 	cfg    configs.Source
 	env    Env
 	labels aggregator.Labels // the source's configured labels
+	redact *configs.Redactor // masks the source's secrets in its texts
 	stats  *sourceStats
 	sink   Sink // nil: every batch is shed
 	log    *slog.Logger
 
 	interval, timeout, grace time.Duration
-	rand                     func() float64
+	phase                    time.Duration // offset of the polls in the interval
 	build                    Factory
+	changed                  func() // nil: nobody watches
+	// scheduled is the Unix nanoseconds of the running poll's scheduled
+	// time, 0 when none (the first poll, or between polls); the sources'
+	// clock reads it (stampNow).
+	scheduled atomic.Int64
 
 	mu    sync.Mutex
 	crash chan struct{} // non-nil while Serve runs
@@ -80,9 +95,13 @@ type loopOptions struct {
 	sink  Sink
 	log   *slog.Logger
 	grace time.Duration
-	rand  func() float64
+	// phase gives a source's offset within its interval; nil means
+	// phaseOf (tests fix it).
+	phase func(name string, interval time.Duration) time.Duration
 	// build makes the Source; nil means NewSource (tests substitute fakes).
 	build Factory
+	// changed is ManagerOptions.Changed.
+	changed func()
 }
 
 func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collector {
@@ -90,14 +109,15 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		cfg:      cfg,
 		env:      o.env,
 		labels:   labelsOf(cfg.Labels),
+		redact:   cfg.Redactor(),
 		stats:    stats,
 		sink:     o.sink,
 		log:      o.log.With("source", cfg.Name),
 		interval: cfg.Interval.D(),
 		timeout:  cfg.Timeout.D(),
 		grace:    o.grace,
-		rand:     o.rand,
 		build:    o.build,
+		changed:  o.changed,
 	}
 	if c.build == nil {
 		c.build = NewSource
@@ -111,26 +131,82 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 	if c.grace <= 0 {
 		c.grace = defaultGrace
 	}
-	if c.rand == nil {
-		c.rand = rand.Float64
+	phase := o.phase
+	if phase == nil {
+		phase = phaseOf
 	}
+	c.phase = phase(cfg.Name, c.interval)
+	c.env.Now = c.stampNow(o.env.now)
 	return c
+}
+
+// phaseOf is the offset of a source's polls within its interval: the
+// FNV-1a hash of its name modulo the interval, so it is the same on every
+// run and sources spread evenly over the interval.
+func phaseOf(name string, interval time.Duration) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return time.Duration(h.Sum64() % uint64(interval))
+}
+
+// stampNow wraps the sources' clock: during a poll that started within
+// the tolerance after its scheduled time, it returns the scheduled time
+// instead, so the samples of a regular source are stamped exactly one
+// interval apart.
+func (c *collector) stampNow(now func() time.Time) func() time.Time {
+	tolerance := min(c.interval/100, stampTolerance)
+	return func() time.Time {
+		t := now()
+		if at := c.scheduled.Load(); at != 0 {
+			if late := t.UnixNano() - at; late >= 0 && late <= int64(tolerance) {
+				return time.Unix(0, at)
+			}
+		}
+		return t
+	}
 }
 
 // Serve polls until ctx is cancelled (it then returns nil), a poll panics
 // (a *supervisor.PanicError), a poll hangs (ErrHung), the source cannot be
-// built, or Crash is called (a panic on this goroutine).
-func (c *collector) Serve(ctx context.Context) error {
+// built, or Crash is called (a panic on this goroutine); see exited for
+// what a failed run leaves behind.
+func (c *collector) Serve(ctx context.Context) (err error) {
+	clean := false
+	defer func() { c.exited(ctx, clean) }() // runs on a panic too
+	err = c.serve(ctx)
+	clean = err == nil
+	return c.masked(err) // the supervisor logs it
+}
+
+// exited books the end of a run that failed (an error, a panic or a crash
+// request, a hang, a source that could not be built): the source is not
+// up, and its series go stale now, not at the next start, which a backoff
+// or a cool-down may put minutes away. A clean stop leaves both: either
+// the collector is back at once (a changed config, a restart of its
+// parent) or the source is gone and the store drops its series; while it
+// is stopped its state says so.
+func (c *collector) exited(ctx context.Context, clean bool) {
+	if clean {
+		return
+	}
+	c.stats.update(func(s *Stats) { s.Up = false })
+	c.notify()
+	c.pushFailed(ctx)
+}
+
+func (c *collector) serve(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil // stopped before it started
 	}
 	c.stats.begin()
+	c.notify()
 	src, err := c.build(c.cfg, c.env)
 	if err != nil {
-		c.stats.noteError(c.env.now(), err)
+		c.stats.noteError(c.env.now(), c.errText(err))
+		c.notify()
 		return err
 	}
-	defer closeSource(src, c.log)
+	defer closeSource(src, c.log, c.redact)
 	if d, ok := src.(Describer); ok {
 		c.log.Debug("source started", "polls", d.Describe(), "interval", c.interval, "timeout", c.timeout)
 	}
@@ -139,6 +215,7 @@ func (c *collector) Serve(ctx context.Context) error {
 
 	next := time.NewTimer(0) // the first poll at once
 	defer func() { next.Stop() }()
+	var scheduled time.Time // zero for the first poll
 	for {
 		select {
 		case <-ctx.Done():
@@ -151,13 +228,20 @@ func (c *collector) Serve(ctx context.Context) error {
 			}
 		}
 		started := time.Now()
-		if err := c.pollOnce(ctx, src, crash); err != nil {
+		if !scheduled.IsZero() {
+			c.scheduled.Store(scheduled.UnixNano())
+		}
+		err := c.pollOnce(ctx, src, crash)
+		c.scheduled.Store(0)
+		c.notify() // once a poll, whatever it recorded
+		if err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		next = time.NewTimer(max(0, c.delay()-time.Since(started)))
+		scheduled = c.slotAtOrAfter(started.Add(c.delay() - c.interval/2))
+		next = time.NewTimer(max(0, time.Until(scheduled)))
 	}
 }
 
@@ -188,21 +272,49 @@ func (c *collector) disarm() {
 	c.crash = nil
 }
 
+// notify tells whoever watches the sources that this one's bookkeeping
+// changed.
+func (c *collector) notify() {
+	if c.changed != nil {
+		c.changed()
+	}
+}
+
 func (c *collector) crashNow() {
 	v := CrashRequested{Source: c.cfg.Name}
-	c.stats.noteError(c.env.now(), errors.New(v.String()))
+	c.stats.noteError(c.env.now(), c.redact.Redact(v.String()))
 	c.log.Warn("crash requested")
 	panic(v)
 }
 
-// delay is the time from one poll's start to the next one's.
+// delay is the time from one poll's start to the next one's: the
+// interval, or more after repeated failures. Serve rounds it to the phase.
 func (c *collector) delay() time.Duration {
 	d := c.interval
 	if f := c.stats.snapshot().ConsecutiveFailures; f >= slowAfter {
 		limit := max(c.interval, min(maxSlowFactor*c.interval, maxSlowDelay))
 		d = supervisor.Doubling(c.interval, limit, int(min(f-slowAfter+1, 64)))
 	}
-	return supervisor.Jitter(d, jitterFraction, c.rand())
+	return d
+}
+
+// slotAtOrAfter is the first poll time of the source's phase at or after
+// t. Serve asks for the slot at or after the previous start plus the
+// delay less half an interval: a poll that started on time (or a little
+// late) gets the slot one delay later, and the first poll, made at once
+// whenever Serve starts, is followed by the next slot at least half an
+// interval later.
+func (c *collector) slotAtOrAfter(t time.Time) time.Time {
+	iv, n, ph := c.interval.Nanoseconds(), t.UnixNano(), c.phase.Nanoseconds()
+	k := (n - ph) / iv
+	if (n-ph)%iv < 0 {
+		k-- // floor division
+	}
+	slot := k*iv + ph
+	if slot < n {
+		slot += iv
+	}
+	return time.Unix(0, slot)
 }
 
 // pollResult is what a poll goroutine hands back.
@@ -255,8 +367,7 @@ func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struc
 			return c.record(ctx, at, time.Since(t0), <-done) // it made it after all
 		}
 		err := fmt.Errorf("%w: no result %s after it started (timeout %s)", ErrHung, (c.timeout + c.grace).String(), c.timeout.String())
-		c.pushFailed(ctx)
-		c.stats.fail(at, time.Since(t0), err)
+		c.stats.fail(at, time.Since(t0), c.errText(err))
 		c.log.Warn("poll hung; restarting the source", "timeout", c.timeout)
 		return err
 	}
@@ -273,6 +384,7 @@ func (c *collector) runPoll(ctx context.Context, src Source, done chan<- pollRes
 		}
 		if !state.CompareAndSwap(pollRunning, pollDone) {
 			c.stats.update(func(s *Stats) { s.Stuck-- }) // abandoned; it is over now
+			c.notify()
 		}
 		done <- r // buffered: never blocks, even when nobody listens any more
 	}()
@@ -299,9 +411,8 @@ func (c *collector) abandon(state *atomic.Int32) bool {
 // record books a finished poll and pushes its samples.
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
 	if r.panic != nil {
-		c.pushFailed(ctx)
-		c.stats.fail(at, took, r.panic)
-		c.log.Warn("poll panicked; restarting the source", "panic", configs.RedactURLsIn(fmt.Sprint(r.panic.Value)))
+		c.stats.fail(at, took, c.errText(r.panic))
+		c.log.Warn("poll panicked; restarting the source", "panic", c.redact.Redact(fmt.Sprint(r.panic.Value)))
 		return r.panic
 	}
 	samples, infinite := c.prepare(r.samples)
@@ -334,9 +445,9 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	})
 	if err != nil {
 		wasOK := c.stats.snapshot().ConsecutiveFailures == 0
-		c.stats.fail(at, took, err)
+		c.stats.fail(at, took, c.errText(err))
 		if wasOK {
-			c.log.Warn("poll failed", "err", errText(err))
+			c.log.Warn("poll failed", "err", c.errText(err))
 		}
 		return nil
 	}
@@ -355,8 +466,9 @@ func (c *collector) pushFailed(ctx context.Context) {
 }
 
 // prepare leaves out infinite values, whatever the source (the store has
-// no use for them), and adds the source's configured labels. NaN is a
-// value (a gap in a chart, skipped by windows) and goes through.
+// no use for them), renames a "source" label (exportSourceLabel) and adds
+// the source's configured labels. NaN is a value (a gap in a chart,
+// skipped by windows) and goes through.
 func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 	out := in[:0]
 	bad := 0
@@ -365,16 +477,16 @@ func (c *collector) prepare(in []aggregator.Sample) ([]aggregator.Sample, int) {
 			bad++
 			continue
 		}
-		s.Labels = mergeLabels(s.Labels, c.labels)
+		s.Labels = mergeLabels(exportSourceLabel(s.Labels), c.labels)
 		out = append(out, s)
 	}
 	return out, bad
 }
 
-func closeSource(src Source, log *slog.Logger) {
+func closeSource(src Source, log *slog.Logger, redact *configs.Redactor) {
 	if cl, ok := src.(io.Closer); ok {
 		if err := cl.Close(); err != nil {
-			log.Warn("closing source", "err", errText(err))
+			log.Warn("closing source", "err", redact.Redact(err.Error()))
 		}
 	}
 }

@@ -29,14 +29,15 @@ func loopConfig(name string) configs.Source {
 }
 
 // newTestCollector builds a collector around a fixed Source instance (or
-// whatever build returns), with no jitter and a 1s hang grace.
+// whatever build returns), polling at phase 0 (whole seconds in a synctest
+// bubble) with a 1s hang grace.
 func newTestCollector(cfg configs.Source, sink Sink, build Factory) *collector {
 	return newCollector(cfg, &sourceStats{}, loopOptions{
 		env:   Env{Now: time.Now},
 		sink:  sink,
 		log:   slog.New(slog.DiscardHandler),
 		grace: time.Second,
-		rand:  func() float64 { return 0.5 },
+		phase: func(string, time.Duration) time.Duration { return 0 },
 		build: build,
 	})
 }
@@ -159,24 +160,20 @@ func TestCollectorDelay(t *testing.T) {
 	for _, tc := range []struct {
 		interval time.Duration
 		failures uint64
-		rand     float64
 		want     time.Duration
 	}{
-		{time.Second, 0, 0.5, time.Second},
-		{time.Second, 0, 0, 950 * time.Millisecond},
-		{time.Second, 2, 0.5, time.Second},
-		{time.Second, 3, 0.5, 2 * time.Second},
-		{time.Second, 50, 0.5, 8 * time.Second},
-		{10 * time.Second, 50, 0.5, time.Minute},          // 8× would be 80s: 1 min caps it
-		{2 * time.Minute, 50, 0.5, 2 * time.Minute},       // the cap never goes below the interval
-		{2 * time.Minute, 0, 0.999999, 126 * time.Second}, // +5% at most
+		{time.Second, 0, time.Second},
+		{time.Second, 2, time.Second},
+		{time.Second, 3, 2 * time.Second},
+		{time.Second, 50, 8 * time.Second},
+		{10 * time.Second, 50, time.Minute},    // 8× would be 80s: 1 min caps it
+		{2 * time.Minute, 50, 2 * time.Minute}, // the cap never goes below the interval
 	} {
 		cfg := loopConfig("s")
 		cfg.Interval = configs.Duration(tc.interval)
 		c := newTestCollector(cfg, nil, nil)
-		c.rand = func() float64 { return tc.rand }
 		c.stats.s.ConsecutiveFailures = tc.failures
-		require.InDelta(t, tc.want, c.delay(), float64(time.Millisecond), "%+v", tc)
+		require.Equal(t, tc.want, c.delay(), "%+v", tc)
 	}
 }
 

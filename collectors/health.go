@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/pulseboard/pulseboard/configs"
 )
 
 // succeed books a poll that succeeded, in whole or in part: the source is
@@ -13,7 +11,7 @@ import (
 // last error, which keeps telling the latest failure). Called on the
 // collector's goroutine.
 func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
-	warning := warningText(p, infinite)
+	warning := c.redact.Redact(warningText(p, infinite))
 	recovered, newWarning := false, false
 	c.stats.update(func(s *Stats) {
 		recovered = s.ConsecutiveFailures > 0
@@ -40,7 +38,7 @@ func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinit
 }
 
 // warningText is one line saying what went wrong in a poll that still
-// succeeded, "" if nothing did.
+// succeeded, "" if nothing did; the caller masks it (collector.redact).
 func warningText(p Partial, infinite int) string {
 	parts := make([]string, 0, len(p.Errors)+1)
 	for _, err := range p.Errors {
@@ -49,7 +47,7 @@ func warningText(p Partial, infinite int) string {
 	if infinite > 0 {
 		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
 	}
-	return configs.RedactURLsIn(strings.ReplaceAll(strings.Join(parts, "; "), "\n", " "))
+	return strings.ReplaceAll(strings.Join(parts, "; "), "\n", " ")
 }
 
 // addDropped counts a poll's drops by reason, whether the poll succeeded

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
@@ -21,21 +22,22 @@ func init() { Register(configs.TypeHost, newHostSource) }
 // hostSource reports the machine pulseboard runs on: CPU, memory, load,
 // disk and network rates, filesystem usage.
 //
-// CPU % is computed here from successive cpu.Times readings rather than
-// with gopsutil's cpu.Percent(0, …), whose "since the last call" is shared
-// by every caller in the process. Rates come from counter deltas between
-// this source's own polls, so the first poll yields gauges only.
+// CPU time, disk and network traffic go out as the kernel's counters
+// (`_total`), not as rates: rates are computed where they are shown, and
+// a poll needs no previous one (so the source keeps no state, and gopsutil's
+// cpu.Percent, whose "since the last call" is shared by every caller in the
+// process, is not used).
 type hostSource struct {
 	read    func(ctx context.Context, at time.Time) (*hostSnapshot, []error)
 	now     func() time.Time
-	prev    *hostSnapshot
 	partial Partial
 }
 
 // newHostSource builds the host source; a host spec has no keys, so
 // there is nothing of it to read.
 func newHostSource(_ configs.Source, env Env) (Source, error) {
-	return &hostSource{read: readHost, now: env.now}, nil
+	r := &hostReader{}
+	return &hostSource{read: r.read, now: env.now}, nil
 }
 
 func (h *hostSource) Describe() string     { return "host metrics" }
@@ -49,8 +51,7 @@ func (h *hostSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if len(errs) == hostParts {
 		return nil, fmt.Errorf("%w: %w", ErrNoValues, errors.Join(errs...))
 	}
-	samples := hostSamples(h.prev, cur)
-	h.prev = cur
+	samples := hostSamples(cur)
 	h.partial.Errors = errs
 	return samples, nil
 }
@@ -58,9 +59,21 @@ func (h *hostSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 // hostParts is how many independent readings readHost makes.
 const hostParts = 6
 
-// readHost takes a snapshot through gopsutil; each part that fails is left
-// empty and its error returned.
-func readHost(ctx context.Context, at time.Time) (*hostSnapshot, []error) {
+// mountsEvery is how often the list of mounted filesystems is read again.
+// Reading it (/proc/self/mountinfo, parsed) is half of a poll's cost, and
+// mounts come and go rarely; their usage is read at every poll.
+const mountsEvery = time.Minute
+
+// hostReader reads the host through gopsutil, keeping the mount list
+// between polls. Only its source's poll goroutine uses it.
+type hostReader struct {
+	mounts   []disk.PartitionStat
+	mountsAt time.Time
+}
+
+// read takes a snapshot; each part that fails is left empty and its error
+// returned.
+func (r *hostReader) read(ctx context.Context, at time.Time) (*hostSnapshot, []error) {
 	s := &hostSnapshot{At: at}
 	var errs []error
 	fail := func(part string, err error) { errs = append(errs, fmt.Errorf("%s: %w", part, err)) }
@@ -98,7 +111,7 @@ func readHost(ctx context.Context, at time.Time) (*hostSnapshot, []error) {
 	} else {
 		s.Nets = n
 	}
-	if fs, err := readFilesystems(ctx); err != nil {
+	if fs, err := r.filesystems(ctx, at); err != nil {
 		fail("filesystems", err)
 	} else {
 		s.FS = fs
@@ -106,18 +119,23 @@ func readHost(ctx context.Context, at time.Time) (*hostSnapshot, []error) {
 	return s, errs
 }
 
-// readFilesystems reads the usage of every real mounted filesystem, once
-// per device (bind mounts repeat a device under other paths; the first,
-// usually the shortest, mount point is kept).
-func readFilesystems(ctx context.Context) ([]fsUsage, error) {
-	parts, err := disk.PartitionsWithContext(ctx, true)
-	if err != nil && len(parts) == 0 {
-		return nil, err
+// filesystems reads the usage of every real mounted filesystem, once per
+// device (bind mounts repeat a device under other paths; the first,
+// usually the shortest, mount point is kept). The mount list is read
+// again when it is older than mountsEvery (or the clock went back).
+func (r *hostReader) filesystems(ctx context.Context, at time.Time) ([]fsUsage, error) {
+	if r.mountsAt.IsZero() || at.Sub(r.mountsAt) >= mountsEvery || at.Before(r.mountsAt) {
+		parts, err := disk.PartitionsWithContext(ctx, true)
+		if err != nil && len(parts) == 0 {
+			return nil, err
+		}
+		r.mounts = slices.DeleteFunc(parts, func(p disk.PartitionStat) bool { return !realFilesystem(p) })
+		r.mountsAt = at
 	}
 	seen := make(map[string]bool)
 	var out []fsUsage
-	for _, p := range parts {
-		if !realFilesystem(p) || seen[p.Device] {
+	for _, p := range r.mounts {
+		if seen[p.Device] {
 			continue
 		}
 		u, err := disk.UsageWithContext(ctx, p.Mountpoint)

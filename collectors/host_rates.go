@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,11 +39,14 @@ type fsUsage struct {
 	Used       uint64 `json:"used"`
 }
 
-// hostSamples turns the current snapshot, and the previous one for rates,
-// into samples stamped cur.At. Gauges come from cur alone; rates need prev
-// (nil on the first poll: no rate then) and are skipped for a counter that
-// went backwards (a reset, a device that came back) or when no time passed.
-func hostSamples(prev, cur *hostSnapshot) []aggregator.Sample {
+// hostSamples turns a snapshot into samples stamped s.At. Counters go out
+// as counters (node_exporter's convention: `_total`, kind counter), raw,
+// and the page and any consumer take their rates where they show them:
+// a counter's exact integers cost the history about a byte a sample where
+// a rate's full-precision float costs seven, and no reading is needed
+// before the first sample. CPU time is the seconds each CPU (and "total",
+// all of them) spent busy and idle; its rate is the share of a core.
+func hostSamples(cur *hostSnapshot) []aggregator.Sample {
 	b := sampleBuilder{ts: cur.At.UnixMilli()}
 	if cur.Mem != nil {
 		b.gauge("host_memory_total_bytes", nil, float64(cur.Mem.Total))
@@ -59,83 +63,38 @@ func hostSamples(prev, cur *hostSnapshot) []aggregator.Sample {
 		b.gauge("host_filesystem_size_bytes", ls, float64(fs.Size))
 		b.gauge("host_filesystem_used_bytes", ls, float64(fs.Used))
 	}
-	if prev == nil {
-		return b.out
-	}
-	dt := cur.At.Sub(prev.At).Seconds()
-	if dt <= 0 {
-		return b.out
-	}
-	if prev.CPUTotal != nil && cur.CPUTotal != nil {
-		if p, ok := cpuPercent(*prev.CPUTotal, *cur.CPUTotal); ok {
-			b.gauge("host_cpu_percent", pairs("cpu", "total"), p)
-		}
-	}
-	prevCPU := make(map[string]cpu.TimesStat, len(prev.CPUs))
-	for _, c := range prev.CPUs {
-		prevCPU[c.CPU] = c
+	if cur.CPUTotal != nil {
+		b.cpu("total", *cur.CPUTotal)
 	}
 	for _, c := range cur.CPUs {
-		if pc, ok := prevCPU[c.CPU]; ok {
-			if p, ok := cpuPercent(pc, c); ok {
-				b.gauge("host_cpu_percent", pairs("cpu", strings.TrimPrefix(c.CPU, "cpu")), p)
-			}
-		}
+		b.cpu(strings.TrimPrefix(c.CPU, "cpu"), c)
 	}
 	for _, name := range sortedKeys(cur.Disks) {
-		d, pd := cur.Disks[name], prev.Disks[name]
-		if _, ok := prev.Disks[name]; !ok {
-			continue
-		}
+		d := cur.Disks[name]
 		ls := pairs("device", name)
-		b.rate("host_disk_read_bytes_per_second", ls, pd.ReadBytes, d.ReadBytes, dt)
-		b.rate("host_disk_write_bytes_per_second", ls, pd.WriteBytes, d.WriteBytes, dt)
-		b.rate("host_disk_reads_per_second", ls, pd.ReadCount, d.ReadCount, dt)
-		b.rate("host_disk_writes_per_second", ls, pd.WriteCount, d.WriteCount, dt)
-	}
-	prevNet := make(map[string]net.IOCountersStat, len(prev.Nets))
-	for _, n := range prev.Nets {
-		prevNet[n.Name] = n
+		b.counter("host_disk_read_bytes_total", ls, float64(d.ReadBytes))
+		b.counter("host_disk_written_bytes_total", ls, float64(d.WriteBytes))
+		b.counter("host_disk_reads_completed_total", ls, float64(d.ReadCount))
+		b.counter("host_disk_writes_completed_total", ls, float64(d.WriteCount))
 	}
 	for _, n := range cur.Nets {
-		pn, ok := prevNet[n.Name]
-		if !ok {
-			continue
-		}
 		ls := pairs("interface", n.Name)
-		b.rate("host_network_receive_bytes_per_second", ls, pn.BytesRecv, n.BytesRecv, dt)
-		b.rate("host_network_transmit_bytes_per_second", ls, pn.BytesSent, n.BytesSent, dt)
-		b.rate("host_network_receive_errors_per_second", ls, pn.Errin, n.Errin, dt)
-		b.rate("host_network_transmit_errors_per_second", ls, pn.Errout, n.Errout, dt)
+		b.counter("host_network_receive_bytes_total", ls, float64(n.BytesRecv))
+		b.counter("host_network_transmit_bytes_total", ls, float64(n.BytesSent))
+		b.counter("host_network_receive_errs_total", ls, float64(n.Errin))
+		b.counter("host_network_transmit_errs_total", ls, float64(n.Errout))
 	}
 	return b.out
 }
 
-// cpuPercent is the share of non-idle time between two readings of one
-// CPU, from /proc/stat-style counters. Guest time is already inside user
-// time on Linux, so it is not counted twice. ok is false when the counters
-// did not move or went backwards.
-func cpuPercent(prev, cur cpu.TimesStat) (float64, bool) {
-	pAll, pIdle := cpuAllIdle(prev)
-	cAll, cIdle := cpuAllIdle(cur)
-	dAll, dIdle := cAll-pAll, cIdle-pIdle
-	if dAll <= 0 || dIdle < 0 || dIdle > dAll {
-		return 0, false
-	}
-	return (dAll - dIdle) / dAll * 100, true
-}
-
-func cpuAllIdle(t cpu.TimesStat) (all, idle float64) {
-	all = t.User + t.Nice + t.System + t.Idle + t.Iowait + t.Irq + t.Softirq + t.Steal
-	return all, t.Idle + t.Iowait
-}
-
-// counterRate is the per-second increase of a counter, ok false on a reset.
-func counterRate(prev, cur uint64, dt float64) (float64, bool) {
-	if cur < prev || dt <= 0 {
-		return 0, false
-	}
-	return float64(cur-prev) / dt, true
+// cpuSeconds splits one CPU's times into busy and idle seconds. Guest time
+// is already inside user time on Linux, so it is not counted twice. The
+// kernel counts in ticks of 1/100 s and gopsutil divides them into floats,
+// so the sums are rounded back to hundredths: exact decimals again.
+func cpuSeconds(t cpu.TimesStat) (busy, idle float64) {
+	busy = t.User + t.Nice + t.System + t.Irq + t.Softirq + t.Steal
+	idle = t.Idle + t.Iowait
+	return math.Round(busy*100) / 100, math.Round(idle*100) / 100
 }
 
 // Filesystems that hold no data of their own (node_exporter's defaults,
@@ -166,10 +125,15 @@ func (b *sampleBuilder) gauge(metric string, ls aggregator.Labels, v float64) {
 	b.out = append(b.out, aggregator.Sample{Metric: metric, Labels: ls, Kind: aggregator.KindGauge, TimeMs: b.ts, Value: v})
 }
 
-func (b *sampleBuilder) rate(metric string, ls aggregator.Labels, prev, cur uint64, dt float64) {
-	if v, ok := counterRate(prev, cur, dt); ok {
-		b.gauge(metric, ls, v)
-	}
+func (b *sampleBuilder) counter(metric string, ls aggregator.Labels, v float64) {
+	b.out = append(b.out, aggregator.Sample{Metric: metric, Labels: ls, Kind: aggregator.KindCounter, TimeMs: b.ts, Value: v})
+}
+
+// cpu adds the busy and idle seconds of one CPU.
+func (b *sampleBuilder) cpu(name string, t cpu.TimesStat) {
+	busy, idle := cpuSeconds(t)
+	b.counter("host_cpu_seconds_total", pairs("cpu", name, "mode", "busy"), busy)
+	b.counter("host_cpu_seconds_total", pairs("cpu", name, "mode", "idle"), idle)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -28,11 +28,46 @@ func hostFixture(t *testing.T, name string) *hostSnapshot {
 }
 
 func TestHostSamplesFromFixtures(t *testing.T) {
-	prev, cur := hostFixture(t, "host_prev.json"), hostFixture(t, "host_cur.json")
-	samples := hostSamples(prev, cur)
-	want := map[string]float64{
-		`host_cpu_percent{cpu="total"}`: 40, // Δbusy 40 of Δall 100; guest is inside user
-		`host_cpu_percent{cpu="0"}`:     60, // cpu1 went backwards, cpu2 is new: no rate
+	cur := hostFixture(t, "host_cur.json")
+	samples := hostSamples(cur)
+	counters := map[string]float64{
+		// busy: user+nice+system+irq+softirq+steal; guest is inside user
+		`host_cpu_seconds_total{cpu="total",mode="busy"}`: 190,
+		`host_cpu_seconds_total{cpu="total",mode="idle"}`: 910, // idle+iowait
+		`host_cpu_seconds_total{cpu="0",mode="busy"}`:     105,
+		`host_cpu_seconds_total{cpu="0",mode="idle"}`:     445,
+		`host_cpu_seconds_total{cpu="1",mode="busy"}`:     15,
+		`host_cpu_seconds_total{cpu="1",mode="idle"}`:     105,
+		`host_cpu_seconds_total{cpu="2",mode="busy"}`:     2,
+		`host_cpu_seconds_total{cpu="2",mode="idle"}`:     2,
+
+		`host_disk_read_bytes_total{device="sda"}`:           3000,
+		`host_disk_written_bytes_total{device="sda"}`:        5000,
+		`host_disk_reads_completed_total{device="sda"}`:      14,
+		`host_disk_writes_completed_total{device="sda"}`:     30,
+		`host_disk_read_bytes_total{device="nvme0n1"}`:       100,
+		`host_disk_written_bytes_total{device="nvme0n1"}`:    1000,
+		`host_disk_reads_completed_total{device="nvme0n1"}`:  104,
+		`host_disk_writes_completed_total{device="nvme0n1"}`: 100,
+		`host_disk_read_bytes_total{device="sdb"}`:           512,
+		`host_disk_written_bytes_total{device="sdb"}`:        512,
+		`host_disk_reads_completed_total{device="sdb"}`:      1,
+		`host_disk_writes_completed_total{device="sdb"}`:     1,
+
+		`host_network_receive_bytes_total{interface="eth0"}`:  1200000,
+		`host_network_transmit_bytes_total{interface="eth0"}`: 240000,
+		`host_network_receive_errs_total{interface="eth0"}`:   4,
+		`host_network_transmit_errs_total{interface="eth0"}`:  1,
+		`host_network_receive_bytes_total{interface="lo"}`:    700,
+		`host_network_transmit_bytes_total{interface="lo"}`:   700,
+		`host_network_receive_errs_total{interface="lo"}`:     0,
+		`host_network_transmit_errs_total{interface="lo"}`:    0,
+		`host_network_receive_bytes_total{interface="wg0"}`:   1,
+		`host_network_transmit_bytes_total{interface="wg0"}`:  1,
+		`host_network_receive_errs_total{interface="wg0"}`:    0,
+		`host_network_transmit_errs_total{interface="wg0"}`:   0,
+	}
+	gauges := map[string]float64{
 		`host_memory_total_bytes{}`:     8e9,
 		`host_memory_used_bytes{}`:      3e9,
 		`host_memory_available_bytes{}`: 5e9,
@@ -40,69 +75,31 @@ func TestHostSamplesFromFixtures(t *testing.T) {
 		`host_load5{}`:                  0.75,
 		`host_load15{}`:                 1.25,
 
-		`host_disk_read_bytes_per_second{device="sda"}`:  1000,
-		`host_disk_write_bytes_per_second{device="sda"}`: 0,
-		`host_disk_reads_per_second{device="sda"}`:       2,
-		`host_disk_writes_per_second{device="sda"}`:      5,
-		// nvme0n1's read bytes went backwards (a reset): that rate is skipped.
-		`host_disk_write_bytes_per_second{device="nvme0n1"}`: 0,
-		`host_disk_reads_per_second{device="nvme0n1"}`:       2,
-		`host_disk_writes_per_second{device="nvme0n1"}`:      0,
-
-		`host_network_receive_bytes_per_second{interface="eth0"}`:   1e5,
-		`host_network_transmit_bytes_per_second{interface="eth0"}`:  2e4,
-		`host_network_receive_errors_per_second{interface="eth0"}`:  2,
-		`host_network_transmit_errors_per_second{interface="eth0"}`: 0,
-		`host_network_receive_bytes_per_second{interface="lo"}`:     100,
-		`host_network_transmit_bytes_per_second{interface="lo"}`:    100,
-		`host_network_receive_errors_per_second{interface="lo"}`:    0,
-		`host_network_transmit_errors_per_second{interface="lo"}`:   0,
-
 		`host_filesystem_size_bytes{device="/dev/vda",fstype="ext4",mountpoint="/"}`:    1e11,
 		`host_filesystem_used_bytes{device="/dev/vda",fstype="ext4",mountpoint="/"}`:    4e10,
 		`host_filesystem_size_bytes{device="/dev/vdb",fstype="xfs",mountpoint="/data"}`: 5000,
 		`host_filesystem_used_bytes{device="/dev/vdb",fstype="xfs",mountpoint="/data"}`: 1000,
 	}
-	got := make(map[string]float64, len(samples))
+	gotCounters, gotGauges := map[string]float64{}, map[string]float64{}
 	for _, s := range samples {
 		require.Equal(t, cur.At.UnixMilli(), s.TimeMs)
-		require.Equal(t, aggregator.KindGauge, s.Kind)
-		got[s.Metric+s.Labels.String()] = s.Value
-	}
-	require.Equal(t, want, got)
-}
-
-func TestHostFirstPollHasNoRates(t *testing.T) {
-	cur := hostFixture(t, "host_cur.json")
-	for name, prev := range map[string]*hostSnapshot{"no previous": nil, "no time passed": cur} {
-		for _, s := range hostSamples(prev, cur) {
-			require.False(t, strings.HasSuffix(s.Metric, "_per_second") || s.Metric == "host_cpu_percent", "%s: %s", name, s.Metric)
+		switch s.Kind {
+		case aggregator.KindCounter:
+			require.True(t, strings.HasSuffix(s.Metric, "_total"), s.Metric)
+			gotCounters[s.Metric+s.Labels.String()] = s.Value
+		default:
+			gotGauges[s.Metric+s.Labels.String()] = s.Value
 		}
 	}
-	require.NotEmpty(t, hostSamples(nil, cur), "gauges need no history")
+	require.Equal(t, counters, gotCounters)
+	require.Equal(t, gauges, gotGauges)
 }
 
-func TestCPUPercent(t *testing.T) {
-	a := cpu.TimesStat{User: 10, System: 10, Idle: 70, Iowait: 10}
-	p, ok := cpuPercent(a, cpu.TimesStat{User: 20, System: 10, Idle: 140, Iowait: 30})
-	require.True(t, ok)
-	require.InDelta(t, 10.0, p, 1e-9) // 10 busy of 100
-	_, ok = cpuPercent(a, a)
-	require.False(t, ok, "no time passed")
-	_, ok = cpuPercent(a, cpu.TimesStat{User: 5, System: 10, Idle: 70, Iowait: 10})
-	require.False(t, ok, "counters went backwards")
-	_, ok = cpuPercent(a, cpu.TimesStat{User: 30, System: 10, Idle: 60, Iowait: 10})
-	require.False(t, ok, "idle+iowait went backwards: inconsistent")
-}
-
-func TestCounterRate(t *testing.T) {
-	r, ok := counterRate(100, 300, 4)
-	require.True(t, ok)
-	require.Equal(t, 50.0, r)
-	_, ok = counterRate(300, 100, 4)
-	require.False(t, ok, "a reset yields no rate")
-	_, ok = counterRate(1, 2, 0)
-	require.False(t, ok)
+func TestCPUSecondsAreExactHundredths(t *testing.T) {
+	// gopsutil divides ticks by 100 into floats: 0.07+0.1+0.2 is not 0.37.
+	busy, idle := cpuSeconds(cpu.TimesStat{User: 0.07, System: 0.1, Softirq: 0.2, Idle: 12345.67, Iowait: 0.01})
+	require.Equal(t, 0.37, busy)
+	require.Equal(t, 12345.68, idle)
 }
 
 func TestRealFilesystem(t *testing.T) {
@@ -140,7 +137,8 @@ func TestHostSourcePartialAndTotalFailure(t *testing.T) {
 	errs = []error{errors.New("disk: no /proc/diskstats")}
 	second, err := h.Poll(t.Context())
 	require.NoError(t, err, "one part failing is a partial failure")
-	require.Greater(t, len(second), len(first), "the second poll adds rates")
+	require.Contains(t, metricNames(first), "host_cpu_seconds_total", "counters need no previous poll")
+	require.Contains(t, metricNames(second), "host_disk_read_bytes_total")
 	require.Equal(t, errs, h.LastPartial().Errors)
 
 	errs = make([]error, hostParts)
@@ -161,23 +159,11 @@ func TestHostSmoke(t *testing.T) {
 	m := byMetric(first)
 	require.Greater(t, m["host_memory_total_bytes{}"].Value, 0.0)
 	require.Contains(t, m, "host_load1{}")
-	require.NotContains(t, m, `host_cpu_percent{cpu="total"}`, "no rate on the first poll")
-
-	// CPU counters move in ticks of 10ms; poll until one has passed.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		samples, err := src.Poll(t.Context())
-		require.NoError(t, err)
-		m = byMetric(samples)
-		if _, ok := m[`host_cpu_percent{cpu="total"}`]; ok {
-			break
-		}
-	}
-	p, ok := m[`host_cpu_percent{cpu="total"}`]
-	require.True(t, ok, "CPU %% after the counters moved")
-	require.GreaterOrEqual(t, p.Value, 0.0)
-	require.LessOrEqual(t, p.Value, 100.0)
-	require.Contains(t, metricNames(maps2slice(m)), "host_network_receive_bytes_per_second")
+	busy, ok := m[`host_cpu_seconds_total{cpu="total",mode="busy"}`]
+	require.True(t, ok, "CPU time on the first poll: counters need no previous one")
+	require.Greater(t, busy.Value, 0.0)
+	require.Equal(t, aggregator.KindCounter, busy.Kind)
+	require.Contains(t, metricNames(maps2slice(m)), "host_network_receive_bytes_total")
 }
 
 func maps2slice(m map[string]aggregator.Sample) []aggregator.Sample {

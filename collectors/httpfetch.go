@@ -20,11 +20,14 @@ const maxRedirects = 10
 // deadline, a bound on the body, the User-Agent, and errors that name the
 // URL without its credentials and never show a header value.
 type fetcher struct {
-	client   *http.Client
-	method   string
-	url      string // as configured; only ever sent, never printed
-	safeURL  string // for errors and logs
-	header   http.Header
+	client  *http.Client
+	method  string
+	url     string // as configured; only ever sent, never printed
+	safeURL string // for errors and logs
+	header  http.Header
+	// own is the header without the configured headers: what a redirect
+	// to another origin is sent (see checkRedirect).
+	own      http.Header
 	maxBody  int64
 	redirect bool
 }
@@ -55,16 +58,15 @@ func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow boo
 		maxBody:  c.MaxBodyBytes,
 		redirect: follow,
 	}
-	if accept != "" {
-		f.header.Set("Accept", accept)
-	}
+	f.own = ownHeader(accept, env.UserAgent())
 	for k, v := range c.Headers {
 		f.header.Set(k, v)
 	}
-	if f.header.Get("Accept-Encoding") == "" {
-		f.header.Set("Accept-Encoding", defaultAcceptEncoding)
+	for k, v := range f.own {
+		if f.header.Get(k) == "" || k == "User-Agent" {
+			f.header[k] = v
+		}
 	}
-	f.header.Set("User-Agent", env.UserAgent())
 
 	client := *env.httpClient() // a copy: the redirect policy is this source's own
 	client.CheckRedirect = f.checkRedirect
@@ -80,7 +82,32 @@ func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
+	// net/http copies the first request's headers and adds a Referer: the
+	// configured URL, its token in the query. It drops Authorization and
+	// Cookie for another domain, but not X-Api-Key or any other header
+	// that carries a credential. So: no Referer ever, and a redirect that
+	// leaves the configured origin (scheme, host or port) is sent only
+	// pulseboard's own headers.
+	req.Header.Del("Referer")
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		req.Header = f.own.Clone()
+		req.Host = ""
+	}
 	return nil
+}
+
+// ownHeader is what every request is sent whatever the configuration
+// says: the Accept of the source type (none if accept is empty), the
+// Accept-Encoding pulseboard inflates and the User-Agent. Configured
+// headers replace the first two.
+func ownHeader(accept, userAgent string) http.Header {
+	h := make(http.Header, 3)
+	if accept != "" {
+		h.Set("Accept", accept)
+	}
+	h.Set("Accept-Encoding", defaultAcceptEncoding)
+	h.Set("User-Agent", userAgent)
+	return h
 }
 
 // Describe names the request for logs, e.g. "GET https://host/metrics".

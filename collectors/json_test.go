@@ -83,7 +83,7 @@ func TestJSONSourcePartialFailureIsNotAFailedPoll(t *testing.T) {
 	jsonSpec(cfg).Fields = map[string]string{"depth": "queue.depth", "gone": "queue.gone"}
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src, Env{}.logger())
+	defer closeSource(src, Env{}.logger(), nil)
 
 	samples, err := src.Poll(t.Context())
 	require.NoError(t, err)

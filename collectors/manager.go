@@ -35,16 +35,26 @@ type ManagerOptions struct {
 	Logger  *slog.Logger
 	// Hook receives the supervisor's events (started, exited, restarting…).
 	Hook func(supervisor.Event)
+	// Changed is called whenever what Statuses returns may have changed:
+	// after every poll (its counters), a collector's start or state change,
+	// and Apply. It runs on the goroutine that made the change (a
+	// collector's, the supervisor's loop, Apply's caller), so it must be
+	// quick and must not block: the program marks the aggregator's sources
+	// dirty (aggregator.SourcesChanged). May be nil.
+	Changed func()
 	// Now stamps samples and bookkeeping; default time.Now.
 	Now func() time.Time
 	// NewHTTPClient builds the client of each HTTP source; see Env.
 	NewHTTPClient func() *http.Client
-	// Rand is the jitter source of poll intervals and restart backoff,
-	// returning values in [0, 1); default math/rand/v2.
+	// Rand is the jitter source of restart backoff, returning values in
+	// [0, 1); default math/rand/v2. Polls are not jittered: each source
+	// polls on a fixed phase of its interval (see collector).
 	Rand func() float64
 
 	// factory replaces NewSource, for tests.
 	factory Factory
+	// phase replaces phaseOf, for tests.
+	phase func(name string, interval time.Duration) time.Duration
 }
 
 // Manager runs one supervised collector per configured source: the
@@ -93,11 +103,12 @@ func NewManager(opts ManagerOptions) *Manager {
 			NewHTTPClient: opts.NewHTTPClient,
 			Now:           opts.Now,
 		},
-		sink:  opts.Sink,
-		log:   opts.Logger,
-		grace: opts.HangGrace,
-		rand:  opts.Rand,
-		build: opts.factory,
+		sink:    opts.Sink,
+		log:     opts.Logger,
+		grace:   opts.HangGrace,
+		phase:   opts.phase,
+		build:   opts.factory,
+		changed: opts.Changed,
 	}
 	if m.loop.build == nil {
 		m.loop.build = NewSource
@@ -113,6 +124,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		ChildPeriod:      opts.Period,
 		Cooldown:         opts.Cooldown,
 		Hook:             opts.Hook,
+		Changed:          opts.Changed,
 		Rand:             opts.Rand,
 	})
 	return m
@@ -143,6 +155,9 @@ func (m *Manager) Apply(srcs []configs.Source) error {
 		return err
 	}
 	stop, start := m.plan(srcs)
+	if m.opts.Changed != nil {
+		m.opts.Changed() // the new set shows in Statuses at once
+	}
 
 	var errs []error
 	for _, name := range stop {
@@ -227,10 +242,10 @@ func (m *Manager) check(srcs []configs.Source) error {
 		}
 		src, err := m.loop.build(cfg, m.loop.env)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, maskedError(err, cfg.Redactor()))
 			continue
 		}
-		closeSource(src, m.opts.Logger)
+		closeSource(src, m.opts.Logger, cfg.Redactor())
 	}
 	return errors.Join(errs...)
 }

@@ -69,6 +69,7 @@ func newTestManager(sink Sink, events *eventLog, mod func(*ManagerOptions)) *Man
 		HangGrace:   time.Second,
 		Version:     "test",
 		Rand:        func() float64 { return 0.5 }, // no jitter: exact rhythms
+		phase:       func(string, time.Duration) time.Duration { return 0 },
 	}
 	if events != nil {
 		opts.Hook = events.record
@@ -285,9 +286,10 @@ func TestManagerServeAgainKeepsBookkeeping(t *testing.T) {
 		sink := newRecordingSink()
 		m := newTestManager(sink, nil, nil)
 		require.NoError(t, m.Apply([]configs.Source{steady("a", time.Second)}))
+		// Polls at 0s and 1s; then at once at 1.4s and on the phase at 2s.
 		for range 2 {
 			stop := serveManager(t, m)
-			time.Sleep(1500 * time.Millisecond)
+			time.Sleep(1400 * time.Millisecond)
 			synctest.Wait()
 			stop()
 		}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 	"github.com/pulseboard/pulseboard/configs"
 )
 
@@ -194,13 +193,7 @@ pulseboard_source_samples_total{source="bad` + "\uFFFD" + `"} 0
 // the collector: it must report nothing. Without promtool the test skips,
 // except under CI=true where that is a failure.
 func TestMetricsPassPromtool(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is not on PATH (CI=true): install the prometheus package")
-		}
-		t.Skip("promtool is not on PATH; install it (apt-get install prometheus) to run this check")
-	}
+	testtool.Require(t, "promtool")
 	m := newStatsManager(nil)
 	require.NoError(t, m.Apply([]configs.Source{loopConfig("a"), loopConfig("b")}))
 	m.entries["a"].stats.update(func(s *Stats) {
@@ -218,10 +211,5 @@ func TestMetricsPassPromtool(t *testing.T) {
 	require.Contains(t, text.String(), `pulseboard_source_hung_polls_total{source="b"} 0`)
 	require.Contains(t, text.String(), `pulseboard_source_series_dropped_total{reason="max_series",source="a"} 90000`)
 
-	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
-	cmd.Stdin = &text
-	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Empty(t, strings.TrimSpace(string(out)))
+	testtool.RequirePromtoolClean(t, text.Bytes())
 }

@@ -21,6 +21,7 @@ type promSource struct {
 	f       *fetcher
 	opt     scrapeOptions
 	stamps  bool // honor_timestamps: keep the exporter's timestamps
+	track   bool // track_timestamps_staleness
 	now     func() time.Time
 	partial Partial
 }
@@ -45,7 +46,7 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &promSource{f: f, opt: opt, stamps: spec.HonorsTimestamps(), now: env.now}, nil
+	return &promSource{f: f, opt: opt, stamps: spec.HonorsTimestamps(), track: spec.TrackTimestampsStaleness, now: env.now}, nil
 }
 
 // compileAll compiles expressions that Validate has compiled already.
@@ -69,7 +70,9 @@ func (p *promSource) LastPartial() Partial { return p.partial }
 // Errors, drops by reason in Dropped; when every series was dropped the
 // poll fails with ErrNoValues, and Dropped still counts them). A sample stamped
 // by the exporter keeps its own time under honor_timestamps (the
-// default); the others, and every sample without it, get the poll's.
+// default), and is then exempt from staleness unless
+// track_timestamps_staleness (aggregator.Sample.NoStaleness); the others,
+// and every sample without it, get the poll's.
 func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	p.partial = Partial{}
 	ts := p.now().UnixMilli()
@@ -99,6 +102,7 @@ func (p *promSource) samples(body []byte, contentType string, ts int64) ([]aggre
 		samples[i] = aggregator.Sample{Metric: s.Metric, Labels: s.Labels, Kind: s.Kind, TimeMs: ts, Value: s.Value}
 		if s.HasTime && p.stamps {
 			samples[i].TimeMs = s.TimeMs
+			samples[i].NoStaleness = !p.track
 		}
 	}
 	partial := Partial{Dropped: res.Dropped}

@@ -72,7 +72,7 @@ func TestScrapeCorpus(t *testing.T) {
 			}
 			src, err := NewSource(cfg, testEnv(nil))
 			require.NoError(t, err)
-			defer closeSource(src, Env{}.logger())
+			defer closeSource(src, Env{}.logger(), nil)
 
 			samples, err := src.Poll(t.Context())
 			require.NoError(t, err)
@@ -166,7 +166,7 @@ func TestScrapeOverTheCap(t *testing.T) {
 	spec.MaxSeries, spec.MaxBodyBytes = configs.DefaultPromMaxSeries, 8<<20
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src, Env{}.logger())
+	defer closeSource(src, Env{}.logger(), nil)
 
 	for range 2 {
 		samples, err := src.Poll(t.Context())

@@ -21,17 +21,23 @@ const exportedPrefix = "exported_"
 // sorted by name. It follows Prometheus' honor_labels:
 //
 //   - honor=false: every target label is set to its configured value, and
-//     a scraped label that clashes with one (or with "source") is kept as
-//     exported_<name>, or exported_exported_<name> when that is taken too,
-//     renaming the shorter names first as Prometheus does;
+//     a scraped label that clashes with one is kept as exported_<name>, or
+//     exported_exported_<name> when that is taken too, renaming the
+//     shorter names first as Prometheus does;
 //   - honor=true: a scraped label keeps its value, and a target label is
 //     added only where the series lacks it.
+//
+// "source" is not a label a target may set in either mode: it is
+// pulseboard's identity of the series' source (the configs refuse it as a
+// configured label), so a scraped "source" always becomes
+// exported_source, and the store, the API, the stream and /metrics all
+// show it so.
 //
 // scraped must be sorted by name, without empty values; neither input is
 // modified. It allocates only when it adds or renames a label.
 func withTargetLabels(scraped, target aggregator.Labels, honor bool) aggregator.Labels {
 	if honor {
-		return mergeLabels(scraped, target)
+		return mergeLabels(exportSourceLabel(scraped), target)
 	}
 	var clashes aggregator.Labels
 	if v, ok := labelValue(scraped, sourceLabel); ok {
@@ -62,6 +68,31 @@ func withTargetLabels(scraped, target aggregator.Labels, honor bool) aggregator.
 		}
 		out = append(out, aggregator.Label{Name: name, Value: c.Value})
 	}
+	sortLabels(out)
+	return out
+}
+
+// exportSourceLabel returns ls with a "source" label renamed
+// exported_source (exported_exported_source when that is taken, and so
+// on), sorted; ls itself when it has none. Every sample goes through it
+// (collector.prepare), so no source type can set "source"; see
+// withTargetLabels.
+func exportSourceLabel(ls aggregator.Labels) aggregator.Labels {
+	v, ok := labelValue(ls, sourceLabel)
+	if !ok {
+		return ls
+	}
+	out := make(aggregator.Labels, 0, len(ls))
+	for _, l := range ls {
+		if l.Name != sourceLabel {
+			out = append(out, l)
+		}
+	}
+	name := exportedPrefix + sourceLabel
+	for hasLabel(out, name) {
+		name = exportedPrefix + name
+	}
+	out = append(out, aggregator.Label{Name: name, Value: v})
 	sortLabels(out)
 	return out
 }

@@ -247,7 +247,11 @@ func TestWithTargetLabels(t *testing.T) {
 			`{env="prod",exported_env="old",exported_exported_env="older",exported_exported_exported_env="dev",instance="zk-1"}`},
 		{"source clashes too", pairs("source", "upstream"), false, `{env="prod",exported_source="upstream",instance="zk-1"}`},
 		{"honor keeps scraped", pairs("instance", "localhost:2181", "env", "dev"), true, `{env="dev",instance="localhost:2181"}`},
-		{"honor adds missing", pairs("env", "dev", "source", "upstream"), true, `{env="dev",instance="zk-1",source="upstream"}`},
+		{"honor adds missing", pairs("env", "dev", "path", "/"), true, `{env="dev",instance="zk-1",path="/"}`},
+		// "source" is pulseboard's: a scraped one is exported_source in both modes.
+		{"honor exports source", pairs("env", "dev", "source", "upstream"), true, `{env="dev",exported_source="upstream",instance="zk-1"}`},
+		{"honor exports source, taken", pairs("source", "up", "exported_source", "old"), true,
+			`{env="prod",exported_exported_source="up",exported_source="old",instance="zk-1"}`},
 		{"nothing scraped", nil, false, `{env="prod",instance="zk-1"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,7 +298,7 @@ func TestPromSourceScrape(t *testing.T) {
 	promSpec(cfg).Include = []string{"^temperature"}
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src, Env{}.logger())
+	defer closeSource(src, Env{}.logger(), nil)
 	samples, err := src.Poll(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, []string{"temperature_celsius"}, metricNames(samples))
@@ -306,7 +310,7 @@ func TestPromSourceScrape(t *testing.T) {
 	promSpec(cfg).Include, promSpec(cfg).MaxSeries = nil, 3
 	src2, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src2, Env{}.logger())
+	defer closeSource(src2, Env{}.logger(), nil)
 	samples, err = src2.Poll(t.Context())
 	require.NoError(t, err, "over max_series the rest of the scrape is kept")
 	require.Len(t, samples, 3)
@@ -386,8 +390,10 @@ func TestScrapePromHonorLabels(t *testing.T) {
 	require.Empty(t, res.Warnings, "a clash is a rule, not a problem")
 }
 
-// TestPromSourceHonorKeys polls one target with honor_labels and
-// honor_timestamps each way, through the config keys.
+// TestPromSourceHonorKeys polls one target with honor_labels,
+// honor_timestamps and track_timestamps_staleness each way, through the
+// config keys. A sample that keeps the exporter's timestamp is exempt from
+// staleness unless tracked; a sample stamped by the poll never is.
 func TestPromSourceHonorKeys(t *testing.T) {
 	const exporterMs = 1762171200000
 	body := fmt.Sprintf("zk_znodes{instance=\"localhost:2181\",env=\"dev\"} 42 %d\nzk_up 1\n", exporterMs)
@@ -397,18 +403,22 @@ func TestPromSourceHonorKeys(t *testing.T) {
 		name        string
 		honorLabels bool
 		honorTimes  *bool
+		track       bool
 		wantLabels  string
 		wantMs      int64
+		wantNoStale bool
 	}{
-		{"defaults", false, nil, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
-		{"honor_labels true", true, nil, `{env="dev",instance="localhost:2181"}`, exporterMs},
-		{"honor_timestamps true", false, &yes, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs},
-		{"honor_timestamps false", false, &no, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, fixedNow.UnixMilli()},
+		{"defaults", false, nil, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, true},
+		{"honor_labels true", true, nil, false, `{env="dev",instance="localhost:2181"}`, exporterMs, true},
+		{"honor_timestamps true", false, &yes, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, true},
+		{"honor_timestamps false", false, &no, false, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, fixedNow.UnixMilli(), false},
+		{"track_timestamps_staleness", false, nil, true, `{env="prod",exported_env="dev",exported_instance="localhost:2181",instance="zk-1"}`, exporterMs, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := urlSource(configs.TypePrometheus, srv.URL)
 			cfg.Labels = map[string]string{"env": "prod", "instance": "zk-1"}
 			promSpec(cfg).HonorLabels = tc.honorLabels
+			promSpec(cfg).TrackTimestampsStaleness = tc.track
 			if tc.honorTimes != nil {
 				promSpec(cfg).HonorTimestamps = tc.honorTimes
 			}
@@ -420,8 +430,10 @@ func TestPromSourceHonorKeys(t *testing.T) {
 			require.True(t, ok, "zk_znodes%s in %v", tc.wantLabels, samples)
 			require.Equal(t, 42.0, zk.Value)
 			require.Equal(t, tc.wantMs, zk.TimeMs)
+			require.Equal(t, tc.wantNoStale, zk.NoStaleness)
 			up := m[`zk_up{env="prod",instance="zk-1"}`]
 			require.Equal(t, fixedNow.UnixMilli(), up.TimeMs, "a sample without a timestamp gets the poll's time")
+			require.False(t, up.NoStaleness, "and its staleness is tracked")
 		})
 	}
 }

@@ -66,7 +66,7 @@ func TestEverySourceTypeBuildsFromItsExample(t *testing.T) {
 			d, ok := src.(Describer)
 			require.True(t, ok, "%s describes itself", typ)
 			require.NotEmpty(t, d.Describe())
-			closeSource(src, Env{}.logger())
+			closeSource(src, Env{}.logger(), nil)
 		}
 	}
 }

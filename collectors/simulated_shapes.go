@@ -20,6 +20,7 @@ type simSeries struct {
 	period   time.Duration
 	phase    float64 // fraction of a period, to tell instances apart
 	key      uint64  // hash key: seed and series index
+	decimals int     // the resolution values are rounded to; see resolution
 
 	// counter and random_walk state: the running total or position, and
 	// when it was last advanced.
@@ -30,17 +31,58 @@ type simSeries struct {
 
 func newSimSeries(sc configs.SimSeries, labels map[string]string, seed, index uint64, phase float64) *simSeries {
 	return &simSeries{
-		metric: sc.Metric,
-		labels: labelsOf(labels),
-		shape:  sc.Shape,
-		min:    sc.Min,
-		max:    sc.Max,
-		noise:  sc.Noise,
-		rate:   sc.Rate,
-		period: sc.Period.D(), // positive for the shapes that use it
-		phase:  phase,
-		key:    mix64(seed ^ mix64(index+1)),
+		metric:   sc.Metric,
+		labels:   labelsOf(labels),
+		shape:    sc.Shape,
+		min:      sc.Min,
+		max:      sc.Max,
+		noise:    sc.Noise,
+		rate:     sc.Rate,
+		period:   sc.Period.D(), // positive for the shapes that use it
+		phase:    phase,
+		key:      mix64(seed ^ mix64(index+1)),
+		decimals: resolution(sc),
 	}
+}
+
+// maxDecimals is the finest resolution of a simulated value: the history
+// stores values of up to 6 decimals as decimals.
+const maxDecimals = 6
+
+// resolution is the number of decimals a series' values are rounded to
+// (negative: to tens, hundreds…): three significant digits of the series'
+// scale, which is its noise, or its rate for a counter without noise, or
+// max − min, or |min| for a constant. A reading noisy to ±0.2 is not
+// measured to 17 digits; a real sensor or exporter would show 0.2's
+// thousandths at most, and full-precision floats cost the history 7
+// bytes a sample where decimals cost one or two.
+func resolution(sc configs.SimSeries) int {
+	scale := sc.Noise
+	if sc.Shape == "counter" {
+		scale = sc.Rate // the noise of a counter is relative
+	}
+	if scale <= 0 {
+		scale = sc.Max - sc.Min
+	}
+	if scale <= 0 {
+		scale = math.Abs(sc.Min)
+	}
+	if scale <= 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+		return 0
+	}
+	return min(maxDecimals, 2-int(math.Floor(math.Log10(scale))))
+}
+
+// round rounds v to the series' resolution. Dividing by a power of ten
+// (rather than multiplying by its inverse) yields the double nearest to
+// the decimal, which is what the history recognises as one.
+func (s *simSeries) round(v float64) float64 {
+	if s.decimals >= 0 {
+		p := math.Pow10(s.decimals)
+		return math.Round(v*p) / p
+	}
+	p := math.Pow10(-s.decimals)
+	return math.Round(v/p) * p
 }
 
 func (s *simSeries) kind() aggregator.Kind {
@@ -65,7 +107,10 @@ func (s *simSeries) kind() aggregator.Kind {
 //
 // The first four are pure functions of (seed, series, t) and get Gaussian
 // noise of standard deviation noise added; the last two depend on the
-// polls so far (the same polls give the same values).
+// polls so far (the same polls give the same values). Every value is
+// rounded to the series' resolution; the walk and the counter keep their
+// exact state, so rounding never accumulates (and a rounded counter still
+// never goes down).
 func (s *simSeries) value(t time.Time, interval time.Duration) float64 {
 	ms := t.UnixMilli()
 	// Position within the period, reduced in integers first: ms/period as a
@@ -85,7 +130,7 @@ func (s *simSeries) value(t time.Time, interval time.Duration) float64 {
 	case "sawtooth":
 		v = s.min + (s.max-s.min)*frac(x)
 	case "random_walk":
-		return s.walk(ms)
+		return s.round(s.walk(ms))
 	case "spike":
 		v = s.min
 		slot := ms / max(interval.Milliseconds(), 1)
@@ -94,14 +139,14 @@ func (s *simSeries) value(t time.Time, interval time.Duration) float64 {
 			v = s.max
 		}
 	case "counter":
-		return s.count(ms)
+		return s.round(s.count(ms))
 	default: // constant
 		v = s.min
 	}
 	if s.noise > 0 {
 		v += s.noise * gaussian(s.key, uint64(ms))
 	}
-	return v
+	return s.round(v)
 }
 
 // count advances the counter to ms. Time that goes backwards adds nothing.

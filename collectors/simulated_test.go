@@ -3,6 +3,8 @@ package collectors
 import (
 	"context"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -312,4 +314,53 @@ func stddev(xs []float64) float64 {
 		s += (x - m) * (x - m)
 	}
 	return math.Sqrt(s / float64(len(xs)))
+}
+
+func TestSimulatedResolution(t *testing.T) {
+	for _, tc := range []struct {
+		sc   configs.SimSeries
+		want int
+	}{
+		{configs.SimSeries{Shape: "sine", Min: 18, Max: 26, Noise: 0.2}, 3},
+		{configs.SimSeries{Shape: "sine", Min: 10, Max: 90, Noise: 3}, 2},
+		{configs.SimSeries{Shape: "random_walk", Min: 0, Max: 500, Noise: 15}, 1},
+		{configs.SimSeries{Shape: "spike", Min: 0.02, Max: 1.5}, 2},
+		{configs.SimSeries{Shape: "counter", Rate: 120, Noise: 0.1}, 0},
+		{configs.SimSeries{Shape: "counter", Rate: 15}, 1},
+		{configs.SimSeries{Shape: "constant", Min: 5}, 2},
+		{configs.SimSeries{Shape: "sine", Min: 0, Max: 1, Noise: 1e-9}, 6},
+		{configs.SimSeries{Shape: "sine", Min: 0, Max: 1e6, Noise: 5000}, -1},
+		{configs.SimSeries{Shape: "constant"}, 0},
+	} {
+		require.Equal(t, tc.want, resolution(tc.sc), "%+v", tc.sc)
+	}
+}
+
+func TestSimulatedValuesHaveTheirResolution(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, sc := range []configs.SimSeries{
+		{Shape: "sine", Min: 18, Max: 26, Period: configs.Duration(time.Minute), Noise: 0.2},
+		{Shape: "random_walk", Min: 0, Max: 500, Noise: 15},
+		{Shape: "counter", Rate: 15, Noise: 0.1},
+		{Shape: "sine", Min: 0, Max: 1e6, Period: configs.Duration(time.Minute), Noise: 5000},
+	} {
+		s := newSimSeries(sc, nil, 1, 0, 0)
+		prev := math.Inf(-1)
+		for i := range 200 {
+			v := s.value(at.Add(time.Duration(i)*time.Second), time.Second)
+			text := strconv.FormatFloat(v, 'f', -1, 64)
+			decimals := 0
+			if dot := strings.IndexByte(text, '.'); dot >= 0 {
+				decimals = len(text) - dot - 1
+			}
+			require.LessOrEqual(t, decimals, max(s.decimals, 0), "%s: %v", sc.Shape, v)
+			if s.decimals < 0 {
+				require.Zero(t, math.Mod(v, math.Pow10(-s.decimals)), "%s: %v", sc.Shape, v)
+			}
+			if sc.Shape == "counter" {
+				require.GreaterOrEqual(t, v, prev, "a rounded counter never goes down")
+				prev = v
+			}
+		}
+	}
 }

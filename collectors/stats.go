@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
@@ -50,8 +49,9 @@ type Stats struct {
 	Shed uint64
 	// Samples counts samples handed to the sink.
 	Samples uint64
-	// Up says whether the latest poll succeeded (a panic or a hang is a
-	// failed poll); false until the first poll has finished.
+	// Up says whether the latest poll of the current run succeeded (a
+	// panic or a hang is a failed poll); false until the run's first poll
+	// has finished, and after a run that failed (a crash request too).
 	Up bool
 	// LastError is the text of the latest failed poll, crash, or failure
 	// to build the source; "" if there never was one. LastErrorAt is when
@@ -92,7 +92,8 @@ func (st *sourceStats) update(f func(s *Stats)) {
 	f(&st.s)
 }
 
-// begin records a start of the collector.
+// begin records a start of the collector. A new run is not up until its
+// first poll has succeeded.
 func (st *sourceStats) begin() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -100,6 +101,7 @@ func (st *sourceStats) begin() {
 		st.s.Restarts++
 	}
 	st.started = true
+	st.s.Up = false
 }
 
 // rebase makes the next start a first start again: a changed
@@ -110,25 +112,20 @@ func (st *sourceStats) rebase() {
 	st.started = false
 }
 
-// fail records a failed poll (or a crash) at t.
-func (st *sourceStats) fail(t time.Time, took time.Duration, err error) {
+// fail records a failed poll (or a crash) at t; text is its error, already
+// masked (collector.errText).
+func (st *sourceStats) fail(t time.Time, took time.Duration, text string) {
 	st.update(func(s *Stats) {
 		s.Polls++
 		s.Failures++
 		s.ConsecutiveFailures++
 		s.Up = false
 		s.LastPoll = took
-		s.LastError, s.LastErrorAt = errText(err), t
+		s.LastError, s.LastErrorAt = text, t
 	})
 }
 
-// noteError records an error that is not a failed poll.
-func (st *sourceStats) noteError(t time.Time, err error) {
-	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = errText(err), t })
+// noteError records an error that is not a failed poll; text is masked.
+func (st *sourceStats) noteError(t time.Time, text string) {
+	st.update(func(s *Stats) { s.LastError, s.LastErrorAt = text, t })
 }
-
-// errText is how an error of a source is shown (last_error, logs): its
-// text with every URL in it redacted. The fetcher names its URL redacted
-// already; this is the net under what it does not write itself (an
-// error of a source type yet to come, a panic value).
-func errText(err error) string { return configs.RedactURLsIn(err.Error()) }

@@ -4,6 +4,9 @@ import (
 	"github.com/goccy/go-yaml/ast"
 )
 
+// coreTags are the YAML tags a config may carry: the core schema's.
+var coreTags = map[string]bool{"!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true, "!!seq": true, "!!map": true}
+
 // expansion is what one node becomes with its aliases expanded: how many
 // nodes, capped just past MaxAliasNodes so that a bomb's size cannot
 // overflow, and how many levels of collections.
@@ -47,6 +50,11 @@ func (c *aliasChecker) walk(n ast.Node, depth int) (expansion, *Error) {
 		c.anchors[name] = e
 		return e, err
 	case *ast.TagNode:
+		// A config needs no tags, and the decoder panics on some that its
+		// parser accepts: only YAML's own core types are let through.
+		if tag := n.Start.Value; !coreTags[tag] {
+			return expansion{}, limitError(c.filename, tokenPos(n.Start), "YAML tag %s is not supported: a config needs none", shorten(tag))
+		}
 		return c.walk(n.Value, depth)
 	case *ast.MappingKeyNode:
 		return c.walk(n.Value, depth)

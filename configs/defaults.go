@@ -27,6 +27,7 @@ func Default() *Config {
 			Cooldown:    Duration(time.Minute),
 			Backoff:     Backoff{Initial: Duration(100 * time.Millisecond), Max: Duration(30 * time.Second)},
 		},
+		Alerting: defaultAlerting(),
 	}
 }
 
@@ -40,6 +41,9 @@ func (c *Config) ApplyDefaults() { c.applyDefaults(valuesOf(c)) }
 func (c *Config) applyDefaults(k keys) {
 	for i := range c.Sources {
 		c.Sources[i].applyDefaults(k.sub(index("sources", i)))
+	}
+	for i := range c.Alerts {
+		c.Alerts[i].applyDefaults(k.sub(index("alerts", i)), c.Aggregator.Windows)
 	}
 }
 

@@ -2,6 +2,8 @@ package configs
 
 import (
 	"fmt"
+	"math"
+	"regexp"
 	"strings"
 	"time"
 
@@ -32,10 +34,19 @@ func (d Duration) String() string {
 // MarshalYAML writes the duration as a string.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-// UnmarshalText parses a Go duration string.
+// durationSyntax is what time.ParseDuration reads: a text it matches and
+// ParseDuration still refuses is a duration too large for it.
+var durationSyntax = regexp.MustCompile(`^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$`)
+
+// UnmarshalText parses a Go duration string. A well-formed one longer
+// than time.Duration holds (about 292 years) is "too large", not a
+// missing unit.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
+		if durationSyntax.Match(b) {
+			return fmt.Errorf("invalid duration %q: too large: the longest is %s", string(b), Duration(math.MaxInt64).String())
+		}
 		return fmt.Errorf("invalid duration %q: want a number with a unit, like 500ms, 10s or 1m", string(b))
 	}
 	*d = Duration(v)

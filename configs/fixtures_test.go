@@ -57,7 +57,9 @@ var fixtureCases = map[string][]wantErr{
 	"unknown_source_type.yaml":          {{3, 11, "sources[0].type", `unknown source type "postgres" (known: `}},
 	"missing_url.yaml":                  {{2, 5, "sources[0].url", "is required for http sources"}},
 	"bad_url.yaml":                      {{4, 10, "sources[0].url", `invalid URL "http://[::1:9100/metrics"`}},
+	"custom_tag.yaml":                   {{4, 13, "", `YAML tag !0000000 is not supported: a config needs none`}},
 	"url_scheme.yaml":                   {{4, 10, "sources[0].url", `URL "ftp://127.0.0.1/stats": the scheme must be http or https`}},
+	"alerting_bad_url.yaml":             {{4, 7, "alerting.alertmanagers[1]", `the scheme must be http or https`}},
 	"zero_interval.yaml":                {{4, 15, "sources[0].interval", "must be positive, got 0s"}},
 	"negative_interval.yaml":            {{4, 15, "sources[0].interval", "must be positive, got -1s"}},
 	"timeout_longer_than_interval.yaml": {{6, 14, "sources[0].timeout", "6s is longer than the interval (5s)"}},
@@ -72,6 +74,12 @@ var fixtureCases = map[string][]wantErr{
 	"json_without_fields.yaml":          {{2, 5, "sources[0].fields", "a json source needs at least one field"}},
 	"invalid_metric_name.yaml":          {{5, 18, "sources[0].series[0].metric", `invalid metric name "2xx-rate"`}},
 	"invalid_label_name.yaml":           {{6, 7, "sources[0].labels.data-center", `invalid label name "data-center"`}},
+
+	// Validation: alerts.
+	"alert_thresholds.yaml":     {{8, 15, "alerts[0].critical", "70 is not above warning (80): critical is the worse level"}},
+	"alert_unknown_source.yaml": {{5, 22, "alerts[0].health.source", `no source is called "hosts" (did you mean "host"?)`}},
+	"alert_bad_matcher.yaml":    {{3, 30, "alerts[0].select[1]", `matcher "cpu=~\"(total\"": invalid regular expression: missing closing )`}},
+	"alert_bad_template.yaml":   {{7, 16, "alerts[0].annotations.summary", `template: line 1: function "humanise" not defined`}},
 
 	// Validation: server and aggregator.
 	"duplicate_windows.yaml":          {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},

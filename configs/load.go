@@ -31,7 +31,11 @@ func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 // file at the limit.
 func Load(path string) (*Config, error) {
 	data, err := readLimited(path)
-	if err != nil {
+	var located *Error
+	switch {
+	case errors.As(err, &located):
+		return nil, errors.Join(located) // like every other config error
+	case err != nil:
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, data)
@@ -60,7 +64,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		// Literal duplicate keys are already refused by the parser; allowing
 		// them here lets a key override one merged in with "<<: *anchor".
-		if err := nodeToValue(body, cfg); err != nil {
+		if err := decodeBody(body, cfg); err != nil {
 			return nil, errors.Join(yamlError(filename, doc, err))
 		}
 	}
@@ -104,6 +108,22 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	}
 	return body, nil
 }
+
+// decodeBody decodes the document into cfg. go-yaml panics on some
+// inputs that its parser accepts (a tagged scalar where a list belongs,
+// found by FuzzParse); such a panic becomes an error at the document's
+// start rather than taking the reloader, or `check`, down.
+func decodeBody(body ast.Node, cfg *Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errDecodePanic
+		}
+	}()
+	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
+}
+
+// errDecodePanic is a panic of the YAML decoder, as an error.
+var errDecodePanic = errors.New("the YAML decoder failed on this file (a construct it cannot decode); write it plainly")
 
 // documentBody returns the one document's content, nil when the file has
 // none (only comments, or nothing).
@@ -153,17 +173,4 @@ func join(errs []*Error) error {
 		out[i] = e
 	}
 	return errors.Join(out...)
-}
-
-// nodeToValue decodes body into cfg. The decoder panics on some inputs
-// (a tag on a sequence that it then reads as nil, found by FuzzParse):
-// such a file is refused like any undecodable one, never a crash of the
-// reloader or of pulseboard check.
-func nodeToValue(body ast.Node, cfg *Config) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("cannot decode this document (the YAML decoder failed: %v)", v)
-		}
-	}()
-	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }

@@ -9,7 +9,10 @@ type Config struct {
 	Aggregator Aggregator `yaml:"aggregator"`
 	Broadcast  Broadcast  `yaml:"broadcast"`
 	Supervisor Supervisor `yaml:"supervisor"`
+	Alerting   Alerting   `yaml:"alerting"`
 	Sources    []Source   `yaml:"sources"`
+	// Alerts are the alert rules (alerts.go); they change live on reload.
+	Alerts []AlertRule `yaml:"alerts"`
 }
 
 // Server is the HTTP side: where to listen and who may connect.

@@ -41,15 +41,23 @@ type PrometheusSpec struct {
 	// stops there; 0 turns it off.
 	SampleLimit int `yaml:"sample_limit"`
 	// HonorLabels is Prometheus' honor_labels: when a scraped label
-	// clashes with a configured one (or with "source"), true keeps the
-	// scraped value; false (the default) keeps the configured value and
-	// renames the scraped label exported_<name>.
+	// clashes with a configured one, true keeps the scraped value; false
+	// (the default) keeps the configured value and renames the scraped
+	// label exported_<name>. A scraped "source" is exported_source in
+	// both modes: that label is pulseboard's.
 	HonorLabels bool `yaml:"honor_labels"`
 	// HonorTimestamps is Prometheus' honor_timestamps: true (the default,
 	// also when nil) stores a sample at the timestamp the exporter sent
 	// with it; false stamps every sample with the poll's time. A pointer,
 	// so that an explicit false is told from a key left out.
 	HonorTimestamps *bool `yaml:"honor_timestamps"`
+	// TrackTimestampsStaleness is Prometheus' track_timestamps_staleness:
+	// false (the default) leaves a series whose samples carry the
+	// exporter's own timestamps out of staleness (missing from a scrape,
+	// or the scrape failing, it stays live until it ages out); true makes
+	// it stale like any other. Without honor_timestamps no sample keeps
+	// its timestamp, and every series is tracked.
+	TrackTimestampsStaleness bool `yaml:"track_timestamps_staleness"`
 }
 
 // NewPrometheusSpec returns a prometheus source's config with its defaults.

@@ -3,7 +3,9 @@ package configs
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"os"
+	"syscall"
 )
 
 // utf8BOM is the byte order mark some Windows editors put first.
@@ -11,21 +13,48 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // readLimited reads the file at path, at most MaxFileBytes+1 bytes of it:
 // one byte more than allowed is how a file too large is told apart, and
-// nothing past it is read (a huge file, a FIFO, /dev/zero).
+// nothing past it is read.
+//
+// Only a regular file is read: a named pipe would block until a writer
+// came (a reload that never ends), and a device or socket is no config.
+// The open does not block on a pipe (O_NONBLOCK; no effect on a regular
+// file), and what it opened is checked before a byte is read; anything
+// else is refused as an *Error at 1:1.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var buf bytes.Buffer
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		buf.Grow(int(min(st.Size(), MaxFileBytes) + 1))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
+	if !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(st.Size(), MaxFileBytes) + 1))
 	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// notRegular is the error for a config path that is not a regular file.
+func notRegular(path string, mode fs.FileMode) error {
+	kind := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case mode&fs.ModeDevice != 0, mode&fs.ModeCharDevice != 0:
+		kind = "a device"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode.IsDir():
+		kind = "a directory"
+	}
+	return &Error{File: path, Line: 1, Col: 1, Msg: kind + ", not a regular file: the config must be a file"}
 }
 
 // normalizeText drops a leading byte order mark and turns CRLF and lone CR

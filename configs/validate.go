@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,7 @@ func (c *Config) validate(k keys) error {
 	p.nest("aggregator", c.Aggregator.Validate())
 	p.nest("broadcast", c.Broadcast.Validate())
 	p.nest("supervisor", c.Supervisor.Validate())
+	p.nest("alerting", c.Alerting.Validate())
 	seen := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
@@ -39,6 +41,7 @@ func (c *Config) validate(k keys) error {
 			}
 		}
 	}
+	c.validateAlerts(&p)
 	return p.err()
 }
 
@@ -65,6 +68,12 @@ func (s Server) Validate() error {
 	case host != "" && net.ParseIP(host) == nil && !validHostname(host):
 		p.addf("listen", "host %q of %q is neither an IP address nor a host name", host, s.Listen)
 	}
+	for i, h := range s.AllowedHosts {
+		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if name != "*" && net.ParseIP(name) == nil && !validHostname(strings.TrimPrefix(name, "*.")) {
+			p.addf(index("allowed_hosts", i), "%q is not a host: want a name (ops.example.com), a domain's names (*.example.com) or * (any); no scheme, port or path", h)
+		}
+	}
 	for i, o := range s.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
@@ -89,6 +98,8 @@ func (a Aggregator) Validate() error {
 		switch first := slices.Index(a.Windows, w); {
 		case w <= 0:
 			p.addf(path, "must be positive, got %s", w)
+		case w < Duration(time.Second):
+			p.addf(path, "%s is shorter than 1s: a window's statistics are kept in 60 slices of at least a few milliseconds each", w)
 		case first < i:
 			p.addf(path, "duplicate window %s (also windows[%d])", w, first)
 		case a.History > 0 && w > a.History:

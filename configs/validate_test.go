@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -30,6 +31,8 @@ func validConfig() *Config {
 func TestValidConfigInCode(t *testing.T) {
 	c := validConfig()
 	require.NoError(t, c.Validate())
+	c.Server.AllowedHosts = []string{"ops.example.com", "*.example.org", "*", "10.0.0.5", "::1", "Dash.Example.com."}
+	require.NoError(t, c.Validate(), "names, domains, any, addresses")
 	for _, s := range c.Sources {
 		require.NoError(t, s.Validate(), s.Name)
 	}
@@ -64,6 +67,10 @@ func TestValidateRules(t *testing.T) {
 		{"listen bare IPv6", func(c *Config) { c.Server.Listen = "::1" }, "server.listen", "is not host:port, like 127.0.0.1:8080 or [::1]:8080"},
 		{"origin with path", func(c *Config) { c.Server.AllowedOrigins = []string{"https://ops.example.com/x"} }, "server.allowed_origins[0]", "is not an origin"},
 		{"origin wildcard", func(c *Config) { c.Server.AllowedOrigins = []string{"*"} }, "server.allowed_origins[0]", "is not an origin"},
+		{"window under a second", func(c *Config) { c.Aggregator.Windows = []Duration{Duration(time.Minute), Duration(time.Nanosecond)} }, "aggregator.windows[1]", "shorter than 1s"},
+		{"host with port", func(c *Config) { c.Server.AllowedHosts = []string{"ops.example.com:8080"} }, "server.allowed_hosts[0]", "is not a host"},
+		{"host with scheme", func(c *Config) { c.Server.AllowedHosts = []string{"ok.example", "https://ops.example.com"} }, "server.allowed_hosts[1]", "is not a host"},
+		{"host wildcard inside", func(c *Config) { c.Server.AllowedHosts = []string{"ops.*.example.com"} }, "server.allowed_hosts[0]", "is not a host"},
 		{"history", func(c *Config) { c.Aggregator.History = 0 }, "aggregator.history", "must be positive"},
 		{"no windows", func(c *Config) { c.Aggregator.Windows = nil }, "aggregator.windows", "at least one window"},
 		{"negative window", func(c *Config) { c.Aggregator.Windows = []Duration{-1} }, "aggregator.windows[0]", "must be positive"},

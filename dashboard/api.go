@@ -33,6 +33,11 @@ func (s *Server) sources(c *fiber.Ctx) error {
 	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SourcesJSON())
 }
 
+// alerts serves the active alerts in Prometheus' /api/v1/alerts shape.
+func (s *Server) alerts(c *fiber.Ctx) error {
+	return sendJSON(c, fiber.StatusOK, s.opts.Feed.AlertsJSON())
+}
+
 // snapshot serves the full state; ?points=0 (or false) leaves history out.
 func (s *Server) snapshot(c *fiber.Ctx) error {
 	points := true
@@ -41,7 +46,7 @@ func (s *Server) snapshot(c *fiber.Ctx) error {
 	case "0", "false":
 		points = false
 	default:
-		return fiber.NewError(fiber.StatusBadRequest, "points must be 0 or 1")
+		return fiber.NewError(fiber.StatusBadRequest, "points must be 1, true, 0 or false")
 	}
 	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SnapshotJSON(points))
 }

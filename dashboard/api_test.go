@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -78,7 +80,9 @@ func TestAPIReadRoutes(t *testing.T) {
 
 	code, h, body = f.httpDo("GET", "/api/v1/snapshot?points=maybe", nil, nil)
 	require.Equal(t, http.StatusBadRequest, code)
-	require.Contains(t, errorBody(t, h, body), "points")
+	require.Equal(t, "points must be 1, true, 0 or false", errorBody(t, h, body), "the message lists what is accepted")
+	code, _, _ = f.httpDo("GET", "/api/v1/snapshot?points=false", nil, nil)
+	require.Equal(t, http.StatusOK, code)
 
 	id := snap.Series[0].ID
 	code, _, body = f.httpDo("GET", "/api/v1/series/"+id, nil, nil)
@@ -88,11 +92,37 @@ func TestAPIReadRoutes(t *testing.T) {
 	require.Equal(t, id, one.ID)
 	require.NotEmpty(t, one.Points)
 
-	for _, bad := range []string{"0000000000000000", "not-an-id", "%2e%2e%2fmetrics"} {
+	for _, bad := range []string{"0000000000000000", "not-an-id", "%2e%2e%2fmetrics", strings.ToUpper(id)} {
 		code, h, body = f.httpDo("GET", "/api/v1/series/"+bad, nil, nil)
 		require.Equal(t, http.StatusNotFound, code, bad)
 		require.Equal(t, "unknown series", errorBody(t, h, body))
 	}
+}
+
+// GET /api/v1/alerts answers Prometheus' shape with the active alerts as
+// of the latest delta.
+func TestAPIAlerts(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	code, h, body := f.httpDo("GET", "/api/v1/alerts", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "application/json", h.Get("Content-Type"))
+	require.JSONEq(t, `{"status":"success","data":{"alerts":[]}}`, string(body))
+
+	v := 91.5
+	f.agg.SetAlerts([]protocol.Alert{{
+		ID: "00000000000000aa", Name: "HighCPU", State: protocol.AlertFiring, Severity: protocol.SeverityWarning,
+		Labels: map[string]string{"alertname": "HighCPU", "severity": "warning"}, Value: &v, ActiveAt: 1_700_000_000_000,
+	}})
+	require.Eventually(t, func() bool {
+		_, _, body = f.httpDo("GET", "/api/v1/alerts", nil, nil)
+		return strings.Contains(string(body), "HighCPU")
+	}, 5*time.Second, 10*time.Millisecond, "published with the next delta")
+	var resp protocol.AlertsResponse
+	require.NoError(t, json.Unmarshal(body, &resp))
+	require.Len(t, resp.Data.Alerts, 1)
+	require.Equal(t, "firing", resp.Data.Alerts[0].State)
+	require.Equal(t, "9.15e+01", resp.Data.Alerts[0].Value)
+	require.Equal(t, "2023-11-14T22:13:20Z", resp.Data.Alerts[0].ActiveAt.Format(time.RFC3339))
 }
 
 func TestAPIErrorsAreJSON(t *testing.T) {

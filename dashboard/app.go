@@ -20,6 +20,7 @@ const (
 	sourcesPath  = "/api/v1/sources"
 	snapshotPath = "/api/v1/snapshot"
 	seriesPath   = "/api/v1/series/:id"
+	alertsPath   = "/api/v1/alerts"
 	crashPath    = "/api/v1/sources/:name/crash"
 	reloadPath   = "/api/v1/reload"
 )
@@ -67,6 +68,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, sourcesPath, viewer, s.sources)
 	s.get(app, snapshotPath, viewer, s.snapshot)
 	s.get(app, seriesPath, viewer, s.series)
+	s.get(app, alertsPath, viewer, s.alerts)
 	s.post(app, crashPath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))
 	s.staticRoutes(app, page)

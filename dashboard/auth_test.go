@@ -35,6 +35,8 @@ func TestAuthMatrix(t *testing.T) {
 	}{
 		{"viewer route", "GET", "/api/v1/sources",
 			map[string]int{"none": 401, "wrong": 401, "viewer": 200, "admin": 200}},
+		{"alerts", "GET", "/api/v1/alerts",
+			map[string]int{"none": 401, "wrong": 401, "viewer": 200, "admin": 200}},
 		{"metrics", "GET", "/metrics",
 			map[string]int{"none": 401, "wrong": 401, "viewer": 200, "admin": 200}},
 		{"page", "GET", "/",

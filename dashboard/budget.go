@@ -55,6 +55,26 @@ type budgetConn struct {
 	lim      *rate.Limiter
 	exceeded func()
 	over     atomic.Bool
+	wd       atomic.Int64 // the write deadline in force, Unix ns; 0 for none set here
+}
+
+// SetWriteDeadline skips a deadline equal to the one in force: the
+// WebSocket writer keeps one deadline for many writes (see client.write),
+// and the library sets it again before every frame, which would otherwise
+// re-arm a runtime timer per message.
+func (c *budgetConn) SetWriteDeadline(t time.Time) error {
+	ns := t.UnixNano()
+	if !t.IsZero() && c.wd.Load() == ns {
+		return nil
+	}
+	c.wd.Store(ns)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline forgets the write deadline in force: the next one is set.
+func (c *budgetConn) SetDeadline(t time.Time) error {
+	c.wd.Store(0)
+	return c.Conn.SetDeadline(t)
 }
 
 // Read charges what it read to the budget; once it is overdrawn the bytes

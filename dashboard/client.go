@@ -41,6 +41,8 @@ type client struct {
 	watch   *dropWatch
 	writing atomic.Bool
 	writeID atomic.Uint64
+	// writeDeadline is the data writes' deadline in force (writer only).
+	writeDeadline time.Time
 
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64

@@ -21,8 +21,10 @@ type Feed interface {
 	SeriesJSON(id string) ([]byte, bool)
 	// SourcesJSON is {"sources":[…]}.
 	SourcesJSON() []byte
-	// Windows and History describe the store, for the WebSocket hello.
-	Windows() []time.Duration
+	// AlertsJSON is the active alerts in Prometheus' /api/v1/alerts shape.
+	AlertsJSON() []byte
+	// WindowNames and History describe the store, for the WebSocket hello.
+	WindowNames() []string
 	History() time.Duration
 	// Collector exports the store; registered only when the dashboard
 	// makes its own registry.
@@ -39,11 +41,7 @@ var _ Feed = (*aggregator.Aggregator)(nil)
 // instance names this server process: sequence numbers start again in a new
 // process, so a client that reconnects to another instance must not trust
 // a resume that happens to match its last seq.
-func helloMessage(version, instance string, windows []time.Duration, history time.Duration) ([]byte, error) {
-	names := make([]string, len(windows))
-	for i, w := range windows {
-		names[i] = aggregator.WindowName(w)
-	}
+func helloMessage(version, instance string, names []string, history time.Duration) ([]byte, error) {
 	return json.Marshal(protocol.Hello{
 		Type: protocol.TypeHello, Version: version, Instance: instance,
 		Windows: names, HistorySeconds: int64(history / time.Second),

@@ -1,10 +1,7 @@
 package dashboard
 
 import (
-	"bytes"
 	"net/http"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +13,7 @@ import (
 // and runs `promtool check metrics` on it: it must report nothing. Without
 // promtool the test skips, except under CI=true (see testtool.Require).
 func TestMetricsPassPromtool(t *testing.T) {
-	promtool := testtool.Require(t, "promtool")
+	testtool.Require(t, "promtool")
 	f := newFixture(t, fixtureOptions{})
 	f.pushAndWait(3, 1)
 	c := f.dial("", nil)
@@ -48,11 +45,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	require.NotContains(t, string(body), "0000000000000000")
 	require.NotContains(t, string(body), "/missing")
 
-	cmd := exec.Command(promtool, "check", "metrics")
-	cmd.Stdin = bytes.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "promtool: %s", out)
-	require.Empty(t, strings.TrimSpace(string(out)), "promtool reports problems")
+	testtool.RequirePromtoolClean(t, body)
 }
 
 func TestMetricsGzip(t *testing.T) {

@@ -53,6 +53,13 @@ var (
 type Options struct {
 	// Listen is host:port; "" means DefaultListen, ":0" picks a free port.
 	Listen string
+	// Listener, when set, is a listener the caller bound on Listen, so
+	// that a busy port is one error at start-up rather than a crash the
+	// supervisor restarts. The first Serve serves it (and closes it when
+	// it returns); a later Serve, a restart, listens again on its address
+	// (its port, even when Listen asked for ":0"). Listen still names the
+	// listen host for the Host checks.
+	Listener net.Listener
 	// AllowedOrigins are the origins, beside the page's own, whose pages may
 	// open the WebSocket. Matching is exact (scheme://host[:port]).
 	AllowedOrigins []string

@@ -10,6 +10,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // What a client may send, and what each kind of abuse costs it. Every
@@ -17,9 +19,10 @@ import (
 //
 //   - data messages: MessageRate a second (burst MessageBurst), else 1008;
 //   - a message over ReadLimit: 1009 (the websocket library's check);
-//   - control frames (ping, pong, with or without payload): controlRate a
-//     second (burst controlBurst), else 1008; a ping is answered with a
-//     pong, so a ping flood would otherwise be a write flood too;
+//   - control frames (pings, and pongs beyond the ones our pings ask for,
+//     with or without payload): controlRate a second (burst
+//     controlBurst), else 1008; a ping is answered with a pong, so a ping
+//     flood would otherwise be a write flood too;
 //   - every byte, whatever the framing (thousands of empty continuation
 //     fragments, tiny frames): the connection's read budget (see
 //     budgetConn), else 1008;
@@ -43,8 +46,14 @@ func (c *client) readLoop() {
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
 	control := rate.NewLimiter(controlRate, controlBurst)
+	// The writer pings every PingInterval, and each ping asks for a pong:
+	// those are not the peer's to pay for, whatever the interval. Only
+	// pongs beyond one a ping interval (plus one in flight) are charged.
+	start, pongs := time.Now(), int64(0)
 	c.conn.SetPongHandler(func(string) error {
-		if !control.Allow() {
+		pongs++
+		asked := int64(time.Since(start)/o.PingInterval) + 1
+		if pongs > asked && !control.Allow() {
 			return errControlFlood
 		}
 		extend()
@@ -198,22 +207,17 @@ func (s *utf8Stream) write(p []byte) {
 // left incomplete.
 func (s *utf8Stream) end() bool { return !s.bad && s.n == 0 }
 
-// clientMessage is what a client may send: only resume exists.
-type clientMessage struct {
-	Type string  `json:"type"`
-	Seq  *uint64 `json:"seq"`
-}
-
 // parseClientMessage reads one client message (at most MaxMessageBytes,
-// valid UTF-8). It returns the seq of a resume, or the reason the message
-// is ignored: ignoredMalformed or ignoredUnknown.
+// valid UTF-8): the protocol's only one is a resume. It returns the seq of
+// a resume, or the reason the message is ignored: ignoredMalformed or
+// ignoredUnknown.
 func parseClientMessage(data []byte) (seq uint64, ignored string) {
-	var m clientMessage
+	var m protocol.Resume
 	if err := json.Unmarshal(data, &m); err != nil {
 		return 0, ignoredMalformed
 	}
 	switch m.Type {
-	case "resume":
+	case protocol.TypeResume:
 		if m.Seq == nil {
 			return 0, ignoredMalformed
 		}

@@ -37,6 +37,8 @@ type Server struct {
 	mu        sync.Mutex
 	serving   bool
 	addr      string
+	given     net.Listener // Options.Listener until the first Serve takes it
+	relisten  string       // where a later Serve listens: the first listener's address
 	listening chan struct{}
 	listenOne sync.Once
 }
@@ -61,6 +63,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:      opts,
+		given:     opts.Listener,
+		relisten:  opts.Listen,
 		hosts:     hosts,
 		tokens:    newTokens(opts.ViewerToken, opts.AdminToken),
 		origins:   newOrigins(opts.AllowedOrigins),
@@ -85,11 +89,15 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
+	if store, ok := opts.Feed.(storeExposer); ok {
+		store.ExposeStoreDirectly()
+		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store)
+	}
 	instance, err := randomHex(instanceBytes)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: instance id: %w", err)
 	}
-	hello, err := helloMessage(opts.Version, instance, opts.Feed.Windows(), opts.Feed.History())
+	hello, err := helloMessage(opts.Version, instance, opts.Feed.WindowNames(), opts.Feed.History())
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +167,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.mu.Unlock()
 	}()
 
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
+	ln, err := s.listen(ctx)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen: %w", err)
 	}
@@ -196,6 +203,22 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("dashboard: serve: %w", serveErr)
 	}
 	return shutdownErr
+}
+
+// listen returns the listener Options gave, the first time, and a new one
+// on the same address after that.
+func (s *Server) listen(ctx context.Context) (net.Listener, error) {
+	s.mu.Lock()
+	ln, addr := s.given, s.relisten
+	if ln != nil {
+		s.given, s.relisten = nil, ln.Addr().String()
+	}
+	s.mu.Unlock()
+	if ln != nil {
+		return ln, nil
+	}
+	var lc net.ListenConfig
+	return lc.Listen(ctx, "tcp", addr)
 }
 
 func (s *Server) shutdown(app *fiber.App, h *hub, ln *onceListener) error {

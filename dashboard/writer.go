@@ -34,7 +34,7 @@ func (c *client) writeLoop() {
 // stream writes until ctx is cancelled (true: the connection may still
 // carry a close frame) or a write fails (false).
 func (c *client) stream() bool {
-	if !c.write(websocket.TextMessage, c.s.hello) {
+	if !c.write(c.s.hello) {
 		return false
 	}
 	after, ok := c.resumeAt, c.hasResumeAt
@@ -121,7 +121,7 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	sub := feed.Subscribe(after)
 	c.watch = newDropWatch(c)
 	sub.OnDrop(c.watch.dropped)
-	if snap != nil && !c.write(websocket.TextMessage, snap) {
+	if snap != nil && !c.write(snap) {
 		sub.Close()
 		return nil, false
 	}
@@ -136,7 +136,7 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 		if err != nil {
 			return err
 		}
-		if !c.write(websocket.TextMessage, msg.Data) {
+		if !c.write(msg.Data) {
 			if c.watch.isDropped() {
 				return aggregator.ErrDropped
 			}
@@ -161,19 +161,32 @@ func (c *client) awaitResume() (uint64, bool) {
 	return seq, true
 }
 
-// write sends one message under the write deadline and counts it. It
+// write sends one text message under the write deadline and counts it.
+// The frame is the one every client shares (see preparedCache): compressed
+// once when the client negotiated permessage-deflate. It
 // sends nothing and fails when the subscription was dropped meanwhile
 // (pump then sees ErrDropped); see dropWatch for a write the drop
 // interrupts.
-func (c *client) write(mt int, data []byte) bool {
+func (c *client) write(data []byte) bool {
 	c.writeID.Add(1)
 	c.writing.Store(true)
 	defer c.writing.Store(false)
 	if c.watch.isDropped() {
 		return false
 	}
-	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.opts.WebSocket.WriteWait))
-	if err := c.conn.WriteMessage(mt, data); err != nil {
+	pm, err := c.hub.prepared.get(data)
+	if err != nil {
+		c.setReason(disconnectWrite)
+		return false
+	}
+	// One deadline serves the writes of a quarter of WriteWait, so that
+	// the timer behind it is not re-armed for every message: each write
+	// still has at least three quarters of WriteWait.
+	if wait, now := c.s.opts.WebSocket.WriteWait, time.Now(); c.writeDeadline.Sub(now) < wait-wait/4 {
+		c.writeDeadline = now.Add(wait)
+		_ = c.conn.SetWriteDeadline(c.writeDeadline)
+	}
+	if err := c.conn.WritePreparedMessage(pm); err != nil {
 		c.setReason(disconnectWrite)
 		return false
 	}

@@ -82,6 +82,9 @@ type hub struct {
 	clients map[*client]struct{}
 	wg      sync.WaitGroup // one per registered client, until its handler returns
 	snap    snapshotCache
+	// prepared holds the frames every client shares (hello, snapshots,
+	// deltas), compressed once for the clients that negotiated it.
+	prepared preparedCache
 }
 
 func newHub(s *Server, maxClients int) *hub {
@@ -115,12 +118,14 @@ func (h *hub) upgrade() fiber.Handler {
 		HandshakeTimeout: readTimeout,
 		// Client messages are tiny; the buffer only needs a control frame.
 		ReadBufferSize: 1024,
-		// Writes use pooled buffers, held only while a message is written:
-		// with thousands of mostly idle connections that is most of the
-		// memory per connection saved.
-		WriteBufferSize: 16 << 10,
+		// Messages go out as shared prepared frames, written straight to the
+		// socket; the pooled write buffer only serves what is not prepared.
+		WriteBufferSize: 4 << 10,
 		WriteBufferPool: h.pool,
-		RecoverHandler:  h.recoverConn,
+		// permessage-deflate, when the browser offers it (they all do): one
+		// compressed frame per message, shared by every client.
+		EnableCompression: true,
+		RecoverHandler:    h.recoverConn,
 	})
 }
 
@@ -157,6 +162,7 @@ func (h *hub) remove(c *client) {
 // connection goes back to a pool when it does.
 func (h *hub) serveConn(conn *contribws.Conn) {
 	c := newClient(h, conn.Conn)
+	_ = conn.SetCompressionLevel(preparedLevel) // a valid level: cannot fail
 	if seq, ok := conn.Locals(wsLocalResume).(uint64); ok {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}

@@ -181,8 +181,10 @@ func TestFloodLimit(t *testing.T) {
 
 func TestDeadPeerDetected(t *testing.T) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
-		o.WebSocket.PingInterval = 20 * time.Millisecond
-		o.WebSocket.PongWait = 100 * time.Millisecond
+		// A pong wait a loaded machine (and -race) cannot miss for a
+		// client that reads, still short for the test.
+		o.WebSocket.PingInterval = 50 * time.Millisecond
+		o.WebSocket.PongWait = time.Second
 	}})
 	// This client never reads, so it never answers a ping: to the server
 	// it is a dead peer.
@@ -196,7 +198,7 @@ func TestDeadPeerDetected(t *testing.T) {
 	c := f.dial("", nil)
 	c.readType("hello")
 	c.readType("snapshot")
-	_, err := c.tryRead(400 * time.Millisecond) // nothing is published: only pings flow
+	_, err := c.tryRead(2500 * time.Millisecond) // nothing is published: only pings flow, past two pong waits
 	require.Error(t, err)
 	var nerr interface{ Timeout() bool }
 	require.ErrorAs(t, err, &nerr)

@@ -58,6 +58,14 @@ type Config struct {
 	// must not call Add or Remove (they wait for the loop it is running on);
 	// Children is safe.
 	Hook func(Event)
+	// Changed is called after anything Children returns has changed: a
+	// child's state or restart count, a child added or removed. It is
+	// called without the lock, from the goroutine that made the change
+	// (the run loop, Add or Remove), so it must be quick and must not
+	// block; a watcher marks itself dirty and reads Children later. Unlike
+	// Hook it also reports the changes that are no Event (a child stopped
+	// on removal). May be nil.
+	Changed func()
 	// Rand is the jitter source, returning values in [0,1); nil means
 	// math/rand/v2.Float64.
 	Rand func() float64

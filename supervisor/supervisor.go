@@ -124,6 +124,7 @@ func (s *Supervisor) Add(spec Spec) error {
 	if err := spec.validate(); err != nil {
 		return err
 	}
+	defer s.changed()
 	return s.request(request{add: &spec}, func() error {
 		return s.addLocked(spec, true, time.Now())
 	})
@@ -135,6 +136,7 @@ func (s *Supervisor) Add(spec Spec) error {
 // the same, its goroutine abandoned). Static children can be removed too.
 // It must not be called from Hook.
 func (s *Supervisor) Remove(name string) error {
+	defer s.changed()
 	return s.request(request{remove: name}, func() error {
 		i := s.indexLocked(name)
 		if i < 0 {
@@ -201,12 +203,20 @@ func (s *Supervisor) addLocked(sp Spec, dynamic bool, now time.Time) error {
 // state stamps Since.
 func (s *Supervisor) update(c *child, now time.Time, state State, f func(st *ChildStatus)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if c.status.State != state {
 		c.status.State, c.status.Since = state, now
 	}
 	if f != nil {
 		f(&c.status)
+	}
+	s.mu.Unlock()
+	s.changed()
+}
+
+// changed calls Config.Changed, if any.
+func (s *Supervisor) changed() {
+	if s.cfg.Changed != nil {
+		s.cfg.Changed()
 	}
 }
 

@@ -52,10 +52,16 @@ func TestDocExamplesDecode(t *testing.T) {
 				seen["merged"] += boolInt(d.From != 0)
 				seen["event"] += len(d.Events)
 				seen["sources_removed"] += len(d.SourcesRemoved)
+				seen["alert"] += len(d.Alerts)
 			}
 		case probe["id"] != nil:
 			v, err = strict.Series(example)
 			seen["series"]++
+		case probe["status"] != nil:
+			var r AlertsResponse
+			err = strict.unmarshal(example, &r)
+			v = r
+			seen["alerts_api"]++
 		case probe["sources"] != nil && len(probe) == 1:
 			v, err = strict.Sources(example)
 			seen["sources"]++
@@ -67,7 +73,7 @@ func TestDocExamplesDecode(t *testing.T) {
 		require.NoError(t, err)
 		require.JSONEq(t, string(example), string(again), "the example lacks a member, or has one the type drops")
 	}
-	for _, what := range []string{"hello", "snapshot", "delta", "merged", "event", "sources_removed", "resume", "series", "sources"} {
+	for _, what := range []string{"hello", "snapshot", "delta", "merged", "event", "sources_removed", "resume", "series", "sources", "alert", "alerts_api"} {
 		require.Positive(t, seen[what], "docs/protocol.md has no example of %s", what)
 	}
 }
@@ -84,7 +90,7 @@ func boolInt(b bool) int {
 func TestDocListsEveryMember(t *testing.T) {
 	doc := readDoc(t)
 	require.Contains(t, doc, fmt.Sprintf("Protocol version: **%d**", Version))
-	for _, v := range []any{Hello{}, Snapshot{}, Delta{}, Source{}, SourceList{}, Series{}, Stats{}, Process{}, Resume{}} {
+	for _, v := range []any{Hello{}, Snapshot{}, Delta{}, Source{}, SourceList{}, Series{}, Stats{}, Process{}, Resume{}, Alert{}, AlertsResponse{}, AlertsData{}, APIAlert{}} {
 		typ := reflect.TypeOf(v)
 		for f := range typ.Fields() {
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")

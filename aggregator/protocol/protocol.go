@@ -87,13 +87,17 @@ type Snapshot struct {
 	// Series is every published series, never null; without their
 	// Points when asked for without history (REST ?points=0).
 	Series []Series `json:"series"`
+	// Alerts are the active alerts (pending and firing) as of Seq, by
+	// ID; absent when there are none.
+	Alerts []Alert `json:"alerts,omitempty"`
 }
 
 // MessageType returns "snapshot".
 func (*Snapshot) MessageType() string { return TypeSnapshot }
 
 // Delta is what changed since the previous delta. Clients apply, in this
-// order: SourcesRemoved, Sources, Removed, Added, Points, Windows.
+// order: SourcesRemoved, Sources, Removed, Added, Points, Windows; Alerts
+// last (an alert may name a series added in the same delta).
 type Delta struct {
 	Type string `json:"type"` // "delta"
 	Seq  uint64 `json:"seq"`
@@ -129,6 +133,10 @@ type Delta struct {
 	// Events are what happened since the previous delta, in order; absent
 	// when nothing did.
 	Events []Event `json:"events,omitempty"`
+	// Alerts are the alerts that changed (state, severity, value,
+	// annotations), each whole: a client replaces its copy by ID, and
+	// removes it when its state is resolved. Absent when none changed.
+	Alerts []Alert `json:"alerts,omitempty"`
 }
 
 // MessageType returns "delta".

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -270,12 +271,51 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Contains(t, eval[string](b, temp+`.querySelector(".unit").textContent`), "°C")
 	})
 
+	t.Run("a tooltip under the pointer, a crosshair on every chart", func(t *testing.T) {
+		const over = `document.querySelector('.group[data-source="demo"] .card[data-metric="temperature_celsius"] .u-over')`
+		x, y := pointIn(b, over, 0.6)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+		b.waitFor("the tooltip", over+`.querySelector(".chart-tip") && !`+over+`.querySelector(".chart-tip").hidden`)
+		tip := eval[string](b, over+`.querySelector(".chart-tip").textContent`)
+		require.Regexp(t, `^\d\d:\d\d:\d\d`+`temperature_celsiusvalue\d+(\.\d+)?°C$`, tip)
+		b.waitFor("the crosshair on the other charts, without their tooltip", `[...document.querySelectorAll(".card .u-over")].filter(o => o !== `+over+`)
+			.every(o => !o.querySelector(".u-cursor-x").classList.contains("u-off") && (!o.querySelector(".chart-tip") || o.querySelector(".chart-tip").hidden))`)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+		b.waitFor("the tooltip gone", over+`.querySelector(".chart-tip").hidden`)
+	})
+
+	t.Run("a drag zooms every chart; a double-click goes back to live", func(t *testing.T) {
+		const over = `document.querySelector('.group[data-source="spiky"] .card .u-over')`
+		const views = `[...document.querySelectorAll(".card .chart")].map(c => c.dataset.view)`
+		x0, y := pointIn(b, over, 0.3)
+		x1, _ := pointIn(b, over, 0.7)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
+		b.waitFor("every chart on one range", `(v => v.length === 5 && v.every(x => x && x === v[0]))(`+views+`) && !document.getElementById("live").hidden`)
+		zoomed := eval[string](b, views+`[0]`)
+		require.Regexp(t, `^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$`, eval[string](b, `document.getElementById("live-text").textContent`))
+		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
+		seen := eval[int](b, messages)
+		b.waitFor("more messages", fmt.Sprintf(`%s >= %d`, messages, seen+20))
+		require.Equal(t, zoomed, eval[string](b, views+`[0]`), "a zoomed chart stays on its range")
+		b.do(chromedp.MouseClickXY(x0, y, chromedp.ClickCount(2)))
+		b.waitFor("live again", views+`.every(v => v === undefined) && document.getElementById("live").hidden`)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+	})
+
 	t.Run("the crash button raises the restart count", func(t *testing.T) {
 		const group = `document.querySelector('.group[data-source="demo"]')`
 		const node = `document.querySelector('.node[data-source="demo"]')`
 		before := eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`)
 		require.Equal(t, before, eval[int](b, `Number(`+node+`.querySelector(".restarts").dataset.count)`))
 
+		const crash = `document.querySelector('.group[data-source="demo"] .crash')`
+		require.Equal(t, "Crash demo", eval[string](b, crash+`.textContent`), "the button names its source")
+		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+		require.Equal(t, "Really crash demo?", eval[string](b, crash+`.textContent`), "the first crash of the session asks to confirm")
+		require.Equal(t, before, eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`))
 		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
 		b.waitFor("the source to back off", group+`.dataset.state === "backoff" && `+node+`.dataset.state === "backoff"`)
 		b.waitFor("the source to run again, restarted once", fmt.Sprintf(`%s.dataset.state === "running" &&
@@ -287,6 +327,21 @@ func TestBrowserDashboard(t *testing.T) {
 		// The node pulsed for the change and stops: the updates that keep
 		// coming leave it in place rather than restarting its animation.
 		b.waitFor("the tree node's pulse to end", `!`+node+`.classList.contains("pulse") && `+node+`.getAnimations({subtree: true}).length === 0`)
+	})
+
+	t.Run("the timeline tells of the crash, with a marker on the source's charts", func(t *testing.T) {
+		const entries = `[...document.querySelectorAll("#timeline .event")]`
+		b.waitFor("the crash and the restart, newest first", entries+`.map(e => e.dataset.kind + ":" + e.dataset.source).join() === "restart:demo,crash:demo" &&
+			/^\d\d:\d\d:\d\d$/.test(`+entries+`[1].querySelector("time").textContent)`)
+		require.Regexp(t, `^Restarted (now|\d+s ago)\.$`, eval[string](b, `document.querySelector('.group[data-source="demo"] .health-note').textContent`))
+		b.waitFor("a crash marker on demo's charts only", `[...document.querySelectorAll('.group[data-source="demo"] .chart')].every(c => c.dataset.markers === "1") &&
+			[...document.querySelectorAll('.group[data-source="spiky"] .chart')].every(c => c.dataset.markers === "0")`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("tl-source");
+			f.value = "spiky"; f.dispatchEvent(new Event("change")); return true; })()`))
+		b.waitFor("nothing for spiky", entries+`.length === 0 && document.querySelector("#timeline .event-none").textContent === "Nothing has happened to spiky yet."`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("tl-source");
+			f.value = ""; f.dispatchEvent(new Event("change")); return true; })()`))
+		b.waitFor("every entry again", entries+`.length === 2`)
 	})
 
 	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
@@ -313,6 +368,13 @@ func TestBrowserDashboard(t *testing.T) {
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("every card again", visible+`.length === 5`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = "instance=1"; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("the chip's label matched, and counted", visible+`.map(c => c.dataset.metric).join() === "shard_load_percent" &&
+			document.getElementById("filter-count").textContent === "1 of 6 series"`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("every card, no count", visible+`.length === 5 && document.getElementById("filter-count").hidden`)
 	})
 
 	t.Run("the window selector switches the statistics window", func(t *testing.T) {
@@ -325,6 +387,16 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})
+}
+
+// pointIn is a point inside the element el evaluates to, scrolled into
+// view: at fraction fx of its width, mid-height, in CSS pixels of the
+// viewport.
+func pointIn(b *tab, el string, fx float64) (float64, float64) {
+	b.t.Helper()
+	r := eval[[]float64](b, `(e => { e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect();
+		return [r.left, r.top, r.width, r.height]; })(`+el+`)`)
+	return r[0] + fx*r[2], r[1] + r[3]/2
 }
 
 // freePort picks a loopback port that is free now, for a server that must
@@ -343,20 +415,30 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	addr := freePort(t)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig, "-listen", addr)
 
-	b.do(chromedp.Navigate(base + "/"))
+	b.do(chromedp.Navigate(base + "/?admin=" + browserAdminToken))
 	b.waitFor("the stream to be live", isLive)
+	b.waitFor("crash buttons", `[...document.querySelectorAll(".crash")].length === 2`)
 	ids := seriesIDs(t, base)
 	b.waitFor("charts with some history", chartsDrawn(ids, 5))
 	const firstChart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 	pointsBefore := eval[int](b, `Number(`+firstChart+`.dataset.points)`)
+	require.Equal(t, "0", eval[string](b, firstChart+`.dataset.gaps`), "no gap before the outage")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
 	b.waitFor("the page to show it is reconnecting", `document.body.dataset.conn === "reconnecting" &&
 		!document.getElementById("stale").hidden &&
 		/^(reconnecting in \d+s|stale since \d\d:\d\d:\d\d)$/.test(document.getElementById("conn-text").textContent)`)
+	b.waitFor("states unknown while disconnected, last success ageing", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
+		[...document.querySelectorAll("#tree .node")].every(n => !n.dataset.state || n.dataset.state === "unknown") &&
+		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^\d+s ago$/.test(d.textContent))`)
 
-	cmd, _, stderr = startPulseboard(t, "-config", browserConfig, "-listen", addr)
+	// The new server has another admin token.
+	cfg, err := os.ReadFile(browserConfig)
+	require.NoError(t, err)
+	otherToken := filepath.Join(t.TempDir(), "other-token.yaml")
+	require.NoError(t, os.WriteFile(otherToken, []byte(strings.Replace(string(cfg), browserAdminToken, "another-admin-token", 1)), 0o600))
+	cmd, _, stderr = startPulseboard(t, "-config", otherToken, "-listen", addr)
 	defer func() {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
@@ -364,11 +446,26 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("the stream to be live again", isLive)
 	// The charts keep what they had and grow with the new server's data.
 	b.waitFor("history kept and growing", fmt.Sprintf(`Number(%s.dataset.points) > %d`, firstChart, pointsBefore))
+	// The outage is a null point between the two servers' data: a gap, not
+	// a line drawn across it.
+	b.waitFor("a gap across the outage", `Number(`+firstChart+`.dataset.gaps) >= 1`)
+	b.waitFor("the outage in the timeline", `(k => k.includes("connection-lost") && k.includes("connection-resumed") && k.includes("server-restart"))(
+		[...document.querySelectorAll("#timeline .event")].map(e => e.dataset.kind))`)
+	b.waitFor("the server restart marked on every chart", `[...document.querySelectorAll(".card .chart")].every(c => Number(c.dataset.markers) >= 1)`)
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
+	b.waitFor("statistics that say since when the new server holds data", `[...document.querySelectorAll(".card .coverage")].every(c => !c.hidden &&
+		/^Statistics since \d\d:\d\d:\d\d$/.test(c.textContent))`)
+
+	b.waitFor("the refused admin token asked for again, the crash buttons hidden", `!document.getElementById("admin-form").hidden &&
+		/did not accept/.test(document.getElementById("admin-hint").textContent) &&
+		[...document.querySelectorAll(".crash")].every(b => b.hidden) && !sessionStorage.getItem("pulseboard.admin")`)
+	b.do(chromedp.SendKeys(chromedp.CSS("#admin-token"), "another-admin-token\n"))
+	b.waitFor("the crash buttons back", `[...document.querySelectorAll(".crash")].length === 2 && [...document.querySelectorAll(".crash")].every(b => !b.hidden)`)
 
 	// The refused connections while the server was down are the browser's
-	// own network errors; anything else is a problem.
-	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED"))
+	// own network errors, and the token check the new server refused (401)
+	// too; anything else is a problem.
+	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED", "status of 401"))
 }
 
 // TestScreenshot writes the README's screenshot from a real run, in the
@@ -406,7 +503,9 @@ func TestScreenshot(t *testing.T) {
 
 	// A crash and its restart, so that the tree shows it.
 	const node = `document.querySelector('.node[data-source="demo"]')`
-	b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
+	// Pressed twice: the first crash of a session asks to confirm.
+	b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)),
+		chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
 	b.waitFor("the restart", node+`.dataset.state === "running" && `+node+`.querySelector(".restarts").dataset.count === "1"`)
 	b.waitFor("the toast to go", `document.querySelectorAll(".toast").length === 0`)
 

@@ -46,9 +46,9 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 		names = append(names, c.Name)
 		require.Equal(t, aggregator.StateRunning, c.State, c.Name)
 	}
-	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "reloader"}, names)
+	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "alerting", "reloader"}, names)
 
-	for _, root := range []string{"aggregator", "collectors", "dashboard"} {
+	for _, root := range []string{"aggregator", "collectors", "dashboard", "notifier"} {
 		require.Equal(t, 1.0, metricValue(t, f.p.registry, "pulseboard_supervisor_events_total",
 			map[string]string{"supervisor": "root", "child": root, "event": "started"}), root)
 	}

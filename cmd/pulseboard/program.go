@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,6 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/notify"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/dashboard"
@@ -26,12 +30,17 @@ import (
 //	├── aggregator
 //	├── collectors (one_for_one, one dynamic child per source)
 //	├── dashboard
+//	├── notifier (alert delivery: one sender per Alertmanager and webhook)
+//	├── alerting (the alert rules, evaluated on the aggregator's windows)
 //	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
 // new aggregator needs the collectors and dashboard re-attached, while a
-// dashboard crash concerns nobody else. The reloader comes last: it acts on
-// the children before it, nothing depends on it, so a crash of it restarts
+// dashboard crash concerns nobody else. The notifier depends on nothing
+// (its queues live in the Notifier, not in its Serve, and Send works
+// whether it serves or not), so it sits late: its crash restarts only
+// itself and the reloader. The reloader comes last: it acts on the
+// children before it, nothing depends on it, so a crash of it restarts
 // only itself. Being a child rather than a goroutine of Serve, its crashes
 // are recovered, counted and logged like any other.
 type program struct {
@@ -41,11 +50,25 @@ type program struct {
 	aggregator *aggregator.Aggregator
 	collectors *pbcollectors.Manager
 	dashboard  *dashboard.Server
+	notifier   *notify.Notifier
+	alerts     *alerting.Evaluator
 	reloader   *reloader
 	root       *supervisor.Supervisor
 }
 
-func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*program, error) {
+// newProgram wires the tree without starting it. The dashboard's port is
+// bound first, so that a port in use is one error before anything else is
+// made, rather than a dashboard its supervisor restarts until it gives up.
+func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *program, err error) {
+	ln, err := listen(cfg.Server.Listen)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	events := newEventRecorder(log)
 	p.registry.MustRegister(
@@ -64,9 +87,10 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		MaxSeriesPerSource: cfg.Aggregator.MaxSeriesPerSource,
 		QueueSize:          cfg.Aggregator.QueueSize,
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
-		// The collectors are made next; the aggregator only calls this once it serves.
+		// The collectors are made next; the aggregator only calls this once it
+		// serves, and then only after the collectors said something changed.
 		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
-		// The root is made last, likewise.
+		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
 	})
@@ -79,6 +103,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		Version:     Version(),
 		Logger:      log.With("component", "collectors"),
 		Hook:        events.Record,
+		Changed:     p.aggregator.SourcesChanged,
 	})
 	if err := p.registry.Register(p.aggregator.Collector()); err != nil {
 		return nil, fmt.Errorf("register aggregator metrics: %w", err)
@@ -86,14 +111,40 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 	if err := p.registry.Register(p.collectors.Collector()); err != nil {
 		return nil, fmt.Errorf("register source metrics: %w", err)
 	}
+	// alerting.* is restart-only: the reloader warns of a change and the
+	// targets below stay in force.
+	p.notifier = notify.New(notify.Options{
+		Alertmanagers: cfg.Alerting.Alertmanagers,
+		Webhooks:      cfg.Alerting.Webhooks,
+		UserAgent:     "pulseboard/" + Version(),
+		Logger:        log.With("component", "notifier"),
+	})
+	if err := p.registry.Register(p.notifier.Collector()); err != nil {
+		return nil, fmt.Errorf("register notification metrics: %w", err)
+	}
 	if err := p.collectors.Apply(cfg.Sources); err != nil {
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
+	p.alerts = alerting.New(alerting.Options{
+		Store:        p.aggregator,
+		Interval:     cfg.Alerting.Interval.D(),
+		ResendDelay:  cfg.Alerting.ResendDelay.D(),
+		Sender:       p.notifier,
+		GeneratorURL: p.generatorURL,
+		Logger:       log.With("component", "alerting"),
+	})
+	if err := p.alerts.Apply(cfg.Alerts); err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	if err := p.registry.Register(p.alerts.Collector()); err != nil {
+		return nil, fmt.Errorf("register alert metrics: %w", err)
+	}
 	reload, err := newReloader(cfg, setup, reloaderDeps{
-		apply:     p.collectors.Apply,
-		announcer: streamAnnouncer{p.aggregator},
-		registry:  p.registry,
-		log:       log.With("component", "reload"),
+		apply:       p.collectors.Apply,
+		applyAlerts: p.alerts.Apply,
+		announcer:   streamAnnouncer{p.aggregator},
+		registry:    p.registry,
+		log:         log.With("component", "reload"),
 	})
 	if err != nil {
 		return nil, err
@@ -102,6 +153,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 
 	dash, err := dashboard.New(dashboard.Options{
 		Listen:         cfg.Server.Listen,
+		Listener:       ln,
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		AllowedHosts:   cfg.Server.AllowedHosts,
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
@@ -126,10 +178,13 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (*prog
 		Period:      sup.Period.D(),
 		Backoff:     backoff,
 		Hook:        events.Record,
+		Changed:     p.aggregator.TreeChanged,
 	},
 		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
 		supervisor.Spec{Name: "collectors", Service: p.collectors},
 		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
+		supervisor.Spec{Name: "notifier", Service: p.notifier},
+		supervisor.Spec{Name: "alerting", Service: p.alerts},
 		supervisor.Spec{Name: "reloader", Service: p.reloader},
 	)
 	return p, nil
@@ -148,6 +203,21 @@ func (p *program) tree() aggregator.Process {
 		root.Children = append(root.Children, node)
 	}
 	return root
+}
+
+// generatorURL links an alert to the dashboard: its series, or its
+// source (health and absence rules). Empty until the dashboard listens.
+func (p *program) generatorURL(a protocol.Alert) string {
+	base := p.dashboard.URL()
+	switch {
+	case base == "":
+		return ""
+	case a.Series != "":
+		return base + "/#series=" + a.Series
+	case a.Source != "":
+		return base + "/#source=" + url.QueryEscape(a.Source)
+	}
+	return base + "/"
 }
 
 // ready reports whether the whole tree runs: the config is loaded (or there

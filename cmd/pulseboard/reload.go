@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,9 @@ type reloadSetup struct {
 type reloaderDeps struct {
 	// apply makes the running sources those given (collectors.Manager.Apply).
 	apply func([]configs.Source) error
+	// applyAlerts makes the alert rules those given (alerting.Evaluator.Apply):
+	// unchanged rules keep their alerts. Nil ignores rules.
+	applyAlerts func([]configs.AlertRule) error
 	// announcer tells the dashboards; nil tells nobody.
 	announcer announcer
 	registry  prometheus.Registerer
@@ -93,9 +97,9 @@ type reloader struct {
 	retry    time.Duration    // watchRetry; shorter in tests
 	requests chan reloadRequest
 
-	// abandoned is closed when the load that ran past its budget ends; nil
-	// when none is running. Only Serve's goroutine touches it.
-	abandoned chan struct{}
+	// stuckLoads counts the loads that ran past their budget and have not
+	// ended yet (see loadWithin).
+	stuckLoads atomic.Int32
 
 	mu      sync.Mutex
 	running *configs.Config
@@ -267,10 +271,22 @@ func (r *reloader) reload(ctx context.Context, trigger string) error {
 	}
 	running := r.config()
 	d := diffConfigs(running, next)
+	if d.alertsChanged && r.deps.applyAlerts != nil {
+		// Before the sources: it changes nothing when it fails.
+		if err := r.deps.applyAlerts(next.Alerts); err != nil {
+			return r.reject(log, fmt.Errorf("alerts: %w", err))
+		}
+	}
 	if d.sourcesChanged() {
 		if err := r.deps.apply(d.sources); err != nil {
 			if !errors.Is(err, supervisor.ErrStuck) {
-				// Apply builds every new source before it changes anything.
+				// Apply builds every new source before it changes anything;
+				// the rules go back to the running ones.
+				if d.alertsChanged && r.deps.applyAlerts != nil {
+					if aerr := r.deps.applyAlerts(running.Alerts); aerr != nil {
+						log.Error("the running alert rules could not be restored", "err", aerr)
+					}
+				}
 				return r.reject(log, fmt.Errorf("sources: %w", err))
 			}
 			// Applied, but a stopped collector ignored its cancellation.
@@ -279,13 +295,14 @@ func (r *reloader) reload(ctx context.Context, trigger string) error {
 	}
 	adopted := *running // keys that cannot change live keep their old values
 	adopted.Sources = d.sources
+	adopted.Alerts = next.Alerts
 	r.mu.Lock()
 	r.running = &adopted
 	r.mu.Unlock()
 
 	at := r.deps.now()
 	r.metrics.succeeded(at)
-	log.Info("config reloaded", "added", d.added, "removed", d.removed, "changed", d.changed)
+	log.Info("config reloaded", "added", d.added, "removed", d.removed, "changed", d.changed, "alert_rules_changed", d.alertsChanged)
 	if len(d.needsRestart) > 0 {
 		log.Warn("config changes need a restart to take effect; their old values stay in force", "keys", d.needsRestart)
 	}

@@ -20,47 +20,58 @@ const loadBudget = 10 * time.Second
 // loadTimeoutError is a reload abandoned because loading the file took
 // longer than its budget. The load goes on, on its own goroutine; its
 // result is dropped.
-type loadTimeoutError struct{ budget time.Duration }
+type loadTimeoutError struct {
+	budget time.Duration
+	stuck  int // > 0: refused without a load, this many are stuck already
+}
 
 func (e *loadTimeoutError) Error() string {
+	if e.stuck > 0 {
+		return fmt.Sprintf("config: %d earlier loads are still stuck reading the file; not loading again until one ends, the running config is unchanged", e.stuck)
+	}
 	return fmt.Sprintf("config: loading took longer than %v; abandoned, the running config is unchanged", e.budget)
 }
+
+// maxStuckLoads bounds the loads left running past their budget. Each
+// holds a goroutine (and what it read) until its read returns; a reload
+// while fewer are stuck still starts its own load, so a file that hangs
+// for ever (a network mount that stopped answering) does not stop a
+// symlink swapped to a good file from being applied.
+const maxStuckLoads = 4
+
+// Load states, for the race between a load ending and its budget running
+// out: whichever moves the state first decides.
+const (
+	loadRunning int32 = iota
+	loadEnded
+	loadAbandoned
+)
 
 // loadWithin runs deps.load on a goroutine of its own and waits for it at
 // most the budget, so that the reloader, which runs reloads one at a time,
 // can never wedge on one. It returns a *loadTimeoutError when the budget
-// runs out, and ctx's error when ctx ends first.
+// runs out, and ctx's error when ctx ends first. An abandoned load goes
+// on; when it ends, what it took is freed and it leaves the stuck count.
+// With maxStuckLoads stuck, a reload is refused at once.
 //
-// At most one abandoned load runs at a time: a reload that finds one still
-// running waits for it within the same budget before it starts its own.
-// So a file that hangs costs one goroutine, not one per SIGHUP.
-//
-// It is called by Serve's goroutine only, which owns r.abandoned.
+// It is called by Serve's goroutine only.
 func (r *reloader) loadWithin(ctx context.Context) (*configs.Config, error) {
+	if n := r.stuckLoads.Load(); n >= maxStuckLoads {
+		return nil, &loadTimeoutError{budget: r.deps.loadBudget, stuck: int(n)}
+	}
 	timer := time.NewTimer(r.deps.loadBudget)
 	defer timer.Stop()
-	if r.abandoned != nil {
-		select {
-		case <-r.abandoned:
-			r.abandoned = nil
-		case <-timer.C:
-			return nil, &loadTimeoutError{budget: r.deps.loadBudget}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 	type result struct {
 		cfg *configs.Config
 		err error
 	}
 	done := make(chan result, 1)
-	finished := make(chan struct{})
-	var dropped atomic.Bool
+	var state atomic.Int32
 	go func() {
-		defer close(finished)
 		cfg, err := r.deps.load(r.setup.path)
 		done <- result{cfg, err}
-		if dropped.Load() {
+		if !state.CompareAndSwap(loadRunning, loadEnded) { // abandoned
+			r.stuckLoads.Add(-1)
 			r.deps.freeMemory() // what the abandoned load took
 		}
 	}()
@@ -70,8 +81,11 @@ func (r *reloader) loadWithin(ctx context.Context) (*configs.Config, error) {
 	case <-timer.C:
 	case <-ctx.Done():
 	}
-	dropped.Store(true)
-	r.abandoned = finished
+	if !state.CompareAndSwap(loadRunning, loadAbandoned) {
+		res := <-done // it ended just now
+		return res.cfg, res.err
+	}
+	r.stuckLoads.Add(1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -52,26 +53,65 @@ func TestReloaderAbandonsALoadPastItsBudget(t *testing.T) {
 		require.False(t, e.OK)
 		require.Equal(t, []string{err.Error()}, e.Errors)
 
-		// Asked again while the first load still hangs: it waits for that
-		// one, within its own budget, and starts no second load.
+		// Asked again while the first load still hangs: it loads afresh
+		// (the path may now lead to a good file), within its own budget.
 		hangups <- syscall.SIGHUP
 		synctest.Wait()
 		time.Sleep(time.Second) // the fake clock: the budget runs out
 		synctest.Wait()
 		require.Equal(t, 2.0, h.count(resultTimeout))
-		require.Equal(t, int32(1), hang.calls.Load(), "one abandoned load at a time")
+		require.Equal(t, int32(2), hang.calls.Load(), "a second load, beside the stuck one")
+		require.Equal(t, int32(2), h.r.stuckLoads.Load())
 		require.False(t, (<-h.events).OK)
 
-		// The hung load ends at last: what it took is freed, and the next
-		// reload loads the file afresh and applies it.
+		// The hung loads end at last: what they took is freed, and the
+		// next reload loads the file afresh and applies it.
+		hang.release <- struct{}{}
 		hang.release <- struct{}{}
 		synctest.Wait()
-		require.Equal(t, int32(1), freed.Load())
+		require.Equal(t, int32(2), freed.Load())
+		require.Zero(t, h.r.stuckLoads.Load())
 		go func() { hang.release <- struct{}{} }()
 		require.NoError(t, h.r.Reload(context.Background()))
-		require.Equal(t, int32(2), hang.calls.Load())
+		require.Equal(t, int32(3), hang.calls.Load())
 		require.Equal(t, 1.0, h.count(resultSuccess))
 		require.Equal(t, []string{"a"}, (<-h.events).Added)
+	})
+}
+
+// Loads that hang for ever cost at most maxStuckLoads goroutines: past
+// that, a reload is refused at once, without a load, until one ends.
+func TestReloaderBoundsStuckLoads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &hangingLoad{release: make(chan struct{}), next: configWith()}
+		h := newReloaderHarness(t, configWith(), reloadSetup{path: "pulseboard.yaml", noWatch: true}, hang.load, nil)
+		h.r.deps.loadBudget = time.Second
+		h.r.deps.freeMemory = func() {}
+		h.serve(t)
+		for range maxStuckLoads {
+			require.Error(t, h.r.Reload(context.Background()))
+			<-h.events
+		}
+		require.Equal(t, int32(maxStuckLoads), hang.calls.Load())
+
+		start := time.Now()
+		err := h.r.Reload(context.Background())
+		require.Zero(t, time.Since(start), "refused at once")
+		require.Equal(t, "config: 4 earlier loads are still stuck reading the file; not loading again until one ends, the running config is unchanged", err.Error())
+		require.Equal(t, int32(maxStuckLoads), hang.calls.Load(), "no new load")
+		require.Equal(t, float64(maxStuckLoads+1), h.count(resultTimeout))
+		require.False(t, (<-h.events).OK)
+
+		hang.release <- struct{}{} // one ends: the next reload loads again
+		synctest.Wait()
+		require.Equal(t, int32(maxStuckLoads-1), h.r.stuckLoads.Load())
+		err = h.r.Reload(context.Background())
+		require.Equal(t, "config: loading took longer than 1s; abandoned, the running config is unchanged", err.Error())
+		require.Equal(t, int32(maxStuckLoads+1), hang.calls.Load(), "a new load")
+		<-h.events
+		close(hang.release)
+		synctest.Wait()
+		require.Zero(t, h.r.stuckLoads.Load())
 	})
 }
 
@@ -152,4 +192,25 @@ func (f *reloadFixture) write(data []byte) {
 	tmp := f.path + ".tmp"
 	require.NoError(f.t, os.WriteFile(tmp, data, 0o644))
 	require.NoError(f.t, os.Rename(tmp, f.path))
+}
+
+// A named pipe saved in place of the config (or any file that is not a
+// regular one) is refused at once with its position, and does not hold
+// up the next reload: a valid file saved after it is applied as usual.
+func TestReloadRefusesAPipeAndCarriesOn(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", true)
+	require.NoError(t, os.Remove(f.path))
+	require.NoError(t, syscall.Mkfifo(f.path, 0o600))
+	start := time.Now()
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
+	require.Contains(t, string(body), f.path+":1:1: a named pipe, not a regular file")
+	require.False(t, f.event().OK)
+
+	require.NoError(t, os.Remove(f.path))
+	f.replace("reload_next.yaml")
+	code, body = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.True(t, f.event().OK)
 }

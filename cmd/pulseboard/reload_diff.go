@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/pulseboard/pulseboard/configs"
@@ -15,6 +16,10 @@ type configDiff struct {
 	// only a restart would put in force. Values are left out on purpose:
 	// tokens are among them.
 	needsRestart []string
+	// alertsChanged: the alert rules differ (a rule added, removed,
+	// reordered or edited). They change live; unchanged rules keep their
+	// alerts' state.
+	alertsChanged bool
 	// sources is what to run from now on: the new config's list, with
 	// every source that did not change taken from the running config, so
 	// that whoever applies it recognises it as the running one.
@@ -52,6 +57,7 @@ func diffConfigs(running, next *configs.Config) configDiff {
 			d.removed = append(d.removed, src.Name)
 		}
 	}
+	d.alertsChanged = !slices.EqualFunc(running.Alerts, next.Alerts, configs.AlertRule.Equal)
 	d.needsRestart = fixedKeysChanged("", reflect.ValueOf(*running), reflect.ValueOf(*next))
 	return d
 }
@@ -69,8 +75,8 @@ func fixedKeysChanged(path string, a, b reflect.Value) []string {
 				continue
 			}
 			key := yamlKey(f)
-			if path == "" && key == "sources" {
-				continue // the one list that changes live
+			if path == "" && (key == "sources" || key == "alerts") {
+				continue // the lists that change live
 			}
 			out = append(out, fixedKeysChanged(joinKey(path, key), a.Field(i), b.Field(i))...)
 		}

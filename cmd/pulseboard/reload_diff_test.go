@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -64,8 +65,10 @@ func TestDiffConfigsEveryOtherKeyNeedsARestart(t *testing.T) {
 	require.Subset(t, paths, []string{
 		"server.listen", "server.allowed_origins", "server.auth.admin_token", "aggregator.windows",
 		"aggregator.queue_size", "broadcast.interval", "supervisor.cooldown", "supervisor.backoff.max",
+		"alerting.interval", "alerting.alertmanagers", "alerting.resend_delay", "alerting.webhooks",
 	})
 	require.NotContains(t, paths, "sources")
+	require.NotContains(t, paths, "alerts")
 
 	for _, path := range paths {
 		next := configs.Default()
@@ -81,6 +84,28 @@ func TestDiffConfigsEveryOtherKeyNeedsARestart(t *testing.T) {
 		require.Equal(t, []string{path}, d.needsRestart)
 		require.False(t, d.sourcesChanged(), path)
 	}
+}
+
+// Alert rules change live: a rule edited, added or removed is a change of
+// the rules, never a restart; the same rules written anew are none.
+func TestDiffConfigsAlerts(t *testing.T) {
+	rule := func(warning float64) configs.AlertRule {
+		return configs.AlertRule{Name: "r", Health: &configs.AlertHealth{Source: "a"}, Labels: map[string]string{"w": fmt.Sprint(warning)}}
+	}
+	running, next := configs.Default(), configs.Default()
+	running.Alerts = []configs.AlertRule{rule(1)}
+	next.Alerts = []configs.AlertRule{rule(1)}
+	d := diffConfigs(running, next)
+	require.False(t, d.alertsChanged)
+	next.Alerts = []configs.AlertRule{rule(2)}
+	d = diffConfigs(running, next)
+	require.True(t, d.alertsChanged)
+	require.Empty(t, d.needsRestart)
+	require.Contains(t, successEvent(time.Now(), d).Message, "alert rules changed")
+	next.Alerts = nil
+	require.True(t, diffConfigs(running, next).alertsChanged)
+	running.Alerts = []configs.AlertRule{}
+	require.False(t, diffConfigs(running, next).alertsChanged, "an empty list is no list")
 }
 
 func TestDiffConfigsEmptyListIsNoList(t *testing.T) {
@@ -99,8 +124,8 @@ func forEachLeaf(t *testing.T, path string, v reflect.Value, visit func(string, 
 	}
 	for i := range v.NumField() {
 		key := yamlKey(v.Type().Field(i))
-		if path == "" && key == "sources" {
-			continue
+		if path == "" && (key == "sources" || key == "alerts") {
+			continue // they change live
 		}
 		forEachLeaf(t, joinKey(path, key), v.Field(i), visit)
 	}

@@ -66,6 +66,9 @@ func successEvent(at time.Time, d configDiff) reloadEvent {
 			parts = append(parts, fmt.Sprintf("%s %s", c.what, strings.Join(c.names, ", ")))
 		}
 	}
+	if d.alertsChanged {
+		parts = append(parts, "alert rules changed")
+	}
 	msg := "config reloaded: no source changed"
 	if len(parts) > 0 {
 		msg = "config reloaded: " + strings.Join(parts, "; ")

@@ -13,7 +13,8 @@ import (
 // same order. It is the aggregator's Options.Sources (with
 // Manager.Statuses), called on the aggregator's goroutine at every tick
 // and on the scraping goroutine at every scrape of /metrics, so it only
-// copies.
+// copies. A source is up only while its collector runs: parked, in
+// backoff or stopped, nobody polls its target, whatever the last poll said.
 func sourceInfos(statuses []pbcollectors.Status) []aggregator.SourceInfo {
 	out := make([]aggregator.SourceInfo, len(statuses))
 	for i := range statuses {
@@ -22,7 +23,7 @@ func sourceInfos(statuses []pbcollectors.Status) []aggregator.SourceInfo {
 			Name:          st.Name,
 			Type:          st.Type,
 			State:         sourceState(st.State),
-			Up:            st.Up,
+			Up:            st.Up && st.State == supervisor.StateRunning,
 			Restarts:      st.Restarts,
 			Polls:         st.Polls,
 			Failures:      st.Failures,

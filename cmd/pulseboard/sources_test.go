@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
@@ -96,17 +94,5 @@ func TestMetricsPerSourceFollowReload(t *testing.T) {
 
 func requirePromtoolClean(t *testing.T, exposition []byte) {
 	t.Helper()
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is not on PATH (CI=true): install the prometheus package")
-		}
-		t.Skip("promtool is not on PATH; install it (apt-get install prometheus) to run this check")
-	}
-	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
-	cmd.Stdin = bytes.NewReader(exposition)
-	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "promtool: %s", out)
-	require.Empty(t, strings.TrimSpace(string(out)), "promtool reports problems")
+	testtool.RequirePromtoolClean(t, exposition)
 }

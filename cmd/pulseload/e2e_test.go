@@ -74,6 +74,27 @@ func TestRunAgainstDashboard(t *testing.T) {
 	require.LessOrEqual(t, sum.DelayP50Ms, sum.DelayP99Ms)
 	require.LessOrEqual(t, sum.DelayP99Ms, sum.DelayMaxMs)
 	require.Contains(t, out.String(), "measure connected     20/20")
+	// Uncompressed, the wire carries every payload byte plus frame headers.
+	require.GreaterOrEqual(t, sum.WirePerMsg, sum.BytesPerMsg)
+}
+
+// -compress offers permessage-deflate; the dashboard takes it, and the
+// wire carries fewer bytes than the clients decode.
+func TestRunCompressed(t *testing.T) {
+	url := serve(t, "")
+	var out bytes.Buffer
+	cfg := config{url: url, clients: 5, duration: time.Second, report: 500 * time.Millisecond, compress: true}
+	sum, err := run(context.Background(), cfg, &out)
+	require.NoError(t, err)
+	require.Equal(t, int64(5), sum.Connected, "%+v", sum)
+	require.Zero(t, sum.Gaps)
+	require.Zero(t, sum.Undecodable)
+	require.True(t, sum.Compressed)
+	require.Positive(t, sum.WirePerMsg)
+	require.Less(t, sum.WirePerMsg, sum.BytesPerMsg, "%+v", sum)
+	out.Reset()
+	sum.print(&out)
+	require.Contains(t, out.String(), "compression offered: true")
 }
 
 func TestRealMainReports(t *testing.T) {

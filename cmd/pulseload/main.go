@@ -7,7 +7,9 @@
 // clients, messages per second, delivery delay (receive time minus the
 // message's "ts") p50/p90/p99/max, sequence gaps (a delta that does not
 // start right after the previous seq, not counting a snapshot resync),
-// resyncs, and with -pid the server's CPU and resident memory from /proc.
+// resyncs, bytes decoded and bytes on the wire (with -compress the clients
+// offer permessage-deflate, as browsers do), and with -pid the server's CPU
+// and resident memory from /proc.
 // With -stalled N, N more connections that never read are opened as the
 // measurement starts, and the summary says how many the server cut:
 //
@@ -47,6 +49,7 @@ type config struct {
 	report   time.Duration
 	jsonOut  bool
 	stalled  int
+	compress bool
 }
 
 var errUsage = errors.New("usage")
@@ -64,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.report, "report", time.Second, "progress line interval")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the summary as JSON")
 	fs.IntVar(&c.stalled, "stalled", 0, fmt.Sprintf("also open this many connections (0…%d) that never read, with %d-byte receive buffers, when the measurement starts", maxClients, stalledRcvBuf))
+	fs.BoolVar(&c.compress, "compress", false, "offer permessage-deflate, as browsers do")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}

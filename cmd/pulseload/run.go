@@ -29,6 +29,10 @@ type summary struct {
 	Messages     uint64  `json:"messages"`
 	MsgsPerSec   float64 `json:"messages_per_second"`
 	MBPerSec     float64 `json:"megabytes_per_second"`
+	BytesPerMsg  float64 `json:"bytes_per_message"`
+	Compressed   bool    `json:"compressed"`
+	WireMBPerSec float64 `json:"wire_megabytes_per_second"`
+	WirePerMsg   float64 `json:"wire_bytes_per_message"`
 	DelaySamples uint64  `json:"delay_samples"`
 	DelayP50Ms   float64 `json:"delay_p50_ms"`
 	DelayP90Ms   float64 `json:"delay_p90_ms"`
@@ -57,7 +61,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== pulseload %s\n", s.URL)
 	fmt.Fprintf(w, "clients      %d connected of %d (dial failures %d, disconnects %d)\n", s.Connected, s.Clients, s.DialFailed, s.Disconnects)
-	fmt.Fprintf(w, "messages     %d in %.1fs: %.0f/s, %.2f MB/s\n", s.Messages, s.MeasuredSecs, s.MsgsPerSec, s.MBPerSec)
+	fmt.Fprintf(w, "messages     %d in %.1fs: %.0f/s, %.2f MB/s, %.0f B a message\n", s.Messages, s.MeasuredSecs, s.MsgsPerSec, s.MBPerSec, s.BytesPerMsg)
+	fmt.Fprintf(w, "wire         %.2f MB/s, %.0f B a message (compression offered: %v)\n", s.WireMBPerSec, s.WirePerMsg, s.Compressed)
 	fmt.Fprintf(w, "delay        p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d deltas)\n",
 		s.DelayP50Ms, s.DelayP90Ms, s.DelayP99Ms, s.DelayMaxMs, s.DelaySamples)
 	fmt.Fprintf(w, "sequence     %d gaps, %d resyncs, %d merged deltas, %d snapshots\n", s.Gaps, s.Resyncs, s.Merged, s.Snapshots)
@@ -79,7 +84,7 @@ func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 // run connects the clients over the ramp, measures for the duration, then
 // disconnects them all and returns the summary.
 func run(ctx context.Context, cfg config, out io.Writer) (summary, error) {
-	sum := summary{URL: cfg.url, Clients: cfg.clients}
+	sum := summary{URL: cfg.url, Clients: cfg.clients, Compressed: cfg.compress}
 	if lim, err := raiseFileLimit(uint64(cfg.clients) + 256); err != nil || lim < uint64(cfg.clients)+64 {
 		return sum, fmt.Errorf("open file limit %d is too low for %d clients (%v)", lim, cfg.clients, err)
 	}
@@ -105,7 +110,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (summary, error) {
 		header.Set("Authorization", "Bearer "+cfg.token)
 	}
 	// A read buffer that holds a whole delta saves a read call per message.
-	dialer := &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 16 << 10, WriteBufferSize: 256}
+	dialer := &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 16 << 10, WriteBufferSize: 256,
+		EnableCompression: cfg.compress, NetDialContext: (&countingDialer{read: &c.wireBytes}).DialContext}
 	clientsCtx, stopClients := context.WithCancel(ctx)
 	defer stopClients()
 
@@ -193,7 +199,7 @@ ramp:
 		}
 	}
 	measure.Store(true)
-	m0, b0, t0 := c.messages.Load(), c.bytes.Load(), time.Now()
+	m0, b0, w0, t0 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv0, self0 := server.sample(), self.sample()
 	end := time.NewTimer(cfg.duration)
 	defer end.Stop()
@@ -209,7 +215,7 @@ measuring:
 		}
 	}
 	measure.Store(false)
-	m1, b1, t1 := c.messages.Load(), c.bytes.Load(), time.Now()
+	m1, b1, w1, t1 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv1, self1 := server.sample(), self.sample()
 	sum.Connected = c.connected.Load()
 	if stalled != nil {
@@ -232,6 +238,11 @@ measuring:
 	sum.Messages = m1 - m0
 	sum.MsgsPerSec = float64(m1-m0) / secs
 	sum.MBPerSec = float64(b1-b0) / secs / 1e6
+	sum.WireMBPerSec = float64(w1-w0) / secs / 1e6
+	if m1 > m0 {
+		sum.BytesPerMsg = float64(b1-b0) / float64(m1-m0)
+		sum.WirePerMsg = float64(w1-w0) / float64(m1-m0)
+	}
 	sum.DelaySamples = delays.count.Load()
 	sum.DelayP50Ms, sum.DelayP90Ms, sum.DelayP99Ms = ms(delays.quantile(0.5)), ms(delays.quantile(0.9)), ms(delays.quantile(0.99))
 	sum.DelayMaxMs = ms(delays.max())

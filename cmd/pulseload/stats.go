@@ -76,7 +76,8 @@ type counters struct {
 	dialFailed  atomic.Int64
 	disconnects atomic.Int64 // ended by the server or the network before the end
 	messages    atomic.Uint64
-	bytes       atomic.Uint64
+	bytes       atomic.Uint64 // message payloads, as decoded
+	wireBytes   atomic.Uint64 // read from the sockets: frames, compressed or not
 	deltas      atomic.Uint64
 	snapshots   atomic.Uint64
 	merged      atomic.Uint64 // deltas carrying "from" < seq: conflated by the server

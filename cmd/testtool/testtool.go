@@ -18,18 +18,19 @@ import (
 // debianPackages names the Debian package that ships each program, for the
 // message of a test that cannot find it.
 var debianPackages = map[string]string{
-	"promtool":             "prometheus",
-	"prometheus":           "prometheus",
-	"alertmanager":         "prometheus-alertmanager",
-	"amtool":               "prometheus-alertmanager",
-	"nats-server":          "nats-server",
-	"node":                 "nodejs",
-	"chromium":             "chromium",
-	"chromium-browser":     "chromium",
-	"google-chrome-stable": "chromium",
-	"google-chrome":        "chromium",
-	"headless-shell":       "chromium",
-	"systemd-analyze":      "systemd",
+	"promtool":                "prometheus",
+	"prometheus":              "prometheus",
+	"alertmanager":            "prometheus-alertmanager",
+	"prometheus-alertmanager": "prometheus-alertmanager", // Debian's name for the binary
+	"amtool":                  "prometheus-alertmanager",
+	"nats-server":             "nats-server",
+	"node":                    "nodejs",
+	"chromium":                "chromium",
+	"chromium-browser":        "chromium",
+	"google-chrome-stable":    "chromium",
+	"google-chrome":           "chromium",
+	"headless-shell":          "chromium",
+	"systemd-analyze":         "systemd",
 }
 
 // Require returns the path of the first of names found on PATH (several

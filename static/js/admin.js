@@ -74,6 +74,26 @@ export async function crashSource(name, token, fetchImpl = globalThis.fetch) {
   return { ok: res.ok, status: res.status, message: message || `HTTP ${res.status}` };
 }
 
+// PROBE_SOURCE is a name no source can have (names start with a letter or
+// digit): crashing it is answered 404 to an admin and 401/403 to anyone
+// else, and crashes nothing.
+const PROBE_SOURCE = "~";
+
+/**
+ * checkToken asks the server whether it accepts an admin token, without
+ * doing anything: "ok", "refused" (401 or 403), or "unknown" (the server
+ * could not be asked, or answered something else).
+ * @param {string} token
+ * @param {typeof fetch} [fetchImpl]
+ * @returns {Promise<"ok"|"refused"|"unknown">}
+ */
+export async function checkToken(token, fetchImpl = globalThis.fetch) {
+  const r = await crashSource(PROBE_SOURCE, token, fetchImpl);
+  if (r.status === 404) return "ok";
+  if (r.status === 401 || r.status === 403) return "refused";
+  return "unknown";
+}
+
 /**
  * AdminControl is the header's token form: a button that opens either
  * the form (no token yet) or a "forget" choice.
@@ -81,7 +101,7 @@ export async function crashSource(name, token, fetchImpl = globalThis.fetch) {
 export class AdminControl {
   /**
    * @param {{button: HTMLButtonElement, form: HTMLFormElement,
-   *   input: HTMLInputElement, signed: HTMLElement, forget: HTMLButtonElement,
+   *   input: HTMLInputElement, hint: HTMLElement, signed: HTMLElement, forget: HTMLButtonElement,
    *   storage: Storage, onChange: (token: string) => void}} opts
    */
   constructor(opts) {
@@ -129,7 +149,19 @@ export class AdminControl {
     this.button.setAttribute("aria-expanded", "true");
   }
 
+  /** ask forgets the token and opens the form, saying why (a refused token). */
+  ask(why) {
+    this.set("");
+    this.close();
+    this.hint.dataset.default ??= this.hint.textContent;
+    this.hint.textContent = why || this.hint.dataset.default;
+    this.form.hidden = false;
+    this.button.setAttribute("aria-expanded", "true");
+    this.input.focus();
+  }
+
   close() {
+    if (this.hint && this.hint.dataset.default !== undefined) this.hint.textContent = this.hint.dataset.default;
     this.form.hidden = true;
     this.signed.hidden = true;
     this.button.setAttribute("aria-expanded", "false");

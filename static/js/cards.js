@@ -5,7 +5,8 @@
 // statistics; a family of several has a legend instead, a row per line
 // named by the label values that tell them apart, with the line's own
 // value and statistics, where a click shows that line alone and a
-// Ctrl/⌘-click hides or shows it.
+// Ctrl/⌘-click hides or shows it. A stale series (its source no longer
+// shows it) is greyed, and says since when instead of a current value.
 
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
@@ -40,8 +41,11 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
-    this.chart = h("div", { class: "chart", "aria-hidden": "true" });
+    // The chart's text alternative is its current values and statistics (chartText).
+    this.chart = h("div", { class: "chart", role: "img", "aria-label": `${s.metric}: no data yet` });
     this.stats = h("dl", "stats");
+    this.coverage = h("p", "coverage");
+    this.coverage.hidden = true;
     this.statEls = new Map();
     this.keyHead = h("th", { scope: "col" });
     const heads = (this.unit.rate ? ["rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
@@ -50,13 +54,14 @@ export class SeriesCard {
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
-      { class: "card", dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
+      { class: "card", "aria-label": `${s.metric} of ${s.source}`, dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
       h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}` }, s.metric), kindTag),
       this.labels,
       h("div", "reading", this.value, this.unitEl, this.note),
       this.chart,
       this.stats,
       this.legend,
+      this.coverage,
     );
     this.add(s);
   }
@@ -137,36 +142,75 @@ export class SeriesCard {
    * chartLines is what the chart draws: every member in legend order,
    * hidden if the reader hid it or (with hideZero) it is all zero.
    * @param {boolean} hideZero
-   * @returns {{id: string, name: string, hidden: boolean}[]}
+   * Stale lines are drawn greyed.
+   * @returns {{id: string, name: string, hidden: boolean, stale: boolean}[]}
    */
   chartLines(hideZero) {
-    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero) }));
+    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
   }
 
-  /** filterTexts is what the filter box matches against. */
-  filterTexts() {
-    return [this.source, this.metric, ...[...this.lines.values()].map((l) => formatLabels(l.st.labels))];
+  /**
+   * lineTexts are what the filter box matches a series against, a list
+   * per line: the source, the metric, its labels as the chips show them
+   * (`cpu=1`) and as Prometheus writes them (`cpu="1"`), and the line's name.
+   * @returns {string[][]}
+   */
+  lineTexts() {
+    return [...this.lines.values()].map((l) => [
+      this.source,
+      this.metric,
+      ...Object.entries(l.st.labels || {}).map(([k, v]) => `${k}=${v}`),
+      formatLabels(l.st.labels),
+      l.name,
+    ]);
   }
 
   /**
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are
-   * the increase over the window, the total and (lone) the samples.
+   * the increase over the window, the total and (lone) the samples. When
+   * the server holds less than the window (it restarted, or the series is
+   * young), the card says since when its statistics are (now: the
+   * server's time, unix ms).
    */
-  update(windowName, spanMs) {
+  update(windowName, spanMs, now = 0) {
     let zeros = 0;
+    let stale = 0;
+    const alt = [];
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (s.windows && s.windows[windowName]) || {};
       l.zero = isAllZero(w, this.unit.rate);
       if (l.zero) zeros++;
+      if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
+      l.row.classList.toggle("is-stale", s.staleSince > 0);
       const cols = this.columns(s, w, spanMs);
+      alt.push(this.lineText(l, cols, windowName));
       if (this.lines.size === 1) this.showLone(s, w, cols);
-      else if (!this.hovering) cols.forEach((f, i) => setText(l.cells[i], joined(f)));
+      else if (!this.hovering) {
+        cols.forEach((f, i) => setText(l.cells[i], joined(f)));
+        if (s.staleSince > 0) setText(l.cells[0], staleText(s));
+      }
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
+    this.el.classList.toggle("is-stale", stale === this.lines.size);
+    const text = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
+    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
+    const since = coverageSince([...this.lines.values()].map((l) => l.st.since || 0), spanMs, now);
+    this.coverage.hidden = !since;
+    setText(this.coverage, since ? `Statistics since ${since}` : "");
+    this.coverage.title = since ? `The server holds less than the ${windowName} window: a young series, or the server restarted.` : "";
+  }
+
+  // lineText is a line's current value and statistics, in words: the
+  // chart's text alternative.
+  lineText(l, cols, windowName) {
+    const name = l.name ? `${l.name}: ` : "";
+    if (l.st.staleSince > 0) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
+    if (this.unit.rate) return `${name}${joined(cols[0])} now, ${joined(cols[1])} over ${windowName}, total ${joined(cols[2])}`;
+    return `${name}${joined(cols[0])} now; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
   // columns are a line's figures, in the legend's columns.
@@ -180,7 +224,8 @@ export class SeriesCard {
   showLone(s, w, cols) {
     if (!this.hovering) {
       this.showReading(cols[0]);
-      setText(this.note, "");
+      setText(this.note, s.staleSince > 0 ? staleText(s) : "");
+      this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
     }
     const stats = this.unit.rate
       ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: w.count ? String(w.count) : "–", unit: "" }]]
@@ -221,6 +266,29 @@ export class SeriesCard {
     }
     for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
+}
+
+/**
+ * coverageSince says since when a card's statistics are, "14:02" (or
+ * "14:02:10" in a window of five minutes or less), when that is later than
+ * the window's start (with a little slack for the time between samples);
+ * "" when they cover the window.
+ * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
+ * @param {number} spanMs the window
+ * @param {number} now the server's time, unix ms
+ */
+export function coverageSince(sinces, spanMs, now) {
+  const known = sinces.filter((t) => t > 0);
+  if (!now || !spanMs || !known.length) return "";
+  const since = Math.max(...known);
+  if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
+  const clock = formatClock(since);
+  return spanMs > 300_000 ? clock.slice(0, 5) : clock;
+}
+
+/** staleText says since when a stale series is stale: "stale since 14:02:11". */
+export function staleText(st) {
+  return `stale since ${formatClock(st.staleSince)}`;
 }
 
 function joined(f) {

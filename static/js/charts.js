@@ -4,38 +4,54 @@
 // a frame, and only if new data came (dirty), it is on screen
 // (IntersectionObserver) and its group is not collapsed. A chart never seen
 // is never created; theme changes rebuild the charts from CSS variables.
-// Every chart shows the page's reload markers: dashed vertical lines.
+// Every chart shows the page's markers (plugins.js): dashed vertical lines.
+// The crosshair is shared by every chart (uPlot's cursor sync), the chart
+// under the pointer has a tooltip, and a drag across any chart zooms them
+// all (a double-click goes back to live). A
+// stale line (its source no longer shows it) is grey and dashed; a null
+// value (a NaN sample) is a gap in its line.
 
-import { binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
- * @typedef {{el: HTMLElement, unit: object, color: number,
+ * @typedef {{el: HTMLElement, unit: object, color: number, source?: string,
  *   data: () => Array<[number[], (number|null)[]]>,
- *   lines: () => {id: string, name: string, hidden: boolean}[],
+ *   lines: () => {id: string, name: string, hidden: boolean, stale?: boolean}[],
  *   range: () => [number, number],
+ *   title?: () => string,
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
- * there, or nulls when the cursor leaves.
+ * there, or nulls when the cursor leaves; title: the tooltip's heading;
+ * source: whose markers the chart shows (besides those of every chart).
  */
 
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
-   *   markers?: () => import("./events.js").Marker[],
-   *   onShown?: (id: string) => void}} opts requestFrame asks the page for
-   *   a frame; markers gives the markers to draw (times in unix ms), on
-   *   every chart; onShown is called when a chart comes into view or its
-   *   group is expanded, so that the page can bring its card up to date
+   *   markers?: (source: string) => import("./timeline.js").Marker[],
+   *   onShown?: (id: string) => void,
+   *   onZoom?: (from: number, to: number) => void, onLive?: () => void,
+   *   zoomed?: () => boolean}} opts requestFrame asks the page for
+   *   a frame; markers gives the markers a chart of a source draws (times
+   *   in unix ms); onShown
+   *   is called when a chart comes into view or its group is expanded, so
+   *   that the page can bring its card up to date; onZoom when the reader
+   *   drags across a chart (the range in unix ms), onLive when they
+   *   double-click one; zoomed says whether the charts show a zoomed range
    */
   constructor(opts) {
     this.requestFrame = opts.requestFrame;
     this.markers = opts.markers || (() => []);
     this.onShown = opts.onShown || (() => {});
+    this.onZoom = opts.onZoom || (() => {});
+    this.onLive = opts.onLive || (() => {});
+    this.zoomed = opts.zoomed || (() => false);
     /** @type {Map<string, any>} */
     this.entries = new Map();
     this.byEl = new WeakMap();
@@ -137,7 +153,8 @@ export class ChartManager {
       const tables = e.data();
       const data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
       const lines = e.lines();
-      const shape = lines.map((l) => l.id).join("\u0000");
+      // A line going stale or live again is restyled by a rebuild: rare.
+      const shape = lines.map((l) => (l.stale ? "~" : "") + l.id).join("\u0000");
       e.view = e.range();
       if (e.plot && e.shape !== shape) {
         // Lines came or went: a uPlot's series are fixed at its making.
@@ -146,6 +163,7 @@ export class ChartManager {
       }
       e.shape = shape;
       e.ids = lines.map((l) => l.id);
+      e.lineInfo = lines;
       if (!e.plot) {
         e.plot = new globalThis.uPlot(this.options(e, lines), data, e.el);
       } else {
@@ -158,8 +176,16 @@ export class ChartManager {
       e.resized = false;
       e.dirty = false;
       let points = 0;
-      for (let i = 1; i < data.length; i++) points = Math.max(points, countValues(data[i]));
+      let gaps = 0;
+      for (let i = 1; i < data.length; i++) {
+        points = Math.max(points, countValues(data[i]));
+        gaps += countGaps(data[i]);
+      }
       e.el.dataset.points = String(points);
+      e.el.dataset.gaps = String(gaps);
+      e.el.dataset.stale = String(lines.filter((l) => l.stale).length);
+      if (this.zoomed()) e.el.dataset.view = e.view.map(Math.round).join("-");
+      else delete e.el.dataset.view;
       e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
       n++;
     }
@@ -169,7 +195,7 @@ export class ChartManager {
   options(e, lines) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
-    const lineColor = (i) => (lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
+    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
     const axis = {
       stroke: t.text,
       font: FONT,
@@ -186,7 +212,12 @@ export class ChartManager {
       cursor: {
         y: false,
         points: { size: 7, fill: (u, si) => lineColor(si - 1), stroke: t.panel, width: 2 },
-        drag: { x: false, y: false, setScale: false },
+        // A drag selects a time range; the page zooms every chart to it.
+        drag: { x: true, y: false, setScale: false },
+        // One crosshair across the page, by time.
+        sync: { key: "pulseboard", setSeries: false },
+        // The double-click is the page's (back to live), not uPlot's reset.
+        bind: { dblclick: () => null },
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
@@ -195,12 +226,11 @@ export class ChartManager {
       axes: [
         {
           ...axis,
-          space: 80,
+          // Room for "00:00:00" and a gap: labels never touch.
+          space: 70,
           size: 22,
-          values: (u, splits) => {
-            const span = (e.view[1] - e.view[0]) || 0;
-            return splits.map((s) => formatTick(s * 1000, span));
-          },
+          incrs: TIME_INCRS,
+          values: (u, splits, axisIdx, space, incr) => splits.map((s) => formatTick(s * 1000, incr * 1000)),
         },
         {
           ...axis,
@@ -217,16 +247,31 @@ export class ChartManager {
           show: !l.hidden,
           stroke: lineColor(i),
           width: 1.5,
+          dash: l.stale ? [4, 3] : undefined,
           // A filled area only under a lone line: filled areas hide each other.
-          fill: lines.length === 1 ? (u) => gradient(u, color) : undefined,
+          fill: lines.length === 1 ? (u) => gradient(u, lineColor(0)) : undefined,
           points: { show: false },
           spanGaps: false,
         })),
       ],
       plugins: [
-        markerPlugin(this.markers, { ok: t.markOk, fail: t.markFail }, (n) => {
+        markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n) => {
           e.el.dataset.markers = String(n);
         }),
+        tooltipPlugin((u, i) =>
+          tooltipContent(
+            u.data[0][i],
+            e.lineInfo,
+            e.lineInfo.map((l, k) => u.data[k + 1][i]),
+            e.unit,
+            e.title ? e.title() : "",
+            e.color,
+          ),
+        ),
+        zoomPlugin(
+          (from, to) => this.onZoom(from, to),
+          () => this.onLive(),
+        ),
       ],
       hooks: {
         setCursor: [
@@ -249,49 +294,6 @@ export class ChartManager {
 }
 
 /**
- * markerPlugin is a uPlot plugin that draws markers over a chart after
- * each redraw (drawMarkers); onDrawn gets how many were in view.
- * @param {() => import("./events.js").Marker[]} markers
- * @param {{ok: string, fail: string}} colors
- * @param {(n: number) => void} onDrawn
- */
-export function markerPlugin(markers, colors, onDrawn) {
-  return { hooks: { draw: [(u) => onDrawn(drawMarkers(u, markers(), colors))] } };
-}
-
-/**
- * drawMarkers strokes a dashed vertical line across the plot area at each
- * marker's time that lies within the x scale (which, like the data, is in
- * seconds), in colors.ok for an applied reload and colors.fail for a
- * rejected one. It returns how many it drew.
- * @param {any} u the uPlot instance
- * @param {import("./events.js").Marker[]} list
- * @param {{ok: string, fail: string}} colors
- */
-export function drawMarkers(u, list, colors) {
-  const { min, max } = u.scales.x;
-  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
-  if (!inView.length) return 0;
-  const { ctx, bbox } = u;
-  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
-  const width = Math.max(1, Math.round(px));
-  ctx.save();
-  ctx.lineWidth = width;
-  ctx.setLineDash([4 * width, 3 * width]);
-  for (const m of inView) {
-    // Centred on a device pixel, so that a thin line stays sharp.
-    const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
-    ctx.strokeStyle = m.ok ? colors.ok : colors.fail;
-    ctx.beginPath();
-    ctx.moveTo(x, bbox.top);
-    ctx.lineTo(x, bbox.top + bbox.height);
-    ctx.stroke();
-  }
-  ctx.restore();
-  return inView.length;
-}
-
-/**
  * padRange gives the y scale some air: 8% of the span each side, or ±10%
  * of the value (±1 around 0) for a flat line — one that varies only by
  * float rounding counts as flat, or its noise would fill the chart. A
@@ -309,9 +311,31 @@ export function padRange(min, max) {
   return [lo, max + pad];
 }
 
+/**
+ * countGaps counts the runs of null values that lie between two values of
+ * a line: the gaps drawn (undefined, a time only other lines have, is not
+ * one).
+ * @param {(number|null|undefined)[]} ys
+ */
+export function countGaps(ys) {
+  let n = 0;
+  let seen = false;
+  let open = false;
+  for (const y of ys) {
+    if (y === null) {
+      open = seen;
+    } else if (y !== undefined) {
+      if (open) n++;
+      open = false;
+      seen = true;
+    }
+  }
+  return n;
+}
+
 function countValues(ys) {
   let n = 0;
-  for (const y of ys) if (y !== null) n++;
+  for (const y of ys) if (y !== null && y !== undefined) n++;
   return n;
 }
 
@@ -356,6 +380,8 @@ function readTheme() {
     panel: v("--panel", "#ffffff"),
     markOk: v("--running", "#16a34a"),
     markFail: v("--failed", "#dc2626"),
+    stale: v("--faint", "#8a96a8"),
+    markInfo: v("--accent", "#2563eb"),
     series,
   };
 }

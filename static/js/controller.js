@@ -13,54 +13,29 @@
 // catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
+//
+// Beside it: the reader's choices are choices.js (methods of this class),
+// the cards families.js, the admin token and crashes adminflow.js, the
+// overview and the filter's count summary.js, what happened timeline.js.
 
 import { takeToken } from "./admin.js";
-import { setText } from "./dom.js";
+import { AdminFlow } from "./adminflow.js";
 import { windowMs } from "./format.js";
-import { familyKey } from "./family.js";
+import { Families } from "./families.js";
 import { Prefs } from "./prefs.js";
-import { matchesFilter } from "./protocol.js";
 import { Store } from "./store.js";
+import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
+import { readView, viewURL } from "./urlstate.js";
+import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
 
-const MIN_SPAN_MS = 10_000;
-// A counter's charted rate is taken over at least this span (see Ring.series).
-const RATE_SPAN_MS = 2_000;
 const TRIM_EVERY_S = 10;
+import { readerChoices } from "./choices.js";
 
-const nf = new Intl.NumberFormat("en-US");
-
-/**
- * @typedef {object} PageDeps
- * @property {{protocol: string, host: string, href: string}} location
- * @property {{state: any, replaceState: (s: any, t: string, url: string) => void}} history
- * @property {Storage} session where the admin token is kept (sessionStorage)
- * @property {Storage} local where the reader's preferences are kept (localStorage)
- * @property {(opts: {url: string, onMessage: (m: object) => void,
- *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
- *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: () => object[],
- *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
- *   makes the chart manager, which calls onShown when a series' chart comes
- *   into view or out of a collapsed group
- * @property {(onChange: (token: string) => void) => {set(token: string): void}} admin
- *   makes the header's token control, which calls onChange on every set
- * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
- * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
- *   import("./cards.js").SeriesCard} card makes the card of st's metric family
- * @property {{update(root: object): void}} tree
- * @property {{show(s: object): void, tick(): void}} status
- * @property {{show(ev: object): void, tick(): void}} notices
- * @property {import("./page.js").PageView} page the header, overview and group box
- * @property {(fn: () => void) => void} requestFrame requestAnimationFrame
- * @property {(fn: () => void, ms: number) => any} setInterval
- * @property {(name: string, token: string) => Promise<{ok: boolean, status: number, message: string}>} crash
- * @property {(text: string, kind?: string) => void} toast
- * @property {() => number} [now] unix ms; Date.now by default
- * @property {Store} [store]
- */
+export { CONFIRM_MS } from "./adminflow.js";
+export { FILTER_DEBOUNCE_MS } from "./choices.js";
 
 export class PageController {
-  /** @param {PageDeps} deps */
+  /** @param {import("./deps.js").PageDeps} deps */
   constructor(deps) {
     this.deps = deps;
     this.now = deps.now || Date.now;
@@ -68,19 +43,18 @@ export class PageController {
     this.prefs = new Prefs(deps.local);
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
-    /** @type {Map<string, import("./cards.js").SeriesCard>} by family key */
-    this.cards = new Map();
-    /** @type {Map<string, string>} series id → family key */
-    this.familyOf = new Map();
     this.hideZero = !!this.prefs.values.hideZero;
-    this.dirty = { cards: new Set(), sources: new Set(), tree: true, filter: true, overview: true };
-    // Cards with changes not shown because they were out of sight.
-    this.stale = new Set();
+    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true };
+    this.timeline = new Timeline();
+    this.timelineSource = "";
+    /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
+    this.health = new Map();
     this.windowName = this.prefs.values.window || "";
     this.paused = false;
     this.tabHidden = false;
     this.filter = "";
-    this.adminToken = "";
+    /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
+    this.zoom = null;
     this.messages = 0;
     this.haveSnapshot = false;
     this.connection = null; // the stream's latest status
@@ -88,10 +62,25 @@ export class PageController {
     this.ticks = 0;
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
-      markers: () => this.store.markers.list,
-      onShown: (id) => this.cardShown(id),
+      markers: (source) => this.timeline.markers(source),
+      onShown: (id) => this.families.shown(id),
+      onZoom: (from, to) => this.setZoom(from, to),
+      onLive: () => this.goLive(),
+      zoomed: () => !!this.zoom,
     });
-    this.admin = deps.admin((token) => this.adminChanged(token));
+    this.families = new Families({
+      store: this.store,
+      charts: this.charts,
+      card: deps.card,
+      group: (name) => this.group(name),
+      spanMs: () => this.spanMs(),
+      hideZero: () => this.hideZero,
+      zoom: () => this.zoom,
+      now: () => this.store.now || this.now(),
+      requestFrame: () => this.requestFrame(),
+    });
+    this.adminFlow = new AdminFlow(deps, () => this.groups.values());
+    this.admin = this.adminFlow.control;
     this.client = null;
   }
 
@@ -101,7 +90,18 @@ export class PageController {
    */
   start() {
     const d = this.deps;
+    const view = readView(d.location.href);
     this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
+    // A shared address's view goes before the kept preferences.
+    if (view.filter) {
+      this.filter = view.filter;
+      d.page.showFilter(view.filter);
+    }
+    if (view.window) this.windowName = view.window;
+    this.urlCollapsed = view.collapsed ? new Set(view.collapsed) : null;
+    // What the address says now (tokens out): rewritten only when the view changes.
+    this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
+    if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
     const scheme = d.location.protocol === "https:" ? "wss:" : "ws:";
@@ -119,8 +119,47 @@ export class PageController {
   }
 
   onStatus(s) {
+    const was = this.connection ? this.connection.state : "connecting";
     this.connection = s;
     this.deps.status.show(s);
+    if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
+    if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
+    if ((was === "live") !== (s.state === "live")) {
+      // Shown as unknown while away, as they are again once back.
+      for (const name of this.groups.keys()) this.dirty.sources.add(name);
+      this.dirty.tree = true;
+      this.dirty.overview = true;
+      this.requestFrame();
+    }
+  }
+
+  /** connected says whether the stream is live: what the page shows is current. */
+  connected() {
+    return !!this.connection && this.connection.state === "live";
+  }
+
+  /**
+   * clock is the time the page's "ago" times are taken at: the server's
+   * latest, or while disconnected the page's own, so that "last success"
+   * keeps ageing instead of reading "now".
+   */
+  clock() {
+    const server = this.store.now || 0;
+    return this.connected() ? server || this.now() : Math.max(server, this.now());
+  }
+
+  /** shownSource is a source as its group shows it: its state unknown while disconnected. */
+  shownSource(name) {
+    const src = this.store.sources.get(name);
+    return src && !this.connected() ? unknownSource(src) : src;
+  }
+
+  /** note records timeline entries; marked ones redraw every chart. */
+  note(events) {
+    if (!this.timeline.add(events)) return;
+    this.dirty.timeline = true;
+    if (events.some((e) => e.marker)) this.charts.markAllDirty();
+    this.requestFrame();
   }
 
   /**
@@ -138,79 +177,24 @@ export class PageController {
     this.retryNow();
   }
 
-  /** cardShown brings a card that changed while out of sight up to date. */
-  cardShown(id) {
-    if (!this.stale.delete(id)) return;
-    this.dirty.cards.add(id);
-    this.requestFrame();
+  /** adminToken is the admin token the page holds, "" for none. */
+  get adminToken() {
+    return this.adminFlow.token;
   }
 
-  // ---- the reader's choices ----
-
-  /** setHideZero hides (or shows again) the series that were zero all through the window. */
-  setHideZero(on) {
-    this.hideZero = !!on;
-    this.prefs.set("hideZero", this.hideZero || undefined);
-    this.deps.page.showHideZero(this.hideZero);
-    this.charts.markAllDirty();
-    this.requestFrame();
+  /** crash asks the server to crash a source (see AdminFlow.crash). */
+  crash(name, button) {
+    return this.adminFlow.crash(name, button);
   }
 
-  togglePause() {
-    this.paused = !this.paused;
-    this.deps.page.showPaused(this.paused);
-    if (!this.paused) {
-      for (const id of this.cards.keys()) this.dirty.cards.add(id);
-      this.charts.markAllDirty();
-    }
-    this.requestFrame();
+  /** cards are the metric cards, by family key. */
+  get cards() {
+    return this.families.cards;
   }
 
-  setFilter(text) {
-    this.filter = text;
-    this.dirty.filter = true;
-    this.requestFrame();
-  }
-
-  selectWindow(name) {
-    this.windowName = name;
-    this.prefs.set("window", name);
-    this.deps.page.checkWindow(name);
-    for (const id of this.cards.keys()) this.dirty.cards.add(id);
-    this.charts.markAllDirty();
-    this.requestFrame();
-  }
-
-  /** revealSource expands a source's group and scrolls to it (a click in the tree). */
-  revealSource(name) {
-    const g = this.groups.get(name);
-    if (!g) return;
-    if (g.collapsed) g.setCollapsed(false, true);
-    g.el.scrollIntoView({ behavior: "smooth", block: "start" });
-  }
-
-  adminChanged(token) {
-    this.adminToken = token;
-    this.deps.page.showAdmin(!!token);
-    for (const g of this.groups.values()) g.setAdmin(!!token);
-  }
-
-  /** crash asks the server to crash a source, with the admin token; a refused token is forgotten. */
-  async crash(name, button) {
-    if (!this.adminToken) return;
-    button.disabled = true;
-    setText(button, "Crashing…");
-    const r = await this.deps.crash(name, this.adminToken);
-    button.disabled = false;
-    setText(button, "Crash");
-    if (r.ok) {
-      this.deps.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
-    } else if (r.status === 401 || r.status === 403) {
-      this.deps.toast("The admin token was refused. Enter it again.", "error");
-      this.admin.set("");
-    } else {
-      this.deps.toast(`Could not crash ${name}: ${r.message}`, "error");
-    }
+  /** stale are the cards that changed while out of sight. */
+  get stale() {
+    return this.families.stale;
   }
 
   // ---- applying the stream ----
@@ -218,11 +202,17 @@ export class PageController {
   onMessage(msg) {
     this.messages++;
     switch (msg.type) {
-      case "hello":
+      case "hello": {
+        const before = this.store.instance;
         this.store.hello(msg);
+        if (before && this.store.instance && before !== this.store.instance) {
+          this.note([serverRestartEvent(this.store.now || this.now(), this.store.version)]);
+          this.adminFlow.checkAdmin();
+        }
         this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
         this.renderWindows();
         return;
+      }
       case "snapshot":
         this.haveSnapshot = true;
         this.apply(this.store.snapshot(msg));
@@ -238,18 +228,19 @@ export class PageController {
     const names = this.store.windows;
     if (!names.includes(this.windowName)) this.windowName = names[0] || "";
     this.deps.page.showWindows(names, this.windowName);
+    this.syncURL();
   }
 
   /** @param {import("./store.js").Changes} ch */
   apply(ch) {
-    for (const id of ch.removed) this.removeCard(id);
-    for (const id of ch.added) this.addCard(this.store.series.get(id));
-    for (const id of ch.points) {
-      const key = this.familyOf.get(id);
-      this.charts.markDirty(key);
-      this.dirty.cards.add(key);
-    }
-    for (const id of ch.windows) this.dirty.cards.add(this.familyOf.get(id));
+    const fam = this.families;
+    for (const id of ch.removed) fam.remove(id, this.groups);
+    for (const id of ch.added) fam.add(this.store.series.get(id));
+    if (ch.added.length || ch.removed.length) this.dirty.filter = true;
+    for (const id of ch.points) fam.pointsCame(id);
+    for (const id of ch.windows) fam.windowsCame(id);
+    // A line gone stale or live again is redrawn greyed or in colour.
+    for (const id of ch.stale) fam.pointsCame(id);
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
@@ -266,8 +257,17 @@ export class PageController {
       this.orderGroups();
     }
     if (ch.tree) this.dirty.tree = true;
-    for (const ev of ch.events) if (ev.kind === "reload") this.deps.notices.show(ev);
-    if (ch.markers) this.charts.markAllDirty();
+    const happened = [];
+    const at = this.store.now || this.now();
+    for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
+    for (const ev of ch.events) {
+      if (ev.kind !== "reload") continue;
+      this.deps.notices.show(ev);
+      happened.push(reloadEvent(ev));
+    }
+    this.note(happened);
+    // The timeline's choice of sources follows the sources' names.
+    if (ch.reset || ch.sourcesRemoved.length || ch.sourceDiffs.some((d) => !d.prev)) this.dirty.timeline = true;
     if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
       this.dirty.overview = true;
     }
@@ -277,6 +277,7 @@ export class PageController {
   dropGroup(name, g) {
     g.el.remove();
     this.groups.delete(name);
+    this.health.delete(name);
     this.dirty.sources.delete(name);
   }
 
@@ -285,15 +286,21 @@ export class PageController {
     if (g) return g;
     g = this.deps.group(name, {
       color: this.groups.size,
-      collapsed: this.prefs.collapsed(name),
+      collapsed: this.urlCollapsed ? this.urlCollapsed.has(name) : this.prefs.collapsed(name),
       onCrash: (n, button) => this.crash(n, button),
       onToggle: (n, collapsed) => {
         this.prefs.setCollapsed(n, collapsed);
+        this.syncURL();
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
     });
     g.setAdmin(!!this.adminToken);
+    // Named, addressable (the jump list) and focusable (revealSource).
+    g.el.id = `source-${name}`;
+    g.el.setAttribute("aria-label", `Source ${name}`);
+    g.el.tabIndex = -1;
     this.groups.set(name, g);
+    this.health.set(name, this.deps.health(g));
     this.orderGroups();
     this.dirty.sources.add(name);
     this.dirty.filter = true;
@@ -313,98 +320,9 @@ export class PageController {
     this.deps.page.orderGroups(els);
   }
 
-  // addCard puts a series in its family's card, making the card (and its
-  // chart) for the family's first series.
-  addCard(st) {
-    if (!st || this.familyOf.has(st.id)) return;
-    const key = familyKey(st);
-    this.familyOf.set(st.id, key);
-    const g = this.group(st.source);
-    let card = this.cards.get(key);
-    if (card) {
-      card.add(st);
-      this.charts.markDirty(key);
-    } else {
-      card = this.deps.card(st, { onLines: () => this.redrawChart(key), color: Number(g.el.dataset.color) });
-      this.cards.set(key, card);
-      g.place(card);
-      this.charts.add(key, {
-        el: card.chart,
-        unit: card.unit,
-        color: Number(g.el.dataset.color),
-        data: () => this.chartData(key),
-        lines: () => card.chartLines(this.hideZero),
-        range: () => this.chartRange(key),
-        onHover: (x, ys) => {
-          card.hover(x, ys);
-          if (x === null) this.redrawChart(key);
-        },
-      });
-      this.charts.setHidden(key, g.collapsed);
-    }
-    g.refreshCount();
-    this.dirty.cards.add(key);
-    this.dirty.filter = true;
-  }
-
-  // removeCard takes a series out of its card, and the card (and chart)
-  // away with its family's last series.
-  removeCard(id) {
-    const key = this.familyOf.get(id);
-    const card = key && this.cards.get(key);
-    this.familyOf.delete(id);
-    if (!card) return;
-    const g = this.groups.get(card.source);
-    if (card.remove(id) > 0) {
-      this.redrawChart(key);
-    } else {
-      this.charts.remove(key);
-      if (g) g.drop(key);
-      this.cards.delete(key);
-      this.dirty.cards.delete(key);
-      this.stale.delete(key);
-    }
-    if (g) g.refreshCount();
-  }
-
-  redrawChart(key) {
-    this.charts.markDirty(key);
-    this.dirty.cards.add(key);
-    this.requestFrame();
-  }
-
   /** spanMs is the chosen window's length, or the whole history without one. */
   spanMs() {
     return windowMs(this.windowName) || this.store.historyMs;
-  }
-
-  /**
-   * chartRange is the time span a chart shows, [from, to] in unix ms: the
-   * chosen window, ending at the server's latest time, narrowed to the
-   * data while there is less of it (a page opened on a fresh server is not
-   * a mostly empty chart).
-   */
-  chartRange(key) {
-    const now = this.store.now || this.now();
-    let from = now - this.spanMs();
-    const card = this.cards.get(key);
-    let first = NaN;
-    if (card) for (const l of card.lines.values()) if (!(l.st.ring.firstTime() >= first)) first = l.st.ring.firstTime();
-    if (first > from) from = Math.min(first, now - MIN_SPAN_MS);
-    return [from, now];
-  }
-
-  /**
-   * chartData is a card's chart data: one [times, values] table per line,
-   * in the card's order (times in unix seconds; a counter's values are
-   * its rates). The chart aligns them.
-   */
-  chartData(key) {
-    const card = this.cards.get(key);
-    if (!card) return [];
-    const from = this.chartRange(key)[0];
-    const span = card.unit.rate ? RATE_SPAN_MS : 0;
-    return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
   }
 
   // ---- the frame ----
@@ -420,13 +338,16 @@ export class PageController {
     this.frameQueued = false;
     if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
+    const now = this.clock();
     for (const name of d.sources) {
       const g = this.groups.get(name);
-      if (g) g.update(this.store.sources.get(name), this.store.now || this.now());
+      if (!g) continue;
+      g.update(this.shownSource(name), now);
+      this.health.get(name).update(this.store.sources.get(name), now);
     }
     d.sources.clear();
     if (d.tree) {
-      this.deps.tree.update(this.store.tree());
+      this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()));
       d.tree = false;
     }
     if (d.filter) {
@@ -434,14 +355,13 @@ export class PageController {
       d.filter = false;
     }
     if (!this.paused) {
-      for (const id of d.cards) {
-        const card = this.cards.get(id);
-        if (!card) continue;
-        if (this.charts.isShown(id)) card.update(this.windowName, this.spanMs());
-        else this.stale.add(id);
-      }
-      d.cards.clear();
+      this.families.update(this.windowName, this.spanMs());
       this.charts.draw();
+    }
+    if (d.timeline) {
+      const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
+      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource);
+      d.timeline = false;
     }
     if (d.overview) {
       this.renderOverview();
@@ -449,50 +369,45 @@ export class PageController {
     }
   }
 
+  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   applyFilter() {
-    let shown = 0;
-    for (const g of this.groups.values()) {
-      let n = 0;
-      for (const card of g.cards.values()) {
-        const ok = matchesFilter(this.filter, card.filterTexts());
-        card.el.hidden = !ok;
-        if (ok) n++;
-      }
-      g.el.hidden = n === 0 && !matchesFilter(this.filter, [g.name]);
-      shown += n;
-    }
+    const f = filterGroups(this.groups.values(), this.filter);
+    this.deps.page.showFilterCount(f.count);
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;
     this.deps.page.showEmpty(
-      !this.haveSnapshot || shown > 0 || quiet,
+      !this.haveSnapshot || f.shown > 0 || quiet,
       this.filter ? `No source or metric matches “${this.filter}”.` : "No series yet.",
     );
     this.deps.page.showLoading(!this.haveSnapshot);
   }
 
   renderOverview() {
-    let running = 0;
-    for (const s of this.store.sources.values()) if (s.state === "running") running++;
-    this.deps.page.showOverview({
-      sources: `${running}/${this.store.sources.size}`,
-      series: nf.format(this.familyOf.size),
-      points: nf.format(this.store.pointCount()),
-      messages: nf.format(this.messages),
-    });
+    const ov = overview(this.store, { connected: this.connected(), series: this.families.familyOf.size, messages: this.messages });
+    const { summary, ...figures } = ov;
+    this.deps.page.showTreeSummary(summary);
+    this.deps.page.showOverview(figures);
   }
 
-  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
-    if (this.ticks % TRIM_EVERY_S === 0) this.store.trimAll();
+    if (this.ticks % TRIM_EVERY_S === 0) {
+      this.store.trimAll();
+      if (this.store.now && this.timeline.trimBefore(this.store.now - this.store.historyMs)) this.charts.markAllDirty();
+      this.dirty.timeline = true;
+    }
     if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
-    const now = this.store.now || this.now();
+    const now = this.clock();
     for (const g of this.groups.values()) g.updateAgo(null, now);
-    if (!this.paused) this.charts.markAllDirty(); // keep the time axis moving
+    for (const hs of this.health.values()) hs.tick(now);
+    if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
   }
 }
+
+// The reader's choices (choices.js) are the controller's methods too.
+Object.assign(PageController.prototype, readerChoices);

@@ -87,8 +87,17 @@ function scaleFor(v, unit) {
 }
 
 /**
+ * NOISE is the magnitude below which a value is float noise (a mean or a
+ * rate of zeros computed as 2.2e-11), shown as 0.
+ */
+export const NOISE = 1e-9;
+
+const denoise = (v) => (Math.abs(v) < NOISE ? 0 : v);
+
+/**
  * formatValue renders a value in its guessed unit, as a number and a unit
- * shown apart (the unit is styled smaller). null, undefined and NaN are "–".
+ * shown apart (the unit is styled smaller). null, undefined and NaN are
+ * "–"; float noise (below NOISE) is 0.
  * @param {number|null|undefined} v
  * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
  * @returns {{text: string, unit: string}}
@@ -96,6 +105,7 @@ function scaleFor(v, unit) {
 export function formatValue(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return { text: "–", unit: "" };
   if (!Number.isFinite(v)) return { text: v > 0 ? "∞" : "−∞", unit: "" };
+  v = denoise(v);
   const s = scaleFor(v, unit);
   return { text: fixed(v / s.div), unit: s.unit };
 }
@@ -128,6 +138,7 @@ export function formatTicks(splits, unit, incr) {
   const render = (d) =>
     splits.map((v) => {
       if (v === null || !Number.isFinite(v)) return "";
+      v = denoise(v);
       return joinUnit(d === null ? fixed(v / s.div) : (v / s.div).toFixed(d), s.unit);
     });
   if (!step) return render(null);
@@ -168,14 +179,23 @@ export function formatClock(ms) {
 }
 
 /**
- * formatTick renders a time-axis tick: HH:MM:SS on spans up to five
- * minutes, HH:MM beyond.
+ * formatTick renders a time-axis tick, given the step between ticks:
+ * HH:MM when the ticks fall on whole minutes, HH:MM:SS when they do not,
+ * so that two ticks never read the same.
+ * @param {number} ms the tick, unix ms
+ * @param {number} stepMs the step between ticks, ms
  */
-export function formatTick(ms, spanMs) {
+export function formatTick(ms, stepMs) {
   const d = new Date(ms);
   const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  return spanMs > 300_000 ? hm : `${hm}:${pad2(d.getSeconds())}`;
+  return stepMs > 0 && stepMs % 60_000 === 0 ? hm : `${hm}:${pad2(d.getSeconds())}`;
 }
+
+/**
+ * TIME_INCRS are the steps the time axis may use, in seconds: round ones,
+ * so that the ticks read 14:02:10, 14:02:20 and not 14:02:13.
+ */
+export const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 /**
  * formatAgo renders how long before now a unix-ms time was: "now", "4s

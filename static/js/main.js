@@ -3,7 +3,7 @@
 // and turns the page's events into the controller's calls. Nothing here
 // is worth a test of its own.
 
-import { AdminControl, crashSource } from "./admin.js";
+import { AdminControl, checkToken, crashSource } from "./admin.js";
 import { SeriesCard } from "./cards.js";
 import { ChartManager } from "./charts.js";
 import { PageController } from "./controller.js";
@@ -12,7 +12,10 @@ import { NoticeView } from "./notice.js";
 import { PageView } from "./page.js";
 import { StreamClient } from "./socket.js";
 import { SourceGroup } from "./sources.js";
+import { SourceHealth } from "./health.js";
 import { StatusView } from "./status.js";
+import { ThemeSwitch } from "./themes.js";
+import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +32,7 @@ const controller = new PageController({
       button: $("admin-toggle"),
       form: $("admin-form"),
       input: $("admin-token"),
+      hint: $("admin-hint"),
       signed: $("admin-signed"),
       forget: $("admin-forget"),
       storage: sessionStorage,
@@ -36,25 +40,35 @@ const controller = new PageController({
     }),
   group: (name, opts) => new SourceGroup(name, opts),
   card: (st, opts) => new SeriesCard(st, opts),
-  tree: new TreeView($("tree")),
+  tree: new TreeView($("tree"), { onActivate: (name) => controller.revealSource(name) }),
+  timeline: new TimelineView({ list: $("timeline"), filter: $("tl-source"), count: $("tl-count") }, (name) => controller.setTimelineSource(name)),
+  health: (group) => new SourceHealth(group),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
   page: new PageView(document, { onWindow: (name) => controller.selectWindow(name) }),
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),
   crash: (name, token) => crashSource(name, token),
+  checkAdmin: (token) => checkToken(token),
   toast,
 });
 
 $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
-$("filter").addEventListener("input", (ev) => controller.setFilter(ev.target.value));
+$("filter").addEventListener("input", (ev) => controller.filterTyped(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
-$("tree").addEventListener("click", (ev) => {
-  const node = ev.target.closest(".node.is-source");
-  if (node) controller.revealSource(node.dataset.source);
+$("live").addEventListener("click", () => controller.goLive());
+addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && controller.zoom) controller.goLive();
 });
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => controller.charts.rethemed());
+new ThemeSwitch({
+  button: $("theme"),
+  label: $("theme-label"),
+  root: document.documentElement,
+  media: matchMedia("(prefers-color-scheme: dark)"),
+  prefs: controller.prefs,
+  onChange: () => controller.charts.rethemed(),
+});
 // A hidden tab draws nothing; shown again, it catches up (and reconnects).
 document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
 controller.setTabHidden(document.visibilityState === "hidden");

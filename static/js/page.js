@@ -4,6 +4,7 @@
 // show is decided by the controller (controller.js).
 
 import { h, setText } from "./dom.js";
+import { formatClock } from "./format.js";
 
 export class PageView {
   /**
@@ -19,34 +20,64 @@ export class PageView {
       version: $("version"),
       windows: $("windows"),
       pause: $("pause"),
+      filter: $("filter"),
+      live: $("live"),
+      liveText: $("live-text"),
       hideZero: $("hide-zero"),
       groups: $("groups"),
       empty: $("empty"),
       loading: $("loading"),
+      filterCount: $("filter-count"),
       sources: $("ov-sources"),
       series: $("ov-series"),
       points: $("ov-points"),
       messages: $("ov-messages"),
+      jump: $("jump"),
+      treePanel: $("tree-title").closest("section"),
+      treeToggle: $("tree-toggle"),
+      treeSummary: $("tree-summary"),
     };
+    this.jumpKey = "";
+    this.els.treeToggle.addEventListener("click", () => {
+      const open = !this.els.treePanel.classList.contains("is-open");
+      this.els.treePanel.classList.toggle("is-open", open);
+      this.els.treeToggle.setAttribute("aria-expanded", String(open));
+      setText(this.els.treeToggle, open ? "Hide" : "Show");
+    });
   }
 
   showVersion(text) {
     setText(this.els.version, text);
   }
 
-  /** showWindows draws one radio button per window, selected checked. */
+  /**
+   * showWindows draws one radio button per window, selected checked. As a
+   * radio group: only the checked one is in the tab order, and the arrow
+   * keys choose the next or previous window.
+   */
   showWindows(names, selected) {
-    this.els.windows.replaceChildren(
-      ...names.map((name) => {
-        const b = h("button", { type: "button", role: "radio", "aria-checked": String(name === selected), dataset: { window: name } }, name);
-        b.addEventListener("click", () => this.onWindow(name));
-        return b;
-      }),
-    );
+    const buttons = names.map((name) => {
+      const b = h("button", { type: "button", role: "radio", "aria-checked": String(name === selected), dataset: { window: name } }, name);
+      b.addEventListener("click", () => this.onWindow(name));
+      b.addEventListener("keydown", (ev) => {
+        const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[ev.key];
+        if (!step) return;
+        ev.preventDefault();
+        const next = buttons[(buttons.indexOf(b) + step + buttons.length) % buttons.length];
+        this.onWindow(next.dataset.window);
+        next.focus();
+      });
+      return b;
+    });
+    this.els.windows.replaceChildren(...buttons);
+    this.checkWindow(selected);
   }
 
   checkWindow(name) {
-    for (const b of this.els.windows.children) b.setAttribute("aria-checked", String(b.dataset.window === name));
+    for (const b of this.els.windows.children) {
+      b.setAttribute("aria-checked", String(b.dataset.window === name));
+      b.tabIndex = b.dataset.window === name ? 0 : -1;
+    }
   }
 
   showPaused(paused) {
@@ -57,6 +88,18 @@ export class PageView {
   }
 
   /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */
+  /** showFilter puts a filter (from the address) in the filter box. */
+  showFilter(text) {
+    this.els.filter.value = text;
+  }
+
+  /** showZoom shows the zoomed range (unix ms) and the way back to live, or hides them (null). */
+  showZoom(range) {
+    this.els.live.hidden = !range;
+    this.body.classList.toggle("is-zoomed", !!range);
+    if (range) setText(this.els.liveText, `${formatClock(range[0])}–${formatClock(range[1])}`);
+  }
+
   showHideZero(on) {
     this.els.hideZero.setAttribute("aria-checked", String(on));
     this.body.classList.toggle("hide-zero", on);
@@ -66,10 +109,25 @@ export class PageView {
     this.body.classList.toggle("has-admin", isAdmin);
   }
 
-  /** orderGroups puts the group elements in the box in the given order. */
+  /** orderGroups puts the group elements in the box in the given order, and lists them in the jump list. */
   orderGroups(els) {
     const box = this.els.groups;
     for (const el of els) if (box.lastElementChild !== el) box.append(el);
+    const key = els.map((el) => el.id).join(" ");
+    if (key === this.jumpKey) return;
+    this.jumpKey = key;
+    this.els.jump.replaceChildren(...els.map((el) => h("a", { href: `#${el.id}` }, el.dataset.source)));
+  }
+
+  /** showTreeSummary is the tree in one line, what a phone shows of it folded. */
+  showTreeSummary(text) {
+    setText(this.els.treeSummary, text);
+  }
+
+  /** showFilterCount says how many series the filter lets through ("" hides it). */
+  showFilterCount(text) {
+    setText(this.els.filterCount, text);
+    this.els.filterCount.hidden = !text;
   }
 
   showEmpty(hidden, text) {

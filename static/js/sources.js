@@ -35,7 +35,7 @@ export class SourceGroup {
       latency: fact("latency", "poll latency"),
       success: fact("success", "last success"),
     };
-    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: `Make the ${name} collector panic now` }, "Crash");
+    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: `Make the ${name} collector panic now` }, `Crash ${name}`);
     this.crash.addEventListener("click", () => this.opts.onCrash(name, this.crash));
     this.error = h("p", "last-error");
     this.error.hidden = true;

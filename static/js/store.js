@@ -1,22 +1,27 @@
 // The client's state: sources, series with their recent points, the
-// supervision tree, the markers of reloads. It applies hello, snapshot and
-// delta messages and says what changed, so that the view redraws only
-// that. No DOM here.
+// supervision tree. It applies hello, snapshot and delta messages and says
+// what changed, so that the view redraws only that. No DOM here.
 
-import { Markers, readEvents } from "./events.js";
+import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
 
 /**
  * @typedef {{id: string, source: string, metric: string,
  *   labels: Record<string, string>, kind: string, last: [number, number|null]|null,
- *   windows: Record<string, object>, ring: Ring}} SeriesState
+ *   windows: Record<string, object>, ring: Ring, staleSince: number, since: number}} SeriesState
+ * staleSince: when the series went stale (its source no longer shows it),
+ * unix ms; 0 while it is live. since: the first point the server held
+ * when it last sent the series whole (its windows cover nothing before:
+ * a restarted server starts again), unix ms; 0 if it sent none.
  * @typedef {{reset: boolean, added: string[], removed: string[],
- *   points: Set<string>, windows: Set<string>, sources: Set<string>,
+ *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
  *   tree: boolean, events: import("./events.js").StreamEvent[],
- *   markers: boolean}} Changes
- * events: the delta's events, in order; markers: the markers changed.
+ *   sourceDiffs: {prev: object|undefined, next: object}[]}} Changes
+ * events: the delta's events, in order; sourceDiffs: each source object
+ * received with the one it replaced (undefined for a new source);
+ * stale: the series whose staleness a delta's "stale" changed.
  */
 
 function changes(reset) {
@@ -26,18 +31,25 @@ function changes(reset) {
     removed: [],
     points: new Set(),
     windows: new Set(),
+    stale: new Set(),
     sources: new Set(),
     sourcesRemoved: [],
     tree: false,
     events: [],
-    markers: false,
+    sourceDiffs: [],
   };
+}
+
+// readSince reads a staleness time: a positive number is when the series
+// went stale, unix ms; anything else (0 in a delta's "stale") is live.
+function readSince(v) {
+  const t = Number(v);
+  return Number.isFinite(t) && t > 0 ? t : 0;
 }
 
 export class Store {
   /**
-   * @param {{maxPoints?: number, maxMarkers?: number}} [opts] maxPoints caps
-   * each series' ring, maxMarkers the reload markers
+   * @param {{maxPoints?: number}} [opts] maxPoints caps each series' ring
    */
   constructor(opts = {}) {
     this.maxPoints = opts.maxPoints ?? 50000;
@@ -50,13 +62,13 @@ export class Store {
     this.sources = new Map();
     this.rawTree = null;
     this.now = 0; // the server's clock at its latest message, unix ms
-    // Reloads seen, for the charts; kept as long as the points are.
-    this.markers = new Markers(opts.maxMarkers);
+    this.instance = ""; // the server process, from its hello
   }
 
   /** hello records the server's version, windows and history length. */
   hello(msg) {
     this.version = String(msg.version ?? "");
+    this.instance = String(msg.instance ?? "");
     this.windows = Array.isArray(msg.windows) ? msg.windows.map(String) : [];
     const h = Number(msg.history_seconds);
     if (Number.isFinite(h) && h > 0) this.historyMs = h * 1000;
@@ -81,9 +93,11 @@ export class Store {
       }
     }
     for (const s of list) this.absorb(s, ch);
+    const before = this.sources;
     this.sources = new Map();
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        ch.sourceDiffs.push({ prev: before.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
       }
@@ -94,10 +108,10 @@ export class Store {
   }
 
   /**
-   * delta applies one delta (removed, then added, then points, windows and
-   * sources, the order the server merges them in). Its events are returned
-   * in ch.events; a reload among them also leaves a marker. Snapshots carry
-   * no events: what happened while the page was away is not replayed.
+   * delta applies one delta (removed, then added, then points, windows,
+   * staleness and sources, the order the server merges them in). Its
+   * events are returned in ch.events. Snapshots carry no events: what
+   * happened while the page was away is not replayed.
    * @returns {Changes}
    */
   delta(msg) {
@@ -131,6 +145,15 @@ export class Store {
         ch.windows.add(id);
       }
     }
+    const stale = msg.stale && typeof msg.stale === "object" ? msg.stale : {};
+    for (const id of Object.keys(stale)) {
+      const st = this.series.get(id);
+      const since = readSince(stale[id]);
+      if (st && st.staleSince !== since) {
+        st.staleSince = since;
+        ch.stale.add(id);
+      }
+    }
     // Sources that left the configuration go before the changed ones: a
     // merged delta may remove a source and bring it back.
     for (const name of Array.isArray(msg.sources_removed) ? msg.sources_removed : []) {
@@ -141,6 +164,7 @@ export class Store {
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        ch.sourceDiffs.push({ prev: this.sources.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
         ch.tree = true;
@@ -151,10 +175,6 @@ export class Store {
       ch.tree = true;
     }
     ch.events = readEvents(msg.events);
-    for (const ev of ch.events) {
-      if (ev.kind === "reload") ch.markers = this.markers.add(ev.ts, ev.ok) || ch.markers;
-    }
-    if (ch.markers && this.now) this.markers.trimBefore(this.now - this.historyMs);
     return ch;
   }
 
@@ -169,6 +189,8 @@ export class Store {
     const known = this.series.has(s.id);
     const st = this.upsert(s);
     st.ring.replace(s.points);
+    const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
+    if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);
@@ -178,7 +200,7 @@ export class Store {
   upsert(s) {
     let st = this.series.get(s.id);
     if (!st) {
-      st = { id: s.id, ring: new Ring(this.maxPoints) };
+      st = { id: s.id, ring: new Ring(this.maxPoints), since: 0 };
       this.series.set(s.id, st);
     }
     st.source = String(s.source ?? "");
@@ -187,6 +209,8 @@ export class Store {
     st.kind = String(s.kind ?? "gauge");
     st.last = Array.isArray(s.last) ? s.last : null;
     st.windows = s.windows && typeof s.windows === "object" ? s.windows : {};
+    // A stale mark without a usable time still reads as stale.
+    st.staleSince = s.stale === true ? readSince(s.stale_since) || this.now || 1 : 0;
     return st;
   }
 
@@ -199,14 +223,9 @@ export class Store {
     if (this.now) st.ring.trimBefore(this.now - this.historyMs);
   }
 
-  /**
-   * trimAll drops points and markers older than the history; the page
-   * calls it now and then, for series that receive nothing new. It reports
-   * whether a marker went.
-   */
+  /** trimAll drops points older than the history; the page calls it now and then, for series that receive nothing new. */
   trimAll() {
     for (const st of this.series.values()) this.trimOne(st);
-    return this.now ? this.markers.trimBefore(this.now - this.historyMs) : false;
   }
 
   /** tree is the supervision tree with the sources under "collectors". */

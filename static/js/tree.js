@@ -69,15 +69,83 @@ export function buildTree(raw, sources) {
   return walk(base, "");
 }
 
-/** TreeView draws a TreeNode into a container and updates it in place. */
+/**
+ * TreeView draws a TreeNode into a container and updates it in place. It
+ * is an ARIA tree: one node is in the tab order at a time, the arrow keys
+ * (and Home, End) move between nodes, and Enter, Space or a click on a
+ * source's node calls onActivate with its name.
+ */
 export class TreeView {
-  /** @param {HTMLElement} container */
-  constructor(container) {
+  /**
+   * @param {HTMLElement} container
+   * @param {{onActivate?: (source: string) => void}} [opts]
+   */
+  constructor(container, opts = {}) {
     this.container = container;
+    this.onActivate = opts.onActivate || (() => {});
     this.nodes = new Map(); // key → {li, el, dot, state, restarts, ul, prev}
+    this.focusKey = "";
     this.rootUl = document.createElement("ul");
     this.rootUl.className = "tree";
+    this.rootUl.setAttribute("role", "tree");
+    this.rootUl.setAttribute("aria-label", "Supervision tree");
+    this.rootUl.addEventListener("keydown", (ev) => this.onKey(ev));
+    this.rootUl.addEventListener("click", (ev) => {
+      const li = ev.target.closest && ev.target.closest("[role=treeitem]");
+      if (li) this.activate(li);
+    });
     container.replaceChildren(this.rootUl);
+  }
+
+  /** items are the nodes' elements, in reading order. */
+  items() {
+    return [...this.rootUl.querySelectorAll("[role=treeitem]")];
+  }
+
+  // focusItem moves the tab stop (and the focus) to a node.
+  focusItem(li) {
+    if (!li) return;
+    this.focusKey = li.dataset.key;
+    for (const n of this.nodes.values()) n.el.tabIndex = n.el === li ? 0 : -1;
+    li.focus();
+  }
+
+  activate(li) {
+    this.focusKey = li.dataset.key;
+    for (const n of this.nodes.values()) n.el.tabIndex = n.el === li ? 0 : -1;
+    if (li.dataset.source) this.onActivate(li.dataset.source);
+  }
+
+  onKey(ev) {
+    const items = this.items();
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    let to = null;
+    switch (ev.key) {
+      case "ArrowDown":
+      case "ArrowRight":
+        to = items[Math.min(items.length - 1, i + 1)];
+        break;
+      case "ArrowUp":
+      case "ArrowLeft":
+        to = items[Math.max(0, i - 1)];
+        break;
+      case "Home":
+        to = items[0];
+        break;
+      case "End":
+        to = items[items.length - 1];
+        break;
+      case "Enter":
+      case " ":
+        ev.preventDefault();
+        this.activate(items[i]);
+        return;
+      default:
+        return;
+    }
+    ev.preventDefault();
+    this.focusItem(to);
   }
 
   /**
@@ -93,6 +161,12 @@ export class TreeView {
         n.li.remove();
         this.nodes.delete(key);
       }
+    }
+    // One node in the tab order: the last one focused, or the root.
+    if (!this.nodes.has(this.focusKey)) this.focusKey = root.key;
+    for (const [key, n] of this.nodes) {
+      const t = key === this.focusKey ? 0 : -1;
+      if (n.el.tabIndex !== t) n.el.tabIndex = t;
     }
   }
 
@@ -110,19 +184,26 @@ export class TreeView {
     if (node.children.length) {
       if (!n.ul) {
         n.ul = document.createElement("ul");
+        n.ul.setAttribute("role", "group");
         n.li.appendChild(n.ul);
+        n.el.setAttribute("aria-expanded", "true");
       }
       node.children.forEach((c, j) => this.place(c, n.ul, j, seen));
     } else if (n.ul) {
       n.ul.remove();
       n.ul = null;
+      n.el.removeAttribute("aria-expanded");
     }
   }
 
   create(node) {
+    // The node is the tree item; its list item only places it.
     const li = document.createElement("li");
+    li.setAttribute("role", "none");
     const el = document.createElement("div");
     el.className = "node";
+    el.setAttribute("role", "treeitem");
+    el.tabIndex = -1;
     el.dataset.key = node.key;
     if (node.source) {
       el.dataset.source = node.name;
@@ -134,10 +215,13 @@ export class TreeView {
     const state = span("state");
     const restarts = span("restarts");
     restarts.title = "restarts";
-    el.append(dot, name, strategy, state, restarts);
+    // Read out in words instead of the symbols shown (assistive technology).
+    for (const s of [strategy, state, restarts]) s.setAttribute("aria-hidden", "true");
+    const spoken = span("sr-only");
+    el.append(dot, name, strategy, state, restarts, spoken);
     el.addEventListener("animationend", () => el.classList.remove("pulse"));
     li.appendChild(el);
-    return { li, el, strategy, state, restarts, ul: null, prev: null };
+    return { li, el, strategy, state, restarts, spoken, ul: null, prev: null };
   }
 
   fill(n, node) {
@@ -154,7 +238,11 @@ export class TreeView {
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts`);
-    if (n.el.title !== title) n.el.title = title;
+    if (n.el.title !== title) {
+      n.el.title = title;
+      const how = node.strategy ? `, ${node.strategy.replaceAll("_", " ")}` : "";
+      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${node.restarts} restarts`}${node.source ? ". Enter shows its charts." : ""}`);
+    }
     const prev = n.prev;
     if (prev && (prev.state !== node.state || prev.restarts !== node.restarts)) pulse(n.el);
     n.prev = { state: node.state, restarts: node.restarts };

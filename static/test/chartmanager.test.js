@@ -161,3 +161,37 @@ test("a family's lines are aligned in one chart; hidden lines and new members ar
   hook({ cursor: { idx: null }, data: plots[1].data });
   assert.deepEqual(hovers, [[2, { x: 6, y: 7, z: null }], [null, null]]);
 });
+
+test("a line gone stale is redrawn grey and dashed; a NaN sample is a gap", () => {
+  plots.length = 0;
+  const m = new ChartManager({ requestFrame: () => {} });
+  const el = { dataset: {} };
+  let lines = [
+    { id: "x", name: "0", hidden: false, stale: false },
+    { id: "y", name: "1", hidden: false, stale: false },
+  ];
+  const tables = { x: [[1, 2, 3], [5, null, 6]], y: [[1, 2, 3], [7, 8, 9]] };
+  m.add("fam", { el, unit: {}, color: 0, data: () => lines.map((l) => tables[l.id]), lines: () => lines, range: () => [0, 4000] });
+  observers.io.show(el, true);
+  observers.ro.size(el, 300);
+  m.draw();
+  assert.equal(el.dataset.gaps, "1", "the null between 5 and 6");
+  assert.equal(el.dataset.stale, "0");
+  assert.deepEqual(plots[0].series.slice(1).map((s) => s.dash), [undefined, undefined]);
+  assert.equal(plots[0].series[1].spanGaps, false, "a null is never bridged");
+
+  lines = [lines[0], { ...lines[1], stale: true }];
+  m.markDirty("fam");
+  m.draw();
+  assert.equal(plots.length, 2, "restyled by a rebuild");
+  assert.equal(el.dataset.stale, "1");
+  assert.deepEqual(plots[1].series[2].dash, [4, 3]);
+  assert.notEqual(plots[1].series[2].stroke, plots[1].series[1].stroke, "greyed, not its colour");
+
+  lines = [lines[0], { ...lines[1], stale: false }];
+  m.markDirty("fam");
+  m.draw();
+  assert.equal(plots.length, 3, "live again: its colour back");
+  assert.equal(plots[2].series[2].dash, undefined);
+  assert.equal(el.dataset.stale, "0");
+});

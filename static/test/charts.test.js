@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawMarkers, markerPlugin, padRange } from "../js/charts.js";
+import { countGaps, padRange } from "../js/charts.js";
+import { drawMarkers, markerPlugin } from "../js/plugins.js";
 
 test("padRange adds 8% each side and keeps non-negative series above 0", () => {
   assert.deepEqual(padRange(-10, 10), [-11.6, 11.6]);
@@ -120,4 +121,12 @@ test("markerPlugin reports how many markers it drew after each draw", () => {
   list = [];
   plugin.hooks.draw.forEach((f) => f(u));
   assert.deepEqual(seen, [1, 0]);
+});
+
+test("countGaps counts the null runs between values, not alignment holes or edges", () => {
+  assert.equal(countGaps([1, null, 2, null, null, 3]), 2);
+  assert.equal(countGaps([null, 1, 2, null]), 0, "no value on one side: not a gap drawn");
+  assert.equal(countGaps([1, undefined, 2]), 0, "a time only another line has");
+  assert.equal(countGaps([1, null, undefined, 2]), 1);
+  assert.equal(countGaps([]), 0);
 });

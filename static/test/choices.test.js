@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { series, fam, MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
+import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
 
 // The page controller and the reader's choices: pause, filter, window,
 // collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
@@ -106,7 +107,7 @@ test("?admin= moves into the tab's storage and out of the address", () => {
   const session = new MemoryStorage();
   const h = harness({ href: "http://127.0.0.1:8080/?admin=s3cret&view=1#top", session });
   live(h);
-  assert.deepEqual(h.replaced, ["/?view=1#top"]);
+  assert.deepEqual(h.replaced, ["/?view=1#top"], "the token out; the view is the default");
   assert.equal(session.getItem("pulseboard.admin"), "s3cret");
   assert.equal(h.page.admin, true);
   assert.equal(h.groups.get("demo").admin, true, "groups made later get the crash button");
@@ -123,18 +124,21 @@ test("crash sends the token; a refused token is forgotten", async () => {
   const calls = [];
   const h = harness({ href: "http://h/?admin=s3cret", crash: async (name, token) => (calls.push([name, token]), answer) });
   live(h);
-  const button = { disabled: false, textContent: "Crash" };
+  const button = { disabled: false, textContent: "Crash demo", dataset: {} };
+  await h.groups.get("demo").opts.onCrash("demo", button);
+  assert.deepEqual(calls, [], "the first press of the session asks to confirm");
+  assert.deepEqual(button, { disabled: false, textContent: "Really crash demo?", dataset: { confirm: "1" } });
   const pending = h.groups.get("demo").opts.onCrash("demo", button);
   assert.equal(button.disabled, true);
   assert.equal(button.textContent, "Crashing…");
   await pending;
   assert.deepEqual(calls, [["demo", "s3cret"]]);
-  assert.deepEqual(button, { disabled: false, textContent: "Crash" });
+  assert.deepEqual(button, { disabled: false, textContent: "Crash demo", dataset: {} });
   assert.deepEqual(h.toasts.at(-1), { text: "Crashed demo: watch the supervisor restart it.", kind: "ok" });
 
   answer = { ok: false, status: 500, message: "no such source" };
   await h.controller.crash("demo", button);
-  assert.deepEqual(h.toasts.at(-1), { text: "Could not crash demo: no such source", kind: "error" });
+  assert.deepEqual(h.toasts.at(-1), { text: "Could not crash demo: no such source", kind: "error" }, "confirmed once a session: no second ask");
   assert.equal(h.controller.adminToken, "s3cret");
 
   answer = { ok: false, status: 401, message: "unauthorized" };
@@ -144,6 +148,7 @@ test("crash sends the token; a refused token is forgotten", async () => {
   assert.equal(h.session.getItem("pulseboard.admin"), null);
   assert.equal(h.groups.get("demo").admin, false);
   assert.equal(h.page.admin, false);
+  assert.equal(h.asked.length, 1, "asked for a token again");
 
   await h.controller.crash("demo", button);
   assert.equal(calls.length, 3, "no token, no request");
@@ -201,7 +206,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
   h.frame();
-  h.controller.removeCard("a");
+  h.controller.families.remove("a", h.controller.groups);
   assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");
 });
 
@@ -285,4 +290,78 @@ test("the all-zero switch is remembered, hides zero lines from the charts, and a
   assert.deepEqual(h.cards.get("b").hovers.map((x) => x.x), [5, null]);
   assert.ok(h.charts.dirty.has(fam("b")));
   assert.equal(h.frame(), 1);
+});
+
+test("the filter matches labels as the chips show them, counts the series, and waits for the typing to pause", () => {
+  const h = harness();
+  const ws = live(h);
+  const cpu = (id, n) => ({ ...series(id), metric: "cpu_percent", labels: { cpu: String(n) } });
+  ws.recv({ type: "delta", seq: 5, ts: T0, added: [cpu("c0", 0), cpu("c1", 1), cpu("c10", 10)] });
+  h.frame();
+  h.controller.filterTyped("cpu=");
+  h.controller.filterTyped("cpu=1");
+  h.clock.advance(FILTER_DEBOUNCE_MS - 1);
+  assert.equal(h.controller.filter, "", "not while typing");
+  h.clock.advance(1);
+  assert.equal(h.controller.filter, "cpu=1");
+  h.frame();
+  assert.equal(h.page.filterCount, "2 of 5 series", "cpu=1 and cpu=10");
+  assert.equal(h.cards.get("c0").el.hidden, false, "the cpu card shows");
+  assert.equal(h.cards.get("a").el.hidden, true);
+  h.controller.filterTyped('cpu="0"');
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "1 of 5 series", "as Prometheus writes it");
+  h.controller.filterTyped("");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "");
+});
+
+test("an unconfirmed crash press reverts after a while", async () => {
+  const calls = [];
+  const h = harness({ href: "http://h/?admin=s3cret", crash: async (name) => (calls.push(name), { ok: true, status: 202, message: "" }) });
+  live(h);
+  const button = { disabled: false, textContent: "Crash demo", dataset: {} };
+  await h.controller.crash("demo", button);
+  assert.equal(button.textContent, "Really crash demo?");
+  h.clock.advance(CONFIRM_MS);
+  assert.deepEqual(button, { disabled: false, textContent: "Crash demo", dataset: {} });
+  assert.deepEqual(calls, []);
+});
+
+test("a new server that refuses the admin token hides the admin controls and asks again", async () => {
+  const checks = [];
+  let answer = "ok";
+  const h = harness({ href: "http://h/?admin=s3cret", checkAdmin: async (token) => (checks.push(token), answer) });
+  let ws = live(h);
+  await Promise.resolve();
+  assert.deepEqual(checks, [], "a page that loads does not check");
+  ws.drop();
+  h.controller.retryNow();
+  ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  assert.equal(checks.length, 0, "the same server: no check");
+  ws.drop();
+  h.controller.retryNow();
+  ws = h.ws();
+  ws.open();
+  ws.recv({ ...hello, instance: "b" });
+  await Promise.resolve();
+  assert.deepEqual(checks, ["s3cret"], "a new server: checked");
+  assert.equal(h.controller.adminToken, "s3cret", "and accepted");
+  ws.drop();
+  h.controller.retryNow();
+  ws = h.ws();
+  ws.open();
+  answer = "refused";
+  ws.recv({ ...hello, instance: "c" });
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(checks.length, 2);
+  assert.equal(h.controller.adminToken, "");
+  assert.equal(h.page.admin, false);
+  assert.equal(h.asked.length, 1);
+  assert.equal(h.toasts.at(-1).kind, "error");
 });

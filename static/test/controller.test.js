@@ -146,3 +146,100 @@ test("the clock ticks the status, notices and ago times, and trims every ten sec
   assert.equal(h.frame(), 1);
   assert.equal(h.page.overview.points, "0");
 });
+
+test("a series going stale, then live, redraws its chart and card", () => {
+  const h = harness();
+  const ws = live(h);
+  h.charts.dirty.clear();
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 + 900 } });
+  h.frame();
+  assert.equal(h.controller.store.series.get("a").staleSince, T0 + 900);
+  assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
+  assert.equal(updatesOf(h, "a"), 2);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: {}, windows: {}, stale: { a: 0 } });
+  h.frame();
+  assert.equal(h.controller.store.series.get("a").staleSince, 0);
+  assert.equal(updatesOf(h, "a"), 3);
+});
+
+test("a zoom shows one range on every chart and stops the live edge; back to live follows it again", () => {
+  const h = harness();
+  live(h);
+  const spec = h.charts.entries.get(fam("a"));
+  const liveRange = spec.range();
+  h.charts.opts.onZoom(T0 - 5000, T0 - 1000);
+  assert.deepEqual(h.page.zoom, [T0 - 5000, T0 - 1000]);
+  assert.equal(h.charts.opts.zoomed(), true);
+  assert.deepEqual(spec.range(), [T0 - 5000, T0 - 1000]);
+  assert.deepEqual(h.charts.entries.get(fam("b")).range(), [T0 - 5000, T0 - 1000], "every chart");
+  const dirty = h.charts.allDirty;
+  h.intervals[0].fn();
+  assert.equal(h.charts.allDirty, dirty, "a zoomed chart does not move with the clock");
+  h.charts.opts.onZoom(T0, T0 - 1000);
+  assert.deepEqual(h.page.zoom, [T0 - 5000, T0 - 1000], "an empty range is no zoom");
+  h.charts.opts.onLive();
+  assert.equal(h.page.zoom, null);
+  assert.equal(h.controller.zoom, null);
+  assert.deepEqual(spec.range(), liveRange);
+  h.intervals[0].fn();
+  assert.ok(h.charts.allDirty > dirty + 1, "live again: the clock moves the charts");
+});
+
+test("the timeline: a crash and its restart, a reload, the connection lost and resumed, a new server", () => {
+  const h = harness();
+  let ws = live(h);
+  assert.deepEqual(h.timeline, { events: [], sources: ["demo"], selected: "" });
+  const allDirty = h.charts.allDirty;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, sources: [{ name: "demo", state: "backoff", restarts: 0, last_error: "panic: boom" }] });
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, sources: [{ name: "demo", state: "running", restarts: 1, last_error: "panic: boom" }] });
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, events: [{ kind: "reload", ts: T0 + 3000, ok: false, errors: ["x.yaml:1:1: bad"] }] });
+  h.frame();
+  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.source]), [["reload-refused", ""], ["restart", "demo"], ["crash", "demo"]]);
+  assert.ok(h.charts.allDirty > allDirty, "a marked entry redraws the charts");
+  assert.deepEqual(h.charts.opts.markers("demo").map((m) => m.kind), ["crash", "reload-refused"]);
+  assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["reload-refused"], "a source's crash is on its own charts");
+  assert.equal(h.healths.get("demo").updates.at(-1).src.restarts, 1, "the group's history note follows");
+
+  h.controller.setTimelineSource("demo");
+  h.frame();
+  assert.equal(h.timeline.selected, "demo");
+
+  ws.drop();
+  h.clock.advance(500);
+  ws = h.ws();
+  ws.open();
+  ws.recv({ ...hello, instance: "b" });
+  ws.recv(snapshot(1, [series("a")]));
+  h.frame();
+  // The page's clock (the fake's) is far behind the server's here: its entries sort last.
+  assert.deepEqual(
+    h.timeline.events.map((e) => e.kind),
+    ["server-restart", "reload-refused", "restart", "crash", "connection-resumed", "connection-lost"],
+  );
+  assert.equal(h.timeline.events.at(-1).ts, 1_000_000, "lost when the stream went stale");
+  assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["connection-lost", "reload-refused", "server-restart"], "on every chart");
+});
+
+test("while disconnected, states are unknown and last success keeps ageing; back live, as they are", () => {
+  const h = harness();
+  const ws = live(h);
+  const trees = [];
+  h.controller.deps.tree.update = (root) => trees.push(root);
+  ws.drop();
+  h.frame();
+  const g = h.groups.get("demo");
+  assert.equal(g.updates.at(-1).src.state, "unknown");
+  assert.equal(h.controller.store.sources.get("demo").state, "running", "the store keeps what it knew");
+  assert.equal(trees.at(-1).state, "unknown");
+  assert.ok(trees.at(-1).children.every((c) => c.state === "unknown"));
+  assert.equal(h.page.overview.sources, "?/1");
+  h.clock.now = T0 + 60_000;
+  assert.equal(h.controller.clock(), T0 + 60_000, "the page's clock while away");
+  h.controller.retryNow();
+  h.ws().open();
+  h.ws().recv(hello);
+  h.frame();
+  assert.equal(g.updates.at(-1).src.state, "running");
+  assert.equal(trees.at(-1).state, "running");
+  assert.equal(h.page.overview.sources, "1/1");
+});

@@ -8,6 +8,8 @@ import {
   formatMs,
   binaryIncrements,
   formatTicks,
+  formatTick,
+  TIME_INCRS,
   formatValue,
   unitOf,
   windowMs,
@@ -150,4 +152,22 @@ test("binaryIncrements are powers of two within each binary unit", () => {
   assert.ok(incrs.includes(512 * 1024 ** 2));
   assert.ok(incrs.every((v, i) => i === 0 || v > incrs[i - 1]));
   assert.deepEqual(formatTicks([0, 8192, 16384], unitOf("rx_bytes"), 8192), ["0 KiB", "8 KiB", "16 KiB"]);
+});
+
+test("float noise reads as 0, not as 2.2e-11 %", () => {
+  assert.deepEqual(formatValue(2.2e-11, unitOf("cpu_percent")), { text: "0", unit: "%" });
+  assert.deepEqual(formatValue(-3e-12, unitOf("jobs_total", "counter")), { text: "0", unit: "/s" });
+  assert.deepEqual(formatValue(2e-6, unitOf("lat_seconds")), { text: "2", unit: "µs" }, "a small value that is not noise");
+  assert.deepEqual(formatTicks([-2.2e-11, 0.5, 1], unitOf("load_percent"), 0.5), ["0.0%", "0.5%", "1.0%"]);
+});
+
+test("time ticks: seconds shown unless the ticks fall on whole minutes", () => {
+  const t = new Date(2024, 0, 1, 14, 2, 0).getTime();
+  assert.equal(formatTick(t, 10_000), "14:02:00");
+  assert.equal(formatTick(t + 30_000, 30_000), "14:02:30");
+  assert.equal(formatTick(t, 60_000), "14:02");
+  assert.equal(formatTick(t, 300_000), "14:02");
+  assert.equal(formatTick(t, 0), "14:02:00");
+  assert.ok(TIME_INCRS.every((s, i) => i === 0 || s > TIME_INCRS[i - 1]));
+  assert.ok(TIME_INCRS.filter((s) => s >= 60).every((s) => s % 60 === 0), "steps of a minute or more are whole minutes");
 });

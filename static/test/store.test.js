@@ -164,7 +164,7 @@ test("trimAll ages series that receive nothing", () => {
   assert.equal(s.series.get("quiet").ring.length, 1);
 });
 
-test("a delta's events are returned in order, and reloads leave markers", () => {
+test("a delta's events are returned in order", () => {
   const s = new Store();
   s.snapshot(snapshot(1, 1000, [series("a", [[1000, 1]])]));
   const ch = s.delta({
@@ -186,31 +186,21 @@ test("a delta's events are returned in order, and reloads leave markers", () => 
       ["reload", 2500],
     ],
   );
-  assert.equal(ch.markers, true);
-  assert.deepEqual(s.markers.list, [
-    { ts: 1500, ok: true },
-    { ts: 2500, ok: false },
-  ]);
   const quiet = s.delta({ type: "delta", seq: 4, ts: 3100, points: { a: [[3100, 2]] } });
   assert.deepEqual(quiet.events, []);
-  assert.equal(quiet.markers, false);
 });
 
-test("markers go with the history and stay across a snapshot", () => {
+test("each source received comes with the one it replaced, in deltas and snapshots", () => {
   const s = new Store();
-  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 10 });
-  s.snapshot(snapshot(1, 1000, []));
-  s.delta({ type: "delta", seq: 2, ts: 2000, events: [{ kind: "reload", ts: 2000, ok: true }] });
-  s.delta({ type: "delta", seq: 3, ts: 5000, events: [{ kind: "reload", ts: 5000, ok: false }] });
-  s.snapshot(snapshot(9, 6000, []));
-  assert.equal(s.markers.length, 2, "a resync does not forget what the charts show");
-  s.delta({ type: "delta", seq: 10, ts: 12_500 });
-  assert.equal(s.trimAll(), true);
-  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
-  assert.equal(s.trimAll(), false);
-  // An event already older than the history leaves no marker behind.
-  s.delta({ type: "delta", seq: 11, ts: 13_000, events: [{ kind: "reload", ts: 1000, ok: true }] });
-  assert.deepEqual(s.markers.list, [{ ts: 5000, ok: false }]);
+  s.hello({ type: "hello", version: "1", instance: "abc", windows: ["1m"] });
+  assert.equal(s.instance, "abc");
+  const first = s.snapshot(snapshot(1, 1000, []));
+  assert.deepEqual(first.sourceDiffs, [{ prev: undefined, next: { name: "demo", state: "running", restarts: 0 } }]);
+  const backoff = { name: "demo", state: "backoff", restarts: 0 };
+  const ch = s.delta({ type: "delta", seq: 2, ts: 2000, sources: [backoff] });
+  assert.deepEqual(ch.sourceDiffs, [{ prev: { name: "demo", state: "running", restarts: 0 }, next: backoff }]);
+  const again = s.snapshot(snapshot(9, 6000, [], [{ name: "demo", state: "running", restarts: 1 }]));
+  assert.deepEqual(again.sourceDiffs.map((d) => [d.prev.state, d.next.state]), [["backoff", "running"]], "a resync tells what changed meanwhile");
 });
 
 test("a source that left the configuration is dropped, unless it came back", () => {
@@ -247,4 +237,46 @@ test("a source that left the configuration is dropped, unless it came back", () 
   // An unknown name or garbage changes nothing.
   const none = s.delta({ type: "delta", seq: 5, ts: 4000, points: {}, windows: {}, sources: [], added: [], removed: [], sources_removed: ["nope", 7, null] });
   assert.deepEqual(none.sourcesRemoved, []);
+});
+
+test("staleness: a series' stale and stale_since, then the delta's stale map (0: live again)", () => {
+  const s = new Store();
+  s.snapshot(
+    snapshot(1, 5000, [
+      series("a", [[1000, 1]], { stale: true, stale_since: 4000 }),
+      series("b", [[1000, 1]]),
+      series("c", [[1000, 1]], { stale: true }),
+    ]),
+  );
+  assert.equal(s.series.get("a").staleSince, 4000);
+  assert.equal(s.series.get("b").staleSince, 0, "absent: live");
+  assert.equal(s.series.get("c").staleSince, 5000, "stale without a time: stale from the page's clock");
+
+  const ch = s.delta({ type: "delta", seq: 2, ts: 6000, points: { b: [[6000, null]] }, windows: {}, stale: { a: 0, b: 5900, gone: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(s.series.get("a").staleSince, 0);
+  assert.equal(s.series.get("b").staleSince, 5900);
+  assert.deepEqual([...ch.stale].sort(), ["a", "b"], "an unknown id is ignored");
+  assert.equal(s.series.get("b").last[1], null, "a NaN sample arrives as null and is kept as a gap");
+
+  const again = s.delta({ type: "delta", seq: 3, ts: 6100, points: {}, windows: {}, stale: { b: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(again.stale.size, 0, "an unchanged staleness is not a change");
+  const none = s.delta({ type: "delta", seq: 4, ts: 6200, points: {}, windows: {}, sources: [], added: [], removed: [] });
+  assert.equal(none.stale.size, 0, "no stale member: nothing changes");
+  assert.equal(s.series.get("b").staleSince, 5900);
+
+  s.delta({ type: "delta", seq: 5, ts: 6300, points: {}, windows: {}, sources: [], added: [series("b", [[6300, 2]])], removed: [] });
+  assert.equal(s.series.get("b").staleSince, 0, "a series re-added whole carries its own staleness");
+});
+
+test("a series remembers the first point the server held when it sent it whole", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 5000, [series("a", [[1000, 1], [2000, 2]]), series("b", [])]));
+  assert.equal(s.series.get("a").since, 1000);
+  assert.equal(s.series.get("b").since, 5000, "none yet: from now");
+  s.delta({ type: "delta", seq: 2, ts: 6000, points: { a: [[6000, 3]] } });
+  assert.equal(s.series.get("a").since, 1000, "live points do not move it");
+  // A restarted server: its history starts again, the page keeps its own points.
+  s.snapshot(snapshot(1, 9000, [series("a", [[8000, 5]])]));
+  assert.equal(s.series.get("a").since, 8000);
+  assert.equal(s.series.get("a").ring.firstTime(), 1000);
 });

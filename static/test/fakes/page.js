@@ -51,7 +51,23 @@ export class MemoryStorage {
 }
 
 function fakeEl(extra = {}) {
-  return { hidden: false, removed: false, scrolled: 0, dataset: {}, remove() { this.removed = true; }, scrollIntoView() { this.scrolled++; }, ...extra };
+  return {
+    hidden: false,
+    removed: false,
+    scrolled: 0,
+    dataset: {},
+    attrs: {},
+    remove() {
+      this.removed = true;
+    },
+    scrollIntoView() {
+      this.scrolled++;
+    },
+    setAttribute(k, v) {
+      this.attrs[k] = String(v);
+    },
+    ...extra,
+  };
 }
 
 function fakeGroup(name, opts) {
@@ -116,8 +132,10 @@ function fakeCard(st, opts) {
     chartLines(hideZero) {
       return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.st.id, hidden: l.hidden || (hideZero && l.zero) }));
     },
-    filterTexts() {
-      return [this.source, this.metric, ""];
+    lineTexts() {
+      // As SeriesCard: the labels as chips and as Prometheus writes them.
+      const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
+      return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
     },
     update(windowName, spanMs) {
       let points = 0;
@@ -189,6 +207,14 @@ function fakePage() {
     showHideZero(on) {
       this.hideZero = on;
     },
+    zoom: null,
+    filterShown: "",
+    showFilter(text) {
+      this.filterShown = text;
+    },
+    showZoom(range) {
+      this.zoom = range;
+    },
     showPaused(p) {
       this.paused = p;
     },
@@ -198,11 +224,19 @@ function fakePage() {
     orderGroups(els) {
       this.order = els;
     },
+    filterCount: "",
+    showFilterCount(text) {
+      this.filterCount = text;
+    },
     showEmpty(hidden, text) {
       this.empty = { hidden, text };
     },
     showLoading(shown) {
       this.loading = shown;
+    },
+    treeSummary: "",
+    showTreeSummary(text) {
+      this.treeSummary = text;
     },
     showOverview(ov) {
       this.overview = ov;
@@ -214,7 +248,7 @@ function fakePage() {
  * harness builds a controller over fakes; href is the page's address,
  * local and session its storages.
  */
-export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash } = {}) {
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin } = {}) {
   const clock = new FakeClock();
   const sockets = [];
   class FakeWS {
@@ -258,8 +292,11 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     noticeTicks: 0,
     trees: 0,
     toasts: [],
+    asked: [],
     crashes: [],
     groups: new Map(),
+    healths: new Map(),
+    timeline: null,
     cards: new Map(),
     charts: null,
     page: fakePage(),
@@ -295,7 +332,12 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
         saveToken(session, token);
         onChange(token);
       },
+      ask(why) {
+        h.asked.push(why);
+        this.set("");
+      },
     }),
+    checkAdmin,
     group: (name, opts) => {
       const g = fakeGroup(name, opts);
       h.groups.set(name, g);
@@ -307,11 +349,23 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       return c;
     },
     tree: { update: () => h.trees++ },
+    timeline: {
+      show: (events, sources, selected) => {
+        h.timeline = { events, sources, selected };
+      },
+    },
+    health: (g) => {
+      const hs = { updates: [], ticks: 0, update: (src, now) => hs.updates.push({ src, now }), tick: () => hs.ticks++ };
+      h.healths.set(g.name, hs);
+      return hs;
+    },
     status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++ },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++ },
     page: h.page,
     requestFrame: (fn) => h.frames.push(fn),
     setInterval: (fn, ms) => h.intervals.push({ fn, ms }),
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
     crash: crash || (async (name, token) => (h.crashes.push({ name, token }), { ok: true, status: 200, message: "" })),
     toast: (text, kind) => h.toasts.push({ text, kind }),
     now: () => clock.now,

@@ -1,0 +1,57 @@
+package alerting
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+)
+
+// Collector returns the Prometheus view of the alerts, built at scrape
+// time as Prometheus itself writes them into its own TSDB:
+//
+//   - ALERTS{alertname, alertstate, severity, <the alert's labels>} 1, per
+//     pending or firing alert;
+//   - ALERTS_FOR_STATE{alertname, severity, <labels>} = when the alert
+//     became active, in Unix seconds.
+//
+// Label names that are not valid Prometheus names are left out, and
+// invalid UTF-8 in values becomes U+FFFD. The collector is unchecked: the
+// label sets are only known at scrape time.
+func (e *Evaluator) Collector() prometheus.Collector { return collector{e} }
+
+type collector struct{ e *Evaluator }
+
+func (collector) Describe(chan<- *prometheus.Desc) {}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	for _, a := range c.e.Alerts() {
+		names, values := metricLabels(a.Labels)
+		alerts := prometheus.NewDesc("ALERTS", "Alerts pending or firing: 1 per alert, alertstate pending or firing.",
+			append(names, "alertstate"), nil)
+		if m, err := prometheus.NewConstMetric(alerts, prometheus.GaugeValue, 1, append(values, a.State)...); err == nil {
+			ch <- m
+		}
+		forState := prometheus.NewDesc("ALERTS_FOR_STATE", "When each pending or firing alert became active, in Unix seconds.", names, nil)
+		if m, err := prometheus.NewConstMetric(forState, prometheus.GaugeValue, float64(a.ActiveAt/1000), values...); err == nil {
+			ch <- m
+		}
+	}
+}
+
+// metricLabels returns the names and values of labels that Prometheus
+// takes, sorted by name, without alertstate (the metric's own).
+func metricLabels(labels map[string]string) (names, values []string) {
+	for name := range labels {
+		if name != "alertstate" && model.LegacyValidation.IsValidLabelName(name) && !strings.HasPrefix(name, "__") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	values = make([]string, len(names), len(names)+1)
+	for i, n := range names {
+		values[i] = strings.ToValidUTF8(labels[n], "\uFFFD")
+	}
+	return names, values
+}

@@ -1,0 +1,66 @@
+package alerting
+
+import (
+	"maps"
+	"strings"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// maxAnnotationBytes bounds an expanded annotation: it goes to every
+// dashboard and every Alertmanager.
+const maxAnnotationBytes = 4096
+
+// expand renders the rule's annotations for the instance's labels (with
+// severity) and value, as Prometheus does: a template that fails gives
+// "<error expanding template: …>" instead of its text, so the alert still
+// goes out. in.changed is set when the text changed.
+func (rs *ruleState) expand(in *instance) {
+	if len(rs.rule.annotations) == 0 {
+		if in.annotations == nil {
+			in.annotations = map[string]string{}
+		}
+		return
+	}
+	labels := maps.Clone(in.labels)
+	labels["severity"] = in.severity
+	data := configs.AlertTemplateData{Labels: labels, Value: in.value}
+	out := make(map[string]string, len(rs.rule.annotations))
+	for name, t := range rs.rule.annotations {
+		var b limitedBuilder
+		if err := t.Execute(&b, data); err != nil {
+			out[name] = "<error expanding template: " + err.Error() + ">"
+			continue
+		}
+		out[name] = b.String()
+	}
+	if !maps.Equal(out, in.annotations) {
+		in.annotations, in.changed = out, true
+	}
+}
+
+// limitedBuilder keeps the first maxAnnotationBytes written to it and
+// drops the rest, marking the cut with "…".
+type limitedBuilder struct {
+	strings.Builder
+	cut bool
+}
+
+func (b *limitedBuilder) Write(p []byte) (int, error) {
+	room := maxAnnotationBytes - b.Len()
+	if len(p) > room {
+		if room > 0 {
+			b.Builder.Write(p[:room])
+		}
+		b.cut = true
+		return len(p), nil
+	}
+	return b.Builder.Write(p)
+}
+
+func (b *limitedBuilder) String() string {
+	if b.cut {
+		return strings.ToValidUTF8(b.Builder.String(), "") + "…"
+	}
+	return b.Builder.String()
+}

@@ -1,0 +1,107 @@
+package aggregator
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestIdleServeReadsNothing: a served aggregator with nothing changing
+// reads neither the sources nor the tree and publishes nothing; a change
+// marked by SourcesChanged or TreeChanged is read once and published
+// within the broadcast interval.
+func TestIdleServeReadsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var sourceReads, treeReads, restarts atomic.Int64
+		a := New(Options{
+			Sources: func() []SourceInfo {
+				sourceReads.Add(1)
+				return []SourceInfo{{Name: "s", Type: "simulated", State: StateRunning, Restarts: uint64(restarts.Load())}}
+			},
+			Tree: func() Process {
+				treeReads.Add(1)
+				return Process{Name: "root", State: StateRunning, Restarts: int(restarts.Load())}
+			},
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		require.Equal(t, int64(1), sourceReads.Load(), "read once, at the first publish")
+		require.Equal(t, int64(1), treeReads.Load())
+		s := a.Subscribe(a.Seq())
+		defer s.Close()
+		seq := a.Seq()
+
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		require.Equal(t, int64(1), sourceReads.Load(), "an hour of nothing reads nothing")
+		require.Equal(t, int64(1), treeReads.Load())
+		require.Equal(t, seq, a.Seq(), "and publishes nothing")
+
+		restarts.Add(1)
+		a.SourcesChanged()
+		time.Sleep(a.opts.BroadcastInterval)
+		synctest.Wait()
+		require.Equal(t, int64(2), sourceReads.Load())
+		require.Equal(t, int64(1), treeReads.Load(), "the tree was not marked")
+		d := decodeDelta(t, drain(t, s)[0].Data)
+		require.Len(t, d.Sources, 1)
+		require.Equal(t, uint64(1), d.Sources[0].Restarts)
+		require.Nil(t, d.Tree)
+
+		a.TreeChanged()
+		a.TreeChanged() // marks coalesce
+		time.Sleep(a.opts.BroadcastInterval)
+		synctest.Wait()
+		require.Equal(t, int64(2), treeReads.Load())
+		d = decodeDelta(t, drain(t, s)[0].Data)
+		require.Equal(t, 1, d.Tree.Restarts)
+
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// TestQuietSeriesStillSweep: with no data arriving, the windows of a quiet
+// series still move, at most two sweep periods late, and the series is
+// evicted after History.
+func TestQuietSeriesStillSweep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{Windows: []time.Duration{time.Minute}, History: time.Minute})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), 1))))
+		time.Sleep(a.opts.BroadcastInterval)
+		synctest.Wait()
+		s := a.Subscribe(a.Seq())
+		defer s.Close()
+
+		// The sample leaves the one-minute window a minute later, give or
+		// take two slices of a second.
+		time.Sleep(time.Minute + 2*time.Second)
+		synctest.Wait()
+		var emptied bool
+		for _, m := range drain(t, s) {
+			for _, ws := range decodeDelta(t, m.Data).Windows {
+				emptied = emptied || ws["1m"].Count == 0
+			}
+		}
+		require.True(t, emptied, "the window emptied without any new sample")
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		a.mu.RLock()
+		n := len(a.st.all)
+		a.mu.RUnlock()
+		require.Zero(t, n, "evicted after History")
+
+		cancel()
+		require.NoError(t, <-done)
+	})
+}

@@ -1,0 +1,243 @@
+package aggregator
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// Stat names one window statistic, for readers of the store that want one
+// number per series (the alert evaluator).
+type Stat uint8
+
+// The statistics a window reports; see the package doc for their meaning.
+const (
+	StatLast Stat = iota
+	StatMin
+	StatMax
+	StatMean
+	StatRate
+	StatP50
+	StatP90
+	StatP99
+	StatCount
+	numStats
+)
+
+var statNames = [numStats]string{"last", "min", "max", "mean", "rate", "p50", "p90", "p99", "count"}
+
+// String returns the statistic's name as the protocol writes it: "mean", "p99".
+func (s Stat) String() string {
+	if s < numStats {
+		return statNames[s]
+	}
+	return "stat(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ParseStat returns the statistic called name ("last", "min", "max",
+// "mean", "rate", "p50", "p90", "p99", "count").
+func ParseStat(name string) (Stat, bool) {
+	for i, n := range statNames {
+		if n == name {
+			return Stat(i), true
+		}
+	}
+	return 0, false
+}
+
+// StatNames lists the statistics' names, in Stat order.
+func StatNames() []string { return append([]string(nil), statNames[:]...) }
+
+// Selection is a set of series read again and again (an alert rule's
+// select): the series whose source is Source and metric is Metric (each
+// "" for any) and for which Match holds (nil for all). The aggregator
+// remembers which series matched and looks again only when series were
+// created or removed since, so a read costs what the selection holds, not
+// what the store holds. Giving a Metric makes that look cheap too: the
+// store indexes series by metric name (and by source).
+//
+// A Selection belongs to one goroutine at a time; its fields must not
+// change after its first use.
+type Selection struct {
+	Source, Metric string
+	// Match is called under the store's read lock, with the series'
+	// identity; it must be quick, must not keep labels, and must not call
+	// the Aggregator.
+	Match func(source, metric string, labels Labels) bool
+
+	gen  uint64 // the store's series generation list was built at; 0: never
+	list []*series
+}
+
+// SeriesView is one series as Select shows it: read its identity and
+// statistics inside the callback only.
+type SeriesView struct {
+	s *series
+	w int // window index
+}
+
+// ID is the series' id (16 hex digits).
+func (v SeriesView) ID() string { return v.s.id }
+
+// Source is the series' source name.
+func (v SeriesView) Source() string { return v.s.source }
+
+// Metric is the series' metric name.
+func (v SeriesView) Metric() string { return v.s.metric }
+
+// Labels are the series' labels, sorted by name. They never change: a
+// reader may keep the slice but must not modify it.
+func (v SeriesView) Labels() Labels { return v.s.labels }
+
+// Stale reports whether the series is stale and since when (Unix ms).
+func (v SeriesView) Stale() (bool, int64) { return v.s.isStale() }
+
+// Stat returns one statistic of the series' window, and false when the
+// window has none: it is empty, or (rate) holds fewer than two samples or
+// no time between them. Values are the ones snapshots show (mean clamped
+// to [min, max], quantiles clamped and exact at the ends), computed for
+// the one statistic asked: a mean or a last costs a few loads, min, max
+// and the quantiles a pass over the window's slices. No allocation.
+func (v SeriesView) Stat(st Stat) (float64, bool) {
+	w := &v.s.wins[v.w]
+	if w.count == 0 {
+		if st == StatCount {
+			return 0, true
+		}
+		return math.NaN(), false
+	}
+	switch st {
+	case StatCount:
+		return float64(w.count), true
+	case StatLast:
+		return w.last, true
+	case StatRate:
+		if w.count > 1 && w.lastT > w.firstT {
+			return (w.incSum - w.firstInc) / (float64(w.lastT-w.firstT) / 1000), true
+		}
+		return math.NaN(), false
+	}
+	lo, hi := w.ext.min, w.ext.max
+	switch st {
+	case StatMin:
+		return lo, true
+	case StatMax:
+		return hi, true
+	case StatMean:
+		return min(max(w.sum/float64(w.count), lo), hi), true
+	case StatP50, StatP90, StatP99:
+		q := statQuantiles[st-StatP50]
+		var out [1]float64
+		if !w.hist.quantiles([]float64{q}, out[:]) {
+			return math.NaN(), false
+		}
+		return w.exactEnds(q, out[0], lo, hi), true
+	}
+	return math.NaN(), false
+}
+
+// scanMinMax are the window's extremes, from its slices. Plain
+// comparisons: no NaN ever reaches a window, and the min/max builtins'
+// NaN and signed-zero handling costs a third of a scan.
+func (w *window) scanMinMax() (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i := range w.ring {
+		mm := &w.ring[i]
+		if mm.min < lo {
+			lo = mm.min
+		}
+		if mm.max > hi {
+			hi = mm.max
+		}
+	}
+	return lo, hi
+}
+
+// WindowIndex returns the position of the window of span d among
+// Windows(), or -1 when no window has that span. d is rounded as
+// Options.Windows are (10s is the 10.02s window with 60 slices).
+func (a *Aggregator) WindowIndex(d time.Duration) int {
+	d = roundWindow(d, a.opts.SubBuckets)
+	for i, w := range a.opts.Windows {
+		if w == d {
+			return i
+		}
+	}
+	return -1
+}
+
+// Select calls fn with every series of sel, reading the window at index
+// window (see WindowIndex; out of range reads the shortest), in no
+// particular order. It holds the store's read lock for the whole call, so
+// fn sees one consistent cut and must be quick and must not call the
+// Aggregator; ingest waits meanwhile. It allocates only when the store's
+// series changed since sel's last read (to remember the new matches).
+// Safe for concurrent use with everything but another Select on the same
+// Selection.
+func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) {
+	if window < 0 || window >= len(a.opts.Windows) {
+		window = 0
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if sel.gen != a.st.seriesGen || sel.gen == 0 {
+		a.st.refreshSelection(sel)
+	}
+	for _, s := range sel.list {
+		fn(SeriesView{s: s, w: window})
+	}
+}
+
+// refreshSelection lists the series of sel anew, from the smallest index
+// that covers it.
+func (st *store) refreshSelection(sel *Selection) {
+	clear(sel.list)
+	sel.list = sel.list[:0]
+	sel.gen = st.seriesGen
+	candidates := st.all
+	switch {
+	case sel.Metric != "":
+		candidates = st.byMetric[sel.Metric]
+	case sel.Source != "":
+		candidates = st.bySrc[sel.Source]
+	}
+	for _, s := range candidates {
+		if s.evicted || (sel.Source != "" && s.source != sel.Source) || (sel.Metric != "" && s.metric != sel.Metric) {
+			continue
+		}
+		if sel.Match == nil || sel.Match(s.source, s.metric, s.labels) {
+			sel.list = append(sel.list, s)
+		}
+	}
+}
+
+// Sources returns the source list as of the last broadcast tick (the
+// Options.Sources function's answer then), or a fresh one before the
+// first tick. The caller must not modify it.
+func (a *Aggregator) Sources() []SourceInfo {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.currentSources()
+}
+
+// listMetric and unlistMetric keep the metric index (byMetric) and the
+// series generation; create and forget call them.
+func (st *store) listMetric(s *series) {
+	s.metricPos = len(st.byMetric[s.metric])
+	st.byMetric[s.metric] = append(st.byMetric[s.metric], s)
+	st.seriesGen++
+}
+
+func (st *store) unlistMetric(s *series) {
+	list := st.byMetric[s.metric]
+	last := list[len(list)-1]
+	list[s.metricPos] = last
+	last.metricPos = s.metricPos
+	list[len(list)-1] = nil
+	if list = list[:len(list)-1]; len(list) == 0 {
+		delete(st.byMetric, s.metric)
+	} else {
+		st.byMetric[s.metric] = list
+	}
+	st.seriesGen++
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/require"
+)
+
+// Accessibility as issue 12 asks (WCAG 2.1 AA): axe-core, vendored in
+// static/vendor (pinned in package.json, checked by .ci/check-vendor), run
+// in the page in both themes, and what axe cannot judge by itself checked
+// by hand: keyboard reach, names of regions and cards, a text alternative
+// per chart.
+
+// axeViolation is the part of an axe-core result a failure message needs.
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// runAxe loads axe-core into the page (through the DevTools protocol, which
+// the page's CSP does not govern) and runs the WCAG 2.1 A and AA rules.
+func runAxe(b *tab) []axeViolation {
+	b.t.Helper()
+	src, err := os.ReadFile("../../static/vendor/axe.min.js")
+	require.NoError(b.t, err)
+	require.True(b.t, eval[bool](b, string(src)+";\ntrue"))
+	ctx := b.ctx
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: "tag",
+		values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(b.t, err)
+	var v []axeViolation
+	require.NoError(b.t, json.Unmarshal([]byte(res), &v))
+	return v
+}
+
+func describeViolations(vs []axeViolation) string {
+	var sb strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&sb, "%s: %s\n", v.ID, v.Help)
+		for i, n := range v.Nodes {
+			if i == 5 {
+				fmt.Fprintf(&sb, "  … %d more\n", len(v.Nodes)-5)
+				break
+			}
+			fmt.Fprintf(&sb, "  %v: %s\n", n.Target, strings.ReplaceAll(n.Summary, "\n", " "))
+		}
+	}
+	return sb.String()
+}
+
+// focused describes the focused element: its id, else its role or tag and
+// its text, e.g. "radio:5m" or "treeitem:demo".
+const focused = `(e => e.id || ((e.getAttribute("role") || e.tagName.toLowerCase()) + ":" +
+	(e.dataset.window || e.dataset.source || (e.querySelector(".name") || {}).textContent ||
+	 e.getAttribute("aria-label") || e.textContent.trim().slice(0, 20))))(document.activeElement)`
+
+func TestBrowserAccessibility(t *testing.T) {
+	b := openTab(t, 1280, 900)
+	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run("axe-core finds no violation, "+scheme, func(t *testing.T) {
+			setScheme(t, b, scheme)
+			b.do(chromedp.Navigate(base + "/?admin=" + browserAdminToken))
+			b.waitFor("the stream to be live", isLive)
+			b.waitFor("every card drawn", `document.querySelectorAll(".card .chart canvas").length === 5`)
+			// The steady page: a state change's pulse is over.
+			b.waitFor("no animation running", `document.getAnimations().length === 0`)
+			if vs := runAxe(b); len(vs) > 0 {
+				t.Fatalf("axe-core: %d rules violated\n%s", len(vs), describeViolations(vs))
+			}
+		})
+	}
+
+	t.Run("one h1, named regions, named cards, a text alternative per chart", func(t *testing.T) {
+		require.Equal(t, "pulseboard", eval[string](b, `[...document.querySelectorAll("h1")].map(h => h.textContent).join()`))
+		require.Equal(t, []string{"Supervision, events and the stream", "Sources and their metrics", "Jump to a source", "Source demo", "Source spiky"},
+			eval[[]string](b, `[...document.querySelectorAll("aside[aria-label], [role=region][aria-label], nav[aria-label], section.group")].map(e => e.getAttribute("aria-label"))`))
+		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card")].every(c => / of (demo|spiky)$/.test(c.getAttribute("aria-label")))`))
+		alt := eval[string](b, `document.querySelector('.card[data-metric="temperature_celsius"] .chart').getAttribute("aria-label")`)
+		require.Regexp(t, `^temperature_celsius: \d+(\.\d+)? °C now; over 1m min .+, max .+, mean .+$`, alt)
+		require.Equal(t, "img", eval[string](b, `document.querySelector(".card .chart").getAttribute("role")`))
+	})
+
+	t.Run("every control is reached with Tab", func(t *testing.T) {
+		require.True(t, eval[bool](b, `(document.activeElement.blur(), window.scrollTo(0, 0), true)`))
+		seen := map[string]bool{}
+		for i := 0; i < 80; i++ {
+			b.do(chromedp.KeyEvent("\t"))
+			seen[eval[string](b, focused)] = true
+		}
+		for _, want := range []string{"radio:1m", "theme", "pause", "hide-zero", "filter", "admin-toggle",
+			"treeitem:root", "tl-source", "button:Collapse demo", "button:Crash demo", "button:0"} {
+			found := seen[want]
+			for k := range seen {
+				found = found || strings.HasPrefix(k, want)
+			}
+			require.True(t, found, "%s not reached; reached: %v", want, seen)
+		}
+	})
+
+	t.Run("arrow keys move in the window picker and the tree; Enter on a source shows it", func(t *testing.T) {
+		require.True(t, eval[bool](b, `(document.querySelector('#windows [aria-checked="true"]').focus(), true)`))
+		require.Equal(t, "radio:1m", eval[string](b, focused))
+		b.do(chromedp.KeyEvent(kb.ArrowRight))
+		b.waitFor("5m chosen and focused", `document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true"`)
+		require.Equal(t, "radio:5m", eval[string](b, focused))
+		require.Equal(t, []int{-1, 0, -1}, eval[[]int](b, `[...document.querySelectorAll("#windows button")].map(b => b.tabIndex)`), "one tab stop")
+		b.do(chromedp.KeyEvent(kb.ArrowLeft))
+		b.waitFor("1m again", `document.querySelector('#windows [data-window="1m"]').getAttribute("aria-checked") === "true"`)
+
+		require.True(t, eval[bool](b, `(document.querySelector('#tree [role=treeitem][tabindex="0"]').focus(), true)`))
+		require.Equal(t, "treeitem:root", eval[string](b, focused))
+		var path []string
+		for len(path) < 10 && eval[string](b, focused) != "treeitem:demo" {
+			b.do(chromedp.KeyEvent(kb.ArrowDown))
+			path = append(path, eval[string](b, focused))
+		}
+		require.Equal(t, []string{"treeitem:aggregator", "treeitem:collectors", "treeitem:demo"}, path)
+		b.do(chromedp.KeyEvent(kb.End))
+		require.Equal(t, "treeitem:reloader", eval[string](b, focused))
+		b.do(chromedp.KeyEvent(kb.Home))
+		require.Equal(t, "treeitem:root", eval[string](b, focused))
+		require.True(t, eval[bool](b, `(document.querySelector('#tree [data-source="spiky"]').focus(), true)`))
+		b.do(chromedp.KeyEvent(kb.Enter))
+		b.waitFor("the source's group focused", `document.activeElement.id === "source-spiky"`)
+	})
+
+	t.Run("the theme switch overrides the system's choice", func(t *testing.T) {
+		setScheme(t, b, "light")
+		theme := `document.documentElement.dataset.theme`
+		b.waitFor("the system's light theme", theme+` === "light"`)
+		b.do(chromedp.Click(chromedp.CSS("#theme")))
+		require.Equal(t, "light", eval[string](b, theme))
+		require.Equal(t, "Light", eval[string](b, `document.getElementById("theme-label").textContent`))
+		b.do(chromedp.Click(chromedp.CSS("#theme")))
+		require.Equal(t, "dark", eval[string](b, theme), "dark though the system is light")
+		require.Equal(t, "rgb(11, 15, 20)", eval[string](b, `getComputedStyle(document.body).backgroundColor`))
+		require.Equal(t, "dark", eval[string](b, `JSON.parse(localStorage.getItem("pulseboard.ui")).theme`))
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live", isLive)
+		require.Equal(t, "dark", eval[string](b, theme), "kept across a reload")
+		b.waitFor("no animation running", `document.getAnimations().length === 0`)
+		if vs := runAxe(b); len(vs) > 0 {
+			t.Fatalf("axe-core, dark by the switch: %d rules violated\n%s", len(vs), describeViolations(vs))
+		}
+		b.do(chromedp.Click(chromedp.CSS("#theme")))
+		require.Equal(t, "light", eval[string](b, theme), "auto: as the system again")
+		require.Equal(t, "Auto", eval[string](b, `document.getElementById("theme-label").textContent`))
+	})
+
+	t.Run("no console error and no CSP violation", func(t *testing.T) {
+		require.Empty(t, b.problems())
+	})
+}

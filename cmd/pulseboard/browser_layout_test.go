@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// Layouts that scale and a view that can be shared: the address holds the
+// filter, the window, the collapsed sources and the zoom; 45 sources keep
+// the sidebar reachable and put one-card sources side by side; a phone
+// gets the tree as a summary line and a jump list.
+
+// manySourcesConfig writes a config of n simulated sources of one series
+// each, and returns its path.
+func manySourcesConfig(t *testing.T, n int) string {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("server: {listen: 127.0.0.1:0}\nbroadcast: {interval: 100ms}\nsources:\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "  - {name: s%02d, type: simulated, interval: 500ms, seed: %d, series: [{metric: load_percent, shape: sine, min: 0, max: 100, period: 20s}]}\n", i, i+1)
+	}
+	path := filepath.Join(t.TempDir(), "many.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o600))
+	return path
+}
+
+func TestBrowserURLState(t *testing.T) {
+	b := openTab(t, 1280, 900)
+	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	const visible = `[...document.querySelectorAll(".card")].filter(c => !c.hidden && !c.closest(".group").hidden && !c.closest(".group").classList.contains("is-collapsed"))`
+
+	t.Run("a shared address opens on its filter, window and collapsed sources", func(t *testing.T) {
+		b.do(chromedp.Navigate(base + "/?filter=instance%3D1&window=5m&collapsed=demo"))
+		b.waitFor("the stream to be live", isLive)
+		b.waitFor("the view of the address", `document.getElementById("filter").value === "instance=1" &&
+			document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
+			document.querySelector('.group[data-source="demo"]').classList.contains("is-collapsed") &&
+			`+visible+`.map(c => c.dataset.metric).join() === "shard_load_percent"`)
+	})
+
+	t.Run("the address follows the reader's choices, zoom included, and a reload keeps them", func(t *testing.T) {
+		require.True(t, eval[bool](b, `(document.querySelector('.group[data-source="demo"] .collapse').click(),
+			document.querySelector('#windows [data-window="1m"]').click(), true)`))
+		b.waitFor("charts drawn", `document.querySelector('.group[data-source="spiky"] .card:not([hidden]) .u-over')`)
+		const over = `document.querySelector('.group[data-source="spiky"] .card:not([hidden]) .u-over')`
+		x0, y := pointIn(b, over, 0.3)
+		x1, _ := pointIn(b, over, 0.7)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
+		b.waitFor("the zoom in the address", `/^\?filter=instance%3D1&from=\d+&to=\d+$/.test(location.search)`)
+		search := eval[string](b, `location.search`)
+		view := eval[string](b, over+`.closest(".chart").dataset.view`)
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live", isLive)
+		b.waitFor("the same view after a reload", fmt.Sprintf(`location.search === %s && !document.getElementById("live").hidden &&
+			(c => c && c.dataset.view === %s)(document.querySelector('.group[data-source="spiky"] .card:not([hidden]) .chart'))`, js(search), js(view)))
+		b.do(chromedp.Click(chromedp.CSS("#live")))
+		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1"`)
+	})
+
+	t.Run("no console error and no CSP violation", func(t *testing.T) {
+		require.Empty(t, b.problems())
+	})
+}
+
+func TestBrowserLayouts(t *testing.T) {
+	cmd, base, stderr := startPulseboard(t, "-config", manySourcesConfig(t, 45))
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+
+	t.Run("45 sources on a desktop: the sidebar scrolls by itself, one-card sources share rows", func(t *testing.T) {
+		b := openTab(t, 1280, 900)
+		b.do(chromedp.Navigate(base + "/"))
+		b.waitFor("the stream to be live", isLive)
+		b.waitFor("every source's card", `document.querySelectorAll(".card").length === 45`)
+		require.True(t, eval[bool](b, `(s => getComputedStyle(s).position === "sticky" && getComputedStyle(s).overflowY === "auto" &&
+			s.scrollHeight > s.clientHeight && s.getBoundingClientRect().bottom <= innerHeight)(document.querySelector(".side"))`),
+			"the sidebar fits the window and scrolls")
+		require.True(t, eval[bool](b, `(window.scrollTo(0, document.body.scrollHeight), true)`))
+		b.waitFor("the sidebar still in view at the bottom of the page", `document.querySelector(".side").getBoundingClientRect().top >= 0 &&
+			document.querySelector(".side").getBoundingClientRect().top < 120`)
+		perRow := eval[int](b, `(gs => gs.filter(g => g.getBoundingClientRect().top === gs[0].getBoundingClientRect().top).length)([...document.querySelectorAll(".group")])`)
+		require.GreaterOrEqual(t, perRow, 2, "one-card sources side by side")
+		require.Empty(t, b.problems())
+	})
+
+	t.Run("a phone: the tree as a summary line, a jump list", func(t *testing.T) {
+		b := openTab(t, 390, 844)
+		b.do(chromedp.Navigate(base + "/"))
+		b.waitFor("the stream to be live", isLive)
+		b.waitFor("the summary, the tree folded", `document.getElementById("tree-summary").textContent === "45 sources: 45 running" &&
+			getComputedStyle(document.getElementById("tree")).display === "none"`)
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree shown", `getComputedStyle(document.getElementById("tree")).display !== "none" &&
+			document.getElementById("tree-toggle").getAttribute("aria-expanded") === "true"`)
+		require.Equal(t, 45, eval[int](b, `document.querySelectorAll("#jump a").length`))
+		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
+		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
+		require.Empty(t, b.problems())
+	})
+}

@@ -1,0 +1,72 @@
+package configs
+
+import (
+	"net/url"
+	"slices"
+	"time"
+)
+
+// minEvalInterval is the shortest alert evaluation period accepted: below
+// it, evaluating every rule over the live windows would keep a core busy.
+const minEvalInterval = Duration(100 * time.Millisecond)
+
+// Alerting is the `alerting:` block: how often rules are evaluated and
+// where firing and resolved alerts are sent. The rules themselves are the
+// `alerts:` list.
+type Alerting struct {
+	// Interval is the evaluation period of the alert rules.
+	Interval Duration `yaml:"interval"`
+	// Alertmanagers are the base URLs of Alertmanagers (http://host:9093,
+	// path prefix kept); alerts go to <url>/api/v2/alerts. They may hold
+	// credentials (user info, query values): never print them as is.
+	Alertmanagers []string `yaml:"alertmanagers"`
+	// ResendDelay is how often an alert that keeps firing is sent again.
+	ResendDelay Duration `yaml:"resend_delay"`
+	// Webhooks are URLs that receive a plain JSON POST per batch of alerts.
+	// They may hold credentials, like Alertmanagers.
+	Webhooks []string `yaml:"webhooks"`
+}
+
+// defaultAlerting returns the defaults of the alerting block: evaluation
+// every second, resends every minute (Prometheus' resend delay), nowhere
+// to send to.
+func defaultAlerting() Alerting {
+	return Alerting{Interval: Duration(time.Second), ResendDelay: Duration(time.Minute)}
+}
+
+// Validate checks the evaluation interval, the resend delay and every
+// target URL (http or https, with a host, no fragment; no URL twice in a
+// list). A URL is quoted in an error only with its user info and query
+// values masked.
+func (a Alerting) Validate() error {
+	var p problems
+	atLeast(&p, "interval", a.Interval, minEvalInterval)
+	atLeast(&p, "resend_delay", a.ResendDelay, 1)
+	validateTargets(&p, "alertmanagers", a.Alertmanagers)
+	validateTargets(&p, "webhooks", a.Webhooks)
+	return p.err()
+}
+
+// validateTargets records the problems of a list of URLs to POST to.
+func validateTargets(p *problems, key string, urls []string) {
+	for i, raw := range urls {
+		path := index(key, i)
+		u, err := url.Parse(raw)
+		switch {
+		case raw == "":
+			p.addf(path, "is empty: want an http:// or https:// URL")
+		case err != nil:
+			p.addf(path, "invalid URL %q: %v", RedactURL(raw), unwrapURLError(err))
+		case u.Scheme != "http" && u.Scheme != "https":
+			p.addf(path, "URL %q: the scheme must be http or https", RedactURL(raw))
+		case u.Host == "":
+			p.addf(path, "URL %q has no host", RedactURL(raw))
+		case u.Fragment != "" || u.RawFragment != "" || (len(raw) > 0 && raw[len(raw)-1] == '#'):
+			p.addf(path, "URL %q: a fragment (#…) is never sent; leave it out", RedactURL(raw))
+		default:
+			if first := slices.Index(urls, raw); first < i {
+				p.addf(path, "duplicate URL (also %s[%d])", key, first)
+			}
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestAlertingDefaults(t *testing.T) {
+	c, err := Parse("empty.yaml", []byte("alerting: {}\n"))
+	require.NoError(t, err)
+	require.Equal(t, Duration(time.Second), c.Alerting.Interval)
+	require.Equal(t, Duration(time.Minute), c.Alerting.ResendDelay)
+	require.Empty(t, c.Alerting.Alertmanagers)
+	require.Empty(t, c.Alerting.Webhooks)
+}
+
+func TestAlertingParses(t *testing.T) {
+	c, err := Parse("a.yaml", []byte(`alerting:
+  interval: 500ms
+  alertmanagers: [http://127.0.0.1:9093, "https://am.example.com/prefix"]
+  resend_delay: 30s
+  webhooks: ["https://hooks.example.com/pulse?token=abc"]
+`))
+	require.NoError(t, err)
+	require.Equal(t, Alerting{
+		Interval:      Duration(500 * time.Millisecond),
+		Alertmanagers: []string{"http://127.0.0.1:9093", "https://am.example.com/prefix"},
+		ResendDelay:   Duration(30 * time.Second),
+		Webhooks:      []string{"https://hooks.example.com/pulse?token=abc"},
+	}, c.Alerting)
+}
+
+// Each rule of Alerting.Validate, with the field path; no message quotes
+// a credential or a query value.
+func TestAlertingValidate(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(a *Alerting)
+		path   string
+		msg    string
+	}{
+		{"zero interval", func(a *Alerting) { a.Interval = 0 }, "alerting.interval", "must be positive, got 0s"},
+		{"short interval", func(a *Alerting) { a.Interval = Duration(10 * time.Millisecond) }, "alerting.interval", "10ms is too short: the least is 100ms"},
+		{"negative resend", func(a *Alerting) { a.ResendDelay = Duration(-time.Second) }, "alerting.resend_delay", "must be positive, got -1s"},
+		{"empty url", func(a *Alerting) { a.Alertmanagers = []string{""} }, "alerting.alertmanagers[0]", "is empty"},
+		{"scheme", func(a *Alerting) { a.Alertmanagers = []string{"ftp://u:hunter2@am/?token=s3cret"} }, "alerting.alertmanagers[0]",
+			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},
+		{"no host", func(a *Alerting) { a.Webhooks = []string{"http:///hook?key=s3cret"} }, "alerting.webhooks[0]", `URL "http:///hook?key=xxxxx" has no host`},
+		{"unparsable", func(a *Alerting) { a.Webhooks = []string{"http://u:hunter2@[::1:80/x?key=s3cret"} }, "alerting.webhooks[0]", "missing ']' in host"},
+		{"fragment", func(a *Alerting) { a.Webhooks = []string{"http://h/hook#s3cret"} }, "alerting.webhooks[0]", "a fragment (#…) is never sent"},
+		{"duplicate", func(a *Alerting) {
+			a.Alertmanagers = []string{"http://u:hunter2@am:9093", "http://other:9093", "http://u:hunter2@am:9093"}
+		}, "alerting.alertmanagers[2]", "duplicate URL (also alertmanagers[0])"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.change(&c.Alerting)
+			errs := Errors(c.Validate())
+			require.Len(t, errs, 1)
+			require.Equal(t, tc.path, errs[0].Path)
+			require.Contains(t, errs[0].Msg, tc.msg)
+			for _, secret := range []string{"hunter2", "s3cret"} {
+				require.NotContains(t, errs[0].Error(), secret)
+			}
+		})
+	}
+}
+
+func TestAlertingErrorHasPosition(t *testing.T) {
+	_, err := Load("testdata/alerting_bad_url.yaml")
+	errs := Errors(err)
+	require.Len(t, errs, 1)
+	require.Equal(t, `testdata/alerting_bad_url.yaml:4:7: alerting.alertmanagers[1]: URL "ftp://xxxxx:xxxxx@alerts.example.com/?token=xxxxx": the scheme must be http or https`, errs[0].Error())
+	require.False(t, strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret"))
+}

@@ -1,0 +1,167 @@
+package configs
+
+import (
+	"cmp"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// minSecretLen is the shortest secret looked for in free text. A value of
+// one or two bytes ("1", "on") is no secret worth the name, and masking it
+// would mask every number and short word of a message. Inside a URL every
+// value is masked whatever its length (RedactURL).
+const minSecretLen = 3
+
+// publicHeaders are configured headers whose values are protocol tokens
+// (gzip, text/plain), not credentials: masking them would turn "gzip:
+// invalid header" into "xxxxx: invalid header".
+var publicHeaders = []string{"Accept", "Accept-Encoding", "Accept-Language"}
+
+// SecretHolder is a part of a source's config that holds secrets. The
+// embedded HTTPClient is one, so every spec that embeds it is one too.
+type SecretHolder interface {
+	// Secrets returns the secret strings as they may appear in any text,
+	// each in every form it may take there (as written, percent-decoded).
+	Secrets() []string
+}
+
+// Secrets returns the secrets of the client keys: the URL's user name and
+// password, every query value, and every header value (the credentials
+// after an auth scheme such as "Bearer" and, for "Basic", the user and
+// password it encodes, as well), but the content-negotiation headers'.
+func (c *HTTPClient) Secrets() []string {
+	var out []string
+	add := func(raw string) {
+		out = append(out, raw)
+		if dec, err := url.QueryUnescape(raw); err == nil && dec != raw {
+			out = append(out, dec)
+		}
+	}
+	if u, err := url.Parse(c.URL); err == nil {
+		if u.User != nil {
+			add(u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				add(p)
+			}
+			// The forms as written too, escapes and all.
+			authority, _, _ := strings.Cut(strings.TrimPrefix(c.URL[len(u.Scheme):], "://"), "/")
+			if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+				name, pass, _ := strings.Cut(authority[:at], ":")
+				add(name)
+				add(pass)
+			}
+		}
+		for item := range strings.SplitSeq(u.RawQuery, "&") {
+			if _, v, ok := strings.Cut(item, "="); ok {
+				add(v)
+			} else {
+				add(item)
+			}
+		}
+	}
+	for name, v := range c.Headers {
+		if slices.Contains(publicHeaders, http.CanonicalHeaderKey(name)) {
+			continue
+		}
+		out = append(out, v)
+		scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+		if !ok {
+			continue
+		}
+		cred = strings.TrimSpace(cred)
+		out = append(out, cred)
+		if strings.EqualFold(scheme, "Basic") {
+			if dec, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				user, pass, _ := strings.Cut(string(dec), ":")
+				out = append(out, user, pass)
+			}
+		}
+	}
+	return out
+}
+
+// Secrets returns every secret of the source's config, found in its spec
+// generically: the spec, or any struct inside it, that is a SecretHolder
+// (every spec that embeds HTTPClient is). A type with no secrets returns
+// none.
+func (s Source) Secrets() []string {
+	if s.Spec == nil {
+		return nil
+	}
+	return secretsIn(reflect.ValueOf(s.Spec))
+}
+
+func secretsIn(v reflect.Value) []string {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		if h, ok := v.Interface().(SecretHolder); ok {
+			return h.Secrets()
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch {
+		case !v.Type().Field(i).IsExported():
+		case f.Kind() == reflect.Struct && f.CanAddr():
+			out = append(out, secretsIn(f.Addr())...)
+		case f.Kind() == reflect.Pointer:
+			out = append(out, secretsIn(f)...)
+		}
+	}
+	return out
+}
+
+// Redactor masks a source's secrets in text the source produces: its
+// errors and warnings (last_error, last_warning) and its log lines. Build
+// one per source with Source.Redactor; it is immutable and safe for
+// concurrent use. The nil *Redactor masks URLs only.
+type Redactor struct {
+	secrets *strings.Replacer // nil: no secret long enough
+}
+
+// Redactor returns the Redactor of the source's secrets (Secrets).
+func (s Source) Redactor() *Redactor { return NewRedactor(s.Secrets()) }
+
+// NewRedactor returns a Redactor of secrets; those shorter than three
+// bytes are left out (see minSecretLen).
+func NewRedactor(secrets []string) *Redactor {
+	var keep []string
+	for _, s := range secrets {
+		if len(s) >= minSecretLen && !slices.Contains(keep, s) {
+			keep = append(keep, s)
+		}
+	}
+	if len(keep) == 0 {
+		return &Redactor{}
+	}
+	// Longest first: the Replacer tries its pairs in order, so a secret
+	// that holds another is masked whole, not around the shorter one.
+	slices.SortFunc(keep, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	pairs := make([]string, 0, 2*len(keep))
+	for _, s := range keep {
+		pairs = append(pairs, s, URLMask)
+	}
+	return &Redactor{secrets: strings.NewReplacer(pairs...)}
+}
+
+// Redact returns text with every URL in it redacted (RedactURLsIn) and
+// every secret replaced by URLMask, wherever it stands: in a URL, in a
+// quoted excerpt of a response body, in a panic value.
+func (r *Redactor) Redact(text string) string {
+	text = RedactURLsIn(text)
+	if r == nil || r.secrets == nil {
+		return text
+	}
+	return r.secrets.Replace(text)
+}

@@ -1,0 +1,77 @@
+package configs
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSourceSecretsFromTheSpec(t *testing.T) {
+	for _, spec := range []SourceSpec{NewPrometheusSpec(), NewJSONSpec(), NewHTTPSpec()} {
+		var c *HTTPClient
+		switch s := spec.(type) {
+		case *PrometheusSpec:
+			c = &s.HTTPClient
+		case *JSONSpec:
+			c = &s.HTTPClient
+		case *HTTPSpec:
+			c = &s.HTTPClient
+		}
+		c.URL = "http://us%40er:p%2Fss@host:9100/m?token=sup3rs3cret&name=a%20b&bare"
+		c.Headers = map[string]string{
+			"Authorization":       "Bearer b34rer",
+			"x-api-key":           "k3y",
+			"Cookie":              "session=c00kie",
+			"Proxy-Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("bob:hunter2")),
+			"Accept-Encoding":     "gzip",
+			"accept":              "text/plain",
+		}
+		src := Source{Name: "s", Spec: spec}
+		got := src.Secrets()
+		for _, want := range []string{
+			"us%40er", "us@er", "p%2Fss", "p/ss", // user info as written and decoded
+			"sup3rs3cret", "a%20b", "a b", "bare", // every query value, a bare item whole
+			"Bearer b34rer", "b34rer", "k3y", "session=c00kie", // every header value, an auth scheme's credentials
+			"bob", "hunter2", // what Basic encodes
+		} {
+			require.Contains(t, got, want, "%T", spec)
+		}
+		require.NotContains(t, got, "gzip", "content negotiation is no secret")
+		require.NotContains(t, got, "text/plain")
+	}
+	require.Empty(t, Source{Name: "sim", Spec: NewSimulatedSpec()}.Secrets(), "a type with no secrets")
+	require.Empty(t, Source{Name: "none"}.Secrets())
+}
+
+// clientFields holds an HTTPClient as a named field, not embedded: it is found
+// all the same.
+type clientFields struct {
+	Target HTTPClient  `yaml:"target"`
+	Backup *HTTPClient `yaml:"backup"`
+}
+
+func (*clientFields) Validate() error { return nil }
+
+func TestSourceSecretsFoundInAnyField(t *testing.T) {
+	spec := &clientFields{Target: HTTPClient{URL: "http://h/?t=t0ken1"}, Backup: &HTTPClient{Headers: map[string]string{"X-Key": "t0ken2"}}}
+	got := Source{Name: "n", Spec: spec}.Secrets()
+	require.Contains(t, got, "t0ken1")
+	require.Contains(t, got, "t0ken2")
+}
+
+func TestRedactorMasksSecretsAnywhere(t *testing.T) {
+	r := NewRedactor([]string{"sup3rs3cret", "sup3r", "k3y", "1", "on", ""})
+	for _, tc := range []struct{ in, want string }{
+		{`while parsing: "requested /echo200?token=sup3rs3cret"`, `while parsing: "requested /echo200?token=xxxxx"`},
+		{`GET http://h/m?token=sup3rs3cret: parsing: "sup3rs3cret"`, `GET http://h/m?token=xxxxx: parsing: "xxxxx"`},
+		{"sup3r and sup3rs3cret", "xxxxx and xxxxx"}, // the longer one is masked whole
+		{"key k3y, dropped 1 series, on", "key xxxxx, dropped 1 series, on"},
+		{"nothing here", "nothing here"},
+	} {
+		require.Equal(t, tc.want, r.Redact(tc.in), tc.in)
+	}
+	var none *Redactor
+	require.Equal(t, "GET http://xxxxx@h/", none.Redact("GET http://u@h/"), "nil: URLs only")
+	require.Equal(t, "sup3rs3cret", NewRedactor(nil).Redact("sup3rs3cret"))
+}

@@ -1,0 +1,88 @@
+// The admin side of the page: the token (held for the tab by admin.js),
+// the crash buttons it enables, a confirmation the first time in a
+// session, and what happens when a server does not accept the token:
+// the admin controls hide and the token is asked for again.
+
+import { setText } from "./dom.js";
+
+/** CONFIRM_MS is how long a crash button waits for its confirming press. */
+export const CONFIRM_MS = 5000;
+const CRASH_CONFIRMED_KEY = "pulseboard.crash-confirmed";
+
+export class AdminFlow {
+  /**
+   * @param {import("./deps.js").PageDeps} deps
+   * @param {() => Iterable<import("./sources.js").SourceGroup>} groups the page's source groups
+   */
+  constructor(deps, groups) {
+    this.deps = deps;
+    this.groups = groups;
+    this.token = "";
+    this.control = deps.admin((token) => this.changed(token));
+  }
+
+  /** changed follows the token control: the crash buttons show with a token. */
+  changed(token) {
+    this.token = token;
+    this.deps.page.showAdmin(!!token);
+    for (const g of this.groups()) g.setAdmin(!!token);
+  }
+
+  /**
+   * crash asks the server to crash a source, with the admin token. The
+   * first time in a session the button asks to be pressed again to
+   * confirm (for CONFIRM_MS); a refused token is forgotten and asked for
+   * again.
+   */
+  async crash(name, button) {
+    if (!this.token) return;
+    const d = this.deps;
+    if (d.session.getItem(CRASH_CONFIRMED_KEY) !== "1" && button.dataset.confirm !== "1") {
+      button.dataset.confirm = "1";
+      setText(button, `Really crash ${name}?`);
+      (d.setTimeout || setTimeout)(() => {
+        if (button.dataset.confirm !== "1") return;
+        delete button.dataset.confirm;
+        setText(button, `Crash ${name}`);
+      }, CONFIRM_MS);
+      return;
+    }
+    delete button.dataset.confirm;
+    try {
+      d.session.setItem(CRASH_CONFIRMED_KEY, "1");
+    } catch {
+      // Storage refused: it asks again next time.
+    }
+    button.disabled = true;
+    setText(button, "Crashing…");
+    const r = await d.crash(name, this.token);
+    button.disabled = false;
+    setText(button, `Crash ${name}`);
+    if (r.ok) {
+      d.toast(`Crashed ${name}: watch the supervisor restart it.`, "ok");
+    } else if (r.status === 401 || r.status === 403) {
+      this.tokenRefused();
+    } else {
+      this.deps.toast(`Could not crash ${name}: ${r.message}`, "error");
+    }
+  }
+
+  /** tokenRefused hides the admin controls and asks for a token again. */
+  tokenRefused() {
+    this.deps.toast("The server did not accept the admin token. Enter it again.", "error");
+    this.control.ask("The server did not accept the admin token. Enter the current one.");
+  }
+
+  /**
+   * checkAdmin asks a new server (after a restart) whether it accepts the
+   * admin token the page holds; if not, see tokenRefused. (A token is
+   * otherwise found refused when used: the check is an HTTP error in the
+   * browser's console, which a page that simply loads should not leave.)
+   */
+  async checkAdmin() {
+    const token = this.token;
+    if (!token || !this.deps.checkAdmin) return;
+    const r = await this.deps.checkAdmin(token);
+    if (r === "refused" && this.token === token) this.tokenRefused();
+  }
+}

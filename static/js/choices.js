@@ -1,0 +1,116 @@
+// The reader's choices, as methods of the page controller (controller.js
+// installs them on its prototype): pause, the all-zero switch, the filter
+// (debounced), the statistics window, the zoom, the timeline's source,
+// revealing a source from the tree; and the address that holds the view
+// (urlstate.js). Each records the choice, marks what it changes and asks
+// for a frame.
+
+import { viewURL } from "./urlstate.js";
+
+/** FILTER_DEBOUNCE_MS is how long the filter waits for the typing to pause. */
+export const FILTER_DEBOUNCE_MS = 150;
+
+/** @type {ThisType<import("./controller.js").PageController> & Record<string, Function>} */
+export const readerChoices = {
+  /** setTimelineSource shows the timeline of one source ("" for all). */
+  setTimelineSource(name) {
+    this.timelineSource = name;
+    this.dirty.timeline = true;
+    this.requestFrame();
+  },
+
+  /** setHideZero hides (or shows again) the series that were zero all through the window. */
+  setHideZero(on) {
+    this.hideZero = !!on;
+    this.prefs.set("hideZero", this.hideZero || undefined);
+    this.deps.page.showHideZero(this.hideZero);
+    this.charts.markAllDirty();
+    this.requestFrame();
+  },
+
+  togglePause() {
+    this.paused = !this.paused;
+    this.deps.page.showPaused(this.paused);
+    if (!this.paused) {
+      this.families.markAll();
+      this.charts.markAllDirty();
+    }
+    this.requestFrame();
+  },
+
+  setFilter(text) {
+    this.filter = text;
+    this.dirty.filter = true;
+    this.syncURL();
+    this.requestFrame();
+  },
+
+  /** syncURL writes the view (filter, window, collapsed sources, zoom) into the address. */
+  syncURL() {
+    const d = this.deps;
+    if (!this.client) return; // not started: the address is still being read
+    const collapsed = [...this.groups.values()].filter((g) => g.collapsed).map((g) => g.name);
+    // The server's first window is the default: left out, like the other defaults.
+    const win = this.windowName === this.store.windows[0] ? "" : this.windowName;
+    const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, zoom: this.zoom });
+    if (url === this.lastURL) return;
+    this.lastURL = url;
+    d.history.replaceState(d.history.state, "", url);
+  },
+
+  /**
+   * filterTyped is the filter box's input: applied once the typing pauses
+   * (FILTER_DEBOUNCE_MS), so that a long page is not filtered at every key.
+   */
+  filterTyped(text) {
+    const d = this.deps;
+    const clear = d.clearTimeout || clearTimeout;
+    const set = d.setTimeout || setTimeout;
+    if (this.filterTimer !== undefined) clear(this.filterTimer);
+    this.filterTimer = set(() => {
+      this.filterTimer = undefined;
+      this.setFilter(text);
+    }, FILTER_DEBOUNCE_MS);
+  },
+
+  selectWindow(name) {
+    this.windowName = name;
+    this.prefs.set("window", name);
+    this.deps.page.checkWindow(name);
+    this.syncURL();
+    this.families.markAll();
+    this.charts.markAllDirty();
+    this.requestFrame();
+  },
+
+  /**
+   * setZoom shows the range [from, to] (unix ms) on every chart, where it
+   * stays while data keeps coming; goLive follows the live edge again.
+   */
+  setZoom(from, to) {
+    if (!(to > from)) return;
+    this.zoom = [from, to];
+    this.deps.page.showZoom(this.zoom);
+    this.syncURL();
+    this.charts.markAllDirty();
+    this.requestFrame();
+  },
+
+  goLive() {
+    if (!this.zoom) return;
+    this.zoom = null;
+    this.deps.page.showZoom(null);
+    this.syncURL();
+    this.charts.markAllDirty();
+    this.requestFrame();
+  },
+
+  /** revealSource expands a source's group and scrolls to it (a click in the tree). */
+  revealSource(name) {
+    const g = this.groups.get(name);
+    if (!g) return;
+    if (g.collapsed) g.setCollapsed(false, true);
+    g.el.scrollIntoView({ behavior: "smooth", block: "start" });
+    if (g.el.focus) g.el.focus({ preventScroll: true });
+  },
+};

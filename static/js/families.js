@@ -1,0 +1,191 @@
+// The page's metric cards, one per family (family.js): which series is in
+// which card, making a card and its chart for a family's first series and
+// taking them away with its last, what each chart shows (its time range
+// and data), and which cards changed while out of sight. The controller
+// (controller.js) owns the groups and the frame; this owns the cards.
+
+import { familyKey } from "./family.js";
+
+const MIN_SPAN_MS = 10_000;
+// A counter's charted rate is taken over at least this span (see Ring.series).
+const RATE_SPAN_MS = 2_000;
+
+/**
+ * @typedef {object} FamilyDeps
+ * @property {import("./store.js").Store} store
+ * @property {import("./charts.js").ChartManager} charts
+ * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
+ *   import("./cards.js").SeriesCard} card makes the card of st's family
+ * @property {(name: string) => import("./sources.js").SourceGroup} group
+ *   the group of a source, made if need be
+ * @property {() => number} spanMs the chosen window's length, in ms
+ * @property {() => boolean} hideZero whether all-zero lines are hidden
+ * @property {() => [number, number]|null} [zoom] the range the reader
+ *   zoomed to (unix ms), or null when the charts follow the live edge
+ * @property {() => number} now the server's latest time, unix ms
+ * @property {() => void} requestFrame
+ */
+
+export class Families {
+  /** @param {FamilyDeps} deps */
+  constructor(deps) {
+    this.deps = deps;
+    /** @type {Map<string, import("./cards.js").SeriesCard>} by family key */
+    this.cards = new Map();
+    /** @type {Map<string, string>} series id → family key */
+    this.familyOf = new Map();
+    /** Cards to bring up to date in the next frame. */
+    this.dirty = new Set();
+    /** Cards with changes not shown because they were out of sight. */
+    this.stale = new Set();
+  }
+
+  /** keyOf is the family key of a series id (undefined if unknown). */
+  keyOf(id) {
+    return this.familyOf.get(id);
+  }
+
+  /** pointsCame marks a series' card and chart for redrawing. */
+  pointsCame(id) {
+    const key = this.familyOf.get(id);
+    if (!key) return;
+    this.deps.charts.markDirty(key);
+    this.dirty.add(key);
+  }
+
+  /** windowsCame marks a series' card (not its chart) for updating. */
+  windowsCame(id) {
+    const key = this.familyOf.get(id);
+    if (key) this.dirty.add(key);
+  }
+
+  /** markAll marks every card for updating. */
+  markAll() {
+    for (const key of this.cards.keys()) this.dirty.add(key);
+  }
+
+  /** shown brings a card that changed while out of sight up to date. */
+  shown(key) {
+    if (!this.stale.delete(key)) return;
+    this.dirty.add(key);
+    this.deps.requestFrame();
+  }
+
+  /**
+   * add puts a series in its family's card, making the card (and its
+   * chart) for the family's first series.
+   * @param {import("./store.js").SeriesState} st
+   */
+  add(st) {
+    if (!st || this.familyOf.has(st.id)) return;
+    const key = familyKey(st);
+    this.familyOf.set(st.id, key);
+    const g = this.deps.group(st.source);
+    const charts = this.deps.charts;
+    let card = this.cards.get(key);
+    if (card) {
+      card.add(st);
+      charts.markDirty(key);
+    } else {
+      const color = Number(g.el.dataset.color);
+      card = this.deps.card(st, { onLines: () => this.redraw(key), color });
+      this.cards.set(key, card);
+      g.place(card);
+      g.el.dataset.cards = String(g.cards.size);
+      charts.add(key, {
+        el: card.chart,
+        unit: card.unit,
+        color,
+        source: st.source,
+        data: () => this.data(key),
+        lines: () => card.chartLines(this.deps.hideZero()),
+        range: () => this.range(key),
+        title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
+        onHover: (x, ys) => {
+          card.hover(x, ys);
+          if (x === null) this.redraw(key);
+        },
+      });
+      charts.setHidden(key, g.collapsed);
+    }
+    g.refreshCount();
+    this.dirty.add(key);
+  }
+
+  /**
+   * remove takes a series out of its card, and the card (and chart) away
+   * with its family's last series. It returns the card's group, if any.
+   */
+  remove(id, groups) {
+    const key = this.familyOf.get(id);
+    const card = key && this.cards.get(key);
+    this.familyOf.delete(id);
+    if (!card) return;
+    const g = groups.get(card.source);
+    if (card.remove(id) > 0) {
+      this.redraw(key);
+    } else {
+      this.deps.charts.remove(key);
+      if (g) {
+        g.drop(key);
+        g.el.dataset.cards = String(g.cards.size);
+      }
+      this.cards.delete(key);
+      this.dirty.delete(key);
+      this.stale.delete(key);
+    }
+    if (g) g.refreshCount();
+  }
+
+  redraw(key) {
+    this.deps.charts.markDirty(key);
+    this.dirty.add(key);
+    this.deps.requestFrame();
+  }
+
+  /**
+   * range is the time span a chart shows, [from, to] in unix ms: the
+   * reader's zoom if any; else the chosen window, ending at the server's
+   * latest time, narrowed to the data while there is less of it (a page
+   * opened on a fresh server is not a mostly empty chart).
+   */
+  range(key) {
+    const zoom = this.deps.zoom ? this.deps.zoom() : null;
+    if (zoom) return zoom;
+    const now = this.deps.now();
+    let from = now - this.deps.spanMs();
+    const card = this.cards.get(key);
+    let first = NaN;
+    if (card) for (const l of card.lines.values()) if (!(l.st.ring.firstTime() >= first)) first = l.st.ring.firstTime();
+    if (first > from) from = Math.min(first, now - MIN_SPAN_MS);
+    return [from, now];
+  }
+
+  /**
+   * data is a card's chart data: one [times, values] table per line, in
+   * the card's order (times in unix seconds; a counter's values are its
+   * rates). The chart aligns them.
+   */
+  data(key) {
+    const card = this.cards.get(key);
+    if (!card) return [];
+    const from = this.range(key)[0];
+    const span = card.unit.rate ? RATE_SPAN_MS : 0;
+    return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
+  }
+
+  /**
+   * update brings the dirty cards up to date, the shown ones at once, the
+   * others when they show (see shown).
+   */
+  update(windowName, spanMs) {
+    const now = this.deps.now();
+    for (const key of this.dirty) {
+      const card = this.cards.get(key);
+      if (!card) continue;
+      if (this.deps.charts.isShown(key)) card.update(windowName, spanMs, now);
+      else this.stale.add(key);
+    }
+    this.dirty.clear();
+  }
+}

@@ -1,0 +1,83 @@
+// A source's recent history, told in its group's header beside the state
+// badge: a restart stays visible for a while ("restarted 3 s ago"), a
+// parked source says since when and when it is tried again, and the last
+// error is marked as past once the source has recovered. It decorates a
+// SourceGroup (sources.js) through its public elements, and reads only
+// the source objects of the stream.
+
+import { h, setText } from "./dom.js";
+import { formatAgo, formatClock } from "./format.js";
+
+/** RESTART_SHOWN_MS is how long "restarted … ago" stays after a restart. */
+export const RESTART_SHOWN_MS = 60_000;
+
+/**
+ * recovered says whether a source with a last error has worked since:
+ * its latest poll succeeded (up, when the server sends it), or it
+ * succeeded after the error's time (seenAt when the server gives none).
+ * @param {object|undefined} src
+ * @param {number} seenAt when the page first saw this error, unix ms
+ */
+export function recovered(src, seenAt) {
+  if (!src || !src.last_error || src.state !== "running") return false;
+  if (src.up === false) return false;
+  const at = Number(src.last_error_at) > 0 ? Number(src.last_error_at) : seenAt;
+  return Number(src.last_success) > at;
+}
+
+/**
+ * healthNote is the line under a source's facts, or "" for none.
+ * @param {{state: string, restartedAt: number, parkedAt: number, restarts: number}} h
+ * @param {number} now unix ms
+ */
+export function healthNote(hs, now) {
+  if (hs.state === "failed") {
+    const since = hs.parkedAt ? ` since ${formatClock(hs.parkedAt)}` : "";
+    return `Parked${since} after ${hs.restarts} restarts; the supervisor tries it again after its cool-down (supervisor.cooldown).`;
+  }
+  if (hs.state === "backoff") return "Crashed; restarting after a backoff…";
+  if (hs.restartedAt && now - hs.restartedAt < RESTART_SHOWN_MS) return `Restarted ${formatAgo(hs.restartedAt, now)}.`;
+  return "";
+}
+
+export class SourceHealth {
+  /** @param {{head: HTMLElement, error: HTMLElement}} group a SourceGroup */
+  constructor(group) {
+    this.group = group;
+    this.note = h("p", { class: "health-note", role: "status" });
+    this.note.hidden = true;
+    group.head.append(this.note);
+    this.state = { state: "", restartedAt: 0, parkedAt: 0, restarts: 0 };
+    this.error = "";
+    this.errorSeenAt = 0;
+    this.src = undefined;
+  }
+
+  /** update follows a source object (from the stream) seen at now (unix ms). */
+  update(src, now) {
+    const hs = this.state;
+    const state = (src && src.state) || "unknown";
+    const restarts = src ? Number(src.restarts) || 0 : 0;
+    if (this.src && restarts > hs.restarts) hs.restartedAt = now;
+    if (state === "failed" && hs.state !== "failed") hs.parkedAt = now;
+    hs.state = state;
+    hs.restarts = restarts;
+    const err = (src && src.last_error) || "";
+    if (err !== this.error) {
+      this.error = err;
+      this.errorSeenAt = now;
+    }
+    this.src = src;
+    this.tick(now);
+  }
+
+  /** tick refreshes the relative times; the page calls it every second. */
+  tick(now) {
+    const text = healthNote(this.state, now);
+    if (this.note.hidden !== !text) this.note.hidden = !text;
+    setText(this.note, text);
+    // Written only when it changes: this runs at every update of the source.
+    if (this.note.dataset.state !== this.state.state) this.note.dataset.state = this.state.state;
+    this.group.error.classList.toggle("is-recovered", recovered(this.src, this.errorSeenAt));
+  }
+}

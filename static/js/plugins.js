@@ -1,0 +1,173 @@
+// uPlot plugins of the page's charts: markers of what happened (drawn over
+// the plot), the tooltip under the pointer, and drag-to-zoom with a
+// double-click back to live. The crosshair is uPlot's own cursor, synced
+// across every chart of the page (cursor.sync, see ChartManager.options).
+
+import { h } from "./dom.js";
+import { formatClock, formatCompact } from "./format.js";
+
+// Markers of the server and the page rather than of a source's health.
+const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
+
+/**
+ * markerPlugin is a uPlot plugin that draws markers over a chart after
+ * each redraw (drawMarkers); onDrawn gets how many were in view.
+ * @param {() => import("./timeline.js").Marker[]} markers
+ * @param {{ok: string, fail: string, info?: string}} colors
+ * @param {(n: number) => void} onDrawn
+ */
+export function markerPlugin(markers, colors, onDrawn) {
+  return { hooks: { draw: [(u) => onDrawn(drawMarkers(u, markers(), colors))] } };
+}
+
+/**
+ * drawMarkers strokes a dashed vertical line across the plot area at each
+ * marker's time that lies within the x scale (which, like the data, is in
+ * seconds): in colors.info for what concerns the server or the page (a
+ * server restart, the connection lost), else colors.ok for what went well
+ * (an applied reload) and colors.fail for a failure (a crash, a refused
+ * reload). It returns how many it drew.
+ * @param {any} u the uPlot instance
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {{ok: string, fail: string, info?: string}} colors
+ */
+export function drawMarkers(u, list, colors) {
+  const { min, max } = u.scales.x;
+  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+  if (!inView.length) return 0;
+  const { ctx, bbox } = u;
+  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
+  const width = Math.max(1, Math.round(px));
+  ctx.save();
+  ctx.lineWidth = width;
+  ctx.setLineDash([4 * width, 3 * width]);
+  for (const m of inView) {
+    // Centred on a device pixel, so that a thin line stays sharp.
+    const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
+    ctx.strokeStyle = INFO_KINDS.has(m.kind) && colors.info ? colors.info : m.ok ? colors.ok : colors.fail;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+  return inView.length;
+}
+
+/**
+ * @typedef {{time: string, title: string,
+ *   rows: {name: string, value: string, color: number, stale: boolean}[]}} TooltipContent
+ */
+
+/**
+ * tooltipContent is what the tooltip says at time x (unix s): the time,
+ * the chart's title (metric and shared labels), and a row per shown line
+ * with its label values and its value in the chart's unit; a stale line
+ * says so.
+ * @param {number} x
+ * @param {{name: string, hidden: boolean, stale?: boolean}[]} lines
+ * @param {(number|null|undefined)[]} values by line, in the order of lines
+ * @param {object} unit from unitOf
+ * @param {string} title
+ * @param {number} [color] the palette index of the first line
+ * @returns {TooltipContent}
+ */
+export function tooltipContent(x, lines, values, unit, title, color = 0) {
+  const rows = [];
+  lines.forEach((l, i) => {
+    if (l.hidden) return;
+    const v = values[i];
+    rows.push({
+      name: l.name || "value",
+      value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
+      color: (color + (lines.length === 1 ? 0 : i)) % 8,
+      stale: !!l.stale,
+    });
+  });
+  return { time: formatClock(x * 1000), title, rows };
+}
+
+/**
+ * tooltipPlugin shows a tooltip beside the pointer on the chart it is
+ * over (not on the charts that only follow the crosshair). content gives
+ * what to show for the data index under the pointer.
+ * @param {(u: any, idx: number) => TooltipContent} content
+ */
+export function tooltipPlugin(content) {
+  let tip = null;
+  let inside = false;
+  const hide = () => {
+    if (tip) tip.hidden = true;
+  };
+  return {
+    hooks: {
+      init: [
+        (u) => {
+          tip = h("div", { class: "chart-tip", role: "tooltip" });
+          tip.hidden = true;
+          u.over.append(tip);
+          u.over.addEventListener("mouseenter", () => (inside = true));
+          u.over.addEventListener("mouseleave", () => {
+            inside = false;
+            hide();
+          });
+        },
+      ],
+      setCursor: [
+        (u) => {
+          const i = u.cursor.idx;
+          if (!inside || i === null || i === undefined || u.cursor.left < 0) return hide();
+          fillTip(tip, content(u, i));
+          tip.hidden = false;
+          // Beside the pointer, on whichever side has room.
+          const w = tip.offsetWidth;
+          const left = u.cursor.left + 12 + w > u.over.clientWidth ? u.cursor.left - 12 - w : u.cursor.left + 12;
+          tip.style.transform = `translate(${Math.max(0, left)}px, ${Math.max(0, u.cursor.top - 8)}px)`;
+        },
+      ],
+      destroy: [() => (tip = null)],
+    },
+  };
+}
+
+function fillTip(tip, c) {
+  const rows = c.rows.map((r) =>
+    h(
+      "div",
+      { class: r.stale ? "tip-row is-stale" : "tip-row", dataset: { color: String(r.color) } },
+      h("span", "tip-name", r.name),
+      h("span", "tip-value", r.stale ? `${r.value} (stale)` : r.value),
+    ),
+  );
+  const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
+  tip.replaceChildren(head, ...rows);
+}
+
+/**
+ * zoomPlugin turns a drag across a chart into a zoom of every chart:
+ * onZoom gets the range selected, in unix ms (the selection box is
+ * cleared: the page redraws every chart on the new range). A double-click
+ * calls onLive, to follow the live edge again.
+ * @param {(from: number, to: number) => void} onZoom
+ * @param {() => void} onLive
+ */
+export function zoomPlugin(onZoom, onLive) {
+  return {
+    hooks: {
+      init: [(u) => u.over.addEventListener("dblclick", () => onLive())],
+      setSelect: [
+        (u) => {
+          const { left, width } = u.select;
+          if (width < 2) return;
+          const from = u.posToVal(left, "x") * 1000;
+          const to = u.posToVal(left + width, "x") * 1000;
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          if (to > from) onZoom(from, to);
+        },
+      ],
+    },
+  };
+}
+
+
+

@@ -1,0 +1,74 @@
+// What the page says about everything at once: which cards the filter
+// lets through and how many series that is, the overview's figures, the
+// tree in one line (what a phone shows of it), and the sources and tree
+// as shown while disconnected. Pure but for the cards' and groups'
+// hidden flags.
+
+import { matchesFilter } from "./protocol.js";
+
+const nf = new Intl.NumberFormat("en-US");
+
+/**
+ * filterGroups hides the cards (and the groups) the filter does not
+ * match: a card shows if one of its series matches, a group if one of its
+ * cards or its name does. It returns how many cards show, and how many
+ * series of how many match.
+ * @param {Iterable<import("./sources.js").SourceGroup>} groups
+ * @param {string} filter
+ */
+export function filterGroups(groups, filter) {
+  let shown = 0;
+  let series = 0;
+  let matched = 0;
+  for (const g of groups) {
+    let n = 0;
+    for (const card of g.cards.values()) {
+      const lines = card.lineTexts();
+      const hits = lines.filter((texts) => matchesFilter(filter, texts)).length;
+      series += lines.length;
+      matched += hits;
+      card.el.hidden = hits === 0;
+      if (hits) n++;
+    }
+    g.el.hidden = n === 0 && !matchesFilter(filter, [g.name]);
+    shown += n;
+  }
+  return { shown, series, matched, count: filter ? `${nf.format(matched)} of ${nf.format(series)} series` : "" };
+}
+
+/**
+ * overview is the stream panel's figures and the tree's summary line;
+ * while disconnected no source is said to be running.
+ * @param {import("./store.js").Store} store
+ * @param {{connected: boolean, series: number, messages: number}} o
+ */
+export function overview(store, o) {
+  let running = 0;
+  const states = new Map();
+  for (const s of store.sources.values()) {
+    if (s.state === "running") running++;
+    states.set(s.state, (states.get(s.state) || 0) + 1);
+  }
+  const n = store.sources.size;
+  const noun = `${n} ${n === 1 ? "source" : "sources"}`;
+  return {
+    summary: !o.connected ? `${noun}: state unknown (disconnected)` : `${noun}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`,
+    sources: `${o.connected ? running : "?"}/${n}`,
+    series: nf.format(o.series),
+    points: nf.format(store.pointCount()),
+    messages: nf.format(o.messages),
+  };
+}
+
+/**
+ * unknownSource is a source as shown while the page is disconnected: what
+ * it was last known to be, its state and health unknown.
+ */
+export function unknownSource(src) {
+  return { ...src, state: "unknown", up: undefined };
+}
+
+/** unknownTree is a supervision tree with every state unknown (disconnected). */
+export function unknownTree(node) {
+  return { ...node, state: "unknown", children: node.children.map(unknownTree) };
+}

@@ -1,0 +1,55 @@
+// The view in the page's address, so that a link shows what its sender
+// saw: the filter, the statistics window, the collapsed sources and the
+// zoomed range (unix ms). Pure: the controller reads the address at start
+// and writes it back with history.replaceState at every change.
+//
+//	/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1700000000000&to=1700000060000
+
+/**
+ * @typedef {{filter: string, window: string, collapsed: string[]|null,
+ *   zoom: [number, number]|null}} View
+ * collapsed: null when the address does not say (the kept preferences
+ * apply), else the collapsed sources; window "" when it does not say.
+ */
+
+const KEYS = ["filter", "window", "collapsed", "from", "to"];
+
+/**
+ * readView reads the view from an address; what it does not hold, or
+ * holds garbled, is left to the page's defaults.
+ * @param {string} href
+ * @returns {View}
+ */
+export function readView(href) {
+  const p = new URL(href).searchParams;
+  const from = Number(p.get("from"));
+  const to = Number(p.get("to"));
+  const c = p.get("collapsed");
+  return {
+    filter: p.get("filter") || "",
+    window: p.get("window") || "",
+    collapsed: c === null ? null : c.split(",").filter(Boolean),
+    zoom: p.has("from") && p.has("to") && Number.isFinite(from) && Number.isFinite(to) && to > from ? [from, to] : null,
+  };
+}
+
+/**
+ * viewURL is the address href with the view in it (path, query and hash,
+ * for history.replaceState); other parameters are kept, except tokens
+ * (admin.js takes them out at start: they never go back in). Defaults are
+ * left out: no filter, nothing collapsed, no zoom.
+ * @param {string} href
+ * @param {View} view
+ */
+export function viewURL(href, view) {
+  const u = new URL(href);
+  for (const k of [...KEYS, "admin", "token"]) u.searchParams.delete(k);
+  if (view.filter) u.searchParams.set("filter", view.filter);
+  if (view.window) u.searchParams.set("window", view.window);
+  if (view.collapsed && view.collapsed.length) u.searchParams.set("collapsed", view.collapsed.join(","));
+  if (view.zoom) {
+    u.searchParams.set("from", String(Math.round(view.zoom[0])));
+    u.searchParams.set("to", String(Math.round(view.zoom[1])));
+  }
+  return u.pathname + u.search + u.hash;
+}

@@ -1,0 +1,97 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installDOM } from "./fakes/dom.js";
+import { Ring } from "../js/ring.js";
+
+// The metric card as the reader sees it, on a fake DOM (test/fakes/dom.js).
+
+installDOM();
+const { SeriesCard, staleText } = await import("../js/cards.js");
+const { formatClock } = await import("../js/format.js");
+
+const T = 1_700_000_000_000;
+const win = (v) => ({ "1m": { count: 3, min: v - 1, max: v + 1, mean: v, last: v, rate: null, p50: v, p90: v, p99: v } });
+
+function st(id, labels, v, staleSince = 0) {
+  const ring = new Ring();
+  ring.push(T, v);
+  return { id, source: "host", metric: "cpu_percent", labels, kind: "gauge", last: [T, v], windows: win(v), ring, staleSince };
+}
+
+test("a lone stale series is greyed and says since when; live again it reads as current", () => {
+  const s = st("a", {}, 42, T + 5000);
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000);
+  assert.ok(card.el.classList.contains("is-stale"));
+  assert.equal(card.note.textContent, `stale since ${formatClock(T + 5000)}`);
+  assert.match(card.value.title, /not current/);
+  assert.deepEqual(card.chartLines(false).map((l) => l.stale), [true]);
+
+  s.staleSince = 0;
+  card.update("1m", 60_000);
+  assert.ok(!card.el.classList.contains("is-stale"));
+  assert.equal(card.note.textContent, "");
+  assert.equal(card.value.title, "");
+  assert.equal(card.value.textContent, "42", "its value shown again");
+});
+
+test("in a family, a stale line says so in its value column; the card is stale only when all are", () => {
+  const a = st("a", { cpu: "0" }, 10);
+  const b = st("b", { cpu: "1" }, 20, T + 1000);
+  const card = new SeriesCard(a);
+  card.add(b);
+  card.update("1m", 60_000);
+  const rows = card.legendBody.children;
+  assert.deepEqual(rows.map((r) => r.classList.contains("is-stale")), [false, true]);
+  assert.equal(rows[1].children[1].textContent, staleText(b));
+  assert.equal(rows[0].children[1].textContent, "10 %", "the live line's value");
+  assert.ok(!card.el.classList.contains("is-stale"));
+  a.staleSince = T + 2000;
+  card.update("1m", 60_000);
+  assert.ok(card.el.classList.contains("is-stale"));
+});
+
+test("a card's lines are matched by the filter as their chips read", () => {
+  const card = new SeriesCard(st("a", { cpu: "1", host: "x" }, 1));
+  card.add(st("b", { cpu: "10", host: "x" }, 2));
+  assert.deepEqual(card.lineTexts(), [
+    ["host", "cpu_percent", "cpu=1", "host=x", 'cpu="1", host="x"', "1"],
+    ["host", "cpu_percent", "cpu=10", "host=x", 'cpu="10", host="x"', "10"],
+  ]);
+});
+
+test("statistics that cover less than the window say since when", async () => {
+  const { coverageSince } = await import("../js/cards.js");
+  const now = new Date(2024, 0, 1, 14, 10, 0).getTime();
+  assert.equal(coverageSince([now - 120_000], 60_000, now), "", "covers the 1m window");
+  assert.equal(coverageSince([now - 59_000], 60_000, now), "", "within the slack");
+  assert.equal(coverageSince([now - 30_000], 60_000, now), "14:09:30");
+  assert.equal(coverageSince([now - 600_000, now - 240_000], 900_000, now), "14:06", "the latest line's; minutes for long windows");
+  assert.equal(coverageSince([0], 60_000, now), "", "unknown");
+  assert.equal(coverageSince([now - 30_000], 60_000, 0), "");
+
+  const s = st("a", {}, 1);
+  s.since = now - 30_000;
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000, now);
+  assert.equal(card.coverage.hidden, false);
+  assert.equal(card.coverage.textContent, "Statistics since 14:09:30");
+  assert.match(card.coverage.title, /less than the 1m window/);
+  card.update("1m", 60_000, now + 60_000);
+  assert.equal(card.coverage.hidden, true);
+});
+
+test("a card is named, and its chart has a text alternative: values and statistics", () => {
+  const a = st("a", { cpu: "0" }, 10);
+  const card = new SeriesCard(a);
+  assert.equal(card.el.getAttribute("aria-label"), "cpu_percent of host");
+  assert.equal(card.chart.getAttribute("role"), "img");
+  card.update("1m", 60_000);
+  assert.equal(card.chart.getAttribute("aria-label"), 'cpu_percent {cpu="0"}: 10 % now; over 1m min 9 %, max 11 %, mean 10 %');
+  card.add(st("b", { cpu: "1" }, 20, T));
+  card.update("1m", 60_000);
+  assert.equal(
+    card.chart.getAttribute("aria-label"),
+    `cpu_percent: 0: 10 % now; over 1m min 9 %, max 11 %, mean 10 %; 1: stale since ${formatClock(T)}, last 20 %`,
+  );
+});

@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installDOM } from "./fakes/dom.js";
+
+installDOM();
+const { RESTART_SHOWN_MS, SourceHealth, healthNote, recovered } = await import("../js/health.js");
+const { formatClock } = await import("../js/format.js");
+
+const T = 1_700_000_000_000;
+
+test("a restart stays visible for a minute; backoff and parked say what happens next", () => {
+  assert.equal(healthNote({ state: "running", restartedAt: T, parkedAt: 0, restarts: 1 }, T + 3000), "Restarted 3s ago.");
+  assert.equal(healthNote({ state: "running", restartedAt: T, parkedAt: 0, restarts: 1 }, T + RESTART_SHOWN_MS), "");
+  assert.equal(healthNote({ state: "backoff", restartedAt: 0, parkedAt: 0, restarts: 1 }, T), "Crashed; restarting after a backoff…");
+  assert.equal(
+    healthNote({ state: "failed", restartedAt: T, parkedAt: T, restarts: 6 }, T + 1000),
+    `Parked since ${formatClock(T)} after 6 restarts; the supervisor tries it again after its cool-down (supervisor.cooldown).`,
+  );
+});
+
+test("a last error is past once the source has succeeded since", () => {
+  const src = { state: "running", last_error: "refused", last_success: T + 10 };
+  assert.equal(recovered({ ...src, last_error_at: T }, 0), true);
+  assert.equal(recovered({ ...src, last_error_at: T + 20 }, 0), false, "no success since");
+  assert.equal(recovered({ ...src, last_error_at: T, up: false }, 0), false, "its latest poll failed");
+  assert.equal(recovered(src, T + 5), true, "without its time: since the page saw it");
+  assert.equal(recovered(src, T + 50), false);
+  assert.equal(recovered({ ...src, state: "backoff", last_error_at: T }, 0), false);
+  assert.equal(recovered({ ...src, last_error: "" }, 0), false, "no error to clear");
+});
+
+test("SourceHealth follows a source's updates in its group's header", () => {
+  const head = document.createElement("header");
+  const error = document.createElement("p");
+  const hs = new SourceHealth({ head, error });
+  const note = head.one("health-note");
+  hs.update({ state: "running", restarts: 0, last_error: "", last_success: T }, T);
+  assert.equal(note.hidden, true);
+  hs.update({ state: "backoff", restarts: 0, last_error: "panic: boom", last_success: T }, T + 1000);
+  assert.equal(note.textContent, "Crashed; restarting after a backoff…");
+  assert.equal(note.dataset.state, "backoff");
+  assert.ok(!error.classList.contains("is-recovered"));
+  hs.update({ state: "running", restarts: 1, last_error: "panic: boom", last_success: T }, T + 2000);
+  assert.equal(note.textContent, "Restarted now.");
+  hs.tick(T + 5000);
+  assert.equal(note.textContent, "Restarted 3s ago.");
+  hs.update({ state: "running", restarts: 1, last_error: "panic: boom", last_success: T + 5500 }, T + 6000);
+  assert.ok(error.classList.contains("is-recovered"), "polled fine after the error");
+  hs.tick(T + 2000 + RESTART_SHOWN_MS);
+  assert.equal(note.hidden, true);
+});

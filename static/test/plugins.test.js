@@ -1,0 +1,84 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installDOM } from "./fakes/dom.js";
+import { formatClock } from "../js/format.js";
+import { tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+
+// The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
+
+installDOM();
+const T = 1_700_000_000; // unix s
+
+test("the tooltip names each shown line by its label values, with value, unit and time", () => {
+  const lines = [
+    { name: "0", hidden: false },
+    { name: "1", hidden: true },
+    { name: "2", hidden: false, stale: true },
+  ];
+  const c = tooltipContent(T, lines, [12.5, 3, null], { base: "percent" }, "cpu_percent {host=\"a\"}", 2);
+  assert.equal(c.time, formatClock(T * 1000));
+  assert.equal(c.title, 'cpu_percent {host="a"}');
+  assert.deepEqual(c.rows, [
+    { name: "0", value: "12.5%", color: 2, stale: false },
+    { name: "2", value: "no value", color: 4, stale: true },
+  ]);
+  const lone = tooltipContent(T, [{ name: "", hidden: false }], [2048], { base: "bytes" }, "mem_bytes", 5);
+  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: 5, stale: false }]);
+});
+
+function fakeU() {
+  const over = document.createElement("div");
+  Object.defineProperty(over, "clientWidth", { value: 300 });
+  return {
+    over,
+    cursor: { idx: null, left: -10, top: 0 },
+    select: { left: 0, width: 0 },
+    data: [[T, T + 1], [1, 2]],
+    selects: [],
+    setSelect(s, fire) {
+      this.selects.push([s, fire]);
+      this.select = s;
+    },
+    posToVal: (px) => T + px / 10, // 10 px a second
+  };
+}
+
+test("the tooltip shows on the chart under the pointer only, and goes when it leaves", () => {
+  const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [{ name: "value", value: String(u.data[1][i]), color: 0, stale: false }] }));
+  const u = fakeU();
+  p.hooks.init[0](u);
+  const tip = u.over.one("chart-tip");
+  u.cursor = { idx: 1, left: 50, top: 20 };
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, true, "a chart following the crosshair shows no tooltip");
+  u.over.dispatch("mouseenter");
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, false);
+  assert.equal(tip.textContent, "t1mvalue2");
+  assert.match(tip.style.transform, /^translate\(62px, 12px\)$/);
+  u.cursor = { idx: null, left: -10, top: 0 };
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, true, "no data under the pointer");
+  u.cursor = { idx: 0, left: 10, top: 0 };
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, false);
+  u.over.dispatch("mouseleave");
+  assert.equal(tip.hidden, true);
+});
+
+test("a drag zooms to the range selected and clears the box; a click or a double-click does not", () => {
+  const zooms = [];
+  let live = 0;
+  const p = zoomPlugin((from, to) => zooms.push([from, to]), () => live++);
+  const u = fakeU();
+  p.hooks.init[0](u);
+  u.select = { left: 100, width: 1 };
+  p.hooks.setSelect[0](u);
+  assert.deepEqual(zooms, [], "a click is not a drag");
+  u.select = { left: 100, width: 50 };
+  p.hooks.setSelect[0](u);
+  assert.deepEqual(zooms, [[(T + 10) * 1000, (T + 15) * 1000]]);
+  assert.deepEqual(u.selects.at(-1), [{ left: 0, top: 0, width: 0, height: 0 }, false]);
+  u.over.dispatch("dblclick");
+  assert.equal(live, 1);
+});
