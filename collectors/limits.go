@@ -111,3 +111,32 @@ func clipBytes[T string | []byte](s T) string {
 	}
 	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
 }
+
+// clipErrLen is how much of a parser's error a poll's error keeps.
+const clipErrLen = 256
+
+// clippedError is an error whose text is cut to clipErrLen bytes, the
+// error itself still reachable with errors.Is and errors.As.
+type clippedError struct {
+	err error
+	msg string
+}
+
+func (e clippedError) Error() string { return e.msg }
+func (e clippedError) Unwrap() error { return e.err }
+
+// clipError bounds the text of err: Prometheus' parser quotes the token
+// it stopped at, and a hostile body makes that token as long as itself
+// (a quoted string running to the end of 10 MiB), which would become the
+// source's last_error on every page.
+func clipError(err error) error {
+	msg := err.Error()
+	if len(msg) <= clipErrLen {
+		return err
+	}
+	n := clipErrLen
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return clippedError{err: err, msg: fmt.Sprintf("%s…(%d bytes)", msg[:n], len(msg))}
+}

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func scrapeOnce(t *testing.T, cfg configs.Source) ([]aggregator.Sample, Partial,
 	t.Helper()
 	src, err := NewSource(cfg, testEnv(nil))
 	require.NoError(t, err)
-	defer closeSource(src, Env{}.logger())
+	defer closeSource(src, Env{}.logger(), nil)
 	samples, err := src.Poll(t.Context())
 	return samples, src.(PartialReporter).LastPartial(), err
 }
@@ -169,4 +170,20 @@ func TestSeriesTextIsBounded(t *testing.T) {
 	require.Equal(t, "short", clipBytes("short"))
 	raw := []byte(strings.Repeat("r", 1000))
 	require.Equal(t, strings.Repeat("r", 64)+"…(1000 bytes)", clipBytes(raw))
+}
+
+// TestScrapeErrorIsBounded: a parser error quotes the token it stopped at;
+// a body that is one long token gives a short error all the same.
+func TestScrapeErrorIsBounded(t *testing.T) {
+	body := "# HELP \"" + strings.Repeat("0\n", 100_000)
+	_, err := scrapeProm([]byte(body), ctClassic, scrapeOptions{})
+	require.Error(t, err)
+	require.Less(t, len(err.Error()), clipErrLen+64)
+	require.Contains(t, err.Error(), "bytes)")
+	var ce clippedError
+	require.ErrorAs(t, err, &ce, "the parser's error is still there")
+	require.Greater(t, len(ce.err.Error()), 100_000)
+
+	short := errors.New("short")
+	require.Same(t, short, clipError(short))
 }

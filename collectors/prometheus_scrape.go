@@ -141,16 +141,16 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (scrapeResul
 		FallbackContentType:     fallbackContentType,
 	})
 	if p == nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", err)
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
 	}
 	r := scrapeReader{p: p, opt: opt, types: familyTypes{}, seen: map[string]familySeen{}}
 	if err != nil {
-		r.warnings = append(r.warnings, err.Error())
+		r.warnings = append(r.warnings, clipError(err).Error())
 	}
 	if err := r.read(); errors.Is(err, ErrSampleLimit) {
 		return scrapeResult{}, err
 	} else if err != nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", err)
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
 	}
 	return r.finish(), nil
 }
