@@ -389,8 +389,8 @@ func (c *collector) runPoll(ctx context.Context, src Source, done chan<- pollRes
 		done <- r // buffered: never blocks, even when nobody listens any more
 	}()
 	r.samples, r.err = src.Poll(ctx)
-	if pr, ok := src.(PartialReporter); ok && r.err == nil {
-		r.partial = pr.LastPartial()
+	if pr, ok := src.(PartialReporter); ok {
+		r.partial = pr.LastPartial() // a failed poll's drops are counted too
 	}
 }
 
@@ -438,6 +438,9 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		s.Samples += uint64(pushed)
 		if shed {
 			s.Shed++
+		}
+		if err != nil {
+			addDropped(s, r.partial.Dropped)
 		}
 	})
 	if err != nil {

@@ -21,13 +21,7 @@ func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinit
 		s.LastSuccess = at
 		s.LastPoll = took
 		s.PartialErrors += uint64(len(p.Errors))
-		for reason, n := range p.Dropped {
-			if s.Dropped == nil {
-				s.Dropped = make(map[string]uint64, len(p.Dropped))
-			}
-			s.Dropped[reason] += uint64(n)
-			s.SeriesDropped += uint64(n)
-		}
+		addDropped(s, p.Dropped)
 		if warning != "" {
 			newWarning = warning != s.LastWarning
 			s.LastWarning, s.LastWarningAt = warning, at
@@ -54,4 +48,17 @@ func warningText(p Partial, infinite int) string {
 		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
 	}
 	return strings.ReplaceAll(strings.Join(parts, "; "), "\n", " ")
+}
+
+// addDropped counts a poll's drops by reason, whether the poll succeeded
+// or not (a scrape whose every series broke a label limit fails, and its
+// drops are what the operator needs to see).
+func addDropped(s *Stats, dropped map[string]int) {
+	for reason, n := range dropped {
+		if s.Dropped == nil {
+			s.Dropped = make(map[string]uint64, len(dropped))
+		}
+		s.Dropped[reason] += uint64(n)
+		s.SeriesDropped += uint64(n)
+	}
 }

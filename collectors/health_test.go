@@ -61,8 +61,8 @@ func TestCollectorUpAndWarnings(t *testing.T) {
 		src := &scriptedSource{steps: []scriptStep{
 			{err: errors.New("connection refused")},
 			{values: []float64{1}, partial: Partial{
-				Errors:  []error{errors.New("field a: not found"), errors.New("sample_limit: dropped 5 series\nover max_series 3")},
-				Dropped: map[string]int{"sample_limit": 5, "collision": 2},
+				Errors:  []error{errors.New("field a: not found"), errors.New("max_series: dropped 5 series\nover max_series 3")},
+				Dropped: map[string]int{"max_series": 5, "collision": 2},
 			}},
 			{values: []float64{2}},
 		}}
@@ -85,9 +85,9 @@ func TestCollectorUpAndWarnings(t *testing.T) {
 		require.True(t, st.Up, "a poll that succeeds in part is up")
 		require.Equal(t, "connection refused", st.LastError, "a warning does not overwrite the error")
 		require.Equal(t, t0, st.LastErrorAt)
-		require.Equal(t, "field a: not found; sample_limit: dropped 5 series over max_series 3", st.LastWarning)
+		require.Equal(t, "field a: not found; max_series: dropped 5 series over max_series 3", st.LastWarning)
 		require.Equal(t, t0.Add(time.Second), st.LastWarningAt)
-		require.Equal(t, map[string]uint64{"sample_limit": 5, "collision": 2}, st.Dropped)
+		require.Equal(t, map[string]uint64{"max_series": 5, "collision": 2}, st.Dropped)
 		require.EqualValues(t, 7, st.SeriesDropped)
 		require.EqualValues(t, 2, st.PartialErrors)
 
@@ -96,12 +96,12 @@ func TestCollectorUpAndWarnings(t *testing.T) {
 		st = c.stats.snapshot()
 		require.True(t, st.Up)
 		require.EqualValues(t, 4, st.Polls)
-		require.Equal(t, "field a: not found; sample_limit: dropped 5 series over max_series 3", st.LastWarning, "kept, with its time")
+		require.Equal(t, "field a: not found; max_series: dropped 5 series over max_series 3", st.LastWarning, "kept, with its time")
 		require.Equal(t, t0.Add(time.Second), st.LastWarningAt)
-		require.Equal(t, map[string]uint64{"sample_limit": 5, "collision": 2}, st.Dropped, "clean polls drop nothing")
+		require.Equal(t, map[string]uint64{"max_series": 5, "collision": 2}, st.Dropped, "clean polls drop nothing")
 
-		st.Dropped["sample_limit"] = 99
-		require.EqualValues(t, 5, c.stats.snapshot().Dropped["sample_limit"], "a snapshot is a copy")
+		st.Dropped["max_series"] = 99
+		require.EqualValues(t, 5, c.stats.snapshot().Dropped["max_series"], "a snapshot is a copy")
 		cancel()
 		require.NoError(t, <-done)
 	})
@@ -278,16 +278,16 @@ func TestDropsByReasonReachMetricsAndWarning(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st.Up)
 	require.Empty(t, st.LastError)
-	require.Equal(t, map[string]uint64{dropCollision: st.Polls, dropSampleLimit: st.Polls}, st.Dropped)
+	require.Equal(t, map[string]uint64{dropCollision: st.Polls, dropMaxSeries: st.Polls}, st.Dropped)
 	require.Equal(t, `collision: dropped 1 series that are one series on /metrics once names are sanitised (the first kept) `+
 		`(first: http_requests{} as http_requests{}, like http.requests{}); `+
-		`sample_limit: dropped 1 series over max_series 3 (first: x{i="3"})`, st.LastWarning)
+		`max_series: dropped 1 series over max_series 3 (first: x{i="3"})`, st.LastWarning)
 
 	want := fmt.Sprintf(`
-# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="collision",source="wide"} %[1]d
-pulseboard_source_series_dropped_total{reason="sample_limit",source="wide"} %[1]d
+pulseboard_source_series_dropped_total{reason="max_series",source="wide"} %[1]d
 `, st.Polls)
 	require.NoError(t, testutil.CollectAndCompare(m.Collector(), strings.NewReader(want), "pulseboard_source_series_dropped_total"))
 }

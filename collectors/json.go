@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -114,7 +115,9 @@ func jsonNumber(r gjson.Result) (float64, error) {
 		}
 		return 0, errors.New("not numeric: null")
 	default: // object or array
-		return 0, fmt.Errorf("not numeric: %s", clip(r.Raw, 40))
+		// Raw is the document's own text: its line breaks would make the
+		// warning several lines.
+		return 0, fmt.Errorf("not numeric: %s", strings.Join(strings.Fields(clip(r.Raw, 40)), " "))
 	}
 	if math.IsInf(v, 0) {
 		return 0, fmt.Errorf("not finite: %v", v)
@@ -122,9 +125,13 @@ func jsonNumber(r gjson.Result) (float64, error) {
 	return v, nil
 }
 
+// clip keeps the first n bytes of s, ending on a character boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +133,15 @@ func TestJSONSourceFailures(t *testing.T) {
 	jsonSpec(cfg).Fields = map[string]string{"a": "a"}
 	_, err := pollWith(t, cfg, testEnv(nil), 200*time.Millisecond)
 	require.ErrorIs(t, err, ErrTimeout)
+}
+
+// TestExtractJSONErrorsAreOneLine: a value that is not a number is quoted
+// on one line, cut at a character boundary.
+func TestExtractJSONErrorsAreOneLine(t *testing.T) {
+	body := []byte("{\"o\": {\n\t\"a\": 1,\n\t\"b\": 2\n}, \"s\": \"" + strings.Repeat("é", 30) + "\"}")
+	_, errs, err := extractJSON(body, []jsonField{{"o", "o"}, {"s", "s"}}, nowMs)
+	require.NoError(t, err)
+	require.Len(t, errs, 2)
+	require.EqualError(t, errs[0], `field o (path "o"): not numeric: { "a": 1, "b": 2 }`)
+	require.EqualError(t, errs[1], `field s (path "s"): not numeric: string "`+strings.Repeat("é", 20)+`…"`)
 }

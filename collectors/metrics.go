@@ -43,7 +43,7 @@ var statsMetrics = []struct {
 // droppedDesc counts drops by source and reason; a source has a series
 // for each reason it has dropped for at least once.
 var droppedDesc = prometheus.NewDesc("pulseboard_source_series_dropped_total",
-	"Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.",
+	"Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.",
 	[]string{"source", "reason"}, nil)
 
 func sourceDesc(name, help string) *prometheus.Desc {

@@ -33,7 +33,7 @@ func (oddSource) Poll(context.Context) ([]aggregator.Sample, error) {
 }
 
 func (oddSource) LastPartial() Partial {
-	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: map[string]int{dropSampleLimit: 2, dropCollision: 1}}
+	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: map[string]int{dropMaxSeries: 2, dropCollision: 1}}
 }
 
 // hungSource blocks every poll, its context and Close notwithstanding,
@@ -86,10 +86,10 @@ pulseboard_source_partial_errors_total{source="odd"} 3
 # TYPE pulseboard_source_samples_total counter
 pulseboard_source_samples_total{source="hung"} 0
 pulseboard_source_samples_total{source="odd"} 6
-# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3
-pulseboard_source_series_dropped_total{reason="sample_limit",source="odd"} 6
+pulseboard_source_series_dropped_total{reason="max_series",source="odd"} 6
 # HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
 # TYPE pulseboard_source_stuck_goroutines gauge
 pulseboard_source_stuck_goroutines{source="hung"} 1
@@ -116,10 +116,10 @@ pulseboard_source_partial_errors_total{source="odd"} 3
 # HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
 # TYPE pulseboard_source_samples_total counter
 pulseboard_source_samples_total{source="odd"} 6
-# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, sample_limit, invalid, native_histogram), counted at every poll; include and exclude are not drops.
+# HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3
-pulseboard_source_series_dropped_total{reason="sample_limit",source="odd"} 6
+pulseboard_source_series_dropped_total{reason="max_series",source="odd"} 6
 # HELP pulseboard_source_stuck_goroutines Goroutines of abandoned polls of the source that have not returned yet.
 # TYPE pulseboard_source_stuck_goroutines gauge
 pulseboard_source_stuck_goroutines{source="odd"} 0
@@ -197,7 +197,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	m := newStatsManager(nil)
 	require.NoError(t, m.Apply([]configs.Source{loopConfig("a"), loopConfig("b")}))
 	m.entries["a"].stats.update(func(s *Stats) {
-		s.Dropped = map[string]uint64{dropSampleLimit: 90000, dropCollision: 1, dropNativeHistogram: 2}
+		s.Dropped = map[string]uint64{dropMaxSeries: 90000, dropCollision: 1, dropNativeHistogram: 2}
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m.Collector())
@@ -209,7 +209,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 		require.NoError(t, enc.Encode(mf))
 	}
 	require.Contains(t, text.String(), `pulseboard_source_hung_polls_total{source="b"} 0`)
-	require.Contains(t, text.String(), `pulseboard_source_series_dropped_total{reason="sample_limit",source="a"} 90000`)
+	require.Contains(t, text.String(), `pulseboard_source_series_dropped_total{reason="max_series",source="a"} 90000`)
 
 	testtool.RequirePromtoolClean(t, text.Bytes())
 }

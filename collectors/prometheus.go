@@ -33,12 +33,14 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	}
 	opt := scrapeOptions{
 		promFilter: promFilter{
-			maxSeries: spec.MaxSeries,
-			include:   compileAll(spec.Include),
-			exclude:   compileAll(spec.Exclude),
+			maxSeries:   spec.MaxSeries,
+			sampleLimit: spec.SampleLimit,
+			include:     compileAll(spec.Include),
+			exclude:     compileAll(spec.Exclude),
 		},
 		targetLabels: labelsOf(cfg.Labels),
 		honorLabels:  spec.HonorLabels,
+		limits:       labelLimitsOf(spec.LabelLimits),
 	}
 	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
@@ -60,11 +62,13 @@ func (p *promSource) Describe() string     { return p.f.Describe() }
 func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
-// Poll scrapes once. A transport error, a status other than 2xx or a body
-// that does not parse fails the poll as a whole. What Prometheus tolerates
-// does not: repeated families, malformed histograms, series dropped as
-// duplicates, collisions or over max_series are reported as partial
-// (warnings as Errors, drops by reason in Dropped). A sample stamped
+// Poll scrapes once. A transport error, a status other than 2xx, a body
+// that does not parse or one over sample_limit (ErrSampleLimit) fails the
+// poll as a whole. What Prometheus tolerates does not: repeated families,
+// malformed histograms, series dropped as duplicates, collisions, over
+// max_series or past a label limit are reported as partial (warnings as
+// Errors, drops by reason in Dropped; when every series was dropped the
+// poll fails with ErrNoValues, and Dropped still counts them). A sample stamped
 // by the exporter keeps its own time under honor_timestamps (the
 // default), and is then exempt from staleness unless
 // track_timestamps_staleness (aggregator.Sample.NoStaleness); the others,
@@ -76,9 +80,22 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := scrapeProm(r.Body, r.Header.Get("Content-Type"), p.opt)
+	samples, partial, err := p.samples(r.Body, r.Header.Get("Content-Type"), ts)
+	p.partial = partial
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)
+	}
+	return samples, nil
+}
+
+// samples is the parsing half of a poll, apart from I/O: the body read
+// with the source's options, stamped with ts (unless honor_timestamps
+// keeps the exporter's), and what went wrong in part. The partial is
+// meaningful with an error too (its Dropped counts).
+func (p *promSource) samples(body []byte, contentType string, ts int64) ([]aggregator.Sample, Partial, error) {
+	res, err := scrapeProm(body, contentType, p.opt)
+	if err != nil {
+		return nil, Partial{}, err
 	}
 	samples := make([]aggregator.Sample, len(res.Samples))
 	for i, s := range res.Samples {
@@ -88,12 +105,12 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 			samples[i].NoStaleness = !p.track
 		}
 	}
+	partial := Partial{Dropped: res.Dropped}
+	if len(samples) == 0 && partial.DroppedTotal() > 0 {
+		return nil, partial, fmt.Errorf("%w: %s", ErrNoValues, res.Warnings[len(res.Warnings)-1])
+	}
 	for _, w := range res.Warnings {
-		p.partial.Errors = append(p.partial.Errors, errors.New(w))
+		partial.Errors = append(partial.Errors, errors.New(w))
 	}
-	p.partial.Dropped = res.Dropped
-	if len(samples) == 0 && p.partial.DroppedTotal() > 0 {
-		return nil, fmt.Errorf("%s: %w: %s", p.f.Describe(), ErrNoValues, res.Warnings[len(res.Warnings)-1])
-	}
-	return samples, nil
+	return samples, partial, nil
 }

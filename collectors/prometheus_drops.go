@@ -30,9 +30,15 @@ func (d *drops) add(reason, series string) {
 var dropWhy = map[string]string{
 	dropDuplicate:       "sent more than once (the first kept)",
 	dropCollision:       "that are one series on /metrics once names are sanitised (the first kept)",
-	dropSampleLimit:     "over max_series",
+	dropMaxSeries:       "over max_series",
 	dropInvalid:         "that Prometheus would refuse",
 	dropNativeHistogram: "holding native histograms, which are not stored",
+}
+
+// dropOrder is the order in which a warning names the reasons.
+var dropOrder = []string{
+	dropDuplicate, dropCollision, dropMaxSeries, dropInvalid, dropNativeHistogram,
+	dropLabelLimit, dropLabelNameLength, dropLabelValueLength,
 }
 
 // finish orders the samples, drops repeats, collisions and what passes
@@ -44,7 +50,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept := r.out[:0]
 	for i, ks := range r.out {
 		if i > 0 && ks.key == r.out[i-1].key {
-			r.drops.add(dropDuplicate, ks.s.Metric+ks.s.Labels.String())
+			r.drops.add(dropDuplicate, seriesText(ks.s.Metric, ks.s.Labels))
 			continue
 		}
 		kept = append(kept, ks)
@@ -52,7 +58,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept = r.dropCollisions(kept)
 	if m := r.opt.maxSeries; m > 0 && len(kept) > m {
 		for _, ks := range kept[m:] {
-			r.drops.add(dropSampleLimit, ks.s.Metric+ks.s.Labels.String())
+			r.drops.add(dropMaxSeries, seriesText(ks.s.Metric, ks.s.Labels))
 		}
 		kept = kept[:m]
 	}
@@ -65,14 +71,17 @@ func (r *scrapeReader) finish() scrapeResult {
 	if len(r.repeated) > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s printed in more than one block; all series kept", familyList(r.repeated)))
 	}
-	for _, reason := range []string{dropDuplicate, dropCollision, dropSampleLimit, dropInvalid, dropNativeHistogram} {
+	for _, reason := range dropOrder {
 		n := r.drops.count[reason]
 		if n == 0 {
 			continue
 		}
 		why := dropWhy[reason]
-		if reason == dropSampleLimit {
+		switch reason {
+		case dropMaxSeries:
 			why = fmt.Sprintf("over max_series %d", r.opt.maxSeries)
+		case dropLabelLimit, dropLabelNameLength, dropLabelValueLength:
+			why = r.opt.limits.why(reason)
 		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s: dropped %d series %s (first: %s)", reason, n, why, r.drops.first[reason]))
 	}
@@ -98,7 +107,7 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 	holder := make(map[string]string, len(in))
 	out := in[:0]
 	for i, ks := range in {
-		plain := ks.s.Metric + ks.s.Labels.String()
+		plain := seriesText(ks.s.Metric, ks.s.Labels)
 		id, ok := exposed[i]
 		if !ok {
 			id = plain
@@ -117,11 +126,15 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 // and 4 more".
 func familyList(names []string) string {
 	const show = 3
+	clipped := make([]string, min(len(names), show))
+	for i := range clipped {
+		clipped[i] = clipBytes(names[i]) // a name is as long as a target makes it
+	}
 	switch {
 	case len(names) == 1:
-		return "family " + names[0]
+		return "family " + clipped[0]
 	case len(names) <= show:
-		return "families " + strings.Join(names, ", ")
+		return "families " + strings.Join(clipped, ", ")
 	}
-	return fmt.Sprintf("families %s and %d more", strings.Join(names[:show], ", "), len(names)-show)
+	return fmt.Sprintf("families %s and %d more", strings.Join(clipped, ", "), len(names)-show)
 }

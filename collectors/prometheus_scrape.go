@@ -38,6 +38,9 @@ type promFilter struct {
 	include, exclude []*regexp.Regexp
 	// maxSeries bounds the series of one scrape; 0 means no bound.
 	maxSeries int
+	// sampleLimit fails a scrape that offers more series than this once
+	// include and exclude have chosen; 0 means no bound.
+	sampleLimit int
 }
 
 func (f promFilter) keep(name string) bool {
@@ -64,6 +67,9 @@ type scrapeOptions struct {
 	// honorLabels keeps scraped label values over configured ones (see
 	// withTargetLabels).
 	honorLabels bool
+	// limits drops series whose labels (configured ones applied) break
+	// them.
+	limits labelLimits
 }
 
 // scrapedSample is one sample as the target sent it, labels applied.
@@ -85,8 +91,8 @@ const (
 	// dropCollision: two series that /metrics would expose as one once
 	// their names are sanitised; the first in identity order is kept.
 	dropCollision = "collision"
-	// dropSampleLimit: series over max_series, the last in identity order.
-	dropSampleLimit = "sample_limit"
+	// dropMaxSeries: series over max_series, the last in identity order.
+	dropMaxSeries = "max_series"
 	// dropInvalid: a series Prometheus would refuse (a label name twice,
 	// a name or value that is not UTF-8).
 	dropInvalid = "invalid"
@@ -115,8 +121,12 @@ type scrapeResult struct {
 // summaries all give exactly the samples that were sent. What it drops is
 // counted by reason in the result and named in its warnings.
 //
-// It fails only when the body does not parse (a syntax error anywhere, as
-// Prometheus fails such a scrape), with an error wrapping the parser's.
+// Series whose labels break opt.limits are dropped as they are read. It
+// fails when the body does not parse (a syntax error anywhere, as
+// Prometheus fails such a scrape), with an error wrapping the parser's,
+// and, as soon as it has read one series more than opt.sampleLimit, with
+// ErrSampleLimit: reading stops there, so no body costs more than
+// sampleLimit series of memory.
 // It does no I/O and keeps no state: the prometheus source calls it on
 // its poll goroutine, tests call it on fixtures.
 func scrapeProm(body []byte, contentType string, opt scrapeOptions) (scrapeResult, error) {
@@ -131,14 +141,16 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (scrapeResul
 		FallbackContentType:     fallbackContentType,
 	})
 	if p == nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", err)
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
 	}
 	r := scrapeReader{p: p, opt: opt, types: familyTypes{}, seen: map[string]familySeen{}}
 	if err != nil {
-		r.warnings = append(r.warnings, err.Error())
+		r.warnings = append(r.warnings, clipError(err).Error())
 	}
-	if err := r.read(); err != nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", err)
+	if err := r.read(); errors.Is(err, ErrSampleLimit) {
+		return scrapeResult{}, err
+	} else if err != nil {
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
 	}
 	return r.finish(), nil
 }
@@ -166,6 +178,7 @@ type scrapeReader struct {
 	lastKind   aggregator.Kind
 	lastKeep   bool
 
+	offered  int // series kept by include and exclude, for sampleLimit
 	out      []keyedScrape
 	lset     labels.Labels
 	drops    drops
@@ -206,7 +219,9 @@ func (r *scrapeReader) read() error {
 			name, _ := r.p.Help()
 			r.enter(string(name))
 		case textparse.EntrySeries:
-			r.series()
+			if err := r.series(); err != nil {
+				return err
+			}
 		case textparse.EntryHistogram:
 			series, _, _, _ := r.p.Histogram()
 			r.drops.add(dropNativeHistogram, string(series))
@@ -229,7 +244,7 @@ func (r *scrapeReader) enter(family string) {
 	r.current = family
 }
 
-func (r *scrapeReader) series() {
+func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
 	r.p.Labels(&r.lset)
 	name := r.lset.Get(model.MetricNameLabel)
@@ -240,7 +255,11 @@ func (r *scrapeReader) series() {
 	}
 	r.enter(r.lastFamily)
 	if !r.lastKeep {
-		return
+		return nil
+	}
+	r.offered++
+	if limit := r.opt.sampleLimit; limit > 0 && r.offered > limit {
+		return fmt.Errorf("%w %d exceeded: the target sends more series than that (after include and exclude); none kept", ErrSampleLimit, limit)
 	}
 	s := scrapedSample{Metric: r.lastName, Kind: r.lastKind, Value: v}
 	if ts != nil {
@@ -248,11 +267,16 @@ func (r *scrapeReader) series() {
 	}
 	scraped, problem := scrapedLabels(r.lset)
 	if problem != "" {
-		r.drops.add(dropInvalid, string(series)+": "+problem)
-		return
+		r.drops.add(dropInvalid, clipBytes(series)+": "+problem)
+		return nil
 	}
 	s.Labels = withTargetLabels(scraped, r.opt.targetLabels, r.opt.honorLabels)
+	if reason := r.opt.limits.check(s.Metric, s.Labels); reason != "" {
+		r.drops.add(reason, seriesText(s.Metric, s.Labels))
+		return nil
+	}
 	r.out = append(r.out, keyedScrape{key: identityKey(s.Metric, s.Labels), s: s})
+	return nil
 }
 
 // scrapedLabels converts a parsed label set, leaving out the metric name

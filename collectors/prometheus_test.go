@@ -133,8 +133,8 @@ func TestScrapePromMaxSeriesKeepsTheSameSeries(t *testing.T) {
 		for i := range kept.Samples {
 			require.Equal(t, all.Samples[i].Metric+all.Samples[i].Labels.String(), kept.Samples[i].Metric+kept.Samples[i].Labels.String())
 		}
-		require.Equal(t, len(all.Samples)-4, kept.Dropped[dropSampleLimit])
-		require.Contains(t, kept.Warnings, `sample_limit: dropped 11 series over max_series 4 (first: request_duration_seconds_count{})`)
+		require.Equal(t, len(all.Samples)-4, kept.Dropped[dropMaxSeries])
+		require.Contains(t, kept.Warnings, `max_series: dropped 11 series over max_series 4 (first: request_duration_seconds_count{})`)
 	}
 }
 
@@ -314,7 +314,7 @@ func TestPromSourceScrape(t *testing.T) {
 	samples, err = src2.Poll(t.Context())
 	require.NoError(t, err, "over max_series the rest of the scrape is kept")
 	require.Len(t, samples, 3)
-	require.Equal(t, map[string]int{dropSampleLimit: 12, dropDuplicate: 1}, src2.(PartialReporter).LastPartial().Dropped,
+	require.Equal(t, map[string]int{dropMaxSeries: 12, dropDuplicate: 1}, src2.(PartialReporter).LastPartial().Dropped,
 		"12 over the cap and the repeated twice{a=\"1\"}")
 }
 

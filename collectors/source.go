@@ -45,8 +45,9 @@ type Describer interface {
 
 // PartialReporter is implemented by sources whose poll can succeed in part
 // (a json source with one field missing, a scrape over its series limit).
-// The collector calls LastPartial right after a Poll that returned no error,
-// on the same goroutine.
+// The collector calls LastPartial right after every Poll, on the same
+// goroutine: after a failed one only Dropped is read (series a limit left
+// out are counted even when none were left).
 type PartialReporter interface {
 	LastPartial() Partial
 }
@@ -60,8 +61,9 @@ type Partial struct {
 	// dropped and why.
 	Errors []error
 	// Dropped counts the series left out, by reason ("duplicate",
-	// "collision", "sample_limit", "invalid", "native_histogram"); nil
-	// when none. Errors name them.
+	// "collision", "max_series", "invalid", "native_histogram",
+	// "label_limit", "label_name_length_limit",
+	// "label_value_length_limit"); nil when none. Errors name them.
 	Dropped map[string]int
 }
 

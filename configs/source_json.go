@@ -15,18 +15,22 @@ func init() {
 
 // JSONSpec is the config of a json source.
 type JSONSpec struct {
-	HTTPClient `yaml:",inline"`
+	HTTPClient  `yaml:",inline"`
+	LabelLimits `yaml:",inline"`
 	// Fields maps a metric name to a gjson path in the document.
 	Fields map[string]string `yaml:"fields"`
 }
 
 // NewJSONSpec returns a json source's config with its defaults.
-func NewJSONSpec() *JSONSpec { return &JSONSpec{HTTPClient: newHTTPClient()} }
+func NewJSONSpec() *JSONSpec {
+	return &JSONSpec{HTTPClient: newHTTPClient(), LabelLimits: newLabelLimits()}
+}
 
-// Validate checks the URL, headers, body limit and the fields.
+// Validate checks the URL, headers, body and label limits and the fields.
 func (s *JSONSpec) Validate() error {
 	var p problems
 	s.HTTPClient.validate(&p, TypeJSON)
+	s.LabelLimits.validate(&p)
 	if len(s.Fields) == 0 {
 		p.addf("fields", "a json source needs at least one field (metric name: JSON path)")
 	}

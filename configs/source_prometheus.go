@@ -17,16 +17,29 @@ func init() {
 // DefaultPromMaxSeries caps the series one prometheus source may create.
 const DefaultPromMaxSeries = 10000
 
+// DefaultPromSampleLimit is how many series a scrape may hold before it
+// fails: five times max_series, so that a target a little over max_series
+// is truncated as before, while one that sends far more than anyone could
+// chart (a cardinality explosion, a hostile target) fails at once, having
+// cost at most this many series of parsing and memory.
+const DefaultPromSampleLimit = 5 * DefaultPromMaxSeries
+
 // PrometheusSpec is the config of a prometheus source.
 type PrometheusSpec struct {
-	HTTPClient `yaml:",inline"`
+	HTTPClient  `yaml:",inline"`
+	LabelLimits `yaml:",inline"`
 	// Include and Exclude are RE2 expressions on the metric name: with
 	// any Include given a metric must match one, and one that matches an
 	// Exclude is dropped.
 	Include []string `yaml:"include"`
 	Exclude []string `yaml:"exclude"`
-	// MaxSeries is how many series one scrape may yield; more are dropped.
+	// MaxSeries is how many series one scrape may yield to the store;
+	// more are dropped (the first in identity order kept).
 	MaxSeries int `yaml:"max_series"`
+	// SampleLimit is Prometheus' sample_limit: a scrape with more series
+	// than this (after include and exclude) fails whole, and reading it
+	// stops there; 0 turns it off.
+	SampleLimit int `yaml:"sample_limit"`
 	// HonorLabels is Prometheus' honor_labels: when a scraped label
 	// clashes with a configured one, true keeps the scraped value; false
 	// (the default) keeps the configured value and renames the scraped
@@ -50,7 +63,10 @@ type PrometheusSpec struct {
 // NewPrometheusSpec returns a prometheus source's config with its defaults.
 func NewPrometheusSpec() *PrometheusSpec {
 	honor := true
-	return &PrometheusSpec{HTTPClient: newHTTPClient(), MaxSeries: DefaultPromMaxSeries, HonorTimestamps: &honor}
+	return &PrometheusSpec{
+		HTTPClient: newHTTPClient(), LabelLimits: newLabelLimits(),
+		MaxSeries: DefaultPromMaxSeries, SampleLimit: DefaultPromSampleLimit, HonorTimestamps: &honor,
+	}
 }
 
 // HonorsTimestamps reports whether exporter timestamps are kept (true
@@ -59,10 +75,12 @@ func (s *PrometheusSpec) HonorsTimestamps() bool {
 	return s.HonorTimestamps == nil || *s.HonorTimestamps
 }
 
-// Validate checks the URL, headers, body limit, expressions and the cap.
+// Validate checks the URL, headers, body and label limits, expressions
+// and the caps.
 func (s *PrometheusSpec) Validate() error {
 	var p problems
 	s.HTTPClient.validate(&p, TypePrometheus)
+	s.LabelLimits.validate(&p)
 	for _, list := range []struct {
 		key string
 		res []string
@@ -74,6 +92,7 @@ func (s *PrometheusSpec) Validate() error {
 		}
 	}
 	positive(&p, "max_series", s.MaxSeries)
+	notNegative(&p, "sample_limit", s.SampleLimit)
 	return p.err()
 }
 

@@ -39,14 +39,31 @@ const (
 type SimulatedSpec struct {
 	// Seed fixes the random numbers (noise, walks, spikes, faults); nil
 	// means a random seed.
-	Seed   *int64      `yaml:"seed"`
-	Series []SimSeries `yaml:"series"`
-	Faults *Faults     `yaml:"faults"`
+	Seed        *int64 `yaml:"seed"`
+	LabelLimits `yaml:",inline"`
+	Series      []SimSeries `yaml:"series"`
+	Faults      *Faults     `yaml:"faults"`
 }
 
 // NewSimulatedSpec returns a simulated source's config: no series yet (one
 // is required), a random seed, no faults.
-func NewSimulatedSpec() *SimulatedSpec { return &SimulatedSpec{} }
+func NewSimulatedSpec() *SimulatedSpec { return &SimulatedSpec{LabelLimits: newLabelLimits()} }
+
+// labelSets lists each series' labels: series without labels of their own
+// carry the source's ("labels"), and one with count > 1 an "instance" too.
+func (s *SimulatedSpec) labelSets() []labelSet {
+	out := make([]labelSet, len(s.Series))
+	for i, ss := range s.Series {
+		out[i] = labelSet{path: index("series", i) + ".labels", labels: ss.Labels}
+		if len(ss.Labels) == 0 {
+			out[i].path = "labels"
+		}
+		if ss.Count > 1 {
+			out[i].implicit = 1
+		}
+	}
+	return out
+}
 
 // SimSeries is one simulated series (or, with Count, several alike).
 type SimSeries struct {
@@ -136,6 +153,7 @@ func (s *SimulatedSpec) seriesBound() (int, string) {
 // Validate checks every series, that no two are alike, and the faults.
 func (s *SimulatedSpec) Validate() error {
 	var p problems
+	s.LabelLimits.validate(&p)
 	if len(s.Series) == 0 {
 		p.addf("series", "a simulated source needs at least one series")
 	}

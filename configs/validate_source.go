@@ -51,6 +51,7 @@ func (s *Source) validate(k keys) error {
 		p.addf("", "a %s source's config is a %s, not a %T", s.Type, want, s.Spec)
 	default:
 		p.nest("", s.Spec.Validate())
+		checkConfiguredLabels(&p, s.Labels, s.Spec)
 	}
 	return p.err()
 }

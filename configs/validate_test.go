@@ -110,7 +110,7 @@ func TestValidateRules(t *testing.T) {
 		{"latency", func(c *Config) { sim(c).Faults.Latency = -1 }, "sources[0].faults.latency", "must not be negative"},
 		{"rates above 1", func(c *Config) { sim(c).Faults.PanicRate, sim(c).Faults.HangRate = 0.5, 0.5 }, "sources[0].faults", "error_rate + panic_rate + hang_rate is 1.1: they cannot add up to more than 1"},
 		{"no spec", func(c *Config) { src(c, "site").Spec = nil }, "sources[2]", "a http source needs its config (*configs.HTTPSpec)"},
-		{"wrong spec", func(c *Config) { src(c, "site").Spec = NewJSONSpec() }, "sources[2]", "a http source's config is a *configs.HTTPSpec, not a *configs.JSONSpec"},
+		{"wrong spec", func(c *Config) { src(c, "site").Spec = &JSONSpec{} }, "sources[2]", "a http source's config is a *configs.HTTPSpec, not a *configs.JSONSpec"},
 
 		{"url without host", func(c *Config) { site(c).URL = "http:///health" }, "sources[2].url", "has no host"},
 		{"header name", func(c *Config) { site(c).Headers = map[string]string{"Bad Header": "x"} }, "sources[2].headers.Bad Header", "invalid header name"},

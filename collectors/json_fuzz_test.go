@@ -1,0 +1,77 @@
+package collectors
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// jsonBound: gjson validates in one pass and reads a path in about one
+// more per path step; what it allocates is the results (a projection or a
+// modifier copies at most the document).
+var jsonBound = bound{fixedTime: time.Second, timePerByte: 20 * time.Microsecond, fixedBytes: 1 << 20, bytesPerByte: 64}
+
+// FuzzExtractJSON reads a hostile body with hostile gjson paths (a path is
+// config, but an operator copies paths from documents they do not
+// control): whatever the input, extraction costs time and memory linear
+// in body and paths, yields at most one finite sample per field, and every
+// per-field error is one bounded line.
+func FuzzExtractJSON(f *testing.F) {
+	seedFiles(f, "*.json", func(_ string, b []byte) []any { return []any{b, "queue.depth", "queue.consumers.#.lag|@reverse|0"} })
+	seeds := []struct{ body, p1, p2 string }{
+		{`{"a":1,"b":"NaN","c":"Inf"}`, "a", "b"},
+		{strings.Repeat("[", 10000) + strings.Repeat("]", 10000), "0.0.0.0.0.0", "#.#.#.#"},
+		{`{"a":[` + strings.Repeat(`{"b":[1,2,3]},`, 1000) + `{}]}`, "a.#.b.#", "a.#(b.#>1)#.b|@flatten"},
+		{`{"s":"` + strings.Repeat("x", 100000) + `"}`, "s", "@this|@pretty|@ugly"},
+		{`{"a":{"b":{"c":1}}}`, "..a", "a.*.c"},
+		{`[1,2,3]`, "@reverse|@flatten:{\"deep\":true}|@join", "#(==2)"},
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s.body), s.p1, s.p2)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, p1, p2 string) {
+		fields := []jsonField{{"a", p1}, {"b", p2}}
+		var (
+			samples []sampleLike
+			errs    []error
+			err     error
+		)
+		c := costOf(func() {
+			s, e, er := extractJSON(body, fields, nowMs)
+			for _, x := range s {
+				samples = append(samples, sampleLike{x.Metric, x.Value})
+			}
+			errs, err = e, er
+		})
+		jsonBound.check(t, "extractJSON", len(body)+len(p1)+len(p2), c)
+		if err != nil {
+			if len(samples) > 0 || len(errs) > 0 {
+				t.Fatalf("an invalid body gave samples or field errors")
+			}
+			return
+		}
+		if len(samples)+len(errs) != len(fields) {
+			t.Fatalf("%d samples and %d errors for %d fields", len(samples), len(errs), len(fields))
+		}
+		for _, s := range samples {
+			if math.IsInf(s.value, 0) {
+				t.Fatalf("field %s: infinite value kept", s.metric)
+			}
+		}
+		for _, e := range errs {
+			msg := e.Error()
+			if strings.ContainsAny(msg, "\n") && !strings.ContainsAny(p1+p2, "\n") {
+				t.Fatalf("a field error is more than one line: %q", msg)
+			}
+			if len(msg) > 200+len(p1)+len(p2) {
+				t.Fatalf("a field error quotes %d bytes", len(msg))
+			}
+		}
+	})
+}
+
+type sampleLike struct {
+	metric string
+	value  float64
+}

@@ -1,0 +1,142 @@
+package collectors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// Reasons a series breaks a label limit; keys of Partial.Dropped and
+// values of pulseboard_source_series_dropped_total's reason label, named
+// after the config keys.
+const (
+	dropLabelLimit       = "label_limit"
+	dropLabelNameLength  = "label_name_length_limit"
+	dropLabelValueLength = "label_value_length_limit"
+)
+
+// ErrSampleLimit fails a scrape with more series than its sample_limit,
+// as Prometheus fails it: nothing of it is kept.
+var ErrSampleLimit = errors.New("sample_limit")
+
+// labelLimits bounds the labels of one series (see configs.LabelLimits);
+// a zero field sets no bound (a spec built in code without defaults).
+type labelLimits struct {
+	count, nameLen, valueLen int
+}
+
+func labelLimitsOf(l configs.LabelLimits) labelLimits {
+	return labelLimits{count: l.LabelLimit, nameLen: l.LabelNameLengthLimit, valueLen: l.LabelValueLengthLimit}
+}
+
+// check returns the reason a series (metric, its labels with the
+// configured ones applied, "source" not among them) breaks a limit, or "".
+// The metric name counts as a value, as Prometheus' __name__ does. It reads
+// lengths only: no allocation, whatever the series.
+func (l labelLimits) check(metric string, ls aggregator.Labels) string {
+	if l.count > 0 && len(ls) > l.count {
+		return dropLabelLimit
+	}
+	if l.valueLen > 0 && len(metric) > l.valueLen {
+		return dropLabelValueLength
+	}
+	for _, lb := range ls {
+		if l.nameLen > 0 && len(lb.Name) > l.nameLen {
+			return dropLabelNameLength
+		}
+		if l.valueLen > 0 && len(lb.Value) > l.valueLen {
+			return dropLabelValueLength
+		}
+	}
+	return ""
+}
+
+// why says what the series dropped for a label limit have in common.
+func (l labelLimits) why(reason string) string {
+	switch reason {
+	case dropLabelLimit:
+		return fmt.Sprintf("with more than %d labels", l.count)
+	case dropLabelNameLength:
+		return fmt.Sprintf("with a label name longer than %d bytes", l.nameLen)
+	case dropLabelValueLength:
+		return fmt.Sprintf("with a label value or metric name longer than %d bytes", l.valueLen)
+	}
+	return ""
+}
+
+// seriesText renders a series for a warning as Labels.String does,
+// bounded whatever it holds:
+// names and values past clipLen bytes are cut (at a character boundary)
+// and their length given, and past clipLabels labels the rest are
+// counted, so that one warning stays one short line.
+func seriesText(metric string, ls aggregator.Labels) string {
+	const clipLabels = 8
+	var b strings.Builder
+	b.WriteString(clipBytes(metric))
+	b.WriteByte('{')
+	for i, l := range ls {
+		if i == clipLabels {
+			fmt.Fprintf(&b, ",…%d more", len(ls)-clipLabels)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(clipBytes(l.Name))
+		b.WriteString(`="`)
+		b.WriteString(clipBytes(l.Value))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// clipLen is how much of one name or value a warning quotes.
+const clipLen = 64
+
+// clipBytes keeps the first clipLen bytes of s, ending on a character
+// boundary, and says how long s was. It takes the parser's bytes as they
+// are, so that only what is quoted is copied.
+func clipBytes[T string | []byte](s T) string {
+	if len(s) <= clipLen {
+		return string(s)
+	}
+	n := clipLen
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
+}
+
+// clipErrLen is how much of a parser's error a poll's error keeps.
+const clipErrLen = 256
+
+// clippedError is an error whose text is cut to clipErrLen bytes, the
+// error itself still reachable with errors.Is and errors.As.
+type clippedError struct {
+	err error
+	msg string
+}
+
+func (e clippedError) Error() string { return e.msg }
+func (e clippedError) Unwrap() error { return e.err }
+
+// clipError bounds the text of err: Prometheus' parser quotes the token
+// it stopped at, and a hostile body makes that token as long as itself
+// (a quoted string running to the end of 10 MiB), which would become the
+// source's last_error on every page.
+func clipError(err error) error {
+	msg := err.Error()
+	if len(msg) <= clipErrLen {
+		return err
+	}
+	n := clipErrLen
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return clippedError{err: err, msg: fmt.Sprintf("%s…(%d bytes)", msg[:n], len(msg))}
+}
