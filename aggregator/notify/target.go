@@ -175,8 +175,10 @@ func (t *target) run(ctx context.Context) {
 		t.errors.Add(uint64(len(t.held)))
 		t.attempts++
 		if !err.retry || t.attempts >= opts.Attempts {
-			t.log.Error("alerts not delivered; dropped", "alerts", len(t.held), "tries", t.attempts, "err", err)
+			// Counted before it is told, so whoever reads the log finds
+			// the count already there.
 			t.dropped.Add(uint64(len(t.held)))
+			t.log.Error("alerts not delivered; dropped", "alerts", len(t.held), "tries", t.attempts, "err", err)
 			t.held, t.attempts = nil, 0
 			continue
 		}
