@@ -3,41 +3,15 @@ package collectors
 import (
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
 	"testing"
 	"time"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
-// cost is what one call of a parser took: the CPU time of its thread
-// (wall time where threads cannot be measured), wall time, and bytes
-// allocated on the heap (by every goroutine; in a fuzz worker that is the
-// parser).
-type cost struct {
-	took  time.Duration
-	wall  time.Duration
-	bytes uint64
-}
-
-// costOf runs f on a thread of its own and measures it. The bound is on
-// CPU time because a loaded machine can leave a fuzz worker unscheduled
-// for seconds, which says nothing about the parser.
-func costOf(f func()) cost {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	cpu0, start := threadCPU(), time.Now()
-	f()
-	wall := time.Since(start)
-	took := threadCPU() - cpu0
-	metrics.Read(s)
-	if cpu0 == 0 { // not measured on this system
-		took = wall
-	}
-	return cost{took: took, wall: wall, bytes: s[0].Value.Uint64() - before}
-}
+// costOf is testtool.CostOf: CPU time of the parser's thread, wall
+// time and bytes allocated.
+func costOf(f func()) testtool.Cost { return testtool.CostOf(f) }
 
 // maxWall bounds the wall time of any one input: only a hang passes it.
 const maxWall = time.Minute
@@ -54,16 +28,16 @@ type bound struct {
 	bytesPerByte uint64
 }
 
-func (b bound) check(t *testing.T, what string, n int, c cost) {
+func (b bound) check(t *testing.T, what string, n int, c testtool.Cost) {
 	t.Helper()
-	if limit := b.fixedTime + time.Duration(n)*b.timePerByte; c.took > limit {
-		t.Fatalf("%s: %s of CPU on %d bytes of input, over %s", what, c.took, n, limit)
+	if limit := b.fixedTime + time.Duration(n)*b.timePerByte; c.CPU > limit {
+		t.Fatalf("%s: %s of CPU on %d bytes of input, over %s", what, c.CPU, n, limit)
 	}
-	if c.wall > maxWall {
-		t.Fatalf("%s: %s on %d bytes of input, over %s", what, c.wall, n, maxWall)
+	if c.Wall > maxWall {
+		t.Fatalf("%s: %s on %d bytes of input, over %s", what, c.Wall, n, maxWall)
 	}
-	if limit := b.fixedBytes + uint64(n)*b.bytesPerByte; c.bytes > limit {
-		t.Fatalf("%s: %d bytes allocated on %d bytes of input, over %d", what, c.bytes, n, limit)
+	if limit := b.fixedBytes + uint64(n)*b.bytesPerByte; c.Bytes > limit {
+		t.Fatalf("%s: %d bytes allocated on %d bytes of input, over %d", what, c.Bytes, n, limit)
 	}
 }
 

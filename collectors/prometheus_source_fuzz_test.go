@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 	"github.com/pulseboard/pulseboard/configs"
 )
 
@@ -48,7 +49,7 @@ func FuzzPromSource(f *testing.F) {
 		if om {
 			ct = ctOM
 		}
-		var c cost
+		var c testtool.Cost
 		samples, partial, err := func() (s any, pt Partial, e error) {
 			var out []sampleLike
 			c = costOf(func() {

@@ -3,7 +3,6 @@ package configs
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // mustParse parses src, which must be within the limits.
@@ -33,16 +34,13 @@ const (
 	maxParseBytes = 64 << 20 // allocated, in all
 )
 
-// cost runs Parse on data and returns how long it took, how many bytes
-// it allocated, and its error.
+// cost runs Parse on data and returns the CPU time it took (its
+// thread's: a loaded machine's scheduling is not the parser's), how many
+// bytes it allocated, and its error.
 func cost(data []byte) (time.Duration, uint64, error) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	_, err := Parse("h.yaml", data)
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return took, after.TotalAlloc - before.TotalAlloc, err
+	var err error
+	c := testtool.CostOf(func() { _, err = Parse("h.yaml", data) })
+	return c.CPU, c.Bytes, err
 }
 
 func TestHostileInputsAreRefusedCheaply(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/url"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // Per-input bounds the fuzzers hold every input to. Generous for a shared
@@ -33,17 +33,12 @@ const (
 // allocated more than the slack plus perByte for each of n input bytes.
 func bounded(t *testing.T, n int, f func()) {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	if took > fuzzMaxTime {
-		t.Fatalf("took %v for %d input bytes", took, n)
+	c := testtool.CostOf(f) // CPU time: a loaded machine's scheduling is not the parser's
+	if c.CPU > fuzzMaxTime {
+		t.Fatalf("took %v of CPU for %d input bytes", c.CPU, n)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(fuzzAllocSlack+fuzzAllocPerByte*n) {
-		t.Fatalf("allocated %d bytes for %d input bytes", alloc, n)
+	if c.Bytes > uint64(fuzzAllocSlack+fuzzAllocPerByte*n) {
+		t.Fatalf("allocated %d bytes for %d input bytes", c.Bytes, n)
 	}
 }
 
