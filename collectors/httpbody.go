@@ -67,7 +67,7 @@ func parseCodings(header string) ([]string, error) {
 		case "gzip", "x-gzip", "deflate":
 			out = append(out, c)
 		default:
-			return nil, fmt.Errorf("%w: %q is not supported (gzip and deflate are)", ErrEncoding, clip(c, 40))
+			return nil, fmt.Errorf("%w: %q is not supported (gzip and deflate are)", ErrEncoding, clip(nil, c, 40))
 		}
 	}
 	if len(out) > maxCodings {
