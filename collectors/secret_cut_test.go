@@ -113,3 +113,23 @@ func TestLastErrorAndWarningAreCapped(t *testing.T) {
 	require.Equal(t, huge[:maxShownText]+"…(3145728 bytes)", s.LastError)
 	require.Equal(t, huge[:maxShownText]+"…(3145728 bytes)", s.LastWarning)
 }
+
+// TestContentEncodingExcerptNeverCutsASecret: an unsupported coding is
+// quoted as sent (not lower-cased, which would hide a secret from the
+// mask), masked before its 40-byte cut.
+func TestContentEncodingExcerptNeverCutsASecret(t *testing.T) {
+	for pad := 25; pad <= 40; pad++ {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", strings.Repeat("z", pad)+r.URL.Query().Get("token"))
+			_, _ = w.Write([]byte(`{"a":1}`))
+		}))
+		src, err := NewSource(urlSource(configs.TypeJSON, srv.URL+"/?token="+cutSecret), testEnv(nil))
+		require.NoError(t, err)
+		_, err = src.Poll(t.Context())
+		require.ErrorIs(t, err, ErrEncoding)
+		// In either case: a coding is matched in lower case.
+		requireNoSecretPrefix(t, strings.ToLower(err.Error()), strings.ToLower(cutSecret))
+		closeSource(src, Env{}.logger(), nil)
+		srv.Close()
+	}
+}
