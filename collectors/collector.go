@@ -282,7 +282,7 @@ func (c *collector) notify() {
 
 func (c *collector) crashNow() {
 	v := CrashRequested{Source: c.cfg.Name}
-	c.stats.noteError(c.env.now(), c.redact.Redact(v.String()))
+	c.stats.noteError(c.env.now(), c.shown(v.String()))
 	c.log.Warn("crash requested")
 	panic(v)
 }

@@ -11,7 +11,7 @@ import (
 // last error, which keeps telling the latest failure). Called on the
 // collector's goroutine.
 func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
-	warning := c.redact.Redact(warningText(p, infinite))
+	warning := c.shown(warningText(p, infinite))
 	recovered, newWarning := false, false
 	c.stats.update(func(s *Stats) {
 		recovered = s.ConsecutiveFailures > 0

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // defaultAcceptEncoding is the Accept-Encoding of a request whose
@@ -28,9 +30,10 @@ const maxCodings = 2
 // once inflated, so a gzip bomb stops at limit+1 inflated bytes with
 // ErrBodyTooLarge. A coding it cannot undo, or a stream that does not
 // decode (corrupt, cut short, bad checksum), is an error wrapping
-// ErrEncoding. Called on the poll goroutine by fetch.
-func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, error) {
-	codings, err := parseCodings(contentEncoding)
+// ErrEncoding; the coding it quotes is masked by redact before it is
+// cut. Called on the poll goroutine by fetch.
+func readBody(body io.Reader, contentEncoding string, limit int64, redact *configs.Redactor) ([]byte, error) {
+	codings, err := parseCodings(contentEncoding, redact)
 	if err != nil {
 		return nil, err
 	}
@@ -57,17 +60,18 @@ func readBody(body io.Reader, contentEncoding string, limit int64) ([]byte, erro
 
 // parseCodings lists the codings of a Content-Encoding value, lower case,
 // identity left out.
-func parseCodings(header string) ([]string, error) {
+func parseCodings(header string, redact *configs.Redactor) ([]string, error) {
 	var out []string
-	for c := range strings.SplitSeq(header, ",") {
-		c = strings.ToLower(strings.TrimSpace(c))
+	for as := range strings.SplitSeq(header, ",") {
+		as = strings.TrimSpace(as) // quoted as sent: a secret echoed here is masked as it was
+		c := strings.ToLower(as)
 		switch c {
 		case "", "identity":
 			continue
 		case "gzip", "x-gzip", "deflate":
 			out = append(out, c)
 		default:
-			return nil, fmt.Errorf("%w: %q is not supported (gzip and deflate are)", ErrEncoding, clip(c, 40))
+			return nil, fmt.Errorf("%w: %q is not supported (gzip and deflate are)", ErrEncoding, clip(redact, as, 40))
 		}
 	}
 	if len(out) > maxCodings {

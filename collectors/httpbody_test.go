@@ -66,12 +66,12 @@ func TestReadBody(t *testing.T) {
 		{"identity in a list", "identity, gzip", gzipped(t, plain)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readBody(bytes.NewReader(tc.body), tc.encoding, 1<<10)
+			got, err := readBody(bytes.NewReader(tc.body), tc.encoding, 1<<10, nil)
 			require.NoError(t, err)
 			require.Equal(t, plain, got)
 		})
 	}
-	got, err := readBody(http.NoBody, "gzip", 10)
+	got, err := readBody(http.NoBody, "gzip", 10, nil)
 	require.NoError(t, err, "a HEAD answer or a 204 carries the header and no body")
 	require.Empty(t, got)
 }
@@ -100,7 +100,7 @@ func TestReadBodyFailures(t *testing.T) {
 		{"too many", "gzip, gzip, gzip", gz, 1 << 20, ErrEncoding, "3 codings stacked (at most 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readBody(bytes.NewReader(tc.body), tc.encoding, tc.limit)
+			got, err := readBody(bytes.NewReader(tc.body), tc.encoding, tc.limit, nil)
 			require.Nil(t, got)
 			require.ErrorIs(t, err, tc.is)
 			require.ErrorContains(t, err, tc.text)
@@ -123,7 +123,7 @@ func TestReadBodyBomb(t *testing.T) {
 	const limit = 1 << 20
 	require.Less(t, buf.Len(), limit, "the compressed stream is within the limit")
 	counted := &countingReader{r: bytes.NewReader(buf.Bytes())}
-	_, err = readBody(counted, "gzip", limit)
+	_, err = readBody(counted, "gzip", limit, nil)
 	require.ErrorIs(t, err, ErrBodyTooLarge)
 	require.EqualError(t, err, "body larger than 1048576 bytes after decompression (max_body_bytes)")
 	require.Less(t, counted.n, int64(buf.Len())/8, "the stream is not read to its end")

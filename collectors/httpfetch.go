@@ -30,6 +30,7 @@ type fetcher struct {
 	own      http.Header
 	maxBody  int64
 	redirect bool
+	redact   *configs.Redactor // masks the client's secrets in what a response makes it quote
 }
 
 // fetched is one response, its body read in full (within the limit).
@@ -57,6 +58,7 @@ func newFetcher(c configs.HTTPClient, env Env, method, accept string, follow boo
 		header:   make(http.Header, len(c.Headers)+2),
 		maxBody:  c.MaxBodyBytes,
 		redirect: follow,
+		redact:   configs.NewRedactor(c.Secrets()),
 	}
 	f.own = ownHeader(accept, env.UserAgent())
 	for k, v := range c.Headers {
@@ -139,7 +141,7 @@ func (f *fetcher) fetch(ctx context.Context) (*fetched, error) {
 	}
 	defer resp.Body.Close()
 	out := &fetched{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Header: resp.Header, TLS: resp.TLS}
-	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.maxBody)
+	body, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.maxBody, f.redact)
 	if err != nil {
 		return out, f.wrap(err)
 	}

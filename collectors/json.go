@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -26,6 +25,7 @@ type jsonSource struct {
 	f       *fetcher
 	fields  []jsonField // sorted by metric, so errors come in a stable order
 	now     func() time.Time
+	redact  *configs.Redactor // masks secrets in excerpts before they are cut
 	partial Partial
 }
 
@@ -45,7 +45,7 @@ func newJSONSource(cfg configs.Source, env Env) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jsonSource{f: f, fields: fields, now: env.now}, nil
+	return &jsonSource{f: f, fields: fields, now: env.now, redact: cfg.Redactor()}, nil
 }
 
 func (j *jsonSource) Describe() string     { return j.f.Describe() }
@@ -62,7 +62,7 @@ func (j *jsonSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	samples, fieldErrs, err := extractJSON(r.Body, j.fields, ts)
+	samples, fieldErrs, err := extractJSON(r.Body, j.fields, ts, j.redact)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", j.f.Describe(), err)
 	}
@@ -73,15 +73,16 @@ func (j *jsonSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 	return samples, nil
 }
 
-// extractJSON does the parsing half of a poll, apart from I/O.
-func extractJSON(body []byte, fields []jsonField, ts int64) ([]aggregator.Sample, []error, error) {
+// extractJSON does the parsing half of a poll, apart from I/O. Excerpts
+// of bad values in its errors are masked by redact before they are cut.
+func extractJSON(body []byte, fields []jsonField, ts int64, redact *configs.Redactor) ([]aggregator.Sample, []error, error) {
 	if !gjson.ValidBytes(body) {
 		return nil, nil, errors.New("body is not valid JSON")
 	}
 	out := make([]aggregator.Sample, 0, len(fields))
 	var errs []error
 	for _, f := range fields {
-		v, err := jsonNumber(gjson.GetBytes(body, f.path))
+		v, err := jsonNumber(gjson.GetBytes(body, f.path), redact)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("field %s (path %q): %w", f.metric, f.path, err))
 			continue
@@ -94,7 +95,7 @@ func extractJSON(body []byte, fields []jsonField, ts int64) ([]aggregator.Sample
 // jsonNumber accepts numbers, booleans (1/0) and strings holding a number,
 // "NaN" included (a NaN is a value); anything else, and an infinity, is an
 // error that says what was found.
-func jsonNumber(r gjson.Result) (float64, error) {
+func jsonNumber(r gjson.Result, redact *configs.Redactor) (float64, error) {
 	var v float64
 	switch r.Type {
 	case gjson.Number:
@@ -106,7 +107,7 @@ func jsonNumber(r gjson.Result) (float64, error) {
 	case gjson.String:
 		f, err := strconv.ParseFloat(strings.TrimSpace(r.Str), 64)
 		if err != nil {
-			return 0, fmt.Errorf("not numeric: string %q", clip(r.Str, 40))
+			return 0, fmt.Errorf("not numeric: string %q", clip(redact, r.Str, 40))
 		}
 		v = f
 	case gjson.Null:
@@ -117,7 +118,7 @@ func jsonNumber(r gjson.Result) (float64, error) {
 	default: // object or array
 		// Raw is the document's own text: its line breaks would make the
 		// warning several lines.
-		return 0, fmt.Errorf("not numeric: %s", strings.Join(strings.Fields(clip(r.Raw, 40)), " "))
+		return 0, fmt.Errorf("not numeric: %s", strings.Join(strings.Fields(clip(redact, r.Raw, 40)), " "))
 	}
 	if math.IsInf(v, 0) {
 		return 0, fmt.Errorf("not finite: %v", v)
@@ -125,13 +126,13 @@ func jsonNumber(r gjson.Result) (float64, error) {
 	return v, nil
 }
 
-// clip keeps the first n bytes of s, ending on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+// clip keeps the first n bytes of s, ending on a character boundary, its
+// secrets masked by redact first (a cut must not leave part of one behind;
+// see configs.Redactor.Clip). A nil redact masks URLs only.
+func clip(redact *configs.Redactor, s string, n int) string {
+	s, cut := redact.Clip(s, n)
+	if cut {
+		s += "…"
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return s
 }

@@ -38,7 +38,7 @@ func FuzzExtractJSON(f *testing.F) {
 			err     error
 		)
 		c := costOf(func() {
-			s, e, er := extractJSON(body, fields, nowMs)
+			s, e, er := extractJSON(body, fields, nowMs, nil)
 			for _, x := range s {
 				samples = append(samples, sampleLike{x.Metric, x.Value})
 			}

@@ -34,7 +34,7 @@ func TestExtractJSON(t *testing.T) {
 		{"uptime", "uptime"},
 		{"version", "version"},
 	}
-	samples, errs, err := extractJSON([]byte(jsonFixture(t)), fields, nowMs)
+	samples, errs, err := extractJSON([]byte(jsonFixture(t)), fields, nowMs, nil)
 	require.NoError(t, err)
 	got := map[string]float64{}
 	for _, s := range samples {
@@ -59,7 +59,7 @@ func TestExtractJSON(t *testing.T) {
 
 func TestExtractJSONNaNIsAValueInfinityIsNot(t *testing.T) {
 	fields := []jsonField{{"a", "a"}, {"b", "b"}, {"c", "c"}}
-	samples, errs, err := extractJSON([]byte(`{"a":"NaN","b":"-Inf","c":1e999}`), fields, nowMs)
+	samples, errs, err := extractJSON([]byte(`{"a":"NaN","b":"-Inf","c":1e999}`), fields, nowMs, nil)
 	require.NoError(t, err)
 	require.Len(t, samples, 1)
 	require.Equal(t, "a", samples[0].Metric)
@@ -72,7 +72,7 @@ func TestExtractJSONNaNIsAValueInfinityIsNot(t *testing.T) {
 
 func TestExtractJSONGarbage(t *testing.T) {
 	for _, body := range []string{"", "{", "<html>", `{"a":1}{`, "\x00"} {
-		_, _, err := extractJSON([]byte(body), []jsonField{{"a", "a"}}, nowMs)
+		_, _, err := extractJSON([]byte(body), []jsonField{{"a", "a"}}, nowMs, nil)
 		require.ErrorContains(t, err, "not valid JSON", "%q", body)
 	}
 }
@@ -139,7 +139,7 @@ func TestJSONSourceFailures(t *testing.T) {
 // on one line, cut at a character boundary.
 func TestExtractJSONErrorsAreOneLine(t *testing.T) {
 	body := []byte("{\"o\": {\n\t\"a\": 1,\n\t\"b\": 2\n}, \"s\": \"" + strings.Repeat("é", 30) + "\"}")
-	_, errs, err := extractJSON(body, []jsonField{{"o", "o"}, {"s", "s"}}, nowMs)
+	_, errs, err := extractJSON(body, []jsonField{{"o", "o"}, {"s", "s"}}, nowMs, nil)
 	require.NoError(t, err)
 	require.Len(t, errs, 2)
 	require.EqualError(t, errs[0], `field o (path "o"): not numeric: { "a": 1, "b": 2 }`)

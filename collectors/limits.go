@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
@@ -73,10 +72,10 @@ func (l labelLimits) why(reason string) string {
 // names and values past clipLen bytes are cut (at a character boundary)
 // and their length given, and past clipLabels labels the rest are
 // counted, so that one warning stays one short line.
-func seriesText(metric string, ls aggregator.Labels) string {
+func seriesText(redact *configs.Redactor, metric string, ls aggregator.Labels) string {
 	const clipLabels = 8
 	var b strings.Builder
-	b.WriteString(clipBytes(metric))
+	b.WriteString(clipBytes(redact, metric))
 	b.WriteByte('{')
 	for i, l := range ls {
 		if i == clipLabels {
@@ -86,9 +85,9 @@ func seriesText(metric string, ls aggregator.Labels) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(clipBytes(l.Name))
+		b.WriteString(clipBytes(redact, l.Name))
 		b.WriteString(`="`)
-		b.WriteString(clipBytes(l.Value))
+		b.WriteString(clipBytes(redact, l.Value))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
@@ -99,17 +98,15 @@ func seriesText(metric string, ls aggregator.Labels) string {
 const clipLen = 64
 
 // clipBytes keeps the first clipLen bytes of s, ending on a character
-// boundary, and says how long s was. It takes the parser's bytes as they
-// are, so that only what is quoted is copied.
-func clipBytes[T string | []byte](s T) string {
-	if len(s) <= clipLen {
-		return string(s)
+// boundary, and says how long s was. Its secrets are masked by redact
+// before the cut, so that no part of one is left at it (see
+// configs.Redactor.Clip); a nil redact masks URLs only.
+func clipBytes[T string | []byte](redact *configs.Redactor, s T) string {
+	text, cut := redact.Clip(string(s), clipLen)
+	if !cut {
+		return text
 	}
-	n := clipLen
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
+	return fmt.Sprintf("%s…(%d bytes)", text, len(s))
 }
 
 // clipErrLen is how much of a parser's error a poll's error keeps.
@@ -129,14 +126,12 @@ func (e clippedError) Unwrap() error { return e.err }
 // it stopped at, and a hostile body makes that token as long as itself
 // (a quoted string running to the end of 10 MiB), which would become the
 // source's last_error on every page.
-func clipError(err error) error {
+// Its secrets are masked by redact before the cut (see clipBytes).
+func clipError(redact *configs.Redactor, err error) error {
 	msg := err.Error()
 	if len(msg) <= clipErrLen {
 		return err
 	}
-	n := clipErrLen
-	for n > 0 && !utf8.RuneStart(msg[n]) {
-		n--
-	}
-	return clippedError{err: err, msg: fmt.Sprintf("%s…(%d bytes)", msg[:n], len(msg))}
+	text, _ := redact.Clip(msg, clipErrLen)
+	return clippedError{err: err, msg: fmt.Sprintf("%s…(%d bytes)", text, len(msg))}
 }

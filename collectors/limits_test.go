@@ -162,14 +162,14 @@ func TestSeriesTextIsBounded(t *testing.T) {
 	for i := range ls {
 		ls[i] = aggregator.Label{Name: fmt.Sprintf("l%02d", i), Value: "v"}
 	}
-	require.Equal(t, `m{l00="v",l01="v",l02="v",l03="v",l04="v",l05="v",l06="v",l07="v",…4 more}`, seriesText("m", ls))
+	require.Equal(t, `m{l00="v",l01="v",l02="v",l03="v",l04="v",l05="v",l06="v",l07="v",…4 more}`, seriesText(nil, "m", ls))
 	// A cut never splits a character: é is two bytes, and byte 64 is the
 	// second half of one.
 	v := "a" + strings.Repeat("é", 40)
-	require.Equal(t, "a"+strings.Repeat("é", 31)+"…(81 bytes)", clipBytes(v))
-	require.Equal(t, "short", clipBytes("short"))
+	require.Equal(t, "a"+strings.Repeat("é", 31)+"…(81 bytes)", clipBytes(nil, v))
+	require.Equal(t, "short", clipBytes(nil, "short"))
 	raw := []byte(strings.Repeat("r", 1000))
-	require.Equal(t, strings.Repeat("r", 64)+"…(1000 bytes)", clipBytes(raw))
+	require.Equal(t, strings.Repeat("r", 64)+"…(1000 bytes)", clipBytes(nil, raw))
 }
 
 // TestScrapeErrorIsBounded: a parser error quotes the token it stopped at;
@@ -185,5 +185,5 @@ func TestScrapeErrorIsBounded(t *testing.T) {
 	require.Greater(t, len(ce.err.Error()), 100_000)
 
 	short := errors.New("short")
-	require.Same(t, short, clipError(short))
+	require.Same(t, short, clipError(nil, short))
 }

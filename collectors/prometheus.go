@@ -41,6 +41,7 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 		targetLabels: labelsOf(cfg.Labels),
 		honorLabels:  spec.HonorLabels,
 		limits:       labelLimitsOf(spec.LabelLimits),
+		redact:       cfg.Redactor(),
 	}
 	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // drops counts what one scrape left out, by reason, with the first series
@@ -50,7 +51,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept := r.out[:0]
 	for i, ks := range r.out {
 		if i > 0 && ks.key == r.out[i-1].key {
-			r.drops.add(dropDuplicate, seriesText(ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropDuplicate, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
 			continue
 		}
 		kept = append(kept, ks)
@@ -58,7 +59,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept = r.dropCollisions(kept)
 	if m := r.opt.maxSeries; m > 0 && len(kept) > m {
 		for _, ks := range kept[m:] {
-			r.drops.add(dropMaxSeries, seriesText(ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropMaxSeries, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
 		}
 		kept = kept[:m]
 	}
@@ -69,7 +70,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	}
 	res.Warnings = r.warnings
 	if len(r.repeated) > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%s printed in more than one block; all series kept", familyList(r.repeated)))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s printed in more than one block; all series kept", familyList(r.opt.redact, r.repeated)))
 	}
 	for _, reason := range dropOrder {
 		n := r.drops.count[reason]
@@ -107,7 +108,7 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 	holder := make(map[string]string, len(in))
 	out := in[:0]
 	for i, ks := range in {
-		plain := seriesText(ks.s.Metric, ks.s.Labels)
+		plain := seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels)
 		id, ok := exposed[i]
 		if !ok {
 			id = plain
@@ -124,11 +125,11 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 
 // familyList renders "family a", "families a, b" or "families a, b, c
 // and 4 more".
-func familyList(names []string) string {
+func familyList(redact *configs.Redactor, names []string) string {
 	const show = 3
 	clipped := make([]string, min(len(names), show))
 	for i := range clipped {
-		clipped[i] = clipBytes(names[i]) // a name is as long as a target makes it
+		clipped[i] = clipBytes(redact, names[i]) // a name is as long as a target makes it
 	}
 	switch {
 	case len(names) == 1:

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/prometheus/model/textparse"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // ScrapeAccept is the Accept header Prometheus sends with a scrape (its
@@ -70,6 +71,9 @@ type scrapeOptions struct {
 	// limits drops series whose labels (configured ones applied) break
 	// them.
 	limits labelLimits
+	// redact masks the source's secrets in quoted text before it is
+	// cut; nil masks URLs only.
+	redact *configs.Redactor
 }
 
 // scrapedSample is one sample as the target sent it, labels applied.
@@ -141,16 +145,16 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (scrapeResul
 		FallbackContentType:     fallbackContentType,
 	})
 	if p == nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(opt.redact, err))
 	}
 	r := scrapeReader{p: p, opt: opt, types: familyTypes{}, seen: map[string]familySeen{}}
 	if err != nil {
-		r.warnings = append(r.warnings, clipError(err).Error())
+		r.warnings = append(r.warnings, clipError(opt.redact, err).Error())
 	}
 	if err := r.read(); errors.Is(err, ErrSampleLimit) {
 		return scrapeResult{}, err
 	} else if err != nil {
-		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(err))
+		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(opt.redact, err))
 	}
 	return r.finish(), nil
 }
@@ -267,12 +271,12 @@ func (r *scrapeReader) series() error {
 	}
 	scraped, problem := scrapedLabels(r.lset)
 	if problem != "" {
-		r.drops.add(dropInvalid, clipBytes(series)+": "+problem)
+		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
 		return nil
 	}
 	s.Labels = withTargetLabels(scraped, r.opt.targetLabels, r.opt.honorLabels)
 	if reason := r.opt.limits.check(s.Metric, s.Labels); reason != "" {
-		r.drops.add(reason, seriesText(s.Metric, s.Labels))
+		r.drops.add(reason, seriesText(r.opt.redact, s.Metric, s.Labels))
 		return nil
 	}
 	r.out = append(r.out, keyedScrape{key: identityKey(s.Metric, s.Labels), s: s})

@@ -13,7 +13,27 @@ import (
 // config masked, wherever it stands (a body excerpt quoted by a parser, a
 // panic value, an error of a source type yet to come). The fetcher names
 // its URL redacted already; this is the net under everything else.
-func (c *collector) errText(err error) string { return c.redact.Redact(err.Error()) }
+func (c *collector) errText(err error) string { return c.shown(err.Error()) }
+
+// maxShownText is the most bytes of a source's last_error or last_warning:
+// a target's line quoted whole (3 MB of it) would otherwise be sent to
+// every client of the API and kept in every snapshot.
+const maxShownText = 1024
+
+// shown is text as last_error or last_warning hold it: masked (see
+// errText), then cut to maxShownText bytes at a character boundary, no
+// part of a secret left at the cut, with the masked length noted. Every
+// text the collector books goes through it, so the cap is kept in one
+// place.
+func (c *collector) shown(text string) string { return shownText(c.redact, text) }
+
+func shownText(r *configs.Redactor, text string) string {
+	cut, ok := r.Clip(text, maxShownText)
+	if !ok {
+		return cut
+	}
+	return fmt.Sprintf("%s…(%d bytes)", cut, len(r.Redact(text)))
+}
 
 // masked is err with the source's secrets masked in its text, for the
 // supervisor, which logs the errors its children return.

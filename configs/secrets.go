@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // minSecretLen is the shortest secret looked for in free text. A value of
@@ -47,6 +48,8 @@ func (c *HTTPClient) Secrets() []string {
 			if p, ok := u.User.Password(); ok {
 				add(p)
 			}
+			p, _ := u.User.Password()
+			out = append(out, basicForms(u.User.Username(), p)...)
 			// The forms as written too, escapes and all.
 			authority, _, _ := strings.Cut(strings.TrimPrefix(c.URL[len(u.Scheme):], "://"), "/")
 			if at := strings.LastIndexByte(authority, '@'); at >= 0 {
@@ -80,6 +83,18 @@ func (c *HTTPClient) Secrets() []string {
 				out = append(out, user, pass)
 			}
 		}
+	}
+	return out
+}
+
+// basicForms returns the forms "user:password" takes in a Basic
+// Authorization header, which Go's client sends for a URL's user info and
+// a target may echo: base64, standard and URL alphabets, padded or not.
+func basicForms(user, pass string) []string {
+	raw := []byte(user + ":" + pass)
+	var out []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		out = append(out, enc.EncodeToString(raw))
 	}
 	return out
 }
@@ -128,6 +143,7 @@ func secretsIn(v reflect.Value) []string {
 // concurrent use. The nil *Redactor masks URLs only.
 type Redactor struct {
 	secrets *strings.Replacer // nil: no secret long enough
+	list    []string          // the secrets, longest first
 }
 
 // Redactor returns the Redactor of the source's secrets (Secrets).
@@ -152,7 +168,7 @@ func NewRedactor(secrets []string) *Redactor {
 	for _, s := range keep {
 		pairs = append(pairs, s, URLMask)
 	}
-	return &Redactor{secrets: strings.NewReplacer(pairs...)}
+	return &Redactor{secrets: strings.NewReplacer(pairs...), list: keep}
 }
 
 // Redact returns text with every URL in it redacted (RedactURLsIn) and
@@ -164,4 +180,42 @@ func (r *Redactor) Redact(text string) string {
 		return text
 	}
 	return r.secrets.Replace(text)
+}
+
+// Clip returns text masked (Redact) and then cut to at most n bytes at a
+// character boundary, and whether it was cut. Masking first means a cut
+// never splits a whole secret; a cut text that ends in the first three
+// bytes or more of a secret (one that runs past the cut) has that tail
+// masked too, so no part of a secret survives the cut. Callers add their
+// own mark of the cut ("…", a length).
+func (r *Redactor) Clip(text string, n int) (string, bool) {
+	text = r.Redact(text)
+	if len(text) <= n {
+		return text, false
+	}
+	for n > 0 && !utf8.RuneStart(text[n]) {
+		n--
+	}
+	return r.maskTail(text[:n]), true
+}
+
+// maskTail masks the longest tail of text that is a prefix, of three
+// bytes or more, of one of the secrets.
+func (r *Redactor) maskTail(text string) string {
+	if r == nil {
+		return text
+	}
+	longest := 0
+	for _, s := range r.list {
+		for k := min(len(s)-1, len(text)); k >= minSecretLen && k > longest; k-- {
+			if strings.HasSuffix(text, s[:k]) {
+				longest = k
+				break
+			}
+		}
+	}
+	if longest == 0 {
+		return text
+	}
+	return text[:len(text)-longest] + URLMask
 }

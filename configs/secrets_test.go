@@ -2,6 +2,7 @@ package configs
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -74,4 +75,42 @@ func TestRedactorMasksSecretsAnywhere(t *testing.T) {
 	var none *Redactor
 	require.Equal(t, "GET http://xxxxx@h/", none.Redact("GET http://u@h/"), "nil: URLs only")
 	require.Equal(t, "sup3rs3cret", NewRedactor(nil).Redact("sup3rs3cret"))
+}
+
+// TestURLUserInfoSecretsHoldItsBasicForms: Go sends a URL's user info as
+// an Authorization: Basic header, so a target echoing it shows the base64
+// of "user:password" (decoded, not as written), in any of its alphabets.
+func TestURLUserInfoSecretsHoldItsBasicForms(t *testing.T) {
+	c := &HTTPClient{URL: "http://us%40er:p%3Fss%3E%3E@host/m"}
+	got := c.Secrets()
+	raw := []byte("us@er:p?ss>>")
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		require.Contains(t, got, enc.EncodeToString(raw))
+	}
+	require.NotEqual(t, base64.StdEncoding.EncodeToString(raw), base64.URLEncoding.EncodeToString(raw), "the fixture tells the alphabets apart")
+
+	// A user with no password is sent as "user:".
+	got = (&HTTPClient{URL: "http://al1ce@host/m"}).Secrets()
+	require.Contains(t, got, base64.StdEncoding.EncodeToString([]byte("al1ce:")))
+}
+
+// TestRedactorClipMasksThenCuts: a secret across the cut is masked whole,
+// and a cut text ending in the first three bytes or more of a secret has
+// that tail masked too.
+func TestRedactorClipMasksThenCuts(t *testing.T) {
+	r := NewRedactor([]string{"SECRETK45"})
+	for pad := 0; pad <= 12; pad++ {
+		got, _ := r.Clip(strings.Repeat("A", pad)+"SECRETK45 tail", 10)
+		require.NotContains(t, got, "SEC", "pad %d", pad)
+	}
+	got, cut := r.Clip("ab SECRETK4 then", 11)
+	require.True(t, cut)
+	require.Equal(t, "ab "+URLMask, got, "a tail that begins a secret")
+	got, cut = r.Clip("ab SE", 5)
+	require.Equal(t, "ab SE", got, "two bytes are no secret, and nothing was cut")
+	require.False(t, cut)
+	got, _ = r.Clip("éé", 3)
+	require.Equal(t, "é", got, "cut on a character boundary")
+	got, _ = (*Redactor)(nil).Clip("abcdef", 3)
+	require.Equal(t, "abc", got)
 }
