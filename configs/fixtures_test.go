@@ -58,6 +58,8 @@ var fixtureCases = map[string][]wantErr{
 	"missing_url.yaml":                  {{2, 5, "sources[0].url", "is required for http sources"}},
 	"bad_url.yaml":                      {{4, 10, "sources[0].url", `invalid URL "http://[::1:9100/metrics"`}},
 	"custom_tag.yaml":                   {{4, 13, "", `YAML tag !0000000 is not supported: a config needs none`}},
+	"url_bad_port.yaml":                 {{4, 10, "sources[0].url", `URL "http://127.0.0.1:99999/metrics": port 99999 is not in 1..65535`}},
+	"url_space.yaml":                    {{4, 10, "sources[0].url", `URL "http://127.0.0.1:8080/stats?q=xxxxx": has a space or control character (U+0020): percent-encode it`}},
 	"url_scheme.yaml":                   {{4, 10, "sources[0].url", `URL "ftp://127.0.0.1/stats": the scheme must be http or https`}},
 	"alerting_bad_url.yaml":             {{4, 7, "alerting.alertmanagers[1]", `the scheme must be http or https`}},
 	"zero_interval.yaml":                {{4, 15, "sources[0].interval", "must be positive, got 0s"}},

@@ -113,6 +113,11 @@ func TestValidateRules(t *testing.T) {
 		{"wrong spec", func(c *Config) { src(c, "site").Spec = &JSONSpec{} }, "sources[2]", "a http source's config is a *configs.HTTPSpec, not a *configs.JSONSpec"},
 
 		{"url without host", func(c *Config) { site(c).URL = "http:///health" }, "sources[2].url", "has no host"},
+		{"port zero", func(c *Config) { site(c).URL = "http://h:0/health" }, "sources[2].url", "port 0 is not in 1..65535"},
+		{"port too big", func(c *Config) { site(c).URL = "https://h:65536/health" }, "sources[2].url", "port 65536 is not in 1..65535"},
+		{"space in path, bare", func(c *Config) { site(c).URL = "http://h/a b" }, "sources[2].url", "(U+0020)"},
+		{"no-break space", func(c *Config) { site(c).URL = "http://h/a\u00a0b" }, "sources[2].url", "(U+00A0)"},
+		{"tab in query", func(c *Config) { site(c).URL = "http://h/?a=\tb" }, "sources[2].url", "invalid control character"},
 		{"header name", func(c *Config) { site(c).Headers = map[string]string{"Bad Header": "x"} }, "sources[2].headers.Bad Header", "invalid header name"},
 		{"header value", func(c *Config) { site(c).Headers = map[string]string{"X-A": "a\r\nb"} }, "sources[2].headers.X-A", "line break"},
 		{"body limit", func(c *Config) { site(c).MaxBodyBytes = -5 }, "sources[2].max_body_bytes", "must be positive"},
