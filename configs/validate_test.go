@@ -294,3 +294,18 @@ func TestUnknownTypeListsTheTypes(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.Equal(t, `unknown source type "postgres" (known: `+strings.Join(SourceTypes(), ", ")+")", errs[0].Msg)
 }
+
+// TestMaxRestartsZeroIsNoRestart: an explicit max_restarts: 0 is a value,
+// kept through Load and given to the supervisor as "no restart" (its 0
+// would mean the default 5); a missing key is 5.
+func TestMaxRestartsZeroIsNoRestart(t *testing.T) {
+	cfg, err := Parse("zero.yaml", []byte("supervisor:\n  max_restarts: 0\n"))
+	require.NoError(t, err)
+	require.Equal(t, 0, cfg.Supervisor.MaxRestarts)
+	require.Equal(t, -1, cfg.Supervisor.Restarts())
+
+	cfg, err = Parse("missing.yaml", []byte("supervisor:\n  period: 10s\n"))
+	require.NoError(t, err)
+	require.Equal(t, 5, cfg.Supervisor.Restarts())
+	require.Equal(t, 2, Supervisor{MaxRestarts: 2}.Restarts())
+}
