@@ -23,6 +23,8 @@ var fixtureCases = map[string][]wantErr{
 	"unknown_key.yaml":          {{4, 5, "sources[0].intervall", `unknown key "intervall" (did you mean "interval"?)`}},
 	"unknown_key_no_match.yaml": {{3, 3, "aggregator.colour", `unknown key "colour" (known keys: history, windows, max_series, max_series_per_source, queue_size)`}},
 	"wrong_type.yaml":           {{2, 15, "aggregator.max_series", "want an integer, got a string"}},
+	"huge_interval.yaml":        {{4, 15, "sources[0].interval", `invalid duration "2562047h": too long: the most is 24h`}},
+	"huge_latency.yaml":         {{5, 16, "sources[0].faults.latency", `invalid duration "2000000h": too long: the most is 24h`}},
 	"bad_duration.yaml":         {{7, 15, "sources[1].interval", `invalid duration "5 seconds"`}},
 	"duration_not_scalar.yaml":  {{2, 13, "broadcast.interval", "invalid duration: want a string like 500ms, 10s or 1m, got a sequence"}},
 	"syntax_error.yaml":         {{3, 1, "", "',' or ']' must be specified"}},
