@@ -86,7 +86,9 @@ var fixtureCases = map[string][]wantErr{
 	"alert_bad_template.yaml":   {{7, 16, "alerts[0].annotations.summary", `template: line 1: function "humanise" not defined`}},
 
 	// Validation: server and aggregator.
-	"duplicate_windows.yaml":          {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},
+	"duplicate_windows.yaml": {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},
+	"same_span_windows.yaml": {{2, 23, "aggregator.windows[2]",
+		"7.001s and 7s (windows[0]) are the same window once cut into 60 slices of whole milliseconds (both cover 7.02s)"}},
 	"window_longer_than_history.yaml": {{3, 17, "aggregator.windows[1]", "window 15m is longer than history (10m)"}},
 	"listen_without_port.yaml":        {{2, 11, "server.listen", `"127.0.0.1" has no port`}},
 	"max_series_zero.yaml":            {{2, 15, "aggregator.max_series", "must be positive, got 0"}},

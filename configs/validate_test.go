@@ -73,6 +73,9 @@ func TestValidateRules(t *testing.T) {
 		{"host wildcard inside", func(c *Config) { c.Server.AllowedHosts = []string{"ops.*.example.com"} }, "server.allowed_hosts[0]", "is not a host"},
 		{"history", func(c *Config) { c.Aggregator.History = 0 }, "aggregator.history", "must be positive"},
 		{"no windows", func(c *Config) { c.Aggregator.Windows = nil }, "aggregator.windows", "at least one window"},
+		{"same span", func(c *Config) {
+			c.Aggregator.Windows = []Duration{Duration(7010 * time.Millisecond), Duration(7 * time.Second)}
+		}, "aggregator.windows[1]", "7s and 7.01s (windows[0]) are the same window once cut into 60 slices of whole milliseconds (both cover 7.02s)"},
 		{"negative window", func(c *Config) { c.Aggregator.Windows = []Duration{-1} }, "aggregator.windows[0]", "must be positive"},
 		{"per-source cap", func(c *Config) { c.Aggregator.MaxSeriesPerSource = -1 }, "aggregator.max_series_per_source", "must be positive, got -1"},
 		{"queue", func(c *Config) { c.Aggregator.QueueSize = 0 }, "aggregator.queue_size", "must be positive"},
