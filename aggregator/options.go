@@ -119,7 +119,7 @@ func (o Options) withDefaults() Options {
 			// it covers 7.02 s (a window covers 59/60 to 60/60 of its span
 			// anyway).
 			name := WindowName(w)
-			w = roundWindow(w, o.SubBuckets)
+			w = RoundWindow(w, o.SubBuckets)
 			if _, taken := o.windowNames[w]; !taken {
 				o.windowNames[w] = name
 			}
@@ -176,9 +176,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// roundWindow rounds a window span up so that each of its subBuckets
-// slices is a whole number of milliseconds.
-func roundWindow(w time.Duration, subBuckets int) time.Duration {
+// RoundWindow rounds a window span up so that each of its subBuckets
+// slices is a whole number of milliseconds: the span the window covers.
+// Two spans that round alike are one window; configs refuses them at load
+// with this same rule (DefaultSubBuckets slices).
+func RoundWindow(w time.Duration, subBuckets int) time.Duration {
 	step := time.Duration(subBuckets) * time.Millisecond
 	return (w + step - 1) / step * step
 }

@@ -157,7 +157,7 @@ func (w *window) scanMinMax() (lo, hi float64) {
 // Windows(), or -1 when no window has that span. d is rounded as
 // Options.Windows are (10s is the 10.02s window with 60 slices).
 func (a *Aggregator) WindowIndex(d time.Duration) int {
-	d = roundWindow(d, a.opts.SubBuckets)
+	d = RoundWindow(d, a.opts.SubBuckets)
 	for i, w := range a.opts.Windows {
 		if w == d {
 			return i

@@ -304,7 +304,15 @@ func (c *collector) delay() time.Duration {
 // late) gets the slot one delay later, and the first poll, made at once
 // whenever Serve starts, is followed by the next slot at least half an
 // interval later.
+//
+// It saturates: past the year 2262, or when the next slot would be,
+// UnixNano overflows (a 2562047h interval gets there from today) and the
+// slot would wrap into the past, a poll at once, again and again. There it
+// returns t, which a timer reaches in no less time than the real slot.
 func (c *collector) slotAtOrAfter(t time.Time) time.Time {
+	if !t.Before(lastNano) {
+		return t
+	}
 	iv, n, ph := c.interval.Nanoseconds(), t.UnixNano(), c.phase.Nanoseconds()
 	k := (n - ph) / iv
 	if (n-ph)%iv < 0 {
@@ -312,10 +320,16 @@ func (c *collector) slotAtOrAfter(t time.Time) time.Time {
 	}
 	slot := k*iv + ph
 	if slot < n {
+		if slot > math.MaxInt64-iv {
+			return t
+		}
 		slot += iv
 	}
 	return time.Unix(0, slot)
 }
+
+// lastNano is the last time UnixNano can hold.
+var lastNano = time.Unix(0, math.MaxInt64)
 
 // pollResult is what a poll goroutine hands back.
 type pollResult struct {

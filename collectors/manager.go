@@ -20,7 +20,9 @@ type ManagerOptions struct {
 	Sink Sink
 	// Restart intensity of one source: more than MaxRestarts crashes within
 	// Period and the source is parked as failed for Cooldown. Backoff is the
-	// delay between restarts. Zero values take the supervisor's defaults.
+	// delay between restarts. Zero values take the supervisor's defaults;
+	// a negative MaxRestarts parks a source at its first crash
+	// (configs.Supervisor.Restarts gives it for max_restarts: 0).
 	MaxRestarts int
 	Period      time.Duration
 	Cooldown    time.Duration

@@ -186,6 +186,26 @@ func TestManagerParksASourceThatCrashesTooOften(t *testing.T) {
 	})
 }
 
+// TestManagerNoRestartParksAtFirstCrash: max_restarts: 0 reaches the
+// manager as a negative MaxRestarts (configs.Supervisor.Restarts): the
+// source is parked as failed at its first crash, never restarted.
+func TestManagerNoRestartParksAtFirstCrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newTestManager(newRecordingSink(), nil, func(o *ManagerOptions) {
+			o.MaxRestarts, o.Period, o.Cooldown = configs.Supervisor{MaxRestarts: 0}.Restarts(), time.Minute, time.Hour
+		})
+		require.NoError(t, m.Apply([]configs.Source{faulty("panicky", configs.Faults{PanicRate: 1}), steady("steady", time.Second)}))
+		serveManager(t, m)
+
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		info := statusByName(m)
+		require.Equal(t, supervisor.StateFailed, info["panicky"].State)
+		require.Zero(t, info["panicky"].Restarts)
+		require.Equal(t, supervisor.StateRunning, info["steady"].State)
+	})
+}
+
 func TestManagerCrash(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newRecordingSink()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -139,4 +140,35 @@ func (s *recordingSink) times(source string) []int64 {
 		}
 	}
 	return out
+}
+
+// TestCollectorHugeIntervalDoesNotSpin: an interval near the largest
+// Duration puts the next slot past what UnixNano holds; the schedule
+// saturates there instead of wrapping into the past and polling at once,
+// over and over.
+func TestCollectorHugeIntervalDoesNotSpin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var polls int
+		ctx, cancel := context.WithCancel(t.Context())
+		src := newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
+			if polls++; polls > 1 { // polls run one at a time
+				cancel() // spinning: stop it, the count below fails
+			}
+			return gauge("m", 1), nil
+		})
+		cfg := loopConfig("s")
+		cfg.Interval = configs.Duration(2562047 * time.Hour)
+		c := newTestCollector(cfg, newRecordingSink(), fixed(src))
+		c.phase = time.Hour // phase + interval is past the largest UnixNano
+		done := serveInBackground(ctx, c)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, 1, polls, "the first poll at once, the next one far away")
+
+		far := time.Unix(0, math.MaxInt64).Add(-time.Hour)
+		require.False(t, c.slotAtOrAfter(far).Before(far))
+		require.Equal(t, lastNano.Add(time.Hour), c.slotAtOrAfter(lastNano.Add(time.Hour)))
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -117,9 +118,7 @@ func (s *simSource) delay(ctx context.Context) error {
 	if s.faults.Latency <= 0 {
 		return nil
 	}
-	d := s.faults.Latency.D()
-	d += time.Duration(s.rng.Float64() * float64(d) / 2)
-	t := time.NewTimer(d)
+	t := time.NewTimer(jittered(s.faults.Latency.D(), s.rng.Float64()))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -129,6 +128,18 @@ func (s *simSource) delay(ctx context.Context) error {
 	case <-s.closed:
 		return ErrSourceClosed
 	}
+}
+
+// jittered is d plus u (in [0, 1)) times half of d, saturating at the
+// largest Duration: converting a float64 beyond it to a Duration gives a
+// negative one on common platforms, a timer that fires at once, and the
+// latency would be ignored.
+func jittered(d time.Duration, u float64) time.Duration {
+	j := u * float64(d) / 2
+	if j >= float64(math.MaxInt64-d) {
+		return math.MaxInt64
+	}
+	return d + time.Duration(j)
 }
 
 // fault draws one number per poll, so the three rates add up and do not

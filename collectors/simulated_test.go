@@ -364,3 +364,17 @@ func TestSimulatedValuesHaveTheirResolution(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedLatencyJitterSaturates: "plus up to half again" of a huge
+// latency stays the largest Duration instead of wrapping negative (a timer
+// that fires at once: the latency ignored).
+func TestSimulatedLatencyJitterSaturates(t *testing.T) {
+	huge := 2000000 * time.Hour
+	for _, u := range []float64{0, 0.5, 0.999} {
+		require.GreaterOrEqual(t, jittered(huge, u), huge, "u=%v", u)
+	}
+	require.Equal(t, time.Duration(math.MaxInt64), jittered(huge, 0.999))
+	require.Equal(t, time.Duration(math.MaxInt64), jittered(math.MaxInt64, 0.5))
+	require.Equal(t, 150*time.Millisecond, jittered(100*time.Millisecond, 1))
+	require.Equal(t, 100*time.Millisecond, jittered(100*time.Millisecond, 0))
+}

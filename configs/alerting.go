@@ -61,6 +61,8 @@ func validateTargets(p *problems, key string, urls []string) {
 			p.addf(path, "URL %q: the scheme must be http or https", RedactURL(raw))
 		case u.Host == "":
 			p.addf(path, "URL %q has no host", RedactURL(raw))
+		case urlUnusable(raw, u) != "":
+			p.addf(path, "URL %q: %s", RedactURL(raw), urlUnusable(raw, u))
 		case u.Fragment != "" || u.RawFragment != "" || (len(raw) > 0 && raw[len(raw)-1] == '#'):
 			p.addf(path, "URL %q: a fragment (#…) is never sent; leave it out", RedactURL(raw))
 		default:

@@ -50,6 +50,9 @@ func TestAlertingValidate(t *testing.T) {
 			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},
 		{"no host", func(a *Alerting) { a.Webhooks = []string{"http:///hook?key=s3cret"} }, "alerting.webhooks[0]", `URL "http:///hook?key=xxxxx" has no host`},
 		{"unparsable", func(a *Alerting) { a.Webhooks = []string{"http://u:hunter2@[::1:80/x?key=s3cret"} }, "alerting.webhooks[0]", "missing ']' in host"},
+		{"port", func(a *Alerting) { a.Webhooks = []string{"http://h:99999/hook"} }, "alerting.webhooks[0]", "port 99999 is not in 1..65535"},
+		{"space", func(a *Alerting) { a.Alertmanagers = []string{"http://am:9093/x?token=s3 cret"} }, "alerting.alertmanagers[0]",
+			`URL "http://am:9093/x?token=xxxxx": has a space`},
 		{"fragment", func(a *Alerting) { a.Webhooks = []string{"http://h/hook#s3cret"} }, "alerting.webhooks[0]", "a fragment (#…) is never sent"},
 		{"duplicate", func(a *Alerting) {
 			a.Alertmanagers = []string{"http://u:hunter2@am:9093", "http://other:9093", "http://u:hunter2@am:9093"}

@@ -2,7 +2,6 @@ package configs
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -38,20 +37,30 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // ParseDuration still refuses is a duration too large for it.
 var durationSyntax = regexp.MustCompile(`^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$`)
 
-// UnmarshalText parses a Go duration string. A well-formed one longer
-// than time.Duration holds (about 292 years) is "too large", not a
-// missing unit.
+// UnmarshalText parses a Go duration string of at most MaxDuration. A
+// well-formed one longer than time.Duration holds (about 292 years) is
+// "too large", not a missing unit.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		if durationSyntax.Match(b) {
-			return fmt.Errorf("invalid duration %q: too large: the longest is %s", string(b), Duration(math.MaxInt64).String())
+			return fmt.Errorf("invalid duration %q: too long: the most is %s", string(b), MaxDuration)
 		}
 		return fmt.Errorf("invalid duration %q: want a number with a unit, like 500ms, 10s or 1m", string(b))
+	}
+	if v > MaxDuration.D() {
+		return fmt.Errorf("invalid duration %q: too long: the most is %s", string(b), MaxDuration)
 	}
 	*d = Duration(v)
 	return nil
 }
+
+// MaxDuration is the longest value any duration key takes. Longer ones
+// serve no dashboard and break arithmetic on the clock: a 2562047h poll
+// interval added to now passes what UnixNano holds, and a latency with
+// half again as jitter overflows. It is checked where every duration is
+// decoded, so the error has the key's line and column.
+const MaxDuration = Duration(24 * time.Hour)
 
 // UnmarshalYAML decodes a duration from its YAML node. go-yaml prefers this
 // to UnmarshalText and, unlike there, the node is at hand: a bad value is

@@ -63,20 +63,21 @@ func TestDurationUnmarshalText(t *testing.T) {
 	require.ErrorContains(t, d.UnmarshalText([]byte("soon")), `invalid duration "soon"`)
 }
 
-// TestDurationTooLarge: a well-formed duration past what time.Duration
-// holds says so, not that a unit is missing; a malformed one still asks
-// for a unit.
+// TestDurationTooLarge: a well-formed duration past MaxDuration (24h),
+// including one past what time.Duration holds, says so, not that a unit
+// is missing; a malformed one still asks for a unit.
 func TestDurationTooLarge(t *testing.T) {
 	var d Duration
-	for _, big := range []string{"9999999999h", "2562048h", "1h9223372036854775807ns", "99999999999999999999s"} {
+	for _, big := range []string{"9999999999h", "2562048h", "2562047h", "2000000h", "24h0.001s", "1441m", "1h9223372036854775807ns", "99999999999999999999s"} {
 		err := d.UnmarshalText([]byte(big))
-		require.EqualError(t, err, `invalid duration "`+big+`": too large: the longest is 2562047h47m16.854775807s`, big)
+		require.EqualError(t, err, `invalid duration "`+big+`": too long: the most is 24h`, big)
 	}
-	require.NoError(t, d.UnmarshalText([]byte("2562047h")))
+	require.NoError(t, d.UnmarshalText([]byte("24h")))
+	require.Equal(t, MaxDuration, d)
 	for _, bad := range []string{"10", "5 seconds", "1hh", "h", "-", ""} {
 		err := d.UnmarshalText([]byte(bad))
 		require.ErrorContains(t, err, "want a number with a unit", bad)
 	}
 	_, err := Parse("c.yaml", []byte("sources:\n  - name: s\n    type: simulated\n    interval: 9999999999h\n    series: [{metric: m}]\n"))
-	require.ErrorContains(t, err, `c.yaml:4:15: sources[0].interval: invalid duration "9999999999h": too large`)
+	require.ErrorContains(t, err, `c.yaml:4:15: sources[0].interval: invalid duration "9999999999h": too long`)
 }

@@ -23,6 +23,8 @@ var fixtureCases = map[string][]wantErr{
 	"unknown_key.yaml":          {{4, 5, "sources[0].intervall", `unknown key "intervall" (did you mean "interval"?)`}},
 	"unknown_key_no_match.yaml": {{3, 3, "aggregator.colour", `unknown key "colour" (known keys: history, windows, max_series, max_series_per_source, queue_size)`}},
 	"wrong_type.yaml":           {{2, 15, "aggregator.max_series", "want an integer, got a string"}},
+	"huge_interval.yaml":        {{4, 15, "sources[0].interval", `invalid duration "2562047h": too long: the most is 24h`}},
+	"huge_latency.yaml":         {{5, 16, "sources[0].faults.latency", `invalid duration "2000000h": too long: the most is 24h`}},
 	"bad_duration.yaml":         {{7, 15, "sources[1].interval", `invalid duration "5 seconds"`}},
 	"duration_not_scalar.yaml":  {{2, 13, "broadcast.interval", "invalid duration: want a string like 500ms, 10s or 1m, got a sequence"}},
 	"syntax_error.yaml":         {{3, 1, "", "',' or ']' must be specified"}},
@@ -58,6 +60,8 @@ var fixtureCases = map[string][]wantErr{
 	"missing_url.yaml":                  {{2, 5, "sources[0].url", "is required for http sources"}},
 	"bad_url.yaml":                      {{4, 10, "sources[0].url", `invalid URL "http://[::1:9100/metrics"`}},
 	"custom_tag.yaml":                   {{4, 13, "", `YAML tag !0000000 is not supported: a config needs none`}},
+	"url_bad_port.yaml":                 {{4, 10, "sources[0].url", `URL "http://127.0.0.1:99999/metrics": port 99999 is not in 1..65535`}},
+	"url_space.yaml":                    {{4, 10, "sources[0].url", `URL "http://127.0.0.1:8080/stats?q=xxxxx": has a space or control character (U+0020): percent-encode it`}},
 	"url_scheme.yaml":                   {{4, 10, "sources[0].url", `URL "ftp://127.0.0.1/stats": the scheme must be http or https`}},
 	"alerting_bad_url.yaml":             {{4, 7, "alerting.alertmanagers[1]", `the scheme must be http or https`}},
 	"zero_interval.yaml":                {{4, 15, "sources[0].interval", "must be positive, got 0s"}},
@@ -82,7 +86,9 @@ var fixtureCases = map[string][]wantErr{
 	"alert_bad_template.yaml":   {{7, 16, "alerts[0].annotations.summary", `template: line 1: function "humanise" not defined`}},
 
 	// Validation: server and aggregator.
-	"duplicate_windows.yaml":          {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},
+	"duplicate_windows.yaml": {{2, 21, "aggregator.windows[2]", "duplicate window 1m (also windows[0])"}},
+	"same_span_windows.yaml": {{2, 23, "aggregator.windows[2]",
+		"7.001s and 7s (windows[0]) are the same window once cut into 60 slices of whole milliseconds (both cover 7.02s)"}},
 	"window_longer_than_history.yaml": {{3, 17, "aggregator.windows[1]", "window 15m is longer than history (10m)"}},
 	"listen_without_port.yaml":        {{2, 11, "server.listen", `"127.0.0.1" has no port`}},
 	"max_series_zero.yaml":            {{2, 15, "aggregator.max_series", "must be positive, got 0"}},

@@ -60,6 +60,7 @@ type Broadcast struct {
 type Supervisor struct {
 	// MaxRestarts restarts within Period are tolerated; one more and the
 	// supervisor gives up (or, for a source, the source is parked as failed).
+	// 0 is a value, not a missing key: no restart at all (see Restarts).
 	MaxRestarts int      `yaml:"max_restarts"`
 	Period      Duration `yaml:"period"`
 	// Cooldown is how long a failed source stays parked before it is tried again.
@@ -92,4 +93,16 @@ type Source struct {
 	// mapping. Parse always sets it for a known type; in code, build it
 	// with the type's constructor (NewHTTPSpec) or let ApplyDefaults.
 	Spec SourceSpec `yaml:"-"`
+}
+
+// Restarts is MaxRestarts as supervisor.Config.MaxRestarts and
+// collectors.ManagerOptions.MaxRestarts read it: those take 0 for "use the
+// default (5)" and a negative value for "no restart", while the key's 0
+// means no restart (a missing key is already 5 here). The program calls it
+// when it builds the root supervisor and the collectors' manager.
+func (s Supervisor) Restarts() int {
+	if s.MaxRestarts == 0 {
+		return -1
+	}
+	return s.MaxRestarts
 }

@@ -1,8 +1,11 @@
 package configs
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // DefaultMaxBodyBytes bounds the body read by a source that fetches a URL.
@@ -35,6 +38,8 @@ func (c *HTTPClient) validate(p *problems, typ string) {
 		p.addf("url", "URL %q: the scheme must be http or https", RedactURL(c.URL))
 	} else if u.Host == "" {
 		p.addf("url", "URL %q has no host", RedactURL(c.URL))
+	} else if msg := urlUnusable(c.URL, u); msg != "" {
+		p.addf("url", "URL %q: %s", RedactURL(c.URL), msg)
 	}
 	for _, name := range sortedKeys(c.Headers) {
 		if !headerNameRE.MatchString(name) {
@@ -44,6 +49,24 @@ func (c *HTTPClient) validate(p *problems, typ string) {
 		}
 	}
 	positive(p, "max_body_bytes", c.MaxBodyBytes)
+}
+
+// urlUnusable names what makes a parsed http(s) URL one no request can
+// use, or returns "": a port outside 1..65535 (url.Parse takes any digits)
+// or a space or control character anywhere (url.Parse lets a space through
+// in the path and query, where no client sends it as written). The
+// message holds no part of the URL: the caller quotes it redacted.
+func urlUnusable(raw string, u *url.URL) string {
+	// No offset in the message: it would tell the length of a secret.
+	if i := strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Sprintf("has a space or control character (%U): percent-encode it (%%20 for a space)", []rune(raw[i:])[0])
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("port %s is not in 1..65535", port)
+		}
+	}
+	return ""
 }
 
 // unwrapURLError drops url.Parse's wrapping, which quotes the whole URL.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // minInterval is the shortest poll or broadcast interval accepted: below it
@@ -102,6 +104,10 @@ func (a Aggregator) Validate() error {
 			p.addf(path, "%s is shorter than 1s: a window's statistics are kept in 60 slices of at least a few milliseconds each", w)
 		case first < i:
 			p.addf(path, "duplicate window %s (also windows[%d])", w, first)
+		case sameSpan(a.Windows[:i], w) >= 0:
+			j := sameSpan(a.Windows[:i], w)
+			p.addf(path, "%s and %s (windows[%d]) are the same window once cut into %d slices of whole milliseconds (both cover %s)",
+				w, a.Windows[j], j, aggregator.DefaultSubBuckets, Duration(aggregator.RoundWindow(w.D(), aggregator.DefaultSubBuckets)))
 		case a.History > 0 && w > a.History:
 			p.addf(path, "window %s is longer than history (%s)", w, a.History)
 		}
@@ -110,6 +116,15 @@ func (a Aggregator) Validate() error {
 	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
 	positive(&p, "queue_size", a.QueueSize)
 	return p.err()
+}
+
+// sameSpan is the index of the first of earlier that covers the same span
+// as w once rounded as the aggregator rounds it, or -1.
+func sameSpan(earlier []Duration, w Duration) int {
+	span := aggregator.RoundWindow(w.D(), aggregator.DefaultSubBuckets)
+	return slices.IndexFunc(earlier, func(e Duration) bool {
+		return e > 0 && aggregator.RoundWindow(e.D(), aggregator.DefaultSubBuckets) == span
+	})
 }
 
 // Validate checks the broadcast interval.

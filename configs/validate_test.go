@@ -73,6 +73,9 @@ func TestValidateRules(t *testing.T) {
 		{"host wildcard inside", func(c *Config) { c.Server.AllowedHosts = []string{"ops.*.example.com"} }, "server.allowed_hosts[0]", "is not a host"},
 		{"history", func(c *Config) { c.Aggregator.History = 0 }, "aggregator.history", "must be positive"},
 		{"no windows", func(c *Config) { c.Aggregator.Windows = nil }, "aggregator.windows", "at least one window"},
+		{"same span", func(c *Config) {
+			c.Aggregator.Windows = []Duration{Duration(7010 * time.Millisecond), Duration(7 * time.Second)}
+		}, "aggregator.windows[1]", "7s and 7.01s (windows[0]) are the same window once cut into 60 slices of whole milliseconds (both cover 7.02s)"},
 		{"negative window", func(c *Config) { c.Aggregator.Windows = []Duration{-1} }, "aggregator.windows[0]", "must be positive"},
 		{"per-source cap", func(c *Config) { c.Aggregator.MaxSeriesPerSource = -1 }, "aggregator.max_series_per_source", "must be positive, got -1"},
 		{"queue", func(c *Config) { c.Aggregator.QueueSize = 0 }, "aggregator.queue_size", "must be positive"},
@@ -113,6 +116,11 @@ func TestValidateRules(t *testing.T) {
 		{"wrong spec", func(c *Config) { src(c, "site").Spec = &JSONSpec{} }, "sources[2]", "a http source's config is a *configs.HTTPSpec, not a *configs.JSONSpec"},
 
 		{"url without host", func(c *Config) { site(c).URL = "http:///health" }, "sources[2].url", "has no host"},
+		{"port zero", func(c *Config) { site(c).URL = "http://h:0/health" }, "sources[2].url", "port 0 is not in 1..65535"},
+		{"port too big", func(c *Config) { site(c).URL = "https://h:65536/health" }, "sources[2].url", "port 65536 is not in 1..65535"},
+		{"space in path, bare", func(c *Config) { site(c).URL = "http://h/a b" }, "sources[2].url", "(U+0020)"},
+		{"no-break space", func(c *Config) { site(c).URL = "http://h/a\u00a0b" }, "sources[2].url", "(U+00A0)"},
+		{"tab in query", func(c *Config) { site(c).URL = "http://h/?a=\tb" }, "sources[2].url", "invalid control character"},
 		{"header name", func(c *Config) { site(c).Headers = map[string]string{"Bad Header": "x"} }, "sources[2].headers.Bad Header", "invalid header name"},
 		{"header value", func(c *Config) { site(c).Headers = map[string]string{"X-A": "a\r\nb"} }, "sources[2].headers.X-A", "line break"},
 		{"body limit", func(c *Config) { site(c).MaxBodyBytes = -5 }, "sources[2].max_body_bytes", "must be positive"},
@@ -288,4 +296,19 @@ func TestUnknownTypeListsTheTypes(t *testing.T) {
 	errs := Errors(err)
 	require.Len(t, errs, 1)
 	require.Equal(t, `unknown source type "postgres" (known: `+strings.Join(SourceTypes(), ", ")+")", errs[0].Msg)
+}
+
+// TestMaxRestartsZeroIsNoRestart: an explicit max_restarts: 0 is a value,
+// kept through Load and given to the supervisor as "no restart" (its 0
+// would mean the default 5); a missing key is 5.
+func TestMaxRestartsZeroIsNoRestart(t *testing.T) {
+	cfg, err := Parse("zero.yaml", []byte("supervisor:\n  max_restarts: 0\n"))
+	require.NoError(t, err)
+	require.Equal(t, 0, cfg.Supervisor.MaxRestarts)
+	require.Equal(t, -1, cfg.Supervisor.Restarts())
+
+	cfg, err = Parse("missing.yaml", []byte("supervisor:\n  period: 10s\n"))
+	require.NoError(t, err)
+	require.Equal(t, 5, cfg.Supervisor.Restarts())
+	require.Equal(t, 2, Supervisor{MaxRestarts: 2}.Restarts())
 }

@@ -145,7 +145,9 @@ func TestHostMatrix(t *testing.T) {
 	}
 	allowed := []string{addr, "localhost:" + port, "[::1]:" + port, "LocalHost.:" + port, "dash.example.com", "dash.example.com:" + port}
 	refused := []string{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example:" + port,
-		"localhost.evil.example", "evil.example.", "EVIL.example:" + port}
+		"localhost.evil.example", "evil.example.", "EVIL.example:" + port,
+		"evil.example@127.0.0.1", "evil.example@127.0.0.1:" + port, "a@b@localhost",
+		"local_host!:" + port}
 	refusedBefore := testutil.ToFloat64(f.srv.metrics.hostRefused)
 	for _, r := range routes {
 		for _, h := range allowed {

@@ -96,7 +96,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	})
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
 		Sink:        p.aggregator,
-		MaxRestarts: sup.MaxRestarts,
+		MaxRestarts: sup.Restarts(),
 		Period:      sup.Period.D(),
 		Cooldown:    sup.Cooldown.D(),
 		Backoff:     backoff,
@@ -174,7 +174,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	p.root = supervisor.New(supervisor.Config{
 		Name:        "root",
 		Strategy:    supervisor.RestForOne,
-		MaxRestarts: sup.MaxRestarts,
+		MaxRestarts: sup.Restarts(),
 		Period:      sup.Period.D(),
 		Backoff:     backoff,
 		Hook:        events.Record,
