@@ -53,23 +53,8 @@ func TestRealAlertmanager(t *testing.T) {
 	require.Zero(t, n.targets[0].errors.Load())
 }
 
-// poll checks cond every 20 ms, on the test's goroutine, until it holds;
-// after 20 s (a guard for a broken machine, not a wait) it fails with the
-// last error and the notifier's log.
+// poll is testtool.PollAlertmanager with the notifier's log.
 func poll(t *testing.T, what string, logs *logSink, cond func() (bool, error)) {
 	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(20 * time.Second)
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s: not within 20s (last error: %v); notifier log:\n%s", what, err, logs.text())
-		}
-	}
+	testtool.PollAlertmanager(t, what, logs.text, cond)
 }

@@ -89,23 +89,8 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	t.Logf("fired at %s, resolved in Alertmanager by a reload", firedAt.Format(time.RFC3339Nano))
 }
 
-// pollAlertmanager checks cond every 20 ms until it holds; after 20 s (a
-// guard for a broken machine, not a wait) it fails with the last error and
-// pulseboard's log.
+// pollAlertmanager is testtool.PollAlertmanager with pulseboard's log.
 func pollAlertmanager(t *testing.T, f *reloadFixture, what string, cond func() (bool, error)) {
 	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(20 * time.Second)
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s: not within 20s (last error: %v); log:\n%s", what, err, f.logs)
-		}
-	}
+	testtool.PollAlertmanager(t, what, f.logs.String, cond)
 }

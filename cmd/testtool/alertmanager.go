@@ -122,3 +122,25 @@ func AlertmanagerAlerts(base string) ([]AlertmanagerAlert, error) {
 	var out []AlertmanagerAlert
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
+
+// PollAlertmanager checks cond every 20 ms, on the test's goroutine, until
+// it holds; after 20 s (a guard for a broken machine, not a wait) it fails
+// with cond's last error and what logs returns (the caller's log).
+// Alertmanager is polled, not awaited: it has no way to notify a test.
+func PollAlertmanager(t testing.TB, what string, logs func() string, cond func() (bool, error)) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(20 * time.Second)
+	for {
+		ok, err := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s: not within 20s (last error: %v); log:\n%s", what, err, logs())
+		}
+	}
+}
