@@ -229,15 +229,6 @@ func (st *store) listMetric(s *series) {
 }
 
 func (st *store) unlistMetric(s *series) {
-	list := st.byMetric[s.metric]
-	last := list[len(list)-1]
-	list[s.metricPos] = last
-	last.metricPos = s.metricPos
-	list[len(list)-1] = nil
-	if list = list[:len(list)-1]; len(list) == 0 {
-		delete(st.byMetric, s.metric)
-	} else {
-		st.byMetric[s.metric] = list
-	}
+	unlist(st.byMetric, s.metric, s, func(x *series) *int { return &x.metricPos })
 	st.seriesGen++
 }

@@ -43,17 +43,24 @@ func (st *store) staleChanged(s *series) {
 	st.markDirty(s)
 }
 
-// unlistSource takes s out of its source's list, in O(1): the last series
-// of the list takes its place.
+// unlistSource takes s out of its source's list.
 func (st *store) unlistSource(s *series) {
-	list := st.bySrc[s.source]
+	unlist(st.bySrc, s.source, s, func(x *series) *int { return &x.srcPos })
+}
+
+// unlist takes s out of index[key], in O(1): the last series of the list
+// takes its place, and pos says where each series keeps its place in that
+// list. An emptied list leaves the index.
+func unlist(index map[string][]*series, key string, s *series, pos func(*series) *int) {
+	list := index[key]
 	last := list[len(list)-1]
-	list[s.srcPos] = last
-	last.srcPos = s.srcPos
+	at := *pos(s)
+	list[at] = last
+	*pos(last) = at
 	list[len(list)-1] = nil
 	if list = list[:len(list)-1]; len(list) == 0 {
-		delete(st.bySrc, s.source)
+		delete(index, key)
 		return
 	}
-	st.bySrc[s.source] = list
+	index[key] = list
 }
