@@ -263,19 +263,10 @@ func (c *promCollector) emitSeries(ch chan<- prometheus.Metric, withWin bool) {
 		wslab = append(wslab, m)
 		ch <- &wslab[len(wslab)-1]
 	}
-	var prevL []*dto.LabelPair
-	prevKey := ""
-	for _, e := range c.winOrd {
+	c.eachWindowEntry(func(e winEntry) {
 		p := e.p
-		if !p.has || p.stats == nil || !p.stats[e.wi].Valid {
-			continue
-		}
 		st := &p.stats[e.wi]
 		l := p.winLbls[e.wi]
-		if prevL != nil && p.winKeys[e.wi] == prevKey && sameNames(prevL, l) {
-			continue
-		}
-		prevL, prevKey = l, p.winKeys[e.wi]
 		send(storeMetric{desc: p.win.value, labels: l, summary: st})
 		send(storeMetric{desc: p.win.min, labels: l, typ: prometheus.GaugeValue, val: st.Min})
 		send(storeMetric{desc: p.win.max, labels: l, typ: prometheus.GaugeValue, val: st.Max})
@@ -284,6 +275,29 @@ func (c *promCollector) emitSeries(ch chan<- prometheus.Metric, withWin bool) {
 		if st.HasRate {
 			send(storeMetric{desc: p.win.rate, labels: l, typ: prometheus.GaugeValue, val: st.Rate})
 		}
+	})
+}
+
+// eachWindowEntry calls fn with each window entry that is exported, in
+// winOrd's order: the series has statistics for that window, and it is not
+// a second entry whose exposed identity (winKeys, label names) equals the
+// one before (series that differ only where /metrics cannot tell them
+// apart keep the first). Both the registry path and the direct writer use
+// it, so they export the same entries.
+func (c *promCollector) eachWindowEntry(fn func(winEntry)) {
+	var prevL []*dto.LabelPair
+	prevKey := ""
+	for _, e := range c.winOrd {
+		p := e.p
+		if !p.has || p.stats == nil || !p.stats[e.wi].Valid {
+			continue
+		}
+		l := p.winLbls[e.wi]
+		if prevL != nil && p.winKeys[e.wi] == prevKey && sameNames(prevL, l) {
+			continue
+		}
+		prevL, prevKey = l, p.winKeys[e.wi]
+		fn(e)
 	}
 }
 

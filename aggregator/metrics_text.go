@@ -96,22 +96,9 @@ func (c *promCollector) appendWindows(dst []byte) []byte {
 	if !c.winDone {
 		c.buildWinOrder()
 	}
-	// The entries emitSeries would send, in the same order.
+	// The entries emitSeries sends, in the same order.
 	var live []winEntry
-	var prevL []*dto.LabelPair
-	prevKey := ""
-	for _, e := range c.winOrd {
-		p := e.p
-		if !p.has || p.stats == nil || !p.stats[e.wi].Valid {
-			continue
-		}
-		l := p.winLbls[e.wi]
-		if prevL != nil && p.winKeys[e.wi] == prevKey && sameNames(prevL, l) {
-			continue
-		}
-		prevL, prevKey = l, p.winKeys[e.wi]
-		live = append(live, e)
-	}
+	c.eachWindowEntry(func(e winEntry) { live = append(live, e) })
 	if len(live) == 0 {
 		return dst
 	}
