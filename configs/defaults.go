@@ -28,6 +28,7 @@ func Default() *Config {
 			Backoff:     Backoff{Initial: Duration(100 * time.Millisecond), Max: Duration(30 * time.Second)},
 		},
 		Alerting: defaultAlerting(),
+		Storage:  defaultStorage(),
 	}
 }
 
@@ -39,6 +40,7 @@ func Default() *Config {
 func (c *Config) ApplyDefaults() { c.applyDefaults(valuesOf(c)) }
 
 func (c *Config) applyDefaults(k keys) {
+	c.Storage.applyDefaults(k.sub("storage"))
 	for i := range c.Sources {
 		c.Sources[i].applyDefaults(k.sub(index("sources", i)))
 	}

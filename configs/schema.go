@@ -10,6 +10,7 @@ type Config struct {
 	Broadcast  Broadcast  `yaml:"broadcast"`
 	Supervisor Supervisor `yaml:"supervisor"`
 	Alerting   Alerting   `yaml:"alerting"`
+	Storage    Storage    `yaml:"storage"`
 	Sources    []Source   `yaml:"sources"`
 	// Alerts are the alert rules (alerts.go); they change live on reload.
 	Alerts []AlertRule `yaml:"alerts"`

@@ -27,6 +27,7 @@ func (c *Config) validate(k keys) error {
 	p.nest("broadcast", c.Broadcast.Validate())
 	p.nest("supervisor", c.Supervisor.Validate())
 	p.nest("alerting", c.Alerting.Validate())
+	p.nest("storage", c.Storage.Validate())
 	seen := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]

@@ -53,6 +53,9 @@ func (s *Server) snapshot(c *fiber.Ctx) error {
 
 // series serves one series with its history.
 func (s *Server) series(c *fiber.Ctx) error {
+	if c.Query("from") != "" || c.Query("to") != "" {
+		return s.seriesRange(c)
+	}
 	body, ok := s.opts.Feed.SeriesJSON(c.Params("id"))
 	if !ok {
 		return fiber.NewError(fiber.StatusNotFound, "unknown series")

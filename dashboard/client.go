@@ -53,6 +53,7 @@ type client struct {
 	closeText string
 	reason    string             // why the connection ended; the first one set wins
 	resume    *uint64            // a resume request not yet taken by the writer
+	answer    []byte             // a range answer not yet taken by the writer
 	wake      context.CancelFunc // interrupts the writer's current wait
 	// writerDone is set when the writer returned; slowTimer cuts a write
 	// stuck after a drop (see dropWatch).

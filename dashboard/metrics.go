@@ -50,6 +50,7 @@ type metrics struct {
 	ignored      *prometheus.CounterVec
 	disconnects  *prometheus.CounterVec
 	requests     *prometheus.CounterVec
+	rangeSeconds prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -94,6 +95,11 @@ func newMetrics() *metrics {
 			Name: "pulseboard_http_requests_total",
 			Help: "HTTP requests answered, by route pattern and status code.",
 		}, []string{"route", "code"}),
+		rangeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "pulseboard_range_query_seconds",
+			Help:    "Time taken by range queries (WebSocket and REST), waiting for a turn left out.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
@@ -112,7 +118,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
-		m.refused, m.ignored, m.disconnects, m.requests}
+		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds}
 }
 
 // sent counts one message written to one client.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // DefaultListen is where the dashboard listens when Options.Listen is empty:
@@ -81,6 +83,12 @@ type Options struct {
 	// Reload re-reads the configuration; an error means the new one was
 	// rejected and answers 422. Nil answers 501.
 	Reload func(ctx context.Context) error
+	// Range answers range requests (the WebSocket's "range" message and
+	// GET /api/v1/series/{id}?from=&to=): a series' history from the
+	// stored tiers. Called on a client's reader goroutine or a request's,
+	// at most two at a time; it may read the disk. Nil answers 501 (REST)
+	// and ignores the message (WebSocket).
+	Range func(protocol.RangeRequest) protocol.RangeAnswer
 
 	// Registry is what /metrics serves. The dashboard registers its own
 	// metrics there; the caller registers the rest (Go and process

@@ -207,33 +207,47 @@ func (s *utf8Stream) write(p []byte) {
 // left incomplete.
 func (s *utf8Stream) end() bool { return !s.bad && s.n == 0 }
 
+// clientMessage is any message a client may send: a resume or a range
+// request, told apart by Type.
+type clientMessage struct {
+	protocol.RangeRequest
+	Seq *uint64 `json:"seq"`
+}
+
 // parseClientMessage reads one client message (at most MaxMessageBytes,
-// valid UTF-8): the protocol's only one is a resume. It returns the seq of
-// a resume, or the reason the message is ignored: ignoredMalformed or
-// ignoredUnknown.
-func parseClientMessage(data []byte) (seq uint64, ignored string) {
-	var m protocol.Resume
+// valid UTF-8): a resume or a range request. It returns the message, or
+// the reason it is ignored: ignoredMalformed or ignoredUnknown.
+func parseClientMessage(data []byte) (m clientMessage, ignored string) {
 	if err := json.Unmarshal(data, &m); err != nil {
-		return 0, ignoredMalformed
+		return m, ignoredMalformed
 	}
 	switch m.Type {
 	case protocol.TypeResume:
 		if m.Seq == nil {
-			return 0, ignoredMalformed
+			return m, ignoredMalformed
 		}
-		return *m.Seq, ""
+		return m, ""
+	case protocol.TypeRange:
+		if len(m.Series) == 0 {
+			return m, ignoredMalformed
+		}
+		return m, ""
 	default:
-		return 0, ignoredUnknown
+		return m, ignoredUnknown
 	}
 }
 
 func (c *client) handleMessage(data []byte) {
-	seq, ignored := parseClientMessage(data)
+	m, ignored := parseClientMessage(data)
 	if ignored != "" {
 		c.s.metrics.ignored.WithLabelValues(ignored).Inc()
 		return
 	}
-	c.requestResume(seq)
+	if m.Type == protocol.TypeRange {
+		c.answerRange(m.RangeRequest)
+		return
+	}
+	c.requestResume(*m.Seq)
 }
 
 // newFloodLimit is one client's message budget: MessageBurst messages at

@@ -33,6 +33,7 @@ type Server struct {
 	metrics        *metrics
 	hello          []byte // the WebSocket hello, the same for every client
 	metricsHandler fiber.Handler
+	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
 
 	mu        sync.Mutex
 	serving   bool
@@ -62,14 +63,15 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	s := &Server{
-		opts:      opts,
-		given:     opts.Listener,
-		relisten:  opts.Listen,
-		hosts:     hosts,
-		tokens:    newTokens(opts.ViewerToken, opts.AdminToken),
-		origins:   newOrigins(opts.AllowedOrigins),
-		metrics:   newMetrics(),
-		listening: make(chan struct{}),
+		opts:       opts,
+		given:      opts.Listener,
+		relisten:   opts.Listen,
+		hosts:      hosts,
+		tokens:     newTokens(opts.ViewerToken, opts.AdminToken),
+		origins:    newOrigins(opts.AllowedOrigins),
+		metrics:    newMetrics(),
+		listening:  make(chan struct{}),
+		rangeTurns: make(chan struct{}, rangeQueries),
 	}
 	if s.opts.Registry == nil {
 		s.opts.Registry = prometheus.NewRegistry()

@@ -70,6 +70,13 @@ func (c *client) stream() bool {
 			}
 			continue
 		}
+		if a := c.takeAnswer(); a != nil {
+			wake()
+			if !c.writeOwn(a) {
+				return false
+			}
+			continue
+		}
 		err := c.pump(wait, sub)
 		wake()
 		switch {
@@ -179,6 +186,12 @@ func (c *client) write(data []byte) bool {
 		c.setReason(disconnectWrite)
 		return false
 	}
+	return c.writePrepared(pm, len(data))
+}
+
+// writePrepared writes one prepared text frame under the write deadline
+// and counts its n payload bytes.
+func (c *client) writePrepared(pm *websocket.PreparedMessage, n int) bool {
 	// One deadline serves the writes of a quarter of WriteWait, so that
 	// the timer behind it is not re-armed for every message: each write
 	// still has at least three quarters of WriteWait.
@@ -190,8 +203,22 @@ func (c *client) write(data []byte) bool {
 		c.setReason(disconnectWrite)
 		return false
 	}
-	c.s.metrics.sent(len(data))
+	c.s.metrics.sent(n)
 	return true
+}
+
+// writeOwn sends a message only this client gets (a range answer): as
+// write, without the shared frame cache.
+func (c *client) writeOwn(data []byte) bool {
+	c.writeID.Add(1)
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		c.setReason(disconnectWrite)
+		return false
+	}
+	return c.writePrepared(pm, len(data))
 }
 
 // writeControl sends a ping (or another control frame) the same way.

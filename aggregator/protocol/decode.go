@@ -24,7 +24,8 @@ type Decoder struct {
 	Strict bool
 }
 
-// Decode decodes one WebSocket message into *Hello, *Snapshot or *Delta,
+// Decode decodes one WebSocket message into *Hello, *Snapshot, *Delta or
+// *RangeAnswer,
 // ignoring unknown members.
 func Decode(data []byte) (Message, error) { return Decoder{}.Message(data) }
 
@@ -32,7 +33,7 @@ func Decode(data []byte) (Message, error) { return Decoder{}.Message(data) }
 func DecodeStrict(data []byte) (Message, error) { return Decoder{Strict: true}.Message(data) }
 
 // Message decodes one WebSocket message by its "type" into *Hello,
-// *Snapshot or *Delta. Errors wrap ErrUnknownType or ErrMalformed.
+// *Snapshot, *Delta or *RangeAnswer. Errors wrap ErrUnknownType or ErrMalformed.
 func (d Decoder) Message(data []byte) (Message, error) {
 	var m Message
 	switch typ := ReadHeader(data).Type; typ {
@@ -42,6 +43,8 @@ func (d Decoder) Message(data []byte) (Message, error) {
 		m = new(Snapshot)
 	case TypeDelta:
 		m = new(Delta)
+	case TypeRange:
+		m = new(RangeAnswer)
 	default:
 		return nil, fmt.Errorf("%w %q", ErrUnknownType, typ)
 	}

@@ -40,11 +40,17 @@ func TestDocExamplesDecode(t *testing.T) {
 		case probe["type"] != nil:
 			var typ string
 			require.NoError(t, json.Unmarshal(probe["type"], &typ))
-			if typ == TypeResume {
+			switch {
+			case typ == TypeResume:
 				var r Resume
 				err = strict.unmarshal(example, &r)
 				v = r
-			} else {
+			case typ == TypeRange && probe["tier"] == nil:
+				var r RangeRequest
+				err = strict.unmarshal(example, &r)
+				v = r
+				typ = "range_request"
+			default:
 				v, err = DecodeStrict(example)
 			}
 			seen[typ]++
@@ -73,7 +79,7 @@ func TestDocExamplesDecode(t *testing.T) {
 		require.NoError(t, err)
 		require.JSONEq(t, string(example), string(again), "the example lacks a member, or has one the type drops")
 	}
-	for _, what := range []string{"hello", "snapshot", "delta", "merged", "event", "sources_removed", "resume", "series", "sources", "alert", "alerts_api"} {
+	for _, what := range []string{"hello", "snapshot", "delta", "merged", "event", "sources_removed", "resume", "range_request", "range", "series", "sources", "alert", "alerts_api"} {
 		require.Positive(t, seen[what], "docs/protocol.md has no example of %s", what)
 	}
 }

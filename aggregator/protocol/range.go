@@ -47,6 +47,9 @@ type RangeAnswer struct {
 	Error  string        `json:"error,omitempty"`
 }
 
+// MessageType is "range".
+func (*RangeAnswer) MessageType() string { return TypeRange }
+
 // RangeSeries is one series' part of a RangeAnswer: its points oldest
 // first, or Error ("unknown series") and no points.
 type RangeSeries struct {

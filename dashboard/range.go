@@ -1,0 +1,206 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+)
+
+// rangeQueries bounds the range queries running at once over every client
+// and the REST route: a query may read the disk and decode thousands of
+// blocks, and a thousand dashboards switching to 24 h at once must queue
+// behind a few of them rather than take every core from the collectors.
+const rangeQueries = 2
+
+// maxRangeAnswerPoints bounds the points of one answer over all its
+// series (about 4 MB of JSON): a request for 150 series at 2000 points
+// each is cut to fit, each series getting an equal share.
+const maxRangeAnswerPoints = 100_000
+
+// errNoRanges answers range requests when the program reads no history.
+var errNoRanges = errors.New("range queries are not available")
+
+// queryRange runs one range request under the server's bound on
+// concurrent queries, waiting for a turn until done closes. The series'
+// point budget is cut so the whole answer stays within
+// maxRangeAnswerPoints. Called by a client's reader and by the REST
+// handler, on their goroutines.
+func (s *Server) queryRange(req protocol.RangeRequest, done <-chan struct{}) (protocol.RangeAnswer, error) {
+	if s.opts.Range == nil {
+		return protocol.RangeAnswer{}, errNoRanges
+	}
+	if n := len(req.Series); n > 0 {
+		per := maxRangeAnswerPoints / n
+		if req.Points <= 0 || req.Points > protocol.MaxRangePoints {
+			req.Points = protocol.MaxRangePoints
+		}
+		req.Points = min(req.Points, max(per, 1))
+	}
+	select {
+	case s.rangeTurns <- struct{}{}:
+	case <-done:
+		return protocol.RangeAnswer{}, errors.New("cancelled")
+	}
+	defer func() { <-s.rangeTurns }()
+	start := time.Now()
+	ans := s.opts.Range(req)
+	s.metrics.rangeSeconds.Observe(time.Since(start).Seconds())
+	ans.Type, ans.ID = protocol.TypeRange, req.ID
+	return ans, nil
+}
+
+// appendRangeAnswer writes ans as the protocol's "range" message without
+// reflection: an answer holds up to maxRangeAnswerPoints points.
+func appendRangeAnswer(b []byte, ans protocol.RangeAnswer) []byte {
+	b = append(b, `{"type":"range","id":`...)
+	b = strconv.AppendInt(b, ans.ID, 10)
+	b = append(b, `,"from":`...)
+	b = strconv.AppendInt(b, ans.From, 10)
+	b = append(b, `,"to":`...)
+	b = strconv.AppendInt(b, ans.To, 10)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, ans.Step, 10)
+	b = append(b, `,"tier":`...)
+	b = appendJSONString(b, ans.Tier)
+	b = append(b, `,"series":[`...)
+	for i, sr := range ans.Series {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, sr.ID)
+		b = append(b, `,"points":[`...)
+		for j, p := range sr.Points {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = p.AppendJSON(b)
+		}
+		b = append(b, ']')
+		if sr.Error != "" {
+			b = append(b, `,"error":`...)
+			b = appendJSONString(b, sr.Error)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	if ans.Error != "" {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, ans.Error)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string (encoding/json's escaping).
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
+}
+
+// seriesRange serves GET /api/v1/series/{id}?from=&to=&step=: the series'
+// history over the range, from the finest stored tier that covers it (a
+// "range" message with one series). 400 for a bad parameter, 404 for an
+// unknown series, 501 when the program reads no history.
+func (s *Server) seriesRange(c *fiber.Ctx) error {
+	req := protocol.RangeRequest{Type: protocol.TypeRange, Series: []string{c.Params("id")}}
+	var err error
+	if req.From, err = parseRangeTime(c.Query("from")); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "from: "+err.Error())
+	}
+	if c.Query("to") == "" {
+		req.To = time.Now().UnixMilli()
+	} else if req.To, err = parseRangeTime(c.Query("to")); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "to: "+err.Error())
+	}
+	if st := c.Query("step"); st != "" {
+		if req.Step, err = parseStep(st); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, "step: "+err.Error())
+		}
+	}
+	if p := c.Query("points"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > protocol.MaxRangePoints {
+			return fiber.NewError(fiber.StatusBadRequest, "points: want an integer from 1 to "+strconv.Itoa(protocol.MaxRangePoints))
+		}
+		req.Points = n
+	}
+	ans, err := s.queryRange(req, c.Context().Done())
+	switch {
+	case errors.Is(err, errNoRanges):
+		return fiber.NewError(fiber.StatusNotImplemented, err.Error())
+	case err != nil:
+		return fiber.NewError(fiber.StatusServiceUnavailable, err.Error())
+	case ans.Error != "":
+		return fiber.NewError(fiber.StatusBadRequest, ans.Error)
+	case len(ans.Series) == 1 && ans.Series[0].Error != "":
+		return fiber.NewError(fiber.StatusNotFound, ans.Series[0].Error)
+	}
+	return sendJSON(c, fiber.StatusOK, appendRangeAnswer(nil, ans))
+}
+
+// parseRangeTime reads a time as RFC 3339 or Unix milliseconds (an
+// integer), as the API documents.
+func parseRangeTime(v string) (int64, error) {
+	if v == "" {
+		return 0, errors.New("missing: want RFC 3339 or Unix milliseconds")
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return ms, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return 0, errors.New("want RFC 3339 (2026-01-02T15:04:05Z) or Unix milliseconds")
+	}
+	return t.UnixMilli(), nil
+}
+
+// parseStep reads a step as a duration ("1m", "30s") or milliseconds.
+func parseStep(v string) (int64, error) {
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+		return ms, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Millisecond || d > 366*24*time.Hour || strings.HasPrefix(v, "-") {
+		return 0, errors.New("want a duration like 1m or 30s, or milliseconds")
+	}
+	return d.Milliseconds(), nil
+}
+
+// answerRange answers a client's range request: it runs the query on the
+// reader's goroutine (so a client that asks for much waits for its own
+// answers, and its further messages wait with it) and hands the encoded
+// answer to the writer, replacing one the writer has not sent yet (the
+// client wants the newest: it drops answers to requests it superseded).
+func (c *client) answerRange(req protocol.RangeRequest) {
+	ans, err := c.s.queryRange(req, c.ctx.Done())
+	if err != nil {
+		if c.ctx.Err() != nil {
+			return
+		}
+		ans = protocol.RangeAnswer{Type: protocol.TypeRange, ID: req.ID, From: req.From, To: req.To,
+			Series: []protocol.RangeSeries{}, Error: err.Error()}
+	}
+	data := appendRangeAnswer(make([]byte, 0, 256), ans)
+	c.mu.Lock()
+	c.answer = data
+	wake := c.wake
+	c.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+}
+
+// takeAnswer returns a range answer waiting to be written, if any.
+func (c *client) takeAnswer() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a := c.answer
+	c.answer = nil
+	return a
+}
