@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,12 +17,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var (
+	stateHomesMu sync.Mutex
+	stateHomes   = map[string]string{}
+)
+
+// stateHome is the test's own state directory: the pulseboards a test
+// starts keep their stored history there (one after another on the same
+// data, as a restart does), apart from every other test's.
+func stateHome(t *testing.T) string {
+	stateHomesMu.Lock()
+	defer stateHomesMu.Unlock()
+	if d, ok := stateHomes[t.Name()]; ok {
+		return d
+	}
+	d := t.TempDir()
+	stateHomes[t.Name()] = d
+	return d
+}
+
 // startPulseboard runs this test binary as pulseboard with args and returns
 // the process and the dashboard URL it announced on stdout.
 func startPulseboard(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runAsPulseboard+"=1")
+	cmd.Env = append(os.Environ(), runAsPulseboard+"=1", "XDG_STATE_HOME="+stateHome(t))
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()

@@ -110,6 +110,7 @@ func startServer(ctx context.Context, bin, dir string, t *hostileTarget) (*serve
 		return nil, 0, err
 	}
 	srv.cmd = exec.Command(bin, "-config", srv.config, "-log-level", "warn")
+	srv.cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir) // its stored history lives with the soak's files
 	srv.cmd.Stdout, srv.cmd.Stderr = logFile, logFile
 	if err := srv.cmd.Start(); err != nil {
 		logFile.Close()
