@@ -195,15 +195,21 @@ export class SeriesCard {
    * the increase over the window, the total and (lone) the samples. When
    * the server holds less than the window (it restarted, or the series is
    * young), the card says since when its statistics are (now: the
-   * server's time, unix ms).
+   * server's time, unix ms). Over a history range, range holds each
+   * line's statistics over it (rangedata.js rangeStats, by series id) and
+   * its end (to, unix ms), and windowName names it.
+   * @param {string} windowName
+   * @param {number} spanMs
+   * @param {number} [now]
+   * @param {{stats: Map<string, object>, to: number}} [range]
    */
-  update(windowName, spanMs, now = 0) {
+  update(windowName, spanMs, now = 0, range = undefined) {
     let zeros = 0;
     let stale = 0;
     const alt = [];
     for (const l of this.lines.values()) {
       const s = l.st;
-      const w = (s.windows && s.windows[windowName]) || {};
+      const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
       l.zero = isAllZero(w, this.unit.rate);
       if (l.zero) zeros++;
       if (s.staleSince > 0) stale++;
@@ -221,10 +227,12 @@ export class SeriesCard {
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     const text = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
     if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
-    const since = coverageSince([...this.lines.values()].map((l) => l.st.since || 0), spanMs, now);
+    const sinces = [...this.lines.values()].map((l) => (range ? (range.stats.get(l.st.id) || {}).first : l.st.since) || 0);
+    const since = coverageSince(sinces, spanMs, range ? range.to : now);
     this.coverage.hidden = !since;
     setText(this.coverage, since ? `Statistics since ${since}` : "");
-    this.coverage.title = since ? `The server holds less than the ${windowName} window: a young series, or the server restarted.` : "";
+    const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
+    this.coverage.title = since ? why : "";
   }
 
   // lineText is a line's current value and statistics, in words: the
@@ -251,7 +259,7 @@ export class SeriesCard {
       this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
     }
     const stats = this.unit.rate
-      ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: w.count ? String(w.count) : "–", unit: "" }]]
+      ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
       : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit)]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
@@ -325,6 +333,11 @@ export function staleText(st) {
   return `stale since ${formatClock(st.staleSince)}`;
 }
 
+// samplesOf is a window's count of samples; a range's aggregates do not tell (samples null).
+function samplesOf(w) {
+  return w.samples === undefined ? w.count : w.samples;
+}
+
 function joined(f) {
   return f.unit ? `${f.text} ${f.unit}` : f.text;
 }
@@ -336,6 +349,7 @@ function joined(f) {
  * max − min is not, across a restart of the counter).
  */
 function increase(s, w, spanMs) {
+  if (w.increase !== undefined) return w.increase; // a range's, summed up from its points
   if (!w.count || w.rate === null || w.rate === undefined || !s.last || !s.ring.length) return null;
   const ring = s.ring;
   const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));

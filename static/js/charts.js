@@ -11,9 +11,12 @@
 // under the pointer has a tooltip, and a drag across any chart zooms them
 // all (a double-click goes back to live). A
 // stale line (its source no longer shows it) is grey and dashed; a null
-// value (a NaN sample) is a gap in its line.
+// value (a NaN sample) is a gap in its line. Stored history (a table of
+// [times, mean, min, max] a line) is drawn as each mean with a faint
+// min–max band around it (bands.js).
 
 import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { alertPlugin, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
@@ -27,12 +30,15 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  *   range: () => [number, number],
  *   overlay?: () => import("./alerts.js").Overlay,
  *   title?: () => string,
+ *   history?: () => {tier: string, step: number}|null,
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
  * there, or nulls when the cursor leaves; title: the tooltip's heading;
  * source: whose markers the chart shows (besides those of every chart);
- * overlay: the thresholds and firing spans of its series' alerts.
+ * overlay: the thresholds and firing spans of its series' alerts;
+ * history: what the stored history drawn was cut at (shown as data-tier
+ * and data-step), null while the stream's points are drawn.
  */
 
 export class ChartManager {
@@ -108,6 +114,13 @@ export class ChartManager {
     return !!e && e.visible && !e.hidden;
   }
 
+  /** widest is the widest chart's width in CSS pixels (0 before any is sized): a history request's point budget. */
+  widest() {
+    let w = 0;
+    for (const e of this.entries.values()) w = Math.max(w, e.width);
+    return w;
+  }
+
   /** rethemed rebuilds every chart with the current CSS colours. */
   rethemed() {
     this.theme = readTheme();
@@ -155,10 +168,13 @@ export class ChartManager {
     for (const e of this.entries.values()) {
       if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
       const tables = e.data();
-      const data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
+      const band = tables.length > 0 && tables[0].length === 4;
+      let data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
+      if (band) data = bandLayout(data, tables.length);
       const lines = e.lines();
-      // A line going stale or live again is restyled by a rebuild: rare.
-      const shape = lines.map((l) => (l.stale ? "~" : "") + l.id).join("\u0000");
+      // A line going stale or live again is restyled by a rebuild: rare;
+      // so is a switch between the stream's lines and history's bands.
+      const shape = (band ? "band\u0000" : "") + lines.map((l) => (l.stale ? "~" : "") + l.id).join("\u0000");
       e.view = e.range();
       if (e.plot && e.shape !== shape) {
         // Lines came or went: a uPlot's series are fixed at its making.
@@ -169,11 +185,12 @@ export class ChartManager {
       e.ids = lines.map((l) => l.id);
       e.lineInfo = lines;
       if (!e.plot) {
-        e.plot = new globalThis.uPlot(this.options(e, lines), data, e.el);
+        e.plot = new globalThis.uPlot(this.options(e, lines, band), data, e.el);
       } else {
         if (e.resized) e.plot.setSize({ width: e.width, height: CHART_HEIGHT });
         lines.forEach((l, i) => {
-          if (e.plot.series[i + 1].show === l.hidden) e.plot.setSeries(i + 1, { show: !l.hidden });
+          const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
+          for (const si of idx) if (e.plot.series[si].show === l.hidden) e.plot.setSeries(si, { show: !l.hidden });
         });
         e.plot.setData(data);
       }
@@ -181,7 +198,7 @@ export class ChartManager {
       e.dirty = false;
       let points = 0;
       let gaps = 0;
-      for (let i = 1; i < data.length; i++) {
+      for (let i = 1; i <= (band ? lines.length : data.length - 1); i++) {
         points = Math.max(points, countValues(data[i]));
         gaps += countGaps(data[i]);
       }
@@ -191,15 +208,17 @@ export class ChartManager {
       if (this.zoomed()) e.el.dataset.view = e.view.map(Math.round).join("-");
       else delete e.el.dataset.view;
       e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
+      showHistory(e.el, band && e.history ? e.history() : null);
       n++;
     }
     return n;
   }
 
-  options(e, lines) {
+  options(e, lines, band = false) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
     const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
+    const bands = bandSeries(lines, (i) => withAlpha(lineColor(i), 0.18));
     const axis = {
       stroke: t.text,
       font: FONT,
@@ -215,7 +234,13 @@ export class ChartManager {
       legend: { show: false },
       cursor: {
         y: false,
-        points: { size: 7, fill: (u, si) => lineColor(si - 1), stroke: t.panel, width: 2 },
+        points: {
+          // A band's min and max get no dot of their own.
+          size: band ? (u, si) => (isBandSeries(lines.length, si) ? 0 : 7) : 7,
+          fill: (u, si) => lineColor(si - 1),
+          stroke: t.panel,
+          width: 2,
+        },
         // A drag selects a time range; the page zooms every chart to it.
         drag: { x: true, y: false, setScale: false },
         // One crosshair across the page, by time.
@@ -252,12 +277,14 @@ export class ChartManager {
           stroke: lineColor(i),
           width: 1.5,
           dash: l.stale ? [4, 3] : undefined,
-          // A filled area only under a lone line: filled areas hide each other.
-          fill: lines.length === 1 ? (u) => gradient(u, lineColor(0)) : undefined,
+          // A filled area only under a lone line (and no band): filled areas hide each other.
+          fill: lines.length === 1 && !band ? (u) => gradient(u, lineColor(0)) : undefined,
           points: { show: false },
           spanGaps: false,
         })),
+        ...(band ? bands.series : []),
       ],
+      bands: band ? bands.bands : undefined,
       plugins: [
         markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n) => {
           e.el.dataset.markers = String(n);
@@ -386,6 +413,20 @@ function axisSize(u, values, axisIdx, cycleNum) {
     size += u.ctx.measureText(longest).width / devicePixelRatio;
   }
   return Math.ceil(size);
+}
+
+// showHistory marks a chart drawn from stored history with the tier and
+// step (ms) its points were cut at, for tests and curious readers.
+function showHistory(el, h) {
+  if (h) {
+    el.dataset.tier = h.tier;
+    el.dataset.step = String(h.step);
+  } else {
+    delete el.dataset.tier;
+    delete el.dataset.step;
+  }
+  if (h) el.dataset.band = "1";
+  else delete el.dataset.band;
 }
 
 function gradient(u, color) {

@@ -1,6 +1,7 @@
 // The reader's choices, as methods of the page controller (controller.js
 // installs them on its prototype): pause, the all-zero switch, the filter
 // (debounced), the statistics window, the zoom, the timeline's source,
+// (the history range is rangeflow.js)
 // revealing a source from the tree; and the address that holds the view
 // (urlstate.js). Each records the choice, marks what it changes and asks
 // for a frame.
@@ -52,7 +53,7 @@ export const readerChoices = {
     const collapsed = [...this.groups.values()].filter((g) => g.collapsed).map((g) => g.name);
     // The server's first window is the default: left out, like the other defaults.
     const win = this.windowName === this.store.windows[0] ? "" : this.windowName;
-    const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, zoom: this.zoom });
+    const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, zoom: this.zoom, range: this.range });
     if (url === this.lastURL) return;
     this.lastURL = url;
     d.history.replaceState(d.history.state, "", url);
@@ -73,9 +74,15 @@ export const readerChoices = {
     }, FILTER_DEBOUNCE_MS);
   },
 
+  /** selectWindow picks a statistics window; the charts show it live again if a history range was picked. */
   selectWindow(name) {
     this.windowName = name;
     this.prefs.set("window", name);
+    if (this.range) {
+      this.range = null;
+      this.deps.page.checkRange(null);
+      this.spanChanged();
+    }
     this.deps.page.checkWindow(name);
     this.syncURL();
     this.families.markAll();
@@ -85,12 +92,15 @@ export const readerChoices = {
 
   /**
    * setZoom shows the range [from, to] (unix ms) on every chart, where it
-   * stays while data keeps coming; goLive follows the live edge again.
+   * stays while data keeps coming (past the stream's reach, finer stored
+   * history is asked for); goLive follows the live edge, or the history
+   * range picked, again.
    */
   setZoom(from, to) {
     if (!(to > from)) return;
     this.zoom = [from, to];
     this.deps.page.showZoom(this.zoom);
+    this.spanChanged();
     this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();
@@ -100,6 +110,7 @@ export const readerChoices = {
     if (!this.zoom) return;
     this.zoom = null;
     this.deps.page.showZoom(null);
+    this.spanChanged();
     this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();

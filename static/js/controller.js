@@ -17,13 +17,16 @@
 // Beside it: the reader's choices are choices.js (methods of this class),
 // the cards families.js, the admin token and crashes adminflow.js, the
 // overview and the filter's count summary.js, what happened timeline.js,
-// the alerts alerts.js (the panel alertsview.js).
+// the alerts alerts.js (the panel alertsview.js), the history range
+// rangeflow.js.
 
 import { takeToken } from "./admin.js";
 import { AdminFlow } from "./adminflow.js";
 import { pageAlerts } from "./alertflow.js";
 import { windowMs } from "./format.js";
 import { Families } from "./families.js";
+import { pageRanges } from "./rangeflow.js";
+import { RangeLoader } from "./rangeloader.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
@@ -57,6 +60,9 @@ export class PageController {
     this.filter = "";
     /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
     this.zoom = null;
+    /** @type {import("./rangechoice.js").RangeChoice|null} the history range picked; null: the window */
+    this.range = null;
+    this.rangeLoader = new RangeLoader({ send: (m) => !!this.client && this.client.send(m), now: () => this.now() });
     this.messages = 0;
     this.haveSnapshot = false;
     this.connection = null; // the stream's latest status
@@ -78,6 +84,10 @@ export class PageController {
       spanMs: () => this.spanMs(),
       hideZero: () => this.hideZero,
       zoom: () => this.zoom,
+      span: () => this.pickedSpan(),
+      rangeData: (card, from) => this.rangeData(card, from),
+      rangeStats: (card) => this.rangeStats(card),
+      history: () => this.rangeInfo(),
       overlay: (ids) => this.store.alerts.overlay(ids),
       now: () => this.store.now || this.now(),
       requestFrame: () => this.requestFrame(),
@@ -104,7 +114,10 @@ export class PageController {
     this.urlCollapsed = view.collapsed ? new Set(view.collapsed) : null;
     // What the address says now (tokens out): rewritten only when the view changes.
     this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
+    if (view.range) this.range = view.range;
     if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
+    else if (view.range) this.spanChanged();
+    if (view.range) d.page.checkRange(view.range);
     this.target = readTarget(d.location.href);
     d.page.showHideZero(this.hideZero);
     d.setInterval(() => this.tick(), 1000);
@@ -220,9 +233,13 @@ export class PageController {
       case "snapshot":
         this.haveSnapshot = true;
         this.apply(this.store.snapshot(msg));
+        if (this.viewSpan()) this.spanChanged();
         return;
       case "delta":
         this.apply(this.store.delta(msg));
+        return;
+      case "range":
+        this.rangeCame(msg);
     }
   }
 
@@ -231,14 +248,17 @@ export class PageController {
   renderWindows() {
     const names = this.store.windows;
     if (!names.includes(this.windowName)) this.windowName = names[0] || "";
-    this.deps.page.showWindows(names, this.windowName);
+    this.deps.page.showWindows(names, this.range ? "" : this.windowName);
     this.syncURL();
   }
 
   /** @param {import("./store.js").Changes} ch */
   apply(ch) {
     const fam = this.families;
-    for (const id of ch.removed) fam.remove(id, this.groups);
+    for (const id of ch.removed) {
+      fam.remove(id, this.groups);
+      this.rangeLoader.forget(id);
+    }
     for (const id of ch.added) fam.add(this.store.series.get(id));
     if (ch.added.length || ch.removed.length) this.dirty.filter = true;
     for (const id of ch.points) fam.pointsCame(id);
@@ -365,7 +385,9 @@ export class PageController {
       d.filter = false;
     }
     if (!this.paused) {
-      this.families.update(this.windowName, this.spanMs());
+      this.loadRange();
+      const w = this.statsWindow();
+      this.families.update(w.name, w.spanMs);
       this.charts.draw();
     }
     if (d.timeline) {
@@ -415,6 +437,7 @@ export class PageController {
     for (const hs of this.health.values()) hs.tick(now);
     this.deps.alerts.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
+    this.rangeTick();
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.requestFrame();
   }
@@ -422,4 +445,4 @@ export class PageController {
 
 // The reader's choices (choices.js) and the alerts' effects (alertflow.js)
 // are the controller's methods too.
-Object.assign(PageController.prototype, readerChoices, pageAlerts);
+Object.assign(PageController.prototype, readerChoices, pageAlerts, pageRanges);

@@ -22,6 +22,17 @@ const RATE_SPAN_MS = 2_000;
  * @property {() => boolean} hideZero whether all-zero lines are hidden
  * @property {() => [number, number]|null} [zoom] the range the reader
  *   zoomed to (unix ms), or null when the charts follow the live edge
+ * @property {() => [number, number]|null} [span] the history range picked
+ *   (unix ms, rangechoice.js), or null when the charts show the window
+ * @property {(card: import("./cards.js").SeriesCard, from: number) => any[][]|null} [rangeData]
+ *   a card's chart tables drawn from the stored history ([times, mean,
+ *   min, max] a line, see rangedata.js), or null when the stream's points
+ *   draw it
+ * @property {(card: import("./cards.js").SeriesCard) => {stats: Map<string, object>, to: number}|null} [rangeStats]
+ *   a card's statistics over the history range (by series id), or null
+ *   for the window's, from the stream
+ * @property {() => {tier: string, step: number}|null} [history] what the
+ *   stored history's answers are cut at, while they are drawn
  * @property {(ids: Iterable<string>) => import("./alerts.js").Overlay} [overlay]
  *   what the alerts of the given series draw on their chart
  * @property {() => number} now the server's latest time, unix ms
@@ -104,6 +115,7 @@ export class Families {
         range: () => this.range(key),
         overlay: () => (this.deps.overlay ? this.deps.overlay(card.lines.keys()) : { thresholds: [], spans: [] }),
         title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
+        history: () => (this.deps.history ? this.deps.history() : null),
         onHover: (x, ys) => {
           card.hover(x, ys);
           if (x === null) this.redraw(key);
@@ -155,6 +167,8 @@ export class Families {
   range(key) {
     const zoom = this.deps.zoom ? this.deps.zoom() : null;
     if (zoom) return zoom;
+    const span = this.deps.span ? this.deps.span() : null;
+    if (span) return span;
     const now = this.deps.now();
     let from = now - this.deps.spanMs();
     const card = this.cards.get(key);
@@ -167,27 +181,36 @@ export class Families {
   /**
    * data is a card's chart data: one [times, values] table per line, in
    * the card's order (times in unix seconds; a counter's values are its
-   * rates). The chart aligns them.
+   * rates). The chart aligns them. Drawn from the stored history, a table
+   * is [times, mean, min, max] (a band around the mean, bands.js).
    */
   data(key) {
     const card = this.cards.get(key);
     if (!card) return [];
     const from = this.range(key)[0];
+    const history = this.deps.rangeData ? this.deps.rangeData(card, from) : null;
+    if (history) return history;
     const span = card.unit.rate ? RATE_SPAN_MS : 0;
     return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
   }
 
   /**
    * update brings the dirty cards up to date, the shown ones at once, the
-   * others when they show (see shown).
+   * others when they show (see shown). Over a history range, the cards'
+   * statistics are the range's (rangeStats) and windowName names it.
    */
   update(windowName, spanMs) {
     const now = this.deps.now();
     for (const key of this.dirty) {
       const card = this.cards.get(key);
       if (!card) continue;
-      if (this.deps.charts.isShown(key)) card.update(windowName, spanMs, now);
-      else this.stale.add(key);
+      if (!this.deps.charts.isShown(key)) {
+        this.stale.add(key);
+        continue;
+      }
+      const range = this.deps.rangeStats ? this.deps.rangeStats(card) : null;
+      if (range) card.update(windowName, spanMs, now, range);
+      else card.update(windowName, spanMs, now);
     }
     this.dirty.clear();
   }

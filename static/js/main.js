@@ -47,7 +47,11 @@ const controller = new PageController({
   alerts: new AlertsView({ list: $("alerts"), count: $("al-count") }, (name) => controller.revealSource(name)),
   status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
   notices: new NoticeView($("notices")),
-  page: new PageView(document, { onWindow: (name) => controller.selectWindow(name) }),
+  page: new PageView(document, {
+    onWindow: (name) => controller.selectWindow(name),
+    onRange: (name) => controller.selectRange(name),
+    onCustom: (from, to) => controller.setCustomRange(from, to),
+  }),
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),
   crash: (name, token) => crashSource(name, token),

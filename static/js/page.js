@@ -1,16 +1,19 @@
 // The page's fixed parts, as the controller sees them: the version, the
-// window choice, the pause button, the admin mark, the overview, the
+// window choice, the history range picker (rangeview.js), the pause button, the admin mark, the overview, the
 // loading and empty notes and the box of source groups. DOM only: what to
 // show is decided by the controller (controller.js).
 
 import { h, setText } from "./dom.js";
 import { formatClock } from "./format.js";
+import { RangePicker } from "./rangeview.js";
 
 export class PageView {
   /**
    * @param {Document} doc
-   * @param {{onWindow: (name: string) => void}} opts onWindow is called
-   *   when the reader picks a window
+   * @param {{onWindow: (name: string) => void, onRange?: (name: string) => void,
+   *   onCustom?: (from: number, to: number) => boolean}} opts onWindow is
+   *   called when the reader picks a window, onRange a preset history
+   *   range, onCustom a custom one (unix ms; false if refused)
    */
   constructor(doc, opts) {
     const $ = (id) => doc.getElementById(id);
@@ -38,6 +41,12 @@ export class PageView {
       treeSummary: $("tree-summary"),
     };
     this.jumpKey = "";
+    this.ranges = opts.onRange
+      ? new RangePicker(
+          { group: $("ranges"), custom: $("range-custom"), form: $("range-form"), from: $("range-from"), to: $("range-to"), error: $("range-error") },
+          { onRange: opts.onRange, onCustom: opts.onCustom },
+        )
+      : null;
     this.els.treeToggle.addEventListener("click", () => {
       const open = !this.els.treePanel.classList.contains("is-open");
       this.els.treePanel.classList.toggle("is-open", open);
@@ -73,11 +82,19 @@ export class PageView {
     this.checkWindow(selected);
   }
 
+  /** checkWindow marks the window chosen; "" (a history range is shown) marks none, and the first stays in the tab order. */
   checkWindow(name) {
-    for (const b of this.els.windows.children) {
+    const buttons = [...this.els.windows.children];
+    for (const b of buttons) {
       b.setAttribute("aria-checked", String(b.dataset.window === name));
       b.tabIndex = b.dataset.window === name ? 0 : -1;
     }
+    if (buttons.length && !buttons.some((b) => b.dataset.window === name)) buttons[0].tabIndex = 0;
+  }
+
+  /** checkRange marks the history range picked (null: none). */
+  checkRange(choice) {
+    if (this.ranges) this.ranges.show(choice);
   }
 
   showPaused(paused) {

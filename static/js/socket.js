@@ -30,7 +30,8 @@ export class StreamClient {
    *   backoff?: {base?: number, cap?: number},
    *   WebSocket?: typeof WebSocket, now?: () => number, random?: () => number,
    *   setTimeout?: typeof setTimeout, clearTimeout?: typeof clearTimeout}} opts
-   * onMessage receives hello, snapshot and in-order delta messages only.
+   * onMessage receives hello, snapshot and in-order delta messages, and
+   * range answers, only.
    */
   constructor(opts) {
     this.url = opts.url;
@@ -127,8 +128,14 @@ export class StreamClient {
     ws.onerror = () => {}; // onclose follows and handles it
   }
 
+  /**
+   * send writes a message to the server on the open connection; false
+   * when there is none (the caller asks again once the stream is back).
+   */
   send(obj) {
-    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(obj));
+    if (!this.ws || this.ws.readyState !== 1) return false;
+    this.ws.send(JSON.stringify(obj));
+    return true;
   }
 
   receive(ws, data) {
@@ -147,6 +154,12 @@ export class StreamClient {
       this.everLive = true;
       this.setStatus({ state: "live", retryAt: null, staleSince: null });
       this.newInstance(msg);
+      this.onMessage(msg);
+      return;
+    }
+    if (msg.type === "range") {
+      // An answer to the page's own request: no seq, handed on as it is
+      // (the page drops answers it no longer wants).
       this.onMessage(msg);
       return;
     }

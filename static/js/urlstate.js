@@ -1,18 +1,23 @@
 // The view in the page's address, so that a link shows what its sender
 // saw: the filter, the statistics window, the collapsed sources and the
-// zoomed range (unix ms). Pure: the controller reads the address at start
-// and writes it back with history.replaceState at every change.
+// zoomed range (unix ms) and the history range picked (rangechoice.js).
+// Pure: the controller reads the address at start and writes it back with
+// history.replaceState at every change.
 //
 //	/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1700000000000&to=1700000060000
+//	/?range=24h  /?range=1700000000000..1700086400000
+
+import { readRange, writeRange } from "./rangechoice.js";
 
 /**
  * @typedef {{filter: string, window: string, collapsed: string[]|null,
- *   zoom: [number, number]|null}} View
+ *   zoom: [number, number]|null, range?: import("./rangechoice.js").RangeChoice|null}} View
  * collapsed: null when the address does not say (the kept preferences
- * apply), else the collapsed sources; window "" when it does not say.
+ * apply), else the collapsed sources; window "" when it does not say;
+ * range: there only when the address names a history range.
  */
 
-const KEYS = ["filter", "window", "collapsed", "from", "to"];
+const KEYS = ["filter", "window", "collapsed", "from", "to", "range"];
 
 /**
  * readView reads the view from an address; what it does not hold, or
@@ -25,19 +30,23 @@ export function readView(href) {
   const from = Number(p.get("from"));
   const to = Number(p.get("to"));
   const c = p.get("collapsed");
-  return {
+  /** @type {View} */
+  const view = {
     filter: p.get("filter") || "",
     window: p.get("window") || "",
     collapsed: c === null ? null : c.split(",").filter(Boolean),
     zoom: p.has("from") && p.has("to") && Number.isFinite(from) && Number.isFinite(to) && to > from ? [from, to] : null,
   };
+  const range = readRange(p.get("range"));
+  if (range) view.range = range;
+  return view;
 }
 
 /**
  * viewURL is the address href with the view in it (path, query and hash,
  * for history.replaceState); other parameters are kept, except tokens
  * (admin.js takes them out at start: they never go back in). Defaults are
- * left out: no filter, nothing collapsed, no zoom.
+ * left out: no filter, nothing collapsed, no zoom, no history range.
  * @param {string} href
  * @param {View} view
  */
@@ -47,6 +56,7 @@ export function viewURL(href, view) {
   if (view.filter) u.searchParams.set("filter", view.filter);
   if (view.window) u.searchParams.set("window", view.window);
   if (view.collapsed && view.collapsed.length) u.searchParams.set("collapsed", view.collapsed.join(","));
+  if (view.range) u.searchParams.set("range", writeRange(view.range));
   if (view.zoom) {
     u.searchParams.set("from", String(Math.round(view.zoom[0])));
     u.searchParams.set("to", String(Math.round(view.zoom[1])));

@@ -40,7 +40,7 @@ globalThis.uPlot = class {
   // As uPlot.join: the tables' times merged, each line null where it has none.
   static join(tables) {
     const xs = [...new Set(tables.flatMap((t) => t[0]))].sort((a, b) => a - b);
-    return [xs, ...tables.map(([tx, ty]) => xs.map((x) => (tx.includes(x) ? ty[tx.indexOf(x)] : null)))];
+    return [xs, ...tables.flatMap(([tx, ...cols]) => cols.map((ty) => xs.map((x) => (tx.includes(x) ? ty[tx.indexOf(x)] : null))))];
   }
   constructor(opts, data, el) {
     this.opts = opts;
@@ -194,4 +194,53 @@ test("a line gone stale is redrawn grey and dashed; a NaN sample is a gap", () =
   assert.equal(plots.length, 3, "live again: its colour back");
   assert.equal(plots[2].series[2].dash, undefined);
   assert.equal(el.dataset.stale, "0");
+});
+
+test("stored history is drawn as each mean with a band from its min to its max; back to lines on the stream's points", () => {
+  plots.length = 0;
+  const m = new ChartManager({ requestFrame: () => {} });
+  const el = { dataset: {} };
+  const lines = [
+    { id: "x", name: "0", hidden: false },
+    { id: "y", name: "1", hidden: false },
+  ];
+  let history = { tier: "1m", step: 60_000 };
+  let tables = [
+    [[60, 120], [2, 3], [1, 2], [5, 4]],
+    [[120], [7], [6], [8]],
+  ];
+  m.add("fam", { el, unit: {}, color: 0, data: () => tables, lines: () => lines, range: () => [0, 200_000], history: () => history });
+  observers.io.show(el, true);
+  observers.ro.size(el, 300);
+  assert.equal(m.widest(), 300);
+  m.draw();
+  const p = plots.at(-1);
+  assert.deepEqual(p.data, [[60, 120], [2, 3], [null, 7], [1, 2], [5, 4], [null, 6], [null, 8]], "means first, then each line's min and max");
+  assert.deepEqual(p.opts.bands.map((b) => b.series), [[4, 3], [6, 5]]);
+  assert.equal(p.opts.series.length, 7);
+  assert.equal(p.opts.series[1].fill, undefined);
+  assert.equal(p.opts.cursor.points.size(p, 1), 7, "a mean has its dot under the cursor");
+  assert.equal(p.opts.cursor.points.size(p, 3), 0, "a band's edge has none");
+  assert.deepEqual([el.dataset.band, el.dataset.tier, el.dataset.step, el.dataset.points], ["1", "1m", "60000", "2"]);
+
+  lines[1].hidden = true;
+  m.markDirty("fam");
+  m.draw();
+  assert.deepEqual(
+    p.series.map((s) => s.show),
+    [undefined, true, false, true, true, false, false],
+    "a hidden line's band goes with it",
+  );
+
+  history = null;
+  tables = [
+    [[1], [5]],
+    [[1], [6]],
+  ];
+  m.markDirty("fam");
+  m.draw();
+  assert.equal(p.destroyed, true, "rebuilt without bands");
+  assert.equal(plots.at(-1).opts.bands, undefined);
+  assert.equal(el.dataset.band, undefined);
+  assert.equal(el.dataset.tier, undefined);
 });

@@ -151,10 +151,13 @@ function fakeCard(st, opts) {
       const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
       return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
     },
-    update(windowName, spanMs) {
+    // Statistics over a history range, when given, are kept apart.
+    ranges: [],
+    update(windowName, spanMs, now, range) {
       let points = 0;
       for (const l of this.lines.values()) points += l.st.ring.length;
       this.updates.push({ windowName, spanMs, points });
+      if (range) this.ranges.push({ windowName, spanMs, range });
     },
     hover(x, ys) {
       this.hovers.push({ x, ys });
@@ -216,6 +219,10 @@ function fakePage() {
     },
     checkWindow(name) {
       this.checked = name;
+    },
+    range: undefined,
+    checkRange(choice) {
+      this.range = choice;
     },
     hideZero: null,
     showHideZero(on) {

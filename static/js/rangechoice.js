@@ -1,0 +1,109 @@
+// The history range the reader picks beside the statistics window: a
+// preset that ends now (1h … 30d) or a custom span, its place in the
+// address, and whether the stream's own points can draw it or the stored
+// history must be asked for. Pure.
+//
+//	?range=24h                          the last 24 hours, live
+//	?range=1700000000000..1700086400000 a custom span, unix ms
+
+/** RANGES are the presets, shortest first. */
+export const RANGES = ["1h", "6h", "24h", "7d", "30d"];
+
+const UNIT_MS = { h: 3_600_000, d: 86_400_000 };
+
+/**
+ * @typedef {{name: string, from?: number, to?: number}} RangeChoice
+ * name: one of RANGES, or "custom" with from < to (unix ms).
+ */
+
+/** rangeMs is a preset's length in ms ("24h" → 86 400 000); NaN for anything else. */
+export function rangeMs(name) {
+  if (!RANGES.includes(name)) return NaN;
+  return Number(name.slice(0, -1)) * UNIT_MS[name.at(-1)];
+}
+
+/**
+ * readRange reads the address's range parameter: a preset, or
+ * "<from>..<to>" in unix ms; null when absent or garbled.
+ * @param {string|null} param
+ * @returns {RangeChoice|null}
+ */
+export function readRange(param) {
+  if (!param) return null;
+  if (RANGES.includes(param)) return { name: param };
+  const m = /^(\d{1,15})\.\.(\d{1,15})$/.exec(param);
+  if (!m) return null;
+  return customRange(Number(m[1]), Number(m[2]));
+}
+
+/** writeRange is readRange's inverse: "" for none. */
+export function writeRange(choice) {
+  if (!choice) return "";
+  if (choice.name !== "custom") return choice.name;
+  return `${Math.round(choice.from)}..${Math.round(choice.to)}`;
+}
+
+/** customRange is the custom choice of [from, to] (unix ms), or null if it is empty or not finite. */
+export function customRange(from, to) {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || !(to > from)) return null;
+  return { name: "custom", from, to };
+}
+
+/**
+ * rangeSpan is what a choice shows at server time now, [from, to] unix ms:
+ * a preset ends at now.
+ * @param {RangeChoice} choice
+ * @param {number} now
+ * @returns {[number, number]}
+ */
+export function rangeSpan(choice, now) {
+  if (choice.name === "custom") return [choice.from, choice.to];
+  return [now - rangeMs(choice.name), now];
+}
+
+/**
+ * needsHistory says whether a span reaches back past what the stream
+ * holds (its points from liveFrom on, unix ms): then the stored history
+ * is asked for. A little slack keeps a preset as long as the stream's
+ * window on the stream's points.
+ */
+export function needsHistory(span, liveFrom) {
+  return !!span && span[0] < liveFrom - 1000;
+}
+
+/** includesNow says whether a span reaches the server's time now: its right edge is live. */
+export function includesNow(span, now) {
+  return !!span && span[1] >= now - 1000;
+}
+
+/**
+ * refreshDue says whether a live span's answer (asked for up to askedTo,
+ * unix ms) should be asked for again: the stream's points carry it on to
+ * the right, but the page keeps only historyMs of them, so it is asked
+ * again well before they run out, and not more often than a step.
+ */
+export function refreshDue(askedTo, now, historyMs, stepMs) {
+  const every = Math.max(stepMs || 0, Math.min(historyMs / 3, 300_000));
+  return now - askedTo >= every;
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** toLocalInput writes unix ms as a datetime-local input's value, in the page's time zone. */
+export function toLocalInput(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** fromLocalInput reads a datetime-local input's value as unix ms (NaN if empty or garbled). */
+export function fromLocalInput(value) {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(String(value))) return NaN;
+  return new Date(value).getTime();
+}
+
+/** rangeLabel names a choice in words, as the cards' statistics say "over …". */
+export function rangeLabel(choice) {
+  if (!choice) return "";
+  if (choice.name !== "custom") return choice.name;
+  return `${toLocalInput(choice.from).replace("T", " ")} to ${toLocalInput(choice.to).replace("T", " ")}`;
+}

@@ -1,0 +1,214 @@
+// A series' points over a history range: the server's range answer
+// (docs/protocol.md, "range": points [t, mean, min, max] or [t, v]) read
+// into columns, carried on to the right by the stream's own points while
+// the range includes now, turned into a counter's rate, cut to what a
+// chart shows, and summed up into a card's statistics. Pure.
+
+/**
+ * @typedef {{t: number[], mean: (number|null)[], min: (number|null)[], max: (number|null)[]}} Columns
+ * t: unix ms, ascending; a null value is a gap.
+ */
+
+const val = (v) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+
+/** emptyColumns are columns without points. */
+export function emptyColumns() {
+  return { t: [], mean: [], min: [], max: [] };
+}
+
+/**
+ * readPoints reads a range answer's points, [t, v] or [t, mean, min, max],
+ * into columns. A point that is not one, or not later than the one before,
+ * is left out (a chart needs ascending times).
+ * @param {unknown} points
+ * @returns {Columns}
+ */
+export function readPoints(points) {
+  const c = emptyColumns();
+  if (!Array.isArray(points)) return c;
+  for (const p of points) {
+    if (!Array.isArray(p) || (p.length !== 2 && p.length !== 4)) continue;
+    const t = Number(p[0]);
+    if (!Number.isFinite(t) || (c.t.length && t <= c.t.at(-1))) continue;
+    const mean = val(p[1]);
+    c.t.push(t);
+    c.mean.push(mean);
+    c.min.push(p.length === 4 ? val(p[2]) : mean);
+    c.max.push(p.length === 4 ? val(p[3]) : mean);
+  }
+  return c;
+}
+
+function pushPoint(c, t, mean, min, max) {
+  c.t.push(t);
+  c.mean.push(mean);
+  c.min.push(min);
+  c.max.push(max);
+}
+
+function copyColumns(c, n) {
+  return { t: c.t.slice(0, n), mean: c.mean.slice(0, n), min: c.min.slice(0, n), max: c.max.slice(0, n) };
+}
+
+/**
+ * mergeLive carries an answer's columns on with the stream's points (a
+ * Ring: timeAt, valueAt, lowerBound, length) that came after it. With a
+ * step (ms) the stream's points are cut into steps on the answer's grid
+ * (mean, min and max of each), the answer's last step made again from
+ * them when the stream holds all of it (it was still filling when
+ * answered); without one (raw samples) they follow as they are. A hole
+ * between the two (the stream holds less than the time since the answer)
+ * is a gap in the line. The answer's columns are not changed.
+ * @param {Columns} cols
+ * @param {{length: number, timeAt(i: number): number, valueAt(i: number): number|null, lowerBound(t: number): number}|null} ring
+ * @param {number} step
+ * @returns {Columns}
+ */
+export function mergeLive(cols, ring, step) {
+  let n = cols.t.length;
+  if (!ring || !ring.length) return cols;
+  const last = n ? cols.t[n - 1] : -Infinity;
+  const first = ring.timeAt(0);
+  if (!(step > 0)) {
+    const out = copyColumns(cols, n);
+    for (let i = ring.lowerBound(last + 1); i < ring.length; i++) {
+      const v = ring.valueAt(i);
+      pushPoint(out, ring.timeAt(i), v, v, v);
+    }
+    return out;
+  }
+  let origin;
+  if (!n) origin = Math.floor(first / step) * step;
+  else if (first <= last) {
+    origin = last;
+    n--;
+  } else origin = last + step;
+  const out = copyColumns(cols, n);
+  let i = ring.lowerBound(origin);
+  if (i < ring.length && n && ring.timeAt(i) >= origin + step) pushPoint(out, origin, null, null, null);
+  while (i < ring.length) {
+    const b = origin + Math.floor((ring.timeAt(i) - origin) / step) * step;
+    let sum = 0;
+    let count = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (; i < ring.length && ring.timeAt(i) < b + step; i++) {
+      const v = ring.valueAt(i);
+      if (v === null) continue;
+      sum += v;
+      count++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (count) pushPoint(out, b, sum / count, lo, hi);
+    else pushPoint(out, b, null, null, null);
+  }
+  return out;
+}
+
+/**
+ * counterRates turns a counter's columns (its values: a step's max is its
+ * value at the step's end, the counter only going up between resets) into
+ * its rate per second between one point and the one before. A reset (the
+ * value going down) or a gap is null, as the stream's rates are (Ring.series);
+ * min and max are the rate too: a rate has no band.
+ * @param {Columns} c
+ * @returns {Columns}
+ */
+export function counterRates(c) {
+  const rates = [];
+  for (let i = 0; i < c.t.length; i++) {
+    const v = c.max[i] ?? c.mean[i];
+    const pv = i > 0 ? (c.max[i - 1] ?? c.mean[i - 1]) : null;
+    const dt = i > 0 ? c.t[i] - c.t[i - 1] : 0;
+    rates.push(v === null || pv === null || v < pv || !(dt > 0) ? null : ((v - pv) * 1000) / dt);
+  }
+  return { t: c.t.slice(), mean: rates, min: rates.slice(), max: rates.slice() };
+}
+
+// firstFrom is the index of the last point before from (so that a line
+// enters the chart from its left edge), or 0.
+function firstFrom(t, from) {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(0, lo - 1);
+}
+
+/**
+ * rangeTable is a line's chart table from time from on (unix ms, with the
+ * point before): [times in unix s, mean, min, max].
+ * @param {Columns} c
+ * @param {number} from
+ * @returns {[number[], (number|null)[], (number|null)[], (number|null)[]]}
+ */
+export function rangeTable(c, from) {
+  const i = firstFrom(c.t, from);
+  return [c.t.slice(i).map((t) => t / 1000), c.mean.slice(i), c.min.slice(i), c.max.slice(i)];
+}
+
+/**
+ * @typedef {{count: number, min: number|null, max: number|null, mean: number|null,
+ *   rate?: number|null, increase?: number|null, samples: null, first: number}} RangeStats
+ * As a window's statistics in the stream (what a card shows), over a
+ * range: count is the points (not the samples, which a step's aggregate
+ * does not tell: samples is null); first the first point's time (0 for
+ * none).
+ */
+
+/**
+ * rangeStats sums up a line's points within [from, to] (unix ms) as a
+ * card's statistics. A gauge: the lowest min, the highest max and the
+ * mean of the means (the steps are even). A counter (its values, before
+ * counterRates): the increase, reset-aware (after a reset the counter
+ * counts from zero), and the rate it makes over the time between the
+ * first and last points.
+ * @param {Columns} c
+ * @param {number} from
+ * @param {number} to
+ * @param {boolean} counter
+ * @returns {RangeStats}
+ */
+export function rangeStats(c, from, to, counter) {
+  let count = 0;
+  let sum = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let first = 0;
+  let lastT = 0;
+  let increase = 0;
+  let prev = null;
+  for (let i = firstFrom(c.t, from); i < c.t.length && c.t[i] <= to; i++) {
+    const t = c.t[i];
+    const mean = c.mean[i];
+    if (t < from || mean === null) continue;
+    count++;
+    if (count === 1) first = t;
+    lastT = t;
+    sum += mean;
+    lo = Math.min(lo, c.min[i] ?? mean);
+    hi = Math.max(hi, c.max[i] ?? mean);
+    if (counter) {
+      const v = c.max[i] ?? mean;
+      if (prev !== null) increase += v >= prev ? v - prev : v;
+      prev = v;
+    }
+  }
+  const stats = {
+    count,
+    min: count ? lo : null,
+    max: count ? hi : null,
+    mean: count ? sum / count : null,
+    samples: null,
+    first,
+  };
+  if (counter) {
+    stats.increase = count > 1 ? increase : null;
+    stats.rate = count > 1 && lastT > first ? (increase * 1000) / (lastT - first) : null;
+  }
+  return stats;
+}

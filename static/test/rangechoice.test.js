@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { customRange, fromLocalInput, includesNow, needsHistory, rangeLabel, rangeMs, rangeSpan, readRange, refreshDue, toLocalInput, writeRange, RANGES } from "../js/rangechoice.js";
+import { readView, viewURL } from "../js/urlstate.js";
+
+// The history range: presets and a custom span, in the address, and when
+// the stream's points cannot draw it.
+
+test("presets are lengths that end now; a custom span is its own", () => {
+  assert.deepEqual(RANGES, ["1h", "6h", "24h", "7d", "30d"]);
+  assert.equal(rangeMs("6h"), 6 * 3_600_000);
+  assert.equal(rangeMs("30d"), 30 * 86_400_000);
+  assert.ok(Number.isNaN(rangeMs("5m")), "the stream's windows are not ranges");
+  assert.deepEqual(rangeSpan({ name: "1h" }, 10_000_000), [10_000_000 - 3_600_000, 10_000_000]);
+  assert.deepEqual(rangeSpan(customRange(5, 9), 10_000_000), [5, 9]);
+  assert.equal(customRange(9, 5), null, "an empty span");
+  assert.equal(customRange(NaN, 5), null);
+});
+
+test("the range is read from and written into the address; garbage is no range", () => {
+  assert.deepEqual(readRange("24h"), { name: "24h" });
+  assert.deepEqual(readRange("1700000000000..1700086400000"), { name: "custom", from: 1700000000000, to: 1700086400000 });
+  for (const bad of [null, "", "2h", "9..3", "1..x", "-5..3", "1e3..1e4"]) assert.equal(readRange(bad), null, String(bad));
+  assert.equal(writeRange(null), "");
+  assert.equal(writeRange({ name: "7d" }), "7d");
+  assert.equal(writeRange(customRange(1000.4, 5000)), "1000..5000");
+
+  assert.equal(readView("http://h/?range=6h&window=5m").range.name, "6h");
+  assert.equal("range" in readView("http://h/?range=bogus"), false, "no range key without a range");
+  const url = viewURL("http://h/?range=1h", { filter: "", window: "", collapsed: [], zoom: [1000, 2000], range: customRange(10, 20) });
+  assert.equal(url, "/?range=10..20&from=1000&to=2000");
+  assert.deepEqual(readView(`http://h${url}`), { filter: "", window: "", collapsed: null, zoom: [1000, 2000], range: { name: "custom", from: 10, to: 20 } });
+  assert.equal(viewURL("http://h/?range=1h", { filter: "", window: "", collapsed: [], zoom: null, range: null }), "/");
+});
+
+test("history is asked for only past what the stream holds; a span is live while it reaches now", () => {
+  const now = 100_000_000;
+  const liveFrom = now - 900_000;
+  assert.equal(needsHistory([now - 900_000, now], liveFrom), false, "the stream's window");
+  assert.equal(needsHistory([now - 3_600_000, now], liveFrom), true);
+  assert.equal(needsHistory(null, liveFrom), false);
+  assert.equal(includesNow([0, now], now), true);
+  assert.equal(includesNow([0, now - 60_000], now), false);
+  assert.equal(refreshDue(now - 299_000, now, 900_000, 60_000), false);
+  assert.equal(refreshDue(now - 300_000, now, 900_000, 60_000), true, "a third of the stream's history");
+  assert.equal(refreshDue(now - 400_000, now, 900_000, 600_000), false, "not more often than a step");
+});
+
+test("datetime-local values are the page's local time, to the minute", () => {
+  const ms = new Date(2026, 0, 2, 3, 4).getTime();
+  assert.equal(toLocalInput(ms), "2026-01-02T03:04");
+  assert.equal(fromLocalInput("2026-01-02T03:04"), ms);
+  assert.ok(Number.isNaN(fromLocalInput("")));
+  assert.ok(Number.isNaN(fromLocalInput("yesterday")));
+  assert.equal(rangeLabel(customRange(ms, ms + 3_600_000)), "2026-01-02 03:04 to 2026-01-02 04:04");
+  assert.equal(rangeLabel({ name: "24h" }), "24h");
+});

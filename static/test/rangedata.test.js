@@ -1,0 +1,110 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Ring } from "../js/ring.js";
+import { counterRates, mergeLive, rangeStats, rangeTable, readPoints } from "../js/rangedata.js";
+import { bandLayout, bandSeries, isBandSeries, maxIndex, minIndex } from "../js/bands.js";
+
+// A history range's points: the answer read, carried on by the stream's
+// points, made a counter's rate, cut for a chart, summed up for a card;
+// and the band layout a chart draws them in.
+
+const ring = (points) => {
+  const r = new Ring();
+  r.pushAll(points);
+  return r;
+};
+
+test("an answer's points are read as columns, [t, v] as a step of one value, nulls as gaps", () => {
+  const c = readPoints([[1000, 2, 1, 3], [2000, 5], [1500, 9], "x", [3000, null, null, null], [4000, 1, 2], [5000, "7", 7, 7]]);
+  assert.deepEqual(c, { t: [1000, 2000, 3000, 5000], mean: [2, 5, null, 7], min: [1, 5, null, 7], max: [3, 5, null, 7] });
+  assert.deepEqual(readPoints(undefined), { t: [], mean: [], min: [], max: [] });
+});
+
+test("the stream's points carry an answer on, cut to its step, its last step made again when the stream holds it", () => {
+  const answer = readPoints([[0, 1, 0, 2], [60_000, 4, 3, 5]]);
+  // The stream holds from 50 s on: all of the answer's last step.
+  const merged = mergeLive(answer, ring([[50_000, 9], [61_000, 10], [100_000, 20], [125_000, 30]]), 60_000);
+  assert.deepEqual(merged.t, [0, 60_000, 120_000]);
+  assert.deepEqual(merged.mean, [1, 15, 30]);
+  assert.deepEqual(merged.min, [0, 10, 30]);
+  assert.deepEqual(merged.max, [2, 20, 30]);
+  assert.deepEqual(answer.t, [0, 60_000], "the answer is not changed");
+
+  // The stream starts inside the step after the answer: the answer stays whole.
+  const after = mergeLive(answer, ring([[130_000, 1], [140_000, 3]]), 60_000);
+  assert.deepEqual(after.t, [0, 60_000, 120_000]);
+  assert.deepEqual(after.mean, [1, 4, 2]);
+
+  // A hole between the answer and the stream is a gap in the line.
+  const hole = mergeLive(answer, ring([[300_000, 1]]), 60_000);
+  assert.deepEqual(hole.t, [0, 60_000, 120_000, 300_000]);
+  assert.deepEqual(hole.mean, [1, 4, null, 1]);
+
+  // A null in the stream is a gap too; an answer without points starts on the stream's own grid.
+  const fresh = mergeLive(readPoints([]), ring([[61_000, null], [125_000, 3]]), 60_000);
+  assert.deepEqual(fresh.t, [60_000, 120_000]);
+  assert.deepEqual(fresh.mean, [null, 3]);
+});
+
+test("raw samples are followed by the stream's newer points as they are", () => {
+  const merged = mergeLive(readPoints([[1000, 1], [2000, 2]]), ring([[1000, 1], [2000, 2], [3000, 3]]), 0);
+  assert.deepEqual(merged, { t: [1000, 2000, 3000], mean: [1, 2, 3], min: [1, 2, 3], max: [1, 2, 3] });
+  const same = readPoints([[1000, 1]]);
+  assert.equal(mergeLive(same, ring([]), 0), same, "nothing to add");
+});
+
+test("a counter's steps become its rate, a reset and a gap null", () => {
+  const c = readPoints([[0, 5, 0, 10], [10_000, 15, 10, 20], [20_000, 2, 1, 3], [30_000, null], [40_000, 13, 13, 13]]);
+  const r = counterRates(c);
+  assert.deepEqual(r.mean, [null, 1, null, null, null]);
+  assert.deepEqual(r.min, r.mean, "a rate has no band");
+  assert.deepEqual(r.max, r.mean);
+});
+
+test("a chart's table starts with the point before its range, times in seconds", () => {
+  const c = readPoints([[1000, 1], [2000, 2, 1, 3], [3000, 3]]);
+  assert.deepEqual(rangeTable(c, 2500), [[2, 3], [2, 3], [1, 3], [3, 3]]);
+  assert.deepEqual(rangeTable(c, 0), [[1, 2, 3], [1, 2, 3], [1, 1, 3], [1, 3, 3]]);
+});
+
+test("a card's statistics over a range come from the points within it", () => {
+  const c = readPoints([[1000, 100], [2000, 2, 1, 3], [3000, 4, 0, 8], [4000, null], [5000, 6], [9000, -50]]);
+  assert.deepEqual(rangeStats(c, 1500, 5000, false), { count: 3, min: 0, max: 8, mean: 4, samples: null, first: 2000 });
+  assert.deepEqual(rangeStats(c, 20_000, 30_000, false), { count: 0, min: null, max: null, mean: null, samples: null, first: 0 });
+
+  // A counter: 10 → 30 → (reset) 5 → 15 over 30 s: an increase of 20 + 5 + 10.
+  const k = readPoints([[0, 5, 0, 10], [10_000, 25, 20, 30], [20_000, 3, 1, 5], [30_000, 15]]);
+  const s = rangeStats(k, 0, 30_000, true);
+  assert.equal(s.increase, 35);
+  assert.equal(s.rate, 35 / 30);
+  assert.equal(rangeStats(k, 0, 5000, true).rate, null, "one point makes no rate");
+});
+
+test("bands: the means first, as without bands, then each line's min and max, each band between its line's max and min", () => {
+  const joined = [[1, 2], ["m0"], ["lo0"], ["hi0"], ["m1"], ["lo1"], ["hi1"]];
+  assert.deepEqual(bandLayout(joined, 2), [[1, 2], ["m0"], ["m1"], ["lo0"], ["hi0"], ["lo1"], ["hi1"]]);
+  assert.equal(minIndex(2, 1), 5);
+  assert.equal(maxIndex(2, 1), 6);
+  assert.equal(isBandSeries(2, 2), false);
+  assert.equal(isBandSeries(2, 3), true);
+  const { series, bands } = bandSeries(
+    [
+      { name: "a", hidden: false },
+      { name: "b", hidden: true },
+    ],
+    (i) => `fill${i}`,
+  );
+  assert.deepEqual(
+    series.map((s) => [s.label, s.show]),
+    [
+      ["a min", true],
+      ["a max", true],
+      ["b min", false],
+      ["b max", false],
+    ],
+  );
+  assert.deepEqual(bands, [
+    { series: [4, 3], fill: "fill0" },
+    { series: [6, 5], fill: "fill1" },
+  ]);
+});

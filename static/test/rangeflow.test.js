@@ -1,0 +1,166 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fam, harness, hello, live, series, snapshot, T0 } from "./fakes/page.js";
+
+// The history range on the page: the controller over fakes
+// (test/fakes/page.js), a fake WebSocket carrying its requests and the
+// server's answers.
+
+const DAY = 86_400_000;
+const rangeSent = (ws) => ws.sent.filter((m) => m.type === "range");
+
+function answer(req, series, extra = {}) {
+  return { type: "range", id: req.id, from: req.from, to: req.to, step: 60_000, tier: "1m", series, ...extra };
+}
+
+test("a long range asks for the series in sight, draws bands carried on by the stream, and the cards' statistics follow it", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.selectRange("24h");
+  assert.deepEqual(h.page.range, { name: "24h" });
+  assert.equal(h.page.checked, "", "no window checked while a range is shown");
+  assert.match(h.replaced.at(-1), /[?&]range=24h/);
+  h.frame();
+  const [req] = rangeSent(ws);
+  assert.deepEqual({ ...req, points: undefined }, { type: "range", id: req.id, series: ["a", "b"], from: T0 - DAY, to: T0, points: undefined });
+  assert.ok(req.points >= 200 && req.points <= 2000);
+  h.frame();
+  assert.equal(rangeSent(ws).length, 1, "asked once");
+
+  const spec = h.charts.entries.get(fam("a"));
+  assert.deepEqual(spec.range(), [T0 - DAY, T0]);
+  ws.recv(
+    answer(req, [
+      { id: "a", points: [[T0 - 240_000, 2, 1, 5], [T0 - 180_000, 3]] },
+      { id: "b", points: [], error: "unknown series" },
+    ]),
+  );
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0 + 500, 7]] } });
+  h.frame();
+  const [xs, mean, min, max] = spec.data()[0];
+  // The answer's points, a gap where neither it nor the stream reaches,
+  // then the stream's points (the snapshot's and the delta's) in their steps.
+  assert.deepEqual(xs, [-240, -180, -120, -60, 0].map((s) => T0 / 1000 + s));
+  assert.deepEqual(mean, [2, 3, null, 1, 7]);
+  assert.deepEqual(min, [1, 3, null, 1, 7]);
+  assert.deepEqual(max, [5, 3, null, 1, 7]);
+  assert.deepEqual(spec.history(), { tier: "1m", step: 60_000 });
+
+  const st = h.cards.get("a").ranges.at(-1);
+  assert.equal(st.windowName, "24h");
+  assert.equal(st.spanMs, DAY);
+  const a = st.range.stats.get("a");
+  assert.deepEqual([a.min, a.max, a.mean, a.count], [1, 7, 3.25, 4]);
+
+  h.controller.selectWindow("1m");
+  assert.equal(h.page.range, null);
+  assert.equal(h.page.checked, "1m");
+  assert.equal(spec.data()[0].length, 2, "the stream's points, as before");
+  assert.equal(spec.history(), null);
+  assert.doesNotMatch(h.replaced.at(-1), /range=/);
+});
+
+test("an answer overtaken by a newer range is dropped", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.selectRange("24h");
+  h.frame();
+  h.controller.selectRange("7d");
+  h.frame();
+  const [old, cur] = rangeSent(ws);
+  assert.equal(cur.from, T0 - 7 * DAY);
+  ws.recv(answer(old, [{ id: "a", points: [[T0 - 3_600_000, 99]] }]));
+  h.frame();
+  assert.deepEqual(h.charts.entries.get(fam("a")).data()[0][1], [1], "the stream's point alone: nothing from the old answer");
+  ws.recv(answer(cur, [{ id: "a", points: [[T0 - 3_600_000, 5]] }]));
+  assert.deepEqual(h.charts.entries.get(fam("a")).data()[0][1], [5, null, 1]);
+});
+
+test("a zoom narrows the range and asks for finer points; a double-click goes back to the range picked", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.selectRange("7d");
+  h.frame();
+  h.charts.opts.onZoom(T0 - 2 * DAY, T0 - DAY);
+  assert.deepEqual(h.page.zoom, [T0 - 2 * DAY, T0 - DAY]);
+  assert.match(h.replaced.at(-1), /range=7d&from=\d+&to=\d+/);
+  h.frame();
+  const zoomed = rangeSent(ws).at(-1);
+  assert.deepEqual([zoomed.from, zoomed.to], [T0 - 2 * DAY, T0 - DAY]);
+  h.charts.opts.onLive();
+  h.frame();
+  const back = rangeSent(ws).at(-1);
+  assert.deepEqual([back.from, back.to], [T0 - 7 * DAY, T0]);
+  assert.equal(rangeSent(ws).length, 3);
+
+  // A zoom within the stream's own points is drawn from them alone, as before.
+  h.charts.opts.onZoom(T0 - 60_000, T0);
+  h.frame();
+  assert.equal(rangeSent(ws).length, 3);
+  assert.equal(h.charts.entries.get(fam("a")).data()[0].length, 2);
+});
+
+test("a range from the address is asked for once the stream is there; a custom one too", () => {
+  const h = harness({ href: `http://h/?range=${T0 - 3 * DAY}..${T0 - 2 * DAY}` });
+  const ws = live(h);
+  assert.deepEqual(h.page.range, { name: "custom", from: T0 - 3 * DAY, to: T0 - 2 * DAY });
+  assert.deepEqual(rangeSent(ws).map((m) => [m.from, m.to]), [[T0 - 3 * DAY, T0 - 2 * DAY]]);
+  assert.equal(h.controller.setCustomRange(T0, T0 - 1), false, "an empty span is refused");
+  assert.equal(h.controller.setCustomRange(T0 - 5 * DAY, T0 - 4 * DAY), true);
+  assert.match(h.replaced.at(-1), new RegExp(`range=${T0 - 5 * DAY}\\.\\.${T0 - 4 * DAY}`));
+  h.frame();
+  assert.deepEqual(rangeSent(ws).at(-1).series, ["a", "b"]);
+  // Past, not live: the stream's points are not carried on to it.
+  ws.recv(answer(rangeSent(ws).at(-1), [{ id: "a", points: [[T0 - 4.5 * DAY, 3]] }]));
+  assert.deepEqual(h.charts.entries.get(fam("a")).data()[0][1], [3]);
+});
+
+test("a range the stream holds is drawn from it, statistics over the range; a reconnection asks again", () => {
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv({ ...hello, history_seconds: 7200 });
+  ws.recv(snapshot(4, [series("a", { points: [[T0 - 3000, 4], [T0 - 2000, 6]] }), series("b")]));
+  h.frame();
+  h.controller.selectRange("1h");
+  h.frame();
+  assert.equal(rangeSent(ws).length, 0, "the stream's 2 h hold the hour");
+  const a = h.cards.get("a").ranges.at(-1).range.stats.get("a");
+  assert.deepEqual([a.min, a.max, a.mean], [4, 6, 5]);
+  assert.equal(h.charts.entries.get(fam("a")).data()[0].length, 2, "lines, not bands");
+
+  h.controller.selectRange("6h");
+  h.frame();
+  const first = rangeSent(ws);
+  assert.equal(first.length, 1);
+  // The connection drops before the answer; the new snapshot asks again.
+  ws.drop();
+  h.clock.advance(1000);
+  const ws2 = h.ws();
+  ws2.open();
+  ws2.recv({ ...hello, history_seconds: 7200 });
+  ws2.recv(snapshot(9, [series("a"), series("b")]));
+  h.frame();
+  assert.equal(rangeSent(ws2).length, 1);
+  ws2.recv(answer(first[0], [{ id: "a", points: [[T0 - 3 * 3_600_000, 1]] }]));
+  assert.equal(h.controller.rangeLoader.answer("a"), undefined, "the lost request's answer is not taken");
+});
+
+test("a live range is asked for again before the stream's points that carry it run out", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.selectRange("24h");
+  h.frame();
+  ws.recv(answer(rangeSent(ws)[0], [{ id: "a", points: [] }, { id: "b", points: [] }]));
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 299_000 });
+  h.intervals[0].fn();
+  h.frame();
+  assert.equal(rangeSent(ws).length, 1);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 300_000 });
+  h.intervals[0].fn();
+  h.frame();
+  const again = rangeSent(ws).at(-1);
+  assert.equal(rangeSent(ws).length, 2);
+  assert.deepEqual([again.from, again.to], [T0 + 300_000 - DAY, T0 + 300_000]);
+});
