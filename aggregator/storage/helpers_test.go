@@ -101,3 +101,5 @@ const (
 	hour   = 60 * minute
 	day    = 24 * hour
 )
+
+func timeAt(ms int64) time.Time { return time.UnixMilli(ms) }
