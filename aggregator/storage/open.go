@@ -42,7 +42,7 @@ func (db *DB) openChecked(timeout time.Duration) (reason string, err error) {
 		if file != nil {
 			_ = file.Close()
 		}
-		return err.Error(), nil
+		return strings.TrimPrefix(err.Error(), "storage: "), nil
 	case err != nil:
 		if isDamagedHeader(err) {
 			return "not a bbolt file, or its header is damaged: " + err.Error(), nil
@@ -93,7 +93,7 @@ func loadLayout(bdb *bolt.DB, path string) (parts [NumTiers][]partition, reason 
 		})
 	})
 	if errors.Is(err, ErrCorrupt) {
-		return parts, err.Error(), nil
+		return parts, strings.TrimPrefix(err.Error(), "storage: "), nil
 	}
 	if err != nil || reason != "" || !empty {
 		return parts, reason, err
