@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
 )
 
 // logBuf collects a DB's log lines (text handler) for assertions.
@@ -103,3 +107,21 @@ const (
 )
 
 func timeAt(ms int64) time.Time { return time.UnixMilli(ms) }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// countHistogram is the sample count of pulseboard_storage_flush_seconds.
+func countHistogram(t *testing.T, db *DB) int {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(db.Collector())
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "pulseboard_storage_flush_seconds" {
+			return int(mf.GetMetric()[0].GetHistogram().GetSampleCount())
+		}
+	}
+	t.Fatal("no pulseboard_storage_flush_seconds")
+	return 0
+}

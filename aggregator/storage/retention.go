@@ -58,9 +58,10 @@ func (db *DB) Enforce() error {
 
 // plan lists the partitions retention drops at now (ms) and the horizon
 // (ms) before which a series has no block left in any tier: the oldest
-// kept partition's start over the tiers (math.MinInt64 when no tier
-// keeps any, so that no series is swept on that account). The caller
-// holds wmu.
+// kept partition's start over the tiers, an empty tier counting with its
+// time cutoff (math.MinInt64 when nothing bounds it: no sweep). A series
+// last written before it can only have had blocks in dropped partitions.
+// The caller holds wmu.
 func (db *DB) plan(now int64) (dropped []partRef, horizon int64) {
 	horizon = math.MaxInt64
 	for t := range NumTiers {
@@ -83,12 +84,18 @@ func (db *DB) plan(now int64) (dropped []partRef, horizon int64) {
 				size -= ps[i].bytes
 			}
 		}
+		kept := false
 		for i, p := range ps {
 			if !keep[i] {
 				dropped = append(dropped, partRef{t, p.start})
-			} else {
-				horizon = min(horizon, p.start)
+			} else if !kept {
+				kept, horizon = true, min(horizon, p.start)
 			}
+		}
+		if !kept && lim.Time > 0 {
+			// An empty tier holds no series back; its cutoff still
+			// spares a meta written lately whose blocks are to come.
+			horizon = min(horizon, now-lim.Time.Milliseconds())
 		}
 	}
 	if horizon == math.MaxInt64 {
