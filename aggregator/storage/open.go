@@ -11,11 +11,12 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // openChecked opens db.path and checks its layout. A file that is not a
 // store of this format comes back as a non-empty reason (the file
-// closed); a lock held elsewhere as bolt.ErrTimeout; anything else as err.
+// closed); a lock held elsewhere as berrors.ErrTimeout; anything else as err.
 // On success db.bolt and db.parts are set.
 func (db *DB) openChecked(timeout time.Duration) (reason string, err error) {
 	var file *os.File
@@ -61,8 +62,8 @@ func (db *DB) openChecked(timeout time.Duration) (reason string, err error) {
 // isDamagedHeader tells bolt.Open's "this is not a readable bbolt file"
 // errors from the others (permissions, a read-only disk, the lock).
 func isDamagedHeader(err error) bool {
-	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) ||
-		errors.Is(err, bolt.ErrVersionMismatch) || strings.Contains(err.Error(), "file size too small")
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) ||
+		errors.Is(err, berrors.ErrVersionMismatch) || strings.Contains(err.Error(), "file size too small")
 }
 
 // loadLayout checks that bdb holds this format (initialising an empty
@@ -199,7 +200,7 @@ func guard(fn func() error) (err error) {
 // view runs fn in a read transaction under guard.
 func (db *DB) view(fn func(*bolt.Tx) error) error {
 	err := guard(func() error { return db.bolt.View(fn) })
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
 	return err

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Enforce drops, per tier, the partitions that retention no longer keeps,
@@ -36,7 +37,7 @@ func (db *DB) Enforce() error {
 		parts := tx.Bucket(bucketParts)
 		for _, ref := range dropped {
 			err := tx.Bucket(tierBuckets[ref.tier]).DeleteBucket(u64Key(uint64(ref.start)))
-			if err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
 			if err := parts.Delete(partKey(ref.tier, ref.start)); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // FileName is the store's file inside Options.Dir.
@@ -135,8 +136,8 @@ func Open(o Options) (*DB, error) {
 // open opens db.path, moving a corrupt file aside once.
 func (db *DB) open(dir string, timeout time.Duration) error {
 	reason, err := db.openChecked(timeout)
-	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("%w: %s is locked (is another pulseboard running with this data directory?)", ErrLocked, dir)
+	if errors.Is(err, berrors.ErrTimeout) {
+		return lockedError(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("storage: open %s: %w", db.path, err)
@@ -152,8 +153,8 @@ func (db *DB) open(dir string, timeout time.Duration) error {
 		"path", db.path, "reason", reason, "moved_to", aside)
 	db.recovered = fmt.Sprintf("%s was unreadable (%s); moved to %s and a fresh file started", db.path, reason, aside)
 	reason, err = db.openChecked(timeout)
-	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("%w: %s is locked (is another pulseboard running with this data directory?)", ErrLocked, dir)
+	if errors.Is(err, berrors.ErrTimeout) {
+		return lockedError(dir)
 	}
 	if err == nil && reason != "" {
 		err = errors.New(reason)
@@ -162,6 +163,11 @@ func (db *DB) open(dir string, timeout time.Duration) error {
 		return fmt.Errorf("storage: open fresh %s: %w", db.path, err)
 	}
 	return nil
+}
+
+// lockedError names the directory another process holds.
+func lockedError(dir string) error {
+	return fmt.Errorf("%w: %s (its %s is locked)", ErrLocked, dir, FileName)
 }
 
 // Recovered describes the corrupt file Open moved aside ("" when it found
