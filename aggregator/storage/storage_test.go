@@ -24,6 +24,8 @@ func TestWriteReadAndReopen(t *testing.T) {
 		block(Minute, 7, t0, t0+59*minute, 60),
 		block(Hour, 7, t0, t0, 1),
 	}
+	require.NoError(t, db.Write(nil, nil), "an empty Write")
+	require.Equal(t, 0, countHistogram(t, db), "is no transaction")
 	require.NoError(t, db.Write(metas, blocks))
 	check := func(db *DB) {
 		t.Helper()

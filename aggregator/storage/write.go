@@ -35,6 +35,9 @@ func (db *DB) Write(series []SeriesMeta, blocks []Block) error {
 	if err := validate(series, blocks); err != nil {
 		return err
 	}
+	if len(series) == 0 && len(blocks) == 0 {
+		return nil // no transaction, no fsync for an idle flush
+	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.closed {
