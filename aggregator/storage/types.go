@@ -63,3 +63,14 @@ type Block struct {
 	Points int
 	Data   []byte
 }
+
+// TierStats is one tier's size, from Stats: Bytes are the keys and
+// values of its blocks (the file itself is larger: pages, free space),
+// Points and Blocks their counts, Oldest the earliest block start (Unix
+// ms; 0 when the tier is empty).
+type TierStats struct {
+	Bytes  int64
+	Points int64
+	Blocks int64
+	Oldest int64
+}
