@@ -17,10 +17,17 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 
 // readyz answers 200 while Options.Ready says so (or when it is nil), else 503.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	if s.opts.Ready != nil && !s.opts.Ready() {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not ready", "error": "not ready"})
+	body := fiber.Map{"status": "ready"}
+	if s.opts.Warnings != nil {
+		if w := s.opts.Warnings(); len(w) > 0 {
+			body["warnings"] = w
+		}
 	}
-	return c.JSON(fiber.Map{"status": "ready"})
+	if s.opts.Ready != nil && !s.opts.Ready() {
+		body["status"], body["error"] = "not ready", "not ready"
+		return c.Status(fiber.StatusServiceUnavailable).JSON(body)
+	}
+	return c.JSON(body)
 }
 
 func sendJSON(c *fiber.Ctx, status int, body []byte) error {

@@ -268,9 +268,11 @@ func TestAPIGarbageBodies(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	var ready bool
+	var warnings []string
 	var mu sync.Mutex
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
 		o.Ready = func() bool { mu.Lock(); defer mu.Unlock(); return ready }
+		o.Warnings = func() []string { mu.Lock(); defer mu.Unlock(); return warnings }
 	}})
 	code, _, body := f.httpDo("GET", "/healthz", nil, nil)
 	require.Equal(t, http.StatusOK, code)
@@ -286,4 +288,18 @@ func TestHealthAndReadiness(t *testing.T) {
 	code, _, body = f.httpDo("GET", "/readyz", nil, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.JSONEq(t, `{"status":"ready"}`, string(body))
+
+	// A warning leaves the program ready and says why it is worse off.
+	mu.Lock()
+	warnings = []string{"storage degraded to memory-only: write /data/pulseboard.db: no space left on device"}
+	mu.Unlock()
+	code, _, body = f.httpDo("GET", "/readyz", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"status":"ready","warnings":["storage degraded to memory-only: write /data/pulseboard.db: no space left on device"]}`, string(body))
+	mu.Lock()
+	ready = false
+	mu.Unlock()
+	code, _, body = f.httpDo("GET", "/readyz", nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Contains(t, string(body), `"warnings":[`)
 }

@@ -97,6 +97,11 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Ready says whether the program is ready (/readyz). Nil means always.
 	Ready func() bool
+	// Warnings are what /readyz says beside its status: conditions that
+	// leave the program ready but worse off (the stored history degraded
+	// to memory only). Called on the request's goroutine; must be quick.
+	// Nil means none.
+	Warnings func() []string
 	// Version is reported by the WebSocket hello.
 	Version string
 	// Logger receives errors and lifecycle events, never tokens.

@@ -70,6 +70,9 @@ type runFlags struct {
 	listen          string
 	logLevel        string
 	shutdownTimeout time.Duration
+	// storagePath is -storage.path when given: "" keeps the history in
+	// memory only, which is why an unset flag is nil rather than "".
+	storagePath *string
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) int {
@@ -80,6 +83,10 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.listen, "listen", "", "listen address, overriding server.listen")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "bound on graceful shutdown")
+	fs.Func("storage.path", "the `directory` of the stored history, overriding storage.path; \"\" keeps it in memory only", func(v string) error {
+		f.storagePath = &v
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,6 +112,9 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "pulseboard: -listen:", err)
 			return 2
 		}
+	}
+	if f.storagePath != nil {
+		cfg.Storage.Path = *f.storagePath
 	}
 	return run(cfg, f, logger, stdout)
 }

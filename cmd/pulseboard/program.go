@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/pulseboard/pulseboard/aggregator/alerting"
 	"github.com/pulseboard/pulseboard/aggregator/notify"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/aggregator/storage"
 	pbcollectors "github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/dashboard"
@@ -54,6 +56,10 @@ type program struct {
 	alerts     *alerting.Evaluator
 	reloader   *reloader
 	root       *supervisor.Supervisor
+	// storage is the durable history; nil keeps it in memory only. Closed
+	// when Serve returns (or by close when the program never served).
+	storage   *storage.DB
+	closeOnce sync.Once
 }
 
 // newProgram wires the tree without starting it. The dashboard's port is
@@ -64,12 +70,21 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	if err != nil {
 		return nil, err
 	}
+	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			ln.Close()
+			p.close()
 		}
 	}()
-	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	// The history is opened before anything runs: a directory another
+	// pulseboard holds stops this one here, with nothing started.
+	if p.storage, err = openStorage(cfg.Storage, log); err != nil {
+		return nil, err
+	}
+	if p.storage != nil {
+		p.registry.MustRegister(p.storage.Collector())
+	}
 	events := newEventRecorder(log)
 	p.registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -163,6 +178,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Ready:          p.ready,
+		Warnings:       p.warnings,
 		Version:        Version(),
 		Logger:         log.With("component", "dashboard"),
 	})
@@ -231,9 +247,35 @@ func (p *program) ready() bool {
 	return true
 }
 
-// Serve runs the tree until ctx is cancelled or the root gives up.
+// Serve runs the tree until ctx is cancelled or the root gives up, then
+// closes the stored history (the aggregator flushed it as it stopped).
 func (p *program) Serve(ctx context.Context) error {
+	defer p.close()
 	return p.root.Serve(ctx)
+}
+
+// close releases what newProgram opened beside the tree: the stored
+// history's file and its lock. Safe to call more than once.
+func (p *program) close() {
+	p.closeOnce.Do(func() {
+		if p.storage != nil {
+			if err := p.storage.Close(); err != nil {
+				p.log.Error("closing the stored history", "err", err)
+			}
+		}
+	})
+}
+
+// warnings are what /readyz reports beside readiness: a degraded store
+// keeps the program ready (collection goes on) but says so.
+func (p *program) warnings() []string {
+	if p.storage == nil {
+		return nil
+	}
+	if ok, detail := p.storage.Health(); !ok {
+		return []string{detail}
+	}
+	return nil
 }
 
 // announce prints the dashboard's address once, when it first listens. The
@@ -245,6 +287,7 @@ func (p *program) announce(ctx context.Context, w io.Writer) {
 		return
 	}
 	url := p.dashboard.URL()
+	defer announceStorage(w, p.cfg.Storage)
 	if p.cfg.Server.Auth.AdminToken == "" {
 		fmt.Fprintf(w, "pulseboard %s: dashboard at %s/?admin=%s\n", Version(), url, p.dashboard.AdminToken())
 		fmt.Fprintln(w, "  (the admin token above was made for this run; set server.auth.admin_token to keep one)")
@@ -257,7 +300,7 @@ func run(cfg *configs.Config, f runFlags, log *slog.Logger, stdout io.Writer) in
 	hangups := make(chan os.Signal, 1)
 	signal.Notify(hangups, syscall.SIGHUP)
 	defer signal.Stop(hangups)
-	p, err := newProgram(cfg, reloadSetup{path: f.config, listen: f.listen, hangups: hangups}, log)
+	p, err := newProgram(cfg, reloadSetup{path: f.config, listen: f.listen, storagePath: f.storagePath, hangups: hangups}, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailed

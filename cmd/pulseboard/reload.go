@@ -50,6 +50,8 @@ type reloadSetup struct {
 	// listen is the -listen override, applied to every reloaded config as
 	// it was to the first, so that it does not read as a change.
 	listen string
+	// storagePath is the -storage.path override, likewise (nil: none).
+	storagePath *string
 	// hangups delivers SIGHUP. The caller registers it for the life of the
 	// program: a SIGHUP nobody asked for would end the process.
 	hangups <-chan os.Signal
@@ -262,6 +264,9 @@ func (r *reloader) reload(ctx context.Context, trigger string) error {
 	next, err := r.loadWithin(ctx)
 	if err != nil && ctx.Err() != nil {
 		return err
+	}
+	if err == nil && r.setup.storagePath != nil {
+		next.Storage.Path = *r.setup.storagePath
 	}
 	if err == nil && r.setup.listen != "" {
 		next.Server.Listen = r.setup.listen
