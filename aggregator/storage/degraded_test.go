@@ -15,7 +15,13 @@ import (
 
 func TestWriteFailureDegradesAndRecovers(t *testing.T) {
 	var logs logBuf
-	db := open(t, Options{Dir: t.TempDir(), Logger: logs.logger()})
+	type health struct {
+		ok     bool
+		detail string
+	}
+	var told []health // OnHealth runs on the writer's goroutine: this one
+	db := open(t, Options{Dir: t.TempDir(), Logger: logs.logger(),
+		OnHealth: func(ok bool, detail string) { told = append(told, health{ok, detail}) }})
 	kept := block(Raw, 1, t0, t0+1, 2)
 	require.NoError(t, db.Write(nil, []Block{kept}))
 
@@ -46,6 +52,8 @@ func TestWriteFailureDegradesAndRecovers(t *testing.T) {
 	require.Len(t, logs.lines("INFO"), 1, "one Info line on recovery")
 	require.Equal(t, 0.0, gauge(t, db, "pulseboard_storage_degraded"))
 	require.Len(t, read(t, db, Raw, 1, 0, t0+day), 2)
+	require.Equal(t, []health{{false, "storage degraded to memory-only: write " + db.Path() + ": no space left on device"}, {true, ""}}, told,
+		"told of each change once, not of every failed flush")
 }
 
 func TestEnforceFailureDegrades(t *testing.T) {

@@ -43,20 +43,25 @@ func (db *DB) Health() (ok bool, detail string) {
 // line and clears it.
 func (db *DB) noteWrite(err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	changed := false
 	if err == nil {
 		if db.degraded {
-			db.degraded, db.detail = false, ""
+			db.degraded, db.detail, changed = false, "", true
 			db.log.Info("storage: writes succeed again; history is stored on disk", "path", db.path)
 		}
-		return
+	} else {
+		db.flushErrors.Inc()
+		db.detail = fmt.Sprintf("storage degraded to memory-only: write %s: %v", db.path, err)
+		if !db.degraded {
+			db.degraded, changed = true, true
+			db.log.Error("storage: write failed; keeping history in memory only and retrying at every flush",
+				"path", db.path, "err", err)
+		}
 	}
-	db.flushErrors.Inc()
-	db.detail = fmt.Sprintf("storage degraded to memory-only: write %s: %v", db.path, err)
-	if !db.degraded {
-		db.degraded = true
-		db.log.Error("storage: write failed; keeping history in memory only and retrying at every flush",
-			"path", db.path, "err", err)
+	ok, detail := !db.degraded, db.detail
+	db.mu.Unlock()
+	if changed && db.onHealth != nil {
+		db.onHealth(ok, detail)
 	}
 }
 

@@ -54,6 +54,10 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to release
 	// the file before returning ErrLocked; zero is DefaultLockTimeout.
 	LockTimeout time.Duration
+	// OnHealth, when set, is called each time the store turns degraded
+	// or recovers, with what Health then says; on the writer's goroutine,
+	// after the write, holding no lock of the DB's. It must not block.
+	OnHealth func(ok bool, detail string)
 }
 
 // DB is the block store: one bbolt file holding the series and their
@@ -67,6 +71,7 @@ type DB struct {
 	now       func() time.Time
 	retention [NumTiers]Limit
 	recovered string
+	onHealth  func(ok bool, detail string)
 
 	// wmu serialises Write, Enforce and Close: between them the
 	// partitions in parts mirror the file's parts bucket exactly, so a
@@ -107,6 +112,7 @@ func Open(o Options) (*DB, error) {
 		log:       o.Logger,
 		now:       o.Now,
 		retention: o.Retention,
+		onHealth:  o.OnHealth,
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "pulseboard_storage_flush_seconds",
 			Help:    "Duration of one write transaction to the history store (a flush), in seconds.",
