@@ -46,7 +46,9 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 		names = append(names, c.Name)
 		require.Equal(t, aggregator.StateRunning, c.State, c.Name)
 	}
-	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "alerting", "reloader"}, names)
+	// The supervised children, then the stored history's node (the
+	// fixture's config keeps its history on disk).
+	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "alerting", "reloader", "storage"}, names)
 
 	for _, root := range []string{"aggregator", "collectors", "dashboard", "notifier"} {
 		require.Equal(t, 1.0, metricValue(t, f.p.registry, "pulseboard_supervisor_events_total",

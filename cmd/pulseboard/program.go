@@ -79,7 +79,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	}()
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
-	if p.storage, err = openStorage(cfg.Storage, log); err != nil {
+	if p.storage, err = openStorage(cfg.Storage, log, p.storageChanged); err != nil {
 		return nil, err
 	}
 	if p.storage != nil {
@@ -216,6 +216,9 @@ func (p *program) tree() aggregator.Process {
 		if c.Name == "collectors" {
 			node.Strategy = supervisor.OneForOne.String()
 		}
+		root.Children = append(root.Children, node)
+	}
+	if node, ok := p.storageNode(); ok {
 		root.Children = append(root.Children, node)
 	}
 	return root

@@ -31,7 +31,7 @@ import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
-import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "./timeline.js";
+import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
 import { readerChoices } from "./choices.js";
@@ -285,9 +285,9 @@ export class PageController {
     const at = this.store.now || this.now();
     for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
     for (const ev of ch.events) {
-      if (ev.kind !== "reload") continue;
+      if (ev.kind !== "reload" && ev.kind !== "storage") continue;
       this.deps.notices.show(ev);
-      happened.push(reloadEvent(ev));
+      happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
     // A snapshot's alerts are a state, not news: only a delta's are told.
     if (!ch.reset) for (const d of ch.alerts) happened.push(...alertEvents(d, at));

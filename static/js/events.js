@@ -1,5 +1,6 @@
-// Events: notable happenings the server puts in a delta's "events" (today
-// one kind, "reload": a config reload, applied or rejected), read into a
+// Events: notable happenings the server puts in a delta's "events" ("reload":
+// a config reload, applied or rejected; "storage": the stored history's
+// disk failing or writing again), read into a
 // shape the page can trust. The timeline (timeline.js) shows them. Pure:
 // no DOM.
 

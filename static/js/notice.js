@@ -66,6 +66,40 @@ export function reloadNotice(ev) {
   };
 }
 
+/**
+ * storageNotice is what the banner says for a "storage" event: the disk
+ * under the stored history failed (a lasting alert with the server's
+ * reason) or writes again (a short status line).
+ * @param {import("./events.js").StreamEvent} ev
+ * @returns {Notice}
+ */
+export function storageNotice(ev) {
+  if (!ev.ok) {
+    return {
+      ok: false,
+      role: "alert",
+      title: "History storage failing — new data is kept in memory only, and is lost on a restart",
+      warning: "",
+      lines: ev.message ? [ev.message] : [],
+      more: 0,
+      ttlMs: 0,
+    };
+  }
+  return { ok: true, role: "status", title: "History storage writes to disk again", warning: "", lines: [], more: 0, ttlMs: OK_NOTICE_MS };
+}
+
+/**
+ * noticeFor is the banner of a server event that has one (a reload, a
+ * storage change), or null.
+ * @param {import("./events.js").StreamEvent} ev
+ * @returns {Notice|null}
+ */
+export function noticeFor(ev) {
+  if (ev.kind === "reload") return reloadNotice(ev);
+  if (ev.kind === "storage") return storageNotice(ev);
+  return null;
+}
+
 function listNames(names) {
   const shown = names.slice(0, MAX_NAMES).join(", ");
   return names.length > MAX_NAMES ? `${shown}, +${names.length - MAX_NAMES} more` : shown;
@@ -111,9 +145,10 @@ export class NoticeView {
     this.el = null;
   }
 
-  /** @param {import("./events.js").StreamEvent} ev a reload event */
+  /** @param {import("./events.js").StreamEvent} ev a reload or storage event */
   show(ev) {
-    const n = reloadNotice(ev);
+    const n = noticeFor(ev);
+    if (!n) return;
     const body = h("div", "notice-body", h("p", "notice-title", n.title));
     if (n.warning) body.append(h("p", "notice-warning", n.warning));
     if (n.lines.length) body.append(h("ul", "notice-errors", ...n.lines.map((line) => h("li", null, h("code", null, line)))));

@@ -10,7 +10,7 @@
 /**
  * @typedef {"crash"|"restart"|"parked"|"stopped"|"down"|"up"|"reload"|
  *   "reload-refused"|"server-restart"|"connection-lost"|"connection-resumed"|
- *   "alert-pending"|"alert-firing"|"alert-resolved"} EventKind
+ *   "alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
@@ -126,6 +126,18 @@ export function alertEvents({ prev, next }, ts) {
     out.push(ev("alert-firing", ts, source, `${name} now critical`, { detail: summary, bad: true }));
   }
   return out;
+}
+
+/**
+ * storageEvent turns a server "storage" event (the stored history's disk
+ * failing, or writing again) into an entry; a failure is marked on every
+ * chart, since from then on nothing reaches the disk.
+ * @param {import("./events.js").StreamEvent} e
+ */
+export function storageEvent(e) {
+  return e.ok
+    ? ev("storage", e.ts, "", "history storage writes to disk again", { marker: false })
+    : ev("storage", e.ts, "", "history storage failing: new data kept in memory only", { detail: e.message, bad: true });
 }
 
 /** connectionEvent is the stream lost (at ts) or resumed. */

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readEvents } from "../js/events.js";
-import { NoticeTimer, OK_NOTICE_MS, reloadNotice } from "../js/notice.js";
+import { NoticeTimer, OK_NOTICE_MS, noticeFor, reloadNotice } from "../js/notice.js";
+import { storageEvent } from "../js/timeline.js";
 
 const ev = (raw) => readEvents([{ kind: "reload", ts: 1, ...raw }])[0];
 
@@ -73,4 +74,24 @@ test("a notice goes after its time, not while held, and not at once when let go"
   t.hold(false, 0);
   t.start(0, 0);
   assert.equal(t.expired(Number.MAX_SAFE_INTEGER), false, "ttl 0 never expires");
+});
+
+test("a failing disk under the stored history is a lasting alert with the server's reason; writing again is a short status", () => {
+  const failing = readEvents([{ kind: "storage", ts: 5, ok: false, message: "storage degraded to memory-only: write /d/pulseboard.db: no space left on device" }])[0];
+  const n = noticeFor(failing);
+  assert.equal(n.role, "alert");
+  assert.equal(n.ttlMs, 0);
+  assert.match(n.title, /^History storage failing/);
+  assert.deepEqual(n.lines, ["storage degraded to memory-only: write /d/pulseboard.db: no space left on device"]);
+  const entry = storageEvent(failing);
+  assert.equal(entry.kind, "storage");
+  assert.equal(entry.bad, true);
+  assert.equal(entry.marker, true, "marked on every chart");
+  assert.equal(entry.detail, failing.message);
+
+  const again = readEvents([{ kind: "storage", ts: 9, ok: true }])[0];
+  assert.equal(noticeFor(again).role, "status");
+  assert.equal(noticeFor(again).ttlMs, OK_NOTICE_MS);
+  assert.equal(storageEvent(again).bad, false);
+  assert.equal(noticeFor(readEvents([{ kind: "other", ts: 1 }])[0]), null, "other kinds have no banner");
 });
