@@ -132,6 +132,13 @@ func (a *Aggregator) startFlusher(ctx context.Context) func() {
 	return func() {
 		cancel()
 		<-done
+		a.mu.Lock()
+		for _, s := range a.st.all {
+			if s.tiers != nil {
+				s.tiers.closePeriods(s.key, s.kind)
+			}
+		}
+		a.mu.Unlock()
 		_ = a.Flush()
 	}
 }

@@ -207,6 +207,13 @@ func (st *store) create(source string, smp *Sample) *series {
 	for st.byKey[key] != nil { // collision: take the next free id
 		key++
 	}
+	return st.createWithKey(source, smp, key)
+}
+
+// createWithKey makes a new series with the given key, which must be free:
+// create's, or the one a restored series had.
+func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
+	h := identityHash(source, smp.Metric, smp.Labels)
 	s := &series{
 		key: key, id: formatID(key), hash: h,
 		source: source, metric: smp.Metric,

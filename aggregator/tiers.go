@@ -195,13 +195,21 @@ func (st *seriesTiers) finishBlock(tier storage.Tier, key uint64) {
 	*b = aggBlock{}
 }
 
-// finish closes everything open: the series is leaving the store.
-func (st *seriesTiers) finish(key uint64, kind Kind) {
+// closePeriods closes the open minute and hour into their blocks: Serve is
+// stopping, and what they hold must reach the storage. Should the series
+// go on, the rest of the period makes a second point of the same time;
+// readers merge points of one time (they are partial aggregates).
+func (st *seriesTiers) closePeriods(key uint64, kind Kind) {
 	st.closeMinute(key, kind)
 	if hp, ok := st.hour.point(); ok {
 		st.appendPoint(storage.Hour, key, kind, hp)
 	}
 	st.hour.reset(headNone)
+}
+
+// finish closes everything open: the series is leaving the store.
+func (st *seriesTiers) finish(key uint64, kind Kind) {
+	st.closePeriods(key, kind)
 	st.finishBlock(storage.Minute, key)
 	st.finishBlock(storage.Hour, key)
 }
