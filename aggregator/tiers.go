@@ -143,9 +143,9 @@ func (st *seriesTiers) add(key uint64, kind Kind, t int64, v float64) {
 		st.closeMinute(key, kind)
 		st.minute.reset(m)
 	}
-	var inc float64
+	var inc float64 // counters only: a gauge's block has no increase column
 	if finite(v) {
-		if st.hasPrev {
+		if st.hasPrev && kind == KindCounter {
 			inc = increase(kind, st.prev, v)
 		}
 		st.prev, st.hasPrev = v, true
