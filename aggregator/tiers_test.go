@@ -89,8 +89,7 @@ func TestSnapSum(t *testing.T) {
 
 func TestAggBlockRoundTripAndBlocksAligned(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	var st seriesTiers
-	st = *newSeriesTiers()
+	st := newSeriesTiers()
 	t0 := int64(1_700_000_000_000)
 	var want []aggPoint
 	for i := range 400 { // more than three two-hour blocks
