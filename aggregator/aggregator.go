@@ -20,6 +20,7 @@ type counters struct {
 	ingested, dropped, refused                atomic.Uint64
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, orphaned                   atomic.Uint64
+	flushFailures                             atomic.Uint64
 	rejected                                  [numRejectReasons]atomic.Uint64
 }
 
@@ -84,12 +85,20 @@ type Aggregator struct {
 
 	promOnce sync.Once
 	prom     *promCollector
+
+	// flushMu makes flushes run one at a time and guards flushFailing
+	// (persist.go).
+	flushMu      sync.Mutex
+	flushFailing bool
+	// persisted are the keys of the series Storage has a meta of (guarded
+	// by mu): QueryRange answers for them after they left memory.
+	persisted map[uint64]struct{}
 }
 
 // New returns an Aggregator ready to be served and pushed to.
 func New(opts Options) *Aggregator {
 	o := opts.withDefaults()
-	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize), wake: make(chan struct{}, 1)}
+	a := &Aggregator{opts: o, queue: make(chan Batch, o.QueueSize), wake: make(chan struct{}, 1), persisted: map[uint64]struct{}{}}
 	// The first tick reads both.
 	a.sourcesChanged.Store(true)
 	a.treeChanged.Store(true)
@@ -171,6 +180,7 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 		return ErrAlreadyServing
 	}
 	defer a.serving.Store(false)
+	defer a.startFlusher(ctx)()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()

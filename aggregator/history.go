@@ -17,6 +17,7 @@ type chunk struct {
 	w      bitWriter
 	n      uint16 // samples
 	firstT int64
+	lastT  int64 // the newest sample's time, for the block written of it
 	next   *chunk
 }
 
@@ -45,7 +46,7 @@ func (st *store) historyPoints() int {
 func (h *history) append(t int64, v float64) {
 	if h.tail == nil || h.tail.n >= chunkSamples || (h.maxSpanMs > 0 && t-h.tail.firstT >= h.maxSpanMs) {
 		h.seal()
-		c := &chunk{firstT: t}
+		c := &chunk{firstT: t, lastT: t}
 		c.w.b = make([]byte, 0, max(h.lastSize+8, 24))
 		h.enc.encodeFirst(&c.w, t, v)
 		c.n = 1
@@ -60,6 +61,7 @@ func (h *history) append(t int64, v float64) {
 	}
 	h.enc.encode(&h.tail.w, t, v)
 	h.tail.n++
+	h.tail.lastT = t
 	h.n++
 }
 

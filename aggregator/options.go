@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/pulseboard/pulseboard/aggregator/storage"
 )
 
 // Options sizes and paces an Aggregator. The zero value of every field means
@@ -76,6 +78,18 @@ type Options struct {
 	// means never. The last values and pulseboard's own metrics are always
 	// there.
 	WindowMetricsMaxSeries int
+
+	// Storage keeps the history on disk: raw chunks and the minute and
+	// hour aggregates (see Storage, Flush, Restore). Nil keeps everything
+	// in memory only, as before: no aggregates are built.
+	Storage Storage
+	// FlushInterval is how often Serve writes to Storage (default 10s):
+	// what a kill -9 may lose.
+	FlushInterval time.Duration
+	// Retention is how far back each tier reaches in Storage (its time
+	// limit; zero: unbounded), by storage.Tier. QueryRange picks a tier
+	// only if it reaches the request's From.
+	Retention [storage.NumTiers]time.Duration
 }
 
 // Defaults of Options.
@@ -93,6 +107,7 @@ const (
 	DefaultRetainBytes        = 64 << 20
 	DefaultSubBuckets         = 60
 	DefaultWindowMetricsMax   = 1000
+	DefaultFlushInterval      = 10 * time.Second
 )
 
 // DefaultWindows returns the default window spans: 1m, 5m and 15m.
@@ -169,6 +184,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.WindowMetricsMaxSeries == 0 {
 		o.WindowMetricsMaxSeries = DefaultWindowMetricsMax
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = DefaultFlushInterval
 	}
 	if o.RetainBytes <= 0 {
 		o.RetainBytes = DefaultRetainBytes

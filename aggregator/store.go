@@ -51,6 +51,9 @@ type series struct {
 
 	collision *series // next series with the same hash
 	evicted   bool
+	// tiers is what durable storage needs of the series (tiers.go); nil
+	// without Options.Storage.
+	tiers *seriesTiers
 }
 
 // isStale reports whether the series is stale, and since when (Unix ms).
@@ -83,6 +86,9 @@ type store struct {
 	rejectsChanged bool
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
+	// retired is what series that left the store still have to write to
+	// Storage (persist.go).
+	retired flushBatch
 }
 
 func newStore(o Options, c *counters) *store {
@@ -201,12 +207,22 @@ func (st *store) create(source string, smp *Sample) *series {
 	for st.byKey[key] != nil { // collision: take the next free id
 		key++
 	}
+	return st.createWithKey(source, smp, key)
+}
+
+// createWithKey makes a new series with the given key, which must be free:
+// create's, or the one a restored series had.
+func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
+	h := identityHash(source, smp.Metric, smp.Labels)
 	s := &series{
 		key: key, id: formatID(key), hash: h,
 		source: source, metric: smp.Metric,
 		labels: slices.Clone(smp.Labels), kind: smp.Kind,
 	}
 	s.hist.maxSpanMs = st.opts.History.Milliseconds() / 4
+	if st.opts.Storage != nil {
+		s.tiers = newSeriesTiers()
+	}
 	s.wins = make([]window, len(st.opts.Windows))
 	nb := st.opts.SubBuckets
 	rings := make([]minMax, nb*len(st.opts.Windows)) // one allocation for all
@@ -228,6 +244,9 @@ func (st *store) create(source string, smp *Sample) *series {
 // append stores a point. The windows take it when it is published.
 func (st *store) append(s *series, t int64, v float64, nowMs int64) {
 	s.hist.append(t, v)
+	if s.tiers != nil {
+		s.tiers.add(s.key, s.kind, t, v)
+	}
 	s.last = point{t, v}
 	s.lastSeenMs = nowMs
 	s.pending = append(s.pending, point{t, v})
@@ -250,22 +269,28 @@ func (st *store) settle(nowMs int64) {
 		}
 		n := min(s.unfed, len(s.pending))
 		s.unfed = 0
-		for i := range s.wins {
-			s.wins[i].advance(nowMs, s.kind)
-		}
-		for _, p := range s.pending[len(s.pending)-n:] {
-			var inc float64
-			if finite(p.v) {
-				if s.winHasPrev {
-					inc = increase(s.kind, s.winPrev, p.v)
-				}
-				s.winPrev, s.winHasPrev = p.v, true
-			}
-			for i := range s.wins {
-				s.wins[i].add(p.t, p.v, inc, s.kind)
-			}
-		}
+		s.feedWindows(s.pending[len(s.pending)-n:], nowMs)
 		s.winDirty = true
+	}
+}
+
+// feedWindows moves the windows to nowMs and hands them pts, the oldest
+// points of the history they have not taken yet, in order.
+func (s *series) feedWindows(pts []point, nowMs int64) {
+	for i := range s.wins {
+		s.wins[i].advance(nowMs, s.kind)
+	}
+	for _, p := range pts {
+		var inc float64
+		if finite(p.v) {
+			if s.winHasPrev {
+				inc = increase(s.kind, s.winPrev, p.v)
+			}
+			s.winPrev, s.winHasPrev = p.v, true
+		}
+		for i := range s.wins {
+			s.wins[i].add(p.t, p.v, inc, s.kind)
+		}
 	}
 }
 
@@ -363,6 +388,9 @@ func (st *store) forget(s *series) {
 	}
 	st.unlistSource(s)
 	st.unlistMetric(s)
+	if s.tiers != nil {
+		st.retire(s)
+	}
 	// added and dirty are filtered when the next delta is built.
 	s.evicted = true
 	if s.announced {

@@ -1,0 +1,283 @@
+package aggregator
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/pulseboard/pulseboard/aggregator/storage"
+)
+
+// Storage is the durable block store the aggregator writes its tiers to:
+// the methods of storage.DB it uses, so that tests can hand it a fake.
+// Write is called by the flusher only (one at a time), outside the
+// aggregator's lock; Series and Blocks by Restore and QueryRange, from
+// their callers' goroutines, also outside the lock. All must be safe for
+// concurrent use.
+type Storage interface {
+	// Write stores series metas and blocks in one transaction; a block
+	// with the same tier, series and start as a stored one replaces it.
+	Write(series []storage.SeriesMeta, blocks []storage.Block) error
+	// Series lists every series written and not dropped.
+	Series() ([]storage.SeriesMeta, error)
+	// Blocks calls fn with the series' blocks of tier t that overlap
+	// [from, to], ascending Start, until fn returns false. Block.Data is
+	// valid only inside fn.
+	Blocks(t storage.Tier, series uint64, from, to int64, fn func(storage.Block) bool) error
+	// Enforce drops what the retention limits no longer allow.
+	Enforce() error
+}
+
+// flushBatch is what one flush writes, and what to note once it is written.
+type flushBatch struct {
+	metas  []storage.SeriesMeta
+	blocks []storage.Block
+	marks  []flushMark
+	// how many of store.retired's metas and blocks it carries
+	retiredMetas, retiredBlocks int
+}
+
+// flushMark is what a flush wrote of one series, noted once Write succeeds.
+type flushMark struct {
+	s                *series
+	rawFrom, rawLast int64
+	meta             bool
+	done             int // blocks of s.tiers.done written
+	// open blocks written, by tier: their start and point count then, so
+	// that a block changed since stays dirty.
+	openStart [storage.NumTiers]int64
+	openN     [storage.NumTiers]uint16
+}
+
+// Flush writes to Storage everything not written yet: metas of new series,
+// the history chunks sealed since the last flush and the growing tail
+// chunk (rewritten whole: same key), finished aggregate blocks and the open
+// ones; then calls Storage.Enforce. It is what Serve runs every
+// FlushInterval on its flusher goroutine and once more when it stops; it
+// is safe from any goroutine (flushes run one at a time) and a no-op
+// without Storage.
+//
+// What is written is collected under the read lock, and written outside
+// it: ingestion goes on during the write. A failed Write is counted
+// (pulseboard_tier_flush_failures_total) and returned; nothing is marked
+// written, so the next flush tries the same data again (chunks that aged
+// out of memory meanwhile are lost to storage, nothing else).
+func (a *Aggregator) Flush() error {
+	if a.opts.Storage == nil {
+		return nil
+	}
+	a.flushMu.Lock()
+	defer a.flushMu.Unlock()
+	a.mu.RLock()
+	fb := a.st.collectFlush()
+	a.mu.RUnlock()
+	if len(fb.metas) == 0 && len(fb.blocks) == 0 {
+		return nil
+	}
+	if err := a.opts.Storage.Write(fb.metas, fb.blocks); err != nil {
+		a.stats.flushFailures.Add(1)
+		if !a.flushFailing {
+			a.opts.Logger.Error("aggregator: writing to storage failed; the data stays in memory and is tried again", "err", err)
+		}
+		a.flushFailing = true
+		return fmt.Errorf("aggregator: flush: %w", err)
+	}
+	if a.flushFailing {
+		a.opts.Logger.Info("aggregator: writing to storage works again")
+		a.flushFailing = false
+	}
+	a.mu.Lock()
+	a.st.markFlushed(&fb)
+	for _, m := range fb.metas {
+		a.persisted[m.Key] = struct{}{}
+	}
+	a.mu.Unlock()
+	if err := a.opts.Storage.Enforce(); err != nil {
+		a.stats.flushFailures.Add(1)
+		return fmt.Errorf("aggregator: enforcing retention: %w", err)
+	}
+	return nil
+}
+
+// flushLoop runs Flush every FlushInterval until ctx ends. Serve runs it on
+// its own goroutine, so that a slow disk never holds up ingestion.
+func (a *Aggregator) flushLoop(ctx context.Context) {
+	t := time.NewTicker(a.opts.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = a.Flush() // counted and logged by Flush
+		}
+	}
+}
+
+// startFlusher starts flushLoop for Serve and returns the function Serve
+// defers: it stops the loop, waits for it and flushes once more, so that a
+// clean stop loses nothing that was ingested.
+func (a *Aggregator) startFlusher(ctx context.Context) func() {
+	if a.opts.Storage == nil {
+		return func() {}
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.flushLoop(fctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+		a.mu.Lock()
+		for _, s := range a.st.all {
+			if s.tiers != nil {
+				s.tiers.closePeriods(s.key, s.kind)
+			}
+		}
+		a.mu.Unlock()
+		_ = a.Flush()
+	}
+}
+
+// collectFlush gathers what the next flush writes. The caller holds the
+// aggregator's lock (read is enough: nothing is changed).
+func (st *store) collectFlush() flushBatch {
+	fb := flushBatch{
+		metas:  append([]storage.SeriesMeta(nil), st.retired.metas...),
+		blocks: append([]storage.Block(nil), st.retired.blocks...),
+	}
+	fb.retiredMetas, fb.retiredBlocks = len(fb.metas), len(fb.blocks)
+	for _, s := range st.all {
+		t := s.tiers
+		if t == nil {
+			continue
+		}
+		m := flushMark{s: s, rawFrom: t.rawFrom, rawLast: t.rawLast}
+		changed := false
+		if !t.metaWritten {
+			fb.metas = append(fb.metas, storage.SeriesMeta{Key: s.key, Meta: encodeSeriesMeta(s)})
+			m.meta, changed = true, true
+		}
+		if s.hist.tail != nil && s.last.t != t.rawLast {
+			fb.blocks = appendRawBlocks(fb.blocks, s, t.rawFrom)
+			m.rawFrom, m.rawLast = s.hist.tail.firstT, s.last.t
+			changed = true
+		}
+		if len(t.done) > 0 {
+			fb.blocks = append(fb.blocks, t.done...)
+			m.done, changed = len(t.done), true
+		}
+		for tier := storage.Minute; tier < storage.NumTiers; tier++ {
+			if b := &t.blocks[tier]; b.n > 0 && b.dirty {
+				fb.blocks = append(fb.blocks, b.block(tier, s.key))
+				m.openStart[tier], m.openN[tier] = b.start, b.n
+				changed = true
+			}
+		}
+		if changed {
+			fb.marks = append(fb.marks, m)
+		}
+	}
+	return fb
+}
+
+// markFlushed notes that fb was written. The caller holds the lock.
+func (st *store) markFlushed(fb *flushBatch) {
+	st.retired.metas = append(st.retired.metas[:0], st.retired.metas[fb.retiredMetas:]...)
+	st.retired.blocks = append(st.retired.blocks[:0], st.retired.blocks[fb.retiredBlocks:]...)
+	for _, m := range fb.marks {
+		t := m.s.tiers
+		t.rawFrom, t.rawLast = m.rawFrom, m.rawLast
+		t.metaWritten = t.metaWritten || m.meta
+		if m.done > 0 {
+			t.done = append(t.done[:0], t.done[m.done:]...)
+		}
+		for tier := storage.Minute; tier < storage.NumTiers; tier++ {
+			if b := &t.blocks[tier]; m.openN[tier] > 0 && b.start == m.openStart[tier] && b.n == m.openN[tier] {
+				b.dirty = false
+			}
+		}
+	}
+}
+
+// retire closes what a series leaving the store has open and keeps what it
+// has not written yet for the next flush. The caller holds the lock.
+func (st *store) retire(s *series) {
+	t := s.tiers
+	t.finish(s.key, s.kind)
+	if !t.metaWritten {
+		st.retired.metas = append(st.retired.metas, storage.SeriesMeta{Key: s.key, Meta: encodeSeriesMeta(s)})
+	}
+	if s.hist.tail != nil && s.last.t != t.rawLast {
+		st.retired.blocks = appendRawBlocks(st.retired.blocks, s, t.rawFrom)
+	}
+	st.retired.blocks = append(st.retired.blocks, t.done...)
+	t.done = nil
+}
+
+// Raw block data: the chunk stream with what decoding it needs besides
+// Start (the chunk's first time).
+//
+//	byte     version (rawBlockVersion)
+//	uvarint  samples n
+//	uvarint  nbits
+//	ceil(nbits/8) bytes of stream
+const rawBlockVersion = 1
+
+// appendRawBlocks appends the series' chunks that start at or after from,
+// the tail included, as raw blocks (copies: the tail grows on).
+func appendRawBlocks(dst []storage.Block, s *series, from int64) []storage.Block {
+	for c := s.hist.head; c != nil; c = c.next {
+		if c.firstT < from {
+			continue
+		}
+		dst = append(dst, storage.Block{
+			Tier: storage.Raw, Series: s.key, Start: c.firstT, End: c.lastT, Points: int(c.n),
+			Data: rawBlockData(c),
+		})
+	}
+	return dst
+}
+
+func rawBlockData(c *chunk) []byte {
+	nbytes := (c.w.nbits + 7) / 8
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen32+int(nbytes))
+	b = append(b, rawBlockVersion)
+	b = binary.AppendUvarint(b, uint64(c.n))
+	b = binary.AppendUvarint(b, uint64(c.w.nbits))
+	return append(b, c.w.b[:nbytes]...)
+}
+
+// parseRawBlock splits raw block data into its sample count, bit count and
+// stream, checking the claims against the data before anything is decoded.
+func parseRawBlock(data []byte) (n int, nbits uint32, stream []byte, err error) {
+	if len(data) < 3 || data[0] != rawBlockVersion {
+		return 0, 0, nil, errCorrupt
+	}
+	un, k1 := binary.Uvarint(data[1:])
+	if k1 <= 0 || un == 0 || un > math.MaxUint16 {
+		return 0, 0, nil, errCorrupt
+	}
+	ub, k2 := binary.Uvarint(data[1+k1:])
+	if k2 <= 0 {
+		return 0, 0, nil, errCorrupt
+	}
+	stream = data[1+k1+k2:]
+	if ub > uint64(len(stream))*8 || (ub+7)/8 != uint64(len(stream)) || un > 1+ub/2 {
+		return 0, 0, nil, errCorrupt
+	}
+	return int(un), uint32(ub), stream, nil
+}
+
+// decodeRawBlock decodes a raw block whose first sample is at start.
+func decodeRawBlock(data []byte, start int64) ([]point, error) {
+	n, nbits, stream, err := parseRawBlock(data)
+	if err != nil {
+		return nil, err
+	}
+	return decodeChunk(stream, nbits, n, start)
+}

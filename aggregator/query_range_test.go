@@ -1,0 +1,214 @@
+package aggregator
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/aggregator/storage"
+)
+
+func TestQueryRangeRefusals(t *testing.T) {
+	a, _ := newTestAgg(Options{})
+	many := make([]string, protocol.MaxRangeSeries+1)
+	for _, tc := range []struct {
+		req  protocol.RangeRequest
+		want string
+	}{
+		{protocol.RangeRequest{ID: 7, Series: many, From: 1, To: 2}, "too many series"},
+		{protocol.RangeRequest{From: 2, To: 2}, "from must be before to"},
+		{protocol.RangeRequest{From: 0, To: 11 * 365 * 24 * hourMs}, "longer than 10 years"},
+		{protocol.RangeRequest{From: math.MinInt64, To: math.MaxInt64}, "longer than 10 years"},
+	} {
+		ans := a.QueryRange(tc.req)
+		require.Contains(t, ans.Error, tc.want)
+		require.Empty(t, ans.Series)
+		require.Equal(t, tc.req.ID, ans.ID)
+		require.Equal(t, protocol.TypeRange, ans.Type)
+	}
+}
+
+func TestQueryRangeMemoryOnly(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	t0 := c.ms
+	feed(a, c, "m", 100, func(i int) float64 { return float64(i) })
+	id := a.st.all[0].id
+	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id, "nope", "00000000000000ff"}, From: t0 + 10_000, To: t0 + 19_000})
+	require.Empty(t, ans.Error)
+	require.Equal(t, "raw", ans.Tier)
+	require.Zero(t, ans.Step, "raw points as they are")
+	require.Len(t, ans.Series[0].Points, 10)
+	require.Equal(t, protocol.RangePoint{T: t0 + 10_000, Mean: 10, Min: 10, Max: 10}, ans.Series[0].Points[0])
+	require.Equal(t, "unknown series", ans.Series[1].Error)
+	require.Equal(t, "unknown series", ans.Series[2].Error)
+
+	// A step: cut to it, mean/min/max.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: t0 + 99_000, Step: 10_000})
+	require.Equal(t, int64(10_000), ans.Step)
+	p := ans.Series[0].Points[1]
+	require.Equal(t, protocol.RangePoint{T: floorDiv(t0+10_000, 10_000) * 10_000, Mean: 14.5, Min: 10, Max: 19}, p)
+
+	// Over the budget: cut to the step the budget allows.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: t0 + 99_000, Points: 5})
+	require.Equal(t, "raw", ans.Tier)
+	require.LessOrEqual(t, len(ans.Series[0].Points), 5)
+	require.Equal(t, int64(24_750), ans.Step)
+}
+
+// minuteFake is a storage holding a day of minute blocks of one counter
+// series ending at end, and the aggregator reading it.
+func minuteFake(tb testing.TB, end int64) (*Aggregator, *fakeStorage, string) {
+	f := newFakeStorage()
+	s := &series{source: "s", metric: "m", kind: KindCounter}
+	key := uint64(42)
+	require.NoError(tb, f.Write([]storage.SeriesMeta{{Key: key, Meta: encodeSeriesMeta(s)}}, nil))
+	st := newSeriesTiers()
+	for m := end - 24*hourMs; m < end; m += minuteMs {
+		v := float64(m/minuteMs%1000) / 4
+		st.appendPoint(storage.Minute, key, KindCounter, aggPoint{t: m, count: 60, sum: 60 * v, min: v - 1, max: v + 1, last: v, inc: 7200})
+	}
+	st.finishBlock(storage.Minute, key)
+	require.NoError(tb, f.Write(nil, st.done))
+	a := New(Options{Storage: f, Now: func() time.Time { return time.UnixMilli(end) },
+		Retention: [storage.NumTiers]time.Duration{12 * time.Hour, 90 * 24 * time.Hour, 0}})
+	require.NoError(tb, a.Restore())
+	return a, f, formatID(key)
+}
+
+func TestQueryRangeTiers(t *testing.T) {
+	end := int64(1_700_006_400_000) // on a two-hour boundary
+	a, f, id := minuteFake(t, end)
+	// 24 hours at one-minute steps: the minute tier, from storage.
+	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs})
+	require.Equal(t, "1m", ans.Tier)
+	require.Equal(t, int64(minuteMs), ans.Step)
+	require.Len(t, ans.Series[0].Points, 1440)
+	p := ans.Series[0].Points[0]
+	v := float64((end-24*hourMs)/minuteMs%1000) / 4
+	require.Equal(t, protocol.RangePoint{T: end - 24*hourMs, Mean: v, Min: v - 1, Max: v + 1}, p)
+
+	// A step asked: the minutes cut to it, a step's min the min of its minutes.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: 15 * minuteMs})
+	require.Equal(t, "1m", ans.Tier)
+	require.Equal(t, int64(15*minuteMs), ans.Step)
+	require.Len(t, ans.Series[0].Points, 96)
+	require.Equal(t, v-1, ans.Series[0].Points[0].Min)
+	// A budget the minutes do not fit: the hour tier, in whole hours.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Points: 100})
+	require.Equal(t, "1h", ans.Tier)
+	require.Equal(t, int64(hourMs), ans.Step)
+
+	// Older than the raw retention, fitting at minutes: 1m even for 10 minutes.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 23*hourMs, To: end - 23*hourMs + 10*minuteMs})
+	require.Equal(t, "1m", ans.Tier)
+	require.Len(t, ans.Series[0].Points, 11)
+
+	// Within the raw retention: raw (nothing there: the fake has no raw).
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 10*minuteMs, To: end})
+	require.Equal(t, "raw", ans.Tier)
+	require.Empty(t, ans.Series[0].Points)
+	require.Empty(t, ans.Series[0].Error)
+
+	// A year: more minutes than the budget, the hour tier.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs*60, To: end})
+	require.Equal(t, "1h", ans.Tier)
+	// Beyond every tier's reach but the hour's: the hour tier too.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs*100, To: end - 24*hourMs*99})
+	require.Equal(t, "1h", ans.Tier)
+
+	// A storage that fails: the series says so.
+	f.failRead = errors.New("input/output error")
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs})
+	require.Contains(t, ans.Series[0].Error, "input/output error")
+	f.failRead = nil
+	// A block that does not decode: the rest is answered, and the error said.
+	for k, b := range f.blocks {
+		if k.tier == storage.Minute && b.Start == end-24*hourMs {
+			b.Data = []byte{1, 2, 3}
+			f.blocks[k] = b
+		}
+	}
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs})
+	require.Contains(t, ans.Series[0].Error, "does not decode")
+	require.Len(t, ans.Series[0].Points, 1440-120)
+}
+
+func TestQueryRangeJoinsStorageAndMemory(t *testing.T) {
+	f := newFakeStorage()
+	a, c := newTestAgg(Options{Storage: f, History: 15 * time.Minute})
+	t0 := c.ms
+	feed(a, c, "m", 3600, func(i int) float64 { return float64(i) })
+	require.NoError(t, a.Flush())
+	feed(a, c, "m", 30, func(i int) float64 { return float64(3600 + i) }) // not flushed
+	id := a.st.all[0].id
+	// Raw over the hour, at 1 s: more than memory holds.
+	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: c.ms, Points: protocol.MaxRangePoints})
+	require.Equal(t, "1m", ans.Tier, "3630 raw points do not fit 2000")
+	var n float64
+	for _, p := range ans.Series[0].Points {
+		n += 1
+		require.LessOrEqual(t, p.Min, p.Mean)
+		require.LessOrEqual(t, p.Mean, p.Max)
+	}
+	require.Equal(t, float64(3629), ans.Series[0].Points[len(ans.Series[0].Points)-1].Max, "reaches the newest sample")
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: t0 + 1800_000, Points: 1900})
+	require.Equal(t, "raw", ans.Tier)
+	require.Len(t, ans.Series[0].Points, 1801, "older than memory: from storage")
+	for i, p := range ans.Series[0].Points {
+		require.Equal(t, float64(i), p.Mean)
+	}
+	require.True(t, slices.IsSortedFunc(ans.Series[0].Points, func(x, y protocol.RangePoint) int { return int(x.T - y.T) }))
+}
+
+// BenchmarkQueryRange24h reads 24 hours of one series at one-minute steps
+// from a storage holding a day of minute blocks. The p50 is ns/op.
+func BenchmarkQueryRange24h(b *testing.B) {
+	end := int64(1_700_006_400_000)
+	a, _, id := minuteFake(b, end)
+	req := protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs}
+	var d []time.Duration
+	for b.Loop() {
+		t := time.Now()
+		ans := a.QueryRange(req)
+		d = append(d, time.Since(t))
+		if len(ans.Series[0].Points) != 1440 {
+			b.Fatal(len(ans.Series[0].Points))
+		}
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+}
+
+// BenchmarkIngestWithStorage is BenchmarkIngest with a (fake) storage
+// attached: aggregates built on every sample, and a flush of every series
+// every tenth batch (ten seconds of samples at one a second). Run with -cpu 1.
+func BenchmarkIngestWithStorage(b *testing.B) {
+	a, c, batches := benchStore(b, Options{Storage: newFakeStorage()}, 10000, 60)
+	rng := rand.New(rand.NewPCG(3, 4))
+	samples, round := 0, 0
+	for b.Loop() {
+		b.StopTimer()
+		c.ms += 1000
+		stepBatches(batches, c.ms, rng)
+		b.StartTimer()
+		a.ingest(batches[0])
+		a.st.settle(c.ms)
+		b.StopTimer()
+		samples += len(batches[0].Samples)
+		a.st.collect(&delta{})
+		b.StartTimer()
+		if round++; round%10 == 0 {
+			if err := a.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(0, "ns/op")
+}
