@@ -47,24 +47,47 @@ func startEmbedded(o Options) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: embedded NATS: %w", err)
 	}
-	srv.SetLoggerV2(serverLog{o.Logger.With("node", o.Node, "component", "nats-server")}, false, false, false)
+	log := serverLog{o.Logger.With("node", o.Node, "component", "nats-server"), make(chan string, 1)}
+	srv.SetLoggerV2(log, false, false, false)
 	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-		return nil, fmt.Errorf("cluster: embedded NATS not ready on %s / %s (address in use?)", e.Listen, e.ClusterListen)
+	// A listener that cannot bind is reported through Fatalf, and the
+	// server then never gets ready: wait in short slices to return that
+	// report at once rather than after the whole delay.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if srv.ReadyForConnections(50 * time.Millisecond) {
+			return srv, nil
+		}
+		select {
+		case msg := <-log.fatal:
+			srv.Shutdown()
+			srv.WaitForShutdown()
+			return nil, fmt.Errorf("cluster: embedded NATS: %s", msg)
+		default:
+		}
 	}
-	return srv, nil
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	return nil, fmt.Errorf("cluster: embedded NATS not ready on %s / %s", e.Listen, e.ClusterListen)
 }
 
 // serverLog passes nats-server's reports to slog: notices at debug (a
 // route coming and going is routine in a cluster), warnings and errors as
 // such.
-type serverLog struct{ l *slog.Logger }
+type serverLog struct {
+	l     *slog.Logger
+	fatal chan string // the first fatal report, for startEmbedded
+}
 
 func (s serverLog) Noticef(f string, a ...any) { s.l.Debug(fmt.Sprintf(f, a...)) }
 func (s serverLog) Warnf(f string, a ...any)   { s.l.Warn(fmt.Sprintf(f, a...)) }
-func (s serverLog) Fatalf(f string, a ...any)  { s.l.Error(fmt.Sprintf(f, a...)) }
-func (s serverLog) Errorf(f string, a ...any)  { s.l.Error(fmt.Sprintf(f, a...)) }
-func (s serverLog) Debugf(f string, a ...any)  { s.l.Debug(fmt.Sprintf(f, a...)) }
-func (s serverLog) Tracef(f string, a ...any)  { s.l.Debug(fmt.Sprintf(f, a...)) }
+func (s serverLog) Fatalf(f string, a ...any) {
+	msg := fmt.Sprintf(f, a...)
+	s.l.Error(msg)
+	select {
+	case s.fatal <- msg:
+	default:
+	}
+}
+func (s serverLog) Errorf(f string, a ...any) { s.l.Error(fmt.Sprintf(f, a...)) }
+func (s serverLog) Debugf(f string, a ...any) { s.l.Debug(fmt.Sprintf(f, a...)) }
+func (s serverLog) Tracef(f string, a ...any) { s.l.Debug(fmt.Sprintf(f, a...)) }

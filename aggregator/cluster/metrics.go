@@ -21,7 +21,7 @@ type stats struct {
 	outShed                                                     [numKinds][len(shedReasons)]atomic.Uint64
 
 	samplesOut, samplesShedOut, samplesIn, samplesShedIn, samplesDropped, overlong atomic.Uint64
-	decodeErrors, resyncIn, resyncOut, reconnects, slowConsumer, backfillBytes   atomic.Uint64
+	decodeErrors, resyncIn, resyncOut, reconnects, slowConsumer, backfillBytes     atomic.Uint64
 }
 
 func (s *stats) shedOut(it outItem, reason int) {

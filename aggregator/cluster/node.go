@@ -175,14 +175,18 @@ func (n *Node) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.mu.Lock()
-	n.conn = nc
-	n.mu.Unlock()
-	n.changed()
-
 	var wg sync.WaitGroup
 	err = n.subscribe(runCtx, nc, &wg)
 	if err == nil {
+		// Connected means subscribed too: a request that WaitConnected
+		// let through finds its responder.
+		if nc.IsConnected() {
+			_ = nc.FlushTimeout(n.opts.RequestTimeout)
+		}
+		n.mu.Lock()
+		n.conn = nc
+		n.mu.Unlock()
+		n.changed()
 		wg.Go(func() { n.publishLoop(runCtx, nc) })
 		wg.Go(func() { n.dispatchLoop(runCtx) })
 		wg.Go(func() { n.livenessLoop(runCtx, nc) })
