@@ -164,3 +164,29 @@ func TestControlCarriesTheTokenAndTheStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 501, rep.Status)
 }
+
+// TestLateJoinerLearnsTheDictionary joins c after a has announced its
+// series to b: c asks a for a key frame and reads a's samples from then on.
+func TestLateJoinerLearnsTheDictionary(t *testing.T) {
+	a, b := pair(t, nil, nil)
+	ts := int64(0)
+	publishUntil := func(cond func() bool) {
+		require.Eventually(t, func() bool {
+			ts += 1000
+			a.PublishSamples(scrape(30, ts, func(i int) float64 { return float64(ts/1000+int64(i)) / 10 }))
+			return cond()
+		}, 10*time.Second, 20*time.Millisecond)
+	}
+	publishUntil(func() bool { return b.rec.sampleCount("a") > 0 })
+	client, _ := a.EmbeddedURLs()
+	nc, rc := clientNode(t, "c", client, nil)
+	c := serve(t, nc, rc)
+	publishUntil(func() bool { return c.rec.sampleCount("a") > 0 })
+	assert.Positive(t, c.stats.resyncOut.Load(), "c asked for the dictionary")
+	assert.Positive(t, a.stats.resyncIn.Load())
+	assert.Zero(t, b.stats.samplesDropped.Load(), "b never missed a thing")
+	c.rec.mu.Lock()
+	last := c.rec.samples["a"][len(c.rec.samples["a"])-1]
+	c.rec.mu.Unlock()
+	assert.Equal(t, float64(last.Time/1000+29)/10, last.Value, "values decoded from the key frame and the deltas after it")
+}
