@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,7 +13,7 @@ import (
 // subscription's goroutine, and a flood of samples never delays heartbeats.
 // No callback blocks: decoded messages go to the bounded inbound queue,
 // requests to bounded responder slots.
-func (n *Node) subscribe(ctx context.Context, nc *nats.Conn, wg *sync.WaitGroup) error {
+func (n *Node) subscribe(ctx context.Context, nc *nats.Conn, resp *responders) error {
 	c, self := n.opts.Cluster, n.opts.Node
 	decoders := map[string]*Decoder{}
 	lastAsk := map[string]time.Time{}
@@ -31,8 +30,8 @@ func (n *Node) subscribe(ctx context.Context, nc *nats.Conn, wg *sync.WaitGroup)
 			n.stats.resyncIn.Add(1)
 			n.askKeyFrame()
 		}},
-		{Subject(c, self, KindBackfill), func(m *nats.Msg) { n.respond(ctx, wg, m, KindBackfill, n.answerBackfill) }},
-		{Subject(c, self, KindControl), func(m *nats.Msg) { n.respond(ctx, wg, m, KindControl, n.answerControl) }},
+		{Subject(c, self, KindBackfill), func(m *nats.Msg) { n.respond(ctx, resp, m, KindBackfill, n.answerBackfill) }},
+		{Subject(c, self, KindControl), func(m *nats.Msg) { n.respond(ctx, resp, m, KindControl, n.answerControl) }},
 	}
 	for _, s := range subs {
 		sub, err := nc.Subscribe(s.subj, s.cb)

@@ -176,7 +176,8 @@ func (n *Node) Serve(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	err = n.subscribe(runCtx, nc, &wg)
+	resp := &responders{}
+	err = n.subscribe(runCtx, nc, resp)
 	if err == nil {
 		// Connected means subscribed too: a request that WaitConnected
 		// let through finds its responder.
@@ -199,6 +200,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	cancel()
 	wg.Wait() // the liveness goroutine said goodbye on its way out
 	n.closeConn(nc, closedForGood)
+	resp.close() // after the connection: no callback starts a responder any more
 	n.peers.allDown(time.Now())
 	n.deliverPeerChanges()
 	if err != nil {

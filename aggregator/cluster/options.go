@@ -95,6 +95,9 @@ type NATS struct {
 	Token    string
 }
 
+// maxPayload is NATS's default limit on one message's payload.
+const maxPayload = 1 << 20
+
 // ErrConfig reports invalid Options; the message names the field.
 var ErrConfig = errors.New("cluster: invalid options")
 
@@ -178,6 +181,14 @@ func (o *Options) validate() error {
 				bad(fmt.Sprintf("nats.urls[%d]", i), "%v", err)
 			}
 		}
+	}
+	// One NATS message is at most 1 MiB by default: a batch or a backfill
+	// reply (with its header and cursor) must fit.
+	if o.MaxMessage > maxPayload {
+		bad("max_message", "%d bytes: at most %d", o.MaxMessage, maxPayload)
+	}
+	if o.BackfillChunk > maxPayload-maxCursor-16 {
+		bad("backfill_chunk", "%d bytes: at most %d", o.BackfillChunk, maxPayload-maxCursor-16)
 	}
 	if o.ReconnectMax < o.ReconnectMin {
 		bad("reconnect_max", "below reconnect_min")

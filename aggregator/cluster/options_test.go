@@ -37,6 +37,8 @@ func TestOptionsRefusedWithTheirField(t *testing.T) {
 		"no urls":          {Options{Cluster: "lab", Node: "a", NATS: &NATS{}}, "nats.urls:"},
 		"bad listen":       {Options{Cluster: "lab", Node: "a", Embedded: &Embedded{Listen: "4222"}}, "embedded.listen:"},
 		"bad route":        {Options{Cluster: "lab", Node: "a", Embedded: &Embedded{Routes: []string{"http://x:1"}}}, "embedded.routes[0]:"},
+		"max message":      {Options{Cluster: "lab", Node: "a", Embedded: &Embedded{}, MaxMessage: 2 << 20}, "max_message:"},
+		"backfill chunk":   {Options{Cluster: "lab", Node: "a", Embedded: &Embedded{}, BackfillChunk: 1 << 20}, "backfill_chunk:"},
 		"backoff":          {Options{Cluster: "lab", Node: "a", Embedded: &Embedded{}, ReconnectMin: 2e9, ReconnectMax: 1e9}, "reconnect_max:"},
 	} {
 		t.Run(name, func(t *testing.T) {

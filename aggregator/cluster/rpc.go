@@ -13,7 +13,7 @@ import (
 // respond answers a request on a responder goroutine when a slot is free,
 // else at once with busy; the slots bound the goroutines and the memory
 // that peers' requests can take.
-func (n *Node) respond(ctx context.Context, wg *sync.WaitGroup, m *nats.Msg, k Kind, answer func(context.Context, *nats.Msg) []byte) {
+func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kind, answer func(context.Context, *nats.Msg) []byte) {
 	if m.Reply == "" {
 		return
 	}
@@ -24,12 +24,44 @@ func (n *Node) respond(ctx context.Context, wg *sync.WaitGroup, m *nats.Msg, k K
 		_ = m.Respond(busyReply(k))
 		return
 	}
-	wg.Go(func() {
+	started := resp.start(func() {
 		defer func() { <-n.sem }()
 		rctx, cancel := context.WithTimeout(ctx, n.opts.RequestTimeout)
 		defer cancel()
 		_ = m.Respond(answer(rctx, m))
 	})
+	if !started {
+		<-n.sem // Serve is ending: the requester times out or retries elsewhere
+	}
+}
+
+// responders tracks the responder goroutines of one Serve. A NATS
+// callback may still run while Serve tears down, so starting one and
+// closing are serialised: after close, nothing starts and close has waited
+// for everything started before.
+type responders struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// start runs f on a new goroutine unless the responders are closed; it
+// reports whether it did.
+func (r *responders) start(f func()) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	r.wg.Go(f)
+	return true
+}
+
+func (r *responders) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.wg.Wait()
 }
 
 func busyReply(k Kind) []byte {
