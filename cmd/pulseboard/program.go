@@ -95,7 +95,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	sup := cfg.Supervisor
 	backoff := supervisor.Backoff{Initial: sup.Backoff.Initial.D(), Max: sup.Backoff.Max.D()}
 
-	p.aggregator = aggregator.New(aggregator.Options{
+	ao := aggregator.Options{
 		History:            cfg.Aggregator.History.D(),
 		Windows:            durations(cfg.Aggregator.Windows),
 		MaxSeries:          cfg.Aggregator.MaxSeries,
@@ -108,7 +108,20 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
-	})
+	}
+	if p.storage != nil {
+		// Only a real store: a nil *storage.DB in the interface would not be nil.
+		ao.Storage = p.storage
+		ao.FlushInterval = cfg.Storage.FlushInterval.D()
+		r := cfg.Storage.Retention
+		ao.Retention = [storage.NumTiers]time.Duration{r.Raw.Time.D(), r.Minute.Time.D(), r.Hour.Time.D()}
+	}
+	p.aggregator = aggregator.New(ao)
+	// The windows and charts reach back into the stored history at once,
+	// before any sample of this run arrives.
+	if err := p.aggregator.Restore(); err != nil {
+		return nil, fmt.Errorf("read the stored history: %w", err)
+	}
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
 		Sink:        p.aggregator,
 		MaxRestarts: sup.Restarts(),
@@ -177,6 +190,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Sources:        crashControl(p.collectors.Crash),
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
+		Range:          p.aggregator.QueryRange,
 		Ready:          p.ready,
 		Warnings:       p.warnings,
 		Version:        Version(),
