@@ -20,7 +20,7 @@ type counters struct {
 	ingested, dropped, refused                atomic.Uint64
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, orphaned                   atomic.Uint64
-	flushFailures                             atomic.Uint64
+	flushFailures, tierShed                   atomic.Uint64
 	rejected                                  [numRejectReasons]atomic.Uint64
 }
 

@@ -82,6 +82,9 @@ func (a *Aggregator) Flush() error {
 			a.opts.Logger.Error("aggregator: writing to storage failed; the data stays in memory and is tried again", "err", err)
 		}
 		a.flushFailing = true
+		a.mu.Lock()
+		a.stats.tierShed.Add(uint64(a.st.shedUnwritten()))
+		a.mu.Unlock()
 		return fmt.Errorf("aggregator: flush: %w", err)
 	}
 	if a.flushFailing {

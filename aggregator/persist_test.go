@@ -147,3 +147,38 @@ func TestRawBlockGarbage(t *testing.T) {
 		require.Error(t, err, "%x", b)
 	}
 }
+
+// TestLongFailureIsBounded: while writes fail for days, what waits for the
+// disk stops growing: the oldest finished aggregate blocks are given up
+// and counted, and the newest reach the storage once it works again.
+func TestLongFailureIsBounded(t *testing.T) {
+	f := newFakeStorage()
+	a, c := newTestAgg(Options{Storage: f, History: 15 * time.Minute})
+	f.failWrite = errors.New("no space left on device")
+	first := c.ms
+	// A sample a minute for two days.
+	for i := range 48 * 60 {
+		a.ingest(batch("s", gauge("m", c.ms, float64(i%10))))
+		c.ms += 60_000
+		if i%600 == 0 {
+			require.Error(t, a.Flush())
+		}
+	}
+	require.Error(t, a.Flush())
+	s := a.st.all[0]
+	require.Len(t, s.tiers.done, maxUnwrittenBlocks)
+	shed := a.stats.tierShed.Load()
+	require.Positive(t, shed)
+
+	f.failWrite = nil
+	require.NoError(t, a.Flush())
+	minutes := f.tierBlocks(storage.Minute, s.key)
+	hours := f.tierBlocks(storage.Hour, s.key)
+	last := c.ms - 60_000
+	// The last minute and hour are still open (not in a block); every
+	// block they span besides is either written or counted as shed.
+	spans := func(width, lastClosed int64) uint64 { return uint64(floorDiv(lastClosed, width) - floorDiv(first, width) + 1) }
+	want := spans(minuteBlockMs, last-minuteMs) + spans(hourBlockMs, floorDiv(last, hourMs)*hourMs-hourMs)
+	require.Equal(t, want, uint64(len(minutes)+len(hours))+shed)
+	require.Equal(t, minutes[len(minutes)-1].End, s.tiers.blocks[storage.Minute].block(storage.Minute, s.key).End, "the newest are kept")
+}
