@@ -177,7 +177,9 @@ func TestLongFailureIsBounded(t *testing.T) {
 	last := c.ms - 60_000
 	// The last minute and hour are still open (not in a block); every
 	// block they span besides is either written or counted as shed.
-	spans := func(width, lastClosed int64) uint64 { return uint64(floorDiv(lastClosed, width) - floorDiv(first, width) + 1) }
+	spans := func(width, lastClosed int64) uint64 {
+		return uint64(floorDiv(lastClosed, width) - floorDiv(first, width) + 1)
+	}
 	want := spans(minuteBlockMs, last-minuteMs) + spans(hourBlockMs, floorDiv(last, hourMs)*hourMs-hourMs)
 	require.Equal(t, want, uint64(len(minutes)+len(hours))+shed)
 	require.Equal(t, minutes[len(minutes)-1].End, s.tiers.blocks[storage.Minute].block(storage.Minute, s.key).End, "the newest are kept")
