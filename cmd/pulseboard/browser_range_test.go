@@ -24,8 +24,8 @@ import (
 // loads finer data, the custom range refuses an empty span. What the page
 // asks over its WebSocket is read as the DevTools protocol sees it.
 
-// rangeConfig stores history, flushed every 200 ms, behind a stream of
-// two minutes: every preset of the picker is asked of the server.
+// rangeConfig stores history, flushed every 200 ms, behind a stream of a
+// minute: every preset of the picker is asked of the server.
 const rangeConfig = "testdata/browser_range.yaml"
 
 // rangeFrames are the range requests the page sent and the answers it got.
@@ -107,6 +107,14 @@ func afterFrames(b *tab) {
 	require.NoError(b.t, err)
 }
 
+// within makes the tab report to subtest t (a failure fails t, not its
+// parent) until t ends.
+func within(b *tab, t *testing.T) {
+	parent := b.t
+	b.t = t
+	t.Cleanup(func() { b.t = parent })
+}
+
 // seriesChart is the chart element of the card that draws series id.
 func seriesChart(id string) string {
 	return fmt.Sprintf(`document.querySelector('.line[data-series="%s"]').closest(".card").querySelector(".chart")`, id)
@@ -118,7 +126,7 @@ const (
 	historyDrawn = allCharts + `.every(c => c.dataset.band === "1" && c.dataset.tier)`
 	// streamDrawn: no chart draws stored history.
 	streamDrawn = allCharts + `.every(c => c.dataset.band === undefined && c.dataset.tier === undefined && c.dataset.step === undefined)`
-	rangeParam  = `new URL(location.href).searchParams.get("range")`
+	rangeParam  = `(new URL(location.href).searchParams.get("range") || "")`
 	// clockOf renders unix ms as the page's formatClock does.
 	clockOf = `(ms => { const d = new Date(ms); return [d.getHours(), d.getMinutes(), d.getSeconds()].map(n => String(n).padStart(2, "0")).join(":"); })`
 )
@@ -166,6 +174,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	b.waitFor("the stream to be live", isLive)
 
 	t.Run("the charts keep the first run's points, with a gap, without choosing anything", func(t *testing.T) {
+		within(b, t)
 		b.waitFor("every chart drawn", chartsDrawn(ids, 1))
 		// The snapshot brings the stored points at once: counted at the
 		// first drawing, before the new run could have made as many.
@@ -187,6 +196,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	}
 
 	t.Run("1h draws the stored history, the first run in it, live at its right edge", func(t *testing.T) {
+		within(b, t)
 		asked := len(frames.sent(t))
 		b.do(chromedp.Click(chromedp.CSS(`#ranges button[data-range="1h"]`)))
 		b.waitFor("history on every chart", historyDrawn)
@@ -218,6 +228,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	})
 
 	t.Run("axe-core finds no violation with history shown", func(t *testing.T) {
+		within(b, t)
 		b.waitFor("no animation running", `document.getAnimations().length === 0`)
 		if vs := runAxe(b); len(vs) > 0 {
 			t.Fatalf("axe-core: %d rules violated\n%s", len(vs), describeViolations(vs))
@@ -225,15 +236,23 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	})
 
 	t.Run("a drag zooms into finer data; a double-click goes back", func(t *testing.T) {
+		within(b, t)
 		asked := len(frames.sent(t))
 		over := gauge + `.closest(".card").querySelector(".u-over")`
-		// The last 50 s or so of the hour: raw samples fit a chart.
-		x0, y := pointIn(b, over, 0.984)
-		x1, _ := pointIn(b, over, 0.998)
+		// From 100 s to 45 s ago: past the stream's minute, so asked of
+		// the stored history, and short enough for its raw samples to fit
+		// a chart's width.
+		x0, y := pointIn(b, over, 1-100.0/3600)
+		x1, _ := pointIn(b, over, 1-45.0/3600)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("charts: %s\nrequests: %+v", eval[string](b, `JSON.stringify(`+allCharts+`.map(c => c.dataset))`), frames.sent(t)[asked:])
+			}
+		})
 		b.waitFor("finer history on every chart", allCharts+`.every(c => c.dataset.view && c.dataset.band === "1" &&
 			c.dataset.tier === "raw" && Number(c.dataset.step) < 60000)`)
 		reqs := frames.sent(t)[asked:]
@@ -249,6 +268,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	})
 
 	t.Run("the 1m window brings the stream back", func(t *testing.T) {
+		within(b, t)
 		b.do(chromedp.Click(chromedp.CSS(`#windows button[data-window="1m"]`)))
 		b.waitFor("the stream's charts", streamDrawn)
 		require.Empty(t, eval[string](b, rangeParam))
@@ -261,6 +281,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
+		within(b, t)
 		require.Empty(t, b.problems())
 	})
 }
@@ -285,6 +306,7 @@ func TestBrowserCustomRange(t *testing.T) {
 		document.activeElement.id === "range-from"`)
 
 	t.Run("axe-core finds no violation with the picker open", func(t *testing.T) {
+		within(b, t)
 		b.waitFor("no animation running", `document.getAnimations().length === 0`)
 		if vs := runAxe(b); len(vs) > 0 {
 			t.Fatalf("axe-core: %d rules violated\n%s", len(vs), describeViolations(vs))
@@ -303,6 +325,7 @@ func TestBrowserCustomRange(t *testing.T) {
 	now := time.Now().UnixMilli()
 
 	t.Run("an end before the start is refused in words and asks nothing", func(t *testing.T) {
+		within(b, t)
 		asked := len(frames.sent(t))
 		setInputs(localInput(now), localInput(now-time.Hour.Milliseconds()))
 		b.do(chromedp.Click(chromedp.CSS(`#range-form button[type="submit"]`)))
@@ -316,6 +339,7 @@ func TestBrowserCustomRange(t *testing.T) {
 	})
 
 	t.Run("a valid span is applied, in the address and asked of the stored history", func(t *testing.T) {
+		within(b, t)
 		asked := len(frames.sent(t))
 		from, to := now-30*time.Minute.Milliseconds(), now+time.Minute.Milliseconds()
 		setInputs(localInput(from), localInput(to))
@@ -333,6 +357,7 @@ func TestBrowserCustomRange(t *testing.T) {
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
+		within(b, t)
 		require.Empty(t, b.problems())
 	})
 }
