@@ -40,11 +40,12 @@ var _ Feed = (*aggregator.Aggregator)(nil)
 // helloMessage is the first message on every WebSocket, built once.
 // instance names this server process: sequence numbers start again in a new
 // process, so a client that reconnects to another instance must not trust
-// a resume that happens to match its last seq.
-func helloMessage(version, instance string, names []string, history time.Duration) ([]byte, error) {
+// a resume that happens to match its last seq. started is when the
+// process started: the points before it are an earlier run's.
+func helloMessage(version, instance string, names []string, history time.Duration, started time.Time) ([]byte, error) {
 	return json.Marshal(protocol.Hello{
 		Type: protocol.TypeHello, Version: version, Instance: instance,
 		Windows: names, HistorySeconds: int64(history / time.Second),
-		Protocol: protocol.Version,
+		Protocol: protocol.Version, Started: started.UnixMilli(),
 	})
 }

@@ -99,7 +99,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: instance id: %w", err)
 	}
-	hello, err := helloMessage(opts.Version, instance, opts.Feed.WindowNames(), opts.Feed.History())
+	hello, err := helloMessage(opts.Version, instance, opts.Feed.WindowNames(), opts.Feed.History(), time.Now())
 	if err != nil {
 		return nil, err
 	}

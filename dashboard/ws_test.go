@@ -28,6 +28,7 @@ func TestStreamHelloNamesTheInstance(t *testing.T) {
 }
 
 func TestStreamHelloSnapshotDeltas(t *testing.T) {
+	made := time.Now().UnixMilli()
 	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
 		o.Windows = []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute}
 		o.History = 10 * time.Minute
@@ -41,6 +42,8 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	require.Regexp(t, `^[0-9a-f]{16}$`, hello.Instance)
 	require.Equal(t, []string{"30s", "1m", "5m"}, hello.Windows)
 	require.Equal(t, int64(600), hello.HistorySeconds)
+	require.GreaterOrEqual(t, hello.Started, made, "when the server started: the points before are an earlier run's")
+	require.LessOrEqual(t, hello.Started, time.Now().UnixMilli())
 
 	snap := c.readType("snapshot")
 	require.Equal(t, seq, snap.Seq)

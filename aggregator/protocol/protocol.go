@@ -66,6 +66,11 @@ type Hello struct {
 	HistorySeconds int64 `json:"history_seconds"`
 	// Protocol is the protocol version, Version.
 	Protocol int `json:"protocol"`
+	// Started is when the server process started, in Unix milliseconds.
+	// Points older than it were kept from an earlier run (the stored
+	// history): between them and the newer ones the server was down, so a
+	// client breaks its lines there. 0 (absent) from servers before it.
+	Started int64 `json:"started,omitempty"`
 }
 
 // MessageType returns "hello".

@@ -52,6 +52,22 @@ function readSince(v) {
   return Number.isFinite(t) && t > 0 ? t : 0;
 }
 
+/**
+ * restartGap breaks a series' points where the server was down: the
+ * points older than its start (started, unix ms; 0: unknown) are an
+ * earlier run's, kept in its stored history, so a null point follows the
+ * last of them when newer ones follow. The points are not changed.
+ * @param {unknown} points [[t, v], …], oldest first
+ * @param {number} started
+ */
+export function restartGap(points, started) {
+  if (!started || !Array.isArray(points)) return points;
+  let i = 0;
+  while (i < points.length && Array.isArray(points[i]) && Number(points[i][0]) < started) i++;
+  if (i === 0 || i === points.length || points[i - 1][1] === null) return points;
+  return [...points.slice(0, i), [Number(points[i - 1][0]) + 1, null], ...points.slice(i)];
+}
+
 export class Store {
   /**
    * @param {{maxPoints?: number}} [opts] maxPoints caps each series' ring
@@ -69,6 +85,7 @@ export class Store {
     this.alerts = new Alerts();
     this.now = 0; // the server's clock at its latest message, unix ms
     this.instance = ""; // the server process, from its hello
+    this.started = 0; // when the server process started, unix ms (0: unknown)
   }
 
   /** hello records the server's version, windows and history length. */
@@ -78,6 +95,8 @@ export class Store {
     this.windows = Array.isArray(msg.windows) ? msg.windows.map(String) : [];
     const h = Number(msg.history_seconds);
     if (Number.isFinite(h) && h > 0) this.historyMs = h * 1000;
+    const started = Number(msg.started);
+    this.started = Number.isFinite(started) && started > 0 ? started : 0;
   }
 
   /**
@@ -199,7 +218,7 @@ export class Store {
     if (!s || !s.id) return;
     const known = this.series.has(s.id);
     const st = this.upsert(s);
-    st.ring.replace(s.points);
+    st.ring.replace(restartGap(s.points, this.started));
     const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
     if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     this.trimOne(st);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Store } from "../js/store.js";
+import { Store, restartGap } from "../js/store.js";
 
 const win = (last) => ({ "1m": { count: 1, min: last, max: last, mean: last, last, rate: null, p50: last, p90: last, p99: last } });
 
@@ -279,4 +279,77 @@ test("a series remembers the first point the server held when it sent it whole",
   s.snapshot(snapshot(1, 9000, [series("a", [[8000, 5]])]));
   assert.equal(s.series.get("a").since, 8000);
   assert.equal(s.series.get("a").ring.firstTime(), 1000);
+});
+
+test("a restarted server's stored points are cut from its new ones by a gap", () => {
+  const ringOf = (s, id) => {
+    const r = s.series.get(id).ring;
+    return Array.from({ length: r.length }, (_, i) => [r.timeAt(i), r.valueAt(i)]);
+  };
+  const s = new Store();
+  s.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 60, started: 10_000 });
+  assert.equal(s.started, 10_000);
+  s.snapshot(
+    snapshot(1, 12_000, [
+      series("restarted", [
+        [4000, 1],
+        [5000, 2],
+        [10_500, 3],
+        [11_000, 4],
+      ]),
+      series("new", [
+        [10_500, 1],
+        [11_000, 2],
+      ]),
+      series("old", [
+        [4000, 1],
+        [5000, 2],
+      ]),
+    ]),
+  );
+  assert.deepEqual(ringOf(s, "restarted"), [
+    [4000, 1],
+    [5000, 2],
+    [5001, null],
+    [10_500, 3],
+    [11_000, 4],
+  ]);
+  assert.deepEqual(ringOf(s, "new"), [
+    [10_500, 1],
+    [11_000, 2],
+  ]);
+  assert.deepEqual(ringOf(s, "old"), [
+    [4000, 1],
+    [5000, 2],
+  ]);
+
+  // A server that does not say when it started: the points as they are.
+  const plain = new Store();
+  plain.hello({ type: "hello", version: "1", windows: ["1m"], history_seconds: 60 });
+  assert.equal(plain.started, 0);
+  plain.snapshot(snapshot(1, 12_000, [series("restarted", [[5000, 2], [10_500, 3]])]));
+  assert.deepEqual(ringOf(plain, "restarted"), [
+    [5000, 2],
+    [10_500, 3],
+  ]);
+});
+
+test("restartGap adds no second gap and leaves its input alone", () => {
+  const pts = [
+    [5000, 2],
+    [5001, null],
+    [10_500, 3],
+  ];
+  assert.equal(restartGap(pts, 10_000), pts);
+  const two = [
+    [5000, 2],
+    [10_500, 3],
+  ];
+  assert.deepEqual(restartGap(two, 10_000), [
+    [5000, 2],
+    [5001, null],
+    [10_500, 3],
+  ]);
+  assert.equal(two.length, 2);
+  assert.equal(restartGap(null, 10_000), null);
 });
