@@ -143,7 +143,7 @@ func TestHistorySurvivesRestartAndKill(t *testing.T) {
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr)
 	last := before.Points[len(before.Points)-1]
 
-	cmd, url, stderr = startPulseboard(t, "-config", config)
+	cmd, url, _ = startPulseboard(t, "-config", config)
 	after := seriesPoints(t, url, id)
 	require.Subset(t, after.Points, before.Points, "a clean stop loses nothing")
 	w := after.Windows["1m"]
