@@ -112,7 +112,7 @@ func (d *aggDecoder) nextTime(i int, prev int64) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if esc {
+		if esc != escNone {
 			return 0, errCorrupt
 		}
 		riceUpdate(&d.tsA, &d.tsN, z)

@@ -171,8 +171,7 @@ func (c *aggColCoder) encode(w *bitWriter, x *aggCtx, col int, v float64) {
 		xb := math.Float64bits(v) ^ math.Float64bits(s.prevV)
 		if xb != 0 && bits.LeadingZeros64(xb)+bits.TrailingZeros64(xb) < 44 {
 			if m := bestMode(v); m != modeXOR {
-				w.writeBits(0b111, 3)
-				w.writeBits(uint64(m), 3)
+				writeXORSwitch(w, m)
 				s.switchTo(m)
 				c.writeDecimal(w, x, col, v)
 				s.prevV = v
@@ -278,7 +277,10 @@ func (c *aggColCoder) decode(r *bitReader, x *aggCtx, col int) (float64, error) 
 			if err != nil {
 				return 0, err
 			}
-			if !esc {
+			if esc == escTime {
+				return 0, errCorrupt
+			}
+			if esc == escNone {
 				if flag {
 					z++
 				}
@@ -289,7 +291,10 @@ func (c *aggColCoder) decode(r *bitReader, x *aggCtx, col int) (float64, error) 
 			if err != nil {
 				return 0, err
 			}
-			if !esc {
+			if esc == escTime {
+				return 0, errCorrupt
+			}
+			if esc == escNone {
 				s.prevV = v
 				return v, nil
 			}

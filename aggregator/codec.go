@@ -13,8 +13,10 @@ import (
 //     taken against the chunk's first delta (its period) rather than the
 //     previous delta, since jitter does not accumulate under a ticker, and
 //     written as a Rice code whose parameter adapts to the recent
-//     magnitudes (as in LOCO-I): a perfectly regular series costs one bit a
-//     sample, a few ms of jitter about four.
+//     magnitudes (as in LOCO-I): a few ms of jitter cost about four bits a
+//     sample. After tsRunAt regular times in a row a regular time costs
+//     nothing and an irregular one is announced by an escape in the
+//     value's code (fixed-phase sources are regular).
 //   - Most values are decimals (22.37, 1234.5, integers). XOR of such
 //     floats keeps ~50 significant bits, so a chunk whose values have at
 //     most maxScale decimals stores each value as the integer n = v·10^k and
@@ -28,15 +30,21 @@ import (
 // per sample the timestamp code followed by the value code.
 //
 //	timestamp, 2nd sample:  7 bits L, then L bits of zigzag(delta)
-//	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta))
+//	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta));
+//	                        in a run of regular times none, and an
+//	                        irregular one is a time escape in place of
+//	                        the value code, then its rice code, then the
+//	                        value code
 //	value, decimal mode k:  rice(zigzag(n - prediction)), the prediction being
 //	                        round(prev·10^k) or the line through the last two
 //	                        or escQ ones, 7 zero bits, 3 bits new mode, value in it;
+//	                        time escape: escQ ones, then 127 in 7 bits;
 //	                        when zeros are frequent, a flag bit first: '0'
 //	                        unchanged, '1' then the above with z-1
 //	value, XOR mode:        '0' same value; '10' XOR in the previous bit window;
 //	                        '110' 5 bits leading zeros, 6 bits length-1, bits;
-//	                        '111' 3 bits new mode, value in it
+//	                        '1110' 3 bits new mode, value in it;
+//	                        '1111' time escape
 //	rice(z) with param k:   q = z>>k ones, a zero, k low bits of z; when
 //	                        q >= escQ: escQ ones, 7 bits L (1..64), L bits of z
 
@@ -74,9 +82,19 @@ type codecState struct {
 	// the line through the previous two (best for counters, whose deltas
 	// repeat). The smaller one predicts the next value.
 	e1, e2 uint32
+	// tsRun counts the times in a row that came one period after the one
+	// before. From tsRunAt on, such a time costs no bit at all, and any
+	// other is announced by an escape in the value's code (writeTimeEscape):
+	// fixed-phase sources spend nothing on time.
+	tsRun uint8
 }
 
 const zeroFlagAt = 64
+
+// tsRunAt is how many regular times in a row start the run mode: an
+// escape costs ~32 bits, so it pays once irregular times are rarer than
+// one in 32.
+const tsRunAt = 32
 
 func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
 func unzigzag(z uint64) int64 { return int64(z>>1) ^ -int64(z&1) }
@@ -111,28 +129,40 @@ func writeRice(w *bitWriter, z uint64, k uint) {
 	w.writeBits(z, l)
 }
 
-// readRice returns the value, or escaped=true for the mode-switch escape.
-func readRice(r *bitReader, k uint) (z uint64, escaped bool, err error) {
+// What an escape in a value's code announces.
+const (
+	escNone = iota // no escape: a value
+	escMode        // a new mode, 3 bits, then the value in it
+	escTime        // an irregular time's code, then the value's code
+)
+
+// escTimeL is the length field that marks a time escape in a Rice code.
+const escTimeL = 127
+
+// readRice returns the value, or the escape it reads.
+func readRice(r *bitReader, k uint) (z uint64, esc uint8, err error) {
 	q, err := r.readOnes(escQ)
 	if err != nil {
-		return 0, false, err
+		return 0, escNone, err
 	}
 	if q < escQ {
 		low, err := r.readBits(k)
-		return uint64(q)<<k | low, false, err
+		return uint64(q)<<k | low, escNone, err
 	}
 	l, err := r.readBits(7)
 	if err != nil {
-		return 0, false, err
+		return 0, escNone, err
 	}
-	if l == 0 {
-		return 0, true, nil
-	}
-	if l > 64 {
-		return 0, false, errCorrupt
+	switch {
+	case l == 0:
+		return 0, escMode, nil
+	case l == escTimeL:
+		return 0, escTime, nil
+	case l > 64:
+		return 0, escNone, errCorrupt
 	}
 	z, err = r.readBits(uint(l))
-	return z, false, err
+	return z, escNone, err
 }
 
 // decimalOf returns n with float64(n)/10^k == v bit for bit, if there is one.
@@ -184,8 +214,14 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 		s.period = delta
 	} else {
 		z := zigzag(delta - s.period)
-		writeRice(w, z, riceParam(s.tsA, s.tsN))
+		if s.tsRun < tsRunAt {
+			writeRice(w, z, riceParam(s.tsA, s.tsN))
+		} else if z != 0 {
+			s.writeTimeEscape(w)
+			writeRice(w, z, riceParam(s.tsA, s.tsN))
+		}
 		riceUpdate(&s.tsA, &s.tsN, z)
+		s.tsRun = nextTSRun(s.tsRun, z)
 	}
 	s.prevT, s.prevDelta = t, delta
 	s.encodeValue(w, v)
@@ -219,8 +255,7 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 	if x != 0 && bits.LeadingZeros64(x)+bits.TrailingZeros64(x) < 44 {
 		// An XOR this wide costs more than a switch back to decimals.
 		if m := bestMode(v); m != modeXOR {
-			w.writeBits(0b111, 3)
-			w.writeBits(uint64(m), 3)
+			writeXORSwitch(w, m)
 			s.switchTo(m)
 			n, _ := decimalOf(v, m)
 			s.writeDecimal(w, n)
@@ -228,6 +263,34 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 		}
 	}
 	s.writeXOR(w, v, false)
+}
+
+// writeXORSwitch writes XOR mode's switch to mode m.
+func writeXORSwitch(w *bitWriter, m uint8) {
+	w.writeBits(0b1110, 4)
+	w.writeBits(uint64(m), 3)
+}
+
+// writeTimeEscape announces an irregular time in the place of the value's
+// code: the time's code and the value's follow.
+func (s *codecState) writeTimeEscape(w *bitWriter) {
+	if s.mode == modeXOR {
+		w.writeBits(0b1111, 4)
+		return
+	}
+	if s.vZ > zeroFlagAt {
+		w.writeBit(true)
+	}
+	w.writeOnes(escQ)
+	w.writeBits(escTimeL, 7)
+}
+
+// nextTSRun counts the times in a row whose delta was the period.
+func nextTSRun(run uint8, z uint64) uint8 {
+	if z != 0 {
+		return 0
+	}
+	return min(run+1, tsRunAt)
 }
 
 func (s *codecState) switchTo(m uint8) {

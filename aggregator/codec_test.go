@@ -189,3 +189,45 @@ func TestCodecNaNRuns(t *testing.T) {
 		roundTrip(t, pts)
 	}
 }
+
+// TestCodecRegularTimeRuns: after tsRunAt regular times a time costs no
+// bit, and an irregular one is announced inside the value's code, in
+// every value mode (decimal with and without the zero flag, XOR, NaN).
+func TestCodecRegularTimeRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for round := range 100 {
+		pts := make([]point, chunkSamples)
+		tm := int64(1_700_000_000_000)
+		mode := rng.IntN(4)
+		for i := range pts {
+			var v float64
+			switch mode {
+			case 0: // decimals that mostly stay: the zero flag is on
+				v = float64(rng.IntN(3)/2) + 0.5
+			case 1:
+				v = math.Round(rng.NormFloat64()*1000) / 100
+			case 2:
+				v = rng.NormFloat64() // XOR mode
+			default:
+				v = edgeValues[rng.IntN(len(edgeValues))]
+			}
+			if rng.IntN(50) == 0 {
+				mode = rng.IntN(4)
+			}
+			pts[i] = point{tm, v}
+			tm += 1000
+			if rng.IntN(40) == 0 {
+				tm += rng.Int64N(7) - 3
+			}
+		}
+		roundTrip(t, pts)
+		if round == 0 {
+			// A regular constant series: no bits for time once in the run.
+			for i := range pts {
+				pts[i] = point{int64(i) * 1000, 1}
+			}
+			w := encodeAll(pts)
+			require.Less(t, int(w.nbits), chunkSamples+120, "one bit a sample, for the value")
+		}
+	}
+}
