@@ -158,6 +158,7 @@ func (c *aggColCoder) encodeFirst(w *bitWriter, x *aggCtx, col int, v float64) {
 	var p [maxPreds]int64
 	x.preds(col, c.s.mode, &p)
 	n, _ := decimalOf(v, c.s.mode)
+	c.s.noteUnit(n)
 	z := zigzag(n - p[0])
 	l := uint(bits.Len64(z))
 	w.writeBits(uint64(l), 7)
@@ -182,8 +183,11 @@ func (c *aggColCoder) encode(w *bitWriter, x *aggCtx, col int, v float64) {
 		s.prevV = v
 		return
 	}
-	if _, ok := decimalOf(v, s.mode); !ok {
-		m := bestMode(v)
+	if !c.fits(x, col, v) {
+		m := s.mode // off the unit: start it over
+		if _, ok := decimalOf(v, s.mode); !ok {
+			m = bestMode(v)
+		}
 		if s.vZ > zeroFlagAt {
 			w.writeBit(true)
 		}
@@ -201,12 +205,24 @@ func (c *aggColCoder) encode(w *bitWriter, x *aggCtx, col int, v float64) {
 	s.prevV = v
 }
 
+// fits says v is a decimal of the column's mode whose residual is a
+// multiple of the unit.
+func (c *aggColCoder) fits(x *aggCtx, col int, v float64) bool {
+	n, ok := decimalOf(v, c.s.mode)
+	if !ok {
+		return false
+	}
+	var p [maxPreds]int64
+	m := x.preds(col, c.s.mode, &p)
+	return (n-c.best(&p, m))&(1<<c.s.shift()-1) == 0
+}
+
 func (c *aggColCoder) writeDecimal(w *bitWriter, x *aggCtx, col int, v float64) {
 	s := &c.s
 	n, _ := decimalOf(v, s.mode)
 	var p [maxPreds]int64
 	m := x.preds(col, s.mode, &p)
-	z := zigzag(n - c.best(&p, m))
+	z := zigzag((n - c.best(&p, m)) >> s.shift())
 	if s.vZ > zeroFlagAt {
 		w.writeBit(z != 0)
 		if z != 0 {
@@ -217,6 +233,7 @@ func (c *aggColCoder) writeDecimal(w *bitWriter, x *aggCtx, col int, v float64) 
 	}
 	s.decimalUpdate(z)
 	c.score(n, &p, m)
+	s.noteUnit(n)
 }
 
 // decodeFirst reads what encodeFirst wrote.
@@ -249,7 +266,9 @@ func (c *aggColCoder) decodeFirst(r *bitReader, x *aggCtx, col int) (float64, er
 		}
 		var p [maxPreds]int64
 		x.preds(col, c.s.mode, &p)
-		v = float64(p[0]+unzigzag(z)) / pow10[c.s.mode]
+		n := p[0] + unzigzag(z)
+		c.s.noteUnit(n)
+		v = float64(n) / pow10[c.s.mode]
 	}
 	c.s.prevV = v
 	return v, nil
@@ -312,9 +331,10 @@ func (c *aggColCoder) decode(r *bitReader, x *aggCtx, col int) (float64, error) 
 
 // decoded finishes a decimal value whose residual code was z.
 func (c *aggColCoder) decoded(z uint64, p *[maxPreds]int64, m int) float64 {
-	n := c.best(p, m) + unzigzag(z)
+	n := c.best(p, m) + unzigzag(z)<<c.s.shift()
 	c.s.decimalUpdate(z)
 	c.score(n, p, m)
+	c.s.noteUnit(n)
 	v := float64(n) / pow10[c.s.mode]
 	c.s.prevV = v
 	return v

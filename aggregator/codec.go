@@ -87,6 +87,34 @@ type codecState struct {
 	// other is announced by an escape in the value's code (writeTimeEscape):
 	// fixed-phase sources spend nothing on time.
 	tsRun uint8
+	// unit is the fewest trailing zero bits of the decimals coded since
+	// the mode began (unitUnknown before a nonzero one): residuals are
+	// coded in units of 2^unit. Byte counts in pages or sectors (multiples
+	// of 4096 or 512) save that many bits a change. A value off the unit
+	// is written after an escape to the same mode, which starts it over.
+	unit uint8
+}
+
+const unitUnknown = 0xff
+
+// shift is the unit residuals are coded in, as a power of two. Units
+// under minUnit are not used: a random integer has one of 2 or 4 as
+// often as not, and the escape when it turns out wrong costs more than
+// the bit or two it would save.
+func (s *codecState) shift() uint {
+	if s.unit == unitUnknown || s.unit < minUnit {
+		return 0
+	}
+	return uint(s.unit)
+}
+
+const minUnit = 3
+
+// noteUnit narrows the unit to the decimal n just coded.
+func (s *codecState) noteUnit(n int64) {
+	if n != 0 {
+		s.unit = min(s.unit, uint8(min(bits.TrailingZeros64(uint64(n)), 32)))
+	}
 }
 
 const zeroFlagAt = 64
@@ -199,6 +227,7 @@ func scaledPrev(prev float64, k uint8) int64 {
 func (s *codecState) encodeFirst(w *bitWriter, t int64, v float64) {
 	*s = codecState{prevT: t, prevV: v, n: 1}
 	s.switchTo(bestMode(v))
+	s.noteFirstUnit()
 	w.writeBits(math.Float64bits(v), 64)
 	w.writeBits(uint64(s.mode), 3)
 }
@@ -231,11 +260,15 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 
 func (s *codecState) encodeValue(w *bitWriter, v float64) {
 	if s.mode != modeXOR {
-		if n, ok := decimalOf(v, s.mode); ok {
+		n, ok := decimalOf(v, s.mode)
+		if ok && (n-s.base())&(1<<s.shift()-1) == 0 {
 			s.writeDecimal(w, n)
 			return
 		}
-		m := bestMode(v)
+		m := s.mode // off the unit: start it over
+		if !ok {
+			m = bestMode(v)
+		}
 		if s.vZ > zeroFlagAt {
 			w.writeBit(true)
 		}
@@ -293,8 +326,16 @@ func nextTSRun(run uint8, z uint64) uint8 {
 	return min(run+1, tsRunAt)
 }
 
+// noteFirstUnit starts the unit at the chunk's first value.
+func (s *codecState) noteFirstUnit() {
+	if s.mode != modeXOR {
+		s.noteUnit(scaledPrev(s.prevV, s.mode))
+	}
+}
+
 func (s *codecState) switchTo(m uint8) {
 	s.mode = m
+	s.unit = unitUnknown
 	s.leading, s.trailing = 0xff, 0 // no previous XOR window
 }
 
@@ -339,7 +380,7 @@ func absInt(x int64) int64 {
 }
 
 func (s *codecState) writeDecimal(w *bitWriter, n int64) {
-	z := zigzag(n - s.base())
+	z := zigzag((n - s.base()) >> s.shift())
 	if s.vZ > zeroFlagAt {
 		w.writeBit(z != 0)
 		if z != 0 {
@@ -350,6 +391,7 @@ func (s *codecState) writeDecimal(w *bitWriter, n int64) {
 	}
 	s.decimalUpdate(z)
 	s.track(n)
+	s.noteUnit(n)
 }
 
 // decimalUpdate adapts the Rice parameter and the zero rate to z. With the

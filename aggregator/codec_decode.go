@@ -15,6 +15,7 @@ func (s *codecState) decodeFirst(r *bitReader, t int64) (float64, error) {
 	v := math.Float64frombits(vb)
 	*s = codecState{prevT: t, prevV: v, n: 1}
 	s.switchTo(uint8(m))
+	s.noteFirstUnit()
 	return v, nil
 }
 
@@ -109,6 +110,7 @@ func (s *codecState) decodeValue(r *bitReader, timeEsc bool) (float64, bool, err
 					n := s.base()
 					s.decimalUpdate(0)
 					s.track(n)
+					s.noteUnit(n)
 					return float64(n) / pow10[s.mode], false, nil
 				}
 			}
@@ -120,9 +122,10 @@ func (s *codecState) decodeValue(r *bitReader, timeEsc bool) (float64, bool, err
 				if flag {
 					z++
 				}
-				n := s.base() + unzigzag(z)
+				n := s.base() + unzigzag(z)<<s.shift()
 				s.decimalUpdate(z)
 				s.track(n)
+				s.noteUnit(n)
 				return float64(n) / pow10[s.mode], false, nil
 			}
 			esc = e

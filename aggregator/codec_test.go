@@ -231,3 +231,28 @@ func TestCodecRegularTimeRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestCodecBinaryUnit: byte counts in pages are coded in pages, and a
+// value off the unit (an odd byte count, a scale change) comes back too.
+func TestCodecBinaryUnit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	pages := func(odd bool) []point {
+		pts := make([]point, chunkSamples)
+		v := 8.0e9
+		for i := range pts {
+			v += float64(4096 * (rng.IntN(200) - 100))
+			pts[i] = point{int64(i) * 1000, v}
+			if odd && rng.IntN(20) == 0 {
+				pts[i].v += float64(rng.IntN(4096)) + []float64{0, 0.5}[rng.IntN(2)]
+			}
+		}
+		return pts
+	}
+	for range 50 {
+		roundTrip(t, pages(true))
+	}
+	pts := pages(false)
+	roundTrip(t, pts)
+	w := encodeAll(pts)
+	require.Less(t, int(w.nbits), 10*chunkSamples, "about 9 bits a sample: 200 pages a step")
+}
