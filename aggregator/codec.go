@@ -261,8 +261,8 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 func (s *codecState) encodeValue(w *bitWriter, v float64) {
 	if s.mode != modeXOR {
 		n, ok := decimalOf(v, s.mode)
-		if ok && (n-s.base())&(1<<s.shift()-1) == 0 {
-			s.writeDecimal(w, n)
+		if pr := s.predict(); ok && (n-s.base(pr))&(1<<s.shift()-1) == 0 {
+			s.writeDecimal(w, n, pr)
 			return
 		}
 		m := s.mode // off the unit: start it over
@@ -278,7 +278,7 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 		s.switchTo(m)
 		if m != modeXOR {
 			n, _ := decimalOf(v, m)
-			s.writeDecimal(w, n)
+			s.writeDecimal(w, n, s.predict())
 			return
 		}
 		s.writeXOR(w, v, true)
@@ -291,7 +291,7 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 			writeXORSwitch(w, m)
 			s.switchTo(m)
 			n, _ := decimalOf(v, m)
-			s.writeDecimal(w, n)
+			s.writeDecimal(w, n, s.predict())
 			return
 		}
 	}
@@ -352,21 +352,31 @@ func (s *codecState) predictors() (p1, p2 int64, two bool) {
 	return p1, p1, false
 }
 
-// base is the prediction the residual is taken from.
-func (s *codecState) base() int64 {
+// decPreds are the two decimal predictions of the next value, made once
+// per value (they cost two roundings).
+type decPreds struct {
+	p1, p2 int64
+	two    bool
+}
+
+func (s *codecState) predict() decPreds {
 	p1, p2, two := s.predictors()
-	if two && s.e2 < s.e1 {
-		return p2
+	return decPreds{p1, p2, two}
+}
+
+// base is the prediction the residual is taken from.
+func (s *codecState) base(pr decPreds) int64 {
+	if pr.two && s.e2 < s.e1 {
+		return pr.p2
 	}
-	return p1
+	return pr.p1
 }
 
 // track scores both predictors on the value n just coded.
-func (s *codecState) track(n int64) {
-	p1, p2, two := s.predictors()
-	s.e1 = s.e1 - s.e1>>3 + uint32(min(absInt(n-p1), 1<<24))
-	if two {
-		s.e2 = s.e2 - s.e2>>3 + uint32(min(absInt(n-p2), 1<<24))
+func (s *codecState) track(n int64, pr decPreds) {
+	s.e1 = s.e1 - s.e1>>3 + uint32(min(absInt(n-pr.p1), 1<<24))
+	if pr.two {
+		s.e2 = s.e2 - s.e2>>3 + uint32(min(absInt(n-pr.p2), 1<<24))
 	} else {
 		s.e2 = s.e1
 	}
@@ -379,8 +389,8 @@ func absInt(x int64) int64 {
 	return x
 }
 
-func (s *codecState) writeDecimal(w *bitWriter, n int64) {
-	z := zigzag((n - s.base()) >> s.shift())
+func (s *codecState) writeDecimal(w *bitWriter, n int64, pr decPreds) {
+	z := zigzag((n - s.base(pr)) >> s.shift())
 	if s.vZ > zeroFlagAt {
 		w.writeBit(z != 0)
 		if z != 0 {
@@ -390,7 +400,7 @@ func (s *codecState) writeDecimal(w *bitWriter, n int64) {
 		writeRice(w, z, riceParam(s.vA, s.vN))
 	}
 	s.decimalUpdate(z)
-	s.track(n)
+	s.track(n, pr)
 	s.noteUnit(n)
 }
 

@@ -100,6 +100,7 @@ func (s *codecState) decodeValue(r *bitReader, timeEsc bool) (float64, bool, err
 	for switched := false; ; switched = true {
 		var esc uint8
 		if s.mode != modeXOR {
+			pr := s.predict()
 			flag := s.vZ > zeroFlagAt
 			if flag {
 				nonZero, err := r.readBit()
@@ -107,9 +108,9 @@ func (s *codecState) decodeValue(r *bitReader, timeEsc bool) (float64, bool, err
 					return 0, false, err
 				}
 				if !nonZero {
-					n := s.base()
+					n := s.base(pr)
 					s.decimalUpdate(0)
-					s.track(n)
+					s.track(n, pr)
 					s.noteUnit(n)
 					return float64(n) / pow10[s.mode], false, nil
 				}
@@ -122,9 +123,9 @@ func (s *codecState) decodeValue(r *bitReader, timeEsc bool) (float64, bool, err
 				if flag {
 					z++
 				}
-				n := s.base() + unzigzag(z)<<s.shift()
+				n := s.base(pr) + unzigzag(z)<<s.shift()
 				s.decimalUpdate(z)
-				s.track(n)
+				s.track(n, pr)
 				s.noteUnit(n)
 				return float64(n) / pow10[s.mode], false, nil
 			}
