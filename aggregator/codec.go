@@ -35,7 +35,7 @@ import (
 //	                        irregular one is a time escape in place of
 //	                        the value code, then its rice code, then the
 //	                        value code
-//	value, decimal mode k:  rice(zigzag(n - prediction)), the prediction being
+//	value, decimal mode k:  rice(zigzag((n - prediction) >> unit)), the prediction being
 //	                        round(prev·10^k) or the line through the last two
 //	                        or escQ ones, 7 zero bits, 3 bits new mode, value in it;
 //	                        time escape: escQ ones, then 127 in 7 bits;
@@ -123,75 +123,6 @@ const zeroFlagAt = 64
 // escape costs ~32 bits, so it pays once irregular times are rarer than
 // one in 32.
 const tsRunAt = 32
-
-func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
-func unzigzag(z uint64) int64 { return int64(z>>1) ^ -int64(z&1) }
-
-func riceParam(a uint64, n uint32) uint {
-	k := uint(0)
-	for uint64(n)<<k < a && k < 62 {
-		k++
-	}
-	return k
-}
-
-func riceUpdate(a *uint64, n *uint32, z uint64) {
-	*a += min(z, 1<<40)
-	*n++
-	if *n >= riceReset {
-		*a >>= 1
-		*n >>= 1
-	}
-}
-
-func writeRice(w *bitWriter, z uint64, k uint) {
-	if q := z >> k; q < escQ {
-		w.writeOnes(uint(q))
-		w.writeBit(false)
-		w.writeBits(z, k)
-		return
-	}
-	w.writeOnes(escQ)
-	l := uint(bits.Len64(z))
-	w.writeBits(uint64(l), 7)
-	w.writeBits(z, l)
-}
-
-// What an escape in a value's code announces.
-const (
-	escNone = iota // no escape: a value
-	escMode        // a new mode, 3 bits, then the value in it
-	escTime        // an irregular time's code, then the value's code
-)
-
-// escTimeL is the length field that marks a time escape in a Rice code.
-const escTimeL = 127
-
-// readRice returns the value, or the escape it reads.
-func readRice(r *bitReader, k uint) (z uint64, esc uint8, err error) {
-	q, err := r.readOnes(escQ)
-	if err != nil {
-		return 0, escNone, err
-	}
-	if q < escQ {
-		low, err := r.readBits(k)
-		return uint64(q)<<k | low, escNone, err
-	}
-	l, err := r.readBits(7)
-	if err != nil {
-		return 0, escNone, err
-	}
-	switch {
-	case l == 0:
-		return 0, escMode, nil
-	case l == escTimeL:
-		return 0, escTime, nil
-	case l > 64:
-		return 0, escNone, errCorrupt
-	}
-	z, err = r.readBits(uint(l))
-	return z, escNone, err
-}
 
 // decimalOf returns n with float64(n)/10^k == v bit for bit, if there is one.
 func decimalOf(v float64, k uint8) (int64, bool) {
