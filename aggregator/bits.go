@@ -1,6 +1,9 @@
 package aggregator
 
-import "errors"
+import (
+	"errors"
+	"math/bits"
+)
 
 // errCorrupt is what decoding garbage reports, never a panic.
 var errCorrupt = errors.New("aggregator: corrupt chunk")
@@ -93,4 +96,75 @@ func (r *bitReader) readOnes(limit uint) (uint, error) {
 		n++
 	}
 	return n, nil
+}
+
+// Zigzag and adaptive Rice codes, shared by the chunk and block codecs.
+
+func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
+func unzigzag(z uint64) int64 { return int64(z>>1) ^ -int64(z&1) }
+
+func riceParam(a uint64, n uint32) uint {
+	k := uint(0)
+	for uint64(n)<<k < a && k < 62 {
+		k++
+	}
+	return k
+}
+
+func riceUpdate(a *uint64, n *uint32, z uint64) {
+	*a += min(z, 1<<40)
+	*n++
+	if *n >= riceReset {
+		*a >>= 1
+		*n >>= 1
+	}
+}
+
+func writeRice(w *bitWriter, z uint64, k uint) {
+	if q := z >> k; q < escQ {
+		w.writeOnes(uint(q))
+		w.writeBit(false)
+		w.writeBits(z, k)
+		return
+	}
+	w.writeOnes(escQ)
+	l := uint(bits.Len64(z))
+	w.writeBits(uint64(l), 7)
+	w.writeBits(z, l)
+}
+
+// What an escape in a value's code announces.
+const (
+	escNone = iota // no escape: a value
+	escMode        // a new mode, 3 bits, then the value in it
+	escTime        // an irregular time's code, then the value's code
+)
+
+// escTimeL is the length field that marks a time escape in a Rice code.
+const escTimeL = 127
+
+// readRice returns the value, or the escape it reads.
+func readRice(r *bitReader, k uint) (z uint64, esc uint8, err error) {
+	q, err := r.readOnes(escQ)
+	if err != nil {
+		return 0, escNone, err
+	}
+	if q < escQ {
+		low, err := r.readBits(k)
+		return uint64(q)<<k | low, escNone, err
+	}
+	l, err := r.readBits(7)
+	if err != nil {
+		return 0, escNone, err
+	}
+	switch {
+	case l == 0:
+		return 0, escMode, nil
+	case l == escTimeL:
+		return 0, escTime, nil
+	case l > 64:
+		return 0, escNone, errCorrupt
+	}
+	z, err = r.readBits(uint(l))
+	return z, escNone, err
 }

@@ -13,8 +13,10 @@ import (
 //     taken against the chunk's first delta (its period) rather than the
 //     previous delta, since jitter does not accumulate under a ticker, and
 //     written as a Rice code whose parameter adapts to the recent
-//     magnitudes (as in LOCO-I): a perfectly regular series costs one bit a
-//     sample, a few ms of jitter about four.
+//     magnitudes (as in LOCO-I): a few ms of jitter cost about four bits a
+//     sample. After tsRunAt regular times in a row a regular time costs
+//     nothing and an irregular one is announced by an escape in the
+//     value's code (fixed-phase sources are regular).
 //   - Most values are decimals (22.37, 1234.5, integers). XOR of such
 //     floats keeps ~50 significant bits, so a chunk whose values have at
 //     most maxScale decimals stores each value as the integer n = v·10^k and
@@ -28,15 +30,21 @@ import (
 // per sample the timestamp code followed by the value code.
 //
 //	timestamp, 2nd sample:  7 bits L, then L bits of zigzag(delta)
-//	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta))
-//	value, decimal mode k:  rice(zigzag(n - prediction)), the prediction being
+//	timestamp, later:       rice(zigzag(delta - the 2nd sample's delta));
+//	                        in a run of regular times none, and an
+//	                        irregular one is a time escape in place of
+//	                        the value code, then its rice code, then the
+//	                        value code
+//	value, decimal mode k:  rice(zigzag((n - prediction) >> unit)), the prediction being
 //	                        round(prev·10^k) or the line through the last two
 //	                        or escQ ones, 7 zero bits, 3 bits new mode, value in it;
+//	                        time escape: escQ ones, then 127 in 7 bits;
 //	                        when zeros are frequent, a flag bit first: '0'
 //	                        unchanged, '1' then the above with z-1
 //	value, XOR mode:        '0' same value; '10' XOR in the previous bit window;
 //	                        '110' 5 bits leading zeros, 6 bits length-1, bits;
-//	                        '111' 3 bits new mode, value in it
+//	                        '1110' 3 bits new mode, value in it;
+//	                        '1111' time escape
 //	rice(z) with param k:   q = z>>k ones, a zero, k low bits of z; when
 //	                        q >= escQ: escQ ones, 7 bits L (1..64), L bits of z
 
@@ -74,66 +82,47 @@ type codecState struct {
 	// the line through the previous two (best for counters, whose deltas
 	// repeat). The smaller one predicts the next value.
 	e1, e2 uint32
+	// tsRun counts the times in a row that came one period after the one
+	// before. From tsRunAt on, such a time costs no bit at all, and any
+	// other is announced by an escape in the value's code (writeTimeEscape):
+	// fixed-phase sources spend nothing on time.
+	tsRun uint8
+	// unit is the fewest trailing zero bits of the decimals coded since
+	// the mode began (unitUnknown before a nonzero one): residuals are
+	// coded in units of 2^unit. Byte counts in pages or sectors (multiples
+	// of 4096 or 512) save that many bits a change. A value off the unit
+	// is written after an escape to the same mode, which starts it over.
+	unit uint8
+}
+
+const unitUnknown = 0xff
+
+// shift is the unit residuals are coded in, as a power of two. Units
+// under minUnit are not used: a random integer has one of 2 or 4 as
+// often as not, and the escape when it turns out wrong costs more than
+// the bit or two it would save.
+func (s *codecState) shift() uint {
+	if s.unit == unitUnknown || s.unit < minUnit {
+		return 0
+	}
+	return uint(s.unit)
+}
+
+const minUnit = 3
+
+// noteUnit narrows the unit to the decimal n just coded.
+func (s *codecState) noteUnit(n int64) {
+	if n != 0 {
+		s.unit = min(s.unit, uint8(min(bits.TrailingZeros64(uint64(n)), 32)))
+	}
 }
 
 const zeroFlagAt = 64
 
-func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
-func unzigzag(z uint64) int64 { return int64(z>>1) ^ -int64(z&1) }
-
-func riceParam(a uint64, n uint32) uint {
-	k := uint(0)
-	for uint64(n)<<k < a && k < 62 {
-		k++
-	}
-	return k
-}
-
-func riceUpdate(a *uint64, n *uint32, z uint64) {
-	*a += min(z, 1<<40)
-	*n++
-	if *n >= riceReset {
-		*a >>= 1
-		*n >>= 1
-	}
-}
-
-func writeRice(w *bitWriter, z uint64, k uint) {
-	if q := z >> k; q < escQ {
-		w.writeOnes(uint(q))
-		w.writeBit(false)
-		w.writeBits(z, k)
-		return
-	}
-	w.writeOnes(escQ)
-	l := uint(bits.Len64(z))
-	w.writeBits(uint64(l), 7)
-	w.writeBits(z, l)
-}
-
-// readRice returns the value, or escaped=true for the mode-switch escape.
-func readRice(r *bitReader, k uint) (z uint64, escaped bool, err error) {
-	q, err := r.readOnes(escQ)
-	if err != nil {
-		return 0, false, err
-	}
-	if q < escQ {
-		low, err := r.readBits(k)
-		return uint64(q)<<k | low, false, err
-	}
-	l, err := r.readBits(7)
-	if err != nil {
-		return 0, false, err
-	}
-	if l == 0 {
-		return 0, true, nil
-	}
-	if l > 64 {
-		return 0, false, errCorrupt
-	}
-	z, err = r.readBits(uint(l))
-	return z, false, err
-}
+// tsRunAt is how many regular times in a row start the run mode: an
+// escape costs ~32 bits, so it pays once irregular times are rarer than
+// one in 32.
+const tsRunAt = 32
 
 // decimalOf returns n with float64(n)/10^k == v bit for bit, if there is one.
 func decimalOf(v float64, k uint8) (int64, bool) {
@@ -169,6 +158,7 @@ func scaledPrev(prev float64, k uint8) int64 {
 func (s *codecState) encodeFirst(w *bitWriter, t int64, v float64) {
 	*s = codecState{prevT: t, prevV: v, n: 1}
 	s.switchTo(bestMode(v))
+	s.noteFirstUnit()
 	w.writeBits(math.Float64bits(v), 64)
 	w.writeBits(uint64(s.mode), 3)
 }
@@ -184,8 +174,14 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 		s.period = delta
 	} else {
 		z := zigzag(delta - s.period)
-		writeRice(w, z, riceParam(s.tsA, s.tsN))
+		if s.tsRun < tsRunAt {
+			writeRice(w, z, riceParam(s.tsA, s.tsN))
+		} else if z != 0 {
+			s.writeTimeEscape(w)
+			writeRice(w, z, riceParam(s.tsA, s.tsN))
+		}
 		riceUpdate(&s.tsA, &s.tsN, z)
+		s.tsRun = nextTSRun(s.tsRun, z)
 	}
 	s.prevT, s.prevDelta = t, delta
 	s.encodeValue(w, v)
@@ -195,11 +191,15 @@ func (s *codecState) encode(w *bitWriter, t int64, v float64) {
 
 func (s *codecState) encodeValue(w *bitWriter, v float64) {
 	if s.mode != modeXOR {
-		if n, ok := decimalOf(v, s.mode); ok {
-			s.writeDecimal(w, n)
+		n, ok := decimalOf(v, s.mode)
+		if pr := s.predict(); ok && (n-s.base(pr))&(1<<s.shift()-1) == 0 {
+			s.writeDecimal(w, n, pr)
 			return
 		}
-		m := bestMode(v)
+		m := s.mode // off the unit: start it over
+		if !ok {
+			m = bestMode(v)
+		}
 		if s.vZ > zeroFlagAt {
 			w.writeBit(true)
 		}
@@ -209,7 +209,7 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 		s.switchTo(m)
 		if m != modeXOR {
 			n, _ := decimalOf(v, m)
-			s.writeDecimal(w, n)
+			s.writeDecimal(w, n, s.predict())
 			return
 		}
 		s.writeXOR(w, v, true)
@@ -219,19 +219,54 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 	if x != 0 && bits.LeadingZeros64(x)+bits.TrailingZeros64(x) < 44 {
 		// An XOR this wide costs more than a switch back to decimals.
 		if m := bestMode(v); m != modeXOR {
-			w.writeBits(0b111, 3)
-			w.writeBits(uint64(m), 3)
+			writeXORSwitch(w, m)
 			s.switchTo(m)
 			n, _ := decimalOf(v, m)
-			s.writeDecimal(w, n)
+			s.writeDecimal(w, n, s.predict())
 			return
 		}
 	}
 	s.writeXOR(w, v, false)
 }
 
+// writeXORSwitch writes XOR mode's switch to mode m.
+func writeXORSwitch(w *bitWriter, m uint8) {
+	w.writeBits(0b1110, 4)
+	w.writeBits(uint64(m), 3)
+}
+
+// writeTimeEscape announces an irregular time in the place of the value's
+// code: the time's code and the value's follow.
+func (s *codecState) writeTimeEscape(w *bitWriter) {
+	if s.mode == modeXOR {
+		w.writeBits(0b1111, 4)
+		return
+	}
+	if s.vZ > zeroFlagAt {
+		w.writeBit(true)
+	}
+	w.writeOnes(escQ)
+	w.writeBits(escTimeL, 7)
+}
+
+// nextTSRun counts the times in a row whose delta was the period.
+func nextTSRun(run uint8, z uint64) uint8 {
+	if z != 0 {
+		return 0
+	}
+	return min(run+1, tsRunAt)
+}
+
+// noteFirstUnit starts the unit at the chunk's first value.
+func (s *codecState) noteFirstUnit() {
+	if s.mode != modeXOR {
+		s.noteUnit(scaledPrev(s.prevV, s.mode))
+	}
+}
+
 func (s *codecState) switchTo(m uint8) {
 	s.mode = m
+	s.unit = unitUnknown
 	s.leading, s.trailing = 0xff, 0 // no previous XOR window
 }
 
@@ -248,21 +283,31 @@ func (s *codecState) predictors() (p1, p2 int64, two bool) {
 	return p1, p1, false
 }
 
-// base is the prediction the residual is taken from.
-func (s *codecState) base() int64 {
+// decPreds are the two decimal predictions of the next value, made once
+// per value (they cost two roundings).
+type decPreds struct {
+	p1, p2 int64
+	two    bool
+}
+
+func (s *codecState) predict() decPreds {
 	p1, p2, two := s.predictors()
-	if two && s.e2 < s.e1 {
-		return p2
+	return decPreds{p1, p2, two}
+}
+
+// base is the prediction the residual is taken from.
+func (s *codecState) base(pr decPreds) int64 {
+	if pr.two && s.e2 < s.e1 {
+		return pr.p2
 	}
-	return p1
+	return pr.p1
 }
 
 // track scores both predictors on the value n just coded.
-func (s *codecState) track(n int64) {
-	p1, p2, two := s.predictors()
-	s.e1 = s.e1 - s.e1>>3 + uint32(min(absInt(n-p1), 1<<24))
-	if two {
-		s.e2 = s.e2 - s.e2>>3 + uint32(min(absInt(n-p2), 1<<24))
+func (s *codecState) track(n int64, pr decPreds) {
+	s.e1 = s.e1 - s.e1>>3 + uint32(min(absInt(n-pr.p1), 1<<24))
+	if pr.two {
+		s.e2 = s.e2 - s.e2>>3 + uint32(min(absInt(n-pr.p2), 1<<24))
 	} else {
 		s.e2 = s.e1
 	}
@@ -275,8 +320,8 @@ func absInt(x int64) int64 {
 	return x
 }
 
-func (s *codecState) writeDecimal(w *bitWriter, n int64) {
-	z := zigzag(n - s.base())
+func (s *codecState) writeDecimal(w *bitWriter, n int64, pr decPreds) {
+	z := zigzag((n - s.base(pr)) >> s.shift())
 	if s.vZ > zeroFlagAt {
 		w.writeBit(z != 0)
 		if z != 0 {
@@ -286,7 +331,8 @@ func (s *codecState) writeDecimal(w *bitWriter, n int64) {
 		writeRice(w, z, riceParam(s.vA, s.vN))
 	}
 	s.decimalUpdate(z)
-	s.track(n)
+	s.track(n, pr)
+	s.noteUnit(n)
 }
 
 // decimalUpdate adapts the Rice parameter and the zero rate to z. With the

@@ -189,3 +189,70 @@ func TestCodecNaNRuns(t *testing.T) {
 		roundTrip(t, pts)
 	}
 }
+
+// TestCodecRegularTimeRuns: after tsRunAt regular times a time costs no
+// bit, and an irregular one is announced inside the value's code, in
+// every value mode (decimal with and without the zero flag, XOR, NaN).
+func TestCodecRegularTimeRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for round := range 100 {
+		pts := make([]point, chunkSamples)
+		tm := int64(1_700_000_000_000)
+		mode := rng.IntN(4)
+		for i := range pts {
+			var v float64
+			switch mode {
+			case 0: // decimals that mostly stay: the zero flag is on
+				v = float64(rng.IntN(3)/2) + 0.5
+			case 1:
+				v = math.Round(rng.NormFloat64()*1000) / 100
+			case 2:
+				v = rng.NormFloat64() // XOR mode
+			default:
+				v = edgeValues[rng.IntN(len(edgeValues))]
+			}
+			if rng.IntN(50) == 0 {
+				mode = rng.IntN(4)
+			}
+			pts[i] = point{tm, v}
+			tm += 1000
+			if rng.IntN(40) == 0 {
+				tm += rng.Int64N(7) - 3
+			}
+		}
+		roundTrip(t, pts)
+		if round == 0 {
+			// A regular constant series: no bits for time once in the run.
+			for i := range pts {
+				pts[i] = point{int64(i) * 1000, 1}
+			}
+			w := encodeAll(pts)
+			require.Less(t, int(w.nbits), chunkSamples+120, "one bit a sample, for the value")
+		}
+	}
+}
+
+// TestCodecBinaryUnit: byte counts in pages are coded in pages, and a
+// value off the unit (an odd byte count, a scale change) comes back too.
+func TestCodecBinaryUnit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	pages := func(odd bool) []point {
+		pts := make([]point, chunkSamples)
+		v := 8.0e9
+		for i := range pts {
+			v += float64(4096 * (rng.IntN(200) - 100))
+			pts[i] = point{int64(i) * 1000, v}
+			if odd && rng.IntN(20) == 0 {
+				pts[i].v += float64(rng.IntN(4096)) + []float64{0, 0.5}[rng.IntN(2)]
+			}
+		}
+		return pts
+	}
+	for range 50 {
+		roundTrip(t, pages(true))
+	}
+	pts := pages(false)
+	roundTrip(t, pts)
+	w := encodeAll(pts)
+	require.Less(t, int(w.nbits), 10*chunkSamples, "about 9 bits a sample: 200 pages a step")
+}

@@ -229,7 +229,7 @@ func (st *store) retire(s *series) {
 //	uvarint  samples n
 //	uvarint  nbits
 //	ceil(nbits/8) bytes of stream
-const rawBlockVersion = 1
+const rawBlockVersion = 2
 
 // appendRawBlocks appends the series' chunks that start at or after from,
 // the tail included, as raw blocks (copies: the tail grows on).
@@ -256,7 +256,9 @@ func rawBlockData(c *chunk) []byte {
 }
 
 // parseRawBlock splits raw block data into its sample count, bit count and
-// stream, checking the claims against the data before anything is decoded.
+// stream, checking the claims against the data before anything is decoded
+// (a sample after the first costs at least one bit: a regular time costs
+// none, an unchanged value one).
 func parseRawBlock(data []byte) (n int, nbits uint32, stream []byte, err error) {
 	if len(data) < 3 || data[0] != rawBlockVersion {
 		return 0, 0, nil, errCorrupt
@@ -270,7 +272,7 @@ func parseRawBlock(data []byte) (n int, nbits uint32, stream []byte, err error) 
 		return 0, 0, nil, errCorrupt
 	}
 	stream = data[1+k1+k2:]
-	if ub > uint64(len(stream))*8 || (ub+7)/8 != uint64(len(stream)) || un > 1+ub/2 {
+	if ub > uint64(len(stream))*8 || (ub+7)/8 != uint64(len(stream)) || un > 1+ub {
 		return 0, 0, nil, errCorrupt
 	}
 	return int(un), uint32(ub), stream, nil

@@ -20,7 +20,11 @@ import (
 // block's Start, so retention drops a whole nested bucket and never scans
 // blocks. The parts bucket keeps each partition's totals so that Stats
 // and the retention decisions need no scan either, also after a restart.
-const formatVersion uint32 = 1
+//
+// Version 2: the aggregator's raw chunk and aggregate block encodings
+// changed (their own version bytes went to 2); a version 1 file is moved
+// aside like any unreadable one.
+const formatVersion uint32 = 2
 
 var (
 	bucketMeta   = []byte("meta")
