@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator/storage"
@@ -103,8 +104,7 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	var ms int64
-	if _, err := fmt.Sscan(s, &ms); err == nil {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return time.UnixMilli(ms), nil
 	}
 	return time.Time{}, fmt.Errorf(`-to: want "now", RFC 3339 or Unix ms, got %q`, s)

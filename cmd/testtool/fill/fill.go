@@ -214,8 +214,8 @@ func flushEvery(o Options) time.Duration {
 // store as well as the fill's.
 type fakeClock struct{ ns atomic.Int64 }
 
-func (c *fakeClock) set(t time.Time)    { c.ns.Store(t.UnixNano()) }
-func (c *fakeClock) now() time.Time     { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+func (c *fakeClock) now() time.Time  { return time.Unix(0, c.ns.Load()) }
 func (c *fakeClock) advance(t time.Time) {
 	if t.UnixNano() > c.ns.Load() {
 		c.set(t)
