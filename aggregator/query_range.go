@@ -89,6 +89,13 @@ type rangeQuery struct {
 	cutStep  int64 // the step raw points were cut to when they did not fit
 }
 
+// tierOversample is how many of a tier's own points may go into one point
+// of an answer before a coarser tier is read instead: a day of minutes
+// for a chart 1,000 points wide is read as minutes, two to a point, not
+// as 24 hours; a month of minutes (43,200) is read as hours. Reading more
+// than that decodes more than the finer points are worth.
+const tierOversample = 8
+
 // pickTier chooses the tier and the step (see QueryRange).
 func (a *Aggregator) pickTier(req protocol.RangeRequest, budget int, now int64) (storage.Tier, int64) {
 	span := req.To - req.From
@@ -100,7 +107,7 @@ func (a *Aggregator) pickTier(req protocol.RangeRequest, budget int, now int64) 
 			if !a.reaches(t, req.From, now) {
 				continue
 			}
-			if a.nativePoints(t, req) <= int64(budget) {
+			if a.nativePoints(t, req) <= int64(budget)*tierOversample {
 				tier = t
 				break
 			}

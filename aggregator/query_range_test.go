@@ -99,7 +99,14 @@ func TestQueryRangeTiers(t *testing.T) {
 	require.Equal(t, int64(15*minuteMs), ans.Step)
 	require.Len(t, ans.Series[0].Points, 96)
 	require.Equal(t, v-1, ans.Series[0].Points[0].Min)
-	// A budget the minutes do not fit: the hour tier, in whole hours.
+	// A budget the minutes fit a few to a point: minutes, cut to whole
+	// minutes (a day for a chart 1,000 points wide).
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Points: 1000})
+	require.Equal(t, "1m", ans.Tier)
+	require.Equal(t, int64(2*minuteMs), ans.Step)
+	require.Len(t, ans.Series[0].Points, 720)
+	// A budget the minutes fit only by more than tierOversample to a
+	// point: the hour tier, in whole hours.
 	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Points: 100})
 	require.Equal(t, "1h", ans.Tier)
 	require.Equal(t, int64(hourMs), ans.Step)
@@ -149,7 +156,8 @@ func TestQueryRangeJoinsStorageAndMemory(t *testing.T) {
 	id := a.st.all[0].id
 	// Raw over the hour, at 1 s: more than memory holds.
 	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: c.ms, Points: protocol.MaxRangePoints})
-	require.Equal(t, "1m", ans.Tier, "3630 raw points do not fit 2000")
+	require.Equal(t, "raw", ans.Tier, "3630 raw points fit 2000 two to a point")
+	require.Equal(t, int64(1816), ans.Step)
 	var n float64
 	for _, p := range ans.Series[0].Points {
 		n += 1
