@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/cmd/testtool/fill"
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // The stored history in a real browser (issue 15): a restart keeps the
@@ -365,15 +367,18 @@ func TestBrowserCustomRange(t *testing.T) {
 	})
 }
 
-// fillHistory writes a day of stored history for the series of config
-// into the test's state directory (stateHome), before pulseboard starts.
-// It waits for the history generator (cmd/testtool FillHistory), which is
-// not on main yet: a day cannot be had by running pulseboard for a while.
+// fillHistory writes span of stored history for the series of config
+// into the test's state directory (stateHome), ending now, before
+// pulseboard starts: what a pulseboard running config would have kept.
 func fillHistory(t *testing.T, config string, span time.Duration) {
 	t.Helper()
-	_ = config
-	_ = span
-	t.Skip("no history generator yet: this measurement needs cmd/testtool FillHistory (a day of stored history for 100 series)")
+	cfg, err := configs.Load(config)
+	require.NoError(t, err)
+	dir := filepath.Join(stateHome(t), "pulseboard")
+	now := time.Now()
+	st, err := fill.History(dir, cfg, now.Add(-span), now)
+	require.NoError(t, err)
+	t.Logf("filled %s of history: %d series, %d samples in %s", span, st.Series, st.Samples, st.Elapsed.Round(time.Millisecond))
 }
 
 // measureConfig writes a config of 100 simulated series, five lines on
