@@ -135,7 +135,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 		require.Equal(t, []string{"treeitem:aggregator", "treeitem:collectors", "treeitem:demo"}, path)
 		b.do(chromedp.KeyEvent(kb.End))
-		require.Equal(t, "treeitem:reloader", eval[string](b, focused))
+		require.Equal(t, "treeitem:storage", eval[string](b, focused), "the last node: the stored history's")
 		b.do(chromedp.KeyEvent(kb.Home))
 		require.Equal(t, "treeitem:root", eval[string](b, focused))
 		require.True(t, eval[bool](b, `(document.querySelector('#tree [data-source="spiky"]').focus(), true)`))

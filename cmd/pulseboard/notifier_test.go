@@ -30,6 +30,7 @@ func TestTreeNotifierDelivers(t *testing.T) {
 alerting: {alertmanagers: ["`+am.URL+`/prefix"]}
 `))
 	require.NoError(t, err)
+	cfg.Storage.Path = t.TempDir()
 	p, err := newProgram(cfg, reloadSetup{noWatch: true}, quiet)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -71,8 +71,12 @@ func startReloadData(t *testing.T, data []byte, noWatch bool) *reloadFixture {
 		cfg, err = configs.Load(f.path)
 		require.NoError(t, err)
 	}
+	// The test's own stored history, as -storage.path gives it: programs
+	// of this process must not restore one another's series.
+	storagePath := t.TempDir()
+	cfg.Storage.Path = storagePath
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	f.p, err = newProgram(cfg, reloadSetup{path: f.path, hangups: f.hangups, noWatch: noWatch}, log)
+	f.p, err = newProgram(cfg, reloadSetup{path: f.path, hangups: f.hangups, noWatch: noWatch, storagePath: &storagePath}, log)
 	require.NoError(t, err)
 	r := f.p.reloader
 	r.deps.announcer = recordingAnnouncer{next: r.deps.announcer, events: f.events}

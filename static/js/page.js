@@ -47,6 +47,12 @@ export class PageView {
           { onRange: opts.onRange, onCustom: opts.onCustom },
         )
       : null;
+    // The sidebar sticks under the top bar, whose height depends on how
+    // its controls wrap at this width: the CSS reads it from --topbar-h.
+    const bar = doc.querySelector(".topbar");
+    if (bar && typeof ResizeObserver === "function") {
+      new ResizeObserver(() => doc.documentElement.style.setProperty("--topbar-h", `${bar.offsetHeight}px`)).observe(bar);
+    }
     this.els.treeToggle.addEventListener("click", () => {
       const open = !this.els.treePanel.classList.contains("is-open");
       this.els.treePanel.classList.toggle("is-open", open);
