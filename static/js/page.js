@@ -50,8 +50,14 @@ export class PageView {
     // The sidebar sticks under the top bar, whose height depends on how
     // its controls wrap at this width: the CSS reads it from --topbar-h.
     const bar = doc.querySelector(".topbar");
-    if (bar && typeof ResizeObserver === "function") {
-      new ResizeObserver(() => doc.documentElement.style.setProperty("--topbar-h", `${bar.offsetHeight}px`)).observe(bar);
+    const side = doc.querySelector(".side");
+    if (bar && side && typeof ResizeObserver === "function") {
+      let height = -1;
+      new ResizeObserver(() => {
+        if (bar.offsetHeight === height) return;
+        height = bar.offsetHeight;
+        side.style.setProperty("--topbar-h", `${height}px`);
+      }).observe(bar);
     }
     this.els.treeToggle.addEventListener("click", () => {
       const open = !this.els.treePanel.classList.contains("is-open");
