@@ -3,7 +3,10 @@ package collectors
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
@@ -100,13 +103,36 @@ const clipLen = 64
 // clipBytes keeps the first clipLen bytes of s, ending on a character
 // boundary, and says how long s was. Its secrets are masked by redact
 // before the cut, so that no part of one is left at it (see
-// configs.Redactor.Clip); a nil redact masks URLs only.
+// configs.Redactor.Clip); a nil redact masks URLs only. Control
+// characters are escaped as Go quotes them (\n, \x00): a scraped name or
+// value may hold a line break, and a warning is one line.
 func clipBytes[T string | []byte](redact *configs.Redactor, s T) string {
 	text, cut := redact.Clip(string(s), clipLen)
+	text = escapeControl(text)
 	if !cut {
 		return text
 	}
 	return fmt.Sprintf("%s…(%d bytes)", text, len(s))
+}
+
+// escapeControl writes each control character of s as Go quotes it (\n,
+// \t, \x00, \u0085) and keeps every other byte, invalid UTF-8 included.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
 }
 
 // clipErrLen is how much of a parser's error a poll's error keeps.

@@ -170,6 +170,11 @@ func TestSeriesTextIsBounded(t *testing.T) {
 	require.Equal(t, "short", clipBytes(nil, "short"))
 	raw := []byte(strings.Repeat("r", 1000))
 	require.Equal(t, strings.Repeat("r", 64)+"…(1000 bytes)", clipBytes(nil, raw))
+	// A warning is one line, whatever a name or value holds (a quoted
+	// metric name with a line break, found by FuzzPromSource); invalid
+	// UTF-8 is kept as it is.
+	require.Equal(t, `a\nb\r\x00\u0085c`+"\xe0", clipBytes(nil, "a\nb\r\x00\u0085c\xe0"))
+	require.Equal(t, `m{l="x\ny"}`, seriesText(nil, "m", aggregator.Labels{{Name: "l", Value: "x\ny"}}))
 }
 
 // TestScrapeErrorIsBounded: a parser error quotes the token it stopped at;

@@ -269,7 +269,7 @@ func (r *scrapeReader) series() error {
 	if ts != nil {
 		s.TimeMs, s.HasTime = *ts, true
 	}
-	scraped, problem := scrapedLabels(r.lset)
+	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
 	if problem != "" {
 		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
 		return nil
@@ -285,8 +285,9 @@ func (r *scrapeReader) series() error {
 
 // scrapedLabels converts a parsed label set, leaving out the metric name
 // and empty values (to Prometheus an empty label is no label). It returns
-// why Prometheus would refuse the series, or "".
-func scrapedLabels(lset labels.Labels) (aggregator.Labels, string) {
+// why Prometheus would refuse the series, or "", naming the label as a
+// warning quotes names (clipBytes, its secrets masked by redact).
+func scrapedLabels(lset labels.Labels, redact *configs.Redactor) (aggregator.Labels, string) {
 	out := make(aggregator.Labels, 0, lset.Len()-1)
 	problem := ""
 	lset.Range(func(l labels.Label) {
@@ -297,9 +298,9 @@ func scrapedLabels(lset labels.Labels) (aggregator.Labels, string) {
 			}
 			return
 		case !utf8.ValidString(l.Name) || !utf8.ValidString(l.Value):
-			problem = "label " + l.Name + " is not UTF-8"
+			problem = "label " + clipBytes(redact, l.Name) + " is not UTF-8"
 		case len(out) > 0 && out[len(out)-1].Name == l.Name:
-			problem = "label " + l.Name + " given twice"
+			problem = "label " + clipBytes(redact, l.Name) + " given twice"
 		case l.Value == "":
 			return
 		}
