@@ -362,6 +362,12 @@ func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struc
 	defer watchdog.Stop()
 	select {
 	case r := <-done:
+		if ctx.Err() != nil && r.panic == nil && r.err != nil {
+			// Stopping, and the poll failed because of it (both were
+			// ready): a poll cut short by the stop says nothing of the
+			// source, so it is not a failure to count or show.
+			return nil
+		}
 		return c.record(ctx, at, time.Since(t0), r)
 	case <-crash:
 		c.crashNow()

@@ -97,3 +97,22 @@ func TestCollectorThatCannotBeBuiltMakesItsSeriesStale(t *testing.T) {
 	require.False(t, c.stats.snapshot().Up)
 	require.Equal(t, aggregator.Batch{Source: "s", Failed: true}, sink.last("s"))
 }
+
+// TestPollCutShortByTheStopIsNoFailure: a poll that fails because the
+// collector is being stopped (a stop that comes between the schedule's
+// check and the poll's start: the poll fails at once, and its result and
+// the stop are both ready when the collector looks) is not counted as a
+// failure nor shown as the source's last error, whichever the collector
+// sees first.
+func TestPollCutShortByTheStopIsNoFailure(t *testing.T) {
+	src := newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) { return nil, ctx.Err() })
+	c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for range 5000 { // each order of the two, many times over
+		require.NoError(t, c.pollOnce(ctx, src, nil))
+	}
+	st := c.stats.snapshot()
+	require.Zero(t, st.Failures)
+	require.Empty(t, st.LastError)
+}
