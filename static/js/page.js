@@ -47,18 +47,6 @@ export class PageView {
           { onRange: opts.onRange, onCustom: opts.onCustom },
         )
       : null;
-    // The sidebar sticks under the top bar, whose height depends on how
-    // its controls wrap at this width: the CSS reads it from --topbar-h.
-    const bar = doc.querySelector(".topbar");
-    const side = doc.querySelector(".side");
-    if (bar && side && typeof ResizeObserver === "function") {
-      let height = -1;
-      new ResizeObserver(() => {
-        if (bar.offsetHeight === height) return;
-        height = bar.offsetHeight;
-        side.style.setProperty("--topbar-h", `${height}px`);
-      }).observe(bar);
-    }
     this.els.treeToggle.addEventListener("click", () => {
       const open = !this.els.treePanel.classList.contains("is-open");
       this.els.treePanel.classList.toggle("is-open", open);
