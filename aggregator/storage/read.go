@@ -99,8 +99,8 @@ func blockAt(tb *bolt.Bucket, starts []int64, t Tier, series uint64, after []byt
 			continue
 		}
 		c := pb.Cursor()
-		k, v := c.Seek(after)
-		if k == nil {
+		var k, v []byte
+		if k, _ = c.Seek(after); k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
