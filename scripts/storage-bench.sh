@@ -2,10 +2,16 @@
 # storage-bench.sh measures the stored history (issue 15) on the embedded
 # demo config, the binary's default, in one run:
 #
-#   RSS     VmRSS and VmHWM of pulseboard after $SETTLE s, with storage off
-#           (-storage.path "") and on, over a data directory filled by
-#           pulsefill with $SPAN of history (raw retention: the default
-#           2 days). $RUNS runs of each, alternated; medians.
+#   RSS     VmRSS, VmHWM, RssAnon and RssFile of pulseboard, and the Rss
+#           of its mapping of pulseboard.db, after $EARLY s and after
+#           $SETTLE s, with storage off (-storage.path "") and on, over a
+#           data directory filled by pulsefill with $SPAN of history (raw
+#           retention: the default 2 days). $RUNS processes of each run
+#           side by side (same machine load, same time); medians. The
+#           default SETTLE (16 min) lets the storage-off processes fill
+#           their 15 minutes of in-memory history too, which the
+#           storage-on ones restore at start: only then is the comparison
+#           fair. SETTLE=60 gives a quick, biased look.
 #   REST    GET /api/v1/series/{id}?from=now-$SPAN&step=1m for one series
 #           (demo's temperature_celsius), $REQUESTS requests: p50, p99.
 #   bytes   pulseboard_storage_bytes / pulseboard_storage_points per tier
@@ -20,11 +26,12 @@
 #
 # Needs: go, taskset, curl.
 #
-#   RUNS=3 SETTLE=60 scripts/storage-bench.sh
+#   RUNS=3 EARLY=60 SETTLE=960 scripts/storage-bench.sh
 set -euo pipefail
 
 RUNS=${RUNS:-3}
-SETTLE=${SETTLE:-60}
+EARLY=${EARLY:-60}
+SETTLE=${SETTLE:-960}
 SPAN=${SPAN:-24h}
 REQUESTS=${REQUESTS:-200}
 WS_REQUESTS=${WS_REQUESTS:-5}
@@ -41,8 +48,9 @@ done
 
 work=$(mktemp -d /tmp/pulseboard-storage-bench.XXXXXX)
 server=
+servers=()
 cleanup() {
-	if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+	for p in $server "${servers[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,20 +60,20 @@ url=http://127.0.0.1:$PORT
 tool() { taskset -c "$TOOL_CPU" "$@"; }
 say() { echo "$*"; if [ -n "$OUT" ]; then echo "$*" >>"$OUT"; fi; }
 
-# start DIR [ARGS…]: runs pulseboard over DIR ("" for memory only) and
-# waits until it answers.
+# start DIR [ARGS…]: runs pulseboard over DIR ("" for memory only) on
+# $PORT and waits until it answers; its pid is in $server.
 start() {
 	local dir=$1
 	shift
 	taskset -c "$SERVER_CPU" "$work/pulseboard" -listen "127.0.0.1:$PORT" -storage.path "$dir" "$@" \
-		>"$work/server.log" 2>&1 &
+		>"$work/server-$PORT.log" 2>&1 &
 	server=$!
 	for _ in $(seq 100); do
-		curl -sf "$url/healthz" >/dev/null 2>&1 && return 0
+		curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	echo "storage-bench.sh: pulseboard did not come up:" >&2
-	cat "$work/server.log" >&2
+	cat "$work/server-$PORT.log" >&2
 	exit 1
 }
 
@@ -75,10 +83,15 @@ stop() {
 	server=
 }
 
-# rss PID: "VmRSS VmHWM RssAnon RssFile" in kB. RssFile counts the pages of
-# the store's memory-mapped file that are resident: page cache, shared and
-# reclaimable, unlike RssAnon (the heap).
-rss() { awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {print r, h, a, f}' "/proc/$1/status"; }
+# rss PID: "VmRSS VmHWM RssAnon RssFile DB" in kB. RssFile counts the
+# resident pages of mapped files (the executable, and the store's file:
+# page cache, shared and reclaimable, unlike RssAnon, the heap); DB is the
+# Rss of the mapping of pulseboard.db alone (0 with storage off).
+rss() {
+	local db
+	db=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {m = ($0 ~ /pulseboard\.db$/)} m && /^Rss:/ {s += $2} END {print s + 0}' "/proc/$1/smaps")
+	awk -v db="$db" '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {print r, h, a, f, db}' "/proc/$1/status"
+}
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
@@ -106,45 +119,67 @@ say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	go build -o "$work/storagebench" ./scripts/storagebench)
 
 data=$work/data
-rss_off=() hwm_off=() rss_on=() hwm_on=() anon_off=() anon_on=() file_off=() file_on=()
+# One filled directory per storage-on process, filled one after the other
+# just before they all start: each history ends within a minute of its
+# server's start.
 for run in $(seq "$RUNS"); do
-	start ""
-	sleep "$SETTLE"
-	read -r r h a f < <(rss "$server")
-	rss_off+=("$r") hwm_off+=("$h") anon_off+=("$a") file_off+=("$f")
-	stop
-
-	fill "$data" >"$work/fill.txt"
-	start "$data"
-	sleep "$SETTLE"
-	read -r r h a f < <(rss "$server")
-	rss_on+=("$r") hwm_on+=("$h") anon_on+=("$a") file_on+=("$f")
-	echo "run $run: off VmRSS ${rss_off[-1]} VmHWM ${hwm_off[-1]} RssAnon ${anon_off[-1]} RssFile ${file_off[-1]}; on VmRSS $r VmHWM $h RssAnon $a RssFile $f (kB)" >&2
-	if [ "$run" = "$RUNS" ]; then
-		id=$(tool "$work/storagebench" ids -url "$url" -metric temperature_celsius | head -1)
-		rest=$(tool "$work/storagebench" rest -url "$url" -id "$id" -span "$SPAN" -step 1m -n "$REQUESTS")
-		rows=$(storage_rows)
-	fi
-	stop
+	fill "$data-$run" >"$work/fill.txt"
 done
+# Storage off on ports PORT+1…, on on PORT+RUNS+1…; all of them at once.
+off=() on=()
+base=$PORT
+for run in $(seq "$RUNS"); do
+	PORT=$((base + run)) start ""
+	off+=("$server") servers+=("$server")
+	PORT=$((base + RUNS + run)) start "$data-$run"
+	on+=("$server") servers+=("$server")
+done
+server=
+# sample NAME: every process' figures, one line each, into $work/NAME-off
+# and $work/NAME-on.
+sample() {
+	: >"$work/$1-off"
+	: >"$work/$1-on"
+	for p in "${off[@]}"; do rss "$p" >>"$work/$1-off"; done
+	for p in "${on[@]}"; do rss "$p" >>"$work/$1-on"; done
+}
+sleep "$EARLY"
+sample early
+sleep $((SETTLE > EARLY ? SETTLE - EARLY : 0))
+sample settled
+PORT=$((base + 2 * RUNS))
+url=http://127.0.0.1:$PORT
+id=$(tool "$work/storagebench" ids -url "$url" -metric temperature_celsius | head -1)
+rest=$(tool "$work/storagebench" rest -url "$url" -id "$id" -span "$SPAN" -step 1m -n "$REQUESTS")
+rows=$(storage_rows)
+sample queried
+for p in "${servers[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+servers=()
+PORT=$base
+url=http://127.0.0.1:$PORT
 
-mo=$(printf '%s\n' "${rss_off[@]}" | median)
-mho=$(printf '%s\n' "${hwm_off[@]}" | median)
-mn=$(printf '%s\n' "${rss_on[@]}" | median)
-mhn=$(printf '%s\n' "${hwm_on[@]}" | median)
-mao=$(printf '%s\n' "${anon_off[@]}" | median)
-man=$(printf '%s\n' "${anon_on[@]}" | median)
-mfo=$(printf '%s\n' "${file_off[@]}" | median)
-mfn=$(printf '%s\n' "${file_on[@]}" | median)
+# col FILE N: the median of column N of FILE; runs FILE N: the column.
+col() { awk -v n="$2" '{print $n}' "$1" | median; }
+runs() { awk -v n="$2" '{print $n}' "$1" | paste -sd' '; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "—"; else printf "%.3f", a/b}'; }
+table() {
+	local f=$1 title=$2 i
+	say "| $title, kB, median of $RUNS | VmRSS | VmHWM | RssAnon | RssFile | pulseboard.db Rss | runs (VmRSS) |"
+	say "|---|---|---|---|---|---|---|"
+	say "| storage off | $(col "$f-off" 1) | $(col "$f-off" 2) | $(col "$f-off" 3) | $(col "$f-off" 4) | — | $(runs "$f-off" 1) |"
+	say "| storage on, $SPAN filled | $(col "$f-on" 1) | $(col "$f-on" 2) | $(col "$f-on" 3) | $(col "$f-on" 4) | $(col "$f-on" 5) | $(runs "$f-on" 1) |"
+	local line="| on / off"
+	for i in 1 2 3 4; do line+=" | $(ratio "$(col "$f-on" $i)" "$(col "$f-off" $i)")"; done
+	say "$line | | |"
+}
 say ""
-say "Fill ($SPAN, demo config, -host machine): $(head -1 "$work/fill.txt")"
+say "Fill ($SPAN, demo config, -host machine; the last of $RUNS): $(head -1 "$work/fill.txt")"
 say ""
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
-say "| after ${SETTLE} s, kB, median of $RUNS | VmRSS | VmHWM | RssAnon | RssFile | runs (VmRSS) |"
-say "|---|---|---|---|---|---|"
-say "| storage off | $mo | $mho | $mao | $mfo | ${rss_off[*]} |"
-say "| storage on, $SPAN filled | $mn | $mhn | $man | $mfn | ${rss_on[*]} |"
-say "| on / off | $(ratio "$mn" "$mo") | $(ratio "$mhn" "$mho") | $(ratio "$man" "$mao") | $(ratio "$mfn" "$mfo") | |"
+table "$work/early" "after ${EARLY} s"
+say ""
+table "$work/settled" "after ${SETTLE} s"
+say ""
+say "After the REST requests below (the last storage-on process only, kB): $(tail -1 "$work/queried-on") (VmRSS VmHWM RssAnon RssFile pulseboard.db)"
 say ""
 say "REST, one series, from=now-$SPAN step=1m: $rest"
 say ""

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 var t0 = int64(1_800_000_000_000) // a raw partition boundary (ms)
@@ -101,6 +103,42 @@ func TestBlocksRangeOrderAndStop(t *testing.T) {
 		_ = db.Blocks(Raw, 5, 0, t0+day, func(Block) bool { panic("boom") })
 	}, "a callback's panic is not turned into ErrCorrupt")
 	require.NoError(t, db.Write(nil, []Block{block(Raw, 5, t0, t0, 1)}), "the DB is usable after a callback panicked")
+}
+
+// TestBlocksFindTheFirstBlockBySeeking reads from the middle of a
+// series' history: the block reaching from is found even when it began
+// partitions before from (a long chunk of a rarely sampled series, with
+// other series' blocks in between), and the series' earlier blocks are
+// not read at all (a damaged one among them is no error).
+func TestBlocksFindTheFirstBlockBySeeking(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, Options{Dir: dir})
+	long := block(Raw, 8, t0+10*minute, t0+2*hour+30*minute, 40)
+	bs := []Block{
+		block(Raw, 8, t0, t0+5*minute, 5), // damaged below
+		long,
+		block(Raw, 8, t0+2*hour+40*minute, t0+3*hour+10*minute, 30),
+	}
+	for s := t0; s < t0+4*hour; s += 10 * minute {
+		bs = append(bs, block(Raw, 9, s, s+9*minute, 9))
+	}
+	require.NoError(t, db.Write(nil, bs))
+	require.NoError(t, db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(tierBuckets[Raw]).Bucket(u64Key(uint64(t0))).Put(blockKey(8, t0), []byte{0x80})
+	}))
+
+	require.Equal(t, []int64{long.Start, t0 + 2*hour + 40*minute}, starts(read(t, db, Raw, 8, t0+2*hour+10*minute, t0+day)),
+		"a block that began two partitions back")
+	require.Equal(t, []int64{long.Start}, starts(read(t, db, Raw, 8, long.End, long.End)), "from at a block's end")
+	require.Equal(t, []int64{t0 + 2*hour + 40*minute}, starts(read(t, db, Raw, 8, long.End+1, t0+day)), "from between two blocks")
+	require.Equal(t, []int64{t0 + 2*hour + 40*minute}, starts(read(t, db, Raw, 8, t0+2*hour+40*minute, t0+2*hour+40*minute)), "from at a block's start")
+	require.Empty(t, read(t, db, Raw, 8, t0+3*hour+11*minute, t0+day), "from after the last block")
+	require.Len(t, read(t, db, Raw, 9, math.MinInt64, math.MaxInt64), 24, "the widest range")
+	err := db.Blocks(Raw, 8, math.MinInt64, t0+day, func(Block) bool { return true })
+	require.ErrorIs(t, err, ErrCorrupt, "a range from the start reads the damaged block")
+	n := 0
+	require.NoError(t, db.Blocks(Raw, 8, t0+2*hour, t0+day, func(Block) bool { n++; return false }))
+	require.Equal(t, 1, n, "fn returning false on the block before from stops")
 }
 
 func TestWriteRejectsInvalidInput(t *testing.T) {
