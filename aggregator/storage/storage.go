@@ -136,6 +136,7 @@ func Open(o Options) (*DB, error) {
 	if err := db.open(o.Dir, timeout); err != nil {
 		return nil, err
 	}
+	dropCachedPages(db.path)
 	return db, nil
 }
 
