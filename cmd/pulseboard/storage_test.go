@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 	"github.com/stretchr/testify/require"
 )
 
@@ -174,4 +179,74 @@ func TestHistorySurvivesRestartAndKill(t *testing.T) {
 	require.Subset(t, survived.Points, mustSurvive, "kill -9 loses at most the last flush interval")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second))
+}
+
+// readyzWarnings reads /readyz's warnings.
+func readyzWarnings(t *testing.T, base string) []string {
+	t.Helper()
+	resp, err := http.Get(base + "/readyz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Warnings []string `json:"warnings"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.Warnings
+}
+
+// TestFullDiskDegradesToMemory: a disk that refuses the store's writes
+// (here the process' file size limit, set from outside with prlimit, as a
+// full disk would) does not stop collection: /readyz and /metrics say the
+// history is kept in memory only, and once writes work again it is all
+// written and the warning goes.
+func TestFullDiskDegradesToMemory(t *testing.T) {
+	prlimit := testtool.Require(t, "prlimit")
+	config := filepath.Join(t.TempDir(), "pb.yaml")
+	base, err := os.ReadFile("testdata/e2e.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(config, append(base, []byte("storage: {flush_interval: 100ms}\n")...), 0o600))
+	cmd, url, stderr := startPulseboard(t, "-config", config)
+	id := counterID(t, url)
+	require.Empty(t, readyzWarnings(t, url))
+
+	limit := func(fsize string) {
+		out, err := exec.Command(prlimit, "--pid", strconv.Itoa(cmd.Process.Pid), "--fsize="+fsize).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	limit("4096:unlimited") // every page past the first is refused: EFBIG
+	var warnings []string
+	require.Eventually(t, func() bool { warnings = readyzWarnings(t, url); return len(warnings) > 0 }, 20*time.Second, 20*time.Millisecond)
+	require.Contains(t, warnings[0], "storage degraded to memory-only")
+	require.Contains(t, warnings[0], "file too large")
+	require.Equal(t, 1.0, scrapeValue(t, url, "pulseboard_storage_degraded"))
+	before := len(seriesPoints(t, url, id).Points)
+	require.Eventually(t, func() bool { return len(seriesPoints(t, url, id).Points) > before+10 }, 20*time.Second, 20*time.Millisecond,
+		"collection goes on")
+
+	limit("unlimited")
+	require.Eventually(t, func() bool { return len(readyzWarnings(t, url)) == 0 }, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, 0.0, scrapeValue(t, url, "pulseboard_storage_degraded"))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second))
+	require.Contains(t, stderr.String(), "storage: write failed; keeping history in memory only")
+	require.Contains(t, stderr.String(), "writes succeed again")
+}
+
+// scrapeValue reads one unlabelled sample from /metrics.
+func scrapeValue(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			require.NoError(t, err)
+			return f
+		}
+	}
+	t.Fatalf("no %s on /metrics", name)
+	return 0
 }

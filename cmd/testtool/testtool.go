@@ -31,6 +31,7 @@ var debianPackages = map[string]string{
 	"google-chrome":           "chromium",
 	"headless-shell":          "chromium",
 	"systemd-analyze":         "systemd",
+	"prlimit":                 "util-linux",
 }
 
 // Require returns the path of the first of names found on PATH (several
