@@ -116,12 +116,16 @@ func snapSum(sum, n, mag float64) float64 {
 // what the last flush wrote. Only series of an Aggregator with Storage
 // have one.
 type seriesTiers struct {
-	minute, hour aggAcc
-	blocks       [storage.NumTiers]aggBlock // open blocks; Raw unused
-	done         []storage.Block            // finished aggregate blocks not yet written
-	prev         float64                    // newest finite value, for increases
-	hasPrev      bool
-	metaWritten  bool
+	// What every sample touches first, on one cache line: the open minute
+	// and the previous value.
+	minute  aggAcc
+	prev    float64 // newest finite value, for increases
+	hasPrev bool
+
+	hour        aggAcc
+	blocks      [storage.NumTiers]aggBlock // open blocks; Raw unused
+	done        []storage.Block            // finished aggregate blocks not yet written
+	metaWritten bool
 	// rawFrom is the first time of the chunk that was the history's tail
 	// at the last successful flush (math.MinInt64: nothing written yet):
 	// the next flush writes it and every chunk after it. rawLast is the
@@ -139,9 +143,12 @@ func newSeriesTiers() *seriesTiers {
 // add takes a sample the history just stored (t after every earlier one):
 // a sample of a later minute first closes the open one.
 func (st *seriesTiers) add(key uint64, kind Kind, t int64, v float64) {
-	if m := floorDiv(t, minuteMs) * minuteMs; m != st.minute.start {
-		st.closeMinute(key, kind)
-		st.minute.reset(m)
+	// Most samples fall in the open minute: no division for them.
+	if s := st.minute.start; s == headNone || t < s || t >= s+minuteMs {
+		if m := floorDiv(t, minuteMs) * minuteMs; m != s {
+			st.closeMinute(key, kind)
+			st.minute.reset(m)
+		}
 	}
 	var inc float64 // counters only: a gauge's block has no increase column
 	if finite(v) {
