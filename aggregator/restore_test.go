@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -126,6 +127,12 @@ func TestRestoreFailures(t *testing.T) {
 	b, cb := newTestAgg(Options{Storage: f})
 	cb.ms = c.ms
 	require.ErrorContains(t, b.Restore(), "input/output error")
+	// Damage the store meets as it is read is told as such, for the
+	// program to move the file aside and start a fresh one.
+	f.failRead = fmt.Errorf("%w: a page out of place", storage.ErrCorrupt)
+	b, cb = newTestAgg(Options{Storage: f})
+	cb.ms = c.ms
+	require.ErrorIs(t, b.Restore(), storage.ErrCorrupt)
 	f.failRead = nil
 
 	// Garbage is skipped: a meta, the newest raw block, an aggregate block.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -220,4 +221,13 @@ func (db *DB) update(fn func(*bolt.Tx) error) error {
 			return nil
 		})
 	})
+}
+
+// MoveAside renames the store's file in dir to pulseboard.db.corrupt-<unix
+// seconds> and returns the new name: for damage found after Open (a block
+// that does not decode as its reader reads it), which Open's structural
+// check cannot see. The DB on that file must be closed first. The caller
+// logs it; a following Open starts a fresh file.
+func MoveAside(dir string, now time.Time) (string, error) {
+	return moveAside(filepath.Join(dir, FileName), now)
 }

@@ -58,8 +58,11 @@ type program struct {
 	root       *supervisor.Supervisor
 	// storage is the durable history; nil keeps it in memory only. Closed
 	// when Serve returns (or by close when the program never served).
-	storage   *storage.DB
-	closeOnce sync.Once
+	storage *storage.DB
+	// storageDown says why the history is in memory only when storage.path
+	// names a place that could not be opened ("" otherwise).
+	storageDown string
+	closeOnce   sync.Once
 }
 
 // newProgram wires the tree without starting it. The dashboard's port is
@@ -77,14 +80,6 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 			p.close()
 		}
 	}()
-	// The history is opened before anything runs: a directory another
-	// pulseboard holds stops this one here, with nothing started.
-	if p.storage, err = openStorage(cfg.Storage, log, p.storageChanged); err != nil {
-		return nil, err
-	}
-	if p.storage != nil {
-		p.registry.MustRegister(p.storage.Collector())
-	}
 	events := newEventRecorder(log)
 	p.registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -109,18 +104,10 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
 	}
-	if p.storage != nil {
-		// Only a real store: a nil *storage.DB in the interface would not be nil.
-		ao.Storage = p.storage
-		ao.FlushInterval = cfg.Storage.FlushInterval.D()
-		r := cfg.Storage.Retention
-		ao.Retention = [storage.NumTiers]time.Duration{r.Raw.Time.D(), r.Minute.Time.D(), r.Hour.Time.D()}
-	}
-	p.aggregator = aggregator.New(ao)
-	// The windows and charts reach back into the stored history at once,
-	// before any sample of this run arrives.
-	if err := p.aggregator.Restore(); err != nil {
-		return nil, fmt.Errorf("read the stored history: %w", err)
+	// The history is opened before anything runs: a directory another
+	// pulseboard holds stops this one here, with nothing started.
+	if err := p.startHistory(cfg.Storage, ao); err != nil {
+		return nil, err
 	}
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
 		Sink:        p.aggregator,
@@ -287,6 +274,9 @@ func (p *program) close() {
 // keeps the program ready (collection goes on) but says so.
 func (p *program) warnings() []string {
 	if p.storage == nil {
+		if p.storageDown != "" {
+			return []string{p.storageDown}
+		}
 		return nil
 	}
 	if ok, detail := p.storage.Health(); !ok {
@@ -304,7 +294,7 @@ func (p *program) announce(ctx context.Context, w io.Writer) {
 		return
 	}
 	url := p.dashboard.URL()
-	defer announceStorage(w, p.cfg.Storage)
+	defer announceStorage(w, p.cfg.Storage, p.storageDown)
 	if p.cfg.Server.Auth.AdminToken == "" {
 		fmt.Fprintf(w, "pulseboard %s: dashboard at %s/?admin=%s\n", Version(), url, p.dashboard.AdminToken())
 		fmt.Fprintln(w, "  (the admin token above was made for this run; set server.auth.admin_token to keep one)")

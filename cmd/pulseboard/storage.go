@@ -42,7 +42,11 @@ func openStorage(cfg configs.Storage, log *slog.Logger, onHealth func(ok bool, d
 }
 
 // announceStorage says where the history lives, once at start.
-func announceStorage(w io.Writer, cfg configs.Storage) {
+func announceStorage(w io.Writer, cfg configs.Storage, down string) {
+	if down != "" {
+		fmt.Fprintf(w, "  history kept in memory only: %s\n", down)
+		return
+	}
 	if cfg.Path == "" {
 		fmt.Fprintln(w, "  history kept in memory only (storage.path is empty): charts start empty after a restart")
 		return
@@ -74,6 +78,9 @@ func (p *program) storageChanged(ok bool, detail string) {
 // degraded while writes fail; none when the history is in memory only.
 func (p *program) storageNode() (aggregator.Process, bool) {
 	if p.storage == nil {
+		if p.storageDown != "" {
+			return aggregator.Process{Name: "storage", State: stateDegraded}, true
+		}
 		return aggregator.Process{}, false
 	}
 	state := aggregator.StateRunning
@@ -85,3 +92,54 @@ func (p *program) storageNode() (aggregator.Process, bool) {
 
 // stateDegraded is the storage node's state while its disk fails.
 const stateDegraded = "degraded"
+
+// startHistory opens the stored history, makes the aggregator over it and
+// restores the recent past into it, before anything runs. A directory
+// another pulseboard holds is the one error: this pulseboard must not run
+// beside that one. A store that cannot be opened at all (a read-only
+// disk, a path that is not a directory) leaves the history in memory
+// only, said loudly (the log, /readyz, the tree's storage node): collection
+// never waits on a disk. A file whose damage shows only as the restore
+// reads it is moved aside, as Open does with damage it sees, and a fresh
+// one started.
+func (p *program) startHistory(cfg configs.Storage, ao aggregator.Options) error {
+	for attempt := 0; ; attempt++ {
+		db, err := openStorage(cfg, p.log, p.storageChanged)
+		if errors.Is(err, storage.ErrLocked) {
+			return err
+		}
+		if err != nil {
+			p.storageDown = "storage degraded to memory-only: " + err.Error()
+			p.log.Error("the stored history cannot be opened; keeping history in memory only", "err", err)
+			db = nil
+		}
+		p.storage = db
+		o := ao
+		if db != nil {
+			// Only a real store: a nil *storage.DB in the interface would not be nil.
+			o.Storage = db
+			o.FlushInterval = cfg.FlushInterval.D()
+			r := cfg.Retention
+			o.Retention = [storage.NumTiers]time.Duration{r.Raw.Time.D(), r.Minute.Time.D(), r.Hour.Time.D()}
+		}
+		p.aggregator = aggregator.New(o)
+		err = p.aggregator.Restore()
+		if err == nil {
+			break
+		}
+		if db == nil || !errors.Is(err, storage.ErrCorrupt) || attempt > 0 {
+			return fmt.Errorf("read the stored history: %w", err)
+		}
+		_ = db.Close()
+		p.storage = nil
+		aside, merr := storage.MoveAside(cfg.Path, time.Now())
+		if merr != nil {
+			return fmt.Errorf("the stored history is damaged (%w) and could not be moved aside: %w", err, merr)
+		}
+		p.log.Error("storage: data file damaged; moved aside, starting a fresh one", "moved_to", aside, "err", err)
+	}
+	if p.storage != nil {
+		p.registry.MustRegister(p.storage.Collector())
+	}
+	return nil
+}

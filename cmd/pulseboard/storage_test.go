@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,7 +17,10 @@ import (
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/aggregator/storage"
 	"github.com/pulseboard/pulseboard/cmd/testtool"
+	"github.com/pulseboard/pulseboard/cmd/testtool/fill"
+	"github.com/pulseboard/pulseboard/configs"
 	"github.com/stretchr/testify/require"
 )
 
@@ -249,4 +254,69 @@ func scrapeValue(t *testing.T, base, name string) float64 {
 	}
 	t.Fatalf("no %s on /metrics", name)
 	return 0
+}
+
+// TestUnusableStoragePathKeepsHistoryInMemory: a storage.path that cannot
+// hold the store (here a path under a regular file; a read-only disk is
+// the same) does not stop pulseboard: it collects and serves with the
+// history in memory only, and says so at start, in /readyz and the log.
+func TestUnusableStoragePathKeepsHistoryInMemory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	cmd, url, stderr := startPulseboard(t, "-config", "testdata/e2e.yaml", "-storage.path", filepath.Join(file, "data"))
+	warnings := readyzWarnings(t, url)
+	require.Len(t, warnings, 1)
+	require.Contains(t, warnings[0], "storage degraded to memory-only")
+	require.Contains(t, warnings[0], "not a directory")
+	id := counterID(t, url)
+	require.Eventually(t, func() bool { return len(seriesPoints(t, url, id).Points) > 3 }, 10*time.Second, 20*time.Millisecond, "collection goes on")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second))
+	require.Contains(t, stderr.String(), "the stored history cannot be opened; keeping history in memory only")
+}
+
+// TestHistoryDamagedInsideIsMovedAside: a damaged page among a series'
+// blocks (found by the open's check, or else as the restore reads them:
+// aggregator's TestRestoreFailures) moves the file aside and starts a fresh one.
+func TestHistoryDamagedInsideIsMovedAside(t *testing.T) {
+	home := stateHome(t)
+	config := "testdata/e2e.yaml"
+	cfg, err := configs.Load(config)
+	require.NoError(t, err)
+	now := time.Now()
+	dir := filepath.Join(home, "pulseboard")
+	_, err = fill.History(dir, cfg, now.Add(-2*time.Hour), now)
+	require.NoError(t, err)
+	db, err := storage.Open(storage.Options{Dir: dir})
+	require.NoError(t, err)
+	metas, err := db.Series()
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.NotEmpty(t, metas)
+	var key [8]byte
+	binary.BigEndian.PutUint64(key[:], metas[0].Key)
+
+	path := filepath.Join(dir, "pulseboard.db")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	// The last page holding that series' block keys: a leaf of its newest
+	// raw partition, which the restore reads and the open does not. Its
+	// header (id, flags, count) broken.
+	at := bytes.LastIndex(data, key[:])
+	require.Positive(t, at)
+	page := at / 4096 * 4096
+	for i := range 16 {
+		data[page+i] = 0xff
+	}
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+
+	cmd, url, stderr := startPulseboard(t, "-config", config)
+	requireHealthy(t, url)
+	require.Empty(t, readyzWarnings(t, url))
+	aside, err := filepath.Glob(path + ".corrupt-*")
+	require.NoError(t, err)
+	require.Len(t, aside, 1, "stderr:\n%s", stderr)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second))
+	require.Contains(t, stderr.String(), aside[0])
 }
