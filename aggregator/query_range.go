@@ -45,6 +45,9 @@ func (a *Aggregator) QueryRange(req protocol.RangeRequest) protocol.RangeAnswer 
 	}
 	budget = max(budget, 2)
 	now := a.nowMs()
+	// A step longer than the range is the range: one point, not a bucket
+	// reaching back to 1970.
+	req.Step = min(req.Step, req.To-req.From)
 	q := rangeQuery{From: req.From, To: req.To}
 	q.tier, q.step = a.pickTier(req, budget, now)
 	ans.Tier = q.tier.String()

@@ -99,6 +99,12 @@ func TestQueryRangeTiers(t *testing.T) {
 	require.Equal(t, int64(15*minuteMs), ans.Step)
 	require.Len(t, ans.Series[0].Points, 96)
 	require.Equal(t, v-1, ans.Series[0].Points[0].Min)
+	// A step longer than the range: one point, near the range.
+	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 23*hourMs, To: end - 22*hourMs - 1, Step: math.MaxInt64})
+	require.Equal(t, "1m", ans.Tier)
+	require.Len(t, ans.Series[0].Points, 1)
+	require.GreaterOrEqual(t, ans.Series[0].Points[0].T, end-24*hourMs)
+
 	// A budget the minutes fit a few to a point: minutes, cut to whole
 	// minutes (a day for a chart 1,000 points wide).
 	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Points: 1000})

@@ -60,8 +60,13 @@ func (s *Server) snapshot(c *fiber.Ctx) error {
 
 // series serves one series with its history.
 func (s *Server) series(c *fiber.Ctx) error {
-	if c.Query("from") != "" || c.Query("to") != "" {
-		return s.seriesRange(c)
+	// Any range parameter, even empty, asks for a range: a typo in one
+	// must be a 400, not the plain series.
+	args := c.Context().QueryArgs()
+	for _, k := range []string{"from", "to", "step", "points"} {
+		if args.Has(k) {
+			return s.seriesRange(c)
+		}
 	}
 	body, ok := s.opts.Feed.SeriesJSON(c.Params("id"))
 	if !ok {

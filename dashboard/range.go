@@ -178,7 +178,13 @@ func parseStep(v string) (int64, error) {
 // answer to the writer, replacing one the writer has not sent yet (the
 // client wants the newest: it drops answers to requests it superseded).
 func (c *client) answerRange(req protocol.RangeRequest) {
-	ans, err := c.s.queryRange(req, c.ctx.Done())
+	var ans protocol.RangeAnswer
+	var err error
+	if msg := checkRangeRequest(req); msg != "" {
+		err = errors.New(msg)
+	} else {
+		ans, err = c.s.queryRange(req, c.ctx.Done())
+	}
 	if err != nil {
 		if c.ctx.Err() != nil {
 			return
@@ -203,4 +209,21 @@ func (c *client) takeAnswer() []byte {
 	a := c.answer
 	c.answer = nil
 	return a
+}
+
+// checkRangeRequest says what is wrong with a WebSocket range request
+// (members of the wrong type arrive with Step -1), as the REST route's
+// parameter checks do, or "" when nothing is.
+func checkRangeRequest(req protocol.RangeRequest) string {
+	switch {
+	case req.Step < 0 && len(req.Series) == 0 && req.From == 0 && req.To == 0:
+		return "malformed range request: want {type, id, series: [ids], from, to, step?, points?} with integers"
+	case len(req.Series) == 0:
+		return "series: want 1 to " + strconv.Itoa(protocol.MaxRangeSeries) + " ids"
+	case req.Step < 0:
+		return "step: want milliseconds, 0 or more"
+	case req.Points < 0 || req.Points > protocol.MaxRangePoints:
+		return "points: want 1 to " + strconv.Itoa(protocol.MaxRangePoints) + ", or 0 for the most"
+	}
+	return ""
 }

@@ -80,6 +80,9 @@ func TestRangeREST(t *testing.T) {
 		{"from=1&points=0", "points: want an integer"},
 		{"from=1&points=2001", "points: want an integer"},
 		{"to=5", "from: missing"},
+		{"points=5", "from: missing"},
+		{"step=1m", "from: missing"},
+		{"from=", "from: missing"},
 	} {
 		code, h, body := f.httpDo(http.MethodGet, "/api/v1/series/"+id+"?"+tc.query, nil, nil)
 		require.Equal(t, http.StatusBadRequest, code, tc.query)
@@ -127,14 +130,27 @@ func TestRangeWebSocket(t *testing.T) {
 	require.Equal(t, "too many series", ans.Error)
 	require.Equal(t, maxRangeAnswerPoints/len(ids), ranges.requests()[1].Points, "the answer's points are shared out")
 
+	// A range request that is wrong is answered with its error, as REST
+	// answers 400; one whose id cannot be read is ignored and counted.
 	malformed := f.srv.metrics.ignored.WithLabelValues(ignoredMalformed)
 	before := testutil.ToFloat64(malformed)
-	c.send(`{"type":"range","id":9,"series":[],"from":1,"to":2}`)
-	c.send(`{"type":"range","id":10,"series":"x"}`)
-	c.send(`{"type":"range","id":11,"series":["02aa71c4e5b39f10"],"from":1,"to":2}`)
-	ans = *c.readType(protocol.TypeRange).msg.(*protocol.RangeAnswer)
-	require.Equal(t, int64(11), ans.ID, "the malformed ones get no answer")
-	require.Equal(t, before+2, testutil.ToFloat64(malformed))
+	for id, tc := range map[int]struct{ msg, want string }{
+		9:  {`{"type":"range","id":9,"series":[],"from":1,"to":2}`, "series: want 1 to 150 ids"},
+		10: {`{"type":"range","id":10,"series":"x"}`, "malformed range request"},
+		11: {`{"type":"range","id":11,"series":["02aa71c4e5b39f10"],"from":1.5,"to":2}`, "malformed range request"},
+		12: {`{"type":"range","id":12,"series":["02aa71c4e5b39f10"],"from":1,"to":2,"points":5000}`, "points: want 1 to 2000"},
+		13: {`{"type":"range","id":13,"series":["02aa71c4e5b39f10"],"from":1,"to":2,"step":-1}`, "step: want milliseconds"},
+	} {
+		c.send(tc.msg)
+		ans = *c.readType(protocol.TypeRange).msg.(*protocol.RangeAnswer)
+		require.Equal(t, int64(id), ans.ID, tc.msg)
+		require.Contains(t, ans.Error, tc.want, tc.msg)
+		require.Empty(t, ans.Series)
+	}
+	c.send(`{"type":"range","id":"x","series":["02aa71c4e5b39f10"]}`)
+	c.send(`{"type":"range","id":14,"series":["02aa71c4e5b39f10"],"from":1,"to":2}`)
+	require.Equal(t, int64(14), c.readType(protocol.TypeRange).msg.(*protocol.RangeAnswer).ID, "no answer to an id that cannot be read")
+	require.Equal(t, before+1, testutil.ToFloat64(malformed))
 
 	// The stream goes on around the answers.
 	seq := f.pushAndWait(1, 3)

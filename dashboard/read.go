@@ -219,6 +219,16 @@ type clientMessage struct {
 // the reason it is ignored: ignoredMalformed or ignoredUnknown.
 func parseClientMessage(data []byte) (m clientMessage, ignored string) {
 	if err := json.Unmarshal(data, &m); err != nil {
+		// A range request whose members are of the wrong type is still
+		// answered (with its error) when its id can be read: a client
+		// waits for the answer to its id.
+		var head struct {
+			Type string `json:"type"`
+			ID   int64  `json:"id"`
+		}
+		if json.Unmarshal(data, &head) == nil && head.Type == protocol.TypeRange {
+			return clientMessage{RangeRequest: protocol.RangeRequest{Type: protocol.TypeRange, ID: head.ID, Series: nil, Step: -1}}, ""
+		}
 		return m, ignoredMalformed
 	}
 	switch m.Type {
@@ -228,9 +238,6 @@ func parseClientMessage(data []byte) (m clientMessage, ignored string) {
 		}
 		return m, ""
 	case protocol.TypeRange:
-		if len(m.Series) == 0 {
-			return m, ignoredMalformed
-		}
 		return m, ""
 	default:
 		return m, ignoredUnknown
