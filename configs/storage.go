@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/units"
@@ -93,8 +94,13 @@ func (s Storage) Validate() error {
 		limit, prev TierLimit
 		prevKey     string
 	}{{"1m", r.Minute, r.Raw, "raw"}, {"1h", r.Hour, r.Minute, "1m"}} {
-		if t.limit.Time != 0 && t.prev.Time != 0 && t.limit.Time < t.prev.Time {
-			p.addf("retention."+t.key+".time", "%s is shorter than retention.%s.time (%s): a coarser tier keeps its data at least as long", t.limit.Time, t.prevKey, t.prev.Time)
+		// 0 is no limit: the longest of all.
+		if t.limit.Time != 0 && (t.prev.Time == 0 || t.limit.Time < t.prev.Time) {
+			prev := t.prev.Time.String()
+			if t.prev.Time == 0 {
+				prev = "0, no limit"
+			}
+			p.addf("retention."+t.key+".time", "%s is shorter than retention.%s.time (%s): a coarser tier keeps its data at least as long", t.limit.Time, t.prevKey, prev)
 		}
 	}
 	return p.err()
@@ -160,6 +166,8 @@ func (d *LongDuration) UnmarshalYAML(node ast.Node) error {
 	}
 	v, perr := model.ParseDuration(*text)
 	switch {
+	case perr != nil && strings.Contains(perr.Error(), "out of range"):
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: too long: the most is %s", *text, MaxRetention), Token: node.GetToken()}
 	case perr != nil:
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: want a number with a unit, like 12h, 2d, 90d or 2y", *text), Token: node.GetToken()}
 	case LongDuration(v) > MaxRetention:
@@ -189,6 +197,9 @@ func (b *ByteSize) UnmarshalYAML(node ast.Node) error {
 	v, perr := units.ParseBase2Bytes(*text)
 	if n, err := strconv.ParseInt(*text, 10, 64); err == nil {
 		v, perr = units.Base2Bytes(n), nil
+	}
+	if perr == nil && v < 0 || perr != nil && strings.Contains(perr.Error(), "overflow") {
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: too large", *text), Token: node.GetToken()}
 	}
 	if perr != nil || v < 0 {
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: want a number with a unit, like 512MB, 1GB or 2GiB", *text), Token: node.GetToken()}

@@ -85,6 +85,10 @@ func TestStorageErrorsHavePositions(t *testing.T) {
 		{"storage:\n  retention:\n    1h: {time: 30d}\n", "storage.retention.1h.time: 30d is shorter than retention.1m.time (90d)"},
 		{"storage:\n  retention:\n    1d: {time: 30d}\n", "1d"},
 		{"storage:\n  paht: /x\n", "paht"},
+		{"storage:\n  retention:\n    raw: {time: 0}\n", "storage.retention.1m.time: 90d is shorter than retention.raw.time (0, no limit)"},
+		{"storage:\n  retention:\n    1m: {time: 0}\n    1h: {time: 1y}\n", "storage.retention.1h.time: 1y is shorter than retention.1m.time (0, no limit)"},
+		{"storage:\n  retention:\n    raw: {time: 293y}\n", `invalid span "293y": too long`},
+		{"storage:\n  retention:\n    raw: {size: 8EiB}\n", `invalid size "8EiB": too large`},
 	} {
 		_, err := Parse("a.yaml", []byte(tc.yaml))
 		require.Error(t, err, tc.yaml)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -51,7 +52,13 @@ func (db *DB) noteWrite(err error) {
 		}
 	} else {
 		db.flushErrors.Inc()
-		db.detail = fmt.Sprintf("storage degraded to memory-only: write %s: %v", db.path, err)
+		// bbolt's errors name the file already ("write /d/pulseboard.db: no
+		// space left on device"); the path is added only when they do not.
+		detail := err.Error()
+		if !strings.Contains(detail, db.path) {
+			detail = fmt.Sprintf("write %s: %s", db.path, detail)
+		}
+		db.detail = "storage degraded to memory-only: " + detail
 		if !db.degraded {
 			db.degraded, changed = true, true
 			db.log.Error("storage: write failed; keeping history in memory only and retrying at every flush",
