@@ -29,6 +29,7 @@ import { pageRanges } from "./rangeflow.js";
 import { RangeLoader } from "./rangeloader.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
+import { nodeState } from "./tree.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent } from "./timeline.js";
@@ -289,6 +290,8 @@ export class PageController {
       this.deps.notices.show(ev);
       happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
+    // After the events: a page that missed the "storage" event learns it from the tree.
+    if (ch.tree) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
     // A snapshot's alerts are a state, not news: only a delta's are told.
     if (!ch.reset) for (const d of ch.alerts) happened.push(...alertEvents(d, at));
     this.note(happened);

@@ -89,6 +89,25 @@ export function storageNotice(ev) {
 }
 
 /**
+ * storageStateNotice is the banner of a page that finds the stored
+ * history failing in the supervision tree (its "storage" node degraded):
+ * it connected after the "storage" event, whose reason it never saw, so
+ * it points at /readyz for it. A lasting alert, as the event's.
+ * @returns {Notice}
+ */
+export function storageStateNotice() {
+  return {
+    ok: false,
+    role: "alert",
+    title: "History storage failing — new data is kept in memory only; /readyz says why",
+    warning: "",
+    lines: [],
+    more: 0,
+    ttlMs: 0,
+  };
+}
+
+/**
  * noticeFor is the banner of a server event that has one (a reload, a
  * storage change), or null.
  * @param {import("./events.js").StreamEvent} ev
@@ -131,8 +150,8 @@ export class NoticeTimer {
 }
 
 /**
- * NoticeView shows one reload notice at a time in box (a later one
- * replaces it). The page calls tick every second to let a short-lived one
+ * NoticeView shows one reload or storage notice at a time in box (a
+ * later one replaces it). The page calls tick every second to let a short-lived one
  * go.
  */
 export class NoticeView {
@@ -143,18 +162,42 @@ export class NoticeView {
     this.timer = new NoticeTimer();
     /** @type {HTMLElement|null} */
     this.el = null;
+    // The tree's "storage" state last told (storageState); "" for none.
+    this.storageSeen = "";
   }
 
   /** @param {import("./events.js").StreamEvent} ev a reload or storage event */
   show(ev) {
     const n = noticeFor(ev);
-    if (!n) return;
+    if (n) this.put(n, ev.kind);
+  }
+
+  /**
+   * storageState follows the supervision tree's "storage" node (its state,
+   * "" when there is none), for a page that was away when the "storage"
+   * event came: turning "degraded", it shows the failing banner unless a
+   * failing storage banner (the event's, with its reason) is up; turning
+   * "running", it takes a failing storage banner down, leaving the live
+   * event's own short status. The page calls it on each tree it receives;
+   * only a change acts, so a dismissed banner stays dismissed.
+   * @param {string} state
+   */
+  storageState(state) {
+    if (state === this.storageSeen) return;
+    this.storageSeen = state;
+    const failing = !!this.el && this.el.dataset.kind === "storage" && this.el.dataset.ok === "false";
+    if (state === "degraded" && !failing) this.put(storageStateNotice(), "storage");
+    else if (state === "running" && failing) this.dismiss();
+  }
+
+  // put shows notice n, of an event of kind, in place of the one shown.
+  put(n, kind) {
     const body = h("div", "notice-body", h("p", "notice-title", n.title));
     if (n.warning) body.append(h("p", "notice-warning", n.warning));
     if (n.lines.length) body.append(h("ul", "notice-errors", ...n.lines.map((line) => h("li", null, h("code", null, line)))));
     if (n.more) body.append(h("p", "notice-more", `and ${n.more} more (see the server log)`));
     const close = h("button", { class: "btn btn-small notice-close", type: "button", "aria-label": "Dismiss this message" }, "Dismiss");
-    const el = h("div", { class: `notice ${n.ok ? "notice-ok" : "notice-error"}`, role: n.role, dataset: { kind: ev.kind, ok: String(n.ok) } }, body, close);
+    const el = h("div", { class: `notice ${n.ok ? "notice-ok" : "notice-error"}`, role: n.role, dataset: { kind, ok: String(n.ok) } }, body, close);
     close.addEventListener("click", () => this.dismiss());
     el.addEventListener("pointerenter", () => this.timer.hold(true, this.now()));
     el.addEventListener("pointerleave", () => this.timer.hold(el.contains(document.activeElement), this.now()));

@@ -106,6 +106,68 @@ export function mergeLive(cols, ring, step) {
   return out;
 }
 
+/** A raw series breaks where two points are this many times its usual spacing apart… */
+const RAW_GAP_FACTOR = 3;
+/** …and at least this far apart, ms: a source polled every few hundred ms jitters by more than its spacing. */
+const MIN_RAW_GAP = 2000;
+
+// medianSpacing is the median time between neighbouring points that both
+// have a value (a null is a gap already, not a spacing), or 0 for fewer
+// than two such pairs.
+function medianSpacing(c) {
+  const dts = [];
+  for (let i = 1; i < c.t.length; i++) {
+    if (c.mean[i] !== null && c.mean[i - 1] !== null) dts.push(c.t[i] - c.t[i - 1]);
+  }
+  if (!dts.length) return 0;
+  dts.sort((a, b) => a - b);
+  return dts[dts.length >> 1];
+}
+
+/**
+ * gapSpan is how far apart (ms) two neighbouring points of a line may be
+ * before the stretch between them is drawn as a break: with a step, a
+ * missing step (dt > step: the steps start on the step's grid, so a
+ * partial first or last step is never further than one step from its
+ * neighbour), unless the series' own points are sparser than the steps
+ * (its source polls less often), when it breaks as raw samples do; raw
+ * samples (step 0) break at RAW_GAP_FACTOR times their median spacing,
+ * and at least MIN_RAW_GAP. Infinity when the spacing is unknown.
+ * @param {Columns} c
+ * @param {number} step ms; 0 for raw samples
+ */
+export function gapSpan(c, step) {
+  const m = medianSpacing(c);
+  if (step > 0 && m <= step) return step;
+  return m > 0 ? Math.max(MIN_RAW_GAP, RAW_GAP_FACTOR * m) : Infinity;
+}
+
+/**
+ * breakGaps puts a null point between neighbouring points further apart
+ * than gapSpan (the server was down, the source failed: the range answer
+ * simply has no points there), so that the chart draws a break and not a
+ * straight line across, as the live view does (store.js restartGap). The
+ * null goes one step (raw: 1 ms) after the point before the gap. The
+ * columns given are not changed; they are returned as they are when
+ * nothing breaks. The page calls it on a line's answer carried on by the
+ * stream (mergeLive), so the stream's points at the right edge break too.
+ * @param {Columns} c
+ * @param {number} step ms; 0 for raw samples
+ * @returns {Columns}
+ */
+export function breakGaps(c, step) {
+  const span = gapSpan(c, step);
+  if (span === Infinity) return c;
+  let out = null;
+  for (let i = 1; i < c.t.length; i++) {
+    const broken = c.t[i] - c.t[i - 1] > span && c.mean[i] !== null && c.mean[i - 1] !== null;
+    if (broken && !out) out = copyColumns(c, i);
+    if (broken) pushPoint(out, c.t[i - 1] + (step > 0 ? step : 1), null, null, null);
+    if (out) pushPoint(out, c.t[i], c.mean[i], c.min[i], c.max[i]);
+  }
+  return out || c;
+}
+
 /**
  * counterRates turns a counter's columns (its values: a step's max is its
  * value at the step's end, the counter only going up between resets) into

@@ -12,7 +12,7 @@
 // each second, a span that includes now is asked for again before the
 // stream's points that carry it on to the right run out.
 
-import { counterRates, emptyColumns, mergeLive, rangeStats, rangeTable } from "./rangedata.js";
+import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
 import { formatClock } from "./format.js";
 
@@ -131,13 +131,15 @@ export const pageRanges = {
   },
 
   // lineColumns are a line's points over the history: the answer's,
-  // carried on by the stream's while the span includes now.
+  // carried on by the stream's while the span includes now, broken where
+  // they are further apart than the line's spacing (a stretch without
+  // data is drawn as one, not as a straight line across).
   lineColumns(st) {
     const a = this.rangeLoader.answer(st.id);
     const cols = a ? a.cols : emptyColumns();
+    const step = a ? a.step : 0;
     const span = this.viewSpan();
-    if (!includesNow(span, this.serverNow())) return cols;
-    return mergeLive(cols, st.ring, a ? a.step : 0);
+    return breakGaps(includesNow(span, this.serverNow()) ? mergeLive(cols, st.ring, step) : cols, step);
   },
 
   /** rangeData is a card's chart tables drawn from the stored history, or null (see Families). */

@@ -70,6 +70,24 @@ export function buildTree(raw, sources) {
 }
 
 /**
+ * nodeState is the state of the first node named name in a tree (depth
+ * first; a source of that name is not one), or "" when there is none or
+ * it has no state: the page reads the stored history's from its
+ * "storage" node.
+ * @param {TreeNode} node
+ * @param {string} name
+ * @returns {string}
+ */
+export function nodeState(node, name) {
+  if (node.name === name && !node.source) return node.state || "";
+  for (const c of node.children) {
+    const s = nodeState(c, name);
+    if (s) return s;
+  }
+  return "";
+}
+
+/**
  * TreeView draws a TreeNode into a container and updates it in place. It
  * is an ARIA tree: one node is in the tab order at a time, the arrow keys
  * (and Home, End) move between nodes, and Enter, Space or a click on a

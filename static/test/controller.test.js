@@ -243,3 +243,29 @@ test("while disconnected, states are unknown and last success keeps ageing; back
   assert.equal(trees.at(-1).state, "running");
   assert.equal(h.page.overview.sources, "1/1");
 });
+
+test("the tree's storage node reaches the banners after the delta's events: a page opened while the disk fails is told", () => {
+  const h = harness();
+  const told = [];
+  h.controller.deps.notices.show = (ev) => told.push(`${ev.kind} ${ev.ok}`);
+  h.controller.deps.notices.storageState = (s) => told.push(`tree ${s}`);
+  const tree = (state) => ({
+    name: "root",
+    state: "running",
+    children: [
+      { name: "aggregator", state: "running" },
+      { name: "collectors", state: "running" },
+      { name: "storage", state },
+    ],
+  });
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  ws.recv({ ...snapshot(4, [series("a")]), tree: tree("degraded") });
+  assert.deepEqual(told, ["tree degraded"]);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, tree: tree("running"), events: [{ kind: "storage", ts: T0 + 900, ok: true }] });
+  assert.deepEqual(told, ["tree degraded", "storage true", "tree running"]);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1500, 2]] } });
+  assert.equal(told.length, 3, "no tree, nothing told");
+});

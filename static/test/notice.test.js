@@ -1,8 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { installDOM } from "./fakes/dom.js";
 import { readEvents } from "../js/events.js";
-import { NoticeTimer, OK_NOTICE_MS, noticeFor, reloadNotice } from "../js/notice.js";
+import { NoticeTimer, NoticeView, OK_NOTICE_MS, noticeFor, reloadNotice } from "../js/notice.js";
 import { storageEvent } from "../js/timeline.js";
+
+installDOM();
 
 const ev = (raw) => readEvents([{ kind: "reload", ts: 1, ...raw }])[0];
 
@@ -94,4 +98,55 @@ test("a failing disk under the stored history is a lasting alert with the server
   assert.equal(noticeFor(again).ttlMs, OK_NOTICE_MS);
   assert.equal(storageEvent(again).bad, false);
   assert.equal(noticeFor(readEvents([{ kind: "other", ts: 1 }])[0]), null, "other kinds have no banner");
+});
+
+test("a page that finds the stored history degraded in the tree shows the failing banner, once, and takes it down when it runs again", () => {
+  const box = document.createElement("div");
+  const v = new NoticeView(box, { now: () => 0 });
+  const title = () => (v.el ? v.el.find("notice-title")[0].textContent : null);
+  const failing = "History storage failing — new data is kept in memory only; /readyz says why";
+
+  v.storageState(""); // memory-only history: no node, no banner
+  assert.equal(v.el, null);
+  v.storageState("degraded");
+  assert.equal(title(), failing);
+  assert.deepEqual({ ...v.el.dataset, role: v.el.getAttribute("role") }, { kind: "storage", ok: "false", role: "alert" });
+  v.dismiss();
+  v.storageState("degraded");
+  assert.equal(v.el, null, "a dismissed banner stays dismissed while the state holds");
+  v.storageState("running");
+  v.storageState("degraded");
+  assert.equal(title(), failing, "failing again");
+  v.storageState("running");
+  assert.equal(v.el, null, "writing again: taken down");
+
+  // A page that saw the event keeps its banner, with the server's reason.
+  const live = readEvents([{ kind: "storage", ts: 5, ok: false, message: "write /d/p.db: no space left on device" }])[0];
+  v.show(live);
+  v.storageState("degraded");
+  assert.match(title(), /lost on a restart$/);
+  assert.equal(v.el.find("notice-errors").length, 1);
+  // Writing again: the event's short status is the one banner left, in either order.
+  v.show(readEvents([{ kind: "storage", ts: 9, ok: true }])[0]);
+  v.storageState("running");
+  assert.equal(title(), "History storage writes to disk again");
+  v.show(live);
+  v.storageState("degraded");
+  v.storageState("running");
+  assert.equal(v.el, null);
+
+  // Another banner up (a reload's) is replaced: the disk failing matters more.
+  v.show(readEvents([{ kind: "reload", ts: 1, ok: true }])[0]);
+  v.storageState("degraded");
+  assert.equal(title(), failing);
+  assert.equal(box.children.length, 1, "one banner at a time");
+});
+
+test("a degraded node is drawn in the warning colour of a backoff, and the legend says so", () => {
+  const css = readFileSync(new URL("../css/tree.css", import.meta.url), "utf8");
+  const rule = css.match(/([^{}]*)\{\s*--node-color: var\(--backoff\);/);
+  assert.ok(rule, "the backoff colour's rule");
+  assert.match(rule[1], /\[data-state="degraded"\]/);
+  const html = readFileSync(new URL("../index.html", import.meta.url), "utf8");
+  assert.match(html, /<li data-state="degraded">degraded<\/li>/);
 });

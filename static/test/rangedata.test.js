@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../js/ring.js";
-import { counterRates, mergeLive, rangeStats, rangeTable, readPoints } from "../js/rangedata.js";
+import { breakGaps, counterRates, gapSpan, mergeLive, rangeStats, rangeTable, readPoints } from "../js/rangedata.js";
 import { bandLayout, bandSeries, isBandSeries, maxIndex, minIndex } from "../js/bands.js";
 
 // A history range's points: the answer read, carried on by the stream's
@@ -51,6 +51,51 @@ test("raw samples are followed by the stream's newer points as they are", () => 
   assert.deepEqual(merged, { t: [1000, 2000, 3000], mean: [1, 2, 3], min: [1, 2, 3], max: [1, 2, 3] });
   const same = readPoints([[1000, 1]]);
   assert.equal(mergeLive(same, ring([]), 0), same, "nothing to add");
+});
+
+test("a missing step is a break in a stepped line, the stream's steps after the answer included", () => {
+  // The server was down from 3 min to 8 min: steps 4 to 7 are missing.
+  const answer = readPoints([[0, 1], [60_000, 2], [120_000, 3, 2, 4], [180_000, 4], [480_000, 5], [540_000, 6]]);
+  const c = breakGaps(answer, 60_000);
+  assert.deepEqual(c.t, [0, 60_000, 120_000, 180_000, 240_000, 480_000, 540_000]);
+  assert.deepEqual(c.mean, [1, 2, 3, 4, null, 5, 6]);
+  assert.deepEqual(c.min, [1, 2, 2, 4, null, 5, 6]);
+  assert.deepEqual(answer.t.length, 6, "the answer is not changed");
+  const whole = readPoints([[0, 1], [60_000, 2], [120_000, 3]]);
+  assert.equal(breakGaps(whole, 60_000), whole, "nothing missing, nothing changed");
+
+  // The stream carries the answer on past a stretch it has no points for.
+  const live = breakGaps(mergeLive(whole, ring([[120_000, 3], [125_000, 4], [185_000, 5], [500_000, 6], [560_000, 7]]), 60_000), 60_000);
+  assert.deepEqual(live.t, [0, 60_000, 120_000, 180_000, 240_000, 480_000, 540_000]);
+  assert.deepEqual(live.mean, [1, 2, 3.5, 5, null, 6, 7]);
+
+  // A source polled less often than the step misses steps all the time: it breaks as raw samples do.
+  const sparse = readPoints([[0, 1], [120_000, 2], [240_000, 3], [360_000, 4], [1_200_000, 5]]);
+  assert.equal(gapSpan(sparse, 60_000), 360_000);
+  assert.deepEqual(breakGaps(sparse, 60_000).mean, [1, 2, 3, 4, null, 5]);
+});
+
+test("raw samples break where they are more than 3 times their median spacing apart, and at least 2 s", () => {
+  const pts = [];
+  for (let t = 0; t <= 60_000; t += 5000) pts.push([t, t / 1000]);
+  for (let t = 360_000; t <= 400_000; t += 5000) pts.push([t + (t % 10_000 ? 700 : 0), t / 1000]); // jittered
+  const c = readPoints(pts);
+  assert.equal(gapSpan(c, 0), 15_000);
+  const b = breakGaps(c, 0);
+  assert.equal(b.t.length, c.t.length + 1);
+  const i = b.mean.indexOf(null);
+  assert.deepEqual([b.t[i - 1], b.t[i], b.t[i + 1]], [60_000, 60_001, 360_000]);
+  assert.equal(b.mean.filter((v) => v === null).length, 1, "jitter is no gap");
+
+  // Samples 100 ms apart: a stall of 1.5 s is not a break (2 s at least); one of 3 s is.
+  const fast = readPoints([[0, 1], [100, 2], [200, 3], [1700, 4], [1800, 5], [4800, 6], [4900, 7]]);
+  assert.deepEqual(breakGaps(fast, 0).mean, [1, 2, 3, 4, 5, null, 6, 7]);
+
+  // A null already there is the break; too few points tell no spacing.
+  const gapped = readPoints([[0, 1], [1000, 2], [2000, 3], [60_000, null], [90_000, 4], [91_000, 5]]);
+  assert.equal(breakGaps(gapped, 0), gapped);
+  const two = readPoints([[0, 1], [600_000, 2]]);
+  assert.equal(breakGaps(two, 0), two);
 });
 
 test("a counter's steps become its rate, a reset and a gap null", () => {

@@ -60,6 +60,27 @@ test("a long range asks for the series in sight, draws bands carried on by the s
   assert.doesNotMatch(h.replaced.at(-1), /range=/);
 });
 
+test("a stretch without data in a raw answer, or between it and the stream, is drawn as a break, not a line across", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.selectRange("1h");
+  h.frame();
+  const [req] = rangeSent(ws);
+  // Samples every 10 s; the server was down for 5 minutes after T0 - 1200 s.
+  const pts = [];
+  for (let s = 1300; s >= 1200; s -= 10) pts.push([T0 - s * 1000, 1]);
+  for (let s = 900; s >= 860; s -= 10) pts.push([T0 - s * 1000, 2]);
+  ws.recv(answer(req, [{ id: "a", points: pts }, { id: "b", points: [] }], { step: 0, tier: "raw" }));
+  h.frame();
+  const [xs, mean] = h.charts.entries.get(fam("a")).data()[0];
+  const at = (s) => xs.indexOf(T0 / 1000 - s);
+  const breaks = mean.flatMap((v, i) => (v === null ? [i] : []));
+  assert.equal(breaks.length, 2, "the outage, and the stretch before the stream's point at T0 - 1 s");
+  assert.ok(breaks[0] > at(1200) && breaks[0] < at(900), "a break in the outage");
+  assert.ok(breaks[1] > at(860) && breaks[1] < at(1), "a break before the stream's point");
+  assert.equal(mean.at(-1), 1, "the stream's point drawn");
+});
+
 test("an answer overtaken by a newer range is dropped", () => {
   const h = harness();
   const ws = live(h);

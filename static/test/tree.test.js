@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildTree } from "../js/tree.js";
+import { buildTree, nodeState } from "../js/tree.js";
 
 const sources = [
   { name: "demo", state: "running", restarts: 1 },
@@ -64,4 +64,19 @@ test("odd server trees do not break the view", () => {
     t.children.map((c) => [c.name, c.restarts]),
     [["x", null]],
   );
+});
+
+test("a node's state is found by name anywhere in the tree; a source of that name is not it", () => {
+  const raw = (state) => ({
+    name: "root",
+    state: "running",
+    children: [
+      { name: "aggregator", state: "running", children: [{ name: "storage", state }] },
+      { name: "collectors", state: "running" },
+    ],
+  });
+  const withSource = [{ name: "storage", state: "failed", restarts: 0 }];
+  assert.equal(nodeState(buildTree(raw("degraded"), withSource), "storage"), "degraded");
+  assert.equal(nodeState(buildTree(raw("running"), withSource), "storage"), "running");
+  assert.equal(nodeState(buildTree(null, withSource), "storage"), "", "no storage node: memory-only history");
 });
