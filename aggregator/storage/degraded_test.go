@@ -96,7 +96,8 @@ func TestReadOnlyFile(t *testing.T) {
 // the kernel answers EFBIG as it would ENOSPC on a full disk.
 func TestFileSizeLimitDegrades(t *testing.T) {
 	first, _, wait := startChild(t, "fsize", t.TempDir())
-	require.True(t, strings.HasPrefix(first, "degraded: storage degraded to memory-only: write "), first)
+	require.True(t, strings.HasPrefix(first, "degraded: storage degraded to memory-only: "), first)
+	require.Equal(t, 1, strings.Count(first, FileName), "the file named once: %s", first)
 	require.Contains(t, first, "file too large")
 	rest := wait()
 	require.Contains(t, rest, "recovered")
