@@ -242,6 +242,9 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 
 	t.Run("a drag zooms into finer data; a double-click goes back", func(t *testing.T) {
 		within(b, t)
+		// Drag only on charts that draw the hour's history: a chart between
+		// two answers has no scale to drag on.
+		b.waitFor("every chart drawing the hour", allCharts+`.every(c => c.dataset.band === "1" && c.dataset.tier && Number(c.dataset.points) > 0 && !c.dataset.view)`)
 		asked := len(frames.sent(t))
 		over := gauge + `.closest(".card").querySelector(".u-over")`
 		// From 100 s to 45 s ago: past the stream's minute, so asked of
