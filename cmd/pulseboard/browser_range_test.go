@@ -416,14 +416,16 @@ func TestBrowserMeasureRange24h(t *testing.T) {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
 	}()
-	require.Len(t, seriesIDs(t, base), 100)
+	require.Eventually(t, func() bool { return len(seriesIDs(t, base)) == 100 }, 10*time.Second, 20*time.Millisecond, "the first poll's 100 series")
 	b := openTab(t, 1280, 900)
 	b.do(chromedp.Navigate(base + "/"))
 	b.waitFor("the stream to be live", isLive)
-	b.waitFor("every card drawn", `document.querySelectorAll(".card .chart canvas").length === 20`)
+	b.waitFor("every card", `document.querySelectorAll(".card").length === 20`)
 
 	const inSight = `[...document.querySelectorAll(".card .chart")].filter(c => { const r = c.getBoundingClientRect();
 		return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })`
+	// Cards out of sight are drawn only when scrolled to: those in sight.
+	b.waitFor("the cards in sight drawn", inSight+`.length > 0 && `+inSight+`.every(c => c.querySelector("canvas"))`)
 	ms, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`new Promise(done => {
 		const t0 = performance.now();
 		document.querySelector('#ranges button[data-range="24h"]').click();
