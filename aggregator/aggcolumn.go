@@ -184,18 +184,8 @@ func (c *aggColCoder) encode(w *bitWriter, x *aggCtx, col int, v float64) {
 		return
 	}
 	if !c.fits(x, col, v) {
-		m := s.mode // off the unit: start it over
-		if _, ok := decimalOf(v, s.mode); !ok {
-			m = bestMode(v)
-		}
-		if s.vZ > zeroFlagAt {
-			w.writeBit(true)
-		}
-		w.writeOnes(escQ)
-		w.writeBits(0, 7)
-		w.writeBits(uint64(m), 3)
-		s.switchTo(m)
-		if m == modeXOR {
+		_, ok := decimalOf(v, s.mode)
+		if m := s.escapeDecimal(w, v, ok); m == modeXOR {
 			s.writeXOR(w, v, true)
 			s.prevV = v
 			return

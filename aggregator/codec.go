@@ -196,17 +196,7 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 			s.writeDecimal(w, n, pr)
 			return
 		}
-		m := s.mode // off the unit: start it over
-		if !ok {
-			m = bestMode(v)
-		}
-		if s.vZ > zeroFlagAt {
-			w.writeBit(true)
-		}
-		w.writeOnes(escQ)
-		w.writeBits(0, 7)
-		w.writeBits(uint64(m), 3)
-		s.switchTo(m)
+		m := s.escapeDecimal(w, v, ok)
 		if m != modeXOR {
 			n, _ := decimalOf(v, m)
 			s.writeDecimal(w, n, s.predict())
@@ -227,6 +217,26 @@ func (s *codecState) encodeValue(w *bitWriter, v float64) {
 		}
 	}
 	s.writeXOR(w, v, false)
+}
+
+// escapeDecimal writes, in a decimal mode, the escape to the mode v is
+// coded in next (the same mode when v is one of its decimals, inDecimal,
+// but off the unit: the unit starts over; else the best mode for v) and
+// switches to it, returning it. The raw chunks and the aggregate columns
+// share it.
+func (s *codecState) escapeDecimal(w *bitWriter, v float64, inDecimal bool) uint8 {
+	m := s.mode
+	if !inDecimal {
+		m = bestMode(v)
+	}
+	if s.vZ > zeroFlagAt {
+		w.writeBit(true)
+	}
+	w.writeOnes(escQ)
+	w.writeBits(0, 7)
+	w.writeBits(uint64(m), 3)
+	s.switchTo(m)
+	return m
 }
 
 // writeXORSwitch writes XOR mode's switch to mode m.
