@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/bits"
 )
@@ -24,8 +25,27 @@ func (w *bitWriter) writeBit(bit bool) {
 	w.nbits++
 }
 
+// zeroBytes pads a bitWriter's buffer by up to a word at a time.
+var zeroBytes [8]byte
+
 // writeBits writes the low n bits of v (n <= 64).
 func (w *bitWriter) writeBits(v uint64, n uint) {
+	if n > 0 && n <= 56 {
+		// The bits, placed after the last byte's used ones, span at most
+		// eight bytes: pad once, then OR them in (every sample is coded
+		// on the ingest path).
+		off := uint(w.nbits % 8)
+		span := off + n
+		word := (v & (1<<n - 1)) << (64 - span)
+		i := int(w.nbits / 8)
+		nb := int(span+7) / 8
+		w.b = append(w.b, zeroBytes[:i+nb-len(w.b)]...)
+		for k := range nb {
+			w.b[i+k] |= byte(word >> (56 - 8*k))
+		}
+		w.nbits += uint32(n)
+		return
+	}
 	for n > 0 {
 		free := 8 - uint(w.nbits%8)
 		if free == 8 {
@@ -68,6 +88,16 @@ func (r *bitReader) readBits(n uint) (uint64, error) {
 	if n > 64 || uint64(r.pos)+uint64(n) > uint64(r.nbits) || (uint64(r.pos)+uint64(n)+7)/8 > uint64(len(r.b)) {
 		return 0, errCorrupt
 	}
+	// Most reads are short and far from the end: one 8-byte load instead
+	// of a loop over bytes (the windows decode every sample that leaves
+	// them, so this is on the ingest path).
+	if w, ok := r.peek64(); ok && n <= 57 {
+		if n == 0 {
+			return 0, nil
+		}
+		r.pos += uint32(n)
+		return w >> (64 - n), nil
+	}
 	var v uint64
 	for n > 0 {
 		off := uint(r.pos % 8)
@@ -81,9 +111,34 @@ func (r *bitReader) readBits(n uint) (uint64, error) {
 	return v, nil
 }
 
+// peek64 returns the next bits, the one at pos first, in a word with at
+// least 57 of them (the rest zeros), when 8 bytes from pos's byte exist.
+// Bits past nbits may be in it: callers check their length against nbits.
+func (r *bitReader) peek64() (uint64, bool) {
+	i := int(r.pos / 8)
+	if i+8 > len(r.b) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(r.b[i:]) << (r.pos % 8), true
+}
+
 // readOnes counts one bits up to a zero (consumed) or up to limit ones
 // (no zero consumed), whichever comes first.
 func (r *bitReader) readOnes(limit uint) (uint, error) {
+	if w, ok := r.peek64(); ok && limit < 57 {
+		// The load shifted in zeros below the 57 or more bits it holds,
+		// so a run of ones counted here ends inside them.
+		n := uint(bits.LeadingZeros64(^w))
+		switch {
+		case n >= limit && uint64(r.pos)+uint64(limit) <= uint64(r.nbits):
+			r.pos += uint32(limit)
+			return limit, nil
+		case n < limit && uint64(r.pos)+uint64(n) < uint64(r.nbits):
+			r.pos += uint32(n) + 1
+			return n, nil
+		}
+		// Past nbits: the bit-by-bit loop below reports it.
+	}
 	var n uint
 	for n < limit {
 		bit, err := r.readBit()

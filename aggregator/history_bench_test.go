@@ -41,3 +41,29 @@ func BenchmarkHistoryBytes(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCodecSpeed times the raw chunk codec alone, per shape: encoding
+// a sample (what every ingested sample costs) and decoding one (what every
+// window pays for each sample that leaves it).
+func BenchmarkCodecSpeed(b *testing.B) {
+	for _, sh := range allShapes {
+		pts := sh.gen(rand.New(rand.NewPCG(9, 9)), 1_700_000_000_000, 1000, 0, 120)
+		b.Run(sh.name+"/encode", func(b *testing.B) {
+			for b.Loop() {
+				encodeAll(pts)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pts)), "ns/sample")
+			b.ReportMetric(0, "ns/op")
+		})
+		w := encodeAll(pts)
+		b.Run(sh.name+"/decode", func(b *testing.B) {
+			for b.Loop() {
+				if got, err := decodeChunk(w.b, w.nbits, len(pts), pts[0].t); err != nil || len(got) != len(pts) {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pts)), "ns/sample")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}

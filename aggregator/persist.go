@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator/storage"
@@ -138,7 +139,7 @@ func (a *Aggregator) startFlusher(ctx context.Context) func() {
 		a.mu.Lock()
 		for _, s := range a.st.all {
 			if s.tiers != nil {
-				s.tiers.closePeriods(s.key, s.kind)
+				s.closePeriods()
 			}
 		}
 		a.mu.Unlock()
@@ -154,6 +155,10 @@ func (st *store) collectFlush() flushBatch {
 		blocks: append([]storage.Block(nil), st.retired.blocks...),
 	}
 	fb.retiredMetas, fb.retiredBlocks = len(fb.metas), len(fb.blocks)
+	// Sized from the last flush: most flushes write about as much.
+	fb.blocks = slices.Grow(fb.blocks, st.lastFlush.blocks)
+	fb.marks = make([]flushMark, 0, st.lastFlush.marks)
+	arena := make([]byte, 0, st.lastFlush.bytes)
 	for _, s := range st.all {
 		t := s.tiers
 		if t == nil {
@@ -166,7 +171,7 @@ func (st *store) collectFlush() flushBatch {
 			m.meta, changed = true, true
 		}
 		if s.hist.tail != nil && s.last.t != t.rawLast {
-			fb.blocks = appendRawBlocks(fb.blocks, s, t.rawFrom)
+			fb.blocks = appendRawBlocks(fb.blocks, &arena, s, t.rawFrom)
 			m.rawFrom, m.rawLast = s.hist.tail.firstT, s.last.t
 			changed = true
 		}
@@ -185,6 +190,7 @@ func (st *store) collectFlush() flushBatch {
 			fb.marks = append(fb.marks, m)
 		}
 	}
+	st.lastFlush.blocks, st.lastFlush.marks, st.lastFlush.bytes = len(fb.blocks), len(fb.marks), len(arena)
 	return fb
 }
 
@@ -211,12 +217,13 @@ func (st *store) markFlushed(fb *flushBatch) {
 // has not written yet for the next flush. The caller holds the lock.
 func (st *store) retire(s *series) {
 	t := s.tiers
-	t.finish(s.key, s.kind)
+	s.finishTiers()
 	if !t.metaWritten {
 		st.retired.metas = append(st.retired.metas, storage.SeriesMeta{Key: s.key, Meta: encodeSeriesMeta(s)})
 	}
 	if s.hist.tail != nil && s.last.t != t.rawLast {
-		st.retired.blocks = appendRawBlocks(st.retired.blocks, s, t.rawFrom)
+		var arena []byte
+		st.retired.blocks = appendRawBlocks(st.retired.blocks, &arena, s, t.rawFrom)
 	}
 	st.retired.blocks = append(st.retired.blocks, t.done...)
 	t.done = nil
@@ -232,27 +239,35 @@ func (st *store) retire(s *series) {
 const rawBlockVersion = 2
 
 // appendRawBlocks appends the series' chunks that start at or after from,
-// the tail included, as raw blocks (copies: the tail grows on).
-func appendRawBlocks(dst []storage.Block, s *series, from int64) []storage.Block {
-	for c := s.hist.head; c != nil; c = c.next {
+// the tail included, as raw blocks (copies: the tail grows on). Their data
+// is appended to *arena and sliced from it: one allocation serves a whole
+// flush instead of one a series.
+func appendRawBlocks(dst []storage.Block, arena *[]byte, s *series, from int64) []storage.Block {
+	c := s.hist.head
+	if t := s.hist.tail; t != nil && t.firstT <= from {
+		c = t // the common case: only the tail is new
+	}
+	for ; c != nil; c = c.next {
 		if c.firstT < from {
 			continue
 		}
+		begin := len(*arena)
+		*arena = appendRawBlockData(*arena, c)
 		dst = append(dst, storage.Block{
 			Tier: storage.Raw, Series: s.key, Start: c.firstT, End: c.lastT, Points: int(c.n),
-			Data: rawBlockData(c),
+			Data: (*arena)[begin:len(*arena):len(*arena)],
 		})
 	}
 	return dst
 }
 
-func rawBlockData(c *chunk) []byte {
+// appendRawBlockData appends the raw block data of c to dst.
+func appendRawBlockData(dst []byte, c *chunk) []byte {
 	nbytes := (c.w.nbits + 7) / 8
-	b := make([]byte, 0, 1+2*binary.MaxVarintLen32+int(nbytes))
-	b = append(b, rawBlockVersion)
-	b = binary.AppendUvarint(b, uint64(c.n))
-	b = binary.AppendUvarint(b, uint64(c.w.nbits))
-	return append(b, c.w.b[:nbytes]...)
+	dst = append(dst, rawBlockVersion)
+	dst = binary.AppendUvarint(dst, uint64(c.n))
+	dst = binary.AppendUvarint(dst, uint64(c.w.nbits))
+	return append(dst, c.w.b[:nbytes]...)
 }
 
 // parseRawBlock splits raw block data into its sample count, bit count and

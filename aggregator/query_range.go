@@ -206,7 +206,7 @@ func (a *Aggregator) memRange(id string, q rangeQuery) (memSeries, bool) {
 		pts, _ := decodeAggBlock(b.data(), b.start)
 		m.agg = append(m.agg, pts...)
 	}
-	m.agg = append(m.agg, t.openPoints(q.tier)...)
+	m.agg = append(m.agg, s.openPoints(q.tier)...)
 	return m, true
 }
 

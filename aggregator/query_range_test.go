@@ -215,23 +215,31 @@ func BenchmarkIngestWithStorage(b *testing.B) {
 	a, c, batches := benchStore(b, Options{Storage: &discardStorage{*newFakeStorage()}}, 10000, 60)
 	rng := rand.New(rand.NewPCG(3, 4))
 	samples, round := 0, 0
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		c.ms += 1000
 		stepBatches(batches, c.ms, rng)
+		t := startCPU()
 		b.StartTimer()
 		a.ingest(batches[0])
 		a.st.settle(c.ms)
 		b.StopTimer()
+		cpu += processCPU() - t.start
 		samples += len(batches[0].Samples)
 		a.st.collect(&delta{})
+		t = startCPU()
 		b.StartTimer()
-		if round++; round%10 == 0 {
+		if round++; round%10 == 0 { // the flusher's work, every 10 s as by default
 			if err := a.Flush(); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.StopTimer()
+		cpu += processCPU() - t.start
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(samples)/cpu.Seconds(), "samples/cpu-s")
 	b.ReportMetric(0, "ns/op")
 }

@@ -191,7 +191,7 @@ func (st *store) restoreSeries(key uint64, id seriesIdentity, r stored, nowMs in
 	t := s.tiers
 	t.metaWritten = true
 	t.rawFrom, t.rawLast = h.tail.firstT, s.last.t
-	t.prev, t.hasPrev = r.prev, r.hasPrev
+	s.tierHead.prev, s.tierHead.hasPrev = r.prev, r.hasPrev
 	counter := id.kind == KindCounter
 	t.blocks[storage.Hour] = reopenAggBlock(r.hour, counter)
 	t.blocks[storage.Minute] = reopenAggBlock(r.minute, counter)
@@ -206,6 +206,6 @@ func (st *store) restoreSeries(key uint64, id seriesIdentity, r stored, nowMs in
 		}
 	}
 	for _, p := range r.replay {
-		t.add(key, id.kind, p.t, p.v)
+		s.addTier(p.t, p.v)
 	}
 }

@@ -62,7 +62,7 @@ func TestRestoreRebuildsHistoryWindowsAndAggregates(t *testing.T) {
 		got, _ := b.SeriesJSON(s.id)
 		require.Equal(t, string(want), string(got), s.metric)
 		for _, tier := range []storage.Tier{storage.Minute, storage.Hour} {
-			require.Equal(t, s.tiers.openPoints(tier), b.st.byKey[s.key].tiers.openPoints(tier))
+			require.Equal(t, s.openPoints(tier), b.st.byKey[s.key].openPoints(tier))
 		}
 		sb := b.st.byKey[s.key]
 		require.Equal(t, s.hist.encodedBytes(), sb.hist.encodedBytes(), "the same chunks")
@@ -89,7 +89,7 @@ func TestRestoreAfterCleanStopDoesNotCountTwice(t *testing.T) {
 	for _, p := range storedAgg(t, f, storage.Minute, key) {
 		n += p.count
 	}
-	for _, p := range b.st.byKey[key].tiers.openPoints(storage.Minute) {
+	for _, p := range b.st.byKey[key].openPoints(storage.Minute) {
 		n += p.count
 	}
 	finite := 0

@@ -22,6 +22,8 @@ type series struct {
 
 	last       point // newest sample
 	lastSeenMs int64 // store clock when the newest sample was stored
+	// tierHead is the open minute of a series with tiers (tiers.go).
+	tierHead tierHead
 	// winPrev is the newest finite value the windows took, for increases.
 	winPrev    float64
 	winHasPrev bool
@@ -89,6 +91,8 @@ type store struct {
 	// retired is what series that left the store still have to write to
 	// Storage (persist.go).
 	retired flushBatch
+	// lastFlush is the size of the last flush collected, to size the next.
+	lastFlush struct{ blocks, marks, bytes int }
 }
 
 func newStore(o Options, c *counters) *store {
@@ -222,6 +226,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.hist.maxSpanMs = st.opts.History.Milliseconds() / 4
 	if st.opts.Storage != nil {
 		s.tiers = newSeriesTiers()
+		s.tierHead.minute.reset(headNone)
 	}
 	s.wins = make([]window, len(st.opts.Windows))
 	nb := st.opts.SubBuckets
@@ -245,7 +250,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 func (st *store) append(s *series, t int64, v float64, nowMs int64) {
 	s.hist.append(t, v)
 	if s.tiers != nil {
-		s.tiers.add(s.key, s.kind, t, v)
+		s.addTier(t, v)
 	}
 	s.last = point{t, v}
 	s.lastSeenMs = nowMs

@@ -21,7 +21,7 @@ func FuzzDecodeStoredRaw(f *testing.F) {
 	for _, p := range pts {
 		h.append(p.t, p.v)
 	}
-	good := rawBlockData(h.head)
+	good := appendRawBlockData(nil, h.head)
 	f.Add(good, int64(pts[0].t))
 	f.Add(good[:len(good)/2], int64(0))
 	f.Add([]byte{rawBlockVersion, 0xff, 0xff, 0x03, 0x01}, int64(-1))

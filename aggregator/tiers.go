@@ -111,17 +111,21 @@ func snapSum(sum, n, mag float64) float64 {
 	return sum
 }
 
-// seriesTiers is what a series keeps for durable storage: the open minute
-// and hour, their open blocks, blocks finished and not yet written, and
+// tierHead is what every sample of a series with storage touches: the
+// open minute and the newest finite value (for increases). It lives in
+// the series itself, on the cache lines the sample's append already
+// touches, not behind the tiers pointer. 64 bytes.
+type tierHead struct {
+	minute  aggAcc
+	prev    float64
+	hasPrev bool
+}
+
+// seriesTiers is the rest of what a series keeps for durable storage: the
+// open hour, the open blocks, blocks finished and not yet written, and
 // what the last flush wrote. Only series of an Aggregator with Storage
 // have one.
 type seriesTiers struct {
-	// What every sample touches first, on one cache line: the open minute
-	// and the previous value.
-	minute  aggAcc
-	prev    float64 // newest finite value, for increases
-	hasPrev bool
-
 	hour        aggAcc
 	blocks      [storage.NumTiers]aggBlock // open blocks; Raw unused
 	done        []storage.Block            // finished aggregate blocks not yet written
@@ -135,40 +139,41 @@ type seriesTiers struct {
 
 func newSeriesTiers() *seriesTiers {
 	t := &seriesTiers{rawFrom: math.MinInt64, rawLast: math.MinInt64}
-	t.minute.reset(headNone)
 	t.hour.reset(headNone)
 	return t
 }
 
-// add takes a sample the history just stored (t after every earlier one):
-// a sample of a later minute first closes the open one.
-func (st *seriesTiers) add(key uint64, kind Kind, t int64, v float64) {
+// addTier takes a sample the history just stored (t after every earlier
+// one) into the open minute: a sample of a later minute first closes the
+// open one. Only for a series with tiers.
+func (s *series) addTier(t int64, v float64) {
+	h := &s.tierHead
 	// Most samples fall in the open minute: no division for them.
-	if s := st.minute.start; s == headNone || t < s || t >= s+minuteMs {
-		if m := floorDiv(t, minuteMs) * minuteMs; m != s {
-			st.closeMinute(key, kind)
-			st.minute.reset(m)
+	if m0 := h.minute.start; m0 == headNone || t < m0 || t >= m0+minuteMs {
+		if m := floorDiv(t, minuteMs) * minuteMs; m != m0 {
+			s.closeMinute()
+			h.minute.reset(m)
 		}
 	}
 	var inc float64 // counters only: a gauge's block has no increase column
 	if finite(v) {
-		if st.hasPrev && kind == KindCounter {
-			inc = increase(kind, st.prev, v)
+		if h.hasPrev && s.kind == KindCounter {
+			inc = increase(s.kind, h.prev, v)
 		}
-		st.prev, st.hasPrev = v, true
+		h.prev, h.hasPrev = v, true
 	}
-	st.minute.add(v, inc)
+	h.minute.add(v, inc)
 }
 
 // closeMinute moves the open minute into the minute block and the hour.
-func (st *seriesTiers) closeMinute(key uint64, kind Kind) {
-	p, ok := st.minute.point()
-	st.minute.reset(headNone)
+func (s *series) closeMinute() {
+	p, ok := s.tierHead.minute.point()
+	s.tierHead.minute.reset(headNone)
 	if !ok {
 		return
 	}
-	st.appendPoint(storage.Minute, key, kind, p)
-	st.mergeHour(key, kind, p)
+	s.tiers.appendPoint(storage.Minute, s.key, s.kind, p)
+	s.tiers.mergeHour(s.key, s.kind, p)
 }
 
 // mergeHour folds a closed minute into the open hour, first closing the
@@ -206,26 +211,27 @@ func (st *seriesTiers) finishBlock(tier storage.Tier, key uint64) {
 // stopping, and what they hold must reach the storage. Should the series
 // go on, the rest of the period makes a second point of the same time;
 // readers merge points of one time (they are partial aggregates).
-func (st *seriesTiers) closePeriods(key uint64, kind Kind) {
-	st.closeMinute(key, kind)
+func (s *series) closePeriods() {
+	s.closeMinute()
+	st := s.tiers
 	if hp, ok := st.hour.point(); ok {
-		st.appendPoint(storage.Hour, key, kind, hp)
+		st.appendPoint(storage.Hour, s.key, s.kind, hp)
 	}
 	st.hour.reset(headNone)
 }
 
-// finish closes everything open: the series is leaving the store.
-func (st *seriesTiers) finish(key uint64, kind Kind) {
-	st.closePeriods(key, kind)
-	st.finishBlock(storage.Minute, key)
-	st.finishBlock(storage.Hour, key)
+// finishTiers closes everything open: the series is leaving the store.
+func (s *series) finishTiers() {
+	s.closePeriods()
+	s.tiers.finishBlock(storage.Minute, s.key)
+	s.tiers.finishBlock(storage.Hour, s.key)
 }
 
 // openPoints are the periods still open, as points, oldest first: the
 // minute; for the hour tier the open hour with the open minute merged in
 // (or beside it, when the minute already belongs to the next hour).
-func (st *seriesTiers) openPoints(tier storage.Tier) []aggPoint {
-	mp, mok := st.minute.point()
+func (s *series) openPoints(tier storage.Tier) []aggPoint {
+	mp, mok := s.tierHead.minute.point()
 	if tier == storage.Minute {
 		if mok {
 			return []aggPoint{mp}
@@ -233,7 +239,7 @@ func (st *seriesTiers) openPoints(tier storage.Tier) []aggPoint {
 		return nil
 	}
 	var out []aggPoint
-	h := st.hour
+	h := s.tiers.hour
 	if mok {
 		if hs := floorDiv(mp.t, hourMs) * hourMs; hs != h.start {
 			if hp, ok := h.point(); ok {

@@ -53,9 +53,9 @@ func TestMinuteAndHourAggregates(t *testing.T) {
 	require.Empty(t, storedAgg(t, f, storage.Hour, key), "the hour is still open")
 	// The open minute and hour are in the answer all the same.
 	s := a.st.all[0]
-	require.Equal(t, []aggPoint{{t: base + 2*minuteMs, count: 1, sum: 7, min: 7, max: 7, last: 7, inc: 2}}, s.tiers.openPoints(storage.Minute))
+	require.Equal(t, []aggPoint{{t: base + 2*minuteMs, count: 1, sum: 7, min: 7, max: 7, last: 7, inc: 2}}, s.openPoints(storage.Minute))
 	hour := floorDiv(base, hourMs) * hourMs
-	require.Equal(t, []aggPoint{{t: hour, count: 5, sum: 92, min: 5, max: 40, last: 7, inc: 37}}, s.tiers.openPoints(storage.Hour))
+	require.Equal(t, []aggPoint{{t: hour, count: 5, sum: 92, min: 5, max: 40, last: 7, inc: 37}}, s.openPoints(storage.Hour))
 	// A minute of the next hour closes the hour once it closes itself.
 	a.ingest(batch("s", counterSample("c", hour+hourMs+5, 9)))
 	require.NoError(t, a.Flush())
