@@ -24,6 +24,9 @@ type Message struct {
 	// Data is the encoded JSON frame. It is shared by every subscriber:
 	// never modify it.
 	Data []byte
+	// TS is a delta's "ts": when it was built, Unix ms (0 for a
+	// snapshot). Writers measure delivery delay from it.
+	TS int64
 }
 
 // broker fans published deltas out to subscribers and keeps the recent
@@ -74,7 +77,7 @@ type Subscription struct {
 }
 
 func deltaMessage(d *delta) Message {
-	return Message{Type: protocol.TypeDelta, Seq: d.seq, From: d.from, Data: d.data}
+	return Message{Type: protocol.TypeDelta, Seq: d.seq, From: d.from, Data: d.data, TS: d.ts}
 }
 
 // publish delivers d to every subscriber and retains it. Called with the

@@ -51,6 +51,7 @@ type metrics struct {
 	disconnects  *prometheus.CounterVec
 	requests     *prometheus.CounterVec
 	rangeSeconds prometheus.Histogram
+	delivery     prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -100,6 +101,11 @@ func newMetrics() *metrics {
 			Help:    "Time taken by range queries (WebSocket and REST), waiting for a turn left out.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
+		delivery: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "pulseboard_ws_delivery_delay_seconds",
+			Help:    "Time from a delta's build (its ts) until its write to a client's connection returned: how far behind the dashboards are, as the server sees it.",
+			Buckets: []float64{.001, .002, .004, .008, .016, .032, .064, .128, .256, .512, 1.024, 2.048, 4.096, 8.192},
+		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
@@ -118,7 +124,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
-		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds}
+		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery}
 }
 
 // sent counts one message written to one client.

@@ -149,6 +149,9 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 			}
 			return errWriteFailed
 		}
+		if msg.TS != 0 {
+			c.s.metrics.delivery.Observe(max(time.Since(time.UnixMilli(msg.TS)).Seconds(), 0))
+		}
 	}
 }
 

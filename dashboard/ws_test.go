@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"fmt"
+	dto "github.com/prometheus/client_model/go"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,14 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	}
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
 	require.GreaterOrEqual(t, testutil.ToFloat64(f.srv.metrics.messagesSent), float64(2+len(deltas)))
+	// Every delta written is timed from its ts (the write returns after
+	// the client may already have read it: wait for the count).
+	var h dto.Metric
+	require.Eventually(t, func() bool {
+		require.NoError(t, f.srv.metrics.delivery.Write(&h))
+		return h.GetHistogram().GetSampleCount() >= uint64(len(deltas))
+	}, 5*time.Second, time.Millisecond)
+	require.Less(t, h.GetHistogram().GetSampleSum()/float64(h.GetHistogram().GetSampleCount()), 5.0, "seconds from build to write, on loopback")
 }
 
 func TestStreamResume(t *testing.T) {

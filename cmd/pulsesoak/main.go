@@ -56,6 +56,9 @@ type options struct {
 	churn     int
 	jsonOut   bool
 	keep      bool
+	// serverCPUs pins the server (taskset -c): measured apart from the
+	// load tools, which scripts/soak.sh pins to the other cores.
+	serverCPUs string
 }
 
 var errUsage = errors.New("usage")
@@ -81,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.churn, "churn", 20, "clients that connect for 2 s at a time, over and over")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (config, server log)")
+	fs.StringVar(&o.serverCPUs, "server-cpus", "", "run the server under taskset -c with this CPU list (e.g. 0); empty: not pinned")
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}

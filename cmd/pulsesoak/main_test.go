@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -179,4 +181,30 @@ func parseExposition(t *testing.T, text string) exposition {
 	e, err := parseText([]byte(text))
 	require.NoError(t, err)
 	return e
+}
+
+func TestHistQuantile(t *testing.T) {
+	scrape := func(b1, b2, b3, inf int) exposition {
+		text := fmt.Sprintf(`# TYPE pulseboard_ws_delivery_delay_seconds histogram
+pulseboard_ws_delivery_delay_seconds_bucket{le="0.001"} %d
+pulseboard_ws_delivery_delay_seconds_bucket{le="0.002"} %d
+pulseboard_ws_delivery_delay_seconds_bucket{le="0.004"} %d
+pulseboard_ws_delivery_delay_seconds_bucket{le="+Inf"} %d
+pulseboard_ws_delivery_delay_seconds_sum 1
+pulseboard_ws_delivery_delay_seconds_count %d
+`, b1, b2, b3, inf, inf)
+		e, err := parseText([]byte(text))
+		require.NoError(t, err)
+		return e
+	}
+	a := scrape(100, 100, 100, 100)
+	// Between the scrapes: 90 under 1 ms, 9 under 2 ms, 1 under 4 ms.
+	b := scrape(190, 199, 200, 200)
+	require.Equal(t, 2.0, histQuantile(a, b, deliveryHist, 0.99))
+	require.Equal(t, 1.0, histQuantile(a, b, deliveryHist, 0.9))
+	require.Equal(t, 4.0, histQuantile(a, b, deliveryHist, 1))
+	// One beyond the last bound.
+	require.True(t, math.IsInf(histQuantile(a, scrape(100, 100, 100, 101), deliveryHist, 0.99), 1))
+	require.Zero(t, histQuantile(a, a, deliveryHist, 0.99), "nothing observed")
+	require.Zero(t, histQuantile(exposition{}, b, deliveryHist, 0.99), "a scrape without it")
 }

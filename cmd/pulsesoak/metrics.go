@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -83,6 +84,37 @@ next:
 		}
 	}
 	return sum
+}
+
+// deliveryHist is the server's histogram of delivery delays: from a
+// delta's build to its write to a client returning.
+const deliveryHist = "pulseboard_ws_delivery_delay_seconds"
+
+// histQuantile is the upper bound, in ms, of the bucket that holds the q
+// quantile of what histogram family name observed between scrapes a and b
+// (b the later); 0 when it observed nothing. It tells the server's part of
+// a delay from the readers' (their process waiting for a core, say).
+func histQuantile(a, b exposition, name string, q float64) float64 {
+	buckets := func(e exposition) ([]*dto.Bucket, uint64) {
+		f := e.families[name]
+		if f == nil || len(f.GetMetric()) == 0 || f.GetMetric()[0].GetHistogram() == nil {
+			return nil, 0
+		}
+		h := f.GetMetric()[0].GetHistogram()
+		return h.GetBucket(), h.GetSampleCount()
+	}
+	ba, na := buckets(a)
+	bb, nb := buckets(b)
+	if nb <= na || len(ba) != len(bb) {
+		return 0
+	}
+	rank := q * float64(nb-na)
+	for i, bk := range bb {
+		if float64(bk.GetCumulativeCount()-ba[i].GetCumulativeCount()) >= rank {
+			return bk.GetUpperBound() * 1000
+		}
+	}
+	return math.Inf(1) // beyond the last bucket
 }
 
 func labelOf(m *dto.Metric, name string) string {

@@ -20,6 +20,11 @@ type report struct {
 	LoadP99Ms     float64   `json:"load_p99_ms"` // the worst round's
 	LoadMaxMs     float64   `json:"load_max_ms"`
 	RoundP99Ms    []float64 `json:"round_p99_ms"` // each reader round's, in order
+	// The same as the server saw it (pulseboard_ws_delivery_delay_seconds,
+	// every client, to its bucket's upper bound): from a delta's build to
+	// its write returning.
+	BaselineServerP99Ms float64   `json:"baseline_server_p99_ms"`
+	RoundServerP99Ms    []float64 `json:"round_server_p99_ms"`
 
 	ReaderRounds   int    `json:"reader_rounds"`
 	ReaderSessions int64  `json:"reader_sessions"`
@@ -70,7 +75,7 @@ func (r *report) checkReaders(what string, s loadSummary) {
 	}
 }
 
-func (r *report) readersRound(s loadSummary, err error) {
+func (r *report) readersRound(s loadSummary, serverP99 float64, err error) {
 	if err != nil {
 		r.errorf("readers: %v", err)
 		return
@@ -81,6 +86,7 @@ func (r *report) readersRound(s loadSummary, err error) {
 	r.StalledCut += s.StalledCut
 	r.LoadP99Ms = max(r.LoadP99Ms, s.DelayP99Ms)
 	r.RoundP99Ms = append(r.RoundP99Ms, s.DelayP99Ms)
+	r.RoundServerP99Ms = append(r.RoundServerP99Ms, serverP99)
 	r.LoadMaxMs = max(r.LoadMaxMs, s.DelayMaxMs)
 	if s.Disconnects > 0 || s.DialFailed > 0 {
 		r.errorf("readers: %d disconnects, %d failed dials of normal readers (%s)", s.Disconnects, s.DialFailed, s.FirstError)
@@ -195,6 +201,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== pulsesoak, %s of load\n", r.Duration)
 	fmt.Fprintf(w, "readers      p99 %.1f ms under load (max %.1f ms), baseline %.1f ms, limit %.1f ms\n", r.LoadP99Ms, r.LoadMaxMs, r.BaselineP99Ms, r.p99Limit())
 	fmt.Fprintf(w, "rounds       p99 %v ms\n", r.RoundP99Ms)
+	fmt.Fprintf(w, "server side  p99 at most %v ms (baseline %.0f ms): build to write, every client\n", r.RoundServerP99Ms, r.BaselineServerP99Ms)
 	fmt.Fprintf(w, "machine      load average %.1f at the baseline, up to %.1f under load (%d cores)\n", r.LoadAvgBaseline, r.LoadAvgMax, runtime.NumCPU())
 	fmt.Fprintf(w, "sessions     %d measured in %d rounds beside %d stalled (%d cut by the server), %d churning in %d rounds\n",
 		r.ReaderSessions, r.ReaderRounds, r.StalledOpened, r.StalledCut, r.ChurnSessions, r.ChurnRounds)

@@ -44,7 +44,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	srv, port, err := startServer(ctx, o.bin, dir, t)
+	srv, port, err := startServer(ctx, o.bin, o.serverCPUs, dir, t)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +69,19 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 	}
 	logf("baseline: %.0f goroutines, %.1f MiB heap in use; quiet readers for %s", rep.MemoryBefore.Goroutines, rep.MemoryBefore.HeapInuseMiB, o.baseline)
 	wsURL := fmt.Sprintf("ws://127.0.0.1:%d/ws", port)
+	before, err := scrapeMetrics(ctx, client, srv.base)
+	if err != nil {
+		return nil, err
+	}
 	base, err := runLoad(ctx, o.load, wsURL, 5, 0, o.baseline)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
+	after, err := scrapeMetrics(ctx, client, srv.base)
+	if err != nil {
+		return nil, err
+	}
+	rep.BaselineServerP99Ms = histQuantile(before, after, deliveryHist, 0.99)
 	rep.BaselineP99Ms, rep.LoadAvgBaseline = base.DelayP99Ms, loadAvg()
 	rep.checkReaders("baseline", base)
 
@@ -92,8 +101,9 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 	return rep, nil
 }
 
-// startServer writes the config and starts the binary on a free port.
-func startServer(ctx context.Context, bin, dir string, t *hostileTarget) (*server, int, error) {
+// startServer writes the config and starts the binary on a free port,
+// under taskset -c cpus unless cpus is empty.
+func startServer(ctx context.Context, bin, cpus, dir string, t *hostileTarget) (*server, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
@@ -109,7 +119,11 @@ func startServer(ctx context.Context, bin, dir string, t *hostileTarget) (*serve
 	if err != nil {
 		return nil, 0, err
 	}
-	srv.cmd = exec.Command(bin, "-config", srv.config, "-log-level", "warn")
+	args := []string{bin, "-config", srv.config, "-log-level", "warn"}
+	if cpus != "" {
+		args = append([]string{"taskset", "-c", cpus}, args...)
+	}
+	srv.cmd = exec.Command(args[0], args[1:]...)
 	srv.cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir) // its stored history lives with the soak's files
 	srv.cmd.Stdout, srv.cmd.Stderr = logFile, logFile
 	if err := srv.cmd.Start(); err != nil {
@@ -196,8 +210,10 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 			if left < 2*time.Second {
 				return
 			}
+			before, _ := scrapeMetrics(ctx, client, srv.base)
 			s, err := runLoad(ctx, o.load, wsURL, 5, o.stalled, min(time.Minute, left-time.Second))
-			book(func() { rep.readersRound(s, err) })
+			after, _ := scrapeMetrics(ctx, client, srv.base) // a failed scrape leaves the figure 0; scrapers count failures
+			book(func() { rep.readersRound(s, histQuantile(before, after, deliveryHist, 0.99), err) })
 		}
 	})
 	goLoad(func() { // churning readers
