@@ -91,19 +91,25 @@ type store struct {
 	// retired is what series that left the store still have to write to
 	// Storage (persist.go).
 	retired flushBatch
+	// batchOrder is, per source, the series of its last batch by position:
+	// a source sends the same series in the same order poll after poll,
+	// so the series at a sample's position is checked before its identity
+	// is hashed and looked up.
+	batchOrder map[string][]*series
 	// lastFlush is the size of the last flush collected, to size the next.
 	lastFlush struct{ blocks, marks, bytes int }
 }
 
 func newStore(o Options, c *counters) *store {
 	return &store{
-		opts:      o,
-		byHash:    make(map[uint64]*series),
-		byKey:     make(map[uint64]*series),
-		bySrc:     make(map[string][]*series),
-		byMetric:  make(map[string][]*series),
-		seriesGen: 1,
-		stats:     c,
+		opts:       o,
+		byHash:     make(map[uint64]*series),
+		byKey:      make(map[uint64]*series),
+		bySrc:      make(map[string][]*series),
+		byMetric:   make(map[string][]*series),
+		seriesGen:  1,
+		batchOrder: make(map[string][]*series),
+		stats:      c,
 	}
 }
 
@@ -131,9 +137,21 @@ func (st *store) ingest(b Batch, nowMs int64) {
 	var rej [numStoreRejects]uint64
 	horizon := nowMs - st.opts.History.Milliseconds()
 	future := nowMs + st.opts.History.Milliseconds()
+	order := st.batchOrder[b.Source]
 	for i := range b.Samples {
 		smp := &b.Samples[i]
-		s := st.lookup(b.Source, smp)
+		var s *series
+		if i < len(order) {
+			if c := order[i]; c != nil && !c.evicted && c.sameIdentity(b.Source, smp.Metric, smp.Labels) {
+				s = c
+			} else {
+				s = st.lookup(b.Source, smp)
+				order[i] = s
+			}
+		} else {
+			s = st.lookup(b.Source, smp)
+			order = append(order, s)
+		}
 		if s != nil {
 			s.seenGen = gen // shown by its target, even if refused below
 			s.noStale = smp.NoStaleness
@@ -151,6 +169,7 @@ func (st *store) ingest(b Batch, nowMs int64) {
 				rej[seriesLimit]++
 				continue
 			}
+			order[i] = s
 			s.seenGen, s.noStale = gen, smp.NoStaleness
 		}
 		if s.hist.len() > 0 {
@@ -173,6 +192,9 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.append(s, smp.TimeMs, smp.Value, nowMs)
 		ingested++
 	}
+	// Positions past this batch would only keep series alive.
+	clear(order[len(b.Samples):])
+	st.batchOrder[b.Source] = order[:len(b.Samples)]
 	if b.Complete {
 		st.staleMissing(b.Source, gen, nowMs)
 	}
@@ -392,6 +414,9 @@ func (st *store) forget(s *series) {
 		}
 	}
 	st.unlistSource(s)
+	if len(st.bySrc[s.source]) == 0 {
+		delete(st.batchOrder, s.source) // it holds only the forgotten now
+	}
 	st.unlistMetric(s)
 	if s.tiers != nil {
 		st.retire(s)

@@ -225,3 +225,47 @@ func TestSweepLeavesBusySeries(t *testing.T) {
 	a.tick()
 	require.Equal(t, 1, busy.wins[0].stats().Count)
 }
+
+// TestBatchOrderFollowsTheSource: the series at a sample's position is a
+// guess checked against the sample's identity, whatever the source does
+// to its order, and the guesses never keep a forgotten series alive.
+func TestBatchOrderFollowsTheSource(t *testing.T) {
+	a, c := newTestAgg(Options{History: time.Minute})
+	lastOf := func(metric string) float64 {
+		for _, s := range a.st.all {
+			if s.metric == metric {
+				return s.last.v
+			}
+		}
+		t.Fatalf("no series %s", metric)
+		return 0
+	}
+	a.ingest(batch("s", gauge("a", c.ms, 1), gauge("b", c.ms, 2), gauge("c", c.ms, 3)))
+	c.ms += 1000
+	a.ingest(batch("s", gauge("c", c.ms, 30), gauge("a", c.ms, 10), gauge("b", c.ms, 20)))
+	require.Equal(t, []float64{10, 20, 30}, []float64{lastOf("a"), lastOf("b"), lastOf("c")}, "reordered")
+	c.ms += 1000
+	a.ingest(batch("s", gauge("a", c.ms, 100), gauge("x", c.ms, 5)))
+	require.Equal(t, []float64{100, 5, 20}, []float64{lastOf("a"), lastOf("x"), lastOf("b")}, "shorter, and a new series")
+	require.Len(t, a.st.batchOrder["s"], 2, "positions past the batch are let go")
+	c.ms += 1000
+	a.ingest(batch("s", gauge("a", c.ms, 1000), gauge("a", c.ms+1, 1001), gauge("b", c.ms, 21)))
+	require.Equal(t, 1001.0, lastOf("a"), "one series at two positions")
+	require.Len(t, a.st.all, 4)
+
+	// A series forgotten and made again: the guess is not taken.
+	a.st.dropSource("s")
+	require.NotContains(t, a.st.batchOrder, "s", "a dropped source keeps no guesses")
+	c.ms += 1000
+	a.ingest(batch("s", gauge("a", c.ms, 7)))
+	require.Len(t, a.st.all, 1)
+	require.Equal(t, 7.0, lastOf("a"))
+	require.False(t, a.st.all[0].evicted)
+
+	// A source whose every series was evicted keeps no guesses either.
+	a.ingest(batch("t", gauge("m", c.ms, 1)))
+	c.ms += a.opts.History.Milliseconds() + 1 // the history may be longer than asked: as long as the longest window
+	a.st.sweep(c.ms)
+	require.Empty(t, a.st.bySrc["t"], "evicted")
+	require.NotContains(t, a.st.batchOrder, "t")
+}
