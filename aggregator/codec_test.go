@@ -5,8 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // encodeAll encodes pts as one chunk, as the history does.
@@ -143,15 +146,22 @@ func TestDecodeGarbageFails(t *testing.T) {
 	require.ErrorIs(t, err, errCorrupt)
 }
 
-// FuzzDecodeChunk feeds garbage to the decoder: it must fail cleanly, and
-// a stream the encoder wrote must round-trip.
+// FuzzDecodeChunk feeds garbage to the decoder: it must fail cleanly, in
+// time and memory linear in what it decodes (a sample after the first
+// costs at least one bit, so n is bounded by the stream), and a stream the
+// encoder wrote must round-trip.
 func FuzzDecodeChunk(f *testing.F) {
 	w := encodeAll(allShapes[0].gen(rand.New(rand.NewPCG(1, 1)), 0, 1000, 2, 20))
 	f.Add(w.b, uint16(20))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, uint16(5))
 	f.Add([]byte{}, uint16(1))
 	f.Fuzz(func(t *testing.T, data []byte, n uint16) {
-		pts, err := decodeChunk(data, uint32(len(data))*8, int(n%(2*chunkSamples)), 0)
+		var pts []point
+		var err error
+		c := testtool.CostOf(func() { pts, err = decodeChunk(data, uint32(len(data))*8, int(n%(2*chunkSamples)), 0) })
+		// Generous for -race on a loaded machine; a blow-up is far above.
+		require.Less(t, c.CPU, 100*time.Millisecond, "decoding %d bytes", len(data))
+		require.Less(t, c.Bytes, uint64(1<<20+64*len(data)+16*int(n)), "decoding %d bytes", len(data))
 		if err == nil {
 			require.Len(t, pts, int(n%(2*chunkSamples)))
 		}

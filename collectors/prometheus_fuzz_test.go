@@ -14,8 +14,9 @@ import (
 // FuzzScrapeProm feeds arbitrary bodies to both formats. Whatever the
 // body, the result keeps its promises: no panic, at most maxSeries
 // samples, identities unique and sorted, labels sorted without empty
-// values, every configured label present, and no more series out (kept
-// or dropped) than the body has lines.
+// values, every configured label present, no more series out (kept or
+// dropped) than the body has lines, and time and allocation linear in the
+// body (promBound).
 func FuzzScrapeProm(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "scrape", "*.[po][rm]*"))
 	for _, name := range files {
@@ -31,7 +32,12 @@ func FuzzScrapeProm(f *testing.F) {
 			ct = ctOM
 		}
 		const maxSeries = 50
-		res, err := scrapeProm(body, ct, scrapeOptions{promFilter: promFilter{maxSeries: maxSeries}, targetLabels: target})
+		var res scrapeResult
+		var err error
+		c := costOf(func() {
+			res, err = scrapeProm(body, ct, scrapeOptions{promFilter: promFilter{maxSeries: maxSeries}, targetLabels: target})
+		})
+		promBound.check(t, "scrapeProm", len(body), c)
 		if err != nil {
 			return
 		}
