@@ -43,6 +43,9 @@ type client struct {
 	writeID atomic.Uint64
 	// writeDeadline is the data writes' deadline in force (writer only).
 	writeDeadline time.Time
+	// subscribedMs is when the current subscription began, Unix ms
+	// (writer only): delivery delays are timed from it at the earliest.
+	subscribedMs int64
 
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64

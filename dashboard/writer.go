@@ -126,6 +126,7 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 		}
 	}
 	sub := feed.Subscribe(after)
+	c.subscribedMs = time.Now().UnixMilli()
 	c.watch = newDropWatch(c)
 	sub.OnDrop(c.watch.dropped)
 	if snap != nil && !c.write(snap) {
@@ -150,7 +151,10 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 			return errWriteFailed
 		}
 		if msg.TS != 0 {
-			c.s.metrics.delivery.Observe(max(time.Since(time.UnixMilli(msg.TS)).Seconds(), 0))
+			// A delta built before this subscription (the catch-up after a
+			// shared snapshot) could not have gone sooner: timed from the
+			// subscription.
+			c.s.metrics.delivery.Observe(max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))).Seconds(), 0))
 		}
 	}
 }

@@ -21,10 +21,15 @@ import (
 type tracker struct {
 	last         uint64
 	haveSnapshot bool
+	// opened is when the connection was opened, Unix ms. A delta built
+	// before it is a replay (the catch-up after a shared snapshot up to a
+	// second old): it could not have reached this client sooner, so it
+	// has no delivery delay and is counted as replayed.
+	opened int64
 }
 
 // observe accounts one message and returns its delivery delay (ok false
-// when it carries none).
+// when it carries none, or is a replay).
 func (t *tracker) observe(h protocol.Header, now time.Time, c *counters) (time.Duration, bool) {
 	switch h.Type {
 	case protocol.TypeHello:
@@ -46,6 +51,10 @@ func (t *tracker) observe(h protocol.Header, now time.Time, c *counters) (time.D
 		}
 		t.last = h.Seq
 		if !h.HasTS {
+			return 0, false
+		}
+		if h.TS < t.opened {
+			c.replayed.Add(1)
 			return 0, false
 		}
 		return now.Sub(time.UnixMilli(h.TS)), true
@@ -87,6 +96,7 @@ func (cl *client) run(ctx context.Context, dialed func()) {
 		}
 		return
 	}
+	cl.tracker.opened = time.Now().UnixMilli()
 	cl.c.connected.Add(1)
 	cl.c.dialed.Add(1)
 	defer cl.c.connected.Add(-1)

@@ -5,7 +5,9 @@
 //
 // Clients connect over -ramp, then are measured for -duration: connected
 // clients, messages per second, delivery delay (receive time minus the
-// message's "ts") p50/p90/p99/max, sequence gaps (a delta that does not
+// message's "ts", for deltas built after the client connected: those built
+// before are the catch-up after a shared snapshot, counted as replayed)
+// p50/p90/p99/max, sequence gaps (a delta that does not
 // start right after the previous seq, not counting a snapshot resync),
 // resyncs, bytes decoded and bytes on the wire (with -compress the clients
 // offer permessage-deflate, as browsers do), and with -pid the server's CPU

@@ -43,6 +43,7 @@ type summary struct {
 	Snapshots    uint64  `json:"snapshots"`
 	Gaps         uint64  `json:"gaps"`
 	Resyncs      uint64  `json:"resyncs"`
+	Replayed     uint64  `json:"replayed_deltas"`
 	Undecodable  uint64  `json:"undecodable"`
 	ServerCPU    float64 `json:"server_cpu_percent,omitempty"`
 	ServerRSS    uint64  `json:"server_rss_bytes,omitempty"`
@@ -65,7 +66,7 @@ func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "wire         %.2f MB/s, %.0f B a message (compression offered: %v)\n", s.WireMBPerSec, s.WirePerMsg, s.Compressed)
 	fmt.Fprintf(w, "delay        p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d deltas)\n",
 		s.DelayP50Ms, s.DelayP90Ms, s.DelayP99Ms, s.DelayMaxMs, s.DelaySamples)
-	fmt.Fprintf(w, "sequence     %d gaps, %d resyncs, %d merged deltas, %d snapshots\n", s.Gaps, s.Resyncs, s.Merged, s.Snapshots)
+	fmt.Fprintf(w, "sequence     %d gaps, %d resyncs, %d merged deltas, %d snapshots, %d deltas replayed (built before their client connected: no delay)\n", s.Gaps, s.Resyncs, s.Merged, s.Snapshots, s.Replayed)
 	if s.Stalled > 0 {
 		fmt.Fprintf(w, "stalled      %d opened, %d cut by the server by the end\n", s.Stalled, s.StalledCut)
 	}
@@ -248,6 +249,7 @@ measuring:
 	sum.DelayMaxMs = ms(delays.max())
 	sum.Deltas, sum.Merged, sum.Snapshots = c.deltas.Load(), c.merged.Load(), c.snapshots.Load()
 	sum.Gaps, sum.Resyncs, sum.Undecodable = c.gaps.Load(), c.resyncs.Load(), c.undecodable.Load()
+	sum.Replayed = c.replayed.Load()
 	if self0.ok && self1.ok {
 		sum.LoadCPU = cpuPercent(self0.procSample, self1.procSample)
 	}

@@ -83,5 +83,6 @@ type counters struct {
 	merged      atomic.Uint64 // deltas carrying "from" < seq: conflated by the server
 	gaps        atomic.Uint64
 	resyncs     atomic.Uint64
+	replayed    atomic.Uint64 // deltas built before their client connected (no delay recorded)
 	undecodable atomic.Uint64
 }

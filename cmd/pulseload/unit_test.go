@@ -57,6 +57,16 @@ func TestTrackerGapsAndResyncs(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 100*time.Millisecond, d)
 
+	// A delta built before the connection opened is a replay: no delay.
+	tr.opened = 950
+	_, ok = tr.observe(protocol.Header{Type: "delta", Seq: 43, HasSeq: true, TS: 949, HasTS: true}, now, &c)
+	require.False(t, ok)
+	require.Equal(t, uint64(1), c.replayed.Load())
+	d, ok = tr.observe(protocol.Header{Type: "delta", Seq: 44, HasSeq: true, TS: 950, HasTS: true}, now, &c)
+	require.True(t, ok, "built as it opened")
+	require.Equal(t, 50*time.Millisecond, d)
+	require.Zero(t, c.gaps.Load()-1, "replays still count in the sequence")
+
 	tr.observe(protocol.Header{Type: "mystery"}, now, &c)
 	require.Equal(t, uint64(1), c.undecodable.Load())
 }

@@ -20,6 +20,7 @@ type loadSummary struct {
 	DelayMaxMs  float64 `json:"delay_max_ms"`
 	Gaps        uint64  `json:"gaps"`
 	Resyncs     uint64  `json:"resyncs"`
+	Replayed    uint64  `json:"replayed_deltas"`
 	Undecodable uint64  `json:"undecodable"`
 	Stalled     int     `json:"stalled"`
 	StalledCut  int     `json:"stalled_cut"`

@@ -35,7 +35,9 @@ type report struct {
 	Deltas         uint64 `json:"deltas"`
 	Gaps           uint64 `json:"gaps"`
 	Resyncs        uint64 `json:"resyncs"`
-	Undecodable    uint64 `json:"undecodable"`
+	Replayed       uint64 `json:"replayed_deltas"` // built before their reader connected: no delay
+
+	Undecodable uint64 `json:"undecodable"`
 
 	Crashes        map[int]int        `json:"crash_statuses"`
 	Reloads        []string           `json:"-"`
@@ -69,6 +71,7 @@ func (r *report) checkReaders(what string, s loadSummary) {
 	r.Deltas += s.Deltas
 	r.Gaps += s.Gaps
 	r.Resyncs += s.Resyncs
+	r.Replayed += s.Replayed
 	r.Undecodable += s.Undecodable
 	if s.Gaps > 0 || s.Undecodable > 0 {
 		r.errorf("%s: %d gaps without a resync, %d undecodable messages", what, s.Gaps, s.Undecodable)
@@ -205,7 +208,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "machine      load average %.1f at the baseline, up to %.1f under load (%d cores)\n", r.LoadAvgBaseline, r.LoadAvgMax, runtime.NumCPU())
 	fmt.Fprintf(w, "sessions     %d measured in %d rounds beside %d stalled (%d cut by the server), %d churning in %d rounds\n",
 		r.ReaderSessions, r.ReaderRounds, r.StalledOpened, r.StalledCut, r.ChurnSessions, r.ChurnRounds)
-	fmt.Fprintf(w, "stream       %d deltas, %d gaps without resync, %d resyncs, %d undecodable\n", r.Deltas, r.Gaps, r.Resyncs, r.Undecodable)
+	fmt.Fprintf(w, "stream       %d deltas (%d replayed: built before their reader connected), %d gaps without resync, %d resyncs, %d undecodable\n", r.Deltas, r.Replayed, r.Gaps, r.Resyncs, r.Undecodable)
 	names := make([]string, 0, len(r.Rhythm))
 	for n := range r.Rhythm {
 		names = append(names, n)
