@@ -124,12 +124,12 @@ func recordFrames(b *tab) *wsFrames {
 	return f
 }
 
-// deflated is the size of p compressed as permessage-deflate would at the
-// server's level (about what crosses the wire).
+// deflated is the size of p compressed as the server's shared frames are
+// (permessage-deflate at level 6): about what crosses the wire.
 func deflated(t *testing.T, p []byte) int {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestSpeed)
+	w, err := flate.NewWriter(&buf, 6)
 	require.NoError(t, err)
 	_, err = w.Write(p)
 	require.NoError(t, err)
