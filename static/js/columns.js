@@ -56,21 +56,17 @@ export function readColumns(s) {
 }
 
 /**
- * columnsGap is restartGap (store.js) for columns: a null value follows
- * the last point older than started (unix ms; 0 unknown) when newer ones
- * follow. The columns given are not changed.
- * @param {{times: Float64Array, values: (number|null)[]}} cols
+ * restartBreak is restartGap (store.js) for columns: the index of the
+ * first point at or after started (unix ms; 0 unknown), when older points
+ * come before it and the last of them is not already a gap, so that the
+ * line breaks there; -1 otherwise.
+ * @param {{times: ArrayLike<number>, values: (number|null)[]}} cols
  * @param {number} started
  */
-export function columnsGap(cols, started) {
+export function restartBreak(cols, started) {
   const { times, values } = cols;
-  if (!started) return cols;
+  if (!started) return -1;
   let i = 0;
   while (i < times.length && times[i] < started) i++;
-  if (i === 0 || i === times.length || values[i - 1] === null) return cols;
-  const t = new Float64Array(times.length + 1);
-  t.set(times.subarray(0, i));
-  t[i] = times[i - 1] + 1;
-  t.set(times.subarray(i), i + 1);
-  return { times: t, values: [...values.slice(0, i), null, ...values.slice(i)] };
+  return i === 0 || i === times.length || values[i - 1] === null ? -1 : i;
 }

@@ -151,17 +151,23 @@ export class Ring {
 
   /**
    * replaceColumns is replace for points given as columns (columns.js):
-   * times in unix ms, values numbers or null.
+   * times in unix ms, values numbers or null. With breakAt > 0 a gap
+   * (a null point a millisecond after the one before) goes before point
+   * breakAt, as restartGap (store.js) puts one in a snapshot's points.
    * @param {ArrayLike<number>} times
    * @param {(number|null)[]} values
+   * @param {number} [breakAt]
    */
-  replaceColumns(times, values) {
+  replaceColumns(times, values, breakAt = -1) {
     const n = Math.min(times.length, values.length);
     this.keepBefore(n ? times[0] : Infinity, n);
     // Room for them all at once, rather than doubling on the way.
-    const need = Math.min(this.maxLength, this.length + n);
+    const need = Math.min(this.maxLength, this.length + n + 1);
     if (need > this.t.length) this.resize(need);
-    for (let i = 0; i < n; i++) this.push(times[i], values[i]);
+    for (let i = 0; i < n; i++) {
+      if (i === breakAt && i > 0) this.push(times[i - 1] + 1, null);
+      this.push(times[i], values[i]);
+    }
   }
 
   // keepBefore keeps the points older than first, the time of the first

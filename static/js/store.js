@@ -4,7 +4,7 @@
 // DOM here.
 
 import { Alerts } from "./alerts.js";
-import { columnsGap, readColumns } from "./columns.js";
+import { readColumns, restartBreak } from "./columns.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
@@ -221,9 +221,8 @@ export class Store {
     const st = this.upsert(s);
     const cols = readColumns(s);
     if (cols) {
-      const c = columnsGap(cols, this.started);
-      st.ring.replaceColumns(c.times, c.values);
-      st.since = c.times.length ? c.times[0] : this.now;
+      st.ring.replaceColumns(cols.times, cols.values, restartBreak(cols, this.started));
+      st.since = cols.times.length ? cols.times[0] : this.now;
     } else {
       st.ring.replace(restartGap(s.points, this.started));
       const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { columnsGap, decodeTimes, readColumns } from "../js/columns.js";
+import { decodeTimes, readColumns, restartBreak } from "../js/columns.js";
 import { Ring } from "../js/ring.js";
 import { Store } from "../js/store.js";
 
@@ -35,16 +35,13 @@ test("readColumns: none, the columns, or empty ones when malformed", () => {
   assert.equal(readColumns({ times: [1000], values: "x" }).times.length, 0);
 });
 
-test("columnsGap breaks the line where the server restarted, once, and leaves its input alone", () => {
+test("restartBreak finds where the server restarted, once", () => {
   const cols = { times: Float64Array.from([4000, 5000, 10_500]), values: [1, 2, 3] };
-  const g = columnsGap(cols, 10_000);
-  assert.deepEqual([...g.times], [4000, 5000, 5001, 10_500]);
-  assert.deepEqual(g.values, [1, 2, null, 3]);
-  assert.equal(cols.values.length, 3);
-  assert.equal(columnsGap(g, 10_000).values.length, 4, "a gap there already");
-  assert.equal(columnsGap(cols, 0), cols, "start unknown");
-  assert.equal(columnsGap(cols, 1000), cols, "all newer");
-  assert.equal(columnsGap(cols, 20_000), cols, "all older");
+  assert.equal(restartBreak(cols, 10_000), 2);
+  assert.equal(restartBreak({ times: [4000, 5000, 5001, 10_500], values: [1, 2, null, 3] }, 10_000), -1, "a gap there already");
+  assert.equal(restartBreak(cols, 0), -1, "start unknown");
+  assert.equal(restartBreak(cols, 1000), -1, "all newer");
+  assert.equal(restartBreak(cols, 20_000), -1, "all older");
 });
 
 test("Ring.replaceColumns is replace for columns", () => {
@@ -65,6 +62,14 @@ test("Ring.replaceColumns is replace for columns", () => {
     [2001, null],
     [2500, 20],
     [3500, 35],
+  ]);
+  const broken = new Ring();
+  broken.replaceColumns(Float64Array.from([1000, 2000, 9000]), [1, 2, 9], 2);
+  assert.deepEqual(all(broken), [
+    [1000, 1],
+    [2000, 2],
+    [2001, null],
+    [9000, 9],
   ]);
   const big = new Ring(100);
   big.replaceColumns(Float64Array.from({ length: 150 }, (_, i) => i), Array.from({ length: 150 }, (_, i) => i));
