@@ -50,6 +50,9 @@ type client struct {
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
 	hasResumeAt bool
+	// columns: the client asked for snapshots' points as columns
+	// (?points=columns, columns.go).
+	columns bool
 
 	mu        sync.Mutex
 	closeCode int

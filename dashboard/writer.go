@@ -125,6 +125,9 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 			snap, after = data, seq
 		}
 	}
+	if snap != nil && c.columns {
+		snap = c.hub.cols.get(snap)
+	}
 	sub := feed.Subscribe(after)
 	c.subscribedMs = time.Now().UnixMilli()
 	c.watch = newDropWatch(c)
@@ -144,7 +147,11 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 		if err != nil {
 			return err
 		}
-		if !c.write(msg.Data) {
+		data := msg.Data
+		if c.columns {
+			data = c.hub.cols.get(data) // a snapshot of the broker's own
+		}
+		if !c.write(data) {
 			if c.watch.isDropped() {
 				return aggregator.ErrDropped
 			}

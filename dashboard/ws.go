@@ -48,6 +48,11 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		} else if ok {
 			c.Locals(wsLocalResume, seq)
 		}
+		if columns, err := parsePointsQuery(c.Query(pointsQuery)); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		} else if columns {
+			c.Locals(wsLocalColumns, true)
+		}
 		switch h.state() {
 		case hubClosing:
 			return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
@@ -82,6 +87,9 @@ type hub struct {
 	clients map[*client]struct{}
 	wg      sync.WaitGroup // one per registered client, until its handler returns
 	snap    snapshotCache
+	// cols holds the snapshots rewritten for the clients that asked for
+	// columns (?points=columns).
+	cols columnsCache
 	// prepared holds the frames every client shares (hello, snapshots,
 	// deltas), compressed once for the clients that negotiated it.
 	prepared preparedCache
@@ -166,6 +174,7 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	if seq, ok := conn.Locals(wsLocalResume).(uint64); ok {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}
+	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
 	if !h.add(c) {
 		closing := h.state() == hubClosing
 		code, text, reason := websocket.CloseTryAgainLater, "too many clients", refusedCapacity

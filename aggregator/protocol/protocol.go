@@ -218,6 +218,11 @@ type Series struct {
 	// Points is the history, oldest first, up to the server's history;
 	// absent (nil) when asked for without points, [] when empty.
 	Points []Point `json:"points,omitzero"`
+	// Times and Values are the history in columns instead of Points, in
+	// the snapshots of a WebSocket opened with ?points=columns (see
+	// columns.go; ColumnPoints reads them back); absent otherwise.
+	Times  []int64    `json:"times,omitzero"`
+	Values []*float64 `json:"values,omitzero"`
 }
 
 // Windows are a series' statistics by window name ("1m", …), one per

@@ -145,14 +145,40 @@ export class Ring {
    */
   replace(points) {
     const pts = Array.isArray(points) ? points : [];
-    const first = pts.length && Array.isArray(pts[0]) ? pts[0][0] : Infinity;
+    this.keepBefore(pts.length && Array.isArray(pts[0]) ? pts[0][0] : Infinity, pts.length);
+    this.pushAll(pts);
+  }
+
+  /**
+   * replaceColumns is replace for points given as columns (columns.js):
+   * times in unix ms, values numbers or null. With breakAt > 0 a gap
+   * (a null point a millisecond after the one before) goes before point
+   * breakAt, as restartGap (store.js) puts one in a snapshot's points.
+   * @param {ArrayLike<number>} times
+   * @param {(number|null)[]} values
+   * @param {number} [breakAt]
+   */
+  replaceColumns(times, values, breakAt = -1) {
+    const n = Math.min(times.length, values.length);
+    this.keepBefore(n ? times[0] : Infinity, n);
+    // Room for them all at once, rather than doubling on the way.
+    const need = Math.min(this.maxLength, this.length + n + 1);
+    if (need > this.t.length) this.resize(need);
+    for (let i = 0; i < n; i++) {
+      if (i === breakAt && i > 0) this.push(times[i - 1] + 1, null);
+      this.push(times[i], values[i]);
+    }
+  }
+
+  // keepBefore keeps the points older than first, the time of the first
+  // of n points to come, with a gap after them.
+  keepBefore(first, n) {
     const keep = this.lowerBound(first);
     const lastKept = keep ? this.timeAt(keep - 1) : NaN;
     this.length = keep;
-    if (keep && pts.length && this.valueAt(keep - 1) !== null && first > lastKept + 1) {
+    if (keep && n && this.valueAt(keep - 1) !== null && first > lastKept + 1) {
       this.push(lastKept + 1, null); // break the line across the outage
     }
-    this.pushAll(pts);
   }
 
   /**

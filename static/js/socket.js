@@ -98,7 +98,7 @@ export class StreamClient {
 
   connect() {
     this.timers.retry = 0;
-    const resume = this.lastSeq !== null ? `?resume=${encodeURIComponent(this.lastSeq)}` : "";
+    const resume = this.lastSeq !== null ? `${this.url.includes("?") ? "&" : "?"}resume=${encodeURIComponent(this.lastSeq)}` : "";
     let ws;
     try {
       ws = new this.WS(this.url + resume);

@@ -4,6 +4,7 @@
 // DOM here.
 
 import { Alerts } from "./alerts.js";
+import { readColumns, restartBreak } from "./columns.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./tree.js";
@@ -210,17 +211,23 @@ export class Store {
 
   /**
    * absorb takes a whole series object (from a snapshot or a delta's
-   * "added"): its metadata, windows and full history replace what was
-   * held, and ch records the change.
+   * "added"): its metadata, windows and full history (as points, or as
+   * columns: columns.js) replace what was held, and ch records the change.
    * @param {Changes} ch
    */
   absorb(s, ch) {
     if (!s || !s.id) return;
     const known = this.series.has(s.id);
     const st = this.upsert(s);
-    st.ring.replace(restartGap(s.points, this.started));
-    const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
-    if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
+    const cols = readColumns(s);
+    if (cols) {
+      st.ring.replaceColumns(cols.times, cols.values, restartBreak(cols, this.started));
+      st.since = cols.times.length ? cols.times[0] : this.now;
+    } else {
+      st.ring.replace(restartGap(s.points, this.started));
+      const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
+      if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
+    }
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);

@@ -9,7 +9,7 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   const h = harness();
   h.controller.start();
   const ws = h.ws();
-  assert.equal(ws.url, "ws://127.0.0.1:8080/ws");
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?points=columns");
   ws.open();
   assert.deepEqual(ws.sent, [{ type: "resume", seq: 0 }]);
   ws.recv(hello);
@@ -68,7 +68,7 @@ test("a new server instance resyncs from scratch and its snapshot replaces the p
   assert.equal(h.controller.connection.state, "reconnecting");
   h.clock.advance(500);
   ws = h.ws();
-  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?resume=4");
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?points=columns&resume=4");
   ws.open();
   ws.recv({ ...hello, instance: "b" }); // restarted: its seq 4 is not ours
   assert.deepEqual(ws.sent, [{ type: "resume", seq: 0 }]);
@@ -94,7 +94,7 @@ test("a lost connection reconnects, resumes and carries on", () => {
   h.controller.retryNow(); // the "Retry now" button
   ws = h.ws();
   assert.equal(h.sockets.length, 2);
-  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?resume=4");
+  assert.equal(ws.url, "ws://127.0.0.1:8080/ws?points=columns&resume=4");
   ws.open();
   assert.deepEqual(ws.sent, [], "resumed by the URL");
   ws.recv(hello);

@@ -158,6 +158,18 @@ test("a resync that gets no answer reconnects with resume", () => {
   assert.equal(h.last().url, "ws://host/ws?resume=4");
 });
 
+test("a URL with a query of its own gets the resume after it", () => {
+  const h = harness({ url: "ws://host/ws?points=columns" });
+  h.client.start();
+  assert.equal(h.last().url, "ws://host/ws?points=columns");
+  h.last().open();
+  h.last().recv(hello);
+  h.last().recv({ type: "snapshot", seq: 4, ts: 1 });
+  h.last().drop();
+  h.clock.advance(1000);
+  assert.equal(h.last().url, "ws://host/ws?points=columns&resume=4");
+});
+
 test("a lost connection retries with growing, capped delays and resumes", () => {
   const h = harness();
   h.client.start();

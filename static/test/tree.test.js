@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildTree, nodeState } from "../js/tree.js";
+import { buildTree, nodeState, pulse } from "../js/tree.js";
 
 const sources = [
   { name: "demo", state: "running", restarts: 1 },
@@ -79,4 +79,29 @@ test("a node's state is found by name anywhere in the tree; a source of that nam
   assert.equal(nodeState(buildTree(raw("degraded"), withSource), "storage"), "degraded");
   assert.equal(nodeState(buildTree(raw("running"), withSource), "storage"), "running");
   assert.equal(nodeState(buildTree(null, withSource), "storage"), "", "no storage node: memory-only history");
+});
+
+test("pulse starts the highlight, and a second pulse restarts its animations without a layout", () => {
+  const anims = [{ currentTime: 900 }, { currentTime: 300 }];
+  const classes = new Set();
+  const el = {
+    classList: { contains: (c) => classes.has(c), add: (c) => classes.add(c) },
+    getAnimations: (opts) => (opts && opts.subtree ? anims : anims.slice(0, 1)),
+    get offsetWidth() {
+      throw new Error("a layout was forced");
+    },
+  };
+  pulse(el);
+  assert.ok(classes.has("pulse"));
+  assert.deepEqual(
+    anims.map((a) => a.currentTime),
+    [900, 300],
+    "a first pulse only adds the class",
+  );
+  pulse(el);
+  assert.deepEqual(
+    anims.map((a) => a.currentTime),
+    [0, 0],
+    "the node's animations and its children's start again",
+  );
 });
