@@ -130,7 +130,7 @@ func (c Cluster) Validate() error {
 	if e := c.Embedded; e != nil {
 		checkListen(&p, "embedded.listen", e.Listen)
 		checkListen(&p, "embedded.cluster_listen", e.ClusterListen)
-		if e.Listen != "" && e.Listen == e.ClusterListen {
+		if _, port, err := net.SplitHostPort(e.Listen); err == nil && port != "0" && e.Listen == e.ClusterListen {
 			p.addf("embedded.cluster_listen", "is the same address as embedded.listen: the client and route ports must differ")
 		}
 		checkNATSURLs(&p, "embedded.routes", e.Routes)

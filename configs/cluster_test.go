@@ -50,6 +50,10 @@ func TestClusterDefaults(t *testing.T) {
 	require.Nil(t, c.Cluster.Embedded, "nats given: no embedded server")
 	require.Equal(t, &ClusterNATS{URLs: []string{"nats://10.0.0.5:4222", "tls://10.0.0.6:4222"}, User: "pb", Password: "s3cret"}, c.Cluster.NATS)
 
+	c, err = Parse("a.yaml", []byte("cluster: {name: lab, embedded: {listen: \"127.0.0.1:0\", cluster_listen: \"127.0.0.1:0\"}}\n"))
+	require.NoError(t, err, "port 0 twice: two free ports")
+	require.Equal(t, "127.0.0.1:0", c.Cluster.Embedded.ClusterListen)
+
 	// In code: ApplyDefaults fills the same.
 	d := Default()
 	d.Cluster = &Cluster{Name: "lab", Node: "a"}
