@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -188,6 +189,9 @@ func (p *program) joinCluster(cfg *configs.Cluster, log *slog.Logger) (pbcollect
 	if cfg == nil {
 		return p.aggregator, nil
 	}
+	if err := checkPortsFree(cfg.Embedded); err != nil {
+		return nil, err
+	}
 	link, err := newClusterLink(cfg, p.aggregator, p.cfg.Aggregator.MaxSeries, log.With("component", "cluster", "node", cfg.Node))
 	if err != nil {
 		return nil, err
@@ -208,4 +212,26 @@ func exportFilter(cfg *configs.Cluster) func(string) bool {
 		return nil
 	}
 	return func(src string) bool { return !isRemoteSource(src) }
+}
+
+// checkPortsFree tries the embedded server's fixed ports before anything
+// runs, as the dashboard's port is: a port in use is one error at start,
+// not a child the root restarts until it gives up. The server binds them
+// again when the child starts (a race with another program is then the
+// child's failure, restarted with backoff).
+func checkPortsFree(e *configs.ClusterEmbedded) error {
+	if e == nil {
+		return nil
+	}
+	for _, a := range []struct{ key, addr string }{{"listen", e.Listen}, {"cluster_listen", e.ClusterListen}} {
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "0" {
+			continue // validated already; 0 is any free port
+		}
+		ln, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			return fmt.Errorf("cluster.embedded.%s %s: %w", a.key, a.addr, err)
+		}
+		ln.Close()
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -191,3 +192,28 @@ func TestExportFilter(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// A NATS port in use stops the program at start, with the key and the
+// address, before anything runs.
+func TestClusterPortInUseIsAnErrorAtStart(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	for _, key := range []string{"listen", "cluster_listen"} {
+		e := &configs.ClusterEmbedded{Listen: "127.0.0.1:0", ClusterListen: "127.0.0.1:0"}
+		if key == "listen" {
+			e.Listen = busy.Addr().String()
+		} else {
+			e.ClusterListen = busy.Addr().String()
+		}
+		err := checkPortsFree(e)
+		require.ErrorContains(t, err, "cluster.embedded."+key+" "+busy.Addr().String())
+	}
+	require.NoError(t, checkPortsFree(nil))
+
+	cfg, err := configs.Parse("a.yaml", []byte(clusterConfig("a", nil)))
+	require.NoError(t, err)
+	cfg.Cluster.Embedded.ClusterListen = busy.Addr().String()
+	_, err = newProgram(cfg, reloadSetup{noWatch: true}, discardLog())
+	require.ErrorContains(t, err, "address already in use")
+}
