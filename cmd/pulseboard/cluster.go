@@ -192,7 +192,7 @@ func (p *program) joinCluster(cfg *configs.Cluster, log *slog.Logger) (pbcollect
 	if err := checkPortsFree(cfg.Embedded); err != nil {
 		return nil, err
 	}
-	link, err := newClusterLink(cfg, p.aggregator, p.cfg.Aggregator.MaxSeries, log.With("component", "cluster", "node", cfg.Node))
+	link, err := newClusterLink(cfg, p.aggregator, p.cfg.Aggregator.MaxSeries, log.With("component", "cluster"))
 	if err != nil {
 		return nil, err
 	}
