@@ -97,7 +97,7 @@ func (c *promCollector) refresh(withWin bool) {
 	for lo := 0; lo < len(c.cut); lo += promChunk {
 		a.mu.RLock()
 		for _, s := range c.cut[lo:min(lo+promChunk, len(c.cut))] {
-			if !s.evicted {
+			if !s.evicted && (a.opts.Export == nil || a.opts.Export(s.source)) {
 				c.copySeries(s, withWin)
 				seen++
 			}

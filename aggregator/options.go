@@ -35,6 +35,12 @@ type Options struct {
 	// called for SourcesJSON and for scrapes, from their goroutines: it
 	// must be safe for concurrent use and quick. May be nil.
 	Sources func() []SourceInfo
+	// Export says, by source name, which series /metrics carries (the
+	// Collector and AppendStoreMetrics); nil carries every one. Called at
+	// every scrape for every series, under the store's read lock: it must
+	// be quick and must not call the Aggregator. A cluster node exports
+	// only its own sources' series by default.
+	Export func(source string) bool
 	// Tree describes the program's supervision tree. Like Sources it is
 	// read at the first publish and after TreeChanged (and for a snapshot
 	// before the first publish) and must be quick; the tree goes into

@@ -41,6 +41,9 @@ func (c *Config) ApplyDefaults() { c.applyDefaults(valuesOf(c)) }
 
 func (c *Config) applyDefaults(k keys) {
 	c.Storage.applyDefaults(k.sub("storage"))
+	if c.Cluster != nil {
+		c.Cluster.applyDefaults()
+	}
 	for i := range c.Sources {
 		c.Sources[i].applyDefaults(k.sub(index("sources", i)))
 	}

@@ -94,7 +94,11 @@ func TestReferenceDocumentsEveryKey(t *testing.T) {
 			if path == "sources" {
 				continue
 			}
-			if ft := t.Field(i).Type; ft.Kind() == reflect.Struct {
+			ft := t.Field(i).Type
+			if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct {
+				ft = ft.Elem() // an optional block (cluster:): its keys are documented
+			}
+			if ft.Kind() == reflect.Struct {
 				top(path, ft)
 			} else {
 				paths = append(paths, path)

@@ -11,7 +11,10 @@ type Config struct {
 	Supervisor Supervisor `yaml:"supervisor"`
 	Alerting   Alerting   `yaml:"alerting"`
 	Storage    Storage    `yaml:"storage"`
-	Sources    []Source   `yaml:"sources"`
+	// Cluster joins this pulseboard to others over NATS (cluster.go); nil,
+	// the key left out, runs a single node.
+	Cluster *Cluster `yaml:"cluster"`
+	Sources []Source `yaml:"sources"`
 	// Alerts are the alert rules (alerts.go); they change live on reload.
 	Alerts []AlertRule `yaml:"alerts"`
 }

@@ -28,6 +28,9 @@ func (c *Config) validate(k keys) error {
 	p.nest("supervisor", c.Supervisor.Validate())
 	p.nest("alerting", c.Alerting.Validate())
 	p.nest("storage", c.Storage.Validate())
+	if c.Cluster != nil {
+		p.nest("cluster", c.Cluster.Validate())
+	}
 	seen := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]

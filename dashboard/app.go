@@ -69,6 +69,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, snapshotPath, viewer, s.snapshot)
 	s.get(app, seriesPath, viewer, s.series)
 	s.get(app, alertsPath, viewer, s.alerts)
+	s.get(app, nodesPath, viewer, s.nodes)
 	s.post(app, crashPath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))
 	s.staticRoutes(app, page)

@@ -90,6 +90,11 @@ type Options struct {
 	// and ignores the message (WebSocket).
 	Range func(protocol.RangeRequest) protocol.RangeAnswer
 
+	// Nodes lists the pulseboards of the cluster, this one first (GET
+	// /api/v1/nodes); a single node lists itself. Called on the request's
+	// goroutine; it must be quick. Nil answers 501.
+	Nodes func() []Node
+
 	// Registry is what /metrics serves. The dashboard registers its own
 	// metrics there; the caller registers the rest (Go and process
 	// collectors, the aggregator's collector). Nil makes a registry with all

@@ -34,6 +34,7 @@ import (
 //	├── dashboard
 //	├── notifier (alert delivery: one sender per Alertmanager and webhook)
 //	├── alerting (the alert rules, evaluated on the aggregator's windows)
+//	├── cluster (with a cluster: block: this node's NATS member, cluster.go)
 //	└── reloader (config hot reload: file watch, SIGHUP, the reload route)
 //
 // rest_for_one because each child depends on the ones started before it: a
@@ -62,6 +63,9 @@ type program struct {
 	// storageDown says why the history is in memory only when storage.path
 	// names a place that could not be opened ("" otherwise).
 	storageDown string
+	// cluster is this node's member of a cluster; nil for a single node.
+	cluster     *clusterLink
+	seriesCount seriesCounter // for the node list
 	closeOnce   sync.Once
 }
 
@@ -102,6 +106,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
+		Export: exportFilter(cfg.Cluster),
 		Logger: log.With("component", "aggregator"),
 	}
 	// The history is opened before anything runs: a directory another
@@ -109,8 +114,12 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	if err := p.startHistory(cfg.Storage, ao); err != nil {
 		return nil, err
 	}
+	sink, err := p.joinCluster(cfg.Cluster, log)
+	if err != nil {
+		return nil, err
+	}
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
-		Sink:        p.aggregator,
+		Sink:        sink,
 		MaxRestarts: sup.Restarts(),
 		Period:      sup.Period.D(),
 		Cooldown:    sup.Cooldown.D(),
@@ -178,6 +187,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Range:          p.aggregator.QueryRange,
+		Nodes:          p.nodes,
 		Ready:          p.ready,
 		Warnings:       p.warnings,
 		Version:        Version(),
@@ -188,6 +198,17 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	}
 	p.dashboard = dash
 
+	children := []supervisor.Spec{
+		{Name: "aggregator", Service: p.aggregator},
+		{Name: "collectors", Service: p.collectors},
+		{Name: "dashboard", Service: p.dashboard},
+		{Name: "notifier", Service: p.notifier},
+		{Name: "alerting", Service: p.alerts},
+	}
+	if p.cluster != nil {
+		children = append(children, supervisor.Spec{Name: "cluster", Service: p.cluster})
+	}
+	children = append(children, supervisor.Spec{Name: "reloader", Service: p.reloader})
 	p.root = supervisor.New(supervisor.Config{
 		Name:        "root",
 		Strategy:    supervisor.RestForOne,
@@ -196,14 +217,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Backoff:     backoff,
 		Hook:        events.Record,
 		Changed:     p.aggregator.TreeChanged,
-	},
-		supervisor.Spec{Name: "aggregator", Service: p.aggregator},
-		supervisor.Spec{Name: "collectors", Service: p.collectors},
-		supervisor.Spec{Name: "dashboard", Service: p.dashboard},
-		supervisor.Spec{Name: "notifier", Service: p.notifier},
-		supervisor.Spec{Name: "alerting", Service: p.alerts},
-		supervisor.Spec{Name: "reloader", Service: p.reloader},
-	)
+	}, children...)
 	return p, nil
 }
 

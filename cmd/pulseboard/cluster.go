@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/cluster"
+	pbcollectors "github.com/pulseboard/pulseboard/collectors"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// clusterLink is the program's member of a cluster (configs.Cluster): the
+// cluster.Node, which runs as the root's "cluster" child, and the glue
+// between it and the aggregator. Local batches reach the node through
+// clusterSink; remote batches come back through ingest, on the node's
+// dispatcher goroutine, into the aggregator's ordinary ingest queue; a
+// peer that goes Down has its sources' series made stale by peerChanged,
+// on the node's liveness goroutine.
+//
+// What is not carried yet: source health, the supervision tree, events,
+// history backfill and remote control (docs/cluster.md, "Wiring").
+type clusterLink struct {
+	node *cluster.Node
+	agg  *aggregator.Aggregator
+	log  *slog.Logger
+
+	// series caches the decoded identities of remote series, by node
+	// (two nodes send the same identity for their sources of the same
+	// name): the dispatcher goroutine's alone, so it needs no lock. A
+	// node's is cleared when it outgrows maxCached (the identities are
+	// decoded again as they come).
+	series    map[string]map[string]remoteSeries
+	maxCached int
+	// batches groups one inbound message's samples by source; reused.
+	batches map[string][]aggregator.Sample
+
+	// refused counts remote samples whose series identity did not parse
+	// (a peer of another version, a bug): they are dropped.
+	refused prometheus.Counter
+
+	mu sync.Mutex
+	// sources are each peer's sources seen, as named here ("b/host"): the
+	// ones made stale when the peer goes Down.
+	sources map[string]map[string]struct{}
+}
+
+// newClusterLink builds the node the config asks for; it does nothing
+// until its Serve runs. The node's own errors and log lines mask the NATS
+// credentials (the cluster package redacts); this one's errors are the
+// node's.
+func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries int, log *slog.Logger) (*clusterLink, error) {
+	l := &clusterLink{
+		agg:       agg,
+		log:       log,
+		series:    map[string]map[string]remoteSeries{},
+		maxCached: 2 * maxSeries,
+		batches:   map[string][]aggregator.Sample{},
+		sources:   map[string]map[string]struct{}{},
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_cluster_series_refused_total",
+			Help: "Remote samples dropped because their series identity could not be read.",
+		}),
+	}
+	o := cluster.Options{
+		Cluster:     cfg.Name,
+		Node:        cfg.Node,
+		Handle:      l.ingest,
+		PeerChanged: l.peerChanged,
+		Logger:      log,
+	}
+	if e := cfg.Embedded; e != nil {
+		o.Embedded = &cluster.Embedded{Listen: e.Listen, ClusterListen: e.ClusterListen, Routes: e.Routes}
+	}
+	if n := cfg.NATS; n != nil {
+		o.NATS = &cluster.NATS{URLs: n.URLs, User: n.User, Password: n.Password, Token: n.Token}
+	}
+	node, err := cluster.New(o)
+	if err != nil {
+		// The cluster package never quotes a secret; the Redactor is the
+		// belt to its braces.
+		return nil, fmt.Errorf("cluster: %s", cfg.Redactor().Redact(err.Error()))
+	}
+	l.node = node
+	return l, nil
+}
+
+// Collectors are the cluster's metrics: the node's and the link's.
+func (l *clusterLink) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{l.node.Collector(), l.refused}
+}
+
+// Serve runs the node: the root's "cluster" child.
+func (l *clusterLink) Serve(ctx context.Context) error { return l.node.Serve(ctx) }
+
+// ingest stores a peer's sample batch in the aggregator, one Batch per
+// remote source. Called by the node's dispatcher goroutine, one message at
+// a time; Push may wait up to the aggregator's PushWait on a full queue
+// (then the batch is shed and counted there), during which further remote
+// messages wait in the node's bounded inbound queue.
+func (l *clusterLink) ingest(in cluster.Inbound) {
+	if in.Kind != cluster.KindSamples {
+		return // health, tree and events are not published yet
+	}
+	cache := l.series[in.Node]
+	if cache == nil || len(cache) > l.maxCached {
+		cache = map[string]remoteSeries{}
+		l.series[in.Node] = cache
+	}
+	bad := 0
+	for _, s := range in.Samples {
+		rs, ok := cache[s.Series]
+		if !ok {
+			var err error
+			if rs, err = parseIdentity(in.Node, s.Series); err != nil {
+				bad++
+				continue
+			}
+			cache[s.Series] = rs
+		}
+		l.batches[rs.source] = append(l.batches[rs.source], aggregator.Sample{
+			Metric: rs.metric, Labels: rs.labels, Kind: rs.kind, TimeMs: s.Time, Value: s.Value,
+		})
+	}
+	l.refused.Add(float64(bad))
+	l.mu.Lock()
+	known := l.sources[in.Node]
+	if known == nil {
+		known = map[string]struct{}{}
+		l.sources[in.Node] = known
+	}
+	for src := range l.batches {
+		known[src] = struct{}{}
+	}
+	l.mu.Unlock()
+	for src, samples := range l.batches {
+		// Not Complete: a peer's batch is one poll's, maybe split, maybe
+		// merged; absence from it says nothing. Liveness says it instead.
+		l.agg.Push(context.Background(), aggregator.Batch{Source: src, Samples: samples})
+		delete(l.batches, src) // the aggregator owns the slice now
+	}
+}
+
+// staleWait bounds how long making a lost peer's series stale may hold
+// the liveness goroutine when the aggregator's queue is full.
+const staleWait = 100 * time.Millisecond
+
+// peerChanged makes every series of a peer that went Down stale at once
+// (a failed batch per source, as a local failed poll does); they are live
+// again with the peer's next samples. Called on the node's liveness
+// goroutine, in order.
+func (l *clusterLink) peerChanged(c cluster.PeerChange) {
+	l.log.Info("cluster: peer "+map[bool]string{true: "up", false: "down"}[c.Up], "peer", c.Name)
+	if c.Up {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), staleWait)
+	defer cancel()
+	for _, src := range l.peerSources(c.Name) {
+		if !l.agg.Push(ctx, aggregator.Batch{Source: src, Failed: true}) {
+			l.log.Warn("cluster: a lost peer's series could not be marked stale (ingest queue full)", "peer", c.Name, "source", src)
+		}
+	}
+}
+
+// peerSources are the sources of peer seen so far, sorted.
+func (l *clusterLink) peerSources(peer string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, 0, len(l.sources[peer]))
+	for src := range l.sources[peer] {
+		out = append(out, src)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// joinCluster makes the program a node of the cluster cfg describes (nil:
+// a single node, the aggregator is the sink as before) and returns the
+// sink the collectors push to: the aggregator, behind the cluster's tap.
+func (p *program) joinCluster(cfg *configs.Cluster, log *slog.Logger) (pbcollectors.Sink, error) {
+	if cfg == nil {
+		return p.aggregator, nil
+	}
+	if err := checkPortsFree(cfg.Embedded); err != nil {
+		return nil, err
+	}
+	link, err := newClusterLink(cfg, p.aggregator, p.cfg.Aggregator.MaxSeries, log.With("component", "cluster"))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range link.Collectors() {
+		if err := p.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("register cluster metrics: %w", err)
+		}
+	}
+	p.cluster = link
+	return clusterSink{next: p.aggregator, node: link.node}, nil
+}
+
+// exportFilter is the aggregator's Options.Export for the config: with
+// cluster.export "own", the series of remote sources stay off /metrics.
+func exportFilter(cfg *configs.Cluster) func(string) bool {
+	if cfg == nil || cfg.Export != configs.ExportOwn {
+		return nil
+	}
+	return func(src string) bool { return !isRemoteSource(src) }
+}
+
+// checkPortsFree tries the embedded server's fixed ports before anything
+// runs, as the dashboard's port is: a port in use is one error at start,
+// not a child the root restarts until it gives up. The server binds them
+// again when the child starts (a race with another program is then the
+// child's failure, restarted with backoff).
+func checkPortsFree(e *configs.ClusterEmbedded) error {
+	if e == nil {
+		return nil
+	}
+	for _, a := range []struct{ key, addr string }{{"listen", e.Listen}, {"cluster_listen", e.ClusterListen}} {
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "0" {
+			continue // validated already; 0 is any free port
+		}
+		ln, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			return fmt.Errorf("cluster.embedded.%s %s: %w", a.key, a.addr, err)
+		}
+		ln.Close()
+	}
+	return nil
+}

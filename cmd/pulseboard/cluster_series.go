@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/cluster"
+	pbcollectors "github.com/pulseboard/pulseboard/collectors"
+)
+
+// How a series travels between nodes and what it becomes on arrival.
+//
+// The cluster package carries a series' identity as an opaque string; this
+// file gives it its layout: one byte of kind, then the source, the metric
+// and each label's name and value, every string as a uvarint length and
+// its bytes (so no byte of a label value needs escaping):
+//
+//	kind  len source  len metric  nLabels  {len name  len value}…
+//
+// On the receiving node, a series of source S of node N is stored as a
+// series of the source "N/S" (remoteSource), with the label node="N" added
+// (and a label "node" it had renamed "exported_node", Prometheus' way). A
+// local source name cannot hold '/' (configs' source name rule), so a
+// remote source never meets a local one, whatever the names.
+
+// labelNode is the label every remote series carries: its node's name.
+const labelNode = "node"
+
+// remoteSource is the name, on this node, of source src of node node.
+func remoteSource(node, src string) string { return node + "/" + src }
+
+// isRemoteSource reports whether a source name here is a remote node's.
+func isRemoteSource(src string) bool { return strings.IndexByte(src, '/') >= 0 }
+
+// appendIdentity appends the identity of the series of smp in source src.
+func appendIdentity(dst []byte, src string, smp *aggregator.Sample) []byte {
+	dst = append(dst, byte(smp.Kind))
+	dst = appendString(dst, src)
+	dst = appendString(dst, smp.Metric)
+	dst = binary.AppendUvarint(dst, uint64(len(smp.Labels)))
+	for _, l := range smp.Labels {
+		dst = appendString(dst, l.Name)
+		dst = appendString(dst, l.Value)
+	}
+	return dst
+}
+
+func appendString(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+}
+
+// errIdentity is a series identity this node cannot read.
+var errIdentity = errors.New("cluster: malformed series identity")
+
+// remoteSeries is a decoded identity, as this node stores it.
+type remoteSeries struct {
+	source string // "<node>/<source>"
+	metric string
+	labels aggregator.Labels // with the node label; shared, never modified
+	kind   aggregator.Kind
+}
+
+// parseIdentity reads an identity of node's series. Every length is
+// checked against the bytes left before anything is taken, so its work is
+// linear in the identity (at most cluster.MaxIdentity bytes).
+func parseIdentity(node, id string) (remoteSeries, error) {
+	r := identityReader{s: id}
+	kind := aggregator.Kind(r.byte())
+	src, metric := r.string(), r.string()
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.s)) || (kind != aggregator.KindGauge && kind != aggregator.KindCounter) || src == "" || metric == "" {
+		return remoteSeries{}, errIdentity
+	}
+	labels := make(aggregator.Labels, 0, n+1)
+	for range n {
+		l := aggregator.Label{Name: r.string(), Value: r.string()}
+		if l.Name == labelNode {
+			l.Name = "exported_" + labelNode
+		}
+		labels = append(labels, l)
+	}
+	if r.err != nil || len(r.s) != 0 {
+		return remoteSeries{}, errIdentity
+	}
+	labels = append(labels, aggregator.Label{Name: labelNode, Value: node})
+	slices.SortFunc(labels, func(a, b aggregator.Label) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(labels); i++ {
+		if labels[i].Name == labels[i-1].Name {
+			return remoteSeries{}, errIdentity // "exported_node" given and made
+		}
+	}
+	return remoteSeries{source: remoteSource(node, src), metric: metric, labels: labels, kind: kind}, nil
+}
+
+// identityReader reads an identity front to back; the first error sticks.
+type identityReader struct {
+	s   string
+	err error
+}
+
+func (r *identityReader) byte() byte {
+	if r.err != nil || len(r.s) == 0 {
+		r.err = errIdentity
+		return 0
+	}
+	b := r.s[0]
+	r.s = r.s[1:]
+	return b
+}
+
+func (r *identityReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint([]byte(r.s[:min(len(r.s), binary.MaxVarintLen64)]))
+	if n <= 0 {
+		r.err = errIdentity
+		return 0
+	}
+	r.s = r.s[n:]
+	return v
+}
+
+func (r *identityReader) string() string {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.s)) {
+		r.err = errIdentity
+		return ""
+	}
+	s := r.s[:n]
+	r.s = r.s[n:]
+	return s
+}
+
+// clusterSink is the tap between the collectors and the aggregator: every
+// batch goes on to the aggregator as before, and its samples are offered
+// to the cluster first. Offering never blocks (PublishSamples sheds and
+// counts when its queue is full), so the cluster never slows collection.
+// Remote sources' batches are not pushed through here (they come from the
+// cluster) and so are never sent back to it.
+type clusterSink struct {
+	next pbcollectors.Sink
+	node *cluster.Node
+}
+
+// Push converts the batch's samples before handing it on: from then on
+// the aggregator owns them.
+func (s clusterSink) Push(ctx context.Context, b aggregator.Batch) bool {
+	if len(b.Samples) > 0 {
+		s.node.PublishSamples(toClusterSamples(b))
+	}
+	return s.next.Push(ctx, b)
+}
+
+// toClusterSamples is a batch in the cluster's terms. The identities are
+// cut from one buffer: one allocation for the batch's strings.
+func toClusterSamples(b aggregator.Batch) []cluster.Sample {
+	out := make([]cluster.Sample, len(b.Samples))
+	var buf []byte
+	ends := make([]int, len(b.Samples))
+	for i := range b.Samples {
+		buf = appendIdentity(buf, b.Source, &b.Samples[i])
+		ends[i] = len(buf)
+	}
+	all, start := string(buf), 0
+	for i := range b.Samples {
+		smp := &b.Samples[i]
+		out[i] = cluster.Sample{Series: all[start:ends[i]], Time: smp.TimeMs, Value: smp.Value}
+		start = ends[i]
+	}
+	return out
+}
