@@ -97,7 +97,14 @@ func (s *Server) crash(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotImplemented, "failure injection is not available")
 	}
 	name := c.Params("name")
+	if node := c.Params("node"); node != "" {
+		name = node + "/" + name // a source of another node of the cluster
+	}
 	if err := s.opts.Sources.Crash(name); err != nil {
+		var relayed *StatusError
+		if errors.As(err, &relayed) {
+			return fiber.NewError(relayed.Code, relayed.Message)
+		}
 		if errors.Is(err, ErrUnknownSource) {
 			return fiber.NewError(fiber.StatusNotFound, "unknown source")
 		}

@@ -25,6 +25,9 @@ const (
 	reloadPath   = "/api/v1/reload"
 )
 
+// crashNodePath crashes source :name of node :node of the cluster.
+const crashNodePath = "/api/v1/sources/:node/:name/crash"
+
 // routeLocal holds the matched route pattern for the request counter; a
 // request that matched no route is counted as "unmatched", so raw paths
 // never become label values.
@@ -71,6 +74,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, alertsPath, viewer, s.alerts)
 	s.get(app, nodesPath, viewer, s.nodes)
 	s.post(app, crashPath, s.requireAdmin, emptyOrJSONBody, s.crash)
+	s.post(app, crashNodePath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))
 	s.staticRoutes(app, page)
 	return app

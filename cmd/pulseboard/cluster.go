@@ -25,8 +25,10 @@ import (
 // peer that goes Down has its sources' series made stale by peerChanged,
 // on the node's liveness goroutine.
 //
-// What is not carried yet: source health, the supervision tree, events,
-// history backfill and remote control (docs/cluster.md, "Wiring").
+// A peer's history is backfilled when it comes Up (cluster_backfill.go),
+// and control requests are forwarded to the node that owns the source
+// (cluster_control.go). What is not carried yet: source health, the
+// supervision tree and events (docs/cluster.md, "Wiring").
 type clusterLink struct {
 	node *cluster.Node
 	agg  *aggregator.Aggregator
@@ -41,6 +43,10 @@ type clusterLink struct {
 	maxCached int
 	// batches groups one inbound message's samples by source; reused.
 	batches map[string][]aggregator.Sample
+	// bf backfills peers' history and holds their live samples meanwhile.
+	bf *backfiller
+	// control is this node's side of remote crash requests.
+	control clusterControl
 
 	// refused counts remote samples whose series identity did not parse
 	// (a peer of another version, a bug): they are dropped.
@@ -74,6 +80,8 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 		Node:        cfg.Node,
 		Handle:      l.ingest,
 		PeerChanged: l.peerChanged,
+		Backfill:    l.answerBackfill,
+		Control:     l.answerControl,
 		Logger:      log,
 	}
 	if e := cfg.Embedded; e != nil {
@@ -89,63 +97,66 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 		return nil, fmt.Errorf("cluster: %s", cfg.Redactor().Redact(err.Error()))
 	}
 	l.node = node
+	l.bf = newBackfiller(l, node.Backfill)
 	return l, nil
 }
 
 // Collectors are the cluster's metrics: the node's and the link's.
 func (l *clusterLink) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{l.node.Collector(), l.refused}
+	return append([]prometheus.Collector{l.node.Collector(), l.refused}, l.bf.metrics.collectors()...)
 }
 
-// Serve runs the node: the root's "cluster" child.
-func (l *clusterLink) Serve(ctx context.Context) error { return l.node.Serve(ctx) }
+// Serve runs the node, and the backfills it asks for: the root's
+// "cluster" child.
+func (l *clusterLink) Serve(ctx context.Context) error { return l.bf.serve(ctx, l.node.Serve) }
 
 // ingest stores a peer's sample batch in the aggregator, one Batch per
-// remote source. Called by the node's dispatcher goroutine, one message at
-// a time; Push may wait up to the aggregator's PushWait on a full queue
-// (then the batch is shed and counted there), during which further remote
-// messages wait in the node's bounded inbound queue.
+// remote source, or holds it while the peer is being backfilled
+// (backfiller.gate). Called by the node's dispatcher goroutine, one
+// message at a time; Push may wait up to the aggregator's PushWait on a
+// full queue (then the batch is shed and counted there), during which
+// further remote messages wait in the node's bounded inbound queue.
 func (l *clusterLink) ingest(in cluster.Inbound) {
 	if in.Kind != cluster.KindSamples {
 		return // health, tree and events are not published yet
 	}
-	cache := l.series[in.Node]
-	if cache == nil || len(cache) > l.maxCached {
-		cache = map[string]remoteSeries{}
-		l.series[in.Node] = cache
-	}
-	bad := 0
-	for _, s := range in.Samples {
-		rs, ok := cache[s.Series]
-		if !ok {
-			var err error
-			if rs, err = parseIdentity(in.Node, s.Series); err != nil {
-				bad++
-				continue
-			}
-			cache[s.Series] = rs
+	l.bf.gate(in.Node, in.Samples, func(samples []cluster.Sample) {
+		cache := l.series[in.Node]
+		if cache == nil || len(cache) > l.maxCached {
+			cache = map[string]remoteSeries{}
+			l.series[in.Node] = cache
 		}
-		l.batches[rs.source] = append(l.batches[rs.source], aggregator.Sample{
-			Metric: rs.metric, Labels: rs.labels, Kind: rs.kind, TimeMs: s.Time, Value: s.Value,
-		})
-	}
-	l.refused.Add(float64(bad))
+		l.refused.Add(float64(groupRemote(in.Node, samples, cache, l.batches)))
+		l.deliver(in.Node, l.batches)
+	})
+}
+
+// deliver pushes node's samples grouped by source (as named here) into the
+// aggregator, remembers the sources for peerChanged, and empties batches.
+// It returns the samples queued and shed. Called on the dispatcher
+// goroutine and on backfill goroutines, each with batches of its own.
+func (l *clusterLink) deliver(node string, batches map[string][]aggregator.Sample) (stored, shed int) {
 	l.mu.Lock()
-	known := l.sources[in.Node]
+	known := l.sources[node]
 	if known == nil {
 		known = map[string]struct{}{}
-		l.sources[in.Node] = known
+		l.sources[node] = known
 	}
-	for src := range l.batches {
+	for src := range batches {
 		known[src] = struct{}{}
 	}
 	l.mu.Unlock()
-	for src, samples := range l.batches {
+	for src, samples := range batches {
 		// Not Complete: a peer's batch is one poll's, maybe split, maybe
 		// merged; absence from it says nothing. Liveness says it instead.
-		l.agg.Push(context.Background(), aggregator.Batch{Source: src, Samples: samples})
-		delete(l.batches, src) // the aggregator owns the slice now
+		if l.agg.Push(context.Background(), aggregator.Batch{Source: src, Samples: samples}) {
+			stored += len(samples)
+		} else {
+			shed += len(samples)
+		}
+		delete(batches, src) // the aggregator owns the slice now
 	}
+	return stored, shed
 }
 
 // staleWait bounds how long making a lost peer's series stale may hold
@@ -159,8 +170,10 @@ const staleWait = 100 * time.Millisecond
 func (l *clusterLink) peerChanged(c cluster.PeerChange) {
 	l.log.Info("cluster: peer "+map[bool]string{true: "up", false: "down"}[c.Up], "peer", c.Name)
 	if c.Up {
+		l.bf.peerUp(c.Name, c.MissedSince)
 		return
 	}
+	l.bf.peerDown(c.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), staleWait)
 	defer cancel()
 	for _, src := range l.peerSources(c.Name) {

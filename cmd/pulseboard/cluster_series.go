@@ -96,6 +96,28 @@ func parseIdentity(node, id string) (remoteSeries, error) {
 	return remoteSeries{source: remoteSource(node, src), metric: metric, labels: labels, kind: kind}, nil
 }
 
+// groupRemote appends node's samples to batches by source (as named
+// here), reading their identities through cache (one per caller: it is
+// not locked); it returns how many samples it dropped because their
+// identity could not be read.
+func groupRemote(node string, samples []cluster.Sample, cache map[string]remoteSeries, batches map[string][]aggregator.Sample) (bad int) {
+	for _, s := range samples {
+		rs, ok := cache[s.Series]
+		if !ok {
+			var err error
+			if rs, err = parseIdentity(node, s.Series); err != nil {
+				bad++
+				continue
+			}
+			cache[s.Series] = rs
+		}
+		batches[rs.source] = append(batches[rs.source], aggregator.Sample{
+			Metric: rs.metric, Labels: rs.labels, Kind: rs.kind, TimeMs: s.Time, Value: s.Value,
+		})
+	}
+	return bad
+}
+
 // identityReader reads an identity front to back; the first error sticks.
 type identityReader struct {
 	s   string

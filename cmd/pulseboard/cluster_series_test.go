@@ -144,6 +144,10 @@ func TestPeerDownMakesItsSeriesStale(t *testing.T) {
 	samples := func(ts int64) []cluster.Sample {
 		return toClusterSamples(aggregator.Batch{Source: "demo", Samples: []aggregator.Sample{{Metric: "m", TimeMs: ts, Value: 1}}})
 	}
+	// Up while the link is not serving: nothing to backfill, so their
+	// samples are stored as they come (not held).
+	link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
+	link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "c", Up: true}})
 	link.ingest(cluster.Inbound{Node: "b", Kind: cluster.KindSamples, Samples: append(samples(now), cluster.Sample{Series: "garbage", Time: now})})
 	link.ingest(cluster.Inbound{Node: "c", Kind: cluster.KindSamples, Samples: samples(now)})
 	link.ingest(cluster.Inbound{Node: "b", Kind: cluster.KindHealth, Data: []byte("ignored")})

@@ -24,3 +24,14 @@ func (crash crashControl) Crash(name string) error {
 	}
 	return err
 }
+
+// sourceControl is the dashboard's crash route's: the collectors' alone,
+// or in a cluster every node's (clusterSources). Called once, before the
+// dashboard exists, so the admin token is read when a request comes.
+func (p *program) sourceControl() dashboard.SourceControl {
+	local := crashControl(p.collectors.Crash)
+	if p.cluster == nil {
+		return local
+	}
+	return clusterSources{local: local, link: p.cluster, token: func() string { return p.dashboard.AdminToken() }}
+}

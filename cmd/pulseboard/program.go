@@ -183,7 +183,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
 		AdminToken:     cfg.Server.Auth.AdminToken,
 		Feed:           p.aggregator,
-		Sources:        crashControl(p.collectors.Crash),
+		Sources:        p.sourceControl(),
 		Reload:         p.reloader.Reload,
 		Registry:       p.registry,
 		Range:          p.aggregator.QueryRange,
@@ -197,6 +197,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	p.dashboard = dash
+	if p.cluster != nil {
+		p.cluster.control = clusterControl{adminStatus: dash.AdminStatus, crash: crashControl(p.collectors.Crash)}
+	}
 
 	children := []supervisor.Spec{
 		{Name: "aggregator", Service: p.aggregator},

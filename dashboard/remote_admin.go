@@ -1,0 +1,34 @@
+package dashboard
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// StatusError is an error a SourceControl returns to have the crash route
+// answer Code with Message (as {"error": Message}), when the answer was
+// decided elsewhere: another node of the cluster answered a forwarded
+// request with that code. Message is sent as it is: it must hold no secret.
+type StatusError struct {
+	Code    int
+	Message string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Message) }
+
+// AdminStatus is what an admin route of this server answers a request
+// that presents token as its bearer token, before the route's own work:
+// 0 when the token grants admin, 403 for the viewer token, 401 for
+// anything else (none included). Another node calls it through the
+// cluster, to check a forwarded request's token as a local request's
+// would be. Safe from any goroutine.
+func (s *Server) AdminStatus(token string) int {
+	switch s.tokens.grant(token) {
+	case accessAdmin:
+		return 0
+	case accessViewer:
+		return fiber.StatusForbidden
+	}
+	return fiber.StatusUnauthorized
+}
