@@ -65,7 +65,14 @@ sources:
 // until its dashboard listens and it is connected to its NATS.
 func startClusterNode(t *testing.T, name string, routes ...string) *clusterNode {
 	t.Helper()
-	cfg, err := configs.Parse(name+".yaml", []byte(clusterConfig(name, routes)))
+	return startClusterNodeFrom(t, name, clusterConfig(name, routes))
+}
+
+// startClusterNodeFrom is startClusterNode with a config file of the
+// caller's (clusterConfig's, changed).
+func startClusterNodeFrom(t *testing.T, name, config string) *clusterNode {
+	t.Helper()
+	cfg, err := configs.Parse(name+".yaml", []byte(config))
 	require.NoError(t, err)
 	n := &clusterNode{name: name, served: make(chan error, 1), logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(n.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/cluster"
+)
+
+// rawPoints are n's raw points of source src's metric, oldest first.
+func (n *clusterNode) rawPoints(src, metric string) []aggregator.RawPoint {
+	var out []aggregator.RawPoint
+	n.p.aggregator.WalkRaw(0, aggregator.RawCursor{}, 1<<20, func(s string) bool { return s == src },
+		func(s aggregator.RawSeries, pts []aggregator.RawPoint) {
+			if s.Metric == metric {
+				out = append(out, pts...)
+			}
+		})
+	return out
+}
+
+// covers reports whether pts reach from at or before from to at or after
+// to, with no two neighbours further apart than maxGap.
+func covers(pts []aggregator.RawPoint, from, to int64, maxGap time.Duration) bool {
+	if len(pts) == 0 || pts[0].TimeMs > from || pts[len(pts)-1].TimeMs < to {
+		return false
+	}
+	for i := 1; i < len(pts); i++ {
+		if pts[i].TimeMs-pts[i-1].TimeMs > maxGap.Milliseconds() {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *clusterNode) backfills(result string) float64 {
+	return metricValueOr0(n, "pulseboard_cluster_backfills_total", map[string]string{"result": result})
+}
+
+func metricValueOr0(n *clusterNode, name string, labels map[string]string) float64 {
+	families, err := n.p.registry.Gather()
+	if err != nil {
+		return -1
+	}
+	for _, mf := range families {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+// A node that joins late holds the others' history from before it
+// started, merged with their live samples without a gap; stopped and
+// started again, it holds what it missed meanwhile.
+func TestClusterHistoryOnJoinAndRestart(t *testing.T) {
+	a := startClusterNode(t, "a")
+	b := startClusterNode(t, "b", a.route)
+	const metric = "temperature_celsius"
+	// The source polls every 100 ms: 1.5 s of a's own history first.
+	require.Eventually(t, func() bool {
+		p := a.rawPoints("demo", metric)
+		return len(p) > 0 && p[len(p)-1].TimeMs-p[0].TimeMs >= 1500
+	}, waitLong, 20*time.Millisecond)
+
+	started := time.Now().UnixMilli()
+	c := startClusterNode(t, "c", a.route, b.route)
+	for _, peer := range []*clusterNode{a, b} {
+		require.Eventually(t, func() bool {
+			return covers(c.rawPoints(peer.name+"/demo", metric), started-1000, started+500, time.Second)
+		}, waitLong, 20*time.Millisecond, "c holds %s's history from before it started, and its live samples after", peer.name)
+	}
+	require.Eventually(t, func() bool { return c.backfills("done") == 2 }, waitLong, 20*time.Millisecond)
+
+	stopped := time.Now().UnixMilli()
+	c.stop(t)
+	require.Eventually(t, func() bool {
+		p := a.rawPoints("demo", metric)
+		return p[len(p)-1].TimeMs >= stopped+1500
+	}, waitLong, 20*time.Millisecond, "a and b go on while c is away")
+	doneOnA := a.backfills("done")
+
+	restarted := time.Now().UnixMilli()
+	c = startClusterNode(t, "c", a.route, b.route)
+	for _, peer := range []*clusterNode{a, b} {
+		require.Eventually(t, func() bool {
+			return covers(c.rawPoints(peer.name+"/demo", metric), started-1000, restarted+500, time.Second)
+		}, waitLong, 20*time.Millisecond, "c holds %s's history over the time it was stopped", peer.name)
+	}
+	require.Eventually(t, func() bool { return a.backfills("done") > doneOnA }, waitLong, 20*time.Millisecond,
+		"a asks c back for what c has since it was last seen")
+	for _, s := range a.remoteSeries("c") {
+		require.Equal(t, "c", s.Labels["node"])
+	}
+}
+
+// fakePeer is a cluster node of the test's own on n's NATS, with a
+// backfill answer of the test's.
+func fakePeer(t *testing.T, n *clusterNode, name string, answer func(context.Context, cluster.BackfillRequest) (cluster.BackfillReply, error)) {
+	t.Helper()
+	client, _ := n.p.cluster.node.EmbeddedURLs()
+	node, err := cluster.New(cluster.Options{Cluster: "lab", Node: name, NATS: &cluster.NATS{URLs: []string{client}},
+		Backfill: answer, Logger: discardLog()})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- node.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-served) })
+}
+
+// A peer that fails to answer is asked again; one whose chunk is garbage
+// is refused and counted, and nothing stalls: the live samples of the
+// others go on.
+func TestClusterBackfillRetriedAndGarbageRefused(t *testing.T) {
+	a := startClusterNode(t, "a")
+	startClusterNode(t, "b", a.route)
+	require.Eventually(t, func() bool { return len(a.rawPoints("b/demo", "temperature_celsius")) > 0 }, waitLong, 20*time.Millisecond)
+
+	past := time.Now().Add(-time.Minute).UnixMilli()
+	var asked atomic.Int32
+	fakePeer(t, a, "x", func(_ context.Context, req cluster.BackfillRequest) (cluster.BackfillReply, error) {
+		if asked.Add(1) == 1 {
+			return cluster.BackfillReply{}, errors.New("not now")
+		}
+		var samples []cluster.Sample
+		for i := range 5 {
+			samples = append(samples, cluster.Sample{Series: string(appendIdentity(nil, "fake", &aggregator.Sample{Metric: "m"})),
+				Time: past + int64(i)*1000, Value: float64(i)})
+		}
+		chunk, err := encodeChunk(samples)
+		return cluster.BackfillReply{Chunk: chunk, Done: true}, err
+	})
+	fakePeer(t, a, "y", func(context.Context, cluster.BackfillRequest) (cluster.BackfillReply, error) {
+		return cluster.BackfillReply{Chunk: []byte{1, 0xff, 0xff, 0xff}, Done: true}, nil
+	})
+
+	require.Eventually(t, func() bool { return len(a.rawPoints("x/fake", "m")) == 5 }, waitLong, 20*time.Millisecond,
+		"x's history stored after a second request")
+	require.Equal(t, aggregator.RawPoint{TimeMs: past, Value: 0}, a.rawPoints("x/fake", "m")[0])
+	require.Eventually(t, func() bool { return a.backfills("refused") == 1 }, waitLong, 20*time.Millisecond, "y's garbage refused")
+	require.GreaterOrEqual(t, metricValueOr0(a, "pulseboard_cluster_backfill_retries_total", nil), 1.0)
+	require.Equal(t, 0.0, a.backfills("gave_up"))
+
+	last := a.rawPoints("b/demo", "temperature_celsius")
+	require.Eventually(t, func() bool {
+		p := a.rawPoints("b/demo", "temperature_celsius")
+		return p[len(p)-1].TimeMs > last[len(last)-1].TimeMs
+	}, waitLong, 20*time.Millisecond, "b's live samples go on")
+}
+
+// post sends an admin POST to n and returns the status and body.
+func (n *clusterNode) post(t *testing.T, path, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, n.base+path, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// The crash route of any node crashes a source of another: forwarded to
+// its node, the token checked there, the codes a local request gets.
+func TestClusterRemoteCrash(t *testing.T) {
+	const admin = "cluster-test-admin"
+	a := startClusterNode(t, "a")
+	b := startClusterNode(t, "b", a.route)
+	d := startClusterNodeFrom(t, "d", strings.Replace(clusterConfig("d", []string{a.route}), admin, "d-own-admin-token", 1))
+	require.Eventually(t, func() bool {
+		nodes := a.nodes()
+		return nodes["b"].Up && nodes["d"].Up
+	}, waitLong, 20*time.Millisecond)
+	require.Eventually(t, func() bool {
+		st, err := b.p.collectors.Stats("demo")
+		return err == nil && st.Polls > 0
+	}, waitLong, 20*time.Millisecond)
+
+	code, body := a.post(t, "/api/v1/sources/b/demo/crash", admin)
+	require.Equal(t, http.StatusAccepted, code, body)
+	require.Contains(t, body, `"source":"b/demo"`)
+	require.Eventually(t, func() bool {
+		st, err := b.p.collectors.Stats("demo")
+		return err == nil && st.Restarts == 1
+	}, waitLong, 20*time.Millisecond, "restarted by b's supervisor")
+	st, err := a.p.collectors.Stats("demo")
+	require.NoError(t, err)
+	require.Zero(t, st.Restarts, "a's own demo untouched")
+
+	code, _ = a.post(t, "/api/v1/sources/b/demo/crash", "wrong")
+	require.Equal(t, http.StatusUnauthorized, code, "refused on a, as locally")
+	localCode, _ := d.post(t, "/api/v1/sources/demo/crash", admin)
+	code, body = a.post(t, "/api/v1/sources/d/demo/crash", admin)
+	require.Equal(t, http.StatusUnauthorized, localCode)
+	require.Equal(t, localCode, code, "a's token is not d's: d refuses it as it refuses it locally (%s)", body)
+	require.NotContains(t, body, admin)
+
+	code, _ = a.post(t, "/api/v1/sources/nowhere/demo/crash", admin)
+	require.Equal(t, http.StatusNotFound, code, "unknown node")
+	code, _ = a.post(t, "/api/v1/sources/b/nothing/crash", admin)
+	require.Equal(t, http.StatusNotFound, code, "unknown source of a known node")
+	code, _ = a.post(t, "/api/v1/sources/a/demo/crash", admin)
+	require.Equal(t, http.StatusAccepted, code, "a's own source by its cluster name")
+
+	b.stop(t)
+	require.Eventually(t, func() bool { return !a.nodes()["b"].Up }, waitLong, 20*time.Millisecond)
+	code, body = a.post(t, "/api/v1/sources/b/demo/crash", admin)
+	require.Equal(t, http.StatusServiceUnavailable, code, body)
+}
