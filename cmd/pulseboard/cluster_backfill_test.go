@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -48,6 +49,26 @@ func newBackfillBench(t *testing.T, set backfillSettings) *backfillBench {
 	})
 	synctest.Wait()
 	return bb
+}
+
+// seen records, under a lock, what a fake fetch saw on a backfill
+// goroutine, for the test's goroutine to read.
+type seen[T any] struct {
+	mu sync.Mutex
+	v  []T
+}
+
+func (s *seen[T]) add(v T) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.v = append(s.v, v)
+	return len(s.v)
+}
+
+func (s *seen[T]) all() []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]T(nil), s.v...)
 }
 
 var testSettings = backfillSettings{holdFor: 2 * time.Second, maxHeld: 100, retryMin: 100 * time.Millisecond, retryMax: 400 * time.Millisecond}
@@ -109,9 +130,9 @@ func TestBackfillMergesWithHeldLiveSamples(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bb := newBackfillBench(t, testSettings)
 		now := time.Now().UnixMilli()
-		var asked time.Time
+		var asked seen[time.Time]
 		bb.fetch = func(_ context.Context, peer string, since time.Time, each func([]byte) error) (int64, error) {
-			asked = since
+			asked.add(since)
 			return 0, each(chunkOf(t, now-3000, now+100, 100))
 		}
 		bb.live("b", now, now+100)
@@ -121,7 +142,7 @@ func TestBackfillMergesWithHeldLiveSamples(t *testing.T) {
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
 		synctest.Wait()
 		require.Equal(t, span(now-3000, now+100, 100), bb.points("b"))
-		require.Equal(t, time.UnixMilli(now).Add(-bb.agg.History()), asked, "a peer never seen: from the history's horizon")
+		require.Equal(t, []time.Time{time.UnixMilli(now).Add(-bb.agg.History())}, asked.all(), "a peer never seen: from the history's horizon")
 		require.Equal(t, 2.0, bb.fate("overlap"), "the live samples cover the chunk's last two")
 		require.Equal(t, 30.0, bb.fate("stored"))
 		require.Equal(t, 1.0, bb.result("done"))
@@ -134,13 +155,13 @@ func TestBackfillMergesWithHeldLiveSamples(t *testing.T) {
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: false}})
 		missed := time.UnixMilli(now + 200)
 		bb.fetch = func(_ context.Context, _ string, since time.Time, each func([]byte) error) (int64, error) {
-			asked = since
+			asked.add(since)
 			return 0, each(chunkOf(t, now+100, now+500, 100)) // resent from before: left out
 		}
 		bb.live("b", now+600)
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}, MissedSince: missed})
 		synctest.Wait()
-		require.Equal(t, missed, asked)
+		require.Equal(t, missed, asked.all()[1])
 		require.Equal(t, span(now-3000, now+600, 100), bb.points("b"))
 	})
 }
@@ -151,10 +172,9 @@ func TestBackfillRetriesABusyPeer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bb := newBackfillBench(t, testSettings)
 		now := time.Now().UnixMilli()
-		var attempts []time.Time
+		var attempts seen[time.Time]
 		bb.fetch = func(_ context.Context, _ string, _ time.Time, each func([]byte) error) (int64, error) {
-			attempts = append(attempts, time.Now())
-			switch len(attempts) {
+			switch attempts.add(time.Now()) {
 			case 1:
 				return 0, cluster.ErrBusy
 			case 2:
@@ -165,13 +185,14 @@ func TestBackfillRetriesABusyPeer(t *testing.T) {
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
 		bb.live("b", now) // returns at once: held
 		synctest.Wait()
-		require.Len(t, attempts, 1)
+		require.Len(t, attempts.all(), 1)
 		require.Empty(t, bb.points("b"))
 
 		time.Sleep(testSettings.retryMin + 2*testSettings.retryMin)
 		synctest.Wait()
-		require.Len(t, attempts, 3)
-		require.Equal(t, 2*testSettings.retryMin, attempts[2].Sub(attempts[1]), "the backoff doubles")
+		at := attempts.all()
+		require.Len(t, at, 3)
+		require.Equal(t, 2*testSettings.retryMin, at[2].Sub(at[1]), "the backoff doubles")
 		require.Equal(t, span(now-1000, now, 100), bb.points("b"))
 		require.Equal(t, 2.0, testutil.ToFloat64(bb.link.bf.metrics.retries))
 		require.Equal(t, 1.0, bb.result("done"))
@@ -212,15 +233,15 @@ func TestBackfillRefusesGarbage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bb := newBackfillBench(t, testSettings)
 		now := time.Now().UnixMilli()
-		calls := 0
+		var calls seen[bool]
 		bb.fetch = func(_ context.Context, _ string, _ time.Time, each func([]byte) error) (int64, error) {
-			calls++
+			calls.add(true)
 			return 0, each([]byte{chunkVersion, 1, 2, 3})
 		}
 		bb.live("b", now)
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
 		synctest.Wait()
-		require.Equal(t, 1, calls)
+		require.Len(t, calls.all(), 1)
 		require.Equal(t, 1.0, bb.result("refused"))
 		require.Equal(t, []int64{now}, bb.points("b"))
 	})
