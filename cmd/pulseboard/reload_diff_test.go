@@ -66,6 +66,7 @@ func TestDiffConfigsEveryOtherKeyNeedsARestart(t *testing.T) {
 		"server.listen", "server.allowed_origins", "server.auth.admin_token", "aggregator.windows",
 		"aggregator.queue_size", "broadcast.interval", "supervisor.cooldown", "supervisor.backoff.max",
 		"alerting.interval", "alerting.alertmanagers", "alerting.resend_delay", "alerting.webhooks",
+		"cluster",
 	})
 	require.NotContains(t, paths, "sources")
 	require.NotContains(t, paths, "alerts")
@@ -140,6 +141,12 @@ func change(t *testing.T, v reflect.Value) {
 		v.SetInt(v.Int() + 1)
 	case reflect.Slice:
 		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	case reflect.Pointer: // an optional block (cluster): there or not
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		} else {
+			v.Set(reflect.Zero(v.Type()))
+		}
 	default:
 		t.Fatalf("a config key of kind %s: teach change about it", v.Kind())
 	}
