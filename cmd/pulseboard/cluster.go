@@ -25,12 +25,22 @@ import (
 // peer that goes Down has its sources' series made stale by peerChanged,
 // on the node's liveness goroutine.
 //
-// What is not carried yet: source health, the supervision tree, events,
-// history backfill and remote control (docs/cluster.md, "Wiring").
+// Peers' health, trees and events arrive on the dispatcher too (ingestView,
+// cluster_inbound.go) into view; this node's go out through health, which
+// runs beside the node.
+//
+// What is not carried yet: history backfill and remote control
+// (docs/cluster.md, "Wiring").
 type clusterLink struct {
 	node *cluster.Node
 	agg  *aggregator.Aggregator
 	log  *slog.Logger
+
+	view   *remoteView
+	health *healthPublisher // set by joinCluster; nil publishes nothing
+	// payloadsRefused counts peers' health, tree and events payloads
+	// refused, by kind and reason.
+	payloadsRefused *prometheus.CounterVec
 
 	// series caches the decoded identities of remote series, by node
 	// (two nodes send the same identity for their sources of the same
@@ -64,6 +74,11 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 		maxCached: 2 * maxSeries,
 		batches:   map[string][]aggregator.Sample{},
 		sources:   map[string]map[string]struct{}{},
+		view:      newRemoteView(),
+		payloadsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_cluster_payloads_refused_total",
+			Help: "Peers' health, tree and events payloads refused, by kind and reason (too_large, version, malformed).",
+		}, []string{"kind", "reason"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_cluster_series_refused_total",
 			Help: "Remote samples dropped because their series identity could not be read.",
@@ -94,11 +109,27 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 
 // Collectors are the cluster's metrics: the node's and the link's.
 func (l *clusterLink) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{l.node.Collector(), l.refused}
+	return []prometheus.Collector{l.node.Collector(), l.refused, l.payloadsRefused}
 }
 
-// Serve runs the node: the root's "cluster" child.
-func (l *clusterLink) Serve(ctx context.Context) error { return l.node.Serve(ctx) }
+// Serve runs the node and, beside it, the publisher of this node's health
+// and tree: the root's "cluster" child. It returns when both have ended.
+func (l *clusterLink) Serve(ctx context.Context) error {
+	if l.health == nil {
+		return l.node.Serve(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.health.Serve(ctx)
+	}()
+	err := l.node.Serve(ctx)
+	cancel()
+	<-done
+	return err
+}
 
 // ingest stores a peer's sample batch in the aggregator, one Batch per
 // remote source. Called by the node's dispatcher goroutine, one message at
@@ -107,7 +138,8 @@ func (l *clusterLink) Serve(ctx context.Context) error { return l.node.Serve(ctx
 // messages wait in the node's bounded inbound queue.
 func (l *clusterLink) ingest(in cluster.Inbound) {
 	if in.Kind != cluster.KindSamples {
-		return // health, tree and events are not published yet
+		l.ingestView(in)
+		return
 	}
 	cache := l.series[in.Node]
 	if cache == nil || len(cache) > l.maxCached {
@@ -158,6 +190,9 @@ const staleWait = 100 * time.Millisecond
 // goroutine, in order.
 func (l *clusterLink) peerChanged(c cluster.PeerChange) {
 	l.log.Info("cluster: peer "+map[bool]string{true: "up", false: "down"}[c.Up], "peer", c.Name)
+	l.view.setUp(c.Name, c.Up, c.LastSeen)
+	l.agg.SourcesChanged()
+	l.agg.TreeChanged()
 	if c.Up {
 		return
 	}
@@ -202,6 +237,7 @@ func (p *program) joinCluster(cfg *configs.Cluster, log *slog.Logger) (pbcollect
 		}
 	}
 	p.cluster = link
+	p.startHealth(link)
 	return clusterSink{next: p.aggregator, node: link.node}, nil
 }
 
