@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -178,4 +180,33 @@ func FuzzDecodeHealth(f *testing.F) {
 			require.True(t, validRemoteName(s.Name) && knownState(s.State))
 		}
 	})
+}
+
+// TestClusterDocExamples: the health, tree and events examples of
+// docs/cluster.md decode, and encode back to what the doc shows.
+func TestClusterDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/cluster.md")
+	require.NoError(t, err)
+	blocks := regexp.MustCompile("(?s)```json (health|tree|events)\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	require.Len(t, blocks, 3)
+	for _, b := range blocks {
+		data := []byte(strings.TrimSpace(b[2]))
+		switch b[1] {
+		case "health":
+			m, err := decodeHealth(data)
+			require.NoError(t, err)
+			require.JSONEq(t, string(data), string(encodeHealth(m.Gen, m.Sources)[0]))
+		case "tree":
+			tree, err := decodeTree(data)
+			require.NoError(t, err)
+			again, err := encodeTree(tree)
+			require.NoError(t, err)
+			require.JSONEq(t, string(data), string(again))
+		case "events":
+			events, err := decodeEvents("b", data)
+			require.NoError(t, err)
+			require.Len(t, events, 1)
+			require.Equal(t, "reload", events[0].Kind)
+		}
+	}
 }
