@@ -98,6 +98,9 @@ func randSource(rng *rand.Rand, name string) SourceInfo {
 		s.LastWarningAt = rng.Int64N(1 << 41)
 	}
 	s.Up = rng.IntN(2) == 0
+	if rng.IntN(2) == 0 {
+		s.Node = pick(rng, hostile)
+	}
 	return s
 }
 

@@ -162,6 +162,10 @@ func appendSourceInfo(b []byte, s *SourceInfo) []byte {
 	b = strconv.AppendInt(b, s.LastSuccess, 10)
 	b = append(b, `,"poll_ms":`...)
 	b = appendFloat(b, s.PollMs)
+	if s.Node != "" {
+		b = append(b, `,"node":`...)
+		b = appendString(b, s.Node)
+	}
 	return append(b, '}')
 }
 

@@ -104,7 +104,11 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	a := c.a
 	if a.opts.Sources != nil {
 		for _, s := range a.opts.Sources() {
-			c.collectSource(ch, &s)
+			// A remote source's health is its own node's to export, as its
+			// series are.
+			if a.opts.Export == nil || a.opts.Export(s.Name) {
+				c.collectSource(ch, &s)
+			}
 		}
 	}
 	c.mu.Lock()

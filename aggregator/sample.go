@@ -120,4 +120,5 @@ const (
 	StateBackoff  = protocol.StateBackoff
 	StateFailed   = protocol.StateFailed
 	StateStopped  = protocol.StateStopped
+	StateDown     = protocol.StateDown
 )

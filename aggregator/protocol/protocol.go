@@ -42,6 +42,9 @@ const (
 	StateBackoff  = "backoff"
 	StateFailed   = "failed"
 	StateStopped  = "stopped"
+	// StateDown is a remote source (and a peer's tree) whose node is
+	// down: silent for two heartbeats. It never describes a local source.
+	StateDown = "down"
 )
 
 // Message is a decoded server message: *Hello, *Snapshot or *Delta.
@@ -184,6 +187,10 @@ type Source struct {
 	LastSuccess int64 `json:"last_success"`
 	// PollMs is how long the last poll took, in milliseconds.
 	PollMs float64 `json:"poll_ms"`
+	// Node is the cluster node the source runs on: this node's name for
+	// its own sources, the peer's for a remote one (named "<node>/<source>").
+	// Absent without a cluster, so a single node's sources read as before.
+	Node string `json:"node,omitempty"`
 }
 
 // SourceList is the body of GET /api/v1/sources.
@@ -256,6 +263,17 @@ type Process struct {
 	State    string    `json:"state,omitempty"`    // starting, running, backoff, failed, stopped
 	Restarts int       `json:"restarts"`
 	Children []Process `json:"children,omitempty"`
+	// Node names the cluster node whose tree this is, on the root of a
+	// clustered node's tree and of each of its peers' trees; absent
+	// without a cluster and below a root.
+	Node string `json:"node,omitempty"`
+	// LastSeen is when a peer that is down was last heard from, Unix ms;
+	// absent while it is up (so the tree does not change every heartbeat).
+	LastSeen int64 `json:"last_seen,omitempty"`
+	// Nodes are the peers' trees, on the root of a clustered node's tree
+	// only: each a root with Node set, in the order of GET /api/v1/nodes.
+	// A peer that is down has State "down" and keeps the last tree it sent.
+	Nodes []Process `json:"nodes,omitempty"`
 }
 
 // TypeResume is the type of the one message a client sends.

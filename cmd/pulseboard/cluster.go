@@ -27,12 +27,19 @@ import (
 //
 // A peer's history is backfilled when it comes Up (cluster_backfill.go),
 // and control requests are forwarded to the node that owns the source
-// (cluster_control.go). What is not carried yet: source health, the
-// supervision tree and events (docs/cluster.md, "Wiring").
+// (cluster_control.go). Peers' health, trees and events arrive on the
+// dispatcher too (ingestView, cluster_inbound.go) into view; this node's
+// go out through health, which runs beside the node.
 type clusterLink struct {
 	node *cluster.Node
 	agg  *aggregator.Aggregator
 	log  *slog.Logger
+
+	view   *remoteView
+	health *healthPublisher // set by joinCluster; nil publishes nothing
+	// payloadsRefused counts peers' health, tree and events payloads
+	// refused, by kind and reason.
+	payloadsRefused *prometheus.CounterVec
 
 	// series caches the decoded identities of remote series, by node
 	// (two nodes send the same identity for their sources of the same
@@ -70,6 +77,11 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 		maxCached: 2 * maxSeries,
 		batches:   map[string][]aggregator.Sample{},
 		sources:   map[string]map[string]struct{}{},
+		view:      newRemoteView(),
+		payloadsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_cluster_payloads_refused_total",
+			Help: "Peers' health, tree and events payloads refused, by kind and reason (too_large, version, malformed).",
+		}, []string{"kind", "reason"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_cluster_series_refused_total",
 			Help: "Remote samples dropped because their series identity could not be read.",
@@ -103,12 +115,31 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 
 // Collectors are the cluster's metrics: the node's and the link's.
 func (l *clusterLink) Collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{l.node.Collector(), l.refused}, l.bf.metrics.collectors()...)
+	return append([]prometheus.Collector{l.node.Collector(), l.refused, l.payloadsRefused}, l.bf.metrics.collectors()...)
 }
 
-// Serve runs the node, and the backfills it asks for: the root's
-// "cluster" child.
-func (l *clusterLink) Serve(ctx context.Context) error { return l.bf.serve(ctx, l.node.Serve) }
+// Serve runs the node, the backfills it asks for and, beside the node, the
+// publisher of this node's health and tree: the root's "cluster" child.
+// It returns when all have ended.
+func (l *clusterLink) Serve(ctx context.Context) error { return l.bf.serve(ctx, l.serveNode) }
+
+// serveNode runs the node and the health publisher until ctx ends.
+func (l *clusterLink) serveNode(ctx context.Context) error {
+	if l.health == nil {
+		return l.node.Serve(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.health.Serve(ctx)
+	}()
+	err := l.node.Serve(ctx)
+	cancel()
+	<-done
+	return err
+}
 
 // ingest stores a peer's sample batch in the aggregator, one Batch per
 // remote source, or holds it while the peer is being backfilled
@@ -118,7 +149,8 @@ func (l *clusterLink) Serve(ctx context.Context) error { return l.bf.serve(ctx, 
 // further remote messages wait in the node's bounded inbound queue.
 func (l *clusterLink) ingest(in cluster.Inbound) {
 	if in.Kind != cluster.KindSamples {
-		return // health, tree and events are not published yet
+		l.ingestView(in)
+		return
 	}
 	l.bf.gate(in.Node, in.Samples, func(samples []cluster.Sample) {
 		cache := l.series[in.Node]
@@ -169,6 +201,9 @@ const staleWait = 100 * time.Millisecond
 // goroutine, in order.
 func (l *clusterLink) peerChanged(c cluster.PeerChange) {
 	l.log.Info("cluster: peer "+map[bool]string{true: "up", false: "down"}[c.Up], "peer", c.Name)
+	l.view.setUp(c.Name, c.Up, c.LastSeen)
+	l.agg.SourcesChanged()
+	l.agg.TreeChanged()
 	if c.Up {
 		l.bf.peerUp(c.Name, c.MissedSince)
 		return
@@ -215,6 +250,7 @@ func (p *program) joinCluster(cfg *configs.Cluster, log *slog.Logger) (pbcollect
 		}
 	}
 	p.cluster = link
+	p.startHealth(link)
 	return clusterSink{next: p.aggregator, node: link.node}, nil
 }
 

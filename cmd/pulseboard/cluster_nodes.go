@@ -56,9 +56,10 @@ func (p *program) nodes() []dashboard.Node {
 	}
 	for _, peer := range p.cluster.node.Peers() {
 		n := dashboard.Node{
-			Name:    peer.Name,
-			Up:      peer.Up,
-			Sources: len(p.cluster.peerSources(peer.Name)),
+			Name: peer.Name,
+			Up:   peer.Up,
+			// Sources seen in its samples, or listed by its health.
+			Sources: max(len(p.cluster.peerSources(peer.Name)), p.cluster.view.count(peer.Name)),
 			Series:  series[peer.Name],
 		}
 		if !peer.LastSeen.IsZero() {

@@ -214,6 +214,33 @@ func TestThreeNodeCluster(t *testing.T) {
 		return true
 	}, waitLong, 50*time.Millisecond, "every node lists the three up, with 1 source and 2 series each")
 
+	// One view: every node lists the others' sources as sources, with
+	// their node, and their trees under its own.
+	require.Eventually(t, func() bool {
+		for _, n := range all {
+			srcs := n.sources()
+			if srcs["demo"].Node != n.name || srcs["demo"].State != "running" {
+				return false
+			}
+			for _, peer := range all {
+				s, ok := srcs[remoteSource(peer.name, "demo")]
+				if peer != n && (!ok || s.Node != peer.name || s.State != "running" || s.Type != "simulated") {
+					return false
+				}
+			}
+		}
+		return true
+	}, waitLong, 50*time.Millisecond, "every node lists the three nodes' sources with their node")
+	var snap protocol.Snapshot
+	require.Eventually(t, func() bool {
+		if a.get("/api/v1/snapshot?points=0", &snap) != nil || snap.Tree == nil || len(snap.Tree.Nodes) != 2 {
+			return false
+		}
+		return snap.Tree.Nodes[1].Node == "c" && hasChild(&snap.Tree.Nodes[1], "collectors")
+	}, waitLong, 50*time.Millisecond, "a's tree holds b's and c's under their names")
+	require.Equal(t, "a", snap.Tree.Node)
+	require.Equal(t, "b", snap.Tree.Nodes[0].Node)
+
 	var metrics string
 	require.NoError(t, a.get("/metrics", &metrics))
 	require.Contains(t, metrics, `temperature_celsius{source="demo"}`)
@@ -236,17 +263,40 @@ func TestThreeNodeCluster(t *testing.T) {
 					return false
 				}
 			}
+			if s := n.sources()["c/demo"]; s.State != "down" || s.Up {
+				return false
+			}
 		}
 		return true
-	}, 2*time.Second-time.Since(stopped), 20*time.Millisecond, "c is down and its series stale on a and b within 2 s")
+	}, 2*time.Second-time.Since(stopped), 20*time.Millisecond, "c is down, its sources down and its series stale on a and b within 2 s")
 	c.stop(t)
 	for _, n := range []*clusterNode{a, b} {
 		require.True(t, n.nodes()["c"].LastSeen > 0)
+		var snap protocol.Snapshot
+		require.NoError(t, n.get("/api/v1/snapshot?points=0", &snap))
+		down := snap.Tree.Nodes[len(snap.Tree.Nodes)-1]
+		require.Equal(t, "c", down.Node)
+		require.Equal(t, "down", down.State, "a lost node's tree is down")
+		require.Positive(t, down.LastSeen)
+		require.True(t, hasChild(&down, "collectors"), "and keeps the last tree it sent")
 		require.Len(t, n.remoteSeries("c"), 2, "a lost node's series are kept, stale")
 		for _, s := range n.remoteSeries(map[*clusterNode]string{a: "b", b: "a"}[n]) {
 			require.False(t, s.Stale, "the nodes still up stay live")
 		}
 	}
+}
+
+// sources is n's GET /api/v1/sources by name (nil if unreadable).
+func (n *clusterNode) sources() map[string]protocol.Source {
+	var list protocol.SourceList
+	if n.get("/api/v1/sources", &list) != nil {
+		return nil
+	}
+	out := map[string]protocol.Source{}
+	for _, s := range list.Sources {
+		out[s.Name] = s
+	}
+	return out
 }
 
 func hasChild(p *protocol.Process, name string) bool {

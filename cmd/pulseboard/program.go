@@ -103,7 +103,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
 		// The collectors are made next; the aggregator only calls this once it
 		// serves, and then only after the collectors said something changed.
-		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
+		// With a cluster, the peers' sources follow this node's.
+		Sources: func() []aggregator.SourceInfo { return p.sourceList() },
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Export: exportFilter(cfg.Cluster),
@@ -127,7 +128,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Version:     Version(),
 		Logger:      log.With("component", "collectors"),
 		Hook:        events.Record,
-		Changed:     p.aggregator.SourcesChanged,
+		Changed:     p.sourcesChanged,
 	})
 	if err := p.registry.Register(p.aggregator.Collector()); err != nil {
 		return nil, fmt.Errorf("register aggregator metrics: %w", err)
@@ -166,7 +167,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	reload, err := newReloader(cfg, setup, reloaderDeps{
 		apply:       p.collectors.Apply,
 		applyAlerts: p.alerts.Apply,
-		announcer:   streamAnnouncer{p.aggregator},
+		announcer:   streamAnnouncer{p.sendEvent},
 		registry:    p.registry,
 		log:         log.With("component", "reload"),
 	})
@@ -219,15 +220,15 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Period:      sup.Period.D(),
 		Backoff:     backoff,
 		Hook:        events.Record,
-		Changed:     p.aggregator.TreeChanged,
+		Changed:     p.treeChanged,
 	}, children...)
 	return p, nil
 }
 
-// tree describes the supervision tree for the dashboards: the root and its
+// localTree describes this node's supervision tree: the root and its
 // children with their states and restarts. The sources under "collectors"
-// travel separately, as the stream's "sources".
-func (p *program) tree() aggregator.Process {
+// travel separately, as the stream's "sources". (tree adds the peers'.)
+func (p *program) localTree() aggregator.Process {
 	root := aggregator.Process{Name: "root", Strategy: supervisor.RestForOne.String(), State: aggregator.StateRunning}
 	for _, c := range p.root.Children() {
 		node := aggregator.Process{Name: c.Name, State: c.State.String(), Restarts: c.Restarts}

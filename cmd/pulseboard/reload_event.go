@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
@@ -44,15 +43,16 @@ type announcer interface {
 	announce(reloadEvent) error
 }
 
-// streamAnnouncer announces through the aggregator's delta stream.
-type streamAnnouncer struct{ agg *aggregator.Aggregator }
+// streamAnnouncer announces through the aggregator's delta stream (and,
+// in a cluster, to the peers): program.sendEvent.
+type streamAnnouncer struct{ send func(protocol.Event) error }
 
 func (a streamAnnouncer) announce(e reloadEvent) error {
 	ev, err := e.event()
 	if err != nil {
 		return err
 	}
-	return a.agg.Announce(ev)
+	return a.send(ev)
 }
 
 // successEvent describes an applied reload in one line.

@@ -66,7 +66,7 @@ func (p *program) storageChanged(ok bool, detail string) {
 		Message string `json:"message"`
 	}{ok, detail})
 	if err == nil {
-		err = p.aggregator.Announce(ev)
+		err = p.sendEvent(ev)
 	}
 	if err != nil {
 		p.log.Error("announcing the storage change", "err", err)

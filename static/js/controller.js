@@ -29,7 +29,8 @@ import { pageRanges } from "./rangeflow.js";
 import { RangeLoader } from "./rangeloader.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
-import { nodeState } from "./tree.js";
+import { clusterNodes, nodeState } from "./tree.js";
+import { groupByNode } from "./nodes.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent } from "./timeline.js";
@@ -282,13 +283,20 @@ export class PageController {
       }
       this.orderGroups();
     }
-    if (ch.tree) this.dirty.tree = true;
+    if (ch.tree) {
+      this.dirty.tree = true;
+      // A node up or down: its section's heading says so at once.
+      if (!ch.reset && this.store.rawTree && this.store.rawTree.nodes) this.orderGroups();
+    }
     const happened = [];
     const at = this.store.now || this.now();
     for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
-    for (const ev of ch.events) {
+    for (let ev of ch.events) {
       if (ev.kind !== "reload" && ev.kind !== "storage") continue;
-      this.deps.notices.show(ev);
+      // Another node's (docs/protocol.md, "In a cluster"): in the timeline,
+      // named; the banners are this node's.
+      if (ev.node) ev = { ...ev, message: `${ev.node}: ${ev.message || ""}` };
+      else this.deps.notices.show(ev);
       happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
     // After the events: a page that missed the "storage" event learns it from the tree.
@@ -340,16 +348,26 @@ export class PageController {
   }
 
   // orderGroups keeps the groups in the server's order of sources; groups
-  // whose source has gone (but not their cards) follow.
+  // whose source has gone (but not their cards) follow. In a cluster of
+  // more than one node they are grouped by node (nodes.js), in the tree's
+  // order of nodes; the jump list follows the same order.
   orderGroups() {
-    const names = [...this.store.sources.keys()];
+    let names = [...this.store.sources.keys()];
     for (const name of this.groups.keys()) if (!names.includes(name)) names.push(name);
-    const els = [];
-    for (const name of names) {
-      const g = this.groups.get(name);
-      if (g) els.push(g.el);
+    names = names.filter((name) => this.groups.has(name));
+    const nodes = clusterNodes(this.store.rawTree);
+    if (nodes.length < 2) {
+      this.deps.page.orderGroups(names.map((name) => this.groups.get(name).el));
+      return;
     }
-    this.deps.page.orderGroups(els);
+    const parts = groupByNode(names, this.store.sources, nodes).map((p) => ({
+      node: p.node,
+      els: p.names.map((name) => this.groups.get(name).el),
+    }));
+    this.deps.page.orderGroups(
+      parts.flatMap((p) => p.els),
+      parts,
+    );
   }
 
   /** spanMs is the chosen window's length, or the whole history without one. */

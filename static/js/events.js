@@ -7,7 +7,8 @@
 /**
  * @typedef {{kind: string, ts: number, ok: boolean, message: string,
  *   added: string[], removed: string[], changed: string[],
- *   needsRestart: string[], errors: string[]}} StreamEvent
+ *   needsRestart: string[], errors: string[], node?: string}} StreamEvent
+ * node: the cluster node it happened on, when not this one.
  */
 
 /**
@@ -34,6 +35,8 @@ export function readEvents(list) {
       changed: strings(e.changed),
       needsRestart: strings(e.needs_restart),
       errors: strings(e.errors),
+      // Another node's event, in a cluster; absent for this node's.
+      ...(typeof e.node === "string" && e.node ? { node: e.node } : {}),
     });
   }
   return out;

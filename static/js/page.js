@@ -5,6 +5,7 @@
 
 import { h, setText } from "./dom.js";
 import { formatClock } from "./format.js";
+import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
 
 export class PageView {
@@ -126,10 +127,19 @@ export class PageView {
     this.body.classList.toggle("has-admin", isAdmin);
   }
 
-  /** orderGroups puts the group elements in the box in the given order, and lists them in the jump list. */
-  orderGroups(els) {
+  /**
+   * orderGroups puts the group elements in the box in the given order, and
+   * lists them in the jump list. With parts (a cluster of more than one
+   * node: nodes.js) they go in one section per node instead.
+   * @param {HTMLElement[]} els
+   * @param {{node: object, els: HTMLElement[]}[]} [parts]
+   */
+  orderGroups(els, parts) {
     const box = this.els.groups;
-    for (const el of els) if (box.lastElementChild !== el) box.append(el);
+    if (!this.nodeSections) this.nodeSections = new NodeSections(box);
+    if (parts) this.nodeSections.show(parts);
+    else if (this.nodeSections.sections.size) this.nodeSections.flat(els);
+    else for (const el of els) if (box.lastElementChild !== el) box.append(el);
     const key = els.map((el) => el.id).join(" ");
     if (key === this.jumpKey) return;
     this.jumpKey = key;

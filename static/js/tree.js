@@ -30,15 +30,59 @@ function num(x) {
   return typeof x === "number" && Number.isFinite(x) ? x : null;
 }
 
+/** CLUSTER is the key of the tree's top when it shows a cluster's nodes. */
+export const CLUSTER = "cluster";
+
+/**
+ * clusterNodes lists the nodes of a cluster's tree (the server's raw
+ * "tree": this node's root with its peers' under "nodes"), this node
+ * first: [] without a cluster or without peers, so a single node is
+ * shown as ever.
+ * @param {object|null|undefined} raw
+ * @returns {{name: string, state: string, lastSeen: number}[]}
+ */
+export function clusterNodes(raw) {
+  if (!raw || typeof raw !== "object" || !Array.isArray(raw.nodes) || !raw.nodes.length || !raw.node) return [];
+  const peers = raw.nodes.filter((n) => n && n.node);
+  if (!peers.length) return [];
+  return [raw, ...peers].map((n) => ({
+    name: String(n.node),
+    state: n.state ? String(n.state) : "running",
+    lastSeen: num(n.last_seen) || 0,
+  }));
+}
+
 /**
  * buildTree normalises the server's tree (null or undefined when it sends
  * none) and hangs the sources under the "collectors" node: the sources
  * list is the truth about collectors, whatever children the tree names.
+ * A cluster's tree (clusterNodes) becomes one node per cluster node under
+ * a "cluster" top, each named after its node and holding its own sources.
  * @param {object|null|undefined} raw the snapshot's or delta's "tree"
- * @param {Array<{name: string, state: string, restarts: number}>} sources
+ * @param {Array<{name: string, state: string, restarts: number, node?: string}>} sources
  * @returns {TreeNode}
  */
 export function buildTree(raw, sources) {
+  if (clusterNodes(raw).length) {
+    const roots = [raw, ...raw.nodes.filter((n) => n && n.node)];
+    const nodeOf = (s) => (s.node ? String(s.node) : String(raw.node));
+    return {
+      key: CLUSTER,
+      name: CLUSTER,
+      strategy: null,
+      state: "running",
+      restarts: null,
+      source: false,
+      children: roots.map((r) => {
+        const name = String(r.node);
+        const mine = (sources || []).filter((s) => nodeOf(s) === name);
+        const n = retag(buildTree({ ...r, nodes: undefined, node: undefined, name: name }, mine), `${CLUSTER}/@${name}`, name);
+        // A node down says nothing of its children now: unknown, but its
+        // sources, which say "down" themselves.
+        return r.state === "down" ? { ...n, children: n.children.map(unknownBelow) } : n;
+      }),
+    };
+  }
   const base = raw && typeof raw === "object" && raw.name ? raw : DEFAULT_TREE;
   const walk = (n, parentKey) => {
     const key = parentKey ? `${parentKey}/${n.name}` : String(n.name);
@@ -69,6 +113,17 @@ export function buildTree(raw, sources) {
   return walk(base, "");
 }
 
+function unknownBelow(n) {
+  return n.source ? n : { ...n, state: "unknown", children: n.children.map(unknownBelow) };
+}
+
+// retag moves a built subtree's keys under a new prefix (a node's tree
+// inside a cluster's: "cluster/@b/…"), so that two nodes' "collectors"
+// are two tree items.
+function retag(node, key, old) {
+  return { ...node, key: key + node.key.slice(old.length), children: node.children.map((c) => retag(c, key, old)) };
+}
+
 /**
  * nodeState is the state of the first node named name in a tree (depth
  * first; a source of that name is not one), or "" when there is none or
@@ -79,6 +134,8 @@ export function buildTree(raw, sources) {
  * @returns {string}
  */
 export function nodeState(node, name) {
+  // In a cluster's tree, this node's own is the first node's.
+  if (node.key === CLUSTER) return node.children.length ? nodeState(node.children[0], name) : "";
   if (node.name === name && !node.source) return node.state || "";
   for (const c of node.children) {
     const s = nodeState(c, name);

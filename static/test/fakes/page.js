@@ -242,8 +242,9 @@ function fakePage() {
     showAdmin(on) {
       this.admin = on;
     },
-    orderGroups(els) {
+    orderGroups(els, parts) {
       this.order = els;
+      this.parts = parts;
     },
     filterCount: "",
     showFilterCount(text) {
