@@ -55,7 +55,10 @@ export function saveToken(storage, token) {
 export async function crashSource(name, token, fetchImpl = globalThis.fetch) {
   let res;
   try {
-    res = await fetchImpl(`/api/v1/sources/${encodeURIComponent(name)}/crash`, {
+    // A peer's source is "<node>/<source>": the slash stays a path
+    // separator (the API's /sources/:node/:name/crash forwards it).
+    const path = name.split("/").map(encodeURIComponent).join("/");
+    res = await fetchImpl(`/api/v1/sources/${path}/crash`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}` },
       cache: "no-store",

@@ -70,6 +70,16 @@ test("crashSource posts with the bearer header, never the token in the URL", asy
   assert.ok(!seen.url.includes("tok"));
 });
 
+test("crashSource names a peer's source by its node and name", async () => {
+  const calls = [];
+  const fetchImpl = async (url) => {
+    calls.push(url);
+    return { ok: true, status: 202, json: async () => ({ status: "crash requested" }) };
+  };
+  await crashSource("b/web api", "tok", fetchImpl);
+  assert.equal(calls[0], "/api/v1/sources/b/web%20api/crash");
+});
+
 test("crashSource reports refusals, errors and network failures", async () => {
   const refused = await crashSource("demo", "bad", async () => ({
     ok: false,
