@@ -46,12 +46,14 @@ type ClusterEmbedded struct {
 
 // ClusterNATS is `cluster.nats`: an existing NATS to join. The user,
 // password and token are secrets: Secrets lists them for every Redactor
-// that prints an error of the cluster.
+// that prints an error of the cluster. TLS, when set, is required of the
+// server (cluster_tls.go).
 type ClusterNATS struct {
-	URLs     []string `yaml:"urls"`
-	User     string   `yaml:"user"`
-	Password string   `yaml:"password"`
-	Token    string   `yaml:"token"`
+	URLs     []string    `yaml:"urls"`
+	User     string      `yaml:"user"`
+	Password string      `yaml:"password"`
+	Token    string      `yaml:"token"`
+	TLS      *ClusterTLS `yaml:"tls"`
 }
 
 // The values of cluster.export.
@@ -145,6 +147,9 @@ func (c Cluster) Validate() error {
 		}
 		if n.Token != "" && n.User != "" {
 			p.addf("nats.token", "set nats.user and nats.password, or nats.token, not both")
+		}
+		if n.TLS != nil {
+			p.nest("nats.tls", n.TLS.Validate())
 		}
 	}
 	return p.err()

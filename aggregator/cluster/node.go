@@ -233,6 +233,7 @@ func (n *Node) closeConn(nc *nats.Conn, closed <-chan struct{}) {
 // connection is closed for good.
 func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) {
 	log := n.opts.Logger.With("node", n.opts.Node)
+	refused := &connectErrors{log: log.With("urls", redactURLs(urls)), redact: n.redactErr}
 	o := []nats.Option{
 		nats.Name("pulseboard " + n.opts.Cluster + "/" + n.opts.Node),
 		nats.NoEcho(),
@@ -243,10 +244,12 @@ func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) 
 			return backoff(attempts, n.opts.ReconnectMin, n.opts.ReconnectMax)
 		}),
 		nats.ConnectHandler(func(c *nats.Conn) {
+			refused.reset()
 			log.Info("cluster: connected", "url", redactURL(c.ConnectedUrl()))
 			n.changed()
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
+			refused.reset()
 			n.stats.reconnects.Add(1)
 			log.Info("cluster: reconnected", "url", redactURL(c.ConnectedUrl()))
 			n.askKeyFrame() // peers may have missed batches
@@ -256,6 +259,7 @@ func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) 
 			log.Warn("cluster: disconnected", "err", n.redactErr(err))
 			n.changed()
 		}),
+		nats.ReconnectErrHandler(refused.report),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
 		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
@@ -272,6 +276,7 @@ func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) 
 		if c.Token != "" {
 			o = append(o, nats.Token(c.Token))
 		}
+		o = append(o, c.TLS.options()...)
 	}
 	nc, err := nats.Connect(joinURLs(urls), o...)
 	if err != nil {

@@ -93,6 +93,8 @@ type NATS struct {
 	User     string
 	Password string
 	Token    string
+	// TLS, when set, requires TLS of the server (tls.go).
+	TLS *TLS
 }
 
 // maxPayload is NATS's default limit on one message's payload.
@@ -180,6 +182,9 @@ func (o *Options) validate() error {
 			if _, err := parseNATSURL(r); err != nil {
 				bad(fmt.Sprintf("nats.urls[%d]", i), "%v", err)
 			}
+		}
+		if msg := o.NATS.TLS.validate(); msg != "" {
+			bad("nats.tls", "%s", msg)
 		}
 	}
 	// One NATS message is at most 1 MiB by default: a batch or a backfill

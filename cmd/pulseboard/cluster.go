@@ -101,6 +101,10 @@ func newClusterLink(cfg *configs.Cluster, agg *aggregator.Aggregator, maxSeries 
 	}
 	if n := cfg.NATS; n != nil {
 		o.NATS = &cluster.NATS{URLs: n.URLs, User: n.User, Password: n.Password, Token: n.Token}
+		if t := n.TLS; t != nil {
+			o.NATS.TLS = &cluster.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
+				ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
+		}
 	}
 	node, err := cluster.New(o)
 	if err != nil {

@@ -92,8 +92,10 @@ func startClusterNodeFrom(t *testing.T, name, config string) *clusterNode {
 	}
 	n.base = n.p.dashboard.URL()
 	require.NoError(t, n.p.cluster.node.WaitConnected(wait), "node %s never connected to NATS", name)
-	_, n.route = n.p.cluster.node.EmbeddedURLs()
-	require.NotEmpty(t, n.route)
+	if cfg.Cluster.Embedded != nil {
+		_, n.route = n.p.cluster.node.EmbeddedURLs()
+		require.NotEmpty(t, n.route)
+	}
 	return n
 }
 

@@ -1,0 +1,45 @@
+package cluster
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// One line per reason: the same failure again is not logged, another one
+// is, and after a connection the first one is news again. Credentials are
+// masked in the line.
+func TestConnectErrorsOncePerReason(t *testing.T) {
+	var out bytes.Buffer
+	n := &Node{secrets: []string{"s3cretpw"}}
+	c := &connectErrors{log: slog.New(slog.NewTextHandler(&out, nil)), redact: n.redactErr}
+	refused := errors.New("dial tcp 127.0.0.1:4222: connect: connection refused")
+	c.report(nil, refused)
+	c.report(nil, refused)
+	c.report(nil, nil)
+	require.Equal(t, 1, strings.Count(out.String(), "cannot connect to NATS"))
+	c.report(nil, errors.New("nats: authorization violation for user with s3cretpw"))
+	require.Equal(t, 2, strings.Count(out.String(), "cannot connect to NATS"))
+	require.NotContains(t, out.String(), "s3cretpw")
+	c.reset()
+	c.report(nil, refused)
+	require.Equal(t, 3, strings.Count(out.String(), "cannot connect to NATS"))
+}
+
+func TestTLSOptionsAndHalves(t *testing.T) {
+	var none *TLS
+	require.Nil(t, none.options())
+	require.Empty(t, none.validate())
+	require.Len(t, (&TLS{}).options(), 1, "TLS required, system roots")
+	require.Len(t, (&TLS{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"}).options(), 3)
+	require.NotEmpty(t, (&TLS{CertFile: "c.pem"}).validate())
+	require.NotEmpty(t, (&TLS{KeyFile: "k.pem"}).validate())
+
+	_, err := New(Options{Cluster: "lab", Node: "a", NATS: &NATS{URLs: []string{"nats://127.0.0.1:1"}, TLS: &TLS{CertFile: "c.pem"}}})
+	require.ErrorIs(t, err, ErrConfig)
+	require.Contains(t, err.Error(), "nats.tls: cert_file and key_file go together")
+}

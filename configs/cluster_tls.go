@@ -1,0 +1,77 @@
+package configs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// ClusterTLS is `cluster.nats.tls`: TLS to the NATS of cluster.nats.urls,
+// with the keys of Prometheus' tls_config. The files are read when the
+// config is validated (so a missing or broken one is an error at its key's
+// position) and again by the NATS client at every connection, so a renewed
+// certificate is taken at the next reconnect. Paths are relative to the
+// directory pulseboard starts in, like storage.path.
+type ClusterTLS struct {
+	// CAFile is a PEM file of the CA certificates that verify the server;
+	// empty: the system's.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are this node's client certificate and its
+	// private key, PEM, for a NATS that asks for one; both or neither.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName is the name the server's certificate must hold; empty:
+	// the host of the URL dialled.
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify accepts any server certificate (tests only: it
+	// lets anyone on the path read and change the cluster's traffic).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// Validate checks that the files named exist and parse: the CA file holds
+// at least one PEM certificate, and the certificate and key are a pair.
+// Its errors quote paths and the parser's reason, never a file's content.
+func (t ClusterTLS) Validate() error {
+	var p problems
+	if t.CAFile != "" {
+		if pem, ok := readTLSFile(&p, "ca_file", t.CAFile); ok && !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			p.addf("ca_file", "%q holds no PEM certificate", t.CAFile)
+		}
+	}
+	switch {
+	case t.CertFile != "" && t.KeyFile == "":
+		p.addf("key_file", "is required with cert_file: the client certificate's private key")
+	case t.KeyFile != "" && t.CertFile == "":
+		p.addf("cert_file", "is required with key_file: the client certificate")
+	case t.CertFile != "":
+		_, certOK := readTLSFile(&p, "cert_file", t.CertFile)
+		_, keyOK := readTLSFile(&p, "key_file", t.KeyFile)
+		if certOK && keyOK {
+			if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+				p.addf("cert_file", "%q and key_file %q are not a certificate and its key: %v", t.CertFile, t.KeyFile, err)
+			}
+		}
+	}
+	return p.err()
+}
+
+// readTLSFile reads a file the TLS block names, reporting at key what
+// stops it: missing, unreadable, a directory.
+func readTLSFile(p *problems, key, path string) ([]byte, bool) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		p.addf(key, "%q does not exist", path)
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is quoted already
+		}
+		p.addf(key, "%q cannot be read: %v", path, err)
+	default:
+		return data, true
+	}
+	return nil, false
+}
