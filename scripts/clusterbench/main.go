@@ -52,6 +52,8 @@ type result struct {
 	p50, p99    time.Duration // collected on a node → in a delta of node 0's stream
 	seen50      time.Duration // collected on a node → received by node 0's client
 	seen99      time.Duration
+	local50     time.Duration // node 0's own points: collected → in a delta
+	local99     time.Duration
 	streamMBs   float64 // node 0's stream to its client, MB/s
 	decodeShare float64 // the client's decoding time / the window
 	maxLat      time.Duration
@@ -200,6 +202,8 @@ func run(ctx context.Context, c config, dir string) (res result, err error) {
 	res.decodeShare = lats.decode.Seconds() / c.measure.Seconds()
 	sortDurations(lats.built)
 	sortDurations(lats.seen)
+	sortDurations(lats.local)
+	res.local50, res.local99 = quantile(lats.local, 0.5), quantile(lats.local, 0.99)
 	res.points = len(lats.built)
 	res.p50, res.p99 = quantile(lats.built, 0.5), quantile(lats.built, 0.99)
 	res.seen50, res.seen99 = quantile(lats.seen, 0.5), quantile(lats.seen, 0.99)
@@ -305,6 +309,8 @@ func report(c config, rs []result) {
 	durRow("(a) collected on a node → in a delta of node 0 (delta ts − point t), p50", "", func(r result) time.Duration { return r.p50 })
 	durRow("(a) same, p99", "≤ broadcast 100 ms + 100 ms", func(r result) time.Duration { return r.p99 })
 	durRow("(a) same, max", "", func(r result) time.Duration { return r.maxLat })
+	durRow("(a) baseline: node 0's own points, delta ts − point t, p50", "", func(r result) time.Duration { return r.local50 })
+	durRow("(a) same, p99", "", func(r result) time.Duration { return r.local99 })
 	durRow("(a) collected on a node → received by node 0's client, p50", "", func(r result) time.Duration { return r.seen50 })
 	durRow("(a) same, p99", "", func(r result) time.Duration { return r.seen99 })
 	floatRow("(a) remote points seen", "", "%.0f", func(r result) float64 { return float64(r.points) })

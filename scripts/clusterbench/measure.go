@@ -23,6 +23,9 @@ type lags struct {
 	// seen is the receive time minus the point's time: the same, and the
 	// delta's way to the client and its decoding.
 	seen []time.Duration
+	// local is built for node 0's own points: the baseline, what the
+	// stream takes without the cluster.
+	local []time.Duration
 	// bytes and decode are the messages' size and this client's time
 	// decoding them.
 	bytes  int
@@ -74,6 +77,11 @@ func latencies(ctx context.Context, n *node, d time.Duration) (lags, error) {
 		case *protocol.Delta:
 			note(m.Added)
 			for id, pts := range m.Points {
+				if isRemote, known := remote[id]; known && !isRemote {
+					for _, p := range pts {
+						out.local = append(out.local, time.Duration(m.TS-p.T)*time.Millisecond)
+					}
+				}
 				if !remote[id] {
 					continue
 				}
