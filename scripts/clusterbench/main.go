@@ -56,6 +56,7 @@ type result struct {
 	local99     time.Duration
 	streamMBs   float64 // node 0's stream to its client, MB/s
 	decodeShare float64 // the client's decoding time / the window
+	cuts        int     // times node 0 cut the client as slow
 	maxLat      time.Duration
 	points      int
 	bytesSample float64 // payload bytes published per sample
@@ -200,6 +201,7 @@ func run(ctx context.Context, c config, dir string) (res result, err error) {
 	}
 	res.streamMBs = float64(lats.bytes) / 1e6 / c.measure.Seconds()
 	res.decodeShare = lats.decode.Seconds() / c.measure.Seconds()
+	res.cuts = lats.cuts
 	sortDurations(lats.built)
 	sortDurations(lats.seen)
 	sortDurations(lats.local)
@@ -316,6 +318,7 @@ func report(c config, rs []result) {
 	floatRow("(a) remote points seen", "", "%.0f", func(r result) float64 { return float64(r.points) })
 	floatRow("(a) node 0's stream to its client, MB/s", "", "%.1f", func(r result) float64 { return r.streamMBs })
 	floatRow("(a) the client's decoding time / window", "", "%.2f", func(r result) float64 { return r.decodeShare })
+	floatRow("(a) the client cut by node 0 as slow (reconnected)", "", "%.0f", func(r result) float64 { return float64(r.cuts) })
 	durRow("(b) joining node: start → every peer backfilled", "≤ 5 s", func(r result) time.Duration { return r.join })
 	floatRow("(b) samples backfilled", "", "%.0f", func(r result) float64 { return r.backfilled })
 	floatRow("(c) sample payload bytes published per sample", "≤ 4 B", "%.2f B", func(r result) float64 { return r.bytesSample })

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -30,46 +31,64 @@ type lags struct {
 	// decoding them.
 	bytes  int
 	decode time.Duration
+	// cuts counts connections the server closed.
+	cuts int
 }
 
 // latencies watches n's stream for d and returns, for every point of a
 // remote source (a peer's, "<node>/<source>") that a delta brings, how
 // long after it was collected on its node the delta that brings it was
-// built, and its client saw it. Same machine, one clock.
+// built, and its client saw it. Same machine, one clock. A connection the
+// server cuts (a client that fell behind is cut: dashboard/slow.go) is
+// counted and opened again for the rest of d.
 func latencies(ctx context.Context, n *node, d time.Duration) (lags, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	var out lags
+	for ctx.Err() == nil {
+		err := watch(ctx, n, &out)
+		if ctx.Err() != nil {
+			break
+		}
+		var closed *websocket.CloseError
+		if !errors.As(err, &closed) {
+			return out, err
+		}
+		out.cuts++
+	}
+	return out, nil
+}
+
+// watch reads one connection to n's stream into out until ctx ends (nil)
+// or the connection fails.
+func watch(ctx context.Context, n *node, out *lags) error {
 	url := "ws" + strings.TrimPrefix(n.base, "http") + "/ws"
 	conn, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
 	if err != nil {
-		return lags{}, err
+		return err
 	}
 	defer conn.Close()
-	go func() {
-		<-ctx.Done()
+	stop := context.AfterFunc(ctx, func() {
 		_ = conn.SetReadDeadline(time.Now()) // ends ReadMessage below
-	}()
+	})
+	defer stop()
 	remote := map[string]bool{} // series id -> of a remote source
 	note := func(series []protocol.Series) {
 		for _, s := range series {
 			remote[s.ID] = strings.Contains(s.Source, "/")
 		}
 	}
-	var out lags
 	for {
 		_, data, err := conn.ReadMessage()
 		if err != nil {
-			if ctx.Err() != nil {
-				return out, nil
-			}
-			return out, err
+			return err
 		}
 		now := time.Now()
 		out.bytes += len(data)
 		msg, err := protocol.Decode(data)
 		out.decode += time.Since(now)
 		if err != nil {
-			return out, fmt.Errorf("undecodable message: %w", err)
+			return fmt.Errorf("undecodable message: %w", err)
 		}
 		switch m := msg.(type) {
 		case *protocol.Snapshot:
