@@ -28,7 +28,7 @@ type processNode struct {
 	name   string
 	cmd    *exec.Cmd
 	base   string
-	stderr interface{ String() string }
+	stderr *lockedBuffer
 	client *http.Client
 }
 
@@ -54,7 +54,8 @@ sources:
 `, name, url, processNodeInterval)
 	path := filepath.Join(t.TempDir(), name+".yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	cmd, base, stderr := startPulseboard(t, "-config", path)
+	stderr := &lockedBuffer{} // read while the process writes, for failure messages
+	cmd, base := startPulseboardTo(t, stderr, "-config", path)
 	return &processNode{name: name, cmd: cmd, base: base, stderr: stderr, client: client}
 }
 

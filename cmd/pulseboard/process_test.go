@@ -40,9 +40,17 @@ func stateHome(t *testing.T) string {
 // the process and the dashboard URL it announced on stdout.
 func startPulseboard(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
+	stderr := &bytes.Buffer{}
+	cmd, url := startPulseboardTo(t, stderr, args...)
+	return cmd, url, stderr
+}
+
+// startPulseboardTo is startPulseboard with the process's stderr going to
+// stderr (a writer safe to read while the process runs, for one).
+func startPulseboardTo(t *testing.T, stderr io.Writer, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runAsPulseboard+"=1", "XDG_STATE_HOME="+stateHome(t))
-	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -62,10 +70,10 @@ func startPulseboard(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Bu
 	}()
 	select {
 	case url := <-urls:
-		return cmd, url, stderr
+		return cmd, url
 	case <-time.After(30 * time.Second):
-		t.Fatalf("pulseboard announced no URL; stderr:\n%s", stderr.String())
-		return nil, "", nil
+		t.Fatalf("pulseboard announced no URL; stderr:\n%s", stderr)
+		return nil, ""
 	}
 }
 
