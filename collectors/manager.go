@@ -55,7 +55,7 @@ type ManagerOptions struct {
 
 	// factory replaces NewSource, for tests.
 	factory Factory
-	// phase replaces phaseOf, for tests.
+	// phase replaces phaseFor, for tests.
 	phase func(name string, interval time.Duration) time.Duration
 }
 
