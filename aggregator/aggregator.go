@@ -172,7 +172,10 @@ func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
 // TreeChanged or Announce makes a publish pending, and one timer is armed
 // for it: coalesce after the first change (so a poll's batch and its
 // source's new counters go out together), and no sooner than
-// BroadcastInterval after the previous publish. With nothing pending the
+// BroadcastInterval after the previous publish. When Options.Settled
+// says every running poll has reported, the coalescing wait is skipped,
+// and a publish the rate allows goes out at once, on the wake-up that
+// brought the change, with no timer. With nothing pending the
 // timer is armed only for the next sweep while the store holds series
 // (see sweepDue); an empty, quiet aggregator does not wake at all.
 func (a *Aggregator) Serve(ctx context.Context) error {
@@ -199,7 +202,12 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	for {
 		due := sweepAt
 		if !pendingSince.IsZero() {
-			due = later(lastTick.Add(a.opts.BroadcastInterval), pendingSince.Add(a.coalesce()))
+			due = later(lastTick.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor()))
+			if now := a.opts.Now(); !due.After(now) {
+				lastTick, pendingSince = now, time.Time{}
+				sweepAt = a.tick()
+				continue
+			}
 		}
 		if !due.Equal(armedAt) {
 			armedAt = due
@@ -232,6 +240,16 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// holdFor is how long a pending publish waits after its first change:
+// nothing once Options.Settled says every poll has reported, else
+// coalesce.
+func (a *Aggregator) holdFor() time.Duration {
+	if a.opts.Settled != nil && a.opts.Settled() {
+		return 0
+	}
+	return a.coalesce()
 }
 
 // coalesce is how long a publish waits after the first change it carries:

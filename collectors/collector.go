@@ -81,6 +81,7 @@ type collector struct {
 	phase                    time.Duration // offset of the polls in the interval
 	build                    Factory
 	changed                  func() // nil: nobody watches
+	polling                  *atomic.Int64
 	// scheduled is the Unix nanoseconds of the running poll's scheduled
 	// time, 0 when none (the first poll, or between polls); the sources'
 	// clock reads it (stampNow).
@@ -103,6 +104,8 @@ type loopOptions struct {
 	build Factory
 	// changed is ManagerOptions.Changed.
 	changed func()
+	// polling is Manager.polling; nil counts nothing (tests).
+	polling *atomic.Int64
 }
 
 func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collector {
@@ -119,6 +122,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		grace:    o.grace,
 		build:    o.build,
 		changed:  o.changed,
+		polling:  o.polling,
 	}
 	if c.build == nil {
 		c.build = NewSource
@@ -248,9 +252,9 @@ func (c *collector) serve(ctx context.Context) error {
 		if !scheduled.IsZero() {
 			c.scheduled.Store(scheduled.UnixNano())
 		}
-		err := c.pollOnce(ctx, src, crash)
+		err := c.pollCounted(ctx, src, crash)
 		c.scheduled.Store(0)
-		c.notify() // once a poll, whatever it recorded
+		c.notify() // once a poll, whatever it recorded, after it is counted out
 		if err != nil {
 			return err
 		}
@@ -362,6 +366,16 @@ const (
 	pollDone
 	pollAbandoned
 )
+
+// pollCounted is pollOnce counted in Manager.polling from its start
+// until it returns, a panic (a crash request) included.
+func (c *collector) pollCounted(ctx context.Context, src Source, crash <-chan struct{}) error {
+	if c.polling != nil {
+		c.polling.Add(1)
+		defer c.polling.Add(-1)
+	}
+	return c.pollOnce(ctx, src, crash)
+}
 
 // pollOnce runs one poll and records it. It returns an error only when the
 // collector must stop: the poll panicked or hung.

@@ -100,6 +100,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// The collectors are made next; the aggregator only calls this once it
 		// serves, and then only after the collectors said something changed.
 		Sources: func() []aggregator.SourceInfo { return sourceInfos(p.collectors.Statuses()) },
+		// Likewise: a publish goes out at once when no poll is running.
+		Settled: func() bool { return p.collectors.Settled() },
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Logger: log.With("component", "aggregator"),
