@@ -189,7 +189,7 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	defer timer.Stop()
 	var (
 		armedAt      time.Time // zero: the timer is stopped
-		lastTick     time.Time
+		lastPublish  time.Time
 		pendingSince time.Time // zero: nothing to publish
 		sweepAt      time.Time // zero: no sweep needed
 	)
@@ -202,10 +202,10 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	for {
 		due := sweepAt
 		if !pendingSince.IsZero() {
-			due = later(lastTick.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor()))
+			due = later(lastPublish.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor()))
 			if now := a.opts.Now(); !due.After(now) {
-				lastTick, pendingSince = now, time.Time{}
-				sweepAt = a.tick()
+				pendingSince = time.Time{}
+				sweepAt = a.tickNow(now, &lastPublish)
 				continue
 			}
 		}
@@ -227,9 +227,8 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 			markPending()
 		case <-timer.C:
 			armedAt = time.Time{}
-			lastTick = a.opts.Now()
 			pendingSince = time.Time{}
-			sweepAt = a.tick()
+			sweepAt = a.tickNow(a.opts.Now(), &lastPublish)
 		}
 	}
 }
@@ -311,6 +310,32 @@ func (a *Aggregator) ingestLocked(b Batch, now int64) {
 		a.st.rejectsChanged = false
 		a.SourcesChanged()
 	}
+}
+
+// tickNow is tick, taking first a wake and the batches that came before
+// it. The tick reads every mark and takes every event and alert, so that
+// wake has nothing left to say, and a collector pushes its batch before
+// it calls Changed: when Serve sees both ready at once, whichever it
+// takes first, the batch and its source's counters go out in this tick,
+// not one in this tick and the other, or an empty tick, a broadcast
+// interval later. It sets *lastPublish to now if the tick published a
+// delta: a sweep that had nothing to say does not hold up the next one.
+func (a *Aggregator) tickNow(now time.Time, lastPublish *time.Time) time.Time {
+	select {
+	case <-a.wake:
+	default:
+	}
+	select {
+	case b := <-a.queue:
+		a.ingest(b)
+	default:
+	}
+	seq := a.Seq()
+	sweepAt := a.tick()
+	if a.Seq() != seq {
+		*lastPublish = now
+	}
+	return sweepAt
 }
 
 // tick sweeps the store when a window slice has passed, reads the sources

@@ -161,3 +161,46 @@ func TestSettledPublishesAtOnce(t *testing.T) {
 		require.NoError(t, <-done)
 	})
 }
+
+// TestSettledBatchAndChangeInOneTick: a collector pushes its batch, then
+// calls SourcesChanged, before Serve runs; whichever of the two Serve
+// takes first, both go out in one delta, and Serve does not come round
+// again for the other.
+func TestSettledBatchAndChangeInOneTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var polls, looks atomic.Int64
+		a := New(Options{
+			Sources: func() []SourceInfo {
+				return []SourceInfo{{Name: "s", Type: "simulated", State: StateRunning, Polls: uint64(polls.Load())}}
+			},
+			Settled: func() bool { looks.Add(1); return true },
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		synctest.Wait()
+		sub := a.Subscribe(a.Seq())
+		defer sub.Close()
+		for i := range 20 { // Serve's select picks at random
+			time.Sleep(time.Second)
+			synctest.Wait()
+			seq := a.Seq()
+			looks.Store(0)
+			polls.Add(1)
+			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), float64(i)))))
+			a.SourcesChanged()
+			synctest.Wait()
+			require.Equal(t, seq+1, a.Seq(), "round %d: one delta", i)
+			msgs := drain(t, sub)
+			d := decodeDelta(t, msgs[len(msgs)-1].Data)
+			require.Len(t, d.Sources, 1, "round %d: the source's counters", i)
+			require.Equal(t, uint64(polls.Load()), d.Sources[0].Polls)
+			require.Equal(t, 1, len(d.Points)+len(d.Added), "round %d: and the batch", i)
+			time.Sleep(a.opts.BroadcastInterval)
+			synctest.Wait()
+			require.Equal(t, int64(1), looks.Load(), "round %d: Serve came round once", i)
+		}
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
