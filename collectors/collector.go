@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,8 +58,9 @@ func (c CrashRequested) String() string {
 // polls slow down and stay on the phase. The samples of a poll that
 // started within stampTolerance of its scheduled time are stamped with
 // that time (Prometheus' scrape timestamp tolerance does the same), so a
-// timer waking a millisecond late costs nothing either. Each poll runs in a goroutine of its own under
-// a context with the source's timeout, so that Serve can watch it: if no
+// timer waking a millisecond late costs nothing either. Each poll runs on
+// the run's poll goroutine (see poller), not on Serve's, under a context
+// with the source's timeout, so that Serve can watch it: if no
 // result comes within timeout plus grace the poll is hung, and Serve
 // returns ErrHung for the supervisor to restart it. Go cannot kill that
 // goroutine: it is abandoned, still holding the old Source instance, which
@@ -233,9 +233,11 @@ func (c *collector) serve(ctx context.Context) error {
 	}
 	crash := c.arm()
 	defer c.disarm()
+	p := c.startPoller(src)
+	defer p.stop()
 
 	next := time.NewTimer(0) // the first poll at once
-	defer func() { next.Stop() }()
+	defer next.Stop()
 	var scheduled time.Time // zero for the first poll
 	for {
 		select {
@@ -252,7 +254,7 @@ func (c *collector) serve(ctx context.Context) error {
 		if !scheduled.IsZero() {
 			c.scheduled.Store(scheduled.UnixNano())
 		}
-		err := c.pollCounted(ctx, src, crash)
+		err := c.pollCounted(ctx, p, crash)
 		c.scheduled.Store(0)
 		c.notify() // once a poll, whatever it recorded, after it is counted out
 		if err != nil {
@@ -262,7 +264,7 @@ func (c *collector) serve(ctx context.Context) error {
 			return nil
 		}
 		scheduled = c.slotAtOrAfter(started.Add(c.delay() - c.interval/2))
-		next = time.NewTimer(max(0, time.Until(scheduled)))
+		next.Reset(max(0, time.Until(scheduled)))
 	}
 }
 
@@ -351,113 +353,6 @@ func (c *collector) slotAtOrAfter(t time.Time) time.Time {
 
 // lastNano is the last time UnixNano can hold.
 var lastNano = time.Unix(0, math.MaxInt64)
-
-// pollResult is what a poll goroutine hands back.
-type pollResult struct {
-	samples []aggregator.Sample
-	err     error
-	partial Partial
-	panic   *supervisor.PanicError
-}
-
-// Poll goroutine states, for the race between a late result and the watchdog.
-const (
-	pollRunning int32 = iota
-	pollDone
-	pollAbandoned
-)
-
-// pollCounted is pollOnce counted in Manager.polling from its start
-// until it returns, a panic (a crash request) included.
-func (c *collector) pollCounted(ctx context.Context, src Source, crash <-chan struct{}) error {
-	if c.polling != nil {
-		c.polling.Add(1)
-		defer c.polling.Add(-1)
-	}
-	return c.pollOnce(ctx, src, crash)
-}
-
-// pollOnce runs one poll and records it. It returns an error only when the
-// collector must stop: the poll panicked or hung.
-func (c *collector) pollOnce(ctx context.Context, src Source, crash <-chan struct{}) error {
-	at := c.env.now()
-	t0 := time.Now()
-	pctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
-	done := make(chan pollResult, 1)
-	var state atomic.Int32
-	go c.runPoll(pctx, src, done, &state)
-
-	watchdog := time.NewTimer(c.timeout + c.grace)
-	defer watchdog.Stop()
-	select {
-	case r := <-done:
-		if ctx.Err() != nil && r.panic == nil && r.err != nil {
-			// Stopping, and the poll failed because of it (both were
-			// ready): a poll cut short by the stop says nothing of the
-			// source, so it is not a failure to count or show.
-			return nil
-		}
-		return c.record(ctx, at, time.Since(t0), r)
-	case <-crash:
-		c.crashNow()
-	case <-ctx.Done():
-		// Stopping: give the poll its grace to notice, then leave it.
-		cancel()
-		g := time.NewTimer(c.grace)
-		defer g.Stop()
-		select {
-		case <-done:
-		case <-g.C:
-			c.abandon(&state)
-		}
-		return nil
-	case <-watchdog.C:
-		if !c.abandon(&state) {
-			return c.record(ctx, at, time.Since(t0), <-done) // it made it after all
-		}
-		err := fmt.Errorf("%w: no result %s after it started (timeout %s)", ErrHung, (c.timeout + c.grace).String(), c.timeout.String())
-		c.stats.fail(at, time.Since(t0), c.errText(err))
-		c.log.Warn("poll hung; restarting the source", "timeout", c.timeout)
-		return err
-	}
-	return nil
-}
-
-// runPoll is the poll goroutine. A panic is recovered here, since the
-// supervisor only recovers its child's own goroutine, and handed to Serve.
-func (c *collector) runPoll(ctx context.Context, src Source, done chan<- pollResult, state *atomic.Int32) {
-	var r pollResult
-	defer func() {
-		if v := recover(); v != nil {
-			r = pollResult{panic: &supervisor.PanicError{Value: v, Stack: debug.Stack()}}
-		}
-		if !state.CompareAndSwap(pollRunning, pollDone) {
-			c.stats.update(func(s *Stats) { s.Stuck-- }) // abandoned; it is over now
-			c.notify()
-		}
-		done <- r // buffered: never blocks, even when nobody listens any more
-	}()
-	r.samples, r.err = src.Poll(ctx)
-	if pr, ok := src.(PartialReporter); ok {
-		r.partial = pr.LastPartial() // a failed poll's drops are counted too
-	}
-}
-
-// abandon marks a running poll as abandoned and counts it; false if it
-// had finished in the meantime.
-func (c *collector) abandon(state *atomic.Int32) bool {
-	ok := false
-	c.stats.update(func(s *Stats) {
-		if state.CompareAndSwap(pollRunning, pollAbandoned) {
-			ok = true
-			s.Hangs++
-			s.Stuck++
-		}
-	})
-	return ok
-}
 
 // record books a finished poll and pushes its samples.
 func (c *collector) record(ctx context.Context, at time.Time, took time.Duration, r pollResult) error {
