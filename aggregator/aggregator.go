@@ -202,7 +202,7 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	for {
 		due := sweepAt
 		if !pendingSince.IsZero() {
-			due = later(lastPublish.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor()))
+			due = later(lastPublish.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor(lastPublish)))
 			if now := a.opts.Now(); !due.After(now) {
 				pendingSince = time.Time{}
 				sweepAt = a.tickNow(now, &lastPublish)
@@ -243,9 +243,11 @@ func later(a, b time.Time) time.Time {
 
 // holdFor is how long a pending publish waits after its first change:
 // nothing once Options.Settled says every poll has reported, else
-// coalesce.
-func (a *Aggregator) holdFor() time.Duration {
-	if a.opts.Settled != nil && a.opts.Settled() {
+// coalesce. The first publish always waits: the collectors start after
+// the aggregator, so no poll runs yet when it is due, and their first
+// polls belong in it.
+func (a *Aggregator) holdFor(lastPublish time.Time) time.Duration {
+	if !lastPublish.IsZero() && a.opts.Settled != nil && a.opts.Settled() {
 		return 0
 	}
 	return a.coalesce()

@@ -179,6 +179,10 @@ func TestSettledBatchAndChangeInOneTick(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- a.Serve(ctx) }()
 		synctest.Wait()
+		require.Zero(t, a.Seq(), "the first publish waits for the first polls, settled or not")
+		time.Sleep(a.coalesce())
+		synctest.Wait()
+		require.Equal(t, uint64(1), a.Seq())
 		sub := a.Subscribe(a.Seq())
 		defer sub.Close()
 		for i := range 20 { // Serve's select picks at random
