@@ -31,9 +31,28 @@ func (s *countingSink) Push(context.Context, aggregator.Batch) bool {
 	return true
 }
 
+// changes records the poll count Changed saw at each call; an abandoned
+// poll calls Changed from its own goroutine.
+type changes struct {
+	mu   sync.Mutex
+	seen []int64
+}
+
+func (c *changes) add(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen = append(c.seen, n)
+}
+
+func (c *changes) all() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.seen...)
+}
+
 // newCountedCollector is newTestCollector with the Manager's poll count
 // and a Changed that records the count it sees.
-func newCountedCollector(src Source, polling *atomic.Int64, sink Sink, changed *[]int64) *collector {
+func newCountedCollector(src Source, polling *atomic.Int64, sink Sink, changed *changes) *collector {
 	return newCollector(loopConfig("s"), &sourceStats{}, loopOptions{
 		env:     Env{Now: time.Now},
 		sink:    sink,
@@ -41,7 +60,7 @@ func newCountedCollector(src Source, polling *atomic.Int64, sink Sink, changed *
 		grace:   time.Second,
 		phase:   func(string, time.Duration) time.Duration { return 0 },
 		build:   fixed(src),
-		changed: func() { *changed = append(*changed, polling.Load()) },
+		changed: func() { changed.add(polling.Load()) },
 		polling: polling,
 	})
 }
@@ -58,7 +77,7 @@ func TestPollCountedUntilReported(t *testing.T) {
 			return gauge("m", 1), nil
 		})
 		sink := &countingSink{polling: &polling}
-		var changed []int64
+		var changed changes
 		c := newCountedCollector(src, &polling, sink, &changed)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := serveInBackground(ctx, c)
@@ -67,8 +86,8 @@ func TestPollCountedUntilReported(t *testing.T) {
 		require.NoError(t, <-done)
 		require.Equal(t, []int64{1, 1, 1}, during)
 		require.Equal(t, []int64{1, 1, 1}, sink.seen, "the batch is pushed while the poll is counted")
-		require.NotEmpty(t, changed)
-		for _, n := range changed {
+		require.NotEmpty(t, changed.all())
+		for _, n := range changed.all() {
 			require.Zero(t, n, "Changed comes once the poll is counted out")
 		}
 		require.Zero(t, polling.Load())
@@ -80,7 +99,7 @@ func TestPollCountedUntilReported(t *testing.T) {
 func TestPollCountedOutOnEveryExit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var polling atomic.Int64
-		var changed []int64
+		var changed changes
 		var hung *funcSource
 		hung = newFuncSource(func(context.Context) ([]aggregator.Sample, error) {
 			<-hung.closed // ignores its context, as a hung poll does
@@ -113,7 +132,7 @@ func TestPollCountedOutOnEveryExit(t *testing.T) {
 		require.Zero(t, polling.Load(), "crashed mid-poll")
 		close(block)
 		synctest.Wait()
-		for _, n := range changed {
+		for _, n := range changed.all() {
 			require.Zero(t, n)
 		}
 	})
