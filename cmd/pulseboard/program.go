@@ -105,6 +105,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// serves, and then only after the collectors said something changed.
 		// With a cluster, the peers' sources follow this node's.
 		Sources: func() []aggregator.SourceInfo { return p.sourceList() },
+		// Likewise: a publish goes out at once when no poll is running.
+		Settled: func() bool { return p.collectors.Settled() },
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Export: exportFilter(cfg.Cluster),
