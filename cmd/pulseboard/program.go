@@ -188,6 +188,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Feed:           p.aggregator,
 		Sources:        p.sourceControl(),
 		Reload:         p.reloader.Reload,
+		NodeReload:     p.nodeReload,
 		Registry:       p.registry,
 		Range:          p.aggregator.QueryRange,
 		Nodes:          p.nodes,
@@ -201,7 +202,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	}
 	p.dashboard = dash
 	if p.cluster != nil {
-		p.cluster.control = clusterControl{adminStatus: dash.AdminStatus, crash: crashControl(p.collectors.Crash)}
+		p.cluster.control = clusterControl{adminStatus: dash.AdminStatus, crash: crashControl(p.collectors.Crash), reload: p.reloader.Reload}
 	}
 
 	children := []supervisor.Spec{
