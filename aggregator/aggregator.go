@@ -172,7 +172,10 @@ func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
 // TreeChanged or Announce makes a publish pending, and one timer is armed
 // for it: coalesce after the first change (so a poll's batch and its
 // source's new counters go out together), and no sooner than
-// BroadcastInterval after the previous publish. With nothing pending the
+// BroadcastInterval after the previous publish. When Options.Settled
+// says every running poll has reported, the coalescing wait is skipped,
+// and a publish the rate allows goes out at once, on the wake-up that
+// brought the change, with no timer. With nothing pending the
 // timer is armed only for the next sweep while the store holds series
 // (see sweepDue); an empty, quiet aggregator does not wake at all.
 func (a *Aggregator) Serve(ctx context.Context) error {
@@ -186,7 +189,7 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	defer timer.Stop()
 	var (
 		armedAt      time.Time // zero: the timer is stopped
-		lastTick     time.Time
+		lastPublish  time.Time
 		pendingSince time.Time // zero: nothing to publish
 		sweepAt      time.Time // zero: no sweep needed
 	)
@@ -199,7 +202,12 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 	for {
 		due := sweepAt
 		if !pendingSince.IsZero() {
-			due = later(lastTick.Add(a.opts.BroadcastInterval), pendingSince.Add(a.coalesce()))
+			due = later(lastPublish.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor(lastPublish)))
+			if now := a.opts.Now(); !due.After(now) {
+				pendingSince = time.Time{}
+				sweepAt = a.tickNow(now, &lastPublish)
+				continue
+			}
 		}
 		if !due.Equal(armedAt) {
 			armedAt = due
@@ -219,9 +227,8 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 			markPending()
 		case <-timer.C:
 			armedAt = time.Time{}
-			lastTick = a.opts.Now()
 			pendingSince = time.Time{}
-			sweepAt = a.tick()
+			sweepAt = a.tickNow(a.opts.Now(), &lastPublish)
 		}
 	}
 }
@@ -232,6 +239,18 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// holdFor is how long a pending publish waits after its first change:
+// nothing once Options.Settled says every poll has reported, else
+// coalesce. The first publish always waits: the collectors start after
+// the aggregator, so no poll runs yet when it is due, and their first
+// polls belong in it.
+func (a *Aggregator) holdFor(lastPublish time.Time) time.Duration {
+	if !lastPublish.IsZero() && a.opts.Settled != nil && a.opts.Settled() {
+		return 0
+	}
+	return a.coalesce()
 }
 
 // coalesce is how long a publish waits after the first change it carries:
@@ -293,6 +312,32 @@ func (a *Aggregator) ingestLocked(b Batch, now int64) {
 		a.st.rejectsChanged = false
 		a.SourcesChanged()
 	}
+}
+
+// tickNow is tick, taking first a wake and the batches that came before
+// it. The tick reads every mark and takes every event and alert, so that
+// wake has nothing left to say, and a collector pushes its batch before
+// it calls Changed: when Serve sees both ready at once, whichever it
+// takes first, the batch and its source's counters go out in this tick,
+// not one in this tick and the other, or an empty tick, a broadcast
+// interval later. It sets *lastPublish to now if the tick published a
+// delta: a sweep that had nothing to say does not hold up the next one.
+func (a *Aggregator) tickNow(now time.Time, lastPublish *time.Time) time.Time {
+	select {
+	case <-a.wake:
+	default:
+	}
+	select {
+	case b := <-a.queue:
+		a.ingest(b)
+	default:
+	}
+	seq := a.Seq()
+	sweepAt := a.tick()
+	if a.Seq() != seq {
+		*lastPublish = now
+	}
+	return sweepAt
 }
 
 // tick sweeps the store when a window slice has passed, reads the sources

@@ -105,3 +105,106 @@ func TestQuietSeriesStillSweep(t *testing.T) {
 		require.NoError(t, <-done)
 	})
 }
+
+// TestSettledPublishesAtOnce: while Options.Settled says a poll is still
+// running, a change waits the coalescing delay; once it says every poll
+// has reported, the change that woke Serve is published on that wake-up,
+// with no time passing, and several changes at once make one delta. The
+// broadcast interval still spaces publishes.
+func TestSettledPublishesAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var settled atomic.Bool
+		a := New(Options{Settled: settled.Load})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		s := a.Subscribe(a.Seq())
+		defer s.Close()
+		seq := a.Seq()
+
+		// A poll running: its batch waits for the coalescing delay.
+		require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), 1))))
+		synctest.Wait()
+		require.Equal(t, seq, a.Seq(), "not settled: held")
+		time.Sleep(a.coalesce())
+		synctest.Wait()
+		require.Equal(t, seq+1, a.Seq(), "published after the delay")
+		seq = a.Seq()
+
+		// Settled: the batches pushed before the wake, and the wake
+		// itself, go out in one delta at once.
+		time.Sleep(time.Second)
+		settled.Store(true)
+		start := time.Now()
+		require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), 2))))
+		require.True(t, a.Push(ctx, batch("t", gauge("m", time.Now().UnixMilli(), 3))))
+		a.SourcesChanged()
+		synctest.Wait()
+		require.Equal(t, start, time.Now(), "no time passed")
+		require.Equal(t, seq+1, a.Seq(), "published at once, in one delta")
+		msgs := drain(t, s)
+		d := decodeDelta(t, msgs[len(msgs)-1].Data)
+		require.Len(t, d.Points, 1, "s's new point")
+		require.Len(t, d.Added, 1, "and t, new")
+
+		// The broadcast interval still holds.
+		require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli()+1, 4))))
+		synctest.Wait()
+		require.Equal(t, seq+1, a.Seq(), "within the broadcast interval: held")
+		time.Sleep(a.opts.BroadcastInterval)
+		synctest.Wait()
+		require.Equal(t, seq+2, a.Seq())
+
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// TestSettledBatchAndChangeInOneTick: a collector pushes its batch, then
+// calls SourcesChanged, before Serve runs; whichever of the two Serve
+// takes first, both go out in one delta, and Serve does not come round
+// again for the other.
+func TestSettledBatchAndChangeInOneTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var polls, looks atomic.Int64
+		a := New(Options{
+			Sources: func() []SourceInfo {
+				return []SourceInfo{{Name: "s", Type: "simulated", State: StateRunning, Polls: uint64(polls.Load())}}
+			},
+			Settled: func() bool { looks.Add(1); return true },
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		synctest.Wait()
+		require.Zero(t, a.Seq(), "the first publish waits for the first polls, settled or not")
+		time.Sleep(a.coalesce())
+		synctest.Wait()
+		require.Equal(t, uint64(1), a.Seq())
+		sub := a.Subscribe(a.Seq())
+		defer sub.Close()
+		for i := range 20 { // Serve's select picks at random
+			time.Sleep(time.Second)
+			synctest.Wait()
+			seq := a.Seq()
+			looks.Store(0)
+			polls.Add(1)
+			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), float64(i)))))
+			a.SourcesChanged()
+			synctest.Wait()
+			require.Equal(t, seq+1, a.Seq(), "round %d: one delta", i)
+			msgs := drain(t, sub)
+			d := decodeDelta(t, msgs[len(msgs)-1].Data)
+			require.Len(t, d.Sources, 1, "round %d: the source's counters", i)
+			require.Equal(t, uint64(polls.Load()), d.Sources[0].Polls)
+			require.Equal(t, 1, len(d.Points)+len(d.Added), "round %d: and the batch", i)
+			time.Sleep(a.opts.BroadcastInterval)
+			synctest.Wait()
+			require.Equal(t, int64(1), looks.Load(), "round %d: Serve came round once", i)
+		}
+		cancel()
+		require.NoError(t, <-done)
+	})
+}

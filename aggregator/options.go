@@ -46,6 +46,15 @@ type Options struct {
 	// before the first publish) and must be quick; the tree goes into
 	// snapshots, and into a delta whenever it changed. May be nil.
 	Tree func() Process
+	// Settled reports whether the changes of the moment are all in: the
+	// collectors' Manager.Settled says false while a poll runs, from its
+	// start until it has pushed its batch and updated its source's
+	// counters. A publish waits a short coalescing delay after the first
+	// change it carries (so that those go out together) unless Settled
+	// says true when Serve looks: then it goes out at once, and a poll
+	// costs the process one wake-up instead of two. Called on Serve's
+	// goroutine after every change; must be quick. Nil: always wait.
+	Settled func() bool
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
 	Now func() time.Time

@@ -32,7 +32,7 @@ func TestFlushWritesOnlyWhatIsNew(t *testing.T) {
 	require.Len(t, f.metas, 1)
 	id, err := decodeSeriesMeta(f.metas[s.key])
 	require.NoError(t, err)
-	require.Equal(t, seriesIdentity{source: "s", metric: "m", kind: KindGauge}, id)
+	require.Equal(t, Identity{Source: "s", Metric: "m", Kind: KindGauge}, id)
 	raw := rawOf(f, s.key)
 	require.Len(t, raw, 3, "two sealed chunks (a quarter of the history each) and the tail")
 	for c, i := s.hist.head, 0; c != nil; c, i = c.next, i+1 {
@@ -132,7 +132,7 @@ func TestSeriesMetaRoundTripAndGarbage(t *testing.T) {
 	s := &series{source: "src", metric: "m", labels: Labels{{"a", "1"}, {"b", ""}}, kind: KindCounter}
 	id, err := decodeSeriesMeta(encodeSeriesMeta(s))
 	require.NoError(t, err)
-	require.Equal(t, seriesIdentity{"src", "m", s.labels, KindCounter}, id)
+	require.Equal(t, Identity{"src", "m", s.labels, KindCounter}, id)
 	good := encodeSeriesMeta(s)
 	for _, b := range [][]byte{nil, {9, 0}, {metaVersion, 7}, good[:len(good)-1], append(good[:len(good):len(good)], 0),
 		{metaVersion, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}} {

@@ -37,7 +37,7 @@ func (a *Aggregator) Restore() error {
 			a.opts.Logger.Warn("aggregator: restore: a stored series does not decode; skipped", "key", formatID(m.Key))
 			continue
 		}
-		r, err := a.readStored(m.Key, id.kind, horizon)
+		r, err := a.readStored(m.Key, id.Kind, horizon)
 		if err != nil {
 			return fmt.Errorf("aggregator: restore: series %s: %w", formatID(m.Key), err)
 		}
@@ -163,12 +163,12 @@ func chunkFromBlock(b storage.Block) (*chunk, []point, codecState, error) {
 
 // restoreSeries puts a stored series back into the store. The caller holds
 // the lock; r.chunks is not empty.
-func (st *store) restoreSeries(key uint64, id seriesIdentity, r stored, nowMs int64) {
+func (st *store) restoreSeries(key uint64, id Identity, r stored, nowMs int64) {
 	if st.byKey[key] != nil {
 		return
 	}
-	smp := Sample{Metric: id.metric, Labels: id.labels, Kind: id.kind}
-	s := st.createWithKey(id.source, &smp, key)
+	smp := Sample{Metric: id.Metric, Labels: id.Labels, Kind: id.Kind}
+	s := st.createWithKey(id.Source, &smp, key)
 	if s == nil {
 		return
 	}
@@ -192,7 +192,7 @@ func (st *store) restoreSeries(key uint64, id seriesIdentity, r stored, nowMs in
 	t.metaWritten = true
 	t.rawFrom, t.rawLast = h.tail.firstT, s.last.t
 	s.tierHead.prev, s.tierHead.hasPrev = r.prev, r.hasPrev
-	counter := id.kind == KindCounter
+	counter := id.Kind == KindCounter
 	t.blocks[storage.Hour] = reopenAggBlock(r.hour, counter)
 	t.blocks[storage.Minute] = reopenAggBlock(r.minute, counter)
 	// The hour being built: the stored minutes after the last stored hour.
@@ -202,7 +202,7 @@ func (st *store) restoreSeries(key uint64, id seriesIdentity, r stored, nowMs in
 	}
 	for _, p := range r.minute {
 		if p.t >= lastHour+hourMs {
-			t.mergeHour(key, id.kind, p)
+			t.mergeHour(key, id.Kind, p)
 		}
 	}
 	for _, p := range r.replay {

@@ -61,7 +61,7 @@ func FuzzDecodeSeriesMeta(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := decodeSeriesMeta(encodeSeriesMeta(&series{source: id.source, metric: id.metric, labels: id.labels, kind: id.kind}))
+		again, err := decodeSeriesMeta(encodeSeriesMeta(&series{source: id.Source, metric: id.Metric, labels: id.Labels, kind: id.Kind}))
 		require.NoError(t, err)
 		require.Equal(t, id, again)
 	})

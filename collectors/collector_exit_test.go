@@ -109,8 +109,10 @@ func TestPollCutShortByTheStopIsNoFailure(t *testing.T) {
 	c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
+	p := c.startPoller(src)
+	defer p.stop()
 	for range 5000 { // each order of the two, many times over
-		require.NoError(t, c.pollOnce(ctx, src, nil))
+		require.NoError(t, c.pollOnce(ctx, p, nil))
 	}
 	st := c.stats.snapshot()
 	require.Zero(t, st.Failures)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pulseboard/pulseboard/configs"
@@ -55,7 +56,7 @@ type ManagerOptions struct {
 
 	// factory replaces NewSource, for tests.
 	factory Factory
-	// phase replaces phaseOf, for tests.
+	// phase replaces phaseFor, for tests.
 	phase func(name string, interval time.Duration) time.Duration
 }
 
@@ -75,6 +76,10 @@ type Manager struct {
 	loop loopOptions
 
 	applyMu sync.Mutex // one Apply at a time: check and change as one step
+
+	// polling counts the polls running, from a poll's start until its
+	// batch is pushed and its bookkeeping updated (see Settled).
+	polling atomic.Int64
 
 	mu      sync.Mutex
 	sup     *supervisor.Supervisor
@@ -111,6 +116,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		phase:   opts.phase,
 		build:   opts.factory,
 		changed: opts.Changed,
+		polling: &m.polling,
 	}
 	if m.loop.build == nil {
 		m.loop.build = NewSource
@@ -131,6 +137,15 @@ func NewManager(opts ManagerOptions) *Manager {
 	})
 	return m
 }
+
+// Settled reports whether no poll is running: every poll that started
+// has pushed its batch and updated its source's bookkeeping (or was
+// abandoned) before its collector called Changed. It is the aggregator's
+// Options.Settled: a publish that finds the polls settled goes out at
+// once, with no coalescing delay and no second wake-up, and sources that
+// poll together go out in one delta. Safe from any goroutine; an atomic
+// load.
+func (m *Manager) Settled() bool { return m.polling.Load() == 0 }
 
 // Serve runs the collectors until ctx is cancelled. It may be called again
 // after it returned (its parent restarting it): every configured source

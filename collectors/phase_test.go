@@ -103,6 +103,19 @@ func TestPhaseOfSpreadsSources(t *testing.T) {
 	require.Greater(t, len(seen), 5, "twenty sources land in many tenths of the interval")
 }
 
+func TestLocalSourcesPollTogetherOnTheBoundary(t *testing.T) {
+	for _, typ := range []string{configs.TypeHost, configs.TypeSimulated} {
+		for i := range 5 {
+			cfg := configs.Source{Name: fmt.Sprintf("%s%d", typ, i), Type: typ}
+			require.Zero(t, phaseFor(cfg, time.Second), "%s: on the boundary, like every local source", cfg.Name)
+		}
+	}
+	for _, typ := range []string{configs.TypeHTTP, configs.TypeJSON, configs.TypePrometheus} {
+		cfg := configs.Source{Name: "target-" + typ, Type: typ}
+		require.Equal(t, phaseOf(cfg.Name, 15*time.Second), phaseFor(cfg, 15*time.Second), "%s: spread by its name", typ)
+	}
+}
+
 func TestSamplesOfARegularSourceStepByTheInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newRecordingSink()

@@ -118,6 +118,32 @@ func (s *Server) crash(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "accepted", "source": name})
 }
 
+// nodeReload re-reads the configuration of one node of the cluster: this
+// one's, or a peer's on that peer (its answer relayed).
+func (s *Server) nodeReload(serveCtx context.Context) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if s.opts.NodeReload == nil {
+			return fiber.NewError(fiber.StatusNotImplemented, "reload is not available")
+		}
+		node := c.Params("node")
+		ctx, cancel := context.WithTimeout(serveCtx, reloadTimeout)
+		defer cancel()
+		if err := s.opts.NodeReload(ctx, node); err != nil {
+			var relayed *StatusError
+			switch {
+			case errors.As(err, &relayed):
+				return fiber.NewError(relayed.Code, relayed.Message)
+			case errors.Is(err, ErrUnknownSource):
+				return fiber.NewError(fiber.StatusNotFound, "unknown node")
+			}
+			s.opts.Logger.Warn("reload rejected", "node", node, "err", err)
+			return fiber.NewError(fiber.StatusUnprocessableEntity, err.Error())
+		}
+		s.opts.Logger.Info("reloaded", "node", node)
+		return c.JSON(fiber.Map{"status": "reloaded", "node": node})
+	}
+}
+
 // reload re-reads the configuration. A rejected configuration answers 422
 // with the reason, which is the operator's own file and safe to show.
 func (s *Server) reload(serveCtx context.Context) fiber.Handler {

@@ -28,6 +28,9 @@ const (
 // crashNodePath crashes source :name of node :node of the cluster.
 const crashNodePath = "/api/v1/sources/:node/:name/crash"
 
+// nodeReloadPath reloads the configuration of node :node of the cluster.
+const nodeReloadPath = "/api/v1/nodes/:node/reload"
+
 // routeLocal holds the matched route pattern for the request counter; a
 // request that matched no route is counted as "unmatched", so raw paths
 // never become label values.
@@ -76,6 +79,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.post(app, crashPath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, crashNodePath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))
+	s.post(app, nodeReloadPath, s.requireAdmin, emptyOrJSONBody, s.nodeReload(ctx))
 	s.staticRoutes(app, page)
 	return app
 }

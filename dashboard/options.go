@@ -83,6 +83,13 @@ type Options struct {
 	// Reload re-reads the configuration; an error means the new one was
 	// rejected and answers 422. Nil answers 501.
 	Reload func(ctx context.Context) error
+	// NodeReload reloads node's configuration, for POST
+	// /api/v1/nodes/:node/reload: this node's own (as Reload) or, in a
+	// cluster, a peer's, forwarded to it. An error means refused: a
+	// *StatusError carries the code decided elsewhere (the peer's 422 with
+	// its reason, 503 for a peer down), ErrUnknownSource answers 404, any
+	// other 422. Nil answers 501. Called on a request's goroutine.
+	NodeReload func(ctx context.Context, node string) error
 	// Range answers range requests (the WebSocket's "range" message and
 	// GET /api/v1/series/{id}?from=&to=): a series' history from the
 	// stored tiers. Called on a client's reader goroutine or a request's,

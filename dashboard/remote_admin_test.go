@@ -1,6 +1,9 @@
 package dashboard
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -48,4 +51,55 @@ func TestCrashOfAnotherNodesSource(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, f.srv.AdminStatus("wrong"))
 	require.Equal(t, http.StatusUnauthorized, f.srv.AdminStatus(""))
 	require.Equal(t, "503 node b is down", (&StatusError{Code: 503, Message: "node b is down"}).Error())
+}
+
+// POST /api/v1/nodes/<node>/reload: behind the admin guard; a node's own
+// refusal (422 with its reason) and codes decided elsewhere are answered
+// as they are; a node never heard of is 404.
+func TestReloadOfANode(t *testing.T) {
+	var asked []string
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.AdminToken = "admin-secret"
+		o.NodeReload = func(_ context.Context, node string) error {
+			asked = append(asked, node)
+			switch node {
+			case "b":
+				return nil
+			case "broken":
+				return &StatusError{Code: http.StatusUnprocessableEntity, Message: "b.yaml:3:5: unknown key"}
+			case "down":
+				return &StatusError{Code: http.StatusServiceUnavailable, Message: "node down is down"}
+			case "self":
+				return errors.New("a.yaml:1:1: not a mapping")
+			}
+			return fmt.Errorf("%w: no node %q", ErrUnknownSource, node)
+		}
+	}})
+	admin := bearerHeader("admin-secret")
+	code, _, body := f.httpDo("POST", "/api/v1/nodes/b/reload", nil, admin)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.JSONEq(t, `{"status":"reloaded","node":"b"}`, string(body))
+	for node, want := range map[string]struct {
+		code int
+		msg  string
+	}{
+		"broken":  {http.StatusUnprocessableEntity, "b.yaml:3:5: unknown key"},
+		"down":    {http.StatusServiceUnavailable, "node down is down"},
+		"self":    {http.StatusUnprocessableEntity, "a.yaml:1:1: not a mapping"},
+		"nowhere": {http.StatusNotFound, "unknown node"},
+	} {
+		code, h, body := f.httpDo("POST", "/api/v1/nodes/"+node+"/reload", nil, admin)
+		require.Equal(t, want.code, code, node)
+		require.Equal(t, want.msg, errorBody(t, h, body), node)
+	}
+	n := len(asked)
+	code, _, _ = f.httpDo("POST", "/api/v1/nodes/b/reload", nil, bearerHeader("wrong"))
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Len(t, asked, n, "a refused token reloads nothing")
+}
+
+func TestReloadOfANodeNotAvailable(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.AdminToken = "admin-secret" }})
+	code, _, _ := f.httpDo("POST", "/api/v1/nodes/b/reload", nil, bearerHeader("admin-secret"))
+	require.Equal(t, http.StatusNotImplemented, code)
 }

@@ -5,11 +5,16 @@
 #   pulseboard (load)  host + 10 simulated sources x 5 series at 1 s, one
 #                      WebSocket client (pulseload -clients 1)
 #   pulseboard (idle)  one simulated series at 1 s, no client
+#   pulseboard (idle, memory only)  the same with -storage.path ""
 #   node_exporter + Prometheus scraping it every second
 #   Netdata            RAM mode, no python.d/charts.d/go.d plugins
 #
 # Every daemon runs on loopback, pinned with taskset to $CPUSET; the client
-# to $CLIENT_CPUSET. After $WARMUP seconds, CPU is read from /proc/<pid>/stat
+# to $CLIENT_CPUSET. Each pulseboard stores its history as the demo
+# config does (storage.path left out of a file means the state directory),
+# in a directory of its own under the temporary one; its config sits alone
+# in another, since pulseboard watches the config's directory and the
+# logs written beside it would wake it. After $WARMUP seconds, CPU is read from /proc/<pid>/stat
 # (utime+stime of the process and all its descendants, plus the children
 # it reaped) at the start and the end of a $DURATION-second window; RSS is
 # VmRSS summed over the process tree at the end. With BEFORE=<binary>, that
@@ -97,13 +102,16 @@ echo "building pulseboard and pulseload at $(git -C "$repo" rev-parse --short HE
 
 port=$BASE_PORT
 runs=() # "label name port"
-pulseboard() { # LABEL BINARY CONFIG WITHCLIENT
-	local label=$1 bin=$2 conf=$3 name p
+pulseboard() { # LABEL BINARY CONFIG WITHCLIENT [STORAGE: stored (default) or memory]
+	local label=$1 bin=$2 conf=$3 name p store
 	name=pb$((port - BASE_PORT))
 	p=$port
 	port=$((port + 1))
-	sed "s/__PORT__/$p/" "$cfg/$conf" >"$work/$name.yaml"
-	start "$name" "$bin" -config "$work/$name.yaml"
+	mkdir -p "$work/$name.conf"
+	sed "s/__PORT__/$p/" "$cfg/$conf" >"$work/$name.conf/config.yaml"
+	store=$work/$name.data
+	if [ "${5:-stored}" = memory ]; then store=""; fi
+	start "$name" "$bin" -config "$work/$name.conf/config.yaml" -storage.path "$store"
 	runs+=("$label|$name|$p")
 	if [ "$4" = client ]; then
 		# pulseload measures at most 10 minutes: reconnect when it ends.
@@ -114,9 +122,11 @@ pulseboard() { # LABEL BINARY CONFIG WITHCLIENT
 }
 pulseboard "pulseboard: host + 10 simulated x 5 series, 1 client" "$work/pulseboard" pulseboard-load.yaml client
 pulseboard "pulseboard: 1 simulated series, no client" "$work/pulseboard" pulseboard-idle.yaml none
+pulseboard "pulseboard: 1 simulated series, no client, memory only" "$work/pulseboard" pulseboard-idle.yaml none memory
 if [ -n "$BEFORE" ]; then
 	pulseboard "pulseboard BEFORE ($BEFORE): host + 10 simulated x 5 series, 1 client" "$BEFORE" pulseboard-load.yaml client
 	pulseboard "pulseboard BEFORE ($BEFORE): 1 simulated series, no client" "$BEFORE" pulseboard-idle.yaml none
+	pulseboard "pulseboard BEFORE ($BEFORE): 1 simulated series, no client, memory only" "$BEFORE" pulseboard-idle.yaml none memory
 fi
 
 node_port=$((BASE_PORT + 10))

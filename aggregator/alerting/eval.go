@@ -53,6 +53,9 @@ type Options struct {
 type Evaluator struct {
 	opts    Options
 	serving atomic.Bool
+	// applied wakes an idle Serve when Apply changed the rules (capacity
+	// 1: a pending wake says it all).
+	applied chan struct{}
 
 	// mu guards everything below; an evaluation holds it throughout, so
 	// Apply and Collect wait for the round in progress.
@@ -88,7 +91,7 @@ func New(opts Options) *Evaluator {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Evaluator{opts: opts}
+	return &Evaluator{opts: opts, applied: make(chan struct{}, 1)}
 }
 
 // Apply makes rules the rules in force. A rule whose name and config are
@@ -122,6 +125,10 @@ func (e *Evaluator) Apply(rules []configs.AlertRule) error {
 	}
 	e.rules = next
 	e.retire(gone)
+	select {
+	case e.applied <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -155,7 +162,10 @@ func (e *Evaluator) retire(gone []*ruleState) {
 }
 
 // Serve evaluates every Interval until ctx is cancelled, then returns nil.
-// A second Serve while one runs returns ErrAlreadyServing.
+// A second Serve while one runs returns ErrAlreadyServing. With no rules
+// and no resolved alert left to send again it does not wake at all (a
+// config without alerts costs nothing a second) until Apply gives it
+// rules; the first evaluation then follows an Interval later.
 func (e *Evaluator) Serve(ctx context.Context) error {
 	if !e.serving.CompareAndSwap(false, true) {
 		return ErrAlreadyServing
@@ -164,13 +174,32 @@ func (e *Evaluator) Serve(ctx context.Context) error {
 	t := time.NewTicker(e.opts.Interval)
 	defer t.Stop()
 	for {
+		if e.idle() {
+			t.Stop()
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-e.applied:
+			}
+			t.Reset(e.opts.Interval)
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 			e.Evaluate()
+		case <-e.applied: // rules changed: see whether any are left
 		}
 	}
+}
+
+// idle reports whether an evaluation would do nothing: no rules, and no
+// resolved alert still being sent again.
+func (e *Evaluator) idle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.rules) == 0 && len(e.resolved) == 0
 }
 
 // Evaluate runs one evaluation of every rule now: Serve calls it every

@@ -159,6 +159,42 @@ func TestServeLifecycle(t *testing.T) {
 	})
 }
 
+// Without rules Serve does not wake; Apply wakes it, and it sleeps again
+// once the rules and their resolved alerts are gone.
+func TestServeSleepsWithoutRules(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		h.srcs.set(aggregator.SourceInfo{Name: "x", Polls: 1})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- h.ev.Serve(ctx) }()
+		rounds := func() uint64 {
+			time.Sleep(5 * time.Second)
+			synctest.Wait()
+			n, _ := h.ev.Stats()
+			return n
+		}
+		require.Zero(t, rounds(), "no rules: no evaluation")
+
+		down := configs.AlertRule{Name: "Down", Health: &configs.AlertHealth{Source: "x"}}
+		require.NoError(t, h.ev.Apply([]configs.AlertRule{down}))
+		require.Equal(t, uint64(5), rounds(), "a rule: every second")
+		require.Equal(t, protocol.AlertFiring, h.only().State)
+
+		require.NoError(t, h.ev.Apply(nil))
+		require.Equal(t, uint64(10), rounds(), "the resolved alert is still sent again")
+		time.Sleep(resolvedRetention)
+		synctest.Wait()
+		n := rounds()
+		require.Equal(t, n, rounds(), "its retention over: no evaluation")
+
+		require.NoError(t, h.ev.Apply([]configs.AlertRule{down}))
+		require.Equal(t, n+5, rounds(), "woken again by Apply")
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
 // ALERTS and ALERTS_FOR_STATE as Prometheus writes them.
 func TestAlertsMetrics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -116,6 +117,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if f.storagePath != nil {
 		cfg.Storage.Path = *f.storagePath
 	}
+	tuneGC(os.Getenv)
 	return run(cfg, f, logger, stdout)
 }
 

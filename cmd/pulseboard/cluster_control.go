@@ -23,13 +23,19 @@ import (
 // node answers 404 itself for a node it never heard of and 503 for one
 // that is down or does not answer, or when it is not connected.
 //
-// The control body: one byte of version, one byte of action (1 crash),
-// then the source's name on its node as bytes (uvarint length, bytes).
-// The reply's body is the message of the answer, plain text.
+// The control body: one byte of version, one byte of action (1 crash,
+// 2 reload), then the source's name on its node as bytes (uvarint length,
+// bytes; empty for a reload). The reply's body is the message of the
+// answer, plain text.
+//
+// Reload across nodes: POST /api/v1/nodes/<node>/reload the same way; the
+// owning node re-reads its own configuration file and answers 200, or 422
+// with the reason (the operator's own file, as the local route shows it).
 
 const (
 	controlVersion = 1
 	actionCrash    = 1
+	actionReload   = 2 // the node's own configuration: the name is empty
 )
 
 // clusterControl is what the owning node needs to answer a control
@@ -37,6 +43,7 @@ const (
 type clusterControl struct {
 	adminStatus func(token string) int // dashboard.Server.AdminStatus
 	crash       crashControl
+	reload      func(ctx context.Context) error // the reloader's Reload
 }
 
 func encodeControl(action byte, source string) []byte {
@@ -50,7 +57,7 @@ func decodeControl(b []byte) (action byte, source string, ok bool) {
 		return 0, "", false
 	}
 	n, k := binary.Uvarint(b[2:])
-	if k <= 0 || n == 0 || n != uint64(len(b)-2-k) {
+	if k <= 0 || n != uint64(len(b)-2-k) || (n == 0) != (b[1] == actionReload) {
 		return 0, "", false
 	}
 	return b[1], string(b[2+k:]), true
@@ -58,7 +65,7 @@ func decodeControl(b []byte) (action byte, source string, ok bool) {
 
 // answerControl is the node's Options.Control: a peer forwards a crash of
 // one of this node's sources. Called on a responder goroutine.
-func (l *clusterLink) answerControl(_ context.Context, req cluster.ControlRequest) cluster.ControlReply {
+func (l *clusterLink) answerControl(ctx context.Context, req cluster.ControlRequest) cluster.ControlReply {
 	c := l.control
 	if c.adminStatus == nil || c.crash == nil {
 		return cluster.ControlReply{Status: 501, Body: []byte("control is not available")}
@@ -69,6 +76,9 @@ func (l *clusterLink) answerControl(_ context.Context, req cluster.ControlReques
 	}
 	if code := c.adminStatus(req.Token); code != 0 {
 		return cluster.ControlReply{Status: code, Body: []byte(map[int]string{401: "unauthorized", 403: "forbidden"}[code])}
+	}
+	if action == actionReload {
+		return l.answerReload(ctx, req.From)
 	}
 	if action != actionCrash {
 		return cluster.ControlReply{Status: 400, Body: []byte("unknown control action")}
@@ -111,6 +121,14 @@ func (s clusterSources) Crash(name string) error {
 // knows: ErrUnknownSource for a node never heard of. Called on a
 // request's goroutine; it waits up to the node's RequestTimeout.
 func (l *clusterLink) forwardCrash(node, src, token string) error {
+	return l.forward(context.Background(), node, actionCrash, src, token)
+}
+
+// forward sends one control action to node and turns its answer into the
+// route's: nil for 2xx, else a *dashboard.StatusError with the peer's code
+// and message; 503 for a node down or silent, ErrUnknownSource for a node
+// never heard of.
+func (l *clusterLink) forward(ctx context.Context, node string, action byte, src, token string) error {
 	known, up := false, false
 	for _, p := range l.node.Peers() {
 		if p.Name == node {
@@ -123,12 +141,12 @@ func (l *clusterLink) forwardCrash(node, src, token string) error {
 	if !up {
 		return &dashboard.StatusError{Code: 503, Message: "node " + node + " is down"}
 	}
-	rep, err := l.node.Control(context.Background(), node, cluster.ControlRequest{Token: token, Body: encodeControl(actionCrash, src)})
+	rep, err := l.node.Control(ctx, node, cluster.ControlRequest{Token: token, Body: encodeControl(action, src)})
 	if err != nil {
-		l.log.Warn("cluster: crash not forwarded", "peer", node, "source", src, "err", err)
+		l.log.Warn("cluster: control not forwarded", "peer", node, "source", src, "err", err)
 		return &dashboard.StatusError{Code: 503, Message: "node " + node + " did not answer"}
 	}
-	if rep.Status == 202 {
+	if rep.Status >= 200 && rep.Status < 300 {
 		return nil
 	}
 	msg := string(rep.Body)
@@ -136,4 +154,30 @@ func (l *clusterLink) forwardCrash(node, src, token string) error {
 		msg = fmt.Sprintf("node %s answered %d", node, rep.Status)
 	}
 	return &dashboard.StatusError{Code: rep.Status, Message: msg}
+}
+
+// answerReload re-reads this node's configuration for a peer.
+func (l *clusterLink) answerReload(ctx context.Context, from string) cluster.ControlReply {
+	if l.control.reload == nil {
+		return cluster.ControlReply{Status: 501, Body: []byte("reload is not available")}
+	}
+	if err := l.control.reload(ctx); err != nil {
+		l.log.Warn("reload rejected", "from", from, "err", err)
+		return cluster.ControlReply{Status: 422, Body: []byte(err.Error())}
+	}
+	l.log.Info("reloaded", "from", from)
+	return cluster.ControlReply{Status: 200}
+}
+
+// nodeReload is the dashboard's NodeReload: this node's own configuration
+// re-read here, a peer's forwarded to it with this node's admin token
+// (which the caller presented). Called on a request's goroutine.
+func (p *program) nodeReload(ctx context.Context, node string) error {
+	if node == p.nodeName() {
+		return p.reloader.Reload(ctx)
+	}
+	if p.cluster == nil {
+		return fmt.Errorf("%w: no node %q", dashboard.ErrUnknownSource, node)
+	}
+	return p.cluster.forward(ctx, node, actionReload, "", p.dashboard.AdminToken())
 }

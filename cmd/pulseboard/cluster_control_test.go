@@ -29,10 +29,18 @@ func TestControlBody(t *testing.T) {
 		"trailing":     append(append([]byte{}, good...), 'x'),
 		"bad length":   {controlVersion, actionCrash, 0xff},
 		"only version": {controlVersion},
+		"named reload": encodeControl(actionReload, "demo"),
 	} {
 		_, _, ok := decodeControl(b)
 		require.False(t, ok, name)
 	}
+}
+
+func TestControlBodyReload(t *testing.T) {
+	action, src, ok := decodeControl(encodeControl(actionReload, ""))
+	require.True(t, ok, "a reload names nothing")
+	require.Equal(t, byte(actionReload), action)
+	require.Empty(t, src)
 }
 
 func controlLink(t *testing.T) *clusterLink {
@@ -75,6 +83,20 @@ func TestAnswerControl(t *testing.T) {
 
 	require.Equal(t, 202, req("admin", crash))
 	require.Equal(t, []string{"demo"}, crashed)
+	reload := encodeControl(actionReload, "")
+	require.Equal(t, 501, req("admin", reload), "no reloader: not available")
+	var reloadErr error
+	reloads := 0
+	link.control.reload = func(context.Context) error { reloads++; return reloadErr }
+	require.Equal(t, 401, req("wrong", reload))
+	require.Zero(t, reloads, "nothing reloaded without the admin token")
+	require.Equal(t, 200, req("admin", reload))
+	reloadErr = errors.New("b.yaml:2:3: unknown key")
+	rep := link.answerControl(context.Background(), cluster.ControlRequest{From: "a", Token: "admin", Body: reload})
+	require.Equal(t, 422, rep.Status)
+	require.Equal(t, "b.yaml:2:3: unknown key", string(rep.Body), "the reason, as the local route gives it")
+	require.Equal(t, 2, reloads)
+
 	for err, code := range map[error]int{
 		fmt.Errorf("x: %w", pbcollectors.ErrUnknownSource): 404,
 		fmt.Errorf("x: %w", pbcollectors.ErrNotRunning):    409,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -224,8 +225,29 @@ func TestClusterRemoteCrash(t *testing.T) {
 	code, _ = a.post(t, "/api/v1/sources/a/demo/crash", admin)
 	require.Equal(t, http.StatusAccepted, code, "a's own source by its cluster name")
 
+	// Reload across nodes: b re-reads its own file; refused, its reason
+	// comes back as b's own route would give it.
+	code, body = a.post(t, "/api/v1/nodes/b/reload", admin)
+	require.Equal(t, http.StatusOK, code, body)
+	code, body = a.post(t, "/api/v1/nodes/a/reload", admin)
+	require.Equal(t, http.StatusOK, code, "a's own, by its cluster name: %s", body)
+	good, err := os.ReadFile(b.file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(b.file, append(good, "no_such_key: 1\n"...), 0o600))
+	code, body = a.post(t, "/api/v1/nodes/b/reload", admin)
+	require.Equal(t, http.StatusUnprocessableEntity, code, body)
+	require.Contains(t, body, "b.yaml:", "b's file, with its position")
+	require.Contains(t, body, "no_such_key")
+	require.NotContains(t, body, admin)
+	code, _ = a.post(t, "/api/v1/nodes/b/reload", "wrong")
+	require.Equal(t, http.StatusUnauthorized, code)
+	code, _ = a.post(t, "/api/v1/nodes/nowhere/reload", admin)
+	require.Equal(t, http.StatusNotFound, code)
+
 	b.stop(t)
 	require.Eventually(t, func() bool { return !a.nodes()["b"].Up }, waitLong, 20*time.Millisecond)
 	code, body = a.post(t, "/api/v1/sources/b/demo/crash", admin)
+	require.Equal(t, http.StatusServiceUnavailable, code, body)
+	code, body = a.post(t, "/api/v1/nodes/b/reload", admin)
 	require.Equal(t, http.StatusServiceUnavailable, code, body)
 }

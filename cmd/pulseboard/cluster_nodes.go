@@ -34,18 +34,22 @@ func (c *seriesCounter) byNode(agg *aggregator.Aggregator) map[string]int {
 	return out
 }
 
+// nodeName is this node's name: the cluster's, else the host's.
+func (p *program) nodeName() string {
+	if p.cfg.Cluster != nil {
+		return p.cfg.Cluster.Node
+	}
+	return configs.DefaultNodeName()
+}
+
 // nodes is the dashboard's node list: this node first, then its peers by
 // name, each with its sources and series held here. Without a cluster it
 // is this node alone, named after the host. Called on a request's
 // goroutine.
 func (p *program) nodes() []dashboard.Node {
 	series := p.seriesCount.byNode(p.aggregator)
-	name := configs.DefaultNodeName()
-	if p.cfg.Cluster != nil {
-		name = p.cfg.Cluster.Node
-	}
 	out := []dashboard.Node{{
-		Name:     name,
+		Name:     p.nodeName(),
 		Up:       true,
 		LastSeen: time.Now().UnixMilli(),
 		Sources:  len(p.collectors.Statuses()),

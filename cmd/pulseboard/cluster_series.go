@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"slices"
 	"strings"
 
@@ -36,25 +34,11 @@ func remoteSource(node, src string) string { return node + "/" + src }
 // isRemoteSource reports whether a source name here is a remote node's.
 func isRemoteSource(src string) bool { return strings.IndexByte(src, '/') >= 0 }
 
-// appendIdentity appends the identity of the series of smp in source src.
+// appendIdentity appends the identity of the series of smp in source src
+// (aggregator.AppendIdentity: the form the durable store names it by).
 func appendIdentity(dst []byte, src string, smp *aggregator.Sample) []byte {
-	dst = append(dst, byte(smp.Kind))
-	dst = appendString(dst, src)
-	dst = appendString(dst, smp.Metric)
-	dst = binary.AppendUvarint(dst, uint64(len(smp.Labels)))
-	for _, l := range smp.Labels {
-		dst = appendString(dst, l.Name)
-		dst = appendString(dst, l.Value)
-	}
-	return dst
+	return aggregator.AppendIdentity(dst, aggregator.Identity{Source: src, Metric: smp.Metric, Labels: smp.Labels, Kind: smp.Kind})
 }
-
-func appendString(dst []byte, s string) []byte {
-	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
-}
-
-// errIdentity is a series identity this node cannot read.
-var errIdentity = errors.New("cluster: malformed series identity")
 
 // remoteSeries is a decoded identity, as this node stores it.
 type remoteSeries struct {
@@ -64,36 +48,30 @@ type remoteSeries struct {
 	kind   aggregator.Kind
 }
 
-// parseIdentity reads an identity of node's series. Every length is
-// checked against the bytes left before anything is taken, so its work is
-// linear in the identity (at most cluster.MaxIdentity bytes).
+// parseIdentity reads an identity of node's series (aggregator.ParseIdentity,
+// linear in the identity: at most cluster.MaxIdentity bytes) and names it
+// as this node stores it: source "<node>/<source>", the node label added,
+// a label of its own called node renamed exported_node.
 func parseIdentity(node, id string) (remoteSeries, error) {
-	r := identityReader{s: id}
-	kind := aggregator.Kind(r.byte())
-	src, metric := r.string(), r.string()
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.s)) || (kind != aggregator.KindGauge && kind != aggregator.KindCounter) || src == "" || metric == "" {
-		return remoteSeries{}, errIdentity
+	in, err := aggregator.ParseIdentity(id)
+	if err != nil {
+		return remoteSeries{}, err
 	}
-	labels := make(aggregator.Labels, 0, n+1)
-	for range n {
-		l := aggregator.Label{Name: r.string(), Value: r.string()}
+	labels := make(aggregator.Labels, 0, len(in.Labels)+1)
+	for _, l := range in.Labels {
 		if l.Name == labelNode {
 			l.Name = "exported_" + labelNode
 		}
 		labels = append(labels, l)
 	}
-	if r.err != nil || len(r.s) != 0 {
-		return remoteSeries{}, errIdentity
-	}
 	labels = append(labels, aggregator.Label{Name: labelNode, Value: node})
 	slices.SortFunc(labels, func(a, b aggregator.Label) int { return strings.Compare(a.Name, b.Name) })
 	for i := 1; i < len(labels); i++ {
 		if labels[i].Name == labels[i-1].Name {
-			return remoteSeries{}, errIdentity // "exported_node" given and made
+			return remoteSeries{}, aggregator.ErrIdentity // "exported_node" given and made
 		}
 	}
-	return remoteSeries{source: remoteSource(node, src), metric: metric, labels: labels, kind: kind}, nil
+	return remoteSeries{source: remoteSource(node, in.Source), metric: in.Metric, labels: labels, kind: in.Kind}, nil
 }
 
 // groupRemote appends node's samples to batches by source (as named
@@ -116,46 +94,6 @@ func groupRemote(node string, samples []cluster.Sample, cache map[string]remoteS
 		})
 	}
 	return bad
-}
-
-// identityReader reads an identity front to back; the first error sticks.
-type identityReader struct {
-	s   string
-	err error
-}
-
-func (r *identityReader) byte() byte {
-	if r.err != nil || len(r.s) == 0 {
-		r.err = errIdentity
-		return 0
-	}
-	b := r.s[0]
-	r.s = r.s[1:]
-	return b
-}
-
-func (r *identityReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint([]byte(r.s[:min(len(r.s), binary.MaxVarintLen64)]))
-	if n <= 0 {
-		r.err = errIdentity
-		return 0
-	}
-	r.s = r.s[n:]
-	return v
-}
-
-func (r *identityReader) string() string {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.s)) {
-		r.err = errIdentity
-		return ""
-	}
-	s := r.s[:n]
-	r.s = r.s[n:]
-	return s
 }
 
 // clusterSink is the tap between the collectors and the aggregator: every

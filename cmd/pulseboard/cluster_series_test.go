@@ -65,7 +65,7 @@ func TestIdentityMalformed(t *testing.T) {
 		"exported_node twice": clash,
 	} {
 		_, err := parseIdentity("b", id)
-		require.ErrorIs(t, err, errIdentity, name)
+		require.ErrorIs(t, err, aggregator.ErrIdentity, name)
 	}
 }
 

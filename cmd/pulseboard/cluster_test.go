@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,7 @@ import (
 // on free loopback ports: its dashboard, and its embedded NATS server.
 type clusterNode struct {
 	name   string
+	file   string // its config file
 	p      *program
 	base   string // the dashboard, http://127.0.0.1:port
 	route  string // its NATS route URL, for the nodes started after it
@@ -72,11 +75,14 @@ func startClusterNode(t *testing.T, name string, routes ...string) *clusterNode 
 // caller's (clusterConfig's, changed).
 func startClusterNodeFrom(t *testing.T, name, config string) *clusterNode {
 	t.Helper()
-	cfg, err := configs.Parse(name+".yaml", []byte(config))
+	// The config is a file, as a user's is: a reload re-reads it.
+	file := filepath.Join(t.TempDir(), name+".yaml")
+	require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
+	cfg, err := configs.Load(file)
 	require.NoError(t, err)
-	n := &clusterNode{name: name, served: make(chan error, 1), logs: &lockedBuffer{}}
+	n := &clusterNode{name: name, file: file, served: make(chan error, 1), logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(n.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	n.p, err = newProgram(cfg, reloadSetup{noWatch: true}, log)
+	n.p, err = newProgram(cfg, reloadSetup{path: file, noWatch: true}, log)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel

@@ -105,6 +105,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// serves, and then only after the collectors said something changed.
 		// With a cluster, the peers' sources follow this node's.
 		Sources: func() []aggregator.SourceInfo { return p.sourceList() },
+		// Likewise: a publish goes out at once when no poll is running.
+		Settled: func() bool { return p.collectors.Settled() },
 		// The root is made last, likewise; it says when the tree changed.
 		Tree:   p.tree,
 		Export: exportFilter(cfg.Cluster),
@@ -186,6 +188,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Feed:           p.aggregator,
 		Sources:        p.sourceControl(),
 		Reload:         p.reloader.Reload,
+		NodeReload:     p.nodeReload,
 		Registry:       p.registry,
 		Range:          p.aggregator.QueryRange,
 		Nodes:          p.nodes,
@@ -199,7 +202,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	}
 	p.dashboard = dash
 	if p.cluster != nil {
-		p.cluster.control = clusterControl{adminStatus: dash.AdminStatus, crash: crashControl(p.collectors.Crash)}
+		p.cluster.control = clusterControl{adminStatus: dash.AdminStatus, crash: crashControl(p.collectors.Crash), reload: p.reloader.Reload}
 	}
 
 	children := []supervisor.Spec{
