@@ -299,15 +299,27 @@ func TestHistoryDamagedInsideIsMovedAside(t *testing.T) {
 	path := filepath.Join(dir, "pulseboard.db")
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	// The last page holding that series' block keys: a leaf of its newest
-	// raw partition, which the restore reads and the open does not. Its
-	// header (id, flags, count) broken.
-	at := bytes.LastIndex(data, key[:])
-	require.Positive(t, at)
-	page := at / 4096 * 4096
-	for i := range 16 {
-		data[page+i] = 0xff
+	// Every page holding that series' keys (the leaves of its blocks in
+	// every partition, whichever of them the restore reads, and its meta)
+	// gets its header (id, flags, count) broken. Which page holds its
+	// newest raw blocks depends on the time of day the history ends at, so
+	// breaking only one made the test depend on the clock.
+	broken := 0
+	for at := 0; ; {
+		i := bytes.Index(data[at:], key[:])
+		if i < 0 {
+			break
+		}
+		page := (at + i) / 4096 * 4096
+		if page >= 4*4096 { // past the meta and freelist pages: the file must stay a bbolt file
+			for j := range 16 {
+				data[page+j] = 0xff
+			}
+			broken++
+		}
+		at = page + 4096
 	}
+	require.Positive(t, broken)
 	require.NoError(t, os.WriteFile(path, data, 0o600))
 
 	cmd, url, stderr := startPulseboard(t, "-config", config)
