@@ -148,20 +148,30 @@ func TestStalledSubscribersCostOthersNothing(t *testing.T) {
 	var heapBefore runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&heapBefore)
-	stalled := make([]*Subscription, 1000)
-	for i := range stalled {
-		stalled[i] = r.a.Subscribe(r.a.Seq())
+	// The stalled subscribers' cost is the same every time; a loaded
+	// machine's is not: up to three tries, a fresh thousand each, and the
+	// first within the bounds passes (the fault cost 280 ms every time).
+	const slack = 25 * time.Millisecond // a shared, busy machine (and -race)
+	var stallTick, stallDelay time.Duration
+	tries := 0
+	for tries < 3 {
+		tries++
+		stalled := make([]*Subscription, 1000)
+		for i := range stalled {
+			stalled[i] = r.a.Subscribe(r.a.Seq())
+		}
+		stallTick, stallDelay = r.phase(100, fast)
+		t.Logf("try %d: median tick %v → %v, fast readers' p99 delay %v → %v", tries, baseTick, stallTick, baseDelay, stallDelay)
+		require.Equal(t, uint64(1000*tries), r.a.stats.droppedSubs.Load(), "every stalled subscriber dropped")
+		require.Zero(t, r.a.stats.conflations.Load(), "nothing merged on the publisher's path")
+		require.Equal(t, 5, r.a.Subscribers())
+		for _, s := range stalled {
+			require.Empty(t, s.box, "a dropped subscriber holds no delta")
+		}
+		if stallTick <= 2*baseTick+slack && stallDelay <= 2*baseDelay+slack {
+			break
+		}
 	}
-	stallTick, stallDelay := r.phase(100, fast)
-	t.Logf("median tick %v → %v, fast readers' p99 delay %v → %v", baseTick, stallTick, baseDelay, stallDelay)
-
-	require.Equal(t, uint64(1000), r.a.stats.droppedSubs.Load(), "every stalled subscriber dropped")
-	require.Zero(t, r.a.stats.conflations.Load(), "nothing merged on the publisher's path")
-	require.Equal(t, 5, r.a.Subscribers())
-	for _, s := range stalled {
-		require.Empty(t, s.box, "a dropped subscriber holds no delta")
-	}
-	const slack = 25 * time.Millisecond // a shared, busy machine (and -race); the fault was 280 ms
 	require.LessOrEqual(t, stallTick, 2*baseTick+slack, "publisher's median tick")
 	require.LessOrEqual(t, stallDelay, 2*baseDelay+slack, "fast readers' p99 delay")
 
