@@ -146,6 +146,10 @@ func appendSourceInfo(b []byte, s *SourceInfo) []byte {
 	b = strconv.AppendBool(b, s.Up)
 	b = append(b, `,"restarts":`...)
 	b = strconv.AppendUint(b, s.Restarts, 10)
+	if s.LastRestartAt != 0 {
+		b = append(b, `,"last_restart_at":`...)
+		b = strconv.AppendInt(b, s.LastRestartAt, 10)
+	}
 	b = append(b, `,"polls":`...)
 	b = strconv.AppendUint(b, s.Polls, 10)
 	b = append(b, `,"failures":`...)

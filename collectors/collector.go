@@ -219,7 +219,7 @@ func (c *collector) serve(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil // stopped before it started
 	}
-	c.stats.begin()
+	c.stats.begin(c.env.now())
 	c.notify()
 	src, err := c.build(c.cfg, c.env)
 	if err != nil {

@@ -266,8 +266,11 @@ func TestCollectorCrash(t *testing.T) {
 		require.Equal(t, CrashRequested{Source: "s"}, pe.Value)
 		require.Equal(t, `crash requested for source "s"`, c.stats.snapshot().LastError)
 		require.ErrorIs(t, c.Crash(), ErrNotRunning, "not running after the crash")
+		require.True(t, c.stats.snapshot().LastRestart.IsZero(), "the first start is no restart")
 
 		// Crash during a poll.
+		time.Sleep(time.Second) // the supervisor's backoff, say
+		restartedAt := time.Now()
 		done = serveInBackground(t.Context(), c)
 		time.Sleep(1500 * time.Millisecond)
 		synctest.Wait()
@@ -275,6 +278,7 @@ func TestCollectorCrash(t *testing.T) {
 		require.NoError(t, c.Crash())
 		require.ErrorAs(t, <-done, &pe)
 		require.EqualValues(t, 1, c.stats.snapshot().Restarts)
+		require.True(t, c.stats.snapshot().LastRestart.Equal(restartedAt), "when the restart began: %v, not %v", c.stats.snapshot().LastRestart, restartedAt)
 	})
 }
 

@@ -29,8 +29,10 @@ type Stats struct {
 	// ConsecutiveFailures is how many polls in a row failed; it drives the
 	// slower polling and returns to 0 on a success.
 	ConsecutiveFailures uint64
-	// Restarts counts starts of the source's collector after its first.
-	Restarts uint64
+	// Restarts counts starts of the source's collector after its first;
+	// LastRestart is when the latest of them began (zero: never).
+	Restarts    uint64
+	LastRestart time.Time
 	// Hangs counts polls abandoned by the watchdog; Stuck is how many of
 	// their goroutines have still not returned.
 	Hangs uint64
@@ -92,13 +94,14 @@ func (st *sourceStats) update(f func(s *Stats)) {
 	f(&st.s)
 }
 
-// begin records a start of the collector. A new run is not up until its
-// first poll has succeeded.
-func (st *sourceStats) begin() {
+// begin records a start of the collector at now. A new run is not up
+// until its first poll has succeeded.
+func (st *sourceStats) begin(now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.started {
 		st.s.Restarts++
+		st.s.LastRestart = now
 	}
 	st.started = true
 	st.s.Up = false

@@ -171,8 +171,11 @@ type Source struct {
 	// collector that works and a target that does not answer.
 	Up       bool   `json:"up"`
 	Restarts uint64 `json:"restarts"`
-	Polls    uint64 `json:"polls"`
-	Failures uint64 `json:"failures"`
+	// LastRestartAt is when its collector last restarted, Unix ms; absent
+	// (0) when it never did. A page that opens later still tells when.
+	LastRestartAt int64  `json:"last_restart_at,omitempty"`
+	Polls         uint64 `json:"polls"`
+	Failures      uint64 `json:"failures"`
 	// LastError is the error of the most recent failed poll or crash, "" if none.
 	LastError string `json:"last_error"`
 	// LastErrorAt is when LastError happened, Unix ms; 0 if never.

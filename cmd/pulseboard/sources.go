@@ -25,6 +25,7 @@ func sourceInfos(statuses []pbcollectors.Status) []aggregator.SourceInfo {
 			State:         sourceState(st.State),
 			Up:            st.Up && st.State == supervisor.StateRunning,
 			Restarts:      st.Restarts,
+			LastRestartAt: unixMs(st.LastRestart),
 			Polls:         st.Polls,
 			Failures:      st.Failures,
 			LastError:     st.LastError,

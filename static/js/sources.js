@@ -5,7 +5,7 @@
 
 import { h, setText } from "./dom.js";
 import { compareNatural } from "./family.js";
-import { formatAgo, formatMs } from "./format.js";
+import { formatAgo, formatClock, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
 
 const nf = new Intl.NumberFormat("en-US");
@@ -64,6 +64,8 @@ export class SourceGroup {
     const restarts = src ? Number(src.restarts) || 0 : 0;
     setText(this.facts.restarts.dd, src ? nf.format(restarts) : "–");
     this.facts.restarts.dd.dataset.count = String(restarts);
+    const lastRestart = src ? Number(src.last_restart_at) || 0 : 0;
+    this.facts.restarts.el.title = lastRestart > 0 ? `last restart at ${formatClock(lastRestart)}` : "";
     setText(this.facts.polls.dd, src ? nf.format(Number(src.polls) || 0) : "–");
     setText(this.facts.failures.dd, src ? nf.format(Number(src.failures) || 0) : "–");
     this.facts.failures.el.classList.toggle("is-bad", !!src && Number(src.failures) > 0);

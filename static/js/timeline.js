@@ -31,14 +31,21 @@ function ev(kind, ts, source, text, { detail = "", bad = false, marker = true } 
 /**
  * sourceEvents says what a change of a source's state means, comparing
  * the previous source object with the next (both as the stream sends
- * them; prev undefined for a source the page had not seen: nothing to
- * tell). ts is when the page learnt it (the server's clock), used when
+ * them; prev undefined for a source the page had not seen: only its last
+ * restart, when it had one, so that a page opened later still tells when
+ * it last crashed and came back). ts is when the page learnt it (the server's clock), used when
  * the source carries no time of its own.
  * @returns {TimelineEvent[]}
  */
 export function sourceEvents(prev, next, ts) {
-  if (!prev || !next) return [];
+  if (!next) return [];
   const name = String(next.name);
+  if (!prev) {
+    const at = Number(next.last_restart_at);
+    const n = Number(next.restarts) || 0;
+    if (!(at > 0) || n === 0) return [];
+    return [ev("restart", at, name, `restarted (restart ${nf.format(n)}; the last before this page opened)`, { marker: false })];
+  }
   const out = [];
   const err = String(next.last_error || "");
   const errAt = Number(next.last_error_at) > 0 ? Number(next.last_error_at) : ts;

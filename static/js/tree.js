@@ -4,10 +4,11 @@
 // its restart can be watched.
 
 import { setText } from "./dom.js";
+import { formatClock } from "./format.js";
 
 /**
  * @typedef {{key: string, name: string, strategy: string|null,
- *   state: string|null, restarts: number|null, source: boolean,
+ *   state: string|null, restarts: number|null, lastRestart?: number, source: boolean,
  *   children: TreeNode[]}} TreeNode
  */
 
@@ -102,6 +103,7 @@ export function buildTree(raw, sources) {
         strategy: null,
         state: s.state ? String(s.state) : null,
         restarts: num(s.restarts),
+        lastRestart: Number(s.last_restart_at) > 0 ? Number(s.last_restart_at) : 0,
         source: true,
         children: [],
       }));
@@ -312,7 +314,8 @@ export class TreeView {
     n.restarts.hidden = node.restarts === null && !node.key.includes("/");
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
-    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts`);
+    const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
+    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`);
     if (n.el.title !== title) {
       n.el.title = title;
       const how = node.strategy ? `, ${node.strategy.replaceAll("_", " ")}` : "";

@@ -112,3 +112,11 @@ test("the timeline's panel lists entries with their time and offers the sources"
   assert.equal(list.textContent, "Nothing has happened to demo yet.");
   assert.equal(count.textContent, "");
 });
+
+test("a source the page sees first tells its last restart, if it had one", () => {
+  assert.deepEqual(kinds(sourceEvents(undefined, src({ restarts: 3, last_restart_at: 1234 }), 5000)),
+    [["restart", 1234, "restarted (restart 3; the last before this page opened)"]]);
+  assert.deepEqual(sourceEvents(undefined, src({ restarts: 0 }), 5000), [], "never restarted");
+  assert.deepEqual(sourceEvents(undefined, src({ restarts: 2 }), 5000), [], "a server that does not say when");
+  assert.deepEqual(sourceEvents(src({}), undefined, 5000), []);
+});
