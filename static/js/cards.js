@@ -84,7 +84,7 @@ export class SeriesCard {
     button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
     const cells = [0, 1, 2, 3].slice(0, this.unit.rate ? 3 : 4).map(() => h("td", "num"));
     const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
-    this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false });
+    this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false, filtered: false });
     this.relabel();
   }
 
@@ -169,7 +169,28 @@ export class SeriesCard {
    * @returns {{id: string, name: string, hidden: boolean, stale: boolean}[]}
    */
   chartLines(hideZero) {
-    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
+    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || l.filtered || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
+  }
+
+  /**
+   * filterLines takes, per line in lineTexts' order, whether the filter box
+   * matches it: a line it does not match leaves the chart and the legend
+   * (all lines come back when the filter is cleared). It redraws the chart
+   * only when that changed anything.
+   * @param {boolean[]} matches
+   */
+  filterLines(matches) {
+    let i = 0;
+    let changed = false;
+    for (const l of this.lines.values()) {
+      const filtered = matches[i++] === false;
+      if (l.filtered !== filtered) {
+        l.filtered = filtered;
+        l.row.hidden = filtered;
+        changed = true;
+      }
+    }
+    if (changed) this.onLines();
   }
 
   /**

@@ -24,7 +24,11 @@ export function filterGroups(groups, filter) {
     let n = 0;
     for (const card of g.cards.values()) {
       const lines = card.lineTexts();
-      const hits = lines.filter((texts) => matchesFilter(filter, texts)).length;
+      const matches = lines.map((texts) => matchesFilter(filter, texts));
+      const hits = matches.filter(Boolean).length;
+      // A card whose every line misses is hidden whole; one that keeps
+      // some draws only those (cpu=1 on the per-CPU chart: its one line).
+      if (card.filterLines) card.filterLines(hits ? matches : matches.map(() => true));
       series += lines.length;
       matched += hits;
       card.el.hidden = hits === 0;

@@ -60,6 +60,32 @@ test("a card's lines are matched by the filter as their chips read", () => {
   ]);
 });
 
+test("the filter box keeps a family's matching lines on its chart and legend", async () => {
+  const { filterGroups } = await import("../js/summary.js");
+  let redraws = 0;
+  const card = new SeriesCard(st("a", { cpu: "0" }, 1), { onLines: () => redraws++ });
+  card.add(st("b", { cpu: "1" }, 2));
+  card.add(st("c", { cpu: "total" }, 3));
+  const other = new SeriesCard(st("d", {}, 4));
+  other.metric = "load1";
+  const group = { name: "host", el: { hidden: false }, cards: new Map([["x", card], ["y", other]]) };
+  const shown = (c) => c.chartLines(false).filter((l) => !l.hidden).map((l) => l.id);
+
+  const f = filterGroups([group], "cpu=1");
+  assert.equal(f.count, "1 of 4 series");
+  assert.deepEqual(shown(card), ["b"], "cpu=1 draws CPU 1 alone");
+  assert.deepEqual(card.legendBody.children.map((r) => r.hidden), [true, false, true]);
+  assert.equal(other.el.hidden, true, "a card with no match is hidden whole");
+  assert.equal(redraws, 1);
+
+  filterGroups([group], "cpu=1");
+  assert.equal(redraws, 1, "no redraw when nothing changed");
+  filterGroups([group], "");
+  assert.deepEqual(shown(card), ["a", "b", "c"], "cleared: every line back");
+  assert.deepEqual(card.legendBody.children.map((r) => r.hidden), [false, false, false]);
+  assert.equal(other.el.hidden, false);
+});
+
 test("statistics that cover less than the window say since when", async () => {
   const { coverageSince } = await import("../js/cards.js");
   const now = new Date(2024, 0, 1, 14, 10, 0).getTime();
