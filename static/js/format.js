@@ -68,11 +68,13 @@ function scaleFor(v, unit) {
     case "bytes":
       return steps(1024, BINARY);
     case "seconds":
-      if (a === 0) return { div: 1, unit: "s" + per };
-      if (a < 1e-3) return { div: 1e-6, unit: "µs" + per };
-      if (a < 1) return { div: 1e-3, unit: "ms" + per };
-      // Minutes per second mean nothing: a rate stays in seconds.
-      if (a < 120 || per) return { div: 1, unit: "s" + per };
+      // Seconds per second are a share of the time, busy or spent: in
+      // percent, as top and Netdata show CPU (200 % is two cores' worth).
+      if (per) return { div: 0.01, unit: "%" };
+      if (a === 0) return { div: 1, unit: "s" };
+      if (a < 1e-3) return { div: 1e-6, unit: "µs" };
+      if (a < 1) return { div: 1e-3, unit: "ms" };
+      if (a < 120) return { div: 1, unit: "s" };
       if (a < 7200) return { div: 60, unit: "min" };
       return { div: 3600, unit: "h" };
     case "percent":

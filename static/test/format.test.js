@@ -69,8 +69,10 @@ test("formatValue picks µs, ms, s, min, h for seconds", () => {
   assert.deepEqual(formatValue(600, u), { text: "10", unit: "min" });
   assert.deepEqual(formatValue(7200, u), { text: "2", unit: "h" });
   assert.deepEqual(formatValue(0, u), { text: "0", unit: "s" });
-  // A rate of seconds stays in s/s (or ms/s): minutes per second means nothing.
-  assert.deepEqual(formatValue(500, unitOf("cpu_seconds_total")), { text: "500", unit: "s/s" });
+  // A rate of seconds is a share of the time: percent, as top shows CPU.
+  assert.deepEqual(formatValue(0.455, unitOf("host_cpu_seconds_total")), { text: "45.5", unit: "%" });
+  assert.deepEqual(formatValue(2, unitOf("cpu_seconds_total")), { text: "200", unit: "%" }, "two cores' worth");
+  assert.deepEqual(formatValue(0.0004, unitOf("cpu_seconds_total")), { text: "0.0400", unit: "%" });
 });
 
 test("formatValue for percent, ratio, celsius and plain numbers", () => {
