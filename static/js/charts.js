@@ -279,7 +279,9 @@ export class ChartManager {
           dash: l.stale ? [4, 3] : undefined,
           // A filled area only under a lone line (and no band): filled areas hide each other.
           fill: lines.length === 1 && !band ? (u) => gradient(u, lineColor(0)) : undefined,
-          points: { show: false },
+          // A line of one or two points draws nothing: show them as dots
+          // (a long range over a short history, a series just born).
+          points: { show: (u, si) => countValues(u.data[si] || []) <= 2, size: 5 },
           spanGaps: false,
         })),
         ...(band ? bands.series : []),
