@@ -125,8 +125,8 @@ func (s *Server) seriesRange(c *fiber.Ctx) error {
 	}
 	if p := c.Query("points"); p != "" {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > protocol.MaxRangePoints {
-			return fiber.NewError(fiber.StatusBadRequest, "points: want an integer from 1 to "+strconv.Itoa(protocol.MaxRangePoints))
+		if err != nil || n < 0 || n > protocol.MaxRangePoints {
+			return fiber.NewError(fiber.StatusBadRequest, "points: want an integer from 1 to "+strconv.Itoa(protocol.MaxRangePoints)+", or 0 for the most")
 		}
 		req.Points = n
 	}

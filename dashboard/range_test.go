@@ -72,12 +72,16 @@ func TestRangeREST(t *testing.T) {
 	require.Equal(t, 500, got.Points)
 	require.Contains(t, string(body), `[1767312000000,2,1,3],[1767312060000,5]`, "a point of one value is [t, v]")
 
+	// points=0 is the most, as an absent points and the WebSocket's 0 are.
+	code, _, body = f.httpDo(http.MethodGet, "/api/v1/series/"+id+"?from=1&points=0", nil, nil)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+
 	for _, tc := range []struct{ query, want string }{
 		{"from=yesterday", "from: want RFC 3339"},
 		{"from=1&to=x", "to: want RFC 3339"},
 		{"from=1&step=-1m", "step: want a duration"},
 		{"from=1&step=0", "step: want a duration"},
-		{"from=1&points=0", "points: want an integer"},
+		{"from=1&points=-1", "points: want an integer"},
 		{"from=1&points=2001", "points: want an integer"},
 		{"to=5", "from: missing"},
 		{"points=5", "from: missing"},
