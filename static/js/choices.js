@@ -107,9 +107,15 @@ export const readerChoices = {
   },
 
   goLive() {
+    if (!this.zoom && this.range && this.range.name === "custom") {
+      this.setRange(null); // the custom range's chip: back to live
+      return;
+    }
     if (!this.zoom) return;
     this.zoom = null;
-    this.deps.page.showZoom(null);
+    // Out of a zoom into a custom range: that range's chip again.
+    const c = this.range && this.range.name === "custom" ? [this.range.from, this.range.to] : null;
+    this.deps.page.showZoom(c);
     this.spanChanged();
     this.syncURL();
     this.charts.markAllDirty();

@@ -41,10 +41,10 @@ export const pageRanges = {
   /** setRange shows a history range (null: none); a zoom is dropped with the range it narrowed. */
   setRange(choice) {
     this.range = choice;
-    if (this.zoom) {
-      this.zoom = null;
-      this.deps.page.showZoom(null);
-    }
+    if (this.zoom) this.zoom = null;
+    // A custom range is a fixed span of the past, not live: the chip says
+    // which, and leads back to live, as a zoom's does.
+    this.deps.page.showZoom(choice && choice.name === "custom" ? [choice.from, choice.to] : null);
     this.deps.page.checkRange(choice);
     this.deps.page.checkWindow(choice ? "" : this.windowName);
     this.spanChanged();

@@ -134,6 +134,17 @@ test("a range from the address is asked for once the stream is there; a custom o
   // Past, not live: the stream's points are not carried on to it.
   ws.recv(answer(rangeSent(ws).at(-1), [{ id: "a", points: [[T0 - 4.5 * DAY, 3]] }]));
   assert.deepEqual(h.charts.entries.get(fam("a")).data()[0][1], [3]);
+  // Nor does the page say it is: the chip shows the span and leads back.
+  assert.deepEqual(h.page.zoom, [T0 - 5 * DAY, T0 - 4 * DAY]);
+  h.controller.setZoom(T0 - 4.8 * DAY, T0 - 4.6 * DAY);
+  assert.deepEqual(h.page.zoom, [T0 - 4.8 * DAY, T0 - 4.6 * DAY]);
+  h.controller.goLive();
+  assert.deepEqual(h.page.zoom, [T0 - 5 * DAY, T0 - 4 * DAY], "out of the zoom: the custom range again");
+  h.controller.goLive();
+  assert.equal(h.page.zoom, null, "then live");
+  assert.equal(h.page.range, null);
+  h.controller.selectRange("24h");
+  assert.equal(h.page.zoom, null, "a preset follows the live edge: no chip");
 });
 
 test("a range the stream holds is drawn from it, statistics over the range; a reconnection asks again", () => {
