@@ -173,22 +173,35 @@ export class Timeline {
   /**
    * add records entries, in time order (an entry older than the newest is
    * placed where it belongs: a source's own error time may precede the
-   * update that tells of it). It returns how many it took.
+   * update that tells of it). A crash already told (the same source and
+   * time: its error's) is not told again: the updates of a source can show
+   * it both as a backoff and through the restart that followed. It
+   * returns how many it took.
    * @param {TimelineEvent[]} list
    */
   add(list) {
     let n = 0;
     for (const e of list) {
       if (!e || !Number.isFinite(e.ts)) continue;
-      e.seq = ++this.seq;
       let i = this.events.length;
       while (i > 0 && this.events[i - 1].ts > e.ts) i--;
+      if (e.kind === "crash" && this.told(e, i)) continue;
+      e.seq = ++this.seq;
       this.events.splice(i, 0, e);
       n++;
     }
     if (this.events.length > this.max) this.events.splice(0, this.events.length - this.max);
     if (n) this.cache.clear();
     return n;
+  }
+
+  /** told reports whether a crash of e's source at e's time is among the entries around i. */
+  told(e, i) {
+    for (let j = i - 1; j >= 0 && this.events[j].ts === e.ts; j--) {
+      const o = this.events[j];
+      if (o.kind === "crash" && o.source === e.source) return true;
+    }
+    return false;
   }
 
   /**

@@ -120,3 +120,18 @@ test("a source the page sees first tells its last restart, if it had one", () =>
   assert.deepEqual(sourceEvents(undefined, src({ restarts: 2 }), 5000), [], "a server that does not say when");
   assert.deepEqual(sourceEvents(src({}), undefined, 5000), []);
 });
+
+test("a crash told twice (as a backoff, then through its restart) is one entry", () => {
+  const t = new Timeline();
+  const backoff = sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom", last_error_at: 900 }), 1000);
+  const starting = sourceEvents(src({ state: "backoff", last_error_at: 900 }), src({ state: "starting", last_error: "panic: boom", last_error_at: 900 }), 1100);
+  const restart = sourceEvents(src({ state: "starting", last_error_at: 900 }), src({ restarts: 1, last_error: "panic: boom", last_error_at: 900 }), 1200);
+  t.add(backoff);
+  t.add(starting);
+  t.add(restart);
+  assert.deepEqual(t.list().map((e) => [e.kind, e.ts]), [["restart", 1200], ["crash", 900]]);
+  t.add(sourceEvents(src({ restarts: 1 }), src({ state: "backoff", restarts: 1, last_error: "panic: again", last_error_at: 5000 }), 5100));
+  assert.equal(t.list().filter((e) => e.kind === "crash").length, 2, "another crash, another time: told");
+  t.add([{ ...backoff[0], source: "other", seq: 0 }]);
+  assert.equal(t.list().filter((e) => e.kind === "crash").length, 3, "another source's crash at the same time: told");
+});
