@@ -212,11 +212,7 @@ func (b *backfiller) peerUp(peer string, missedSince time.Time) {
 	b.mu.Unlock()
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	ps.gen++
-	if ps.cancel != nil {
-		ps.cancel()
-		ps.cancel = nil
-	}
+	ps.supersede()
 	if run == nil {
 		// Not serving (a test's link, or a change delivered at the end of
 		// Serve): nothing can be asked.
@@ -247,12 +243,19 @@ func (b *backfiller) peerDown(peer string) {
 	ps := b.peer(peer)
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	ps.supersede()
+	ps.holding = true
+}
+
+// supersede ends the peer's running backfill, if any, and makes whatever
+// it would still do moot (a newer Up or a Down came). The caller holds
+// ps.mu.
+func (ps *peerSync) supersede() {
 	ps.gen++
 	if ps.cancel != nil {
 		ps.cancel()
 		ps.cancel = nil
 	}
-	ps.holding = true
 }
 
 // backfillRun is one backfill of one peer, on its own goroutine.
