@@ -28,7 +28,7 @@ export function filterGroups(groups, filter) {
       const hits = matches.filter(Boolean).length;
       // A card whose every line misses is hidden whole; one that keeps
       // some draws only those (cpu=1 on the per-CPU chart: its one line).
-      if (card.filterLines) card.filterLines(hits ? matches : matches.map(() => true));
+      card.filterLines(hits ? matches : matches.map(() => true));
       series += lines.length;
       matched += hits;
       card.el.hidden = hits === 0;

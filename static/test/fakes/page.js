@@ -151,6 +151,10 @@ function fakeCard(st, opts) {
       const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
       return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
     },
+    filtered: null,
+    filterLines(matches) {
+      this.filtered = matches;
+    },
     // Statistics over a history range, when given, are kept apart.
     ranges: [],
     update(windowName, spanMs, now, range) {
