@@ -47,26 +47,14 @@ func (n *clusterNode) backfills(result string) float64 {
 	return metricValueOr0(n, "pulseboard_cluster_backfills_total", map[string]string{"result": result})
 }
 
+// metricValueOr0 is a node's metric (metricValue), -1 when its registry
+// cannot be gathered.
 func metricValueOr0(n *clusterNode, name string, labels map[string]string) float64 {
-	families, err := n.p.registry.Gather()
+	v, err := gatheredValue(n.p.registry, name, labels)
 	if err != nil {
 		return -1
 	}
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue metrics
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
+	return v
 }
 
 // A node that joins late holds the others' history from before it

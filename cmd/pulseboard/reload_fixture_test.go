@@ -189,8 +189,18 @@ func (f *reloadFixture) reloads(result string) float64 {
 // there is none.
 func metricValue(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
-	families, err := g.Gather()
+	v, err := gatheredValue(g, name, labels)
 	require.NoError(t, err)
+	return v
+}
+
+// gatheredValue is metricValue's lookup, for callers that may not fail the
+// test (a condition polled by require.Eventually).
+func gatheredValue(g prometheus.Gatherer, name string, labels map[string]string) (float64, error) {
+	families, err := g.Gather()
+	if err != nil {
+		return 0, err
+	}
 	for _, mf := range families {
 		if mf.GetName() != name {
 			continue
@@ -204,13 +214,13 @@ func metricValue(t *testing.T, g prometheus.Gatherer, name string, labels map[st
 			}
 			switch {
 			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
+				return m.GetCounter().GetValue(), nil
 			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
+				return m.GetGauge().GetValue(), nil
 			}
 		}
 	}
-	return 0
+	return 0, nil
 }
 
 type recordingAnnouncer struct {
