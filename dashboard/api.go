@@ -101,9 +101,8 @@ func (s *Server) crash(c *fiber.Ctx) error {
 		name = node + "/" + name // a source of another node of the cluster
 	}
 	if err := s.opts.Sources.Crash(name); err != nil {
-		var relayed *StatusError
-		if errors.As(err, &relayed) {
-			return fiber.NewError(relayed.Code, relayed.Message)
+		if relayed := relayedError(err); relayed != nil {
+			return relayed
 		}
 		if errors.Is(err, ErrUnknownSource) {
 			return fiber.NewError(fiber.StatusNotFound, "unknown source")
@@ -129,11 +128,10 @@ func (s *Server) nodeReload(serveCtx context.Context) fiber.Handler {
 		ctx, cancel := context.WithTimeout(serveCtx, reloadTimeout)
 		defer cancel()
 		if err := s.opts.NodeReload(ctx, node); err != nil {
-			var relayed *StatusError
-			switch {
-			case errors.As(err, &relayed):
-				return fiber.NewError(relayed.Code, relayed.Message)
-			case errors.Is(err, ErrUnknownSource):
+			if relayed := relayedError(err); relayed != nil {
+				return relayed
+			}
+			if errors.Is(err, ErrUnknownSource) {
 				return fiber.NewError(fiber.StatusNotFound, "unknown node")
 			}
 			s.opts.Logger.Warn("reload rejected", "node", node, "err", err)

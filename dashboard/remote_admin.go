@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,17 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Message) }
+
+// relayedError is the answer a route gives for err when err carries a
+// code decided elsewhere (a *StatusError): that code and message; nil
+// when it carries none.
+func relayedError(err error) error {
+	var relayed *StatusError
+	if errors.As(err, &relayed) {
+		return fiber.NewError(relayed.Code, relayed.Message)
+	}
+	return nil
+}
 
 // AdminStatus is what an admin route of this server answers a request
 // that presents token as its bearer token, before the route's own work:
