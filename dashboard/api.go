@@ -92,6 +92,21 @@ func emptyOrJSONBody(c *fiber.Ctx) error {
 
 // crash makes a source's collector panic now (failure injection): 202
 // because the crash and the restart happen after the answer.
+// CrashStatus is the code and message the crash route answers a failed
+// SourceControl.Crash with: 404 for ErrUnknownSource, 409 for
+// ErrNotRunning, 500 for anything else (its text is not shown). A cluster
+// node answering a peer's forwarded crash gives the same. Safe from any
+// goroutine.
+func CrashStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, ErrUnknownSource):
+		return fiber.StatusNotFound, "unknown source"
+	case errors.Is(err, ErrNotRunning):
+		return fiber.StatusConflict, "source is not running (backing off, failed or stopped); try again when it runs"
+	}
+	return fiber.StatusInternalServerError, "crash injection failed"
+}
+
 func (s *Server) crash(c *fiber.Ctx) error {
 	if s.opts.Sources == nil {
 		return fiber.NewError(fiber.StatusNotImplemented, "failure injection is not available")
@@ -104,14 +119,11 @@ func (s *Server) crash(c *fiber.Ctx) error {
 		if relayed := relayedError(err); relayed != nil {
 			return relayed
 		}
-		if errors.Is(err, ErrUnknownSource) {
-			return fiber.NewError(fiber.StatusNotFound, "unknown source")
+		code, msg := CrashStatus(err)
+		if code == fiber.StatusInternalServerError {
+			s.opts.Logger.Error("crash injection failed", "source", name, "err", err)
 		}
-		if errors.Is(err, ErrNotRunning) {
-			return fiber.NewError(fiber.StatusConflict, "source is not running (backing off, failed or stopped); try again when it runs")
-		}
-		s.opts.Logger.Error("crash injection failed", "source", name, "err", err)
-		return fiber.NewError(fiber.StatusInternalServerError, "crash injection failed")
+		return fiber.NewError(code, msg)
 	}
 	s.opts.Logger.Info("crash injected", "source", name)
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "accepted", "source": name})

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -84,17 +83,15 @@ func (l *clusterLink) answerControl(ctx context.Context, req cluster.ControlRequ
 		return cluster.ControlReply{Status: 400, Body: []byte("unknown control action")}
 	}
 	err := c.crash.Crash(src)
-	switch {
-	case err == nil:
+	if err == nil {
 		l.log.Info("crash injected", "source", src, "from", req.From)
 		return cluster.ControlReply{Status: 202}
-	case errors.Is(err, dashboard.ErrUnknownSource):
-		return cluster.ControlReply{Status: 404, Body: []byte("unknown source")}
-	case errors.Is(err, dashboard.ErrNotRunning):
-		return cluster.ControlReply{Status: 409, Body: []byte("source is not running (backing off, failed or stopped); try again when it runs")}
 	}
-	l.log.Error("crash injection failed", "source", src, "from", req.From, "err", err)
-	return cluster.ControlReply{Status: 500, Body: []byte("crash injection failed")}
+	code, msg := dashboard.CrashStatus(err) // as this node's own route answers
+	if code == 500 {
+		l.log.Error("crash injection failed", "source", src, "from", req.From, "err", err)
+	}
+	return cluster.ControlReply{Status: code, Body: []byte(msg)}
 }
 
 // clusterSources is the dashboard's SourceControl in a cluster: a local
