@@ -118,20 +118,32 @@ func seriesPoints(t *testing.T, base, id string) protocol.Series {
 // counterID is the id of e2e.yaml's requests_total.
 func counterID(t *testing.T, base string) string {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/snapshot?points=0")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	snap, err := protocol.Decoder{}.Snapshot(body)
-	require.NoError(t, err)
-	for _, s := range snap.Series {
-		if s.Metric == "requests_total" {
-			return s.ID
+	// The first poll may not be published yet when the server has just
+	// started: the snapshot is asked again until it holds the counter.
+	var id string
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/api/v1/snapshot?points=0")
+		if err != nil {
+			return false
 		}
-	}
-	t.Fatal("no requests_total in the snapshot")
-	return ""
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return false
+		}
+		snap, err := protocol.Decoder{}.Snapshot(body)
+		if err != nil {
+			return false
+		}
+		for _, s := range snap.Series {
+			if s.Metric == "requests_total" {
+				id = s.ID
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "no requests_total in the snapshot")
+	return id
 }
 
 // TestHistorySurvivesRestartAndKill: a clean stop loses nothing and a
