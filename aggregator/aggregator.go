@@ -396,16 +396,24 @@ func (a *Aggregator) sweepDue() time.Time {
 }
 
 // publishLocked encodes d and hands it to the broker, unless it is empty.
+// With no subscriber it is retained unencoded: the window statistics and
+// the JSON are most of a publish's cost, and a resume that reaches an
+// unencoded delta merges and encodes it then (Subscribe), as it would
+// merge a long run anyway. Subscribe takes the store lock, so none can
+// start between the check and the broker's publish.
 func (a *Aggregator) publishLocked(d *delta, nowMs int64) {
 	if d.empty() {
 		return
 	}
 	a.seq = d.seq
-	enc := a.encoder(nowMs)
-	// Size the buffer from the previous delta: growing a 50 MB frame by
-	// doubling costs as much as encoding it.
-	d.data = enc.encodeDelta(make([]byte, 0, a.lastDeltaSize+a.lastDeltaSize/8+256), d)
-	a.lastDeltaSize = len(d.data)
+	if a.broker.live() {
+		enc := a.encoder(nowMs)
+		// Size the buffer from the previous delta: growing a 50 MB frame
+		// by doubling costs as much as encoding it.
+		d.data = enc.encodeDelta(make([]byte, 0, a.lastDeltaSize+a.lastDeltaSize/8+256), d)
+		a.lastDeltaSize = len(d.data)
+		d.encoded = true
+	}
 	a.stats.deltas.Add(1)
 	a.broker.publish(d, nowMs)
 }

@@ -151,7 +151,7 @@ func (s *Subscription) mergeBox(enc *encoder) bool {
 	for i < len(s.box) && s.box[i].d == nil {
 		i++
 	}
-	if len(s.box)-i < 2 {
+	if len(s.box)-i < 2 && (len(s.box) == i || s.box[i].d.encoded) {
 		return false
 	}
 	ds := make([]*delta, 0, len(s.box)-i)
@@ -159,7 +159,7 @@ func (s *Subscription) mergeBox(enc *encoder) bool {
 		ds = append(ds, it.d)
 	}
 	m := mergeDeltas(ds)
-	m.data = enc.encodeDelta(nil, m)
+	m.data, m.encoded = enc.encodeDelta(nil, m), true
 	clear(s.box[i:])
 	s.box = append(s.box[:i], mailItem{msg: deltaMessage(m), d: m})
 	s.bytes = len(m.data)
@@ -216,13 +216,18 @@ func (a *Aggregator) Subscribe(after uint64) *Subscription {
 	case after > 0 && after == a.seq:
 		// Up to date: nothing to send until the next delta.
 	case after > 0 && after < a.seq && len(b.recent) > 0 && b.recent[0].seq <= after+1:
+		unencoded := false
 		for _, d := range b.recent {
 			if d.seq > after {
 				s.box = append(s.box, mailItem{msg: deltaMessage(d), d: d})
 				s.bytes += len(d.data)
+				unencoded = unencoded || !d.encoded
 			}
 		}
-		if len(s.box) > a.opts.MailboxSize/2 || s.bytes > a.opts.MailboxBytes/2 {
+		// Deltas published while nobody listened were kept unencoded
+		// (publishLocked): merged, they are encoded in the store's state
+		// now, which is the state of the last of them.
+		if unencoded || len(s.box) > a.opts.MailboxSize/2 || s.bytes > a.opts.MailboxBytes/2 {
 			s.mergeBox(a.encoder(a.nowMs()))
 		}
 	default:
@@ -283,6 +288,14 @@ func (s *Subscription) Close() {
 	s.bytes = 0
 	delete(s.b.subs, s)
 	s.wake()
+}
+
+// live reports whether any subscription is live. Called by the publisher
+// with the store's write lock held.
+func (b *broker) live() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs) > 0
 }
 
 // Subscribers returns how many subscriptions are live.

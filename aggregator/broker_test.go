@@ -20,6 +20,16 @@ func publishN(a *Aggregator, c *clock, n int) {
 	}
 }
 
+// frameOf is d's frame as a subscriber of its seq got it: the one encoded
+// at publish time, or, for a delta published while nobody subscribed, its
+// encoding now (the same state while d is the latest delta).
+func frameOf(a *Aggregator, d *delta) []byte {
+	if d.encoded {
+		return d.data
+	}
+	return a.encoder(a.nowMs()).encodeDelta(nil, d)
+}
+
 func drain(t *testing.T, s *Subscription) []Message {
 	t.Helper()
 	var out []Message
@@ -37,6 +47,8 @@ func drain(t *testing.T, s *Subscription) []Message {
 
 func TestResumeInsideRetainedRange(t *testing.T) {
 	a, c := newTestAgg(Options{RetainDeltas: 5})
+	live := a.Subscribe(0) // someone listens: each delta is encoded as published
+	defer live.Close()
 	publishN(a, c, 8)
 	require.Equal(t, uint64(8), a.Seq())
 
@@ -175,7 +187,7 @@ func TestResumeMergeContent(t *testing.T) {
 		mID = a.st.all[1].id
 	}
 	for _, d := range a.broker.recent[1:] { // the deltas 2 to 5 as published
-		wantPoints = append(wantPoints, decodeDelta(t, d.data).Points[mID]...)
+		wantPoints = append(wantPoints, decodeDelta(t, frameOf(a, d)).Points[mID]...)
 	}
 	require.Len(t, wantPoints, 4)
 	require.Equal(t, wantPoints, merged.Points[mID])
@@ -345,4 +357,53 @@ func TestMailboxByteBound(t *testing.T) {
 	require.Len(t, drain(t, s2), 1)
 	require.Equal(t, uint64(1), a.stats.droppedSubs.Load())
 	require.Zero(t, a.stats.conflations.Load())
+}
+
+// While nobody subscribes, deltas are retained unencoded (their window
+// statistics and JSON are most of a publish); a resume that reaches them
+// gets them merged and encoded then, with every point, and live deltas
+// one by one after it.
+func TestResumeIntoDeltasPublishedWhileNobodyListened(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	publishN(a, c, 1) // 1
+	require.False(t, a.broker.recent[0].encoded)
+	require.Nil(t, a.broker.recent[0].data, "not encoded for nobody")
+
+	live := a.Subscribe(1)
+	publishN(a, c, 3) // 2, 3, 4: encoded for live
+	require.Len(t, drain(t, live), 3)
+	for _, d := range a.broker.recent[1:] {
+		require.True(t, d.encoded)
+	}
+	live.Close()
+	publishN(a, c, 3) // 5, 6, 7: nobody listens
+	for _, d := range a.broker.recent[4:] {
+		require.False(t, d.encoded)
+	}
+
+	mID := a.st.all[0].id
+	for _, tc := range []struct {
+		after      uint64
+		wantPoints int
+	}{{1, 6}, {4, 3}, {6, 1}} {
+		s := a.Subscribe(tc.after)
+		ms := drain(t, s)
+		require.Len(t, ms, 1, "after %d: one merged delta", tc.after)
+		require.Equal(t, tc.after+1, ms[0].From)
+		require.Equal(t, uint64(7), ms[0].Seq)
+		d := decodeDelta(t, ms[0].Data)
+		require.Len(t, d.Points[mID], tc.wantPoints)
+		require.Equal(t, c.ms, d.Points[mID][tc.wantPoints-1].T)
+		require.Contains(t, d.Windows, mID)
+		s.Close()
+	}
+
+	s := a.Subscribe(4)
+	defer s.Close()
+	drain(t, s)
+	publishN(a, c, 2)
+	ms := drain(t, s)
+	require.Len(t, ms, 2, "live deltas follow one by one")
+	require.Equal(t, []uint64{8, 9}, []uint64{ms[0].Seq, ms[1].Seq})
+	require.True(t, a.broker.recent[len(a.broker.recent)-1].encoded)
 }

@@ -32,7 +32,8 @@ type delta struct {
 	events         [][]byte         // announced events, encoded, in order
 	alerts         []protocol.Alert // alerts that changed, one per ID
 
-	data []byte // the encoded frame
+	data    []byte // the encoded frame
+	encoded bool   // data is set: false while nobody subscribed (publishLocked)
 }
 
 func (d *delta) empty() bool {

@@ -304,7 +304,7 @@ func checkDeltas(t *testing.T, rng *rand.Rand, a *Aggregator, events map[uint64]
 	recent := a.broker.recent
 	enc := a.encoder(a.nowMs())
 	d := recent[len(recent)-1]
-	cov.see(requireAgree(t, d.data, enc.refDelta(d, a.refTree(), events[d.seq])).(*protocol.Delta))
+	cov.see(requireAgree(t, frameOf(a, d), enc.refDelta(d, a.refTree(), events[d.seq])).(*protocol.Delta))
 	if len(recent) < 2 {
 		return
 	}
