@@ -73,6 +73,29 @@ func TestWriteReplacesSameStart(t *testing.T) {
 	require.Equal(t, TierStats{Bytes: 16 + int64(len(encodeBlockValue(&grow))), Points: 20, Blocks: 1, Oldest: t0}, st)
 }
 
+// Write puts in key order (see write); the input's order still decides
+// between two blocks of one key in one Write, and keys given in reverse
+// and shuffled read back the same.
+func TestWriteInAnyOrder(t *testing.T) {
+	db := open(t, Options{Dir: t.TempDir()})
+	var blocks []Block
+	for s := uint64(40); s > 0; s-- {
+		for _, start := range []int64{t0 + hour, t0, t0 + 2*hour} {
+			blocks = append(blocks, block(Raw, s<<56|s, start, start+10_000, 10))
+		}
+	}
+	first, second := block(Raw, 7, t0, t0+10_000, 10), block(Raw, 7, t0, t0+20_000, 20)
+	second.Data = []byte("the later one")
+	blocks = append(blocks, first, block(Minute, 7, t0, t0+minute, 1), second)
+	require.NoError(t, db.Write(nil, blocks))
+	require.Equal(t, []Block{second}, read(t, db, Raw, 7, 0, t0+3*hour), "the later of two with one key")
+	for s := uint64(40); s > 0; s-- {
+		require.Equal(t, []int64{t0, t0 + hour, t0 + 2*hour}, starts(read(t, db, Raw, s<<56|s, 0, t0+3*hour)))
+	}
+	require.Len(t, read(t, db, Minute, 7, 0, t0+hour), 1)
+	require.Equal(t, int64(3*40+1), db.Stats()[Raw].Blocks)
+}
+
 func TestBlocksRangeOrderAndStop(t *testing.T) {
 	db := open(t, Options{Dir: t.TempDir()})
 	var bs []Block
