@@ -119,6 +119,17 @@ func TestBrowserLayouts(t *testing.T) {
 		require.True(t, eval[bool](b, `(window.scrollTo(0, document.body.scrollHeight), true)`))
 		b.waitFor("the sidebar still in view at the bottom of the page", `document.querySelector(".side").getBoundingClientRect().top >= 0 &&
 			document.querySelector(".side").getBoundingClientRect().top < 120`)
+		// The events panel is in sight under the top bar, the page at its
+		// top or scrolled past every card, here and on a narrower desktop.
+		const eventsInSight = `(r => r.top >= document.querySelector(".topbar").getBoundingClientRect().bottom && r.bottom <= innerHeight)(
+			document.querySelector(".timeline-panel").getBoundingClientRect())`
+		b.waitFor("the events panel in sight, the page scrolled to its end", eventsInSight)
+		b.do(chromedp.EmulateViewport(1024, 768))
+		for _, to := range []string{"0", "document.body.scrollHeight"} {
+			require.True(t, eval[bool](b, `(window.scrollTo(0, `+to+`), true)`))
+			b.waitFor("the events panel in sight at 1024 px, scrolled to "+to, eventsInSight)
+		}
+		b.do(chromedp.EmulateViewport(1280, 900))
 		perRow := eval[int](b, `(gs => gs.filter(g => g.getBoundingClientRect().top === gs[0].getBoundingClientRect().top).length)([...document.querySelectorAll(".group")])`)
 		require.GreaterOrEqual(t, perRow, 2, "one-card sources side by side")
 		filterFits(t, b, "load_percent s4")
