@@ -49,8 +49,10 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
-    // The chart's text alternative is its current values and statistics (chartText).
-    this.chart = h("div", { class: "chart", role: "img", "aria-label": `${s.metric}: no data yet` });
+    // The chart's text alternative is its current values and statistics
+    // (update); a Tab stop, so that a keyboard reaches every chart and
+    // its markers' labels (shown while it has focus).
+    this.chart = h("div", { class: "chart", role: "img", tabindex: "0", "aria-label": `${s.metric}: no data yet` });
     this.stats = h("dl", "stats");
     this.coverage = h("p", "coverage");
     this.coverage.hidden = true;

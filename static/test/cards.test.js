@@ -112,6 +112,7 @@ test("a card is named, and its chart has a text alternative: values and statisti
   const card = new SeriesCard(a);
   assert.equal(card.el.getAttribute("aria-label"), "cpu_percent of host");
   assert.equal(card.chart.getAttribute("role"), "img");
+  assert.equal(card.chart.getAttribute("tabindex"), "0", "reached with Tab");
   card.update("1m", 60_000);
   assert.equal(card.chart.getAttribute("aria-label"), 'cpu_percent {cpu="0"}: 10 % now; over 1m min 9 %, max 11 %, mean 10 %');
   card.add(st("b", { cpu: "1" }, 20, T));
