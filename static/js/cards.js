@@ -262,14 +262,33 @@ export class SeriesCard {
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
-    const text = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
-    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
+    this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
+    this.showAlt();
     const sinces = [...this.lines.values()].map((l) => (range ? (range.stats.get(l.st.id) || {}).first : l.st.since) || 0);
     const since = coverageSince(sinces, spanMs, range ? range.to : now);
     this.coverage.hidden = !since;
     setText(this.coverage, since ? `Statistics since ${since}` : "");
     const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
     this.coverage.title = since ? why : "";
+  }
+
+  /**
+   * showMarks puts the labels of the markers the chart shows (plugins.js
+   * markerLabel: what happened, and when) in its text alternative; the
+   * chart manager calls it when they change.
+   * @param {string[]} labels
+   */
+  showMarks(labels) {
+    this.marks = labels;
+    this.showAlt();
+  }
+
+  // showAlt writes the chart's text alternative: its values and
+  // statistics, then its markers.
+  showAlt() {
+    const marks = this.marks && this.marks.length ? `. Marked: ${this.marks.join("; ")}` : "";
+    const text = `${this.valuesText || `${this.metric}: no data yet`}${marks}`;
+    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
   }
 
   // lineText is a line's current value and statistics, in words: the

@@ -165,3 +165,16 @@ test("over a span of the past, a counter's total is its count at the span's end"
   assert.equal(card.note.textContent, "over the span");
   assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2 /s on average, 1.20 k over x, total 1.50 k at ${formatClock(at)}`);
 });
+
+test("the chart's text alternative names the markers it shows, and forgets them when they go", () => {
+  const card = new SeriesCard(st("a", {}, 10));
+  card.showMarks(["spiky: ShardHot firing (critical) at 14:02:10"]);
+  assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: no data yet. Marked: spiky: ShardHot firing (critical) at 14:02:10");
+  card.update("1m", 60_000);
+  assert.equal(
+    card.chart.getAttribute("aria-label"),
+    "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %. Marked: spiky: ShardHot firing (critical) at 14:02:10",
+  );
+  card.showMarks([]);
+  assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %");
+});
