@@ -91,12 +91,13 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	t.Run("one h1, named regions, named cards, a text alternative per chart", func(t *testing.T) {
 		require.Equal(t, "pulseboard", eval[string](b, `[...document.querySelectorAll("h1")].map(h => h.textContent).join()`))
-		require.Equal(t, []string{"Alerts, supervision, events and the stream", "Sources and their metrics", "Jump to a source", "Source demo", "Source spiky"},
+		require.Equal(t, []string{"Alerts, events, supervision and the stream", "Sources and their metrics", "Jump to a source", "Source demo", "Source spiky"},
 			eval[[]string](b, `[...document.querySelectorAll("aside[aria-label], [role=region][aria-label], nav[aria-label], section.group")].map(e => e.getAttribute("aria-label"))`))
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card")].every(c => / of (demo|spiky)$/.test(c.getAttribute("aria-label")))`))
 		alt := eval[string](b, `document.querySelector('.card[data-metric="temperature_celsius"] .chart').getAttribute("aria-label")`)
 		require.Regexp(t, `^temperature_celsius: \d+(\.\d+)? °C now; over 1m min .+, max .+, mean .+$`, alt)
 		require.Equal(t, "img", eval[string](b, `document.querySelector(".card .chart").getAttribute("role")`))
+		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card .chart")].every(c => c.tabIndex === 0)`), "every chart a Tab stop")
 	})
 
 	t.Run("every control is reached with Tab", func(t *testing.T) {
@@ -107,7 +108,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			seen[eval[string](b, focused)] = true
 		}
 		for _, want := range []string{"radio:1m", "theme", "pause", "hide-zero", "filter", "admin-toggle",
-			"treeitem:root", "tl-source", "button:Collapse demo", "button:Crash demo", "button:0"} {
+			"treeitem:root", "tl-source", "button:Collapse demo", "button:Crash demo", "button:0",
+			"img:queue_depth", "img:requests_total", "img:temperature_celsius", "img:request_latency_seconds", "img:shard_load_percent"} {
 			found := seen[want]
 			for k := range seen {
 				found = found || strings.HasPrefix(k, want)

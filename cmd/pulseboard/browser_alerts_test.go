@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -91,6 +92,26 @@ func TestBrowserAlerts(t *testing.T) {
 			eval[string](b, `(c => "#" + c.match(/\d+/g).slice(0, 3).map(n => Number(n).toString(16).padStart(2, "0")).join(""))(getComputedStyle(`+card+`).borderTopColor)`))
 		b.waitFor("the firing span shaded", `Number(`+chart+`.dataset.alertSpans) >= 1`)
 		require.Equal(t, "WaveHigh firing", eval[string](b, group+`.querySelector(".alert-tag").textContent`))
+	})
+
+	t.Run("the firing's marker is labelled: under the pointer, on keyboard focus, in the text alternative", func(t *testing.T) {
+		const flag = chart + `.querySelector(".mark-flag")`
+		const label = `/^wave: WaveHigh firing \(warning\) at \d\d:\d\d:\d\d$/`
+		b.waitFor("a labelled marker on the wave's chart", `Number(`+chart+`.dataset.markers) >= 1 && `+flag+` && `+label+`.test(`+flag+`.textContent) &&
+			/\. Marked: (wave: WaveHigh firing \(warning\) at \d\d:\d\d:\d\d(; |$))+$/.test(`+chart+`.getAttribute("aria-label"))`)
+		const shown = `getComputedStyle(` + flag + `.querySelector(".mark-label")).display !== "none"`
+		require.False(t, eval[bool](b, shown), "a label waits for the pointer or the focus")
+		x, y := pointIn(b, flag, 0.5)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+		b.waitFor("the label under the pointer", shown)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+		b.waitFor("the label gone with the pointer", `!(`+shown+`)`)
+		// From the group's collapse button, Tab goes to its chart.
+		require.True(t, eval[bool](b, `(`+group+`.querySelector(".collapse").focus(), true)`))
+		b.do(chromedp.KeyEvent("\t"))
+		require.True(t, eval[bool](b, `document.activeElement === `+chart), "the chart is the next Tab stop")
+		b.waitFor("every label shown while the chart has focus", shown)
+		require.True(t, eval[bool](b, `(document.activeElement.blur(), true)`))
 	})
 
 	t.Run("then it resolves: out of the panel, the colour gone, the span kept", func(t *testing.T) {

@@ -77,6 +77,30 @@ func TestBrowserURLState(t *testing.T) {
 	})
 }
 
+// filterFits checks the filter box at the tab's width: its placeholder fits,
+// and so does text typed into it, the count it brings on ("5 of 45 series")
+// over none of it.
+func filterFits(t *testing.T, b *tab, text string) {
+	t.Helper()
+	const box = `document.getElementById("filter")`
+	const textWidth = `((f, s) => { const c = document.createElement("canvas").getContext("2d");
+		c.font = getComputedStyle(f).font; return c.measureText(s).width; })`
+	const room = `(f => { const cs = getComputedStyle(f); return f.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight); })(` + box + `)`
+	require.True(t, eval[bool](b, textWidth+`(`+box+`, `+box+`.placeholder) <= `+room), "the placeholder is cut:\n%s",
+		eval[string](b, `JSON.stringify([`+textWidth+`(`+box+`, `+box+`.placeholder), `+room+`])`))
+	b.do(chromedp.SendKeys(chromedp.CSS("#filter"), text))
+	b.waitFor("the count", `!document.getElementById("filter-count").hidden`)
+	overlap := `((f, n) => { const cs = getComputedStyle(f), fr = f.getBoundingClientRect(), cr = n.getBoundingClientRect();
+		const size = parseFloat(cs.fontSize), left = fr.left + parseFloat(cs.paddingLeft), top = fr.top + (fr.height - size) / 2;
+		const right = left + ` + textWidth + `(f, f.value);
+		return !(cr.right <= left || cr.left >= right || cr.bottom <= top || cr.top >= top + size); })(` + box + `, document.getElementById("filter-count"))`
+	require.Equal(t, text, eval[string](b, box+`.value`))
+	require.True(t, eval[bool](b, box+`.scrollWidth <= `+box+`.clientWidth`), "the text typed is cut")
+	require.False(t, eval[bool](b, overlap), "the count covers the text typed")
+	require.True(t, eval[bool](b, `(f => { f.value = ""; f.dispatchEvent(new Event("input")); return true; })(`+box+`)`))
+	b.waitFor("the count gone", `document.getElementById("filter-count").hidden`)
+}
+
 func TestBrowserLayouts(t *testing.T) {
 	cmd, base, stderr := startPulseboard(t, "-config", manySourcesConfig(t, 45))
 	defer func() {
@@ -95,8 +119,20 @@ func TestBrowserLayouts(t *testing.T) {
 		require.True(t, eval[bool](b, `(window.scrollTo(0, document.body.scrollHeight), true)`))
 		b.waitFor("the sidebar still in view at the bottom of the page", `document.querySelector(".side").getBoundingClientRect().top >= 0 &&
 			document.querySelector(".side").getBoundingClientRect().top < 120`)
+		// The events panel is in sight under the top bar, the page at its
+		// top or scrolled past every card, here and on a narrower desktop.
+		const eventsInSight = `(r => r.top >= document.querySelector(".topbar").getBoundingClientRect().bottom && r.bottom <= innerHeight)(
+			document.querySelector(".timeline-panel").getBoundingClientRect())`
+		b.waitFor("the events panel in sight, the page scrolled to its end", eventsInSight)
+		b.do(chromedp.EmulateViewport(1024, 768))
+		for _, to := range []string{"0", "document.body.scrollHeight"} {
+			require.True(t, eval[bool](b, `(window.scrollTo(0, `+to+`), true)`))
+			b.waitFor("the events panel in sight at 1024 px, scrolled to "+to, eventsInSight)
+		}
+		b.do(chromedp.EmulateViewport(1280, 900))
 		perRow := eval[int](b, `(gs => gs.filter(g => g.getBoundingClientRect().top === gs[0].getBoundingClientRect().top).length)([...document.querySelectorAll(".group")])`)
 		require.GreaterOrEqual(t, perRow, 2, "one-card sources side by side")
+		filterFits(t, b, "load_percent s4")
 		require.Empty(t, b.problems())
 	})
 
@@ -112,6 +148,7 @@ func TestBrowserLayouts(t *testing.T) {
 		require.Equal(t, 45, eval[int](b, `document.querySelectorAll("#jump a").length`))
 		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
 		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
+		filterFits(t, b, "load_percent s4")
 		require.Empty(t, b.problems())
 	})
 }

@@ -288,6 +288,10 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Run("a drag zooms every chart; a double-click goes back to live", func(t *testing.T) {
 		const over = `document.querySelector('.group[data-source="spiky"] .card .u-over')`
 		const views = `[...document.querySelectorAll(".card .chart")].map(c => c.dataset.view)`
+		const temp = `document.querySelector('.group[data-source="demo"] .card[data-metric="temperature_celsius"]')`
+		// Eight seconds of points (one each 100 ms): the zoom below, of a
+		// chart's first ten seconds, falls within them.
+		b.waitFor("8 s of temperatures", `Number(`+temp+`.querySelector(".chart").dataset.points) >= 80`)
 		x0, y := pointIn(b, over, 0.3)
 		x1, _ := pointIn(b, over, 0.7)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y, chromedp.ButtonLeft),
@@ -297,13 +301,24 @@ func TestBrowserDashboard(t *testing.T) {
 		b.waitFor("every chart on one range", `(v => v.length === 5 && v.every(x => x && x === v[0]))(`+views+`) && !document.getElementById("live").hidden`)
 		zoomed := eval[string](b, views+`[0]`)
 		require.Regexp(t, `^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$`, eval[string](b, `document.getElementById("live-text").textContent`))
+		// A span of the past: the pill says so, and the cards show its
+		// statistics and the last value within it, with its time.
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)) // no crosshair: the cards show their readings
+		b.waitFor("the pill and the cards on the zoom's span", `/^history to \d\d:\d\d:\d\d$/.test(document.getElementById("conn-text").textContent) &&
+			document.getElementById("conn").dataset.state === "history" &&
+			/^at \d\d:\d\d:\d\d$/.test(`+temp+`.querySelector(".note").textContent) &&
+			/ at \d\d:\d\d:\d\d; over \d\d:\d\d:\d\d–\d\d:\d\d:\d\d min /.test(`+temp+`.querySelector(".chart").getAttribute("aria-label"))`)
+		value := eval[string](b, temp+`.querySelector(".value").textContent`)
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
 		seen := eval[int](b, messages)
 		b.waitFor("more messages", fmt.Sprintf(`%s >= %d`, messages, seen+20))
 		require.Equal(t, zoomed, eval[string](b, views+`[0]`), "a zoomed chart stays on its range")
+		require.Equal(t, value, eval[string](b, temp+`.querySelector(".value").textContent`), "a zoomed card's value stays the span's")
 		b.do(chromedp.MouseClickXY(x0, y, chromedp.ClickCount(2)))
 		b.waitFor("live again", views+`.every(v => v === undefined) && document.getElementById("live").hidden`)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+		b.waitFor("the pill and the cards live again", `document.getElementById("conn-text").textContent === "live" &&
+			`+temp+`.querySelector(".note").textContent === "" && / now; over 1m /.test(`+temp+`.querySelector(".chart").getAttribute("aria-label"))`)
 	})
 
 	t.Run("the crash button raises the restart count", func(t *testing.T) {

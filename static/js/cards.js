@@ -8,12 +8,17 @@
 // Ctrl/⌘-click hides or shows it. A stale series (its source no longer
 // shows it) is greyed, and says since when instead of a current value. A
 // series under an alert colours its legend row and the card (warning or
-// critical; pending is a dashed edge, firing a solid one).
+// critical; pending is a dashed edge, firing a solid one). Over a span of
+// the past (a zoom, a custom range) the value is the last within it, with
+// its time, and the statistics are the span's.
 
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { formatClock, formatLabels, formatValue, unitOf } from "./format.js";
+import { coverageSince, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { formatClock, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
+
+export { coverageSince, staleText };
 
 /**
  * @typedef {{st: import("./store.js").SeriesState, name: string,
@@ -44,14 +49,18 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
-    // The chart's text alternative is its current values and statistics (chartText).
-    this.chart = h("div", { class: "chart", role: "img", "aria-label": `${s.metric}: no data yet` });
+    // The chart's text alternative is its current values and statistics
+    // (update); a Tab stop, so that a keyboard reaches every chart and
+    // its markers' labels (shown while it has focus).
+    this.chart = h("div", { class: "chart", role: "img", tabindex: "0", "aria-label": `${s.metric}: no data yet` });
     this.stats = h("dl", "stats");
     this.coverage = h("p", "coverage");
     this.coverage.hidden = true;
     this.statEls = new Map();
     this.keyHead = h("th", { scope: "col" });
     const heads = (this.unit.rate ? ["rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
+    // "now", or "last" over a span of the past (a counter's "total" stays).
+    this.nowHead = this.unit.rate ? null : heads[0];
     this.legendBody = h("tbody");
     this.legend = h("table", "legend-table", h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
@@ -218,16 +227,20 @@ export class SeriesCard {
    * young), the card says since when its statistics are (now: the
    * server's time, unix ms). Over a history range, range holds each
    * line's statistics over it (rangedata.js rangeStats, by series id) and
-   * its end (to, unix ms), and windowName names it.
+   * its end (to, unix ms), and windowName names it; when the range ends
+   * before now (live false), the value shown is each line's last within
+   * it, labelled with its time, not the stream's latest.
    * @param {string} windowName
    * @param {number} spanMs
    * @param {number} [now]
-   * @param {{stats: Map<string, object>, to: number}} [range]
+   * @param {{stats: Map<string, object>, to: number, live?: boolean}} [range]
    */
   update(windowName, spanMs, now = 0, range = undefined) {
     let zeros = 0;
     let stale = 0;
     const alt = [];
+    const past = !!range && range.live === false;
+    if (this.nowHead) setText(this.nowHead, past ? "last" : "now");
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
@@ -236,18 +249,21 @@ export class SeriesCard {
       if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
       l.row.classList.toggle("is-stale", s.staleSince > 0);
-      const cols = this.columns(s, w, spanMs);
-      alt.push(this.lineText(l, cols, windowName));
-      if (this.lines.size === 1) this.showLone(s, w, cols);
+      // Over a span of the past, the last value within it and when it was.
+      const at = past ? (w.lastAt ? formatWhen(w.lastAt, now || w.lastAt) : "") : null;
+      const cols = this.columns(s, w, spanMs, past);
+      alt.push(this.lineText(l, cols, windowName, at));
+      if (this.lines.size === 1) this.showLone(s, w, cols, at);
       else if (!this.hovering) {
         cols.forEach((f, i) => setText(l.cells[i], joined(f)));
-        if (s.staleSince > 0) setText(l.cells[0], staleText(s));
+        if (s.staleSince > 0 && at === null) setText(l.cells[0], staleText(s));
+        l.cells[0].title = at ? `at ${at}` : "";
       }
     }
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
-    const text = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
-    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
+    this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
+    this.showAlt();
     const sinces = [...this.lines.values()].map((l) => (range ? (range.stats.get(l.st.id) || {}).first : l.st.since) || 0);
     const since = coverageSince(sinces, spanMs, range ? range.to : now);
     this.coverage.hidden = !since;
@@ -256,28 +272,60 @@ export class SeriesCard {
     this.coverage.title = since ? why : "";
   }
 
-  // lineText is a line's current value and statistics, in words: the
-  // chart's text alternative.
-  lineText(l, cols, windowName) {
-    const name = l.name ? `${l.name}: ` : "";
-    if (l.st.staleSince > 0) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
-    if (this.unit.rate) return `${name}${joined(cols[0])} now, ${joined(cols[1])} over ${windowName}, total ${joined(cols[2])}`;
-    return `${name}${joined(cols[0])} now; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
+  /**
+   * showMarks puts the labels of the markers the chart shows (plugins.js
+   * markerLabel: what happened, and when) in its text alternative; the
+   * chart manager calls it when they change.
+   * @param {string[]} labels
+   */
+  showMarks(labels) {
+    this.marks = labels;
+    this.showAlt();
   }
 
-  // columns are a line's figures, in the legend's columns.
-  columns(s, w, spanMs) {
+  // showAlt writes the chart's text alternative: its values and
+  // statistics, then its markers.
+  showAlt() {
+    const marks = this.marks && this.marks.length ? `. Marked: ${this.marks.join("; ")}` : "";
+    const text = `${this.valuesText || `${this.metric}: no data yet`}${marks}`;
+    if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
+  }
+
+  // lineText is a line's current value and statistics, in words: the
+  // chart's text alternative. at is when the value shown was, over a span
+  // of the past ("" if it holds no point); null while live.
+  lineText(l, cols, windowName, at = null) {
+    const name = l.name ? `${l.name}: ` : "";
+    const when = at === null ? " now" : at ? ` at ${at}` : "";
+    if (l.st.staleSince > 0 && at === null) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
+    if (this.unit.rate) {
+      const rate = at === null ? " now" : " on average";
+      return `${name}${joined(cols[0])}${rate}, ${joined(cols[1])} over ${windowName}, total ${joined(cols[2])}${at === null ? "" : when}`;
+    }
+    return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
+  }
+
+  // columns are a line's figures, in the legend's columns; over a span of
+  // the past (past), its value is the last within it.
+  columns(s, w, spanMs, past = false) {
     const plain = { ...this.unit, rate: false, perSecond: false };
-    if (this.unit.rate) return [formatValue(w.rate, this.unit), formatValue(increase(s, w, spanMs), plain), formatValue(s.last ? s.last[1] : null, plain)];
-    return [formatValue(s.last ? s.last[1] : null, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
+    const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
+    if (this.unit.rate) return [formatValue(w.rate, this.unit), formatValue(increase(s, w, spanMs), plain), formatValue(last, plain)];
+    return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
 
   // showLone fills the reading and the statistics of a card of one series.
-  showLone(s, w, cols) {
+  showLone(s, w, cols, at = null) {
     if (!this.hovering) {
       this.showReading(cols[0]);
-      setText(this.note, s.staleSince > 0 ? staleText(s) : "");
-      this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
+      if (at !== null) {
+        // A counter's reading is its rate over the span; a gauge's, its last value in it.
+        setText(this.note, this.unit.rate ? "over the span" : at ? `at ${at}` : "none in the span");
+        this.value.title = this.unit.rate ? "the mean rate over the span shown" : "the last value within the span shown, not current";
+      } else {
+        setText(this.note, s.staleSince > 0 ? staleText(s) : "");
+        this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
+      }
     }
     const stats = this.unit.rate
       ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
@@ -320,24 +368,6 @@ export class SeriesCard {
   }
 }
 
-/**
- * coverageSince says since when a card's statistics are, "14:02" (or
- * "14:02:10" in a window of five minutes or less), when that is later than
- * the window's start (with a little slack for the time between samples);
- * "" when they cover the window.
- * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
- * @param {number} spanMs the window
- * @param {number} now the server's time, unix ms
- */
-export function coverageSince(sinces, spanMs, now) {
-  const known = sinces.filter((t) => t > 0);
-  if (!now || !spanMs || !known.length) return "";
-  const since = Math.max(...known);
-  if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
-  const clock = formatClock(since);
-  return spanMs > 300_000 ? clock.slice(0, 5) : clock;
-}
-
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {
   if (!a) {
@@ -347,32 +377,4 @@ function setAlert(el, a) {
   }
   el.dataset.alert = a.severity;
   el.dataset.alertState = a.state;
-}
-
-/** staleText says since when a stale series is stale: "stale since 14:02:11". */
-export function staleText(st) {
-  return `stale since ${formatClock(st.staleSince)}`;
-}
-
-// samplesOf is a window's count of samples; a range's aggregates do not tell (samples null).
-function samplesOf(w) {
-  return w.samples === undefined ? w.count : w.samples;
-}
-
-function joined(f) {
-  return f.unit ? `${f.text} ${f.unit}` : f.text;
-}
-
-/**
- * increase is a counter's increase over the window. The server's rate is
- * reset-aware: the increase divided by the time between the window's first
- * and last samples, so the increase is the rate times that time (which
- * max − min is not, across a restart of the counter).
- */
-function increase(s, w, spanMs) {
-  if (w.increase !== undefined) return w.increase; // a range's, summed up from its points
-  if (!w.count || w.rate === null || w.rate === undefined || !s.last || !s.ring.length) return null;
-  const ring = s.ring;
-  const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));
-  return (w.rate * Math.max(0, s.last[0] - first)) / 1000;
 }

@@ -31,6 +31,7 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  *   overlay?: () => import("./alerts.js").Overlay,
  *   title?: () => string,
  *   history?: () => {tier: string, step: number}|null,
+ *   onMarks?: (labels: string[]) => void,
  *   onHover?: (x: number|null, ys: Map<string, number|null>|null) => void}} ChartSpec
  * data: one [times (unix s), values] table per line, in the order of
  * lines(); onHover: the time under the cursor and each line's value
@@ -38,7 +39,8 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  * source: whose markers the chart shows (besides those of every chart);
  * overlay: the thresholds and firing spans of its series' alerts;
  * history: what the stored history drawn was cut at (shown as data-tier
- * and data-step), null while the stream's points are drawn.
+ * and data-step), null while the stream's points are drawn; onMarks: the
+ * labels of the markers in view (plugins.js markerLabel), when they change.
  */
 
 export class ChartManager {
@@ -288,8 +290,11 @@ export class ChartManager {
       ],
       bands: band ? bands.bands : undefined,
       plugins: [
-        markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n) => {
+        markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n, labels) => {
           e.el.dataset.markers = String(n);
+          const key = labels.join("\n");
+          if (e.onMarks && key !== e.marksKey) e.onMarks(labels);
+          e.marksKey = key;
         }),
         alertPlugin(
           () => overlayOf(e),

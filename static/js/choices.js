@@ -102,6 +102,8 @@ export const readerChoices = {
     this.deps.page.showZoom(this.zoom);
     this.spanChanged();
     this.syncURL();
+    // The cards' statistics (and values, if it ends before now) are the zoom's.
+    this.families.markAll();
     this.charts.markAllDirty();
     this.requestFrame();
   },
@@ -118,6 +120,7 @@ export const readerChoices = {
     this.deps.page.showZoom(c);
     this.spanChanged();
     this.syncURL();
+    this.families.markAll();
     this.charts.markAllDirty();
     this.requestFrame();
   },

@@ -26,7 +26,9 @@
  *   the alerts panel (alertsview.js)
  * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number): void,
  *   tick(now: number): void}} health makes the recent-history note of a source's group
- * @property {{show(s: object): void, tick(): void}} status
+ * @property {{show(s: object): void, tick(): void, showPast(end: number): void}} status
+ *   the connection pill and banner (status.js); showPast gives the end of a
+ *   span of the past the charts show, 0 while they follow the live edge
  * @property {{show(ev: object): void, tick(): void}} notices
  * @property {import("./page.js").PageView} page the header, overview and group box
  * @property {(fn: () => void) => void} requestFrame requestAnimationFrame

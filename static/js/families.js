@@ -116,6 +116,7 @@ export class Families {
         overlay: () => (this.deps.overlay ? this.deps.overlay(card.lines.keys()) : { thresholds: [], spans: [] }),
         title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
         history: () => (this.deps.history ? this.deps.history() : null),
+        onMarks: (labels) => card.showMarks(labels),
         onHover: (x, ys) => {
           card.hover(x, ys);
           if (x === null) this.redraw(key);

@@ -181,6 +181,17 @@ export function formatClock(ms) {
 }
 
 /**
+ * formatWhen renders a unix-ms time as formatClock does when it falls on
+ * the local day of now, else with its date, "2026-11-27 14:05": a time of
+ * a range days back reads as what it is.
+ */
+export function formatWhen(ms, now) {
+  const d = new Date(ms);
+  if (d.toDateString() === new Date(now).toDateString()) return formatClock(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/**
  * formatTick renders a time-axis tick, given the step between ticks:
  * HH:MM when the ticks fall on whole minutes, HH:MM:SS when they do not,
  * so that two ticks never read the same.

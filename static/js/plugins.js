@@ -3,21 +3,79 @@
 // double-click back to live. The crosshair is uPlot's own cursor, synced
 // across every chart of the page (cursor.sync, see ChartManager.options).
 
-import { h } from "./dom.js";
+import { h, setText } from "./dom.js";
 import { formatClock, formatCompact } from "./format.js";
 
 // Markers of the server and the page rather than of a source's health.
 const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
 
 /**
+ * markerLabel is what a marker says on hover, on focus and in its chart's
+ * text alternative: its entry's source, text and time, "spiky: ShardHot
+ * firing (critical) at 14:02:10".
+ * @param {import("./timeline.js").Marker} m
+ */
+export function markerLabel(m) {
+  return `${m.source ? `${m.source}: ` : ""}${m.text || m.kind} at ${formatClock(m.ts)}`;
+}
+
+/**
  * markerPlugin is a uPlot plugin that draws markers over a chart after
- * each redraw (drawMarkers); onDrawn gets how many were in view.
+ * each redraw (drawMarkers), each with a flag over the plot whose label
+ * (markerLabel) shows under the pointer, and on every flag while the
+ * chart has keyboard focus (chart.css); onDrawn gets how many were in
+ * view and their labels, oldest first.
  * @param {() => import("./timeline.js").Marker[]} markers
  * @param {{ok: string, fail: string, info?: string}} colors
- * @param {(n: number) => void} onDrawn
+ * @param {(n: number, labels: string[]) => void} onDrawn
  */
 export function markerPlugin(markers, colors, onDrawn) {
-  return { hooks: { draw: [(u) => onDrawn(drawMarkers(u, markers(), colors))] } };
+  let flags = null;
+  return {
+    hooks: {
+      init: [
+        (u) => {
+          if (!u.over) return;
+          // Read by no screen reader: the chart's text alternative has the labels.
+          flags = h("div", { class: "mark-flags", "aria-hidden": "true" });
+          u.over.append(flags);
+        },
+      ],
+      draw: [
+        (u) => {
+          const { min, max } = u.scales.x;
+          const inView = markers().filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+          drawMarkers(u, inView, colors);
+          const labels = inView.map(markerLabel);
+          if (flags) showFlags(flags, u, inView, labels);
+          onDrawn(inView.length, labels);
+        },
+      ],
+      destroy: [() => (flags = null)],
+    },
+  };
+}
+
+// showFlags keeps one flag per marker in view, at its line (CSS pixels
+// from the plot's left), its label opening to the left in the plot's right
+// half. Only what changed is written: a live chart draws every second.
+function showFlags(box, u, list, labels) {
+  while (box.children.length > list.length) box.lastElementChild.remove();
+  const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
+  const half = u.bbox.width / px / 2;
+  list.forEach((m, i) => {
+    let flag = box.children[i];
+    if (!flag) {
+      flag = h("span", "mark-flag", h("span", "mark-label"));
+      box.append(flag);
+    }
+    const x = Math.round(u.valToPos(m.ts / 1000, "x"));
+    const transform = `translateX(${x}px)`;
+    if (flag.style.transform !== transform) flag.style.transform = transform;
+    flag.classList.toggle("is-right", x > half);
+    flag.classList.toggle("is-bad", !m.ok);
+    setText(flag.firstElementChild, labels[i]);
+  });
 }
 
 /**

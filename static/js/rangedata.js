@@ -214,12 +214,34 @@ export function rangeTable(c, from) {
 }
 
 /**
+ * ringColumns are a Ring's raw points within [from, to] (unix ms) as
+ * columns: what the statistics of a span the stream holds are taken over,
+ * without copying the rest of the ring.
+ * @param {{length: number, timeAt(i: number): number, valueAt(i: number): number|null, lowerBound(t: number): number}|null} ring
+ * @param {number} from
+ * @param {number} to
+ * @returns {Columns}
+ */
+export function ringColumns(ring, from, to) {
+  const c = emptyColumns();
+  if (!ring) return c;
+  for (let i = ring.lowerBound(from); i < ring.length && ring.timeAt(i) <= to; i++) {
+    const v = ring.valueAt(i);
+    pushPoint(c, ring.timeAt(i), v, v, v);
+  }
+  return c;
+}
+
+/**
  * @typedef {{count: number, min: number|null, max: number|null, mean: number|null,
- *   rate?: number|null, increase?: number|null, samples: null, first: number}} RangeStats
+ *   rate?: number|null, increase?: number|null, samples: null, first: number,
+ *   last: number|null, lastAt: number}} RangeStats
  * As a window's statistics in the stream (what a card shows), over a
  * range: count is the points (not the samples, which a step's aggregate
  * does not tell: samples is null); first the first point's time (0 for
- * none).
+ * none); last the last point's value (a counter's: its count, not a rate)
+ * and lastAt its time (0 for none), what a card shows as its value when
+ * the range is past.
  */
 
 /**
@@ -242,6 +264,7 @@ export function rangeStats(c, from, to, counter) {
   let hi = -Infinity;
   let first = 0;
   let lastT = 0;
+  let lastV = null;
   let increase = 0;
   let prev = null;
   for (let i = firstFrom(c.t, from); i < c.t.length && c.t[i] <= to; i++) {
@@ -251,6 +274,7 @@ export function rangeStats(c, from, to, counter) {
     count++;
     if (count === 1) first = t;
     lastT = t;
+    lastV = counter ? (c.max[i] ?? mean) : mean;
     sum += mean;
     lo = Math.min(lo, c.min[i] ?? mean);
     hi = Math.max(hi, c.max[i] ?? mean);
@@ -267,6 +291,8 @@ export function rangeStats(c, from, to, counter) {
     mean: count ? sum / count : null,
     samples: null,
     first,
+    last: lastV,
+    lastAt: lastT,
   };
   if (counter) {
     stats.increase = count > 1 ? increase : null;

@@ -12,7 +12,7 @@
 // each second, a span that includes now is asked for again before the
 // stream's points that carry it on to the right run out.
 
-import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable } from "./rangedata.js";
+import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
 import { formatClock } from "./format.js";
 
@@ -153,18 +153,29 @@ export const pageRanges = {
 
   /**
    * rangeStats is a card's statistics over the span shown, by series id,
-   * while a range is picked or stored history is shown; null otherwise
-   * (the window's statistics, from the stream).
+   * while a range is picked, the charts are zoomed or stored history is
+   * shown; null otherwise (the window's statistics, from the stream). live
+   * says whether the span reaches now: if not, a card's value is the last
+   * one within it, not the stream's latest.
    */
   rangeStats(card) {
-    if (!this.range && !this.historyShown()) return null;
+    if (!this.range && !this.zoom && !this.historyShown()) return null;
     const [from, to] = this.viewSpan();
     const stats = new Map();
     for (const l of card.lines.values()) {
-      const cols = this.historyShown() ? this.lineColumns(l.st) : mergeLive(emptyColumns(), l.st.ring, 0);
+      const cols = this.historyShown() ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
       stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate));
     }
-    return { stats, to: Math.min(to, this.serverNow()) };
+    return { stats, to: Math.min(to, this.serverNow()), live: !this.pastEnd() };
+  },
+
+  /**
+   * pastEnd is the end of the span the charts show (unix ms) when it does
+   * not reach now (a custom range, a zoom), else 0: the page is live.
+   */
+  pastEnd() {
+    const span = this.viewSpan();
+    return span && !includesNow(span, this.serverNow()) ? span[1] : 0;
   },
 
   /** rangeInfo is what the stored history shown was cut at (the charts' data-tier), or null. */
@@ -179,7 +190,7 @@ export const pageRanges = {
    * and length, or over a range its label ("24h", or the zoom's times).
    */
   statsWindow() {
-    if (!this.range && !this.historyShown()) return { name: this.windowName, spanMs: this.spanMs() };
+    if (!this.range && !this.zoom && !this.historyShown()) return { name: this.windowName, spanMs: this.spanMs() };
     const [from, to] = this.viewSpan();
     const name = this.zoom ? `${formatClock(from)}–${formatClock(to)}` : rangeLabel(this.range);
     return { name, spanMs: to - from };

@@ -1,20 +1,23 @@
 // The connection status in the header, and the stale banner under it.
 
 import { setText } from "./dom.js";
-import { formatClock } from "./format.js";
+import { formatClock, formatWhen } from "./format.js";
 
 /**
  * statusText is what the header says for a stream status at time now:
- * "live", "connecting…", "reconnecting in 3s", "stale since 14:02:11".
+ * "live", "connecting…", "reconnecting in 3s", "stale since 14:02:11";
+ * while the charts show a span that ends before now (pastEnd, unix ms; 0
+ * for none), a live stream is "history to 14:05:10": what is shown is not live.
  * @param {import("./socket.js").StreamStatus} s
  * @param {number} now
+ * @param {number} [pastEnd]
  */
-export function statusText(s, now) {
+export function statusText(s, now, pastEnd = 0) {
   if (!s) return "connecting…";
   const secs = s.retryAt && s.retryAt > now ? Math.ceil((s.retryAt - now) / 1000) : 0;
   switch (s.state) {
     case "live":
-      return "live";
+      return pastEnd ? `history to ${formatWhen(pastEnd, now)}` : "live";
     case "reconnecting":
       if (secs) return `reconnecting in ${secs}s`;
       return s.staleSince ? `stale since ${formatClock(s.staleSince)}` : "reconnecting…";
@@ -28,10 +31,22 @@ export class StatusView {
   constructor(els) {
     this.els = els;
     this.s = null;
+    this.pastEnd = 0;
   }
 
   show(s) {
     this.s = s;
+    this.tick();
+  }
+
+  /**
+   * showPast says whether the charts show a span that ends before now
+   * (its end, unix ms) or follow the live edge (0). Called every frame:
+   * only a change is written.
+   */
+  showPast(end) {
+    if (end === this.pastEnd) return;
+    this.pastEnd = end;
     this.tick();
   }
 
@@ -40,9 +55,10 @@ export class StatusView {
     const s = this.s;
     const state = s ? s.state : "connecting";
     const now = Date.now();
-    this.els.pill.dataset.state = state;
+    // The stream stays live (body's data-conn) while the pill says the view is not.
+    this.els.pill.dataset.state = state === "live" && this.pastEnd ? "history" : state;
     document.body.dataset.conn = state;
-    setText(this.els.text, statusText(s, now));
+    setText(this.els.text, statusText(s, now, this.pastEnd));
     const stale = state === "reconnecting";
     this.els.banner.hidden = !stale;
     if (stale) {

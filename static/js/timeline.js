@@ -16,7 +16,8 @@
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
  * drawn on the charts (of its source, or on every chart without one).
- * @typedef {{ts: number, ok: boolean, kind: string}} Marker
+ * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string}} Marker
+ * source and text: the entry's, what the marker's label says
  */
 
 /** MAX_EVENTS bounds the entries kept; the oldest go first. */
@@ -237,7 +238,7 @@ export class Timeline {
     if (out) return out;
     out = [];
     for (const e of this.events) {
-      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind });
+      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text });
     }
     this.cache.set(key, out);
     return out;

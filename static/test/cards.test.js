@@ -112,6 +112,7 @@ test("a card is named, and its chart has a text alternative: values and statisti
   const card = new SeriesCard(a);
   assert.equal(card.el.getAttribute("aria-label"), "cpu_percent of host");
   assert.equal(card.chart.getAttribute("role"), "img");
+  assert.equal(card.chart.getAttribute("tabindex"), "0", "reached with Tab");
   card.update("1m", 60_000);
   assert.equal(card.chart.getAttribute("aria-label"), 'cpu_percent {cpu="0"}: 10 % now; over 1m min 9 %, max 11 %, mean 10 %');
   card.add(st("b", { cpu: "1" }, 20, T));
@@ -120,4 +121,60 @@ test("a card is named, and its chart has a text alternative: values and statisti
     card.chart.getAttribute("aria-label"),
     `cpu_percent: 0: 10 % now; over 1m min 9 %, max 11 %, mean 10 %; 1: stale since ${formatClock(T)}, last 20 %`,
   );
+});
+
+test("over a span of the past, a card shows the last value within it, with its time, not the stream's latest", () => {
+  const s = st("a", {}, 42);
+  const card = new SeriesCard(s);
+  const at = T - 3_600_000;
+  const past = { stats: new Map([["a", { count: 2, min: 5, max: 7, mean: 6, last: 7, lastAt: at, first: at - 60_000 }]]), to: at, live: false };
+  card.update("13:00:00–14:00:00", 3_600_000, T, past);
+  assert.equal(card.value.textContent, "7", "the span's last value, not 42");
+  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.match(card.value.title, /not current/);
+  assert.equal(card.chart.getAttribute("aria-label"), `cpu_percent: 7 % at ${formatClock(at)}; over 13:00:00–14:00:00 min 5 %, max 7 %, mean 6 %`);
+
+  // A span that reaches now keeps the stream's latest value.
+  card.update("1h", 3_600_000, T, { ...past, live: true });
+  assert.equal(card.value.textContent, "42");
+  assert.equal(card.note.textContent, "");
+  card.update("1m", 60_000, T);
+  assert.equal(card.value.textContent, "42");
+
+  // In a family, the legend's first column is the last value, so headed.
+  card.add(st("b", { cpu: "1" }, 20));
+  past.stats.set("b", { count: 1, min: 3, max: 3, mean: 3, last: 3, lastAt: at - 5000, first: at - 5000 });
+  card.update("x", 3_600_000, T, past);
+  const rows = card.legendBody.children;
+  assert.deepEqual(rows.map((r) => r.children[1].textContent), ["7 %", "3 %"]);
+  assert.equal(rows[1].children[1].title, `at ${formatClock(at - 5000)}`);
+  assert.equal(card.legend.children[0].children[0].children[1].textContent, "last");
+  card.update("1m", 60_000, T);
+  assert.equal(card.legend.children[0].children[0].children[1].textContent, "now");
+  assert.deepEqual(rows.map((r) => r.children[1].textContent), ["42 %", "20 %"]);
+});
+
+test("over a span of the past, a counter's total is its count at the span's end", () => {
+  const ring = new Ring();
+  ring.push(T, 5000);
+  const s = { id: "k", source: "host", metric: "requests_total", labels: {}, kind: "counter", last: [T, 5000], windows: {}, ring, staleSince: 0 };
+  const card = new SeriesCard(s);
+  const at = T - 600_000;
+  card.update("x", 600_000, T, { stats: new Map([["k", { count: 3, rate: 2, increase: 1200, last: 1500, lastAt: at, first: at - 600_000 }]]), to: at, live: false });
+  assert.equal(card.value.textContent, "2");
+  assert.equal(card.note.textContent, "over the span");
+  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2 /s on average, 1.20 k over x, total 1.50 k at ${formatClock(at)}`);
+});
+
+test("the chart's text alternative names the markers it shows, and forgets them when they go", () => {
+  const card = new SeriesCard(st("a", {}, 10));
+  card.showMarks(["spiky: ShardHot firing (critical) at 14:02:10"]);
+  assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: no data yet. Marked: spiky: ShardHot firing (critical) at 14:02:10");
+  card.update("1m", 60_000);
+  assert.equal(
+    card.chart.getAttribute("aria-label"),
+    "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %. Marked: spiky: ShardHot firing (critical) at 14:02:10",
+  );
+  card.showMarks([]);
+  assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %");
 });

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -81,4 +81,31 @@ test("a drag zooms to the range selected and clears the box; a click or a double
   assert.deepEqual(u.selects.at(-1), [{ left: 0, top: 0, width: 0, height: 0 }, false]);
   u.over.dispatch("dblclick");
   assert.equal(live, 1);
+});
+
+test("each marker in view has a flag at its line, labelled with what happened and when; its chart hears the labels", () => {
+  const ctx = { save() {}, restore() {}, setLineDash() {}, beginPath() {}, moveTo() {}, lineTo() {}, stroke() {} };
+  // A plot 200 px wide over [T, T + 100] s: 2 px a second.
+  const u = { ...fakeU(), ctx, bbox: { left: 0, top: 0, width: 200, height: 50 }, scales: { x: { min: T, max: T + 100 } } };
+  u.valToPos = (v) => (v - T) * 2;
+  const alert = { ts: (T + 10) * 1000, ok: false, kind: "alert-firing", source: "spiky", text: "ShardHot firing (critical)" };
+  const restart = { ts: (T + 90) * 1000, ok: true, kind: "server-restart", source: "", text: "server restarted" };
+  let list = [alert, restart, { ts: (T + 200) * 1000, ok: true, kind: "reload", source: "", text: "out of view" }];
+  const seen = [];
+  const p = markerPlugin(() => list, { ok: "g", fail: "r" }, (n, labels) => seen.push([n, labels]));
+  p.hooks.init[0](u);
+  p.hooks.draw[0](u);
+  const box = u.over.one("mark-flags");
+  assert.equal(box.getAttribute("aria-hidden"), "true", "the chart's text alternative reads them");
+  const labels = [`spiky: ShardHot firing (critical) at ${formatClock(alert.ts)}`, `server restarted at ${formatClock(restart.ts)}`];
+  assert.deepEqual(seen, [[2, labels]]);
+  assert.equal(markerLabel(alert), labels[0]);
+  assert.deepEqual(box.children.map((f) => [f.textContent, f.style.transform, f.classList.contains("is-right"), f.classList.contains("is-bad")]), [
+    [labels[0], "translateX(20px)", false, true],
+    [labels[1], "translateX(180px)", true, false],
+  ]);
+  list = [restart];
+  p.hooks.draw[0](u);
+  assert.deepEqual(box.children.map((f) => f.textContent), [labels[1]], "a flag per marker in view, no more");
+  assert.deepEqual(seen.at(-1), [1, [labels[1]]]);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../js/ring.js";
-import { breakGaps, counterRates, gapSpan, mergeLive, rangeStats, rangeTable, readPoints } from "../js/rangedata.js";
+import { breakGaps, counterRates, gapSpan, mergeLive, rangeStats, rangeTable, readPoints, ringColumns } from "../js/rangedata.js";
 import { bandLayout, bandSeries, isBandSeries, maxIndex, minIndex } from "../js/bands.js";
 
 // A history range's points: the answer read, carried on by the stream's
@@ -114,15 +114,25 @@ test("a chart's table starts with the point before its range, times in seconds",
 
 test("a card's statistics over a range come from the points within it", () => {
   const c = readPoints([[1000, 100], [2000, 2, 1, 3], [3000, 4, 0, 8], [4000, null], [5000, 6], [9000, -50]]);
-  assert.deepEqual(rangeStats(c, 1500, 5000, false), { count: 3, min: 0, max: 8, mean: 4, samples: null, first: 2000 });
-  assert.deepEqual(rangeStats(c, 20_000, 30_000, false), { count: 0, min: null, max: null, mean: null, samples: null, first: 0 });
+  assert.deepEqual(rangeStats(c, 1500, 5000, false), { count: 3, min: 0, max: 8, mean: 4, samples: null, first: 2000, last: 6, lastAt: 5000 });
+  assert.deepEqual(rangeStats(c, 20_000, 30_000, false), { count: 0, min: null, max: null, mean: null, samples: null, first: 0, last: null, lastAt: 0 });
 
   // A counter: 10 → 30 → (reset) 5 → 15 over 30 s: an increase of 20 + 5 + 10.
   const k = readPoints([[0, 5, 0, 10], [10_000, 25, 20, 30], [20_000, 3, 1, 5], [30_000, 15]]);
   const s = rangeStats(k, 0, 30_000, true);
   assert.equal(s.increase, 35);
   assert.equal(s.rate, 35 / 30);
+  assert.deepEqual([s.last, s.lastAt], [15, 30_000], "a counter's last is its count");
+  assert.deepEqual([rangeStats(k, 0, 15_000, true).last, rangeStats(k, 0, 15_000, true).lastAt], [30, 10_000], "its step's highest");
   assert.equal(rangeStats(k, 0, 5000, true).rate, null, "one point makes no rate");
+});
+
+test("the stream's points within a span, as columns, the rest of the ring left alone", () => {
+  const r = ring([[1000, 1], [2000, 2], [3000, null], [4000, 4], [5000, 5]]);
+  assert.deepEqual(ringColumns(r, 1500, 4000), { t: [2000, 3000, 4000], mean: [2, null, 4], min: [2, null, 4], max: [2, null, 4] });
+  assert.deepEqual(ringColumns(r, 6000, 9000).t, []);
+  assert.deepEqual(ringColumns(null, 0, 1).t, []);
+  assert.deepEqual(rangeStats(ringColumns(r, 1500, 4000), 1500, 4000, false).last, 4);
 });
 
 test("bands: the means first, as without bands, then each line's min and max, each band between its line's max and min", () => {

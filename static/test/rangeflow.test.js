@@ -196,3 +196,52 @@ test("a live range is asked for again before the stream's points that carry it r
   assert.equal(rangeSent(ws).length, 2);
   assert.deepEqual([again.from, again.to], [T0 + 300_000 - DAY, T0 + 300_000]);
 });
+
+test("a zoom or a custom range that ends before now: the cards show its statistics and last values, the pill says history; back to live returns both", () => {
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  ws.recv(snapshot(4, [series("a", { points: [[T0 - 3000, 4], [T0 - 2000, 6], [T0 - 1000, 1]] }), series("b")]));
+  h.frame();
+  assert.equal(h.pastEnd, 0, "live");
+  assert.equal(h.cards.get("a").ranges.length, 0, "the window's statistics");
+
+  h.charts.opts.onZoom(T0 - 3500, T0 - 1500);
+  h.frame();
+  assert.equal(h.pastEnd, T0 - 1500);
+  const z = h.cards.get("a").ranges.at(-1);
+  assert.equal(z.range.live, false);
+  const a = z.range.stats.get("a");
+  assert.deepEqual([a.min, a.max, a.last, a.lastAt], [4, 6, 6, T0 - 2000], "over the zoom, its last value and when");
+  assert.equal(z.spanMs, 2000);
+
+  h.charts.opts.onLive();
+  h.frame();
+  assert.equal(h.pastEnd, 0, "back to live: the pill too");
+  const updates = h.cards.get("a").updates.length;
+  assert.equal(h.cards.get("a").ranges.length, 1, "and the window's statistics again");
+  assert.ok(updates >= 3);
+
+  // A zoom up to now is live; once now has moved on, it is not.
+  h.charts.opts.onZoom(T0 - 3500, T0);
+  h.frame();
+  assert.equal(h.pastEnd, 0);
+  assert.equal(h.cards.get("a").ranges.at(-1).range.live, true);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 5000, points: { a: [[T0 + 4000, 9]] } });
+  h.frame();
+  assert.equal(h.pastEnd, T0);
+  assert.equal(h.cards.get("a").ranges.at(-1).range.live, false);
+  h.controller.goLive();
+
+  h.controller.setCustomRange(T0 - 2 * DAY, T0 - DAY);
+  h.frame();
+  assert.equal(h.pastEnd, T0 - DAY);
+  h.controller.goLive();
+  h.frame();
+  assert.equal(h.pastEnd, 0);
+  h.controller.selectRange("24h");
+  h.frame();
+  assert.equal(h.pastEnd, 0, "a preset ends now");
+});

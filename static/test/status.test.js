@@ -12,3 +12,12 @@ test("the header says live, reconnecting in Ns, or stale since", () => {
   assert.equal(statusText({ state: "connecting", retryAt: 5000, staleSince: null }, 1000), "connecting… retry in 4s");
   assert.equal(statusText({ state: "connecting", retryAt: null, staleSince: null }, 1000), "connecting…");
 });
+
+test("connected but showing a span of the past, the header says history and up to when", () => {
+  const now = new Date(2024, 0, 2, 15, 0, 0).getTime();
+  const live = { state: "live", retryAt: null, staleSince: null };
+  assert.equal(statusText(live, now, 0), "live");
+  assert.equal(statusText(live, now, now - 60_000), `history to ${formatClock(now - 60_000)}`);
+  assert.equal(statusText(live, now, new Date(2023, 11, 30, 9, 5).getTime()), "history to 2023-12-30 09:05", "another day: its date");
+  assert.equal(statusText({ state: "reconnecting", retryAt: 3200, staleSince: 100 }, 1000, 500), "reconnecting in 3s", "the connection first");
+});

@@ -78,9 +78,10 @@ test("the timeline: newest first, by source, bounded, trimmed; markers per chart
   assert.deepEqual(t.list().map((e) => [e.kind, e.source]), [["parked", "b"], ["crash", "flaky"], ["server-restart", ""]]);
   assert.deepEqual(t.list("flaky").map((e) => e.kind), ["crash", "server-restart"], "a source's own and the page's");
   assert.deepEqual(t.sources(), ["flaky", "b"]);
-  assert.deepEqual(t.markers("flaky"), [{ ts: 50, ok: true, kind: "server-restart" }, { ts: 100, ok: false, kind: "crash" }]);
+  const restart = { ts: 50, ok: true, kind: "server-restart", source: "", text: "server restarted" };
+  assert.deepEqual(t.markers("flaky"), [restart, { ts: 100, ok: false, kind: "crash", source: "flaky", text: "crashed; backing off before a restart" }]);
   assert.equal(t.markers("flaky"), t.markers("flaky"), "kept until the entries change");
-  assert.deepEqual(t.markers("other"), [{ ts: 50, ok: true, kind: "server-restart" }]);
+  assert.deepEqual(t.markers("other"), [restart]);
   t.add([connectionEvent(false, 300), connectionEvent(false, 301)]);
   assert.equal(t.list().length, 4, "the oldest go beyond the bound");
   assert.equal(t.list().at(-1).kind, "crash");

@@ -314,6 +314,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     intervals: [],
     statuses: [],
     statusTicks: 0,
+    // The end of the span of the past the pill says the page shows, 0 while live.
+    pastEnd: 0,
     notices: [],
     noticeTicks: 0,
     storageStates: [],
@@ -394,7 +396,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       },
       tick: () => h.alertTicks++,
     },
-    status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++ },
+    status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++, showPast: (end) => (h.pastEnd = end) },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++, storageState: (s) => h.storageStates.push(s) },
     page: h.page,
     requestFrame: (fn) => h.frames.push(fn),

@@ -1,0 +1,51 @@
+// A metric card's figures in words (cards.js): since when its statistics
+// are, a stale series' note, a counter's increase over the window. Pure.
+
+import { formatClock } from "./format.js";
+
+/**
+ * coverageSince says since when a card's statistics are, "14:02" (or
+ * "14:02:10" in a window of five minutes or less), when that is later than
+ * the window's start (with a little slack for the time between samples);
+ * "" when they cover the window.
+ * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
+ * @param {number} spanMs the window
+ * @param {number} now the server's time, unix ms
+ */
+export function coverageSince(sinces, spanMs, now) {
+  const known = sinces.filter((t) => t > 0);
+  if (!now || !spanMs || !known.length) return "";
+  const since = Math.max(...known);
+  if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
+  const clock = formatClock(since);
+  return spanMs > 300_000 ? clock.slice(0, 5) : clock;
+}
+
+/** staleText says since when a stale series is stale: "stale since 14:02:11". */
+export function staleText(st) {
+  return `stale since ${formatClock(st.staleSince)}`;
+}
+
+// samplesOf is a window's count of samples; a range's aggregates do not tell (samples null).
+export function samplesOf(w) {
+  return w.samples === undefined ? w.count : w.samples;
+}
+
+/** joined is a formatted figure with its unit, "42 %". */
+export function joined(f) {
+  return f.unit ? `${f.text} ${f.unit}` : f.text;
+}
+
+/**
+ * increase is a counter's increase over the window. The server's rate is
+ * reset-aware: the increase divided by the time between the window's first
+ * and last samples, so the increase is the rate times that time (which
+ * max − min is not, across a restart of the counter).
+ */
+export function increase(s, w, spanMs) {
+  if (w.increase !== undefined) return w.increase; // a range's, summed up from its points
+  if (!w.count || w.rate === null || w.rate === undefined || !s.last || !s.ring.length) return null;
+  const ring = s.ring;
+  const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));
+  return (w.rate * Math.max(0, s.last[0] - first)) / 1000;
+}
