@@ -250,7 +250,7 @@ func (*discardStorage) Write([]storage.SeriesMeta, []storage.Block) error { retu
 func (*discardStorage) Enforce() error                                    { return nil }
 
 func BenchmarkIngestWithStorage(b *testing.B) {
-	a, c, batches := benchStore(b, Options{Storage: &discardStorage{*newFakeStorage()}}, 10000, 60)
+	a, c, batches := benchStore(b, Options{Storage: &discardStorage{*newFakeStorage()}}, 10000, ingestFill)
 	rng := rand.New(rand.NewPCG(3, 4))
 	samples, round := 0, 0
 	var cpu time.Duration
