@@ -20,10 +20,15 @@ import "math"
 // statistic: the cursor steps over them, and one behind a counted sample
 // is only held (held, not count) until it reaches the cursor.
 type window struct {
-	width int64    // slice width in ms
-	nb    int64    // slices per window
-	head  int64    // newest slice index (t/width); headNone before any
-	ring  []minMax // per slice, indexed by slice mod nb
+	width int64 // slice width in ms
+	nb    int64 // slices per window
+	head  int64 // newest slice index (t/width); headNone before any
+	// headEnd is the first millisecond after the head slice (math.MinInt64
+	// before any), headSlot the head slice's place in ring: most samples
+	// fall in the head slice, and they then need no division (three
+	// windows a sample made divisions a tenth of the ingest path).
+	headEnd, headSlot int64
+	ring              []minMax // per slice, indexed by slice mod nb
 	// ext are the extremes of the whole ring, kept by add and advanceTo
 	// (a rescan of the ring only when a leaving slice held one), so that
 	// reading min or max costs no pass over the ring: the ring is a
@@ -53,7 +58,7 @@ var emptyMinMax = minMax{math.Inf(1), math.Inf(-1)}
 
 // newWindow makes a window over ring, which must have nb slots.
 func newWindow(spanMs int64, nb int, cur cursor, ring []minMax) window {
-	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, cur: cur, ring: ring, ext: emptyMinMax}
+	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, cur: cur, ring: ring, ext: emptyMinMax}
 	for i := range w.ring {
 		w.ring[i] = emptyMinMax
 	}
@@ -79,8 +84,8 @@ func (w *window) start() int64 {
 // add counts a sample that the series' history already holds: the oldest
 // one not added yet. inc is its increase over the previous finite sample.
 func (w *window) add(t int64, v, inc float64, kind Kind) {
-	if s := floorDiv(t, w.width); s > w.head {
-		w.advanceTo(s, kind)
+	if t >= w.headEnd {
+		w.advanceTo(floorDiv(t, w.width), kind)
 	}
 	fin := finite(v)
 	if t < w.start() || (!fin && w.held == 0) {
@@ -101,7 +106,11 @@ func (w *window) add(t int64, v, inc float64, kind Kind) {
 	w.sum += v
 	w.incSum += inc
 	w.lastT, w.last = t, v
-	mm := &w.ring[floorMod(floorDiv(t, w.width), w.nb)]
+	slot := w.headSlot
+	if t < w.headEnd-w.width { // an older slice than the head's
+		slot = floorMod(floorDiv(t, w.width), w.nb)
+	}
+	mm := &w.ring[slot]
 	mm.min = min(mm.min, v)
 	mm.max = max(mm.max, v)
 	if v < w.ext.min {
@@ -124,12 +133,11 @@ func floorMod(a, b int64) int64 {
 // advance moves the window so that its newest slice holds nowMs, removing
 // what falls out. It reports whether the statistics changed.
 func (w *window) advance(nowMs int64, kind Kind) bool {
-	s := floorDiv(nowMs, w.width)
-	if s <= w.head {
+	if nowMs < w.headEnd {
 		return false
 	}
 	before := w.count
-	w.advanceTo(s, kind)
+	w.advanceTo(floorDiv(nowMs, w.width), kind)
 	return w.count != before
 }
 
@@ -152,7 +160,7 @@ func (w *window) advanceTo(s int64, kind Kind) {
 			w.ext.min, w.ext.max = w.scanMinMax()
 		}
 	}
-	w.head = s
+	w.head, w.headEnd, w.headSlot = s, (s+1)*w.width, floorMod(s, w.nb)
 	if w.held == 0 {
 		return
 	}
