@@ -369,6 +369,9 @@ func (a *Aggregator) tick() time.Time {
 		d.sourcesRemoved = a.forgetVanished(srcs)
 		a.sources = srcs
 	}
+	if a.broker.live() {
+		a.st.refreshExtremes() // the publish encodes the windows
+	}
 	a.st.collect(d)
 	if a.treeChanged.Swap(false) {
 		if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {

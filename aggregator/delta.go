@@ -48,6 +48,20 @@ func (d *delta) size() int {
 		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 256*len(d.alerts) + 128
 }
 
+// refreshExtremes recomputes the stale extremes of the windows the next
+// delta carries (window.extStale), once, so that the encoding and every
+// publish after it read them without a pass over the ring. Must hold the
+// store's write lock.
+func (st *store) refreshExtremes() {
+	for _, s := range st.dirty {
+		if s.winDirty && !s.evicted {
+			for i := range s.wins {
+				s.wins[i].refreshExtremes()
+			}
+		}
+	}
+}
+
 // collect moves the store's pending changes into d and marks them
 // published. Must hold the store's write lock.
 func (st *store) collect(d *delta) {

@@ -117,7 +117,7 @@ func (v SeriesView) Stat(st Stat) (float64, bool) {
 		}
 		return math.NaN(), false
 	}
-	lo, hi := w.ext.min, w.ext.max
+	lo, hi := w.extremes()
 	switch st {
 	case StatMin:
 		return lo, true

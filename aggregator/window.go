@@ -35,6 +35,11 @@ type window struct {
 	// kilobyte a window, and readers such as the alert evaluator read
 	// 100k windows a second.
 	ext minMax
+	// extStale says an extreme left and ext was not recomputed: the ring
+	// holds the truth (extremes). The ingest path leaves it so; publishes
+	// with someone listening refresh it (store.collect), so that with
+	// no dashboard open a sliding extreme costs no pass over the ring.
+	extStale bool
 
 	cur      cursor // oldest sample still in the window
 	count    int
@@ -113,11 +118,13 @@ func (w *window) add(t int64, v, inc float64, kind Kind) {
 	mm := &w.ring[slot]
 	mm.min = min(mm.min, v)
 	mm.max = max(mm.max, v)
-	if v < w.ext.min {
-		w.ext.min = v
-	}
-	if v > w.ext.max {
-		w.ext.max = v
+	if !w.extStale {
+		if v < w.ext.min {
+			w.ext.min = v
+		}
+		if v > w.ext.max {
+			w.ext.max = v
+		}
 	}
 	w.hist.add(v)
 }
@@ -146,18 +153,14 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		for i := range w.ring {
 			w.ring[i] = emptyMinMax
 		}
-		w.ext = emptyMinMax
+		w.ext, w.extStale = emptyMinMax, false
 	} else {
-		lost := false
 		for x := w.head + 1; x <= s; x++ {
 			mm := &w.ring[floorMod(x, w.nb)]
 			if mm.min <= mm.max && (mm.min <= w.ext.min || mm.max >= w.ext.max) {
-				lost = true // an extreme leaves with this slice
+				w.extStale = true // an extreme leaves with this slice
 			}
 			*mm = emptyMinMax
-		}
-		if lost {
-			w.ext.min, w.ext.max = w.scanMinMax()
 		}
 	}
 	w.head, w.headEnd, w.headSlot = s, (s+1)*w.width, floorMod(s, w.nb)
@@ -235,7 +238,7 @@ func (w *window) stats() windowStats {
 		return windowStats{}
 	}
 	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
-	st.Min, st.Max = w.ext.min, w.ext.max
+	st.Min, st.Max = w.extremes()
 	st.Mean = w.sum / float64(w.count)
 	// The mean of values within [min, max] lies within it too; the running
 	// sum's rounding must not say otherwise.
@@ -251,6 +254,24 @@ func (w *window) stats() windowStats {
 		st.P99 = w.exactEnds(statQuantiles[2], q[2], st.Min, st.Max)
 	}
 	return st
+}
+
+// extremes are the window's min and max: ext, or a pass over the ring when
+// ext is stale. It changes nothing, so readers under the read lock may
+// call it side by side.
+func (w *window) extremes() (lo, hi float64) {
+	if w.extStale {
+		return w.scanMinMax()
+	}
+	return w.ext.min, w.ext.max
+}
+
+// refreshExtremes recomputes a stale ext. Needs the write lock.
+func (w *window) refreshExtremes() {
+	if w.extStale {
+		w.ext.min, w.ext.max = w.scanMinMax()
+		w.extStale = false
+	}
 }
 
 // exactEnds clamps the histogram's estimate v of quantile q to the exact

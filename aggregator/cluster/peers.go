@@ -69,6 +69,14 @@ func (t *peerTable) seen(name string, now time.Time, hb heartbeat) bool {
 	return false
 }
 
+// downAfter is how long after its last heartbeat arrived a peer with
+// heartbeat interval iv is Down: two intervals less a twentieth. A peer
+// killed right after sending a heartbeat is then Down within two
+// intervals of its death, not two intervals plus the heartbeat's travel
+// and the timer's lateness; one whose heartbeats come up to 0.95 of an
+// interval late is still Up.
+func downAfter(iv time.Duration) time.Duration { return 2*iv - iv/20 }
+
 // expire marks Down every Up peer silent for two of its intervals at now,
 // and returns the next instant at which one may expire (zero: none Up).
 func (t *peerTable) expire(now time.Time) time.Time {
@@ -79,7 +87,7 @@ func (t *peerTable) expire(now time.Time) time.Time {
 		if !p.Up {
 			continue
 		}
-		deadline := p.LastSeen.Add(2 * p.Heartbeat)
+		deadline := p.LastSeen.Add(downAfter(p.Heartbeat))
 		if !now.Before(deadline) {
 			p.Up, p.Since = false, now
 			t.pending = append(t.pending, PeerChange{Peer: *p})

@@ -20,11 +20,11 @@ func TestPeerTableUpDownAndBack(t *testing.T) {
 	assert.True(t, ch[0].MissedSince.IsZero(), "first sight: backfill everything")
 
 	require.False(t, tb.seen("b", t0.Add(time.Second), hb), "a heartbeat of an Up peer changes nothing")
-	next := tb.expire(t0.Add(2999 * time.Millisecond))
-	assert.Equal(t, t0.Add(3*time.Second), next, "deadline: two intervals after the last heartbeat")
+	next := tb.expire(t0.Add(2949 * time.Millisecond))
+	assert.Equal(t, t0.Add(2950*time.Millisecond), next, "deadline: two intervals after the last heartbeat, less a twentieth")
 	assert.Empty(t, tb.take())
 
-	assert.True(t, tb.expire(t0.Add(3*time.Second)).IsZero(), "no Up peer left")
+	assert.True(t, tb.expire(t0.Add(2950*time.Millisecond)).IsZero(), "no Up peer left")
 	ch = tb.take()
 	require.Len(t, ch, 1)
 	assert.False(t, ch[0].Up)
@@ -43,7 +43,7 @@ func TestPeerTableUsesEachPeersOwnInterval(t *testing.T) {
 	tb.seen("fast", t0, heartbeat{Interval: 100 * time.Millisecond})
 	tb.seen("slow", t0, heartbeat{Interval: 5 * time.Second})
 	tb.take()
-	assert.Equal(t, t0.Add(10*time.Second), tb.expire(t0.Add(200*time.Millisecond)))
+	assert.Equal(t, t0.Add(9750*time.Millisecond), tb.expire(t0.Add(200*time.Millisecond)))
 	ch := tb.take()
 	require.Len(t, ch, 1)
 	assert.Equal(t, "fast", ch[0].Name)
