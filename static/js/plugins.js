@@ -56,13 +56,32 @@ export function markerPlugin(markers, colors, onDrawn) {
   };
 }
 
+/**
+ * flagSide is where a marker's label opens at x CSS pixels from the left
+ * of a plot width pixels wide: to the left in the plot's right half
+ * (right: true), and at most room pixels wide, the plot's width on that
+ * side less the label's gap, so that it never leaves the card (a longer
+ * one wraps).
+ * @param {number} x
+ * @param {number} width
+ * @returns {{right: boolean, room: number}}
+ */
+export function flagSide(x, width) {
+  const right = x > width / 2;
+  const room = Math.max(0, Math.floor((right ? x : width - x) - LABEL_GAP_PX));
+  return { right, room };
+}
+
+/** LABEL_GAP_PX is the gap between a marker's line and its label (chart.css .mark-label). */
+const LABEL_GAP_PX = 8;
+
 // showFlags keeps one flag per marker in view, at its line (CSS pixels
-// from the plot's left), its label opening to the left in the plot's right
-// half. Only what changed is written: a live chart draws every second.
+// from the plot's left), its label opening where flagSide says. Only what
+// changed is written: a live chart draws every second.
 function showFlags(box, u, list, labels) {
   while (box.children.length > list.length) box.lastElementChild.remove();
   const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
-  const half = u.bbox.width / px / 2;
+  const width = u.bbox.width / px;
   list.forEach((m, i) => {
     let flag = box.children[i];
     if (!flag) {
@@ -72,7 +91,10 @@ function showFlags(box, u, list, labels) {
     const x = Math.round(u.valToPos(m.ts / 1000, "x"));
     const transform = `translateX(${x}px)`;
     if (flag.style.transform !== transform) flag.style.transform = transform;
-    flag.classList.toggle("is-right", x > half);
+    const side = flagSide(x, width);
+    const room = `${side.room}px`;
+    if (flag.firstElementChild.style.maxWidth !== room) flag.firstElementChild.style.maxWidth = room;
+    flag.classList.toggle("is-right", side.right);
     flag.classList.toggle("is-bad", !m.ok);
     setText(flag.firstElementChild, labels[i]);
   });

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { flagSide, markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -104,8 +104,16 @@ test("each marker in view has a flag at its line, labelled with what happened an
     [labels[0], "translateX(20px)", false, true],
     [labels[1], "translateX(180px)", true, false],
   ]);
+  assert.deepEqual(box.children.map((f) => f.firstElementChild.style.maxWidth), ["172px", "172px"], "no wider than the plot on its side");
   list = [restart];
   p.hooks.draw[0](u);
   assert.deepEqual(box.children.map((f) => f.textContent), [labels[1]], "a flag per marker in view, no more");
   assert.deepEqual(seen.at(-1), [1, [labels[1]]]);
+});
+
+test("a marker's label opens toward the wider side of the plot and is no wider than it: never out of the card", () => {
+  assert.deepEqual(flagSide(30, 300), { right: false, room: 262 });
+  assert.deepEqual(flagSide(160, 300), { right: true, room: 152 });
+  assert.deepEqual(flagSide(295, 300), { right: true, room: 287 });
+  assert.deepEqual(flagSide(3, 4), { right: true, room: 0 }, "no room below zero");
 });
