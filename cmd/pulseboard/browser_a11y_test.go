@@ -96,6 +96,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card")].every(c => / of (demo|spiky)$/.test(c.getAttribute("aria-label")))`))
 		alt := eval[string](b, `document.querySelector('.card[data-metric="temperature_celsius"] .chart').getAttribute("aria-label")`)
 		require.Regexp(t, `^temperature_celsius: \d+(\.\d+)? °C now; over 1m min .+, max .+, mean .+$`, alt)
+		// A counter: its rate now, and the window's mean rate named as such.
+		const counter = `document.querySelector('.card[data-metric="requests_total"]')`
+		require.Regexp(t, `^requests_total: \S+ \S*/s now; over 1m mean rate \S+ \S*/s, increase .+, total .+$`, eval[string](b, counter+`.querySelector(".chart").getAttribute("aria-label")`))
+		require.Equal(t, []string{"mean rate", "increase", "total", "samples"}, eval[[]string](b, `[...`+counter+`.querySelectorAll(".stats dt")].map(d => d.textContent)`))
 		require.Equal(t, "img", eval[string](b, `document.querySelector(".card .chart").getAttribute("role")`))
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card .chart")].every(c => c.tabIndex === 0)`), "every chart a Tab stop")
 	})
