@@ -64,7 +64,9 @@ export class SeriesCard {
     // "now", or over a span of the past "last" (a counter's: "mean").
     this.nowHead = heads[0];
     this.legendBody = h("tbody");
-    this.legend = h("table", "legend-table", h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
+    // What a click on a name does is said under the legend, and on each name.
+    const hint = h("caption", "legend-hint", "Click a name to show that line alone, Ctrl/⌘-click to hide it");
+    this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
@@ -91,7 +93,7 @@ export class SeriesCard {
       this.lines.get(st.id).st = st;
       return;
     }
-    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true" });
+    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
     button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
     const cells = [0, 1, 2, 3].map(() => h("td", "num"));
     const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
@@ -371,6 +373,9 @@ export class SeriesCard {
     for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
 }
+
+/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
+const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
 
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {

@@ -148,9 +148,9 @@ test("over a span of the past, a card shows the last value within it, with its t
   const rows = card.legendBody.children;
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["7 %", "3 %"]);
   assert.equal(rows[1].children[1].title, `at ${formatClock(at - 5000)}`);
-  assert.equal(card.legend.children[0].children[0].children[1].textContent, "last");
+  assert.equal(card.legend.children[1].children[0].children[1].textContent, "last");
   card.update("1m", 60_000, T);
-  assert.equal(card.legend.children[0].children[0].children[1].textContent, "now");
+  assert.equal(card.legend.children[1].children[0].children[1].textContent, "now");
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["42 %", "20 %"]);
 });
 
@@ -202,7 +202,7 @@ test("a counter's headline is its rate now, between its last two points; the win
   const fam = new SeriesCard({ ...s, labels: { code: "200" } });
   fam.add(t);
   fam.update("1m", 60_000, T);
-  const head = fam.legend.children[0].children[0].children.map((c) => c.textContent);
+  const head = fam.legend.children[1].children[0].children.map((c) => c.textContent);
   assert.deepEqual(head.slice(1), ["now", "mean rate", "increase", "total"]);
   const rows = fam.legendBody.children.map((r) => r.children.slice(1).map((c) => c.textContent));
   assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "87.9 /s"]);
@@ -222,4 +222,13 @@ test("currentRate is the rate between a counter's last two points: none across a
   assert.equal(currentRate(s), null, "a reset");
   ring.push(T + 6000, null);
   assert.equal(currentRate(s), null, "a gap");
+});
+
+test("the legend says what a click on a name does: under its rows and on each name", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  card.add(st("b", { cpu: "1" }, 20));
+  const caption = card.legend.children[0];
+  assert.equal(caption.tagName, "CAPTION");
+  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
+  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click: hide or show it/);
 });
