@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { flagSide, markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { flagSide, tipPlace, markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -29,6 +29,8 @@ test("the tooltip names each shown line by its label values, with value, unit an
 function fakeU() {
   const over = document.createElement("div");
   Object.defineProperty(over, "clientWidth", { value: 300 });
+  Object.defineProperty(over, "clientHeight", { value: 100 });
+  over.getBoundingClientRect = () => ({ top: 0, bottom: 100, left: 0, right: 300 });
   return {
     over,
     cursor: { idx: null, left: -10, top: 0 },
@@ -116,4 +118,14 @@ test("a marker's label opens toward the wider side of the plot and is no wider t
   assert.deepEqual(flagSide(160, 300), { right: true, room: 152 });
   assert.deepEqual(flagSide(295, 300), { right: true, room: 287 });
   assert.deepEqual(flagSide(3, 4), { right: true, room: 0 }, "no room below zero");
+});
+
+test("the tooltip goes beside the pointer where it has room, else out of the plot: above it, or below when the card has no room above", () => {
+  const plot = { width: 300, height: 110, above: 60, below: 80 };
+  assert.deepEqual(tipPlace(50, 20, 120, 40, plot), { x: 62, y: 12, outside: false }, "right of the pointer");
+  assert.deepEqual(tipPlace(250, 20, 120, 40, plot), { x: 118, y: 12, outside: false }, "left of it");
+  // A phone: the tooltip as wide as the plot has no room either side.
+  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: -44, outside: true }, "above the plot");
+  assert.deepEqual(tipPlace(150, 20, 280, 70, plot), { x: 10, y: 114, outside: true }, "too tall for above: below");
+  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: -44, outside: true }, "kept within the plot's width");
 });
