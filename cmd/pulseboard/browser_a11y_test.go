@@ -96,6 +96,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card")].every(c => / of (demo|spiky)$/.test(c.getAttribute("aria-label")))`))
 		alt := eval[string](b, `document.querySelector('.card[data-metric="temperature_celsius"] .chart').getAttribute("aria-label")`)
 		require.Regexp(t, `^temperature_celsius: \d+(\.\d+)? °C now; over 1m min .+, max .+, mean .+$`, alt)
+		// A counter: its rate now, and the window's mean rate named as such.
+		const counter = `document.querySelector('.card[data-metric="requests_total"]')`
+		require.Regexp(t, `^requests_total: \S+ \S*/s now; over 1m mean rate \S+ \S*/s, increase .+, total .+$`, eval[string](b, counter+`.querySelector(".chart").getAttribute("aria-label")`))
+		require.Equal(t, []string{"mean rate", "increase", "total", "samples"}, eval[[]string](b, `[...`+counter+`.querySelectorAll(".stats dt")].map(d => d.textContent)`))
 		require.Equal(t, "img", eval[string](b, `document.querySelector(".card .chart").getAttribute("role")`))
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card .chart")].every(c => c.tabIndex === 0)`), "every chart a Tab stop")
 	})
@@ -127,6 +131,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		require.Equal(t, []int{-1, 0, -1}, eval[[]int](b, `[...document.querySelectorAll("#windows button")].map(b => b.tabIndex)`), "one tab stop")
 		b.do(chromedp.KeyEvent(kb.ArrowLeft))
 		b.waitFor("1m again", `document.querySelector('#windows [data-window="1m"]').getAttribute("aria-checked") === "true"`)
+		b.do(chromedp.KeyEvent(kb.End))
+		b.waitFor("End: the last window", `document.querySelector('#windows button:last-child').getAttribute("aria-checked") === "true"`)
+		b.do(chromedp.KeyEvent(kb.Home))
+		b.waitFor("Home: the first window", `document.querySelector('#windows [data-window="1m"]').getAttribute("aria-checked") === "true"`)
+		require.Equal(t, "radio:1m", eval[string](b, focused))
 
 		require.True(t, eval[bool](b, `(document.querySelector('#tree [role=treeitem][tabindex="0"]').focus(), true)`))
 		require.Equal(t, "treeitem:root", eval[string](b, focused))
@@ -136,6 +145,23 @@ func TestBrowserAccessibility(t *testing.T) {
 			path = append(path, eval[string](b, focused))
 		}
 		require.Equal(t, []string{"treeitem:aggregator", "treeitem:collectors", "treeitem:demo"}, path)
+		// The WAI-ARIA tree: Left goes up to the parent, then closes it;
+		// Right opens it, then goes to its first child.
+		expanded := `document.querySelector('#tree [data-key="root/collectors"]').getAttribute("aria-expanded")`
+		b.do(chromedp.KeyEvent(kb.ArrowLeft))
+		require.Equal(t, "treeitem:collectors", eval[string](b, focused), "Left on a leaf: its parent")
+		b.do(chromedp.KeyEvent(kb.ArrowLeft))
+		require.Equal(t, "false", eval[string](b, expanded), "Left on an open node closes it")
+		require.Equal(t, "treeitem:collectors", eval[string](b, focused))
+		require.False(t, eval[bool](b, `document.querySelector('#tree [data-source="demo"]').checkVisibility()`), "its sources hidden")
+		b.do(chromedp.KeyEvent(kb.ArrowDown))
+		require.Equal(t, "treeitem:dashboard", eval[string](b, focused), "Down skips the hidden sources")
+		b.do(chromedp.KeyEvent(kb.ArrowUp))
+		b.do(chromedp.KeyEvent(kb.ArrowRight))
+		require.Equal(t, "true", eval[string](b, expanded), "Right on a closed node opens it")
+		require.Equal(t, "treeitem:collectors", eval[string](b, focused))
+		b.do(chromedp.KeyEvent(kb.ArrowRight))
+		require.Equal(t, "treeitem:demo", eval[string](b, focused), "Right on an open node: its first child")
 		b.do(chromedp.KeyEvent(kb.End))
 		require.Equal(t, "treeitem:storage", eval[string](b, focused), "the last node: the stored history's")
 		b.do(chromedp.KeyEvent(kb.Home))

@@ -111,6 +111,20 @@ func TestBrowserAlerts(t *testing.T) {
 		b.do(chromedp.KeyEvent("\t"))
 		require.True(t, eval[bool](b, `document.activeElement === `+chart), "the chart is the next Tab stop")
 		b.waitFor("every label shown while the chart has focus", shown)
+		// However long, a label stays inside its card: it opens toward the
+		// wider side of the plot and wraps (measured in one go, before the
+		// next draw writes the label again).
+		require.Equal(t, "", eval[string](b, `(() => {
+			const c = `+card+`.getBoundingClientRect(), out = [];
+			for (const l of `+chart+`.querySelectorAll(".mark-label")) {
+				const was = l.textContent;
+				l.textContent = was + " — and a much longer account of what happened, backing off before a restart";
+				const r = l.getBoundingClientRect();
+				if (r.left < c.left || r.right > c.right) out.push(Math.round(r.left) + ".." + Math.round(r.right) + " outside " + Math.round(c.left) + ".." + Math.round(c.right));
+				l.textContent = was;
+			}
+			return out.join("; ");
+		})()`))
 		require.True(t, eval[bool](b, `(document.activeElement.blur(), true)`))
 	})
 

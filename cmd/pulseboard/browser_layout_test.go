@@ -149,6 +149,21 @@ func TestBrowserLayouts(t *testing.T) {
 		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
 		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
 		filterFits(t, b, "load_percent s4")
+		require.True(t, eval[bool](b, `getComputedStyle(document.querySelector("#hide-zero .btn-label")).display !== "none"`), "the switch keeps its name")
+		// The tooltip reads the plot without covering it: out of it, above or below.
+		const over = `document.getElementById("source-s40").querySelector(".u-over")`
+		b.waitFor("the chart drawn", over)
+		x, y := pointIn(b, over, 0.5)
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+		b.waitFor("the tooltip", `(t => t && !t.hidden)(`+over+`.querySelector(".chart-tip"))`)
+		require.True(t, eval[bool](b, `((t, o) => t.bottom <= o.top + 0.5 || t.top >= o.bottom - 0.5)(`+over+`.querySelector(".chart-tip").getBoundingClientRect(), `+over+`.getBoundingClientRect())`),
+			"the tooltip covers the plot: %s", eval[string](b, `JSON.stringify([`+over+`.querySelector(".chart-tip").getBoundingClientRect(), `+over+`.getBoundingClientRect()])`))
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+		// The narrowest phone: the header's rows wrap, nothing widens the page.
+		b.do(chromedp.EmulateViewport(320, 640))
+		b.waitFor("320 px wide", `innerWidth === 320`)
+		require.LessOrEqual(t, eval[int](b, `document.documentElement.scrollWidth`), 320, "the page is wider than the phone: %s",
+			eval[string](b, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 320.5 && ![...e.children].some(c => c.getBoundingClientRect().right > 320.5)).slice(0, 8).map(e => e.tagName + "#" + e.id + "." + e.className + " " + Math.round(e.getBoundingClientRect().left) + ".." + Math.round(e.getBoundingClientRect().right)).join(", ")`))
 		require.Empty(t, b.problems())
 	})
 }

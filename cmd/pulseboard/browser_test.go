@@ -463,6 +463,9 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("states unknown while disconnected, last success ageing", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
 		[...document.querySelectorAll("#tree .node")].every(n => !n.dataset.state || n.dataset.state === "unknown") &&
 		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^\d+s ago$/.test(d.textContent))`)
+	// Every state's word in the tree, and the sidebar still fits its
+	// column: nothing to scroll sideways, every restart count in sight.
+	require.Equal(t, "", eval[string](b, sidebarOverflow), "while disconnected")
 
 	// The new server has another admin token.
 	cfg, err := os.ReadFile(browserConfig)
@@ -492,12 +495,27 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 		[...document.querySelectorAll(".crash")].every(b => b.hidden) && !sessionStorage.getItem("pulseboard.admin")`)
 	b.do(chromedp.SendKeys(chromedp.CSS("#admin-token"), "another-admin-token\n"))
 	b.waitFor("the crash buttons back", `[...document.querySelectorAll(".crash")].length === 2 && [...document.querySelectorAll(".crash")].every(b => !b.hidden)`)
+	require.Equal(t, "", eval[string](b, sidebarOverflow), "live again, the outage in the timeline")
 
 	// The refused connections while the server was down are the browser's
 	// own network errors, and the token check the new server refused (401)
 	// too; anything else is a problem.
 	require.Empty(t, b.problems("WebSocket connection to", "ERR_CONNECTION_REFUSED", "status of 401"))
 }
+
+// sidebarOverflow says what of the sidebar is out of its column: "" when
+// it does not scroll sideways and every node's restart count is inside it.
+const sidebarOverflow = `(s => {
+	const out = [], r = s.getBoundingClientRect();
+	if (s.scrollWidth > s.clientWidth) out.push("content " + s.scrollWidth + " px in " + s.clientWidth + ": " +
+		[...s.querySelectorAll("*")].filter(e => e.getBoundingClientRect().right > r.right + 0.5 && ![...e.children].some(c => c.getBoundingClientRect().right > r.right + 0.5)).slice(0, 8)
+			.map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + "." + e.className + " " + Math.round(e.getBoundingClientRect().width) + " px").join(", "));
+	for (const c of s.querySelectorAll(".node .restarts")) {
+		const cr = c.getBoundingClientRect();
+		if (!c.hidden && (cr.right > r.right || cr.right > c.closest(".node").getBoundingClientRect().right + 0.5)) out.push(c.closest(".node").textContent + " cut");
+	}
+	return out.join("; ");
+})(document.querySelector(".side"))`
 
 // TestScreenshot writes the README's screenshot from a real run, in the
 // dark theme at the given path and in the light theme beside it:

@@ -1,7 +1,8 @@
 // A metric card: one metric of one source, with every series of that
 // metric (its family, family.js) as a line of one chart. The labels all
 // lines share are chips in the head; a lone series shows its current value
-// in its guessed unit (a counter: its rate per second) and the window's
+// in its guessed unit (a counter: its rate per second now, between its
+// last two points; the window's mean rate is a statistic) and the window's
 // statistics; a family of several has a legend instead, a row per line
 // named by the label values that tell them apart, with the line's own
 // value and statistics, where a click shows that line alone and a
@@ -15,7 +16,7 @@
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { coverageSince, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { coverageSince, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
 import { formatClock, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText };
@@ -58,11 +59,14 @@ export class SeriesCard {
     this.coverage.hidden = true;
     this.statEls = new Map();
     this.keyHead = h("th", { scope: "col" });
-    const heads = (this.unit.rate ? ["rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
-    // "now", or "last" over a span of the past (a counter's "total" stays).
-    this.nowHead = this.unit.rate ? null : heads[0];
+    // A counter's "now" is its rate now; its window's rate is a mean, and says so.
+    const heads = (this.unit.rate ? ["now", "mean rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
+    // "now", or over a span of the past "last" (a counter's: "mean").
+    this.nowHead = heads[0];
     this.legendBody = h("tbody");
-    this.legend = h("table", "legend-table", h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
+    // What a click on a name does is said under the legend, and on each name.
+    const hint = h("caption", "legend-hint", "Click a name to show that line alone, Ctrl/⌘-click to hide it");
+    this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
@@ -89,9 +93,9 @@ export class SeriesCard {
       this.lines.get(st.id).st = st;
       return;
     }
-    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true" });
+    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
     button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
-    const cells = [0, 1, 2, 3].slice(0, this.unit.rate ? 3 : 4).map(() => h("td", "num"));
+    const cells = [0, 1, 2, 3].map(() => h("td", "num"));
     const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
     this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false, filtered: false });
     this.relabel();
@@ -240,7 +244,7 @@ export class SeriesCard {
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
-    if (this.nowHead) setText(this.nowHead, past ? "last" : "now");
+    setText(this.nowHead, past ? (this.unit.rate ? "mean" : "last") : "now");
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
@@ -298,19 +302,21 @@ export class SeriesCard {
     const name = l.name ? `${l.name}: ` : "";
     const when = at === null ? " now" : at ? ` at ${at}` : "";
     if (l.st.staleSince > 0 && at === null) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
-    if (this.unit.rate) {
-      const rate = at === null ? " now" : " on average";
-      return `${name}${joined(cols[0])}${rate}, ${joined(cols[1])} over ${windowName}, total ${joined(cols[2])}${at === null ? "" : when}`;
-    }
+    if (this.unit.rate && at !== null) return `${name}${joined(cols[1])} on average, ${joined(cols[2])} over ${windowName}, total ${joined(cols[3])}${when}`;
+    if (this.unit.rate) return `${name}${joined(cols[0])} now; over ${windowName} mean rate ${joined(cols[1])}, increase ${joined(cols[2])}, total ${joined(cols[3])}`;
     return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
   // columns are a line's figures, in the legend's columns; over a span of
-  // the past (past), its value is the last within it.
+  // the past (past), its value is the last within it (a counter's: its
+  // mean rate over the span, as its last two points may be far apart).
   columns(s, w, spanMs, past = false) {
     const plain = { ...this.unit, rate: false, perSecond: false };
     const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
-    if (this.unit.rate) return [formatValue(w.rate, this.unit), formatValue(increase(s, w, spanMs), plain), formatValue(last, plain)];
+    if (this.unit.rate) {
+      const mean = formatValue(w.rate, this.unit);
+      return [past ? mean : formatValue(currentRate(s), this.unit), mean, formatValue(increase(s, w, spanMs), plain), formatValue(last, plain)];
+    }
     return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
 
@@ -328,7 +334,7 @@ export class SeriesCard {
       }
     }
     const stats = this.unit.rate
-      ? [["increase", cols[1]], ["total", cols[2]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
+      ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
       : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit)]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
@@ -367,6 +373,9 @@ export class SeriesCard {
     for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
 }
+
+/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
+const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
 
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {

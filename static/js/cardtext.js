@@ -49,3 +49,23 @@ export function increase(s, w, spanMs) {
   const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));
   return (w.rate * Math.max(0, s.last[0] - first)) / 1000;
 }
+
+/**
+ * currentRate is a counter's rate now, per second: its increase between
+ * its last two points over the time between them, as the chart's last
+ * point; null with fewer than two points, or across a gap or a reset (the
+ * value going down), which the chart does not draw across either. The
+ * window's rate (the server's) is its mean, which gaps and resets pull
+ * below what the counter does now.
+ * @param {{ring: import("./ring.js").Ring}} s
+ */
+export function currentRate(s) {
+  const ring = s.ring;
+  if (!ring || ring.length < 2) return null;
+  const n = ring.length;
+  const v = ring.valueAt(n - 1);
+  const pv = ring.valueAt(n - 2);
+  const dt = ring.timeAt(n - 1) - ring.timeAt(n - 2);
+  if (v === null || pv === null || v < pv || !(dt > 0)) return null;
+  return ((v - pv) * 1000) / dt;
+}

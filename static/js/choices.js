@@ -51,6 +51,9 @@ export const readerChoices = {
     const d = this.deps;
     if (!this.client) return; // not started: the address is still being read
     const collapsed = [...this.groups.values()].filter((g) => g.collapsed).map((g) => g.name);
+    // A source the address collapses whose group has not come yet (the
+    // hello writes the address before the snapshot) stays collapsed in it.
+    if (this.urlCollapsed) for (const name of this.urlCollapsed) if (!this.groups.has(name)) collapsed.push(name);
     // The server's first window is the default: left out, like the other defaults.
     const win = this.windowName === this.store.windows[0] ? "" : this.windowName;
     const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, zoom: this.zoom, range: this.range });

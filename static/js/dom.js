@@ -44,3 +44,18 @@ export function toast(text, kind = "info") {
   }, 4000);
   while (box.children.length > 4) box.firstElementChild.remove();
 }
+
+/**
+ * radioIndex is where a key moves the choice in a radio group of count
+ * buttons from button i: the arrows to the next or previous (wrapping),
+ * Home and End to the first and last; -1 for any other key.
+ * @param {string} key a KeyboardEvent's key
+ * @param {number} i
+ * @param {number} count
+ */
+export function radioIndex(key, i, count) {
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[key];
+  return step ? (i + step + count) % count : -1;
+}

@@ -3,7 +3,7 @@
 // loading and empty notes and the box of source groups. DOM only: what to
 // show is decided by the controller (controller.js).
 
-import { h, setText } from "./dom.js";
+import { h, radioIndex, setText } from "./dom.js";
 import { formatClock } from "./format.js";
 import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
@@ -63,17 +63,17 @@ export class PageView {
   /**
    * showWindows draws one radio button per window, selected checked. As a
    * radio group: only the checked one is in the tab order, and the arrow
-   * keys choose the next or previous window.
+   * keys choose the next or previous window, Home and End the first and last.
    */
   showWindows(names, selected) {
     const buttons = names.map((name) => {
       const b = h("button", { type: "button", role: "radio", "aria-checked": String(name === selected), dataset: { window: name } }, name);
       b.addEventListener("click", () => this.onWindow(name));
       b.addEventListener("keydown", (ev) => {
-        const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[ev.key];
-        if (!step) return;
+        const to = radioIndex(ev.key, buttons.indexOf(b), buttons.length);
+        if (to < 0) return;
         ev.preventDefault();
-        const next = buttons[(buttons.indexOf(b) + step + buttons.length) % buttons.length];
+        const next = buttons[to];
         this.onWindow(next.dataset.window);
         next.focus();
       });

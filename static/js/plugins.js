@@ -56,13 +56,32 @@ export function markerPlugin(markers, colors, onDrawn) {
   };
 }
 
+/**
+ * flagSide is where a marker's label opens at x CSS pixels from the left
+ * of a plot width pixels wide: to the left in the plot's right half
+ * (right: true), and at most room pixels wide, the plot's width on that
+ * side less the label's gap, so that it never leaves the card (a longer
+ * one wraps).
+ * @param {number} x
+ * @param {number} width
+ * @returns {{right: boolean, room: number}}
+ */
+export function flagSide(x, width) {
+  const right = x > width / 2;
+  const room = Math.max(0, Math.floor((right ? x : width - x) - LABEL_GAP_PX));
+  return { right, room };
+}
+
+/** LABEL_GAP_PX is the gap between a marker's line and its label (chart.css .mark-label). */
+const LABEL_GAP_PX = 8;
+
 // showFlags keeps one flag per marker in view, at its line (CSS pixels
-// from the plot's left), its label opening to the left in the plot's right
-// half. Only what changed is written: a live chart draws every second.
+// from the plot's left), its label opening where flagSide says. Only what
+// changed is written: a live chart draws every second.
 function showFlags(box, u, list, labels) {
   while (box.children.length > list.length) box.lastElementChild.remove();
   const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
-  const half = u.bbox.width / px / 2;
+  const width = u.bbox.width / px;
   list.forEach((m, i) => {
     let flag = box.children[i];
     if (!flag) {
@@ -72,7 +91,10 @@ function showFlags(box, u, list, labels) {
     const x = Math.round(u.valToPos(m.ts / 1000, "x"));
     const transform = `translateX(${x}px)`;
     if (flag.style.transform !== transform) flag.style.transform = transform;
-    flag.classList.toggle("is-right", x > half);
+    const side = flagSide(x, width);
+    const room = `${side.room}px`;
+    if (flag.firstElementChild.style.maxWidth !== room) flag.firstElementChild.style.maxWidth = room;
+    flag.classList.toggle("is-right", side.right);
     flag.classList.toggle("is-bad", !m.ok);
     setText(flag.firstElementChild, labels[i]);
   });
@@ -225,6 +247,33 @@ export function tooltipContent(x, lines, values, unit, title, color = 0) {
   return { time: formatClock(x * 1000), title, rows };
 }
 
+/** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
+const TIP_GAP_PX = 12;
+
+/**
+ * tipPlace is where the tooltip goes, in CSS pixels from the plot's top
+ * left, for the pointer at (left, top) and a tooltip w × h: beside the
+ * pointer, on whichever side has room; when neither has (a phone's narrow
+ * plot), out of the plot (outside: true), above it if the card has room
+ * there (plot.above pixels) else below it (the card's statistics or legend), under the pointer as near as
+ * the plot's width allows, so that it never covers the lines it reads.
+ * @param {number} left
+ * @param {number} top
+ * @param {number} w
+ * @param {number} h
+ * @param {{width: number, height: number, above: number, below: number}} plot
+ *   the plot's size and the card's room above and below it
+ * @returns {{x: number, y: number, outside: boolean}}
+ */
+export function tipPlace(left, top, w, h, plot) {
+  const y = Math.max(0, top - 8);
+  if (left + TIP_GAP_PX + w <= plot.width) return { x: left + TIP_GAP_PX, y, outside: false };
+  if (left - TIP_GAP_PX - w >= 0) return { x: left - TIP_GAP_PX - w, y, outside: false };
+  const x = Math.round(Math.min(Math.max(0, left - w / 2), Math.max(0, plot.width - w)));
+  const above = h + 4 <= plot.above;
+  return { x, y: above ? -h - 4 : plot.height + 4, outside: true };
+}
+
 /**
  * tooltipPlugin shows a tooltip beside the pointer on the chart it is
  * over (not on the charts that only follow the crosshair). content gives
@@ -257,10 +306,13 @@ export function tooltipPlugin(content) {
           if (!inside || i === null || i === undefined || u.cursor.left < 0) return hide();
           fillTip(tip, content(u, i));
           tip.hidden = false;
-          // Beside the pointer, on whichever side has room.
-          const w = tip.offsetWidth;
-          const left = u.cursor.left + 12 + w > u.over.clientWidth ? u.cursor.left - 12 - w : u.cursor.left + 12;
-          tip.style.transform = `translate(${Math.max(0, left)}px, ${Math.max(0, u.cursor.top - 8)}px)`;
+          const card = u.over.closest && u.over.closest(".card");
+          const o = u.over.getBoundingClientRect();
+          const c = card ? card.getBoundingClientRect() : o;
+          const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
+            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom });
+          tip.classList.toggle("is-outside", at.outside);
+          tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
         },
       ],
       destroy: [() => (tip = null)],

@@ -24,16 +24,18 @@ export function rangeMs(name) {
 
 /**
  * readRange reads the address's range parameter: a preset, or
- * "<from>..<to>" in unix ms; null when absent or garbled.
+ * "<from>..<to>" in unix ms; null when absent, garbled or a span the page
+ * could not have shown (validSpan at now, the page's clock).
  * @param {string|null} param
+ * @param {number} [now]
  * @returns {RangeChoice|null}
  */
-export function readRange(param) {
+export function readRange(param, now = Infinity) {
   if (!param) return null;
   if (RANGES.includes(param)) return { name: param };
   const m = /^(\d{1,15})\.\.(\d{1,15})$/.exec(param);
   if (!m) return null;
-  return customRange(Number(m[1]), Number(m[2]));
+  return customRange(Number(m[1]), Number(m[2]), now);
 }
 
 /** writeRange is readRange's inverse: "" for none. */
@@ -43,9 +45,33 @@ export function writeRange(choice) {
   return `${Math.round(choice.from)}..${Math.round(choice.to)}`;
 }
 
-/** customRange is the custom choice of [from, to] (unix ms), or null if it is empty or not finite. */
-export function customRange(from, to) {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || !(to > from)) return null;
+/** MAX_SPAN_MS is the longest span the page shows: the longest preset's. */
+export const MAX_SPAN_MS = rangeMs(RANGES.at(-1));
+
+/**
+ * FUTURE_SLACK_MS is how far past the page's clock a span may end: the
+ * server's clock, whose "now" the charts follow, may run a little ahead.
+ */
+export const FUTURE_SLACK_MS = 60_000;
+
+/**
+ * validSpan says whether [from, to] (unix ms) is a span the page could
+ * have shown: finite, from the epoch on, not empty, at most MAX_SPAN_MS
+ * long and, when now is given, not ending in the future. An address
+ * holding anything else was not written by the page.
+ */
+export function validSpan(from, to, now = Infinity) {
+  return Number.isFinite(from) && Number.isFinite(to) && from >= 0 && to > from &&
+    to - from <= MAX_SPAN_MS && to <= now + FUTURE_SLACK_MS;
+}
+
+/**
+ * customRange is the custom choice of [from, to] (unix ms), or null if
+ * validSpan refuses it (now: the page's clock, if the span must not end
+ * in the future).
+ */
+export function customRange(from, to, now = Infinity) {
+  if (!validSpan(from, to, now)) return null;
   return { name: "custom", from, to };
 }
 

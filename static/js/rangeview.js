@@ -3,7 +3,7 @@
 // small form of two datetime-local inputs. DOM only: the choice is the
 // controller's (rangeflow.js), which says what is picked (show).
 
-import { h, setText } from "./dom.js";
+import { h, radioIndex, setText } from "./dom.js";
 import { RANGES, fromLocalInput, rangeLabel, toLocalInput } from "./rangechoice.js";
 
 const DAY_MS = 86_400_000;
@@ -45,12 +45,12 @@ export class RangePicker {
     this.show(null);
   }
 
-  // arrow moves through the presets as through any radio group.
+  // arrow moves through the presets as through any radio group (Home, End too).
   arrow(ev, b) {
-    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[ev.key];
-    if (!step) return;
+    const to = radioIndex(ev.key, this.buttons.indexOf(b), this.buttons.length);
+    if (to < 0) return;
     ev.preventDefault();
-    const next = this.buttons[(this.buttons.indexOf(b) + step + this.buttons.length) % this.buttons.length];
+    const next = this.buttons[to];
     this.onRange(next.dataset.range);
     next.focus();
   }
@@ -76,7 +76,7 @@ export class RangePicker {
     const b = fromLocalInput(to.value);
     const ok = Number.isFinite(a) && Number.isFinite(b) && this.onCustom(a, b);
     error.hidden = !!ok;
-    setText(error, ok ? "" : "Give a start and an end after it.");
+    setText(error, ok ? "" : "Give a start and an end after it, at most 30 days apart.");
     if (ok) {
       this.toggleForm(false);
       this.els.custom.focus();

@@ -147,10 +147,54 @@ export function nodeState(node, name) {
 }
 
 /**
+ * @typedef {{parent: number, expandable: boolean, expanded: boolean, source: boolean}} ShownNode
+ * parent: the index of the node's parent among those shown, -1 for the top.
+ */
+
+/**
+ * treeKeyAction is what a key does on the shown node i of a tree, as the
+ * WAI-ARIA tree pattern has it: {focus: j} moves the focus, {expand: j,
+ * expanded} opens or closes node j, {activate: j} activates a source;
+ * null for a key the tree does not take.
+ * @param {ShownNode[]} nodes the nodes shown, in reading order
+ * @param {number} i
+ * @param {string} key a KeyboardEvent's key
+ * @returns {{focus: number}|{expand: number, expanded: boolean}|{activate: number}|null}
+ */
+export function treeKeyAction(nodes, i, key) {
+  const n = nodes[i];
+  switch (key) {
+    case "ArrowDown":
+      return { focus: Math.min(nodes.length - 1, i + 1) };
+    case "ArrowUp":
+      return { focus: Math.max(0, i - 1) };
+    case "Home":
+      return { focus: 0 };
+    case "End":
+      return { focus: nodes.length - 1 };
+    case "ArrowRight":
+      if (!n.expandable) return { focus: i };
+      // An open node's first child is the next node shown.
+      return n.expanded ? { focus: i + 1 } : { expand: i, expanded: true };
+    case "ArrowLeft":
+      if (n.expandable && n.expanded) return { expand: i, expanded: false };
+      return { focus: n.parent >= 0 ? n.parent : i };
+    case "Enter":
+    case " ":
+      if (n.expandable && !n.source) return { expand: i, expanded: !n.expanded };
+      return { activate: i };
+    default:
+      return null;
+  }
+}
+
+/**
  * TreeView draws a TreeNode into a container and updates it in place. It
- * is an ARIA tree: one node is in the tab order at a time, the arrow keys
- * (and Home, End) move between nodes, and Enter, Space or a click on a
- * source's node calls onActivate with its name.
+ * is an ARIA tree (treeKeyAction): one node is in the tab order at a
+ * time, Up, Down, Home and End move between the nodes shown, Right and
+ * Left open and close a node or move to its first child and its parent;
+ * Enter, Space or a click opens or closes a node with children and, on a
+ * source's node, calls onActivate with its name.
  */
 export class TreeView {
   /**
@@ -162,6 +206,7 @@ export class TreeView {
     this.onActivate = opts.onActivate || (() => {});
     this.nodes = new Map(); // key → {li, el, dot, state, restarts, ul, prev}
     this.focusKey = "";
+    this.collapsed = new Set(); // keys of the nodes whose children are hidden
     this.rootUl = document.createElement("ul");
     this.rootUl.className = "tree";
     this.rootUl.setAttribute("role", "tree");
@@ -169,14 +214,16 @@ export class TreeView {
     this.rootUl.addEventListener("keydown", (ev) => this.onKey(ev));
     this.rootUl.addEventListener("click", (ev) => {
       const li = ev.target.closest && ev.target.closest("[role=treeitem]");
-      if (li) this.activate(li);
+      if (!li) return;
+      if (!li.dataset.source && li.hasAttribute("aria-expanded")) this.setExpanded(li, li.getAttribute("aria-expanded") !== "true");
+      this.activate(li);
     });
     container.replaceChildren(this.rootUl);
   }
 
-  /** items are the nodes' elements, in reading order. */
+  /** items are the elements of the nodes shown (not in a collapsed node), in reading order. */
   items() {
-    return [...this.rootUl.querySelectorAll("[role=treeitem]")];
+    return [...this.rootUl.querySelectorAll("[role=treeitem]")].filter((el) => !el.closest("ul[hidden]"));
   }
 
   // focusItem moves the tab stop (and the focus) to a node.
@@ -197,32 +244,41 @@ export class TreeView {
     const items = this.items();
     const i = items.indexOf(document.activeElement);
     if (i < 0) return;
-    let to = null;
-    switch (ev.key) {
-      case "ArrowDown":
-      case "ArrowRight":
-        to = items[Math.min(items.length - 1, i + 1)];
-        break;
-      case "ArrowUp":
-      case "ArrowLeft":
-        to = items[Math.max(0, i - 1)];
-        break;
-      case "Home":
-        to = items[0];
-        break;
-      case "End":
-        to = items[items.length - 1];
-        break;
-      case "Enter":
-      case " ":
-        ev.preventDefault();
-        this.activate(items[i]);
-        return;
-      default:
-        return;
-    }
+    const act = treeKeyAction(items.map((li) => this.describe(li, items)), i, ev.key);
+    if (!act) return;
     ev.preventDefault();
-    this.focusItem(to);
+    if (act.activate !== undefined) this.activate(items[act.activate]);
+    else if (act.expand !== undefined) this.setExpanded(items[act.expand], act.expanded);
+    else this.focusItem(items[act.focus]);
+  }
+
+  // describe is what treeKeyAction needs of a visible node.
+  describe(li, items) {
+    const n = this.nodes.get(li.dataset.key);
+    const parentLi = n.li.parentNode && n.li.parentNode.parentNode;
+    const parent = parentLi && parentLi.firstElementChild;
+    return {
+      parent: parent ? items.indexOf(parent) : -1,
+      expandable: !!n.ul,
+      expanded: !!n.ul && !n.ul.hidden,
+      source: !!li.dataset.source,
+    };
+  }
+
+  /** setExpanded shows or hides a node's children (Right, Left, Enter or a click on it). */
+  setExpanded(el, expanded) {
+    const key = el.dataset.key;
+    const n = this.nodes.get(key);
+    if (!n || !n.ul) return;
+    if (expanded) this.collapsed.delete(key);
+    else this.collapsed.add(key);
+    n.ul.hidden = !expanded;
+    n.el.setAttribute("aria-expanded", String(expanded));
+    // The tab stop does not stay on a node now hidden: it goes to the one closed.
+    if (!expanded && this.focusKey.startsWith(`${key}/`)) {
+      this.focusKey = key;
+      for (const m of this.nodes.values()) m.el.tabIndex = m === n ? 0 : -1;
+    }
   }
 
   /**
@@ -263,7 +319,8 @@ export class TreeView {
         n.ul = document.createElement("ul");
         n.ul.setAttribute("role", "group");
         n.li.appendChild(n.ul);
-        n.el.setAttribute("aria-expanded", "true");
+        n.ul.hidden = this.collapsed.has(node.key);
+        n.el.setAttribute("aria-expanded", String(!n.ul.hidden));
       }
       node.children.forEach((c, j) => this.place(c, n.ul, j, seen));
     } else if (n.ul) {

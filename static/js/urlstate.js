@@ -7,7 +7,7 @@
 //	/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1700000000000&to=1700000060000
 //	/?range=24h  /?range=1700000000000..1700086400000
 
-import { readRange, writeRange } from "./rangechoice.js";
+import { readRange, validSpan, writeRange } from "./rangechoice.js";
 
 /**
  * @typedef {{filter: string, window: string, collapsed: string[]|null,
@@ -21,11 +21,15 @@ const KEYS = ["filter", "window", "collapsed", "from", "to", "range"];
 
 /**
  * readView reads the view from an address; what it does not hold, or
- * holds garbled, is left to the page's defaults.
+ * holds garbled, is left to the page's defaults. A zoom or custom range
+ * the page could not have shown (rangechoice.js validSpan: empty, longer
+ * than the longest range, ending in the future of now, the page's clock
+ * in unix ms) is garbled too.
  * @param {string} href
+ * @param {number} [now]
  * @returns {View}
  */
-export function readView(href) {
+export function readView(href, now = Date.now()) {
   const p = new URL(href).searchParams;
   const from = Number(p.get("from"));
   const to = Number(p.get("to"));
@@ -35,9 +39,9 @@ export function readView(href) {
     filter: p.get("filter") || "",
     window: p.get("window") || "",
     collapsed: c === null ? null : c.split(",").filter(Boolean),
-    zoom: p.has("from") && p.has("to") && Number.isFinite(from) && Number.isFinite(to) && to > from ? [from, to] : null,
+    zoom: p.has("from") && p.has("to") && validSpan(from, to, now) ? [from, to] : null,
   };
-  const range = readRange(p.get("range"));
+  const range = readRange(p.get("range"), now);
   if (range) view.range = range;
   return view;
 }

@@ -148,9 +148,9 @@ test("over a span of the past, a card shows the last value within it, with its t
   const rows = card.legendBody.children;
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["7 %", "3 %"]);
   assert.equal(rows[1].children[1].title, `at ${formatClock(at - 5000)}`);
-  assert.equal(card.legend.children[0].children[0].children[1].textContent, "last");
+  assert.equal(card.legend.children[1].children[0].children[1].textContent, "last");
   card.update("1m", 60_000, T);
-  assert.equal(card.legend.children[0].children[0].children[1].textContent, "now");
+  assert.equal(card.legend.children[1].children[0].children[1].textContent, "now");
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["42 %", "20 %"]);
 });
 
@@ -177,4 +177,58 @@ test("the chart's text alternative names the markers it shows, and forgets them 
   );
   card.showMarks([]);
   assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %");
+});
+
+test("a counter's headline is its rate now, between its last two points; the window's mean rate is a statistic, said so", () => {
+  const ring = new Ring();
+  // 100 /s, a restart gap, then 120 /s: the window's mean is lower than now.
+  ring.push(T - 60_000, 0);
+  ring.push(T - 50_000, 1000);
+  ring.push(T - 20_000, null);
+  ring.push(T - 10_000, 1000);
+  ring.push(T, 2200);
+  const s = { id: "k", source: "host", metric: "requests_total", labels: {}, kind: "counter", last: [T, 2200], ring, staleSince: 0,
+    windows: { "1m": { count: 4, rate: 87.9, min: 0, max: 2200, mean: 1000 } } };
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000, T);
+  assert.equal(card.value.textContent, "120", "the rate now");
+  const stats = Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
+  assert.equal(stats["mean rate"], "87.9/s");
+  assert.equal(card.chart.getAttribute("aria-label"), "requests_total: 120 /s now; over 1m mean rate 87.9 /s, increase 5.27 k, total 2.20 k");
+
+  // A family: the legend has the rate now and the mean rate apart.
+  const t = { ...s, id: "t", labels: { code: "500" }, ring: new Ring(), last: [T, 7], windows: { "1m": { count: 1, rate: 0.5 } } };
+  t.ring.push(T, 7);
+  const fam = new SeriesCard({ ...s, labels: { code: "200" } });
+  fam.add(t);
+  fam.update("1m", 60_000, T);
+  const head = fam.legend.children[1].children[0].children.map((c) => c.textContent);
+  assert.deepEqual(head.slice(1), ["now", "mean rate", "increase", "total"]);
+  const rows = fam.legendBody.children.map((r) => r.children.slice(1).map((c) => c.textContent));
+  assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "87.9 /s"]);
+  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.500 /s"], "one point: no rate now");
+});
+
+test("currentRate is the rate between a counter's last two points: none across a gap or a reset", async () => {
+  const { currentRate } = await import("../js/cardtext.js");
+  const ring = new Ring();
+  const s = { ring };
+  assert.equal(currentRate(s), null);
+  ring.push(T, 10);
+  assert.equal(currentRate(s), null);
+  ring.push(T + 2000, 30);
+  assert.equal(currentRate(s), 10);
+  ring.push(T + 4000, 5);
+  assert.equal(currentRate(s), null, "a reset");
+  ring.push(T + 6000, null);
+  assert.equal(currentRate(s), null, "a gap");
+});
+
+test("the legend says what a click on a name does: under its rows and on each name", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  card.add(st("b", { cpu: "1" }, 20));
+  const caption = card.legend.children[0];
+  assert.equal(caption.tagName, "CAPTION");
+  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
+  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click: hide or show it/);
 });

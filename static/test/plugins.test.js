@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { flagSide, tipPlace, markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -29,6 +29,8 @@ test("the tooltip names each shown line by its label values, with value, unit an
 function fakeU() {
   const over = document.createElement("div");
   Object.defineProperty(over, "clientWidth", { value: 300 });
+  Object.defineProperty(over, "clientHeight", { value: 100 });
+  over.getBoundingClientRect = () => ({ top: 0, bottom: 100, left: 0, right: 300 });
   return {
     over,
     cursor: { idx: null, left: -10, top: 0 },
@@ -104,8 +106,26 @@ test("each marker in view has a flag at its line, labelled with what happened an
     [labels[0], "translateX(20px)", false, true],
     [labels[1], "translateX(180px)", true, false],
   ]);
+  assert.deepEqual(box.children.map((f) => f.firstElementChild.style.maxWidth), ["172px", "172px"], "no wider than the plot on its side");
   list = [restart];
   p.hooks.draw[0](u);
   assert.deepEqual(box.children.map((f) => f.textContent), [labels[1]], "a flag per marker in view, no more");
   assert.deepEqual(seen.at(-1), [1, [labels[1]]]);
+});
+
+test("a marker's label opens toward the wider side of the plot and is no wider than it: never out of the card", () => {
+  assert.deepEqual(flagSide(30, 300), { right: false, room: 262 });
+  assert.deepEqual(flagSide(160, 300), { right: true, room: 152 });
+  assert.deepEqual(flagSide(295, 300), { right: true, room: 287 });
+  assert.deepEqual(flagSide(3, 4), { right: true, room: 0 }, "no room below zero");
+});
+
+test("the tooltip goes beside the pointer where it has room, else out of the plot: above it, or below when the card has no room above", () => {
+  const plot = { width: 300, height: 110, above: 60, below: 80 };
+  assert.deepEqual(tipPlace(50, 20, 120, 40, plot), { x: 62, y: 12, outside: false }, "right of the pointer");
+  assert.deepEqual(tipPlace(250, 20, 120, 40, plot), { x: 118, y: 12, outside: false }, "left of it");
+  // A phone: the tooltip as wide as the plot has no room either side.
+  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: -44, outside: true }, "above the plot");
+  assert.deepEqual(tipPlace(150, 20, 280, 70, plot), { x: 10, y: 114, outside: true }, "too tall for above: below");
+  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: -44, outside: true }, "kept within the plot's width");
 });

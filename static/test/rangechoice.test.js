@@ -55,3 +55,12 @@ test("datetime-local values are the page's local time, to the minute", () => {
   assert.equal(rangeLabel(customRange(ms, ms + 3_600_000)), "2026-01-02 03:04 to 2026-01-02 04:04");
   assert.equal(rangeLabel({ name: "24h" }), "24h");
 });
+
+test("a custom range is at most the longest preset long", async () => {
+  const { customRange, MAX_SPAN_MS } = await import("../js/rangechoice.js");
+  assert.equal(MAX_SPAN_MS, 30 * 86_400_000);
+  assert.deepEqual(customRange(0, MAX_SPAN_MS), { name: "custom", from: 0, to: MAX_SPAN_MS });
+  assert.equal(customRange(0, MAX_SPAN_MS + 1), null);
+  assert.equal(customRange(1000, 100_000, 1000), null, "ends past now and its slack");
+  assert.ok(customRange(1000, 50_000, 1000), "within the slack: the server's clock may run ahead");
+});

@@ -43,6 +43,12 @@ test("the presets are a radio group: one tab stop, arrows pick the next", () => 
   assert.equal(picked.at(-1), "30d", "around the end");
   buttons[0].dispatch("keydown", { key: "a" });
   assert.equal(picked.length, 3);
+  buttons[1].dispatch("keydown", { key: "End" });
+  assert.equal(picked.at(-1), "30d", "End: the last");
+  assert.equal(doc.activeElement, buttons[4]);
+  buttons[3].dispatch("keydown", { key: "Home" });
+  assert.equal(picked.at(-1), "1h", "Home: the first");
+  assert.equal(doc.activeElement, buttons[0]);
 });
 
 test("the custom form opens on the last day, applies a span, says why it refuses one, and closes on Escape", () => {

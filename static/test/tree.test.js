@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildTree, nodeState, pulse } from "../js/tree.js";
+import { buildTree, nodeState, pulse, treeKeyAction } from "../js/tree.js";
 
 const sources = [
   { name: "demo", state: "running", restarts: 1 },
@@ -104,4 +104,34 @@ test("pulse starts the highlight, and a second pulse restarts its animations wit
     [0, 0],
     "the node's animations and its children's start again",
   );
+});
+
+test("the tree's keys follow the WAI-ARIA tree pattern: Right opens or goes in, Left closes or goes up", () => {
+  // root (open) > aggregator, collectors (open) > demo, spiky; dashboard
+  const open = [
+    { parent: -1, expandable: true, expanded: true, source: false },
+    { parent: 0, expandable: false, expanded: false, source: false },
+    { parent: 0, expandable: true, expanded: true, source: false },
+    { parent: 2, expandable: false, expanded: false, source: true },
+    { parent: 2, expandable: false, expanded: false, source: true },
+    { parent: 0, expandable: false, expanded: false, source: false },
+  ];
+  assert.deepEqual(treeKeyAction(open, 2, "ArrowRight"), { focus: 3 }, "an open node: to its first child");
+  assert.deepEqual(treeKeyAction(open, 3, "ArrowRight"), { focus: 3 }, "a leaf: stays");
+  assert.deepEqual(treeKeyAction(open, 2, "ArrowLeft"), { expand: 2, expanded: false }, "an open node closes");
+  assert.deepEqual(treeKeyAction(open, 4, "ArrowLeft"), { focus: 2 }, "a leaf: to its parent");
+  assert.deepEqual(treeKeyAction(open, 0, "ArrowLeft"), { expand: 0, expanded: false });
+  assert.deepEqual(treeKeyAction(open, 1, "ArrowDown"), { focus: 2 });
+  assert.deepEqual(treeKeyAction(open, 5, "ArrowDown"), { focus: 5 });
+  assert.deepEqual(treeKeyAction(open, 1, "ArrowUp"), { focus: 0 });
+  assert.deepEqual(treeKeyAction(open, 3, "Home"), { focus: 0 });
+  assert.deepEqual(treeKeyAction(open, 0, "End"), { focus: 5 });
+  assert.deepEqual(treeKeyAction(open, 3, "Enter"), { activate: 3 }, "a source shows its charts");
+  assert.deepEqual(treeKeyAction(open, 2, " "), { expand: 2, expanded: false }, "a parent opens and closes");
+  assert.equal(treeKeyAction(open, 2, "a"), null);
+  // collectors closed: root, aggregator, collectors, dashboard shown
+  const closed = [open[0], open[1], { ...open[2], expanded: false }, { ...open[5] }];
+  assert.deepEqual(treeKeyAction(closed, 2, "ArrowRight"), { expand: 2, expanded: true }, "a closed node opens");
+  assert.deepEqual(treeKeyAction(closed, 2, "ArrowLeft"), { focus: 0 }, "a closed node: to its parent");
+  assert.deepEqual(treeKeyAction(closed, 2, "Enter"), { expand: 2, expanded: true });
 });

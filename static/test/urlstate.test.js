@@ -57,3 +57,31 @@ test("readTarget reads an alert's link: a series or a source in the hash", async
   assert.deepEqual(readTarget("http://h/"), { series: "", source: "" });
   assert.deepEqual(readTarget("http://h/#nothing"), { series: "", source: "" });
 });
+
+test("collapsed sources stay in the address while the page starts (before their groups exist)", () => {
+  const h = harness({ href: "http://h/?collapsed=demo&range=30d" });
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  ws.recv(snapshot(4, [series("a"), series("b")]));
+  h.frame();
+  assert.equal(h.groups.get("demo").collapsed, true);
+  for (const url of h.replaced) assert.match(url, /collapsed=demo/, `rewritten as ${url}`);
+  h.groups.get("demo").setCollapsed(false, true);
+  assert.doesNotMatch(h.replaced.at(-1), /collapsed/, "expanded by the reader: out of the address");
+});
+
+test("a zoom or custom range that no picker could give is ignored", () => {
+  const now = T0;
+  const view = (q) => readView(`http://h/?${q}`, now);
+  assert.equal(view("from=0&to=99999999999999").zoom, null, "ends far in the future");
+  assert.equal(view(`from=0&to=${now}`).zoom, null, "longer than the longest range");
+  assert.equal(view(`from=${now - 1000}&to=${now - 1000}`).zoom, null, "empty");
+  assert.equal(view(`from=${now - 1000}&to=Infinity`).zoom, null);
+  assert.equal(view(`from=-5000&to=-1000`).zoom, null, "before the epoch");
+  assert.deepEqual(view(`from=${now - 60_000}&to=${now}`).zoom, [now - 60_000, now]);
+  assert.deepEqual(view(`from=${now - 30 * 86_400_000}&to=${now - 1000}`).zoom, [now - 30 * 86_400_000, now - 1000]);
+  assert.equal(view("range=0..99999999999999").range, undefined, "a custom range is held to the same");
+  assert.deepEqual(view(`range=${now - 3_600_000}..${now}`).range, { name: "custom", from: now - 3_600_000, to: now });
+});
