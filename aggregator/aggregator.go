@@ -74,7 +74,8 @@ type Aggregator struct {
 	gone map[string]bool
 
 	eventsMu      sync.Mutex
-	pendingEvents [][]byte // announced, not yet published
+	pendingEvents []loggedEvent // announced, not yet published
+	events        eventLog      // published lately, for snapshots (guarded by mu)
 
 	// alertsMu guards alerts.pending and alerts.order; mu guards
 	// alerts.published.
@@ -114,6 +115,7 @@ func New(opts Options) *Aggregator {
 	a.sweepEvery = max(1, min(a.sweepEvery, 1000))
 	a.st.sweepIdleMs = 2 * a.sweepEvery
 	a.lastSweep = headNone
+	a.events = eventLog{max: o.EventLog, maxBytes: maxEventLogBytes, maxAgeMs: o.History.Milliseconds()}
 	a.broker.init(a)
 	return a
 }
@@ -378,7 +380,7 @@ func (a *Aggregator) tick() time.Time {
 			d.tree, a.tree = tree, tree
 		}
 	}
-	d.events = a.takeEvents()
+	a.publishEvents(d, nowMs)
 	d.alerts = a.takeAlerts()
 	a.publishLocked(d, nowMs)
 	return a.sweepDue()
@@ -503,6 +505,7 @@ func (a *Aggregator) snapshotLocked(points bool) []byte {
 	}
 	b = appendExtras(b, tree, nil)
 	b = appendAlerts(b, a.publishedAlerts())
+	b = a.events.appendTo(b, nowMs)
 	b = append(b, `,"series":[`...)
 	n := 0
 	for _, s := range a.st.all {

@@ -133,6 +133,7 @@ func agreeRun(t *testing.T, seed uint64) {
 		Sources: srcs.get, Tree: tree.get, RetainDeltas: 8,
 	})
 	events := map[uint64][]protocol.Event{} // by the seq of the delta carrying them
+	var published []publishedEvent          // every event of those deltas, in order
 	var pending []protocol.Event
 	metrics := []string{"m0", "m1", "m2", `m"q`, "m\xff", "temp<&>"}
 	type identity struct {
@@ -201,11 +202,14 @@ func agreeRun(t *testing.T, seed uint64) {
 		before := a.seq
 		a.tick()
 		if a.seq != before {
+			for _, e := range pending {
+				published = append(published, publishedEvent{e, clk.ms})
+			}
 			events[a.seq], pending = pending, nil
 			checkDeltas(t, rng, a, events, &cov)
 		}
 		if rng.IntN(6) == 0 {
-			checkSnapshotsAndSeries(t, rng, a)
+			checkSnapshotsAndSeries(t, rng, a, published)
 		}
 	}
 	require.Equal(t, coverage{true, true, true, true, true, true, true, true, true, true, true}, cov, "the run made every case")
@@ -317,10 +321,10 @@ func checkDeltas(t *testing.T, rng *rand.Rand, a *Aggregator, events map[uint64]
 	cov.see(requireAgree(t, enc.encodeDelta(nil, m), enc.refDelta(m, a.refTree(), evs)).(*protocol.Delta))
 }
 
-func checkSnapshotsAndSeries(t *testing.T, rng *rand.Rand, a *Aggregator) {
+func checkSnapshotsAndSeries(t *testing.T, rng *rand.Rand, a *Aggregator, published []publishedEvent) {
 	t.Helper()
 	points := rng.IntN(2) == 0
-	requireAgree(t, a.SnapshotJSON(points), a.refSnapshot(points))
+	requireAgree(t, a.SnapshotJSON(points), a.refSnapshot(points, published))
 	requireAgree(t, a.SourcesJSON(), protocol.SourceList{Sources: append([]SourceInfo{}, a.opts.Sources()...)})
 	fromMs := a.nowMs() - a.opts.History.Milliseconds()
 	for _, s := range a.st.all {

@@ -18,7 +18,9 @@ type Process = protocol.Process
 const maxPendingEvents = 64
 
 // Announce queues e for the next delta, which is published even if no data
-// changed. What the event says is the announcer's business: the aggregator
+// changed, and which puts it in the event log: snapshots carry the events
+// of the last History (at most Options.EventLog of them, oldest first), so
+// a client that connects later still learns them. What the event says is the announcer's business: the aggregator
 // only stamps a zero TS with its clock and carries the encoded event. It
 // fails, wrapping protocol.ErrPayload, when the payload is not a JSON
 // object or has a kind or ts member; the event is then not sent. Safe for
@@ -38,13 +40,13 @@ func (a *Aggregator) Announce(e protocol.Event) error {
 		a.pendingEvents = slices.Delete(a.pendingEvents, 0, 1)
 		a.stats.eventsDropped.Add(1)
 	}
-	a.pendingEvents = append(a.pendingEvents, data)
+	a.pendingEvents = append(a.pendingEvents, loggedEvent{ts: e.TS, data: data})
 	a.wakeUp()
 	return nil
 }
 
 // takeEvents returns the events announced since the last call.
-func (a *Aggregator) takeEvents() [][]byte {
+func (a *Aggregator) takeEvents() []loggedEvent {
 	a.eventsMu.Lock()
 	defer a.eventsMu.Unlock()
 	ev := a.pendingEvents
@@ -83,4 +85,19 @@ func appendExtras(b, tree []byte, events [][]byte) []byte {
 		b = append(b, ']')
 	}
 	return b
+}
+
+// publishEvents hands the events announced since the last tick to d, and
+// keeps them in the log. Called by tick under the write lock, so that a
+// snapshot at seq N holds the events of the deltas up to N.
+func (a *Aggregator) publishEvents(d *delta, nowMs int64) {
+	events := a.takeEvents()
+	if len(events) == 0 {
+		return
+	}
+	d.events = make([][]byte, len(events))
+	for i, e := range events {
+		d.events[i] = e.data
+	}
+	a.events.add(events, nowMs)
 }

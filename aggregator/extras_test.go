@@ -100,8 +100,8 @@ func TestAnnouncedEventsGoInTheNextDelta(t *testing.T) {
 	require.Empty(t, decodeDelta(t, next(t, s).Data).Events)
 
 	snap := decodeSnapshot(t, a.SnapshotJSON(false))
-	require.NotContains(t, string(a.SnapshotJSON(false)), `"events"`, "snapshots carry no events")
 	require.Equal(t, uint64(2), snap.Seq)
+	require.Equal(t, d.Events[:1], snap.Events, "a snapshot carries the events published so far, once each, but for one older than the history (ts 42)")
 }
 
 // TestAnnounceRefusesABadPayload: a payload that would break the flat
@@ -117,10 +117,10 @@ func TestAnnounceRefusesABadPayload(t *testing.T) {
 	require.Equal(t, []string{`{"kind":"bare","ts":1700000000000}`}, eventStrings(a.takeEvents()))
 }
 
-func eventStrings(events [][]byte) []string {
+func eventStrings(events []loggedEvent) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
-		out[i] = string(e)
+		out[i] = string(e.data)
 	}
 	return out
 }
@@ -160,7 +160,7 @@ func TestPendingEventsAreBounded(t *testing.T) {
 	require.Equal(t, uint64(3), a.stats.eventsDropped.Load())
 	events := a.takeEvents()
 	require.Len(t, events, maxPendingEvents)
-	require.Contains(t, string(events[0]), `"text":"3"`, "the oldest are dropped")
+	require.Contains(t, string(events[0].data), `"text":"3"`, "the oldest are dropped")
 }
 
 // sourceList is a Sources func whose list the test changes, as a reload does.

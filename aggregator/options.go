@@ -78,6 +78,9 @@ type Options struct {
 	RetainDeltas int
 	RetainFor    time.Duration
 	RetainBytes  int
+	// EventLog is how many published events snapshots carry at most
+	// (default DefaultEventLog); they also carry none older than History.
+	EventLog int
 	// SubBuckets is how many slices a window is cut into (default 60): a
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.
@@ -134,6 +137,9 @@ func DefaultWindows() []time.Duration {
 // deduplicated, at least one millisecond times SubBuckets, and History at
 // least as long as the longest window.
 func (o Options) withDefaults() Options {
+	if o.EventLog <= 0 {
+		o.EventLog = DefaultEventLog
+	}
 	if o.History <= 0 {
 		o.History = DefaultHistory
 	}

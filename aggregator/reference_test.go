@@ -13,8 +13,11 @@ import (
 // writes of them. They read the store directly, so they must be called
 // while it is in the state the message describes.
 
-// refSnapshot is SnapshotJSON as a typed value.
-func (a *Aggregator) refSnapshot(points bool) protocol.Snapshot {
+// refSnapshot is SnapshotJSON as a typed value. published are the events
+// of every delta so far, in order: the snapshot carries the newest
+// EventLog of them, leaving out those older than History (as announced
+// and when read).
+func (a *Aggregator) refSnapshot(points bool, published []publishedEvent) protocol.Snapshot {
 	nowMs := a.nowMs()
 	enc := a.encoder(nowMs)
 	snap := protocol.Snapshot{
@@ -31,7 +34,25 @@ func (a *Aggregator) refSnapshot(points bool) protocol.Snapshot {
 	if alerts := a.publishedAlerts(); len(alerts) > 0 {
 		snap.Alerts = alerts
 	}
+	var kept []protocol.Event
+	for _, e := range published {
+		if e.TS >= e.at-a.opts.History.Milliseconds() {
+			kept = append(kept, e.Event)
+		}
+	}
+	kept = kept[max(0, len(kept)-a.opts.EventLog):]
+	for _, e := range kept {
+		if e.TS >= nowMs-a.opts.History.Milliseconds() {
+			snap.Events = append(snap.Events, e)
+		}
+	}
 	return snap
+}
+
+// publishedEvent is an event and when the delta carrying it was published.
+type publishedEvent struct {
+	protocol.Event
+	at int64
 }
 
 func (a *Aggregator) refTree() *protocol.Process {

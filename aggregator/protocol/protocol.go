@@ -98,6 +98,12 @@ type Snapshot struct {
 	// Alerts are the active alerts (pending and firing) as of Seq, by
 	// ID; absent when there are none.
 	Alerts []Alert `json:"alerts,omitempty"`
+	// Events are the events the deltas up to Seq carried within the
+	// server's history span (at most a few hundred), oldest first: what
+	// happened before the client connected. Absent when there are none.
+	// A client that already holds some (it resynced) tells them by kind,
+	// ts and source.
+	Events []Event `json:"events,omitempty"`
 }
 
 // MessageType returns "snapshot".

@@ -375,6 +375,25 @@ func TestBrowserDashboard(t *testing.T) {
 		b.waitFor("every entry again", demoLife+`.length === 2 && `+entries+`.some(e => e.dataset.source !== "spiky")`)
 	})
 
+	t.Run("after a page reload the crash is still in the timeline, at its time, and on the charts", func(t *testing.T) {
+		const crashes = `[...document.querySelectorAll('#timeline .event[data-kind="crash"][data-source="demo"]')]`
+		const when = crashes + `.map(e => e.querySelector("time").getAttribute("datetime") + " " + e.querySelector("time").textContent)`
+		before := eval[[]string](b, when)
+		require.Len(t, before, 1)
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live again", isLive)
+		// The server's events came with the snapshot: the same crash, at
+		// the same time, and its restart, though the page opened after.
+		b.waitFor("the crash and the restart from the snapshot's events", crashes+`.length === 1 &&
+			[...document.querySelectorAll('#timeline .event[data-kind="restart"][data-source="demo"]')].length === 1`)
+		require.Equal(t, before, eval[[]string](b, when))
+		b.waitFor("the crash marked on demo's charts again", `(() => {
+			const marks = (src) => [...document.querySelectorAll('.group[data-source="' + src + '"] .chart')].map(c => Number(c.dataset.markers));
+			const demo = marks("demo"), spiky = marks("spiky");
+			return demo.length > 0 && spiky.length > 0 && demo[0] > spiky[0];
+		})()`)
+	})
+
 	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
 		const chart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`

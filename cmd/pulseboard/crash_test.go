@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,6 +51,12 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 	// fixture's config keeps its history on disk).
 	require.Equal(t, []string{"aggregator", "collectors", "dashboard", "notifier", "alerting", "reloader", "storage"}, names)
 
+	// The crash, its backoff and the restart are in the snapshot's events
+	// (once the restart's delta is out): a page opened now still lists them.
+	require.Eventually(t, func() bool {
+		return slices.Equal(doomedEvents(t, f), []string{"started", "crashed", "restarting", "started"})
+	}, waitLong, tick, "%v", doomedEvents(t, f))
+
 	for _, root := range []string{"aggregator", "collectors", "dashboard", "notifier"} {
 		require.Equal(t, 1.0, metricValue(t, f.p.registry, "pulseboard_supervisor_events_total",
 			map[string]string{"supervisor": "root", "child": root, "event": "started"}), root)
@@ -58,3 +65,28 @@ func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
 
 // tick is how often Eventually looks again.
 const tick = 5 * time.Millisecond
+
+// doomedEvents are the supervision events of "doomed" that a snapshot
+// carries, in order; a restarting one must say when it is retried.
+func doomedEvents(t *testing.T, f *reloadFixture) []string {
+	t.Helper()
+	code, body := f.do(http.MethodGet, "/api/v1/snapshot?points=0", "")
+	require.Equal(t, http.StatusOK, code)
+	snap, err := protocol.Decoder{}.Snapshot(body)
+	require.NoError(t, err)
+	var told []string
+	for _, e := range snap.Events {
+		if e.Kind != "supervision" {
+			continue
+		}
+		var p supervisionPayload
+		require.NoError(t, e.DecodePayload(&p))
+		if p.Source == "doomed" {
+			told = append(told, p.Event)
+			if p.Event == "restarting" {
+				require.Greater(t, p.RetryAt, e.TS, "when it is retried")
+			}
+		}
+	}
+	return told
+}

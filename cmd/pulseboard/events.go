@@ -8,20 +8,27 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
 
 // eventRecorder is the supervision tree's hook: every event is logged and
-// counted, so the logs and /metrics tell the same story.
+// counted, so the logs and /metrics tell the same story, and a source's
+// events go to the dashboards (supervisionEvent).
 type eventRecorder struct {
 	log    *slog.Logger
 	events *prometheus.CounterVec
 	panics *prometheus.CounterVec
+	// announce sends a source's event to the stream; it must not block
+	// (program.sendEvent queues it for the next delta). Nil: none sent.
+	announce func(protocol.Event) error
 }
 
-func newEventRecorder(log *slog.Logger) *eventRecorder {
+// newEventRecorder returns the hook; announce as in eventRecorder.
+func newEventRecorder(log *slog.Logger, announce func(protocol.Event) error) *eventRecorder {
 	return &eventRecorder{
-		log: log.With("component", "supervisor"),
+		announce: announce,
+		log:      log.With("component", "supervisor"),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_supervisor_events_total",
 			Help: "Supervision events by supervisor, child and kind (started, exited, restarting, gave_up, stuck, parked).",
@@ -33,8 +40,14 @@ func newEventRecorder(log *slog.Logger) *eventRecorder {
 	}
 }
 
-// Record is the supervisor hook. It must not block: logging and counting only.
+// Record is the supervisor hook, called on the supervisor's goroutine. It
+// must not block: it logs, counts and queues the stream's event.
 func (r *eventRecorder) Record(e supervisor.Event) {
+	if ev, ok := supervisionEvent(e); ok && r.announce != nil {
+		if err := r.announce(ev); err != nil {
+			r.log.Warn("a supervision event not announced", "err", err)
+		}
+	}
 	r.events.WithLabelValues(e.Supervisor, e.Child, e.Kind.String()).Inc()
 	var panicked *supervisor.PanicError
 	if e.Kind == supervisor.EventExited && errors.As(e.Err, &panicked) {

@@ -84,7 +84,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 			p.close()
 		}
 	}()
-	events := newEventRecorder(log)
+	// The supervisors call it only once they serve: the aggregator is made
+	// by then (startHistory, below).
+	events := newEventRecorder(log, func(e protocol.Event) error { return p.sendEvent(e) })
 	p.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

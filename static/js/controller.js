@@ -33,7 +33,7 @@ import { clusterNodes, nodeState } from "./tree.js";
 import { groupByNode } from "./nodes.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
-import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent } from "./timeline.js";
+import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
 import { readerChoices } from "./choices.js";
@@ -226,7 +226,9 @@ export class PageController {
         const before = this.store.instance;
         this.store.hello(msg);
         if (before && this.store.instance && before !== this.store.instance) {
-          this.note([serverRestartEvent(this.store.now || this.now(), this.store.version)]);
+          // When the new process started (its hello says), not the last
+          // time the old one was heard of.
+          this.note([serverRestartEvent(this.store.started || this.now(), this.store.version)]);
           this.adminFlow.checkAdmin();
         }
         this.deps.page.showVersion(/^\d/.test(this.store.version) ? `v${this.store.version}` : this.store.version);
@@ -292,11 +294,20 @@ export class PageController {
     const at = this.store.now || this.now();
     for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
     for (let ev of ch.events) {
+      if (ev.kind === "supervision") {
+        const entry = supervisionEvent(ev);
+        if (!entry) continue;
+        happened.push(entry);
+        // Its group's note says when a parked source is tried again.
+        if (this.groups.has(entry.source)) this.dirty.sources.add(entry.source);
+        continue;
+      }
       if (ev.kind !== "reload" && ev.kind !== "storage") continue;
       // Another node's (docs/protocol.md, "In a cluster"): in the timeline,
-      // named; the banners are this node's.
+      // named; the banners are this node's, and only news (a snapshot's
+      // events are what happened lately: the timeline lists them).
       if (ev.node) ev = { ...ev, message: `${ev.node}: ${ev.message || ""}` };
-      else this.deps.notices.show(ev);
+      else if (!ch.reset) this.deps.notices.show(ev);
       happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
     // After the events: a page that missed the "storage" event learns it from the tree.
@@ -396,7 +407,7 @@ export class PageController {
       if (!g) continue;
       g.update(this.shownSource(name), now);
       g.showAlert(this.sourceAlert(name));
-      this.health.get(name).update(this.store.sources.get(name), now);
+      this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"));
     }
     d.sources.clear();
     this.drawAlerts(now);

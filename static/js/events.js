@@ -1,14 +1,19 @@
-// Events: notable happenings the server puts in a delta's "events" ("reload":
-// a config reload, applied or rejected; "storage": the stored history's
-// disk failing or writing again), read into a
-// shape the page can trust. The timeline (timeline.js) shows them. Pure:
-// no DOM.
+// Events: notable happenings the server puts in a delta's "events", and
+// the recent ones in a snapshot's ("reload": a config reload, applied or
+// rejected; "storage": the stored history's disk failing or writing again;
+// "supervision": a source started, crashed, backing off, parked, stopped),
+// read into a shape the page can trust. The timeline (timeline.js) shows
+// them. Pure: no DOM.
 
 /**
  * @typedef {{kind: string, ts: number, ok: boolean, message: string,
  *   added: string[], removed: string[], changed: string[],
- *   needsRestart: string[], errors: string[], node?: string}} StreamEvent
- * node: the cluster node it happened on, when not this one.
+ *   needsRestart: string[], errors: string[], node?: string,
+ *   source: string, event: string, restarts: number, error: string,
+ *   retryAt: number, delayMs: number}} StreamEvent
+ * node: the cluster node it happened on, when not this one. source,
+ * event, restarts, error, retryAt (unix ms) and delayMs are a
+ * "supervision" event's ("" or 0 when absent).
  */
 
 /**
@@ -35,11 +40,23 @@ export function readEvents(list) {
       changed: strings(e.changed),
       needsRestart: strings(e.needs_restart),
       errors: strings(e.errors),
+      source: typeof e.source === "string" ? e.source : "",
+      event: typeof e.event === "string" ? e.event : "",
+      restarts: count(e.restarts),
+      error: typeof e.error === "string" ? e.error : "",
+      retryAt: count(e.retry_at),
+      delayMs: count(e.delay_ms),
       // Another node's event, in a cluster; absent for this node's.
       ...(typeof e.node === "string" && e.node ? { node: e.node } : {}),
     });
   }
   return out;
+}
+
+/** count is v when a finite number ≥ 0, else 0. */
+function count(v) {
+  const n = Number(v);
+  return typeof v === "number" && Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 function strings(v) {

@@ -27,17 +27,27 @@ export function recovered(src, seenAt) {
 
 /**
  * healthNote is the line under a source's facts, or "" for none.
- * @param {{state: string, restartedAt: number, parkedAt: number, restarts: number}} h
+ * @param {{state: string, restartedAt: number, parkedAt: number, retryAt: number, restarts: number}} hs
+ *   retryAt: when the supervisor tries a parked source again (unix ms; 0: unknown)
  * @param {number} now unix ms
  */
 export function healthNote(hs, now) {
   if (hs.state === "failed") {
     const since = hs.parkedAt ? ` since ${formatClock(hs.parkedAt)}` : "";
-    return `Parked${since} after ${hs.restarts} restarts; the supervisor tries it again after its cool-down (supervisor.cooldown).`;
+    const retry = hs.retryAt > now
+      ? `retried at ${formatClock(hs.retryAt)} (${formatIn(hs.retryAt, now)})`
+      : "the supervisor tries it again after its cool-down (supervisor.cooldown)";
+    return `Parked${since} after ${hs.restarts} restarts; ${retry}.`;
   }
   if (hs.state === "backoff") return "Crashed; restarting after a backoff…";
   if (hs.restartedAt && now - hs.restartedAt < RESTART_SHOWN_MS) return `Restarted ${formatAgo(hs.restartedAt, now)}.`;
   return "";
+}
+
+/** formatIn is the time until t as "in 42 s", "in 3 min". */
+function formatIn(t, now) {
+  const s = Math.max(0, Math.round((t - now) / 1000));
+  return s < 120 ? `in ${s} s` : `in ${Math.round(s / 60)} min`;
 }
 
 export class SourceHealth {
@@ -47,19 +57,37 @@ export class SourceHealth {
     this.note = h("p", { class: "health-note", role: "status" });
     this.note.hidden = true;
     group.head.append(this.note);
-    this.state = { state: "", restartedAt: 0, parkedAt: 0, restarts: 0 };
+    this.state = { state: "", restartedAt: 0, parkedAt: 0, retryAt: 0, restarts: 0 };
     this.error = "";
     this.errorSeenAt = 0;
     this.src = undefined;
   }
 
-  /** update follows a source object (from the stream) seen at now (unix ms). */
-  update(src, now) {
+  /**
+   * update follows a source object (from the stream) seen at now (unix
+   * ms); parked is the timeline's latest "parked" entry of the source (the
+   * server's: when, and when it is retried), if any.
+   * @param {object|undefined} src
+   * @param {number} now
+   * @param {import("./timeline.js").TimelineEvent} [parked]
+   */
+  update(src, now, parked) {
     const hs = this.state;
     const state = (src && src.state) || "unknown";
     const restarts = src ? Number(src.restarts) || 0 : 0;
-    if (this.src && restarts > hs.restarts) hs.restartedAt = now;
+    // The server's time of the last restart when it gives one; none when
+    // it gives none (a new server process counts from 0: a restart of the
+    // one before is not this source's).
+    const lastRestart = src ? Number(src.last_restart_at) || 0 : 0;
+    if (lastRestart > 0) hs.restartedAt = lastRestart;
+    else if (restarts === 0 || restarts < hs.restarts) hs.restartedAt = 0;
+    else if (this.src && restarts > hs.restarts) hs.restartedAt = now;
     if (state === "failed" && hs.state !== "failed") hs.parkedAt = now;
+    if (state === "failed" && parked) {
+      hs.parkedAt = parked.ts;
+      hs.retryAt = parked.retryAt;
+    }
+    if (state !== "failed") hs.retryAt = 0;
     hs.state = state;
     hs.restarts = restarts;
     const err = (src && src.last_error) || "";

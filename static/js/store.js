@@ -130,6 +130,8 @@ export class Store {
     }
     this.rawTree = msg.tree ?? null;
     ch.tree = true;
+    // What happened lately (the server's log): the timeline skips what it has.
+    ch.events = readEvents(msg.events);
     for (const id of ch.removed) this.alerts.forget(id);
     ch.alerts = this.alerts.snapshot(msg.alerts, this.now);
     return ch;
@@ -138,8 +140,8 @@ export class Store {
   /**
    * delta applies one delta (removed, then added, then points, windows,
    * staleness and sources, the order the server merges them in). Its
-   * events are returned in ch.events. Snapshots carry no events: what
-   * happened while the page was away is not replayed.
+   * events are returned in ch.events (a snapshot's too: the server's
+   * recent events, some of which the page may have told already).
    * @returns {Changes}
    */
   delta(msg) {

@@ -1,21 +1,28 @@
 // What happened, in order: the page's event timeline. Its entries come
-// from three places: the server's events (a reload, applied or refused),
-// the changes of a source between two updates of it (a crash into
-// backoff, a restart, parked as failed, stopped, its polls failing and
-// working again), and the stream itself (the connection lost and resumed,
-// the server restarted), and the alerts (pending, firing, resolved). The timeline keeps them newest first, bounded,
-// and gives the charts their markers. Pure: no DOM (timelineview.js
-// draws it).
+// from the server's events (a reload, applied or refused; the history's
+// storage; what the supervisor did to a source: a crash, its backoff and
+// restart, parked as failed, stopped, started), which a snapshot carries
+// too, so that a page opened later still lists them; from the changes of a
+// source between two updates of it (its polls failing and working again,
+// which the server does not tell); from the stream itself (the connection
+// lost and resumed, the server restarted); and from the alerts (pending,
+// firing, resolved). The timeline keeps them newest first, bounded, tells
+// each once (a snapshot after a resync repeats what the page has), and
+// gives the charts their markers. Pure: no DOM (timelineview.js draws it).
+
+import { formatClock } from "./format.js";
 
 /**
- * @typedef {"crash"|"restart"|"parked"|"stopped"|"down"|"up"|"reload"|
- *   "reload-refused"|"server-restart"|"connection-lost"|"connection-resumed"|
- *   "alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
+ * @typedef {"crash"|"backoff"|"restart"|"started"|"parked"|"stopped"|"stuck"|
+ *   "down"|"up"|"reload"|"reload-refused"|"server-restart"|"connection-lost"|
+ *   "connection-resumed"|"alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
- *   detail: string, bad: boolean, marker: boolean, seq: number}} TimelineEvent
+ *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
- * drawn on the charts (of its source, or on every chart without one).
+ * drawn on the charts (of its source, or on every chart without one);
+ * retryAt: when a parked or backing-off source is started again (unix
+ * ms), else 0.
  * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string}} Marker
  * source and text: the entry's, what the marker's label says
  */
@@ -25,64 +32,81 @@ export const MAX_EVENTS = 300;
 
 const nf = new Intl.NumberFormat("en-US");
 
-function ev(kind, ts, source, text, { detail = "", bad = false, marker = true } = {}) {
-  return { kind, ts, source, text, detail, bad, marker, seq: 0 };
+function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0 } = {}) {
+  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt };
 }
 
 /**
- * sourceEvents says what a change of a source's state means, comparing
- * the previous source object with the next (both as the stream sends
- * them; prev undefined for a source the page had not seen: only its last
- * restart, when it had one, so that a page opened later still tells when
- * it last crashed and came back). ts is when the page learnt it (the server's clock), used when
- * the source carries no time of its own.
+ * sourceEvents says what a change of a source's state means that the
+ * server does not tell as an event: its polls failing, and working again,
+ * while its collector keeps running (a crash, a restart, parked and
+ * stopped are the server's "supervision" events: supervisionEvent).
+ * prev and next are the source objects as the stream sends them (prev
+ * undefined for a source the page had not seen: nothing is said). ts is
+ * when the page learnt it (the server's clock), for what the source
+ * carries no time of.
  * @returns {TimelineEvent[]}
  */
 export function sourceEvents(prev, next, ts) {
-  if (!next) return [];
+  if (!next || !prev) return [];
   const name = String(next.name);
-  if (!prev) {
-    const at = Number(next.last_restart_at);
-    const n = Number(next.restarts) || 0;
-    if (!(at > 0) || n === 0) return [];
-    return [ev("restart", at, name, `restarted (restart ${nf.format(n)}; the last before this page opened)`, { marker: false })];
-  }
-  const out = [];
   const err = String(next.last_error || "");
   const errAt = Number(next.last_error_at) > 0 ? Number(next.last_error_at) : ts;
-  const restarts = Number(next.restarts) || 0;
-  const before = Number(prev.restarts) || 0;
-  if (next.state !== prev.state) {
-    switch (next.state) {
-      case "backoff":
-        out.push(ev("crash", errAt, name, "crashed; backing off before a restart", { detail: err, bad: true }));
-        break;
-      case "failed":
-        out.push(ev("parked", ts, name, `parked as failed after ${nf.format(restarts)} restarts`, { detail: err, bad: true }));
-        break;
-      case "stopped":
-        out.push(ev("stopped", ts, name, "stopped", { marker: false }));
-        break;
-    }
-  }
-  if (restarts > before) {
-    const n = restarts - before;
-    const text = n === 1 ? `restarted (restart ${nf.format(restarts)})` : `restarted ${n} times (restart ${nf.format(restarts)})`;
-    // A crash seen only through its restart (the backoff fell between two updates).
-    if (next.state !== "backoff" && prev.state !== "backoff") out.push(ev("crash", errAt, name, "crashed", { detail: err, bad: true }));
-    out.push(ev("restart", ts, name, text, { marker: false }));
-  } else if (prev.state === "failed" && next.state !== "failed" && next.state !== "stopped") {
-    out.push(ev("restart", ts, name, "tried again after its cool-down", { marker: false }));
-  }
   // up: whether the latest poll worked (a server older than the member
   // sends none: then nothing is said). Only for a collector that kept
   // running: a crash and its restart tell of their own down and up.
   if (typeof next.up === "boolean" && typeof prev.up === "boolean" && next.up !== prev.up &&
       next.state === "running" && prev.state === "running") {
-    if (next.up) out.push(ev("up", Number(next.last_success) || ts, name, "polls work again", { marker: false }));
-    else out.push(ev("down", errAt, name, "polls failing", { detail: err, bad: true }));
+    if (next.up) return [ev("up", Number(next.last_success) || ts, name, "polls work again", { marker: false })];
+    return [ev("down", errAt, name, "polls failing", { detail: err, bad: true })];
   }
-  return out;
+  return [];
+}
+
+/**
+ * supervisionEvent turns a server "supervision" event (what the
+ * supervisor did to a source) into an entry, or null for an event it does
+ * not know. A crash and a parked source are marked on the source's charts;
+ * a backoff and a parked source say when the source is started again. A
+ * peer's event (in a cluster) names the source as the stream does,
+ * "<node>/<source>".
+ * @param {import("./events.js").StreamEvent} e
+ * @returns {TimelineEvent|null}
+ */
+export function supervisionEvent(e) {
+  if (!e.source) return null;
+  const source = e.node ? `${e.node}/${e.source}` : e.source;
+  const n = nf.format(e.restarts);
+  const at = e.retryAt > 0 ? formatClock(e.retryAt) : "";
+  switch (e.event) {
+    case "crashed":
+      return ev("crash", e.ts, source, "crashed", { detail: e.error, bad: true });
+    case "restarting":
+      return ev("backoff", e.ts, source, `backing off${e.delayMs ? ` ${seconds(e.delayMs)}` : ""}; restart at ${at || "its backoff's end"}`, {
+        marker: false,
+        retryAt: e.retryAt,
+      });
+    case "parked":
+      return ev("parked", e.ts, source, `parked as failed after ${n} restarts; retried at ${at || "the end of its cool-down"}`, {
+        detail: e.error,
+        bad: true,
+        retryAt: e.retryAt,
+      });
+    case "started":
+      return e.restarts > 0
+        ? ev("restart", e.ts, source, `restarted (restart ${n})`, { marker: false })
+        : ev("started", e.ts, source, "started", { marker: false });
+    case "stopped":
+      return ev("stopped", e.ts, source, "stopped", { marker: false });
+    case "stuck":
+      return ev("stuck", e.ts, source, "did not stop in time; abandoned", { detail: e.error, bad: true });
+  }
+  return null;
+}
+
+/** seconds writes a delay of ms as "800 ms", "2 s", "1.5 s", "60 s". */
+function seconds(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${nf.format(Math.round(ms / 100) / 10)} s`;
 }
 
 /**
@@ -174,9 +198,9 @@ export class Timeline {
   /**
    * add records entries, in time order (an entry older than the newest is
    * placed where it belongs: a source's own error time may precede the
-   * update that tells of it). A crash already told (the same source and
-   * time: its error's) is not told again: the updates of a source can show
-   * it both as a backoff and through the restart that followed. It
+   * update that tells of it). An entry already told (the same time, kind,
+   * source and text) is not told again: a snapshot after a resync or a
+   * resume carries the server's recent events, which the page has. It
    * returns how many it took.
    * @param {TimelineEvent[]} list
    */
@@ -186,7 +210,9 @@ export class Timeline {
       if (!e || !Number.isFinite(e.ts)) continue;
       let i = this.events.length;
       while (i > 0 && this.events[i - 1].ts > e.ts) i--;
-      if (e.kind === "crash" && this.told(e, i)) continue;
+      if (this.told(e, i)) continue;
+      // Older than all it holds and it is full: it would go at once.
+      if (i === 0 && this.events.length >= this.max) continue;
       e.seq = ++this.seq;
       this.events.splice(i, 0, e);
       n++;
@@ -196,13 +222,26 @@ export class Timeline {
     return n;
   }
 
-  /** told reports whether a crash of e's source at e's time is among the entries around i. */
+  /** told reports whether an entry like e (time, kind, source, text) is among those at e's time, just before i. */
   told(e, i) {
     for (let j = i - 1; j >= 0 && this.events[j].ts === e.ts; j--) {
       const o = this.events[j];
-      if (o.kind === "crash" && o.source === e.source) return true;
+      if (o.kind === e.kind && o.source === e.source && o.text === e.text) return true;
     }
     return false;
+  }
+
+  /**
+   * latest is the newest entry of kind about source, or undefined.
+   * @param {string} source
+   * @param {EventKind} kind
+   */
+  latest(source, kind) {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i];
+      if (e.kind === kind && e.source === source) return e;
+    }
+    return undefined;
   }
 
   /**

@@ -185,16 +185,29 @@ test("a zoom shows one range on every chart and stops the live edge; back to liv
   assert.ok(h.charts.allDirty > dirty + 1, "live again: the clock moves the charts");
 });
 
+const sup = (ts, event, o = {}) => ({ kind: "supervision", ts, source: "demo", event, restarts: 0, ...o });
+
 test("the timeline: a crash and its restart, a reload, the connection lost and resumed, a new server", () => {
   const h = harness();
   let ws = live(h);
   assert.deepEqual(h.timeline, { events: [], sources: ["demo"], selected: "" });
   const allDirty = h.charts.allDirty;
-  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, sources: [{ name: "demo", state: "backoff", restarts: 0, last_error: "panic: boom" }] });
-  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, sources: [{ name: "demo", state: "running", restarts: 1, last_error: "panic: boom" }] });
+  ws.recv({
+    type: "delta", seq: 5, ts: T0 + 1000,
+    sources: [{ name: "demo", state: "backoff", restarts: 0, last_error: "panic: boom" }],
+    events: [sup(T0 + 900, "crashed", { error: "panic: boom" }), sup(T0 + 900, "restarting", { delay_ms: 800, retry_at: T0 + 1700 })],
+  });
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, sources: [{ name: "demo", state: "running", restarts: 1, last_error: "panic: boom" }], events: [sup(T0 + 1700, "started", { restarts: 1 })] });
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, events: [{ kind: "reload", ts: T0 + 3000, ok: false, errors: ["x.yaml:1:1: bad"] }] });
   h.frame();
-  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.source]), [["reload-refused", ""], ["restart", "demo"], ["crash", "demo"]]);
+  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.source, e.ts]), [
+    ["reload-refused", "", T0 + 3000],
+    ["restart", "demo", T0 + 1700],
+    ["backoff", "demo", T0 + 900],
+    ["crash", "demo", T0 + 900],
+  ], "the server's times");
+  assert.equal(h.timeline.events[2].retryAt, T0 + 1700);
+  assert.equal(h.timeline.events[3].detail, "panic: boom");
   assert.ok(h.charts.allDirty > allDirty, "a marked entry redraws the charts");
   assert.deepEqual(h.charts.opts.markers("demo").map((m) => m.kind), ["crash", "reload-refused"]);
   assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["reload-refused"], "a source's crash is on its own charts");
@@ -208,16 +221,54 @@ test("the timeline: a crash and its restart, a reload, the connection lost and r
   h.clock.advance(500);
   ws = h.ws();
   ws.open();
-  ws.recv({ ...hello, instance: "b" });
+  ws.recv({ ...hello, instance: "b", started: T0 + 60_000 });
   ws.recv(snapshot(1, [series("a")]));
   h.frame();
-  // The page's clock (the fake's) is far behind the server's here: its entries sort last.
   assert.deepEqual(
     h.timeline.events.map((e) => e.kind),
-    ["server-restart", "reload-refused", "restart", "crash", "connection-resumed", "connection-lost"],
+    ["server-restart", "reload-refused", "restart", "backoff", "crash", "connection-resumed", "connection-lost"],
   );
+  assert.equal(h.timeline.events[0].ts, T0 + 60_000, "when the new server started, not when the old one was last heard of");
   assert.equal(h.timeline.events.at(-1).ts, 1_000_000, "lost when the stream went stale");
   assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["connection-lost", "reload-refused", "server-restart"], "on every chart");
+});
+
+test("a page opened later lists what the snapshot's events tell, once each across resyncs; no banner for old news", () => {
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  const events = [
+    sup(T0 - 50_000, "crashed", { error: "panic: fault injected", restarts: 5 }),
+    sup(T0 - 50_000, "parked", { error: "panic: fault injected", restarts: 6, delay_ms: 60_000, retry_at: T0 + 10_000 }),
+    { kind: "reload", ts: T0 - 40_000, ok: true, message: "config reloaded", changed: ["demo"] },
+  ];
+  const snap = { ...snapshot(4, [series("a")], [{ name: "demo", state: "failed", restarts: 6 }]), events };
+  ws.recv(snap);
+  h.frame();
+  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.ts]), [["reload", T0 - 40_000], ["parked", T0 - 50_000], ["crash", T0 - 50_000]]);
+  assert.deepEqual(h.notices, [], "a reload of before the page opened is not a banner");
+  assert.deepEqual(h.charts.opts.markers("demo").map((m) => m.kind), ["crash", "parked", "reload"], "the markers of a past crash");
+  const parked = h.healths.get("demo").updates.at(-1).parked;
+  assert.equal(parked.retryAt, T0 + 10_000, "the group is told when it is retried");
+
+  // A resync: the snapshot repeats them, with one more.
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 1000 }); // a gap
+  ws.recv({ ...snap, seq: 9, events: [...events, sup(T0 + 10_000, "started", { restarts: 7 })] });
+  h.frame();
+  assert.deepEqual(h.timeline.events.map((e) => e.kind), ["restart", "reload", "parked", "crash"], "each once");
+});
+
+test("a reload that changed a source: stopped, then started again", () => {
+  const h = harness();
+  const ws = live(h);
+  ws.recv({
+    type: "delta", seq: 5, ts: T0 + 1000,
+    events: [sup(T0 + 900, "stopped"), sup(T0 + 901, "started"), { kind: "reload", ts: T0 + 901, ok: true, message: "config reloaded", changed: ["demo"] }],
+  });
+  h.frame();
+  assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.text]), [["reload", "config reloaded: changed demo"], ["started", "started"], ["stopped", "stopped"]]);
 });
 
 test("while disconnected, states are unknown and last success keeps ageing; back live, as they are", () => {

@@ -8,9 +8,23 @@ test("readEvents reads reload events, filling in the lists left out", () => {
     { kind: "reload", ts: 1795320277800, ok: false, message: "config rejected", errors: ["/tmp/x.yaml:14:5: unknown key"] },
   ]);
   assert.deepEqual(evs, [
-    { kind: "reload", ts: 1795320277731, ok: true, message: "config reloaded: added x", added: ["x"], removed: [], changed: [], needsRestart: ["server.listen"], errors: [] },
-    { kind: "reload", ts: 1795320277800, ok: false, message: "config rejected", added: [], removed: [], changed: [], needsRestart: [], errors: ["/tmp/x.yaml:14:5: unknown key"] },
+    { kind: "reload", ts: 1795320277731, ok: true, message: "config reloaded: added x", added: ["x"], removed: [], changed: [], needsRestart: ["server.listen"], errors: [], ...noSupervision },
+    { kind: "reload", ts: 1795320277800, ok: false, message: "config rejected", added: [], removed: [], changed: [], needsRestart: [], errors: ["/tmp/x.yaml:14:5: unknown key"], ...noSupervision },
   ]);
+});
+
+const noSupervision = { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0 };
+
+test("readEvents reads supervision events; members of the wrong type read as absent", () => {
+  const [parked, odd] = readEvents([
+    { kind: "supervision", ts: 10, source: "flaky", event: "parked", restarts: 6, error: "panic: x", delay_ms: 60000, retry_at: 60010 },
+    { kind: "supervision", ts: 11, source: 3, event: null, restarts: "6", error: {}, delay_ms: -5, retry_at: "soon" },
+  ]);
+  assert.deepEqual({ ...parked }, {
+    kind: "supervision", ts: 10, ok: false, message: "", added: [], removed: [], changed: [], needsRestart: [], errors: [],
+    source: "flaky", event: "parked", restarts: 6, error: "panic: x", retryAt: 60010, delayMs: 60000,
+  });
+  assert.deepEqual({ source: odd.source, event: odd.event, restarts: odd.restarts, error: odd.error, retryAt: odd.retryAt, delayMs: odd.delayMs }, noSupervision);
 });
 
 test("readEvents leaves out what is not an event", () => {

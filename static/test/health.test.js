@@ -49,3 +49,34 @@ test("SourceHealth follows a source's updates in its group's header", () => {
   hs.tick(T + 2000 + RESTART_SHOWN_MS);
   assert.equal(note.hidden, true);
 });
+
+test("a parked source says when it is retried, from the server's parked event", () => {
+  const head = document.createElement("header");
+  const hs = new SourceHealth({ head, error: document.createElement("p") });
+  const note = head.one("health-note");
+  const parked = { ts: T - 5000, retryAt: T + 42_000 };
+  hs.update({ state: "failed", restarts: 6, last_error: "panic: x" }, T, parked);
+  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; retried at ${formatClock(T + 42_000)} (in 42 s).`);
+  hs.tick(T + 40_000);
+  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; retried at ${formatClock(T + 42_000)} (in 2 s).`);
+  hs.tick(T + 43_000);
+  assert.match(note.textContent, /the supervisor tries it again after its cool-down/, "past its time: being tried");
+  assert.equal(
+    healthNote({ state: "failed", restartedAt: 0, parkedAt: T, retryAt: T + 600_000, restarts: 6 }, T),
+    `Parked since ${formatClock(T)} after 6 restarts; retried at ${formatClock(T + 600_000)} (in 10 min).`,
+  );
+  hs.update({ state: "starting", restarts: 7 }, T + 43_000, parked);
+  assert.equal(hs.state.retryAt, 0, "no longer parked");
+});
+
+test("a restart is the server's (last_restart_at): a page opened later sees it, a new server process has none", () => {
+  const head = document.createElement("header");
+  const hs = new SourceHealth({ head, error: document.createElement("p") });
+  const note = head.one("health-note");
+  hs.update({ state: "running", restarts: 3, last_restart_at: T - 10_000 }, T);
+  assert.equal(note.textContent, "Restarted 10s ago.", "the first update the page sees");
+  // The server restarted 44 s later: its source counts from 0 again.
+  hs.update({ state: "running", restarts: 0 }, T + 44_000);
+  assert.equal(note.hidden, true, "not the previous process's restart");
+  assert.equal(hs.state.restartedAt, 0);
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
-import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents } from "../js/timeline.js";
+import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, supervisionEvent } from "../js/timeline.js";
 import { readEvents } from "../js/events.js";
 
 installDOM();
@@ -11,32 +11,49 @@ const { formatClock } = await import("../js/format.js");
 const src = (o) => ({ name: "flaky", type: "simulated", state: "running", restarts: 0, last_error: "", last_success: 0, ...o });
 const kinds = (evs) => evs.map((e) => [e.kind, e.ts, e.text]);
 
-test("a crash into backoff, then its restart", () => {
-  const crash = sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom", last_error_at: 900 }), 1000);
-  assert.deepEqual(kinds(crash), [["crash", 900, "crashed; backing off before a restart"]]);
-  assert.equal(crash[0].detail, "panic: boom");
-  assert.equal(crash[0].bad, true);
-  assert.equal(crash[0].marker, true);
-  const restart = sourceEvents(src({ state: "backoff", last_error: "panic: boom" }), src({ restarts: 1, last_error: "panic: boom" }), 2000);
-  assert.deepEqual(kinds(restart), [["restart", 2000, "restarted (restart 1)"]]);
-  assert.equal(restart[0].marker, false);
+// sup is a server "supervision" event of flaky, read as the page reads it.
+const sup = (ts, event, o = {}) => supervisionEvent(readEvents([{ kind: "supervision", ts, source: "flaky", event, restarts: 0, ...o }])[0]);
+
+test("a crash, its backoff and its restart, as the server tells them", () => {
+  const crash = sup(900, "crashed", { error: "panic: boom", restarts: 2 });
+  assert.deepEqual(kinds([crash]), [["crash", 900, "crashed"]]);
+  assert.equal(crash.detail, "panic: boom");
+  assert.equal(crash.bad, true);
+  assert.equal(crash.marker, true);
+  const at = 1_700_000_001_700;
+  const backoff = sup(900, "restarting", { restarts: 2, delay_ms: 800, retry_at: at });
+  assert.deepEqual(kinds([backoff]), [["backoff", 900, `backing off 800 ms; restart at ${formatClock(at)}`]]);
+  assert.equal(backoff.retryAt, at);
+  assert.equal(backoff.marker, false);
+  assert.equal(sup(900, "restarting", { delay_ms: 2500 }).text, "backing off 2.5 s; restart at its backoff's end");
+  const restart = sup(1700, "started", { restarts: 3 });
+  assert.deepEqual(kinds([restart]), [["restart", 1700, "restarted (restart 3)"]]);
+  assert.equal(restart.marker, false);
 });
 
-test("a crash seen only through its restart count, several at once", () => {
-  const evs = sourceEvents(src({ restarts: 1 }), src({ restarts: 3, last_error: "panic: x" }), 5000);
-  assert.deepEqual(kinds(evs), [
-    ["crash", 5000, "crashed"],
-    ["restart", 5000, "restarted 2 times (restart 3)"],
+test("parked with when it is retried, started, stopped, stuck; a peer's source; what is not known", () => {
+  const at = 1_700_000_060_000;
+  const parked = sup(10, "parked", { restarts: 5, error: "panic: x", delay_ms: 60_000, retry_at: at });
+  assert.deepEqual(kinds([parked]), [["parked", 10, `parked as failed after 5 restarts; retried at ${formatClock(at)}`]]);
+  assert.equal(parked.retryAt, at);
+  assert.equal(parked.bad && parked.marker, true);
+  assert.deepEqual(kinds([sup(20, "started"), sup(30, "stopped"), sup(40, "stuck", { error: "stuck" })]), [
+    ["started", 20, "started"],
+    ["stopped", 30, "stopped"],
+    ["stuck", 40, "did not stop in time; abandoned"],
   ]);
+  assert.equal(sup(50, "crashed", { node: "b" }).source, "b/flaky", "a peer's source, named as the stream names it");
+  assert.equal(sup(60, "exploded"), null);
+  assert.equal(supervisionEvent(readEvents([{ kind: "supervision", ts: 1, event: "crashed" }])[0]), null, "no source");
 });
 
-test("parked, tried again, stopped; nothing for a new source or no change", () => {
-  assert.deepEqual(kinds(sourceEvents(src({ state: "backoff", restarts: 5 }), src({ state: "failed", restarts: 5 }), 10)), [["parked", 10, "parked as failed after 5 restarts"]]);
-  assert.deepEqual(kinds(sourceEvents(src({ state: "failed", restarts: 5 }), src({ state: "starting", restarts: 5 }), 20)), [["restart", 20, "tried again after its cool-down"]]);
-  assert.deepEqual(kinds(sourceEvents(src({}), src({ state: "stopped" }), 30)), [["stopped", 30, "stopped"]]);
-  assert.deepEqual(sourceEvents(undefined, src({ state: "backoff" }), 40), []);
-  assert.deepEqual(sourceEvents(src({ polls: 1 }), src({ polls: 2 }), 50), []);
-  assert.deepEqual(sourceEvents(src({ restarts: 4 }), src({ restarts: 0 }), 60), [], "a new server counts from 0");
+test("a source's crash, restart or parking is not derived from its state: the server tells it", () => {
+  assert.deepEqual(sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom" }), 1000), []);
+  assert.deepEqual(sourceEvents(src({ restarts: 1 }), src({ restarts: 3 }), 5000), []);
+  assert.deepEqual(sourceEvents(src({ state: "backoff", restarts: 5 }), src({ state: "failed", restarts: 5 }), 10), []);
+  assert.deepEqual(sourceEvents(src({}), src({ state: "stopped" }), 30), []);
+  assert.deepEqual(sourceEvents(undefined, src({ restarts: 3, last_restart_at: 1234 }), 40), [], "the snapshot's events tell a page opened later");
+  assert.deepEqual(sourceEvents(src({}), undefined, 50), []);
 });
 
 test("polls failing and working again, from up (absent from older servers)", () => {
@@ -44,12 +61,10 @@ test("polls failing and working again, from up (absent from older servers)", () 
   assert.deepEqual(kinds(down), [["down", 70, "polls failing"]]);
   assert.deepEqual(kinds(sourceEvents(src({ up: false }), src({ up: true, last_success: 95 }), 100)), [["up", 95, "polls work again"]]);
   assert.deepEqual(sourceEvents(src({}), src({ up: false }), 100), [], "no up before: nothing to compare");
-  // A crash takes a source down and its restart brings it up: the crash
-  // and the restart tell it, with no down or up beside them.
-  assert.deepEqual(kinds(sourceEvents(src({ up: true }), src({ state: "backoff", up: false, last_error_at: 110 }), 120)),
-    [["crash", 110, "crashed; backing off before a restart"]]);
-  assert.deepEqual(kinds(sourceEvents(src({ state: "backoff", up: false }), src({ restarts: 1, up: true, last_success: 125 }), 130)),
-    [["restart", 130, "restarted (restart 1)"]]);
+  // A crash takes a source down and its restart brings it up: the
+  // server's crash and restart tell it, with no down or up beside them.
+  assert.deepEqual(sourceEvents(src({ up: true }), src({ state: "backoff", up: false, last_error_at: 110 }), 120), []);
+  assert.deepEqual(sourceEvents(src({ state: "backoff", up: false }), src({ restarts: 1, up: true, last_success: 125 }), 130), []);
 });
 
 test("reloads, the connection and the server", () => {
@@ -72,14 +87,16 @@ test("reloads, the connection and the server", () => {
 
 test("the timeline: newest first, by source, bounded, trimmed; markers per chart", () => {
   const t = new Timeline(4);
-  t.add(sourceEvents(src({}), src({ state: "backoff" }), 100));
+  t.add([sup(100, "crashed")]);
   t.add([serverRestartEvent(50, ""), { kind: "x", ts: NaN }]);
-  t.add(sourceEvents(src({ name: "b" }), src({ name: "b", state: "failed" }), 200));
+  t.add([{ ...sup(200, "parked", { restarts: 5 }), source: "b" }]);
   assert.deepEqual(t.list().map((e) => [e.kind, e.source]), [["parked", "b"], ["crash", "flaky"], ["server-restart", ""]]);
   assert.deepEqual(t.list("flaky").map((e) => e.kind), ["crash", "server-restart"], "a source's own and the page's");
   assert.deepEqual(t.sources(), ["flaky", "b"]);
   const restart = { ts: 50, ok: true, kind: "server-restart", source: "", text: "server restarted" };
-  assert.deepEqual(t.markers("flaky"), [restart, { ts: 100, ok: false, kind: "crash", source: "flaky", text: "crashed; backing off before a restart" }]);
+  assert.deepEqual(t.markers("flaky"), [restart, { ts: 100, ok: false, kind: "crash", source: "flaky", text: "crashed" }]);
+  assert.equal(t.latest("b", "parked").ts, 200);
+  assert.equal(t.latest("flaky", "parked"), undefined);
   assert.equal(t.markers("flaky"), t.markers("flaky"), "kept until the entries change");
   assert.deepEqual(t.markers("other"), [restart]);
   t.add([connectionEvent(false, 300), connectionEvent(false, 301)]);
@@ -98,13 +115,13 @@ test("the timeline's panel lists entries with their time and offers the sources"
   const chosen = [];
   const view = new TimelineView({ list, filter, count }, (s) => chosen.push(s));
   const t = new Timeline();
-  t.add(sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom", last_error_at: 1_700_000_000_000 }), 1_700_000_001_000));
+  t.add([sup(1_700_000_000_000, "crashed", { error: "panic: boom" })]);
   view.show(t.list(), ["demo", "flaky"], "");
   assert.deepEqual(filter.children.map((o) => o.textContent), ["All sources", "demo", "flaky"]);
   const [li] = list.children;
   assert.equal(li.dataset.kind, "crash");
   assert.ok(li.classList.contains("is-bad"));
-  assert.equal(li.textContent, `${formatClock(1_700_000_000_000)}flakycrashed; backing off before a restartpanic: boom`);
+  assert.equal(li.textContent, `${formatClock(1_700_000_000_000)}flakycrashedpanic: boom`);
   assert.equal(count.textContent, "1");
   filter.value = "demo";
   filter.dispatch("change");
@@ -114,25 +131,17 @@ test("the timeline's panel lists entries with their time and offers the sources"
   assert.equal(count.textContent, "");
 });
 
-test("a source the page sees first tells its last restart, if it had one", () => {
-  assert.deepEqual(kinds(sourceEvents(undefined, src({ restarts: 3, last_restart_at: 1234 }), 5000)),
-    [["restart", 1234, "restarted (restart 3; the last before this page opened)"]]);
-  assert.deepEqual(sourceEvents(undefined, src({ restarts: 0 }), 5000), [], "never restarted");
-  assert.deepEqual(sourceEvents(undefined, src({ restarts: 2 }), 5000), [], "a server that does not say when");
-  assert.deepEqual(sourceEvents(src({}), undefined, 5000), []);
-});
-
-test("a crash told twice (as a backoff, then through its restart) is one entry", () => {
+test("an entry told twice (a snapshot after a resync repeats the server's events) is one entry", () => {
   const t = new Timeline();
-  const backoff = sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom", last_error_at: 900 }), 1000);
-  const starting = sourceEvents(src({ state: "backoff", last_error_at: 900 }), src({ state: "starting", last_error: "panic: boom", last_error_at: 900 }), 1100);
-  const restart = sourceEvents(src({ state: "starting", last_error_at: 900 }), src({ restarts: 1, last_error: "panic: boom", last_error_at: 900 }), 1200);
-  t.add(backoff);
-  t.add(starting);
-  t.add(restart);
-  assert.deepEqual(t.list().map((e) => [e.kind, e.ts]), [["restart", 1200], ["crash", 900]]);
-  t.add(sourceEvents(src({ restarts: 1 }), src({ state: "backoff", restarts: 1, last_error: "panic: again", last_error_at: 5000 }), 5100));
+  const first = [sup(900, "crashed", { error: "panic: boom" }), sup(900, "restarting", { retry_at: 1700 }), sup(1700, "started", { restarts: 1 })];
+  assert.equal(t.add(first), 3);
+  assert.equal(t.add([sup(900, "crashed", { error: "panic: boom" }), sup(900, "restarting", { retry_at: 1700 }), sup(1700, "started", { restarts: 1 })]), 0);
+  assert.deepEqual(t.list().map((e) => [e.kind, e.ts]), [["restart", 1700], ["backoff", 900], ["crash", 900]]);
+  t.add([sup(5000, "crashed", { error: "panic: again" })]);
   assert.equal(t.list().filter((e) => e.kind === "crash").length, 2, "another crash, another time: told");
-  t.add([{ ...backoff[0], source: "other", seq: 0 }]);
+  t.add([{ ...sup(900, "crashed"), source: "other" }]);
   assert.equal(t.list().filter((e) => e.kind === "crash").length, 3, "another source's crash at the same time: told");
+  const full = new Timeline(2);
+  full.add([sup(10, "started"), sup(20, "stopped")]);
+  assert.equal(full.add([sup(5, "crashed")]), 0, "older than all a full timeline holds: not taken");
 });

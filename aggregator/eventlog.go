@@ -1,0 +1,81 @@
+package aggregator
+
+import "slices"
+
+// The event log: the events published lately, kept so that a snapshot can
+// carry them. A page opened (or reloaded) after a source crashed still
+// lists the crash and draws its marker; deltas carry each event once, as
+// they always did, and a snapshot at seq N holds exactly the events of the
+// deltas up to N (the log is written under the store lock, in the tick
+// that publishes them).
+
+const (
+	// DefaultEventLog is how many published events the log keeps.
+	DefaultEventLog = 500
+	// maxEventLogBytes bounds the log's encoded size whatever the events
+	// hold: a snapshot never carries more than this of them.
+	maxEventLogBytes = 1 << 20
+)
+
+// loggedEvent is one encoded event and its time (Unix ms).
+type loggedEvent struct {
+	ts   int64
+	data []byte
+}
+
+// eventLog is bounded by count (max), by encoded size (maxBytes) and by
+// age (maxAgeMs, the history's span: an event older than every point the
+// snapshot carries would mark nothing). The oldest go first. Guarded by
+// the Aggregator's mu: add under the write lock, appendTo under either.
+type eventLog struct {
+	items    []loggedEvent // in the order published, oldest first
+	bytes    int
+	max      int
+	maxBytes int
+	maxAgeMs int64
+}
+
+// add keeps the events of a delta published at nowMs and drops what the
+// bounds no longer admit. Called only when a delta has events: a tick
+// without any costs the log nothing.
+func (l *eventLog) add(events []loggedEvent, nowMs int64) {
+	horizon := nowMs - l.maxAgeMs
+	for _, e := range events {
+		if e.ts < horizon { // stamped long ago by its announcer: news, not history
+			continue
+		}
+		l.items = append(l.items, e)
+		l.bytes += len(e.data)
+	}
+	n := 0
+	for n < len(l.items) && (len(l.items)-n > l.max || l.bytes > l.maxBytes || l.items[n].ts < horizon) {
+		l.bytes -= len(l.items[n].data)
+		n++
+	}
+	if n > 0 {
+		l.items = slices.Delete(l.items, 0, n)
+	}
+}
+
+// appendTo writes `,"events":[…]`, the events of the last maxAgeMs before
+// nowMs, oldest first; nothing when there are none.
+func (l *eventLog) appendTo(b []byte, nowMs int64) []byte {
+	horizon := nowMs - l.maxAgeMs
+	n := 0
+	for _, e := range l.items {
+		if e.ts < horizon {
+			continue
+		}
+		if n == 0 {
+			b = append(b, `,"events":[`...)
+		} else {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, e.data...)
+	}
+	if n > 0 {
+		b = append(b, ']')
+	}
+	return b
+}
