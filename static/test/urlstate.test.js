@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readView, viewURL } from "../js/urlstate.js";
-import { fam, harness, hello, series, snapshot, T0 } from "./fakes/page.js";
+import { fam, harness, live, T0 } from "./fakes/page.js";
 
 test("the view is read from the address, garbage left to the defaults", () => {
   assert.deepEqual(readView("http://h/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1000&to=5000"), {
@@ -26,12 +26,7 @@ test("the view is written into the address, keeping other parameters and never a
 
 test("a shared address opens the page on its view, and the page keeps the address up to date", () => {
   const h = harness({ href: `http://h/?filter=m_a&window=5m&collapsed=demo&from=${T0 - 5000}&to=${T0}` });
-  h.controller.start();
-  const ws = h.ws();
-  ws.open();
-  ws.recv(hello);
-  ws.recv(snapshot(4, [series("a"), series("b")]));
-  h.frame();
+  live(h);
   assert.equal(h.page.filterShown, "m_a");
   assert.equal(h.page.windows.selected, "5m");
   assert.equal(h.groups.get("demo").collapsed, true);
@@ -60,12 +55,7 @@ test("readTarget reads an alert's link: a series or a source in the hash", async
 
 test("collapsed sources stay in the address while the page starts (before their groups exist)", () => {
   const h = harness({ href: "http://h/?collapsed=demo&range=30d" });
-  h.controller.start();
-  const ws = h.ws();
-  ws.open();
-  ws.recv(hello);
-  ws.recv(snapshot(4, [series("a"), series("b")]));
-  h.frame();
+  live(h);
   assert.equal(h.groups.get("demo").collapsed, true);
   for (const url of h.replaced) assert.match(url, /collapsed=demo/, `rewritten as ${url}`);
   h.groups.get("demo").setCollapsed(false, true);
