@@ -80,7 +80,8 @@ type collector struct {
 	interval, timeout, grace time.Duration
 	phase                    time.Duration // offset of the polls in the interval
 	build                    Factory
-	changed                  func() // nil: nobody watches
+	changed                  func()             // nil: nobody watches
+	health                   func(HealthChange) // nil: nobody is told
 	polling                  *atomic.Int64
 	// scheduled is the Unix nanoseconds of the running poll's scheduled
 	// time, 0 when none (the first poll, or between polls); the sources'
@@ -104,6 +105,8 @@ type loopOptions struct {
 	build Factory
 	// changed is ManagerOptions.Changed.
 	changed func()
+	// health is ManagerOptions.Health.
+	health func(HealthChange)
 	// polling is Manager.polling; nil counts nothing (tests).
 	polling *atomic.Int64
 }
@@ -122,6 +125,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		grace:    o.grace,
 		build:    o.build,
 		changed:  o.changed,
+		health:   o.health,
 		polling:  o.polling,
 	}
 	if c.build == nil {
@@ -390,11 +394,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		}
 	})
 	if err != nil {
-		wasOK := c.stats.snapshot().ConsecutiveFailures == 0
-		c.stats.fail(at, took, c.errText(err))
-		if wasOK {
-			c.log.Warn("poll failed", "err", c.errText(err))
-		}
+		c.failed(at, took, c.errText(err))
 		return nil
 	}
 	c.succeed(at, took, r.partial, infinite)

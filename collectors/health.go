@@ -12,9 +12,11 @@ import (
 // collector's goroutine.
 func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
 	warning := c.shown(warningText(p, infinite))
-	recovered, newWarning := false, false
+	recovered, newWarning, toldUp := false, false, false
 	c.stats.update(func(s *Stats) {
 		recovered = s.ConsecutiveFailures > 0
+		toldUp = c.stats.toldDown
+		c.stats.toldDown = false
 		s.Polls++
 		s.ConsecutiveFailures = 0
 		s.Up = true
@@ -30,10 +32,47 @@ func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinit
 	if recovered {
 		c.log.Info("poll succeeded again")
 	}
+	if toldUp && c.health != nil {
+		c.health(HealthChange{Source: c.cfg.Name, Up: true, At: at})
+	}
 	if newWarning {
 		// Once per change, not per poll: a target over its limit says so
 		// at every scrape.
 		c.log.Warn("poll succeeded in part", "warning", warning)
+	}
+}
+
+// HealthChange is a source's polls failing, or working again
+// (ManagerOptions.Health).
+type HealthChange struct {
+	Source string
+	// Up: the polls work again; else they fail.
+	Up bool
+	// At is when the poll that told it started.
+	At time.Time
+	// Error is the failed poll's error, one line, the source's secrets
+	// masked (as Stats.LastError); "" when Up.
+	Error string
+}
+
+// failed books a poll that failed with an error (text, masked): not a
+// panic or a hang, which end the run and are the supervisor's to tell.
+// The first of a row is logged and told (ManagerOptions.Health): while
+// the polls keep failing, nothing more. Called on the collector's
+// goroutine.
+func (c *collector) failed(at time.Time, took time.Duration, text string) {
+	first := false
+	c.stats.update(func(s *Stats) {
+		first = s.ConsecutiveFailures == 0 || !c.stats.toldDown
+		c.stats.toldDown = true
+	})
+	c.stats.fail(at, took, text)
+	if !first {
+		return
+	}
+	c.log.Warn("poll failed", "err", text)
+	if c.health != nil {
+		c.health(HealthChange{Source: c.cfg.Name, At: at, Error: text})
 	}
 }
 

@@ -45,6 +45,14 @@ type ManagerOptions struct {
 	// quick and must not block: the program marks the aggregator's sources
 	// dirty (aggregator.SourcesChanged). May be nil.
 	Changed func()
+	// Health is told when a source's polls start failing (the first failed
+	// poll after a success, or a run's first poll failing) and when they
+	// work again after that: what the dashboards show as the source down
+	// and up. A crash, a hang and a restart are the supervisor's (Hook):
+	// a source whose run crashed is not told up again unless a failing
+	// poll was told. It runs on the collector's goroutine and must not
+	// block. May be nil.
+	Health func(HealthChange)
 	// Now stamps samples and bookkeeping; default time.Now.
 	Now func() time.Time
 	// NewHTTPClient builds the client of each HTTP source; see Env.
@@ -116,6 +124,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		phase:   opts.phase,
 		build:   opts.factory,
 		changed: opts.Changed,
+		health:  opts.Health,
 		polling: &m.polling,
 	}
 	if m.loop.build == nil {

@@ -78,6 +78,9 @@ type sourceStats struct {
 	mu      sync.Mutex
 	s       Stats
 	started bool // the collector has started once; the next start is a restart
+	// toldDown: a failing poll was told (HealthChange) and no success
+	// since; guarded by mu.
+	toldDown bool
 }
 
 func (st *sourceStats) snapshot() Stats {
