@@ -1,0 +1,187 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The event log's bucket: the aggregator's recent events (the "events" a
+// snapshot carries), so that a restarted server still lists what happened
+// before it stopped.
+//
+//	events   seq(8) → version(1) = 1 | ts(8) | the event (opaque: the protocol's JSON)
+//
+// Seq grows across restarts (the aggregator continues from the newest
+// stored), so key order is the order published. The bucket is made by
+// the first WriteEvents: a file of an older pulseboard without it reads
+// as an empty log, and Open's layout check does not ask for it.
+
+var bucketEvents = []byte("events")
+
+// eventRecordVersion is the first byte of a stored event's value.
+const eventRecordVersion = 1
+
+// Event is one logged event as stored: Seq orders them, TS is its time
+// (Unix ms) and Data its encoding, opaque here.
+type Event struct {
+	Seq  uint64
+	TS   int64
+	Data []byte
+}
+
+// EventLimit bounds the stored log like the aggregator's: at most Count
+// events (0: none kept), Bytes of data, none older than Since (Unix ms).
+// The oldest (lowest Seq) go first.
+type EventLimit struct {
+	Count int
+	Bytes int
+	Since int64
+}
+
+// WriteEvents stores events and then drops the oldest until the log is
+// within lim, in ONE transaction (fsynced when it returns nil). A record
+// that does not decode is dropped too. Called by the aggregator's flusher
+// after its blocks' Write; writes are serialised with Write and Enforce.
+//
+// Errors: ErrInvalidBlock (a time outside [0, maxTime] or an event larger
+// than lim.Bytes; nothing stored), ErrClosed, or the file's error, which
+// marks the DB degraded like a failed Write.
+func (db *DB) WriteEvents(events []Event, lim EventLimit) error {
+	for _, e := range events {
+		if e.TS < 0 || e.TS > maxTime || len(e.Data) > lim.Bytes {
+			return fmt.Errorf("%w: event %d: time %d ms, %d bytes", ErrInvalidBlock, e.Seq, e.TS, len(e.Data))
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	began := time.Now()
+	err := db.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketEvents)
+		if err != nil {
+			return err
+		}
+		for _, e := range slices.SortedFunc(slices.Values(events), func(x, y Event) int { return compareSeq(x.Seq, y.Seq) }) {
+			if err := b.Put(u64Key(e.Seq), encodeEvent(e)); err != nil {
+				return err
+			}
+		}
+		return trimEvents(b, lim)
+	})
+	db.flushSeconds.Observe(time.Since(began).Seconds())
+	db.noteWrite(err)
+	if err != nil {
+		return fmt.Errorf("storage: write %d events to %s: %w", len(events), db.path, err)
+	}
+	return nil
+}
+
+func compareSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// trimEvents deletes, oldest first, what lim no longer admits and every
+// record that does not decode. The log is small (lim.Count records), so
+// one pass over it costs a flush little.
+func trimEvents(b *bolt.Bucket, lim EventLimit) error {
+	type rec struct {
+		key   []byte
+		ts    int64
+		bytes int
+	}
+	var recs []rec
+	var drop [][]byte
+	total := 0
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		e, err := decodeEvent(k, v)
+		if err != nil {
+			drop = append(drop, slices.Clone(k))
+			continue
+		}
+		recs = append(recs, rec{slices.Clone(k), e.TS, len(e.Data)})
+		total += len(e.Data)
+	}
+	for i := range recs {
+		if len(recs)-i <= lim.Count && total <= lim.Bytes && recs[i].ts >= lim.Since {
+			break
+		}
+		drop = append(drop, recs[i].key)
+		total -= recs[i].bytes
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Events returns the stored log within lim, oldest first, and how many
+// records it skipped because they do not decode (an unknown version, a
+// bad key or time). It reads from the newest back and stops at lim, or
+// after 4×Count+64 records whatever they hold, so a damaged or foreign
+// log costs a bounded read. Data is a copy. Called once at start
+// (aggregator.Restore); safe on any goroutine.
+func (db *DB) Events(lim EventLimit) (events []Event, skipped int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEvents)
+		if b == nil {
+			return nil
+		}
+		total, scanned := 0, 0
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil && len(events) < lim.Count && scanned < 4*lim.Count+64; k, v = c.Prev() {
+			scanned++
+			e, err := decodeEvent(k, v)
+			if err != nil {
+				skipped++
+				continue
+			}
+			if e.TS < lim.Since || total+len(e.Data) > lim.Bytes {
+				break
+			}
+			total += len(e.Data)
+			e.Data = slices.Clone(e.Data)
+			events = append(events, e)
+		}
+		return nil
+	})
+	slices.Reverse(events)
+	return events, skipped, err
+}
+
+func encodeEvent(e Event) []byte {
+	v := make([]byte, 0, 9+len(e.Data))
+	v = append(v, eventRecordVersion)
+	v = binary.BigEndian.AppendUint64(v, uint64(e.TS))
+	return append(v, e.Data...)
+}
+
+// decodeEvent reads a stored event; Data aliases v.
+func decodeEvent(k, v []byte) (Event, error) {
+	seq, err := decodeU64Key(k)
+	if err != nil || len(v) < 9 || v[0] != eventRecordVersion {
+		return Event{}, errBadRecord
+	}
+	ts := binary.BigEndian.Uint64(v[1:9])
+	if ts > uint64(maxTime) {
+		return Event{}, errBadRecord
+	}
+	return Event{Seq: seq, TS: int64(ts), Data: v[9:]}, nil
+}
