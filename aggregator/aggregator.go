@@ -19,7 +19,7 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 type counters struct {
 	ingested, dropped, refused                atomic.Uint64
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
-	eventsDropped, orphaned                   atomic.Uint64
+	eventsDropped, eventsSkipped, orphaned    atomic.Uint64
 	flushFailures, tierShed                   atomic.Uint64
 	rejected                                  [numRejectReasons]atomic.Uint64
 }
@@ -94,6 +94,9 @@ type Aggregator struct {
 	// persisted are the keys of the series Storage has a meta of (guarded
 	// by mu): QueryRange answers for them after they left memory.
 	persisted map[uint64]struct{}
+	// previousRun is the newest time (Unix ms) Restore found stored: a
+	// sample's or an event's; 0 when nothing was (PreviousRun).
+	previousRun int64
 }
 
 // New returns an Aggregator ready to be served and pushed to.

@@ -23,6 +23,7 @@ type alertState struct {
 	pending   map[string]protocol.Alert // by ID; the latest version wins
 	order     []string                  // pending IDs in arrival order
 	published map[string]protocol.Alert // active alerts as of seq, by ID
+	told      map[string]toldAlert      // what the "alert" events said last, by ID (under alertsMu)
 }
 
 // SetAlerts hands the aggregator the alerts that changed since the
@@ -38,6 +39,8 @@ func (a *Aggregator) SetAlerts(changed []protocol.Alert) {
 	if len(changed) == 0 {
 		return
 	}
+	var events []protocol.Event
+	defer func() { a.announceAll(events) }() // after alertsMu: Announce takes eventsMu
 	a.alertsMu.Lock()
 	defer a.alertsMu.Unlock()
 	if a.alerts.pending == nil {
@@ -54,6 +57,9 @@ func (a *Aggregator) SetAlerts(changed []protocol.Alert) {
 			a.alerts.order = append(a.alerts.order, al.ID)
 		}
 		a.alerts.pending[al.ID] = al
+		if ev, ok := a.alertEvent(al); ok {
+			events = append(events, ev)
+		}
 	}
 	a.wakeUp() // the publisher runs only when something is pending
 }

@@ -189,7 +189,7 @@ func agreeRun(t *testing.T, seed uint64) {
 			for range rng.IntN(4) + 1 {
 				changed = append(changed, randAlert(rng, clk.ms))
 			}
-			a.SetAlerts(changed)
+			pending = append(pending, alertEventsOf(t, a, func() { a.SetAlerts(changed) })...)
 		}
 		switch r := rng.IntN(40); {
 		case r == 0:
@@ -372,4 +372,23 @@ func requireSameJSON(t *testing.T, frame []byte, v any) {
 	require.NoError(t, json.Unmarshal(frame, &got))
 	require.NoError(t, json.Unmarshal(ref, &want))
 	require.Equal(t, want, got, "encoder:\n%s\nencoding/json:\n%s", frame, ref)
+}
+
+// alertEventsOf runs set (a SetAlerts) and returns the "alert" events it
+// queued, as the deltas carry them.
+func alertEventsOf(t *testing.T, a *Aggregator, set func()) []protocol.Event {
+	t.Helper()
+	a.eventsMu.Lock()
+	n := len(a.pendingEvents)
+	a.eventsMu.Unlock()
+	set()
+	a.eventsMu.Lock()
+	defer a.eventsMu.Unlock()
+	var out []protocol.Event
+	for _, e := range a.pendingEvents[n:] {
+		var ev protocol.Event
+		require.NoError(t, json.Unmarshal(e.data, &ev))
+		out = append(out, ev)
+	}
+	return out
 }

@@ -17,10 +17,13 @@ const (
 	maxEventLogBytes = 1 << 20
 )
 
-// loggedEvent is one encoded event and its time (Unix ms).
+// loggedEvent is one encoded event and its time (Unix ms); seq numbers
+// the events the log took, in order, across restarts when the log is
+// stored (0 until the log takes it).
 type loggedEvent struct {
 	ts   int64
 	data []byte
+	seq  uint64
 }
 
 // eventLog is bounded by count (max), by encoded size (maxBytes) and by
@@ -33,6 +36,9 @@ type eventLog struct {
 	max      int
 	maxBytes int
 	maxAgeMs int64
+	// last is the seq of the newest event taken; written the newest one
+	// Storage holds (eventlog_store.go).
+	last, written uint64
 }
 
 // add keeps the events of a delta published at nowMs and drops what the
@@ -44,9 +50,16 @@ func (l *eventLog) add(events []loggedEvent, nowMs int64) {
 		if e.ts < horizon { // stamped long ago by its announcer: news, not history
 			continue
 		}
+		l.last++
+		e.seq = l.last
 		l.items = append(l.items, e)
 		l.bytes += len(e.data)
 	}
+	l.trim(horizon)
+}
+
+// trim drops the oldest events until the log is within its bounds.
+func (l *eventLog) trim(horizon int64) {
 	n := 0
 	for n < len(l.items) && (len(l.items)-n > l.max || l.bytes > l.maxBytes || l.items[n].ts < horizon) {
 		l.bytes -= len(l.items[n].data)

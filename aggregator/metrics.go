@@ -59,6 +59,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	counter("pulseboard_broker_dropped_subscribers_total", "Subscribers dropped for staying behind after a merge.", func(a *Aggregator) float64 { return float64(a.stats.droppedSubs.Load()) })
 	counter("pulseboard_tier_blocks_shed_total", "Aggregate blocks given up while writes to storage kept failing (beyond what memory keeps for the next try).", func(a *Aggregator) float64 { return float64(a.stats.tierShed.Load()) })
 	counter("pulseboard_tier_flush_failures_total", "Flushes of the history to storage that failed (the data stays in memory and is tried again at the next flush).", func(a *Aggregator) float64 { return float64(a.stats.flushFailures.Load()) })
+	counter("pulseboard_events_restore_skipped_total", "Stored events left out when the event log was restored at start: records that do not decode.", func(a *Aggregator) float64 { return float64(a.stats.eventsSkipped.Load()) })
 	counter("pulseboard_events_dropped_total", "Announced events dropped because too many were waiting for the next delta.", func(a *Aggregator) float64 { return float64(a.stats.eventsDropped.Load()) })
 	counter("pulseboard_samples_orphaned_total", "Samples of a source removed from the config that were still queued when it went.", func(a *Aggregator) float64 { return float64(a.stats.orphaned.Load()) })
 	counter("pulseboard_deltas_published_total", "Deltas published to subscribers.", func(a *Aggregator) float64 { return float64(a.stats.deltas.Load()) })

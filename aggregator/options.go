@@ -81,6 +81,12 @@ type Options struct {
 	// EventLog is how many published events snapshots carry at most
 	// (default DefaultEventLog); they also carry none older than History.
 	EventLog int
+	// Redact masks secrets in the texts of the events the aggregator
+	// makes itself (an alert's name, source and series: "alert" events)
+	// before they are cut to maxAlertText bytes; nil masks nothing. The
+	// program passes configs' URL masking (the aggregator cannot import
+	// configs). Called on the alert evaluator's goroutine.
+	Redact func(string) string
 	// SubBuckets is how many slices a window is cut into (default 60): a
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.

@@ -71,11 +71,13 @@ func (a *Aggregator) Flush() error {
 	}
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
+	// The event log first: small, and what a restarted page misses most.
+	evErr := a.flushEvents()
 	a.mu.RLock()
 	fb := a.st.collectFlush()
 	a.mu.RUnlock()
 	if len(fb.metas) == 0 && len(fb.blocks) == 0 {
-		return nil
+		return evErr
 	}
 	if err := a.opts.Storage.Write(fb.metas, fb.blocks); err != nil {
 		a.stats.flushFailures.Add(1)
@@ -102,7 +104,7 @@ func (a *Aggregator) Flush() error {
 		a.stats.flushFailures.Add(1)
 		return fmt.Errorf("aggregator: enforcing retention: %w", err)
 	}
-	return nil
+	return evErr
 }
 
 // flushLoop runs Flush every FlushInterval until ctx ends. Serve runs it on

@@ -31,6 +31,11 @@ func (a *Aggregator) Restore() error {
 	}
 	now := a.nowMs()
 	horizon := now - a.opts.History.Milliseconds()
+	last, err := a.restoreEvents(now)
+	if err != nil {
+		return err
+	}
+	defer func() { a.previousRun = max(a.previousRun, last) }()
 	for _, m := range metas {
 		id, err := decodeSeriesMeta(m.Meta)
 		if err != nil {
@@ -45,6 +50,7 @@ func (a *Aggregator) Restore() error {
 		a.persisted[m.Key] = struct{}{}
 		if len(r.chunks) > 0 {
 			a.st.restoreSeries(m.Key, id, r, now)
+			a.previousRun = max(a.previousRun, r.chunks[len(r.chunks)-1].lastT)
 		}
 		a.mu.Unlock()
 	}
