@@ -1,0 +1,99 @@
+package aggregator
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+)
+
+// alertEvents are the snapshot's "alert" events, decoded.
+func alertEventsIn(t *testing.T, snap *protocol.Snapshot) []alertPayload {
+	t.Helper()
+	var out []alertPayload
+	for _, e := range snap.Events {
+		if e.Kind != "alert" {
+			continue
+		}
+		var p alertPayload
+		require.NoError(t, e.DecodePayload(&p))
+		out = append(out, p)
+	}
+	return out
+}
+
+// Each state change of an alert is one event at the time it happened: a
+// new pending one, it firing, it firing at another severity, and it
+// resolving. A repeat of the same state tells nothing; a resolved alert
+// never told of is not told.
+func TestAlertEventsPerStateChange(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	pending := firing("0000000000000001", 90)
+	pending.State, pending.Source, pending.Series = protocol.AlertPending, "host", "0a1b2c3d4e5f6071"
+	a.SetAlerts([]protocol.Alert{pending})
+	a.SetAlerts([]protocol.Alert{pending}) // evaluated again, unchanged
+	c.ms += 1000
+	a.tick()
+	fire := pending
+	fire.State, fire.FiredAt = protocol.AlertFiring, c.ms-200
+	a.SetAlerts([]protocol.Alert{fire})
+	a.tick()
+	crit := fire
+	crit.Severity = protocol.SeverityCritical
+	c.ms += 1000
+	a.SetAlerts([]protocol.Alert{crit})
+	a.tick()
+	gone := crit
+	gone.State, gone.ResolvedAt = protocol.AlertResolved, c.ms-100
+	stranger := gone
+	stranger.ID = "0000000000000009"
+	a.SetAlerts([]protocol.Alert{gone, stranger})
+	a.tick()
+
+	snap := snapshotOf(t, a)
+	got := alertEventsIn(t, snap)
+	require.Len(t, got, 4, "%+v", got)
+	var states, sev []string
+	for _, p := range got {
+		states = append(states, p.Event)
+		sev = append(sev, p.Severity)
+		require.Equal(t, "0000000000000001", p.ID)
+		require.Equal(t, "HighCPU", p.Name)
+		require.Equal(t, "host", p.Source)
+		require.Equal(t, "0a1b2c3d4e5f6071", p.Series)
+		require.NotNil(t, p.Value)
+	}
+	require.Equal(t, []string{"pending", "firing", "firing", "resolved"}, states)
+	require.Equal(t, []string{"warning", "warning", "critical", "critical"}, sev)
+	var ts []int64
+	for _, e := range snap.Events {
+		ts = append(ts, e.TS)
+	}
+	require.Equal(t, []int64{pending.ActiveAt, fire.FiredAt, 1_700_000_002_000, gone.ResolvedAt}, ts,
+		"the alert's own times; a severity change when it was seen")
+}
+
+// A hostile alert's texts are masked (Options.Redact) and bounded, cut at
+// a character boundary; a value that is not finite is left out.
+func TestAlertEventTextsBoundedAndRedacted(t *testing.T) {
+	redact := func(s string) string { return strings.ReplaceAll(s, "hunter2", "xxxxx") }
+	a, _ := newTestAgg(Options{Redact: redact})
+	al := firing("0000000000000001", 1)
+	inf := 1.0 / zero
+	al.Value = &inf
+	al.Name = "token=hunter2 " + strings.Repeat("é", 400)
+	al.Source = "http://user:hunter2@example"
+	a.SetAlerts([]protocol.Alert{al})
+	a.tick()
+	got := alertEventsIn(t, snapshotOf(t, a))
+	require.Len(t, got, 1)
+	require.NotContains(t, got[0].Name, "hunter2")
+	require.NotContains(t, got[0].Source, "hunter2")
+	require.LessOrEqual(t, len(got[0].Name), maxAlertText+len("…"))
+	require.True(t, strings.HasSuffix(got[0].Name, "é…"), "cut at a character boundary")
+	require.Nil(t, got[0].Value)
+}
+
+var zero float64
