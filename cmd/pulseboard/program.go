@@ -113,6 +113,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Tree:   p.tree,
 		Export: exportFilter(cfg.Cluster),
 		Logger: log.With("component", "aggregator"),
+		// The alerts' events: URLs masked, as every event's texts.
+		Redact: (*configs.Redactor)(nil).Redact,
 	}
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
@@ -123,6 +125,10 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	if err != nil {
 		return nil, err
 	}
+	// The first event of this run: a page reloaded later draws the restart from it.
+	if err := p.sendEvent(serverStartedEvent(time.Now(), p.aggregator.PreviousRun(), Version())); err != nil {
+		log.Warn("the server's start not announced", "err", err)
+	}
 	p.collectors = pbcollectors.NewManager(pbcollectors.ManagerOptions{
 		Sink:        sink,
 		MaxRestarts: sup.Restarts(),
@@ -132,6 +138,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Version:     Version(),
 		Logger:      log.With("component", "collectors"),
 		Hook:        events.Record,
+		Health:      p.announceSource,
 		Changed:     p.sourcesChanged,
 	})
 	if err := p.registry.Register(p.aggregator.Collector()); err != nil {

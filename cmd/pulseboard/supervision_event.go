@@ -1,7 +1,10 @@
 package main
 
 import (
+	"time"
+
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/collectors"
 	"github.com/pulseboard/pulseboard/configs"
 	"github.com/pulseboard/pulseboard/supervisor"
 )
@@ -84,4 +87,62 @@ func eventError(text string) string {
 		cut += "…"
 	}
 	return cut
+}
+
+// sourcePayload is the payload of a "source" event: a source's polls
+// failing ("down", with the failed poll's error) or working again ("up").
+type sourcePayload struct {
+	Source string `json:"source"`
+	Event  string `json:"event"`
+	Error  string `json:"error,omitempty"`
+}
+
+// sourceEvent is the stream's event for a source's polls failing or
+// working again (collectors.ManagerOptions.Health). The error was masked
+// by the collector with the source's secrets; eventError masks URLs and
+// bounds it as a supervision event's.
+func sourceEvent(h collectors.HealthChange) (protocol.Event, bool) {
+	if h.Source == "" {
+		return protocol.Event{}, false
+	}
+	p := sourcePayload{Source: h.Source, Event: "down", Error: eventError(h.Error)}
+	if h.Up {
+		p.Event, p.Error = "up", ""
+	}
+	var ts int64
+	if !h.At.IsZero() {
+		ts = h.At.UnixMilli()
+	}
+	ev, err := protocol.NewEvent("source", ts, p)
+	return ev, err == nil // strings: cannot fail
+}
+
+// serverPayload is the payload of a "server" event.
+type serverPayload struct {
+	Event   string `json:"event"`
+	Version string `json:"version,omitempty"`
+	// Previous is when the previous run last wrote its history (Unix ms),
+	// 0 when unknown (memory only, a first start): a page draws the
+	// restart on its charts only when there was a run before.
+	Previous int64 `json:"previous,omitempty"`
+}
+
+// serverStartedEvent is the stream's event for this process starting at
+// started, after a run whose last stored time was previous (0: none).
+func serverStartedEvent(started time.Time, previous int64, version string) protocol.Event {
+	p := serverPayload{Event: "started", Version: eventError(version), Previous: max(0, previous)}
+	ev, _ := protocol.NewEvent("server", started.UnixMilli(), p) // strings and an int: cannot fail
+	return ev
+}
+
+// announceSource sends a source's health change to the stream; it must
+// not block (ManagerOptions.Health runs on the collector's goroutine).
+func (p *program) announceSource(h collectors.HealthChange) {
+	ev, ok := sourceEvent(h)
+	if !ok {
+		return
+	}
+	if err := p.sendEvent(ev); err != nil {
+		p.log.Warn("a source event not announced", "source", h.Source, "err", err)
+	}
 }
