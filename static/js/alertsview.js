@@ -28,6 +28,20 @@ export function alertFacts(a, now) {
   return parts.join(" · ");
 }
 
+/**
+ * staleFacts is the line under an alert while the page is disconnected:
+ * what it was last known as, with no "ago" (the server may have resolved
+ * it since).
+ * @param {import("./alerts.js").Alert} a
+ */
+export function staleFacts(a) {
+  const parts = [];
+  if (a.source) parts.push(a.source);
+  const since = a.state === "firing" && a.fired_at ? a.fired_at : a.active_at;
+  parts.push(`last known ${a.state}${since ? ` since ${formatClock(since)}` : ""}; unknown while disconnected`);
+  return parts.join(" · ");
+}
+
 export class AlertsView {
   /**
    * @param {{list: HTMLElement, count: HTMLElement}} els
@@ -41,6 +55,22 @@ export class AlertsView {
     this.shown = [];
     /** @type {Map<string, HTMLElement>} the facts line of each shown alert, by id */
     this.facts = new Map();
+    // While disconnected every alert is unknown: it may have resolved or
+    // changed since (setStale).
+    this.stale = false;
+    this.now = 0;
+  }
+
+  /**
+   * setStale marks every alert unknown while the stream is lost (greyed:
+   * no state or severity colour, no "ago"), and restores them when it is
+   * back; the controller calls it as the connection changes.
+   * @param {boolean} stale
+   */
+  setStale(stale) {
+    if (stale === this.stale) return;
+    this.stale = stale;
+    this.show(this.shown, this.now);
   }
 
   /**
@@ -50,6 +80,7 @@ export class AlertsView {
    */
   show(alerts, now) {
     this.shown = alerts;
+    this.now = now;
     this.facts.clear();
     const items = alerts.map((a) => this.item(a, now));
     if (!items.length) items.push(h("li", "alert-none", "No alert is pending or firing."));
@@ -61,6 +92,8 @@ export class AlertsView {
 
   /** tick refreshes the "ago" times; the page calls it every second. */
   tick(now) {
+    this.now = now;
+    if (this.stale) return; // nothing ages while unknown
     for (const a of this.shown) {
       const el = this.facts.get(a.id);
       if (el) setText(el, alertFacts(a, now));
@@ -72,13 +105,17 @@ export class AlertsView {
       ? h("button", { type: "button", class: "alert-name", title: `Show the source ${a.source}` }, a.name)
       : h("span", "alert-name", a.name);
     if (a.source) name.addEventListener("click", () => this.onActivate(a.source));
-    const facts = h("p", "alert-facts", alertFacts(a, now));
+    const facts = h("p", "alert-facts", this.stale ? staleFacts(a) : alertFacts(a, now));
     this.facts.set(a.id, facts);
     const summary = String(a.annotations.summary || "");
+    // Stale: data-state and data-severity "unknown" take the state's and
+    // severity's colours away (alerts.css colours firing and critical).
+    const state = this.stale ? "unknown" : a.state;
+    const severity = this.stale ? "unknown" : a.severity;
     return h(
       "li",
-      { class: "alert", dataset: { alert: a.id, state: a.state, severity: a.severity, source: a.source || "" } },
-      h("div", "alert-head", h("span", "alert-state", a.state), h("span", "alert-severity", a.severity), name),
+      { class: "alert", dataset: { alert: a.id, state, severity, source: a.source || "", ...(this.stale ? { lastState: a.state } : {}) } },
+      h("div", "alert-head", h("span", "alert-state", state), h("span", "alert-severity", a.severity), name),
       facts,
       summary ? h("p", "alert-summary", summary) : null,
     );

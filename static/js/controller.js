@@ -33,7 +33,7 @@ import { clusterNodes, nodeState } from "./tree.js";
 import { groupByNode } from "./nodes.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
-import { Timeline, alertEvents, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, storageEvent, supervisionEvent } from "./timeline.js";
+import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
 import { readerChoices } from "./choices.js";
@@ -146,6 +146,7 @@ export class PageController {
     if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
     if ((was === "live") !== (s.state === "live")) {
       // Shown as unknown while away, as they are again once back.
+      this.deps.alerts.setStale(s.state !== "live");
       for (const name of this.groups.keys()) this.dirty.sources.add(name);
       this.dirty.tree = true;
       this.dirty.overview = true;
@@ -291,9 +292,10 @@ export class PageController {
       if (!ch.reset && this.store.rawTree && this.store.rawTree.nodes) this.orderGroups();
     }
     const happened = [];
-    const at = this.store.now || this.now();
-    for (const d of ch.sourceDiffs) happened.push(...sourceEvents(d.prev, d.next, at));
     for (let ev of ch.events) {
+      // The server tells a source's polls, the alerts and its own start, a snapshot's after a reload too.
+      const told = { source: sourceEvent, alert: alertEvent, server: (e) => serverEvent(e, this.timeline.latest("", "server-restart")) }[ev.kind];
+      if (told) happened.push(told(ev));
       if (ev.kind === "supervision") {
         const entry = supervisionEvent(ev);
         if (!entry) continue;
@@ -312,9 +314,7 @@ export class PageController {
     }
     // After the events: a page that missed the "storage" event learns it from the tree.
     if (ch.tree) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
-    // A snapshot's alerts are a state, not news: only a delta's are told.
-    if (!ch.reset) for (const d of ch.alerts) happened.push(...alertEvents(d, at));
-    this.note(happened);
+    this.note(happened.filter(Boolean));
     this.alertsChanged(ch);
     if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
     // The timeline's choice of sources follows the sources' names.

@@ -1,7 +1,9 @@
 // Events: notable happenings the server puts in a delta's "events", and
 // the recent ones in a snapshot's ("reload": a config reload, applied or
 // rejected; "storage": the stored history's disk failing or writing again;
-// "supervision": a source started, crashed, backing off, parked, stopped),
+// "supervision": a source started, crashed, backing off, parked, stopped;
+// "source": its polls failing, working again; "alert": an alert pending,
+// firing, resolved; "server": the server started),
 // read into a shape the page can trust. The timeline (timeline.js) shows
 // them. Pure: no DOM.
 
@@ -10,10 +12,14 @@
  *   added: string[], removed: string[], changed: string[],
  *   needsRestart: string[], errors: string[], node?: string,
  *   source: string, event: string, restarts: number, error: string,
- *   retryAt: number, delayMs: number}} StreamEvent
+ *   retryAt: number, delayMs: number, name: string, severity: string,
+ *   series: string, version: string, previous: number}} StreamEvent
  * node: the cluster node it happened on, when not this one. source,
  * event, restarts, error, retryAt (unix ms) and delayMs are a
- * "supervision" event's ("" or 0 when absent).
+ * "supervision" event's ("" or 0 when absent); source, event and error a
+ * "source" event's too (down, up). name, severity, series (and source,
+ * event) are an "alert" event's; version and previous (unix ms, when the
+ * run before last wrote; 0: none) a "server" event's.
  */
 
 /**
@@ -46,6 +52,11 @@ export function readEvents(list) {
       error: typeof e.error === "string" ? e.error : "",
       retryAt: count(e.retry_at),
       delayMs: count(e.delay_ms),
+      name: typeof e.name === "string" ? e.name : "",
+      severity: typeof e.severity === "string" ? e.severity : "",
+      series: typeof e.series === "string" ? e.series : "",
+      version: typeof e.version === "string" ? e.version : "",
+      previous: count(e.previous),
       // Another node's event, in a cluster; absent for this node's.
       ...(typeof e.node === "string" && e.node ? { node: e.node } : {}),
     });

@@ -2,11 +2,11 @@
 // from the server's events (a reload, applied or refused; the history's
 // storage; what the supervisor did to a source: a crash, its backoff and
 // restart, parked as failed, stopped, started), which a snapshot carries
-// too, so that a page opened later still lists them; from the changes of a
-// source between two updates of it (its polls failing and working again,
-// which the server does not tell); from the stream itself (the connection
-// lost and resumed, the server restarted); and from the alerts (pending,
-// firing, resolved). The timeline keeps them newest first, bounded, tells
+// too, so that a page opened later still lists them, as it does a source's
+// polls failing and working again, the alerts (pending, firing, resolved)
+// and the server's start (after a restart, a marker on every chart); and
+// from the stream itself (the connection lost and resumed, the server
+// restarted while the page was open). The timeline keeps them newest first, bounded, tells
 // each once (a snapshot after a resync repeats what the page has), and
 // gives the charts their markers. Pure: no DOM (timelineview.js draws it).
 
@@ -14,7 +14,7 @@ import { formatClock } from "./format.js";
 
 /**
  * @typedef {"crash"|"backoff"|"restart"|"started"|"parked"|"stopped"|"stuck"|
- *   "down"|"up"|"reload"|"reload-refused"|"server-restart"|"connection-lost"|
+ *   "down"|"up"|"reload"|"reload-refused"|"server-restart"|"server-start"|"connection-lost"|
  *   "connection-resumed"|"alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number}} TimelineEvent
@@ -37,30 +37,19 @@ function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, r
 }
 
 /**
- * sourceEvents says what a change of a source's state means that the
- * server does not tell as an event: its polls failing, and working again,
- * while its collector keeps running (a crash, a restart, parked and
- * stopped are the server's "supervision" events: supervisionEvent).
- * prev and next are the source objects as the stream sends them (prev
- * undefined for a source the page had not seen: nothing is said). ts is
- * when the page learnt it (the server's clock), for what the source
- * carries no time of.
- * @returns {TimelineEvent[]}
+ * sourceEvent turns a server "source" event (a source's polls failing, or
+ * working again after that, while its collector keeps running) into an
+ * entry, or null for an event it does not know. Failing is marked on the
+ * source's charts. A peer's names its source "<node>/<source>".
+ * @param {import("./events.js").StreamEvent} e
+ * @returns {TimelineEvent|null}
  */
-export function sourceEvents(prev, next, ts) {
-  if (!next || !prev) return [];
-  const name = String(next.name);
-  const err = String(next.last_error || "");
-  const errAt = Number(next.last_error_at) > 0 ? Number(next.last_error_at) : ts;
-  // up: whether the latest poll worked (a server older than the member
-  // sends none: then nothing is said). Only for a collector that kept
-  // running: a crash and its restart tell of their own down and up.
-  if (typeof next.up === "boolean" && typeof prev.up === "boolean" && next.up !== prev.up &&
-      next.state === "running" && prev.state === "running") {
-    if (next.up) return [ev("up", Number(next.last_success) || ts, name, "polls work again", { marker: false })];
-    return [ev("down", errAt, name, "polls failing", { detail: err, bad: true })];
-  }
-  return [];
+export function sourceEvent(e) {
+  if (!e.source) return null;
+  const source = e.node ? `${e.node}/${e.source}` : e.source;
+  if (e.event === "down") return ev("down", e.ts, source, "polls failing", { detail: e.error, bad: true });
+  if (e.event === "up") return ev("up", e.ts, source, "polls work again", { marker: false });
+  return null;
 }
 
 /**
@@ -130,35 +119,46 @@ export function reloadEvent(e) {
 }
 
 /**
- * alertEvents says what a change of an alert means (a diff of the
- * stream's alerts, alerts.js): a new alert is pending (or firing at once,
- * a rule without `for`), a pending one fires, a firing one turns
- * critical, and one resolves. An alert that fires is marked on its
- * source's charts; its summary annotation is the detail. ts is when the
- * page learnt it (the server's clock), for what the alert has no time of.
- * @param {import("./alerts.js").AlertDiff} d
- * @param {number} ts
- * @returns {TimelineEvent[]}
+ * alertEvent turns a server "alert" event (an alert turning pending,
+ * firing, or resolved) into an entry, or null for one it does not know.
+ * A firing alert is marked on its source's charts.
+ * @param {import("./events.js").StreamEvent} e
+ * @returns {TimelineEvent|null}
  */
-export function alertEvents({ prev, next }, ts) {
-  const source = next.source || "";
-  const summary = String(next.annotations.summary || "");
-  const name = next.name || "alert";
-  const sev = next.severity ? ` (${next.severity})` : "";
-  const out = [];
-  if (next.state === "resolved") {
-    if (prev) out.push(ev("alert-resolved", next.resolved_at || ts, source, `${name} resolved`, { detail: summary, marker: false }));
-    return out;
+export function alertEvent(e) {
+  const name = e.name || "alert";
+  const source = e.source && e.node ? `${e.node}/${e.source}` : e.source;
+  const sev = e.severity ? ` (${e.severity})` : "";
+  switch (e.event) {
+    case "pending":
+      return ev("alert-pending", e.ts, source, `${name} pending${sev}`, { marker: false });
+    case "firing":
+      return ev("alert-firing", e.ts, source, `${name} firing${sev}`, { bad: true });
+    case "resolved":
+      return ev("alert-resolved", e.ts, source, `${name} resolved`, { marker: false });
   }
-  const wasFiring = prev && prev.state === "firing";
-  if (!prev && next.state === "pending") out.push(ev("alert-pending", next.active_at || ts, source, `${name} pending${sev}`, { detail: summary, marker: false }));
-  if (next.state === "firing" && !wasFiring) {
-    out.push(ev("alert-firing", next.fired_at || ts, source, `${name} firing${sev}`, { detail: summary, bad: true }));
-  } else if (wasFiring && next.state === "firing" && next.severity === "critical" && prev.severity !== "critical") {
-    out.push(ev("alert-firing", ts, source, `${name} now critical`, { detail: summary, bad: true }));
-  }
-  return out;
+  return null;
 }
+
+/**
+ * serverEvent turns a server "server" event (a server process started)
+ * into an entry: a restart, marked on every chart, when a run came before
+ * it (previous), else a start; null when the page already marked this
+ * restart from the hello (known: its latest "server-restart", stamped by
+ * the hello's start, which is within moments of the event's).
+ * @param {import("./events.js").StreamEvent} e
+ * @param {TimelineEvent} [known]
+ * @returns {TimelineEvent|null}
+ */
+export function serverEvent(e, known) {
+  if (e.event !== "started") return null;
+  if (!e.previous) return ev("server-start", e.ts, "", `server started${e.version ? ` (${e.version})` : ""}`, { marker: false });
+  if (known && Math.abs(known.ts - e.ts) < SAME_START_MS) return null;
+  return serverRestartEvent(e.ts, e.version);
+}
+
+/** SAME_START_MS: a hello's start and the server's event of it are this close or closer. */
+const SAME_START_MS = 60_000;
 
 /**
  * storageEvent turns a server "storage" event (the stored history's disk

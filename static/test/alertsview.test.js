@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
-import { alertEvents } from "../js/timeline.js";
+import { alertEvent } from "../js/timeline.js";
+import { readEvents } from "../js/events.js";
 
 // The alerts panel on a fake DOM, and the alerts in the event timeline.
 
@@ -70,24 +71,37 @@ test("alertFacts: a pending alert is since it became active", () => {
 
 const kinds = (evs) => evs.map((e) => [e.kind, e.ts, e.text, e.source, e.bad, e.marker]);
 
-test("the timeline tells an alert pending, then firing, then resolved", () => {
-  const pending = alert();
-  assert.deepEqual(kinds(alertEvents({ prev: undefined, next: pending }, T + 5)), [["alert-pending", T, "HighCPU pending (warning)", "host", false, false]]);
-  const firing = alert({ state: "firing", fired_at: T + 30_000 });
-  const ev = alertEvents({ prev: pending, next: firing }, T + 30_100);
-  assert.deepEqual(kinds(ev), [["alert-firing", T + 30_000, "HighCPU firing (warning)", "host", true, true]]);
-  assert.equal(ev[0].detail, "CPU at 91.3 %");
-  assert.deepEqual(alertEvents({ prev: firing, next: alert({ state: "firing", fired_at: T + 30_000, value: 92 }) }, T + 31_000), [], "a new value is no news");
-  const resolved = alert({ state: "resolved", fired_at: T + 30_000, resolved_at: T + 60_000 });
-  assert.deepEqual(kinds(alertEvents({ prev: firing, next: resolved }, T + 60_100)), [["alert-resolved", T + 60_000, "HighCPU resolved", "host", false, false]]);
-  assert.deepEqual(alertEvents({ prev: undefined, next: resolved }, T), [], "resolved before the page saw it: nothing to tell");
+const told = (o) => alertEvent(readEvents([{ kind: "alert", id: "a1", name: "HighCPU", severity: "warning", source: "host", series: "s1", ...o }])[0]);
+
+test("the timeline tells an alert pending, then firing, then resolved, as the server tells it", () => {
+  assert.deepEqual(kinds([told({ ts: T, event: "pending" })]), [["alert-pending", T, "HighCPU pending (warning)", "host", false, false]]);
+  assert.deepEqual(kinds([told({ ts: T + 30_000, event: "firing" })]), [["alert-firing", T + 30_000, "HighCPU firing (warning)", "host", true, true]]);
+  assert.deepEqual(kinds([told({ ts: T + 40_000, event: "firing", severity: "critical" })]), [["alert-firing", T + 40_000, "HighCPU firing (critical)", "host", true, true]]);
+  assert.deepEqual(kinds([told({ ts: T + 60_000, event: "resolved" })]), [["alert-resolved", T + 60_000, "HighCPU resolved", "host", false, false]]);
+  assert.equal(told({ ts: T, event: "silenced" }), null);
+  assert.deepEqual(kinds([told({ ts: T + 2, event: "pending", name: "", source: undefined, severity: "" })]), [["alert-pending", T + 2, "alert pending", "", false, false]]);
+  assert.equal(told({ ts: T, event: "firing", node: "n2" }).source, "n2/host", "a peer's");
 });
 
-test("the timeline: a rule without `for` fires at once, and a firing alert turning critical is told", () => {
-  const firing = alert({ state: "firing", fired_at: T });
-  assert.deepEqual(kinds(alertEvents({ prev: undefined, next: firing }, T + 1)).map((k) => k[0]), ["alert-firing"]);
-  const crit = alert({ state: "firing", severity: "critical", fired_at: T });
-  assert.deepEqual(kinds(alertEvents({ prev: firing, next: crit }, T + 9000)), [["alert-firing", T + 9000, "HighCPU now critical", "host", true, true]]);
-  const health = alert({ name: "", source: undefined, series: undefined, annotations: {}, active_at: 0 });
-  assert.deepEqual(kinds(alertEvents({ prev: undefined, next: health }, T + 2)), [["alert-pending", T + 2, "alert pending (warning)", "", false, false]]);
+test("while disconnected every alert is unknown, greyed and not ageing; back, as before", () => {
+  const { els, v } = view();
+  const a = alert({ state: "firing", fired_at: T, severity: "critical" });
+  v.show([a], T + 18_000);
+  const li = () => els.list.children[0];
+  assert.equal(li().dataset.state, "firing");
+  assert.match(li().one("alert-facts").textContent, /18 s ago|18s ago/);
+  v.setStale(true);
+  assert.equal(li().dataset.state, "unknown");
+  assert.equal(li().dataset.severity, "unknown", "no critical colour");
+  assert.equal(li().dataset.lastState, "firing");
+  assert.equal(li().one("alert-state").textContent, "unknown");
+  const facts = li().one("alert-facts").textContent;
+  assert.match(facts, /last known firing since/);
+  assert.doesNotMatch(facts, /ago/);
+  v.tick(T + 60_000);
+  assert.equal(li().one("alert-facts").textContent, facts, "nothing ages while unknown");
+  v.setStale(false);
+  assert.equal(li().dataset.state, "firing");
+  assert.equal(li().dataset.severity, "critical");
+  assert.match(li().one("alert-facts").textContent, /ago/);
 });

@@ -22,13 +22,15 @@ const alert = (o) => ({
 });
 
 const delta = (seq, alerts, extra = {}) => ({ type: "delta", seq, ts: T0 + seq * 1000, alerts, ...extra });
+// told is the server's "alert" event of a's change, which a delta carries beside it.
+const told = (a, ts) => ({ kind: "alert", ts, id: a.id, name: a.name, event: a.state, severity: a.severity, source: a.source, series: a.series });
 
 test("a delta's alert goes pending, fires and resolves: panel, card, source panel, chart and timeline follow", () => {
   const h = harness();
   const ws = live(h);
   assert.deepEqual(h.alerts.list, [], "the panel is drawn empty at first");
 
-  ws.recv(delta(5, [alert()]));
+  ws.recv(delta(5, [alert()], { events: [told(alert(), T0)] }));
   h.frame();
   assert.deepEqual(h.alerts.list.map((a) => [a.name, a.state]), [["HighA", "pending"]]);
   const card = h.cards.get("a");
@@ -39,7 +41,7 @@ test("a delta's alert goes pending, fires and resolves: panel, card, source pane
   assert.deepEqual(h.charts.entries.get(fam("a")).overlay(), { thresholds: [{ value: 5, severity: "warning" }], spans: [] });
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["alert-pending"]);
 
-  ws.recv(delta(6, [alert({ state: "firing", fired_at: T0 + 6000 })]));
+  ws.recv(delta(6, [alert({ state: "firing", fired_at: T0 + 6000 })], { events: [told(alert({ state: "firing" }), T0 + 6000)] }));
   h.frame();
   assert.equal(h.alerts.list[0].state, "firing");
   assert.equal(card.alerts.get("a").state, "firing");
@@ -48,7 +50,7 @@ test("a delta's alert goes pending, fires and resolves: panel, card, source pane
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["alert-firing", "alert-pending"]);
 
   h.charts.dirty.clear();
-  ws.recv(delta(7, [alert({ state: "resolved", fired_at: T0 + 6000, resolved_at: T0 + 7000 })]));
+  ws.recv(delta(7, [alert({ state: "resolved", fired_at: T0 + 6000, resolved_at: T0 + 7000 })], { events: [told(alert({ state: "resolved" }), T0 + 7000)] }));
   h.frame();
   assert.deepEqual(h.alerts.list, []);
   assert.equal(card.alerts.get("a"), undefined, "the colour goes");

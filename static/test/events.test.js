@@ -13,7 +13,7 @@ test("readEvents reads reload events, filling in the lists left out", () => {
   ]);
 });
 
-const noSupervision = { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0 };
+const noSupervision = { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0, name: "", severity: "", series: "", version: "", previous: 0 };
 
 test("readEvents reads supervision events; members of the wrong type read as absent", () => {
   const [parked, odd] = readEvents([
@@ -23,8 +23,9 @@ test("readEvents reads supervision events; members of the wrong type read as abs
   assert.deepEqual({ ...parked }, {
     kind: "supervision", ts: 10, ok: false, message: "", added: [], removed: [], changed: [], needsRestart: [], errors: [],
     source: "flaky", event: "parked", restarts: 6, error: "panic: x", retryAt: 60010, delayMs: 60000,
+    name: "", severity: "", series: "", version: "", previous: 0,
   });
-  assert.deepEqual({ source: odd.source, event: odd.event, restarts: odd.restarts, error: odd.error, retryAt: odd.retryAt, delayMs: odd.delayMs }, noSupervision);
+  assert.deepEqual({ source: odd.source, event: odd.event, restarts: odd.restarts, error: odd.error, retryAt: odd.retryAt, delayMs: odd.delayMs }, { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0 });
 });
 
 test("readEvents leaves out what is not an event", () => {
@@ -34,4 +35,14 @@ test("readEvents leaves out what is not an event", () => {
   assert.equal(evs.length, 1, "only the last has a kind and a time");
   assert.equal(evs[0].ok, false, "ok must be true, not truthy");
   assert.deepEqual(evs[0].added, [], "a list that is not a list reads as empty");
+});
+
+test("readEvents reads alert and server events", () => {
+  const [al, srv] = readEvents([
+    { kind: "alert", ts: 5, id: "a1", name: "HighCPU", event: "firing", severity: "critical", source: "host", series: "s1", value: 91 },
+    { kind: "server", ts: 6, event: "started", version: "1.2.3", previous: 4 },
+  ]);
+  assert.deepEqual([al.name, al.event, al.severity, al.source, al.series], ["HighCPU", "firing", "critical", "host", "s1"]);
+  assert.deepEqual([srv.event, srv.version, srv.previous], ["started", "1.2.3", 4]);
+  assert.equal(readEvents([{ kind: "server", ts: 6, previous: "4", version: 3 }])[0].previous, 0);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
-import { Timeline, connectionEvent, reloadEvent, serverRestartEvent, sourceEvents, supervisionEvent } from "../js/timeline.js";
+import { Timeline, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, supervisionEvent } from "../js/timeline.js";
 import { readEvents } from "../js/events.js";
 
 installDOM();
@@ -47,24 +47,39 @@ test("parked with when it is retried, started, stopped, stuck; a peer's source; 
   assert.equal(supervisionEvent(readEvents([{ kind: "supervision", ts: 1, event: "crashed" }])[0]), null, "no source");
 });
 
-test("a source's crash, restart or parking is not derived from its state: the server tells it", () => {
-  assert.deepEqual(sourceEvents(src({}), src({ state: "backoff", last_error: "panic: boom" }), 1000), []);
-  assert.deepEqual(sourceEvents(src({ restarts: 1 }), src({ restarts: 3 }), 5000), []);
-  assert.deepEqual(sourceEvents(src({ state: "backoff", restarts: 5 }), src({ state: "failed", restarts: 5 }), 10), []);
-  assert.deepEqual(sourceEvents(src({}), src({ state: "stopped" }), 30), []);
-  assert.deepEqual(sourceEvents(undefined, src({ restarts: 3, last_restart_at: 1234 }), 40), [], "the snapshot's events tell a page opened later");
-  assert.deepEqual(sourceEvents(src({}), undefined, 50), []);
+// read is a server event as the page reads it.
+const read = (o) => readEvents([o])[0];
+
+test("polls failing and working again, as the server tells them (a snapshot's too)", () => {
+  const down = sourceEvent(read({ kind: "source", ts: 70, source: "flaky", event: "down", error: "refused" }));
+  assert.deepEqual(kinds([down]), [["down", 70, "polls failing"]]);
+  assert.equal(down.detail, "refused");
+  assert.equal(down.bad, true);
+  assert.equal(down.marker, true, "marked on the source's charts");
+  const up = sourceEvent(read({ kind: "source", ts: 95, source: "flaky", event: "up" }));
+  assert.deepEqual(kinds([up]), [["up", 95, "polls work again"]]);
+  assert.equal(up.marker, false);
+  assert.equal(sourceEvent(read({ kind: "source", ts: 95, source: "p", node: "n2", event: "down" })).source, "n2/p", "a peer's");
+  assert.equal(sourceEvent(read({ kind: "source", ts: 95, source: "flaky", event: "sideways" })), null);
+  assert.equal(sourceEvent(read({ kind: "source", ts: 95, event: "down" })), null);
+  // Told twice (a delta, then a snapshot after a resync): one entry.
+  const tl = new Timeline();
+  tl.add([down, up]);
+  tl.add([sourceEvent(read({ kind: "source", ts: 70, source: "flaky", event: "down", error: "refused" }))]);
+  assert.equal(tl.events.length, 2);
 });
 
-test("polls failing and working again, from up (absent from older servers)", () => {
-  const down = sourceEvents(src({ up: true }), src({ up: false, last_error: "refused", last_error_at: 70 }), 80);
-  assert.deepEqual(kinds(down), [["down", 70, "polls failing"]]);
-  assert.deepEqual(kinds(sourceEvents(src({ up: false }), src({ up: true, last_success: 95 }), 100)), [["up", 95, "polls work again"]]);
-  assert.deepEqual(sourceEvents(src({}), src({ up: false }), 100), [], "no up before: nothing to compare");
-  // A crash takes a source down and its restart brings it up: the
-  // server's crash and restart tell it, with no down or up beside them.
-  assert.deepEqual(sourceEvents(src({ up: true }), src({ state: "backoff", up: false, last_error_at: 110 }), 120), []);
-  assert.deepEqual(sourceEvents(src({ state: "backoff", up: false }), src({ restarts: 1, up: true, last_success: 125 }), 130), []);
+test("the server's start: a restart marked on every chart after a reload, once beside the hello's", () => {
+  const first = serverEvent(read({ kind: "server", ts: 1000, event: "started", version: "1.2.3" }));
+  assert.deepEqual(kinds([first]), [["server-start", 1000, "server started (1.2.3)"]]);
+  assert.equal(first.marker, false, "no run before: nothing restarted");
+  const again = serverEvent(read({ kind: "server", ts: 9000, event: "started", version: "1.2.3", previous: 8000 }));
+  assert.deepEqual(kinds([again]), [["server-restart", 9000, "server restarted (1.2.3)"]]);
+  assert.equal(again.marker, true);
+  assert.equal(serverEvent(read({ kind: "server", ts: 9000, event: "started", previous: 8000 }), serverRestartEvent(9004, "")), null,
+    "the page saw the restart in its hello: told once");
+  assert.ok(serverEvent(read({ kind: "server", ts: 900_000, event: "started", previous: 8000 }), serverRestartEvent(9004, "")), "another restart");
+  assert.equal(serverEvent(read({ kind: "server", ts: 9000, event: "stopping" })), null);
 });
 
 test("reloads, the connection and the server", () => {

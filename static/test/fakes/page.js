@@ -395,6 +395,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
         h.alerts = { list, now };
       },
       tick: () => h.alertTicks++,
+      setStale: (stale) => (h.alertsStale = stale),
     },
     status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++, showPast: (end) => (h.pastEnd = end) },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++, storageState: (s) => h.storageStates.push(s) },
