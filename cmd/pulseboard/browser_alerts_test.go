@@ -136,6 +136,18 @@ func TestBrowserAlerts(t *testing.T) {
 		require.Subset(t, texts, []string{"WaveHigh resolved", "WaveHigh firing (warning)", "WaveHigh pending (warning)"})
 	})
 
+	t.Run("after a page reload the alert's events are still in the timeline, at their times", func(t *testing.T) {
+		const waveEvents = `[...document.querySelectorAll('#timeline .event[data-source="wave"][data-kind^="alert-"]')]` +
+			`.filter(e => /^WaveHigh /.test(e.querySelector(".event-text").textContent))` +
+			`.map(e => e.querySelector(".event-text").textContent + " " + e.querySelector("time").getAttribute("datetime"))`
+		before := eval[[]string](b, waveEvents)
+		require.NotEmpty(t, before)
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live again", isLive)
+		b.waitFor("the alert's events from the snapshot", fmt.Sprintf(`%s.length >= %d`, waveEvents, len(before)))
+		require.Subset(t, eval[[]string](b, waveEvents), before, "the same events, at the same times")
+	})
+
 	for _, scheme := range []string{"light", "dark"} {
 		t.Run("axe-core finds no violation with alerts shown, "+scheme, func(t *testing.T) {
 			setScheme(t, b, scheme)

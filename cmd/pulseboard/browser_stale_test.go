@@ -105,6 +105,16 @@ func TestBrowserStaleSeries(t *testing.T) {
 	if !eval[bool](b, card+`.classList.contains("is-stale")`) {
 		t.Skip("no stale series to see live again")
 	}
+	t.Run("the failing polls are in the timeline, and still after a page reload", func(t *testing.T) {
+		const down = `[...document.querySelectorAll('#timeline .event[data-kind="down"][data-source="exporter"]')]` +
+			`.map(e => e.querySelector("time").getAttribute("datetime"))`
+		b.waitFor("a polls-failing entry", down+`.length >= 1`)
+		before := eval[[]string](b, down)
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live again", isLive)
+		b.waitFor("the entry from the snapshot's events", fmt.Sprintf(`%s.length >= %d`, down, len(before)))
+		require.Subset(t, eval[[]string](b, down), before, "the same entries, at the same times")
+	})
 	t.Run("the next good scrape makes them live again", func(t *testing.T) {
 		exp.setDown(false)
 		b.waitFor("the card live", fmt.Sprintf(`!%s.classList.contains("is-stale") && %s.dataset.stale === "0" &&
