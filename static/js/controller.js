@@ -345,7 +345,7 @@ export class PageController {
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
     });
-    g.setAdmin(!!this.adminToken);
+    g.setAdmin(this.adminFlow.shown);
     // Named, addressable (the jump list) and focusable (revealSource).
     g.el.id = `source-${name}`;
     g.el.setAttribute("aria-label", `Source ${name}`);
