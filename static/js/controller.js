@@ -400,8 +400,8 @@ export class PageController {
     if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
     const now = this.clock();
-    // A zoom or custom range that ends before now: the pill says so.
-    this.deps.status.showPast(this.pastEnd());
+    // A zoom or custom range: the way back to live; ending before now, the pill says so.
+    this.showView();
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
