@@ -223,6 +223,17 @@ export class SeriesCard {
   }
 
   /**
+   * lineItems are what the filter (filter.js) matches each line against,
+   * in lineTexts' order: its source, metric and labels for the label
+   * matchers, and lineTexts for plain words.
+   * @returns {import("./filter.js").FilterItem[]}
+   */
+  lineItems() {
+    const texts = this.lineTexts();
+    return [...this.lines.values()].map((l, i) => ({ source: this.source, metric: this.metric, labels: l.st.labels || {}, texts: texts[i] }));
+  }
+
+  /**
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are

@@ -151,6 +151,10 @@ function fakeCard(st, opts) {
       const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
       return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
     },
+    lineItems() {
+      const texts = this.lineTexts();
+      return [...this.lines.values()].map((l, i) => ({ source: this.source, metric: this.metric, labels: l.st.labels, texts: texts[i] }));
+    },
     filtered: null,
     filterLines(matches) {
       this.filtered = matches;
