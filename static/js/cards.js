@@ -16,10 +16,10 @@
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { coverageSince, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
 import { formatClock, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
-export { coverageSince, staleText };
+export { coverageSince, staleText } from "./cardtext.js";
 
 /**
  * @typedef {{st: import("./store.js").SeriesState, name: string,
@@ -279,12 +279,10 @@ export class SeriesCard {
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
     this.showAlt();
-    const sinces = [...this.lines.values()].map((l) => (range ? (range.stats.get(l.st.id) || {}).first : l.st.since) || 0);
-    const since = coverageSince(sinces, spanMs, range ? range.to : now);
-    this.coverage.hidden = !since;
-    setText(this.coverage, since ? `Statistics since ${since}` : "");
-    const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
-    this.coverage.title = since ? why : "";
+    const cover = coverageCaption([...this.lines.values()].map((l) => l.st), windowName, spanMs, now, range);
+    this.coverage.hidden = !cover.text;
+    setText(this.coverage, cover.text);
+    this.coverage.title = cover.title;
   }
 
   /**
