@@ -93,8 +93,8 @@ function fakeGroup(name, opts) {
       this.collapsed = c;
       if (byUser) opts.onToggle(name, c);
     },
-    update(src, now) {
-      this.updates.push({ src, now });
+    update(src, now, crashAt) {
+      this.updates.push({ src, now, crashAt });
     },
     updateAgo() {
       this.agoTicks++;
@@ -383,7 +383,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.cards.set(st.id, c);
       return c;
     },
-    tree: { update: () => h.trees++ },
+    tree: { update: (root, crashAt) => (h.trees++, (h.treeCrashAt = crashAt)) },
     timeline: {
       show: (events, sources, selected) => {
         h.timeline = { events, sources, selected };
