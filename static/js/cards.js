@@ -76,7 +76,8 @@ export class SeriesCard {
       h("div", "reading", this.value, this.unitEl, this.note),
       this.chart,
       this.stats,
-      this.legend,
+      // The legend scrolls sideways inside the card when its columns cannot fit (groups.css).
+      h("div", "legend-box", this.legend),
       this.coverage,
     );
     this.add(s);
