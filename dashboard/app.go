@@ -23,6 +23,7 @@ const (
 	alertsPath   = "/api/v1/alerts"
 	crashPath    = "/api/v1/sources/:name/crash"
 	reloadPath   = "/api/v1/reload"
+	adminPath    = "/api/v1/auth/admin"
 )
 
 // crashNodePath crashes source :name of node :node of the cluster.
@@ -76,6 +77,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, seriesPath, viewer, s.series)
 	s.get(app, alertsPath, viewer, s.alerts)
 	s.get(app, nodesPath, viewer, s.nodes)
+	s.get(app, adminPath, s.requireAdmin, adminAccepted)
 	s.post(app, crashPath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, crashNodePath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))

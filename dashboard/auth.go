@@ -184,6 +184,15 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	return errUnauthorized
 }
 
+// adminAccepted answers GET /api/v1/auth/admin once requireAdmin has let
+// the request through: 204, no body. The page asks it when it is given a
+// token, so that a token the server refuses is found before any button
+// shows; a refusal is requireAdmin's 401 or 403, counted as any other.
+func adminAccepted(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func challenge(c *fiber.Ctx, presented bool) {
 	v := `Bearer realm="pulseboard"`
 	if presented {

@@ -43,6 +43,8 @@ func TestAuthMatrix(t *testing.T) {
 			map[string]int{"none": 401, "wrong": 401, "viewer": 200, "admin": 200}},
 		{"admin route", "POST", "/api/v1/reload",
 			map[string]int{"none": 401, "wrong": 401, "viewer": 403, "admin": 200}},
+		{"admin check", "GET", "/api/v1/auth/admin",
+			map[string]int{"none": 401, "wrong": 401, "viewer": 403, "admin": 204}},
 		{"healthz", "GET", "/healthz",
 			map[string]int{"none": 200, "wrong": 200, "viewer": 200, "admin": 200}},
 	}
@@ -185,4 +187,31 @@ func TestForeignOriginRefused(t *testing.T) {
 	f.dial("", http.Header{"Origin": {"https://ops.example.com"}}).readType("hello")
 	f.dial("", http.Header{"Origin": {f.base}}).readType("hello")
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedOrigin)))
+}
+
+// TestAdminCheck covers the route the page asks whether it holds a good
+// admin token: an empty 204 for it, the refusals of every admin route
+// otherwise, each counted by code, and the token echoed nowhere.
+func TestAdminCheck(t *testing.T) {
+	f := authFixture(t)
+	code, h, body := f.httpDo("GET", adminPath, nil, bearerHeader(adminSecret))
+	require.Equal(t, http.StatusNoContent, code)
+	require.Empty(t, body)
+	require.Equal(t, "no-store", h.Get("Cache-Control"))
+
+	for _, tok := range []string{"wrongtoken123", viewerSecret} {
+		code, h, body = f.httpDo("GET", adminPath, nil, bearerHeader(tok))
+		require.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, code)
+		require.NotContains(t, string(body), tok)
+		for k, vs := range h {
+			require.NotContains(t, strings.Join(vs, " "), tok, "header %s", k)
+		}
+	}
+	// A query token is not a bearer header: refused, as on every admin route.
+	code, _, _ = f.httpDo("GET", adminPath+"?admin="+adminSecret, nil, nil)
+	require.Equal(t, http.StatusUnauthorized, code)
+
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(adminPath, "204")))
+	require.Equal(t, 2.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(adminPath, "401")))
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(adminPath, "403")))
 }

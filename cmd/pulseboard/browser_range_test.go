@@ -364,6 +364,18 @@ func TestBrowserCustomRange(t *testing.T) {
 			"asked for [%d, %d]: %+v", wantFrom, wantTo, reqs)
 	})
 
+	t.Run("a custom range opened from the address leads back to live: the button and the pill", func(t *testing.T) {
+		within(b, t)
+		from, to := now-40*time.Minute.Milliseconds(), now-20*time.Minute.Milliseconds()
+		b.do(chromedp.Navigate(fmt.Sprintf("%s/?range=%d..%d", base, from, to)))
+		b.waitFor("the span held, not live", `!document.getElementById("live").hidden &&
+			document.getElementById("conn").dataset.state === "history" && !document.getElementById("conn").disabled`)
+		b.do(chromedp.Click(chromedp.CSS("#conn")))
+		b.waitFor("live again", `document.getElementById("live").hidden && document.getElementById("conn").disabled &&
+			document.getElementById("conn-text").textContent === "live"`)
+		require.Empty(t, eval[string](b, rangeParam))
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		within(b, t)
 		require.Empty(t, b.problems())

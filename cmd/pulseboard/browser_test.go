@@ -262,6 +262,42 @@ func TestBrowserDashboard(t *testing.T) {
 		b.waitFor("both lines again", chartLines+` === "2"`)
 	})
 
+	t.Run("a legend fits its card at phone and tablet widths, and figures show whole", func(t *testing.T) {
+		// Every legend and figure of every card: its right edge within the
+		// card's, nothing cut with an ellipsis; at a phone's width the
+		// figures wrap under the name instead of scrolling, the hint shown.
+		const fits = `[...document.querySelectorAll(".card")].flatMap(card => {
+			const c = card.getBoundingClientRect(), bad = [];
+			const box = card.querySelector(".legend-box");
+			const family = Number(card.dataset.lines) > 1;
+			if (family && box.scrollWidth > box.clientWidth + 1 && innerWidth < 600) bad.push(card.dataset.metric + ": the legend scrolls on a phone");
+			if (family) for (const e of box.querySelectorAll("tr:not([hidden]) > *, caption"))
+				if (e.getBoundingClientRect().right > Math.min(c.right, box.getBoundingClientRect().right) + 0.5 && innerWidth < 600)
+					bad.push(card.dataset.metric + ": " + e.textContent + " runs out to " + Math.round(e.getBoundingClientRect().right) + " of " + Math.round(c.right));
+			if (box.getBoundingClientRect().right > c.right + 0.5) bad.push(card.dataset.metric + ": the legend box is wider than its card");
+			for (const dd of card.querySelectorAll(".stats dd"))
+				if (dd.offsetParent && (dd.scrollWidth > dd.clientWidth + 1 || dd.getBoundingClientRect().right > c.right + 0.5)) bad.push(card.dataset.metric + ": " + dd.textContent + " is cut");
+			return bad; }).join("; ")`
+		defer b.do(chromedp.EmulateViewport(1280, 900))
+		for _, w := range []int64{320, 390, 768, 1280} {
+			b.do(chromedp.EmulateViewport(w, 900))
+			b.waitFor(fmt.Sprintf("%d px wide", w), fmt.Sprintf(`innerWidth === %d`, w))
+			afterFrames(b)
+			require.Empty(t, eval[string](b, fits), "at %d px", w)
+			require.LessOrEqual(t, eval[int64](b, `document.documentElement.scrollWidth`), w, "the page is wider than %d px", w)
+		}
+		const shard = `document.querySelector('.group[data-source="spiky"] .card[data-metric="shard_load_percent"]')`
+		b.do(chromedp.EmulateViewport(390, 900))
+		b.waitFor("390 px wide", `innerWidth === 390`)
+		require.True(t, eval[bool](b, `(r => r.querySelectorAll("td").length === 4 && [...r.querySelectorAll("td")].every(td => td.getBoundingClientRect().width > 0 &&
+			td.getBoundingClientRect().top >= r.querySelector("th").getBoundingClientRect().bottom - 0.5))(`+shard+`.querySelector("tbody tr"))`),
+			"at a phone's width a line's figures sit under its name")
+		require.True(t, eval[bool](b, `(h => h.getBoundingClientRect().height > 0 && h.getBoundingClientRect().right <= `+shard+`.getBoundingClientRect().right + 0.5)(`+shard+`.querySelector(".legend-hint"))`),
+			"the hint is shown")
+		b.do(chromedp.EmulateViewport(1280, 900))
+		b.waitFor("1280 px wide", `innerWidth === 1280`)
+	})
+
 	t.Run("values change over time", func(t *testing.T) {
 		card := `'.group[data-source="demo"] .card '`
 		temp := fmt.Sprintf(`[...document.querySelectorAll(%s.trim())].find(c => c.querySelector(".metric").textContent === "temperature_celsius")`, card)

@@ -77,23 +77,28 @@ export async function crashSource(name, token, fetchImpl = globalThis.fetch) {
   return { ok: res.ok, status: res.status, message: message || `HTTP ${res.status}` };
 }
 
-// PROBE_SOURCE is a name no source can have (names start with a letter or
-// digit): crashing it is answered 404 to an admin and 401/403 to anyone
-// else, and crashes nothing.
-const PROBE_SOURCE = "~";
-
 /**
  * checkToken asks the server whether it accepts an admin token, without
- * doing anything: "ok", "refused" (401 or 403), or "unknown" (the server
+ * doing anything (GET /api/v1/auth/admin, the token in the bearer header
+ * only): "ok" (204), "refused" (401 or 403), or "unknown" (the server
  * could not be asked, or answered something else).
  * @param {string} token
  * @param {typeof fetch} [fetchImpl]
  * @returns {Promise<"ok"|"refused"|"unknown">}
  */
 export async function checkToken(token, fetchImpl = globalThis.fetch) {
-  const r = await crashSource(PROBE_SOURCE, token, fetchImpl);
-  if (r.status === 404) return "ok";
-  if (r.status === 401 || r.status === 403) return "refused";
+  let res;
+  try {
+    res = await fetchImpl("/api/v1/auth/admin", {
+      headers: { Authorization: `Bearer ${token}` },
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch {
+    return "unknown";
+  }
+  if (res.status === 204 || res.status === 200) return "ok";
+  if (res.status === 401 || res.status === 403) return "refused";
   return "unknown";
 }
 

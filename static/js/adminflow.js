@@ -18,14 +18,31 @@ export class AdminFlow {
     this.deps = deps;
     this.groups = groups;
     this.token = "";
+    /** shown: whether the admin controls show (a token, not refused). */
+    this.shown = false;
     this.control = deps.admin((token) => this.changed(token));
   }
 
-  /** changed follows the token control: the crash buttons show with a token. */
+  /**
+   * changed follows the token control. A new token is checked with the
+   * server first (deps.checkAdmin): the crash buttons show once it is
+   * accepted, or when the server could not say (a refusal at use is then
+   * still caught by crash); a refused one is asked for again.
+   */
   changed(token) {
     this.token = token;
-    this.deps.page.showAdmin(!!token);
-    for (const g of this.groups()) g.setAdmin(!!token);
+    if (!token || !this.deps.checkAdmin) {
+      this.show(!!token);
+      return;
+    }
+    this.show(false);
+    this.checkAdmin();
+  }
+
+  show(on) {
+    this.shown = on;
+    this.deps.page.showAdmin(on);
+    for (const g of this.groups()) g.setAdmin(on);
   }
 
   /**
@@ -74,15 +91,17 @@ export class AdminFlow {
   }
 
   /**
-   * checkAdmin asks a new server (after a restart) whether it accepts the
-   * admin token the page holds; if not, see tokenRefused. (A token is
-   * otherwise found refused when used: the check is an HTTP error in the
-   * browser's console, which a page that simply loads should not leave.)
+   * checkAdmin asks the server whether it accepts the admin token the page
+   * holds: when the page is given one, and when a new server (after a
+   * restart) answers. Accepted (or no answer), the admin controls show;
+   * refused, see tokenRefused. A token changed meanwhile wins.
    */
   async checkAdmin() {
     const token = this.token;
     if (!token || !this.deps.checkAdmin) return;
     const r = await this.deps.checkAdmin(token);
-    if (r === "refused" && this.token === token) this.tokenRefused();
+    if (this.token !== token) return;
+    if (r === "refused") this.tokenRefused();
+    else this.show(true);
   }
 }

@@ -16,10 +16,10 @@
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { coverageSince, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
 import { formatClock, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
-export { coverageSince, staleText };
+export { coverageSince, staleText } from "./cardtext.js";
 
 /**
  * @typedef {{st: import("./store.js").SeriesState, name: string,
@@ -76,7 +76,8 @@ export class SeriesCard {
       h("div", "reading", this.value, this.unitEl, this.note),
       this.chart,
       this.stats,
-      this.legend,
+      // The legend scrolls sideways inside the card when its columns cannot fit (groups.css).
+      h("div", "legend-box", this.legend),
       this.coverage,
     );
     this.add(s);
@@ -223,6 +224,17 @@ export class SeriesCard {
   }
 
   /**
+   * lineItems are what the filter (filter.js) matches each line against,
+   * in lineTexts' order: its source, metric and labels for the label
+   * matchers, and lineTexts for plain words.
+   * @returns {import("./filter.js").FilterItem[]}
+   */
+  lineItems() {
+    const texts = this.lineTexts();
+    return [...this.lines.values()].map((l, i) => ({ source: this.source, metric: this.metric, labels: l.st.labels || {}, texts: texts[i] }));
+  }
+
+  /**
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are
@@ -268,12 +280,10 @@ export class SeriesCard {
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
     this.showAlt();
-    const sinces = [...this.lines.values()].map((l) => (range ? (range.stats.get(l.st.id) || {}).first : l.st.since) || 0);
-    const since = coverageSince(sinces, spanMs, range ? range.to : now);
-    this.coverage.hidden = !since;
-    setText(this.coverage, since ? `Statistics since ${since}` : "");
-    const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
-    this.coverage.title = since ? why : "";
+    const cover = coverageCaption([...this.lines.values()].map((l) => l.st), windowName, spanMs, now, range);
+    this.coverage.hidden = !cover.text;
+    setText(this.coverage, cover.text);
+    this.coverage.title = cover.title;
   }
 
   /**

@@ -21,6 +21,55 @@ export function coverageSince(sinces, spanMs, now) {
   return spanMs > 300_000 ? clock.slice(0, 5) : clock;
 }
 
+/**
+ * gapWithin is the time of the latest gap (a null point: the server
+ * restarted, or the series' data stopped and came back) among a ring's
+ * points after from and up to to (unix ms), or 0 if there is none. It
+ * reads from the newest point back, so it costs the window's points.
+ * @param {import("./ring.js").Ring} ring
+ * @param {number} from
+ * @param {number} to
+ */
+export function gapWithin(ring, from, to) {
+  if (!ring) return 0;
+  for (let i = ring.length - 1; i >= 0; i--) {
+    const t = ring.timeAt(i);
+    if (t <= from) break;
+    if (t <= to && ring.valueAt(i) === null) return t;
+  }
+  return 0;
+}
+
+/**
+ * coverageCaption is what a card says its statistics cover, when not the
+ * whole window: {text: "Statistics since 14:02", title: why}, or "Includes
+ * a gap at 14:02:10" when the window holds the server's restart or an
+ * outage (its rate and increase count the time without data); text ""
+ * when they cover the window. Over a range (range set), only since when.
+ * @param {{since: number, ring: import("./ring.js").Ring}[]} series the card's lines
+ * @param {string} windowName
+ * @param {number} spanMs
+ * @param {number} now the server's time, unix ms (0: unknown)
+ * @param {{stats: Map<string, {first?: number}>, to: number}} [range]
+ * @returns {{text: string, title: string}}
+ */
+export function coverageCaption(series, windowName, spanMs, now, range) {
+  const sinces = series.map((s) => (range ? (range.stats.get(s.id) || {}).first : s.since) || 0);
+  const since = coverageSince(sinces, spanMs, range ? range.to : now);
+  if (since) {
+    const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
+    return { text: `Statistics since ${since}`, title: why };
+  }
+  if (range || !now || !spanMs) return { text: "", title: "" };
+  const gap = Math.max(0, ...series.map((s) => gapWithin(s.ring, now - spanMs, now)));
+  if (!gap) return { text: "", title: "" };
+  const clock = formatClock(gap);
+  return {
+    text: `Includes a gap at ${spanMs > 300_000 ? clock.slice(0, 5) : clock}`,
+    title: `The ${windowName} window holds a stretch without data (the server restarted, or the source stopped): its rate, mean and increase count it.`,
+  };
+}
+
 /** staleText says since when a stale series is stale: "stale since 14:02:11". */
 export function staleText(st) {
   return `stale since ${formatClock(st.staleSince)}`;

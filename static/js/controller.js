@@ -175,6 +175,12 @@ export class PageController {
     return src && !this.connected() ? unknownSource(src) : src;
   }
 
+  /** crashAt is when a source last crashed as the timeline holds it, unix ms; 0 if it holds none. */
+  crashAt(name) {
+    const e = this.timeline.latest(name, "crash");
+    return e ? e.ts : 0;
+  }
+
   /** note records timeline entries; marked ones redraw every chart. */
   note(events) {
     if (!this.timeline.add(events)) return;
@@ -345,7 +351,7 @@ export class PageController {
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
     });
-    g.setAdmin(!!this.adminToken);
+    g.setAdmin(this.adminFlow.shown);
     // Named, addressable (the jump list) and focusable (revealSource).
     g.el.id = `source-${name}`;
     g.el.setAttribute("aria-label", `Source ${name}`);
@@ -400,19 +406,19 @@ export class PageController {
     if (this.tabHidden) return; // the dirty sets wait for setTabHidden(false)
     const d = this.dirty;
     const now = this.clock();
-    // A zoom or custom range that ends before now: the pill says so.
-    this.deps.status.showPast(this.pastEnd());
+    // A zoom or custom range: the way back to live; ending before now, the pill says so.
+    this.showView();
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
-      g.update(this.shownSource(name), now);
+      g.update(this.shownSource(name), now, this.crashAt(name));
       g.showAlert(this.sourceAlert(name));
       this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"));
     }
     d.sources.clear();
     this.drawAlerts(now);
     if (d.tree) {
-      this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()));
+      this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()), (name) => this.crashAt(name));
       d.tree = false;
     }
     if (d.filter) {

@@ -26,6 +26,7 @@ export class PageView {
       pause: $("pause"),
       filter: $("filter"),
       live: $("live"),
+      conn: $("conn"),
       liveText: $("live-text"),
       hideZero: $("hide-zero"),
       groups: $("groups"),
@@ -42,6 +43,12 @@ export class PageView {
       treeSummary: $("tree-summary"),
     };
     this.jumpKey = "";
+    this.zoomKey = "";
+    // The pill is a second way back to live while the view is not: it
+    // presses the "Back to live" button, whose handler the page wires.
+    this.els.conn.addEventListener("click", () => {
+      if (!this.els.live.hidden) this.els.live.click();
+    });
     this.ranges = opts.onRange
       ? new RangePicker(
           { group: $("ranges"), custom: $("range-custom"), form: $("range-form"), from: $("range-from"), to: $("range-to"), error: $("range-error") },
@@ -111,9 +118,18 @@ export class PageView {
     this.els.filter.value = text;
   }
 
-  /** showZoom shows the zoomed range (unix ms) and the way back to live, or hides them (null). */
+  /**
+   * showZoom shows the span the charts are held to (a zoom or a custom
+   * range, unix ms) and the ways back to live (the button, the pill), or
+   * hides them (null). Called every frame: only a change is written.
+   */
   showZoom(range) {
+    const key = range ? `${range[0]}-${range[1]}` : "";
+    if (key === this.zoomKey) return;
+    this.zoomKey = key;
     this.els.live.hidden = !range;
+    this.els.conn.disabled = !range;
+    this.els.conn.title = range ? "Not live: back to live" : "";
     this.body.classList.toggle("is-zoomed", !!range);
     if (range) setText(this.els.liveText, `${formatClock(range[0])}–${formatClock(range[1])}`);
   }

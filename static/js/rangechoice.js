@@ -54,15 +54,25 @@ export const MAX_SPAN_MS = rangeMs(RANGES.at(-1));
  */
 export const FUTURE_SLACK_MS = 60_000;
 
+/** MIN_SPAN_MS is the shortest span the page shows: a second, the stream's finest step. */
+export const MIN_SPAN_MS = 1000;
+
+/**
+ * EARLIEST_MS is the earliest time a span may start (2000-01-01 UTC): no
+ * pulseboard kept data before it, and the hello reports no oldest point
+ * to hold a span to instead.
+ */
+export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+
 /**
  * validSpan says whether [from, to] (unix ms) is a span the page could
- * have shown: finite, from the epoch on, not empty, at most MAX_SPAN_MS
- * long and, when now is given, not ending in the future. An address
- * holding anything else was not written by the page.
+ * have shown: finite, from EARLIEST_MS on, at least MIN_SPAN_MS and at
+ * most MAX_SPAN_MS long and, when now is given, not ending in the future.
+ * An address holding anything else was not written by the page.
  */
 export function validSpan(from, to, now = Infinity) {
-  return Number.isFinite(from) && Number.isFinite(to) && from >= 0 && to > from &&
-    to - from <= MAX_SPAN_MS && to <= now + FUTURE_SLACK_MS;
+  return Number.isFinite(from) && Number.isFinite(to) && from >= EARLIEST_MS &&
+    to - from >= MIN_SPAN_MS && to - from <= MAX_SPAN_MS && to <= now + FUTURE_SLACK_MS;
 }
 
 /**

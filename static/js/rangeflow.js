@@ -178,6 +178,19 @@ export const pageRanges = {
     return span && !includesNow(span, this.serverNow()) ? span[1] : 0;
   },
 
+  /**
+   * showView tells the page, each frame, whether the charts follow the
+   * live window: the way back to live shows for a zoom or a custom range
+   * whatever brought it (a click, a shared address, a reload), and the
+   * pill says "history to …" while the span ends before now. Both only
+   * write what changed.
+   */
+  showView() {
+    const custom = this.range && this.range.name === "custom" ? [this.range.from, this.range.to] : null;
+    this.deps.page.showZoom(this.zoom || custom);
+    this.deps.status.showPast(this.pastEnd());
+  },
+
   /** rangeInfo is what the stored history shown was cut at (the charts' data-tier), or null. */
   rangeInfo() {
     if (!this.historyShown()) return null;

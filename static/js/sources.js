@@ -6,7 +6,9 @@
 import { h, setText } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
-import { pulse } from "./tree.js";
+import { crashText, pulse } from "./tree.js";
+
+export { crashText };
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -30,6 +32,8 @@ export class SourceGroup {
     this.count = h("span", "count");
     this.alertTag = h("span", "alert-tag");
     this.alertTag.hidden = true;
+    this.crashTag = h("span", "crash-tag");
+    this.crashTag.hidden = true;
     this.facts = {
       restarts: fact("restarts", "restarts"),
       polls: fact("polls", "polls"),
@@ -43,7 +47,7 @@ export class SourceGroup {
     this.error.hidden = true;
     this.warning = h("p", "last-warning");
     this.warning.hidden = true;
-    const title = h("div", "group-title", this.chevron, h("h2", "group-name", name), this.type, this.badge, this.alertTag, this.count);
+    const title = h("div", "group-title", this.chevron, h("h2", "group-name", name), this.type, this.badge, this.alertTag, this.crashTag, this.count);
     const facts = h("dl", "facts", ...Object.values(this.facts).map((f) => f.el));
     this.head = h("header", "group-head", title, facts, this.crash, this.error, this.warning);
     this.grid = h("div", "cards");
@@ -52,8 +56,15 @@ export class SourceGroup {
     this.setCollapsed(opts.collapsed, false);
   }
 
-  /** update shows a source object from the stream (may be undefined). */
-  update(src, now) {
+  /**
+   * update shows a source object from the stream (may be undefined), and
+   * when it last crashed (crashAt, unix ms; 0: as the source tells, see
+   * crashText).
+   */
+  update(src, now, crashAt = 0) {
+    const crash = crashText(src, crashAt);
+    setText(this.crashTag, crash);
+    this.crashTag.hidden = !crash;
     const health = sourceHealth(src);
     const state = health.state;
     this.el.dataset.state = state;

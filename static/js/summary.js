@@ -4,40 +4,43 @@
 // as shown while disconnected. Pure but for the cards' and groups'
 // hidden flags.
 
-import { matchesFilter } from "./protocol.js";
+import { matchItem, matchName, parseFilter } from "./filter.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
 /**
- * filterGroups hides the cards (and the groups) the filter does not
- * match: a card shows if one of its series matches, a group if one of its
- * cards or its name does. It returns how many cards show, and how many
- * series of how many match.
+ * filterGroups hides the cards (and the groups) the filter (filter.js)
+ * does not match: a card shows if one of its series matches, a group if
+ * one of its cards or its name does. It returns how many cards show, how
+ * many series of how many match, and the line the filter box shows:
+ * "3 of 31 series", and what of the filter could not be read.
  * @param {Iterable<import("./sources.js").SourceGroup>} groups
  * @param {string} filter
  */
 export function filterGroups(groups, filter) {
+  const f = parseFilter(filter);
   let shown = 0;
   let series = 0;
   let matched = 0;
   for (const g of groups) {
     let n = 0;
     for (const card of g.cards.values()) {
-      const lines = card.lineTexts();
-      const matches = lines.map((texts) => matchesFilter(filter, texts));
+      const items = card.lineItems();
+      const matches = items.map((item) => matchItem(f, item));
       const hits = matches.filter(Boolean).length;
       // A card whose every line misses is hidden whole; one that keeps
       // some draws only those (cpu=1 on the per-CPU chart: its one line).
       card.filterLines(hits ? matches : matches.map(() => true));
-      series += lines.length;
+      series += items.length;
       matched += hits;
       card.el.hidden = hits === 0;
       if (hits) n++;
     }
-    g.el.hidden = n === 0 && !matchesFilter(filter, [g.name]);
+    g.el.hidden = n === 0 && !matchName(f, g.name);
     shown += n;
   }
-  return { shown, series, matched, count: filter ? `${nf.format(matched)} of ${nf.format(series)} series` : "" };
+  const count = filter && filter.trim() ? `${nf.format(matched)} of ${nf.format(series)} series` : "";
+  return { shown, series, matched, errors: f.errors, count: [count, ...f.errors].filter(Boolean).join("; ") };
 }
 
 /**

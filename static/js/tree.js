@@ -189,6 +189,21 @@ export function treeKeyAction(nodes, i, key) {
 }
 
 /**
+ * crashText says when a source last crashed, "last crash 03:31:12": at
+ * crashAt (unix ms, the timeline's latest crash of it; 0 if it holds
+ * none), else, as the source itself tells a page opened later, when its
+ * collector last restarted (a restart follows a crash): "last restart
+ * 03:31:14". "" for a source that never did.
+ * @param {{last_restart_at?: number}|undefined} src
+ * @param {number} [crashAt]
+ */
+export function crashText(src, crashAt = 0) {
+  if (crashAt > 0) return `last crash ${formatClock(crashAt)}`;
+  const restart = src ? Number(src.last_restart_at) || 0 : 0;
+  return restart > 0 ? `last restart ${formatClock(restart)}` : "";
+}
+
+/**
  * TreeView draws a TreeNode into a container and updates it in place. It
  * is an ARIA tree (treeKeyAction): one node is in the tab order at a
  * time, Up, Down, Home and End move between the nodes shown, Right and
@@ -286,7 +301,8 @@ export class TreeView {
    * if it is out of order, since moving it would restart its animation (a
    * pulse would never end while updates come). Nodes that changed pulse.
    */
-  update(root) {
+  update(root, crashAt = () => 0) {
+    this.crashAt = crashAt;
     const seen = new Set();
     this.place(root, this.rootUl, 0, seen);
     for (const [key, n] of this.nodes) {
@@ -349,13 +365,15 @@ export class TreeView {
     const state = span("state");
     const restarts = span("restarts");
     restarts.title = "restarts";
+    const crash = span("crash-at");
+    crash.hidden = true;
     // Read out in words instead of the symbols shown (assistive technology).
-    for (const s of [strategy, state, restarts]) s.setAttribute("aria-hidden", "true");
+    for (const s of [strategy, state, restarts, crash]) s.setAttribute("aria-hidden", "true");
     const spoken = span("sr-only");
-    el.append(dot, name, strategy, state, restarts, spoken);
+    el.append(dot, name, strategy, state, restarts, crash, spoken);
     el.addEventListener("animationend", () => el.classList.remove("pulse"));
     li.appendChild(el);
-    return { li, el, strategy, state, restarts, spoken, ul: null, prev: null };
+    return { li, el, strategy, state, restarts, crash, spoken, ul: null, prev: null };
   }
 
   fill(n, node) {
@@ -371,13 +389,18 @@ export class TreeView {
     n.restarts.hidden = node.restarts === null && !node.key.includes("/");
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
+    // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
+    const crash = node.source ? crashText({ last_restart_at: node.lastRestart }, this.crashAt ? this.crashAt(node.name) : 0) : "";
+    setText(n.crash, crash);
+    n.crash.hidden = !crash;
     const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
-    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`);
+    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`) + (crash ? `; ${crash}` : "");
     if (n.el.title !== title) {
       n.el.title = title;
       const how = node.strategy ? `, ${node.strategy.replaceAll("_", " ")}` : "";
-      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${node.restarts} restarts`}${node.source ? ". Enter shows its charts." : ""}`);
+      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${node.restarts} restarts`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
     }
+
     const prev = n.prev;
     if (prev && (prev.state !== node.state || prev.restarts !== node.restarts)) pulse(n.el);
     n.prev = { state: node.state, restarts: node.restarts };

@@ -22,9 +22,9 @@ const KEYS = ["filter", "window", "collapsed", "from", "to", "range"];
 /**
  * readView reads the view from an address; what it does not hold, or
  * holds garbled, is left to the page's defaults. A zoom or custom range
- * the page could not have shown (rangechoice.js validSpan: empty, longer
- * than the longest range, ending in the future of now, the page's clock
- * in unix ms) is garbled too.
+ * the page could not have shown (rangechoice.js validSpan: shorter than a
+ * second, longer than the longest range, starting before 2000, ending in
+ * the future of now, the page's clock in unix ms) is garbled too.
  * @param {string} href
  * @param {number} [now]
  * @returns {View}

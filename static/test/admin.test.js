@@ -103,14 +103,15 @@ test("crashSource reports refusals, errors and network failures", async () => {
   assert.match(down.message, /Failed to fetch/);
 });
 
-test("checkToken asks with a source no config can name, and reads the answer", async () => {
+test("checkToken asks the admin check route with the bearer header, and reads the answer", async () => {
   const seen = [];
-  const answer = (status) => async (url, init) => (seen.push([url, init.headers.Authorization]), { ok: false, status, json: async () => ({}) });
+  const answer = (status) => async (url, init) => (seen.push([url, init.method, init.headers.Authorization]), { ok: status < 300, status });
   const { checkToken } = await import("../js/admin.js");
-  assert.equal(await checkToken("t", answer(404)), "ok");
+  assert.equal(await checkToken("t", answer(204)), "ok");
   assert.equal(await checkToken("t", answer(401)), "refused");
   assert.equal(await checkToken("t", answer(403)), "refused");
+  assert.equal(await checkToken("t", answer(404)), "unknown", "an older server without the route");
   assert.equal(await checkToken("t", answer(503)), "unknown");
   assert.equal(await checkToken("t", async () => { throw new Error("down"); }), "unknown");
-  assert.deepEqual(seen[0], ["/api/v1/sources/~/crash", "Bearer t"]);
+  assert.deepEqual(seen[0], ["/api/v1/auth/admin", undefined, "Bearer t"], "a GET; the token never in the URL");
 });

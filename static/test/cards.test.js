@@ -107,6 +107,27 @@ test("statistics that cover less than the window say since when", async () => {
   assert.equal(card.coverage.hidden, true);
 });
 
+test("a window holding the server's restart or an outage says so, although its first point is older", () => {
+  const now = new Date(2024, 0, 1, 3, 31, 40).getTime();
+  const s = st("a", {}, 1);
+  s.kind = "counter";
+  s.ring = new Ring();
+  // An earlier run's points, the restart's break, the new run's.
+  for (let t = now - 120_000; t <= now - 40_000; t += 1000) s.ring.push(t, t / 1000);
+  s.ring.push(now - 40_000 + 1, null);
+  for (let t = now - 28_000; t <= now; t += 1000) s.ring.push(t, (t - now + 28_000) / 1000);
+  s.since = now - 120_000;
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000, now);
+  assert.equal(card.coverage.hidden, false, "the 1m window holds the restart");
+  assert.equal(card.coverage.textContent, `Includes a gap at ${formatClock(now - 40_000 + 1)}`);
+  assert.match(card.coverage.title, /1m window holds a stretch without data/);
+  card.update("1m", 60_000, now + 30_000);
+  assert.equal(card.coverage.hidden, true, "once the window has passed it, nothing");
+  card.update("15m", 900_000, now);
+  assert.equal(card.coverage.textContent, "Statistics since 03:29", "a window reaching before the first point: since when");
+});
+
 test("a card is named, and its chart has a text alternative: values and statistics", () => {
   const a = st("a", { cpu: "0" }, 10);
   const card = new SeriesCard(a);

@@ -305,13 +305,25 @@ test("the filter matches labels as the chips show them, counts the series, and w
   h.clock.advance(1);
   assert.equal(h.controller.filter, "cpu=1");
   h.frame();
-  assert.equal(h.page.filterCount, "2 of 5 series", "cpu=1 and cpu=10");
+  assert.equal(h.page.filterCount, "1 of 5 series", "cpu=1 is a label matcher: not cpu=10");
   assert.equal(h.cards.get("c0").el.hidden, false, "the cpu card shows");
   assert.equal(h.cards.get("a").el.hidden, true);
   h.controller.filterTyped('cpu="0"');
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
   assert.equal(h.page.filterCount, "1 of 5 series", "as Prometheus writes it");
+  h.controller.filterTyped('{cpu="1"}');
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "1 of 5 series", "the tooltip's own form");
+  h.controller.filterTyped("cpu!=1");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "4 of 5 series", "the series without a cpu label too, as in Prometheus");
+  h.controller.filterTyped('cpu=~"[');
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.match(h.page.filterCount, /^5 of 5 series; cpu=~"\[": not a valid regex/, "said, not thrown");
   h.controller.filterTyped("");
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
@@ -330,26 +342,74 @@ test("an unconfirmed crash press reverts after a while", async () => {
   assert.deepEqual(calls, []);
 });
 
+test("a token is checked when the page gets it: a refused one never shows the admin controls", async () => {
+  const checks = [];
+  const h = harness({ href: "http://h/?admin=wrongtoken123", checkAdmin: async (token) => (checks.push(token), "refused") });
+  live(h);
+  assert.deepEqual(checks, ["wrongtoken123"], "checked at start");
+  assert.equal(h.page.admin, false, "no admin controls while the check is out");
+  assert.equal(h.groups.get("demo").admin, false);
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(h.controller.adminToken, "");
+  assert.equal(h.session.getItem("pulseboard.admin"), null);
+  assert.equal(h.page.admin, false);
+  assert.equal(h.asked.length, 1, "asked for a new one");
+  assert.equal(h.toasts.at(-1).kind, "error");
+});
+
+test("a token entered is checked; accepted, the admin controls show", async () => {
+  const checks = [];
+  let answer = "ok";
+  const h = harness({ checkAdmin: async (token) => (checks.push(token), answer) });
+  live(h);
+  assert.deepEqual(checks, [], "no token, no check");
+  h.controller.admin.set("good");
+  assert.equal(h.page.admin, false);
+  await Promise.resolve();
+  assert.deepEqual(checks, ["good"]);
+  assert.equal(h.page.admin, true);
+  assert.equal(h.groups.get("demo").admin, true);
+
+  // An answer for a token since replaced changes nothing.
+  let release;
+  answer = new Promise((r) => (release = r));
+  h.controller.admin.set("slow");
+  h.controller.admin.set("");
+  release("ok");
+  await answer;
+  await Promise.resolve();
+  assert.equal(h.page.admin, false);
+  assert.equal(h.controller.adminToken, "");
+
+  // The server could not say: the controls show, a refusal at use still counts.
+  answer = "unknown";
+  h.controller.admin.set("maybe");
+  await Promise.resolve();
+  assert.equal(h.page.admin, true);
+});
+
 test("a new server that refuses the admin token hides the admin controls and asks again", async () => {
   const checks = [];
   let answer = "ok";
   const h = harness({ href: "http://h/?admin=s3cret", checkAdmin: async (token) => (checks.push(token), answer) });
   let ws = live(h);
   await Promise.resolve();
-  assert.deepEqual(checks, [], "a page that loads does not check");
+  assert.deepEqual(checks, ["s3cret"], "checked when the page got it");
+  assert.equal(h.page.admin, true);
   ws.drop();
   h.controller.retryNow();
   ws = h.ws();
   ws.open();
   ws.recv(hello);
-  assert.equal(checks.length, 0, "the same server: no check");
+  assert.equal(checks.length, 1, "the same server: no check");
   ws.drop();
   h.controller.retryNow();
   ws = h.ws();
   ws.open();
   ws.recv({ ...hello, instance: "b" });
   await Promise.resolve();
-  assert.deepEqual(checks, ["s3cret"], "a new server: checked");
+  assert.deepEqual(checks, ["s3cret", "s3cret"], "a new server: checked");
   assert.equal(h.controller.adminToken, "s3cret", "and accepted");
   ws.drop();
   h.controller.retryNow();
@@ -359,7 +419,7 @@ test("a new server that refuses the admin token hides the admin controls and ask
   ws.recv({ ...hello, instance: "c" });
   await Promise.resolve();
   await Promise.resolve();
-  assert.equal(checks.length, 2);
+  assert.equal(checks.length, 3);
   assert.equal(h.controller.adminToken, "");
   assert.equal(h.page.admin, false);
   assert.equal(h.asked.length, 1);

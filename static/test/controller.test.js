@@ -212,6 +212,9 @@ test("the timeline: a crash and its restart, a reload, the connection lost and r
   assert.deepEqual(h.charts.opts.markers("demo").map((m) => m.kind), ["crash", "reload-refused"]);
   assert.deepEqual(h.charts.opts.markers("other").map((m) => m.kind), ["reload-refused"], "a source's crash is on its own charts");
   assert.equal(h.healths.get("demo").updates.at(-1).src.restarts, 1, "the group's history note follows");
+  assert.equal(h.groups.get("demo").updates.at(-1).crashAt, T0 + 900, "the group's title says when it last crashed");
+  assert.equal(h.treeCrashAt("demo"), T0 + 900, "and so does its tree node");
+  assert.equal(h.treeCrashAt("other"), 0);
 
   h.controller.setTimelineSource("demo");
   h.frame();

@@ -12,8 +12,9 @@ test("presets are lengths that end now; a custom span is its own", () => {
   assert.equal(rangeMs("30d"), 30 * 86_400_000);
   assert.ok(Number.isNaN(rangeMs("5m")), "the stream's windows are not ranges");
   assert.deepEqual(rangeSpan({ name: "1h" }, 10_000_000), [10_000_000 - 3_600_000, 10_000_000]);
-  assert.deepEqual(rangeSpan(customRange(5, 9), 10_000_000), [5, 9]);
-  assert.equal(customRange(9, 5), null, "an empty span");
+  const t = 1_700_000_000_000;
+  assert.deepEqual(rangeSpan(customRange(t + 5000, t + 9000), t), [t + 5000, t + 9000]);
+  assert.equal(customRange(t + 9000, t + 5000), null, "an empty span");
   assert.equal(customRange(NaN, 5), null);
 });
 
@@ -23,13 +24,14 @@ test("the range is read from and written into the address; garbage is no range",
   for (const bad of [null, "", "2h", "9..3", "1..x", "-5..3", "1e3..1e4"]) assert.equal(readRange(bad), null, String(bad));
   assert.equal(writeRange(null), "");
   assert.equal(writeRange({ name: "7d" }), "7d");
-  assert.equal(writeRange(customRange(1000.4, 5000)), "1000..5000");
+  assert.equal(writeRange(customRange(1700000001000.4, 1700000005000)), "1700000001000..1700000005000");
 
   assert.equal(readView("http://h/?range=6h&window=5m").range.name, "6h");
   assert.equal("range" in readView("http://h/?range=bogus"), false, "no range key without a range");
-  const url = viewURL("http://h/?range=1h", { filter: "", window: "", collapsed: [], zoom: [1000, 2000], range: customRange(10, 20) });
-  assert.equal(url, "/?range=10..20&from=1000&to=2000");
-  assert.deepEqual(readView(`http://h${url}`), { filter: "", window: "", collapsed: null, zoom: [1000, 2000], range: { name: "custom", from: 10, to: 20 } });
+  const [a, b] = [1700000010000, 1700000020000];
+  const url = viewURL("http://h/?range=1h", { filter: "", window: "", collapsed: [], zoom: [a + 1000, a + 2000], range: customRange(a, b) });
+  assert.equal(url, `/?range=${a}..${b}&from=${a + 1000}&to=${a + 2000}`);
+  assert.deepEqual(readView(`http://h${url}`), { filter: "", window: "", collapsed: null, zoom: [a + 1000, a + 2000], range: { name: "custom", from: a, to: b } });
   assert.equal(viewURL("http://h/?range=1h", { filter: "", window: "", collapsed: [], zoom: null, range: null }), "/");
 });
 
@@ -59,8 +61,20 @@ test("datetime-local values are the page's local time, to the minute", () => {
 test("a custom range is at most the longest preset long", async () => {
   const { customRange, MAX_SPAN_MS } = await import("../js/rangechoice.js");
   assert.equal(MAX_SPAN_MS, 30 * 86_400_000);
-  assert.deepEqual(customRange(0, MAX_SPAN_MS), { name: "custom", from: 0, to: MAX_SPAN_MS });
-  assert.equal(customRange(0, MAX_SPAN_MS + 1), null);
-  assert.equal(customRange(1000, 100_000, 1000), null, "ends past now and its slack");
-  assert.ok(customRange(1000, 50_000, 1000), "within the slack: the server's clock may run ahead");
+  const t = Date.UTC(2020, 0, 1);
+  assert.deepEqual(customRange(t, t + MAX_SPAN_MS), { name: "custom", from: t, to: t + MAX_SPAN_MS });
+  assert.equal(customRange(t, t + MAX_SPAN_MS + 1), null);
+  assert.equal(customRange(t, t + 100_000, t + 1000), null, "ends past now and its slack");
+  assert.ok(customRange(t, t + 50_000, t + 1000), "within the slack: the server's clock may run ahead");
+});
+
+test("a span shorter than a second or starting before 2000 is no span the page shows", async () => {
+  const { customRange, EARLIEST_MS, MIN_SPAN_MS } = await import("../js/rangechoice.js");
+  assert.equal(EARLIEST_MS, 946_684_800_000);
+  assert.equal(customRange(1, 2), null, "1970, a millisecond");
+  assert.equal(customRange(EARLIEST_MS - 1000, EARLIEST_MS + 3_600_000), null, "before 2000");
+  assert.ok(customRange(EARLIEST_MS, EARLIEST_MS + 3_600_000), "from 2000 on");
+  const t = Date.UTC(2024, 5, 1);
+  assert.equal(customRange(t, t + MIN_SPAN_MS - 1), null, "shorter than a second");
+  assert.ok(customRange(t, t + MIN_SPAN_MS), "a second");
 });

@@ -125,6 +125,9 @@ test("a range from the address is asked for once the stream is there; a custom o
   const h = harness({ href: `http://h/?range=${T0 - 3 * DAY}..${T0 - 2 * DAY}` });
   const ws = live(h);
   assert.deepEqual(h.page.range, { name: "custom", from: T0 - 3 * DAY, to: T0 - 2 * DAY });
+  h.frame();
+  assert.deepEqual(h.page.zoom, [T0 - 3 * DAY, T0 - 2 * DAY], "opened from the address: the way back to live shows");
+  assert.equal(h.pastEnd, T0 - 2 * DAY, "and the pill says history");
   assert.deepEqual(rangeSent(ws).map((m) => [m.from, m.to]), [[T0 - 3 * DAY, T0 - 2 * DAY]]);
   assert.equal(h.controller.setCustomRange(T0, T0 - 1), false, "an empty span is refused");
   assert.equal(h.controller.setCustomRange(T0 - 5 * DAY, T0 - 4 * DAY), true);

@@ -80,3 +80,38 @@ test("the last warning is shown beside the last error, each with its age", () =>
   assert.equal(noteText("Last warning", "", 0, T0), "");
   assert.equal(noteText("Last error", "boom", 0, T0), "Last error: boom", "no time from an older server");
 });
+
+test("a source's last crash: the timeline's when it holds one, else the restart the source tells of", async () => {
+  const { crashText } = await import("../js/sources.js");
+  const { formatClock } = await import("../js/format.js");
+  assert.equal(crashText(running), "", "never crashed");
+  assert.equal(crashText(undefined), "");
+  assert.equal(crashText({ ...running, last_restart_at: T0 }), `last restart ${formatClock(T0)}`, "a page opened after the crash");
+  assert.equal(crashText({ ...running, last_restart_at: T0 }, T0 - 800), `last crash ${formatClock(T0 - 800)}`);
+});
+
+test("the source's title and its tree node show its last crash", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { TreeView, buildTree } = await import("../js/tree.js");
+  const { formatClock } = await import("../js/format.js");
+  const g = new SourceGroup("flaky", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  g.update({ ...running, name: "flaky" }, T0);
+  assert.equal(g.crashTag.hidden, true);
+  g.update({ ...running, name: "flaky", restarts: 3, last_restart_at: T0 }, T0, T0 - 800);
+  assert.equal(g.crashTag.hidden, false);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(T0 - 800)}`);
+
+  const box = document.createElement("div");
+  const tree = new TreeView(box);
+  const srcs = [{ name: "demo", state: "running", restarts: 0 }, { name: "flaky", state: "running", restarts: 3, last_restart_at: T0 }];
+  tree.update(buildTree(null, srcs), (name) => (name === "flaky" ? T0 - 800 : 0));
+  const node = (name) => tree.nodes.get(`root/collectors/${name}`);
+  assert.equal(node("flaky").crash.textContent, `last crash ${formatClock(T0 - 800)}`);
+  assert.equal(node("flaky").crash.hidden, false);
+  assert.match(node("flaky").spoken.textContent, /last crash/, "read out too");
+  assert.equal(node("demo").crash.hidden, true);
+  tree.update(buildTree(null, srcs));
+  assert.equal(node("flaky").crash.textContent, `last restart ${formatClock(T0)}`, "no crash in the timeline: the restart");
+});

@@ -4,11 +4,11 @@ import { readView, viewURL } from "../js/urlstate.js";
 import { fam, harness, live, T0 } from "./fakes/page.js";
 
 test("the view is read from the address, garbage left to the defaults", () => {
-  assert.deepEqual(readView("http://h/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1000&to=5000"), {
+  assert.deepEqual(readView(`http://h/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=${T0 + 1000}&to=${T0 + 5000}`), {
     filter: "cpu=1",
     window: "5m",
     collapsed: ["demo", "host"],
-    zoom: [1000, 5000],
+    zoom: [T0 + 1000, T0 + 5000],
   });
   assert.deepEqual(readView("http://h/"), { filter: "", window: "", collapsed: null, zoom: null });
   assert.deepEqual(readView("http://h/?collapsed=&from=9&to=3").collapsed, [], "nothing collapsed, said so");
@@ -17,11 +17,11 @@ test("the view is read from the address, garbage left to the defaults", () => {
 });
 
 test("the view is written into the address, keeping other parameters and never a token", () => {
-  const view = { filter: "cpu=1 load", window: "15m", collapsed: ["a", "b"], zoom: [1000.4, 5000] };
-  assert.equal(viewURL("http://h/p?x=1&admin=s&token=t&filter=old#frag", view), "/p?x=1&filter=cpu%3D1+load&window=15m&collapsed=a%2Cb&from=1000&to=5000#frag");
+  const view = { filter: "cpu=1 load", window: "15m", collapsed: ["a", "b"], zoom: [T0 + 1000.4, T0 + 5000] };
+  assert.equal(viewURL("http://h/p?x=1&admin=s&token=t&filter=old#frag", view), `/p?x=1&filter=cpu%3D1+load&window=15m&collapsed=a%2Cb&from=${T0 + 1000}&to=${T0 + 5000}#frag`);
   assert.equal(viewURL("http://h/?filter=old", { filter: "", window: "", collapsed: [], zoom: null }), "/");
   const back = readView(`http://h${viewURL("http://h/", view)}`);
-  assert.deepEqual(back, { ...view, zoom: [1000, 5000] });
+  assert.deepEqual(back, { ...view, zoom: [T0 + 1000, T0 + 5000] });
 });
 
 test("a shared address opens the page on its view, and the page keeps the address up to date", () => {
@@ -70,6 +70,10 @@ test("a zoom or custom range that no picker could give is ignored", () => {
   assert.equal(view(`from=${now - 1000}&to=${now - 1000}`).zoom, null, "empty");
   assert.equal(view(`from=${now - 1000}&to=Infinity`).zoom, null);
   assert.equal(view(`from=-5000&to=-1000`).zoom, null, "before the epoch");
+  assert.equal(view("range=1h&from=1&to=2").zoom, null, "1970, a millisecond long");
+  assert.deepEqual(view("range=1h&from=1&to=2").range, { name: "1h" }, "the preset stays");
+  assert.equal(view(`from=${now - 1500}&to=${now - 1000}`).zoom, null, "shorter than a second");
+  assert.equal(view("range=1..3600001").range, undefined, "a custom range in 1970");
   assert.deepEqual(view(`from=${now - 60_000}&to=${now}`).zoom, [now - 60_000, now]);
   assert.deepEqual(view(`from=${now - 30 * 86_400_000}&to=${now - 1000}`).zoom, [now - 30 * 86_400_000, now - 1000]);
   assert.equal(view("range=0..99999999999999").range, undefined, "a custom range is held to the same");

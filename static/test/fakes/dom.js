@@ -94,6 +94,10 @@ export class FakeElement {
   append(...nodes) {
     for (const n of nodes) this.insertBefore(typeof n === "string" ? new FakeText(n) : n, null);
   }
+  appendChild(n) {
+    this.insertBefore(n, null);
+    return n;
+  }
   prepend(...nodes) {
     for (const n of nodes.reverse()) this.insertBefore(typeof n === "string" ? new FakeText(n) : n, this.childNodes[0] || null);
   }

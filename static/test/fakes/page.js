@@ -93,8 +93,8 @@ function fakeGroup(name, opts) {
       this.collapsed = c;
       if (byUser) opts.onToggle(name, c);
     },
-    update(src, now) {
-      this.updates.push({ src, now });
+    update(src, now, crashAt) {
+      this.updates.push({ src, now, crashAt });
     },
     updateAgo() {
       this.agoTicks++;
@@ -150,6 +150,10 @@ function fakeCard(st, opts) {
       // As SeriesCard: the labels as chips and as Prometheus writes them.
       const labels = (st) => Object.entries(st.labels).flatMap(([k, v]) => [`${k}=${v}`, `${k}="${v}"`]);
       return [...this.lines.values()].map((l) => [this.source, this.metric, ...labels(l.st)]);
+    },
+    lineItems() {
+      const texts = this.lineTexts();
+      return [...this.lines.values()].map((l, i) => ({ source: this.source, metric: this.metric, labels: l.st.labels, texts: texts[i] }));
     },
     filtered: null,
     filterLines(matches) {
@@ -379,7 +383,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.cards.set(st.id, c);
       return c;
     },
-    tree: { update: () => h.trees++ },
+    tree: { update: (root, crashAt) => (h.trees++, (h.treeCrashAt = crashAt)) },
     timeline: {
       show: (events, sources, selected) => {
         h.timeline = { events, sources, selected };
