@@ -42,21 +42,3 @@ export function backoffDelay(attempt, opts = {}) {
   const ceiling = Math.min(cap, base * 2 ** n);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
-
-/**
- * matchesFilter reports whether a filter query matches any of the given
- * texts (source name, metric name, labels). The query is split on spaces;
- * every word must occur (case-insensitive) in one of the texts. An empty
- * query matches everything.
- * @param {string} query
- * @param {string[]} texts
- */
-export function matchesFilter(query, texts) {
-  const words = String(query || "")
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean);
-  if (!words.length) return true;
-  const hay = texts.map((t) => String(t || "").toLowerCase());
-  return words.every((w) => hay.some((h) => h.includes(w)));
-}

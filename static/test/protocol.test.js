@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffDelay, checkSequence, matchesFilter } from "../js/protocol.js";
+import { backoffDelay, checkSequence } from "../js/protocol.js";
 
 test("a snapshot always applies, whatever came before", () => {
   assert.equal(checkSequence(null, { type: "snapshot", seq: 5 }), "apply");
@@ -52,14 +52,4 @@ test("backoff with Math.random stays within its bounds", () => {
     const d = backoffDelay(3);
     assert.ok(d >= 2000 && d <= 4000, String(d));
   }
-});
-
-test("filter words must all match, in any of the texts, ignoring case", () => {
-  const texts = ["demo", "temperature_celsius", 'room="kitchen"'];
-  assert.equal(matchesFilter("", texts), true);
-  assert.equal(matchesFilter("   ", texts), true);
-  assert.equal(matchesFilter("DEMO", texts), true);
-  assert.equal(matchesFilter("temp kitchen", texts), true);
-  assert.equal(matchesFilter("temp garage", texts), false);
-  assert.equal(matchesFilter("host", texts), false);
 });
