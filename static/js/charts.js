@@ -15,7 +15,7 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { TIME_INCRS, binaryIncrements, formatTick, formatTicks, timeSpace } from "./format.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { alertPlugin, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
@@ -257,11 +257,11 @@ export class ChartManager {
       axes: [
         {
           ...axis,
-          // Room for "00:00:00" and a gap: labels never touch.
-          space: 70,
+          // Room for "00:00:00" and a gap: labels never touch; and at least two on a narrow chart.
+          space: (u, axisIdx, min, max, dim) => timeSpace(dim),
           size: 22,
           incrs: TIME_INCRS,
-          values: (u, splits, axisIdx, space, incr) => splits.map((s) => formatTick(s * 1000, incr * 1000)),
+          values: (u, splits, axisIdx, space, incr) => (e.xTicks = { splits, labels: splits.map((s) => formatTick(s * 1000, incr * 1000)) }).labels,
         },
         {
           ...axis,
@@ -320,6 +320,8 @@ export class ChartManager {
         ),
       ],
       hooks: {
+        // The time axis' labels and where they are (CSS px from the plot's left), for tests.
+        draw: [(u) => showTicks(e.el, u, e.xTicks)],
         setCursor: [
           (u) => {
             if (!e.onHover) return;
@@ -420,6 +422,14 @@ function axisSize(u, values, axisIdx, cycleNum) {
     size += u.ctx.measureText(longest).width / devicePixelRatio;
   }
   return Math.ceil(size);
+}
+
+// showTicks writes the time axis' labels, "14:00@12|14:30@80", on the
+// chart, only when they changed: a live chart draws every second.
+function showTicks(el, u, ticks) {
+  if (!ticks) return;
+  const text = ticks.labels.map((l, i) => `${l}@${Math.round(u.valToPos(ticks.splits[i], "x"))}`).join("|");
+  if (el.dataset.xTicks !== text) el.dataset.xTicks = text;
 }
 
 // showHistory marks a chart drawn from stored history with the tier and
