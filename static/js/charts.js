@@ -17,7 +17,7 @@
 
 import { TIME_INCRS, binaryIncrements, formatTick, formatTicks, timeSpace } from "./format.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
-import { alertPlugin, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
+import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
@@ -247,8 +247,15 @@ export class ChartManager {
         drag: { x: true, y: false, setScale: false },
         // One crosshair across the page, by time.
         sync: { key: "pulseboard", setSeries: false },
-        // The double-click is the page's (back to live), not uPlot's reset.
-        bind: { dblclick: () => null },
+        bind: {
+          // The double-click is the page's (back to live), not uPlot's reset.
+          dblclick: () => null,
+          // uPlot hears only the plot itself by default: the pointer on a
+          // marker's flag (over the plot) would freeze the crosshair and the
+          // tooltip, and a drag could not start there.
+          mousemove: (u, target, handler) => (ev) => handler(ev),
+          mousedown: (u, target, handler) => (ev) => ev.button === 0 && handler(ev),
+        },
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
@@ -312,6 +319,7 @@ export class ChartManager {
             e.unit,
             e.title ? e.title() : "",
             e.color,
+            markersNear(u, this.markers(e.source || ""), u.cursor.left).map(markerLabel),
           ),
         ),
         zoomPlugin(
