@@ -104,6 +104,8 @@ func TestBrowserAlerts(t *testing.T) {
 		x, y := pointIn(b, flag, 0.5)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
 		b.waitFor("the label under the pointer", shown)
+		// The tooltip, over the flag's label beside the pointer, says it too.
+		b.waitFor("the marker's label in the tooltip", `(t => t && !t.hidden && [...t.querySelectorAll(".tip-mark")].some(m => `+label+`.test(m.textContent)))(`+chart+`.querySelector(".chart-tip"))`)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 		b.waitFor("the label gone with the pointer", `!(`+shown+`)`)
 		// From the group's collapse button, Tab goes to its chart.

@@ -62,6 +62,11 @@ func TestBrowserURLState(t *testing.T) {
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
 		b.waitFor("the zoom in the address", `/^\?filter=instance%3D1&from=\d+&to=\d+$/.test(location.search)`)
+		afterFrames(b)
+		require.True(t, eval[bool](b, `[...document.querySelectorAll(".chart-tip")].every(t => t.hidden)`),
+			"a tooltip stays after the drag, over the card: %s", eval[string](b, `[...document.querySelectorAll(".chart-tip")].filter(t => !t.hidden).map(t => t.textContent).join(" / ")`))
+		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1-5, y))
+		b.waitFor("the tooltip back with the pointer's next move", `!`+over+`.querySelector(".chart-tip").hidden`)
 		search := eval[string](b, `location.search`)
 		view := eval[string](b, over+`.closest(".chart").dataset.view`)
 		b.do(chromedp.Reload())

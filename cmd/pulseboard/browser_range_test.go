@@ -358,6 +358,7 @@ func TestBrowserCustomRange(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("%d..%d", wantFrom, wantTo), eval[string](b, rangeParam))
 		require.Equal(t, "custom", eval[string](b, `document.querySelector(".range-picker").dataset.range`))
 		require.True(t, eval[bool](b, `document.getElementById("range-custom").classList.contains("is-active")`))
+		b.waitFor("times on every chart's time axis", timeTicksReadable(false))
 		reqs := frames.sent(t)[asked:]
 		require.NotEmpty(t, reqs)
 		require.True(t, slices.ContainsFunc(reqs, func(r protocol.RangeRequest) bool { return r.From == wantFrom && r.To == wantTo }),
@@ -376,10 +377,50 @@ func TestBrowserCustomRange(t *testing.T) {
 		require.Empty(t, eval[string](b, rangeParam))
 	})
 
+	t.Run("a week's span reads as dates, two labels or more apart from each other, wide and narrow", func(t *testing.T) {
+		within(b, t)
+		from, to := now-7*24*time.Hour.Milliseconds(), now+time.Minute.Milliseconds()
+		b.do(chromedp.Click(chromedp.CSS("#range-custom")))
+		b.waitFor("the form open", `!document.getElementById("range-form").hidden`)
+		setInputs(localInput(from), localInput(to))
+		b.do(chromedp.Click(chromedp.CSS(`#range-form button[type="submit"]`)))
+		wantFrom := eval[int64](b, fmt.Sprintf(`new Date(%s).getTime()`, js(localInput(from))))
+		b.waitFor("the week on every chart", historyDrawn+` && `+rangeParam+`.startsWith(`+js(fmt.Sprintf("%d..", wantFrom))+`)`)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("ticks: %s", eval[string](b, `JSON.stringify(`+allCharts+`.map(c => c.dataset.xTicks))`))
+			}
+		})
+		b.waitFor("dates on every chart's time axis", timeTicksReadable(true))
+		b.do(chromedp.EmulateViewport(390, 844))
+		b.waitFor("dates on every narrow chart's time axis", allCharts+`.every(c => c.clientWidth < 360) && `+timeTicksReadable(true))
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		within(b, t)
 		require.Empty(t, b.problems())
 	})
+}
+
+// timeTicksReadable: every chart's time axis (its data-x-ticks, "label@x"
+// by tick, x in CSS px) has two labels or more, none the same as the one
+// before, none overlapping its neighbour in the charts' font; withDates:
+// one of them a date ("Mon 30", "Nov 30").
+func timeTicksReadable(withDates bool) string {
+	return fmt.Sprintf(`(() => {
+		const ctx = document.createElement("canvas").getContext("2d");
+		ctx.font = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+		const date = /^[A-Z][a-z]{2} \d{1,2}$/;
+		return %s.every(c => {
+			const ticks = (c.dataset.xTicks || "").split("|").filter(Boolean).map(s => {
+				const i = s.lastIndexOf("@");
+				return {label: s.slice(0, i), x: Number(s.slice(i + 1)), w: ctx.measureText(s.slice(0, i)).width};
+			});
+			return ticks.length >= 2 && (!%t || ticks.some(t => date.test(t.label))) &&
+				ticks.every((t, i) => /^(\d\d:\d\d(:\d\d)?|[A-Z][a-z]{2} \d{1,2})$/.test(t.label) &&
+					(i === 0 || (t.label !== ticks[i - 1].label && t.x - ticks[i - 1].x >= (t.w + ticks[i - 1].w) / 2 + 2)));
+		});
+	})()`, allCharts, withDates)
 }
 
 // fillHistory writes span of stored history for the series of config

@@ -15,9 +15,9 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { TIME_INCRS, binaryIncrements, formatTick, formatTicks } from "./format.js";
+import { TIME_INCRS, binaryIncrements, formatTick, formatTicks, timeSpace } from "./format.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
-import { alertPlugin, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
+import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
@@ -247,8 +247,15 @@ export class ChartManager {
         drag: { x: true, y: false, setScale: false },
         // One crosshair across the page, by time.
         sync: { key: "pulseboard", setSeries: false },
-        // The double-click is the page's (back to live), not uPlot's reset.
-        bind: { dblclick: () => null },
+        bind: {
+          // The double-click is the page's (back to live), not uPlot's reset.
+          dblclick: () => null,
+          // uPlot hears only the plot itself by default: the pointer on a
+          // marker's flag (over the plot) would freeze the crosshair and the
+          // tooltip, and a drag could not start there.
+          mousemove: (u, target, handler) => (ev) => handler(ev),
+          mousedown: (u, target, handler) => (ev) => ev.button === 0 && handler(ev),
+        },
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
@@ -257,11 +264,11 @@ export class ChartManager {
       axes: [
         {
           ...axis,
-          // Room for "00:00:00" and a gap: labels never touch.
-          space: 70,
+          // Room for "00:00:00" and a gap: labels never touch; and at least two on a narrow chart.
+          space: (u, axisIdx, min, max, dim) => timeSpace(dim),
           size: 22,
           incrs: TIME_INCRS,
-          values: (u, splits, axisIdx, space, incr) => splits.map((s) => formatTick(s * 1000, incr * 1000)),
+          values: (u, splits, axisIdx, space, incr) => (e.xTicks = { splits, labels: splits.map((s) => formatTick(s * 1000, incr * 1000)) }).labels,
         },
         {
           ...axis,
@@ -312,6 +319,7 @@ export class ChartManager {
             e.unit,
             e.title ? e.title() : "",
             e.color,
+            markersNear(u, this.markers(e.source || ""), u.cursor.left).map(markerLabel),
           ),
         ),
         zoomPlugin(
@@ -320,6 +328,8 @@ export class ChartManager {
         ),
       ],
       hooks: {
+        // The time axis' labels and where they are (CSS px from the plot's left), for tests.
+        draw: [(u) => showTicks(e.el, u, e.xTicks)],
         setCursor: [
           (u) => {
             if (!e.onHover) return;
@@ -420,6 +430,14 @@ function axisSize(u, values, axisIdx, cycleNum) {
     size += u.ctx.measureText(longest).width / devicePixelRatio;
   }
   return Math.ceil(size);
+}
+
+// showTicks writes the time axis' labels, "14:00@12|14:30@80", on the
+// chart, only when they changed: a live chart draws every second.
+function showTicks(el, u, ticks) {
+  if (!ticks) return;
+  const text = ticks.labels.map((l, i) => `${l}@${Math.round(u.valToPos(ticks.splits[i], "x"))}`).join("|");
+  if (el.dataset.xTicks !== text) el.dataset.xTicks = text;
 }
 
 // showHistory marks a chart drawn from stored history with the tier and

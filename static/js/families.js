@@ -4,7 +4,7 @@
 // and data), and which cards changed while out of sight. The controller
 // (controller.js) owns the groups and the frame; this owns the cards.
 
-import { familyKey } from "./family.js";
+import { aggregateOf, familyKey } from "./family.js";
 
 const MIN_SPAN_MS = 10_000;
 // A counter's charted rate is taken over at least this span (see Ring.series).
@@ -111,7 +111,7 @@ export class Families {
         color,
         source: st.source,
         data: () => this.data(key),
-        lines: () => card.chartLines(this.deps.hideZero()),
+        lines: () => chartLines(card, this.deps.hideZero()),
         range: () => this.range(key),
         overlay: () => (this.deps.overlay ? this.deps.overlay(card.lines.keys()) : { thresholds: [], spans: [] }),
         title: () => (card.labelText ? `${card.metric} {${card.labelText}}` : card.metric),
@@ -215,4 +215,19 @@ export class Families {
     }
     this.dirty.clear();
   }
+}
+
+/**
+ * chartLines are the lines a card's chart draws (SeriesCard.chartLines),
+ * an aggregate of the others (family.js aggregateOf: a "total", a sum
+ * over the per-CPU lines) hidden, whatever the legend says: on the
+ * others' axis it would squash them (143 % on a 0–200 % axis for lines of
+ * 0–100 %); the legend and the card keep its value.
+ * @param {import("./cards.js").SeriesCard} card
+ * @param {boolean} hideZero
+ */
+export function chartLines(card, hideZero) {
+  const lines = card.chartLines(hideZero);
+  const agg = aggregateOf([...card.lines.values()].map((l) => l.st.labels));
+  return lines.map((l, i) => (agg[i] && !l.hidden ? { ...l, hidden: true } : l));
 }

@@ -68,3 +68,27 @@ export function isAllZero(w, rate) {
   if (!w || !w.count) return false;
   return rate ? w.rate === 0 : w.min === 0 && w.max === 0;
 }
+
+/**
+ * aggregateOf says, per member of a family (its label sets, in order),
+ * whether it is an aggregate of the others: a label value "total" where
+ * the members' values differ (cpu="total" beside cpu="0", cpu="1"), or
+ * labels that are a strict subset of every other member's (a sum without
+ * the cpu label beside the per-CPU series). Its scale is the others'
+ * added up (143 % beside lines of 0–100 %), so the chart leaves it out:
+ * its value is in the card's legend. A family of aggregates only (or of
+ * one member) has none.
+ * @param {Array<Record<string, string>>} labelSets
+ * @returns {boolean[]}
+ */
+export function aggregateOf(labelSets) {
+  const sets = labelSets.map((ls) => ls || {});
+  if (sets.length < 2) return sets.map(() => false);
+  const { varying } = splitLabels(sets);
+  const subsetOf = (a, b) => {
+    const keys = Object.keys(a);
+    return keys.length < Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+  };
+  const out = sets.map((ls, i) => varying.some((k) => ls[k] === "total") || sets.every((o, j) => j === i || subsetOf(ls, o)));
+  return out.every(Boolean) ? out.map(() => false) : out;
+}

@@ -191,24 +191,55 @@ export function formatWhen(ms, now) {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+const DAY_MS = 86_400_000;
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /**
- * formatTick renders a time-axis tick, given the step between ticks:
- * HH:MM when the ticks fall on whole minutes, HH:MM:SS when they do not,
- * so that two ticks never read the same.
+ * formatTick renders a time-axis tick, given the step between ticks (the
+ * visible span picks the step, uPlot's axis the tick): steps of a day or
+ * more read as dates, "Mon 30" (or "Nov 30" for steps of a week or more,
+ * where the weekday tells nothing); shorter ones as times, HH:MM when the
+ * ticks fall on whole minutes, HH:MM:SS when they do not, so that two
+ * ticks never read the same, except at local midnight, which reads as its
+ * date: a span over days shows which day each stretch of hours is.
  * @param {number} ms the tick, unix ms
  * @param {number} stepMs the step between ticks, ms
  */
 export function formatTick(ms, stepMs) {
   const d = new Date(ms);
+  if (stepMs >= 7 * DAY_MS) return `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+  const midnight = d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0 && d.getMilliseconds() === 0;
+  if (stepMs >= DAY_MS || midnight) return `${WEEKDAYS[d.getDay()]} ${d.getDate()}`;
   const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
   return stepMs > 0 && stepMs % 60_000 === 0 ? hm : `${hm}:${pad2(d.getSeconds())}`;
 }
 
 /**
  * TIME_INCRS are the steps the time axis may use, in seconds: round ones,
- * so that the ticks read 14:02:10, 14:02:20 and not 14:02:13.
+ * so that the ticks read 14:02:10, 14:02:20 and not 14:02:13, up to two
+ * weeks, so that a 30-day span on a phone's chart still has ticks. No step
+ * is more than 2.5 times the one before: see timeSpace.
  */
-export const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+export const TIME_INCRS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 3 * 86400, 7 * 86400,
+  14 * 86400,
+];
+
+/** TIME_LABEL_PX is the room a time tick's label takes, "00:00:00" in the charts' font and a gap: labels never touch. */
+export const TIME_LABEL_PX = 48;
+
+/**
+ * timeSpace is the least room (CSS px) between two time ticks on an axis
+ * dim CSS px long: 70 px where there is room, a fifth of the axis on a
+ * narrow one, so that it still has two ticks (the step picked is at most
+ * 2.5 times the least that fits, TIME_INCRS), but never less than a
+ * label's width (TIME_LABEL_PX).
+ * @param {number} dim
+ */
+export function timeSpace(dim) {
+  return Math.max(TIME_LABEL_PX, Math.min(70, dim / 5));
+}
 
 /**
  * formatAgo renders how long before now a unix-ms time was: "now", "4s

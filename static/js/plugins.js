@@ -216,23 +216,47 @@ export function drawThresholds(u, list, colors) {
 
 /**
  * @typedef {{time: string, title: string,
- *   rows: {name: string, value: string, color: number, stale: boolean}[]}} TooltipContent
+ *   rows: {name: string, value: string, color: number, stale: boolean}[],
+ *   marks: string[]}} TooltipContent
+ * marks: the labels of the markers by the pointer (markerLabel).
  */
+
+/** MARK_NEAR_PX is how near (CSS px) the pointer is to a marker's line for the tooltip to tell what it marks. */
+export const MARK_NEAR_PX = 8;
+
+/**
+ * markersNear are the markers whose line is within MARK_NEAR_PX of left
+ * (CSS px from the plot's left), nearest first: the tooltip labels them,
+ * as the flags do on keyboard focus, so that a dashed line under the
+ * pointer is never left unexplained.
+ * @param {any} u the uPlot instance (valToPos, x in seconds)
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {number} left
+ */
+export function markersNear(u, list, left) {
+  if (!(left >= 0)) return [];
+  return list
+    .map((m) => ({ m, d: Math.abs(u.valToPos(m.ts / 1000, "x") - left) }))
+    .filter((n) => n.d <= MARK_NEAR_PX)
+    .sort((a, b) => a.d - b.d)
+    .map((n) => n.m);
+}
 
 /**
  * tooltipContent is what the tooltip says at time x (unix s): the time,
  * the chart's title (metric and shared labels), and a row per shown line
  * with its label values and its value in the chart's unit; a stale line
- * says so.
+ * says so; marks are the labels of the markers by the pointer.
  * @param {number} x
  * @param {{name: string, hidden: boolean, stale?: boolean}[]} lines
  * @param {(number|null|undefined)[]} values by line, in the order of lines
  * @param {object} unit from unitOf
  * @param {string} title
  * @param {number} [color] the palette index of the first line
+ * @param {string[]} [marks]
  * @returns {TooltipContent}
  */
-export function tooltipContent(x, lines, values, unit, title, color = 0) {
+export function tooltipContent(x, lines, values, unit, title, color = 0, marks = []) {
   const rows = [];
   lines.forEach((l, i) => {
     if (l.hidden) return;
@@ -244,7 +268,7 @@ export function tooltipContent(x, lines, values, unit, title, color = 0) {
       stale: !!l.stale,
     });
   });
-  return { time: formatClock(x * 1000), title, rows };
+  return { time: formatClock(x * 1000), title, rows, marks };
 }
 
 /** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
@@ -277,12 +301,16 @@ export function tipPlace(left, top, w, h, plot) {
 /**
  * tooltipPlugin shows a tooltip beside the pointer on the chart it is
  * over (not on the charts that only follow the crosshair). content gives
- * what to show for the data index under the pointer.
+ * what to show for the data index under the pointer. A press hides it
+ * until the pointer moves again with no button held: a drag (a zoom) ends
+ * with the charts redrawn under a still pointer, and the tooltip, outside
+ * a narrow plot, would stay over the card's headline.
  * @param {(u: any, idx: number) => TooltipContent} content
  */
 export function tooltipPlugin(content) {
   let tip = null;
   let inside = false;
+  let held = false;
   const hide = () => {
     if (tip) tip.hidden = true;
   };
@@ -298,12 +326,18 @@ export function tooltipPlugin(content) {
             inside = false;
             hide();
           });
+          u.over.addEventListener("mousedown", () => {
+            held = true;
+            hide();
+          });
+          // Before uPlot's own listener, so that the move that ends the hold shows the tooltip.
+          u.over.addEventListener("mousemove", (ev) => (held &&= !!ev.buttons), true);
         },
       ],
       setCursor: [
         (u) => {
           const i = u.cursor.idx;
-          if (!inside || i === null || i === undefined || u.cursor.left < 0) return hide();
+          if (!inside || held || i === null || i === undefined || u.cursor.left < 0) return hide();
           fillTip(tip, content(u, i));
           tip.hidden = false;
           const card = u.over.closest && u.over.closest(".card");
@@ -330,7 +364,8 @@ function fillTip(tip, c) {
     ),
   );
   const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
-  tip.replaceChildren(head, ...rows);
+  const marks = (c.marks || []).map((m) => h("div", "tip-mark", m));
+  tip.replaceChildren(head, ...rows, ...marks);
 }
 
 /**

@@ -4,6 +4,8 @@
 // the range includes now, turned into a counter's rate, cut to what a
 // chart shows, and summed up into a card's statistics. Pure.
 
+import { gapAfter, medianGap } from "./gaps.js";
+
 /**
  * @typedef {{t: number[], mean: (number|null)[], min: (number|null)[], max: (number|null)[]}} Columns
  * t: unix ms, ascending; a null value is a gap.
@@ -106,11 +108,6 @@ export function mergeLive(cols, ring, step) {
   return out;
 }
 
-/** A raw series breaks where two points are this many times its usual spacing apart… */
-const RAW_GAP_FACTOR = 3;
-/** …and at least this far apart, ms: a source polled every few hundred ms jitters by more than its spacing. */
-const MIN_RAW_GAP = 2000;
-
 // medianSpacing is the median time between neighbouring points that both
 // have a value (a null is a gap already, not a spacing), or 0 for fewer
 // than two such pairs.
@@ -119,9 +116,7 @@ function medianSpacing(c) {
   for (let i = 1; i < c.t.length; i++) {
     if (c.mean[i] !== null && c.mean[i - 1] !== null) dts.push(c.t[i] - c.t[i - 1]);
   }
-  if (!dts.length) return 0;
-  dts.sort((a, b) => a - b);
-  return dts[dts.length >> 1];
+  return medianGap(dts);
 }
 
 /**
@@ -131,15 +126,15 @@ function medianSpacing(c) {
  * partial first or last step is never further than one step from its
  * neighbour), unless the series' own points are sparser than the steps
  * (its source polls less often), when it breaks as raw samples do; raw
- * samples (step 0) break at RAW_GAP_FACTOR times their median spacing,
- * and at least MIN_RAW_GAP. Infinity when the spacing is unknown.
+ * samples (step 0) break by their median spacing as the stream's points
+ * do (gaps.js gapAfter). Infinity when the spacing is unknown.
  * @param {Columns} c
  * @param {number} step ms; 0 for raw samples
  */
 export function gapSpan(c, step) {
   const m = medianSpacing(c);
   if (step > 0 && m <= step) return step;
-  return m > 0 ? Math.max(MIN_RAW_GAP, RAW_GAP_FACTOR * m) : Infinity;
+  return gapAfter(m);
 }
 
 /**
@@ -172,8 +167,11 @@ export function breakGaps(c, step) {
  * counterRates turns a counter's columns (its values: a step's max is its
  * value at the step's end, the counter only going up between resets) into
  * its rate per second between one point and the one before. A reset (the
- * value going down) or a gap is null, as the stream's rates are (Ring.series);
- * min and max are the rate too: a rate has no band.
+ * value going down, between the steps or within one: its min, the value
+ * at its start, below the step before's value) or a gap is null, as the
+ * stream's rates are (Ring.series): a counter that stood still and then
+ * reset is not a rate of 0 there. min and max are the rate too: a rate has
+ * no band.
  * @param {Columns} c
  * @returns {Columns}
  */
@@ -181,9 +179,10 @@ export function counterRates(c) {
   const rates = [];
   for (let i = 0; i < c.t.length; i++) {
     const v = c.max[i] ?? c.mean[i];
+    const low = c.min[i] ?? v;
     const pv = i > 0 ? (c.max[i - 1] ?? c.mean[i - 1]) : null;
     const dt = i > 0 ? c.t[i] - c.t[i - 1] : 0;
-    rates.push(v === null || pv === null || v < pv || !(dt > 0) ? null : ((v - pv) * 1000) / dt);
+    rates.push(v === null || pv === null || v < pv || low < pv || !(dt > 0) ? null : ((v - pv) * 1000) / dt);
   }
   return { t: c.t.slice(), mean: rates, min: rates.slice(), max: rates.slice() };
 }

@@ -3,6 +3,8 @@
 // for days holds no more than one just opened: the ring is trimmed by time
 // on every append and has a hard length cap besides.
 
+import { gapAfter, medianGap } from "./gaps.js";
+
 const MIN_CAPACITY = 64;
 
 /**
@@ -186,6 +188,12 @@ export class Ring {
    * so a line enters the chart from its left edge) as uPlot data: x in
    * seconds, y with null for gaps.
    *
+   * Points further apart than their usual spacing allows (gaps.js: the
+   * median spacing of the points looked at) are a stretch without data:
+   * two null points go between them, one spacing after the first and one
+   * before the second, so that the line breaks and a pointer anywhere in
+   * the stretch reads "no value" rather than a point on either side.
+   *
    * With rateSpanMs > 0 the series is a counter and y is its rate per
    * second, taken over at least rateSpanMs (or the longest span available)
    * back from each point, so that jitter in the poll times does not show
@@ -200,15 +208,23 @@ export class Ring {
     const start = Math.max(0, this.lowerBound(from) - 1);
     const rate = rateSpanMs > 0;
     const lookback = rate ? Math.max(0, this.lowerBound(this.timeAt(start) - rateSpanMs) - 1) : start;
+    const spacing = this.spacing(lookback);
+    const gap = gapAfter(spacing);
     let seg = lookback; // first index of the current run without reset or gap
     for (let i = lookback; i < this.length; i++) {
       const t = this.timeAt(i);
       const v = this.valueAt(i);
+      let broken = false;
       if (i > lookback) {
         const pv = this.valueAt(i - 1);
-        if (v === null || pv === null || v < pv) seg = i;
+        broken = v !== null && pv !== null && t - this.timeAt(i - 1) > gap;
+        if (v === null || pv === null || v < pv || broken) seg = i;
       }
       if (i < start) continue;
+      if (broken && i > start) {
+        xs.push((this.timeAt(i - 1) + spacing) / 1000, (t - spacing) / 1000);
+        ys.push(null, null);
+      }
       xs.push(t / 1000);
       if (!rate) {
         ys.push(v);
@@ -222,5 +238,20 @@ export class Ring {
       }
     }
     return [xs, ys];
+  }
+
+  // spacing is the median time (ms) between neighbouring points from
+  // index from on that both have a value (a null is a gap already, not a
+  // spacing), 0 for fewer than two such pairs.
+  spacing(from) {
+    const dts = new Float64Array(Math.max(0, this.length - from - 1));
+    let n = 0;
+    let pv = from < this.length ? this.valueAt(from) : null;
+    for (let i = from + 1; i < this.length; i++) {
+      const v = this.valueAt(i);
+      if (v !== null && pv !== null) dts[n++] = this.timeAt(i) - this.timeAt(i - 1);
+      pv = v;
+    }
+    return medianGap(dts.subarray(0, n));
   }
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "../js/family.js";
+import { aggregateOf, compareNatural, familyKey, isAllZero, lineName, splitLabels } from "../js/family.js";
+import { chartLines } from "../js/families.js";
 
 test("natural order: numbers inside names count as numbers", () => {
   assert.deepEqual(["load15", "load5", "load1"].sort(compareNatural), ["load1", "load5", "load15"]);
@@ -39,4 +40,27 @@ test("all zero: a gauge at 0 all through the window, a counter that did not move
   assert.equal(isAllZero({ count: 3, rate: 0.5 }, true), false);
   assert.equal(isAllZero({ count: 0, min: 0, max: 0 }, false), false, "no samples: not zero");
   assert.equal(isAllZero(undefined, false), false);
+});
+
+test("an aggregate of a family's other members: a total, or labels a strict subset of every other's", () => {
+  const cpu = (c, mode) => ({ cpu: c, ...(mode ? { mode } : {}) });
+  assert.deepEqual(aggregateOf([cpu("total"), cpu("0"), cpu("1")]), [true, false, false]);
+  assert.deepEqual(aggregateOf([{ mode: "user" }, cpu("0", "user"), cpu("1", "user")]), [true, false, false], "the sum without the cpu label");
+  assert.deepEqual(aggregateOf([{}, cpu("0"), cpu("1")]), [true, false, false]);
+  assert.deepEqual(aggregateOf([cpu("0"), cpu("1")]), [false, false], "no aggregate");
+  assert.deepEqual(aggregateOf([{ dev: "sda" }, { dev: "sda", part: "1" }, { dev: "sdb", part: "1" }]), [false, false, false], "a subset of one member only");
+  assert.deepEqual(aggregateOf([{ job: "total" }]), [false], "a family of one");
+  assert.deepEqual(aggregateOf([{ a: "total" }, { a: "total" }]), [false, false], "the value every member shares tells nothing");
+  assert.deepEqual(aggregateOf([{}, {}]), [false, false]);
+});
+
+test("a family's chart leaves its aggregate out, whatever the legend says; the others as the legend says", () => {
+  const st = (id, labels) => ({ id, labels });
+  const members = [st("t", { cpu: "total" }), st("0", { cpu: "0" }), st("1", { cpu: "1" })];
+  const card = {
+    lines: new Map(members.map((s) => [s.id, { st: s }])),
+    chartLines: (hideZero) => members.map((s) => ({ id: s.id, name: s.labels.cpu, hidden: hideZero && s.id === "1", stale: false })),
+  };
+  assert.deepEqual(chartLines(card, false).map((l) => [l.id, l.hidden]), [["t", true], ["0", false], ["1", false]]);
+  assert.deepEqual(chartLines(card, true).map((l) => [l.id, l.hidden]), [["t", true], ["0", false], ["1", true]]);
 });

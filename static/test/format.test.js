@@ -10,6 +10,8 @@ import {
   formatTicks,
   formatTick,
   TIME_INCRS,
+  TIME_LABEL_PX,
+  timeSpace,
   formatValue,
   unitOf,
   windowMs,
@@ -172,4 +174,39 @@ test("time ticks: seconds shown unless the ticks fall on whole minutes", () => {
   assert.equal(formatTick(t, 0), "14:02:00");
   assert.ok(TIME_INCRS.every((s, i) => i === 0 || s > TIME_INCRS[i - 1]));
   assert.ok(TIME_INCRS.filter((s) => s >= 60).every((s) => s % 60 === 0), "steps of a minute or more are whole minutes");
+});
+
+test("time ticks over days read as dates: weekday and day, month and day for weeks, the date at midnight", () => {
+  const mon = new Date(2024, 0, 1).getTime(); // Monday 1 January, midnight
+  const hour = 3_600_000;
+  const day = 24 * hour;
+  assert.equal(formatTick(mon, day), "Mon 1");
+  assert.equal(formatTick(mon + 2 * day, 2 * day), "Wed 3");
+  assert.equal(formatTick(mon + 14 * day, 7 * day), "Jan 15");
+  assert.equal(formatTick(mon - 2 * day, 14 * day), "Dec 30");
+  // Hours: the times, and the day where it starts.
+  assert.deepEqual([0, 6, 12, 18, 24].map((h) => formatTick(mon + h * hour, 6 * hour)), ["Mon 1", "06:00", "12:00", "18:00", "Tue 2"]);
+  assert.equal(formatTick(mon + 30_000, 10_000), "00:00:30", "not midnight itself");
+});
+
+// uPlot's choice of time step (axes incrs and space): the least step of
+// TIME_INCRS whose ticks are at least space CSS px apart.
+function ticksOf(spanMs, dim) {
+  const space = timeSpace(dim);
+  const incr = TIME_INCRS.find((s) => (s * 1000 * dim) / spanMs >= space);
+  if (!incr) return { incr, count: 0, px: 0 };
+  return { incr, count: Math.floor(spanMs / (incr * 1000)), px: (incr * 1000 * dim) / spanMs };
+}
+
+test("the time axis has two ticks or more on a narrow chart, and they never overlap", () => {
+  const spans = { "1m": 60e3, "5m": 300e3, "15m": 900e3, "1h": 3600e3, "6h": 6 * 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
+  for (const [name, ms] of Object.entries(spans)) {
+    for (const dim of [200, 240, 320, 500, 900, 1400]) {
+      const { incr, count, px } = ticksOf(ms, dim);
+      assert.ok(incr, `${name} at ${dim} px: a step fits`);
+      assert.ok(count >= 2, `${name} at ${dim} px: ${count} ticks of ${incr} s`);
+      assert.ok(px >= TIME_LABEL_PX, `${name} at ${dim} px: ${px} px apart`);
+    }
+  }
+  assert.ok(TIME_INCRS.every((s, i) => i === 0 || s <= 2.5 * TIME_INCRS[i - 1]), "no step over 2.5 times the one before");
 });

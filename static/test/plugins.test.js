@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { flagSide, tipPlace, markerLabel, markerPlugin, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { flagSide, tipPlace, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -128,4 +128,48 @@ test("the tooltip goes beside the pointer where it has room, else out of the plo
   assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: -44, outside: true }, "above the plot");
   assert.deepEqual(tipPlace(150, 20, 280, 70, plot), { x: 10, y: 114, outside: true }, "too tall for above: below");
   assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: -44, outside: true }, "kept within the plot's width");
+});
+
+test("a press hides the tooltip until the pointer moves again with no button held: none stays over the card after a drag", () => {
+  const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [], marks: [] }));
+  const u = fakeU();
+  p.hooks.init[0](u);
+  const tip = u.over.one("chart-tip");
+  u.over.dispatch("mouseenter");
+  u.cursor = { idx: 1, left: 50, top: 20 };
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, false);
+  u.over.dispatch("mousedown", { buttons: 1 });
+  assert.equal(tip.hidden, true, "hidden as the drag starts");
+  u.over.dispatch("mousemove", { buttons: 1 });
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, true, "hidden while dragging");
+  // The drag ends: the charts zoom and redraw under the still pointer.
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, true, "not back over the headline after the zoom");
+  u.over.dispatch("mousemove", { buttons: 0 });
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, false, "back with the pointer's next move");
+});
+
+test("the tooltip tells what a marker by the pointer marks, nearest first", () => {
+  // 2 px a second from T.
+  const u = { valToPos: (v) => (v - T) * 2 };
+  const a = { ts: (T + 10) * 1000, ok: false, kind: "crash", source: "flaky", text: "crashed" };
+  const b = { ts: (T + 13) * 1000, ok: true, kind: "server-restart", source: "", text: "server restarted" };
+  const far = { ts: (T + 40) * 1000, ok: true, kind: "reload", source: "", text: "reload applied" };
+  assert.deepEqual(markersNear(u, [a, b, far], 21), [a, b]);
+  assert.deepEqual(markersNear(u, [a, b, far], 27), [b, a]);
+  assert.deepEqual(markersNear(u, [a, b, far], 50), []);
+  assert.deepEqual(markersNear(u, [a], -10), [], "no pointer, no marker");
+
+  const c = tooltipContent(T, [{ name: "", hidden: false }], [1], { base: "plain" }, "m", 0, [markerLabel(a)]);
+  assert.deepEqual(c.marks, [`flaky: crashed at ${formatClock(a.ts)}`]);
+  const p = tooltipPlugin(() => c);
+  const fu = fakeU();
+  p.hooks.init[0](fu);
+  fu.over.dispatch("mouseenter");
+  fu.cursor = { idx: 0, left: 20, top: 20 };
+  p.hooks.setCursor[0](fu);
+  assert.equal(fu.over.one("tip-mark").textContent, `flaky: crashed at ${formatClock(a.ts)}`);
 });

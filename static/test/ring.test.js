@@ -178,3 +178,40 @@ test("shrinking works from a capacity that is not a power of two", () => {
   assert.ok(r.capacity >= 64 && r.capacity < 100, `capacity ${r.capacity}`);
   assert.deepEqual(r.series(995)[0].length, 6);
 });
+
+test("series breaks where points are further apart than their spacing allows, a snapshot's history as the stream's", () => {
+  // Points a second apart, then nothing for 23 s (the server was down), then a second apart again.
+  const pts = [];
+  for (let t = 0; t <= 5000; t += 1000) pts.push([t, 20 + t / 1000]);
+  for (let t = 28_000; t <= 31_000; t += 1000) pts.push([t, 30 + t / 1000]);
+  const r = filled(pts);
+  const [xs, ys] = r.series();
+  const i = ys.indexOf(null);
+  // Two nulls, one spacing after the last point and one before the next:
+  // a pointer anywhere in the stretch reads no value.
+  assert.deepEqual(xs.slice(i - 1, i + 3), [5, 6, 27, 28]);
+  assert.deepEqual(ys.slice(i - 1, i + 3), [25, null, null, 58]);
+  assert.equal(ys.filter((v) => v === null).length, 2);
+
+  // A counter's rate never spans the stretch either: null after it.
+  const c = filled(pts.map(([t, v]) => [t, t]));
+  const [, rates] = c.series(-Infinity, 2000);
+  assert.deepEqual(rates, [null, 1000, 1000, 1000, 1000, 1000, null, null, null, 1000, 1000, 1000]);
+
+  // Jitter is no gap; nor is a stall of 2.5 s at a 1 s spacing (not 2 s over it).
+  const j = filled([[0, 1], [1000, 1], [2300, 1], [3000, 1], [4000, 1], [6500, 1], [7500, 1]]);
+  assert.equal(j.series()[1].filter((v) => v === null).length, 0);
+  // A null already there is the break; too few points tell no spacing.
+  const g = filled([[0, 1], [1000, 2], [2000, 3], [60_000, null], [90_000, 4], [91_000, 5]]);
+  assert.deepEqual(g.series()[1], [1, 2, 3, null, 4, 5]);
+  assert.deepEqual(filled([[0, 1], [600_000, 2]]).series()[1], [1, 2]);
+});
+
+test("series breaks a line drawn from `from` on, at its first stretch in view", () => {
+  const pts = [];
+  for (let t = 0; t <= 60_000; t += 1000) pts.push([t, 1]);
+  pts.push([120_000, 2], [121_000, 2]);
+  const [xs, ys] = filled(pts).series(59_500);
+  assert.deepEqual(xs, [59, 60, 61, 119, 120, 121]);
+  assert.deepEqual(ys, [1, 1, null, null, 2, 2]);
+});
