@@ -30,6 +30,25 @@ export function setText(el, text) {
 }
 
 /**
+ * setHidden, setData and setTitle write only what changed: a write of the
+ * same value is still an attribute mutation, which costs the page a style
+ * pass, and the tree and the source panels are refreshed on every update.
+ */
+export function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+/** setData sets el.dataset[key] to value unless it holds it already. */
+export function setData(el, key, value) {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
+/** setTitle sets el.title to value unless it holds it already. */
+export function setTitle(el, value) {
+  if (el.title !== value) el.title = value;
+}
+
+/**
  * toast shows a short message in the page's live region for a few
  * seconds; kind is "info", "ok" or "error".
  */

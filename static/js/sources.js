@@ -3,7 +3,7 @@
 // last success, last error, last warning, its worst alert, and the crash
 // button for an admin) and whose body is the grid of its series cards.
 
-import { h, setText } from "./dom.js";
+import { h, setData, setHidden, setText, setTitle } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
 import { crashText, pulse } from "./tree.js";
@@ -64,19 +64,19 @@ export class SourceGroup {
   update(src, now, crashAt = 0) {
     const crash = crashText(src, crashAt);
     setText(this.crashTag, crash);
-    this.crashTag.hidden = !crash;
+    setHidden(this.crashTag, !crash);
     const health = sourceHealth(src);
     const state = health.state;
-    this.el.dataset.state = state;
-    this.badge.dataset.state = health.badge;
+    setData(this.el, "state", state);
+    setData(this.badge, "state", health.badge);
     setText(this.badge, health.badge);
-    this.badge.title = health.down ? "The collector is running, but its last poll failed" : "";
+    setTitle(this.badge, health.down ? "The collector is running, but its last poll failed" : "");
     setText(this.type, (src && src.type) || "");
     const restarts = src ? Number(src.restarts) || 0 : 0;
     setText(this.facts.restarts.dd, src ? nf.format(restarts) : "–");
-    this.facts.restarts.dd.dataset.count = String(restarts);
+    setData(this.facts.restarts.dd, "count", String(restarts));
     const lastRestart = src ? Number(src.last_restart_at) || 0 : 0;
-    this.facts.restarts.el.title = lastRestart > 0 ? `last restart at ${formatClock(lastRestart)}` : "";
+    setTitle(this.facts.restarts.el, lastRestart > 0 ? `last restart at ${formatClock(lastRestart)}` : "");
     setText(this.facts.polls.dd, src ? nf.format(Number(src.polls) || 0) : "–");
     setText(this.facts.failures.dd, src ? nf.format(Number(src.failures) || 0) : "–");
     this.facts.failures.el.classList.toggle("is-bad", !!src && Number(src.failures) > 0);
@@ -111,19 +111,19 @@ export class SourceGroup {
     if (!a) {
       delete ds.alert;
       delete ds.alertState;
-      this.alertTag.hidden = true;
+      setHidden(this.alertTag, true);
       return;
     }
     if (ds.alert !== a.severity) ds.alert = a.severity;
     if (ds.alertState !== a.state) ds.alertState = a.state;
-    this.alertTag.hidden = false;
+    setHidden(this.alertTag, false);
     setText(this.alertTag, `${a.name} ${a.state}`);
-    this.alertTag.dataset.severity = a.severity;
-    this.alertTag.dataset.state = a.state;
+    setData(this.alertTag, "severity", a.severity);
+    setData(this.alertTag, "state", a.state);
   }
 
   setAdmin(isAdmin) {
-    this.crash.hidden = !isAdmin;
+    setHidden(this.crash, !isAdmin);
   }
 
   setCollapsed(collapsed, byUser) {
@@ -190,9 +190,9 @@ export function noteText(label, text, at, now) {
 }
 
 function showNote(el, label, text, at, now) {
-  el.hidden = !text;
+  setHidden(el, !text);
   setText(el, noteText(label, text, at, now));
-  el.title = text;
+  setTitle(el, text);
 }
 
 function fact(key, label) {

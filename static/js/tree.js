@@ -3,7 +3,7 @@
 // node whose state or restart count changes pulses once, so a crash and
 // its restart can be watched.
 
-import { setText } from "./dom.js";
+import { setHidden, setText } from "./dom.js";
 import { formatClock } from "./format.js";
 
 /**
@@ -381,18 +381,18 @@ export class TreeView {
     if (n.el.dataset.state !== state) n.el.dataset.state = state;
     // setText: an unchanged text is not rewritten (no style or layout work).
     setText(n.strategy, node.strategy ? node.strategy.replaceAll("_", " ") : "");
-    n.strategy.hidden = !node.strategy;
+    setHidden(n.strategy, !node.strategy);
     setText(n.state, state === "running" ? "" : state);
-    n.state.hidden = state === "running";
+    setHidden(n.state, state === "running");
     setText(n.restarts, node.restarts === null ? "↻ –" : `↻ ${node.restarts}`);
     // The root has no parent to restart it: an unknown count says nothing.
-    n.restarts.hidden = node.restarts === null && !node.key.includes("/");
+    setHidden(n.restarts, node.restarts === null && !node.key.includes("/"));
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
     const crash = node.source ? crashText({ last_restart_at: node.lastRestart }, this.crashAt ? this.crashAt(node.name) : 0) : "";
     setText(n.crash, crash);
-    n.crash.hidden = !crash;
+    setHidden(n.crash, !crash);
     const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
     const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`) + (crash ? `; ${crash}` : "");
     if (n.el.title !== title) {
