@@ -340,6 +340,12 @@ func TestBrowserDashboard(t *testing.T) {
 		// A span of the past: the pill says so, and the cards show its
 		// statistics and the last value within it, with its time.
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)) // no crosshair: the cards show their readings
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("pill %q, note %q, label %q", eval[string](b, `document.getElementById("conn-text").textContent`),
+					eval[string](b, temp+`.querySelector(".note").textContent`), eval[string](b, temp+`.querySelector(".chart").getAttribute("aria-label")`))
+			}
+		})
 		b.waitFor("the pill and the cards on the zoom's span", `/^history to \d\d:\d\d:\d\d$/.test(document.getElementById("conn-text").textContent) &&
 			document.getElementById("conn").dataset.state === "history" &&
 			/^at \d\d:\d\d:\d\d$/.test(`+temp+`.querySelector(".note").textContent) &&
