@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"slices"
@@ -144,10 +145,10 @@ func (e *Encoder) Encode(samples []Sample) (msgs [][]byte, skipped int) {
 		e.order = append(e.order, encItem{s, i})
 	}
 	slices.SortStableFunc(e.order, func(a, b encItem) int {
-		if c := cmpInt(samples[a.i].Time, samples[b.i].Time); c != 0 {
+		if c := cmp.Compare(samples[a.i].Time, samples[b.i].Time); c != 0 {
 			return c
 		}
-		return cmpInt(int64(a.s.id), int64(b.s.id))
+		return cmp.Compare(int64(a.s.id), int64(b.s.id))
 	})
 	e.order = dedupe(e.order, samples)
 	e.buf = e.buf[:0]
@@ -166,14 +167,4 @@ func (e *Encoder) Encode(samples []Sample) (msgs [][]byte, skipped int) {
 		msgs = append(msgs, e.buf[st:end:end])
 	}
 	return msgs, skipped
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -70,7 +71,7 @@ func (db *DB) WriteEvents(events []Event, lim EventLimit) error {
 		if err != nil {
 			return err
 		}
-		for _, e := range slices.SortedFunc(slices.Values(events), func(x, y Event) int { return compareSeq(x.Seq, y.Seq) }) {
+		for _, e := range slices.SortedFunc(slices.Values(events), func(x, y Event) int { return cmp.Compare(x.Seq, y.Seq) }) {
 			if err := b.Put(u64Key(e.Seq), encodeEvent(e)); err != nil {
 				return err
 			}
@@ -83,16 +84,6 @@ func (db *DB) WriteEvents(events []Event, lim EventLimit) error {
 		return fmt.Errorf("storage: write %d events to %s: %w", len(events), db.path, err)
 	}
 	return nil
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // trimEvents deletes, oldest first, what lim no longer admits and every
