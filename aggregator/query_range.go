@@ -152,16 +152,8 @@ func (a *Aggregator) oldestKept(ids []string) (int64, bool) {
 		if !ok {
 			return 0, false
 		}
-		stats := ts.Stats()
-		if raw := stats[storage.Raw]; raw.Blocks > 0 {
-			oldest = raw.Oldest
-		}
-		// An aggregate block starts at its first period, a minute or an
-		// hour before its first sample: it tells of older data only when
-		// it starts a whole period before the raw tier does (raw
-		// retention dropped what it aggregates).
-		for t := storage.Minute; t < storage.NumTiers; t++ {
-			if st := stats[t]; st.Blocks > 0 && (oldest == math.MaxInt64 || st.Oldest < floorDiv(oldest, periodMs[t])*periodMs[t]) {
+		for _, st := range ts.Stats() {
+			if st.Blocks > 0 {
 				oldest = min(oldest, st.Oldest)
 			}
 		}

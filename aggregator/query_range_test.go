@@ -209,13 +209,6 @@ func TestQueryRangeJoinsStorageAndMemory(t *testing.T) {
 		require.LessOrEqual(t, p.Mean, p.Max)
 	}
 	require.Equal(t, float64(3629), ans.Series[0].Points[len(ans.Series[0].Points)-1].Max, "reaches the newest sample")
-	// A day asked of that hour: the same answer. (The stored hour block
-	// starts at the hour, 800 s before the first sample: the raw tier's
-	// first block says where the data starts.)
-	day := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: c.ms - 24*hourMs, To: c.ms, Points: protocol.MaxRangePoints})
-	require.Equal(t, "raw", day.Tier)
-	require.Equal(t, ans.Step, day.Step)
-	require.Equal(t, ans.Series[0].Points, day.Series[0].Points)
 	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: t0 + 1800_000, Points: 1900})
 	require.Equal(t, "raw", ans.Tier)
 	require.Len(t, ans.Series[0].Points, 1801, "older than memory: from storage")

@@ -209,10 +209,8 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 		require.Equal(t, []string{"false", "false"}, eval[[]string](b, `[...document.querySelectorAll("#windows button")].map(b => b.getAttribute("aria-checked"))`))
 		require.Equal(t, "true", eval[string](b, `document.querySelector('#ranges button[data-range="1h"]').getAttribute("aria-checked")`))
 		require.True(t, eval[bool](b, `!!document.querySelector('.range-picker[data-range="1h"]')`))
-		// The hour holds under a minute of samples (the two runs): the tier
-		// is the one that part fits, raw samples as they are, not minutes
-		// because a full hour of four samples a second would not fit.
-		require.Equal(t, "raw", eval[string](b, gauge+`.dataset.tier`), "the kept part of the hour is raw samples")
+		require.Equal(t, "1m", eval[string](b, gauge+`.dataset.tier`), "an hour of four samples a second is the 1m tier's")
+		require.Equal(t, "60000", eval[string](b, gauge+`.dataset.step`))
 
 		reqs := frames.sent(t)[asked:]
 		require.NotEmpty(t, reqs)
@@ -221,8 +219,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 		require.InDelta(t, time.Hour.Milliseconds(), req.To-req.From, 1000)
 		ans, ok := frames.answer(t, req.ID)
 		require.True(t, ok, "the request was answered")
-		require.Equal(t, "raw", ans.Tier)
-		require.Zero(t, ans.Step, "the samples as they are")
+		require.Equal(t, "1m", ans.Tier)
 		for _, s := range ans.Series {
 			require.Empty(t, s.Error)
 			require.NotEmpty(t, s.Points)
@@ -273,7 +270,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 		require.ElementsMatch(t, ids, narrow.Series)
 
 		b.do(chromedp.MouseClickXY(x0, y, chromedp.ClickCount(2)))
-		b.waitFor("the hour again", allCharts+`.every(c => c.dataset.view === undefined && c.dataset.band === "1" && c.dataset.tier === "raw")`)
+		b.waitFor("the hour again", allCharts+`.every(c => c.dataset.view === undefined && c.dataset.band === "1" && c.dataset.tier === "1m")`)
 		require.Equal(t, "1h", eval[string](b, rangeParam))
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 	})
