@@ -49,23 +49,6 @@ func (f *fakeStorage) Write(series []storage.SeriesMeta, blocks []storage.Block)
 	return nil
 }
 
-// Stats is storage.DB's, of what the fake holds: Blocks, Points and
-// Oldest per tier (QueryRange reads Oldest).
-func (f *fakeStorage) Stats() [storage.NumTiers]storage.TierStats {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var st [storage.NumTiers]storage.TierStats
-	for k, b := range f.blocks {
-		s := &st[k.tier]
-		if s.Blocks == 0 || b.Start < s.Oldest {
-			s.Oldest = b.Start
-		}
-		s.Blocks++
-		s.Points += int64(b.Points)
-	}
-	return st
-}
-
 func (f *fakeStorage) Series() ([]storage.SeriesMeta, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

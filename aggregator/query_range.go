@@ -99,16 +99,8 @@ type rangeQuery struct {
 // than that decodes more than the finer points are worth.
 const tierOversample = 8
 
-// pickTier chooses the tier and the step (see QueryRange), over the part
-// of the range that can hold data: from the oldest point kept (in Storage,
-// or in memory of the requested series) on. A "7d" asked of two hours of
-// data is answered from the tier two hours fit in, raw when they do, not
-// from hours because seven days would not fit.
+// pickTier chooses the tier and the step (see QueryRange).
 func (a *Aggregator) pickTier(req protocol.RangeRequest, budget int, now int64) (storage.Tier, int64) {
-	if oldest, ok := a.oldestKept(req.Series); ok && oldest > req.From && oldest < req.To {
-		req.From = oldest
-		req.Step = min(req.Step, req.To-req.From)
-	}
 	span := req.To - req.From
 	minStep := (span + int64(budget) - 2) / int64(budget-1) // budget-1 steps plus the partial first
 	tier := storage.Raw
@@ -133,40 +125,6 @@ func (a *Aggregator) pickTier(req protocol.RangeRequest, budget int, now int64) 
 	res := periodMs[tier]
 	step := max(req.Step, minStep, res)
 	return tier, (step + res - 1) / res * res
-}
-
-// tierStats is what storage.DB tells of its tiers; a Storage without it
-// (a test's fake) is taken to hold data as old as any tier keeps.
-type tierStats interface {
-	Stats() [storage.NumTiers]storage.TierStats
-}
-
-// oldestKept is the time (Unix ms) of the oldest point kept anywhere: the
-// oldest block start in Storage, or the oldest point in memory of ids when
-// it is older. False when nothing tells (a Storage without Stats, or
-// nothing kept yet).
-func (a *Aggregator) oldestKept(ids []string) (int64, bool) {
-	oldest := int64(math.MaxInt64)
-	if a.opts.Storage != nil {
-		ts, ok := a.opts.Storage.(tierStats)
-		if !ok {
-			return 0, false
-		}
-		for _, st := range ts.Stats() {
-			if st.Blocks > 0 {
-				oldest = min(oldest, st.Oldest)
-			}
-		}
-	}
-	a.mu.RLock()
-	for _, id := range ids {
-		k, ok := parseID(id)
-		if s := a.st.byKey[k]; ok && s != nil && s.hist.head != nil {
-			oldest = min(oldest, s.hist.head.firstT)
-		}
-	}
-	a.mu.RUnlock()
-	return oldest, oldest != math.MaxInt64
 }
 
 // reaches reports whether tier keeps data as old as from.

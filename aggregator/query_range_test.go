@@ -128,20 +128,7 @@ func TestQueryRangeTiers(t *testing.T) {
 	require.Empty(t, ans.Series[0].Points)
 	require.Empty(t, ans.Series[0].Error)
 
-	// Sixty days asked of the one day kept: the tier the day fits in, at
-	// the step the day takes, not hours because sixty days would not fit.
-	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs*60, To: end})
-	require.Equal(t, "1m", ans.Tier)
-	require.Equal(t, int64(minuteMs), ans.Step)
-	require.Len(t, ans.Series[0].Points, 1440)
-	// A day and more kept, the same sixty days: more minutes than the
-	// budget, the hour tier.
-	older := newSeriesTiers()
-	for m := end - 24*hourMs*40; m < end-24*hourMs*39; m += minuteMs {
-		older.appendPoint(storage.Minute, 42, KindCounter, aggPoint{t: m, count: 60, sum: 60, min: 1, max: 1, last: 1, inc: 60})
-	}
-	older.finishBlock(storage.Minute, 42)
-	require.NoError(t, f.Write(nil, older.done))
+	// A year: more minutes than the budget, the hour tier.
 	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs*60, To: end})
 	require.Equal(t, "1h", ans.Tier)
 	// Beyond every tier's reach but the hour's: the hour tier too.
@@ -163,31 +150,6 @@ func TestQueryRangeTiers(t *testing.T) {
 	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs})
 	require.Contains(t, ans.Series[0].Error, "does not decode")
 	require.Len(t, ans.Series[0].Points, 1440-120)
-}
-
-// A range longer than what was kept is answered as the part that holds
-// data: 24 hours asked of 30 minutes of 1 s samples, with no storage, are
-// the raw samples as they are, not 43 s steps.
-func TestQueryRangePicksFromTheDataKept(t *testing.T) {
-	a, c := newTestAgg(Options{History: time.Hour})
-	feed(a, c, "m", 1800, func(i int) float64 { return float64(i) })
-	id := a.st.all[0].id
-	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: c.ms - 24*hourMs, To: c.ms})
-	require.Equal(t, "raw", ans.Tier)
-	require.Zero(t, ans.Step, "1,800 samples fit the budget as they are")
-	require.Len(t, ans.Series[0].Points, 1800)
-	// A step asked longer than the part kept: cut to that part, whole
-	// steps of it (one or two, as the steps fall on the clock).
-	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: c.ms - 24*hourMs, To: c.ms, Step: 12 * hourMs})
-	pts := ans.Series[0].Points
-	require.Equal(t, int64(1800_000), ans.Step)
-	require.LessOrEqual(t, len(pts), 2)
-	require.Equal(t, 0.0, pts[0].Min)
-	require.Equal(t, 1799.0, pts[len(pts)-1].Max)
-	// Before anything kept: as asked.
-	ans = a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: c.ms - 48*hourMs, To: c.ms - 24*hourMs})
-	require.Equal(t, "raw", ans.Tier)
-	require.Empty(t, ans.Series[0].Points)
 }
 
 func TestQueryRangeJoinsStorageAndMemory(t *testing.T) {
