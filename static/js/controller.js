@@ -52,6 +52,8 @@ export class PageController {
     this.groups = new Map();
     this.hideZero = !!this.prefs.values.hideZero;
     this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set() };
+    /** countedSources changed in their poll counters only: brought up to date at the next tick. */
+    this.countedSources = new Set();
     this.timeline = new Timeline();
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
@@ -199,6 +201,7 @@ export class PageController {
     this.tabHidden = hidden;
     if (hidden) return;
     this.charts.markAllDirty();
+    this.flushCounted();
     this.dirty.overview = true;
     this.requestFrame();
     this.retryNow();
@@ -281,9 +284,14 @@ export class PageController {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
     }
+    const countsOnly = new Set(ch.sourceDiffs.filter((d) => onlyCounted(d.prev, d.next)).map((d) => d.next.name));
     for (const name of ch.sources) {
       this.group(name);
-      this.dirty.sources.add(name);
+      // A source whose poll counters alone moved waits for the clock's
+      // tick: at every delta they made the page paint ten times a second,
+      // paused or not.
+      if (countsOnly.has(name) && this.groups.get(name).src) this.countedSources.add(name);
+      else this.dirty.sources.add(name);
     }
     if (ch.reset) {
       // A snapshot: a group outlives its source only while it has cards.
@@ -325,7 +333,9 @@ export class PageController {
     if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
     // The timeline's choice of sources follows the sources' names.
     if (ch.reset || ch.sourcesRemoved.length || ch.sourceDiffs.some((d) => !d.prev)) this.dirty.timeline = true;
-    if (ch.reset || ch.added.length || ch.removed.length || ch.sources.size || ch.sourcesRemoved.length) {
+    // Sources whose counters alone moved wait for the tick, as their panels do.
+    const stateChanged = [...ch.sources].some((name) => this.dirty.sources.has(name));
+    if (ch.reset || ch.added.length || ch.removed.length || stateChanged || ch.sourcesRemoved.length) {
       this.dirty.overview = true;
     }
     this.requestFrame();
@@ -480,8 +490,33 @@ export class PageController {
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.rangeTick();
     this.dirty.overview = true; // points held and messages: once a second is enough
+    this.flushCounted();
     this.requestFrame();
   }
+
+  /** flushCounted brings the sources whose counters alone moved up to date at the next frame. */
+  flushCounted() {
+    for (const name of this.countedSources) this.dirty.sources.add(name);
+    this.countedSources.clear();
+  }
+}
+
+/** COUNTED are a source's figures that move with every poll: shown once a second (tick). */
+const COUNTED = new Set(["polls", "poll_ms", "last_success"]);
+
+/**
+ * onlyCounted says whether a source object changed in its poll counters
+ * alone (COUNTED), nothing a reader must see at once (a state, a restart,
+ * an error, a failure).
+ * @param {object|undefined} prev
+ * @param {object} next
+ */
+export function onlyCounted(prev, next) {
+  if (!prev) return false;
+  for (const k of new Set([...Object.keys(prev), ...Object.keys(next)])) {
+    if (!COUNTED.has(k) && JSON.stringify(prev[k]) !== JSON.stringify(next[k])) return false;
+  }
+  return true;
 }
 
 // The reader's choices (choices.js) and the alerts' effects (alertflow.js)

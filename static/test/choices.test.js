@@ -425,3 +425,21 @@ test("a new server that refuses the admin token hides the admin controls and ask
   assert.equal(h.asked.length, 1);
   assert.equal(h.toasts.at(-1).kind, "error");
 });
+
+test("a source whose poll counters alone moved is shown at the clock's tick, a change of state at once", () => {
+  const h = harness();
+  const ws = live(h);
+  const g = h.groups.get("demo");
+  const before = g.updates.length;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 100, sources: [{ ...running("demo"), polls: 3, poll_ms: 2 }] });
+  h.frame();
+  assert.equal(g.updates.length, before, "counters alone: no repaint of the panel at every delta");
+  h.intervals[0].fn(); // a second passes
+  h.frame();
+  assert.equal(g.updates.length, before + 1);
+  assert.equal(g.updates.at(-1).src.polls, 3);
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 200, sources: [{ ...running("demo"), polls: 4, state: "backoff", restarts: 1 }] });
+  h.frame();
+  assert.equal(g.updates.length, before + 2, "a state changed: at once");
+  assert.equal(g.updates.at(-1).src.state, "backoff");
+});

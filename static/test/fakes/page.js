@@ -94,6 +94,7 @@ function fakeGroup(name, opts) {
       if (byUser) opts.onToggle(name, c);
     },
     update(src, now, crashAt) {
+      this.src = src;
       this.updates.push({ src, now, crashAt });
     },
     updateAgo() {
