@@ -374,7 +374,10 @@ func (a *Aggregator) tick() time.Time {
 		d.sourcesRemoved = a.forgetVanished(srcs)
 		a.sources = srcs
 	}
-	if a.broker.live() {
+	// Asked once: Subscribe takes the store lock, so no subscriber can
+	// come between here and the publish.
+	live := a.broker.live()
+	if live {
 		a.st.refreshExtremes() // the publish encodes the windows
 	}
 	a.st.collect(d)
@@ -385,7 +388,7 @@ func (a *Aggregator) tick() time.Time {
 	}
 	a.publishEvents(d, nowMs)
 	d.alerts = a.takeAlerts()
-	a.publishLocked(d, nowMs)
+	a.publishLocked(d, nowMs, live)
 	return a.sweepDue()
 }
 
@@ -407,14 +410,14 @@ func (a *Aggregator) sweepDue() time.Time {
 // With no subscriber it is retained unencoded: the window statistics and
 // the JSON are most of a publish's cost, and a resume that reaches an
 // unencoded delta merges and encodes it then (Subscribe), as it would
-// merge a long run anyway. Subscribe takes the store lock, so none can
-// start between the check and the broker's publish.
-func (a *Aggregator) publishLocked(d *delta, nowMs int64) {
+// merge a long run anyway. live is the broker's live() as the caller
+// (tick, under the store lock) asked it.
+func (a *Aggregator) publishLocked(d *delta, nowMs int64, live bool) {
 	if d.empty() {
 		return
 	}
 	a.seq = d.seq
-	if a.broker.live() {
+	if live {
 		enc := a.encoder(nowMs)
 		// Size the buffer from the previous delta: growing a 50 MB frame
 		// by doubling costs as much as encoding it.
