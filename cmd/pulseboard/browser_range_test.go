@@ -143,8 +143,11 @@ const (
 // finer data, and the window brings the stream back.
 func TestBrowserHistoryAfterRestart(t *testing.T) {
 	cmd, base, stderr := startPulseboard(t, "-config", rangeConfig)
-	ids := seriesIDs(t, base)
-	require.Len(t, ids, 2, "testdata/browser_range.yaml has two series")
+	// The series come with the first poll, which a loaded machine may not
+	// have published when the server answers.
+	var ids []string
+	require.Eventually(t, func() bool { ids = seriesIDs(t, base); return len(ids) == 2 }, 20*time.Second, 20*time.Millisecond,
+		"testdata/browser_range.yaml has two series")
 	first := map[string][]protocol.Point{}
 	require.Eventually(t, func() bool {
 		for _, id := range ids {
