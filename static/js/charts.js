@@ -325,6 +325,7 @@ export class ChartManager {
         zoomPlugin(
           (from, to) => this.onZoom(from, to),
           () => this.onLive(),
+          () => e.view,
         ),
       ],
       hooks: {

@@ -6,6 +6,7 @@
 // (urlstate.js). Each records the choice, marks what it changes and asks
 // for a frame.
 
+import { zoomSpan } from "./rangechoice.js";
 import { viewURL } from "./urlstate.js";
 
 /** FILTER_DEBOUNCE_MS is how long the filter waits for the typing to pause. */
@@ -97,11 +98,13 @@ export const readerChoices = {
    * setZoom shows the range [from, to] (unix ms) on every chart, where it
    * stays while data keeps coming (past the stream's reach, finer stored
    * history is asked for); goLive follows the live edge, or the history
-   * range picked, again.
+   * range picked, again. A span the address could not hold (rangechoice.js
+   * zoomSpan) is no zoom.
    */
   setZoom(from, to) {
-    if (!(to > from)) return;
-    this.zoom = [from, to];
+    const span = zoomSpan(from, to);
+    if (!span) return;
+    this.zoom = span;
     this.deps.page.showZoom(this.zoom);
     this.spanChanged();
     this.syncURL();

@@ -370,13 +370,18 @@ function fillTip(tip, c) {
 
 /**
  * zoomPlugin turns a drag across a chart into a zoom of every chart:
- * onZoom gets the range selected, in unix ms (the selection box is
- * cleared: the page redraws every chart on the new range). A double-click
- * calls onLive, to follow the live edge again.
+ * onZoom gets the range selected, in unix ms, read against view (the
+ * [from, to] unix ms the chart was drawn for), not against uPlot's scale,
+ * which a chart drawn with no points never ranged. The selection box is
+ * cleared: the page redraws every chart on the new range. Only the chart
+ * the pointer dragged on reports: uPlot's cursor sync replays the drag's
+ * mouseup on every other chart of the page, each with its own select. A
+ * double-click calls onLive, to follow the live edge again.
  * @param {(from: number, to: number) => void} onZoom
  * @param {() => void} onLive
+ * @param {() => number[]} view
  */
-export function zoomPlugin(onZoom, onLive) {
+export function zoomPlugin(onZoom, onLive, view) {
   return {
     hooks: {
       init: [(u) => u.over.addEventListener("dblclick", () => onLive())],
@@ -384,14 +389,32 @@ export function zoomPlugin(onZoom, onLive) {
         (u) => {
           const { left, width } = u.select;
           if (width < 2) return;
-          const from = u.posToVal(left, "x") * 1000;
-          const to = u.posToVal(left + width, "x") * 1000;
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-          if (to > from) onZoom(from, to);
+          // A replay of another chart's drag has no event of its own.
+          if (u.cursor.event == null) return;
+          const span = selectedSpan(view(), left, width, u.over.clientWidth);
+          if (span) onZoom(span[0], span[1]);
         },
       ],
     },
   };
+}
+
+/**
+ * selectedSpan is the part [from, to] (unix ms) of view that a selection
+ * of width px from left px covers on a plot dim px wide; null when the
+ * view or the plot has no extent.
+ * @param {number[]} view
+ * @param {number} left
+ * @param {number} width
+ * @param {number} dim
+ * @returns {[number, number]|null}
+ */
+export function selectedSpan(view, left, width, dim) {
+  const [v0, v1] = view || [];
+  if (!(dim > 0) || !(v1 > v0)) return null;
+  const at = (px) => v0 + ((v1 - v0) * Math.min(Math.max(px, 0), dim)) / dim;
+  return [at(left), at(left + width)];
 }
 
 

@@ -76,6 +76,21 @@ export function validSpan(from, to, now = Infinity) {
 }
 
 /**
+ * zoomSpan is the span a drag of [from, to] (unix ms) zooms to: widened
+ * about its middle to MIN_SPAN_MS when narrower, null when empty or when
+ * validSpan would refuse the result, so that a zoom never writes an
+ * address the page would not read back.
+ */
+export function zoomSpan(from, to) {
+  if (!(to > from)) return null;
+  if (to - from < MIN_SPAN_MS) {
+    const mid = (from + to) / 2;
+    [from, to] = [mid - MIN_SPAN_MS / 2, mid + MIN_SPAN_MS / 2];
+  }
+  return validSpan(from, to) ? [from, to] : null;
+}
+
+/**
  * customRange is the custom choice of [from, to] (unix ms), or null if
  * validSpan refuses it (now: the page's clock, if the span must not end
  * in the future).

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { flagSide, tipPlace, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { flagSide, tipPlace, markerLabel, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -71,8 +71,13 @@ test("the tooltip shows on the chart under the pointer only, and goes when it le
 test("a drag zooms to the range selected and clears the box; a click or a double-click does not", () => {
   const zooms = [];
   let live = 0;
-  const p = zoomPlugin((from, to) => zooms.push([from, to]), () => live++);
+  // Drawn for [T, T + 30] s on a plot 300 px wide: 10 px a second.
+  const p = zoomPlugin((from, to) => zooms.push([from, to]), () => live++, () => [T * 1000, (T + 30) * 1000]);
   const u = fakeU();
+  // uPlot's scale on a chart drawn with no points was never ranged: the
+  // zoom must not read it.
+  u.posToVal = () => 0.25;
+  u.cursor.event = { type: "mouseup" };
   p.hooks.init[0](u);
   u.select = { left: 100, width: 1 };
   p.hooks.setSelect[0](u);
@@ -83,6 +88,29 @@ test("a drag zooms to the range selected and clears the box; a click or a double
   assert.deepEqual(u.selects.at(-1), [{ left: 0, top: 0, width: 0, height: 0 }, false]);
   u.over.dispatch("dblclick");
   assert.equal(live, 1);
+});
+
+test("a drag replayed on the other charts by the cursor sync clears their boxes and zooms nothing", () => {
+  const zooms = [];
+  const p = zoomPlugin((from, to) => zooms.push([from, to]), () => {}, () => [T * 1000, (T + 30) * 1000]);
+  const u = fakeU();
+  u.cursor.event = null; // uPlot's replay carries no event
+  p.hooks.init[0](u);
+  u.select = { left: 100, width: 50 };
+  p.hooks.setSelect[0](u);
+  assert.deepEqual(zooms, []);
+  assert.deepEqual(u.selects.at(-1), [{ left: 0, top: 0, width: 0, height: 0 }, false]);
+});
+
+test("the span selected is read against the view drawn, within the plot; a view or plot of no extent selects nothing", () => {
+  const view = [T * 1000, (T + 30) * 1000];
+  assert.deepEqual(selectedSpan(view, 0, 300, 300), view);
+  assert.deepEqual(selectedSpan(view, -20, 400, 300), view, "a box past the plot's edges stops at them");
+  assert.deepEqual(selectedSpan(view, 150, 30, 300), [(T + 15) * 1000, (T + 18) * 1000]);
+  assert.equal(selectedSpan(view, 0, 10, 0), null);
+  assert.equal(selectedSpan([NaN, NaN], 0, 10, 300), null);
+  assert.equal(selectedSpan(null, 0, 10, 300), null);
+  assert.equal(selectedSpan([view[1], view[0]], 0, 10, 300), null);
 });
 
 test("each marker in view has a flag at its line, labelled with what happened and when; its chart hears the labels", () => {

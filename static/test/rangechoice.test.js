@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { customRange, fromLocalInput, includesNow, needsHistory, rangeLabel, rangeMs, rangeSpan, readRange, refreshDue, toLocalInput, writeRange, RANGES } from "../js/rangechoice.js";
+import { customRange, fromLocalInput, includesNow, needsHistory, rangeLabel, rangeMs, rangeSpan, readRange, refreshDue, toLocalInput, writeRange, zoomSpan, RANGES } from "../js/rangechoice.js";
 import { readView, viewURL } from "../js/urlstate.js";
 
 // The history range: presets and a custom span, in the address, and when
@@ -77,4 +77,14 @@ test("a span shorter than a second or starting before 2000 is no span the page s
   const t = Date.UTC(2024, 5, 1);
   assert.equal(customRange(t, t + MIN_SPAN_MS - 1), null, "shorter than a second");
   assert.ok(customRange(t, t + MIN_SPAN_MS), "a second");
+});
+
+test("a zoom narrower than a second widens about its middle; one the address could not hold is none", () => {
+  const t = 1_700_000_000_000;
+  assert.deepEqual(zoomSpan(t, t + 5000), [t, t + 5000]);
+  assert.deepEqual(zoomSpan(t + 1000, t + 1200), [t + 600, t + 1600]);
+  assert.equal(zoomSpan(250, t), null, "a start before 2000: a chart's scale misread");
+  assert.equal(zoomSpan(NaN, t), null);
+  assert.equal(zoomSpan(t + 10, t), null, "an empty span");
+  assert.equal(zoomSpan(t, t + 400 * 86_400_000 * 10), null, "longer than the longest range");
 });
