@@ -311,16 +311,20 @@ export class ChartManager {
             e.el.dataset.thresholds = String(thresholds);
           },
         ),
-        tooltipPlugin((u, i) =>
-          tooltipContent(
-            u.data[0][i],
-            e.lineInfo,
-            e.lineInfo.map((l, k) => u.data[k + 1][i]),
-            e.unit,
-            e.title ? e.title() : "",
-            e.color,
-            markersNear(u, this.markers(e.source || ""), u.cursor.left).map(markerLabel),
-          ),
+        tooltipPlugin(
+          (u, i) =>
+            tooltipContent(
+              u.data[0][i],
+              e.lineInfo,
+              e.lineInfo.map((l, k) => u.data[k + 1][i]),
+              e.unit,
+              e.title ? e.title() : "",
+              e.color,
+              markersNear(u, this.markers(e.source || ""), u.cursor.left).map((m) => markerLabel(m, e.view[1] - e.view[0])),
+              e.view[1] - e.view[0],
+            ),
+          // The chart's focusable element: the keyboard moves its cursor.
+          e.el,
         ),
         zoomPlugin(
           (from, to) => this.onZoom(from, to),

@@ -216,6 +216,38 @@ export function formatTick(ms, stepMs) {
 }
 
 /**
+ * formatAt renders the time of a point or a marker on a chart whose view
+ * spans spanMs, in the time axis' words (formatTick): the clock,
+ * "14:05:12", over a view of less than a day; with the weekday and the
+ * day, "Mon 30 14:05:12", over a day or more (the 24h range, a custom
+ * range or a zoom over days), where a clock time alone may be any day's;
+ * with the month and the day, to the minute, "Nov 30 14:05", over more
+ * than a week (the 30d range), where the weekday tells nothing. Without
+ * seconds (seconds false), "14:05", "Mon 30 14:05".
+ * @param {number} ms the time, unix ms
+ * @param {number} spanMs the view's length, ms (0 or less: a clock time)
+ * @param {boolean} [seconds]
+ */
+export function formatAt(ms, spanMs, seconds = true) {
+  const d = new Date(ms);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (spanMs > 7 * DAY_MS) return `${MONTHS[d.getMonth()]} ${d.getDate()} ${hm}`;
+  const clock = seconds ? `${hm}:${pad2(d.getSeconds())}` : hm;
+  return spanMs >= DAY_MS ? `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${clock}` : clock;
+}
+
+/**
+ * formatSpan renders a view [from, to] (unix ms), as the zoom's pill and
+ * a zoom's statistics name it: its ends in formatAt's words for its
+ * length, "14:02:10–14:09:40", "Mon 23 14:05:00–Wed 25 09:00:00".
+ * @param {number} from
+ * @param {number} to
+ */
+export function formatSpan(from, to) {
+  return `${formatAt(from, to - from)}–${formatAt(to, to - from)}`;
+}
+
+/**
  * TIME_INCRS are the steps the time axis may use, in seconds: round ones,
  * so that the ticks read 14:02:10, 14:02:20 and not 14:02:13, up to two
  * weeks, so that a 30-day span on a phone's chart still has ticks. No step

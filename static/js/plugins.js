@@ -1,10 +1,13 @@
 // uPlot plugins of the page's charts: markers of what happened (drawn over
-// the plot), the alerts' thresholds and firing spans, the tooltip under the pointer, and drag-to-zoom with a
+// the plot), the alerts' thresholds and firing spans, the tooltip under the
+// pointer or the keyboard's cursor (tooltip.js), and drag-to-zoom with a
 // double-click back to live. The crosshair is uPlot's own cursor, synced
 // across every chart of the page (cursor.sync, see ChartManager.options).
 
 import { h, setText } from "./dom.js";
-import { formatClock, formatCompact } from "./format.js";
+import { formatAt } from "./format.js";
+
+export { MARK_NEAR_PX, cursorIndex, markersNear, tipPlace, tooltipContent, tooltipPlugin } from "./tooltip.js";
 
 // Markers of the server and the page rather than of a source's health.
 const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
@@ -12,11 +15,13 @@ const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
 /**
  * markerLabel is what a marker says on hover, on focus and in its chart's
  * text alternative: its entry's source, text and time, "spiky: ShardHot
- * firing (critical) at 14:02:10".
+ * firing (critical) at 14:02:10", the time in the words of a chart whose
+ * view is spanMs long (format.js formatAt: "at Mon 30 14:02:10" over days).
  * @param {import("./timeline.js").Marker} m
+ * @param {number} [spanMs] the chart's view, ms; 0: a clock time
  */
-export function markerLabel(m) {
-  return `${m.source ? `${m.source}: ` : ""}${m.text || m.kind} at ${formatClock(m.ts)}`;
+export function markerLabel(m, spanMs = 0) {
+  return `${m.source ? `${m.source}: ` : ""}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
 }
 
 /**
@@ -46,7 +51,7 @@ export function markerPlugin(markers, colors, onDrawn) {
           const { min, max } = u.scales.x;
           const inView = markers().filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
           drawMarkers(u, inView, colors);
-          const labels = inView.map(markerLabel);
+          const labels = inView.map((m) => markerLabel(m, (max - min) * 1000));
           if (flags) showFlags(flags, u, inView, labels);
           onDrawn(inView.length, labels);
         },
@@ -214,159 +219,6 @@ export function drawThresholds(u, list, colors) {
   return inView.length;
 }
 
-/**
- * @typedef {{time: string, title: string,
- *   rows: {name: string, value: string, color: number, stale: boolean}[],
- *   marks: string[]}} TooltipContent
- * marks: the labels of the markers by the pointer (markerLabel).
- */
-
-/** MARK_NEAR_PX is how near (CSS px) the pointer is to a marker's line for the tooltip to tell what it marks. */
-export const MARK_NEAR_PX = 8;
-
-/**
- * markersNear are the markers whose line is within MARK_NEAR_PX of left
- * (CSS px from the plot's left), nearest first: the tooltip labels them,
- * as the flags do on keyboard focus, so that a dashed line under the
- * pointer is never left unexplained.
- * @param {any} u the uPlot instance (valToPos, x in seconds)
- * @param {import("./timeline.js").Marker[]} list
- * @param {number} left
- */
-export function markersNear(u, list, left) {
-  if (!(left >= 0)) return [];
-  return list
-    .map((m) => ({ m, d: Math.abs(u.valToPos(m.ts / 1000, "x") - left) }))
-    .filter((n) => n.d <= MARK_NEAR_PX)
-    .sort((a, b) => a.d - b.d)
-    .map((n) => n.m);
-}
-
-/**
- * tooltipContent is what the tooltip says at time x (unix s): the time,
- * the chart's title (metric and shared labels), and a row per shown line
- * with its label values and its value in the chart's unit; a stale line
- * says so; marks are the labels of the markers by the pointer.
- * @param {number} x
- * @param {{name: string, hidden: boolean, stale?: boolean}[]} lines
- * @param {(number|null|undefined)[]} values by line, in the order of lines
- * @param {object} unit from unitOf
- * @param {string} title
- * @param {number} [color] the palette index of the first line
- * @param {string[]} [marks]
- * @returns {TooltipContent}
- */
-export function tooltipContent(x, lines, values, unit, title, color = 0, marks = []) {
-  const rows = [];
-  lines.forEach((l, i) => {
-    if (l.hidden) return;
-    const v = values[i];
-    rows.push({
-      name: l.name || "value",
-      value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
-      color: (color + (lines.length === 1 ? 0 : i)) % 8,
-      stale: !!l.stale,
-    });
-  });
-  return { time: formatClock(x * 1000), title, rows, marks };
-}
-
-/** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
-const TIP_GAP_PX = 12;
-
-/**
- * tipPlace is where the tooltip goes, in CSS pixels from the plot's top
- * left, for the pointer at (left, top) and a tooltip w × h: beside the
- * pointer, on whichever side has room; when neither has (a phone's narrow
- * plot), out of the plot (outside: true), above it if the card has room
- * there (plot.above pixels) else below it (the card's statistics or legend), under the pointer as near as
- * the plot's width allows, so that it never covers the lines it reads.
- * @param {number} left
- * @param {number} top
- * @param {number} w
- * @param {number} h
- * @param {{width: number, height: number, above: number, below: number}} plot
- *   the plot's size and the card's room above and below it
- * @returns {{x: number, y: number, outside: boolean}}
- */
-export function tipPlace(left, top, w, h, plot) {
-  const y = Math.max(0, top - 8);
-  if (left + TIP_GAP_PX + w <= plot.width) return { x: left + TIP_GAP_PX, y, outside: false };
-  if (left - TIP_GAP_PX - w >= 0) return { x: left - TIP_GAP_PX - w, y, outside: false };
-  const x = Math.round(Math.min(Math.max(0, left - w / 2), Math.max(0, plot.width - w)));
-  const above = h + 4 <= plot.above;
-  return { x, y: above ? -h - 4 : plot.height + 4, outside: true };
-}
-
-/**
- * tooltipPlugin shows a tooltip beside the pointer on the chart it is
- * over (not on the charts that only follow the crosshair). content gives
- * what to show for the data index under the pointer. A press hides it
- * until the pointer moves again with no button held: a drag (a zoom) ends
- * with the charts redrawn under a still pointer, and the tooltip, outside
- * a narrow plot, would stay over the card's headline.
- * @param {(u: any, idx: number) => TooltipContent} content
- */
-export function tooltipPlugin(content) {
-  let tip = null;
-  let inside = false;
-  let held = false;
-  const hide = () => {
-    if (tip) tip.hidden = true;
-  };
-  return {
-    hooks: {
-      init: [
-        (u) => {
-          tip = h("div", { class: "chart-tip", role: "tooltip" });
-          tip.hidden = true;
-          u.over.append(tip);
-          u.over.addEventListener("mouseenter", () => (inside = true));
-          u.over.addEventListener("mouseleave", () => {
-            inside = false;
-            hide();
-          });
-          u.over.addEventListener("mousedown", () => {
-            held = true;
-            hide();
-          });
-          // Before uPlot's own listener, so that the move that ends the hold shows the tooltip.
-          u.over.addEventListener("mousemove", (ev) => (held &&= !!ev.buttons), true);
-        },
-      ],
-      setCursor: [
-        (u) => {
-          const i = u.cursor.idx;
-          if (!inside || held || i === null || i === undefined || u.cursor.left < 0) return hide();
-          fillTip(tip, content(u, i));
-          tip.hidden = false;
-          const card = u.over.closest && u.over.closest(".card");
-          const o = u.over.getBoundingClientRect();
-          const c = card ? card.getBoundingClientRect() : o;
-          const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
-            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom });
-          tip.classList.toggle("is-outside", at.outside);
-          tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
-        },
-      ],
-      destroy: [() => (tip = null)],
-    },
-  };
-}
-
-function fillTip(tip, c) {
-  const rows = c.rows.map((r) =>
-    h(
-      "div",
-      { class: r.stale ? "tip-row is-stale" : "tip-row", dataset: { color: String(r.color) } },
-      h("span", "tip-name", r.name),
-      h("span", "tip-value", r.stale ? `${r.value} (stale)` : r.value),
-    ),
-  );
-  const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
-  const marks = (c.marks || []).map((m) => h("div", "tip-mark", m));
-  tip.replaceChildren(head, ...rows, ...marks);
-}
 
 /**
  * zoomPlugin turns a drag across a chart into a zoom of every chart:

@@ -8,6 +8,8 @@ import {
   formatMs,
   binaryIncrements,
   formatTicks,
+  formatAt,
+  formatSpan,
   formatTick,
   TIME_INCRS,
   TIME_LABEL_PX,
@@ -187,6 +189,25 @@ test("time ticks over days read as dates: weekday and day, month and day for wee
   // Hours: the times, and the day where it starts.
   assert.deepEqual([0, 6, 12, 18, 24].map((h) => formatTick(mon + h * hour, 6 * hour)), ["Mon 1", "06:00", "12:00", "18:00", "Tue 2"]);
   assert.equal(formatTick(mon + 30_000, 10_000), "00:00:30", "not midnight itself");
+});
+
+test("a point's time reads by its chart's span, in the axis' words: the day over a day, the month over a week", () => {
+  const t = new Date(2024, 0, 1, 14, 5, 12).getTime(); // Monday 1 January
+  const hour = 3_600_000;
+  const day = 24 * hour;
+  assert.equal(formatAt(t, 15 * 60_000), "14:05:12");
+  assert.equal(formatAt(t, 6 * hour), "14:05:12");
+  assert.equal(formatAt(t, 0), "14:05:12", "no span known: the clock");
+  assert.equal(formatAt(t, day), "Mon 1 14:05:12", "the 24h range: a clock time may be yesterday's");
+  assert.equal(formatAt(t, 3 * day + hour), "Mon 1 14:05:12");
+  assert.equal(formatAt(t, 7 * day), "Mon 1 14:05:12", "the 7d range");
+  assert.equal(formatAt(t, 30 * day), "Jan 1 14:05", "the 30d range");
+  assert.equal(formatAt(t, 6 * hour, false), "14:05");
+  assert.equal(formatAt(t, 2 * day, false), "Mon 1 14:05");
+  assert.equal(formatAt(t, 30 * day, false), "Jan 1 14:05");
+  assert.equal(formatSpan(t, t + 10 * 60_000), "14:05:12–14:15:12");
+  assert.equal(formatSpan(t - 2 * day, t), "Sat 30 14:05:12–Mon 1 14:05:12");
+  assert.equal(formatSpan(t - 30 * day, t), "Dec 2 14:05–Jan 1 14:05");
 });
 
 // uPlot's choice of time step (axes incrs and space): the least step of

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { flagSide, tipPlace, markerLabel, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { cursorIndex, flagSide, tipPlace, markerLabel, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -200,4 +200,141 @@ test("the tooltip tells what a marker by the pointer marks, nearest first", () =
   fu.cursor = { idx: 0, left: 20, top: 20 };
   p.hooks.setCursor[0](fu);
   assert.equal(fu.over.one("tip-mark").textContent, `flaky: crashed at ${formatClock(a.ts)}`);
+});
+
+test("over a view of days the tooltip's time and the markers' labels carry the day, as the time axis does", () => {
+  const at = new Date(2024, 0, 1, 14, 5, 12).getTime(); // Monday 1 January
+  const day = 86_400_000;
+  const line = [{ name: "", hidden: false }];
+  assert.equal(tooltipContent(at / 1000, line, [1], { base: "plain" }, "m", 0, [], 15 * 60_000).time, "14:05:12");
+  assert.equal(tooltipContent(at / 1000, line, [1], { base: "plain" }, "m", 0, [], 7 * day).time, "Mon 1 14:05:12");
+  assert.equal(tooltipContent(at / 1000, line, [1], { base: "plain" }, "m", 0, [], 30 * day).time, "Jan 1 14:05");
+  const crash = { ts: at, ok: false, kind: "crash", source: "flaky", text: "crashed" };
+  assert.equal(markerLabel(crash, 3600_000), "flaky: crashed at 14:05:12");
+  assert.equal(markerLabel(crash, 2 * day), "flaky: crashed at Mon 1 14:05:12");
+
+  // The flags and the chart's text alternative: the plugin reads the span from the x scale (s).
+  const ctx = { save() {}, restore() {}, setLineDash() {}, beginPath() {}, moveTo() {}, lineTo() {}, stroke() {} };
+  const from = at / 1000 - 3 * 86_400;
+  const u = { ...fakeU(), ctx, bbox: { left: 0, top: 0, width: 300, height: 50 }, scales: { x: { min: from, max: at / 1000 + 3600 } } };
+  u.valToPos = (v) => ((v - from) * 300) / (3 * 86_400 + 3600);
+  const seen = [];
+  const p = markerPlugin(() => [crash], { ok: "g", fail: "r" }, (n, labels) => seen.push(labels));
+  p.hooks.init[0](u);
+  p.hooks.draw[0](u);
+  assert.deepEqual(seen, [["flaky: crashed at Mon 1 14:05:12"]]);
+  assert.equal(u.over.one("mark-label").textContent, "flaky: crashed at Mon 1 14:05:12");
+});
+
+test("keys move a chart's cursor a point, a tenth of the view, to its ends; Escape takes it away", () => {
+  // A point every 10 s from 100 to 200 s; the view [95, 205] s (a tenth: 11 s).
+  const times = Array.from({ length: 11 }, (_, i) => 100 + 10 * i);
+  const key = (k, idx, shift = false) => cursorIndex(k, shift, idx, times, 95, 205);
+  assert.equal(key("ArrowLeft", null), 10, "no cursor yet: the newest point");
+  assert.equal(key("ArrowRight", null), 10);
+  assert.equal(key("ArrowLeft", 5), 4);
+  assert.equal(key("ArrowRight", 5), 6);
+  assert.equal(key("ArrowLeft", 0), 0, "stops at the first point");
+  assert.equal(key("ArrowRight", 10), 10, "and at the last");
+  assert.equal(key("Home", 5), 0);
+  assert.equal(key("End", 5), 10);
+  assert.equal(key("Escape", 5), null);
+  assert.equal(key("a", 5), undefined, "not a key of the cursor's");
+  assert.equal(key("ArrowUp", 5), undefined, "Up and Down stay the page's");
+  // A tenth of the view: 11 s, the nearest point; never less than one point.
+  assert.equal(key("ArrowRight", 5, true), 6);
+  assert.equal(key("PageUp", 5), 6);
+  assert.equal(key("PageDown", 5), 4);
+  const dense = Array.from({ length: 101 }, (_, i) => 100 + i); // a point a second
+  assert.equal(cursorIndex("ArrowLeft", true, 50, dense, 100, 200), 40);
+  assert.equal(cursorIndex("PageUp", false, 50, dense, 100, 200), 60);
+  assert.equal(cursorIndex("PageUp", false, 95, dense, 100, 200), 100, "stops at the last point");
+  // Only the points in view: a ring holds some before the window's start.
+  assert.equal(cursorIndex("Home", false, null, dense, 120.5, 180), 21);
+  assert.equal(cursorIndex("End", false, null, dense, 120.5, 180), 80);
+  assert.equal(cursorIndex("ArrowLeft", false, 5, dense, 120.5, 180), 80, "a cursor out of view starts again at the newest point");
+  assert.equal(cursorIndex("ArrowLeft", false, null, dense, 300, 400), undefined, "no point in view");
+  assert.equal(cursorIndex("End", false, null, [], 0, 1), undefined);
+  assert.equal(cursorIndex("End", false, null, dense, null, null), 100, "a scale not yet ranged: every point");
+});
+
+// keyedU is a fake uPlot whose setCursor does what uPlot's does for the
+// plugin: the cursor's index nearest the position, then its hooks.
+function keyedU(p) {
+  const u = fakeU();
+  u.data = [[T, T + 10, T + 20, T + 30], [1, 2, null, 4], [5, 6, 7, 8]];
+  u.series = [{}, { show: true }, { show: true }];
+  u.scales = { x: { min: T, max: T + 30 } };
+  u.valToPos = (v, scale) => (scale === "x" ? (v - T) * 10 : 100 - v * 10);
+  u.cursors = [];
+  u.setCursor = (c) => {
+    u.cursors.push(c);
+    const idx = c.left < 0 ? null : Math.round(c.left / 100);
+    u.cursor = { idx, left: c.left, top: c.top };
+    p.hooks.setCursor[0](u);
+  };
+  return u;
+}
+
+test("a focused chart's keys show the tooltip at the cursor they move, as the pointer does; Escape and blur take it away", () => {
+  const chart = document.createElement("div");
+  const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [{ name: "value", value: String(u.data[1][i]), color: 0, stale: false }] }), chart);
+  const u = keyedU(p);
+  p.hooks.init[0](u);
+  const tip = u.over.one("chart-tip");
+  assert.match(chart.getAttribute("aria-keyshortcuts"), /ArrowLeft ArrowRight .*Home End Escape/);
+  let prevented = 0;
+  let stopped = 0;
+  const press = (key, more = {}) => chart.dispatch("keydown", { key, preventDefault: () => prevented++, stopPropagation: () => stopped++, ...more });
+
+  press("End");
+  assert.deepEqual(u.cursors.at(-1), { left: 300, top: 60 }, "at the last point, by its first line's value");
+  assert.equal(tip.hidden, false, "the keyboard's cursor has a tooltip, though no pointer is in");
+  assert.equal(tip.textContent, "t3mvalue4");
+  press("ArrowLeft");
+  // The first line has no value there: the cursor sits at the next line's.
+  assert.deepEqual(u.cursors.at(-1), { left: 200, top: 30 });
+  assert.equal(tip.textContent, "t2mvaluenull");
+  press("Home");
+  assert.equal(u.cursor.idx, 0);
+  assert.equal(prevented, 3, "the page does not scroll");
+  press("ArrowLeft", { ctrlKey: true });
+  press("x");
+  assert.equal(u.cursors.length, 3, "keys not the cursor's are the page's");
+  assert.equal(prevented, 3);
+
+  press("Escape");
+  assert.deepEqual(u.cursors.at(-1), { left: -10, top: -10 }, "the crosshair goes too, on every chart it syncs");
+  assert.equal(tip.hidden, true);
+  assert.equal(stopped, 1, "not also the page's Escape (back to live)");
+  press("Escape");
+  assert.equal(stopped, 1, "with no cursor of the keyboard's, Escape is the page's");
+  assert.equal(u.cursors.length, 4);
+
+  press("ArrowRight");
+  assert.equal(tip.hidden, false);
+  chart.dispatch("blur");
+  assert.equal(tip.hidden, true, "the focus gone, the tooltip goes");
+  assert.equal(u.cursor.idx, null);
+
+  // A chart that only follows the crosshair another chart's keys move shows none.
+  const other = tooltipPlugin(() => ({ time: "t", title: "", rows: [] }), document.createElement("div"));
+  const ou = keyedU(other);
+  other.hooks.init[0](ou);
+  ou.cursor = { idx: 1, left: 100, top: 0 };
+  other.hooks.setCursor[0](ou);
+  assert.equal(ou.over.one("chart-tip").hidden, true);
+
+  // The pointer takes over from the keys: leaving, it takes the tooltip.
+  press("End");
+  u.over.dispatch("mouseenter");
+  u.over.dispatch("mouseleave");
+  u.cursor = { idx: 3, left: 300, top: 0 };
+  p.hooks.setCursor[0](u);
+  assert.equal(tip.hidden, true);
+
+  p.hooks.destroy[0]();
+  const n = u.cursors.length;
+  press("Home");
+  assert.equal(u.cursors.length, n, "a destroyed chart hears no key");
 });

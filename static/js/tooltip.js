@@ -1,0 +1,278 @@
+// The tooltip of the page's charts (a uPlot plugin, see plugins.js): the
+// time, the chart's title and each shown line's value at the cursor, beside
+// the pointer on the chart it is over, or at the keyboard's cursor on a
+// chart that has the focus (arrow keys, Page Up/Down, Home/End; Escape
+// hides it). The keyboard moves uPlot's own cursor (setCursor), so that the
+// crosshair the charts share follows it as it does the pointer.
+
+import { h } from "./dom.js";
+import { formatAt, formatCompact } from "./format.js";
+
+/**
+ * @typedef {{time: string, title: string,
+ *   rows: {name: string, value: string, color: number, stale: boolean}[],
+ *   marks: string[]}} TooltipContent
+ * marks: the labels of the markers by the pointer (markerLabel).
+ */
+
+/** MARK_NEAR_PX is how near (CSS px) the pointer is to a marker's line for the tooltip to tell what it marks. */
+export const MARK_NEAR_PX = 8;
+
+/**
+ * markersNear are the markers whose line is within MARK_NEAR_PX of left
+ * (CSS px from the plot's left), nearest first: the tooltip labels them,
+ * as the flags do on keyboard focus, so that a dashed line under the
+ * pointer is never left unexplained.
+ * @param {any} u the uPlot instance (valToPos, x in seconds)
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {number} left
+ */
+export function markersNear(u, list, left) {
+  if (!(left >= 0)) return [];
+  return list
+    .map((m) => ({ m, d: Math.abs(u.valToPos(m.ts / 1000, "x") - left) }))
+    .filter((n) => n.d <= MARK_NEAR_PX)
+    .sort((a, b) => a.d - b.d)
+    .map((n) => n.m);
+}
+
+/**
+ * tooltipContent is what the tooltip says at time x (unix s): the time,
+ * in the words of a chart whose view is spanMs long (format.js formatAt:
+ * "14:05:12", "Mon 30 14:05:12" over a day or more, "Nov 30 14:05" over
+ * more than a week), the chart's title (metric and shared labels), and a
+ * row per shown line with its label values and its value in the chart's
+ * unit; a stale line says so; marks are the labels of the markers by the
+ * pointer.
+ * @param {number} x
+ * @param {{name: string, hidden: boolean, stale?: boolean}[]} lines
+ * @param {(number|null|undefined)[]} values by line, in the order of lines
+ * @param {object} unit from unitOf
+ * @param {string} title
+ * @param {number} [color] the palette index of the first line
+ * @param {string[]} [marks]
+ * @param {number} [spanMs] the chart's view, ms; 0: a clock time
+ * @returns {TooltipContent}
+ */
+export function tooltipContent(x, lines, values, unit, title, color = 0, marks = [], spanMs = 0) {
+  const rows = [];
+  lines.forEach((l, i) => {
+    if (l.hidden) return;
+    const v = values[i];
+    rows.push({
+      name: l.name || "value",
+      value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
+      color: (color + (lines.length === 1 ? 0 : i)) % 8,
+      stale: !!l.stale,
+    });
+  });
+  return { time: formatAt(x * 1000, spanMs), title, rows, marks };
+}
+
+/** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
+const TIP_GAP_PX = 12;
+
+/**
+ * tipPlace is where the tooltip goes, in CSS pixels from the plot's top
+ * left, for the pointer at (left, top) and a tooltip w × h: beside the
+ * pointer, on whichever side has room; when neither has (a phone's narrow
+ * plot), out of the plot (outside: true), above it if the card has room
+ * there (plot.above pixels) else below it (the card's statistics or legend), under the pointer as near as
+ * the plot's width allows, so that it never covers the lines it reads.
+ * @param {number} left
+ * @param {number} top
+ * @param {number} w
+ * @param {number} h
+ * @param {{width: number, height: number, above: number, below: number}} plot
+ *   the plot's size and the card's room above and below it
+ * @returns {{x: number, y: number, outside: boolean}}
+ */
+export function tipPlace(left, top, w, h, plot) {
+  const y = Math.max(0, top - 8);
+  if (left + TIP_GAP_PX + w <= plot.width) return { x: left + TIP_GAP_PX, y, outside: false };
+  if (left - TIP_GAP_PX - w >= 0) return { x: left - TIP_GAP_PX - w, y, outside: false };
+  const x = Math.round(Math.min(Math.max(0, left - w / 2), Math.max(0, plot.width - w)));
+  const above = h + 4 <= plot.above;
+  return { x, y: above ? -h - 4 : plot.height + 4, outside: true };
+}
+
+/**
+ * CURSOR_KEYS are the keys a focused chart's cursor takes (aria-keyshortcuts).
+ */
+export const CURSOR_KEYS = "ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight PageUp PageDown Home End Escape";
+
+/**
+ * cursorIndex is the data index a key moves a chart's cursor to, from idx
+ * (null: no cursor yet, which starts at the newest point in view): Left
+ * and Right one point, Shift+Left/Right and Page Down/Up a tenth of the
+ * view (min..max, the x scale), at least one point, Home and End the first
+ * and last point in view. null for Escape (the cursor goes); undefined for
+ * a key it does not take, or when no point is in view.
+ * @param {string} key KeyboardEvent.key
+ * @param {boolean} shift
+ * @param {number|null|undefined} idx the cursor's index now
+ * @param {ArrayLike<number>} times ascending, the x scale's unit
+ * @param {number} min
+ * @param {number} max
+ * @returns {number|null|undefined}
+ */
+export function cursorIndex(key, shift, idx, times, min, max) {
+  if (key === "Escape") return null;
+  // Before its first draw a chart's scale has no extent: every point is in view.
+  const first = Number.isFinite(min) ? lowerBound(times, min) : 0;
+  const last = (Number.isFinite(max) ? lowerBound(times, max, true) : times.length) - 1;
+  if (first > last) return undefined;
+  const span = Number.isFinite(max - min) ? max - min : times[last] - times[first];
+  const step = { ArrowLeft: -1, ArrowRight: 1, PageDown: -1, PageUp: 1 }[key];
+  if (key === "Home") return first;
+  if (key === "End") return last;
+  if (!step) return undefined;
+  if (idx === null || idx === undefined || idx < first || idx > last) return last;
+  let to = idx + step;
+  if (shift || key.startsWith("Page")) {
+    // The point nearest a tenth of the view away, and never the one the cursor is on.
+    const t = times[idx] + (step * span) / 10;
+    const at = lowerBound(times, t);
+    to = at > 0 && (at === times.length || t - times[at - 1] < times[at] - t) ? at - 1 : at;
+    to = step > 0 ? Math.max(to, idx + 1) : Math.min(to, idx - 1);
+  }
+  return Math.min(last, Math.max(first, to));
+}
+
+// lowerBound is the first index whose time is at least t (after: more than t).
+function lowerBound(times, t, after = false) {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] < t || (after && times[mid] === t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * tooltipPlugin shows a tooltip beside the pointer on the chart it is
+ * over (not on the charts that only follow the crosshair). content gives
+ * what to show for the data index under the pointer. A press hides it
+ * until the pointer moves again with no button held: a drag (a zoom) ends
+ * with the charts redrawn under a still pointer, and the tooltip, outside
+ * a narrow plot, would stay over the card's headline. With keys (the
+ * chart's focusable element, which holds the plot), the keyboard moves the
+ * cursor (cursorIndex) and shows the same tooltip at it; Escape, or the
+ * focus leaving, takes both away. uPlot publishes a cursor set this way
+ * to the charts it syncs with, as it does the pointer's.
+ * @param {(u: any, idx: number) => TooltipContent} content
+ * @param {HTMLElement} [keys]
+ */
+export function tooltipPlugin(content, keys) {
+  let tip = null;
+  let inside = false;
+  let held = false;
+  // The cursor is the keyboard's (until Escape, the focus leaving, or the pointer coming in).
+  let keyed = false;
+  const hide = () => {
+    if (tip) tip.hidden = true;
+  };
+  let onKey = null;
+  let onBlur = null;
+  return {
+    hooks: {
+      init: [
+        (u) => {
+          tip = h("div", { class: "chart-tip", role: "tooltip" });
+          tip.hidden = true;
+          u.over.append(tip);
+          u.over.addEventListener("mouseenter", () => {
+            inside = true;
+            keyed = false;
+          });
+          u.over.addEventListener("mouseleave", () => {
+            inside = false;
+            hide();
+          });
+          u.over.addEventListener("mousedown", () => {
+            held = true;
+            hide();
+          });
+          // Before uPlot's own listener, so that the move that ends the hold shows the tooltip.
+          u.over.addEventListener("mousemove", (ev) => (held &&= !!ev.buttons), true);
+          if (!keys) return;
+          onKey = (ev) => {
+            if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+            if (ev.key === "Escape" && !keyed) return; // the page's: back to live
+            const { min, max } = u.scales.x;
+            const i = cursorIndex(ev.key, !!ev.shiftKey, u.cursor.idx, u.data[0], min, max);
+            if (i === undefined) return;
+            ev.preventDefault();
+            if (i === null) {
+              if (ev.stopPropagation) ev.stopPropagation();
+              keyed = false;
+              u.setCursor({ left: -10, top: -10 });
+              return;
+            }
+            keyed = true;
+            u.setCursor({ left: u.valToPos(u.data[0][i], "x"), top: valueTop(u, i) });
+          };
+          onBlur = () => {
+            if (!keyed) return;
+            keyed = false;
+            u.setCursor({ left: -10, top: -10 });
+          };
+          keys.addEventListener("keydown", onKey);
+          keys.addEventListener("blur", onBlur);
+          keys.setAttribute("aria-keyshortcuts", CURSOR_KEYS);
+        },
+      ],
+      setCursor: [
+        (u) => {
+          const i = u.cursor.idx;
+          if (!(inside || keyed) || held || i === null || i === undefined || u.cursor.left < 0) return hide();
+          fillTip(tip, content(u, i));
+          tip.hidden = false;
+          const card = u.over.closest && u.over.closest(".card");
+          const o = u.over.getBoundingClientRect();
+          const c = card ? card.getBoundingClientRect() : o;
+          const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
+            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom });
+          tip.classList.toggle("is-outside", at.outside);
+          tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
+        },
+      ],
+      destroy: [
+        () => {
+          tip = null;
+          if (keys && onKey) {
+            keys.removeEventListener("keydown", onKey);
+            keys.removeEventListener("blur", onBlur);
+          }
+        },
+      ],
+    },
+  };
+}
+
+// valueTop is where the keyboard's cursor sits on the y axis at index i:
+// at the first shown line's value there, else mid-plot (CSS px from the
+// plot's top), so that the tooltip opens by what it reads.
+function valueTop(u, i) {
+  for (let si = 1; si < u.series.length; si++) {
+    const v = u.data[si] ? u.data[si][i] : null;
+    if (u.series[si].show !== false && v !== null && v !== undefined) return u.valToPos(v, "y");
+  }
+  return (u.over.clientHeight || 0) / 2;
+}
+
+function fillTip(tip, c) {
+  const rows = c.rows.map((r) =>
+    h(
+      "div",
+      { class: r.stale ? "tip-row is-stale" : "tip-row", dataset: { color: String(r.color) } },
+      h("span", "tip-name", r.name),
+      h("span", "tip-value", r.stale ? `${r.value} (stale)` : r.value),
+    ),
+  );
+  const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
+  const marks = (c.marks || []).map((m) => h("div", "tip-mark", m));
+  tip.replaceChildren(head, ...rows, ...marks);
+}
