@@ -17,7 +17,7 @@ import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
 import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
-import { formatClock, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
+import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -252,6 +252,7 @@ export class SeriesCard {
    * @param {{stats: Map<string, object>, to: number, live?: boolean}} [range]
    */
   update(windowName, spanMs, now = 0, range = undefined) {
+    this.spanMs = spanMs; // the hover's time reads by it (formatAt)
     let zeros = 0;
     let stale = 0;
     const alt = [];
@@ -374,7 +375,7 @@ export class SeriesCard {
     this.hovering = x !== null;
     this.el.classList.toggle("is-hovering", this.hovering);
     if (!this.hovering) return;
-    setText(this.note, `at ${formatClock(x * 1000)}`);
+    setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
       const [id] = this.lines.keys();
       this.showReading(formatValue(ys.get(id), this.unit));

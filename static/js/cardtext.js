@@ -1,13 +1,14 @@
 // A metric card's figures in words (cards.js): since when its statistics
 // are, a stale series' note, a counter's increase over the window. Pure.
 
-import { formatClock } from "./format.js";
+import { formatAt, formatClock } from "./format.js";
 
 /**
  * coverageSince says since when a card's statistics are, "14:02" (or
- * "14:02:10" in a window of five minutes or less), when that is later than
- * the window's start (with a little slack for the time between samples);
- * "" when they cover the window.
+ * "14:02:10" in a window of five minutes or less, "Mon 30 14:02" over a
+ * span of a day or more: format.js formatAt), when that is later than the
+ * window's start (with a little slack for the time between samples); ""
+ * when they cover the window.
  * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
  * @param {number} spanMs the window
  * @param {number} now the server's time, unix ms
@@ -17,8 +18,14 @@ export function coverageSince(sinces, spanMs, now) {
   if (!now || !spanMs || !known.length) return "";
   const since = Math.max(...known);
   if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
-  const clock = formatClock(since);
-  return spanMs > 300_000 ? clock.slice(0, 5) : clock;
+  return clockIn(since, spanMs);
+}
+
+// clockIn is a time in a card's caption over a window or span spanMs
+// long: to the second in five minutes or less, else to the minute, with
+// the day over a day or more (formatAt).
+function clockIn(ms, spanMs) {
+  return formatAt(ms, spanMs, spanMs <= 300_000);
 }
 
 /**
@@ -63,9 +70,8 @@ export function coverageCaption(series, windowName, spanMs, now, range) {
   if (range || !now || !spanMs) return { text: "", title: "" };
   const gap = Math.max(0, ...series.map((s) => gapWithin(s.ring, now - spanMs, now)));
   if (!gap) return { text: "", title: "" };
-  const clock = formatClock(gap);
   return {
-    text: `Includes a gap at ${spanMs > 300_000 ? clock.slice(0, 5) : clock}`,
+    text: `Includes a gap at ${clockIn(gap, spanMs)}`,
     title: `The ${windowName} window holds a stretch without data (the server restarted, or the source stopped): its rate, mean and increase count it.`,
   };
 }

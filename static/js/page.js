@@ -4,7 +4,7 @@
 // show is decided by the controller (controller.js).
 
 import { h, radioIndex, setText } from "./dom.js";
-import { formatClock } from "./format.js";
+import { formatSpan } from "./format.js";
 import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
 
@@ -131,7 +131,7 @@ export class PageView {
     this.els.conn.disabled = !range;
     this.els.conn.title = range ? "Not live: back to live" : "";
     this.body.classList.toggle("is-zoomed", !!range);
-    if (range) setText(this.els.liveText, `${formatClock(range[0])}–${formatClock(range[1])}`);
+    if (range) setText(this.els.liveText, formatSpan(range[0], range[1]));
   }
 
   showHideZero(on) {

@@ -14,7 +14,7 @@
 
 import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
-import { formatClock } from "./format.js";
+import { formatSpan } from "./format.js";
 
 /** Points asked for a series: about a chart's width in pixels. */
 const MIN_POINTS = 200;
@@ -205,7 +205,7 @@ export const pageRanges = {
   statsWindow() {
     if (!this.range && !this.zoom && !this.historyShown()) return { name: this.windowName, spanMs: this.spanMs() };
     const [from, to] = this.viewSpan();
-    const name = this.zoom ? `${formatClock(from)}–${formatClock(to)}` : rangeLabel(this.range);
+    const name = this.zoom ? formatSpan(from, to) : rangeLabel(this.range);
     return { name, spanMs: to - from };
   },
 };

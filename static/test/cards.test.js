@@ -253,3 +253,15 @@ test("the legend says what a click on a name does: under its rows and on each na
   assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
   for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click: hide or show it/);
 });
+
+test("the value under the cursor says when it was, with the day over a span of days", () => {
+  const card = new SeriesCard(st("a", {}, 1));
+  const at = new Date(2024, 0, 1, 14, 5, 12).getTime(); // Monday 1 January
+  card.update("1m", 60_000, at);
+  card.hover(at / 1000, new Map([["a", 3]]));
+  assert.equal(card.note.textContent, "at 14:05:12");
+  card.hover(null, null);
+  card.update("7d", 7 * 86_400_000, at, { stats: new Map(), to: at });
+  card.hover(at / 1000, new Map([["a", 3]]));
+  assert.equal(card.note.textContent, "at Mon 1 14:05:12");
+});
