@@ -485,6 +485,7 @@ export class PageController {
     this.deps.notices.tick();
     const now = this.clock();
     for (const g of this.groups.values()) g.updateAgo(null, now);
+    this.deps.tree.tick(now);
     for (const hs of this.health.values()) hs.tick(now);
     this.deps.alerts.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving

@@ -62,9 +62,7 @@ export class SourceGroup {
    * crashText).
    */
   update(src, now, crashAt = 0) {
-    const crash = crashText(src, crashAt);
-    setText(this.crashTag, crash);
-    setHidden(this.crashTag, !crash);
+    this.crashAt = crashAt; // shown, with how long ago, by updateAgo
     const health = sourceHealth(src);
     const state = health.state;
     setData(this.el, "state", state);
@@ -91,10 +89,15 @@ export class SourceGroup {
     this.prev = { badge: health.badge, restarts };
   }
 
-  /** updateAgo refreshes the relative times: last success, error, warning. */
+  /** updateAgo refreshes the relative times: last success, last crash, error, warning. */
   updateAgo(src, now) {
     src = src || this.src;
     setText(this.facts.success.dd, src ? formatAgo(src.last_success, now) : "–");
+    const crash = crashText(src, this.crashAt, now);
+    setText(this.crashTag, crash);
+    setHidden(this.crashTag, !crash);
+    const kind = this.crashAt > 0 ? "crash" : "restart";
+    if (this.crashTag.dataset.kind !== kind) this.crashTag.dataset.kind = kind;
     const health = sourceHealth(src);
     showNote(this.error, "Last error", health.error, health.errorAt, now);
     showNote(this.warning, "Last warning", health.warning, health.warningAt, now);

@@ -4,7 +4,7 @@
 // its restart can be watched.
 
 import { setHidden, setText } from "./dom.js";
-import { formatClock } from "./format.js";
+import { formatAgo, formatClock } from "./format.js";
 
 /**
  * @typedef {{key: string, name: string, strategy: string|null,
@@ -193,14 +193,17 @@ export function treeKeyAction(nodes, i, key) {
  * crashAt (unix ms, the timeline's latest crash of it; 0 if it holds
  * none), else, as the source itself tells a page opened later, when its
  * collector last restarted (a restart follows a crash): "last restart
- * 03:31:14". "" for a source that never did.
+ * 03:31:14". "" for a source that never did. Given now (unix ms), how
+ * long ago too: "last crash 03:31:12 (4s ago)".
  * @param {{last_restart_at?: number}|undefined} src
  * @param {number} [crashAt]
+ * @param {number} [now]
  */
-export function crashText(src, crashAt = 0) {
-  if (crashAt > 0) return `last crash ${formatClock(crashAt)}`;
+export function crashText(src, crashAt = 0, now = 0) {
   const restart = src ? Number(src.last_restart_at) || 0 : 0;
-  return restart > 0 ? `last restart ${formatClock(restart)}` : "";
+  const at = crashAt > 0 ? crashAt : restart;
+  if (!(at > 0)) return "";
+  return `last ${crashAt > 0 ? "crash" : "restart"} ${formatClock(at)}${now > 0 ? ` (${formatAgo(at, now)})` : ""}`;
 }
 
 /**
@@ -319,6 +322,21 @@ export class TreeView {
     }
   }
 
+  /** tick refreshes how long ago each source last crashed (now: unix ms); the page calls it every second. */
+  tick(now) {
+    this.now = now;
+    for (const n of this.nodes.values()) if (n.crashOf) this.showCrash(n);
+  }
+
+  // showCrash writes a node's last crash, and how long ago (as of the last tick).
+  showCrash(n) {
+    const crash = n.crashOf ? crashText(...n.crashOf, this.now || 0) : "";
+    setText(n.crash, crash);
+    setHidden(n.crash, !crash);
+    const kind = n.crashOf && n.crashOf[1] > 0 ? "crash" : "restart";
+    if (n.crash.dataset.kind !== kind) n.crash.dataset.kind = kind;
+  }
+
   // place puts node's element at position i of parentUl, if not there yet.
   place(node, parentUl, i, seen) {
     seen.add(node.key);
@@ -390,9 +408,10 @@ export class TreeView {
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
-    const crash = node.source ? crashText({ last_restart_at: node.lastRestart }, this.crashAt ? this.crashAt(node.name) : 0) : "";
-    setText(n.crash, crash);
-    setHidden(n.crash, !crash);
+    n.crashOf = node.source ? [{ last_restart_at: node.lastRestart }, this.crashAt ? this.crashAt(node.name) : 0] : null;
+    // The title and the spoken text without "ago": they would be rewritten every second.
+    const crash = n.crashOf ? crashText(...n.crashOf) : "";
+    this.showCrash(n);
     const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
     const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`) + (crash ? `; ${crash}` : "");
     if (n.el.title !== title) {

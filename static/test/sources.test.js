@@ -101,7 +101,7 @@ test("the source's title and its tree node show its last crash", async () => {
   assert.equal(g.crashTag.hidden, true);
   g.update({ ...running, name: "flaky", restarts: 3, last_restart_at: T0 }, T0, T0 - 800);
   assert.equal(g.crashTag.hidden, false);
-  assert.equal(g.crashTag.textContent, `last crash ${formatClock(T0 - 800)}`);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(T0 - 800)} (1s ago)`);
 
   const box = document.createElement("div");
   const tree = new TreeView(box);
@@ -114,4 +114,36 @@ test("the source's title and its tree node show its last crash", async () => {
   assert.equal(node("demo").crash.hidden, true);
   tree.update(buildTree(null, srcs));
   assert.equal(node("flaky").crash.textContent, `last restart ${formatClock(T0)}`, "no crash in the timeline: the restart");
+});
+
+test("the last crash says how long ago, in the source's title every second and on its tree node at each tick", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup, crashText } = await import("../js/sources.js");
+  const { TreeView, buildTree } = await import("../js/tree.js");
+  const { formatClock } = await import("../js/format.js");
+  const at = formatClock(T0 - 800);
+  assert.equal(crashText({ ...running, last_restart_at: T0 }, T0 - 800, T0 + 4200), `last crash ${at} (5s ago)`);
+  assert.equal(crashText({ ...running, last_restart_at: T0 }, 0, T0 + 180_000), `last restart ${formatClock(T0)} (3 min ago)`);
+
+  const g = new SourceGroup("flaky", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  g.update({ ...running, name: "flaky", restarts: 3, last_restart_at: T0 }, T0, T0 - 800);
+  assert.equal(g.crashTag.textContent, `last crash ${at} (1s ago)`);
+  assert.equal(g.crashTag.dataset.kind, "crash", "a crash, styled as one (groups.css)");
+  g.updateAgo(null, T0 + 9200);
+  assert.equal(g.crashTag.textContent, `last crash ${at} (10s ago)`, "the page's tick moves it on");
+
+  const tree = new TreeView(document.createElement("div"));
+  const srcs = [{ name: "flaky", state: "running", restarts: 3, last_restart_at: T0 }];
+  tree.update(buildTree(null, srcs), () => T0 - 800);
+  const node = tree.nodes.get("root/collectors/flaky");
+  assert.equal(node.crash.textContent, `last crash ${at}`, "no tick yet: no now to count from");
+  tree.tick(T0 + 59_200);
+  assert.equal(node.crash.textContent, `last crash ${at} (1 min ago)`);
+  assert.equal(node.crash.dataset.kind, "crash");
+  const title = node.el.title;
+  tree.tick(T0 + 61_200);
+  assert.equal(node.el.title, title, "the title and the spoken text are not rewritten every second");
+  tree.update(buildTree(null, srcs), () => T0 - 800);
+  assert.equal(node.crash.textContent, `last crash ${at} (1 min ago)`, "an update keeps the last tick's now");
 });
