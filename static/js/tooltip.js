@@ -208,16 +208,17 @@ export function tooltipPlugin(content, keys) {
             if (i === null) {
               if (ev.stopPropagation) ev.stopPropagation();
               keyed = false;
-              u.setCursor({ left: -10, top: -10 });
+              u.setCursor({ left: -10, top: -10 }, true, true);
               return;
             }
             keyed = true;
-            u.setCursor({ left: u.valToPos(u.data[0][i], "x"), top: valueTop(u, i) });
+            // Fired (the hooks: this tooltip, the card's reading) and published (the charts synced), as a pointer's move is.
+            u.setCursor({ left: u.valToPos(u.data[0][i], "x"), top: valueTop(u, i) }, true, true);
           };
           onBlur = () => {
             if (!keyed) return;
             keyed = false;
-            u.setCursor({ left: -10, top: -10 });
+            u.setCursor({ left: -10, top: -10 }, true, true);
           };
           keys.addEventListener("keydown", onKey);
           keys.addEventListener("blur", onBlur);

@@ -267,7 +267,9 @@ function keyedU(p) {
   u.scales = { x: { min: T, max: T + 30 } };
   u.valToPos = (v, scale) => (scale === "x" ? (v - T) * 10 : 100 - v * 10);
   u.cursors = [];
-  u.setCursor = (c) => {
+  u.setCursor = (c, fire, pub) => {
+    // uPlot publishes to the synced charts only when asked (pub), as its own pointer handler does.
+    assert.deepEqual([fire, pub], [true, true], "fired and published");
     u.cursors.push(c);
     const idx = c.left < 0 ? null : Math.round(c.left / 100);
     u.cursor = { idx, left: c.left, top: c.top };
