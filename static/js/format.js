@@ -239,12 +239,14 @@ export function formatAt(ms, spanMs, seconds = true) {
 /**
  * formatSpan renders a view [from, to] (unix ms), as the zoom's pill and
  * a zoom's statistics name it: its ends in formatAt's words for its
- * length, "14:02:10–14:09:40", "Mon 23 14:05:00–Wed 25 09:00:00".
+ * length, "14:02:10–14:09:40", over a day or more to the minute, "Mon 23
+ * 14:05–Wed 25 09:00" (the pill shares the header's one row).
  * @param {number} from
  * @param {number} to
  */
 export function formatSpan(from, to) {
-  return `${formatAt(from, to - from)}–${formatAt(to, to - from)}`;
+  const span = to - from;
+  return `${formatAt(from, span, span < DAY_MS)}–${formatAt(to, span, span < DAY_MS)}`;
 }
 
 /**
