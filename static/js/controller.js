@@ -29,7 +29,7 @@ import { pageRanges } from "./rangeflow.js";
 import { RangeLoader } from "./rangeloader.js";
 import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
-import { clusterNodes, nodeState } from "./tree.js";
+import { clusterNodes, nodeState } from "./treemodel.js";
 import { groupByNode } from "./nodes.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";

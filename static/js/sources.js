@@ -6,9 +6,8 @@
 import { h, setData, setHidden, setText, setTitle } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
-import { crashText, pulse } from "./tree.js";
-
-export { crashText };
+import { pulse } from "./tree.js";
+import { crashText } from "./treemodel.js";
 
 const nf = new Intl.NumberFormat("en-US");
 

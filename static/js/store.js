@@ -7,7 +7,7 @@ import { Alerts } from "./alerts.js";
 import { readColumns, restartBreak } from "./columns.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
-import { buildTree } from "./tree.js";
+import { buildTree } from "./treemodel.js";
 
 /**
  * @typedef {{id: string, source: string, metric: string,

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { NodeSections, groupByNode, nodeOfSource, nodeStatus } from "../js/nodes.js";
-import { buildTree, clusterNodes, nodeState } from "../js/tree.js";
+import { buildTree, clusterNodes, nodeState } from "../js/treemodel.js";
 
 installDOM();
 

@@ -82,7 +82,7 @@ test("the last warning is shown beside the last error, each with its age", () =>
 });
 
 test("a source's last crash: the timeline's when it holds one, else the restart the source tells of", async () => {
-  const { crashText } = await import("../js/sources.js");
+  const { crashText } = await import("../js/treemodel.js");
   const { formatClock } = await import("../js/format.js");
   assert.equal(crashText(running), "", "never crashed");
   assert.equal(crashText(undefined), "");
@@ -94,7 +94,8 @@ test("the source's title and its tree node show its last crash", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();
   const { SourceGroup } = await import("../js/sources.js");
-  const { TreeView, buildTree } = await import("../js/tree.js");
+  const { TreeView } = await import("../js/tree.js");
+  const { buildTree } = await import("../js/treemodel.js");
   const { formatClock } = await import("../js/format.js");
   const g = new SourceGroup("flaky", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
   g.update({ ...running, name: "flaky" }, T0);
@@ -119,8 +120,10 @@ test("the source's title and its tree node show its last crash", async () => {
 test("the last crash says how long ago, in the source's title every second and on its tree node at each tick", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();
-  const { SourceGroup, crashText } = await import("../js/sources.js");
-  const { TreeView, buildTree } = await import("../js/tree.js");
+  const { SourceGroup } = await import("../js/sources.js");
+  const { crashText } = await import("../js/treemodel.js");
+  const { TreeView } = await import("../js/tree.js");
+  const { buildTree } = await import("../js/treemodel.js");
   const { formatClock } = await import("../js/format.js");
   const at = formatClock(T0 - 800);
   assert.equal(crashText({ ...running, last_restart_at: T0 }, T0 - 800, T0 + 4200), `last crash ${at} (5s ago)`);

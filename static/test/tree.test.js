@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildTree, nodeState, pulse, treeKeyAction } from "../js/tree.js";
+import { pulse } from "../js/tree.js";
+import { buildTree, nodeState, treeKeyAction } from "../js/treemodel.js";
 
 const sources = [
   { name: "demo", state: "running", restarts: 1 },
