@@ -61,13 +61,7 @@ type HealthChange struct {
 // the polls keep failing, nothing more. Called on the collector's
 // goroutine.
 func (c *collector) failed(at time.Time, took time.Duration, text string) {
-	first := false
-	c.stats.update(func(s *Stats) {
-		first = s.ConsecutiveFailures == 0 || !c.stats.toldDown
-		c.stats.toldDown = true
-	})
-	c.stats.fail(at, took, text)
-	if !first {
+	if !c.stats.failTold(at, took, text) {
 		return
 	}
 	c.log.Warn("poll failed", "err", text)

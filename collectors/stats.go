@@ -121,14 +121,29 @@ func (st *sourceStats) rebase() {
 // fail records a failed poll (or a crash) at t; text is its error, already
 // masked (collector.errText).
 func (st *sourceStats) fail(t time.Time, took time.Duration, text string) {
+	st.update(func(s *Stats) { bookFailure(s, t, took, text) })
+}
+
+// failTold books a failed poll as fail does and marks the row of failures
+// told (HealthChange); first says whether this one is the first of its row
+// to be told. One lock for both, so that a reader never sees the failure
+// without the mark.
+func (st *sourceStats) failTold(t time.Time, took time.Duration, text string) (first bool) {
 	st.update(func(s *Stats) {
-		s.Polls++
-		s.Failures++
-		s.ConsecutiveFailures++
-		s.Up = false
-		s.LastPoll = took
-		s.LastError, s.LastErrorAt = text, t
+		first = s.ConsecutiveFailures == 0 || !st.toldDown
+		st.toldDown = true
+		bookFailure(s, t, took, text)
 	})
+	return first
+}
+
+func bookFailure(s *Stats, t time.Time, took time.Duration, text string) {
+	s.Polls++
+	s.Failures++
+	s.ConsecutiveFailures++
+	s.Up = false
+	s.LastPoll = took
+	s.LastError, s.LastErrorAt = text, t
 }
 
 // noteError records an error that is not a failed poll; text is masked.
