@@ -1,7 +1,7 @@
 package aggregator
 
 import (
-	"unicode/utf8"
+	"strings"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
@@ -78,20 +78,27 @@ func (a *Aggregator) alertEvent(al protocol.Alert) (protocol.Event, bool) {
 	return ev, err == nil // strings and a finite number: cannot fail
 }
 
-// alertText is s masked (Options.Redact) and cut to maxAlertText bytes at
-// a character boundary, "…" marking the cut.
+// alertText is s masked and cut to maxAlertText bytes at a character
+// boundary (Options.Clip), "…" marking the cut.
 func (a *Aggregator) alertText(s string) string {
-	if a.opts.Redact != nil {
-		s = a.opts.Redact(s)
+	clip := a.opts.Clip
+	if clip == nil {
+		clip = cutText
 	}
-	if len(s) <= maxAlertText {
-		return s
+	s, cut := clip(s, maxAlertText)
+	if cut {
+		s += "…"
 	}
-	n := maxAlertText
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	return s
+}
+
+// cutText is the Clip of an aggregator given none: s cut to at most n
+// bytes, a character cut in two left out, nothing masked.
+func cutText(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], ""), true
 }
 
 // announceAll queues events for the next delta (Announce); an event that

@@ -75,11 +75,13 @@ func TestAlertEventsPerStateChange(t *testing.T) {
 		"the alert's own times; a severity change when it was seen")
 }
 
-// A hostile alert's texts are masked (Options.Redact) and bounded, cut at
+// A hostile alert's texts are masked (Options.Clip) and bounded, cut at
 // a character boundary; a value that is not finite is left out.
 func TestAlertEventTextsBoundedAndRedacted(t *testing.T) {
-	redact := func(s string) string { return strings.ReplaceAll(s, "hunter2", "xxxxx") }
-	a, _ := newTestAgg(Options{Redact: redact})
+	clip := func(s string, n int) (string, bool) {
+		return cutText(strings.ReplaceAll(s, "hunter2", "xxxxx"), n)
+	}
+	a, _ := newTestAgg(Options{Clip: clip})
 	al := firing("0000000000000001", 1)
 	inf := 1.0 / zero
 	al.Value = &inf

@@ -81,12 +81,13 @@ type Options struct {
 	// EventLog is how many published events snapshots carry at most
 	// (default DefaultEventLog); they also carry none older than History.
 	EventLog int
-	// Redact masks secrets in the texts of the events the aggregator
-	// makes itself (an alert's name, source and series: "alert" events)
-	// before they are cut to maxAlertText bytes; nil masks nothing. The
-	// program passes configs' URL masking (the aggregator cannot import
-	// configs). Called on the alert evaluator's goroutine.
-	Redact func(string) string
+	// Clip masks secrets in a text of an event the aggregator makes
+	// itself (an alert's name, source and series: "alert" events) and cuts
+	// it to at most n bytes at a character boundary, masking a secret the
+	// cut left a prefix of; cut says whether it cut. nil cuts and masks
+	// nothing. The program passes configs.Redactor.Clip (the aggregator
+	// cannot import configs). Called on the alert evaluator's goroutine.
+	Clip func(text string, n int) (clipped string, cut bool)
 	// SubBuckets is how many slices a window is cut into (default 60): a
 	// window of W covers the samples of its last SubBuckets slices of
 	// W/SubBuckets, so between W·(SubBuckets-1)/SubBuckets and W of time.

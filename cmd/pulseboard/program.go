@@ -113,8 +113,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Tree:   p.tree,
 		Export: exportFilter(cfg.Cluster),
 		Logger: log.With("component", "aggregator"),
-		// The alerts' events: URLs masked, as every event's texts.
-		Redact: (*configs.Redactor)(nil).Redact,
+		// The alerts' events: URLs masked and cut, as every event's texts.
+		Clip: (*configs.Redactor)(nil).Clip,
 	}
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
