@@ -165,7 +165,7 @@ func requireNoOverlap(t *testing.T, db *storage.DB, key uint64) {
 // they fall in; a sample given twice counts once.
 func TestWriteHistoryInterleavesWithStoredBlock(t *testing.T) {
 	db := openDB(t)
-	a, c := newTestAgg(Options{Storage: db, History: time.Minute})
+	a, c := newTestAgg(Options{Storage: db, History: time.Minute, Windows: []time.Duration{time.Minute}})
 	t0 := c.ms
 	for i := 0; i < 600; i += 2 {
 		c.ms = t0 + int64(i)*1000
@@ -177,7 +177,7 @@ func TestWriteHistoryInterleavesWithStoredBlock(t *testing.T) {
 	}
 	stopAgg(t, a)
 
-	b, cb := newTestAgg(Options{Storage: db, History: time.Minute})
+	b, cb := newTestAgg(Options{Storage: db, History: time.Minute, Windows: []time.Duration{time.Minute}})
 	cb.ms = t0 + 3600*1000
 	var late []Sample
 	for i := 1; i < 600; i += 2 {
