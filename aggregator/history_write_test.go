@@ -251,3 +251,30 @@ func TestWriteHistoryRefusals(t *testing.T) {
 	require.NoError(t, err, "a series whose blocks do not read is left out, the others written")
 	require.Equal(t, HistoryWrite{Refused: 1}, res)
 }
+
+// NewestHeld finds the newest sample of the kept sources in memory and,
+// for series on disk only, in the raw tier within its retention.
+func TestNewestHeld(t *testing.T) {
+	var r [storage.NumTiers]time.Duration
+	r[storage.Raw] = 2 * time.Hour
+	a, c := newTestAgg(Options{Storage: openDB(t), Retention: r})
+	peer := func(src string) bool { return src == "p/s" }
+	_, ok := a.NewestHeld(peer)
+	require.False(t, ok, "nothing held")
+
+	hour := time.Hour.Milliseconds()
+	old := map[string][]Sample{"p/s": {gauge("x", c.ms-3*hour, 1), gauge("x", c.ms-hour, 2), gauge("y", c.ms-hour/2, 3)}}
+	_, err := a.WriteHistory(old, c.ms)
+	require.NoError(t, err)
+	ms, ok := a.NewestHeld(peer)
+	require.True(t, ok)
+	require.Equal(t, c.ms-hour/2, ms, "on disk only")
+
+	a.ingest(batch("p/s", gauge("z", c.ms-1000, 4)))
+	a.ingest(batch("own", gauge("z", c.ms, 5)))
+	ms, _ = a.NewestHeld(peer)
+	require.Equal(t, c.ms-1000, ms, "memory's, another source's left out")
+	reach, stored := a.StoredReach()
+	require.Equal(t, 2*time.Hour, reach)
+	require.True(t, stored)
+}

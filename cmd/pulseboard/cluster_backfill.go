@@ -17,8 +17,9 @@ import (
 //
 // When a peer comes Up, for the first time or after it was Down, this
 // node asks it for the raw points of its own series since it was last
-// seen (since this node's history horizon for a peer never seen) and
-// stores them as that peer's remote series, the live samples' way. The
+// seen (see backfillSince) and stores them as that peer's remote series,
+// the live samples' way; with storage, those older than this node's
+// history go to its stored tiers instead (cluster_backfill_stored.go). The
 // aggregator refuses a sample older than its series' newest, so the
 // backfill must come first: from the moment a peer is not known live
 // (never seen, or Down) its live samples are held back, bounded, and
