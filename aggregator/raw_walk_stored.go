@@ -87,7 +87,7 @@ func (a *Aggregator) walkSeries(from uint64, keep func(string) bool) map[uint64]
 			continue
 		}
 		if keep(id.Source) {
-			ids[m.Key] = RawSeries{id.Source, id.Metric, id.Labels, id.Kind}
+			ids[m.Key] = RawSeries(id)
 		}
 	}
 	return ids
