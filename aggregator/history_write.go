@@ -68,6 +68,21 @@ func (a *Aggregator) WriteHistory(batches map[string][]Sample, beforeMs int64) (
 	}
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
+	// A series that left memory lately may still have blocks to write,
+	// which would replace merged ones: they are written first.
+	a.mu.RLock()
+	retired := len(a.st.retired.metas) + len(a.st.retired.blocks)
+	a.mu.RUnlock()
+	if retired > 0 {
+		if err := a.flushLocked(); err != nil {
+			a.mu.RLock()
+			for _, o := range a.takeOld(batches, beforeMs, 0, &res) {
+				res.Refused += len(o.pts)
+			}
+			a.mu.RUnlock()
+			return res, fmt.Errorf("aggregator: writing late history: flushing first: %w", err)
+		}
+	}
 	now := a.nowMs()
 	oldest := int64(0)
 	if r := a.opts.Retention[storage.Raw]; r > 0 {

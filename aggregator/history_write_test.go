@@ -278,3 +278,45 @@ func TestNewestHeld(t *testing.T) {
 	require.Equal(t, 2*time.Hour, reach)
 	require.True(t, stored)
 }
+
+// A series that left memory writes its last blocks before late samples
+// are merged into them (else its flush would write them beside the merged
+// blocks, overlapping); when that write fails, the late samples are
+// refused.
+func TestWriteHistoryFlushesRetiredFirst(t *testing.T) {
+	retire := func(t *testing.T, st Storage) (*Aggregator, int64, int64) {
+		a, c := newTestAgg(Options{Storage: st, History: time.Minute, Windows: []time.Duration{time.Minute}})
+		t0 := c.ms
+		for i := range 30 {
+			c.ms = t0 + int64(i)*1000
+			a.ingest(batch("s", gauge("g", c.ms, float64(i))))
+		}
+		c.ms = t0 + 5*time.Minute.Milliseconds()
+		a.tick() // g leaves memory unwritten: retired
+		a.mu.RLock()
+		require.NotEmpty(t, a.st.retired.blocks)
+		a.mu.RUnlock()
+		return a, t0, c.ms - time.Minute.Milliseconds()
+	}
+	late := func(t0 int64) map[string][]Sample { return map[string][]Sample{"s": {gauge("g", t0+500, 0.5)}} }
+
+	db := openDB(t)
+	a, t0, cut := retire(t, db)
+	res, err := a.WriteHistory(late(t0), cut)
+	require.NoError(t, err)
+	require.Equal(t, HistoryWrite{Written: 1}, res)
+	require.NoError(t, a.Flush())
+	requireNoOverlap(t, db, identityHash("s", "g", nil))
+	id := formatID(identityHash("s", "g", nil))
+	ans := a.QueryRange(protocol.RangeRequest{Series: []string{id}, From: t0, To: t0 + 30_000})
+	require.Len(t, ans.Series[0].Points, 31, "the retired samples and the late one")
+
+	f := newFakeStorage()
+	a, t0, cut = retire(t, f)
+	f.failWrite = errors.New("disk full")
+	in := late(t0)
+	res, err = a.WriteHistory(in, cut)
+	require.ErrorContains(t, err, "disk full")
+	require.Equal(t, HistoryWrite{Refused: 1}, res)
+	require.Empty(t, in)
+}

@@ -76,6 +76,11 @@ func (a *Aggregator) Flush() error {
 	}
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
+	return a.flushLocked()
+}
+
+// flushLocked is Flush; the caller holds flushMu.
+func (a *Aggregator) flushLocked() error {
 	// The event log first: small, and what a restarted page misses most.
 	evErr := a.flushEvents()
 	a.mu.RLock()
