@@ -107,6 +107,9 @@ func New(opts Options) *Aggregator {
 	a.sourcesChanged.Store(true)
 	a.treeChanged.Store(true)
 	a.st = newStore(o, &a.stats)
+	if o.Storage != nil {
+		a.st.reopen = a.reopenStored
+	}
 	for _, w := range o.Windows {
 		name, ok := o.windowNames[w]
 		if !ok {

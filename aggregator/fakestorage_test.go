@@ -90,6 +90,19 @@ func (f *fakeStorage) Blocks(t storage.Tier, series uint64, from, to int64, fn f
 	return nil
 }
 
+func (f *fakeStorage) Replace(series []storage.SeriesMeta, remove []storage.BlockRef, blocks []storage.Block) error {
+	f.mu.Lock()
+	if f.failWrite != nil {
+		f.mu.Unlock()
+		return f.failWrite
+	}
+	for _, r := range remove {
+		delete(f.blocks, blockKey{r.Tier, r.Series, r.Start})
+	}
+	f.mu.Unlock()
+	return f.Write(series, blocks)
+}
+
 func (f *fakeStorage) Enforce() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

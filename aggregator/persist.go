@@ -14,7 +14,8 @@ import (
 // Storage is the durable block store the aggregator writes its tiers to:
 // the methods of storage.DB it uses, so that tests can hand it a fake.
 // Write is called by the flusher only (one at a time), outside the
-// aggregator's lock; Series and Blocks by Restore and QueryRange, from
+// aggregator's lock (Replace likewise, by WriteHistory, also one at a
+// time with the flushes); Series and Blocks by Restore and QueryRange, from
 // their callers' goroutines, also outside the lock. All must be safe for
 // concurrent use.
 type Storage interface {
@@ -29,6 +30,10 @@ type Storage interface {
 	Blocks(t storage.Tier, series uint64, from, to int64, fn func(storage.Block) bool) error
 	// Enforce drops what the retention limits no longer allow.
 	Enforce() error
+	// Replace removes the named blocks and writes metas and blocks in one
+	// transaction: history that arrives late is merged with it
+	// (WriteHistory), never by the flusher.
+	Replace(series []storage.SeriesMeta, remove []storage.BlockRef, blocks []storage.Block) error
 }
 
 // flushBatch is what one flush writes, and what to note once it is written.
@@ -71,6 +76,11 @@ func (a *Aggregator) Flush() error {
 	}
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
+	return a.flushLocked()
+}
+
+// flushLocked is Flush; the caller holds flushMu.
+func (a *Aggregator) flushLocked() error {
 	// The event log first: small, and what a restarted page misses most.
 	evErr := a.flushEvents()
 	a.mu.RLock()

@@ -30,9 +30,10 @@ type RawCursor struct {
 	AfterMs int64
 }
 
-// WalkRaw gives fn the raw points that memory holds (about History back)
-// of each series whose source keep accepts (nil: every series), from
-// sinceMs (Unix ms) on, series after series in the order of their ids,
+// WalkRaw gives fn the raw points of each series whose source keep
+// accepts (nil: every series) from sinceMs (Unix ms) on: those memory
+// holds (about History back) and, with Storage and a sinceMs older than
+// that, the stored raw tier's before them (walkStored), series after series in the order of their ids,
 // oldest point first, at most maxPoints points in all (at least one).
 // It returns the cursor to resume from and done when nothing is left
 // after it. fn is called after the aggregator's lock is released, with
@@ -46,6 +47,12 @@ type RawCursor struct {
 // the points are copied, which costs maxPoints plus the series count in
 // time.
 func (a *Aggregator) WalkRaw(sinceMs int64, from RawCursor, maxPoints int, keep func(source string) bool, fn func(RawSeries, []RawPoint)) (next RawCursor, done bool) {
+	if keep == nil {
+		keep = func(string) bool { return true }
+	}
+	if a.opts.Storage != nil && sinceMs < a.nowMs()-a.opts.History.Milliseconds() {
+		return a.walkStored(sinceMs, from, maxPoints, keep, fn)
+	}
 	type piece struct {
 		s   RawSeries
 		pts []RawPoint
@@ -56,7 +63,7 @@ func (a *Aggregator) WalkRaw(sinceMs int64, from RawCursor, maxPoints int, keep 
 	a.mu.RLock()
 	todo := make([]*series, 0, len(a.st.all))
 	for _, s := range a.st.all {
-		if s.key >= from.Key && (keep == nil || keep(s.source)) {
+		if s.key >= from.Key && keep(s.source) {
 			todo = append(todo, s)
 		}
 	}

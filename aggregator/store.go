@@ -98,6 +98,9 @@ type store struct {
 	batchOrder map[string][]*series
 	// lastFlush is the size of the last flush collected, to size the next.
 	lastFlush struct{ blocks, marks, bytes int }
+	// reopen, with Storage, continues a new series' stored aggregate
+	// blocks (history_reopen.go).
+	reopen func(s *series)
 }
 
 func newStore(o Options, c *counters) *store {
@@ -171,6 +174,9 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			}
 			order[i] = s
 			s.seenGen, s.noStale = gen, smp.NoStaleness
+			if st.reopen != nil {
+				st.reopen(s)
+			}
 		}
 		if s.hist.len() > 0 {
 			switch {

@@ -19,7 +19,9 @@ func (db *DB) Stats() [NumTiers]TierStats {
 			s.Bytes += p.bytes
 			s.Points += p.points
 			s.Blocks += p.blocks
-			if s.Oldest == 0 || p.minStart < s.Oldest {
+			// A partition Replace emptied keeps its record until
+			// retention drops it; it holds nothing old.
+			if p.blocks > 0 && (s.Oldest == 0 || p.minStart < s.Oldest) {
 				s.Oldest = p.minStart
 			}
 		}

@@ -49,7 +49,7 @@ func (db *DB) Write(series []SeriesMeta, blocks []Block) error {
 	var changed map[partRef]partition
 	err := db.update(func(tx *bolt.Tx) error {
 		var err error
-		changed, err = db.write(tx, series, blocks)
+		changed, err = db.write(tx, series, blocks, nil)
 		return err
 	})
 	db.flushSeconds.Observe(time.Since(began).Seconds())
@@ -92,8 +92,9 @@ func validate(series []SeriesMeta, blocks []Block) error {
 // commit: puts in random order into a fresh bucket (a start's first flush,
 // a new partition) each shift the one growing node, which made a flush of
 // 100,000 new series take minutes of memmove (BenchmarkWriteHashedKeys).
-// In key order each put appends.
-func (db *DB) write(tx *bolt.Tx, series []SeriesMeta, blocks []Block) (map[partRef]partition, error) {
+// In key order each put appends. changed holds the totals this
+// transaction changed already (Replace's removals); nil is none.
+func (db *DB) write(tx *bolt.Tx, series []SeriesMeta, blocks []Block, changed map[partRef]partition) (map[partRef]partition, error) {
 	seen := make(map[uint64]int64, len(series)+len(blocks)/2)
 	now := db.now().UnixMilli()
 	sb := tx.Bucket(bucketSeries)
@@ -104,7 +105,9 @@ func (db *DB) write(tx *bolt.Tx, series []SeriesMeta, blocks []Block) (map[partR
 		}
 		seen[s.Key] = max(seen[s.Key], now)
 	}
-	changed := make(map[partRef]partition)
+	if changed == nil {
+		changed = make(map[partRef]partition)
+	}
 	buckets := make(map[partRef]*bolt.Bucket)
 	for _, i := range keyOrder(blocks) {
 		b := &blocks[i]

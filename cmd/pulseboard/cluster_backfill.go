@@ -17,8 +17,9 @@ import (
 //
 // When a peer comes Up, for the first time or after it was Down, this
 // node asks it for the raw points of its own series since it was last
-// seen (since this node's history horizon for a peer never seen) and
-// stores them as that peer's remote series, the live samples' way. The
+// seen (see backfillSince) and stores them as that peer's remote series,
+// the live samples' way; with storage, those older than this node's
+// history go to its stored tiers instead (cluster_backfill_stored.go). The
 // aggregator refuses a sample older than its series' newest, so the
 // backfill must come first: from the moment a peer is not known live
 // (never seen, or Down) its live samples are held back, bounded, and
@@ -98,7 +99,7 @@ func newBackfillMetrics() backfillMetrics {
 		}, []string{"result"}),
 		samples: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_cluster_backfill_samples_total",
-			Help: "Backfilled samples by fate: stored (handed to the aggregator, which may still refuse some, counted there), overlap (live samples cover them), shed (the ingest queue was full), refused (unreadable series identity).",
+			Help: "Backfilled samples by fate: stored (handed to memory, which may still refuse some, counted there), written (older than the history: merged into the stored tiers), duplicate (stored already), unwritten (older than the raw tier keeps, a series id taken, or the write failed), overlap (live samples cover them), shed (the ingest queue was full), refused (unreadable series identity).",
 		}, []string{"fate"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_cluster_backfill_retries_total",
@@ -199,13 +200,10 @@ func (b *backfiller) releaseLocked(ps *peerSync, lastDone map[string]int64, stor
 	ps.holding, ps.held, ps.heldN, ps.firstHeld = false, nil, 0, nil
 }
 
-// peerUp starts a backfill of peer from missedSince (zero: from this
-// node's history horizon). Called on the liveness goroutine.
+// peerUp starts a backfill of peer from missedSince (zero: from what this
+// node holds of it, see backfillSince). Called on the liveness goroutine.
 func (b *backfiller) peerUp(peer string, missedSince time.Time) {
-	since := b.now().Add(-b.agg.History())
-	if missedSince.After(since) {
-		since = missedSince
-	}
+	since := backfillSince(b.agg, peer, missedSince, b.now())
 	ps := b.peer(peer)
 	b.mu.Lock()
 	run := b.run
@@ -266,11 +264,15 @@ type backfillRun struct {
 	cache    map[string]remoteSeries // identities read, this run's own
 	batches  map[string][]aggregator.Sample
 	lastDone map[string]int64 // by identity: the newest point stored
+	// cutMs: older samples go to the stored tiers (writeOld), newer ones
+	// to memory; one time for the whole run (see aggregator.WriteHistory).
+	cutMs     int64
+	writeErrs int // failed writes to the stored tiers, logged the first time
 }
 
 func newBackfillRun(b *backfiller, ps *peerSync, peer string) *backfillRun {
 	return &backfillRun{b: b, ps: ps, peer: peer, cache: map[string]remoteSeries{},
-		batches: map[string][]aggregator.Sample{}, lastDone: map[string]int64{}}
+		batches: map[string][]aggregator.Sample{}, lastDone: map[string]int64{}, cutMs: backfillCut(b)}
 }
 
 // fetchAll asks until the backfill is done, refused, or out of time, and
@@ -333,6 +335,7 @@ func (r *backfillRun) store(chunk []byte) error {
 	for _, s := range kept {
 		r.lastDone[s.Series] = max(r.lastDone[s.Series], s.Time)
 	}
+	r.writeOld()
 	stored, shed := r.b.deliver(r.peer, r.batches)
 	r.b.metrics.samples.WithLabelValues("refused").Add(float64(bad))
 	r.b.metrics.samples.WithLabelValues("stored").Add(float64(stored))

@@ -33,10 +33,14 @@ const (
 var errBackfillChunk = errors.New("cluster: malformed backfill chunk")
 
 // answerBackfill is the node's Options.Backfill: a chunk of the raw
-// points this node's own sources (never the remote ones it holds) have in
-// memory since req.Since, at most req.MaxBytes long, and the cursor after
-// it. Called on a responder goroutine; it holds the aggregator's read
-// lock while it copies at most MaxBytes/pointGuess points.
+// points this node's own sources (never the remote ones it holds) have
+// since req.Since, in memory and, with storage and a Since older than the
+// history, in the stored raw tier (aggregator.WalkRaw), at most
+// req.MaxBytes long, and the cursor after it. The cursor is the same for
+// both: a series' stored points come before its memory's, all in time
+// order, so (series, time) resumes in either. Called on a responder
+// goroutine; it holds the aggregator's read lock while it copies at most
+// MaxBytes/pointGuess points, and reads the stored blocks outside it.
 func (l *clusterLink) answerBackfill(_ context.Context, req cluster.BackfillRequest) (cluster.BackfillReply, error) {
 	from, err := parseBackfillCursor(req.Cursor)
 	if err != nil {
