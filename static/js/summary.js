@@ -5,6 +5,7 @@
 // hidden flags.
 
 import { matchItem, matchName, parseFilter } from "./filter.js";
+import { sourceHealth } from "./sources.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -45,7 +46,10 @@ export function filterGroups(groups, filter) {
 
 /**
  * overview is the stream panel's figures and the tree's summary line;
- * while disconnected no source is said to be running.
+ * while disconnected no source is said to be running. A source is up as
+ * its badge says (sources.js sourceHealth) and /metrics'
+ * pulseboard_source_up: running and its last poll not failed; a running
+ * one that is down is counted "down", not "running".
  * @param {import("./store.js").Store} store
  * @param {{connected: boolean, series: number, messages: number}} o
  */
@@ -53,8 +57,9 @@ export function overview(store, o) {
   let running = 0;
   const states = new Map();
   for (const s of store.sources.values()) {
-    if (s.state === "running") running++;
-    states.set(s.state, (states.get(s.state) || 0) + 1);
+    const { badge } = sourceHealth(s);
+    if (badge === "running") running++;
+    states.set(badge, (states.get(badge) || 0) + 1);
   }
   const n = store.sources.size;
   const noun = `${n} ${n === 1 ? "source" : "sources"}`;
