@@ -474,8 +474,9 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Run("the window selector switches the statistics window", func(t *testing.T) {
 		require.Equal(t, "1m,5m,15m", eval[string](b, `[...document.querySelectorAll("#windows button")].map(b => b.textContent).join()`))
 		b.do(chromedp.Click(chromedp.CSS(`#windows [data-window="5m"]`)))
-		b.waitFor("5m chosen and kept", `document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
-			JSON.parse(localStorage.getItem("pulseboard.ui")).window === "5m"`)
+		b.waitFor("5m chosen, in the address and not in storage", `document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
+			new URL(location.href).searchParams.get("window") === "5m" &&
+			JSON.parse(localStorage.getItem("pulseboard.ui") || "{}").window === undefined`)
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {

@@ -24,8 +24,8 @@ export const readerChoices = {
   /** setHideZero hides (or shows again) the series that were zero all through the window. */
   setHideZero(on) {
     this.hideZero = !!on;
-    this.prefs.set("hideZero", this.hideZero || undefined);
     this.deps.page.showHideZero(this.hideZero);
+    this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();
   },
@@ -47,7 +47,7 @@ export const readerChoices = {
     this.requestFrame();
   },
 
-  /** syncURL writes the view (filter, window, collapsed sources, zoom) into the address. */
+  /** syncURL writes the view (filter, window, collapsed sources, hidden zeros, zoom) into the address. */
   syncURL() {
     const d = this.deps;
     if (!this.client) return; // not started: the address is still being read
@@ -57,7 +57,7 @@ export const readerChoices = {
     if (this.urlCollapsed) for (const name of this.urlCollapsed) if (!this.groups.has(name)) collapsed.push(name);
     // The server's first window is the default: left out, like the other defaults.
     const win = this.windowName === this.store.windows[0] ? "" : this.windowName;
-    const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, zoom: this.zoom, range: this.range });
+    const url = viewURL(d.location.href, { filter: this.filter, window: win, collapsed, hideZero: this.hideZero, zoom: this.zoom, range: this.range });
     if (url === this.lastURL) return;
     this.lastURL = url;
     d.history.replaceState(d.history.state, "", url);
@@ -81,7 +81,6 @@ export const readerChoices = {
   /** selectWindow picks a statistics window; the charts show it live again if a history range was picked. */
   selectWindow(name) {
     this.windowName = name;
-    this.prefs.set("window", name);
     if (this.range) {
       this.range = null;
       this.deps.page.checkRange(null);

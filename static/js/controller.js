@@ -50,7 +50,7 @@ export class PageController {
     this.prefs = new Prefs(deps.local);
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
-    this.hideZero = !!this.prefs.values.hideZero;
+    this.hideZero = false;
     this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set() };
     /** countedSources changed in their poll counters only: brought up to date at the next tick. */
     this.countedSources = new Set();
@@ -58,10 +58,12 @@ export class PageController {
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
     this.health = new Map();
-    this.windowName = this.prefs.values.window || "";
+    this.windowName = "";
     this.paused = false;
     this.tabHidden = false;
     this.filter = "";
+    /** @type {Set<string>} the sources the address collapses (start) */
+    this.urlCollapsed = new Set();
     /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
     this.zoom = null;
     /** @type {import("./rangechoice.js").RangeChoice|null} the history range picked; null: the window */
@@ -109,15 +111,19 @@ export class PageController {
     const d = this.deps;
     const view = readView(d.location.href);
     this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
-    // A shared address's view goes before the kept preferences.
+    // The address is the view (urlstate.js): what it does not say is the default.
     if (view.filter) {
       this.filter = view.filter;
       d.page.showFilter(view.filter);
     }
     if (view.window) this.windowName = view.window;
-    this.urlCollapsed = view.collapsed ? new Set(view.collapsed) : null;
-    // What the address says now (tokens out): rewritten only when the view changes.
+    this.hideZero = !!view.hideZero;
+    this.urlCollapsed = new Set(view.collapsed || []);
+    // The address as read (tokens out, and what was ignored, a garbled
+    // zoom or range, out too), written back at once: a link copied from
+    // the address bar shows what the page shows.
     this.lastURL = viewURL(d.location.href, { ...view, collapsed: view.collapsed || [] });
+    if (this.lastURL !== asWritten(d.location.href)) d.history.replaceState(d.history.state, "", this.lastURL);
     if (view.range) this.range = view.range;
     if (view.zoom) this.setZoom(view.zoom[0], view.zoom[1]);
     else if (view.range) this.spanChanged();
@@ -353,10 +359,9 @@ export class PageController {
     if (g) return g;
     g = this.deps.group(name, {
       color: this.groups.size,
-      collapsed: this.urlCollapsed ? this.urlCollapsed.has(name) : this.prefs.collapsed(name),
+      collapsed: this.urlCollapsed.has(name),
       onCrash: (n, button) => this.crash(n, button),
       onToggle: (n, collapsed) => {
-        this.prefs.setCollapsed(n, collapsed);
         this.syncURL();
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
       },
@@ -500,6 +505,18 @@ export class PageController {
     for (const name of this.countedSources) this.dirty.sources.add(name);
     this.countedSources.clear();
   }
+}
+
+// asWritten is an address as viewURL would write it, with the tokens
+// (takeToken has taken them out already) left out: what differs from
+// viewURL's then is a view parameter the page ignored.
+function asWritten(href) {
+  const u = new URL(href);
+  const p = new URLSearchParams(u.search);
+  p.delete("admin");
+  p.delete("token");
+  const q = p.toString();
+  return u.pathname + (q ? `?${q}` : "") + u.hash;
 }
 
 /** COUNTED are a source's figures that move with every poll: shown once a second (tick). */

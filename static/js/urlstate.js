@@ -1,23 +1,27 @@
 // The view in the page's address, so that a link shows what its sender
-// saw: the filter, the statistics window, the collapsed sources and the
-// zoomed range (unix ms) and the history range picked (rangechoice.js).
-// Pure: the controller reads the address at start and writes it back with
+// saw: the filter, the statistics window, the collapsed sources, hidden
+// all-zero lines, the zoomed range (unix ms) and the history range picked
+// (rangechoice.js). The address is the only place the view is kept
+// (prefs.js holds the theme alone). Pure: the controller reads the
+// address at start, writes back at once what it could read (what it
+// ignored leaves the address), and writes it again with
 // history.replaceState at every change.
 //
-//	/?filter=cpu%3D1&window=5m&collapsed=demo,host&from=1700000000000&to=1700000060000
+//	/?filter=cpu%3D1&window=5m&collapsed=demo,host&zeros=hide&from=1700000000000&to=1700000060000
 //	/?range=24h  /?range=1700000000000..1700086400000
 
 import { readRange, validSpan, writeRange } from "./rangechoice.js";
 
 /**
- * @typedef {{filter: string, window: string, collapsed: string[]|null,
+ * @typedef {{filter: string, window: string, collapsed: string[]|null, hideZero?: boolean,
  *   zoom: [number, number]|null, range?: import("./rangechoice.js").RangeChoice|null}} View
- * collapsed: null when the address does not say (the kept preferences
- * apply), else the collapsed sources; window "" when it does not say;
+ * collapsed: null when the address does not say (nothing is collapsed),
+ * else the collapsed sources; window "" when it does not say; hideZero:
+ * there only when the address hides all-zero lines ("zeros=hide");
  * range: there only when the address names a history range.
  */
 
-const KEYS = ["filter", "window", "collapsed", "from", "to", "range"];
+const KEYS = ["filter", "window", "collapsed", "zeros", "from", "to", "range"];
 
 /**
  * readView reads the view from an address; what it does not hold, or
@@ -41,6 +45,7 @@ export function readView(href, now = Date.now()) {
     collapsed: c === null ? null : c.split(",").filter(Boolean),
     zoom: p.has("from") && p.has("to") && validSpan(from, to, now) ? [from, to] : null,
   };
+  if (p.get("zeros") === "hide") view.hideZero = true;
   const range = readRange(p.get("range"), now);
   if (range) view.range = range;
   return view;
@@ -50,7 +55,8 @@ export function readView(href, now = Date.now()) {
  * viewURL is the address href with the view in it (path, query and hash,
  * for history.replaceState); other parameters are kept, except tokens
  * (admin.js takes them out at start: they never go back in). Defaults are
- * left out: no filter, nothing collapsed, no zoom, no history range.
+ * left out: no filter, nothing collapsed, zeros shown, no zoom, no
+ * history range.
  * @param {string} href
  * @param {View} view
  */
@@ -60,6 +66,7 @@ export function viewURL(href, view) {
   if (view.filter) u.searchParams.set("filter", view.filter);
   if (view.window) u.searchParams.set("window", view.window);
   if (view.collapsed && view.collapsed.length) u.searchParams.set("collapsed", view.collapsed.join(","));
+  if (view.hideZero) u.searchParams.set("zeros", "hide");
   if (view.range) u.searchParams.set("range", writeRange(view.range));
   if (view.zoom) {
     u.searchParams.set("from", String(Math.round(view.zoom[0])));

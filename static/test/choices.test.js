@@ -58,27 +58,46 @@ test("the filter hides what does not match and says when nothing does", () => {
   assert.equal(h.page.empty.hidden, true);
 });
 
-test("the chosen window is kept, applied to cards and charts, and falls back to the server's first", () => {
-  const local = new MemoryStorage({ "pulseboard.ui": JSON.stringify({ window: "5m" }) });
-  const h = harness({ local });
+test("the chosen window is the address's, applied to cards and charts, and falls back to the server's first", () => {
+  const h = harness({ href: "http://h/?window=5m" });
   const ws = live(h);
-  assert.equal(h.page.windows.selected, "5m", "the saved choice");
+  assert.equal(h.page.windows.selected, "5m", "the address's choice");
   assert.equal(h.cards.get("a").updates[0].windowName, "5m");
 
   // Old enough data: the chart shows the whole window.
   ws.recv({ type: "delta", seq: 5, ts: T0 + 600_000, points: { a: [[T0 + 600_000, 1]] } });
   h.controller.selectWindow("1m");
   assert.equal(h.page.checked, "1m");
-  assert.equal(JSON.parse(local.getItem("pulseboard.ui")).window, "1m");
+  assert.equal(h.replaced.at(-1), "/", "the server's first window is the default");
   h.frame();
   assert.deepEqual(h.cards.get("b").updates.at(-1), { windowName: "1m", spanMs: 60_000, points: 1 });
   assert.deepEqual(h.charts.entries.get(fam("a")).range(), [T0 + 540_000, T0 + 600_000]);
 
-  const again = harness({ local });
+  const again = harness({ href: "http://h/?window=5m" });
   again.controller.start();
   again.ws().open();
   again.ws().recv({ ...hello, windows: ["10s", "1h"] });
   assert.equal(again.page.windows.selected, "10s", "a window the server no longer has");
+  assert.equal(again.replaced.at(-1), "/", "and out of the address");
+});
+
+test("an earlier visit's view in storage does not leak into a bare address; only the theme is kept", () => {
+  // What an earlier version kept of the view: window, collapsed sources, hidden zeros.
+  const saved = JSON.stringify({ window: "5m", collapsed: { demo: true }, hideZero: true, theme: "dark" });
+  const local = new MemoryStorage({ "pulseboard.ui": saved });
+  const h = harness({ local });
+  live(h);
+  assert.equal(h.page.windows.selected, "1m");
+  assert.equal(h.groups.get("demo").collapsed, false);
+  assert.equal(h.page.hideZero, false);
+  assert.deepEqual(h.replaced, [], "a bare address stays bare");
+  assert.deepEqual(h.controller.prefs.values, { theme: "dark" });
+
+  h.controller.selectWindow("5m");
+  h.groups.get("demo").setCollapsed(true, true);
+  h.controller.setHideZero(true);
+  assert.equal(h.replaced.at(-1), "/?window=5m&collapsed=demo&zeros=hide", "this visit's choices: in the address");
+  assert.deepEqual(JSON.parse(local.getItem("pulseboard.ui")), { theme: "dark" }, "and not in storage");
 });
 
 test("garbage in the saved preferences, or storage that refuses, is ignored", () => {
@@ -87,8 +106,9 @@ test("garbage in the saved preferences, or storage that refuses, is ignored", ()
     const h = harness({ local });
     live(h);
     assert.equal(h.page.windows.selected, "1m", saved);
-    h.controller.selectWindow("5m");
-    assert.equal(JSON.parse(local.getItem("pulseboard.ui")).window, "5m", saved);
+    assert.deepEqual(h.controller.prefs.values, {}, saved);
+    h.controller.prefs.set("theme", "dark");
+    assert.deepEqual(JSON.parse(local.getItem("pulseboard.ui")), { theme: "dark" }, saved);
   }
   const refusing = new MemoryStorage();
   refusing.getItem = refusing.setItem = () => {
@@ -97,8 +117,7 @@ test("garbage in the saved preferences, or storage that refuses, is ignored", ()
   const h = harness({ local: refusing });
   live(h);
   h.controller.selectWindow("5m");
-  h.groups.get("demo").setCollapsed(true, true);
-  h.groups.get("demo").setCollapsed(false, true);
+  h.controller.prefs.set("theme", "dark");
   h.frame();
   assert.equal(h.cards.get("a").updates.at(-1).windowName, "5m", "the choice holds for the visit");
 });
@@ -154,16 +173,15 @@ test("crash sends the token; a refused token is forgotten", async () => {
   assert.equal(calls.length, 3, "no token, no request");
 });
 
-test("collapsing a group is remembered and hides its charts; the tree reveals it", () => {
-  const local = new MemoryStorage();
-  const h = harness({ local });
+test("collapsing a group goes into the address and hides its charts; the tree reveals it", () => {
+  const h = harness();
   live(h);
   const g = h.groups.get("demo");
   g.setCollapsed(true, true);
-  assert.deepEqual(JSON.parse(local.getItem("pulseboard.ui")).collapsed, { demo: true });
+  assert.equal(h.replaced.at(-1), "/?collapsed=demo");
   assert.equal(h.charts.entries.get(fam("a")).hidden, true);
 
-  const again = harness({ local });
+  const again = harness({ href: `http://h${h.replaced.at(-1)}` });
   live(again);
   assert.equal(again.groups.get("demo").collapsed, true);
   assert.equal(again.charts.entries.get(fam("b")).hidden, true);
@@ -264,7 +282,7 @@ test("series of one metric share a card and a chart; the last one to go takes th
   assert.equal(h.controller.cards.has(key), false);
 });
 
-test("the all-zero switch is remembered, hides zero lines from the charts, and a hover's end redraws", () => {
+test("the all-zero switch goes into the address, hides zero lines from the charts, and a hover's end redraws", () => {
   const local = new MemoryStorage();
   const h = harness({ local });
   live(h);
@@ -276,8 +294,9 @@ test("the all-zero switch is remembered, hides zero lines from the charts, and a
   assert.equal(h.page.hideZero, true);
   assert.equal(h.charts.allDirty, allDirty + 1);
   assert.deepEqual(h.charts.entries.get(fam("a")).lines(), [{ id: "a", name: "a", hidden: true }]);
-  assert.equal(JSON.parse(local.getItem("pulseboard.ui")).hideZero, true);
-  const again = harness({ local });
+  assert.equal(h.replaced.at(-1), "/?zeros=hide");
+  assert.equal(local.getItem("pulseboard.ui"), null, "not kept in storage");
+  const again = harness({ href: `http://h${h.replaced.at(-1)}` });
   again.controller.start();
   assert.equal(again.page.hideZero, true);
 

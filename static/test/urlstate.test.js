@@ -79,3 +79,16 @@ test("a zoom or custom range that no picker could give is ignored", () => {
   assert.equal(view("range=0..99999999999999").range, undefined, "a custom range is held to the same");
   assert.deepEqual(view(`range=${now - 3_600_000}..${now}`).range, { name: "custom", from: now - 3_600_000, to: now });
 });
+
+test("what the address holds that the page ignores leaves the address at once", () => {
+  const h = harness({ href: "http://h/?from=9&to=3&range=junk&filter=m_a&x=1" });
+  h.controller.start();
+  assert.deepEqual(h.replaced, ["/?x=1&filter=m_a"], "a garbled zoom and range out, the rest kept");
+  const fine = harness({ href: "http://h/?filter=m_a&collapsed=demo,host&zeros=hide" });
+  fine.controller.start();
+  assert.deepEqual(fine.replaced, [], "an address the page reads whole is left as it is");
+  assert.equal(fine.page.hideZero, true);
+  const unknown = harness({ href: "http://h/?window=7y" });
+  live(unknown);
+  assert.equal(unknown.replaced.at(-1), "/", "a window the server does not have: its first, the default");
+});
