@@ -469,6 +469,13 @@ func TestBrowserDashboard(t *testing.T) {
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("every card, no count", visible+`.length === 5 && document.getElementById("filter-count").hidden`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = "{{"; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("an invalid filter marked and not applied", `document.getElementById("filter").getAttribute("aria-invalid") === "true" &&
+			!document.getElementById("filter-error").hidden && `+visible+`.length === 5`)
+		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
+			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
+		b.waitFor("valid again", `!document.getElementById("filter").hasAttribute("aria-invalid") && document.getElementById("filter-error").hidden`)
 	})
 
 	t.Run("the window selector switches the statistics window", func(t *testing.T) {

@@ -6,6 +6,7 @@
 // (urlstate.js). Each records the choice, marks what it changes and asks
 // for a frame.
 
+import { parseFilter } from "./filter.js";
 import { zoomSpan } from "./rangechoice.js";
 import { viewURL } from "./urlstate.js";
 
@@ -40,7 +41,19 @@ export const readerChoices = {
     this.requestFrame();
   },
 
+  /**
+   * setFilter applies the filter box's text. A text that cannot be read
+   * (filter.js: `{{`, `{cpu=`, a bad regex) marks the box invalid and
+   * changes nothing: the last valid filter stays applied, and in the
+   * address. Not "matches nothing": half-typed matchers ({cpu="1) are
+   * invalid at nearly every key, and the page would blank at each pause
+   * of the typing; not "the rest applies" either: `{{` matched
+   * everything, so what showed was not what was asked.
+   */
   setFilter(text) {
+    const errors = parseFilter(text).errors;
+    this.deps.page.showFilterError(errors.length ? errors[0] : "", errors.join("; "));
+    if (errors.length) return;
     this.filter = text;
     this.dirty.filter = true;
     this.syncURL();

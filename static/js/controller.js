@@ -113,8 +113,10 @@ export class PageController {
     this.admin.set(takeToken({ location: d.location, history: d.history, storage: d.session }));
     // The address is the view (urlstate.js): what it does not say is the default.
     if (view.filter) {
-      this.filter = view.filter;
       d.page.showFilter(view.filter);
+      // An invalid one is shown, marked, and not applied: out of the address.
+      this.setFilter(view.filter);
+      if (this.filter !== view.filter) view.filter = "";
     }
     if (view.window) this.windowName = view.window;
     this.hideZero = !!view.hideZero;

@@ -18,8 +18,11 @@ export const MAX_REGEX = 256;
 /**
  * @typedef {{word: string} | {name: string, op: "="|"!="|"=~"|"!~", value: string, re?: RegExp}} Term
  * @typedef {{terms: Term[], errors: string[]}} Filter
- * errors: one sentence per term that could not be read (an invalid or
- * unbounded regex); such a term is left out, the others apply.
+ * errors: one short sentence per fault (a brace not closed or not
+ * opened, a matcher without a value, a quote not closed, an invalid or
+ * unbounded regex); a term that could not be read is left out. A filter
+ * with errors is not what its writer meant: the page keeps applying its
+ * last valid one (choices.js setFilter).
  * @typedef {{source: string, metric: string, labels: Record<string, string>, texts: string[]}} FilterItem
  * texts: what plain words are looked for in.
  */
@@ -38,8 +41,14 @@ export function parseFilter(text) {
   /** @type {Filter} */
   const f = { terms: [], errors: [] };
   let i = 0;
+  let depth = 0; // braces open
   while (i < s.length) {
     if (SEPARATOR.test(s[i])) {
+      if (s[i] === "{" && ++depth > 1) f.errors.push("a { inside braces");
+      if (s[i] === "}" && --depth < 0) {
+        f.errors.push("a } without its {");
+        depth = 0;
+      }
       i++;
       continue;
     }
@@ -58,10 +67,21 @@ export function parseFilter(text) {
     }
     k += op.length;
     while (k < s.length && /\s/.test(s[k])) k++;
+    if (k >= s.length || SEPARATOR.test(s[k])) {
+      // Prometheus' empty value is written out: cpu="".
+      f.errors.push(`${name}${op} has no value (${name}${op}"" for an empty one)`);
+      i = k;
+      continue;
+    }
     const [value, end] = readValue(s, k);
     i = end;
+    if (end > s.length) {
+      f.errors.push(`${name}${op}${s[k]}…: the quote is not closed`);
+      continue;
+    }
     f.terms.push(matcher(name, /** @type {any} */ (op), value, f.errors));
   }
+  if (depth > 0) f.errors.push("a { is not closed");
   f.terms = f.terms.filter(Boolean);
   return f;
 }
@@ -78,7 +98,7 @@ function readValue(s, k) {
         out += { n: "\n", t: "\t" }[s[i]] ?? s[i];
       } else out += s[i];
     }
-    return [out, i + 1]; // an unclosed quote runs to the end
+    return [out, i + 1]; // an unclosed quote ends past the text
   }
   let i = k;
   while (i < s.length && !SEPARATOR.test(s[i])) i++;

@@ -33,6 +33,7 @@ export class PageView {
       empty: $("empty"),
       loading: $("loading"),
       filterCount: $("filter-count"),
+      filterError: $("filter-error"),
       sources: $("ov-sources"),
       series: $("ov-series"),
       points: $("ov-points"),
@@ -165,6 +166,20 @@ export class PageView {
   /** showTreeSummary is the tree in one line, what a phone shows of it folded. */
   showTreeSummary(text) {
     setText(this.els.treeSummary, text);
+  }
+
+  /**
+   * showFilterError marks the filter box invalid with a short message
+   * (all of them in its title), or valid again (""): aria-invalid, and the
+   * message it is described by.
+   */
+  showFilterError(message, all = message) {
+    const input = this.els.filter;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    setText(this.els.filterError, message ? `Not applied: ${message}` : "");
+    this.els.filterError.title = all;
+    this.els.filterError.hidden = !message;
   }
 
   /** showFilterCount says how many series the filter lets through ("" hides it). */

@@ -339,10 +339,11 @@ test("the filter matches labels as the chips show them, counts the series, and w
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
   assert.equal(h.page.filterCount, "4 of 5 series", "the series without a cpu label too, as in Prometheus");
-  h.controller.filterTyped('cpu=~"[');
+  h.controller.filterTyped('cpu=~"["');
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
-  assert.match(h.page.filterCount, /^5 of 5 series; cpu=~"\[": not a valid regex/, "said, not thrown");
+  assert.equal(h.page.filterCount, "4 of 5 series", "the last valid filter stays");
+  assert.match(h.page.filterError, /^cpu=~"\[": not a valid regex/, "said, not thrown");
   h.controller.filterTyped("");
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
@@ -461,4 +462,29 @@ test("a source whose poll counters alone moved is shown at the clock's tick, a c
   h.frame();
   assert.equal(g.updates.length, before + 2, "a state changed: at once");
   assert.equal(g.updates.at(-1).src.state, "backoff");
+});
+
+test("an invalid filter marks the box, keeps the last valid filter applied, and leaves the address", () => {
+  const h = harness();
+  live(h);
+  h.controller.setFilter("m_a");
+  h.frame();
+  assert.equal(h.page.filterError, "");
+  for (const bad of ["{{", "{cpu=", 'cpu=~"["']) {
+    h.controller.setFilter(bad);
+    h.frame();
+    assert.notEqual(h.page.filterError, "", bad);
+    assert.equal(h.cards.get("b").el.hidden, true, `${bad}: m_a still applies`);
+    assert.equal(h.cards.get("a").el.hidden, false, bad);
+    assert.equal(h.replaced.at(-1), "/?filter=m_a", bad);
+  }
+  h.controller.setFilter("");
+  assert.equal(h.page.filterError, "", "valid again");
+
+  const shared = harness({ href: "http://h/?filter=%7B%7B" });
+  live(shared);
+  assert.equal(shared.page.filterShown, "{{", "shown in the box");
+  assert.match(shared.page.filterError, /\{/);
+  assert.deepEqual(shared.replaced, ["/"], "not applied: out of the address");
+  assert.ok([...shared.cards.values()].every((c) => !c.el.hidden));
 });

@@ -82,3 +82,13 @@ test("half-typed filters read as something, never throw", () => {
   }
   assert.deepEqual(parseFilter("=1").terms, [{ word: "=1" }]);
 });
+
+test("a filter that cannot be read says why: braces, a matcher without a value, a quote not closed", () => {
+  const errs = (t) => parseFilter(t).errors;
+  assert.deepEqual(errs("{{"), ["a { inside braces", "a { is not closed"]);
+  assert.deepEqual(errs("{cpu="), ['cpu= has no value (cpu="" for an empty one)', "a { is not closed"]);
+  assert.deepEqual(errs("{cpu=}"), ['cpu= has no value (cpu="" for an empty one)']);
+  assert.deepEqual(errs("cpu=1 }"), ["a } without its {"]);
+  assert.deepEqual(errs('cpu="1'), ['cpu="…: the quote is not closed']);
+  for (const ok of ['{cpu="1"}', 'cpu=""', "cpu= 1", 'temp{room="k"}', "a{b}", ""]) assert.deepEqual(errs(ok), [], ok);
+});

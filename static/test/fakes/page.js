@@ -255,6 +255,10 @@ function fakePage() {
       this.order = els;
       this.parts = parts;
     },
+    filterError: "",
+    showFilterError(message) {
+      this.filterError = message;
+    },
     filterCount: "",
     showFilterCount(text) {
       this.filterCount = text;
