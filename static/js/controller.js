@@ -430,7 +430,7 @@ export class PageController {
       if (!g) continue;
       g.update(this.shownSource(name), now, this.crashAt(name));
       g.showAlert(this.sourceAlert(name));
-      this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"));
+      this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"), !this.connected());
     }
     d.sources.clear();
     this.drawAlerts(now);

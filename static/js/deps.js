@@ -25,7 +25,7 @@
  *   the event timeline's panel
  * @property {{show(alerts: import("./alerts.js").Alert[], now: number): void, tick(now: number): void}} alerts
  *   the alerts panel (alertsview.js)
- * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number): void,
+ * @property {(group: import("./sources.js").SourceGroup) => {update(src: object, now: number, parked?: object, stale?: boolean): void,
  *   tick(now: number): void}} health makes the recent-history note of a source's group
  * @property {{show(s: object): void, tick(): void, showPast(end: number): void}} status
  *   the connection pill and banner (status.js); showPast gives the end of a

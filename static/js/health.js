@@ -30,8 +30,11 @@ export function recovered(src, seenAt) {
  * @param {{state: string, restartedAt: number, parkedAt: number, retryAt: number, restarts: number}} hs
  *   retryAt: when the supervisor tries a parked source again (unix ms; 0: unknown)
  * @param {number} now unix ms
+ * @param {boolean} [stale] the page is disconnected: what was last known,
+ *   with clock times and no countdown (the retry may have come and gone)
  */
-export function healthNote(hs, now) {
+export function healthNote(hs, now, stale = false) {
+  if (stale) return staleNote(hs, now);
   if (hs.state === "failed") {
     const since = hs.parkedAt ? ` since ${formatClock(hs.parkedAt)}` : "";
     const retry = hs.retryAt > now
@@ -41,6 +44,17 @@ export function healthNote(hs, now) {
   }
   if (hs.state === "backoff") return "Crashed; restarting after a backoff…";
   if (hs.restartedAt && now - hs.restartedAt < RESTART_SHOWN_MS) return `Restarted ${formatAgo(hs.restartedAt, now)}.`;
+  return "";
+}
+
+// staleNote is healthNote's line while disconnected.
+function staleNote(hs, now) {
+  if (hs.state === "failed") {
+    const since = hs.parkedAt ? ` since ${formatClock(hs.parkedAt)}` : "";
+    return `Was parked${since} after ${hs.restarts} restarts (stale); its retry time is unknown while disconnected.`;
+  }
+  if (hs.state === "backoff") return "Was restarting after a backoff (stale).";
+  if (hs.restartedAt && now - hs.restartedAt < RESTART_SHOWN_MS) return `Restarted at ${formatClock(hs.restartedAt)} (stale).`;
   return "";
 }
 
@@ -61,6 +75,7 @@ export class SourceHealth {
     this.error = "";
     this.errorSeenAt = 0;
     this.src = undefined;
+    this.stale = false;
   }
 
   /**
@@ -70,8 +85,10 @@ export class SourceHealth {
    * @param {object|undefined} src
    * @param {number} now
    * @param {import("./timeline.js").TimelineEvent} [parked]
+   * @param {boolean} [stale] the page is disconnected (healthNote)
    */
-  update(src, now, parked) {
+  update(src, now, parked, stale = false) {
+    this.stale = stale;
     const hs = this.state;
     const state = (src && src.state) || "unknown";
     const restarts = src ? Number(src.restarts) || 0 : 0;
@@ -101,7 +118,7 @@ export class SourceHealth {
 
   /** tick refreshes the relative times; the page calls it every second. */
   tick(now) {
-    const text = healthNote(this.state, now);
+    const text = healthNote(this.state, now, this.stale);
     if (this.note.hidden !== !text) this.note.hidden = !text;
     setText(this.note, text);
     // Written only when it changes: this runs at every update of the source.

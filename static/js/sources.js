@@ -91,15 +91,16 @@ export class SourceGroup {
   /** updateAgo refreshes the relative times: last success, last crash, error, warning. */
   updateAgo(src, now) {
     src = src || this.src;
-    setText(this.facts.success.dd, src ? formatAgo(src.last_success, now) : "–");
+    setText(this.facts.success.dd, src ? successText(src, now) : "–");
     const crash = crashText(src, this.crashAt, now);
     setText(this.crashTag, crash);
     setHidden(this.crashTag, !crash);
     const kind = this.crashAt > 0 ? "crash" : "restart";
     if (this.crashTag.dataset.kind !== kind) this.crashTag.dataset.kind = kind;
     const health = sourceHealth(src);
-    showNote(this.error, "Last error", health.error, health.errorAt, now);
-    showNote(this.warning, "Last warning", health.warning, health.warningAt, now);
+    const stale = !!(src && src.stale);
+    showNote(this.error, "Last error", health.error, health.errorAt, now, stale);
+    showNote(this.warning, "Last warning", health.warning, health.warningAt, now, stale);
   }
 
   /**
@@ -185,15 +186,31 @@ export function sourceHealth(src) {
   };
 }
 
-/** noteText is the line of a last error or warning, with its age when known. */
-export function noteText(label, text, at, now) {
-  if (!text) return "";
-  return at > 0 ? `${label} (${formatAgo(at, now)}): ${text}` : `${label}: ${text}`;
+/**
+ * successText is a source's last success as its panel says it: "16s ago";
+ * of a stale source (disconnected: summary.js unknownSource) its clock
+ * time marked stale, "05:57:10 (stale)", since it may have polled since.
+ */
+export function successText(src, now) {
+  if (!src.stale) return formatAgo(src.last_success, now);
+  const at = Number(src.last_success) || 0;
+  return at > 0 ? `${formatClock(at)} (stale)` : "unknown";
 }
 
-function showNote(el, label, text, at, now) {
+/**
+ * noteText is the line of a last error or warning, with its age when
+ * known; stale (disconnected), its clock time instead: "Last error
+ * (05:57:10, stale): …".
+ */
+export function noteText(label, text, at, now, stale = false) {
+  if (!text) return "";
+  if (!(at > 0)) return `${label}: ${text}`;
+  return `${label} (${stale ? `${formatClock(at)}, stale` : formatAgo(at, now)}): ${text}`;
+}
+
+function showNote(el, label, text, at, now, stale) {
   setHidden(el, !text);
-  setText(el, noteText(label, text, at, now));
+  setText(el, noteText(label, text, at, now, stale));
   setTitle(el, text);
 }
 

@@ -74,13 +74,15 @@ export function overview(store, o) {
 
 /**
  * unknownSource is a source as shown while the page is disconnected: what
- * it was last known to be, its state and health unknown.
+ * it was last known to be, its state and health unknown, and stale: its
+ * times are shown as clock times marked stale, never as "… ago", which
+ * would claim nothing happened since (sources.js, treemodel.js crashText).
  */
 export function unknownSource(src) {
-  return { ...src, state: "unknown", up: undefined };
+  return { ...src, state: "unknown", up: undefined, stale: true };
 }
 
-/** unknownTree is a supervision tree with every state unknown (disconnected). */
+/** unknownTree is a supervision tree with every state unknown and stale (disconnected). */
 export function unknownTree(node) {
-  return { ...node, state: "unknown", children: node.children.map(unknownTree) };
+  return { ...node, state: "unknown", stale: true, children: node.children.map(unknownTree) };
 }

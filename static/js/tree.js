@@ -209,7 +209,7 @@ export class TreeView {
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
-    n.crashOf = node.source ? [{ last_restart_at: node.lastRestart }, this.crashAt ? this.crashAt(node.name) : 0] : null;
+    n.crashOf = node.source ? [{ last_restart_at: node.lastRestart, stale: !!node.stale }, this.crashAt ? this.crashAt(node.name) : 0] : null;
     // The title and the spoken text without "ago": they would be rewritten every second.
     const crash = n.crashOf ? crashText(...n.crashOf) : "";
     this.showCrash(n);

@@ -193,8 +193,10 @@ export function treeKeyAction(nodes, i, key) {
  * none), else, as the source itself tells a page opened later, when its
  * collector last restarted (a restart follows a crash): "last restart
  * 03:31:14". "" for a source that never did. Given now (unix ms), how
- * long ago too: "last crash 03:31:12 (4s ago)".
- * @param {{last_restart_at?: number}|undefined} src
+ * long ago too: "last crash 03:31:12 (4s ago)"; of a stale source (the
+ * page is disconnected: summary.js unknownSource) "(stale)" instead: it
+ * may have crashed since.
+ * @param {{last_restart_at?: number, stale?: boolean}|undefined} src
  * @param {number} [crashAt]
  * @param {number} [now]
  */
@@ -202,5 +204,6 @@ export function crashText(src, crashAt = 0, now = 0) {
   const restart = src ? Number(src.last_restart_at) || 0 : 0;
   const at = crashAt > 0 ? crashAt : restart;
   if (!(at > 0)) return "";
-  return `last ${crashAt > 0 ? "crash" : "restart"} ${formatClock(at)}${now > 0 ? ` (${formatAgo(at, now)})` : ""}`;
+  const ago = src && src.stale ? " (stale)" : now > 0 ? ` (${formatAgo(at, now)})` : "";
+  return `last ${crashAt > 0 ? "crash" : "restart"} ${formatClock(at)}${ago}`;
 }

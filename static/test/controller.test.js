@@ -274,7 +274,7 @@ test("a reload that changed a source: stopped, then started again", () => {
   assert.deepEqual(h.timeline.events.map((e) => [e.kind, e.text]), [["reload", "config reloaded: changed demo"], ["started", "started"], ["stopped", "stopped"]]);
 });
 
-test("while disconnected, states are unknown and last success keeps ageing; back live, as they are", () => {
+test("while disconnected, states are unknown and times stale; back live, as they are", () => {
   const h = harness();
   const ws = live(h);
   const trees = [];
@@ -283,6 +283,8 @@ test("while disconnected, states are unknown and last success keeps ageing; back
   h.frame();
   const g = h.groups.get("demo");
   assert.equal(g.updates.at(-1).src.state, "unknown");
+  assert.equal(g.updates.at(-1).src.stale, true, "its times shown stale");
+  assert.equal(h.healths.get("demo").updates.at(-1).stale, true, "its note without countdowns");
   assert.equal(h.controller.store.sources.get("demo").state, "running", "the store keeps what it knew");
   assert.equal(trees.at(-1).state, "unknown");
   assert.ok(trees.at(-1).children.every((c) => c.state === "unknown"));
@@ -294,6 +296,7 @@ test("while disconnected, states are unknown and last success keeps ageing; back
   h.ws().recv(hello);
   h.frame();
   assert.equal(g.updates.at(-1).src.state, "running");
+  assert.equal(h.healths.get("demo").updates.at(-1).stale, false);
   assert.equal(trees.at(-1).state, "running");
   assert.equal(h.page.overview.sources, "1/1");
 });

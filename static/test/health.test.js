@@ -80,3 +80,19 @@ test("a restart is the server's (last_restart_at): a page opened later sees it, 
   assert.equal(note.hidden, true, "not the previous process's restart");
   assert.equal(hs.state.restartedAt, 0);
 });
+
+test("while disconnected the note is what was last known, with clock times and no countdown", () => {
+  const head = document.createElement("header");
+  const hs = new SourceHealth({ head, error: document.createElement("p") });
+  const note = head.one("health-note");
+  const parked = { ts: T - 5000, retryAt: T + 42_000 };
+  hs.update({ state: "failed", restarts: 6, last_error: "panic: x" }, T, parked, true);
+  const said = `Was parked since ${formatClock(T - 5000)} after 6 restarts (stale); its retry time is unknown while disconnected.`;
+  assert.equal(note.textContent, said);
+  hs.tick(T + 40_000);
+  assert.equal(note.textContent, said, "no countdown running");
+  hs.update({ state: "failed", restarts: 6, last_error: "panic: x" }, T + 41_000, parked, false);
+  assert.match(note.textContent, /\(in 1 s\)\.$/, "live again: the countdown");
+  assert.equal(healthNote({ state: "running", restartedAt: T, parkedAt: 0, restarts: 1 }, T + 3000, true), `Restarted at ${formatClock(T)} (stale).`);
+  assert.equal(healthNote({ state: "backoff", restartedAt: 0, parkedAt: 0, restarts: 1 }, T, true), "Was restarting after a backoff (stale).");
+});

@@ -150,3 +150,31 @@ test("the last crash says how long ago, in the source's title every second and o
   tree.update(buildTree(null, srcs), () => T0 - 800);
   assert.equal(node.crash.textContent, `last crash ${at} (1 min ago)`, "an update keeps the last tick's now");
 });
+
+test("while disconnected a source's times are clock times marked stale, and do not move on", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { TreeView } = await import("../js/tree.js");
+  const { buildTree } = await import("../js/treemodel.js");
+  const { unknownSource, unknownTree } = await import("../js/summary.js");
+  const { formatClock } = await import("../js/format.js");
+  const src = { ...running, name: "flaky", restarts: 3, last_restart_at: T0, last_success: T0 - 16_000, last_error: "refused", last_error_at: T0 - 20_000 };
+  const g = new SourceGroup("flaky", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  g.update(src, T0, T0 - 800);
+  assert.equal(g.facts.success.dd.textContent, "16s ago");
+  g.update(unknownSource(src), T0, T0 - 800);
+  for (const now of [T0, T0 + 60_000]) {
+    g.updateAgo(null, now);
+    assert.equal(g.facts.success.dd.textContent, `${formatClock(T0 - 16_000)} (stale)`);
+    assert.equal(g.crashTag.textContent, `last crash ${formatClock(T0 - 800)} (stale)`);
+    assert.equal(g.error.textContent, `Last error (${formatClock(T0 - 20_000)}, stale): refused`);
+  }
+  g.update(unknownSource({ ...src, last_success: 0 }), T0);
+  assert.equal(g.facts.success.dd.textContent, "unknown", "never known to have succeeded");
+
+  const tree = new TreeView(document.createElement("div"));
+  tree.update(unknownTree(buildTree(null, [src])), () => T0 - 800);
+  tree.tick(T0 + 60_000);
+  assert.equal(tree.nodes.get("root/collectors/flaky").crash.textContent, `last crash ${formatClock(T0 - 800)} (stale)`);
+});

@@ -395,7 +395,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       },
     },
     health: (g) => {
-      const hs = { updates: [], ticks: 0, update: (src, now, parked) => hs.updates.push({ src, now, ...(parked ? { parked } : {}) }), tick: () => hs.ticks++ };
+      const hs = { updates: [], ticks: 0, update: (src, now, parked, stale) => hs.updates.push({ src, now, ...(parked ? { parked } : {}), stale: !!stale }), tick: () => hs.ticks++ };
       h.healths.set(g.name, hs);
       return hs;
     },
