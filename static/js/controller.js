@@ -31,6 +31,7 @@ import { Prefs } from "./prefs.js";
 import { Store } from "./store.js";
 import { clusterNodes, nodeState } from "./treemodel.js";
 import { groupByNode } from "./nodes.js";
+import { StateHold, heldTree } from "./hold.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
 import { readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
@@ -58,6 +59,8 @@ export class PageController {
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
     this.health = new Map();
+    /** a backoff held in view for a moment (hold.js) */
+    this.hold = new StateHold();
     this.windowName = "";
     this.paused = false;
     this.tabHidden = false;
@@ -179,10 +182,22 @@ export class PageController {
     return this.connected() ? server || this.now() : Math.max(server, this.now());
   }
 
-  /** shownSource is a source as its group shows it: its state unknown while disconnected. */
+  /**
+   * shownSource is a source as its group shows it: its state unknown while
+   * disconnected, a backoff held for a moment (hold.js).
+   */
   shownSource(name) {
     const src = this.store.sources.get(name);
-    return src && !this.connected() ? unknownSource(src) : src;
+    if (!src) return src;
+    if (!this.connected()) return unknownSource(src);
+    const state = this.hold.shown(name, src.state, this.now());
+    return state === src.state ? src : { ...src, state };
+  }
+
+  /** shownTree is the supervision tree as the page shows it (shownSource's rules). */
+  shownTree() {
+    const tree = this.store.tree();
+    return this.connected() ? heldTree(tree, this.hold, this.now()) : unknownTree(tree);
   }
 
   /** crashAt is when a source last crashed as the timeline holds it, unix ms; 0 if it holds none. */
@@ -435,7 +450,7 @@ export class PageController {
     d.sources.clear();
     this.drawAlerts(now);
     if (d.tree) {
-      this.deps.tree.update(this.connected() ? this.store.tree() : unknownTree(this.store.tree()), (name) => this.crashAt(name));
+      this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name));
       d.tree = false;
     }
     if (d.filter) {
@@ -497,6 +512,11 @@ export class PageController {
     this.deps.alerts.tick(now);
     if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
     this.rangeTick();
+    // A backoff held in view ends with time alone.
+    for (const name of this.hold.holding()) {
+      this.dirty.sources.add(name);
+      this.dirty.tree = true;
+    }
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.flushCounted();
     this.requestFrame();

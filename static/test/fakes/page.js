@@ -388,7 +388,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.cards.set(st.id, c);
       return c;
     },
-    tree: { update: (root, crashAt) => (h.trees++, (h.treeCrashAt = crashAt)), tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1) },
+    tree: { update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)), tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1) },
     timeline: {
       show: (events, sources, selected) => {
         h.timeline = { events, sources, selected };
