@@ -135,6 +135,15 @@ func TestBrowserLayouts(t *testing.T) {
 			b.waitFor("the events panel in sight at 1024 px, scrolled to "+to, eventsInSight)
 		}
 		b.do(chromedp.EmulateViewport(1280, 900))
+		// A source clicked in the tree lands with its header just under the
+		// top bar, and is still there once the cards around it are laid out.
+		for _, name := range []string{"s20", "s30", "s05"} {
+			b.do(chromedp.Click(chromedp.CSS(`.tree [data-source="` + name + `"]`)))
+			inPlace := `(g => Math.abs(g.getBoundingClientRect().top - document.querySelector(".topbar").getBoundingClientRect().bottom - 8) < 2)(document.getElementById("source-` + name + `"))`
+			b.waitFor(name+" under the top bar", inPlace)
+			require.True(t, eval[bool](b, `(window.frames60 = 0, (function f() { if (++window.frames60 < 60) requestAnimationFrame(f); })(), true)`))
+			b.waitFor(name+" still there 60 frames later", `window.frames60 >= 60 && `+inPlace)
+		}
 		perRow := eval[int](b, `(gs => gs.filter(g => g.getBoundingClientRect().top === gs[0].getBoundingClientRect().top).length)([...document.querySelectorAll(".group")])`)
 		require.GreaterOrEqual(t, perRow, 2, "one-card sources side by side")
 		filterFits(t, b, "load_percent s4")
@@ -153,6 +162,12 @@ func TestBrowserLayouts(t *testing.T) {
 		require.Equal(t, 45, eval[int](b, `document.querySelectorAll("#jump a").length`))
 		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
 		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
+		require.True(t, eval[bool](b, `(f => { f.value = "s4"; f.dispatchEvent(new Event("input")); return true; })(document.getElementById("filter"))`))
+		b.waitFor("the jump list filtered as the groups are", `[...document.querySelectorAll("#jump a")].filter(a => !a.hidden).map(a => a.textContent).join() ===
+			[...document.querySelectorAll(".group")].filter(g => !g.hidden).map(g => g.dataset.source).join() &&
+			[...document.querySelectorAll("#jump a")].filter(a => !a.hidden).length === 5`)
+		require.True(t, eval[bool](b, `(f => { f.value = ""; f.dispatchEvent(new Event("input")); return true; })(document.getElementById("filter"))`))
+		b.waitFor("every source in the jump list again", `[...document.querySelectorAll("#jump a")].every(a => !a.hidden)`)
 		filterFits(t, b, "load_percent s4")
 		require.True(t, eval[bool](b, `getComputedStyle(document.querySelector("#hide-zero .btn-label")).display !== "none"`), "the switch keeps its name")
 		// The tooltip reads the plot without covering it: out of it, above or below.

@@ -58,7 +58,7 @@ export const pageAlerts = {
     if (g.collapsed) g.setCollapsed(false, true);
     card.el.tabIndex = -1;
     card.el.classList.add("is-target");
-    card.el.scrollIntoView({ behavior: "smooth", block: "center" });
+    this.deps.page.reveal(card.el); // under the bars, and kept there (page.js)
     if (card.el.focus) card.el.focus({ preventScroll: true });
     return true;
   },

@@ -143,12 +143,18 @@ export const readerChoices = {
     this.requestFrame();
   },
 
-  /** revealSource expands a source's group and scrolls to it (a click in the tree). */
+  /**
+   * revealSource expands a source's group and brings its header to just
+   * under the sticky bars, where it stays while the cards around it are
+   * laid out (page.js reveal; not scrollIntoView, whose target moves as
+   * off-screen cards take their real size): a click or Enter in the tree,
+   * an alert, the jump list.
+   */
   revealSource(name) {
     const g = this.groups.get(name);
     if (!g) return;
     if (g.collapsed) g.setCollapsed(false, true);
-    g.el.scrollIntoView({ behavior: "smooth", block: "start" });
+    this.deps.page.reveal(g.el);
     if (g.el.focus) g.el.focus({ preventScroll: true });
   },
 };

@@ -478,6 +478,7 @@ export class PageController {
   applyFilter() {
     const f = filterGroups(this.groups.values(), this.filter);
     this.deps.page.showFilterCount(f.count);
+    this.deps.page.syncJump(); // a phone's jump list lists what the filter shows
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;

@@ -51,6 +51,7 @@ const controller = new PageController({
     onWindow: (name) => controller.selectWindow(name),
     onRange: (name) => controller.selectRange(name),
     onCustom: (from, to) => controller.setCustomRange(from, to),
+    onJump: (name) => controller.revealSource(name),
   }),
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),

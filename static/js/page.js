@@ -7,6 +7,14 @@ import { h, radioIndex, setText } from "./dom.js";
 import { formatSpan } from "./format.js";
 import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
+import { REVEAL_GAP, settleScroll } from "./reveal.js";
+
+/**
+ * USER_SCROLL are the events by which the reader takes the scroll over: a
+ * reveal settling gives way. Not keydown: the Enter that revealed the
+ * source would reach the window's listener and end it at once.
+ */
+const USER_SCROLL = ["wheel", "touchstart", "mousedown"];
 
 export class PageView {
   /**
@@ -14,12 +22,18 @@ export class PageView {
    * @param {{onWindow: (name: string) => void, onRange?: (name: string) => void,
    *   onCustom?: (from: number, to: number) => boolean}} opts onWindow is
    *   called when the reader picks a window, onRange a preset history
-   *   range, onCustom a custom one (unix ms; false if refused)
+   *   range, onCustom a custom one (unix ms; false if refused), onJump
+   *   a source of the jump list (the controller reveals it: reveal)
    */
   constructor(doc, opts) {
     const $ = (id) => doc.getElementById(id);
+    this.doc = doc;
     this.body = doc.body;
     this.onWindow = opts.onWindow;
+    this.onJump = opts.onJump || (() => {});
+    /** @type {[HTMLElement, HTMLAnchorElement][]} each source's group and its link in the jump list */
+    this.jumpLinks = [];
+    this.cancelReveal = null;
     this.els = {
       version: $("version"),
       windows: $("windows"),
@@ -160,7 +174,58 @@ export class PageView {
     const key = els.map((el) => el.id).join(" ");
     if (key === this.jumpKey) return;
     this.jumpKey = key;
-    this.els.jump.replaceChildren(...els.map((el) => h("a", { href: `#${el.id}` }, el.dataset.source)));
+    this.jumpLinks = els.map((el) => {
+      const a = h("a", { href: `#${el.id}` }, el.dataset.source);
+      // Revealed as the tree reveals it: under the bars, and kept there.
+      a.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        this.onJump(el.dataset.source);
+      });
+      return [el, a];
+    });
+    this.els.jump.replaceChildren(...this.jumpLinks.map(([, a]) => a));
+    this.syncJump();
+  }
+
+  /** syncJump lists in the jump list only the sources shown (the filter hides the others' groups). */
+  syncJump() {
+    for (const [el, a] of this.jumpLinks) if (a.hidden !== el.hidden) a.hidden = el.hidden;
+  }
+
+  /**
+   * reveal scrolls a source's group (el) to just under the sticky bars and
+   * keeps it there while the cards around it are laid out (reveal.js);
+   * the reader's own scrolling, or another reveal, ends it.
+   * @param {HTMLElement} el
+   */
+  reveal(el) {
+    if (this.cancelReveal) this.cancelReveal();
+    const win = this.doc.defaultView;
+    let end = null;
+    const stop = () => end && end();
+    this.cancelReveal = stop;
+    for (const t of USER_SCROLL) win.addEventListener(t, stop, { passive: true });
+    end = settleScroll({
+      offset: () => el.getBoundingClientRect().top - (this.stickyBottom() + REVEAL_GAP),
+      scrollBy: (dy) => win.scrollBy({ top: dy, behavior: "instant" }),
+      frame: (fn) => win.requestAnimationFrame(fn),
+      done: () => {
+        for (const t of USER_SCROLL) win.removeEventListener(t, stop);
+        if (this.cancelReveal === stop) this.cancelReveal = null;
+      },
+    });
+  }
+
+  /** stickyBottom is where the bars that stay at the top (header, banners) end, CSS px from the viewport's top. */
+  stickyBottom() {
+    let bottom = 0;
+    for (const el of this.doc.querySelectorAll(".topbar, .banners")) {
+      const pos = this.doc.defaultView.getComputedStyle(el).position;
+      if (pos !== "sticky" && pos !== "fixed") continue;
+      const r = el.getBoundingClientRect();
+      if (r.height > 0) bottom = Math.max(bottom, r.bottom);
+    }
+    return bottom;
   }
 
   /** showTreeSummary is the tree in one line, what a phone shows of it folded. */

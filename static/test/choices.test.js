@@ -43,6 +43,7 @@ test("the filter hides what does not match and says when nothing does", () => {
   assert.equal(h.groups.get("demo").el.hidden, false);
   assert.equal(h.groups.get("idle").el.hidden, true);
   assert.equal(h.page.empty.hidden, true);
+  assert.ok(h.page.jumpSynced > 0, "the jump list follows the groups shown");
 
   h.controller.setFilter("idle");
   h.frame();

@@ -251,6 +251,13 @@ function fakePage() {
     showAdmin(on) {
       this.admin = on;
     },
+    reveal(el) {
+      el.scrolled++;
+    },
+    jumpSynced: 0,
+    syncJump() {
+      this.jumpSynced++;
+    },
     orderGroups(els, parts) {
       this.order = els;
       this.parts = parts;

@@ -1,0 +1,47 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installDOM } from "./fakes/dom.js";
+
+// The page's fixed parts (page.js) on the fake DOM: the jump list.
+
+const doc = installDOM();
+const { PageView } = await import("../js/page.js");
+
+function view() {
+  for (const id of ["conn", "tree-title", "tree-toggle", "groups", "jump", "filter", "filter-error"]) doc.register(id, document.createElement("div"));
+  const jumped = [];
+  const page = new PageView(doc, { onWindow() {}, onJump: (name) => jumped.push(name) });
+  const groups = ["demo", "host", "spiky"].map((name) => {
+    const el = document.createElement("section");
+    el.id = `source-${name}`;
+    el.dataset.source = name;
+    return el;
+  });
+  page.orderGroups(groups);
+  return { page, groups, jumped, links: () => doc.getElementById("jump").children };
+}
+
+test("the jump list lists the sources the filter shows, and a jump reveals the source", () => {
+  const { page, groups, jumped, links } = view();
+  assert.deepEqual(links().map((a) => [a.textContent, a.hidden]), [["demo", false], ["host", false], ["spiky", false]]);
+  groups[1].hidden = true; // filtered out (summary.js filterGroups)
+  page.syncJump();
+  assert.deepEqual(links().map((a) => a.hidden), [false, true, false]);
+  page.orderGroups([groups[2], groups[0], groups[1]]);
+  assert.deepEqual(links().map((a) => [a.textContent, a.hidden]), [["spiky", false], ["demo", false], ["host", true]], "a new order keeps the filter");
+  let prevented = false;
+  links()[0].dispatch("click", { preventDefault: () => (prevented = true) });
+  assert.deepEqual(jumped, ["spiky"]);
+  assert.equal(prevented, true, "not the browser's jump to the anchor");
+});
+
+test("an invalid filter marks the box and says why", () => {
+  const { page } = view();
+  page.showFilterError("a { is not closed", "a { is not closed; x");
+  assert.equal(doc.getElementById("filter").getAttribute("aria-invalid"), "true");
+  assert.equal(doc.getElementById("filter-error").textContent, "Not applied: a { is not closed");
+  assert.equal(doc.getElementById("filter-error").hidden, false);
+  page.showFilterError("");
+  assert.equal(doc.getElementById("filter").getAttribute("aria-invalid"), null);
+  assert.equal(doc.getElementById("filter-error").hidden, true);
+});
