@@ -531,9 +531,14 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("the page to show it is reconnecting", `document.body.dataset.conn === "reconnecting" &&
 		!document.getElementById("stale").hidden &&
 		/^(reconnecting in \d+s|stale since \d\d:\d\d:\d\d)$/.test(document.getElementById("conn-text").textContent)`)
-	b.waitFor("states unknown while disconnected, last success ageing", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
+	b.waitFor("states unknown while disconnected, last success stale", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
 		[...document.querySelectorAll("#tree .node")].every(n => !n.dataset.state || n.dataset.state === "unknown") &&
-		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^\d+s ago$/.test(d.textContent))`)
+		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^(\d\d:\d\d:\d\d \(stale\)|unknown)$/.test(d.textContent))`)
+	// Stale is marked, not faded: the text keeps its contrast.
+	require.Equal(t, "1", eval[string](b, `getComputedStyle(document.querySelector(".content")).opacity`))
+	for _, v := range runAxe(b) {
+		require.NotEqual(t, "color-contrast", v.ID, "while disconnected:\n%s", describeViolations([]axeViolation{v}))
+	}
 	// Every state's word in the tree, and the sidebar still fits its
 	// column: nothing to scroll sideways, every restart count in sight.
 	require.Equal(t, "", eval[string](b, sidebarOverflow), "while disconnected")

@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+
+// What the style sheets must not do, checked on their text: the browser
+// tests measure contrast (axe-core) only in the states they reach.
+
+const sheets = readdirSync(new URL("../css/", import.meta.url)).map((f) => [f, readFileSync(new URL(`../css/${f}`, import.meta.url), "utf8")]);
+
+// rules lists a sheet's rules as [selector, body], @-blocks' insides included.
+function rules(css) {
+  const out = [];
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, "");
+  for (const m of text.matchAll(/([^{}]+)\{([^{}]*)\}/g)) out.push([m[1].trim(), m[2]]);
+  return out;
+}
+
+test("nothing that holds text is faded with opacity (stale, disconnected, down): contrast would fall under 4.5:1", () => {
+  // Allowed: a disabled control (exempt from contrast), a swatch, what is
+  // faded out of sight (opacity 0, a toast leaving).
+  const allowed = /:disabled|::before|::after/;
+  const faded = [];
+  for (const [file, css] of sheets) {
+    for (const [selector, body] of rules(css)) {
+      const m = body.match(/(?:^|;|\s)opacity:\s*([\d.]+)/);
+      if (!m || Number(m[1]) === 0 || Number(m[1]) >= 1 || allowed.test(selector)) continue;
+      faded.push(`${file}: ${selector} { opacity: ${m[1]} }`);
+    }
+  }
+  assert.deepEqual(faded, []);
+});
+
+test("the tree's last crash wraps in the sidebar's column instead of scrolling it sideways", () => {
+  const tree = sheets.find(([f]) => f === "tree.css")[1];
+  const crash = rules(tree).find(([sel]) => sel === ".node .crash-at");
+  assert.ok(crash);
+  assert.doesNotMatch(crash[1], /white-space:\s*nowrap/);
+});
+
+test("a touch screen's legend hint says what a tap does, not Ctrl/⌘-click", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SeriesCard } = await import("../js/cards.js");
+  const { Ring } = await import("../js/ring.js");
+  const ring = new Ring();
+  ring.push(1, 1);
+  const card = new SeriesCard({ id: "a", source: "host", metric: "cpu_percent", labels: { cpu: "0" }, kind: "gauge", last: [1, 1], windows: {}, ring, staleSince: 0 });
+  const hint = card.el.one("legend-hint");
+  assert.match(hint.one("hint-fine").textContent, /Ctrl\/⌘-click/);
+  assert.match(hint.one("hint-touch").textContent, /^Tap a name/);
+  const groups = sheets.find(([f]) => f === "groups.css")[1].replace(/\/\*[\s\S]*?\*\//g, "");
+  const touch = groups.match(/@media \(hover: none\) and \(pointer: coarse\) \{([\s\S]*?)\n\}/);
+  assert.ok(touch, "a touch screen's rules");
+  assert.match(touch[1], /\.hint-fine \{\s*display: none;/);
+  assert.match(touch[1], /\.hint-touch \{\s*display: inline;/);
+});
