@@ -54,3 +54,9 @@ test("a touch screen's legend hint says what a tap does, not Ctrl/⌘-click", as
   assert.match(touch[1], /\.hint-fine \{\s*display: none;/);
   assert.match(touch[1], /\.hint-touch \{\s*display: inline;/);
 });
+
+test("a tree node's state word is in its state's ink, not in the dot's colour", () => {
+  const tree = sheets.find(([f]) => f === "tree.css")[1];
+  const state = rules(tree).find(([sel]) => sel === ".node .state");
+  assert.match(state[1], /color:\s*var\(--node-ink\)/);
+});
