@@ -33,7 +33,7 @@ import { clusterNodes, nodeState } from "./treemodel.js";
 import { groupByNode } from "./nodes.js";
 import { StateHold, heldTree } from "./hold.js";
 import { filterGroups, overview, unknownSource, unknownTree } from "./summary.js";
-import { readTarget, readView, viewURL } from "./urlstate.js";
+import { asWritten, readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
@@ -528,18 +528,6 @@ export class PageController {
     for (const name of this.countedSources) this.dirty.sources.add(name);
     this.countedSources.clear();
   }
-}
-
-// asWritten is an address as viewURL would write it, with the tokens
-// (takeToken has taken them out already) left out: what differs from
-// viewURL's then is a view parameter the page ignored.
-function asWritten(href) {
-  const u = new URL(href);
-  const p = new URLSearchParams(u.search);
-  p.delete("admin");
-  p.delete("token");
-  const q = p.toString();
-  return u.pathname + (q ? `?${q}` : "") + u.hash;
 }
 
 /** COUNTED are a source's figures that move with every poll: shown once a second (tick). */

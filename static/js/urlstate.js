@@ -76,6 +76,22 @@ export function viewURL(href, view) {
 }
 
 /**
+ * asWritten is an address as viewURL writes one (path, query and hash),
+ * the tokens left out (admin.js takes them out at start): where it
+ * differs from viewURL's, the address holds a view parameter the page
+ * ignored, and the controller writes viewURL's at once.
+ * @param {string} href
+ */
+export function asWritten(href) {
+  const u = new URL(href);
+  const p = new URLSearchParams(u.search);
+  p.delete("admin");
+  p.delete("token");
+  const q = p.toString();
+  return u.pathname + (q ? `?${q}` : "") + u.hash;
+}
+
+/**
  * readTarget reads what an alert's link (its generatorURL) points at: the
  * hash "#series=<id>" or "#source=<name>". Empty strings when it points at
  * neither.
