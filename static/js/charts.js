@@ -355,22 +355,29 @@ export class ChartManager {
 }
 
 /**
- * padRange gives the y scale some air: 8% of the span each side, or ±10%
- * of the value (±1 around 0) for a flat line — one that varies only by
- * float rounding counts as flat, or its noise would fill the chart. A
+ * padRange gives the y scale some air: 8% of the span each side. A flat
+ * line, or one that moves by less than NEAR_FLAT of its size (float noise,
+ * a counter's rate jittering by a part in a thousand), is centred in ±10%
+ * of its value (±1 around 0) rounded to three significant digits (a shift
+ * of at most 0.5%, well inside the pad): ticks
+ * 25 / 27 / 29 and not 26.9990 / 26.9995 / 27.0000 for a rate of 27/s. A
  * non-negative series keeps 0 as its floor rather than going below.
  */
 export function padRange(min, max) {
   if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  if (max - min <= Math.max(Math.abs(min), Math.abs(max)) * 1e-9) {
-    max = min;
-    const d = min === 0 ? 1 : Math.abs(min) * 0.1;
-    return [min >= 0 && min - d < 0 ? 0 : min - d, max + d];
+  const size = Math.max(Math.abs(min), Math.abs(max));
+  if (max - min <= size * NEAR_FLAT) {
+    const mid = Number(((min + max) / 2).toPrecision(3));
+    const d = mid === 0 ? 1 : Math.abs(mid) * 0.1;
+    return [min >= 0 && mid - d < 0 ? 0 : mid - d, mid + d];
   }
   const pad = (max - min) * 0.08;
   const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
   return [lo, max + pad];
 }
+
+/** NEAR_FLAT is the spread, as a fraction of a line's size, below which padRange draws it as flat. */
+export const NEAR_FLAT = 0.01;
 
 const NO_OVERLAY = { thresholds: [], spans: [] };
 
