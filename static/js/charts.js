@@ -15,13 +15,15 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { TIME_INCRS, binaryIncrements, formatTick, formatTicks, timeSpace } from "./format.js";
+import { TIME_INCRS, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 const BINARY_INCRS = binaryIncrements();
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+// Room on the chart's right (CSS px) for the last time label, centred on its tick.
+const PAD_RIGHT = 26;
 
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number, source?: string,
@@ -232,7 +234,7 @@ export class ChartManager {
       width: e.width,
       height: CHART_HEIGHT,
       // Room on the right for the last time label, which uPlot centres on its tick.
-      padding: [6, 26, 0, 0],
+      padding: [6, PAD_RIGHT, 0, 0],
       legend: { show: false },
       cursor: {
         y: false,
@@ -264,11 +266,27 @@ export class ChartManager {
       axes: [
         {
           ...axis,
-          // Room for "00:00:00" and a gap: labels never touch; and at least two on a narrow chart.
-          space: (u, axisIdx, min, max, dim) => timeSpace(dim),
+          // Room for the widest label in this font and a gap: labels never
+          // touch; and at least two on a narrow chart.
+          space: (u, axisIdx, min, max, dim) => timeSpace(dim, timeLabelWidth(u)),
           size: 22,
           incrs: TIME_INCRS,
-          values: (u, splits, axisIdx, space, incr) => (e.xTicks = { splits, labels: splits.map((s) => formatTick(s * 1000, incr * 1000)) }).labels,
+          // A label that would reach past the plot's left edge (into the y
+          // axis' "0%") or its right padding is not drawn.
+          filter: (u, splits) => {
+            const shown = timeLabelsShown(
+              splits.map((s) => u.valToPos(s, "x")),
+              timeLabelWidth(u) / 2,
+              u.bbox.width / devicePixelRatio,
+              PAD_RIGHT,
+            );
+            return splits.map((s, i) => (shown[i] ? s : null));
+          },
+          values: (u, splits, axisIdx, space, incr) => {
+            const labels = splits.map((s) => (s === null ? null : formatTick(s * 1000, incr * 1000)));
+            e.xTicks = { splits: splits.filter((s) => s !== null), labels: labels.filter((l) => l !== null) };
+            return labels;
+          },
         },
         {
           ...axis,
@@ -442,6 +460,23 @@ function axisSize(u, values, axisIdx, cycleNum) {
     size += u.ctx.measureText(longest).width / devicePixelRatio;
   }
   return Math.ceil(size);
+}
+
+// timeLabelWidth is the widest time label (TIME_LABEL_SAMPLES) in the
+// chart's axis font, CSS px, measured once per font and pixel ratio.
+const labelWidths = new Map();
+function timeLabelWidth(u) {
+  const font = u.axes[0].font[0];
+  const key = `${font}\u0000${devicePixelRatio}`;
+  let w = labelWidths.get(key);
+  if (w === undefined) {
+    u.ctx.save();
+    u.ctx.font = font;
+    w = Math.max(...TIME_LABEL_SAMPLES.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
+    u.ctx.restore();
+    labelWidths.set(key, w);
+  }
+  return w;
 }
 
 // showTicks writes the time axis' labels, "14:00@12|14:30@80", on the
