@@ -15,7 +15,8 @@
 
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
-import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
+import { aggregateOf, compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
+import { lineTint, paintSwatch } from "./palette.js";
 import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
 import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
@@ -96,9 +97,12 @@ export class SeriesCard {
     }
     const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
     button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
+    // An aggregate's name: a statistic, not a line, so no swatch and no toggle.
+    const aggName = h("span", { class: "line-agg", title: AGGREGATE_HINT });
+    const head = h("th", { scope: "row" }, button);
     const cells = [0, 1, 2, 3].map(() => h("td", "num"));
-    const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
-    this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false, filtered: false });
+    const row = h("tr", { class: "line", dataset: { series: st.id } }, head, ...cells);
+    this.lines.set(st.id, { st, name: "", row, head, button, aggName, cells, hidden: false, zero: false, filtered: false, aggregate: false });
     this.relabel();
   }
 
@@ -127,9 +131,22 @@ export class SeriesCard {
     );
     this.labels.hidden = !this.labels.childElementCount;
     setText(this.keyHead, varying.join(" · "));
+    // An aggregate of the others (family.js aggregateOf: a "total", a sum
+    // over the per-CPU lines) is not drawn: on the others' axis it would
+    // squash them (143 % beside lines of 0–100 %). Its row is a statistic:
+    // no swatch, no toggle. The drawn lines take the palette in order.
+    const agg = aggregateOf(all.map((l) => l.st.labels));
+    let k = 0;
     for (const [i, l] of all.entries()) {
+      l.aggregate = agg[i];
       setText(l.button, l.name);
-      l.row.dataset.color = String((this.color + i) % 8);
+      setText(l.aggName, l.name);
+      if (l.head.firstChild !== (l.aggregate ? l.aggName : l.button)) l.head.replaceChildren(l.aggregate ? l.aggName : l.button);
+      l.row.classList.toggle("is-aggregate", l.aggregate);
+      if (l.aggregate) {
+        l.hidden = false;
+        delete l.row.dataset.color;
+      } else paintSwatch(l.row, lineTint(this.color, k++));
       this.legendBody.append(l.row);
     }
     const many = all.length > 1;
@@ -164,26 +181,36 @@ export class SeriesCard {
    */
   clickLine(id, toggle) {
     const line = this.lines.get(id);
-    if (!line) return;
+    if (!line || line.aggregate) return;
+    const drawn = this.drawnLines();
     if (toggle) {
       line.hidden = !line.hidden;
     } else {
-      const solo = !line.hidden && [...this.lines.values()].every((l) => l === line || l.hidden);
-      for (const l of this.lines.values()) l.hidden = solo ? false : l !== line;
+      const solo = !line.hidden && drawn.every((l) => l === line || l.hidden);
+      for (const l of drawn) l.hidden = solo ? false : l !== line;
     }
-    for (const l of this.lines.values()) l.button.setAttribute("aria-pressed", String(!l.hidden));
+    for (const l of drawn) l.button.setAttribute("aria-pressed", String(!l.hidden));
     this.onLines();
   }
 
   /**
-   * chartLines is what the chart draws: every member in legend order,
-   * hidden if the reader hid it or (with hideZero) it is all zero.
+   * drawnLines are the lines the chart draws, in legend order: every
+   * member but an aggregate of the others (relabel).
+   * @returns {Line[]}
+   */
+  drawnLines() {
+    return [...this.lines.values()].filter((l) => !l.aggregate);
+  }
+
+  /**
+   * chartLines is what the chart draws: its drawnLines, hidden if the
+   * reader hid it or (with hideZero) it is all zero. Stale lines are
+   * drawn greyed.
    * @param {boolean} hideZero
-   * Stale lines are drawn greyed.
    * @returns {{id: string, name: string, hidden: boolean, stale: boolean}[]}
    */
   chartLines(hideZero) {
-    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || l.filtered || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
+    return this.drawnLines().map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || l.filtered || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
   }
 
   /**
@@ -381,12 +408,15 @@ export class SeriesCard {
       this.showReading(formatValue(ys.get(id), this.unit));
       return;
     }
-    for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
+    for (const [id, l] of this.lines) if (!l.aggregate) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
 }
 
 /** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
 const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
+
+/** AGGREGATE_HINT says why an aggregate's row has no line. */
+const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
 
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {

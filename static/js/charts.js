@@ -17,6 +17,7 @@
 
 import { TIME_INCRS, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
+import { lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
@@ -221,7 +222,8 @@ export class ChartManager {
   options(e, lines, band = false) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
-    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
+    // The legend's rule (palette.js): the k-th line drawn, k places on from the group's colour.
+    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : tintColor(lineTint(e.color, i), t));
     const bands = bandSeries(lines, (i) => withAlpha(lineColor(i), 0.18));
     const axis = {
       stroke: t.text,

@@ -145,7 +145,7 @@ export const pageRanges = {
   /** rangeData is a card's chart tables drawn from the stored history, or null (see Families). */
   rangeData(card, from) {
     if (!this.historyShown()) return null;
-    return [...card.lines.values()].map((l) => {
+    return card.drawnLines().map((l) => {
       const cols = this.lineColumns(l.st);
       return rangeTable(card.unit.rate ? counterRates(cols) : cols, from);
     });

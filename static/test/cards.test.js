@@ -81,7 +81,7 @@ test("the filter box keeps a family's matching lines on its chart and legend", a
   filterGroups([group], "cpu=1");
   assert.equal(redraws, 1, "no redraw when nothing changed");
   filterGroups([group], "");
-  assert.deepEqual(shown(card), ["a", "b", "c"], "cleared: every line back");
+  assert.deepEqual(shown(card), ["a", "b"], "cleared: every line back (the total is figures, not a line)");
   assert.deepEqual(card.legendBody.children.map((r) => r.hidden), [false, false, false]);
   assert.equal(other.el.hidden, false);
 });
@@ -264,4 +264,34 @@ test("the value under the cursor says when it was, with the day over a span of d
   card.update("7d", 7 * 86_400_000, at, { stats: new Map(), to: at });
   card.hover(at / 1000, new Map([["a", 3]]));
   assert.equal(card.note.textContent, "at Mon 1 14:05:12");
+});
+
+test("an aggregate is figures in the legend, not a line: hide and solo work on every line, and no two lines share a colour", () => {
+  let redraws = 0;
+  const modes = ["busy", "idle"];
+  const card = new SeriesCard(st("0 busy", { cpu: "0", mode: "busy" }, 1), { color: 2, onLines: () => redraws++ });
+  for (const cpu of ["0", "1", "2", "3", "4", "total"]) for (const mode of modes) card.add(st(`${cpu} ${mode}`, { cpu, mode }, 1));
+  const rows = card.legendBody.children;
+  const total = rows.filter((r) => r.classList.contains("is-aggregate"));
+  assert.deepEqual(total.map((r) => r.dataset.series), ["total busy", "total idle"]);
+  for (const r of total) {
+    assert.equal(r.children[0].children[0].tagName.toLowerCase(), "span", "no toggle for a line that is not drawn");
+    assert.equal(r.dataset.color, undefined, "no swatch");
+  }
+  const drawn = card.chartLines(false);
+  assert.deepEqual(drawn.map((l) => l.id), ["0 busy", "0 idle", "1 busy", "1 idle", "2 busy", "2 idle", "3 busy", "3 idle", "4 busy", "4 idle"]);
+
+  // Every row with a toggle solos its line, which the chart then draws.
+  card.clickLine("total busy", false);
+  assert.equal(redraws, 0, "an aggregate's row toggles nothing");
+  card.clickLine("4 idle", false);
+  assert.deepEqual(card.chartLines(false).filter((l) => !l.hidden).map((l) => l.id), ["4 idle"]);
+  card.clickLine("4 idle", false);
+  assert.equal(card.chartLines(false).filter((l) => !l.hidden).length, 10, "again: all back");
+
+  // Ten drawn lines, ten colours: past the palette's eight, mixes of it.
+  const swatch = (r) => `${r.dataset.color}|${r.style.getPropertyValue("--lc")}`;
+  const colours = rows.filter((r) => !r.classList.contains("is-aggregate")).map(swatch);
+  assert.equal(new Set(colours).size, 10, colours.join(", "));
+  assert.equal(colours[0], "2|", "the first line takes the group's colour");
 });
