@@ -17,7 +17,7 @@ import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { aggregateOf, compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
 import { lineTint, paintSwatch } from "./palette.js";
-import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
@@ -284,7 +284,7 @@ export class SeriesCard {
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
-    setText(this.nowHead, past ? (this.unit.rate ? "mean" : "last") : "now");
+    setText(this.nowHead, past ? "last" : "now");
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
@@ -295,7 +295,7 @@ export class SeriesCard {
       l.row.classList.toggle("is-stale", s.staleSince > 0);
       // Over a span of the past, the last value within it and when it was.
       const at = past ? (w.lastAt ? formatWhen(w.lastAt, now || w.lastAt) : "") : null;
-      const cols = this.columns(s, w, spanMs, past);
+      const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
       else if (!this.hovering) {
@@ -340,20 +340,22 @@ export class SeriesCard {
     const name = l.name ? `${l.name}: ` : "";
     const when = at === null ? " now" : at ? ` at ${at}` : "";
     if (l.st.staleSince > 0 && at === null) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
-    if (this.unit.rate && at !== null) return `${name}${joined(cols[1])} on average, ${joined(cols[2])} over ${windowName}, total ${joined(cols[3])}${when}`;
-    if (this.unit.rate) return `${name}${joined(cols[0])} now; over ${windowName} mean rate ${joined(cols[1])}, increase ${joined(cols[2])}, total ${joined(cols[3])}`;
+    if (this.unit.rate) return `${name}${joined(cols[0])}${when}; over ${windowName} mean rate ${joined(cols[1])}, increase ${joined(cols[2])}, total ${joined(cols[3])}`;
     return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
   // columns are a line's figures, in the legend's columns; over a span of
-  // the past (past), its value is the last within it (a counter's: its
-  // mean rate over the span, as its last two points may be far apart).
-  columns(s, w, spanMs, past = false) {
-    const plain = { ...this.unit, rate: false, perSecond: false };
+  // the past (past), its value is the last within it (a counter's: the
+  // latest rate in it). A counter's mean rate and increase are over the
+  // time its data covers (counterFigures): over a range its statistics
+  // (w, rangeStats), live the ring's points of the window up to now.
+  columns(s, w, spanMs, past = false, now = 0) {
     const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
     if (this.unit.rate) {
-      const mean = formatValue(w.rate, this.unit);
-      return [past ? mean : formatValue(currentRate(s), this.unit), mean, formatValue(increase(s, w, spanMs), plain), formatValue(last, plain)];
+      const ranged = w.increase !== undefined;
+      const span = ranged ? w : windowSpan(s, w, spanMs, now);
+      const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
+      return counterFigures(span, rate, last, this.unit, spanMs);
     }
     return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
@@ -363,9 +365,9 @@ export class SeriesCard {
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
-        // A counter's reading is its rate over the span; a gauge's, its last value in it.
-        setText(this.note, this.unit.rate ? "over the span" : at ? `at ${at}` : "none in the span");
-        this.value.title = this.unit.rate ? "the mean rate over the span shown" : "the last value within the span shown, not current";
+        // The last value within the span (a counter's: its latest rate there).
+        setText(this.note, at ? `at ${at}` : "none in the span");
+        this.value.title = this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current";
       } else {
         setText(this.note, s.staleSince > 0 ? staleText(s) : "");
         this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";

@@ -12,7 +12,7 @@
 // each second, a span that includes now is asked for again before the
 // stream's points that carry it on to the right run out.
 
-import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
+import { breakGaps, counterRates, emptyColumns, gapSpan, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
 import { formatSpan } from "./format.js";
 
@@ -163,8 +163,10 @@ export const pageRanges = {
     const [from, to] = this.viewSpan();
     const stats = new Map();
     for (const l of card.lines.values()) {
-      const cols = this.historyShown() ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
-      stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate));
+      const history = this.historyShown();
+      const cols = history ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
+      const a = history ? this.rangeLoader.answer(l.st.id) : null;
+      stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate, gapSpan(cols, a ? a.step : 0)));
     }
     return { stats, to: Math.min(to, this.serverNow()), live: !this.pastEnd() };
   },
