@@ -15,8 +15,8 @@
 
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
-import { aggregateOf, compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { lineTint, paintSwatch } from "./palette.js";
+import { familyKey, isAllZero, splitLabels } from "./family.js";
+import { clickLines, layoutLegend, legendRow } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
@@ -95,14 +95,8 @@ export class SeriesCard {
       this.lines.get(st.id).st = st;
       return;
     }
-    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
-    button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
-    // An aggregate's name: a statistic, not a line, so no swatch and no toggle.
-    const aggName = h("span", { class: "line-agg", title: AGGREGATE_HINT });
-    const head = h("th", { scope: "row" }, button);
-    const cells = [0, 1, 2, 3].map(() => h("td", "num"));
-    const row = h("tr", { class: "line", dataset: { series: st.id } }, head, ...cells);
-    this.lines.set(st.id, { st, name: "", row, head, button, aggName, cells, hidden: false, zero: false, filtered: false, aggregate: false });
+    const parts = legendRow(st.id, (toggle) => this.clickLine(st.id, toggle));
+    this.lines.set(st.id, { st, name: "", ...parts, hidden: false, zero: false, filtered: false, aggregate: false });
     this.relabel();
   }
 
@@ -119,11 +113,7 @@ export class SeriesCard {
 
   // relabel recomputes the shared labels and the lines' names and order.
   relabel() {
-    const all = [...this.lines.values()];
-    const { varying, common } = splitLabels(all.map((l) => l.st.labels));
-    for (const l of all) l.name = lineName(l.st.labels, varying);
-    all.sort((a, b) => compareNatural(a.name, b.name));
-    this.lines = new Map(all.map((l) => [l.st.id, l]));
+    const { varying, common } = splitLabels([...this.lines.values()].map((l) => l.st.labels));
     this.varying = varying;
     this.labelText = formatLabels(common);
     this.labels.replaceChildren(
@@ -131,24 +121,8 @@ export class SeriesCard {
     );
     this.labels.hidden = !this.labels.childElementCount;
     setText(this.keyHead, varying.join(" · "));
-    // An aggregate of the others (family.js aggregateOf: a "total", a sum
-    // over the per-CPU lines) is not drawn: on the others' axis it would
-    // squash them (143 % beside lines of 0–100 %). Its row is a statistic:
-    // no swatch, no toggle. The drawn lines take the palette in order.
-    const agg = aggregateOf(all.map((l) => l.st.labels));
-    let k = 0;
-    for (const [i, l] of all.entries()) {
-      l.aggregate = agg[i];
-      setText(l.button, l.name);
-      setText(l.aggName, l.name);
-      if (l.head.firstChild !== (l.aggregate ? l.aggName : l.button)) l.head.replaceChildren(l.aggregate ? l.aggName : l.button);
-      l.row.classList.toggle("is-aggregate", l.aggregate);
-      if (l.aggregate) {
-        l.hidden = false;
-        delete l.row.dataset.color;
-      } else paintSwatch(l.row, lineTint(this.color, k++));
-      this.legendBody.append(l.row);
-    }
+    const all = layoutLegend([...this.lines.values()], varying, this.color, this.legendBody);
+    this.lines = new Map(all.map((l) => [l.st.id, l]));
     const many = all.length > 1;
     this.el.dataset.lines = String(all.length);
     this.el.classList.toggle("is-family", many);
@@ -182,14 +156,7 @@ export class SeriesCard {
   clickLine(id, toggle) {
     const line = this.lines.get(id);
     if (!line || line.aggregate) return;
-    const drawn = this.drawnLines();
-    if (toggle) {
-      line.hidden = !line.hidden;
-    } else {
-      const solo = !line.hidden && drawn.every((l) => l === line || l.hidden);
-      for (const l of drawn) l.hidden = solo ? false : l !== line;
-    }
-    for (const l of drawn) l.button.setAttribute("aria-pressed", String(!l.hidden));
+    clickLines(this.drawnLines(), line, toggle);
     this.onLines();
   }
 
@@ -413,12 +380,6 @@ export class SeriesCard {
     for (const [id, l] of this.lines) if (!l.aggregate) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
 }
-
-/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
-const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
-
-/** AGGREGATE_HINT says why an aggregate's row has no line. */
-const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
 
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {

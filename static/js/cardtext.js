@@ -97,8 +97,8 @@ export function joined(f) {
  * end, unix ms) from the points the page holds (counterspan.js): its
  * increase and mean rate over the time its data covers, gaps left out.
  * When the ring holds fewer than two points of the window, the server's
- * rate stands in (w.rate: its increase over the time between the
- * window's first and last samples), with no increase.
+ * rate stands in (w.rate: its increase over the time its samples cover,
+ * likewise), with no increase.
  * @param {{ring: import("./ring.js").Ring, last?: [number, number]|null}} s
  * @param {{rate?: number|null}} w the window's statistics from the server
  * @param {number} spanMs

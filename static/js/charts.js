@@ -15,16 +15,13 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { TIME_INCRS, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
+import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
-const BINARY_INCRS = binaryIncrements();
-const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-// Room on the chart's right (CSS px) for the last time label, centred on its tick.
-const PAD_RIGHT = 26;
+export { padRange, withThresholds } from "./axes.js";
 
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number, source?: string,
@@ -227,7 +224,7 @@ export class ChartManager {
     const bands = bandSeries(lines, (i) => withAlpha(lineColor(i), 0.18));
     const axis = {
       stroke: t.text,
-      font: FONT,
+      font: AXIS_FONT,
       grid: { stroke: t.grid, width: 1 },
       ticks: { show: false },
       gap: 4,
@@ -265,39 +262,7 @@ export class ChartManager {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
         y: { range: (u, min, max) => padRange(...withThresholds(min, max, overlayOf(e).thresholds)) },
       },
-      axes: [
-        {
-          ...axis,
-          // Room for the widest label in this font and a gap: labels never
-          // touch; and at least two on a narrow chart.
-          space: (u, axisIdx, min, max, dim) => timeSpace(dim, timeLabelWidth(u)),
-          size: 22,
-          incrs: TIME_INCRS,
-          // A label that would reach past the plot's left edge (into the y
-          // axis' "0%") or its right padding is not drawn.
-          filter: (u, splits) => {
-            const shown = timeLabelsShown(
-              splits.map((s) => u.valToPos(s, "x")),
-              timeLabelWidth(u) / 2,
-              u.bbox.width / devicePixelRatio,
-              PAD_RIGHT,
-            );
-            return splits.map((s, i) => (shown[i] ? s : null));
-          },
-          values: (u, splits, axisIdx, space, incr) => {
-            const labels = splits.map((s) => (s === null ? null : formatTick(s * 1000, incr * 1000)));
-            e.xTicks = { splits: splits.filter((s) => s !== null), labels: labels.filter((l) => l !== null) };
-            return labels;
-          },
-        },
-        {
-          ...axis,
-          space: 24,
-          size: axisSize,
-          incrs: e.unit.base === "bytes" ? BINARY_INCRS : undefined,
-          values: (u, splits, axisIdx, space, incr) => formatTicks(splits, e.unit, incr),
-        },
-      ],
+      axes: axesOf(e, axis),
       series: [
         {},
         ...lines.map((l, i) => ({
@@ -374,53 +339,10 @@ export class ChartManager {
   }
 }
 
-/**
- * padRange gives the y scale some air: 8% of the span each side. A flat
- * line, or one that moves by less than NEAR_FLAT of its size (float noise,
- * a counter's rate jittering by a part in a thousand), is centred in ±10%
- * of its value (±1 around 0) rounded to three significant digits (a shift
- * of at most 0.5%, well inside the pad): ticks
- * 25 / 27 / 29 and not 26.9990 / 26.9995 / 27.0000 for a rate of 27/s. A
- * non-negative series keeps 0 as its floor rather than going below.
- */
-export function padRange(min, max) {
-  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  const size = Math.max(Math.abs(min), Math.abs(max));
-  if (max - min <= size * NEAR_FLAT) {
-    const mid = Number(((min + max) / 2).toPrecision(3));
-    const d = mid === 0 ? 1 : Math.abs(mid) * 0.1;
-    return [min >= 0 && mid - d < 0 ? 0 : mid - d, mid + d];
-  }
-  const pad = (max - min) * 0.08;
-  const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
-  return [lo, max + pad];
-}
-
-/** NEAR_FLAT is the spread, as a fraction of a line's size, below which padRange draws it as flat. */
-export const NEAR_FLAT = 0.01;
-
 const NO_OVERLAY = { thresholds: [], spans: [] };
 
 function overlayOf(e) {
   return e.overlay ? e.overlay() : NO_OVERLAY;
-}
-
-/**
- * withThresholds widens a data range [min, max] to take in the alerts'
- * thresholds, so that a threshold line is in view; with no data (null
- * bounds) the thresholds alone are the range.
- * @param {number|null} min
- * @param {number|null} max
- * @param {{value: number}[]} thresholds
- * @returns {[number|null, number|null]}
- */
-export function withThresholds(min, max, thresholds) {
-  for (const { value } of thresholds) {
-    if (!Number.isFinite(value)) continue;
-    min = min === null || !Number.isFinite(min) || value < min ? value : min;
-    max = max === null || !Number.isFinite(max) || value > max ? value : max;
-  }
-  return [min, max];
 }
 
 /**
@@ -449,36 +371,6 @@ function countValues(ys) {
   let n = 0;
   for (const y of ys) if (y !== null && y !== undefined) n++;
   return n;
-}
-
-// axisSize fits the y axis to its longest label (uPlot's own recipe).
-function axisSize(u, values, axisIdx, cycleNum) {
-  const axis = u.axes[axisIdx];
-  if (cycleNum > 1) return axis._size;
-  let size = axis.gap + 6;
-  const longest = (values || []).reduce((a, v) => (v.length > a.length ? v : a), "");
-  if (longest) {
-    u.ctx.font = axis.font[0];
-    size += u.ctx.measureText(longest).width / devicePixelRatio;
-  }
-  return Math.ceil(size);
-}
-
-// timeLabelWidth is the widest time label (TIME_LABEL_SAMPLES) in the
-// chart's axis font, CSS px, measured once per font and pixel ratio.
-const labelWidths = new Map();
-function timeLabelWidth(u) {
-  const font = u.axes[0].font[0];
-  const key = `${font}\u0000${devicePixelRatio}`;
-  let w = labelWidths.get(key);
-  if (w === undefined) {
-    u.ctx.save();
-    u.ctx.font = font;
-    w = Math.max(...TIME_LABEL_SAMPLES.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
-    u.ctx.restore();
-    labelWidths.set(key, w);
-  }
-  return w;
 }
 
 // showTicks writes the time axis' labels, "14:00@12|14:30@80", on the
