@@ -57,8 +57,9 @@
 // Each configured window reports count, min, max, mean, last, rate and
 // p50, p90, p99 over the samples of its last SubBuckets (default 60)
 // slices of W/SubBuckets: between W·59/60 and W of time. Rate is the
-// per-second increase between the window's first and last sample; for
-// counters a decrease is a reset and the new value counts as the increase.
+// per-second increase over the time the window's samples cover, a stretch
+// without samples left out (window_gap.go); for counters a decrease is a
+// reset and the new value counts as the increase.
 // Quantiles come from a log-bucketed histogram (the DDSketch mapping) and
 // are within 1% relative error of the exact nearest-rank quantile (the
 // smallest value with at least ⌈q·n⌉ samples at or below it, numpy's

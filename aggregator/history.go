@@ -119,43 +119,42 @@ func (h *history) cursor() cursor { return cursor{h: h} }
 // oldest chunk (windows never do: they are shorter than the history and
 // are advanced before chunks are dropped).
 type cursor struct {
-	h       *history
-	c       *chunk // nil: before the first sample
-	r       bitReader
-	dec     codecState
-	prev    float64 // finite value before the next one, for increases
-	hasPrev bool
+	h    *history
+	c    *chunk // nil: before the first sample
+	r    bitReader
+	dec  codecState
+	rate rateTrack // the finite values before the next one, for rate steps
 	// A point decoded by peek and not yet taken by next.
-	look    point
-	lookInc float64
-	hasLook bool
+	look     point
+	lookStep rateStep
+	hasLook  bool
 }
 
-// next returns the next point and its increase over the one before it.
-func (c *cursor) next(kind Kind) (point, float64, bool) {
+// next returns the next point and its rate step over the one before it.
+func (c *cursor) next(kind Kind) (point, rateStep, bool) {
 	if c.hasLook {
 		c.hasLook = false
-		return c.look, c.lookInc, true
+		return c.look, c.lookStep, true
 	}
 	return c.decode(kind)
 }
 
 // peek returns what next would, without moving on.
-func (c *cursor) peek(kind Kind) (point, float64, bool) {
+func (c *cursor) peek(kind Kind) (point, rateStep, bool) {
 	if !c.hasLook {
-		p, inc, ok := c.decode(kind)
+		p, rs, ok := c.decode(kind)
 		if !ok {
-			return p, inc, false
+			return p, rs, false
 		}
-		c.look, c.lookInc, c.hasLook = p, inc, true
+		c.look, c.lookStep, c.hasLook = p, rs, true
 	}
-	return c.look, c.lookInc, true
+	return c.look, c.lookStep, true
 }
 
-func (c *cursor) decode(kind Kind) (point, float64, bool) {
+func (c *cursor) decode(kind Kind) (point, rateStep, bool) {
 	if c.c == nil {
 		if c.h.head == nil {
-			return point{}, 0, false
+			return point{}, rateStep{}, false
 		}
 		c.c = c.h.head
 		c.r = bitReader{}
@@ -163,7 +162,7 @@ func (c *cursor) decode(kind Kind) (point, float64, bool) {
 	}
 	if c.dec.n >= c.c.n {
 		if c.c.next == nil {
-			return point{}, 0, false
+			return point{}, rateStep{}, false
 		}
 		c.c = c.c.next
 		c.r = bitReader{}
@@ -185,12 +184,9 @@ func (c *cursor) decode(kind Kind) (point, float64, bool) {
 	}
 	// Increases run between finite values: a NaN or Inf has none, and the
 	// next finite value's is taken over the one before it (as settle does).
-	var inc float64
+	var rs rateStep
 	if finite(p.v) {
-		if c.hasPrev {
-			inc = increase(kind, c.prev, p.v)
-		}
-		c.prev, c.hasPrev = p.v, true
+		rs = c.rate.step(kind, p.t, p.v)
 	}
-	return p, inc, true
+	return p, rs, true
 }

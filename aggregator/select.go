@@ -112,8 +112,8 @@ func (v SeriesView) Stat(st Stat) (float64, bool) {
 	case StatLast:
 		return w.last, true
 	case StatRate:
-		if w.count > 1 && w.lastT > w.firstT {
-			return (w.incSum - w.firstInc) / (float64(w.lastT-w.firstT) / 1000), true
+		if r, ok := w.rate(); ok {
+			return r, true
 		}
 		return math.NaN(), false
 	}

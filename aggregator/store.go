@@ -24,9 +24,8 @@ type series struct {
 	lastSeenMs int64 // store clock when the newest sample was stored
 	// tierHead is the open minute of a series with tiers (tiers.go).
 	tierHead tierHead
-	// winPrev is the newest finite value the windows took, for increases.
-	winPrev    float64
-	winHasPrev bool
+	// winRate follows the finite samples the windows took, for their rates.
+	winRate rateTrack
 	// unfed is how many of the newest pending points the windows have not
 	// taken yet: they take them when the points are published (settle), so
 	// that windows, points and last are always one cut.
@@ -314,15 +313,12 @@ func (s *series) feedWindows(pts []point, nowMs int64) {
 		s.wins[i].advance(nowMs, s.kind)
 	}
 	for _, p := range pts {
-		var inc float64
+		var rs rateStep
 		if finite(p.v) {
-			if s.winHasPrev {
-				inc = increase(s.kind, s.winPrev, p.v)
-			}
-			s.winPrev, s.winHasPrev = p.v, true
+			rs = s.winRate.step(s.kind, p.t, p.v)
 		}
 		for i := range s.wins {
-			s.wins[i].add(p.t, p.v, inc, s.kind)
+			s.wins[i].add(p.t, p.v, rs, s.kind)
 		}
 	}
 }

@@ -41,17 +41,18 @@ type window struct {
 	// no dashboard open a sliding extreme costs no pass over the ring.
 	extStale bool
 
-	cur      cursor // oldest sample still in the window
-	count    int
-	held     int // samples from the cursor on that were added: count plus the non-finite among them
-	sum      float64
-	incSum   float64 // increase (reset-aware for counters) of every sample held
-	firstInc float64 // the part of incSum that came from before the window
-	firstT   int64
-	lastT    int64
-	last     float64
-	removed  int // removals since sum and incSum were last recomputed
-	hist     loghist
+	cur     cursor // oldest sample still in the window
+	count   int
+	held    int // samples from the cursor on that were added: count plus the non-finite among them
+	sum     float64
+	incSum  float64  // increase (reset-aware for counters) of every sample held, gaps left out (window_gap.go)
+	covSum  int64    // the time (ms) those increases are over
+	first   rateStep // the part of incSum and covSum that came from before the window
+	firstT  int64
+	lastT   int64
+	last    float64
+	removed int // removals since sum and incSum were last recomputed
+	hist    loghist
 }
 
 const headNone = math.MinInt64
@@ -87,8 +88,9 @@ func (w *window) start() int64 {
 }
 
 // add counts a sample that the series' history already holds: the oldest
-// one not added yet. inc is its increase over the previous finite sample.
-func (w *window) add(t int64, v, inc float64, kind Kind) {
+// one not added yet. rs is its increase over the previous finite sample
+// and the time between them (rateTrack).
+func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
 	if t >= w.headEnd {
 		w.advanceTo(floorDiv(t, w.width), kind)
 	}
@@ -105,11 +107,12 @@ func (w *window) add(t int64, v, inc float64, kind Kind) {
 		return
 	}
 	if w.count == 0 {
-		w.firstT, w.firstInc = t, inc
+		w.firstT, w.first = t, rs
 	}
 	w.count++
 	w.sum += v
-	w.incSum += inc
+	w.incSum += rs.inc
+	w.covSum += rs.cov
 	w.lastT, w.last = t, v
 	slot := w.headSlot
 	if t < w.headEnd-w.width { // an older slice than the head's
@@ -171,7 +174,7 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	// A held NaN/Inf that reaches the cursor goes whatever its time: it
 	// counts in nothing, and so the cursor always rests on a counted point.
 	for w.held > 0 {
-		p, inc, ok := w.cur.peek(kind)
+		p, rs, ok := w.cur.peek(kind)
 		fin := finite(p.v)
 		if !ok || fin && p.t >= start {
 			break
@@ -183,17 +186,18 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		}
 		w.count--
 		w.sum -= p.v
-		w.incSum -= inc
+		w.incSum -= rs.inc
+		w.covSum -= rs.cov
 		w.hist.remove(p.v)
 		w.removed++
 	}
 	if w.count == 0 {
-		w.sum, w.incSum, w.removed = 0, 0, 0
+		w.sum, w.incSum, w.covSum, w.removed = 0, 0, 0, 0
 		w.hist.reset()
 		return
 	}
-	p, inc, _ := w.cur.peek(kind)
-	w.firstT, w.firstInc = p.t, inc
+	p, rs, _ := w.cur.peek(kind)
+	w.firstT, w.first = p.t, rs
 	if w.removed > w.count+16 {
 		w.recompute(kind)
 	}
@@ -205,8 +209,9 @@ func (w *window) advanceTo(s int64, kind Kind) {
 func (w *window) recompute(kind Kind) {
 	c := w.cur
 	var sum, incSum float64
+	var covSum int64
 	for range w.held {
-		p, inc, ok := c.next(kind)
+		p, rs, ok := c.next(kind)
 		if !ok {
 			break
 		}
@@ -214,9 +219,10 @@ func (w *window) recompute(kind Kind) {
 			continue
 		}
 		sum += p.v
-		incSum += inc
+		incSum += rs.inc
+		covSum += rs.cov
 	}
-	w.sum, w.incSum, w.removed = sum, incSum, 0
+	w.sum, w.incSum, w.covSum, w.removed = sum, incSum, covSum, 0
 }
 
 // windowStats is what the protocol shows of a window. Valid is false for an
@@ -243,10 +249,7 @@ func (w *window) stats() windowStats {
 	// The mean of values within [min, max] lies within it too; the running
 	// sum's rounding must not say otherwise.
 	st.Mean = min(max(st.Mean, st.Min), st.Max)
-	if w.count > 1 && w.lastT > w.firstT {
-		st.Rate = (w.incSum - w.firstInc) / (float64(w.lastT-w.firstT) / 1000)
-		st.HasRate = true
-	}
+	st.Rate, st.HasRate = w.rate()
 	var q [3]float64
 	if w.hist.quantiles(statQuantiles, q[:]) {
 		st.P50 = w.exactEnds(statQuantiles[0], q[0], st.Min, st.Max)

@@ -20,8 +20,13 @@ type refWindow struct {
 func (r *refWindow) stats(all []point) windowStats {
 	start := (r.head - r.nb + 1) * r.width
 	var in []point
+	var fin []point // every finite sample, for the spacing before the window's
 	for _, p := range all {
-		if p.t >= start && finite(p.v) { // windows skip NaN and ±Inf
+		if !finite(p.v) { // windows skip NaN and ±Inf
+			continue
+		}
+		fin = append(fin, p)
+		if p.t >= start {
 			in = append(in, p)
 		}
 	}
@@ -29,20 +34,31 @@ func (r *refWindow) stats(all []point) windowStats {
 		return windowStats{}
 	}
 	st := windowStats{Count: len(in), Valid: true, Min: math.Inf(1), Max: math.Inf(-1), Last: in[len(in)-1].v}
-	var inc float64
+	var inc, cov float64
 	vals := make([]float64, 0, len(in))
-	for i, p := range in {
+	for _, p := range in {
 		st.Sum += p.v
 		st.Min, st.Max = min(st.Min, p.v), max(st.Max, p.v)
 		vals = append(vals, p.v)
-		if i > 0 {
-			inc += increase(r.kind, in[i-1].v, p.v)
+	}
+	// The rate: increases over the time between neighbouring samples, but
+	// across a gap (further apart than 2.5 times, and 2 s more than, the
+	// interval before).
+	for i := len(fin) - len(in) + 1; i < len(fin); i++ {
+		dt := float64(fin[i].t - fin[i-1].t)
+		if i >= 2 {
+			before := float64(fin[i-1].t - fin[i-2].t)
+			if before > 0 && dt > math.Max(2.5*before, before+2000) {
+				continue
+			}
 		}
+		inc += increase(r.kind, fin[i-1].v, fin[i].v)
+		cov += dt
 	}
 	st.Mean = st.Sum / float64(len(in))
-	if len(in) > 1 && in[len(in)-1].t > in[0].t {
+	if len(in) > 1 && cov > 0 {
 		st.HasRate = true
-		st.Rate = inc / (float64(in[len(in)-1].t-in[0].t) / 1000)
+		st.Rate = inc / (cov / 1000)
 	}
 	slices.Sort(vals)
 	st.P50, st.P90, st.P99 = exactQuantile(vals, 50), exactQuantile(vals, 90), exactQuantile(vals, 99)

@@ -15,8 +15,9 @@
 
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
-import { compareNatural, familyKey, isAllZero, lineName, splitLabels } from "./family.js";
-import { coverageCaption, currentRate, increase, joined, samplesOf, staleText } from "./cardtext.js";
+import { familyKey, isAllZero, splitLabels } from "./family.js";
+import { clickLines, layoutLegend, legendRow } from "./legend.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
@@ -94,11 +95,8 @@ export class SeriesCard {
       this.lines.get(st.id).st = st;
       return;
     }
-    const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
-    button.addEventListener("click", (ev) => this.clickLine(st.id, ev.ctrlKey || ev.metaKey));
-    const cells = [0, 1, 2, 3].map(() => h("td", "num"));
-    const row = h("tr", { class: "line", dataset: { series: st.id } }, h("th", { scope: "row" }, button), ...cells);
-    this.lines.set(st.id, { st, name: "", row, button, cells, hidden: false, zero: false, filtered: false });
+    const parts = legendRow(st.id, (toggle) => this.clickLine(st.id, toggle));
+    this.lines.set(st.id, { st, name: "", ...parts, hidden: false, zero: false, filtered: false, aggregate: false });
     this.relabel();
   }
 
@@ -115,11 +113,7 @@ export class SeriesCard {
 
   // relabel recomputes the shared labels and the lines' names and order.
   relabel() {
-    const all = [...this.lines.values()];
-    const { varying, common } = splitLabels(all.map((l) => l.st.labels));
-    for (const l of all) l.name = lineName(l.st.labels, varying);
-    all.sort((a, b) => compareNatural(a.name, b.name));
-    this.lines = new Map(all.map((l) => [l.st.id, l]));
+    const { varying, common } = splitLabels([...this.lines.values()].map((l) => l.st.labels));
     this.varying = varying;
     this.labelText = formatLabels(common);
     this.labels.replaceChildren(
@@ -127,11 +121,8 @@ export class SeriesCard {
     );
     this.labels.hidden = !this.labels.childElementCount;
     setText(this.keyHead, varying.join(" · "));
-    for (const [i, l] of all.entries()) {
-      setText(l.button, l.name);
-      l.row.dataset.color = String((this.color + i) % 8);
-      this.legendBody.append(l.row);
-    }
+    const all = layoutLegend([...this.lines.values()], varying, this.color, this.legendBody);
+    this.lines = new Map(all.map((l) => [l.st.id, l]));
     const many = all.length > 1;
     this.el.dataset.lines = String(all.length);
     this.el.classList.toggle("is-family", many);
@@ -164,26 +155,29 @@ export class SeriesCard {
    */
   clickLine(id, toggle) {
     const line = this.lines.get(id);
-    if (!line) return;
-    if (toggle) {
-      line.hidden = !line.hidden;
-    } else {
-      const solo = !line.hidden && [...this.lines.values()].every((l) => l === line || l.hidden);
-      for (const l of this.lines.values()) l.hidden = solo ? false : l !== line;
-    }
-    for (const l of this.lines.values()) l.button.setAttribute("aria-pressed", String(!l.hidden));
+    if (!line || line.aggregate) return;
+    clickLines(this.drawnLines(), line, toggle);
     this.onLines();
   }
 
   /**
-   * chartLines is what the chart draws: every member in legend order,
-   * hidden if the reader hid it or (with hideZero) it is all zero.
+   * drawnLines are the lines the chart draws, in legend order: every
+   * member but an aggregate of the others (relabel).
+   * @returns {Line[]}
+   */
+  drawnLines() {
+    return [...this.lines.values()].filter((l) => !l.aggregate);
+  }
+
+  /**
+   * chartLines is what the chart draws: its drawnLines, hidden if the
+   * reader hid it or (with hideZero) it is all zero. Stale lines are
+   * drawn greyed.
    * @param {boolean} hideZero
-   * Stale lines are drawn greyed.
    * @returns {{id: string, name: string, hidden: boolean, stale: boolean}[]}
    */
   chartLines(hideZero) {
-    return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || l.filtered || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
+    return this.drawnLines().map((l) => ({ id: l.st.id, name: l.name, hidden: l.hidden || l.filtered || (hideZero && l.zero), stale: l.st.staleSince > 0 }));
   }
 
   /**
@@ -257,7 +251,7 @@ export class SeriesCard {
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
-    setText(this.nowHead, past ? (this.unit.rate ? "mean" : "last") : "now");
+    setText(this.nowHead, past ? "last" : "now");
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
@@ -268,7 +262,7 @@ export class SeriesCard {
       l.row.classList.toggle("is-stale", s.staleSince > 0);
       // Over a span of the past, the last value within it and when it was.
       const at = past ? (w.lastAt ? formatWhen(w.lastAt, now || w.lastAt) : "") : null;
-      const cols = this.columns(s, w, spanMs, past);
+      const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
       else if (!this.hovering) {
@@ -313,20 +307,22 @@ export class SeriesCard {
     const name = l.name ? `${l.name}: ` : "";
     const when = at === null ? " now" : at ? ` at ${at}` : "";
     if (l.st.staleSince > 0 && at === null) return `${name}${staleText(l.st)}, last ${joined(cols[0])}`;
-    if (this.unit.rate && at !== null) return `${name}${joined(cols[1])} on average, ${joined(cols[2])} over ${windowName}, total ${joined(cols[3])}${when}`;
-    if (this.unit.rate) return `${name}${joined(cols[0])} now; over ${windowName} mean rate ${joined(cols[1])}, increase ${joined(cols[2])}, total ${joined(cols[3])}`;
+    if (this.unit.rate) return `${name}${joined(cols[0])}${when}; over ${windowName} mean rate ${joined(cols[1])}, increase ${joined(cols[2])}, total ${joined(cols[3])}`;
     return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
   // columns are a line's figures, in the legend's columns; over a span of
-  // the past (past), its value is the last within it (a counter's: its
-  // mean rate over the span, as its last two points may be far apart).
-  columns(s, w, spanMs, past = false) {
-    const plain = { ...this.unit, rate: false, perSecond: false };
+  // the past (past), its value is the last within it (a counter's: the
+  // latest rate in it). A counter's mean rate and increase are over the
+  // time its data covers (counterFigures): over a range its statistics
+  // (w, rangeStats), live the ring's points of the window up to now.
+  columns(s, w, spanMs, past = false, now = 0) {
     const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
     if (this.unit.rate) {
-      const mean = formatValue(w.rate, this.unit);
-      return [past ? mean : formatValue(currentRate(s), this.unit), mean, formatValue(increase(s, w, spanMs), plain), formatValue(last, plain)];
+      const ranged = w.increase !== undefined;
+      const span = ranged ? w : windowSpan(s, w, spanMs, now);
+      const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
+      return counterFigures(span, rate, last, this.unit, spanMs);
     }
     return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
@@ -336,9 +332,9 @@ export class SeriesCard {
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
-        // A counter's reading is its rate over the span; a gauge's, its last value in it.
-        setText(this.note, this.unit.rate ? "over the span" : at ? `at ${at}` : "none in the span");
-        this.value.title = this.unit.rate ? "the mean rate over the span shown" : "the last value within the span shown, not current";
+        // The last value within the span (a counter's: its latest rate there).
+        setText(this.note, at ? `at ${at}` : "none in the span");
+        this.value.title = this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current";
       } else {
         setText(this.note, s.staleSince > 0 ? staleText(s) : "");
         this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
@@ -381,12 +377,9 @@ export class SeriesCard {
       this.showReading(formatValue(ys.get(id), this.unit));
       return;
     }
-    for (const [id, l] of this.lines) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
+    for (const [id, l] of this.lines) if (!l.aggregate) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
   }
 }
-
-/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
-const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
 
 // setAlert marks an element with an alert's severity and state (or none).
 function setAlert(el, a) {

@@ -1,7 +1,8 @@
 // A metric card's figures in words (cards.js): since when its statistics
 // are, a stale series' note, a counter's increase over the window. Pure.
 
-import { formatAt, formatClock } from "./format.js";
+import { counterSpan, ringGap } from "./counterspan.js";
+import { formatAt, formatClock, formatValue } from "./format.js";
 
 /**
  * coverageSince says since when a card's statistics are, "14:02" (or
@@ -72,7 +73,7 @@ export function coverageCaption(series, windowName, spanMs, now, range) {
   if (!gap) return { text: "", title: "" };
   return {
     text: `Includes a gap at ${clockIn(gap, spanMs)}`,
-    title: `The ${windowName} window holds a stretch without data (the server restarted, or the source stopped): its rate, mean and increase count it.`,
+    title: `The ${windowName} window holds a stretch without data (the server restarted, or the source stopped): a rate and an increase are over the time with data, a total counts from a restart.`,
   };
 }
 
@@ -92,17 +93,44 @@ export function joined(f) {
 }
 
 /**
- * increase is a counter's increase over the window. The server's rate is
- * reset-aware: the increase divided by the time between the window's first
- * and last samples, so the increase is the rate times that time (which
- * max − min is not, across a restart of the counter).
+ * windowSpan is a counter's figures over the live window (spanMs up to
+ * end, unix ms) from the points the page holds (counterspan.js): its
+ * increase and mean rate over the time its data covers, gaps left out.
+ * When the ring holds fewer than two points of the window, the server's
+ * rate stands in (w.rate: its increase over the time its samples cover,
+ * likewise), with no increase.
+ * @param {{ring: import("./ring.js").Ring, last?: [number, number]|null}} s
+ * @param {{rate?: number|null}} w the window's statistics from the server
+ * @param {number} spanMs
+ * @param {number} end
+ * @returns {import("./counterspan.js").CounterSpan}
  */
-export function increase(s, w, spanMs) {
-  if (w.increase !== undefined) return w.increase; // a range's, summed up from its points
-  if (!w.count || w.rate === null || w.rate === undefined || !s.last || !s.ring.length) return null;
+export function windowSpan(s, w, spanMs, end) {
   const ring = s.ring;
-  const first = ring.timeAt(Math.min(ring.length - 1, ring.lowerBound(s.last[0] - spanMs)));
-  return (w.rate * Math.max(0, s.last[0] - first)) / 1000;
+  const to = end || (s.last ? s.last[0] : 0);
+  const cs = ring && ring.length > 1 ? counterSpan(ring, to - spanMs, to, ringGap(ring, to - spanMs)) : counterSpan(null, 0, 0, 0);
+  if (cs.rate === null && cs.increase === null && w && w.rate !== null && w.rate !== undefined) cs.rate = w.rate;
+  return cs;
+}
+
+/**
+ * counterFigures are a counter line's figures in a card's columns: its
+ * rate (now: between its last two points; over a range: the latest rate
+ * in it, latestRate), its mean rate and increase over the time its data
+ * covers, and its total (its value) — "since HH:MM" when the counter
+ * started again within the span, so that a total below the increase is
+ * never read as over the same time.
+ * @param {{rate: number|null, increase: number|null, resetAt: number}} span the window's (windowSpan) or range's (rangeStats) figures
+ * @param {number|null} now the rate shown as the value
+ * @param {number|null} total the counter's value
+ * @param {object} unit from unitOf
+ * @param {number} spanMs the window, for the clock's precision
+ */
+export function counterFigures(span, now, total, unit, spanMs) {
+  const plain = { ...unit, rate: false, perSecond: false };
+  const t = formatValue(total, plain);
+  if (span.resetAt && total !== null) t.unit = [t.unit, `since ${clockIn(span.resetAt, spanMs)}`].filter(Boolean).join(" ");
+  return [formatValue(now, unit), formatValue(span.rate, unit), formatValue(span.increase, plain), t];
 }
 
 /**

@@ -15,13 +15,13 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { TIME_INCRS, binaryIncrements, formatTick, formatTicks, timeSpace } from "./format.js";
+import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
+import { lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
-const BINARY_INCRS = binaryIncrements();
-const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+export { padRange, withThresholds } from "./axes.js";
 
 /**
  * @typedef {{el: HTMLElement, unit: object, color: number, source?: string,
@@ -219,11 +219,12 @@ export class ChartManager {
   options(e, lines, band = false) {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
-    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : t.series[(e.color + i) % t.series.length]);
+    // The legend's rule (palette.js): the k-th line drawn, k places on from the group's colour.
+    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : tintColor(lineTint(e.color, i), t));
     const bands = bandSeries(lines, (i) => withAlpha(lineColor(i), 0.18));
     const axis = {
       stroke: t.text,
-      font: FONT,
+      font: AXIS_FONT,
       grid: { stroke: t.grid, width: 1 },
       ticks: { show: false },
       gap: 4,
@@ -232,7 +233,7 @@ export class ChartManager {
       width: e.width,
       height: CHART_HEIGHT,
       // Room on the right for the last time label, which uPlot centres on its tick.
-      padding: [6, 26, 0, 0],
+      padding: [6, PAD_RIGHT, 0, 0],
       legend: { show: false },
       cursor: {
         y: false,
@@ -261,23 +262,7 @@ export class ChartManager {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
         y: { range: (u, min, max) => padRange(...withThresholds(min, max, overlayOf(e).thresholds)) },
       },
-      axes: [
-        {
-          ...axis,
-          // Room for "00:00:00" and a gap: labels never touch; and at least two on a narrow chart.
-          space: (u, axisIdx, min, max, dim) => timeSpace(dim),
-          size: 22,
-          incrs: TIME_INCRS,
-          values: (u, splits, axisIdx, space, incr) => (e.xTicks = { splits, labels: splits.map((s) => formatTick(s * 1000, incr * 1000)) }).labels,
-        },
-        {
-          ...axis,
-          space: 24,
-          size: axisSize,
-          incrs: e.unit.base === "bytes" ? BINARY_INCRS : undefined,
-          values: (u, splits, axisIdx, space, incr) => formatTicks(splits, e.unit, incr),
-        },
-      ],
+      axes: axesOf(e, axis),
       series: [
         {},
         ...lines.map((l, i) => ({
@@ -354,46 +339,10 @@ export class ChartManager {
   }
 }
 
-/**
- * padRange gives the y scale some air: 8% of the span each side, or ±10%
- * of the value (±1 around 0) for a flat line — one that varies only by
- * float rounding counts as flat, or its noise would fill the chart. A
- * non-negative series keeps 0 as its floor rather than going below.
- */
-export function padRange(min, max) {
-  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  if (max - min <= Math.max(Math.abs(min), Math.abs(max)) * 1e-9) {
-    max = min;
-    const d = min === 0 ? 1 : Math.abs(min) * 0.1;
-    return [min >= 0 && min - d < 0 ? 0 : min - d, max + d];
-  }
-  const pad = (max - min) * 0.08;
-  const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
-  return [lo, max + pad];
-}
-
 const NO_OVERLAY = { thresholds: [], spans: [] };
 
 function overlayOf(e) {
   return e.overlay ? e.overlay() : NO_OVERLAY;
-}
-
-/**
- * withThresholds widens a data range [min, max] to take in the alerts'
- * thresholds, so that a threshold line is in view; with no data (null
- * bounds) the thresholds alone are the range.
- * @param {number|null} min
- * @param {number|null} max
- * @param {{value: number}[]} thresholds
- * @returns {[number|null, number|null]}
- */
-export function withThresholds(min, max, thresholds) {
-  for (const { value } of thresholds) {
-    if (!Number.isFinite(value)) continue;
-    min = min === null || !Number.isFinite(min) || value < min ? value : min;
-    max = max === null || !Number.isFinite(max) || value > max ? value : max;
-  }
-  return [min, max];
 }
 
 /**
@@ -422,19 +371,6 @@ function countValues(ys) {
   let n = 0;
   for (const y of ys) if (y !== null && y !== undefined) n++;
   return n;
-}
-
-// axisSize fits the y axis to its longest label (uPlot's own recipe).
-function axisSize(u, values, axisIdx, cycleNum) {
-  const axis = u.axes[axisIdx];
-  if (cycleNum > 1) return axis._size;
-  let size = axis.gap + 6;
-  const longest = (values || []).reduce((a, v) => (v.length > a.length ? v : a), "");
-  if (longest) {
-    u.ctx.font = axis.font[0];
-    size += u.ctx.measureText(longest).width / devicePixelRatio;
-  }
-  return Math.ceil(size);
 }
 
 // showTicks writes the time axis' labels, "14:00@12|14:30@80", on the

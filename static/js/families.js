@@ -4,7 +4,7 @@
 // and data), and which cards changed while out of sight. The controller
 // (controller.js) owns the groups and the frame; this owns the cards.
 
-import { aggregateOf, familyKey } from "./family.js";
+import { familyKey } from "./family.js";
 
 const MIN_SPAN_MS = 10_000;
 // A counter's charted rate is taken over at least this span (see Ring.series).
@@ -192,7 +192,7 @@ export class Families {
     const history = this.deps.rangeData ? this.deps.rangeData(card, from) : null;
     if (history) return history;
     const span = card.unit.rate ? RATE_SPAN_MS : 0;
-    return [...card.lines.values()].map((l) => l.st.ring.series(from, span));
+    return card.drawnLines().map((l) => l.st.ring.series(from, span));
   }
 
   /**
@@ -218,16 +218,12 @@ export class Families {
 }
 
 /**
- * chartLines are the lines a card's chart draws (SeriesCard.chartLines),
- * an aggregate of the others (family.js aggregateOf: a "total", a sum
- * over the per-CPU lines) hidden, whatever the legend says: on the
- * others' axis it would squash them (143 % on a 0–200 % axis for lines of
- * 0–100 %); the legend and the card keep its value.
+ * chartLines are the lines a card's chart draws (SeriesCard.chartLines):
+ * its members but an aggregate of the others (a "total", a sum over the
+ * per-CPU lines), which the legend shows as figures.
  * @param {import("./cards.js").SeriesCard} card
  * @param {boolean} hideZero
  */
 export function chartLines(card, hideZero) {
-  const lines = card.chartLines(hideZero);
-  const agg = aggregateOf([...card.lines.values()].map((l) => l.st.labels));
-  return lines.map((l, i) => (agg[i] && !l.hidden ? { ...l, hidden: true } : l));
+  return card.chartLines(hideZero);
 }

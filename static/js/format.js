@@ -260,19 +260,49 @@ export const TIME_INCRS = [
   14 * 86400,
 ];
 
-/** TIME_LABEL_PX is the room a time tick's label takes, "00:00:00" in the charts' font and a gap: labels never touch. */
+/**
+ * TIME_LABEL_PX is the least room a time tick's label is given, "00:00:00"
+ * at 11 px in a narrow font: the charts measure the label in their own
+ * font (timeLabelWidth) and use the wider.
+ */
 export const TIME_LABEL_PX = 48;
+
+/** TIME_LABEL_GAP is the least room (CSS px) between two time labels. */
+export const TIME_LABEL_GAP = 8;
+
+/** TIME_LABEL_SAMPLES are the widest labels formatTick writes, one of each shape. */
+export const TIME_LABEL_SAMPLES = ["00:00:00", "Wed 30", "May 30"];
 
 /**
  * timeSpace is the least room (CSS px) between two time ticks on an axis
  * dim CSS px long: 70 px where there is room, a fifth of the axis on a
  * narrow one, so that it still has two ticks (the step picked is at most
- * 2.5 times the least that fits, TIME_INCRS), but never less than a
- * label's width (TIME_LABEL_PX).
+ * 2.5 times the least that fits, TIME_INCRS), but never less than the
+ * widest label (labelPx, measured in the chart's font; TIME_LABEL_PX at
+ * least) and a gap: neighbouring labels never touch, whatever the font.
  * @param {number} dim
+ * @param {number} [labelPx] the widest label's width, CSS px
  */
-export function timeSpace(dim) {
-  return Math.max(TIME_LABEL_PX, Math.min(70, dim / 5));
+export function timeSpace(dim, labelPx = TIME_LABEL_PX) {
+  const least = Math.max(TIME_LABEL_PX, labelPx) + TIME_LABEL_GAP;
+  return Math.max(least, Math.min(70, dim / 5));
+}
+
+/**
+ * timeLabelsShown says which time labels of an axis are drawn: those that
+ * fit inside [0, width + right] (CSS px from the plot's left edge; right is
+ * the chart's padding there), each centred on its tick (positions) and
+ * halfPx wide on each side. A label reaching left of the plot would run
+ * into the y axis' lowest label ("0%"), so it is left out (its tick's grid
+ * line stays).
+ * @param {number[]} positions
+ * @param {number} halfPx
+ * @param {number} width the plot's width, CSS px
+ * @param {number} right
+ * @returns {boolean[]}
+ */
+export function timeLabelsShown(positions, halfPx, width, right) {
+  return positions.map((x) => x - halfPx >= 0 && x + halfPx <= width + right);
 }
 
 /**

@@ -4,6 +4,7 @@
 // the range includes now, turned into a counter's rate, cut to what a
 // chart shows, and summed up into a card's statistics. Pure.
 
+import { columnsPoints, counterSpan } from "./counterspan.js";
 import { gapAfter, medianGap } from "./gaps.js";
 
 /**
@@ -233,14 +234,17 @@ export function ringColumns(ring, from, to) {
 
 /**
  * @typedef {{count: number, min: number|null, max: number|null, mean: number|null,
- *   rate?: number|null, increase?: number|null, samples: null, first: number,
- *   last: number|null, lastAt: number}} RangeStats
+ *   rate?: number|null, increase?: number|null, latestRate?: number|null, resetAt?: number,
+ *   samples: null, first: number, last: number|null, lastAt: number}} RangeStats
  * As a window's statistics in the stream (what a card shows), over a
  * range: count is the points (not the samples, which a step's aggregate
  * does not tell: samples is null); first the first point's time (0 for
  * none); last the last point's value (a counter's: its count, not a rate)
  * and lastAt its time (0 for none), what a card shows as its value when
- * the range is past.
+ * the range is past. A counter's: its increase and rate over the time
+ * its points cover (counterspan.js), latestRate the last rate within the
+ * range as its chart draws it (counterRates), and resetAt when it last
+ * started again lower (0: not within the range).
  */
 
 /**
@@ -248,15 +252,19 @@ export function ringColumns(ring, from, to) {
  * card's statistics. A gauge: the lowest min, the highest max and the
  * mean of the means (the steps are even). A counter (its values, before
  * counterRates): the increase, reset-aware (after a reset the counter
- * counts from zero), and the rate it makes over the time between the
- * first and last points.
+ * counts from zero), and the rate it makes over the time its points
+ * cover: points further apart than gapMs (gapSpan: a stretch without
+ * data) add neither time nor increase, so that a range longer than the
+ * history held, or with an outage in it, is not a rate spread over time
+ * without samples.
  * @param {Columns} c
  * @param {number} from
  * @param {number} to
  * @param {boolean} counter
+ * @param {number} [gapMs] gapSpan of the columns and their step; raw spacing without
  * @returns {RangeStats}
  */
-export function rangeStats(c, from, to, counter) {
+export function rangeStats(c, from, to, counter, gapMs = gapSpan(c, 0)) {
   let count = 0;
   let sum = 0;
   let lo = Infinity;
@@ -264,8 +272,6 @@ export function rangeStats(c, from, to, counter) {
   let first = 0;
   let lastT = 0;
   let lastV = null;
-  let increase = 0;
-  let prev = null;
   for (let i = firstFrom(c.t, from); i < c.t.length && c.t[i] <= to; i++) {
     const t = c.t[i];
     const mean = c.mean[i];
@@ -277,11 +283,6 @@ export function rangeStats(c, from, to, counter) {
     sum += mean;
     lo = Math.min(lo, c.min[i] ?? mean);
     hi = Math.max(hi, c.max[i] ?? mean);
-    if (counter) {
-      const v = c.max[i] ?? mean;
-      if (prev !== null) increase += v >= prev ? v - prev : v;
-      prev = v;
-    }
   }
   const stats = {
     count,
@@ -294,8 +295,21 @@ export function rangeStats(c, from, to, counter) {
     lastAt: lastT,
   };
   if (counter) {
-    stats.increase = count > 1 ? increase : null;
-    stats.rate = count > 1 && lastT > first ? (increase * 1000) / (lastT - first) : null;
+    const cs = counterSpan(columnsPoints(c), from, to, gapMs);
+    stats.increase = cs.increase;
+    stats.rate = cs.rate;
+    stats.resetAt = cs.resetAt;
+    stats.latestRate = latestRate(c, from, to);
   }
   return stats;
+}
+
+// latestRate is a counter's last rate within [from, to] as its chart
+// draws it (counterRates), null if there is none.
+function latestRate(c, from, to) {
+  const r = counterRates(c);
+  for (let i = r.t.length - 1; i >= 0 && r.t[i] >= from; i--) {
+    if (r.t[i] <= to && r.mean[i] !== null) return r.mean[i];
+  }
+  return null;
 }

@@ -12,7 +12,7 @@
 // each second, a span that includes now is asked for again before the
 // stream's points that carry it on to the right run out.
 
-import { breakGaps, counterRates, emptyColumns, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
+import { breakGaps, counterRates, emptyColumns, gapSpan, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
 import { formatSpan } from "./format.js";
 
@@ -145,7 +145,7 @@ export const pageRanges = {
   /** rangeData is a card's chart tables drawn from the stored history, or null (see Families). */
   rangeData(card, from) {
     if (!this.historyShown()) return null;
-    return [...card.lines.values()].map((l) => {
+    return card.drawnLines().map((l) => {
       const cols = this.lineColumns(l.st);
       return rangeTable(card.unit.rate ? counterRates(cols) : cols, from);
     });
@@ -163,8 +163,10 @@ export const pageRanges = {
     const [from, to] = this.viewSpan();
     const stats = new Map();
     for (const l of card.lines.values()) {
-      const cols = this.historyShown() ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
-      stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate));
+      const history = this.historyShown();
+      const cols = history ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
+      const a = history ? this.rangeLoader.answer(l.st.id) : null;
+      stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate, gapSpan(cols, a ? a.step : 0)));
     }
     return { stats, to: Math.min(to, this.serverNow()), live: !this.pastEnd() };
   },

@@ -7,10 +7,11 @@
 
 import { h } from "./dom.js";
 import { formatAt, formatCompact } from "./format.js";
+import { lineTint, paintSwatch } from "./palette.js";
 
 /**
  * @typedef {{time: string, title: string,
- *   rows: {name: string, value: string, color: number, stale: boolean}[],
+ *   rows: {name: string, value: string, color: import("./palette.js").Tint, stale: boolean}[],
  *   marks: string[]}} TooltipContent
  * marks: the labels of the markers by the pointer (markerLabel).
  */
@@ -62,7 +63,7 @@ export function tooltipContent(x, lines, values, unit, title, color = 0, marks =
     rows.push({
       name: l.name || "value",
       value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
-      color: (color + (lines.length === 1 ? 0 : i)) % 8,
+      color: lineTint(color, lines.length === 1 ? 0 : i),
       stale: !!l.stale,
     });
   });
@@ -265,14 +266,11 @@ function valueTop(u, i) {
 }
 
 function fillTip(tip, c) {
-  const rows = c.rows.map((r) =>
-    h(
-      "div",
-      { class: r.stale ? "tip-row is-stale" : "tip-row", dataset: { color: String(r.color) } },
-      h("span", "tip-name", r.name),
-      h("span", "tip-value", r.stale ? `${r.value} (stale)` : r.value),
-    ),
-  );
+  const rows = c.rows.map((r) => {
+    const row = h("div", r.stale ? "tip-row is-stale" : "tip-row", h("span", "tip-name", r.name), h("span", "tip-value", r.stale ? `${r.value} (stale)` : r.value));
+    paintSwatch(row, r.color);
+    return row;
+  });
   const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
   const marks = (c.marks || []).map((m) => h("div", "tip-mark", m));
   tip.replaceChildren(head, ...rows, ...marks);

@@ -81,7 +81,7 @@ test("the filter box keeps a family's matching lines on its chart and legend", a
   filterGroups([group], "cpu=1");
   assert.equal(redraws, 1, "no redraw when nothing changed");
   filterGroups([group], "");
-  assert.deepEqual(shown(card), ["a", "b", "c"], "cleared: every line back");
+  assert.deepEqual(shown(card), ["a", "b"], "cleared: every line back (the total is figures, not a line)");
   assert.deepEqual(card.legendBody.children.map((r) => r.hidden), [false, false, false]);
   assert.equal(other.el.hidden, false);
 });
@@ -175,16 +175,20 @@ test("over a span of the past, a card shows the last value within it, with its t
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["42 %", "20 %"]);
 });
 
-test("over a span of the past, a counter's total is its count at the span's end", () => {
+test("over a span of the past, a counter's headline is its latest rate there and its total its count at the span's end", () => {
   const ring = new Ring();
   ring.push(T, 5000);
   const s = { id: "k", source: "host", metric: "requests_total", labels: {}, kind: "counter", last: [T, 5000], windows: {}, ring, staleSince: 0 };
   const card = new SeriesCard(s);
   const at = T - 600_000;
-  card.update("x", 600_000, T, { stats: new Map([["k", { count: 3, rate: 2, increase: 1200, last: 1500, lastAt: at, first: at - 600_000 }]]), to: at, live: false });
-  assert.equal(card.value.textContent, "2");
-  assert.equal(card.note.textContent, "over the span");
-  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2 /s on average, 1.20 k over x, total 1.50 k at ${formatClock(at)}`);
+  const stats = { count: 3, rate: 2, increase: 1200, latestRate: 2.5, resetAt: 0, last: 1500, lastAt: at, first: at - 600_000 };
+  card.update("x", 600_000, T, { stats: new Map([["k", stats]]), to: at, live: false });
+  assert.equal(card.value.textContent, "2.50");
+  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2 /s, increase 1.20 k, total 1.50 k`);
+  // A history range that reaches now: its latest rate too, not the stream's last two points.
+  card.update("7d", 7 * 86_400_000, T, { stats: new Map([["k", { ...stats, latestRate: 1 }]]), to: T, live: true });
+  assert.equal(card.value.textContent, "1");
 });
 
 test("the chart's text alternative names the markers it shows, and forgets them when they go", () => {
@@ -200,9 +204,9 @@ test("the chart's text alternative names the markers it shows, and forgets them 
   assert.equal(card.chart.getAttribute("aria-label"), "cpu_percent: 10 % now; over 1m min 9 %, max 11 %, mean 10 %");
 });
 
-test("a counter's headline is its rate now, between its last two points; the window's mean rate is a statistic, said so", () => {
+test("a counter's headline is its rate now, between its last two points; the window's mean rate is over the time with data", () => {
   const ring = new Ring();
-  // 100 /s, a restart gap, then 120 /s: the window's mean is lower than now.
+  // 100 /s, a restart gap, then 120 /s: the mean over the 20 s with data, 110 /s (the server's, over the window, 87.9).
   ring.push(T - 60_000, 0);
   ring.push(T - 50_000, 1000);
   ring.push(T - 20_000, null);
@@ -214,8 +218,8 @@ test("a counter's headline is its rate now, between its last two points; the win
   card.update("1m", 60_000, T);
   assert.equal(card.value.textContent, "120", "the rate now");
   const stats = Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
-  assert.equal(stats["mean rate"], "87.9/s");
-  assert.equal(card.chart.getAttribute("aria-label"), "requests_total: 120 /s now; over 1m mean rate 87.9 /s, increase 5.27 k, total 2.20 k");
+  assert.equal(stats["mean rate"], "110/s");
+  assert.equal(card.chart.getAttribute("aria-label"), "requests_total: 120 /s now; over 1m mean rate 110 /s, increase 2.20 k, total 2.20 k");
 
   // A family: the legend has the rate now and the mean rate apart.
   const t = { ...s, id: "t", labels: { code: "500" }, ring: new Ring(), last: [T, 7], windows: { "1m": { count: 1, rate: 0.5 } } };
@@ -226,8 +230,8 @@ test("a counter's headline is its rate now, between its last two points; the win
   const head = fam.legend.children[1].children[0].children.map((c) => c.textContent);
   assert.deepEqual(head.slice(1), ["now", "mean rate", "increase", "total"]);
   const rows = fam.legendBody.children.map((r) => r.children.slice(1).map((c) => c.textContent));
-  assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "87.9 /s"]);
-  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.500 /s"], "one point: no rate now");
+  assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "110 /s"]);
+  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.500 /s"], "one point: no rate now, the server's mean rate");
 });
 
 test("currentRate is the rate between a counter's last two points: none across a gap or a reset", async () => {
@@ -264,4 +268,52 @@ test("the value under the cursor says when it was, with the day over a span of d
   card.update("7d", 7 * 86_400_000, at, { stats: new Map(), to: at });
   card.hover(at / 1000, new Map([["a", 3]]));
   assert.equal(card.note.textContent, "at Mon 1 14:05:12");
+});
+
+test("an aggregate is figures in the legend, not a line: hide and solo work on every line, and no two lines share a colour", () => {
+  let redraws = 0;
+  const modes = ["busy", "idle"];
+  const card = new SeriesCard(st("0 busy", { cpu: "0", mode: "busy" }, 1), { color: 2, onLines: () => redraws++ });
+  for (const cpu of ["0", "1", "2", "3", "4", "total"]) for (const mode of modes) card.add(st(`${cpu} ${mode}`, { cpu, mode }, 1));
+  const rows = card.legendBody.children;
+  const total = rows.filter((r) => r.classList.contains("is-aggregate"));
+  assert.deepEqual(total.map((r) => r.dataset.series), ["total busy", "total idle"]);
+  for (const r of total) {
+    assert.equal(r.children[0].children[0].tagName.toLowerCase(), "span", "no toggle for a line that is not drawn");
+    assert.equal(r.dataset.color, undefined, "no swatch");
+  }
+  const drawn = card.chartLines(false);
+  assert.deepEqual(drawn.map((l) => l.id), ["0 busy", "0 idle", "1 busy", "1 idle", "2 busy", "2 idle", "3 busy", "3 idle", "4 busy", "4 idle"]);
+
+  // Every row with a toggle solos its line, which the chart then draws.
+  card.clickLine("total busy", false);
+  assert.equal(redraws, 0, "an aggregate's row toggles nothing");
+  card.clickLine("4 idle", false);
+  assert.deepEqual(card.chartLines(false).filter((l) => !l.hidden).map((l) => l.id), ["4 idle"]);
+  card.clickLine("4 idle", false);
+  assert.equal(card.chartLines(false).filter((l) => !l.hidden).length, 10, "again: all back");
+
+  // Ten drawn lines, ten colours: past the palette's eight, mixes of it.
+  const swatch = (r) => `${r.dataset.color}|${r.style.getPropertyValue("--lc")}`;
+  const colours = rows.filter((r) => !r.classList.contains("is-aggregate")).map(swatch);
+  assert.equal(new Set(colours).size, 10, colours.join(", "));
+  assert.equal(colours[0], "2|", "the first line takes the group's colour");
+});
+
+test("a counter restarted in its window (the demo after SIGTERM): mean rate as the chart, total since the restart", () => {
+  // 120 /s for 20 s, the server down 20 s, then the counter from 0 again at 120 /s for 24 s.
+  const ring = new Ring();
+  for (let t = T - 64_000; t <= T - 44_000; t += 1000) ring.push(t, 3000 + (t - (T - 64_000)) * 0.12);
+  ring.push(T - 43_999, null); // the restart's gap (store.js restartGap)
+  for (let t = T - 24_000; t <= T; t += 1000) ring.push(t, 120 + (t - (T - 24_000)) * 0.12);
+  const s = { id: "k", source: "demo", metric: "requests_total", labels: {}, kind: "counter", last: [T, ring.valueAt(ring.length - 1)], ring, staleSince: 0,
+    windows: { "1m": { count: 45, rate: 79.6 } } };
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000, T);
+  const stats = Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
+  assert.equal(card.value.textContent, "120");
+  assert.equal(stats["mean rate"], "120/s", "the increase over the time with data, not over the window");
+  assert.equal(stats.increase, "4.80k", "16 s before the gap and 24 s after it at 120 /s");
+  assert.equal(stats.total, `3k since ${formatClock(T - 24_000)}`, "the total counts from the restart, and says so");
+  assert.equal(card.coverage.textContent, `Includes a gap at ${formatClock(T - 43_999)}`);
 });

@@ -130,3 +130,16 @@ test("countGaps counts the null runs between values, not alignment holes or edge
   assert.equal(countGaps([1, null, undefined, 2]), 1);
   assert.equal(countGaps([]), 0);
 });
+
+test("padRange draws a near-flat line as flat: round ticks, not float noise", () => {
+  // A constant 27/s counter whose rate jitters in the fourth decimal.
+  const [lo, hi] = padRange(26.999, 27.0001);
+  assert.ok(Math.abs(lo - 24.3) < 1e-9 && Math.abs(hi - 29.7) < 1e-9, `${lo}–${hi}`);
+  const [lo2, hi2] = padRange(31, 31.001);
+  assert.ok(hi2 - lo2 > 6, `31.0000–31.0010 is drawn ±10%: ${lo2}–${hi2}`);
+  // A near-flat negative line, and a small rate near 0 keeps its floor.
+  const [lo3, hi3] = padRange(-0.0283, -0.02829);
+  assert.ok(lo3 < -0.031 && hi3 > -0.0255, `${lo3}–${hi3}`);
+  // A line that truly moves (2%) keeps the 8% pad of its span.
+  assert.deepEqual(padRange(100, 102), [99.84, 102.16]);
+});

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { aggregateOf, compareNatural, familyKey, isAllZero, lineName, splitLabels } from "../js/family.js";
-import { chartLines } from "../js/families.js";
 
 test("natural order: numbers inside names count as numbers", () => {
   assert.deepEqual(["load15", "load5", "load1"].sort(compareNatural), ["load1", "load5", "load15"]);
@@ -54,13 +53,3 @@ test("an aggregate of a family's other members: a total, or labels a strict subs
   assert.deepEqual(aggregateOf([{}, {}]), [false, false]);
 });
 
-test("a family's chart leaves its aggregate out, whatever the legend says; the others as the legend says", () => {
-  const st = (id, labels) => ({ id, labels });
-  const members = [st("t", { cpu: "total" }), st("0", { cpu: "0" }), st("1", { cpu: "1" })];
-  const card = {
-    lines: new Map(members.map((s) => [s.id, { st: s }])),
-    chartLines: (hideZero) => members.map((s) => ({ id: s.id, name: s.labels.cpu, hidden: hideZero && s.id === "1", stale: false })),
-  };
-  assert.deepEqual(chartLines(card, false).map((l) => [l.id, l.hidden]), [["t", true], ["0", false], ["1", false]]);
-  assert.deepEqual(chartLines(card, true).map((l) => [l.id, l.hidden]), [["t", true], ["0", false], ["1", true]]);
-});

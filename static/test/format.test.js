@@ -12,7 +12,9 @@ import {
   formatSpan,
   formatTick,
   TIME_INCRS,
+  TIME_LABEL_GAP,
   TIME_LABEL_PX,
+  timeLabelsShown,
   timeSpace,
   formatValue,
   unitOf,
@@ -212,8 +214,8 @@ test("a point's time reads by its chart's span, in the axis' words: the day over
 
 // uPlot's choice of time step (axes incrs and space): the least step of
 // TIME_INCRS whose ticks are at least space CSS px apart.
-function ticksOf(spanMs, dim) {
-  const space = timeSpace(dim);
+function ticksOf(spanMs, dim, labelPx) {
+  const space = timeSpace(dim, labelPx);
   const incr = TIME_INCRS.find((s) => (s * 1000 * dim) / spanMs >= space);
   if (!incr) return { incr, count: 0, px: 0 };
   return { incr, count: Math.floor(spanMs / (incr * 1000)), px: (incr * 1000 * dim) / spanMs };
@@ -230,4 +232,23 @@ test("the time axis has two ticks or more on a narrow chart, and they never over
     }
   }
   assert.ok(TIME_INCRS.every((s, i) => i === 0 || s <= 2.5 * TIME_INCRS[i - 1]), "no step over 2.5 times the one before");
+});
+
+test("time labels keep apart in a wide font: the space is the measured label and a gap", () => {
+  // "05:56:30" is 52 px in Chromium's fallback font: ticks 48 px apart ran together.
+  for (const labelPx of [40, 52, 61]) {
+    for (const dim of [120, 200, 320, 500, 900]) {
+      for (const ms of [60e3, 300e3, 900e3, 3600e3]) {
+        const { incr, px } = ticksOf(ms, dim, labelPx);
+        if (incr) assert.ok(px >= Math.max(labelPx, TIME_LABEL_PX) + TIME_LABEL_GAP, `${labelPx} px labels at ${dim} px over ${ms} ms: ${px} px apart`);
+      }
+    }
+  }
+});
+
+test("timeLabelsShown leaves out a label reaching past the plot's left edge or its right padding", () => {
+  // Ticks at 5 px (its label would cover the y axis' "0%"), 60 and 115 px; labels 50 px wide.
+  assert.deepEqual(timeLabelsShown([5, 60, 115, 190], 25, 200, 26), [false, true, true, true]);
+  assert.deepEqual(timeLabelsShown([25, 205], 25, 200, 26), [true, false]);
+  assert.deepEqual(timeLabelsShown([], 25, 200, 26), []);
 });

@@ -19,11 +19,15 @@ test("the tooltip names each shown line by its label values, with value, unit an
   assert.equal(c.time, formatClock(T * 1000));
   assert.equal(c.title, 'cpu_percent {host="a"}');
   assert.deepEqual(c.rows, [
-    { name: "0", value: "12.5%", color: 2, stale: false },
-    { name: "2", value: "no value", color: 4, stale: true },
+    { name: "0", value: "12.5%", color: { hue: 2, round: 0 }, stale: false },
+    { name: "2", value: "no value", color: { hue: 4, round: 0 }, stale: true },
   ]);
+  // Past the palette's eight colours, each line still has its own, as in the chart and the legend.
+  const many = Array.from({ length: 12 }, (_, i) => ({ name: String(i), hidden: false }));
+  const tips = tooltipContent(T, many, many.map(() => 1), { base: "percent" }, "cpu", 3).rows;
+  assert.equal(new Set(tips.map((r) => `${r.color.hue}/${r.color.round}`)).size, 12);
   const lone = tooltipContent(T, [{ name: "", hidden: false }], [2048], { base: "bytes" }, "mem_bytes", 5);
-  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: 5, stale: false }]);
+  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false }]);
 });
 
 function fakeU() {

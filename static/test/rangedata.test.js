@@ -168,3 +168,29 @@ test("bands: the means first, as without bands, then each line's min and max, ea
     { series: [6, 5], fill: "fill1" },
   ]);
 });
+
+test("a counter's rate over a range is over the time its points cover: a week's range over two stretches of data", () => {
+  // A counter at 1/s, minute steps: two hours five days ago, the server
+  // down since, and the last two hours. Over the 7d range its mean rate is
+  // 1/s (not its increase spread over the five days between), and its
+  // headline the latest rate in the range.
+  const MIN = 60_000;
+  const now = 10 * 86_400_000;
+  const pts = [];
+  let v = 0;
+  for (let t = now - 5 * 86_400_000; t < now - 5 * 86_400_000 + 120 * MIN; t += MIN) pts.push([t, (v += 60)]);
+  for (let t = now - 120 * MIN; t <= now; t += MIN) pts.push([t, (v += 60)]);
+  const c = breakGaps(readPoints(pts), MIN);
+  const s = rangeStats(c, now - 7 * 86_400_000, now, true, gapSpan(c, MIN));
+  assert.equal(s.rate, 1);
+  assert.equal(s.latestRate, 1);
+  assert.equal(s.increase, (119 + 120) * 60, "no increase over the stretch without data");
+  assert.equal(s.resetAt, 0);
+  assert.equal(s.first, now - 5 * 86_400_000, "the statistics start there (the card says since when)");
+
+  // The counter started again from 0 after the outage: its total counts from then.
+  const r = readPoints([[0, 500], [MIN, 560], [10 * MIN, 60], [11 * MIN, 120]]);
+  const rs = rangeStats(r, 0, 11 * MIN, true, MIN);
+  assert.equal(rs.resetAt, 10 * MIN);
+  assert.equal(rs.rate, 1, "60 + 60 over two minutes with data");
+});

@@ -59,7 +59,7 @@ export class FakeElement {
     this.value = "";
     this.listeners = new Map();
     this.classList = new FakeClassList(this);
-    this.style = {};
+    this.style = new FakeStyle();
   }
   get children() {
     return this.childNodes.filter((n) => n.nodeType === 1);
@@ -169,6 +169,22 @@ export class FakeElement {
 }
 
 /** installDOM puts a fake document on globalThis and returns it. */
+// FakeStyle is an element's style as far as the page sets custom properties (CSSOM).
+class FakeStyle {
+  constructor() {
+    this.props = new Map();
+  }
+  setProperty(k, v) {
+    this.props.set(k, String(v));
+  }
+  removeProperty(k) {
+    this.props.delete(k);
+  }
+  getPropertyValue(k) {
+    return this.props.get(k) || "";
+  }
+}
+
 export function installDOM() {
   const byId = new Map();
   const doc = {

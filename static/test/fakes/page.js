@@ -144,8 +144,11 @@ function fakeCard(st, opts) {
       this.lines.delete(id);
       return this.lines.size;
     },
+    drawnLines() {
+      return [...this.lines.values()];
+    },
     chartLines(hideZero) {
-      return [...this.lines.values()].map((l) => ({ id: l.st.id, name: l.st.id, hidden: l.hidden || (hideZero && l.zero) }));
+      return this.drawnLines().map((l) => ({ id: l.st.id, name: l.st.id, hidden: l.hidden || (hideZero && l.zero) }));
     },
     lineTexts() {
       // As SeriesCard: the labels as chips and as Prometheus writes them.

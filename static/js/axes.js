@@ -1,0 +1,130 @@
+// A chart's axes (charts.js): the time axis' steps, spacing and labels,
+// the value axis' width and labels, and the value scale's range. Pure but
+// for the measuring of labels on the chart's own canvas.
+
+import { TIME_INCRS, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
+
+const BINARY_INCRS = binaryIncrements();
+
+/** AXIS_FONT is the charts' axis font. */
+export const AXIS_FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/** PAD_RIGHT is the room (CSS px) on a chart's right for the last time label, centred on its tick. */
+export const PAD_RIGHT = 26;
+
+/**
+ * axesOf are a chart's two uPlot axes, on the common style base: time,
+ * with labels kept apart and clear of the y axis, and values in the
+ * chart's unit. The time axis' labels are kept on e.xTicks for showTicks.
+ * @param {{unit: object, xTicks?: object}} e the chart's entry
+ * @param {object} axis the style both axes share
+ */
+export function axesOf(e, axis) {
+  return [
+    {
+      ...axis,
+      // Room for the widest label in this font and a gap: labels never
+      // touch; and at least two on a narrow chart.
+      space: (u, axisIdx, min, max, dim) => timeSpace(dim, timeLabelWidth(u)),
+      size: 22,
+      incrs: TIME_INCRS,
+      // A label that would reach past the plot's left edge (into the y
+      // axis' "0%") or its right padding is not drawn.
+      filter: (u, splits) => {
+        const shown = timeLabelsShown(
+          splits.map((s) => u.valToPos(s, "x")),
+          timeLabelWidth(u) / 2,
+          u.bbox.width / devicePixelRatio,
+          PAD_RIGHT,
+        );
+        return splits.map((s, i) => (shown[i] ? s : null));
+      },
+      values: (u, splits, axisIdx, space, incr) => {
+        const labels = splits.map((s) => (s === null ? null : formatTick(s * 1000, incr * 1000)));
+        e.xTicks = { splits: splits.filter((s) => s !== null), labels: labels.filter((l) => l !== null) };
+        return labels;
+      },
+    },
+    {
+      ...axis,
+      space: 24,
+      size: axisSize,
+      incrs: e.unit.base === "bytes" ? BINARY_INCRS : undefined,
+      values: (u, splits, axisIdx, space, incr) => formatTicks(splits, e.unit, incr),
+    },
+  ];
+}
+
+/**
+ * padRange gives the y scale some air: 8% of the span each side. A flat
+ * line, or one that moves by less than NEAR_FLAT of its size (float noise,
+ * a counter's rate jittering by a part in a thousand), is centred in ±10%
+ * of its value (±1 around 0) rounded to three significant digits (a shift
+ * of at most 0.5%, well inside the pad): ticks
+ * 25 / 27 / 29 and not 26.9990 / 26.9995 / 27.0000 for a rate of 27/s. A
+ * non-negative series keeps 0 as its floor rather than going below.
+ */
+export function padRange(min, max) {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const size = Math.max(Math.abs(min), Math.abs(max));
+  if (max - min <= size * NEAR_FLAT) {
+    const mid = Number(((min + max) / 2).toPrecision(3));
+    const d = mid === 0 ? 1 : Math.abs(mid) * 0.1;
+    return [min >= 0 && mid - d < 0 ? 0 : mid - d, mid + d];
+  }
+  const pad = (max - min) * 0.08;
+  const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
+  return [lo, max + pad];
+}
+
+/** NEAR_FLAT is the spread, as a fraction of a line's size, below which padRange draws it as flat. */
+export const NEAR_FLAT = 0.01;
+
+/**
+ * withThresholds widens a data range [min, max] to take in the alerts'
+ * thresholds, so that a threshold line is in view; with no data (null
+ * bounds) the thresholds alone are the range.
+ * @param {number|null} min
+ * @param {number|null} max
+ * @param {{value: number}[]} thresholds
+ * @returns {[number|null, number|null]}
+ */
+export function withThresholds(min, max, thresholds) {
+  for (const { value } of thresholds) {
+    if (!Number.isFinite(value)) continue;
+    min = min === null || !Number.isFinite(min) || value < min ? value : min;
+    max = max === null || !Number.isFinite(max) || value > max ? value : max;
+  }
+  return [min, max];
+}
+
+// axisSize fits the y axis to its longest label (uPlot's own recipe).
+function axisSize(u, values, axisIdx, cycleNum) {
+  const axis = u.axes[axisIdx];
+  if (cycleNum > 1) return axis._size;
+  let size = axis.gap + 6;
+  const longest = (values || []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  if (longest) {
+    u.ctx.font = axis.font[0];
+    size += u.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.ceil(size);
+}
+
+// timeLabelWidth is the widest time label (TIME_LABEL_SAMPLES) in the
+// chart's axis font, CSS px, measured once per font and pixel ratio.
+const labelWidths = new Map();
+function timeLabelWidth(u) {
+  const font = u.axes[0].font[0];
+  const key = `${font}\u0000${devicePixelRatio}`;
+  let w = labelWidths.get(key);
+  if (w === undefined) {
+    u.ctx.save();
+    u.ctx.font = font;
+    w = Math.max(...TIME_LABEL_SAMPLES.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
+    u.ctx.restore();
+    labelWidths.set(key, w);
+  }
+  return w;
+}
+

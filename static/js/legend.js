@@ -1,0 +1,87 @@
+// A family card's legend rows (cards.js): one per line, named by the label
+// values that tell the lines apart, in natural order. A line is drawn and
+// its row has a swatch and a toggle; an aggregate of the others (a
+// "total", a sum over the per-CPU lines: family.js aggregateOf) is not
+// drawn, since on the others' axis it would squash them (143 % beside
+// lines of 0–100 %), so its row is figures only: no swatch, no toggle.
+// The drawn lines take the palette in order (palette.js), as the chart
+// and the tooltip do.
+
+import { h, setText } from "./dom.js";
+import { aggregateOf, compareNatural, lineName } from "./family.js";
+import { lineTint, paintSwatch } from "./palette.js";
+
+/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
+const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
+
+/** AGGREGATE_HINT says why an aggregate's row has no line. */
+const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
+
+/**
+ * legendRow makes a line's legend row: its name (a toggle button, or for
+ * an aggregate a plain name) and four cells of figures.
+ * @param {string} id the series id
+ * @param {(toggle: boolean) => void} onClick called with whether Ctrl or ⌘ was held
+ */
+export function legendRow(id, onClick) {
+  const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
+  button.addEventListener("click", (ev) => onClick(ev.ctrlKey || ev.metaKey));
+  const aggName = h("span", { class: "line-agg", title: AGGREGATE_HINT });
+  const head = h("th", { scope: "row" }, button);
+  const cells = [0, 1, 2, 3].map(() => h("td", "num"));
+  const row = h("tr", { class: "line", dataset: { series: id } }, head, ...cells);
+  return { row, head, button, aggName, cells };
+}
+
+/**
+ * layoutLegend names the lines by the varying label keys, orders them
+ * naturally, marks the aggregates and paints the drawn lines' swatches
+ * from the palette's colour base on; it appends the rows to body in that
+ * order and returns the lines so ordered.
+ * @template {{st: {labels: Record<string, string>}, name: string, aggregate: boolean, hidden: boolean,
+ *   row: HTMLElement, head: HTMLElement, button: HTMLElement, aggName: HTMLElement}} L
+ * @param {L[]} lines
+ * @param {string[]} varying
+ * @param {number} base
+ * @param {HTMLElement} body
+ * @returns {L[]}
+ */
+export function layoutLegend(lines, varying, base, body) {
+  const all = [...lines];
+  for (const l of all) l.name = lineName(l.st.labels, varying);
+  all.sort((a, b) => compareNatural(a.name, b.name));
+  const agg = aggregateOf(all.map((l) => l.st.labels));
+  let k = 0;
+  for (const [i, l] of all.entries()) {
+    l.aggregate = agg[i];
+    setText(l.button, l.name);
+    setText(l.aggName, l.name);
+    const name = l.aggregate ? l.aggName : l.button;
+    if (l.head.firstChild !== name) l.head.replaceChildren(name);
+    l.row.classList.toggle("is-aggregate", l.aggregate);
+    if (l.aggregate) {
+      l.hidden = false;
+      delete l.row.dataset.color;
+    } else paintSwatch(l.row, lineTint(base, k++));
+    body.append(l.row);
+  }
+  return all;
+}
+
+/**
+ * clickLines is a legend click on line among the drawn lines: alone, the
+ * line is shown by itself (or, if it already is, every line comes back);
+ * with toggle (Ctrl or ⌘), the line is hidden or shown.
+ * @param {{hidden: boolean, button: HTMLElement}[]} drawn
+ * @param {{hidden: boolean}} line
+ * @param {boolean} toggle
+ */
+export function clickLines(drawn, line, toggle) {
+  if (toggle) {
+    line.hidden = !line.hidden;
+  } else {
+    const solo = !line.hidden && drawn.every((l) => l === line || l.hidden);
+    for (const l of drawn) l.hidden = solo ? false : l !== line;
+  }
+  for (const l of drawn) l.button.setAttribute("aria-pressed", String(!l.hidden));
+}
