@@ -474,7 +474,6 @@ export class PageController {
     }
   }
 
-  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   applyFilter() {
     const f = filterGroups(this.groups.values(), this.filter);
     this.deps.page.showFilterCount(f.count);
@@ -490,12 +489,19 @@ export class PageController {
   }
 
   renderOverview() {
-    const ov = overview(this.store, { connected: this.connected(), series: this.families.familyOf.size, messages: this.messages });
+    const ov = overview(this.store, {
+      connected: this.connected(),
+      series: this.families.familyOf.size,
+      messages: this.messages,
+      crashAt: (name) => this.crashAt(name),
+      now: this.now(),
+    });
     const { summary, ...figures } = ov;
-    this.deps.page.showTreeSummary(summary);
+    this.deps.page.showTreeSummary(summary, this.store.sources.size);
     this.deps.page.showOverview(figures);
   }
 
+  /** tick is the page's clock, once a second: countdowns, "ago" times, trimming, the moving time axis. */
   tick() {
     this.ticks++;
     if (this.ticks % TRIM_EVERY_S === 0) {

@@ -9,6 +9,9 @@ import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
 import { REVEAL_GAP, settleScroll } from "./reveal.js";
 
+/** TREE_FOLD is the most sources whose supervision tree is shown whole on a desktop. */
+export const TREE_FOLD = 12;
+
 /**
  * USER_SCROLL are the events by which the reader takes the scroll over: a
  * reveal settling gives way. Not keydown: the Enter that revealed the
@@ -228,9 +231,14 @@ export class PageView {
     return bottom;
   }
 
-  /** showTreeSummary is the tree in one line, what a phone shows of it folded. */
-  showTreeSummary(text) {
+  /**
+   * showTreeSummary is the tree in one line, what a folded tree shows: on
+   * a phone, and on any screen for more than TREE_FOLD sources (sources:
+   * how many), so that the events under it stay in reach.
+   */
+  showTreeSummary(text, sources = 0) {
     setText(this.els.treeSummary, text);
+    this.els.treePanel.classList.toggle("is-folding", sources > TREE_FOLD);
   }
 
   /**

@@ -6,6 +6,7 @@
 
 import { matchItem, matchName, parseFilter } from "./filter.js";
 import { sourceHealth } from "./sources.js";
+import { crashText, crashTime } from "./treemodel.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -50,8 +51,14 @@ export function filterGroups(groups, filter) {
  * its badge says (sources.js sourceHealth) and /metrics'
  * pulseboard_source_up: running and its last poll not failed; a running
  * one that is down is counted "down", not "running".
+ * The summary line also names the source that crashed last, and when
+ * (its tree node's words: treemodel.js crashText), so that a folded tree
+ * still answers "when did it last crash?".
  * @param {import("./store.js").Store} store
- * @param {{connected: boolean, series: number, messages: number}} o
+ * @param {{connected: boolean, series: number, messages: number,
+ *   crashAt?: (name: string) => number, now?: number}} o crashAt: the
+ *   timeline's latest crash of a source (unix ms, 0: none); now: the
+ *   page's clock (unix ms), for how long ago
  */
 export function overview(store, o) {
   let running = 0;
@@ -63,13 +70,26 @@ export function overview(store, o) {
   }
   const n = store.sources.size;
   const noun = `${n} ${n === 1 ? "source" : "sources"}`;
+  const said = `${noun}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`;
+  const crash = o.crashAt ? lastCrash(store, o.crashAt, o.connected ? o.now || 0 : 0) : "";
   return {
-    summary: !o.connected ? `${noun}: state unknown (disconnected)` : `${noun}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`,
+    summary: (!o.connected ? `${noun}: state unknown (disconnected)` : said) + (crash ? ` · ${crash}` : ""),
     sources: `${o.connected ? running : "?"}/${n}`,
     series: nf.format(o.series),
     points: nf.format(store.pointCount()),
     messages: nf.format(o.messages),
   };
+}
+
+/** lastCrash is crashText of the source that crashed last, named; "" if none did. */
+function lastCrash(store, crashAt, now) {
+  let last = null;
+  for (const [name, src] of store.sources) {
+    const c = crashAt(name);
+    const at = crashTime(src, c);
+    if (at > 0 && (!last || at > last.at)) last = { name, src, c, at };
+  }
+  return last ? crashText(last.src, last.c, now, last.name) : "";
 }
 
 /**

@@ -195,15 +195,21 @@ export function treeKeyAction(nodes, i, key) {
  * 03:31:14". "" for a source that never did. Given now (unix ms), how
  * long ago too: "last crash 03:31:12 (4s ago)"; of a stale source (the
  * page is disconnected: summary.js unknownSource) "(stale)" instead: it
- * may have crashed since.
+ * may have crashed since. Given name, the source is named after the word:
+ * "last crash flaky 03:31:12" (the tree's summary line).
  * @param {{last_restart_at?: number, stale?: boolean}|undefined} src
  * @param {number} [crashAt]
  * @param {number} [now]
+ * @param {string} [name]
  */
-export function crashText(src, crashAt = 0, now = 0) {
-  const restart = src ? Number(src.last_restart_at) || 0 : 0;
-  const at = crashAt > 0 ? crashAt : restart;
+export function crashText(src, crashAt = 0, now = 0, name = "") {
+  const at = crashTime(src, crashAt);
   if (!(at > 0)) return "";
   const ago = src && src.stale ? " (stale)" : now > 0 ? ` (${formatAgo(at, now)})` : "";
-  return `last ${crashAt > 0 ? "crash" : "restart"} ${formatClock(at)}${ago}`;
+  return `last ${crashAt > 0 ? "crash" : "restart"}${name ? ` ${name}` : ""} ${formatClock(at)}${ago}`;
+}
+
+/** crashTime is the time crashText tells of (unix ms), 0 if none. */
+export function crashTime(src, crashAt = 0) {
+  return crashAt > 0 ? crashAt : src ? Number(src.last_restart_at) || 0 : 0;
 }

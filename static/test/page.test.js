@@ -5,10 +5,14 @@ import { installDOM } from "./fakes/dom.js";
 // The page's fixed parts (page.js) on the fake DOM: the jump list.
 
 const doc = installDOM();
-const { PageView } = await import("../js/page.js");
+const { PageView, TREE_FOLD } = await import("../js/page.js");
 
 function view() {
-  for (const id of ["conn", "tree-title", "tree-toggle", "groups", "jump", "filter", "filter-error"]) doc.register(id, document.createElement("div"));
+  for (const id of ["conn", "tree-toggle", "tree-summary", "groups", "jump", "filter", "filter-error"]) doc.register(id, document.createElement("div"));
+  const treePanel = document.createElement("section");
+  const treeTitle = document.createElement("h2");
+  treePanel.appendChild(treeTitle);
+  doc.register("tree-title", treeTitle);
   const jumped = [];
   const page = new PageView(doc, { onWindow() {}, onJump: (name) => jumped.push(name) });
   const groups = ["demo", "host", "spiky"].map((name) => {
@@ -44,4 +48,15 @@ test("an invalid filter marks the box and says why", () => {
   page.showFilterError("");
   assert.equal(doc.getElementById("filter").getAttribute("aria-invalid"), null);
   assert.equal(doc.getElementById("filter-error").hidden, true);
+});
+
+test("a tree of more than a dozen sources folds to its summary line on any screen; a shorter one shows whole", () => {
+  const { page } = view();
+  page.showTreeSummary("12 sources: 12 running", TREE_FOLD);
+  assert.equal(page.els.treePanel.classList.contains("is-folding"), false);
+  assert.equal(doc.getElementById("tree-summary").textContent, "12 sources: 12 running");
+  page.showTreeSummary("13 sources: 13 running", TREE_FOLD + 1);
+  assert.equal(page.els.treePanel.classList.contains("is-folding"), true);
+  page.showTreeSummary("3 sources: 3 running", 3);
+  assert.equal(page.els.treePanel.classList.contains("is-folding"), false, "unfolds when sources go");
 });

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { formatClock } from "../js/format.js";
 import { overview } from "../js/summary.js";
 
 // The stream panel's figures (summary.js overview).
@@ -22,4 +23,21 @@ test("sources up counts what the cards and /metrics call up: a running source wh
   assert.equal(ov.sources, "3/6");
   assert.equal(ov.summary, "6 sources: 3 running, 2 down, 1 backoff");
   assert.equal(overview(store, { connected: false, series: 0, messages: 0 }).sources, "?/6");
+});
+
+test("the summary line names the source that crashed last, and when: a folded tree still answers it", () => {
+  const t = Date.UTC(2026, 10, 30, 6, 21, 29);
+  const store = storeOf([
+    { name: "demo", state: "running", up: true, polls: 3 },
+    // Restarted before the page opened: what the source tells.
+    { name: "spiky", state: "running", up: true, polls: 3, last_restart_at: t - 60_000 },
+    { name: "flaky", state: "running", up: true, polls: 3, last_restart_at: t + 1000 },
+  ]);
+  const crashes = new Map([["flaky", t]]);
+  const o = { connected: true, series: 0, messages: 0, crashAt: (n) => crashes.get(n) || 0, now: t + 8000 };
+  assert.equal(overview(store, o).summary, `3 sources: 3 running · last crash flaky ${formatClock(t)} (8s ago)`);
+  crashes.clear();
+  assert.equal(overview(store, o).summary, `3 sources: 3 running · last restart flaky ${formatClock(t + 1000)} (7s ago)`, "the timeline holds no crash: the latest restart");
+  assert.equal(overview(store, { ...o, connected: false }).summary, `3 sources: state unknown (disconnected) · last restart flaky ${formatClock(t + 1000)}`, "no \"ago\" while disconnected");
+  assert.equal(overview(storeOf([{ name: "demo", state: "running" }]), o).summary, "1 source: 1 running", "none crashed");
 });

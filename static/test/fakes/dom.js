@@ -149,7 +149,9 @@ export class FakeElement {
   matches() {
     return false;
   }
-  closest() {
+  /** closest knows a tag name only ("section"): the nearest element of it, this one included. */
+  closest(tag) {
+    for (let el = this; el && el.tagName; el = el.parentNode) if (el.tagName === String(tag).toUpperCase()) return el;
     return null;
   }
   /** all lists the element and its descendants, depth first. */

@@ -280,8 +280,10 @@ function fakePage() {
       this.loading = shown;
     },
     treeSummary: "",
-    showTreeSummary(text) {
+    treeSources: 0,
+    showTreeSummary(text, sources) {
       this.treeSummary = text;
+      this.treeSources = sources;
     },
     showOverview(ov) {
       this.overview = ov;
