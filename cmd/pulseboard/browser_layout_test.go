@@ -135,6 +135,11 @@ func TestBrowserLayouts(t *testing.T) {
 			b.waitFor("the events panel in sight at 1024 px, scrolled to "+to, eventsInSight)
 		}
 		b.do(chromedp.EmulateViewport(1280, 900))
+		// Forty-five sources: the tree is folded to its line on a desktop too.
+		require.True(t, eval[bool](b, `getComputedStyle(document.getElementById("tree")).display === "none" &&
+			document.getElementById("tree-summary").textContent === "45 sources: 45 running"`), "the tree folded")
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree shown", `getComputedStyle(document.getElementById("tree")).display !== "none"`)
 		// A source clicked in the tree lands with its header just under the
 		// top bar, and is still there once the cards around it are laid out.
 		for _, name := range []string{"s20", "s30", "s05"} {

@@ -431,6 +431,14 @@ func TestBrowserDashboard(t *testing.T) {
 		b.waitFor("the crash and the restart from the snapshot's events", crashes+`.length === 1 &&
 			[...document.querySelectorAll('#timeline .event[data-kind="restart"][data-source="demo"]')].length === 1`)
 		require.Equal(t, before, eval[[]string](b, when))
+		// "When did it last crash?" is answered on the first screen of a
+		// fresh page: demo's tree node says so, in sight without a scroll,
+		// and the tree's line names it.
+		require.True(t, eval[bool](b, `(window.scrollTo(0, 0), true)`))
+		b.waitFor("demo's last crash in the tree, in sight", `(c => !!c && !c.hidden && /^last crash \d\d:\d\d:\d\d/.test(c.textContent) &&
+			c.getBoundingClientRect().top >= 0 && c.getBoundingClientRect().bottom <= innerHeight)(
+			document.querySelector('.tree [data-source="demo"]').closest("li").querySelector(".crash-at")) &&
+			/ · last crash demo \d\d:\d\d:\d\d/.test(document.getElementById("tree-summary").textContent)`)
 		b.waitFor("the crash marked on demo's charts again", `(() => {
 			const marks = (src) => [...document.querySelectorAll('.group[data-source="' + src + '"] .chart')].map(c => Number(c.dataset.markers));
 			const demo = marks("demo"), spiky = marks("spiky");
