@@ -54,13 +54,14 @@ var (
 	dReconnects  = desc("reconnects_total", "Reconnections to NATS.")
 	dSlow        = desc("slow_consumer_total", "Times NATS dropped messages in front of a subscription that could not keep up.")
 	dBackfill    = desc("backfill_bytes_total", "History bytes received from peers by backfill.")
+	dConnFail    = desc("connect_failures_total", "Failed attempts to connect to NATS, by reason (auth, tls, unreachable, closed, embedded, duplicate_name, other).", "reason")
 	dConnected   = desc("connected", "1 while the node is connected to NATS.")
 	dPeers       = desc("peers", "Peers by state (up, down).", "state")
 )
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dMessagesOut, dBytesOut, dErrorsOut, dShedOut, dMessagesIn, dBytesIn, dShedIn,
-		dBusy, dSamples, dDecodeErr, dResync, dReconnects, dSlow, dBackfill, dConnected, dPeers} {
+		dBusy, dSamples, dDecodeErr, dResync, dReconnects, dSlow, dBackfill, dConnFail, dConnected, dPeers} {
 		ch <- d
 	}
 }
@@ -95,6 +96,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dReconnects, &s.reconnects)
 	counter(dSlow, &s.slowConsumer)
 	counter(dBackfill, &s.backfillBytes)
+	for i, r := range reasons {
+		counter(dConnFail, &c.n.link.failures[i], r)
+	}
 	conn := 0.0
 	if c.n.Connected() {
 		conn = 1
