@@ -301,18 +301,23 @@ func (p *program) close() {
 }
 
 // warnings are what /readyz reports beside readiness: a degraded store
-// keeps the program ready (collection goes on) but says so.
+// or a cluster node that cannot reach NATS keeps the program ready
+// (collection and the dashboard go on) but says so.
 func (p *program) warnings() []string {
+	var out []string
 	if p.storage == nil {
 		if p.storageDown != "" {
-			return []string{p.storageDown}
+			out = append(out, p.storageDown)
 		}
-		return nil
+	} else if ok, detail := p.storage.Health(); !ok {
+		out = append(out, detail)
 	}
-	if ok, detail := p.storage.Health(); !ok {
-		return []string{detail}
+	if p.cluster != nil {
+		if w := p.cluster.warning(); w != "" {
+			out = append(out, w)
+		}
 	}
-	return nil
+	return out
 }
 
 // announce prints the dashboard's address once, when it first listens. The
