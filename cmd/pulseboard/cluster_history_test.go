@@ -209,10 +209,14 @@ func TestClusterRemoteCrash(t *testing.T) {
 
 	code, _ = a.post(t, "/api/v1/sources/b/demo/crash", "wrong")
 	require.Equal(t, http.StatusUnauthorized, code, "refused on a, as locally")
-	localCode, _ := d.post(t, "/api/v1/sources/demo/crash", admin)
+	localCode, localBody := d.post(t, "/api/v1/sources/demo/crash", admin)
 	code, body = a.post(t, "/api/v1/sources/d/demo/crash", admin)
 	require.Equal(t, http.StatusUnauthorized, localCode)
 	require.Equal(t, localCode, code, "a's token is not d's: d refuses it as it refuses it locally (%s)", body)
+	require.Equal(t, localBody, body, "the same words for the same refusal, local or remote")
+	_, localBody = d.post(t, "/api/v1/nodes/d/reload", admin)
+	_, body = a.post(t, "/api/v1/nodes/d/reload", admin)
+	require.Equal(t, localBody, body, "a reload refused likewise")
 	require.NotContains(t, body, admin)
 
 	code, _ = a.post(t, "/api/v1/sources/nowhere/demo/crash", admin)
