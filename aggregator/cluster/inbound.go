@@ -83,11 +83,15 @@ func (n *Node) onSamples(nc *nats.Conn, m *nats.Msg, decoders map[string]*Decode
 			}
 		}
 	}
-	if len(samples) == 0 {
+	lost := res.Dropped
+	if err != nil {
+		lost = max(lost, 1) // how many is unknown; some were
+	}
+	if len(samples) == 0 && lost == 0 {
 		return
 	}
 	n.stats.samplesIn.Add(uint64(len(samples)))
-	n.deliver(Inbound{Node: node, Kind: KindSamples, Samples: samples})
+	n.deliver(Inbound{Node: node, Kind: KindSamples, Samples: samples, Undecodable: lost})
 }
 
 func (n *Node) onOpaque(m *nats.Msg) {

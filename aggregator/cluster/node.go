@@ -56,6 +56,12 @@ type Inbound struct {
 	// Data of the other kinds, as the peer published it; the handler's
 	// to keep.
 	Data []byte
+	// Undecodable counts the samples of a KindSamples message that could
+	// not be read (delta-coded against a key frame this node never saw,
+	// after a join or a lost message, or the message corrupt): they are
+	// lost to the live stream, and only a backfill can bring them back.
+	// Samples may be empty then.
+	Undecodable int
 }
 
 // Errors of a Node, checked with errors.Is.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +83,11 @@ type peerSync struct {
 	firstHeld map[string]int64 // by series identity: the time of its first live sample held
 	gen       uint64           // bumped by every Up and Down: an older backfill ends without releasing
 	cancel    context.CancelFunc
+	// lost says live samples of the peer could not be decoded since the
+	// hold began (catchUp); firstHeldCh, while set, is closed when the
+	// first live sample is held.
+	lost        bool
+	firstHeldCh chan struct{}
 }
 
 // backfillMetrics are the backfills' counters, on /metrics.
@@ -167,6 +174,10 @@ func (b *backfiller) gate(peer string, samples []cluster.Sample, store func([]cl
 			if ps.heldN == 0 {
 				ps.holdStart = b.now()
 				ps.firstHeld = map[string]int64{}
+				if ps.firstHeldCh != nil {
+					close(ps.firstHeldCh)
+					ps.firstHeldCh = nil
+				}
 			}
 			for _, s := range samples {
 				if _, ok := ps.firstHeld[s.Series]; !ok {
@@ -197,7 +208,31 @@ func (b *backfiller) releaseLocked(ps *peerSync, lastDone map[string]int64, stor
 			store(kept)
 		}
 	}
-	ps.holding, ps.held, ps.heldN, ps.firstHeld = false, nil, 0, nil
+	ps.holding, ps.held, ps.heldN, ps.firstHeld, ps.lost = false, nil, 0, nil, false
+}
+
+// lostLive says live samples of peer could not be decoded (a batch coded
+// against a key frame this node never saw, or lost on the way): they are
+// in no live batch this node will read. While the peer is held (it joins,
+// or is Down, or a backfill runs) the backfill is made to reach past them
+// (catchUp); otherwise a backfill from what this node holds of the peer
+// starts now, and holds its live samples meanwhile. Called on the
+// dispatcher goroutine.
+func (b *backfiller) lostLive(peer string) {
+	ps := b.peer(peer)
+	ps.mu.Lock()
+	holding := ps.holding
+	ps.lost = true
+	ps.mu.Unlock()
+	if !holding {
+		b.log.Debug("cluster: live samples of a peer could not be decoded: backfilling them", "peer", peer)
+		from := time.Time{}
+		prefix := peer + "/"
+		if ms, ok := b.agg.NewestHeld(func(src string) bool { return strings.HasPrefix(src, prefix) }); ok {
+			from = time.UnixMilli(ms)
+		}
+		b.peerUp(peer, from)
+	}
 }
 
 // peerUp starts a backfill of peer from missedSince (zero: from what this
@@ -224,6 +259,9 @@ func (b *backfiller) peerUp(peer string, missedSince time.Time) {
 		defer cancel()
 		res := newBackfillRun(b, ps, peer)
 		result := res.fetchAll(ctx, since)
+		for result == "done" && res.catchUp(ctx) {
+			result = res.fetchAll(ctx, res.resumeFrom(since))
+		}
 		b.metrics.results.WithLabelValues(result).Inc()
 		ps.mu.Lock()
 		defer ps.mu.Unlock()
@@ -280,6 +318,11 @@ func newBackfillRun(b *backfiller, ps *peerSync, peer string) *backfillRun {
 func (r *backfillRun) fetchAll(ctx context.Context, since time.Time) string {
 	delay := r.b.set.retryMin
 	for {
+		r.ps.mu.Lock()
+		if r.ps.heldN > 0 {
+			r.ps.lost = false // lost before a sample held: this answer, read after, covers them
+		}
+		r.ps.mu.Unlock()
 		_, err := r.b.fetch(ctx, r.peer, since, r.store)
 		switch {
 		case err == nil:
@@ -349,3 +392,62 @@ func (r *backfillRun) storeLive(samples []cluster.Sample) {
 	r.b.refused.Add(float64(groupRemote(r.peer, samples, r.cache, r.batches)))
 	r.b.deliver(r.peer, r.batches)
 }
+
+// catchUp says whether the backfill must be asked again: live samples
+// were lost (lostLive) after the point the answer reached, or may have
+// been, and only the first live sample held — the first the stream
+// carries again — bounds the gap. It waits for that sample (or ctx), so
+// that the next answer, read by the peer after it, covers everything
+// before it; the merge drops what overlaps. False when nothing was lost
+// since the last ask, or ctx ended.
+func (r *backfillRun) catchUp(ctx context.Context) bool {
+	ps := r.ps
+	ps.mu.Lock()
+	if !ps.lost {
+		ps.mu.Unlock()
+		return false
+	}
+	ps.lost = false
+	if ps.heldN > 0 {
+		ps.mu.Unlock()
+		return true
+	}
+	ch := make(chan struct{})
+	ps.firstHeldCh = ch
+	ps.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+		ps.mu.Lock()
+		if ps.firstHeldCh == ch {
+			ps.firstHeldCh = nil
+		}
+		ps.mu.Unlock()
+		return false
+	}
+}
+
+// resumeFrom is where a catch-up asks from: the oldest newest-point of
+// the series backfilled within catchUpSpan of the newest one (a series
+// long silent would drag it back for nothing), else since.
+func (r *backfillRun) resumeFrom(since time.Time) time.Time {
+	newest := int64(math.MinInt64)
+	for _, t := range r.lastDone {
+		newest = max(newest, t)
+	}
+	from := newest
+	for _, t := range r.lastDone {
+		if t >= newest-catchUpSpan.Milliseconds() {
+			from = min(from, t)
+		}
+	}
+	if newest == math.MinInt64 || time.UnixMilli(from).Before(since) {
+		return since
+	}
+	return time.UnixMilli(from)
+}
+
+// catchUpSpan bounds how far behind the newest backfilled point a series
+// may be and still set where a catch-up asks from.
+const catchUpSpan = time.Minute
