@@ -130,6 +130,13 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 }
 
 func (n *Node) onHeartbeat(m *nats.Msg) {
+	if node, _, ok := subjectNode(n.opts.Cluster, m.Subject); ok && node == n.opts.Node {
+		// NoEcho: never this node's own; another of its name.
+		if hb, err := unmarshalHeartbeat(m.Data); err == nil {
+			n.sameName(hb)
+		}
+		return
+	}
 	node, _, ok := n.peerOf(m)
 	if !ok {
 		return
@@ -155,7 +162,7 @@ func (n *Node) onHeartbeat(m *nats.Msg) {
 func (n *Node) livenessLoop(ctx context.Context, nc *nats.Conn) {
 	subj := Subject(n.opts.Cluster, n.opts.Node, KindHeartbeat)
 	send := func(leaving bool) {
-		hb := heartbeat{Interval: n.opts.Heartbeat, Sent: time.Now(), Leaving: leaving}
+		hb := heartbeat{Interval: n.opts.Heartbeat, Sent: time.Now(), Leaving: leaving, Started: n.started}
 		if nc.IsConnected() {
 			n.publish(nc, subj, KindHeartbeat, hb.marshal())
 		}

@@ -90,7 +90,7 @@ pulseboard_cluster_connected 0
 	require.NoError(t, testutil.CollectAndCompare(n.Collector(), strings.NewReader(want),
 		"pulseboard_cluster_samples_total", "pulseboard_cluster_connected"))
 	require.NoError(t, testutil.CollectAndCompare(n.Collector(), strings.NewReader(`
-# HELP pulseboard_cluster_publications_shed_total Publications shed before NATS, by kind and reason (queue_full, disconnected).
+# HELP pulseboard_cluster_publications_shed_total Publications shed before NATS, by kind and reason (queue_full, disconnected, duplicate_name).
 # TYPE pulseboard_cluster_publications_shed_total counter
 `+shedLines(map[string]int{"samples/queue_full": 3, "health/queue_full": 1})), "pulseboard_cluster_publications_shed_total"))
 	problems, err := testutil.CollectAndLint(n.Collector())

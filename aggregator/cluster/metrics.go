@@ -10,9 +10,10 @@ import (
 const (
 	shedQueueFull    = 0 // the outbound queue was full
 	shedDisconnected = 1 // the node was not connected when the publisher got to it
+	shedAside        = 2 // another node of this name came first (duplicate.go)
 )
 
-var shedReasons = [...]string{"queue_full", "disconnected"}
+var shedReasons = [...]string{"queue_full", "disconnected", "duplicate_name"}
 
 // stats are the node's counters, written with atomics by whichever
 // goroutine counts and read at scrape time.
@@ -43,7 +44,7 @@ var (
 	dMessagesOut = desc("messages_published_total", "Messages this node published, by kind.", "kind")
 	dBytesOut    = desc("bytes_published_total", "Payload bytes this node published, by kind.", "kind")
 	dErrorsOut   = desc("publish_errors_total", "Publications NATS refused (connection lost under them), by kind.", "kind")
-	dShedOut     = desc("publications_shed_total", "Publications shed before NATS, by kind and reason (queue_full, disconnected).", "kind", "reason")
+	dShedOut     = desc("publications_shed_total", "Publications shed before NATS, by kind and reason (queue_full, disconnected, duplicate_name).", "kind", "reason")
 	dMessagesIn  = desc("messages_received_total", "Messages received from peers, by kind.", "kind")
 	dBytesIn     = desc("bytes_received_total", "Payload bytes received from peers, by kind.", "kind")
 	dShedIn      = desc("messages_shed_total", "Inbound messages shed because the inbound queue was full, by kind.", "kind")

@@ -31,6 +31,13 @@ type Node struct {
 
 	serving atomic.Bool
 	link    *connState // the node's standing with NATS
+	// started tells this instance from another of the same name
+	// (heartbeat.Started); aside is set when one that came first was
+	// heard: this one then publishes and answers nothing (duplicate.go).
+	started  time.Time
+	aside    atomic.Bool
+	clash    atomic.Pointer[string] // what Status says of it
+	clashLog atomic.Bool            // the clash was logged
 
 	mu        sync.Mutex
 	conn      *nats.Conn // nil while not serving
@@ -90,6 +97,7 @@ func New(opts Options) (*Node, error) {
 		sem:     make(chan struct{}, o.MaxResponders),
 		state:   make(chan struct{}),
 	}
+	n.started = time.Now()
 	n.link = &connState{log: o.Logger.With("node", o.Node), redact: n.redactErr}
 	return n, nil
 }
@@ -118,6 +126,9 @@ func (n *Node) Connected() bool {
 func (n *Node) Status() Status {
 	s := n.link.status()
 	s.Connected = s.Connected && n.Connected()
+	if msg := n.clash.Load(); msg != nil && (s.Connected || s.Reason == "") {
+		s.Reason, s.Err = ReasonDuplicate, *msg
+	}
 	return s
 }
 

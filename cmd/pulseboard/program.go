@@ -17,6 +17,7 @@ import (
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/cluster"
 	"github.com/pulseboard/pulseboard/aggregator/notify"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	"github.com/pulseboard/pulseboard/aggregator/storage"
@@ -273,6 +274,9 @@ func (p *program) generatorURL(a protocol.Alert) string {
 // ready reports whether the whole tree runs: the config is loaded (or there
 // would be no program) and every child of the root is running.
 func (p *program) ready() bool {
+	if p.cluster != nil && p.cluster.node.Status().Reason == cluster.ReasonDuplicate {
+		return false // its name is another node's: it stands aside (warnings say so)
+	}
 	for _, c := range p.root.Children() {
 		if c.State != supervisor.StateRunning {
 			return false
