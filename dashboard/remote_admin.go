@@ -44,3 +44,17 @@ func (s *Server) AdminStatus(token string) int {
 	}
 	return fiber.StatusUnauthorized
 }
+
+// AuthMessage is the text this server's routes answer a refused request
+// with, for AdminStatus's codes (401, 403); "" for any other. A node
+// answering a forwarded request words its refusal with it, so that the
+// body is the same whether the source is local or remote.
+func AuthMessage(code int) string {
+	switch code {
+	case fiber.StatusUnauthorized:
+		return errUnauthorized.Message
+	case fiber.StatusForbidden:
+		return errForbidden.Message
+	}
+	return ""
+}

@@ -83,11 +83,15 @@ func (n *Node) onSamples(nc *nats.Conn, m *nats.Msg, decoders map[string]*Decode
 			}
 		}
 	}
-	if len(samples) == 0 {
+	lost := res.Dropped
+	if err != nil {
+		lost = max(lost, 1) // how many is unknown; some were
+	}
+	if len(samples) == 0 && lost == 0 {
 		return
 	}
 	n.stats.samplesIn.Add(uint64(len(samples)))
-	n.deliver(Inbound{Node: node, Kind: KindSamples, Samples: samples})
+	n.deliver(Inbound{Node: node, Kind: KindSamples, Samples: samples, Undecodable: lost})
 }
 
 func (n *Node) onOpaque(m *nats.Msg) {
@@ -126,6 +130,13 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 }
 
 func (n *Node) onHeartbeat(m *nats.Msg) {
+	if node, _, ok := subjectNode(n.opts.Cluster, m.Subject); ok && node == n.opts.Node {
+		// NoEcho: never this node's own; another of its name.
+		if hb, err := unmarshalHeartbeat(m.Data); err == nil {
+			n.sameName(hb)
+		}
+		return
+	}
 	node, _, ok := n.peerOf(m)
 	if !ok {
 		return
@@ -151,7 +162,7 @@ func (n *Node) onHeartbeat(m *nats.Msg) {
 func (n *Node) livenessLoop(ctx context.Context, nc *nats.Conn) {
 	subj := Subject(n.opts.Cluster, n.opts.Node, KindHeartbeat)
 	send := func(leaving bool) {
-		hb := heartbeat{Interval: n.opts.Heartbeat, Sent: time.Now(), Leaving: leaving}
+		hb := heartbeat{Interval: n.opts.Heartbeat, Sent: time.Now(), Leaving: leaving, Started: n.started}
 		if nc.IsConnected() {
 			n.publish(nc, subj, KindHeartbeat, hb.marshal())
 		}

@@ -38,16 +38,28 @@ func TestStartStopStart(t *testing.T) {
 	assert.True(t, r2.Connected())
 }
 
-func TestEmbeddedPortInUseIsAnError(t *testing.T) {
+// An embedded server that cannot bind is retried with backoff inside
+// Serve, reported, and never ends it: its supervisor's restart intensity
+// is not spent on it.
+func TestEmbeddedPortInUseIsRetried(t *testing.T) {
 	a, rec := embeddedNode(t, "a", 50*time.Millisecond, nil)
 	serve(t, a, rec)
 	client, _ := a.EmbeddedURLs()
 	b, _ := embeddedNode(t, "b", 50*time.Millisecond, func(o *Options) {
 		o.Embedded.Listen = strings.TrimPrefix(client, "nats://")
+		o.ReconnectMin, o.ReconnectMax = time.Millisecond, 5*time.Millisecond
 	})
-	err := b.Serve(context.Background())
-	require.Error(t, err, "the supervisor restarts it later")
-	assert.Contains(t, err.Error(), "address already in use")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx) }()
+	embedded := &b.link.failures[4]
+	require.Equal(t, ReasonEmbedded, reasons[4])
+	require.Eventually(t, func() bool { return embedded.Load() >= 3 }, 10*time.Second, time.Millisecond)
+	st := b.Status()
+	assert.Equal(t, ReasonEmbedded, st.Reason)
+	assert.Contains(t, st.Err, "address already in use")
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func TestPublishWithoutServeShedsAndCounts(t *testing.T) {
@@ -78,7 +90,7 @@ pulseboard_cluster_connected 0
 	require.NoError(t, testutil.CollectAndCompare(n.Collector(), strings.NewReader(want),
 		"pulseboard_cluster_samples_total", "pulseboard_cluster_connected"))
 	require.NoError(t, testutil.CollectAndCompare(n.Collector(), strings.NewReader(`
-# HELP pulseboard_cluster_publications_shed_total Publications shed before NATS, by kind and reason (queue_full, disconnected).
+# HELP pulseboard_cluster_publications_shed_total Publications shed before NATS, by kind and reason (queue_full, disconnected, duplicate_name).
 # TYPE pulseboard_cluster_publications_shed_total counter
 `+shedLines(map[string]int{"samples/queue_full": 3, "health/queue_full": 1})), "pulseboard_cluster_publications_shed_total"))
 	problems, err := testutil.CollectAndLint(n.Collector())

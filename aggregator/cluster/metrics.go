@@ -10,9 +10,10 @@ import (
 const (
 	shedQueueFull    = 0 // the outbound queue was full
 	shedDisconnected = 1 // the node was not connected when the publisher got to it
+	shedAside        = 2 // another node of this name came first (duplicate.go)
 )
 
-var shedReasons = [...]string{"queue_full", "disconnected"}
+var shedReasons = [...]string{"queue_full", "disconnected", "duplicate_name"}
 
 // stats are the node's counters, written with atomics by whichever
 // goroutine counts and read at scrape time.
@@ -43,7 +44,7 @@ var (
 	dMessagesOut = desc("messages_published_total", "Messages this node published, by kind.", "kind")
 	dBytesOut    = desc("bytes_published_total", "Payload bytes this node published, by kind.", "kind")
 	dErrorsOut   = desc("publish_errors_total", "Publications NATS refused (connection lost under them), by kind.", "kind")
-	dShedOut     = desc("publications_shed_total", "Publications shed before NATS, by kind and reason (queue_full, disconnected).", "kind", "reason")
+	dShedOut     = desc("publications_shed_total", "Publications shed before NATS, by kind and reason (queue_full, disconnected, duplicate_name).", "kind", "reason")
 	dMessagesIn  = desc("messages_received_total", "Messages received from peers, by kind.", "kind")
 	dBytesIn     = desc("bytes_received_total", "Payload bytes received from peers, by kind.", "kind")
 	dShedIn      = desc("messages_shed_total", "Inbound messages shed because the inbound queue was full, by kind.", "kind")
@@ -54,13 +55,14 @@ var (
 	dReconnects  = desc("reconnects_total", "Reconnections to NATS.")
 	dSlow        = desc("slow_consumer_total", "Times NATS dropped messages in front of a subscription that could not keep up.")
 	dBackfill    = desc("backfill_bytes_total", "History bytes received from peers by backfill.")
+	dConnFail    = desc("connect_failures_total", "Failed attempts to connect to NATS, by reason (auth, tls, unreachable, closed, embedded, duplicate_name, other).", "reason")
 	dConnected   = desc("connected", "1 while the node is connected to NATS.")
 	dPeers       = desc("peers", "Peers by state (up, down).", "state")
 )
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dMessagesOut, dBytesOut, dErrorsOut, dShedOut, dMessagesIn, dBytesIn, dShedIn,
-		dBusy, dSamples, dDecodeErr, dResync, dReconnects, dSlow, dBackfill, dConnected, dPeers} {
+		dBusy, dSamples, dDecodeErr, dResync, dReconnects, dSlow, dBackfill, dConnFail, dConnected, dPeers} {
 		ch <- d
 	}
 }
@@ -95,6 +97,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dReconnects, &s.reconnects)
 	counter(dSlow, &s.slowConsumer)
 	counter(dBackfill, &s.backfillBytes)
+	for i, r := range reasons {
+		counter(dConnFail, &c.n.link.failures[i], r)
+	}
 	conn := 0.0
 	if c.n.Connected() {
 		conn = 1

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
@@ -29,6 +30,14 @@ type Node struct {
 	sem    chan struct{} // responder slots
 
 	serving atomic.Bool
+	link    *connState // the node's standing with NATS
+	// started tells this instance from another of the same name
+	// (heartbeat.Started); aside is set when one that came first was
+	// heard: this one then publishes and answers nothing (duplicate.go).
+	started  time.Time
+	aside    atomic.Bool
+	clash    atomic.Pointer[string] // what Status says of it
+	clashLog atomic.Bool            // the clash was logged
 
 	mu        sync.Mutex
 	conn      *nats.Conn // nil while not serving
@@ -54,6 +63,12 @@ type Inbound struct {
 	// Data of the other kinds, as the peer published it; the handler's
 	// to keep.
 	Data []byte
+	// Undecodable counts the samples of a KindSamples message that could
+	// not be read (delta-coded against a key frame this node never saw,
+	// after a join or a lost message, or the message corrupt): they are
+	// lost to the live stream, and only a backfill can bring them back.
+	// Samples may be empty then.
+	Undecodable int
 }
 
 // Errors of a Node, checked with errors.Is.
@@ -71,7 +86,7 @@ func New(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Node{
+	n := &Node{
 		opts:    o,
 		secrets: secretsOf(o),
 		peers:   newPeerTable(),
@@ -81,7 +96,10 @@ func New(opts Options) (*Node, error) {
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, o.MaxResponders),
 		state:   make(chan struct{}),
-	}, nil
+	}
+	n.started = time.Now()
+	n.link = &connState{log: o.Logger.With("node", o.Node), redact: n.redactErr}
+	return n, nil
 }
 
 // Name is the node's name in subjects and in its peers' eyes.
@@ -102,6 +120,16 @@ func (n *Node) EmbeddedURLs() (client, route string) {
 func (n *Node) Connected() bool {
 	c := n.connection()
 	return c != nil && c.IsConnected()
+}
+
+// Status is the node's standing with NATS now: connected or why not.
+func (n *Node) Status() Status {
+	s := n.link.status()
+	s.Connected = s.Connected && n.Connected()
+	if msg := n.clash.Load(); msg != nil && (s.Connected || s.Reason == "") {
+		s.Reason, s.Err = ReasonDuplicate, *msg
+	}
+	return s
 }
 
 // WaitConnected blocks until the node is connected to NATS or ctx ends.
@@ -136,12 +164,17 @@ func (n *Node) changed() {
 }
 
 // Serve runs the node until ctx ends: the embedded server if configured,
-// the connection to NATS (reconnected with backoff forever), the
-// subscriptions and the node's goroutines (see the package doc). It
-// returns nil when ctx ended, after every goroutine it started has ended
-// and the embedded server has shut down; an error (the embedded server
-// could not start, the connection was closed for good) asks the
-// supervisor for a restart. A second concurrent Serve returns ErrServing.
+// the connection to NATS, the subscriptions and the node's goroutines
+// (see the package doc). Whatever NATS does — refuse the credentials,
+// close the connection for good, stay away, an embedded server that
+// cannot bind — Serve keeps trying with the reconnect backoff and reports
+// it through Status, the log (once per change of reason) and
+// connect_failures_total; it never returns for it, so that a cluster
+// child never exhausts its supervisor's restart intensity. It returns nil
+// when ctx ended, after every goroutine it started has ended and the
+// embedded server has shut down; an error only for options the embedded
+// server refuses (ErrConfig). A second concurrent Serve returns
+// ErrServing.
 func (n *Node) Serve(ctx context.Context) error {
 	if !n.serving.CompareAndSwap(false, true) {
 		return ErrServing
@@ -149,8 +182,8 @@ func (n *Node) Serve(ctx context.Context) error {
 	defer n.serving.Store(false)
 	urls := []string(nil)
 	if n.opts.Embedded != nil {
-		srv, err := startEmbedded(n.opts)
-		if err != nil {
+		srv, err := n.startEmbedded(ctx)
+		if srv == nil {
 			return err
 		}
 		defer func() {
@@ -167,17 +200,73 @@ func (n *Node) Serve(ctx context.Context) error {
 	} else {
 		urls = n.opts.NATS.URLs
 	}
+	log := n.opts.Logger.With("node", n.opts.Node)
+	for failures := 0; ctx.Err() == nil; {
+		closed := make(chan struct{})
+		nc, err := n.connect(urls, closed)
+		if err != nil {
+			n.link.failed(reasonOf(err), err)
+			failures++
+			n.pause(ctx, failures)
+			continue
+		}
+		failures = 0
+		n.link.connected()
+		log.Info("cluster: connected", "url", redactURL(nc.ConnectedUrl()))
+		if err := n.run(ctx, nc, closed); err != nil {
+			reason := ReasonClosed
+			if r := reasonOf(err); r == ReasonAuth || r == ReasonTLS {
+				reason = r
+			}
+			n.link.failed(reason, err)
+			failures++
+			n.pause(ctx, failures)
+		}
+	}
+	return nil
+}
 
+// startEmbedded starts the embedded server, again with backoff while it
+// fails (a port another program took since the start). It returns nil
+// and nil when ctx ended first, nil and the error for options the server
+// refuses.
+func (n *Node) startEmbedded(ctx context.Context) (*server.Server, error) {
+	for failures := 1; ; failures++ {
+		srv, err := startEmbedded(n.opts)
+		if err == nil {
+			return srv, nil
+		}
+		if errors.Is(err, ErrConfig) {
+			return nil, err
+		}
+		n.link.failed(ReasonEmbedded, err)
+		if !n.pause(ctx, failures) {
+			return nil, nil
+		}
+	}
+}
+
+// pause waits the backoff after the failures-th failure in a row; false
+// when ctx ended first.
+func (n *Node) pause(ctx context.Context, failures int) bool {
+	t := time.NewTimer(backoff(failures-1, n.opts.ReconnectMin, n.opts.ReconnectMax))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// run serves one connection until ctx ends (nil) or the NATS client
+// closes it for good (an error saying why, masked).
+func (n *Node) run(ctx context.Context, nc *nats.Conn, closedForGood chan struct{}) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	closedForGood := make(chan struct{})
-	nc, err := n.connect(urls, closedForGood)
-	if err != nil {
-		return err
-	}
 	var wg sync.WaitGroup
 	resp := &responders{}
-	err = n.subscribe(runCtx, nc, resp)
+	err := n.subscribe(runCtx, nc, resp)
 	if err == nil {
 		// Connected means subscribed too: a request that WaitConnected
 		// let through finds its responder.
@@ -195,6 +284,9 @@ func (n *Node) Serve(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-closedForGood:
 			err = errors.New("cluster: NATS connection closed")
+			if last := nc.LastError(); last != nil {
+				err = fmt.Errorf("cluster: NATS connection closed: %w", last)
+			}
 		}
 	}
 	cancel()
@@ -203,10 +295,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	resp.close() // after the connection: no callback starts a responder any more
 	n.peers.allDown(time.Now())
 	n.deliverPeerChanges()
-	if err != nil {
-		n.opts.Logger.Warn("cluster: serve stopped", "node", n.opts.Node, "err", err)
-	}
-	return err
+	return n.redactErr(err)
 }
 
 // closeConn drains the connection (pending messages delivered, then
@@ -228,45 +317,48 @@ func (n *Node) closeConn(nc *nats.Conn, closed <-chan struct{}) {
 	<-closed
 }
 
-// connect dials NATS with endless reconnection and backoff; the returned
-// connection may still be connecting. closed is closed when the
-// connection is closed for good.
+// connect dials NATS once (every URL); on success the client reconnects
+// by itself, with backoff, after a loss. closed is closed when the
+// connection is closed for good (the client gave up: the credentials
+// refused twice in a row after a server restart, …), and Serve dials
+// again.
 func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) {
 	log := n.opts.Logger.With("node", n.opts.Node)
-	refused := &connectErrors{log: log.With("urls", redactURLs(urls)), redact: n.redactErr}
 	o := []nats.Option{
 		nats.Name("pulseboard " + n.opts.Cluster + "/" + n.opts.Node),
 		nats.NoEcho(),
 		nats.MaxReconnects(-1),
-		nats.RetryOnFailedConnect(true),
 		nats.ReconnectBufSize(-1), // a publication while disconnected is shed, not buffered
 		nats.CustomReconnectDelay(func(attempts int) time.Duration {
 			return backoff(attempts, n.opts.ReconnectMin, n.opts.ReconnectMax)
 		}),
-		nats.ConnectHandler(func(c *nats.Conn) {
-			refused.reset()
-			log.Info("cluster: connected", "url", redactURL(c.ConnectedUrl()))
-			n.changed()
-		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
-			refused.reset()
+			n.link.connected()
 			n.stats.reconnects.Add(1)
 			log.Info("cluster: reconnected", "url", redactURL(c.ConnectedUrl()))
 			n.askKeyFrame() // peers may have missed batches
 			n.changed()
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			n.link.disconnected(err)
 			log.Warn("cluster: disconnected", "err", n.redactErr(err))
 			n.changed()
 		}),
-		nats.ReconnectErrHandler(refused.report),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				n.link.failed(reasonOf(err), err)
+			}
+		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
 		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
-			if errors.Is(err, nats.ErrSlowConsumer) {
+			switch {
+			case errors.Is(err, nats.ErrSlowConsumer):
 				n.stats.slowConsumer.Add(1)
-				return
+			case reasonOf(err) == ReasonAuth:
+				n.link.failed(ReasonAuth, err) // a reconnection refused
+			default:
+				log.Warn("cluster: NATS error", "err", n.redactErr(err))
 			}
-			log.Warn("cluster: NATS error", "err", n.redactErr(err))
 		}),
 	}
 	if c := n.opts.NATS; c != nil {
@@ -280,7 +372,7 @@ func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) 
 	}
 	nc, err := nats.Connect(joinURLs(urls), o...)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: connect to %s: %w", redactURLs(urls), n.redactErr(err))
+		return nil, &redactedError{msg: fmt.Sprintf("cluster: connect to %s: %s", redactURLs(urls), n.redactErr(err)), orig: err}
 	}
 	return nc, nil
 }

@@ -248,7 +248,8 @@ func parseNATSURL(s string) (*url.URL, error) {
 }
 
 // redactURL masks a URL's user info (user, password or token) for errors
-// and logs; an unparsable URL is masked whole, as it may still hold one.
+// and logs as "***" (written out, not percent-encoded as url.URL would);
+// an unparsable URL is masked whole, as it may still hold one.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
@@ -260,9 +261,12 @@ func redactURL(s string) string {
 		}
 		return "<unparsable URL>"
 	}
-	if u.User != nil {
-		u.User = url.User("***")
-	}
+	masked := u.User != nil
+	u.User = nil
 	u.RawQuery = ""
-	return u.String()
+	out := u.String()
+	if masked {
+		out = strings.Replace(out, "://", "://***@", 1)
+	}
+	return out
 }

@@ -59,8 +59,9 @@ func TestSecretsNeverInErrors(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"nats://alice:pw@10.0.0.5:4222":    "nats://%2A%2A%2A@10.0.0.5:4222",
-		"nats://t0ken@10.0.0.5:4222":       "nats://%2A%2A%2A@10.0.0.5:4222",
+		"nats://alice:pw@10.0.0.5:4222":    "nats://***@10.0.0.5:4222",
+		"nats://t0ken@10.0.0.5:4222":       "nats://***@10.0.0.5:4222",
+		"tls://u:p@[::1]:4222/x?token=abc": "tls://***@[::1]:4222/x",
 		"nats://10.0.0.5:4222":             "nats://10.0.0.5:4222",
 		"nats://h:4222?token=abc":          "nats://h:4222",
 		"nats://alice:pw@[::1":             "***@[::1",

@@ -83,6 +83,10 @@ func (n *Node) publishLoop(ctx context.Context, nc *nats.Conn) {
 }
 
 func (n *Node) publish(nc *nats.Conn, subj string, k Kind, data []byte) bool {
+	if n.aside.Load() {
+		n.stats.outShed[k][shedAside].Add(1)
+		return false
+	}
 	if err := nc.Publish(subj, data); err != nil {
 		n.stats.outErrors[k].Add(1)
 		return false

@@ -14,8 +14,8 @@ import (
 // else at once with busy; the slots bound the goroutines and the memory
 // that peers' requests can take.
 func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kind, answer func(context.Context, *nats.Msg) []byte) {
-	if m.Reply == "" {
-		return
+	if m.Reply == "" || n.aside.Load() {
+		return // the node of this name that came first answers
 	}
 	select {
 	case n.sem <- struct{}{}:

@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"crypto/tls"
-	"log/slog"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 )
@@ -55,37 +53,4 @@ func (t *TLS) validate() string {
 		return "cert_file and key_file go together"
 	}
 	return ""
-}
-
-// connectErrors reports why connecting to NATS fails (refused, a TLS
-// certificate the node does not trust, …): once for each new reason, so
-// that a NATS down for an hour is one line, not one per attempt. The
-// NATS client calls report on its callback goroutine; reset (a
-// connection made) makes the next failure worth a line again.
-type connectErrors struct {
-	log    *slog.Logger
-	redact func(error) error
-
-	mu   sync.Mutex
-	last string
-}
-
-func (c *connectErrors) report(_ *nats.Conn, err error) {
-	if err == nil {
-		return
-	}
-	msg := c.redact(err).Error()
-	c.mu.Lock()
-	repeated := msg == c.last
-	c.last = msg
-	c.mu.Unlock()
-	if !repeated {
-		c.log.Warn("cluster: cannot connect to NATS, retrying with backoff", "err", msg)
-	}
-}
-
-func (c *connectErrors) reset() {
-	c.mu.Lock()
-	c.last = ""
-	c.mu.Unlock()
 }

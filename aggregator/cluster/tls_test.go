@@ -10,24 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// One line per reason: the same failure again is not logged, another one
-// is, and after a connection the first one is news again. Credentials are
-// masked in the line.
-func TestConnectErrorsOncePerReason(t *testing.T) {
+// One line per reason: the same reason again is not logged (whatever its
+// text), another one is, and after a connection the first one is news
+// again. Every attempt is counted; credentials are masked in the line.
+func TestConnectFailuresOncePerReason(t *testing.T) {
 	var out bytes.Buffer
 	n := &Node{secrets: []string{"s3cretpw"}}
-	c := &connectErrors{log: slog.New(slog.NewTextHandler(&out, nil)), redact: n.redactErr}
+	c := &connState{log: slog.New(slog.NewTextHandler(&out, nil)), redact: n.redactErr}
 	refused := errors.New("dial tcp 127.0.0.1:4222: connect: connection refused")
-	c.report(nil, refused)
-	c.report(nil, refused)
-	c.report(nil, nil)
+	c.failed(ReasonUnreachable, refused)
+	c.failed(ReasonUnreachable, errors.New("nats: no servers available for connection"))
 	require.Equal(t, 1, strings.Count(out.String(), "cannot connect to NATS"))
-	c.report(nil, errors.New("nats: authorization violation for user with s3cretpw"))
+	c.failed(ReasonAuth, errors.New("nats: authorization violation for user with s3cretpw"))
 	require.Equal(t, 2, strings.Count(out.String(), "cannot connect to NATS"))
 	require.NotContains(t, out.String(), "s3cretpw")
-	c.reset()
-	c.report(nil, refused)
+	require.Equal(t, "nats: authorization violation for user with ***", c.status().Err)
+	c.connected()
+	require.Equal(t, Status{Connected: true, Since: c.status().Since}, c.status())
+	c.failed(ReasonUnreachable, refused)
 	require.Equal(t, 3, strings.Count(out.String(), "cannot connect to NATS"))
+	require.Equal(t, uint64(3), c.failures[2].Load(), reasons[2])
+	require.Equal(t, uint64(1), c.failures[0].Load(), reasons[0])
 }
 
 func TestTLSOptionsAndHalves(t *testing.T) {

@@ -15,6 +15,10 @@ type heartbeat struct {
 	Interval time.Duration
 	Sent     time.Time
 	Leaving  bool // the node is stopping: Down at once, no waiting
+	// Started is when the sending node's instance was made (optional on
+	// the wire: zero when absent). Two nodes of one name tell by it which
+	// came first.
+	Started time.Time
 }
 
 const hbLeaving = 1
@@ -26,7 +30,11 @@ func (h heartbeat) marshal() []byte {
 	}
 	b := []byte{wireVersion, flags}
 	b = binary.AppendUvarint(b, uint64(h.Interval.Milliseconds()))
-	return binary.AppendVarint(b, h.Sent.UnixMilli())
+	b = binary.AppendVarint(b, h.Sent.UnixMilli())
+	if !h.Started.IsZero() {
+		b = binary.AppendVarint(b, h.Started.UnixMilli())
+	}
+	return b
 }
 
 // Bounds on a peer's declared interval, so that a garbled one can neither
@@ -40,11 +48,13 @@ func unmarshalHeartbeat(b []byte) (heartbeat, error) {
 	r := reader{b: b}
 	v, flags := r.byte(), r.byte()
 	ms := r.uvarint()
-	sent := int64(0)
+	sent, started := int64(0), int64(0)
 	if r.err == nil {
 		s, n := binary.Varint(r.b)
 		if n <= 0 {
 			r.fail("heartbeat time")
+		} else if st, m := binary.Varint(r.b[n:]); m > 0 {
+			started = st
 		}
 		sent = s
 	}
@@ -55,7 +65,11 @@ func unmarshalHeartbeat(b []byte) (heartbeat, error) {
 		return heartbeat{}, fmt.Errorf("%w: heartbeat version %d", ErrUnsupported, v)
 	}
 	iv := time.Duration(min(ms, uint64(maxPeerInterval.Milliseconds()))) * time.Millisecond
-	return heartbeat{Interval: max(iv, minPeerInterval), Sent: time.UnixMilli(sent), Leaving: flags&hbLeaving != 0}, nil
+	hb := heartbeat{Interval: max(iv, minPeerInterval), Sent: time.UnixMilli(sent), Leaving: flags&hbLeaving != 0}
+	if started != 0 {
+		hb.Started = time.UnixMilli(started)
+	}
+	return hb, nil
 }
 
 // appendBytes writes a length-prefixed byte string.

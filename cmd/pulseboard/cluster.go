@@ -156,6 +156,12 @@ func (l *clusterLink) ingest(in cluster.Inbound) {
 		l.ingestView(in)
 		return
 	}
+	if in.Undecodable > 0 {
+		l.bf.lostLive(in.Node)
+	}
+	if len(in.Samples) == 0 {
+		return
+	}
 	l.bf.gate(in.Node, in.Samples, func(samples []cluster.Sample) {
 		cache := l.series[in.Node]
 		if cache == nil || len(cache) > l.maxCached {

@@ -81,6 +81,11 @@ type peerSync struct {
 	firstHeld map[string]int64 // by series identity: the time of its first live sample held
 	gen       uint64           // bumped by every Up and Down: an older backfill ends without releasing
 	cancel    context.CancelFunc
+	// lost says live samples of the peer could not be decoded since the
+	// hold began (catchUp); firstHeldCh, while set, is closed when the
+	// first live sample is held.
+	lost        bool
+	firstHeldCh chan struct{}
 }
 
 // backfillMetrics are the backfills' counters, on /metrics.
@@ -167,6 +172,10 @@ func (b *backfiller) gate(peer string, samples []cluster.Sample, store func([]cl
 			if ps.heldN == 0 {
 				ps.holdStart = b.now()
 				ps.firstHeld = map[string]int64{}
+				if ps.firstHeldCh != nil {
+					close(ps.firstHeldCh)
+					ps.firstHeldCh = nil
+				}
 			}
 			for _, s := range samples {
 				if _, ok := ps.firstHeld[s.Series]; !ok {
@@ -197,7 +206,7 @@ func (b *backfiller) releaseLocked(ps *peerSync, lastDone map[string]int64, stor
 			store(kept)
 		}
 	}
-	ps.holding, ps.held, ps.heldN, ps.firstHeld = false, nil, 0, nil
+	ps.holding, ps.held, ps.heldN, ps.firstHeld, ps.lost = false, nil, 0, nil, false
 }
 
 // peerUp starts a backfill of peer from missedSince (zero: from what this
@@ -224,6 +233,9 @@ func (b *backfiller) peerUp(peer string, missedSince time.Time) {
 		defer cancel()
 		res := newBackfillRun(b, ps, peer)
 		result := res.fetchAll(ctx, since)
+		for result == "done" && res.catchUp(ctx) {
+			result = res.fetchAll(ctx, res.resumeFrom(since))
+		}
 		b.metrics.results.WithLabelValues(result).Inc()
 		ps.mu.Lock()
 		defer ps.mu.Unlock()
@@ -280,6 +292,11 @@ func newBackfillRun(b *backfiller, ps *peerSync, peer string) *backfillRun {
 func (r *backfillRun) fetchAll(ctx context.Context, since time.Time) string {
 	delay := r.b.set.retryMin
 	for {
+		r.ps.mu.Lock()
+		if r.ps.heldN > 0 {
+			r.ps.lost = false // lost before a sample held: this answer, read after, covers them
+		}
+		r.ps.mu.Unlock()
 		_, err := r.b.fetch(ctx, r.peer, since, r.store)
 		switch {
 		case err == nil:

@@ -166,6 +166,51 @@ func TestBackfillMergesWithHeldLiveSamples(t *testing.T) {
 	})
 }
 
+// Live batches of a peer that cannot be decoded (delta-coded against a
+// key frame this node never saw, as after a rejoin) lose their samples to
+// the live stream: the backfill is asked again once the stream carries
+// samples again, so that the gap between the first answer and the first
+// sample held is filled. The same when it happens to a peer already live.
+func TestBackfillCoversLiveSamplesThatCouldNotBeDecoded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bb := newBackfillBench(t, testSettings)
+		now := time.Now().UnixMilli()
+		var asked seen[time.Time]
+		stored := now // what b's own store holds, up to
+		bb.fetch = func(_ context.Context, peer string, since time.Time, each func([]byte) error) (int64, error) {
+			asked.add(since)
+			return 0, each(chunkOf(t, now-1000, stored, 100))
+		}
+		undecodable := func() {
+			bb.link.ingest(cluster.Inbound{Node: "b", Kind: cluster.KindSamples, Undecodable: 3})
+		}
+		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
+		undecodable() // b's sample at now+100, sent after its answer was read
+		synctest.Wait()
+		require.Equal(t, span(now-1000, now, 100), bb.points("b"), "the first answer is stored")
+		require.Len(t, asked.all(), 1, "asked again only once the stream carries samples again")
+
+		stored = now + 200
+		bb.live("b", now+200) // the key frame: decodable again
+		synctest.Wait()
+		require.Len(t, asked.all(), 2)
+		require.Equal(t, time.UnixMilli(now), asked.all()[1], "from the newest point backfilled")
+		require.Equal(t, span(now-1000, now+200, 100), bb.points("b"), "the sample lost to the live stream is backfilled")
+
+		// Live already: a batch lost on the way starts a backfill.
+		undecodable() // b's sample at now+300
+		stored = now + 400
+		bb.live("b", now+400)
+		synctest.Wait()
+		require.Len(t, asked.all(), 3, "one ask: the sample held came before it")
+		require.Equal(t, time.UnixMilli(now+200), asked.all()[2], "from the newest point held of b")
+		require.Equal(t, span(now-1000, now+400, 100), bb.points("b"))
+		bb.live("b", now+500)
+		synctest.Wait()
+		require.Equal(t, span(now-1000, now+500, 100), bb.points("b"), "live again after")
+	})
+}
+
 // A busy or failing peer is asked again with backoff while its live
 // samples wait; the dispatcher never waits for it.
 func TestBackfillRetriesABusyPeer(t *testing.T) {

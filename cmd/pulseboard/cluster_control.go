@@ -74,7 +74,7 @@ func (l *clusterLink) answerControl(ctx context.Context, req cluster.ControlRequ
 		return cluster.ControlReply{Status: 400, Body: []byte("malformed control request")}
 	}
 	if code := c.adminStatus(req.Token); code != 0 {
-		return cluster.ControlReply{Status: code, Body: []byte(map[int]string{401: "unauthorized", 403: "forbidden"}[code])}
+		return cluster.ControlReply{Status: code, Body: []byte(dashboard.AuthMessage(code))}
 	}
 	if action == actionReload {
 		return l.answerReload(ctx, req.From)

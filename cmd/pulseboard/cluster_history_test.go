@@ -96,6 +96,26 @@ func TestClusterHistoryOnJoinAndRestart(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return a.backfills("done") > doneOnA }, waitLong, 20*time.Millisecond,
 		"a asks c back for what c has since it was last seen")
+	// Over the join, point for point: no sample of a live batch c could
+	// not decode (coded against a key frame c never saw) is missing.
+	until := restarted + 1500
+	for _, peer := range []*clusterNode{a, b} {
+		require.Eventually(t, func() bool {
+			p := c.rawPoints(peer.name+"/demo", metric)
+			return len(p) > 0 && p[len(p)-1].TimeMs > until
+		}, waitLong, 20*time.Millisecond)
+		within := func(pts []aggregator.RawPoint) []aggregator.RawPoint {
+			var out []aggregator.RawPoint
+			for _, p := range pts {
+				if p.TimeMs >= restarted-1000 && p.TimeMs <= until {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+		require.Equal(t, within(peer.rawPoints("demo", metric)), within(c.rawPoints(peer.name+"/demo", metric)),
+			"c holds %s's series as %s does, over the join", peer.name, peer.name)
+	}
 	for _, s := range a.remoteSeries("c") {
 		require.Equal(t, "c", s.Labels["node"])
 	}
@@ -209,10 +229,14 @@ func TestClusterRemoteCrash(t *testing.T) {
 
 	code, _ = a.post(t, "/api/v1/sources/b/demo/crash", "wrong")
 	require.Equal(t, http.StatusUnauthorized, code, "refused on a, as locally")
-	localCode, _ := d.post(t, "/api/v1/sources/demo/crash", admin)
+	localCode, localBody := d.post(t, "/api/v1/sources/demo/crash", admin)
 	code, body = a.post(t, "/api/v1/sources/d/demo/crash", admin)
 	require.Equal(t, http.StatusUnauthorized, localCode)
 	require.Equal(t, localCode, code, "a's token is not d's: d refuses it as it refuses it locally (%s)", body)
+	require.Equal(t, localBody, body, "the same words for the same refusal, local or remote")
+	_, localBody = d.post(t, "/api/v1/nodes/d/reload", admin)
+	_, body = a.post(t, "/api/v1/nodes/d/reload", admin)
+	require.Equal(t, localBody, body, "a reload refused likewise")
 	require.NotContains(t, body, admin)
 
 	code, _ = a.post(t, "/api/v1/sources/nowhere/demo/crash", admin)

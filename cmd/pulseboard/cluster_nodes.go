@@ -73,3 +73,16 @@ func (p *program) nodes() []dashboard.Node {
 	}
 	return out
 }
+
+// warning is what /readyz says of the node's standing with NATS: "" when
+// it is connected (or has not tried yet), else why not, secrets masked.
+func (l *clusterLink) warning() string {
+	st := l.node.Status()
+	if st.Reason == "" {
+		return ""
+	}
+	if st.Connected {
+		return "cluster: " + st.Reason + ": " + st.Err
+	}
+	return "cluster: not connected to NATS (" + st.Reason + "): " + st.Err
+}

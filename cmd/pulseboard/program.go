@@ -17,6 +17,7 @@ import (
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/aggregator/alerting"
+	"github.com/pulseboard/pulseboard/aggregator/cluster"
 	"github.com/pulseboard/pulseboard/aggregator/notify"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 	"github.com/pulseboard/pulseboard/aggregator/storage"
@@ -273,6 +274,9 @@ func (p *program) generatorURL(a protocol.Alert) string {
 // ready reports whether the whole tree runs: the config is loaded (or there
 // would be no program) and every child of the root is running.
 func (p *program) ready() bool {
+	if p.cluster != nil && p.cluster.node.Status().Reason == cluster.ReasonDuplicate {
+		return false // its name is another node's: it stands aside (warnings say so)
+	}
 	for _, c := range p.root.Children() {
 		if c.State != supervisor.StateRunning {
 			return false
@@ -301,18 +305,23 @@ func (p *program) close() {
 }
 
 // warnings are what /readyz reports beside readiness: a degraded store
-// keeps the program ready (collection goes on) but says so.
+// or a cluster node that cannot reach NATS keeps the program ready
+// (collection and the dashboard go on) but says so.
 func (p *program) warnings() []string {
+	var out []string
 	if p.storage == nil {
 		if p.storageDown != "" {
-			return []string{p.storageDown}
+			out = append(out, p.storageDown)
 		}
-		return nil
+	} else if ok, detail := p.storage.Health(); !ok {
+		out = append(out, detail)
 	}
-	if ok, detail := p.storage.Health(); !ok {
-		return []string{detail}
+	if p.cluster != nil {
+		if w := p.cluster.warning(); w != "" {
+			out = append(out, w)
+		}
 	}
-	return nil
+	return out
 }
 
 // announce prints the dashboard's address once, when it first listens. The
