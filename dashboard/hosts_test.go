@@ -172,6 +172,59 @@ func TestHostMatrix(t *testing.T) {
 	require.Equal(t, http.StatusSwitchingProtocols, rawGet(t, addr, "/ws", addr, wsHeader("http://"+addr)))
 }
 
+// TestHostAbsoluteForm: a request line in absolute form names the host
+// the request is for (RFC 9112 3.2.2), and that host is checked as the
+// Host header is, whatever the Host header says.
+func TestHostAbsoluteForm(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	addr := strings.TrimPrefix(f.base, "http://")
+	_, port, _ := net.SplitHostPort(addr)
+	local := "localhost:" + port
+	for target, want := range map[string]int{
+		"http://" + local + "/api/v1/sources":          http.StatusOK,
+		"https://" + addr + "/api/v1/sources":          http.StatusOK,
+		"http://evil.example/api/v1/sources":           http.StatusMisdirectedRequest,
+		"HTTP://EVIL.example:" + port + "/healthz":     http.StatusMisdirectedRequest,
+		"http://evil.example?x=/healthz":               http.StatusMisdirectedRequest,
+		"http://evil.example@" + local + "/healthz":    http.StatusMisdirectedRequest,
+		"http:///healthz":                              http.StatusMisdirectedRequest,
+		"evil.example/healthz?x=http://" + local + "/": http.StatusBadRequest, // fasthttp refuses it first
+		"x y://" + local + "/healthz":                  http.StatusBadRequest, // not a request line fasthttp reads
+	} {
+		before := testutil.ToFloat64(f.srv.metrics.hostRefused)
+		require.Equal(t, want, rawGet(t, addr, target, local, nil), "GET %s", target)
+		counted := 0.0
+		if want == http.StatusMisdirectedRequest {
+			counted = 1
+		}
+		require.Equal(t, before+counted, testutil.ToFloat64(f.srv.metrics.hostRefused), "GET %s", target)
+	}
+	// The Host header is still checked beside the authority.
+	require.Equal(t, http.StatusMisdirectedRequest, rawGet(t, addr, "http://"+local+"/healthz", "evil.example", nil))
+}
+
+func TestRequestAuthority(t *testing.T) {
+	for target, want := range map[string]struct {
+		authority string
+		absolute  bool
+	}{
+		"/":                        {"", false},
+		"/a?b=http://evil.example": {"", false},
+		"*":                        {"", false},
+		"http://h:1/p":             {"h:1", true},
+		"ws+x.1-2://h?q":           {"h", true},
+		"http://u@h#f":             {"u@h", true},
+		"h/p?u=http://localhost/":  {"", true},
+		"1http://localhost/":       {"", true},
+		"mailto:x@localhost":       {"", true},
+		"":                         {"", false},
+	} {
+		a, abs := requestAuthority(target)
+		require.Equal(t, want.authority, a, target)
+		require.Equal(t, want.absolute, abs, target)
+	}
+}
+
 // TestQueryTokenOnlyOnPageAndWebSocket: ?token= and ?admin= open "/" and
 // /ws, and nothing else (docs/design-notes.md).
 func TestQueryTokenOnlyOnPageAndWebSocket(t *testing.T) {
