@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
 
 	"github.com/pulseboard/pulseboard/aggregator"
 )
@@ -251,4 +254,42 @@ func dialRaw(t *testing.T, addr string) net.Conn {
 	t.Cleanup(func() { conn.Close() })
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	return conn
+}
+
+// TestMalformedRequestsCounted: the requests fasthttp refuses before any
+// route (an empty Host, a Host with a port that is no number, two Hosts,
+// a garbled request line, oversized headers) keep their status and are
+// counted by reason.
+func TestMalformedRequestsCounted(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	addr := strings.TrimPrefix(f.base, "http://")
+	malformed := f.srv.metrics.malformed.WithLabelValues(malformedRequest)
+	for _, tc := range []struct {
+		name, target, host string
+		header             http.Header
+	}{
+		{"empty Host", "/healthz", "", nil},
+		{"port not a number", "/healthz", "localhost:other", nil},
+		{"two Hosts", "/healthz", "localhost", http.Header{"Host": {"localhost"}}},
+		{"garbled request line", "evil.example/healthz?x=http://localhost/", "localhost", nil},
+	} {
+		before := testutil.ToFloat64(malformed)
+		require.Equal(t, http.StatusBadRequest, rawGet(t, addr, tc.target, tc.host, tc.header), tc.name)
+		require.Equal(t, before+1, testutil.ToFloat64(malformed), tc.name)
+	}
+	big := http.Header{"X-Big": {strings.Repeat("x", headerLimit)}}
+	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, rawGet(t, addr, "/healthz", "localhost", big))
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.malformed.WithLabelValues(malformedHeaderSize)))
+}
+
+func TestMalformedReason(t *testing.T) {
+	for want, err := range map[string]error{
+		malformedRequest:    errors.New("fasthttp: unexpected host"),
+		malformedHeaderSize: &fasthttp.ErrSmallBuffer{},
+		malformedBodySize:   fmt.Errorf("reading: %w", fasthttp.ErrBodyTooLarge),
+		malformedTimeout:    &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded},
+		malformedReadError:  &net.OpError{Op: "read", Err: syscall.ECONNRESET},
+	} {
+		require.Equal(t, want, malformedReason(err), "%v", err)
+	}
 }

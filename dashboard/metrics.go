@@ -54,6 +54,7 @@ type metrics struct {
 	delivery     prometheus.Histogram
 	rangeRefused *prometheus.CounterVec
 	rangePoints  prometheus.Counter
+	malformed    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -116,6 +117,10 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_range_points_total",
 			Help: "Points sent in answers to WebSocket range requests: the range work done for clients.",
 		}),
+		malformed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_http_requests_malformed_total",
+			Help: "HTTP requests fasthttp refused before any route, by reason (malformed: 400, e.g. an empty or doubled Host; header_too_large: 431; body_too_large: 413; timeout: 408; read_error).",
+		}, []string{"reason"}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
@@ -132,13 +137,16 @@ func newMetrics() *metrics {
 	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {
 		m.rangeRefused.WithLabelValues(r)
 	}
+	for _, r := range []string{malformedRequest, malformedHeaderSize, malformedBodySize, malformedTimeout, malformedReadError} {
+		m.malformed.WithLabelValues(r)
+	}
 	return m
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints}
+		m.rangeRefused, m.rangePoints, m.malformed}
 }
 
 // sent counts one message written to one client.
