@@ -176,7 +176,9 @@ type WebSocketOptions struct {
 	// RangeRate and RangeBurst bound the range work one connection may ask
 	// for, in points (distinct series × points a series, see rangeCost): a
 	// token bucket of RangeBurst points refilled at RangeRate a second
-	// (100,000 a second, burst 1,000,000). A request the bucket cannot pay
+	// (20,000 a second, burst 1,000,000: a page of 500 series on a wide
+	// screen switches span twice at once, and a connection asking without
+	// pause costs a few percent of a core). A request the bucket cannot pay
 	// for is answered with an error and counted, not run.
 	RangeRate  float64
 	RangeBurst int
@@ -213,7 +215,7 @@ func (w *WebSocketOptions) setDefaults() {
 		w.MaxClients = defaultMaxConn
 	}
 	if w.RangeRate <= 0 {
-		w.RangeRate = 100_000
+		w.RangeRate = 20_000
 	}
 	if w.RangeBurst <= 0 {
 		w.RangeBurst = 1_000_000

@@ -111,7 +111,9 @@ func TestRangeBudgetFitsAPage(t *testing.T) {
 			allowed++
 		}
 	}
-	require.LessOrEqual(t, allowed, 60+o.RangeBurst/rangeCost(wide), "about one a second, after the burst")
+	most := (o.RangeBurst + 60*int(o.RangeRate)) / rangeCost(wide)
+	require.LessOrEqual(t, allowed, most, "the burst, then the refill rate")
+	require.Less(t, allowed, 60*18/20, "a small share of what was asked")
 }
 
 func TestRangeCost(t *testing.T) {
