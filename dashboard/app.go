@@ -61,6 +61,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 	})
+	s.countMalformed(app)
 	app.Use(s.countRequests, s.checkHost, setSecurityHeaders)
 
 	viewer := s.requireViewer(false)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
 )
 
 // client is one WebSocket connection.
@@ -66,11 +67,15 @@ type client struct {
 	writerDone bool
 	slowTimer  *time.Timer
 	resumed    chan struct{} // signals a resume during the initial grace
+
+	// rangeBudget pays for range requests, in points (reader only).
+	rangeBudget *rate.Limiter
 }
 
 func newClient(h *hub, conn *websocket.Conn) *client {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &client{s: h.s, hub: h, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1)}
+	return &client{s: h.s, hub: h, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1),
+		rangeBudget: newRangeBudget(&h.s.opts.WebSocket)}
 }
 
 // run serves the connection until either side ends it. Both goroutines

@@ -161,13 +161,49 @@ func validPort(s string, optional bool) bool {
 // checkHost refuses, with 421 Misdirected Request and a count, a request
 // whose Host this server does not answer. It runs before every route. It
 // reads the header as sent: Request().Host() goes through fasthttp's URI
-// parser, which drops "evil.example@" as user info.
+// parser, which drops "evil.example@" as user info. A request line in
+// absolute form ("GET http://evil.example/ HTTP/1.1") names its host
+// itself, and RFC 9112 3.2.2 says that authority, not the Host header, is
+// the one the request is for: it must be allowed too.
 func (s *Server) checkHost(c *fiber.Ctx) error {
-	if s.hosts.allow(string(c.Request().Header.Host())) {
+	h := &c.Request().Header
+	authority, absolute := requestAuthority(string(h.RequestURI()))
+	if s.hosts.allow(string(h.Host())) && (!absolute || s.hosts.allow(authority)) {
 		return c.Next()
 	}
 	s.metrics.hostRefused.Inc()
 	return fiber.NewError(fiber.StatusMisdirectedRequest, "host not allowed: add it to server.allowed_hosts")
+}
+
+// requestAuthority returns the authority (host[:port], user info
+// included: allow refuses it) of a request target in absolute form,
+// "scheme://authority/path?query"; absolute is false for the origin form
+// ("/path") and the asterisk form ("*"). A target in neither form with no
+// "//" after its scheme has an empty authority, which allow refuses.
+func requestAuthority(target string) (authority string, absolute bool) {
+	if target == "" || target[0] == '/' || target == "*" {
+		return "", false
+	}
+	scheme, rest, ok := strings.Cut(target, "://")
+	if !ok || !validScheme(scheme) {
+		return "", true
+	}
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
+	}
+	return rest, true
+}
+
+// validScheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 3.1),
+// so that a "://" in a query is not taken for the end of a scheme.
+func validScheme(s string) bool {
+	for i, r := range s {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // osHostname is the machine's name for the default policy.

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
 
 	"github.com/pulseboard/pulseboard/aggregator"
 )
@@ -172,6 +175,59 @@ func TestHostMatrix(t *testing.T) {
 	require.Equal(t, http.StatusSwitchingProtocols, rawGet(t, addr, "/ws", addr, wsHeader("http://"+addr)))
 }
 
+// TestHostAbsoluteForm: a request line in absolute form names the host
+// the request is for (RFC 9112 3.2.2), and that host is checked as the
+// Host header is, whatever the Host header says.
+func TestHostAbsoluteForm(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	addr := strings.TrimPrefix(f.base, "http://")
+	_, port, _ := net.SplitHostPort(addr)
+	local := "localhost:" + port
+	for target, want := range map[string]int{
+		"http://" + local + "/api/v1/sources":          http.StatusOK,
+		"https://" + addr + "/api/v1/sources":          http.StatusOK,
+		"http://evil.example/api/v1/sources":           http.StatusMisdirectedRequest,
+		"HTTP://EVIL.example:" + port + "/healthz":     http.StatusMisdirectedRequest,
+		"http://evil.example?x=/healthz":               http.StatusMisdirectedRequest,
+		"http://evil.example@" + local + "/healthz":    http.StatusMisdirectedRequest,
+		"http:///healthz":                              http.StatusMisdirectedRequest,
+		"evil.example/healthz?x=http://" + local + "/": http.StatusBadRequest, // fasthttp refuses it first
+		"x y://" + local + "/healthz":                  http.StatusBadRequest, // not a request line fasthttp reads
+	} {
+		before := testutil.ToFloat64(f.srv.metrics.hostRefused)
+		require.Equal(t, want, rawGet(t, addr, target, local, nil), "GET %s", target)
+		counted := 0.0
+		if want == http.StatusMisdirectedRequest {
+			counted = 1
+		}
+		require.Equal(t, before+counted, testutil.ToFloat64(f.srv.metrics.hostRefused), "GET %s", target)
+	}
+	// The Host header is still checked beside the authority.
+	require.Equal(t, http.StatusMisdirectedRequest, rawGet(t, addr, "http://"+local+"/healthz", "evil.example", nil))
+}
+
+func TestRequestAuthority(t *testing.T) {
+	for target, want := range map[string]struct {
+		authority string
+		absolute  bool
+	}{
+		"/":                        {"", false},
+		"/a?b=http://evil.example": {"", false},
+		"*":                        {"", false},
+		"http://h:1/p":             {"h:1", true},
+		"ws+x.1-2://h?q":           {"h", true},
+		"http://u@h#f":             {"u@h", true},
+		"h/p?u=http://localhost/":  {"", true},
+		"1http://localhost/":       {"", true},
+		"mailto:x@localhost":       {"", true},
+		"":                         {"", false},
+	} {
+		a, abs := requestAuthority(target)
+		require.Equal(t, want.authority, a, target)
+		require.Equal(t, want.absolute, abs, target)
+	}
+}
+
 // TestQueryTokenOnlyOnPageAndWebSocket: ?token= and ?admin= open "/" and
 // /ws, and nothing else (docs/design-notes.md).
 func TestQueryTokenOnlyOnPageAndWebSocket(t *testing.T) {
@@ -198,4 +254,42 @@ func dialRaw(t *testing.T, addr string) net.Conn {
 	t.Cleanup(func() { conn.Close() })
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	return conn
+}
+
+// TestMalformedRequestsCounted: the requests fasthttp refuses before any
+// route (an empty Host, a Host with a port that is no number, two Hosts,
+// a garbled request line, oversized headers) keep their status and are
+// counted by reason.
+func TestMalformedRequestsCounted(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	addr := strings.TrimPrefix(f.base, "http://")
+	malformed := f.srv.metrics.malformed.WithLabelValues(malformedRequest)
+	for _, tc := range []struct {
+		name, target, host string
+		header             http.Header
+	}{
+		{"empty Host", "/healthz", "", nil},
+		{"port not a number", "/healthz", "localhost:other", nil},
+		{"two Hosts", "/healthz", "localhost", http.Header{"Host": {"localhost"}}},
+		{"garbled request line", "evil.example/healthz?x=http://localhost/", "localhost", nil},
+	} {
+		before := testutil.ToFloat64(malformed)
+		require.Equal(t, http.StatusBadRequest, rawGet(t, addr, tc.target, tc.host, tc.header), tc.name)
+		require.Equal(t, before+1, testutil.ToFloat64(malformed), tc.name)
+	}
+	big := http.Header{"X-Big": {strings.Repeat("x", headerLimit)}}
+	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, rawGet(t, addr, "/healthz", "localhost", big))
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.malformed.WithLabelValues(malformedHeaderSize)))
+}
+
+func TestMalformedReason(t *testing.T) {
+	for want, err := range map[string]error{
+		malformedRequest:    errors.New("fasthttp: unexpected host"),
+		malformedHeaderSize: &fasthttp.ErrSmallBuffer{},
+		malformedBodySize:   fmt.Errorf("reading: %w", fasthttp.ErrBodyTooLarge),
+		malformedTimeout:    &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded},
+		malformedReadError:  &net.OpError{Op: "read", Err: syscall.ECONNRESET},
+	} {
+		require.Equal(t, want, malformedReason(err), "%v", err)
+	}
 }

@@ -52,6 +52,9 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	rangeSeconds prometheus.Histogram
 	delivery     prometheus.Histogram
+	rangeRefused *prometheus.CounterVec
+	rangePoints  prometheus.Counter
+	malformed    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -106,6 +109,18 @@ func newMetrics() *metrics {
 			Help:    "Time from a delta's build (its ts) until its write to a client's connection returned: how far behind the dashboards are, as the server sees it.",
 			Buckets: []float64{.001, .002, .004, .008, .016, .032, .064, .128, .256, .512, 1.024, 2.048, 4.096, 8.192},
 		}),
+		rangeRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_ws_range_refused_total",
+			Help: "WebSocket range requests answered with an error instead of being run, by reason (budget: the connection's range budget was spent; invalid).",
+		}, []string{"reason"}),
+		rangePoints: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_range_points_total",
+			Help: "Points sent in answers to WebSocket range requests: the range work done for clients.",
+		}),
+		malformed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_http_requests_malformed_total",
+			Help: "HTTP requests fasthttp refused before any route, by reason (malformed: 400, e.g. an empty or doubled Host; header_too_large: 431; body_too_large: 413; timeout: 408; read_error).",
+		}, []string{"reason"}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
@@ -119,12 +134,19 @@ func newMetrics() *metrics {
 		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8} {
 		m.disconnects.WithLabelValues(r)
 	}
+	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {
+		m.rangeRefused.WithLabelValues(r)
+	}
+	for _, r := range []string{malformedRequest, malformedHeaderSize, malformedBodySize, malformedTimeout, malformedReadError} {
+		m.malformed.WithLabelValues(r)
+	}
 	return m
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
-		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery}
+		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
+		m.rangeRefused, m.rangePoints, m.malformed}
 }
 
 // sent counts one message written to one client.

@@ -173,6 +173,15 @@ type WebSocketOptions struct {
 	ResyncWindow time.Duration
 	// MaxClients caps concurrent WebSocket clients (20000); more are refused with 503.
 	MaxClients int
+	// RangeRate and RangeBurst bound the range work one connection may ask
+	// for, in points (distinct series × points a series, see rangeCost): a
+	// token bucket of RangeBurst points refilled at RangeRate a second
+	// (20,000 a second, burst 1,000,000: a page of 500 series on a wide
+	// screen switches span twice at once, and a connection asking without
+	// pause costs a few percent of a core). A request the bucket cannot pay
+	// for is answered with an error and counted, not run.
+	RangeRate  float64
+	RangeBurst int
 }
 
 func (w *WebSocketOptions) setDefaults() {
@@ -204,6 +213,12 @@ func (w *WebSocketOptions) setDefaults() {
 	}
 	if w.MaxClients <= 0 {
 		w.MaxClients = defaultMaxConn
+	}
+	if w.RangeRate <= 0 {
+		w.RangeRate = 20_000
+	}
+	if w.RangeBurst <= 0 {
+		w.RangeBurst = 1_000_000
 	}
 }
 
@@ -253,6 +268,9 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if int64(o.ReadBurst) < o.WebSocket.ReadLimit+headerLimit || o.ReadBurst < bodyLimit+headerLimit {
 		errs = append(errs, errors.New("read burst must hold the largest request and client message"))
+	}
+	if o.WebSocket.RangeBurst < maxRangeCost {
+		errs = append(errs, fmt.Errorf("websocket: range burst must hold the largest range request (%d points)", maxRangeCost))
 	}
 	if o.WebSocket.MaxMessageBytes > o.WebSocket.ReadLimit {
 		errs = append(errs, errors.New("websocket: max message bytes must not exceed the read limit"))

@@ -174,16 +174,24 @@ func parseStep(v string) (int64, error) {
 
 // answerRange answers a client's range request: it runs the query on the
 // reader's goroutine (so a client that asks for much waits for its own
-// answers, and its further messages wait with it) and hands the encoded
+// answers, and its further messages wait with it; the broker's publish
+// path never runs one), once the request's distinct series are paid for
+// from the client's range budget (chargeRange), and hands the encoded
 // answer to the writer, replacing one the writer has not sent yet (the
 // client wants the newest: it drops answers to requests it superseded).
 func (c *client) answerRange(req protocol.RangeRequest) {
 	var ans protocol.RangeAnswer
 	var err error
+	req.Series = distinctSeries(req.Series)
 	if msg := checkRangeRequest(req); msg != "" {
+		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedInvalid).Inc()
+		err = errors.New(msg)
+	} else if msg := c.chargeRange(req, time.Now()); msg != "" {
+		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBudget).Inc()
 		err = errors.New(msg)
 	} else {
 		ans, err = c.s.queryRange(req, c.ctx.Done())
+		c.s.metrics.rangePoints.Add(float64(answerPoints(ans)))
 	}
 	if err != nil {
 		if c.ctx.Err() != nil {
@@ -212,13 +220,13 @@ func (c *client) takeAnswer() []byte {
 }
 
 // checkRangeRequest says what is wrong with a WebSocket range request
-// (members of the wrong type arrive with Step -1), as the REST route's
+// (members of the wrong type arrive with Step -1; series distinct), as the REST route's
 // parameter checks do, or "" when nothing is.
 func checkRangeRequest(req protocol.RangeRequest) string {
 	switch {
 	case req.Step < 0 && len(req.Series) == 0 && req.From == 0 && req.To == 0:
 		return "malformed range request: want {type, id, series: [ids], from, to, step?, points?} with integers"
-	case len(req.Series) == 0:
+	case len(req.Series) == 0 || len(req.Series) > protocol.MaxRangeSeries:
 		return "series: want 1 to " + strconv.Itoa(protocol.MaxRangeSeries) + " ids"
 	case req.Step < 0:
 		return "step: want milliseconds, 0 or more"

@@ -131,8 +131,13 @@ func TestRangeWebSocket(t *testing.T) {
 	c.send(`{"type":"range","id":8,"series":` + string(list) + `,"from":1,"to":2}`)
 	ans = *c.readType(protocol.TypeRange).msg.(*protocol.RangeAnswer)
 	require.Equal(t, int64(8), ans.ID)
-	require.Equal(t, "too many series", ans.Error)
-	require.Equal(t, maxRangeAnswerPoints/len(ids), ranges.requests()[1].Points, "the answer's points are shared out")
+	require.Equal(t, "series: want 1 to 150 ids", ans.Error)
+	require.Len(t, ranges.requests(), 1, "too many series: not run")
+	list, _ = json.Marshal(ids[:protocol.MaxRangeSeries])
+	c.send(`{"type":"range","id":8,"series":` + string(list) + `,"from":1,"to":2}`)
+	ans = *c.readType(protocol.TypeRange).msg.(*protocol.RangeAnswer)
+	require.Len(t, ans.Series, protocol.MaxRangeSeries)
+	require.Equal(t, maxRangeAnswerPoints/protocol.MaxRangeSeries, ranges.requests()[1].Points, "the answer's points are shared out")
 
 	// A range request that is wrong is answered with its error, as REST
 	// answers 400; one whose id cannot be read is ignored and counted.

@@ -140,6 +140,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"same tokens", Options{Feed: agg, ViewerToken: "x", AdminToken: "x"}, "must differ"},
 		{"pong before ping", Options{Feed: agg, WebSocket: WebSocketOptions{PingInterval: time.Second, PongWait: time.Second}}, "pong wait"},
 		{"limits", Options{Feed: agg, WebSocket: WebSocketOptions{MaxMessageBytes: 10, ReadLimit: 5}}, "read limit"},
+		{"range burst", Options{Feed: agg, WebSocket: WebSocketOptions{RangeBurst: maxRangeCost - 1}}, "range burst must hold"},
 	}
 	for _, c := range cases {
 		_, err := New(c.opts)
