@@ -56,6 +56,14 @@ type budgetConn struct {
 	exceeded func()
 	over     atomic.Bool
 	wd       atomic.Int64 // the write deadline in force, Unix ns; 0 for none set here
+	written  atomic.Int64 // bytes handed to the kernel (stallWatch)
+}
+
+// Write counts what the kernel took, for stallWatch.
+func (c *budgetConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
 }
 
 // SetWriteDeadline skips a deadline equal to the one in force: the

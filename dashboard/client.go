@@ -42,6 +42,8 @@ type client struct {
 	watch   *dropWatch
 	writing atomic.Bool
 	writeID atomic.Uint64
+	// stall tells a peer that takes nothing (writer only; nil: unwatched).
+	stall *stallWatch
 	// writeDeadline is the data writes' deadline in force (writer only).
 	writeDeadline time.Time
 	// subscribedMs is when the current subscription began, Unix ms

@@ -48,6 +48,9 @@ func testWS() WebSocketOptions {
 		PongWait:     60 * time.Second,
 		WriteWait:    2 * time.Second,
 		ResumeGrace:  50 * time.Millisecond,
+		// Clients that stop reading are the broker's to drop in most
+		// tests; the stall tests set it.
+		StallAfter: -1,
 	}
 }
 

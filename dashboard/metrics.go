@@ -27,6 +27,7 @@ const (
 	disconnectTooBig   = "too_big"   // a message above ReadLimit (1009)
 	disconnectFlood    = "flood"     // too many client messages (1008)
 	disconnectSlow     = "slow"      // dropped by the broker too often (1013)
+	disconnectStalled  = "stalled"   // took none of the bytes waiting for it for StallAfter
 	disconnectWrite    = "write"     // a write failed or timed out
 	disconnectShutdown = "shutdown"  // the server is stopping (1001)
 	disconnectInternal = "internal"  // the feed ended the subscription (1011)
@@ -130,7 +131,7 @@ func newMetrics() *metrics {
 		m.ignored.WithLabelValues(r)
 	}
 	for _, r := range []string{disconnectPeer, disconnectDeadPeer, disconnectTooBig, disconnectFlood,
-		disconnectSlow, disconnectWrite, disconnectShutdown, disconnectInternal,
+		disconnectSlow, disconnectStalled, disconnectWrite, disconnectShutdown, disconnectInternal,
 		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8} {
 		m.disconnects.WithLabelValues(r)
 	}

@@ -151,6 +151,11 @@ type WebSocketOptions struct {
 	// drops its client (its mailbox full) may go on before the connection
 	// is cut (1s); a write done by then is followed by a resync.
 	SlowWriteGrace time.Duration
+	// StallAfter is how long a client may take none of the bytes waiting
+	// for it before it is cut as stalled (3s; see stallWatch): a client
+	// that never reads is found then, not when the kernel's buffers are
+	// full. Negative: never.
+	StallAfter time.Duration
 	// ResumeGrace is how long after the hello the server waits for a first
 	// {"type":"resume"} before it starts with a snapshot (150ms). A client
 	// that passes ?resume=N on the URL never waits.
@@ -194,6 +199,7 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.PongWait, 60*time.Second)
 	def(&w.WriteWait, 10*time.Second)
 	def(&w.SlowWriteGrace, time.Second)
+	def(&w.StallAfter, 3*time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
 	def(&w.ResyncWindow, time.Minute)
 	if w.MaxMessageBytes <= 0 {

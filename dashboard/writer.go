@@ -195,6 +195,10 @@ func (c *client) write(data []byte) bool {
 	if c.watch.isDropped() {
 		return false
 	}
+	if c.stall.stalled(time.Now()) {
+		c.setReason(disconnectStalled)
+		return false
+	}
 	pm, err := c.hub.prepared.get(data)
 	if err != nil {
 		c.setReason(disconnectWrite)

@@ -48,6 +48,9 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		} else if ok {
 			c.Locals(wsLocalResume, seq)
 		}
+		if bc, ok := c.Context().Conn().(*budgetConn); ok {
+			c.Locals(wsLocalConn, bc)
+		}
 		if columns, err := parsePointsQuery(c.Query(pointsQuery)); err != nil {
 			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		} else if columns {
@@ -175,6 +178,8 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
+	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
+	c.stall = newStallWatch(bc, h.s.opts.WebSocket.StallAfter)
 	if !h.add(c) {
 		closing := h.state() == hubClosing
 		code, text, reason := websocket.CloseTryAgainLater, "too many clients", refusedCapacity

@@ -1,0 +1,66 @@
+package dashboard
+
+import (
+	"time"
+)
+
+// wsLocalConn hands the handshake's connection (a *budgetConn) to the
+// WebSocket handler, whose own connection hides it behind the server's
+// hijack wrapper.
+const wsLocalConn = "pulseboard.conn"
+
+// stallWatch tells a peer that takes nothing from one that is slow.
+//
+// Why: a client that never reads still lets the server's writes succeed
+// until the kernel's buffers are full (this side's send buffer,
+// SendBuffer, and the peer's receive window); at a dashboard's rate that
+// takes several seconds, and each of those writes costs the server a
+// system call beside its readers'. The kernel knows sooner: the bytes
+// written less those it still holds unacknowledged is what the peer took.
+// A peer that took nothing for StallAfter while bytes waited for it is not
+// reading; the writer cuts it (reason "stalled"). A slow reader still takes
+// something and is left to the broker's mailbox bound (dropWatch).
+//
+// Only the writer goroutine uses it.
+type stallWatch struct {
+	// probe says what the peer has taken and what still waits for it,
+	// in bytes; false when the kernel cannot tell.
+	probe func() (taken, waiting int64, ok bool)
+	after time.Duration
+	taken int64     // what the peer had taken at the last look
+	since time.Time // when taken last moved, or nothing was waiting
+}
+
+// newStallWatch watches conn (nil, or after <= 0: a watch that never
+// sees a stall).
+func newStallWatch(conn *budgetConn, after time.Duration) *stallWatch {
+	if conn == nil || after <= 0 {
+		return nil
+	}
+	return &stallWatch{probe: conn.progress, after: after}
+}
+
+// progress is the stallWatch probe of a connection: the bytes written
+// less those its kernel holds unacknowledged, and those.
+func (c *budgetConn) progress() (taken, waiting int64, ok bool) {
+	waiting, ok = c.unacked()
+	return c.written.Load() - waiting, waiting, ok
+}
+
+// stalled says whether the peer took none of the bytes waiting for it for
+// StallAfter, as of now. Where the kernel cannot be asked (not Linux, not
+// TCP) it never says so.
+func (w *stallWatch) stalled(now time.Time) bool {
+	if w == nil {
+		return false
+	}
+	taken, waiting, ok := w.probe()
+	if !ok {
+		return false
+	}
+	if waiting == 0 || taken != w.taken || w.since.IsZero() {
+		w.taken, w.since = taken, now
+		return false
+	}
+	return now.Sub(w.since) >= w.after
+}
