@@ -42,8 +42,9 @@ type Status struct {
 }
 
 // connState tracks the node's Status and counts failures by reason. A
-// failure is logged once per state change (a new reason), not per
-// attempt, so a NATS that refuses a node for an hour is one line. Written
+// failure is logged once per reason between two connections, not per
+// attempt, so a NATS that refuses a node for an hour is one line, and two
+// URLs failing in turn for different reasons are two. Written
 // by Serve's goroutine and the NATS client's callback goroutine; read by
 // any.
 type connState struct {
@@ -52,8 +53,9 @@ type connState struct {
 
 	failures [len(reasons)]atomic.Uint64
 
-	mu sync.Mutex
-	st Status
+	mu     sync.Mutex
+	st     Status
+	logged [len(reasons)]bool // reasons logged since the last connection
 }
 
 // failed records one failed attempt (or a connection given up) for
@@ -63,19 +65,17 @@ func (c *connState) failed(reason string, err error) {
 	if err != nil {
 		msg = c.redact(err).Error()
 	}
-	for i, r := range reasons {
-		if r == reason {
-			c.failures[i].Add(1)
-		}
-	}
+	i := reasonIndex(reason)
+	c.failures[i].Add(1)
 	c.mu.Lock()
-	changed := c.st.Connected || c.st.Reason != reason
-	if changed {
+	if c.st.Connected || c.st.Reason != reason {
 		c.st = Status{Reason: reason, Since: time.Now()}
 	}
 	c.st.Err = msg
+	news := !c.logged[i]
+	c.logged[i] = true
 	c.mu.Unlock()
-	if changed {
+	if news {
 		c.log.Warn("cluster: cannot connect to NATS, retrying with backoff", "reason", reason, "err", msg)
 	}
 }
@@ -90,6 +90,7 @@ func (c *connState) connected() {
 		reason, msg = c.st.Reason, c.st.Err
 	}
 	c.st = Status{Connected: true, Reason: reason, Err: msg, Since: time.Now()}
+	c.logged = [len(reasons)]bool{}
 }
 
 // disconnected records a connection lost; the client retries by itself.

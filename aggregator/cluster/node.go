@@ -34,8 +34,11 @@ type Node struct {
 	// started tells this instance from another of the same name
 	// (heartbeat.Started); aside is set when one that came first was
 	// heard: this one then publishes and answers nothing (duplicate.go).
-	started  time.Time
-	aside    atomic.Bool
+	started time.Time
+	aside   atomic.Bool
+	// claiming is set while a new connection holds what it would publish
+	// and answers no request (publishLoop's claim period).
+	claiming atomic.Bool
 	clash    atomic.Pointer[string] // what Status says of it
 	clashLog atomic.Bool            // the clash was logged
 
@@ -341,7 +344,9 @@ func (n *Node) connect(urls []string, closed chan struct{}) (*nats.Conn, error) 
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			n.link.disconnected(err)
-			log.Warn("cluster: disconnected", "err", n.redactErr(err))
+			if err != nil { // nil: this node closed the connection (a stop)
+				log.Warn("cluster: disconnected", "err", n.redactErr(err))
+			}
 			n.changed()
 		}),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {

@@ -17,6 +17,13 @@ func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kin
 	if m.Reply == "" || n.aside.Load() {
 		return // the node of this name that came first answers
 	}
+	if n.claiming.Load() {
+		// Not yet sure the name is this node's (publishLoop's claim):
+		// busy, which the asker retries.
+		n.stats.busy[k].Add(1)
+		_ = m.Respond(busyReply(k))
+		return
+	}
 	select {
 	case n.sem <- struct{}{}:
 	default:
