@@ -229,6 +229,15 @@ export class SeriesCard {
   }
 
   /**
+   * zeroLines says, in lineItems' order, which lines were zero all through
+   * the window at the card's last update (isAllZero): what Hide zeros hides.
+   * @returns {boolean[]}
+   */
+  zeroLines() {
+    return [...this.lines.values()].map((l) => l.zero);
+  }
+
+  /**
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are
@@ -244,10 +253,13 @@ export class SeriesCard {
    * @param {number} spanMs
    * @param {number} [now]
    * @param {{stats: Map<string, object>, to: number, live?: boolean}} [range]
+   * @returns {boolean} whether a line became all zero or stopped being
+   * (the filter's count of what shows changes with Hide zeros on)
    */
   update(windowName, spanMs, now = 0, range = undefined) {
     this.spanMs = spanMs; // the hover's time reads by it (formatAt)
     let zeros = 0;
+    let flipped = false;
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
@@ -255,7 +267,9 @@ export class SeriesCard {
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
-      l.zero = isAllZero(w, this.unit.rate);
+      const zero = isAllZero(w, this.unit.rate);
+      flipped ||= zero !== l.zero;
+      l.zero = zero;
       if (l.zero) zeros++;
       if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
@@ -279,6 +293,7 @@ export class SeriesCard {
     this.coverage.hidden = !cover.text;
     setText(this.coverage, cover.text);
     this.coverage.title = cover.title;
+    return flipped;
   }
 
   /**

@@ -86,6 +86,23 @@ test("the filter box keeps a family's matching lines on its chart and legend", a
   assert.equal(other.el.hidden, false);
 });
 
+test("the filter's count with Hide zeros on counts the lines that show", async () => {
+  const { filterGroups } = await import("../js/summary.js");
+  const card = new SeriesCard(st("a", { nic: "eth0" }, 5));
+  const lo = st("b", { nic: "lo" }, 0);
+  lo.windows["1m"] = { count: 3, min: 0, max: 0, mean: 0, last: 0 };
+  card.add(lo);
+  card.add(st("c", { nic: "eth1" }, 7));
+  const group = { name: "host", el: { hidden: false }, cards: new Map([["x", card]]) };
+  assert.equal(card.update("1m", 60_000), true, "a line became all zero");
+  assert.equal(card.update("1m", 60_000), false, "and stays so");
+  assert.equal(filterGroups([group], "host").count, "3 of 3 series", "Hide zeros off: every match");
+  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series", "the all-zero line is not shown");
+  lo.windows["1m"] = win(1)["1m"];
+  assert.equal(card.update("1m", 60_000), true, "it moved again");
+  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series");
+});
+
 test("statistics that cover less than the window say since when", async () => {
   const { coverageSince } = await import("../js/cards.js");
   const now = new Date(2024, 0, 1, 14, 10, 0).getTime();
