@@ -17,8 +17,8 @@ import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow } from "./legend.js";
-import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, windowSpan } from "./cardtext.js";
-import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
+import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -260,6 +260,7 @@ export class SeriesCard {
     this.spanMs = spanMs; // the hover's time reads by it (formatAt)
     let zeros = 0;
     let flipped = false;
+    const rows = [];
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
@@ -279,12 +280,9 @@ export class SeriesCard {
       const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
-      else if (!this.hovering) {
-        cols.forEach((f, i) => setText(l.cells[i], joined(f)));
-        if (s.staleSince > 0 && at === null) setText(l.cells[0], staleText(s));
-        l.cells[0].title = at ? `at ${at}` : "";
-      }
+      else rows.push({ l, cols, at });
     }
+    if (!this.hovering) this.showRows(rows);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
@@ -392,7 +390,23 @@ export class SeriesCard {
       this.showReading(formatValue(ys.get(id), this.unit));
       return;
     }
-    for (const [id, l] of this.lines) if (!l.aggregate) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
+    // Every row reads at the cursor: an aggregate, which the chart does
+    // not draw, from its own points at that time.
+    const t = Math.round(x * 1000);
+    const lines = [...this.lines.values()];
+    const figs = lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit));
+    alignColumn(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
+  }
+
+  // showRows writes a family's legend figures, each column in one format
+  // (alignColumn), a stale line's value as since when it is stale.
+  showRows(rows) {
+    const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
+    rows.forEach(({ l, at }, r) => {
+      columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
+      if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
+      l.cells[0].title = at ? `at ${at}` : "";
+    });
   }
 }
 

@@ -117,6 +117,31 @@ export function joined(f) {
 }
 
 /**
+ * valueAtTime is what a line's chart would read at time t (unix ms) from
+ * a ring: the value of its last point at or before t, or for a counter
+ * (rate) the rate from the point before to that one, as currentRate;
+ * null before the first point, at a gap or a reset, or when that point
+ * is a gap's distance before t (counterspan.js ringGap). The hover reads
+ * the rows a chart does not draw (an aggregate: a "total") by it.
+ * @param {import("./ring.js").Ring|null} ring
+ * @param {number} t
+ * @param {boolean} rate
+ */
+export function valueAtTime(ring, t, rate) {
+  if (!ring || !ring.length) return null;
+  const i = ring.lowerBound(t + 1) - 1;
+  if (i < 0) return null;
+  const v = ring.valueAt(i);
+  if (v === null || t - ring.timeAt(i) > ringGap(ring, ring.timeAt(i))) return null;
+  if (!rate) return v;
+  if (i < 1) return null;
+  const pv = ring.valueAt(i - 1);
+  const dt = ring.timeAt(i) - ring.timeAt(i - 1);
+  if (pv === null || v < pv || !(dt > 0) || dt > ringGap(ring, ring.timeAt(i - 1))) return null;
+  return ((v - pv) * 1000) / dt;
+}
+
+/**
  * windowSpan is a counter's figures over the live window (spanMs up to
  * end, unix ms) from the points the page holds (counterspan.js): its
  * increase and mean rate over the time its data covers, gaps left out.
