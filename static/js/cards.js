@@ -16,9 +16,9 @@
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
-import { clickLines, layoutLegend, legendRow } from "./legend.js";
+import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
-import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
+import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -282,7 +282,7 @@ export class SeriesCard {
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
       else rows.push({ l, cols, at });
     }
-    if (!this.hovering) this.showRows(rows);
+    if (!this.hovering) showLegendFigures(rows);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
@@ -394,19 +394,10 @@ export class SeriesCard {
     // not draw, from its own points at that time.
     const t = Math.round(x * 1000);
     const lines = [...this.lines.values()];
-    const figs = lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit));
-    alignColumn(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
-  }
-
-  // showRows writes a family's legend figures, each column in one format
-  // (alignColumn), a stale line's value as since when it is stale.
-  showRows(rows) {
-    const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
-    rows.forEach(({ l, at }, r) => {
-      columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
-      if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
-      l.cells[0].title = at ? `at ${at}` : "";
-    });
+    showLegendValues(
+      lines,
+      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit)),
+    );
   }
 }
 
