@@ -106,6 +106,18 @@ func TestWriteHistoryFillsStoredTiersLikeLiveIngestion(t *testing.T) {
 	byMinute := protocol.RangeRequest{Series: ids, From: t0, To: c.ms, Step: minuteMs, Points: 100}
 	want, got := ref.QueryRange(byMinute), b.QueryRange(byMinute)
 	require.Equal(t, "1m", got.Tier)
+	// One difference, in the counter's increase: the first sample the
+	// node takes in live (the minute at its history's horizon) has no
+	// sample before it in memory (the series was on disk only), so its
+	// increase (one sample's: 0.5) is not known; every other is the same.
+	for i, s := range want.Series {
+		for j, p := range s.Points {
+			if p.N > 0 && p.T == minuteOf(t0+int64(horizon)*1000) {
+				require.Equal(t, p.Inc-0.5, got.Series[i].Points[j].Inc)
+				got.Series[i].Points[j].Inc = p.Inc
+			}
+		}
+	}
 	requireSameRange(t, want, got, "by the minute")
 	for from := int64(0); from < end; from += 900 {
 		raw := protocol.RangeRequest{Series: ids, From: t0 + from*1000, To: t0 + (from+899)*1000}

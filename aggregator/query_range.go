@@ -156,6 +156,7 @@ func (a *Aggregator) nativePoints(t storage.Tier, req protocol.RangeRequest) int
 // memSeries is what memory holds of a series for a range query.
 type memSeries struct {
 	key  uint64
+	kind Kind
 	raw  []point    // raw tier: the history's points in range
 	from int64      // the memory part starts here: older comes from Storage
 	agg  []aggPoint // aggregate tiers: unwritten blocks and open periods
@@ -179,6 +180,7 @@ func (a *Aggregator) memRange(id string, q rangeQuery) (memSeries, bool) {
 		_, known := a.persisted[k]
 		return m, known
 	}
+	m.kind = s.kind
 	if q.tier == storage.Raw {
 		if s.hist.head != nil {
 			m.from = s.hist.head.firstT
@@ -285,7 +287,7 @@ func (q *rangeQuery) points(stored []aggPoint, m memSeries, budget int) []protoc
 			step = (q.To - q.From + int64(budget) - 2) / int64(budget-1)
 			q.cutStep = step
 		}
-		return bucket(stored, step, true)
+		return bucket(stored, step, true, m.kind == KindCounter)
 	}
 	period := periodMs[q.tier]
 	for _, p := range m.agg {
@@ -294,20 +296,30 @@ func (q *rangeQuery) points(stored []aggPoint, m memSeries, budget int) []protoc
 		}
 	}
 	slices.SortStableFunc(stored, func(x, y aggPoint) int { return cmp.Compare(x.t, y.t) })
-	return bucket(stored, q.step, false)
+	return bucket(stored, q.step, false, m.kind == KindCounter)
 }
 
 // bucket cuts time-ordered points into steps aligned to multiples of step:
 // mean = sum/count, min and max over the step. Raw points that are NaN or
-// ±Inf count in nothing, as in the windows.
-func bucket(pts []aggPoint, step int64, raw bool) []protocol.RangePoint {
+// ±Inf count in nothing, as in the windows. A counter's step also carries
+// its increase and how many sample-to-sample increases that sums
+// (RangePoint.Inc, N): an aggregate's own (every sample of a minute has
+// one, from the sample before it), or for raw samples from each to the
+// next, the first of the range having none (its predecessor was not read).
+func bucket(pts []aggPoint, step int64, raw, counter bool) []protocol.RangePoint {
 	var out []protocol.RangePoint
 	var cur aggAcc
+	var n int64 // increases in cur
+	prev, hasPrev := 0.0, false
 	cur.reset(headNone)
 	emit := func() {
 		if cur.start != headNone && cur.count > 0 {
 			mean := min(max(cur.sum/float64(cur.count), cur.min), cur.max)
-			out = append(out, protocol.RangePoint{T: cur.start, Mean: mean, Min: cur.min, Max: cur.max})
+			rp := protocol.RangePoint{T: cur.start, Mean: mean, Min: cur.min, Max: cur.max}
+			if counter && n > 0 {
+				rp.Inc, rp.N = cur.inc, n
+			}
+			out = append(out, rp)
 		}
 	}
 	for _, p := range pts {
@@ -317,6 +329,18 @@ func bucket(pts []aggPoint, step int64, raw bool) []protocol.RangePoint {
 		if t := floorDiv(p.t, step) * step; t != cur.start {
 			emit()
 			cur.reset(t)
+			n = 0
+		}
+		switch {
+		case !counter:
+		case !raw:
+			n += int64(p.count)
+		case hasPrev:
+			p.inc = increase(KindCounter, prev, p.sum)
+			n++
+		}
+		if raw {
+			prev, hasPrev = p.sum, true
 		}
 		cur.merge(p)
 	}

@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -242,4 +243,52 @@ func BenchmarkIngestWithStorage(b *testing.B) {
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 	b.ReportMetric(float64(samples)/cpu.Seconds(), "samples/cpu-s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// A counter's steps carry their increase and how many sample-to-sample
+// increases it sums, so that a client's rate of a step only partly covered
+// (the server restarted within it) is over the time its samples cover.
+func TestQueryRangeCounterIncrease(t *testing.T) {
+	// Raw samples, one a second at 120/s, the counter reset to 0 by a
+	// restart 20 s down in the second 10 s step.
+	var raw []aggPoint
+	v := 0.0
+	for ts := int64(0); ts < 30_000; ts += 1000 {
+		switch {
+		case ts > 12_000 && ts < 17_000:
+			continue // down
+		case ts == 17_000:
+			v = 120
+		case ts > 0:
+			v += 120
+		}
+		raw = append(raw, aggPoint{t: ts, count: 1, sum: v, min: v, max: v, last: v})
+	}
+	pts := bucket(raw, 10_000, true, true)
+	require.Len(t, pts, 3)
+	require.Equal(t, protocol.RangePoint{T: 0, Mean: 540, Min: 0, Max: 1080, Inc: 1080, N: 9}, pts[0], "the first sample's increase is not known")
+	require.Equal(t, protocol.RangePoint{T: 10_000, Mean: pts[1].Mean, Min: 120, Max: 1440, Inc: 120*3 + 120 + 120*2, N: 6}, pts[1],
+		"the restart's step: 6 increases over its 6 samples, the reset's new value counted")
+	require.Equal(t, 120.0*10, pts[2].Inc)
+	require.Equal(t, int64(10), pts[2].N)
+
+	// Aggregates: their increases, as many as their samples.
+	mins := []aggPoint{
+		{t: 0, count: 60, sum: 60, min: 0, max: 7080, last: 7080, inc: 7200},
+		{t: minuteMs, count: 20, sum: 20, min: 100, max: 9000, last: 2400, inc: 2400},
+	}
+	pts = bucket(mins, 2*minuteMs, false, true)
+	require.Equal(t, 9600.0, pts[0].Inc)
+	require.Equal(t, int64(80), pts[0].N)
+	// A gauge's steps carry none.
+	require.Zero(t, bucket(mins, minuteMs, false, false)[0].N)
+
+	b, err := json.Marshal(pts[0])
+	require.NoError(t, err)
+	require.Equal(t, `[0,1,0,9000,9600,80]`, string(b))
+	var back protocol.RangePoint
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, pts[0], back)
+	require.Error(t, json.Unmarshal([]byte(`[0,1,0,2,3,0]`), &back), "n must be positive")
+	require.Error(t, json.Unmarshal([]byte(`[0,1,0,2,3]`), &back))
 }

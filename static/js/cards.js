@@ -16,8 +16,8 @@
 import { worst } from "./alerts.js";
 import { h, setText } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
-import { clickLines, layoutLegend, legendRow } from "./legend.js";
-import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, windowSpan } from "./cardtext.js";
+import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
@@ -229,6 +229,15 @@ export class SeriesCard {
   }
 
   /**
+   * zeroLines says, in lineItems' order, which lines were zero all through
+   * the window at the card's last update (isAllZero): what Hide zeros hides.
+   * @returns {boolean[]}
+   */
+  zeroLines() {
+    return [...this.lines.values()].map((l) => l.zero);
+  }
+
+  /**
    * update shows each series' current value and the statistics of the
    * chosen window (spanMs long). Gauges: min, max, mean (and p99 for a
    * lone series). Counters: the window's rate is the value; the stats are
@@ -244,10 +253,14 @@ export class SeriesCard {
    * @param {number} spanMs
    * @param {number} [now]
    * @param {{stats: Map<string, object>, to: number, live?: boolean}} [range]
+   * @returns {boolean} whether a line became all zero or stopped being
+   * (the filter's count of what shows changes with Hide zeros on)
    */
   update(windowName, spanMs, now = 0, range = undefined) {
     this.spanMs = spanMs; // the hover's time reads by it (formatAt)
     let zeros = 0;
+    let flipped = false;
+    const rows = [];
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
@@ -255,7 +268,9 @@ export class SeriesCard {
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
-      l.zero = isAllZero(w, this.unit.rate);
+      const zero = isAllZero(w, this.unit.rate);
+      flipped ||= zero !== l.zero;
+      l.zero = zero;
       if (l.zero) zeros++;
       if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
@@ -265,12 +280,9 @@ export class SeriesCard {
       const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
-      else if (!this.hovering) {
-        cols.forEach((f, i) => setText(l.cells[i], joined(f)));
-        if (s.staleSince > 0 && at === null) setText(l.cells[0], staleText(s));
-        l.cells[0].title = at ? `at ${at}` : "";
-      }
+      else rows.push({ l, cols, at });
     }
+    if (!this.hovering) showLegendFigures(rows);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
@@ -279,6 +291,7 @@ export class SeriesCard {
     this.coverage.hidden = !cover.text;
     setText(this.coverage, cover.text);
     this.coverage.title = cover.title;
+    return flipped;
   }
 
   /**
@@ -377,7 +390,14 @@ export class SeriesCard {
       this.showReading(formatValue(ys.get(id), this.unit));
       return;
     }
-    for (const [id, l] of this.lines) if (!l.aggregate) setText(l.cells[0], joined(formatValue(ys.get(id), this.unit)));
+    // Every row reads at the cursor: an aggregate, which the chart does
+    // not draw, from its own points at that time.
+    const t = Math.round(x * 1000);
+    const lines = [...this.lines.values()];
+    showLegendValues(
+      lines,
+      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit)),
+    );
   }
 }
 

@@ -49,11 +49,34 @@ export function gapWithin(ring, from, to) {
 }
 
 /**
+ * stretchStart is when the data a ring holds in the window from time from
+ * on starts, when that is after a stretch without data (a null point, or
+ * neighbouring points further apart than the chart's rule, counterspan.js
+ * ringGap: the server was down across the window's start, its history of
+ * the run before kept in the ring); 0 when the data reaches back to from.
+ * A window after a restart whose earlier run's points all lie before it
+ * holds less than the window although the series' first point is older.
+ * @param {import("./ring.js").Ring|null} ring
+ * @param {number} from unix ms
+ */
+export function stretchStart(ring, from) {
+  if (!ring || !ring.length) return 0;
+  let j = ring.lowerBound(from);
+  while (j < ring.length && ring.valueAt(j) === null) j++;
+  if (j >= ring.length || j === 0) return 0;
+  const t = ring.timeAt(j);
+  if (ring.valueAt(j - 1) === null || j > ring.lowerBound(from)) return t;
+  return t - ring.timeAt(j - 1) > ringGap(ring, from) ? t : 0;
+}
+
+/**
  * coverageCaption is what a card says its statistics cover, when not the
  * whole window: {text: "Statistics since 14:02", title: why}, or "Includes
  * a gap at 14:02:10" when the window holds the server's restart or an
  * outage (its rate and increase count the time without data); text ""
- * when they cover the window. Over a range (range set), only since when.
+ * when they cover the window; a line's data starts at its first point held
+ * or after a stretch without data across the window's start (stretchStart),
+ * whichever is later. Over a range (range set), only since when.
  * @param {{since: number, ring: import("./ring.js").Ring}[]} series the card's lines
  * @param {string} windowName
  * @param {number} spanMs
@@ -62,7 +85,8 @@ export function gapWithin(ring, from, to) {
  * @returns {{text: string, title: string}}
  */
 export function coverageCaption(series, windowName, spanMs, now, range) {
-  const sinces = series.map((s) => (range ? (range.stats.get(s.id) || {}).first : s.since) || 0);
+  const from = now - spanMs;
+  const sinces = series.map((s) => (range ? (range.stats.get(s.id) || {}).first : Math.max(s.since || 0, stretchStart(s.ring, from))) || 0);
   const since = coverageSince(sinces, spanMs, range ? range.to : now);
   if (since) {
     const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
@@ -90,6 +114,31 @@ export function samplesOf(w) {
 /** joined is a formatted figure with its unit, "42 %". */
 export function joined(f) {
   return f.unit ? `${f.text} ${f.unit}` : f.text;
+}
+
+/**
+ * valueAtTime is what a line's chart would read at time t (unix ms) from
+ * a ring: the value of its last point at or before t, or for a counter
+ * (rate) the rate from the point before to that one, as currentRate;
+ * null before the first point, at a gap or a reset, or when that point
+ * is a gap's distance before t (counterspan.js ringGap). The hover reads
+ * the rows a chart does not draw (an aggregate: a "total") by it.
+ * @param {import("./ring.js").Ring|null} ring
+ * @param {number} t
+ * @param {boolean} rate
+ */
+export function valueAtTime(ring, t, rate) {
+  if (!ring || !ring.length) return null;
+  const i = ring.lowerBound(t + 1) - 1;
+  if (i < 0) return null;
+  const v = ring.valueAt(i);
+  if (v === null || t - ring.timeAt(i) > ringGap(ring, ring.timeAt(i))) return null;
+  if (!rate) return v;
+  if (i < 1) return null;
+  const pv = ring.valueAt(i - 1);
+  const dt = ring.timeAt(i) - ring.timeAt(i - 1);
+  if (pv === null || v < pv || !(dt > 0) || dt > ringGap(ring, ring.timeAt(i - 1))) return null;
+  return ((v - pv) * 1000) / dt;
 }
 
 /**

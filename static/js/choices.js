@@ -26,6 +26,7 @@ export const readerChoices = {
   setHideZero(on) {
     this.hideZero = !!on;
     this.deps.page.showHideZero(this.hideZero);
+    this.dirty.filter = true; // the filter counts what shows
     this.syncURL();
     this.charts.markAllDirty();
     this.requestFrame();

@@ -460,7 +460,7 @@ export class PageController {
     if (!this.paused) {
       this.loadRange();
       const w = this.statsWindow();
-      this.families.update(w.name, w.spanMs);
+      if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
       this.charts.draw();
     }
     if (d.timeline) {
@@ -475,7 +475,7 @@ export class PageController {
   }
 
   applyFilter() {
-    const f = filterGroups(this.groups.values(), this.filter);
+    const f = filterGroups(this.groups.values(), this.filter, this.hideZero);
     this.deps.page.showFilterCount(f.count);
     this.deps.page.syncJump(); // a phone's jump list lists what the filter shows
     // "No series yet" is not said of sources that simply have none yet:

@@ -199,9 +199,11 @@ export class Families {
    * update brings the dirty cards up to date, the shown ones at once, the
    * others when they show (see shown). Over a history range, the cards'
    * statistics are the range's (rangeStats) and windowName names it.
+   * @returns {boolean} whether a card's line became all zero or stopped being
    */
   update(windowName, spanMs) {
     const now = this.deps.now();
+    let flipped = false;
     for (const key of this.dirty) {
       const card = this.cards.get(key);
       if (!card) continue;
@@ -210,10 +212,10 @@ export class Families {
         continue;
       }
       const range = this.deps.rangeStats ? this.deps.rangeStats(card) : null;
-      if (range) card.update(windowName, spanMs, now, range);
-      else card.update(windowName, spanMs, now);
+      if (range ? card.update(windowName, spanMs, now, range) : card.update(windowName, spanMs, now)) flipped = true;
     }
     this.dirty.clear();
+    return flipped;
   }
 }
 

@@ -40,13 +40,40 @@ export function unitOf(metric, kind) {
  */
 export function fixed(x) {
   if (x === 0 || Object.is(x, -0)) return "0";
+  if (Number.isInteger(x) && Math.abs(x) < 1e4) return String(x);
+  return digits3(x);
+}
+
+// digits3 is fixed without its exact integers: three significant digits
+// whatever x is (25 → "25.0").
+function digits3(x) {
   const a = Math.abs(x);
-  if (Number.isInteger(x) && a < 1e4) return String(x);
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   if (a >= 1) return x.toFixed(2);
   if (a >= 0.001) return x.toPrecision(3);
   return x.toExponential(1);
+}
+
+/**
+ * alignColumn gives the figures of one column of a table (formatValue's
+ * {text, unit}, one per row) one format: fixed writes a whole number
+ * exactly (25), which beside a fraction (72.0) reads as another
+ * precision; so when any figure of the column has decimals, the whole
+ * ones below 100 get the three significant digits the others have
+ * ("25.0" beside "72.0"). 0, "–" and figures of 100 or more (no decimals
+ * either way) stay. The figures given are not changed.
+ * @template {{text: string, unit: string}} F
+ * @param {F[]} figs
+ * @returns {F[]}
+ */
+export function alignColumn(figs) {
+  if (!figs.some((f) => /^-?\d+\.\d+$/.test(f.text))) return figs;
+  return figs.map((f) => {
+    if (!/^-?\d+$/.test(f.text)) return f;
+    const x = Number(f.text);
+    return x === 0 || Math.abs(x) >= 100 ? f : { ...f, text: digits3(x) };
+  });
 }
 
 /**

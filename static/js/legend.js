@@ -7,8 +7,10 @@
 // The drawn lines take the palette in order (palette.js), as the chart
 // and the tooltip do.
 
+import { joined, staleText } from "./cardtext.js";
 import { h, setText } from "./dom.js";
 import { aggregateOf, compareNatural, lineName } from "./family.js";
+import { alignColumn } from "./format.js";
 import { lineTint, paintSwatch } from "./palette.js";
 
 /** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
@@ -84,4 +86,31 @@ export function clickLines(drawn, line, toggle) {
     for (const l of drawn) l.hidden = solo ? false : l !== line;
   }
   for (const l of drawn) l.button.setAttribute("aria-pressed", String(!l.hidden));
+}
+
+/**
+ * showLegendFigures writes a family's legend figures (cards.js columns:
+ * {text, unit} per cell, the rows in legend order), each column in one
+ * format (format.js alignColumn: "25.0 %" beside "72.0 %"); a stale
+ * line's value cell says since when it is stale, and a value of the past
+ * (at: when it was, "" none in the span, null live) says when on hover.
+ * @param {{l: {st: {staleSince: number}, cells: HTMLElement[]}, cols: {text: string, unit: string}[], at: string|null}[]} rows
+ */
+export function showLegendFigures(rows) {
+  const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
+  rows.forEach(({ l, at }, r) => {
+    columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
+    if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
+    l.cells[0].title = at ? `at ${at}` : "";
+  });
+}
+
+/**
+ * showLegendValues writes the value column of every row (figs in the
+ * lines' order: the values under the cursor), in one format.
+ * @param {{cells: HTMLElement[]}[]} lines
+ * @param {{text: string, unit: string}[]} figs
+ */
+export function showLegendValues(lines, figs) {
+  alignColumn(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
 }

@@ -4,24 +4,29 @@
 // the range includes now, turned into a counter's rate, cut to what a
 // chart shows, and summed up into a card's statistics. Pure.
 
-import { columnsPoints, counterSpan } from "./counterspan.js";
+import { columnsPoints, counterSpan, ringGap } from "./counterspan.js";
 import { gapAfter, medianGap } from "./gaps.js";
 
 /**
- * @typedef {{t: number[], mean: (number|null)[], min: (number|null)[], max: (number|null)[]}} Columns
- * t: unix ms, ascending; a null value is a gap.
+ * @typedef {{t: number[], mean: (number|null)[], min: (number|null)[], max: (number|null)[],
+ *   inc: (number|null)[], n: (number|null)[]}} Columns
+ * t: unix ms, ascending; a null value is a gap. inc and n: a counter's
+ * step's increase and how many sample-to-sample increases it sums (the
+ * range answer's [t, mean, min, max, inc, n]; null where not known: raw
+ * samples, a gauge), so that its rate is inc over n of the series'
+ * intervals (counterRates).
  */
 
 const val = (v) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
 
 /** emptyColumns are columns without points. */
 export function emptyColumns() {
-  return { t: [], mean: [], min: [], max: [] };
+  return { t: [], mean: [], min: [], max: [], inc: [], n: [] };
 }
 
 /**
- * readPoints reads a range answer's points, [t, v] or [t, mean, min, max],
- * into columns. A point that is not one, or not later than the one before,
+ * readPoints reads a range answer's points, [t, v], [t, mean, min, max]
+ * or a counter's step [t, mean, min, max, inc, n], into columns. A point that is not one, or not later than the one before,
  * is left out (a chart needs ascending times).
  * @param {unknown} points
  * @returns {Columns}
@@ -30,27 +35,39 @@ export function readPoints(points) {
   const c = emptyColumns();
   if (!Array.isArray(points)) return c;
   for (const p of points) {
-    if (!Array.isArray(p) || (p.length !== 2 && p.length !== 4)) continue;
+    if (!Array.isArray(p) || (p.length !== 2 && p.length !== 4 && p.length !== 6)) continue;
     const t = Number(p[0]);
     if (!Number.isFinite(t) || (c.t.length && t <= c.t.at(-1))) continue;
     const mean = val(p[1]);
     c.t.push(t);
     c.mean.push(mean);
-    c.min.push(p.length === 4 ? val(p[2]) : mean);
-    c.max.push(p.length === 4 ? val(p[3]) : mean);
+    c.min.push(p.length >= 4 ? val(p[2]) : mean);
+    c.max.push(p.length >= 4 ? val(p[3]) : mean);
+    const n = p.length === 6 ? val(p[5]) : null;
+    const ok = n !== null && n > 0 && val(p[4]) !== null;
+    c.inc.push(ok ? val(p[4]) : null);
+    c.n.push(ok ? n : null);
   }
   return c;
 }
 
-function pushPoint(c, t, mean, min, max) {
+function pushPoint(c, t, mean, min, max, inc = null, n = null) {
   c.t.push(t);
   c.mean.push(mean);
   c.min.push(min);
   c.max.push(max);
+  c.inc.push(inc);
+  c.n.push(n);
+}
+
+// pushFrom pushes point i of columns c onto out.
+function pushFrom(out, c, i) {
+  pushPoint(out, c.t[i], c.mean[i], c.min[i], c.max[i], c.inc ? (c.inc[i] ?? null) : null, c.n ? (c.n[i] ?? null) : null);
 }
 
 function copyColumns(c, n) {
-  return { t: c.t.slice(0, n), mean: c.mean.slice(0, n), min: c.min.slice(0, n), max: c.max.slice(0, n) };
+  const pad = (a) => (a ? a.slice(0, n) : new Array(Math.min(n, c.t.length)).fill(null));
+  return { t: c.t.slice(0, n), mean: c.mean.slice(0, n), min: c.min.slice(0, n), max: c.max.slice(0, n), inc: pad(c.inc), n: pad(c.n) };
 }
 
 /**
@@ -59,7 +76,10 @@ function copyColumns(c, n) {
  * step (ms) the stream's points are cut into steps on the answer's grid
  * (mean, min and max of each), the answer's last step made again from
  * them when the stream holds all of it (it was still filling when
- * answered); without one (raw samples) they follow as they are. A hole
+ * answered), each with its increase and how many sample-to-sample
+ * increases that sums (as a counter's step of the answer: neither across
+ * a gap, counterspan.js ringGap; a decrease is a reset, the new value
+ * counting); without one (raw samples) they follow as they are. A hole
  * between the two (the stream holds less than the time since the answer)
  * is a gap in the line. The answer's columns are not changed.
  * @param {Columns} cols
@@ -88,6 +108,7 @@ export function mergeLive(cols, ring, step) {
   } else origin = last + step;
   const out = copyColumns(cols, n);
   let i = ring.lowerBound(origin);
+  const gap = ringGap(ring, origin);
   if (i < ring.length && n && ring.timeAt(i) >= origin + step) pushPoint(out, origin, null, null, null);
   while (i < ring.length) {
     const b = origin + Math.floor((ring.timeAt(i) - origin) / step) * step;
@@ -95,6 +116,8 @@ export function mergeLive(cols, ring, step) {
     let count = 0;
     let lo = Infinity;
     let hi = -Infinity;
+    let inc = 0;
+    let incs = 0;
     for (; i < ring.length && ring.timeAt(i) < b + step; i++) {
       const v = ring.valueAt(i);
       if (v === null) continue;
@@ -102,8 +125,13 @@ export function mergeLive(cols, ring, step) {
       count++;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
+      const pv = i > 0 ? ring.valueAt(i - 1) : null;
+      if (pv !== null && ring.timeAt(i) - ring.timeAt(i - 1) <= gap) {
+        inc += v >= pv ? v - pv : v;
+        incs++;
+      }
     }
-    if (count) pushPoint(out, b, sum / count, lo, hi);
+    if (count) pushPoint(out, b, sum / count, lo, hi, incs ? inc : null, incs || null);
     else pushPoint(out, b, null, null, null);
   }
   return out;
@@ -159,33 +187,67 @@ export function breakGaps(c, step) {
     const broken = c.t[i] - c.t[i - 1] > span && c.mean[i] !== null && c.mean[i - 1] !== null;
     if (broken && !out) out = copyColumns(c, i);
     if (broken) pushPoint(out, c.t[i - 1] + (step > 0 ? step : 1), null, null, null);
-    if (out) pushPoint(out, c.t[i], c.mean[i], c.min[i], c.max[i]);
+    if (out) pushFrom(out, c, i);
   }
   return out || c;
 }
 
 /**
- * counterRates turns a counter's columns (its values: a step's max is its
- * value at the step's end, the counter only going up between resets) into
- * its rate per second between one point and the one before. A reset (the
- * value going down, between the steps or within one: its min, the value
- * at its start, below the step before's value) or a gap is null, as the
- * stream's rates are (Ring.series): a counter that stood still and then
- * reset is not a rate of 0 there. min and max are the rate too: a rate has
- * no band.
+ * counterRates turns a counter's columns into its rate per second. A step
+ * that carries its increase (inc over n sample-to-sample increases: the
+ * range answer's counter steps, mergeLive's) is its own rate: inc over the
+ * time n of the series' intervals (spacingMs) cover, as Prometheus' rate()
+ * takes an increase over the time its samples span; a step the server ran
+ * for only part of (it started, stopped or restarted within it, or it is
+ * the step still filling) is not its increase spread over the whole step,
+ * and a step with a reset in it has its rate. Without that (raw samples,
+ * or spacingMs unknown) the rate is taken between one point's value and
+ * the one before's (a step's max is its value at its end, the counter
+ * only going up between resets): a reset (the value going down, between
+ * the steps or within one: its min, the value at its start, below the
+ * step before's value) or a gap is null, as the stream's rates are
+ * (Ring.series). min and max are the rate too: a rate has no band.
  * @param {Columns} c
+ * @param {number} [spacingMs] the series' interval between samples (Ring.spacing); 0: unknown
  * @returns {Columns}
  */
-export function counterRates(c) {
+export function counterRates(c, spacingMs = 0) {
   const rates = [];
   for (let i = 0; i < c.t.length; i++) {
+    const own = stepRate(c, i, spacingMs);
+    if (own !== undefined) {
+      rates.push(own);
+      continue;
+    }
     const v = c.max[i] ?? c.mean[i];
     const low = c.min[i] ?? v;
     const pv = i > 0 ? (c.max[i - 1] ?? c.mean[i - 1]) : null;
     const dt = i > 0 ? c.t[i] - c.t[i - 1] : 0;
     rates.push(v === null || pv === null || v < pv || low < pv || !(dt > 0) ? null : ((v - pv) * 1000) / dt);
   }
-  return { t: c.t.slice(), mean: rates, min: rates.slice(), max: rates.slice() };
+  return { t: c.t.slice(), mean: rates, min: rates.slice(), max: rates.slice(), inc: c.t.map(() => null), n: c.t.map(() => null) };
+}
+
+/** SPACING_POINTS is how many of a ring's newest points lineSpacing reads. */
+const SPACING_POINTS = 64;
+
+/**
+ * lineSpacing is a series' interval between samples (ms) as its newest
+ * points in the stream show it (Ring.spacing: their median), what a
+ * counter's step's increases are over (counterRates); 0 while unknown.
+ * @param {{ring?: {length: number, spacing(from: number): number}|null}} st
+ */
+export function lineSpacing(st) {
+  const ring = st && st.ring;
+  return ring && ring.length > 1 ? ring.spacing(Math.max(0, ring.length - SPACING_POINTS)) : 0;
+}
+
+// stepRate is point i's own rate from its increase (see counterRates), or
+// undefined when it carries none or the spacing is unknown.
+function stepRate(c, i, spacingMs) {
+  const n = c.n ? c.n[i] : null;
+  if (!(spacingMs > 0) || !(n > 0) || c.mean[i] === null) return undefined;
+  return (c.inc[i] * 1000) / (n * spacingMs);
 }
 
 // firstFrom is the index of the last point before from (so that a line
@@ -256,15 +318,19 @@ export function ringColumns(ring, from, to) {
  * cover: points further apart than gapMs (gapSpan: a stretch without
  * data) add neither time nor increase, so that a range longer than the
  * history held, or with an outage in it, is not a rate spread over time
- * without samples.
+ * without samples. When every step carries its increase (counterRates)
+ * and the spacing is known, the increase is theirs added up and the rate
+ * it over the time their samples cover, so that a step the server ran for
+ * only part of, or with a reset in it, counts what it holds.
  * @param {Columns} c
  * @param {number} from
  * @param {number} to
  * @param {boolean} counter
  * @param {number} [gapMs] gapSpan of the columns and their step; raw spacing without
+ * @param {number} [spacingMs] the series' interval between samples (Ring.spacing); 0: unknown
  * @returns {RangeStats}
  */
-export function rangeStats(c, from, to, counter, gapMs = gapSpan(c, 0)) {
+export function rangeStats(c, from, to, counter, gapMs = gapSpan(c, 0), spacingMs = 0) {
   let count = 0;
   let sum = 0;
   let lo = Infinity;
@@ -272,10 +338,16 @@ export function rangeStats(c, from, to, counter, gapMs = gapSpan(c, 0)) {
   let first = 0;
   let lastT = 0;
   let lastV = null;
+  let inc = 0;
+  let incs = 0; // sample-to-sample increases in inc; NaN once a step carries none
   for (let i = firstFrom(c.t, from); i < c.t.length && c.t[i] <= to; i++) {
     const t = c.t[i];
     const mean = c.mean[i];
     if (t < from || mean === null) continue;
+    if (c.n && c.n[i] > 0) {
+      inc += c.inc[i];
+      incs += c.n[i];
+    } else incs = NaN;
     count++;
     if (count === 1) first = t;
     lastT = t;
@@ -296,18 +368,19 @@ export function rangeStats(c, from, to, counter, gapMs = gapSpan(c, 0)) {
   };
   if (counter) {
     const cs = counterSpan(columnsPoints(c), from, to, gapMs);
-    stats.increase = cs.increase;
-    stats.rate = cs.rate;
+    const own = spacingMs > 0 && incs > 0;
+    stats.increase = own ? inc : cs.increase;
+    stats.rate = own ? (inc * 1000) / (incs * spacingMs) : cs.rate;
     stats.resetAt = cs.resetAt;
-    stats.latestRate = latestRate(c, from, to);
+    stats.latestRate = latestRate(c, from, to, spacingMs);
   }
   return stats;
 }
 
 // latestRate is a counter's last rate within [from, to] as its chart
 // draws it (counterRates), null if there is none.
-function latestRate(c, from, to) {
-  const r = counterRates(c);
+function latestRate(c, from, to, spacingMs) {
+  const r = counterRates(c, spacingMs);
   for (let i = r.t.length - 1; i >= 0 && r.t[i] >= from; i--) {
     if (r.t[i] <= to && r.mean[i] !== null) return r.mean[i];
   }

@@ -15,11 +15,15 @@ const nf = new Intl.NumberFormat("en-US");
  * does not match: a card shows if one of its series matches, a group if
  * one of its cards or its name does. It returns how many cards show, how
  * many series of how many match, and the line the filter box shows:
- * "3 of 31 series", and what of the filter could not be read.
+ * "3 of 31 series", and what of the filter could not be read. With
+ * hideZero the matches count only the lines that show: an all-zero line
+ * (its card's update marks it) is hidden by the page's style, so it is
+ * not counted as shown.
  * @param {Iterable<import("./sources.js").SourceGroup>} groups
  * @param {string} filter
+ * @param {boolean} [hideZero] whether all-zero lines are hidden
  */
-export function filterGroups(groups, filter) {
+export function filterGroups(groups, filter, hideZero = false) {
   const f = parseFilter(filter);
   let shown = 0;
   let series = 0;
@@ -30,11 +34,12 @@ export function filterGroups(groups, filter) {
       const items = card.lineItems();
       const matches = items.map((item) => matchItem(f, item));
       const hits = matches.filter(Boolean).length;
+      const zero = hideZero ? card.zeroLines() : [];
       // A card whose every line misses is hidden whole; one that keeps
       // some draws only those (cpu=1 on the per-CPU chart: its one line).
       card.filterLines(hits ? matches : matches.map(() => true));
       series += items.length;
-      matched += hits;
+      matched += matches.filter((m, i) => m && !zero[i]).length;
       card.el.hidden = hits === 0;
       if (hits) n++;
     }

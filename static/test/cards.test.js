@@ -86,6 +86,23 @@ test("the filter box keeps a family's matching lines on its chart and legend", a
   assert.equal(other.el.hidden, false);
 });
 
+test("the filter's count with Hide zeros on counts the lines that show", async () => {
+  const { filterGroups } = await import("../js/summary.js");
+  const card = new SeriesCard(st("a", { nic: "eth0" }, 5));
+  const lo = st("b", { nic: "lo" }, 0);
+  lo.windows["1m"] = { count: 3, min: 0, max: 0, mean: 0, last: 0 };
+  card.add(lo);
+  card.add(st("c", { nic: "eth1" }, 7));
+  const group = { name: "host", el: { hidden: false }, cards: new Map([["x", card]]) };
+  assert.equal(card.update("1m", 60_000), true, "a line became all zero");
+  assert.equal(card.update("1m", 60_000), false, "and stays so");
+  assert.equal(filterGroups([group], "host").count, "3 of 3 series", "Hide zeros off: every match");
+  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series", "the all-zero line is not shown");
+  lo.windows["1m"] = win(1)["1m"];
+  assert.equal(card.update("1m", 60_000), true, "it moved again");
+  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series");
+});
+
 test("statistics that cover less than the window say since when", async () => {
   const { coverageSince } = await import("../js/cards.js");
   const now = new Date(2024, 0, 1, 14, 10, 0).getTime();
@@ -316,4 +333,24 @@ test("a counter restarted in its window (the demo after SIGTERM): mean rate as t
   assert.equal(stats.increase, "4.80k", "16 s before the gap and 24 s after it at 120 /s");
   assert.equal(stats.total, `3k since ${formatClock(T - 24_000)}`, "the total counts from the restart, and says so");
   assert.equal(card.coverage.textContent, `Includes a gap at ${formatClock(T - 43_999)}`);
+});
+
+test("every legend row follows the cursor, the total's too, and each column has one format", () => {
+  const gauge = (id, cpu, pts) => {
+    const ring = new Ring();
+    for (const [t, v] of pts) ring.push(t, v);
+    const v = pts.at(-1)[1];
+    return { id, source: "host", metric: "cpu_percent", labels: { cpu }, kind: "gauge", last: [T, v], windows: win(v), ring, staleSince: 0 };
+  };
+  const card = new SeriesCard(gauge("a", "0", [[T - 2000, 20], [T - 1000, 25], [T, 30]]));
+  card.add(gauge("b", "1", [[T - 2000, 70], [T - 1000, 72.04], [T, 80.04]]));
+  card.add(gauge("t", "total", [[T - 2000, 45], [T - 1000, 48.52], [T, 55.02]]));
+  card.update("1m", 60_000, T);
+  const now = () => card.legendBody.children.map((r) => r.children[1].textContent);
+  assert.deepEqual(now(), ["30.0 %", "80.0 %", "55.0 %"], "live: one format in the column");
+  assert.deepEqual(card.legendBody.children.map((r) => r.children[2].textContent), ["29.0 %", "79.0 %", "54.0 %"], "min: whole numbers written as their neighbours");
+  card.hover((T - 1000) / 1000, new Map([["a", 25], ["b", 72.04]]));
+  assert.deepEqual(now(), ["25.0 %", "72.0 %", "48.5 %"], "at the cursor: the total's value then, not its live one");
+  card.hover((T - 60_000) / 1000, new Map([["a", null], ["b", null]]));
+  assert.deepEqual(now(), ["–", "–", "–"], "before the total's first point");
 });

@@ -29,3 +29,23 @@ test("a gap in a window of a day or more says which day it was", () => {
   assert.equal(coverageCaption(series, "24h", DAY, now).text, "Includes a gap at Mon 1 22:30");
   assert.equal(coverageCaption(series, "1h", HOUR, now).text, "", "not in the last hour");
 });
+
+test("a window whose start lies in the server's downtime says since when, the run before being held", async () => {
+  const { restartGap } = await import("../js/store.js");
+  const now = new Date(2024, 0, 2, 10, 0, 0).getTime();
+  const started = now - 30_000; // down for 80 s: the run before ended 110 s ago
+  const points = [];
+  for (let t = now - 600_000; t <= now - 110_000; t += 1000) points.push([t, 1]);
+  for (let t = started; t <= now; t += 1000) points.push([t, 1]);
+  const st = { id: "a", since: now - 600_000, ring: new Ring() };
+  st.ring.replace(restartGap(points, started));
+  assert.equal(coverageCaption([st], "1m", 60_000, now).text, "Statistics since 09:59:30");
+  assert.equal(coverageCaption([st], "5m", 300_000, now).text, "Includes a gap at 09:58:10", "a window reaching over the outage");
+  const ring = new Ring();
+  for (let t = now - 120_000; t <= now - 90_000; t += 1000) ring.push(t, 1);
+  for (let t = now - 40_000; t <= now; t += 1000) ring.push(t, 1);
+  assert.equal(coverageCaption([{ id: "b", since: now - 120_000, ring }], "1m", 60_000, now).text, "Statistics since 09:59:20", "a gap without its null point");
+  const whole = new Ring();
+  for (let t = now - 120_000; t <= now; t += 1000) whole.push(t, 1);
+  assert.equal(coverageCaption([{ id: "c", since: now - 120_000, ring: whole }], "1m", 60_000, now).text, "", "data across the window");
+});

@@ -340,6 +340,13 @@ test("the filter matches labels as the chips show them, counts the series, and w
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();
   assert.equal(h.page.filterCount, "4 of 5 series", "the series without a cpu label too, as in Prometheus");
+  h.cards.get("c0").lines.get("c0").zero = true;
+  h.controller.setHideZero(true);
+  h.frame();
+  assert.equal(h.page.filterCount, "3 of 5 series", "Hide zeros on: an all-zero line is not shown, so not counted");
+  h.controller.setHideZero(false);
+  h.frame();
+  assert.equal(h.page.filterCount, "4 of 5 series");
   h.controller.filterTyped('cpu=~"["');
   h.clock.advance(FILTER_DEBOUNCE_MS);
   h.frame();

@@ -16,8 +16,8 @@ const ring = (points) => {
 
 test("an answer's points are read as columns, [t, v] as a step of one value, nulls as gaps", () => {
   const c = readPoints([[1000, 2, 1, 3], [2000, 5], [1500, 9], "x", [3000, null, null, null], [4000, 1, 2], [5000, "7", 7, 7]]);
-  assert.deepEqual(c, { t: [1000, 2000, 3000, 5000], mean: [2, 5, null, 7], min: [1, 5, null, 7], max: [3, 5, null, 7] });
-  assert.deepEqual(readPoints(undefined), { t: [], mean: [], min: [], max: [] });
+  assert.deepEqual(c, { t: [1000, 2000, 3000, 5000], mean: [2, 5, null, 7], min: [1, 5, null, 7], max: [3, 5, null, 7], inc: [null, null, null, null], n: [null, null, null, null] });
+  assert.deepEqual(readPoints(undefined), { t: [], mean: [], min: [], max: [], inc: [], n: [] });
 });
 
 test("the stream's points carry an answer on, cut to its step, its last step made again when the stream holds it", () => {
@@ -48,7 +48,7 @@ test("the stream's points carry an answer on, cut to its step, its last step mad
 
 test("raw samples are followed by the stream's newer points as they are", () => {
   const merged = mergeLive(readPoints([[1000, 1], [2000, 2]]), ring([[1000, 1], [2000, 2], [3000, 3]]), 0);
-  assert.deepEqual(merged, { t: [1000, 2000, 3000], mean: [1, 2, 3], min: [1, 2, 3], max: [1, 2, 3] });
+  assert.deepEqual(merged, { t: [1000, 2000, 3000], mean: [1, 2, 3], min: [1, 2, 3], max: [1, 2, 3], inc: [null, null, null], n: [null, null, null] });
   const same = readPoints([[1000, 1]]);
   assert.equal(mergeLive(same, ring([]), 0), same, "nothing to add");
 });
@@ -134,7 +134,7 @@ test("a card's statistics over a range come from the points within it", () => {
 
 test("the stream's points within a span, as columns, the rest of the ring left alone", () => {
   const r = ring([[1000, 1], [2000, 2], [3000, null], [4000, 4], [5000, 5]]);
-  assert.deepEqual(ringColumns(r, 1500, 4000), { t: [2000, 3000, 4000], mean: [2, null, 4], min: [2, null, 4], max: [2, null, 4] });
+  assert.deepEqual(ringColumns(r, 1500, 4000), { t: [2000, 3000, 4000], mean: [2, null, 4], min: [2, null, 4], max: [2, null, 4], inc: [null, null, null], n: [null, null, null] });
   assert.deepEqual(ringColumns(r, 6000, 9000).t, []);
   assert.deepEqual(ringColumns(null, 0, 1).t, []);
   assert.deepEqual(rangeStats(ringColumns(r, 1500, 4000), 1500, 4000, false).last, 4);
@@ -193,4 +193,44 @@ test("a counter's rate over a range is over the time its points cover: a week's 
   const rs = rangeStats(r, 0, 11 * MIN, true, MIN);
   assert.equal(rs.resetAt, 10 * MIN);
   assert.equal(rs.rate, 1, "60 + 60 over two minutes with data");
+});
+
+test("a counter's rate over stored steps is each step's increase over the time its samples cover: a restart is no dip, the step filling now no drop", () => {
+  // 120/s, one sample a second; the server down from 70 s to 100 s, the
+  // counter starting again from 0 (its first sample after: 120).
+  const answer = readPoints([
+    [0, 3600, 120, 7200, 7200, 60],
+    [60_000, 5000, 120, 8400, 3600, 30], // 60–69 s, then 100–119 s: its max is the run before's
+    [120_000, 6000, 2520, 9600, 7200, 60],
+  ]);
+  assert.deepEqual([answer.inc, answer.n], [[7200, 3600, 7200], [60, 30, 60]]);
+  // The stream: the run since the restart, 100 s to 190 s.
+  const pts = [];
+  for (let t = 100_000; t <= 190_000; t += 1000) pts.push([t, (t - 99_000) * 0.12]);
+  const cols = breakGaps(mergeLive(answer, ring(pts), 60_000), 60_000);
+  assert.deepEqual(cols.t, [0, 60_000, 120_000, 180_000]);
+  assert.deepEqual(cols.n, [60, 30, 60, 11], "the step filling now: from the stream, its increases counted");
+  const rates = counterRates(cols, 1000);
+  assert.deepEqual(rates.mean.map((r) => Math.round(r)), [120, 120, 120, 120], "no dip at the restart, no drop in the step filling");
+  const s = rangeStats(cols, 0, 190_000, true, gapSpan(cols, 60_000), 1000);
+  assert.equal(Math.round(s.rate), 120, "the mean rate over the time with data, the downtime left out");
+  assert.equal(s.increase, 7200 + 3600 + 7200 + 11 * 120);
+  assert.equal(Math.round(s.latestRate), 120, "the headline: the latest step's rate");
+
+  // Without the spacing known, the rate is taken from one value to the next, as before.
+  assert.equal(counterRates(cols).mean[0], null);
+
+  // Over 7 days, the hours the server ran: each its own rate, although alone.
+  const hours = readPoints([[0, 5000, 0, 144_000, 144_000, 1200]]);
+  assert.deepEqual(counterRates(hours, 1000).mean, [120], "one hour point is a rate");
+  const h = rangeStats(hours, 0, 3_600_000, true, gapSpan(hours, 3_600_000), 1000);
+  assert.deepEqual([h.increase, h.rate], [144_000, 120]);
+  assert.deepEqual(readPoints([[0, 1, 0, 2, 5, 0]]).n, [null], "n 0: no increase");
+});
+
+test("a line's spacing is its stream's newest points' median interval", async () => {
+  const { lineSpacing } = await import("../js/rangedata.js");
+  assert.equal(lineSpacing({ ring: ring([[0, 1], [1000, 2], [2000, 3], [5000, null], [6000, 1], [7000, 2]]) }), 1000);
+  assert.equal(lineSpacing({ ring: ring([[0, 1]]) }), 0, "unknown");
+  assert.equal(lineSpacing({ ring: null }), 0);
 });

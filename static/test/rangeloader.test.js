@@ -79,7 +79,7 @@ test("an answer of the current span is taken; an overtaken, unknown or repeated 
     ],
   });
   assert.deepEqual(got, [a, b]);
-  assert.deepEqual(l.answer(a).cols, { t: [0], mean: [2], min: [1], max: [3] });
+  assert.deepEqual(l.answer(a).cols, { t: [0], mean: [2], min: [1], max: [3], inc: [null], n: [null] });
   assert.equal(l.answer(a).tier, "1m");
   assert.equal(l.answer(a).step, 1000);
   assert.equal(l.answer(b).error, "unknown series");

@@ -159,6 +159,9 @@ function fakeCard(st, opts) {
       const texts = this.lineTexts();
       return [...this.lines.values()].map((l, i) => ({ source: this.source, metric: this.metric, labels: l.st.labels, texts: texts[i] }));
     },
+    zeroLines() {
+      return [...this.lines.values()].map((l) => l.zero);
+    },
     filtered: null,
     filterLines(matches) {
       this.filtered = matches;
