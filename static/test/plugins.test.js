@@ -152,14 +152,29 @@ test("a marker's label opens toward the wider side of the plot and is no wider t
   assert.deepEqual(flagSide(3, 4), { right: true, room: 0 }, "no room below zero");
 });
 
-test("the tooltip goes beside the pointer where it has room, else out of the plot: above it, or below when the card has no room above", () => {
+test("the tooltip goes beside the pointer where it has room, else out of the plot: below it, or above when the card has no room below", () => {
   const plot = { width: 300, height: 110, above: 60, below: 80 };
   assert.deepEqual(tipPlace(50, 20, 120, 40, plot), { x: 62, y: 12, outside: false }, "right of the pointer");
   assert.deepEqual(tipPlace(250, 20, 120, 40, plot), { x: 118, y: 12, outside: false }, "left of it");
   // A phone: the tooltip as wide as the plot has no room either side.
-  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: -44, outside: true }, "above the plot");
-  assert.deepEqual(tipPlace(150, 20, 280, 70, plot), { x: 10, y: 114, outside: true }, "too tall for above: below");
-  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: -44, outside: true }, "kept within the plot's width");
+  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: 114, outside: true }, "below the plot, off the headline");
+  assert.deepEqual(tipPlace(150, 20, 280, 60, { ...plot, above: 100, below: 50 }), { x: 10, y: -64, outside: true }, "too tall for below: above");
+  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: 114, outside: true }, "kept within the plot's width");
+});
+
+test("the tooltip is always wholly inside the viewport: it flips to the pointer's left by the page's right edge and is clamped on every side", () => {
+  // 1280×900 with a scroll bar: the right column's plot starts at x 1004 and is 250 px wide; the viewport ends at 1265.
+  const plot = { width: 250, height: 110, above: 60, below: 80 };
+  const view = { left: 1004, top: 300, width: 1265, height: 900 };
+  for (const left of [0, 60, 120, 200, 249]) {
+    const at = tipPlace(left, 20, 200, 60, plot, view);
+    assert.ok(view.left + at.x >= 0 && view.left + at.x + 200 <= view.width, `x ${view.left + at.x}..${view.left + at.x + 200} at pointer ${left}`);
+  }
+  assert.deepEqual(tipPlace(240, 20, 120, 40, plot, view), { x: 108, y: 12, outside: false }, "left of the pointer by the edge");
+  assert.equal(tipPlace(150, 20, 120, 40, { ...plot, width: 300 }, view).x, 18, "the right side has the viewport's 257 px, not the plot's 300: left of it");
+  // Near the bottom of the viewport it moves up; a tooltip wider than the viewport starts at its left edge.
+  assert.equal(tipPlace(10, 100, 120, 60, plot, { left: 10, top: 820, width: 400, height: 900 }).y, 900 - 820 - 60 - 4);
+  assert.equal(tipPlace(10, 20, 500, 40, plot, { left: 10, top: 100, width: 400, height: 900 }).x, -6);
 });
 
 test("a press hides the tooltip until the pointer moves again with no button held: none stays over the card after a drag", () => {
