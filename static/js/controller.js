@@ -161,6 +161,7 @@ export class PageController {
       // Shown as unknown while away, as they are again once back.
       this.deps.alerts.setStale(s.state !== "live");
       for (const name of this.groups.keys()) this.dirty.sources.add(name);
+      for (const key of this.cards.keys()) this.dirty.alertCards.add(key);
       this.dirty.tree = true;
       this.dirty.overview = true;
       this.requestFrame();
