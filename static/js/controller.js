@@ -79,7 +79,7 @@ export class PageController {
     this.ticks = 0;
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
-      markers: (source) => this.timeline.markers(source),
+      markers: (source, ids) => this.timeline.chartMarkers(source, ids || []),
       onShown: (id) => this.families.shown(id),
       onZoom: (from, to) => this.setZoom(from, to),
       onLive: () => this.goLive(),

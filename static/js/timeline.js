@@ -18,7 +18,7 @@ import { formatAt, formatClock } from "./format.js";
  *   "connection-resumed"|"alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number,
- *   run: string, subject: string}} TimelineEvent
+ *   run: string, subject: string, series: string}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
  * drawn on the charts (of its source, or on every chart without one);
@@ -28,9 +28,11 @@ import { formatAt, formatClock } from "./format.js";
  * alert rule on one series), "cycle\u0000flaky" (a source's crashes,
  * backoffs, restarts), "polls\u0000flaky" (its polls failing and working
  * again); "" for an entry always told alone; subject: what a group of its
- * run is named by (the alert's name), "" for a source's own.
- * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string}} Marker
- * source and text: the entry's, what the marker's label says
+ * run is named by (the alert's name), "" for a source's own; series: the
+ * series id an alert is about, whose chart alone marks it ("" for the rest,
+ * marked on every chart of their source).
+ * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string}} Marker
+ * source and text: the entry's, what the marker's label says; series: the entry's
  */
 
 /** MAX_EVENTS bounds the entries kept; the oldest go first. */
@@ -38,8 +40,8 @@ export const MAX_EVENTS = 300;
 
 const nf = new Intl.NumberFormat("en-US");
 
-function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "" } = {}) {
-  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject };
+function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "", series = "" } = {}) {
+  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series };
 }
 
 /**
@@ -132,7 +134,9 @@ export function reloadEvent(e) {
 /**
  * alertEvent turns a server "alert" event (an alert turning pending,
  * firing, or resolved) into an entry, or null for one it does not know.
- * A firing alert is marked on its source's charts.
+ * A firing alert is marked on the chart of the series it is about (its
+ * source's others have nothing to do with it); one about no series on
+ * every chart of its source.
  * @param {import("./events.js").StreamEvent} e
  * @returns {TimelineEvent|null}
  */
@@ -141,7 +145,7 @@ export function alertEvent(e) {
   const source = e.source && e.node ? `${e.node}/${e.source}` : e.source;
   const sev = e.severity ? ` (${e.severity})` : "";
   // One rule on one series: its churn is told as one entry (groupRuns).
-  const o = { run: `alert\u0000${source}\u0000${name}\u0000${e.series}`, subject: name };
+  const o = { run: `alert\u0000${source}\u0000${name}\u0000${e.series}`, subject: name, series: e.series || "" };
   switch (e.event) {
     case "pending":
       return ev("alert-pending", e.ts, source, `${name} pending${sev}`, { marker: false, ...o });
@@ -378,10 +382,23 @@ export class Timeline {
     if (out) return out;
     out = [];
     for (const e of this.events) {
-      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text });
+      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text, series: e.series || "" });
     }
     this.cache.set(key, out);
     return out;
+  }
+
+  /**
+   * chartMarkers are what a chart of source showing the series ids draws:
+   * its source's markers (markers) less those of an alert about a series
+   * it does not show.
+   * @param {string} source
+   * @param {string[]} ids
+   * @returns {Marker[]}
+   */
+  chartMarkers(source, ids) {
+    const all = this.markers(source);
+    return all.some((m) => m.series) ? all.filter((m) => !m.series || ids.includes(m.series)) : all;
   }
 
   /** trimBefore drops entries older than t; it reports whether a marked one went. */
