@@ -18,7 +18,7 @@
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { lineTint, tintColor } from "./palette.js";
-import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
+import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 export { padRange, withThresholds } from "./axes.js";
@@ -305,7 +305,7 @@ export class ChartManager {
               e.unit,
               e.title ? e.title() : "",
               e.color,
-              markersNear(u, this.markers(e.source || "", e.ids || []), u.cursor.left).map((m) => markerLabel(m, e.view[1] - e.view[0])),
+              markersNear(u, marksOf(u, this.markers(e.source || "", e.ids || [])), u.cursor.left).flatMap((m) => markerLines(m, e.view[1] - e.view[0])),
               e.view[1] - e.view[0],
             ),
           // The chart's focusable element: the keyboard moves its cursor.

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { cursorIndex, flagSide, tipPlace, markerLabel, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -358,4 +358,34 @@ test("a focused chart's keys show the tooltip at the cursor they move, as the po
   const n = u.cursors.length;
   press("Home");
   assert.equal(u.cursors.length, n, "a destroyed chart hears no key");
+});
+
+test("markers closer than 8 px are one mark that counts them; its flag and the tooltip list them", () => {
+  const ctx = { save() {}, restore() {}, setLineDash() {}, beginPath() {}, moveTo() {}, lineTo() {}, stroke() {} };
+  // A plot 200 px wide over [T, T + 400] s: 2 s a pixel, so that 15 flips a minute are 2 px apart.
+  const u = { ...fakeU(), ctx, bbox: { left: 0, top: 0, width: 200, height: 50 }, scales: { x: { min: T, max: T + 400 } } };
+  u.valToPos = (v) => (v - T) / 2;
+  const flip = (i) => ({ ts: (T + 100 + 4 * i) * 1000, ok: i % 2 === 1, kind: i % 2 ? "alert-resolved" : "alert-firing", source: "spiky", text: i % 2 ? "ShardHot resolved" : "ShardHot firing" });
+  const flips = Array.from({ length: 12 }, (_, i) => flip(i));
+  const crash = { ts: (T + 300) * 1000, ok: false, kind: "crash", source: "spiky", text: "crashed" };
+  const seen = [];
+  const p = markerPlugin(() => [...flips, crash], { ok: "g", fail: "r" }, (n, labels) => seen.push([n, labels]));
+  p.hooks.init[0](u);
+  p.hooks.draw[0](u);
+  const box = u.over.one("mark-flags");
+  assert.equal(box.children.length, 4, "12 flips over 22 px: 3 marks of 4 (each under 8 px), and the crash");
+  assert.equal(seen[0][0], 13, "the chart still counts every marker");
+  assert.match(seen[0][1][0], /^spiky: 4 events from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d$/);
+  assert.equal(box.children[0].textContent.split("\n").length, 5, "the flag lists the mark's four events");
+  assert.ok(box.children[0].classList.contains("is-cluster"));
+  assert.equal(box.children[3].textContent, markerLabel(crash), "a marker alone stays itself");
+
+  const many = clusterMarkers(Array.from({ length: 30 }, (_, i) => flip(i % 12)), () => 0);
+  assert.equal(many.length, 1);
+  const lines = markerLines(many[0]);
+  assert.equal(lines[0].startsWith("spiky: 30 events"), true);
+  assert.equal(lines.length, 1 + CLUSTER_LISTED + 1);
+  assert.equal(lines.at(-1), `and ${30 - CLUSTER_LISTED} more`);
+  assert.equal(many[0].ok, false, "not all went well");
+  assert.equal(clusterMarkers([crash, { ...crash, ts: crash.ts + 20_000 }], (m) => u.valToPos(m.ts / 1000)).length, 2, "10 px apart: two marks");
 });
