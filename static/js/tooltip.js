@@ -240,6 +240,8 @@ export function tooltipPlugin(content, keys) {
               return;
             }
             keyed = true;
+            // A click that focused the chart left a press held (it ends with a move, which keys never make).
+            held = false;
             // Fired (the hooks: this tooltip, the card's reading) and published (the charts synced), as a pointer's move is.
             u.setCursor({ left: u.valToPos(u.data[0][i], "x"), top: valueTop(u, i) }, true, true);
           };

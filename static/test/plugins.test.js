@@ -389,3 +389,18 @@ test("markers closer than 8 px are one mark that counts them; its flag and the t
   assert.equal(many[0].ok, false, "not all went well");
   assert.equal(clusterMarkers([crash, { ...crash, ts: crash.ts + 20_000 }], (m) => u.valToPos(m.ts / 1000)).length, 2, "10 px apart: two marks");
 });
+
+test("the keys show the tooltip on a chart focused by a click: the press held by the click ends with the keyboard", () => {
+  const chart = document.createElement("div");
+  const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [] }), chart);
+  const u = keyedU(p);
+  p.hooks.init[0](u);
+  const tip = u.over.one("chart-tip");
+  u.over.dispatch("mouseenter");
+  u.over.dispatch("mousedown", { buttons: 1 }); // the click that gives the chart the focus
+  u.over.dispatch("mouseleave"); // and the pointer goes aside
+  chart.dispatch("keydown", { key: "ArrowLeft", preventDefault() {}, stopPropagation() {} });
+  assert.equal(u.cursor.idx, 3);
+  assert.equal(tip.hidden, false, "the keyboard's cursor has its tooltip");
+  assert.equal(tip.textContent, "t3m");
+});
