@@ -118,9 +118,14 @@ func TestBrowserLayouts(t *testing.T) {
 		b.do(chromedp.Navigate(base + "/"))
 		b.waitFor("the stream to be live", isLive)
 		b.waitFor("every source's card", `document.querySelectorAll(".card").length === 45`)
+		// The 45 sources' starts are one entry of the events: the tree opened makes the sidebar taller than the window.
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree opened", `document.getElementById("tree-toggle").getAttribute("aria-expanded") === "true"`)
 		require.True(t, eval[bool](b, `(s => getComputedStyle(s).position === "sticky" && getComputedStyle(s).overflowY === "auto" &&
 			s.scrollHeight > s.clientHeight && s.getBoundingClientRect().bottom <= innerHeight)(document.querySelector(".side"))`),
 			"the sidebar fits the window and scrolls")
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree folded again", `document.getElementById("tree-toggle").getAttribute("aria-expanded") === "false"`)
 		require.True(t, eval[bool](b, `(window.scrollTo(0, document.body.scrollHeight), true)`))
 		b.waitFor("the sidebar still in view at the bottom of the page", `document.querySelector(".side").getBoundingClientRect().top >= 0 &&
 			document.querySelector(".side").getBoundingClientRect().top < 120`)
