@@ -118,9 +118,14 @@ func TestBrowserLayouts(t *testing.T) {
 		b.do(chromedp.Navigate(base + "/"))
 		b.waitFor("the stream to be live", isLive)
 		b.waitFor("every source's card", `document.querySelectorAll(".card").length === 45`)
+		// The 45 sources' starts are one entry of the events: the tree opened makes the sidebar taller than the window.
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree opened", `document.getElementById("tree-toggle").getAttribute("aria-expanded") === "true"`)
 		require.True(t, eval[bool](b, `(s => getComputedStyle(s).position === "sticky" && getComputedStyle(s).overflowY === "auto" &&
 			s.scrollHeight > s.clientHeight && s.getBoundingClientRect().bottom <= innerHeight)(document.querySelector(".side"))`),
 			"the sidebar fits the window and scrolls")
+		b.do(chromedp.Click(chromedp.CSS("#tree-toggle")))
+		b.waitFor("the tree folded again", `document.getElementById("tree-toggle").getAttribute("aria-expanded") === "false"`)
 		require.True(t, eval[bool](b, `(window.scrollTo(0, document.body.scrollHeight), true)`))
 		b.waitFor("the sidebar still in view at the bottom of the page", `document.querySelector(".side").getBoundingClientRect().top >= 0 &&
 			document.querySelector(".side").getBoundingClientRect().top < 120`)
@@ -165,6 +170,10 @@ func TestBrowserLayouts(t *testing.T) {
 		b.waitFor("the tree shown", `getComputedStyle(document.getElementById("tree")).display !== "none" &&
 			document.getElementById("tree-toggle").getAttribute("aria-expanded") === "true"`)
 		require.Equal(t, 45, eval[int](b, `document.querySelectorAll("#jump a").length`))
+		require.True(t, eval[bool](b, `document.querySelector(".card").getBoundingClientRect().top < document.querySelector(".alerts-panel").getBoundingClientRect().top &&
+			document.querySelector(".card").getBoundingClientRect().top < innerHeight`), "the cards come first on a phone, the first in the first screen")
+		require.Equal(t, "Alerts,Events,Supervision", eval[string](b, `[...document.querySelectorAll("#jump-side a")].filter(a => a.checkVisibility()).map(a => a.textContent).join()`),
+			"the side panels a tap away")
 		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
 		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
 		require.True(t, eval[bool](b, `(f => { f.value = "s4"; f.dispatchEvent(new Event("input")); return true; })(document.getElementById("filter"))`))

@@ -446,15 +446,20 @@ func TestBrowserDashboard(t *testing.T) {
 		})()`)
 	})
 
-	t.Run("pause freezes the charts while data keeps coming", func(t *testing.T) {
+	t.Run("pause freezes the page while data keeps coming", func(t *testing.T) {
 		const chart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
+		const waiting = `Number((document.getElementById("paused-tag").textContent.match(/(\d+) updates? waiting/) || [0, 0])[1])`
+		const text = `document.getElementById("groups").textContent + document.getElementById("tree").textContent`
 		b.do(chromedp.Click(chromedp.CSS("#pause")))
 		b.waitFor("the page to pause", `document.body.classList.contains("is-paused")`)
 		frozen := eval[int](b, `Number(`+chart+`.dataset.points)`)
 		seen := eval[int](b, messages)
-		b.waitFor("more messages", fmt.Sprintf(`%s >= %d`, messages, seen+20))
+		before := eval[string](b, text)
+		b.waitFor("updates waiting", waiting+` >= 20`)
 		require.Equal(t, frozen, eval[int](b, `Number(`+chart+`.dataset.points)`), "a paused chart was redrawn")
+		require.Equal(t, seen, eval[int](b, messages), "the overview's figures stand still")
+		require.Equal(t, before, eval[string](b, text), "no text of the cards, panels or tree changes")
 		b.do(chromedp.Click(chromedp.CSS("#pause")))
 		b.waitFor("the chart to catch up", fmt.Sprintf(`Number(%s.dataset.points) > %d`, chart, frozen))
 	})

@@ -63,9 +63,24 @@ export const pageAlerts = {
     return true;
   },
 
-  /** sourceAlert is the alert that colours a source's panel, if any. */
+  /**
+   * sourceAlert is the alert that colours a source's panel, if any; while
+   * disconnected its state and severity are unknown (shownAlert).
+   */
   sourceAlert(name) {
-    return worst(this.store.alerts.ofSource(name));
+    return this.shownAlert(worst(this.store.alerts.ofSource(name)));
+  },
+
+  /**
+   * shownAlert is an alert as a chip or a card shows it: while the stream
+   * is lost it may have resolved or fired since, so its state and severity
+   * read "unknown" (its last known state in lastState), as the alerts panel
+   * says (alertsview.js setStale); undefined stays undefined.
+   * @param {import("./alerts.js").Alert|undefined} a
+   */
+  shownAlert(a) {
+    if (!a || this.connected()) return a;
+    return { ...a, state: "unknown", severity: "unknown", lastState: a.state };
   },
 
   /**
@@ -78,7 +93,7 @@ export const pageAlerts = {
     for (const key of d.alertCards) {
       const card = this.cards.get(key);
       if (!card) continue;
-      card.showAlerts(new Map([...card.lines.keys()].map((id) => [id, worst(this.store.alerts.ofSeries(id))])));
+      card.showAlerts(new Map([...card.lines.keys()].map((id) => [id, this.shownAlert(worst(this.store.alerts.ofSeries(id)))])));
     }
     d.alertCards.clear();
     if (d.alerts) {

@@ -2,7 +2,7 @@
 // the value axis' width and labels, and the value scale's range. Pure but
 // for the measuring of labels on the chart's own canvas.
 
-import { TIME_INCRS, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
+import { TIME_INCRS, TIME_LABEL_GAP, TIME_LABEL_SAMPLES, binaryIncrements, formatTick, formatTicks, timeLabelsShown, timeSpace } from "./format.js";
 
 const BINARY_INCRS = binaryIncrements();
 
@@ -25,15 +25,16 @@ export function axesOf(e, axis) {
       ...axis,
       // Room for the widest label in this font and a gap: labels never
       // touch; and at least two on a narrow chart.
-      space: (u, axisIdx, min, max, dim) => timeSpace(dim, timeLabelWidth(u)),
+      space: (u, axisIdx, min, max, dim) => timeSpaceOf(u, max - min, dim),
       size: 22,
       incrs: TIME_INCRS,
       // A label that would reach past the plot's left edge (into the y
       // axis' "0%") or its right padding is not drawn.
       filter: (u, splits) => {
+        const step = splits.length > 1 ? splits[1] - splits[0] : 0;
         const shown = timeLabelsShown(
           splits.map((s) => u.valToPos(s, "x")),
-          timeLabelWidth(u) / 2,
+          timeLabelWidth(u, step >= 60) / 2,
           u.bbox.width / devicePixelRatio,
           PAD_RIGHT,
         );
@@ -111,17 +112,42 @@ function axisSize(u, values, axisIdx, cycleNum) {
   return Math.ceil(size);
 }
 
-// timeLabelWidth is the widest time label (TIME_LABEL_SAMPLES) in the
-// chart's axis font, CSS px, measured once per font and pixel ratio.
+/**
+ * timeSpaceOf is the least room (CSS px) between the time ticks of a chart
+ * whose axis is dim CSS px long and spans spanS seconds (uPlot's space).
+ * Steps of a minute or more write "14:05", not "14:05:00": where the step
+ * the shorter labels allow is still a whole minute, their width is the
+ * one that counts, so that a narrow one-hour chart gets labels every 15
+ * minutes (four) rather than every 30 with one drawn.
+ * @param {any} u the uPlot instance (its axis font, its canvas to measure on)
+ * @param {number} spanS
+ * @param {number} dim
+ */
+export function timeSpaceOf(u, spanS, dim) {
+  const wide = timeSpace(dim, timeLabelWidth(u));
+  if (!(spanS > 0) || !(dim > 0)) return wide;
+  // timeSpace's floor is for "00:00:00"; a shorter label needs only its own width and the gap.
+  const short = Math.max(timeLabelWidth(u, true) + TIME_LABEL_GAP, Math.min(70, dim / 5));
+  const step = TIME_INCRS.find((incr) => (incr * dim) / spanS >= short);
+  return step !== undefined && step >= 60 ? short : wide;
+}
+
+// SHORT_LABEL_SAMPLES are the widest labels formatTick writes for steps of a minute or more.
+const SHORT_LABEL_SAMPLES = TIME_LABEL_SAMPLES.map((l) => (l === "00:00:00" ? "00:00" : l));
+
+// timeLabelWidth is the widest time label (TIME_LABEL_SAMPLES; minutes:
+// those of steps of a minute or more) in the chart's axis font, CSS px,
+// measured once per font, pixel ratio and shape.
 const labelWidths = new Map();
-function timeLabelWidth(u) {
+function timeLabelWidth(u, minutes = false) {
   const font = u.axes[0].font[0];
-  const key = `${font}\u0000${devicePixelRatio}`;
+  const key = `${font}\u0000${devicePixelRatio}\u0000${minutes}`;
   let w = labelWidths.get(key);
   if (w === undefined) {
     u.ctx.save();
     u.ctx.font = font;
-    w = Math.max(...TIME_LABEL_SAMPLES.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
+    const samples = minutes ? SHORT_LABEL_SAMPLES : TIME_LABEL_SAMPLES;
+    w = Math.max(...samples.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
     u.ctx.restore();
     labelWidths.set(key, w);
   }

@@ -264,7 +264,8 @@ export class SeriesCard {
     let stale = 0;
     const alt = [];
     const past = !!range && range.live === false;
-    setText(this.nowHead, past ? "last" : "now");
+    this.nowWord = past ? "last" : "now";
+    if (!this.hovering) setText(this.nowHead, this.nowWord);
     for (const l of this.lines.values()) {
       const s = l.st;
       const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
@@ -383,6 +384,8 @@ export class SeriesCard {
   hover(x, ys) {
     this.hovering = x !== null;
     this.el.classList.toggle("is-hovering", this.hovering);
+    // The legend's value column is headed by the cursor's time, pointer's or keyboard's alike.
+    setText(this.nowHead, this.hovering ? `at ${formatAt(x * 1000, this.spanMs || 0)}` : this.nowWord || "now");
     if (!this.hovering) return;
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {

@@ -18,7 +18,7 @@
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { lineTint, tintColor } from "./palette.js";
-import { alertPlugin, markerLabel, markerPlugin, markersNear, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
+import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
 export { padRange, withThresholds } from "./axes.js";
@@ -46,12 +46,12 @@ export { padRange, withThresholds } from "./axes.js";
 export class ChartManager {
   /**
    * @param {{requestFrame: () => void,
-   *   markers?: (source: string) => import("./timeline.js").Marker[],
+   *   markers?: (source: string, ids: string[]) => import("./timeline.js").Marker[],
    *   onShown?: (id: string) => void,
    *   onZoom?: (from: number, to: number) => void, onLive?: () => void,
    *   zoomed?: () => boolean}} opts requestFrame asks the page for
-   *   a frame; markers gives the markers a chart of a source draws (times
-   *   in unix ms); onShown
+   *   a frame; markers gives the markers a chart of a source showing the
+   *   series ids draws (times in unix ms); onShown
    *   is called when a chart comes into view or its group is expanded, so
    *   that the page can bring its card up to date; onZoom when the reader
    *   drags across a chart (the range in unix ms), onLive when they
@@ -282,7 +282,7 @@ export class ChartManager {
       ],
       bands: band ? bands.bands : undefined,
       plugins: [
-        markerPlugin(() => this.markers(e.source || ""), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n, labels) => {
+        markerPlugin(() => this.markers(e.source || "", e.ids || []), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n, labels) => {
           e.el.dataset.markers = String(n);
           const key = labels.join("\n");
           if (e.onMarks && key !== e.marksKey) e.onMarks(labels);
@@ -305,7 +305,7 @@ export class ChartManager {
               e.unit,
               e.title ? e.title() : "",
               e.color,
-              markersNear(u, this.markers(e.source || ""), u.cursor.left).map((m) => markerLabel(m, e.view[1] - e.view[0])),
+              markersNear(u, marksOf(u, this.markers(e.source || "", e.ids || [])), u.cursor.left).flatMap((m) => markerLines(m, e.view[1] - e.view[0])),
               e.view[1] - e.view[0],
             ),
           // The chart's focusable element: the keyboard moves its cursor.

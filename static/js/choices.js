@@ -34,10 +34,17 @@ export const readerChoices = {
 
   togglePause() {
     this.paused = !this.paused;
-    this.deps.page.showPaused(this.paused);
+    this.pausedAt = this.messages; // the updates since wait (tick: "N updates waiting")
+    this.deps.page.showPaused(this.paused, 0);
     if (!this.paused) {
+      // Everything at once: what waited in the dirty sets, and what the clock would have aged.
       this.families.markAll();
       this.charts.markAllDirty();
+      for (const name of this.groups.keys()) this.dirty.sources.add(name);
+      this.dirty.tree = true;
+      this.dirty.overview = true;
+      this.dirty.alerts = true;
+      this.dirty.timeline = true;
     }
     this.requestFrame();
   },

@@ -9,7 +9,8 @@
 // burst of deltas costs one redraw. What the reader cannot see costs
 // nothing: a card off screen or in a collapsed group is not written to
 // (it is marked stale and brought up to date when it shows), a paused page
-// draws no card and no chart, and a hidden tab draws nothing at all and
+// changes nothing but its connection pill and how many updates wait (the
+// reader's own filter and zoom aside) and catches up at once on resume, and a hidden tab draws nothing at all and
 // catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
@@ -52,7 +53,7 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = false;
-    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set() };
+    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
     /** countedSources changed in their poll counters only: brought up to date at the next tick. */
     this.countedSources = new Set();
     this.timeline = new Timeline();
@@ -79,7 +80,7 @@ export class PageController {
     this.ticks = 0;
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
-      markers: (source) => this.timeline.markers(source),
+      markers: (source, ids) => this.timeline.chartMarkers(source, ids || []),
       onShown: (id) => this.families.shown(id),
       onZoom: (from, to) => this.setZoom(from, to),
       onLive: () => this.goLive(),
@@ -158,9 +159,10 @@ export class PageController {
     if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
     if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
     if ((was === "live") !== (s.state === "live")) {
-      // Shown as unknown while away, as they are again once back.
-      this.deps.alerts.setStale(s.state !== "live");
+      // Shown as unknown while away, as they are again once back (at the next frame: not while paused).
+      this.dirty.alertsStale = true;
       for (const name of this.groups.keys()) this.dirty.sources.add(name);
+      for (const key of this.cards.keys()) this.dirty.alertCards.add(key);
       this.dirty.tree = true;
       this.dirty.overview = true;
       this.requestFrame();
@@ -440,6 +442,16 @@ export class PageController {
     const now = this.clock();
     // A zoom or custom range: the way back to live; ending before now, the pill says so.
     this.showView();
+    if (this.paused) {
+      // Nothing of the stream changes the page; the reader's filter does. The dirty sets wait for resume.
+      if (d.filter) this.applyFilter();
+      d.filter = false;
+      return;
+    }
+    if (d.alertsStale) {
+      this.deps.alerts.setStale(!this.connected());
+      d.alertsStale = false;
+    }
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
@@ -457,12 +469,10 @@ export class PageController {
       this.applyFilter();
       d.filter = false;
     }
-    if (!this.paused) {
-      this.loadRange();
-      const w = this.statsWindow();
-      if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
-      this.charts.draw();
-    }
+    this.loadRange();
+    const w = this.statsWindow();
+    if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
+    this.charts.draw();
     if (d.timeline) {
       const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
       this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource);
@@ -512,6 +522,12 @@ export class PageController {
     if (this.tabHidden) return;
     this.deps.status.tick();
     this.deps.notices.tick();
+    if (this.paused) {
+      // Only the connection pill and the count of what waits move.
+      this.deps.page.showPaused(true, this.messages - (this.pausedAt || 0));
+      this.flushCounted();
+      return;
+    }
     const now = this.clock();
     for (const g of this.groups.values()) g.updateAgo(null, now);
     this.deps.tree.tick(now);

@@ -10,7 +10,7 @@
  * @property {(opts: {url: string, onMessage: (m: object) => void,
  *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
  *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: (source: string) => object[],
+ * @property {(opts: {requestFrame: () => void, markers: (source: string, ids: string[]) => object[],
  *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
  *   makes the chart manager, which calls onShown when a series' chart comes
  *   into view or out of a collapsed group

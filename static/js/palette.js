@@ -26,15 +26,17 @@ export function lineTint(base, k) {
 }
 
 /**
- * mixOf is how a round's colours are mixed: with the text colour on odd
- * rounds, the panel's on even ones, by a share that grows every two
- * rounds (35 %, then 55 %, up to 75 %); null for round 0.
+ * mixOf is how a round's colours are mixed: with the panel's colour on
+ * odd rounds (lighter in the light theme, darker in the dark: a change of
+ * lightness tells a line from its palette colour better than greying it),
+ * the text colour on even ones, by a share that grows every two rounds
+ * (45 %, then 60 %, up to 80 %); null for round 0.
  * @param {number} round
  * @returns {{toward: "text"|"panel", share: number}|null}
  */
 export function mixOf(round) {
   if (round <= 0) return null;
-  return { toward: round % 2 ? "text" : "panel", share: Math.min(75, 35 + 20 * Math.floor((round - 1) / 2)) };
+  return { toward: round % 2 ? "panel" : "text", share: Math.min(80, 45 + 15 * Math.floor((round - 1) / 2)) };
 }
 
 /**

@@ -21,15 +21,96 @@ const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
  * @param {number} [spanMs] the chart's view, ms; 0: a clock time
  */
 export function markerLabel(m, spanMs = 0) {
-  return `${m.source ? `${m.source}: ` : ""}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
+  const who = m.source ? `${m.source}: ` : "";
+  if (m.members) return `${who}${m.text} from ${formatAt(m.members[0].ts, spanMs)} to ${formatAt(m.members.at(-1).ts, spanMs)}`;
+  return `${who}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
+}
+
+/** CLUSTER_PX is the least room (CSS px) between two markers drawn apart; closer ones are one mark. */
+export const CLUSTER_PX = 8;
+
+/** CLUSTER_LISTED is how many of a cluster's markers its label lists; the rest are counted. */
+export const CLUSTER_LISTED = 10;
+
+/**
+ * clusterMarkers folds markers (oldest first) closer than px to the first
+ * of their run into one mark, so that a flapping alert's dozens of lines
+ * a minute read as "12 events" rather than a hatched block: the cluster's
+ * ts is its members' mean, ok when all are, its kind and source theirs
+ * when they share one ("cluster" and "" when not), its text "12 events",
+ * and members the markers it holds. A marker alone stays as it is.
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {(m: import("./timeline.js").Marker) => number} xOf where a marker is drawn, CSS px
+ * @param {number} [px]
+ * @returns {(import("./timeline.js").Marker & {members?: import("./timeline.js").Marker[]})[]}
+ */
+export function clusterMarkers(list, xOf, px = CLUSTER_PX) {
+  const out = [];
+  let run = [];
+  let first = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length) out.push(clusterOf(run));
+    run = [];
+  };
+  for (const m of list) {
+    const x = xOf(m);
+    if (run.length && Math.abs(x - first) >= px) flush();
+    if (!run.length) first = x;
+    run.push(m);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * marksOf are the marks a chart u draws for markers: those in its view
+ * (the x scale, seconds), clustered where they are closer than CLUSTER_PX
+ * (clusterMarkers). The tooltip names the marks by the pointer from it.
+ * @param {any} u the uPlot instance
+ * @param {import("./timeline.js").Marker[]} list
+ */
+export function marksOf(u, list) {
+  const { min, max } = u.scales.x;
+  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+  return clusterMarkers(inView, (m) => u.valToPos(m.ts / 1000, "x"));
+}
+
+function clusterOf(run) {
+  const same = (k) => run.every((m) => m[k] === run[0][k]);
+  return {
+    ts: Math.round(run.reduce((a, m) => a + m.ts, 0) / run.length),
+    ok: run.every((m) => m.ok),
+    kind: same("kind") ? run[0].kind : "cluster",
+    source: same("source") ? run[0].source : "",
+    text: `${run.length} events`,
+    series: "",
+    members: run,
+  };
+}
+
+/**
+ * markerLines are the lines a mark's label says: its markerLabel, and for
+ * a cluster each of its markers' (the first CLUSTER_LISTED, then how many
+ * more), so that the flag and the tooltip tell what it holds.
+ * @param {import("./timeline.js").Marker & {members?: import("./timeline.js").Marker[]}} m
+ * @param {number} [spanMs]
+ * @returns {string[]}
+ */
+export function markerLines(m, spanMs = 0) {
+  if (!m.members) return [markerLabel(m, spanMs)];
+  const listed = m.members.slice(0, CLUSTER_LISTED).map((x) => markerLabel(x, spanMs));
+  const more = m.members.length - listed.length;
+  return [markerLabel(m, spanMs), ...listed, ...(more > 0 ? [`and ${more} more`] : [])];
 }
 
 /**
  * markerPlugin is a uPlot plugin that draws markers over a chart after
- * each redraw (drawMarkers), each with a flag over the plot whose label
- * (markerLabel) shows under the pointer, and on every flag while the
- * chart has keyboard focus (chart.css); onDrawn gets how many were in
- * view and their labels, oldest first.
+ * each redraw (drawMarkers), those closer than CLUSTER_PX as one mark
+ * (clusterMarkers), each with a flag over the plot whose label
+ * (markerLines) shows under the pointer, and on every flag while the
+ * chart has keyboard focus (chart.css); onDrawn gets how many markers
+ * were in view and the marks' labels (markerLabel), oldest first.
  * @param {() => import("./timeline.js").Marker[]} markers
  * @param {{ok: string, fail: string, info?: string}} colors
  * @param {(n: number, labels: string[]) => void} onDrawn
@@ -50,10 +131,11 @@ export function markerPlugin(markers, colors, onDrawn) {
         (u) => {
           const { min, max } = u.scales.x;
           const inView = markers().filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
-          drawMarkers(u, inView, colors);
-          const labels = inView.map((m) => markerLabel(m, (max - min) * 1000));
-          if (flags) showFlags(flags, u, inView, labels);
-          onDrawn(inView.length, labels);
+          const marks = marksOf(u, inView);
+          drawMarkers(u, marks, colors);
+          const spanMs = (max - min) * 1000;
+          if (flags) showFlags(flags, u, marks, marks.map((m) => markerLines(m, spanMs).join("\n")));
+          onDrawn(inView.length, marks.map((m) => markerLabel(m, spanMs)));
         },
       ],
       destroy: [() => (flags = null)],
@@ -101,6 +183,7 @@ function showFlags(box, u, list, labels) {
     if (flag.firstElementChild.style.maxWidth !== room) flag.firstElementChild.style.maxWidth = room;
     flag.classList.toggle("is-right", side.right);
     flag.classList.toggle("is-bad", !m.ok);
+    flag.classList.toggle("is-cluster", !!m.members);
     setText(flag.firstElementChild, labels[i]);
   });
 }
@@ -125,11 +208,12 @@ export function drawMarkers(u, list, colors) {
   const width = Math.max(1, Math.round(px));
   ctx.save();
   ctx.lineWidth = width;
-  ctx.setLineDash([4 * width, 3 * width]);
   for (const m of inView) {
     // Centred on a device pixel, so that a thin line stays sharp.
     const x = Math.round(u.valToPos(m.ts / 1000, "x", true)) + (width % 2) / 2;
     ctx.strokeStyle = INFO_KINDS.has(m.kind) && colors.info ? colors.info : m.ok ? colors.ok : colors.fail;
+    // A cluster (clusterMarkers) is a solid line: many events, not one.
+    ctx.setLineDash(m.members ? [] : [4 * width, 3 * width]);
     ctx.beginPath();
     ctx.moveTo(x, bbox.top);
     ctx.lineTo(x, bbox.top + bbox.height);

@@ -198,14 +198,15 @@ export function successText(src, now) {
 }
 
 /**
- * noteText is the line of a last error or warning, with its age when
- * known; stale (disconnected), its clock time instead: "Last error
- * (05:57:10, stale): …".
+ * noteText is the line of a last error or warning, with its clock time and
+ * age when known, in the words of the header's crash chip (treemodel.js
+ * crashText): "Last error 05:57:10 (18s ago): …"; stale (disconnected),
+ * "Last error 05:57:10 (stale): …".
  */
 export function noteText(label, text, at, now, stale = false) {
   if (!text) return "";
   if (!(at > 0)) return `${label}: ${text}`;
-  return `${label} (${stale ? `${formatClock(at)}, stale` : formatAgo(at, now)}): ${text}`;
+  return `${label} ${formatClock(at)} (${stale ? "stale" : formatAgo(at, now)}): ${text}`;
 }
 
 function showNote(el, label, text, at, now, stale) {

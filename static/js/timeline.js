@@ -18,19 +18,22 @@ import { formatAt, formatClock } from "./format.js";
  *   "connection-resumed"|"alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number,
- *   run: string, subject: string}} TimelineEvent
+ *   run: string, subject: string, series: string}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
  * drawn on the charts (of its source, or on every chart without one);
  * retryAt: when a parked or backing-off source is started again (unix
  * ms), else 0; run: what churn it may be told with (groupRuns): its
- * family and subject, "alert\u0000spiky\u0000ShardHot\u0000<series>" (one
- * alert rule on one series), "cycle\u0000flaky" (a source's crashes,
+ * family and subject, "alert\u0000spiky\u0000ShardHot" (one alert rule,
+ * on any of its series), "cycle\u0000flaky" (a source's crashes,
  * backoffs, restarts), "polls\u0000flaky" (its polls failing and working
- * again); "" for an entry always told alone; subject: what a group of its
- * run is named by (the alert's name), "" for a source's own.
- * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string}} Marker
- * source and text: the entry's, what the marker's label says
+ * again), "start\u0000" (sources started for the first time, as a server
+ * starts them all); "" for an entry always told alone; subject: what a group of its
+ * run is named by (the alert's name), "" for a source's own; series: the
+ * series id an alert is about, whose chart alone marks it ("" for the rest,
+ * marked on every chart of their source).
+ * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string}} Marker
+ * source and text: the entry's, what the marker's label says; series: the entry's
  */
 
 /** MAX_EVENTS bounds the entries kept; the oldest go first. */
@@ -38,8 +41,8 @@ export const MAX_EVENTS = 300;
 
 const nf = new Intl.NumberFormat("en-US");
 
-function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "" } = {}) {
-  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject };
+function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "", series = "" } = {}) {
+  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series };
 }
 
 /**
@@ -95,7 +98,7 @@ export function supervisionEvent(e) {
     case "started":
       return e.restarts > 0
         ? ev("restart", e.ts, source, `restarted (restart ${n})`, { marker: false, run })
-        : ev("started", e.ts, source, "started", { marker: false });
+        : ev("started", e.ts, source, "started", { marker: false, run: "start\u0000" });
     case "stopped":
       return ev("stopped", e.ts, source, "stopped", { marker: false });
     case "stuck":
@@ -132,7 +135,9 @@ export function reloadEvent(e) {
 /**
  * alertEvent turns a server "alert" event (an alert turning pending,
  * firing, or resolved) into an entry, or null for one it does not know.
- * A firing alert is marked on its source's charts.
+ * A firing alert is marked on the chart of the series it is about (its
+ * source's others have nothing to do with it); one about no series on
+ * every chart of its source.
  * @param {import("./events.js").StreamEvent} e
  * @returns {TimelineEvent|null}
  */
@@ -140,8 +145,8 @@ export function alertEvent(e) {
   const name = e.name || "alert";
   const source = e.source && e.node ? `${e.node}/${e.source}` : e.source;
   const sev = e.severity ? ` (${e.severity})` : "";
-  // One rule on one series: its churn is told as one entry (groupRuns).
-  const o = { run: `alert\u0000${source}\u0000${name}\u0000${e.series}`, subject: name };
+  // One rule, whichever of its series: its churn is told as one entry (groupRuns).
+  const o = { run: `alert\u0000${source}\u0000${name}`, subject: name, series: e.series || "" };
   switch (e.event) {
     case "pending":
       return ev("alert-pending", e.ts, source, `${name} pending${sev}`, { marker: false, ...o });
@@ -197,93 +202,7 @@ export function serverRestartEvent(ts, version) {
   return ev("server-restart", ts, "", `server restarted${version ? ` (${version})` : ""}`);
 }
 
-/**
- * GROUP_MIN is the fewest entries of one run told as a group: one alert's
- * pending, firing and resolved, or one crash, backoff and restart, read
- * best as they are; a second round is churn.
- */
-export const GROUP_MIN = 4;
-
-/**
- * @typedef {{group: true, key: string, family: string, source: string,
- *   events: TimelineEvent[], text: string, bad: boolean}} EventGroup
- * events: the run's entries, newest first (events[0]: the newest state);
- * key: the run and its oldest entry's seq, the same while the run grows;
- * text: groupText's; bad: the newest is a failure.
- */
-
-/**
- * groupRuns folds churn in a list of entries, newest first (Timeline.list):
- * the entries of one run (an alert rule on one series, a source's crash
- * and restart cycles, its polls failing and working again: TimelineEvent
- * run) that follow one another, GROUP_MIN or more, become one EventGroup in
- * the place of the newest. Entries of other runs between them do not part
- * them (two rules flapping together are two groups, not a hundred
- * entries); an entry told alone does, of its source (a reload or a lost
- * connection, of every source), so that a group never spans what came
- * between. The entries themselves, and the charts' markers, stay one per
- * event.
- * @param {TimelineEvent[]} list newest first
- * @param {number} [min]
- * @returns {(TimelineEvent|EventGroup)[]}
- */
-export function groupRuns(list, min = GROUP_MIN) {
-  const open = new Map();
-  const runOf = list.map((e) => {
-    if (!e.run) {
-      for (const [k, r] of open) if (!e.source || r[0].source === e.source) open.delete(k);
-      return null;
-    }
-    let r = open.get(e.run);
-    if (!r) open.set(e.run, (r = []));
-    r.push(e);
-    return r;
-  });
-  const out = [];
-  list.forEach((e, i) => {
-    const r = runOf[i];
-    if (!r || r.length < min) out.push(e);
-    else if (r[0] === e) {
-      const family = e.run.slice(0, e.run.indexOf("\u0000"));
-      out.push({ group: true, key: `${e.run}\u0000${r.at(-1).seq}`, family, source: e.source, events: r, text: groupText(family, r), bad: e.bad });
-    }
-  });
-  return out;
-}
-
-// What a group counts of its run, by family: kind and verb; the pending
-// are counted only when none fired (they are the firings' prelude).
-const COUNTED = {
-  alert: [["alert-firing", "fired"], ["alert-pending", "pending"], ["alert-resolved", "resolved"]],
-  cycle: [["crash", "crashed"], ["restart", "restarted"], ["parked", "parked"]],
-  polls: [["down", "polls failed"], ["up", "worked again"]],
-};
-
-/**
- * groupText tells a run (newest first) in one line: its subject, how many
- * of each kind, and over when, "ShardHot: fired 7×, resolved 7× (14:02–14:09)",
- * "crashed 3×, restarted 3× (14:02–14:05)"; the times to the second when
- * the run is within a minute, with the day when it spans days' boundaries.
- * @param {string} family
- * @param {TimelineEvent[]} run
- */
-export function groupText(family, run) {
-  const n = new Map();
-  for (const e of run) n.set(e.kind, (n.get(e.kind) || 0) + 1);
-  const counted = (COUNTED[family] || []).filter(([kind]) => n.get(kind) && !(kind === "alert-pending" && n.get("alert-firing")));
-  const parts = counted.map(([kind, verb]) => `${verb} ${n.get(kind)}×`);
-  if (!parts.length) parts.push(`${run.length}×`);
-  const from = run.at(-1).ts;
-  const to = run[0].ts;
-  const sameDay = new Date(from).toDateString() === new Date(to).toDateString();
-  let a = formatAt(from, sameDay ? 0 : DAY_MS, false);
-  let b = formatAt(to, sameDay ? 0 : DAY_MS, false);
-  if (a === b) [a, b] = [formatClock(from), formatClock(to)];
-  const subject = run[0].subject ? `${run[0].subject}: ` : "";
-  return `${subject}${parts.join(", ")} (${a === b ? a : `${a}–${b}`})`;
-}
-
-const DAY_MS = 86_400_000;
+export { GROUP_MIN, RUN_GAP_MS, START_GAP_MS, groupRuns, groupText } from "./timelinegroups.js";
 
 export class Timeline {
   /** @param {number} [max] */
@@ -378,10 +297,23 @@ export class Timeline {
     if (out) return out;
     out = [];
     for (const e of this.events) {
-      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text });
+      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text, series: e.series || "" });
     }
     this.cache.set(key, out);
     return out;
+  }
+
+  /**
+   * chartMarkers are what a chart of source showing the series ids draws:
+   * its source's markers (markers) less those of an alert about a series
+   * it does not show.
+   * @param {string} source
+   * @param {string[]} ids
+   * @returns {Marker[]}
+   */
+  chartMarkers(source, ids) {
+    const all = this.markers(source);
+    return all.some((m) => m.series) ? all.filter((m) => !m.series || ids.includes(m.series)) : all;
   }
 
   /** trimBefore drops entries older than t; it reports whether a marked one went. */

@@ -73,28 +73,55 @@ export function tooltipContent(x, lines, values, unit, title, color = 0, marks =
 /** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
 const TIP_GAP_PX = 12;
 
+/** VIEW_MARGIN_PX is the least room kept between the tooltip and the viewport's edges. */
+const VIEW_MARGIN_PX = 4;
+
 /**
  * tipPlace is where the tooltip goes, in CSS pixels from the plot's top
  * left, for the pointer at (left, top) and a tooltip w × h: beside the
- * pointer, on whichever side has room; when neither has (a phone's narrow
- * plot), out of the plot (outside: true), above it if the card has room
- * there (plot.above pixels) else below it (the card's statistics or legend), under the pointer as near as
- * the plot's width allows, so that it never covers the lines it reads.
+ * pointer, on whichever side has room within both the plot and the
+ * viewport (by the right edge of the page it flips to the pointer's
+ * left); when neither has (a phone's narrow plot), out of the plot
+ * (outside: true), below it if the card has room there (plot.below
+ * pixels: its statistics or legend) else above it, so that it covers
+ * neither the lines it reads nor, where it can help it, the card's
+ * headline value above the plot. Whatever the case it is then moved to lie
+ * wholly inside the viewport (view: the plot's top left in the viewport
+ * and the viewport's size), with VIEW_MARGIN_PX to spare where it fits.
  * @param {number} left
  * @param {number} top
  * @param {number} w
  * @param {number} h
  * @param {{width: number, height: number, above: number, below: number}} plot
  *   the plot's size and the card's room above and below it
+ * @param {{left: number, top: number, width: number, height: number}} [view]
+ *   the plot's offset in the viewport and the viewport's size; none: no viewport bound
  * @returns {{x: number, y: number, outside: boolean}}
  */
-export function tipPlace(left, top, w, h, plot) {
-  const y = Math.max(0, top - 8);
-  if (left + TIP_GAP_PX + w <= plot.width) return { x: left + TIP_GAP_PX, y, outside: false };
-  if (left - TIP_GAP_PX - w >= 0) return { x: left - TIP_GAP_PX - w, y, outside: false };
-  const x = Math.round(Math.min(Math.max(0, left - w / 2), Math.max(0, plot.width - w)));
-  const above = h + 4 <= plot.above;
-  return { x, y: above ? -h - 4 : plot.height + 4, outside: true };
+export function tipPlace(left, top, w, h, plot, view) {
+  const v = view || { left: 0, top: 0, width: Infinity, height: Infinity };
+  const right = Math.min(plot.width, v.width - v.left - VIEW_MARGIN_PX);
+  const leftmost = Math.max(0, VIEW_MARGIN_PX - v.left);
+  let at;
+  if (left + TIP_GAP_PX + w <= right) at = { x: left + TIP_GAP_PX, y: Math.max(0, top - 8), outside: false };
+  else if (left - TIP_GAP_PX - w >= leftmost) at = { x: left - TIP_GAP_PX - w, y: Math.max(0, top - 8), outside: false };
+  else {
+    const x = Math.min(Math.max(0, left - w / 2), Math.max(0, plot.width - w));
+    const below = h + 4 <= plot.below || h + 4 > plot.above;
+    at = { x, y: below ? plot.height + 4 : -h - 4, outside: true };
+  }
+  if (view) {
+    at.x = within(at.x, w, v.left, v.width);
+    at.y = within(at.y, h, v.top, v.height);
+  }
+  at.x = Math.round(at.x);
+  return at;
+}
+
+// within moves a span [at, at+size) (plot px) to lie in the viewport's [0, extent) given the plot's offset there;
+// too big for it, it starts at the viewport's start.
+function within(at, size, offset, extent) {
+  return Math.max(Math.min(at, extent - offset - size - VIEW_MARGIN_PX), VIEW_MARGIN_PX - offset);
 }
 
 /**
@@ -213,6 +240,8 @@ export function tooltipPlugin(content, keys) {
               return;
             }
             keyed = true;
+            // A click that focused the chart left a press held (it ends with a move, which keys never make).
+            held = false;
             // Fired (the hooks: this tooltip, the card's reading) and published (the charts synced), as a pointer's move is.
             u.setCursor({ left: u.valToPos(u.data[0][i], "x"), top: valueTop(u, i) }, true, true);
           };
@@ -236,7 +265,8 @@ export function tooltipPlugin(content, keys) {
           const o = u.over.getBoundingClientRect();
           const c = card ? card.getBoundingClientRect() : o;
           const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
-            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom });
+            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom },
+            viewOf(o));
           tip.classList.toggle("is-outside", at.outside);
           tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
         },
@@ -252,6 +282,17 @@ export function tooltipPlugin(content, keys) {
       ],
     },
   };
+}
+
+// viewOf is the plot's offset in the viewport and the viewport's size, for tipPlace;
+// none where there is no window (node tests): no viewport bound.
+function viewOf(o) {
+  const win = globalThis.window;
+  if (!win || !win.innerWidth) return undefined;
+  const doc = globalThis.document && globalThis.document.documentElement;
+  const width = (doc && doc.clientWidth) || win.innerWidth;
+  const height = (doc && doc.clientHeight) || win.innerHeight;
+  return { left: o.left, top: o.top, width, height };
 }
 
 // valueTop is where the keyboard's cursor sits on the y axis at index i:

@@ -282,6 +282,16 @@ test("the value under the cursor says when it was, with the day over a span of d
   card.hover(at / 1000, new Map([["a", 3]]));
   assert.equal(card.note.textContent, "at 14:05:12");
   card.hover(null, null);
+  const fam = new SeriesCard(st("a", { cpu: "0" }, 1));
+  fam.add(st("b", { cpu: "1" }, 2));
+  fam.update("1m", 60_000, at);
+  assert.equal(fam.nowHead.textContent, "now");
+  fam.hover(at / 1000, new Map([["a", 3], ["b", 4]]));
+  assert.equal(fam.nowHead.textContent, "at 14:05:12", "the legend's column says when its values are");
+  fam.update("1m", 60_000, at + 1000);
+  assert.equal(fam.nowHead.textContent, "at 14:05:12", "and keeps saying it as the data comes");
+  fam.hover(null, null);
+  assert.equal(fam.nowHead.textContent, "now");
   card.update("7d", 7 * 86_400_000, at, { stats: new Map(), to: at });
   card.hover(at / 1000, new Map([["a", 3]]));
   assert.equal(card.note.textContent, "at Mon 1 14:05:12");

@@ -6,20 +6,28 @@ import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
 // The page controller and the reader's choices: pause, filter, window,
 // collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
 
-test("pause stops the card and chart work, and resuming catches up", () => {
+test("pause stops every change of the page but the connection pill and the count of what waits; resuming catches up at once", () => {
   const h = harness();
   const ws = live(h);
   const draws = h.charts.draws;
   h.controller.togglePause();
   assert.equal(h.page.paused, true);
-  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), polls: 3 }] });
+  const demo = h.groups.get("demo");
+  const [groupUpdates, agoTicks, trees, treeTicks, alertTicks, timeline, alerts] = [demo.updates.length, demo.agoTicks, h.trees, h.treeTicks, h.alertTicks, h.timeline, h.alerts];
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
+    events: [{ kind: "supervision", ts: T0 + 1000, source: "demo", event: "crashed", error: "boom", restarts: 1 }] });
   const allDirty = h.charts.allDirty;
   h.intervals[0].fn(); // a second passes
   assert.equal(h.charts.allDirty, allDirty, "the time axis stands still");
   h.frame();
   assert.equal(updatesOf(h, "a"), 1);
   assert.equal(h.charts.draws, draws);
-  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 3, "source panels stay current");
+  assert.equal(demo.updates.length, groupUpdates, "the source's panel waits");
+  assert.equal(demo.agoTicks, agoTicks, "its \"last success\" does not age");
+  assert.deepEqual([h.trees, h.treeTicks, h.alertTicks], [trees, treeTicks, alertTicks], "nor the tree, nor the alerts");
+  assert.equal(h.timeline, timeline, "the timeline waits");
+  assert.equal(h.alerts, alerts);
+  assert.equal(h.page.waiting, 1, "the note counts what waits");
   assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
 
   h.controller.togglePause();
@@ -29,6 +37,9 @@ test("pause stops the card and chart work, and resuming catches up", () => {
   assert.equal(updatesOf(h, "a"), 2);
   assert.equal(updatesOf(h, "b"), 2, "every card is redrawn");
   assert.equal(h.charts.draws, draws + 1);
+  assert.equal(demo.updates.at(-1).src.state, "backoff", "the panel catches up in the same frame");
+  assert.ok(h.trees > trees);
+  assert.deepEqual(h.timeline.events.map((e) => e.kind), ["crash"]);
 });
 
 test("the filter hides what does not match and says when nothing does", () => {

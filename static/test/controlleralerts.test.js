@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fam, T0, harness, live, series, snapshot } from "./fakes/page.js";
+import { fam, T0, harness, hello, live, series, snapshot } from "./fakes/page.js";
 
 // The page controller and the stream's alerts: the panel, the colours of
 // cards and source panels, the charts' overlay, the timeline. Fakes:
@@ -128,4 +128,23 @@ test("an alert's link (#series=…) shows its card once the stream brings it; #s
   const src = harness({ href: "http://127.0.0.1:8080/#source=demo" });
   live(src);
   assert.equal(src.groups.get("demo").el.scrolled, 1);
+});
+
+test("while disconnected every alert chip and card reads unknown, not the last state; back live they read it again", () => {
+  const h = harness();
+  let ws = live(h);
+  ws.recv(delta(5, [alert({ state: "firing", fired_at: T0 })]));
+  h.frame();
+  assert.equal(h.groups.get("demo").alert.state, "firing");
+  ws.drop();
+  h.frame();
+  const chip = h.groups.get("demo").alert;
+  assert.deepEqual([chip.name, chip.state, chip.severity, chip.lastState], ["HighA", "unknown", "unknown", "firing"]);
+  assert.equal(h.cards.get("a").alerts.get("a").state, "unknown", "the card's colour too");
+  h.clock.advance(500);
+  ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  h.frame();
+  assert.equal(h.groups.get("demo").alert.state, "firing");
 });

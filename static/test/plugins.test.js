@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { cursorIndex, flagSide, tipPlace, markerLabel, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -152,14 +152,29 @@ test("a marker's label opens toward the wider side of the plot and is no wider t
   assert.deepEqual(flagSide(3, 4), { right: true, room: 0 }, "no room below zero");
 });
 
-test("the tooltip goes beside the pointer where it has room, else out of the plot: above it, or below when the card has no room above", () => {
+test("the tooltip goes beside the pointer where it has room, else out of the plot: below it, or above when the card has no room below", () => {
   const plot = { width: 300, height: 110, above: 60, below: 80 };
   assert.deepEqual(tipPlace(50, 20, 120, 40, plot), { x: 62, y: 12, outside: false }, "right of the pointer");
   assert.deepEqual(tipPlace(250, 20, 120, 40, plot), { x: 118, y: 12, outside: false }, "left of it");
   // A phone: the tooltip as wide as the plot has no room either side.
-  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: -44, outside: true }, "above the plot");
-  assert.deepEqual(tipPlace(150, 20, 280, 70, plot), { x: 10, y: 114, outside: true }, "too tall for above: below");
-  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: -44, outside: true }, "kept within the plot's width");
+  assert.deepEqual(tipPlace(150, 20, 280, 40, plot), { x: 10, y: 114, outside: true }, "below the plot, off the headline");
+  assert.deepEqual(tipPlace(150, 20, 280, 60, { ...plot, above: 100, below: 50 }), { x: 10, y: -64, outside: true }, "too tall for below: above");
+  assert.deepEqual(tipPlace(5, 20, 290, 40, plot), { x: 0, y: 114, outside: true }, "kept within the plot's width");
+});
+
+test("the tooltip is always wholly inside the viewport: it flips to the pointer's left by the page's right edge and is clamped on every side", () => {
+  // 1280×900 with a scroll bar: the right column's plot starts at x 1004 and is 250 px wide; the viewport ends at 1265.
+  const plot = { width: 250, height: 110, above: 60, below: 80 };
+  const view = { left: 1004, top: 300, width: 1265, height: 900 };
+  for (const left of [0, 60, 120, 200, 249]) {
+    const at = tipPlace(left, 20, 200, 60, plot, view);
+    assert.ok(view.left + at.x >= 0 && view.left + at.x + 200 <= view.width, `x ${view.left + at.x}..${view.left + at.x + 200} at pointer ${left}`);
+  }
+  assert.deepEqual(tipPlace(240, 20, 120, 40, plot, view), { x: 108, y: 12, outside: false }, "left of the pointer by the edge");
+  assert.equal(tipPlace(150, 20, 120, 40, { ...plot, width: 300 }, view).x, 18, "the right side has the viewport's 257 px, not the plot's 300: left of it");
+  // Near the bottom of the viewport it moves up; a tooltip wider than the viewport starts at its left edge.
+  assert.equal(tipPlace(10, 100, 120, 60, plot, { left: 10, top: 820, width: 400, height: 900 }).y, 900 - 820 - 60 - 4);
+  assert.equal(tipPlace(10, 20, 500, 40, plot, { left: 10, top: 100, width: 400, height: 900 }).x, -6);
 });
 
 test("a press hides the tooltip until the pointer moves again with no button held: none stays over the card after a drag", () => {
@@ -343,4 +358,49 @@ test("a focused chart's keys show the tooltip at the cursor they move, as the po
   const n = u.cursors.length;
   press("Home");
   assert.equal(u.cursors.length, n, "a destroyed chart hears no key");
+});
+
+test("markers closer than 8 px are one mark that counts them; its flag and the tooltip list them", () => {
+  const ctx = { save() {}, restore() {}, setLineDash() {}, beginPath() {}, moveTo() {}, lineTo() {}, stroke() {} };
+  // A plot 200 px wide over [T, T + 400] s: 2 s a pixel, so that 15 flips a minute are 2 px apart.
+  const u = { ...fakeU(), ctx, bbox: { left: 0, top: 0, width: 200, height: 50 }, scales: { x: { min: T, max: T + 400 } } };
+  u.valToPos = (v) => (v - T) / 2;
+  const flip = (i) => ({ ts: (T + 100 + 4 * i) * 1000, ok: i % 2 === 1, kind: i % 2 ? "alert-resolved" : "alert-firing", source: "spiky", text: i % 2 ? "ShardHot resolved" : "ShardHot firing" });
+  const flips = Array.from({ length: 12 }, (_, i) => flip(i));
+  const crash = { ts: (T + 300) * 1000, ok: false, kind: "crash", source: "spiky", text: "crashed" };
+  const seen = [];
+  const p = markerPlugin(() => [...flips, crash], { ok: "g", fail: "r" }, (n, labels) => seen.push([n, labels]));
+  p.hooks.init[0](u);
+  p.hooks.draw[0](u);
+  const box = u.over.one("mark-flags");
+  assert.equal(box.children.length, 4, "12 flips over 22 px: 3 marks of 4 (each under 8 px), and the crash");
+  assert.equal(seen[0][0], 13, "the chart still counts every marker");
+  assert.match(seen[0][1][0], /^spiky: 4 events from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d$/);
+  assert.equal(box.children[0].textContent.split("\n").length, 5, "the flag lists the mark's four events");
+  assert.ok(box.children[0].classList.contains("is-cluster"));
+  assert.equal(box.children[3].textContent, markerLabel(crash), "a marker alone stays itself");
+
+  const many = clusterMarkers(Array.from({ length: 30 }, (_, i) => flip(i % 12)), () => 0);
+  assert.equal(many.length, 1);
+  const lines = markerLines(many[0]);
+  assert.equal(lines[0].startsWith("spiky: 30 events"), true);
+  assert.equal(lines.length, 1 + CLUSTER_LISTED + 1);
+  assert.equal(lines.at(-1), `and ${30 - CLUSTER_LISTED} more`);
+  assert.equal(many[0].ok, false, "not all went well");
+  assert.equal(clusterMarkers([crash, { ...crash, ts: crash.ts + 20_000 }], (m) => u.valToPos(m.ts / 1000)).length, 2, "10 px apart: two marks");
+});
+
+test("the keys show the tooltip on a chart focused by a click: the press held by the click ends with the keyboard", () => {
+  const chart = document.createElement("div");
+  const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [] }), chart);
+  const u = keyedU(p);
+  p.hooks.init[0](u);
+  const tip = u.over.one("chart-tip");
+  u.over.dispatch("mouseenter");
+  u.over.dispatch("mousedown", { buttons: 1 }); // the click that gives the chart the focus
+  u.over.dispatch("mouseleave"); // and the pointer goes aside
+  chart.dispatch("keydown", { key: "ArrowLeft", preventDefault() {}, stopPropagation() {} });
+  assert.equal(u.cursor.idx, 3);
+  assert.equal(tip.hidden, false, "the keyboard's cursor has its tooltip");
+  assert.equal(tip.textContent, "t3m");
 });

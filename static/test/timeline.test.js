@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
-import { Timeline, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, supervisionEvent } from "../js/timeline.js";
+import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, supervisionEvent } from "../js/timeline.js";
 import { readEvents } from "../js/events.js";
 
 installDOM();
@@ -108,8 +108,8 @@ test("the timeline: newest first, by source, bounded, trimmed; markers per chart
   assert.deepEqual(t.list().map((e) => [e.kind, e.source]), [["parked", "b"], ["crash", "flaky"], ["server-restart", ""]]);
   assert.deepEqual(t.list("flaky").map((e) => e.kind), ["crash", "server-restart"], "a source's own and the page's");
   assert.deepEqual(t.sources(), ["flaky", "b"]);
-  const restart = { ts: 50, ok: true, kind: "server-restart", source: "", text: "server restarted" };
-  assert.deepEqual(t.markers("flaky"), [restart, { ts: 100, ok: false, kind: "crash", source: "flaky", text: "crashed" }]);
+  const restart = { ts: 50, ok: true, kind: "server-restart", source: "", text: "server restarted", series: "" };
+  assert.deepEqual(t.markers("flaky"), [restart, { ts: 100, ok: false, kind: "crash", source: "flaky", text: "crashed", series: "" }]);
   assert.equal(t.latest("b", "parked").ts, 200);
   assert.equal(t.latest("flaky", "parked"), undefined);
   assert.equal(t.markers("flaky"), t.markers("flaky"), "kept until the entries change");
@@ -159,4 +159,17 @@ test("an entry told twice (a snapshot after a resync repeats the server's events
   const full = new Timeline(2);
   full.add([sup(10, "started"), sup(20, "stopped")]);
   assert.equal(full.add([sup(5, "crashed")]), 0, "older than all a full timeline holds: not taken");
+});
+
+test("an alert's marker is on the chart of the series it is about only; a crash on every chart of its source", () => {
+  const tl = new Timeline();
+  tl.add([
+    alertEvent({ kind: "alert", ts: 1000, name: "ShardHot", event: "firing", severity: "critical", source: "spiky", series: "spiky/shard_load{shard=1}" }),
+    supervisionEvent({ kind: "supervision", ts: 2000, source: "spiky", event: "crashed", error: "boom", restarts: 0 }),
+    alertEvent({ kind: "alert", ts: 3000, name: "Lone", event: "firing", source: "spiky", series: "" }),
+  ]);
+  const texts = (ids) => tl.chartMarkers("spiky", ids).map((m) => m.text);
+  assert.deepEqual(texts(["spiky/shard_load{shard=0}", "spiky/shard_load{shard=1}"]), ["ShardHot firing (critical)", "crashed", "Lone firing"]);
+  assert.deepEqual(texts(["spiky/batch_progress_ratio"]), ["crashed", "Lone firing"], "not on a chart of another metric");
+  assert.deepEqual(tl.chartMarkers("other", ["x"]).map((m) => m.text), []);
 });

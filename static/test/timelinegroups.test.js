@@ -38,13 +38,13 @@ test("a rule flapping twenty times is one entry: how often, over when, its newes
   assert.equal(g.bad, false, "resolved last: not red");
   assert.equal(t.markers("spiky").length, 20, "the charts still mark each firing");
 
-  t.add([alert(T + 30 * MIN, "pending"), alert(T + 30 * MIN + 10_000, "firing")]);
+  t.add([alert(T + 25 * MIN, "pending"), alert(T + 25 * MIN + 10_000, "firing")]);
   const [now] = groupRuns(t.list());
   assert.equal(now.bad, true, "firing now: the group is a failure");
   assert.equal(now.key, g.key, "the same group as it grows: it stays open if opened");
 });
 
-test("a short run stays as it is; two rules, and a source's crash cycles, flapping together are a group each", () => {
+test("a short run stays as it is; two rules, and a source's crash cycles, flapping together are a group each; a rule's series are one", () => {
   const t = new Timeline();
   t.add(flaps(1)); // pending, firing, resolved once: read best as they are
   assert.equal(GROUP_MIN, 4);
@@ -57,30 +57,55 @@ test("a short run stays as it is; two rules, and a source's crash cycles, flappi
   for (let i = 0; i < 3; i++) u.add([sup(T + i * MIN + 20_000, "crashed"), sup(T + i * MIN + 20_000, "restarting"), sup(T + i * MIN + 21_000, "started", { restarts: i + 1 })]);
   assert.deepEqual(shape(groupRuns(u.list())), [
     "spiky: DiskFull: fired 5×, resolved 5× (14:02–14:06) [15]",
-    "spiky: ShardHot: fired 5×, resolved 5× (14:02–14:06) [15]",
-    "spiky: ShardHot: fired 5×, resolved 5× (14:02–14:06) [15]",
+    "spiky: ShardHot: fired 10×, resolved 10× (14:02–14:06) [30]",
     "flaky: crashed 3×, restarted 3× (14:02–14:04) [9]",
   ]);
   assert.deepEqual(shape(groupRuns(u.list("flaky"))), ["flaky: crashed 3×, restarted 3× (14:02–14:04) [9]"], "the choice of source still holds");
 });
 
-test("an entry told alone parts the runs of its source (a reload, of all) and keeps its place in time", () => {
+test("nothing parts a run but a quiet time of over 10 minutes: an entry told alone keeps its place in time beside the group", () => {
   const t = new Timeline();
   t.add(flaps(2));
   t.add([reloadEvent(readEvents([{ kind: "reload", ts: T + 2 * MIN, ok: true }])[0])]);
   t.add(flaps(2, T + 3 * MIN));
-  t.add([sup(T + 5 * MIN, "stopped")]); // another source's: parts nothing of spiky's
+  t.add([sup(T + 5 * MIN, "stopped")]);
+  t.add([alert(T + 5 * MIN + 1000, "pending", "ShardHot", { source: "spiky" })]);
   t.add(flaps(2, T + 6 * MIN));
+  t.add(flaps(2, T + 18 * MIN)); // 10 min 20 s after the last resolution: another group
   assert.deepEqual(shape(groupRuns(t.list())), [
-    "spiky: ShardHot: fired 4×, resolved 4× (14:05–14:09) [12]",
+    "spiky: ShardHot: fired 2×, resolved 2× (14:20–14:21) [6]",
+    "spiky: ShardHot: fired 6×, resolved 6× (14:02–14:09) [19]",
     "stopped@300",
     "reload@120",
-    "spiky: ShardHot: fired 2×, resolved 2× (14:02–14:03) [6]",
   ]);
   // A run too short to group keeps each entry in its own place among the others.
   const u = new Timeline();
   u.add([alert(T, "pending"), sup(T + 1000, "crashed"), alert(T + 2000, "firing")]);
   assert.deepEqual(shape(groupRuns(u.list())), ["alert-firing@2", "crash@1", "alert-pending@0"]);
+});
+
+test("a group's counts explain themselves: resolutions of firings before it say so", () => {
+  // WorkerBusy fired before the list's oldest entry: its resolution comes first.
+  const run = [alert(T, "resolved", "WorkerBusy"), ...flaps(2, T + MIN, "WorkerBusy")];
+  const t = new Timeline();
+  t.add(run);
+  assert.deepEqual(shape(groupRuns(t.list())), ["spiky: WorkerBusy: fired 2×, resolved 3× (1 fired before) (14:02–14:04) [7]"]);
+  // Two series of a rule: each resolution pairs with its own series' firing.
+  const two = [alert(T, "firing", "R", { series: "a" }), alert(T + 1000, "firing", "R", { series: "b" }), alert(T + 2000, "resolved", "R", { series: "b" }), alert(T + 3000, "resolved", "R", { series: "a" })];
+  assert.equal(groupText("alert", two.reverse()), "R: fired 2×, resolved 2× (14:02:00–14:02:03)");
+});
+
+test("sources started at once (a server's start) are one entry, \"45 sources started\", that opens on them", () => {
+  const t = new Timeline();
+  const starts = Array.from({ length: 45 }, (_, i) =>
+    supervisionEvent(readEvents([{ kind: "supervision", ts: T + i * 20, source: `sim${i}`, event: "started", restarts: 0 }])[0]),
+  );
+  t.add(starts);
+  t.add([supervisionEvent(readEvents([{ kind: "supervision", ts: T + 5 * MIN, source: "late", event: "started", restarts: 0 }])[0])]);
+  const entries = groupRuns(t.list());
+  assert.deepEqual(shape(entries), ["started@300", ": 45 sources started (14:02:00) [45]"]);
+  assert.equal(entries[1].family, "start");
+  assert.deepEqual(shape(groupRuns(t.list("sim3"))), ["started@0.06"], "one source's own start is its own");
 });
 
 test("a group's times: to the second within a minute, with the day over midnight; the pending counted when none fired", () => {

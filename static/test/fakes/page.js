@@ -251,8 +251,9 @@ function fakePage() {
     showZoom(range) {
       this.zoom = range;
     },
-    showPaused(p) {
+    showPaused(p, waiting = 0) {
       this.paused = p;
+      this.waiting = waiting;
     },
     showAdmin(on) {
       this.admin = on;

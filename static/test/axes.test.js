@@ -1,0 +1,43 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { TIME_INCRS } from "../js/format.js";
+import { axesOf } from "../js/axes.js";
+
+globalThis.devicePixelRatio ??= 1;
+
+// fakeU is a chart dim CSS px wide over [min, max] (unix s) whose axis font
+// is 6.5 px a character, about 11 px system-ui's digits.
+function fakeU(min, max, dim) {
+  return {
+    axes: [{ font: ["11px system-ui"] }],
+    bbox: { width: dim },
+    ctx: { save() {}, restore() {}, font: "", measureText: (t) => ({ width: t.length * 6.5 }) },
+    valToPos: (v) => ((v - min) / (max - min)) * dim,
+  };
+}
+
+// labelled is how many time labels uPlot would draw: the least step of
+// TIME_INCRS at least space apart, its ticks in [min, max], those the
+// filter keeps.
+function labelled(min, max, dim) {
+  const x = axesOf({ unit: {} }, {})[0];
+  const u = fakeU(min, max, dim);
+  const space = x.space(u, 0, min, max, dim);
+  const incr = TIME_INCRS.find((i) => (i * dim) / (max - min) >= space);
+  const splits = [];
+  for (let t = Math.ceil(min / incr) * incr; t <= max; t += incr) splits.push(t);
+  const kept = x.filter(u, splits).filter((s) => s !== null);
+  return { incr, labels: x.values(u, kept, 0, space, incr) };
+}
+
+test("a one-hour chart at a desktop's column width has at least three labelled time ticks, none closer than its label", () => {
+  const max = 1_795_000_000;
+  for (const dim of [160, 200, 250]) {
+    const { incr, labels } = labelled(max - 3600, max, dim);
+    assert.ok(labels.length >= 3, `${dim} px: ${labels.length} labels (${labels.join(", ")}) every ${incr}s`);
+    assert.ok((incr * dim) / 3600 >= "00:00".length * 6.5 + 8, `${dim} px: labels ${(incr * dim) / 3600} px apart`);
+  }
+  // Steps under a minute keep the room of "00:00:00".
+  const { incr } = labelled(max - 60, max, 200);
+  assert.ok((incr * 200) / 60 >= "00:00:00".length * 6.5 + 8);
+});
