@@ -37,10 +37,13 @@ type Node struct {
 	started time.Time
 	aside   atomic.Bool
 	// claiming is set while a new connection holds what it would publish
-	// and answers no request (publishLoop's claim period).
-	claiming atomic.Bool
-	clash    atomic.Pointer[string] // what Status says of it
-	clashLog atomic.Bool            // the clash was logged
+	// and its answers wait (publishLoop's claim period); claimGate is
+	// closed when that period ends.
+	claiming  atomic.Bool
+	claimMu   sync.Mutex
+	claimGate chan struct{}
+	clash     atomic.Pointer[string] // what Status says of it
+	clashLog  atomic.Bool            // the clash was logged
 
 	mu        sync.Mutex
 	conn      *nats.Conn // nil while not serving

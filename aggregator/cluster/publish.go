@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -64,8 +65,8 @@ func (n *Node) publishLoop(ctx context.Context, nc *nats.Conn) {
 	for k := range numKinds {
 		subj[k] = Subject(n.opts.Cluster, n.opts.Node, k)
 	}
-	n.claiming.Store(true)
-	defer n.claiming.Store(false)
+	endClaim := n.beginClaim()
+	defer endClaim()
 	claim := time.NewTimer(n.claimPeriod())
 	defer claim.Stop()
 	var held []outItem
@@ -76,7 +77,7 @@ func (n *Node) publishLoop(ctx context.Context, nc *nats.Conn) {
 		case <-n.resync:
 			enc.Reset()
 		case <-claim.C:
-			n.claiming.Store(false)
+			endClaim()
 			for _, it := range held {
 				n.send(nc, enc, &subj, it)
 			}
@@ -92,6 +93,40 @@ func (n *Node) publishLoop(ctx context.Context, nc *nats.Conn) {
 			}
 			n.send(nc, enc, &subj, it)
 		}
+	}
+}
+
+// beginClaim starts a claim period: claiming is set and requests wait
+// (awaitClaim) until end is called, once or more.
+func (n *Node) beginClaim() (end func()) {
+	gate := make(chan struct{})
+	n.claimMu.Lock()
+	n.claimGate = gate
+	n.claimMu.Unlock()
+	n.claiming.Store(true)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			n.claiming.Store(false)
+			close(gate)
+		})
+	}
+}
+
+// awaitClaim waits for the current claim period to end; false if ctx
+// ended first. Called on responder goroutines.
+func (n *Node) awaitClaim(ctx context.Context) bool {
+	n.claimMu.Lock()
+	gate := n.claimGate
+	n.claimMu.Unlock()
+	if gate == nil {
+		return true
+	}
+	select {
+	case <-gate:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -17,13 +17,6 @@ func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kin
 	if m.Reply == "" || n.aside.Load() {
 		return // the node of this name that came first answers
 	}
-	if n.claiming.Load() {
-		// Not yet sure the name is this node's (publishLoop's claim):
-		// busy, which the asker retries.
-		n.stats.busy[k].Add(1)
-		_ = m.Respond(busyReply(k))
-		return
-	}
 	select {
 	case n.sem <- struct{}{}:
 	default:
@@ -35,6 +28,11 @@ func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kin
 		defer func() { <-n.sem }()
 		rctx, cancel := context.WithTimeout(ctx, n.opts.RequestTimeout)
 		defer cancel()
+		// Not yet sure the name is this node's (publishLoop's claim): the
+		// answer waits for the claim's end, and none comes if it is not.
+		if !n.awaitClaim(rctx) || n.aside.Load() {
+			return
+		}
 		_ = m.Respond(answer(rctx, m))
 	})
 	if !started {
