@@ -116,7 +116,7 @@ func (s *Server) crash(c *fiber.Ctx) error {
 		name = node + "/" + name // a source of another node of the cluster
 	}
 	if err := s.opts.Sources.Crash(name); err != nil {
-		if relayed := relayedError(err); relayed != nil {
+		if relayed := relayedError(c, err); relayed != nil {
 			return relayed
 		}
 		code, msg := CrashStatus(err)
@@ -140,7 +140,7 @@ func (s *Server) nodeReload(serveCtx context.Context) fiber.Handler {
 		ctx, cancel := context.WithTimeout(serveCtx, reloadTimeout)
 		defer cancel()
 		if err := s.opts.NodeReload(ctx, node); err != nil {
-			if relayed := relayedError(err); relayed != nil {
+			if relayed := relayedError(c, err); relayed != nil {
 				return relayed
 			}
 			if errors.Is(err, ErrUnknownSource) {

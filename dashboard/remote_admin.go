@@ -19,11 +19,14 @@ type StatusError struct {
 func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Message) }
 
 // relayedError is the answer a route gives for err when err carries a
-// code decided elsewhere (a *StatusError): that code and message; nil
-// when it carries none.
-func relayedError(err error) error {
+// code decided elsewhere (a *StatusError): that code and message, a 401
+// with the challenge a local one carries; nil when it carries none.
+func relayedError(c *fiber.Ctx, err error) error {
 	var relayed *StatusError
 	if errors.As(err, &relayed) {
+		if relayed.Code == fiber.StatusUnauthorized {
+			challenge(c, true) // as the node's own 401 says it: a token was presented here
+		}
 		return fiber.NewError(relayed.Code, relayed.Message)
 	}
 	return nil

@@ -187,6 +187,13 @@ func TestClusterBackfillRetriedAndGarbageRefused(t *testing.T) {
 // post sends an admin POST to n and returns the status and body.
 func (n *clusterNode) post(t *testing.T, path, token string) (int, string) {
 	t.Helper()
+	code, body, _ := n.postHeader(t, path, token)
+	return code, body
+}
+
+// postHeader is post with the answer's headers.
+func (n *clusterNode) postHeader(t *testing.T, path, token string) (int, string, http.Header) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, n.base+path, nil)
 	require.NoError(t, err)
 	if token != "" {
@@ -197,7 +204,7 @@ func (n *clusterNode) post(t *testing.T, path, token string) (int, string) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), resp.Header
 }
 
 // The crash route of any node crashes a source of another: forwarded to
@@ -229,11 +236,13 @@ func TestClusterRemoteCrash(t *testing.T) {
 
 	code, _ = a.post(t, "/api/v1/sources/b/demo/crash", "wrong")
 	require.Equal(t, http.StatusUnauthorized, code, "refused on a, as locally")
-	localCode, localBody := d.post(t, "/api/v1/sources/demo/crash", admin)
-	code, body = a.post(t, "/api/v1/sources/d/demo/crash", admin)
+	localCode, localBody, localHeader := d.postHeader(t, "/api/v1/sources/demo/crash", admin)
+	code, body, header := a.postHeader(t, "/api/v1/sources/d/demo/crash", admin)
 	require.Equal(t, http.StatusUnauthorized, localCode)
 	require.Equal(t, localCode, code, "a's token is not d's: d refuses it as it refuses it locally (%s)", body)
 	require.Equal(t, localBody, body, "the same words for the same refusal, local or remote")
+	require.NotEmpty(t, localHeader.Get("WWW-Authenticate"))
+	require.Equal(t, localHeader.Get("WWW-Authenticate"), header.Get("WWW-Authenticate"), "and the same challenge")
 	_, localBody = d.post(t, "/api/v1/nodes/d/reload", admin)
 	_, body = a.post(t, "/api/v1/nodes/d/reload", admin)
 	require.Equal(t, localBody, body, "a reload refused likewise")
