@@ -107,7 +107,7 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	t.Run("one h1, named regions, named cards, a text alternative per chart", func(t *testing.T) {
 		require.Equal(t, "pulseboard", eval[string](b, `[...document.querySelectorAll("h1")].map(h => h.textContent).join()`))
-		require.Equal(t, []string{"Alerts, events, supervision and the stream", "Sources and their metrics", "Jump to a source", "Source demo", "Source spiky"},
+		require.Equal(t, []string{"Alerts, supervision, events and the stream", "Sources and their metrics", "Jump to a source", "Source demo", "Source spiky"},
 			eval[[]string](b, `[...document.querySelectorAll("aside[aria-label], [role=region][aria-label], nav[aria-label], section.group")].map(e => e.getAttribute("aria-label"))`))
 		require.True(t, eval[bool](b, `[...document.querySelectorAll(".card")].every(c => / of (demo|spiky)$/.test(c.getAttribute("aria-label")))`))
 		alt := eval[string](b, `document.querySelector('.card[data-metric="temperature_celsius"] .chart').getAttribute("aria-label")`)
