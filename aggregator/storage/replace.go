@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -39,31 +38,9 @@ func (db *DB) Replace(series []SeriesMeta, remove []BlockRef, blocks []Block) er
 			return fmt.Errorf("%w: remove series %d: %s block at %d ms", ErrInvalidBlock, r.Series, r.Tier, r.Start)
 		}
 	}
-	if len(series) == 0 && len(remove) == 0 && len(blocks) == 0 {
-		return nil
-	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if db.closed {
-		return ErrClosed
-	}
-	began := time.Now()
-	var changed map[partRef]partition
-	err := db.update(func(tx *bolt.Tx) error {
-		var err error
-		if changed, err = db.remove(tx, remove); err != nil {
-			return err
-		}
-		changed, err = db.write(tx, series, blocks, changed)
-		return err
+	return db.commit(series, remove, blocks, func() string {
+		return fmt.Sprintf("replace %d blocks with %d in", len(remove), len(blocks))
 	})
-	db.flushSeconds.Observe(time.Since(began).Seconds())
-	db.noteWrite(err)
-	if err != nil {
-		return fmt.Errorf("storage: replace %d blocks with %d in %s: %w", len(remove), len(blocks), db.path, err)
-	}
-	db.install(changed, nil)
-	return nil
 }
 
 // remove deletes the named blocks from tx and returns the partitions'

@@ -37,8 +37,18 @@ func (db *DB) Write(series []SeriesMeta, blocks []Block) error {
 	if err := validate(series, blocks); err != nil {
 		return err
 	}
-	if len(series) == 0 && len(blocks) == 0 {
-		return nil // no transaction, no fsync for an idle flush
+	return db.commit(series, nil, blocks, func() string {
+		return fmt.Sprintf("write %d series, %d blocks to", len(series), len(blocks))
+	})
+}
+
+// commit removes the blocks named by remove and stores series and blocks
+// in one transaction, under the write lock (Write and Replace); nothing
+// to do is no transaction, no fsync (an idle flush). what says what the
+// call was, for its error: "write 3 series, 2 blocks to", then the path.
+func (db *DB) commit(series []SeriesMeta, remove []BlockRef, blocks []Block, what func() string) error {
+	if len(series) == 0 && len(remove) == 0 && len(blocks) == 0 {
+		return nil
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
@@ -49,13 +59,18 @@ func (db *DB) Write(series []SeriesMeta, blocks []Block) error {
 	var changed map[partRef]partition
 	err := db.update(func(tx *bolt.Tx) error {
 		var err error
-		changed, err = db.write(tx, series, blocks, nil)
+		if len(remove) > 0 {
+			if changed, err = db.remove(tx, remove); err != nil {
+				return err
+			}
+		}
+		changed, err = db.write(tx, series, blocks, changed)
 		return err
 	})
 	db.flushSeconds.Observe(time.Since(began).Seconds())
 	db.noteWrite(err)
 	if err != nil {
-		return fmt.Errorf("storage: write %d series, %d blocks to %s: %w", len(series), len(blocks), db.path, err)
+		return fmt.Errorf("storage: %s %s: %w", what(), db.path, err)
 	}
 	db.install(changed, nil)
 	return nil
