@@ -55,31 +55,3 @@ func TestServerLogSaysARepeatOnce(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(out.String(), "duplicate name"), "the repeat at debug")
 	assert.Equal(t, 1, strings.Count(out.String(), "level=WARN"))
 }
-
-// A node started under a taken name holds what it would publish for its
-// claim period, so none of it reaches a peer before it hears the first
-// node's heartbeat and stands aside: the peer's series of that name are
-// never the newcomer's.
-func TestDuplicateNodePublishesNothingBeforeStandingAside(t *testing.T) {
-	n1, r1 := embeddedNode(t, "a", 20*time.Millisecond, nil)
-	a1 := serve(t, n1, r1)
-	_, route := a1.EmbeddedURLs()
-	nb, rb := embeddedNode(t, "b", 20*time.Millisecond, nil, route)
-	b := serve(t, nb, rb)
-	b.rec.waitChange(t, "a", true, 10*time.Second)
-
-	// Queued before it is even connected: sent the moment it is, but for
-	// the claim (1.5 of its 200 ms heartbeats; a's come every 20 ms).
-	n2, r2 := embeddedNode(t, "a", 200*time.Millisecond, nil, route)
-	require.True(t, n2.PublishSamples([]Sample{{Series: "impostor", Time: time.Now().UnixMilli(), Value: 1}}))
-	a2 := serve(t, n2, r2)
-	require.Eventually(t, func() bool { return a2.aside.Load() }, 10*time.Second, tick)
-	require.True(t, a2.PublishSamples([]Sample{{Series: "impostor", Time: time.Now().UnixMilli() + 1, Value: 2}}))
-	// Everything a2 was given is shed as aside once its claim is over.
-	require.Eventually(t, func() bool { return a2.stats.outShed[KindSamples][shedAside].Load() >= 2 }, 10*time.Second, tick)
-	b.rec.mu.Lock()
-	defer b.rec.mu.Unlock()
-	for _, s := range b.rec.samples["a"] {
-		require.NotEqual(t, "impostor", s.Series, "a sample of the newcomer reached a peer")
-	}
-}

@@ -34,16 +34,10 @@ type Node struct {
 	// started tells this instance from another of the same name
 	// (heartbeat.Started); aside is set when one that came first was
 	// heard: this one then publishes and answers nothing (duplicate.go).
-	started time.Time
-	aside   atomic.Bool
-	// claiming is set while a new connection holds what it would publish
-	// and its answers wait (publishLoop's claim period); claimGate is
-	// closed when that period ends.
-	claiming  atomic.Bool
-	claimMu   sync.Mutex
-	claimGate chan struct{}
-	clash     atomic.Pointer[string] // what Status says of it
-	clashLog  atomic.Bool            // the clash was logged
+	started  time.Time
+	aside    atomic.Bool
+	clash    atomic.Pointer[string] // what Status says of it
+	clashLog atomic.Bool            // the clash was logged
 
 	mu        sync.Mutex
 	conn      *nats.Conn // nil while not serving

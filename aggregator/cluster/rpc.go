@@ -28,11 +28,6 @@ func (n *Node) respond(ctx context.Context, resp *responders, m *nats.Msg, k Kin
 		defer func() { <-n.sem }()
 		rctx, cancel := context.WithTimeout(ctx, n.opts.RequestTimeout)
 		defer cancel()
-		// Not yet sure the name is this node's (publishLoop's claim): the
-		// answer waits for the claim's end, and none comes if it is not.
-		if !n.awaitClaim(rctx) || n.aside.Load() {
-			return
-		}
 		_ = m.Respond(answer(rctx, m))
 	})
 	if !started {
