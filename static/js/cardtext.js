@@ -23,10 +23,12 @@ export function coverageSince(sinces, spanMs, now) {
 }
 
 // clockIn is a time in a card's caption over a window or span spanMs
-// long: to the second in five minutes or less, else to the minute, with
-// the day over a day or more (formatAt).
+// long: the clock to the second within a day, whatever the window, so
+// that switching windows does not rewrite one time in another form; over
+// a day or more the day and the minute (formatAt), where the stored
+// history's points are minutes and hours.
 function clockIn(ms, spanMs) {
-  return formatAt(ms, spanMs, spanMs <= 300_000);
+  return formatAt(ms, spanMs, spanMs < 86_400_000);
 }
 
 /**

@@ -109,7 +109,7 @@ test("statistics that cover less than the window say since when", async () => {
   assert.equal(coverageSince([now - 120_000], 60_000, now), "", "covers the 1m window");
   assert.equal(coverageSince([now - 59_000], 60_000, now), "", "within the slack");
   assert.equal(coverageSince([now - 30_000], 60_000, now), "14:09:30");
-  assert.equal(coverageSince([now - 600_000, now - 240_000], 900_000, now), "14:06", "the latest line's; minutes for long windows");
+  assert.equal(coverageSince([now - 600_000, now - 240_000], 900_000, now), "14:06:00", "the latest line's; seconds in every window");
   assert.equal(coverageSince([0], 60_000, now), "", "unknown");
   assert.equal(coverageSince([now - 30_000], 60_000, 0), "");
 
@@ -142,7 +142,7 @@ test("a window holding the server's restart or an outage says so, although its f
   card.update("1m", 60_000, now + 30_000);
   assert.equal(card.coverage.hidden, true, "once the window has passed it, nothing");
   card.update("15m", 900_000, now);
-  assert.equal(card.coverage.textContent, "Statistics since 03:29", "a window reaching before the first point: since when");
+  assert.equal(card.coverage.textContent, "Statistics since 03:29:40", "a window reaching before the first point: since when, to the second in any window");
 });
 
 test("a card is named, and its chart has a text alternative: values and statistics", () => {

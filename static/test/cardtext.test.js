@@ -14,7 +14,7 @@ test("statistics since a time over a range of days say which day", () => {
   const first = new Date(2024, 0, 1, 14, 5, 12).getTime(); // Monday 1
   assert.equal(coverageSince([first], 7 * DAY, to), "Mon 1 14:05", "the 7d range");
   assert.equal(coverageSince([first], 30 * DAY, to), "Jan 1 14:05", "the 30d range");
-  assert.equal(coverageSince([to - 2 * HOUR], 6 * HOUR, to), "07:00", "within a day: the clock");
+  assert.equal(coverageSince([to - 2 * HOUR], 6 * HOUR, to), "07:00:00", "within a day: the clock to the second");
   const stats = new Map([["a", { first }]]);
   const c = coverageCaption([{ id: "a", since: 0, ring: null }], "7d", 7 * DAY, to, { stats, to });
   assert.equal(c.text, "Statistics since Mon 1 14:05");
