@@ -68,10 +68,9 @@ export function groupRuns(list, min = GROUP_MIN) {
   return out;
 }
 
-// What a group counts of its run, by family: kind and verb; the pending
-// are counted only when none fired (they are the firings' prelude).
+// What a group counts of its run, by family: kind and verb (an alert's
+// run is counted by state change: alertParts).
 const COUNTED = {
-  alert: [["alert-firing", "fired"], ["alert-pending", "pending"], ["alert-resolved", "resolved"]],
   cycle: [["crash", "crashed"], ["restart", "restarted"], ["parked", "parked"]],
   polls: [["down", "polls failed"], ["up", "worked again"]],
 };
@@ -90,9 +89,9 @@ const COUNTED = {
 export function groupText(family, run) {
   const n = new Map();
   for (const e of run) n.set(e.kind, (n.get(e.kind) || 0) + 1);
-  const counted = (COUNTED[family] || []).filter(([kind]) => n.get(kind) && !(kind === "alert-pending" && n.get("alert-firing")));
-  const before = family === "alert" ? resolvedFromBefore(run) : 0;
-  const parts = counted.map(([kind, verb]) => `${verb} ${n.get(kind)}×${kind === "alert-resolved" && before ? ` (${before} fired before)` : ""}`);
+  let parts;
+  if (family === "alert") parts = alertParts(run);
+  else parts = (COUNTED[family] || []).filter(([kind]) => n.get(kind)).map(([kind, verb]) => `${verb} ${n.get(kind)}×`);
   if (family === "start") parts.push(`${new Set(run.map((e) => e.source)).size} sources started`);
   if (!parts.length) parts.push(`${run.length}×`);
   const from = run.at(-1).ts;
@@ -105,19 +104,40 @@ export function groupText(family, run) {
   return `${subject}${parts.join(", ")} (${a === b ? a : `${a}–${b}`})`;
 }
 
-// resolvedFromBefore counts the resolutions in a run (newest first) of an
-// alert that went pending or fired before the run began: on each series,
-// a resolution with no pending or firing before it within the run.
-function resolvedFromBefore(run) {
-  const active = new Set();
-  let before = 0;
+// alertParts tells an alert rule's run (newest first) by state change,
+// series by series in time order: "fired" is a turn to firing, "resolved"
+// a firing's end, "resolved … (N fired before)" the end of one that fired
+// before the run, "severity changed" a firing that changed its severity
+// (firing again while firing), "pending cleared" a pending that ended
+// without firing; the pending are told only when none fired.
+function alertParts(run) {
+  const state = new Map(); // series → "pending" | "firing"
+  const c = { fired: 0, resolved: 0, before: 0, severity: 0, cleared: 0, pending: 0 };
   for (let i = run.length - 1; i >= 0; i--) {
     const e = run[i];
     const key = e.series || "";
-    if (e.kind === "alert-pending" || e.kind === "alert-firing") active.add(key);
-    else if (e.kind === "alert-resolved") {
-      if (!active.delete(key)) before++;
+    const was = state.get(key);
+    if (e.kind === "alert-pending") {
+      c.pending++;
+      state.set(key, "pending");
+    } else if (e.kind === "alert-firing") {
+      if (was === "firing") c.severity++;
+      else c.fired++;
+      state.set(key, "firing");
+    } else if (e.kind === "alert-resolved") {
+      if (was === "firing") c.resolved++;
+      else if (was === "pending") c.cleared++;
+      else c.before++;
+      state.delete(key);
     }
   }
-  return before;
+  const parts = [];
+  if (c.fired) parts.push(`fired ${c.fired}×`);
+  else if (c.pending) parts.push(`pending ${c.pending}×`);
+  // With no firing, a pending's end is what the run resolved.
+  const resolved = c.resolved + c.before + (c.fired ? 0 : c.cleared);
+  if (resolved) parts.push(`resolved ${resolved}×${c.before ? ` (${c.before} fired before)` : ""}`);
+  if (c.severity) parts.push(`severity changed ${c.severity}×`);
+  if (c.cleared && c.fired) parts.push(`pending cleared ${c.cleared}×`);
+  return parts;
 }

@@ -266,7 +266,7 @@ export function tooltipPlugin(content, keys) {
           const c = card ? card.getBoundingClientRect() : o;
           const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
             { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom },
-            viewOf(o));
+            boundsOf(o, card ? c : null));
           tip.classList.toggle("is-outside", at.outside);
           tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
         },
@@ -293,6 +293,25 @@ function viewOf(o) {
   const width = (doc && doc.clientWidth) || win.innerWidth;
   const height = (doc && doc.clientHeight) || win.innerHeight;
   return { left: o.left, top: o.top, width, height };
+}
+
+/**
+ * boundsOf is tipPlace's bound for a plot at o (its viewport rect): the
+ * viewport, cut to the card's rect c where there is one, because a card
+ * contains its paint (content-visibility: auto): a tip past its edge is
+ * clipped there, however much of the viewport is left.
+ */
+export function boundsOf(o, c, view = viewOf(o)) {
+  if (!c) return view;
+  const vw = view ? view.width : Infinity;
+  const vh = view ? view.height : Infinity;
+  const left = Math.max(0, c.left);
+  const top = Math.max(0, c.top);
+  const right = Math.min(vw, c.right);
+  const bottom = Math.min(vh, c.bottom);
+  // tipPlace keeps VIEW_MARGIN_PX off the bound's edges; within a card
+  // that margin is the card's own padding, so the bound is widened by it.
+  return { left: o.left - left + VIEW_MARGIN_PX, top: o.top - top + VIEW_MARGIN_PX, width: right - left + 2 * VIEW_MARGIN_PX, height: bottom - top + 2 * VIEW_MARGIN_PX };
 }
 
 // valueTop is where the keyboard's cursor sits on the y axis at index i:

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
+import { boundsOf } from "../js/tooltip.js";
 import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
@@ -175,6 +176,25 @@ test("the tooltip is always wholly inside the viewport: it flips to the pointer'
   // Near the bottom of the viewport it moves up; a tooltip wider than the viewport starts at its left edge.
   assert.equal(tipPlace(10, 100, 120, 60, plot, { left: 10, top: 820, width: 400, height: 900 }).y, 900 - 820 - 60 - 4);
   assert.equal(tipPlace(10, 20, 500, 40, plot, { left: 10, top: 100, width: 400, height: 900 }).x, -6);
+});
+
+test("the tooltip stays inside its card, which clips what it paints past its edges, though the viewport goes on", () => {
+  // The right column at 1280: the card spans x 958..1256, the plot 974..1224; the viewport is 1265 wide.
+  const o = { left: 974, top: 300, right: 1224, bottom: 410 };
+  const card = { left: 958, top: 200, right: 1256, bottom: 520 };
+  const bounds = boundsOf(o, card, { left: 974, top: 300, width: 1265, height: 900 });
+  const plot = { width: 250, height: 110, above: 100, below: 110 };
+  for (const left of [0, 60, 120, 200, 249]) {
+    const at = tipPlace(left, 20, 200, 60, plot, bounds);
+    assert.ok(o.left + at.x >= card.left && o.left + at.x + 200 <= card.right, `x ${o.left + at.x}..${o.left + at.x + 200} at pointer ${left}`);
+  }
+  const tall = tipPlace(100, 100, 200, 300, plot, bounds);
+  assert.ok(o.top + tall.y >= card.top && o.top + tall.y + 300 <= card.bottom, `y ${o.top + tall.y}..${o.top + tall.y + 300}`);
+  // A card cut by the viewport's bottom: the visible part bounds it.
+  const low = boundsOf(o, { ...card, bottom: 1400 }, { left: 974, top: 300, width: 1265, height: 900 });
+  const at = tipPlace(100, 100, 200, 300, plot, low);
+  assert.ok(o.top + at.y + 300 <= 900, "inside the viewport too");
+  assert.deepEqual(boundsOf(o, null, { left: 1, top: 2, width: 3, height: 4 }), { left: 1, top: 2, width: 3, height: 4 }, "no card: the viewport");
 });
 
 test("a press hides the tooltip until the pointer moves again with no button held: none stays over the card after a drag", () => {

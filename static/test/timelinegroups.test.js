@@ -116,6 +116,16 @@ test("a group's times: to the second within a minute, with the day over midnight
   assert.equal(groupText("cycle", night), "crashed 2×, restarted 1×, parked 1× (Mon 1 23:58–Tue 2 00:03)");
 });
 
+test("an alert's group counts state changes: a severity change is no new firing, a pending that ended unfired no resolution of one", () => {
+  const a = (ts, event, severity) => ({ ...alert(ts, event), text: `ShardHot ${event} (${severity})` });
+  // pending → firing (warning) → firing (critical) → firing (warning) → resolved, then pending → resolved unfired.
+  const run = [
+    a(T + 60_000, "resolved"), a(T + 50_000, "pending"),
+    a(T + 40_000, "resolved"), a(T + 30_000, "firing", "warning"), a(T + 20_000, "firing", "critical"), a(T + 10_000, "firing", "warning"), a(T, "pending"),
+  ];
+  assert.equal(groupText("alert", run), "ShardHot: fired 1×, resolved 1×, severity changed 2×, pending cleared 1× (14:02–14:03)");
+});
+
 function panel() {
   const list = document.createElement("ol");
   const filter = document.createElement("select");
