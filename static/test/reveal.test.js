@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SETTLE_MAX_FRAMES, settleScroll } from "../js/reveal.js";
+import { SETTLE_MAX_FRAMES, SETTLE_STABLE_FRAMES, settleScroll } from "../js/reveal.js";
 
 // Revealing a source on a page whose cards take their real size only once
 // they come into view (content-visibility: auto): reveal.js.
@@ -69,7 +69,7 @@ test("the first and last sources, which the page cannot scroll to their place, a
     p.run();
     assert.equal(p.scrollY, end(p), `source ${target}`);
     assert.equal(done, 1);
-    assert.ok(p.frames < 20, `source ${target}: gave up after ${p.frames} frames`);
+    assert.ok(p.frames < SETTLE_STABLE_FRAMES + 16, `source ${target}: gave up after ${p.frames} frames`);
   }
 });
 
