@@ -71,9 +71,9 @@ func TestBrowserURLState(t *testing.T) {
 		view := eval[string](b, over+`.closest(".chart").dataset.view`)
 		b.do(chromedp.Reload())
 		b.waitFor("the stream to be live", isLive)
-		b.waitFor("the same view after a reload", fmt.Sprintf(`location.search === %s && !document.getElementById("live").hidden &&
+		b.waitFor("the same view after a reload", fmt.Sprintf(`location.search === %s && !document.getElementById("conn").disabled &&
 			(c => c && c.dataset.view === %s)(document.querySelector('.group[data-source="spiky"] .card:not([hidden]) .chart'))`, js(search), js(view)))
-		b.do(chromedp.Click(chromedp.CSS("#live")))
+		b.do(chromedp.Click(chromedp.CSS("#conn")))
 		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1"`)
 	})
 

@@ -372,10 +372,10 @@ func TestBrowserCustomRange(t *testing.T) {
 		within(b, t)
 		from, to := now-40*time.Minute.Milliseconds(), now-20*time.Minute.Milliseconds()
 		b.do(chromedp.Navigate(fmt.Sprintf("%s/?range=%d..%d", base, from, to)))
-		b.waitFor("the span held, not live", `!document.getElementById("live").hidden &&
+		b.waitFor("the span held, not live", `!document.getElementById("conn").disabled &&
 			document.getElementById("conn").dataset.state === "history" && !document.getElementById("conn").disabled`)
 		b.do(chromedp.Click(chromedp.CSS("#conn")))
-		b.waitFor("live again", `document.getElementById("live").hidden && document.getElementById("conn").disabled &&
+		b.waitFor("live again", `document.getElementById("conn").disabled && document.getElementById("conn").disabled &&
 			document.getElementById("conn-text").textContent === "live"`)
 		require.Empty(t, eval[string](b, rangeParam))
 	})

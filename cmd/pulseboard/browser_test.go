@@ -334,9 +334,9 @@ func TestBrowserDashboard(t *testing.T) {
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x1, y, chromedp.ButtonLeft),
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y, chromedp.ButtonLeft))
-		b.waitFor("every chart on one range", `(v => v.length === 5 && v.every(x => x && x === v[0]))(`+views+`) && !document.getElementById("live").hidden`)
+		b.waitFor("every chart on one range", `(v => v.length === 5 && v.every(x => x && x === v[0]))(`+views+`) && !document.getElementById("conn").disabled`)
 		zoomed := eval[string](b, views+`[0]`)
-		require.Regexp(t, `^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$`, eval[string](b, `document.getElementById("live-text").textContent`))
+		require.Regexp(t, `^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$`, eval[string](b, `document.getElementById("conn-text").textContent`))
 		// A span of the past: the pill says so, and the cards show its
 		// statistics and the last value within it, with its time.
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)) // no crosshair: the cards show their readings
@@ -346,7 +346,7 @@ func TestBrowserDashboard(t *testing.T) {
 					eval[string](b, temp+`.querySelector(".note").textContent`), eval[string](b, temp+`.querySelector(".chart").getAttribute("aria-label")`))
 			}
 		})
-		b.waitFor("the pill and the cards on the zoom's span", `/^history to \d\d:\d\d:\d\d$/.test(document.getElementById("conn-text").textContent) &&
+		b.waitFor("the pill and the cards on the zoom's span", `/^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$/.test(document.getElementById("conn-text").textContent) &&
 			document.getElementById("conn").dataset.state === "history" &&
 			/^at \d\d:\d\d:\d\d$/.test(`+temp+`.querySelector(".note").textContent) &&
 			/ at \d\d:\d\d:\d\d; over \d\d:\d\d:\d\d–\d\d:\d\d:\d\d min /.test(`+temp+`.querySelector(".chart").getAttribute("aria-label"))`)
@@ -357,7 +357,7 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Equal(t, zoomed, eval[string](b, views+`[0]`), "a zoomed chart stays on its range")
 		require.Equal(t, value, eval[string](b, temp+`.querySelector(".value").textContent`), "a zoomed card's value stays the span's")
 		b.do(chromedp.MouseClickXY(x0, y, chromedp.ClickCount(2)))
-		b.waitFor("live again", views+`.every(v => v === undefined) && document.getElementById("live").hidden`)
+		b.waitFor("live again", views+`.every(v => v === undefined) && document.getElementById("conn").disabled`)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 		b.waitFor("the pill and the cards live again", `document.getElementById("conn-text").textContent === "live" &&
 			`+temp+`.querySelector(".note").textContent === "" && / now; over 1m /.test(`+temp+`.querySelector(".chart").getAttribute("aria-label"))`)

@@ -141,7 +141,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if name == "" {
 		name = "default.yaml (embedded)"
 	}
-	fmt.Fprintf(stdout, "%s: valid, %d sources\n", name, len(cfg.Sources))
+	fmt.Fprintf(stdout, "%s: valid, %d %s\n", name, len(cfg.Sources), plural(len(cfg.Sources), "source", "sources"))
 	return 0
 }
 
@@ -177,4 +177,12 @@ func parseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("invalid -log-level %q: want debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// plural picks a noun's form for a count: "1 source", "2 sources".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

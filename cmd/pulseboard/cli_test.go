@@ -20,6 +20,16 @@ func TestCheckEmbeddedDefault(t *testing.T) {
 	require.Contains(t, out, "valid")
 }
 
+// A count of one is said in the singular: "valid, 1 source".
+func TestCheckCountsSources(t *testing.T) {
+	code, out, errOut := runMain("check", "-config", "../../configs/examples/host.yaml")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "valid, 1 source\n")
+	code, out, errOut = runMain("check")
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `valid, [2-9]\d* sources\n`, out)
+}
+
 func TestCheckShippedConfigs(t *testing.T) {
 	for _, path := range []string{"../../configs/default.yaml", "testdata/e2e.yaml"} {
 		code, _, errOut := runMain("check", "-config", path)

@@ -64,7 +64,7 @@ $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
 $("filter").addEventListener("input", (ev) => controller.filterTyped(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
-$("live").addEventListener("click", () => controller.goLive());
+$("conn").addEventListener("click", () => controller.goLive());
 addEventListener("keydown", (ev) => {
   if (ev.key === "Escape" && controller.zoom) controller.goLive();
 });

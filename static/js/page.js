@@ -42,9 +42,7 @@ export class PageView {
       windows: $("windows"),
       pause: $("pause"),
       filter: $("filter"),
-      live: $("live"),
       conn: $("conn"),
-      liveText: $("live-text"),
       hideZero: $("hide-zero"),
       groups: $("groups"),
       empty: $("empty"),
@@ -62,11 +60,6 @@ export class PageView {
     };
     this.jumpKey = "";
     this.zoomKey = "";
-    // The pill is a second way back to live while the view is not: it
-    // presses the "Back to live" button, whose handler the page wires.
-    this.els.conn.addEventListener("click", () => {
-      if (!this.els.live.hidden) this.els.live.click();
-    });
     this.ranges = opts.onRange
       ? new RangePicker(
           { group: $("ranges"), custom: $("range-custom"), form: $("range-form"), from: $("range-from"), to: $("range-to"), error: $("range-error") },
@@ -146,19 +139,19 @@ export class PageView {
   }
 
   /**
-   * showZoom shows the span the charts are held to (a zoom or a custom
-   * range, unix ms) and the ways back to live (the button, the pill), or
-   * hides them (null). Called every frame: only a change is written.
+   * showZoom says whether the charts are held to a span (a zoom or a
+   * custom range, unix ms; null: not): the pill, which then names the span
+   * (status.js), becomes the way back to live, a button rather than a
+   * second control that would widen the header. Called every frame: only
+   * a change is written.
    */
   showZoom(range) {
     const key = range ? `${range[0]}-${range[1]}` : "";
     if (key === this.zoomKey) return;
     this.zoomKey = key;
-    this.els.live.hidden = !range;
     this.els.conn.disabled = !range;
-    this.els.conn.title = range ? "Not live: back to live" : "";
+    this.els.conn.title = range ? `Showing ${formatSpan(range[0], range[1])}, not live: press for live (Esc)` : "";
     this.body.classList.toggle("is-zoomed", !!range);
-    if (range) setText(this.els.liveText, formatSpan(range[0], range[1]));
   }
 
   showHideZero(on) {

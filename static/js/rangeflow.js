@@ -190,7 +190,7 @@ export const pageRanges = {
   showView() {
     const custom = this.range && this.range.name === "custom" ? [this.range.from, this.range.to] : null;
     this.deps.page.showZoom(this.zoom || custom);
-    this.deps.status.showPast(this.pastEnd());
+    this.deps.status.showPast(this.pastEnd(), this.zoom || custom);
   },
 
   /** rangeInfo is what the stored history shown was cut at (the charts' data-tier), or null. */

@@ -1,22 +1,25 @@
 // The connection status in the header, and the stale banner under it.
 
 import { setText } from "./dom.js";
-import { formatClock, formatWhen } from "./format.js";
+import { formatClock, formatSpan, formatWhen } from "./format.js";
 
 /**
  * statusText is what the header says for a stream status at time now:
  * "live", "connecting…", "reconnecting in 3s", "stale since 14:02:11";
  * while the charts show a span that ends before now (pastEnd, unix ms; 0
- * for none), a live stream is "history to 14:05:10": what is shown is not live.
+ * for none), a live stream is "history to 14:05:10": what is shown is not
+ * live; held to a zoom or a custom range (span, [from, to] unix ms), it
+ * names the span, "14:02:10–14:09:40", the pill then being the way back.
  * @param {import("./socket.js").StreamStatus} s
  * @param {number} now
  * @param {number} [pastEnd]
  */
-export function statusText(s, now, pastEnd = 0) {
+export function statusText(s, now, pastEnd = 0, span = null) {
   if (!s) return "connecting…";
   const secs = s.retryAt && s.retryAt > now ? Math.ceil((s.retryAt - now) / 1000) : 0;
   switch (s.state) {
     case "live":
+      if (span) return formatSpan(span[0], span[1]);
       return pastEnd ? `history to ${formatWhen(pastEnd, now)}` : "live";
     case "reconnecting":
       if (secs) return `reconnecting in ${secs}s`;
@@ -32,6 +35,7 @@ export class StatusView {
     this.els = els;
     this.s = null;
     this.pastEnd = 0;
+    this.span = null;
   }
 
   show(s) {
@@ -41,12 +45,15 @@ export class StatusView {
 
   /**
    * showPast says whether the charts show a span that ends before now
-   * (its end, unix ms) or follow the live edge (0). Called every frame:
-   * only a change is written.
+   * (its end, unix ms) or follow the live edge (0), and the span they are
+   * held to by a zoom or a custom range ([from, to] unix ms, or null).
+   * Called every frame: only a change is written.
    */
-  showPast(end) {
-    if (end === this.pastEnd) return;
+  showPast(end, span = null) {
+    const same = span === this.span || (span && this.span && span[0] === this.span[0] && span[1] === this.span[1]);
+    if (end === this.pastEnd && same) return;
     this.pastEnd = end;
+    this.span = span;
     this.tick();
   }
 
@@ -56,9 +63,9 @@ export class StatusView {
     const state = s ? s.state : "connecting";
     const now = Date.now();
     // The stream stays live (body's data-conn) while the pill says the view is not.
-    this.els.pill.dataset.state = state === "live" && this.pastEnd ? "history" : state;
+    this.els.pill.dataset.state = state === "live" && (this.pastEnd || this.span) ? "history" : state;
     document.body.dataset.conn = state;
-    setText(this.els.text, statusText(s, now, this.pastEnd));
+    setText(this.els.text, statusText(s, now, this.pastEnd, this.span));
     const stale = state === "reconnecting";
     this.els.banner.hidden = !stale;
     if (stale) {

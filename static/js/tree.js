@@ -214,11 +214,11 @@ export class TreeView {
     const crash = n.crashOf ? crashText(...n.crashOf) : "";
     this.showCrash(n);
     const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
-    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${node.restarts} restarts${last}`) + (crash ? `; ${crash}` : "");
+    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${restartsText(node.restarts)}${last}`) + (crash ? `; ${crash}` : "");
     if (n.el.title !== title) {
       n.el.title = title;
       const how = node.strategy ? `, ${node.strategy.replaceAll("_", " ")}` : "";
-      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${node.restarts} restarts`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
+      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${restartsText(node.restarts)}`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
     }
 
     const prev = n.prev;
@@ -247,4 +247,9 @@ function span(cls, text) {
   s.className = cls;
   if (text !== undefined) s.textContent = text;
   return s;
+}
+
+// restartsText counts a node's restarts in words: "1 restart", "3 restarts".
+function restartsText(n) {
+  return `${n} ${n === 1 ? "restart" : "restarts"}`;
 }
