@@ -5,9 +5,8 @@ import { counterSpan, ringGap } from "./counterspan.js";
 import { formatAt, formatClock, formatValue } from "./format.js";
 
 /**
- * coverageSince says since when a card's statistics are, "14:02" (or
- * "14:02:10" in a window of five minutes or less, "Mon 30 14:02" over a
- * span of a day or more: format.js formatAt), when that is later than the
+ * coverageSince says since when a card's statistics are, "14:02:10"
+ * ("Mon 30 14:02" over a span of a day or more: clockIn), when that is later than the
  * window's start (with a little slack for the time between samples); ""
  * when they cover the window.
  * @param {number[]} sinces each line's first point held by the server, unix ms (0: unknown)
@@ -32,20 +31,30 @@ function clockIn(ms, spanMs) {
 }
 
 /**
- * gapWithin is the time of the latest gap (a null point: the server
- * restarted, or the series' data stopped and came back) among a ring's
- * points after from and up to to (unix ms), or 0 if there is none. It
- * reads from the newest point back, so it costs the window's points.
+ * gapWithin is the time of the latest gap among a ring's points after
+ * from and up to to (unix ms), or 0 if there is none: a null point (the
+ * server restarted, or the series' data stopped and came back), or two
+ * neighbouring points further apart than the chart's rule (ringGap: a
+ * stretch the chart draws as a gap, such as a restart's downtime in the
+ * stored history), then the last point before it. It reads from the
+ * newest point back, so it costs the window's points.
  * @param {import("./ring.js").Ring} ring
  * @param {number} from
  * @param {number} to
  */
 export function gapWithin(ring, from, to) {
-  if (!ring) return 0;
+  if (!ring || !ring.length) return 0;
+  const limit = ringGap(ring, from);
+  let next = NaN; // the time of the point after i, NaN for none or a null
   for (let i = ring.length - 1; i >= 0; i--) {
     const t = ring.timeAt(i);
     if (t <= from) break;
-    if (t <= to && ring.valueAt(i) === null) return t;
+    const isNull = ring.valueAt(i) === null;
+    if (t <= to) {
+      if (isNull) return t;
+      if (next - t > limit) return t;
+    }
+    next = isNull ? NaN : t;
   }
   return 0;
 }

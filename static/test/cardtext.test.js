@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../js/ring.js";
 import { coverageCaption, coverageSince } from "../js/cardtext.js";
+import { formatClock } from "../js/format.js";
 
 // A card's captions over spans of days: their times carry the day, as the
 // time axis does (format.js formatAt).
@@ -28,6 +29,19 @@ test("a gap in a window of a day or more says which day it was", () => {
   const series = [{ id: "a", since: now - DAY - HOUR, ring }];
   assert.equal(coverageCaption(series, "24h", DAY, now).text, "Includes a gap at Mon 1 22:30");
   assert.equal(coverageCaption(series, "1h", HOUR, now).text, "", "not in the last hour");
+});
+
+test("a window holding a stretch the chart draws as a gap says so, with or without its null point", () => {
+  const now = new Date(2024, 0, 2, 10, 0, 0).getTime();
+  const ring = new Ring();
+  for (let t = now - 900_000; t <= now - 400_000; t += 1000) ring.push(t, 1);
+  for (let t = now - 300_000; t <= now; t += 1000) ring.push(t, 1); // down for 100 s, no null point
+  const series = [{ id: "a", since: now - 900_000, ring }];
+  assert.equal(coverageCaption(series, "15m", 900_000, now).text, `Includes a gap at ${formatClock(now - 400_000)}`);
+  assert.equal(coverageCaption(series, "1m", 60_000, now).text, "", "not in the last minute");
+  const even = new Ring();
+  for (let t = now - 900_000; t <= now; t += 1000) even.push(t, 1);
+  assert.equal(coverageCaption([{ id: "b", since: now - 900_000, ring: even }], "15m", 900_000, now).text, "", "no gap");
 });
 
 test("a window whose start lies in the server's downtime says since when, the run before being held", async () => {
