@@ -25,7 +25,7 @@ export function alertEvent(e) {
   const name = e.name || "alert";
   const source = e.source && e.node ? `${e.node}/${e.source}` : e.source;
   const what = alertChange(e);
-  const tail = e.severity && e.event !== "resolved" && !what.startsWith("severity") ? ` (${e.severity})` : "";
+  const tail = e.severity && e.event !== "resolved" && (!e.from || e.from !== e.event) ? ` (${e.severity})` : "";
   const instance = e.id || e.series || "";
   const firing = e.event === "firing";
   return {
@@ -55,14 +55,17 @@ const ALERT_KINDS = { pending: "alert-pending", firing: "alert-firing", resolved
 /**
  * alertChange is an alert event's change in words: "from → to" (resolved
  * reads "normal", as Grafana's state history has it), a firing alert's new
- * severity "severity warning → critical", or the state alone when the
- * server did not say what the change left.
+ * severity "severity warning → critical" (a pending one's "severity
+ * warning → critical while pending"), or the state alone when the server
+ * did not say what the change left.
  * @param {import("./events.js").StreamEvent} e
  */
 function alertChange(e) {
   if (!e.from) return e.event;
-  if (e.from === "firing" && e.event === "firing") {
-    return e.fromSeverity && e.severity ? `severity ${e.fromSeverity} → ${e.severity}` : "severity changed";
+  if (e.from === e.event) {
+    // Told again in the same state: its severity changed. A pending one says it is still pending.
+    const change = e.fromSeverity && e.severity ? `severity ${e.fromSeverity} → ${e.severity}` : "severity changed";
+    return e.event === "firing" ? change : `${change} while ${e.event}`;
   }
   return `${e.from} → ${e.event === "resolved" ? "normal" : e.event}`;
 }

@@ -113,13 +113,31 @@ export function groupText(family, run) {
 }
 
 // alertParts counts an alert rule's run (newest first) by the change each
-// entry says, "pending → firing 5×", in the order the changes first
-// happened: the same words as the lines, whatever their series.
+// entry says, "pending → firing 5×": the same words as the lines,
+// whatever their series, in the order of an alert's life (ALERT_ORDER;
+// others, a severity's change among them, in the order they first
+// happened, after the turns to pending and firing).
 function alertParts(run) {
   const n = new Map();
   for (let i = run.length - 1; i >= 0; i--) {
     const what = run[i].what || run[i].kind;
     n.set(what, (n.get(what) || 0) + 1);
   }
-  return [...n].map(([what, k]) => `${what} ${k}×`);
+  const rank = (what) => ALERT_ORDER[what] ?? 10;
+  return [...n].sort(([a], [b]) => rank(a) - rank(b)).map(([what, k]) => `${what} ${k}×`);
 }
+
+// ALERT_ORDER ranks an alert's changes as its life runs: pending, firing,
+// (then the rest: severity changes, 10) and back to normal; the states
+// alone, of a server that did not say what a change left, likewise.
+const ALERT_ORDER = {
+  "normal → pending": 0,
+  pending: 0,
+  "pending → firing": 1,
+  "normal → firing": 1,
+  firing: 1,
+  "pending → normal": 20,
+  "firing → pending": 20,
+  "firing → normal": 21,
+  resolved: 21,
+};

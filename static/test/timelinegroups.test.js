@@ -93,14 +93,15 @@ test("nothing parts a run but a quiet time of over 10 minutes: an entry told alo
   assert.deepEqual(shape(groupRuns(u.list())), ["alert-firing@2", "crash@1", "alert-pending@0"]);
 });
 
-test("a group's summary counts its lines in their words: a pending that ended unfired, a firing's end and a severity change each say so", () => {
+test("a group's summary counts its lines in their words, in an alert's life's order: a pending that ended unfired, a firing's end and a severity change each say so", () => {
   // Two shards of one rule: shard 0 fires, goes critical and resolves; shard 2 is pending, and ends unfired, twice.
   const sh = (ts, event, shard, o) => alert(ts, event, "ShardHot", { id: `id${shard}`, series: `s${shard}`, labels: { shard, env: "demo" }, ...o });
   const t = new Timeline();
   t.add([
     sh(T, "pending", "0", { from: "normal", severity: "warning" }),
     sh(T + 2000, "pending", "2", { from: "normal", severity: "warning" }),
-    sh(T + 4000, "resolved", "2", { from: "pending", from_severity: "warning" }),
+    sh(T + 3000, "pending", "2", { from: "pending", severity: "critical", from_severity: "warning" }),
+    sh(T + 4000, "resolved", "2", { from: "pending", from_severity: "critical" }),
     sh(T + 5000, "firing", "0", { from: "pending", severity: "warning", from_severity: "warning" }),
     sh(T + 7000, "pending", "2", { from: "normal", severity: "warning" }),
     sh(T + 8000, "firing", "0", { from: "firing", severity: "critical", from_severity: "warning" }),
@@ -108,7 +109,7 @@ test("a group's summary counts its lines in their words: a pending that ended un
     sh(T + 12_000, "resolved", "0", { from: "firing", from_severity: "critical" }),
   ]);
   const [g] = groupRuns(t.list());
-  assert.equal(g.text, "ShardHot: normal → pending 3×, pending → normal 2×, pending → firing 1×, severity warning → critical 1×, firing → normal 1× (14:02:00–14:02:12)");
+  assert.equal(g.text, "ShardHot: normal → pending 3×, pending → firing 1×, severity warning → critical while pending 1×, severity warning → critical 1×, pending → normal 2×, firing → normal 1× (14:02:00–14:02:12)");
   const lines = g.events.map((e) => e.text);
   assert.deepEqual(lines, [
     'ShardHot {shard="0"} firing → normal',
@@ -117,6 +118,7 @@ test("a group's summary counts its lines in their words: a pending that ended un
     'ShardHot {shard="2"} normal → pending (warning)',
     'ShardHot {shard="0"} pending → firing (warning)',
     'ShardHot {shard="2"} pending → normal',
+    'ShardHot {shard="2"} severity warning → critical while pending',
     'ShardHot {shard="2"} normal → pending (warning)',
     'ShardHot {shard="0"} normal → pending (warning)',
   ]);
@@ -126,7 +128,7 @@ test("a group's summary counts its lines in their words: a pending that ended un
     assert.equal(lines.filter((l) => l.slice(l.indexOf("} ") + 2).replace(/ \(\w+\)$/, "") === words).length, Number(n), part);
   }
   // Events of a server that did not say what they left: the state alone, counted as such.
-  assert.equal(groupText("alert", [alert(T + 3000, "resolved"), alert(T + 2000, "firing"), alert(T + 1000, "resolved"), alert(T, "pending")]), "ShardHot: pending 1×, resolved 2×, firing 1× (14:02:00–14:02:03)");
+  assert.equal(groupText("alert", [alert(T + 3000, "resolved"), alert(T + 2000, "firing"), alert(T + 1000, "resolved"), alert(T, "pending")]), "ShardHot: pending 1×, firing 1×, resolved 2× (14:02:00–14:02:03)");
 });
 
 test("a server's start or restart ends every run: what came after is another group, and the restart sits between them in time order", () => {
