@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
@@ -16,6 +17,16 @@ import (
 // name or a series id quoted whole must not swell every snapshot.
 const maxAlertText = 256
 
+// maxAlertLabels bounds the labels an "alert" event carries: those past it
+// (in name order) are left out, so that a series with hundreds of labels
+// cannot swell every snapshot either.
+const maxAlertLabels = 16
+
+// alertNormal is an "alert" event's from for an alert this server had not
+// told of: Grafana's "Normal", the state before pending (or firing, for a
+// rule without a for).
+const alertNormal = "normal"
+
 // toldAlert is what the last "alert" event of an alert said.
 type toldAlert struct{ state, severity string }
 
@@ -28,6 +39,16 @@ type alertPayload struct {
 	Source   string   `json:"source,omitempty"`
 	Series   string   `json:"series,omitempty"`
 	Value    *float64 `json:"value,omitempty"`
+	// From is the state this server last told of the alert (pending,
+	// firing), or normal for one it had not: what a reader needs to tell
+	// a pending that ended unfired from a firing's resolution, and a
+	// severity change from a firing.
+	From string `json:"from"`
+	// FromSeverity is the severity last told, with from pending or firing.
+	FromSeverity string `json:"from_severity,omitempty"`
+	// Labels are the alert's labels but alertname, severity and source
+	// (members of their own): what tells the instances of one rule apart.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // alertEvent is the "alert" event al's change makes, and false when it
@@ -65,7 +86,11 @@ func (a *Aggregator) alertEvent(al protocol.Alert) (protocol.Event, bool) {
 	}
 	p := alertPayload{
 		ID: a.alertText(al.ID), Name: a.alertText(al.Name), Event: al.State, Severity: a.alertText(al.Severity),
-		Source: a.alertText(al.Source), Series: a.alertText(al.Series),
+		Source: a.alertText(al.Source), Series: a.alertText(al.Series), From: alertNormal,
+		Labels: a.alertLabels(al.Labels),
+	}
+	if known {
+		p.From, p.FromSeverity = prev.state, a.alertText(prev.severity)
 	}
 	if al.Value != nil && finite(*al.Value) {
 		v := *al.Value
@@ -76,6 +101,30 @@ func (a *Aggregator) alertEvent(al protocol.Alert) (protocol.Event, bool) {
 	}
 	ev, err := protocol.NewEvent("alert", ts, p)
 	return ev, err == nil // strings and a finite number: cannot fail
+}
+
+// alertLabels are an alert's labels as its event carries them: all but
+// alertname, severity and source, at most maxAlertLabels (the first by
+// name), each name and value masked and cut as alertText; nil for none.
+func (a *Aggregator) alertLabels(ls map[string]string) map[string]string {
+	names := make([]string, 0, len(ls))
+	for k := range ls {
+		switch k {
+		case "alertname", "severity", "source":
+		default:
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	names = names[:min(len(names), maxAlertLabels)]
+	out := make(map[string]string, len(names))
+	for _, k := range names {
+		out[a.alertText(k)] = a.alertText(ls[k])
+	}
+	return out
 }
 
 // alertText is s masked and cut to maxAlertText bytes at a character

@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -67,6 +68,13 @@ func TestAlertEventsPerStateChange(t *testing.T) {
 	}
 	require.Equal(t, []string{"pending", "firing", "firing", "resolved"}, states)
 	require.Equal(t, []string{"warning", "warning", "critical", "critical"}, sev)
+	var from, fromSev []string
+	for _, p := range got {
+		from = append(from, p.From)
+		fromSev = append(fromSev, p.FromSeverity)
+	}
+	require.Equal(t, []string{"normal", "pending", "firing", "firing"}, from, "what each change left")
+	require.Equal(t, []string{"", "warning", "warning", "critical"}, fromSev)
 	var ts []int64
 	for _, e := range snap.Events {
 		ts = append(ts, e.TS)
@@ -99,3 +107,60 @@ func TestAlertEventTextsBoundedAndRedacted(t *testing.T) {
 }
 
 var zero float64
+
+// A pending alert that ends unfired says so (from pending), as one that
+// fired says firing: the page tells "pending → normal" from "firing →
+// normal". Its labels, but those with members of their own, name the
+// instance; an alert told anew after a resolution starts from normal.
+func TestAlertEventFromAndLabels(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	al := firing("0000000000000002", 70)
+	al.State, al.Source = protocol.AlertPending, "spiky"
+	al.Labels = map[string]string{"alertname": "HighCPU", "severity": "warning", "source": "spiky", "shard": "2", "env": "demo"}
+	a.SetAlerts([]protocol.Alert{al})
+	a.tick()
+	gone := al
+	gone.State, gone.ResolvedAt = protocol.AlertResolved, c.ms
+	a.SetAlerts([]protocol.Alert{gone})
+	a.tick()
+	again := al
+	again.State, again.FiredAt = protocol.AlertFiring, c.ms+10
+	a.SetAlerts([]protocol.Alert{again})
+	a.tick()
+
+	got := alertEventsIn(t, snapshotOf(t, a))
+	require.Len(t, got, 3)
+	require.Equal(t, []string{"normal", "pending", "normal"}, []string{got[0].From, got[1].From, got[2].From})
+	require.Equal(t, "resolved", got[1].Event)
+	require.Equal(t, "warning", got[1].FromSeverity)
+	require.Empty(t, got[2].FromSeverity, "nothing was told of it since its resolution")
+	for _, p := range got {
+		require.Equal(t, map[string]string{"shard": "2", "env": "demo"}, p.Labels)
+	}
+}
+
+// An alert's labels in its event are bounded in number (the first by
+// name), and masked and cut like its other texts; one with no labels of
+// its own carries none.
+func TestAlertEventLabelsBounded(t *testing.T) {
+	clip := func(s string, n int) (string, bool) {
+		return cutText(strings.ReplaceAll(s, "hunter2", "xxxxx"), n)
+	}
+	a, _ := newTestAgg(Options{Clip: clip})
+	al := firing("0000000000000003", 1)
+	for i := range 40 {
+		al.Labels[fmt.Sprintf("l%02d", i)] = "v"
+	}
+	al.Labels["l00"] = "token=hunter2 " + strings.Repeat("x", 400)
+	bare := firing("0000000000000004", 1)
+	a.SetAlerts([]protocol.Alert{al, bare})
+	a.tick()
+	got := alertEventsIn(t, snapshotOf(t, a))
+	require.Len(t, got, 2)
+	require.Len(t, got[0].Labels, maxAlertLabels)
+	require.Contains(t, got[0].Labels, "l15")
+	require.NotContains(t, got[0].Labels, "l16")
+	require.NotContains(t, got[0].Labels["l00"], "hunter2")
+	require.LessOrEqual(t, len(got[0].Labels["l00"]), maxAlertText+len("…"))
+	require.Nil(t, got[1].Labels, "alertname alone: nothing to tell instances apart by")
+}

@@ -96,9 +96,9 @@ func TestBrowserAlerts(t *testing.T) {
 
 	t.Run("the firing's marker is labelled: under the pointer, on keyboard focus, in the text alternative", func(t *testing.T) {
 		const flag = chart + `.querySelector(".mark-flag")`
-		const label = `/^wave: WaveHigh firing \(warning\) at \d\d:\d\d:\d\d$/`
+		const label = `/^wave: WaveHigh pending → firing \(warning\) at \d\d:\d\d:\d\d$/`
 		b.waitFor("a labelled marker on the wave's chart", `Number(`+chart+`.dataset.markers) >= 1 && `+flag+` && `+label+`.test(`+flag+`.textContent) &&
-			/\. Marked: (wave: WaveHigh firing \(warning\) at \d\d:\d\d:\d\d(; |$))+$/.test(`+chart+`.getAttribute("aria-label"))`)
+			/\. Marked: (wave: WaveHigh pending → firing \(warning\) at \d\d:\d\d:\d\d(; |$))+$/.test(`+chart+`.getAttribute("aria-label"))`)
 		const shown = `getComputedStyle(` + flag + `.querySelector(".mark-label")).display !== "none"`
 		require.False(t, eval[bool](b, shown), "a label waits for the pointer or the focus")
 		x, y := pointIn(b, flag, 0.5)
@@ -135,7 +135,28 @@ func TestBrowserAlerts(t *testing.T) {
 		require.True(t, eval[bool](b, group+`.querySelector(".alert-tag").hidden`))
 		b.waitFor("no threshold, the span still shaded", chart+`.dataset.thresholds === "0" && Number(`+chart+`.dataset.alertSpans) >= 1`)
 		texts := eval[[]string](b, `[...document.querySelectorAll('#timeline .event[data-source="wave"] .event-text')].map(e => e.textContent)`)
-		require.Subset(t, texts, []string{"WaveHigh resolved", "WaveHigh firing (warning)", "WaveHigh pending (warning)"})
+		require.Subset(t, texts, []string{"WaveHigh firing → normal", "WaveHigh pending → firing (warning)", "WaveHigh normal → pending (warning)"})
+	})
+
+	t.Run("the wave's churn is one group whose summary counts its lines, in their words, over times to the second", func(t *testing.T) {
+		const waveGroup = `document.querySelector('#timeline .event-group[data-family="alert"][data-source="wave"]')`
+		b.waitFor("the wave's changes grouped", waveGroup)
+		require.Equal(t, "", eval[string](b, `(g => {
+			const summary = g.querySelector(".event-toggle .event-text").textContent;
+			const lines = [...g.querySelectorAll(".event-run .event-text")].map(e => e.textContent.replace(/ \(\w+\)$/, ""));
+			const m = summary.match(/^WaveHigh: (.*) \((\d\d:\d\d:\d\d)(–\d\d:\d\d:\d\d)?\)$/);
+			if (!m) return "summary reads " + summary;
+			const out = [];
+			let total = 0;
+			for (const part of m[1].split(", ")) {
+				const [, words, n] = part.match(/^(.*) (\d+)×$/) || [];
+				const lined = lines.filter(l => l === "WaveHigh " + words).length;
+				total += Number(n);
+				if (lined !== Number(n)) out.push(part + " but " + lined + " lines");
+			}
+			if (total !== lines.length) out.push(total + " counted of " + lines.length + " lines");
+			return out.join("; ");
+		})(`+waveGroup+`)`))
 	})
 
 	t.Run("after a page reload the alert's events are still in the timeline, at their times", func(t *testing.T) {

@@ -13,12 +13,15 @@
  *   needsRestart: string[], errors: string[], node?: string,
  *   source: string, event: string, restarts: number, error: string,
  *   retryAt: number, delayMs: number, name: string, severity: string,
- *   series: string, version: string, previous: number}} StreamEvent
+ *   series: string, id: string, from: string, fromSeverity: string,
+ *   labels: Record<string, string>, version: string, previous: number}} StreamEvent
  * node: the cluster node it happened on, when not this one. source,
  * event, restarts, error, retryAt (unix ms) and delayMs are a
  * "supervision" event's ("" or 0 when absent); source, event and error a
- * "source" event's too (down, up). name, severity, series (and source,
- * event) are an "alert" event's; version and previous (unix ms, when the
+ * "source" event's too (down, up). name, severity, series, id, from (the
+ * state the change left: normal, pending, firing; "" from a server that
+ * did not say), fromSeverity, labels (what tells a rule's instances
+ * apart; {} when none) and source and event are an "alert" event's; version and previous (unix ms, when the
  * run before last wrote; 0: none) a "server" event's.
  */
 
@@ -55,6 +58,10 @@ export function readEvents(list) {
       name: typeof e.name === "string" ? e.name : "",
       severity: typeof e.severity === "string" ? e.severity : "",
       series: typeof e.series === "string" ? e.series : "",
+      id: typeof e.id === "string" ? e.id : "",
+      from: typeof e.from === "string" ? e.from : "",
+      fromSeverity: typeof e.from_severity === "string" ? e.from_severity : "",
+      labels: labelsOf(e.labels),
       version: typeof e.version === "string" ? e.version : "",
       previous: count(e.previous),
       // Another node's event, in a cluster; absent for this node's.
@@ -68,6 +75,14 @@ export function readEvents(list) {
 function count(v) {
   const n = Number(v);
   return typeof v === "number" && Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** labelsOf is v's string members, or {} when v is no object. */
+function labelsOf(v) {
+  const out = {};
+  if (!v || typeof v !== "object" || Array.isArray(v)) return out;
+  for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  return out;
 }
 
 function strings(v) {

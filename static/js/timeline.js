@@ -11,6 +11,7 @@
 // gives the charts their markers. Pure: no DOM (timelineview.js draws it).
 
 import { formatAt, formatClock } from "./format.js";
+import { alertText, instanceNames } from "./timelinealerts.js";
 
 /**
  * @typedef {"crash"|"backoff"|"restart"|"started"|"parked"|"stopped"|"stuck"|
@@ -18,7 +19,8 @@ import { formatAt, formatClock } from "./format.js";
  *   "connection-resumed"|"alert-pending"|"alert-firing"|"alert-resolved"|"storage"} EventKind
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number,
- *   run: string, subject: string, series: string}} TimelineEvent
+ *   run: string, subject: string, series: string, what: string, instance: string,
+ *   labels: Record<string, string>, tail: string, ident: string}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
  * drawn on the charts (of its source, or on every chart without one);
@@ -31,7 +33,13 @@ import { formatAt, formatClock } from "./format.js";
  * starts them all); "" for an entry always told alone; subject: what a group of its
  * run is named by (the alert's name), "" for a source's own; series: the
  * series id an alert is about, whose chart alone marks it ("" for the rest,
- * marked on every chart of their source).
+ * marked on every chart of their source). An alert's own: what, the
+ * change in the words its group counts ("pending → firing", "firing →
+ * normal", "severity warning → critical"; "pending", "firing", "resolved"
+ * from a server that did not say what it left); instance, the alert's id;
+ * labels, the alert's (the Timeline names the instance by those that tell
+ * the rule's apart); tail, what the text says after what (" (critical)");
+ * ident, what tells it from another entry at its time ("": its text).
  * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string}} Marker
  * source and text: the entry's, what the marker's label says; series: the entry's
  */
@@ -42,7 +50,7 @@ export const MAX_EVENTS = 300;
 const nf = new Intl.NumberFormat("en-US");
 
 function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "", series = "" } = {}) {
-  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series };
+  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series, what: "", instance: "", labels: {}, tail: "", ident: "" };
 }
 
 /**
@@ -133,32 +141,6 @@ export function reloadEvent(e) {
 }
 
 /**
- * alertEvent turns a server "alert" event (an alert turning pending,
- * firing, or resolved) into an entry, or null for one it does not know.
- * A firing alert is marked on the chart of the series it is about (its
- * source's others have nothing to do with it); one about no series on
- * every chart of its source.
- * @param {import("./events.js").StreamEvent} e
- * @returns {TimelineEvent|null}
- */
-export function alertEvent(e) {
-  const name = e.name || "alert";
-  const source = e.source && e.node ? `${e.node}/${e.source}` : e.source;
-  const sev = e.severity ? ` (${e.severity})` : "";
-  // One rule, whichever of its series: its churn is told as one entry (groupRuns).
-  const o = { run: `alert\u0000${source}\u0000${name}`, subject: name, series: e.series || "" };
-  switch (e.event) {
-    case "pending":
-      return ev("alert-pending", e.ts, source, `${name} pending${sev}`, { marker: false, ...o });
-    case "firing":
-      return ev("alert-firing", e.ts, source, `${name} firing${sev}`, { bad: true, ...o });
-    case "resolved":
-      return ev("alert-resolved", e.ts, source, `${name} resolved`, { marker: false, ...o });
-  }
-  return null;
-}
-
-/**
  * serverEvent turns a server "server" event (a server process started)
  * into an entry: a restart, marked on every chart, when a run came before
  * it (previous), else a start; null when the page already marked this
@@ -203,6 +185,7 @@ export function serverRestartEvent(ts, version) {
 }
 
 export { GROUP_MIN, RUN_GAP_MS, START_GAP_MS, groupRuns, groupText } from "./timelinegroups.js";
+export { alertEvent, instanceNames } from "./timelinealerts.js";
 
 export class Timeline {
   /** @param {number} [max] */
@@ -219,13 +202,15 @@ export class Timeline {
    * add records entries, in time order (an entry older than the newest is
    * placed where it belongs: a source's own error time may precede the
    * update that tells of it). An entry already told (the same time, kind,
-   * source and text) is not told again: a snapshot after a resync or a
-   * resume carries the server's recent events, which the page has. It
-   * returns how many it took.
+   * source and text; for an alert's, instance and change) is not told
+   * again: a snapshot after a resync or a resume carries the server's
+   * recent events, which the page has. The entries of an alert rule that
+   * took one are named anew (nameInstances). It returns how many it took.
    * @param {TimelineEvent[]} list
    */
   add(list) {
     let n = 0;
+    const rules = new Set(); // alert rules with a new entry: their instances are named anew
     for (const e of list) {
       if (!e || !Number.isFinite(e.ts)) continue;
       let i = this.events.length;
@@ -236,17 +221,32 @@ export class Timeline {
       e.seq = ++this.seq;
       this.events.splice(i, 0, e);
       n++;
+      if (e.instance) rules.add(e.run);
     }
     if (this.events.length > this.max) this.events.splice(0, this.events.length - this.max);
+    for (const run of rules) this.nameInstances(run);
     if (n) this.cache.clear();
     return n;
   }
 
-  /** told reports whether an entry like e (time, kind, source, text) is among those at e's time, just before i. */
+  /**
+   * nameInstances writes the texts of one alert rule's entries (run) anew,
+   * each instance named by the labels that tell it from the rule's others
+   * (instanceNames): "ShardHot {shard=\"2\"} pending → normal" and
+   * "ShardHot {shard=\"0\"} pending → firing" tell two shards' changes
+   * apart where "ShardHot pending", "ShardHot resolved" read as one.
+   */
+  nameInstances(run) {
+    const mine = this.events.filter((e) => e.run === run && e.instance);
+    const names = instanceNames(mine);
+    for (const e of mine) e.text = alertText(e.subject, names.get(e.instance) || "", e.what, e.tail);
+  }
+
+  /** told reports whether an entry like e (time, kind, source, and ident or text) is among those at e's time, just before i. */
   told(e, i) {
     for (let j = i - 1; j >= 0 && this.events[j].ts === e.ts; j--) {
       const o = this.events[j];
-      if (o.kind === e.kind && o.source === e.source && o.text === e.text) return true;
+      if (o.kind === e.kind && o.source === e.source && (o.ident || o.text) === (e.ident || e.text)) return true;
     }
     return false;
   }

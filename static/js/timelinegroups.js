@@ -2,7 +2,7 @@
 // rule flapping, a source crashing over and over, its polls failing and
 // working again, a server starting its sources. Pure.
 
-import { formatAt, formatClock } from "./format.js";
+import { formatAt } from "./format.js";
 
 /** RUN_GAP_MS is the longest quiet time within one group of a run: a longer one starts another. */
 export const RUN_GAP_MS = 10 * 60_000;
@@ -39,8 +39,11 @@ export const GROUP_MIN = 4;
  * lost connection: they keep their own place in time), so that a rule
  * flapping among other sources' events is one group, not six: only a
  * quiet time longer than RUN_GAP_MS within the run (START_GAP_MS for
- * sources started) begins another group. The entries themselves, and the
- * charts' markers, stay one per event.
+ * sources started) begins another group, and a server's start or restart
+ * ends every run: what a state was across it is unknown (an alert firing
+ * when the server stopped is evaluated anew), and a group spanning it
+ * would list the restart out of time order, below entries after it. The
+ * entries themselves, and the charts' markers, stay one per event.
  * @param {TimelineEvent[]} list newest first
  * @param {number} [min]
  * @returns {(TimelineEvent|EventGroup)[]}
@@ -48,6 +51,7 @@ export const GROUP_MIN = 4;
 export function groupRuns(list, min = GROUP_MIN) {
   const open = new Map();
   const runOf = list.map((e) => {
+    if (e.kind === "server-restart" || e.kind === "server-start") open.clear();
     if (!e.run) return null;
     const gap = e.run.startsWith("start\u0000") ? START_GAP_MS : RUN_GAP_MS;
     let r = open.get(e.run);
@@ -68,76 +72,72 @@ export function groupRuns(list, min = GROUP_MIN) {
   return out;
 }
 
-// What a group counts of its run, by family: kind and verb (an alert's
-// run is counted by state change: alertParts).
+// What a group counts of its run, by family: kind and the words its
+// entries' lines begin with (timeline.js), so that a reader who opens it
+// can count the lines and find the same numbers. An alert's run is counted
+// by the change each line says (TimelineEvent what).
 const COUNTED = {
-  cycle: [["crash", "crashed"], ["restart", "restarted"], ["parked", "parked"]],
-  polls: [["down", "polls failed"], ["up", "worked again"]],
+  cycle: [["crash", "crashed"], ["backoff", "backing off"], ["restart", "restarted"], ["parked", "parked"]],
+  polls: [["down", "polls failing"], ["up", "polls work again"]],
 };
 
 /**
  * groupText tells a run (newest first) in one line: its subject, how many
- * of each kind, and over when, "ShardHot: fired 7×, resolved 7× (14:02–14:09)",
- * "crashed 3×, restarted 3× (14:02–14:05)", "45 sources started
- * (06:30:01–06:30:02)"; the times to the second when the run is within a
- * minute, with the day when it spans days' boundaries. Resolutions of
- * firings before the run (or before the list's start) say so, "resolved
- * 3× (1 fired before)", so that counts never look impossible.
+ * of each kind in the words of its entries' lines, and over when,
+ * "ShardHot: normal → pending 7×, pending → firing 5×, firing → normal 5×,
+ * pending → normal 2× (14:02:10–14:09:40)", "crashed 3×, backing off 3×,
+ * restarted 3× (14:02:00–14:05:10)", "45 sources started (06:30:01–06:30:02)";
+ * the times always to the second, with the day when the run spans days'
+ * boundaries. An alert's changes are counted in the order they first
+ * happened.
  * @param {string} family
  * @param {TimelineEvent[]} run
  */
 export function groupText(family, run) {
-  const n = new Map();
-  for (const e of run) n.set(e.kind, (n.get(e.kind) || 0) + 1);
   let parts;
   if (family === "alert") parts = alertParts(run);
-  else parts = (COUNTED[family] || []).filter(([kind]) => n.get(kind)).map(([kind, verb]) => `${verb} ${n.get(kind)}×`);
+  else {
+    const n = new Map();
+    for (const e of run) n.set(e.kind, (n.get(e.kind) || 0) + 1);
+    parts = (COUNTED[family] || []).filter(([kind]) => n.get(kind)).map(([kind, words]) => `${words} ${n.get(kind)}×`);
+  }
   if (family === "start") parts.push(`${new Set(run.map((e) => e.source)).size} sources started`);
   if (!parts.length) parts.push(`${run.length}×`);
   const from = run.at(-1).ts;
   const to = run[0].ts;
-  const sameDay = new Date(from).toDateString() === new Date(to).toDateString();
-  let a = formatAt(from, sameDay ? 0 : DAY_MS, false);
-  let b = formatAt(to, sameDay ? 0 : DAY_MS, false);
-  if (a === b) [a, b] = [formatClock(from), formatClock(to)];
+  const span = new Date(from).toDateString() === new Date(to).toDateString() ? 0 : DAY_MS;
+  const a = formatAt(from, span);
+  const b = formatAt(to, span);
   const subject = run[0].subject ? `${run[0].subject}: ` : "";
   return `${subject}${parts.join(", ")} (${a === b ? a : `${a}–${b}`})`;
 }
 
-// alertParts tells an alert rule's run (newest first) by state change,
-// series by series in time order: "fired" is a turn to firing, "resolved"
-// a firing's end, "resolved … (N fired before)" the end of one that fired
-// before the run, "severity changed" a firing that changed its severity
-// (firing again while firing), "pending cleared" a pending that ended
-// without firing; the pending are told only when none fired.
+// alertParts counts an alert rule's run (newest first) by the change each
+// entry says, "pending → firing 5×": the same words as the lines,
+// whatever their series, in the order of an alert's life (ALERT_ORDER;
+// others, a severity's change among them, in the order they first
+// happened, after the turns to pending and firing).
 function alertParts(run) {
-  const state = new Map(); // series → "pending" | "firing"
-  const c = { fired: 0, resolved: 0, before: 0, severity: 0, cleared: 0, pending: 0 };
+  const n = new Map();
   for (let i = run.length - 1; i >= 0; i--) {
-    const e = run[i];
-    const key = e.series || "";
-    const was = state.get(key);
-    if (e.kind === "alert-pending") {
-      c.pending++;
-      state.set(key, "pending");
-    } else if (e.kind === "alert-firing") {
-      if (was === "firing") c.severity++;
-      else c.fired++;
-      state.set(key, "firing");
-    } else if (e.kind === "alert-resolved") {
-      if (was === "firing") c.resolved++;
-      else if (was === "pending") c.cleared++;
-      else c.before++;
-      state.delete(key);
-    }
+    const what = run[i].what || run[i].kind;
+    n.set(what, (n.get(what) || 0) + 1);
   }
-  const parts = [];
-  if (c.fired) parts.push(`fired ${c.fired}×`);
-  else if (c.pending) parts.push(`pending ${c.pending}×`);
-  // With no firing, a pending's end is what the run resolved.
-  const resolved = c.resolved + c.before + (c.fired ? 0 : c.cleared);
-  if (resolved) parts.push(`resolved ${resolved}×${c.before ? ` (${c.before} fired before)` : ""}`);
-  if (c.severity) parts.push(`severity changed ${c.severity}×`);
-  if (c.cleared && c.fired) parts.push(`pending cleared ${c.cleared}×`);
-  return parts;
+  const rank = (what) => ALERT_ORDER[what] ?? 10;
+  return [...n].sort(([a], [b]) => rank(a) - rank(b)).map(([what, k]) => `${what} ${k}×`);
 }
+
+// ALERT_ORDER ranks an alert's changes as its life runs: pending, firing,
+// (then the rest: severity changes, 10) and back to normal; the states
+// alone, of a server that did not say what a change left, likewise.
+const ALERT_ORDER = {
+  "normal → pending": 0,
+  pending: 0,
+  "pending → firing": 1,
+  "normal → firing": 1,
+  firing: 1,
+  "pending → normal": 20,
+  "firing → pending": 20,
+  "firing → normal": 21,
+  resolved: 21,
+};

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { series, fam, MemoryStorage, T0, harness, hello, live, running, updatesOf } from "./fakes/page.js";
+import { series, fam, MemoryStorage, T0, harness, hello, live, running, snapshot, updatesOf } from "./fakes/page.js";
 import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
 
 // The page controller and the reader's choices: pause, filter, window,
@@ -40,6 +40,37 @@ test("pause stops every change of the page but the connection pill and the count
   assert.equal(demo.updates.at(-1).src.state, "backoff", "the panel catches up in the same frame");
   assert.ok(h.trees > trees);
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["crash"]);
+});
+
+test("pause holds the tree, the alerts panel and the timeline through alerts, a lost connection and a server's restart", () => {
+  const h = harness();
+  let ws = live(h);
+  h.controller.togglePause();
+  const before = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
+  const al = { id: "al1", name: "HighA", state: "firing", severity: "warning", labels: { alertname: "HighA" }, annotations: {}, value: 9, series: "a", source: "demo", active_at: T0, fired_at: T0 + 500 };
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, alerts: [al], sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
+    events: [{ kind: "alert", ts: T0 + 500, id: "al1", name: "HighA", event: "firing", severity: "warning", source: "demo", series: "a", from: "normal" }] });
+  h.frame();
+  ws.drop(); // the server went away
+  h.intervals[0].fn();
+  h.frame();
+  h.clock.advance(500);
+  ws = h.ws();
+  ws.open();
+  ws.recv({ ...hello, instance: "b", started: T0 + 60_000 });
+  ws.recv(snapshot(1, [series("a")]));
+  h.intervals[0].fn();
+  h.frame();
+  const now = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
+  assert.deepEqual(now, before, "nothing of the three moved");
+  assert.equal(h.controller.timeline.events.length > 0, true, "what happened is kept for the resume");
+
+  h.controller.togglePause();
+  h.frame();
+  assert.ok(h.trees > before.trees);
+  assert.notEqual(h.alerts, before.alerts);
+  const kinds = h.timeline.events.map((e) => e.kind);
+  for (const k of ["server-restart", "alert-firing", "connection-lost", "connection-resumed"]) assert.ok(kinds.includes(k), `the timeline catches up: ${k}`);
 });
 
 test("the filter hides what does not match and says when nothing does", () => {

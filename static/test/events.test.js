@@ -13,7 +13,10 @@ test("readEvents reads reload events, filling in the lists left out", () => {
   ]);
 });
 
-const noSupervision = { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0, name: "", severity: "", series: "", version: "", previous: 0 };
+const noSupervision = {
+  source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0, name: "", severity: "", series: "",
+  id: "", from: "", fromSeverity: "", labels: {}, version: "", previous: 0,
+};
 
 test("readEvents reads supervision events; members of the wrong type read as absent", () => {
   const [parked, odd] = readEvents([
@@ -23,7 +26,7 @@ test("readEvents reads supervision events; members of the wrong type read as abs
   assert.deepEqual({ ...parked }, {
     kind: "supervision", ts: 10, ok: false, message: "", added: [], removed: [], changed: [], needsRestart: [], errors: [],
     source: "flaky", event: "parked", restarts: 6, error: "panic: x", retryAt: 60010, delayMs: 60000,
-    name: "", severity: "", series: "", version: "", previous: 0,
+    name: "", severity: "", series: "", id: "", from: "", fromSeverity: "", labels: {}, version: "", previous: 0,
   });
   assert.deepEqual({ source: odd.source, event: odd.event, restarts: odd.restarts, error: odd.error, retryAt: odd.retryAt, delayMs: odd.delayMs }, { source: "", event: "", restarts: 0, error: "", retryAt: 0, delayMs: 0 });
 });
@@ -45,4 +48,16 @@ test("readEvents reads alert and server events", () => {
   assert.deepEqual([al.name, al.event, al.severity, al.source, al.series], ["HighCPU", "firing", "critical", "host", "s1"]);
   assert.deepEqual([srv.event, srv.version, srv.previous], ["started", "1.2.3", 4]);
   assert.equal(readEvents([{ kind: "server", ts: 6, previous: "4", version: 3 }])[0].previous, 0);
+});
+
+test("readEvents reads what an alert event's change left and its labels; a server that did not say reads as \"\"", () => {
+  const [now, old, odd] = readEvents([
+    { kind: "alert", ts: 5, id: "a1", name: "ShardHot", event: "resolved", from: "pending", from_severity: "warning", labels: { shard: "2", env: "demo" } },
+    { kind: "alert", ts: 6, id: "a1", name: "ShardHot", event: "resolved" },
+    { kind: "alert", ts: 7, name: "ShardHot", event: "firing", from: 3, labels: { shard: 2, env: "demo" } },
+  ]);
+  assert.deepEqual([now.id, now.from, now.fromSeverity, now.labels], ["a1", "pending", "warning", { shard: "2", env: "demo" }]);
+  assert.deepEqual([old.from, old.fromSeverity, old.labels], ["", "", {}]);
+  assert.deepEqual([odd.from, odd.labels], ["", { env: "demo" }], "members of the wrong type read as absent");
+  assert.deepEqual(readEvents([{ kind: "alert", ts: 8, labels: ["shard"] }])[0].labels, {});
 });
