@@ -10,7 +10,7 @@ const SI = ["", "k", "M", "G", "T", "P", "E"];
  * value that is a rate already) and its kind.
  * @param {string} metric
  * @param {string} [kind] "gauge" or "counter"
- * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"plain",
+ * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"meters"|"volts"|"amperes"|"joules"|"grams"|"watts"|"hertz"|"plain",
  *   rate: boolean, perSecond: boolean}} rate: a counter, shown and charted
  *   as its rate per second; perSecond: the value reads "per second"
  */
@@ -23,14 +23,19 @@ export function unitOf(metric, kind) {
     name = name.slice(0, -"_per_second".length);
     perSecond = true;
   }
-  let base = "plain";
-  if (name.endsWith("_bytes")) base = "bytes";
-  else if (name.endsWith("_seconds")) base = "seconds";
-  else if (name.endsWith("_percent")) base = "percent";
-  else if (name.endsWith("_ratio")) base = "ratio";
-  else if (name.endsWith("_celsius")) base = "celsius";
+  const base = BASES.find((b) => name.endsWith(`_${b}`)) || "plain";
   return { base, rate, perSecond };
 }
+
+/**
+ * SI_UNITS are the symbols of the Prometheus base units (and watts and
+ * hertz) that take an SI prefix: 1500 metres read "1.50 km", per second
+ * "m/s" (the unit kept, not the bare "/s").
+ */
+const SI_UNITS = { meters: "m", volts: "V", amperes: "A", joules: "J", grams: "g", watts: "W", hertz: "Hz" };
+
+// BASES are the unit words unitOf knows, as the last word of a name.
+const BASES = ["bytes", "seconds", "percent", "ratio", "celsius", ...Object.keys(SI_UNITS)];
 
 /**
  * fixed renders x with about three significant digits, in a stable width:
@@ -110,8 +115,10 @@ function scaleFor(v, unit) {
       return { div: 0.01, unit: "%" + per };
     case "celsius":
       return { div: 1, unit: "°C" + per };
-    default:
-      return steps(1000, SI);
+    default: {
+      const sym = SI_UNITS[unit && unit.base] || "";
+      return steps(1000, sym ? SI.map((p) => p + sym) : SI);
+    }
   }
 }
 
