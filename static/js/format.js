@@ -325,18 +325,26 @@ export function timeSpace(dim, labelPx = TIME_LABEL_PX) {
 /**
  * timeLabelsShown says which time labels of an axis are drawn: those that
  * fit inside [0, width + right] (CSS px from the plot's left edge; right is
- * the chart's padding there), each centred on its tick (positions) and
- * halfPx wide on each side. A label reaching left of the plot would run
- * into the y axis' lowest label ("0%"), so it is left out (its tick's grid
- * line stays).
+ * the chart's padding there), each centred on its tick (positions, in
+ * ascending order) and halfPx wide on each side, and, left to right, at
+ * least gap clear of the last one drawn (a narrow chart's finer ticks,
+ * axes.js, label every other one or every third). A label reaching left
+ * of the plot would run into the y axis' lowest label ("0%"), so it is
+ * left out (its tick's grid line stays).
  * @param {number[]} positions
  * @param {number} halfPx
  * @param {number} width the plot's width, CSS px
  * @param {number} right
+ * @param {number} [gap] the least room between two labels drawn, CSS px
  * @returns {boolean[]}
  */
-export function timeLabelsShown(positions, halfPx, width, right) {
-  return positions.map((x) => x - halfPx >= 0 && x + halfPx <= width + right);
+export function timeLabelsShown(positions, halfPx, width, right, gap = 0) {
+  let free = 0;
+  return positions.map((x) => {
+    const shown = x - halfPx >= free && x + halfPx <= width + right;
+    if (shown) free = x + halfPx + gap;
+    return shown;
+  });
 }
 
 /**
