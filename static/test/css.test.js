@@ -60,3 +60,33 @@ test("a tree node's state word is in its state's ink, not in the dot's colour", 
   const state = rules(tree).find(([sel]) => sel === ".node .state");
   assert.match(state[1], /color:\s*var\(--node-ink\)/);
 });
+
+test("the tooltip's title and line names are shown whole, wrapped, never cut with an ellipsis", () => {
+  const chart = rules(sheets.find(([f]) => f === "chart.css")[1]);
+  for (const sel of [".tip-title", ".tip-name"]) {
+    const [, body] = chart.find(([s]) => s === sel);
+    assert.doesNotMatch(body, /text-overflow|overflow:\s*hidden/, sel);
+    assert.match(body, /white-space:\s*normal/, sel);
+    assert.match(body, /overflow-wrap:\s*anywhere/, sel);
+  }
+  assert.match(chart.find(([s]) => s === ".tip-head")[1], /flex-wrap:\s*wrap/);
+});
+
+test("a card showing a tooltip is not clipped by its containment and is above its neighbours", () => {
+  const chart = rules(sheets.find(([f]) => f === "chart.css")[1]);
+  const [, body] = chart.find(([s]) => s === ".card.is-tipping");
+  assert.match(body, /content-visibility:\s*visible/);
+  assert.match(body, /z-index:\s*[1-9]/);
+});
+
+test("family cards leave no holes: single cards fill in densely, a source of families only has columns a family wide, a lone family a tall chart", () => {
+  const all = sheets.map(([, css]) => rules(css)).flat();
+  const body = (sel) => all.filter(([s]) => s === sel).map(([, b]) => b).join(";");
+  assert.match(body(".cards"), /grid-auto-flow:\s*row dense/);
+  const onlyFamilies = '.group:not([data-cards="1"]):not(:has(.card:not(.is-family)))';
+  assert.match(body(`${onlyFamilies} .cards`), /grid-template-columns:\s*repeat\(auto-fill, minmax\(min\(440px, 100%\), 1fr\)\)/);
+  assert.match(body(`${onlyFamilies} .card.is-family`), /grid-column:\s*auto/);
+  const tall = (sel) => Number((/height:\s*(\d+)px/.exec(body(sel)) || [])[1]);
+  assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
+  assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
+});
