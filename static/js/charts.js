@@ -17,7 +17,7 @@
 
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
-import { lineTint, tintColor } from "./palette.js";
+import { PALETTE, lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
@@ -419,7 +419,7 @@ function readTheme() {
   const cs = getComputedStyle(document.documentElement);
   const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
   const series = [];
-  for (let i = 0; i < 8; i++) series.push(v(`--series-${i}`, "#3b82f6"));
+  for (let i = 0; i < PALETTE; i++) series.push(v(`--series-${i}`, "#3b82f6"));
   return {
     text: v("--chart-text", "#667085"),
     grid: v("--chart-grid", "#e5e7eb"),
