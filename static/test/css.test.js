@@ -90,3 +90,12 @@ test("family cards leave no holes: single cards fill in densely, a source of fam
   assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
   assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
 });
+
+test("the filter's count is a chip centred on the box's top edge, with an edge of its own", () => {
+  const app = rules(sheets.find(([f]) => f === "app.css")[1]);
+  const [, body] = app.find(([s]) => s === ".filter-count");
+  const px = (prop) => Number((new RegExp(`(?:^|;|\\s)${prop}:\\s*(-?[\\d.]+)px`).exec(body) || [])[1]);
+  const border = /border:\s*([\d.]+)px solid/.exec(body);
+  assert.ok(border, "an edge of its own");
+  assert.equal(-px("top"), (px("line-height") + 2 * Number(border[1])) / 2, "centred on the box's border");
+});
