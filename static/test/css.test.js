@@ -79,23 +79,28 @@ test("a card showing a tooltip is not clipped by its containment and is above it
   assert.match(body, /z-index:\s*[1-9]/);
 });
 
-test("family cards leave no holes: single cards fill in densely, a source of families only has columns a family wide, a lone family a tall chart", () => {
+test("family cards leave no holes: single cards fill in densely, two families share a row of three to five columns, a lone family has a tall chart", () => {
+  const groups = sheets.find(([f]) => f === "groups.css")[1].replace(/\/\*[\s\S]*?\*\//g, "");
   const all = sheets.map(([, css]) => rules(css)).flat();
   const body = (sel) => all.filter(([s]) => s === sel).map(([, b]) => b).join(";");
   assert.match(body(".cards"), /grid-auto-flow:\s*row dense/);
-  const onlyFamilies = '.group:not([data-cards="1"]):not(:has(.card:not(.is-family)))';
-  assert.match(body(`${onlyFamilies} .cards`), /grid-template-columns:\s*repeat\(auto-fill, minmax\(min\(440px, 100%\), 1fr\)\)/);
-  assert.match(body(`${onlyFamilies} .card.is-family`), /grid-column:\s*auto/);
+  assert.match(groups, /\.group \{\s*container: source \/ inline-size;/);
+  // Each container query's tracks: a single card a column (two tracks), two families half the row each.
+  const queries = [...groups.matchAll(/@container source \(min-width: (\d+)px\) and \(max-width: ([\d.]+)px\) \{([\s\S]*?)\n\}/g)];
+  assert.equal(queries.length, 3);
+  for (const [, lo, hi, inner] of queries) {
+    const tracks = Number(/repeat\((\d+), minmax\(0, 1fr\)\)/.exec(inner)[1]);
+    const columns = tracks / 2;
+    assert.equal(Number(lo), columns * 270 + (columns - 1) * 12, `${columns} columns of 270 px from ${lo} px`);
+    assert.ok(Number(hi) < (columns + 1) * 270 + columns * 12, `and not ${columns + 1} below ${hi} px`);
+    const span = (sel) => Number((new RegExp(`(?:^|\\n)\\s*${sel.replace(/[.()~]/g, "\\$&")} \\{\\s*grid-column: span (\\d+);`).exec(inner) || [])[1]);
+    assert.equal(span(".card"), 2);
+    // Where two columns are half the row already, no rule of its own.
+    const pair = span(".group:has(.card.is-family ~ .card.is-family) .card.is-family") || span(".card.is-family");
+    assert.equal(pair, tracks / 2, `${columns} columns: two families to a row`);
+    assert.ok(span(".card.is-family") >= 4 && span(".card.is-family") <= tracks, "a lone family among single cards: two columns");
+  }
   const tall = (sel) => Number((/height:\s*(\d+)px/.exec(body(sel)) || [])[1]);
   assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
   assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
-});
-
-test("the filter's count is a chip centred on the box's top edge, with an edge of its own", () => {
-  const app = rules(sheets.find(([f]) => f === "app.css")[1]);
-  const [, body] = app.find(([s]) => s === ".filter-count");
-  const px = (prop) => Number((new RegExp(`(?:^|;|\\s)${prop}:\\s*(-?[\\d.]+)px`).exec(body) || [])[1]);
-  const border = /border:\s*([\d.]+)px solid/.exec(body);
-  assert.ok(border, "an edge of its own");
-  assert.equal(-px("top"), (px("line-height") + 2 * Number(border[1])) / 2, "centred on the box's border");
 });
