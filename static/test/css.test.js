@@ -80,13 +80,13 @@ test("a card showing a tooltip is not clipped by its containment and is above it
 });
 
 test("family cards leave no holes: single cards fill in densely, two families share a row of three to five columns, a lone family has a tall chart", () => {
-  const groups = sheets.find(([f]) => f === "groups.css")[1].replace(/\/\*[\s\S]*?\*\//g, "");
+  const layout = sheets.find(([f]) => f === "layout.css")[1].replace(/\/\*[\s\S]*?\*\//g, "");
   const all = sheets.map(([, css]) => rules(css)).flat();
   const body = (sel) => all.filter(([s]) => s === sel).map(([, b]) => b).join(";");
   assert.match(body(".cards"), /grid-auto-flow:\s*row dense/);
-  assert.match(groups, /\.group \{\s*container: source \/ inline-size;/);
+  assert.match(layout, /\.group \{\s*container: source \/ inline-size;/);
   // Each container query's tracks: a single card a column (two tracks), two families half the row each.
-  const queries = [...groups.matchAll(/@container source \(min-width: (\d+)px\) and \(max-width: ([\d.]+)px\) \{([\s\S]*?)\n\}/g)];
+  const queries = [...layout.matchAll(/@container source \(min-width: (\d+)px\) and \(max-width: ([\d.]+)px\) \{([\s\S]*?)\n\}/g)];
   assert.equal(queries.length, 3);
   for (const [, lo, hi, inner] of queries) {
     const tracks = Number(/repeat\((\d+), minmax\(0, 1fr\)\)/.exec(inner)[1]);
