@@ -25,7 +25,7 @@ export function axesOf(e, axis) {
       ...axis,
       // Room for the widest label in this font and a gap: labels never
       // touch; and at least two on a narrow chart.
-      space: (u, axisIdx, min, max, dim) => timeSpaceOf(u, max - min, dim),
+      space: (u, axisIdx, min, max, dim) => timeSpaceOf(u, max - min, dim, min),
       size: 22,
       incrs: TIME_INCRS,
       // A label that would reach past the plot's left edge (into the y
@@ -37,6 +37,7 @@ export function axesOf(e, axis) {
           timeLabelWidth(u, step >= 60) / 2,
           u.bbox.width / devicePixelRatio,
           PAD_RIGHT,
+          TIME_LABEL_GAP,
         );
         return splits.map((s, i) => (shown[i] ? s : null));
       },
@@ -114,22 +115,46 @@ function axisSize(u, values, axisIdx, cycleNum) {
 
 /**
  * timeSpaceOf is the least room (CSS px) between the time ticks of a chart
- * whose axis is dim CSS px long and spans spanS seconds (uPlot's space).
- * Steps of a minute or more write "14:05", not "14:05:00": where the step
- * the shorter labels allow is still a whole minute, their width is the
- * one that counts, so that a narrow one-hour chart gets labels every 15
- * minutes (four) rather than every 30 with one drawn.
+ * whose axis is dim CSS px long and spans spanS seconds from min (unix s;
+ * uPlot's space). Steps of a minute or more write "14:05", not
+ * "14:05:00": where the step the shorter labels allow is still a whole
+ * minute, their width is the one that counts, so that a narrow one-hour
+ * chart gets labels every 15 minutes (four) rather than every 30 with one
+ * drawn. Where the step that gives would have fewer than two labels
+ * drawn (a one-minute chart 170 px wide, ticks every 30 s, the outer two
+ * too near the plot's edges), a finer step is taken, the finest that
+ * has two, its labels thinned by the axis' filter (timeLabelsShown).
  * @param {any} u the uPlot instance (its axis font, its canvas to measure on)
  * @param {number} spanS
  * @param {number} dim
+ * @param {number} [min] the axis' start; none: no check of the labels drawn
  */
-export function timeSpaceOf(u, spanS, dim) {
+export function timeSpaceOf(u, spanS, dim, min) {
   const wide = timeSpace(dim, timeLabelWidth(u));
   if (!(spanS > 0) || !(dim > 0)) return wide;
   // timeSpace's floor is for "00:00:00"; a shorter label needs only its own width and the gap.
   const short = Math.max(timeLabelWidth(u, true) + TIME_LABEL_GAP, Math.min(70, dim / 5));
   const step = TIME_INCRS.find((incr) => (incr * dim) / spanS >= short);
-  return step !== undefined && step >= 60 ? short : wide;
+  const space = step !== undefined && step >= 60 ? short : wide;
+  if (!Number.isFinite(min)) return space;
+  const at = TIME_INCRS.findIndex((incr) => (incr * dim) / spanS >= space);
+  if (at < 0 || labelsDrawn(u, min, spanS, dim, TIME_INCRS[at]) >= 2) return space;
+  // Steps closer than FINEST_TICK_PX are no use (and many).
+  for (let i = at - 1; i >= 0 && (TIME_INCRS[i] * dim) / spanS >= FINEST_TICK_PX; i--) {
+    // Just under the step's own spacing, so that uPlot picks this step and no coarser.
+    if (labelsDrawn(u, min, spanS, dim, TIME_INCRS[i]) >= 2) return ((TIME_INCRS[i] * dim) / spanS) * (1 - 1e-9);
+  }
+  return space;
+}
+
+// FINEST_TICK_PX is the least room between ticks timeSpaceOf goes down to for a second label.
+const FINEST_TICK_PX = 4;
+
+// labelsDrawn is how many labels the time axis' filter keeps with ticks every incr seconds.
+function labelsDrawn(u, min, spanS, dim, incr) {
+  const positions = [];
+  for (let t = Math.ceil(min / incr) * incr; t <= min + spanS; t += incr) positions.push(((t - min) / spanS) * dim);
+  return timeLabelsShown(positions, timeLabelWidth(u, incr >= 60) / 2, dim, PAD_RIGHT, TIME_LABEL_GAP).filter(Boolean).length;
 }
 
 // SHORT_LABEL_SAMPLES are the widest labels formatTick writes for steps of a minute or more.

@@ -17,7 +17,7 @@
 
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
-import { lineTint, tintColor } from "./palette.js";
+import { PALETTE, lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
 const CHART_HEIGHT = 110;
@@ -152,8 +152,11 @@ export class ChartManager {
       const e = this.byEl.get(it.target);
       if (!e) continue;
       const w = Math.floor(it.contentRect.width);
-      if (w > 0 && w !== e.width) {
+      // The chart's box sets the plot's height (chart.css: taller for a family of lines on a wide card).
+      const ht = Math.floor(it.contentRect.height) || CHART_HEIGHT;
+      if ((w > 0 && w !== e.width) || (w > 0 && ht !== e.height)) {
         e.width = w;
+        e.height = ht;
         e.resized = true;
         e.dirty = true;
       }
@@ -189,7 +192,7 @@ export class ChartManager {
       if (!e.plot) {
         e.plot = new globalThis.uPlot(this.options(e, lines, band), data, e.el);
       } else {
-        if (e.resized) e.plot.setSize({ width: e.width, height: CHART_HEIGHT });
+        if (e.resized) e.plot.setSize({ width: e.width, height: e.height || CHART_HEIGHT });
         lines.forEach((l, i) => {
           const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
           for (const si of idx) if (e.plot.series[si].show === l.hidden) e.plot.setSeries(si, { show: !l.hidden });
@@ -231,7 +234,7 @@ export class ChartManager {
     };
     return {
       width: e.width,
-      height: CHART_HEIGHT,
+      height: e.height || CHART_HEIGHT,
       // Room on the right for the last time label, which uPlot centres on its tick.
       padding: [6, PAD_RIGHT, 0, 0],
       legend: { show: false },
@@ -416,7 +419,7 @@ function readTheme() {
   const cs = getComputedStyle(document.documentElement);
   const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
   const series = [];
-  for (let i = 0; i < 8; i++) series.push(v(`--series-${i}`, "#3b82f6"));
+  for (let i = 0; i < PALETTE; i++) series.push(v(`--series-${i}`, "#3b82f6"));
   return {
     text: v("--chart-text", "#667085"),
     grid: v("--chart-grid", "#e5e7eb"),

@@ -10,7 +10,7 @@ const SI = ["", "k", "M", "G", "T", "P", "E"];
  * value that is a rate already) and its kind.
  * @param {string} metric
  * @param {string} [kind] "gauge" or "counter"
- * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"plain",
+ * @returns {{base: "bytes"|"seconds"|"percent"|"ratio"|"celsius"|"meters"|"volts"|"amperes"|"joules"|"grams"|"watts"|"hertz"|"plain",
  *   rate: boolean, perSecond: boolean}} rate: a counter, shown and charted
  *   as its rate per second; perSecond: the value reads "per second"
  */
@@ -23,14 +23,19 @@ export function unitOf(metric, kind) {
     name = name.slice(0, -"_per_second".length);
     perSecond = true;
   }
-  let base = "plain";
-  if (name.endsWith("_bytes")) base = "bytes";
-  else if (name.endsWith("_seconds")) base = "seconds";
-  else if (name.endsWith("_percent")) base = "percent";
-  else if (name.endsWith("_ratio")) base = "ratio";
-  else if (name.endsWith("_celsius")) base = "celsius";
+  const base = BASES.find((b) => name.endsWith(`_${b}`)) || "plain";
   return { base, rate, perSecond };
 }
+
+/**
+ * SI_UNITS are the symbols of the Prometheus base units (and watts and
+ * hertz) that take an SI prefix: 1500 metres read "1.50 km", per second
+ * "m/s" (the unit kept, not the bare "/s").
+ */
+const SI_UNITS = { meters: "m", volts: "V", amperes: "A", joules: "J", grams: "g", watts: "W", hertz: "Hz" };
+
+// BASES are the unit words unitOf knows, as the last word of a name.
+const BASES = ["bytes", "seconds", "percent", "ratio", "celsius", ...Object.keys(SI_UNITS)];
 
 /**
  * fixed renders x with about three significant digits, in a stable width:
@@ -110,8 +115,10 @@ function scaleFor(v, unit) {
       return { div: 0.01, unit: "%" + per };
     case "celsius":
       return { div: 1, unit: "°C" + per };
-    default:
-      return steps(1000, SI);
+    default: {
+      const sym = SI_UNITS[unit && unit.base] || "";
+      return steps(1000, sym ? SI.map((p) => p + sym) : SI);
+    }
   }
 }
 
@@ -318,18 +325,26 @@ export function timeSpace(dim, labelPx = TIME_LABEL_PX) {
 /**
  * timeLabelsShown says which time labels of an axis are drawn: those that
  * fit inside [0, width + right] (CSS px from the plot's left edge; right is
- * the chart's padding there), each centred on its tick (positions) and
- * halfPx wide on each side. A label reaching left of the plot would run
- * into the y axis' lowest label ("0%"), so it is left out (its tick's grid
- * line stays).
+ * the chart's padding there), each centred on its tick (positions, in
+ * ascending order) and halfPx wide on each side, and, left to right, at
+ * least gap clear of the last one drawn (a narrow chart's finer ticks,
+ * axes.js, label every other one or every third). A label reaching left
+ * of the plot would run into the y axis' lowest label ("0%"), so it is
+ * left out (its tick's grid line stays).
  * @param {number[]} positions
  * @param {number} halfPx
  * @param {number} width the plot's width, CSS px
  * @param {number} right
+ * @param {number} [gap] the least room between two labels drawn, CSS px
  * @returns {boolean[]}
  */
-export function timeLabelsShown(positions, halfPx, width, right) {
-  return positions.map((x) => x - halfPx >= 0 && x + halfPx <= width + right);
+export function timeLabelsShown(positions, halfPx, width, right, gap = 0) {
+  let free = 0;
+  return positions.map((x) => {
+    const shown = x - halfPx >= free && x + halfPx <= width + right;
+    if (shown) free = x + halfPx + gap;
+    return shown;
+  });
 }
 
 /**

@@ -1,12 +1,19 @@
 // The colours of a chart's lines, one rule for the chart (a canvas
 // colour), its legend's swatches and its tooltip's (CSS): the k-th line a
 // chart draws takes the palette's colour k places after its group's, and
-// past the palette's eight a mix of that colour with the theme's text or
+// past the palette's twelve a mix of that colour with the theme's text or
 // panel colour, a different one each round, so that no two lines of a
 // chart share a colour however many it has. Pure.
 
-/** PALETTE is how many colours the theme gives (--series-0 … --series-7). */
-export const PALETTE = 8;
+/**
+ * PALETTE is how many colours the theme gives (--series-0 … --series-11,
+ * app.css): twelve, each plainly unlike every other in both themes
+ * (CIEDE2000 20 or more, static/test/palette.test.js), so that a chart of
+ * up to twelve lines has no two that read alike; past them lines are
+ * mixes, which may come close. The page's sources take the first eight as
+ * their colours (sources.js).
+ */
+export const PALETTE = 12;
 
 /**
  * @typedef {{hue: number, round: number}} Tint

@@ -199,8 +199,12 @@ export function tooltipPlugin(content, keys) {
   let held = false;
   // The cursor is the keyboard's (until Escape, the focus leaving, or the pointer coming in).
   let keyed = false;
+  // The card the tooltip shows on, let paint past its edges while it does (chart.css is-tipping).
+  let lifted = null;
   const hide = () => {
     if (tip) tip.hidden = true;
+    if (lifted) lifted.classList.remove("is-tipping");
+    lifted = null;
   };
   let onKey = null;
   let onBlur = null;
@@ -262,17 +266,23 @@ export function tooltipPlugin(content, keys) {
           fillTip(tip, content(u, i));
           tip.hidden = false;
           const card = u.over.closest && u.over.closest(".card");
+          if (card) card.classList.add("is-tipping");
+          lifted = card;
           const o = u.over.getBoundingClientRect();
           const c = card ? card.getBoundingClientRect() : o;
-          const at = tipPlace(u.cursor.left, u.cursor.top, tip.offsetWidth || 0, tip.offsetHeight || 0,
+          // Measured as it now reads (its rows, its marker lines), not as it read at the last move.
+          const w = tip.offsetWidth || 0;
+          const ht = tip.offsetHeight || 0;
+          const at = placeTip(u.cursor.left, u.cursor.top, w, ht,
             { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom },
-            boundsOf(o, card ? c : null));
+            o, card ? c : null);
           tip.classList.toggle("is-outside", at.outside);
           tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
         },
       ],
       destroy: [
         () => {
+          hide();
           tip = null;
           if (keys && onKey) {
             keys.removeEventListener("keydown", onKey);
@@ -284,7 +294,8 @@ export function tooltipPlugin(content, keys) {
   };
 }
 
-// viewOf is the plot's offset in the viewport and the viewport's size, for tipPlace;
+// viewOf is the plot's offset in the viewport and the viewport's size, for tipPlace,
+// the sticky top bar left out (a tooltip under it would be hidden);
 // none where there is no window (node tests): no viewport bound.
 function viewOf(o) {
   const win = globalThis.window;
@@ -292,7 +303,9 @@ function viewOf(o) {
   const doc = globalThis.document && globalThis.document.documentElement;
   const width = (doc && doc.clientWidth) || win.innerWidth;
   const height = (doc && doc.clientHeight) || win.innerHeight;
-  return { left: o.left, top: o.top, width, height };
+  const bar = globalThis.document.querySelector && globalThis.document.querySelector(".topbar");
+  const under = bar ? Math.max(0, bar.getBoundingClientRect().bottom) : 0;
+  return { left: o.left, top: o.top - under, width, height: height - under };
 }
 
 /**
@@ -303,15 +316,50 @@ function viewOf(o) {
  */
 export function boundsOf(o, c, view = viewOf(o)) {
   if (!c) return view;
-  const vw = view ? view.width : Infinity;
-  const vh = view ? view.height : Infinity;
-  const left = Math.max(0, c.left);
-  const top = Math.max(0, c.top);
-  const right = Math.min(vw, c.right);
-  const bottom = Math.min(vh, c.bottom);
+  // The viewport's edges, in the rects' coordinates.
+  const vl = view ? o.left - view.left : -Infinity;
+  const vt = view ? o.top - view.top : -Infinity;
+  const left = Math.max(vl, c.left);
+  const top = Math.max(vt, c.top);
+  const right = Math.min(vl + (view ? view.width : Infinity), c.right);
+  const bottom = Math.min(vt + (view ? view.height : Infinity), c.bottom);
   // tipPlace keeps VIEW_MARGIN_PX off the bound's edges; within a card
   // that margin is the card's own padding, so the bound is widened by it.
   return { left: o.left - left + VIEW_MARGIN_PX, top: o.top - top + VIEW_MARGIN_PX, width: right - left + 2 * VIEW_MARGIN_PX, height: bottom - top + 2 * VIEW_MARGIN_PX };
+}
+
+/**
+ * placeTip is where a tooltip w × h goes (tipPlace) for a plot at o in a
+ * card at c (viewport rects; c null: no card): inside the first bound it
+ * fits in of the card from the plot's top down (off the card's title;
+ * not for a tooltip that goes above a narrow plot, which would then cover
+ * the plot), the whole card, and the viewport alone; each cut to the
+ * viewport. A card contains its paint (content-visibility: auto), but not
+ * while it shows a tooltip (chart.css is-tipping): one taller than the
+ * part of its card on screen (a card at the bottom of the window) still
+ * shows whole, over the card's neighbours, rather than past the window's
+ * edge.
+ * @param {number} left the pointer, CSS px from the plot's left
+ * @param {number} top the pointer, CSS px from the plot's top
+ * @param {number} w
+ * @param {number} h
+ * @param {{width: number, height: number, above: number, below: number}} plot as tipPlace's
+ * @param {{left: number, top: number, right: number, bottom: number}} o
+ * @param {{left: number, top: number, right: number, bottom: number}|null} c
+ * @param {{left: number, top: number, width: number, height: number}} [view] viewOf
+ * @returns {{x: number, y: number, outside: boolean}}
+ */
+export function placeTip(left, top, w, h, plot, o, c, view = viewOf(o)) {
+  const fits = (b) => w + 2 * VIEW_MARGIN_PX <= b.width && h + 2 * VIEW_MARGIN_PX <= b.height;
+  const offTitle = c ? boundsOf(o, { ...c, top: Math.max(c.top, o.top) }, view) : null;
+  const card = c ? boundsOf(o, c, view) : null;
+  for (const b of [offTitle, card]) {
+    if (!b || !fits(b)) continue;
+    const at = tipPlace(left, top, w, h, plot, b);
+    if (b === offTitle && at.outside) continue;
+    return at;
+  }
+  return tipPlace(left, top, w, h, plot, view);
 }
 
 // valueTop is where the keyboard's cursor sits on the y axis at index i:

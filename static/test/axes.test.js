@@ -41,3 +41,26 @@ test("a one-hour chart at a desktop's column width has at least three labelled t
   const { incr } = labelled(max - 60, max, 200);
   assert.ok((incr * 200) / 60 >= "00:00:00".length * 6.5 + 8);
 });
+
+test("a chart of any span 110 px wide or more has two time labels or more, never overlapping, whatever the phase of its ticks", () => {
+  for (const span of [60, 300, 900, 3600]) {
+    for (let dim = 110; dim <= 420; dim += 13) {
+      for (let phase = 0; phase < span; phase += Math.max(1, span / 60)) {
+        const max = 1_795_000_000 + phase;
+        const x = axesOf({ unit: {} }, {})[0];
+        const u = fakeU(max - span, max, dim);
+        const space = x.space(u, 0, max - span, max, dim);
+        const incr = TIME_INCRS.find((i) => (i * dim) / span >= space);
+        const splits = [];
+        for (let t = Math.ceil((max - span) / incr) * incr; t <= max; t += incr) splits.push(t);
+        const kept = x.filter(u, splits).filter((s) => s !== null);
+        const at = kept.map((s) => u.valToPos(s));
+        const half = ((incr >= 60 ? "00:00" : "00:00:00").length * 6.5) / 2;
+        const what = `${span}s on ${dim} px from ${max - span}: labels at ${at.map(Math.round)} every ${incr}s`;
+        assert.ok(kept.length >= 2, what);
+        for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 2 * half + 8 - 1e-6, what);
+        assert.ok(at[0] - half >= 0 && at.at(-1) + half <= dim + 26, what);
+      }
+    }
+  }
+});

@@ -29,8 +29,8 @@ globalThis.ResizeObserver = class {
   }
   observe() {}
   unobserve() {}
-  size(el, width) {
-    this.cb([{ target: el, contentRect: { width } }]);
+  size(el, width, height) {
+    this.cb([{ target: el, contentRect: { width, height } }]);
   }
 };
 globalThis.document = { documentElement: {} };
@@ -95,6 +95,20 @@ test("a chart is drawn only in view, sized and not collapsed", () => {
   m.remove("a");
   assert.equal(observers.io.watched.has(el), false);
   assert.equal(m.isShown("a"), false);
+});
+
+test("a chart is as tall as its box (a wide family's is taller); a box with no height yet gets the default", () => {
+  plots.length = 0;
+  const { m, el } = manager();
+  observers.io.show(el, true);
+  observers.ro.size(el, 300);
+  m.draw();
+  assert.equal(plots.at(-1).opts.height, 110);
+  const sizes = [];
+  plots.at(-1).setSize = (s) => sizes.push(s);
+  observers.ro.size(el, 300, 220);
+  assert.equal(m.draw(), 1, "a new height redraws");
+  assert.deepEqual(sizes, [{ width: 300, height: 220 }]);
 });
 
 test("onShown is told when a chart comes into view or out of a collapsed group", () => {

@@ -60,3 +60,47 @@ test("a tree node's state word is in its state's ink, not in the dot's colour", 
   const state = rules(tree).find(([sel]) => sel === ".node .state");
   assert.match(state[1], /color:\s*var\(--node-ink\)/);
 });
+
+test("the tooltip's title and line names are shown whole, wrapped, never cut with an ellipsis", () => {
+  const chart = rules(sheets.find(([f]) => f === "chart.css")[1]);
+  for (const sel of [".tip-title", ".tip-name"]) {
+    const [, body] = chart.find(([s]) => s === sel);
+    assert.doesNotMatch(body, /text-overflow|overflow:\s*hidden/, sel);
+    assert.match(body, /white-space:\s*normal/, sel);
+    assert.match(body, /overflow-wrap:\s*anywhere/, sel);
+  }
+  assert.match(chart.find(([s]) => s === ".tip-head")[1], /flex-wrap:\s*wrap/);
+});
+
+test("a card showing a tooltip is not clipped by its containment and is above its neighbours", () => {
+  const chart = rules(sheets.find(([f]) => f === "chart.css")[1]);
+  const [, body] = chart.find(([s]) => s === ".card.is-tipping");
+  assert.match(body, /content-visibility:\s*visible/);
+  assert.match(body, /z-index:\s*[1-9]/);
+});
+
+test("family cards leave no holes: single cards fill in densely, two families share a row of three to five columns, a lone family has a tall chart", () => {
+  const layout = sheets.find(([f]) => f === "layout.css")[1].replace(/\/\*[\s\S]*?\*\//g, "");
+  const all = sheets.map(([, css]) => rules(css)).flat();
+  const body = (sel) => all.filter(([s]) => s === sel).map(([, b]) => b).join(";");
+  assert.match(body(".cards"), /grid-auto-flow:\s*row dense/);
+  assert.match(layout, /\.group \{\s*container: source \/ inline-size;/);
+  // Each container query's tracks: a single card a column (two tracks), two families half the row each.
+  const queries = [...layout.matchAll(/@container source \(min-width: (\d+)px\) and \(max-width: ([\d.]+)px\) \{([\s\S]*?)\n\}/g)];
+  assert.equal(queries.length, 3);
+  for (const [, lo, hi, inner] of queries) {
+    const tracks = Number(/repeat\((\d+), minmax\(0, 1fr\)\)/.exec(inner)[1]);
+    const columns = tracks / 2;
+    assert.equal(Number(lo), columns * 270 + (columns - 1) * 12, `${columns} columns of 270 px from ${lo} px`);
+    assert.ok(Number(hi) < (columns + 1) * 270 + columns * 12, `and not ${columns + 1} below ${hi} px`);
+    const span = (sel) => Number((new RegExp(`(?:^|\\n)\\s*${sel.replace(/[.()~]/g, "\\$&")} \\{\\s*grid-column: span (\\d+);`).exec(inner) || [])[1]);
+    assert.equal(span(".card"), 2);
+    // Where two columns are half the row already, no rule of its own.
+    const pair = span(".group:has(.card.is-family ~ .card.is-family) .card.is-family") || span(".card.is-family");
+    assert.equal(pair, tracks / 2, `${columns} columns: two families to a row`);
+    assert.ok(span(".card.is-family") >= 4 && span(".card.is-family") <= tracks, "a lone family among single cards: two columns");
+  }
+  const tall = (sel) => Number((/height:\s*(\d+)px/.exec(body(sel)) || [])[1]);
+  assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
+  assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
+});

@@ -46,6 +46,31 @@ test("unitOf reads _per_second gauges as rates already", () => {
   assert.deepEqual(formatValue(16384, unitOf("disk_read_bytes_per_second")), { text: "16", unit: "KiB/s" });
 });
 
+test("a _per_second of every base unit keeps its unit: metres per second read m/s, not /s", () => {
+  const cases = {
+    lane_speed_meters_per_second: [4.24, "m/s"],
+    disk_read_bytes_per_second: [512, "B/s"],
+    busy_seconds_per_second: [0.5, "%"], // a share of the time
+    temperature_celsius_per_second: [0.5, "°C/s"],
+    sag_volts_per_second: [2, "V/s"],
+    draw_amperes_per_second: [2, "A/s"],
+    energy_joules_per_second: [2500, "kJ/s"],
+    feed_grams_per_second: [2, "g/s"],
+    power_watts_per_second: [2, "W/s"],
+    error_ratio_per_second: [0.1, "%/s"],
+    load_percent_per_second: [2, "%/s"],
+    reads_per_second: [2, "/s"],
+  };
+  for (const [metric, [v, unit]] of Object.entries(cases)) {
+    const u = unitOf(metric, "gauge");
+    assert.equal(u.perSecond, true, metric);
+    assert.equal(formatValue(v, u).unit, unit, metric);
+    assert.match(formatCompact(v, u), new RegExp(`${unit.replace("/", "\\/")}$`), metric);
+  }
+  assert.deepEqual(formatValue(1500, unitOf("distance_meters")), { text: "1.50", unit: "km" });
+  assert.deepEqual(formatValue(3, unitOf("distance_meters_total")), { text: "3", unit: "m/s" });
+});
+
 test("fixed keeps about three significant digits", () => {
   assert.equal(fixed(0), "0");
   assert.equal(fixed(-0), "0");

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { boundsOf } from "../js/tooltip.js";
+import { boundsOf, placeTip } from "../js/tooltip.js";
 import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
@@ -195,6 +195,62 @@ test("the tooltip stays inside its card, which clips what it paints past its edg
   const at = tipPlace(100, 100, 200, 300, plot, low);
   assert.ok(o.top + at.y + 300 <= 900, "inside the viewport too");
   assert.deepEqual(boundsOf(o, null, { left: 1, top: 2, width: 3, height: 4 }), { left: 1, top: 2, width: 3, height: 4 }, "no card: the viewport");
+});
+
+test("a tooltip at the bottom of the window shows whole: inside the viewport, under the top bar, off the card's title where the card has room", () => {
+  // 1280 × 900, a top bar 53 px tall; a family card whose plot's top is at y 857, 76 px of the card on screen.
+  const view = (o) => ({ left: o.left, top: o.top - 53, width: 1265, height: 900 - 53 });
+  const o = { left: 385, top: 857, right: 907, bottom: 979 };
+  const card = { left: 335, top: 824, right: 1256, bottom: 1125 };
+  const plot = { width: 522, height: 122, above: 33, below: 146 };
+  for (const h of [81, 104, 121]) {
+    const at = placeTip(60, 28, 274, h, plot, o, card, view(o));
+    assert.ok(o.top + at.y >= 53 && o.top + at.y + h <= 900, `${h} px tall: y ${o.top + at.y}..${o.top + at.y + h}`);
+  }
+  // The card further up: the tooltip stays below its title (the plot's top), inside the card.
+  const up = { ...o, top: 700, bottom: 822 };
+  const upCard = { ...card, top: 667, bottom: 968 };
+  for (const top of [0, 60, 120]) {
+    const at = placeTip(60, top, 274, 121, plot, up, upCard, view(up));
+    assert.ok(up.top + at.y >= up.top && up.top + at.y + 121 <= 900, `pointer at ${top}: y ${up.top + at.y}`);
+  }
+  // A narrow plot's tooltip goes off it, above it if the card has no room below: the title's room is then used.
+  const narrow = { width: 150, height: 110, above: 60, below: 20 };
+  const n = { left: 20, top: 400, right: 170, bottom: 510 };
+  const at = placeTip(75, 50, 140, 50, narrow, n, { left: 6, top: 340, right: 184, bottom: 530 }, { left: 20, top: 347, width: 390, height: 790 });
+  assert.ok(at.outside && n.top + at.y + 50 <= n.top, `above the plot: ${at.y}`);
+});
+
+test("the tooltip is placed by its size with the content it now shows, marker lines included, and lifts its card's clip while it shows", () => {
+  globalThis.window = { innerWidth: 1280, innerHeight: 900 };
+  try {
+    let marks = [];
+    const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [{ name: "0", value: "1", color: { hue: 0, round: 0 }, stale: false }], marks }));
+    const card = document.createElement("div");
+    card.classList.add("card");
+    const u = fakeU();
+    card.append(u.over);
+    // The plot's top at y 800: 100 px of the window below it.
+    u.over.getBoundingClientRect = () => ({ top: 800, bottom: 900, left: 0, right: 300 });
+    card.getBoundingClientRect = () => ({ top: 760, bottom: 1060, left: -10, right: 310 });
+    p.hooks.init[0](u);
+    const tip = u.over.one("chart-tip");
+    Object.defineProperty(tip, "offsetWidth", { get: () => 150 });
+    Object.defineProperty(tip, "offsetHeight", { get: () => 20 * tip.children.length });
+    u.over.dispatch("mouseenter");
+    u.cursor = { idx: 1, left: 50, top: 60 };
+    p.hooks.setCursor[0](u);
+    const y = () => Number(/translate\(-?\d+px, (-?[\d.]+)px\)/.exec(tip.style.transform)[1]);
+    assert.ok(800 + y() + 40 <= 900, `two rows: ${y()}`);
+    assert.equal(card.classList.contains("is-tipping"), true, "the card lets its tooltip paint past its edge");
+    marks = ["a: crashed at 09:00:00", "b: restarted at 09:00:01", "c: firing at 09:00:02"];
+    p.hooks.setCursor[0](u);
+    assert.ok(800 + y() + 100 <= 900, `with three marker lines, 100 px tall: bottom ${800 + y() + 100}`);
+    u.over.dispatch("mouseleave");
+    assert.equal(card.classList.contains("is-tipping"), false, "clipped again once the tooltip goes");
+  } finally {
+    delete globalThis.window;
+  }
 });
 
 test("a press hides the tooltip until the pointer moves again with no button held: none stays over the card after a drag", () => {

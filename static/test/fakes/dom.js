@@ -149,9 +149,11 @@ export class FakeElement {
   matches() {
     return false;
   }
-  /** closest knows a tag name only ("section"): the nearest element of it, this one included. */
-  closest(tag) {
-    for (let el = this; el && el.tagName; el = el.parentNode) if (el.tagName === String(tag).toUpperCase()) return el;
+  /** closest knows a tag name ("section") or a class (".card") only: the nearest element of it, this one included. */
+  closest(sel) {
+    const s = String(sel);
+    const is = s.startsWith(".") ? (el) => el.classList.contains(s.slice(1)) : (el) => el.tagName === s.toUpperCase();
+    for (let el = this; el && el.tagName; el = el.parentNode) if (is(el)) return el;
     return null;
   }
   /** all lists the element and its descendants, depth first. */
