@@ -126,6 +126,11 @@ export class SeriesCard {
     const many = all.length > 1;
     this.el.dataset.lines = String(all.length);
     this.el.classList.toggle("is-family", many);
+    // Until a card has been on screen, content-visibility lays it out at
+    // this size: a family's legend row a line, so that cards coming into
+    // view do not grow by hundreds of pixels and push what the reader
+    // scrolled to out of sight.
+    this.el.style.containIntrinsicSize = many ? `auto ${familyHeight(all.length)}px` : "";
   }
 
   /**
@@ -413,4 +418,14 @@ function setAlert(el, a) {
   }
   el.dataset.alert = a.severity;
   el.dataset.alertState = a.state;
+}
+
+/**
+ * familyHeight estimates a family card's height in CSS px from its count
+ * of lines (its chart and head, then a legend row a line), as measured in
+ * Chromium: a placeholder for content-visibility, not a layout.
+ * @param {number} lines
+ */
+export function familyHeight(lines) {
+  return Math.round(237 + 21.5 * lines);
 }

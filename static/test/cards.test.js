@@ -364,3 +364,12 @@ test("every legend row follows the cursor, the total's too, and each column has 
   card.hover((T - 60_000) / 1000, new Map([["a", null], ["b", null]]));
   assert.deepEqual(now(), ["–", "–", "–"], "before the total's first point");
 });
+
+test("a family card not yet on screen is laid out at its legend's height, a single card at the stylesheet's", async () => {
+  const { familyHeight } = await import("../js/cards.js");
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  assert.equal(card.el.style.containIntrinsicSize, "", "one line: the stylesheet's placeholder");
+  for (let i = 1; i < 10; i++) card.add(st(`s${i}`, { cpu: String(i) }, 10));
+  assert.equal(card.el.style.containIntrinsicSize, `auto ${familyHeight(10)}px`);
+  assert.ok(familyHeight(10) > 400 && familyHeight(2) < familyHeight(10), "grows with the legend");
+});
