@@ -34,7 +34,9 @@ func (c *client) writeLoop() {
 // stream writes until ctx is cancelled (true: the connection may still
 // carry a close frame) or a write fails (false).
 func (c *client) stream() bool {
-	if !c.write(c.s.hello) {
+	// The ping after the hello asks the peer to show that it reads: its
+	// pong settles the client (see admission).
+	if !c.write(c.s.hello) || !c.writeControl(websocket.PingMessage, nil) {
 		return false
 	}
 	after, ok := c.resumeAt, c.hasResumeAt
@@ -114,7 +116,7 @@ var errWriteFailed = errors.New("write failed")
 
 // subscribe opens the stream after seq. From 0 it starts with the shared
 // snapshot (see snapshotCache) and the deltas after it; false if writing
-// the snapshot failed. The subscription exists before the snapshot is
+// the snapshot failed, unless the subscription was dropped meanwhile. The subscription exists before the snapshot is
 // written, so that a client too slow to take the snapshot is dropped by
 // its mailbox like any other.
 func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
@@ -133,6 +135,12 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	c.watch = newDropWatch(c)
 	sub.OnDrop(c.watch.dropped)
 	if snap != nil && !c.write(snap) {
+		if c.watch.isDropped() {
+			// Dropped before or while its snapshot went (a newcomer may
+			// wait for its turn meanwhile): the stream sees ErrDropped
+			// and resyncs, or closes a client dropped too often.
+			return sub, true
+		}
 		sub.Close()
 		return nil, false
 	}
@@ -187,8 +195,13 @@ func (c *client) awaitResume() (uint64, bool) {
 // once when the client negotiated permessage-deflate. It
 // sends nothing and fails when the subscription was dropped meanwhile
 // (pump then sees ErrDropped); see dropWatch for a write the drop
-// interrupts.
+// interrupts. A newcomer's write first waits for its admission turn.
 func (c *client) write(data []byte) bool {
+	t, ok := c.newcomerTurn()
+	if !ok {
+		return false
+	}
+	defer t.release()
 	c.writeID.Add(1)
 	c.writing.Store(true)
 	defer c.writing.Store(false)
@@ -228,6 +241,11 @@ func (c *client) writePrepared(pm *websocket.PreparedMessage, n int) bool {
 // writeOwn sends a message only this client gets (a range answer): as
 // write, without the shared frame cache.
 func (c *client) writeOwn(data []byte) bool {
+	t, ok := c.newcomerTurn()
+	if !ok {
+		return false
+	}
+	defer t.release()
 	c.writeID.Add(1)
 	c.writing.Store(true)
 	defer c.writing.Store(false)

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -24,7 +25,9 @@ const wsLocalResume = "pulseboard.resume"
 
 // guardHandshake refuses, with a JSON error and a count by reason, what must
 // not become a WebSocket: a plain GET, a missing or wrong viewer token, a
-// foreign Origin, a server that is closing or full.
+// foreign Origin, a server that is closing or full. A handshake that passes
+// then waits for its turn (admission); the upgrade runs in that turn, and a
+// handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		refuse := func(reason string, err error) error {
@@ -56,14 +59,33 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		} else if columns {
 			c.Locals(wsLocalColumns, true)
 		}
-		switch h.state() {
-		case hubClosing:
-			return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
-		case hubFull:
-			return refuse(refusedCapacity, fiber.NewError(fiber.StatusServiceUnavailable, "too many clients"))
+		if err := h.refuseByState(refuse); err != nil {
+			return err
+		}
+		t, reason := h.admit.admit(c.Context())
+		if t == nil {
+			c.Set(fiber.HeaderRetryAfter, retryAfter)
+			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "too many new connections"))
+		}
+		defer t.release()
+		// The hub may have closed or filled while this one waited.
+		if err := h.refuseByState(refuse); err != nil {
+			return err
 		}
 		return c.Next()
 	}
+}
+
+// refuseByState refuses a handshake (through refuse) when the hub is
+// closing or full; nil when open.
+func (h *hub) refuseByState(refuse func(string, error) error) error {
+	switch h.state() {
+	case hubClosing:
+		return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
+	case hubFull:
+		return refuse(refusedCapacity, fiber.NewError(fiber.StatusServiceUnavailable, "too many clients"))
+	}
+	return nil
 }
 
 // parseResumeQuery reads ?resume=N: false when absent, a 400 error when
@@ -96,10 +118,13 @@ type hub struct {
 	// prepared holds the frames every client shares (hello, snapshots,
 	// deltas), compressed once for the clients that negotiated it.
 	prepared preparedCache
+	// admit paces new connections' handshakes and first writes.
+	admit *admission
 }
 
 func newHub(s *Server, maxClients int) *hub {
-	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{})}
+	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{}),
+		admit: newAdmission(&s.opts.WebSocket, s.metrics, runtime.Gosched)}
 }
 
 type hubState int
