@@ -16,7 +16,7 @@ const (
 	// write that has not returned by then (a socket whose buffers are
 	// full, a large snapshot on a slow link) gives it back and finishes
 	// unpaced, so that one stuck newcomer cannot hold the others up.
-	turnHold = 50 * time.Millisecond
+	turnHold = 10 * time.Millisecond
 	// retryAfter is the Retry-After, in seconds, of a refused admission.
 	retryAfter = "2"
 )

@@ -83,13 +83,21 @@ func newClient(h *hub, conn *websocket.Conn) *client {
 		rangeBudget: newRangeBudget(&h.s.opts.WebSocket)}
 }
 
+// settle marks the client as one that reads (its first pong, on the
+// reader goroutine) or one that is gone; only the first call counts.
+func (c *client) settle() {
+	if c.settled.CompareAndSwap(false, true) {
+		c.s.metrics.newcomers.Dec()
+	}
+}
+
 // newcomerTurn waits for an admission turn until the client settled (nil,
 // true from then on); false when the connection ended meanwhile.
 func (c *client) newcomerTurn() (*turn, bool) {
 	if c.settled.Load() {
 		return nil, true
 	}
-	return c.hub.admit.take(c.ctx)
+	return c.s.admit.take(c.ctx)
 }
 
 // run serves the connection until either side ends it. Both goroutines

@@ -61,6 +61,7 @@ type metrics struct {
 	// for a turn (admission.go).
 	admissionWait    prometheus.Histogram
 	admissionWaiting prometheus.Gauge
+	newcomers        prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -136,6 +137,10 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_admission_waiting",
 			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
 		}),
+		newcomers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_ws_newcomers",
+			Help: "WebSocket clients connected that have not answered their first ping yet (never-reading ones among them): their writes take turns among the new connections' work.",
+		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
 	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout} {
@@ -161,7 +166,7 @@ func newMetrics() *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting}
+		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers}
 }
 
 // sent counts one message written to one client.

@@ -52,7 +52,7 @@ func (c *client) readLoop() {
 	// and one in flight) are charged. The first pong settles the client.
 	start, pongs := time.Now(), int64(0)
 	c.conn.SetPongHandler(func(string) error {
-		c.settled.Store(true)
+		c.settle()
 		pongs++
 		asked := int64(time.Since(start)/o.PingInterval) + 2
 		if pongs > asked && !control.Allow() {

@@ -87,9 +87,14 @@ func (c *client) stream() bool {
 		case c.ctx.Err() != nil:
 			return true
 		case errors.Is(err, aggregator.ErrDropped):
-			// Counted by the drop hook.
+			// Counted by the drop hook. A newcomer dropped before it
+			// answered the ping sent after its hello, more than a
+			// mailbox's worth of deltas ago, has read nothing since: it
+			// is closed, not resynced (a resync costs a subscription under
+			// the aggregator's lock, and a thousand at once delay every
+			// reader).
 			drops = recent(append(drops, time.Now()), o.ResyncWindow)
-			if len(drops) > o.MaxResyncs {
+			if len(drops) > o.MaxResyncs || !c.settled.Load() {
 				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
 				return true
 			}

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -62,7 +61,7 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
-		t, reason := h.admit.admit(c.Context())
+		t, reason := s.admit.admit(c.Context())
 		if t == nil {
 			c.Set(fiber.HeaderRetryAfter, retryAfter)
 			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "too many new connections"))
@@ -118,13 +117,10 @@ type hub struct {
 	// prepared holds the frames every client shares (hello, snapshots,
 	// deltas), compressed once for the clients that negotiated it.
 	prepared preparedCache
-	// admit paces new connections' handshakes and first writes.
-	admit *admission
 }
 
 func newHub(s *Server, maxClients int) *hub {
-	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{}),
-		admit: newAdmission(&s.opts.WebSocket, s.metrics, runtime.Gosched)}
+	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{})}
 }
 
 type hubState int
@@ -182,6 +178,7 @@ func (h *hub) add(c *client) bool {
 	h.clients[c] = struct{}{}
 	h.wg.Add(1)
 	h.s.metrics.clients.Inc()
+	h.s.metrics.newcomers.Inc()
 	return true
 }
 
@@ -189,6 +186,7 @@ func (h *hub) remove(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()
+	c.settle() // no longer a newcomer, whatever it was
 	h.s.metrics.clients.Dec()
 	h.wg.Done()
 }
