@@ -195,6 +195,23 @@ ramp:
 			progress("ramp")
 		}
 	}
+	// Warm up: a client's first deltas are the catch-up after its
+	// snapshot and the server's resume grace, slower than the stream.
+	if cfg.warmup > 0 {
+		warm := time.NewTimer(cfg.warmup)
+	warming:
+		for {
+			select {
+			case <-warm.C:
+				break warming
+			case <-ctx.Done():
+				warm.Stop()
+				break warming
+			case <-tick.C:
+				progress("warmup")
+			}
+		}
+	}
 
 	// Measure, beside the stalled connections if asked: they are opened
 	// while the measured clients read, so that what their handshakes cost
