@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,26 +31,27 @@ const (
 // admission paces the work that new WebSocket connections bring, so that a
 // burst of them cannot crowd the writers of the clients already there.
 //
-// Why: on a busy core, the writer of an established client is woken by
-// each delta and then waits in the Go scheduler's run queue behind every
-// goroutine that is runnable. A thousand connections opened at once are a
-// thousand handshakes, then a thousand writers taking their hello, their
-// snapshot and the stream's deltas until the stall watch cuts the ones that
-// never read (StallAfter, 3 s); each delta's writers to the established
-// clients then waited behind up to a thousand others, which tripled their
-// delay (BENCHMARKS.md, issue 14).
+// Why: with the server on one core, an established client's writer is
+// woken by each delta and then waits in the Go scheduler's run queue behind
+// every goroutine that is runnable. A thousand connections opened at once
+// are a thousand handshakes, then a thousand writers woken by every delta
+// until the stall watch or the mailbox cuts the ones that never read (2 to
+// 4 s); each delta reached the established clients after up to a thousand
+// other writes, 10 to 15 ms later (BENCHMARKS.md, issue 14).
 //
 // How it works: newcomer work takes one of AdmitTurns turns (a semaphore);
 // whoever waits for one is parked, not runnable. Newcomer work is a
-// connection's handshake (the guard and the upgrade) and, for NewcomerFor
-// after it, every data write of its writer; an established client's
-// writer never takes a turn. A goroutine given a turn yields once
-// (runtime.Gosched), so that the writers the last delta woke run before it
-// rather than after a chain of newcomers handing the turn to each other.
-// Handshakes wait in a queue of at most AdmitQueue, each for at most
-// AdmitWait; past either they are refused with 503 and Retry-After, and
-// counted. A newcomer's write waits as long as its connection lasts: its
-// mailbox bound (the broker) still drops it if it falls too far behind.
+// connection's handshake (the guard and the upgrade) and every data write
+// to it until it answers the ping sent after its hello (client.settle): a
+// browser does within a round trip, a peer that never reads never does.
+// An established client's writer never takes a turn. A goroutine given a
+// turn yields once (runtime.Gosched), so that the writers the last delta
+// woke run before it rather than after a chain of newcomers handing the
+// turn to each other. A turn is held at most turnHold. Handshakes wait in
+// a queue of at most AdmitQueue, each for at most AdmitWait; past either
+// they are refused with 503 and Retry-After, and counted. A newcomer's
+// write waits as long as its connection lasts; a newcomer the broker drops
+// meanwhile is closed, not resynced (see client.stream).
 //
 // Its methods are safe for concurrent use.
 type admission struct {
@@ -135,6 +137,22 @@ func (a *admission) admit(ctx context.Context) (*turn, string) {
 	case <-ctx.Done():
 		return nil, refusedShutdown
 	}
+}
+
+// abort resets the connection of a client that never answered its first
+// ping (it never read, or left at once), in a turn: a thousand that
+// arrived together are cut together, and their teardown is newcomer work
+// too. A reset frees the kernel's buffers at once, where a close would
+// keep the unsent bytes of a peer that reads nothing. The handler's
+// goroutine calls it as the connection ends; fasthttp's own close later
+// finds it closed.
+func (a *admission) abort(conn *budgetConn) {
+	t, _ := a.take(context.Background()) // a turn comes back within turnHold
+	if tc, ok := conn.Conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Conn.Close()
+	t.release()
 }
 
 // take is a newcomer writer's wait for a turn; false when ctx (the

@@ -130,10 +130,11 @@ func TestSettledClientsNeverWaitForTurns(t *testing.T) {
 }
 
 // A newcomer the broker drops before it answered its first ping has read
-// nothing for a mailbox's worth of deltas: it is closed with 1013 and
-// counted as slow, not resynced with a snapshot (a thousand resyncs at
-// once would each subscribe under the aggregator's lock).
-func TestNewcomerDroppedIsClosedNotResynced(t *testing.T) {
+// nothing for a mailbox's worth of deltas: it is reset, without a close
+// frame it would not read, and counted as slow; not resynced with a
+// snapshot (a thousand resyncs at once would each subscribe under the
+// aggregator's lock). Its reset gives its turn back.
+func TestNewcomerDroppedIsCutNotResynced(t *testing.T) {
 	f := newFixture(t, fixtureOptions{
 		agg:  func(o *aggregator.Options) { o.MailboxSize = 2 },
 		dash: func(o *Options) { o.WebSocket.AdmitTurns = 1 },
@@ -150,7 +151,10 @@ func TestNewcomerDroppedIsClosedNotResynced(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectSlow)) == 1
 	}, 5*time.Second, time.Millisecond)
-	require.Equal(t, websocket.CloseTryAgainLater, stalled.closeCode())
+	require.Equal(t, websocket.CloseAbnormalClosure, stalled.closeCode())
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.slowDrops), "dropped once, never resubscribed")
 	require.Eventually(t, func() bool { return f.agg.Subscribers() == 0 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 0 },
+		5*time.Second, time.Millisecond)
+	require.Empty(t, f.srv.admit.turns, "every turn given back")
 }

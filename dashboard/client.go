@@ -92,7 +92,8 @@ func (c *client) settle() {
 }
 
 // newcomerTurn waits for an admission turn until the client settled (nil,
-// true from then on); false when the connection ended meanwhile.
+// true from then on); false when the connection ended meanwhile. Writer
+// goroutine only.
 func (c *client) newcomerTurn() (*turn, bool) {
 	if c.settled.Load() {
 		return nil, true

@@ -90,11 +90,15 @@ func (c *client) stream() bool {
 			// Counted by the drop hook. A newcomer dropped before it
 			// answered the ping sent after its hello, more than a
 			// mailbox's worth of deltas ago, has read nothing since: it
-			// is closed, not resynced (a resync costs a subscription under
+			// is cut, not resynced (a resync costs a subscription under
 			// the aggregator's lock, and a thousand at once delay every
-			// reader).
+			// reader), nor sent a close frame it would not read.
+			if !c.settled.Load() {
+				c.setReason(disconnectSlow)
+				return false
+			}
 			drops = recent(append(drops, time.Now()), o.ResyncWindow)
-			if len(drops) > o.MaxResyncs || !c.settled.Load() {
+			if len(drops) > o.MaxResyncs {
 				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
 				return true
 			}
@@ -121,9 +125,9 @@ var errWriteFailed = errors.New("write failed")
 
 // subscribe opens the stream after seq. From 0 it starts with the shared
 // snapshot (see snapshotCache) and the deltas after it; false if writing
-// the snapshot failed, unless the subscription was dropped meanwhile. The subscription exists before the snapshot is
-// written, so that a client too slow to take the snapshot is dropped by
-// its mailbox like any other.
+// the snapshot failed, unless the subscription was dropped meanwhile. The
+// subscription exists before the snapshot is written, so that a client too
+// slow to take the snapshot is dropped by its mailbox like any other.
 func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	feed := c.s.opts.Feed
 	var snap []byte
