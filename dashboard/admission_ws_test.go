@@ -99,7 +99,8 @@ func TestHandshakeRefusedAfterAdmitWait(t *testing.T) {
 // Issue 14: a client that answered its first ping writes without turns,
 // so newcomers that hold or wait for every turn (here: all taken) never
 // delay it; a client that never reads stays a newcomer, its writes
-// waiting, until the server stops and ends the wait.
+// waiting. Stopping the server ends the wait; the newcomer's reset then
+// takes a turn, once one is given back.
 func TestSettledClientsNeverWaitForTurns(t *testing.T) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.AdmitTurns = 1 }})
 	start := f.pushAndWait(10, 0)
@@ -121,10 +122,11 @@ func TestSettledClientsNeverWaitForTurns(t *testing.T) {
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.newcomers), "the stalled client is a newcomer still")
 	require.Equal(t, 2.0, testutil.ToFloat64(f.srv.metrics.clients))
 
-	// Its writer waits for a turn; stopping the server ends the wait.
-	require.NoError(t, f.stop())
-	<-fl.done
+	stopped := make(chan error, 1)
+	go func() { stopped <- f.stop() }()
+	<-fl.done // the reader's writer is closed at once
 	free()
+	require.NoError(t, <-stopped)
 	require.Equal(t, 0.0, testutil.ToFloat64(f.srv.metrics.newcomers))
 	require.Equal(t, 0.0, testutil.ToFloat64(f.srv.metrics.clients))
 }
@@ -151,7 +153,7 @@ func TestNewcomerDroppedIsCutNotResynced(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectSlow)) == 1
 	}, 5*time.Second, time.Millisecond)
-	require.Equal(t, websocket.CloseAbnormalClosure, stalled.closeCode())
+	require.Equal(t, websocket.CloseAbnormalClosure, stalled.closeCode(), "no close frame")
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.slowDrops), "dropped once, never resubscribed")
 	require.Eventually(t, func() bool { return f.agg.Subscribers() == 0 }, 5*time.Second, time.Millisecond)
 	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 0 },

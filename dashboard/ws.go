@@ -62,7 +62,10 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 			return err
 		}
 		t, reason := s.admit.admit(c.Context())
-		if t == nil {
+		switch {
+		case reason == refusedShutdown:
+			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
+		case t == nil:
 			c.Set(fiber.HeaderRetryAfter, retryAfter)
 			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "too many new connections"))
 		}
@@ -215,6 +218,9 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	}
 	defer h.remove(c)
 	c.run()
+	if !c.settled.Load() && bc != nil {
+		h.s.admit.abort(bc)
+	}
 }
 
 // closeAll closes every connection with 1001 and waits for their handlers,
