@@ -80,30 +80,31 @@ func newAdmission(o *WebSocketOptions, m *metrics, yield func()) *admission {
 	}
 }
 
-// turn is one piece of newcomer work's right to run. release gives it back
-// (at most once, whoever calls it first: the work, or the hold timer).
+// turn is one piece of newcomer work's right to run. It is given back
+// once, by whichever comes first: the work (release) or the hold timer.
 type turn struct {
 	a     *admission
 	once  sync.Once
-	timer *time.Timer
+	timer *time.Timer // set before the turn is handed out; read by release only
 }
 
 func (a *admission) granted() *turn {
 	t := &turn{a: a}
-	t.timer = time.AfterFunc(turnHold, t.release)
+	t.timer = time.AfterFunc(turnHold, t.giveBack)
 	a.yield()
 	return t
 }
 
-// release gives the turn back; later calls, and calls on nil, do nothing.
+func (t *turn) giveBack() { t.once.Do(func() { <-t.a.turns }) }
+
+// release gives the turn back, on the goroutine that took it; later calls,
+// and calls on nil, do nothing.
 func (t *turn) release() {
 	if t == nil {
 		return
 	}
-	t.once.Do(func() {
-		t.timer.Stop()
-		<-t.a.turns
-	})
+	t.timer.Stop()
+	t.giveBack()
 }
 
 // admit is a handshake's wait for a turn, on the request's goroutine. It

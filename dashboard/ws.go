@@ -216,11 +216,14 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
 		return
 	}
-	defer h.remove(c)
+	defer func() {
+		settled := c.settled.Load() // before remove settles it
+		h.remove(c)
+		if !settled && bc != nil {
+			h.s.admit.abort(bc)
+		}
+	}()
 	c.run()
-	if !c.settled.Load() && bc != nil {
-		h.s.admit.abort(bc)
-	}
 }
 
 // closeAll closes every connection with 1001 and waits for their handlers,
