@@ -56,6 +56,9 @@ type client struct {
 	// columns: the client asked for snapshots' points as columns
 	// (?points=columns, columns.go).
 	columns bool
+	// settled is set by the first pong: the peer reads what it is sent,
+	// and its writes stop taking admission turns (see admission).
+	settled atomic.Bool
 
 	mu        sync.Mutex
 	closeCode int
@@ -78,6 +81,24 @@ func newClient(h *hub, conn *websocket.Conn) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &client{s: h.s, hub: h, conn: conn, ctx: ctx, cancel: cancel, resumed: make(chan struct{}, 1),
 		rangeBudget: newRangeBudget(&h.s.opts.WebSocket)}
+}
+
+// settle marks the client as one that reads (its first pong, on the
+// reader goroutine) or one that is gone; only the first call counts.
+func (c *client) settle() {
+	if c.settled.CompareAndSwap(false, true) {
+		c.s.metrics.newcomers.Dec()
+	}
+}
+
+// newcomerTurn waits for an admission turn until the client settled (nil,
+// true from then on); false when the connection ended meanwhile. Writer
+// goroutine only.
+func (c *client) newcomerTurn() (*turn, bool) {
+	if c.settled.Load() {
+		return nil, true
+	}
+	return c.s.admit.take(c.ctx)
 }
 
 // run serves the connection until either side ends it. Both goroutines

@@ -11,6 +11,7 @@ const (
 	refusedNotWebSocket = "not_websocket" // GET /ws without an upgrade
 	refusedShutdown     = "shutting_down" // the server is closing
 	refusedCapacity     = "capacity"      // MaxClients reached
+	// refusedAdmitQueue and refusedAdmitTimeout: admission.go.
 )
 
 // Reasons a client message is ignored (pulseboard_ws_client_messages_ignored_total).
@@ -56,6 +57,11 @@ type metrics struct {
 	rangeRefused *prometheus.CounterVec
 	rangePoints  prometheus.Counter
 	malformed    *prometheus.CounterVec
+	// admissionWait and admissionWaiting follow the handshakes' waits
+	// for a turn (admission.go).
+	admissionWait    prometheus.Histogram
+	admissionWaiting prometheus.Gauge
+	newcomers        prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -122,9 +128,22 @@ func newMetrics() *metrics {
 			Name: "pulseboard_http_requests_malformed_total",
 			Help: "HTTP requests fasthttp refused before any route, by reason (malformed: 400, e.g. an empty or doubled Host; header_too_large: 431; body_too_large: 413; timeout: 408; read_error).",
 		}, []string{"reason"}),
+		admissionWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "pulseboard_ws_admission_wait_seconds",
+			Help:    "Time WebSocket handshakes waited for a turn among the new connections' work, refused ones included (0 when one was free).",
+			Buckets: []float64{.001, .005, .025, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
+		admissionWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_ws_admission_waiting",
+			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
+		}),
+		newcomers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_ws_newcomers",
+			Help: "WebSocket clients connected that have not answered their first ping yet (never-reading ones among them): their writes take turns among the new connections' work.",
+		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
-	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity} {
+	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout} {
 		m.refused.WithLabelValues(r)
 	}
 	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown} {
@@ -147,7 +166,7 @@ func newMetrics() *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed}
+		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers}
 }
 
 // sent counts one message written to one client.

@@ -187,6 +187,17 @@ type WebSocketOptions struct {
 	// for is answered with an error and counted, not run.
 	RangeRate  float64
 	RangeBurst int
+	// AdmitTurns is how much newcomer work runs at once (4): a new
+	// connection's handshake, and its writes until it answered its first
+	// ping (a peer that reads). Work beyond it waits parked, so that a
+	// burst of connections cannot crowd the writers of the clients already
+	// there (see admission).
+	AdmitTurns int
+	// AdmitQueue is how many handshakes may wait for a turn (1024), each
+	// for at most AdmitWait (5s); past either a handshake is refused with
+	// 503 and Retry-After.
+	AdmitQueue int
+	AdmitWait  time.Duration
 }
 
 func (w *WebSocketOptions) setDefaults() {
@@ -226,6 +237,13 @@ func (w *WebSocketOptions) setDefaults() {
 	if w.RangeBurst <= 0 {
 		w.RangeBurst = 1_000_000
 	}
+	if w.AdmitTurns <= 0 {
+		w.AdmitTurns = defaultAdmitTurns
+	}
+	if w.AdmitQueue <= 0 {
+		w.AdmitQueue = defaultAdmitQueue
+	}
+	def(&w.AdmitWait, defaultAdmitWait)
 }
 
 // ErrInvalidOptions is wrapped by every error New returns for bad options.

@@ -46,13 +46,15 @@ func (c *client) readLoop() {
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
 	control := rate.NewLimiter(controlRate, controlBurst)
-	// The writer pings every PingInterval, and each ping asks for a pong:
-	// those are not the peer's to pay for, whatever the interval. Only
-	// pongs beyond one a ping interval (plus one in flight) are charged.
+	// The writer pings after the hello and every PingInterval, and each
+	// ping asks for a pong: those are not the peer's to pay for, whatever
+	// the interval. Only pongs beyond one a ping interval (plus the first
+	// and one in flight) are charged. The first pong settles the client.
 	start, pongs := time.Now(), int64(0)
 	c.conn.SetPongHandler(func(string) error {
+		c.settle()
 		pongs++
-		asked := int64(time.Since(start)/o.PingInterval) + 1
+		asked := int64(time.Since(start)/o.PingInterval) + 2
 		if pongs > asked && !control.Allow() {
 			return errControlFlood
 		}

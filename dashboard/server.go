@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ type Server struct {
 	hello          []byte // the WebSocket hello, the same for every client
 	metricsHandler fiber.Handler
 	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
+	admit          *admission    // new connections' turns, across Serve calls
 
 	mu        sync.Mutex
 	serving   bool
@@ -90,6 +92,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("dashboard: register metrics: %w", err)
 		}
 	}
+	s.admit = newAdmission(&s.opts.WebSocket, s.metrics, runtime.Gosched)
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
 	if store, ok := opts.Feed.(storeExposer); ok {
 		store.ExposeStoreDirectly()

@@ -34,7 +34,9 @@ func (c *client) writeLoop() {
 // stream writes until ctx is cancelled (true: the connection may still
 // carry a close frame) or a write fails (false).
 func (c *client) stream() bool {
-	if !c.write(c.s.hello) {
+	// The ping after the hello asks the peer to show that it reads: its
+	// pong settles the client (see admission).
+	if !c.write(c.s.hello) || !c.writeControl(websocket.PingMessage, nil) {
 		return false
 	}
 	after, ok := c.resumeAt, c.hasResumeAt
@@ -85,7 +87,16 @@ func (c *client) stream() bool {
 		case c.ctx.Err() != nil:
 			return true
 		case errors.Is(err, aggregator.ErrDropped):
-			// Counted by the drop hook.
+			// Counted by the drop hook. A newcomer dropped before it
+			// answered the ping sent after its hello, more than a
+			// mailbox's worth of deltas ago, has read nothing since: it
+			// is cut, not resynced (a resync costs a subscription under
+			// the aggregator's lock, and a thousand at once delay every
+			// reader), nor sent a close frame it would not read.
+			if !c.settled.Load() {
+				c.setReason(disconnectSlow)
+				return false
+			}
 			drops = recent(append(drops, time.Now()), o.ResyncWindow)
 			if len(drops) > o.MaxResyncs {
 				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
@@ -114,9 +125,9 @@ var errWriteFailed = errors.New("write failed")
 
 // subscribe opens the stream after seq. From 0 it starts with the shared
 // snapshot (see snapshotCache) and the deltas after it; false if writing
-// the snapshot failed. The subscription exists before the snapshot is
-// written, so that a client too slow to take the snapshot is dropped by
-// its mailbox like any other.
+// the snapshot failed, unless the subscription was dropped meanwhile. The
+// subscription exists before the snapshot is written, so that a client too
+// slow to take the snapshot is dropped by its mailbox like any other.
 func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	feed := c.s.opts.Feed
 	var snap []byte
@@ -133,6 +144,12 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	c.watch = newDropWatch(c)
 	sub.OnDrop(c.watch.dropped)
 	if snap != nil && !c.write(snap) {
+		if c.watch.isDropped() {
+			// Dropped before or while its snapshot went (a newcomer may
+			// wait for its turn meanwhile): the stream sees ErrDropped
+			// and resyncs, or closes a client dropped too often.
+			return sub, true
+		}
 		sub.Close()
 		return nil, false
 	}
@@ -187,8 +204,13 @@ func (c *client) awaitResume() (uint64, bool) {
 // once when the client negotiated permessage-deflate. It
 // sends nothing and fails when the subscription was dropped meanwhile
 // (pump then sees ErrDropped); see dropWatch for a write the drop
-// interrupts.
+// interrupts. A newcomer's write first waits for its admission turn.
 func (c *client) write(data []byte) bool {
+	t, ok := c.newcomerTurn()
+	if !ok {
+		return false
+	}
+	defer t.release()
 	c.writeID.Add(1)
 	c.writing.Store(true)
 	defer c.writing.Store(false)
@@ -228,6 +250,11 @@ func (c *client) writePrepared(pm *websocket.PreparedMessage, n int) bool {
 // writeOwn sends a message only this client gets (a range answer): as
 // write, without the shared frame cache.
 func (c *client) writeOwn(data []byte) bool {
+	t, ok := c.newcomerTurn()
+	if !ok {
+		return false
+	}
+	defer t.release()
 	c.writeID.Add(1)
 	c.writing.Store(true)
 	defer c.writing.Store(false)

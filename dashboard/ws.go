@@ -24,7 +24,9 @@ const wsLocalResume = "pulseboard.resume"
 
 // guardHandshake refuses, with a JSON error and a count by reason, what must
 // not become a WebSocket: a plain GET, a missing or wrong viewer token, a
-// foreign Origin, a server that is closing or full.
+// foreign Origin, a server that is closing or full. A handshake that passes
+// then waits for its turn (admission); the upgrade runs in that turn, and a
+// handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		refuse := func(reason string, err error) error {
@@ -56,14 +58,36 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		} else if columns {
 			c.Locals(wsLocalColumns, true)
 		}
-		switch h.state() {
-		case hubClosing:
-			return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
-		case hubFull:
-			return refuse(refusedCapacity, fiber.NewError(fiber.StatusServiceUnavailable, "too many clients"))
+		if err := h.refuseByState(refuse); err != nil {
+			return err
+		}
+		t, reason := s.admit.admit(c.Context())
+		switch {
+		case reason == refusedShutdown:
+			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
+		case t == nil:
+			c.Set(fiber.HeaderRetryAfter, retryAfter)
+			return refuse(reason, fiber.NewError(fiber.StatusServiceUnavailable, "too many new connections"))
+		}
+		defer t.release()
+		// The hub may have closed or filled while this one waited.
+		if err := h.refuseByState(refuse); err != nil {
+			return err
 		}
 		return c.Next()
 	}
+}
+
+// refuseByState refuses a handshake (through refuse) when the hub is
+// closing or full; nil when open.
+func (h *hub) refuseByState(refuse func(string, error) error) error {
+	switch h.state() {
+	case hubClosing:
+		return refuse(refusedShutdown, fiber.NewError(fiber.StatusServiceUnavailable, "server shutting down"))
+	case hubFull:
+		return refuse(refusedCapacity, fiber.NewError(fiber.StatusServiceUnavailable, "too many clients"))
+	}
+	return nil
 }
 
 // parseResumeQuery reads ?resume=N: false when absent, a 400 error when
@@ -157,6 +181,7 @@ func (h *hub) add(c *client) bool {
 	h.clients[c] = struct{}{}
 	h.wg.Add(1)
 	h.s.metrics.clients.Inc()
+	h.s.metrics.newcomers.Inc()
 	return true
 }
 
@@ -164,6 +189,7 @@ func (h *hub) remove(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()
+	c.settle() // no longer a newcomer, whatever it was
 	h.s.metrics.clients.Dec()
 	h.wg.Done()
 }
@@ -190,7 +216,13 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
 		return
 	}
-	defer h.remove(c)
+	defer func() {
+		settled := c.settled.Load() // before remove settles it
+		h.remove(c)
+		if !settled && bc != nil {
+			h.s.admit.abort(bc)
+		}
+	}()
 	c.run()
 }
 

@@ -128,7 +128,7 @@ func osPid() int { return os.Getpid() }
 func TestRunWithStalledConnections(t *testing.T) {
 	url := serve(t, "")
 	var out bytes.Buffer
-	cfg := config{url: url, clients: 3, stalled: 5, duration: 5 * time.Second, report: time.Second}
+	cfg := config{url: url, clients: 3, stalled: 5, duration: 5 * time.Second, report: time.Second, warmup: 100 * time.Millisecond}
 	sum, err := run(context.Background(), cfg, &out)
 	require.NoError(t, err)
 	require.Equal(t, int64(3), sum.Connected, "%+v", sum)

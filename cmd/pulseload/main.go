@@ -17,6 +17,13 @@
 //
 //	pulseload -clients 5 -stalled 1000 -duration 30s -pid $(pgrep -n pulseboard)
 //
+// They are dialed by this process: on a single core, dialing a thousand
+// delays its own measured clients by tens of milliseconds, whatever the
+// server does. To measure the server alone, open them from a second
+// pulseload (-clients 1 -stalled N) while a first one measures, and give
+// the measured clients a -warmup (their first deltas follow the catch-up
+// after their snapshot).
+//
 // It only targets loopback addresses, and its size and length are bounded.
 package main
 
@@ -46,6 +53,7 @@ type config struct {
 	clients  int
 	duration time.Duration
 	ramp     time.Duration
+	warmup   time.Duration
 	pid      int
 	token    string
 	report   time.Duration
@@ -64,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.clients, "clients", 100, fmt.Sprintf("number of clients (1…%d)", maxClients))
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to measure once every client connected (max 10m)")
 	fs.DurationVar(&c.ramp, "ramp", 0, "spread the connects over this long (max 5m); 0 connects at once")
+	fs.DurationVar(&c.warmup, "warmup", 0, "wait this long after the clients connected before measuring (max 5m)")
 	fs.IntVar(&c.pid, "pid", 0, "server process to sample for CPU and RSS (from /proc)")
 	fs.StringVar(&c.token, "token", "", "viewer token, sent as Authorization: Bearer")
 	fs.DurationVar(&c.report, "report", time.Second, "progress line interval")
@@ -84,6 +93,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-duration must be within (0, %s]", maxDuration)
 	case c.ramp < 0 || c.ramp > maxRamp:
 		return c, fmt.Errorf("-ramp must be within [0, %s]", maxRamp)
+	case c.warmup < 0 || c.warmup > maxRamp:
+		return c, fmt.Errorf("-warmup must be within [0, %s]", maxRamp)
 	case c.report <= 0:
 		return c, fmt.Errorf("-report must be positive")
 	case c.pid < 0:

@@ -52,9 +52,12 @@ type summary struct {
 	ServerRSSEnd uint64  `json:"server_rss_after_bytes,omitempty"`
 	Stalled      int     `json:"stalled,omitempty"`
 	StalledCut   int     `json:"stalled_cut,omitempty"`
-	RSSPerClient float64 `json:"server_rss_per_client_bytes,omitempty"`
-	LoadCPU      float64 `json:"pulseload_cpu_percent"`
-	FirstError   string  `json:"first_error,omitempty"`
+	// StalledRefused are the stalled connections whose handshake failed
+	// (refused by the server's admission, 503, or timed out).
+	StalledRefused int     `json:"stalled_refused,omitempty"`
+	RSSPerClient   float64 `json:"server_rss_per_client_bytes,omitempty"`
+	LoadCPU        float64 `json:"pulseload_cpu_percent"`
+	FirstError     string  `json:"first_error,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -67,8 +70,12 @@ func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "delay        p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d deltas)\n",
 		s.DelayP50Ms, s.DelayP90Ms, s.DelayP99Ms, s.DelayMaxMs, s.DelaySamples)
 	fmt.Fprintf(w, "sequence     %d gaps, %d resyncs, %d merged deltas, %d snapshots, %d deltas replayed (built before their client connected: no delay)\n", s.Gaps, s.Resyncs, s.Merged, s.Snapshots, s.Replayed)
-	if s.Stalled > 0 {
-		fmt.Fprintf(w, "stalled      %d opened, %d cut by the server by the end\n", s.Stalled, s.StalledCut)
+	if s.Stalled > 0 || s.StalledRefused > 0 {
+		fmt.Fprintf(w, "stalled      %d opened, %d cut by the server by the end", s.Stalled, s.StalledCut)
+		if s.StalledRefused > 0 {
+			fmt.Fprintf(w, ", %d refused at the handshake", s.StalledRefused)
+		}
+		fmt.Fprintln(w)
 	}
 	if s.ServerRSS > 0 {
 		fmt.Fprintf(w, "server       CPU %.0f%%  RSS %.1f MiB (before %.1f MiB, peak %.1f MiB, after the clients left %.1f MiB, %.1f KiB a client)\n",
@@ -188,20 +195,40 @@ ramp:
 			progress("ramp")
 		}
 	}
-
-	// Measure, beside the stalled connections if asked.
-	var stalled *stalledSet
-	if cfg.stalled > 0 {
-		stalled = openStalled(clientsCtx, cfg.url, header, cfg.stalled)
-		defer stalled.close()
-		sum.Stalled = len(stalled.conns)
-		if stalled.firstErr != nil {
-			errOnce.Do(func() { firstErr.Store("stalled: " + stalled.firstErr.Error()) })
+	// Warm up: a client's first deltas are the catch-up after its
+	// snapshot and the server's resume grace, slower than the stream.
+	if cfg.warmup > 0 {
+		warm := time.NewTimer(cfg.warmup)
+	warming:
+		for {
+			select {
+			case <-warm.C:
+				break warming
+			case <-ctx.Done():
+				warm.Stop()
+				break warming
+			case <-tick.C:
+				progress("warmup")
+			}
 		}
 	}
+
+	// Measure, beside the stalled connections if asked: they are opened
+	// while the measured clients read, so that what their handshakes cost
+	// the others is measured too.
 	measure.Store(true)
 	m0, b0, w0, t0 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv0, self0 := server.sample(), self.sample()
+	var stalled *stalledSet
+	stalledOpen := make(chan struct{})
+	if cfg.stalled > 0 {
+		go func() {
+			defer close(stalledOpen)
+			stalled = openStalled(clientsCtx, cfg.url, header, cfg.stalled)
+		}()
+	} else {
+		close(stalledOpen)
+	}
 	end := time.NewTimer(cfg.duration)
 	defer end.Stop()
 measuring:
@@ -219,7 +246,12 @@ measuring:
 	m1, b1, w1, t1 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv1, self1 := server.sample(), self.sample()
 	sum.Connected = c.connected.Load()
+	<-stalledOpen // bounded by the dialer's handshake timeout
 	if stalled != nil {
+		sum.Stalled, sum.StalledRefused = len(stalled.conns), stalled.dialFailed
+		if stalled.firstErr != nil {
+			errOnce.Do(func() { firstErr.Store("stalled: " + stalled.firstErr.Error()) })
+		}
 		sum.StalledCut = stalled.cut()
 		stalled.close()
 	}

@@ -91,11 +91,14 @@ func TestParseFlags(t *testing.T) {
 	cfg, err = parseFlags([]string{"-clients", "5", "-stalled", "1000"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 1000, cfg.stalled)
+	cfg, err = parseFlags([]string{"-warmup", "2s"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, cfg.warmup)
 
 	for _, args := range [][]string{
 		{"-clients", "0"}, {"-clients", "20001"}, {"-duration", "0s"}, {"-duration", "11m"},
 		{"-ramp", "-1s"}, {"-ramp", "6m"}, {"-url", "ws://192.168.1.1/ws"}, {"extra"}, {"-nope"},
-		{"-stalled", "-1"}, {"-clients", "19999", "-stalled", "2"},
+		{"-stalled", "-1"}, {"-clients", "19999", "-stalled", "2"}, {"-warmup", "-1s"}, {"-warmup", "6m"},
 	} {
 		_, err := parseFlags(args, io.Discard)
 		require.Error(t, err, "%v", args)
