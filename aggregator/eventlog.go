@@ -1,6 +1,6 @@
 package aggregator
 
-import "slices"
+import "bytes"
 
 // The event log: the events published lately, kept so that a snapshot can
 // carry them. A page opened (or reloaded) after a source crashed still
@@ -10,7 +10,9 @@ import "slices"
 // that publishes them).
 
 const (
-	// DefaultEventLog is how many published events the log keeps.
+	// DefaultEventLog is how many published events of each class the log
+	// keeps: alerts' state changes, and the rest (crashes, restarts,
+	// reloads, sources down and up, the server's starts).
 	DefaultEventLog = 500
 	// maxEventLogBytes bounds the log's encoded size whatever the events
 	// hold: a snapshot never carries more than this of them.
@@ -26,10 +28,14 @@ type loggedEvent struct {
 	seq  uint64
 }
 
-// eventLog is bounded by count (max), by encoded size (maxBytes) and by
-// age (maxAgeMs, the history's span: an event older than every point the
-// snapshot carries would mark nothing). The oldest go first. Guarded by
-// the Aggregator's mu: add under the write lock, appendTo under either.
+// eventLog is bounded by count (max of each class, alertEvent), by
+// encoded size (maxBytes) and by age (maxAgeMs, the history's span: an
+// event older than every point the snapshot carries would mark nothing).
+// The oldest go first. The count is per class because a flapping rule
+// announces a change every few seconds: one shared count let it push a
+// crash or the server's restart out of the log, and off the charts, within
+// minutes. Guarded by the Aggregator's mu: add under the write lock,
+// appendTo under either.
 type eventLog struct {
 	items    []loggedEvent // in the order published, oldest first
 	bytes    int
@@ -58,16 +64,42 @@ func (l *eventLog) add(events []loggedEvent, nowMs int64) {
 	l.trim(horizon)
 }
 
-// trim drops the oldest events until the log is within its bounds.
+// trim drops the oldest events until the log is within its bounds: those
+// older than horizon, then the oldest of a class over its count, then the
+// oldest of all while the bytes are over.
 func (l *eventLog) trim(horizon int64) {
-	n := 0
-	for n < len(l.items) && (len(l.items)-n > l.max || l.bytes > l.maxBytes || l.items[n].ts < horizon) {
-		l.bytes -= len(l.items[n].data)
-		n++
+	var count [2]int
+	for _, e := range l.items {
+		count[eventClass(e.data)]++
 	}
-	if n > 0 {
-		l.items = slices.Delete(l.items, 0, n)
+	drop := 0
+	keep := l.items[:0]
+	for _, e := range l.items {
+		c := eventClass(e.data)
+		if e.ts < horizon || count[c] > l.max || l.bytes > l.maxBytes {
+			count[c]--
+			l.bytes -= len(e.data)
+			drop++
+			continue
+		}
+		keep = append(keep, e)
 	}
+	if drop > 0 {
+		clear(l.items[len(keep):])
+		l.items = keep
+	}
+}
+
+// alertPrefix starts every alert event's encoding (protocol.Event's
+// MarshalJSON writes kind first).
+var alertPrefix = []byte(`{"kind":"alert"`)
+
+// eventClass is 1 for an alert's state change, 0 for any other event.
+func eventClass(data []byte) int {
+	if bytes.HasPrefix(data, alertPrefix) {
+		return 1
+	}
+	return 0
 }
 
 // appendTo writes `,"events":[…]`, the events of the last maxAgeMs before

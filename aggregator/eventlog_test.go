@@ -103,3 +103,27 @@ func TestQuietTicksLeaveTheLogAlone(t *testing.T) {
 	require.Equal(t, seq, a.seq, "nothing published")
 	require.Equal(t, &items[0], &a.events.items[0], "the log untouched")
 }
+
+// TestEventLogCountsAlertsApart: a flapping rule's changes, however many,
+// do not push a crash out of the log; each class keeps its own newest.
+func TestEventLogCountsAlertsApart(t *testing.T) {
+	a, c := newTestAgg(Options{EventLog: 3})
+	require.NoError(t, a.Announce(noteEvent(t, 0, note{Text: "the crash"})))
+	c.ms += 100
+	a.tick()
+	for i := range 10 {
+		e, err := protocol.NewEvent("alert", 0, map[string]string{"alertname": "Flap" + strconv.Itoa(i)})
+		require.NoError(t, err)
+		require.NoError(t, a.Announce(e))
+		c.ms += 100
+		a.tick()
+	}
+	snap := decodeSnapshot(t, a.SnapshotJSON(false))
+	var kinds []string
+	for _, e := range snap.Events {
+		kinds = append(kinds, e.Kind)
+	}
+	require.Equal(t, []string{"note", "alert", "alert", "alert"}, kinds, "the crash and the 3 newest changes")
+	require.Equal(t, []string{"the crash"}, noteTexts(t, snap.Events[:1]))
+	require.Equal(t, 6, a.events.limit(c.ms).Count, "storage keeps both classes' counts")
+}

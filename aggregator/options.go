@@ -78,8 +78,9 @@ type Options struct {
 	RetainDeltas int
 	RetainFor    time.Duration
 	RetainBytes  int
-	// EventLog is how many published events snapshots carry at most
-	// (default DefaultEventLog); they also carry none older than History.
+	// EventLog is how many published events of each class (alerts' state
+	// changes; the rest) snapshots carry at most (default
+	// DefaultEventLog); they also carry none older than History.
 	EventLog int
 	// Clip masks secrets in a text of an event the aggregator makes
 	// itself (an alert's name, source and series: "alert" events) and cuts

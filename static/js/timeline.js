@@ -44,8 +44,16 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  * source and text: the entry's, what the marker's label says; series: the entry's
  */
 
-/** MAX_EVENTS bounds the entries kept; the oldest go first. */
+/**
+ * MAX_EVENTS bounds the entries kept of each class, alerts' changes and
+ * the rest, the oldest of a class going first: a flapping rule's changes
+ * do not push a crash or the server's restart off the timeline and the
+ * charts (the server's log counts them apart too).
+ */
 export const MAX_EVENTS = 300;
+
+// classOf is an entry's class for MAX_EVENTS: 1 for an alert's change.
+const classOf = (e) => (e.kind.startsWith("alert") ? 1 : 0);
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -216,17 +224,43 @@ export class Timeline {
       let i = this.events.length;
       while (i > 0 && this.events[i - 1].ts > e.ts) i--;
       if (this.told(e, i)) continue;
-      // Older than all it holds and it is full: it would go at once.
-      if (i === 0 && this.events.length >= this.max) continue;
+      // Older than all its class holds and the class is full: it would go at once.
+      if (this.fullBefore(e)) continue;
       e.seq = ++this.seq;
       this.events.splice(i, 0, e);
       n++;
       if (e.instance) rules.add(e.run);
     }
-    if (this.events.length > this.max) this.events.splice(0, this.events.length - this.max);
+    if (this.events.length > this.max) this.trim();
     for (const run of rules) this.nameInstances(run);
     if (n) this.cache.clear();
     return n;
+  }
+
+  // fullBefore says whether e's class holds max entries, all newer than e.
+  fullBefore(e) {
+    const c = classOf(e);
+    let n = 0;
+    let oldest = Infinity;
+    for (const o of this.events) {
+      if (classOf(o) !== c) continue;
+      if (!n) oldest = o.ts;
+      n++;
+    }
+    return n >= this.max && e.ts < oldest;
+  }
+
+  // trim drops the oldest entries of each class past max.
+  trim() {
+    const count = [0, 0];
+    for (const e of this.events) count[classOf(e)]++;
+    if (count[0] <= this.max && count[1] <= this.max) return;
+    this.events = this.events.filter((e) => {
+      const c = classOf(e);
+      if (count[c] <= this.max) return true;
+      count[c]--;
+      return false;
+    });
   }
 
   /**

@@ -173,3 +173,16 @@ test("an alert's marker is on the chart of the series it is about only; a crash 
   assert.deepEqual(texts(["spiky/batch_progress_ratio"]), ["crashed", "Lone firing"], "not on a chart of another metric");
   assert.deepEqual(tl.chartMarkers("other", ["x"]).map((m) => m.text), []);
 });
+
+test("a flapping rule's changes do not push a crash or the server's restart off the timeline: each class keeps its newest", () => {
+  const t = new Timeline(3);
+  t.add([sup(100, "crashed", { error: "panic: boom" }), sup(150, "started", { restarts: 1 })]);
+  for (let i = 0; i < 10; i++) {
+    t.add([alertEvent({ kind: "alert", ts: 1000 + i * 100, name: "Flap", event: i % 2 ? "resolved" : "firing", severity: "warning", source: "spiky", series: "" })]);
+  }
+  const kinds = t.list().map((e) => e.kind);
+  assert.ok(kinds.includes("crash"), `the crash stays: ${kinds}`);
+  assert.ok(kinds.includes("restart"), "the restart stays");
+  assert.equal(kinds.filter((k) => k.startsWith("alert")).length, 3, "the 3 newest changes");
+  assert.equal(t.add([alertEvent({ kind: "alert", ts: 500, name: "Flap", event: "firing", severity: "warning", source: "spiky", series: "" })]), 0, "older than all its full class holds: not taken");
+});
