@@ -99,12 +99,14 @@ export function coverageCaption(series, windowName, spanMs, now, range) {
   const from = now - spanMs;
   const sinces = series.map((s) => (range ? (range.stats.get(s.id) || {}).first : Math.max(s.since || 0, stretchStart(s.ring, from))) || 0);
   const since = coverageSince(sinces, spanMs, range ? range.to : now);
+  const gap = range || !now || !spanMs ? 0 : Math.max(0, ...series.map((s) => gapWithin(s.ring, now - spanMs, now)));
   if (since) {
     const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
+    // A gap after the start: both, the window holding less and a stretch
+    // without data in it (one before the start is what "since" says).
+    if (gap > Math.max(0, ...sinces)) return { text: `Statistics since ${since}, with a gap at ${clockIn(gap, spanMs)}`, title: `${why} The window holds a stretch without data too: a rate and an increase are over the time with data.` };
     return { text: `Statistics since ${since}`, title: why };
   }
-  if (range || !now || !spanMs) return { text: "", title: "" };
-  const gap = Math.max(0, ...series.map((s) => gapWithin(s.ring, now - spanMs, now)));
   if (!gap) return { text: "", title: "" };
   return {
     text: `Includes a gap at ${clockIn(gap, spanMs)}`,

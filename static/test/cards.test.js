@@ -142,7 +142,7 @@ test("a window holding the server's restart or an outage says so, although its f
   card.update("1m", 60_000, now + 30_000);
   assert.equal(card.coverage.hidden, true, "once the window has passed it, nothing");
   card.update("15m", 900_000, now);
-  assert.equal(card.coverage.textContent, "Statistics since 03:29:40", "a window reaching before the first point: since when, to the second in any window");
+  assert.equal(card.coverage.textContent, `Statistics since 03:29:40, with a gap at ${formatClock(now - 40_000 + 1)}`, "a window reaching before the first point: since when, to the second in any window, and the gap it holds");
 });
 
 test("a card is named, and its chart has a text alternative: values and statistics", () => {

@@ -63,3 +63,22 @@ test("a window whose start lies in the server's downtime says since when, the ru
   for (let t = now - 120_000; t <= now; t += 1000) whole.push(t, 1);
   assert.equal(coverageCaption([{ id: "c", since: now - 120_000, ring: whole }], "1m", 60_000, now).text, "", "data across the window");
 });
+
+test("a window not yet full that holds a gap says both: since when, and the gap", () => {
+  const now = new Date(2024, 0, 2, 10, 0, 0).getTime();
+  const ring = new Ring();
+  for (let t = now - 700_000; t <= now - 400_000; t += 1000) ring.push(t, 1);
+  for (let t = now - 380_000; t <= now; t += 1000) ring.push(t, 1); // down for 20 s
+  const c = coverageCaption([{ id: "a", since: now - 700_000, ring }], "15m", 900_000, now);
+  assert.equal(c.text, `Statistics since ${formatClock(now - 700_000)}, with a gap at ${formatClock(now - 400_000)}`);
+  assert.match(c.title, /stretch without data/);
+});
+
+test("a gap before the statistics' start is what \"since\" says: not told twice", () => {
+  const now = new Date(2024, 0, 2, 10, 0, 0).getTime();
+  const ring = new Ring();
+  for (let t = now - 100_000; t <= now - 50_000; t += 1000) ring.push(t, 1);
+  ring.push(now - 49_000, null); // the server restarted
+  for (let t = now - 30_000; t <= now; t += 1000) ring.push(t, 1);
+  assert.equal(coverageCaption([{ id: "a", since: now - 30_000, ring }], "1m", 60_000, now).text, `Statistics since ${formatClock(now - 30_000)}`);
+});
