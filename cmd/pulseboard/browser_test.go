@@ -449,7 +449,7 @@ func TestBrowserDashboard(t *testing.T) {
 	t.Run("pause freezes the page while data keeps coming", func(t *testing.T) {
 		const chart = `document.querySelector('.group[data-source="demo"] .card .chart')`
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
-		const waiting = `Number((document.getElementById("paused-tag").textContent.match(/(\d+) updates? waiting/) || [0, 0])[1])`
+		const waiting = `Number((document.getElementById("conn-text").textContent.match(/^paused · (\d+) waiting$/) || [0, 0])[1])`
 		const text = `document.getElementById("groups").textContent + document.getElementById("tree").textContent`
 		b.do(chromedp.Click(chromedp.CSS("#pause")))
 		b.waitFor("the page to pause", `document.body.classList.contains("is-paused")`)

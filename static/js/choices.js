@@ -35,7 +35,8 @@ export const readerChoices = {
   togglePause() {
     this.paused = !this.paused;
     this.pausedAt = this.messages; // the updates since wait (tick: "N updates waiting")
-    this.deps.page.showPaused(this.paused, 0);
+    this.deps.page.showPaused(this.paused);
+    if (this.deps.status.showPaused) this.deps.status.showPaused(this.paused, 0);
     if (!this.paused) {
       // Everything at once: what waited in the dirty sets, and what the clock would have aged.
       this.families.markAll();

@@ -524,7 +524,8 @@ export class PageController {
     this.deps.notices.tick();
     if (this.paused) {
       // Only the connection pill and the count of what waits move.
-      this.deps.page.showPaused(true, this.messages - (this.pausedAt || 0));
+      this.deps.page.showPaused(true);
+      if (this.deps.status.showPaused) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
       this.flushCounted();
       return;
     }

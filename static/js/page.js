@@ -117,19 +117,15 @@ export class PageView {
   }
 
   /**
-   * showPaused shows whether the page is paused, and while it is how many
-   * of the stream's updates wait to be shown on resume: "paused · 12
-   * updates waiting".
+   * showPaused shows whether the page is paused on the Pause button (the
+   * pill says how many updates wait: status.js).
    * @param {boolean} paused
-   * @param {number} [waiting]
    */
-  showPaused(paused, waiting = 0) {
+  showPaused(paused) {
     const btn = this.els.pause;
     btn.setAttribute("aria-pressed", String(paused));
     setText(btn.querySelector(".btn-label"), paused ? "Resume" : "Pause");
     this.body.classList.toggle("is-paused", paused);
-    const tag = this.body.querySelector ? this.body.querySelector("#paused-tag") : null;
-    if (tag) setText(tag, paused && waiting > 0 ? `paused · ${waiting} ${waiting === 1 ? "update" : "updates"} waiting` : "paused");
   }
 
   /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */

@@ -9,16 +9,18 @@ import { formatClock, formatSpan, formatWhen } from "./format.js";
  * while the charts show a span that ends before now (pastEnd, unix ms; 0
  * for none), a live stream is "history to 14:05:10": what is shown is not
  * live; held to a zoom or a custom range (span, [from, to] unix ms), it
- * names the span, "14:02:10–14:09:40", the pill then being the way back.
+ * names the span, "14:02:10–14:09:40", the pill then being the way back;
+ * paused (waiting ≥ 0: the updates that came since), "paused · 12 waiting".
  * @param {import("./socket.js").StreamStatus} s
  * @param {number} now
  * @param {number} [pastEnd]
  */
-export function statusText(s, now, pastEnd = 0, span = null) {
+export function statusText(s, now, pastEnd = 0, span = null, waiting = -1) {
   if (!s) return "connecting…";
   const secs = s.retryAt && s.retryAt > now ? Math.ceil((s.retryAt - now) / 1000) : 0;
   switch (s.state) {
     case "live":
+      if (waiting >= 0) return `paused · ${waiting} waiting`;
       if (span) return formatSpan(span[0], span[1]);
       return pastEnd ? `history to ${formatWhen(pastEnd, now)}` : "live";
     case "reconnecting":
@@ -36,6 +38,7 @@ export class StatusView {
     this.s = null;
     this.pastEnd = 0;
     this.span = null;
+    this.waiting = -1;
   }
 
   show(s) {
@@ -57,15 +60,29 @@ export class StatusView {
     this.tick();
   }
 
+  /**
+   * showPaused says whether the page is paused and how many of the
+   * stream's updates wait to be shown: the pill says so, in place of
+   * "live" (the connection, when it is lost, comes first).
+   * @param {boolean} paused
+   * @param {number} waiting
+   */
+  showPaused(paused, waiting) {
+    const w = paused ? Math.max(0, waiting) : -1;
+    if (w === this.waiting) return;
+    this.waiting = w;
+    this.tick();
+  }
+
   /** tick refreshes the countdown; the page calls it every second. */
   tick() {
     const s = this.s;
     const state = s ? s.state : "connecting";
     const now = Date.now();
     // The stream stays live (body's data-conn) while the pill says the view is not.
-    this.els.pill.dataset.state = state === "live" && (this.pastEnd || this.span) ? "history" : state;
+    this.els.pill.dataset.state = state !== "live" ? state : this.waiting >= 0 ? "paused" : this.pastEnd || this.span ? "history" : state;
     document.body.dataset.conn = state;
-    setText(this.els.text, statusText(s, now, this.pastEnd, this.span));
+    setText(this.els.text, statusText(s, now, this.pastEnd, this.span, this.waiting));
     const stale = state === "reconnecting";
     this.els.banner.hidden = !stale;
     if (stale) {

@@ -30,3 +30,11 @@ test("held to a zoom or a custom range, the pill names the span: it is the way b
   assert.equal(statusText(live, now, 0, [now - 300_000, now]), formatSpan(now - 300_000, now), "a zoom up to now is held too");
   assert.equal(statusText({ state: "reconnecting", retryAt: 3200, staleSince: 100 }, 1000, 500, span), "reconnecting in 3s", "the connection first");
 });
+
+test("paused, the pill says so and how many updates wait; a lost connection comes first", () => {
+  const live = { state: "live", retryAt: null, staleSince: null };
+  assert.equal(statusText(live, 1000, 0, null, 12), "paused · 12 waiting");
+  assert.equal(statusText(live, 1000, 0, [0, 500], 0), "paused · 0 waiting", "over a zoom too");
+  assert.equal(statusText(live, 1000, 0, null, -1), "live", "not paused");
+  assert.equal(statusText({ state: "reconnecting", retryAt: 3200, staleSince: 100 }, 1000, 0, null, 12), "reconnecting in 3s");
+});
