@@ -27,7 +27,7 @@ test("pause stops every change of the page but the connection pill and the count
   assert.deepEqual([h.trees, h.treeTicks, h.alertTicks], [trees, treeTicks, alertTicks], "nor the tree, nor the alerts");
   assert.equal(h.timeline, timeline, "the timeline waits");
   assert.equal(h.alerts, alerts);
-  assert.equal(h.page.waiting, 1, "the note counts what waits");
+  assert.equal(h.waiting, 1, "the pill counts what waits");
   assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
 
   h.controller.togglePause();

@@ -422,7 +422,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       tick: () => h.alertTicks++,
       setStale: (stale) => (h.alertsStale = stale),
     },
-    status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++, showPast: (end) => (h.pastEnd = end) },
+    status: { show: (s) => h.statuses.push(s), tick: () => h.statusTicks++, showPast: (end) => (h.pastEnd = end), showPaused: (paused, waiting) => (h.waiting = paused ? waiting : -1) },
     notices: { show: (ev) => h.notices.push(ev), tick: () => h.noticeTicks++, storageState: (s) => h.storageStates.push(s) },
     page: h.page,
     requestFrame: (fn) => h.frames.push(fn),
