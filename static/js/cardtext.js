@@ -17,8 +17,16 @@ export function coverageSince(sinces, spanMs, now) {
   const known = sinces.filter((t) => t > 0);
   if (!now || !spanMs || !known.length) return "";
   const since = Math.max(...known);
-  if (since <= now - spanMs + Math.max(2000, spanMs * 0.02)) return "";
+  if (since <= now - spanMs + sinceSlack(spanMs)) return "";
   return clockIn(since, spanMs);
+}
+
+// sinceSlack is how near (ms) to a window's start its data may begin and
+// still cover it, and how near to the data's start a gap is the start's
+// own: the time between samples, and a restart's break placed when the
+// page heard of it.
+function sinceSlack(spanMs) {
+  return Math.max(2000, spanMs * 0.02);
 }
 
 // clockIn is a time in a card's caption over a window or span spanMs
@@ -103,8 +111,9 @@ export function coverageCaption(series, windowName, spanMs, now, range) {
   if (since) {
     const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
     // A gap after the start: both, the window holding less and a stretch
-    // without data in it (one before the start is what "since" says).
-    if (gap > Math.max(0, ...sinces)) return { text: `Statistics since ${since}, with a gap at ${clockIn(gap, spanMs)}`, title: `${why} The window holds a stretch without data too: a rate and an increase are over the time with data.` };
+    // without data in it. One before the start, or at it (the restart's
+    // own break, placed when the page heard of it), is what "since" says.
+    if (gap > Math.max(0, ...sinces) + sinceSlack(spanMs)) return { text: `Statistics since ${since}, with a gap at ${clockIn(gap, spanMs)}`, title: `${why} The window holds a stretch without data too: a rate and an increase are over the time with data.` };
     return { text: `Statistics since ${since}`, title: why };
   }
   if (!gap) return { text: "", title: "" };

@@ -82,3 +82,13 @@ test("a gap before the statistics' start is what \"since\" says: not told twice"
   for (let t = now - 30_000; t <= now; t += 1000) ring.push(t, 1);
   assert.equal(coverageCaption([{ id: "a", since: now - 30_000, ring }], "1m", 60_000, now).text, `Statistics since ${formatClock(now - 30_000)}`);
 });
+
+test("a break at the statistics' start (a restart heard a moment after the new server's first point) is what \"since\" says", () => {
+  const now = new Date(2024, 0, 2, 10, 0, 0).getTime();
+  const ring = new Ring();
+  for (let t = now - 100_000; t <= now - 50_000; t += 1000) ring.push(t, 1);
+  ring.push(now - 30_000, 1);
+  ring.push(now - 29_000, null); // the page heard of the restart a second later
+  for (let t = now - 28_000; t <= now; t += 1000) ring.push(t, 1);
+  assert.equal(coverageCaption([{ id: "a", since: now - 30_000, ring }], "1m", 60_000, now).text, `Statistics since ${formatClock(now - 30_000)}`);
+});
