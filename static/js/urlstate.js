@@ -10,7 +10,7 @@
 //	/?filter=cpu%3D1&window=5m&collapsed=demo,host&zeros=hide&from=1700000000000&to=1700000060000
 //	/?range=24h  /?range=1700000000000..1700086400000
 
-import { readRange, validSpan, writeRange } from "./rangechoice.js";
+import { RANGES, readRange, validSpan, writeRange } from "./rangechoice.js";
 
 /**
  * @typedef {{filter: string, window: string, collapsed: string[]|null, hideZero?: boolean,
@@ -46,7 +46,11 @@ export function readView(href, now = Date.now()) {
     zoom: p.has("from") && p.has("to") && validSpan(from, to, now) ? [from, to] : null,
   };
   if (p.get("zeros") === "hide") view.hideZero = true;
-  const range = readRange(p.get("range"), now);
+  // "window=1h" names a history range, as "range=1h" does: taken as one
+  // rather than left for the default window.
+  let asked = p.get("range");
+  if (!asked && RANGES.includes(view.window)) [asked, view.window] = [view.window, ""];
+  const range = readRange(asked, now);
   if (range) view.range = range;
   return view;
 }

@@ -92,3 +92,11 @@ test("what the address holds that the page ignores leaves the address at once", 
   live(unknown);
   assert.equal(unknown.replaced.at(-1), "/", "a window the server does not have: its first, the default");
 });
+
+test("window=1h names a history range, as range=1h does", () => {
+  const v = readView("http://h/?window=1h");
+  assert.equal(v.window, "");
+  assert.equal(v.range && v.range.name, "1h");
+  assert.equal(readView("http://h/?window=5m").window, "5m", "a window stays a window");
+  assert.equal(readView("http://h/?window=6h&range=24h").range.name, "24h", "range= wins");
+});
