@@ -83,6 +83,10 @@ type collector struct {
 	changed                  func()             // nil: nobody watches
 	health                   func(HealthChange) // nil: nobody is told
 	polling                  *atomic.Int64
+	due                      *dueSlots // nil counts nothing (tests)
+	// dueAt is the Unix nanoseconds of the next poll's time while it is
+	// counted in due, 0 when not; only Serve's goroutine uses it.
+	dueAt int64
 	// scheduled is the Unix nanoseconds of the running poll's scheduled
 	// time, 0 when none (the first poll, or between polls); the sources'
 	// clock reads it (stampNow).
@@ -109,6 +113,8 @@ type loopOptions struct {
 	health func(HealthChange)
 	// polling is Manager.polling; nil counts nothing (tests).
 	polling *atomic.Int64
+	// due is Manager.due; nil counts nothing (tests).
+	due *dueSlots
 }
 
 func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collector {
@@ -127,6 +133,7 @@ func newCollector(cfg configs.Source, stats *sourceStats, o loopOptions) *collec
 		changed:  o.changed,
 		health:   o.health,
 		polling:  o.polling,
+		due:      o.due,
 	}
 	if c.build == nil {
 		c.build = NewSource
@@ -242,6 +249,7 @@ func (c *collector) serve(ctx context.Context) error {
 
 	next := time.NewTimer(0) // the first poll at once
 	defer next.Stop()
+	defer c.undue()
 	var scheduled time.Time // zero for the first poll
 	for {
 		select {
@@ -268,8 +276,28 @@ func (c *collector) serve(ctx context.Context) error {
 			return nil
 		}
 		scheduled = c.slotAtOrAfter(started.Add(c.delay() - c.interval/2))
+		c.markDue(scheduled)
 		next.Reset(max(0, time.Until(scheduled)))
 	}
+}
+
+// markDue counts the next poll, at t, in Manager.due until it starts
+// (pollCounted) or Serve returns.
+func (c *collector) markDue(t time.Time) {
+	if c.due == nil {
+		return
+	}
+	c.dueAt = t.UnixNano()
+	c.due.add(c.dueAt)
+}
+
+// undue uncounts the poll markDue counted, if any.
+func (c *collector) undue() {
+	if c.due == nil || c.dueAt == 0 {
+		return
+	}
+	c.due.remove(c.dueAt)
+	c.dueAt = 0
 }
 
 // Crash makes the running collector panic on its own goroutine at once.

@@ -88,6 +88,9 @@ type Manager struct {
 	// polling counts the polls running, from a poll's start until its
 	// batch is pushed and its bookkeeping updated (see Settled).
 	polling atomic.Int64
+	// due counts the polls whose time is set and that have not started
+	// (see Settled).
+	due *dueSlots
 
 	mu      sync.Mutex
 	sup     *supervisor.Supervisor
@@ -110,7 +113,7 @@ func NewManager(opts ManagerOptions) *Manager {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	m := &Manager{opts: opts, entries: make(map[string]*entry)}
+	m := &Manager{opts: opts, entries: make(map[string]*entry), due: newDueSlots()}
 	m.loop = loopOptions{
 		env: Env{
 			Version:       opts.Version,
@@ -126,6 +129,7 @@ func NewManager(opts ManagerOptions) *Manager {
 		changed: opts.Changed,
 		health:  opts.Health,
 		polling: &m.polling,
+		due:     m.due,
 	}
 	if m.loop.build == nil {
 		m.loop.build = NewSource
@@ -147,14 +151,21 @@ func NewManager(opts ManagerOptions) *Manager {
 	return m
 }
 
-// Settled reports whether no poll is running: every poll that started
-// has pushed its batch and updated its source's bookkeeping (or was
-// abandoned) before its collector called Changed. It is the aggregator's
-// Options.Settled: a publish that finds the polls settled goes out at
-// once, with no coalescing delay and no second wake-up, and sources that
-// poll together go out in one delta. Safe from any goroutine; an atomic
-// load.
-func (m *Manager) Settled() bool { return m.polling.Load() == 0 }
+// Settled reports whether no poll is running and none is late to start:
+// every poll that started has pushed its batch and updated its source's
+// bookkeeping (or was abandoned) before its collector called Changed, and
+// no source's next poll time has passed without its poll starting (the
+// sources polling on one boundary, whose goroutines the runtime runs one
+// after another). It is the aggregator's Options.Settled: a publish that
+// finds the polls settled goes out at once, with no coalescing delay and
+// no second wake-up, and sources that poll together go out in one delta.
+// Safe from any goroutine; two atomic loads and a clock read.
+func (m *Manager) Settled() bool { return m.settledAt(time.Now()) }
+
+// settledAt is Settled at now.
+func (m *Manager) settledAt(now time.Time) bool {
+	return m.polling.Load() == 0 && !m.due.overdue(now.UnixNano())
+}
 
 // Serve runs the collectors until ctx is cancelled. It may be called again
 // after it returned (its parent restarting it): every configured source

@@ -27,12 +27,15 @@ const (
 )
 
 // pollCounted is pollOnce counted in Manager.polling from its start
-// until it returns, a panic (a crash request) included.
+// until it returns, a panic (a crash request) included. Counted as
+// running, it is no longer counted as due (Manager.due), in that order, so
+// that Settled never finds it in neither.
 func (c *collector) pollCounted(ctx context.Context, p *poller, crash <-chan struct{}) error {
 	if c.polling != nil {
 		c.polling.Add(1)
 		defer c.polling.Add(-1)
 	}
+	c.undue()
 	return c.pollOnce(ctx, p, crash)
 }
 
