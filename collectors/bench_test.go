@@ -46,3 +46,17 @@ func BenchmarkSimulatedPoll(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHostPoll is one poll of the host source on this machine.
+func BenchmarkHostPoll(b *testing.B) {
+	src, err := NewSource(configs.Source{Name: "host", Type: configs.TypeHost, Interval: configs.Duration(time.Second), Timeout: configs.Duration(time.Second), Spec: configs.NewHostSpec()}, Env{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Poll(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

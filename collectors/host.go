@@ -103,13 +103,14 @@ func (r *hostReader) read(ctx context.Context, at time.Time) (*hostSnapshot, []e
 	var errs []error
 	fail := func(part string, err error) { errs = append(errs, fmt.Errorf("%s: %w", part, err)) }
 
-	if total, err := cpu.TimesWithContext(ctx, false); err != nil || len(total) == 0 {
-		fail("cpu", errOr(err, "no total"))
+	// One read of /proc/stat: the total is the CPUs' sum (the kernel's
+	// "cpu" line is that sum too), not a second read of the whole file.
+	if per, err := cpu.TimesWithContext(ctx, true); err != nil || len(per) == 0 {
+		fail("cpu", errOr(err, "no CPU"))
 	} else {
-		s.CPUTotal = &total[0]
-		if per, err := cpu.TimesWithContext(ctx, true); err == nil {
-			s.CPUs = per
-		}
+		s.CPUs = per
+		total := sumTimes(per)
+		s.CPUTotal = &total
 	}
 	if m, err := mem.VirtualMemoryWithContext(ctx); err != nil {
 		fail("memory", err)
@@ -178,4 +179,22 @@ func errOr(err error, msg string) error {
 		return err
 	}
 	return errors.New(msg)
+}
+
+// sumTimes is the CPUs' times added up, named as gopsutil names the total.
+func sumTimes(per []cpu.TimesStat) cpu.TimesStat {
+	t := cpu.TimesStat{CPU: "cpu-total"}
+	for _, c := range per {
+		t.User += c.User
+		t.System += c.System
+		t.Idle += c.Idle
+		t.Nice += c.Nice
+		t.Iowait += c.Iowait
+		t.Irq += c.Irq
+		t.Softirq += c.Softirq
+		t.Steal += c.Steal
+		t.Guest += c.Guest
+		t.GuestNice += c.GuestNice
+	}
+	return t
 }

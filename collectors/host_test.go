@@ -189,3 +189,21 @@ func TestBusyPercent(t *testing.T) {
 	_, ok = busyPercent(100, 300, 5, 10)
 	require.False(t, ok, "counters went back")
 }
+
+// The total is the CPUs' sum, read once: the kernel's "cpu" line of
+// /proc/stat, within the moment between two reads.
+func TestHostCPUTotalIsTheCPUsSum(t *testing.T) {
+	per := []cpu.TimesStat{{CPU: "cpu0", User: 1, System: 2, Idle: 3, Nice: 4, Iowait: 5, Irq: 6, Softirq: 7, Steal: 8, Guest: 9, GuestNice: 10},
+		{CPU: "cpu1", User: 10, System: 20, Idle: 30, Nice: 40, Iowait: 50, Irq: 60, Softirq: 70, Steal: 80, Guest: 90, GuestNice: 100}}
+	require.Equal(t, cpu.TimesStat{CPU: "cpu-total", User: 11, System: 22, Idle: 33, Nice: 44, Iowait: 55, Irq: 66, Softirq: 77, Steal: 88, Guest: 99, GuestNice: 110}, sumTimes(per))
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	var r hostReader
+	s, _ := r.read(t.Context(), time.Now())
+	require.NotNil(t, s.CPUTotal)
+	kernel, err := cpu.Times(false)
+	require.NoError(t, err)
+	require.InDelta(t, kernel[0].User, s.CPUTotal.User, 1, "seconds, read a moment apart")
+	require.InDelta(t, kernel[0].Idle, s.CPUTotal.Idle, 2*float64(len(s.CPUs)))
+}
