@@ -47,7 +47,7 @@ func TestBrowserURLState(t *testing.T) {
 		b.waitFor("the stream to be live", isLive)
 		b.waitFor("the view of the address", `document.getElementById("filter").value === "instance=1" &&
 			document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
-			document.querySelector('.group[data-source="demo"]').classList.contains("is-collapsed") &&
+			(g => g !== null && g.classList.contains("is-collapsed"))(document.querySelector('.group[data-source="demo"]')) &&
 			`+visible+`.map(c => c.dataset.metric).join() === "shard_load_percent"`)
 	})
 
