@@ -74,8 +74,12 @@ func TestRunAgainstDashboard(t *testing.T) {
 	require.LessOrEqual(t, sum.DelayP50Ms, sum.DelayP99Ms)
 	require.LessOrEqual(t, sum.DelayP99Ms, sum.DelayMaxMs)
 	require.Contains(t, out.String(), "measure connected     20/20")
-	// Uncompressed, the wire carries every payload byte plus frame headers.
-	require.GreaterOrEqual(t, sum.WirePerMsg, sum.BytesPerMsg)
+	// Uncompressed, the wire carries every payload byte plus frame headers;
+	// within the measured window, less a message read from the socket just
+	// before it opened and decoded just after (a CI run: 4,204 against
+	// 4,211 B), hence the 3 %.
+	require.GreaterOrEqual(t, sum.WirePerMsg, 0.97*sum.BytesPerMsg)
+	require.Less(t, sum.WirePerMsg, 1.5*sum.BytesPerMsg, "no compression offered")
 }
 
 // -compress offers permessage-deflate; the dashboard takes it, and the
