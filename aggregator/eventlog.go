@@ -11,8 +11,9 @@ import "bytes"
 
 const (
 	// DefaultEventLog is how many published events of each class the log
-	// keeps: alerts' state changes, and the rest (crashes, restarts,
-	// reloads, sources down and up, the server's starts).
+	// keeps (eventClass): alerts' state changes; supervision (crashes,
+	// backoffs, restarts); the server's starts; the rest (reloads, sources
+	// down and up, storage).
 	DefaultEventLog = 500
 	// maxEventLogBytes bounds the log's encoded size whatever the events
 	// hold: a snapshot never carries more than this of them.
@@ -28,12 +29,13 @@ type loggedEvent struct {
 	seq  uint64
 }
 
-// eventLog is bounded by count (max of each class, alertEvent), by
+// eventLog is bounded by count (max of each class, eventClass), by
 // encoded size (maxBytes) and by age (maxAgeMs, the history's span: an
 // event older than every point the snapshot carries would mark nothing).
 // The oldest go first. The count is per class because a flapping rule
-// announces a change every few seconds: one shared count let it push a
-// crash or the server's restart out of the log, and off the charts, within
+// announces a change every few seconds and a crash-looping source three
+// events a second: one shared count let either push the others' crashes
+// or the server's restart out of the log, and off the charts, within
 // minutes. Guarded by the Aggregator's mu: add under the write lock,
 // appendTo under either.
 type eventLog struct {
@@ -68,7 +70,7 @@ func (l *eventLog) add(events []loggedEvent, nowMs int64) {
 // older than horizon, then the oldest of a class over its count, then the
 // oldest of all while the bytes are over.
 func (l *eventLog) trim(horizon int64) {
-	var count [2]int
+	var count [eventClasses]int
 	for _, e := range l.items {
 		count[eventClass(e.data)]++
 	}
@@ -90,14 +92,22 @@ func (l *eventLog) trim(horizon int64) {
 	}
 }
 
-// alertPrefix starts every alert event's encoding (protocol.Event's
-// MarshalJSON writes kind first).
-var alertPrefix = []byte(`{"kind":"alert"`)
+// eventClasses is how many classes eventClass tells apart.
+const eventClasses = 4
 
-// eventClass is 1 for an alert's state change, 0 for any other event.
+// classPrefixes start the encodings of the events of classes 1 to 3
+// (protocol.Event's MarshalJSON writes kind first, and kinds are not
+// prefixes of each other but as "alert" of "alert…", which none is).
+var classPrefixes = [eventClasses - 1][]byte{[]byte(`{"kind":"alert",`), []byte(`{"kind":"supervision",`), []byte(`{"kind":"server",`)}
+
+// eventClass is an event's class for the log's count: 1 an alert's state
+// change, 2 supervision (a crash, a backoff, a restart), 3 the server's
+// start, 0 any other. Storage trims by it too (EventLimit.Class).
 func eventClass(data []byte) int {
-	if bytes.HasPrefix(data, alertPrefix) {
-		return 1
+	for i, p := range classPrefixes {
+		if bytes.HasPrefix(data, p) {
+			return i + 1
+		}
 	}
 	return 0
 }

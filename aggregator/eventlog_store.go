@@ -33,8 +33,8 @@ func (a *Aggregator) eventStorage() EventStorage {
 
 // eventLimit is the stored log's bounds at nowMs: the in-memory log's.
 func (l *eventLog) limit(nowMs int64) storage.EventLimit {
-	// Both classes' counts: the memory log then keeps each class's newest.
-	return storage.EventLimit{Count: 2 * l.max, Bytes: l.maxBytes, Since: max(0, nowMs-l.maxAgeMs)}
+	// Stored by class as in memory: a restart restores each class's newest.
+	return storage.EventLimit{Count: l.max, Bytes: l.maxBytes, Since: max(0, nowMs-l.maxAgeMs), Class: eventClass, Classes: eventClasses}
 }
 
 // unwritten returns the events the log took since the last written one

@@ -125,5 +125,12 @@ func TestEventLogCountsAlertsApart(t *testing.T) {
 	}
 	require.Equal(t, []string{"note", "alert", "alert", "alert"}, kinds, "the crash and the 3 newest changes")
 	require.Equal(t, []string{"the crash"}, noteTexts(t, snap.Events[:1]))
-	require.Equal(t, 6, a.events.limit(c.ms).Count, "storage keeps both classes' counts")
+	lim := a.events.limit(c.ms)
+	require.Equal(t, 3, lim.Count, "storage keeps each class's count")
+	require.Equal(t, eventClasses, lim.Classes)
+	require.Equal(t, 1, lim.Class([]byte(`{"kind":"alert","ts":1}`)))
+	require.Equal(t, 2, lim.Class([]byte(`{"kind":"supervision","ts":1}`)))
+	require.Equal(t, 3, lim.Class([]byte(`{"kind":"server","ts":1}`)))
+	require.Equal(t, 0, lim.Class([]byte(`{"kind":"source","ts":1}`)))
+	require.Equal(t, 0, lim.Class([]byte(`{"kind":"alerting","ts":1}`)), "a kind that starts like another is not of its class")
 }

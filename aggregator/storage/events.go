@@ -35,12 +35,31 @@ type Event struct {
 }
 
 // EventLimit bounds the stored log like the aggregator's: at most Count
-// events (0: none kept), Bytes of data, none older than Since (Unix ms).
-// The oldest (lowest Seq) go first.
+// events (0: none kept) of each class, Bytes of data, none older than
+// Since (Unix ms). The oldest (lowest Seq) go first. Class, when set,
+// names an event's class from its data, 0 to Classes-1; without it every
+// event is of one class.
 type EventLimit struct {
-	Count int
-	Bytes int
-	Since int64
+	Count   int
+	Bytes   int
+	Since   int64
+	Class   func(data []byte) int
+	Classes int
+}
+
+// classOf is e's class under lim, within [0, classes()).
+func (lim EventLimit) classOf(data []byte) int {
+	if lim.Class == nil {
+		return 0
+	}
+	return min(max(lim.Class(data), 0), lim.classes()-1)
+}
+
+func (lim EventLimit) classes() int {
+	if lim.Class == nil || lim.Classes < 1 {
+		return 1
+	}
+	return lim.Classes
 }
 
 // WriteEvents stores events and then drops the oldest until the log is
@@ -94,10 +113,12 @@ func trimEvents(b *bolt.Bucket, lim EventLimit) error {
 		key   []byte
 		ts    int64
 		bytes int
+		class int
 	}
 	var recs []rec
 	var drop [][]byte
 	total := 0
+	count := make([]int, lim.classes())
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		e, err := decodeEvent(k, v)
@@ -105,15 +126,18 @@ func trimEvents(b *bolt.Bucket, lim EventLimit) error {
 			drop = append(drop, slices.Clone(k))
 			continue
 		}
-		recs = append(recs, rec{slices.Clone(k), e.TS, len(e.Data)})
-		total += len(e.Data)
+		r := rec{slices.Clone(k), e.TS, len(e.Data), lim.classOf(e.Data)}
+		recs = append(recs, r)
+		total += r.bytes
+		count[r.class]++
 	}
-	for i := range recs {
-		if len(recs)-i <= lim.Count && total <= lim.Bytes && recs[i].ts >= lim.Since {
-			break
+	for _, r := range recs {
+		if count[r.class] <= lim.Count && total <= lim.Bytes && r.ts >= lim.Since {
+			continue
 		}
-		drop = append(drop, recs[i].key)
-		total -= recs[i].bytes
+		drop = append(drop, r.key)
+		total -= r.bytes
+		count[r.class]--
 	}
 	for _, k := range drop {
 		if err := b.Delete(k); err != nil {
@@ -126,8 +150,8 @@ func trimEvents(b *bolt.Bucket, lim EventLimit) error {
 // Events returns the stored log within lim, oldest first, and how many
 // records it skipped because they do not decode (an unknown version, a
 // bad key or time). It reads from the newest back and stops at lim, or
-// after 4×Count+64 records whatever they hold, so a damaged or foreign
-// log costs a bounded read. Data is a copy. Called once at start
+// after 4×Classes×Count+64 records whatever they hold, so a damaged or
+// foreign log costs a bounded read. Data is a copy. Called once at start
 // (aggregator.Restore); safe on any goroutine.
 func (db *DB) Events(lim EventLimit) (events []Event, skipped int, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
@@ -136,8 +160,10 @@ func (db *DB) Events(lim EventLimit) (events []Event, skipped int, err error) {
 			return nil
 		}
 		total, scanned := 0, 0
+		n := lim.classes()
+		count := make([]int, n)
 		c := b.Cursor()
-		for k, v := c.Last(); k != nil && len(events) < lim.Count && scanned < 4*lim.Count+64; k, v = c.Prev() {
+		for k, v := c.Last(); k != nil && len(events) < n*lim.Count && scanned < 4*n*lim.Count+64; k, v = c.Prev() {
 			scanned++
 			e, err := decodeEvent(k, v)
 			if err != nil {
@@ -147,6 +173,11 @@ func (db *DB) Events(lim EventLimit) (events []Event, skipped int, err error) {
 			if e.TS < lim.Since || total+len(e.Data) > lim.Bytes {
 				break
 			}
+			cl := lim.classOf(e.Data)
+			if count[cl] >= lim.Count {
+				continue // its class is full: older ones of another class may still fit
+			}
+			count[cl]++
 			total += len(e.Data)
 			e.Data = slices.Clone(e.Data)
 			events = append(events, e)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -177,5 +178,47 @@ func TestEventsCorruptRecordsSkipped(t *testing.T) {
 	}
 	if got, skipped, _ = db.Events(wide); skipped != 0 || len(got) != 3 {
 		t.Fatalf("after a write: %+v, %d skipped", got, skipped)
+	}
+}
+
+// With a Class, the count bounds each class: a chatty class's records do
+// not push a quiet one's out, neither when written nor when read.
+func TestEventsBoundedByClass(t *testing.T) {
+	db := open(t, Options{Dir: t.TempDir()})
+	class := func(data []byte) int {
+		if bytes.HasPrefix(data, []byte("a")) {
+			return 1
+		}
+		return 0
+	}
+	evs := []Event{event(1, 1000, "quiet1"), event(2, 2000, "quiet2")}
+	for i := range 10 {
+		evs = append(evs, event(uint64(i+3), int64(3000+1000*i), "alert"))
+	}
+	lim := EventLimit{Count: 3, Bytes: 1 << 20, Class: class, Classes: 2}
+	if err := db.WriteEvents(evs, lim); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := db.Events(EventLimit{Count: 100, Bytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, e := range got {
+		seqs = append(seqs, e.Seq)
+	}
+	if want := []uint64{1, 2, 10, 11, 12}; !slices.Equal(seqs, want) {
+		t.Fatalf("stored %v, want %v: each class's newest 3", seqs, want)
+	}
+	got, _, err = db.Events(EventLimit{Count: 1, Bytes: 1 << 20, Class: class, Classes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs = seqs[:0]
+	for _, e := range got {
+		seqs = append(seqs, e.Seq)
+	}
+	if want := []uint64{2, 12}; !slices.Equal(seqs, want) {
+		t.Fatalf("read %v, want %v: each class's newest", seqs, want)
 	}
 }

@@ -45,15 +45,23 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  */
 
 /**
- * MAX_EVENTS bounds the entries kept of each class, alerts' changes and
- * the rest, the oldest of a class going first: a flapping rule's changes
- * do not push a crash or the server's restart off the timeline and the
- * charts (the server's log counts them apart too).
+ * MAX_EVENTS bounds the entries kept of each class (classOf), the oldest
+ * of a class going first: a flapping rule's changes or a crash-looping
+ * source's do not push the others' crashes or the server's restart off
+ * the timeline and the charts (the server's log counts them apart too).
  */
 export const MAX_EVENTS = 300;
 
-// classOf is an entry's class for MAX_EVENTS: 1 for an alert's change.
-const classOf = (e) => (e.kind.startsWith("alert") ? 1 : 0);
+const SUPERVISION = new Set(["crash", "backoff", "restart", "started", "parked", "stopped", "stuck"]);
+
+// classOf is an entry's class for MAX_EVENTS: an alert's change, a
+// supervision event, the server's and the connection's, the rest.
+function classOf(e) {
+  if (e.kind.startsWith("alert")) return 1;
+  if (SUPERVISION.has(e.kind)) return 2;
+  if (e.kind.startsWith("server-") || e.kind.startsWith("connection-")) return 3;
+  return 0;
+}
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -252,9 +260,9 @@ export class Timeline {
 
   // trim drops the oldest entries of each class past max.
   trim() {
-    const count = [0, 0];
+    const count = [0, 0, 0, 0];
     for (const e of this.events) count[classOf(e)]++;
-    if (count[0] <= this.max && count[1] <= this.max) return;
+    if (count.every((n) => n <= this.max)) return;
     this.events = this.events.filter((e) => {
       const c = classOf(e);
       if (count[c] <= this.max) return true;
@@ -354,7 +362,8 @@ export class Timeline {
   trimBefore(t) {
     let n = 0;
     let marked = false;
-    while (n < this.events.length && this.events[n].ts < t) marked ||= this.events[n++].marker;
+    // Not `marked ||= events[n++].marker`: once marked, ||= skips its right side, n++ too, and the loop never ends.
+    for (; n < this.events.length && this.events[n].ts < t; n++) if (this.events[n].marker) marked = true;
     if (n) {
       this.events.splice(0, n);
       this.cache.clear();

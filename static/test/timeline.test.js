@@ -115,8 +115,8 @@ test("the timeline: newest first, by source, bounded, trimmed; markers per chart
   assert.equal(t.markers("flaky"), t.markers("flaky"), "kept until the entries change");
   assert.deepEqual(t.markers("other"), [restart]);
   t.add([connectionEvent(false, 300), connectionEvent(false, 301)]);
-  assert.equal(t.list().length, 4, "the oldest go beyond the bound");
-  assert.equal(t.list().at(-1).kind, "crash");
+  assert.equal(t.list().length, 5, "each class within its bound of 4 (the bounds: the class tests below)");
+  assert.equal(t.list().at(-1).kind, "server-restart");
   assert.equal(t.trimBefore(150), true, "a marked entry went");
   assert.equal(t.trimBefore(250), true, "the parking went");
   assert.equal(t.trimBefore(260), false, "nothing went");
@@ -185,4 +185,13 @@ test("a flapping rule's changes do not push a crash or the server's restart off 
   assert.ok(kinds.includes("restart"), "the restart stays");
   assert.equal(kinds.filter((k) => k.startsWith("alert")).length, 3, "the 3 newest changes");
   assert.equal(t.add([alertEvent({ kind: "alert", ts: 500, name: "Flap", event: "firing", severity: "warning", source: "spiky", series: "" })]), 0, "older than all its full class holds: not taken");
+});
+
+test("a crash-looping source's events do not push the server's restart off the timeline", () => {
+  const t = new Timeline(3);
+  t.add([serverRestartEvent(50, "dev")]);
+  for (let i = 0; i < 10; i++) t.add([{ ...sup(1000 + i * 10, "crashed", { error: "panic: loop" }), source: "boom" }]);
+  const list = t.list();
+  assert.equal(list.filter((e) => e.source === "boom").length, 3, "the loop's newest 3");
+  assert.ok(list.some((e) => e.kind === "server-restart"), "the server's restart is a class of its own");
 });
