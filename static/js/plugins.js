@@ -22,7 +22,10 @@ const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
  */
 export function markerLabel(m, spanMs = 0) {
   const who = m.source ? `${m.source}: ` : "";
-  if (m.members) return `${who}${m.text} from ${formatAt(m.members[0].ts, spanMs)} to ${formatAt(m.members.at(-1).ts, spanMs)}`;
+  if (m.members) {
+    const [a, b] = [formatAt(m.members[0].ts, spanMs), formatAt(m.members.at(-1).ts, spanMs)];
+    return a === b ? `${who}${m.text} at ${a}` : `${who}${m.text} from ${a} to ${b}`;
+  }
   return `${who}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
 }
 

@@ -480,3 +480,10 @@ test("the keys show the tooltip on a chart focused by a click: the press held by
   assert.equal(tip.hidden, false, "the keyboard's cursor has its tooltip");
   assert.equal(tip.textContent, "t3m");
 });
+
+test("a mark of events at one time says at, not from and to the same time", () => {
+  const T = new Date(2024, 0, 1, 10, 33, 45).getTime();
+  const m = { source: "spiky", text: "2 events", members: [{ ts: T }, { ts: T + 200 }] };
+  assert.equal(markerLabel(m), "spiky: 2 events at 10:33:45");
+  assert.equal(markerLabel({ ...m, members: [{ ts: T }, { ts: T + 5000 }] }), "spiky: 2 events from 10:33:45 to 10:33:50");
+});
