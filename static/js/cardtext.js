@@ -49,10 +49,10 @@ function clockIn(ms, spanMs) {
  * @param {import("./ring.js").Ring} ring
  * @param {number} from
  * @param {number} to
+ * @param {number} [limit] ringGap(ring, from), when the caller has it
  */
-export function gapWithin(ring, from, to) {
+export function gapWithin(ring, from, to, limit = ring && ring.length ? ringGap(ring, from) : Infinity) {
   if (!ring || !ring.length) return 0;
-  const limit = ringGap(ring, from);
   let next = NaN; // the time of the point after i, NaN for none or a null
   for (let i = ring.length - 1; i >= 0; i--) {
     const t = ring.timeAt(i);
@@ -76,16 +76,17 @@ export function gapWithin(ring, from, to) {
  * A window after a restart whose earlier run's points all lie before it
  * holds less than the window although the series' first point is older.
  * @param {import("./ring.js").Ring|null} ring
- * @param {number} from unix ms
+ * @param {number} from
+ * @param {number} [limit] ringGap(ring, from), when the caller has it unix ms
  */
-export function stretchStart(ring, from) {
+export function stretchStart(ring, from, limit) {
   if (!ring || !ring.length) return 0;
   let j = ring.lowerBound(from);
   while (j < ring.length && ring.valueAt(j) === null) j++;
   if (j >= ring.length || j === 0) return 0;
   const t = ring.timeAt(j);
   if (ring.valueAt(j - 1) === null || j > ring.lowerBound(from)) return t;
-  return t - ring.timeAt(j - 1) > ringGap(ring, from) ? t : 0;
+  return t - ring.timeAt(j - 1) > (limit ?? ringGap(ring, from)) ? t : 0;
 }
 
 /**
@@ -105,9 +106,11 @@ export function stretchStart(ring, from) {
  */
 export function coverageCaption(series, windowName, spanMs, now, range) {
   const from = now - spanMs;
-  const sinces = series.map((s) => (range ? (range.stats.get(s.id) || {}).first : Math.max(s.since || 0, stretchStart(s.ring, from))) || 0);
+  // The chart's gap rule (a median of the window's spacings, a sort) once a line, for both uses.
+  const limits = range ? [] : series.map((s) => (s.ring && s.ring.length ? ringGap(s.ring, from) : Infinity));
+  const sinces = series.map((s, i) => (range ? (range.stats.get(s.id) || {}).first : Math.max(s.since || 0, stretchStart(s.ring, from, limits[i]))) || 0);
   const since = coverageSince(sinces, spanMs, range ? range.to : now);
-  const gap = range || !now || !spanMs ? 0 : Math.max(0, ...series.map((s) => gapWithin(s.ring, now - spanMs, now)));
+  const gap = range || !now || !spanMs ? 0 : Math.max(0, ...series.map((s, i) => gapWithin(s.ring, from, now, limits[i])));
   if (since) {
     const why = range ? `The stored history starts after the range's start (${windowName}).` : `The server holds less than the ${windowName} window: a young series, or the server restarted.`;
     // A gap after the start: both, the window holding less and a stretch
