@@ -76,8 +76,8 @@ export function gapWithin(ring, from, to, limit = ring && ring.length ? ringGap(
  * A window after a restart whose earlier run's points all lie before it
  * holds less than the window although the series' first point is older.
  * @param {import("./ring.js").Ring|null} ring
- * @param {number} from
- * @param {number} [limit] ringGap(ring, from), when the caller has it unix ms
+ * @param {number} from unix ms
+ * @param {number} [limit] ringGap(ring, from), when the caller has it
  */
 export function stretchStart(ring, from, limit) {
   if (!ring || !ring.length) return 0;
