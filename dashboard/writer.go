@@ -15,14 +15,19 @@ import (
 const closeWait = time.Second
 
 // writeLoop sends the hello, then the stream, and finally the close frame
-// when the server decided the end.
+// when the server decided the end. The close frame goes whether stream
+// ended on the decision or on a write the decision cut short (a newcomer
+// waiting for its admission turn gives up when the connection's context
+// ends): the reader's verdict, 1008 for a flood, must reach the peer
+// whichever the writer was doing at that moment.
 func (c *client) writeLoop() {
-	if c.stream() {
-		c.mu.Lock()
-		code, text := c.closeCode, c.closeText
-		c.mu.Unlock()
-		if code != 0 {
-			_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeWait))
+	c.stream()
+	c.mu.Lock()
+	code, text := c.closeCode, c.closeText
+	c.mu.Unlock()
+	if code != 0 {
+		// On a connection whose writes fail this fails too, within closeWait.
+		if c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeWait)) == nil {
 			_ = c.conn.SetReadDeadline(time.Now().Add(closeWait))
 			return
 		}
@@ -31,23 +36,22 @@ func (c *client) writeLoop() {
 	c.cut()
 }
 
-// stream writes until ctx is cancelled (true: the connection may still
-// carry a close frame) or a write fails (false).
-func (c *client) stream() bool {
+// stream writes until ctx is cancelled or a write fails.
+func (c *client) stream() {
 	// The ping after the hello asks the peer to show that it reads: its
 	// pong settles the client (see admission).
 	if !c.write(c.s.hello) || !c.writeControl(websocket.PingMessage, nil) {
-		return false
+		return
 	}
 	after, ok := c.resumeAt, c.hasResumeAt
 	if !ok {
 		if after, ok = c.awaitResume(); !ok {
-			return true
+			return
 		}
 	}
 	sub, ok := c.subscribe(after)
 	if !ok {
-		return false
+		return
 	}
 	defer func() {
 		if sub != nil { // nil when a resubscription failed to write its snapshot
@@ -68,14 +72,14 @@ func (c *client) stream() bool {
 			wake()
 			sub.Close()
 			if sub, ok = c.subscribe(seq); !ok {
-				return false
+				return
 			}
 			continue
 		}
 		if a := c.takeAnswer(); a != nil {
 			wake()
 			if !c.writeOwn(a) {
-				return false
+				return
 			}
 			continue
 		}
@@ -83,9 +87,9 @@ func (c *client) stream() bool {
 		wake()
 		switch {
 		case err == errWriteFailed:
-			return false
+			return
 		case c.ctx.Err() != nil:
-			return true
+			return
 		case errors.Is(err, aggregator.ErrDropped):
 			// Counted by the drop hook. A newcomer dropped before it
 			// answered the ping sent after its hello, more than a
@@ -95,20 +99,20 @@ func (c *client) stream() bool {
 			// reader), nor sent a close frame it would not read.
 			if !c.settled.Load() {
 				c.setReason(disconnectSlow)
-				return false
+				return
 			}
 			drops = recent(append(drops, time.Now()), o.ResyncWindow)
 			if len(drops) > o.MaxResyncs {
 				c.closeWith(websocket.CloseTryAgainLater, "too slow", disconnectSlow)
-				return true
+				return
 			}
 			sub.Close()
 			if sub, ok = c.subscribe(0); !ok { // resync: a fresh snapshot
-				return false
+				return
 			}
 		case wait.Err() == context.DeadlineExceeded:
 			if !c.writeControl(websocket.PingMessage, nil) {
-				return false
+				return
 			}
 			nextPing = time.Now().Add(o.PingInterval)
 		case wait.Err() != nil:
@@ -116,7 +120,7 @@ func (c *client) stream() bool {
 		default:
 			c.s.opts.Logger.Error("subscription ended", "err", err)
 			c.closeWith(websocket.CloseInternalServerErr, "stream ended", disconnectInternal)
-			return true
+			return
 		}
 	}
 }

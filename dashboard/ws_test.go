@@ -164,6 +164,31 @@ func TestFloodingClientClosed1008(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 }
 
+// The flood's 1008 must reach the peer whatever the writer is doing when
+// the reader decides: here it waits for an admission turn (every turn is
+// held), a wait the connection's end cuts short.
+func TestFloodWhileWriterWaitsForTurnClosed1008(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.AdmitTurns = 1
+		o.WebSocket.ResumeGrace = time.Minute // the writer waits for the resume below
+	}})
+	c := f.dial("", nil)
+	c.readType("hello")
+	f.srv.admit.turns <- struct{}{} // the only turn, once the hello's is back
+	// The first resume sends the writer to its snapshot, which waits for
+	// the turn; the rest are the flood.
+	for range 200 {
+		if c.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"resume","seq":0}`)) != nil {
+			break
+		}
+	}
+	require.Equal(t, websocket.ClosePolicyViolation, c.closeCode())
+	<-f.srv.admit.turns // the handler's reset of a newcomer takes a turn
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectFlood)) == 1
+	}, 5*time.Second, time.Millisecond)
+}
+
 func TestFloodLimit(t *testing.T) {
 	o := WebSocketOptions{}
 	o.setDefaults()
