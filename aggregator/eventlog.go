@@ -1,6 +1,10 @@
 package aggregator
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/pulseboard/pulseboard/aggregator/storage"
+)
 
 // The event log: the events published lately, kept so that a snapshot can
 // carry them. A page opened (or reloaded) after a source crashed still
@@ -68,25 +72,24 @@ func (l *eventLog) add(events []loggedEvent, nowMs int64) {
 
 // trim drops the oldest events until the log is within its bounds: those
 // older than horizon, then the oldest of a class over its count, then the
-// oldest of all while the bytes are over.
+// oldest of all while the bytes are over (storage.EventLimit.Keep, the
+// stored log's rule too).
 func (l *eventLog) trim(horizon int64) {
-	var count [eventClasses]int
-	for _, e := range l.items {
-		count[eventClass(e.data)]++
+	lim := l.limit(horizon + l.maxAgeMs)
+	lim.Since = horizon
+	entries := make([]storage.EventEntry, len(l.items))
+	for i, e := range l.items {
+		entries[i] = storage.EventEntry{TS: e.ts, Bytes: len(e.data), Class: eventClass(e.data)}
 	}
-	drop := 0
 	keep := l.items[:0]
-	for _, e := range l.items {
-		c := eventClass(e.data)
-		if e.ts < horizon || count[c] > l.max || l.bytes > l.maxBytes {
-			count[c]--
-			l.bytes -= len(e.data)
-			drop++
-			continue
+	for i, ok := range lim.Keep(entries) {
+		if ok {
+			keep = append(keep, l.items[i])
+		} else {
+			l.bytes -= len(l.items[i].data)
 		}
-		keep = append(keep, e)
 	}
-	if drop > 0 {
+	if len(keep) < len(l.items) {
 		clear(l.items[len(keep):])
 		l.items = keep
 	}

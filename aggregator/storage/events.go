@@ -47,8 +47,9 @@ type EventLimit struct {
 	Classes int
 }
 
-// classOf is e's class under lim, within [0, classes()).
-func (lim EventLimit) classOf(data []byte) int {
+// ClassOf is the class of an event's data under lim, within [0, Classes)
+// (0 without a Class func).
+func (lim EventLimit) ClassOf(data []byte) int {
 	if lim.Class == nil {
 		return 0
 	}
@@ -106,19 +107,11 @@ func (db *DB) WriteEvents(events []Event, lim EventLimit) error {
 }
 
 // trimEvents deletes, oldest first, what lim no longer admits and every
-// record that does not decode. The log is small (lim.Count records), so
-// one pass over it costs a flush little.
+// record that does not decode. The log is small (lim.Count records a
+// class), so one pass over it costs a flush little.
 func trimEvents(b *bolt.Bucket, lim EventLimit) error {
-	type rec struct {
-		key   []byte
-		ts    int64
-		bytes int
-		class int
-	}
-	var recs []rec
-	var drop [][]byte
-	total := 0
-	count := make([]int, lim.classes())
+	var keys, drop [][]byte
+	var entries []EventEntry
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		e, err := decodeEvent(k, v)
@@ -126,18 +119,13 @@ func trimEvents(b *bolt.Bucket, lim EventLimit) error {
 			drop = append(drop, slices.Clone(k))
 			continue
 		}
-		r := rec{slices.Clone(k), e.TS, len(e.Data), lim.classOf(e.Data)}
-		recs = append(recs, r)
-		total += r.bytes
-		count[r.class]++
+		keys = append(keys, slices.Clone(k))
+		entries = append(entries, EventEntry{TS: e.TS, Bytes: len(e.Data), Class: lim.ClassOf(e.Data)})
 	}
-	for _, r := range recs {
-		if count[r.class] <= lim.Count && total <= lim.Bytes && r.ts >= lim.Since {
-			continue
+	for i, keep := range lim.Keep(entries) {
+		if !keep {
+			drop = append(drop, keys[i])
 		}
-		drop = append(drop, r.key)
-		total -= r.bytes
-		count[r.class]--
 	}
 	for _, k := range drop {
 		if err := b.Delete(k); err != nil {
@@ -145,6 +133,39 @@ func trimEvents(b *bolt.Bucket, lim EventLimit) error {
 		}
 	}
 	return nil
+}
+
+// EventEntry is what EventLimit.Keep weighs of one event: its time (Unix
+// ms), its encoded size in bytes and its class (EventLimit.ClassOf).
+type EventEntry struct {
+	TS    int64
+	Bytes int
+	Class int
+}
+
+// Keep says which of entries, given oldest first, lim admits: not one
+// older than Since, not the oldest of a class while the class holds more
+// than Count, not the oldest of all while they hold more than Bytes. The
+// aggregator's log in memory and the stored one trim by this one rule, so
+// a restart restores what the running server held. keep has entries'
+// length; safe on any goroutine.
+func (lim EventLimit) Keep(entries []EventEntry) (keep []bool) {
+	count := make([]int, lim.classes())
+	total := 0
+	for _, e := range entries {
+		count[e.Class]++
+		total += e.Bytes
+	}
+	keep = make([]bool, len(entries))
+	for i, e := range entries {
+		if count[e.Class] <= lim.Count && total <= lim.Bytes && e.TS >= lim.Since {
+			keep[i] = true
+			continue
+		}
+		total -= e.Bytes
+		count[e.Class]--
+	}
+	return keep
 }
 
 // Events returns the stored log within lim, oldest first, and how many
@@ -173,7 +194,7 @@ func (db *DB) Events(lim EventLimit) (events []Event, skipped int, err error) {
 			if e.TS < lim.Since || total+len(e.Data) > lim.Bytes {
 				break
 			}
-			cl := lim.classOf(e.Data)
+			cl := lim.ClassOf(e.Data)
 			if count[cl] >= lim.Count {
 				continue // its class is full: older ones of another class may still fit
 			}

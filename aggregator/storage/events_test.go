@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -221,4 +222,23 @@ func TestEventsBoundedByClass(t *testing.T) {
 	if want := []uint64{2, 12}; !slices.Equal(seqs, want) {
 		t.Fatalf("read %v, want %v: each class's newest", seqs, want)
 	}
+}
+
+func TestEventLimitKeep(t *testing.T) {
+	lim := EventLimit{Count: 2, Bytes: 100, Since: 10, Class: func([]byte) int { return 0 }, Classes: 2}
+	// Oldest first: too old; three of class 1 (one over); one of class 0.
+	entries := []EventEntry{
+		{TS: 9, Bytes: 1, Class: 0},
+		{TS: 10, Bytes: 1, Class: 1},
+		{TS: 11, Bytes: 1, Class: 1},
+		{TS: 12, Bytes: 1, Class: 1},
+		{TS: 13, Bytes: 1, Class: 0},
+	}
+	require.Equal(t, []bool{false, false, true, true, true}, lim.Keep(entries))
+
+	// Over the bytes: the oldest of any class go until the rest fit.
+	lim.Bytes = 70
+	entries = []EventEntry{{TS: 20, Bytes: 40, Class: 0}, {TS: 21, Bytes: 40, Class: 1}, {TS: 22, Bytes: 30, Class: 0}}
+	require.Equal(t, []bool{false, true, true}, lim.Keep(entries))
+	require.Empty(t, lim.Keep(nil))
 }
