@@ -14,11 +14,11 @@ import (
 // the first goes on and says so once, and no embedded server floods its
 // log with the routes' refusals.
 func TestDuplicateNodeNameIsToldOnce(t *testing.T) {
-	logs1, logs2 := newLogBuffer(), newLogBuffer()
+	logs1, logs2, logsB := newLogBuffer(), newLogBuffer(), newLogBuffer()
 	n1, r1 := embeddedNode(t, "a", 50*time.Millisecond, func(o *Options) { o.Logger = logs1.logger() })
 	a1 := serve(t, n1, r1)
 	_, route := a1.EmbeddedURLs()
-	nb, rb := embeddedNode(t, "b", 50*time.Millisecond, nil, route)
+	nb, rb := embeddedNode(t, "b", 50*time.Millisecond, func(o *Options) { o.Logger = logsB.logger() }, route)
 	b := serve(t, nb, rb)
 	b.rec.waitChange(t, "a", true, 10*time.Second)
 
@@ -28,20 +28,29 @@ func TestDuplicateNodeNameIsToldOnce(t *testing.T) {
 	st := a2.Status()
 	assert.Contains(t, st.Err, `cluster.node "a" is taken`)
 	assert.True(t, a2.aside.Load())
-	require.Eventually(t, func() bool { return strings.Contains(logs1.String(), "another node named") }, 10*time.Second, tick)
+	// The newcomer's route reaches a first, usually; on a loaded machine
+	// it may learn of b and meet it first, and stand aside before it meets
+	// a: then b is the one that says so.
+	said := func(l *logBuffer) bool { return strings.Contains(l.String(), "another node named") }
+	require.Eventually(t, func() bool { return said(logs1) || said(logsB) }, 10*time.Second, tick)
 	assert.Empty(t, a1.Status().Reason, "the first goes on")
+	assert.Empty(t, b.Status().Reason)
 
 	// A few heartbeats later: still one line each, one count each; the
 	// second publishes nothing, and answers nothing.
 	shed := func() uint64 { return a2.stats.outShed[KindHeartbeat][shedAside].Load() }
 	require.Eventually(t, func() bool { return shed() >= 5 }, 10*time.Second, tick)
 	assert.Equal(t, 1, strings.Count(logs2.String(), "duplicate node name"), "%s", logs2)
-	assert.Equal(t, 1, strings.Count(logs1.String(), "duplicate node name"), "%s", logs1)
-	for _, l := range []*logBuffer{logs1, logs2} {
+	// Each peer that met the newcomer says so once (one of them at least).
+	told1, toldB := strings.Count(logs1.String(), "duplicate node name"), strings.Count(logsB.String(), "duplicate node name")
+	assert.True(t, told1 <= 1 && toldB <= 1 && told1+toldB >= 1, "a: %s\nb: %s", logs1, logsB)
+	for _, l := range []*logBuffer{logs1, logs2, logsB} {
 		assert.NotContains(t, l.String(), "Remote server has a duplicate name")
 	}
-	assert.Equal(t, uint64(1), a2.link.failures[reasonIndex(ReasonDuplicate)].Load())
-	assert.Equal(t, uint64(1), a1.link.failures[reasonIndex(ReasonDuplicate)].Load())
+	dup := reasonIndex(ReasonDuplicate)
+	assert.Equal(t, uint64(1), a2.link.failures[dup].Load())
+	f1, fB := a1.link.failures[dup].Load(), b.link.failures[dup].Load()
+	assert.True(t, f1 <= 1 && fB <= 1 && f1+fB >= 1, "counted once by each peer that met it: a %d, b %d", f1, fB)
 	assert.Equal(t, []string{"a"}, upPeers(b.Node), "b sees one a")
 }
 
