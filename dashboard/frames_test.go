@@ -241,3 +241,63 @@ func randomBytes(t *testing.T, max int64) []byte {
 	}
 	return b
 }
+
+// A message whose last fragment never comes (here: none after the first;
+// a trickle of empty ones is the same to the reader) is closed once it
+// has taken MessageWait, not PongWait: a pong amid it extends nothing.
+func TestSlowMessageClosed(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.MessageWait = 100 * time.Millisecond }})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	require.NoError(t, c.sendRaw(clientFrame(false, opText, []byte(`{"type":`)), clientFrame(true, opPong, nil),
+		clientFrame(false, opContinuation, nil)))
+	f.expectClosed(t, c, websocket.ClosePolicyViolation, disconnectSlowMessage)
+}
+
+// A message that completes within MessageWait leaves the connection as it
+// was: the next message is read and the deadline is PongWait's again.
+func TestFragmentedMessageWithinMessageWait(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.MessageWait = 100 * time.Millisecond }})
+	c := f.dial("", nil)
+	c.readType("hello")
+	require.NoError(t, c.sendRaw(clientFrame(false, opText, []byte(`{"type":"res`)), clientFrame(false, opContinuation, nil),
+		clientFrame(true, opContinuation, []byte(`ume","seq":0}`))))
+	c.readType("snapshot")
+	// Past MessageWait since that message: between messages only PongWait counts.
+	// (Time passing is what is tested here, not a stand-in for a signal.)
+	<-time.After(300 * time.Millisecond)
+	c.send(`{"type":"resume","seq":0}`)
+	c.readType("snapshot")
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectSlowMessage)))
+}
+
+// Every frame RFC 6455 forbids is answered with 1002 by the library and
+// counted as a protocol error, not as the peer's own close.
+func TestProtocolErrorsCounted(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	unmasked := clientFrame(true, opText, []byte("hi"))
+	unmasked[1] &^= 0x80
+	unmasked = append(unmasked[:2], unmasked[6:]...) // no mask key either
+	rsv := clientFrame(true, opText, []byte(`{}`))
+	rsv[0] |= 0x20
+	cases := map[string][]byte{
+		"reserved bit":                 rsv,
+		"reserved opcode":              clientFrame(true, 0x5, nil),
+		"unmasked":                     unmasked,
+		"long ping":                    clientFrame(true, opPing, make([]byte, 126)),
+		"fragmented ping":              clientFrame(false, opPing, nil),
+		"continuation without a start": clientFrame(true, opContinuation, []byte("x")),
+	}
+	n := 0
+	for name, frame := range cases {
+		c := f.dial("resume=0", nil)
+		c.readType("hello")
+		require.NoError(t, c.sendRaw(frame), name)
+		require.Equal(t, websocket.CloseProtocolError, c.closeCode(), name)
+		n++
+		require.Eventually(t, func() bool {
+			return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectProtocol)) == float64(n)
+		}, 5*time.Second, time.Millisecond, name)
+	}
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectPeer)))
+}

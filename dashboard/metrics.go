@@ -36,6 +36,8 @@ const (
 	disconnectControlFlood = "control_flood" // too many pings or pongs (1008)
 	disconnectReadBudget   = "read_budget"   // more bytes than the read budget, whatever the frames (1008)
 	disconnectBinary       = "binary"        // a binary message: the protocol is text only (1003)
+	disconnectSlowMessage  = "slow_message"  // a message not complete within MessageWait (1008)
+	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids (the library sent 1002)
 	disconnectInvalidUTF8  = "invalid_utf8"  // a text message that is not UTF-8 (1007)
 )
 
@@ -151,7 +153,8 @@ func newMetrics() *metrics {
 	}
 	for _, r := range []string{disconnectPeer, disconnectDeadPeer, disconnectTooBig, disconnectFlood,
 		disconnectSlow, disconnectStalled, disconnectWrite, disconnectShutdown, disconnectInternal,
-		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8} {
+		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8,
+		disconnectSlowMessage, disconnectProtocol} {
 		m.disconnects.WithLabelValues(r)
 	}
 	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {

@@ -160,6 +160,12 @@ type WebSocketOptions struct {
 	// {"type":"resume"} before it starts with a snapshot (150ms). A client
 	// that passes ?resume=N on the URL never waits.
 	ResumeGrace time.Duration
+	// MessageWait is the longest a client message may take from its first
+	// frame to its last (5s): a message kept open by a trickle of empty or
+	// tiny fragments costs a frame's parsing each, under the byte budget
+	// and never reaching the message rate, so its duration is what bounds
+	// it. Past it the connection is closed with 1008 ("slow_message").
+	MessageWait time.Duration
 	// MaxMessageBytes is the largest client message that is parsed (4 KiB);
 	// larger ones, up to ReadLimit, are ignored and counted.
 	MaxMessageBytes int64
@@ -212,6 +218,7 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.SlowWriteGrace, time.Second)
 	def(&w.StallAfter, 3*time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
+	def(&w.MessageWait, 5*time.Second)
 	def(&w.ResyncWindow, time.Minute)
 	if w.MaxMessageBytes <= 0 {
 		w.MaxMessageBytes = 4 << 10

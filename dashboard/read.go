@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -26,8 +27,13 @@ import (
 //   - every byte, whatever the framing (thousands of empty continuation
 //     fragments, tiny frames): the connection's read budget (see
 //     budgetConn), else 1008;
+//   - a message's duration, first frame to last: MessageWait, else 1008
+//     (a fragment a millisecond, empty, is under the byte budget and
+//     never a message for the rate, but each costs its parsing);
 //   - a binary message: 1003 (the protocol is text only);
-//   - a text message that is not UTF-8, parsed or not: 1007 (RFC 6455 8.1).
+//   - a text message that is not UTF-8, parsed or not: 1007 (RFC 6455 8.1);
+//   - a frame the protocol forbids (reserved bits or opcodes, no mask, a
+//     fragmented or long control frame): 1002, sent by the library.
 const (
 	controlRate  = 5
 	controlBurst = 20
@@ -42,7 +48,17 @@ var errControlFlood = errors.New("too many control frames")
 // is detected, and applies the limits above.
 func (c *client) readLoop() {
 	o := &c.s.opts.WebSocket
-	extend := func() { _ = c.conn.SetReadDeadline(time.Now().Add(o.PongWait)) }
+	// Between messages the deadline is PongWait ahead of the last sign of
+	// life; within one it is at most the message's own end (inMessage):
+	// a pong amid its fragments does not extend it.
+	var inMessage time.Time
+	extend := func() {
+		d := time.Now().Add(o.PongWait)
+		if !inMessage.IsZero() && inMessage.Before(d) {
+			d = inMessage
+		}
+		_ = c.conn.SetReadDeadline(d)
+	}
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
 	control := rate.NewLimiter(controlRate, controlBurst)
@@ -77,16 +93,18 @@ func (c *client) readLoop() {
 	for {
 		mt, r, err := c.conn.NextReader()
 		if err != nil {
-			c.readFailed(err)
+			c.readFailed(err, false)
 			return
 		}
+		inMessage = time.Now().Add(o.MessageWait)
 		extend()
 		if c.ctx.Err() != nil {
 			// Closing: only wait for the peer's close frame.
 			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.readFailed(err)
+				c.readFailed(err, true)
 				return
 			}
+			inMessage = time.Time{}
 			continue
 		}
 		if !flood.Allow() {
@@ -98,9 +116,13 @@ func (c *client) readLoop() {
 			continue
 		}
 		data, oversized, valid, err := readText(r, o.MaxMessageBytes, buf)
+		if err == nil {
+			inMessage = time.Time{}
+			extend()
+		}
 		switch {
 		case err != nil:
-			c.readFailed(err)
+			c.readFailed(err, true)
 			return
 		case !valid:
 			c.closeWith(websocket.CloseInvalidFramePayloadData, "invalid UTF-8", disconnectInvalidUTF8)
@@ -113,9 +135,13 @@ func (c *client) readLoop() {
 }
 
 // readFailed records why reading stopped; the limits this side enforces
-// get their close frame, sent by the writer.
-func (c *client) readFailed(err error) {
+// get their close frame, sent by the writer. midMessage: the error came
+// while a message was being read, where a timeout is MessageWait's.
+func (c *client) readFailed(err error, midMessage bool) {
+	var ne net.Error
 	switch {
+	case midMessage && errors.As(err, &ne) && ne.Timeout():
+		c.closeWith(websocket.ClosePolicyViolation, "message too slow", disconnectSlowMessage)
 	case errors.Is(err, errControlFlood):
 		c.closeWith(websocket.ClosePolicyViolation, "too many control frames", disconnectControlFlood)
 	case errors.Is(err, errReadBudget):
@@ -133,7 +159,25 @@ func readErrorReason(err error) string {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return disconnectDeadPeer
 	}
+	if isProtocolError(err) {
+		return disconnectProtocol
+	}
 	return disconnectPeer
+}
+
+// isProtocolError tells the library's answer to a frame RFC 6455 forbids
+// (it has sent 1002 and returns a bare error whose text starts with
+// "websocket: ") from the peer's own close (a *CloseError), the network's
+// errors and the library's sentinels: it offers no type for them.
+func isProtocolError(err error) bool {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, websocket.ErrCloseSent):
+		return false
+	}
+	return strings.HasPrefix(err.Error(), "websocket: ")
 }
 
 // readText reads a text message to its end, checking all of it as UTF-8
