@@ -42,18 +42,29 @@ test("pause stops every change of the page but the connection pill and the count
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["crash"]);
 });
 
-test("pause holds the tree, the alerts panel and the timeline through alerts, a lost connection and a server's restart", () => {
+test("pause holds the tree, the alerts panel and the timeline through alerts and a server's restart", () => {
   const h = harness();
   let ws = live(h);
   h.controller.togglePause();
-  const before = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
+  const demo = h.groups.get("demo");
+  const before = { treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline };
   const al = { id: "al1", name: "HighA", state: "firing", severity: "warning", labels: { alertname: "HighA" }, annotations: {}, value: 9, series: "a", source: "demo", active_at: T0, fired_at: T0 + 500 };
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, alerts: [al], sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
     events: [{ kind: "alert", ts: T0 + 500, id: "al1", name: "HighA", event: "firing", severity: "warning", source: "demo", series: "a", from: "normal" }] });
   h.frame();
+  assert.equal(demo.updates.at(-1).src.state, "running", "the panel waits");
+  const trees = h.trees;
   ws.drop(); // the server went away
   h.intervals[0].fn();
   h.frame();
+  // Paused or not, nothing is said to be running while away (issue 12, point 5).
+  assert.equal(demo.updates.at(-1).src.state, "unknown");
+  assert.equal(demo.updates.at(-1).src.stale, true, "its \"last success\" shown stale");
+  assert.equal(h.healths.get("demo").updates.at(-1).stale, true);
+  assert.equal(h.tree.state, "unknown");
+  assert.equal(h.trees, trees + 1);
+  assert.equal(h.alertsStale, true, "the alerts panel marked stale");
+  assert.equal(h.page.overview.sources, "?/1");
   h.clock.advance(500);
   ws = h.ws();
   ws.open();
@@ -61,16 +72,36 @@ test("pause holds the tree, the alerts panel and the timeline through alerts, a 
   ws.recv(snapshot(1, [series("a")]));
   h.intervals[0].fn();
   h.frame();
-  const now = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
-  assert.deepEqual(now, before, "nothing of the three moved");
+  assert.equal(demo.updates.at(-1).src.state, "running", "back: as it is, once");
+  assert.equal(h.tree.state, "running");
+  assert.equal(h.alertsStale, false);
+  const now = { treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline };
+  assert.deepEqual(now, before, "the tree's clock, the alerts and the timeline did not move");
   assert.equal(h.controller.timeline.events.length > 0, true, "what happened is kept for the resume");
 
   h.controller.togglePause();
   h.frame();
-  assert.ok(h.trees > before.trees);
   assert.notEqual(h.alerts, before.alerts);
   const kinds = h.timeline.events.map((e) => e.kind);
   for (const k of ["server-restart", "alert-firing", "connection-lost", "connection-resumed"]) assert.ok(kinds.includes(k), `the timeline catches up: ${k}`);
+});
+
+test("paused, a delta's state change waits, but a lost connection shows it unknown at once", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.togglePause();
+  const demo = h.groups.get("demo");
+  const n = demo.updates.length;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, sources: [{ ...running("demo"), state: "backoff" }] });
+  h.frame();
+  assert.equal(demo.updates.length, n, "no write per delta while paused");
+  ws.drop();
+  h.frame();
+  assert.equal(demo.updates.length, n + 1, "one write for the lost connection");
+  assert.equal(demo.updates.at(-1).src.state, "unknown");
+  h.intervals[0].fn();
+  h.frame();
+  assert.equal(demo.updates.length, n + 1, "nothing more while away and paused");
 });
 
 test("the filter hides what does not match and says when nothing does", () => {
