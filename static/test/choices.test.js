@@ -266,6 +266,36 @@ test("collapsing a group goes into the address and hides its charts; the tree re
   again.controller.revealSource("nope"); // not a source: nothing
 });
 
+test("a card out of sight keeps its text alternative current, now and then, not per delta", async () => {
+  const { DESCRIBE_EVERY_MS } = await import("../js/families.js");
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  const offscreen = (id) => (h.charts.entries.get(fam(id)).offscreen = true);
+  const card = () => h.cards.get("b");
+  ws.recv(snapshot(4, [series("a")]));
+  h.frame();
+  ws.recv({ type: "delta", seq: 5, ts: T0, added: [series("b")] });
+  offscreen("b"); // never on screen: the page opened elsewhere
+  h.frame();
+  assert.equal(updatesOf(h, "b"), 0);
+  assert.deepEqual(card().describes.map((d) => [d.windowName, d.now]), [["1m", T0]], "described from its first data on");
+  for (let i = 1; i <= 9; i++) {
+    ws.recv({ type: "delta", seq: 5 + i, ts: T0 + i * 1000, points: { b: [[T0 + i * 1000, i]] } });
+    h.frame();
+  }
+  assert.equal(card().describes.length, 1, "not per delta");
+  ws.recv({ type: "delta", seq: 15, ts: T0 + DESCRIBE_EVERY_MS, points: { b: [[T0 + DESCRIBE_EVERY_MS, 10]] } });
+  h.frame();
+  assert.equal(card().describes.length, 2, "brought up to date after a while");
+  h.controller.selectWindow("5m");
+  h.frame();
+  assert.deepEqual(card().describes.at(-1).windowName, "5m", "a new window at once");
+  assert.equal(updatesOf(h, "b"), 0, "nothing else of it written");
+});
+
 test("a card out of sight is not written to, and is brought up to date when it shows", () => {
   const h = harness();
   const ws = live(h);

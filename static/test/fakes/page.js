@@ -177,6 +177,11 @@ function fakeCard(st, opts) {
     hover(x, ys) {
       this.hovers.push({ x, ys });
     },
+    // Its text alternative alone, out of sight.
+    describes: [],
+    describe(windowName, spanMs, now, range) {
+      this.describes.push({ windowName, spanMs, now, ...(range ? { range } : {}) });
+    },
   };
 }
 
