@@ -469,7 +469,7 @@ export class PageController {
     this.charts.draw();
     if (d.timeline) {
       const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
-      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource);
+      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts());
       d.timeline = false;
     }
     if (d.overview) {
