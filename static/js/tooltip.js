@@ -180,6 +180,19 @@ function lowerBound(times, t, after = false) {
 }
 
 /**
+ * shownHide hides the one tooltip the page shows, null when none shows:
+ * a tooltip showing hides another's first. The pointer's leaving a chart
+ * hides its own, but not always before the next chart's shows (the
+ * pointer moving on while the page scrolls or redraws is told late), and
+ * two tooltips read as two readings of one time.
+ * @type {(() => void)|null}
+ */
+let shownHide = null;
+
+/** pointerHide is the hide of the chart the pointer is in, null when none: a keyboard's tooltip elsewhere gives way to it. */
+let pointerHide = null;
+
+/**
  * tooltipPlugin shows a tooltip beside the pointer on the chart it is
  * over (not on the charts that only follow the crosshair). content gives
  * what to show for the data index under the pointer. A press hides it
@@ -205,6 +218,7 @@ export function tooltipPlugin(content, keys) {
     if (tip) tip.hidden = true;
     if (lifted) lifted.classList.remove("is-tipping");
     lifted = null;
+    if (shownHide === hide) shownHide = null;
   };
   let onKey = null;
   let onBlur = null;
@@ -218,9 +232,11 @@ export function tooltipPlugin(content, keys) {
           u.over.addEventListener("mouseenter", () => {
             inside = true;
             keyed = false;
+            pointerHide = hide;
           });
           u.over.addEventListener("mouseleave", () => {
             inside = false;
+            if (pointerHide === hide) pointerHide = null;
             hide();
           });
           u.over.addEventListener("mousedown", () => {
@@ -262,7 +278,11 @@ export function tooltipPlugin(content, keys) {
       setCursor: [
         (u) => {
           const i = u.cursor.idx;
-          if (!(inside || keyed) || held || i === null || i === undefined || u.cursor.left < 0) return hide();
+          // The keys' tooltip gives way to the pointer's on another chart (their cursors are synced).
+          const mine = inside || (keyed && (!pointerHide || pointerHide === hide));
+          if (!mine || held || i === null || i === undefined || u.cursor.left < 0) return hide();
+          if (shownHide && shownHide !== hide) shownHide();
+          shownHide = hide;
           fillTip(tip, content(u, i));
           tip.hidden = false;
           const card = u.over.closest && u.over.closest(".card");
@@ -283,6 +303,7 @@ export function tooltipPlugin(content, keys) {
       destroy: [
         () => {
           hide();
+          if (pointerHide === hide) pointerHide = null;
           tip = null;
           if (keys && onKey) {
             keys.removeEventListener("keydown", onKey);

@@ -73,6 +73,55 @@ test("the tooltip shows on the chart under the pointer only, and goes when it le
   assert.equal(tip.hidden, true);
 });
 
+test("one tooltip at a time: a chart's showing hides another's, even before the pointer's leaving it is told", () => {
+  const content = (u, i) => ({ time: `t${i}`, title: "m", rows: [] });
+  const [pa, pb] = [tooltipPlugin(content), tooltipPlugin(content)];
+  const [a, b] = [fakeU(), fakeU()];
+  pa.hooks.init[0](a);
+  pb.hooks.init[0](b);
+  const shown = () => [a, b].map((u) => !u.over.one("chart-tip").hidden);
+  a.over.dispatch("mouseenter");
+  a.cursor = { idx: 1, left: 50, top: 20 };
+  pa.hooks.setCursor[0](a);
+  assert.deepEqual(shown(), [true, false]);
+  // The pointer is on b; a's mouseleave has not come yet.
+  b.over.dispatch("mouseenter");
+  b.cursor = { idx: 0, left: 20, top: 20 };
+  pb.hooks.setCursor[0](b);
+  assert.deepEqual(shown(), [false, true], "a's tooltip went when b's showed");
+  a.over.dispatch("mouseleave"); // told late: b's stays
+  assert.deepEqual(shown(), [false, true]);
+  b.over.dispatch("mouseleave");
+  assert.deepEqual(shown(), [false, false]);
+  pa.hooks.destroy[0]();
+  pb.hooks.destroy[0]();
+});
+
+test("a chart's keyboard tooltip gives way to the pointer's on another chart, whose crosshair it follows", () => {
+  const chart = document.createElement("div");
+  const content = (u, i) => ({ time: `t${i}`, title: "m", rows: [] });
+  const pk = tooltipPlugin(content, chart);
+  const k = keyedU(pk);
+  pk.hooks.init[0](k);
+  const pp = tooltipPlugin(content);
+  const o = fakeU();
+  pp.hooks.init[0](o);
+  chart.dispatch("keydown", { key: "End", preventDefault() {} });
+  assert.equal(k.over.one("chart-tip").hidden, false, "the keys' tooltip");
+  // The pointer comes into the other chart: its move is published to the keyed one.
+  o.over.dispatch("mouseenter");
+  o.cursor = { idx: 1, left: 50, top: 20 };
+  pp.hooks.setCursor[0](o);
+  k.cursor = { idx: 1, left: 100, top: 0 };
+  pk.hooks.setCursor[0](k);
+  assert.deepEqual([k.over.one("chart-tip").hidden, o.over.one("chart-tip").hidden], [true, false], "the pointer's alone");
+  o.over.dispatch("mouseleave");
+  chart.dispatch("keydown", { key: "ArrowLeft", preventDefault() {} });
+  assert.equal(k.over.one("chart-tip").hidden, false, "the keys again once the pointer has gone");
+  pk.hooks.destroy[0]();
+  pp.hooks.destroy[0]();
+});
+
 test("a drag zooms to the range selected and clears the box; a click or a double-click does not", () => {
   const zooms = [];
   let live = 0;
@@ -273,6 +322,7 @@ test("a press hides the tooltip until the pointer moves again with no button hel
   u.over.dispatch("mousemove", { buttons: 0 });
   p.hooks.setCursor[0](u);
   assert.equal(tip.hidden, false, "back with the pointer's next move");
+  u.over.dispatch("mouseleave");
 });
 
 test("the tooltip tells what a marker by the pointer marks, nearest first", () => {
@@ -295,6 +345,7 @@ test("the tooltip tells what a marker by the pointer marks, nearest first", () =
   fu.cursor = { idx: 0, left: 20, top: 20 };
   p.hooks.setCursor[0](fu);
   assert.equal(fu.over.one("tip-mark").textContent, `flaky: crashed at ${formatClock(a.ts)}`);
+  fu.over.dispatch("mouseleave");
 });
 
 test("over a view of days the tooltip's time and the markers' labels carry the day, as the time axis does", () => {
