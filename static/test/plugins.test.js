@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { installDOM } from "./fakes/dom.js";
+import { FakeElement, installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { boundsOf, placeTip } from "../js/tooltip.js";
+import { boundsOf, nearestRows, placeTip } from "../js/tooltip.js";
 import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
@@ -20,15 +20,27 @@ test("the tooltip names each shown line by its label values, with value, unit an
   assert.equal(c.time, formatClock(T * 1000));
   assert.equal(c.title, 'cpu_percent {host="a"}');
   assert.deepEqual(c.rows, [
-    { name: "0", value: "12.5%", color: { hue: 2, round: 0 }, stale: false },
-    { name: "2", value: "no value", color: { hue: 4, round: 0 }, stale: true },
+    { name: "0", value: "12.5%", color: { hue: 2, round: 0 }, stale: false, v: 12.5 },
+    { name: "2", value: "no value", color: { hue: 4, round: 0 }, stale: true, v: null },
   ]);
   // Past the palette's eight colours, each line still has its own, as in the chart and the legend.
   const many = Array.from({ length: 12 }, (_, i) => ({ name: String(i), hidden: false }));
   const tips = tooltipContent(T, many, many.map(() => 1), { base: "percent" }, "cpu", 3).rows;
   assert.equal(new Set(tips.map((r) => `${r.color.hue}/${r.color.round}`)).size, 12);
   const lone = tooltipContent(T, [{ name: "", hidden: false }], [2048], { base: "bytes" }, "mem_bytes", 5);
-  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false }]);
+  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false, v: 2048 }]);
+});
+
+test("a tooltip cut to its room keeps the lines nearest the pointer's value, in their order, and counts the rest", () => {
+  const many = Array.from({ length: 12 }, (_, i) => ({ name: String(i), hidden: false }));
+  const values = many.map((_, i) => (i === 5 ? null : i * 10));
+  const c = tooltipContent(T, many, values, { base: "percent" }, "cpu", 0);
+  const cut = nearestRows(c, 3, 71);
+  assert.deepEqual(cut.rows.map((r) => r.name), ["6", "7", "8"]);
+  assert.equal(cut.more, 9);
+  assert.deepEqual(nearestRows(c, 4, 42).rows.map((r) => r.name), ["2", "3", "4", "6"], "a line with no value (5) goes first");
+  assert.equal(nearestRows(c, 12, 0), c, "all fit: as it is");
+  assert.deepEqual(nearestRows(c, 2, NaN).rows.map((r) => r.name), ["0", "1"], "no value under the pointer: the first ones");
 });
 
 function fakeU() {
@@ -268,6 +280,42 @@ test("a tooltip at the bottom of the window shows whole: inside the viewport, un
   const n = { left: 20, top: 400, right: 170, bottom: 510 };
   const at = placeTip(75, 50, 140, 50, narrow, n, { left: 6, top: 340, right: 184, bottom: 530 }, { left: 20, top: 347, width: 390, height: 790 });
   assert.ok(at.outside && n.top + at.y + 50 <= n.top, `above the plot: ${at.y}`);
+});
+
+test("on a phone, a tooltip with no room whole above or below its plot goes on the roomier side, cut to the lines nearest the pointer", () => {
+  globalThis.window = { innerWidth: 390, innerHeight: 600 };
+  const rowHeight = Object.getOwnPropertyDescriptor(FakeElement.prototype, "offsetHeight");
+  Object.defineProperty(FakeElement.prototype, "offsetHeight", { get: () => 20, configurable: true });
+  try {
+    const rows = Array.from({ length: 12 }, (_, i) => ({ name: String(i), value: String(i), color: { hue: i, round: 0 }, stale: false, v: i }));
+    const p = tooltipPlugin(() => ({ time: "t", title: "m", rows, marks: [] }));
+    const card = document.createElement("div");
+    card.classList.add("card");
+    const u = fakeU(); // 300 × 100
+    card.append(u.over);
+    u.over.getBoundingClientRect = () => ({ top: 250, bottom: 350, left: 45, right: 345 });
+    card.getBoundingClientRect = () => ({ top: 200, bottom: 900, left: 15, right: 375 });
+    u.posToVal = (px, scale) => (scale === "y" ? (100 - px) / 10 : T + px / 10); // 0..10 bottom to top
+    p.hooks.init[0](u);
+    const tip = u.over.one("chart-tip");
+    Object.defineProperty(tip, "offsetWidth", { get: () => 250 });
+    Object.defineProperty(tip, "offsetHeight", { get: () => 20 * tip.children.length });
+    u.over.dispatch("mouseenter");
+    u.cursor = { idx: 1, left: 150, top: 30 }; // at 7
+    p.hooks.setCursor[0](u);
+    const y = Number(/translate\(-?\d+px, (-?[\d.]+)px\)/.exec(tip.style.transform)[1]);
+    const shown = tip.children.filter((el) => el.classList.contains("tip-row")).map((el) => el.textContent);
+    // 250 px above it, 250 below, 260 of tooltip whole: 9 of its 12 lines, nearest 7.
+    assert.deepEqual(shown, ["33", "44", "55", "66", "77", "88", "99", "1010", "1111"]);
+    assert.equal(tip.one("tip-more").textContent, "+3 more lines: see the legend");
+    assert.ok(y >= 100 + 4 || y + tip.offsetHeight <= -4, `off the plot: y ${y}`);
+    assert.ok(250 + y + tip.offsetHeight <= 600, "inside the window");
+    u.over.dispatch("mouseleave");
+  } finally {
+    delete globalThis.window;
+    if (rowHeight) Object.defineProperty(FakeElement.prototype, "offsetHeight", rowHeight);
+    else delete FakeElement.prototype.offsetHeight;
+  }
 });
 
 test("the tooltip is placed by its size with the content it now shows, marker lines included, and lifts its card's clip while it shows", () => {
