@@ -77,6 +77,29 @@ func TestBrowserURLState(t *testing.T) {
 		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1"`)
 	})
 
+	t.Run("a zoom over two days keeps the header on its rows at 1280, 1440 and 390 px", func(t *testing.T) {
+		now := time.Now().UnixMilli()
+		zooms := map[string]string{
+			"over two days": fmt.Sprintf("?from=%d&to=%d", now-30*time.Hour.Milliseconds(), now-2*time.Hour.Milliseconds()),
+			"of minutes":    fmt.Sprintf("?from=%d&to=%d", now-20*time.Minute.Milliseconds(), now-10*time.Minute.Milliseconds()),
+		}
+		const height = `document.querySelector(".topbar").getBoundingClientRect().height`
+		for _, size := range [][2]int64{{1280, 900}, {1440, 900}, {390, 844}} {
+			b.do(chromedp.EmulateViewport(size[0], size[1]))
+			b.do(chromedp.Navigate(base + "/"))
+			b.waitFor("the stream to be live", isLive)
+			live := eval[float64](b, height)
+			for name, q := range zooms {
+				b.do(chromedp.Navigate(base + "/" + q))
+				b.waitFor("the pill naming the zoom", `!document.getElementById("conn").disabled && /\d\d:\d\d/.test(document.getElementById("conn-text").textContent)`)
+				require.Equal(t, live, eval[float64](b, height), "%d px, a zoom %s: the header grew; pill %q", size[0], name,
+					eval[string](b, `document.getElementById("conn-text").textContent`))
+				require.Regexp(t, `^Showing .+, not live`, eval[string](b, `document.getElementById("conn").title`), "the span whole in its title")
+			}
+		}
+		b.do(chromedp.EmulateViewport(1280, 900))
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})

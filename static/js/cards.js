@@ -273,7 +273,7 @@ export class SeriesCard {
     if (!this.hovering) setText(this.nowHead, this.nowWord);
     for (const l of this.lines.values()) {
       const s = l.st;
-      const w = (range ? range.stats.get(s.id) : s.windows && s.windows[windowName]) || {};
+      const w = statsOf(s, windowName, range);
       const zero = isAllZero(w, this.unit.rate);
       flipped ||= zero !== l.zero;
       l.zero = zero;
@@ -281,8 +281,7 @@ export class SeriesCard {
       if (s.staleSince > 0) stale++;
       l.row.classList.toggle("is-zero", l.zero);
       l.row.classList.toggle("is-stale", s.staleSince > 0);
-      // Over a span of the past, the last value within it and when it was.
-      const at = past ? (w.lastAt ? formatWhen(w.lastAt, now || w.lastAt) : "") : null;
+      const at = pastAt(w, past, now);
       const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
@@ -291,13 +290,33 @@ export class SeriesCard {
     if (!this.hovering) showLegendFigures(rows);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
-    this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
-    this.showAlt();
+    this.showValuesText(alt);
     const cover = coverageCaption([...this.lines.values()].map((l) => l.st), windowName, spanMs, now, range);
     this.coverage.hidden = !cover.text;
     setText(this.coverage, cover.text);
     this.coverage.title = cover.title;
     return flipped;
+  }
+
+  /**
+   * describe writes only the chart's text alternative (its lines' values
+   * and statistics, as update does) and nothing else: a card out of sight
+   * is not drawn, but a screen reader reads it. The page calls it for such
+   * a card now and then (families.js), never per delta; arguments as update's.
+   */
+  describe(windowName, spanMs, now = 0, range = undefined) {
+    const past = !!range && range.live === false;
+    const alt = [];
+    for (const l of this.lines.values()) {
+      const w = statsOf(l.st, windowName, range);
+      alt.push(this.lineText(l, this.columns(l.st, w, spanMs, past, range ? 0 : now), windowName, pastAt(w, past, now)));
+    }
+    this.showValuesText(alt);
+  }
+
+  showValuesText(alt) {
+    this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
+    this.showAlt();
   }
 
   /**
@@ -407,6 +426,19 @@ export class SeriesCard {
       lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit)),
     );
   }
+}
+
+// statsOf is a line's statistics: over a history range its own (range,
+// by series id), else the chosen window's from the stream; {} for none.
+function statsOf(st, windowName, range) {
+  return (range ? range.stats.get(st.id) : st.windows && st.windows[windowName]) || {};
+}
+
+// pastAt is when the value shown over a span of the past was (past), ""
+// if the span holds no point; null while live.
+function pastAt(w, past, now) {
+  if (!past) return null;
+  return w.lastAt ? formatWhen(w.lastAt, now || w.lastAt) : "";
 }
 
 // setAlert marks an element with an alert's severity and state (or none).

@@ -100,9 +100,17 @@ export const readerChoices = {
     }, FILTER_DEBOUNCE_MS);
   },
 
-  /** selectWindow picks a statistics window; the charts show it live again if a history range was picked. */
+  /**
+   * selectWindow picks a statistics window; the charts show it live again
+   * if a zoom or a history range was shown (no window is marked then: page.js checkWindow).
+   */
   selectWindow(name) {
     this.windowName = name;
+    if (this.zoom) {
+      this.zoom = null;
+      this.deps.page.showZoom(null);
+      if (!this.range) this.spanChanged();
+    }
     if (this.range) {
       this.range = null;
       this.deps.page.checkRange(null);

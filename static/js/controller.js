@@ -10,7 +10,8 @@
 // nothing: a card off screen or in a collapsed group is not written to
 // (it is marked stale and brought up to date when it shows), a paused page
 // changes nothing but its connection pill and how many updates wait (the
-// reader's own filter and zoom aside) and catches up at once on resume, and a hidden tab draws nothing at all and
+// reader's own filter and zoom aside, and the states shown unknown while
+// the connection is lost) and catches up at once on resume, and a hidden tab draws nothing at all and
 // catches up in one frame when it is shown again. Sequence
 // numbers, resumes and resyncs are the socket's (socket.js): it hands on
 // only messages that apply, in order.
@@ -53,7 +54,7 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = false;
-    this.dirty = { sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
+    this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
     /** countedSources changed in their poll counters only: brought up to date at the next tick. */
     this.countedSources = new Set();
     this.timeline = new Timeline();
@@ -159,7 +160,9 @@ export class PageController {
     if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
     if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
     if ((was === "live") !== (s.state === "live")) {
-      // Shown as unknown while away, as they are again once back (at the next frame: not while paused).
+      // Shown as unknown while away, as they are again once back, at the
+      // next frame, paused or not: a paused page must not say "running".
+      this.dirty.connection = true;
       this.dirty.alertsStale = true;
       for (const name of this.groups.keys()) this.dirty.sources.add(name);
       for (const key of this.cards.keys()) this.dirty.alertCards.add(key);
@@ -443,11 +446,43 @@ export class PageController {
     // A zoom or custom range: the way back to live; ending before now, the pill says so.
     this.showView();
     if (this.paused) {
-      // Nothing of the stream changes the page; the reader's filter does. The dirty sets wait for resume.
+      // Nothing of the stream changes the page; the reader's filter does,
+      // and so does the connection: lost, every state and time is shown
+      // unknown and stale (back, as they are). The rest waits for resume.
       if (d.filter) this.applyFilter();
       d.filter = false;
+      if (d.connection) {
+        this.drawStates(now);
+        this.renderOverview(); // its count of sources up: "?/3" while away
+      }
       return;
     }
+    this.drawStates(now);
+    this.drawAlerts(now);
+    if (d.filter) {
+      this.applyFilter();
+      d.filter = false;
+    }
+    this.loadRange();
+    const w = this.statsWindow();
+    if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
+    this.charts.draw();
+    if (d.timeline) {
+      const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
+      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts());
+      d.timeline = false;
+    }
+    if (d.overview) {
+      this.renderOverview();
+      d.overview = false;
+    }
+  }
+
+  // drawStates shows the sources' states and health, the tree and
+  // whether the alerts panel is stale, as far as they changed.
+  drawStates(now) {
+    const d = this.dirty;
+    d.connection = false;
     if (d.alertsStale) {
       this.deps.alerts.setStale(!this.connected());
       d.alertsStale = false;
@@ -460,27 +495,9 @@ export class PageController {
       this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"), !this.connected());
     }
     d.sources.clear();
-    this.drawAlerts(now);
     if (d.tree) {
       this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name));
       d.tree = false;
-    }
-    if (d.filter) {
-      this.applyFilter();
-      d.filter = false;
-    }
-    this.loadRange();
-    const w = this.statsWindow();
-    if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
-    this.charts.draw();
-    if (d.timeline) {
-      const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
-      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource);
-      d.timeline = false;
-    }
-    if (d.overview) {
-      this.renderOverview();
-      d.overview = false;
     }
   }
 

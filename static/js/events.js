@@ -88,3 +88,28 @@ function labelsOf(v) {
 function strings(v) {
   return Array.isArray(v) ? v.map(String) : [];
 }
+
+/**
+ * EVENT_CLASSES are the classes the timeline bounds its entries by
+ * (timeline.js MAX_EVENTS), by the stream's kind, as the server's event
+ * log counts them (aggregator eventClass): 1 an alert's state change, 2
+ * supervision (a crash, a backoff, a restart), 3 the server's start; any
+ * other kind 0. Both read aggregator/testdata/event_classes.json in their
+ * tests, so that a class cut by one is cut by the other.
+ */
+const EVENT_CLASSES = new Map([
+  ["alert", 1],
+  ["supervision", 2],
+  ["server", 3],
+]);
+
+/** CLASS_NAMES say, per class, what its entries are, for "N older … not shown". */
+export const CLASS_NAMES = ["events", "alert changes", "crashes, backoffs and restarts", "server and connection events"];
+
+/**
+ * eventClass is the class of an event of the stream's kind (EVENT_CLASSES).
+ * @param {string} kind
+ */
+export function eventClass(kind) {
+  return EVENT_CLASSES.get(kind) || 0;
+}

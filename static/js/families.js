@@ -9,6 +9,13 @@ import { familyKey } from "./family.js";
 const MIN_SPAN_MS = 10_000;
 // A counter's charted rate is taken over at least this span (see Ring.series).
 const RATE_SPAN_MS = 2_000;
+/**
+ * DESCRIBE_EVERY_MS is how often (server time) the text alternative of a
+ * card out of sight is brought up to date while its data changes: a
+ * screen reader reads it, but a write per delta would cost what
+ * content-visibility saves. A new window or range describes it at once.
+ */
+export const DESCRIBE_EVERY_MS = 10_000;
 
 /**
  * @typedef {object} FamilyDeps
@@ -51,6 +58,8 @@ export class Families {
     this.dirty = new Set();
     /** Cards with changes not shown because they were out of sight. */
     this.stale = new Set();
+    /** @type {Map<string, {over: string, at: number}>} when each card's text alternative was last written (server ms), and over which window */
+    this.described = new Map();
   }
 
   /** keyOf is the family key of a series id (undefined if unknown). */
@@ -149,6 +158,7 @@ export class Families {
       this.cards.delete(key);
       this.dirty.delete(key);
       this.stale.delete(key);
+      this.described.delete(key);
     }
     if (g) g.refreshCount();
   }
@@ -197,7 +207,8 @@ export class Families {
 
   /**
    * update brings the dirty cards up to date, the shown ones at once, the
-   * others when they show (see shown). Over a history range, the cards'
+   * others when they show (see shown); of those, only the text
+   * alternative is written, at most every DESCRIBE_EVERY_MS. Over a history range, the cards'
    * statistics are the range's (rangeStats) and windowName names it.
    * @returns {boolean} whether a card's line became all zero or stopped being
    */
@@ -207,12 +218,22 @@ export class Families {
     for (const key of this.dirty) {
       const card = this.cards.get(key);
       if (!card) continue;
+      const range = () => (this.deps.rangeStats ? this.deps.rangeStats(card) : null);
       if (!this.deps.charts.isShown(key)) {
         this.stale.add(key);
+        const last = this.described.get(key);
+        if (!last || last.over !== windowName || !(now - last.at < DESCRIBE_EVERY_MS)) {
+          // Out of sight, only its text alternative, now and then: a screen reader reads it.
+          this.described.set(key, { over: windowName, at: now });
+          const r = range();
+          if (r) card.describe(windowName, spanMs, now, r);
+          else card.describe(windowName, spanMs, now);
+        }
         continue;
       }
-      const range = this.deps.rangeStats ? this.deps.rangeStats(card) : null;
-      if (range ? card.update(windowName, spanMs, now, range) : card.update(windowName, spanMs, now)) flipped = true;
+      this.described.set(key, { over: windowName, at: now });
+      const r = range();
+      if (r ? card.update(windowName, spanMs, now, r) : card.update(windowName, spanMs, now)) flipped = true;
     }
     this.dirty.clear();
     return flipped;

@@ -284,6 +284,26 @@ export function formatSpan(from, to) {
 }
 
 /**
+ * formatSpanShort is a view [from, to] (unix ms) as the header's pill
+ * names it, in as few characters as tell it: within one day the clock
+ * times, "14:02:10–14:09:40"; across midnight or over days, but within a
+ * week, weekday and minute, "Sun 23:50–Mon 00:10", "Mon 10:02–Tue 09:58";
+ * over more than a week the dates alone, "Nov 2–Nov 30". The pill says
+ * the whole span (formatSpan) in its title.
+ * @param {number} from
+ * @param {number} to
+ */
+export function formatSpanShort(from, to) {
+  const [a, b] = [new Date(from), new Date(to)];
+  const span = to - from;
+  if (span > 7 * DAY_MS) return `${MONTHS[a.getMonth()]} ${a.getDate()}–${MONTHS[b.getMonth()]} ${b.getDate()}`;
+  const sameDay = a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  if (span < DAY_MS && sameDay) return `${formatAt(from, 0)}–${formatAt(to, 0)}`;
+  const at = (d) => `${WEEKDAYS[d.getDay()]} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return `${at(a)}–${at(b)}`;
+}
+
+/**
  * TIME_INCRS are the steps the time axis may use, in seconds: round ones,
  * so that the ticks read 14:02:10, 14:02:20 and not 14:02:13, up to two
  * weeks, so that a 30-day span on a phone's chart still has ticks. No step

@@ -60,6 +60,8 @@ export class PageView {
     };
     this.jumpKey = "";
     this.zoomKey = "";
+    /** the window chosen, checked unless a zoom or a history range is shown */
+    this.window = "";
     this.ranges = opts.onRange
       ? new RangePicker(
           { group: $("ranges"), custom: $("range-custom"), form: $("range-form"), from: $("range-from"), to: $("range-to"), error: $("range-error") },
@@ -101,14 +103,21 @@ export class PageView {
     this.checkWindow(selected);
   }
 
-  /** checkWindow marks the window chosen; "" (a history range is shown) marks none, and the first stays in the tab order. */
+  /**
+   * checkWindow marks the window chosen; "" (a history range is shown)
+   * marks none, and so does a zoom while it lasts (showZoom): the charts
+   * do not show the window then. With none marked, the first stays in the
+   * tab order and the arrow keys still choose.
+   */
   checkWindow(name) {
+    this.window = name;
+    const shown = this.zoomKey ? "" : name;
     const buttons = [...this.els.windows.children];
     for (const b of buttons) {
-      b.setAttribute("aria-checked", String(b.dataset.window === name));
-      b.tabIndex = b.dataset.window === name ? 0 : -1;
+      b.setAttribute("aria-checked", String(b.dataset.window === shown));
+      b.tabIndex = b.dataset.window === shown ? 0 : -1;
     }
-    if (buttons.length && !buttons.some((b) => b.dataset.window === name)) buttons[0].tabIndex = 0;
+    if (buttons.length && !buttons.some((b) => b.dataset.window === shown)) buttons[0].tabIndex = 0;
   }
 
   /** checkRange marks the history range picked (null: none). */
@@ -148,6 +157,7 @@ export class PageView {
     this.els.conn.disabled = !range;
     this.els.conn.title = range ? `Showing ${formatSpan(range[0], range[1])}, not live: press for live (Esc)` : "";
     this.body.classList.toggle("is-zoomed", !!range);
+    this.checkWindow(this.window);
   }
 
   showHideZero(on) {

@@ -1,7 +1,7 @@
 // The connection status in the header, and the stale banner under it.
 
 import { setText } from "./dom.js";
-import { formatClock, formatSpan, formatWhen } from "./format.js";
+import { formatClock, formatSpanShort, formatWhen } from "./format.js";
 
 /**
  * statusText is what the header says for a stream status at time now:
@@ -21,7 +21,8 @@ export function statusText(s, now, pastEnd = 0, span = null, waiting = -1) {
   switch (s.state) {
     case "live":
       if (waiting >= 0) return `paused · ${waiting} waiting`;
-      if (span) return formatSpan(span[0], span[1]);
+      // Short: the header keeps one row (its title says the span whole: page.js showZoom).
+      if (span) return formatSpanShort(span[0], span[1]);
       return pastEnd ? `history to ${formatWhen(pastEnd, now)}` : "live";
     case "reconnecting":
       if (secs) return `reconnecting in ${secs}s`;

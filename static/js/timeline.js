@@ -10,6 +10,7 @@
 // each once (a snapshot after a resync repeats what the page has), and
 // gives the charts their markers. Pure: no DOM (timelineview.js draws it).
 
+import { CLASS_NAMES, eventClass } from "./events.js";
 import { formatAt, formatClock } from "./format.js";
 import { alertText, instanceNames } from "./timelinealerts.js";
 
@@ -20,7 +21,7 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  * @typedef {{kind: EventKind, ts: number, source: string, text: string,
  *   detail: string, bad: boolean, marker: boolean, seq: number, retryAt: number,
  *   run: string, subject: string, series: string, what: string, instance: string,
- *   labels: Record<string, string>, tail: string, ident: string}} TimelineEvent
+ *   labels: Record<string, string>, tail: string, ident: string, cls: number}} TimelineEvent
  * source: the source it is about, "" for the page or the server; detail:
  * an error or the reload's errors; bad: a failure (drawn red); marker:
  * drawn on the charts (of its source, or on every chart without one);
@@ -39,7 +40,8 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  * from a server that did not say what it left); instance, the alert's id;
  * labels, the alert's (the Timeline names the instance by those that tell
  * the rule's apart); tail, what the text says after what (" (critical)");
- * ident, what tells it from another entry at its time ("": its text).
+ * ident, what tells it from another entry at its time ("": its text);
+ * cls, its class for the bounds (classOf).
  * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string}} Marker
  * source and text: the entry's, what the marker's label says; series: the entry's
  */
@@ -52,21 +54,24 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  */
 export const MAX_EVENTS = 300;
 
-const SUPERVISION = new Set(["crash", "backoff", "restart", "started", "parked", "stopped", "stuck"]);
+/** CLASSES is how many classes (events.js eventClass) the bounds count apart. */
+const CLASSES = 4;
 
-// classOf is an entry's class for MAX_EVENTS: an alert's change, a
-// supervision event, the server's and the connection's, the rest.
-function classOf(e) {
-  if (e.kind.startsWith("alert")) return 1;
-  if (SUPERVISION.has(e.kind)) return 2;
-  if (e.kind.startsWith("server-") || e.kind.startsWith("connection-")) return 3;
-  return 0;
+/**
+ * classOf is an entry's class for MAX_EVENTS: that of the stream's event
+ * it came from (events.js eventClass, the server's rule; set by the entry's
+ * maker), the page's own connection entries counted with the server's.
+ * @param {TimelineEvent} e
+ */
+export function classOf(e) {
+  return e.cls > 0 && e.cls < CLASSES ? e.cls : 0;
 }
 
 const nf = new Intl.NumberFormat("en-US");
 
-function ev(kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "", series = "" } = {}) {
-  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series, what: "", instance: "", labels: {}, tail: "", ident: "" };
+// ev makes an entry of an event of the stream's kind wire (its class, classOf).
+function ev(wire, kind, ts, source, text, { detail = "", bad = false, marker = true, retryAt = 0, run = "", subject = "", series = "" } = {}) {
+  return { kind, ts, source, text, detail, bad, marker, seq: 0, retryAt, run, subject, series, what: "", instance: "", labels: {}, tail: "", ident: "", cls: eventClass(wire) };
 }
 
 /**
@@ -81,8 +86,8 @@ export function sourceEvent(e) {
   if (!e.source) return null;
   const source = e.node ? `${e.node}/${e.source}` : e.source;
   const run = `polls\u0000${source}`;
-  if (e.event === "down") return ev("down", e.ts, source, "polls failing", { detail: e.error, bad: true, run });
-  if (e.event === "up") return ev("up", e.ts, source, "polls work again", { marker: false, run });
+  if (e.event === "down") return ev("source", "down", e.ts, source, "polls failing", { detail: e.error, bad: true, run });
+  if (e.event === "up") return ev("source", "up", e.ts, source, "polls work again", { marker: false, run });
   return null;
 }
 
@@ -105,15 +110,15 @@ export function supervisionEvent(e) {
   const run = `cycle\u0000${source}`;
   switch (e.event) {
     case "crashed":
-      return ev("crash", e.ts, source, "crashed", { detail: e.error, bad: true, run });
+      return ev("supervision", "crash", e.ts, source, "crashed", { detail: e.error, bad: true, run });
     case "restarting":
-      return ev("backoff", e.ts, source, `backing off${e.delayMs ? ` ${seconds(e.delayMs)}` : ""}; restart at ${at || "its backoff's end"}`, {
+      return ev("supervision", "backoff", e.ts, source, `backing off${e.delayMs ? ` ${seconds(e.delayMs)}` : ""}; restart at ${at || "its backoff's end"}`, {
         marker: false,
         retryAt: e.retryAt,
         run,
       });
     case "parked":
-      return ev("parked", e.ts, source, `parked as failed after ${n} restarts; retried at ${at || "the end of its cool-down"}`, {
+      return ev("supervision", "parked", e.ts, source, `parked as failed after ${n} restarts; retried at ${at || "the end of its cool-down"}`, {
         detail: e.error,
         bad: true,
         retryAt: e.retryAt,
@@ -121,12 +126,12 @@ export function supervisionEvent(e) {
       });
     case "started":
       return e.restarts > 0
-        ? ev("restart", e.ts, source, `restarted (restart ${n})`, { marker: false, run })
-        : ev("started", e.ts, source, "started", { marker: false, run: "start\u0000" });
+        ? ev("supervision", "restart", e.ts, source, `restarted (restart ${n})`, { marker: false, run })
+        : ev("supervision", "started", e.ts, source, "started", { marker: false, run: "start\u0000" });
     case "stopped":
-      return ev("stopped", e.ts, source, "stopped", { marker: false });
+      return ev("supervision", "stopped", e.ts, source, "stopped", { marker: false });
     case "stuck":
-      return ev("stuck", e.ts, source, "did not stop in time; abandoned", { detail: e.error, bad: true });
+      return ev("supervision", "stuck", e.ts, source, "did not stop in time; abandoned", { detail: e.error, bad: true });
   }
   return null;
 }
@@ -146,11 +151,11 @@ export function reloadEvent(e) {
     if (e.added.length) parts.push(`added ${e.added.join(", ")}`);
     if (e.removed.length) parts.push(`removed ${e.removed.join(", ")}`);
     if (e.changed.length) parts.push(`changed ${e.changed.join(", ")}`);
-    return ev("reload", e.ts, "", `config reloaded${parts.length ? `: ${parts.join("; ")}` : ""}`, {
+    return ev("reload", "reload", e.ts, "", `config reloaded${parts.length ? `: ${parts.join("; ")}` : ""}`, {
       detail: e.needsRestart.length ? `needs a restart: ${e.needsRestart.join(", ")}` : "",
     });
   }
-  return ev("reload-refused", e.ts, "", "config refused; the running config is unchanged", {
+  return ev("reload", "reload-refused", e.ts, "", "config refused; the running config is unchanged", {
     detail: (e.errors.length ? e.errors : [e.message]).filter(Boolean).join("\n"),
     bad: true,
   });
@@ -168,7 +173,7 @@ export function reloadEvent(e) {
  */
 export function serverEvent(e, known) {
   if (e.event !== "started") return null;
-  if (!e.previous) return ev("server-start", e.ts, "", `server started${e.version ? ` (${e.version})` : ""}`, { marker: false });
+  if (!e.previous) return ev("server", "server-start", e.ts, "", `server started${e.version ? ` (${e.version})` : ""}`, { marker: false });
   if (known && Math.abs(known.ts - e.ts) < SAME_START_MS) return null;
   return serverRestartEvent(e.ts, e.version);
 }
@@ -184,20 +189,20 @@ const SAME_START_MS = 60_000;
  */
 export function storageEvent(e) {
   return e.ok
-    ? ev("storage", e.ts, "", "history storage writes to disk again", { marker: false })
-    : ev("storage", e.ts, "", "history storage failing: new data kept in memory only", { detail: e.message, bad: true });
+    ? ev("storage", "storage", e.ts, "", "history storage writes to disk again", { marker: false })
+    : ev("storage", "storage", e.ts, "", "history storage failing: new data kept in memory only", { detail: e.message, bad: true });
 }
 
 /** connectionEvent is the stream lost (at ts) or resumed. */
 export function connectionEvent(lost, ts) {
   return lost
-    ? ev("connection-lost", ts, "", "connection to the server lost", { bad: true })
-    : ev("connection-resumed", ts, "", "connection resumed", { marker: false });
+    ? ev("server", "connection-lost", ts, "", "connection to the server lost", { bad: true })
+    : ev("server", "connection-resumed", ts, "", "connection resumed", { marker: false });
 }
 
 /** serverRestartEvent is a new server process seen at ts (its hello's instance changed). */
 export function serverRestartEvent(ts, version) {
-  return ev("server-restart", ts, "", `server restarted${version ? ` (${version})` : ""}`);
+  return ev("server", "server-restart", ts, "", `server restarted${version ? ` (${version})` : ""}`);
 }
 
 export { GROUP_MIN, RUN_GAP_MS, START_GAP_MS, groupRuns, groupText } from "./timelinegroups.js";
@@ -212,6 +217,13 @@ export class Timeline {
     this.seq = 0;
     // markers() by source, until the entries change: every chart asks at every draw.
     this.cache = new Map();
+    // Per class (classOf): how many entries are kept, the oldest one's
+    // time, how many went for the bound, and the newest time of those:
+    // what add and trim need without walking the entries.
+    this.count = new Array(CLASSES).fill(0);
+    this.oldest = new Array(CLASSES).fill(Infinity);
+    this.dropped = new Array(CLASSES).fill(0);
+    this.cutAt = new Array(CLASSES).fill(-Infinity);
   }
 
   /**
@@ -232,43 +244,69 @@ export class Timeline {
       let i = this.events.length;
       while (i > 0 && this.events[i - 1].ts > e.ts) i--;
       if (this.told(e, i)) continue;
+      const c = classOf(e);
       // Older than all its class holds and the class is full: it would go at once.
-      if (this.fullBefore(e)) continue;
+      if (this.count[c] >= this.max && e.ts < this.oldest[c]) {
+        this.cut(c, e.ts);
+        continue;
+      }
       e.seq = ++this.seq;
       this.events.splice(i, 0, e);
+      this.count[c]++;
+      if (e.ts < this.oldest[c]) this.oldest[c] = e.ts;
       n++;
       if (e.instance) rules.add(e.run);
     }
-    if (this.events.length > this.max) this.trim();
+    if (this.count.some((k) => k > this.max)) this.trim();
     for (const run of rules) this.nameInstances(run);
     if (n) this.cache.clear();
     return n;
   }
 
-  // fullBefore says whether e's class holds max entries, all newer than e.
-  fullBefore(e) {
-    const c = classOf(e);
-    let n = 0;
-    let oldest = Infinity;
-    for (const o of this.events) {
-      if (classOf(o) !== c) continue;
-      if (!n) oldest = o.ts;
-      n++;
-    }
-    return n >= this.max && e.ts < oldest;
+  // cut counts an entry of class c at ts that went for the bound.
+  cut(c, ts) {
+    this.dropped[c]++;
+    if (ts > this.cutAt[c]) this.cutAt[c] = ts;
   }
 
   // trim drops the oldest entries of each class past max.
   trim() {
-    const count = [0, 0, 0, 0];
-    for (const e of this.events) count[classOf(e)]++;
-    if (count.every((n) => n <= this.max)) return;
+    const over = this.count.map((k) => Math.max(0, k - this.max));
     this.events = this.events.filter((e) => {
       const c = classOf(e);
-      if (count[c] <= this.max) return true;
-      count[c]--;
+      if (!over[c]) return true;
+      over[c]--;
+      this.count[c]--;
+      this.cut(c, e.ts);
       return false;
     });
+    this.findOldest();
+  }
+
+  // findOldest finds each class's oldest entry's time (the entries are oldest first).
+  findOldest() {
+    this.oldest.fill(Infinity);
+    let left = CLASSES;
+    for (const e of this.events) {
+      const c = classOf(e);
+      if (this.oldest[c] !== Infinity) continue;
+      this.oldest[c] = e.ts;
+      if (--left === 0) break;
+    }
+  }
+
+  /**
+   * cuts say, per class that lost entries for its bound (MAX_EVENTS), how
+   * many went and the newest time among them (unix ms): the timeline and
+   * the charts' markers show nothing of that class up to then. Entries
+   * that went for their age (trimBefore) are not counted: the charts do
+   * not reach back to them either.
+   * @returns {{what: string, n: number, until: number}[]}
+   */
+  cuts() {
+    const out = [];
+    for (let c = 0; c < CLASSES; c++) if (this.dropped[c]) out.push({ what: CLASS_NAMES[c], n: this.dropped[c], until: this.cutAt[c] });
+    return out;
   }
 
   /**
@@ -365,8 +403,16 @@ export class Timeline {
     // Not `marked ||= events[n++].marker`: once marked, ||= skips its right side, n++ too, and the loop never ends.
     for (; n < this.events.length && this.events[n].ts < t; n++) if (this.events[n].marker) marked = true;
     if (n) {
-      this.events.splice(0, n);
+      for (const e of this.events.splice(0, n)) this.count[classOf(e)]--;
+      this.findOldest();
       this.cache.clear();
+    }
+    // What went for the bound is older still: gone with its age.
+    for (let c = 0; c < CLASSES; c++) {
+      if (this.cutAt[c] < t) {
+        this.dropped[c] = 0;
+        this.cutAt[c] = -Infinity;
+      }
     }
     return marked;
   }

@@ -2,6 +2,8 @@
 // told as Grafana's state history tells them, from what to what, and its
 // instances told apart by their labels. Pure.
 
+import { eventClass } from "./events.js";
+
 /** @typedef {import("./timeline.js").TimelineEvent} TimelineEvent */
 
 /**
@@ -47,6 +49,7 @@ export function alertEvent(e) {
     labels: e.labels || {},
     tail,
     ident: `${instance}\u0000${what}${tail}`,
+    cls: eventClass("alert"),
   };
 }
 

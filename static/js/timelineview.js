@@ -7,7 +7,7 @@
 
 import { h, setText } from "./dom.js";
 import { formatClock } from "./format.js";
-import { groupRuns } from "./timeline.js";
+import { MAX_EVENTS, groupRuns } from "./timeline.js";
 
 /** SHOWN bounds the entries drawn (a group is one); the timeline keeps more. */
 const SHOWN = 100;
@@ -30,11 +30,14 @@ export class TimelineView {
    * show lists the entries (newest first), churn grouped, and offers the
    * sources to choose from, selected being the one chosen. A group the
    * reader opened stays open, and its button keeps the focus it had.
+   * Where the timeline's bounds cut a class (cuts: Timeline.cuts), its
+   * end says how many older entries of it are not shown, here nor on the charts.
    * @param {import("./timeline.js").TimelineEvent[]} events
    * @param {string[]} sources
    * @param {string} selected
+   * @param {{what: string, n: number, until: number}[]} [cuts]
    */
-  show(events, sources, selected) {
+  show(events, sources, selected, cuts = []) {
     const key = sources.join("\u0000");
     if (key !== this.options) {
       this.options = key;
@@ -54,6 +57,7 @@ export class TimelineView {
       return item;
     });
     if (!items.length) items.push(h("li", "event-none", selected ? `Nothing has happened to ${selected} yet.` : "Nothing has happened yet."));
+    for (const c of cuts) items.push(cutItem(c));
     this.els.list.replaceChildren(...items);
     if (refocus) refocus.focus();
     setText(this.els.count, events.length ? String(events.length) : "");
@@ -85,6 +89,18 @@ export class TimelineView {
     return h("li", { class: g.bad ? "event-group is-bad" : "event-group", dataset: { family: g.family, source: g.source, kind: newest.kind } }, toggle, list);
   }
 }
+
+// cutItem says that the timeline's bound cut older entries of a class:
+// "312 older alert changes not shown (up to 09:07:14), nor marked on the charts".
+function cutItem(c) {
+  return h(
+    "li",
+    { class: "event-cut", dataset: { cut: String(c.n) } },
+    `${nf.format(c.n)} older ${c.what} not shown (up to ${formatClock(c.until)}), nor marked on the charts: the timeline keeps the newest ${nf.format(MAX_EVENTS)} of each kind`,
+  );
+}
+
+const nf = new Intl.NumberFormat("en-US");
 
 // eventItem is an entry's line: its time, source, text and detail.
 function eventItem(e) {

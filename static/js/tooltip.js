@@ -11,9 +11,11 @@ import { lineTint, paintSwatch } from "./palette.js";
 
 /**
  * @typedef {{time: string, title: string,
- *   rows: {name: string, value: string, color: import("./palette.js").Tint, stale: boolean}[],
- *   marks: string[]}} TooltipContent
- * marks: the labels of the markers by the pointer (markerLabel).
+ *   rows: {name: string, value: string, color: import("./palette.js").Tint, stale: boolean, v?: number|null}[],
+ *   marks: string[], more?: number}} TooltipContent
+ * marks: the labels of the markers by the pointer (markerLabel); a row's
+ * v, its value as a number (null: none), by which nearestRows picks;
+ * more, how many rows nearestRows left out.
  */
 
 /** MARK_NEAR_PX is how near (CSS px) the pointer is to a marker's line for the tooltip to tell what it marks. */
@@ -65,9 +67,31 @@ export function tooltipContent(x, lines, values, unit, title, color = 0, marks =
       value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
       color: lineTint(color, lines.length === 1 ? 0 : i),
       stale: !!l.stale,
+      v: v === null || v === undefined ? null : v,
     });
   });
   return { time: formatAt(x * 1000, spanMs), title, rows, marks };
+}
+
+/** MIN_ROWS is the fewest rows a tooltip cut to its room (nearestRows) keeps. */
+export const MIN_ROWS = 3;
+
+/**
+ * nearestRows keeps the keep rows of c whose values are nearest at (the
+ * value under the pointer), in their order, and says how many went
+ * (more): a family's tooltip on a phone, out of the plot, would otherwise
+ * cover it whole. c as it is when it has no more rows than that.
+ * @param {TooltipContent} c
+ * @param {number} keep
+ * @param {number} at
+ * @returns {TooltipContent}
+ */
+export function nearestRows(c, keep, at) {
+  if (c.rows.length <= keep) return c;
+  const far = (r) => (r.v === null || r.v === undefined || !Number.isFinite(at) ? Infinity : Math.abs(r.v - at));
+  const order = c.rows.map((r, i) => ({ i, d: far(r) })).sort((a, b) => a.d - b.d || a.i - b.i);
+  const kept = new Set(order.slice(0, Math.max(0, keep)).map((o) => o.i));
+  return { ...c, rows: c.rows.filter((r, i) => kept.has(i)), more: c.rows.length - kept.size };
 }
 
 /** TIP_GAP_PX is the room between the pointer, or the plot, and the tooltip. */
@@ -180,6 +204,19 @@ function lowerBound(times, t, after = false) {
 }
 
 /**
+ * shownHide hides the one tooltip the page shows, null when none shows:
+ * a tooltip showing hides another's first. The pointer's leaving a chart
+ * hides its own, but not always before the next chart's shows (the
+ * pointer moving on while the page scrolls or redraws is told late), and
+ * two tooltips read as two readings of one time.
+ * @type {(() => void)|null}
+ */
+let shownHide = null;
+
+/** pointerHide is the hide of the chart the pointer is in, null when none: a keyboard's tooltip elsewhere gives way to it. */
+let pointerHide = null;
+
+/**
  * tooltipPlugin shows a tooltip beside the pointer on the chart it is
  * over (not on the charts that only follow the crosshair). content gives
  * what to show for the data index under the pointer. A press hides it
@@ -205,6 +242,7 @@ export function tooltipPlugin(content, keys) {
     if (tip) tip.hidden = true;
     if (lifted) lifted.classList.remove("is-tipping");
     lifted = null;
+    if (shownHide === hide) shownHide = null;
   };
   let onKey = null;
   let onBlur = null;
@@ -218,9 +256,11 @@ export function tooltipPlugin(content, keys) {
           u.over.addEventListener("mouseenter", () => {
             inside = true;
             keyed = false;
+            pointerHide = hide;
           });
           u.over.addEventListener("mouseleave", () => {
             inside = false;
+            if (pointerHide === hide) pointerHide = null;
             hide();
           });
           u.over.addEventListener("mousedown", () => {
@@ -262,20 +302,36 @@ export function tooltipPlugin(content, keys) {
       setCursor: [
         (u) => {
           const i = u.cursor.idx;
-          if (!(inside || keyed) || held || i === null || i === undefined || u.cursor.left < 0) return hide();
-          fillTip(tip, content(u, i));
+          // The keys' tooltip gives way to the pointer's on another chart (their cursors are synced).
+          const mine = inside || (keyed && (!pointerHide || pointerHide === hide));
+          if (!mine || held || i === null || i === undefined || u.cursor.left < 0) return hide();
+          if (shownHide && shownHide !== hide) shownHide();
+          shownHide = hide;
+          const said = content(u, i);
+          fillTip(tip, said);
           tip.hidden = false;
           const card = u.over.closest && u.over.closest(".card");
           if (card) card.classList.add("is-tipping");
           lifted = card;
           const o = u.over.getBoundingClientRect();
           const c = card ? card.getBoundingClientRect() : o;
+          const plot = { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom };
           // Measured as it now reads (its rows, its marker lines), not as it read at the last move.
           const w = tip.offsetWidth || 0;
-          const ht = tip.offsetHeight || 0;
-          const at = placeTip(u.cursor.left, u.cursor.top, w, ht,
-            { width: u.over.clientWidth, height: u.over.clientHeight, above: o.top - c.top, below: c.bottom - o.bottom },
-            o, card ? c : null);
+          let ht = tip.offsetHeight || 0;
+          let at = placeTip(u.cursor.left, u.cursor.top, w, ht, plot, o, card ? c : null);
+          const room = at.outside && at.y < plot.height && at.y + ht > 0 ? roomOutside(o) : null;
+          if (room) {
+            // Out of a narrow plot, yet over it (no room for it whole above
+            // or below within the window): on the roomier side, cut to the
+            // lines nearest the pointer.
+            const keep = rowsFitting(tip, ht, Math.max(room.above, room.below));
+            if (keep < said.rows.length) {
+              fillTip(tip, nearestRows(said, keep, u.posToVal ? u.posToVal(u.cursor.top, "y") : NaN));
+              ht = tip.offsetHeight || 0;
+            }
+            at = { x: at.x, y: room.below >= room.above ? plot.height + 4 : -ht - 4, outside: true };
+          }
           tip.classList.toggle("is-outside", at.outside);
           tip.style.transform = `translate(${at.x}px, ${at.y}px)`;
         },
@@ -283,6 +339,7 @@ export function tooltipPlugin(content, keys) {
       destroy: [
         () => {
           hide();
+          if (pointerHide === hide) pointerHide = null;
           tip = null;
           if (keys && onKey) {
             keys.removeEventListener("keydown", onKey);
@@ -292,6 +349,31 @@ export function tooltipPlugin(content, keys) {
       ],
     },
   };
+}
+
+/**
+ * roomOutside is the room (CSS px) a tooltip out of a plot at o (its
+ * viewport rect) has above it (under the top bar) and below it within the
+ * viewport; unbounded where there is no window (node tests).
+ * @returns {{above: number, below: number}}
+ */
+export function roomOutside(o, view = viewOf(o)) {
+  if (!view) return { above: Infinity, below: Infinity };
+  return { above: view.top, below: view.height - view.top - (o.bottom - o.top) };
+}
+
+/**
+ * rowsFitting is how many rows a tooltip now ht px tall keeps to fit room
+ * px: all of them (Infinity) when it fits, else as many as fit beside its
+ * head, marks and a line saying how many went, MIN_ROWS at the least.
+ */
+function rowsFitting(tip, ht, room) {
+  if (ht + TIP_GAP_PX <= room) return Infinity;
+  const rows = [...tip.children].filter((el) => el.classList.contains("tip-row"));
+  const rowHt = rows.length ? rows[0].offsetHeight || 0 : 0;
+  if (!rowHt) return Infinity;
+  const rest = ht - rows.length * rowHt;
+  return Math.max(MIN_ROWS, Math.floor((room - TIP_GAP_PX - rest) / rowHt) - 1);
 }
 
 // viewOf is the plot's offset in the viewport and the viewport's size, for tipPlace,
@@ -381,5 +463,6 @@ function fillTip(tip, c) {
   });
   const head = h("div", "tip-head", h("span", "tip-time", c.time), c.title ? h("span", "tip-title", c.title) : null);
   const marks = (c.marks || []).map((m) => h("div", "tip-mark", m));
-  tip.replaceChildren(head, ...rows, ...marks);
+  const more = c.more ? [h("div", "tip-more", `+${c.more} more ${c.more === 1 ? "line" : "lines"}: see the legend`)] : [];
+  tip.replaceChildren(head, ...rows, ...more, ...marks);
 }

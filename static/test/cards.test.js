@@ -373,3 +373,16 @@ test("a family card not yet on screen is laid out at its legend's height, a sing
   assert.equal(card.el.style.containIntrinsicSize, `auto ${familyHeight(10)}px`);
   assert.ok(familyHeight(10) > 400 && familyHeight(2) < familyHeight(10), "grows with the legend");
 });
+
+test("describe writes the chart's text alternative alone: values and statistics, nothing else of the card", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  card.add(st("b", { cpu: "1" }, 20));
+  assert.match(card.chart.getAttribute("aria-label"), /no data yet/, "before any data is shown");
+  card.describe("1m", 60_000);
+  const alt = card.chart.getAttribute("aria-label");
+  assert.doesNotMatch(alt, /no data yet/);
+  assert.match(alt, /^cpu_percent: 0: 10 % now; over 1m min 9 %, max 11 %, mean 10 %; 1: 20 % now; over 1m min 19 %, max 21 %, mean 20 %$/);
+  assert.equal(card.legendBody.children[0].children[1].textContent, "", "the legend is not written");
+  card.update("1m", 60_000);
+  assert.equal(card.chart.getAttribute("aria-label"), alt, "as update says it");
+});

@@ -42,18 +42,29 @@ test("pause stops every change of the page but the connection pill and the count
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["crash"]);
 });
 
-test("pause holds the tree, the alerts panel and the timeline through alerts, a lost connection and a server's restart", () => {
+test("pause holds the tree, the alerts panel and the timeline through alerts and a server's restart", () => {
   const h = harness();
   let ws = live(h);
   h.controller.togglePause();
-  const before = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
+  const demo = h.groups.get("demo");
+  const before = { treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline };
   const al = { id: "al1", name: "HighA", state: "firing", severity: "warning", labels: { alertname: "HighA" }, annotations: {}, value: 9, series: "a", source: "demo", active_at: T0, fired_at: T0 + 500 };
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, alerts: [al], sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
     events: [{ kind: "alert", ts: T0 + 500, id: "al1", name: "HighA", event: "firing", severity: "warning", source: "demo", series: "a", from: "normal" }] });
   h.frame();
+  assert.equal(demo.updates.at(-1).src.state, "running", "the panel waits");
+  const trees = h.trees;
   ws.drop(); // the server went away
   h.intervals[0].fn();
   h.frame();
+  // Paused or not, nothing is said to be running while away (issue 12, point 5).
+  assert.equal(demo.updates.at(-1).src.state, "unknown");
+  assert.equal(demo.updates.at(-1).src.stale, true, "its \"last success\" shown stale");
+  assert.equal(h.healths.get("demo").updates.at(-1).stale, true);
+  assert.equal(h.tree.state, "unknown");
+  assert.equal(h.trees, trees + 1);
+  assert.equal(h.alertsStale, true, "the alerts panel marked stale");
+  assert.equal(h.page.overview.sources, "?/1");
   h.clock.advance(500);
   ws = h.ws();
   ws.open();
@@ -61,16 +72,36 @@ test("pause holds the tree, the alerts panel and the timeline through alerts, a 
   ws.recv(snapshot(1, [series("a")]));
   h.intervals[0].fn();
   h.frame();
-  const now = { trees: h.trees, treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline, stale: h.alertsStale };
-  assert.deepEqual(now, before, "nothing of the three moved");
+  assert.equal(demo.updates.at(-1).src.state, "running", "back: as it is, once");
+  assert.equal(h.tree.state, "running");
+  assert.equal(h.alertsStale, false);
+  const now = { treeTicks: h.treeTicks, alertTicks: h.alertTicks, alerts: h.alerts, timeline: h.timeline };
+  assert.deepEqual(now, before, "the tree's clock, the alerts and the timeline did not move");
   assert.equal(h.controller.timeline.events.length > 0, true, "what happened is kept for the resume");
 
   h.controller.togglePause();
   h.frame();
-  assert.ok(h.trees > before.trees);
   assert.notEqual(h.alerts, before.alerts);
   const kinds = h.timeline.events.map((e) => e.kind);
   for (const k of ["server-restart", "alert-firing", "connection-lost", "connection-resumed"]) assert.ok(kinds.includes(k), `the timeline catches up: ${k}`);
+});
+
+test("paused, a delta's state change waits, but a lost connection shows it unknown at once", () => {
+  const h = harness();
+  const ws = live(h);
+  h.controller.togglePause();
+  const demo = h.groups.get("demo");
+  const n = demo.updates.length;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, sources: [{ ...running("demo"), state: "backoff" }] });
+  h.frame();
+  assert.equal(demo.updates.length, n, "no write per delta while paused");
+  ws.drop();
+  h.frame();
+  assert.equal(demo.updates.length, n + 1, "one write for the lost connection");
+  assert.equal(demo.updates.at(-1).src.state, "unknown");
+  h.intervals[0].fn();
+  h.frame();
+  assert.equal(demo.updates.length, n + 1, "nothing more while away and paused");
 });
 
 test("the filter hides what does not match and says when nothing does", () => {
@@ -233,6 +264,36 @@ test("collapsing a group goes into the address and hides its charts; the tree re
   assert.equal(again.groups.get("demo").el.scrolled, 1);
   assert.equal(again.charts.entries.get(fam("b")).hidden, false);
   again.controller.revealSource("nope"); // not a source: nothing
+});
+
+test("a card out of sight keeps its text alternative current, now and then, not per delta", async () => {
+  const { DESCRIBE_EVERY_MS } = await import("../js/families.js");
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  const offscreen = (id) => (h.charts.entries.get(fam(id)).offscreen = true);
+  const card = () => h.cards.get("b");
+  ws.recv(snapshot(4, [series("a")]));
+  h.frame();
+  ws.recv({ type: "delta", seq: 5, ts: T0, added: [series("b")] });
+  offscreen("b"); // never on screen: the page opened elsewhere
+  h.frame();
+  assert.equal(updatesOf(h, "b"), 0);
+  assert.deepEqual(card().describes.map((d) => [d.windowName, d.now]), [["1m", T0]], "described from its first data on");
+  for (let i = 1; i <= 9; i++) {
+    ws.recv({ type: "delta", seq: 5 + i, ts: T0 + i * 1000, points: { b: [[T0 + i * 1000, i]] } });
+    h.frame();
+  }
+  assert.equal(card().describes.length, 1, "not per delta");
+  ws.recv({ type: "delta", seq: 15, ts: T0 + DESCRIBE_EVERY_MS, points: { b: [[T0 + DESCRIBE_EVERY_MS, 10]] } });
+  h.frame();
+  assert.equal(card().describes.length, 2, "brought up to date after a while");
+  h.controller.selectWindow("5m");
+  h.frame();
+  assert.deepEqual(card().describes.at(-1).windowName, "5m", "a new window at once");
+  assert.equal(updatesOf(h, "b"), 0, "nothing else of it written");
 });
 
 test("a card out of sight is not written to, and is brought up to date when it shows", () => {

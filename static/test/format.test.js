@@ -10,6 +10,7 @@ import {
   formatTicks,
   formatAt,
   formatSpan,
+  formatSpanShort,
   formatTick,
   TIME_INCRS,
   TIME_LABEL_GAP,
@@ -235,6 +236,12 @@ test("a point's time reads by its chart's span, in the axis' words: the day over
   assert.equal(formatSpan(t, t + 10 * 60_000), "14:05:12–14:15:12");
   assert.equal(formatSpan(t - 2 * day, t), "Sat 30 14:05–Mon 1 14:05");
   assert.equal(formatSpan(t - 30 * day, t), "Dec 2 14:05–Jan 1 14:05");
+  // The pill's: as short as tells the span.
+  assert.equal(formatSpanShort(t, t + 10 * 60_000), "14:05:12–14:15:12");
+  assert.equal(formatSpanShort(t - 14.5 * hour, t - 14 * hour), "Sun 23:35–Mon 00:05", "across midnight: the weekdays");
+  assert.equal(formatSpanShort(t - 28 * hour, t - 4 * hour), "Sun 10:05–Mon 10:05");
+  assert.equal(formatSpanShort(t - 7 * day, t), "Mon 14:05–Mon 14:05", "a week: the weekdays yet");
+  assert.equal(formatSpanShort(t - 30 * day, t), "Dec 2–Jan 1");
 });
 
 // uPlot's choice of time step (axes incrs and space): the least step of

@@ -60,3 +60,26 @@ test("a tree of more than a dozen sources folds to its summary line on any scree
   page.showTreeSummary("3 sources: 3 running", 3);
   assert.equal(page.els.treePanel.classList.contains("is-folding"), false, "unfolds when sources go");
 });
+
+test("no window is checked while a zoom is shown; the arrow keys still choose one, which ends the zoom", () => {
+  doc.register("windows", document.createElement("div"));
+  doc.register("conn", document.createElement("button"));
+  const chosen = [];
+  const { page } = view();
+  page.onWindow = (name) => chosen.push(name);
+  page.showWindows(["1m", "5m", "15m"], "1m");
+  const buttons = () => doc.getElementById("windows").children;
+  const checked = () => buttons().map((b) => b.getAttribute("aria-checked"));
+  assert.deepEqual(checked(), ["true", "false", "false"]);
+  page.showZoom([1000, 61_000]);
+  assert.deepEqual(checked(), ["false", "false", "false"], "the charts do not show a window");
+  assert.deepEqual(buttons().map((b) => b.tabIndex), [0, -1, -1], "the first stays a tab stop");
+  page.checkWindow("5m"); // chosen under the zoom (the controller ends it first: choices.js)
+  assert.deepEqual(checked(), ["false", "false", "false"]);
+  let prevented = false;
+  buttons()[0].dispatch("keydown", { key: "ArrowRight", preventDefault: () => (prevented = true) });
+  assert.deepEqual(chosen, ["5m"]);
+  assert.equal(prevented, true);
+  page.showZoom(null);
+  assert.deepEqual(checked(), ["false", "true", "false"], "back live, the window chosen is checked");
+});

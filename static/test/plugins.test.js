@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { installDOM } from "./fakes/dom.js";
+import { FakeElement, installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
-import { boundsOf, placeTip } from "../js/tooltip.js";
+import { boundsOf, nearestRows, placeTip } from "../js/tooltip.js";
 import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
@@ -20,15 +20,27 @@ test("the tooltip names each shown line by its label values, with value, unit an
   assert.equal(c.time, formatClock(T * 1000));
   assert.equal(c.title, 'cpu_percent {host="a"}');
   assert.deepEqual(c.rows, [
-    { name: "0", value: "12.5%", color: { hue: 2, round: 0 }, stale: false },
-    { name: "2", value: "no value", color: { hue: 4, round: 0 }, stale: true },
+    { name: "0", value: "12.5%", color: { hue: 2, round: 0 }, stale: false, v: 12.5 },
+    { name: "2", value: "no value", color: { hue: 4, round: 0 }, stale: true, v: null },
   ]);
   // Past the palette's eight colours, each line still has its own, as in the chart and the legend.
   const many = Array.from({ length: 12 }, (_, i) => ({ name: String(i), hidden: false }));
   const tips = tooltipContent(T, many, many.map(() => 1), { base: "percent" }, "cpu", 3).rows;
   assert.equal(new Set(tips.map((r) => `${r.color.hue}/${r.color.round}`)).size, 12);
   const lone = tooltipContent(T, [{ name: "", hidden: false }], [2048], { base: "bytes" }, "mem_bytes", 5);
-  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false }]);
+  assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false, v: 2048 }]);
+});
+
+test("a tooltip cut to its room keeps the lines nearest the pointer's value, in their order, and counts the rest", () => {
+  const many = Array.from({ length: 12 }, (_, i) => ({ name: String(i), hidden: false }));
+  const values = many.map((_, i) => (i === 5 ? null : i * 10));
+  const c = tooltipContent(T, many, values, { base: "percent" }, "cpu", 0);
+  const cut = nearestRows(c, 3, 71);
+  assert.deepEqual(cut.rows.map((r) => r.name), ["6", "7", "8"]);
+  assert.equal(cut.more, 9);
+  assert.deepEqual(nearestRows(c, 4, 42).rows.map((r) => r.name), ["2", "3", "4", "6"], "a line with no value (5) goes first");
+  assert.equal(nearestRows(c, 12, 0), c, "all fit: as it is");
+  assert.deepEqual(nearestRows(c, 2, NaN).rows.map((r) => r.name), ["0", "1"], "no value under the pointer: the first ones");
 });
 
 function fakeU() {
@@ -71,6 +83,55 @@ test("the tooltip shows on the chart under the pointer only, and goes when it le
   assert.equal(tip.hidden, false);
   u.over.dispatch("mouseleave");
   assert.equal(tip.hidden, true);
+});
+
+test("one tooltip at a time: a chart's showing hides another's, even before the pointer's leaving it is told", () => {
+  const content = (u, i) => ({ time: `t${i}`, title: "m", rows: [] });
+  const [pa, pb] = [tooltipPlugin(content), tooltipPlugin(content)];
+  const [a, b] = [fakeU(), fakeU()];
+  pa.hooks.init[0](a);
+  pb.hooks.init[0](b);
+  const shown = () => [a, b].map((u) => !u.over.one("chart-tip").hidden);
+  a.over.dispatch("mouseenter");
+  a.cursor = { idx: 1, left: 50, top: 20 };
+  pa.hooks.setCursor[0](a);
+  assert.deepEqual(shown(), [true, false]);
+  // The pointer is on b; a's mouseleave has not come yet.
+  b.over.dispatch("mouseenter");
+  b.cursor = { idx: 0, left: 20, top: 20 };
+  pb.hooks.setCursor[0](b);
+  assert.deepEqual(shown(), [false, true], "a's tooltip went when b's showed");
+  a.over.dispatch("mouseleave"); // told late: b's stays
+  assert.deepEqual(shown(), [false, true]);
+  b.over.dispatch("mouseleave");
+  assert.deepEqual(shown(), [false, false]);
+  pa.hooks.destroy[0]();
+  pb.hooks.destroy[0]();
+});
+
+test("a chart's keyboard tooltip gives way to the pointer's on another chart, whose crosshair it follows", () => {
+  const chart = document.createElement("div");
+  const content = (u, i) => ({ time: `t${i}`, title: "m", rows: [] });
+  const pk = tooltipPlugin(content, chart);
+  const k = keyedU(pk);
+  pk.hooks.init[0](k);
+  const pp = tooltipPlugin(content);
+  const o = fakeU();
+  pp.hooks.init[0](o);
+  chart.dispatch("keydown", { key: "End", preventDefault() {} });
+  assert.equal(k.over.one("chart-tip").hidden, false, "the keys' tooltip");
+  // The pointer comes into the other chart: its move is published to the keyed one.
+  o.over.dispatch("mouseenter");
+  o.cursor = { idx: 1, left: 50, top: 20 };
+  pp.hooks.setCursor[0](o);
+  k.cursor = { idx: 1, left: 100, top: 0 };
+  pk.hooks.setCursor[0](k);
+  assert.deepEqual([k.over.one("chart-tip").hidden, o.over.one("chart-tip").hidden], [true, false], "the pointer's alone");
+  o.over.dispatch("mouseleave");
+  chart.dispatch("keydown", { key: "ArrowLeft", preventDefault() {} });
+  assert.equal(k.over.one("chart-tip").hidden, false, "the keys again once the pointer has gone");
+  pk.hooks.destroy[0]();
+  pp.hooks.destroy[0]();
 });
 
 test("a drag zooms to the range selected and clears the box; a click or a double-click does not", () => {
@@ -221,6 +282,42 @@ test("a tooltip at the bottom of the window shows whole: inside the viewport, un
   assert.ok(at.outside && n.top + at.y + 50 <= n.top, `above the plot: ${at.y}`);
 });
 
+test("on a phone, a tooltip with no room whole above or below its plot goes on the roomier side, cut to the lines nearest the pointer", () => {
+  globalThis.window = { innerWidth: 390, innerHeight: 600 };
+  const rowHeight = Object.getOwnPropertyDescriptor(FakeElement.prototype, "offsetHeight");
+  Object.defineProperty(FakeElement.prototype, "offsetHeight", { get: () => 20, configurable: true });
+  try {
+    const rows = Array.from({ length: 12 }, (_, i) => ({ name: String(i), value: String(i), color: { hue: i, round: 0 }, stale: false, v: i }));
+    const p = tooltipPlugin(() => ({ time: "t", title: "m", rows, marks: [] }));
+    const card = document.createElement("div");
+    card.classList.add("card");
+    const u = fakeU(); // 300 × 100
+    card.append(u.over);
+    u.over.getBoundingClientRect = () => ({ top: 250, bottom: 350, left: 45, right: 345 });
+    card.getBoundingClientRect = () => ({ top: 200, bottom: 900, left: 15, right: 375 });
+    u.posToVal = (px, scale) => (scale === "y" ? (100 - px) / 10 : T + px / 10); // 0..10 bottom to top
+    p.hooks.init[0](u);
+    const tip = u.over.one("chart-tip");
+    Object.defineProperty(tip, "offsetWidth", { get: () => 250 });
+    Object.defineProperty(tip, "offsetHeight", { get: () => 20 * tip.children.length });
+    u.over.dispatch("mouseenter");
+    u.cursor = { idx: 1, left: 150, top: 30 }; // at 7
+    p.hooks.setCursor[0](u);
+    const y = Number(/translate\(-?\d+px, (-?[\d.]+)px\)/.exec(tip.style.transform)[1]);
+    const shown = tip.children.filter((el) => el.classList.contains("tip-row")).map((el) => el.textContent);
+    // 250 px above it, 250 below, 260 of tooltip whole: 9 of its 12 lines, nearest 7.
+    assert.deepEqual(shown, ["33", "44", "55", "66", "77", "88", "99", "1010", "1111"]);
+    assert.equal(tip.one("tip-more").textContent, "+3 more lines: see the legend");
+    assert.ok(y >= 100 + 4 || y + tip.offsetHeight <= -4, `off the plot: y ${y}`);
+    assert.ok(250 + y + tip.offsetHeight <= 600, "inside the window");
+    u.over.dispatch("mouseleave");
+  } finally {
+    delete globalThis.window;
+    if (rowHeight) Object.defineProperty(FakeElement.prototype, "offsetHeight", rowHeight);
+    else delete FakeElement.prototype.offsetHeight;
+  }
+});
+
 test("the tooltip is placed by its size with the content it now shows, marker lines included, and lifts its card's clip while it shows", () => {
   globalThis.window = { innerWidth: 1280, innerHeight: 900 };
   try {
@@ -273,6 +370,7 @@ test("a press hides the tooltip until the pointer moves again with no button hel
   u.over.dispatch("mousemove", { buttons: 0 });
   p.hooks.setCursor[0](u);
   assert.equal(tip.hidden, false, "back with the pointer's next move");
+  u.over.dispatch("mouseleave");
 });
 
 test("the tooltip tells what a marker by the pointer marks, nearest first", () => {
@@ -295,6 +393,7 @@ test("the tooltip tells what a marker by the pointer marks, nearest first", () =
   fu.cursor = { idx: 0, left: 20, top: 20 };
   p.hooks.setCursor[0](fu);
   assert.equal(fu.over.one("tip-mark").textContent, `flaky: crashed at ${formatClock(a.ts)}`);
+  fu.over.dispatch("mouseleave");
 });
 
 test("over a view of days the tooltip's time and the markers' labels carry the day, as the time axis does", () => {

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installDOM } from "./fakes/dom.js";
-import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, supervisionEvent } from "../js/timeline.js";
+import { readFileSync } from "node:fs";
+import { Timeline, alertEvent, classOf, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "../js/timeline.js";
 import { readEvents } from "../js/events.js";
 
 installDOM();
@@ -194,4 +195,68 @@ test("a crash-looping source's events do not push the server's restart off the t
   const list = t.list();
   assert.equal(list.filter((e) => e.source === "boom").length, 3, "the loop's newest 3");
   assert.ok(list.some((e) => e.kind === "server-restart"), "the server's restart is a class of its own");
+});
+
+// The server's event log and the page's timeline bound their entries by
+// the same classes: both read this fixture (aggregator eventlog_class_test.go).
+const classCases = JSON.parse(readFileSync(new URL("../../aggregator/testdata/event_classes.json", import.meta.url), "utf8")).cases;
+
+test("each event of the stream is counted in the class the server's log counts it in (the shared fixture)", () => {
+  const entryOf = { alert: alertEvent, supervision: supervisionEvent, server: (e) => serverEvent(e), source: sourceEvent, reload: reloadEvent, storage: storageEvent };
+  assert.ok(classCases.length > 0);
+  for (const c of classCases) {
+    const [e] = readEvents([c.event]);
+    const entry = entryOf[e.kind](e);
+    assert.ok(entry, `an entry of ${JSON.stringify(c.event)}`);
+    assert.equal(classOf(entry), c.class, JSON.stringify(c.event));
+  }
+  assert.deepEqual([...new Set(classCases.map((c) => c.class))].sort(), [0, 1, 2, 3], "every class has a case");
+  assert.equal(classOf(connectionEvent(true, 1)), classOf(serverRestartEvent(1, "")), "the page's own: the server's class");
+});
+
+// flap is an alert rule's change at ts.
+const flap = (ts) => alertEvent({ kind: "alert", ts, name: "Flap", event: ts % 2 ? "resolved" : "firing", severity: "warning", source: "spiky", series: "" });
+
+test("where the bound cuts a class, the timeline says how many went and up to when, and its panel says so", () => {
+  const t = new Timeline(3);
+  t.add([sup(100, "crashed")]);
+  for (let i = 0; i < 10; i++) t.add([flap(1000 + i * 100)]);
+  assert.deepEqual(t.cuts(), [{ what: "alert changes", n: 7, until: 1600 }]);
+  t.add([flap(500)]); // older than all the full class holds
+  assert.deepEqual(t.cuts(), [{ what: "alert changes", n: 8, until: 1600 }]);
+
+  const list = document.createElement("ol");
+  const view = new TimelineView({ list, filter: document.createElement("select"), count: document.createElement("span") }, () => {});
+  view.show(t.list(), ["spiky"], "", t.cuts());
+  const last = list.children.at(-1);
+  assert.equal(last.className, "event-cut");
+  assert.equal(last.textContent, `8 older alert changes not shown (up to ${formatClock(1600)}), nor marked on the charts: the timeline keeps the newest 300 of each kind`);
+  view.show(t.list(), ["spiky"], "");
+  assert.notEqual(list.children.at(-1).className, "event-cut", "no cut, no note");
+
+  t.trimBefore(1650);
+  assert.deepEqual(t.cuts(), [], "what went for the bound is older than the history kept: nothing more to say");
+});
+
+test("the bound's counts stay those of the entries, through adds out of order, trims and age", () => {
+  const t = new Timeline(5);
+  let x = 7;
+  const rnd = () => (x = (x * 48271) % 2147483647) / 2147483647;
+  const makers = [(ts) => sup(ts, "crashed", { error: String(ts) }), flap, (ts) => serverRestartEvent(ts, String(ts)), (ts) => sourceEvent({ source: "web", event: "down", ts, error: String(ts) })];
+  for (let round = 0; round < 300; round++) {
+    const batch = [];
+    for (let k = Math.floor(rnd() * 4); k >= 0; k--) batch.push(makers[Math.floor(rnd() * 4)](Math.floor(1000 + round * 10 + (rnd() - 0.7) * 200)));
+    t.add(batch);
+    if (round % 50 === 49) t.trimBefore(round * 10);
+    const count = [0, 0, 0, 0];
+    const oldest = [Infinity, Infinity, Infinity, Infinity];
+    for (const e of t.events) {
+      count[classOf(e)]++;
+      oldest[classOf(e)] = Math.min(oldest[classOf(e)], e.ts);
+    }
+    assert.deepEqual(t.count, count, `round ${round}`);
+    assert.deepEqual(t.oldest, oldest, `round ${round}`);
+    assert.ok(count.every((n) => n <= 5));
+    for (let i = 1; i < t.events.length; i++) assert.ok(t.events[i - 1].ts <= t.events[i].ts, "oldest first");
+  }
 });

@@ -100,3 +100,15 @@ test("window=1h names a history range, as range=1h does", () => {
   assert.equal(readView("http://h/?window=5m").window, "5m", "a window stays a window");
   assert.equal(readView("http://h/?window=6h&range=24h").range.name, "24h", "range= wins");
 });
+
+test("a window chosen under a zoom ends the zoom: the charts show that window, live", () => {
+  const h = harness();
+  live(h);
+  h.controller.setZoom(T0 - 2000, T0 - 1000);
+  assert.deepEqual(h.page.zoom, [T0 - 2000, T0 - 1000]);
+  h.controller.selectWindow("5m");
+  assert.equal(h.controller.zoom, null);
+  assert.equal(h.page.zoom, null, "the pill is live again");
+  assert.equal(h.page.checked, "5m");
+  assert.equal(h.replaced.at(-1), "/?window=5m", "out of the address");
+});

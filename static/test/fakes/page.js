@@ -177,6 +177,11 @@ function fakeCard(st, opts) {
     hover(x, ys) {
       this.hovers.push({ x, ys });
     },
+    // Its text alternative alone, out of sight.
+    describes: [],
+    describe(windowName, spanMs, now, range) {
+      this.describes.push({ windowName, spanMs, now, ...(range ? { range } : {}) });
+    },
   };
 }
 
@@ -406,8 +411,8 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     },
     tree: { update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)), tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1) },
     timeline: {
-      show: (events, sources, selected) => {
-        h.timeline = { events, sources, selected };
+      show: (events, sources, selected, cuts) => {
+        h.timeline = { events, sources, selected, ...(cuts && cuts.length ? { cuts } : {}) };
       },
     },
     health: (g) => {
