@@ -457,6 +457,7 @@ func (a *Aggregator) forgetVanished(cur []SourceInfo) []string {
 		return nil
 	}
 	var names []string
+	dropped := 0
 	for i := range a.sources {
 		name := a.sources[i].Name
 		if slices.ContainsFunc(cur, func(s SourceInfo) bool { return s.Name == name }) {
@@ -467,7 +468,10 @@ func (a *Aggregator) forgetVanished(cur []SourceInfo) []string {
 			a.gone = make(map[string]bool)
 		}
 		a.gone[name] = true
-		a.st.dropSource(name)
+		dropped += a.st.dropSource(name)
+	}
+	if dropped > 0 && a.opts.Dropped != nil {
+		a.opts.Dropped(dropped)
 	}
 	return names
 }

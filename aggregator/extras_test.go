@@ -187,7 +187,8 @@ func (l *sourceList) set(names ...string) {
 
 func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	srcs := &sourceList{names: []string{"keep", "drop"}}
-	a, c := newTestAgg(Options{Sources: srcs.get})
+	var dropped []int
+	a, c := newTestAgg(Options{Sources: srcs.get, Dropped: func(n int) { dropped = append(dropped, n) }})
 	a.ingest(batch("keep", gauge("k", c.ms, 1)))
 	a.ingest(batch("drop", gauge("d1", c.ms, 1), gauge("d2", c.ms, 2)))
 	a.tick()
@@ -211,6 +212,7 @@ func TestARemovedSourceTakesItsSeriesAtOnce(t *testing.T) {
 	require.ElementsMatch(t, dropIDs, d.Removed, "its series go in the same delta")
 	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 1)
 	require.Zero(t, a.stats.evicted.Load(), "a removal is not an eviction")
+	require.Equal(t, []int{2}, dropped, "told once, with the series let go")
 
 	// A batch of the removed source still queued is refused and counted.
 	a.ingest(batch("drop", gauge("d1", c.ms, 5)))

@@ -55,6 +55,13 @@ type Options struct {
 	// costs the process one wake-up instead of two. Called on Serve's
 	// goroutine after every change; must be quick. Nil: always wait.
 	Settled func() bool
+	// Dropped is told how many series the sources a reload removed held
+	// (their points, windows and labels, let go at once: forgetVanished),
+	// on Serve's goroutine in the tick that drops them, so that a program
+	// can give that memory back to the system then rather than when the
+	// runtime next collects and scavenges, minutes later. Must not block.
+	// May be nil.
+	Dropped func(series int)
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
 	Now func() time.Time

@@ -373,11 +373,12 @@ func (st *store) sweep(nowMs int64) {
 }
 
 // dropSource removes every series of source at once, announced as removed
-// in the next delta like an eviction, but not counted as one.
-func (st *store) dropSource(source string) {
+// in the next delta like an eviction, but not counted as one. It returns
+// how many it removed.
+func (st *store) dropSource(source string) int {
 	delete(st.rejectsBySrc, source)
 	if len(st.bySrc[source]) == 0 {
-		return
+		return 0
 	}
 	kept := st.all[:0]
 	for _, s := range st.all {
@@ -388,7 +389,9 @@ func (st *store) dropSource(source string) {
 		kept = append(kept, s)
 	}
 	clear(st.all[len(kept):])
+	n := len(st.all) - len(kept)
 	st.all = kept
+	return n
 }
 
 // evict forgets a series that had no sample for longer than the history.

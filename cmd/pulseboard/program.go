@@ -67,7 +67,9 @@ type program struct {
 	// cluster is this node's member of a cluster; nil for a single node.
 	cluster     *clusterLink
 	seriesCount seriesCounter // for the node list
-	closeOnce   sync.Once
+	// memory gives back what a reload's removed sources held.
+	memory    memoryReleaser
+	closeOnce sync.Once
 }
 
 // newProgram wires the tree without starting it. The dashboard's port is
@@ -79,6 +81,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		return nil, err
 	}
 	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	p.memory.free = freeOSMemory
 	defer func() {
 		if err != nil {
 			ln.Close()
@@ -115,7 +118,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Export: exportFilter(cfg.Cluster),
 		Logger: log.With("component", "aggregator"),
 		// The alerts' events: URLs masked and cut, as every event's texts.
-		Clip: (*configs.Redactor)(nil).Clip,
+		Clip:    (*configs.Redactor)(nil).Clip,
+		Dropped: p.memory.release,
 	}
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
@@ -296,6 +300,7 @@ func (p *program) Serve(ctx context.Context) error {
 // history's file and its lock. Safe to call more than once.
 func (p *program) close() {
 	p.closeOnce.Do(func() {
+		p.memory.wait()
 		if p.storage != nil {
 			if err := p.storage.Close(); err != nil {
 				p.log.Error("closing the stored history", "err", err)
