@@ -59,6 +59,9 @@ func (c *aliasChecker) walk(n ast.Node, depth int) (expansion, *Error) {
 	case *ast.MappingKeyNode:
 		return c.walk(n.Value, depth)
 	case *ast.MappingValueNode:
+		if err := c.checkKey(n.Key); err != nil {
+			return expansion{}, err
+		}
 		k, err := c.walk(n.Key, depth)
 		if err != nil {
 			return k, err
