@@ -29,7 +29,10 @@ func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 // gives the I/O error, wrapped; a bad content gives what Parse gives. It
 // reads at most MaxFileBytes+1 bytes, so a huge file costs no more than a
 // file at the limit.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, nil) }
+
+// load is Load, with parse's inForce.
+func load(path string, inForce *Aggregator) (*Config, error) {
 	data, err := readLimited(path)
 	var located *Error
 	switch {
@@ -38,7 +41,7 @@ func Load(path string) (*Config, error) {
 	case err != nil:
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	return parse(path, data, inForce)
 }
 
 // Parse decodes data over Default, applies the per-source defaults and
@@ -54,6 +57,12 @@ func Load(path string) (*Config, error) {
 // Time and memory are bounded whatever data holds: see the limits in
 // limits.go, each checked before the step whose cost it bounds.
 func Parse(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, nil)
+}
+
+// parse is Parse, with the sources held to the aggregator limits inForce
+// when it is not nil (see ParseInForce), to the file's own otherwise.
+func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	body, err := parseYAML(filename, data)
 	if err != nil {
 		return nil, errors.Join(err)
@@ -73,7 +82,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	}
 	present := docKeys{doc: doc}
 	cfg.applyDefaults(present)
-	if err := cfg.validate(present); err != nil {
+	if err := cfg.validate(present, inForce); err != nil {
 		return nil, locate(filename, doc, err)
 	}
 	return cfg, nil
