@@ -49,8 +49,10 @@ func load(path string, inForce *Aggregator) (*Config, error) {
 //
 // Decoding is strict: an unknown key, a value of the wrong type or a bad
 // duration is an error. Decoding stops at the first such error, so the
-// result holds one; validation runs only on a decoded config and reports
-// every problem it finds. Either way the error is an errors.Join of *Error,
+// result holds one, with every unknown key of the file beside it;
+// validation runs only on a decoded config and reports every problem it
+// finds. Aliases are expanded first (within the limits), so an error in a
+// value given through an alias is reported at the alias, under its path. Either way the error is an errors.Join of *Error,
 // each with its file, line, column and field path (see Errors), and
 // errors.Is(err, ErrInvalid) holds.
 //
@@ -67,14 +69,16 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	if err != nil {
 		return nil, errors.Join(err)
 	}
-	doc := indexNode(body)
+	ex := expandAliases(body)
+	body = ex.body
+	doc, tokens := indexTokens(body)
 	cfg := Default()
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		// Literal duplicate keys are already refused by the parser; allowing
 		// them here lets a key override one merged in with "<<: *anchor".
 		if err := decodeBody(body, cfg); err != nil {
-			return nil, errors.Join(yamlError(filename, doc, err))
+			return nil, withUnknownKeys(filename, doc, decodeError(filename, doc, tokenPaths{paths: tokens, via: ex.via}, err))
 		}
 	}
 	if errs := fractionErrors(filename, doc); len(errs) > 0 {

@@ -38,9 +38,15 @@ type entry struct {
 type positions map[string]entry
 
 func indexNode(root ast.Node) positions {
-	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}}
+	p, _ := indexTokens(root)
+	return p
+}
+
+// indexTokens is indexNode, and the path of each key's and value's token.
+func indexTokens(root ast.Node) (positions, map[*token.Token]string) {
+	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}, tokens: map[*token.Token]string{}}
 	ix.walk("", pos{}, root)
-	return ix.p
+	return ix.p, ix.tokens
 }
 
 // indexer walks the document once. It resolves aliases and merge keys
@@ -49,6 +55,7 @@ func indexNode(root ast.Node) positions {
 type indexer struct {
 	p       positions
 	anchors map[string]ast.Node
+	tokens  map[*token.Token]string
 	depth   int // guards against alias cycles
 }
 
@@ -58,6 +65,13 @@ func (ix *indexer) walk(path string, key pos, n ast.Node) {
 	}
 	ix.depth++
 	defer func() { ix.depth-- }()
+	if n != nil {
+		if _, alias := n.(*ast.AliasNode); !alias {
+			if _, seen := ix.tokens[n.GetToken()]; !seen {
+				ix.tokens[n.GetToken()] = path
+			}
+		}
+	}
 	switch n := n.(type) {
 	case nil:
 	case *ast.AnchorNode:
@@ -107,7 +121,9 @@ func (ix *indexer) walkPairs(path string, pairs []*ast.MappingValueNode) {
 			merged = append(merged, mv.Value)
 			continue
 		}
-		ix.walk(joinPath(path, mv.Key.GetToken().Value), tokenPos(mv.Key.GetToken()), mv.Value)
+		child := joinPath(path, mv.Key.GetToken().Value)
+		ix.tokens[mv.Key.GetToken()] = child
+		ix.walk(child, tokenPos(mv.Key.GetToken()), mv.Value)
 	}
 	for _, m := range merged {
 		for _, mv := range ix.mergedPairs(m) {
