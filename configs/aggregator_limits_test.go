@@ -33,7 +33,15 @@ func TestAggregatorCeilings(t *testing.T) {
 		{"simulated count", "aggregator: {max_series: 500000, max_series_per_source: 500000}\n" + sim(300000, "1s"),
 			"t.yaml:3:54: sources[0].series: 300000 series is more than a simulated source may make (100000)"},
 		{"simulated rate", "aggregator: {max_series_per_source: 50000}\n" + sim(50000, "10ms"),
-			"t.yaml:3:56: sources[0].series: 50000 series every 10ms is more than 1000000 samples a second"},
+			"t.yaml:3:56: sources[0].series: the simulated sources make 5000000 samples a second up to this one (series ÷ interval), more than 1000000"},
+		{"simulated rate together", "sources:\n" + lines(2, func(i int) string {
+			return "  - {name: s" + itoa(i) + ", type: simulated, interval: 10ms, series: [{metric: m, shape: sine, count: 6000}]}"
+		}),
+			"t.yaml:3:57: sources[1].series: the simulated sources make 1200000 samples a second up to this one"},
+		{"simulated series together", "aggregator: {max_series: 15000}\nsources:\n" + lines(3, func(i int) string {
+			return "  - {name: s" + itoa(i) + ", type: simulated, series: [{metric: m, shape: sine, count: 6000}]}"
+		}),
+			"t.yaml:5:41: sources[2].series: the simulated sources make 18000 series up to this one, more than aggregator.max_series (15000)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("t.yaml", []byte(c.data))

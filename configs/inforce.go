@@ -7,8 +7,8 @@ package configs
 const (
 	// MaxSimulatedSeries bounds the series one simulated source makes.
 	MaxSimulatedSeries = 100_000
-	// MaxSimulatedRate bounds the samples a second one simulated source
-	// makes: its series over its interval.
+	// MaxSimulatedRate bounds the samples a second the simulated sources
+	// make together: their series over their intervals.
 	MaxSimulatedRate = 1_000_000
 )
 
@@ -28,26 +28,52 @@ func ParseInForce(filename string, data []byte, inForce Aggregator) (*Config, er
 	return parse(filename, data, &inForce)
 }
 
-// checkSeriesBound holds a source that knows its series count (a
-// simulated one) to the generator's ceilings and to
-// max_series_per_source: inForce's when it is not nil, else own's.
-func checkSeriesBound(p *problems, path string, s *Source, own Aggregator, inForce *Aggregator) {
-	b, ok := s.Spec.(seriesBounder)
+// seriesBudget holds the sources that know their series count (simulated
+// ones), one after another, to the generator's ceilings and to the
+// store's limits: those in force on a reload, the file's own otherwise.
+type seriesBudget struct {
+	limits  Aggregator
+	inForce bool
+	series  int     // of the sources checked so far
+	rate    float64 // their samples a second
+}
+
+func newSeriesBudget(own Aggregator, inForce *Aggregator) *seriesBudget {
+	if inForce != nil {
+		return &seriesBudget{limits: *inForce, inForce: true}
+	}
+	return &seriesBudget{limits: own}
+}
+
+// check adds source s, at path, to the budget and reports the first limit
+// it crosses: the totals are reported once, at the source that crossed
+// them.
+func (b *seriesBudget) check(p *problems, path string, s *Source) {
+	bounder, ok := s.Spec.(seriesBounder)
 	if !ok {
 		return
 	}
-	n, key := b.seriesBound()
+	n, key := bounder.seriesBound()
 	at := joinPath(path, key)
-	limit, whose := own.MaxSeriesPerSource, "aggregator.max_series_per_source (%d)"
-	if inForce != nil {
-		limit, whose = inForce.MaxSeriesPerSource, "the running aggregator.max_series_per_source (%d; a new value needs a restart)"
+	running, restart := "", ""
+	if b.inForce {
+		running, restart = "the running ", "; a new value needs a restart"
 	}
+	perSource, all := b.limits.MaxSeriesPerSource, b.limits.MaxSeries
+	rate := 0.0
+	if s.Interval > 0 {
+		rate = float64(n) / s.Interval.D().Seconds()
+	}
+	wasSeries, wasRate := b.series, b.rate
+	b.series, b.rate = b.series+n, b.rate+rate
 	switch {
 	case n > MaxSimulatedSeries:
 		p.addf(at, "%d series is more than a simulated source may make (%d)", n, MaxSimulatedSeries)
-	case limit > 0 && n > limit:
-		p.addf(at, "%d series is more than "+whose, n, limit)
-	case s.Interval > 0 && float64(n)/s.Interval.D().Seconds() > MaxSimulatedRate:
-		p.addf(at, "%d series every %s is more than %d samples a second", n, s.Interval, MaxSimulatedRate)
+	case perSource > 0 && n > perSource:
+		p.addf(at, "%d series is more than %saggregator.max_series_per_source (%d%s)", n, running, perSource, restart)
+	case all > 0 && wasSeries <= all && b.series > all:
+		p.addf(at, "the simulated sources make %d series up to this one, more than %saggregator.max_series (%d%s)", b.series, running, all, restart)
+	case wasRate <= MaxSimulatedRate && b.rate > MaxSimulatedRate:
+		p.addf(at, "the simulated sources make %.0f samples a second up to this one (series ÷ interval), more than %d", b.rate, MaxSimulatedRate)
 	}
 }

@@ -34,6 +34,7 @@ func (c *Config) validate(k keys, inForce *Aggregator) error {
 		p.nest("cluster", c.Cluster.Validate())
 	}
 	seen := map[string]int{}
+	budget := newSeriesBudget(c.Aggregator, inForce)
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		path := index("sources", i)
@@ -43,7 +44,7 @@ func (c *Config) validate(k keys, inForce *Aggregator) error {
 		} else {
 			seen[s.Name] = i
 		}
-		checkSeriesBound(&p, path, s, c.Aggregator, inForce)
+		budget.check(&p, path, s)
 	}
 	c.validateAlerts(&p)
 	return p.err()
