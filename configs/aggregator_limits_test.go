@@ -32,12 +32,14 @@ func TestAggregatorCeilings(t *testing.T) {
 			"t.yaml:1:26: aggregator.queue_size: 100000000 is more than the ceiling of 65536 batches"},
 		{"simulated count", "aggregator: {max_series: 500000, max_series_per_source: 500000}\n" + sim(300000, "1s"),
 			"t.yaml:3:54: sources[0].series: 300000 series is more than a simulated source may make (100000)"},
-		{"simulated rate", "aggregator: {max_series_per_source: 50000}\n" + sim(50000, "10ms"),
+		{"simulated rate", "aggregator: {max_series_per_source: 50000, history: 1m, windows: [1m]}\n" + sim(50000, "10ms"),
 			"t.yaml:3:56: sources[0].series: the simulated sources make 5000000 samples a second up to this one (series ÷ interval), more than 1000000"},
-		{"simulated rate together", "sources:\n" + lines(2, func(i int) string {
+		{"simulated rate together", "aggregator: {history: 1m, windows: [1m]}\nsources:\n" + lines(2, func(i int) string {
 			return "  - {name: s" + itoa(i) + ", type: simulated, interval: 10ms, series: [{metric: m, shape: sine, count: 6000}]}"
 		}),
-			"t.yaml:3:57: sources[1].series: the simulated sources make 1200000 samples a second up to this one"},
+			"t.yaml:4:57: sources[1].series: the simulated sources make 1200000 samples a second up to this one"},
+		{"simulated history", "aggregator: {history: 24h}\n" + sim(1000, "1s") + "  - {name: t, type: simulated, interval: 1s, series: [{metric: m, shape: sine, count: 2000}]}\n",
+			"t.yaml:4:54: sources[1].series: the simulated sources fill 259200000 points of history up to this one (series × aggregator.history 24h ÷ interval), more than 200000000"},
 		{"simulated series together", "aggregator: {max_series: 15000}\nsources:\n" + lines(3, func(i int) string {
 			return "  - {name: s" + itoa(i) + ", type: simulated, series: [{metric: m, shape: sine, count: 6000}]}"
 		}),
@@ -49,7 +51,7 @@ func TestAggregatorCeilings(t *testing.T) {
 			require.True(t, strings.HasPrefix(err.Error(), c.want), "%v", err)
 		})
 	}
-	_, err := Parse("ok.yaml", []byte("aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000}\n"+sim(100000, "100ms")))
+	_, err := Parse("ok.yaml", []byte("aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, history: 1m}\n"+sim(100000, "100ms")))
 	require.NoError(t, err, "at every ceiling")
 }
 

@@ -10,6 +10,12 @@ const (
 	// MaxSimulatedRate bounds the samples a second the simulated sources
 	// make together: their series over their intervals.
 	MaxSimulatedRate = 1_000_000
+	// MaxSimulatedHistoryPoints bounds the points of history the
+	// simulated sources fill together: series × aggregator.history ÷
+	// interval, one or two bytes each (about 400 MB at the bound). A
+	// source that scrapes learns its series count only then; its history
+	// is bounded by max_series.
+	MaxSimulatedHistoryPoints = 200_000_000
 )
 
 // LoadInForce is Load for a reload: the sources are held to the
@@ -36,6 +42,7 @@ type seriesBudget struct {
 	inForce bool
 	series  int     // of the sources checked so far
 	rate    float64 // their samples a second
+	points  float64 // the points of history they fill
 }
 
 func newSeriesBudget(own Aggregator, inForce *Aggregator) *seriesBudget {
@@ -64,8 +71,9 @@ func (b *seriesBudget) check(p *problems, path string, s *Source) {
 	if s.Interval > 0 {
 		rate = float64(n) / s.Interval.D().Seconds()
 	}
-	wasSeries, wasRate := b.series, b.rate
-	b.series, b.rate = b.series+n, b.rate+rate
+	points := rate * b.limits.History.D().Seconds()
+	wasSeries, wasRate, wasPoints := b.series, b.rate, b.points
+	b.series, b.rate, b.points = b.series+n, b.rate+rate, b.points+points
 	switch {
 	case n > MaxSimulatedSeries:
 		p.addf(at, "%d series is more than a simulated source may make (%d)", n, MaxSimulatedSeries)
@@ -75,5 +83,8 @@ func (b *seriesBudget) check(p *problems, path string, s *Source) {
 		p.addf(at, "the simulated sources make %d series up to this one, more than %saggregator.max_series (%d%s)", b.series, running, all, restart)
 	case wasRate <= MaxSimulatedRate && b.rate > MaxSimulatedRate:
 		p.addf(at, "the simulated sources make %.0f samples a second up to this one (series ÷ interval), more than %d", b.rate, MaxSimulatedRate)
+	case wasPoints <= MaxSimulatedHistoryPoints && b.points > MaxSimulatedHistoryPoints:
+		p.addf(at, "the simulated sources fill %.0f points of history up to this one (series × %saggregator.history %s ÷ interval), more than %d",
+			b.points, running, b.limits.History, MaxSimulatedHistoryPoints)
 	}
 }
