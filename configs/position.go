@@ -49,9 +49,12 @@ func indexTokens(root ast.Node) (positions, map[*token.Token]string) {
 	return ix.p, ix.tokens
 }
 
-// indexer walks the document once. It resolves aliases and merge keys
-// ("<<: *base") the way the decoder does, so that a key given through an
-// anchor counts as given and keeps its value rather than the default.
+// indexer walks the document once. Parse gives it the document with its
+// aliases expanded (expandAliases), so that each copy is indexed under the
+// path where it is used; it still resolves aliases itself for a document
+// that was not expanded. It resolves merge keys ("<<: *base") the way the
+// decoder does, so that a key given through one counts as given and keeps
+// its value rather than the default.
 type indexer struct {
 	p       positions
 	anchors map[string]ast.Node
