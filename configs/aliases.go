@@ -55,6 +55,9 @@ func (c *aliasChecker) walk(n ast.Node, depth int) (expansion, *Error) {
 		if tag := n.Start.Value; !coreTags[tag] {
 			return expansion{}, limitError(c.filename, tokenPos(n.Start), "YAML tag %s is not supported: a config needs none", shorten(tag))
 		}
+		if what := tagMisfit(n.Start.Value, n.Value); what != "" {
+			return expansion{}, limitError(c.filename, tokenPos(n.Start), "YAML tag %s does not fit %s: a config needs no tags", n.Start.Value, what)
+		}
 		return c.walk(n.Value, depth)
 	case *ast.MappingKeyNode:
 		return c.walk(n.Value, depth)

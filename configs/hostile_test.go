@@ -89,6 +89,10 @@ func hostileCases() []hostileCase {
 		{"string tag on a key", "!!str server: {}\n", 1, 1, "not a tag (!!str)"},
 		{"block scalar key", "? |\n  server\n: {}\n", 1, 3, "not a block scalar"},
 		{"number key in labels", "sources: [{name: x, type: simulated, labels: {1: 2}}]\n", 1, 47, "not a number"},
+		// A core tag that does not fit its value: the decoder made "!!null
+		// bad" null (the default, silently) and panicked on a bare tag.
+		{"null tag on a value", "server: {listen: !!null bad}\n", 1, 18, "YAML tag !!null does not fit a scalar"},
+		{"tag without a value", "sources: !!null\n", 1, 10, "YAML tag !!null does not fit an empty or null value"},
 		// Within every limit: refused by the decoder, cheaply.
 		{"long scalar", "server: {listen: " + strings.Repeat("x", MaxFileBytes-100) + "}\n", 1, 18, "has no port"},
 		{"long quoted scalar", `server: {listen: "` + strings.Repeat(`\u0041`, (MaxFileBytes-100)/6) + `"}` + "\n", 1, 18, "has no port"},

@@ -51,3 +51,33 @@ func (c *aliasChecker) checkKey(key ast.MapKeyNode) *Error {
 	}
 	return limitError(c.filename, at, "a mapping key must be a plain string, not %s", what)
 }
+
+// tagMisfit names what v is when tag, one of coreTags, does not fit it,
+// "" when it does. The decoder takes a misfit in ways of its own: "!!null
+// bad" made a value null, silently the default, and "key: !!null"
+// panicked. No config needs a tag: those that fit are let through.
+func tagMisfit(tag string, v ast.Node) string {
+	switch v := v.(type) {
+	case *ast.AliasNode:
+		return "an alias (*" + v.Value.GetToken().Value + ")"
+	case *ast.AnchorNode:
+		return "an anchor (&" + v.Name.GetToken().Value + ")"
+	case *ast.TagNode:
+		return "a tagged value"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		if tag != "!!map" {
+			return "a mapping"
+		}
+	case *ast.SequenceNode:
+		if tag != "!!seq" {
+			return "a list"
+		}
+	case nil, *ast.NullNode:
+		return "an empty or null value" // "!!null ~" says no more than "~"
+	default:
+		if tag == "!!map" || tag == "!!seq" || tag == "!!null" {
+			return "a scalar"
+		}
+	}
+	return ""
+}
