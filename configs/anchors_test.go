@@ -49,7 +49,7 @@ func TestAliasedSourceErrorsPointAtTheAlias(t *testing.T) {
 	_, err := Parse("alias.yaml", []byte(src))
 	errs := Errors(err)
 	require.Len(t, errs, 1)
-	require.Equal(t, `alias.yaml:3:5: sources[1].name: duplicate source name "host" (first used by sources[0])`, errs[0].Error(),
+	require.Equal(t, `alias.yaml:3:5: sources[1].name: duplicate source name "host" (first used by sources[0]) (through alias *h; the value is written at 2:15)`, errs[0].Error(),
 		"the duplicate is where the alias puts it")
 
 	_, err = Parse("alias.yaml", []byte("sources:\n  - &s {name: a, type: http}\n  - <<: *s\n    name: b\n"))

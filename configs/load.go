@@ -71,7 +71,7 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	}
 	ex := expandAliases(body)
 	body = ex.body
-	doc, tokens := indexTokens(body)
+	doc, tokens := indexTokens(body, ex.via)
 	cfg := Default()
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
@@ -166,8 +166,12 @@ func locate(filename string, doc positions, err error) error {
 	errs := Errors(err)
 	located := make([]*Error, len(errs))
 	for i, e := range errs {
-		at := doc.locate(e.Path, e.atKey)
-		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: shorten(e.Msg), atKey: e.atKey}
+		at, via := doc.locateVia(e.Path, e.atKey)
+		msg := e.Msg
+		if via.name != "" {
+			msg += " " + via.note()
+		}
+		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: shorten(msg), atKey: e.atKey}
 	}
 	sortErrors(located)
 	return join(located)

@@ -30,6 +30,9 @@ type entry struct {
 	// fraction: the value is a number with a fractional part, which go-yaml
 	// would silently truncate into an integer field.
 	fraction bool
+	// via is the alias the value was copied through; its name is "" for a
+	// value written where it is used.
+	via aliasUse
 }
 
 // positions maps every path in a parsed YAML document ("sources[1].interval")
@@ -38,14 +41,22 @@ type entry struct {
 type positions map[string]entry
 
 func indexNode(root ast.Node) positions {
-	p, _ := indexTokens(root)
+	p, _ := indexTokens(root, nil)
 	return p
 }
 
 // indexTokens is indexNode, and the path of each key's and value's token.
-func indexTokens(root ast.Node) (positions, map[*token.Token]string) {
+// via, from expandAliases, marks the entries copied through an alias.
+func indexTokens(root ast.Node, via map[*token.Token]aliasUse) (positions, map[*token.Token]string) {
 	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}, tokens: map[*token.Token]string{}}
 	ix.walk("", pos{}, root)
+	for tk, path := range ix.tokens {
+		if u, ok := via[tk]; ok {
+			e := ix.p[path]
+			e.via = u
+			ix.p[path] = e
+		}
+	}
 	return ix.p, ix.tokens
 }
 
@@ -176,15 +187,22 @@ func (p positions) present(path string) bool {
 // when the path is in the document, else the nearest enclosing node that is,
 // so that a missing key points at the mapping that lacks it.
 func (p positions) locate(path string, atKey bool) pos {
+	at, _ := p.locateVia(path, atKey)
+	return at
+}
+
+// locateVia is locate, and the alias the place was copied through (a zero
+// aliasUse when it is written there).
+func (p positions) locateVia(path string, atKey bool) (pos, aliasUse) {
 	for {
 		if e, ok := p[path]; ok {
 			if atKey && e.key != (pos{}) {
-				return e.key
+				return e.key, e.via
 			}
-			return e.value
+			return e.value, e.via
 		}
 		if path == "" {
-			return pos{}
+			return pos{}, aliasUse{}
 		}
 		path = parentPath(path)
 	}
