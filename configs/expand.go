@@ -50,7 +50,7 @@ func (x *expander) node(n ast.Node) ast.Node {
 		return v
 	case *ast.AliasNode:
 		name := n.Value.GetToken().Value
-		return x.copy(x.values[name], name, tokenPos(n.GetToken()))
+		return x.clone(x.values[name], name, tokenPos(n.GetToken()))
 	case *ast.TagNode:
 		n.Value = x.node(n.Value)
 	case *ast.MappingKeyNode:
@@ -69,9 +69,9 @@ func (x *expander) node(n ast.Node) ast.Node {
 	return n
 }
 
-// copy returns a deep copy of n, an expanded anchor value, whose tokens
+// clone returns a deep copy of n, an expanded anchor value, whose tokens
 // stand at at, the alias named name.
-func (x *expander) copy(n ast.Node, name string, at pos) ast.Node {
+func (x *expander) clone(n ast.Node, name string, at pos) ast.Node {
 	t := func(tk *token.Token) *token.Token { return x.token(tk, name, at) }
 	switch n := n.(type) {
 	case *ast.StringNode:
@@ -110,18 +110,18 @@ func (x *expander) copy(n ast.Node, name string, at pos) ast.Node {
 		c := *n
 		c.Start = t(n.Start)
 		if n.Value != nil {
-			c.Value = x.copy(n.Value, name, at).(*ast.StringNode)
+			c.Value = x.clone(n.Value, name, at).(*ast.StringNode)
 		}
 		return &c
 	case *ast.TagNode:
 		c := *n
 		c.Start = t(n.Start)
-		c.Value = x.copy(n.Value, name, at)
+		c.Value = x.clone(n.Value, name, at)
 		return &c
 	case *ast.MappingKeyNode:
 		c := *n
 		c.Start = t(n.Start)
-		c.Value = x.copy(n.Value, name, at)
+		c.Value = x.clone(n.Value, name, at)
 		return &c
 	case *ast.MappingValueNode:
 		return x.pair(n, name, at)
@@ -138,7 +138,7 @@ func (x *expander) copy(n ast.Node, name string, at pos) ast.Node {
 		c.Start, c.End = t(n.Start), t(n.End)
 		c.Values = make([]ast.Node, len(n.Values))
 		for i, v := range n.Values {
-			c.Values[i] = x.copy(v, name, at)
+			c.Values[i] = x.clone(v, name, at)
 		}
 		return &c
 	}
@@ -149,11 +149,11 @@ func (x *expander) pair(n *ast.MappingValueNode, name string, at pos) *ast.Mappi
 	c := *n
 	c.Start = x.token(n.Start, name, at)
 	if n.Key != nil {
-		if k, ok := x.copy(n.Key, name, at).(ast.MapKeyNode); ok {
+		if k, ok := x.clone(n.Key, name, at).(ast.MapKeyNode); ok {
 			c.Key = k
 		}
 	}
-	c.Value = x.copy(n.Value, name, at)
+	c.Value = x.clone(n.Value, name, at)
 	return &c
 }
 
