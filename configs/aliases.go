@@ -55,10 +55,16 @@ func (c *aliasChecker) walk(n ast.Node, depth int) (expansion, *Error) {
 		if tag := n.Start.Value; !coreTags[tag] {
 			return expansion{}, limitError(c.filename, tokenPos(n.Start), "YAML tag %s is not supported: a config needs none", shorten(tag))
 		}
+		if what := tagMisfit(n.Start.Value, n.Value); what != "" {
+			return expansion{}, limitError(c.filename, tokenPos(n.Start), "YAML tag %s does not fit %s: a config needs no tags", n.Start.Value, what)
+		}
 		return c.walk(n.Value, depth)
 	case *ast.MappingKeyNode:
 		return c.walk(n.Value, depth)
 	case *ast.MappingValueNode:
+		if err := c.checkKey(n.Key); err != nil {
+			return expansion{}, err
+		}
 		k, err := c.walk(n.Key, depth)
 		if err != nil {
 			return k, err

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -48,8 +49,8 @@ func TestAliasedSourceErrorsPointAtTheAlias(t *testing.T) {
 	_, err := Parse("alias.yaml", []byte(src))
 	errs := Errors(err)
 	require.Len(t, errs, 1)
-	require.Equal(t, `alias.yaml:2:15: sources[1].name: duplicate source name "host" (first used by sources[0])`, errs[0].Error(),
-		"the name is written at the anchor")
+	require.Equal(t, `alias.yaml:3:5: sources[1].name: duplicate source name "host" (first used by sources[0]) (through alias *h; the value is written at 2:15)`, errs[0].Error(),
+		"the duplicate is where the alias puts it")
 
 	_, err = Parse("alias.yaml", []byte("sources:\n  - &s {name: a, type: http}\n  - <<: *s\n    name: b\n"))
 	errs = Errors(err)
@@ -61,4 +62,28 @@ func TestAliasedSourceErrorsPointAtTheAlias(t *testing.T) {
 func TestAliasCycleDoesNotHang(t *testing.T) {
 	_, err := Parse("cycle.yaml", []byte("server:\n  allowed_origins: &a [*a]\n"))
 	require.Error(t, err)
+}
+
+// An error in a value reached through an alias is reported at the alias,
+// under the alias's path, with LF or CRLF line endings: it was reported at
+// the anchor, under the anchor's path (a valid server.listen).
+func TestErrorsThroughAnAliasNameTheAlias(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"server:\n  listen: &x \"127.0.0.1:18080\"\nsources:\n  - name: y\n    type: simulated\n    series: [{metric: m, shape: sine}]\n    interval: *x\n",
+			`a.yaml:7:15: sources[0].interval: invalid duration "127.0.0.1:18080": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 2:14)`},
+		{"a: &x 1\nsources: [{name: x, type: simulated, interval: *x}]\n",
+			`a.yaml:1:1: a: unknown key "a" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
+				`a.yaml:2:48: sources[0].interval: invalid duration "1": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 1:7)`},
+		{"b: &s {name: x, type: simulated, interval: 1}\nsources: [*s]\n",
+			`a.yaml:1:1: b: unknown key "b" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
+				`a.yaml:2:11: sources[0].interval: invalid duration "1": want a number with a unit, like 500ms, 10s or 1m (through alias *s; the value is written at 1:44)`},
+		{"x: &a 1\nserver: {<<: *a}\n",
+			`a.yaml:1:1: x: unknown key "x" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
+				`a.yaml:2:14: server: want a mapping, got a int (through alias *a; the value is written at 1:7)`},
+	} {
+		for _, eol := range []string{"\n", "\r\n"} {
+			_, err := Parse("a.yaml", []byte(strings.ReplaceAll(c.src, "\n", eol)))
+			require.EqualError(t, err, c.want, "%q", eol)
+		}
+	}
 }

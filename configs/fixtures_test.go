@@ -93,6 +93,10 @@ var fixtureCases = map[string][]wantErr{
 	"listen_without_port.yaml":        {{2, 11, "server.listen", `"127.0.0.1" has no port`}},
 	"max_series_zero.yaml":            {{2, 15, "aggregator.max_series", "must be positive, got 0"}},
 
+	"alias_key.yaml":         {{6, 3, "", "a mapping key must be a plain string, not an alias (*a)"}},
+	"alias_value_error.yaml": {{8, 15, "sources[0].interval", `invalid duration "127.0.0.1:18080": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 3:14)`}},
+	"too_many_windows.yaml":  {{4, 45, "aggregator.windows[8]", "more than 8 windows (10 given)"}},
+
 	// Several problems come back together, in file order.
 	"several_errors.yaml": {
 		{3, 11, "server.listen", `"localhost" has no port`},

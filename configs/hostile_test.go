@@ -41,6 +41,9 @@ func aliasBomb(levels, fan int) string {
 	return b.String()
 }
 
+// validBase is a valid config of three lines, for cases that add to one.
+const validBase = "server: {listen: \"127.0.0.1:1\"}\nsources:\n  - {name: s, type: simulated, series: [{metric: m, shape: sine}]}\n"
+
 // hostileCases are the amplifications known to reach go-yaml or our own
 // walks, each pushed past its limit. FuzzParse starts from them too.
 func hostileCases() []hostileCase {
@@ -71,6 +74,25 @@ func hostileCases() []hostileCase {
 		{"file too large", tooBig, MaxFileBytes/1024 + 1, 1, "file larger than 1048576 bytes"},
 		{"alias to nothing", "server: *nope\n", 1, 9, "alias *nope has no anchor &nope before it"},
 		{"alias inside its anchor", "server: &s {<<: *s}\n", 1, 17, "alias *s is inside its own anchor"},
+		// Keys go-yaml's decoder cannot make a string of: it used to return
+		// an empty config and no error, so the file was "valid, 0 sources".
+		{"alias of a mapping as a key", validBase + "q: &a {a: 1}\n? *a\n: 2\n", 5, 3, "mapping key must be a plain string, not an alias (*a)"},
+		{"alias of a list as a key", "sources: &a [{name: x, type: bogus}]\n? *a\n: 2\n", 2, 3, "not an alias (*a)"},
+		{"alias of a scalar as a key", "x: &k foo\n*k : 1\n", 2, 1, "not an alias (*k)"},
+		{"integer key", validBase + "1: 2\n", 4, 1, "not a number (quote it)"},
+		{"integer key deep", "server: {1: 2, listen: bad}\n", 1, 10, "not a number"},
+		{"float key", "1.5: 2\n", 1, 1, "not a number"},
+		{"boolean key", "true: 2\n", 1, 1, "not true or false"},
+		{"null key", "~: 2\n", 1, 1, "not null"},
+		{"anchor on a key", "&k server: {}\n", 1, 1, "not an anchor (&k)"},
+		{"tag on a key", "!!int 5: {}\n", 1, 1, "not a tag (!!int)"},
+		{"string tag on a key", "!!str server: {}\n", 1, 1, "not a tag (!!str)"},
+		{"block scalar key", "? |\n  server\n: {}\n", 1, 3, "not a block scalar"},
+		{"number key in labels", "sources: [{name: x, type: simulated, labels: {1: 2}}]\n", 1, 47, "not a number"},
+		// A core tag that does not fit its value: the decoder made "!!null
+		// bad" null (the default, silently) and panicked on a bare tag.
+		{"null tag on a value", "server: {listen: !!null bad}\n", 1, 18, "YAML tag !!null does not fit a scalar"},
+		{"tag without a value", "sources: !!null\n", 1, 10, "YAML tag !!null does not fit an empty or null value"},
 		// Within every limit: refused by the decoder, cheaply.
 		{"long scalar", "server: {listen: " + strings.Repeat("x", MaxFileBytes-100) + "}\n", 1, 18, "has no port"},
 		{"long quoted scalar", `server: {listen: "` + strings.Repeat(`\u0041`, (MaxFileBytes-100)/6) + `"}` + "\n", 1, 18, "has no port"},

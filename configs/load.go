@@ -29,7 +29,10 @@ func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 // gives the I/O error, wrapped; a bad content gives what Parse gives. It
 // reads at most MaxFileBytes+1 bytes, so a huge file costs no more than a
 // file at the limit.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, nil) }
+
+// load is Load, with parse's inForce.
+func load(path string, inForce *Aggregator) (*Config, error) {
 	data, err := readLimited(path)
 	var located *Error
 	switch {
@@ -38,7 +41,7 @@ func Load(path string) (*Config, error) {
 	case err != nil:
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	return parse(path, data, inForce)
 }
 
 // Parse decodes data over Default, applies the per-source defaults and
@@ -46,26 +49,36 @@ func Load(path string) (*Config, error) {
 //
 // Decoding is strict: an unknown key, a value of the wrong type or a bad
 // duration is an error. Decoding stops at the first such error, so the
-// result holds one; validation runs only on a decoded config and reports
-// every problem it finds. Either way the error is an errors.Join of *Error,
+// result holds one, with every unknown key of the file beside it;
+// validation runs only on a decoded config and reports every problem it
+// finds. Aliases are expanded first (within the limits), so an error in a
+// value given through an alias is reported at the alias, under its path. Either way the error is an errors.Join of *Error,
 // each with its file, line, column and field path (see Errors), and
 // errors.Is(err, ErrInvalid) holds.
 //
 // Time and memory are bounded whatever data holds: see the limits in
 // limits.go, each checked before the step whose cost it bounds.
 func Parse(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, nil)
+}
+
+// parse is Parse, with the sources held to the aggregator limits inForce
+// when it is not nil (see ParseInForce), to the file's own otherwise.
+func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	body, err := parseYAML(filename, data)
 	if err != nil {
 		return nil, errors.Join(err)
 	}
-	doc := indexNode(body)
+	ex := expandAliases(body)
+	body = ex.body
+	doc, tokens := indexTokens(body, ex.via)
 	cfg := Default()
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		// Literal duplicate keys are already refused by the parser; allowing
 		// them here lets a key override one merged in with "<<: *anchor".
 		if err := decodeBody(body, cfg); err != nil {
-			return nil, errors.Join(yamlError(filename, doc, err))
+			return nil, withUnknownKeys(filename, doc, decodeError(filename, doc, tokenPaths{paths: tokens, via: ex.via}, err))
 		}
 	}
 	if errs := fractionErrors(filename, doc); len(errs) > 0 {
@@ -73,7 +86,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	}
 	present := docKeys{doc: doc}
 	cfg.applyDefaults(present)
-	if err := cfg.validate(present); err != nil {
+	if err := cfg.validate(present, inForce); err != nil {
 		return nil, locate(filename, doc, err)
 	}
 	return cfg, nil
@@ -153,8 +166,12 @@ func locate(filename string, doc positions, err error) error {
 	errs := Errors(err)
 	located := make([]*Error, len(errs))
 	for i, e := range errs {
-		at := doc.locate(e.Path, e.atKey)
-		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: shorten(e.Msg), atKey: e.atKey}
+		at, via := doc.locateVia(e.Path, e.atKey)
+		msg := e.Msg
+		if via.name != "" {
+			msg += " " + via.note()
+		}
+		located[i] = &Error{File: filename, Line: at.line, Col: at.col, Path: e.Path, Msg: shorten(msg), atKey: e.atKey}
 	}
 	sortErrors(located)
 	return join(located)

@@ -30,6 +30,9 @@ type entry struct {
 	// fraction: the value is a number with a fractional part, which go-yaml
 	// would silently truncate into an integer field.
 	fraction bool
+	// via is the alias the value was copied through; its name is "" for a
+	// value written where it is used.
+	via aliasUse
 }
 
 // positions maps every path in a parsed YAML document ("sources[1].interval")
@@ -38,17 +41,35 @@ type entry struct {
 type positions map[string]entry
 
 func indexNode(root ast.Node) positions {
-	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}}
-	ix.walk("", pos{}, root)
-	return ix.p
+	p, _ := indexTokens(root, nil)
+	return p
 }
 
-// indexer walks the document once. It resolves aliases and merge keys
-// ("<<: *base") the way the decoder does, so that a key given through an
-// anchor counts as given and keeps its value rather than the default.
+// indexTokens is indexNode, and the path of each key's and value's token.
+// via, from expandAliases, marks the entries copied through an alias.
+func indexTokens(root ast.Node, via map[*token.Token]aliasUse) (positions, map[*token.Token]string) {
+	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}, tokens: map[*token.Token]string{}}
+	ix.walk("", pos{}, root)
+	for tk, path := range ix.tokens {
+		if u, ok := via[tk]; ok {
+			e := ix.p[path]
+			e.via = u
+			ix.p[path] = e
+		}
+	}
+	return ix.p, ix.tokens
+}
+
+// indexer walks the document once. Parse gives it the document with its
+// aliases expanded (expandAliases), so that each copy is indexed under the
+// path where it is used; it still resolves aliases itself for a document
+// that was not expanded. It resolves merge keys ("<<: *base") the way the
+// decoder does, so that a key given through one counts as given and keeps
+// its value rather than the default.
 type indexer struct {
 	p       positions
 	anchors map[string]ast.Node
+	tokens  map[*token.Token]string
 	depth   int // guards against alias cycles
 }
 
@@ -58,6 +79,13 @@ func (ix *indexer) walk(path string, key pos, n ast.Node) {
 	}
 	ix.depth++
 	defer func() { ix.depth-- }()
+	if n != nil {
+		if _, alias := n.(*ast.AliasNode); !alias {
+			if _, seen := ix.tokens[n.GetToken()]; !seen {
+				ix.tokens[n.GetToken()] = path
+			}
+		}
+	}
 	switch n := n.(type) {
 	case nil:
 	case *ast.AnchorNode:
@@ -107,7 +135,9 @@ func (ix *indexer) walkPairs(path string, pairs []*ast.MappingValueNode) {
 			merged = append(merged, mv.Value)
 			continue
 		}
-		ix.walk(joinPath(path, mv.Key.GetToken().Value), tokenPos(mv.Key.GetToken()), mv.Value)
+		child := joinPath(path, mv.Key.GetToken().Value)
+		ix.tokens[mv.Key.GetToken()] = child
+		ix.walk(child, tokenPos(mv.Key.GetToken()), mv.Value)
 	}
 	for _, m := range merged {
 		for _, mv := range ix.mergedPairs(m) {
@@ -157,15 +187,22 @@ func (p positions) present(path string) bool {
 // when the path is in the document, else the nearest enclosing node that is,
 // so that a missing key points at the mapping that lacks it.
 func (p positions) locate(path string, atKey bool) pos {
+	at, _ := p.locateVia(path, atKey)
+	return at
+}
+
+// locateVia is locate, and the alias the place was copied through (a zero
+// aliasUse when it is written there).
+func (p positions) locateVia(path string, atKey bool) (pos, aliasUse) {
 	for {
 		if e, ok := p[path]; ok {
 			if atKey && e.key != (pos{}) {
-				return e.key
+				return e.key, e.via
 			}
-			return e.value
+			return e.value, e.via
 		}
 		if path == "" {
-			return pos{}
+			return pos{}, aliasUse{}
 		}
 		path = parentPath(path)
 	}

@@ -18,9 +18,11 @@ const minInterval = Duration(10 * time.Millisecond)
 // Validate checks the whole configuration and returns every problem found,
 // joined, each an *Error with its field path (see Errors). Call
 // ApplyDefaults first on a Config built in code; Load and Parse do both.
-func (c *Config) Validate() error { return c.validate(valuesOf(c)) }
+func (c *Config) Validate() error { return c.validate(valuesOf(c), nil) }
 
-func (c *Config) validate(k keys) error {
+// validate checks c; the sources' series are held to the aggregator
+// limits inForce, or to c's own when it is nil.
+func (c *Config) validate(k keys, inForce *Aggregator) error {
 	var p problems
 	p.nest("server", c.Server.Validate())
 	p.nest("aggregator", c.Aggregator.Validate())
@@ -32,6 +34,7 @@ func (c *Config) validate(k keys) error {
 		p.nest("cluster", c.Cluster.Validate())
 	}
 	seen := map[string]int{}
+	budget := newSeriesBudget(c.Aggregator, inForce)
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		path := index("sources", i)
@@ -41,11 +44,7 @@ func (c *Config) validate(k keys) error {
 		} else {
 			seen[s.Name] = i
 		}
-		if b, ok := s.Spec.(seriesBounder); ok {
-			if n, key := b.seriesBound(); n > c.Aggregator.MaxSeriesPerSource && c.Aggregator.MaxSeriesPerSource > 0 {
-				p.addf(joinPath(path, key), "%d series is more than aggregator.max_series_per_source (%d)", n, c.Aggregator.MaxSeriesPerSource)
-			}
-		}
+		budget.check(&p, path, s)
 	}
 	c.validateAlerts(&p)
 	return p.err()
@@ -119,6 +118,7 @@ func (a Aggregator) Validate() error {
 	positive(&p, "max_series", a.MaxSeries)
 	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
 	positive(&p, "queue_size", a.QueueSize)
+	a.validateCeilings(&p)
 	return p.err()
 }
 

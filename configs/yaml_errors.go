@@ -7,12 +7,28 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/token"
 )
 
 // yamlError turns an error from go-yaml's parser or decoder, whose text
 // spans several lines with a source excerpt, into a one-line *Error with the
 // field path. doc is nil for a syntax error (there is no document yet).
 func yamlError(filename string, doc positions, err error) *Error {
+	return decodeError(filename, doc, tokenPaths{}, err)
+}
+
+// tokenPaths names the path of each token of the expanded document, and
+// the alias each copied token came through: a copy's tokens all stand at
+// its alias, so a position alone cannot tell its paths apart.
+type tokenPaths struct {
+	paths map[*token.Token]string
+	via   map[*token.Token]aliasUse
+}
+
+// decodeError is yamlError for the decoder's errors on the expanded
+// document: the path is that of the node the decoder names, and an error
+// in a copy says which alias it came through.
+func decodeError(filename string, doc positions, tp tokenPaths, err error) *Error {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
 		at := unknownPos(doc)
@@ -23,7 +39,12 @@ func yamlError(filename string, doc positions, err error) *Error {
 	case at == (pos{}):
 		at = unknownPos(doc)
 	case doc != nil:
-		path, at = doc.pathAt(at)
+		var found string
+		found, at = doc.pathAt(at) // a block mapping's ":" moves to its first key
+		path = found
+		if p, ok := tp.paths[ye.GetToken()]; ok {
+			path = p // exact, where copies share a position
+		}
 	}
 	e := &Error{File: filename, Line: at.line, Col: at.col, Path: path, Msg: firstLine(ye.GetMessage())}
 	switch ye := ye.(type) {
@@ -42,6 +63,9 @@ func yamlError(filename string, doc positions, err error) *Error {
 		e.Msg = fmt.Sprintf("%s does not fit in %s", ye.SrcNum, describeType(ye.DstType))
 	case *yaml.UnexpectedNodeTypeError:
 		e.Msg = fmt.Sprintf("want a %s, got a %s", ye.Expected.YAMLName(), ye.Actual.YAMLName())
+	}
+	if u, ok := tp.via[ye.GetToken()]; ok {
+		e.Msg += " " + u.note()
 	}
 	e.Msg = shorten(e.Msg)
 	return e

@@ -120,8 +120,13 @@ func newReloader(running *configs.Config, setup reloadSetup, deps reloaderDeps) 
 	if deps.now == nil {
 		deps.now = time.Now
 	}
+	r := &reloader{}
 	if deps.load == nil {
-		deps.load = configs.Load
+		// The running aggregator's limits, not the file's: those need a
+		// restart, and a source past them would be applied now.
+		deps.load = func(path string) (*configs.Config, error) {
+			return configs.LoadInForce(path, r.config().Aggregator)
+		}
 	}
 	if deps.loadBudget == 0 {
 		deps.loadBudget = loadBudget
@@ -133,7 +138,7 @@ func newReloader(running *configs.Config, setup reloadSetup, deps reloaderDeps) 
 	if err != nil {
 		return nil, err
 	}
-	r := &reloader{
+	*r = reloader{
 		setup: setup, deps: deps, metrics: metrics, running: running,
 		retry: watchRetry, requests: make(chan reloadRequest),
 	}
