@@ -50,11 +50,16 @@ func indexNode(root ast.Node) positions {
 func indexTokens(root ast.Node, via map[*token.Token]aliasUse) (positions, map[*token.Token]string) {
 	ix := indexer{p: positions{}, anchors: map[string]ast.Node{}, tokens: map[*token.Token]string{}}
 	ix.walk("", pos{}, root)
+	// Several copied tokens may index one path (a pair's ":" and its
+	// value, a flow mapping's "{" and its first key): the one written last
+	// in the text is the value's own, whichever order the map gives.
 	for tk, path := range ix.tokens {
 		if u, ok := via[tk]; ok {
 			e := ix.p[path]
-			e.via = u
-			ix.p[path] = e
+			if w := e.via.written; e.via.name == "" || u.written.line > w.line || u.written.line == w.line && u.written.col > w.col {
+				e.via = u
+				ix.p[path] = e
+			}
 		}
 	}
 	return ix.p, ix.tokens
