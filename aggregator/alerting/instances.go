@@ -13,12 +13,22 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// evalSeries evaluates a threshold or stale rule on its series. It runs
-// inside Select, under the store's read lock: an instance is looked up only
-// when the rule has some or the series is in trouble, and made only then.
-func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64) {
+// evalSeries evaluates a threshold or stale rule on its series, making at
+// most room alerts. It runs inside Select, under the store's read lock: an
+// instance is looked up only when the rule has some or the series is in
+// trouble, and made only then. It reports false, with how many alerts the
+// rule would hold (at least), when that is more than room: the caller
+// fails the rule (see limits.go). A rule that failed before only counts
+// its series in trouble, and evaluates for real once they fit.
+func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int) (want int, ok bool) {
 	r := rs.rule
 	nowMs := now.UnixMilli()
+	if rs.overLimit {
+		if n := rs.countTrouble(st, nowMs); n > room {
+			return n, false
+		}
+	}
+	refused := 0
 	st.Select(&r.sel, r.window, func(v aggregator.SeriesView) {
 		x := r.seriesInput(v, nowMs)
 		if len(rs.instances) == 0 && (x.noData || x.level == 0) {
@@ -29,12 +39,20 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 			if x.noData || x.level == 0 {
 				return
 			}
+			if len(rs.instances) >= room {
+				refused++
+				return
+			}
 			in = rs.add(v.ID(), v.Source(), v.ID(), seriesLabels(r.name, v))
 		}
 		in.seen = round
 		r.step(in, x, now)
 	})
+	if refused > 0 {
+		return len(rs.instances) + refused, false
+	}
 	rs.missing(now, round)
+	return len(rs.instances), true
 }
 
 // missing steps the instances whose target the round did not see (the
@@ -178,18 +196,22 @@ func (rs *ruleState) collect(now time.Time, round uint64, changed []protocol.Ale
 		if in.changed {
 			rs.expand(in)
 		}
-		var pa protocol.Alert
-		if in.changed || in.state == stateFiring {
-			pa = rs.protocolAlert(in, now)
+		firing := in.state == stateFiring && !in.ended
+		// A firing alert that did not change and is not due to be sent
+		// costs nothing: most of them, most rounds.
+		if !in.changed && !(firing && box.due(in)) {
+			continue
 		}
+		pa := rs.protocolAlert(in, now)
 		if in.changed {
 			changed = append(changed, pa)
+			in.shown = true
 		}
 		switch {
 		case in.ended:
 			box.resolve(&in.delivery, in, pa)
 			delete(rs.instances, key)
-		case in.state == stateFiring:
+		case firing:
 			box.firing(in, pa.Labels, pa)
 		}
 		in.changed = false
@@ -197,13 +219,24 @@ func (rs *ruleState) collect(now time.Time, round uint64, changed []protocol.Ale
 	return changed
 }
 
+// labelsShown returns the instance's labels with its severity: the same
+// map while the severity stays. Nobody may modify it: the store, the
+// dashboards' deltas and the Sender share it.
+func (in *instance) labelsShown() map[string]string {
+	if in.shownLabels == nil || in.shownLabels["severity"] != in.severity {
+		labels := make(map[string]string, len(in.labels)+1)
+		maps.Copy(labels, in.labels)
+		labels["severity"] = in.severity
+		in.shownLabels = labels
+	}
+	return in.shownLabels
+}
+
 // protocolAlert is the instance as the dashboards see it.
 func (rs *ruleState) protocolAlert(in *instance, now time.Time) protocol.Alert {
-	labels := maps.Clone(in.labels)
-	labels["severity"] = in.severity
 	pa := protocol.Alert{
 		ID: in.id, Name: rs.rule.name, State: in.state.String(), Severity: in.severity,
-		Labels: labels, Annotations: in.annotations,
+		Labels: in.labelsShown(), Annotations: in.annotations,
 		Threshold: rs.rule.threshold(in.severity), Series: in.series, Source: in.source,
 		ActiveAt: in.activeAt.UnixMilli(),
 	}
