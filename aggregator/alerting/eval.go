@@ -87,6 +87,8 @@ type Evaluator struct {
 	cursor int
 	// active counts the instances of every rule (see limits.go).
 	active int
+	// scratch holds a rule's new alerts during its Select (evalSeries).
+	scratch []candidate
 	// lastRound is the duration of the latest evaluation.
 	lastRound time.Duration
 	rounds    uint64
@@ -102,6 +104,7 @@ type ruleState struct {
 	// may hold; it holds none until an evaluation finds it within (see
 	// limits.go).
 	overLimit bool
+	warnedAt  time.Time // when its failure on the limit was last logged
 }
 
 // New returns an Evaluator without rules.
@@ -211,7 +214,7 @@ func (e *Evaluator) Evaluate() {
 			rs.evalAbsent(e.opts.Store, now, e.round)
 		default:
 			room := e.room(rs)
-			if want, ok := rs.evalSeries(e.opts.Store, now, e.round, room); !ok {
+			if want, ok := rs.evalSeries(e.opts.Store, now, e.round, room, &e.scratch); !ok {
 				changed = e.overLimit(rs, want, room, now, &box, changed)
 				e.active += len(rs.instances) - before
 				continue

@@ -13,14 +13,25 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
+// candidate is a series in trouble that has no alert yet: Select
+// remembers it, and the alert is made after Select, once the rule is
+// known to have room for all of them.
+type candidate struct {
+	id, source string
+	labels     aggregator.Labels // the store's: they never change
+	x          input
+}
+
 // evalSeries evaluates a threshold or stale rule on its series, making at
 // most room alerts. It runs inside Select, under the store's read lock: an
 // instance is looked up only when the rule has some or the series is in
-// trouble, and made only then. It reports false, with how many alerts the
-// rule would hold (at least), when that is more than room: the caller
-// fails the rule (see limits.go). A rule that failed before only counts
-// its series in trouble, and evaluates for real once they fit.
-func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int) (want int, ok bool) {
+// trouble. New alerts are made after Select, and only when the rule's
+// alerts, old and new, fit in room; else it reports false, with how many
+// the rule would hold (at least), having made nothing, and the caller
+// fails the rule (see limits.go). A rule that failed before only counts its
+// series in trouble, and evaluates for real once they fit. scratch is the
+// evaluator's, reused from rule to rule.
+func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int, scratch *[]candidate) (want int, ok bool) {
 	r := rs.rule
 	nowMs := now.UnixMilli()
 	if rs.overLimit {
@@ -28,6 +39,8 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 			return n, false
 		}
 	}
+	fresh := (*scratch)[:0]
+	defer func() { clear(fresh); *scratch = fresh[:0] }()
 	refused := 0
 	st.Select(&r.sel, r.window, func(v aggregator.SeriesView) {
 		x := r.seriesInput(v, nowMs)
@@ -36,20 +49,25 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 		}
 		in := rs.instances[v.ID()]
 		if in == nil {
-			if x.noData || x.level == 0 {
-				return
-			}
-			if len(rs.instances) >= room {
+			switch {
+			case x.noData || x.level == 0:
+			case len(rs.instances)+len(fresh) >= room:
 				refused++
-				return
+			default:
+				fresh = append(fresh, candidate{id: v.ID(), source: v.Source(), labels: v.Labels(), x: x})
 			}
-			in = rs.add(v.ID(), v.Source(), v.ID(), seriesLabels(r.name, v))
+			return
 		}
 		in.seen = round
 		r.step(in, x, now)
 	})
 	if refused > 0 {
-		return len(rs.instances) + refused, false
+		return len(rs.instances) + len(fresh) + refused, false
+	}
+	for _, c := range fresh {
+		in := rs.add(c.id, c.source, c.id, seriesLabels(r.name, c.source, c.labels))
+		in.seen = round
+		r.step(in, c.x, now)
 	}
 	rs.missing(now, round)
 	return len(rs.instances), true
@@ -164,13 +182,12 @@ func (rs *ruleState) add(key, source, series string, labels map[string]string) *
 
 // seriesLabels are an alert's labels from its series: the series' labels,
 // source and alertname.
-func seriesLabels(name string, v aggregator.SeriesView) map[string]string {
-	ls := v.Labels()
+func seriesLabels(name, source string, ls aggregator.Labels) map[string]string {
 	out := make(map[string]string, len(ls)+4)
 	for _, l := range ls {
 		out[l.Name] = l.Value
 	}
-	out[configs.LabelSource] = v.Source()
+	out[configs.LabelSource] = source
 	out["alertname"] = name
 	return out
 }

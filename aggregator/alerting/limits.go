@@ -31,6 +31,10 @@ const (
 
 const defaultLimit = configs.DefaultAlertLimit
 
+// limitLogEvery is how often at most a rule's failures on its limit are
+// logged.
+const limitLogEvery = 5 * time.Minute
+
 // counters are the evaluator's counts for /metrics, read without e.mu.
 type counters struct {
 	overLimit     atomic.Uint64 // evaluations failed on the rule's limit
@@ -82,6 +86,11 @@ func (e *Evaluator) overLimit(rs *ruleState, want, room int, now time.Time, box 
 	if !rs.overLimit {
 		rs.overLimit = true
 		e.counts.rulesOver.Add(1)
+	}
+	// A rule near its limit flaps over and back every round or so: one
+	// line every limitLogEvery says it, the counters say how often.
+	if rs.warnedAt.IsZero() || now.Sub(rs.warnedAt) >= limitLogEvery {
+		rs.warnedAt = now
 		e.opts.Logger.Warn("alert rule exceeded its limit: its alerts are dropped until it is back within",
 			"rule", rs.rule.name, "alerts", want, "room", room, "limit", rs.limit(),
 			"max_alerts", e.opts.MaxAlerts, "reason", reason)
@@ -94,6 +103,6 @@ func (e *Evaluator) withinLimit(rs *ruleState) {
 	if rs.overLimit {
 		rs.overLimit = false
 		e.counts.rulesOver.Add(-1)
-		e.opts.Logger.Info("alert rule back within its limit", "rule", rs.rule.name, "limit", rs.limit())
+		e.opts.Logger.Debug("alert rule back within its limit", "rule", rs.rule.name, "limit", rs.limit())
 	}
 }
