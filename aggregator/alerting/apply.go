@@ -83,6 +83,7 @@ func (e *Evaluator) adopt() {
 			gone = append(gone, rs)
 		}
 	}
+	shareSelections(rules)
 	e.rules, e.cursor = rules, 0
 	e.retire(gone)
 }

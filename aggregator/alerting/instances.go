@@ -42,7 +42,7 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 	fresh := (*scratch)[:0]
 	defer func() { clear(fresh); *scratch = fresh[:0] }()
 	refused := 0
-	st.Select(&r.sel, r.window, func(v aggregator.SeriesView) {
+	st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
 		x := r.seriesInput(v, nowMs)
 		if len(rs.instances) == 0 && (x.noData || x.level == 0) {
 			return
@@ -134,7 +134,7 @@ func (rs *ruleState) evalHealth(srcs []aggregator.SourceInfo, now time.Time, rou
 func (rs *ruleState) evalAbsent(st *aggregator.Aggregator, now time.Time, round uint64) {
 	r := rs.rule
 	live := 0
-	st.Select(&r.sel, 0, func(v aggregator.SeriesView) {
+	st.Select(r.sel, 0, func(v aggregator.SeriesView) {
 		if stale, _ := v.Stale(); !stale {
 			live++
 		}

@@ -64,7 +64,7 @@ func (e *Evaluator) room(rs *ruleState) int {
 // limit.
 func (rs *ruleState) countTrouble(st *aggregator.Aggregator, nowMs int64) int {
 	r, n := rs.rule, 0
-	st.Select(&r.sel, r.window, func(v aggregator.SeriesView) {
+	st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
 		if x := r.seriesInput(v, nowMs); !x.noData && x.level > 0 {
 			n++
 		}

@@ -283,3 +283,30 @@ func TestApplyDuringSlowEvaluation(t *testing.T) {
 		require.Equal(t, "New", h.ev.Alerts()[0].Name)
 	})
 }
+
+// Rules with the same select read one Selection (which, with matchers,
+// keeps a list of its series): a hundred rules over one selection keep
+// one list, not a hundred.
+func TestRulesShareSelections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		matched := func(name string, match ...string) configs.AlertRule {
+			r := mRule(name, 0)
+			r.Select = &configs.AlertSelect{Metric: "m", Match: match}
+			return r
+		}
+		h := newHarness(t, matched("A", `id=~"1.*"`), matched("B", `id=~"1.*"`), matched("C", `id!="1"`),
+			configs.AlertRule{Name: "Down", Health: &configs.AlertHealth{Source: "x"}})
+		h.pushMany(20, 1)
+		h.after(time.Second)
+		h.ev.mu.Lock()
+		rules := h.ev.rules
+		require.Same(t, rules[0].rule.sel, rules[1].rule.sel)
+		require.NotSame(t, rules[0].rule.sel, rules[2].rule.sel)
+		h.ev.mu.Unlock()
+		counts := map[string]int{}
+		for _, a := range h.ev.Alerts() {
+			counts[a.Name]++
+		}
+		require.Equal(t, map[string]int{"A": 11, "B": 11, "C": 19}, counts, "ids 1 and 10–19; all but 1")
+	})
+}
