@@ -171,7 +171,9 @@ func (a *Aggregator) WindowIndex(d time.Duration) int {
 // particular order. It holds the store's read lock for the whole call, so
 // fn sees one consistent cut and must be quick and must not call the
 // Aggregator; ingest waits meanwhile. It allocates only when the store's
-// series changed since sel's last read (to remember the new matches).
+// series changed since sel's last read (to remember the new matches) and
+// sel has matchers or both a source and a metric; the others read the
+// store's index itself.
 // Safe for concurrent use with everything but another Select on the same
 // Selection.
 func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) {
@@ -180,12 +182,40 @@ func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) {
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	if index, ok := a.st.indexOf(sel); ok {
+		// The index is the selection: read it, keep no copy (a thousand
+		// rules over one metric of 100k series would otherwise hold 100M
+		// pointers).
+		for _, s := range index {
+			if !s.evicted {
+				fn(SeriesView{s: s, w: window})
+			}
+		}
+		return
+	}
 	if sel.gen != a.st.seriesGen || sel.gen == 0 {
 		a.st.refreshSelection(sel)
 	}
 	for _, s := range sel.list {
 		fn(SeriesView{s: s, w: window})
 	}
+}
+
+// indexOf returns the index that holds exactly the series of sel, when
+// one does: every series (no source, metric or matcher), one metric's or
+// one source's.
+func (st *store) indexOf(sel *Selection) ([]*series, bool) {
+	switch {
+	case sel.Match != nil:
+		return nil, false
+	case sel.Metric == "" && sel.Source == "":
+		return st.all, true
+	case sel.Source == "":
+		return st.byMetric[sel.Metric], true
+	case sel.Metric == "":
+		return st.bySrc[sel.Source], true
+	}
+	return nil, false
 }
 
 // refreshSelection lists the series of sel anew, from the smallest index

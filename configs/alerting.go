@@ -25,16 +25,38 @@ type Alerting struct {
 	// Webhooks are URLs that receive a plain JSON POST per batch of alerts.
 	// They may hold credentials, like Alertmanagers.
 	Webhooks []string `yaml:"webhooks"`
+	// MaxRules bounds the `alerts:` list: a file with more is refused.
+	MaxRules int `yaml:"max_rules"`
+	// MaxAlerts bounds the alerts (pending or firing) of all rules
+	// together: a rule whose alerts would pass it fails its evaluation,
+	// like a rule past its own limit.
+	MaxAlerts int `yaml:"max_alerts"`
 }
+
+// Alert rule bounds: what one alert costs (its labels, its state, its
+// copies in the dashboards' deltas and in the notifier) is small, but a
+// rule selects every series of a metric, and a file of many rules over a
+// metric of many series would otherwise hold rules × series alerts.
+const (
+	// DefaultAlertLimit is a rule's limit when it gives none.
+	DefaultAlertLimit = 1000
+	// DefaultMaxAlerts is alerting.max_alerts by default.
+	DefaultMaxAlerts = 10000
+	// DefaultMaxRules is alerting.max_rules by default.
+	DefaultMaxRules = 1000
+)
 
 // defaultAlerting returns the defaults of the alerting block: evaluation
 // every second, resends every minute (Prometheus' resend delay), nowhere
-// to send to.
+// to send to, DefaultMaxRules and DefaultMaxAlerts.
 func defaultAlerting() Alerting {
-	return Alerting{Interval: Duration(time.Second), ResendDelay: Duration(time.Minute)}
+	return Alerting{
+		Interval: Duration(time.Second), ResendDelay: Duration(time.Minute),
+		MaxRules: DefaultMaxRules, MaxAlerts: DefaultMaxAlerts,
+	}
 }
 
-// Validate checks the evaluation interval, the resend delay and every
+// Validate checks the evaluation interval, the resend delay, the bounds and every
 // target URL (http or https, with a host, no fragment; no URL twice in a
 // list). A URL is quoted in an error only with its user info and query
 // values masked.
@@ -42,6 +64,8 @@ func (a Alerting) Validate() error {
 	var p problems
 	atLeast(&p, "interval", a.Interval, minEvalInterval)
 	atLeast(&p, "resend_delay", a.ResendDelay, 1)
+	positive(&p, "max_rules", a.MaxRules)
+	positive(&p, "max_alerts", a.MaxAlerts)
 	validateTargets(&p, "alertmanagers", a.Alertmanagers)
 	validateTargets(&p, "webhooks", a.Webhooks)
 	return p.err()

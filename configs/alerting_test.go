@@ -30,6 +30,8 @@ func TestAlertingParses(t *testing.T) {
 		Alertmanagers: []string{"http://127.0.0.1:9093", "https://am.example.com/prefix"},
 		ResendDelay:   Duration(30 * time.Second),
 		Webhooks:      []string{"https://hooks.example.com/pulse?token=abc"},
+		MaxRules:      DefaultMaxRules,
+		MaxAlerts:     DefaultMaxAlerts,
 	}, c.Alerting)
 }
 
@@ -45,6 +47,8 @@ func TestAlertingValidate(t *testing.T) {
 		{"zero interval", func(a *Alerting) { a.Interval = 0 }, "alerting.interval", "must be positive, got 0s"},
 		{"short interval", func(a *Alerting) { a.Interval = Duration(10 * time.Millisecond) }, "alerting.interval", "10ms is too short: the least is 100ms"},
 		{"negative resend", func(a *Alerting) { a.ResendDelay = Duration(-time.Second) }, "alerting.resend_delay", "must be positive, got -1s"},
+		{"no rules allowed", func(a *Alerting) { a.MaxRules = 0 }, "alerting.max_rules", "must be positive, got 0"},
+		{"no alerts allowed", func(a *Alerting) { a.MaxAlerts = -1 }, "alerting.max_alerts", "must be positive, got -1"},
 		{"empty url", func(a *Alerting) { a.Alertmanagers = []string{""} }, "alerting.alertmanagers[0]", "is empty"},
 		{"scheme", func(a *Alerting) { a.Alertmanagers = []string{"ftp://u:hunter2@am/?token=s3cret"} }, "alerting.alertmanagers[0]",
 			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},

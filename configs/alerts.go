@@ -57,6 +57,11 @@ type AlertRule struct {
 	// (see ParseAlertTemplate).
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
+	// Limit is the most alerts (pending or firing) the rule may hold, as
+	// Prometheus' rule limit: past it the rule's evaluation fails, its
+	// alerts end and the failure is logged and counted until it is back
+	// within. 0 means DefaultAlertLimit; at most alerting.max_alerts.
+	Limit int `yaml:"limit"`
 }
 
 // AlertSelect picks series: those of Source (if given) named Metric (if
@@ -139,14 +144,21 @@ const (
 // reservedAlertLabels are set by the evaluator itself.
 var reservedAlertLabels = []string{"alertname", "alertstate", "severity"}
 
-// validateAlerts checks every rule, the uniqueness of their names and what
-// they refer to (sources, windows).
+// validateAlerts checks every rule, the uniqueness of their names, what
+// they refer to (sources, windows), their number against
+// alerting.max_rules and their limits against alerting.max_alerts.
 func (c *Config) validateAlerts(p *problems) {
+	if max := c.Alerting.MaxRules; max > 0 && len(c.Alerts) > max {
+		p.addf(index("alerts", max), "%d rules is more than alerting.max_rules (%d)", len(c.Alerts), max)
+	}
 	seen := map[string]int{}
 	for i := range c.Alerts {
 		r := &c.Alerts[i]
 		path := index("alerts", i)
 		p.nest(path, r.validate(c))
+		if max := c.Alerting.MaxAlerts; max > 0 && r.Limit > max {
+			p.addf(joinPath(path, "limit"), "%d is more than alerting.max_alerts (%d)", r.Limit, max)
+		}
 		if first, dup := seen[r.Name]; dup && r.Name != "" {
 			p.addf(joinPath(path, "name"), "duplicate alert name %q (first used by alerts[%d])", r.Name, first)
 		} else {
@@ -213,6 +225,9 @@ func (r *AlertRule) validate(c *Config) error {
 	}
 	if r.KeepFiringFor < 0 {
 		p.addf("keep_firing_for", "must not be negative, got %s", r.KeepFiringFor)
+	}
+	if r.Limit < 0 {
+		p.addf("limit", "must not be negative, got %d (0 means the default, %d)", r.Limit, DefaultAlertLimit)
 	}
 	for _, name := range sortedKeys(r.Labels) {
 		path := joinPath("labels", name)

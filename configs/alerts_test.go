@@ -125,6 +125,8 @@ func TestAlertRuleErrors(t *testing.T) {
 		{"name line", "- {name: \"a\\nb\", health: {source: host}}", "alerts[0].name", "one line"},
 		{"unknown key", "- {name: a, health: {source: host}, fore: 1s}", "alerts[0].fore", `unknown key "fore" (did you mean "for"?)`},
 		{"select type", "- {name: a, select: 3, stat: last, warning: 1}", "alerts[0].select", ""},
+		{"negative limit", "- {name: a, health: {source: host}, limit: -1}", "alerts[0].limit", "must not be negative"},
+		{"limit over max_alerts", "- {name: a, select: {metric: m}, stat: last, warning: 1, limit: 10001}", "alerts[0].limit", "10001 is more than alerting.max_alerts (10000)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseAlerts(t, tc.yaml)
@@ -139,6 +141,27 @@ func TestAlertRuleErrors(t *testing.T) {
 			require.True(t, found, "want %s: %s, got:\n%v", tc.path, tc.msg, err)
 		})
 	}
+}
+
+// A file with more rules than alerting.max_rules is refused at the first
+// rule past it, with its position.
+func TestAlertRulesMaxRules(t *testing.T) {
+	src := "alerting: {max_rules: 2, max_alerts: 50}\nalerts:\n" +
+		"  - {name: a, select: {metric: m}, warning: 1}\n" +
+		"  - {name: b, select: {metric: m}, warning: 1, limit: 50}\n" +
+		"  - {name: c, select: {metric: m}, warning: 1}\n"
+	_, err := Parse("a.yaml", []byte(src))
+	require.Error(t, err)
+	errs := Errors(err)
+	require.Len(t, errs, 1, "%v", err)
+	require.Equal(t, "alerts[2]", errs[0].Path)
+	require.Contains(t, errs[0].Msg, "3 rules is more than alerting.max_rules (2)")
+	require.Equal(t, 5, errs[0].Line)
+
+	c, err := Parse("a.yaml", []byte(strings.Replace(src, "max_rules: 2", "max_rules: 3", 1)))
+	require.NoError(t, err)
+	require.Equal(t, 50, c.Alerts[1].Limit)
+	require.Zero(t, c.Alerts[0].Limit, "0: the evaluator's default")
 }
 
 func TestMatchers(t *testing.T) {

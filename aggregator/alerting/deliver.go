@@ -71,6 +71,13 @@ func (o *outbox) firing(in *instance, labels map[string]string, pa protocol.Aler
 	d.lastSent, d.sentLabels = o.now, labels
 }
 
+// due reports whether firing would send the instance: it was never sent,
+// its severity changed, or its resend delay passed.
+func (o *outbox) due(in *instance) bool {
+	d := &in.delivery
+	return d.sentLabels == nil || d.sentLabels["severity"] != in.severity || o.now.Sub(d.lastSent) >= o.resendDelay
+}
+
 // resolve sends the resolution of what was last sent firing, and keeps
 // sending it for resolvedRetention.
 func (o *outbox) resolve(d *delivery, in *instance, pa protocol.Alert) {

@@ -20,6 +20,19 @@
 // memory. BenchmarkEvaluate1000Rules100kSeries measures 1,000 rules over
 // 100k series.
 //
+// # Bounds
+//
+// Whatever the config, the work and memory of the rules are bounded (see
+// limits.go): a threshold or stale rule holds at most its limit of alerts
+// (1,000 by default) and all rules together at most Options.MaxAlerts; a
+// rule past either fails its evaluation as a Prometheus rule past its
+// limit does (its alerts end, the failure is counted and logged) and then
+// costs one statistic per series a round, no memory, until it is back
+// within. One alert costs about 1 KB (its state, its labels shared with
+// the store's copy, the store's entry, the events' record). A round stops
+// starting rules once it has run Options.Budget (half the Interval); the
+// rules it left out go first in the next. Apply never waits for a round.
+//
 // # States
 //
 // Prometheus' state machine, with Netdata's hysteresis and severities (see

@@ -39,7 +39,16 @@ type Options struct {
 	// source. Called on the evaluating goroutine; nil leaves it empty.
 	GeneratorURL func(protocol.Alert) string
 	// Now is the clock of the state machine; nil means time.Now.
-	Now    func() time.Time
+	Now func() time.Time
+	// MaxRules bounds the rules Apply takes (default
+	// configs.DefaultMaxRules); MaxAlerts the alerts of all rules together
+	// (default configs.DefaultMaxAlerts). See limits.go.
+	MaxRules, MaxAlerts int
+	// Budget bounds the time of one evaluation: the rules not reached
+	// within it wait for the next round, which starts with them, and are
+	// counted as skipped. Default half the Interval, so that Apply,
+	// /metrics and shutdown never wait for more than that.
+	Budget time.Duration
 	Logger *slog.Logger
 }
 
@@ -57,21 +66,45 @@ type Evaluator struct {
 	// 1: a pending wake says it all).
 	applied chan struct{}
 
-	// mu guards everything below; an evaluation holds it throughout, so
-	// Apply and Collect wait for the round in progress.
+	// nextMu guards next: the rules Apply compiled and handed over, not
+	// yet in force. Apply never waits for mu (an evaluation in progress):
+	// whoever holds mu next puts them in force (see adopt).
+	nextMu sync.Mutex
+	next   *[]*rule
+
+	// clock measures the evaluation budget; time.Now but in tests.
+	clock func() time.Time
+
+	// mu guards everything below; an evaluation holds it throughout (at
+	// most about Budget), so Collect and adoption wait for the round in
+	// progress.
 	mu       sync.Mutex
 	rules    []*ruleState
 	round    uint64
 	resolved []resolvedAlert
+	// cursor is the rule the next evaluation starts with: the first one
+	// the budget left out, so that every rule gets its turn.
+	cursor int
+	// active counts the instances of every rule (see limits.go).
+	active int
+	// scratch holds a rule's new alerts during its Select (evalSeries).
+	scratch []candidate
 	// lastRound is the duration of the latest evaluation.
 	lastRound time.Duration
 	rounds    uint64
+
+	counts counters // read by Collector without mu
 }
 
 // ruleState is a compiled rule and its alerts.
 type ruleState struct {
 	rule      *rule
 	instances map[string]*instance // by key: series id, source name, ""
+	// overLimit: the latest evaluation found more alerts than the rule
+	// may hold; it holds none until an evaluation finds it within (see
+	// limits.go).
+	overLimit bool
+	warnedAt  time.Time // when its failure on the limit was last logged
 }
 
 // New returns an Evaluator without rules.
@@ -91,74 +124,16 @@ func New(opts Options) *Evaluator {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Evaluator{opts: opts, applied: make(chan struct{}, 1)}
-}
-
-// Apply makes rules the rules in force. A rule whose name and config are
-// those of a rule in force keeps that rule's alerts and their state
-// (pending time, firing since, what was sent); the alerts of a rule that
-// is gone or changed resolve in the next evaluation. It fails, changing
-// nothing, when a rule does not compile (see ErrRule). Safe from any
-// goroutine; it waits for an evaluation in progress.
-func (e *Evaluator) Apply(rules []configs.AlertRule) error {
-	next := make([]*ruleState, 0, len(rules))
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	kept := map[*ruleState]bool{}
-	for _, cfg := range rules {
-		if old := e.find(cfg); old != nil && !kept[old] {
-			kept[old] = true
-			next = append(next, old)
-			continue
-		}
-		r, err := compile(cfg, e.opts.Store.WindowIndex)
-		if err != nil {
-			return err
-		}
-		next = append(next, &ruleState{rule: r, instances: map[string]*instance{}})
+	if opts.MaxRules <= 0 {
+		opts.MaxRules = configs.DefaultMaxRules
 	}
-	var gone []*ruleState
-	for _, rs := range e.rules {
-		if !kept[rs] {
-			gone = append(gone, rs)
-		}
+	if opts.MaxAlerts <= 0 {
+		opts.MaxAlerts = configs.DefaultMaxAlerts
 	}
-	e.rules = next
-	e.retire(gone)
-	select {
-	case e.applied <- struct{}{}:
-	default:
+	if opts.Budget <= 0 {
+		opts.Budget = opts.Interval / 2
 	}
-	return nil
-}
-
-func (e *Evaluator) find(cfg configs.AlertRule) *ruleState {
-	for _, rs := range e.rules {
-		if rs.rule.name == cfg.Name && rs.rule.cfg.Equal(cfg) {
-			return rs
-		}
-	}
-	return nil
-}
-
-// retire resolves the alerts of rules that left, at once.
-func (e *Evaluator) retire(gone []*ruleState) {
-	if len(gone) == 0 {
-		return
-	}
-	now := e.opts.Now()
-	box := e.outbox(now)
-	var changed []protocol.Alert
-	for _, rs := range gone {
-		for _, in := range rs.instances {
-			in.ended = true
-			pa := rs.protocolAlert(in, now)
-			changed = append(changed, pa)
-			box.resolve(&in.delivery, in, pa)
-		}
-	}
-	e.opts.Store.SetAlerts(changed)
-	e.send(box.out)
+	return &Evaluator{opts: opts, applied: make(chan struct{}, 1), clock: time.Now}
 }
 
 // Serve evaluates every Interval until ctx is cancelled, then returns nil.
@@ -199,22 +174,36 @@ func (e *Evaluator) Serve(ctx context.Context) error {
 func (e *Evaluator) idle() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.adopt()
 	return len(e.rules) == 0 && len(e.resolved) == 0
 }
 
-// Evaluate runs one evaluation of every rule now: Serve calls it every
-// Interval; tests call it directly.
+// Evaluate runs one evaluation now: Serve calls it every Interval; tests
+// call it directly. It puts rules handed to Apply in force first, then
+// evaluates the rules in turn from the one the previous round's budget
+// left out, until all have run or the Budget is spent (the others are
+// counted as skipped and go first next time).
 func (e *Evaluator) Evaluate() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	start := time.Now()
+	e.adopt()
+	start := e.clock()
 	now := e.opts.Now()
 	e.round++
 	box := e.outbox(now)
 	box.resend()
 	var changed []protocol.Alert
 	var srcs []aggregator.SourceInfo
-	for _, rs := range e.rules {
+	n := len(e.rules)
+	for i := range n {
+		k := (e.cursor + i) % n
+		if i > 0 && e.clock().Sub(start) >= e.opts.Budget {
+			e.cursor = k
+			e.counts.skipped.Add(uint64(n - i))
+			break
+		}
+		rs := e.rules[k]
+		before := len(rs.instances)
 		switch rs.rule.kind {
 		case configs.AlertKindHealth:
 			if srcs == nil {
@@ -224,14 +213,25 @@ func (e *Evaluator) Evaluate() {
 		case configs.AlertKindAbsent:
 			rs.evalAbsent(e.opts.Store, now, e.round)
 		default:
-			rs.evalSeries(e.opts.Store, now, e.round)
+			room := e.room(rs)
+			if want, ok := rs.evalSeries(e.opts.Store, now, e.round, room, &e.scratch); !ok {
+				changed = e.overLimit(rs, want, room, now, &box, changed)
+				e.active += len(rs.instances) - before
+				continue
+			}
+			e.withinLimit(rs)
 		}
 		changed = rs.collect(now, e.round, changed, &box)
+		e.active += len(rs.instances) - before
 	}
 	e.opts.Store.SetAlerts(changed)
 	e.send(box.out)
-	e.lastRound = time.Since(start)
+	e.lastRound = e.clock().Sub(start)
 	e.rounds++
+	e.counts.active.Store(int64(e.active))
+	// Rules Apply handed over while this round ran go in force now, not
+	// a round later.
+	e.adopt()
 }
 
 func (e *Evaluator) outbox(now time.Time) outbox {
@@ -260,6 +260,7 @@ func (e *Evaluator) Stats() (rounds uint64, last time.Duration) {
 func (e *Evaluator) Alerts() []protocol.Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.adopt()
 	now := e.opts.Now()
 	var out []protocol.Alert
 	for _, rs := range e.rules {

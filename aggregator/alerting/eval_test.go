@@ -213,6 +213,19 @@ ALERTS{alertname="HighCPU",alertstate="pending",cpu="bad\ufffd",severity="warnin
 # TYPE ALERTS_FOR_STATE gauge
 ALERTS_FOR_STATE{alertname="Down",severity="critical",source="x"} @T
 ALERTS_FOR_STATE{alertname="HighCPU",cpu="bad\ufffd",severity="warning",source="host",team="ops"} @T
+# HELP pulseboard_alert_rule_evaluations_skipped_total Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.
+# TYPE pulseboard_alert_rule_evaluations_skipped_total counter
+pulseboard_alert_rule_evaluations_skipped_total 0
+# HELP pulseboard_alert_rule_limit_exceeded_total Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); its alerts were dropped.
+# TYPE pulseboard_alert_rule_limit_exceeded_total counter
+pulseboard_alert_rule_limit_exceeded_total{reason="limit"} 0
+pulseboard_alert_rule_limit_exceeded_total{reason="max_alerts"} 0
+# HELP pulseboard_alert_rules_over_limit Alert rules whose latest evaluation failed on their limit: they hold no alerts until back within.
+# TYPE pulseboard_alert_rules_over_limit gauge
+pulseboard_alert_rules_over_limit 0
+# HELP pulseboard_alerts_active Alerts pending or firing, of all rules.
+# TYPE pulseboard_alerts_active gauge
+pulseboard_alerts_active 2
 `, "@T", at)
 		want = strings.ReplaceAll(want, `\ufffd`, "\ufffd")
 		reg := prometheus.NewPedanticRegistry()

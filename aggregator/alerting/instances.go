@@ -13,28 +13,64 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// evalSeries evaluates a threshold or stale rule on its series. It runs
-// inside Select, under the store's read lock: an instance is looked up only
-// when the rule has some or the series is in trouble, and made only then.
-func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64) {
+// candidate is a series in trouble that has no alert yet: Select
+// remembers it, and the alert is made after Select, once the rule is
+// known to have room for all of them.
+type candidate struct {
+	id, source string
+	labels     aggregator.Labels // the store's: they never change
+	x          input
+}
+
+// evalSeries evaluates a threshold or stale rule on its series, making at
+// most room alerts. It runs inside Select, under the store's read lock: an
+// instance is looked up only when the rule has some or the series is in
+// trouble. New alerts are made after Select, and only when the rule's
+// alerts, old and new, fit in room; else it reports false, with how many
+// the rule would hold (at least), having made nothing, and the caller
+// fails the rule (see limits.go). A rule that failed before only counts its
+// series in trouble, and evaluates for real once they fit. scratch is the
+// evaluator's, reused from rule to rule.
+func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int, scratch *[]candidate) (want int, ok bool) {
 	r := rs.rule
 	nowMs := now.UnixMilli()
-	st.Select(&r.sel, r.window, func(v aggregator.SeriesView) {
+	if rs.overLimit {
+		if n := rs.countTrouble(st, nowMs); n > room {
+			return n, false
+		}
+	}
+	fresh := (*scratch)[:0]
+	defer func() { clear(fresh); *scratch = fresh[:0] }()
+	refused := 0
+	st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
 		x := r.seriesInput(v, nowMs)
 		if len(rs.instances) == 0 && (x.noData || x.level == 0) {
 			return
 		}
 		in := rs.instances[v.ID()]
 		if in == nil {
-			if x.noData || x.level == 0 {
-				return
+			switch {
+			case x.noData || x.level == 0:
+			case len(rs.instances)+len(fresh) >= room:
+				refused++
+			default:
+				fresh = append(fresh, candidate{id: v.ID(), source: v.Source(), labels: v.Labels(), x: x})
 			}
-			in = rs.add(v.ID(), v.Source(), v.ID(), seriesLabels(r.name, v))
+			return
 		}
 		in.seen = round
 		r.step(in, x, now)
 	})
+	if refused > 0 {
+		return len(rs.instances) + len(fresh) + refused, false
+	}
+	for _, c := range fresh {
+		in := rs.add(c.id, c.source, c.id, seriesLabels(r.name, c.source, c.labels))
+		in.seen = round
+		r.step(in, c.x, now)
+	}
 	rs.missing(now, round)
+	return len(rs.instances), true
 }
 
 // missing steps the instances whose target the round did not see (the
@@ -98,7 +134,7 @@ func (rs *ruleState) evalHealth(srcs []aggregator.SourceInfo, now time.Time, rou
 func (rs *ruleState) evalAbsent(st *aggregator.Aggregator, now time.Time, round uint64) {
 	r := rs.rule
 	live := 0
-	st.Select(&r.sel, 0, func(v aggregator.SeriesView) {
+	st.Select(r.sel, 0, func(v aggregator.SeriesView) {
 		if stale, _ := v.Stale(); !stale {
 			live++
 		}
@@ -146,13 +182,12 @@ func (rs *ruleState) add(key, source, series string, labels map[string]string) *
 
 // seriesLabels are an alert's labels from its series: the series' labels,
 // source and alertname.
-func seriesLabels(name string, v aggregator.SeriesView) map[string]string {
-	ls := v.Labels()
+func seriesLabels(name, source string, ls aggregator.Labels) map[string]string {
 	out := make(map[string]string, len(ls)+4)
 	for _, l := range ls {
 		out[l.Name] = l.Value
 	}
-	out[configs.LabelSource] = v.Source()
+	out[configs.LabelSource] = source
 	out["alertname"] = name
 	return out
 }
@@ -178,18 +213,22 @@ func (rs *ruleState) collect(now time.Time, round uint64, changed []protocol.Ale
 		if in.changed {
 			rs.expand(in)
 		}
-		var pa protocol.Alert
-		if in.changed || in.state == stateFiring {
-			pa = rs.protocolAlert(in, now)
+		firing := in.state == stateFiring && !in.ended
+		// A firing alert that did not change and is not due to be sent
+		// costs nothing: most of them, most rounds.
+		if !in.changed && !(firing && box.due(in)) {
+			continue
 		}
+		pa := rs.protocolAlert(in, now)
 		if in.changed {
 			changed = append(changed, pa)
+			in.shown = true
 		}
 		switch {
 		case in.ended:
 			box.resolve(&in.delivery, in, pa)
 			delete(rs.instances, key)
-		case in.state == stateFiring:
+		case firing:
 			box.firing(in, pa.Labels, pa)
 		}
 		in.changed = false
@@ -197,13 +236,24 @@ func (rs *ruleState) collect(now time.Time, round uint64, changed []protocol.Ale
 	return changed
 }
 
+// labelsShown returns the instance's labels with its severity: the same
+// map while the severity stays. Nobody may modify it: the store, the
+// dashboards' deltas and the Sender share it.
+func (in *instance) labelsShown() map[string]string {
+	if in.shownLabels == nil || in.shownLabels["severity"] != in.severity {
+		labels := make(map[string]string, len(in.labels)+1)
+		maps.Copy(labels, in.labels)
+		labels["severity"] = in.severity
+		in.shownLabels = labels
+	}
+	return in.shownLabels
+}
+
 // protocolAlert is the instance as the dashboards see it.
 func (rs *ruleState) protocolAlert(in *instance, now time.Time) protocol.Alert {
-	labels := maps.Clone(in.labels)
-	labels["severity"] = in.severity
 	pa := protocol.Alert{
 		ID: in.id, Name: rs.rule.name, State: in.state.String(), Severity: in.severity,
-		Labels: labels, Annotations: in.annotations,
+		Labels: in.labelsShown(), Annotations: in.annotations,
 		Threshold: rs.rule.threshold(in.severity), Series: in.series, Source: in.source,
 		ActiveAt: in.activeAt.UnixMilli(),
 	}

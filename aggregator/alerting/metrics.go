@@ -25,7 +25,26 @@ type collector struct{ e *Evaluator }
 
 func (collector) Describe(chan<- *prometheus.Desc) {}
 
+// The evaluator's own bounds (limits.go), beside the alerts.
+var (
+	limitExceededDesc = prometheus.NewDesc("pulseboard_alert_rule_limit_exceeded_total",
+		"Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); its alerts were dropped.",
+		[]string{"reason"}, nil)
+	rulesOverDesc = prometheus.NewDesc("pulseboard_alert_rules_over_limit",
+		"Alert rules whose latest evaluation failed on their limit: they hold no alerts until back within.", nil, nil)
+	skippedDesc = prometheus.NewDesc("pulseboard_alert_rule_evaluations_skipped_total",
+		"Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.", nil, nil)
+	activeDesc = prometheus.NewDesc("pulseboard_alerts_active",
+		"Alerts pending or firing, of all rules.", nil, nil)
+)
+
 func (c collector) Collect(ch chan<- prometheus.Metric) {
+	n := &c.e.counts
+	ch <- prometheus.MustNewConstMetric(limitExceededDesc, prometheus.CounterValue, float64(n.overLimit.Load()), reasonLimit)
+	ch <- prometheus.MustNewConstMetric(limitExceededDesc, prometheus.CounterValue, float64(n.overMaxAlerts.Load()), reasonMaxAlerts)
+	ch <- prometheus.MustNewConstMetric(rulesOverDesc, prometheus.GaugeValue, float64(n.rulesOver.Load()))
+	ch <- prometheus.MustNewConstMetric(skippedDesc, prometheus.CounterValue, float64(n.skipped.Load()))
+	ch <- prometheus.MustNewConstMetric(activeDesc, prometheus.GaugeValue, float64(n.active.Load()))
 	for _, a := range c.e.Alerts() {
 		names, values := metricLabels(a.Labels)
 		alerts := prometheus.NewDesc("ALERTS", "Alerts pending or firing: 1 per alert, alertstate pending or firing.",

@@ -22,7 +22,9 @@ type rule struct {
 	name string
 	kind string
 
-	sel    aggregator.Selection
+	// sel is shared by the rules in force whose select is the same
+	// (see shareSelections): a selection remembers its series.
+	sel    *aggregator.Selection
 	stat   aggregator.Stat
 	window int // index among the aggregator's windows
 
@@ -58,7 +60,8 @@ func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int) (*rule,
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: %v", ErrRule, cfg.Name, err)
 		}
-		r.sel = selection(cfg.Select.Source, cfg.Select.Metric, matchers)
+		sel := selection(cfg.Select.Source, cfg.Select.Metric, matchers)
+		r.sel = &sel
 	}
 	if r.kind == configs.AlertKindThreshold {
 		stat, ok := aggregator.ParseStat(cfg.Stat)
@@ -96,6 +99,27 @@ func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int) (*rule,
 		r.annotations[name] = t
 	}
 	return r, nil
+}
+
+// shareSelections makes the rules whose select is the same read one
+// Selection: a Selection with matchers keeps the list of its series, and
+// a file of many rules over one selection of many series would otherwise
+// keep as many copies. Evaluations read a Selection one at a time (under
+// the evaluator's lock), which is all Select asks.
+func shareSelections(rules []*ruleState) {
+	first := map[string]*aggregator.Selection{}
+	for _, rs := range rules {
+		r := rs.rule
+		if r.cfg.Select == nil {
+			continue
+		}
+		key := fmt.Sprintf("%#v", *r.cfg.Select) // maps print sorted
+		if sel, ok := first[key]; ok {
+			r.sel = sel
+		} else {
+			first[key] = r.sel
+		}
+	}
 }
 
 // selection turns a select into an aggregator Selection: source and metric

@@ -44,6 +44,11 @@ type instance struct {
 	series string
 	source string
 	labels map[string]string // without severity, which changes
+	// shownLabels are labels with severity, made once per severity and
+	// shared, read-only, by every protocol alert and every delivery of
+	// the instance: a round in which only the value changed copies no
+	// map.
+	shownLabels map[string]string
 
 	state           state
 	severity        string
@@ -57,6 +62,7 @@ type instance struct {
 	seen    uint64 // the last evaluation round that saw its target
 	changed bool   // state, severity, value or annotations changed this round
 	ended   bool   // resolved (firing) or dropped (pending) this round
+	shown   bool   // handed to the store (the dashboards) at least once
 
 	delivery delivery
 }

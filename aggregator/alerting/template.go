@@ -18,13 +18,11 @@ const maxAnnotationBytes = 4096
 func (rs *ruleState) expand(in *instance) {
 	if len(rs.rule.annotations) == 0 {
 		if in.annotations == nil {
-			in.annotations = map[string]string{}
+			in.annotations = noAnnotations
 		}
 		return
 	}
-	labels := maps.Clone(in.labels)
-	labels["severity"] = in.severity
-	data := configs.AlertTemplateData{Labels: labels, Value: in.value}
+	data := configs.AlertTemplateData{Labels: in.labelsShown(), Value: in.value}
 	out := make(map[string]string, len(rs.rule.annotations))
 	for name, t := range rs.rule.annotations {
 		var b limitedBuilder
@@ -38,6 +36,10 @@ func (rs *ruleState) expand(in *instance) {
 		in.annotations, in.changed = out, true
 	}
 }
+
+// noAnnotations are the annotations of every alert of a rule without any:
+// one empty map, read-only, shared.
+var noAnnotations = map[string]string{}
 
 // limitedBuilder keeps the first maxAnnotationBytes written to it and
 // drops the rest, marking the cut with "…".

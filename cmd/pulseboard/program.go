@@ -170,6 +170,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Store:        p.aggregator,
 		Interval:     cfg.Alerting.Interval.D(),
 		ResendDelay:  cfg.Alerting.ResendDelay.D(),
+		MaxRules:     cfg.Alerting.MaxRules,
+		MaxAlerts:    cfg.Alerting.MaxAlerts,
 		Sender:       p.notifier,
 		GeneratorURL: p.generatorURL,
 		Logger:       log.With("component", "alerting"),

@@ -88,7 +88,12 @@ type reloaderDeps struct {
 // needing a restart. A config that does not load is rejected whole.
 //
 // Reloads run one at a time, in Serve: a request that arrives while one
-// runs waits for the next, which serves every request made meanwhile.
+// runs waits for the next, which serves every request made meanwhile
+// (each counted in pulseboard_config_reload_requests_total, the reload
+// once in pulseboard_config_reloads_total; every POST it serves gets its
+// result). Applying alert rules never waits for an evaluation
+// (alerting.Evaluator.Apply hands them over), so a slow round cannot hold
+// a reload up.
 // What it keeps (the running config, the metrics) lives in the reloader,
 // not in Serve, so a restart of Serve loses nothing.
 type reloader struct {
@@ -165,7 +170,7 @@ func (r *reloader) Reload(ctx context.Context) error {
 	if r.setup.path == "" {
 		return errNoConfigFile
 	}
-	req := reloadRequest{trigger: "api", reply: make(chan error, 1)}
+	req := reloadRequest{trigger: triggerAPI, reply: make(chan error, 1)}
 	select {
 	case r.requests <- req:
 	case <-ctx.Done():
@@ -214,12 +219,15 @@ func (r *reloader) Serve(ctx context.Context) error {
 			w = r.watch(ctx)
 			continue
 		case <-w.changes:
-			req.trigger = "file"
+			req.trigger = triggerFile
 		case sig := <-r.setup.hangups:
 			req.trigger = "signal " + sig.String()
 		case req = <-r.requests:
 		}
 		batch := r.coalesce([]reloadRequest{req}, w.changes)
+		for _, b := range batch {
+			r.metrics.requested(b.trigger)
+		}
 		err := r.reload(ctx, triggers(batch))
 		for _, b := range batch {
 			if b.reply != nil {
@@ -235,7 +243,7 @@ func (r *reloader) coalesce(batch []reloadRequest, changes <-chan struct{}) []re
 	for {
 		select {
 		case <-changes:
-			batch = append(batch, reloadRequest{trigger: "file"})
+			batch = append(batch, reloadRequest{trigger: triggerFile})
 		case sig := <-r.setup.hangups:
 			batch = append(batch, reloadRequest{trigger: "signal " + sig.String()})
 		case req := <-r.requests:

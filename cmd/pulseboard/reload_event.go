@@ -99,9 +99,19 @@ const (
 	resultTimeout = "timeout"
 )
 
+// Reload triggers, the values of the requests' trigger label.
+const (
+	triggerFile   = "file"
+	triggerSignal = "signal"
+	triggerAPI    = "api"
+)
+
 // reloadMetrics count reloads on /metrics.
 type reloadMetrics struct {
-	reloads     *prometheus.CounterVec
+	reloads *prometheus.CounterVec
+	// requests counts every reason to reload, before coalescing: thirty
+	// SIGHUPs during one reload are thirty requests and one more reload.
+	requests    *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 }
 
@@ -115,6 +125,10 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 			Name: "pulseboard_config_reloads_total",
 			Help: "Config reloads by result: success (applied), failure (rejected) or timeout (loading the file ran past its budget and was abandoned); the running config is unchanged unless success.",
 		}, []string{"result"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_config_reload_requests_total",
+			Help: "Reasons to reload the config, by trigger: file (it changed), signal (SIGHUP) or api (POST /api/v1/reload). Requests that arrive while a reload runs are served together by the next one, so this counts more than pulseboard_config_reloads_total.",
+		}, []string{"trigger"}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_config_last_reload_success_timestamp_seconds",
 			Help: "When the running config was last loaded or reloaded successfully, in seconds since the epoch.",
@@ -123,8 +137,11 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 	m.reloads.WithLabelValues(resultSuccess)
 	m.reloads.WithLabelValues(resultFailure)
 	m.reloads.WithLabelValues(resultTimeout)
+	for _, t := range []string{triggerFile, triggerSignal, triggerAPI} {
+		m.requests.WithLabelValues(t)
+	}
 	m.lastSuccess.Set(float64(loaded.UnixNano()) / 1e9)
-	for _, c := range []prometheus.Collector{m.reloads, m.lastSuccess} {
+	for _, c := range []prometheus.Collector{m.reloads, m.requests, m.lastSuccess} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register reload metrics: %w", err)
 		}
@@ -135,6 +152,15 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 func (m *reloadMetrics) succeeded(at time.Time) {
 	m.reloads.WithLabelValues(resultSuccess).Inc()
 	m.lastSuccess.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// requested counts one reason to reload; trigger is a reloadRequest's
+// ("file", "signal hangup", "api").
+func (m *reloadMetrics) requested(trigger string) {
+	if strings.HasPrefix(trigger, triggerSignal) {
+		trigger = triggerSignal
+	}
+	m.requests.WithLabelValues(trigger).Inc()
 }
 
 func (m *reloadMetrics) failed() { m.reloads.WithLabelValues(resultFailure).Inc() }

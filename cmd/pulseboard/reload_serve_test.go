@@ -127,6 +127,10 @@ func TestReloaderSerializesAndCoalesces(t *testing.T) {
 		require.Equal(t, 2.0, h.count(resultSuccess))
 		require.Len(t, h.applied, 1, "the second reload found nothing to change")
 		require.Contains(t, h.logs.String(), `trigger="api,signal hangup"`)
+		// Each reason to reload is counted, merged or not.
+		require.Equal(t, 4.0, testutil.ToFloat64(h.r.metrics.requests.WithLabelValues(triggerAPI)))
+		require.Equal(t, 1.0, testutil.ToFloat64(h.r.metrics.requests.WithLabelValues(triggerSignal)))
+		require.Zero(t, testutil.ToFloat64(h.r.metrics.requests.WithLabelValues(triggerFile)))
 	})
 }
 

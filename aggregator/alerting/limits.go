@@ -1,0 +1,108 @@
+package alerting
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// Bounds on the work and memory of the rules, whatever the config:
+//
+//   - a rule holds at most its limit of alerts (configs.AlertRule.Limit,
+//     Prometheus' rule limit), and all rules together at most
+//     Options.MaxAlerts. A threshold or stale rule that would hold more
+//     fails its evaluation, as in Prometheus: all its alerts end (firing
+//     ones are sent resolved), none is made, the failure is counted and
+//     logged, and while it lasts each round only counts the series in
+//     trouble (no memory, no allocation) until they are few enough again.
+//     Health and absent rules hold one alert at most and are never refused;
+//   - Apply takes at most Options.MaxRules rules;
+//   - an evaluation stops starting rules once it has run Options.Budget;
+//     the rules left out are counted and go first in the next round.
+
+// Reasons a rule is over its limit, as the counter's label says.
+const (
+	reasonLimit     = "limit"      // the rule's own limit
+	reasonMaxAlerts = "max_alerts" // what the other rules left of MaxAlerts
+)
+
+const defaultLimit = configs.DefaultAlertLimit
+
+// limitLogEvery is how often at most a rule's failures on its limit are
+// logged.
+const limitLogEvery = 5 * time.Minute
+
+// counters are the evaluator's counts for /metrics, read without e.mu.
+type counters struct {
+	overLimit     atomic.Uint64 // evaluations failed on the rule's limit
+	overMaxAlerts atomic.Uint64 // evaluations failed on MaxAlerts
+	skipped       atomic.Uint64 // rule evaluations left out by the budget
+	active        atomic.Int64  // alerts held, pending or firing
+	rulesOver     atomic.Int64  // rules over their limit now
+}
+
+// limit is the rule's own limit: its config's, or the default.
+func (rs *ruleState) limit() int {
+	if n := rs.rule.cfg.Limit; n > 0 {
+		return n
+	}
+	return defaultLimit
+}
+
+// room is how many alerts rs may hold this round: its limit, or what the
+// other rules leave of MaxAlerts when that is less. Must hold e.mu.
+func (e *Evaluator) room(rs *ruleState) int {
+	others := e.active - len(rs.instances)
+	return max(0, min(rs.limit(), e.opts.MaxAlerts-others))
+}
+
+// countTrouble counts, without making anything, the series of a threshold
+// or stale rule that would have an alert: an evaluation of a rule over its
+// limit.
+func (rs *ruleState) countTrouble(st *aggregator.Aggregator, nowMs int64) int {
+	r, n := rs.rule, 0
+	st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
+		if x := r.seriesInput(v, nowMs); !x.noData && x.level > 0 {
+			n++
+		}
+	})
+	return n
+}
+
+// overLimit fails a rule's evaluation: its alerts end, it is counted, and
+// logged when it was within its limit before. want is how many alerts it
+// would have held (at least), room how many it may. Must hold e.mu.
+func (e *Evaluator) overLimit(rs *ruleState, want, room int, now time.Time, box *outbox, changed []protocol.Alert) []protocol.Alert {
+	reason := reasonLimit
+	if room < rs.limit() {
+		reason = reasonMaxAlerts
+		e.counts.overMaxAlerts.Add(1)
+	} else {
+		e.counts.overLimit.Add(1)
+	}
+	if !rs.overLimit {
+		rs.overLimit = true
+		e.counts.rulesOver.Add(1)
+	}
+	// A rule near its limit flaps over and back every round or so: one
+	// line every limitLogEvery says it, the counters say how often.
+	if rs.warnedAt.IsZero() || now.Sub(rs.warnedAt) >= limitLogEvery {
+		rs.warnedAt = now
+		e.opts.Logger.Warn("alert rule exceeded its limit: its alerts are dropped until it is back within",
+			"rule", rs.rule.name, "alerts", want, "room", room, "limit", rs.limit(),
+			"max_alerts", e.opts.MaxAlerts, "reason", reason)
+	}
+	return e.endAll(rs, now, box, changed)
+}
+
+// withinLimit notes that a rule over its limit is back within.
+func (e *Evaluator) withinLimit(rs *ruleState) {
+	if rs.overLimit {
+		rs.overLimit = false
+		e.counts.rulesOver.Add(-1)
+		e.opts.Logger.Debug("alert rule back within its limit", "rule", rs.rule.name, "limit", rs.limit())
+	}
+}
