@@ -67,6 +67,12 @@ export class FakeElement {
   get childElementCount() {
     return this.children.length;
   }
+  get firstChild() {
+    return this.childNodes[0] || null;
+  }
+  get lastChild() {
+    return this.childNodes.at(-1) || null;
+  }
   get firstElementChild() {
     return this.children[0] || null;
   }
