@@ -72,6 +72,18 @@ test("the tooltip's title and line names are shown whole, wrapped, never cut wit
   assert.match(chart.find(([s]) => s === ".tip-head")[1], /flex-wrap:\s*wrap/);
 });
 
+test("animations move only opacity and transform, which the compositor plays without a frame of the page (a pulse's background or box-shadow repainted it 60 times a second)", () => {
+  const painted = [];
+  for (const [file, css] of sheets) {
+    const text = css.replace(/\/\*[\s\S]*?\*\//g, "");
+    for (const [, name, body] of text.matchAll(/@keyframes ([\w-]+) \{([\s\S]*?)\n\}/g)) {
+      for (const [, prop] of body.matchAll(/([\w-]+):/g)) if (prop !== "opacity" && prop !== "transform") painted.push(`${file}: ${name} animates ${prop}`);
+    }
+  }
+  assert.deepEqual(painted, []);
+  assert.ok(sheets.some(([, css]) => /@keyframes pulse-ring/.test(css)), "the keyframes are read");
+});
+
 test("no :has() in the style sheets: Chromium restyles a :has() rule's subject and what it selects at every change of the DOM inside the subject (a card's text, ten times a second)", () => {
   const found = [];
   for (const [file, css] of sheets) for (const [selector] of rules(css)) if (selector.includes(":has(")) found.push(`${file}: ${selector}`);
