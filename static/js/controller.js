@@ -213,7 +213,7 @@ export class PageController {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
     if (events.some((e) => e.marker)) this.charts.markAllDirty();
-    this.requestFrame();
+    if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
   /**
@@ -363,7 +363,10 @@ export class PageController {
     if (ch.reset || ch.added.length || ch.removed.length || stateChanged || ch.sourcesRemoved.length) {
       this.dirty.overview = true;
     }
-    this.requestFrame();
+    // Paused, a frame shows nothing of the stream (frame): what came waits
+    // in the dirty sets for the resume's frame. Only a series come or gone
+    // meets the reader's filter at once.
+    if (!this.paused || this.dirty.filter) this.requestFrame();
   }
 
   dropGroup(name, g) {
