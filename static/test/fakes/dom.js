@@ -73,6 +73,11 @@ export class FakeElement {
   get lastChild() {
     return this.childNodes.at(-1) || null;
   }
+  get nextElementSibling() {
+    if (!this.parentNode) return null;
+    const siblings = this.parentNode.children;
+    return siblings[siblings.indexOf(this) + 1] || null;
+  }
   get firstElementChild() {
     return this.children[0] || null;
   }
