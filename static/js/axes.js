@@ -106,11 +106,32 @@ function axisSize(u, values, axisIdx, cycleNum) {
   if (cycleNum > 1) return axis._size;
   let size = axis.gap + 6;
   const longest = (values || []).reduce((a, v) => (v.length > a.length ? v : a), "");
-  if (longest) {
-    u.ctx.font = axis.font[0];
-    size += u.ctx.measureText(longest).width / devicePixelRatio;
-  }
+  if (longest) size += textWidth(u, axis.font[0], longest) / devicePixelRatio;
   return Math.ceil(size);
+}
+
+// textWidth is text's width in font (device px), remembered by font and
+// text, and measured on a canvas of its own: a chart's canvas given its
+// font in the middle of a redraw made Chromium restyle the page there and
+// then, at every redraw of every chart (the labels of an axis seldom
+// change). Where there is no canvas to make (the tests), the chart's.
+const widths = new Map();
+const WIDTHS_KEPT = 2000;
+let measurer;
+function textWidth(u, font, text) {
+  const key = `${font}\u0000${text}`;
+  let w = widths.get(key);
+  if (w !== undefined) return w;
+  if (measurer === undefined) {
+    const canvas = globalThis.document && document.createElement("canvas");
+    measurer = (canvas && canvas.getContext && canvas.getContext("2d")) || null;
+  }
+  const ctx = measurer || u.ctx;
+  ctx.font = font;
+  w = ctx.measureText(text).width;
+  if (widths.size >= WIDTHS_KEPT) widths.clear();
+  widths.set(key, w);
+  return w;
 }
 
 /**

@@ -14,7 +14,7 @@
 // its time, and the statistics are the span's.
 
 import { worst } from "./alerts.js";
-import { h, setText } from "./dom.js";
+import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
@@ -292,9 +292,9 @@ export class SeriesCard {
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.showValuesText(alt);
     const cover = coverageCaption([...this.lines.values()].map((l) => l.st), windowName, spanMs, now, range);
-    this.coverage.hidden = !cover.text;
+    setHidden(this.coverage, !cover.text);
     setText(this.coverage, cover.text);
-    this.coverage.title = cover.title;
+    setTitle(this.coverage, cover.title);
     return flipped;
   }
 
@@ -372,10 +372,10 @@ export class SeriesCard {
       if (at !== null) {
         // The last value within the span (a counter's: its latest rate there).
         setText(this.note, at ? `at ${at}` : "none in the span");
-        this.value.title = this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current";
+        setTitle(this.value, this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current");
       } else {
         setText(this.note, s.staleSince > 0 ? staleText(s) : "");
-        this.value.title = s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "";
+        setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
       }
     }
     const stats = this.unit.rate

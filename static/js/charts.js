@@ -17,6 +17,7 @@
 
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
+import { setData } from "./dom.js";
 import { PALETTE, lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
@@ -98,6 +99,19 @@ export class ChartManager {
 
   markAllDirty() {
     for (const e of this.entries.values()) e.dirty = true;
+  }
+
+  /**
+   * markAged marks for redrawing the charts not drawn in the last ms
+   * milliseconds (performance.now). The page's clock calls it every second
+   * so that the time axis moves on charts no new point redrew; a chart a
+   * point redrew a moment ago shows the axis as of then, and its next point
+   * or the next tick moves it: redrawn for the tick as well, a chart of a
+   * source polled every second drew twice a second.
+   */
+  markAged(ms) {
+    const now = performance.now();
+    for (const e of this.entries.values()) if (!(now - e.drawnAt < ms)) e.dirty = true;
   }
 
   /** setHidden marks a chart collapsed (not drawn) or shown again. */
@@ -201,18 +215,20 @@ export class ChartManager {
       }
       e.resized = false;
       e.dirty = false;
+      e.drawnAt = performance.now();
       let points = 0;
       let gaps = 0;
       for (let i = 1; i <= (band ? lines.length : data.length - 1); i++) {
         points = Math.max(points, countValues(data[i]));
         gaps += countGaps(data[i]);
       }
-      e.el.dataset.points = String(points);
-      e.el.dataset.gaps = String(gaps);
-      e.el.dataset.stale = String(lines.filter((l) => l.stale).length);
-      if (this.zoomed()) e.el.dataset.view = e.view.map(Math.round).join("-");
-      else delete e.el.dataset.view;
-      e.el.dataset.lines = String(lines.filter((l) => !l.hidden).length);
+      // Written only when they change: a chart is drawn several times a second.
+      setData(e.el, "points", String(points));
+      setData(e.el, "gaps", String(gaps));
+      setData(e.el, "stale", String(lines.filter((l) => l.stale).length));
+      if (this.zoomed()) setData(e.el, "view", e.view.map(Math.round).join("-"));
+      else if ("view" in e.el.dataset) delete e.el.dataset.view;
+      setData(e.el, "lines", String(lines.filter((l) => !l.hidden).length));
       showHistory(e.el, band && e.history ? e.history() : null);
       n++;
     }

@@ -39,6 +39,12 @@ import { asWritten, readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
+
+// AXIS_REDRAW_MS: a chart drawn longer ago than this is redrawn at the
+// clock's tick (ChartManager.markAged), one a point redrew since not. Well
+// under the tick's second, so that a chart the last tick drew (a frame or
+// two after it, a timer late) is drawn again at this one.
+const AXIS_REDRAW_MS = 800;
 import { readerChoices } from "./choices.js";
 
 export { CONFIRM_MS } from "./adminflow.js";
@@ -216,7 +222,7 @@ export class PageController {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
     if (events.some((e) => e.marker)) this.charts.markAllDirty();
-    this.requestFrame();
+    if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
   /**
@@ -366,7 +372,10 @@ export class PageController {
     if (ch.reset || ch.added.length || ch.removed.length || stateChanged || ch.sourcesRemoved.length) {
       this.dirty.overview = true;
     }
-    this.requestFrame();
+    // Paused, a frame shows nothing of the stream (frame): what came waits
+    // in the dirty sets for the resume's frame. Only a series come or gone
+    // meets the reader's filter at once.
+    if (!this.paused || this.dirty.filter) this.requestFrame();
   }
 
   dropGroup(name, g) {
@@ -551,7 +560,7 @@ export class PageController {
     this.deps.tree.tick(now);
     for (const hs of this.health.values()) hs.tick(now);
     this.deps.alerts.tick(now);
-    if (!this.paused && !this.zoom) this.charts.markAllDirty(); // keep the time axis moving
+    if (!this.paused && !this.zoom) this.charts.markAged(AXIS_REDRAW_MS); // keep the time axis moving
     this.rangeTick();
     // A backoff held in view ends with time alone.
     for (const name of this.hold.holding()) {

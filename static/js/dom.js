@@ -24,9 +24,19 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-/** setText changes an element's text only when it differs (no layout work otherwise). */
+/**
+ * setText changes an element's text only when it differs (no layout work
+ * otherwise). An element holding one text node keeps it and has its data
+ * changed: replacing the node (textContent) is a change of the element's
+ * children, which re-runs the :has() rules of every ancestor and restyles
+ * the node, where a change of data only lays the text out again. No
+ * text leaves no node (so that :empty still matches).
+ */
 export function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
+  const t = el.firstChild;
+  if (text !== "" && t && t === el.lastChild && t.nodeType === 3) {
+    if (t.data !== text) t.data = text;
+  } else if (el.textContent !== text) el.textContent = text;
 }
 
 /**

@@ -8,7 +8,7 @@
 // and the tooltip do.
 
 import { joined, staleText } from "./cardtext.js";
-import { h, setText } from "./dom.js";
+import { h, setText, setTitle } from "./dom.js";
 import { aggregateOf, compareNatural, lineName } from "./family.js";
 import { alignColumn } from "./format.js";
 import { lineTint, paintSwatch } from "./palette.js";
@@ -101,7 +101,7 @@ export function showLegendFigures(rows) {
   rows.forEach(({ l, at }, r) => {
     columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
     if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
-    l.cells[0].title = at ? `at ${at}` : "";
+    setTitle(l.cells[0], at ? `at ${at}` : "");
   });
 }
 

@@ -153,12 +153,22 @@ export class SourceGroup {
     this.refreshCount();
   }
 
-  /** refreshCount shows how many series the group's cards hold. */
+  /**
+   * refreshCount shows how many series the group's cards hold, and marks
+   * how many of its cards are families of lines ("0", "1" or "many", for
+   * layout.css's rules). Called after a card is placed, dropped or given
+   * or taken a line.
+   */
   refreshCount() {
     let n = 0;
-    for (const c of this.cards.values()) n += c.size;
+    let families = 0;
+    for (const c of this.cards.values()) {
+      n += c.size;
+      if (c.el.classList.contains("is-family")) families++;
+    }
     setText(this.count, n === 1 ? "1 series" : `${n} series`);
-    this.empty.hidden = n > 0;
+    setHidden(this.empty, n > 0);
+    setData(this.el, "families", families > 1 ? "many" : String(families));
   }
 }
 

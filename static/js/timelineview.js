@@ -5,7 +5,7 @@
 // over when, with its newest state, and opens (a button, aria-expanded) on
 // each of its entries. What to list is the timeline's (timeline.js).
 
-import { h, setText } from "./dom.js";
+import { h, setData, setHidden, setText } from "./dom.js";
 import { formatClock } from "./format.js";
 import { MAX_EVENTS, groupRuns } from "./timeline.js";
 
@@ -23,6 +23,10 @@ export class TimelineView {
     this.options = "";
     /** @type {Set<string>} the groups open, by key (EventGroup key), kept across redraws */
     this.open = new Set();
+    /** @type {WeakMap<object, HTMLElement>} each entry's line, by entry */
+    this.items = new WeakMap();
+    /** @type {Map<string, object>} each group shown's elements, by key */
+    this.groups = new Map();
     els.filter.addEventListener("change", () => onFilter(els.filter.value));
   }
 
@@ -49,44 +53,73 @@ export class TimelineView {
     const entries = groupRuns(events).slice(0, SHOWN);
     const keys = new Set(entries.filter((e) => e.group).map((g) => g.key));
     for (const k of this.open) if (!keys.has(k)) this.open.delete(k);
+    for (const k of this.groups.keys()) if (!keys.has(k)) this.groups.delete(k);
     let refocus = null;
     const items = entries.map((e, i) => {
-      if (!e.group) return eventItem(e);
+      if (!e.group) return this.item(e);
       const item = this.groupItem(e, `tl-run-${i}`);
       if (e.key === focused) refocus = item.firstElementChild;
       return item;
     });
     if (!items.length) items.push(h("li", "event-none", selected ? `Nothing has happened to ${selected} yet.` : "Nothing has happened yet."));
     for (const c of cuts) items.push(cutItem(c));
-    this.els.list.replaceChildren(...items);
-    if (refocus) refocus.focus();
+    keep(this.els.list, items);
+    if (refocus && document.activeElement !== refocus) refocus.focus();
     setText(this.els.count, events.length ? String(events.length) : "");
+  }
+
+  // item is an entry's line, made once: an entry does not change.
+  item(e) {
+    let li = this.items.get(e);
+    if (!li) this.items.set(e, (li = eventItem(e)));
+    return li;
   }
 
   // groupItem is a group's entry: a button telling the run (its newest
   // entry's time, its source, how often, over when, its newest state) that
-  // opens or closes the list of its entries, id.
+  // opens or closes the list of its entries, id. Made once a group (its
+  // key: its run and first entry) and brought up to date as the run grows.
   groupItem(g, id) {
+    let c = this.groups.get(g.key);
+    if (!c) {
+      c = {
+        time: h("time"),
+        text: h("span", "event-text"),
+        latest: h("span", "event-latest"),
+        list: h("ol", "event-run"),
+      };
+      c.toggle = h(
+        "button",
+        { type: "button", class: "event-toggle", dataset: { group: g.key } },
+        c.time,
+        g.source ? h("span", "event-source", g.source) : null,
+        c.text,
+        c.latest,
+      );
+      c.toggle.addEventListener("click", () => {
+        const now = !this.open.has(g.key);
+        if (now) this.open.add(g.key);
+        else this.open.delete(g.key);
+        c.toggle.setAttribute("aria-expanded", String(now));
+        c.list.hidden = !now;
+      });
+      c.li = h("li", { dataset: { family: g.family, source: g.source } }, c.toggle, c.list);
+      this.groups.set(g.key, c);
+    }
     const newest = g.events[0];
     const open = this.open.has(g.key);
-    const list = h("ol", { class: "event-run", id }, ...g.events.map(eventItem));
-    list.hidden = !open;
-    const toggle = h(
-      "button",
-      { type: "button", class: "event-toggle", "aria-expanded": String(open), "aria-controls": id, dataset: { group: g.key } },
-      h("time", { datetime: new Date(newest.ts).toISOString() }, formatClock(newest.ts)),
-      g.source ? h("span", "event-source", g.source) : null,
-      h("span", "event-text", g.text),
-      h("span", "event-latest", `latest: ${newest.text}`),
-    );
-    toggle.addEventListener("click", () => {
-      const now = !this.open.has(g.key);
-      if (now) this.open.add(g.key);
-      else this.open.delete(g.key);
-      toggle.setAttribute("aria-expanded", String(now));
-      list.hidden = !now;
-    });
-    return h("li", { class: g.bad ? "event-group is-bad" : "event-group", dataset: { family: g.family, source: g.source, kind: newest.kind } }, toggle, list);
+    setClass(c.li, g.bad ? "event-group is-bad" : "event-group");
+    setData(c.li, "kind", newest.kind);
+    setAttr(c.time, "datetime", new Date(newest.ts).toISOString());
+    setText(c.time, formatClock(newest.ts));
+    setText(c.text, g.text);
+    setText(c.latest, `latest: ${newest.text}`);
+    setAttr(c.toggle, "aria-expanded", String(open));
+    setAttr(c.toggle, "aria-controls", id);
+    setAttr(c.list, "id", id);
+    setHidden(c.list, !open);
+    keep(c.list, g.events.map((e) => this.item(e)));
+    return c.li;
   }
 }
 
@@ -101,6 +134,31 @@ function cutItem(c) {
 }
 
 const nf = new Intl.NumberFormat("en-US");
+
+// keep makes parent's children items, in order, moving or inserting only
+// what is not in its place and removing the rest: an entry come at the top
+// is one insertion, where replacing the children inserted (restyled, laid
+// out) every entry again, at every entry.
+function keep(parent, items) {
+  let at = parent.firstElementChild;
+  for (const it of items) {
+    if (it === at) at = at.nextElementSibling;
+    else parent.insertBefore(it, at);
+  }
+  while (at) {
+    const next = at.nextElementSibling;
+    at.remove();
+    at = next;
+  }
+}
+
+function setClass(el, name) {
+  if (el.className !== name) el.className = name;
+}
+
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
 
 // eventItem is an entry's line: its time, source, text and detail.
 function eventItem(e) {

@@ -241,6 +241,7 @@ export function tooltipPlugin(content, keys) {
   const hide = () => {
     if (tip) tip.hidden = true;
     if (lifted) lifted.classList.remove("is-tipping");
+    if (lifted) lifted.closest(".group")?.classList.remove("is-tipping");
     lifted = null;
     if (shownHide === hide) shownHide = null;
   };
@@ -312,6 +313,8 @@ export function tooltipPlugin(content, keys) {
           tip.hidden = false;
           const card = u.over.closest && u.over.closest(".card");
           if (card) card.classList.add("is-tipping");
+          // Its source over the sources after it (chart.css), a class rather than :has().
+          if (card) card.closest(".group")?.classList.add("is-tipping");
           lifted = card;
           const o = u.over.getBoundingClientRect();
           const c = card ? card.getBoundingClientRect() : o;

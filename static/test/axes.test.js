@@ -64,3 +64,17 @@ test("a chart of any span 110 px wide or more has two time labels or more, never
     }
   }
 });
+
+test("the y axis fits its longest label, measured once per font and label and not on the chart's canvas when another can be made", () => {
+  const y = axesOf({ unit: {} }, {})[1];
+  let measured = 0;
+  const u = fakeU(0, 60, 300);
+  u.ctx.measureText = (t) => (measured++, { width: t.length * 6.5 });
+  u.axes[1] = { gap: 5, font: ["11px test-font"], _size: 40 };
+  // 5 gap + 6 + "12.5 k" (6 characters at 6.5 px)
+  assert.equal(y.size(u, ["0", "12.5 k", "25 k"], 1, 0), Math.ceil(5 + 6 + 39));
+  assert.equal(y.size(u, ["0", "12.5 k", "25 k"], 1, 1), 50);
+  assert.equal(measured, 1, "the same label in the same font: measured once");
+  assert.equal(y.size(u, ["0", "12.5 k"], 1, 2), 40, "uPlot's third cycle keeps the size it has");
+  assert.equal(y.size(u, [], 1, 0), 11, "no labels: the gap alone");
+});

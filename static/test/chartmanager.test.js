@@ -258,3 +258,24 @@ test("stored history is drawn as each mean with a band from its min to its max; 
   assert.equal(el.dataset.band, undefined);
   assert.equal(el.dataset.tier, undefined);
 });
+
+test("the clock's tick redraws the charts not drawn within the given time, not those a point just redrew", () => {
+  plots.length = 0;
+  const m = new ChartManager({ requestFrame: () => {} });
+  const mk = (id) => {
+    const el = { dataset: {} };
+    m.add(id, { el, unit: {}, color: 0, data: () => [[[1, 2], [3, 4]]], lines: () => [{ id, name: "", hidden: false, stale: false }], range: () => [0, 4000] });
+    observers.io.show(el, true);
+    observers.ro.size(el, 300);
+  };
+  mk("a");
+  mk("b");
+  assert.equal(m.draw(), 2);
+  m.markAged(800);
+  assert.equal(m.draw(), 0, "both drawn a moment ago");
+  m.markAged(0);
+  assert.equal(m.draw(), 2, "both drawn longer ago than 0 ms");
+  m.entries.get("a").drawnAt -= 900; // drawn 0.9 s ago
+  m.markAged(800);
+  assert.equal(m.draw(), 1, "the one drawn 0.9 s ago");
+});

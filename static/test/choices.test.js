@@ -12,14 +12,17 @@ test("pause stops every change of the page but the connection pill and the count
   const draws = h.charts.draws;
   h.controller.togglePause();
   assert.equal(h.page.paused, true);
+  h.frame(); // the pause's own
   const demo = h.groups.get("demo");
   const [groupUpdates, agoTicks, trees, treeTicks, alertTicks, timeline, alerts] = [demo.updates.length, demo.agoTicks, h.trees, h.treeTicks, h.alertTicks, h.timeline, h.alerts];
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] }, sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
     events: [{ kind: "supervision", ts: T0 + 1000, source: "demo", event: "crashed", error: "boom", restarts: 1 }] });
-  const allDirty = h.charts.allDirty;
+  const [allDirty, aged] = [h.charts.allDirty, h.charts.aged];
   h.intervals[0].fn(); // a second passes
-  assert.equal(h.charts.allDirty, allDirty, "the time axis stands still");
-  h.frame();
+  assert.deepEqual([h.charts.allDirty, h.charts.aged], [allDirty, aged], "the time axis stands still");
+  assert.equal(h.frame(), 0, "the stream asks for no frame: a frame would show nothing of it");
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 1100, added: [series("c")] });
+  assert.equal(h.frame(), 1, "a series come meets the reader's filter at once");
   assert.equal(updatesOf(h, "a"), 1);
   assert.equal(h.charts.draws, draws);
   assert.equal(demo.updates.length, groupUpdates, "the source's panel waits");

@@ -172,17 +172,19 @@ test("a zoom shows one range on every chart and stops the live edge; back to liv
   assert.equal(h.charts.opts.zoomed(), true);
   assert.deepEqual(spec.range(), [T0 - 5000, T0 - 1000]);
   assert.deepEqual(h.charts.entries.get(fam("b")).range(), [T0 - 5000, T0 - 1000], "every chart");
-  const dirty = h.charts.allDirty;
+  const [dirty, aged] = [h.charts.allDirty, h.charts.aged];
   h.intervals[0].fn();
-  assert.equal(h.charts.allDirty, dirty, "a zoomed chart does not move with the clock");
+  assert.deepEqual([h.charts.allDirty, h.charts.aged], [dirty, aged], "a zoomed chart does not move with the clock");
   h.charts.opts.onZoom(T0, T0 - 1000);
   assert.deepEqual(h.page.zoom, [T0 - 5000, T0 - 1000], "an empty range is no zoom");
   h.charts.opts.onLive();
   assert.equal(h.page.zoom, null);
   assert.equal(h.controller.zoom, null);
   assert.deepEqual(spec.range(), liveRange);
+  assert.ok(h.charts.allDirty > dirty, "live again: every chart redrawn");
   h.intervals[0].fn();
-  assert.ok(h.charts.allDirty > dirty + 1, "live again: the clock moves the charts");
+  assert.equal(h.charts.aged, aged + 1, "and the clock moves the charts");
+  assert.ok(h.charts.agedMs > 0 && h.charts.agedMs < 1000, "those not drawn within the tick's second");
 });
 
 const sup = (ts, event, o = {}) => ({ kind: "supervision", ts, source: "demo", event, restarts: 0, ...o });

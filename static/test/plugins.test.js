@@ -325,6 +325,9 @@ test("the tooltip is placed by its size with the content it now shows, marker li
     const p = tooltipPlugin((u, i) => ({ time: `t${i}`, title: "m", rows: [{ name: "0", value: "1", color: { hue: 0, round: 0 }, stale: false }], marks }));
     const card = document.createElement("div");
     card.classList.add("card");
+    const group = document.createElement("section");
+    group.classList.add("group");
+    group.append(card);
     const u = fakeU();
     card.append(u.over);
     // The plot's top at y 800: 100 px of the window below it.
@@ -340,11 +343,13 @@ test("the tooltip is placed by its size with the content it now shows, marker li
     const y = () => Number(/translate\(-?\d+px, (-?[\d.]+)px\)/.exec(tip.style.transform)[1]);
     assert.ok(800 + y() + 40 <= 900, `two rows: ${y()}`);
     assert.equal(card.classList.contains("is-tipping"), true, "the card lets its tooltip paint past its edge");
+    assert.equal(group.classList.contains("is-tipping"), true, "its source over the sources after it");
     marks = ["a: crashed at 09:00:00", "b: restarted at 09:00:01", "c: firing at 09:00:02"];
     p.hooks.setCursor[0](u);
     assert.ok(800 + y() + 100 <= 900, `with three marker lines, 100 px tall: bottom ${800 + y() + 100}`);
     u.over.dispatch("mouseleave");
     assert.equal(card.classList.contains("is-tipping"), false, "clipped again once the tooltip goes");
+    assert.equal(group.classList.contains("is-tipping"), false, "its source back in its place");
   } finally {
     delete globalThis.window;
   }

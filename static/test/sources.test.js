@@ -175,3 +175,33 @@ test("while disconnected a source's times are clock times marked stale, and do n
   tree.tick(T0 + 60_000);
   assert.equal(tree.nodes.get("root/collectors/flaky").crash.textContent, `last crash ${formatClock(T0 - 800)} (stale)`);
 });
+
+test("a source marks how many of its cards are families of lines, for the layout's rules (no :has())", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const g = new SourceGroup("host", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  const card = (id, lines) => {
+    const el = document.createElement("article");
+    el.classList.add("card");
+    el.classList.toggle("is-family", lines > 1);
+    el.dataset.sort = id;
+    return { id, el, sortKey: id, size: lines };
+  };
+  g.place(card("load1", 1));
+  assert.equal(g.el.dataset.families, "0");
+  assert.equal(g.count.textContent, "1 series");
+  const cpu = card("cpu", 4);
+  g.place(cpu);
+  assert.equal(g.el.dataset.families, "1");
+  g.place(card("net", 2));
+  assert.equal(g.el.dataset.families, "many");
+  g.drop("net");
+  assert.equal(g.el.dataset.families, "1");
+  // A family that loses its lines but one is a single card again: the group learns it at refreshCount.
+  cpu.el.classList.remove("is-family");
+  cpu.size = 1;
+  g.refreshCount();
+  assert.equal(g.el.dataset.families, "0");
+  assert.equal(g.count.textContent, "2 series");
+});

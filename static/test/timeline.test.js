@@ -260,3 +260,20 @@ test("the bound's counts stay those of the entries, through adds out of order, t
     for (let i = 1; i < t.events.length; i++) assert.ok(t.events[i - 1].ts <= t.events[i].ts, "oldest first");
   }
 });
+
+test("the panel keeps the lines it shows: an entry come is one line inserted at the top, and the oldest past the bound go", () => {
+  const list = document.createElement("ol");
+  const view = new TimelineView({ list, filter: document.createElement("select"), count: document.createElement("span") }, () => {});
+  const t = new Timeline();
+  t.add([sup(1_700_000_000_000, "crashed", { error: "one" })]);
+  t.add([sup(1_700_000_060_000, "crashed", { error: "two" })]);
+  view.show(t.list(), ["flaky"], "");
+  const before = [...list.children];
+  t.add([sup(1_700_000_120_000, "crashed", { error: "three" })]);
+  view.show(t.list(), ["flaky"], "");
+  assert.equal(list.children.length, 3);
+  assert.deepEqual(list.children.slice(1), before, "the lines shown before, the same elements");
+  assert.match(list.children[0].textContent, /three/);
+  view.show(t.list().slice(0, 1), ["flaky"], "");
+  assert.deepEqual(list.children.map((li) => li.textContent.slice(-5)), ["three"], "the rest removed");
+});

@@ -237,7 +237,8 @@ test("the panel shows a group as a button that opens on its entries, and keeps i
   t.add([alert(T + 11 * MIN, "pending", "ShardHot", { from: "normal" })]);
   view.show(t.list(), ["flaky", "spiky"], "");
   const again = list.find("event-toggle")[0];
-  assert.notEqual(again, toggle, "redrawn");
+  assert.equal(again, toggle, "the same button, brought up to date");
+  assert.match(again.textContent, /ShardHot: normal → pending 8×.*–14:13:00\)latest: ShardHot normal → pending/, "its counts, times and latest entry");
   assert.equal(again.getAttribute("aria-expanded"), "true", "still open");
   assert.equal(list.one("event-run").hidden, false);
   assert.equal(list.one("event-run").children.length, 22);

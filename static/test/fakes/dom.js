@@ -67,6 +67,17 @@ export class FakeElement {
   get childElementCount() {
     return this.children.length;
   }
+  get firstChild() {
+    return this.childNodes[0] || null;
+  }
+  get lastChild() {
+    return this.childNodes.at(-1) || null;
+  }
+  get nextElementSibling() {
+    if (!this.parentNode) return null;
+    const siblings = this.parentNode.children;
+    return siblings[siblings.indexOf(this) + 1] || null;
+  }
   get firstElementChild() {
     return this.children[0] || null;
   }

@@ -190,6 +190,7 @@ function fakeCharts() {
     entries: new Map(),
     dirty: new Set(),
     allDirty: 0,
+    aged: 0,
     draws: 0,
     add(id, spec) {
       this.entries.set(id, { ...spec, hidden: false, offscreen: false });
@@ -206,6 +207,11 @@ function fakeCharts() {
     },
     markAllDirty() {
       this.allDirty++;
+    },
+    // The clock's: what it asked last, and how often.
+    markAged(ms) {
+      this.aged++;
+      this.agedMs = ms;
     },
     // As ChartManager: a chart out of a collapsed group and in view is shown.
     setHidden(id, hidden) {
