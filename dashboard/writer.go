@@ -182,7 +182,11 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 			// A delta built before this subscription (the catch-up after a
 			// shared snapshot) could not have gone sooner: timed from the
 			// subscription.
-			c.s.metrics.delivery.Observe(max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))).Seconds(), 0))
+			delay := max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))), 0)
+			c.s.metrics.delivery.Observe(delay.Seconds())
+			if f := c.s.opts.OnDelivery; f != nil {
+				f(delay)
+			}
 		}
 	}
 }
