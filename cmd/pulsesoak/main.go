@@ -72,8 +72,10 @@ type options struct {
 }
 
 // loadKinds are the kinds of load -off can leave out. "storage" runs the
-// server with its history in memory only.
-var loadKinds = []string{"crashes", "reloads", "scrapers", "churn", "storage"}
+// server with its history in memory only, "hostile" without the sources
+// that poll the hostile target (huge labels, the gzip bomb, the endless
+// body).
+var loadKinds = []string{"crashes", "reloads", "scrapers", "churn", "storage", "hostile"}
 
 // listFlag is a flag that may be given more than once.
 type listFlag []string

@@ -37,6 +37,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer t.close()
+	t.left = o.off["hostile"]
 	dir, err := os.MkdirTemp("", "pulsesoak-")
 	if err != nil {
 		return nil, err
