@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"runtime/trace"
 	"strconv"
 	"sync"
@@ -24,7 +26,9 @@ import (
 // pulseboard_ws_delivery_delay_seconds times it) takes longer than
 // PULSEBOARD_TRACE_SLOW: `go tool trace FILE` then shows what the slow
 // writer and everything else was doing before it (runnable and waiting,
-// blocked on a lock, in a syscall, the collector). PULSEBOARD_TRACE_DIR
+// blocked on a lock, in a syscall, the collector), and, from the CPU
+// profile's samples it carries, where a goroutine that ran long spent its
+// time. PULSEBOARD_TRACE_DIR
 // defaults to the system's temporary directory. Tracing costs a few
 // percent of CPU while it runs.
 const (
@@ -45,6 +49,7 @@ const (
 // one at a time.
 type flightRecorder struct {
 	fr   *trace.FlightRecorder
+	cpu  bool // a CPU profile was started with it, to stop with it
 	slow time.Duration
 	dir  string
 	log  *slog.Logger
@@ -80,8 +85,12 @@ func startFlightRecorder(getenv func(string) string, log *slog.Logger) (*flightR
 	if err := fr.Start(); err != nil {
 		return nil, fmt.Errorf("flight recorder: %w", err)
 	}
+	// A CPU profile running beside the trace puts its samples in it: a
+	// goroutine that ran long shows where (the profile itself is thrown
+	// away). Another profile already running is no reason to refuse.
+	cpuProfiling := pprof.StartCPUProfile(io.Discard) == nil
 	log.Warn("flight recorder on: a slow delivery writes a trace", "slow", slow, "dir", dir)
-	return &flightRecorder{fr: fr, slow: slow, dir: dir, log: log, now: time.Now}, nil
+	return &flightRecorder{fr: fr, cpu: cpuProfiling, slow: slow, dir: dir, log: log, now: time.Now}, nil
 }
 
 // observe takes one delivery's delay; past the threshold it starts a dump,
@@ -139,4 +148,7 @@ func (r *flightRecorder) dump(name string) error {
 func (r *flightRecorder) stop() {
 	r.wg.Wait()
 	r.fr.Stop()
+	if r.cpu {
+		pprof.StopCPUProfile()
+	}
 }
