@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +53,9 @@ type Aggregator struct {
 	stats      counters
 	serving    atomic.Bool
 	sweepEvery int64 // ms
+	// afterSnapshotUnlock, set by tests only, runs in SnapshotJSON between
+	// its unlock and the rendering of the points.
+	afterSnapshotUnlock func()
 
 	// wake tells Serve that something outside the queue changed (capacity
 	// 1: a pending wake says it all); sourcesChanged and treeChanged say
@@ -491,47 +493,6 @@ func changedSources(old, cur []SourceInfo) []string {
 		}
 	}
 	return names
-}
-
-// SnapshotJSON returns {"type":"snapshot",…} at the current seq: every
-// source and every published series, with its history points unless
-// points is false.
-func (a *Aggregator) SnapshotJSON(points bool) []byte {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.snapshotLocked(points)
-}
-
-func (a *Aggregator) snapshotLocked(points bool) []byte {
-	nowMs := a.nowMs()
-	enc := a.encoder(nowMs)
-	b := make([]byte, 0, 256+len(a.st.all)*(600+boolInt(points)*400))
-	b = append(b, `{"type":"snapshot","seq":`...)
-	b = strconv.AppendUint(b, a.seq, 10)
-	b = append(b, `,"ts":`...)
-	b = strconv.AppendInt(b, nowMs, 10)
-	b = append(b, `,"sources":`...)
-	b = appendSources(b, enc.sources)
-	tree := a.tree
-	if tree == nil {
-		tree = a.treeJSON() // before the first tick
-	}
-	b = appendExtras(b, tree, nil)
-	b = appendAlerts(b, a.publishedAlerts())
-	b = a.events.appendTo(b, nowMs)
-	b = append(b, `,"series":[`...)
-	n := 0
-	for _, s := range a.st.all {
-		if !s.announced || s.evicted {
-			continue
-		}
-		if n > 0 {
-			b = append(b, ',')
-		}
-		n++
-		b = appendSeries(b, s, a.names, points, enc.fromMs)
-	}
-	return append(b, "]}"...)
 }
 
 func boolInt(b bool) int {

@@ -261,21 +261,34 @@ func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs i
 		b = strconv.AppendInt(b, since, 10)
 	}
 	if withPoints {
-		b = append(b, `,"points":[`...)
-		first := true
-		s.hist.each(s.hist.len()-len(s.pending), func(p point) {
-			if p.t < fromMs {
-				return
-			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = appendPoint(b, p)
-		})
-		b = append(b, ']')
+		b = appendHistoryPoints(b, &s.hist, s.hist.len()-len(s.pending), fromMs)
 	}
 	return append(b, '}')
+}
+
+// appendSeriesHead writes what appendSeries does, up to its points and
+// without its closing brace.
+func appendSeriesHead(b []byte, s *series, names []string) []byte {
+	b = appendSeries(b, s, names, false, 0)
+	return b[:len(b)-1]
+}
+
+// appendHistoryPoints writes `,"points":[…]`: the first n points of h from
+// fromMs on.
+func appendHistoryPoints(b []byte, h *history, n int, fromMs int64) []byte {
+	b = append(b, `,"points":[`...)
+	first := true
+	h.each(n, func(p point) {
+		if p.t < fromMs {
+			return
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendPoint(b, p)
+	})
+	return append(b, ']')
 }
 
 // appendStrings writes ss as a JSON array of strings.

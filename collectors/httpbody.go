@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pulseboard/pulseboard/configs"
@@ -33,29 +34,70 @@ const maxCodings = 2
 // ErrEncoding; the coding it quotes is masked by redact before it is
 // cut. Called on the poll goroutine by fetch.
 func readBody(body io.Reader, contentEncoding string, limit int64, redact *configs.Redactor) ([]byte, error) {
+	out, _, err := readBodyInto(nil, body, contentEncoding, limit, redact)
+	return out, err
+}
+
+// readBodyInto is readBody reading into buf's memory (nil: new memory).
+// On an error it returns no body and the buffer as far as it grew, for the
+// next read to reuse (see fetcher.spare); on success the body is the
+// buffer, and spare is nil.
+func readBodyInto(buf []byte, body io.Reader, contentEncoding string, limit int64, redact *configs.Redactor) (out, spare []byte, err error) {
 	codings, err := parseCodings(contentEncoding, redact)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
 	if len(codings) == 0 {
-		return readLimited(body, limit)
+		out, err := readUpTo(buf, body, limit+1)
+		switch {
+		case err != nil:
+			return nil, out, fmt.Errorf("reading body: %w", err)
+		case int64(len(out)) > limit:
+			return nil, out, fmt.Errorf("body exceeds %d bytes (%w)", limit, ErrBodyTooLarge)
+		}
+		return out, nil, nil
 	}
 	raw := &rawBody{r: body, limit: limit}
 	r := io.Reader(raw)
 	// Codings are listed in the order they were applied: undo the last first.
 	for i := len(codings) - 1; i >= 0; i-- {
 		if r, err = decoder(codings[i], r); err != nil {
-			return nil, bodyError(raw, codings[i], err)
+			return nil, buf, bodyError(raw, codings[i], err)
 		}
 	}
-	out, err := io.ReadAll(io.LimitReader(r, limit+1))
+	out, err = readUpTo(buf, r, limit+1)
 	if err != nil {
-		return nil, bodyError(raw, strings.Join(codings, ", "), err)
+		return nil, out, bodyError(raw, strings.Join(codings, ", "), err)
 	}
 	if int64(len(out)) > limit {
-		return nil, fmt.Errorf("body larger than %d bytes after decompression (%w)", limit, ErrBodyTooLarge)
+		return nil, out, fmt.Errorf("body larger than %d bytes after decompression (%w)", limit, ErrBodyTooLarge)
 	}
-	return out, nil
+	return out, nil, nil
+}
+
+// readUpTo reads r to its end, or to max bytes, into buf[:0], doubling its
+// capacity (up to max) when it is full: the memory of a body that fills
+// the limit is the limit once, and none more when buf already has it. It
+// returns what it read, and the buffer, with the first error but io.EOF.
+func readUpTo(buf []byte, r io.Reader, max int64) ([]byte, error) {
+	buf = buf[:0]
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, min(512, max))
+	}
+	for int64(len(buf)) < max {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), max-int64(len(buf)))))
+		}
+		n, err := r.Read(buf[len(buf):int(min(int64(cap(buf)), max))])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // parseCodings lists the codings of a Content-Encoding value, lower case,

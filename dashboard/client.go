@@ -46,8 +46,13 @@ type client struct {
 	stall *stallWatch
 	// writeDeadline is the data writes' deadline in force (writer only).
 	writeDeadline time.Time
-	// subscribedMs is when the current subscription began, Unix ms
-	// (writer only): delivery delays are timed from it at the earliest.
+	// subscribedMs is when the current subscription began, Unix ms, or
+	// when its snapshot was written, once it was (writer only): delivery
+	// delays are timed from it at the earliest. A delta built while the
+	// client's own snapshot was on its way could not have gone sooner:
+	// timed from the subscription, it measured how fast the newcomer read
+	// its snapshot, and newcomers' first deltas were most of the
+	// histogram's p99 in the soak (docs/reliability.md).
 	subscribedMs int64
 
 	// resumeAt is ?resume=N from the handshake, if any.

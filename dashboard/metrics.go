@@ -115,7 +115,7 @@ func newMetrics() *metrics {
 		}),
 		delivery: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "pulseboard_ws_delivery_delay_seconds",
-			Help:    "Time from a delta's build (its ts) until its write to a client's connection returned: how far behind the dashboards are, as the server sees it.",
+			Help:    "Time from a delta's build (its ts), or from the client's snapshot written if that was later, until its write to a client's connection returned: how far behind the dashboards are, as the server sees it.",
 			Buckets: []float64{.001, .002, .004, .008, .016, .032, .064, .128, .256, .512, 1.024, 2.048, 4.096, 8.192},
 		}),
 		rangeRefused: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -114,6 +114,13 @@ type Options struct {
 	// to memory only). Called on the request's goroutine; must be quick.
 	// Nil means none.
 	Warnings func() []string
+	// OnDelivery, when set, is called with every delta's delivery delay
+	// (its build to its write returning, as
+	// pulseboard_ws_delivery_delay_seconds times it), on the client's
+	// writer goroutine right after the write: it must be quick and must not
+	// block. The flight recorder (PULSEBOARD_TRACE_SLOW) uses it to catch
+	// a slow delivery in the act.
+	OnDelivery func(delay time.Duration)
 	// Version is reported by the WebSocket hello.
 	Version string
 	// Logger receives errors and lifecycle events, never tokens.

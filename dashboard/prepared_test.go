@@ -34,6 +34,36 @@ func TestPreparedCacheSharesFrames(t *testing.T) {
 	require.NotSame(t, a, d, "evicted, prepared again")
 }
 
+// TestPreparedCacheMakesFramesOutsideTheLock: making a frame copies the
+// message (a snapshot is hundreds of KB), so it must not hold up the
+// writers that only look a frame up. The hook runs where the frame is
+// made: the lock is free there. A frame made twice by two writers that
+// missed at once is kept once: the first in is what everyone gets.
+func TestPreparedCacheMakesFramesOutsideTheLock(t *testing.T) {
+	var pc preparedCache
+	msg := []byte(`{"type":"snapshot","seq":1}`)
+	var early *websocket.PreparedMessage
+	pc.prepare = func(mt int, data []byte) (*websocket.PreparedMessage, error) {
+		require.True(t, pc.mu.TryLock(), "the cache's lock is free while a frame is made")
+		pc.mu.Unlock()
+		if early == nil {
+			// Another writer, missing the same message meanwhile, makes
+			// and keeps it first.
+			pc.prepare = websocket.NewPreparedMessage
+			var err error
+			early, err = pc.get(data)
+			require.NoError(t, err)
+		}
+		return websocket.NewPreparedMessage(mt, data)
+	}
+	got, err := pc.get(msg)
+	require.NoError(t, err)
+	require.Same(t, early, got, "the frame kept first")
+	again, err := pc.get(msg)
+	require.NoError(t, err)
+	require.Same(t, early, again)
+}
+
 // A client that offers permessage-deflate gets it, and reads the very
 // messages a client without it reads.
 func TestStreamCompressed(t *testing.T) {

@@ -157,6 +157,9 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 		sub.Close()
 		return nil, false
 	}
+	if snap != nil {
+		c.subscribedMs = time.Now().UnixMilli()
+	}
 	return sub, true
 }
 
@@ -178,11 +181,17 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 			}
 			return errWriteFailed
 		}
-		if msg.TS != 0 {
-			// A delta built before this subscription (the catch-up after a
-			// shared snapshot) could not have gone sooner: timed from the
-			// subscription.
-			c.s.metrics.delivery.Observe(max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))).Seconds(), 0))
+		if msg.TS == 0 { // a snapshot (a resync, or no shared one)
+			c.subscribedMs = time.Now().UnixMilli()
+		} else {
+			// A delta built before this subscription's snapshot was
+			// written (the catch-up after a shared snapshot, those built
+			// while it went) could not have gone sooner: timed from then.
+			delay := max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))), 0)
+			c.s.metrics.delivery.Observe(delay.Seconds())
+			if f := c.s.opts.OnDelivery; f != nil {
+				f(delay)
+			}
 		}
 	}
 }

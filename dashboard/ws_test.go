@@ -6,6 +6,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,9 +31,16 @@ func TestStreamHelloNamesTheInstance(t *testing.T) {
 
 func TestStreamHelloSnapshotDeltas(t *testing.T) {
 	made := time.Now().UnixMilli()
+	var observed atomic.Int64 // OnDelivery's calls
 	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
 		o.Windows = []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute}
 		o.History = 10 * time.Minute
+	}, dash: func(o *Options) {
+		o.OnDelivery = func(d time.Duration) {
+			if d >= 0 && d < time.Minute {
+				observed.Add(1)
+			}
+		}
 	}})
 	seq := f.pushAndWait(3, 1)
 
@@ -67,6 +75,10 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 		return h.GetHistogram().GetSampleCount() >= uint64(len(deltas))
 	}, 5*time.Second, time.Millisecond)
 	require.Less(t, h.GetHistogram().GetSampleSum()/float64(h.GetHistogram().GetSampleCount()), 5.0, "seconds from build to write, on loopback")
+	require.Eventually(t, func() bool {
+		require.NoError(t, f.srv.metrics.delivery.Write(&h))
+		return uint64(observed.Load()) == h.GetHistogram().GetSampleCount()
+	}, 5*time.Second, time.Millisecond, "OnDelivery sees every delay the histogram does")
 }
 
 func TestStreamResume(t *testing.T) {

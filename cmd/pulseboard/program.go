@@ -210,6 +210,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		Nodes:          p.nodes,
 		Ready:          p.ready,
 		Warnings:       p.warnings,
+		OnDelivery:     setup.onDelivery,
 		Version:        Version(),
 		Logger:         log.With("component", "dashboard"),
 	})
@@ -353,7 +354,17 @@ func run(cfg *configs.Config, f runFlags, log *slog.Logger, stdout io.Writer) in
 	hangups := make(chan os.Signal, 1)
 	signal.Notify(hangups, syscall.SIGHUP)
 	defer signal.Stop(hangups)
-	p, err := newProgram(cfg, reloadSetup{path: f.config, listen: f.listen, storagePath: f.storagePath, hangups: hangups}, log)
+	setup := reloadSetup{path: f.config, listen: f.listen, storagePath: f.storagePath, hangups: hangups}
+	rec, err := startFlightRecorder(os.Getenv, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailed
+	}
+	if rec != nil {
+		defer rec.stop()
+		setup.onDelivery = rec.observe
+	}
+	p, err := newProgram(cfg, setup, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailed

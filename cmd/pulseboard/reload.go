@@ -58,6 +58,9 @@ type reloadSetup struct {
 	// noWatch leaves the file unwatched, for tests that trigger reloads
 	// only by SIGHUP or the route.
 	noWatch bool
+	// onDelivery is the dashboard's Options.OnDelivery: the flight
+	// recorder's, when the environment turns it on (nil: none).
+	onDelivery func(time.Duration)
 }
 
 // reloaderDeps are the parts of the program a reload acts on.

@@ -59,7 +59,9 @@ sources:
     series:
       - {metric: chaos_slow_value, shape: spike}
     faults: {error_rate: 0.1, latency: 50ms, hang_rate: 0.1}
-  - name: huge
+`, port, admin, t.url("/ok"), 0.2+0.05*float64(variant%3))
+	if !t.left {
+		fmt.Fprintf(&b, `  - name: huge
     type: prometheus
     interval: 1s
     url: %s
@@ -72,7 +74,8 @@ sources:
     interval: 1s
     timeout: 500ms
     url: %s
-`, port, admin, t.url("/ok"), 0.2+0.05*float64(variant%3), t.url("/huge"), t.url("/bomb"), t.url("/slow"))
+`, t.url("/huge"), t.url("/bomb"), t.url("/slow"))
+	}
 	if variant%2 == 1 {
 		b.WriteString(`  - name: extra
     type: simulated

@@ -43,6 +43,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -59,7 +61,27 @@ type options struct {
 	// serverCPUs pins the server (taskset -c): measured apart from the
 	// load tools, which scripts/soak.sh pins to the other cores.
 	serverCPUs string
+	// off names the kinds of load left out (see loadKinds), to find which
+	// one costs the readers; the invariants about them are not checked.
+	off map[string]bool
+	// serverEnv is added to the server's environment (GOGC=100,
+	// GODEBUG=gctrace=1, PULSEBOARD_TRACE_SLOW=20ms, …).
+	serverEnv []string
+	// serverArgs are added to the server's command line (-storage.path=).
+	serverArgs []string
 }
+
+// loadKinds are the kinds of load -off can leave out. "storage" runs the
+// server with its history in memory only, "hostile" without the sources
+// that poll the hostile target (huge labels, the gzip bomb, the endless
+// body).
+var loadKinds = []string{"crashes", "reloads", "scrapers", "churn", "storage", "hostile"}
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 var errUsage = errors.New("usage")
 
@@ -85,8 +107,26 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (config, server log)")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "", "run the server under taskset -c with this CPU list (e.g. 0); empty: not pinned")
+	off := fs.String("off", "", "kinds of load to leave out, comma-separated: "+strings.Join(loadKinds, ", "))
+	fs.Var((*listFlag)(&o.serverEnv), "server-env", "KEY=VALUE added to the server's environment (repeatable)")
+	fs.Var((*listFlag)(&o.serverArgs), "server-arg", "an argument added to the server's command line (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
+	}
+	o.off = map[string]bool{}
+	for k := range strings.SplitSeq(*off, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if !slices.Contains(loadKinds, k) {
+			return o, fmt.Errorf("-off: unknown kind %q (want %s)", k, strings.Join(loadKinds, ", "))
+		}
+		o.off[k] = true
+	}
+	for _, kv := range o.serverEnv {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return o, fmt.Errorf("-server-env %q: want KEY=VALUE", kv)
+		}
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -31,7 +31,13 @@ func TestParseFlags(t *testing.T) {
 	o, err = parseFlags([]string{"-duration", "90s"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 90*time.Second, o.duration, "the flag wins")
-	for _, bad := range [][]string{{"-duration", "1s"}, {"-stalled", "-1"}, {"-churn", "0"}, {"-baseline", "0s"}, {"extra"}} {
+	o, err = parseFlags([]string{"-off", "reloads, hostile", "-server-env", "GOGC=100", "-server-env", "GODEBUG=gctrace=1", "-server-arg", "-storage.path="}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{"reloads": true, "hostile": true}, o.off)
+	require.Equal(t, []string{"GOGC=100", "GODEBUG=gctrace=1"}, o.serverEnv)
+	require.Equal(t, []string{"-storage.path="}, o.serverArgs)
+	for _, bad := range [][]string{{"-duration", "1s"}, {"-stalled", "-1"}, {"-churn", "0"}, {"-baseline", "0s"}, {"extra"},
+		{"-off", "reloads,nope"}, {"-server-env", "GOGC"}, {"-server-env", "=1"}} {
 		_, err := parseFlags(bad, io.Discard)
 		require.Error(t, err, "%v", bad)
 	}
@@ -55,6 +61,12 @@ func TestReloadStepsAreWhatTheyClaim(t *testing.T) {
 				require.Error(t, err, "%s, variant %d", st.kind, v)
 			}
 		}
+	}
+	left := &hostileTarget{addr: tg.addr, left: true}
+	cfg, err := configs.Parse("left.yaml", []byte(configText(1, "t", left, 1)))
+	require.NoError(t, err, "-off hostile")
+	for _, src := range cfg.Sources {
+		require.NotContains(t, []string{"huge", "bomb", "slow"}, src.Name, "-off hostile leaves the hostile sources out")
 	}
 	a, err := configs.Parse("a.yaml", []byte(configText(1, "t", tg, 0)))
 	require.NoError(t, err)

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -35,6 +37,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer t.close()
+	t.left = o.off["hostile"]
 	dir, err := os.MkdirTemp("", "pulsesoak-")
 	if err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	srv, port, err := startServer(ctx, o.bin, o.serverCPUs, dir, t)
+	srv, port, err := startServer(ctx, o, dir, t)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +57,7 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 			<-srv.exited
 		}
 	}()
-	rep := &report{Duration: o.duration.String()}
+	rep := &report{Duration: o.duration.String(), Off: slices.Sorted(maps.Keys(o.off)), ServerEnv: o.serverEnv}
 	client := &http.Client{Timeout: 30 * time.Second}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(log, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
@@ -102,8 +105,10 @@ func soak(ctx context.Context, o options, log io.Writer) (*report, error) {
 }
 
 // startServer writes the config and starts the binary on a free port,
-// under taskset -c cpus unless cpus is empty.
-func startServer(ctx context.Context, bin, cpus, dir string, t *hostileTarget) (*server, int, error) {
+// under taskset -c o.serverCPUs unless it is empty, with o.serverEnv and
+// o.serverArgs.
+func startServer(ctx context.Context, o options, dir string, t *hostileTarget) (*server, int, error) {
+	bin, cpus := o.bin, o.serverCPUs
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
@@ -120,11 +125,15 @@ func startServer(ctx context.Context, bin, cpus, dir string, t *hostileTarget) (
 		return nil, 0, err
 	}
 	args := []string{bin, "-config", srv.config, "-log-level", "warn"}
+	if o.off["storage"] {
+		args = append(args, "-storage.path=")
+	}
+	args = append(args, o.serverArgs...)
 	if cpus != "" {
 		args = append([]string{"taskset", "-c", cpus}, args...)
 	}
 	srv.cmd = exec.Command(args[0], args[1:]...)
-	srv.cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir) // its stored history lives with the soak's files
+	srv.cmd.Env = append(append(os.Environ(), "XDG_STATE_HOME="+dir), o.serverEnv...) // its stored history lives with the soak's files
 	srv.cmd.Stdout, srv.cmd.Stderr = logFile, logFile
 	if err := srv.cmd.Start(); err != nil {
 		logFile.Close()
@@ -203,6 +212,11 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 	book := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
 	var wg sync.WaitGroup
 	goLoad := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	goKind := func(kind string, f func()) { // a kind of load -off may leave out
+		if !o.off[kind] {
+			goLoad(f)
+		}
+	}
 
 	goLoad(func() { // the measured readers, beside stalled connections
 		for lctx.Err() == nil {
@@ -213,10 +227,14 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 			before, _ := scrapeMetrics(ctx, client, srv.base)
 			s, err := runLoad(ctx, o.load, wsURL, 5, o.stalled, min(time.Minute, left-time.Second))
 			after, _ := scrapeMetrics(ctx, client, srv.base) // a failed scrape leaves the figure 0; scrapers count failures
-			book(func() { rep.readersRound(s, histQuantile(before, after, deliveryHist, 0.99), err) })
+			book(func() {
+				rep.readersRound(s, histQuantile(before, after, deliveryHist, 0.99), err)
+				rep.RoundLoadAvg = append(rep.RoundLoadAvg, loadAvg())
+				rep.LoadAvgMax = max(rep.LoadAvgMax, loadAvg())
+			})
 		}
 	})
-	goLoad(func() { // churning readers
+	goKind("churn", func() { // churning readers
 		for lctx.Err() == nil {
 			if time.Until(deadlineOf(lctx)) < 3*time.Second {
 				return
@@ -225,14 +243,14 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 			book(func() { rep.churnRound(s, err) })
 		}
 	})
-	goLoad(func() { // crash requests
+	goKind("crashes", func() { // crash requests
 		every(lctx, 2*time.Second, func(i int) {
 			code := post(ctx, client, srv.base+"/api/v1/sources/"+faultySources[i%len(faultySources)]+"/crash", srv.admin)
 			book(func() { rep.crash(code) })
 		})
 	})
 	steps := reloadSteps(port, srv.admin, t)
-	goLoad(func() { // files saved over the config
+	goKind("reloads", func() { // files saved over the config
 		every(lctx, 3*time.Second, func(i int) {
 			st := steps[i%len(steps)]
 			err := writeConfig(srv.config, st.body(i/len(steps)), st.inPlace)
@@ -240,7 +258,7 @@ func underLoad(ctx context.Context, o options, srv *server, t *hostileTarget, po
 		})
 	})
 	for range 2 { // /metrics scrapers
-		goLoad(func() {
+		goKind("scrapers", func() {
 			every(lctx, time.Second, func(int) {
 				e, err := scrapeMetrics(ctx, client, srv.base)
 				book(func() { rep.scrape(e, err); rep.LoadAvgMax = max(rep.LoadAvgMax, loadAvg()) })

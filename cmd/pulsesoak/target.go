@@ -22,6 +22,9 @@ type hostileTarget struct {
 	addr string
 	huge []byte
 	bomb []byte
+	// left, set by -off hostile, leaves the sources that poll the hostile
+	// routes (huge, bomb, slow) out of every config (see configText).
+	left bool
 }
 
 func startTarget() (*hostileTarget, error) {
