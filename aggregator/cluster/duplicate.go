@@ -12,9 +12,11 @@ import (
 // the one that started later (heartbeat.Started; a peer too old to say
 // counts as the earlier). The one aside publishes nothing and answers no
 // request, says so through Status (ReasonDuplicate) and one error line,
-// and keeps its own dashboard; the other logs one line too. Both count
-// it once in connect_failures_total{reason="duplicate_name"}. Called on
-// the heartbeat subscription's goroutine.
+// and keeps its own dashboard; the other logs one line too, if it heard
+// the later one's heartbeat: a newcomer that hears the first's before it
+// sent its own stands aside unheard. Each that logs counts it once in
+// connect_failures_total{reason="duplicate_name"}. Called on the
+// heartbeat subscription's goroutine.
 func (n *Node) sameName(hb heartbeat) {
 	if !n.clashLog.CompareAndSwap(false, true) {
 		return

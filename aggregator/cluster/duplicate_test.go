@@ -28,11 +28,6 @@ func TestDuplicateNodeNameIsToldOnce(t *testing.T) {
 	st := a2.Status()
 	assert.Contains(t, st.Err, `cluster.node "a" is taken`)
 	assert.True(t, a2.aside.Load())
-	// The newcomer's route reaches a first, usually; on a loaded machine
-	// it may learn of b and meet it first, and stand aside before it meets
-	// a: then b is the one that says so.
-	said := func(l *logBuffer) bool { return strings.Contains(l.String(), "another node named") }
-	require.Eventually(t, func() bool { return said(logs1) || said(logsB) }, 10*time.Second, tick)
 	assert.Empty(t, a1.Status().Reason, "the first goes on")
 	assert.Empty(t, b.Status().Reason)
 
@@ -41,16 +36,22 @@ func TestDuplicateNodeNameIsToldOnce(t *testing.T) {
 	shed := func() uint64 { return a2.stats.outShed[KindHeartbeat][shedAside].Load() }
 	require.Eventually(t, func() bool { return shed() >= 5 }, 10*time.Second, tick)
 	assert.Equal(t, 1, strings.Count(logs2.String(), "duplicate node name"), "%s", logs2)
-	// Each peer that met the newcomer says so once (one of them at least).
-	told1, toldB := strings.Count(logs1.String(), "duplicate node name"), strings.Count(logsB.String(), "duplicate node name")
-	assert.True(t, told1 <= 1 && toldB <= 1 && told1+toldB >= 1, "a: %s\nb: %s", logs1, logsB)
+	// The first says so once if it heard the newcomer's heartbeat: one
+	// that heard the first's before it sent its own stood aside unheard
+	// (sameName). b's name is its own: it says nothing.
+	told1 := strings.Count(logs1.String(), "duplicate node name")
+	assert.LessOrEqual(t, told1, 1, "%s", logs1)
+	if told1 == 1 {
+		assert.Contains(t, logs1.String(), "another node named")
+	}
+	assert.NotContains(t, logsB.String(), "duplicate node name")
 	for _, l := range []*logBuffer{logs1, logs2, logsB} {
 		assert.NotContains(t, l.String(), "Remote server has a duplicate name")
 	}
 	dup := reasonIndex(ReasonDuplicate)
 	assert.Equal(t, uint64(1), a2.link.failures[dup].Load())
-	f1, fB := a1.link.failures[dup].Load(), b.link.failures[dup].Load()
-	assert.True(t, f1 <= 1 && fB <= 1 && f1+fB >= 1, "counted once by each peer that met it: a %d, b %d", f1, fB)
+	assert.Equal(t, uint64(told1), a1.link.failures[dup].Load(), "counted as often as said")
+	assert.Zero(t, b.link.failures[dup].Load())
 	assert.Equal(t, []string{"a"}, upPeers(b.Node), "b sees one a")
 }
 
