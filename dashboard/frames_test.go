@@ -301,3 +301,50 @@ func TestProtocolErrorsCounted(t *testing.T) {
 	}
 	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectPeer)))
 }
+
+// A compressed message that inflates past ReadLimit is closed with 1009 like
+// one that is that long on the wire: the library's limit counts the wire's
+// bytes only, and inflating a bomb costs the reader what it inflates.
+func TestInflatedMessageOverReadLimitCloses1009(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
+	conn, resp, err := d.Dial(f.ws+"?resume=0", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	t.Cleanup(func() { conn.Close() })
+	c := &wsClient{t: t, conn: conn}
+	c.readType("hello")
+	conn.EnableWriteCompression(true)
+	require.NoError(t, conn.SetCompressionLevel(9))
+	// A megabyte of one byte is a kilobyte or two on the wire.
+	require.NoError(t, conn.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("a", 1<<20))))
+	f.expectClosed(t, c, websocket.CloseMessageTooBig, disconnectTooBig)
+}
+
+// Once upgraded, a connection's budget refills at the WebSocket's own rate,
+// far below the HTTP one: complete messages, each a run of empty fragments,
+// pass every per-message bound, and the bytes are what bounds them.
+func TestWebSocketReadRate(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.ReadRate, o.ReadBurst = 1<<20, 100<<10 // the HTTP budget refills 100 KiB in 0.1 s
+		o.WebSocket.ReadRate = 1 << 10
+	}})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	message := func() []byte { // 60 KiB on the wire, an empty message
+		frames := []byte{}
+		empty := clientFrame(false, opContinuation, nil)
+		frames = append(frames, clientFrame(false, opText, nil)...)
+		for len(frames) < 60<<10 {
+			frames = append(frames, empty...)
+		}
+		return append(frames, clientFrame(true, opContinuation, nil)...)
+	}
+	require.NoError(t, c.sendRaw(message()))
+	// Long enough for the HTTP rate to refill the whole burst, not the
+	// WebSocket's (time passing is what is tested).
+	<-time.After(200 * time.Millisecond)
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.readBudget))
+	_ = c.sendRaw(message()) // may fail once the server closed
+	f.expectClosed(t, c, websocket.ClosePolicyViolation, disconnectReadBudget)
+}

@@ -83,7 +83,7 @@ func FuzzClientMessage(f *testing.F) {
 	buf := make([]byte, 512)
 	f.Fuzz(func(t *testing.T, data []byte, cut uint8) {
 		bounded(t, len(data), 0, func() {
-			got, oversized, valid, err := readText(&chunkReader{data: data, size: int(cut%64) + 1}, max, buf)
+			got, oversized, valid, err := readText(&chunkReader{data: data, size: int(cut%64) + 1}, max, 1<<30, buf)
 			require.NoError(t, err)
 			require.Equal(t, utf8.Valid(data), valid)
 			if !valid {

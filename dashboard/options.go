@@ -173,6 +173,13 @@ type WebSocketOptions struct {
 	// and never reaching the message rate, so its duration is what bounds
 	// it. Past it the connection is closed with 1008 ("slow_message").
 	MessageWait time.Duration
+	// ReadRate is a WebSocket connection's read budget refill in bytes a
+	// second once upgraded (8 KiB), in place of Options.ReadRate; the
+	// burst stays Options.ReadBurst. A page sends a resume and a few range
+	// requests; 8 KiB a second of the smallest frames (six bytes each,
+	// empty fragments of complete messages) is about 1,400 frames a
+	// second to parse, where the HTTP rate allowed about 11,000.
+	ReadRate int
 	// MaxMessageBytes is the largest client message that is parsed (4 KiB);
 	// larger ones, up to ReadLimit, are ignored and counted.
 	MaxMessageBytes int64
@@ -226,6 +233,9 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.StallAfter, 3*time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
 	def(&w.MessageWait, 5*time.Second)
+	if w.ReadRate <= 0 {
+		w.ReadRate = 8 << 10
+	}
 	def(&w.ResyncWindow, time.Minute)
 	if w.MaxMessageBytes <= 0 {
 		w.MaxMessageBytes = 4 << 10

@@ -39,6 +39,12 @@ const (
 	controlBurst = 20
 )
 
+// errInflatedTooBig ends a message that inflates past ReadLimit. The
+// websocket library's limit counts the bytes on the wire, and a message
+// compressed with permessage-deflate may inflate a thousandfold: 64 KiB
+// of wire a second, the read budget, would be 64 MiB to inflate and check.
+var errInflatedTooBig = errors.New("message inflates past the read limit")
+
 // errControlFlood ends the read loop when a client sends control frames
 // faster than controlRate.
 var errControlFlood = errors.New("too many control frames")
@@ -115,7 +121,7 @@ func (c *client) readLoop() {
 			c.closeWith(websocket.CloseUnsupportedData, "text messages only", disconnectBinary)
 			continue
 		}
-		data, oversized, valid, err := readText(r, o.MaxMessageBytes, buf)
+		data, oversized, valid, err := readText(r, o.MaxMessageBytes, o.ReadLimit, buf)
 		if err == nil {
 			inMessage = time.Time{}
 			extend()
@@ -144,6 +150,8 @@ func (c *client) readFailed(err error, midMessage bool) {
 		c.closeWith(websocket.ClosePolicyViolation, "message too slow", disconnectSlowMessage)
 	case errors.Is(err, errControlFlood):
 		c.closeWith(websocket.ClosePolicyViolation, "too many control frames", disconnectControlFlood)
+	case errors.Is(err, errInflatedTooBig):
+		c.closeWith(websocket.CloseMessageTooBig, "message too big", disconnectTooBig)
 	case errors.Is(err, errReadBudget):
 		c.closeWith(websocket.ClosePolicyViolation, "too much traffic", disconnectReadBudget)
 	default:
@@ -183,14 +191,18 @@ func isProtocolError(err error) bool {
 // readText reads a text message to its end, checking all of it as UTF-8
 // and keeping the first max bytes (a copy, in a new slice: buf is only
 // scratch). oversized: the message was longer than max, and data is nil.
-func readText(r io.Reader, max int64, buf []byte) (data []byte, oversized, valid bool, err error) {
+// A message longer than limit (inflated) fails with errInflatedTooBig.
+func readText(r io.Reader, max, limit int64, buf []byte) (data []byte, oversized, valid bool, err error) {
 	var v utf8Stream
 	var n int64
 	for {
 		k, rerr := r.Read(buf)
 		if k > 0 {
 			v.write(buf[:k])
-			if n += int64(k); n <= max {
+			if n += int64(k); n > limit {
+				return nil, false, false, errInflatedTooBig
+			}
+			if n <= max {
 				data = append(data, buf[:k]...)
 			} else {
 				data = nil

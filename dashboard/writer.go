@@ -253,7 +253,7 @@ func (c *client) writePrepared(pm *websocket.PreparedMessage, n int) bool {
 		_ = c.conn.SetWriteDeadline(c.writeDeadline)
 	}
 	if err := c.conn.WritePreparedMessage(pm); err != nil {
-		c.setReason(disconnectWrite)
+		c.writeFailed(err)
 		return false
 	}
 	c.s.metrics.sent(n)
@@ -285,10 +285,20 @@ func (c *client) writeControl(mt int, data []byte) bool {
 	c.writing.Store(true)
 	defer c.writing.Store(false)
 	if err := c.conn.WriteControl(mt, data, time.Now().Add(c.s.opts.WebSocket.WriteWait)); err != nil {
-		c.setReason(disconnectWrite)
+		c.writeFailed(err)
 		return false
 	}
 	return true
+}
+
+// writeFailed records a failed write as the reason, unless the library
+// had sent a close frame already (ErrCloseSent): it does so on the
+// reader's goroutine, answering the peer's close or a frame the protocol
+// forbids, and the reader, which is about to fail, gives the reason.
+func (c *client) writeFailed(err error) {
+	if !errors.Is(err, websocket.ErrCloseSent) {
+		c.setReason(disconnectWrite)
+	}
 }
 
 // recent keeps the times within window of the last one.

@@ -8,6 +8,7 @@ import (
 	"github.com/fasthttp/websocket"
 	contribws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/time/rate"
 )
 
 // WebSocket handshake and connection bookkeeping. The stream itself is in
@@ -205,6 +206,10 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
 	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
+	if bc != nil {
+		// A page sends little once upgraded: the WebSocket's own rate.
+		bc.lim.SetLimit(rate.Limit(h.s.opts.WebSocket.ReadRate))
+	}
 	c.stall = newStallWatch(bc, h.s.opts.WebSocket.StallAfter)
 	if !h.add(c) {
 		closing := h.state() == hubClosing
