@@ -287,7 +287,8 @@ export class SeriesCard {
       if (this.lines.size === 1) this.showLone(s, w, cols, at);
       else rows.push({ l, cols, at });
     }
-    if (!this.hovering) showLegendFigures(rows);
+    this.rows = rows;
+    showLegendFigures(rows, this.hovering);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.showValuesText(alt);
@@ -410,7 +411,12 @@ export class SeriesCard {
     this.el.classList.toggle("is-hovering", this.hovering);
     // The legend's value column is headed by the cursor's time, pointer's or keyboard's alike.
     setText(this.nowHead, this.hovering ? `at ${formatAt(x * 1000, this.spanMs || 0)}` : this.nowWord || "now");
-    if (!this.hovering) return;
+    if (!this.hovering) {
+      // The cursor's values give way to the last update's figures, which
+      // over a span of the past may be the last until the next zoom.
+      if (this.rows) showLegendFigures(this.rows);
+      return;
+    }
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
       const [id] = this.lines.keys();

@@ -94,12 +94,20 @@ export function clickLines(drawn, line, toggle) {
  * format (format.js alignColumn: "25.0 %" beside "72.0 %"); a stale
  * line's value cell says since when it is stale, and a value of the past
  * (at: when it was, "" none in the span, null live) says when on hover.
+ * While the cursor is on the chart (hovering) the value column is the
+ * cursor's (showLegendValues) and is left alone, but the statistics are
+ * written: a zoom made by dragging ends with the cursor on the chart, and
+ * the legend must then cover the zoomed span, as a lone card's do.
  * @param {{l: {st: {staleSince: number}, cells: HTMLElement[]}, cols: {text: string, unit: string}[], at: string|null}[]} rows
+ * @param {boolean} [hovering]
  */
-export function showLegendFigures(rows) {
+export function showLegendFigures(rows, hovering = false) {
   const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
   rows.forEach(({ l, at }, r) => {
-    columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
+    columns.forEach((col, i) => {
+      if (i > 0 || !hovering) setText(l.cells[i], joined(col[r]));
+    });
+    if (hovering) return;
     if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
     setTitle(l.cells[0], at ? `at ${at}` : "");
   });

@@ -386,3 +386,19 @@ test("describe writes the chart's text alternative alone: values and statistics,
   card.update("1m", 60_000);
   assert.equal(card.chart.getAttribute("aria-label"), alt, "as update says it");
 });
+
+test("a family's legend statistics cover a span zoomed to while the cursor is on the chart, and its values come back when it leaves", () => {
+  const fam = new SeriesCard(st("a", { cpu: "0" }, 50));
+  fam.add(st("b", { cpu: "1" }, 60));
+  fam.update("1m", 60_000, T);
+  const cells = (r) => fam.legendBody.children[r].children.slice(1).map((c) => c.textContent);
+  assert.deepEqual(cells(0), ["50 %", "49 %", "51 %", "50 %"]);
+  // A drag ends with the cursor on the chart: the zoom's update comes while hovering.
+  fam.hover(T / 1000, new Map([["a", 3], ["b", 4]]));
+  const z = (min, max, mean) => ({ count: 4, min, max, mean, samples: null, first: T - 16_000, last: mean, lastAt: T - 1000 });
+  fam.update("13:23:32–13:23:48", 16_000, T, { stats: new Map([["a", z(0, 30, 15)], ["b", z(90, 100, 95)]]), to: T - 1000, live: false });
+  assert.deepEqual(cells(0), ["3 %", "0 %", "30 %", "15 %"], "min, max and mean over the zoom; the value is the cursor's");
+  assert.deepEqual(cells(1).slice(1), ["90 %", "100 %", "95 %"]);
+  fam.hover(null, null);
+  assert.equal(cells(0)[0], "15 %", "the last value within the zoom again, not the cursor's");
+});
