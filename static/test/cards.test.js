@@ -272,7 +272,7 @@ test("the legend says what a click on a name does: under its rows and on each na
   const caption = card.legend.children[0];
   assert.equal(caption.tagName, "CAPTION");
   assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
-  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click: hide or show it/);
+  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click or Ctrl\/⌘\+Enter: hide or show it/);
 });
 
 test("the value under the cursor says when it was, with the day over a span of days", () => {
@@ -401,4 +401,23 @@ test("a family's legend statistics cover a span zoomed to while the cursor is on
   assert.deepEqual(cells(1).slice(1), ["90 %", "100 %", "95 %"]);
   fam.hover(null, null);
   assert.equal(cells(0)[0], "15 %", "the last value within the zoom again, not the cursor's");
+});
+
+test("a line's name tells assistive tech whether the line is shown, by pressed and in its description, and Ctrl/⌘+Enter hides it", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  card.add(st("b", { cpu: "1" }, 20));
+  card.add(st("c", { cpu: "2" }, 30));
+  const buttons = card.legendBody.children.map((r) => r.children[0].children[0]);
+  const state = () => buttons.map((b) => `${b.getAttribute("aria-pressed")} ${b.title.split(".")[0]}`);
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[1].click();
+  assert.deepEqual(state(), ["false Hidden", "true Shown", "false Hidden"], "the line alone: the others hidden, and said so");
+  buttons[1].click();
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[2].dispatch("keydown", { key: "Enter", ctrlKey: true });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "false Hidden"], "Ctrl+Enter hides the line alone");
+  buttons[2].dispatch("keydown", { key: "Enter", metaKey: true });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[0].dispatch("keydown", { key: "Enter" });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"], "plain Enter is the button's click, not a hide");
 });
