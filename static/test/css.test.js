@@ -119,3 +119,18 @@ test("family cards leave no holes: rows of three to five columns fill, a family 
   assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
   assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
 });
+
+test("a source's last error and warning and an event's detail are shown whole, wrapped, never cut with an ellipsis (a title reaches no touch or keyboard reader)", () => {
+  const cut = [];
+  for (const [file, css] of sheets) {
+    for (const [selector, body] of rules(css)) {
+      if (!/\.last-error|\.last-warning|\.event-detail/.test(selector)) continue;
+      if (/text-overflow|white-space:\s*nowrap|overflow:\s*hidden|line-clamp/.test(body)) cut.push(`${file}: ${selector}`);
+    }
+  }
+  assert.deepEqual(cut, []);
+  const wraps = (file, sel) => assert.match(rules(sheets.find(([f]) => f === file)[1]).find(([s]) => s === sel)[1], /overflow-wrap:\s*anywhere/, sel);
+  wraps("groups.css", ".last-error");
+  wraps("groups.css", ".last-warning");
+  wraps("timeline.css", ".event-detail");
+});
