@@ -284,7 +284,7 @@ export class SeriesCard {
       const at = pastAt(w, past, now);
       const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
-      if (this.lines.size === 1) this.showLone(s, w, cols, at);
+      if (this.lines.size === 1) this.showLone(s, w, cols, at, !!range);
       else rows.push({ l, cols, at });
     }
     this.rows = rows;
@@ -366,8 +366,10 @@ export class SeriesCard {
     return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
 
-  // showLone fills the reading and the statistics of a card of one series.
-  showLone(s, w, cols, at = null) {
+  // showLone fills the reading and the statistics of a card of one series;
+  // over a zoom or a history range (ranged), a figure that cannot be had
+  // there says why on hover (UNRANGED), not a bare "–".
+  showLone(s, w, cols, at = null, ranged = false) {
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
@@ -391,6 +393,7 @@ export class SeriesCard {
       }
       setText(st.num, f.text);
       setText(st.unit, f.unit);
+      setTitle(st.num, ranged && f.text === "–" ? UNRANGED[name] || "" : "");
     }
   }
 
@@ -433,6 +436,15 @@ export class SeriesCard {
     );
   }
 }
+
+// UNRANGED says, by statistic, why a lone card shows none over a zoom or
+// a history range: the server computes them over its live windows, from
+// every sample; a span's figures come from points, a stored step's being
+// its mean, min and max.
+const UNRANGED = {
+  p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
+  samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
+};
 
 // statsOf is a line's statistics: over a history range its own (range,
 // by series id), else the chosen window's from the stream; {} for none.

@@ -421,3 +421,24 @@ test("a line's name tells assistive tech whether the line is shown, by pressed a
   buttons[0].dispatch("keydown", { key: "Enter" });
   assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"], "plain Enter is the button's click, not a hide");
 });
+
+test("over a zoom or a range, a lone card's p99 and samples say why they are missing, live they say nothing", () => {
+  const card = new SeriesCard(st("a", {}, 10));
+  card.update("1m", 60_000, T);
+  const p99 = card.statEls.get("p99").num;
+  assert.equal(p99.textContent, "10", "the unit apart");
+  assert.equal(p99.title, "");
+  card.update("13:23:32–13:23:48", 16_000, T, { stats: new Map([["a", { count: 4, min: 1, max: 2, mean: 1.5, samples: null, first: T - 16_000, last: 2, lastAt: T }]]), to: T, live: true });
+  assert.equal(p99.textContent, "–");
+  assert.match(p99.title, /^No p99 over a zoom or a range: a percentile needs every sample/);
+  card.update("1m", 60_000, T);
+  assert.equal(p99.title, "", "live again: the server's p99, nothing to explain");
+
+  const ring = new Ring();
+  ring.push(T, 5);
+  const counter = new SeriesCard({ id: "k", source: "host", metric: "requests_total", labels: {}, kind: "counter", last: [T, 5], windows: {}, ring, staleSince: 0 });
+  counter.update("24h", 86_400_000, T, { stats: new Map([["k", { count: 3, rate: 2, increase: 10, resetAt: 0, samples: null, last: 5, lastAt: T, first: T - 1000 }]]), to: T, live: true });
+  const samples = counter.statEls.get("samples").num;
+  assert.equal(samples.textContent, "–");
+  assert.match(samples.title, /^No count of samples over a zoom or a range/);
+});
