@@ -97,10 +97,12 @@ test("the filter's count with Hide zeros on counts the lines that show", async (
   assert.equal(card.update("1m", 60_000), true, "a line became all zero");
   assert.equal(card.update("1m", 60_000), false, "and stays so");
   assert.equal(filterGroups([group], "host").count, "3 of 3 series", "Hide zeros off: every match");
-  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series", "the all-zero line is not shown");
+  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series, 1 all-zero hidden", "the all-zero line is not shown, and said hidden");
+  assert.equal(filterGroups([group], "", true).count, "2 of 3 series, 1 all-zero hidden", "without a filter too");
+  assert.equal(filterGroups([group], "", false).count, "", "neither: nothing to say");
   lo.windows["1m"] = win(1)["1m"];
   assert.equal(card.update("1m", 60_000), true, "it moved again");
-  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series");
+  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series, 0 all-zero hidden");
 });
 
 test("statistics that cover less than the window say since when", async () => {

@@ -469,7 +469,14 @@ test("the filter matches labels as the chips show them, counts the series, and w
   h.cards.get("c0").lines.get("c0").zero = true;
   h.controller.setHideZero(true);
   h.frame();
-  assert.equal(h.page.filterCount, "3 of 5 series", "Hide zeros on: an all-zero line is not shown, so not counted");
+  assert.equal(h.page.filterCount, "3 of 5 series, 1 all-zero hidden", "Hide zeros on: an all-zero line is not shown, so not counted, and said hidden");
+  h.controller.filterTyped("");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "4 of 5 series, 1 all-zero hidden", "without a filter too: what Hide zeros hid is said");
+  h.controller.filterTyped("cpu!=1");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
   h.controller.setHideZero(false);
   h.frame();
   assert.equal(h.page.filterCount, "4 of 5 series");
