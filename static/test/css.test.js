@@ -134,3 +134,14 @@ test("a source's last error and warning and an event's detail are shown whole, w
   wraps("groups.css", ".last-warning");
   wraps("timeline.css", ".event-detail");
 });
+
+test("the filter's count is drawn clear of the box's border and focus ring, and gives way to the filter's error", () => {
+  const app = rules(sheets.find(([f]) => f === "app.css")[1]);
+  const [, count] = app.find(([s]) => s === ".filter-count");
+  const ring = app.find(([s]) => s.split(",").map((x) => x.trim()).includes(".search input:focus-visible"))[1];
+  const reach = parseFloat(ring.match(/outline:\s*([\d.]+)px/)[1]) + parseFloat(ring.match(/outline-offset:\s*([\d.]+)px/)[1]);
+  const below = count.match(/top:\s*calc\(100% \+ ([\d.]+)px\)/);
+  assert.ok(below, "under the box, not on its top edge");
+  assert.ok(Number(below[1]) > reach, `clear of the focus ring (${reach}px out)`);
+  assert.ok(app.some(([s, b]) => s === '.search input[aria-invalid="true"] ~ .filter-count' && /display:\s*none/.test(b)));
+});
