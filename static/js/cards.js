@@ -66,7 +66,7 @@ export class SeriesCard {
     this.nowHead = heads[0];
     this.legendBody = h("tbody");
     // What a click on a name does is said under the legend, and on each name.
-    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
+    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
     this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(

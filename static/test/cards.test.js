@@ -273,7 +273,7 @@ test("the legend says what a click on a name does: under its rows and on each na
   card.add(st("b", { cpu: "1" }, 20));
   const caption = card.legend.children[0];
   assert.equal(caption.tagName, "CAPTION");
-  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
+  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it \(keys: Enter, Ctrl\/⌘\+Enter\)/);
   for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click or Ctrl\/⌘\+Enter: hide or show it/);
 });
 
