@@ -23,7 +23,7 @@ const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
 export function markerLabel(m, spanMs = 0) {
   const who = m.source ? `${m.source}: ` : "";
   if (m.members) {
-    const [a, b] = [formatAt(m.members[0].ts, spanMs), formatAt(m.members.at(-1).ts, spanMs)];
+    const [a, b] = [formatAt(m.members[0].ts, spanMs), formatAt(m.until || m.members.at(-1).ts, spanMs)];
     return a === b ? `${who}${m.text} at ${a}` : `${who}${m.text} from ${a} to ${b}`;
   }
   return `${who}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
@@ -111,9 +111,11 @@ function clusterOf(run) {
     ok: run.every((m) => m.ok),
     kind: same("kind") ? run[0].kind : "cluster",
     source: same("source") ? run[0].source : "",
-    text: `${run.length} events`,
+    // A folded burst (timelinegroups.js foldMarkers) counts what it holds.
+    text: `${run.reduce((n, m) => n + (m.members ? m.members.length : 1), 0)} events`,
     series: "",
     members: run,
+    until: Math.max(...run.map((m) => m.until || m.ts)),
   };
 }
 

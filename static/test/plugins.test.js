@@ -604,3 +604,12 @@ test("a folded burst of markers reaching into the view is marked at its first me
   assert.deepEqual(markersIn([burst], 21, 29), [], "between two of its members: none in view");
   assert.equal(markerLabel(burst), "s: Flap: firing 4× from " + formatClock(10_000) + " to " + formatClock(40_000));
 });
+
+test("a cluster holding a folded burst counts the burst's events and runs to its end", () => {
+  const mk = (ts, kind = "alert-firing") => ({ ts, ok: false, kind, source: "osc", text: "Flapper firing", series: "" });
+  const burst = { ...mk(2000), until: 40_000, text: "Flapper: normal → firing 10×", members: [2000, 6000, 10_000, 14_000, 18_000, 22_000, 26_000, 30_000, 34_000, 40_000].map((t) => mk(t)) };
+  const restart = { ...mk(1000, "server-restart"), ok: true, source: "", text: "server restarted" };
+  const [c] = clusterMarkers([restart, burst], (m) => m.ts / 1000);
+  assert.equal(c.text, "11 events");
+  assert.equal(markerLabel(c), `11 events from ${formatClock(1000)} to ${formatClock(40_000)}`);
+});
