@@ -66,7 +66,7 @@ export class SeriesCard {
     this.nowHead = heads[0];
     this.legendBody = h("tbody");
     // What a click on a name does is said under the legend, and on each name.
-    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
+    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
     this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
@@ -284,10 +284,11 @@ export class SeriesCard {
       const at = pastAt(w, past, now);
       const cols = this.columns(s, w, spanMs, past, range ? 0 : now);
       alt.push(this.lineText(l, cols, windowName, at));
-      if (this.lines.size === 1) this.showLone(s, w, cols, at);
+      if (this.lines.size === 1) this.showLone(s, w, cols, at, !!range);
       else rows.push({ l, cols, at });
     }
-    if (!this.hovering) showLegendFigures(rows);
+    this.rows = rows;
+    showLegendFigures(rows, this.hovering);
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.showValuesText(alt);
@@ -365,8 +366,10 @@ export class SeriesCard {
     return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
   }
 
-  // showLone fills the reading and the statistics of a card of one series.
-  showLone(s, w, cols, at = null) {
+  // showLone fills the reading and the statistics of a card of one series;
+  // over a zoom or a history range (ranged), a figure that cannot be had
+  // there says why on hover (UNRANGED), not a bare "–".
+  showLone(s, w, cols, at = null, ranged = false) {
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
@@ -390,6 +393,7 @@ export class SeriesCard {
       }
       setText(st.num, f.text);
       setText(st.unit, f.unit);
+      setTitle(st.num, ranged && f.text === "–" ? UNRANGED[name] || "" : "");
     }
   }
 
@@ -410,7 +414,12 @@ export class SeriesCard {
     this.el.classList.toggle("is-hovering", this.hovering);
     // The legend's value column is headed by the cursor's time, pointer's or keyboard's alike.
     setText(this.nowHead, this.hovering ? `at ${formatAt(x * 1000, this.spanMs || 0)}` : this.nowWord || "now");
-    if (!this.hovering) return;
+    if (!this.hovering) {
+      // The cursor's values give way to the last update's figures, which
+      // over a span of the past may be the last until the next zoom.
+      if (this.rows) showLegendFigures(this.rows);
+      return;
+    }
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
       const [id] = this.lines.keys();
@@ -427,6 +436,15 @@ export class SeriesCard {
     );
   }
 }
+
+// UNRANGED says, by statistic, why a lone card shows none over a zoom or
+// a history range: the server computes them over its live windows, from
+// every sample; a span's figures come from points, a stored step's being
+// its mean, min and max.
+const UNRANGED = {
+  p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
+  samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
+};
 
 // statsOf is a line's statistics: over a history range its own (range,
 // by series id), else the chosen window's from the stream; {} for none.

@@ -7,6 +7,7 @@
 // for a frame.
 
 import { parseFilter } from "./filter.js";
+import { setAgoAsOf } from "./format.js";
 import { zoomSpan } from "./rangechoice.js";
 import { viewURL } from "./urlstate.js";
 
@@ -37,7 +38,11 @@ export const readerChoices = {
     this.pausedAt = this.messages; // the updates since wait (tick: "N updates waiting")
     this.deps.page.showPaused(this.paused);
     if (this.deps.status.showPaused) this.deps.status.showPaused(this.paused, 0);
-    if (!this.paused) {
+    // The relative times say once what they were at the pause, and are
+    // then left alone: no write a second while paused (tick).
+    setAgoAsOf(this.paused ? this.clock() : 0);
+    if (this.paused) this.showAgo(this.clock());
+    else {
       // Everything at once: what waited in the dirty sets, and what the clock would have aged.
       this.families.markAll();
       this.charts.markAllDirty();

@@ -555,11 +555,7 @@ export class PageController {
       this.flushCounted();
       return;
     }
-    const now = this.clock();
-    for (const g of this.groups.values()) g.updateAgo(null, now);
-    this.deps.tree.tick(now);
-    for (const hs of this.health.values()) hs.tick(now);
-    this.deps.alerts.tick(now);
+    this.showAgo(this.clock());
     if (!this.paused && !this.zoom) this.charts.markAged(AXIS_REDRAW_MS); // keep the time axis moving
     this.rangeTick();
     // A backoff held in view ends with time alone.
@@ -570,6 +566,18 @@ export class PageController {
     this.dirty.overview = true; // points held and messages: once a second is enough
     this.flushCounted();
     this.requestFrame();
+  }
+
+  /**
+   * showAgo rewrites the relative times ("16s ago") as of now (unix ms):
+   * the sources' panels, the tree, the sources' health notes, the alerts.
+   * Every second while live (tick), once at a pause (togglePause).
+   */
+  showAgo(now) {
+    for (const g of this.groups.values()) g.updateAgo(null, now);
+    this.deps.tree.tick(now);
+    for (const hs of this.health.values()) hs.tick(now);
+    this.deps.alerts.tick(now);
   }
 
   /** flushCounted brings the sources whose counters alone moved up to date at the next frame. */

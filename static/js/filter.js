@@ -10,7 +10,10 @@
 // As in Prometheus, a label a series lacks is the empty value (cpu!=1
 // keeps the series without a cpu label), and a regex matches the whole
 // value. "source" and "metric" (or __name__) match the series' source and
-// metric unless it has a label of that name. Pure.
+// metric unless it has a label of that name. A label's name is matched
+// ignoring case, as the words are (the legend heads its columns in
+// capitals: INSTANCE=3 is instance=3); its value exactly, as in
+// Prometheus. Pure.
 
 /** MAX_REGEX is the longest regex a matcher may hold. */
 export const MAX_REGEX = 256;
@@ -154,18 +157,22 @@ export function matchItem(f, item) {
  * @param {string} name
  */
 export function matchName(f, name) {
-  return f.terms.every((t) => ("word" in t ? hasWord([name], t.word) : t.name === "source" && holds(t, name)));
+  return f.terms.every((t) => ("word" in t ? hasWord([name], t.word) : t.name.toLowerCase() === "source" && holds(t, name)));
 }
 
 function hasWord(texts, word) {
   return texts.some((x) => String(x || "").toLowerCase().includes(word));
 }
 
+// labelOf is the value of the label name of item: its own spelling
+// first, then any other case of it; then the source's or metric's.
 function labelOf(item, name) {
   const labels = item.labels || {};
   if (Object.hasOwn(labels, name)) return String(labels[name]);
-  if (name === "source") return item.source || "";
-  if (name === "metric" || name === "__name__") return item.metric || "";
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(labels)) if (k.toLowerCase() === lower) return String(labels[k]);
+  if (lower === "source") return item.source || "";
+  if (lower === "metric" || lower === "__name__") return item.metric || "";
   return "";
 }
 

@@ -1,5 +1,6 @@
 // Units guessed from metric names, and the number formatting of the whole
-// page. Pure functions: no DOM, tested with `node --test static/test/`.
+// page. Pure functions (but formatAgo, frozen at a pause: setAgoAsOf): no
+// DOM, tested with `node --test static/test/`.
 
 const BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 const SI = ["", "k", "M", "G", "T", "P", "E"];
@@ -373,6 +374,27 @@ export function timeLabelsShown(positions, halfPx, width, right, gap = 0) {
  */
 export function formatAgo(ms, now) {
   if (!ms || ms <= 0) return "never";
+  if (agoAsOf > 0) return `${ago(ms, agoAsOf)}, as of ${formatClock(agoAsOf)}`;
+  return ago(ms, now);
+}
+
+// agoAsOf is when the reader paused the page (unix ms), 0 while live:
+// the one state of this file, set by the controller alone (setAgoAsOf).
+let agoAsOf = 0;
+
+/**
+ * setAgoAsOf freezes formatAgo's times at t (unix ms): while the page is
+ * paused its figures are those of the pause, and "now" or "16s ago" would
+ * say something false a minute later; as of t they stay true without a
+ * write per second ("16s ago, as of 13:16:59"). 0 lets them follow now
+ * again. The controller calls it on pause and resume (choices.js).
+ * @param {number} t
+ */
+export function setAgoAsOf(t) {
+  agoAsOf = t > 0 ? t : 0;
+}
+
+function ago(ms, now) {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   if (s < 1) return "now";
   if (s < 60) return `${s}s ago`;

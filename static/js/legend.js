@@ -13,8 +13,17 @@ import { aggregateOf, compareNatural, lineName } from "./family.js";
 import { alignColumn } from "./format.js";
 import { lineTint, paintSwatch } from "./palette.js";
 
-/** LINE_HINT is what a legend's line name does when clicked (its tooltip). */
-const LINE_HINT = "Click: this line alone (again: all). Ctrl/⌘-click: hide or show it.";
+/**
+ * LINE_HINT is what a legend's line name does, pointer and keyboard
+ * alike: its title, which is also its accessible description, after the
+ * line's state (lineHint). The button is pressed while its line is shown.
+ */
+const LINE_HINT = "Click or Enter: this line alone (again: all). Ctrl/⌘-click or Ctrl/⌘+Enter: hide or show it.";
+
+/** lineHint is a line name's title: whether its line is shown, then LINE_HINT. */
+export function lineHint(hidden) {
+  return `${hidden ? "Hidden" : "Shown"}. ${LINE_HINT}`;
+}
 
 /** AGGREGATE_HINT says why an aggregate's row has no line. */
 const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
@@ -26,8 +35,15 @@ const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (o
  * @param {(toggle: boolean) => void} onClick called with whether Ctrl or ⌘ was held
  */
 export function legendRow(id, onClick) {
-  const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: LINE_HINT });
+  const button = h("button", { type: "button", class: "line-name", "aria-pressed": "true", title: lineHint(false) });
   button.addEventListener("click", (ev) => onClick(ev.ctrlKey || ev.metaKey));
+  // A keyboard's Ctrl/⌘-click: a browser need not pass the modifier on
+  // to the click Enter makes.
+  button.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || !(ev.ctrlKey || ev.metaKey)) return;
+    ev.preventDefault();
+    onClick(true);
+  });
   const aggName = h("span", { class: "line-agg", title: AGGREGATE_HINT });
   const head = h("th", { scope: "row" }, button);
   const cells = [0, 1, 2, 3].map(() => h("td", "num"));
@@ -63,6 +79,7 @@ export function layoutLegend(lines, varying, base, body) {
     l.row.classList.toggle("is-aggregate", l.aggregate);
     if (l.aggregate) {
       l.hidden = false;
+      showLineState(l);
       delete l.row.dataset.color;
     } else paintSwatch(l.row, lineTint(base, k++));
     body.append(l.row);
@@ -85,7 +102,14 @@ export function clickLines(drawn, line, toggle) {
     const solo = !line.hidden && drawn.every((l) => l === line || l.hidden);
     for (const l of drawn) l.hidden = solo ? false : l !== line;
   }
-  for (const l of drawn) l.button.setAttribute("aria-pressed", String(!l.hidden));
+  for (const l of drawn) showLineState(l);
+}
+
+// showLineState tells a line's name button whether its line is shown:
+// pressed (the style strikes a hidden one through) and in its description.
+function showLineState(l) {
+  if (l.button.getAttribute("aria-pressed") !== String(!l.hidden)) l.button.setAttribute("aria-pressed", String(!l.hidden));
+  setTitle(l.button, lineHint(l.hidden));
 }
 
 /**
@@ -94,12 +118,20 @@ export function clickLines(drawn, line, toggle) {
  * format (format.js alignColumn: "25.0 %" beside "72.0 %"); a stale
  * line's value cell says since when it is stale, and a value of the past
  * (at: when it was, "" none in the span, null live) says when on hover.
+ * While the cursor is on the chart (hovering) the value column is the
+ * cursor's (showLegendValues) and is left alone, but the statistics are
+ * written: a zoom made by dragging ends with the cursor on the chart, and
+ * the legend must then cover the zoomed span, as a lone card's do.
  * @param {{l: {st: {staleSince: number}, cells: HTMLElement[]}, cols: {text: string, unit: string}[], at: string|null}[]} rows
+ * @param {boolean} [hovering]
  */
-export function showLegendFigures(rows) {
+export function showLegendFigures(rows, hovering = false) {
   const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
   rows.forEach(({ l, at }, r) => {
-    columns.forEach((col, i) => setText(l.cells[i], joined(col[r])));
+    columns.forEach((col, i) => {
+      if (i > 0 || !hovering) setText(l.cells[i], joined(col[r]));
+    });
+    if (hovering) return;
     if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
     setTitle(l.cells[0], at ? `at ${at}` : "");
   });

@@ -23,7 +23,7 @@ const INFO_KINDS = new Set(["server-restart", "connection-lost"]);
 export function markerLabel(m, spanMs = 0) {
   const who = m.source ? `${m.source}: ` : "";
   if (m.members) {
-    const [a, b] = [formatAt(m.members[0].ts, spanMs), formatAt(m.members.at(-1).ts, spanMs)];
+    const [a, b] = [formatAt(m.members[0].ts, spanMs), formatAt(m.until || m.members.at(-1).ts, spanMs)];
     return a === b ? `${who}${m.text} at ${a}` : `${who}${m.text} from ${a} to ${b}`;
   }
   return `${who}${m.text || m.kind} at ${formatAt(m.ts, spanMs)}`;
@@ -75,8 +75,33 @@ export function clusterMarkers(list, xOf, px = CLUSTER_PX) {
  */
 export function marksOf(u, list) {
   const { min, max } = u.scales.x;
-  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
-  return clusterMarkers(inView, (m) => u.valToPos(m.ts / 1000, "x"));
+  return clusterMarkers(markersIn(list, min, max), (m) => u.valToPos(m.ts / 1000, "x"));
+}
+
+/**
+ * markersIn are the markers in the view [min, max] (unix seconds): a
+ * marker at a time within it, and a folded burst (timelinegroups.js
+ * foldMarkers: ts to until) that reaches into it, drawn at its first
+ * member within the view, so that a zoom into a burst still marks it.
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {number} min
+ * @param {number} max
+ */
+export function markersIn(list, min, max) {
+  const out = [];
+  let moved = false;
+  for (const m of list) {
+    const inside = m.ts / 1000 >= min && m.ts / 1000 <= max;
+    if (inside || !m.until || m.until / 1000 < min || m.ts / 1000 > max) {
+      if (inside) out.push(m);
+      continue;
+    }
+    const first = m.members.find((x) => x.ts / 1000 >= min);
+    if (first && first.ts / 1000 <= max) out.push({ ...m, ts: first.ts });
+    moved = true;
+  }
+  // Oldest first, as clusterMarkers reads them.
+  return moved ? out.sort((a, b) => a.ts - b.ts) : out;
 }
 
 function clusterOf(run) {
@@ -86,9 +111,11 @@ function clusterOf(run) {
     ok: run.every((m) => m.ok),
     kind: same("kind") ? run[0].kind : "cluster",
     source: same("source") ? run[0].source : "",
-    text: `${run.length} events`,
+    // A folded burst (timelinegroups.js foldMarkers) counts what it holds.
+    text: `${run.reduce((n, m) => n + (m.members ? m.members.length : 1), 0)} events`,
     series: "",
     members: run,
+    until: Math.max(...run.map((m) => m.until || m.ts)),
   };
 }
 
@@ -133,7 +160,7 @@ export function markerPlugin(markers, colors, onDrawn) {
       draw: [
         (u) => {
           const { min, max } = u.scales.x;
-          const inView = markers().filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+          const inView = markersIn(markers(), min, max);
           const marks = marksOf(u, inView);
           drawMarkers(u, marks, colors);
           const spanMs = (max - min) * 1000;
@@ -204,7 +231,7 @@ function showFlags(box, u, list, labels) {
  */
 export function drawMarkers(u, list, colors) {
   const { min, max } = u.scales.x;
-  const inView = list.filter((m) => m.ts / 1000 >= min && m.ts / 1000 <= max);
+  const inView = markersIn(list, min, max);
   if (!inView.length) return 0;
   const { ctx, bbox } = u;
   const px = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;

@@ -386,3 +386,21 @@ function latestRate(c, from, to, spacingMs) {
   }
   return null;
 }
+
+/**
+ * firstSample is when a line's data over a range starts, to the sample:
+ * first, the first point's time (rangeStats), is the start of its step
+ * when the points are steps of a coarser tier (step ms, 0 for raw
+ * samples), "12:00" for a line whose samples begin at 13:16 in a 6 h
+ * step; the first sample the stream holds (since: SeriesState since),
+ * when it falls within that step, is the line's own (but for a server
+ * restarted within that step over older stored samples of it: the stream
+ * starts at the restart). Else first, the step's start, which is as near
+ * as the answer tells.
+ * @param {number} first unix ms, 0 for none
+ * @param {number} step ms
+ * @param {number} since unix ms, 0 for none
+ */
+export function firstSample(first, step, since) {
+  return first > 0 && step > 0 && since >= first && since < first + step ? since : first;
+}

@@ -12,7 +12,7 @@
 // each second, a span that includes now is asked for again before the
 // stream's points that carry it on to the right run out.
 
-import { breakGaps, counterRates, emptyColumns, gapSpan, lineSpacing, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
+import { breakGaps, counterRates, emptyColumns, firstSample, gapSpan, lineSpacing, mergeLive, rangeStats, rangeTable, ringColumns } from "./rangedata.js";
 import { customRange, includesNow, needsHistory, rangeLabel, rangeSpan, refreshDue } from "./rangechoice.js";
 import { formatSpan } from "./format.js";
 
@@ -166,7 +166,10 @@ export const pageRanges = {
       const history = this.historyShown();
       const cols = history ? this.lineColumns(l.st) : ringColumns(l.st.ring, from, to);
       const a = history ? this.rangeLoader.answer(l.st.id) : null;
-      stats.set(l.st.id, rangeStats(cols, from, to, !!card.unit.rate, gapSpan(cols, a ? a.step : 0), card.unit.rate ? lineSpacing(l.st) : 0));
+      const st = rangeStats(cols, from, to, !!card.unit.rate, gapSpan(cols, a ? a.step : 0), card.unit.rate ? lineSpacing(l.st) : 0);
+      // "Statistics since" names the first sample, not its step's start.
+      st.first = firstSample(st.first, a ? a.step : 0, l.st.since || 0);
+      stats.set(l.st.id, st);
     }
     return { stats, to: Math.min(to, this.serverNow()), live: !this.pastEnd() };
   },

@@ -18,7 +18,8 @@ const nf = new Intl.NumberFormat("en-US");
  * "3 of 31 series", and what of the filter could not be read. With
  * hideZero the matches count only the lines that show: an all-zero line
  * (its card's update marks it) is hidden by the page's style, so it is
- * not counted as shown.
+ * not counted as shown, and the line says how many it hid ("52 of 73
+ * series, 21 all-zero hidden"), filter or none.
  * @param {Iterable<import("./sources.js").SourceGroup>} groups
  * @param {string} filter
  * @param {boolean} [hideZero] whether all-zero lines are hidden
@@ -28,6 +29,7 @@ export function filterGroups(groups, filter, hideZero = false) {
   let shown = 0;
   let series = 0;
   let matched = 0;
+  let zeros = 0; // matched, but hidden by Hide zeros
   for (const g of groups) {
     let n = 0;
     for (const card of g.cards.values()) {
@@ -40,13 +42,16 @@ export function filterGroups(groups, filter, hideZero = false) {
       card.filterLines(hits ? matches : matches.map(() => true));
       series += items.length;
       matched += matches.filter((m, i) => m && !zero[i]).length;
+      zeros += matches.filter((m, i) => m && zero[i]).length;
       card.el.hidden = hits === 0;
       if (hits) n++;
     }
     g.el.hidden = n === 0 && !matchName(f, g.name);
     shown += n;
   }
-  const count = filter && filter.trim() ? `${nf.format(matched)} of ${nf.format(series)} series` : "";
+  // Hide zeros says what it hid, with or without a filter.
+  const hid = hideZero ? `, ${nf.format(zeros)} all-zero hidden` : "";
+  const count = (filter && filter.trim()) || hideZero ? `${nf.format(matched)} of ${nf.format(series)} series${hid}` : "";
   return { shown, series, matched, errors: f.errors, count: [count, ...f.errors].filter(Boolean).join("; ") };
 }
 

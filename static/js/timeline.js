@@ -13,6 +13,7 @@
 import { CLASS_NAMES, eventClass } from "./events.js";
 import { formatAt, formatClock } from "./format.js";
 import { alertText, instanceNames } from "./timelinealerts.js";
+import { foldMarkers } from "./timelinegroups.js";
 
 /**
  * @typedef {"crash"|"backoff"|"restart"|"started"|"parked"|"stopped"|"stuck"|
@@ -42,8 +43,11 @@ import { alertText, instanceNames } from "./timelinealerts.js";
  * the rule's apart); tail, what the text says after what (" (critical)");
  * ident, what tells it from another entry at its time ("": its text);
  * cls, its class for the bounds (classOf).
- * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string}} Marker
- * source and text: the entry's, what the marker's label says; series: the entry's
+ * @typedef {{ts: number, ok: boolean, kind: string, source: string, text: string, series: string,
+ *   run?: string, what?: string, subject?: string, members?: Marker[], until?: number}} Marker
+ * source and text: the entry's, what the marker's label says; series: the entry's;
+ * run, what and subject: the entry's, by which an alert's churn is folded
+ * into one marker (foldMarkers: members, until).
  */
 
 /**
@@ -205,7 +209,7 @@ export function serverRestartEvent(ts, version) {
   return ev("server", "server-restart", ts, "", `server restarted${version ? ` (${version})` : ""}`);
 }
 
-export { GROUP_MIN, RUN_GAP_MS, START_GAP_MS, groupRuns, groupText } from "./timelinegroups.js";
+export { GROUP_MIN, RUN_GAP_MS, START_GAP_MS, foldMarkers, groupRuns, groupText } from "./timelinegroups.js";
 export { alertEvent, instanceNames } from "./timelinealerts.js";
 
 export class Timeline {
@@ -377,7 +381,10 @@ export class Timeline {
     if (out) return out;
     out = [];
     for (const e of this.events) {
-      if (e.marker && (!e.source || e.source === key)) out.push({ ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text, series: e.series || "" });
+      if (!e.marker || (e.source && e.source !== key)) continue;
+      const m = { ts: e.ts, ok: !e.bad, kind: e.kind, source: e.source, text: e.text, series: e.series || "" };
+      // An alert's: what its churn is folded by (chartMarkers).
+      out.push(e.run && e.run.startsWith("alert\u0000") ? { ...m, run: e.run, what: e.what, subject: e.subject } : m);
     }
     this.cache.set(key, out);
     return out;
@@ -386,14 +393,20 @@ export class Timeline {
   /**
    * chartMarkers are what a chart of source showing the series ids draws:
    * its source's markers (markers) less those of an alert about a series
-   * it does not show.
+   * it does not show, an alert rule's churn folded into one marker a burst
+   * (foldMarkers). Kept until the entries change, as markers are.
    * @param {string} source
    * @param {string[]} ids
    * @returns {Marker[]}
    */
   chartMarkers(source, ids) {
+    const key = `${source || ""}\u0001${ids.join("\u0000")}`;
+    let out = this.cache.get(key);
+    if (out) return out;
     const all = this.markers(source);
-    return all.some((m) => m.series) ? all.filter((m) => !m.series || ids.includes(m.series)) : all;
+    out = foldMarkers(all.some((m) => m.series) ? all.filter((m) => !m.series || ids.includes(m.series)) : all);
+    this.cache.set(key, out);
+    return out;
   }
 
   /** trimBefore drops entries older than t; it reports whether a marked one went. */

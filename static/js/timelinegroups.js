@@ -141,3 +141,51 @@ const ALERT_ORDER = {
   "firing → normal": 21,
   resolved: 21,
 };
+
+/**
+ * foldMarkers folds an alert rule's churn among a chart's markers (oldest
+ * first, Timeline.chartMarkers) as groupRuns folds it in the list: the
+ * markers of one rule on one source (Marker run "alert…"), GROUP_MIN or
+ * more with no quiet time over RUN_GAP_MS between them and no server
+ * start or restart among them, become one marker at the first one's time,
+ * until the last one's, with a count of each change in its text
+ * ("ShardHot: severity warning → critical 12×, critical → warning 11×")
+ * and the markers it holds as members (the label and the tooltip list
+ * them: plugins.js markerLines). A flapping rule's twenty changes a minute
+ * would otherwise hatch the chart over. Every other marker (a crash, a
+ * restart, a reload) stays as it is. Pure; a new list.
+ * @param {import("./timeline.js").Marker[]} list
+ * @param {number} [min]
+ * @returns {import("./timeline.js").Marker[]}
+ */
+export function foldMarkers(list, min = GROUP_MIN) {
+  const open = new Map();
+  const runOf = list.map((m) => {
+    if (m.kind === "server-restart" || m.kind === "server-start") open.clear();
+    if (!m.run || !m.run.startsWith("alert\u0000")) return null;
+    let r = open.get(m.run);
+    if (!r || m.ts - r.at(-1).ts > RUN_GAP_MS) open.set(m.run, (r = []));
+    r.push(m);
+    return r;
+  });
+  const out = [];
+  list.forEach((m, i) => {
+    const r = runOf[i];
+    if (!r || r.length < min) out.push(m);
+    else if (r[0] === m) {
+      const subject = m.subject ? `${m.subject}: ` : "";
+      const newestFirst = [...r].reverse();
+      out.push({
+        ts: m.ts,
+        until: r.at(-1).ts,
+        ok: r.every((x) => x.ok),
+        kind: m.kind,
+        source: m.source,
+        text: `${subject}${alertParts(newestFirst).join(", ")}`,
+        series: "",
+        members: r,
+      });
+    }
+  });
+  return out;
+}

@@ -97,10 +97,12 @@ test("the filter's count with Hide zeros on counts the lines that show", async (
   assert.equal(card.update("1m", 60_000), true, "a line became all zero");
   assert.equal(card.update("1m", 60_000), false, "and stays so");
   assert.equal(filterGroups([group], "host").count, "3 of 3 series", "Hide zeros off: every match");
-  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series", "the all-zero line is not shown");
+  assert.equal(filterGroups([group], "host", true).count, "2 of 3 series, 1 all-zero hidden", "the all-zero line is not shown, and said hidden");
+  assert.equal(filterGroups([group], "", true).count, "2 of 3 series, 1 all-zero hidden", "without a filter too");
+  assert.equal(filterGroups([group], "", false).count, "", "neither: nothing to say");
   lo.windows["1m"] = win(1)["1m"];
   assert.equal(card.update("1m", 60_000), true, "it moved again");
-  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series");
+  assert.equal(filterGroups([group], "host", true).count, "3 of 3 series, 0 all-zero hidden");
 });
 
 test("statistics that cover less than the window say since when", async () => {
@@ -271,8 +273,8 @@ test("the legend says what a click on a name does: under its rows and on each na
   card.add(st("b", { cpu: "1" }, 20));
   const caption = card.legend.children[0];
   assert.equal(caption.tagName, "CAPTION");
-  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it/);
-  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click: hide or show it/);
+  assert.match(caption.textContent, /Click a name .* alone, Ctrl\/⌘-click to hide it \(keys: Enter, Ctrl\/⌘\+Enter\)/);
+  for (const r of card.legendBody.children) assert.match(r.children[0].children[0].getAttribute("title"), /Ctrl\/⌘-click or Ctrl\/⌘\+Enter: hide or show it/);
 });
 
 test("the value under the cursor says when it was, with the day over a span of days", () => {
@@ -385,4 +387,60 @@ test("describe writes the chart's text alternative alone: values and statistics,
   assert.equal(card.legendBody.children[0].children[1].textContent, "", "the legend is not written");
   card.update("1m", 60_000);
   assert.equal(card.chart.getAttribute("aria-label"), alt, "as update says it");
+});
+
+test("a family's legend statistics cover a span zoomed to while the cursor is on the chart, and its values come back when it leaves", () => {
+  const fam = new SeriesCard(st("a", { cpu: "0" }, 50));
+  fam.add(st("b", { cpu: "1" }, 60));
+  fam.update("1m", 60_000, T);
+  const cells = (r) => fam.legendBody.children[r].children.slice(1).map((c) => c.textContent);
+  assert.deepEqual(cells(0), ["50 %", "49 %", "51 %", "50 %"]);
+  // A drag ends with the cursor on the chart: the zoom's update comes while hovering.
+  fam.hover(T / 1000, new Map([["a", 3], ["b", 4]]));
+  const z = (min, max, mean) => ({ count: 4, min, max, mean, samples: null, first: T - 16_000, last: mean, lastAt: T - 1000 });
+  fam.update("13:23:32–13:23:48", 16_000, T, { stats: new Map([["a", z(0, 30, 15)], ["b", z(90, 100, 95)]]), to: T - 1000, live: false });
+  assert.deepEqual(cells(0), ["3 %", "0 %", "30 %", "15 %"], "min, max and mean over the zoom; the value is the cursor's");
+  assert.deepEqual(cells(1).slice(1), ["90 %", "100 %", "95 %"]);
+  fam.hover(null, null);
+  assert.equal(cells(0)[0], "15 %", "the last value within the zoom again, not the cursor's");
+});
+
+test("a line's name tells assistive tech whether the line is shown, by pressed and in its description, and Ctrl/⌘+Enter hides it", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 10));
+  card.add(st("b", { cpu: "1" }, 20));
+  card.add(st("c", { cpu: "2" }, 30));
+  const buttons = card.legendBody.children.map((r) => r.children[0].children[0]);
+  const state = () => buttons.map((b) => `${b.getAttribute("aria-pressed")} ${b.title.split(".")[0]}`);
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[1].click();
+  assert.deepEqual(state(), ["false Hidden", "true Shown", "false Hidden"], "the line alone: the others hidden, and said so");
+  buttons[1].click();
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[2].dispatch("keydown", { key: "Enter", ctrlKey: true });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "false Hidden"], "Ctrl+Enter hides the line alone");
+  buttons[2].dispatch("keydown", { key: "Enter", metaKey: true });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"]);
+  buttons[0].dispatch("keydown", { key: "Enter" });
+  assert.deepEqual(state(), ["true Shown", "true Shown", "true Shown"], "plain Enter is the button's click, not a hide");
+});
+
+test("over a zoom or a range, a lone card's p99 and samples say why they are missing, live they say nothing", () => {
+  const card = new SeriesCard(st("a", {}, 10));
+  card.update("1m", 60_000, T);
+  const p99 = card.statEls.get("p99").num;
+  assert.equal(p99.textContent, "10", "the unit apart");
+  assert.equal(p99.title, "");
+  card.update("13:23:32–13:23:48", 16_000, T, { stats: new Map([["a", { count: 4, min: 1, max: 2, mean: 1.5, samples: null, first: T - 16_000, last: 2, lastAt: T }]]), to: T, live: true });
+  assert.equal(p99.textContent, "–");
+  assert.match(p99.title, /^No p99 over a zoom or a range: a percentile needs every sample/);
+  card.update("1m", 60_000, T);
+  assert.equal(p99.title, "", "live again: the server's p99, nothing to explain");
+
+  const ring = new Ring();
+  ring.push(T, 5);
+  const counter = new SeriesCard({ id: "k", source: "host", metric: "requests_total", labels: {}, kind: "counter", last: [T, 5], windows: {}, ring, staleSince: 0 });
+  counter.update("24h", 86_400_000, T, { stats: new Map([["k", { count: 3, rate: 2, increase: 10, resetAt: 0, samples: null, last: 5, lastAt: T, first: T - 1000 }]]), to: T, live: true });
+  const samples = counter.statEls.get("samples").num;
+  assert.equal(samples.textContent, "–");
+  assert.match(samples.title, /^No count of samples over a zoom or a range/);
 });

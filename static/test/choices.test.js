@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { series, fam, MemoryStorage, T0, harness, hello, live, running, snapshot, updatesOf } from "./fakes/page.js";
 import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
+import { formatAgo, formatClock } from "../js/format.js";
 
 // The page controller and the reader's choices: pause, filter, window,
 // collapsed groups, the admin token and crashes. Fakes: test/fakes/page.js.
@@ -43,6 +44,25 @@ test("pause stops every change of the page but the connection pill and the count
   assert.equal(demo.updates.at(-1).src.state, "backoff", "the panel catches up in the same frame");
   assert.ok(h.trees > trees);
   assert.deepEqual(h.timeline.events.map((e) => e.kind), ["crash"]);
+});
+
+test("pause writes the relative times once, as of its time, and never again until resumed", () => {
+  const h = harness();
+  live(h);
+  const demo = h.groups.get("demo");
+  const hs = h.healths.get("demo");
+  const before = [demo.agoTicks, h.treeTicks || 0, hs.ticks, h.alertTicks];
+  h.controller.togglePause();
+  const at = h.controller.clock();
+  assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "the panels, the tree, the health notes and the alerts, once");
+  assert.equal(formatAgo(at - 16_000, at + 60_000), `16s ago, as of ${formatClock(at)}`, "what they wrote stays true while the page stands still");
+  for (let i = 0; i < 5; i++) h.intervals[0].fn();
+  h.frame();
+  assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "no write a second while paused");
+  h.controller.togglePause();
+  assert.equal(formatAgo(at - 16_000, at), "16s ago", "resumed: from now again");
+  h.intervals[0].fn();
+  assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 2), "and every second");
 });
 
 test("pause holds the tree, the alerts panel and the timeline through alerts and a server's restart", () => {
@@ -449,7 +469,14 @@ test("the filter matches labels as the chips show them, counts the series, and w
   h.cards.get("c0").lines.get("c0").zero = true;
   h.controller.setHideZero(true);
   h.frame();
-  assert.equal(h.page.filterCount, "3 of 5 series", "Hide zeros on: an all-zero line is not shown, so not counted");
+  assert.equal(h.page.filterCount, "3 of 5 series, 1 all-zero hidden", "Hide zeros on: an all-zero line is not shown, so not counted, and said hidden");
+  h.controller.filterTyped("");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
+  assert.equal(h.page.filterCount, "4 of 5 series, 1 all-zero hidden", "without a filter too: what Hide zeros hid is said");
+  h.controller.filterTyped("cpu!=1");
+  h.clock.advance(FILTER_DEBOUNCE_MS);
+  h.frame();
   h.controller.setHideZero(false);
   h.frame();
   assert.equal(h.page.filterCount, "4 of 5 series");

@@ -119,3 +119,29 @@ test("family cards leave no holes: rows of three to five columns fill, a family 
   assert.ok(tall(".card.is-family .chart") > tall(".chart"), "a family's chart is taller than a single line's");
   assert.ok(tall('.group[data-cards="1"] .card.is-family .chart') >= 2 * tall(".chart"), "a family alone on its row, taller still");
 });
+
+test("a source's last error and warning and an event's detail are shown whole, wrapped, never cut with an ellipsis (a title reaches no touch or keyboard reader)", () => {
+  const cut = [];
+  for (const [file, css] of sheets) {
+    for (const [selector, body] of rules(css)) {
+      if (!/\.last-error|\.last-warning|\.event-detail/.test(selector)) continue;
+      if (/text-overflow|white-space:\s*nowrap|overflow:\s*hidden|line-clamp/.test(body)) cut.push(`${file}: ${selector}`);
+    }
+  }
+  assert.deepEqual(cut, []);
+  const wraps = (file, sel) => assert.match(rules(sheets.find(([f]) => f === file)[1]).find(([s]) => s === sel)[1], /overflow-wrap:\s*anywhere/, sel);
+  wraps("groups.css", ".last-error");
+  wraps("groups.css", ".last-warning");
+  wraps("timeline.css", ".event-detail");
+});
+
+test("the filter's count is drawn clear of the box's border and focus ring, and gives way to the filter's error", () => {
+  const app = rules(sheets.find(([f]) => f === "app.css")[1]);
+  const [, count] = app.find(([s]) => s === ".filter-count");
+  const ring = app.find(([s]) => s.split(",").map((x) => x.trim()).includes(".search input:focus-visible"))[1];
+  const reach = parseFloat(ring.match(/outline:\s*([\d.]+)px/)[1]) + parseFloat(ring.match(/outline-offset:\s*([\d.]+)px/)[1]);
+  const below = count.match(/top:\s*calc\(100% \+ ([\d.]+)px\)/);
+  assert.ok(below, "under the box, not on its top edge");
+  assert.ok(Number(below[1]) > reach, `clear of the focus ring (${reach}px out)`);
+  assert.ok(app.some(([s, b]) => s === '.search input[aria-invalid="true"] ~ .filter-count' && /display:\s*none/.test(b)));
+});

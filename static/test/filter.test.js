@@ -92,3 +92,14 @@ test("a filter that cannot be read says why: braces, a matcher without a value, 
   assert.deepEqual(errs('cpu="1'), ['cpu="…: the quote is not closed']);
   for (const ok of ['{cpu="1"}', 'cpu=""', "cpu= 1", 'temp{room="k"}', "a{b}", ""]) assert.deepEqual(errs(ok), [], ok);
 });
+
+test("a label's name is matched in any case, as the legend's heads show it; its value exactly", () => {
+  assert.deepEqual(passing("CPU=1"), ["cpu1"], "the legend heads the column CPU");
+  assert.deepEqual(passing("Mode=~busy|idle"), ["cpu1", "cpu10"]);
+  assert.deepEqual(passing("mode=BUSY"), [], "values are exact, as in Prometheus");
+  assert.deepEqual(passing("SOURCE=host METRIC=load1"), ["load"]);
+  assert.equal(matchName(parseFilter("Source=host"), "host"), true);
+  const both = item({ Zone: "a", zone: "b" });
+  assert.equal(matchItem(parseFilter("zone=b"), both), true, "its own spelling first");
+  assert.equal(matchItem(parseFilter("Zone=a"), both), true);
+});

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import {
   fixed,
   formatAgo,
+  formatClock,
+  setAgoAsOf,
   formatCompact,
   formatLabels,
   formatMs,
@@ -139,6 +141,19 @@ test("formatAgo counts back from now", () => {
   assert.equal(formatAgo(now - 180_000, now), "3 min ago");
   assert.equal(formatAgo(now - 7_200_000, now), "2 h ago");
   assert.equal(formatAgo(now - 3 * 86_400_000, now), "3 d ago");
+});
+
+test("paused, formatAgo says how long before the pause, as of its time, whatever now is", () => {
+  const at = 1_000_000_000;
+  setAgoAsOf(at);
+  try {
+    assert.equal(formatAgo(at - 16_000, at + 40_000), `16s ago, as of ${formatClock(at)}`, "not 56s ago, nor 16s ago alone");
+    assert.equal(formatAgo(at - 200, at + 40_000), `now, as of ${formatClock(at)}`);
+    assert.equal(formatAgo(0, at), "never");
+  } finally {
+    setAgoAsOf(0);
+  }
+  assert.equal(formatAgo(at - 16_000, at + 40_000), "56s ago", "resumed: from now again");
 });
 
 test("formatLabels sorts names", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FakeElement, installDOM } from "./fakes/dom.js";
 import { formatClock } from "../js/format.js";
 import { boundsOf, nearestRows, placeTip } from "../js/tooltip.js";
-import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
+import { CLUSTER_LISTED, clusterMarkers, cursorIndex, flagSide, tipPlace, markerLabel, markerLines, markerPlugin, markersIn, markersNear, selectedSpan, tooltipContent, tooltipPlugin, zoomPlugin } from "../js/plugins.js";
 
 // The tooltip's content and placement, and drag-to-zoom, with a fake uPlot.
 
@@ -590,4 +590,26 @@ test("a mark of events at one time says at, not from and to the same time", () =
   const m = { source: "spiky", text: "2 events", members: [{ ts: T }, { ts: T + 200 }] };
   assert.equal(markerLabel(m), "spiky: 2 events at 10:33:45");
   assert.equal(markerLabel({ ...m, members: [{ ts: T }, { ts: T + 5000 }] }), "spiky: 2 events from 10:33:45 to 10:33:50");
+});
+
+test("a folded burst of markers reaching into the view is marked at its first member there; one wholly outside is not", () => {
+  const members = [10_000, 20_000, 30_000, 40_000].map((ts) => ({ ts, ok: false, kind: "alert-firing", source: "s", text: "Flap firing", series: "" }));
+  const burst = { ts: 10_000, until: 40_000, ok: false, kind: "alert-firing", source: "s", text: "Flap: firing 4×", series: "", members };
+  const crash = { ts: 25_000, ok: false, kind: "crash", source: "s", text: "crashed", series: "" };
+  assert.deepEqual(markersIn([burst, crash], 5, 50).map((m) => m.ts), [10_000, 25_000], "all in view: as they are");
+  const zoomed = markersIn([burst, crash], 22, 35);
+  assert.deepEqual(zoomed.map((m) => m.ts), [25_000, 30_000], "a zoom into the burst keeps it, at 30 s, in time order");
+  assert.equal(zoomed[1].members.length, 4, "with all it holds: the label still counts the burst");
+  assert.deepEqual(markersIn([burst], 41, 50), [], "after the burst");
+  assert.deepEqual(markersIn([burst], 21, 29), [], "between two of its members: none in view");
+  assert.equal(markerLabel(burst), "s: Flap: firing 4× from " + formatClock(10_000) + " to " + formatClock(40_000));
+});
+
+test("a cluster holding a folded burst counts the burst's events and runs to its end", () => {
+  const mk = (ts, kind = "alert-firing") => ({ ts, ok: false, kind, source: "osc", text: "Flapper firing", series: "" });
+  const burst = { ...mk(2000), until: 40_000, text: "Flapper: normal → firing 10×", members: [2000, 6000, 10_000, 14_000, 18_000, 22_000, 26_000, 30_000, 34_000, 40_000].map((t) => mk(t)) };
+  const restart = { ...mk(1000, "server-restart"), ok: true, source: "", text: "server restarted" };
+  const [c] = clusterMarkers([restart, burst], (m) => m.ts / 1000);
+  assert.equal(c.text, "11 events");
+  assert.equal(markerLabel(c), `11 events from ${formatClock(1000)} to ${formatClock(40_000)}`);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../js/ring.js";
-import { breakGaps, counterRates, gapSpan, mergeLive, rangeStats, rangeTable, readPoints, ringColumns } from "../js/rangedata.js";
+import { breakGaps, counterRates, firstSample, gapSpan, mergeLive, rangeStats, rangeTable, readPoints, ringColumns } from "../js/rangedata.js";
 import { bandLayout, bandSeries, isBandSeries, maxIndex, minIndex } from "../js/bands.js";
 
 // A history range's points: the answer read, carried on by the stream's
@@ -233,4 +233,16 @@ test("a line's spacing is its stream's newest points' median interval", async ()
   assert.equal(lineSpacing({ ring: ring([[0, 1], [1000, 2], [2000, 3], [5000, null], [6000, 1], [7000, 2]]) }), 1000);
   assert.equal(lineSpacing({ ring: ring([[0, 1]]) }), 0, "unknown");
   assert.equal(lineSpacing({ ring: null }), 0);
+});
+
+test("a range's data starts at its first sample, not at its first step's start, when the stream holds that sample", () => {
+  const step = 6 * 3_600_000;
+  const bucket = Date.UTC(2026, 10, 30, 12);
+  const since = Date.UTC(2026, 10, 30, 13, 16, 11);
+  assert.equal(firstSample(bucket, step, since), since, "30d: the 12:00 step holds the samples from 13:16:11");
+  assert.equal(firstSample(bucket, step, bucket + step + 1), bucket, "the stream's first is in a later step: the step's start, as near as known");
+  assert.equal(firstSample(bucket, step, bucket - 1), bucket, "the stream's first before the range's: the range's first point");
+  assert.equal(firstSample(bucket, 0, since), bucket, "raw samples: the first point is the first sample");
+  assert.equal(firstSample(bucket, step, 0), bucket, "nothing in the stream");
+  assert.equal(firstSample(0, step, since), 0, "no point in the range");
 });

@@ -252,3 +252,17 @@ test("a zoom or a custom range that ends before now: the cards show its statisti
   h.frame();
   assert.equal(h.pastEnd, 0, "a preset ends now");
 });
+
+test("over 30d, a card's statistics are since the first sample the stream holds, not since the start of the 6 h step it falls in", () => {
+  const h = harness();
+  const ws = live(h); // a's first point: T0 - 1000
+  h.controller.selectRange("30d");
+  h.frame();
+  const step = 6 * 3_600_000;
+  const bucket = Math.floor((T0 - 1000) / step) * step;
+  ws.recv(answer(rangeSent(ws)[0], [{ id: "a", points: [[bucket, 1, 1, 1]] }, { id: "b", points: [[bucket, 1, 1, 1]] }], { step, tier: "1h" }));
+  h.charts.markAllDirty();
+  h.frame();
+  const stats = h.cards.get("a").ranges.at(-1).range.stats.get("a");
+  assert.equal(stats.first, T0 - 1000, `not the step's start, ${bucket}`);
+});

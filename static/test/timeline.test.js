@@ -277,3 +277,34 @@ test("the panel keeps the lines it shows: an entry come is one line inserted at 
   view.show(t.list().slice(0, 1), ["flaky"], "");
   assert.deepEqual(list.children.map((li) => li.textContent.slice(-5)), ["three"], "the rest removed");
 });
+
+test("a flapping rule's markers are one a burst, counted in its label; a crash among them and another rule's stay their own", () => {
+  const tl = new Timeline();
+  const sev = (ts, from, to, series = "spiky/shard_load{shard=0}") =>
+    alertEvent({ kind: "alert", ts, name: "ShardHot", event: "firing", from: "firing", fromSeverity: from, severity: to, source: "spiky", series });
+  const list = [alertEvent({ kind: "alert", ts: 1000, name: "ShardHot", event: "firing", from: "pending", severity: "warning", source: "spiky", series: "spiky/shard_load{shard=0}" })];
+  for (let i = 1; i <= 12; i++) list.push(sev(1000 + i * 2000, i % 2 ? "warning" : "critical", i % 2 ? "critical" : "warning", i % 3 ? "spiky/shard_load{shard=0}" : "spiky/shard_load{shard=1}"));
+  list.push(supervisionEvent({ kind: "supervision", ts: 9000, source: "spiky", event: "crashed", error: "boom", restarts: 0 }));
+  list.push(alertEvent({ kind: "alert", ts: 10_000, name: "Lone", event: "firing", source: "spiky", series: "" }));
+  list.sort((a, b) => a.ts - b.ts);
+  tl.add(list);
+  const ids = ["spiky/shard_load{shard=0}", "spiky/shard_load{shard=1}"];
+  const marks = tl.chartMarkers("spiky", ids);
+  assert.deepEqual(
+    marks.map((m) => [m.ts, m.text, m.members ? m.members.length : 0]),
+    [
+      [1000, "ShardHot: pending → firing 1×, severity warning → critical 6×, severity critical → warning 6×", 13],
+      [9000, "crashed", 0],
+      [10_000, "Lone firing", 0],
+    ],
+  );
+  assert.equal(marks[0].until, 25_000);
+  assert.equal(marks[0].ok, false, "a firing burst is drawn as a failure");
+  assert.equal(tl.chartMarkers("spiky", ids), marks, "kept until the entries change: every draw asks");
+  // A chart of one instance folds that instance's own markers: 9 of them.
+  assert.equal(tl.chartMarkers("spiky", ["spiky/shard_load{shard=0}"])[0].members.length, 9);
+  // A quiet time over RUN_GAP_MS, or a server's restart, starts another burst; three are not churn.
+  tl.add([serverRestartEvent(30_000, "dev"), sev(31_000, "warning", "critical"), sev(33_000, "critical", "warning"), sev(35_000, "warning", "critical")]);
+  const after = tl.chartMarkers("spiky", ids).filter((m) => m.ts > 25_000);
+  assert.deepEqual(after.map((m) => [m.kind, m.members ? m.members.length : 0]), [["server-restart", 0], ["alert-firing", 0], ["alert-firing", 0], ["alert-firing", 0]]);
+});

@@ -95,6 +95,7 @@ export class FakeElement {
   setAttribute(k, v) {
     this.attributes.set(k, String(v));
     if (k === "id") this.id = String(v);
+    if (k === "title") this.title = String(v);
   }
   getAttribute(k) {
     return this.attributes.has(k) ? this.attributes.get(k) : null;

@@ -7,6 +7,7 @@
 import { saveToken } from "../../js/admin.js";
 import { PageController } from "../../js/controller.js";
 import { familyKey } from "../../js/family.js";
+import { setAgoAsOf } from "../../js/format.js";
 import { StreamClient } from "../../js/socket.js";
 
 class FakeClock {
@@ -311,6 +312,7 @@ function fakePage() {
  * local and session its storages.
  */
 export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin } = {}) {
+  setAgoAsOf(0); // a page starts live: a test that left one paused does not carry over
   const clock = new FakeClock();
   const sockets = [];
   class FakeWS {
