@@ -44,6 +44,13 @@ const (
 	DefaultMaxAlerts = 10000
 	// DefaultMaxRules is alerting.max_rules by default.
 	DefaultMaxRules = 1000
+	// MaxAlertsCeiling bounds alerting.max_alerts (and so every rule's
+	// limit): at about 1 KB an alert with its copies, 100 MB. Without it a
+	// file that passes check could hold rules × series alerts at start.
+	MaxAlertsCeiling = 100_000
+	// MaxRulesCeiling bounds alerting.max_rules: each rule is evaluated
+	// every interval and may keep a list of its series.
+	MaxRulesCeiling = 10_000
 )
 
 // defaultAlerting returns the defaults of the alerting block: evaluation
@@ -56,7 +63,8 @@ func defaultAlerting() Alerting {
 	}
 }
 
-// Validate checks the evaluation interval, the resend delay, the bounds and every
+// Validate checks the evaluation interval, the resend delay, the bounds
+// (positive, within MaxRulesCeiling and MaxAlertsCeiling) and every
 // target URL (http or https, with a host, no fragment; no URL twice in a
 // list). A URL is quoted in an error only with its user info and query
 // values masked.
@@ -66,6 +74,12 @@ func (a Alerting) Validate() error {
 	atLeast(&p, "resend_delay", a.ResendDelay, 1)
 	positive(&p, "max_rules", a.MaxRules)
 	positive(&p, "max_alerts", a.MaxAlerts)
+	if a.MaxRules > MaxRulesCeiling {
+		p.addf("max_rules", "%d is more than the ceiling of %d rules", a.MaxRules, MaxRulesCeiling)
+	}
+	if a.MaxAlerts > MaxAlertsCeiling {
+		p.addf("max_alerts", "%d is more than the ceiling of %d alerts", a.MaxAlerts, MaxAlertsCeiling)
+	}
 	validateTargets(&p, "alertmanagers", a.Alertmanagers)
 	validateTargets(&p, "webhooks", a.Webhooks)
 	return p.err()

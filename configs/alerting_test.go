@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,8 @@ func TestAlertingValidate(t *testing.T) {
 		{"negative resend", func(a *Alerting) { a.ResendDelay = Duration(-time.Second) }, "alerting.resend_delay", "must be positive, got -1s"},
 		{"no rules allowed", func(a *Alerting) { a.MaxRules = 0 }, "alerting.max_rules", "must be positive, got 0"},
 		{"no alerts allowed", func(a *Alerting) { a.MaxAlerts = -1 }, "alerting.max_alerts", "must be positive, got -1"},
+		{"rules past the ceiling", func(a *Alerting) { a.MaxRules = MaxRulesCeiling + 1 }, "alerting.max_rules", "10001 is more than the ceiling of 10000 rules"},
+		{"alerts past the ceiling", func(a *Alerting) { a.MaxAlerts = 100_000_000 }, "alerting.max_alerts", "100000000 is more than the ceiling of 100000 alerts"},
 		{"empty url", func(a *Alerting) { a.Alertmanagers = []string{""} }, "alerting.alertmanagers[0]", "is empty"},
 		{"scheme", func(a *Alerting) { a.Alertmanagers = []string{"ftp://u:hunter2@am/?token=s3cret"} }, "alerting.alertmanagers[0]",
 			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},
@@ -83,4 +86,25 @@ func TestAlertingErrorHasPosition(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.Equal(t, `testdata/alerting_bad_url.yaml:4:7: alerting.alertmanagers[1]: URL "ftp://xxxxx:xxxxx@alerts.example.com/?token=xxxxx": the scheme must be http or https`, errs[0].Error())
 	require.False(t, strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret"))
+}
+
+// The tester's alert bomb: max_alerts and a rule's limit at 1e8 passed
+// check and filled gigabytes at the next start. Both are refused at their
+// place; at the ceilings the file loads.
+func TestAlertingCeilingsHavePositions(t *testing.T) {
+	src := "sources: []\n" +
+		"alerting: {max_rules: %d, max_alerts: %d}\n" +
+		"alerts:\n  - {name: a, select: {metric: m}, stat: last, warning: 1, limit: %d}\n"
+	_, err := Parse("a.yaml", []byte(fmt.Sprintf(src, 10_001, 100_000_000, 100_000_000)))
+	errs := Errors(err)
+	require.Len(t, errs, 2, err)
+	require.Equal(t, "a.yaml:2:23: alerting.max_rules: 10001 is more than the ceiling of 10000 rules", errs[0].Error())
+	require.Equal(t, "a.yaml:2:42: alerting.max_alerts: 100000000 is more than the ceiling of 100000 alerts", errs[1].Error())
+
+	_, err = Parse("a.yaml", []byte(fmt.Sprintf(src, MaxRulesCeiling, MaxAlertsCeiling, MaxAlertsCeiling+1)))
+	require.EqualError(t, err, "a.yaml:4:67: alerts[0].limit: 100001 is more than alerting.max_alerts (100000)")
+
+	c, err := Parse("a.yaml", []byte(fmt.Sprintf(src, MaxRulesCeiling, MaxAlertsCeiling, MaxAlertsCeiling)))
+	require.NoError(t, err)
+	require.Equal(t, MaxAlertsCeiling, c.Alerts[0].Limit)
 }

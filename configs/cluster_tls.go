@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"io/fs"
-	"os"
 )
 
 // ClusterTLS is `cluster.nats.tls`: TLS to the NATS of cluster.nats.urls,
@@ -46,10 +45,11 @@ func (t ClusterTLS) Validate() error {
 	case t.KeyFile != "" && t.CertFile == "":
 		p.addf("cert_file", "is required with key_file: the client certificate")
 	case t.CertFile != "":
-		_, certOK := readTLSFile(&p, "cert_file", t.CertFile)
-		_, keyOK := readTLSFile(&p, "key_file", t.KeyFile)
+		certPEM, certOK := readTLSFile(&p, "cert_file", t.CertFile)
+		keyPEM, keyOK := readTLSFile(&p, "key_file", t.KeyFile)
 		if certOK && keyOK {
-			if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+			// The bytes read within the limits, not the paths a second time.
+			if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
 				p.addf("cert_file", "%q and key_file %q are not a certificate and its key: %v", t.CertFile, t.KeyFile, err)
 			}
 		}
@@ -58,18 +58,25 @@ func (t ClusterTLS) Validate() error {
 }
 
 // readTLSFile reads a file the TLS block names, reporting at key what
-// stops it: missing, unreadable, a directory.
+// stops it: missing, unreadable, not a regular file (a pipe would hang
+// the check, /dev/zero fill memory), larger than MaxTLSFileBytes. Nothing
+// past the limit is read.
 func readTLSFile(p *problems, key, path string) ([]byte, bool) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, MaxTLSFileBytes)
+	var nr *notRegularError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		p.addf(key, "%q does not exist", path)
+	case errors.As(err, &nr):
+		p.addf(key, "%q is %s, not a regular file: want a PEM file", path, nr.kind)
 	case err != nil:
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is quoted already
 		}
 		p.addf(key, "%q cannot be read: %v", path, err)
+	case len(data) > MaxTLSFileBytes:
+		p.addf(key, "%q is larger than %d bytes: want a PEM file", path, MaxTLSFileBytes)
 	default:
 		return data, true
 	}

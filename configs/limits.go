@@ -39,6 +39,10 @@ const (
 	// MaxAliasNodes bounds the YAML nodes that aliases add to the
 	// document when expanded, counted through aliases of aliases.
 	MaxAliasNodes = 10_000
+	// MaxTLSFileBytes is the largest file cluster.nats.tls may name (CA
+	// bundle, certificate, key), in bytes: a CA bundle of a few hundred
+	// certificates is about 200 KB.
+	MaxTLSFileBytes = 1 << 20
 )
 
 // limitError is a refusal at p.

@@ -114,3 +114,25 @@ func TestRedactorClipMasksThenCuts(t *testing.T) {
 	got, _ = (*Redactor)(nil).Clip("abcdef", 3)
 	require.Equal(t, "abc", got)
 }
+
+// A token no Authorization header can carry (a newline, a space, a control
+// or non-ASCII character) and a viewer token that is the admin token are
+// refused at the key, and the error never quotes the token.
+func TestAuthTokensRefused(t *testing.T) {
+	cases := []struct{ auth, want string }{
+		{`{admin_token: "ADMSEC9\n"}`, "a.yaml:1:44: server.auth.admin_token: has a space, control or non-ASCII character: a token is visible ASCII characters only"},
+		{`{viewer_token: "VIEW SEC"}`, "a.yaml:1:45: server.auth.viewer_token: has a space, control or non-ASCII character"},
+		{`{viewer_token: "VIEW\x01SEC"}`, "a.yaml:1:45: server.auth.viewer_token: has a space, control or non-ASCII character"},
+		{`{admin_token: "ADMSEC9é"}`, "a.yaml:1:44: server.auth.admin_token: has a space, control or non-ASCII character"},
+		{`{viewer_token: ADMSEC9, admin_token: ADMSEC9}`, "a.yaml:1:45: server.auth.viewer_token: is the same as admin_token: a viewer could then use the admin routes"},
+	}
+	for _, tc := range cases {
+		_, err := Parse("a.yaml", []byte("server: {listen: ':0', auth: "+tc.auth+"}\nsources: []\n"))
+		require.ErrorIs(t, err, ErrInvalid, tc.auth)
+		require.Len(t, Errors(err), 1, tc.auth)
+		require.Contains(t, err.Error(), tc.want, tc.auth)
+		require.NotContains(t, err.Error(), "SEC", tc.auth)
+	}
+	_, err := Parse("a.yaml", []byte("server: {auth: {viewer_token: V-1._~+/=, admin_token: 'A!#$%&*?@^|'}}\nsources: []\n"))
+	require.NoError(t, err, "every visible ASCII character is allowed")
+}

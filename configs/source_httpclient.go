@@ -44,12 +44,17 @@ func (c *HTTPClient) validate(p *problems, typ string) {
 	for _, name := range sortedKeys(c.Headers) {
 		if !headerNameRE.MatchString(name) {
 			p.keyf(joinPath("headers", name), "invalid header name %q", name)
-		} else if strings.ContainsAny(c.Headers[name], "\r\n\x00") {
-			p.addf(joinPath("headers", name), "a header value cannot hold a line break or NUL")
+		} else if strings.IndexFunc(c.Headers[name], isHeaderCtl) >= 0 {
+			// Not quoted: a header often carries a key.
+			p.addf(joinPath("headers", name), "a header value cannot hold a line break or control character (a tab only)")
 		}
 	}
 	positive(p, "max_body_bytes", c.MaxBodyBytes)
 }
+
+// isHeaderCtl reports the characters RFC 9110 allows in no field value:
+// the controls but the tab, and DEL. Some clients send them as written.
+func isHeaderCtl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
 // urlUnusable names what makes a parsed http(s) URL one no request can
 // use, or returns "": a port outside 1..65535 (url.Parse takes any digits)

@@ -79,12 +79,31 @@ func (s Server) Validate() error {
 			p.addf(index("allowed_hosts", i), "%q is not a host: want a name (ops.example.com), a domain's names (*.example.com) or * (any); no scheme, port or path", h)
 		}
 	}
+	p.nest("auth", s.Auth.Validate())
 	for i, o := range s.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 			p.addf(index("allowed_origins", i), "%q is not an origin: want scheme://host[:port], like https://ops.example.com", o)
 		}
+	}
+	return p.err()
+}
+
+// Validate checks the tokens: each, when given, is visible ASCII (a
+// bearer token an Authorization header can carry: a newline or a space
+// would make a token no client can send), and the viewer token differs
+// from the admin token (or a viewer could crash and reload). The errors
+// never quote a token.
+func (a Auth) Validate() error {
+	var p problems
+	for _, t := range []struct{ key, token string }{{"viewer_token", a.ViewerToken}, {"admin_token", a.AdminToken}} {
+		if strings.IndexFunc(t.token, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+			p.addf(t.key, "has a space, control or non-ASCII character: a token is visible ASCII characters only, as an Authorization header carries it")
+		}
+	}
+	if a.ViewerToken != "" && a.ViewerToken == a.AdminToken {
+		p.addf("viewer_token", "is the same as admin_token: a viewer could then use the admin routes; give each its own")
 	}
 	return p.err()
 }

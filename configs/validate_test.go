@@ -123,6 +123,8 @@ func TestValidateRules(t *testing.T) {
 		{"tab in query", func(c *Config) { site(c).URL = "http://h/?a=\tb" }, "sources[2].url", "invalid control character"},
 		{"header name", func(c *Config) { site(c).Headers = map[string]string{"Bad Header": "x"} }, "sources[2].headers.Bad Header", "invalid header name"},
 		{"header value", func(c *Config) { site(c).Headers = map[string]string{"X-A": "a\r\nb"} }, "sources[2].headers.X-A", "line break"},
+		{"header control", func(c *Config) { site(c).Headers = map[string]string{"X-K": "HSEC4\x01"} }, "sources[2].headers.X-K", "a header value cannot hold a line break or control character"},
+		{"header DEL", func(c *Config) { site(c).Headers = map[string]string{"X-K": "HSEC4\x7f"} }, "sources[2].headers.X-K", "control character"},
 		{"body limit", func(c *Config) { site(c).MaxBodyBytes = -5 }, "sources[2].max_body_bytes", "must be positive"},
 		{"method", func(c *Config) { site(c).Method = "get" }, "sources[2].method", `unknown method "get"`},
 		{"status", func(c *Config) { site(c).ExpectStatus = []int{200, 700} }, "sources[2].expect_status[1]", "700 is not an HTTP status code"},

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -211,6 +214,37 @@ func TestReloadRefusesAPipeAndCarriesOn(t *testing.T) {
 	require.NoError(t, os.Remove(f.path))
 	f.replace("reload_next.yaml")
 	code, body = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.True(t, f.event().OK)
+}
+
+// A file the config names is read like the config: a reload whose
+// cluster.nats.tls.ca_file is a named pipe or /dev/zero is refused at the
+// key at once (it hung, or took gigabytes), and the next valid file is
+// applied as usual.
+func TestReloadRefusesWhatTheConfigNamesIfNotAFile(t *testing.T) {
+	f := startReload(t, "reload_base.yaml", true)
+	base, err := os.ReadFile(f.path)
+	require.NoError(t, err)
+	fifo := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	paths, kinds := []string{fifo}, map[string]string{fifo: "a named pipe", "/dev/zero": "a device"}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		paths = append(paths, "/dev/zero")
+	}
+	for _, ca := range paths {
+		f.write(append(base, fmt.Sprintf("cluster:\n  name: c\n  nats:\n    urls: [\"nats://127.0.0.1:4223\"]\n    tls: {ca_file: %q}\n", ca)...))
+		start := time.Now()
+		code, body := f.do("POST", "/api/v1/reload", adminToken)
+		require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
+		require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
+		var answer struct{ Error string }
+		require.NoError(t, json.Unmarshal(body, &answer))
+		require.Equal(t, fmt.Sprintf("%s:31:20: cluster.nats.tls.ca_file: %q is %s, not a regular file: want a PEM file", f.path, ca, kinds[ca]), answer.Error)
+		require.False(t, f.event().OK)
+	}
+	f.replace("reload_next.yaml")
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
 	require.Equal(t, http.StatusOK, code, "%s", body)
 	require.True(t, f.event().OK)
 }
