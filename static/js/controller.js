@@ -499,9 +499,13 @@ export class PageController {
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
-      g.update(this.shownSource(name), now, this.crashAt(name));
+      const src = this.store.sources.get(name);
+      const shown = this.shownSource(name);
+      g.update(shown, now, this.crashAt(name));
       g.showAlert(this.sourceAlert(name));
-      this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"), !this.connected());
+      // A backoff held in view: the line under it tells it as past.
+      const held = shown && src && shown.state === "backoff" && src.state !== "backoff" ? this.crashAt(name) : undefined;
+      this.health.get(name).update(src, now, this.timeline.latest(name, "parked"), !this.connected(), held);
     }
     d.sources.clear();
     if (d.tree) {
