@@ -501,7 +501,7 @@ export class PageController {
       if (!g) continue;
       const src = this.store.sources.get(name);
       const shown = this.shownSource(name);
-      g.update(shown, now, this.crashAt(name));
+      g.update(shown, now, this.crashAt(name), this.store.started);
       g.showAlert(this.sourceAlert(name));
       // A backoff held in view: the line under it tells it as past.
       const held = shown && src && shown.state === "backoff" && src.state !== "backoff" ? this.crashAt(name) : undefined;
@@ -509,7 +509,7 @@ export class PageController {
     }
     d.sources.clear();
     if (d.tree) {
-      this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name));
+      this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name), this.store.started);
       d.tree = false;
     }
   }

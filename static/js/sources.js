@@ -7,7 +7,7 @@ import { h, setData, setHidden, setText, setTitle } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
-import { crashText } from "./treemodel.js";
+import { countSince, crashText } from "./treemodel.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -58,9 +58,10 @@ export class SourceGroup {
   /**
    * update shows a source object from the stream (may be undefined), and
    * when it last crashed (crashAt, unix ms; 0: as the source tells, see
-   * crashText).
+   * crashText), and when the server process started (started, unix ms; 0:
+   * unknown), which its restart count counts from (countSince).
    */
-  update(src, now, crashAt = 0) {
+  update(src, now, crashAt = 0, started = 0) {
     this.crashAt = crashAt; // shown, with how long ago, by updateAgo
     const health = sourceHealth(src);
     const state = health.state;
@@ -70,7 +71,9 @@ export class SourceGroup {
     setTitle(this.badge, health.down ? "The collector is running, but its last poll failed" : "");
     setText(this.type, (src && src.type) || "");
     const restarts = src ? Number(src.restarts) || 0 : 0;
-    setText(this.facts.restarts.dd, src ? nf.format(restarts) : "–");
+    // A crash older than the server's start beside a count from 0: the count says since when.
+    const since = src ? countSince(src, crashAt, started) : 0;
+    setText(this.facts.restarts.dd, src ? `${nf.format(restarts)}${since ? ` since ${formatClock(since)}` : ""}` : "–");
     setData(this.facts.restarts.dd, "count", String(restarts));
     const lastRestart = src ? Number(src.last_restart_at) || 0 : 0;
     setTitle(this.facts.restarts.el, lastRestart > 0 ? `last restart at ${formatClock(lastRestart)}` : "");

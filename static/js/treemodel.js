@@ -209,6 +209,21 @@ export function crashText(src, crashAt = 0, now = 0, name = "") {
   return `last ${crashAt > 0 ? "crash" : "restart"}${name ? ` ${name}` : ""} ${formatClock(at)}${ago}`;
 }
 
+/**
+ * countSince is the start a source's restart count beside its last crash
+ * counts from, when it must be said: the server's start (started, unix ms)
+ * when the crash told (crashTime) is older, as a restarted server counts
+ * from 0 while the crash comes from its stored events; 0 otherwise, where
+ * the count and the crash are of the same process.
+ * @param {{last_restart_at?: number}|undefined} src
+ * @param {number} crashAt
+ * @param {number} started
+ */
+export function countSince(src, crashAt, started) {
+  const at = crashTime(src, crashAt);
+  return started > 0 && at > 0 && at < started ? started : 0;
+}
+
 /** crashTime is the time crashText tells of (unix ms), 0 if none. */
 export function crashTime(src, crashAt = 0) {
   return crashAt > 0 ? crashAt : src ? Number(src.last_restart_at) || 0 : 0;

@@ -116,6 +116,35 @@ test("the source's title and its tree node show its last crash", async () => {
   assert.equal(node("flaky").crash.textContent, `last restart ${formatClock(T0)}`, "no crash in the timeline: the restart");
 });
 
+test("after a server restart the count from 0 beside a carried crash says since when it counts", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { TreeView } = await import("../js/tree.js");
+  const { buildTree, countSince } = await import("../js/treemodel.js");
+  const crash = T0 - 18_000; // the server before
+  const started = T0; // this one
+  assert.equal(countSince({ ...running }, crash, started), started);
+  assert.equal(countSince({ ...running }, crash, 0), 0, "the start unknown: nothing to say");
+  assert.equal(countSince({ ...running, last_restart_at: T0 + 5000 }, T0 + 4900, started), 0, "a crash of this process: the count covers it");
+  assert.equal(countSince({ ...running }, 0, started), 0, "no crash known");
+
+  const g = new SourceGroup("demo", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  g.update({ ...running, name: "demo" }, T0 + 1000, crash, started);
+  assert.equal(g.facts.restarts.dd.textContent, `0 since ${formatClock(started)}`);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(crash)} (19s ago)`);
+  g.update({ ...running, name: "demo", restarts: 1, last_restart_at: T0 + 5000 }, T0 + 6000, T0 + 4900, started);
+  assert.equal(g.facts.restarts.dd.textContent, "1", "crashed again since: the count and the crash agree");
+
+  const tree = new TreeView(document.createElement("div"));
+  tree.update(buildTree(null, [{ name: "demo", state: "running", restarts: 0 }]), () => crash, started);
+  const node = tree.nodes.get("root/collectors/demo");
+  assert.equal(node.restarts.textContent, `↻ 0 since ${formatClock(started)}`);
+  assert.match(node.spoken.textContent, new RegExp(`0 restarts since ${formatClock(started)}`), "read out too");
+  tree.update(buildTree(null, [{ name: "demo", state: "running", restarts: 0 }]), () => 0, started);
+  assert.equal(node.restarts.textContent, "↻ 0", "no crash beside it: the plain count");
+});
+
 test("the last crash says how long ago, in the source's title every second and on its tree node at each tick", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();
