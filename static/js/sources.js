@@ -40,8 +40,12 @@ export class SourceGroup {
       latency: fact("latency", "poll latency"),
       success: fact("success", "last success"),
     };
-    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: `Make the ${name} collector panic now` }, `Crash ${name}`);
-    this.crash.addEventListener("click", () => this.opts.onCrash(name, this.crash));
+    this.crashTitle = `Make the ${name} collector panic now`;
+    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: this.crashTitle }, `Crash ${name}`);
+    this.offline = false; // disconnected: a crash could not be sent, nor its effect seen
+    this.crash.addEventListener("click", () => {
+      if (!this.offline) this.opts.onCrash(name, this.crash);
+    });
     this.error = h("p", "last-error");
     this.error.hidden = true;
     this.warning = h("p", "last-warning");
@@ -82,6 +86,7 @@ export class SourceGroup {
     this.facts.failures.el.classList.toggle("is-bad", !!src && Number(src.failures) > 0);
     setText(this.facts.latency.dd, src ? formatMs(src.poll_ms) : "–");
     this.src = src;
+    this.setOffline(!src || !!src.stale);
     this.updateAgo(src, now);
     const prev = this.prev;
     if (prev && (prev.badge !== health.badge || prev.restarts !== restarts)) {
@@ -126,6 +131,15 @@ export class SourceGroup {
     setText(this.alertTag, `${a.name} ${a.state}`);
     setData(this.alertTag, "severity", a.severity);
     setData(this.alertTag, "state", a.state);
+  }
+
+  // setOffline disables the crash button while the page is disconnected
+  // (a stale source) or knows nothing of the source yet.
+  setOffline(off) {
+    if (off === this.offline) return;
+    this.offline = off;
+    this.crash.disabled = off;
+    setTitle(this.crash, off ? "Not connected to the server: nothing can be crashed now" : this.crashTitle);
   }
 
   setAdmin(isAdmin) {

@@ -116,6 +116,29 @@ test("the source's title and its tree node show its last crash", async () => {
   assert.equal(node("flaky").crash.textContent, `last restart ${formatClock(T0)}`, "no crash in the timeline: the restart");
 });
 
+test("the crash button is disabled while disconnected, and works again once connected", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { unknownSource } = await import("../js/summary.js");
+  const pressed = [];
+  const g = new SourceGroup("demo", { color: 0, collapsed: false, onToggle() {}, onCrash: (name) => pressed.push(name) });
+  g.setAdmin(true);
+  g.badge.getAnimations = () => []; // the badge's pulse, started again at each change of state
+  g.update({ ...running, name: "demo" }, T0);
+  assert.equal(g.crash.disabled, false);
+  g.update(unknownSource({ ...running, name: "demo" }), T0 + 1000);
+  assert.equal(g.crash.disabled, true);
+  assert.match(g.crash.title, /Not connected/);
+  g.crash.click();
+  assert.deepEqual(pressed, [], "a press while disconnected sends nothing");
+  g.update({ ...running, name: "demo" }, T0 + 2000);
+  assert.equal(g.crash.disabled, false);
+  assert.equal(g.crash.title, "Make the demo collector panic now");
+  g.crash.click();
+  assert.deepEqual(pressed, ["demo"]);
+});
+
 test("after a server restart the count from 0 beside a carried crash says since when it counts", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();
