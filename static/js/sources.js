@@ -7,7 +7,7 @@ import { h, setData, setHidden, setText, setTitle } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
-import { countSince, crashText } from "./treemodel.js";
+import { countSince, crashText, crashTime } from "./treemodel.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -107,7 +107,11 @@ export class SourceGroup {
     if (this.crashTag.dataset.kind !== kind) this.crashTag.dataset.kind = kind;
     const health = sourceHealth(src);
     const stale = !!(src && src.stale);
-    showNote(this.error, "Last error", health.error, health.errorAt, now, stale);
+    // The crash's own error, stamped by another clock read in the same
+    // second: told at the crash's time, not "4s ago" beside "5s ago".
+    const crashAt = crashTime(src, this.crashAt);
+    const errorAt = crashAt > 0 && Math.abs(health.errorAt - crashAt) < 1000 && formatClock(health.errorAt) === formatClock(crashAt) ? crashAt : health.errorAt;
+    showNote(this.error, "Last error", health.error, errorAt, now, stale);
     showNote(this.warning, "Last warning", health.warning, health.warningAt, now, stale);
   }
 

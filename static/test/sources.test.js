@@ -139,6 +139,20 @@ test("the crash button is disabled while disconnected, and works again once conn
   assert.deepEqual(pressed, ["demo"]);
 });
 
+test("a crash and its error stamped in the same second say the same time ago", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const g = new SourceGroup("crashy", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  const crash = T0 + 900; // the timeline's crash, 13:29:09.9
+  const src = { ...running, name: "crashy", restarts: 1, last_restart_at: T0 + 1000, last_error: "panic: boom", last_error_at: T0 + 100 };
+  g.update(src, T0 + 5300, crash);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(crash)} (4s ago)`);
+  assert.equal(g.error.textContent, `Last error ${formatClock(crash)} (4s ago): panic: boom`, "not (5s ago) beside the crash's (4s ago)");
+  g.update({ ...src, last_error_at: T0 - 3000 }, T0 + 5300, crash);
+  assert.equal(g.error.textContent, `Last error ${formatClock(T0 - 3000)} (8s ago): panic: boom`, "an error of another second keeps its own time");
+});
+
 test("after a server restart the count from 0 beside a carried crash says since when it counts", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();
