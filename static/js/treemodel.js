@@ -100,7 +100,8 @@ export function buildTree(raw, sources) {
         key: `${key}/${s.name}`,
         name: String(s.name),
         strategy: null,
-        state: s.state ? String(s.state) : null,
+        // "down" as the source's badge says (sources.js sourceHealth): running, its last poll failed.
+        state: s.state === "running" && s.up === false && Number(s.polls) > 0 ? "down" : s.state ? String(s.state) : null,
         restarts: num(s.restarts),
         lastRestart: Number(s.last_restart_at) > 0 ? Number(s.last_restart_at) : 0,
         source: true,
