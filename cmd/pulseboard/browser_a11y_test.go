@@ -138,6 +138,21 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 	})
 
+	t.Run("the first Tab stop skips to the charts", func(t *testing.T) {
+		// A fresh page: Tab starts from the top, not from the last control focused.
+		b.do(chromedp.Reload())
+		b.waitFor("the stream to be live", isLive)
+		b.waitFor("the first source drawn", `document.querySelector('.group[data-source="demo"] .collapse')`)
+		b.do(chromedp.KeyEvent("\t"))
+		require.Equal(t, "skip", eval[string](b, `document.activeElement.id`))
+		require.True(t, eval[bool](b, `(r => r.top >= 0 && r.width > 0)(document.activeElement.getBoundingClientRect())`), "seen when focused")
+		b.do(chromedp.KeyEvent("\r"))
+		b.waitFor("the charts focused", `document.activeElement.id === "groups"`)
+		b.do(chromedp.KeyEvent("\t"))
+		require.Equal(t, "button:Collapse demo", eval[string](b, focused), "the next stop is the first source's")
+		require.True(t, eval[bool](b, `location.hash === ""`), "the address untouched")
+	})
+
 	t.Run("arrow keys move in the window picker and the tree; Enter on a source shows it", func(t *testing.T) {
 		require.True(t, eval[bool](b, `(document.querySelector('#windows [aria-checked="true"]').focus(), true)`))
 		require.Equal(t, "radio:1m", eval[string](b, focused))

@@ -77,7 +77,7 @@ func TestBrowserURLState(t *testing.T) {
 		b.waitFor("live again, the range out of the address", `location.search === "?filter=instance%3D1"`)
 	})
 
-	t.Run("a zoom over two days keeps the header on its rows at 1280, 1440 and 390 px", func(t *testing.T) {
+	t.Run("a zoom over two days, or a pause, keeps the header on its rows at 1280, 1440 and 390 px and the filter usable", func(t *testing.T) {
 		now := time.Now().UnixMilli()
 		zooms := map[string]string{
 			"over two days": fmt.Sprintf("?from=%d&to=%d", now-30*time.Hour.Milliseconds(), now-2*time.Hour.Milliseconds()),
@@ -89,11 +89,26 @@ func TestBrowserURLState(t *testing.T) {
 			b.do(chromedp.Navigate(base + "/"))
 			b.waitFor("the stream to be live", isLive)
 			live := eval[float64](b, height)
+			// The pill grows; the filter keeps room for a query (at 390 px it has a row of its own).
+			filterUsable := func(what string) {
+				require.GreaterOrEqual(t, eval[float64](b, `document.getElementById("filter").getBoundingClientRect().width`), 200.0,
+					"%d px, %s: the filter box was squeezed; pill %q", size[0], what, eval[string](b, `document.getElementById("conn-text").textContent`))
+				require.Equal(t, eval[string](b, `document.getElementById("conn-text").textContent`), eval[string](b, `document.getElementById("conn-text").title`),
+					"the pill's text whole in its title")
+			}
+			filterUsable("live")
+			b.do(chromedp.Click(chromedp.CSS("#pause")))
+			b.waitFor("the pill saying paused", `/^paused · \d+ waiting$/.test(document.getElementById("conn-text").textContent)`)
+			b.waitFor("ten updates waiting", `+(document.getElementById("conn-text").textContent.match(/\d+/) || [0])[0] >= 10`)
+			require.Equal(t, live, eval[float64](b, height), "%d px, paused: the header grew", size[0])
+			filterUsable("paused")
+			b.do(chromedp.Click(chromedp.CSS("#pause")))
 			for name, q := range zooms {
 				b.do(chromedp.Navigate(base + "/" + q))
 				b.waitFor("the pill naming the zoom", `!document.getElementById("conn").disabled && /\d\d:\d\d/.test(document.getElementById("conn-text").textContent)`)
 				require.Equal(t, live, eval[float64](b, height), "%d px, a zoom %s: the header grew; pill %q", size[0], name,
 					eval[string](b, `document.getElementById("conn-text").textContent`))
+				filterUsable("a zoom " + name)
 				require.Regexp(t, `^Showing .+, not live`, eval[string](b, `document.getElementById("conn").title`), "the span whole in its title")
 			}
 		}
@@ -195,6 +210,13 @@ func TestBrowserLayouts(t *testing.T) {
 		require.Equal(t, 45, eval[int](b, `document.querySelectorAll("#jump a").length`))
 		b.do(chromedp.Click(chromedp.CSS(`#jump a[href="#source-s40"]`)))
 		b.waitFor("the source in view", `(r => r.top >= 0 && r.top < innerHeight)(document.getElementById("source-s40").getBoundingClientRect())`)
+		// Deep in the charts the header is out of sight: a button at the bottom says the stream's state and goes back up.
+		const toTop = `document.getElementById("to-top")`
+		b.waitFor("the button back up", `(t => !t.hidden && getComputedStyle(t).position === "fixed" && t.getBoundingClientRect().bottom <= innerHeight &&
+			t.textContent.includes(document.getElementById("conn-text").textContent))(`+toTop+`)`)
+		b.do(chromedp.Click(chromedp.CSS("#to-top")))
+		b.waitFor("back at the header", `scrollY === 0 && document.activeElement === document.getElementById("topbar") && `+toTop+`.hidden`)
+		require.True(t, eval[bool](b, `location.hash === ""`), "the address untouched")
 		require.True(t, eval[bool](b, `(f => { f.value = "s4"; f.dispatchEvent(new Event("input")); return true; })(document.getElementById("filter"))`))
 		b.waitFor("the jump list filtered as the groups are", `[...document.querySelectorAll("#jump a")].filter(a => !a.hidden).map(a => a.textContent).join() ===
 			[...document.querySelectorAll(".group")].filter(g => !g.hidden).map(g => g.dataset.source).join() &&

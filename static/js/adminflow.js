@@ -1,6 +1,6 @@
 // The admin side of the page: the token (held for the tab by admin.js),
-// the crash buttons it enables, a confirmation the first time in a
-// session, and what happens when a server does not accept the token:
+// the crash buttons it enables, a confirmation the first time a source is
+// crashed with a token, and what happens when a server does not accept the token:
 // the admin controls hide and the token is asked for again.
 
 import { setText } from "./dom.js";
@@ -8,6 +8,20 @@ import { setText } from "./dom.js";
 /** CONFIRM_MS is how long a crash button waits for its confirming press. */
 export const CONFIRM_MS = 5000;
 const CRASH_CONFIRMED_KEY = "pulseboard.crash-confirmed";
+
+/**
+ * tokenMark is a 32-bit FNV-1a hash of the admin token, as 8 hex digits:
+ * enough to tell a new token from the one a confirmation was given with,
+ * without keeping the token a second time.
+ */
+export function tokenMark(token) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < token.length; i++) {
+    h ^= token.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
 
 export class AdminFlow {
   /**
@@ -46,15 +60,41 @@ export class AdminFlow {
   }
 
   /**
+   * confirmed reads the sources whose crash was confirmed with the token
+   * held now (session storage: {token: tokenMark, names: [...]}); another
+   * token, or anything unreadable, confirms none.
+   */
+  confirmed() {
+    try {
+      const v = JSON.parse(this.deps.session.getItem(CRASH_CONFIRMED_KEY) || "null");
+      if (v && v.token === tokenMark(this.token) && Array.isArray(v.names)) return v.names;
+    } catch {
+      // Not ours or broken: nothing is confirmed.
+    }
+    return [];
+  }
+
+  remember(name) {
+    const names = this.confirmed();
+    if (!names.includes(name)) names.push(name);
+    try {
+      this.deps.session.setItem(CRASH_CONFIRMED_KEY, JSON.stringify({ token: tokenMark(this.token), names }));
+    } catch {
+      // Storage refused: it asks again next time.
+    }
+  }
+
+  /**
    * crash asks the server to crash a source, with the admin token. The
-   * first time in a session the button asks to be pressed again to
-   * confirm (for CONFIRM_MS); a refused token is forgotten and asked for
-   * again.
+   * first time a source is crashed with this token the button asks to be
+   * pressed again to confirm (for CONFIRM_MS): each source asks once, and
+   * all ask again after a new token; a refused token is forgotten and
+   * asked for again.
    */
   async crash(name, button) {
     if (!this.token) return;
     const d = this.deps;
-    if (d.session.getItem(CRASH_CONFIRMED_KEY) !== "1" && button.dataset.confirm !== "1") {
+    if (!this.confirmed().includes(name) && button.dataset.confirm !== "1") {
       button.dataset.confirm = "1";
       setText(button, `Really crash ${name}?`);
       (d.setTimeout || setTimeout)(() => {
@@ -65,11 +105,7 @@ export class AdminFlow {
       return;
     }
     delete button.dataset.confirm;
-    try {
-      d.session.setItem(CRASH_CONFIRMED_KEY, "1");
-    } catch {
-      // Storage refused: it asks again next time.
-    }
+    this.remember(name);
     button.disabled = true;
     setText(button, "Crashing…");
     const r = await d.crash(name, this.token);

@@ -161,26 +161,45 @@ export class PageController {
 
   onStatus(s) {
     const was = this.connection ? this.connection.state : "connecting";
+    const wasConnected = this.connected();
     this.connection = s;
-    this.deps.status.show(s);
+    this.deps.status.show(this.shownStatus());
     if (was === "live" && s.state === "reconnecting") this.note([connectionEvent(true, s.staleSince || this.now())]);
     if (was === "reconnecting" && s.state === "live") this.note([connectionEvent(false, this.now())]);
-    if ((was === "live") !== (s.state === "live")) {
-      // Shown as unknown while away, as they are again once back, at the
-      // next frame, paused or not: a paused page must not say "running".
-      this.dirty.connection = true;
-      this.dirty.alertsStale = true;
-      for (const name of this.groups.keys()) this.dirty.sources.add(name);
-      for (const key of this.cards.keys()) this.dirty.alertCards.add(key);
-      this.dirty.tree = true;
-      this.dirty.overview = true;
-      this.requestFrame();
-    }
+    if (wasConnected !== this.connected() || (was === "live") !== (s.state === "live")) this.connectionChanged();
   }
 
-  /** connected says whether the stream is live: what the page shows is current. */
+  /**
+   * shownStatus is the stream's status as the pill tells it: "connecting"
+   * until the first snapshot came, though the server took the connection:
+   * the page has nothing current to show yet.
+   */
+  shownStatus() {
+    const s = this.connection;
+    return s && s.state === "live" && !this.haveSnapshot ? { ...s, state: "connecting" } : s;
+  }
+
+  // connectionChanged redraws what connected() decides.
+  connectionChanged() {
+    // Shown as unknown while away, as they are again once back, at the
+    // next frame, paused or not: a paused page must not say "running".
+    this.dirty.connection = true;
+    this.dirty.alertsStale = true;
+    for (const name of this.groups.keys()) this.dirty.sources.add(name);
+    for (const key of this.cards.keys()) this.dirty.alertCards.add(key);
+    this.dirty.tree = true;
+    this.dirty.overview = true;
+    this.requestFrame();
+  }
+
+  /**
+   * connected says whether the stream is live and has sent its first
+   * snapshot: what the page shows is current. Before that snapshot every
+   * state is unknown, as while disconnected (a resumed stream's deltas
+   * need no new one).
+   */
   connected() {
-    return !!this.connection && this.connection.state === "live";
+    return !!this.connection && this.connection.state === "live" && this.haveSnapshot;
   }
 
   /**
@@ -280,7 +299,11 @@ export class PageController {
         return;
       }
       case "snapshot":
-        this.haveSnapshot = true;
+        if (!this.haveSnapshot) {
+          this.haveSnapshot = true;
+          this.deps.status.show(this.shownStatus());
+          if (this.connected()) this.connectionChanged();
+        }
         this.apply(this.store.snapshot(msg));
         if (this.viewSpan()) this.spanChanged();
         return;
@@ -499,13 +522,17 @@ export class PageController {
     for (const name of d.sources) {
       const g = this.groups.get(name);
       if (!g) continue;
-      g.update(this.shownSource(name), now, this.crashAt(name));
+      const src = this.store.sources.get(name);
+      const shown = this.shownSource(name);
+      g.update(shown, now, this.crashAt(name), this.store.started);
       g.showAlert(this.sourceAlert(name));
-      this.health.get(name).update(this.store.sources.get(name), now, this.timeline.latest(name, "parked"), !this.connected());
+      // A backoff held in view: the line under it tells it as past.
+      const held = shown && src && shown.state === "backoff" && src.state !== "backoff" ? this.crashAt(name) : undefined;
+      this.health.get(name).update(src, now, this.timeline.latest(name, "parked"), !this.connected(), held);
     }
     d.sources.clear();
     if (d.tree) {
-      this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name));
+      this.deps.tree.update(this.shownTree(), (name) => this.crashAt(name), this.store.started);
       d.tree = false;
     }
   }

@@ -27,8 +27,11 @@ export function recovered(src, seenAt) {
 
 /**
  * healthNote is the line under a source's facts, or "" for none.
- * @param {{state: string, restartedAt: number, parkedAt: number, retryAt: number, restarts: number}} hs
- *   retryAt: when the supervisor tries a parked source again (unix ms; 0: unknown)
+ * @param {{state: string, restartedAt: number, parkedAt: number, retryAt: number, restarts: number, held?: boolean, crashAt?: number}} hs
+ *   retryAt: when the supervisor tries a parked source again (unix ms; 0: unknown);
+ *   held: the badge still shows a backoff that has ended (hold.js), whose
+ *   crash was at crashAt (unix ms; 0: unknown): the line says what happened,
+ *   in the past, so that it agrees with the badge and the facts beside it
  * @param {number} now unix ms
  * @param {boolean} [stale] the page is disconnected: what was last known,
  *   with clock times and no countdown (the retry may have come and gone)
@@ -38,13 +41,28 @@ export function healthNote(hs, now, stale = false) {
   if (hs.state === "failed") {
     const since = hs.parkedAt ? ` since ${formatClock(hs.parkedAt)}` : "";
     const retry = hs.retryAt > now
-      ? `retried at ${formatClock(hs.retryAt)} (${formatIn(hs.retryAt, now)})`
+      ? `next try at ${formatClock(hs.retryAt)} (${formatIn(hs.retryAt, now)})`
       : "the supervisor tries it again after its cool-down (supervisor.cooldown)";
     return `Parked${since} after ${hs.restarts} restarts; ${retry}.`;
   }
   if (hs.state === "backoff") return "Crashed; restarting after a backoff…";
+  if (hs.held && hs.restartedAt) return heldNote(hs);
   if (hs.restartedAt && now - hs.restartedAt < RESTART_SHOWN_MS) return `Restarted ${formatAgo(hs.restartedAt, now)}.`;
   return "";
+}
+
+// heldNote tells a backoff that has ended while the badge still shows it:
+// "Crashed at 13:18:17, backed off 96 ms, restarted at 13:18:17."
+function heldNote(hs) {
+  const restarted = `restarted at ${formatClock(hs.restartedAt)}`;
+  const crashAt = hs.crashAt || 0;
+  if (!(crashAt > 0) || crashAt > hs.restartedAt) return `Backed off, ${restarted}.`;
+  return `Crashed at ${formatClock(crashAt)}, backed off ${duration(hs.restartedAt - crashAt)}, ${restarted}.`;
+}
+
+// duration writes a backoff's length: "96 ms", "1.5 s".
+function duration(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 // staleNote is healthNote's line while disconnected.
@@ -71,7 +89,7 @@ export class SourceHealth {
     this.note = h("p", { class: "health-note", role: "status" });
     this.note.hidden = true;
     group.head.append(this.note);
-    this.state = { state: "", restartedAt: 0, parkedAt: 0, retryAt: 0, restarts: 0 };
+    this.state = { state: "", restartedAt: 0, parkedAt: 0, retryAt: 0, restarts: 0, held: false, crashAt: 0 };
     this.error = "";
     this.errorSeenAt = 0;
     this.src = undefined;
@@ -86,10 +104,15 @@ export class SourceHealth {
    * @param {number} now
    * @param {import("./timeline.js").TimelineEvent} [parked]
    * @param {boolean} [stale] the page is disconnected (healthNote)
+   * @param {number} [heldCrashAt] set while the badge holds a backoff that
+   *   has ended (hold.js): when the source crashed, unix ms (0 if unknown);
+   *   undefined when nothing is held
    */
-  update(src, now, parked, stale = false) {
+  update(src, now, parked, stale = false, heldCrashAt = undefined) {
     this.stale = stale;
     const hs = this.state;
+    hs.held = heldCrashAt !== undefined;
+    hs.crashAt = heldCrashAt || 0;
     const state = (src && src.state) || "unknown";
     const restarts = src ? Number(src.restarts) || 0 : 0;
     // The server's time of the last restart when it gives one; none when

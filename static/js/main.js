@@ -18,6 +18,7 @@ import { StatusView } from "./status.js";
 import { ThemeSwitch } from "./themes.js";
 import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
+import { WayBack } from "./wayback.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,7 +46,7 @@ const controller = new PageController({
   timeline: new TimelineView({ list: $("timeline"), filter: $("tl-source"), count: $("tl-count") }, (name) => controller.setTimelineSource(name)),
   health: (group) => new SourceHealth(group),
   alerts: new AlertsView({ list: $("alerts"), count: $("al-count") }, (name) => controller.revealSource(name)),
-  status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text") }),
+  status: new StatusView({ pill: $("conn"), text: $("conn-text"), banner: $("stale"), bannerText: $("stale-text"), mini: $("to-top"), miniText: $("to-top-text") }),
   notices: new NoticeView($("notices")),
   page: new PageView(document, {
     onWindow: (name) => controller.selectWindow(name),
@@ -76,6 +77,7 @@ new ThemeSwitch({
   prefs: controller.prefs,
   onChange: () => controller.charts.rethemed(),
 });
+new WayBack({ skip: $("skip"), target: $("groups"), top: $("to-top"), header: $("topbar") }, window);
 // A hidden tab draws nothing; shown again, it catches up (and reconnects).
 document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
 controller.setTabHidden(document.visibilityState === "hidden");

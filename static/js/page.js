@@ -78,6 +78,9 @@ export class PageView {
 
   showVersion(text) {
     setText(this.els.version, text);
+    // Said by the name's title too: a narrow header hides the version (layout.css).
+    const brand = this.els.version.parentElement;
+    if (brand) brand.title = text ? `pulseboard ${text}` : "";
   }
 
   /**

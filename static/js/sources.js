@@ -7,7 +7,7 @@ import { h, setData, setHidden, setText, setTitle } from "./dom.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
-import { crashText } from "./treemodel.js";
+import { countSince, crashText, crashTime } from "./treemodel.js";
 
 const nf = new Intl.NumberFormat("en-US");
 
@@ -40,8 +40,12 @@ export class SourceGroup {
       latency: fact("latency", "poll latency"),
       success: fact("success", "last success"),
     };
-    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: `Make the ${name} collector panic now` }, `Crash ${name}`);
-    this.crash.addEventListener("click", () => this.opts.onCrash(name, this.crash));
+    this.crashTitle = `Make the ${name} collector panic now`;
+    this.crash = h("button", { class: "btn btn-danger crash", type: "button", title: this.crashTitle }, `Crash ${name}`);
+    this.offline = false; // disconnected: a crash could not be sent, nor its effect seen
+    this.crash.addEventListener("click", () => {
+      if (!this.offline) this.opts.onCrash(name, this.crash);
+    });
     this.error = h("p", "last-error");
     this.error.hidden = true;
     this.warning = h("p", "last-warning");
@@ -58,9 +62,10 @@ export class SourceGroup {
   /**
    * update shows a source object from the stream (may be undefined), and
    * when it last crashed (crashAt, unix ms; 0: as the source tells, see
-   * crashText).
+   * crashText), and when the server process started (started, unix ms; 0:
+   * unknown), which its restart count counts from (countSince).
    */
-  update(src, now, crashAt = 0) {
+  update(src, now, crashAt = 0, started = 0) {
     this.crashAt = crashAt; // shown, with how long ago, by updateAgo
     const health = sourceHealth(src);
     const state = health.state;
@@ -70,7 +75,9 @@ export class SourceGroup {
     setTitle(this.badge, health.down ? "The collector is running, but its last poll failed" : "");
     setText(this.type, (src && src.type) || "");
     const restarts = src ? Number(src.restarts) || 0 : 0;
-    setText(this.facts.restarts.dd, src ? nf.format(restarts) : "–");
+    // A crash older than the server's start beside a count from 0: the count says since when.
+    const since = src ? countSince(src, crashAt, started) : 0;
+    setText(this.facts.restarts.dd, src ? `${nf.format(restarts)}${since ? ` since ${formatClock(since)}` : ""}` : "–");
     setData(this.facts.restarts.dd, "count", String(restarts));
     const lastRestart = src ? Number(src.last_restart_at) || 0 : 0;
     setTitle(this.facts.restarts.el, lastRestart > 0 ? `last restart at ${formatClock(lastRestart)}` : "");
@@ -79,6 +86,7 @@ export class SourceGroup {
     this.facts.failures.el.classList.toggle("is-bad", !!src && Number(src.failures) > 0);
     setText(this.facts.latency.dd, src ? formatMs(src.poll_ms) : "–");
     this.src = src;
+    this.setOffline(!src || !!src.stale);
     this.updateAgo(src, now);
     const prev = this.prev;
     if (prev && (prev.badge !== health.badge || prev.restarts !== restarts)) {
@@ -99,7 +107,11 @@ export class SourceGroup {
     if (this.crashTag.dataset.kind !== kind) this.crashTag.dataset.kind = kind;
     const health = sourceHealth(src);
     const stale = !!(src && src.stale);
-    showNote(this.error, "Last error", health.error, health.errorAt, now, stale);
+    // The crash's own error, stamped by another clock read in the same
+    // second: told at the crash's time, not "4s ago" beside "5s ago".
+    const crashAt = crashTime(src, this.crashAt);
+    const errorAt = crashAt > 0 && Math.abs(health.errorAt - crashAt) < 1000 && formatClock(health.errorAt) === formatClock(crashAt) ? crashAt : health.errorAt;
+    showNote(this.error, "Last error", health.error, errorAt, now, stale);
     showNote(this.warning, "Last warning", health.warning, health.warningAt, now, stale);
   }
 
@@ -123,6 +135,15 @@ export class SourceGroup {
     setText(this.alertTag, `${a.name} ${a.state}`);
     setData(this.alertTag, "severity", a.severity);
     setData(this.alertTag, "state", a.state);
+  }
+
+  // setOffline disables the crash button while the page is disconnected
+  // (a stale source) or knows nothing of the source yet.
+  setOffline(off) {
+    if (off === this.offline) return;
+    this.offline = off;
+    this.crash.disabled = off;
+    setTitle(this.crash, off ? "Not connected to the server: nothing can be crashed now" : this.crashTitle);
   }
 
   setAdmin(isAdmin) {

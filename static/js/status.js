@@ -33,7 +33,10 @@ export function statusText(s, now, pastEnd = 0, span = null, waiting = -1) {
 }
 
 export class StatusView {
-  /** @param {{pill: HTMLElement, text: HTMLElement, banner: HTMLElement, bannerText: HTMLElement}} els */
+  /**
+   * @param {{pill: HTMLElement, text: HTMLElement, banner: HTMLElement, bannerText: HTMLElement, mini?: HTMLElement, miniText?: HTMLElement}} els
+   *   mini, miniText: the phone's button back up and its text, which repeat the pill's state
+   */
   constructor(els) {
     this.els = els;
     this.s = null;
@@ -81,9 +84,18 @@ export class StatusView {
     const state = s ? s.state : "connecting";
     const now = Date.now();
     // The stream stays live (body's data-conn) while the pill says the view is not.
-    this.els.pill.dataset.state = state !== "live" ? state : this.waiting >= 0 ? "paused" : this.pastEnd || this.span ? "history" : state;
+    const shown = state !== "live" ? state : this.waiting >= 0 ? "paused" : this.pastEnd || this.span ? "history" : state;
+    this.els.pill.dataset.state = shown;
     document.body.dataset.conn = state;
-    setText(this.els.text, statusText(s, now, this.pastEnd, this.span, this.waiting));
+    const text = statusText(s, now, this.pastEnd, this.span, this.waiting);
+    setText(this.els.text, text);
+    // Whole on hover: a narrow header ends the pill's text in an ellipsis.
+    if (this.els.text.title !== text) this.els.text.title = text;
+    // The phone's button back up (wayback.js) says the same.
+    if (this.els.mini) {
+      if (this.els.mini.dataset.state !== shown) this.els.mini.dataset.state = shown;
+      setText(this.els.miniText, text);
+    }
     const stale = state === "reconnecting";
     this.els.banner.hidden = !stale;
     if (stale) {

@@ -122,7 +122,7 @@ export function supervisionEvent(e) {
         run,
       });
     case "parked":
-      return ev("supervision", "parked", e.ts, source, `parked as failed after ${n} restarts; retried at ${at || "the end of its cool-down"}`, {
+      return ev("supervision", "parked", e.ts, source, `parked as failed after ${n} restarts; next try at ${at || "the end of its cool-down"}`, {
         detail: e.error,
         bad: true,
         retryAt: e.retryAt,

@@ -5,7 +5,7 @@
 
 import { setHidden, setText } from "./dom.js";
 import { formatClock } from "./format.js";
-import { crashText, treeKeyAction } from "./treemodel.js";
+import { countSince, crashText, treeKeyAction } from "./treemodel.js";
 
 /**
  * TreeView draws a TreeNode into a container and updates it in place. It
@@ -105,8 +105,9 @@ export class TreeView {
    * if it is out of order, since moving it would restart its animation (a
    * pulse would never end while updates come). Nodes that changed pulse.
    */
-  update(root, crashAt = () => 0) {
+  update(root, crashAt = () => 0, started = 0) {
     this.crashAt = crashAt;
+    this.started = started; // the server's start, unix ms: what a source's count counts from (countSince)
     const seen = new Set();
     this.place(root, this.rootUl, 0, seen);
     for (const [key, n] of this.nodes) {
@@ -203,22 +204,26 @@ export class TreeView {
     setHidden(n.strategy, !node.strategy);
     setText(n.state, state === "running" ? "" : state);
     setHidden(n.state, state === "running");
-    setText(n.restarts, node.restarts === null ? "↻ –" : `↻ ${node.restarts}`);
+    const crashOf = node.source ? [{ last_restart_at: node.lastRestart, stale: !!node.stale }, this.crashAt ? this.crashAt(node.name) : 0] : null;
+    // A count from 0 beside a crash older than the server's start says since when it counts.
+    const since = crashOf && node.restarts !== null ? countSince(crashOf[0], crashOf[1], this.started || 0) : 0;
+    const sinceText = since ? ` since ${formatClock(since)}` : "";
+    setText(n.restarts, node.restarts === null ? "↻ –" : `↻ ${node.restarts}${sinceText}`);
     // The root has no parent to restart it: an unknown count says nothing.
     setHidden(n.restarts, node.restarts === null && !node.key.includes("/"));
     const count = node.restarts === null ? "" : String(node.restarts);
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
-    n.crashOf = node.source ? [{ last_restart_at: node.lastRestart, stale: !!node.stale }, this.crashAt ? this.crashAt(node.name) : 0] : null;
+    n.crashOf = crashOf;
     // The title and the spoken text without "ago": they would be rewritten every second.
     const crash = n.crashOf ? crashText(...n.crashOf) : "";
     this.showCrash(n);
     const last = node.lastRestart ? `, the last at ${formatClock(node.lastRestart)}` : "";
-    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${restartsText(node.restarts)}${last}`) + (crash ? `; ${crash}` : "");
+    const title = `${node.name}: ${state}` + (node.restarts === null ? "" : `, ${restartsText(node.restarts)}${sinceText}${last}`) + (crash ? `; ${crash}` : "");
     if (n.el.title !== title) {
       n.el.title = title;
       const how = node.strategy ? `, ${node.strategy.replaceAll("_", " ")}` : "";
-      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${restartsText(node.restarts)}`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
+      setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${restartsText(node.restarts)}${sinceText}`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
     }
 
     const prev = n.prev;

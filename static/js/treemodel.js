@@ -100,7 +100,8 @@ export function buildTree(raw, sources) {
         key: `${key}/${s.name}`,
         name: String(s.name),
         strategy: null,
-        state: s.state ? String(s.state) : null,
+        // "down" as the source's badge says (sources.js sourceHealth): running, its last poll failed.
+        state: s.state === "running" && s.up === false && Number(s.polls) > 0 ? "down" : s.state ? String(s.state) : null,
         restarts: num(s.restarts),
         lastRestart: Number(s.last_restart_at) > 0 ? Number(s.last_restart_at) : 0,
         source: true,
@@ -207,6 +208,21 @@ export function crashText(src, crashAt = 0, now = 0, name = "") {
   if (!(at > 0)) return "";
   const ago = src && src.stale ? " (stale)" : now > 0 ? ` (${formatAgo(at, now)})` : "";
   return `last ${crashAt > 0 ? "crash" : "restart"}${name ? ` ${name}` : ""} ${formatClock(at)}${ago}`;
+}
+
+/**
+ * countSince is the start a source's restart count beside its last crash
+ * counts from, when it must be said: the server's start (started, unix ms)
+ * when the crash told (crashTime) is older, as a restarted server counts
+ * from 0 while the crash comes from its stored events; 0 otherwise, where
+ * the count and the crash are of the same process.
+ * @param {{last_restart_at?: number}|undefined} src
+ * @param {number} crashAt
+ * @param {number} started
+ */
+export function countSince(src, crashAt, started) {
+  const at = crashTime(src, crashAt);
+  return started > 0 && at > 0 && at < started ? started : 0;
 }
 
 /** crashTime is the time crashText tells of (unix ms), 0 if none. */

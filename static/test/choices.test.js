@@ -491,6 +491,34 @@ test("the filter matches labels as the chips show them, counts the series, and w
   assert.equal(h.page.filterCount, "");
 });
 
+test("a crash is confirmed once per source, and again for every source after the token changes", async () => {
+  const calls = [];
+  const h = harness({ href: "http://h/?admin=s3cret", crash: async (name) => (calls.push(name), { ok: true, status: 202, message: "" }) });
+  live(h);
+  const press = async (name) => {
+    const button = { disabled: false, textContent: `Crash ${name}`, dataset: {} };
+    await h.controller.crash(name, button);
+    if (button.dataset.confirm === "1") {
+      await h.controller.crash(name, button);
+      return "asked";
+    }
+    return "at once";
+  };
+  assert.equal(await press("demo"), "asked");
+  assert.equal(await press("demo"), "at once", "the same source, the same token: asked once");
+  assert.equal(await press("spiky"), "asked", "another source asks for itself");
+  assert.doesNotMatch(h.session.getItem("pulseboard.crash-confirmed"), /s3cret/, "the token is not kept twice");
+
+  h.controller.admin.set("n3wtoken"); // a restarted server's token
+  assert.equal(await press("demo"), "asked", "a new token asks again");
+  assert.equal(await press("spiky"), "asked");
+  assert.equal(await press("spiky"), "at once");
+  assert.deepEqual(calls, ["demo", "demo", "spiky", "demo", "spiky", "spiky"]);
+
+  h.session.setItem("pulseboard.crash-confirmed", "1"); // an older page's flag
+  assert.equal(await press("demo"), "asked", "an unreadable record confirms nothing");
+});
+
 test("an unconfirmed crash press reverts after a while", async () => {
   const calls = [];
   const h = harness({ href: "http://h/?admin=s3cret", crash: async (name) => (calls.push(name), { ok: true, status: 202, message: "" }) });

@@ -15,10 +15,11 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   ws.recv(hello);
   assert.equal(h.page.version, "v1.2.3");
   assert.deepEqual(h.page.windows, { names: ["1m", "5m"], selected: "1m" });
-  assert.equal(h.statuses.at(-1).state, "live");
+  assert.equal(h.statuses.at(-1).state, "connecting", "nothing current to show before the snapshot");
   assert.equal(h.controller.connection.state, "live");
 
   ws.recv(snapshot(4, [series("a"), series("b", { kind: "counter" })]));
+  assert.equal(h.statuses.at(-1).state, "live");
   assert.deepEqual([...h.groups.keys()], ["demo"]);
   assert.deepEqual([...h.groups.get("demo").cards.keys()], [fam("a"), fam("b")]);
   assert.deepEqual([...h.charts.entries.keys()], [fam("a"), fam("b")]);
@@ -46,6 +47,32 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   const spec = h.charts.entries.get(fam("a"));
   assert.deepEqual(spec.data()[0][1], [1, 2, 3]);
   assert.deepEqual(spec.range(), [T0 + 2000 - 10_000, T0 + 2000], "young data: at least 10s shown");
+});
+
+test("before the first snapshot the pill says connecting and the tree's states are unknown, not running", () => {
+  const h = harness();
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  h.frame();
+  assert.equal(h.statuses.at(-1).state, "connecting");
+  const states = (n) => [n.state, ...n.children.flatMap(states)];
+  assert.ok(h.tree, "the tree is drawn");
+  assert.ok(!states(h.tree).includes("running"), `no node says running: ${states(h.tree)}`);
+  ws.recv(snapshot(4, [series("a")]));
+  h.frame();
+  assert.equal(h.statuses.at(-1).state, "live");
+  assert.ok(states(h.tree).includes("running"), "the snapshot's states");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.state, "running");
+
+  // A resumed stream needs no new snapshot: live at its hello.
+  ws.drop();
+  h.controller.retryNow();
+  const again = h.ws();
+  again.open();
+  again.recv(hello);
+  assert.equal(h.statuses.at(-1).state, "live");
 });
 
 test("a gap in the deltas asks for a resync and applies nothing until its answer", () => {

@@ -50,20 +50,36 @@ test("SourceHealth follows a source's updates in its group's header", () => {
   assert.equal(note.hidden, true);
 });
 
+test("a backoff held in the badge after it ended is told in the past: the line agrees with the badge", () => {
+  const head = document.createElement("header");
+  const hs = new SourceHealth({ head, error: document.createElement("p") });
+  const note = head.one("health-note");
+  hs.update({ state: "backoff", restarts: 0, last_error: "panic: boom", last_success: T - 500 }, T);
+  assert.equal(note.textContent, "Crashed; restarting after a backoff…");
+  hs.update({ state: "running", restarts: 1, last_restart_at: T + 96, last_error: "panic: boom", last_success: T + 96 }, T + 200, undefined, false, T);
+  assert.equal(note.textContent, `Crashed at ${formatClock(T)}, backed off 96 ms, restarted at ${formatClock(T + 96)}.`);
+  hs.tick(T + 1200);
+  assert.match(note.textContent, /^Crashed at .*, backed off 96 ms, restarted at/, "no \"now\" or \"ago\" under a held badge");
+  hs.update({ state: "running", restarts: 1, last_restart_at: T + 96, last_error: "panic: boom", last_success: T + 96 }, T + 2200);
+  assert.equal(note.textContent, "Restarted 2s ago.", "the hold over: the stream's own line");
+  assert.equal(healthNote({ state: "running", restartedAt: T + 1500, restarts: 1, held: true, crashAt: 0 }, T + 1600), `Backed off, restarted at ${formatClock(T + 1500)}.`, "no crash known");
+  assert.equal(healthNote({ state: "running", restartedAt: T + 1500, restarts: 1, held: true, crashAt: T }, T + 1600), `Crashed at ${formatClock(T)}, backed off 1.5 s, restarted at ${formatClock(T + 1500)}.`);
+});
+
 test("a parked source says when it is retried, from the server's parked event", () => {
   const head = document.createElement("header");
   const hs = new SourceHealth({ head, error: document.createElement("p") });
   const note = head.one("health-note");
   const parked = { ts: T - 5000, retryAt: T + 42_000 };
   hs.update({ state: "failed", restarts: 6, last_error: "panic: x" }, T, parked);
-  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; retried at ${formatClock(T + 42_000)} (in 42 s).`);
+  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; next try at ${formatClock(T + 42_000)} (in 42 s).`);
   hs.tick(T + 40_000);
-  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; retried at ${formatClock(T + 42_000)} (in 2 s).`);
+  assert.equal(note.textContent, `Parked since ${formatClock(T - 5000)} after 6 restarts; next try at ${formatClock(T + 42_000)} (in 2 s).`);
   hs.tick(T + 43_000);
   assert.match(note.textContent, /the supervisor tries it again after its cool-down/, "past its time: being tried");
   assert.equal(
     healthNote({ state: "failed", restartedAt: 0, parkedAt: T, retryAt: T + 600_000, restarts: 6 }, T),
-    `Parked since ${formatClock(T)} after 6 restarts; retried at ${formatClock(T + 600_000)} (in 10 min).`,
+    `Parked since ${formatClock(T)} after 6 restarts; next try at ${formatClock(T + 600_000)} (in 10 min).`,
   );
   hs.update({ state: "starting", restarts: 7 }, T + 43_000, parked);
   assert.equal(hs.state.retryAt, 0, "no longer parked");

@@ -31,13 +31,17 @@ test("a crash's backoff of a tenth of a second is seen in the group's badge and 
   const ws = live(h);
   const g = h.groups.get("demo");
   const treeState = () => h.tree.children.find((c) => c.name === "collectors").children.find((c) => c.name === "demo").state;
-  ws.recv({ type: "delta", seq: 5, ts: T0 + 20, sources: [{ ...running("demo"), state: "backoff", restarts: 1 }] });
+  const health = () => h.healths.get("demo").updates.at(-1);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 20, sources: [{ ...running("demo"), state: "backoff", restarts: 1 }],
+    events: [{ kind: "supervision", ts: T0 + 20, source: "demo", event: "crashed", error: "boom", restarts: 1 }] });
   h.frame();
   assert.equal(g.updates.at(-1).src.state, "backoff");
+  assert.equal(health().held, undefined, "a backoff going on is no held one");
   h.clock.advance(111);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 131, sources: [{ ...running("demo"), restarts: 1 }] });
   h.frame();
   assert.equal(g.updates.at(-1).src.state, "backoff", "held in the badge");
+  assert.equal(health().held, T0 + 20, "the line under it is told the backoff is past, and since which crash");
   assert.equal(treeState(), "backoff", "and on the tree node");
   assert.equal(h.controller.store.sources.get("demo").state, "running", "the store has the truth");
   h.clock.advance(1000);
@@ -48,5 +52,6 @@ test("a crash's backoff of a tenth of a second is seen in the group's badge and 
   h.intervals[0].fn();
   h.frame();
   assert.equal(g.updates.at(-1).src.state, "running", "two seconds after the crash: running");
+  assert.equal(health().held, undefined, "nothing held: the line is the stream's");
   assert.equal(treeState(), "running");
 });

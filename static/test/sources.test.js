@@ -116,6 +116,72 @@ test("the source's title and its tree node show its last crash", async () => {
   assert.equal(node("flaky").crash.textContent, `last restart ${formatClock(T0)}`, "no crash in the timeline: the restart");
 });
 
+test("the crash button is disabled while disconnected, and works again once connected", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { unknownSource } = await import("../js/summary.js");
+  const pressed = [];
+  const g = new SourceGroup("demo", { color: 0, collapsed: false, onToggle() {}, onCrash: (name) => pressed.push(name) });
+  g.setAdmin(true);
+  g.badge.getAnimations = () => []; // the badge's pulse, started again at each change of state
+  g.update({ ...running, name: "demo" }, T0);
+  assert.equal(g.crash.disabled, false);
+  g.update(unknownSource({ ...running, name: "demo" }), T0 + 1000);
+  assert.equal(g.crash.disabled, true);
+  assert.match(g.crash.title, /Not connected/);
+  g.crash.click();
+  assert.deepEqual(pressed, [], "a press while disconnected sends nothing");
+  g.update({ ...running, name: "demo" }, T0 + 2000);
+  assert.equal(g.crash.disabled, false);
+  assert.equal(g.crash.title, "Make the demo collector panic now");
+  g.crash.click();
+  assert.deepEqual(pressed, ["demo"]);
+});
+
+test("a crash and its error stamped in the same second say the same time ago", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const g = new SourceGroup("crashy", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  const crash = T0 + 900; // the timeline's crash, 13:29:09.9
+  const src = { ...running, name: "crashy", restarts: 1, last_restart_at: T0 + 1000, last_error: "panic: boom", last_error_at: T0 + 100 };
+  g.update(src, T0 + 5300, crash);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(crash)} (4s ago)`);
+  assert.equal(g.error.textContent, `Last error ${formatClock(crash)} (4s ago): panic: boom`, "not (5s ago) beside the crash's (4s ago)");
+  g.update({ ...src, last_error_at: T0 - 3000 }, T0 + 5300, crash);
+  assert.equal(g.error.textContent, `Last error ${formatClock(T0 - 3000)} (8s ago): panic: boom`, "an error of another second keeps its own time");
+});
+
+test("after a server restart the count from 0 beside a carried crash says since when it counts", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { SourceGroup } = await import("../js/sources.js");
+  const { TreeView } = await import("../js/tree.js");
+  const { buildTree, countSince } = await import("../js/treemodel.js");
+  const crash = T0 - 18_000; // the server before
+  const started = T0; // this one
+  assert.equal(countSince({ ...running }, crash, started), started);
+  assert.equal(countSince({ ...running }, crash, 0), 0, "the start unknown: nothing to say");
+  assert.equal(countSince({ ...running, last_restart_at: T0 + 5000 }, T0 + 4900, started), 0, "a crash of this process: the count covers it");
+  assert.equal(countSince({ ...running }, 0, started), 0, "no crash known");
+
+  const g = new SourceGroup("demo", { color: 0, collapsed: false, onToggle() {}, onCrash() {} });
+  g.update({ ...running, name: "demo" }, T0 + 1000, crash, started);
+  assert.equal(g.facts.restarts.dd.textContent, `0 since ${formatClock(started)}`);
+  assert.equal(g.crashTag.textContent, `last crash ${formatClock(crash)} (19s ago)`);
+  g.update({ ...running, name: "demo", restarts: 1, last_restart_at: T0 + 5000 }, T0 + 6000, T0 + 4900, started);
+  assert.equal(g.facts.restarts.dd.textContent, "1", "crashed again since: the count and the crash agree");
+
+  const tree = new TreeView(document.createElement("div"));
+  tree.update(buildTree(null, [{ name: "demo", state: "running", restarts: 0 }]), () => crash, started);
+  const node = tree.nodes.get("root/collectors/demo");
+  assert.equal(node.restarts.textContent, `↻ 0 since ${formatClock(started)}`);
+  assert.match(node.spoken.textContent, new RegExp(`0 restarts since ${formatClock(started)}`), "read out too");
+  tree.update(buildTree(null, [{ name: "demo", state: "running", restarts: 0 }]), () => 0, started);
+  assert.equal(node.restarts.textContent, "↻ 0", "no crash beside it: the plain count");
+});
+
 test("the last crash says how long ago, in the source's title every second and on its tree node at each tick", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();

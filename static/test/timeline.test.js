@@ -35,7 +35,7 @@ test("a crash, its backoff and its restart, as the server tells them", () => {
 test("parked with when it is retried, started, stopped, stuck; a peer's source; what is not known", () => {
   const at = 1_700_000_060_000;
   const parked = sup(10, "parked", { restarts: 5, error: "panic: x", delay_ms: 60_000, retry_at: at });
-  assert.deepEqual(kinds([parked]), [["parked", 10, `parked as failed after 5 restarts; retried at ${formatClock(at)}`]]);
+  assert.deepEqual(kinds([parked]), [["parked", 10, `parked as failed after 5 restarts; next try at ${formatClock(at)}`]]);
   assert.equal(parked.retryAt, at);
   assert.equal(parked.bad && parked.marker, true);
   assert.deepEqual(kinds([sup(20, "started"), sup(30, "stopped"), sup(40, "stuck", { error: "stuck" })]), [

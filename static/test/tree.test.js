@@ -136,3 +136,11 @@ test("the tree's keys follow the WAI-ARIA tree pattern: Right opens or goes in, 
   assert.deepEqual(treeKeyAction(closed, 2, "ArrowLeft"), { focus: 0 }, "a closed node: to its parent");
   assert.deepEqual(treeKeyAction(closed, 2, "Enter"), { expand: 2, expanded: true });
 });
+
+test("a running source whose last poll failed is down on its node, as its card's badge says", () => {
+  const node = (s) => buildTree(null, [s]).children.find((c) => c.name === "collectors").children[0].state;
+  assert.equal(node({ name: "site", state: "running", restarts: 0, up: false, polls: 3 }), "down");
+  assert.equal(node({ name: "site", state: "running", restarts: 0, up: false, polls: 0 }), "running", "not polled yet");
+  assert.equal(node({ name: "site", state: "running", restarts: 0, up: true, polls: 3 }), "running");
+  assert.equal(node({ name: "site", state: "backoff", restarts: 1, up: false, polls: 3 }), "backoff");
+});

@@ -424,7 +424,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       },
     },
     health: (g) => {
-      const hs = { updates: [], ticks: 0, update: (src, now, parked, stale) => hs.updates.push({ src, now, ...(parked ? { parked } : {}), stale: !!stale }), tick: () => hs.ticks++ };
+      const hs = { updates: [], ticks: 0, update: (src, now, parked, stale, held) => hs.updates.push({ src, now, ...(parked ? { parked } : {}), stale: !!stale, ...(held !== undefined ? { held } : {}) }), tick: () => hs.ticks++ };
       h.healths.set(g.name, hs);
       return hs;
     },
