@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io/fs"
 )
 
@@ -55,6 +56,22 @@ func (t ClusterTLS) Validate() error {
 		}
 	}
 	return p.err()
+}
+
+// ReadTLSFile reads a file cluster.nats.tls names as the config's check
+// does: a regular file only (a pipe or a device is refused before a byte
+// is read), at most MaxTLSFileBytes. The cluster's NATS client calls it at
+// every connection attempt, so that a file replaced after the check is
+// bounded too. Safe on any goroutine.
+func ReadTLSFile(path string) ([]byte, error) {
+	data, err := readRegular(path, MaxTLSFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxTLSFileBytes {
+		return nil, fmt.Errorf("%q is larger than %d bytes: want a PEM file", path, MaxTLSFileBytes)
+	}
+	return data, nil
 }
 
 // readTLSFile reads a file the TLS block names, reporting at key what

@@ -2,8 +2,12 @@ package cluster
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // TLS is TLS to an existing NATS ([NATS].TLS), with the meanings of
@@ -26,8 +30,13 @@ type TLS struct {
 }
 
 // options are the NATS client options of t: TLS required of the server,
-// verified against CAFile, with the client certificate. Secure comes
-// first: RootCAs and ClientCert add to the tls.Config it sets. Nil: none.
+// verified against CAFile, with the client certificate. The files are read
+// at every connection attempt (ClientTLSConfig's callbacks) through
+// configs.ReadTLSFile, bounded as the config's check reads them: nats.go's
+// own RootCAs and ClientCert read them whole, so a file replaced by a pipe
+// or a device after the check would hang a reconnect or fill memory.
+// Secure comes first: ClientTLSConfig adds to the tls.Config it sets.
+// Nil: none.
 func (t *TLS) options() []nats.Option {
 	if t == nil {
 		return nil
@@ -37,13 +46,49 @@ func (t *TLS) options() []nats.Option {
 		ServerName:         t.ServerName,
 		InsecureSkipVerify: t.InsecureSkipVerify, // the user's choice, documented as unsafe
 	})}
+	var certCB nats.TLSCertHandler
+	var rootsCB nats.RootCAsHandler
 	if t.CAFile != "" {
-		o = append(o, nats.RootCAs(t.CAFile))
+		rootsCB = t.roots
 	}
 	if t.CertFile != "" {
-		o = append(o, nats.ClientCert(t.CertFile, t.KeyFile))
+		certCB = t.certificate
+	}
+	if certCB != nil || rootsCB != nil {
+		o = append(o, nats.ClientTLSConfig(certCB, rootsCB))
 	}
 	return o
+}
+
+// roots reads CAFile into a pool; called by the NATS client.
+func (t *TLS) roots() (*x509.CertPool, error) {
+	pem, err := configs.ReadTLSFile(t.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("cluster: ca_file %q holds no PEM certificate", t.CAFile)
+	}
+	return pool, nil
+}
+
+// certificate reads CertFile and KeyFile into the client certificate;
+// called by the NATS client.
+func (t *TLS) certificate() (tls.Certificate, error) {
+	certPEM, err := configs.ReadTLSFile(t.CertFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("cluster: cert_file: %w", err)
+	}
+	keyPEM, err := configs.ReadTLSFile(t.KeyFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("cluster: key_file: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("cluster: cert_file and key_file: %w", err)
+	}
+	return cert, nil
 }
 
 // validate reports a client certificate without its key, or a key

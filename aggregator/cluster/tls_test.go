@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
+	"github.com/pulseboard/pulseboard/configs"
 )
 
 // One line per reason: the same reason again is not logged (whatever its
@@ -38,11 +44,42 @@ func TestTLSOptionsAndHalves(t *testing.T) {
 	require.Nil(t, none.options())
 	require.Empty(t, none.validate())
 	require.Len(t, (&TLS{}).options(), 1, "TLS required, system roots")
-	require.Len(t, (&TLS{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"}).options(), 3)
+	require.Len(t, (&TLS{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"}).options(), 2, "Secure, then the files' callbacks")
 	require.NotEmpty(t, (&TLS{CertFile: "c.pem"}).validate())
 	require.NotEmpty(t, (&TLS{KeyFile: "k.pem"}).validate())
 
 	_, err := New(Options{Cluster: "lab", Node: "a", NATS: &NATS{URLs: []string{"nats://127.0.0.1:1"}, TLS: &TLS{CertFile: "c.pem"}}})
 	require.ErrorIs(t, err, ErrConfig)
 	require.Contains(t, err.Error(), "nats.tls: cert_file and key_file go together")
+}
+
+// The NATS client reads the TLS files at every connection attempt through
+// the callbacks, bounded as the config's check reads them: a file replaced
+// after the check by a pipe (which would hang the read) or by something
+// huge is an error of that attempt.
+func TestTLSFilesReadBounded(t *testing.T) {
+	p := testtool.NewPKI(t)
+	good := &TLS{CAFile: p.CAFile, CertFile: p.ClientCert, KeyFile: p.ClientKey}
+	pool, err := good.roots()
+	require.NoError(t, err)
+	require.NotNil(t, pool)
+	cert, err := good.certificate()
+	require.NoError(t, err)
+	require.NotNil(t, cert.Leaf)
+
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.pem")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	big := filepath.Join(dir, "big.pem")
+	require.NoError(t, os.WriteFile(big, []byte(strings.Repeat("#", configs.MaxTLSFileBytes+1)), 0o600))
+
+	_, err = (&TLS{CAFile: fifo}).roots()
+	require.ErrorContains(t, err, "named pipe")
+	_, err = (&TLS{CAFile: big}).roots()
+	require.ErrorContains(t, err, "larger than")
+	_, err = (&TLS{CertFile: p.ClientCert, KeyFile: fifo}).certificate()
+	require.ErrorContains(t, err, "key_file")
+	require.ErrorContains(t, err, "named pipe")
+	_, err = (&TLS{CertFile: big, KeyFile: p.ClientKey}).certificate()
+	require.ErrorContains(t, err, "larger than")
 }
