@@ -64,6 +64,8 @@ type client struct {
 	// settled is set by the first pong: the peer reads what it is sent,
 	// and its writes stop taking admission turns (see admission).
 	settled atomic.Bool
+	// cutDone is set by cut, before its deadline: see cut.
+	cutDone atomic.Bool
 
 	mu        sync.Mutex
 	closeCode int
@@ -169,7 +171,15 @@ func (c *client) closeWith(code int, text, reason string) {
 // at once, without a close handshake; the handler then returns and fasthttp
 // closes the socket. (Closing the hijacked connection here would do
 // nothing: fasthttp's Close on it is a no-op until the handler returns.)
-func (c *client) cut() { _ = c.conn.NetConn().SetDeadline(time.Unix(1, 0)) }
+//
+// A cut is for good: the reader's extension of its deadline (a pong, a
+// message) checks cutDone after it and cuts again, so that an extension
+// racing the cut cannot undo it (it did: a pong arriving as the writer
+// panicked left the reader waiting out PongWait).
+func (c *client) cut() {
+	c.cutDone.Store(true)
+	_ = c.conn.NetConn().SetDeadline(time.Unix(1, 0))
+}
 
 // requestResume hands a client's resume to the writer and wakes it.
 func (c *client) requestResume(seq uint64) {

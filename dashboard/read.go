@@ -64,6 +64,9 @@ func (c *client) readLoop() {
 			d = inMessage
 		}
 		_ = c.conn.SetReadDeadline(d)
+		if c.cutDone.Load() { // a cut raced this extension: it stays cut
+			_ = c.conn.SetReadDeadline(time.Unix(1, 0))
+		}
 	}
 	c.conn.SetReadLimit(o.ReadLimit)
 	extend()
