@@ -86,10 +86,8 @@ func (c *client) stream() {
 		err := c.pump(wait, sub)
 		wake()
 		switch {
-		case err == errWriteFailed:
-			return
-		case c.ctx.Err() != nil:
-			return
+		case err == errWriteFailed, c.ctx.Err() != nil:
+			return // writeLoop sends a close code decided meanwhile, either way
 		case errors.Is(err, aggregator.ErrDropped):
 			// Counted by the drop hook. A newcomer dropped before it
 			// answered the ping sent after its hello, more than a
