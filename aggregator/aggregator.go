@@ -20,6 +20,7 @@ type counters struct {
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, eventsSkipped, orphaned    atomic.Uint64
 	flushFailures, tierShed                   atomic.Uint64
+	paced                                     atomic.Uint64 // series left for a later delta (pace.go)
 	rejected                                  [numRejectReasons]atomic.Uint64
 }
 
@@ -69,7 +70,11 @@ type Aggregator struct {
 	sources       []SourceInfo // as of the last tick
 	lastSweep     int64        // sweep slice index
 	lastDeltaSize int
-	tree          []byte // the program's tree as of the last tick, encoded
+	// backlog says the last tick left series for a later one (pace.go):
+	// Serve asks for another publish. Written by tick under mu, read by
+	// Serve after its own tick.
+	backlog bool
+	tree    []byte // the program's tree as of the last tick, encoded
 	// gone are sources that left the Sources list: their series were
 	// dropped, and batches of theirs still queued are refused until the
 	// source comes back.
@@ -109,6 +114,7 @@ func New(opts Options) *Aggregator {
 	a.sourcesChanged.Store(true)
 	a.treeChanged.Store(true)
 	a.st = newStore(o, &a.stats)
+	a.st.pacer.spread = int(paceSpan / o.BroadcastInterval)
 	if o.Storage != nil {
 		a.st.reopen = a.reopenStored
 	}
@@ -216,6 +222,9 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 			if now := a.opts.Now(); !due.After(now) {
 				pendingSince = time.Time{}
 				sweepAt = a.tickNow(now, &lastPublish)
+				if a.backlog {
+					markPending()
+				}
 				continue
 			}
 		}
@@ -239,6 +248,9 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 			armedAt = time.Time{}
 			pendingSince = time.Time{}
 			sweepAt = a.tickNow(a.opts.Now(), &lastPublish)
+			if a.backlog {
+				markPending() // the rest of a paced source's series
+			}
 		}
 	}
 }
@@ -364,11 +376,15 @@ func (a *Aggregator) tick() time.Time {
 	nowMs := now.UnixMilli()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.st.settle(nowMs)
+	// Swept before it is paced, so that the windows a sweep moved are
+	// paced too; a series with points to settle had a sample lately and
+	// is left to its settle (store.sweep).
 	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
 		a.lastSweep = slice
 		a.st.sweep(nowMs)
 	}
+	taken := a.st.pace()
+	a.st.settle(nowMs, taken)
 	if a.st.unsorted {
 		a.st.sorted()
 	}
@@ -383,9 +399,10 @@ func (a *Aggregator) tick() time.Time {
 	// come between here and the publish.
 	live := a.broker.live()
 	if live {
-		a.st.refreshExtremes() // the publish encodes the windows
+		a.st.refreshExtremes(taken) // the publish encodes the windows
 	}
-	a.st.collect(d)
+	a.st.collect(d, taken)
+	a.backlog = len(a.st.dirty) > 0
 	if a.treeChanged.Swap(false) {
 		if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {
 			d.tree, a.tree = tree, tree

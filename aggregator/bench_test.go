@@ -81,11 +81,11 @@ func BenchmarkIngest(b *testing.B) {
 		t := startCPU()
 		b.StartTimer()
 		a.ingest(batches[0])
-		a.st.settle(c.ms) // the windows take the samples as they are published
+		a.st.settle(c.ms, len(a.st.dirty)) // the windows take the samples as they are published
 		b.StopTimer()
 		cpu += processCPU() - t.start
 		samples += len(batches[0].Samples)
-		a.st.collect(&delta{}) // what a tick would publish
+		a.st.collect(&delta{}, len(a.st.dirty)) // what a tick would publish
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")

@@ -49,11 +49,11 @@ func (d *delta) size() int {
 }
 
 // refreshExtremes recomputes the stale extremes of the windows the next
-// delta carries (window.extStale), once, so that the encoding and every
-// publish after it read them without a pass over the ring. Must hold the
-// store's write lock.
-func (st *store) refreshExtremes() {
-	for _, s := range st.dirty {
+// delta carries (window.extStale; the first taken of st.dirty), once, so
+// that the encoding and every publish after it read them without a pass
+// over the ring. Must hold the store's write lock.
+func (st *store) refreshExtremes(taken int) {
+	for _, s := range st.dirty[:taken] {
 		if s.winDirty && !s.evicted {
 			for i := range s.wins {
 				s.wins[i].refreshExtremes()
@@ -62,10 +62,12 @@ func (st *store) refreshExtremes() {
 	}
 }
 
-// collect moves the store's pending changes into d and marks them
-// published. Must hold the store's write lock.
-func (st *store) collect(d *delta) {
-	for _, s := range st.dirty {
+// collect moves the pending changes of the first taken series of
+// st.dirty into d and marks them published; pace left the others on the
+// list, and a new series among them waits on st.added too. Must hold the
+// store's write lock.
+func (st *store) collect(d *delta, taken int) {
+	for _, s := range st.dirty[:taken] {
 		s.dirty = false
 		if s.evicted {
 			continue
@@ -91,17 +93,21 @@ func (st *store) collect(d *delta) {
 		s.winDirty, s.staleChanged = false, false
 	}
 	d.ptsOff = append(d.ptsOff, int32(len(d.pts)))
+	waiting := st.added[:0] // new series pace left: still dirty
 	for _, s := range st.added {
-		if !s.evicted {
+		switch {
+		case s.evicted:
+		case s.dirty:
+			waiting = append(waiting, s)
+		default:
 			d.added = append(d.added, s.key)
 			s.announced = true
 		}
 	}
+	clear(st.added[len(waiting):])
+	st.added = waiting
 	d.removed = append(d.removed, st.removed...)
-	clear(st.dirty)
-	st.dirty = st.dirty[:0]
-	clear(st.added)
-	st.added = st.added[:0]
+	st.leaveDeferred(taken)
 	st.removed = st.removed[:0]
 }
 

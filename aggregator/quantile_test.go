@@ -105,7 +105,7 @@ func TestWindowP99SeesTheOutlier(t *testing.T) {
 	}
 	samples[17].Value = 1.5
 	st.ingest(Batch{Source: "demo", Samples: samples}, now+23_000)
-	st.settle(now + 23_000) // windows take samples as they are published
+	st.settle(now+23_000, len(st.dirty)) // windows take samples as they are published
 	got := st.all[0].wins[0].stats()
 	require.Equal(t, 24, got.Count)
 	require.Equal(t, 1.5, got.P99, "p99 is the outlier, clamped to the exact max")

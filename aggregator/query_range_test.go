@@ -224,11 +224,11 @@ func BenchmarkIngestWithStorage(b *testing.B) {
 		t := startCPU()
 		b.StartTimer()
 		a.ingest(batches[0])
-		a.st.settle(c.ms)
+		a.st.settle(c.ms, len(a.st.dirty))
 		b.StopTimer()
 		cpu += processCPU() - t.start
 		samples += len(batches[0].Samples)
-		a.st.collect(&delta{})
+		a.st.collect(&delta{}, len(a.st.dirty))
 		t = startCPU()
 		b.StartTimer()
 		if round++; round%10 == 0 { // the flusher's work, every 10 s as by default

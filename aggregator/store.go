@@ -76,6 +76,7 @@ type store struct {
 	gen       uint64 // complete batches ingested
 
 	dirty   []*series // series with pending points or changed windows
+	pacer   pacer     // what a wide source may publish at once (pace.go)
 	added   []*series // created since the last delta
 	removed []string  // ids evicted since the last delta
 
@@ -289,13 +290,14 @@ func (st *store) append(s *series, t int64, v float64, nowMs int64) {
 	st.markDirty(s)
 }
 
-// settle hands the windows of every series with unpublished points those
+// settle hands the windows of every series with unpublished points that
+// the next delta takes (the first taken of st.dirty, see pace) those
 // points, after moving the windows to nowMs: a point older than a window's
 // span is stepped over, never counted. It runs right before the store's
 // changes are collected into a delta, under the same lock, so a snapshot or
 // a delta never shows windows that count a point it does not show.
-func (st *store) settle(nowMs int64) {
-	for _, s := range st.dirty {
+func (st *store) settle(nowMs int64, taken int) {
+	for _, s := range st.dirty[:taken] {
 		if s.evicted || s.unfed == 0 {
 			continue
 		}

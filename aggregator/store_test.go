@@ -163,7 +163,7 @@ func TestIngestDoesNotAllocatePerSample(t *testing.T) {
 			ss[i].TimeMs = c.ms
 		}
 		a.st.ingest(batch("s", ss...), c.ms)
-		a.st.settle(c.ms)
+		a.st.settle(c.ms, len(a.st.dirty))
 		for _, s := range a.st.all { // as publishing does
 			s.pending = s.pending[:0]
 		}

@@ -19,7 +19,7 @@ func TestWindowRateLeavesGapsOut(t *testing.T) {
 	t0 := int64(1_700_000_040_000)
 	feed := func(ts int64, v float64) {
 		st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", Kind: KindCounter, TimeMs: ts, Value: v}}}, ts)
-		st.settle(ts)
+		st.settle(ts, len(st.dirty))
 	}
 	for i := range 16 { // 15 s of samples before the outage
 		feed(t0+int64(i)*1000, 3000+120*float64(i))

@@ -132,7 +132,7 @@ func TestWindowsMatchReference(t *testing.T) {
 					}
 					dups := c.rejected[rejectDuplicate].Load()
 					st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", Kind: kind, TimeMs: now, Value: v}}}, now)
-					st.settle(now)
+					st.settle(now, len(st.dirty))
 					if len(all) > 0 && all[len(all)-1].t == now {
 						if math.Float64bits(all[len(all)-1].v) != math.Float64bits(v) {
 							dups++
@@ -186,7 +186,7 @@ func TestWindowExpiry(t *testing.T) {
 	for i := range 60 {
 		ts := t0 + int64(i)*1000
 		st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", TimeMs: ts, Value: float64(i)}}}, ts)
-		st.settle(ts)
+		st.settle(ts, len(st.dirty))
 	}
 	s := st.all[0]
 	got := s.wins[0].stats()
@@ -216,7 +216,7 @@ func TestWindowSingleSampleHasNoRate(t *testing.T) {
 	var c counters
 	st := newStore(o, &c)
 	st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", TimeMs: 1000, Value: 5}}}, 1000)
-	st.settle(1000)
+	st.settle(1000, len(st.dirty))
 	got := st.all[0].wins[0].stats()
 	require.Equal(t, 1, got.Count)
 	require.False(t, got.HasRate, "one sample has no rate")

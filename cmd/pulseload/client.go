@@ -136,7 +136,11 @@ func (cl *client) readOne(conn *websocket.Conn) error {
 	cl.c.bytes.Add(uint64(buf.Len()))
 	// Only the header is read: 10,000 clients parse every message.
 	h := protocol.ReadHeader(buf.Bytes())
-	if d, ok := cl.tracker.observe(h, now, cl.c); ok && cl.measure.Load() {
+	measuring := cl.measure.Load()
+	if h.Type == protocol.TypeDelta && measuring {
+		cl.c.countDelta(buf.Len())
+	}
+	if d, ok := cl.tracker.observe(h, now, cl.c); ok && measuring {
 		cl.delays.record(d)
 	}
 	return nil

@@ -73,6 +73,9 @@ func TestRunAgainstDashboard(t *testing.T) {
 	require.Positive(t, sum.MsgsPerSec)
 	require.LessOrEqual(t, sum.DelayP50Ms, sum.DelayP99Ms)
 	require.LessOrEqual(t, sum.DelayP99Ms, sum.DelayMaxMs)
+	// Deltas alone: the largest at least the mean.
+	require.Positive(t, sum.DeltaBytes)
+	require.GreaterOrEqual(t, float64(sum.DeltaMax), sum.DeltaBytes)
 	require.Contains(t, out.String(), "measure connected     20/20")
 	// Uncompressed, the wire carries every payload byte plus frame headers;
 	// within the measured window, less a message read from the socket just

@@ -33,6 +33,10 @@ type summary struct {
 	Compressed   bool    `json:"compressed"`
 	WireMBPerSec float64 `json:"wire_megabytes_per_second"`
 	WirePerMsg   float64 `json:"wire_bytes_per_message"`
+	// DeltaBytes is the mean size of the deltas received while measuring
+	// (snapshots left out), DeltaMax the largest; both as decoded.
+	DeltaBytes   float64 `json:"delta_bytes_per_message"`
+	DeltaMax     uint64  `json:"delta_bytes_max"`
 	DelaySamples uint64  `json:"delay_samples"`
 	DelayP50Ms   float64 `json:"delay_p50_ms"`
 	DelayP90Ms   float64 `json:"delay_p90_ms"`
@@ -66,6 +70,7 @@ func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== pulseload %s\n", s.URL)
 	fmt.Fprintf(w, "clients      %d connected of %d (dial failures %d, disconnects %d)\n", s.Connected, s.Clients, s.DialFailed, s.Disconnects)
 	fmt.Fprintf(w, "messages     %d in %.1fs: %.0f/s, %.2f MB/s, %.0f B a message\n", s.Messages, s.MeasuredSecs, s.MsgsPerSec, s.MBPerSec, s.BytesPerMsg)
+	fmt.Fprintf(w, "deltas       %.0f B a delta, largest %d B\n", s.DeltaBytes, s.DeltaMax)
 	fmt.Fprintf(w, "wire         %.2f MB/s, %.0f B a message (compression offered: %v)\n", s.WireMBPerSec, s.WirePerMsg, s.Compressed)
 	fmt.Fprintf(w, "delay        p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d deltas)\n",
 		s.DelayP50Ms, s.DelayP90Ms, s.DelayP99Ms, s.DelayMaxMs, s.DelaySamples)
@@ -275,6 +280,10 @@ measuring:
 	if m1 > m0 {
 		sum.BytesPerMsg = float64(b1-b0) / float64(m1-m0)
 		sum.WirePerMsg = float64(w1-w0) / float64(m1-m0)
+	}
+	if n := c.measuredDeltas.Load(); n > 0 {
+		sum.DeltaBytes = float64(c.deltaBytes.Load()) / float64(n)
+		sum.DeltaMax = c.deltaMax.Load()
 	}
 	sum.DelaySamples = delays.count.Load()
 	sum.DelayP50Ms, sum.DelayP90Ms, sum.DelayP99Ms = ms(delays.quantile(0.5)), ms(delays.quantile(0.9)), ms(delays.quantile(0.99))

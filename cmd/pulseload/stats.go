@@ -85,4 +85,22 @@ type counters struct {
 	resyncs     atomic.Uint64
 	replayed    atomic.Uint64 // deltas built before their client connected (no delay recorded)
 	undecodable atomic.Uint64
+	// Deltas received while measuring: how many, their bytes, the largest.
+	// Apart from the totals above, which a snapshot (a whole history)
+	// swamps: these say what the stream itself costs a client.
+	measuredDeltas atomic.Uint64
+	deltaBytes     atomic.Uint64
+	deltaMax       atomic.Uint64
+}
+
+// countDelta accounts one delta of n bytes received while measuring.
+func (c *counters) countDelta(n int) {
+	c.measuredDeltas.Add(1)
+	c.deltaBytes.Add(uint64(n))
+	for {
+		m := c.deltaMax.Load()
+		if uint64(n) <= m || c.deltaMax.CompareAndSwap(m, uint64(n)) {
+			return
+		}
+	}
 }

@@ -1,0 +1,101 @@
+// Command widetarget serves one wide Prometheus exposition on loopback,
+// the shape of the attack trial's "atlimit" target (issue 14): -series
+// series of one family, each with -labels labels whose values are about
+// -value-bytes long, inside every per-series limit of a prometheus source.
+// scripts/wide-bench.sh runs it beside pulseboard:
+//
+//	widetarget -listen 127.0.0.1:18092 -series 9000 -labels 29
+//
+// GET /metrics answers the exposition. The body is built once: serving it
+// costs the measured machine a copy, not a formatting pass. With -vary,
+// every -vary'th series changes its value at every scrape (the others keep
+// theirs, as most of a real exporter's series do between two scrapes).
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:18092", "address to serve on (loopback only)")
+	series := flag.Int("series", 9000, "series in the exposition (1…100000)")
+	labels := flag.Int("labels", 29, "labels per series, the index label included (1…64)")
+	valueBytes := flag.Int("value-bytes", 31, "approximate length of each label value (1…1024)")
+	vary := flag.Int("vary", 0, "every vary'th series changes its value at each scrape; 0 for none")
+	flag.Parse()
+	if err := run(*listen, *series, *labels, *valueBytes, *vary); err != nil {
+		log.Fatal(err)
+	}
+}
+
+var errBounds = errors.New("out of bounds")
+
+func run(listen string, series, labels, valueBytes, vary int) error {
+	if series < 1 || series > 100000 || labels < 1 || labels > 64 || valueBytes < 1 || valueBytes > 1024 || vary < 0 {
+		return fmt.Errorf("-series, -labels, -value-bytes or -vary: %w", errBounds)
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-listen %s: not a loopback address", listen)
+	}
+	b := newBody(series, labels, valueBytes, vary)
+	srv := &http.Server{Addr: listen, Handler: b, ReadHeaderTimeout: 5 * time.Second}
+	return srv.ListenAndServe()
+}
+
+// body is the exposition: lines whose values are the only part that may
+// change between scrapes.
+type body struct {
+	prefixes [][]byte // each series' line up to and including the space before its value
+	vary     int
+	scrapes  atomic.Int64
+}
+
+func newBody(series, labels, valueBytes, vary int) *body {
+	b := &body{vary: vary}
+	value := strings.Repeat("v", valueBytes-1)
+	for i := range series {
+		var l bytes.Buffer
+		l.WriteString("wide_metric{")
+		for j := range labels - 1 {
+			fmt.Fprintf(&l, "l%d=%q,", j, value+strconv.Itoa(j%10))
+		}
+		fmt.Fprintf(&l, "i=%q} ", strconv.Itoa(i))
+		b.prefixes = append(b.prefixes, l.Bytes())
+	}
+	return b
+}
+
+func (b *body) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/metrics" {
+		http.NotFound(w, r)
+		return
+	}
+	n := b.scrapes.Add(1)
+	var out bytes.Buffer
+	out.WriteString("# TYPE wide_metric gauge\n")
+	for i, p := range b.prefixes {
+		out.Write(p)
+		v := int64(i)
+		if b.vary > 0 && i%b.vary == 0 {
+			v += n
+		}
+		out.WriteString(strconv.FormatInt(v, 10))
+		out.WriteByte('\n')
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	_, _ = w.Write(out.Bytes())
+}
