@@ -56,10 +56,24 @@ func (st *store) pace() int {
 		p.left, p.quota = make(map[string]int), make(map[string]int)
 	}
 	clear(p.left)
+	// A batch's series become dirty together: counted by runs of one
+	// source, the map is touched once a run, not once a series (a string
+	// compare of one source's names is a pointer compare).
+	run, n := "", 0
 	for _, s := range st.dirty {
-		if !s.evicted {
-			p.left[s.source]++
+		if s.evicted {
+			continue
 		}
+		if s.source != run {
+			if n > 0 {
+				p.left[run] += n
+			}
+			run, n = s.source, 0
+		}
+		n++
+	}
+	if n > 0 {
+		p.left[run] += n
 	}
 	for src := range p.quota {
 		if p.left[src] == 0 {
@@ -82,13 +96,21 @@ func (st *store) pace() int {
 	}
 	taken := st.dirty[:0]
 	p.later = p.later[:0]
+	run, left := "", 0 // what run's source may still take
+	started := false
 	for _, s := range st.dirty {
 		if s.evicted {
 			taken = append(taken, s)
 			continue
 		}
-		if q := p.left[s.source]; q > 0 {
-			p.left[s.source] = q - 1
+		if !started || s.source != run {
+			if started {
+				p.left[run] = left
+			}
+			run, left, started = s.source, p.left[s.source], true
+		}
+		if left > 0 {
+			left--
 			taken = append(taken, s)
 			continue
 		}

@@ -38,11 +38,24 @@ type fetcher struct {
 	// at every poll. A 64 MiB gzip bomb polled every second was 22 MiB of
 	// garbage a second, and the collections it forced were every
 	// dashboard's delay (docs/reliability.md, Soak). A body handed out is
-	// the caller's, so a healthy target keeps nothing here. Guarded by
-	// spareMu: a poll the watchdog gave up on may still be reading when
-	// the next one starts.
+	// the caller's, so a healthy target keeps nothing here unless its
+	// caller gives the body back (giveBack). Guarded by spareMu: a poll the
+	// watchdog gave up on may still be reading when the next one starts.
 	spareMu sync.Mutex
 	spare   []byte
+}
+
+// giveBack hands a fetched body the caller is done with (nothing it
+// returned points into it) to the next fetch to read into: a source that
+// parses its whole body every poll (prometheus) reads a wide target's
+// megabytes into one buffer poll after poll instead of growing a new one
+// each time. Safe from any goroutine.
+func (f *fetcher) giveBack(body []byte) {
+	f.spareMu.Lock()
+	if cap(body) > cap(f.spare) {
+		f.spare = body[:0]
+	}
+	f.spareMu.Unlock()
 }
 
 // fetched is one response, its body read in full (within the limit).

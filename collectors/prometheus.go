@@ -42,6 +42,7 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 		honorLabels:  spec.HonorLabels,
 		limits:       labelLimitsOf(spec.LabelLimits),
 		redact:       cfg.Redactor(),
+		cache:        newSeriesCache(),
 	}
 	f, err := newFetcher(spec.HTTPClient, env, http.MethodGet, ScrapeAccept, true)
 	if err != nil {
@@ -82,6 +83,10 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 		return nil, err
 	}
 	samples, partial, err := p.samples(r.Body, r.Header.Get("Content-Type"), ts)
+	// Every string of the samples and warnings is a copy (the parser's
+	// labels and the series cache own theirs), so the body can be read
+	// into again.
+	p.f.giveBack(r.Body)
 	p.partial = partial
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.f.Describe(), err)

@@ -74,6 +74,9 @@ type scrapeOptions struct {
 	// redact masks the source's secrets in quoted text before it is
 	// cut; nil masks URLs only.
 	redact *configs.Redactor
+	// cache, when set, is the source's seriesCache: what each series'
+	// text became in the last scrape. nil reads every series afresh.
+	cache *seriesCache
 }
 
 // scrapedSample is one sample as the target sent it, labels applied.
@@ -131,9 +134,12 @@ type scrapeResult struct {
 // and, as soon as it has read one series more than opt.sampleLimit, with
 // ErrSampleLimit: reading stops there, so no body costs more than
 // sampleLimit series of memory.
-// It does no I/O and keeps no state: the prometheus source calls it on
-// its poll goroutine, tests call it on fixtures.
-func scrapeProm(body []byte, contentType string, opt scrapeOptions) (scrapeResult, error) {
+// It does no I/O and keeps no state but opt.cache: the prometheus source
+// calls it on its poll goroutine, tests call it on fixtures.
+func scrapeProm(body []byte, contentType string, opt scrapeOptions) (res scrapeResult, err error) {
+	if opt.cache != nil {
+		defer func() { opt.cache.done(err == nil) }()
+	}
 	// Prometheus' lexers read a NUL byte as the end of the input, which
 	// would make a binary body an empty scrape and cut a text one short
 	// without a word.
@@ -250,8 +256,21 @@ func (r *scrapeReader) enter(family string) {
 
 func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
-	r.p.Labels(&r.lset)
-	name := r.lset.Get(model.MetricNameLabel)
+	var (
+		known *cachedSeries
+		h     [2]uint64
+		name  string
+	)
+	if c := r.opt.cache; c != nil {
+		h = c.hash(series)
+		known = c.get(h)
+	}
+	if known != nil {
+		name = known.name
+	} else {
+		r.p.Labels(&r.lset)
+		name = r.lset.Get(model.MetricNameLabel)
+	}
 	if name != r.lastName {
 		family, kind := r.types.resolve(name)
 		r.lastName, r.lastFamily, r.lastKind = name, family, kind
@@ -269,6 +288,11 @@ func (r *scrapeReader) series() error {
 	if ts != nil {
 		s.TimeMs, s.HasTime = *ts, true
 	}
+	if known != nil {
+		s.Labels = known.labels
+		r.out = append(r.out, keyedScrape{key: known.key, s: s})
+		return nil
+	}
 	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
 	if problem != "" {
 		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
@@ -279,7 +303,11 @@ func (r *scrapeReader) series() error {
 		r.drops.add(reason, seriesText(r.opt.redact, s.Metric, s.Labels))
 		return nil
 	}
-	r.out = append(r.out, keyedScrape{key: identityKey(s.Metric, s.Labels), s: s})
+	key := identityKey(s.Metric, s.Labels)
+	r.out = append(r.out, keyedScrape{key: key, s: s})
+	if c := r.opt.cache; c != nil {
+		c.put(h, &cachedSeries{name: name, labels: s.Labels, key: key})
+	}
 	return nil
 }
 
