@@ -1,0 +1,225 @@
+package aggregator
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
+)
+
+// wideBatch is one poll of a source of n series, at ms.
+func wideBatch(source string, n int, ms int64, v float64) Batch {
+	ss := make([]Sample, n)
+	for i := range ss {
+		ss[i] = gauge("w", ms, v+float64(i), "i", strconv.Itoa(i))
+	}
+	return Batch{Source: source, Samples: ss}
+}
+
+// follower is a client's state built from the stream alone: each series'
+// points and latest windows, by id.
+type follower struct {
+	points  map[string][]protocol.Point
+	windows map[string]protocol.Windows
+	added   map[string]int // how many times each id was added
+}
+
+func newFollower(t *testing.T, snapshot []byte) *follower {
+	f := &follower{points: map[string][]protocol.Point{}, windows: map[string]protocol.Windows{}, added: map[string]int{}}
+	for _, s := range decodeSnapshot(t, snapshot).Series {
+		f.points[s.ID], f.windows[s.ID] = s.Points, s.Windows
+	}
+	return f
+}
+
+func (f *follower) apply(t *testing.T, d *protocol.Delta) {
+	for _, id := range d.Removed {
+		delete(f.points, id)
+		delete(f.windows, id)
+	}
+	for _, s := range d.Added {
+		f.added[s.ID]++
+		f.points[s.ID], f.windows[s.ID] = s.Points, s.Windows
+	}
+	for id, ps := range d.Points {
+		require.Contains(t, f.points, id, "points of a series the client does not have")
+		f.points[id] = append(f.points[id], ps...)
+	}
+	for id, w := range d.Windows {
+		require.Contains(t, f.windows, id, "windows of a series the client does not have")
+		f.windows[id] = w
+	}
+}
+
+// matches checks that the follower holds exactly what a snapshot taken
+// now says: the same series, points and windows. A paced series is in
+// neither until a delta takes it.
+func (f *follower) matches(t *testing.T, a *Aggregator) {
+	t.Helper()
+	snap := decodeSnapshot(t, a.SnapshotJSON(true))
+	require.Len(t, f.points, len(snap.Series))
+	for _, s := range snap.Series {
+		require.Equal(t, s.Points, f.points[s.ID], s.ID)
+		require.Equal(t, s.Windows, f.windows[s.ID], s.ID)
+	}
+}
+
+// A wide source's poll goes out over about a second of deltas, at most
+// a tenth of it (and at least paceFloor) a delta, while a small source's
+// series, dirty after it, go out in the first; every message stays one
+// consistent cut, and every series is added once and gets every point.
+func TestPaceSpreadsAWideSource(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	live := a.Subscribe(0)
+	defer live.Close()
+	require.Equal(t, "snapshot", next(t, live).Type)
+	f := newFollower(t, a.SnapshotJSON(true))
+
+	publish := func() *protocol.Delta {
+		c.ms += 100
+		a.tick()
+		ms := drain(t, live)
+		require.Len(t, ms, 1)
+		d := decodeDelta(t, ms[0].Data)
+		f.apply(t, d)
+		f.matches(t, a)
+		return d
+	}
+	smallAdded := func(d *protocol.Delta) int {
+		n := 0
+		for _, s := range d.Added {
+			if s.Source == "small" {
+				n++
+			}
+		}
+		return n
+	}
+
+	a.ingest(wideBatch("wide", 3000, c.ms, 0))
+	a.ingest(wideBatch("small", 5, c.ms, 0))
+	d := publish()
+	require.Equal(t, 5, smallAdded(d), "the small source is not held up")
+	require.Len(t, d.Added, 5+300, "a tenth of the wide source")
+	require.True(t, a.backlog)
+	publishes := 1
+	for a.backlog {
+		d = publish()
+		require.LessOrEqual(t, len(d.Added), 300)
+		publishes++
+	}
+	require.Equal(t, 10, publishes, "spread over the ten deltas of a second")
+	require.Len(t, f.added, 3005)
+	for id, n := range f.added {
+		require.Equal(t, 1, n, id)
+	}
+	require.Equal(t, uint64(300*(9+8+7+6+5+4+3+2+1)), a.stats.paced.Load())
+
+	// The next poll: points, windows, the same spread; the small source's
+	// points in the first delta.
+	c.ms += 1000
+	a.ingest(wideBatch("wide", 3000, c.ms, 1))
+	a.ingest(wideBatch("small", 5, c.ms, 1))
+	d = publish()
+	require.Len(t, d.Points, 5+300)
+	require.Len(t, d.Windows, 5+300)
+	for a.backlog {
+		publish()
+	}
+	for id, ps := range f.points {
+		require.Len(t, ps, 2, id)
+	}
+}
+
+// A source that has no more than paceFloor series to publish is never
+// paced, however many sources there are.
+func TestPaceLeavesSmallSourcesAlone(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	for i := range 8 {
+		a.ingest(wideBatch("s"+strconv.Itoa(i), paceFloor, c.ms, 0))
+	}
+	a.tick()
+	require.False(t, a.backlog)
+	require.Zero(t, a.stats.paced.Load())
+	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 8*paceFloor)
+}
+
+// A broadcast interval of a second or more paces nothing: the spread would
+// be one delta.
+func TestPaceOffForSlowBroadcasts(t *testing.T) {
+	a, c := newTestAgg(Options{BroadcastInterval: time.Second})
+	a.ingest(wideBatch("wide", 3000, c.ms, 0))
+	a.tick()
+	require.False(t, a.backlog)
+	require.Len(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series, 3000)
+}
+
+// A source removed while paced: the series it had announced are removed,
+// the others never appear, and the backlog ends.
+func TestPaceSourceRemovedWhilePaced(t *testing.T) {
+	var sources atomic.Value
+	sources.Store([]SourceInfo{{Name: "wide"}, {Name: "small"}})
+	a, c := newTestAgg(Options{Sources: func() []SourceInfo { return sources.Load().([]SourceInfo) }})
+	live := a.Subscribe(0)
+	defer live.Close()
+	drain(t, live)
+	a.ingest(wideBatch("wide", 3000, c.ms, 0))
+	c.ms += 100
+	a.tick()
+	first := decodeDelta(t, drain(t, live)[0].Data)
+	require.Len(t, first.Added, 300)
+
+	sources.Store([]SourceInfo{{Name: "small"}})
+	a.SourcesChanged()
+	c.ms += 100
+	a.tick()
+	d := decodeDelta(t, drain(t, live)[0].Data)
+	require.Equal(t, []string{"wide"}, d.SourcesRemoved)
+	require.Empty(t, d.Added)
+	require.Len(t, d.Removed, 300, "the announced ones only")
+	for a.backlog {
+		c.ms += 100
+		a.tick()
+	}
+	for _, m := range drain(t, live) {
+		require.Empty(t, decodeDelta(t, m.Data).Added)
+	}
+	require.Empty(t, decodeSnapshot(t, a.SnapshotJSON(false)).Series)
+}
+
+// Serve publishes a paced source's backlog by itself, a broadcast interval
+// apart, with nothing else coming in.
+func TestPaceServeDrainsTheBacklog(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- a.Serve(ctx) }()
+		sub := a.Subscribe(0)
+		defer sub.Close()
+		m, err := sub.Next(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "snapshot", m.Type)
+
+		start := time.Now()
+		require.True(t, a.Push(ctx, wideBatch("wide", 3000, start.UnixMilli(), 0)))
+		seen := 0
+		var last time.Time
+		for seen < 3000 {
+			m, err := sub.Next(ctx)
+			require.NoError(t, err)
+			seen += len(decodeDelta(t, m.Data).Added)
+			last = time.Now()
+		}
+		require.Equal(t, 3000, seen)
+		require.Less(t, last.Sub(start), 1100*time.Millisecond, "ten deltas, a broadcast interval apart")
+		require.GreaterOrEqual(t, last.Sub(start), 900*time.Millisecond)
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
