@@ -92,7 +92,11 @@
 // protocol's types.
 //
 // Every published delta increments seq. Deltas are built at most every
-// BroadcastInterval and not at all when nothing changed. A snapshot at seq
+// BroadcastInterval and not at all when nothing changed. A source with
+// more than paceFloor series to publish is paced (pace.go): its series
+// go out over about a second of deltas, each whole when it goes, so that
+// a wide target's poll does not make one delta that everything else
+// waits behind. A snapshot at seq
 // N holds what deltas up to N published; the points that will be in delta
 // N+1 are not in it, so a client never sees a point twice. Clients apply a
 // delta's "removed", then "added" (whole series objects with their
