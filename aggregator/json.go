@@ -238,6 +238,19 @@ func appendWindows(b []byte, s *series, names []string) []byte {
 // Points older than fromMs are left out; withPoints false leaves the
 // "points" key out altogether.
 func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs int64) []byte {
+	b = appendSeriesIdentity(b, s)
+	b = appendSeriesState(b, s, names)
+	if withPoints {
+		b = appendHistoryPoints(b, &s.hist, s.hist.len()-len(s.pending), fromMs)
+	}
+	return append(b, '}')
+}
+
+// appendSeriesIdentity writes the start of a series object: its id,
+// source, metric, labels and kind, which never change once the series
+// exists, so that it may be written without the store's lock (snapshots
+// do, see takeSnapshot: a wide target's labels are most of the bytes).
+func appendSeriesIdentity(b []byte, s *series) []byte {
 	b = append(b, `{"id":"`...)
 	b = append(b, s.id...)
 	b = append(b, `","source":`...)
@@ -248,7 +261,14 @@ func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs i
 	b = appendLabels(b, s.labels)
 	b = append(b, `,"kind":"`...)
 	b = append(b, s.kind.String()...)
-	b = append(b, `","last":`...)
+	return append(b, '"')
+}
+
+// appendSeriesState writes what follows a series' identity up to its
+// points: its last published point, windows and staleness. The caller
+// holds the store's lock.
+func appendSeriesState(b []byte, s *series, names []string) []byte {
+	b = append(b, `,"last":`...)
 	if s.hasPub {
 		b = appendPoint(b, s.published)
 	} else {
@@ -260,17 +280,7 @@ func appendSeries(b []byte, s *series, names []string, withPoints bool, fromMs i
 		b = append(b, `,"stale":true,"stale_since":`...)
 		b = strconv.AppendInt(b, since, 10)
 	}
-	if withPoints {
-		b = appendHistoryPoints(b, &s.hist, s.hist.len()-len(s.pending), fromMs)
-	}
-	return append(b, '}')
-}
-
-// appendSeriesHead writes what appendSeries does, up to its points and
-// without its closing brace.
-func appendSeriesHead(b []byte, s *series, names []string) []byte {
-	b = appendSeries(b, s, names, false, 0)
-	return b[:len(b)-1]
+	return b
 }
 
 // appendHistoryPoints writes `,"points":[…]`: the first n points of h from

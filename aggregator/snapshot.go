@@ -34,17 +34,25 @@ func (a *Aggregator) snapshotLocked(points bool) []byte {
 }
 
 // takenSnapshot is a snapshot taken under the store's lock and rendered
-// after it: everything but the points already encoded, and each series'
-// history frozen (frozenHistory), which costs a copy of the chunk
-// headers and of the growing tail's bytes, not a decode.
+// after it: what may change encoded (each series' last point, windows and
+// staleness), each series' history frozen (frozenHistory), which costs a
+// copy of the chunk headers and of the growing tail's bytes, not a
+// decode. What cannot change is written by render: the series' identity
+// (appendSeriesIdentity), whose labels are most of a wide target's bytes
+// (9,000 series of 29 labels: 12 MB that every delta waited behind while
+// a client connected), and the points.
 type takenSnapshot struct {
-	head   []byte // the frame up to `"series":[`, then each series' object up to its points
-	series []takenSeries
-	fromMs int64
+	head []byte // the frame up to `"series":[`, then each series' state
+	// seriesAt is where the first series' state starts in head.
+	seriesAt int
+	series   []takenSeries
+	points   bool
+	fromMs   int64
 }
 
 type takenSeries struct {
-	end  int // head[previous end:end] is this series' object up to its points
+	s    *series // for its identity, which never changes
+	end  int     // head[previous end:end] is this series' state
 	hist history
 	n    int // the history's points to write (the published ones)
 }
@@ -54,8 +62,8 @@ type takenSeries struct {
 func (a *Aggregator) takeSnapshot(points bool) *takenSnapshot {
 	nowMs := a.nowMs()
 	enc := a.encoder(nowMs)
-	snap := &takenSnapshot{fromMs: enc.fromMs}
-	b := make([]byte, 0, 256+len(a.st.all)*600)
+	snap := &takenSnapshot{fromMs: enc.fromMs, points: points}
+	b := make([]byte, 0, 256+len(a.st.all)*400)
 	b = append(b, `{"type":"snapshot","seq":`...)
 	b = strconv.AppendUint(b, a.seq, 10)
 	b = append(b, `,"ts":`...)
@@ -70,21 +78,17 @@ func (a *Aggregator) takeSnapshot(points bool) *takenSnapshot {
 	b = appendAlerts(b, a.publishedAlerts())
 	b = a.events.appendTo(b, nowMs)
 	b = append(b, `,"series":[`...)
-	n := 0
+	snap.seriesAt = len(b)
 	for _, s := range a.st.all {
 		if !s.announced || s.evicted {
 			continue
 		}
-		if n > 0 {
-			b = append(b, ',')
+		b = appendSeriesState(b, s, a.names)
+		ts := takenSeries{s: s, end: len(b)}
+		if points {
+			ts.hist, ts.n = s.hist.frozen(), s.hist.len()-len(s.pending)
 		}
-		n++
-		if !points {
-			b = appendSeries(b, s, a.names, false, 0)
-			continue
-		}
-		b = appendSeriesHead(b, s, a.names)
-		snap.series = append(snap.series, takenSeries{end: len(b), hist: s.hist.frozen(), n: s.hist.len() - len(s.pending)})
+		snap.series = append(snap.series, ts)
 	}
 	snap.head = b
 	return snap
@@ -95,12 +99,19 @@ func (snap *takenSnapshot) render() []byte {
 	if len(snap.series) == 0 {
 		return append(snap.head, "]}"...)
 	}
-	b := make([]byte, 0, len(snap.head)+len(snap.series)*400+2)
-	at := 0
+	b := make([]byte, 0, len(snap.head)+len(snap.series)*600+2)
+	at := snap.seriesAt
+	b = append(b, snap.head[:at]...)
 	for i := range snap.series {
 		ts := &snap.series[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendSeriesIdentity(b, ts.s)
 		b = append(b, snap.head[at:ts.end]...)
-		b = appendHistoryPoints(b, &ts.hist, ts.n, snap.fromMs)
+		if snap.points {
+			b = appendHistoryPoints(b, &ts.hist, ts.n, snap.fromMs)
+		}
 		b = append(b, '}')
 		at = ts.end
 	}

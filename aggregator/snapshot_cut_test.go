@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // TestSnapshotIsOneCut: between two publishes the store holds points no
@@ -37,6 +39,34 @@ func TestSnapshotIsOneCut(t *testing.T) {
 			require.Equal(t, s.Points[len(s.Points)-1], *s.Last, "step %d", step)
 			require.NotNil(t, w.Last)
 			require.Equal(t, s.Last.V, *w.Last, "step %d, %s: window last against last", step, s.Metric)
+		}
+	}
+}
+
+// TestSnapshotWritesIdentitiesUnlocked: what a snapshot encodes under the
+// store's lock holds no series' labels (a wide target's are most of the
+// bytes, and every delta waits for the lock); the rendered snapshot has
+// them all, as SeriesJSON writes them, with or without points.
+func TestSnapshotWritesIdentitiesUnlocked(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	a.ingest(batch("s", gauge("m", c.ms, 1, "label_under_lock", "value-a"), gauge("m", c.ms, 2, "label_under_lock", "value-b")))
+	a.tick()
+	for _, points := range []bool{true, false} {
+		a.mu.RLock()
+		snap := a.takeSnapshot(points)
+		a.mu.RUnlock()
+		require.NotContains(t, string(snap.head), "label_under_lock")
+		f := decodeSnapshot(t, snap.render())
+		require.Len(t, f.Series, 2)
+		for _, s := range f.Series {
+			js, ok := a.SeriesJSON(s.ID)
+			require.True(t, ok)
+			one, err := protocol.Decoder{Strict: true}.Series(js)
+			require.NoError(t, err)
+			if !points {
+				one.Points = nil
+			}
+			require.Equal(t, one, s)
 		}
 	}
 }
