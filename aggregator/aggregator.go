@@ -383,7 +383,7 @@ func (a *Aggregator) tick() time.Time {
 		a.lastSweep = slice
 		a.st.sweep(nowMs)
 	}
-	taken := a.st.pace()
+	taken := a.st.pace(nowMs)
 	a.st.settle(nowMs, taken)
 	if a.st.unsorted {
 		a.st.sorted()
@@ -402,7 +402,7 @@ func (a *Aggregator) tick() time.Time {
 		a.st.refreshExtremes(taken) // the publish encodes the windows
 	}
 	a.st.collect(d, taken)
-	a.backlog = len(a.st.dirty) > 0
+	a.backlog = a.st.pacer.backlog()
 	if a.treeChanged.Swap(false) {
 		if tree := a.treeJSON(); tree != nil && !bytes.Equal(tree, a.tree) {
 			d.tree, a.tree = tree, tree

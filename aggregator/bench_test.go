@@ -45,6 +45,10 @@ func benchStore(b *testing.B, o Options, n, fill int) (*Aggregator, *clock, []Ba
 		}
 		c.ms += 1000
 		a.tick()
+		for a.backlog { // as Serve does, a broadcast interval apart (pace.go)
+			c.ms += 100
+			a.tick()
+		}
 	}
 	return a, c, batches
 }

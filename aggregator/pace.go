@@ -39,23 +39,54 @@ const (
 type pacer struct {
 	spread int            // publishes a backlog is spread over; 1: no pacing
 	quota  map[string]int // per paced source: series per publish
-	left   map[string]int // scratch: per source, what this publish may still take
-	later  []*series      // scratch: the series left for a later publish
+	// waiting are, per paced source, its series left for a later publish,
+	// oldest first: still dirty (markDirty leaves them where they are),
+	// off st.dirty, so that a publish looks only at what became dirty
+	// since the last one and at the heads of these queues, never at the
+	// whole backlog (100,000 series of 10 sources made two passes over
+	// it a tick cost more than the delta).
+	waiting  map[string][]*series
+	nWaiting int
+	take     map[string]int // scratch: per source, what this publish takes; -1 for all
+	taken    []*series      // scratch: the next st.dirty
+	// recent is, per source, about how many of its series became dirty
+	// in the last paceSpan (each count fading linearly over it), as of
+	// recentMs: a source that brings that many every paceSpan steadily
+	// is given them each publish, so that pacing spreads bursts (a poll
+	// of thousands every few seconds), not a steady flow, which it would
+	// only delay.
+	recent   map[string]float64
+	recentMs int64
 }
 
-// pace reorders st.dirty into the series this publish takes, first, and
-// those it leaves, in the order each group had, and returns how many it
-// takes. Evicted series are taken (collect drops them). Must hold the
-// store's write lock; runs before settle, which feeds only the taken.
-func (st *store) pace() int {
+// fade ages the recent counts to nowMs.
+func (p *pacer) fade(nowMs int64) {
+	keep := 1 - float64(nowMs-p.recentMs)/float64(paceSpan.Milliseconds())
+	p.recentMs = nowMs
+	for src, r := range p.recent {
+		if r *= keep; r < 1 {
+			delete(p.recent, src)
+		} else {
+			p.recent[src] = r
+		}
+	}
+}
+
+// pace leaves on st.dirty the series this publish takes, the waiting
+// ones of each source first, and queues the rest on pacer.waiting. It
+// returns how many it takes: all of st.dirty. Evicted series are taken
+// (collect drops them). Must hold the store's write lock; runs before
+// settle, which feeds only the taken.
+func (st *store) pace(nowMs int64) int {
 	p := &st.pacer
-	if p.spread <= 1 || len(st.dirty) <= paceFloor && len(p.quota) == 0 {
+	if p.spread <= 1 || len(st.dirty) <= paceFloor && p.nWaiting == 0 {
 		return len(st.dirty)
 	}
-	if p.left == nil {
-		p.left, p.quota = make(map[string]int), make(map[string]int)
+	if p.take == nil {
+		p.take, p.quota, p.waiting, p.recent = map[string]int{}, map[string]int{}, map[string][]*series{}, map[string]float64{}
 	}
-	clear(p.left)
+	p.fade(nowMs)
+	clear(p.take)
 	// A batch's series become dirty together: counted by runs of one
 	// source, the map is touched once a run, not once a series (a string
 	// compare of one source's names is a pointer compare).
@@ -66,37 +97,62 @@ func (st *store) pace() int {
 		}
 		if s.source != run {
 			if n > 0 {
-				p.left[run] += n
+				p.take[run] += n
 			}
 			run, n = s.source, 0
 		}
 		n++
 	}
 	if n > 0 {
-		p.left[run] += n
+		p.take[run] += n
+	}
+	for src, n := range p.take {
+		p.recent[src] += float64(n)
+	}
+	for src, w := range p.waiting {
+		p.take[src] += len(w)
 	}
 	for src := range p.quota {
-		if p.left[src] == 0 {
+		if _, dirty := p.take[src]; !dirty {
 			delete(p.quota, src) // drained, and nothing new since
 		}
 	}
 	paced := false
-	for src, n := range p.left {
+	for src, n := range p.take {
 		q := max(paceFloor, p.quota[src])
 		if n <= q {
 			delete(p.quota, src)
+			p.take[src] = -1
 			continue
 		}
-		q = max(q, (n+p.spread-1)/p.spread)
-		p.quota[src], p.left[src] = q, q
+		// recent, faded, is below a steady flow's true count: half again
+		// as much lets the flow through within a second or two, and
+		// spreads a burst over two thirds of paceSpan.
+		q = max(q, (n+p.spread-1)/p.spread, int(1.5*p.recent[src])/p.spread)
+		p.quota[src], p.take[src] = q, q
 		paced = true
 	}
-	if !paced {
+	if !paced && p.nWaiting == 0 {
 		return len(st.dirty)
 	}
-	taken := st.dirty[:0]
-	p.later = p.later[:0]
-	run, left := "", 0 // what run's source may still take
+	taken := p.taken[:0]
+	for src, w := range p.waiting {
+		t := p.take[src]
+		if t < 0 || t >= len(w) {
+			taken = append(taken, w...)
+			if t > 0 {
+				p.take[src] = t - len(w)
+			}
+			clear(w)
+			delete(p.waiting, src)
+			continue
+		}
+		taken = append(taken, w[:t]...)
+		rest := copy(w, w[t:])
+		clear(w[rest:])
+		p.waiting[src], p.take[src] = w[:rest], 0
+	}
+	run, t := "", 0 // what run's source may still take
 	started := false
 	for _, s := range st.dirty {
 		if s.evicted {
@@ -105,26 +161,43 @@ func (st *store) pace() int {
 		}
 		if !started || s.source != run {
 			if started {
-				p.left[run] = left
+				p.take[run] = t
 			}
-			run, left, started = s.source, p.left[s.source], true
+			run, t, started = s.source, p.take[s.source], true
 		}
-		if left > 0 {
-			left--
+		switch {
+		case t < 0:
 			taken = append(taken, s)
-			continue
+		case t > 0:
+			t--
+			taken = append(taken, s)
+		default:
+			p.waiting[s.source] = append(p.waiting[s.source], s)
 		}
-		p.later = append(p.later, s)
 	}
-	k := len(taken)
-	st.dirty = append(taken, p.later...)
-	clear(p.later)
-	st.stats.paced.Add(uint64(len(st.dirty) - k))
-	return k
+	p.nWaiting = 0
+	for _, w := range p.waiting {
+		p.nWaiting += len(w)
+	}
+	clear(st.dirty)
+	p.taken, st.dirty = st.dirty[:0], taken
+	st.stats.paced.Add(uint64(p.nWaiting))
+	return len(st.dirty)
 }
 
-// leaveDeferred keeps only st.dirty[k:], the series pace left, on the
-// dirty list, after collect took the first k. Must hold the write lock.
+// backlog says whether series wait for a later publish.
+func (p *pacer) backlog() bool { return p.nWaiting > 0 }
+
+// forgetSource drops what waits of a source that left (its series are
+// evicted: collect would drop them anyway).
+func (p *pacer) forgetSource(source string) {
+	p.nWaiting -= len(p.waiting[source])
+	delete(p.waiting, source)
+	delete(p.quota, source)
+}
+
+// leaveDeferred clears st.dirty after collect took its first k series,
+// keeping the rest. Must hold the write lock.
 func (st *store) leaveDeferred(k int) {
 	n := copy(st.dirty, st.dirty[k:])
 	clear(st.dirty[n:])

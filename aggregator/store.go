@@ -379,6 +379,7 @@ func (st *store) sweep(nowMs int64) {
 // how many it removed.
 func (st *store) dropSource(source string) int {
 	delete(st.rejectsBySrc, source)
+	st.pacer.forgetSource(source)
 	if len(st.bySrc[source]) == 0 {
 		return 0
 	}
