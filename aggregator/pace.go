@@ -10,20 +10,26 @@ import "time"
 // it to every client took 30 ms on one core, every 2 s, and the 100 ms
 // stream of every other source waited behind it (readers' p99 10× the
 // base's, BENCHMARKS.md "One wide source"). Paced, a source with more
-// than paceFloor series to publish gets a quota of its backlog over
-// paceSpan of publishes, taken in the order its series became dirty;
-// what it leaves waits, whole and unsettled, for the next publish. Every
-// other source's series go out at once, as before. A paced series is in
-// no message until it is taken: its points stay pending (a snapshot cuts
-// them off, store.settle has not fed them to the windows) and a new
-// series is announced in the delta that takes it, so every message is
-// still one consistent cut per series.
+// than paceFloor series to publish gets a quota a publish, taken in the
+// order its series became dirty; what it leaves waits, whole and
+// unsettled, in its queue for the next publishes. Every other source's
+// series go out at once, as before. A paced series is in no message
+// until it is taken: its points stay pending (a snapshot cuts them off,
+// store.settle has not fed them to the windows) and a new series is
+// announced in the delta that takes it, so every message is still one
+// consistent cut per series.
 //
-// The quota is fixed for a backlog, not recomputed from what is left
-// (which would drain it geometrically and never finish): it is raised
-// when the backlog grows, and forgotten once the source's dirty series
-// fit in it. A steady source of N series a poll therefore reaches each of
-// its series within paceSpan of its sample, whatever N.
+// The quota is the largest of paceFloor, a spread-th of what the source
+// has to publish (spread: the publishes of paceSpan), and one and a half
+// spread-ths of the series it brought in the last paceSpan: a burst of N
+// series goes out at 15 % of N a delta (seven deltas), and a source
+// that brings as many every paceSpan steadily is given its flow each
+// publish rather than queued behind itself. The quota is fixed for a
+// backlog, not recomputed from what is left (which would drain it
+// geometrically and never finish): it is raised when the backlog grows,
+// and forgotten once the source's dirty series fit in it. Each of a
+// source's series therefore goes out within about paceSpan of its
+// sample, whatever the source's size.
 const (
 	// paceFloor is how many series a source may publish in one delta
 	// before it is paced.
