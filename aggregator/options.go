@@ -116,6 +116,16 @@ type Options struct {
 	// hour aggregates (see Storage, Flush, Restore). Nil keeps everything
 	// in memory only, as before: no aggregates are built.
 	Storage Storage
+	// Running says, by source name, which stored series Restore brings
+	// back into memory: those of the sources the program runs (a reload
+	// never restores; a source it adds starts its series anew, and they
+	// continue their stored aggregate blocks: reopenStored). The series of
+	// any other source stay on disk only: QueryRange still answers for
+	// them and retention still ages them out, but no window, history or
+	// open block of theirs takes memory. Nil restores every stored series
+	// with samples within History. Called by Restore only, on its
+	// caller's goroutine, once a stored series.
+	Running func(source string) bool
 	// FlushInterval is how often Serve writes to Storage (default 10s):
 	// what a kill -9 may lose.
 	FlushInterval time.Duration
