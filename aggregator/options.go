@@ -56,11 +56,14 @@ type Options struct {
 	// goroutine after every change; must be quick. Nil: always wait.
 	Settled func() bool
 	// Dropped is told how many series the sources a reload removed held
-	// (their points, windows and labels, let go at once: forgetVanished),
-	// on Serve's goroutine in the tick that drops them, so that a program
-	// can give that memory back to the system then rather than when the
-	// runtime next collects and scavenges, minutes later. Must not block.
-	// May be nil.
+	// (their points, windows and labels, let go at once: forgetVanished,
+	// with the retained deltas that carried their points), on Serve's
+	// goroutine at the end of the tick that drops them, once nothing of
+	// the aggregator's points at them, so that a program can give that
+	// memory back to the system then rather than when the runtime next
+	// collects and scavenges, minutes later. The scrape cache of /metrics
+	// lets go of their series at the next scrape. Must not block. May be
+	// nil.
 	Dropped func(series int)
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
