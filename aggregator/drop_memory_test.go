@@ -167,3 +167,29 @@ func TestEvictionsCompactTheStore(t *testing.T) {
 	require.Equal(t, 1, a.st.peak, "rebuilt")
 	require.Less(t, cap(a.st.all), shrinkFloor)
 }
+
+// An alert rule's selection that matched a removed source's series gives
+// their room back with them.
+func TestSelectionShrinksWithItsSeries(t *testing.T) {
+	srcs := []SourceInfo{{Name: "kept"}, {Name: "removed"}}
+	a, c := newTestAgg(Options{Sources: func() []SourceInfo { return srcs }})
+	many := make([]Sample, 2*shrinkFloor)
+	for i := range many {
+		many[i] = gauge("m", c.ms, 1, "i", strconv.Itoa(i))
+	}
+	a.ingest(batch("kept", gauge("m", c.ms, 1)))
+	a.ingest(batch("removed", many...))
+	a.tick()
+	sel := &Selection{Metric: "m", Match: func(string, string, Labels) bool { return true }}
+	n := 0
+	a.Select(sel, 0, func(SeriesView) { n++ })
+	require.Equal(t, len(many)+1, n)
+
+	srcs = srcs[:1]
+	a.SourcesChanged()
+	a.tick()
+	n = 0
+	a.Select(sel, 0, func(SeriesView) { n++ })
+	require.Equal(t, 1, n)
+	require.Less(t, cap(sel.list), shrinkFloor)
+}
