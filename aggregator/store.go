@@ -69,10 +69,10 @@ type store struct {
 	all      []*series // sorted by identity when !unsorted
 	unsorted bool
 	bySrc    map[string][]*series // each source's series, in no order
-	// peak is the most series the store held since its indexes were
-	// last rebuilt (compact).
-	peak     int
 	byMetric map[string][]*series // each metric's series, in no order
+	// peak is the most series the store held since its indexes were last
+	// rebuilt (compact).
+	peak int
 	// seriesGen changes whenever a series is created or removed, for
 	// Selections to know when to look again (select.go). Starts at 1.
 	seriesGen uint64
@@ -403,7 +403,8 @@ func (st *store) dropSource(source string) int {
 // compact rebuilds the indexes by identity and the list of every series
 // once the store is down to a quarter of its peak (a removed source, a
 // mass eviction): Go maps keep the room of every entry they ever held.
-// It costs a copy of what is left, at most once per halving of the peak.
+// It costs a copy of what is left, once each time the store falls to a
+// quarter of its peak.
 func (st *store) compact() {
 	if !worthRebuilding(len(st.all), st.peak) {
 		return
