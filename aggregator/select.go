@@ -239,6 +239,10 @@ func (st *store) refreshSelection(sel *Selection) {
 			sel.list = append(sel.list, s)
 		}
 	}
+	if worthRebuilding(len(sel.list), cap(sel.list)) {
+		// The series it matched left (a removed source): so does their room.
+		sel.list = append(make([]*series, 0, len(sel.list)), sel.list...)
+	}
 }
 
 // Sources returns the source list as of the last broadcast tick (the
