@@ -2,6 +2,8 @@ package configs
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -10,16 +12,20 @@ import (
 
 // Bounds on the decode errors (wrong type, bad duration) reported for one
 // file. go-yaml stops at its first error, so each one found costs a
-// decode of the document up to it: decodeAll decodes at most
-// MaxDecodeErrors times, and no more often than keeps the nodes it
-// decodes under maxRedecodeNodes (but twice at least), so that a file at
-// the token limit costs two decodes, not sixteen (a decode of 2,000
-// sources allocates about 110 MB). Past either, loading stops with what it found,
-// and validation, which needs the whole file decoded, does not run.
+// decode again of the part that held it (see decodeAll): at most
+// MaxDecodeErrors are reported, and a part is decoded no more often than
+// keeps the nodes decoded again under maxRedecodeNodes (twice at least).
+// Past either, loading stops with what it found, and validation, which
+// needs the whole file decoded, does not run.
 const (
 	MaxDecodeErrors  = 16
-	maxRedecodeNodes = 16_000
+	maxRedecodeNodes = 4_000
 )
+
+// listKeys are the top-level lists decodeAll decodes element by element:
+// the ones a file holds many of, each costly to decode (a source is
+// decoded twice, into a struct made for its type).
+var listKeys = []string{"sources", "alerts"}
 
 // decoded is what decodeAll made of a document: the config, the errors
 // found on the way, and the paths whose values were taken out so that
@@ -39,52 +45,152 @@ type decoded struct {
 // decodeAll decodes body into a Default config, reporting every unknown
 // key and every value the decoder refuses rather than the first: an
 // unknown key written above a bad value used to hide it, and the
-// validation errors of the whole file with it. Unknown keys (found on
-// doc, unknownKeyErrors) are taken out of body first, in one
-// pass; then each decode error takes out the pair, or turns into null the
-// list element, that holds the refused value, and the document is
-// decoded again, within the bounds above. body is changed in
-// place: it is the expanded copy that parse made for the decoder.
+// validation errors of the whole file with it.
+//
+// How it works: unknown keys (found on doc, unknownKeyErrors) are taken
+// out of body first, in one pass. Then the document is decoded in parts:
+// each element of the top-level lists (listKeys) on its own, and the rest
+// of the document as one. When the decoder refuses a value of a part, the
+// pair that holds it is taken out (a list element refused whole becomes
+// null, so the others keep their index and their paths) and that part
+// alone is decoded again, within the bounds above: an error in the
+// hundredth source costs a decode of that source, not of the file. body
+// is changed in place: it is the expanded copy that parse made for the
+// decoder.
 //
 // An error the decoder gives with no token, or one whose token is not in
-// body (a panic of the decoder, say), ends decoding: complete is false.
+// the part (a panic of the decoder, say), ends decoding: complete is
+// false.
 func decodeAll(filename string, body ast.Node, doc positions, tp tokenPaths) decoded {
-	d := decoded{cut: map[string]bool{}}
+	d := &decoded{cut: map[string]bool{}}
 	d.errs = unknownKeyErrors(filename, doc)
 	for _, e := range d.errs {
 		d.cut[e.Path] = true
 	}
 	cutUnknownKeys(body, d.cut)
-	seen := map[pos]bool{}
+	p := partDecoder{filename: filename, doc: doc, tp: tp, d: d, seen: map[pos]bool{}}
 	for _, e := range d.errs {
-		seen[pos{e.Line, e.Col}] = true
+		p.seen[pos{e.Line, e.Col}] = true
 	}
-	decodes := min(MaxDecodeErrors, max(2, maxRedecodeNodes/max(1, len(doc))))
-	for round := 1; ; round++ {
-		cfg := Default()
-		err := decodeBody(body, cfg)
-		if err == nil {
-			d.cfg, d.complete = cfg, true
-			return d
+	rest, lists := splitLists(body)
+	var cfg *Config
+	if !p.decode(rest, "", func() any { cfg = Default(); return cfg }) {
+		return *d
+	}
+	for _, key := range listKeys {
+		seq := lists[key]
+		if seq == nil {
+			continue
 		}
-		e := decodeError(filename, doc, tp, err)
-		if !seen[pos{e.Line, e.Col}] {
-			seen[pos{e.Line, e.Col}] = true
-			d.errs = append(d.errs, e)
+		field, _ := fieldByKey(typeOfConfig(), key)
+		list := reflect.MakeSlice(field.Type, len(seq.Values), len(seq.Values))
+		for i, el := range seq.Values {
+			at := index(key, i)
+			if _, null := el.(*ast.NullNode); null {
+				continue // a zero element, as the decoder makes of it
+			}
+			ok := p.decode(el, at, func() any {
+				list.Index(i).SetZero()
+				return list.Index(i).Addr().Interface()
+			})
+			switch {
+			case !ok && d.cut[at]:
+				list.Index(i).SetZero() // refused whole: as null
+			case !ok:
+				return *d
+			}
+		}
+		reflect.ValueOf(cfg).Elem().FieldByIndex(field.Index).Set(list)
+	}
+	d.cfg, d.complete = cfg, true
+	return *d
+}
+
+// splitLists parts the document's top-level mapping into the lists of
+// listKeys, when they are written as plain lists, and the rest: a copy of
+// the mapping without them. A document of another shape is all rest.
+func splitLists(body ast.Node) (ast.Node, map[string]*ast.SequenceNode) {
+	m, ok := body.(*ast.MappingNode)
+	if !ok {
+		return body, nil
+	}
+	lists := map[string]*ast.SequenceNode{}
+	rest := *m
+	rest.Values = nil
+	for _, mv := range m.Values {
+		if seq, ok := mv.Value.(*ast.SequenceNode); ok && !isMergeKey(mv) && slices.Contains(listKeys, pairPath("", mv)) {
+			lists[pairPath("", mv)] = seq
+			continue
+		}
+		rest.Values = append(rest.Values, mv)
+	}
+	return &rest, lists
+}
+
+// partDecoder decodes the parts of one document, sharing the bound on
+// errors and the errors found.
+type partDecoder struct {
+	filename string
+	doc      positions
+	tp       tokenPaths
+	d        *decoded
+	seen     map[pos]bool // positions already reported
+}
+
+// decode decodes n, the part at path, into what fresh returns (called
+// before each try: a failed decode leaves its target half written),
+// taking out what the decoder refuses and trying again. It reports false
+// when the part could not be decoded: its node itself was refused (then
+// path is in cut), or decoding must stop.
+func (p *partDecoder) decode(n ast.Node, path string, fresh func() any) bool {
+	decodes := max(2, maxRedecodeNodes/nodeCount(n))
+	for round := 1; ; round++ {
+		err := decodeBody(n, fresh())
+		if err == nil {
+			return true
+		}
+		e := decodeError(p.filename, p.doc, p.tp, err)
+		if !p.seen[pos{e.Line, e.Col}] {
+			p.seen[pos{e.Line, e.Col}] = true
+			p.d.errs = append(p.d.errs, e)
 		}
 		var ye yaml.Error
 		if !errors.As(err, &ye) || ye.GetToken() == nil {
-			return d
+			return false
 		}
-		c := cutter{tok: ye.GetToken(), cut: d.cut}
-		if c.node(body, "") != cutDone {
-			return d
+		switch (cutter{tok: ye.GetToken(), cut: p.d.cut}).node(n, path) {
+		case cutHere:
+			p.d.cut[path] = true
+			return false
+		case cutAbsent:
+			return false
 		}
-		if round >= decodes {
+		if round >= decodes || len(p.d.errs) >= MaxDecodeErrors {
 			e.Msg = shorten(e.Msg + "; checking stopped here, more errors may follow: fix these and check again")
-			return d
+			return false
 		}
 	}
+}
+
+// nodeCount is the number of nodes of n, at least 1: what a decode of it
+// costs, about.
+func nodeCount(n ast.Node) int {
+	count := 1
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range n.Values {
+			count += 1 + nodeCount(mv.Value)
+		}
+	case *ast.MappingValueNode:
+		count += 1 + nodeCount(n.Value)
+	case *ast.SequenceNode:
+		for _, v := range n.Values {
+			count += nodeCount(v)
+		}
+	case *ast.TagNode:
+		count += nodeCount(n.Value)
+	}
+	return count
 }
 
 // walkPairs calls f with every mapping under n and its path, the mapping

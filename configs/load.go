@@ -133,19 +133,20 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	return body, nil
 }
 
-// decodeBody decodes the document into cfg. go-yaml panics on some
+// decodeBody decodes a node of the document into into (a *Config, or an
+// element of one of its lists). go-yaml panics on some
 // inputs that its parser accepts (a tagged scalar where a list belongs,
 // found by FuzzParse); such a panic becomes an error at the document's
 // start rather than taking the reloader, or `check`, down. Literal
 // duplicate keys are already refused by the parser; allowing them here
 // lets a key override one merged in with "<<: *anchor".
-func decodeBody(body ast.Node, cfg *Config) (err error) {
+func decodeBody(body ast.Node, into any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errDecodePanic
 		}
 	}()
-	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
+	return yaml.NodeToValue(body, into, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }
 
 // errDecodePanic is a panic of the YAML decoder, as an error.
