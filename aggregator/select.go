@@ -255,6 +255,10 @@ func (st *store) refreshSelection(sel *Selection) bool {
 			sel.list = append(sel.list, s)
 		}
 	}
+	if worthRebuilding(len(sel.list), cap(sel.list)) {
+		// The series it matched left (a removed source): so does their room.
+		sel.list = append(make([]*series, 0, len(sel.list)), sel.list...)
+	}
 	sel.account(before)
 	return true
 }

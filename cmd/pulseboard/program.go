@@ -120,6 +120,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// The alerts' events: URLs masked and cut, as every event's texts.
 		Clip:    (*configs.Redactor)(nil).Clip,
 		Dropped: p.memory.release,
+		// Only the configured sources' stored series come back into memory.
+		Running: runningSources(cfg),
 	}
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
