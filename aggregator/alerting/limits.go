@@ -98,14 +98,7 @@ func (e *Evaluator) overLimit(rs *ruleState, want, room int, now time.Time, box 
 	} else {
 		e.counts.overLimit.Add(1)
 	}
-	if !rs.overLimit {
-		rs.overLimit = true
-		e.counts.rulesOver.Add(1)
-	}
-	// A rule near its limit flaps over and back every round or so: one
-	// line every limitLogEvery says it, the counters say how often.
-	if rs.warnedAt.IsZero() || now.Sub(rs.warnedAt) >= limitLogEvery {
-		rs.warnedAt = now
+	if e.failing(rs, now) {
 		e.opts.Logger.Warn("alert rule exceeded its limit: its alerts are dropped until it is back within",
 			"rule", rs.rule.name, "alerts", want, "room", room, "limit", rs.limit(),
 			"max_alerts", e.opts.MaxAlerts, "reason", reason)
@@ -113,17 +106,28 @@ func (e *Evaluator) overLimit(rs *ruleState, want, room int, now time.Time, box 
 	return e.endAll(rs, now, box, changed)
 }
 
+// failing marks rs over a limit (counted in rulesOver once until it is
+// back within) and reports whether its failure is due a log line: a rule
+// near its limit flaps over and back every round or so, so one line every
+// limitLogEvery says it and the counters say how often. Must hold e.mu.
+func (e *Evaluator) failing(rs *ruleState, now time.Time) bool {
+	if !rs.overLimit {
+		rs.overLimit = true
+		e.counts.rulesOver.Add(1)
+	}
+	if !rs.warnedAt.IsZero() && now.Sub(rs.warnedAt) < limitLogEvery {
+		return false
+	}
+	rs.warnedAt = now
+	return true
+}
+
 // unlisted fails the evaluation of a rule whose selection the budget of
 // selected series refused, as overLimit fails one over its limit. Must
 // hold e.mu.
 func (e *Evaluator) unlisted(rs *ruleState, now time.Time, box *outbox, changed []protocol.Alert) []protocol.Alert {
 	e.counts.overSelected.Add(1)
-	if !rs.overLimit {
-		rs.overLimit = true
-		e.counts.rulesOver.Add(1)
-	}
-	if rs.warnedAt.IsZero() || now.Sub(rs.warnedAt) >= limitLogEvery {
-		rs.warnedAt = now
+	if e.failing(rs, now) {
 		e.opts.Logger.Warn("alert rule's select matches more series than the other rules' selects leave of alerting.max_selected_series: its alerts are dropped until it fits",
 			"rule", rs.rule.name, "max_selected_series", e.opts.MaxSelectedSeries, "selected", e.selected.Used(),
 			"reason", reasonSelectedSeries)
