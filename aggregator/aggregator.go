@@ -389,10 +389,11 @@ func (a *Aggregator) tick() time.Time {
 		a.st.sorted()
 	}
 	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
+	dropped := 0
 	if readSources {
 		srcs = a.st.withStoreWarnings(srcs)
 		d.sources = changedSources(a.sources, srcs)
-		d.sourcesRemoved = a.forgetVanished(srcs)
+		d.sourcesRemoved, dropped = a.forgetVanished(srcs)
 		a.sources = srcs
 	}
 	// Asked once: Subscribe takes the store lock, so no subscriber can
@@ -410,7 +411,20 @@ func (a *Aggregator) tick() time.Time {
 	}
 	a.publishEvents(d, nowMs)
 	d.alerts = a.takeAlerts()
+	if dropped > 0 {
+		// The deltas kept for resuming carry the dropped series' points
+		// (up to RetainBytes of them): a resume from before this one gets
+		// a snapshot instead.
+		a.broker.forgetRecent()
+	}
 	a.publishLocked(d, nowMs, live)
+	if dropped > 0 {
+		a.Collector().(*promCollector).forgetDropped(a.st)
+	}
+	if dropped > 0 && a.opts.Dropped != nil {
+		// Told last: nothing of the aggregator's still points at them.
+		a.opts.Dropped(dropped)
+	}
 	return a.sweepDue()
 }
 
@@ -467,13 +481,14 @@ func (a *Aggregator) currentSources() []SourceInfo {
 // forgetVanished handles the sources that were in the last tick's list and
 // are not in cur (a reload removed them): their series are dropped, and
 // announced as removed, at once rather than after History of silence, and
-// late batches of theirs are refused. It returns their names.
-func (a *Aggregator) forgetVanished(cur []SourceInfo) []string {
+// late batches of theirs are refused. It returns their names and how many
+// series it dropped.
+func (a *Aggregator) forgetVanished(cur []SourceInfo) ([]string, int) {
 	for i := range cur {
 		delete(a.gone, cur[i].Name) // back in the config
 	}
 	if a.sources == nil {
-		return nil
+		return nil, 0
 	}
 	var names []string
 	dropped := 0
@@ -489,10 +504,7 @@ func (a *Aggregator) forgetVanished(cur []SourceInfo) []string {
 		a.gone[name] = true
 		dropped += a.st.dropSource(name)
 	}
-	if dropped > 0 && a.opts.Dropped != nil {
-		a.opts.Dropped(dropped)
-	}
-	return names
+	return names, dropped
 }
 
 func changedSources(old, cur []SourceInfo) []string {

@@ -39,8 +39,8 @@ func (a *Aggregator) SetAlerts(changed []protocol.Alert) {
 	if len(changed) == 0 {
 		return
 	}
-	var events []protocol.Event
-	defer func() { a.announceAll(events) }() // after alertsMu: Announce takes eventsMu
+	var events []loggedEvent
+	defer func() { a.announceEncoded(events) }() // after alertsMu: queueEvent takes eventsMu
 	a.alertsMu.Lock()
 	defer a.alertsMu.Unlock()
 	if a.alerts.pending == nil {

@@ -122,6 +122,20 @@ func (b *broker) trim(nowMs int64) {
 	}
 }
 
+// forgetRecent lets go of every retained delta: a resume from before the
+// next publish gets a snapshot. The tick that drops a reload's removed
+// sources calls it, with the store's write lock held: the deltas before
+// it carry those series' points, as much as RetainBytes of them, which
+// would otherwise outlive the series by RetainFor. The subscribers'
+// mailboxes keep theirs until they read them.
+func (b *broker) forgetRecent() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	clear(b.recent)
+	b.recent = nil
+	b.bytes = 0
+}
+
 // deliver puts it in the mailbox, or drops the subscriber when that would
 // pass the mailbox's bound; false when dropped. A lone delta is always
 // taken, however big. Must hold b.mu.

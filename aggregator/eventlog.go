@@ -67,16 +67,15 @@ func (l *eventLog) add(events []loggedEvent, nowMs int64) {
 		l.items = append(l.items, e)
 		l.bytes += len(e.data)
 	}
-	l.trim(horizon)
+	l.trim(nowMs)
 }
 
-// trim drops the oldest events until the log is within its bounds: those
-// older than horizon, then the oldest of a class over its count, then the
+// trim drops the oldest events until the log is within its bounds at
+// nowMs: those older than its maximum age, then the oldest of a class over its count, then the
 // oldest of all while the bytes are over (storage.EventLimit.Keep, the
 // stored log's rule too).
-func (l *eventLog) trim(horizon int64) {
-	lim := l.limit(horizon + l.maxAgeMs)
-	lim.Since = horizon
+func (l *eventLog) trim(nowMs int64) {
+	lim := l.limit(nowMs)
 	entries := make([]storage.EventEntry, len(l.items))
 	for i, e := range l.items {
 		entries[i] = storage.EventEntry{TS: e.ts, Bytes: len(e.data), Class: eventClass(e.data)}

@@ -104,7 +104,7 @@ func (a *Aggregator) restoreEvents(nowMs int64) (int64, error) {
 		newest = max(newest, e.TS)
 	}
 	l.written = l.last
-	l.trim(nowMs - l.maxAgeMs)
+	l.trim(nowMs)
 	if skipped > 0 {
 		a.stats.eventsSkipped.Add(uint64(skipped))
 		a.opts.Logger.Warn("aggregator: restore: stored events that do not decode were left out", "count", skipped)

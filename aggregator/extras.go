@@ -34,15 +34,22 @@ func (a *Aggregator) Announce(e protocol.Event) error {
 	if err != nil {
 		return fmt.Errorf("aggregator: announce %q: %w", e.Kind, err)
 	}
+	a.queueEvent(loggedEvent{ts: e.TS, data: data})
+	return nil
+}
+
+// queueEvent queues an encoded event for the next delta: Announce's, and
+// the alert events SetAlerts encodes itself. Past maxPendingEvents the
+// oldest is dropped, counted.
+func (a *Aggregator) queueEvent(ev loggedEvent) {
 	a.eventsMu.Lock()
 	defer a.eventsMu.Unlock()
 	if len(a.pendingEvents) == maxPendingEvents {
 		a.pendingEvents = slices.Delete(a.pendingEvents, 0, 1)
 		a.stats.eventsDropped.Add(1)
 	}
-	a.pendingEvents = append(a.pendingEvents, loggedEvent{ts: e.TS, data: data})
+	a.pendingEvents = append(a.pendingEvents, ev)
 	a.wakeUp()
-	return nil
 }
 
 // takeEvents returns the events announced since the last call.

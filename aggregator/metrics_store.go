@@ -26,6 +26,7 @@ type promCollector struct {
 	lastD   map[string]*prometheus.Desc
 	winD    map[string]*winDescs
 	series  map[uint64]*promSeries
+	peak    int // the most series has held since it was last rebuilt
 	gen     uint64
 	dirty   bool          // the set of series changed: rebuild the orders
 	order   []*promSeries // by family name, then the registry's label order
@@ -91,7 +92,7 @@ func (c *promCollector) refresh(withWin bool) {
 	a := c.a
 	a.mu.RLock()
 	c.nWin = len(a.names)
-	c.cut = append(c.cut[:0], a.st.all...)
+	c.cut = append(refill(c.cut, len(a.st.all)), a.st.all...)
 	a.mu.RUnlock()
 	seen := 0
 	for lo := 0; lo < len(c.cut); lo += promChunk {
@@ -115,6 +116,9 @@ func (c *promCollector) refresh(withWin bool) {
 				c.dirty = true
 			}
 		}
+		if worthRebuilding(len(c.series), c.peak) {
+			c.series, c.peak = rebuiltMap(c.series), len(c.series)
+		}
 	}
 	if c.dirty {
 		c.rebuildOrder()
@@ -128,6 +132,7 @@ func (c *promCollector) copySeries(s *series, withWin bool) {
 	if p == nil {
 		p = c.newPromSeries(s)
 		c.series[s.key] = p
+		c.peak = max(c.peak, len(c.series))
 		c.dirty = true
 	}
 	p.gen = c.gen
@@ -148,7 +153,7 @@ func (c *promCollector) copySeries(s *series, withWin bool) {
 func (c *promCollector) rebuildOrder() {
 	c.dirty = false
 	c.winDone = false
-	c.order = c.order[:0]
+	c.order = refill(c.order, len(c.series))
 	for _, p := range c.series {
 		c.order = append(c.order, p)
 	}
@@ -219,7 +224,7 @@ func hasLabel(ls []*dto.LabelPair, name string) bool {
 
 func (c *promCollector) buildWinOrder() {
 	c.winDone = true
-	c.winOrd = c.winOrd[:0]
+	c.winOrd = refill(c.winOrd, len(c.order)*c.nWin)
 	for _, p := range c.order {
 		if p.winLbls == nil {
 			c.windowLabels(p)

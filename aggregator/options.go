@@ -56,11 +56,14 @@ type Options struct {
 	// goroutine after every change; must be quick. Nil: always wait.
 	Settled func() bool
 	// Dropped is told how many series the sources a reload removed held
-	// (their points, windows and labels, let go at once: forgetVanished),
-	// on Serve's goroutine in the tick that drops them, so that a program
-	// can give that memory back to the system then rather than when the
-	// runtime next collects and scavenges, minutes later. Must not block.
-	// May be nil.
+	// (their points, windows and labels, let go at once: forgetVanished,
+	// with the retained deltas that carried their points), on Serve's
+	// goroutine at the end of the tick that drops them, once nothing of
+	// the aggregator's points at them, so that a program can give that
+	// memory back to the system then rather than when the runtime next
+	// collects and scavenges, minutes later. The scrape cache of /metrics
+	// lets go of their series at the next scrape. Must not block. May be
+	// nil.
 	Dropped func(series int)
 	// Now is the clock windows, eviction and message timestamps use; nil
 	// means time.Now.
@@ -116,6 +119,16 @@ type Options struct {
 	// hour aggregates (see Storage, Flush, Restore). Nil keeps everything
 	// in memory only, as before: no aggregates are built.
 	Storage Storage
+	// Running says, by source name, which stored series Restore brings
+	// back into memory: those of the sources the program runs (a reload
+	// never restores; a source it adds starts its series anew, and they
+	// continue their stored aggregate blocks: reopenStored). The series of
+	// any other source stay on disk only: QueryRange still answers for
+	// them and retention still ages them out, but no window, history or
+	// open block of theirs takes memory. Nil restores every stored series
+	// with samples within History. Called by Restore only, on its
+	// caller's goroutine, once a stored series.
+	Running func(source string) bool
 	// FlushInterval is how often Serve writes to Storage (default 10s):
 	// what a kill -9 may lose.
 	FlushInterval time.Duration

@@ -208,14 +208,16 @@ func (st *store) collectFlush() flushBatch {
 
 // markFlushed notes that fb was written. The caller holds the lock.
 func (st *store) markFlushed(fb *flushBatch) {
-	st.retired.metas = append(st.retired.metas[:0], st.retired.metas[fb.retiredMetas:]...)
-	st.retired.blocks = append(st.retired.blocks[:0], st.retired.blocks[fb.retiredBlocks:]...)
+	// dropFirst clears what the shift leaves: a written block's data
+	// (a flush's arena) must not stay reachable past the new length.
+	st.retired.metas = dropFirst(st.retired.metas, fb.retiredMetas)
+	st.retired.blocks = dropFirst(st.retired.blocks, fb.retiredBlocks)
 	for _, m := range fb.marks {
 		t := m.s.tiers
 		t.rawFrom, t.rawLast = m.rawFrom, m.rawLast
 		t.metaWritten = t.metaWritten || m.meta
 		if m.done > 0 {
-			t.done = append(t.done[:0], t.done[m.done:]...)
+			t.done = dropFirst(t.done, m.done)
 		}
 		for tier := storage.Minute; tier < storage.NumTiers; tier++ {
 			if b := &t.blocks[tier]; m.openN[tier] > 0 && b.start == m.openStart[tier] && b.n == m.openN[tier] {

@@ -14,8 +14,10 @@ import (
 // statistics are right at once; its open minute and hour blocks are
 // reopened and the minute and hour being built are rebuilt from the raw
 // samples and minute points after the last stored ones. Series with no
-// sample that recent stay on disk only (QueryRange still answers for
-// them).
+// sample that recent, and the series of sources Options.Running does not
+// name (sources the configuration no longer has), stay on disk only:
+// QueryRange still answers for them, and memory follows the sources that
+// run, not what the disk holds.
 //
 // Call it once, after New and before Serve or any Push is ingested, from
 // the goroutine that owns the start-up; without Storage it does nothing.
@@ -40,6 +42,12 @@ func (a *Aggregator) Restore() error {
 		id, err := decodeSeriesMeta(m.Meta)
 		if err != nil {
 			a.opts.Logger.Warn("aggregator: restore: a stored series does not decode; skipped", "key", formatID(m.Key))
+			continue
+		}
+		if a.opts.Running != nil && !a.opts.Running(id.Source) {
+			a.mu.Lock()
+			a.persisted[m.Key] = struct{}{}
+			a.mu.Unlock()
 			continue
 		}
 		r, err := a.readStored(m.Key, id.Kind, horizon)

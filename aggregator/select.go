@@ -64,9 +64,17 @@ type Selection struct {
 	// identity; it must be quick, must not keep labels, and must not call
 	// the Aggregator.
 	Match func(source, metric string, labels Labels) bool
+	// Budget, when not nil, bounds the series this selection lists
+	// together with the other selections of the budget (see
+	// SelectionBudget). Set it before the first use.
+	Budget *SelectionBudget
 
 	gen  uint64 // the store's series generation list was built at; 0: never
 	list []*series
+	// refused: the budget had no room for the list at gen, when the
+	// budget's freed count was freedSeen (select_budget.go).
+	refused   bool
+	freedSeen uint64
 }
 
 // SeriesView is one series as Select shows it: read its identity and
@@ -168,15 +176,19 @@ func (a *Aggregator) WindowIndex(d time.Duration) int {
 
 // Select calls fn with every series of sel, reading the window at index
 // window (see WindowIndex; out of range reads the shortest), in no
-// particular order. It holds the store's read lock for the whole call, so
-// fn sees one consistent cut and must be quick and must not call the
-// Aggregator; ingest waits meanwhile. It allocates only when the store's
-// series changed since sel's last read (to remember the new matches) and
-// sel has matchers or both a source and a metric; the others read the
-// store's index itself.
+// particular order, and reports true. It holds the store's read lock for
+// the whole call, so fn sees one consistent cut and must be quick and
+// must not call the Aggregator; ingest waits meanwhile. It allocates only
+// when the store's series changed since sel's last read (to remember the
+// new matches) and sel has matchers or both a source and a metric; the
+// others read the store's index itself.
+//
+// When sel has a Budget with no room for its series, Select calls fn for
+// none and reports false; sel then holds no list (see SelectionBudget).
+//
 // Safe for concurrent use with everything but another Select on the same
-// Selection.
-func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) {
+// Selection, or on a Selection of the same budget.
+func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) bool {
 	if window < 0 || window >= len(a.opts.Windows) {
 		window = 0
 	}
@@ -191,14 +203,17 @@ func (a *Aggregator) Select(sel *Selection, window int, fn func(SeriesView)) {
 				fn(SeriesView{s: s, w: window})
 			}
 		}
-		return
+		return true
 	}
-	if sel.gen != a.st.seriesGen || sel.gen == 0 {
-		a.st.refreshSelection(sel)
+	if sel.gen != a.st.seriesGen || sel.gen == 0 || sel.refused {
+		if !a.st.refreshSelection(sel) {
+			return false
+		}
 	}
 	for _, s := range sel.list {
 		fn(SeriesView{s: s, w: window})
 	}
+	return true
 }
 
 // indexOf returns the index that holds exactly the series of sel, when
@@ -219,11 +234,8 @@ func (st *store) indexOf(sel *Selection) ([]*series, bool) {
 }
 
 // refreshSelection lists the series of sel anew, from the smallest index
-// that covers it.
-func (st *store) refreshSelection(sel *Selection) {
-	clear(sel.list)
-	sel.list = sel.list[:0]
-	sel.gen = st.seriesGen
+// that covers it; false, listing nothing, when sel's budget has no room.
+func (st *store) refreshSelection(sel *Selection) bool {
 	candidates := st.all
 	switch {
 	case sel.Metric != "":
@@ -231,14 +243,32 @@ func (st *store) refreshSelection(sel *Selection) {
 	case sel.Source != "":
 		candidates = st.bySrc[sel.Source]
 	}
+	before := cap(sel.list)
+	if !sel.admit(st.seriesGen, candidates) {
+		return false
+	}
+	clear(sel.list)
+	sel.list = sel.list[:0]
+	sel.gen = st.seriesGen
 	for _, s := range candidates {
-		if s.evicted || (sel.Source != "" && s.source != sel.Source) || (sel.Metric != "" && s.metric != sel.Metric) {
-			continue
-		}
-		if sel.Match == nil || sel.Match(s.source, s.metric, s.labels) {
+		if sel.holds(s) {
 			sel.list = append(sel.list, s)
 		}
 	}
+	if worthRebuilding(len(sel.list), cap(sel.list)) {
+		// The series it matched left (a removed source): so does their room.
+		sel.list = append(make([]*series, 0, len(sel.list)), sel.list...)
+	}
+	sel.account(before)
+	return true
+}
+
+// holds reports whether s is one of sel's series.
+func (sel *Selection) holds(s *series) bool {
+	if s.evicted || (sel.Source != "" && s.source != sel.Source) || (sel.Metric != "" && s.metric != sel.Metric) {
+		return false
+	}
+	return sel.Match == nil || sel.Match(s.source, s.metric, s.labels)
 }
 
 // Sources returns the source list as of the last broadcast tick (the

@@ -70,6 +70,9 @@ type store struct {
 	unsorted bool
 	bySrc    map[string][]*series // each source's series, in no order
 	byMetric map[string][]*series // each metric's series, in no order
+	// peak is the most series the store held since its indexes were last
+	// rebuilt (compact).
+	peak int
 	// seriesGen changes whenever a series is created or removed, for
 	// Selections to know when to look again (select.go). Starts at 1.
 	seriesGen uint64
@@ -269,6 +272,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	st.bySrc[source] = append(st.bySrc[source], s)
 	st.listMetric(s)
 	st.all = append(st.all, s)
+	st.peak = max(st.peak, len(st.all))
 	st.unsorted = true
 	st.added = append(st.added, s)
 	return s
@@ -372,6 +376,7 @@ func (st *store) sweep(nowMs int64) {
 	}
 	clear(st.all[len(kept):])
 	st.all = kept
+	st.compact()
 }
 
 // dropSource removes every series of source at once, announced as removed
@@ -394,7 +399,22 @@ func (st *store) dropSource(source string) int {
 	clear(st.all[len(kept):])
 	n := len(st.all) - len(kept)
 	st.all = kept
+	st.compact()
 	return n
+}
+
+// compact rebuilds the indexes by identity and the list of every series
+// once the store is down to a quarter of its peak (a removed source, a
+// mass eviction): Go maps keep the room of every entry they ever held.
+// It costs a copy of what is left, once each time the store falls to a
+// quarter of its peak.
+func (st *store) compact() {
+	if !worthRebuilding(len(st.all), st.peak) {
+		return
+	}
+	st.byKey, st.byHash = rebuiltMap(st.byKey), rebuiltMap(st.byHash)
+	st.all = append(make([]*series, 0, len(st.all)), st.all...)
+	st.peak = len(st.all)
 }
 
 // evict forgets a series that had no sample for longer than the history.

@@ -238,13 +238,16 @@ func (c *collector) serve(ctx context.Context) error {
 		c.notify()
 		return err
 	}
-	defer closeSource(src, c.log, c.redact)
+	// Closed once: at a stop, as soon as the poll is told to end (see
+	// pollOnce), or on the way out.
+	release := sync.OnceFunc(func() { closeSource(src, c.log, c.redact) })
+	defer release()
 	if d, ok := src.(Describer); ok {
 		c.log.Debug("source started", "polls", d.Describe(), "interval", c.interval, "timeout", c.timeout)
 	}
 	crash := c.arm()
 	defer c.disarm()
-	p := c.startPoller(src)
+	p := c.startPoller(src, release)
 	defer p.stop()
 
 	next := time.NewTimer(0) // the first poll at once

@@ -109,7 +109,7 @@ func TestPollCutShortByTheStopIsNoFailure(t *testing.T) {
 	c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	p := c.startPoller(src)
+	p := c.startPoller(src, func() { _ = src.Close() })
 	defer p.stop()
 	for range 5000 { // each order of the two, many times over
 		require.NoError(t, c.pollOnce(ctx, p, nil))

@@ -325,22 +325,33 @@ func TestCollectorCountsShedBatches(t *testing.T) {
 	})
 }
 
+// A stop ends a running poll every way the source offers: its context and
+// its Close, at once. Only a poll that honours neither gets the grace, and
+// is then left (a hang). A poll that honoured only Close used to get the
+// grace too: the source was closed after it, on the way out, which held
+// every SIGTERM of the soak 2 s while a fault hung a poll.
 func TestCollectorStopsDuringAPoll(t *testing.T) {
+	const (
+		honoursContext = iota
+		honoursClose
+		honoursNeither
+	)
 	synctest.Test(t, func(t *testing.T) {
-		// One poll honours its context; the other only Close.
-		var src *funcSource
-		var honours atomic.Bool
-		src = newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) {
-			if honours.Load() {
-				<-ctx.Done()
-				return nil, ctx.Err()
-			}
-			<-src.closed
-			return nil, ErrSourceClosed
-		})
-		for _, h := range []bool{true, false} {
-			honours.Store(h)
-			src = newFuncSource(src.poll)
+		for _, kind := range []int{honoursContext, honoursClose, honoursNeither} {
+			var src *funcSource
+			unblock := make(chan struct{})
+			src = newFuncSource(func(ctx context.Context) ([]aggregator.Sample, error) {
+				switch kind {
+				case honoursContext:
+					<-ctx.Done()
+					return nil, ctx.Err()
+				case honoursClose:
+					<-src.closed
+					return nil, ErrSourceClosed
+				}
+				<-unblock
+				return nil, errors.New("too late")
+			})
 			c := newTestCollector(loopConfig("s"), newRecordingSink(), fixed(src))
 			ctx, cancel := context.WithCancel(t.Context())
 			done := serveInBackground(ctx, c)
@@ -348,14 +359,19 @@ func TestCollectorStopsDuringAPoll(t *testing.T) {
 			start := time.Now()
 			cancel()
 			require.NoError(t, <-done)
+			took := time.Since(start)
 			synctest.Wait()
 			st := c.stats.snapshot()
-			if h {
-				require.Zero(t, time.Since(start), "a poll that honours its context ends at once")
-				require.Zero(t, st.Hangs)
-			} else {
-				require.Equal(t, time.Second, time.Since(start), "one that does not gets the grace")
+			if kind == honoursNeither {
+				require.Equal(t, time.Second, took, "a poll that honours neither gets the grace")
 				require.EqualValues(t, 1, st.Hangs)
+				require.EqualValues(t, 1, st.Stuck)
+				close(unblock)
+				synctest.Wait()
+				st = c.stats.snapshot()
+			} else {
+				require.Zero(t, took, "kind %d: the poll ends at once", kind)
+				require.Zero(t, st.Hangs)
 			}
 			require.Zero(t, st.Stuck)
 			require.Zero(t, st.Failures, "a poll cut short by a stop is not a failure")

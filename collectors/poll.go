@@ -68,8 +68,12 @@ func (c *collector) pollOnce(ctx context.Context, p *poller, crash <-chan struct
 	case <-crash:
 		c.crashNow()
 	case <-ctx.Done():
-		// Stopping: give the poll its grace to notice, then leave it.
+		// Stopping: end the poll every way the source offers, its context
+		// and its Close (a poll that ignores its context, like a fault
+		// injected on purpose, held every stop for the whole grace: 2 s on
+		// each SIGTERM of the soak), then give it its grace, then leave it.
 		cancel()
+		p.release()
 		g := time.NewTimer(c.grace)
 		defer g.Stop()
 		select {
@@ -101,11 +105,13 @@ type poller struct {
 	done     chan pollResult      // capacity 1: a late result never blocks
 	state    atomic.Int32         // the running poll's state (pollRunning...)
 	watchdog *time.Timer          // stopped between polls
+	release  func()               // closes the source, once whoever calls it
 }
 
-// startPoller starts the poll goroutine of a run of Serve, polling src.
-func (c *collector) startPoller(src Source) *poller {
-	p := &poller{jobs: make(chan context.Context, 1), done: make(chan pollResult, 1), watchdog: time.NewTimer(time.Hour)}
+// startPoller starts the poll goroutine of a run of Serve, polling src;
+// release closes src (once, however often it is called).
+func (c *collector) startPoller(src Source, release func()) *poller {
+	p := &poller{jobs: make(chan context.Context, 1), done: make(chan pollResult, 1), watchdog: time.NewTimer(time.Hour), release: release}
 	p.watchdog.Stop()
 	go func() {
 		for ctx := range p.jobs {

@@ -31,8 +31,10 @@ import (
 // collector's watchdog once it runs past timeout plus a grace period.
 //
 // Optional extras are found by type assertion: io.Closer (called once when
-// the collector is done with the instance, possibly while an abandoned Poll
-// is still running), Describer and PartialReporter.
+// the collector is done with the instance, possibly while a Poll is still
+// running: an abandoned one, or, at a stop, the one whose context the stop
+// has just cancelled; a Poll that honours Close as well ends at once),
+// Describer and PartialReporter.
 type Source interface {
 	Poll(ctx context.Context) ([]aggregator.Sample, error)
 }

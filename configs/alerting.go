@@ -31,6 +31,10 @@ type Alerting struct {
 	// together: a rule whose alerts would pass it fails its evaluation,
 	// like a rule past its own limit.
 	MaxAlerts int `yaml:"max_alerts"`
+	// MaxSelectedSeries bounds the series the rules' selects list
+	// together: a rule whose select would pass it fails its evaluation,
+	// like a rule past its limit.
+	MaxSelectedSeries int `yaml:"max_selected_series"`
 }
 
 // Alert rule bounds: what one alert costs (its labels, its state, its
@@ -51,20 +55,28 @@ const (
 	// MaxRulesCeiling bounds alerting.max_rules: each rule is evaluated
 	// every interval and may keep a list of its series.
 	MaxRulesCeiling = 10_000
+	// DefaultMaxSelectedSeries is alerting.max_selected_series by default:
+	// a selected series costs 8 bytes, so 8 MB, and room for a select
+	// with matchers over every series of a store at MaxSeriesCeiling.
+	DefaultMaxSelectedSeries = 1_000_000
+	// MaxSelectedSeriesCeiling bounds alerting.max_selected_series: 80 MB.
+	MaxSelectedSeriesCeiling = 10_000_000
 )
 
 // defaultAlerting returns the defaults of the alerting block: evaluation
 // every second, resends every minute (Prometheus' resend delay), nowhere
-// to send to, DefaultMaxRules and DefaultMaxAlerts.
+// to send to, DefaultMaxRules, DefaultMaxAlerts and
+// DefaultMaxSelectedSeries.
 func defaultAlerting() Alerting {
 	return Alerting{
 		Interval: Duration(time.Second), ResendDelay: Duration(time.Minute),
-		MaxRules: DefaultMaxRules, MaxAlerts: DefaultMaxAlerts,
+		MaxRules: DefaultMaxRules, MaxAlerts: DefaultMaxAlerts, MaxSelectedSeries: DefaultMaxSelectedSeries,
 	}
 }
 
 // Validate checks the evaluation interval, the resend delay, the bounds
-// (positive, within MaxRulesCeiling and MaxAlertsCeiling) and every
+// (positive, within MaxRulesCeiling, MaxAlertsCeiling and
+// MaxSelectedSeriesCeiling) and every
 // target URL (http or https, with a host, no fragment; no URL twice in a
 // list). A URL is quoted in an error only with its user info and query
 // values masked.
@@ -74,11 +86,15 @@ func (a Alerting) Validate() error {
 	atLeast(&p, "resend_delay", a.ResendDelay, 1)
 	positive(&p, "max_rules", a.MaxRules)
 	positive(&p, "max_alerts", a.MaxAlerts)
+	positive(&p, "max_selected_series", a.MaxSelectedSeries)
 	if a.MaxRules > MaxRulesCeiling {
 		p.addf("max_rules", "%d is more than the ceiling of %d rules", a.MaxRules, MaxRulesCeiling)
 	}
 	if a.MaxAlerts > MaxAlertsCeiling {
 		p.addf("max_alerts", "%d is more than the ceiling of %d alerts", a.MaxAlerts, MaxAlertsCeiling)
+	}
+	if a.MaxSelectedSeries > MaxSelectedSeriesCeiling {
+		p.addf("max_selected_series", "%d is more than the ceiling of %d series", a.MaxSelectedSeries, MaxSelectedSeriesCeiling)
 	}
 	validateTargets(&p, "alertmanagers", a.Alertmanagers)
 	validateTargets(&p, "webhooks", a.Webhooks)

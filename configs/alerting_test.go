@@ -33,6 +33,8 @@ func TestAlertingParses(t *testing.T) {
 		Webhooks:      []string{"https://hooks.example.com/pulse?token=abc"},
 		MaxRules:      DefaultMaxRules,
 		MaxAlerts:     DefaultMaxAlerts,
+
+		MaxSelectedSeries: DefaultMaxSelectedSeries,
 	}, c.Alerting)
 }
 
@@ -52,6 +54,8 @@ func TestAlertingValidate(t *testing.T) {
 		{"no alerts allowed", func(a *Alerting) { a.MaxAlerts = -1 }, "alerting.max_alerts", "must be positive, got -1"},
 		{"rules past the ceiling", func(a *Alerting) { a.MaxRules = MaxRulesCeiling + 1 }, "alerting.max_rules", "10001 is more than the ceiling of 10000 rules"},
 		{"alerts past the ceiling", func(a *Alerting) { a.MaxAlerts = 100_000_000 }, "alerting.max_alerts", "100000000 is more than the ceiling of 100000 alerts"},
+		{"no series selected", func(a *Alerting) { a.MaxSelectedSeries = 0 }, "alerting.max_selected_series", "must be positive, got 0"},
+		{"selected series past the ceiling", func(a *Alerting) { a.MaxSelectedSeries = 1e9 }, "alerting.max_selected_series", "1000000000 is more than the ceiling of 10000000 series"},
 		{"empty url", func(a *Alerting) { a.Alertmanagers = []string{""} }, "alerting.alertmanagers[0]", "is empty"},
 		{"scheme", func(a *Alerting) { a.Alertmanagers = []string{"ftp://u:hunter2@am/?token=s3cret"} }, "alerting.alertmanagers[0]",
 			`URL "ftp://xxxxx:xxxxx@am/?token=xxxxx": the scheme must be http or https`},

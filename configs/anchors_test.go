@@ -73,10 +73,12 @@ func TestErrorsThroughAnAliasNameTheAlias(t *testing.T) {
 			`a.yaml:7:15: sources[0].interval: invalid duration "127.0.0.1:18080": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 2:14)`},
 		{"a: &x 1\nsources: [{name: x, type: simulated, interval: *x}]\n",
 			`a.yaml:1:1: a: unknown key "a" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
+				`a.yaml:2:11: sources[0].series: a simulated source needs at least one series` + "\n" +
 				`a.yaml:2:48: sources[0].interval: invalid duration "1": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 1:7)`},
 		{"b: &s {name: x, type: simulated, interval: 1}\nsources: [*s]\n",
 			`a.yaml:1:1: b: unknown key "b" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
-				`a.yaml:2:11: sources[0].interval: invalid duration "1": want a number with a unit, like 500ms, 10s or 1m (through alias *s; the value is written at 1:44)`},
+				`a.yaml:2:11: sources[0].interval: invalid duration "1": want a number with a unit, like 500ms, 10s or 1m (through alias *s; the value is written at 1:44)` + "\n" +
+				`a.yaml:2:11: sources[0].series: a simulated source needs at least one series (through alias *s; the value is written at 1:7)`},
 		{"x: &a 1\nserver: {<<: *a}\n",
 			`a.yaml:1:1: x: unknown key "x" (known keys: server, aggregator, broadcast, supervisor, alerting, storage, cluster, sources, alerts)` + "\n" +
 				`a.yaml:2:14: server: want a mapping, got a int (through alias *a; the value is written at 1:7)`},

@@ -97,15 +97,17 @@ var fixtureCases = map[string][]wantErr{
 	"alias_value_error.yaml": {{8, 15, "sources[0].interval", `invalid duration "127.0.0.1:18080": want a number with a unit, like 500ms, 10s or 1m (through alias *x; the value is written at 3:14)`}},
 	"too_many_windows.yaml":  {{4, 45, "aggregator.windows[8]", "more than 8 windows (10 given)"}},
 
-	// Several problems come back together, in file order.
+	// Several problems of every kind come back together, in file order.
 	"several_errors.yaml": {
 		{3, 11, "server.listen", `"localhost" has no port`},
 		{5, 17, "aggregator.windows[1]", "duplicate window 1m (also windows[0])"},
-		{7, 5, "sources[0].url", "is required for http sources"},
-		{11, 15, "sources[1].interval", "must be positive, got -5s"},
-		{13, 29, "sources[1].series[0].shape", `unknown shape "zigzag"`},
-		{14, 11, "sources[2].name", `duplicate source name "site" (first used by sources[0])`},
-		{16, 14, "sources[2].labels.source", `label name "source" is reserved`},
+		{6, 15, "aggregator.max_series", "want an integer, got a string"},
+		{8, 5, "sources[0].url", "is required for http sources"},
+		{12, 5, "sources[1].intervall", `unknown key "intervall" (did you mean "interval"?)`},
+		{13, 15, "sources[1].interval", "must be positive, got -5s"},
+		{15, 29, "sources[1].series[0].shape", `unknown shape "zigzag"`},
+		{16, 11, "sources[2].name", `duplicate source name "site" (first used by sources[0])`},
+		{18, 14, "sources[2].labels.source", `label name "source" is reserved`},
 	},
 }
 

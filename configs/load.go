@@ -48,12 +48,14 @@ func load(path string, inForce *Aggregator) (*Config, error) {
 // validates the result. filename only names the file in errors.
 //
 // Decoding is strict: an unknown key, a value of the wrong type or a bad
-// duration is an error. Decoding stops at the first such error, so the
-// result holds one, with every unknown key of the file beside it;
-// validation runs only on a decoded config and reports every problem it
-// finds. Aliases are expanded first (within the limits), so an error in a
-// value given through an alias is reported at the alias, under its path. Either way the error is an errors.Join of *Error,
-// each with its file, line, column and field path (see Errors), and
+// duration is an error. Every such error is reported, not only the first
+// (up to MaxDecodeErrors), and validation still runs on the rest of the
+// file, the keys refused left at their defaults: the result holds every
+// problem of the file, in file order. Only a YAML syntax error or a limit
+// stops loading at once. Aliases are expanded first (within the limits),
+// so an error in a value given through an alias is reported at the alias,
+// under its path. Either way the error is an errors.Join of *Error, each
+// with its file, line, column and field path (see Errors), and
 // errors.Is(err, ErrInvalid) holds.
 //
 // Time and memory are bounded whatever data holds: see the limits in
@@ -72,24 +74,33 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	ex := expandAliases(body)
 	body = ex.body
 	doc, tokens := indexTokens(body, ex.via)
-	cfg := Default()
+	d := decoded{cfg: Default(), cut: map[string]bool{}, complete: true}
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
-		// Literal duplicate keys are already refused by the parser; allowing
-		// them here lets a key override one merged in with "<<: *anchor".
-		if err := decodeBody(body, cfg); err != nil {
-			return nil, withUnknownKeys(filename, doc, decodeError(filename, doc, tokenPaths{paths: tokens, via: ex.via}, err))
+		d = decodeAll(filename, body, doc, tokenPaths{paths: tokens, via: ex.via})
+	}
+	for _, e := range fractionErrors(filename, doc) {
+		d.errs = append(d.errs, e)
+		d.cut[e.Path] = true // the decoder truncated it: validation would judge another number
+	}
+	if !d.complete {
+		sortErrors(d.errs)
+		return nil, join(d.errs)
+	}
+	present := docKeys{doc: doc.without(d.cut)}
+	d.cfg.applyDefaults(present)
+	if err := d.cfg.validate(present, inForce); err != nil {
+		for _, e := range Errors(locate(filename, doc, err)) {
+			if !underAny(e.Path, d.cut) {
+				d.errs = append(d.errs, e)
+			}
 		}
 	}
-	if errs := fractionErrors(filename, doc); len(errs) > 0 {
-		return nil, join(errs)
+	if len(d.errs) > 0 {
+		sortErrors(d.errs)
+		return nil, join(d.errs)
 	}
-	present := docKeys{doc: doc}
-	cfg.applyDefaults(present)
-	if err := cfg.validate(present, inForce); err != nil {
-		return nil, locate(filename, doc, err)
-	}
-	return cfg, nil
+	return d.cfg, nil
 }
 
 // parseYAML checks data against the limits and parses it into the one
@@ -122,17 +133,20 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	return body, nil
 }
 
-// decodeBody decodes the document into cfg. go-yaml panics on some
+// decodeBody decodes a node of the document into into (a *Config, or an
+// element of one of its lists). go-yaml panics on some
 // inputs that its parser accepts (a tagged scalar where a list belongs,
 // found by FuzzParse); such a panic becomes an error at the document's
-// start rather than taking the reloader, or `check`, down.
-func decodeBody(body ast.Node, cfg *Config) (err error) {
+// start rather than taking the reloader, or `check`, down. Literal
+// duplicate keys are already refused by the parser; allowing them here
+// lets a key override one merged in with "<<: *anchor".
+func decodeBody(body ast.Node, into any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errDecodePanic
 		}
 	}()
-	return yaml.NodeToValue(body, cfg, yaml.Strict(), yaml.AllowDuplicateMapKey())
+	return yaml.NodeToValue(body, into, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }
 
 // errDecodePanic is a panic of the YAML decoder, as an error.

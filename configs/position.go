@@ -140,21 +140,30 @@ func (ix *indexer) walkPairs(path string, pairs []*ast.MappingValueNode) {
 			merged = append(merged, mv.Value)
 			continue
 		}
-		child := joinPath(path, mv.Key.GetToken().Value)
-		ix.tokens[mv.Key.GetToken()] = child
-		ix.walk(child, tokenPos(mv.Key.GetToken()), mv.Value)
+		child := joinPath(path, keyToken(mv.Key).Value)
+		ix.tokens[keyToken(mv.Key)] = child
+		ix.walk(child, tokenPos(keyToken(mv.Key)), mv.Value)
 	}
 	for _, m := range merged {
 		for _, mv := range ix.mergedPairs(m) {
 			if mv.Key == nil {
 				continue
 			}
-			child := joinPath(path, mv.Key.GetToken().Value)
+			child := joinPath(path, keyToken(mv.Key).Value)
 			if _, given := ix.p[child]; !given {
-				ix.walk(child, tokenPos(mv.Key.GetToken()), mv.Value)
+				ix.walk(child, tokenPos(keyToken(mv.Key)), mv.Value)
 			}
 		}
 	}
+}
+
+// keyToken is the token of a mapping key's text: for an explicit key
+// ("? name"), that of the name rather than of the "?".
+func keyToken(k ast.MapKeyNode) *token.Token {
+	if e, ok := k.(*ast.MappingKeyNode); ok && e.Value != nil {
+		return e.Value.GetToken()
+	}
+	return k.GetToken()
 }
 
 // mergedPairs resolves the value of a merge key: a mapping or an alias of

@@ -3,20 +3,20 @@ package configs
 import (
 	"reflect"
 	"strings"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
-// withUnknownKeys adds to a decode error every unknown key of the
-// document: the decoder stops at its first error, which need not be the
-// unknown key written first ("a: &x 1" then "interval: *x" reported the
-// interval alone). A key is unknown when the struct it is written in has
-// no such key; keys of mappings (labels, headers) are anyone's. Errors
-// are in file order, the decode error once.
-func withUnknownKeys(filename string, doc positions, decodeErr *Error) error {
-	errs := []*Error{decodeErr}
+// unknownKeyErrors reports every key of doc that the struct it is written
+// in does not have, in file order. Keys of free mappings (labels,
+// headers) are anyone's. They are found on the position index rather
+// than by the decoder, which stops at its first error: all come at once.
+func unknownKeyErrors(filename string, doc positions) []*Error {
+	var errs []*Error
 	for path, e := range doc {
 		parent := parentPath(path)
 		key := strings.TrimPrefix(path[len(parent):], ".")
-		if e.key == (pos{}) || strings.HasPrefix(key, "[") || e.key == (pos{decodeErr.Line, decodeErr.Col}) {
+		if e.key == (pos{}) || strings.HasPrefix(key, "[") {
 			continue
 		}
 		t := typeAt(typeOfConfig(), parent)
@@ -30,5 +30,22 @@ func withUnknownKeys(filename string, doc positions, decodeErr *Error) error {
 			Msg: shorten(unknownKeyMessage(key, parent)), atKey: true})
 	}
 	sortErrors(errs)
-	return join(errs)
+	return errs
+}
+
+// cutUnknownKeys takes out of n every pair whose path is in unknown,
+// including those merged in ("<<: {…}"), which the position index lists
+// under the mapping they are merged into.
+func cutUnknownKeys(n ast.Node, unknown map[string]bool) {
+	walkPairs(n, "", func(path string, m *ast.MappingNode) {
+		kept := m.Values[:0]
+		for _, mv := range m.Values {
+			if !isMergeKey(mv) && unknown[pairPath(path, mv)] {
+				continue
+			}
+			kept = append(kept, mv)
+		}
+		clear(m.Values[len(kept):])
+		m.Values = kept
+	})
 }

@@ -57,6 +57,9 @@ type budgetConn struct {
 	over     atomic.Bool
 	wd       atomic.Int64 // the write deadline in force, Unix ns; 0 for none set here
 	written  atomic.Int64 // bytes handed to the kernel (stallWatch)
+	// closes checks the peer's close frames once the connection is a
+	// WebSocket (serveConn sets it, on the goroutine that then reads).
+	closes *closeWatch
 }
 
 // Write counts what the kernel took, for stallWatch.
@@ -87,6 +90,8 @@ func (c *budgetConn) SetDeadline(t time.Time) error {
 
 // Read charges what it read to the budget; once it is overdrawn the bytes
 // already read are returned with errReadBudget, and every later Read fails.
+// On a WebSocket, a close frame that closeWatch refuses is held back and
+// the read fails with its *badCloseFrame, as every later one does.
 func (c *budgetConn) Read(p []byte) (int, error) {
 	if c.over.Load() {
 		return 0, errReadBudget
@@ -96,6 +101,11 @@ func (c *budgetConn) Read(p []byte) (int, error) {
 		c.over.Store(true)
 		c.exceeded()
 		return n, errReadBudget
+	}
+	if c.closes != nil {
+		if k, bad := c.closes.feed(p[:n]); bad != nil {
+			return k, bad
+		}
 	}
 	return n, err
 }

@@ -37,8 +37,8 @@ const (
 	disconnectReadBudget   = "read_budget"   // more bytes than the read budget, whatever the frames (1008)
 	disconnectBinary       = "binary"        // a binary message: the protocol is text only (1003)
 	disconnectSlowMessage  = "slow_message"  // a message not complete within MessageWait (1008)
-	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids (the library sent 1002)
-	disconnectInvalidUTF8  = "invalid_utf8"  // a text message that is not UTF-8 (1007)
+	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids, a one-byte close body included (1002)
+	disconnectInvalidUTF8  = "invalid_utf8"  // a text message or a close reason that is not UTF-8 (1007)
 )
 
 // metrics are the dashboard's own; they live as long as the Server, across

@@ -33,7 +33,10 @@ import (
 //   - a binary message: 1003 (the protocol is text only);
 //   - a text message that is not UTF-8, parsed or not: 1007 (RFC 6455 8.1);
 //   - a frame the protocol forbids (reserved bits or opcodes, no mask, a
-//     fragmented or long control frame): 1002, sent by the library.
+//     fragmented or long control frame, a close code not allowed on the
+//     wire): 1002, sent by the library;
+//   - a close frame whose body is one byte: 1002; whose reason is not
+//     UTF-8: 1007 (closeWatch: the library sees neither).
 const (
 	controlRate  = 5
 	controlBurst = 20
@@ -148,7 +151,10 @@ func (c *client) readLoop() {
 // while a message was being read, where a timeout is MessageWait's.
 func (c *client) readFailed(err error, midMessage bool) {
 	var ne net.Error
+	var bad *badCloseFrame
 	switch {
+	case errors.As(err, &bad):
+		c.closeWith(bad.code, bad.text, bad.reason)
 	case midMessage && errors.As(err, &ne) && ne.Timeout():
 		c.closeWith(websocket.ClosePolicyViolation, "message too slow", disconnectSlowMessage)
 	case errors.Is(err, errControlFlood):

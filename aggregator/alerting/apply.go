@@ -32,7 +32,7 @@ func (e *Evaluator) Apply(rules []configs.AlertRule) error {
 	}
 	next := make([]*rule, 0, len(rules))
 	for _, cfg := range rules {
-		r, err := compile(cfg, e.opts.Store.WindowIndex)
+		r, err := compile(cfg, e.opts.Store.WindowIndex, e.selected)
 		if err != nil {
 			return err
 		}
@@ -83,9 +83,12 @@ func (e *Evaluator) adopt() {
 			gone = append(gone, rs)
 		}
 	}
+	held := selectionsOf(e.rules) // before shareSelections changes the kept rules'
 	shareSelections(rules)
+	releaseSelections(held, rules)
 	e.rules, e.cursor = rules, 0
 	e.retire(gone)
+	e.counts.selected.Store(int64(e.selected.Used()))
 }
 
 func (e *Evaluator) find(cfg configs.AlertRule) *ruleState {

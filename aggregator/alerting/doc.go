@@ -29,7 +29,10 @@
 // limit does (its alerts end, the failure is counted and logged) and then
 // costs one statistic per series a round, no memory, until it is back
 // within. One alert costs about 1 KB (its state, its labels shared with
-// the store's copy, the store's entry, the events' record). A round stops
+// the store's copy, the store's entry, the events' record). The lists of
+// series the rules' selects keep are bounded together by
+// Options.MaxSelectedSeries; a rule whose select would pass it fails the
+// same way. A round stops
 // starting rules once it has run Options.Budget (half the Interval); the
 // rules it left out go first in the next. Apply never waits for a round.
 //

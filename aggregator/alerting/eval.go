@@ -44,6 +44,9 @@ type Options struct {
 	// configs.DefaultMaxRules); MaxAlerts the alerts of all rules together
 	// (default configs.DefaultMaxAlerts). See limits.go.
 	MaxRules, MaxAlerts int
+	// MaxSelectedSeries bounds the series that the rules' selects list
+	// together (default configs.DefaultMaxSelectedSeries). See limits.go.
+	MaxSelectedSeries int
 	// Budget bounds the time of one evaluation: the rules not reached
 	// within it wait for the next round, which starts with them, and are
 	// counted as skipped. Default half the Interval, so that Apply,
@@ -87,6 +90,8 @@ type Evaluator struct {
 	cursor int
 	// active counts the instances of every rule (see limits.go).
 	active int
+	// selected bounds the series the rules' selections list (limits.go).
+	selected *aggregator.SelectionBudget
 	// scratch holds a rule's new alerts during its Select (evalSeries).
 	scratch []candidate
 	// lastRound is the duration of the latest evaluation.
@@ -130,10 +135,14 @@ func New(opts Options) *Evaluator {
 	if opts.MaxAlerts <= 0 {
 		opts.MaxAlerts = configs.DefaultMaxAlerts
 	}
+	if opts.MaxSelectedSeries <= 0 {
+		opts.MaxSelectedSeries = configs.DefaultMaxSelectedSeries
+	}
 	if opts.Budget <= 0 {
 		opts.Budget = opts.Interval / 2
 	}
-	return &Evaluator{opts: opts, applied: make(chan struct{}, 1), clock: time.Now}
+	return &Evaluator{opts: opts, applied: make(chan struct{}, 1), clock: time.Now,
+		selected: aggregator.NewSelectionBudget(opts.MaxSelectedSeries)}
 }
 
 // Serve evaluates every Interval until ctx is cancelled, then returns nil.
@@ -211,11 +220,21 @@ func (e *Evaluator) Evaluate() {
 			}
 			rs.evalHealth(srcs, now, e.round)
 		case configs.AlertKindAbsent:
-			rs.evalAbsent(e.opts.Store, now, e.round)
+			if !rs.evalAbsent(e.opts.Store, now, e.round) {
+				changed = e.unlisted(rs, now, &box, changed)
+				e.active += len(rs.instances) - before
+				continue
+			}
+			e.withinLimit(rs)
 		default:
 			room := e.room(rs)
-			if want, ok := rs.evalSeries(e.opts.Store, now, e.round, room, &e.scratch); !ok {
+			switch want, v := rs.evalSeries(e.opts.Store, now, e.round, room, &e.scratch); v {
+			case overRoom:
 				changed = e.overLimit(rs, want, room, now, &box, changed)
+				e.active += len(rs.instances) - before
+				continue
+			case overSelected:
+				changed = e.unlisted(rs, now, &box, changed)
 				e.active += len(rs.instances) - before
 				continue
 			}
@@ -229,6 +248,7 @@ func (e *Evaluator) Evaluate() {
 	e.lastRound = e.clock().Sub(start)
 	e.rounds++
 	e.counts.active.Store(int64(e.active))
+	e.counts.selected.Store(int64(e.selected.Used()))
 	// Rules Apply handed over while this round ran go in force now, not
 	// a round later.
 	e.adopt()

@@ -216,13 +216,17 @@ ALERTS_FOR_STATE{alertname="HighCPU",cpu="bad\ufffd",severity="warning",source="
 # HELP pulseboard_alert_rule_evaluations_skipped_total Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.
 # TYPE pulseboard_alert_rule_evaluations_skipped_total counter
 pulseboard_alert_rule_evaluations_skipped_total 0
-# HELP pulseboard_alert_rule_limit_exceeded_total Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); its alerts were dropped.
+# HELP pulseboard_alert_rule_limit_exceeded_total Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); or because its select would list more series than the other rules' selects leave: reason max_selected_series (alerting.max_selected_series). Its alerts were dropped.
 # TYPE pulseboard_alert_rule_limit_exceeded_total counter
 pulseboard_alert_rule_limit_exceeded_total{reason="limit"} 0
 pulseboard_alert_rule_limit_exceeded_total{reason="max_alerts"} 0
-# HELP pulseboard_alert_rules_over_limit Alert rules whose latest evaluation failed on their limit: they hold no alerts until back within.
+pulseboard_alert_rule_limit_exceeded_total{reason="max_selected_series"} 0
+# HELP pulseboard_alert_rules_over_limit Alert rules whose latest evaluation failed on a limit (any reason of pulseboard_alert_rule_limit_exceeded_total): they hold no alerts until back within.
 # TYPE pulseboard_alert_rules_over_limit gauge
 pulseboard_alert_rules_over_limit 0
+# HELP pulseboard_alert_selected_series Series listed by the alert rules' selects together, bounded by alerting.max_selected_series (a select of one metric or one source lists none: it reads the store's index).
+# TYPE pulseboard_alert_selected_series gauge
+pulseboard_alert_selected_series 0
 # HELP pulseboard_alerts_active Alerts pending or firing, of all rules.
 # TYPE pulseboard_alerts_active gauge
 pulseboard_alerts_active 2

@@ -22,27 +22,41 @@ type candidate struct {
 	x          input
 }
 
+// verdict is how a rule's evaluation ended.
+type verdict int
+
+const (
+	evaluated    verdict = iota
+	overRoom             // it would hold more alerts than its room
+	overSelected         // its selection was refused: alerting.max_selected_series
+)
+
 // evalSeries evaluates a threshold or stale rule on its series, making at
 // most room alerts. It runs inside Select, under the store's read lock: an
 // instance is looked up only when the rule has some or the series is in
 // trouble. New alerts are made after Select, and only when the rule's
-// alerts, old and new, fit in room; else it reports false, with how many
-// the rule would hold (at least), having made nothing, and the caller
-// fails the rule (see limits.go). A rule that failed before only counts its
+// alerts, old and new, fit in room; else it reports overRoom, with how
+// many the rule would hold (at least), having made nothing, and the caller
+// fails the rule (see limits.go); overSelected when the selection's budget
+// refused to list its series. A rule that failed before only counts its
 // series in trouble, and evaluates for real once they fit. scratch is the
 // evaluator's, reused from rule to rule.
-func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int, scratch *[]candidate) (want int, ok bool) {
+func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round uint64, room int, scratch *[]candidate) (int, verdict) {
 	r := rs.rule
 	nowMs := now.UnixMilli()
 	if rs.overLimit {
-		if n := rs.countTrouble(st, nowMs); n > room {
-			return n, false
+		n, listed := rs.countTrouble(st, nowMs)
+		switch {
+		case !listed:
+			return 0, overSelected
+		case n > room:
+			return n, overRoom
 		}
 	}
 	fresh := (*scratch)[:0]
 	defer func() { clear(fresh); *scratch = fresh[:0] }()
 	refused := 0
-	st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
+	listed := st.Select(r.sel, r.window, func(v aggregator.SeriesView) {
 		x := r.seriesInput(v, nowMs)
 		if len(rs.instances) == 0 && (x.noData || x.level == 0) {
 			return
@@ -61,8 +75,11 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 		in.seen = round
 		r.step(in, x, now)
 	})
-	if refused > 0 {
-		return len(rs.instances) + len(fresh) + refused, false
+	switch {
+	case !listed:
+		return 0, overSelected
+	case refused > 0:
+		return len(rs.instances) + len(fresh) + refused, overRoom
 	}
 	for _, c := range fresh {
 		in := rs.add(c.id, c.source, c.id, seriesLabels(r.name, c.source, c.labels))
@@ -70,7 +87,7 @@ func (rs *ruleState) evalSeries(st *aggregator.Aggregator, now time.Time, round 
 		r.step(in, c.x, now)
 	}
 	rs.missing(now, round)
-	return len(rs.instances), true
+	return len(rs.instances), evaluated
 }
 
 // missing steps the instances whose target the round did not see (the
@@ -130,15 +147,20 @@ func (rs *ruleState) evalHealth(srcs []aggregator.SourceInfo, now time.Time, rou
 	})
 }
 
-// evalAbsent evaluates an absent rule: active while no live series matches.
-func (rs *ruleState) evalAbsent(st *aggregator.Aggregator, now time.Time, round uint64) {
+// evalAbsent evaluates an absent rule: active while no live series
+// matches. It reports false, evaluating nothing, when the selection's
+// budget refused to list its series.
+func (rs *ruleState) evalAbsent(st *aggregator.Aggregator, now time.Time, round uint64) bool {
 	r := rs.rule
 	live := 0
-	st.Select(r.sel, 0, func(v aggregator.SeriesView) {
+	listed := st.Select(r.sel, 0, func(v aggregator.SeriesView) {
 		if stale, _ := v.Stale(); !stale {
 			live++
 		}
 	})
+	if !listed {
+		return false
+	}
 	x := input{value: float64(live)}
 	if live == 0 {
 		x.level = 1
@@ -150,6 +172,7 @@ func (rs *ruleState) evalAbsent(st *aggregator.Aggregator, now time.Time, round 
 		}
 		return ls
 	})
+	return true
 }
 
 // evalOne steps the rule's single instance for key (made when x is in

@@ -28,10 +28,12 @@ func (collector) Describe(chan<- *prometheus.Desc) {}
 // The evaluator's own bounds (limits.go), beside the alerts.
 var (
 	limitExceededDesc = prometheus.NewDesc("pulseboard_alert_rule_limit_exceeded_total",
-		"Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); its alerts were dropped.",
+		"Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); or because its select would list more series than the other rules' selects leave: reason max_selected_series (alerting.max_selected_series). Its alerts were dropped.",
 		[]string{"reason"}, nil)
+	selectedDesc = prometheus.NewDesc("pulseboard_alert_selected_series",
+		"Series listed by the alert rules' selects together, bounded by alerting.max_selected_series (a select of one metric or one source lists none: it reads the store's index).", nil, nil)
 	rulesOverDesc = prometheus.NewDesc("pulseboard_alert_rules_over_limit",
-		"Alert rules whose latest evaluation failed on their limit: they hold no alerts until back within.", nil, nil)
+		"Alert rules whose latest evaluation failed on a limit (any reason of pulseboard_alert_rule_limit_exceeded_total): they hold no alerts until back within.", nil, nil)
 	skippedDesc = prometheus.NewDesc("pulseboard_alert_rule_evaluations_skipped_total",
 		"Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.", nil, nil)
 	activeDesc = prometheus.NewDesc("pulseboard_alerts_active",
@@ -42,6 +44,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	n := &c.e.counts
 	ch <- prometheus.MustNewConstMetric(limitExceededDesc, prometheus.CounterValue, float64(n.overLimit.Load()), reasonLimit)
 	ch <- prometheus.MustNewConstMetric(limitExceededDesc, prometheus.CounterValue, float64(n.overMaxAlerts.Load()), reasonMaxAlerts)
+	ch <- prometheus.MustNewConstMetric(limitExceededDesc, prometheus.CounterValue, float64(n.overSelected.Load()), reasonSelectedSeries)
+	ch <- prometheus.MustNewConstMetric(selectedDesc, prometheus.GaugeValue, float64(n.selected.Load()))
 	ch <- prometheus.MustNewConstMetric(rulesOverDesc, prometheus.GaugeValue, float64(n.rulesOver.Load()))
 	ch <- prometheus.MustNewConstMetric(skippedDesc, prometheus.CounterValue, float64(n.skipped.Load()))
 	ch <- prometheus.MustNewConstMetric(activeDesc, prometheus.GaugeValue, float64(n.active.Load()))

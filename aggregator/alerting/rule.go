@@ -40,8 +40,8 @@ type rule struct {
 }
 
 // compile builds a rule; windowIndex maps the rule's window to the
-// aggregator's.
-func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int) (*rule, error) {
+// aggregator's, and budget bounds what its selection lists.
+func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int, budget *aggregator.SelectionBudget) (*rule, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrRule, cfg.Name, err)
 	}
@@ -61,6 +61,7 @@ func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int) (*rule,
 			return nil, fmt.Errorf("%w %q: %v", ErrRule, cfg.Name, err)
 		}
 		sel := selection(cfg.Select.Source, cfg.Select.Metric, matchers)
+		sel.Budget = budget
 		r.sel = &sel
 	}
 	if r.kind == configs.AlertKindThreshold {
@@ -118,6 +119,33 @@ func shareSelections(rules []*ruleState) {
 			r.sel = sel
 		} else {
 			first[key] = r.sel
+		}
+	}
+}
+
+// selectionsOf lists the selections rules read.
+func selectionsOf(rules []*ruleState) []*aggregator.Selection {
+	var out []*aggregator.Selection
+	for _, rs := range rules {
+		if rs.rule.sel != nil {
+			out = append(out, rs.rule.sel)
+		}
+	}
+	return out
+}
+
+// releaseSelections gives back to their budget the series listed by the
+// selections of held that rules no longer read: a rule's that left, or a
+// kept rule's whose select shareSelections now reads through another
+// rule's selection.
+func releaseSelections(held []*aggregator.Selection, rules []*ruleState) {
+	inUse := map[*aggregator.Selection]bool{}
+	for _, rs := range rules {
+		inUse[rs.rule.sel] = true
+	}
+	for _, sel := range held {
+		if !inUse[sel] {
+			sel.Release()
 		}
 	}
 }

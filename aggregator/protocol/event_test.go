@@ -47,11 +47,18 @@ func TestEventWithoutPayload(t *testing.T) {
 }
 
 func TestEventRefusesPayloadsThatBreakTheObject(t *testing.T) {
-	for _, p := range []string{`[1]`, `"s"`, `1`, `true`, `{"kind":"x"}`, `{"a":1,"ts":2}`, `{"a":`, `{"a":1}{"b":2}`, `{} x`} {
+	for _, p := range []string{`[1]`, `"s"`, `1`, `true`, `{"kind":"x"}`, `{"a":1,"ts":2}`, `{"a":`, `{"a":1}{"b":2}`, `{} x`,
+		`{"k\u0069nd":1}`, `{"a":{"b":[1,{"c":"}"}]},"t\u0073":1}`, `{ "x" : "\"" , "ts" : 1 }`} {
 		e := Event{Kind: "k", TS: 1, Payload: json.RawMessage(p)}
 		require.ErrorIs(t, e.Validate(), ErrPayload, p)
 		_, err := json.Marshal(e)
 		require.ErrorIs(t, err, ErrPayload, p)
+	}
+	// Members named kind or ts deeper down, or quoted in values, are the
+	// payload's own.
+	for _, p := range []string{`{"a":{"kind":1,"ts":2}}`, `{"a":["ts","kind"]}`, `{"a":"kind","b":"\"ts\""}`, `{"kinds":1,"t":2,"tsx":3}`,
+		`{"a\"":1,"\\":2}`, `{}`, ` { } `} {
+		require.NoError(t, Event{Kind: "k", TS: 1, Payload: json.RawMessage(p)}.Validate(), p)
 	}
 	_, err := NewEvent("k", 1, []int{1})
 	require.ErrorIs(t, err, ErrPayload)

@@ -120,6 +120,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		// The alerts' events: URLs masked and cut, as every event's texts.
 		Clip:    (*configs.Redactor)(nil).Clip,
 		Dropped: p.memory.release,
+		// Only the configured sources' stored series come back into memory.
+		Running: runningSources(cfg),
 	}
 	// The history is opened before anything runs: a directory another
 	// pulseboard holds stops this one here, with nothing started.
@@ -167,14 +169,15 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		return nil, fmt.Errorf("start sources: %w", err)
 	}
 	p.alerts = alerting.New(alerting.Options{
-		Store:        p.aggregator,
-		Interval:     cfg.Alerting.Interval.D(),
-		ResendDelay:  cfg.Alerting.ResendDelay.D(),
-		MaxRules:     cfg.Alerting.MaxRules,
-		MaxAlerts:    cfg.Alerting.MaxAlerts,
-		Sender:       p.notifier,
-		GeneratorURL: p.generatorURL,
-		Logger:       log.With("component", "alerting"),
+		Store:             p.aggregator,
+		Interval:          cfg.Alerting.Interval.D(),
+		ResendDelay:       cfg.Alerting.ResendDelay.D(),
+		MaxRules:          cfg.Alerting.MaxRules,
+		MaxAlerts:         cfg.Alerting.MaxAlerts,
+		MaxSelectedSeries: cfg.Alerting.MaxSelectedSeries,
+		Sender:            p.notifier,
+		GeneratorURL:      p.generatorURL,
+		Logger:            log.With("component", "alerting"),
 	})
 	if err := p.alerts.Apply(cfg.Alerts); err != nil {
 		return nil, fmt.Errorf("alert rules: %w", err)

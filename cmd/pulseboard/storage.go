@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator"
@@ -92,6 +93,23 @@ func (p *program) storageNode() (aggregator.Process, bool) {
 
 // stateDegraded is the storage node's state while its disk fails.
 const stateDegraded = "degraded"
+
+// runningSources is the aggregator's Options.Running for cfg: the
+// sources it configures, whose stored series the restore brings back into
+// memory; the stored series of sources a past configuration had stay on
+// disk only. A cluster node's peers' sources ("<node>/<source>") are
+// restored as they were stored: which a peer runs is known only once it
+// speaks, and what it no longer sends leaves memory after History.
+func runningSources(cfg *configs.Config) func(source string) bool {
+	names := make(map[string]bool, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		names[s.Name] = true
+	}
+	clustered := cfg.Cluster != nil
+	return func(source string) bool {
+		return names[source] || clustered && strings.Contains(source, "/")
+	}
+}
 
 // startHistory opens the stored history, makes the aggregator over it and
 // restores the recent past into it, before anything runs. A directory
