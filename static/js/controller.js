@@ -61,8 +61,13 @@ export class PageController {
     this.groups = new Map();
     this.hideZero = false;
     this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
-    /** countedSources changed in their poll counters only: brought up to date at the next tick. */
-    this.countedSources = new Set();
+    /**
+     * waiting is what changed in figures only, brought up to date at the
+     * next tick (flushWaiting): sources whose poll counters alone moved
+     * (and the tree with them), alerts whose value alone moved (their
+     * cards, sources and the panel).
+     */
+    this.waiting = { sources: new Set(), tree: false, alerts: false, alertCards: new Set() };
     this.timeline = new Timeline();
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
@@ -254,7 +259,7 @@ export class PageController {
     this.tabHidden = hidden;
     if (hidden) return;
     this.charts.markAllDirty();
-    this.flushCounted();
+    this.flushWaiting();
     this.dirty.overview = true;
     this.requestFrame();
     this.retryNow();
@@ -347,7 +352,7 @@ export class PageController {
       // A source whose poll counters alone moved waits for the clock's
       // tick: at every delta they made the page paint ten times a second,
       // paused or not.
-      if (countsOnly.has(name) && this.groups.get(name).src) this.countedSources.add(name);
+      if (countsOnly.has(name) && this.groups.get(name).src) this.waiting.sources.add(name);
       else this.dirty.sources.add(name);
     }
     if (ch.reset) {
@@ -357,11 +362,14 @@ export class PageController {
       }
       this.orderGroups();
     }
-    if (ch.tree) {
+    // The tree too shows a source's poll counters (a running source that
+    // fails its polls is down) at the tick when nothing else of it moved.
+    const treeNow = ch.tree && (ch.treeShape || ch.sourceDiffs.some((d) => !countsOnly.has(d.next.name)));
+    if (treeNow) {
       this.dirty.tree = true;
       // A node up or down: its section's heading says so at once.
       if (!ch.reset && this.store.rawTree && this.store.rawTree.nodes) this.orderGroups();
-    }
+    } else if (ch.tree) this.waiting.tree = true;
     const happened = [];
     for (let ev of ch.events) {
       // The server tells a source's polls, the alerts and its own start, a snapshot's after a reload too.
@@ -384,7 +392,7 @@ export class PageController {
       happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
     // After the events: a page that missed the "storage" event learns it from the tree.
-    if (ch.tree) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
+    if (treeNow) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
     this.note(happened.filter(Boolean));
     this.alertsChanged(ch);
     if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
@@ -397,8 +405,21 @@ export class PageController {
     }
     // Paused, a frame shows nothing of the stream (frame): what came waits
     // in the dirty sets for the resume's frame. Only a series come or gone
-    // meets the reader's filter at once.
-    if (!this.paused || this.dirty.filter) this.requestFrame();
+    // meets the reader's filter at once. Live, new points and statistics
+    // alone wait for the clock's tick (tick), which draws them all in one
+    // frame: a frame at every delta (the demo's four sources: four a
+    // second) laid the page out and redrew its charts each time.
+    if (this.paused ? this.dirty.filter : this.shownAtOnce()) this.requestFrame();
+  }
+
+  /**
+   * shownAtOnce says whether something a reader must see at once is
+   * waiting for a frame: a state, an event, an alert, a series come or
+   * gone (anything but new points and statistics, which wait for the tick).
+   */
+  shownAtOnce() {
+    const d = this.dirty;
+    return d.connection || d.filter || d.tree || d.timeline || d.overview || d.alerts || d.alertsStale || d.sources.size > 0 || d.alertCards.size > 0;
   }
 
   dropGroup(name, g) {
@@ -579,7 +600,7 @@ export class PageController {
       // Only the connection pill and the count of what waits move.
       this.deps.page.showPaused(true);
       if (this.deps.status.showPaused) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
-      this.flushCounted();
+      this.flushWaiting();
       return;
     }
     this.showAgo(this.clock());
@@ -591,7 +612,7 @@ export class PageController {
       this.dirty.tree = true;
     }
     this.dirty.overview = true; // points held and messages: once a second is enough
-    this.flushCounted();
+    this.flushWaiting();
     this.requestFrame();
   }
 
@@ -607,10 +628,18 @@ export class PageController {
     this.deps.alerts.tick(now);
   }
 
-  /** flushCounted brings the sources whose counters alone moved up to date at the next frame. */
-  flushCounted() {
-    for (const name of this.countedSources) this.dirty.sources.add(name);
-    this.countedSources.clear();
+  /** flushWaiting brings what changed in figures only (waiting) up to date at the next frame. */
+  flushWaiting() {
+    const w = this.waiting;
+    const d = this.dirty;
+    for (const name of w.sources) d.sources.add(name);
+    for (const key of w.alertCards) d.alertCards.add(key);
+    w.sources.clear();
+    w.alertCards.clear();
+    d.tree ||= w.tree;
+    d.alerts ||= w.alerts;
+    w.tree = false;
+    w.alerts = false;
   }
 }
 

@@ -307,10 +307,12 @@ test("a card out of sight keeps its text alternative current, now and then, not 
   assert.deepEqual(card().describes.map((d) => [d.windowName, d.now]), [["1m", T0]], "described from its first data on");
   for (let i = 1; i <= 9; i++) {
     ws.recv({ type: "delta", seq: 5 + i, ts: T0 + i * 1000, points: { b: [[T0 + i * 1000, i]] } });
+    h.tick();
     h.frame();
   }
   assert.equal(card().describes.length, 1, "not per delta");
   ws.recv({ type: "delta", seq: 15, ts: T0 + DESCRIBE_EVERY_MS, points: { b: [[T0 + DESCRIBE_EVERY_MS, 10]] } });
+  h.tick();
   h.frame();
   assert.equal(card().describes.length, 2, "brought up to date after a while");
   h.controller.selectWindow("5m");
@@ -324,6 +326,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   const ws = live(h);
   h.charts.entries.get(fam("b")).offscreen = true;
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]], b: [[T0, 5]] } });
+  h.tick();
   h.frame();
   assert.equal(updatesOf(h, "a"), 2);
   assert.equal(updatesOf(h, "b"), 1, "off screen: no DOM write");
@@ -343,6 +346,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   // A collapsed group's cards are out of sight too.
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  h.tick();
   h.frame();
   assert.equal(updatesOf(h, "a"), 2);
   h.groups.get("demo").setCollapsed(false, true);
@@ -350,6 +354,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   assert.equal(updatesOf(h, "a"), 3, "expanded: brought up to date");
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
+  h.tick();
   h.frame();
   h.controller.families.remove("a", h.controller.groups);
   assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");

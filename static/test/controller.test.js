@@ -36,6 +36,8 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   h.charts.dirty.clear();
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] } });
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  assert.equal(h.frame(), 0, "new points alone wait for the clock's tick");
+  h.tick();
   assert.equal(h.frame(), 1, "two deltas, one frame");
   assert.equal(h.controller.store.series.get("a").ring.length, 3);
   assert.equal(updatesOf(h, "a"), 2);
@@ -47,6 +49,34 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   const spec = h.charts.entries.get(fam("a"));
   assert.deepEqual(spec.data()[0][1], [1, 2, 3]);
   assert.deepEqual(spec.range(), [T0 + 2000 - 10_000, T0 + 2000], "young data: at least 10s shown");
+});
+
+test("new points wait for the clock's tick; a state change, a poll's counters and a series come are shown as they should", () => {
+  const h = harness();
+  const ws = live(h);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 500, points: { a: [[T0, 2]] }, windows: { a: { "1m": { mean: 1.5 } } } });
+  assert.equal(h.frame(), 0, "points and statistics alone: no frame of their own");
+  assert.equal(updatesOf(h, "a"), 1);
+  const trees = h.trees;
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 600, sources: [{ name: "demo", state: "running", restarts: 0, polls: 7 }] });
+  assert.equal(h.frame(), 0, "a poll's counters alone wait for the tick too");
+  assert.equal(h.trees, trees, "the tree as well");
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 700, sources: [{ name: "demo", state: "backoff", restarts: 1, polls: 7 }] });
+  assert.equal(h.frame(), 1, "a state change: at once");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.state, "backoff");
+  assert.equal(h.trees, trees + 1);
+  assert.equal(updatesOf(h, "a"), 2, "with the points that came before it");
+  ws.recv({ type: "delta", seq: 8, ts: T0 + 800, added: [series("c")] });
+  assert.equal(h.frame(), 1, "a series come: at once");
+  assert.ok(h.controller.cards.has(fam("c")));
+  ws.recv({ type: "delta", seq: 9, ts: T0 + 900, points: { a: [[T0 + 500, 3]] } });
+  ws.recv({ type: "delta", seq: 10, ts: T0 + 950, sources: [{ name: "demo", state: "backoff", restarts: 1, polls: 8 }] });
+  assert.equal(h.frame(), 0);
+  h.tick();
+  assert.equal(h.frame(), 1, "the tick draws what waited");
+  assert.equal(updatesOf(h, "a"), 3);
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 8);
+  assert.equal(h.trees, trees + 2, "the tree with its counters");
 });
 
 test("before the first snapshot the pill says connecting and the tree's states are unknown, not running", () => {
@@ -83,6 +113,7 @@ test("a gap in the deltas asks for a resync and applies nothing until its answer
   assert.equal(h.controller.store.series.get("a").ring.length, 1, "the delta after the gap is not applied");
   assert.equal(h.frame(), 0);
   ws.recv({ type: "delta", seq: 6, from: 5, ts: T0 + 1000, points: { a: [[T0, 9]] } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").last[1], 9);
   assert.equal(updatesOf(h, "a"), 2);
@@ -179,11 +210,13 @@ test("a series going stale, then live, redraws its chart and card", () => {
   const ws = live(h);
   h.charts.dirty.clear();
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 + 900 } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").staleSince, T0 + 900);
   assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
   assert.equal(updatesOf(h, "a"), 2);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: {}, windows: {}, stale: { a: 0 } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").staleSince, 0);
   assert.equal(updatesOf(h, "a"), 3);

@@ -237,6 +237,7 @@ test("a zoom or a custom range that ends before now: the cards show its statisti
   assert.equal(h.pastEnd, 0);
   assert.equal(h.cards.get("a").ranges.at(-1).range.live, true);
   ws.recv({ type: "delta", seq: 5, ts: T0 + 5000, points: { a: [[T0 + 4000, 9]] } });
+  h.tick();
   h.frame();
   assert.equal(h.pastEnd, T0);
   assert.equal(h.cards.get("a").ranges.at(-1).range.live, false);

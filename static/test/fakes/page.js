@@ -370,6 +370,10 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     charts: null,
     page: fakePage(),
     ws: () => sockets[sockets.length - 1],
+    /** tick runs the page's once-a-second clock once (new points and statistics are drawn at its frame). */
+    tick() {
+      for (const i of h.intervals) i.fn();
+    },
     /** frame runs the pending animation frames; it returns how many ran. */
     frame() {
       const fns = h.frames.splice(0);
