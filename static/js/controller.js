@@ -259,6 +259,7 @@ export class PageController {
     this.tabHidden = hidden;
     if (hidden) return;
     this.charts.markAllDirty();
+    this.families.flush();
     this.flushWaiting();
     this.dirty.overview = true;
     this.requestFrame();
@@ -342,6 +343,8 @@ export class PageController {
     for (const id of ch.windows) fam.windowsCame(id);
     // A line gone stale or live again is redrawn greyed or in colour.
     for (const id of ch.stale) fam.pointsCame(id);
+    // A snapshot is drawn whole at once; a delta's points wait for the tick.
+    if (ch.reset) fam.flush();
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
@@ -604,6 +607,7 @@ export class PageController {
       return;
     }
     this.showAgo(this.clock());
+    this.families.flush(); // what came since the last tick
     if (!this.paused && !this.zoom) this.charts.markAged(AXIS_REDRAW_MS); // keep the time axis moving
     this.rangeTick();
     // A backoff held in view ends with time alone.

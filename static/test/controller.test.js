@@ -54,6 +54,7 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
 test("new points wait for the clock's tick; a state change, a poll's counters and a series come are shown as they should", () => {
   const h = harness();
   const ws = live(h);
+  h.charts.dirty.clear();
   ws.recv({ type: "delta", seq: 5, ts: T0 + 500, points: { a: [[T0, 2]] }, windows: { a: { "1m": { mean: 1.5 } } } });
   assert.equal(h.frame(), 0, "points and statistics alone: no frame of their own");
   assert.equal(updatesOf(h, "a"), 1);
@@ -65,16 +66,19 @@ test("new points wait for the clock's tick; a state change, a poll's counters an
   assert.equal(h.frame(), 1, "a state change: at once");
   assert.equal(h.groups.get("demo").updates.at(-1).src.state, "backoff");
   assert.equal(h.trees, trees + 1);
-  assert.equal(updatesOf(h, "a"), 2, "with the points that came before it");
+  assert.equal(updatesOf(h, "a"), 1, "its points still wait for the tick");
+  assert.ok(!h.charts.dirty.has(fam("a")), "and so does its chart");
   ws.recv({ type: "delta", seq: 8, ts: T0 + 800, added: [series("c")] });
   assert.equal(h.frame(), 1, "a series come: at once");
   assert.ok(h.controller.cards.has(fam("c")));
   ws.recv({ type: "delta", seq: 9, ts: T0 + 900, points: { a: [[T0 + 500, 3]] } });
   ws.recv({ type: "delta", seq: 10, ts: T0 + 950, sources: [{ name: "demo", state: "backoff", restarts: 1, polls: 8 }] });
   assert.equal(h.frame(), 0);
+  h.charts.dirty.clear();
   h.tick();
   assert.equal(h.frame(), 1, "the tick draws what waited");
-  assert.equal(updatesOf(h, "a"), 3);
+  assert.equal(updatesOf(h, "a"), 2, "once for both deltas");
+  assert.ok(h.charts.dirty.has(fam("a")), "and its chart");
   assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 8);
   assert.equal(h.trees, trees + 2, "the tree with its counters");
 });

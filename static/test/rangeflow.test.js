@@ -36,6 +36,7 @@ test("a long range asks for the series in sight, draws bands carried on by the s
     ]),
   );
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0 + 500, 7]] } });
+  h.tick();
   h.frame();
   const [xs, mean, min, max] = spec.data()[0];
   // The answer's points, a gap where neither it nor the stream reaches,
