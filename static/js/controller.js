@@ -365,14 +365,15 @@ export class PageController {
       }
       this.orderGroups();
     }
-    // The tree too shows a source's poll counters (a running source that
-    // fails its polls is down) at the tick when nothing else of it moved.
+    // The tree shows a source's poll counters only as whether it has
+    // polled yet (a running source that fails its polls is down, once it
+    // has polled): that, at the tick; other counters, not at all.
     const treeNow = ch.tree && (ch.treeShape || ch.sourceDiffs.some((d) => !countsOnly.has(d.next.name)));
     if (treeNow) {
       this.dirty.tree = true;
       // A node up or down: its section's heading says so at once.
       if (!ch.reset && this.store.rawTree && this.store.rawTree.nodes) this.orderGroups();
-    } else if (ch.tree) this.waiting.tree = true;
+    } else if (ch.sourceDiffs.some((d) => firstPoll(d.prev, d.next))) this.waiting.tree = true;
     const happened = [];
     for (let ev of ch.events) {
       // The server tells a source's polls, the alerts and its own start, a snapshot's after a reload too.
@@ -645,6 +646,15 @@ export class PageController {
     w.tree = false;
     w.alerts = false;
   }
+}
+
+/**
+ * firstPoll says whether a source's change is its first poll counted
+ * (polls from 0), which the tree shows (a running source down only once
+ * it has polled: treemodel.js).
+ */
+function firstPoll(prev, next) {
+  return !!prev && Number(prev.polls) > 0 !== Number(next.polls) > 0;
 }
 
 /** COUNTED are a source's figures that move with every poll: shown once a second (tick). */

@@ -80,7 +80,27 @@ test("new points wait for the clock's tick; a state change, a poll's counters an
   assert.equal(updatesOf(h, "a"), 2, "once for both deltas");
   assert.ok(h.charts.dirty.has(fam("a")), "and its chart");
   assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 8);
-  assert.equal(h.trees, trees + 2, "the tree with its counters");
+});
+
+test("a poll's counters leave the tree alone but for a source's first poll, which may show it down", () => {
+  const h = harness();
+  const ws = live(h);
+  const src = (polls, up = false) => ({ name: "demo", state: "running", restarts: 0, up, polls });
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 100, sources: [src(0)] });
+  h.frame();
+  const trees = h.trees;
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 200, sources: [src(1)] });
+  assert.equal(h.frame(), 0, "a first poll waits for the tick");
+  h.tick();
+  h.frame();
+  assert.equal(h.trees, trees + 1, "and is shown then");
+  const states = (n) => [n.state, ...n.children.flatMap(states)];
+  assert.ok(states(h.tree).includes("down"), `a running source failing its polls is down: ${states(h.tree)}`);
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 300, sources: [src(2)] });
+  h.tick();
+  h.frame();
+  assert.equal(h.trees, trees + 1, "more polls: the tree is left alone");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 2, "the source's panel is not");
 });
 
 test("before the first snapshot the pill says connecting and the tree's states are unknown, not running", () => {
