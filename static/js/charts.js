@@ -227,12 +227,20 @@ export class ChartManager {
       if (!e.plot) {
         e.plot = new globalThis.uPlot(this.options(e, lines, band), data, e.el);
       } else {
-        if (e.resized) e.plot.setSize({ width: e.width, height: e.height || CHART_HEIGHT });
-        lines.forEach((l, i) => {
-          const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
-          for (const si of idx) if (e.plot.series[si].show === l.hidden) e.plot.setSeries(si, { show: !l.hidden });
+        // Drawn now, not in uPlot's microtask after the frame's other
+        // writes: the page calls draw before it writes anything else in the
+        // frame, so the axes' text meets a laid-out page, where drawn after
+        // the cards' and panels' new text its first fillText laid the page
+        // out then and there.
+        const u = e.plot;
+        u.batch(() => {
+          if (e.resized) u.setSize({ width: e.width, height: e.height || CHART_HEIGHT });
+          lines.forEach((l, i) => {
+            const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
+            for (const si of idx) if (u.series[si].show === l.hidden) u.setSeries(si, { show: !l.hidden });
+          });
+          u.setData(data);
         });
-        e.plot.setData(data);
       }
       e.resized = false;
       e.dirty = false;

@@ -60,7 +60,7 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = false;
-    this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
+    this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false, ago: false };
     /**
      * waiting is what changed in figures only, brought up to date at the
      * next tick (flushWaiting): sources whose poll counters alone moved
@@ -514,16 +514,25 @@ export class PageController {
       }
       return;
     }
+    // The charts first, on the page as the last frame laid it out; then
+    // every text of the frame, laid out once after it (charts.js draw).
+    this.loadRange();
+    this.charts.draw();
     this.drawStates(now);
     this.drawAlerts(now);
     if (d.filter) {
       this.applyFilter();
       d.filter = false;
     }
-    this.loadRange();
     const w = this.statsWindow();
     if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
-    this.charts.draw();
+    if (d.ago) {
+      // The clock's (tick): written here, with the frame's other text.
+      this.deps.status.tick();
+      this.deps.notices.tick();
+      this.showAgo(now);
+      d.ago = false;
+    }
     if (d.timeline) {
       const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
       this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts());
@@ -598,16 +607,16 @@ export class PageController {
       this.dirty.timeline = true;
     }
     if (this.tabHidden) return;
-    this.deps.status.tick();
-    this.deps.notices.tick();
     if (this.paused) {
       // Only the connection pill and the count of what waits move.
+      this.deps.status.tick();
+      this.deps.notices.tick();
       this.deps.page.showPaused(true);
       if (this.deps.status.showPaused) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
       this.flushWaiting();
       return;
     }
-    this.showAgo(this.clock());
+    this.dirty.ago = true; // the countdowns and "ago" times, in the frame
     this.families.flush(); // what came since the last tick
     if (!this.paused && !this.zoom) this.charts.markAged(AXIS_REDRAW_MS); // keep the time axis moving
     this.rangeTick();

@@ -53,6 +53,10 @@ globalThis.uPlot = class {
     this.sets = 0;
     plots.push(this);
   }
+  // As uPlot's: the changes made in fn drawn at once.
+  batch(fn) {
+    fn(this);
+  }
   setData(d) {
     this.data = d;
     this.sets++;

@@ -61,7 +61,10 @@ test("pause writes the relative times once, as of its time, and never again unti
   assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "no write a second while paused");
   h.controller.togglePause();
   assert.equal(formatAgo(at - 16_000, at), "16s ago", "resumed: from now again");
+  h.frame();
   h.intervals[0].fn();
+  assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "in the tick's frame, not before");
+  h.frame();
   assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 2), "and every second");
 });
 

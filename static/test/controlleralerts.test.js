@@ -101,6 +101,7 @@ test("a snapshot's alerts colour the page without telling the timeline; the pane
 
   const ticks = h.alertTicks;
   h.intervals[0].fn();
+  h.frame();
   assert.equal(h.alertTicks, ticks + 1);
 });
 
