@@ -575,6 +575,9 @@ export class PageController {
     const f = filterGroups(this.groups.values(), this.filter, this.hideZero);
     this.deps.page.showFilterCount(f.count);
     this.deps.page.syncJump(); // a phone's jump list lists what the filter shows
+    // The tree lists the sources the filter shows, as the cards do (all without one).
+    const shown = [...this.groups].filter(([, g]) => !g.el.hidden).map(([name]) => name);
+    this.deps.tree.filterSources(this.filter ? new Set(shown) : null);
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;

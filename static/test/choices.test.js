@@ -143,19 +143,23 @@ test("the filter hides what does not match and says when nothing does", () => {
   assert.equal(h.groups.get("idle").el.hidden, true);
   assert.equal(h.page.empty.hidden, true);
   assert.ok(h.page.jumpSynced > 0, "the jump list follows the groups shown");
+  assert.deepEqual(h.treeFilter, ["demo"], "and so does the tree");
 
   h.controller.setFilter("idle");
   h.frame();
   assert.equal(h.groups.get("idle").el.hidden, false, "a source matches by its name");
   assert.equal(h.groups.get("demo").el.hidden, true);
+  assert.deepEqual(h.treeFilter, ["idle"]);
 
   h.controller.setFilter("zzz");
   h.frame();
   assert.deepEqual(h.page.empty, { hidden: false, text: "No source or metric matches “zzz”." });
+  assert.deepEqual(h.treeFilter, [], "nothing matches: no source listed");
   h.controller.setFilter("");
   h.frame();
   assert.ok([...h.cards.values()].every((c) => !c.el.hidden));
   assert.equal(h.page.empty.hidden, true);
+  assert.equal(h.treeFilter, null, "no filter: every source");
 });
 
 test("the chosen window is the address's, applied to cards and charts, and falls back to the server's first", () => {

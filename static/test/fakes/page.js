@@ -421,7 +421,11 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.cards.set(st.id, c);
       return c;
     },
-    tree: { update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)), tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1) },
+    tree: {
+      update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)),
+      tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1),
+      filterSources: (names) => (h.treeFilter = names && [...names]),
+    },
     timeline: {
       show: (events, sources, selected, cuts) => {
         h.timeline = { events, sources, selected, ...(cuts && cuts.length ? { cuts } : {}) };
