@@ -39,6 +39,10 @@ import { asWritten, readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
+// PAUSED_COUNT_EVERY_S: how often a paused page's pill says again how many
+// updates wait (the first second after the pause, then every so many):
+// written every second, it was the one frame a second a paused page drew.
+export const PAUSED_COUNT_EVERY_S = 5;
 
 // AXIS_REDRAW_MS: a chart drawn longer ago than this is redrawn at the
 // clock's tick (ChartManager.markAged), one a point redrew since not. Well
@@ -615,7 +619,8 @@ export class PageController {
       this.deps.status.tick();
       this.deps.notices.tick();
       this.deps.page.showPaused(true);
-      if (this.deps.status.showPaused) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
+      this.pausedTicks = (this.pausedTicks || 0) + 1;
+      if (this.deps.status.showPaused && this.pausedTicks % PAUSED_COUNT_EVERY_S === 1) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
       this.flushWaiting();
       return;
     }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { series, fam, MemoryStorage, T0, harness, hello, live, running, snapshot, updatesOf } from "./fakes/page.js";
-import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
+import { CONFIRM_MS, FILTER_DEBOUNCE_MS, PAUSED_COUNT_EVERY_S } from "../js/controller.js";
 import { formatAgo, formatClock } from "../js/format.js";
 
 // The page controller and the reader's choices: pause, filter, window,
@@ -33,6 +33,14 @@ test("pause stops every change of the page but the connection pill and the count
   assert.equal(h.alerts, alerts);
   assert.equal(h.waiting, 1, "the pill counts what waits");
   assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
+  for (let i = 2; i <= PAUSED_COUNT_EVERY_S; i++) {
+    ws.recv({ type: "delta", seq: 5 + i, ts: T0 + 1100 + i, points: { a: [[T0 + i, i]] } });
+    h.intervals[0].fn();
+  }
+  assert.equal(h.waiting, 1, "the count is not written every second");
+  ws.recv({ type: "delta", seq: 5 + PAUSED_COUNT_EVERY_S + 1, ts: T0 + 1200, points: { a: [[T0 + 100, 1]] } });
+  h.intervals[0].fn();
+  assert.equal(h.waiting, PAUSED_COUNT_EVERY_S + 2, "but every few seconds");
 
   h.controller.togglePause();
   assert.equal(h.page.paused, false);
