@@ -196,17 +196,19 @@ export class ChartManager {
   }
 
   /**
-   * draw redraws the charts that need it: new data (dirty), in or near
-   * view, sized and not collapsed; one near but not in the viewport only
-   * when it has never been drawn. The page calls it from its animation
-   * frame. Returns how many were drawn.
+   * draw redraws the charts that need it (drawable): new data (dirty), in
+   * or near view, sized and not collapsed; one near but not in the
+   * viewport only when it has never been drawn. When due() says the
+   * frame's time is up it stops, the others left for the next frame
+   * (waiting). The page calls it from its animation frame. Returns how
+   * many were drawn.
    */
-  draw() {
+  draw(due = () => false) {
     let n = 0;
     for (const e of this.entries.values()) {
-      if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
-      // Near but out of the viewport: drawn once, then when it comes in (onView).
-      if (e.plot && !e.inView) continue;
+      if (!drawable(e)) continue;
+      // Out of time (due): the rest in the next frame (waiting), at least one a frame.
+      if (n > 0 && due()) break;
       const tables = e.data();
       const band = tables.length > 0 && tables[0].length === 4;
       let data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
@@ -262,6 +264,12 @@ export class ChartManager {
       n++;
     }
     return n;
+  }
+
+  /** waiting says whether a chart still wants drawing (a frame ran out of time: draw). */
+  waiting() {
+    for (const e of this.entries.values()) if (drawable(e)) return true;
+    return false;
   }
 
   options(e, lines, band = false) {
@@ -388,6 +396,13 @@ export class ChartManager {
 }
 
 const NO_OVERLAY = { thresholds: [], spans: [] };
+
+// drawable says whether a chart is to be drawn at the next frame: new
+// data, in or near view, sized, not collapsed, and, near but out of the
+// viewport, never drawn yet (onView draws it when it comes in).
+function drawable(e) {
+  return e.dirty && e.visible && !e.hidden && e.width > 0 && (!e.plot || e.inView);
+}
 
 function overlayOf(e) {
   return e.overlay ? e.overlay() : NO_OVERLAY;

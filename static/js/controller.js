@@ -43,6 +43,10 @@ const TRIM_EVERY_S = 10;
 // updates wait (the first second after the pause, then every so many):
 // written every second, it was the one frame a second a paused page drew.
 export const PAUSED_COUNT_EVERY_S = 5;
+// FRAME_BUDGET_MS: how long a frame draws charts and writes cards before it
+// leaves the rest to the next frame; with the browser's own work after it
+// (style, layout, paint) a frame stays well under the 50 ms of a long task.
+export const FRAME_BUDGET_MS = 12;
 
 // AXIS_REDRAW_MS: a chart drawn longer ago than this is redrawn at the
 // clock's tick (ChartManager.markAged), one a point redrew since not. Well
@@ -520,8 +524,12 @@ export class PageController {
     }
     // The charts first, on the page as the last frame laid it out; then
     // every text of the frame, laid out once after it (charts.js draw).
+    // Charts and cards stop when the frame's time is up (FRAME_BUDGET_MS)
+    // and go on in the next frame: a page of 500 series, its sources' points
+    // all drawn at the clock's tick, made a task of 100 ms of it.
+    const due = this.frameDue();
     this.loadRange();
-    this.charts.draw();
+    this.charts.draw(due);
     this.drawStates(now);
     this.drawAlerts(now);
     if (d.filter) {
@@ -529,7 +537,8 @@ export class PageController {
       d.filter = false;
     }
     const w = this.statsWindow();
-    if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
+    if (this.families.update(w.name, w.spanMs, due) && this.hideZero) this.applyFilter();
+    if (this.charts.waiting() || this.families.dirty.size) this.requestFrame();
     if (d.ago) {
       // The clock's (tick): written here, with the frame's other text.
       this.deps.status.tick();
@@ -546,6 +555,16 @@ export class PageController {
       this.renderOverview();
       d.overview = false;
     }
+  }
+
+  /**
+   * frameDue is the frame's clock: a function saying whether FRAME_BUDGET_MS
+   * have passed since it was made (the performance clock, or deps.perfNow).
+   */
+  frameDue() {
+    const now = this.deps.perfNow || (() => performance.now());
+    const end = now() + FRAME_BUDGET_MS;
+    return () => now() > end;
   }
 
   // drawStates shows the sources' states and health, the tree and

@@ -42,6 +42,7 @@
  * @property {(token: string) => Promise<"ok"|"refused"|"unknown">} [checkAdmin] whether the server accepts an admin token
  * @property {(text: string, kind?: string) => void} toast
  * @property {() => number} [now] unix ms; Date.now by default
+ * @property {() => number} [perfNow] the frame's clock, ms (performance.now by default): a frame's time budget
  * @property {import("./store.js").Store} [store]
  */
 

@@ -232,12 +232,18 @@ export class Families {
    * others when they show (see shown); of those, only the text
    * alternative is written, at most every DESCRIBE_EVERY_MS. Over a history range, the cards'
    * statistics are the range's (rangeStats) and windowName names it.
+   * When due() says the frame's time is up it stops, the cards left still
+   * dirty for the next frame (at least one card is done a call).
    * @returns {boolean} whether a card's line became all zero or stopped being
    */
-  update(windowName, spanMs) {
+  update(windowName, spanMs, due = () => false) {
     const now = this.deps.now();
     let flipped = false;
+    let done = 0;
     for (const key of this.dirty) {
+      // Out of time (due): the rest in the next frame, at least one a frame.
+      if (done++ > 0 && due()) return flipped;
+      this.dirty.delete(key);
       const card = this.cards.get(key);
       if (!card) continue;
       const range = () => (this.deps.rangeStats ? this.deps.rangeStats(card) : null);
@@ -257,7 +263,6 @@ export class Families {
       const r = range();
       if (r ? card.update(windowName, spanMs, now, r) : card.update(windowName, spanMs, now)) flipped = true;
     }
-    this.dirty.clear();
     return flipped;
   }
 }

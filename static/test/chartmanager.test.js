@@ -128,6 +128,28 @@ test("a chart near the viewport is drawn once, ready for a scroll, and again onl
   assert.equal(m.draw(), 0);
 });
 
+test("a draw out of time leaves the other charts waiting for the next frame, at least one drawn a frame", () => {
+  const { m, el } = manager();
+  const el2 = { dataset: {} };
+  m.add("b", { el: el2, unit: {}, color: 1, data: () => [[[1, 2], [3, 4]]], range: () => [1000, 2000] });
+  for (const e of [el, el2]) {
+    inSight(e, true);
+    observers.ro.size(e, 300);
+  }
+  assert.equal(m.waiting(), true);
+  assert.equal(m.draw(() => true), 1, "out of time at once: still one");
+  assert.equal(m.waiting(), true, "the other waits");
+  assert.equal(m.draw(() => true), 1);
+  assert.equal(m.waiting(), false);
+  assert.equal(m.draw(() => true), 0, "nothing left");
+  m.markAllDirty();
+  assert.equal(m.draw(), 2, "in time: all of them");
+  observers.view.show(el, false);
+  m.markAllDirty();
+  m.draw();
+  assert.equal(m.waiting(), false, "a chart out of the viewport is not waited for");
+});
+
 test("a chart is as tall as its box (a wide family's is taller); a box with no height yet gets the default", () => {
   plots.length = 0;
   const { m, el } = manager();

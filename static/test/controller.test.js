@@ -103,6 +103,37 @@ test("a poll's counters leave the tree alone but for a source's first poll, whic
   assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 2, "the source's panel is not");
 });
 
+test("a frame out of time leaves the cards and charts left to the next frame, at least one card a frame", async () => {
+  const { FRAME_BUDGET_MS } = await import("../js/controller.js");
+  let perf = 0;
+  const h = harness({ perfNow: () => perf });
+  const ws = live(h);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, added: [series("c"), series("d")] });
+  h.frame();
+  // Each card written takes the frame's whole budget.
+  for (const c of h.cards.values()) {
+    const update = c.update.bind(c);
+    c.update = (...a) => ((perf += FRAME_BUDGET_MS + 1), update(...a));
+  }
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0, 2]], b: [[T0, 2]], c: [[T0, 2]] } });
+  const ids = ["a", "b", "c", "d"]; // c and d: their first points, come at the tick
+  const before = ids.map((id) => updatesOf(h, id));
+  const written = () => ids.filter((id, i) => updatesOf(h, id) > before[i]).length;
+  h.tick();
+  assert.equal(h.frame(), 1);
+  assert.equal(written(), 1, "one card, then out of time");
+  assert.equal(h.charts.due(), true, "the charts are told the time is up");
+  for (let n = 2; n <= ids.length; n++) {
+    assert.equal(h.frame(), 1, "the next frame goes on");
+    assert.equal(written(), n);
+  }
+  assert.equal(h.frame(), 0, "all done: no frame more");
+  h.charts.behind = true;
+  h.controller.requestFrame();
+  assert.equal(h.frame(), 1);
+  assert.equal(h.frames.length, 1, "charts left to draw: another frame");
+});
+
 test("before the first snapshot the pill says connecting and the tree's states are unknown, not running", () => {
   const h = harness();
   h.controller.start();

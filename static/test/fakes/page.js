@@ -221,8 +221,13 @@ function fakeCharts() {
       e.hidden = hidden;
       if (!hidden && !e.offscreen) this.opts.onShown(id);
     },
-    draw() {
+    draw(due) {
       this.draws++;
+      this.due = due;
+    },
+    // As ChartManager: whether a frame out of time left charts to draw (tests set behind).
+    waiting() {
+      return !!this.behind;
     },
   };
 }
@@ -311,7 +316,7 @@ function fakePage() {
  * harness builds a controller over fakes; href is the page's address,
  * local and session its storages.
  */
-export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin } = {}) {
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin, perfNow } = {}) {
   setAgoAsOf(0); // a page starts live: a test that left one paused does not carry over
   const clock = new FakeClock();
   const sockets = [];
@@ -453,6 +458,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     crash: crash || (async (name, token) => (h.crashes.push({ name, token }), { ok: true, status: 200, message: "" })),
     toast: (text, kind) => h.toasts.push({ text, kind }),
     now: () => clock.now,
+    perfNow,
   });
   return h;
 }
