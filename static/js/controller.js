@@ -45,8 +45,11 @@ const TRIM_EVERY_S = 10;
 export const PAUSED_COUNT_EVERY_S = 5;
 // FRAME_BUDGET_MS: how long a frame draws charts and writes cards before it
 // leaves the rest to the next frame; with the browser's own work after it
-// (style, layout, paint) a frame stays well under the 50 ms of a long task.
-export const FRAME_BUDGET_MS = 12;
+// (style, layout, paint) a frame stays well under 100 ms on a busy machine.
+// Not less: each frame more costs its own style, layout, paint and canvas
+// work, and on a busy machine (the budget is wall time) a 12 ms budget cut
+// the demo's one frame a second into three, for 40 % more work.
+export const FRAME_BUDGET_MS = 30;
 
 // AXIS_REDRAW_MS: a chart drawn longer ago than this is redrawn at the
 // clock's tick (ChartManager.markAged), one a point redrew since not. Well
