@@ -472,9 +472,13 @@ func TestBrowserDashboard(t *testing.T) {
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = "spiky"; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("the spiky cards", visible+`.length === 2 && document.querySelector('.group[data-source="demo"]').hidden`)
+		// The supervision tree lists the sources the filter shows, its supervisors stay.
+		const treeSources = `[...document.querySelectorAll("#tree .node.is-source")].filter(n => !n.closest("li[hidden]")).map(n => n.dataset.source).join()`
+		b.waitFor("the tree narrowed to spiky", treeSources+` === "spiky" && !document.querySelector('#tree [data-key="root/collectors"]').closest("li[hidden]")`)
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = ""; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("every card again", visible+`.length === 5`)
+		b.waitFor("every source in the tree again", `document.querySelectorAll("#tree li[hidden]").length === 0 && `+treeSources+`.includes("demo")`)
 		require.True(t, eval[bool](b, `(() => { const f = document.getElementById("filter");
 			f.value = "instance=1"; f.dispatchEvent(new Event("input")); return true; })()`))
 		b.waitFor("the chip's label matched, and counted", visible+`.map(c => c.dataset.metric).join() === "shard_load_percent" &&

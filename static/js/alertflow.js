@@ -19,21 +19,33 @@ export const pageAlerts = {
    */
   alertsChanged(ch) {
     const alerts = this.store.alerts;
-    const ids = new Set(ch.added.filter((id) => alerts.ofSeries(id).length));
+    const now = new Set(ch.added.filter((id) => alerts.ofSeries(id).length));
+    const later = new Set();
     for (const { prev, next } of ch.alerts) {
+      // An alert whose value alone moved (the stream sends it at every
+      // evaluation) waits for the clock's tick, as new points do; a new
+      // state or severity is shown at once.
+      const valueOnly = !!prev && prev.state === next.state && prev.severity === next.severity;
+      const d = valueOnly ? this.waiting : this.dirty;
       const series = next.series || (prev && prev.series);
-      if (series) ids.add(series);
+      if (series) (valueOnly ? later : now).add(series);
       const source = next.source || (prev && prev.source);
-      if (source && this.groups.has(source)) this.dirty.sources.add(source);
+      if (source && this.groups.has(source)) d.sources.add(source);
+      d.alerts = true;
     }
     if (ch.reset) for (const name of this.groups.keys()) this.dirty.sources.add(name);
-    for (const id of ids) {
-      const key = this.families.keyOf(id);
-      if (!key) continue;
-      this.dirty.alertCards.add(key);
-      this.charts.markDirty(key);
+    if (ch.reset) this.dirty.alerts = true;
+    for (const [ids, d] of [
+      [now, this.dirty],
+      [later, this.waiting],
+    ]) {
+      for (const id of ids) {
+        const key = this.families.keyOf(id);
+        if (!key) continue;
+        d.alertCards.add(key);
+        this.charts.markDirty(key);
+      }
     }
-    if (ch.alerts.length || ch.reset) this.dirty.alerts = true;
   },
 
   /**

@@ -5,7 +5,7 @@
 // top of the sidebar, so that on a desktop it shows without scrolling and
 // on a phone it comes before the sources.
 
-import { h, setText } from "./dom.js";
+import { h, setText, setTitle } from "./dom.js";
 import { fixed, formatAgo, formatClock } from "./format.js";
 
 /**
@@ -55,6 +55,9 @@ export class AlertsView {
     this.shown = [];
     /** @type {Map<string, HTMLElement>} the facts line of each shown alert, by id */
     this.facts = new Map();
+    /** @type {Map<string, {look: string, el: HTMLElement, summary: HTMLElement|null}>} each shown alert's item, by id, and what it was made for */
+    this.items = new Map();
+    this.none = h("li", "alert-none", "No alert is pending or firing.");
     // While disconnected every alert is unknown: it may have resolved or
     // changed since (setStale).
     this.stale = false;
@@ -81,13 +84,31 @@ export class AlertsView {
   show(alerts, now) {
     this.shown = alerts;
     this.now = now;
-    this.facts.clear();
-    const items = alerts.map((a) => this.item(a, now));
-    if (!items.length) items.push(h("li", "alert-none", "No alert is pending or firing."));
-    this.els.list.replaceChildren(...items);
+    // Updated in place: the stream sends an alert again at every
+    // evaluation, its value alone moved, and a list made anew at each laid
+    // out and restyled the sidebar. An item is made again only when its
+    // state, severity, name, source or summary's presence changed.
+    const items = new Map();
+    for (const a of alerts) {
+      const summary = String(a.annotations.summary || "");
+      const look = JSON.stringify([a.state, a.severity, a.name, a.source || "", !!summary, this.stale]);
+      let it = this.items.get(a.id);
+      if (!it || it.look !== look) {
+        it = { look, ...this.item(a, now) };
+      } else {
+        setText(this.facts.get(a.id), this.stale ? staleFacts(a) : alertFacts(a, now));
+        if (it.summary) setText(it.summary, summary);
+      }
+      items.set(a.id, it);
+    }
+    for (const id of this.facts.keys()) if (!items.has(id)) this.facts.delete(id);
+    this.items = items;
+    const els = items.size ? [...items.values()].map((it) => it.el) : [this.none];
+    const list = this.els.list;
+    if (els.length !== list.children.length || els.some((el, i) => list.children[i] !== el)) list.replaceChildren(...els);
     const firing = alerts.filter((a) => a.state === "firing").length;
     setText(this.els.count, alerts.length ? String(alerts.length) : "");
-    this.els.count.title = alerts.length ? `${firing} firing, ${alerts.length - firing} pending` : "";
+    setTitle(this.els.count, alerts.length ? `${firing} firing, ${alerts.length - firing} pending` : "");
   }
 
   /** tick refreshes the "ago" times; the page calls it every second. */
@@ -100,6 +121,7 @@ export class AlertsView {
     }
   }
 
+  /** item makes an alert's list item; summary is its summary's line, if it has one. */
   item(a, now) {
     const name = a.source
       ? h("button", { type: "button", class: "alert-name", title: `Show the source ${a.source}` }, a.name)
@@ -112,12 +134,14 @@ export class AlertsView {
     // severity's colours away (alerts.css colours firing and critical).
     const state = this.stale ? "unknown" : a.state;
     const severity = this.stale ? "unknown" : a.severity;
-    return h(
+    const summaryEl = summary ? h("p", "alert-summary", summary) : null;
+    const el = h(
       "li",
       { class: "alert", dataset: { alert: a.id, state, severity, source: a.source || "", ...(this.stale ? { lastState: a.state } : {}) } },
       h("div", "alert-head", h("span", "alert-state", state), h("span", "alert-severity", a.severity), name),
       facts,
-      summary ? h("p", "alert-summary", summary) : null,
+      summaryEl,
     );
+    return { el, summary: summaryEl };
   }
 }

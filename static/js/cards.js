@@ -387,13 +387,17 @@ export class SeriesCard {
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
-        st = { num: h("span", "stat-num"), unit: h("span", "stat-unit") };
+        st = { num: h("span", "stat-num"), unit: h("span", "stat-unit"), why: h("span", "stat-why") };
+        st.why.hidden = true;
         this.statEls.set(name, st);
-        this.stats.append(h("div", "stat", h("dt", null, name), h("dd", null, st.num, st.unit)));
+        this.stats.append(h("div", "stat", h("dt", null, name), h("dd", null, st.num, st.unit, st.why)));
       }
       setText(st.num, f.text);
       setText(st.unit, f.unit);
       setTitle(st.num, ranged && f.text === "–" ? UNRANGED[name] || "" : "");
+      const why = whyMissing(name, f.text, w, ranged);
+      setText(st.why, why);
+      setHidden(st.why, !why);
     }
   }
 
@@ -445,6 +449,25 @@ const UNRANGED = {
   p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
   samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
 };
+
+/**
+ * whyMissing is the few words a lone card writes beside a statistic shown
+ * "–" that it cannot have, so that the reader need not hover to learn why
+ * (UNRANGED, in the title, says it whole): a percentile or a count of
+ * samples over a zoom or a history range, a counter's mean rate or
+ * increase from a single sample. "" for a figure shown, or missing only
+ * because the window holds no sample.
+ * @param {string} name the statistic's name, as the card heads it
+ * @param {string} text the figure as shown
+ * @param {object} w the line's statistics (statsOf)
+ * @param {boolean} ranged over a zoom or a history range
+ */
+export function whyMissing(name, text, w, ranged) {
+  if (text !== "–") return "";
+  if (ranged) return UNRANGED[name] ? "live only" : "";
+  if ((name === "mean rate" || name === "increase") && samplesOf(w) === 1) return "needs 2 samples";
+  return "";
+}
 
 // statsOf is a line's statistics: over a history range its own (range,
 // by series id), else the chosen window's from the stream; {} for none.

@@ -70,15 +70,20 @@ export class ChartManager {
     this.byEl = new WeakMap();
     this.theme = readTheme();
     this.io = new IntersectionObserver((items) => this.onIntersect(items), { rootMargin: "200px 0px" });
+    // Near (io) a chart is made and drawn, ready before it scrolls in; it
+    // is drawn again only in the viewport itself (view): the clock redraws
+    // every chart in sight each second, and the margin held a row of them.
+    this.view = new IntersectionObserver((items) => this.onView(items));
     this.ro = new ResizeObserver((items) => this.onResize(items));
   }
 
   /** add registers a chart for series id; it is created when first seen. */
   add(id, spec) {
-    const e = { id, lines: () => [{ id, name: "", hidden: false }], ...spec, plot: null, hovering: false, dirty: true, visible: false, hidden: false, width: 0 };
+    const e = { id, lines: () => [{ id, name: "", hidden: false }], ...spec, plot: null, hovering: false, dirty: true, visible: false, inView: false, hidden: false, width: 0 };
     this.entries.set(id, e);
     this.byEl.set(spec.el, e);
     this.io.observe(spec.el);
+    this.view.observe(spec.el);
     this.ro.observe(spec.el);
   }
 
@@ -87,6 +92,7 @@ export class ChartManager {
     const e = this.entries.get(id);
     if (!e) return;
     this.io.unobserve(e.el);
+    this.view.unobserve(e.el);
     this.ro.unobserve(e.el);
     if (e.plot) e.plot.destroy();
     this.entries.delete(id);
@@ -161,6 +167,17 @@ export class ChartManager {
     if (wake) this.requestFrame();
   }
 
+  onView(items) {
+    let wake = false;
+    for (const it of items) {
+      const e = this.byEl.get(it.target);
+      if (!e) continue;
+      e.inView = it.isIntersecting;
+      wake ||= e.inView && e.dirty;
+    }
+    if (wake) this.requestFrame();
+  }
+
   onResize(items) {
     for (const it of items) {
       const e = this.byEl.get(it.target);
@@ -179,13 +196,19 @@ export class ChartManager {
   }
 
   /**
-   * draw redraws the charts that need it; the page calls it from its
-   * animation frame. Returns how many were drawn.
+   * draw redraws the charts that need it (drawable): new data (dirty), in
+   * or near view, sized and not collapsed; one near but not in the
+   * viewport only when it has never been drawn. When due() says the
+   * frame's time is up it stops, the others left for the next frame
+   * (waiting). The page calls it from its animation frame. Returns how
+   * many were drawn.
    */
-  draw() {
+  draw(due = () => false) {
     let n = 0;
     for (const e of this.entries.values()) {
-      if (!e.dirty || !e.visible || e.hidden || e.width <= 0) continue;
+      if (!drawable(e)) continue;
+      // Out of time (due): the rest in the next frame (waiting), at least one a frame.
+      if (n > 0 && due()) break;
       const tables = e.data();
       const band = tables.length > 0 && tables[0].length === 4;
       let data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
@@ -206,12 +229,20 @@ export class ChartManager {
       if (!e.plot) {
         e.plot = new globalThis.uPlot(this.options(e, lines, band), data, e.el);
       } else {
-        if (e.resized) e.plot.setSize({ width: e.width, height: e.height || CHART_HEIGHT });
-        lines.forEach((l, i) => {
-          const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
-          for (const si of idx) if (e.plot.series[si].show === l.hidden) e.plot.setSeries(si, { show: !l.hidden });
+        // Drawn now, not in uPlot's microtask after the frame's other
+        // writes: the page calls draw before it writes anything else in the
+        // frame, so the axes' text meets a laid-out page, where drawn after
+        // the cards' and panels' new text its first fillText laid the page
+        // out then and there.
+        const u = e.plot;
+        u.batch(() => {
+          if (e.resized) u.setSize({ width: e.width, height: e.height || CHART_HEIGHT });
+          lines.forEach((l, i) => {
+            const idx = band ? [i + 1, lines.length + 1 + 2 * i, lines.length + 2 + 2 * i] : [i + 1];
+            for (const si of idx) if (u.series[si].show === l.hidden) u.setSeries(si, { show: !l.hidden });
+          });
+          u.setData(data);
         });
-        e.plot.setData(data);
       }
       e.resized = false;
       e.dirty = false;
@@ -233,6 +264,12 @@ export class ChartManager {
       n++;
     }
     return n;
+  }
+
+  /** waiting says whether a chart still wants drawing (a frame ran out of time: draw). */
+  waiting() {
+    for (const e of this.entries.values()) if (drawable(e)) return true;
+    return false;
   }
 
   options(e, lines, band = false) {
@@ -302,7 +339,7 @@ export class ChartManager {
       bands: band ? bands.bands : undefined,
       plugins: [
         markerPlugin(() => this.markers(e.source || "", e.ids || []), { ok: t.markOk, fail: t.markFail, info: t.markInfo }, (n, labels) => {
-          e.el.dataset.markers = String(n);
+          setData(e.el, "markers", String(n));
           const key = labels.join("\n");
           if (e.onMarks && key !== e.marksKey) e.onMarks(labels);
           e.marksKey = key;
@@ -311,8 +348,8 @@ export class ChartManager {
           () => overlayOf(e),
           { warning: t.warning, critical: t.critical },
           (spans, thresholds) => {
-            e.el.dataset.alertSpans = String(spans);
-            e.el.dataset.thresholds = String(thresholds);
+            setData(e.el, "alertSpans", String(spans));
+            setData(e.el, "thresholds", String(thresholds));
           },
         ),
         tooltipPlugin(
@@ -360,6 +397,13 @@ export class ChartManager {
 
 const NO_OVERLAY = { thresholds: [], spans: [] };
 
+// drawable says whether a chart is to be drawn at the next frame: new
+// data, in or near view, sized, not collapsed, and, near but out of the
+// viewport, never drawn yet (onView draws it when it comes in).
+function drawable(e) {
+  return e.dirty && e.visible && !e.hidden && e.width > 0 && (!e.plot || e.inView);
+}
+
 function overlayOf(e) {
   return e.overlay ? e.overlay() : NO_OVERLAY;
 }
@@ -404,14 +448,13 @@ function showTicks(el, u, ticks) {
 // step (ms) its points were cut at, for tests and curious readers.
 function showHistory(el, h) {
   if (h) {
-    el.dataset.tier = h.tier;
-    el.dataset.step = String(h.step);
-  } else {
-    delete el.dataset.tier;
-    delete el.dataset.step;
+    setData(el, "tier", h.tier);
+    setData(el, "step", String(h.step));
+    setData(el, "band", "1");
+    return;
   }
-  if (h) el.dataset.band = "1";
-  else delete el.dataset.band;
+  // Deleted only when there: a live chart draws every second.
+  for (const k of ["tier", "step", "band"]) if (k in el.dataset) delete el.dataset[k];
 }
 
 function gradient(u, color) {

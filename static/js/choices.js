@@ -36,6 +36,7 @@ export const readerChoices = {
   togglePause() {
     this.paused = !this.paused;
     this.pausedAt = this.messages; // the updates since wait (tick: "N updates waiting")
+    this.pausedTicks = 0;
     this.deps.page.showPaused(this.paused);
     if (this.deps.status.showPaused) this.deps.status.showPaused(this.paused, 0);
     // The relative times say once what they were at the pause, and are

@@ -39,6 +39,17 @@ import { asWritten, readTarget, readView, viewURL } from "./urlstate.js";
 import { Timeline, alertEvent, connectionEvent, reloadEvent, serverEvent, serverRestartEvent, sourceEvent, storageEvent, supervisionEvent } from "./timeline.js";
 
 const TRIM_EVERY_S = 10;
+// PAUSED_COUNT_EVERY_S: how often a paused page's pill says again how many
+// updates wait (the first second after the pause, then every so many):
+// written every second, it was the one frame a second a paused page drew.
+export const PAUSED_COUNT_EVERY_S = 5;
+// FRAME_BUDGET_MS: how long a frame draws charts and writes cards before it
+// leaves the rest to the next frame; with the browser's own work after it
+// (style, layout, paint) a frame stays well under 100 ms on a busy machine.
+// Not less: each frame more costs its own style, layout, paint and canvas
+// work, and on a busy machine (the budget is wall time) a 12 ms budget cut
+// the demo's one frame a second into three, for 40 % more work.
+export const FRAME_BUDGET_MS = 30;
 
 // AXIS_REDRAW_MS: a chart drawn longer ago than this is redrawn at the
 // clock's tick (ChartManager.markAged), one a point redrew since not. Well
@@ -60,9 +71,14 @@ export class PageController {
     /** @type {Map<string, import("./sources.js").SourceGroup>} */
     this.groups = new Map();
     this.hideZero = false;
-    this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false };
-    /** countedSources changed in their poll counters only: brought up to date at the next tick. */
-    this.countedSources = new Set();
+    this.dirty = { connection: false, sources: new Set(), tree: true, filter: true, overview: true, timeline: true, alerts: true, alertCards: new Set(), alertsStale: false, ago: false };
+    /**
+     * waiting is what changed in figures only, brought up to date at the
+     * next tick (flushWaiting): sources whose poll counters alone moved
+     * (and the tree with them), alerts whose value alone moved (their
+     * cards, sources and the panel).
+     */
+    this.waiting = { sources: new Set(), tree: false, alerts: false, alertCards: new Set() };
     this.timeline = new Timeline();
     this.timelineSource = "";
     /** @type {Map<string, ReturnType<import("./deps.js").PageDeps["health"]>>} by source */
@@ -254,7 +270,8 @@ export class PageController {
     this.tabHidden = hidden;
     if (hidden) return;
     this.charts.markAllDirty();
-    this.flushCounted();
+    this.families.flush();
+    this.flushWaiting();
     this.dirty.overview = true;
     this.requestFrame();
     this.retryNow();
@@ -337,6 +354,8 @@ export class PageController {
     for (const id of ch.windows) fam.windowsCame(id);
     // A line gone stale or live again is redrawn greyed or in colour.
     for (const id of ch.stale) fam.pointsCame(id);
+    // A snapshot is drawn whole at once; a delta's points wait for the tick.
+    if (ch.reset) fam.flush();
     for (const name of ch.sourcesRemoved) {
       const g = this.groups.get(name);
       if (g && !ch.sources.has(name)) this.dropGroup(name, g);
@@ -347,7 +366,7 @@ export class PageController {
       // A source whose poll counters alone moved waits for the clock's
       // tick: at every delta they made the page paint ten times a second,
       // paused or not.
-      if (countsOnly.has(name) && this.groups.get(name).src) this.countedSources.add(name);
+      if (countsOnly.has(name) && this.groups.get(name).src) this.waiting.sources.add(name);
       else this.dirty.sources.add(name);
     }
     if (ch.reset) {
@@ -357,11 +376,15 @@ export class PageController {
       }
       this.orderGroups();
     }
-    if (ch.tree) {
+    // The tree shows a source's poll counters only as whether it has
+    // polled yet (a running source that fails its polls is down, once it
+    // has polled): that, at the tick; other counters, not at all.
+    const treeNow = ch.tree && (ch.treeShape || ch.sourceDiffs.some((d) => !countsOnly.has(d.next.name)));
+    if (treeNow) {
       this.dirty.tree = true;
       // A node up or down: its section's heading says so at once.
       if (!ch.reset && this.store.rawTree && this.store.rawTree.nodes) this.orderGroups();
-    }
+    } else if (ch.sourceDiffs.some((d) => firstPoll(d.prev, d.next))) this.waiting.tree = true;
     const happened = [];
     for (let ev of ch.events) {
       // The server tells a source's polls, the alerts and its own start, a snapshot's after a reload too.
@@ -384,7 +407,7 @@ export class PageController {
       happened.push(ev.kind === "reload" ? reloadEvent(ev) : storageEvent(ev));
     }
     // After the events: a page that missed the "storage" event learns it from the tree.
-    if (ch.tree) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
+    if (treeNow) this.deps.notices.storageState(nodeState(this.store.tree(), "storage"));
     this.note(happened.filter(Boolean));
     this.alertsChanged(ch);
     if (this.target && (ch.added.length || ch.reset)) this.revealTarget();
@@ -397,8 +420,21 @@ export class PageController {
     }
     // Paused, a frame shows nothing of the stream (frame): what came waits
     // in the dirty sets for the resume's frame. Only a series come or gone
-    // meets the reader's filter at once.
-    if (!this.paused || this.dirty.filter) this.requestFrame();
+    // meets the reader's filter at once. Live, new points and statistics
+    // alone wait for the clock's tick (tick), which draws them all in one
+    // frame: a frame at every delta (the demo's four sources: four a
+    // second) laid the page out and redrew its charts each time.
+    if (this.paused ? this.dirty.filter : this.shownAtOnce()) this.requestFrame();
+  }
+
+  /**
+   * shownAtOnce says whether something a reader must see at once is
+   * waiting for a frame: a state, an event, an alert, a series come or
+   * gone (anything but new points and statistics, which wait for the tick).
+   */
+  shownAtOnce() {
+    const d = this.dirty;
+    return d.connection || d.filter || d.tree || d.timeline || d.overview || d.alerts || d.alertsStale || d.sources.size > 0 || d.alertCards.size > 0;
   }
 
   dropGroup(name, g) {
@@ -489,16 +525,30 @@ export class PageController {
       }
       return;
     }
+    // The charts first, on the page as the last frame laid it out; then
+    // every text of the frame, laid out once after it (charts.js draw).
+    // Charts and cards stop when the frame's time is up (FRAME_BUDGET_MS)
+    // and go on in the next frame: a page of 500 series, its sources' points
+    // all drawn at the clock's tick, made a task of 100 ms of it.
+    const due = this.frameDue();
+    this.loadRange();
+    this.charts.draw(due);
     this.drawStates(now);
     this.drawAlerts(now);
     if (d.filter) {
       this.applyFilter();
       d.filter = false;
     }
-    this.loadRange();
     const w = this.statsWindow();
-    if (this.families.update(w.name, w.spanMs) && this.hideZero) this.applyFilter();
-    this.charts.draw();
+    if (this.families.update(w.name, w.spanMs, due) && this.hideZero) this.applyFilter();
+    if (this.charts.waiting() || this.families.dirty.size) this.requestFrame();
+    if (d.ago) {
+      // The clock's (tick): written here, with the frame's other text.
+      this.deps.status.tick();
+      this.deps.notices.tick();
+      this.showAgo(now);
+      d.ago = false;
+    }
     if (d.timeline) {
       const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
       this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts());
@@ -508,6 +558,16 @@ export class PageController {
       this.renderOverview();
       d.overview = false;
     }
+  }
+
+  /**
+   * frameDue is the frame's clock: a function saying whether FRAME_BUDGET_MS
+   * have passed since it was made (the performance clock, or deps.perfNow).
+   */
+  frameDue() {
+    const now = this.deps.perfNow || (() => performance.now());
+    const end = now() + FRAME_BUDGET_MS;
+    return () => now() > end;
   }
 
   // drawStates shows the sources' states and health, the tree and
@@ -541,6 +601,9 @@ export class PageController {
     const f = filterGroups(this.groups.values(), this.filter, this.hideZero);
     this.deps.page.showFilterCount(f.count);
     this.deps.page.syncJump(); // a phone's jump list lists what the filter shows
+    // The tree lists the sources the filter shows, as the cards do (all without one).
+    const shown = [...this.groups].filter(([, g]) => !g.el.hidden).map(([name]) => name);
+    this.deps.tree.filterSources(this.filter ? new Set(shown) : null);
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;
@@ -573,16 +636,18 @@ export class PageController {
       this.dirty.timeline = true;
     }
     if (this.tabHidden) return;
-    this.deps.status.tick();
-    this.deps.notices.tick();
     if (this.paused) {
       // Only the connection pill and the count of what waits move.
+      this.deps.status.tick();
+      this.deps.notices.tick();
       this.deps.page.showPaused(true);
-      if (this.deps.status.showPaused) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
-      this.flushCounted();
+      this.pausedTicks = (this.pausedTicks || 0) + 1;
+      if (this.deps.status.showPaused && this.pausedTicks % PAUSED_COUNT_EVERY_S === 1) this.deps.status.showPaused(true, this.messages - (this.pausedAt || 0));
+      this.flushWaiting();
       return;
     }
-    this.showAgo(this.clock());
+    this.dirty.ago = true; // the countdowns and "ago" times, in the frame
+    this.families.flush(); // what came since the last tick
     if (!this.paused && !this.zoom) this.charts.markAged(AXIS_REDRAW_MS); // keep the time axis moving
     this.rangeTick();
     // A backoff held in view ends with time alone.
@@ -591,7 +656,7 @@ export class PageController {
       this.dirty.tree = true;
     }
     this.dirty.overview = true; // points held and messages: once a second is enough
-    this.flushCounted();
+    this.flushWaiting();
     this.requestFrame();
   }
 
@@ -607,11 +672,28 @@ export class PageController {
     this.deps.alerts.tick(now);
   }
 
-  /** flushCounted brings the sources whose counters alone moved up to date at the next frame. */
-  flushCounted() {
-    for (const name of this.countedSources) this.dirty.sources.add(name);
-    this.countedSources.clear();
+  /** flushWaiting brings what changed in figures only (waiting) up to date at the next frame. */
+  flushWaiting() {
+    const w = this.waiting;
+    const d = this.dirty;
+    for (const name of w.sources) d.sources.add(name);
+    for (const key of w.alertCards) d.alertCards.add(key);
+    w.sources.clear();
+    w.alertCards.clear();
+    d.tree ||= w.tree;
+    d.alerts ||= w.alerts;
+    w.tree = false;
+    w.alerts = false;
   }
+}
+
+/**
+ * firstPoll says whether a source's change is its first poll counted
+ * (polls from 0), which the tree shows (a running source down only once
+ * it has polled: treemodel.js).
+ */
+function firstPoll(prev, next) {
+  return !!prev && Number(prev.polls) > 0 !== Number(next.polls) > 0;
 }
 
 /** COUNTED are a source's figures that move with every poll: shown once a second (tick). */

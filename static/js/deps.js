@@ -19,8 +19,10 @@
  * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group
  * @property {(st: import("./store.js").SeriesState, opts: {onLines: () => void, color: number}) =>
  *   import("./cards.js").SeriesCard} card makes the card of st's metric family
- * @property {{update(root: object, crashAt?: (name: string) => number): void, tick(now: number): void}} tree
- *   the supervision tree (tree.js); tick refreshes how long ago each source crashed
+ * @property {{update(root: object, crashAt?: (name: string) => number): void, tick(now: number): void,
+ *   filterSources(names: Set<string>|null): void}} tree
+ *   the supervision tree (tree.js); tick refreshes how long ago each source
+ *   crashed; filterSources lists only the sources named (null: all)
  * @property {{show(events: object[], sources: string[], selected: string): void}} timeline
  *   the event timeline's panel
  * @property {{show(alerts: import("./alerts.js").Alert[], now: number): void, tick(now: number): void}} alerts
@@ -40,6 +42,7 @@
  * @property {(token: string) => Promise<"ok"|"refused"|"unknown">} [checkAdmin] whether the server accepts an admin token
  * @property {(text: string, kind?: string) => void} toast
  * @property {() => number} [now] unix ms; Date.now by default
+ * @property {() => number} [perfNow] the frame's clock, ms (performance.now by default): a frame's time budget
  * @property {import("./store.js").Store} [store]
  */
 

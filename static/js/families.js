@@ -56,6 +56,14 @@ export class Families {
     this.familyOf = new Map();
     /** Cards to bring up to date in the next frame. */
     this.dirty = new Set();
+    /**
+     * Cards (and charts) whose new points or statistics wait for the
+     * clock's tick (flush): drawn at every delta, a chart of a source
+     * polled twice a second was drawn twice a second, and in every frame
+     * something else asked for.
+     */
+    this.waitingCards = new Set();
+    this.waitingCharts = new Set();
     /** Cards with changes not shown because they were out of sight. */
     this.stale = new Set();
     /** @type {Map<string, {over: string, at: number}>} when each card's text alternative was last written (server ms), and over which window */
@@ -67,18 +75,30 @@ export class Families {
     return this.familyOf.get(id);
   }
 
-  /** pointsCame marks a series' card and chart for redrawing. */
+  /** pointsCame marks a series' card and chart for redrawing at the next tick (flush). */
   pointsCame(id) {
     const key = this.familyOf.get(id);
     if (!key) return;
-    this.deps.charts.markDirty(key);
-    this.dirty.add(key);
+    this.waitingCharts.add(key);
+    this.waitingCards.add(key);
   }
 
-  /** windowsCame marks a series' card (not its chart) for updating. */
+  /** windowsCame marks a series' card (not its chart) for updating at the next tick (flush). */
   windowsCame(id) {
     const key = this.familyOf.get(id);
-    if (key) this.dirty.add(key);
+    if (key) this.waitingCards.add(key);
+  }
+
+  /**
+   * flush marks for the next frame the cards and charts whose new points
+   * or statistics waited (pointsCame, windowsCame); the page's clock calls
+   * it every second, and a snapshot at once.
+   */
+  flush() {
+    for (const key of this.waitingCharts) this.deps.charts.markDirty(key);
+    for (const key of this.waitingCards) this.dirty.add(key);
+    this.waitingCharts.clear();
+    this.waitingCards.clear();
   }
 
   /** markAll marks every card for updating. */
@@ -157,6 +177,8 @@ export class Families {
       }
       this.cards.delete(key);
       this.dirty.delete(key);
+      this.waitingCards.delete(key);
+      this.waitingCharts.delete(key);
       this.stale.delete(key);
       this.described.delete(key);
     }
@@ -210,12 +232,18 @@ export class Families {
    * others when they show (see shown); of those, only the text
    * alternative is written, at most every DESCRIBE_EVERY_MS. Over a history range, the cards'
    * statistics are the range's (rangeStats) and windowName names it.
+   * When due() says the frame's time is up it stops, the cards left still
+   * dirty for the next frame (at least one card is done a call).
    * @returns {boolean} whether a card's line became all zero or stopped being
    */
-  update(windowName, spanMs) {
+  update(windowName, spanMs, due = () => false) {
     const now = this.deps.now();
     let flipped = false;
+    let done = 0;
     for (const key of this.dirty) {
+      // Out of time (due): the rest in the next frame, at least one a frame.
+      if (done++ > 0 && due()) return flipped;
+      this.dirty.delete(key);
       const card = this.cards.get(key);
       if (!card) continue;
       const range = () => (this.deps.rangeStats ? this.deps.rangeStats(card) : null);
@@ -235,7 +263,6 @@ export class Families {
       const r = range();
       if (r ? card.update(windowName, spanMs, now, r) : card.update(windowName, spanMs, now)) flipped = true;
     }
-    this.dirty.clear();
     return flipped;
   }
 }

@@ -135,7 +135,9 @@ export class PageView {
    */
   showPaused(paused) {
     const btn = this.els.pause;
-    btn.setAttribute("aria-pressed", String(paused));
+    // The clock calls it every second while paused: an attribute written
+    // again with its own value still restyles what its selectors match.
+    if (btn.getAttribute("aria-pressed") !== String(paused)) btn.setAttribute("aria-pressed", String(paused));
     setText(btn.querySelector(".btn-label"), paused ? "Resume" : "Pause");
     this.body.classList.toggle("is-paused", paused);
   }

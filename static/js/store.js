@@ -20,10 +20,12 @@ import { buildTree } from "./treemodel.js";
  * @typedef {{reset: boolean, added: string[], removed: string[],
  *   points: Set<string>, windows: Set<string>, stale: Set<string>, sources: Set<string>,
  *   sourcesRemoved: string[],
- *   tree: boolean, events: import("./events.js").StreamEvent[],
+ *   tree: boolean, treeShape: boolean, events: import("./events.js").StreamEvent[],
  *   sourceDiffs: {prev: object|undefined, next: object}[],
  *   alerts: import("./alerts.js").AlertDiff[]}} Changes
- * events: the delta's events, in order; sourceDiffs: each source object
+ * tree: the supervision tree changed, in a source or whole; treeShape: a
+ * snapshot, a delta's tree or a source removed changed it (not only a
+ * source's fields). events: the delta's events, in order; sourceDiffs: each source object
  * received with the one it replaced (undefined for a new source);
  * stale: the series whose staleness a delta's "stale" changed; alerts:
  * each alert received with the one it replaced (see Alerts).
@@ -40,6 +42,7 @@ function changes(reset) {
     sources: new Set(),
     sourcesRemoved: [],
     tree: false,
+    treeShape: reset,
     events: [],
     sourceDiffs: [],
     alerts: [],
@@ -190,6 +193,7 @@ export class Store {
       if (typeof name === "string" && this.sources.delete(name)) {
         ch.sourcesRemoved.push(name);
         ch.tree = true;
+        ch.treeShape = true;
       }
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
@@ -203,6 +207,7 @@ export class Store {
     if (msg.tree !== undefined && msg.tree !== null) {
       this.rawTree = msg.tree;
       ch.tree = true;
+      ch.treeShape = true;
     }
     ch.events = readEvents(msg.events);
     for (const id of ch.removed) this.alerts.forget(id);

@@ -26,6 +26,8 @@ export class TreeView {
     this.nodes = new Map(); // key → {li, el, dot, state, restarts, ul, prev}
     this.focusKey = "";
     this.collapsed = new Set(); // keys of the nodes whose children are hidden
+    /** @type {Set<string>|null} the sources listed (filterSources), null: all */
+    this.only = null;
     this.rootUl = document.createElement("ul");
     this.rootUl.className = "tree";
     this.rootUl.setAttribute("role", "tree");
@@ -40,9 +42,26 @@ export class TreeView {
     container.replaceChildren(this.rootUl);
   }
 
-  /** items are the elements of the nodes shown (not in a collapsed node), in reading order. */
+  /** items are the elements of the nodes shown (not in a collapsed node, not filtered out), in reading order. */
   items() {
-    return [...this.rootUl.querySelectorAll("[role=treeitem]")].filter((el) => !el.closest("ul[hidden]"));
+    return [...this.rootUl.querySelectorAll("[role=treeitem]")].filter((el) => !el.closest("ul[hidden], li[hidden]"));
+  }
+
+  /**
+   * filterSources lists only the sources named (the page's filter shows
+   * their groups), or every source (null); the other nodes stay. The
+   * controller calls it whenever the filter is applied.
+   * @param {Set<string>|null} names
+   */
+  filterSources(names) {
+    this.only = names;
+    for (const n of this.nodes.values()) this.showFiltered(n);
+  }
+
+  // showFiltered hides a source's node the filter leaves out.
+  showFiltered(n) {
+    const name = n.el.dataset.source;
+    setHidden(n.li, !!name && !!this.only && !this.only.has(name));
   }
 
   // focusItem moves the tab stop (and the focus) to a node.
@@ -146,6 +165,7 @@ export class TreeView {
     if (!n) {
       n = this.create(node);
       this.nodes.set(node.key, n);
+      this.showFiltered(n);
     }
     const at = parentUl.children[i] || null;
     if (at !== n.li) parentUl.insertBefore(n.li, at);

@@ -55,6 +55,31 @@ test("the panel lists each alert's state, severity, name, value, since when and 
   assert.match(first.one("alert-facts").textContent, /\(2 min ago\)$/, "the ages move on");
 });
 
+test("an alert sent again with a new value is updated in place; a new state makes its item again", () => {
+  const { els, v } = view();
+  v.show([alert({ state: "firing", fired_at: T }), alert({ id: "a2", name: "Other" })], T + 1000);
+  const [first, second] = els.list.children;
+  v.show([alert({ state: "firing", fired_at: T, value: 95, annotations: { summary: "CPU at 95 %" } }), alert({ id: "a2", name: "Other" })], T + 2000);
+  assert.equal(els.list.children[0], first, "the same item");
+  assert.equal(els.list.children[1], second);
+  assert.match(first.one("alert-facts").textContent, /value 95, threshold 80/);
+  assert.equal(first.one("alert-summary").textContent, "CPU at 95 %");
+  v.tick(T + 120_000);
+  assert.match(first.one("alert-facts").textContent, /\(2 min ago\)$/, "its age still moves on");
+
+  // Resolved, then another order, then a new state: items go, move, and are made again.
+  v.show([alert({ id: "a2", name: "Other" })], T + 3000);
+  assert.deepEqual([...els.list.children], [second]);
+  v.show([alert({ id: "a2", name: "Other", state: "firing", fired_at: T + 3000 }), alert({ state: "firing", fired_at: T })], T + 4000);
+  const [again, back] = els.list.children;
+  assert.notEqual(again, second, "firing now: made again");
+  assert.equal(again.dataset.state, "firing");
+  assert.notEqual(back, first, "an alert that left and came back is made anew");
+  assert.equal(back.one("alert-name").textContent, "HighCPU");
+  v.tick(T + 64_000);
+  assert.match(again.one("alert-facts").textContent, /\(1 min ago\)$/);
+});
+
 test("without alerts the panel says so", () => {
   const { els, v } = view();
   v.show([alert()], T);

@@ -433,8 +433,13 @@ test("over a zoom or a range, a lone card's p99 and samples say why they are mis
   card.update("13:23:32–13:23:48", 16_000, T, { stats: new Map([["a", { count: 4, min: 1, max: 2, mean: 1.5, samples: null, first: T - 16_000, last: 2, lastAt: T }]]), to: T, live: true });
   assert.equal(p99.textContent, "–");
   assert.match(p99.title, /^No p99 over a zoom or a range: a percentile needs every sample/);
+  const why = card.statEls.get("p99").why;
+  assert.equal(why.textContent, "live only", "said on the card, not only on hover");
+  assert.equal(why.hidden, false);
+  assert.equal(card.statEls.get("min").why.hidden, true, "a figure shown needs no word");
   card.update("1m", 60_000, T);
   assert.equal(p99.title, "", "live again: the server's p99, nothing to explain");
+  assert.equal(why.hidden, true);
 
   const ring = new Ring();
   ring.push(T, 5);
@@ -443,4 +448,17 @@ test("over a zoom or a range, a lone card's p99 and samples say why they are mis
   const samples = counter.statEls.get("samples").num;
   assert.equal(samples.textContent, "–");
   assert.match(samples.title, /^No count of samples over a zoom or a range/);
+  assert.equal(counter.statEls.get("samples").why.textContent, "live only");
+});
+
+test("whyMissing: a few words for a figure the card cannot have, none for one it shows or an empty window's", async () => {
+  const { whyMissing } = await import("../js/cards.js");
+  assert.equal(whyMissing("p99", "–", {}, true), "live only");
+  assert.equal(whyMissing("samples", "–", {}, true), "live only");
+  assert.equal(whyMissing("min", "–", {}, true), "", "a span with no point: nothing to explain");
+  assert.equal(whyMissing("p99", "12", {}, true), "");
+  assert.equal(whyMissing("mean rate", "–", { count: 1 }, false), "needs 2 samples");
+  assert.equal(whyMissing("increase", "–", { count: 1 }, false), "needs 2 samples");
+  assert.equal(whyMissing("mean rate", "–", { count: 0 }, false), "", "no sample at all: the card says so already");
+  assert.equal(whyMissing("p99", "–", { count: 0 }, false), "");
 });

@@ -5,12 +5,14 @@ import { ChartManager } from "../js/charts.js";
 // The chart manager's bookkeeping of what is in sight, with the browser's
 // observers and uPlot replaced by fakes that record what they are asked.
 
-const observers = { io: null, ro: null };
+// io: the one with a margin (near view), view: the viewport's.
+const observers = { io: null, view: null, ro: null };
 globalThis.IntersectionObserver = class {
-  constructor(cb) {
+  constructor(cb, opts) {
     this.cb = cb;
     this.watched = new Set();
-    observers.io = this;
+    if (opts && opts.rootMargin) observers.io = this;
+    else observers.view = this;
   }
   observe(el) {
     this.watched.add(el);
@@ -51,6 +53,10 @@ globalThis.uPlot = class {
     this.sets = 0;
     plots.push(this);
   }
+  // As uPlot's: the changes made in fn drawn at once.
+  batch(fn) {
+    fn(this);
+  }
   setData(d) {
     this.data = d;
     this.sets++;
@@ -63,6 +69,12 @@ globalThis.uPlot = class {
     this.destroyed = true;
   }
 };
+
+// inSight scrolls a chart into the viewport (on: true) or out of it and its margin.
+function inSight(el, on) {
+  observers.io.show(el, on);
+  observers.view.show(el, on);
+}
 
 function manager() {
   const shown = [];
@@ -77,7 +89,7 @@ test("a chart is drawn only in view, sized and not collapsed", () => {
   const { m, el } = manager();
   assert.equal(m.isShown("a"), false);
   assert.equal(m.draw(), 0, "not seen yet: not even created");
-  observers.io.show(el, true);
+  inSight(el, true);
   assert.equal(m.draw(), 0, "no width yet");
   observers.ro.size(el, 300);
   assert.equal(m.draw(), 1);
@@ -90,17 +102,58 @@ test("a chart is drawn only in view, sized and not collapsed", () => {
   m.setHidden("a", false);
   assert.equal(m.draw(), 1);
   m.markDirty("a");
-  observers.io.show(el, false);
+  inSight(el, false);
   assert.equal(m.draw(), 0, "out of view");
   m.remove("a");
   assert.equal(observers.io.watched.has(el), false);
   assert.equal(m.isShown("a"), false);
 });
 
+test("a chart near the viewport is drawn once, ready for a scroll, and again only once in it", () => {
+  const { m, el, frames } = manager();
+  observers.ro.size(el, 300);
+  observers.io.show(el, true); // within the margin, below the fold
+  assert.equal(m.draw(), 1, "made and drawn while near");
+  m.markDirty("a");
+  assert.equal(m.draw(), 0, "new data: left until it shows");
+  const asked = frames();
+  observers.view.show(el, true);
+  assert.equal(frames(), asked + 1, "scrolled in with new data: a frame");
+  assert.equal(m.draw(), 1);
+  observers.view.show(el, false);
+  m.markDirty("a");
+  assert.equal(m.draw(), 0, "out of the viewport again");
+  observers.view.show(el, true);
+  observers.io.show(el, false); // a jump far away before the frame: not drawn there
+  assert.equal(m.draw(), 0);
+});
+
+test("a draw out of time leaves the other charts waiting for the next frame, at least one drawn a frame", () => {
+  const { m, el } = manager();
+  const el2 = { dataset: {} };
+  m.add("b", { el: el2, unit: {}, color: 1, data: () => [[[1, 2], [3, 4]]], range: () => [1000, 2000] });
+  for (const e of [el, el2]) {
+    inSight(e, true);
+    observers.ro.size(e, 300);
+  }
+  assert.equal(m.waiting(), true);
+  assert.equal(m.draw(() => true), 1, "out of time at once: still one");
+  assert.equal(m.waiting(), true, "the other waits");
+  assert.equal(m.draw(() => true), 1);
+  assert.equal(m.waiting(), false);
+  assert.equal(m.draw(() => true), 0, "nothing left");
+  m.markAllDirty();
+  assert.equal(m.draw(), 2, "in time: all of them");
+  observers.view.show(el, false);
+  m.markAllDirty();
+  m.draw();
+  assert.equal(m.waiting(), false, "a chart out of the viewport is not waited for");
+});
+
 test("a chart is as tall as its box (a wide family's is taller); a box with no height yet gets the default", () => {
   plots.length = 0;
   const { m, el } = manager();
-  observers.io.show(el, true);
+  inSight(el, true);
   observers.ro.size(el, 300);
   m.draw();
   assert.equal(plots.at(-1).opts.height, 110);
@@ -113,18 +166,18 @@ test("a chart is as tall as its box (a wide family's is taller); a box with no h
 
 test("onShown is told when a chart comes into view or out of a collapsed group", () => {
   const { m, el, shown } = manager();
-  observers.io.show(el, true);
+  inSight(el, true);
   assert.deepEqual(shown, ["a"]);
-  observers.io.show(el, true); // still in view: not again
+  inSight(el, true); // still in view: not again
   assert.deepEqual(shown, ["a"]);
   m.setHidden("a", true);
-  observers.io.show(el, false);
-  observers.io.show(el, true); // in view but collapsed
+  inSight(el, false);
+  inSight(el, true); // in view but collapsed
   assert.deepEqual(shown, ["a"]);
   m.setHidden("a", false);
   assert.deepEqual(shown, ["a", "a"]);
   m.setHidden("a", false); // no change
-  observers.io.show(el, false);
+  inSight(el, false);
   m.setHidden("a", true);
   m.setHidden("a", false); // expanded out of view: not shown
   assert.deepEqual(shown, ["a", "a"]);
@@ -142,7 +195,7 @@ test("a family's lines are aligned in one chart; hidden lines and new members ar
   ];
   const tables = { x: [[1, 2], [5, 6]], y: [[2, 3], [7, null]], z: [[3], [9]] };
   m.add("fam", { el, unit: {}, color: 2, data: () => lines.map((l) => tables[l.id]), lines: () => lines, range: () => [0, 4000] });
-  observers.io.show(el, true);
+  inSight(el, true);
   observers.ro.size(el, 300);
   assert.equal(m.draw(), 1);
   assert.equal(plots.length, 1);
@@ -186,7 +239,7 @@ test("a line gone stale is redrawn grey and dashed; a NaN sample is a gap", () =
   ];
   const tables = { x: [[1, 2, 3], [5, null, 6]], y: [[1, 2, 3], [7, 8, 9]] };
   m.add("fam", { el, unit: {}, color: 0, data: () => lines.map((l) => tables[l.id]), lines: () => lines, range: () => [0, 4000] });
-  observers.io.show(el, true);
+  inSight(el, true);
   observers.ro.size(el, 300);
   m.draw();
   assert.equal(el.dataset.gaps, "1", "the null between 5 and 6");
@@ -224,7 +277,7 @@ test("stored history is drawn as each mean with a band from its min to its max; 
     [[120], [7], [6], [8]],
   ];
   m.add("fam", { el, unit: {}, color: 0, data: () => tables, lines: () => lines, range: () => [0, 200_000], history: () => history });
-  observers.io.show(el, true);
+  inSight(el, true);
   observers.ro.size(el, 300);
   assert.equal(m.widest(), 300);
   m.draw();
@@ -265,7 +318,7 @@ test("the clock's tick redraws the charts not drawn within the given time, not t
   const mk = (id) => {
     const el = { dataset: {} };
     m.add(id, { el, unit: {}, color: 0, data: () => [[[1, 2], [3, 4]]], lines: () => [{ id, name: "", hidden: false, stale: false }], range: () => [0, 4000] });
-    observers.io.show(el, true);
+    inSight(el, true);
     observers.ro.size(el, 300);
   };
   mk("a");

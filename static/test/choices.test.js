@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { series, fam, MemoryStorage, T0, harness, hello, live, running, snapshot, updatesOf } from "./fakes/page.js";
-import { CONFIRM_MS, FILTER_DEBOUNCE_MS } from "../js/controller.js";
+import { CONFIRM_MS, FILTER_DEBOUNCE_MS, PAUSED_COUNT_EVERY_S } from "../js/controller.js";
 import { formatAgo, formatClock } from "../js/format.js";
 
 // The page controller and the reader's choices: pause, filter, window,
@@ -33,6 +33,14 @@ test("pause stops every change of the page but the connection pill and the count
   assert.equal(h.alerts, alerts);
   assert.equal(h.waiting, 1, "the pill counts what waits");
   assert.equal(h.controller.store.series.get("a").ring.length, 2, "data keeps coming");
+  for (let i = 2; i <= PAUSED_COUNT_EVERY_S; i++) {
+    ws.recv({ type: "delta", seq: 5 + i, ts: T0 + 1100 + i, points: { a: [[T0 + i, i]] } });
+    h.intervals[0].fn();
+  }
+  assert.equal(h.waiting, 1, "the count is not written every second");
+  ws.recv({ type: "delta", seq: 5 + PAUSED_COUNT_EVERY_S + 1, ts: T0 + 1200, points: { a: [[T0 + 100, 1]] } });
+  h.intervals[0].fn();
+  assert.equal(h.waiting, PAUSED_COUNT_EVERY_S + 2, "but every few seconds");
 
   h.controller.togglePause();
   assert.equal(h.page.paused, false);
@@ -61,7 +69,10 @@ test("pause writes the relative times once, as of its time, and never again unti
   assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "no write a second while paused");
   h.controller.togglePause();
   assert.equal(formatAgo(at - 16_000, at), "16s ago", "resumed: from now again");
+  h.frame();
   h.intervals[0].fn();
+  assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 1), "in the tick's frame, not before");
+  h.frame();
   assert.deepEqual([demo.agoTicks, h.treeTicks, hs.ticks, h.alertTicks], before.map((n) => n + 2), "and every second");
 });
 
@@ -140,19 +151,23 @@ test("the filter hides what does not match and says when nothing does", () => {
   assert.equal(h.groups.get("idle").el.hidden, true);
   assert.equal(h.page.empty.hidden, true);
   assert.ok(h.page.jumpSynced > 0, "the jump list follows the groups shown");
+  assert.deepEqual(h.treeFilter, ["demo"], "and so does the tree");
 
   h.controller.setFilter("idle");
   h.frame();
   assert.equal(h.groups.get("idle").el.hidden, false, "a source matches by its name");
   assert.equal(h.groups.get("demo").el.hidden, true);
+  assert.deepEqual(h.treeFilter, ["idle"]);
 
   h.controller.setFilter("zzz");
   h.frame();
   assert.deepEqual(h.page.empty, { hidden: false, text: "No source or metric matches “zzz”." });
+  assert.deepEqual(h.treeFilter, [], "nothing matches: no source listed");
   h.controller.setFilter("");
   h.frame();
   assert.ok([...h.cards.values()].every((c) => !c.el.hidden));
   assert.equal(h.page.empty.hidden, true);
+  assert.equal(h.treeFilter, null, "no filter: every source");
 });
 
 test("the chosen window is the address's, applied to cards and charts, and falls back to the server's first", () => {
@@ -307,10 +322,12 @@ test("a card out of sight keeps its text alternative current, now and then, not 
   assert.deepEqual(card().describes.map((d) => [d.windowName, d.now]), [["1m", T0]], "described from its first data on");
   for (let i = 1; i <= 9; i++) {
     ws.recv({ type: "delta", seq: 5 + i, ts: T0 + i * 1000, points: { b: [[T0 + i * 1000, i]] } });
+    h.tick();
     h.frame();
   }
   assert.equal(card().describes.length, 1, "not per delta");
   ws.recv({ type: "delta", seq: 15, ts: T0 + DESCRIBE_EVERY_MS, points: { b: [[T0 + DESCRIBE_EVERY_MS, 10]] } });
+  h.tick();
   h.frame();
   assert.equal(card().describes.length, 2, "brought up to date after a while");
   h.controller.selectWindow("5m");
@@ -324,6 +341,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   const ws = live(h);
   h.charts.entries.get(fam("b")).offscreen = true;
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]], b: [[T0, 5]] } });
+  h.tick();
   h.frame();
   assert.equal(updatesOf(h, "a"), 2);
   assert.equal(updatesOf(h, "b"), 1, "off screen: no DOM write");
@@ -343,6 +361,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   // A collapsed group's cards are out of sight too.
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  h.tick();
   h.frame();
   assert.equal(updatesOf(h, "a"), 2);
   h.groups.get("demo").setCollapsed(false, true);
@@ -350,6 +369,7 @@ test("a card out of sight is not written to, and is brought up to date when it s
   assert.equal(updatesOf(h, "a"), 3, "expanded: brought up to date");
   h.groups.get("demo").setCollapsed(true, true);
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
+  h.tick();
   h.frame();
   h.controller.families.remove("a", h.controller.groups);
   assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");

@@ -36,6 +36,8 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   h.charts.dirty.clear();
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]] } });
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
+  assert.equal(h.frame(), 0, "new points alone wait for the clock's tick");
+  h.tick();
   assert.equal(h.frame(), 1, "two deltas, one frame");
   assert.equal(h.controller.store.series.get("a").ring.length, 3);
   assert.equal(updatesOf(h, "a"), 2);
@@ -47,6 +49,89 @@ test("hello, snapshot and delta are applied and drawn in one frame per burst", (
   const spec = h.charts.entries.get(fam("a"));
   assert.deepEqual(spec.data()[0][1], [1, 2, 3]);
   assert.deepEqual(spec.range(), [T0 + 2000 - 10_000, T0 + 2000], "young data: at least 10s shown");
+});
+
+test("new points wait for the clock's tick; a state change, a poll's counters and a series come are shown as they should", () => {
+  const h = harness();
+  const ws = live(h);
+  h.charts.dirty.clear();
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 500, points: { a: [[T0, 2]] }, windows: { a: { "1m": { mean: 1.5 } } } });
+  assert.equal(h.frame(), 0, "points and statistics alone: no frame of their own");
+  assert.equal(updatesOf(h, "a"), 1);
+  const trees = h.trees;
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 600, sources: [{ name: "demo", state: "running", restarts: 0, polls: 7 }] });
+  assert.equal(h.frame(), 0, "a poll's counters alone wait for the tick too");
+  assert.equal(h.trees, trees, "the tree as well");
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 700, sources: [{ name: "demo", state: "backoff", restarts: 1, polls: 7 }] });
+  assert.equal(h.frame(), 1, "a state change: at once");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.state, "backoff");
+  assert.equal(h.trees, trees + 1);
+  assert.equal(updatesOf(h, "a"), 1, "its points still wait for the tick");
+  assert.ok(!h.charts.dirty.has(fam("a")), "and so does its chart");
+  ws.recv({ type: "delta", seq: 8, ts: T0 + 800, added: [series("c")] });
+  assert.equal(h.frame(), 1, "a series come: at once");
+  assert.ok(h.controller.cards.has(fam("c")));
+  ws.recv({ type: "delta", seq: 9, ts: T0 + 900, points: { a: [[T0 + 500, 3]] } });
+  ws.recv({ type: "delta", seq: 10, ts: T0 + 950, sources: [{ name: "demo", state: "backoff", restarts: 1, polls: 8 }] });
+  assert.equal(h.frame(), 0);
+  h.charts.dirty.clear();
+  h.tick();
+  assert.equal(h.frame(), 1, "the tick draws what waited");
+  assert.equal(updatesOf(h, "a"), 2, "once for both deltas");
+  assert.ok(h.charts.dirty.has(fam("a")), "and its chart");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 8);
+});
+
+test("a poll's counters leave the tree alone but for a source's first poll, which may show it down", () => {
+  const h = harness();
+  const ws = live(h);
+  const src = (polls, up = false) => ({ name: "demo", state: "running", restarts: 0, up, polls });
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 100, sources: [src(0)] });
+  h.frame();
+  const trees = h.trees;
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 200, sources: [src(1)] });
+  assert.equal(h.frame(), 0, "a first poll waits for the tick");
+  h.tick();
+  h.frame();
+  assert.equal(h.trees, trees + 1, "and is shown then");
+  const states = (n) => [n.state, ...n.children.flatMap(states)];
+  assert.ok(states(h.tree).includes("down"), `a running source failing its polls is down: ${states(h.tree)}`);
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 300, sources: [src(2)] });
+  h.tick();
+  h.frame();
+  assert.equal(h.trees, trees + 1, "more polls: the tree is left alone");
+  assert.equal(h.groups.get("demo").updates.at(-1).src.polls, 2, "the source's panel is not");
+});
+
+test("a frame out of time leaves the cards and charts left to the next frame, at least one card a frame", async () => {
+  const { FRAME_BUDGET_MS } = await import("../js/controller.js");
+  let perf = 0;
+  const h = harness({ perfNow: () => perf });
+  const ws = live(h);
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, added: [series("c"), series("d")] });
+  h.frame();
+  // Each card written takes the frame's whole budget.
+  for (const c of h.cards.values()) {
+    const update = c.update.bind(c);
+    c.update = (...a) => ((perf += FRAME_BUDGET_MS + 1), update(...a));
+  }
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0, 2]], b: [[T0, 2]], c: [[T0, 2]] } });
+  const ids = ["a", "b", "c", "d"]; // c and d: their first points, come at the tick
+  const before = ids.map((id) => updatesOf(h, id));
+  const written = () => ids.filter((id, i) => updatesOf(h, id) > before[i]).length;
+  h.tick();
+  assert.equal(h.frame(), 1);
+  assert.equal(written(), 1, "one card, then out of time");
+  assert.equal(h.charts.due(), true, "the charts are told the time is up");
+  for (let n = 2; n <= ids.length; n++) {
+    assert.equal(h.frame(), 1, "the next frame goes on");
+    assert.equal(written(), n);
+  }
+  assert.equal(h.frame(), 0, "all done: no frame more");
+  h.charts.behind = true;
+  h.controller.requestFrame();
+  assert.equal(h.frame(), 1);
+  assert.equal(h.frames.length, 1, "charts left to draw: another frame");
 });
 
 test("before the first snapshot the pill says connecting and the tree's states are unknown, not running", () => {
@@ -83,6 +168,7 @@ test("a gap in the deltas asks for a resync and applies nothing until its answer
   assert.equal(h.controller.store.series.get("a").ring.length, 1, "the delta after the gap is not applied");
   assert.equal(h.frame(), 0);
   ws.recv({ type: "delta", seq: 6, from: 5, ts: T0 + 1000, points: { a: [[T0, 9]] } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").last[1], 9);
   assert.equal(updatesOf(h, "a"), 2);
@@ -163,14 +249,18 @@ test("the clock ticks the status, notices and ago times, and trims every ten sec
   const st = h.controller.store.series.get("a");
   // Points older than the history go at the next trim.
   h.controller.store.now = T0 + 900_000 + 1;
-  for (let i = 0; i < 9; i++) h.intervals[0].fn();
+  for (let i = 0; i < 9; i++) {
+    h.intervals[0].fn();
+    h.frame();
+  }
   assert.equal(st.ring.length, 1);
   h.intervals[0].fn();
   assert.equal(st.ring.length, 0);
+  assert.equal(h.statusTicks, 9, "the countdowns and ages are written in the tick's frame");
+  assert.equal(h.frame(), 1);
   assert.equal(h.statusTicks, 10);
   assert.equal(h.noticeTicks, 10);
   assert.equal(h.groups.get("demo").agoTicks, 10);
-  assert.equal(h.frame(), 1);
   assert.equal(h.page.overview.points, "0");
 });
 
@@ -179,11 +269,13 @@ test("a series going stale, then live, redraws its chart and card", () => {
   const ws = live(h);
   h.charts.dirty.clear();
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 + 900 } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").staleSince, T0 + 900);
   assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
   assert.equal(updatesOf(h, "a"), 2);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: {}, windows: {}, stale: { a: 0 } });
+  h.tick();
   h.frame();
   assert.equal(h.controller.store.series.get("a").staleSince, 0);
   assert.equal(updatesOf(h, "a"), 3);

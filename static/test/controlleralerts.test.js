@@ -25,6 +25,25 @@ const delta = (seq, alerts, extra = {}) => ({ type: "delta", seq, ts: T0 + seq *
 // told is the server's "alert" event of a's change, which a delta carries beside it.
 const told = (a, ts) => ({ kind: "alert", ts, id: a.id, name: a.name, event: a.state, severity: a.severity, source: a.source, series: a.series });
 
+test("an alert sent again with its value alone moved waits for the clock's tick; a new state is shown at once", () => {
+  const h = harness();
+  const ws = live(h);
+  ws.recv(delta(5, [alert({ state: "firing", fired_at: T0 })]));
+  assert.equal(h.frame(), 1, "a new alert: at once");
+  const updates = h.groups.get("demo").updates.length;
+  ws.recv(delta(6, [alert({ state: "firing", fired_at: T0, value: 12 })]));
+  assert.equal(h.frame(), 0, "its value alone: no frame of its own");
+  assert.equal(h.alerts.list[0].value, 9);
+  h.tick();
+  assert.equal(h.frame(), 1);
+  assert.equal(h.alerts.list[0].value, 12, "the panel at the tick");
+  assert.ok(h.groups.get("demo").updates.length > updates, "and the source's panel");
+  assert.equal(h.cards.get("a").alerts.get("a").value, 12, "and the card");
+  ws.recv(delta(7, [alert({ state: "firing", fired_at: T0, value: 13, severity: "critical" })]));
+  assert.equal(h.frame(), 1, "a new severity: at once");
+  assert.equal(h.cards.get("a").alerts.get("a").severity, "critical");
+});
+
 test("a delta's alert goes pending, fires and resolves: panel, card, source panel, chart and timeline follow", () => {
   const h = harness();
   const ws = live(h);
@@ -82,6 +101,7 @@ test("a snapshot's alerts colour the page without telling the timeline; the pane
 
   const ticks = h.alertTicks;
   h.intervals[0].fn();
+  h.frame();
   assert.equal(h.alertTicks, ticks + 1);
 });
 

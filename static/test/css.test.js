@@ -37,6 +37,18 @@ test("the tree's last crash wraps in the sidebar's column instead of scrolling i
   assert.doesNotMatch(crash[1], /white-space:\s*nowrap/);
 });
 
+test("a tree node's name is not cut to a few letters by its restart count: the count wraps first", () => {
+  const tree = sheets.find(([f]) => f === "tree.css")[1];
+  const name = rules(tree).find(([sel]) => sel === ".node .name");
+  assert.match(name[1], /flex:\s*1 1 12ch/, "the name claims 12ch of its row before the count");
+  assert.match(name[1], /text-overflow:\s*ellipsis/);
+  const node = rules(tree).filter(([sel]) => sel === ".node");
+  assert.ok(node.some(([, body]) => /flex-wrap:\s*wrap/.test(body)), "the row wraps");
+  const restarts = rules(tree).find(([sel]) => sel === ".node .restarts");
+  assert.match(restarts[1], /white-space:\s*nowrap/);
+  assert.match(restarts[1], /flex:\s*none/);
+});
+
 test("a touch screen's legend hint says what a tap does, not Ctrl/⌘-click", async () => {
   const { installDOM } = await import("./fakes/dom.js");
   installDOM();

@@ -83,3 +83,26 @@ test("no window is checked while a zoom is shown; the arrow keys still choose on
   page.showZoom(null);
   assert.deepEqual(checked(), ["false", "true", "false"], "back live, the window chosen is checked");
 });
+
+test("the pause button is written only when paused or resumed, not at every tick of a paused page", () => {
+  const { page } = view();
+  const btn = document.createElement("button");
+  const label = document.createElement("span");
+  label.className = "btn-label";
+  btn.appendChild(label);
+  btn.querySelector = (sel) => (sel === ".btn-label" ? label : null);
+  page.els.pause = btn;
+  let writes = 0;
+  const set = btn.setAttribute.bind(btn);
+  btn.setAttribute = (k, v) => (writes++, set(k, v));
+  page.showPaused(true);
+  assert.equal(btn.getAttribute("aria-pressed"), "true");
+  assert.equal(label.textContent, "Resume");
+  assert.equal(doc.body.classList.contains("is-paused"), true);
+  for (let i = 0; i < 5; i++) page.showPaused(true);
+  assert.equal(writes, 1, "the same state: no attribute written again");
+  page.showPaused(false);
+  assert.equal(btn.getAttribute("aria-pressed"), "false");
+  assert.equal(label.textContent, "Pause");
+  assert.equal(writes, 2);
+});

@@ -36,6 +36,7 @@ test("a long range asks for the series in sight, draws bands carried on by the s
     ]),
   );
   ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0 + 500, 7]] } });
+  h.tick();
   h.frame();
   const [xs, mean, min, max] = spec.data()[0];
   // The answer's points, a gap where neither it nor the stream reaches,
@@ -237,6 +238,7 @@ test("a zoom or a custom range that ends before now: the cards show its statisti
   assert.equal(h.pastEnd, 0);
   assert.equal(h.cards.get("a").ranges.at(-1).range.live, true);
   ws.recv({ type: "delta", seq: 5, ts: T0 + 5000, points: { a: [[T0 + 4000, 9]] } });
+  h.tick();
   h.frame();
   assert.equal(h.pastEnd, T0);
   assert.equal(h.cards.get("a").ranges.at(-1).range.live, false);

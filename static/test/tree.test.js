@@ -144,3 +144,21 @@ test("a running source whose last poll failed is down on its node, as its card's
   assert.equal(node({ name: "site", state: "running", restarts: 0, up: true, polls: 3 }), "running");
   assert.equal(node({ name: "site", state: "backoff", restarts: 1, up: false, polls: 3 }), "backoff");
 });
+
+test("the tree lists the sources the filter shows; the other nodes stay, and a new source is filtered too", async () => {
+  const { installDOM } = await import("./fakes/dom.js");
+  installDOM();
+  const { TreeView } = await import("../js/tree.js");
+  const view = new TreeView(document.createElement("div"));
+  view.update(buildTree(null, sources));
+  const li = (name) => [...view.nodes.values()].find((n) => n.el.dataset.source === name || n.el.dataset.key === name).li;
+  view.filterSources(new Set(["demo"]));
+  assert.equal(li("demo").hidden, false);
+  assert.equal(li("flaky").hidden, true);
+  assert.equal(li("root/collectors").hidden, false, "the supervisors stay");
+  view.update(buildTree(null, [...sources, { name: "host", state: "running", restarts: 0 }]));
+  assert.equal(li("host").hidden, true, "a source that comes while filtered");
+  assert.equal(li("flaky").hidden, true, "an update keeps the filter");
+  view.filterSources(null);
+  assert.deepEqual(["demo", "flaky", "host"].map((n) => li(n).hidden), [false, false, false]);
+});

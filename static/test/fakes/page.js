@@ -221,8 +221,13 @@ function fakeCharts() {
       e.hidden = hidden;
       if (!hidden && !e.offscreen) this.opts.onShown(id);
     },
-    draw() {
+    draw(due) {
       this.draws++;
+      this.due = due;
+    },
+    // As ChartManager: whether a frame out of time left charts to draw (tests set behind).
+    waiting() {
+      return !!this.behind;
     },
   };
 }
@@ -311,7 +316,7 @@ function fakePage() {
  * harness builds a controller over fakes; href is the page's address,
  * local and session its storages.
  */
-export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin } = {}) {
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin, perfNow } = {}) {
   setAgoAsOf(0); // a page starts live: a test that left one paused does not carry over
   const clock = new FakeClock();
   const sockets = [];
@@ -370,6 +375,10 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     charts: null,
     page: fakePage(),
     ws: () => sockets[sockets.length - 1],
+    /** tick runs the page's once-a-second clock once (new points and statistics are drawn at its frame). */
+    tick() {
+      for (const i of h.intervals) i.fn();
+    },
     /** frame runs the pending animation frames; it returns how many ran. */
     frame() {
       const fns = h.frames.splice(0);
@@ -417,7 +426,11 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
       h.cards.set(st.id, c);
       return c;
     },
-    tree: { update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)), tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1) },
+    tree: {
+      update: (root, crashAt) => (h.trees++, (h.tree = root), (h.treeCrashAt = crashAt)),
+      tick: (now) => (h.treeTicks = (h.treeTicks || 0) + 1),
+      filterSources: (names) => (h.treeFilter = names && [...names]),
+    },
     timeline: {
       show: (events, sources, selected, cuts) => {
         h.timeline = { events, sources, selected, ...(cuts && cuts.length ? { cuts } : {}) };
@@ -445,6 +458,7 @@ export function harness({ href = "http://127.0.0.1:8080/", local = new MemorySto
     crash: crash || (async (name, token) => (h.crashes.push({ name, token }), { ok: true, status: 200, message: "" })),
     toast: (text, kind) => h.toasts.push({ text, kind }),
     now: () => clock.now,
+    perfNow,
   });
   return h;
 }
