@@ -227,6 +227,8 @@ func TestBrowserLayouts(t *testing.T) {
 		require.True(t, eval[bool](b, `getComputedStyle(document.querySelector("#hide-zero .btn-label")).display !== "none"`), "the switch keeps its name")
 		// The tooltip reads the plot without covering it: out of it, above or below.
 		const over = `document.getElementById("source-s40").querySelector(".u-over")`
+		// Charts are drawn in sight: the card is brought there first.
+		require.True(t, eval[bool](b, `(document.getElementById("source-s40").scrollIntoView({block: "center"}), true)`))
 		b.waitFor("the chart drawn", over)
 		x, y := pointIn(b, over, 0.5)
 		b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))

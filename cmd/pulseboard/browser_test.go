@@ -513,8 +513,24 @@ func TestBrowserDashboard(t *testing.T) {
 // viewport.
 func pointIn(b *tab, el string, fx float64) (float64, float64) {
 	b.t.Helper()
-	r := eval[[]float64](b, `(e => { e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect();
-		return [r.left, r.top, r.width, r.height]; })(`+el+`)`)
+	// A group under content-visibility: auto takes its real height only
+	// when a frame renders it, and so do its neighbours: what was scrolled
+	// into sight moves in the frames after the scroll (on a loaded machine,
+	// away from the pointer sent to it). The element is scrolled to again
+	// while it moves, and read once it has held still for three frames
+	// (chromedp.Poll runs once a frame).
+	b.waitFor("the element scrolled into sight and still", `(e => {
+		const key = r => [r.left, r.top, r.width, r.height].join();
+		const now = key(e.getBoundingClientRect());
+		if (now !== window.__pointAt) {
+			e.scrollIntoView({block: "center"});
+			window.__pointAt = key(e.getBoundingClientRect());
+			window.__pointStill = 0;
+			return false;
+		}
+		return ++window.__pointStill >= 3;
+	})(`+el+`)`)
+	r := eval[[]float64](b, `(r => [r.left, r.top, r.width, r.height])((`+el+`).getBoundingClientRect())`)
 	return r[0] + fx*r[2], r[1] + r[3]/2
 }
 
