@@ -20,7 +20,6 @@ type gatedOpener struct {
 	mu     sync.Mutex
 	gates  map[uint64]chan struct{}
 	before func(path string)
-	path   string // the file open() opened last
 }
 
 func newGatedOpener() *gatedOpener { return &gatedOpener{gates: map[uint64]chan struct{}{}} }
