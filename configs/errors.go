@@ -26,6 +26,9 @@ type Error struct {
 	// atKey: the problem is the key itself (unused or badly named), so the
 	// position is that of the key rather than of its value.
 	atKey bool
+	// cause is what the message tells, when a caller may want to tell it
+	// apart (a read that timed out: ErrReadTimeout).
+	cause error
 }
 
 // Error renders the problem on one line as "file:line:col: path: msg",
@@ -77,6 +80,10 @@ func shorten(msg string) string {
 
 // Is makes errors.Is(err, ErrInvalid) hold for every config Error.
 func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns what caused the error, when that is worth telling apart
+// (errors.Is(err, ErrReadTimeout)); nil for most.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Errors flattens err (as returned by Load, Parse or Validate, possibly
 // wrapped or joined) into its config errors, in order. It returns nil when

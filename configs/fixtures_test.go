@@ -28,7 +28,7 @@ var fixtureCases = map[string][]wantErr{
 	"bad_duration.yaml":         {{7, 15, "sources[1].interval", `invalid duration "5 seconds"`}},
 	"duration_not_scalar.yaml":  {{2, 13, "broadcast.interval", "invalid duration: want a string like 500ms, 10s or 1m, got a sequence"}},
 	"syntax_error.yaml":         {{3, 1, "", "',' or ']' must be specified"}},
-	"duplicate_key.yaml":        {{3, 3, "", `mapping key "listen" already defined at [2:3]`}},
+	"duplicate_key.yaml":        {{3, 3, "server.listen", `mapping key "listen" already defined at 2:3`}},
 	"two_documents.yaml":        {{3, 1, "", "only one YAML document is allowed"}},
 	"sources_not_list.yaml":     {{2, 3, "sources", "want a sequence, got a mapping"}},
 	"fractional_integer.yaml":   {{3, 15, "aggregator.max_series", "want an integer, got a number with a fraction"}},

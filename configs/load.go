@@ -119,7 +119,9 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 			return nil, err
 		}
 	}
-	file, err := parser.Parse(tokens, 0)
+	// Duplicate keys are checked below, with better errors than the
+	// parser's own.
+	file, err := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, yamlError(filename, nil, err)
 	}
@@ -130,6 +132,9 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	if err := checkAliases(filename, body); err != nil {
 		return nil, err
 	}
+	if err := checkDuplicateKeys(filename, body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -138,7 +143,7 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 // inputs that its parser accepts (a tagged scalar where a list belongs,
 // found by FuzzParse); such a panic becomes an error at the document's
 // start rather than taking the reloader, or `check`, down. Literal
-// duplicate keys are already refused by the parser; allowing them here
+// duplicate keys are already refused (checkDuplicateKeys); allowing them here
 // lets a key override one merged in with "<<: *anchor".
 func decodeBody(body ast.Node, into any) (err error) {
 	defer func() {

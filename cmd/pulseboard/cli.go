@@ -122,6 +122,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 func checkCommand(args []string, stdout, stderr io.Writer) int {
+	return runCheck(args, stdout, stderr, loadConfig, loadBudget)
+}
+
+// runCheck is checkCommand with its load and its budget (loadChecked).
+func runCheck(args []string, stdout, stderr io.Writer, load func(string) (*configs.Config, error), budget time.Duration) int {
 	fs := flag.NewFlagSet("pulseboard check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (default: the embedded demo config)")
@@ -132,7 +137,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pulseboard: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadChecked(*path, load, budget)
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return 1

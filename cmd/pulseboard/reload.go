@@ -341,9 +341,14 @@ func (r *reloader) reject(log *slog.Logger, err error) error {
 		lines[i] = configs.RedactURLsIn(line)
 	}
 	var timeout *loadTimeoutError
-	if errors.As(err, &timeout) {
+	switch {
+	case errors.As(err, &timeout):
 		r.metrics.timedOut()
-	} else {
+	case errors.Is(err, configs.ErrReadTimeout):
+		// The load ended, at a read that hung: a timeout all the same.
+		r.metrics.timedOut()
+		r.deps.freeMemory()
+	default:
 		r.metrics.failed()
 		r.deps.freeMemory()
 	}

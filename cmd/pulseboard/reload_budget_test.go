@@ -49,7 +49,7 @@ func TestReloaderAbandonsALoadPastItsBudget(t *testing.T) {
 		require.Equal(t, time.Second, time.Since(start), "the reload gives up at its budget")
 		var rejected *rejectedError
 		require.ErrorAs(t, err, &rejected)
-		require.Equal(t, "config: loading took longer than 1s; abandoned, the running config is unchanged", err.Error())
+		require.Equal(t, "pulseboard.yaml: loading timed out: it took longer than 1s; abandoned, the running config is unchanged", err.Error())
 		require.Equal(t, 1.0, h.count(resultTimeout))
 		require.Zero(t, h.count(resultFailure))
 		e := <-h.events
@@ -100,7 +100,7 @@ func TestReloaderBoundsStuckLoads(t *testing.T) {
 		start := time.Now()
 		err := h.r.Reload(context.Background())
 		require.Zero(t, time.Since(start), "refused at once")
-		require.Equal(t, "config: 4 earlier loads are still stuck reading the file; not loading again until one ends, the running config is unchanged", err.Error())
+		require.Equal(t, "pulseboard.yaml: 4 earlier loads are still running past their budget of 1s; not loading again until one ends, the running config is unchanged", err.Error())
 		require.Equal(t, int32(maxStuckLoads), hang.calls.Load(), "no new load")
 		require.Equal(t, float64(maxStuckLoads+1), h.count(resultTimeout))
 		require.False(t, (<-h.events).OK)
@@ -109,7 +109,7 @@ func TestReloaderBoundsStuckLoads(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, int32(maxStuckLoads-1), h.r.stuckLoads.Load())
 		err = h.r.Reload(context.Background())
-		require.Equal(t, "config: loading took longer than 1s; abandoned, the running config is unchanged", err.Error())
+		require.Equal(t, "pulseboard.yaml: loading timed out: it took longer than 1s; abandoned, the running config is unchanged", err.Error())
 		require.Equal(t, int32(maxStuckLoads+1), hang.calls.Load(), "a new load")
 		<-h.events
 		close(hang.release)
@@ -247,4 +247,76 @@ func TestReloadRefusesWhatTheConfigNamesIfNotAFile(t *testing.T) {
 	code, body := f.do("POST", "/api/v1/reload", adminToken)
 	require.Equal(t, http.StatusOK, code, "%s", body)
 	require.True(t, f.event().OK)
+}
+
+// `pulseboard check` has the reload's budget: a load that hangs ends the
+// check when it runs out, with the file named and the reason, exit 1.
+func TestCheckGivesUpAtTheReloadBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &hangingLoad{release: make(chan struct{}), next: configWith()}
+		var out, errOut strings.Builder
+		start := time.Now()
+		code := runCheck([]string{"-config", "conf/pb.yaml"}, &out, &errOut, hang.load, loadBudget)
+		require.Equal(t, loadBudget, time.Since(start))
+		require.Equal(t, 1, code)
+		require.Empty(t, out.String())
+		require.Equal(t, "conf/pb.yaml: loading timed out: it took longer than 10s, the budget a reload has too; abandoned\n", errOut.String())
+		close(hang.release)
+	})
+}
+
+// A load that ends within the budget is check's answer, as before.
+func TestCheckWithinTheBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out, errOut strings.Builder
+		code := runCheck([]string{"-config", "pb.yaml"}, &out, &errOut, loadsOf(configWith()), loadBudget)
+		require.Zero(t, code, errOut.String())
+		require.Equal(t, "pb.yaml: valid, 0 sources\n", out.String())
+	})
+}
+
+// A reload whose config file names a TLS file on a kernel pseudo
+// filesystem (/proc/kmsg's read blocks until the kernel logs) is refused
+// at the key at once, and a valid file saved after it is applied.
+func TestReloadRefusesAPseudoFileAndCarriesOn(t *testing.T) {
+	if _, err := os.Stat("/proc/version"); err != nil {
+		t.Skip("no /proc here")
+	}
+	f := startReload(t, "reload_base.yaml", true)
+	base, err := os.ReadFile(f.path)
+	require.NoError(t, err)
+	f.write(append(base, "cluster:\n  name: c\n  nats:\n    urls: [\"nats://127.0.0.1:4223\"]\n    tls: {ca_file: \"/proc/version\"}\n"...))
+	start := time.Now()
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
+	require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
+	var answer struct{ Error string }
+	require.NoError(t, json.Unmarshal(body, &answer))
+	require.Equal(t, f.path+`:31:20: cluster.nats.tls.ca_file: "/proc/version" is a file of proc, a kernel pseudo filesystem, not a regular file: want a PEM file`, answer.Error)
+	require.False(t, f.event().OK)
+
+	f.replace("reload_next.yaml")
+	code, body = f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.True(t, f.event().OK)
+}
+
+// A load that ended at a read that timed out (configs gives up on a read
+// after its own budget) counts as a timeout, and gives its memory back.
+func TestReloaderCountsAReadTimeoutAsATimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		readTimedOut := func(string) (*configs.Config, error) {
+			return nil, fmt.Errorf("pulseboard.yaml:1:1: %w", configs.ErrReadTimeout)
+		}
+		h := newReloaderHarness(t, configWith(), reloadSetup{path: "pulseboard.yaml", noWatch: true}, readTimedOut, nil)
+		var freed atomic.Int32
+		h.r.deps.freeMemory = func() { freed.Add(1) }
+		h.serve(t)
+		require.Error(t, h.r.Reload(context.Background()))
+		require.Equal(t, 1.0, h.count(resultTimeout))
+		require.Zero(t, h.count(resultFailure))
+		require.Equal(t, int32(1), freed.Load())
+		require.Zero(t, h.r.stuckLoads.Load())
+		require.False(t, (<-h.events).OK)
+	})
 }

@@ -95,7 +95,9 @@ const (
 	resultSuccess = "success"
 	resultFailure = "failure"
 	// resultTimeout: loading the file ran past its budget and was
-	// abandoned (see loadWithin); the running config is unchanged.
+	// abandoned (see loadWithin), or a read of the file or of one it
+	// names timed out (configs.ErrReadTimeout); the running config is
+	// unchanged.
 	resultTimeout = "timeout"
 )
 
