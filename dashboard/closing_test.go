@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"net"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // After its close frame the server waits CloseWait for the peer's answer,
@@ -84,6 +87,59 @@ func TestInvalidUTF8CloseEndsWithinCloseWait(t *testing.T) {
 	f.expectDisconnect(t, disconnectInvalidUTF8)
 	frames, _ := f.droppedAfterClose()
 	require.Positive(t, frames)
+}
+
+// The 1007 close goes at once, while deltas flow (the trial saw the
+// connection end 1.1-1.4 s later: that was the wait for a close the peer
+// never sent, now CloseWait); a peer that answers it is let go at once.
+func TestInvalidUTF8ClosedAtOnceAmidDeltas(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.CloseWait = time.Minute }})
+	p := f.dialRawPeer("") // no ?resume: the resume grace, then a snapshot
+	<-p.hello
+	stop := make(chan struct{})
+	pushed := f.pushEvery(time.Millisecond, stop)
+	require.Eventually(t, func() bool { return p.texts.Load() >= 5 }, 10*time.Second, time.Millisecond,
+		"deltas flow") // hello, snapshot, deltas
+	sentAt := time.Now()
+	require.NoError(t, p.send(clientFrame(true, opText, []byte("{\"type\":\"\xc3\x28\"}"))))
+	select {
+	case <-p.gotClose:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no close frame")
+	}
+	closeTook := time.Since(sentAt)
+	require.NoError(t, p.send(clientFrame(true, opClose, []byte{0x03, 0xef}))) // 1007 back
+	end := p.awaitEnd(t, 10*time.Second)
+	close(stop)
+	<-pushed
+	t.Logf("close frame %v after the bad message, connection ended %v after it", closeTook, end.endAt.Sub(end.closeAt))
+	require.Equal(t, websocket.CloseInvalidFramePayloadData, end.code)
+	require.Less(t, closeTook, 250*time.Millisecond)
+	require.Less(t, end.endAt.Sub(end.closeAt), 5*time.Second, "answered: no wait for CloseWait")
+	f.expectDisconnect(t, disconnectInvalidUTF8)
+}
+
+// pushEvery pushes a sample of its own series each tick until stop; the
+// returned channel is closed when it stopped.
+func (f *fixture) pushEvery(tick time.Duration, stop <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	var clock int64
+	go func() {
+		defer close(done)
+		ticker := time.NewTicker(tick)
+		defer ticker.Stop()
+		for {
+			clock = max(clock+1, time.Now().UnixMilli())
+			f.agg.Push(context.Background(), aggregator.Batch{Source: "pusher", Samples: []aggregator.Sample{
+				{Metric: "m", TimeMs: clock, Value: float64(clock)}}})
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+	return done
 }
 
 // The read budget stays in force while the server waits for the peer's

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 
 // rawPeer is a WebSocket client written by hand down to the handshake, so
 // that nothing the server sends is buffered out of its sight: it reads
-// every frame itself and never answers a close frame, as a hostile or
-// broken client would not. Its reader goroutine reports the close frame
+// every frame itself, answers pings, and never answers a close frame, as
+// a hostile or broken client would not. Each send is one Write, so its
+// frames never interleave with another's. Its reader goroutine reports the close frame
 // and the end of the TCP stream (EOF or reset) on closed.
 type rawPeer struct {
 	conn   net.Conn
@@ -24,6 +26,7 @@ type rawPeer struct {
 	hello  chan struct{} // closed at the first text message (the hello)
 	// gotClose is closed when the server's close frame arrives.
 	gotClose chan struct{}
+	texts    atomic.Int64 // text messages read
 }
 
 // rawEnd is what a rawPeer saw of the end of its connection.
@@ -65,7 +68,6 @@ func (p *rawPeer) read(br *bufio.Reader) {
 		p.closed <- end
 	}()
 	var hdr [8]byte
-	sawText := false
 	for {
 		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
 			return
@@ -94,9 +96,12 @@ func (p *rawPeer) read(br *bufio.Reader) {
 				end.code = int(binary.BigEndian.Uint16(payload))
 			}
 			close(p.gotClose)
-		case op == opText && !sawText:
-			sawText = true
-			close(p.hello)
+		case op == opPing: // as a browser does; a settled client gets its deltas
+			_ = p.send(clientFrame(true, opPong, payload))
+		case op == opText:
+			if p.texts.Add(1) == 1 {
+				close(p.hello)
+			}
 		}
 	}
 }
