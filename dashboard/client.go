@@ -66,9 +66,10 @@ type client struct {
 	settled atomic.Bool
 	// cutDone is set by cut, before its deadline: see cut.
 	cutDone atomic.Bool
-	// closes watches the peer's frames (nil without a budgetConn); read
-	// by the handler once the reader is done, for what was dropped.
-	closes *closeWatch
+	// bc is the connection under the library (nil in no test that
+	// matters: every served one is): its closeWatch counts what is dropped
+	// after a close, its budget shrinks then (closeWith).
+	bc *budgetConn
 	// closingAt is when the peer's time to answer the server's close
 	// runs out, Unix ns (0 until closeWith decides a close): the read
 	// deadline from then on, never extended, and the close frame's write
@@ -142,8 +143,8 @@ func (c *client) run() {
 		if reason == "" {
 			reason = disconnectPeer
 		}
-		if c.closes != nil { // the reader is done: closeWatch is this goroutine's
-			c.s.metrics.droppedAfterClose(c.closes.dropped)
+		if c.bc != nil { // the reader is done: closeWatch is this goroutine's
+			c.s.metrics.droppedAfterClose(c.bc.closes.dropped)
 		}
 		c.s.metrics.disconnects.WithLabelValues(reason).Inc()
 	}()
@@ -189,6 +190,9 @@ func (c *client) closeWith(code int, text, reason string) {
 	}
 	c.mu.Unlock()
 	if first {
+		if c.bc != nil {
+			c.bc.lim.SetBurst(closingBurst)
+		}
 		_ = c.conn.SetReadDeadline(at)
 		if c.cutDone.Load() { // a cut before this deadline stays a cut
 			c.cut()
@@ -196,6 +200,15 @@ func (c *client) closeWith(code int, text, reason string) {
 	}
 	c.cancel()
 }
+
+// closingBurst is what is left of a connection's read budget once the
+// server decided to close it: at most 16 KiB at once, refilled at the
+// WebSocket's ReadRate as before. A peer has some messages in flight when
+// the close reaches it (a page's are a few KiB a second at most); a peer
+// that goes on sending runs the budget dry within the grace and is reset.
+// At 8 KiB/s and a CloseWait of 1 s that is at most 24 KiB, 4,000 empty
+// frames, dropped: the full burst (256 KiB) would be 44,000.
+const closingBurst = 16 << 10
 
 // closeDeadline is closingAt as a time; zero before a close was decided.
 func (c *client) closeDeadline() time.Time {

@@ -153,7 +153,8 @@ func (c *client) readLoop() {
 // (closeWith): it waits for the peer's close frame, dropping the rest of
 // the current message (r, nil for none) and every later one unread by our
 // code: no UTF-8 check, no parsing, no limits but the library's framing
-// and the connection's read budget, which stays in force. The read
+// and the connection's read budget, which stays in force (its burst cut
+// to closingBurst). The read
 // deadline is closingAt (closeWith set it; nothing extends it now), so it
 // returns on the peer's close, by closingAt, or on the budget, whichever
 // comes first; the handler then closes the TCP connection. What the peer

@@ -210,7 +210,7 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		// A page sends little once upgraded: the WebSocket's own rate.
 		bc.lim.SetLimit(rate.Limit(h.s.opts.WebSocket.ReadRate))
 		bc.closes = &closeWatch{closingAt: &c.closingAt}
-		c.closes = bc.closes
+		c.bc = bc
 	}
 	c.stall = newStallWatch(bc, h.s.opts.WebSocket.StallAfter)
 	if !h.add(c) {
