@@ -27,8 +27,8 @@ import (
 // (peer gone, no pong in time, a message over the read limit) and cancels
 // ctx, which stops the writer. Anyone else (flood detection, shutdown, the
 // writer itself) calls closeWith: the first decision wins, ctx is
-// cancelled, and the writer sends the close frame, then gives the reader a
-// short deadline to see the peer's answer.
+// cancelled, the writer sends the close frame, and the reader only waits
+// for the peer's answer, CloseWait at most from the decision.
 type client struct {
 	s      *Server
 	hub    *hub

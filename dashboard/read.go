@@ -36,7 +36,10 @@ import (
 //     fragmented or long control frame, a close code not allowed on the
 //     wire): 1002, sent by the library;
 //   - a close frame whose body is one byte: 1002; whose reason is not
-//     UTF-8: 1007 (closeWatch: the library sees neither).
+//     UTF-8: 1007 (closeWatch: the library sees neither);
+//   - anything after the server's close: dropped unparsed, for CloseWait
+//     at most and under a read budget cut to closingBurst
+//     (awaitPeerClose).
 const (
 	controlRate  = 5
 	controlBurst = 20
