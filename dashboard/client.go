@@ -66,9 +66,9 @@ type client struct {
 	settled atomic.Bool
 	// cutDone is set by cut, before its deadline: see cut.
 	cutDone atomic.Bool
-	// bc is the connection under the library (nil in no test that
-	// matters: every served one is): its closeWatch counts what is dropped
-	// after a close, its budget shrinks then (closeWith).
+	// bc is the connection under the library (nil only when the listener
+	// is not the server's own): its closeWatch counts what is dropped after
+	// a close, and its budget shrinks then (closeWith).
 	bc *budgetConn
 	// closingAt is when the peer's time to answer the server's close
 	// runs out, Unix ns (0 until closeWith decides a close): the read
