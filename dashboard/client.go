@@ -27,8 +27,8 @@ import (
 // (peer gone, no pong in time, a message over the read limit) and cancels
 // ctx, which stops the writer. Anyone else (flood detection, shutdown, the
 // writer itself) calls closeWith: the first decision wins, ctx is
-// cancelled, and the writer sends the close frame, then gives the reader a
-// short deadline to see the peer's answer.
+// cancelled, the writer sends the close frame, and the reader only waits
+// for the peer's answer, CloseWait at most from the decision.
 type client struct {
 	s      *Server
 	hub    *hub
@@ -66,6 +66,15 @@ type client struct {
 	settled atomic.Bool
 	// cutDone is set by cut, before its deadline: see cut.
 	cutDone atomic.Bool
+	// bc is the connection under the library (nil only when the listener
+	// is not the server's own): its closeWatch counts what is dropped after
+	// a close, and its budget shrinks then (closeWith).
+	bc *budgetConn
+	// closingAt is when the peer's time to answer the server's close
+	// runs out, Unix ns (0 until closeWith decides a close): the read
+	// deadline from then on, never extended, and the close frame's write
+	// deadline. See closeWith.
+	closingAt atomic.Int64
 
 	mu        sync.Mutex
 	closeCode int
@@ -127,12 +136,15 @@ func (c *client) run() {
 	}()
 	defer func() {
 		c.cancel()
-		<-writerDone
+		c.awaitWriter(writerDone)
 		c.mu.Lock()
 		reason := c.reason
 		c.mu.Unlock()
 		if reason == "" {
 			reason = disconnectPeer
+		}
+		if c.bc != nil { // the reader is done: closeWatch is this goroutine's
+			c.s.metrics.droppedAfterClose(c.bc.closes.dropped)
 		}
 		c.s.metrics.disconnects.WithLabelValues(reason).Inc()
 	}()
@@ -156,15 +168,72 @@ func (c *client) setReason(reason string) {
 }
 
 // closeWith ends the connection with a close frame: code and text go to
-// the peer, reason to the metrics. Later calls change nothing.
+// the peer, reason to the metrics. Later calls change nothing. Any
+// goroutine may call it.
+//
+// The decision starts the closing handshake's clock: the peer has
+// CloseWait to answer, whatever it sends meanwhile. The read deadline
+// becomes closingAt at once (a reader blocked on a silent peer wakes
+// then), the reader's extensions stop at it (readLoop's extend), its
+// messages are dropped unparsed (awaitPeerClose) and the writer, if still
+// busy then, is cut (awaitWriter). So a closed connection ends within
+// CloseWait of the decision, and reads no more than its read budget
+// meanwhile.
 func (c *client) closeWith(code int, text, reason string) {
+	at := time.Now().Add(c.s.opts.WebSocket.CloseWait)
 	c.mu.Lock()
-	if c.reason == "" {
+	first := c.reason == ""
+	if first {
 		c.reason = reason
 		c.closeCode, c.closeText = code, text
+		c.closingAt.Store(at.UnixNano()) // with the code: the writer reads both
 	}
 	c.mu.Unlock()
+	if first {
+		if c.bc != nil {
+			c.bc.lim.SetBurst(closingBurst)
+		}
+		_ = c.conn.SetReadDeadline(at)
+		if c.cutDone.Load() { // a cut before this deadline stays a cut
+			c.cut()
+		}
+	}
 	c.cancel()
+}
+
+// closingBurst is what is left of a connection's read budget once the
+// server decided to close it: at most 16 KiB at once, refilled at the
+// WebSocket's ReadRate as before. A peer has some messages in flight when
+// the close reaches it (a page's are a few KiB a second at most); a peer
+// that goes on sending runs the budget dry within the grace and is reset.
+// At 8 KiB/s and a CloseWait of 1 s that is at most 24 KiB, 4,000 empty
+// frames, dropped: the full burst (256 KiB) would be 44,000.
+const closingBurst = 16 << 10
+
+// closeDeadline is closingAt as a time; zero before a close was decided.
+func (c *client) closeDeadline() time.Time {
+	if at := c.closingAt.Load(); at != 0 {
+		return time.Unix(0, at)
+	}
+	return time.Time{}
+}
+
+// awaitWriter waits for the writer to return, after the reader did. Once
+// a close was decided, the writer has until closingAt to send its close
+// frame (or to finish a write a non-reading peer holds up); then the
+// connection is cut, and the writer's write fails at once.
+func (c *client) awaitWriter(writerDone <-chan struct{}) {
+	if at := c.closeDeadline(); !at.IsZero() {
+		timer := time.NewTimer(time.Until(at))
+		defer timer.Stop()
+		select {
+		case <-writerDone:
+			return
+		case <-timer.C:
+			c.cut()
+		}
+	}
+	<-writerDone
 }
 
 // cut makes every pending and later read and write on the connection fail

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
@@ -53,6 +54,17 @@ type closeWatch struct {
 
 	off bool  // stopped watching
 	err error // sticky: every read after a refusal fails
+
+	// closingAt is the client's (nil: not counted): once it is set, the
+	// frames that follow are ones the reader drops unread, counted in
+	// dropped, headers included, the peer's close frame left out.
+	closingAt *atomic.Int64
+	dropped   droppedFrames
+}
+
+// droppedFrames counts what a peer sent after the server's close.
+type droppedFrames struct {
+	frames, bytes uint64
 }
 
 // feed takes p, the bytes just read from the peer, and returns how many of
@@ -131,6 +143,10 @@ func (w *closeWatch) headerEnd() error {
 	}
 	const fin, opcode = 0x80, 0x0f
 	w.isClose = w.hdr[0]&opcode == websocket.CloseMessage
+	if !w.isClose && w.closingAt != nil && w.closingAt.Load() != 0 {
+		w.dropped.frames++
+		w.dropped.bytes += uint64(w.need) + n
+	}
 	if w.isClose && (n > uint64(len(w.body)) || w.hdr[0]&fin == 0) {
 		w.off = true // a long or fragmented control frame: the library's 1002
 		return nil

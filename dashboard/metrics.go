@@ -50,15 +50,19 @@ type metrics struct {
 	slowDrops    prometheus.Counter
 	hostRefused  prometheus.Counter
 	readBudget   prometheus.Counter
-	refused      *prometheus.CounterVec
-	ignored      *prometheus.CounterVec
-	disconnects  *prometheus.CounterVec
-	requests     *prometheus.CounterVec
-	rangeSeconds prometheus.Histogram
-	delivery     prometheus.Histogram
-	rangeRefused *prometheus.CounterVec
-	rangePoints  prometheus.Counter
-	malformed    *prometheus.CounterVec
+	// droppedFrames and droppedBytes: what peers sent after the server's
+	// close frame, read and dropped unparsed (awaitPeerClose).
+	droppedFrames prometheus.Counter
+	droppedBytes  prometheus.Counter
+	refused       *prometheus.CounterVec
+	ignored       *prometheus.CounterVec
+	disconnects   *prometheus.CounterVec
+	requests      *prometheus.CounterVec
+	rangeSeconds  prometheus.Histogram
+	delivery      prometheus.Histogram
+	rangeRefused  *prometheus.CounterVec
+	rangePoints   prometheus.Counter
+	malformed     *prometheus.CounterVec
 	// admissionWait and admissionWaiting follow the handshakes' waits
 	// for a turn (admission.go).
 	admissionWait    prometheus.Histogram
@@ -91,6 +95,14 @@ func newMetrics() *metrics {
 		readBudget: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_http_conn_read_budget_exceeded_total",
 			Help: "Connections (HTTP or WebSocket) closed for sending more bytes than their read budget.",
+		}),
+		droppedFrames: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_frames_dropped_after_close_total",
+			Help: "WebSocket frames clients sent after the server's close decision, while it waited (at most CloseWait) for their close: read under the read budget and dropped unparsed. Their own close frames are not counted.",
+		}),
+		droppedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_bytes_dropped_after_close_total",
+			Help: "Bytes, frame headers included, of pulseboard_ws_frames_dropped_after_close_total.",
 		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_ws_handshakes_refused_total",
@@ -168,8 +180,18 @@ func newMetrics() *metrics {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
+		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
 		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers}
+}
+
+// droppedAfterClose counts what one connection's peer sent after the
+// server's close; called by its handler once the reader is done.
+func (m *metrics) droppedAfterClose(d droppedFrames) {
+	if d.frames > 0 {
+		m.droppedFrames.Add(float64(d.frames))
+		m.droppedBytes.Add(float64(d.bytes))
+	}
 }
 
 // sent counts one message written to one client.

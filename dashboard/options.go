@@ -154,6 +154,11 @@ type WebSocketOptions struct {
 	PongWait time.Duration
 	// WriteWait bounds one write to a client (10s).
 	WriteWait time.Duration
+	// CloseWait is how long the peer has to answer the server's close
+	// frame, counted from the server's decision to close (1s). Meanwhile
+	// the peer's data frames are read and dropped, not parsed, under the
+	// read budget; then the TCP connection is closed, answered or not.
+	CloseWait time.Duration
 	// SlowWriteGrace is how long a write still in progress when the broker
 	// drops its client (its mailbox full) may go on before the connection
 	// is cut (1s); a write done by then is followed by a resync.
@@ -229,6 +234,7 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.PingInterval, 25*time.Second)
 	def(&w.PongWait, 60*time.Second)
 	def(&w.WriteWait, 10*time.Second)
+	def(&w.CloseWait, time.Second)
 	def(&w.SlowWriteGrace, time.Second)
 	def(&w.StallAfter, 3*time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)

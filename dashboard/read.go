@@ -36,7 +36,10 @@ import (
 //     fragmented or long control frame, a close code not allowed on the
 //     wire): 1002, sent by the library;
 //   - a close frame whose body is one byte: 1002; whose reason is not
-//     UTF-8: 1007 (closeWatch: the library sees neither).
+//     UTF-8: 1007 (closeWatch: the library sees neither);
+//   - anything after the server's close: dropped unparsed, for CloseWait
+//     at most and under a read budget cut to closingBurst
+//     (awaitPeerClose).
 const (
 	controlRate  = 5
 	controlBurst = 20
@@ -67,8 +70,12 @@ func (c *client) readLoop() {
 			d = inMessage
 		}
 		_ = c.conn.SetReadDeadline(d)
-		if c.cutDone.Load() { // a cut raced this extension: it stays cut
+		// A cut or a close decided meanwhile (on another goroutine, which
+		// set its deadline before this one) keeps its own deadline.
+		if c.cutDone.Load() {
 			_ = c.conn.SetReadDeadline(time.Unix(1, 0))
+		} else if at := c.closeDeadline(); !at.IsZero() && at.Before(d) {
+			_ = c.conn.SetReadDeadline(at)
 		}
 	}
 	c.conn.SetReadLimit(o.ReadLimit)
@@ -108,24 +115,21 @@ func (c *client) readLoop() {
 			c.readFailed(err, false)
 			return
 		}
+		if c.ctx.Err() != nil { // closed by the writer or by shutdown
+			c.awaitPeerClose(r)
+			return
+		}
 		inMessage = time.Now().Add(o.MessageWait)
 		extend()
-		if c.ctx.Err() != nil {
-			// Closing: only wait for the peer's close frame.
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				c.readFailed(err, true)
-				return
-			}
-			inMessage = time.Time{}
-			continue
-		}
 		if !flood.Allow() {
 			c.closeWith(websocket.ClosePolicyViolation, "too many messages", disconnectFlood)
-			continue
+			c.awaitPeerClose(r)
+			return
 		}
 		if mt != websocket.TextMessage {
 			c.closeWith(websocket.CloseUnsupportedData, "text messages only", disconnectBinary)
-			continue
+			c.awaitPeerClose(r)
+			return
 		}
 		data, oversized, valid, err := readText(r, o.MaxMessageBytes, o.ReadLimit, buf)
 		if err == nil {
@@ -138,10 +142,36 @@ func (c *client) readLoop() {
 			return
 		case !valid:
 			c.closeWith(websocket.CloseInvalidFramePayloadData, "invalid UTF-8", disconnectInvalidUTF8)
+			c.awaitPeerClose(r)
+			return
 		case oversized:
 			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
 		default:
 			c.handleMessage(data)
+		}
+	}
+}
+
+// awaitPeerClose is all the reader does once the server decided to close
+// (closeWith): it waits for the peer's close frame, dropping the rest of
+// the current message (r, nil for none) and every later one unread by our
+// code: no UTF-8 check, no parsing, no limits but the library's framing
+// and the connection's read budget, which stays in force (its burst cut
+// to closingBurst). The read
+// deadline is closingAt (closeWith set it; nothing extends it now), so it
+// returns on the peer's close, by closingAt, or on the budget, whichever
+// comes first; the handler then closes the TCP connection. What the peer
+// sent meanwhile is counted by closeWatch.
+func (c *client) awaitPeerClose(r io.Reader) {
+	for {
+		if r != nil {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+		}
+		var err error
+		if _, r, err = c.conn.NextReader(); err != nil {
+			return // the reason is closeWith's
 		}
 	}
 }

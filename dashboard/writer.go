@@ -10,25 +10,22 @@ import (
 	"github.com/pulseboard/pulseboard/aggregator"
 )
 
-// closeWait is how long, after its close frame, the server waits for the
-// peer's answer before it drops the connection.
-const closeWait = time.Second
-
 // writeLoop sends the hello, then the stream, and finally the close frame
 // when the server decided the end. The close frame goes whether stream
 // ended on the decision or on a write the decision cut short (a newcomer
 // waiting for its admission turn gives up when the connection's context
 // ends): the reader's verdict, 1008 for a flood, must reach the peer
-// whichever the writer was doing at that moment.
+// whichever the writer was doing at that moment. It has until the end of
+// the closing handshake (closingAt) to go.
 func (c *client) writeLoop() {
 	c.stream()
 	c.mu.Lock()
 	code, text := c.closeCode, c.closeText
 	c.mu.Unlock()
 	if code != 0 {
-		// On a connection whose writes fail this fails too, within closeWait.
-		if c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeWait)) == nil {
-			_ = c.conn.SetReadDeadline(time.Now().Add(closeWait))
+		// On a connection whose writes fail this fails too, by closingAt;
+		// the reader waits for the peer's answer until then.
+		if c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), c.closeDeadline()) == nil {
 			return
 		}
 	}

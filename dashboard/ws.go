@@ -209,7 +209,8 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	if bc != nil {
 		// A page sends little once upgraded: the WebSocket's own rate.
 		bc.lim.SetLimit(rate.Limit(h.s.opts.WebSocket.ReadRate))
-		bc.closes = &closeWatch{}
+		bc.closes = &closeWatch{closingAt: &c.closingAt}
+		c.bc = bc
 	}
 	c.stall = newStallWatch(bc, h.s.opts.WebSocket.StallAfter)
 	if !h.add(c) {
