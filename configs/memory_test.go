@@ -29,12 +29,12 @@ func TestMemoryLimitRefusesAConfigThatCannotFit(t *testing.T) {
 	data := fmt.Sprintf(wideAggregator, "") + wideSources(6, 100000)
 	_, err := Parse("m1.yaml", []byte(data))
 	require.Len(t, Errors(err), 1, "%v", err)
-	require.True(t, strings.HasPrefix(err.Error(), "m1.yaml:17:7: sources[2].series: the store would take about 2.6GiB with the sources up to this one "+
-		"(this one: 100000 series at about 8.7KiB each, for 3 windows and 300 points of history), more than aggregator.memory_limit (2GiB)"), "%v", err)
+	require.True(t, strings.HasPrefix(err.Error(), "m1.yaml:12:7: sources[1].series: the store would take about 2.0GiB with the sources up to this one "+
+		"(this one: 100000 series at about 10.0KiB each, for 3 windows and 300 points of history), more than aggregator.memory_limit (2GiB)"), "%v", err)
 
 	cfg, err := Parse("m1.yaml", []byte(fmt.Sprintf(wideAggregator, ", memory_limit: 6GiB")+wideSources(6, 100000)))
 	require.NoError(t, err)
-	require.InDelta(t, 5.1*(1<<30), cfg.estimateMemory(), 0.05*(1<<30))
+	require.InDelta(t, 5.85*(1<<30), cfg.estimateMemory(), 0.05*(1<<30))
 }
 
 // A reload is held to the running budget, as to the running counts: the
@@ -44,7 +44,7 @@ func TestMemoryLimitOnReloadIsTheRunningOne(t *testing.T) {
 	running, err := Parse("run.yaml", []byte(fmt.Sprintf(wideAggregator, "")))
 	require.NoError(t, err)
 	_, err = ParseInForce("m1.yaml", data, running.Aggregator)
-	require.ErrorContains(t, err, "m1.yaml:17:7: sources[2].series: the store would take about 2.6GiB")
+	require.ErrorContains(t, err, "m1.yaml:12:7: sources[1].series: the store would take about 2.0GiB")
 	require.ErrorContains(t, err, "more than the running aggregator.memory_limit (2GiB; a new value needs a restart)")
 }
 
