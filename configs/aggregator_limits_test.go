@@ -55,7 +55,7 @@ func TestAggregatorCeilings(t *testing.T) {
 	// Every count ceiling at once is within them, and past the default
 	// memory budget (configs/memory.go).
 	atCeilings := "aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, history: 1m%s}\n" + sim(100000, "100ms")
-	_, err := Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, ", memory_limit: 3GiB")))
+	_, err := Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, ", memory_limit: 4GiB")))
 	require.NoError(t, err, "at every ceiling")
 	_, err = Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, "")))
 	require.ErrorContains(t, err, "more than aggregator.memory_limit (2GiB)")

@@ -31,6 +31,13 @@ const (
 	// queuedSampleBytes is one sample waiting in the ingest queue, with
 	// labels of its own (a scrape's).
 	queuedSampleBytes = 128
+	// gcHeadroom is what the garbage collector lets the heap grow to
+	// between two collections, over what it keeps: 1 + GOGC/100 at
+	// pulseboard's GOGC of 50. The limit is held against the heap times
+	// this, and the runtime is given the limit as its own (cmd/pulseboard
+	// tuneGC), so that a heap the estimate allows is never collected in a
+	// loop.
+	gcHeadroom = 1.5
 )
 
 // DefaultMemoryLimit is aggregator.memory_limit's default: the demo and
@@ -53,10 +60,10 @@ type memoryEstimate struct {
 // alone passes the limit.
 func (m *memoryEstimate) start(p *problems, limits Aggregator, running string) {
 	m.bytes = float64(limits.QueueSamples) * queuedSampleBytes
-	if limit := float64(limits.MemoryLimit); limit > 0 && m.bytes > limit {
+	if limit := float64(limits.MemoryLimit); limit > 0 && m.bytes*gcHeadroom > limit {
 		m.over = true
-		p.addf("aggregator.queue_samples", "a queue of %d samples takes about %s, more than %saggregator.memory_limit (%s)",
-			limits.QueueSamples, humanBytes(m.bytes), running, limits.MemoryLimit)
+		p.addf("aggregator.queue_samples", "a queue of %d samples takes about %s (with the garbage collector's headroom), more than %saggregator.memory_limit (%s)",
+			limits.QueueSamples, humanBytes(m.bytes*gcHeadroom), running, humanBytes(limit))
 	}
 }
 
@@ -78,14 +85,14 @@ func (m *memoryEstimate) add(limits Aggregator, n int, intervalSec float64, what
 	perSeries := seriesBytes + windowBytes*float64(len(limits.Windows)) + pointBytes*points
 	m.bytes += float64(n) * perSeries
 	limit := float64(limits.MemoryLimit)
-	if m.over || limit <= 0 || m.bytes <= limit {
+	if m.over || limit <= 0 || m.bytes*gcHeadroom <= limit {
 		return ""
 	}
 	m.over = true
-	return fmt.Sprintf("the store would take about %s with the sources up to this one (this one: %d series%s at about %s each, "+
-		"for %d windows and %.0f points of history), more than %saggregator.memory_limit (%s%s): "+
-		"lower the series, the windows or the history, poll less often, or raise memory_limit (an estimate: configs/REFERENCE.md)",
-		humanBytes(m.bytes), n, what, humanBytes(perSeries), len(limits.Windows), points, running, limits.MemoryLimit, restart)
+	return fmt.Sprintf("pulseboard would take about %s with the sources up to this one (a %s heap and half again for the garbage collector; "+
+		"this one: %d series%s of about %s: %d windows, %.0f points of history), more than %saggregator.memory_limit (%s%s): "+
+		"lower the series, windows or history, poll less often, or raise memory_limit",
+		humanBytes(m.bytes*gcHeadroom), humanBytes(m.bytes), n, what, humanBytes(perSeries), len(limits.Windows), points, running, humanBytes(limit), restart)
 }
 
 // humanBytes writes a byte count with one decimal in the largest binary
@@ -97,14 +104,14 @@ func humanBytes(b float64) string {
 		b /= 1024
 		i++
 	}
-	if i == 0 {
-		return fmt.Sprintf("%.0fB", b)
+	if i == 0 || b == math.Trunc(b) {
+		return fmt.Sprintf("%.0f%s", b, units[i])
 	}
 	return fmt.Sprintf("%.1f%s", b, units[i])
 }
 
-// estimateMemory is the estimate of c held to its own limits, in bytes,
-// for tests and the docs' figures.
+// estimateMemory is the estimated heap of c held to its own limits, in
+// bytes (without gcHeadroom), for tests and the docs' figures.
 func (c *Config) estimateMemory() float64 {
 	var p problems
 	b := newSeriesBudget(&p, c.Aggregator, nil)
