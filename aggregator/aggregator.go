@@ -313,7 +313,7 @@ func (a *Aggregator) tickNow(ctx context.Context, now time.Time, lastPublish *ti
 	default:
 	}
 	seq := a.Seq()
-	sweepAt := a.tick()
+	sweepAt := a.tickStop(func() bool { return ctx.Err() != nil })
 	if a.Seq() != seq {
 		*lastPublish = now
 	}
@@ -324,7 +324,11 @@ func (a *Aggregator) tickNow(ctx context.Context, now time.Time, lastPublish *ti
 // and the tree if they were marked as changed, and publishes a delta if
 // anything changed. It returns when the next sweep is due if nothing else
 // happens (zero if the store is empty): see sweepDue.
-func (a *Aggregator) tick() time.Time {
+func (a *Aggregator) tick() time.Time { return a.tickStop(nil) }
+
+// tickStop is tick with its sweep stopped when stop says so (Serve's
+// context is done: see store.sweep).
+func (a *Aggregator) tickStop(stop func() bool) time.Time {
 	var srcs []SourceInfo
 	readSources := a.opts.Sources != nil && a.sourcesChanged.Swap(false)
 	if readSources {
@@ -339,7 +343,7 @@ func (a *Aggregator) tick() time.Time {
 	// is left to its settle (store.sweep).
 	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
 		a.lastSweep = slice
-		a.st.sweep(nowMs)
+		a.st.sweep(nowMs, stop)
 	}
 	taken := a.st.pace(nowMs)
 	a.st.settle(nowMs, taken)

@@ -111,3 +111,20 @@ func TestDrainYieldsTheLockAndStopsOnCancel(t *testing.T) {
 	require.Equal(t, 7, len(a.queue), "stopped after the hold its context ended in")
 	require.Equal(t, 35, a.budget.queued())
 }
+
+// A sweep ends when its stop func says so, keeping the series it did not
+// reach, in order: Serve's shutdown waited seconds for a sweep of 600,000
+// series.
+func TestSweepStops(t *testing.T) {
+	n := 2*sweepStopEvery + 10
+	a, c := newTestAgg(Options{MaxSeries: n, MaxSeriesPerSource: n})
+	a.ingest(wide("s", n, c.ms))
+	c.ms += a.opts.History.Milliseconds() + 1 // every series is past the history
+	rest := append([]*series(nil), a.st.all[sweepStopEvery-1:]...)
+	asked := 0
+	a.st.sweep(c.ms, func() bool { asked++; return true })
+	require.Equal(t, 1, asked)
+	require.Equal(t, rest, a.st.all, "evicted up to the first look, the rest kept as they were")
+	a.st.sweep(c.ms, nil)
+	require.Empty(t, a.st.all, "the next sweep evicts the rest")
+}
