@@ -51,6 +51,7 @@ type Aggregator struct {
 	opts       Options
 	names      []string // window names, as in JSON
 	queue      chan Batch
+	budget     sampleBudget // the queue's samples (queue.go)
 	stats      counters
 	serving    atomic.Bool
 	sweepEvery int64 // ms
@@ -113,6 +114,7 @@ func New(opts Options) *Aggregator {
 	// The first tick reads both.
 	a.sourcesChanged.Store(true)
 	a.treeChanged.Store(true)
+	a.budget.limit = o.QueueSamples
 	a.st = newStore(o, &a.stats)
 	a.st.pacer.spread = int(paceSpan / o.BroadcastInterval)
 	if o.Storage != nil {
@@ -150,34 +152,6 @@ func (a *Aggregator) History() time.Duration { return a.opts.History }
 
 func (a *Aggregator) nowMs() int64 { return a.opts.Now().UnixMilli() }
 
-// Push hands a batch to the aggregator: the collectors' sink. It is safe
-// from many goroutines. When the queue is full it waits up to PushWait (or
-// until ctx ends), then sheds the batch, counts its samples as dropped and
-// returns false. On true the aggregator owns b.Samples and the caller must
-// not touch the slice again; on false the caller keeps it. A batch without
-// samples is queued only if it is Complete or Failed (see Batch): it still
-// makes series stale.
-func (a *Aggregator) Push(ctx context.Context, b Batch) bool {
-	if len(b.Samples) == 0 && !b.Complete && !b.Failed {
-		return true
-	}
-	select {
-	case a.queue <- b:
-		return true
-	default:
-	}
-	t := time.NewTimer(a.opts.PushWait)
-	defer t.Stop()
-	select {
-	case a.queue <- b:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	a.stats.dropped.Add(uint64(len(b.Samples)))
-	return false
-}
-
 // Serve runs the aggregator until ctx is cancelled, then returns nil. It
 // drains the ingest queue into the store, publishes a delta at most every
 // BroadcastInterval when something changed, and sweeps windows and
@@ -214,14 +188,14 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 			pendingSince = a.opts.Now()
 		}
 	}
-	markPending() // the first tick sends the sources and the tree
-	for {
+	markPending()          // the first tick sends the sources and the tree
+	for ctx.Err() == nil { // checked first: a backlog keeps the queue ready
 		due := sweepAt
 		if !pendingSince.IsZero() {
 			due = later(lastPublish.Add(a.opts.BroadcastInterval), pendingSince.Add(a.holdFor(lastPublish)))
 			if now := a.opts.Now(); !due.After(now) {
 				pendingSince = time.Time{}
-				sweepAt = a.tickNow(now, &lastPublish)
+				sweepAt = a.tickNow(ctx, now, &lastPublish)
 				if a.backlog {
 					markPending()
 				}
@@ -240,19 +214,20 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case b := <-a.queue:
-			a.ingest(b)
+			a.drain(ctx, b)
 			markPending()
 		case <-a.wake:
 			markPending()
 		case <-timer.C:
 			armedAt = time.Time{}
 			pendingSince = time.Time{}
-			sweepAt = a.tickNow(a.opts.Now(), &lastPublish)
+			sweepAt = a.tickNow(ctx, a.opts.Now(), &lastPublish)
 			if a.backlog {
 				markPending() // the rest of a paced source's series
 			}
 		}
 	}
+	return nil
 }
 
 // later returns the later of two times.
@@ -307,23 +282,6 @@ func (a *Aggregator) wakeUp() {
 	}
 }
 
-// ingest stores a batch and whatever else is already queued, under one
-// lock acquisition for up to a bounded number of batches.
-func (a *Aggregator) ingest(b Batch) {
-	now := a.nowMs()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.ingestLocked(b, now)
-	for range 64 {
-		select {
-		case b = <-a.queue:
-			a.ingestLocked(b, now)
-		default:
-			return
-		}
-	}
-}
-
 func (a *Aggregator) ingestLocked(b Batch, now int64) {
 	if a.gone[b.Source] {
 		a.stats.orphaned.Add(uint64(len(b.Samples)))
@@ -344,18 +302,18 @@ func (a *Aggregator) ingestLocked(b Batch, now int64) {
 // not one in this tick and the other, or an empty tick, a broadcast
 // interval later. It sets *lastPublish to now if the tick published a
 // delta: a sweep that had nothing to say does not hold up the next one.
-func (a *Aggregator) tickNow(now time.Time, lastPublish *time.Time) time.Time {
+func (a *Aggregator) tickNow(ctx context.Context, now time.Time, lastPublish *time.Time) time.Time {
 	select {
 	case <-a.wake:
 	default:
 	}
 	select {
 	case b := <-a.queue:
-		a.ingest(b)
+		a.drain(ctx, b)
 	default:
 	}
 	seq := a.Seq()
-	sweepAt := a.tick()
+	sweepAt := a.tickStop(func() bool { return ctx.Err() != nil })
 	if a.Seq() != seq {
 		*lastPublish = now
 	}
@@ -366,7 +324,11 @@ func (a *Aggregator) tickNow(now time.Time, lastPublish *time.Time) time.Time {
 // and the tree if they were marked as changed, and publishes a delta if
 // anything changed. It returns when the next sweep is due if nothing else
 // happens (zero if the store is empty): see sweepDue.
-func (a *Aggregator) tick() time.Time {
+func (a *Aggregator) tick() time.Time { return a.tickStop(nil) }
+
+// tickStop is tick with its sweep stopped when stop says so (Serve's
+// context is done: see store.sweep).
+func (a *Aggregator) tickStop(stop func() bool) time.Time {
 	var srcs []SourceInfo
 	readSources := a.opts.Sources != nil && a.sourcesChanged.Swap(false)
 	if readSources {
@@ -381,7 +343,7 @@ func (a *Aggregator) tick() time.Time {
 	// is left to its settle (store.sweep).
 	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
 		a.lastSweep = slice
-		a.st.sweep(nowMs)
+		a.st.sweep(nowMs, stop)
 	}
 	taken := a.st.pace(nowMs)
 	a.st.settle(nowMs, taken)

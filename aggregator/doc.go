@@ -3,10 +3,11 @@
 // # Data flow
 //
 // Collectors hand Batches to Push, which puts them on one bounded queue
-// (QueueSize batches). When the queue is full Push waits up to PushWait,
-// then sheds the batch and counts its samples in
-// pulseboard_samples_dropped_total: memory stays bounded under any load.
-// Serve drains the queue into the store. The ingest path does not allocate
+// (QueueSize batches and QueueSamples samples). When the queue is full
+// Push waits up to PushWait, then sheds the batch and counts its samples
+// in pulseboard_samples_dropped_total: memory stays bounded under any
+// load. Serve drains the queue into the store, one hold of the store's
+// lock at a time, and stops between two when it is cancelled (queue.go). The ingest path does not allocate
 // per sample: a series is found by an FNV-1a hash of source, metric and
 // labels computed in place, with a full comparison behind it (collision
 // check).

@@ -52,7 +52,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 		c.own = append(c.own, ownMetric{prometheus.NewDesc(name, help, nil, nil), prometheus.GaugeValue, f})
 	}
 	counter("pulseboard_samples_ingested_total", "Samples stored.", func(a *Aggregator) float64 { return float64(a.stats.ingested.Load()) })
-	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
+	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full (aggregator.queue_size batches or queue_samples samples) for longer than the push wait; the source counts the batch in pulseboard_source_batches_shed_total and says so in its last_warning.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
 	counter("pulseboard_series_refused_total", "Samples refused because their new series would pass max_series or the per-source cap.", func(a *Aggregator) float64 { return float64(a.stats.refused.Load()) })
 	counter("pulseboard_series_evicted_total", "Series evicted after no sample for longer than the history.", func(a *Aggregator) float64 { return float64(a.stats.evicted.Load()) })
 	counter("pulseboard_broker_conflations_total", "Times the deltas a resuming subscriber missed were merged into one (slow subscribers are dropped and resynced, never merged).", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
@@ -70,6 +70,8 @@ func newPromCollector(a *Aggregator) *promCollector {
 	gauge("pulseboard_history_points", "Points held by the history of every series; pulseboard_history_bytes over it is the bytes a sample.", func(a *Aggregator) float64 { return float64(a.st.historyPoints()) })
 	gauge("pulseboard_subscribers", "Live subscribers.", func(a *Aggregator) float64 { return float64(a.Subscribers()) })
 	gauge("pulseboard_queue_length", "Batches waiting in the ingest queue.", func(a *Aggregator) float64 { return float64(len(a.queue)) })
+	gauge("pulseboard_queue_samples", "Samples waiting in the ingest queue.", func(a *Aggregator) float64 { return float64(a.budget.queued()) })
+	gauge("pulseboard_queue_samples_capacity", "Capacity of the ingest queue in samples (a wider batch is taken only into an empty queue).", func(a *Aggregator) float64 { return float64(a.budget.limit) })
 	gauge("pulseboard_queue_capacity", "Capacity of the ingest queue in batches.", func(a *Aggregator) float64 { return float64(cap(a.queue)) })
 	gauge("pulseboard_seq", "Sequence number of the latest published delta.", func(a *Aggregator) float64 { return float64(a.seq) })
 	gauge("pulseboard_window_metrics_enabled", "1 if the per-series window statistics are in this scrape, 0 if the store holds more series than the limit for them.", func(a *Aggregator) float64 {

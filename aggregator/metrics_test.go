@@ -139,6 +139,12 @@ pulseboard_queue_capacity 8
 # HELP pulseboard_queue_length Batches waiting in the ingest queue.
 # TYPE pulseboard_queue_length gauge
 pulseboard_queue_length 0
+# HELP pulseboard_queue_samples Samples waiting in the ingest queue.
+# TYPE pulseboard_queue_samples gauge
+pulseboard_queue_samples 0
+# HELP pulseboard_queue_samples_capacity Capacity of the ingest queue in samples (a wider batch is taken only into an empty queue).
+# TYPE pulseboard_queue_samples_capacity gauge
+pulseboard_queue_samples_capacity 1e+06
 # HELP pulseboard_samples_ingested_total Samples stored.
 # TYPE pulseboard_samples_ingested_total counter
 pulseboard_samples_ingested_total 2
@@ -196,7 +202,7 @@ pulseboard_subscribers 1
 	want = strings.ReplaceAll(want, `\ufffd`, "\ufffd")
 	reg := registry(t, a)
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want),
-		"pulseboard_deltas_published_total", "pulseboard_queue_capacity", "pulseboard_queue_length",
+		"pulseboard_deltas_published_total", "pulseboard_queue_capacity", "pulseboard_queue_length", "pulseboard_queue_samples", "pulseboard_queue_samples_capacity",
 		"pulseboard_samples_ingested_total", "pulseboard_samples_rejected_total",
 		"pulseboard_seq", "pulseboard_series", "pulseboard_source_last_success_timestamp_seconds",
 		"pulseboard_source_poll_duration_seconds", "pulseboard_source_polls_total", "pulseboard_source_failures_total",

@@ -47,7 +47,7 @@ func (a *Aggregator) ExposeStoreDirectly() {
 // byte for byte. A family for which skip (if not nil) returns true is left
 // out: the caller's registry already has a family of that name.
 //
-// It copies the values out of the store in chunks of promChunk series,
+// It copies the values out of the store in chunks (scrapeChunk),
 // each under the store's read lock, and writes with no store lock held;
 // scrapes run one at a time. Safe from any goroutine.
 func (a *Aggregator) AppendStoreMetrics(dst []byte, skip func(family string) bool) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,4 +161,24 @@ func TestScrapeReleasesTheStoreLockBetweenChunks(t *testing.T) {
 	text := string(a.AppendStoreMetrics(nil, nil))
 	require.Equal(t, 3, ingested, "one ingest between every two holds")
 	require.Equal(t, 3*promChunk, strings.Count(text, "\nm{"))
+}
+
+// A big store is copied in at most maxScrapeHolds holds, whatever its
+// size: each hold may wait for one write, and behind a backlog of wide
+// batches a write is long.
+func TestScrapeHoldsTheLockABoundedNumberOfTimes(t *testing.T) {
+	n := 2 * maxScrapeHolds * promChunk
+	a, c := newTestAgg(Options{MaxSeries: n, MaxSeriesPerSource: n, WindowMetricsMaxSeries: -1})
+	ss := make([]Sample, n)
+	for i := range ss {
+		ss[i] = gauge("m", c.ms, float64(i), "i", strconv.Itoa(i))
+	}
+	a.ingest(batch("s", ss...))
+	a.tick()
+	holds := 0
+	chunkHook = func() { holds++ }
+	t.Cleanup(func() { chunkHook = nil })
+	text := string(a.AppendStoreMetrics(nil, nil))
+	require.Equal(t, maxScrapeHolds, holds)
+	require.Equal(t, n, strings.Count(text, "\nm{"))
 }

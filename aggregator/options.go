@@ -23,6 +23,12 @@ type Options struct {
 	MaxSeriesPerSource int
 	// QueueSize is the ingest queue's capacity in batches (default 1024).
 	QueueSize int
+	// QueueSamples is the ingest queue's capacity in samples (default
+	// 1,000,000): what the queued batches may hold together, whatever
+	// their number. A batch larger than it is taken only into an empty
+	// queue. A queued sample costs about 100 bytes (Sample and its
+	// labels' headers; the strings are shared with the source).
+	QueueSamples int
 	// PushWait is how long Push waits on a full queue before shedding the
 	// batch (default 50ms).
 	PushWait time.Duration
@@ -144,6 +150,7 @@ const (
 	DefaultMaxSeries          = 100000
 	DefaultMaxSeriesPerSource = 10000
 	DefaultQueueSize          = 1024
+	DefaultQueueSamples       = 1_000_000
 	DefaultPushWait           = 50 * time.Millisecond
 	DefaultBroadcastInterval  = 100 * time.Millisecond
 	DefaultMailboxSize        = 16
@@ -206,6 +213,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
+	}
+	if o.QueueSamples <= 0 {
+		o.QueueSamples = DefaultQueueSamples
 	}
 	if o.PushWait <= 0 {
 		o.PushWait = DefaultPushWait

@@ -405,19 +405,19 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	// successful one (or a failed one that still returned samples, as an
 	// http probe's up 0) is the complete set, and the series it lacks go
 	// stale; a failed one with nothing makes them all stale.
-	pushed, shed := 0, false
+	pushed, shed, shedBatch := 0, 0, false
 	switch {
 	case err != nil && len(samples) == 0:
 		c.pushFailed(ctx)
 	case c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples, Complete: true}):
 		pushed = len(samples)
 	default:
-		shed = true
+		shed, shedBatch = len(samples), true
 	}
 	c.stats.update(func(s *Stats) {
 		s.NonFinite += uint64(infinite)
 		s.Samples += uint64(pushed)
-		if shed {
+		if shedBatch {
 			s.Shed++
 		}
 		if err != nil {
@@ -428,7 +428,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		c.failed(at, took, c.errText(err))
 		return nil
 	}
-	c.succeed(at, took, r.partial, infinite)
+	c.succeed(at, took, r.partial, infinite, shed)
 	return nil
 }
 

@@ -319,6 +319,8 @@ func TestCollectorCountsShedBatches(t *testing.T) {
 			require.NoError(t, <-done)
 			st := c.stats.snapshot()
 			require.EqualValues(t, 1, st.Shed)
+			require.Equal(t, "shed 1 samples: the aggregator's ingest queue was full (aggregator.queue_size batches or queue_samples samples)", st.LastWarning,
+				"the source says why its samples are missing")
 			require.Zero(t, st.Samples)
 			require.Zero(t, st.Failures, "shedding is back-pressure, not a failed poll")
 		}

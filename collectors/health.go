@@ -10,8 +10,8 @@ import (
 // up, and what went wrong in part becomes its last warning (never its
 // last error, which keeps telling the latest failure). Called on the
 // collector's goroutine.
-func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite int) {
-	warning := c.shown(warningText(p, infinite))
+func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinite, shed int) {
+	warning := c.shown(warningText(p, infinite, shed))
 	recovered, newWarning, toldUp := false, false, false
 	c.stats.update(func(s *Stats) {
 		recovered = s.ConsecutiveFailures > 0
@@ -72,13 +72,18 @@ func (c *collector) failed(at time.Time, took time.Duration, text string) {
 
 // warningText is one line saying what went wrong in a poll that still
 // succeeded, "" if nothing did; the caller masks it (collector.redact).
-func warningText(p Partial, infinite int) string {
-	parts := make([]string, 0, len(p.Errors)+1)
+func warningText(p Partial, infinite, shed int) string {
+	parts := make([]string, 0, len(p.Errors)+2)
 	for _, err := range p.Errors {
 		parts = append(parts, err.Error())
 	}
 	if infinite > 0 {
 		parts = append(parts, fmt.Sprintf("left out %d infinite values", infinite))
+	}
+	if shed > 0 {
+		// The store is behind: the sources produce more than it stores.
+		parts = append(parts, fmt.Sprintf("shed %d samples: the aggregator's ingest queue was full "+
+			"(aggregator.queue_size batches or queue_samples samples)", shed))
 	}
 	return strings.ReplaceAll(strings.Join(parts, "; "), "\n", " ")
 }

@@ -108,7 +108,7 @@ func TestLastErrorAndWarningAreCapped(t *testing.T) {
 	huge := strings.Repeat("x", 3<<20)
 	c := newTestCollector(urlSource(configs.TypeJSON, "http://127.0.0.1:1/"), nil, nil)
 	c.stats.fail(fixedNow, 0, c.errText(errors.New(huge)))
-	c.succeed(fixedNow, 0, Partial{Errors: []error{errors.New(huge)}}, 0)
+	c.succeed(fixedNow, 0, Partial{Errors: []error{errors.New(huge)}}, 0, 0)
 	s := c.stats.snapshot()
 	require.Equal(t, huge[:maxShownText]+"…(3145728 bytes)", s.LastError)
 	require.Equal(t, huge[:maxShownText]+"…(3145728 bytes)", s.LastWarning)

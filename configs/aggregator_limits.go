@@ -18,6 +18,8 @@ const (
 	MaxWindowSeries = 2_000_000
 	// MaxQueueSize bounds aggregator.queue_size, in batches.
 	MaxQueueSize = 65_536
+	// MaxQueueSamples bounds aggregator.queue_samples.
+	MaxQueueSamples = 100_000_000
 )
 
 // validateCeilings reports aggregator keys past their ceilings.
@@ -36,5 +38,8 @@ func (a Aggregator) validateCeilings(p *problems) {
 	}
 	if a.QueueSize > MaxQueueSize {
 		p.addf("queue_size", "%d is more than the ceiling of %d batches", a.QueueSize, MaxQueueSize)
+	}
+	if a.QueueSamples > MaxQueueSamples {
+		p.addf("queue_samples", "%d is more than the ceiling of %d samples", a.QueueSamples, MaxQueueSamples)
 	}
 }

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,8 +52,13 @@ func TestAggregatorCeilings(t *testing.T) {
 			require.True(t, strings.HasPrefix(err.Error(), c.want), "%v", err)
 		})
 	}
-	_, err := Parse("ok.yaml", []byte("aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, history: 1m}\n"+sim(100000, "100ms")))
+	// Every count ceiling at once is within them, and past the default
+	// memory budget (configs/memory.go).
+	atCeilings := "aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, history: 1m%s}\n" + sim(100000, "100ms")
+	_, err := Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, ", memory_limit: 4GiB")))
 	require.NoError(t, err, "at every ceiling")
+	_, err = Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, "")))
+	require.ErrorContains(t, err, "more than aggregator.memory_limit (2GiB)")
 }
 
 // A reload's sources are held to the limits in force, not the file's.

@@ -19,6 +19,8 @@ func Default() *Config {
 			MaxSeries:          100000,
 			MaxSeriesPerSource: 10000,
 			QueueSize:          1024,
+			QueueSamples:       1_000_000,
+			MemoryLimit:        DefaultMemoryLimit,
 		},
 		Broadcast: Broadcast{Interval: Duration(100 * time.Millisecond)},
 		Supervisor: Supervisor{

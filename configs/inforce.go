@@ -43,30 +43,56 @@ type seriesBudget struct {
 	series  int     // of the sources checked so far
 	rate    float64 // their samples a second
 	points  float64 // the points of history they fill
+	memory  memoryEstimate
 }
 
-func newSeriesBudget(own Aggregator, inForce *Aggregator) *seriesBudget {
+func newSeriesBudget(p *problems, own Aggregator, inForce *Aggregator) *seriesBudget {
+	b := &seriesBudget{limits: own}
 	if inForce != nil {
-		return &seriesBudget{limits: *inForce, inForce: true}
+		b = &seriesBudget{limits: *inForce, inForce: true}
 	}
-	return &seriesBudget{limits: own}
+	running, _ := b.running()
+	b.memory.start(p, b.limits, running)
+	return b
+}
+
+// running says, for a message, whose limits the sources are held to.
+func (b *seriesBudget) running() (running, restart string) {
+	if b.inForce {
+		return "the running ", "; a new value needs a restart"
+	}
+	return "", ""
 }
 
 // check adds source s, at path, to the budget and reports the first limit
 // it crosses: the totals are reported once, at the source that crossed
 // them.
 func (b *seriesBudget) check(p *problems, path string, s *Source) {
+	running, restart := b.running()
+	perSource, all := b.limits.MaxSeriesPerSource, b.limits.MaxSeries
+	interval := 0.0 // a bad one is reported as such, not as memory
+	if s.Interval >= minInterval {
+		interval = s.Interval.D().Seconds()
+	}
 	bounder, ok := s.Spec.(seriesBounder)
 	if !ok {
+		// It learns its series only as it polls: up to the store's cap.
+		if msg := b.memory.add(b.limits, perSource, interval, " (aggregator.max_series_per_source)", running, restart); msg != "" {
+			p.addf(path, "%s", msg)
+		}
 		return
 	}
 	n, key := bounder.seriesBound()
 	at := joinPath(path, key)
-	running, restart := "", ""
-	if b.inForce {
-		running, restart = "the running ", "; a new value needs a restart"
-	}
-	perSource, all := b.limits.MaxSeriesPerSource, b.limits.MaxSeries
+	problemsBefore := len(p.list)
+	defer func() {
+		// Last, and only if the source is inside every count ceiling:
+		// past one, it is told that alone.
+		msg := b.memory.add(b.limits, min(n, max(perSource, 0)), interval, "", running, restart)
+		if msg != "" && len(p.list) == problemsBefore {
+			p.addf(at, "%s", msg)
+		}
+	}()
 	rate := 0.0
 	if s.Interval > 0 {
 		rate = float64(n) / s.Interval.D().Seconds()

@@ -52,6 +52,11 @@ type Aggregator struct {
 	MaxSeriesPerSource int `yaml:"max_series_per_source"`
 	// QueueSize is the capacity, in batches, of the ingest queue.
 	QueueSize int `yaml:"queue_size"`
+	// QueueSamples is the capacity, in samples, of the ingest queue.
+	QueueSamples int `yaml:"queue_samples"`
+	// MemoryLimit is what the store's estimated memory may come to at its
+	// fullest (memory.go): a config past it is refused.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 }
 
 // Broadcast paces the deltas pushed to dashboards.

@@ -34,7 +34,7 @@ func (c *Config) validate(k keys, inForce *Aggregator) error {
 		p.nest("cluster", c.Cluster.Validate())
 	}
 	seen := map[string]int{}
-	budget := newSeriesBudget(c.Aggregator, inForce)
+	budget := newSeriesBudget(&p, c.Aggregator, inForce)
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		path := index("sources", i)
@@ -137,6 +137,8 @@ func (a Aggregator) Validate() error {
 	positive(&p, "max_series", a.MaxSeries)
 	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
 	positive(&p, "queue_size", a.QueueSize)
+	positive(&p, "queue_samples", a.QueueSamples)
+	positive(&p, "memory_limit", int64(a.MemoryLimit))
 	a.validateCeilings(&p)
 	return p.err()
 }

@@ -117,7 +117,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if f.storagePath != nil {
 		cfg.Storage.Path = *f.storagePath
 	}
-	tuneGC(os.Getenv)
+	tuneGC(os.Getenv, int64(cfg.Aggregator.MemoryLimit))
 	return run(cfg, f, logger, stdout)
 }
 

@@ -17,11 +17,20 @@ import (
 // program.
 const defaultGOGC = 50
 
-// tuneGC applies defaultGOGC unless getenv("GOGC") is set. The run
-// command calls it once, before anything starts.
-func tuneGC(getenv func(string) string) {
+// tuneGC applies defaultGOGC unless getenv("GOGC") is set, and makes
+// memoryLimit (aggregator.memory_limit, bytes) the runtime's soft memory
+// limit unless getenv("GOMEMLIMIT") is set: a config is accepted only if
+// the store's estimated heap, with the garbage GOGC lets pile up, fits
+// in it (configs/memory.go), and when the sources produce faster than
+// the store takes them, garbage piles up faster than one core collects
+// it; the limit makes the collector run before the heap passes it. The
+// run command calls it once, before anything starts.
+func tuneGC(getenv func(string) string, memoryLimit int64) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGOGC)
+	}
+	if getenv("GOMEMLIMIT") == "" && memoryLimit > 0 {
+		debug.SetMemoryLimit(memoryLimit)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 	"sync/atomic"
 	"testing"
@@ -12,14 +13,18 @@ func TestTuneGC(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
 
-	tuneGC(func(string) string { return "" })
+	oldLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(oldLimit)
+
+	tuneGC(func(string) string { return "" }, 3<<30)
 	require.Equal(t, defaultGOGC, debug.SetGCPercent(100), "GOGC unset: pulseboard's default")
+	require.Equal(t, int64(3<<30), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT unset: aggregator.memory_limit")
 
 	tuneGC(func(k string) string {
-		require.Equal(t, "GOGC", k)
-		return "200"
-	})
+		return map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB"}[k]
+	}, 3<<30)
 	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: left to the runtime")
+	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT set: left to the runtime")
 }
 
 // A drop while a release runs makes it run once more; drops while it

@@ -106,6 +106,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		MaxSeries:          cfg.Aggregator.MaxSeries,
 		MaxSeriesPerSource: cfg.Aggregator.MaxSeriesPerSource,
 		QueueSize:          cfg.Aggregator.QueueSize,
+		QueueSamples:       cfg.Aggregator.QueueSamples,
 		BroadcastInterval:  cfg.Broadcast.Interval.D(),
 		// The collectors are made next; the aggregator only calls this once it
 		// serves, and then only after the collectors said something changed.

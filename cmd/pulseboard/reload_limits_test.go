@@ -35,7 +35,7 @@ func reloadRefused(t *testing.T, f *reloadFixture, data string) []string {
 func TestReloadHoldsSourcesToTheRunningLimits(t *testing.T) {
 	f := startReload(t, "reload_base.yaml", true)
 	lines := reloadRefused(t, f, reloadHead+
-		"aggregator: {max_series: 500000, max_series_per_source: 100000}\n"+
+		"aggregator: {max_series: 500000, max_series_per_source: 100000, memory_limit: 4GiB}\n"+
 		"sources:\n"+
 		"  - {name: s, type: simulated, interval: 100ms, series: [{metric: m, shape: sine, count: 20000}]}\n")
 	require.Equal(t, []string{f.path + ":6:57: sources[0].series: 20000 series is more than the running aggregator.max_series_per_source (10000; a new value needs a restart)"}, lines)

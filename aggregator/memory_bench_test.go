@@ -1,0 +1,100 @@
+package aggregator
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkSeriesMemory measures what configs.EstimateMemory charges: the
+// heap of 10,000 series of random-walk gauges with full-precision values
+// (as a simulated source makes them; the worst case for the history's
+// compression), by number of windows and of history points, and the heap
+// a queued sample takes. Fit the per-series, per-window and per-point
+// figures from the differences between sub-benchmarks:
+//
+//	go test ./aggregator -run '^$' -bench SeriesMemory -benchtime 1x
+func BenchmarkSeriesMemory(b *testing.B) {
+	const n = 10_000
+	windows := [][]time.Duration{{10 * time.Second}, {10 * time.Second, time.Minute, 5 * time.Minute}}
+	for _, ws := range windows {
+		for _, points := range []int{10, 300} {
+			b.Run(fmt.Sprintf("windows=%d/points=%d", len(ws), points), func(b *testing.B) {
+				for b.Loop() {
+					runtime.GC()
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					a := fillNoisy(Options{Windows: ws, History: 5 * time.Minute, MaxSeries: n, MaxSeriesPerSource: n, RetainDeltas: 1}, n, points)
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-bytes/series")
+					runtime.KeepAlive(a)
+				}
+			})
+		}
+	}
+	b.Run("queued", func(b *testing.B) {
+		for b.Loop() {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			batches := make([]Batch, 10)
+			for i := range batches {
+				batches[i] = noisyBatch(n, int64(i))
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(10*n), "heap-bytes/sample")
+			runtime.KeepAlive(batches)
+		}
+	})
+}
+
+// noisyBatch is one poll of a simulated source of n series: its own
+// samples slice, labels shared with the source's series as the simulated
+// source shares them.
+func noisyBatch(n int, ms int64) Batch {
+	ss := make([]Sample, n)
+	for i := range ss {
+		ss[i] = Sample{Metric: "m0", Labels: simLabels[i%len(simLabels)], TimeMs: ms, Value: float64(i)}
+	}
+	return Batch{Source: "big", Samples: ss, Complete: true}
+}
+
+var simLabels = func() []Labels {
+	ls := make([]Labels, 10_000)
+	for i := range ls {
+		ls[i] = Labels{{"instance", strconv.Itoa(i)}}
+	}
+	return ls
+}()
+
+// fillNoisy stores points polls 1 s apart of n random-walk gauges.
+func fillNoisy(o Options, n, points int) *Aggregator {
+	c := &clock{ms: 1_700_000_000_000}
+	o.Now = c.now
+	a := New(o)
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := make([]float64, n)
+	for i := range values {
+		values[i] = rng.Float64() * 100
+	}
+	for range points {
+		bt := noisyBatch(n, c.ms)
+		for i := range bt.Samples {
+			values[i] = min(100, max(0, values[i]+rng.NormFloat64()))
+			bt.Samples[i].Value = values[i]
+		}
+		a.ingest(bt)
+		c.ms += 1000
+		a.tick()
+		for a.backlog {
+			c.ms += 100
+			a.tick()
+		}
+	}
+	return a
+}

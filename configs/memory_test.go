@@ -1,0 +1,90 @@
+package configs
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// wideSources is n simulated sources of count random-walk series at 1s.
+func wideSources(n, count int) string {
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - name: big%d\n    type: simulated\n    interval: 1s\n    series:\n      - {metric: m%d, shape: random_walk, min: 0, max: 100, count: %d}\n", i, i, count)
+	}
+	return b.String()
+}
+
+const wideAggregator = "aggregator: {max_series: 600000, max_series_per_source: 100000, history: 5m, windows: [10s, 1m, 5m]%s}\n"
+
+// Six sources of 100,000 series, inside every count ceiling, took 6 GB
+// within a minute of the start: refused at the source that takes the
+// estimate past the budget, with its place in the file; accepted once
+// the budget allows it.
+func TestMemoryLimitRefusesAConfigThatCannotFit(t *testing.T) {
+	data := fmt.Sprintf(wideAggregator, "") + wideSources(6, 100000)
+	_, err := Parse("m1.yaml", []byte(data))
+	require.Len(t, Errors(err), 1, "%v", err)
+	require.True(t, strings.HasPrefix(err.Error(), "m1.yaml:12:7: sources[1].series: pulseboard would take about 3.0GiB with the sources up to this one (a 2.0GiB heap and half again "+
+		"for the garbage collector; this one: 100000 series of about 10.0KiB: 3 windows, 300 points of history), more than aggregator.memory_limit (2GiB)"), "%v", err)
+
+	cfg, err := Parse("m1.yaml", []byte(fmt.Sprintf(wideAggregator, ", memory_limit: 9GiB")+wideSources(6, 100000)))
+	require.NoError(t, err)
+	require.InDelta(t, 5.85*(1<<30), cfg.estimateMemory(), 0.05*(1<<30))
+}
+
+// A reload is held to the running budget, as to the running counts: the
+// file's own memory_limit needs a restart.
+func TestMemoryLimitOnReloadIsTheRunningOne(t *testing.T) {
+	data := []byte(fmt.Sprintf(wideAggregator, ", memory_limit: 6GiB") + wideSources(6, 100000))
+	running, err := Parse("run.yaml", []byte(fmt.Sprintf(wideAggregator, "")))
+	require.NoError(t, err)
+	_, err = ParseInForce("m1.yaml", data, running.Aggregator)
+	require.ErrorContains(t, err, "m1.yaml:12:7: sources[1].series: pulseboard would take about 3.0GiB")
+	require.ErrorContains(t, err, "more than the running aggregator.memory_limit (2GiB; a new value needs a restart)")
+}
+
+// A source that learns its series as it polls is charged its cap, and all
+// sources together no more than max_series; a queue that alone passes the
+// budget is reported at queue_samples; the limit is a size.
+func TestMemoryEstimateBounds(t *testing.T) {
+	prom := "  - {name: p%d, type: prometheus, url: \"http://127.0.0.1:9100/metrics\", interval: 100ms}\n"
+	one := "aggregator: {max_series: 20000}\nsources:\n" + fmt.Sprintf(prom, 0)
+	cfg, err := Parse("p.yaml", []byte(one))
+	require.NoError(t, err)
+	perSeries := seriesBytes + 3*windowBytes + pointBytes*9000
+	require.InDelta(t, 10000*perSeries+1e6*queuedSampleBytes, cfg.estimateMemory(), 1)
+
+	three := "aggregator: {max_series: 20000, memory_limit: 8GiB}\nsources:\n" + fmt.Sprintf(prom, 0) + fmt.Sprintf(prom, 1) + fmt.Sprintf(prom, 2)
+	cfg, err = Parse("p.yaml", []byte(three))
+	require.NoError(t, err)
+	require.InDelta(t, 20000*perSeries+1e6*queuedSampleBytes, cfg.estimateMemory(), 1, "capped at max_series")
+	_, err = Parse("p.yaml", []byte(strings.Replace(three, "8GiB", "2GiB", 1)))
+	require.ErrorContains(t, err, "p.yaml:4:5: sources[1]: pulseboard would take about 3.0GiB")
+	require.ErrorContains(t, err, "10000 series (aggregator.max_series_per_source)")
+
+	_, err = Parse("q.yaml", []byte("aggregator: {queue_samples: 20000000}\n"))
+	require.EqualError(t, err, "q.yaml:1:29: aggregator.queue_samples: a queue of 20000000 samples takes about 3.6GiB (with the garbage collector's headroom), more than aggregator.memory_limit (2GiB)")
+	_, err = Parse("q.yaml", []byte("aggregator: {memory_limit: lots}\n"))
+	require.ErrorContains(t, err, `q.yaml:1:28: aggregator.memory_limit: invalid size "lots"`)
+	_, err = Parse("q.yaml", []byte("aggregator: {memory_limit: 0}\n"))
+	require.ErrorContains(t, err, "aggregator.memory_limit: must be positive")
+}
+
+// The demo and every example config fit the default budget with room.
+func TestExampleConfigsFitTheMemoryLimit(t *testing.T) {
+	files, err := filepath.Glob("examples/*.yaml")
+	require.NoError(t, err)
+	files = append(files, "default.yaml")
+	for _, f := range files {
+		cfg, err := Load(f)
+		require.NoError(t, err, f)
+		est := cfg.estimateMemory()
+		t.Logf("%s: %s", f, humanBytes(est))
+		require.Less(t, est*gcHeadroom, float64(DefaultMemoryLimit)/2, f)
+	}
+}
