@@ -45,8 +45,9 @@ const (
 const DefaultMemoryLimit = ByteSize(2 << 30)
 
 // memoryEstimate adds up, source by source, the bytes the store may take:
-// every series a source may make (a simulated source's count, any other's
-// max_series_per_source; all of them together no more than max_series)
+// every series a source is known to make (a simulated source's count; a
+// source that learns its series as it polls is not charged; all of them
+// together no more than max_series)
 // times what a series costs with the configured windows and the points
 // its interval fills the history with, plus the ingest queue at its
 // fullest.
