@@ -299,22 +299,6 @@ export class SeriesCard {
     return flipped;
   }
 
-  /**
-   * describe writes only the chart's text alternative (its lines' values
-   * and statistics, as update does) and nothing else: a card out of sight
-   * is not drawn, but a screen reader reads it. The page calls it for such
-   * a card now and then (families.js), never per delta; arguments as update's.
-   */
-  describe(windowName, spanMs, now = 0, range = undefined) {
-    const past = !!range && range.live === false;
-    const alt = [];
-    for (const l of this.lines.values()) {
-      const w = statsOf(l.st, windowName, range);
-      alt.push(this.lineText(l, this.columns(l.st, w, spanMs, past, range ? 0 : now), windowName, pastAt(w, past, now)));
-    }
-    this.showValuesText(alt);
-  }
-
   showValuesText(alt) {
     this.valuesText = `${this.metric}${this.labelText ? ` {${this.labelText}}` : ""}: ${alt.join("; ")}`;
     this.showAlt();

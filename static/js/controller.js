@@ -7,8 +7,8 @@
 // keeps the state exact); what they changed is recorded in dirty sets, and
 // one animation-frame callback turns those into DOM and chart work, so a
 // burst of deltas costs one redraw. What the reader cannot see costs
-// nothing: a card off screen or in a collapsed group is not written to
-// (it is marked stale and brought up to date when it shows), a paused page
+// nothing but its text: a card off screen or in a collapsed group keeps
+// its figures current, its chart is drawn when it shows, a paused page
 // changes nothing but its connection pill and how many updates wait (the
 // reader's own filter and zoom aside, and the states shown unknown while
 // the connection is lost) and catches up at once on resume, and a hidden tab draws nothing at all and
@@ -104,7 +104,6 @@ export class PageController {
     this.charts = deps.charts({
       requestFrame: () => this.requestFrame(),
       markers: (source, ids) => this.timeline.chartMarkers(source, ids || []),
-      onShown: (id) => this.families.shown(id),
       onZoom: (from, to) => this.setZoom(from, to),
       onLive: () => this.goLive(),
       zoomed: () => !!this.zoom,
@@ -290,11 +289,6 @@ export class PageController {
   /** cards are the metric cards, by family key. */
   get cards() {
     return this.families.cards;
-  }
-
-  /** stale are the cards that changed while out of sight. */
-  get stale() {
-    return this.families.stale;
   }
 
   // ---- applying the stream ----

@@ -10,10 +10,8 @@
  * @property {(opts: {url: string, onMessage: (m: object) => void,
  *   onStatus: (s: import("./socket.js").StreamStatus) => void}) =>
  *   {start(): void, retryNow(): void}} socket makes the stream client
- * @property {(opts: {requestFrame: () => void, markers: (source: string, ids: string[]) => object[],
- *   onShown: (id: string) => void}) => import("./charts.js").ChartManager} charts
- *   makes the chart manager, which calls onShown when a series' chart comes
- *   into view or out of a collapsed group
+ * @property {(opts: {requestFrame: () => void, markers: (source: string, ids: string[]) => object[]}) =>
+ *   import("./charts.js").ChartManager} charts makes the chart manager
  * @property {(onChange: (token: string) => void) => {set(token: string): void, ask(why: string): void}} admin
  *   makes the header's token control, which calls onChange on every set
  * @property {(name: string, opts: object) => import("./sources.js").SourceGroup} group

@@ -1,22 +1,14 @@
 // The page's metric cards, one per family (family.js): which series is in
 // which card, making a card and its chart for a family's first series and
-// taking them away with its last, what each chart shows (its time range
-// and data), and which cards changed while out of sight. The controller
-// (controller.js) owns the groups and the frame; this owns the cards.
+// taking them away with its last, and what each chart shows (its time
+// range and data). The controller (controller.js) owns the groups and the
+// frame; this owns the cards.
 
 import { familyKey } from "./family.js";
 
 const MIN_SPAN_MS = 10_000;
 // A counter's charted rate is taken over at least this span (see Ring.series).
 const RATE_SPAN_MS = 2_000;
-/**
- * DESCRIBE_EVERY_MS is how often (server time) the text alternative of a
- * card out of sight is brought up to date while its data changes: a
- * screen reader reads it, but a write per delta would cost what
- * content-visibility saves. A new window or range describes it at once.
- */
-export const DESCRIBE_EVERY_MS = 10_000;
-
 /**
  * @typedef {object} FamilyDeps
  * @property {import("./store.js").Store} store
@@ -64,10 +56,6 @@ export class Families {
      */
     this.waitingCards = new Set();
     this.waitingCharts = new Set();
-    /** Cards with changes not shown because they were out of sight. */
-    this.stale = new Set();
-    /** @type {Map<string, {over: string, at: number}>} when each card's text alternative was last written (server ms), and over which window */
-    this.described = new Map();
   }
 
   /** keyOf is the family key of a series id (undefined if unknown). */
@@ -104,13 +92,6 @@ export class Families {
   /** markAll marks every card for updating. */
   markAll() {
     for (const key of this.cards.keys()) this.dirty.add(key);
-  }
-
-  /** shown brings a card that changed while out of sight up to date. */
-  shown(key) {
-    if (!this.stale.delete(key)) return;
-    this.dirty.add(key);
-    this.deps.requestFrame();
   }
 
   /**
@@ -179,8 +160,6 @@ export class Families {
       this.dirty.delete(key);
       this.waitingCards.delete(key);
       this.waitingCharts.delete(key);
-      this.stale.delete(key);
-      this.described.delete(key);
     }
     if (g) g.refreshCount();
   }
@@ -228,12 +207,16 @@ export class Families {
   }
 
   /**
-   * update brings the dirty cards up to date, the shown ones at once, the
-   * others when they show (see shown); of those, only the text
-   * alternative is written, at most every DESCRIBE_EVERY_MS. Over a history range, the cards'
-   * statistics are the range's (rangeStats) and windowName names it.
-   * When due() says the frame's time is up it stops, the cards left still
-   * dirty for the next frame (at least one card is done a call).
+   * update writes the dirty cards' text (values, statistics, legend, the
+   * chart's text alternative and whether each line is all zero), in sight
+   * or not: text in a content-visibility: auto card out of sight costs no
+   * layout or paint, and a reader who searches the page (Ctrl+F), moves by
+   * table or heading, or counts what Hide zeros hides, meets current
+   * figures everywhere. Only the charts' drawing waits for them to show
+   * (charts.js). Over a history range, the cards' statistics are the
+   * range's (rangeStats) and windowName names it. When due() says the
+   * frame's time is up it stops, the cards left still dirty for the next
+   * frame (at least one card is done a call).
    * @returns {boolean} whether a card's line became all zero or stopped being
    */
   update(windowName, spanMs, due = () => false) {
@@ -246,21 +229,7 @@ export class Families {
       this.dirty.delete(key);
       const card = this.cards.get(key);
       if (!card) continue;
-      const range = () => (this.deps.rangeStats ? this.deps.rangeStats(card) : null);
-      if (!this.deps.charts.isShown(key)) {
-        this.stale.add(key);
-        const last = this.described.get(key);
-        if (!last || last.over !== windowName || !(now - last.at < DESCRIBE_EVERY_MS)) {
-          // Out of sight, only its text alternative, now and then: a screen reader reads it.
-          this.described.set(key, { over: windowName, at: now });
-          const r = range();
-          if (r) card.describe(windowName, spanMs, now, r);
-          else card.describe(windowName, spanMs, now);
-        }
-        continue;
-      }
-      this.described.set(key, { over: windowName, at: now });
-      const r = range();
+      const r = this.deps.rangeStats ? this.deps.rangeStats(card) : null;
       if (r ? card.update(windowName, spanMs, now, r) : card.update(windowName, spanMs, now)) flipped = true;
     }
     return flipped;

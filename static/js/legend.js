@@ -128,11 +128,13 @@ function showLineState(l) {
 export function showLegendFigures(rows, hovering = false) {
   const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
   rows.forEach(({ l, at }, r) => {
+    // A stale line's value column says since when: written once, not the
+    // value and then that (every write of a changed text lays it out).
+    const gone = !hovering && l.st.staleSince > 0 && at === null;
     columns.forEach((col, i) => {
-      if (i > 0 || !hovering) setText(l.cells[i], joined(col[r]));
+      if (i > 0 || !hovering) setText(l.cells[i], i === 0 && gone ? staleText(l.st) : joined(col[r]));
     });
     if (hovering) return;
-    if (l.st.staleSince > 0 && at === null) setText(l.cells[0], staleText(l.st));
     setTitle(l.cells[0], at ? `at ${at}` : "");
   });
 }

@@ -304,75 +304,64 @@ test("collapsing a group goes into the address and hides its charts; the tree re
   again.controller.revealSource("nope"); // not a source: nothing
 });
 
-test("a card out of sight keeps its text alternative current, now and then, not per delta", async () => {
-  const { DESCRIBE_EVERY_MS } = await import("../js/families.js");
+test("a card out of sight keeps its text current at the clock's tick; only its chart waits to show", () => {
   const h = harness();
   h.controller.start();
   const ws = h.ws();
   ws.open();
   ws.recv(hello);
-  const offscreen = (id) => (h.charts.entries.get(fam(id)).offscreen = true);
-  const card = () => h.cards.get("b");
   ws.recv(snapshot(4, [series("a")]));
   h.frame();
   ws.recv({ type: "delta", seq: 5, ts: T0, added: [series("b")] });
-  offscreen("b"); // never on screen: the page opened elsewhere
+  h.charts.entries.get(fam("b")).offscreen = true; // never on screen: the page opened elsewhere
   h.frame();
-  assert.equal(updatesOf(h, "b"), 0);
-  assert.deepEqual(card().describes.map((d) => [d.windowName, d.now]), [["1m", T0]], "described from its first data on");
-  for (let i = 1; i <= 9; i++) {
-    ws.recv({ type: "delta", seq: 5 + i, ts: T0 + i * 1000, points: { b: [[T0 + i * 1000, i]] } });
-    h.tick();
-    h.frame();
-  }
-  assert.equal(card().describes.length, 1, "not per delta");
-  ws.recv({ type: "delta", seq: 15, ts: T0 + DESCRIBE_EVERY_MS, points: { b: [[T0 + DESCRIBE_EVERY_MS, 10]] } });
+  assert.equal(updatesOf(h, "b"), 1, "written from its first data on");
+  ws.recv({ type: "delta", seq: 6, ts: T0 + 1000, points: { b: [[T0 + 1000, 1]] } });
+  ws.recv({ type: "delta", seq: 7, ts: T0 + 1500, points: { b: [[T0 + 1500, 2]] } });
+  h.frame();
+  assert.equal(updatesOf(h, "b"), 1, "not per delta");
   h.tick();
   h.frame();
-  assert.equal(card().describes.length, 2, "brought up to date after a while");
+  assert.equal(updatesOf(h, "b"), 2, "at the tick, in sight or not");
+  assert.equal(h.cards.get("b").updates.at(-1).points, 3, "with what came since");
+  assert.ok(h.charts.dirty.has(fam("b")), "its chart is marked, drawn when it shows (charts.js)");
   h.controller.selectWindow("5m");
   h.frame();
-  assert.deepEqual(card().describes.at(-1).windowName, "5m", "a new window at once");
-  assert.equal(updatesOf(h, "b"), 0, "nothing else of it written");
+  assert.equal(h.cards.get("b").updates.at(-1).windowName, "5m", "a new window at once");
+
+  // A collapsed group's cards are out of sight too, and kept current the same way.
+  h.groups.get("demo").setCollapsed(true, true);
+  ws.recv({ type: "delta", seq: 8, ts: T0 + 2000, points: { a: [[T0 + 2000, 3]] } });
+  const before = updatesOf(h, "a");
+  h.tick();
+  h.frame();
+  assert.equal(updatesOf(h, "a"), before + 1);
 });
 
-test("a card out of sight is not written to, and is brought up to date when it shows", () => {
-  const h = harness();
-  const ws = live(h);
-  h.charts.entries.get(fam("b")).offscreen = true;
-  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: { a: [[T0, 2]], b: [[T0, 5]] } });
+test("Hide zeros counts from the data, in sight or not: right at load, and unchanged by scrolling", () => {
+  const h = harness({ href: "http://h/?zeros=hide" });
+  h.controller.start();
+  const ws = h.ws();
+  ws.open();
+  ws.recv(hello);
+  const zero = { "1m": { count: 3, min: 0, max: 0, mean: 0 } };
+  const tiny = { "1m": { count: 3, min: 1e-7, max: 3e-7, mean: 2e-7 } };
+  ws.recv(snapshot(4, [{ ...series("a"), windows: tiny }, { ...series("b"), windows: zero }, { ...series("c"), windows: zero }]));
+  for (const id of ["b", "c"]) h.charts.entries.get(fam(id)).offscreen = true; // below the fold
+  h.frame();
+  assert.equal(h.page.filterCount, "1 of 3 series, 2 all-zero hidden", "before any scrolling");
+  for (const id of ["b", "c"]) {
+    h.charts.entries.get(fam(id)).offscreen = false; // scrolled to
+    h.charts.opts.onShown?.(fam(id));
+  }
+  h.frame();
+  assert.equal(h.page.filterCount, "1 of 3 series, 2 all-zero hidden", "nothing moves as they come into view");
+  // A line that stops being zero is counted at the tick that brings it, out of sight too.
+  h.charts.entries.get(fam("c")).offscreen = true;
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, windows: { c: tiny } });
   h.tick();
   h.frame();
-  assert.equal(updatesOf(h, "a"), 2);
-  assert.equal(updatesOf(h, "b"), 1, "off screen: no DOM write");
-  assert.ok(h.controller.stale.has(fam("b")));
-  h.frame();
-  assert.equal(updatesOf(h, "b"), 1, "a stale card is not retried every frame");
-
-  h.charts.opts.onShown(fam("a")); // not stale: nothing to do
-  assert.equal(h.frame(), 0);
-  h.charts.entries.get(fam("b")).offscreen = false;
-  h.charts.opts.onShown(fam("b"));
-  assert.equal(h.frame(), 1);
-  assert.equal(updatesOf(h, "b"), 2);
-  assert.equal(h.cards.get("b").updates.at(-1).points, 2, "with what came while it was away");
-  assert.ok(!h.controller.stale.has(fam("b")));
-
-  // A collapsed group's cards are out of sight too.
-  h.groups.get("demo").setCollapsed(true, true);
-  ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: { a: [[T0 + 1000, 3]] } });
-  h.tick();
-  h.frame();
-  assert.equal(updatesOf(h, "a"), 2);
-  h.groups.get("demo").setCollapsed(false, true);
-  h.frame();
-  assert.equal(updatesOf(h, "a"), 3, "expanded: brought up to date");
-  h.groups.get("demo").setCollapsed(true, true);
-  ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, points: { a: [[T0 + 2000, 4]] } });
-  h.tick();
-  h.frame();
-  h.controller.families.remove("a", h.controller.groups);
-  assert.ok(!h.controller.stale.has(fam("a")), "a removed card is forgotten");
+  assert.equal(h.page.filterCount, "2 of 3 series, 1 all-zero hidden");
 });
 
 test("a hidden tab draws nothing, keeps the data, and catches up when shown", () => {

@@ -6,7 +6,7 @@
 
 import { saveToken } from "../../js/admin.js";
 import { PageController } from "../../js/controller.js";
-import { familyKey } from "../../js/family.js";
+import { familyKey, isAllZero } from "../../js/family.js";
 import { setAgoAsOf } from "../../js/format.js";
 import { StreamClient } from "../../js/socket.js";
 
@@ -169,19 +169,23 @@ function fakeCard(st, opts) {
     },
     // Statistics over a history range, when given, are kept apart.
     ranges: [],
+    // As SeriesCard: whether each line is all zero, from its window's
+    // statistics; it returns whether that changed for any.
     update(windowName, spanMs, now, range) {
       let points = 0;
-      for (const l of this.lines.values()) points += l.st.ring.length;
+      let flipped = false;
+      for (const l of this.lines.values()) {
+        points += l.st.ring.length;
+        const zero = isAllZero((l.st.windows || {})[windowName], l.st.kind === "counter");
+        flipped ||= zero !== l.zero;
+        l.zero = zero;
+      }
       this.updates.push({ windowName, spanMs, points });
       if (range) this.ranges.push({ windowName, spanMs, range });
+      return flipped;
     },
     hover(x, ys) {
       this.hovers.push({ x, ys });
-    },
-    // Its text alternative alone, out of sight.
-    describes: [],
-    describe(windowName, spanMs, now, range) {
-      this.describes.push({ windowName, spanMs, now, ...(range ? { range } : {}) });
     },
   };
 }
@@ -219,7 +223,7 @@ function fakeCharts() {
       const e = this.entries.get(id);
       if (!e || e.hidden === hidden) return;
       e.hidden = hidden;
-      if (!hidden && !e.offscreen) this.opts.onShown(id);
+      if (!hidden && !e.offscreen && this.opts.onShown) this.opts.onShown(id);
     },
     draw(due) {
       this.draws++;
