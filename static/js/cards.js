@@ -18,7 +18,7 @@ import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
-import { formatAt, formatLabels, formatValue, formatWhen, unitOf } from "./format.js";
+import { formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -263,6 +263,7 @@ export class SeriesCard {
    */
   update(windowName, spanMs, now = 0, range = undefined) {
     this.spanMs = spanMs; // the hover's time reads by it (formatAt)
+    this.nowWindow = windowName; // and its values' noise by the window's figures (hoverScale)
     let zeros = 0;
     let flipped = false;
     const rows = [];
@@ -347,7 +348,10 @@ export class SeriesCard {
       const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
       return counterFigures(span, rate, last, this.unit, spanMs);
     }
-    return [formatValue(last, this.unit), formatValue(w.min, this.unit), formatValue(w.max, this.unit), formatValue(w.mean, this.unit)];
+    // Float noise is judged against the line's own size: a series of 1e-7
+    // is data, a mean of 2.2e-11 beside values of 50 is noise.
+    const scale = lineScale(s, w);
+    return [formatValue(last, this.unit, scale), formatValue(w.min, this.unit, scale), formatValue(w.max, this.unit, scale), formatValue(w.mean, this.unit, scale)];
   }
 
   // showLone fills the reading and the statistics of a card of one series;
@@ -367,7 +371,7 @@ export class SeriesCard {
     }
     const stats = this.unit.rate
       ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
-      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit)]];
+      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit, lineScale(s, w))]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
@@ -410,8 +414,8 @@ export class SeriesCard {
     }
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
-      const [id] = this.lines.keys();
-      this.showReading(formatValue(ys.get(id), this.unit));
+      const [[id, l]] = this.lines;
+      this.showReading(formatValue(ys.get(id), this.unit, this.hoverScale(l)));
       return;
     }
     // Every row reads at the cursor: an aggregate, which the chart does
@@ -420,8 +424,17 @@ export class SeriesCard {
     const lines = [...this.lines.values()];
     showLegendValues(
       lines,
-      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit)),
+      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit, this.hoverScale(l))),
     );
+  }
+
+  // hoverScale is the size a value under the cursor is judged against for
+  // float noise (formatValue): a gauge's window figures, a counter's total
+  // (its rates are differences of totals).
+  hoverScale(l) {
+    const s = l.st;
+    if (this.unit.rate) return seriesScale(s.last ? s.last[1] : null);
+    return lineScale(s, (s.windows && s.windows[this.nowWindow]) || {});
   }
 }
 
@@ -457,6 +470,13 @@ export function whyMissing(name, text, w, ranged) {
 // by series id), else the chosen window's from the stream; {} for none.
 function statsOf(st, windowName, range) {
   return (range ? range.stats.get(st.id) : st.windows && st.windows[windowName]) || {};
+}
+
+// lineScale is a gauge line's size, for telling float noise from data
+// (format.js seriesScale): its window's (or span's) min, max and last
+// value; undefined (noise below NOISE) when it has none.
+function lineScale(s, w) {
+  return seriesScale(w.min, w.max, w.last, s.last ? s.last[1] : null);
 }
 
 // pastAt is when the value shown over a span of the past was (past), ""

@@ -2,7 +2,7 @@
 // are, a stale series' note, a counter's increase over the window. Pure.
 
 import { counterSpan, ringGap } from "./counterspan.js";
-import { formatAt, formatClock, formatValue } from "./format.js";
+import { formatAt, formatClock, formatValue, seriesScale } from "./format.js";
 
 /**
  * coverageSince says since when a card's statistics are, "14:02:10"
@@ -202,9 +202,12 @@ export function windowSpan(s, w, spanMs, end) {
  */
 export function counterFigures(span, now, total, unit, spanMs) {
   const plain = { ...unit, rate: false, perSecond: false };
+  // Rates and increases are differences of totals: their float noise is
+  // relative to the total's size, not to their own.
+  const scale = seriesScale(total, span.increase);
   const t = formatValue(total, plain);
   if (span.resetAt && total !== null) t.unit = [t.unit, `since ${clockIn(span.resetAt, spanMs)}`].filter(Boolean).join(" ");
-  return [formatValue(now, unit), formatValue(span.rate, unit), formatValue(span.increase, plain), t];
+  return [formatValue(now, unit, scale), formatValue(span.rate, unit, scale), formatValue(span.increase, plain, scale), t];
 }
 
 /**

@@ -18,6 +18,7 @@
 import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { setData } from "./dom.js";
+import { seriesScale } from "./format.js";
 import { PALETTE, lineTint, tintColor } from "./palette.js";
 import { alertPlugin, markerLines, markerPlugin, markersNear, marksOf, tooltipContent, tooltipPlugin, zoomPlugin } from "./plugins.js";
 
@@ -363,6 +364,8 @@ export class ChartManager {
               e.color,
               markersNear(u, marksOf(u, this.markers(e.source || "", e.ids || [])), u.cursor.left).flatMap((m) => markerLines(m, e.view[1] - e.view[0])),
               e.view[1] - e.view[0],
+              // Float noise is judged against the value axis' size (format.js formatValue).
+              seriesScale(u.scales.y.min, u.scales.y.max),
             ),
           // The chart's focusable element: the keyboard moves its cursor.
           e.el,

@@ -124,27 +124,56 @@ function scaleFor(v, unit) {
 }
 
 /**
- * NOISE is the magnitude below which a value is float noise (a mean or a
- * rate of zeros computed as 2.2e-11), shown as 0.
+ * NOISE is the magnitude below which a value is float noise when nothing
+ * is known of its series (a mean or a rate of zeros computed as 2.2e-11),
+ * shown as 0. With the series' own magnitude known (formatValue's scale)
+ * the bound is relative instead (NOISE_REL): a series of 1e-7 … 3e-7 is
+ * data, not noise, and prints as such.
  */
 export const NOISE = 1e-9;
 
-const denoise = (v) => (Math.abs(v) < NOISE ? 0 : v);
+/**
+ * NOISE_REL is float noise as a fraction of the magnitude of the numbers
+ * a figure was computed from: a rate of a counter at 1e5 between two equal
+ * readings comes out as 1e5 × 2.2e-16 per second, a mean of 900 samples
+ * errs by under 900 × 2.2e-16 of their size; 1e-12 is above both.
+ */
+export const NOISE_REL = 1e-12;
+
+// denoise is v, or 0 where it is float noise: below NOISE_REL of scale
+// when given, else below NOISE.
+const denoise = (v, scale) => (Math.abs(v) < (scale === undefined ? NOISE : NOISE_REL * Math.abs(scale)) ? 0 : v);
 
 /**
  * formatValue renders a value in its guessed unit, as a number and a unit
  * shown apart (the unit is styled smaller). null, undefined and NaN are
- * "–"; float noise (below NOISE) is 0.
+ * "–"; float noise is 0: below NOISE_REL of scale, the magnitude of the
+ * series (or, for a counter, of its total: the numbers its rate was
+ * computed from), or without scale below NOISE.
  * @param {number|null|undefined} v
  * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
+ * @param {number} [scale] the series' magnitude (seriesScale)
  * @returns {{text: string, unit: string}}
  */
-export function formatValue(v, unit) {
+export function formatValue(v, unit, scale = undefined) {
   if (v === null || v === undefined || Number.isNaN(v)) return { text: "–", unit: "" };
   if (!Number.isFinite(v)) return { text: v > 0 ? "∞" : "−∞", unit: "" };
-  v = denoise(v);
+  v = denoise(v, scale);
   const s = scaleFor(v, unit);
   return { text: fixed(v / s.div), unit: s.unit };
+}
+
+/**
+ * seriesScale is the magnitude of a series from figures of it (its min,
+ * max, last value, a counter's total…): the largest finite |x|, for
+ * formatValue's scale; undefined when none is finite.
+ * @param {...(number|null|undefined)} xs
+ * @returns {number|undefined}
+ */
+export function seriesScale(...xs) {
+  let m;
+  for (const x of xs) if (typeof x === "number" && Number.isFinite(x) && !(Math.abs(x) <= m)) m = Math.abs(x);
+  return m;
 }
 
 function joinUnit(text, unit) {
@@ -153,9 +182,9 @@ function joinUnit(text, unit) {
   return /^(%|°C)/.test(unit) ? text + unit : `${text} ${unit}`;
 }
 
-/** formatCompact is formatValue in one string. */
-export function formatCompact(v, unit) {
-  const f = formatValue(v, unit);
+/** formatCompact is formatValue in one string; scale as formatValue's. */
+export function formatCompact(v, unit, scale = undefined) {
+  const f = formatValue(v, unit, scale);
   return joinUnit(f.text, f.unit);
 }
 
@@ -172,19 +201,35 @@ export function formatTicks(splits, unit, incr) {
   const max = splits.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
   const s = scaleFor(max, unit);
   const step = incr > 0 ? incr / s.div : 0;
-  const render = (d) =>
+  // Noise is judged against the axis' own step (or its largest tick): a
+  // tick a millionth of a step from 0 is 0, but an axis of a series of
+  // 1e-7 has ticks of 1e-7, not noise.
+  const noise = incr > 0 ? incr * 1e-6 : max * 1e-9;
+  const render = (d, exp = false) =>
     splits.map((v) => {
       if (v === null || !Number.isFinite(v)) return "";
-      v = denoise(v);
-      return joinUnit(d === null ? fixed(v / s.div) : (v / s.div).toFixed(d), s.unit);
+      if (Math.abs(v) < noise) v = 0;
+      const x = v / s.div;
+      if (exp) return joinUnit(x === 0 ? "0" : x.toExponential(d), s.unit);
+      return joinUnit(d === null ? fixed(x) : x.toFixed(d), s.unit);
     });
+  const clash = (out) => out.some((t, i) => i > 0 && t && t === out[i - 1]);
   if (!step) return render(null);
+  if (max / s.div < 1e-3 && max > 0) {
+    // An axis under a thousandth of its unit: in exponent form as the
+    // card's figures (fixed), with the digits neighbours need to differ
+    // (1.0e-5, 1.5e-5), not "0.000000".
+    let e = 1;
+    let out = render(e, true);
+    while (e < 6 && clash(out)) out = render(++e, true);
+    return out;
+  }
   let d = 0;
   while (d < 4 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
   if (d < 4) return render(d);
   d = Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
   let out = render(d);
-  while (d < 6 && out.some((t, i) => i > 0 && t && t === out[i - 1])) out = render(++d);
+  while (d < 6 && clash(out)) out = render(++d);
   return out;
 }
 

@@ -55,16 +55,18 @@ export function markersNear(u, list, left) {
  * @param {number} [color] the palette index of the first line
  * @param {string[]} [marks]
  * @param {number} [spanMs] the chart's view, ms; 0: a clock time
+ * @param {number} [scale] the size float noise is judged against (format.js
+ *   formatValue): the value axis'; without it, an absolute bound
  * @returns {TooltipContent}
  */
-export function tooltipContent(x, lines, values, unit, title, color = 0, marks = [], spanMs = 0) {
+export function tooltipContent(x, lines, values, unit, title, color = 0, marks = [], spanMs = 0, scale = undefined) {
   const rows = [];
   lines.forEach((l, i) => {
     if (l.hidden) return;
     const v = values[i];
     rows.push({
       name: l.name || "value",
-      value: v === null || v === undefined ? "no value" : formatCompact(v, unit),
+      value: v === null || v === undefined ? "no value" : formatCompact(v, unit, scale),
       color: lineTint(color, lines.length === 1 ? 0 : i),
       stale: !!l.stale,
       v: v === null || v === undefined ? null : v,

@@ -210,6 +210,29 @@ test("over a span of the past, a counter's headline is its latest rate there and
   assert.equal(card.value.textContent, "1");
 });
 
+test("a tiny, never-zero series reads at its own size, and is not all zero; a counter's noise beside its total reads 0", () => {
+  const ring = new Ring();
+  ring.push(T, 2e-7);
+  const w = { "1m": { count: 20, min: 1e-7, max: 3e-7, mean: 2e-7, last: 2e-7, rate: null, p99: 2.9e-7 } };
+  const card = new SeriesCard({ id: "t", source: "long", metric: "tiny_ratio", labels: {}, kind: "gauge", last: [T, 2e-7], windows: w, ring, staleSince: 0 });
+  card.update("1m", 60_000, T);
+  assert.equal(`${card.value.textContent} ${card.unitEl.textContent}`, "2.0e-5 %");
+  assert.deepEqual(card.zeroLines(), [false], "Hide zeros hides exact zeros only");
+  assert.ok(!card.el.classList.contains("is-all-zero"));
+  assert.equal(card.chart.getAttribute("aria-label"), "tiny_ratio: 2.0e-5 % now; over 1m min 1.0e-5 %, max 3.0e-5 %, mean 2.0e-5 %");
+  card.hover(T / 1000, new Map([["t", 1.5e-7]]));
+  assert.equal(card.value.textContent, "1.5e-5", "under the cursor too");
+
+  // A CPU's seconds counter at 1e5 s, its last two readings equal: a rate of float noise.
+  const cr = new Ring();
+  cr.push(T - 1000, 100000.1);
+  cr.push(T, 100000.1 + 2.2e-13);
+  const c = { id: "c", source: "host", metric: "cpu_seconds_total", labels: {}, kind: "counter", last: [T, 100000.1 + 2.2e-13], windows: { "1m": { count: 2, rate: 2.2e-13 } }, ring: cr, staleSince: 0 };
+  const cc = new SeriesCard(c);
+  cc.update("1m", 60_000, T);
+  assert.equal(`${cc.value.textContent} ${cc.unitEl.textContent}`, "0 %");
+});
+
 test("the chart's text alternative names the markers it shows, and forgets them when they go", () => {
   const card = new SeriesCard(st("a", {}, 10));
   card.showMarks(["spiky: ShardHot firing (critical) at 14:02:10"]);

@@ -16,6 +16,11 @@ test("padRange widens flat lines, float noise included", () => {
   assert.deepEqual(padRange(-20, -20), [-22, -18]);
 });
 
+test("padRange scales to a tiny series, not to 0–1", () => {
+  const [lo, hi] = padRange(1e-7, 3e-7);
+  assert.ok(lo > 0.8e-7 && lo < 1e-7 && hi > 3e-7 && hi < 3.2e-7, `${lo}–${hi}`);
+});
+
 test("padRange without data", () => {
   assert.deepEqual(padRange(null, null), [0, 1]);
   assert.deepEqual(padRange(NaN, 3), [0, 1]);

@@ -38,6 +38,8 @@ test("all zero: a gauge at 0 all through the window, a counter that did not move
   assert.equal(isAllZero({ count: 3, min: 5, max: 5, rate: 0 }, true), true);
   assert.equal(isAllZero({ count: 3, rate: 0.5 }, true), false);
   assert.equal(isAllZero({ count: 0, min: 0, max: 0 }, false), false, "no samples: not zero");
+  assert.equal(isAllZero({ count: 3, min: 1e-7, max: 3e-7 }, false), false, "tiny is not zero: exactly zero only");
+  assert.equal(isAllZero({ count: 3, rate: 1e-12 }, true), false);
   assert.equal(isAllZero(undefined, false), false);
 });
 

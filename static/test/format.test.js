@@ -210,6 +210,29 @@ test("float noise reads as 0, not as 2.2e-11 %", () => {
   assert.deepEqual(formatTicks([-2.2e-11, 0.5, 1], unitOf("load_percent"), 0.5), ["0.0%", "0.5%", "1.0%"]);
 });
 
+test("noise is judged by the series' own size: a tiny series is data, noise beside large values is 0", async () => {
+  const { seriesScale } = await import("../js/format.js");
+  const ratio = unitOf("tiny_ratio");
+  assert.deepEqual(formatValue(2e-7, ratio, 3e-7), { text: "2.0e-5", unit: "%" }, "a series of 1e-7 … 3e-7");
+  assert.deepEqual(formatValue(2e-12, ratio, 3e-12), { text: "2.0e-10", unit: "%" }, "below the absolute bound, still data at its own size");
+  assert.deepEqual(formatValue(2e-12, ratio), { text: "0", unit: "%" }, "with no size known, the absolute bound");
+  const cpu = unitOf("cpu_seconds_total", "counter");
+  assert.deepEqual(formatValue(2.2e-13, cpu, 1e5), { text: "0", unit: "%" }, "a rate of equal readings of a total of 1e5: noise");
+  assert.deepEqual(formatValue(2.2e-6, cpu, 1e5), { text: "2.2e-4", unit: "%" }, "a slow real rate of a large total");
+  assert.deepEqual(formatValue(0, ratio, 0), { text: "0", unit: "%" });
+  assert.equal(seriesScale(null, -3, 2, undefined, NaN), 3);
+  assert.equal(seriesScale(null, undefined), undefined);
+  assert.equal(seriesScale(0, 0), 0);
+});
+
+test("ticks of a tiny series are its values, in exponent form as the card's figures", () => {
+  const ratio = unitOf("tiny_ratio");
+  assert.deepEqual(formatTicks([1e-7, 2e-7, 3e-7], ratio, 1e-7), ["1.0e-5%", "2.0e-5%", "3.0e-5%"]);
+  assert.deepEqual(formatTicks([1e-7, 1.5e-7, 2e-7], ratio, 5e-8), ["1.0e-5%", "1.5e-5%", "2.0e-5%"]);
+  assert.deepEqual(formatTicks([1e-7, 1.01e-7, 1.02e-7], ratio, 1e-9), ["1.00e-5%", "1.01e-5%", "1.02e-5%"], "digits until neighbours differ");
+  assert.deepEqual(formatTicks([-2e-15, 1e-7, 2e-7], ratio, 1e-7), ["0%", "1.0e-5%", "2.0e-5%"], "a tick a millionth of a step from 0 is 0");
+});
+
 test("time ticks: seconds shown unless the ticks fall on whole minutes", () => {
   const t = new Date(2024, 0, 1, 14, 2, 0).getTime();
   assert.equal(formatTick(t, 10_000), "14:02:00");

@@ -28,6 +28,9 @@ test("the tooltip names each shown line by its label values, with value, unit an
   const tips = tooltipContent(T, many, many.map(() => 1), { base: "percent" }, "cpu", 3).rows;
   assert.equal(new Set(tips.map((r) => `${r.color.hue}/${r.color.round}`)).size, 12);
   const lone = tooltipContent(T, [{ name: "", hidden: false }], [2048], { base: "bytes" }, "mem_bytes", 5);
+  const tiny = [{ name: "", hidden: false }];
+  assert.equal(tooltipContent(T, tiny, [2e-12], { base: "ratio" }, "r", 0, [], 0, 3.2e-12).rows[0].value, "2.0e-10%", "at the axis' size, a tiny value is data");
+  assert.equal(tooltipContent(T, tiny, [2.2e-13], { base: "seconds", rate: true }, "c", 0, [], 0, 1).rows[0].value, "0%", "noise on an axis of 0–1");
   assert.deepEqual(lone.rows, [{ name: "value", value: "2 KiB", color: { hue: 5, round: 0 }, stale: false, v: 2048 }]);
 });
 
