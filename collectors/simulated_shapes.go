@@ -70,8 +70,18 @@ func resolution(sc configs.SimSeries) int {
 	if scale <= 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
 		return 0
 	}
-	return min(maxDecimals, 2-int(math.Floor(math.Log10(scale))))
+	// At most maxDecimals, unless the series itself is smaller than that:
+	// rounded to millionths, a ratio of 1e-7 … 3e-7 would be all zeros.
+	limit := maxDecimals
+	if size := max(math.Abs(sc.Min), math.Abs(sc.Max)); sc.Shape != "counter" && size > 0 && !math.IsInf(size, 0) {
+		limit = max(limit, min(maxTinyDecimals, 2-int(math.Floor(math.Log10(size)))))
+	}
+	return min(limit, 2-int(math.Floor(math.Log10(scale))))
 }
+
+// maxTinyDecimals bounds the decimals of a tiny series (resolution) where
+// 10^decimals is still a finite float64.
+const maxTinyDecimals = 300
 
 // round rounds v to the series' resolution. Dividing by a power of ten
 // (rather than multiplying by its inverse) yields the double nearest to

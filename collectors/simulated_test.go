@@ -331,6 +331,10 @@ func TestSimulatedResolution(t *testing.T) {
 		{configs.SimSeries{Shape: "sine", Min: 0, Max: 1, Noise: 1e-9}, 6},
 		{configs.SimSeries{Shape: "sine", Min: 0, Max: 1e6, Noise: 5000}, -1},
 		{configs.SimSeries{Shape: "constant"}, 0},
+		// A series smaller than a millionth keeps three digits of its own size, not zero.
+		{configs.SimSeries{Shape: "sine", Min: 1e-7, Max: 3e-7}, 9},
+		{configs.SimSeries{Shape: "sine", Min: 1e-7, Max: 3e-7, Noise: 1e-12}, 9},
+		{configs.SimSeries{Shape: "constant", Min: -4e-300}, 300},
 	} {
 		require.Equal(t, tc.want, resolution(tc.sc), "%+v", tc.sc)
 	}
@@ -343,6 +347,7 @@ func TestSimulatedValuesHaveTheirResolution(t *testing.T) {
 		{Shape: "random_walk", Min: 0, Max: 500, Noise: 15},
 		{Shape: "counter", Rate: 15, Noise: 0.1},
 		{Shape: "sine", Min: 0, Max: 1e6, Period: configs.Duration(time.Minute), Noise: 5000},
+		{Shape: "sine", Min: 1e-7, Max: 3e-7, Period: configs.Duration(20 * time.Second)},
 	} {
 		s := newSimSeries(sc, nil, 1, 0, 0)
 		prev := math.Inf(-1)
@@ -356,6 +361,9 @@ func TestSimulatedValuesHaveTheirResolution(t *testing.T) {
 			require.LessOrEqual(t, decimals, max(s.decimals, 0), "%s: %v", sc.Shape, v)
 			if s.decimals < 0 {
 				require.Zero(t, math.Mod(v, math.Pow10(-s.decimals)), "%s: %v", sc.Shape, v)
+			}
+			if sc.Max > 0 && sc.Max < 1e-6 {
+				require.NotZero(t, v, "a tiny series is not rounded away")
 			}
 			if sc.Shape == "counter" {
 				require.GreaterOrEqual(t, v, prev, "a rounded counter never goes down")
