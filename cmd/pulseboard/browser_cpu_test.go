@@ -173,16 +173,14 @@ func TestBrowserCPU(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := openMeasuredPage(t, c.args...)
 			series := eval[int](b, `document.querySelectorAll(".card .line").length`)
-			offscreen := eval[string](b, lastValue)
 			live := measureCPU(b, window)
 			t.Logf("%s (%d series), live, %s window: %s", c.name, series, window, live)
 			if c.name == "500 series" {
-				// The last card has been off screen all along: never written
-				// to, until it is scrolled into view.
-				require.Equal(t, offscreen, eval[string](b, lastValue), "an off-screen card was written to")
-				require.True(t, eval[bool](b, `(`+lastCard+`.scrollIntoView(), true)`))
-				b.waitFor("the card to be brought up to date", fmt.Sprintf(`%s !== %s`, lastValue, js(offscreen)))
-				require.True(t, eval[bool](b, `(window.scrollTo(0, 0), true)`))
+				// The last card has been off screen all along: its text is
+				// current all the same (only its chart waits to show), and
+				// that is within the figures above.
+				offscreen := eval[string](b, lastValue)
+				require.NotContains(t, []string{"", "–"}, offscreen, "an off-screen card holds its figures")
 			}
 
 			b.do(chromedp.Click(chromedp.CSS("#pause")))

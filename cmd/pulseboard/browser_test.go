@@ -308,6 +308,25 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Contains(t, eval[string](b, temp+`.querySelector(".unit").textContent`), "°C")
 	})
 
+	t.Run("a card out of sight keeps its figures current", func(t *testing.T) {
+		// Only its chart waits to be scrolled to: the text (Ctrl+F, a
+		// screen reader's table navigation) is written at the clock's tick.
+		const temp = `document.querySelector('.group[data-source="demo"] .card[data-metric="temperature_celsius"]')`
+		b.do(chromedp.EmulateViewport(1280, 200))
+		defer func() {
+			b.do(chromedp.EmulateViewport(1280, 900))
+			require.True(t, eval[bool](b, `(window.scrollTo(0, 0), true)`))
+		}()
+		b.waitFor("200 px high", `innerHeight === 200`)
+		require.True(t, eval[bool](b, `(() => { const c = `+temp+`; const top = c.getBoundingClientRect().top + scrollY;
+			window.scrollTo(0, top > innerHeight ? 0 : top + c.offsetHeight + 10);
+			const r = c.getBoundingClientRect(); return r.bottom <= 0 || r.top >= innerHeight; })()`), "the card scrolled out of sight")
+		first := eval[string](b, temp+`.querySelector(".value").textContent`)
+		require.NotContains(t, []string{"", "–"}, first)
+		b.waitFor("the temperature to change out of sight", fmt.Sprintf(`%s.querySelector(".value").textContent !== %s`, temp, js(first)))
+		require.True(t, eval[bool](b, `(() => { const r = `+temp+`.getBoundingClientRect(); return r.bottom <= 0 || r.top >= innerHeight; })()`), "still out of sight")
+	})
+
 	t.Run("a tooltip under the pointer, a crosshair on every chart", func(t *testing.T) {
 		const over = `document.querySelector('.group[data-source="demo"] .card[data-metric="temperature_celsius"] .u-over')`
 		x, y := pointIn(b, over, 0.6)
