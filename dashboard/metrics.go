@@ -39,6 +39,7 @@ const (
 	disconnectSlowMessage  = "slow_message"  // a message not complete within MessageWait (1008)
 	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids, a one-byte close body included (1002)
 	disconnectInvalidUTF8  = "invalid_utf8"  // a text message or a close reason that is not UTF-8 (1007)
+	disconnectResumes      = "resumes"       // more resume messages than MaxResumes within ResyncWindow (1008)
 )
 
 // metrics are the dashboard's own; they live as long as the Server, across
@@ -166,7 +167,7 @@ func newMetrics() *metrics {
 	for _, r := range []string{disconnectPeer, disconnectDeadPeer, disconnectTooBig, disconnectFlood,
 		disconnectSlow, disconnectStalled, disconnectWrite, disconnectShutdown, disconnectInternal,
 		disconnectControlFlood, disconnectReadBudget, disconnectBinary, disconnectInvalidUTF8,
-		disconnectSlowMessage, disconnectProtocol} {
+		disconnectSlowMessage, disconnectProtocol, disconnectResumes} {
 		m.disconnects.WithLabelValues(r)
 	}
 	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {

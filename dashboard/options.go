@@ -201,6 +201,14 @@ type WebSocketOptions struct {
 	// minute); once more and it is closed with 1013 (try again later).
 	MaxResyncs   int
 	ResyncWindow time.Duration
+	// MaxResumes is how many resume messages a client may send within
+	// ResyncWindow (10 a minute, all of them at once at most); once more
+	// and it is closed with 1008. A resume costs a subscription under the
+	// aggregator's lock and, from seq 0, a whole snapshot written to the
+	// client: 19 a second, under the message rate, took most of a core
+	// and sent one client 813 MB in 10 s. A page sends one a connection,
+	// and one more after a gap or a server restart.
+	MaxResumes int
 	// MaxClients caps concurrent WebSocket clients (20000); more are refused with 503.
 	MaxClients int
 	// RangeRate and RangeBurst bound the range work one connection may ask
@@ -257,6 +265,9 @@ func (w *WebSocketOptions) setDefaults() {
 	}
 	if w.MaxResyncs <= 0 {
 		w.MaxResyncs = 3
+	}
+	if w.MaxResumes <= 0 {
+		w.MaxResumes = 10
 	}
 	if w.MaxClients <= 0 {
 		w.MaxClients = defaultMaxConn

@@ -108,6 +108,7 @@ func (c *client) readLoop() {
 		return err
 	})
 	flood := newFloodLimit(o)
+	resumes := rate.NewLimiter(rate.Every(o.ResyncWindow/time.Duration(o.MaxResumes)), o.MaxResumes)
 	buf := make([]byte, 512)
 	for {
 		mt, r, err := c.conn.NextReader()
@@ -147,7 +148,11 @@ func (c *client) readLoop() {
 		case oversized:
 			c.s.metrics.ignored.WithLabelValues(ignoredOversized).Inc()
 		default:
-			c.handleMessage(data)
+			if !c.handleMessage(data, resumes) {
+				c.closeWith(websocket.ClosePolicyViolation, "too many resumes", disconnectResumes)
+				c.awaitPeerClose(nil)
+				return
+			}
 		}
 	}
 }
@@ -341,17 +346,24 @@ func parseClientMessage(data []byte) (m clientMessage, ignored string) {
 	}
 }
 
-func (c *client) handleMessage(data []byte) {
+// handleMessage acts on one client message; false for a resume past the
+// client's allowance (resumes, WebSocketOptions.MaxResumes), which the
+// reader closes the connection for. Called on the reader's goroutine.
+func (c *client) handleMessage(data []byte, resumes *rate.Limiter) bool {
 	m, ignored := parseClientMessage(data)
 	if ignored != "" {
 		c.s.metrics.ignored.WithLabelValues(ignored).Inc()
-		return
+		return true
 	}
 	if m.Type == protocol.TypeRange {
 		c.answerRange(m.RangeRequest)
-		return
+		return true
+	}
+	if !resumes.Allow() {
+		return false
 	}
 	c.requestResume(*m.Seq)
+	return true
 }
 
 // newFloodLimit is one client's message budget: MessageBurst messages at

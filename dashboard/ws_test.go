@@ -183,6 +183,7 @@ func TestFloodWhileWriterWaitsForTurnClosed1008(t *testing.T) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
 		o.WebSocket.AdmitTurns = 1
 		o.WebSocket.ResumeGrace = time.Minute // the writer waits for the resume below
+		o.WebSocket.MaxResumes = 1000         // the messages' rate is what ends it here
 	}})
 	c := f.dial("", nil)
 	c.readType("hello")
@@ -198,6 +199,31 @@ func TestFloodWhileWriterWaitsForTurnClosed1008(t *testing.T) {
 	<-f.srv.admit.turns // the handler's reset of a newcomer takes a turn
 	require.Eventually(t, func() bool {
 		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectFlood)) == 1
+	}, 5*time.Second, time.Millisecond)
+}
+
+// A resume costs a subscription under the aggregator's lock and, from seq
+// 0, a whole snapshot: 19 a second, under the message rate, took most of
+// a core and sent one client 813 MB in 10 s. Past MaxResumes within
+// ResyncWindow the client is closed with 1008, counted as resumes; those
+// within it are each answered.
+func TestResumeSpamClosed1008(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.MaxResumes = 3
+		o.WebSocket.ResyncWindow = time.Hour // no refill within the test
+	}})
+	c := f.dial("resume=0", nil)
+	c.readType("hello")
+	c.readType("snapshot")
+	for range 3 {
+		require.NoError(t, c.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"resume","seq":0}`)))
+		for c.read().Type != "snapshot" { // deltas published meanwhile come first
+		}
+	}
+	require.NoError(t, c.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"resume","seq":0}`)))
+	require.Equal(t, websocket.ClosePolicyViolation, c.closeCode())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectResumes)) == 1
 	}, 5*time.Second, time.Millisecond)
 }
 
