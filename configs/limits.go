@@ -1,7 +1,9 @@
 package configs
 
 import (
+	"bytes"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/token"
 )
@@ -194,4 +196,30 @@ func checkTokens(filename string, tokens token.Tokens) *Error {
 		}
 	}
 	return nil
+}
+
+// utf16BOMs are the byte order marks of UTF-16, little and big endian.
+var utf16BOMs = [][]byte{[]byte("\xFF\xFE"), []byte("\xFE\xFF")}
+
+// encodingError refuses a file that is not UTF-8, at its first byte that
+// is not: the parser read a UTF-16 file as one odd string ("want a
+// mapping, got a string"), which named the wrong fault.
+func encodingError(filename string, data []byte) *Error {
+	for _, bom := range utf16BOMs {
+		if bytes.HasPrefix(data, bom) {
+			return limitError(filename, offsetPos(data, 0), "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8")
+		}
+	}
+	if utf8.Valid(data) {
+		return nil
+	}
+	off := 0
+	for off < len(data) {
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return limitError(filename, offsetPos(data, off), "the file is not UTF-8 (byte 0x%02X): save it as UTF-8", data[off])
 }

@@ -109,6 +109,9 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 	if len(data) > MaxFileBytes {
 		return nil, sizeError(filename, data)
 	}
+	if err := encodingError(filename, data); err != nil {
+		return nil, err
+	}
 	data = normalizeText(data)
 	if err := checkTokenCount(filename, data); err != nil {
 		return nil, err
