@@ -20,3 +20,10 @@ func TestFileNotUTF8Refused(t *testing.T) {
 		require.EqualError(t, err, c.want, name)
 	}
 }
+
+// A message is one line of printable text: the parser quotes the
+// character it stopped at, which was a raw tab inside the message.
+func TestErrorMessagesEscapeControlCharacters(t *testing.T) {
+	_, err := Parse("t.yaml", []byte("sources:\n\t- name: x\n"))
+	require.EqualError(t, err, `t.yaml:2:1: found character '\t' that cannot start any token`)
+}

@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,7 +65,7 @@ const maxMsgBytes = 400
 // character boundaries. It redacts the URLs in msg first: a cut through
 // a URL would leave its query where RedactURLsIn no longer sees a URL.
 func shorten(msg string) string {
-	msg = RedactURLsIn(msg)
+	msg = escapeControls(RedactURLsIn(msg))
 	if len(msg) <= maxMsgBytes {
 		return msg
 	}
@@ -160,3 +161,24 @@ func joinPath(prefix, key string) string {
 
 // index renders a sequence element's path.
 func index(prefix string, i int) string { return fmt.Sprintf("%s[%d]", prefix, i) }
+
+// escapeControls writes the control characters of msg as Go escapes (a
+// tab as \t): the parser quotes the character it stopped at, a raw tab or
+// carriage return inside a one-line message.
+func escapeControls(msg string) string {
+	if !strings.ContainsFunc(msg, isControl) {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
