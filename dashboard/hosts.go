@@ -142,7 +142,8 @@ func splitHostHeader(h string) (string, bool) {
 	return host, validName(normalHost(host))
 }
 
-// validPort accepts "" (when optional) or ":digits".
+// validPort accepts "" (when optional) or ":digits" naming a TCP port
+// (at most 65535: "127.0.0.1:99999" is no address this server listens on).
 func validPort(s string, optional bool) bool {
 	if s == "" {
 		return optional
@@ -150,12 +151,14 @@ func validPort(s string, optional bool) bool {
 	if s[0] != ':' || len(s) == 1 || len(s) > 6 {
 		return false
 	}
+	n := 0
 	for _, r := range s[1:] {
 		if r < '0' || r > '9' {
 			return false
 		}
+		n = n*10 + int(r-'0')
 	}
-	return true
+	return n <= 65535
 }
 
 // checkHost refuses, with 421 Misdirected Request and a count, a request

@@ -30,9 +30,9 @@ func TestHostPolicyDefaults(t *testing.T) {
 		{
 			listen: "127.0.0.1",
 			allowed: []string{"127.0.0.1", "127.0.0.1:8080", "localhost:8080", "LOCALHOST.", "app.localhost:1",
-				"[::1]:8080", "[::1]", "10.1.2.3:80"},
+				"[::1]:8080", "[::1]", "10.1.2.3:80", "127.0.0.1:65535"},
 			refused: []string{"evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example",
-				"build-box:8080", "", ":8080", "[::1", "[::1]x", "[127.0.0.1]:80", "localhost:http", "localhost:1234567",
+				"build-box:8080", "", ":8080", "[::1", "[::1]x", "[127.0.0.1]:80", "localhost:http", "localhost:1234567", "127.0.0.1:99999", "[::1]:65536",
 				"a..localhost", ".localhost", "::1"},
 		},
 		{
