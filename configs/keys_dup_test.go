@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,12 +35,31 @@ func TestDuplicateKeysNamedWithBothPositions(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("d.yaml", []byte(c.yaml))
-			errs := Errors(err)
-			require.Len(t, errs, 1, "%v", err)
-			require.Equal(t, c.want, errs[0].Error())
+			var got []string // the duplicate, and what else the file breaks
+			for _, e := range Errors(err) {
+				got = append(got, e.Error())
+			}
+			require.Contains(t, got, c.want)
 			require.ErrorIs(t, err, ErrInvalid)
 		})
 	}
+}
+
+// A duplicate key does not hide the file's other errors (it did: a file
+// with its admin_token twice said only that, not its source's bad url and
+// interval).
+func TestDuplicateKeyDoesNotHideOtherErrors(t *testing.T) {
+	_, err := Parse("d.yaml", []byte("server:\n  auth: {admin_token: aaaaaaaaaaaaaaaa, admin_token: bbbbbbbbbbbbbbbb}\n"+
+		"sources:\n  - {name: j, type: json, url: \"ftp://x\", interval: 1ms, fields: [{metric: m, path: a}]}\n"))
+	var got []string
+	for _, e := range Errors(err) {
+		got = append(got, fmt.Sprintf("%d:%d %s", e.Line, e.Col, e.Path))
+	}
+	for _, want := range []string{"2:41 server.auth.admin_token", "4:32 sources[0].url", "4:53 sources[0].interval"} {
+		require.Contains(t, got, want, "%v", err)
+	}
+	require.NotContains(t, err.Error(), "aaaaaaaaaaaaaaaa")
+	require.NotContains(t, err.Error(), "bbbbbbbbbbbbbbbb")
 }
 
 // A key given again over one merged in is an override, not a duplicate.

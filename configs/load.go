@@ -71,6 +71,10 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	if err != nil {
 		return nil, errors.Join(err)
 	}
+	// A duplicate key does not hide the file's other errors: the decoder
+	// takes its last value, and what that value breaks is reported too.
+	// Checked as written, before the aliases are expanded in place.
+	dup := checkDuplicateKeys(filename, body)
 	ex := expandAliases(body)
 	body = ex.body
 	doc, tokens := indexTokens(body, ex.via)
@@ -78,6 +82,9 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	if body != nil {
 		// NodeToValue panics on a nil node: an empty file keeps every default.
 		d = decodeAll(filename, body, doc, tokenPaths{paths: tokens, via: ex.via})
+	}
+	if dup != nil {
+		d.errs = append(d.errs, dup)
 	}
 	for _, e := range fractionErrors(filename, doc) {
 		d.errs = append(d.errs, e)
@@ -122,8 +129,8 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 			return nil, err
 		}
 	}
-	// Duplicate keys are checked below, with better errors than the
-	// parser's own.
+	// Duplicate keys are checked by parse, with better errors than the
+	// parser's own, beside the file's other errors.
 	file, err := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, yamlError(filename, nil, err)
@@ -133,9 +140,6 @@ func parseYAML(filename string, data []byte) (ast.Node, *Error) {
 		return nil, bodyErr
 	}
 	if err := checkAliases(filename, body); err != nil {
-		return nil, err
-	}
-	if err := checkDuplicateKeys(filename, body); err != nil {
 		return nil, err
 	}
 	return body, nil
