@@ -545,7 +545,7 @@ export class PageController {
     }
     if (d.timeline) {
       const names = [...new Set([...this.store.sources.keys(), ...this.timeline.sources()])];
-      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts());
+      this.deps.timeline.show(this.timeline.list(this.timelineSource), names, this.timelineSource, this.timeline.cuts(), this.store.historyMs);
       d.timeline = false;
     }
     if (d.overview) {

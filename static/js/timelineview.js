@@ -6,7 +6,7 @@
 // each of its entries. What to list is the timeline's (timeline.js).
 
 import { h, setData, setHidden, setText } from "./dom.js";
-import { formatClock } from "./format.js";
+import { formatClock, formatMs } from "./format.js";
 import { MAX_EVENTS, groupRuns } from "./timeline.js";
 
 /** SHOWN bounds the entries drawn (a group is one); the timeline keeps more. */
@@ -40,8 +40,11 @@ export class TimelineView {
    * @param {string[]} sources
    * @param {string} selected
    * @param {{what: string, n: number, until: number}[]} [cuts]
+   * @param {number} [keptMs] how far back the server keeps events (its
+   *   history span): an empty list says "in the last …", not "yet", since
+   *   a quiet server's start leaves the log after that long.
    */
-  show(events, sources, selected, cuts = []) {
+  show(events, sources, selected, cuts = [], keptMs = 0) {
     const key = sources.join("\u0000");
     if (key !== this.options) {
       this.options = key;
@@ -61,7 +64,7 @@ export class TimelineView {
       if (e.key === focused) refocus = item.firstElementChild;
       return item;
     });
-    if (!items.length) items.push(h("li", "event-none", selected ? `Nothing has happened to ${selected} yet.` : "Nothing has happened yet."));
+    if (!items.length) items.push(h("li", "event-none", noEvents(selected, keptMs)));
     for (const c of cuts) items.push(cutItem(c));
     keep(this.els.list, items);
     if (refocus && document.activeElement !== refocus) refocus.focus();
@@ -170,4 +173,11 @@ function eventItem(e) {
     h("span", "event-text", e.text),
     e.detail ? h("span", { class: "event-detail", title: e.detail }, e.detail) : null,
   );
+}
+
+// noEvents is what an empty list says: within the span the server keeps,
+// when it is known.
+function noEvents(selected, keptMs) {
+  const to = selected ? ` to ${selected}` : "";
+  return keptMs > 0 ? `Nothing has happened${to} in the last ${formatMs(keptMs)}.` : `Nothing has happened${to} yet.`;
 }
