@@ -29,10 +29,12 @@ export const pageRanges = {
 
   /**
    * setCustomRange picks [from, to] (unix ms); false (and nothing
-   * changes) when the span is empty.
+   * changes) when the span is one the page could not show: empty, too
+   * long, or ending after now (a span of the future drew empty charts, and
+   * the address it wrote was refused when opened).
    */
   setCustomRange(from, to) {
-    const c = customRange(from, to);
+    const c = customRange(from, to, this.clock());
     if (!c) return false;
     this.setRange(c);
     return true;

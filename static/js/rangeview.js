@@ -76,7 +76,7 @@ export class RangePicker {
     const b = fromLocalInput(to.value);
     const ok = Number.isFinite(a) && Number.isFinite(b) && this.onCustom(a, b);
     error.hidden = !!ok;
-    setText(error, ok ? "" : "Give a start and an end after it, from 2000 on, a second to 30 days apart.");
+    setText(error, ok ? "" : "Give a start and an end after it, from 2000 on and not after now, a second to 30 days apart.");
     if (ok) {
       this.toggleForm(false);
       this.els.custom.focus();

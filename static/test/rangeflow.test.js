@@ -135,6 +135,9 @@ test("a range from the address is asked for once the stream is there; a custom o
   assert.equal(h.pastEnd, T0 - 2 * DAY, "and the pill says history");
   assert.deepEqual(rangeSent(ws).map((m) => [m.from, m.to]), [[T0 - 3 * DAY, T0 - 2 * DAY]]);
   assert.equal(h.controller.setCustomRange(T0, T0 - 1), false, "an empty span is refused");
+  // A span of the future drew empty charts, and its address was refused when opened.
+  assert.equal(h.controller.setCustomRange(T0 + 30 * DAY, T0 + 31 * DAY), false, "a span ending after now is refused");
+  assert.equal(h.page.range.from, T0 - 3 * DAY, "and nothing changed");
   assert.equal(h.controller.setCustomRange(T0 - 5 * DAY, T0 - 4 * DAY), true);
   assert.match(h.replaced.at(-1), new RegExp(`range=${T0 - 5 * DAY}\\.\\.${T0 - 4 * DAY}`));
   h.frame();
