@@ -233,15 +233,8 @@ func TestReloadRefusesWhatTheConfigNamesIfNotAFile(t *testing.T) {
 		paths = append(paths, "/dev/zero")
 	}
 	for _, ca := range paths {
-		f.write(append(base, fmt.Sprintf("cluster:\n  name: c\n  nats:\n    urls: [\"nats://127.0.0.1:4223\"]\n    tls: {ca_file: %q}\n", ca)...))
-		start := time.Now()
-		code, body := f.do("POST", "/api/v1/reload", adminToken)
-		require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
-		require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
-		var answer struct{ Error string }
-		require.NoError(t, json.Unmarshal(body, &answer))
-		require.Equal(t, fmt.Sprintf("%s:31:20: cluster.nats.tls.ca_file: %q is %s, not a regular file: want a PEM file", f.path, ca, kinds[ca]), answer.Error)
-		require.False(t, f.event().OK)
+		require.Equal(t, fmt.Sprintf("%s:31:20: cluster.nats.tls.ca_file: %q is %s, not a regular file: want a PEM file", f.path, ca, kinds[ca]),
+			refusedCAReload(t, f, base, ca))
 	}
 	f.replace("reload_next.yaml")
 	code, body := f.do("POST", "/api/v1/reload", adminToken)
@@ -285,18 +278,11 @@ func TestReloadRefusesAPseudoFileAndCarriesOn(t *testing.T) {
 	f := startReload(t, "reload_base.yaml", true)
 	base, err := os.ReadFile(f.path)
 	require.NoError(t, err)
-	f.write(append(base, "cluster:\n  name: c\n  nats:\n    urls: [\"nats://127.0.0.1:4223\"]\n    tls: {ca_file: \"/proc/version\"}\n"...))
-	start := time.Now()
-	code, body := f.do("POST", "/api/v1/reload", adminToken)
-	require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
-	require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
-	var answer struct{ Error string }
-	require.NoError(t, json.Unmarshal(body, &answer))
-	require.Equal(t, f.path+`:31:20: cluster.nats.tls.ca_file: "/proc/version" is a file of proc, a kernel pseudo filesystem, not a regular file: want a PEM file`, answer.Error)
-	require.False(t, f.event().OK)
+	require.Equal(t, f.path+`:31:20: cluster.nats.tls.ca_file: "/proc/version" is a file of proc, a kernel pseudo filesystem, not a regular file: want a PEM file`,
+		refusedCAReload(t, f, base, "/proc/version"))
 
 	f.replace("reload_next.yaml")
-	code, body = f.do("POST", "/api/v1/reload", adminToken)
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
 	require.Equal(t, http.StatusOK, code, "%s", body)
 	require.True(t, f.event().OK)
 }
@@ -319,4 +305,20 @@ func TestReloaderCountsAReadTimeoutAsATimeout(t *testing.T) {
 		require.Zero(t, h.r.stuckLoads.Load())
 		require.False(t, (<-h.events).OK)
 	})
+}
+
+// refusedCAReload saves base with a cluster whose NATS TLS ca_file is ca,
+// asks for a reload, requires it refused at once (422 within the load
+// budget, a failed reload event) and returns the error it gave.
+func refusedCAReload(t *testing.T, f *reloadFixture, base []byte, ca string) string {
+	t.Helper()
+	f.write(append(base, fmt.Sprintf("cluster:\n  name: c\n  nats:\n    urls: [\"nats://127.0.0.1:4223\"]\n    tls: {ca_file: %q}\n", ca)...))
+	start := time.Now()
+	code, body := f.do("POST", "/api/v1/reload", adminToken)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "%s", body)
+	require.Less(t, time.Since(start), loadBudget, "refused, not waited for")
+	var answer struct{ Error string }
+	require.NoError(t, json.Unmarshal(body, &answer))
+	require.False(t, f.event().OK)
+	return answer.Error
 }
