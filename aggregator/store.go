@@ -76,7 +76,10 @@ type store struct {
 	// seriesGen changes whenever a series is created or removed, for
 	// Selections to know when to look again (select.go). Starts at 1.
 	seriesGen uint64
-	gen       uint64 // complete batches ingested
+	// changes are the latest series created and removed, one for each
+	// step of seriesGen (select_log.go).
+	changes seriesLog
+	gen     uint64 // complete batches ingested
 
 	dirty   []*series // series with pending points or changed windows
 	pacer   pacer     // what a wide source may publish at once (pace.go)
