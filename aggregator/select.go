@@ -319,16 +319,18 @@ func (st *store) catchUp(sel *Selection, changes []seriesChange) bool {
 }
 
 // recount updates the count of matches of a selection its budget refused
-// from the changes since it was counted, and lists it anew once it fits.
+// from the changes since it was counted: the new series matched, as
+// catchUp does; after a removal the store's are counted again (relist),
+// since the log keeps nothing of a removed series to match. It lists sel
+// once the count fits.
 func (st *store) recount(sel *Selection, changes []seriesChange) bool {
 	for i := range changes {
 		c := &changes[i]
-		if sel.matches(c.source, c.metric, c.labels) {
-			if c.added {
-				sel.matched++
-			} else {
-				sel.matched--
-			}
+		if !c.added {
+			return st.relist(sel)
+		}
+		if s := c.s.Value(); s != nil && sel.holds(s) {
+			sel.matched++
 		}
 	}
 	sel.gen = st.seriesGen
@@ -341,16 +343,10 @@ func (st *store) recount(sel *Selection, changes []seriesChange) bool {
 
 // holds reports whether s is one of sel's series.
 func (sel *Selection) holds(s *series) bool {
-	return !s.evicted && sel.matches(s.source, s.metric, s.labels)
-}
-
-// matches reports whether a series of this identity is one of sel's,
-// while it is in the store.
-func (sel *Selection) matches(source, metric string, labels Labels) bool {
-	if (sel.Source != "" && source != sel.Source) || (sel.Metric != "" && metric != sel.Metric) {
+	if s.evicted || (sel.Source != "" && s.source != sel.Source) || (sel.Metric != "" && s.metric != sel.Metric) {
 		return false
 	}
-	return sel.Match == nil || sel.Match(source, metric, labels)
+	return sel.Match == nil || sel.Match(s.source, s.metric, s.labels)
 }
 
 // Sources returns the source list as of the last broadcast tick (the

@@ -10,10 +10,10 @@ import "math"
 // budget, a Selection whose list would pass Max, with what the others of
 // the budget list, is refused: Select lists nothing and reports false, and
 // the Selection holds nothing. It keeps the count of its matches, brought
-// up to date from the store's series changes (the new and removed series
-// matched, not the store's), and is listed again once that count fits:
-// when another selection of the budget gave series back, or its matches
-// left. Selections read through an index (one metric, one source,
+// up to date from the store's new series (matched alone; after a removal
+// the store's index is counted again), and is listed again once that
+// count fits: when another selection of the budget gave series back, or
+// its matches left. Selections read through an index (one metric, one source,
 // every series) list nothing, cost nothing against the budget and are
 // never refused.
 //

@@ -12,10 +12,10 @@ import "weak"
 //
 // The log holds at most logMax changes; when it passes that it forgets
 // the older half, and a Selection older than what is left lists its
-// series anew, as before. It keeps no series alive: a created one is held
-// by a weak pointer (the Selection wants it only while it is in the
-// store), and each change carries the series' identity by value, for
-// counting matches of a Selection its budget refused.
+// series anew, as before. It keeps nothing of a series alive (a source
+// removed by a reload leaves nothing behind): a created series is held by
+// a weak pointer, since a Selection wants it only while it is in the
+// store, and a removal is only marked.
 //
 // The store's mutex guards it: written under the write lock (listMetric,
 // unlistMetric), read under the read lock (Select).
@@ -23,21 +23,19 @@ type seriesLog struct {
 	changes []seriesChange
 }
 
-// seriesChange is one series created or removed.
+// seriesChange is one series created (s, while it lives) or removed.
 type seriesChange struct {
-	added          bool
-	source, metric string
-	labels         Labels
-	s              weak.Pointer[series] // created: the series while it lives
+	s     weak.Pointer[series]
+	added bool
 }
 
-// logMax bounds the changes the log keeps: 8,192 of about 80 bytes.
+// logMax bounds the changes the log keeps: 8,192 of 16 bytes.
 const logMax = 8192
 
 // record appends a change of s; the store's series generation has just
 // been moved past it.
 func (l *seriesLog) record(s *series, added bool) {
-	c := seriesChange{added: added, source: s.source, metric: s.metric, labels: s.labels}
+	c := seriesChange{added: added}
 	if added {
 		c.s = weak.Make(s)
 	}

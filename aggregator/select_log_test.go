@@ -62,8 +62,8 @@ func TestSelectionCatchesUpFromChanges(t *testing.T) {
 }
 
 // A selection its budget refused keeps the count of its matches from the
-// changes (matching only the changed series) and is listed as soon as the
-// count fits.
+// new series (matching only them) and is listed as soon as the count
+// fits.
 func TestRefusedSelectionCountsFromChanges(t *testing.T) {
 	a, clk := newTestAgg(Options{Windows: []time.Duration{10 * time.Second}})
 	a.ingest(batch("a", numbered(clk, 0, 60)...))
@@ -93,7 +93,7 @@ func TestRefusedSelectionCountsFromChanges(t *testing.T) {
 	a.tick()
 	require.Len(t, ids(a, all), 20)
 	require.True(t, a.Select(odd, 0, func(SeriesView) {}), "10 now, with all's room given back")
-	require.Equal(t, 60+20, calls, "the removed series counted off, then the store's listed")
+	require.Equal(t, 20, calls, "after a removal the store's series are counted again, and listed as they fit")
 	require.Equal(t, ids(a, &Selection{Metric: "m", Match: odd.Match}), ids(a, odd))
 	require.Equal(t, 30, b.Used())
 }
