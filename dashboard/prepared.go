@@ -99,3 +99,13 @@ func (pc *preparedCache) findLocked(data []byte) *websocket.PreparedMessage {
 func (e *preparedEntry) holds(data []byte) bool {
 	return unsafe.SliceData(e.data) == unsafe.SliceData(data) && len(e.data) == len(data)
 }
+
+// release lets go of every prepared frame and the message it was made of.
+// A writer that holds one finishes with it; a later get prepares afresh.
+func (pc *preparedCache) release() {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.slots = [preparedSlots]*preparedEntry{}
+	pc.next = 0
+	pc.latest.Store(nil)
+}

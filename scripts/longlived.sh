@@ -115,14 +115,16 @@ done
 echo "== attacks on long ($ROUNDS rounds) $(uptime)"
 for r in $(seq "$ROUNDS"); do
 	save "$(wide)"
+	scrapers=()
 	for s in 1 2; do
 		(end=$((SECONDS + 20)); while [ $SECONDS -lt $end ]; do
 			curl -fsS -o /dev/null "http://127.0.0.1:$lport/metrics" -H "Authorization: Bearer $admin" || true
 		done) &
+		scrapers+=($!)
 	done
 	tool "$dir/pulseload" -url "ws://127.0.0.1:$lport/ws" -clients 1 -stalled 1000 -duration 8s -report 100s 2>&1 | grep -E '^stalled' || true
 	tool "$dir/resumespam" -url "ws://127.0.0.1:$lport/ws" -conns 20 -duration 5s || true
-	wait
+	wait "${scrapers[@]}"
 	save "$bomb"
 	save "$(wide)
 #$(head -c 3145728 /dev/zero | tr '\0' x)"
@@ -148,12 +150,13 @@ for s in "fresh $fport" "long $lport"; do
 done
 
 readers() { # readers PORT PID [STALLED]: the 5 readers' p99 (ms)
-	local j
+	local j s=
 	if [ -n "${3:-}" ]; then
 		(sleep 3; tool "$dir/pulseload" -url "ws://127.0.0.1:$1/ws" -clients 1 -stalled 1000 -duration "$((SECS - 2))s" -report 100s >/dev/null 2>&1 || true) &
+		s=$!
 	fi
 	j=$(tool "$dir/pulseload" -url "ws://127.0.0.1:$1/ws" -clients 5 -warmup 2s -duration "${SECS}s" -report 100s -json -pid "$2" 2>/dev/null | sed -n '/^{/,$p')
-	wait
+	[ -z "$s" ] || wait "$s"
 	sed -n 's/.*"delay_p99_ms": *\([0-9.e+-]*\).*/\1/p' <<<"$j"
 }
 echo "== readers' p99 (ms), 5 readers; $(uptime)"
