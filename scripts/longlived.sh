@@ -13,7 +13,8 @@
 #     - hostile saves of the config: an alias bomb, a 3 MiB file, a
 #       100,000-series config refused by memory_limit;
 #     - a reload back to the base config (the wide sources removed).
-#   Then both rest $REST s, and for each: live heap (heap in use after a
+#   Then both rest $REST s (past the broker's 30 s retention of recent
+#   deltas, which are kept encoded only while a client listens), and for each: live heap (heap in use after a
 #   forced GC: /debug/pprof/heap?gc=1, then go_memstats_heap_inuse_bytes),
 #   a heap profile saved to $OUT, and readers' p99 (5 readers, pulseload)
 #   alone and beside 1,000 stalled clients opened by a second pulseload,
@@ -27,7 +28,7 @@ set -euo pipefail
 bin=${1:-}
 ROUNDS=${ROUNDS:-3}
 PAIRS=${PAIRS:-3}
-REST=${REST:-10}
+REST=${REST:-35}
 SECS=${SECS:-10}
 SERIES=${SERIES:-9000}
 OUT=${OUT:-$(mktemp -d)}
