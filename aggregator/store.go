@@ -49,6 +49,16 @@ type series struct {
 	noStale      bool   // its newest sample was NoStaleness: never marked stale
 	srcPos       int    // index in its source's list
 	metricPos    int    // index in its metric's list
+	allPos       int    // index in store.all
+	// seenBatch is the last batch (store.batches) its source showed it in,
+	// complete or not; staleNext and stalePrev link it into its source's
+	// stale order while it is stale (churn.go).
+	seenBatch            uint64
+	staleNext, stalePrev *series
+	// charge is what it counts against Options.MemoryLimit, in bytes
+	// (memory_budget.go).
+	charge float64
+	known  bool // charged as a source known from its config (Batch.Known)
 
 	collision *series // next series with the same hash
 	evicted   bool
@@ -77,6 +87,13 @@ type store struct {
 	// Selections to know when to look again (select.go). Starts at 1.
 	seriesGen uint64
 	gen       uint64 // complete batches ingested
+	batches   uint64 // batches ingested, complete or not
+	// staleBySrc is each source's stale series, longest stale first
+	// (churn.go).
+	staleBySrc map[string]*staleOrder
+	// mem is what the series count against Options.MemoryLimit
+	// (memory_budget.go).
+	mem memoryBudget
 
 	dirty   []*series // series with pending points or changed windows
 	pacer   pacer     // what a wide source may publish at once (pace.go)
@@ -116,6 +133,7 @@ func newStore(o Options, c *counters) *store {
 		seriesGen:  1,
 		batchOrder: make(map[string][]*series),
 		stats:      c,
+		mem:        newMemoryBudget(o),
 	}
 }
 
@@ -129,6 +147,11 @@ func newStore(o Options, c *counters) *store {
 // A sample at its series' newest time is the same sample again: skipped,
 // and counted as a duplicate only if its value differs (bit for bit, so a
 // NaN repeats itself).
+//
+// A new series that a cap (max_series, max_series_per_source, the memory
+// budget) refuses waits until the batch's known series are stored, then
+// takes the place of one of the source's stale series if it can
+// (churn.go).
 func (st *store) ingest(b Batch, nowMs int64) {
 	if b.Failed {
 		st.staleAll(b.Source, nowMs)
@@ -139,10 +162,13 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		st.gen++
 		gen = st.gen
 	}
-	var ingested uint64
-	var rej [numStoreRejects]uint64
-	horizon := nowMs - st.opts.History.Milliseconds()
-	future := nowMs + st.opts.History.Milliseconds()
+	st.batches++
+	run := ingestRun{
+		gen: gen, batch: st.batches, nowMs: nowMs,
+		horizon: nowMs - st.opts.History.Milliseconds(),
+		future:  nowMs + st.opts.History.Milliseconds(),
+	}
+	var waiting []int // samples of new series at a cap, by index
 	order := st.batchOrder[b.Source]
 	for i := range b.Samples {
 		smp := &b.Samples[i]
@@ -159,47 +185,48 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			order = append(order, s)
 		}
 		if s != nil {
-			s.seenGen = gen // shown by its target, even if refused below
-			s.noStale = smp.NoStaleness
+			// Shown by its target, even if refused below.
+			s.seenGen, s.seenBatch, s.noStale = gen, run.batch, smp.NoStaleness
+			if s.stale {
+				st.staleSeen(s)
+			}
 		}
 		switch {
-		case smp.TimeMs > future:
-			rej[rejectTooFarAhead]++
+		case smp.TimeMs > run.future:
+			run.rej[rejectTooFarAhead]++
 			continue
 		case s != nil:
-		case smp.TimeMs < horizon:
-			rej[rejectTooOld]++
+		case smp.TimeMs < run.horizon:
+			run.rej[rejectTooOld]++
 			continue
 		default:
-			if s = st.create(b.Source, smp); s == nil {
-				rej[seriesLimit]++
-				continue
-			}
-			order[i] = s
-			s.seenGen, s.noStale = gen, smp.NoStaleness
-			if st.reopen != nil {
-				st.reopen(s)
-			}
-		}
-		if s.hist.len() > 0 {
-			switch {
-			case smp.TimeMs < horizon:
-				rej[rejectTooOld]++
-				continue
-			case smp.TimeMs < s.last.t:
-				rej[rejectOutOfOrder]++
-				continue
-			case smp.TimeMs == s.last.t:
-				if math.Float64bits(smp.Value) != math.Float64bits(s.last.v) {
-					rej[rejectDuplicate]++
-				} else if s.stale {
-					st.markLive(s) // the target shows it again
+			var why storeReject
+			if s, why = st.create(&b, smp); s == nil {
+				if st.replaceable(b.Source, run.batch) != nil {
+					waiting = append(waiting, i)
+				} else {
+					run.rej[why]++
 				}
 				continue
 			}
+			order[i] = s
+			st.born(s, smp, &run)
 		}
-		st.append(s, smp.TimeMs, smp.Value, nowMs)
-		ingested++
+		st.store1(s, smp, &run)
+	}
+	for _, i := range waiting {
+		smp := &b.Samples[i]
+		s := st.lookup(b.Source, smp) // the same new series twice in the batch
+		if s == nil {
+			var why storeReject
+			if s, why = st.createReplacing(&b, smp, &run); s == nil {
+				run.rej[why]++
+				continue
+			}
+			st.born(s, smp, &run)
+		}
+		order[i] = s
+		st.store1(s, smp, &run)
 	}
 	// Positions past this batch would only keep series alive.
 	clear(order[len(b.Samples):])
@@ -207,19 +234,67 @@ func (st *store) ingest(b Batch, nowMs int64) {
 	if b.Complete {
 		st.staleMissing(b.Source, gen, nowMs)
 	}
-	st.stats.ingested.Add(ingested)
-	st.stats.refused.Add(rej[seriesLimit])
-	refusedAny := false
-	for r, n := range rej[:numRejectReasons] {
+	st.count(b.Source, &run)
+}
+
+// ingestRun is what ingest keeps of one batch.
+type ingestRun struct {
+	gen, batch      uint64 // the batch's numbers: complete ones, all
+	nowMs           int64
+	horizon, future int64 // the oldest and the newest time a sample may have
+	ingested        uint64
+	replaced        uint64
+	rej             [numStoreRejects]uint64
+}
+
+// born readies a series ingest just made for its first sample.
+func (st *store) born(s *series, smp *Sample, run *ingestRun) {
+	s.seenGen, s.seenBatch, s.noStale = run.gen, run.batch, smp.NoStaleness
+	if st.reopen != nil {
+		st.reopen(s)
+	}
+}
+
+// store1 stores one sample in its series s, or counts why not.
+func (st *store) store1(s *series, smp *Sample, run *ingestRun) {
+	if s.hist.len() > 0 {
+		switch {
+		case smp.TimeMs < run.horizon:
+			run.rej[rejectTooOld]++
+			return
+		case smp.TimeMs < s.last.t:
+			run.rej[rejectOutOfOrder]++
+			return
+		case smp.TimeMs == s.last.t:
+			if math.Float64bits(smp.Value) != math.Float64bits(s.last.v) {
+				run.rej[rejectDuplicate]++
+			} else if s.stale {
+				st.markLive(s) // the target shows it again
+			}
+			return
+		}
+	}
+	st.append(s, smp.TimeMs, smp.Value, run.nowMs)
+	run.ingested++
+}
+
+// count adds what ingest did with one batch of source to the counters and
+// to the source's warning.
+func (st *store) count(source string, run *ingestRun) {
+	st.stats.ingested.Add(run.ingested)
+	st.stats.refused.Add(run.rej[seriesLimit])
+	st.stats.refusedMemory.Add(run.rej[memoryLimit])
+	for r, n := range run.rej[:numRejectReasons] {
 		if n > 0 {
 			st.stats.rejected[r].Add(n)
 		}
 	}
-	for _, n := range rej {
-		refusedAny = refusedAny || n > 0
+	noted := run.replaced > 0
+	for _, n := range run.rej {
+		noted = noted || n > 0
 	}
-	if refusedAny {
-		st.noteRejects(b.Source, &rej, nowMs)
+	if noted {
+		st.noteRejects(source, &run.rej, run.replaced, run.nowMs)
 	}
 }
 
@@ -232,17 +307,46 @@ func (st *store) lookup(source string, smp *Sample) *series {
 	return nil
 }
 
-// create makes a new series, or returns nil when a cap refuses it.
-func (st *store) create(source string, smp *Sample) *series {
-	if len(st.byKey) >= st.opts.MaxSeries || len(st.bySrc[source]) >= st.opts.MaxSeriesPerSource {
-		return nil
+// create makes a new series for a sample of b, or returns nil and the
+// reason when a cap refuses it.
+func (st *store) create(b *Batch, smp *Sample) (*series, storeReject) {
+	charge := st.seriesCharge(b.Interval)
+	if why, ok := st.room(b.Source, charge, b.Known, nil); !ok {
+		return nil, why
 	}
-	h := identityHash(source, smp.Metric, smp.Labels)
+	return st.createCharged(b, smp, charge), 0
+}
+
+// createReplacing is create at a cap: it makes room first by replacing
+// the source's longest stale series the batch does not show, if the new
+// series then fits.
+func (st *store) createReplacing(b *Batch, smp *Sample, run *ingestRun) (*series, storeReject) {
+	charge := st.seriesCharge(b.Interval)
+	why, ok := st.room(b.Source, charge, b.Known, nil)
+	if !ok {
+		victim := st.replaceable(b.Source, run.batch)
+		if victim == nil {
+			return nil, why
+		}
+		if why, ok = st.room(b.Source, charge, b.Known, victim); !ok {
+			return nil, why
+		}
+		st.replace(victim)
+		run.replaced++
+	}
+	return st.createCharged(b, smp, charge), 0
+}
+
+// createCharged makes a new series that room found room for.
+func (st *store) createCharged(b *Batch, smp *Sample, charge float64) *series {
+	h := identityHash(b.Source, smp.Metric, smp.Labels)
 	key := h
 	for st.byKey[key] != nil { // collision: take the next free id
 		key++
 	}
-	return st.createWithKey(source, smp, key)
+	s := st.createWithKey(b.Source, smp, key)
+	st.chargeSeries(s, charge, b.Known)
+	return s
 }
 
 // createWithKey makes a new series with the given key, which must be free:
@@ -271,6 +375,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.srcPos = len(st.bySrc[source])
 	st.bySrc[source] = append(st.bySrc[source], s)
 	st.listMetric(s)
+	s.allPos = len(st.all)
 	st.all = append(st.all, s)
 	st.peak = max(st.peak, len(st.all))
 	st.unsorted = true
@@ -359,13 +464,18 @@ func (st *store) sweep(nowMs int64, stop func() bool) {
 	kept := st.all[:0]
 	for i, s := range st.all {
 		if stop != nil && i%sweepStopEvery == sweepStopEvery-1 && stop() {
+			from := len(kept)
 			kept = append(kept, st.all[i:]...) // copy shifts down: kept ends at or before i
+			for j := from; j < len(kept); j++ {
+				kept[j].allPos = j
+			}
 			break
 		}
 		if s.lastSeenMs < horizon {
 			st.evict(s)
 			continue
 		}
+		s.allPos = len(kept)
 		kept = append(kept, s)
 		if nowMs-s.lastSeenMs < st.sweepIdleMs {
 			s.hist.dropBefore(horizon)
@@ -407,6 +517,7 @@ func (st *store) dropSource(source string) int {
 			st.forget(s)
 			continue
 		}
+		s.allPos = len(kept)
 		kept = append(kept, s)
 	}
 	clear(st.all[len(kept):])
@@ -455,6 +566,10 @@ func (st *store) forget(s *series) {
 		}
 	}
 	st.unlistSource(s)
+	if s.stale {
+		st.staleUnlink(s)
+	}
+	st.unchargeSeries(s)
 	if len(st.bySrc[s.source]) == 0 {
 		delete(st.batchOrder, s.source) // it holds only the forgotten now
 	}
@@ -473,6 +588,7 @@ func (st *store) forget(s *series) {
 func (st *store) sorted() []*series {
 	if st.unsorted {
 		slices.SortFunc(st.all, compareSeries)
+		st.renumberAll()
 		st.unsorted = false
 	}
 	return st.all
