@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // wideSources is n simulated sources of count random-walk series at 1s.
@@ -61,7 +63,7 @@ func TestMemoryEstimateBounds(t *testing.T) {
 	}
 	cfg, err := Parse("p.yaml", []byte(many.String()))
 	require.NoError(t, err, "forty scraping sources with the defaults")
-	require.InDelta(t, 1e6*queuedSampleBytes, cfg.estimateMemory(), 1)
+	require.InDelta(t, 1e6*aggregator.QueuedSampleBytes, cfg.estimateMemory(), 1)
 
 	_, err = Parse("q.yaml", []byte("aggregator: {queue_samples: 20000000}\n"))
 	require.EqualError(t, err, "q.yaml:1:29: aggregator.queue_samples: a queue of 20000000 samples takes about 3.6GiB (with the garbage collector's headroom), more than aggregator.memory_limit (2GiB)")
@@ -81,6 +83,6 @@ func TestExampleConfigsFitTheMemoryLimit(t *testing.T) {
 		require.NoError(t, err, f)
 		est := cfg.estimateMemory()
 		t.Logf("%s: %s", f, humanBytes(est))
-		require.Less(t, est*gcHeadroom, float64(DefaultMemoryLimit)/2, f)
+		require.Less(t, est*aggregator.GCHeadroom, float64(DefaultMemoryLimit)/2, f)
 	}
 }
