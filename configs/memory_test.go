@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -85,4 +86,21 @@ func TestExampleConfigsFitTheMemoryLimit(t *testing.T) {
 		t.Logf("%s: %s", f, humanBytes(est))
 		require.Less(t, est*aggregator.GCHeadroom, float64(DefaultMemoryLimit)/2, f)
 	}
+}
+
+// The room the store keeps for the sources known from their config is
+// what the load's check charged them, with the aggregator's per-series
+// formula (one estimate for both); a scraping source is not among them.
+func TestKnownSeriesMemoryIsTheLoadsCharge(t *testing.T) {
+	data := fmt.Sprintf(wideAggregator, ", memory_limit: 9GiB") + wideSources(2, 1000) +
+		"  - {name: p, type: prometheus, url: \"http://127.0.0.1:9100/metrics\", interval: 1s}\n"
+	cfg, err := Parse("k.yaml", []byte(data))
+	require.NoError(t, err)
+	per, points := aggregator.SeriesMemory(3, 5*time.Minute, time.Second)
+	require.Equal(t, 300.0, points)
+	known := KnownSeriesMemory(cfg.Aggregator, cfg.Sources)
+	require.InDelta(t, 2000*per, known, 1e-6)
+	require.InDelta(t, cfg.estimateMemory()-1e6*aggregator.QueuedSampleBytes, known, 1e-6)
+	require.True(t, cfg.Sources[0].SeriesKnown())
+	require.False(t, cfg.Sources[2].SeriesKnown())
 }
