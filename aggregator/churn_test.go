@@ -177,8 +177,9 @@ func TestChurnReplacedSeriesKeepsItsStoredHistory(t *testing.T) {
 	require.NotEmpty(t, db.metas)
 }
 
-// A stale series the store gives the same number of allPos keeps every
-// series' place right through replacements, sweeps and sorts.
+// Every series keeps its place in store.all (allPos, which replacements
+// use to drop a series in O(1)) right through replacements, sweeps,
+// evictions and sorts.
 func TestChurnKeepsPositions(t *testing.T) {
 	a, c := newTestAgg(Options{MaxSeriesPerSource: 50, History: time.Minute, Windows: []time.Duration{time.Minute}})
 	for i := range 40 {
