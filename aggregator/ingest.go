@@ -56,6 +56,10 @@ func (st *store) ingest(b Batch, nowMs int64) {
 		if s != nil {
 			// Shown by its target, even if refused below.
 			s.seenGen, s.seenBatch, s.noStale = gen, run.batch, smp.NoStaleness
+			if s.charge == 0 {
+				// Restored from storage: charged once its source is known.
+				st.chargeSeries(s, st.seriesCharge(b.Interval), b.Known)
+			}
 			if s.stale {
 				st.staleSeen(s)
 			}

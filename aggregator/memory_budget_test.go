@@ -131,3 +131,23 @@ func TestMemoryLimitOff(t *testing.T) {
 	require.InDelta(t, 100*per, a.st.estimatedBytes(), 1e-3)
 	require.Zero(t, a.st.mem.limit)
 }
+
+// A series restored from storage is charged at its source's first batch
+// after the restart, as the batch says its source polls: a restart does not
+// let a scraping source's series slip past the budget.
+func TestMemoryLimitChargesRestoredSeries(t *testing.T) {
+	f := newFakeStorage()
+	a, c := newTestAgg(Options{Storage: f, History: time.Minute, Windows: []time.Duration{time.Minute}})
+	a.ingest(polled("scrape", c.ms, 100*time.Millisecond, false, 0, 3))
+	require.NoError(t, a.Flush())
+
+	b, cb := newTestAgg(Options{Storage: f, History: time.Minute, Windows: []time.Duration{time.Minute}})
+	cb.ms = c.ms + 1000
+	require.NoError(t, b.Restore())
+	require.Len(t, b.st.all, 3)
+	require.Zero(t, b.st.estimatedBytes(), "its source not heard from yet")
+	b.ingest(polled("scrape", cb.ms, 100*time.Millisecond, false, 0, 3))
+	require.InDelta(t, a.st.estimatedBytes(), b.st.estimatedBytes(), 1e-6)
+	b.ingest(polled("scrape", cb.ms+1000, 100*time.Millisecond, false, 0, 3))
+	require.InDelta(t, a.st.estimatedBytes(), b.st.estimatedBytes(), 1e-6, "charged once")
+}
