@@ -57,6 +57,16 @@ type seriesBounder interface {
 	seriesBound() (n int, key string)
 }
 
+// SeriesKnown reports whether the source's series count is known from its
+// config alone (a simulated source): the load's memory check charges its
+// series against aggregator.memory_limit (KnownSeriesMemory), so the store
+// never refuses them for memory. A source that learns its series as it
+// polls is held to the limit by the store as they arrive.
+func (s *Source) SeriesKnown() bool {
+	_, ok := s.Spec.(seriesBounder)
+	return ok
+}
+
 // Validate checks the listen address and the allowed origins.
 func (s Server) Validate() error {
 	var p problems
