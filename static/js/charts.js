@@ -109,6 +109,20 @@ export class ChartManager {
   }
 
   /**
+   * markSourcesDirty marks for redrawing the charts that show the markers
+   * of the sources named: a source's charts, and every chart for "" (a
+   * marker of no source, the server's or the page's, is on all of them).
+   * The page calls it for new timeline entries with markers: a crash of
+   * one source redrew every chart in sight, in a frame of its own.
+   * @param {Iterable<string>} sources
+   */
+  markSourcesDirty(sources) {
+    const names = new Set(sources);
+    if (names.has("")) return this.markAllDirty();
+    for (const e of this.entries.values()) if (names.has(e.source || "")) e.dirty = true;
+  }
+
+  /**
    * markAged marks for redrawing the charts not drawn in the last ms
    * milliseconds (performance.now). The page's clock calls it every second
    * so that the time axis moves on charts no new point redrew; a chart a

@@ -332,3 +332,21 @@ test("the clock's tick redraws the charts not drawn within the given time, not t
   m.markAged(800);
   assert.equal(m.draw(), 1, "the one drawn 0.9 s ago");
 });
+
+test("new markers redraw the charts of their source, and every chart for a marker of none", () => {
+  const m = new ChartManager({ requestFrame: () => {} });
+  for (const [id, source] of [["a", "demo"], ["b", "spiky"], ["c", undefined]]) {
+    const el = { dataset: {} };
+    m.add(id, { el, unit: {}, color: 0, source, data: () => [[[1, 2], [3, 4]]], range: () => [0, 4000] });
+    inSight(el, true);
+    observers.ro.size(el, 300);
+  }
+  assert.equal(m.draw(), 3);
+  m.markSourcesDirty(["demo", "demo"]);
+  assert.deepEqual([...m.entries.values()].filter((e) => e.dirty).map((e) => e.id), ["a"], "demo's chart alone");
+  assert.equal(m.draw(), 1);
+  m.markSourcesDirty([]);
+  assert.equal(m.draw(), 0, "no marker: nothing");
+  m.markSourcesDirty(["spiky", ""]);
+  assert.equal(m.draw(), 3, "a marker of no source (the server's): every chart");
+});

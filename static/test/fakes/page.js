@@ -213,6 +213,11 @@ function fakeCharts() {
     markAllDirty() {
       this.allDirty++;
     },
+    // The sources whose charts new markers redrew, in order ("": all).
+    markSourcesDirty(sources) {
+      for (const s of sources) (this.markedSources ||= []).push(s);
+      if (sources.includes("")) this.allDirty++;
+    },
     // The clock's: what it asked last, and how often.
     markAged(ms) {
       this.aged++;
