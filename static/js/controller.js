@@ -251,11 +251,11 @@ export class PageController {
     return e ? e.ts : 0;
   }
 
-  /** note records timeline entries; marked ones redraw every chart. */
+  /** note records timeline entries; marked ones redraw the charts that show them (their source's; all for none). */
   note(events) {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
-    if (events.some((e) => e.marker)) this.charts.markAllDirty();
+    this.charts.markSourcesDirty(events.filter((e) => e.marker).map((e) => e.source || ""));
     if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
