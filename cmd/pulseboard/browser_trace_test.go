@@ -207,8 +207,9 @@ func (s traceSummary) String() string {
 	for _, c := range s.costs[:min(25, len(s.costs))] {
 		fmt.Fprintf(&sb, "  %-50s %6.1f ms (CPU %5.1f)  %6.1f times  %6.2f ms each\n", c.name, c.selfMs, c.selfCPU, c.count, c.each)
 	}
-	fmt.Fprintf(&sb, "tasks over %d ms: %d\n", longTaskMs, len(s.long))
-	for _, t := range s.long {
+	fmt.Fprintf(&sb, "tasks over %d ms: %d; the longest:\n", longTaskMs, len(s.long))
+	long := slices.SortedFunc(slices.Values(s.long), func(a, b traceTask) int { return cmp.Compare(b.wall, a.wall) })
+	for _, t := range long[:min(8, len(long))] {
 		fmt.Fprintf(&sb, "  %.0f ms wall, %.0f ms CPU:", t.wall, t.cpu)
 		for _, p := range t.parts[:min(6, len(t.parts))] {
 			fmt.Fprintf(&sb, " %s %.1f;", p.name, p.selfMs)
