@@ -109,17 +109,21 @@ export class ChartManager {
   }
 
   /**
-   * markSourcesDirty marks for redrawing the charts that show the markers
-   * of the sources named: a source's charts, and every chart for "" (a
-   * marker of no source, the server's or the page's, is on all of them).
-   * The page calls it for new timeline entries with markers: a crash of
-   * one source redrew every chart in sight, in a frame of its own.
-   * @param {Iterable<string>} sources
+   * markMarkersDirty marks for redrawing the charts that show new markers
+   * (timeline entries): a marker of no source (the server's, the page's)
+   * is on every chart; one of a source on that source's charts, and one of
+   * a series (an alert's) only on the chart that shows the series
+   * (Timeline.chartMarkers). The page calls it for new marked entries: a
+   * crash of one source, or a flapping alert, redrew every chart in
+   * sight, in a frame of its own.
+   * @param {{source?: string, series?: string}[]} marks
    */
-  markSourcesDirty(sources) {
-    const names = new Set(sources);
-    if (names.has("")) return this.markAllDirty();
-    for (const e of this.entries.values()) if (names.has(e.source || "")) e.dirty = true;
+  markMarkersDirty(marks) {
+    if (marks.some((m) => !m.source)) return this.markAllDirty();
+    for (const e of this.entries.values()) {
+      // Not drawn yet (no ids): drawn whole when it is.
+      if (marks.some((m) => m.source === (e.source || "") && (!m.series || !e.ids || e.ids.includes(m.series)))) e.dirty = true;
+    }
   }
 
   /**

@@ -336,22 +336,30 @@ test("the clock's tick redraws the charts not drawn within the given time, not t
   assert.equal(m.draw(), 1, "the one drawn 0.9 s ago");
 });
 
-test("new markers redraw the charts of their source, and every chart for a marker of none", () => {
+test("new markers redraw the charts that show them: their source's, their series' alone, every chart for a marker of none", () => {
   const m = new ChartManager({ requestFrame: () => {} });
-  for (const [id, source] of [["a", "demo"], ["b", "spiky"], ["c", undefined]]) {
+  const lines = { a: ["demo/x"], b: ["spiky/p", "spiky/q"], c: ["spiky/r"], d: ["host/cpu"] };
+  for (const [id, source] of [["a", "demo"], ["b", "spiky"], ["c", "spiky"], ["d", undefined]]) {
     const el = { dataset: {} };
-    m.add(id, { el, unit: {}, color: 0, source, data: () => [[[1, 2], [3, 4]]], range: () => [0, 4000] });
+    m.add(id, { el, unit: {}, color: 0, source, data: () => [[[1, 2], [3, 4]]], lines: () => lines[id].map((l) => ({ id: l, name: l, hidden: false })), range: () => [0, 4000] });
     inSight(el, true);
     observers.ro.size(el, 300);
   }
-  assert.equal(m.draw(), 3);
-  m.markSourcesDirty(["demo", "demo"]);
-  assert.deepEqual([...m.entries.values()].filter((e) => e.dirty).map((e) => e.id), ["a"], "demo's chart alone");
+  const dirty = () => [...m.entries.values()].filter((e) => e.dirty).map((e) => e.id);
+  assert.equal(m.draw(), 4);
+  m.markMarkersDirty([{ source: "demo" }, { source: "demo", series: "" }]);
+  assert.deepEqual(dirty(), ["a"], "demo's chart alone");
   assert.equal(m.draw(), 1);
-  m.markSourcesDirty([]);
+  m.markMarkersDirty([{ source: "spiky", series: "spiky/q" }]);
+  assert.deepEqual(dirty(), ["b"], "an alert of one series: the chart that shows it");
+  m.draw();
+  m.markMarkersDirty([{ source: "spiky", series: "" }]);
+  assert.deepEqual(dirty(), ["b", "c"], "a source's: all its charts");
+  m.draw();
+  m.markMarkersDirty([]);
   assert.equal(m.draw(), 0, "no marker: nothing");
-  m.markSourcesDirty(["spiky", ""]);
-  assert.equal(m.draw(), 3, "a marker of no source (the server's): every chart");
+  m.markMarkersDirty([{ source: "spiky" }, { source: "" }]);
+  assert.equal(m.draw(), 4, "a marker of no source (the server's): every chart");
 });
 
 test("the clock leaves a chart whose time axis moved less than a pixel; a point or a pixel's move redraws it", () => {
