@@ -251,11 +251,11 @@ export class PageController {
     return e ? e.ts : 0;
   }
 
-  /** note records timeline entries; marked ones redraw the charts that show them (their source's; all for none). */
+  /** note records timeline entries; marked ones redraw the charts that show them (charts.js markMarkersDirty). */
   note(events) {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
-    this.charts.markSourcesDirty(events.filter((e) => e.marker).map((e) => e.source || ""));
+    this.charts.markMarkersDirty(events.filter((e) => e.marker));
     if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
