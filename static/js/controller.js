@@ -253,11 +253,11 @@ export class PageController {
     return e ? e.ts : 0;
   }
 
-  /** note records timeline entries; marked ones redraw every chart. */
+  /** note records timeline entries; marked ones redraw the charts that show them (charts.js markMarkersDirty). */
   note(events) {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
-    if (events.some((e) => e.marker)) this.charts.markAllDirty();
+    this.charts.markMarkersDirty(events.filter((e) => e.marker));
     if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
