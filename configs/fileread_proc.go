@@ -1,0 +1,133 @@
+package configs
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+)
+
+// readChild is one started child reading a file for the parent (see
+// childMain for what it does and sends).
+type readChild struct {
+	out     io.ReadCloser  // the child's frames
+	goAhead io.WriteCloser // one byte lets the child read; closing it refuses
+	kill    func()         // SIGKILL; a child stuck in the kernel dies when the read returns
+	wait    func() error   // reaps the child; called once, after out ended
+}
+
+// startChild starts this very binary as a read-file child for path.
+// On Linux it runs /proc/self/exe, the running binary even when the file
+// at its path was replaced or removed (an upgrade); elsewhere
+// os.Executable. The child's standard error is /dev/null: an orphaned
+// child still stuck must not hold a pipe our caller waits on (`check
+// 2>&1 | less` would not end). Its environment is the mode alone.
+func startChild(path string, limit int64) (*readChild, error) {
+	exe := "/proc/self/exe"
+	if runtime.GOOS != "linux" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	cmd := exec.Command(exe, path, strconv.FormatInt(limit, 10))
+	cmd.Args[0] = "pulseboard-read-file"
+	cmd.Env = []string{childModeEnv + "=1"}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err // Start closes the pipes
+	}
+	return &readChild{
+		out:     out,
+		goAhead: in,
+		kill:    func() { _ = cmd.Process.Kill() },
+		wait:    cmd.Wait,
+	}, nil
+}
+
+// readInChild is one read of path by a child process, on the read's own
+// goroutine (see fileReader.read). A read that never returns then holds
+// the child, never this process: a FUSE read sent to a daemon that does
+// not answer is waited for uninterruptibly by the kernel, and a process
+// with a thread in it cannot exit, whatever signal it gets; an orphaned
+// child stuck so is the kernel's to end. The read is abandoned by
+// killing the child (rd.kill); this goroutine then waits for the child
+// to end, however long, and reaps it, so that the read counts as stuck
+// until then. answered is false when a read not abandoned got no answer
+// at all from the child (it could not run here): the caller reads in
+// process instead.
+func (r *fileReader) readInChild(rd *pendingRead, c *readChild, limit int64) (data []byte, answered bool, err error) {
+	r.mu.Lock()
+	abandoned := rd.abandoned
+	rd.kill = c.kill
+	r.mu.Unlock()
+	if abandoned {
+		c.kill()
+	}
+	defer func() {
+		c.goAhead.Close()
+		_, _ = io.Copy(io.Discard, c.out) // until the child has gone
+		_ = c.wait()                      // its answer, if any, is in hand
+	}()
+	kind, payload, err := readFrame(c.out, limit+1)
+	switch {
+	case err != nil:
+		r.mu.Lock()
+		abandoned := rd.abandoned
+		r.mu.Unlock()
+		return nil, abandoned, fmt.Errorf("read-file child: %w", err)
+	case kind == frameError:
+		return nil, true, decodeReadError(payload)
+	case kind != frameKey:
+		return nil, true, fmt.Errorf("read-file child: frame %q before the key", kind)
+	}
+	var k wireKey
+	if err := json.Unmarshal(payload, &k); err != nil {
+		return nil, true, fmt.Errorf("read-file child: bad key frame: %w", err)
+	}
+	if err := r.identify(rd, fileKey{dev: k.Dev, ino: k.Ino, path: k.Path}); err != nil {
+		return nil, true, err // the child is not let read
+	}
+	if _, err := c.goAhead.Write([]byte{1}); err != nil {
+		return nil, true, fmt.Errorf("read-file child: %w", err)
+	}
+	kind, payload, err = readFrame(c.out, limit+1)
+	switch {
+	case err != nil:
+		return nil, true, fmt.Errorf("read-file child: %w", err)
+	case kind == frameError:
+		return nil, true, decodeReadError(payload)
+	case kind != frameData:
+		return nil, true, fmt.Errorf("read-file child: frame %q, data expected", kind)
+	}
+	return payload, true, nil
+}
+
+// noteInProcess says once in the log that files are read in this
+// process, and why: a read that never returns can then keep the process
+// from exiting.
+func (r *fileReader) noteInProcess(reason error) {
+	r.fallbackOnce.Do(func() {
+		r.logger().Warn("config files are read in this process: a file on a mount that stopped answering can keep it from exiting",
+			"reason", reason.Error())
+	})
+}
+
+func (r *fileReader) logger() *slog.Logger {
+	if r.log != nil {
+		return r.log
+	}
+	return slog.Default()
+}
