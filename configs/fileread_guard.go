@@ -103,12 +103,13 @@ func (r *fileReader) readOnce(rd *pendingRead, path string, limit int64) ([]byte
 	if r.spawn != nil {
 		c, err := r.spawn(path, limit)
 		if err == nil {
-			data, answered, err := r.readInChild(rd, c, limit)
-			if answered {
+			var data []byte
+			var answered bool
+			if data, answered, err = r.readInChild(rd, c, limit); answered {
 				return data, err
 			}
 		}
-		r.noteInProcess(err)
+		r.noteInProcess(err) // could not start, or exited unheard
 	}
 	return r.readInProcess(rd, path, limit)
 }

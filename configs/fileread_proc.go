@@ -87,7 +87,8 @@ func (r *fileReader) readInChild(rd *pendingRead, c *readChild, limit int64) (da
 		r.mu.Lock()
 		abandoned := rd.abandoned
 		r.mu.Unlock()
-		return nil, abandoned, fmt.Errorf("read-file child: %w", err)
+		silent := err == io.EOF && !abandoned // not a byte: it could not run
+		return nil, !silent, fmt.Errorf("read-file child: %w", err)
 	case kind == frameError:
 		return nil, true, decodeReadError(payload)
 	case kind != frameKey:
