@@ -25,7 +25,7 @@ type readChild struct {
 // at its path was replaced or removed (an upgrade); elsewhere
 // os.Executable. The child's standard error is /dev/null: an orphaned
 // child still stuck must not hold a pipe our caller waits on (`check
-// 2>&1 | less` would not end). Its environment is the mode alone.
+// 2>&1 | less` would not end). Its environment is the mode (and GORACE) alone.
 func startChild(path string, limit int64) (*readChild, error) {
 	exe := "/proc/self/exe"
 	if runtime.GOOS != "linux" {
@@ -36,7 +36,9 @@ func startChild(path string, limit int64) (*readChild, error) {
 	}
 	cmd := exec.Command(exe, path, strconv.FormatInt(limit, 10))
 	cmd.Args[0] = "pulseboard-read-file"
-	cmd.Env = []string{childModeEnv + "=1"}
+	// GORACE matters only to a binary built with -race (the tests'),
+	// whose exit would otherwise sleep 1 s for late race reports.
+	cmd.Env = []string{childModeEnv + "=1", "GORACE=atexit_sleep_ms=0"}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
