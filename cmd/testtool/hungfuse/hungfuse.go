@@ -64,7 +64,11 @@ func (m *Mount) Release() { m.release.Do(func() { close(m.gate) }) }
 func (m *Mount) Close() error {
 	m.Release()
 	if err := m.server.Unmount(); err != nil {
-		return err
+		// Busy still: a released reader has not closed the file yet.
+		// Detach it; the filesystem goes when the last file is closed.
+		if syscall.Unmount(m.Dir, syscall.MNT_DETACH) != nil {
+			return err
+		}
 	}
 	m.server.Wait()
 	return nil
