@@ -165,9 +165,10 @@ func TestChildReadHungIsAbandonedAndKilled(t *testing.T) {
 	})
 }
 
-// Where no child can be started, or one starts but gives no answer at
-// all, files are read in process, and the log says so once.
-func TestChildReadFallsBackInProcess(t *testing.T) {
+// Where no child can be started, files are read in process, and the log
+// says so once. A child that starts and ends without a word is an error,
+// not a reason to read in process: that read could be the one that hangs.
+func TestChildReadFallsBackInProcessOnlyWhereNoChildStarts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	saveFile(t, path, "server: {}\n")
 	var log bytes.Buffer
@@ -182,12 +183,16 @@ func TestChildReadFallsBackInProcess(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "server: {}\n", string(data))
 	}
-	r.spawn = func(string, int64) (*readChild, error) { return startFake(func(*fakeChild) {}), nil }
-	data, err := r.read(path, 100)
-	require.NoError(t, err, "a child that exits unheard: read in process")
-	require.Equal(t, "server: {}\n", string(data))
 	require.Equal(t, 1, strings.Count(log.String(), "level=WARN"), log.String())
 	require.Contains(t, log.String(), `msg="config files are read in this process: a file on a mount that stopped answering can keep it from exiting" reason="fork/exec /proc/self/exe: no such file or directory"`)
+
+	r.spawn = func(string, int64) (*readChild, error) {
+		rc := startFake(func(*fakeChild) {})
+		rc.wait = func() error { return errors.New("signal: killed") }
+		return rc, nil
+	}
+	_, err := r.read(path, 100)
+	require.EqualError(t, err, "read-file child ended without an answer: signal: killed")
 }
 
 // What a child sends is bounded and checked: a frame of an unknown kind,

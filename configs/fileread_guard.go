@@ -103,13 +103,9 @@ func (r *fileReader) readOnce(rd *pendingRead, path string, limit int64) ([]byte
 	if r.spawn != nil {
 		c, err := r.spawn(path, limit)
 		if err == nil {
-			var data []byte
-			var answered bool
-			if data, answered, err = r.readInChild(rd, c, limit); answered {
-				return data, err
-			}
+			return r.readInChild(rd, c, limit)
 		}
-		r.noteInProcess(err) // could not start, or exited unheard
+		r.noteInProcess(err)
 	}
 	return r.readInProcess(rd, path, limit)
 }

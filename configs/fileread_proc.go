@@ -2,6 +2,7 @@ package configs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,7 +26,9 @@ type readChild struct {
 // at its path was replaced or removed (an upgrade); elsewhere
 // os.Executable. The child's standard error is /dev/null: an orphaned
 // child still stuck must not hold a pipe our caller waits on (`check
-// 2>&1 | less` would not end). Its environment is the mode (and GORACE) alone.
+// 2>&1 | less` would not end). Its environment is the mode (and GORACE)
+// alone. It has a process group of its own: a Ctrl-C at the terminal, or
+// `timeout`'s signal, is for pulseboard, which ends its reads itself.
 func startChild(path string, limit int64) (*readChild, error) {
 	exe := "/proc/self/exe"
 	if runtime.GOOS != "linux" {
@@ -36,6 +39,7 @@ func startChild(path string, limit int64) (*readChild, error) {
 	}
 	cmd := exec.Command(exe, path, strconv.FormatInt(limit, 10))
 	cmd.Args[0] = "pulseboard-read-file"
+	cmd.SysProcAttr = childProcAttr()
 	// GORACE matters only to a binary built with -race (the tests'),
 	// whose exit would otherwise sleep 1 s for late race reports.
 	cmd.Env = []string{childModeEnv + "=1", "GORACE=atexit_sleep_ms=0"}
@@ -67,10 +71,10 @@ func startChild(path string, limit int64) (*readChild, error) {
 // child stuck so is the kernel's to end. The read is abandoned by
 // killing the child (rd.kill); this goroutine then waits for the child
 // to end, however long, and reaps it, so that the read counts as stuck
-// until then. answered is false when a read not abandoned got no answer
-// at all from the child (it could not run here): the caller reads in
-// process instead.
-func (r *fileReader) readInChild(rd *pendingRead, c *readChild, limit int64) (data []byte, answered bool, err error) {
+// until then. A child that ends without a word (killed by someone else,
+// out of memory) is an error, not a reason to read in process: that
+// read could be the one that hangs.
+func (r *fileReader) readInChild(rd *pendingRead, c *readChild, limit int64) ([]byte, error) {
 	r.mu.Lock()
 	abandoned := rd.abandoned
 	rd.kill = c.kill
@@ -78,44 +82,51 @@ func (r *fileReader) readInChild(rd *pendingRead, c *readChild, limit int64) (da
 	if abandoned {
 		c.kill()
 	}
-	defer func() {
-		c.goAhead.Close()
-		_, _ = io.Copy(io.Discard, c.out) // until the child has gone
-		_ = c.wait()                      // its answer, if any, is in hand
-	}()
+	waited := false
+	var waitErr error
+	reap := func() {
+		if !waited {
+			c.goAhead.Close()
+			_, _ = io.Copy(io.Discard, c.out) // until the child has gone
+			waited, waitErr = true, c.wait()
+		}
+	}
+	defer reap()
 	kind, payload, err := readFrame(c.out, limit+1)
 	switch {
+	case err == io.EOF:
+		reap()
+		if waitErr != nil {
+			return nil, fmt.Errorf("read-file child ended without an answer: %w", waitErr)
+		}
+		return nil, errors.New("read-file child ended without an answer")
 	case err != nil:
-		r.mu.Lock()
-		abandoned := rd.abandoned
-		r.mu.Unlock()
-		silent := err == io.EOF && !abandoned // not a byte: it could not run
-		return nil, !silent, fmt.Errorf("read-file child: %w", err)
+		return nil, fmt.Errorf("read-file child: %w", err)
 	case kind == frameError:
-		return nil, true, decodeReadError(payload)
+		return nil, decodeReadError(payload)
 	case kind != frameKey:
-		return nil, true, fmt.Errorf("read-file child: frame %q before the key", kind)
+		return nil, fmt.Errorf("read-file child: frame %q before the key", kind)
 	}
 	var k wireKey
 	if err := json.Unmarshal(payload, &k); err != nil {
-		return nil, true, fmt.Errorf("read-file child: bad key frame: %w", err)
+		return nil, fmt.Errorf("read-file child: bad key frame: %w", err)
 	}
 	if err := r.identify(rd, fileKey{dev: k.Dev, ino: k.Ino, path: k.Path}); err != nil {
-		return nil, true, err // the child is not let read
+		return nil, err // the child is not let read
 	}
 	if _, err := c.goAhead.Write([]byte{1}); err != nil {
-		return nil, true, fmt.Errorf("read-file child: %w", err)
+		return nil, fmt.Errorf("read-file child: %w", err)
 	}
 	kind, payload, err = readFrame(c.out, limit+1)
 	switch {
 	case err != nil:
-		return nil, true, fmt.Errorf("read-file child: %w", err)
+		return nil, fmt.Errorf("read-file child: %w", err)
 	case kind == frameError:
-		return nil, true, decodeReadError(payload)
+		return nil, decodeReadError(payload)
 	case kind != frameData:
-		return nil, true, fmt.Errorf("read-file child: frame %q, data expected", kind)
+		return nil, fmt.Errorf("read-file child: frame %q, data expected", kind)
 	}
-	return payload, true, nil
+	return payload, nil
 }
 
 // noteInProcess says once in the log that files are read in this
