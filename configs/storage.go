@@ -2,11 +2,11 @@ package configs
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/alecthomas/units"
@@ -166,7 +166,10 @@ func (d *LongDuration) UnmarshalYAML(node ast.Node) error {
 	}
 	v, perr := model.ParseDuration(*text)
 	switch {
-	case perr != nil && strings.Contains(perr.Error(), "out of range"):
+	case perr != nil && negativeReason(*text, parseSpan, "12h, 2d, 90d or 2y") != "":
+		why := negativeReason(*text, parseSpan, "12h, 2d, 90d or 2y")
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: %s", *text, why), Token: node.GetToken()}
+	case perr != nil && wellFormed(*text, parseSpan):
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: too long: the most is %s", *text, MaxRetention), Token: node.GetToken()}
 	case perr != nil:
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: want a number with a unit, like 12h, 2d, 90d or 2y", *text), Token: node.GetToken()}
@@ -194,18 +197,41 @@ func (b *ByteSize) UnmarshalYAML(node ast.Node) error {
 	if err != nil || text == nil {
 		return err
 	}
-	v, perr := units.ParseBase2Bytes(*text)
-	if n, err := strconv.ParseInt(*text, 10, 64); err == nil {
-		v, perr = units.Base2Bytes(n), nil
+	if why := negativeReason(*text, parseSize, "512MB, 1GB or 2GiB"); why != "" {
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: %s", *text, why), Token: node.GetToken()}
 	}
-	if perr == nil && v < 0 || perr != nil && strings.Contains(perr.Error(), "overflow") {
-		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: too large", *text), Token: node.GetToken()}
-	}
-	if perr != nil || v < 0 {
+	v, perr := sizeOf(*text)
+	switch {
+	case (perr != nil || v < 0) && wellFormed(*text, parseSize):
+		// A number past int64, or one a unit takes past it (ParseUnit
+		// wraps 2^63 to a negative): well formed, only too large.
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: too large: the most is %d bytes (8EiB)", *text, int64(math.MaxInt64)), Token: node.GetToken()}
+	case perr != nil || v < 0:
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: want a number with a unit, like 512MB, 1GB or 2GiB", *text), Token: node.GetToken()}
 	}
 	*b = ByteSize(v)
 	return nil
+}
+
+// sizeOf reads a size: a plain number of bytes, or a number with a unit
+// of 1024 (ParseBase2Bytes).
+func sizeOf(text string) (units.Base2Bytes, error) {
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return units.Base2Bytes(n), nil
+	}
+	return units.ParseBase2Bytes(text)
+}
+
+// parseSize is sizeOf's verdict on text.
+func parseSize(text string) error {
+	_, err := sizeOf(text)
+	return err
+}
+
+// parseSpan is model.ParseDuration's verdict on text.
+func parseSpan(text string) error {
+	_, err := model.ParseDuration(text)
+	return err
 }
 
 // scalarText is the text of a scalar node, nil for a null one (the key
