@@ -94,7 +94,9 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	present := docKeys{doc: doc.without(d.cut)}
 	d.cfg.applyDefaults(present)
 	if err := d.cfg.validate(present, inForce); err != nil {
-		for _, e := range Errors(locate(filename, doc, err)) {
+		located := Errors(locate(filename, doc, err))
+		noteDefaults(located, doc, d.cfg)
+		for _, e := range located {
 			if !underAny(e.Path, d.cut) {
 				d.errs = append(d.errs, e)
 			}

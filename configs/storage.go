@@ -83,7 +83,12 @@ const (
 // Validate checks the flush interval and that each tier's time is at
 // least the one before it: a coarser tier that forgets sooner than a finer
 // one would leave a hole in a long range.
-func (s Storage) Validate() error {
+func (s Storage) Validate() error { return s.validate(valuesOf(&s)) }
+
+// validate is Validate, told by k which keys the file gives: a tier's
+// time the file leaves at its default, shorter than the finer tier's time
+// the file gives, is the given time's fault, reported there.
+func (s Storage) validate(k keys) error {
 	var p problems
 	if s.FlushInterval < minFlushInterval || s.FlushInterval > maxFlushInterval {
 		p.addf("flush_interval", "must be between %s and %s, got %s", minFlushInterval, maxFlushInterval, s.FlushInterval)
@@ -100,7 +105,21 @@ func (s Storage) Validate() error {
 			if t.prev.Time == 0 {
 				prev = "0, no limit"
 			}
-			p.addf("retention."+t.key+".time", "%s is shorter than retention.%s.time (%s): a coarser tier keeps its data at least as long", t.limit.Time, t.prevKey, prev)
+			key, prevKey := "retention."+t.key+".time", "retention."+t.prevKey+".time"
+			given := func(tier string) bool { return k.sub("retention").sub(tier).has("time") }
+			switch {
+			case !given(t.key) && given(t.prevKey):
+				want := "of at least " + prev
+				if t.prev.Time == 0 {
+					prev, want = "0 (no limit)", "0 too"
+				}
+				p.addf(prevKey, "%s is longer than %s (%s, the default): a coarser tier keeps its data at least as long; give %s %s",
+					prev, key, t.limit.Time, key, want)
+			case !given(t.prevKey):
+				p.addf(key, "%s is shorter than %s (%s, the default): a coarser tier keeps its data at least as long", t.limit.Time, prevKey, prev)
+			default:
+				p.addf(key, "%s is shorter than %s (%s): a coarser tier keeps its data at least as long", t.limit.Time, prevKey, prev)
+			}
 		}
 	}
 	return p.err()
