@@ -50,3 +50,24 @@ func TestCorruptDeflateCloses1007(t *testing.T) {
 	}
 	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectPeer)))
 }
+
+// A peer that leaves amid a compressed message is the peer leaving, not a
+// message that does not inflate: the inflater passes the network's end
+// on as the library's 1006, which isInflateError does not take.
+func TestPeerLeavingAmidCompressedMessageIsPeer(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
+	conn, resp, err := d.Dial(f.ws+"?resume=0", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	c := &wsClient{t: t, conn: conn}
+	c.readType("hello")
+	// A stored block that promises 1000 bytes, then half a frame of them.
+	frame := compressedFrame(true, opText, append([]byte{0x00, 0xe8, 0x03, 0x17, 0xfc}, make([]byte, 100)...))
+	require.NoError(t, c.sendRaw(frame[:len(frame)-50]))
+	require.NoError(t, conn.NetConn().Close())
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectPeer)) == 1
+	}, 5*time.Second, time.Millisecond)
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectProtocol)))
+}
