@@ -17,6 +17,7 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 // counters are the aggregator's own metrics.
 type counters struct {
 	ingested, dropped, refused                atomic.Uint64
+	refusedMemory, replaced                   atomic.Uint64 // memory_limit refusals; churn.go
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, eventsSkipped, orphaned    atomic.Uint64
 	flushFailures, tierShed                   atomic.Uint64

@@ -16,11 +16,15 @@
 //
 // A series is (source, metric, labels). Its id is the 16 hex digits of the
 // identity hash, stable across restarts; should two identities collide, the
-// later one takes the next free number. New series beyond MaxSeries or
-// MaxSeriesPerSource are refused and counted
-// (pulseboard_series_refused_total, one per refused sample). A series with
-// no sample for longer than History is evicted and listed in the next
-// delta's "removed".
+// later one takes the next free number. A new series beyond MaxSeries,
+// MaxSeriesPerSource or the memory budget (MemoryLimit, MemoryReserved)
+// takes the place of its source's longest-stale series, one the batch does
+// not show (series churn: evicted, listed in the next delta's "removed",
+// counted in pulseboard_series_replaced_total and named in the source's
+// last_warning; churn.go); with none left it is refused and counted
+// (pulseboard_series_refused_total{reason="series_limit|memory_limit"},
+// one per refused sample). A series with no sample for longer than History
+// is evicted and listed in the next delta's "removed".
 //
 // A sample is stored at its own time (the exporter's, as Prometheus'
 // honor_timestamps). Refused and counted in
@@ -29,8 +33,8 @@
 // than its series' newest point (out_of_order). A sample at its series'
 // newest time is the same sample again and is skipped; with another value
 // it is counted as a duplicate. Every refusal is also counted by source
-// (pulseboard_source_samples_rejected_total{source,reason}, reason
-// series_limit for the caps above) and the latest is the source's
+// (pulseboard_source_samples_rejected_total{source,reason}, reasons
+// series_limit and memory_limit for the caps above) and the latest is the source's
 // last_warning (see source_rejects.go). NaN and ±Inf are values: stored, exported
 // on /metrics as they are, written as null in JSON (a gap in a chart), and
 // left out of every window statistic.

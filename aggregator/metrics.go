@@ -27,11 +27,18 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 		"duplicate (at their series' newest time with another value), too_far_ahead (stamped further ahead than the history).",
 	[]string{"reason"}, nil)
 
+// refusedDesc is pulseboard_series_refused_total{reason}, both reasons
+// from the start.
+var refusedDesc = prometheus.NewDesc("pulseboard_series_refused_total",
+	"Samples refused because their new series would pass a cap, by reason: series_limit (max_series or max_series_per_source), "+
+		"memory_limit (the estimate held against aggregator.memory_limit). A source with stale series has them replaced instead (pulseboard_series_replaced_total).",
+	[]string{"reason"}, nil)
+
 // sourceRejectedDesc is pulseboard_source_samples_rejected_total{source,
 // reason}: a source's samples the store refused, for the reasons it had.
 var sourceRejectedDesc = prometheus.NewDesc("pulseboard_source_samples_rejected_total",
 	"Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), "+
-		"series_limit (a new series over aggregator.max_series or max_series_per_source). The latest is also the source's last_warning.",
+		"series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate). The latest is also the source's last_warning.",
 	[]string{"source", "reason"}, nil)
 
 type srcDescs struct {
@@ -53,8 +60,8 @@ func newPromCollector(a *Aggregator) *promCollector {
 	}
 	counter("pulseboard_samples_ingested_total", "Samples stored.", func(a *Aggregator) float64 { return float64(a.stats.ingested.Load()) })
 	counter("pulseboard_samples_dropped_total", "Samples shed because the ingest queue stayed full (aggregator.queue_size batches or queue_samples samples) for longer than the push wait; the source counts the batch in pulseboard_source_batches_shed_total and says so in its last_warning.", func(a *Aggregator) float64 { return float64(a.stats.dropped.Load()) })
-	counter("pulseboard_series_refused_total", "Samples refused because their new series would pass max_series or the per-source cap.", func(a *Aggregator) float64 { return float64(a.stats.refused.Load()) })
 	counter("pulseboard_series_evicted_total", "Series evicted after no sample for longer than the history.", func(a *Aggregator) float64 { return float64(a.stats.evicted.Load()) })
+	counter("pulseboard_series_replaced_total", "Stale series evicted to make room for a new series of the same source at max_series_per_source, max_series or the memory budget (series churn); announced removed like an eviction.", func(a *Aggregator) float64 { return float64(a.stats.replaced.Load()) })
 	counter("pulseboard_broker_conflations_total", "Times the deltas a resuming subscriber missed were merged into one (slow subscribers are dropped and resynced, never merged).", func(a *Aggregator) float64 { return float64(a.stats.conflations.Load()) })
 	counter("pulseboard_broker_dropped_subscribers_total", "Subscribers dropped for staying behind after a merge.", func(a *Aggregator) float64 { return float64(a.stats.droppedSubs.Load()) })
 	counter("pulseboard_tier_blocks_shed_total", "Aggregate blocks given up while writes to storage kept failing (beyond what memory keeps for the next try).", func(a *Aggregator) float64 { return float64(a.stats.tierShed.Load()) })
@@ -66,6 +73,8 @@ func newPromCollector(a *Aggregator) *promCollector {
 	counter("pulseboard_deltas_published_total", "Deltas published to subscribers.", func(a *Aggregator) float64 { return float64(a.stats.deltas.Load()) })
 	// The gauges below read the store: called under its read lock.
 	gauge("pulseboard_series", "Series in the store.", func(a *Aggregator) float64 { return float64(len(a.st.byKey)) })
+	gauge("pulseboard_series_memory_estimate_bytes", "What the store's series are estimated to take (the per-series estimate aggregator.memory_limit is checked with: 2,000 bytes, 1,700 a window, 10.5 a point of history at the source's interval).", func(a *Aggregator) float64 { return a.st.estimatedBytes() })
+	gauge("pulseboard_series_memory_budget_bytes", "What aggregator.memory_limit leaves the series (the limit over the garbage collector's headroom of 1.5, less the full ingest queue); a new series past it is refused (reason memory_limit). 0: no limit.", func(a *Aggregator) float64 { return a.st.mem.limit })
 	gauge("pulseboard_history_bytes", "Bytes held by the compressed history of every series.", func(a *Aggregator) float64 { return float64(a.st.historyBytes()) })
 	gauge("pulseboard_history_points", "Points held by the history of every series; pulseboard_history_bytes over it is the bytes a sample.", func(a *Aggregator) float64 { return float64(a.st.historyPoints()) })
 	gauge("pulseboard_subscribers", "Live subscribers.", func(a *Aggregator) float64 { return float64(a.Subscribers()) })
@@ -143,6 +152,8 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	for r := range a.stats.rejected {
 		ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(a.stats.rejected[r].Load()), rejectReasonNames[r])
 	}
+	ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(a.stats.refused.Load()), "series_limit")
+	ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(a.stats.refusedMemory.Load()), "memory_limit")
 	for _, s := range bySrc {
 		for r, n := range s.total {
 			if n > 0 {

@@ -21,6 +21,22 @@ type Options struct {
 	MaxSeries int
 	// MaxSeriesPerSource caps the series of any one source (default 10000).
 	MaxSeriesPerSource int
+	// MemoryLimit, in bytes of resident memory, bounds what the store's
+	// series are estimated at (SeriesMemory, the estimate configs checks
+	// aggregator.memory_limit with): a new series of a source not known
+	// from its config (Batch.Known) that would take them past
+	// MemoryBudget(MemoryLimit, QueueSamples) is refused, counted as
+	// pulseboard_series_refused_total{reason="memory_limit"}, unless it
+	// can replace one of its source's stale series (churn.go). Zero: no
+	// limit.
+	MemoryLimit int64
+	// MemoryReserved returns what the config's check charged the sources
+	// known from their config (simulated ones) at load, in bytes of
+	// estimated heap: the room MemoryLimit keeps for their series whether
+	// or not they have arrived yet. Called under the store's lock when a
+	// new series of another source is checked: must be quick and safe
+	// for concurrent use. Nil: only what known sources hold is kept.
+	MemoryReserved func() float64
 	// QueueSize is the ingest queue's capacity in batches (default 1024).
 	QueueSize int
 	// QueueSamples is the ingest queue's capacity in samples (default

@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"strings"
+	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
@@ -106,6 +107,15 @@ type Batch struct {
 	// Failed says the poll failed: Samples must be empty (any are not
 	// stored) and the source's every series goes stale.
 	Failed bool
+	// Interval is how often the source polls: a new series is charged
+	// against Options.MemoryLimit with the history it fills at that pace
+	// (SeriesMemory). Zero charges it as though it polled every second.
+	Interval time.Duration
+	// Known says the source's series count is known from its config (a
+	// simulated source) and was charged against aggregator.memory_limit
+	// when the config was loaded: its new series are charged too, but
+	// never refused for memory (Options.MemoryReserved keeps their room).
+	Known bool
 }
 
 // SourceInfo is the state of one source as the API and the UI show it. The

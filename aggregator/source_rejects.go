@@ -12,19 +12,22 @@ import (
 // samples per target. The global counters stay as they are.
 
 // storeReject is a reason the store refuses a sample, per source: the
-// rejectReasons, and seriesLimit (a new series over max_series or
-// max_series_per_source).
+// rejectReasons, seriesLimit (a new series over max_series or
+// max_series_per_source) and memoryLimit (a new series past the memory
+// budget, Options.MemoryLimit).
 type storeReject int
 
-const seriesLimit = storeReject(numRejectReasons)
-
-// numStoreRejects counts the reasons kept per source.
-const numStoreRejects = numRejectReasons + 1
+const (
+	seriesLimit = storeReject(numRejectReasons) + iota
+	memoryLimit
+	// numStoreRejects counts the reasons kept per source.
+	numStoreRejects
+)
 
 // storeRejectNames are the reason label values, by storeReject.
 var storeRejectNames = [numStoreRejects]string{
 	rejectTooOld: "too_old", rejectOutOfOrder: "out_of_order", rejectDuplicate: "duplicate",
-	rejectTooFarAhead: "too_far_ahead", seriesLimit: "series_limit",
+	rejectTooFarAhead: "too_far_ahead", seriesLimit: "series_limit", memoryLimit: "memory_limit",
 }
 
 // storeRejectWhy says, for the warning, what each reason means.
@@ -34,20 +37,25 @@ var storeRejectWhy = [numStoreRejects]string{
 	rejectDuplicate:   "at their series' newest time with another value",
 	rejectTooFarAhead: "stamped further ahead than the history",
 	seriesLimit:       "new series over aggregator.max_series or max_series_per_source",
+	memoryLimit:       "new series past aggregator.memory_limit's estimate",
 }
 
 // sourceRejects is one source's refusals. The store keeps it under the
 // Aggregator's lock.
 type sourceRejects struct {
 	total [numStoreRejects]uint64
+	// replaced counts its stale series that new ones took the place of
+	// (churn.go).
+	replaced uint64
 	// warning describes the latest batch with refusals, at atMs (store
 	// clock, Unix ms).
 	warning string
 	atMs    int64
 }
 
-// noteRejects records what ingest refused of one batch of source.
-func (st *store) noteRejects(source string, batch *[numStoreRejects]uint64, nowMs int64) {
+// noteRejects records what ingest refused of one batch of source, and how
+// many of its stale series new ones replaced.
+func (st *store) noteRejects(source string, batch *[numStoreRejects]uint64, replaced uint64, nowMs int64) {
 	r := st.rejectsBySrc[source]
 	if r == nil {
 		if st.rejectsBySrc == nil {
@@ -63,7 +71,15 @@ func (st *store) noteRejects(source string, batch *[numStoreRejects]uint64, nowM
 			parts = append(parts, fmt.Sprintf("%d %s (%s)", n, storeRejectWhy[reason], storeRejectNames[reason]))
 		}
 	}
-	r.warning = "the store refused samples of the last poll: " + strings.Join(parts, ", ")
+	var warnings []string
+	if replaced > 0 {
+		r.replaced += replaced
+		warnings = append(warnings, fmt.Sprintf("series churn: %d stale series replaced by new ones at the series limits (%d so far)", replaced, r.replaced))
+	}
+	if len(parts) > 0 {
+		warnings = append(warnings, "the store refused samples of the last poll: "+strings.Join(parts, ", "))
+	}
+	r.warning = strings.Join(warnings, "; ")
 	r.atMs = nowMs
 	st.rejectsChanged = true
 }

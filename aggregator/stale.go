@@ -29,11 +29,13 @@ func (st *store) staleAll(source string, nowMs int64) {
 
 func (st *store) markStale(s *series, nowMs int64) {
 	s.stale, s.staleSinceMs = true, nowMs
+	st.staleLink(s)
 	st.staleChanged(s)
 }
 
 func (st *store) markLive(s *series) {
 	s.stale, s.staleSinceMs = false, 0
+	st.staleUnlink(s)
 	st.staleChanged(s)
 }
 

@@ -2,7 +2,6 @@ package aggregator
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"strings"
 )
@@ -49,6 +48,16 @@ type series struct {
 	noStale      bool   // its newest sample was NoStaleness: never marked stale
 	srcPos       int    // index in its source's list
 	metricPos    int    // index in its metric's list
+	allPos       int    // index in store.all
+	// seenBatch is the last batch (store.batches) its source showed it in,
+	// complete or not; staleNext and stalePrev link it into its source's
+	// stale order while it is stale (churn.go).
+	seenBatch            uint64
+	staleNext, stalePrev *series
+	// charge is what it counts against Options.MemoryLimit, in bytes
+	// (memory_budget.go).
+	charge float64
+	known  bool // charged as a source known from its config (Batch.Known)
 
 	collision *series // next series with the same hash
 	evicted   bool
@@ -80,6 +89,13 @@ type store struct {
 	// step of seriesGen (select_log.go).
 	changes seriesLog
 	gen     uint64 // complete batches ingested
+	batches uint64 // batches ingested, complete or not
+	// staleBySrc is each source's stale series, longest stale first
+	// (churn.go).
+	staleBySrc map[string]*staleOrder
+	// mem is what the series count against Options.MemoryLimit
+	// (memory_budget.go).
+	mem memoryBudget
 
 	dirty   []*series // series with pending points or changed windows
 	pacer   pacer     // what a wide source may publish at once (pace.go)
@@ -119,133 +135,8 @@ func newStore(o Options, c *counters) *store {
 		seriesGen:  1,
 		batchOrder: make(map[string][]*series),
 		stats:      c,
+		mem:        newMemoryBudget(o),
 	}
-}
-
-// ingest stores one batch. nowMs is the store clock.
-//
-// A sample is stored at its own time (TimeMs), as Prometheus does with
-// honor_timestamps. It is refused, and counted by reason, when it is
-// stamped further ahead than the whole history (a broken clock: stored, it
-// would hold the series' windows and its order check hostage until then),
-// older than the history's horizon, or older than its series' newest point.
-// A sample at its series' newest time is the same sample again: skipped,
-// and counted as a duplicate only if its value differs (bit for bit, so a
-// NaN repeats itself).
-func (st *store) ingest(b Batch, nowMs int64) {
-	if b.Failed {
-		st.staleAll(b.Source, nowMs)
-		return
-	}
-	var gen uint64
-	if b.Complete {
-		st.gen++
-		gen = st.gen
-	}
-	var ingested uint64
-	var rej [numStoreRejects]uint64
-	horizon := nowMs - st.opts.History.Milliseconds()
-	future := nowMs + st.opts.History.Milliseconds()
-	order := st.batchOrder[b.Source]
-	for i := range b.Samples {
-		smp := &b.Samples[i]
-		var s *series
-		if i < len(order) {
-			if c := order[i]; c != nil && !c.evicted && c.sameIdentity(b.Source, smp.Metric, smp.Labels) {
-				s = c
-			} else {
-				s = st.lookup(b.Source, smp)
-				order[i] = s
-			}
-		} else {
-			s = st.lookup(b.Source, smp)
-			order = append(order, s)
-		}
-		if s != nil {
-			s.seenGen = gen // shown by its target, even if refused below
-			s.noStale = smp.NoStaleness
-		}
-		switch {
-		case smp.TimeMs > future:
-			rej[rejectTooFarAhead]++
-			continue
-		case s != nil:
-		case smp.TimeMs < horizon:
-			rej[rejectTooOld]++
-			continue
-		default:
-			if s = st.create(b.Source, smp); s == nil {
-				rej[seriesLimit]++
-				continue
-			}
-			order[i] = s
-			s.seenGen, s.noStale = gen, smp.NoStaleness
-			if st.reopen != nil {
-				st.reopen(s)
-			}
-		}
-		if s.hist.len() > 0 {
-			switch {
-			case smp.TimeMs < horizon:
-				rej[rejectTooOld]++
-				continue
-			case smp.TimeMs < s.last.t:
-				rej[rejectOutOfOrder]++
-				continue
-			case smp.TimeMs == s.last.t:
-				if math.Float64bits(smp.Value) != math.Float64bits(s.last.v) {
-					rej[rejectDuplicate]++
-				} else if s.stale {
-					st.markLive(s) // the target shows it again
-				}
-				continue
-			}
-		}
-		st.append(s, smp.TimeMs, smp.Value, nowMs)
-		ingested++
-	}
-	// Positions past this batch would only keep series alive.
-	clear(order[len(b.Samples):])
-	st.batchOrder[b.Source] = order[:len(b.Samples)]
-	if b.Complete {
-		st.staleMissing(b.Source, gen, nowMs)
-	}
-	st.stats.ingested.Add(ingested)
-	st.stats.refused.Add(rej[seriesLimit])
-	refusedAny := false
-	for r, n := range rej[:numRejectReasons] {
-		if n > 0 {
-			st.stats.rejected[r].Add(n)
-		}
-	}
-	for _, n := range rej {
-		refusedAny = refusedAny || n > 0
-	}
-	if refusedAny {
-		st.noteRejects(b.Source, &rej, nowMs)
-	}
-}
-
-func (st *store) lookup(source string, smp *Sample) *series {
-	for s := st.byHash[identityHash(source, smp.Metric, smp.Labels)]; s != nil; s = s.collision {
-		if s.sameIdentity(source, smp.Metric, smp.Labels) {
-			return s
-		}
-	}
-	return nil
-}
-
-// create makes a new series, or returns nil when a cap refuses it.
-func (st *store) create(source string, smp *Sample) *series {
-	if len(st.byKey) >= st.opts.MaxSeries || len(st.bySrc[source]) >= st.opts.MaxSeriesPerSource {
-		return nil
-	}
-	h := identityHash(source, smp.Metric, smp.Labels)
-	key := h
-	for st.byKey[key] != nil { // collision: take the next free id
-		key++
-	}
-	return st.createWithKey(source, smp, key)
 }
 
 // createWithKey makes a new series with the given key, which must be free:
@@ -274,6 +165,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.srcPos = len(st.bySrc[source])
 	st.bySrc[source] = append(st.bySrc[source], s)
 	st.listMetric(s)
+	s.allPos = len(st.all)
 	st.all = append(st.all, s)
 	st.peak = max(st.peak, len(st.all))
 	st.unsorted = true
@@ -362,13 +254,18 @@ func (st *store) sweep(nowMs int64, stop func() bool) {
 	kept := st.all[:0]
 	for i, s := range st.all {
 		if stop != nil && i%sweepStopEvery == sweepStopEvery-1 && stop() {
+			from := len(kept)
 			kept = append(kept, st.all[i:]...) // copy shifts down: kept ends at or before i
+			for j := from; j < len(kept); j++ {
+				kept[j].allPos = j
+			}
 			break
 		}
 		if s.lastSeenMs < horizon {
 			st.evict(s)
 			continue
 		}
+		s.allPos = len(kept)
 		kept = append(kept, s)
 		if nowMs-s.lastSeenMs < st.sweepIdleMs {
 			s.hist.dropBefore(horizon)
@@ -410,6 +307,7 @@ func (st *store) dropSource(source string) int {
 			st.forget(s)
 			continue
 		}
+		s.allPos = len(kept)
 		kept = append(kept, s)
 	}
 	clear(st.all[len(kept):])
@@ -458,6 +356,10 @@ func (st *store) forget(s *series) {
 		}
 	}
 	st.unlistSource(s)
+	if s.stale {
+		st.staleUnlink(s)
+	}
+	st.unchargeSeries(s)
 	if len(st.bySrc[s.source]) == 0 {
 		delete(st.batchOrder, s.source) // it holds only the forgotten now
 	}
@@ -476,6 +378,7 @@ func (st *store) forget(s *series) {
 func (st *store) sorted() []*series {
 	if st.unsorted {
 		slices.SortFunc(st.all, compareSeries)
+		st.renumberAll()
 		st.unsorted = false
 	}
 	return st.all

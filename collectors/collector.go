@@ -409,7 +409,8 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 	switch {
 	case err != nil && len(samples) == 0:
 		c.pushFailed(ctx)
-	case c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples, Complete: true}):
+	case c.sink != nil && c.sink.Push(ctx, aggregator.Batch{Source: c.cfg.Name, Samples: samples, Complete: true,
+		Interval: c.interval, Known: c.cfg.SeriesKnown()}):
 		pushed = len(samples)
 	default:
 		shed, shedBatch = len(samples), true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
@@ -36,6 +37,9 @@ type hostSource struct {
 	// poll, for host_cpu_busy_percent; hasPrev says whether there was one.
 	prevBusy, prevIdle float64
 	hasPrev            bool
+	// prevCores are each CPU's busy and idle seconds of the previous
+	// poll (by the cpu label), for host_cpu_core_busy_percent.
+	prevCores map[string][2]float64
 }
 
 // newHostSource builds the host source; a host spec has no keys, so
@@ -64,8 +68,38 @@ func (h *hostSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 		}
 		h.prevBusy, h.prevIdle, h.hasPrev = busy, idle, true
 	}
+	samples = h.coreShares(samples, cur)
 	h.partial.Errors = errs
 	return samples, nil
+}
+
+// coreShares appends each CPU's busy share since the previous poll,
+// host_cpu_core_busy_percent{cpu}, and keeps this poll's seconds for the
+// next. The share is the CPU's busy seconds over its busy and idle ones
+// within one pair of readings, not over the wall time between the polls:
+// the kernel counts in ticks of 1/100 s, and a core kept busy through a
+// poll of one second may count 101 ticks in it, which a rate against the
+// wall clock shows as 101 %. A CPU missing from either reading (hot
+// plugged) has no share this poll.
+func (h *hostSource) coreShares(samples []aggregator.Sample, cur *hostSnapshot) []aggregator.Sample {
+	if cur.CPUs == nil {
+		return samples // the CPU part failed: the previous reading stays the base
+	}
+	next := make(map[string][2]float64, len(cur.CPUs))
+	for _, c := range cur.CPUs {
+		name := strings.TrimPrefix(c.CPU, "cpu")
+		busy, idle := cpuSeconds(c)
+		next[name] = [2]float64{busy, idle}
+		prev, ok := h.prevCores[name]
+		if !ok {
+			continue
+		}
+		if pct, ok := busyPercent(prev[0], prev[1], busy, idle); ok {
+			samples = append(samples, aggregator.Sample{Metric: "host_cpu_core_busy_percent", Labels: pairs("cpu", name), Kind: aggregator.KindGauge, TimeMs: cur.At.UnixMilli(), Value: pct})
+		}
+	}
+	h.prevCores = next
+	return samples
 }
 
 // busyPercent is the share of all CPUs' time spent busy between two
@@ -73,12 +107,16 @@ func (h *hostSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 // figure people read and alert on ("CPU over 80 %"), beside the counters
 // it is computed from. A tenth keeps it as cheap to store as a counter.
 // ok is false when no time passed or the counters went back (a reset).
+// The share is of the deltas of one pair of readings, so it is within
+// 0…100 by construction; the clamp is a last guard (a NaN or an infinity
+// from a broken reading), so that a share of capacity is never shown past
+// 100 % or below 0.
 func busyPercent(prevBusy, prevIdle, busy, idle float64) (float64, bool) {
 	db, di := busy-prevBusy, idle-prevIdle
-	if db < 0 || di < 0 || db+di <= 0 {
+	if !(db >= 0) || !(di >= 0) || !(db+di > 0) || math.IsInf(db+di, 0) {
 		return 0, false
 	}
-	return math.Round(1000*db/(db+di)) / 10, true
+	return min(100, max(0, math.Round(1000*db/(db+di))/10)), true
 }
 
 // hostParts is how many independent readings readHost makes.

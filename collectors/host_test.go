@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,6 +189,51 @@ func TestBusyPercent(t *testing.T) {
 	require.False(t, ok, "no time passed")
 	_, ok = busyPercent(100, 300, 5, 10)
 	require.False(t, ok, "counters went back")
+	_, ok = busyPercent(0, 0, math.NaN(), 1)
+	require.False(t, ok, "a broken reading")
+	_, ok = busyPercent(0, 0, math.Inf(1), 1)
+	require.False(t, ok, "a broken reading")
+}
+
+// A core kept busy through a poll of one second may count 101 ticks of
+// 1/100 s in it: its rate against the wall clock reads 101 %, its share
+// of its own busy and idle seconds 100 %, never more.
+func TestHostCoreBusyIsAShareOfOneReading(t *testing.T) {
+	at := time.UnixMilli(1_700_000_000_000)
+	snap := func(at time.Time, busy0, idle0, busy1, idle1 float64) *hostSnapshot {
+		cpus := []cpu.TimesStat{{CPU: "cpu0", User: busy0, Idle: idle0}, {CPU: "cpu1", User: busy1, Idle: idle1}}
+		total := sumTimes(cpus)
+		return &hostSnapshot{At: at, CPUs: cpus, CPUTotal: &total}
+	}
+	snaps := []*hostSnapshot{
+		snap(at, 500, 100, 200, 300),
+		snap(at.Add(time.Second), 501.01, 100, 200.25, 300.75), // cpu0: 101 ticks busy in a second
+		{At: at.Add(2 * time.Second)},                          // the CPU part failed
+		snap(at.Add(3*time.Second), 502.01, 100, 200.25, 301.75),
+	}
+	h := &hostSource{now: time.Now}
+	h.read = func(context.Context, time.Time) (*hostSnapshot, []error) {
+		s := snaps[0]
+		snaps = snaps[1:]
+		return s, []error{errors.New("memory: nope")}
+	}
+	first, err := h.Poll(t.Context())
+	require.NoError(t, err)
+	require.NotContains(t, metricNames(first), "host_cpu_core_busy_percent", "a share needs a previous poll")
+	second, err := h.Poll(t.Context())
+	require.NoError(t, err)
+	m := byMetric(second)
+	require.Equal(t, 100.0, m[`host_cpu_core_busy_percent{cpu="0"}`].Value, "101 ticks busy of 101: 100 %%, not 101")
+	require.Equal(t, aggregator.KindGauge, m[`host_cpu_core_busy_percent{cpu="0"}`].Kind)
+	require.Equal(t, 25.0, m[`host_cpu_core_busy_percent{cpu="1"}`].Value)
+	third, err := h.Poll(t.Context())
+	require.NoError(t, err)
+	require.NotContains(t, metricNames(third), "host_cpu_core_busy_percent")
+	fourth, err := h.Poll(t.Context())
+	require.NoError(t, err)
+	m = byMetric(fourth)
+	require.Equal(t, 100.0, m[`host_cpu_core_busy_percent{cpu="0"}`].Value, "since the last reading that had the CPUs")
+	require.Equal(t, 0.0, m[`host_cpu_core_busy_percent{cpu="1"}`].Value)
 }
 
 // The total is the CPUs' sum, read once: the kernel's "cpu" line of

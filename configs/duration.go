@@ -43,6 +43,9 @@ var durationSyntax = regexp.MustCompile(`^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|Âµs|Î
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
+		if why := negativeReason(string(b), parseGoDuration, "500ms, 10s or 1m"); why != "" {
+			return fmt.Errorf("invalid duration %q: %s", string(b), why)
+		}
 		if durationSyntax.Match(b) {
 			return fmt.Errorf("invalid duration %q: too long: the most is %s", string(b), MaxDuration)
 		}
@@ -88,4 +91,43 @@ func (d *Duration) UnmarshalYAML(node ast.Node) error {
 			Token:   tok,
 		}
 	}
+}
+
+// parseGoDuration is time.ParseDuration's verdict on text.
+func parseGoDuration(text string) error {
+	_, err := time.ParseDuration(text)
+	return err
+}
+
+// digitRuns are the numbers written in a value.
+var digitRuns = regexp.MustCompile(`[0-9]+`)
+
+// wellFormed reports whether parse takes text but for the size of its
+// numbers: "99999999999999999999y" is a span too long, not a span
+// misspelt ("1y" parses). Which of the two it is decides the reason given.
+func wellFormed(text string, parse func(string) error) bool {
+	return parse(digitRuns.ReplaceAllString(text, "1")) == nil
+}
+
+// bareNumber is a number written without a unit.
+var bareNumber = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)$`)
+
+// negativeReason is the reason to give for text that is a value below
+// zero, "" for any other: a value parse takes but for its leading minus
+// sign (whatever the size of its numbers: "-9999999999h" is negative
+// before it is too long), or a bare number ("-1": negative, and without
+// the unit examples show). No size, span or duration key takes a
+// negative value; the ones a parser reads with their sign ("-1s") are
+// refused by the key's own check, which says what the key wants.
+func negativeReason(text string, parse func(string) error, examples string) string {
+	abs, ok := strings.CutPrefix(text, "-")
+	switch {
+	case !ok || !strings.ContainsAny(abs, "123456789"):
+		return ""
+	case wellFormed(abs, parse):
+		return "must not be negative"
+	case bareNumber.MatchString(abs):
+		return "must not be negative, and wants a unit, like " + examples
+	}
+	return ""
 }

@@ -10,7 +10,8 @@ import (
 
 // ErrInvalid is matched, through errors.Is, by every error that a config's
 // content causes: a syntax error, a decode error or a failed validation.
-// I/O errors from Load (a missing file, say) do not match it.
+// I/O errors from Load (a missing file, say) do not match it, though they
+// are *Error at the file's 1:1 too.
 var ErrInvalid = errors.New("invalid config")
 
 // Error is one problem in a config. Load and Parse fill every field; Validate,
@@ -28,8 +29,13 @@ type Error struct {
 	// position is that of the key rather than of its value.
 	atKey bool
 	// cause is what the message tells, when a caller may want to tell it
-	// apart (a read that timed out: ErrReadTimeout).
+	// apart (a read that timed out: ErrReadTimeout; the system's error of
+	// a file that cannot be read: fs.ErrNotExist, ...).
 	cause error
+	// unreadable: the file could not be opened or read (an error of the
+	// system's); its content is not at fault, so it does not match
+	// ErrInvalid.
+	unreadable bool
 }
 
 // Error renders the problem on one line as "file:line:col: path: msg",
@@ -79,8 +85,9 @@ func shorten(msg string) string {
 	return fmt.Sprintf("%s … (%d bytes cut) … %s", msg[:head], tail-head, msg[tail:])
 }
 
-// Is makes errors.Is(err, ErrInvalid) hold for every config Error.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Is makes errors.Is(err, ErrInvalid) hold for every config Error but
+// one at a file the system could not read.
+func (e *Error) Is(target error) bool { return target == ErrInvalid && !e.unreadable }
 
 // Unwrap returns what caused the error, when that is worth telling apart
 // (errors.Is(err, ErrReadTimeout)); nil for most.

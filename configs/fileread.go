@@ -26,7 +26,11 @@ const readBudget = 2 * time.Second
 const maxStuckReads = 8
 
 // files reads every config file and every file a config names.
-var files = newFileReader(openNonBlocking, readBudget, maxStuckReads)
+var files = func() *fileReader {
+	r := newFileReader(openNonBlocking, readBudget, maxStuckReads)
+	r.spawn = startChild
+	return r
+}()
 
 // readRegular reads the file at path: a regular file on a real
 // filesystem, at most limit+1 bytes of it (one byte more than allowed is
@@ -69,29 +73,50 @@ func openNonBlocking(path string) (openedFile, error) {
 	return f, nil
 }
 
-// readOnce is one read of path, on a goroutine of its own (see
-// fileReader.read); rd tells the reader which file it is once known.
-func (r *fileReader) readOnce(rd *pendingRead, path string, limit int64) ([]byte, error) {
-	f, err := r.open(path)
+// readInProcess is one read of path on this process's own goroutine
+// (see fileReader.read): where no child can be started, and in tests
+// that gate reads; rd tells the reader which file it is once known.
+func (r *fileReader) readInProcess(rd *pendingRead, path string, limit int64) ([]byte, error) {
+	f, st, err := openChecked(r.open, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &notRegularError{kind: fileKind(st.Mode())}
-	}
-	if name, err := pseudoFS(f); err != nil {
-		return nil, err
-	} else if name != "" {
-		return nil, &notRegularError{kind: "a file of " + name + ", a kernel pseudo filesystem"}
-	}
 	if err := r.identify(rd, keyOf(st, path)); err != nil {
 		return nil, err
 	}
+	return readChecked(f, st, limit)
+}
+
+// openChecked opens path and refuses, before a byte is read, what is
+// not a regular file or is a file of a kernel pseudo filesystem. The
+// caller closes the file. Shared by the in-process read and the child.
+func openChecked(open func(string) (openedFile, error), path string) (openedFile, fs.FileInfo, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = &notRegularError{kind: fileKind(st.Mode())}
+	}
+	if err == nil {
+		var name string
+		if name, err = pseudoFS(f); err == nil && name != "" {
+			err = &notRegularError{kind: "a file of " + name + ", a kernel pseudo filesystem"}
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+// readChecked reads f, opened by openChecked with stat st: at most
+// limit+1 bytes and never past st's size, refusing a file that shrank or
+// changed while read.
+func readChecked(f openedFile, st fs.FileInfo, limit int64) ([]byte, error) {
 	buf := make([]byte, min(st.Size(), limit+1))
 	if _, err := io.ReadFull(f, buf); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {

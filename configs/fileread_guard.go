@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -9,7 +10,11 @@ import (
 // fileReader runs each read of a config file on a goroutine of its own
 // and waits for it at most its budget, so that a file whose read never
 // returns cannot hang a check, wedge the reloader or a NATS connection
-// attempt. An abandoned read goes on until the kernel answers; the reader
+// attempt. The goroutine has a child process do the read (spawn, see
+// readInChild), so that a read the kernel never ends holds the child and
+// not this process's exit; where no child can run, it reads in process
+// (open), and says so in the log once. An abandoned read's child is
+// killed, and the read goes on until the kernel answers; the reader
 // remembers which file it is stuck on, so that the same file is refused
 // at once rather than stuck again, while a different file (a new one
 // saved over the path) is read as usual. At most maxStuck reads are left
@@ -17,9 +22,14 @@ import (
 //
 // Safe for concurrent use.
 type fileReader struct {
+	// spawn starts a child that reads path; nil reads in process only.
+	spawn    func(path string, limit int64) (*readChild, error)
 	open     func(path string) (openedFile, error)
 	budget   time.Duration
 	maxStuck int
+	log      *slog.Logger // slog.Default() when nil
+
+	fallbackOnce sync.Once
 
 	mu      sync.Mutex
 	stuck   int             // abandoned reads that have not ended
@@ -38,6 +48,7 @@ type pendingRead struct {
 	key       fileKey
 	ended     bool
 	abandoned bool
+	kill      func() // ends the read's child, once it has one
 }
 
 func newFileReader(open func(string) (openedFile, error), budget time.Duration, maxStuck int) *fileReader {
@@ -79,8 +90,24 @@ func (r *fileReader) read(path string, limit int64) ([]byte, error) {
 	rd.abandoned = true
 	r.stuck++
 	r.stuckOn[rd.key]++
+	kill := rd.kill
 	r.mu.Unlock()
+	if kill != nil {
+		kill()
+	}
 	return nil, &readRefusedError{msg: timeoutMessage(r.budget), timeout: true}
+}
+
+// readOnce is one read of path, by a child where one can run.
+func (r *fileReader) readOnce(rd *pendingRead, path string, limit int64) ([]byte, error) {
+	if r.spawn != nil {
+		c, err := r.spawn(path, limit)
+		if err == nil {
+			return r.readInChild(rd, c, limit)
+		}
+		r.noteInProcess(err)
+	}
+	return r.readInProcess(rd, path, limit)
 }
 
 // refuse says why a read of key may not start: too many are stuck, or

@@ -1,6 +1,13 @@
 package configs
 
-import "golang.org/x/sys/unix"
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// childProcAttr puts a read-file child in a process group of its own.
+func childProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
 
 // pseudoFilesystems are the kernel's filesystems whose files are not
 // stored data: their stat size is 0 or made up, a read may block until

@@ -1,5 +1,7 @@
 package configs
 
+import "time"
+
 // Bounds on a simulated source's generator, whatever the aggregator's
 // limits: each poll makes every series' sample, kept or refused, so a
 // count of 300,000 every 100 ms took most of a core while the store
@@ -70,9 +72,9 @@ func (b *seriesBudget) running() (running, restart string) {
 func (b *seriesBudget) check(p *problems, path string, s *Source) {
 	running, restart := b.running()
 	perSource, all := b.limits.MaxSeriesPerSource, b.limits.MaxSeries
-	interval := 0.0 // a bad one is reported as such, not as memory
+	var interval time.Duration // a bad one is reported as such, not as memory
 	if s.Interval >= minInterval {
-		interval = s.Interval.D().Seconds()
+		interval = s.Interval.D()
 	}
 	bounder, ok := s.Spec.(seriesBounder)
 	if !ok {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	_ "embed"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/goccy/go-yaml"
@@ -25,8 +24,10 @@ func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
 // LoadDefault parses the embedded demo config.
 func LoadDefault() (*Config, error) { return Parse(DefaultFile, defaultYAML) }
 
-// Load reads and parses the config file at path. A file that cannot be read
-// gives the I/O error, wrapped; a bad content gives what Parse gives. It
+// Load reads and parses the config file at path. A file that cannot be
+// read gives an *Error at its 1:1 that wraps the I/O error (errors.Is(err,
+// fs.ErrNotExist) holds, ErrInvalid does not); a bad content gives what
+// Parse gives. It
 // reads at most MaxFileBytes+1 bytes, so a huge file costs no more than a
 // file at the limit.
 func Load(path string) (*Config, error) { return load(path, nil) }
@@ -34,12 +35,8 @@ func Load(path string) (*Config, error) { return load(path, nil) }
 // load is Load, with parse's inForce.
 func load(path string, inForce *Aggregator) (*Config, error) {
 	data, err := readLimited(path)
-	var located *Error
-	switch {
-	case errors.As(err, &located):
-		return nil, errors.Join(located) // like every other config error
-	case err != nil:
-		return nil, fmt.Errorf("config: %w", err)
+	if err != nil {
+		return nil, errors.Join(err) // like every other config error
 	}
 	return parse(path, data, inForce)
 }
@@ -97,7 +94,9 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	present := docKeys{doc: doc.without(d.cut)}
 	d.cfg.applyDefaults(present)
 	if err := d.cfg.validate(present, inForce); err != nil {
-		for _, e := range Errors(locate(filename, doc, err)) {
+		located := Errors(locate(filename, doc, err))
+		noteDefaults(located, doc, d.cfg)
+		for _, e := range located {
 			if !underAny(e.Path, d.cut) {
 				d.errs = append(d.errs, e)
 			}

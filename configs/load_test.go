@@ -207,10 +207,12 @@ func TestExamplesAreValid(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := Load(path)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.False(t, errors.Is(err, ErrInvalid), "an I/O error is not a config error")
-	require.Empty(t, Errors(err))
+	require.EqualError(t, err, path+":1:1: does not exist")
+	require.Len(t, Errors(err), 1)
 }
 
 func TestLoadNamesTheFile(t *testing.T) {

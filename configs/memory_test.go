@@ -5,8 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
 )
 
 // wideSources is n simulated sources of count random-walk series at 1s.
@@ -61,7 +64,7 @@ func TestMemoryEstimateBounds(t *testing.T) {
 	}
 	cfg, err := Parse("p.yaml", []byte(many.String()))
 	require.NoError(t, err, "forty scraping sources with the defaults")
-	require.InDelta(t, 1e6*queuedSampleBytes, cfg.estimateMemory(), 1)
+	require.InDelta(t, 1e6*aggregator.QueuedSampleBytes, cfg.estimateMemory(), 1)
 
 	_, err = Parse("q.yaml", []byte("aggregator: {queue_samples: 20000000}\n"))
 	require.EqualError(t, err, "q.yaml:1:29: aggregator.queue_samples: a queue of 20000000 samples takes about 3.6GiB (with the garbage collector's headroom), more than aggregator.memory_limit (2GiB)")
@@ -81,6 +84,23 @@ func TestExampleConfigsFitTheMemoryLimit(t *testing.T) {
 		require.NoError(t, err, f)
 		est := cfg.estimateMemory()
 		t.Logf("%s: %s", f, humanBytes(est))
-		require.Less(t, est*gcHeadroom, float64(DefaultMemoryLimit)/2, f)
+		require.Less(t, est*aggregator.GCHeadroom, float64(DefaultMemoryLimit)/2, f)
 	}
+}
+
+// The room the store keeps for the sources known from their config is
+// what the load's check charged them, with the aggregator's per-series
+// formula (one estimate for both); a scraping source is not among them.
+func TestKnownSeriesMemoryIsTheLoadsCharge(t *testing.T) {
+	data := fmt.Sprintf(wideAggregator, ", memory_limit: 9GiB") + wideSources(2, 1000) +
+		"  - {name: p, type: prometheus, url: \"http://127.0.0.1:9100/metrics\", interval: 1s}\n"
+	cfg, err := Parse("k.yaml", []byte(data))
+	require.NoError(t, err)
+	per, points := aggregator.SeriesMemory(3, 5*time.Minute, time.Second)
+	require.Equal(t, 300.0, points)
+	known := KnownSeriesMemory(cfg.Aggregator, cfg.Sources)
+	require.InDelta(t, 2000*per, known, 1e-6)
+	require.InDelta(t, cfg.estimateMemory()-1e6*aggregator.QueuedSampleBytes, known, 1e-6)
+	require.True(t, cfg.Sources[0].SeriesKnown())
+	require.False(t, cfg.Sources[2].SeriesKnown())
 }

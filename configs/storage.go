@@ -2,11 +2,11 @@ package configs
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/alecthomas/units"
@@ -83,7 +83,12 @@ const (
 // Validate checks the flush interval and that each tier's time is at
 // least the one before it: a coarser tier that forgets sooner than a finer
 // one would leave a hole in a long range.
-func (s Storage) Validate() error {
+func (s Storage) Validate() error { return s.validate(valuesOf(&s)) }
+
+// validate is Validate, told by k which keys the file gives: a tier's
+// time the file leaves at its default, shorter than the finer tier's time
+// the file gives, is the given time's fault, reported there.
+func (s Storage) validate(k keys) error {
 	var p problems
 	if s.FlushInterval < minFlushInterval || s.FlushInterval > maxFlushInterval {
 		p.addf("flush_interval", "must be between %s and %s, got %s", minFlushInterval, maxFlushInterval, s.FlushInterval)
@@ -100,7 +105,21 @@ func (s Storage) Validate() error {
 			if t.prev.Time == 0 {
 				prev = "0, no limit"
 			}
-			p.addf("retention."+t.key+".time", "%s is shorter than retention.%s.time (%s): a coarser tier keeps its data at least as long", t.limit.Time, t.prevKey, prev)
+			key, prevKey := "retention."+t.key+".time", "retention."+t.prevKey+".time"
+			given := func(tier string) bool { return k.sub("retention").sub(tier).has("time") }
+			switch {
+			case !given(t.key) && given(t.prevKey):
+				want := "of at least " + prev
+				if t.prev.Time == 0 {
+					prev, want = "0 (no limit)", "0 too"
+				}
+				p.addf(prevKey, "%s is longer than %s (%s, the default): a coarser tier keeps its data at least as long; give %s %s",
+					prev, key, t.limit.Time, key, want)
+			case !given(t.prevKey):
+				p.addf(key, "%s is shorter than %s (%s, the default): a coarser tier keeps its data at least as long", t.limit.Time, prevKey, prev)
+			default:
+				p.addf(key, "%s is shorter than %s (%s): a coarser tier keeps its data at least as long", t.limit.Time, prevKey, prev)
+			}
 		}
 	}
 	return p.err()
@@ -166,7 +185,10 @@ func (d *LongDuration) UnmarshalYAML(node ast.Node) error {
 	}
 	v, perr := model.ParseDuration(*text)
 	switch {
-	case perr != nil && strings.Contains(perr.Error(), "out of range"):
+	case perr != nil && negativeReason(*text, parseSpan, "12h, 2d, 90d or 2y") != "":
+		why := negativeReason(*text, parseSpan, "12h, 2d, 90d or 2y")
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: %s", *text, why), Token: node.GetToken()}
+	case perr != nil && wellFormed(*text, parseSpan):
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: too long: the most is %s", *text, MaxRetention), Token: node.GetToken()}
 	case perr != nil:
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid span %q: want a number with a unit, like 12h, 2d, 90d or 2y", *text), Token: node.GetToken()}
@@ -194,18 +216,41 @@ func (b *ByteSize) UnmarshalYAML(node ast.Node) error {
 	if err != nil || text == nil {
 		return err
 	}
-	v, perr := units.ParseBase2Bytes(*text)
-	if n, err := strconv.ParseInt(*text, 10, 64); err == nil {
-		v, perr = units.Base2Bytes(n), nil
+	if why := negativeReason(*text, parseSize, "512MB, 1GB or 2GiB"); why != "" {
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: %s", *text, why), Token: node.GetToken()}
 	}
-	if perr == nil && v < 0 || perr != nil && strings.Contains(perr.Error(), "overflow") {
-		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: too large", *text), Token: node.GetToken()}
-	}
-	if perr != nil || v < 0 {
+	v, perr := sizeOf(*text)
+	switch {
+	case (perr != nil || v < 0) && wellFormed(*text, parseSize):
+		// A number past int64, or one a unit takes past it (ParseUnit
+		// wraps 2^63 to a negative): well formed, only too large.
+		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: too large: the most is %d bytes (8EiB)", *text, int64(math.MaxInt64)), Token: node.GetToken()}
+	case perr != nil || v < 0:
 		return &yaml.SyntaxError{Message: fmt.Sprintf("invalid size %q: want a number with a unit, like 512MB, 1GB or 2GiB", *text), Token: node.GetToken()}
 	}
 	*b = ByteSize(v)
 	return nil
+}
+
+// sizeOf reads a size: a plain number of bytes, or a number with a unit
+// of 1024 (ParseBase2Bytes).
+func sizeOf(text string) (units.Base2Bytes, error) {
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return units.Base2Bytes(n), nil
+	}
+	return units.ParseBase2Bytes(text)
+}
+
+// parseSize is sizeOf's verdict on text.
+func parseSize(text string) error {
+	_, err := sizeOf(text)
+	return err
+}
+
+// parseSpan is model.ParseDuration's verdict on text.
+func parseSpan(text string) error {
+	_, err := model.ParseDuration(text)
+	return err
 }
 
 // scalarText is the text of a scalar node, nil for a null one (the key

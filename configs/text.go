@@ -3,15 +3,20 @@ package configs
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 )
 
 // utf8BOM is the byte order mark some Windows editors put first.
 var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // readLimited reads the config file at path, at most MaxFileBytes+1 bytes
-// of it (see readRegular). What stops the read before the content is
-// looked at (not a regular file, a pseudo filesystem, a read that timed
-// out or changed under it) is an *Error at 1:1, like every config error.
+// of it (see readRegular). Whatever stops the read before the content is
+// looked at is an *Error at 1:1, like every config error: not a regular
+// file, a pseudo filesystem, a read that timed out or changed under it,
+// and every error of the system's (a missing file, a symlink loop, a
+// name too long, no permission), whose Error keeps it as its cause
+// (errors.Is(err, fs.ErrNotExist) holds) and does not match ErrInvalid:
+// the file's content is not at fault.
 func readLimited(path string) ([]byte, error) {
 	data, err := readRegular(path, MaxFileBytes)
 	var (
@@ -19,12 +24,27 @@ func readLimited(path string) ([]byte, error) {
 		refused *readRefusedError
 	)
 	switch {
+	case err == nil:
+		return data, nil
 	case errors.As(err, &nr):
 		return nil, &Error{File: path, Line: 1, Col: 1, Msg: nr.kind + ", not a regular file: the config must be a file"}
 	case errors.As(err, &refused):
 		return nil, &Error{File: path, Line: 1, Col: 1, Msg: refused.Error(), cause: refused}
 	}
-	return data, err
+	return nil, &Error{File: path, Line: 1, Col: 1, Msg: unreadableMessage(err), cause: err, unreadable: true}
+}
+
+// unreadableMessage says why a file could not be opened or read, without
+// its path: the error is at the file (or at the key naming it) already.
+func unreadableMessage(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "does not exist"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return "cannot be read: " + err.Error()
 }
 
 // normalizeText drops a leading byte order mark and turns CRLF and lone CR

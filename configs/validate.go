@@ -25,11 +25,11 @@ func (c *Config) Validate() error { return c.validate(valuesOf(c), nil) }
 func (c *Config) validate(k keys, inForce *Aggregator) error {
 	var p problems
 	p.nest("server", c.Server.Validate())
-	p.nest("aggregator", c.Aggregator.Validate())
+	p.nest("aggregator", c.Aggregator.validate(k.sub("aggregator")))
 	p.nest("broadcast", c.Broadcast.Validate())
 	p.nest("supervisor", c.Supervisor.Validate())
 	p.nest("alerting", c.Alerting.Validate())
-	p.nest("storage", c.Storage.Validate())
+	p.nest("storage", c.Storage.validate(k.sub("storage")))
 	if c.Cluster != nil {
 		p.nest("cluster", c.Cluster.Validate())
 	}
@@ -55,6 +55,16 @@ func (c *Config) validate(k keys, inForce *Aggregator) error {
 // point at when that is too many.
 type seriesBounder interface {
 	seriesBound() (n int, key string)
+}
+
+// SeriesKnown reports whether the source's series count is known from its
+// config alone (a simulated source): the load's memory check charges its
+// series against aggregator.memory_limit (KnownSeriesMemory), so the store
+// never refuses them for memory. A source that learns its series as it
+// polls is held to the limit by the store as they arrive.
+func (s *Source) SeriesKnown() bool {
+	_, ok := s.Spec.(seriesBounder)
+	return ok
 }
 
 // Validate checks the listen address and the allowed origins.
@@ -109,8 +119,16 @@ func (a Auth) Validate() error {
 }
 
 // Validate checks the store's sizes, the history and the windows.
-func (a Aggregator) Validate() error {
+func (a Aggregator) Validate() error { return a.validate(valuesOf(&a)) }
+
+// validate is Validate, told by k which keys the file gives: a history
+// too short for windows the file does not give (the default ones) is the
+// history's fault, reported there once, not at windows[i] the file does
+// not have.
+func (a Aggregator) validate(k keys) error {
 	var p problems
+	defaultWindows := !k.has("windows")
+	var longest Duration // of the default windows longer than history
 	if a.History <= 0 {
 		p.addf("history", "must be positive, got %s", a.History)
 	}
@@ -130,9 +148,17 @@ func (a Aggregator) Validate() error {
 			j := sameSpan(a.Windows[:i], w)
 			p.addf(path, "%s and %s (windows[%d]) are the same window once cut into %d slices of whole milliseconds (both cover %s)",
 				w, a.Windows[j], j, aggregator.DefaultSubBuckets, Duration(aggregator.RoundWindow(w.D(), aggregator.DefaultSubBuckets)))
+		case a.History > 0 && w > a.History && defaultWindows:
+			longest = max(longest, w)
+		case a.History > 0 && w > a.History && !k.has("history"):
+			p.addf(path, "window %s is longer than history (%s, the default): give aggregator.history of at least %s", w, a.History, w)
 		case a.History > 0 && w > a.History:
 			p.addf(path, "window %s is longer than history (%s)", w, a.History)
 		}
+	}
+	if longest > 0 {
+		p.addf("history", "%s is shorter than the default windows (%s), which need a history of at least %s: give a longer history, or windows no longer than %s",
+			a.History, joinDurations(a.Windows), longest, a.History)
 	}
 	positive(&p, "max_series", a.MaxSeries)
 	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
@@ -195,4 +221,13 @@ func atLeast(p *problems, path string, d, floor Duration) {
 	case d < floor:
 		p.addf(path, "%s is too short: the least is %s", d, floor)
 	}
+}
+
+// joinDurations lists durations as a config writes them: "1m, 5m, 15m".
+func joinDurations(ds []Duration) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.String()
+	}
+	return strings.Join(out, ", ")
 }

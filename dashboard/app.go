@@ -83,6 +83,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.post(app, crashNodePath, s.requireAdmin, emptyOrJSONBody, s.crash)
 	s.post(app, reloadPath, s.requireAdmin, emptyOrJSONBody, s.reload(ctx))
 	s.post(app, nodeReloadPath, s.requireAdmin, emptyOrJSONBody, s.nodeReload(ctx))
+	s.pprofRoutes(app)
 	s.staticRoutes(app, page)
 	return app
 }

@@ -84,3 +84,11 @@ func (cc *columnsCache) get(data []byte) []byte {
 	cc.next = (cc.next + 1) % len(cc.slots)
 	return cols
 }
+
+// release lets go of every rewritten snapshot and its source.
+func (cc *columnsCache) release() {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.slots = [len(cc.slots)]columnsEntry{}
+	cc.next = 0
+}

@@ -37,7 +37,7 @@ const (
 	disconnectReadBudget   = "read_budget"   // more bytes than the read budget, whatever the frames (1008)
 	disconnectBinary       = "binary"        // a binary message: the protocol is text only (1003)
 	disconnectSlowMessage  = "slow_message"  // a message not complete within MessageWait (1008)
-	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids, a one-byte close body included (1002)
+	disconnectProtocol     = "protocol"      // a frame RFC 6455 forbids, a one-byte close body included (1002); a compressed message that does not inflate (1007)
 	disconnectInvalidUTF8  = "invalid_utf8"  // a text message or a close reason that is not UTF-8 (1007)
 	disconnectResumes      = "resumes"       // more resume messages than MaxResumes within ResyncWindow (1008)
 )

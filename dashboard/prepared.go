@@ -17,6 +17,16 @@ const preparedLevel = 6
 // enough for a client a few deltas behind (and a snapshot) to find them.
 const preparedSlots = 16
 
+// preparedBytes bounds the messages the slots keep, by their length: past
+// it the oldest entries go, though the newest is always kept. Each entry
+// also holds its frames (the plain one, a copy of the message, and the
+// compressed one once a client asks for it), so the cache holds up to
+// about three times this, or three times its largest message. Without the
+// bound, 16 slots could keep 16 snapshots of a wide target (each client
+// that resyncs gets one of its own), hundreds of megabytes while clients
+// read slowly, and for as long as no new message turned the slots over.
+const preparedBytes = 16 << 20
+
 // preparedCache turns the broker's shared message bytes into one
 // websocket.PreparedMessage each, shared by every client: the frame header
 // and, for clients that negotiated permessage-deflate, the compressed
@@ -33,7 +43,10 @@ type preparedCache struct {
 	latest atomic.Pointer[preparedEntry]
 	mu     sync.Mutex
 	slots  [preparedSlots]*preparedEntry
-	next   int
+	next   int // the slot the next entry takes: the oldest, when all are full
+	bytes  int // the kept entries' message lengths, at most preparedBytes or the newest's
+	// budget is preparedBytes (0); tests set it lower.
+	budget int
 	// prepare makes a frame (nil: websocket.NewPreparedMessage); tests
 	// replace it to see what runs under the lock.
 	prepare func(messageType int, data []byte) (*websocket.PreparedMessage, error)
@@ -74,10 +87,31 @@ func (pc *preparedCache) get(data []byte) (*websocket.PreparedMessage, error) {
 		return kept, nil
 	}
 	e := &preparedEntry{data: data, pm: pm}
+	if old := pc.slots[pc.next]; old != nil {
+		pc.bytes -= len(old.data)
+	}
 	pc.slots[pc.next] = e
+	pc.bytes += len(data)
 	pc.next = (pc.next + 1) % preparedSlots
 	pc.latest.Store(e)
+	pc.trimLocked()
 	return pm, nil
+}
+
+// trimLocked lets the oldest entries go until the kept ones fit the
+// budget, the newest excepted. Must hold pc.mu.
+func (pc *preparedCache) trimLocked() {
+	budget := pc.budget
+	if budget <= 0 {
+		budget = preparedBytes
+	}
+	newest := (pc.next + preparedSlots - 1) % preparedSlots
+	for i := pc.next; pc.bytes > budget && i != newest; i = (i + 1) % preparedSlots {
+		if e := pc.slots[i]; e != nil {
+			pc.bytes -= len(e.data)
+			pc.slots[i] = nil
+		}
+	}
 }
 
 func (pc *preparedCache) find(data []byte) *websocket.PreparedMessage {
@@ -98,4 +132,14 @@ func (pc *preparedCache) findLocked(data []byte) *websocket.PreparedMessage {
 // holds reports whether e is the message data: the same bytes, not equal ones.
 func (e *preparedEntry) holds(data []byte) bool {
 	return unsafe.SliceData(e.data) == unsafe.SliceData(data) && len(e.data) == len(data)
+}
+
+// release lets go of every prepared frame and the message it was made of.
+// A writer that holds one finishes with it; a later get prepares afresh.
+func (pc *preparedCache) release() {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.slots = [preparedSlots]*preparedEntry{}
+	pc.next, pc.bytes = 0, 0
+	pc.latest.Store(nil)
 }

@@ -91,3 +91,50 @@ func TestStreamCompressed(t *testing.T) {
 		require.Equal(t, pd[i].raw, zd[i].raw)
 	}
 }
+
+// TestPreparedCacheBoundedByBytes: the slots keep at most the budget of
+// message bytes, or the newest message alone when it is larger; the
+// oldest go first.
+func TestPreparedCacheBoundedByBytes(t *testing.T) {
+	pc := preparedCache{budget: 100}
+	kept := func() (n, bytes int) {
+		for _, e := range pc.slots {
+			if e != nil {
+				n++
+				bytes += len(e.data)
+			}
+		}
+		require.Equal(t, bytes, pc.bytes, "the count matches the slots")
+		return n, bytes
+	}
+	get := func(size int) []byte {
+		msg := []byte(strings.Repeat("x", size))
+		_, err := pc.get(msg)
+		require.NoError(t, err)
+		return msg
+	}
+	first := get(40)
+	get(40)
+	n, b := kept()
+	require.Equal(t, 2, n)
+	require.Equal(t, 80, b)
+	get(40)
+	n, b = kept()
+	require.Equal(t, 2, n, "the oldest went")
+	require.Equal(t, 80, b)
+	require.Nil(t, pc.find(first))
+
+	big := get(500)
+	n, b = kept()
+	require.Equal(t, 1, n, "a message past the budget is kept alone")
+	require.Equal(t, 500, b)
+	require.NotNil(t, pc.find(big))
+	get(10)
+	n, b = kept()
+	require.Equal(t, 1, n, "and goes at the next")
+	require.Equal(t, 10, b)
+
+	pc.release()
+	n, _ = kept()
+	require.Zero(t, n)
+}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
+	"github.com/klauspost/compress/flate"
 	"golang.org/x/time/rate"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
@@ -32,6 +33,9 @@ import (
 //     never a message for the rate, but each costs its parsing);
 //   - a binary message: 1003 (the protocol is text only);
 //   - a text message that is not UTF-8, parsed or not: 1007 (RFC 6455 8.1);
+//   - a compressed message that does not inflate (RFC 7692: corrupt
+//     deflate data, or a stream that ends mid-block): 1007, counted as
+//     "protocol" (isInflateError);
 //   - a frame the protocol forbids (reserved bits or opcodes, no mask, a
 //     fragmented or long control frame, a close code not allowed on the
 //     wire): 1002, sent by the library;
@@ -198,6 +202,8 @@ func (c *client) readFailed(err error, midMessage bool) {
 		c.closeWith(websocket.CloseMessageTooBig, "message too big", disconnectTooBig)
 	case errors.Is(err, errReadBudget):
 		c.closeWith(websocket.ClosePolicyViolation, "too much traffic", disconnectReadBudget)
+	case midMessage && isInflateError(err):
+		c.closeWith(websocket.CloseInvalidFramePayloadData, "invalid compressed data", disconnectProtocol)
 	default:
 		c.setReason(readErrorReason(err))
 	}
@@ -215,6 +221,22 @@ func readErrorReason(err error) string {
 		return disconnectProtocol
 	}
 	return disconnectPeer
+}
+
+// isInflateError reports an error of the permessage-deflate inflater
+// (RFC 7692): the peer's compressed message is not a deflate stream
+// (corrupt data, a reserved block type, a stored block whose length check
+// fails), or it ends mid-block. The inflater reads the message's frames
+// through the library's reader, whose own errors (the network's, a frame
+// RFC 6455 forbids, the peer's close) come through unchanged, and an end
+// of the connection is a *CloseError (1006) there: a bare
+// io.ErrUnexpectedEOF in a message can only be the inflater's. Without
+// this the message's reader fails with no close frame sent, and the
+// connection is counted as the peer leaving.
+func isInflateError(err error) bool {
+	var corrupt flate.CorruptInputError
+	var internal flate.InternalError
+	return errors.As(err, &corrupt) || errors.As(err, &internal) || err == io.ErrUnexpectedEOF //nolint:errorlint // the bare sentinel only
 }
 
 // isProtocolError tells the library's answer to a frame RFC 6455 forbids

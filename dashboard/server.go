@@ -36,6 +36,7 @@ type Server struct {
 	metricsHandler fiber.Handler
 	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
 	admit          *admission    // new connections' turns, across Serve calls
+	pprofOn        bool          // the admin token was configured: /debug/pprof/ is served
 
 	mu        sync.Mutex
 	serving   bool
@@ -52,6 +53,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.setDefaultsAndValidate(); err != nil {
 		return nil, err
 	}
+	pprofOn := opts.AdminToken != ""
 	if opts.AdminToken == "" {
 		t, err := generateToken()
 		if err != nil {
@@ -74,6 +76,7 @@ func New(opts Options) (*Server, error) {
 		metrics:    newMetrics(),
 		listening:  make(chan struct{}),
 		rangeTurns: make(chan struct{}, rangeQueries),
+		pprofOn:    pprofOn,
 	}
 	if s.opts.Registry == nil {
 		s.opts.Registry = prometheus.NewRegistry()

@@ -64,3 +64,10 @@ func snapshotSeq(data []byte) (uint64, bool) {
 	seq, err := strconv.ParseUint(string(rest[:end]), 10, 64)
 	return seq, err == nil
 }
+
+// release lets go of the cached snapshot; the next get builds one.
+func (sc *snapshotCache) release() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.data, sc.seq, sc.at = nil, 0, time.Time{}
+}

@@ -186,13 +186,34 @@ func (h *hub) add(c *client) bool {
 	return true
 }
 
+// remove forgets c. The last client to go releases the caches of messages
+// shared between clients (see releaseShared).
 func (h *hub) remove(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
+	idle := len(h.clients) == 0
 	h.mu.Unlock()
+	if idle {
+		h.releaseShared()
+	}
 	c.settle() // no longer a newcomer, whatever it was
 	h.s.metrics.clients.Dec()
 	h.wg.Done()
+}
+
+// releaseShared lets go of the snapshot, columns and prepared caches. They
+// serve clients that connect or read at about the same time, and turn
+// over only as clients ask for new messages: with no client left they
+// would keep what the last ones read for as long as the server runs. After
+// an attack that was the largest snapshots of the time (a wide target's,
+// each with its plain and its compressed frame): 510 MB of heap in use
+// kept by a server of 50 series and no client, against 8.5 MB on a fresh
+// one (scripts/longlived.sh). A client that connects meanwhile only
+// builds what it needs again.
+func (h *hub) releaseShared() {
+	h.snap.release()
+	h.cols.release()
+	h.prepared.release()
 }
 
 // serveConn runs one connection: the handler goroutine reads, a writer

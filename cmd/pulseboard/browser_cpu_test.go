@@ -118,9 +118,10 @@ func measureCPU(b *tab, d time.Duration) cpuFigures {
 }
 
 // openMeasuredPage starts pulseboard with args, opens the page in a
-// 1280×900 tab with the Performance domain on and long tasks recorded,
-// and waits for every series' card and for some charts to be drawn.
-func openMeasuredPage(t *testing.T, args ...string) *tab {
+// 1280×900 tab with the Performance domain on, long tasks recorded and
+// hooks (scripts run before the page's own) added, and waits for every
+// series' card and for some charts to be drawn.
+func openMeasuredPage(t *testing.T, hooks []string, args ...string) *tab {
 	t.Helper()
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, args...)
@@ -128,9 +129,11 @@ func openMeasuredPage(t *testing.T, args ...string) *tab {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
 	})
-	_, err := chromedp.Call(b.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: longTaskHook})
-	require.NoError(t, err)
-	_, err = chromedp.Call(b.ctx, performance.Enable, performance.EnableParams{})
+	for _, hook := range append([]string{longTaskHook}, hooks...) {
+		_, err := chromedp.Call(b.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: hook})
+		require.NoError(t, err)
+	}
+	_, err := chromedp.Call(b.ctx, performance.Enable, performance.EnableParams{})
 	require.NoError(t, err)
 	b.do(chromedp.Navigate(base + "/"))
 	b.waitFor("the stream to be live", isLive)
@@ -171,7 +174,7 @@ func TestBrowserCPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b := openMeasuredPage(t, c.args...)
+			b := openMeasuredPage(t, nil, c.args...)
 			series := eval[int](b, `document.querySelectorAll(".card .line").length`)
 			live := measureCPU(b, window)
 			t.Logf("%s (%d series), live, %s window: %s", c.name, series, window, live)

@@ -244,3 +244,43 @@ func TestBrowserLayouts(t *testing.T) {
 		require.Empty(t, b.problems())
 	})
 }
+
+// pillWhole says whether the header's pill shows its text whole: not cut
+// with an ellipsis, within the bar and the page.
+const pillWhole = `(t => { const c = document.getElementById("conn"), bar = document.getElementById("topbar");
+	return t.scrollWidth <= t.clientWidth && c.getBoundingClientRect().right <= bar.getBoundingClientRect().right + 0.5 &&
+		document.documentElement.scrollWidth <= innerWidth; })(document.getElementById("conn-text"))`
+
+// The pill says the stream's or the view's state whole at a desktop's,
+// a small laptop's and a phone's width: paused with its count, and the
+// longest things it says (a span across days, a first connection's
+// retry), the bar one row at 1280 px.
+func TestBrowserPillFits(t *testing.T) {
+	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	b := openTab(t, 1280, 900)
+	b.do(chromedp.Navigate(base + "/"))
+	b.waitFor("the stream to be live", isLive)
+	b.do(chromedp.Click(chromedp.CSS("#pause")))
+	b.waitFor("paused, updates waiting", `/^paused · \d+ waiting$/.test(document.getElementById("conn-text").textContent)`)
+	for _, w := range []int64{1280, 1024, 390} {
+		b.do(chromedp.EmulateViewport(w, 900))
+		b.waitFor(fmt.Sprintf("%d px wide", w), fmt.Sprintf(`innerWidth === %d`, w))
+		afterFrames(b)
+		text := eval[string](b, `document.getElementById("conn-text").textContent`)
+		require.True(t, eval[bool](b, pillWhole), "at %d px the pill cuts %q", w, text)
+		// The longest it says; the pill is a button (the way back to live) while held to a span.
+		for _, long := range []string{"paused · 12345 waiting", "Sun 23:50–Mon 00:10", "connecting… retry in 30s"} {
+			// Written and measured in one task: the page's clock rewrites the text between tasks.
+			got := eval[[]float64](b, `(t => { t.textContent = `+js(long)+`; document.getElementById("conn").disabled = false;
+				return [`+pillWhole+` ? 1 : 0, t.scrollWidth, t.clientWidth, document.getElementById("topbar").getBoundingClientRect().height]; })(document.getElementById("conn-text"))`)
+			require.Equal(t, 1.0, got[0], "at %d px the pill cuts %q: text %v px in %v", w, long, got[1], got[2])
+			if w == 1280 {
+				require.Less(t, got[3], 60.0, "the bar wraps at 1280 px with %q", long)
+			}
+		}
+	}
+}

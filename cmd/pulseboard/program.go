@@ -68,7 +68,10 @@ type program struct {
 	cluster     *clusterLink
 	seriesCount seriesCounter // for the node list
 	// memory gives back what a reload's removed sources held.
-	memory    memoryReleaser
+	memory memoryReleaser
+	// reserve keeps the room of the known sources' series under
+	// aggregator.memory_limit.
+	reserve   knownReserve
 	closeOnce sync.Once
 }
 
@@ -82,6 +85,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	}
 	p := &program{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	p.memory.free = freeOSMemory
+	p.reserve.limits = cfg.Aggregator
+	p.reserve.set(cfg.Sources)
 	defer func() {
 		if err != nil {
 			ln.Close()
@@ -107,7 +112,11 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		MaxSeriesPerSource: cfg.Aggregator.MaxSeriesPerSource,
 		QueueSize:          cfg.Aggregator.QueueSize,
 		QueueSamples:       cfg.Aggregator.QueueSamples,
-		BroadcastInterval:  cfg.Broadcast.Interval.D(),
+		// New series of the sources that learn theirs are held to the
+		// memory limit as they arrive; the known sources' room is kept.
+		MemoryLimit:       int64(cfg.Aggregator.MemoryLimit),
+		MemoryReserved:    p.reserve.bytes,
+		BroadcastInterval: cfg.Broadcast.Interval.D(),
 		// The collectors are made next; the aggregator only calls this once it
 		// serves, and then only after the collectors said something changed.
 		// With a cluster, the peers' sources follow this node's.
@@ -187,7 +196,10 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		return nil, fmt.Errorf("register alert metrics: %w", err)
 	}
 	reload, err := newReloader(cfg, setup, reloaderDeps{
-		apply:       p.collectors.Apply,
+		apply: func(srcs []configs.Source) error {
+			p.reserve.set(srcs) // first: a new known source's room is kept from its first series
+			return p.collectors.Apply(srcs)
+		},
 		applyAlerts: p.alerts.Apply,
 		announcer:   streamAnnouncer{p.sendEvent},
 		registry:    p.registry,

@@ -174,7 +174,7 @@ func TestReloaderReportsAnUnreadableFile(t *testing.T) {
 
 	err := h.r.Reload(context.Background())
 	require.ErrorIs(t, err, os.ErrNotExist)
-	require.Equal(t, "config: open "+path+": no such file or directory", err.Error())
+	require.Equal(t, path+":1:1: does not exist", err.Error())
 	require.Equal(t, 1.0, h.count(resultFailure))
 }
 

@@ -346,7 +346,9 @@ export class SeriesCard {
       const ranged = w.increase !== undefined;
       const span = ranged ? w : windowSpan(s, w, spanMs, now);
       const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
-      return counterFigures(span, rate, last, this.unit, spanMs);
+      // Over a range or zoom the total says when it was counted: the span's last point, or reaching now the stream's latest.
+      const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
+      return counterFigures(span, rate, last, this.unit, spanMs, at);
     }
     // Float noise is judged against the line's own size: a series of 1e-7
     // is data, a mean of 2.2e-11 beside values of 50 is noise.

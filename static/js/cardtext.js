@@ -193,20 +193,27 @@ export function windowSpan(s, w, spanMs, end) {
  * in it, latestRate), its mean rate and increase over the time its data
  * covers, and its total (its value) — "since HH:MM" when the counter
  * started again within the span, so that a total below the increase is
- * never read as over the same time.
+ * never read as over the same time. Over a range or a zoom (at: the time
+ * of the span's last point) the total is the count as of that point,
+ * which is not the span's end nor now, and the statistics' caption
+ * ("Statistics since …") is not its span either (it counts from the
+ * counter's own start): it says "at HH:MM" (the day too over a day or
+ * more), a restart within the span "since HH:MM".
  * @param {{rate: number|null, increase: number|null, resetAt: number}} span the window's (windowSpan) or range's (rangeStats) figures
  * @param {number|null} now the rate shown as the value
  * @param {number|null} total the counter's value
  * @param {object} unit from unitOf
  * @param {number} spanMs the window, for the clock's precision
+ * @param {number} [at] over a range or zoom, the time of the total (unix ms); 0 live
  */
-export function counterFigures(span, now, total, unit, spanMs) {
+export function counterFigures(span, now, total, unit, spanMs, at = 0) {
   const plain = { ...unit, rate: false, perSecond: false };
   // Rates and increases are differences of totals: their float noise is
   // relative to the total's size, not to their own.
   const scale = seriesScale(total, span.increase);
   const t = formatValue(total, plain);
-  if (span.resetAt && total !== null) t.unit = [t.unit, `since ${clockIn(span.resetAt, spanMs)}`].filter(Boolean).join(" ");
+  const when = span.resetAt ? `since ${clockIn(span.resetAt, spanMs)}` : at > 0 ? `at ${clockIn(at, spanMs)}` : "";
+  if (when && total !== null) t.unit = [t.unit, when].filter(Boolean).join(" ");
   return [formatValue(now, unit, scale), formatValue(span.rate, unit, scale), formatValue(span.increase, plain, scale), t];
 }
 

@@ -109,16 +109,37 @@ export class ChartManager {
   }
 
   /**
+   * markMarkersDirty marks for redrawing the charts that show new markers
+   * (timeline entries): a marker of no source (the server's, the page's)
+   * is on every chart; one of a source on that source's charts, and one of
+   * a series (an alert's) only on the chart that shows the series
+   * (Timeline.chartMarkers). The page calls it for new marked entries: a
+   * crash of one source, or a flapping alert, redrew every chart in
+   * sight, in a frame of its own.
+   * @param {{source?: string, series?: string}[]} marks
+   */
+  markMarkersDirty(marks) {
+    if (marks.some((m) => !m.source)) return this.markAllDirty();
+    for (const e of this.entries.values()) {
+      // Not drawn yet (no ids): drawn whole when it is.
+      if (marks.some((m) => m.source === (e.source || "") && (!m.series || !e.ids || e.ids.includes(m.series)))) e.dirty = true;
+    }
+  }
+
+  /**
    * markAged marks for redrawing the charts not drawn in the last ms
    * milliseconds (performance.now). The page's clock calls it every second
    * so that the time axis moves on charts no new point redrew; a chart a
    * point redrew a moment ago shows the axis as of then, and its next point
    * or the next tick moves it: redrawn for the tick as well, a chart of a
-   * source polled every second drew twice a second.
+   * source polled every second drew twice a second. A chart whose time
+   * axis moved less than a pixel since it was drawn (a long window on a
+   * narrow chart: 15 minutes over 370 px move it 0.4 px a second) is left
+   * until it has (axisMoved); a new point marks it dirty itself.
    */
   markAged(ms) {
     const now = performance.now();
-    for (const e of this.entries.values()) if (!(now - e.drawnAt < ms)) e.dirty = true;
+    for (const e of this.entries.values()) if (!(now - e.drawnAt < ms) && axisMoved(e)) e.dirty = true;
   }
 
   /** setHidden marks a chart collapsed (not drawn) or shown again. */
@@ -405,6 +426,23 @@ const NO_OVERLAY = { thresholds: [], spans: [] };
 // viewport, never drawn yet (onView draws it when it comes in).
 function drawable(e) {
   return e.dirty && e.visible && !e.hidden && e.width > 0 && (!e.plot || e.inView);
+}
+
+/**
+ * axisMoved says whether a chart's view, as range() gives it now, lies a
+ * CSS pixel or more of its plot away from the view it was drawn for (or
+ * spans another length): what a redraw for the clock would show. A chart
+ * never drawn has moved.
+ * @param {{view?: number[], range: () => [number, number], width: number, plot?: any}} e
+ */
+export function axisMoved(e) {
+  if (!e.view || !e.plot) return true;
+  const [from, to] = e.range();
+  const span = e.view[1] - e.view[0];
+  if (!(span > 0) || Math.abs(to - from - span) > span * 1e-9) return true;
+  const ratio = (globalThis.uPlot && globalThis.uPlot.pxRatio) || 1;
+  const plotPx = e.plot.bbox && e.plot.bbox.width > 0 ? e.plot.bbox.width / ratio : e.width;
+  return (Math.abs(to - e.view[1]) / span) * plotPx >= 1;
 }
 
 function overlayOf(e) {

@@ -89,6 +89,8 @@ export class PageController {
     this.paused = false;
     this.tabHidden = false;
     this.filter = "";
+    /** @type {Set<string>|null} the sources the filter shows (applyFilter); null: no filter */
+    this.filterShown = null;
     /** @type {Set<string>} the sources the address collapses (start) */
     this.urlCollapsed = new Set();
     /** @type {[number, number]|null} the range every chart is zoomed to, unix ms; null: live */
@@ -251,11 +253,11 @@ export class PageController {
     return e ? e.ts : 0;
   }
 
-  /** note records timeline entries; marked ones redraw every chart. */
+  /** note records timeline entries; marked ones redraw the charts that show them (charts.js markMarkersDirty). */
   note(events) {
     if (!this.timeline.add(events)) return;
     this.dirty.timeline = true;
-    if (events.some((e) => e.marker)) this.charts.markAllDirty();
+    this.charts.markMarkersDirty(events.filter((e) => e.marker));
     if (!this.paused) this.requestFrame(); // paused: at the resume (apply)
   }
 
@@ -597,7 +599,9 @@ export class PageController {
     this.deps.page.syncJump(); // a phone's jump list lists what the filter shows
     // The tree lists the sources the filter shows, as the cards do (all without one).
     const shown = [...this.groups].filter(([, g]) => !g.el.hidden).map(([name]) => name);
-    this.deps.tree.filterSources(this.filter ? new Set(shown) : null);
+    this.filterShown = this.filter ? new Set(shown) : null;
+    this.deps.tree.filterSources(this.filterShown);
+    this.renderOverview(); // the tree's line: "1 of 46 sources"
     // "No series yet" is not said of sources that simply have none yet:
     // their groups say so themselves.
     const quiet = !this.filter && this.cards.size === 0 && this.groups.size > 0;
@@ -615,6 +619,8 @@ export class PageController {
       messages: this.messages,
       crashAt: (name) => this.crashAt(name),
       now: this.now(),
+      shown: this.filterShown,
+      filter: this.filter,
     });
     const { summary, ...figures } = ov;
     this.deps.page.showTreeSummary(summary, this.store.sources.size);

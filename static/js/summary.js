@@ -64,37 +64,52 @@ export function filterGroups(groups, filter, hideZero = false) {
  * The summary line also names the source that crashed last, and when
  * (its tree node's words: treemodel.js crashText), so that a folded tree
  * still answers "when did it last crash?".
+ * Under a filter (o.shown: the sources whose groups it shows) the line
+ * speaks of those only, out of all: "1 of 46 sources: 1 running", and
+ * of none when none matches: the page's own "No source or metric
+ * matches …" (the tree then lists no source either). The stream panel's
+ * figures stay the whole server's.
  * @param {import("./store.js").Store} store
  * @param {{connected: boolean, series: number, messages: number,
- *   crashAt?: (name: string) => number, now?: number}} o crashAt: the
+ *   crashAt?: (name: string) => number, now?: number,
+ *   shown?: Set<string>|null, filter?: string}} o crashAt: the
  *   timeline's latest crash of a source (unix ms, 0: none); now: the
- *   page's clock (unix ms), for how long ago
+ *   page's clock (unix ms), for how long ago; shown: the sources the
+ *   filter shows (null or absent: no filter); filter: its text
  */
 export function overview(store, o) {
   let running = 0;
+  let listed = 0;
   const states = new Map();
-  for (const s of store.sources.values()) {
+  for (const [name, s] of store.sources) {
     const { badge } = sourceHealth(s);
     if (badge === "running") running++;
+    if (o.shown && !o.shown.has(name)) continue;
+    listed++;
     states.set(badge, (states.get(badge) || 0) + 1);
   }
   const n = store.sources.size;
-  const noun = `${n} ${n === 1 ? "source" : "sources"}`;
-  const said = `${noun}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`;
-  const crash = o.crashAt ? lastCrash(store, o.crashAt, o.connected ? o.now || 0 : 0) : "";
-  return {
-    summary: (!o.connected ? `${noun}: state unknown (disconnected)` : said) + (crash ? ` · ${crash}` : ""),
+  const figures = {
     sources: `${o.connected ? running : "?"}/${n}`,
     series: nf.format(o.series),
     points: nf.format(store.pointCount()),
     messages: nf.format(o.messages),
   };
+  if (o.shown && listed === 0 && n > 0) return { summary: `No source or metric matches “${o.filter || ""}”.`, ...figures };
+  const noun = `${o.shown ? `${nf.format(listed)} of ` : ""}${nf.format(n)} ${n === 1 ? "source" : "sources"}`;
+  const said = `${noun}${n ? ": " : ""}${[...states].map(([s, k]) => `${k} ${s}`).join(", ")}`;
+  const crash = o.crashAt ? lastCrash(store, o.crashAt, o.connected ? o.now || 0 : 0, o.shown) : "";
+  return {
+    summary: (!o.connected ? `${noun}: state unknown (disconnected)` : said) + (crash ? ` · ${crash}` : ""),
+    ...figures,
+  };
 }
 
-/** lastCrash is crashText of the source that crashed last, named; "" if none did. */
-function lastCrash(store, crashAt, now) {
+/** lastCrash is crashText of the source that crashed last (of those shown, if given), named; "" if none did. */
+function lastCrash(store, crashAt, now, shown) {
   let last = null;
   for (const [name, src] of store.sources) {
+    if (shown && !shown.has(name)) continue;
     const c = crashAt(name);
     const at = crashTime(src, c);
     if (at > 0 && (!last || at > last.at)) last = { name, src, c, at };

@@ -7,7 +7,7 @@ import { Ring } from "../js/ring.js";
 
 installDOM();
 const { SeriesCard, staleText } = await import("../js/cards.js");
-const { formatClock } = await import("../js/format.js");
+const { formatAt, formatClock } = await import("../js/format.js");
 
 const T = 1_700_000_000_000;
 const win = (v) => ({ "1m": { count: 3, min: v - 1, max: v + 1, mean: v, last: v, rate: null, p50: v, p90: v, p99: v } });
@@ -204,10 +204,20 @@ test("over a span of the past, a counter's headline is its latest rate there and
   card.update("x", 600_000, T, { stats: new Map([["k", stats]]), to: at, live: false });
   assert.equal(card.value.textContent, "2.50");
   assert.equal(card.note.textContent, `at ${formatClock(at)}`);
-  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2 /s, increase 1.20 k, total 1.50 k`);
+  // The total is the counter's count as of the span's last point: it says so, as the caption says since when the statistics are.
+  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2 /s, increase 1.20 k, total 1.50 k at ${formatClock(at)}`);
+  const shown = () => Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
+  assert.equal(shown().total, `1.50k at ${formatClock(at)}`);
   // A history range that reaches now: its latest rate too, not the stream's last two points.
-  card.update("7d", 7 * 86_400_000, T, { stats: new Map([["k", { ...stats, latestRate: 1 }]]), to: T, live: true });
+  card.update("30d", 30 * 86_400_000, T, { stats: new Map([["k", { ...stats, latestRate: 1, lastAt: T - 60_000 }]]), to: T, live: true });
   assert.equal(card.value.textContent, "1");
+  assert.equal(shown().total, `5k at ${formatAt(T, 30 * 86_400_000, false)}`, "reaching now: the stream's latest count, and when; over 30 days the day and the minute");
+  // Restarted within the span: since the restart.
+  card.update("30d", 30 * 86_400_000, T, { stats: new Map([["k", { ...stats, resetAt: T - 3_600_000 }]]), to: T, live: true });
+  assert.equal(shown().total, `5k since ${formatAt(T - 3_600_000, 30 * 86_400_000, false)}`);
+  // Live, over a window: the count now, as it was.
+  card.update("1m", 60_000, T);
+  assert.doesNotMatch(shown().total, / at /);
 });
 
 test("a tiny, never-zero series reads at its own size, and is not all zero; a counter's noise beside its total reads 0", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ChartManager } from "../js/charts.js";
+import { ChartManager, axisMoved } from "../js/charts.js";
 
 // The chart manager's bookkeeping of what is in sight, with the browser's
 // observers and uPlot replaced by fakes that record what they are asked.
@@ -315,20 +315,87 @@ test("stored history is drawn as each mean with a band from its min to its max; 
 test("the clock's tick redraws the charts not drawn within the given time, not those a point just redrew", () => {
   plots.length = 0;
   const m = new ChartManager({ requestFrame: () => {} });
+  let now = 4000; // the view's end moves 1 s a tick: 75 px of a 300 px chart of 4 s
   const mk = (id) => {
     const el = { dataset: {} };
-    m.add(id, { el, unit: {}, color: 0, data: () => [[[1, 2], [3, 4]]], lines: () => [{ id, name: "", hidden: false, stale: false }], range: () => [0, 4000] });
+    m.add(id, { el, unit: {}, color: 0, data: () => [[[1, 2], [3, 4]]], lines: () => [{ id, name: "", hidden: false, stale: false }], range: () => [now - 4000, now] });
     inSight(el, true);
     observers.ro.size(el, 300);
   };
   mk("a");
   mk("b");
   assert.equal(m.draw(), 2);
+  now += 1000;
   m.markAged(800);
   assert.equal(m.draw(), 0, "both drawn a moment ago");
   m.markAged(0);
   assert.equal(m.draw(), 2, "both drawn longer ago than 0 ms");
   m.entries.get("a").drawnAt -= 900; // drawn 0.9 s ago
+  now += 1000;
   m.markAged(800);
   assert.equal(m.draw(), 1, "the one drawn 0.9 s ago");
+});
+
+test("new markers redraw the charts that show them: their source's, their series' alone, every chart for a marker of none", () => {
+  const m = new ChartManager({ requestFrame: () => {} });
+  const lines = { a: ["demo/x"], b: ["spiky/p", "spiky/q"], c: ["spiky/r"], d: ["host/cpu"] };
+  for (const [id, source] of [["a", "demo"], ["b", "spiky"], ["c", "spiky"], ["d", undefined]]) {
+    const el = { dataset: {} };
+    m.add(id, { el, unit: {}, color: 0, source, data: () => [[[1, 2], [3, 4]]], lines: () => lines[id].map((l) => ({ id: l, name: l, hidden: false })), range: () => [0, 4000] });
+    inSight(el, true);
+    observers.ro.size(el, 300);
+  }
+  const dirty = () => [...m.entries.values()].filter((e) => e.dirty).map((e) => e.id);
+  assert.equal(m.draw(), 4);
+  m.markMarkersDirty([{ source: "demo" }, { source: "demo", series: "" }]);
+  assert.deepEqual(dirty(), ["a"], "demo's chart alone");
+  assert.equal(m.draw(), 1);
+  m.markMarkersDirty([{ source: "spiky", series: "spiky/q" }]);
+  assert.deepEqual(dirty(), ["b"], "an alert of one series: the chart that shows it");
+  m.draw();
+  m.markMarkersDirty([{ source: "spiky", series: "" }]);
+  assert.deepEqual(dirty(), ["b", "c"], "a source's: all its charts");
+  m.draw();
+  m.markMarkersDirty([]);
+  assert.equal(m.draw(), 0, "no marker: nothing");
+  m.markMarkersDirty([{ source: "spiky" }, { source: "" }]);
+  assert.equal(m.draw(), 4, "a marker of no source (the server's): every chart");
+});
+
+test("the clock leaves a chart whose time axis moved less than a pixel; a point or a pixel's move redraws it", () => {
+  plots.length = 0;
+  const m = new ChartManager({ requestFrame: () => {} });
+  // 15 minutes over a plot 360 px wide: 2.5 s a pixel.
+  let now = 900_000;
+  const el = { dataset: {} };
+  m.add("a", { el, unit: {}, color: 0, data: () => [[[1, 2], [3, 4]]], range: () => [now - 900_000, now] });
+  inSight(el, true);
+  observers.ro.size(el, 400);
+  assert.equal(m.draw(), 1);
+  plots.at(-1).bbox = { width: 360 };
+  const tick = () => {
+    now += 1000;
+    m.entries.get("a").drawnAt -= 1000;
+    m.markAged(800);
+    return m.draw();
+  };
+  assert.equal(tick(), 0, "0.4 px: left as drawn");
+  assert.equal(tick(), 0, "0.8 px");
+  assert.equal(tick(), 1, "1.2 px: redrawn");
+  assert.equal(tick(), 0);
+  now += 1000;
+  m.markDirty("a");
+  assert.equal(m.draw(), 1, "a new point is drawn at once");
+  assert.equal(tick(), 0);
+  now += 60_000;
+  assert.equal(tick(), 1, "a minute on (a tab shown again): redrawn");
+});
+
+test("axisMoved: a chart never drawn, or a view of another length, has moved", () => {
+  assert.equal(axisMoved({ width: 300, range: () => [0, 1000] }), true, "never drawn");
+  const drawn = { width: 300, plot: {}, view: [0, 1000] };
+  assert.equal(axisMoved({ ...drawn, range: () => [0, 1000] }), false);
+  assert.equal(axisMoved({ ...drawn, range: () => [3, 1003] }), false, "0.9 px");
+  assert.equal(axisMoved({ ...drawn, range: () => [4, 1004] }), true, "1.2 px");
+  assert.equal(axisMoved({ ...drawn, range: () => [0, 1001] }), true, "a view narrowed to the data grows");
 });

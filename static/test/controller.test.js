@@ -318,6 +318,8 @@ test("the timeline: a crash and its restart, a reload, the connection lost and r
     sources: [{ name: "demo", state: "backoff", restarts: 0, last_error: "panic: boom" }],
     events: [sup(T0 + 900, "crashed", { error: "panic: boom" }), sup(T0 + 900, "restarting", { delay_ms: 800, retry_at: T0 + 1700 })],
   });
+  assert.equal(h.charts.allDirty, allDirty, "a source's crash redraws its own charts, not every chart");
+  assert.deepEqual([...new Set(h.charts.markedSources)], ["demo"]);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, sources: [{ name: "demo", state: "running", restarts: 1, last_error: "panic: boom" }], events: [sup(T0 + 1700, "started", { restarts: 1 })] });
   ws.recv({ type: "delta", seq: 7, ts: T0 + 3000, events: [{ kind: "reload", ts: T0 + 3000, ok: false, errors: ["x.yaml:1:1: bad"] }] });
   h.frame();

@@ -41,3 +41,18 @@ test("the summary line names the source that crashed last, and when: a folded tr
   assert.equal(overview(store, { ...o, connected: false }).summary, `3 sources: state unknown (disconnected) · last restart flaky ${formatClock(t + 1000)}`, "no \"ago\" while disconnected");
   assert.equal(overview(storeOf([{ name: "demo", state: "running" }]), o).summary, "1 source: 1 running", "none crashed");
 });
+
+test("under a filter the summary line counts the sources it shows, out of all, and says when none matches", () => {
+  const store = storeOf([
+    { name: "a", state: "running", up: true, polls: 3 },
+    { name: "b", state: "running", up: false, polls: 3 },
+    { name: "c", state: "backoff" },
+  ]);
+  const o = { connected: true, series: 0, messages: 0 };
+  assert.equal(overview(store, { ...o, shown: new Set(["b"]), filter: "b" }).summary, "1 of 3 sources: 1 down");
+  assert.equal(overview(store, { ...o, shown: new Set(["a", "c"]), filter: "x" }).summary, "2 of 3 sources: 1 running, 1 backoff");
+  assert.equal(overview(store, { ...o, shown: new Set(), filter: "zzz" }).summary, "No source or metric matches “zzz”.");
+  assert.equal(overview(store, { ...o, shown: new Set(), filter: "zzz" }).sources, "1/3", "the stream panel's figures stay the server's");
+  assert.equal(overview(store, { ...o, shown: new Set(["a"]), connected: false }).summary, "1 of 3 sources: state unknown (disconnected)");
+  assert.equal(overview(store, { ...o, shown: null }).summary, "3 sources: 1 running, 1 down, 1 backoff", "no filter: all");
+});

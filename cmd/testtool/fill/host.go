@@ -53,12 +53,15 @@ func DefaultHost() []aggregator.Sample {
 		c("host_network_transmit_errs_total", 0, "interface", nic)
 	}
 	g("host_cpu_busy_percent", 6.7)
+	g("host_cpu_core_busy_percent", 6.7, "cpu", "0")
+	g("host_cpu_core_busy_percent", 6.7, "cpu", "1")
 	return out
 }
 
 // MachineHost is the host template of this machine: the series one poll of
 // the real host source shows now, with their values (and
-// host_cpu_busy_percent, which the source shows from its second poll on).
+// host_cpu_busy_percent and host_cpu_core_busy_percent, which the source
+// shows from its second poll on).
 // A fill with it has the identities a pulseboard here would have, so the
 // program's live series continue the filled ones; its values depend on
 // the machine and the moment.
@@ -73,6 +76,13 @@ func MachineHost(ctx context.Context) ([]aggregator.Sample, error) {
 	}
 	if !hasMetric(samples, "host_cpu_busy_percent") {
 		samples = append(samples, aggregator.Sample{Metric: "host_cpu_busy_percent", Kind: aggregator.KindGauge, Value: 5})
+	}
+	if !hasMetric(samples, "host_cpu_core_busy_percent") {
+		for _, s := range samples {
+			if c := s.Labels.Get("cpu"); s.Metric == "host_cpu_seconds_total" && c != "total" && s.Labels.Get("mode") == "busy" {
+				samples = append(samples, aggregator.Sample{Metric: "host_cpu_core_busy_percent", Labels: pairs("cpu", c), Kind: aggregator.KindGauge, Value: 5})
+			}
+		}
 	}
 	return samples, nil
 }
@@ -185,6 +195,8 @@ func (h *hostFeed) value(i int, s *aggregator.Sample, dt float64) float64 {
 	switch m := s.Metric; {
 	case m == "host_cpu_busy_percent":
 		return math.Round(h.busy*1000) / 10
+	case m == "host_cpu_core_busy_percent":
+		return math.Round(reflectInto(h.busy+0.03*h.gauss(key, 0), 0, 1)*1000) / 10
 	case m == "host_cpu_seconds_total":
 		n, b := h.cpus, h.busy
 		if s.Labels.Get("cpu") != "total" {

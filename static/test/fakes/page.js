@@ -213,6 +213,11 @@ function fakeCharts() {
     markAllDirty() {
       this.allDirty++;
     },
+    // The sources of the new markers that redrew charts, in order (a marker of none redraws all).
+    markMarkersDirty(marks) {
+      for (const m of marks) (this.markedSources ||= []).push(m.source || "");
+      if (marks.some((m) => !m.source)) this.allDirty++;
+    },
     // The clock's: what it asked last, and how often.
     markAged(ms) {
       this.aged++;
