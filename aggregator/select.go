@@ -51,9 +51,9 @@ func StatNames() []string { return append([]string(nil), statNames[:]...) }
 // Selection is a set of series read again and again (an alert rule's
 // select): the series whose source is Source and metric is Metric (each
 // "" for any) and for which Match holds (nil for all). The aggregator
-// remembers which series matched and looks again only when series were
-// created or removed since, so a read costs what the selection holds, not
-// what the store holds. Giving a Metric makes that look cheap too: the
+// remembers which series matched and, when series were created or removed
+// since, matches only those (select_log.go), so a read costs what the
+// selection holds and what changed, not what the store holds. Giving a Metric makes that look cheap too: the
 // store indexes series by metric name (and by source).
 //
 // A Selection belongs to one goroutine at a time; its fields must not
@@ -72,9 +72,11 @@ type Selection struct {
 	gen  uint64 // the store's series generation list was built at; 0: never
 	list []*series
 	// refused: the budget had no room for the list at gen, when the
-	// budget's freed count was freedSeen (select_budget.go).
+	// budget's freed count was freedSeen and matched series matched
+	// (select_budget.go).
 	refused   bool
 	freedSeen uint64
+	matched   int
 }
 
 // SeriesView is one series as Select shows it: read its identity and
@@ -233,9 +235,27 @@ func (st *store) indexOf(sel *Selection) ([]*series, bool) {
 	return nil, false
 }
 
-// refreshSelection lists the series of sel anew, from the smallest index
-// that covers it; false, listing nothing, when sel's budget has no room.
+// refreshSelection brings sel's list up to the store's series: from the
+// changes since sel last looked when the store's log still holds them
+// (each new series matched once, removed ones dropped by a pointer check),
+// else anew from the smallest index that covers it. False, listing
+// nothing, when sel's budget has no room.
 func (st *store) refreshSelection(sel *Selection) bool {
+	if sel.gen != 0 {
+		if changes, ok := st.changes.since(sel.gen, st.seriesGen); ok {
+			if sel.refused {
+				return st.recount(sel, changes)
+			}
+			return st.catchUp(sel, changes)
+		}
+	}
+	return st.relist(sel)
+}
+
+// relist lists the series of sel anew from the smallest index that covers
+// it, matching each once; false, listing nothing, when its budget has no
+// room for them.
+func (st *store) relist(sel *Selection) bool {
 	candidates := st.all
 	switch {
 	case sel.Metric != "":
@@ -244,23 +264,81 @@ func (st *store) refreshSelection(sel *Selection) bool {
 		candidates = st.bySrc[sel.Source]
 	}
 	before := cap(sel.list)
-	if !sel.admit(st.seriesGen, candidates) {
-		return false
-	}
+	room := sel.room(before)
 	clear(sel.list)
 	sel.list = sel.list[:0]
-	sel.gen = st.seriesGen
+	n := 0
 	for _, s := range candidates {
 		if sel.holds(s) {
-			sel.list = append(sel.list, s)
+			if n++; n <= room {
+				sel.list = append(sel.list, s)
+			}
 		}
 	}
-	if worthRebuilding(len(sel.list), cap(sel.list)) {
-		// The series it matched left (a removed source): so does their room.
-		sel.list = append(make([]*series, 0, len(sel.list)), sel.list...)
+	if n <= room && cap(sel.list) > n {
+		// Listed anew: the room append left over is the budget's.
+		sel.list = append(make([]*series, 0, n), sel.list...)
 	}
-	sel.account(before)
-	return true
+	return sel.settle(st.seriesGen, before, n, room)
+}
+
+// catchUp applies to sel's list the changes since it was made: the new
+// series that match are appended, the removed ones dropped. False when
+// the list no longer fits its budget (it is then let go, as relist's).
+func (st *store) catchUp(sel *Selection, changes []seriesChange) bool {
+	before := cap(sel.list)
+	room := sel.room(before)
+	removed := false
+	n := len(sel.list)
+	for i := range changes {
+		c := &changes[i]
+		if !c.added {
+			removed = true
+			continue
+		}
+		// Gone already (collected, or evicted): a later change removes it.
+		if s := c.s.Value(); s != nil && sel.holds(s) {
+			if n++; n <= room {
+				sel.list = append(sel.list, s)
+			}
+		}
+	}
+	if removed {
+		kept := sel.list[:0]
+		for _, s := range sel.list {
+			if !s.evicted {
+				kept = append(kept, s)
+			} else {
+				n--
+			}
+		}
+		clear(sel.list[len(kept):])
+		sel.list = kept
+	}
+	return sel.settle(st.seriesGen, before, n, room)
+}
+
+// recount updates the count of matches of a selection its budget refused
+// from the changes since it was counted: the new series matched, as
+// catchUp does; after a removal the store's are counted again (relist),
+// since the log keeps nothing of a removed series to match. It lists sel
+// once the count fits.
+func (st *store) recount(sel *Selection, changes []seriesChange) bool {
+	for i := range changes {
+		c := &changes[i]
+		if !c.added {
+			return st.relist(sel)
+		}
+		if s := c.s.Value(); s != nil && sel.holds(s) {
+			sel.matched++
+		}
+	}
+	sel.gen = st.seriesGen
+	if sel.matched > sel.room(0) {
+		sel.freedSeen = sel.Budget.freed
+		return false
+	}
+	return st.relist(sel) // it fits now
 }
 
 // holds reports whether s is one of sel's series.
@@ -280,15 +358,17 @@ func (a *Aggregator) Sources() []SourceInfo {
 	return a.currentSources()
 }
 
-// listMetric and unlistMetric keep the metric index (byMetric) and the
-// series generation; create and forget call them.
+// listMetric and unlistMetric keep the metric index (byMetric), the
+// series generation and its log of changes; create and forget call them.
 func (st *store) listMetric(s *series) {
 	s.metricPos = len(st.byMetric[s.metric])
 	st.byMetric[s.metric] = append(st.byMetric[s.metric], s)
 	st.seriesGen++
+	st.changes.record(s, true)
 }
 
 func (st *store) unlistMetric(s *series) {
 	unlist(st.byMetric, s.metric, s, func(x *series) *int { return &x.metricPos })
 	st.seriesGen++
+	st.changes.record(s, false)
 }

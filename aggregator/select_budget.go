@@ -1,5 +1,7 @@
 package aggregator
 
+import "math"
+
 // SelectionBudget bounds the series a set of Selections list together. A
 // Selection with matchers, or with both a source and a metric, keeps the
 // list of its series, 8 bytes a series; Selections that differ keep a list
@@ -7,10 +9,11 @@ package aggregator
 // a million series would keep a thousand million-long lists (8 GB). With a
 // budget, a Selection whose list would pass Max, with what the others of
 // the budget list, is refused: Select lists nothing and reports false, and
-// the Selection holds nothing. It is looked at again (its matches counted,
-// one pass over the store's index that covers it, no allocation) only once
-// the store's series changed or another selection of the budget gave
-// series back. Selections read through an index (one metric, one source,
+// the Selection holds nothing. It keeps the count of its matches, brought
+// up to date from the store's new series (matched alone; after a removal
+// the store's index is counted again), and is listed again once that
+// count fits: when another selection of the budget gave series back, or
+// its matches left. Selections read through an index (one metric, one source,
 // every series) list nothing, cost nothing against the budget and are
 // never refused.
 //
@@ -44,36 +47,40 @@ func (sel *Selection) Release() {
 	sel.list, sel.gen, sel.refused = nil, 0, false
 }
 
-// admit decides, before sel is listed anew from candidates at the store's
-// series generation gen, whether its budget has room for it: without a
-// budget, always. With one it counts the matches and refuses a list that
-// would pass the budget (releasing what sel held), remembering the
-// refusal so that it is not counted again until something changed. When
-// it admits the list, sel's capacity is at least the count, so that
-// listing never grows it past what was counted; account then counts it.
-func (sel *Selection) admit(gen uint64, candidates []*series) bool {
-	b := sel.Budget
-	if b == nil {
-		return true
+// room is how many series sel may list while its list has capacity
+// before: what its budget leaves it, or no bound without one.
+func (sel *Selection) room(before int) int {
+	if b := sel.Budget; b != nil {
+		return b.max - (b.used - before)
 	}
-	if sel.refused && sel.gen == gen && sel.freedSeen == b.freed {
-		return false // nothing changed since the refusal
-	}
-	n := 0
-	for _, s := range candidates {
-		if sel.holds(s) {
-			n++
+	return math.MaxInt
+}
+
+// settle ends a listing of sel (relist, catchUp) at the store's series
+// generation gen: n series matched, the list held the first room of them,
+// and had capacity before when the listing began. Past the room sel is
+// refused: it lets its list go and remembers n, so that the changes to
+// come are counted against n (recount) instead of the store's series
+// being matched again. Otherwise its budget counts the list's capacity,
+// copied down to the length when it grew past the room or far past the
+// length (series removed).
+func (sel *Selection) settle(gen uint64, before, n, room int) bool {
+	sel.gen = gen
+	if n > room {
+		clear(sel.list)
+		sel.list = nil
+		if b := sel.Budget; before > 0 {
+			b.used -= before
+			b.freed++
 		}
-	}
-	if n > b.max-(b.used-cap(sel.list)) {
-		sel.Release()
-		sel.refused, sel.gen, sel.freedSeen = true, gen, b.freed
+		sel.refused, sel.matched, sel.freedSeen = true, n, sel.Budget.freed
 		return false
 	}
 	sel.refused = false
-	if cap(sel.list) < n {
-		sel.list = make([]*series, 0, n) // account counts it
+	if worthRebuilding(len(sel.list), cap(sel.list)) || cap(sel.list) > room {
+		sel.list = append(make([]*series, 0, len(sel.list)), sel.list...)
 	}
+	sel.account(before)
 	return true
 }
 

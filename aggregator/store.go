@@ -85,8 +85,11 @@ type store struct {
 	// seriesGen changes whenever a series is created or removed, for
 	// Selections to know when to look again (select.go). Starts at 1.
 	seriesGen uint64
-	gen       uint64 // complete batches ingested
-	batches   uint64 // batches ingested, complete or not
+	// changes are the latest series created and removed, one for each
+	// step of seriesGen (select_log.go).
+	changes seriesLog
+	gen     uint64 // complete batches ingested
+	batches uint64 // batches ingested, complete or not
 	// staleBySrc is each source's stale series, longest stale first
 	// (churn.go).
 	staleBySrc map[string]*staleOrder

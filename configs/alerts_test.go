@@ -3,6 +3,7 @@ package configs
 import (
 	"math"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,27 @@ func TestReferenceDocumentsAlertKeys(t *testing.T) {
 	for key, where := range keys {
 		require.True(t, documented[key], "REFERENCE.md has no row for key %q (%s)", key, where)
 	}
+}
+
+// A regular expression's literal prefix decides the values without it
+// before the expression runs, and the decision is always the
+// expression's own.
+func TestMatcherPrefixAgreesWithTheExpression(t *testing.T) {
+	values := []string{"", "1", "12", "123", "1234", "21", "x12", "12\n", "AB", "ab", "abc", "b", "ba"}
+	for _, re := range []string{`12.*`, `12`, `(12).*`, `12|3.*`, `(?i)ab.*`, `a?b`, `ab|abc`, `.*12`, `12\d*`, `1(2|3)`, ``, `.*`} {
+		want := regexp.MustCompile("^(?:" + re + ")$")
+		for _, op := range []string{"=~", "!~"} {
+			m, err := ParseMatcher("x" + op + "`" + re + "`")
+			require.NoError(t, err)
+			for _, v := range values {
+				require.Equal(t, want.MatchString(v) == (op == "=~"), m.Matches(v), "%s%s %q", op, re, v)
+			}
+		}
+	}
+	m, err := ParseMatcher(`instance=~"12.*"`)
+	require.NoError(t, err)
+	require.Equal(t, "12", m.prefix, "a value not beginning 12 is a miss without the expression")
+	m, err = ParseMatcher(`instance=~"(?i)ab.*"`)
+	require.NoError(t, err)
+	require.Empty(t, m.prefix, "no prefix under case folding")
 }

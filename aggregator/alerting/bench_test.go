@@ -101,7 +101,7 @@ func BenchmarkEvaluate1000Rules100kSeries(b *testing.B) {
 					Window: configs.Duration(time.Minute), Warning: f(1e9), For: configs.Duration(time.Minute),
 				}
 			}
-			ev := New(Options{Store: agg})
+			ev := New(Options{Store: agg, Budget: time.Hour}) // every rule, every round
 			if err := ev.Apply(rules); err != nil {
 				b.Fatal(err)
 			}

@@ -33,7 +33,7 @@
 // series the rules' selects keep are bounded together by
 // Options.MaxSelectedSeries; a rule whose select would pass it fails the
 // same way. A round stops
-// starting rules once it has run Options.Budget (half the Interval); the
+// starting rules once it has run Options.Budget (a fifth of the Interval); the
 // rules it left out go first in the next. Apply never waits for a round.
 //
 // # States

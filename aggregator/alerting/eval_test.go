@@ -213,7 +213,7 @@ ALERTS{alertname="HighCPU",alertstate="pending",cpu="bad\ufffd",severity="warnin
 # TYPE ALERTS_FOR_STATE gauge
 ALERTS_FOR_STATE{alertname="Down",severity="critical",source="x"} @T
 ALERTS_FOR_STATE{alertname="HighCPU",cpu="bad\ufffd",severity="warning",source="host",team="ops"} @T
-# HELP pulseboard_alert_rule_evaluations_skipped_total Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.
+# HELP pulseboard_alert_rule_evaluations_skipped_total Alert rule evaluations left out because a round ran past its time budget (a fifth of the evaluation interval); they run first in the next round.
 # TYPE pulseboard_alert_rule_evaluations_skipped_total counter
 pulseboard_alert_rule_evaluations_skipped_total 0
 # HELP pulseboard_alert_rule_limit_exceeded_total Alert rule evaluations that failed because the rule would hold more alerts than it may: reason limit (its own limit) or max_alerts (alerting.max_alerts, all rules together); or because its select would list more series than the other rules' selects leave: reason max_selected_series (alerting.max_selected_series). Its alerts were dropped.

@@ -310,3 +310,11 @@ func TestRulesShareSelections(t *testing.T) {
 		require.Equal(t, map[string]int{"A": 11, "B": 11, "C": 19}, counts, "ids 1 and 10–19; all but 1")
 	})
 }
+
+// By default a round stops starting rules after a fifth of the interval,
+// so that evaluation takes at most that share of a core.
+func TestDefaultBudgetIsAFifthOfTheInterval(t *testing.T) {
+	require.Equal(t, 200*time.Millisecond, New(Options{Interval: time.Second}).opts.Budget)
+	require.Equal(t, 2*time.Second, New(Options{Interval: 10 * time.Second}).opts.Budget)
+	require.Equal(t, time.Second, New(Options{Budget: time.Second}).opts.Budget, "a given budget is kept")
+}

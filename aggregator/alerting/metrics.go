@@ -35,7 +35,7 @@ var (
 	rulesOverDesc = prometheus.NewDesc("pulseboard_alert_rules_over_limit",
 		"Alert rules whose latest evaluation failed on a limit (any reason of pulseboard_alert_rule_limit_exceeded_total): they hold no alerts until back within.", nil, nil)
 	skippedDesc = prometheus.NewDesc("pulseboard_alert_rule_evaluations_skipped_total",
-		"Alert rule evaluations left out because a round ran past its time budget (half the evaluation interval); they run first in the next round.", nil, nil)
+		"Alert rule evaluations left out because a round ran past its time budget (a fifth of the evaluation interval); they run first in the next round.", nil, nil)
 	activeDesc = prometheus.NewDesc("pulseboard_alerts_active",
 		"Alerts pending or firing, of all rules.", nil, nil)
 )
