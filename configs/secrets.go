@@ -182,6 +182,20 @@ func (r *Redactor) Redact(text string) string {
 	return r.secrets.Replace(text)
 }
 
+// MaskSecrets returns text with every secret replaced by URLMask, and
+// whether there was one; unlike Redact it leaves URLs as they are. It is
+// for data a target sends that may echo the source's credentials back (a
+// scraped series' name and label values): a label holding a URL is a
+// value to keep, not an error to redact, but the source's own token in it
+// is masked all the same. Cheap when the source has no secrets.
+func (r *Redactor) MaskSecrets(text string) (string, bool) {
+	if r == nil || r.secrets == nil {
+		return text, false
+	}
+	masked := r.secrets.Replace(text)
+	return masked, masked != text
+}
+
 // Clip returns text masked (Redact) and then cut to at most n bytes at a
 // character boundary, and whether it was cut. Masking first means a cut
 // never splits a whole secret; a cut text that ends in the first three
