@@ -176,10 +176,18 @@ func NewRedactor(secrets []string) *Redactor {
 // quoted excerpt of a response body, in a panic value.
 func (r *Redactor) Redact(text string) string {
 	text = RedactURLsIn(text)
-	if r == nil || r.secrets == nil {
+	if !r.holds(text) {
 		return text
 	}
 	return r.secrets.Replace(text)
+}
+
+// holds says whether text holds one of the secrets. Most texts hold none,
+// and looking costs no allocation, where the Replacer allocates its result
+// whatever it finds (a scrape that names every series in a warning, or
+// looks for collisions, passes each through Redact).
+func (r *Redactor) holds(text string) bool {
+	return r != nil && slices.ContainsFunc(r.list, func(s string) bool { return strings.Contains(text, s) })
 }
 
 // MaskSecrets returns text with every secret replaced by URLMask, and
@@ -189,11 +197,10 @@ func (r *Redactor) Redact(text string) string {
 // value to keep, not an error to redact, but the source's own token in it
 // is masked all the same. Cheap when the source has no secrets.
 func (r *Redactor) MaskSecrets(text string) (string, bool) {
-	if r == nil || r.secrets == nil {
+	if !r.holds(text) {
 		return text, false
 	}
-	masked := r.secrets.Replace(text)
-	return masked, masked != text
+	return r.secrets.Replace(text), true
 }
 
 // Clip returns text masked (Redact) and then cut to at most n bytes at a
