@@ -22,6 +22,14 @@ const (
 	// MinCooldown bounds supervisor.cooldown from below: a parked source
 	// tried again at once is not parked.
 	MinCooldown = Duration(time.Second)
+	// MaxRestartRate bounds supervisor.cooldown from below with
+	// max_restarts: a source that crashes at every start is restarted
+	// max_restarts times, parked for cooldown, and again, so cooldown must
+	// be at least max_restarts × this for it to restart no more than once
+	// a second in the long run (the defaults: 5 restarts, 1m). Before it, at
+	// the other bounds (100 restarts, cooldown 1s, backoff 10ms) 20 such
+	// sources restarted 1,000 times a second and told every dashboard so.
+	MaxRestartRate = Duration(time.Second)
 	// MinBackoff bounds supervisor.backoff.initial from below: the shortest
 	// poll interval (minInterval), the pace of the fastest source.
 	MinBackoff = minInterval

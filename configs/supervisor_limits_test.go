@@ -17,6 +17,8 @@ func TestSupervisorBounds(t *testing.T) {
 			"t.yaml:1:22: supervisor.period: 1ns is too short: the least is 1s"},
 		{"cooldown", "supervisor: {cooldown: 10ms}\n",
 			"t.yaml:1:24: supervisor.cooldown: 10ms is too short: the least is 1s"},
+		{"restart rate", "supervisor: {max_restarts: 100, cooldown: 1m}\n",
+			"t.yaml:1:43: supervisor.cooldown: 1m is too short for max_restarts 100: a source that crashes at every start would be restarted 100 times every 1m, more than once a second; the least is 1m40s"},
 		{"backoff.initial", "supervisor: {backoff: {initial: 1ns, max: 1ns}}\n",
 			"t.yaml:1:33: supervisor.backoff.initial: 1ns is too short: the least is 10ms"},
 		{"backoff.max", "supervisor: {backoff: {max: 2h}}\n",
@@ -28,8 +30,8 @@ func TestSupervisorBounds(t *testing.T) {
 			require.True(t, strings.HasPrefix(err.Error(), c.want), "%v", err)
 		})
 	}
-	_, err := Parse("ok.yaml", []byte("supervisor: {max_restarts: 100, period: 24h, cooldown: 1s, backoff: {initial: 10ms, max: 1h}}\n"))
+	_, err := Parse("ok.yaml", []byte("supervisor: {max_restarts: 100, period: 24h, cooldown: 100s, backoff: {initial: 10ms, max: 1h}}\n"))
 	require.NoError(t, err, "at every bound")
-	_, err = Parse("ok.yaml", []byte("supervisor: {period: 1s, backoff: {initial: 10ms, max: 10ms}}\n"))
+	_, err = Parse("ok.yaml", []byte("supervisor: {max_restarts: 1, period: 1s, cooldown: 1s, backoff: {initial: 10ms, max: 10ms}}\n"))
 	require.NoError(t, err, "at every floor")
 }

@@ -181,6 +181,10 @@ func (s Supervisor) Validate() error {
 	}
 	atLeast(&p, "period", s.Period, MinSupervisorPeriod)
 	atLeast(&p, "cooldown", s.Cooldown, MinCooldown)
+	if least := Duration(s.MaxRestarts) * MaxRestartRate; s.MaxRestarts > 0 && s.MaxRestarts <= MaxRestartsCeiling && s.Cooldown >= MinCooldown && s.Cooldown < least {
+		p.addf("cooldown", "%s is too short for max_restarts %d: a source that crashes at every start would be restarted %d times every %s, more than once a second; the least is %s",
+			s.Cooldown, s.MaxRestarts, s.MaxRestarts, s.Cooldown, least)
+	}
 	atLeast(&p, "backoff.initial", s.Backoff.Initial, MinBackoff)
 	if s.Backoff.Max < s.Backoff.Initial {
 		p.addf("backoff.max", "%s is shorter than backoff.initial (%s)", s.Backoff.Max, s.Backoff.Initial)
