@@ -423,6 +423,7 @@ func (c *collector) record(ctx context.Context, at time.Time, took time.Duration
 		}
 		if err != nil {
 			addDropped(s, r.partial.Dropped)
+			s.SecretsMasked += uint64(r.partial.Masked)
 		}
 	})
 	if err != nil {

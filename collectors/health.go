@@ -24,6 +24,7 @@ func (c *collector) succeed(at time.Time, took time.Duration, p Partial, infinit
 		s.LastPoll = took
 		s.PartialErrors += uint64(len(p.Errors))
 		addDropped(s, p.Dropped)
+		s.SecretsMasked += uint64(p.Masked)
 		if warning != "" {
 			newWarning = warning != s.LastWarning
 			s.LastWarning, s.LastWarningAt = warning, at

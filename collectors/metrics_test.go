@@ -23,7 +23,7 @@ import (
 
 // oddSource succeeds in part at every poll: one infinity and one NaN
 // (a value) among its four samples, one per-item error, two series over
-// a limit and one lost to a collision.
+// a limit, one lost to a collision and one whose labels held a secret.
 type oddSource struct{}
 
 func (oddSource) Poll(context.Context) ([]aggregator.Sample, error) {
@@ -33,7 +33,7 @@ func (oddSource) Poll(context.Context) ([]aggregator.Sample, error) {
 }
 
 func (oddSource) LastPartial() Partial {
-	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: map[string]int{dropMaxSeries: 2, dropCollision: 1}}
+	return Partial{Errors: []error{errors.New(`field "x" is missing`)}, Dropped: map[string]int{dropMaxSeries: 2, dropCollision: 1}, Masked: 1}
 }
 
 // hungSource blocks every poll, its context and Close notwithstanding,
@@ -86,6 +86,10 @@ pulseboard_source_partial_errors_total{source="odd"} 3
 # TYPE pulseboard_source_samples_total counter
 pulseboard_source_samples_total{source="hung"} 0
 pulseboard_source_samples_total{source="odd"} 6
+# HELP pulseboard_source_secrets_masked_total Series of the source whose metric name or labels held one of the source's own credentials (an Authorization or other header's value, a query value or the user info of its URL), which the target sent back; masked as xxxxx before they were stored, counted once per series when first read.
+# TYPE pulseboard_source_secrets_masked_total counter
+pulseboard_source_secrets_masked_total{source="hung"} 0
+pulseboard_source_secrets_masked_total{source="odd"} 3
 # HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3
@@ -116,6 +120,9 @@ pulseboard_source_partial_errors_total{source="odd"} 3
 # HELP pulseboard_source_samples_total Samples of the source handed to the aggregator.
 # TYPE pulseboard_source_samples_total counter
 pulseboard_source_samples_total{source="odd"} 6
+# HELP pulseboard_source_secrets_masked_total Series of the source whose metric name or labels held one of the source's own credentials (an Authorization or other header's value, a query value or the user info of its URL), which the target sent back; masked as xxxxx before they were stored, counted once per series when first read.
+# TYPE pulseboard_source_secrets_masked_total counter
+pulseboard_source_secrets_masked_total{source="odd"} 3
 # HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="collision",source="odd"} 3

@@ -111,7 +111,7 @@ func (p *promSource) samples(body []byte, contentType string, ts int64) ([]aggre
 			samples[i].NoStaleness = !p.track
 		}
 	}
-	partial := Partial{Dropped: res.Dropped}
+	partial := Partial{Dropped: res.Dropped, Masked: res.Masked}
 	if len(samples) == 0 && partial.DroppedTotal() > 0 {
 		return nil, partial, fmt.Errorf("%w: %s", ErrNoValues, res.Warnings[len(res.Warnings)-1])
 	}

@@ -39,7 +39,8 @@ type seriesCache struct {
 // cachedSeries is what a series' text became, as scrapeReader.series
 // makes it.
 type cachedSeries struct {
-	name   string
+	name   string            // as the target wrote it: its family and kind are looked up by it
+	metric string            // as stored: name with the source's secrets masked
 	labels aggregator.Labels // shared by every scrape's samples: never modified
 	key    string
 }

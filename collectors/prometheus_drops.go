@@ -64,11 +64,14 @@ func (r *scrapeReader) finish() scrapeResult {
 		kept = kept[:m]
 	}
 
-	res := scrapeResult{Samples: make([]scrapedSample, len(kept)), Dropped: r.drops.count}
+	res := scrapeResult{Samples: make([]scrapedSample, len(kept)), Dropped: r.drops.count, Masked: r.masked}
 	for i, ks := range kept {
 		res.Samples[i] = ks.s
 	}
 	res.Warnings = r.warnings
+	if r.masked > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("masked the source's credentials (%s) in %d new series: the target sends them back in metric names or labels", configs.URLMask, r.masked))
+	}
 	if len(r.repeated) > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s printed in more than one block; all series kept", familyList(r.opt.redact, r.repeated)))
 	}

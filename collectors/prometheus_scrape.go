@@ -118,6 +118,9 @@ type scrapeResult struct {
 	// Dropped counts the series left out, by reason (dropDuplicate…);
 	// include/exclude are choices, not drops, and are not counted.
 	Dropped map[string]int
+	// Masked counts the series read for the first time whose name or
+	// labels held a secret of the source, masked (maskEchoedSecrets).
+	Masked int
 }
 
 // scrapeProm reads one scrape body in the format its contentType names
@@ -189,6 +192,7 @@ type scrapeReader struct {
 	lastKeep   bool
 
 	offered  int // series kept by include and exclude, for sampleLimit
+	masked   int // new series whose text held a secret of the source (maskEchoedSecrets)
 	out      []keyedScrape
 	lset     labels.Labels
 	drops    drops
@@ -289,11 +293,18 @@ func (r *scrapeReader) series() error {
 		s.TimeMs, s.HasTime = *ts, true
 	}
 	if known != nil {
-		s.Labels = known.labels
+		s.Metric, s.Labels = known.metric, known.labels
 		r.out = append(r.out, keyedScrape{key: known.key, s: s})
 		return nil
 	}
 	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
+	if problem == "" {
+		var masked bool
+		s.Metric, scraped, masked, problem = maskEchoedSecrets(r.opt.redact, s.Metric, scraped)
+		if masked {
+			r.masked++
+		}
+	}
 	if problem != "" {
 		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
 		return nil
@@ -306,7 +317,7 @@ func (r *scrapeReader) series() error {
 	key := identityKey(s.Metric, s.Labels)
 	r.out = append(r.out, keyedScrape{key: key, s: s})
 	if c := r.opt.cache; c != nil {
-		c.put(h, &cachedSeries{name: name, labels: s.Labels, key: key})
+		c.put(h, &cachedSeries{name: name, metric: s.Metric, labels: s.Labels, key: key})
 	}
 	return nil
 }

@@ -67,6 +67,10 @@ type Partial struct {
 	// "label_limit", "label_name_length_limit",
 	// "label_value_length_limit"); nil when none. Errors name them.
 	Dropped map[string]int
+	// Masked counts the new series whose name or labels held one of the
+	// source's secrets, which the target sent back; they were masked
+	// (Stats.SecretsMasked). Read after a failed poll too.
+	Masked int
 }
 
 // DroppedTotal is the number of series left out for any reason.

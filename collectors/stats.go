@@ -47,6 +47,9 @@ type Stats struct {
 	// Dropped counts them by reason (see Partial.Dropped), nil if none.
 	SeriesDropped uint64
 	Dropped       map[string]uint64
+	// SecretsMasked counts new series whose name or labels held one of the
+	// source's secrets, masked before they were stored (Partial.Masked).
+	SecretsMasked uint64
 	// Shed counts batches the sink refused (its queue was full).
 	Shed uint64
 	// Samples counts samples handed to the sink.

@@ -17,6 +17,13 @@ import (
 // value is masked whatever its length (RedactURL).
 const minSecretLen = 3
 
+// minDataSecretLen is the shortest secret looked for in data a target
+// sends (MaskSecrets): a header value such as "true", "prod" or "yes"
+// would otherwise mask every label value that holds it, destroying data
+// for no secret; a credential is longer than this (a token, an API key,
+// a password worth the name).
+const minDataSecretLen = 8
+
 // publicHeaders are configured headers whose values are protocol tokens
 // (gzip, text/plain), not credentials: masking them would turn "gzip:
 // invalid header" into "xxxxx: invalid header".
@@ -144,6 +151,8 @@ func secretsIn(v reflect.Value) []string {
 type Redactor struct {
 	secrets *strings.Replacer // nil: no secret long enough
 	list    []string          // the secrets, longest first
+	data    *strings.Replacer // list's secrets of minDataSecretLen or more; nil: none
+	dataLen int               // how many of list those are (its first dataLen)
 }
 
 // Redactor returns the Redactor of the source's secrets (Secrets).
@@ -168,7 +177,15 @@ func NewRedactor(secrets []string) *Redactor {
 	for _, s := range keep {
 		pairs = append(pairs, s, URLMask)
 	}
-	return &Redactor{secrets: strings.NewReplacer(pairs...), list: keep}
+	r := &Redactor{secrets: strings.NewReplacer(pairs...), list: keep}
+	r.dataLen = slices.IndexFunc(keep, func(s string) bool { return len(s) < minDataSecretLen })
+	if r.dataLen < 0 {
+		r.dataLen = len(keep)
+	}
+	if r.dataLen > 0 {
+		r.data = strings.NewReplacer(pairs[:2*r.dataLen]...)
+	}
+	return r
 }
 
 // Redact returns text with every URL in it redacted (RedactURLsIn) and
@@ -176,10 +193,32 @@ func NewRedactor(secrets []string) *Redactor {
 // quoted excerpt of a response body, in a panic value.
 func (r *Redactor) Redact(text string) string {
 	text = RedactURLsIn(text)
-	if r == nil || r.secrets == nil {
+	if !r.holds(text) {
 		return text
 	}
 	return r.secrets.Replace(text)
+}
+
+// holds says whether text holds one of the secrets. Most texts hold none,
+// and looking costs no allocation, where the Replacer allocates its result
+// whatever it finds (a scrape that names every series in a warning, or
+// looks for collisions, passes each through Redact).
+func (r *Redactor) holds(text string) bool {
+	return r != nil && slices.ContainsFunc(r.list, func(s string) bool { return strings.Contains(text, s) })
+}
+
+// MaskSecrets returns text with every secret of 8 bytes or more
+// (minDataSecretLen) replaced by URLMask, and whether there was one;
+// unlike Redact it leaves URLs as they are. It is for data a target sends
+// that may echo the source's credentials back (a scraped series' name and
+// labels): a label holding a URL is a value to keep, not an error to
+// redact, but the source's own token in it is masked all the same.
+// Cheap when the text holds no secret: no allocation.
+func (r *Redactor) MaskSecrets(text string) (string, bool) {
+	if r == nil || r.data == nil || !slices.ContainsFunc(r.list[:r.dataLen], func(s string) bool { return strings.Contains(text, s) }) {
+		return text, false
+	}
+	return r.data.Replace(text), true
 }
 
 // Clip returns text masked (Redact) and then cut to at most n bytes at a

@@ -136,3 +136,28 @@ func TestAuthTokensRefused(t *testing.T) {
 	_, err := Parse("a.yaml", []byte("server: {auth: {viewer_token: V-1._~+/=, admin_token: 'A!#$%&*?@^|'}}\nsources: []\n"))
 	require.NoError(t, err, "every visible ASCII character is allowed")
 }
+
+// MaskSecrets masks the secrets of 8 bytes or more in data, leaves URLs
+// and shorter secrets alone, and says whether it masked.
+func TestMaskSecretsInData(t *testing.T) {
+	r := NewRedactor([]string{"BEARERSECRETxyz", "true", "s3cret12"})
+	for _, c := range []struct {
+		in, want string
+		masked   bool
+	}{
+		{"/echo?token=BEARERSECRETxyz", "/echo?token=xxxxx", true},
+		{"a s3cret12 b", "a xxxxx b", true},
+		{"true", "true", false},
+		{"http://user:pw@host/?a=1", "http://user:pw@host/?a=1", false},
+	} {
+		got, masked := r.MaskSecrets(c.in)
+		require.Equal(t, c.want, got, c.in)
+		require.Equal(t, c.masked, masked, c.in)
+	}
+	got, masked := (*Redactor)(nil).MaskSecrets("BEARERSECRETxyz")
+	require.Equal(t, "BEARERSECRETxyz", got)
+	require.False(t, masked)
+	got, masked = NewRedactor([]string{"short"}).MaskSecrets("short")
+	require.Equal(t, "short", got)
+	require.False(t, masked)
+}

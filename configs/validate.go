@@ -188,15 +188,24 @@ func (b Broadcast) Validate() error {
 // Validate checks restart intensity and backoff.
 func (s Supervisor) Validate() error {
 	var p problems
-	if s.MaxRestarts < 0 {
+	switch {
+	case s.MaxRestarts < 0:
 		p.addf("max_restarts", "must not be negative, got %d", s.MaxRestarts)
+	case s.MaxRestarts > MaxRestartsCeiling:
+		p.addf("max_restarts", "%d is more than the ceiling of %d restarts: past it a crashing child is restarted for ever instead of being parked",
+			s.MaxRestarts, MaxRestartsCeiling)
 	}
-	atLeast(&p, "period", s.Period, 1)
-	atLeast(&p, "cooldown", s.Cooldown, 1)
-	atLeast(&p, "backoff.initial", s.Backoff.Initial, 1)
+	atLeast(&p, "period", s.Period, MinSupervisorPeriod)
+	atLeast(&p, "cooldown", s.Cooldown, MinCooldown)
+	if least := Duration(s.MaxRestarts) * MaxRestartRate; s.MaxRestarts > 0 && s.MaxRestarts <= MaxRestartsCeiling && s.Cooldown >= MinCooldown && s.Cooldown < least {
+		p.addf("cooldown", "%s is too short for max_restarts %d: a source that crashes at every start would be restarted %d times every %s, more than once a second; the least is %s",
+			s.Cooldown, s.MaxRestarts, s.MaxRestarts, s.Cooldown, least)
+	}
+	atLeast(&p, "backoff.initial", s.Backoff.Initial, MinBackoff)
 	if s.Backoff.Max < s.Backoff.Initial {
 		p.addf("backoff.max", "%s is shorter than backoff.initial (%s)", s.Backoff.Max, s.Backoff.Initial)
 	}
+	atMost(&p, "backoff.max", s.Backoff.Max, MaxBackoff)
 	return p.err()
 }
 
@@ -209,6 +218,13 @@ func validPort(port string) bool {
 func positive[T int | int64](p *problems, path string, v T) {
 	if v <= 0 {
 		p.addf(path, "must be positive, got %d", v)
+	}
+}
+
+// atMost reports a duration above its ceiling.
+func atMost(p *problems, path string, d, ceiling Duration) {
+	if d > ceiling {
+		p.addf(path, "%s is too long: the most is %s", d, ceiling)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/internal/lograte"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -100,7 +102,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pulseboard:", err)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Every line of the program goes through one rate limit: a kind of line
+	// (level, message, who and what) is written 10 times a minute at most,
+	// then summed up (internal/lograte; pulseboard_log_lines_suppressed_total).
+	lines := lograte.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), lograte.Options{})
+	defer lines.Flush(context.Background())
+	logger := slog.New(lines)
 
 	cfg, err := loadConfig(f.config)
 	if err != nil {

@@ -101,6 +101,9 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		events,
 	)
+	if c := newLogLinesCollector(log); c != nil {
+		p.registry.MustRegister(c)
+	}
 
 	sup := cfg.Supervisor
 	backoff := supervisor.Backoff{Initial: sup.Backoff.Initial.D(), Max: sup.Backoff.Max.D()}
