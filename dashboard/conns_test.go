@@ -1,0 +1,192 @@
+package dashboard
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// failingListener fails its first fails Accepts with err, then accepts.
+type failingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	fails int
+	err   error
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if l.fails > 0 {
+		l.fails--
+		l.mu.Unlock()
+		return nil, l.err
+	}
+	l.mu.Unlock()
+	return l.Listener.Accept()
+}
+
+func acceptErr(errno syscall.Errno) error {
+	return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
+}
+
+// countingHandler counts the log records at or above Warn.
+type countingHandler struct {
+	mu    sync.Mutex
+	warns []string
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h.mu.Lock()
+		h.warns = append(h.warns, r.Message)
+		h.mu.Unlock()
+	}
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// An accept error of any kind, the descriptor limit's first, never stops
+// serving: each is counted by errno, retried, and logged once a while.
+func TestServeSurvivesAcceptErrors(t *testing.T) {
+	for _, tc := range []struct {
+		errno  syscall.Errno
+		reason string
+	}{
+		{syscall.EMFILE, acceptEMFILE},
+		{syscall.ENFILE, acceptENFILE},
+		{syscall.ENOBUFS, acceptENOBUFS},
+		{syscall.ENOMEM, acceptENOMEM},
+		{syscall.ECONNABORTED, acceptECONNABORTED},
+		{syscall.EPERM, acceptOther},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			logs := &countingHandler{}
+			f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+				o.Listener = &failingListener{Listener: ln, fails: 4, err: acceptErr(tc.errno)}
+				o.Logger = slog.New(logs)
+			}})
+			code, _, _ := f.httpDo(http.MethodGet, healthzPath, nil, nil)
+			require.Equal(t, http.StatusOK, code)
+			require.Equal(t, 4.0, testutil.ToFloat64(f.srv.metrics.conns.acceptErrors.WithLabelValues(tc.reason)))
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			require.Equal(t, []string{"cannot accept connections; retrying"}, logs.warns, "one line for the burst")
+		})
+	}
+}
+
+// The pause between retries doubles from 5 ms to 1 s, starts again after
+// an accept, and Close cuts it short.
+func TestLimitListenerPauses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	fl := &failingListener{Listener: ln, fails: 10, err: acceptErr(syscall.EMFILE)}
+	l := newLimitListener(fl, 10, newConnMetrics(), slog.New(slog.DiscardHandler))
+	var pauses []time.Duration
+	l.pause = func(d time.Duration, _ <-chan struct{}) bool { pauses = append(pauses, d); return true }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			_ = c.Close()
+		}
+	}()
+	c, err := l.Accept()
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	<-done
+	ms := time.Millisecond
+	require.Equal(t, []time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 160 * ms, 320 * ms, 640 * ms, time.Second, time.Second}, pauses)
+
+	fl.mu.Lock()
+	fl.fails = 1
+	fl.mu.Unlock()
+	l.pause = sleepOrDone
+	accepted := make(chan error, 1)
+	go func() { _, err := l.Accept(); accepted <- err }()
+	require.NoError(t, l.Close())
+	require.ErrorIs(t, <-accepted, net.ErrClosed)
+}
+
+// Past MaxConnections a connection is answered 503 and closed at once,
+// counted; the WebSocket clients already connected go on, and a slot
+// freed serves again.
+func TestMaxConnectionsRefusesAndCounts(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.MaxConnections = 4
+		o.WebSocket.MaxClients = 2
+	}})
+	open := func() float64 { return testutil.ToFloat64(f.srv.metrics.conns.open) }
+	require.Equal(t, 4.0, testutil.ToFloat64(f.srv.metrics.conns.max))
+	ws := f.dial("", nil)
+	ws.readType("hello")
+
+	var idle []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", f.srv.Addr())
+		require.NoError(t, err)
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			_ = c.Close()
+		}
+	}()
+	require.Eventually(t, func() bool { return open() == 4 }, 5*time.Second, time.Millisecond)
+
+	for i := 1; i <= 3; i++ {
+		c, err := net.Dial("tcp", f.srv.Addr())
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+		require.Equal(t, "1", resp.Header.Get("Retry-After"))
+		rest, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.True(t, bytes.HasPrefix(rest, []byte("too many connections")))
+		_ = c.Close()
+		require.Equal(t, float64(i), testutil.ToFloat64(f.srv.metrics.conns.refused.WithLabelValues(refusedMaxConnections)))
+	}
+	require.Equal(t, 4.0, open())
+
+	seq := f.pushAndWait(1, 7)
+	for fr := ws.read(); fr.Seq < seq; fr = ws.read() { // the reader already connected is still served
+	}
+
+	require.NoError(t, idle[0].Close())
+	require.Eventually(t, func() bool { return open() == 3 }, 5*time.Second, time.Millisecond)
+	code, _, _ := f.httpDo(http.MethodGet, healthzPath, nil, nil)
+	require.Equal(t, http.StatusOK, code)
+}
+
+func TestMaxClientsMustFitUnderMaxConnections(t *testing.T) {
+	o := Options{Feed: aggregator.New(aggregator.Options{}), MaxConnections: 100, WebSocket: WebSocketOptions{MaxClients: 100}}
+	_, err := New(o)
+	require.ErrorIs(t, err, ErrInvalidOptions)
+	require.ErrorContains(t, err, "max clients (100) must be below max connections (100)")
+
+	o = Options{Feed: aggregator.New(aggregator.Options{}), MaxConnections: 100}
+	s, err := New(o)
+	require.NoError(t, err)
+	require.Equal(t, 84, s.opts.WebSocket.MaxClients, "the default fits, 16 left for HTTP")
+}
