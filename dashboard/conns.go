@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"container/list"
 	"errors"
 	"log/slog"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 )
 
 // Accept's retry pause after an error: net/http's, 5 ms doubling to 1 s.
@@ -48,8 +50,10 @@ var refusal = []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/pla
 // connMetrics count the listener's work; they live as long as the Server.
 type connMetrics struct {
 	open         prometheus.Gauge
+	idle         prometheus.Gauge
 	max          prometheus.Gauge
 	refused      *prometheus.CounterVec
+	evicted      prometheus.Counter
 	acceptErrors *prometheus.CounterVec
 }
 
@@ -59,6 +63,10 @@ func newConnMetrics() *connMetrics {
 			Name: "pulseboard_http_connections",
 			Help: "TCP connections to the dashboard open now (HTTP and WebSocket), each a file descriptor.",
 		}),
+		idle: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_http_idle_connections",
+			Help: "Of pulseboard_http_connections, those waiting for a request (none sent yet, or between keep-alive requests; nginx's \"waiting\"): the first to be closed at the cap.",
+		}),
 		max: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_http_max_connections",
 			Help: "The cap on pulseboard_http_connections (server.max_connections, or derived from RLIMIT_NOFILE).",
@@ -67,6 +75,10 @@ func newConnMetrics() *connMetrics {
 			Name: "pulseboard_http_connections_refused_total",
 			Help: "TCP connections closed as soon as accepted, by reason (max_connections: the cap was reached; they were answered 503).",
 		}, []string{"reason"}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_http_idle_connections_evicted_total",
+			Help: "Idle connections (no request yet, or between keep-alive requests; never a WebSocket) closed, the longest idle first, to make room for a new one at the connection cap.",
+		}),
 		acceptErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_http_accept_errors_total",
 			Help: "Errors accepting a connection, by errno (emfile, enfile, enobufs, enomem, econnaborted, timeout, other); each is retried after a pause of 5 ms doubling to 1 s.",
@@ -112,12 +124,18 @@ func acceptReason(err error) string {
 //     Each is counted, logged at most once per acceptLogEvery, and
 //     retried after a pause of 5 ms doubling to 1 s (net/http's), which a
 //     successful accept resets and Close cuts short.
-//   - At most max connections are open at once. One more is answered 503
-//     and closed at once, counted, and never reaches fasthttp: the cap is
-//     below the descriptor limit, so the descriptors the sources, the
-//     storage and NATS need are left to them, and a flood of connections
-//     costs the clients already connected nothing but the accept loop's
-//     time.
+//   - At most max connections are open at once: the cap is below the
+//     descriptor limit, so the descriptors the sources, the storage and
+//     NATS need are left to them. At the cap a new connection takes the
+//     place of the connection idle longest (one that sent no request yet,
+//     or waits between keep-alive requests: fasthttp's StateNew and
+//     StateIdle, see connState), which is closed and counted; a WebSocket
+//     or a request in progress is never taken. Idle connections are what
+//     an attacker holds the cap with at no cost, and what a client loses
+//     least by (a browser reconnects); taking them first keeps /healthz,
+//     a scrape and a new page served under such a flood. When none is
+//     idle the new connection is answered 503 and closed at once, counted,
+//     and never reaches fasthttp.
 //
 // Accept is called by fasthttp's one accept goroutine; Close by Serve's
 // shutdown, on another.
@@ -132,6 +150,9 @@ type limitListener struct {
 	// pause waits d, or returns false at once when done is closed; tests
 	// replace it to count the pauses instead of waiting them.
 	pause func(d time.Duration, done <-chan struct{}) bool
+
+	mu   sync.Mutex
+	idle list.List // of *limitConn, idle longest first
 
 	lastLog time.Time // accept goroutine only
 	unlog   int       // errors since the last log line; accept goroutine only
@@ -177,14 +198,81 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		pause = 0
 		if l.open.Add(1) > l.max {
 			l.open.Add(-1)
-			l.m.refused.WithLabelValues(refusedMaxConnections).Inc()
-			_ = c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
-			_, _ = c.Write(refusal)
-			_ = c.Close()
-			continue
+			if !l.evictIdle() {
+				l.m.refused.WithLabelValues(refusedMaxConnections).Inc()
+				_ = c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+				_, _ = c.Write(refusal)
+				_ = c.Close()
+				continue
+			}
+			l.open.Add(1) // the slot the idle one gave back: only Accept adds
 		}
 		l.m.open.Inc()
-		return &limitConn{Conn: c, l: l}, nil
+		lc := &limitConn{Conn: c, l: l}
+		l.setIdle(lc, true)
+		return lc, nil
+	}
+}
+
+// evictIdle closes the connection idle longest and reports whether there
+// was one; its slot is free when it returns.
+func (l *limitListener) evictIdle() bool {
+	l.mu.Lock()
+	e := l.idle.Front()
+	if e == nil {
+		l.mu.Unlock()
+		return false
+	}
+	victim := l.idle.Remove(e).(*limitConn)
+	victim.elem = nil
+	victim.listed.Store(false)
+	l.m.idle.Set(float64(l.idle.Len()))
+	l.mu.Unlock()
+	_ = victim.Close() // fasthttp's read of it fails and its worker moves on
+	l.m.evicted.Inc()
+	return true
+}
+
+// setIdle puts c at the back of the idle list, or takes it out.
+func (l *limitListener) setIdle(c *limitConn, idle bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.elem != nil {
+		l.idle.Remove(c.elem)
+		c.elem = nil
+	}
+	if idle && !c.closed {
+		c.elem = l.idle.PushBack(c)
+	}
+	c.listed.Store(c.elem != nil)
+	l.m.idle.Set(float64(l.idle.Len()))
+}
+
+// connState is fasthttp's Server.ConnState hook, called on a connection's
+// worker goroutine as it changes state: a connection waiting for a request
+// may be evicted, one in a request, hijacked (a WebSocket) or closed may
+// not. StateNew needs nothing: Accept listed the connection already.
+// fasthttp says StateActive for a first request before reading any of it,
+// so a connection that never sent a byte stays listed until its first
+// Read returns some (limitConn.Read); for later requests StateActive comes
+// once the first byte is in, pipelined ones included.
+func (l *limitListener) connState(c net.Conn, st fasthttp.ConnState) {
+	if bc, ok := c.(*budgetConn); ok {
+		c = bc.Conn
+	}
+	lc, ok := c.(*limitConn)
+	if !ok {
+		return
+	}
+	switch st {
+	case fasthttp.StateIdle:
+		l.setIdle(lc, true)
+	case fasthttp.StateActive:
+		if lc.started.Load() {
+			l.setIdle(lc, false)
+		}
+	case fasthttp.StateHijacked, fasthttp.StateClosed:
+		l.setIdle(lc, false)
 	}
 }
 
@@ -214,16 +302,47 @@ func (l *limitListener) Close() error {
 }
 
 // limitConn gives its slot back once, however often it is closed (fasthttp
-// and the WebSocket handler may both close a hijacked connection).
+// and the WebSocket handler may both close a hijacked connection, and an
+// evicted one is closed by Accept too).
 type limitConn struct {
 	net.Conn
 	l    *limitListener
 	once sync.Once
+	// elem is c's place in l.idle, nil when not idle; closed is set by
+	// Close. Both under l.mu.
+	elem   *list.Element
+	closed bool
+	// listed mirrors elem != nil for Read's fast path; started is set by
+	// the first Read that returned bytes.
+	listed, started atomic.Bool
+}
+
+// Read takes c off the idle list once its peer sent something.
+func (c *limitConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		if !c.started.Load() {
+			c.started.Store(true)
+		}
+		if c.listed.Load() {
+			c.l.setIdle(c, false)
+		}
+	}
+	return n, err
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {
+		c.l.mu.Lock()
+		c.closed = true
+		if c.elem != nil {
+			c.l.idle.Remove(c.elem)
+			c.elem = nil
+		}
+		c.listed.Store(false)
+		c.l.m.idle.Set(float64(c.l.idle.Len()))
+		c.l.mu.Unlock()
 		c.l.open.Add(-1)
 		c.l.m.open.Dec()
 	})

@@ -127,56 +127,105 @@ func TestLimitListenerPauses(t *testing.T) {
 	require.ErrorIs(t, <-accepted, net.ErrClosed)
 }
 
-// Past MaxConnections a connection is answered 503 and closed at once,
-// counted; the WebSocket clients already connected go on, and a slot
-// freed serves again.
-func TestMaxConnectionsRefusesAndCounts(t *testing.T) {
+// capFixture serves with a cap of max connections, one of them a
+// WebSocket reader that got its hello.
+func capFixture(t *testing.T, max int) (*fixture, *wsClient) {
 	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
-		o.MaxConnections = 4
-		o.WebSocket.MaxClients = 2
+		o.MaxConnections = max
+		o.WebSocket.MaxClients = 1
 	}})
-	open := func() float64 { return testutil.ToFloat64(f.srv.metrics.conns.open) }
-	require.Equal(t, 4.0, testutil.ToFloat64(f.srv.metrics.conns.max))
+	require.Equal(t, float64(max), testutil.ToFloat64(f.srv.metrics.conns.max))
 	ws := f.dial("", nil)
 	ws.readType("hello")
+	return f, ws
+}
 
-	var idle []net.Conn
-	for range 3 {
+// dialN opens n connections that send prefix (nothing when empty) and
+// waits until the server counts them open and, of those, idle ones idle.
+func dialN(t *testing.T, f *fixture, n int, prefix string, open, idle float64) []net.Conn {
+	var cs []net.Conn
+	for range n {
 		c, err := net.Dial("tcp", f.srv.Addr())
 		require.NoError(t, err)
-		idle = append(idle, c)
-	}
-	defer func() {
-		for _, c := range idle {
-			_ = c.Close()
+		t.Cleanup(func() { _ = c.Close() })
+		if prefix != "" {
+			_, err = io.WriteString(c, prefix)
+			require.NoError(t, err)
 		}
-	}()
-	require.Eventually(t, func() bool { return open() == 4 }, 5*time.Second, time.Millisecond)
-
-	for i := 1; i <= 3; i++ {
-		c, err := net.Dial("tcp", f.srv.Addr())
-		require.NoError(t, err)
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-		require.Equal(t, "1", resp.Header.Get("Retry-After"))
-		rest, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.True(t, bytes.HasPrefix(rest, []byte("too many connections")))
-		_ = c.Close()
-		require.Equal(t, float64(i), testutil.ToFloat64(f.srv.metrics.conns.refused.WithLabelValues(refusedMaxConnections)))
+		cs = append(cs, c)
 	}
-	require.Equal(t, 4.0, open())
+	m := f.srv.metrics.conns
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(m.open) == open && testutil.ToFloat64(m.idle) == idle
+	}, 5*time.Second, time.Millisecond)
+	return cs
+}
+
+// freshGet sends GET path on a new connection and returns the answer.
+func freshGet(t *testing.T, f *fixture, path string) (*http.Response, []byte) {
+	c, err := net.Dial("tcp", f.srv.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+// At MaxConnections a new connection takes the place of the one idle
+// longest (the trial's attack: thousands of connections that never send a
+// byte), so /healthz is served through the flood; the WebSocket reader
+// already connected is never taken and goes on.
+func TestMaxConnectionsEvictsIdleFirst(t *testing.T) {
+	f, ws := capFixture(t, 4)
+	idle := dialN(t, f, 3, "", 4, 3)
+	m := f.srv.metrics.conns
+	for i := range 3 {
+		resp, _ := freshGet(t, f, healthzPath)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, float64(i+1), testutil.ToFloat64(m.evicted))
+		require.NoError(t, idle[i].SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := idle[i].Read(make([]byte, 1))
+		require.ErrorIs(t, err, io.EOF, "the longest idle went first")
+		// Back to the cap once the answered one is gone, the newest idle
+		// last in line.
+		require.Eventually(t, func() bool { return testutil.ToFloat64(m.open) == 3 }, 5*time.Second, time.Millisecond)
+		idle = append(idle, dialN(t, f, 1, "", 4, 3)...)
+	}
+	require.Zero(t, testutil.ToFloat64(m.refused.WithLabelValues(refusedMaxConnections)))
 
 	seq := f.pushAndWait(1, 7)
 	for fr := ws.read(); fr.Seq < seq; fr = ws.read() { // the reader already connected is still served
 	}
+}
 
-	require.NoError(t, idle[0].Close())
-	require.Eventually(t, func() bool { return open() == 3 }, 5*time.Second, time.Millisecond)
-	code, _, _ := f.httpDo(http.MethodGet, healthzPath, nil, nil)
-	require.Equal(t, http.StatusOK, code)
+// When every connection at the cap is busy (a request in progress, a
+// WebSocket), a new one is answered 503 at once and counted; a slot freed
+// serves again.
+func TestMaxConnectionsRefusesWhenNoneIdle(t *testing.T) {
+	f, ws := capFixture(t, 3)
+	busy := dialN(t, f, 2, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n", 3, 0)
+	m := f.srv.metrics.conns
+	for i := 1; i <= 3; i++ {
+		resp, body := freshGet(t, f, healthzPath)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+		require.Equal(t, "1", resp.Header.Get("Retry-After"))
+		require.True(t, bytes.HasPrefix(body, []byte("too many connections")))
+		require.Equal(t, float64(i), testutil.ToFloat64(m.refused.WithLabelValues(refusedMaxConnections)))
+	}
+	require.Zero(t, testutil.ToFloat64(m.evicted))
+
+	seq := f.pushAndWait(1, 7)
+	for fr := ws.read(); fr.Seq < seq; fr = ws.read() {
+	}
+	require.NoError(t, busy[0].Close())
+	require.Eventually(t, func() bool { return testutil.ToFloat64(m.open) == 2 }, 5*time.Second, time.Millisecond)
+	resp, _ := freshGet(t, f, healthzPath)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
 func TestMaxClientsMustFitUnderMaxConnections(t *testing.T) {

@@ -187,7 +187,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
 		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers,
-		m.conns.open, m.conns.max, m.conns.refused, m.conns.acceptErrors}
+		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 
 // droppedAfterClose counts what one connection's peer sent after the

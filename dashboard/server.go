@@ -185,6 +185,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
+	app.Server().ConnState = limited.connState
 
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
