@@ -123,7 +123,10 @@ func acceptReason(err error) string {
 //     process out of descriptors would otherwise stop the dashboard).
 //     Each is counted, logged at most once per acceptLogEvery, and
 //     retried after a pause of 5 ms doubling to 1 s (net/http's), which a
-//     successful accept resets and Close cuts short.
+//     successful accept resets and Close cuts short. Out of descriptors
+//     (EMFILE, ENFILE: something else took them, or the limit was lowered
+//     under the running process) the connection idle longest is closed
+//     first, as at the cap, and the accept retried at once.
 //   - At most max connections are open at once: the cap is below the
 //     descriptor limit, so the descriptors the sources, the storage and
 //     NATS need are left to them. At the cap a new connection takes the
@@ -188,8 +191,14 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			if l.closed() {
 				return nil, net.ErrClosed
 			}
+			reason := acceptReason(err)
+			if (reason == acceptEMFILE || reason == acceptENFILE) && l.evictIdle() {
+				// A descriptor is free again: take the connection now.
+				l.acceptFailed(err, reason, 0)
+				continue
+			}
 			pause = min(max(2*pause, acceptPauseMin), acceptPauseMax)
-			l.acceptFailed(err, pause)
+			l.acceptFailed(err, reason, pause)
 			if !l.pause(pause, l.done) {
 				return nil, net.ErrClosed
 			}
@@ -276,8 +285,8 @@ func (l *limitListener) connState(c net.Conn, st fasthttp.ConnState) {
 	}
 }
 
-func (l *limitListener) acceptFailed(err error, pause time.Duration) {
-	l.m.acceptErrors.WithLabelValues(acceptReason(err)).Inc()
+func (l *limitListener) acceptFailed(err error, reason string, pause time.Duration) {
+	l.m.acceptErrors.WithLabelValues(reason).Inc()
 	l.unlog++
 	if now := time.Now(); now.Sub(l.lastLog) >= acceptLogEvery {
 		l.log.Warn("cannot accept connections; retrying", "err", err, "errors", l.unlog,

@@ -239,3 +239,46 @@ func TestMaxClientsMustFitUnderMaxConnections(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 84, s.opts.WebSocket.MaxClients, "the default fits, 16 left for HTTP")
 }
+
+// Out of descriptors, the connection idle longest is closed to free one
+// and the accept retried at once, without a pause.
+func TestAcceptEMFILEEvictsIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	fl := &failingListener{Listener: ln}
+	m := newConnMetrics()
+	l := newLimitListener(fl, 10, m, slog.New(slog.DiscardHandler))
+	defer l.Close()
+	l.pause = func(time.Duration, <-chan struct{}) bool {
+		t.Error("paused with an idle connection to close")
+		return true
+	}
+
+	dialed := make(chan net.Conn, 2)
+	dial := func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		dialed <- c
+	}
+	dial()
+	idle, err := l.Accept()
+	require.NoError(t, err)
+	peer := <-dialed
+	defer peer.Close()
+
+	fl.mu.Lock()
+	fl.fails, fl.err = 1, acceptErr(syscall.EMFILE)
+	fl.mu.Unlock()
+	dial()
+	c, err := l.Accept()
+	require.NoError(t, err)
+	defer c.Close()
+	(<-dialed).Close()
+	require.Equal(t, 1.0, testutil.ToFloat64(m.evicted))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.acceptErrors.WithLabelValues(acceptEMFILE)))
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = peer.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF, "the idle connection was closed")
+	_ = idle.Close() // again: its slot is not given back twice
+	require.Equal(t, 1.0, testutil.ToFloat64(m.open))
+}
