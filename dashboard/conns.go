@@ -226,18 +226,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // evictIdle closes the connection idle longest and reports whether there
 // was one; its slot is free when it returns.
 func (l *limitListener) evictIdle() bool {
-	l.mu.Lock()
-	e := l.idle.Front()
-	if e == nil {
-		l.mu.Unlock()
+	if !l.closeIdle() {
 		return false
 	}
-	victim := l.idle.Remove(e).(*limitConn)
-	victim.elem = nil
-	victim.listed.Store(false)
-	l.m.idle.Set(float64(l.idle.Len()))
-	l.mu.Unlock()
-	_ = victim.Close() // fasthttp's read of it fails and its worker moves on
 	l.m.evicted.Inc()
 	return true
 }
@@ -304,10 +295,33 @@ func (l *limitListener) closed() bool {
 	}
 }
 
-// Close stops Accept, a pause included, and closes the listener.
+// Close stops Accept, a pause included, closes the listener, and closes
+// the idle connections: fasthttp's shutdown closes those between
+// keep-alive requests itself, but waits for the ones that never sent a
+// request until their read timeout (10 s), past the shutdown budget.
 func (l *limitListener) Close() error {
 	l.closing.Do(func() { close(l.done) })
-	return l.Listener.Close()
+	err := l.Listener.Close()
+	for l.closeIdle() {
+	}
+	return err
+}
+
+// closeIdle closes the connection idle longest; false when none is.
+func (l *limitListener) closeIdle() bool {
+	l.mu.Lock()
+	e := l.idle.Front()
+	if e == nil {
+		l.mu.Unlock()
+		return false
+	}
+	victim := l.idle.Remove(e).(*limitConn)
+	victim.elem = nil
+	victim.listed.Store(false)
+	l.m.idle.Set(float64(l.idle.Len()))
+	l.mu.Unlock()
+	_ = victim.Close() // fasthttp's read of it fails and its worker moves on
+	return true
 }
 
 // limitConn gives its slot back once, however often it is closed (fasthttp
