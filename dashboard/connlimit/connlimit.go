@@ -58,5 +58,9 @@ func Default() int {
 		m, _ := Derive(n)
 		return m
 	}
-	return DefaultMaxClients + HTTPRoom(DefaultMaxClients*21/20)
+	return noLimitMax
 }
+
+// noLimitMax is Default where no descriptor limit can be read: room for
+// DefaultMaxClients and, beside them, HTTPRoom's twentieth.
+const noLimitMax = 22_000

@@ -19,3 +19,9 @@ func TestDerive(t *testing.T) {
 		}
 	}
 }
+
+func TestNoLimitFitsDefaultClients(t *testing.T) {
+	if c := MaxClientsFor(noLimitMax); c != DefaultMaxClients {
+		t.Errorf("MaxClientsFor(%d) = %d; want %d", noLimitMax, c, DefaultMaxClients)
+	}
+}
