@@ -31,6 +31,13 @@ type Server struct {
 	// interface) the machine's name: "name", "*.domain" or "*".
 	AllowedHosts []string `yaml:"allowed_hosts"`
 	Auth         Auth     `yaml:"auth"`
+	// MaxConnections caps the dashboard's open TCP connections, HTTP and
+	// WebSocket together; 0 (left out) derives it from the descriptor
+	// limit (server_conns.go).
+	MaxConnections int `yaml:"max_connections"`
+	// MaxClients caps the WebSocket clients; 0 (left out) is 20,000 or
+	// less, to fit under MaxConnections.
+	MaxClients int `yaml:"max_clients"`
 }
 
 // Auth holds the bearer tokens. An empty admin token means one is made at

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,7 +148,7 @@ func (a *admission) admit(ctx context.Context) (*turn, string) {
 // finds it closed.
 func (a *admission) abort(conn *budgetConn) {
 	t, _ := a.take(context.Background()) // a turn comes back within turnHold
-	if tc, ok := conn.Conn.(*net.TCPConn); ok {
+	if tc := tcpConn(conn.Conn); tc != nil {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Conn.Close()

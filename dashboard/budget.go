@@ -44,7 +44,7 @@ func (l *budgetListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tc, ok := c.(*net.TCPConn); ok && l.sendBuffer > 0 {
+	if tc := tcpConn(c); tc != nil && l.sendBuffer > 0 {
 		_ = tc.SetWriteBuffer(l.sendBuffer) // best effort: the default is only slower to notice
 	}
 	return &budgetConn{Conn: c, lim: rate.NewLimiter(l.rate, l.burst), exceeded: l.exceeded}, nil

@@ -69,10 +69,13 @@ type metrics struct {
 	admissionWait    prometheus.Histogram
 	admissionWaiting prometheus.Gauge
 	newcomers        prometheus.Gauge
+	// conns: the listener's (conns.go).
+	conns *connMetrics
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
+		conns: newConnMetrics(),
 		clients: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_ws_clients",
 			Help: "WebSocket clients connected now.",
@@ -183,7 +186,8 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers}
+		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers,
+		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 
 // droppedAfterClose counts what one connection's peer sent after the

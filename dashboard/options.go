@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
+	"github.com/pulseboard/pulseboard/dashboard/connlimit"
 )
 
 // DefaultListen is where the dashboard listens when Options.Listen is empty:
@@ -139,6 +140,14 @@ type Options struct {
 	// KiB); negative leaves the kernel's autotuning (up to megabytes for a
 	// client that does not read, which then looks fast for seconds).
 	SendBuffer int
+	// MaxConnections caps the TCP connections open at once, HTTP and
+	// WebSocket together, each a file descriptor; 0 derives it from the
+	// process's descriptor limit (connlimit.Default: RLIMIT_NOFILE less
+	// the larger of 256 and a tenth, kept for sources, storage, NATS and
+	// config reads). One more is answered 503 and closed at once, and
+	// counted (pulseboard_http_connections_refused_total). It must exceed
+	// WebSocket.MaxClients, whose default fits under it.
+	MaxConnections int
 
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
@@ -209,7 +218,9 @@ type WebSocketOptions struct {
 	// and sent one client 813 MB in 10 s. A page sends one a connection,
 	// and one more after a gap or a server restart.
 	MaxResumes int
-	// MaxClients caps concurrent WebSocket clients (20000); more are refused with 503.
+	// MaxClients caps concurrent WebSocket clients (20000, or less to fit
+	// under Options.MaxConnections: connlimit.MaxClientsFor); more are
+	// refused with 503.
 	MaxClients int
 	// RangeRate and RangeBurst bound the range work one connection may ask
 	// for, in points (distinct series × points a series, see rangeCost): a
@@ -300,6 +311,12 @@ func (o *Options) setDefaultsAndValidate() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = connlimit.Default()
+	}
+	if o.WebSocket.MaxClients <= 0 {
+		o.WebSocket.MaxClients = connlimit.MaxClientsFor(o.MaxConnections)
+	}
 	o.WebSocket.setDefaults()
 	if o.ReadRate <= 0 {
 		o.ReadRate = 64 << 10
@@ -339,6 +356,10 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.WebSocket.MaxMessageBytes > o.WebSocket.ReadLimit {
 		errs = append(errs, errors.New("websocket: max message bytes must not exceed the read limit"))
+	}
+	if o.WebSocket.MaxClients >= o.MaxConnections {
+		errs = append(errs, fmt.Errorf("websocket: max clients (%d) must be below max connections (%d), or plain HTTP has no room when they are all connected",
+			o.WebSocket.MaxClients, o.MaxConnections))
 	}
 	if o.ViewerToken != "" && o.ViewerToken == o.AdminToken {
 		errs = append(errs, errors.New("viewer and admin tokens must differ"))

@@ -180,16 +180,19 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("dashboard: listen: %w", err)
 	}
 	o := &s.opts
-	stop := &onceListener{Listener: &budgetListener{Listener: ln, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
+	limited := newLimitListener(ln, o.MaxConnections, s.metrics.conns, o.Logger)
+	stop := &onceListener{Listener: &budgetListener{Listener: limited, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
 		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
+	app.Server().ConnState = limited.connState
 
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
 	s.mu.Unlock()
 	s.listenOne.Do(func() { close(s.listening) })
-	s.opts.Logger.Info("listening", "addr", ln.Addr().String())
+	s.opts.Logger.Info("listening", "addr", ln.Addr().String(), "max_connections", o.MaxConnections,
+		"max_clients", o.WebSocket.MaxClients)
 
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(stop) }()

@@ -220,6 +220,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		AllowedHosts:   cfg.Server.AllowedHosts,
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
 		AdminToken:     cfg.Server.Auth.AdminToken,
+		MaxConnections: cfg.Server.MaxConnections,
+		WebSocket:      dashboard.WebSocketOptions{MaxClients: cfg.Server.MaxClients},
 		Feed:           p.aggregator,
 		Sources:        p.sourceControl(),
 		Reload:         p.reloader.Reload,
