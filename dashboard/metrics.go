@@ -64,6 +64,7 @@ type metrics struct {
 	rangeRefused  *prometheus.CounterVec
 	rangePoints   prometheus.Counter
 	malformed     *prometheus.CounterVec
+	limited       *prometheus.CounterVec // requests over their connection's request budget (reqbudget.go)
 	// admissionWait and admissionWaiting follow the handshakes' waits
 	// for a turn (admission.go).
 	admissionWait    prometheus.Histogram
@@ -123,7 +124,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "code"}),
 		rangeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "pulseboard_range_query_seconds",
-			Help:    "Time taken by range queries (WebSocket and REST), waiting for a turn left out.",
+			Help:    "Time taken by range queries run (WebSocket and REST), waiting for a turn left out. Requests refused as invalid, by the dashboard or the store, are not observed: see pulseboard_ws_range_refused_total and pulseboard_http_requests_total{code=\"400\"}.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 		delivery: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -152,6 +153,7 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_admission_waiting",
 			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
 		}),
+		limited: newLimitedCounter(),
 		newcomers: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_ws_newcomers",
 			Help: "WebSocket clients connected that have not answered their first ping yet (never-reading ones among them): their writes take turns among the new connections' work.",
@@ -183,7 +185,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers}
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.admissionWait, m.admissionWaiting, m.newcomers}
 }
 
 // droppedAfterClose counts what one connection's peer sent after the

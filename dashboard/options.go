@@ -139,6 +139,14 @@ type Options struct {
 	// KiB); negative leaves the kernel's autotuning (up to megabytes for a
 	// client that does not read, which then looks fast for seconds).
 	SendBuffer int
+	// RequestRate and RequestBurst are every HTTP connection's request
+	// budget in cost units (reqbudget.go: /healthz 1, a snapshot or a range
+	// query 20): a bucket of RequestBurst (400) refilled at RequestRate a
+	// second (200). A request it cannot pay is answered 429 with
+	// Retry-After and counted; the connection stays open. Negative
+	// RequestRate turns the budget off.
+	RequestRate  float64
+	RequestBurst int
 
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
@@ -306,6 +314,15 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.ReadBurst <= 0 {
 		o.ReadBurst = 256 << 10
+	}
+	if o.RequestRate == 0 {
+		o.RequestRate = 200
+	}
+	if o.RequestBurst <= 0 {
+		o.RequestBurst = 400
+	}
+	if o.RequestRate < 0 {
+		o.RequestRate = 0
 	}
 	if o.SendBuffer == 0 {
 		o.SendBuffer = 128 << 10

@@ -181,7 +181,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	o := &s.opts
 	stop := &onceListener{Listener: &budgetListener{Listener: ln, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
-		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc}}
+		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc, reqRate: o.RequestRate, reqBurst: o.RequestBurst}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
 
