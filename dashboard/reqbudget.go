@@ -68,18 +68,30 @@ func requestCost(c *fiber.Ctx) (string, int) {
 	return "unmatched", costCheap
 }
 
+// maxRequestDelay is the longest limitRequests holds a request back for
+// its connection's budget to pay it; a request that would wait longer is
+// refused with 429.
+const maxRequestDelay = time.Second
+
 // limitRequests takes each request's cost from its connection's request
 // budget, before anything else is done for it. A request the budget cannot
-// pay is answered 429 with Retry-After (whole seconds until it could be)
-// and counted by route in pulseboard_http_requests_limited_total; the
-// connection stays open. A connection that is not a budgetConn (none in
-// the server; a test's app) is not limited.
+// pay now waits until it can, at most maxRequestDelay, and is then served;
+// one that would wait longer is answered 429 with Retry-After (whole
+// seconds until it could be paid) and the connection stays open. Both are
+// counted by route in pulseboard_http_requests_limited_total. A
+// connection that is not a budgetConn (a test's app) is not limited. Runs
+// on the connection's fasthttp goroutine, the only user of its budget.
 //
 // Why per connection and weighted by route: one keep-alive connection
 // looping a cheap route (/healthz) or a dear one (/api/v1/snapshot) could
 // otherwise take most of a core, and the bytes it sends are far below its
-// read budget. A dashboard, a Prometheus scrape every few seconds or a
-// Grafana panel refresh use a small fraction of the default.
+// read budget. Why wait rather than refuse at once: a 429 costs about what
+// /healthz does, so a client that ignores Retry-After and loops would
+// still burn a core on refusals; held back, a keep-alive connection (whose
+// requests come one after another) gets exactly its budget's rate,
+// answers included. A dashboard, a Prometheus scrape every few seconds or
+// a Grafana panel refresh use a small fraction of the default and never
+// wait.
 func (s *Server) limitRequests(c *fiber.Ctx) error {
 	bc, ok := c.Context().Conn().(*budgetConn)
 	if !ok || bc.requests == nil {
@@ -87,18 +99,35 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 	}
 	route, cost := requestCost(c)
 	now := time.Now()
-	if bc.requests.AllowN(now, cost) {
+	r := bc.requests.ReserveN(now, cost)
+	if !r.OK() { // a cost above the burst (a burst set below costSnapshot)
+		s.metrics.limited.WithLabelValues(route).Inc()
+		return s.refuseRequest(c, route, time.Duration(float64(cost)/float64(bc.requests.Limit())*float64(time.Second)))
+	}
+	delay := r.DelayFrom(now)
+	if delay == 0 {
 		return c.Next()
 	}
-	c.Locals(routeLocal, route) // counted under its route, though not routed
 	s.metrics.limited.WithLabelValues(route).Inc()
-	wait := float64(cost) - bc.requests.TokensAt(now)
-	if lim := float64(bc.requests.Limit()); lim > 0 {
-		wait /= lim
+	if delay > maxRequestDelay {
+		r.CancelAt(now)
+		return s.refuseRequest(c, route, delay)
 	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait)))))
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.Context().Done(): // the server is shutting down
+	}
+	return c.Next()
+}
+
+// refuseRequest answers 429, with Retry-After: wait rounded up to seconds.
+func (s *Server) refuseRequest(c *fiber.Ctx, route string, wait time.Duration) error {
+	c.Locals(routeLocal, route) // counted under its route, though not routed
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	return fiber.NewError(fiber.StatusTooManyRequests,
-		"request budget exceeded: this connection asked for more than "+strconv.Itoa(int(bc.requests.Limit()))+" cost units a second (see docs/reliability.md); retry later")
+		"request budget exceeded: this connection's requests cost more than it may spend (see docs/reliability.md); retry later")
 }
 
 // limitedRoutes are the labels pulseboard_http_requests_limited_total starts
