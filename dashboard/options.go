@@ -147,6 +147,11 @@ type Options struct {
 	// RequestRate turns the budget off.
 	RequestRate  float64
 	RequestBurst int
+	// MaxAnswerBytes bounds the bytes of range answers and /metrics
+	// expositions being written to clients at once (256 MiB): one past it
+	// is answered 503 with Retry-After (see sendAnswer). Snapshots share
+	// one buffer and are not counted.
+	MaxAnswerBytes int64
 
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
@@ -314,6 +319,9 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.ReadBurst <= 0 {
 		o.ReadBurst = 256 << 10
+	}
+	if o.MaxAnswerBytes <= 0 {
+		o.MaxAnswerBytes = 256 << 20
 	}
 	if o.RequestRate == 0 {
 		o.RequestRate = 200

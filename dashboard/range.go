@@ -146,7 +146,9 @@ func (s *Server) seriesRange(c *fiber.Ctx) error {
 	case len(ans.Series) == 1 && ans.Series[0].Error != "":
 		return fiber.NewError(fiber.StatusNotFound, ans.Series[0].Error)
 	}
-	return sendJSON(c, fiber.StatusOK, appendRangeAnswer(nil, ans))
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.sendAnswer(c, appendRangeAnswer(nil, ans))
 }
 
 // parseRangeTime reads a time as RFC 3339 or Unix milliseconds (an
