@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -46,16 +47,30 @@ func (s *Server) alerts(c *fiber.Ctx) error {
 }
 
 // snapshot serves the full state; ?points=0 (or false) leaves history out.
-func (s *Server) snapshot(c *fiber.Ctx) error {
-	points := true
-	switch c.Query("points") {
-	case "", "1", "true":
-	case "0", "false":
-		points = false
-	default:
-		return fiber.NewError(fiber.StatusBadRequest, "points must be 1, true, 0 or false")
+//
+// With points, it serves the snapshot the WebSocket clients are sent
+// (h.snap, at most snapshotMaxAge old): the response holds that shared,
+// immutable buffer while it is written, not a copy, and a loop of requests
+// costs one build a second. Why: a snapshot is megabytes with its history;
+// built per request, 400 slow readers held 1.3 GB and one keep-alive loop
+// took most of a core. The answer carries its seq and ts, so a client
+// sees how old it is.
+func (s *Server) snapshot(h *hub) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		switch c.Query("points") {
+		case "", "1", "true":
+		case "0", "false":
+			return sendJSON(c, fiber.StatusOK, s.opts.Feed.SnapshotJSON(false))
+		default:
+			return fiber.NewError(fiber.StatusBadRequest, "points must be 1, true, 0 or false")
+		}
+		feed := s.opts.Feed
+		data, _, ok := h.snap.get(func() []byte { return feed.SnapshotJSON(true) }, time.Now())
+		if !ok { // nothing published yet: the feed's own, built for this request
+			data = feed.SnapshotJSON(true)
+		}
+		return sendJSON(c, fiber.StatusOK, data)
 	}
-	return sendJSON(c, fiber.StatusOK, s.opts.Feed.SnapshotJSON(points))
 }
 
 // series serves one series with its history.

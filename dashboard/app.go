@@ -62,7 +62,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 		ErrorHandler:          s.errorHandler,
 	})
 	s.countMalformed(app)
-	app.Use(s.countRequests, s.checkHost, setSecurityHeaders)
+	app.Use(s.countRequests, s.limitRequests, s.checkHost, setSecurityHeaders)
 
 	viewer := s.requireViewer(false)
 	// The static routes share one guard; only "/" (the page a link opens)
@@ -74,7 +74,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, metricsPath, viewer, s.metricsHandler)
 	s.get(app, wsPath, s.guardHandshake(h), h.upgrade())
 	s.get(app, sourcesPath, viewer, s.sources)
-	s.get(app, snapshotPath, viewer, s.snapshot)
+	s.get(app, snapshotPath, viewer, s.snapshot(h))
 	s.get(app, seriesPath, viewer, s.series)
 	s.get(app, alertsPath, viewer, s.alerts)
 	s.get(app, nodesPath, viewer, s.nodes)

@@ -37,6 +37,10 @@ type budgetListener struct {
 	burst      int
 	sendBuffer int
 	exceeded   func() // counts a connection over budget; once per connection
+	// reqRate and reqBurst make each connection's request budget
+	// (limitRequests); reqRate 0 gives none.
+	reqRate  float64
+	reqBurst int
 }
 
 func (l *budgetListener) Accept() (net.Conn, error) {
@@ -47,12 +51,17 @@ func (l *budgetListener) Accept() (net.Conn, error) {
 	if tc := tcpConn(c); tc != nil && l.sendBuffer > 0 {
 		_ = tc.SetWriteBuffer(l.sendBuffer) // best effort: the default is only slower to notice
 	}
-	return &budgetConn{Conn: c, lim: rate.NewLimiter(l.rate, l.burst), exceeded: l.exceeded}, nil
+	bc := &budgetConn{Conn: c, lim: rate.NewLimiter(l.rate, l.burst), exceeded: l.exceeded}
+	if l.reqRate > 0 {
+		bc.requests = newRequestBudget(l.reqRate, l.reqBurst)
+	}
+	return bc, nil
 }
 
 type budgetConn struct {
 	net.Conn
 	lim      *rate.Limiter
+	requests *rate.Limiter // HTTP requests' cost budget (limitRequests); only fasthttp's goroutine for the connection uses it
 	exceeded func()
 	over     atomic.Bool
 	wd       atomic.Int64 // the write deadline in force, Unix ns; 0 for none set here

@@ -64,6 +64,11 @@ type metrics struct {
 	rangeRefused  *prometheus.CounterVec
 	rangePoints   prometheus.Counter
 	malformed     *prometheus.CounterVec
+	limited       *prometheus.CounterVec // requests over their connection's request budget (reqbudget.go)
+	// answersRefused and answerBytes follow the answers held while
+	// written (sendAnswer).
+	answersRefused *prometheus.CounterVec
+	answerBytes    prometheus.Gauge
 	// admissionWait and admissionWaiting follow the handshakes' waits
 	// for a turn (admission.go).
 	admissionWait    prometheus.Histogram
@@ -126,7 +131,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "code"}),
 		rangeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "pulseboard_range_query_seconds",
-			Help:    "Time taken by range queries (WebSocket and REST), waiting for a turn left out.",
+			Help:    "Time taken by range queries run (WebSocket and REST), waiting for a turn left out. Requests refused as invalid, by the dashboard or the store, are not observed: see pulseboard_ws_range_refused_total and pulseboard_http_requests_total{code=\"400\"}.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 		delivery: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -155,6 +160,15 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_admission_waiting",
 			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
 		}),
+		limited: newLimitedCounter(),
+		answersRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pulseboard_http_answers_refused_total",
+			Help: "Range answers and /metrics expositions answered 503 instead, by route pattern, because the answers being written to clients already held max_answer_bytes (slow readers hold theirs until written or timed out).",
+		}, []string{"route"}),
+		answerBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pulseboard_http_answer_bytes_in_flight",
+			Help: "Bytes of range answers and /metrics expositions being written to clients now (held until written or the write timed out).",
+		}),
 		newcomers: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_ws_newcomers",
 			Help: "WebSocket clients connected that have not answered their first ping yet (never-reading ones among them): their writes take turns among the new connections' work.",
@@ -176,6 +190,9 @@ func newMetrics() *metrics {
 	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {
 		m.rangeRefused.WithLabelValues(r)
 	}
+	for _, r := range []string{metricsPath, seriesPath} {
+		m.answersRefused.WithLabelValues(r)
+	}
 	for _, r := range []string{malformedRequest, malformedHeaderSize, malformedBodySize, malformedTimeout, malformedReadError} {
 		m.malformed.WithLabelValues(r)
 	}
@@ -186,7 +203,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.admissionWait, m.admissionWaiting, m.newcomers,
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers,
 		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 

@@ -31,7 +31,10 @@ type storeExposer interface {
 // The whole body is built before the first byte is sent, so a scraper that
 // reads slowly holds no lock and no scrape state, only its response
 // buffer; building it holds the store's lock in short chunks only.
-func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer) fiber.Handler {
+//
+// send sends the body (Server.sendAnswer, which bounds the bytes of
+// answers held while written).
+func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer, send func(*fiber.Ctx, []byte) error) fiber.Handler {
 	var sizeHint atomic.Int64 // the last body's size, to allocate once
 	contentType := string(expfmt.NewFormat(expfmt.TypeTextPlain))
 	return func(c *fiber.Ctx) error {
@@ -64,8 +67,7 @@ func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer) fiber.
 			c.Set(fiber.HeaderContentEncoding, "gzip")
 		}
 		c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-		c.Response().SetBodyRaw(body)
-		return nil
+		return send(c, body)
 	}
 }
 

@@ -148,6 +148,19 @@ type Options struct {
 	// counted (pulseboard_http_connections_refused_total). It must exceed
 	// WebSocket.MaxClients, whose default fits under it.
 	MaxConnections int
+	// RequestRate and RequestBurst are every HTTP connection's request
+	// budget in cost units (reqbudget.go: /healthz 1, a snapshot or a range
+	// query 20): a bucket of RequestBurst (400) refilled at RequestRate a
+	// second (200). A request it cannot pay is answered 429 with
+	// Retry-After and counted; the connection stays open. Negative
+	// RequestRate turns the budget off.
+	RequestRate  float64
+	RequestBurst int
+	// MaxAnswerBytes bounds the bytes of range answers and /metrics
+	// expositions being written to clients at once (256 MiB): one past it
+	// is answered 503 with Retry-After (see sendAnswer). Snapshots share
+	// one buffer and are not counted.
+	MaxAnswerBytes int64
 
 	// WebSocket tunes the stream; zero fields take their defaults.
 	WebSocket WebSocketOptions
@@ -323,6 +336,18 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.ReadBurst <= 0 {
 		o.ReadBurst = 256 << 10
+	}
+	if o.MaxAnswerBytes <= 0 {
+		o.MaxAnswerBytes = 256 << 20
+	}
+	if o.RequestRate == 0 {
+		o.RequestRate = 200
+	}
+	if o.RequestBurst <= 0 {
+		o.RequestBurst = 400
+	}
+	if o.RequestRate < 0 {
+		o.RequestRate = 0
 	}
 	if o.SendBuffer == 0 {
 		o.SendBuffer = 128 << 10

@@ -14,6 +14,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,6 +38,7 @@ type Server struct {
 	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
 	admit          *admission    // new connections' turns, across Serve calls
 	pprofOn        bool          // the admin token was configured: /debug/pprof/ is served
+	answerBytes    atomic.Int64  // bytes of answers being written now (sendAnswer)
 
 	mu        sync.Mutex
 	serving   bool
@@ -99,7 +101,7 @@ func New(opts Options) (*Server, error) {
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
 	if store, ok := opts.Feed.(storeExposer); ok {
 		store.ExposeStoreDirectly()
-		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store)
+		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store, s.sendAnswer)
 	}
 	instance, err := randomHex(instanceBytes)
 	if err != nil {
@@ -182,7 +184,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	o := &s.opts
 	limited := newLimitListener(ln, o.MaxConnections, s.metrics.conns, o.Logger)
 	stop := &onceListener{Listener: &budgetListener{Listener: limited, rate: rate.Limit(o.ReadRate), burst: o.ReadBurst,
-		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc}}
+		sendBuffer: o.SendBuffer, exceeded: s.metrics.readBudget.Inc, reqRate: o.RequestRate, reqBurst: o.RequestBurst}}
 	h := newHub(s, s.opts.WebSocket.MaxClients)
 	app := s.newApp(ctx, h)
 	app.Server().ConnState = limited.connState
