@@ -163,21 +163,38 @@ func TestSettledPublishesAtOnce(t *testing.T) {
 }
 
 // TestSettledBatchAndChangeInOneTick: a collector pushes its batch, then
-// calls SourcesChanged, before Serve runs; whichever of the two Serve
-// takes first, both go out in one delta, and Serve does not come round
-// again for the other.
+// calls SourcesChanged, while Serve is busy in a tick; whichever of the
+// two Serve takes first, both go out in one delta, and Serve does not come
+// round again for the other. Settled says false from the poll's start
+// until both are done, as Options.Settled requires (and
+// collectors.Manager.Settled does): a Settled that said true in between
+// would let Serve publish the batch alone before SourcesChanged is called,
+// and the counters a broadcast interval later.
 func TestSettledBatchAndChangeInOneTick(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var polls, looks atomic.Int64
+		var polling, hold atomic.Bool
+		entered, release := make(chan struct{}), make(chan struct{})
 		a := New(Options{
 			Sources: func() []SourceInfo {
-				return []SourceInfo{{Name: "s", Type: "simulated", State: StateRunning, Polls: uint64(polls.Load())}}
+				p := polls.Load()
+				if hold.Load() { // keep Serve in this tick while the poll runs
+					entered <- struct{}{}
+					<-release
+				}
+				return []SourceInfo{{Name: "s", Type: "simulated", State: StateRunning, Polls: uint64(p)}}
 			},
-			Settled: func() bool { looks.Add(1); return true },
+			Settled: func() bool { looks.Add(1); return !polling.Load() },
 		})
 		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
+		done := make(chan error, 1) // a failed require leaves no goroutine blocked
 		go func() { done <- a.Serve(ctx) }()
+		defer func() {
+			hold.Store(false)
+			close(release)
+			cancel()
+			require.NoError(t, <-done)
+		}()
 		synctest.Wait()
 		require.Zero(t, a.Seq(), "the first publish waits for the first polls, settled or not")
 		time.Sleep(a.coalesce())
@@ -185,26 +202,33 @@ func TestSettledBatchAndChangeInOneTick(t *testing.T) {
 		require.Equal(t, uint64(1), a.Seq())
 		sub := a.Subscribe(a.Seq())
 		defer sub.Close()
-		for i := range 20 { // Serve's select picks at random
+		for i := range 20 {
 			time.Sleep(time.Second)
 			synctest.Wait()
 			seq := a.Seq()
-			looks.Store(0)
+			hold.Store(true)
+			a.SourcesChanged() // a mark with nothing new: an empty tick
+			<-entered
+			hold.Store(false)
+			polling.Store(true) // the poll starts
 			polls.Add(1)
 			require.True(t, a.Push(ctx, batch("s", gauge("m", time.Now().UnixMilli(), float64(i)))))
 			a.SourcesChanged()
-			synctest.Wait()
+			polling.Store(false) // and has reported
+			looks.Store(0)
+			release <- struct{}{}
+			synctest.Wait() // both are ready: Serve's select picks at random
 			require.Equal(t, seq+1, a.Seq(), "round %d: one delta", i)
 			msgs := drain(t, sub)
-			d := decodeDelta(t, msgs[len(msgs)-1].Data)
+			require.Len(t, msgs, 1, "round %d", i)
+			d := decodeDelta(t, msgs[0].Data)
 			require.Len(t, d.Sources, 1, "round %d: the source's counters", i)
 			require.Equal(t, uint64(polls.Load()), d.Sources[0].Polls)
 			require.Equal(t, 1, len(d.Points)+len(d.Added), "round %d: and the batch", i)
 			time.Sleep(a.opts.BroadcastInterval)
 			synctest.Wait()
 			require.Equal(t, int64(1), looks.Load(), "round %d: Serve came round once", i)
+			require.Equal(t, seq+1, a.Seq(), "round %d: and published nothing more", i)
 		}
-		cancel()
-		require.NoError(t, <-done)
 	})
 }
