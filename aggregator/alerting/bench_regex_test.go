@@ -1,7 +1,6 @@
 package alerting
 
 import (
-	"context"
 	"runtime"
 	"strconv"
 	"testing"
@@ -15,15 +14,7 @@ import (
 // m, label instance "0" … "9999"), not served once filled.
 func regexStore(b *testing.B) *aggregator.Aggregator {
 	b.Helper()
-	agg := aggregator.New(aggregator.Options{QueueSize: 4096, BroadcastInterval: 10 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = agg.Serve(ctx)
-	}()
-	stop := func() { cancel(); <-done }
-	b.Cleanup(stop)
+	agg, ctx, stop := servedAggregator(b)
 	samples := make([]aggregator.Sample, 10_000)
 	for i := range samples {
 		samples[i] = aggregator.Sample{Metric: "m", Labels: aggregator.Labels{{Name: "instance", Value: strconv.Itoa(i)}},

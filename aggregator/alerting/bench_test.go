@@ -13,20 +13,28 @@ import (
 	"github.com/pulseboard/pulseboard/configs"
 )
 
-// benchStore fills an aggregator with 100 metrics × 1,000 series (100
-// sources of 1,000; labels instance and shard, 10 shards), several samples
-// each so that every window statistic is defined.
-func benchStore(b *testing.B) *aggregator.Aggregator {
+// servedAggregator is an aggregator served until stop (or the
+// benchmark's end); ctx is its serving context, for pushes.
+func servedAggregator(b *testing.B) (agg *aggregator.Aggregator, ctx context.Context, stop func()) {
 	b.Helper()
-	agg := aggregator.New(aggregator.Options{QueueSize: 4096, BroadcastInterval: 10 * time.Millisecond})
+	agg = aggregator.New(aggregator.Options{QueueSize: 4096, BroadcastInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = agg.Serve(ctx)
 	}()
-	stop := func() { cancel(); <-done }
+	stop = func() { cancel(); <-done }
 	b.Cleanup(stop)
+	return agg, ctx, stop
+}
+
+// benchStore fills an aggregator with 100 metrics × 1,000 series (100
+// sources of 1,000; labels instance and shard, 10 shards), several samples
+// each so that every window statistic is defined.
+func benchStore(b *testing.B) *aggregator.Aggregator {
+	b.Helper()
+	agg, ctx, stop := servedAggregator(b)
 	now := time.Now().UnixMilli()
 	for round := range 3 {
 		for src := range 100 {
