@@ -26,7 +26,7 @@ import (
 // so the server restores it and the page's first snapshot carries it.
 // Three loads, each in a fresh browser; the medians are printed and the
 // test fails only on a gross regression (6 s, the page before issue 12
-// took 6–8.6 s).
+// took 6–8.6 s; twice that under the race detector: raceSlowdown).
 //
 //	go test ./cmd/pulseboard -run TestBrowserMeasureLoad15m -v
 
@@ -216,5 +216,5 @@ func TestBrowserMeasureLoad15m(t *testing.T) {
 	require.Len(t, charts, loadRuns)
 	t.Logf("500 series, 15 min of history, median of %d: first card %.0f ms, charts in sight drawn %.0f ms (snapshot in the page at %.0f ms, %.0f ms after the hello); REST snapshot %.0f ms for %d B",
 		loadRuns, median(cards), median(charts), median(snaps), median(serve), median(rest), restBytes)
-	require.Less(t, median(charts), float64(loadGross.Milliseconds()), "gross regression: issue 12 asks ≤ 1.5 s")
+	require.Less(t, median(charts), float64(raceSlowdown*loadGross.Milliseconds()), "gross regression: issue 12 asks ≤ 1.5 s")
 }
