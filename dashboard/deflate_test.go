@@ -34,15 +34,11 @@ func TestCorruptDeflateCloses1007(t *testing.T) {
 	}
 	n := 0
 	for name, frames := range cases {
-		d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
-		conn, resp, err := d.Dial(f.ws+"?resume=0", nil)
-		require.NoError(t, err, name)
-		resp.Body.Close()
-		c := &wsClient{t: t, conn: conn}
+		c := f.dialCompressed("resume=0")
 		c.readType("hello")
 		require.NoError(t, c.sendRaw(frames...), name)
 		require.Equal(t, websocket.CloseInvalidFramePayloadData, c.closeCode(), name)
-		conn.Close()
+		c.conn.Close()
 		n++
 		require.Eventually(t, func() bool {
 			return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectProtocol)) == float64(n)
@@ -56,16 +52,12 @@ func TestCorruptDeflateCloses1007(t *testing.T) {
 // on as the library's 1006, which isInflateError does not take.
 func TestPeerLeavingAmidCompressedMessageIsPeer(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
-	conn, resp, err := d.Dial(f.ws+"?resume=0", nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	c := &wsClient{t: t, conn: conn}
+	c := f.dialCompressed("resume=0")
 	c.readType("hello")
 	// A stored block that promises 1000 bytes, then half a frame of them.
 	frame := compressedFrame(true, opText, append([]byte{0x00, 0xe8, 0x03, 0x17, 0xfc}, make([]byte, 100)...))
 	require.NoError(t, c.sendRaw(frame[:len(frame)-50]))
-	require.NoError(t, conn.NetConn().Close())
+	require.NoError(t, c.conn.NetConn().Close())
 	require.Eventually(t, func() bool {
 		return testutil.ToFloat64(f.srv.metrics.disconnects.WithLabelValues(disconnectPeer)) == 1
 	}, 5*time.Second, time.Millisecond)

@@ -309,13 +309,9 @@ func TestProtocolErrorsCounted(t *testing.T) {
 // bytes only, and inflating a bomb costs the reader what it inflates.
 func TestInflatedMessageOverReadLimitCloses1009(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
-	conn, resp, err := d.Dial(f.ws+"?resume=0", nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	t.Cleanup(func() { conn.Close() })
-	c := &wsClient{t: t, conn: conn}
+	c := f.dialCompressed("resume=0")
 	c.readType("hello")
+	conn := c.conn
 	conn.EnableWriteCompression(true)
 	require.NoError(t, conn.SetCompressionLevel(9))
 	// A megabyte of one byte is a kilobyte or two on the wire.

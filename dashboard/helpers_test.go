@@ -167,11 +167,22 @@ func (f *fixture) dial(query string, header http.Header) *wsClient {
 }
 
 func (f *fixture) tryDial(query string, header http.Header) (*wsClient, error) {
+	return f.tryDialWith(websocket.Dialer{HandshakeTimeout: 5 * time.Second}, query, header)
+}
+
+// dialCompressed is dial with permessage-deflate offered.
+func (f *fixture) dialCompressed(query string) *wsClient {
+	f.t.Helper()
+	c, err := f.tryDialWith(websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}, query, nil)
+	require.NoError(f.t, err)
+	return c
+}
+
+func (f *fixture) tryDialWith(d websocket.Dialer, query string, header http.Header) (*wsClient, error) {
 	u := f.ws
 	if query != "" {
 		u += "?" + query
 	}
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
 	conn, resp, err := d.Dial(u, header)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
