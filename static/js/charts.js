@@ -271,12 +271,17 @@ export class ChartManager {
       e.drawnAt = performance.now();
       let points = 0;
       let gaps = 0;
+      let last = -Infinity;
       for (let i = 1; i <= (band ? lines.length : data.length - 1); i++) {
         points = Math.max(points, countValues(data[i]));
         gaps += countGaps(data[i]);
+        last = Math.max(last, lastValueAt(data[0], data[i]));
       }
       // Written only when they change: a chart is drawn several times a second.
       setData(e.el, "points", String(points));
+      // "last": the newest time drawn (unix ms). Why: a chart whose window
+      // is full keeps its count of points as it moves on.
+      if (last > -Infinity) setData(e.el, "last", String(Math.round(last * 1000)));
       setData(e.el, "gaps", String(gaps));
       setData(e.el, "stale", String(lines.filter((l) => l.stale).length));
       if (this.zoomed()) setData(e.el, "view", e.view.map(Math.round).join("-"));
@@ -469,6 +474,13 @@ export function countGaps(ys) {
     }
   }
   return n;
+}
+
+// lastValueAt is the time (uPlot's seconds) of the last value in ys, or
+// -Infinity if it has none.
+function lastValueAt(xs, ys) {
+  for (let i = ys.length - 1; i >= 0; i--) if (ys[i] !== null && ys[i] !== undefined) return xs[i];
+  return -Infinity;
 }
 
 function countValues(ys) {
