@@ -37,21 +37,14 @@ lport=18811
 wport=18812
 hport=18813
 admin=longlived-admin-token
-dir=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+pb_setup
 mkdir -p "$OUT"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 if [ -z "$bin" ]; then
-	nice -n 19 go build -o "$dir/pulseboard" ./cmd/pulseboard
+	pb_build "$dir" ./cmd/pulseboard
 	bin=$dir/pulseboard
 fi
-for t in cmd/pulseload scripts/widetarget scripts/resumespam; do
-	nice -n 19 go build -o "$dir/$(basename $t)" ./$t
-done
+pb_build "$dir" ./cmd/pulseload ./scripts/widetarget ./scripts/resumespam
 tool() { nice -n 19 taskset -c 1 "$@"; }
 
 base() { # base PORT: the config both servers start with
@@ -111,7 +104,7 @@ fpid=$(start fresh $fport)
 lpid=$(start long $lport)
 pids+=("$fpid" "$lpid")
 for p in $fport $lport; do
-	until curl -fsS "http://127.0.0.1:$p/healthz" >/dev/null 2>&1; do sleep 0.2; done
+	pb_wait_healthy "$p"
 done
 
 echo "== attacks on long ($ROUNDS rounds) $(uptime)"

@@ -37,18 +37,13 @@ RULES=${RULES:-1000}
 SHAPE=${SHAPE:-prefix}
 WARMUP=${WARMUP:-2s}
 port=18794
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+pb_setup
 if [ -z "$bin" ]; then
-	nice -n 19 go build -o "$dir/pulseboard" ./cmd/pulseboard
+	pb_build "$dir" ./cmd/pulseboard
 	bin=$dir/pulseboard
 fi
-nice -n 19 go build -o "$dir/pulseload" ./cmd/pulseload
+pb_build "$dir" ./cmd/pulseload
 
 base="server:
   listen: 127.0.0.1:$port
@@ -81,7 +76,7 @@ measure() {
 	nice -n 19 taskset -c 0 "$1" -config "$dir/$2.yaml" -storage.path "" -log-level warn 2>>"$dir/server.log" &
 	local pid=$!
 	pids+=("$pid")
-	until curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.2; done
+	pb_wait_healthy "$port"
 	sleep "$SETTLE"
 	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
 		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
@@ -89,8 +84,6 @@ measure() {
 	wait "$pid" 2>/dev/null || true
 }
 
-field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 bins=(a)
 [ -n "$bin2" ] && bins+=(b)
@@ -102,15 +95,15 @@ for r in $(seq "$RUNS"); do
 		for c in base rules; do
 			j=$(measure "$(path "$b")" "$c")
 			printf '%s\n' "$j" >"$dir/$b.$c.$r.json"
-			echo "| $r | $b | $c | $(field delay_p50_ms <<<"$j") | $(field delay_p99_ms <<<"$j") | $(field server_cpu_percent <<<"$j" | cut -c1-5) | $(cut -d' ' -f1 /proc/loadavg) |"
+			echo "| $r | $b | $c | $(pb_field delay_p50_ms <<<"$j") | $(pb_field delay_p99_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(cut -d' ' -f1 /proc/loadavg) |"
 		done
 	done
 done
 for b in "${bins[@]}"; do
 	for c in base rules; do
-		m=$(cat "$dir/$b.$c".*.json | field delay_p50_ms | median)
-		p=$(cat "$dir/$b.$c".*.json | field delay_p99_ms | median)
-		u=$(cat "$dir/$b.$c".*.json | field server_cpu_percent | median)
+		m=$(cat "$dir/$b.$c".*.json | pb_field delay_p50_ms | pb_median)
+		p=$(cat "$dir/$b.$c".*.json | pb_field delay_p99_ms | pb_median)
+		u=$(cat "$dir/$b.$c".*.json | pb_field server_cpu_percent | pb_median)
 		echo "| median | $b | $c | $m | $p | ${u:0:5} | |"
 	done
 done

@@ -31,19 +31,13 @@ VARY=${VARY:-0}
 WARMUP=${WARMUP:-2s}
 port=18790
 tport=18792
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+pb_setup
 if [ -z "$bin" ]; then
-	nice -n 19 go build -o "$dir/pulseboard" ./cmd/pulseboard
+	pb_build "$dir" ./cmd/pulseboard
 	bin=$dir/pulseboard
 fi
-nice -n 19 go build -o "$dir/pulseload" ./cmd/pulseload
-nice -n 19 go build -o "$dir/widetarget" ./scripts/widetarget
+pb_build "$dir" ./cmd/pulseload ./scripts/widetarget
 
 base="server:
   listen: 127.0.0.1:$port
@@ -64,7 +58,7 @@ measure() {
 	nice -n 19 taskset -c 0 "$bin" -config "$dir/$1.yaml" -storage.path "" -log-level warn &
 	local pid=$!
 	pids+=("$pid")
-	until curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.2; done
+	pb_wait_healthy "$port"
 	sleep "$SETTLE"
 	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
 		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
@@ -72,8 +66,6 @@ measure() {
 	wait "$pid" 2>/dev/null || true
 }
 
-field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "| run | config | readers' p99 ms | server CPU % | B a delta (mean) | largest delta B |"
 echo "|---|---|---|---|---|---|"
@@ -81,13 +73,13 @@ for r in $(seq "$RUNS"); do
 	for c in base wide; do
 		j=$(measure "$c")
 		printf '%s\n' "$j" >"$dir/$c.$r.json"
-		echo "| $r | $c | $(field delay_p99_ms <<<"$j") | $(field server_cpu_percent <<<"$j" | cut -c1-5) | $(field delta_bytes_per_message <<<"$j" | cut -d. -f1) | $(field delta_bytes_max <<<"$j") |"
+		echo "| $r | $c | $(pb_field delay_p99_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(pb_field delta_bytes_per_message <<<"$j" | cut -d. -f1) | $(pb_field delta_bytes_max <<<"$j") |"
 	done
 done
 for c in base wide; do
-	p=$(cat "$dir/$c".*.json | field delay_p99_ms | median)
-	u=$(cat "$dir/$c".*.json | field server_cpu_percent | median)
-	b=$(cat "$dir/$c".*.json | field delta_bytes_per_message | median)
-	m=$(cat "$dir/$c".*.json | field delta_bytes_max | median)
+	p=$(cat "$dir/$c".*.json | pb_field delay_p99_ms | pb_median)
+	u=$(cat "$dir/$c".*.json | pb_field server_cpu_percent | pb_median)
+	b=$(cat "$dir/$c".*.json | pb_field delta_bytes_per_message | pb_median)
+	m=$(cat "$dir/$c".*.json | pb_field delta_bytes_max | pb_median)
 	echo "| median | $c | $p | ${u:0:5} | ${b%.*} | $m |"
 done

@@ -1,0 +1,56 @@
+# lib.sh: what the benchmark scripts share. Sourced, never run:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   pb_setup                     # $dir: a fresh directory; $pids: killed on exit
+#   pb_build "$dir" ./cmd/pulseload ./scripts/widetarget
+#   pb_wait_healthy 18790        # or fail after PB_START_TIMEOUT seconds
+#
+# Every helper is named pb_* so that it cannot shadow a script's own.
+
+# pb_setup makes $dir (a temporary directory) and $pids (an empty array)
+# and arranges that on exit every pid in $pids is stopped and waited for,
+# then $dir removed: a script stopped by ^C or an error leaves no server
+# running on a benchmark port.
+pb_setup() {
+	dir=$(mktemp -d "${1:-/tmp/pulseboard-bench.XXXXXX}")
+	pids=()
+	trap pb_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+pb_cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	rm -rf "$dir"
+}
+
+# pb_build DIR PKG...: builds each package into DIR under its base name, at
+# the lowest priority (the machine is usually measuring something else).
+pb_build() {
+	local out=$1 p
+	shift
+	for p in "$@"; do nice -n 19 go build -o "$out/$(basename "$p")" "$p" || return; done
+}
+
+# pb_wait_healthy PORT: waits until http://127.0.0.1:PORT/healthz answers
+# 200, for at most PB_START_TIMEOUT seconds (60); fails (status 1, a line
+# on stderr) after that, so a server that cannot start stops the script
+# instead of hanging it.
+pb_wait_healthy() {
+	local end=$((SECONDS + ${PB_START_TIMEOUT:-60}))
+	until curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "pulseboard on port $1 not healthy after ${PB_START_TIMEOUT:-60} s" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# pb_field NAME: the number of "NAME": in the JSON on stdin (pulseload's
+# -json report).
+pb_field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p"; }
+
+# pb_median: the median of the numbers on stdin, one a line (the lower
+# middle of an even count, as the tables' "median of N" is read).
+pb_median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
