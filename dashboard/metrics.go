@@ -29,7 +29,7 @@ const (
 	disconnectFlood    = "flood"     // too many client messages (1008)
 	disconnectSlow     = "slow"      // dropped by the broker too often (1013)
 	disconnectStalled  = "stalled"   // took none of the bytes waiting for it for StallAfter
-	disconnectWrite    = "write"     // a write failed or timed out
+	disconnectWrite    = "write"     // a write timed out or failed other than by the peer leaving
 	disconnectShutdown = "shutdown"  // the server is stopping (1001)
 	disconnectInternal = "internal"  // the feed ended the subscription (1011)
 

@@ -67,16 +67,21 @@ func TestRequestBudgetPerConnection(t *testing.T) {
 // held back to the budget's rate and served, not refused: a loop that
 // ignored a 429 would cost the server as much in refusals.
 func TestRequestBudgetHoldsBack(t *testing.T) {
-	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.RequestRate, o.RequestBurst = 100, 1 }})
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.RequestRate, o.RequestBurst = 10, 1 }})
 	start := time.Now()
-	for range 21 {
+	for range 6 {
 		code, _, _ := f.httpDo(http.MethodGet, "/healthz", nil, nil)
-		require.Equal(t, http.StatusOK, code)
+		require.Equal(t, http.StatusOK, code, "held back and served, never refused")
 	}
-	// The first is paid by the burst, each of the other 20 waits 10 ms.
-	require.GreaterOrEqual(t, time.Since(start), 190*time.Millisecond)
-	require.Equal(t, 20.0, testutil.ToFloat64(f.srv.metrics.limited.WithLabelValues(healthzPath)))
-	require.Equal(t, 21.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(healthzPath, "200")))
+	// The first is paid by the burst, then one each 100 ms: five holds.
+	// How many requests were held depends on how fast the client sends
+	// (one whose round trip took over 100 ms finds the budget paid), so
+	// the count is bounded, not exact; the elapsed time is exact.
+	require.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond)
+	limited := testutil.ToFloat64(f.srv.metrics.limited.WithLabelValues(healthzPath))
+	require.GreaterOrEqual(t, limited, 1.0)
+	require.LessOrEqual(t, limited, 5.0)
+	require.Equal(t, 6.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(healthzPath, "200")))
 }
 
 // TestRequestCost: the route and cost each kind of request is charged.

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -292,8 +293,20 @@ func (c *client) writeControl(mt int, data []byte) bool {
 // forbids, and the reader, which is about to fail, gives the reason.
 func (c *client) writeFailed(err error) {
 	if !errors.Is(err, websocket.ErrCloseSent) {
-		c.setReason(disconnectWrite)
+		c.setReason(writeErrorReason(err))
 	}
+}
+
+// writeErrorReason names a failed write: the peer gone (the socket was
+// reset, or its side closed: EPIPE, ECONNRESET) is "peer", as the reader
+// would have said had it noticed first (which of the two does is a race
+// the client's leaving decides); anything else, a timeout first of all,
+// is "write".
+func writeErrorReason(err error) string {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return disconnectPeer
+	}
+	return disconnectWrite
 }
 
 // recent keeps the times within window of the last one.
