@@ -183,3 +183,41 @@ func TestURL(t *testing.T) {
 		require.Equal(t, want, srv.URL(), addr)
 	}
 }
+
+// TestShutdownWhileClientsLeave: clients that leave as the server stops
+// are closed, or gone, but never touched after their handler returned
+// (fasthttp then pools the connection: a deadline set on it was a data
+// race and a nil dereference). Rounds of clients closing their sockets
+// at the moment the server is cancelled, under the race detector in CI.
+func TestShutdownWhileClientsLeave(t *testing.T) {
+	for range 10 {
+		f := newFixture(t, fixtureOptions{})
+		const n = 30
+		clients := make([]*wsClient, n)
+		for i := range clients {
+			clients[i] = f.dial("", nil)
+			clients[i].readType("hello")
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_ = c.conn.NetConn().Close()
+			}()
+		}
+		close(start)
+		f.cancel()
+		select {
+		case err := <-f.served:
+			require.NoError(t, err)
+			close(f.served)
+		case <-time.After(f.srv.opts.ShutdownTimeout + time.Second):
+			t.Fatal("Serve did not return within the shutdown bound")
+		}
+		wg.Wait()
+		require.Equal(t, 0.0, testutil.ToFloat64(f.srv.metrics.clients))
+	}
+}

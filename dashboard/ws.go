@@ -257,18 +257,20 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 // closeAll closes every connection with 1001 and waits for their handlers,
 // at most wait; connections still open then are cut, and waited for a
 // little longer. New connections are refused from the first moment.
+//
+// The close is decided under h.mu, for the clients in h.clients: a
+// client's handler takes it to leave (remove), so none returns meanwhile.
+// Why: once a handler has returned, fasthttp hands its connection back to
+// a pool and zeroes it, and a deadline set on it then was a data race and,
+// as it happened, a nil dereference (a client leaving as the server
+// stopped, taken from a copy of the set made before it left).
 func (h *hub) closeAll(wait time.Duration) {
 	h.mu.Lock()
 	h.closing = true
-	open := make([]*client, 0, len(h.clients))
 	for c := range h.clients {
-		open = append(open, c)
-	}
-	h.mu.Unlock()
-
-	for _, c := range open {
 		c.closeWith(websocket.CloseGoingAway, "server shutting down", disconnectShutdown)
 	}
+	h.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		h.wg.Wait()
