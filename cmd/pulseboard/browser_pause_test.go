@@ -36,6 +36,12 @@ func TestBrowserServerRestartWhilePaused(t *testing.T) {
 	b.waitFor("paused", `document.getElementById("pause").getAttribute("aria-pressed") === "true"`)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	// The outage itself, a scenario's length and not a wait for anything:
+	// three times the slowest source's interval (1 s), so that every
+	// series misses polls. A restart quicker than one interval misses
+	// none, and its series are rightly drawn without a gap (a CI run's
+	// restart took about a second).
+	time.Sleep(3 * time.Second)
 	cmd, _, stderr = startPulseboard(t, "-listen", addr)
 	defer func() {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
