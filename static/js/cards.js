@@ -18,7 +18,7 @@ import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
-import { formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
+import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -335,11 +335,10 @@ export class SeriesCard {
     return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
-  // columns are a line's figures, in the legend's columns; over a span of
-  // the past (past), its value is the last within it (a counter's: the
-  // latest rate in it). A counter's mean rate and increase are over the
-  // time its data covers (counterFigures): over a range its statistics
-  // (w, rangeStats), live the ring's points of the window up to now.
+  // columns are a line's figures, in the legend's columns; over a span of the past (past), its value is
+  // the last within it (a counter's: the latest rate in it). A counter's mean rate and increase are over
+  // the time its data covers (counterFigures): over a range its statistics (w, rangeStats), live the
+  // ring's points of the window up to now.
   columns(s, w, spanMs, past = false, now = 0) {
     const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
     if (this.unit.rate) {
@@ -350,10 +349,9 @@ export class SeriesCard {
       const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
       return counterFigures(span, rate, last, this.unit, spanMs, at);
     }
-    // Float noise is judged against the line's own size: a series of 1e-7
-    // is data, a mean of 2.2e-11 beside values of 50 is noise.
+    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its figures share one format.
     const scale = lineScale(s, w);
-    return [formatValue(last, this.unit, scale), formatValue(w.min, this.unit, scale), formatValue(w.max, this.unit, scale), formatValue(w.mean, this.unit, scale)];
+    return alignColumn([last, w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)));
   }
 
   // showLone fills the reading and the statistics of a card of one series;
@@ -371,9 +369,11 @@ export class SeriesCard {
         setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
       }
     }
+    // A gauge's four statistics in one format, p99 with the others (columns): not "max 26, mean 26.0".
+    const g = this.unit.rate ? [] : alignColumn([...cols.slice(1), formatValue(w.p99, this.unit, lineScale(s, w))]);
     const stats = this.unit.rate
       ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
-      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit, lineScale(s, w))]];
+      : [["min", g[0]], ["max", g[1]], ["mean", g[2]], ["p99", g[3]]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {

@@ -502,3 +502,21 @@ test("whyMissing: a few words for a figure the card cannot have, none for one it
   assert.equal(whyMissing("mean rate", "–", { count: 0 }, false), "", "no sample at all: the card says so already");
   assert.equal(whyMissing("p99", "–", { count: 0 }, false), "");
 });
+
+test("a gauge's figures share one format: not \"max 26, mean 26.0\", on a lone card and in a legend's row", () => {
+  const s = st("a", {}, 26);
+  s.windows = { "1m": { count: 9, min: 25.8, max: 26, mean: 25.97, last: 26, rate: null, p50: 26, p90: 26, p99: 26 } };
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000);
+  const stats = Object.fromEntries(card.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent]));
+  assert.deepEqual(stats, { min: "25.8", max: "26.0", mean: "26.0", p99: "26.0" });
+  assert.equal(card.value.textContent, "26.0", "the reading too");
+
+  const b = st("b", { cpu: "1" }, 26);
+  b.windows = s.windows;
+  const family = new SeriesCard(st("c", { cpu: "0" }, 30));
+  family.add(b);
+  family.update("1m", 60_000);
+  const row = family.legendBody.children[1].children.slice(1).map((c) => c.textContent);
+  assert.deepEqual(row, ["26.0 %", "25.8 %", "26.0 %", "26.0 %"]);
+});
