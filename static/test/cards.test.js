@@ -520,3 +520,29 @@ test("a gauge's figures share one format: not \"max 26, mean 26.0\", on a lone c
   const row = family.legendBody.children[1].children.slice(1).map((c) => c.textContent);
   assert.deepEqual(row, ["26.0 %", "25.8 %", "26.0 %", "26.0 %"]);
 });
+
+test("the filter's matches inside a collapsed group are told, in its header and in the count: never a count of what the page does not show", async () => {
+  const { filterGroups } = await import("../js/summary.js");
+  const { SourceGroup } = await import("../js/sources.js");
+  const host = new SourceGroup("host", { color: 0, collapsed: true, onToggle() {}, onCrash() {} });
+  const cpu = new SeriesCard(st("a", { cpu: "0" }, 1));
+  cpu.add(st("b", { cpu: "1" }, 2));
+  host.place(cpu);
+  host.place(new SeriesCard({ ...st("c", {}, 3), metric: "load1" }));
+  const demo = new SourceGroup("demo", { color: 1, collapsed: false, onToggle() {}, onCrash() {} });
+  demo.place(new SeriesCard(st("d", { cpu: "1" }, 4)));
+  const count = (g) => g.count.textContent;
+  assert.equal(count(host), "3 series");
+
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series, 1 in collapsed host");
+  assert.equal(count(host), "1 of 3 series", "the collapsed header says what it holds");
+  assert.equal(count(demo), "1 series", "a group the filter does not narrow keeps its plain count");
+  demo.setCollapsed(true, false);
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series, 2 in 2 collapsed groups");
+  host.setCollapsed(false, false);
+  demo.setCollapsed(false, false);
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series", "open, every match shows");
+  assert.equal(count(host), "1 of 3 series", "an open group's header counts alike");
+  assert.equal(filterGroups([host, demo], "").count, "");
+  assert.equal(count(host), "3 series", "no filter: the plain count");
+});
