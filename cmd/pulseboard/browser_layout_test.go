@@ -49,6 +49,20 @@ func TestBrowserURLState(t *testing.T) {
 			document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
 			(g => g !== null && g.classList.contains("is-collapsed"))(document.querySelector('.group[data-source="demo"]')) &&
 			`+visible+`.map(c => c.dataset.metric).join() === "shard_load_percent"`)
+		// The restored filter has its clear button, as a typed one does,
+		// in the box and clear of the text, unfocused and without the
+		// pointer over it; a press lifts the filter.
+		require.True(t, eval[bool](b, `document.activeElement !== document.getElementById("filter")`), "the box is not focused")
+		require.Equal(t, "", eval[string](b, `((f, x) => { const fr = f.getBoundingClientRect(), xr = x.getBoundingClientRect(), cs = getComputedStyle(f);
+			if (x.hidden || xr.width < 16 || getComputedStyle(x).visibility !== "visible") return "no clear button";
+			if (xr.left < fr.left || xr.right > fr.right || xr.top < fr.top || xr.bottom > fr.bottom) return "outside the box";
+			if (fr.right - parseFloat(cs.paddingRight) > xr.left + 0.5) return "the text runs under it";
+			return ""; })(document.getElementById("filter"), document.getElementById("filter-clear"))`))
+		b.do(chromedp.Click(chromedp.CSS("#filter-clear")))
+		b.waitFor("the filter lifted", `document.getElementById("filter").value === "" && document.getElementById("filter-clear").hidden &&
+			!new URL(location.href).searchParams.has("filter") && document.activeElement === document.getElementById("filter")`)
+		b.do(chromedp.Navigate(base + "/?filter=instance%3D1&window=5m&collapsed=demo"))
+		b.waitFor("the view of the address again", `document.getElementById("filter").value === "instance=1" && `+visible+`.length === 1`)
 	})
 
 	t.Run("the address follows the reader's choices, zoom included, and a reload keeps them", func(t *testing.T) {

@@ -53,6 +53,7 @@ const controller = new PageController({
     onRange: (name) => controller.selectRange(name),
     onCustom: (from, to) => controller.setCustomRange(from, to),
     onJump: (name) => controller.revealSource(name),
+    onFilter: (text) => controller.filterTyped(text),
   }),
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),
@@ -63,7 +64,6 @@ const controller = new PageController({
 
 $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
-$("filter").addEventListener("input", (ev) => controller.filterTyped(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("conn").addEventListener("click", () => controller.goLive());
 addEventListener("keydown", (ev) => {
