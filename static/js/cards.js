@@ -17,7 +17,7 @@ import { worst } from "./alerts.js";
 import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
-import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
 import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
@@ -51,6 +51,9 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
+    this.offline = false; // disconnected: the figures are the last received (setOffline)
+    this.offlineNote = h("span", "offline-note", "(stale)");
+    this.offlineNote.hidden = true;
     // The chart's text alternative is its current values and statistics
     // (update); a Tab stop, so that a keyboard reaches every chart and
     // its markers' labels (shown while it has focus).
@@ -74,7 +77,7 @@ export class SeriesCard {
       { class: "card", "aria-label": `${s.metric} of ${s.source}`, dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
       h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}` }, s.metric), kindTag),
       this.labels,
-      h("div", "reading", this.value, this.unitEl, this.note),
+      h("div", "reading", this.value, this.unitEl, this.offlineNote, this.note),
       this.chart,
       this.stats,
       // The legend scrolls sideways inside the card when its columns cannot fit (groups.css).
@@ -316,11 +319,28 @@ export class SeriesCard {
     this.showAlt();
   }
 
+  /**
+   * setOffline marks the card's figures as the last received while the
+   * page is disconnected (pageframe.js drawStates), as the sources' states
+   * and times are: dimmed (groups.css), "(stale)" beside the headline
+   * value, and said first in the chart's text alternative; unmarked again
+   * once connected.
+   * @param {boolean} offline
+   */
+  setOffline(offline) {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    this.el.classList.toggle("is-offline", offline);
+    this.offlineNote.hidden = !offline;
+    this.showAlt();
+  }
+
   // showAlt writes the chart's text alternative: its values and
-  // statistics, then its markers.
+  // statistics, then its markers; stale first while disconnected.
   showAlt() {
     const marks = this.marks && this.marks.length ? `. Marked: ${this.marks.join("; ")}` : "";
-    const text = `${this.valuesText || `${this.metric}: no data yet`}${marks}`;
+    const stale = this.offline ? "Stale, the connection is lost: " : "";
+    const text = `${stale}${this.valuesText || `${this.metric}: no data yet`}${marks}`;
     if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
   }
 
@@ -438,34 +458,6 @@ export class SeriesCard {
     if (this.unit.rate) return seriesScale(s.last ? s.last[1] : null);
     return lineScale(s, (s.windows && s.windows[this.nowWindow]) || {});
   }
-}
-
-// UNRANGED says, by statistic, why a lone card shows none over a zoom or
-// a history range: the server computes them over its live windows, from
-// every sample; a span's figures come from points, a stored step's being
-// its mean, min and max.
-const UNRANGED = {
-  p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
-  samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
-};
-
-/**
- * whyMissing is the few words a lone card writes beside a statistic shown
- * "–" that it cannot have, so that the reader need not hover to learn why
- * (UNRANGED, in the title, says it whole): a percentile or a count of
- * samples over a zoom or a history range, a counter's mean rate or
- * increase from a single sample. "" for a figure shown, or missing only
- * because the window holds no sample.
- * @param {string} name the statistic's name, as the card heads it
- * @param {string} text the figure as shown
- * @param {object} w the line's statistics (statsOf)
- * @param {boolean} ranged over a zoom or a history range
- */
-export function whyMissing(name, text, w, ranged) {
-  if (text !== "–") return "";
-  if (ranged) return UNRANGED[name] ? "live only" : "";
-  if ((name === "mean rate" || name === "increase") && samplesOf(w) === 1) return "needs 2 samples";
-  return "";
 }
 
 // statsOf is a line's statistics: over a history range its own (range,

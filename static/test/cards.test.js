@@ -492,7 +492,7 @@ test("over a zoom or a range, a lone card's p99 and samples say why they are mis
 });
 
 test("whyMissing: a few words for a figure the card cannot have, none for one it shows or an empty window's", async () => {
-  const { whyMissing } = await import("../js/cards.js");
+  const { whyMissing } = await import("../js/cardtext.js");
   assert.equal(whyMissing("p99", "–", {}, true), "live only");
   assert.equal(whyMissing("samples", "–", {}, true), "live only");
   assert.equal(whyMissing("min", "–", {}, true), "", "a span with no point: nothing to explain");
@@ -545,4 +545,22 @@ test("the filter's matches inside a collapsed group are told, in its header and 
   assert.equal(count(host), "1 of 3 series", "an open group's header counts alike");
   assert.equal(filterGroups([host, demo], "").count, "");
   assert.equal(count(host), "3 series", "no filter: the plain count");
+});
+
+test("disconnected, a card's figures are marked stale: dimmed, \"(stale)\" by the headline, and first in its text alternative; connected, as before", () => {
+  const card = new SeriesCard(st("a", {}, 42));
+  card.update("1m", 60_000);
+  const alt = card.chart.getAttribute("aria-label");
+  assert.equal(card.offlineNote.hidden, true);
+  card.setOffline(true);
+  assert.ok(card.el.classList.contains("is-offline"));
+  assert.equal(card.offlineNote.hidden, false);
+  assert.equal(card.offlineNote.textContent, "(stale)");
+  assert.equal(card.chart.getAttribute("aria-label"), `Stale, the connection is lost: ${alt}`);
+  card.showMarks(["connection lost at 12:00:00"]);
+  assert.match(card.chart.getAttribute("aria-label"), /^Stale, the connection is lost: .*Marked: connection lost/, "a marker added while away keeps it said");
+  card.setOffline(false);
+  assert.ok(!card.el.classList.contains("is-offline"));
+  assert.equal(card.offlineNote.hidden, true);
+  assert.doesNotMatch(card.chart.getAttribute("aria-label"), /Stale/);
 });
