@@ -228,6 +228,26 @@ func TestBrowserLayouts(t *testing.T) {
 		const toTop = `document.getElementById("to-top")`
 		b.waitFor("the button back up", `(t => !t.hidden && getComputedStyle(t).position === "fixed" && t.getBoundingClientRect().bottom <= innerHeight &&
 			t.textContent.includes(document.getElementById("conn-text").textContent))(`+toTop+`)`)
+		// It covers nothing: not a pill floating over the charts but a bar
+		// across the bottom edge, opaque, and the page ends above it.
+		require.Equal(t, "", eval[string](b, `(t => { const r = t.getBoundingClientRect(), bg = getComputedStyle(t).backgroundColor, out = [];
+			if (r.left > 0.5 || r.right < innerWidth - 0.5 || Math.abs(r.bottom - innerHeight) > 0.5) out.push("not a bar across the bottom edge: " + JSON.stringify(r));
+			if (/rgba\(.*, 0(\.\d+)?\)$|transparent/.test(bg)) out.push("see-through: " + bg);
+			return out.join("; "); })(`+toTop+`)`))
+		// The reader scrolls (a wheel: the jump's settling gives way) to the end.
+		b.waitFor("the page's end in sight, still", `(() => {
+			document.dispatchEvent(new WheelEvent("wheel", {bubbles: true}));
+			window.scrollTo(0, document.documentElement.scrollHeight);
+			const key = document.documentElement.scrollHeight + ":" + scrollY;
+			if (key !== window.__endAt) { window.__endAt = key; window.__endStill = 0; return false; }
+			return ++window.__endStill >= 3 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1;
+		})()`)
+		require.Equal(t, "", eval[string](b, `(bar => { const br = bar.getBoundingClientRect();
+			return [...document.querySelectorAll("main *")].filter(e => { const r = e.getBoundingClientRect();
+				const shows = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) || e.matches("canvas, button, input, select, td");
+				return shows && r.width > 0 && r.height > 0 && r.bottom > br.top + 0.5 && r.top < br.bottom; })
+				.slice(0, 5).map(e => e.tagName.toLowerCase() + "." + e.className + " " + JSON.stringify(e.textContent.trim().slice(0, 30))).join("; ");
+		})(`+toTop+`)`), "at the page's end the bar covers these")
 		b.do(chromedp.Click(chromedp.CSS("#to-top")))
 		b.waitFor("back at the header", `scrollY === 0 && document.activeElement === document.getElementById("topbar") && `+toTop+`.hidden`)
 		require.True(t, eval[bool](b, `location.hash === ""`), "the address untouched")
