@@ -318,3 +318,69 @@ func TestBrowserPillFits(t *testing.T) {
 		}
 	}
 }
+
+// sidebarConfig writes a config whose sidebar is full at once: five alerts
+// firing or pending from the start, their summaries a few lines long.
+func sidebarConfig(t *testing.T) string {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("server: {listen: 127.0.0.1:0}\nbroadcast: {interval: 100ms}\nalerting: {interval: 100ms}\nsources:\n" +
+		"  - {name: steady, type: simulated, interval: 200ms, series: [{metric: steady_temp_celsius, shape: constant, min: 5, max: 5}]}\n" +
+		"alerts:\n")
+	for i := range 5 {
+		fmt.Fprintf(&sb, "  - {name: SteadyRule%d, select: {source: steady, metric: steady_temp_celsius}, stat: last, warning: %d, for: %s, "+
+			"annotations: {summary: \"the steady source reads {{ $value }} °C, above the line of this rule, as it has since it started\"}}\n", i, i, []string{"0s", "1h"}[i%2])
+	}
+	path := filepath.Join(t.TempDir(), "sidebar.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o600))
+	return path
+}
+
+// TestBrowserSidebarWhole: at 1280×800 the sidebar shows what it holds
+// whole (trial 12 r9, finding 11): a supervisor's restart count on its
+// name's line beside its strategy, the alerts and the events ending
+// between two items rather than through one, and no resize grip on the
+// events.
+func TestBrowserSidebarWhole(t *testing.T) {
+	cmd, base, stderr := startPulseboard(t, "-config", sidebarConfig(t))
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	b := openTab(t, 1280, 800)
+	b.do(chromedp.Navigate(base + "/"))
+	b.waitFor("the stream to be live", isLive)
+	b.waitFor("five alerts, more than the panel holds", `document.querySelectorAll("#alerts .alert").length === 5 &&
+		(l => l.scrollHeight > l.clientHeight)(document.getElementById("alerts"))`)
+	b.waitFor("the supervisors in the tree", `document.querySelectorAll("#tree .node .strategy").length >= 2`)
+	afterFrames(b)
+
+	t.Run("a supervisor's restart count stays on its name's line, beside its strategy", func(t *testing.T) {
+		within(b, t)
+		require.Equal(t, "", eval[string](b, `[...document.querySelectorAll("#tree .node")].filter(n => n.querySelector(".strategy")).flatMap(n => {
+			const name = n.querySelector(".name").getBoundingClientRect(), count = n.querySelector(".restarts").getBoundingClientRect();
+			return count.top < name.bottom && count.bottom > name.top ? [] : [n.textContent.trim() + ": the count under the name"];
+		}).join("; ")`))
+	})
+
+	t.Run("the alerts and the events end between two items, not through one", func(t *testing.T) {
+		within(b, t)
+		const cut = `(l => { l.scrollTop = 0; const r = l.getBoundingClientRect(), bottom = r.top + l.clientTop + l.clientHeight;
+			return [...l.children].filter(c => (cr => cr.top < bottom - 0.5 && cr.bottom > bottom + 0.5)(c.getBoundingClientRect()))
+				.map(c => l.id + ": " + c.textContent.trim().slice(0, 40)).join("; "); })`
+		require.Equal(t, "", eval[string](b, cut+`(document.getElementById("alerts"))`), "an alert cut")
+		// The events: the tree's starts, the alerts' transitions; a
+		// shorter window makes the list scroll.
+		b.do(chromedp.EmulateViewport(1280, 560))
+		b.waitFor("the events scroll", `(l => l.scrollHeight > l.clientHeight)(document.getElementById("timeline"))`)
+		afterFrames(b)
+		require.Equal(t, "", eval[string](b, cut+`(document.getElementById("timeline"))`), "an event cut")
+		b.do(chromedp.EmulateViewport(1280, 800))
+	})
+
+	t.Run("the events list has no resize grip", func(t *testing.T) {
+		within(b, t)
+		require.Equal(t, "none", eval[string](b, `getComputedStyle(document.getElementById("timeline")).resize`))
+	})
+	require.Empty(t, b.problems())
+}

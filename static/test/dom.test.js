@@ -34,3 +34,13 @@ test("setText replaces mixed or element children with the text", () => {
   setText(two, "c");
   assert.equal(two.childNodes.length, 1);
 });
+
+test("wholeHeight: a list ends under the last item that fits whole in its max-height, or at its content", async () => {
+  const { wholeHeight } = await import("../js/wholeitems.js");
+  assert.equal(wholeHeight([60, 120, 200, 260], 240), 200, "the third ends at 200, the fourth would be cut");
+  assert.equal(wholeHeight([60, 120, 240, 300], 240), 240, "one ending on the cap fits");
+  assert.equal(wholeHeight([60, 120], 240), "", "all fit: the content's height");
+  assert.equal(wholeHeight([300, 400], 240), 240, "not even the first fits: the cap");
+  assert.equal(wholeHeight([], 240), "");
+  assert.equal(wholeHeight([300], NaN), "", "no max-height: nothing to do");
+});
