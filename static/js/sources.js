@@ -200,7 +200,6 @@ export class SourceGroup {
       n += c.size;
       if (c.el.classList.contains("is-family")) families++;
     }
-    this.series = n;
     setText(this.count, this.matched === null ? (n === 1 ? "1 series" : `${n} series`) : `${this.matched} of ${n} series`);
     setHidden(this.empty, n > 0);
     setData(this.el, "families", families > 1 ? "many" : String(families));
