@@ -369,9 +369,9 @@ export class SeriesCard {
       const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
       return counterFigures(span, rate, last, this.unit, spanMs, at);
     }
-    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its figures share one format.
+    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its statistics share one format.
     const scale = lineScale(s, w);
-    return alignColumn([last, w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)));
+    return [formatValue(last, this.unit, scale), ...alignColumn([w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)))];
   }
 
   // showLone fills the reading and the statistics of a card of one series;

@@ -503,14 +503,14 @@ test("whyMissing: a few words for a figure the card cannot have, none for one it
   assert.equal(whyMissing("p99", "–", { count: 0 }, false), "");
 });
 
-test("a gauge's figures share one format: not \"max 26, mean 26.0\", on a lone card and in a legend's row", () => {
+test("a gauge's statistics share one format: not \"max 26, mean 26.0\", on a lone card and in a legend's row", () => {
   const s = st("a", {}, 26);
   s.windows = { "1m": { count: 9, min: 25.8, max: 26, mean: 25.97, last: 26, rate: null, p50: 26, p90: 26, p99: 26 } };
   const card = new SeriesCard(s);
   card.update("1m", 60_000);
   const stats = Object.fromEntries(card.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent]));
   assert.deepEqual(stats, { min: "25.8", max: "26.0", mean: "26.0", p99: "26.0" });
-  assert.equal(card.value.textContent, "26.0", "the reading too");
+  assert.equal(card.value.textContent, "26", "the reading is the value, not a statistic");
 
   const b = st("b", { cpu: "1" }, 26);
   b.windows = s.windows;
@@ -518,7 +518,7 @@ test("a gauge's figures share one format: not \"max 26, mean 26.0\", on a lone c
   family.add(b);
   family.update("1m", 60_000);
   const row = family.legendBody.children[1].children.slice(1).map((c) => c.textContent);
-  assert.deepEqual(row, ["26.0 %", "25.8 %", "26.0 %", "26.0 %"]);
+  assert.deepEqual(row, ["26 %", "25.8 %", "26.0 %", "26.0 %"], "the value in its column's format, the statistics in one");
 });
 
 test("the filter's matches inside a collapsed group are told, in its header and in the count: never a count of what the page does not show", async () => {
