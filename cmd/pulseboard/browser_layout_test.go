@@ -339,8 +339,8 @@ func sidebarConfig(t *testing.T) string {
 // TestBrowserSidebarWhole: at 1280×800 the sidebar shows what it holds
 // whole (trial 12 r9, finding 11): a supervisor's restart count on its
 // name's line beside its strategy, the alerts and the events ending
-// between two items rather than through one, and no resize grip on the
-// events.
+// between two lines rather than through one (a shade saying there is
+// more), and no resize grip on the events.
 func TestBrowserSidebarWhole(t *testing.T) {
 	cmd, base, stderr := startPulseboard(t, "-config", sidebarConfig(t))
 	defer func() {
@@ -363,12 +363,15 @@ func TestBrowserSidebarWhole(t *testing.T) {
 		}).join("; ")`))
 	})
 
-	t.Run("the alerts and the events end between two items, not through one", func(t *testing.T) {
+	t.Run("the alerts and the events end between two lines, not through one", func(t *testing.T) {
 		within(b, t)
-		const cut = `(l => { l.scrollTop = 0; const r = l.getBoundingClientRect(), bottom = r.top + l.clientTop + l.clientHeight;
-			return [...l.children].filter(c => (cr => cr.top < bottom - 0.5 && cr.bottom > bottom + 0.5)(c.getBoundingClientRect()))
+		// Every line of text of the list: none straddles its bottom edge.
+		const cut = `(l => { l.scrollTop = 0; const r = l.getBoundingClientRect(), bottom = r.top + l.clientTop + l.clientHeight, range = document.createRange();
+			return [...l.children].filter(c => { range.selectNodeContents(c);
+				return [...range.getClientRects()].some(cr => cr.height > 0 && cr.top < bottom - 0.5 && cr.bottom > bottom + 0.5); })
 				.map(c => l.id + ": " + c.textContent.trim().slice(0, 40)).join("; "); })`
 		require.Equal(t, "", eval[string](b, cut+`(document.getElementById("alerts"))`), "an alert cut")
+		require.True(t, eval[bool](b, `document.getElementById("alerts").classList.contains("has-more")`), "the alerts below not shaded")
 		// The events: the tree's starts, the alerts' transitions; a
 		// shorter window makes the list scroll.
 		b.do(chromedp.EmulateViewport(1280, 560))

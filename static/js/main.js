@@ -19,7 +19,7 @@ import { ThemeSwitch } from "./themes.js";
 import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
 import { WayBack } from "./wayback.js";
-import { WholeItems } from "./wholeitems.js";
+import { WholeLines } from "./wholelines.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,8 +79,8 @@ new ThemeSwitch({
   onChange: () => controller.charts.rethemed(),
 });
 new WayBack({ skip: $("skip"), target: $("groups"), top: $("to-top"), header: $("topbar") }, window);
-// The sidebar's scrolling lists end between two items, never through one.
-for (const id of ["alerts", "timeline"]) new WholeItems($(id), window);
+// The sidebar's scrolling lists end between two lines, never through one.
+for (const id of ["alerts", "timeline"]) new WholeLines($(id), window);
 // A hidden tab draws nothing; shown again, it catches up (and reconnects).
 document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
 controller.setTabHidden(document.visibilityState === "hidden");
