@@ -49,6 +49,20 @@ func TestBrowserURLState(t *testing.T) {
 			document.querySelector('#windows [data-window="5m"]').getAttribute("aria-checked") === "true" &&
 			(g => g !== null && g.classList.contains("is-collapsed"))(document.querySelector('.group[data-source="demo"]')) &&
 			`+visible+`.map(c => c.dataset.metric).join() === "shard_load_percent"`)
+		// The restored filter has its clear button, as a typed one does,
+		// in the box and clear of the text, unfocused and without the
+		// pointer over it; a press lifts the filter.
+		require.True(t, eval[bool](b, `document.activeElement !== document.getElementById("filter")`), "the box is not focused")
+		require.Equal(t, "", eval[string](b, `((f, x) => { const fr = f.getBoundingClientRect(), xr = x.getBoundingClientRect(), cs = getComputedStyle(f);
+			if (x.hidden || xr.width < 16 || getComputedStyle(x).visibility !== "visible") return "no clear button";
+			if (xr.left < fr.left || xr.right > fr.right || xr.top < fr.top || xr.bottom > fr.bottom) return "outside the box";
+			if (fr.right - parseFloat(cs.paddingRight) > xr.left + 0.5) return "the text runs under it";
+			return ""; })(document.getElementById("filter"), document.getElementById("filter-clear"))`))
+		b.do(chromedp.Click(chromedp.CSS("#filter-clear")))
+		b.waitFor("the filter lifted", `document.getElementById("filter").value === "" && document.getElementById("filter-clear").hidden &&
+			!new URL(location.href).searchParams.has("filter") && document.activeElement === document.getElementById("filter")`)
+		b.do(chromedp.Navigate(base + "/?filter=instance%3D1&window=5m&collapsed=demo"))
+		b.waitFor("the view of the address again", `document.getElementById("filter").value === "instance=1" && `+visible+`.length === 1`)
 	})
 
 	t.Run("the address follows the reader's choices, zoom included, and a reload keeps them", func(t *testing.T) {
@@ -214,6 +228,26 @@ func TestBrowserLayouts(t *testing.T) {
 		const toTop = `document.getElementById("to-top")`
 		b.waitFor("the button back up", `(t => !t.hidden && getComputedStyle(t).position === "fixed" && t.getBoundingClientRect().bottom <= innerHeight &&
 			t.textContent.includes(document.getElementById("conn-text").textContent))(`+toTop+`)`)
+		// It covers nothing: not a pill floating over the charts but a bar
+		// across the bottom edge, opaque, and the page ends above it.
+		require.Equal(t, "", eval[string](b, `(t => { const r = t.getBoundingClientRect(), bg = getComputedStyle(t).backgroundColor, out = [];
+			if (r.left > 0.5 || r.right < innerWidth - 0.5 || Math.abs(r.bottom - innerHeight) > 0.5) out.push("not a bar across the bottom edge: " + JSON.stringify(r));
+			if (/rgba\(.*, 0(\.\d+)?\)$|transparent/.test(bg)) out.push("see-through: " + bg);
+			return out.join("; "); })(`+toTop+`)`))
+		// The reader scrolls (a wheel: the jump's settling gives way) to the end.
+		b.waitFor("the page's end in sight, still", `(() => {
+			document.dispatchEvent(new WheelEvent("wheel", {bubbles: true}));
+			window.scrollTo(0, document.documentElement.scrollHeight);
+			const key = document.documentElement.scrollHeight + ":" + scrollY;
+			if (key !== window.__endAt) { window.__endAt = key; window.__endStill = 0; return false; }
+			return ++window.__endStill >= 3 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1;
+		})()`)
+		require.Equal(t, "", eval[string](b, `(bar => { const br = bar.getBoundingClientRect();
+			return [...document.querySelectorAll("main *")].filter(e => { const r = e.getBoundingClientRect();
+				const shows = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) || e.matches("canvas, button, input, select, td");
+				return shows && r.width > 0 && r.height > 0 && r.bottom > br.top + 0.5 && r.top < br.bottom; })
+				.slice(0, 5).map(e => e.tagName.toLowerCase() + "." + e.className + " " + JSON.stringify(e.textContent.trim().slice(0, 30))).join("; ");
+		})(`+toTop+`)`), "at the page's end the bar covers these")
 		b.do(chromedp.Click(chromedp.CSS("#to-top")))
 		b.waitFor("back at the header", `scrollY === 0 && document.activeElement === document.getElementById("topbar") && `+toTop+`.hidden`)
 		require.True(t, eval[bool](b, `location.hash === ""`), "the address untouched")
@@ -283,4 +317,73 @@ func TestBrowserPillFits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sidebarConfig writes a config whose sidebar is full at once: five alerts
+// firing or pending from the start, their summaries a few lines long.
+func sidebarConfig(t *testing.T) string {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("server: {listen: 127.0.0.1:0}\nbroadcast: {interval: 100ms}\nalerting: {interval: 100ms}\nsources:\n" +
+		"  - {name: steady, type: simulated, interval: 200ms, series: [{metric: steady_temp_celsius, shape: constant, min: 5, max: 5}]}\n" +
+		"alerts:\n")
+	for i := range 5 {
+		fmt.Fprintf(&sb, "  - {name: SteadyRule%d, select: {source: steady, metric: steady_temp_celsius}, stat: last, warning: %d, for: %s, "+
+			"annotations: {summary: \"the steady source reads {{ $value }} °C, above the line of this rule, as it has since it started\"}}\n", i, i, []string{"0s", "1h"}[i%2])
+	}
+	path := filepath.Join(t.TempDir(), "sidebar.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o600))
+	return path
+}
+
+// TestBrowserSidebarWhole: at 1280×800 the sidebar shows what it holds
+// whole (trial 12 r9, finding 11): a supervisor's restart count on its
+// name's line beside its strategy, the alerts and the events ending
+// between two lines rather than through one (a shade saying there is
+// more), and no resize grip on the events.
+func TestBrowserSidebarWhole(t *testing.T) {
+	cmd, base, stderr := startPulseboard(t, "-config", sidebarConfig(t))
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	b := openTab(t, 1280, 800)
+	b.do(chromedp.Navigate(base + "/"))
+	b.waitFor("the stream to be live", isLive)
+	b.waitFor("five alerts, more than the panel holds", `document.querySelectorAll("#alerts .alert").length === 5 &&
+		(l => l.scrollHeight > l.clientHeight)(document.getElementById("alerts"))`)
+	b.waitFor("the supervisors in the tree", `document.querySelectorAll("#tree .node .strategy").length >= 2`)
+	afterFrames(b)
+
+	t.Run("a supervisor's restart count stays on its name's line, beside its strategy", func(t *testing.T) {
+		within(b, t)
+		require.Equal(t, "", eval[string](b, `[...document.querySelectorAll("#tree .node")].filter(n => n.querySelector(".strategy")).flatMap(n => {
+			const name = n.querySelector(".name").getBoundingClientRect(), count = n.querySelector(".restarts").getBoundingClientRect();
+			return count.top < name.bottom && count.bottom > name.top ? [] : [n.textContent.trim() + ": the count under the name"];
+		}).join("; ")`))
+	})
+
+	t.Run("the alerts and the events end between two lines, not through one", func(t *testing.T) {
+		within(b, t)
+		// Every line of text of the list: none straddles its bottom edge.
+		const cut = `(l => { l.scrollTop = 0; const r = l.getBoundingClientRect(), bottom = r.top + l.clientTop + l.clientHeight, range = document.createRange();
+			return [...l.children].filter(c => { range.selectNodeContents(c);
+				return [...range.getClientRects()].some(cr => cr.height > 0 && cr.top < bottom - 0.5 && cr.bottom > bottom + 0.5); })
+				.map(c => l.id + ": " + c.textContent.trim().slice(0, 40)).join("; "); })`
+		require.Equal(t, "", eval[string](b, cut+`(document.getElementById("alerts"))`), "an alert cut")
+		require.True(t, eval[bool](b, `document.getElementById("alerts").classList.contains("has-more")`), "the alerts below not shaded")
+		// The events: the tree's starts, the alerts' transitions; a
+		// shorter window makes the list scroll.
+		b.do(chromedp.EmulateViewport(1280, 560))
+		b.waitFor("the events scroll", `(l => l.scrollHeight > l.clientHeight)(document.getElementById("timeline"))`)
+		afterFrames(b)
+		require.Equal(t, "", eval[string](b, cut+`(document.getElementById("timeline"))`), "an event cut")
+		b.do(chromedp.EmulateViewport(1280, 800))
+	})
+
+	t.Run("the events list has no resize grip", func(t *testing.T) {
+		within(b, t)
+		require.Equal(t, "none", eval[string](b, `getComputedStyle(document.getElementById("timeline")).resize`))
+	})
+	require.Empty(t, b.problems())
 }

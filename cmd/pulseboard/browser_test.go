@@ -580,6 +580,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	pointsBefore := eval[int](b, `Number(`+firstChart+`.dataset.points)`)
 	require.Equal(t, "0", eval[string](b, firstChart+`.dataset.gaps`), "no gap before the outage")
 
+	liveColor := eval[string](b, `getComputedStyle(document.querySelector(".card:not(.is-family) .value")).color`)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
 	b.waitFor("the page to show it is reconnecting", `document.body.dataset.conn === "reconnecting" &&
@@ -588,6 +589,12 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("states unknown while disconnected, last success stale", `[...document.querySelectorAll(".group")].every(g => g.dataset.state === "unknown") &&
 		[...document.querySelectorAll("#tree .node")].every(n => !n.dataset.state || n.dataset.state === "unknown") &&
 		[...document.querySelectorAll('[data-fact="success"] dd')].every(d => /^(\d\d:\d\d:\d\d \(stale\)|unknown)$/.test(d.textContent))`)
+	// The headline values too: dimmed, "(stale)" beside each, and said
+	// first in each chart's text alternative.
+	b.waitFor("every card's figures marked stale", `[...document.querySelectorAll(".card")].every(c => c.classList.contains("is-offline") &&
+		/^Stale, the connection is lost: /.test(c.querySelector(".chart").getAttribute("aria-label")) &&
+		(c.classList.contains("is-family") || (n => n.offsetWidth > 0 && n.textContent === "(stale)")(c.querySelector(".offline-note")))) &&
+		(v => getComputedStyle(v).fontStyle === "italic" && getComputedStyle(v).color !== `+js(liveColor)+`)(document.querySelector(".card:not(.is-family) .value"))`)
 	// Stale is marked, not faded: the text keeps its contrast.
 	require.Equal(t, "1", eval[string](b, `getComputedStyle(document.querySelector(".content")).opacity`))
 	for _, v := range runAxe(b) {
@@ -617,6 +624,8 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 		[...document.querySelectorAll("#timeline .event")].map(e => e.dataset.kind))`)
 	b.waitFor("the server restart marked on every chart", `[...document.querySelectorAll(".card .chart")].every(c => Number(c.dataset.markers) >= 1)`)
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
+	b.waitFor("the cards' figures current again", `[...document.querySelectorAll(".card")].every(c => !c.classList.contains("is-offline") &&
+		!/Stale/.test(c.querySelector(".chart").getAttribute("aria-label")) && c.querySelector(".offline-note").offsetWidth === 0)`)
 	b.waitFor("statistics that say since when the new server holds data", `[...document.querySelectorAll(".card .coverage")].every(c => !c.hidden &&
 		/^Statistics since \d\d:\d\d:\d\d$/.test(c.textContent))`)
 

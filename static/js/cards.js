@@ -17,8 +17,8 @@ import { worst } from "./alerts.js";
 import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
-import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, valueAtTime, windowSpan } from "./cardtext.js";
-import { formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
+import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
+import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -51,6 +51,9 @@ export class SeriesCard {
     this.value = h("span", "value", "–");
     this.unitEl = h("span", "unit");
     this.note = h("span", "note");
+    this.offline = false; // disconnected: the figures are the last received (setOffline)
+    this.offlineNote = h("span", "offline-note", "(stale)");
+    this.offlineNote.hidden = true;
     // The chart's text alternative is its current values and statistics
     // (update); a Tab stop, so that a keyboard reaches every chart and
     // its markers' labels (shown while it has focus).
@@ -74,7 +77,7 @@ export class SeriesCard {
       { class: "card", "aria-label": `${s.metric} of ${s.source}`, dataset: { metric: s.metric, sort: this.sortKey, kind: s.kind } },
       h("header", "card-head", h("h3", { class: "metric", title: `${s.source} · ${s.metric}` }, s.metric), kindTag),
       this.labels,
-      h("div", "reading", this.value, this.unitEl, this.note),
+      h("div", "reading", this.value, this.unitEl, this.offlineNote, this.note),
       this.chart,
       this.stats,
       // The legend scrolls sideways inside the card when its columns cannot fit (groups.css).
@@ -316,11 +319,28 @@ export class SeriesCard {
     this.showAlt();
   }
 
+  /**
+   * setOffline marks the card's figures as the last received while the
+   * page is disconnected (pageframe.js drawStates), as the sources' states
+   * and times are: dimmed (groups.css), "(stale)" beside the headline
+   * value, and said first in the chart's text alternative; unmarked again
+   * once connected.
+   * @param {boolean} offline
+   */
+  setOffline(offline) {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    this.el.classList.toggle("is-offline", offline);
+    this.offlineNote.hidden = !offline;
+    this.showAlt();
+  }
+
   // showAlt writes the chart's text alternative: its values and
-  // statistics, then its markers.
+  // statistics, then its markers; stale first while disconnected.
   showAlt() {
     const marks = this.marks && this.marks.length ? `. Marked: ${this.marks.join("; ")}` : "";
-    const text = `${this.valuesText || `${this.metric}: no data yet`}${marks}`;
+    const stale = this.offline ? "Stale, the connection is lost: " : "";
+    const text = `${stale}${this.valuesText || `${this.metric}: no data yet`}${marks}`;
     if (this.chart.getAttribute("aria-label") !== text) this.chart.setAttribute("aria-label", text);
   }
 
@@ -335,11 +355,10 @@ export class SeriesCard {
     return `${name}${joined(cols[0])}${when}; over ${windowName} min ${joined(cols[1])}, max ${joined(cols[2])}, mean ${joined(cols[3])}`;
   }
 
-  // columns are a line's figures, in the legend's columns; over a span of
-  // the past (past), its value is the last within it (a counter's: the
-  // latest rate in it). A counter's mean rate and increase are over the
-  // time its data covers (counterFigures): over a range its statistics
-  // (w, rangeStats), live the ring's points of the window up to now.
+  // columns are a line's figures, in the legend's columns; over a span of the past (past), its value is
+  // the last within it (a counter's: the latest rate in it). A counter's mean rate and increase are over
+  // the time its data covers (counterFigures): over a range its statistics (w, rangeStats), live the
+  // ring's points of the window up to now.
   columns(s, w, spanMs, past = false, now = 0) {
     const last = past ? (w.last ?? null) : s.last ? s.last[1] : null;
     if (this.unit.rate) {
@@ -350,10 +369,9 @@ export class SeriesCard {
       const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
       return counterFigures(span, rate, last, this.unit, spanMs, at);
     }
-    // Float noise is judged against the line's own size: a series of 1e-7
-    // is data, a mean of 2.2e-11 beside values of 50 is noise.
+    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its statistics share one format.
     const scale = lineScale(s, w);
-    return [formatValue(last, this.unit, scale), formatValue(w.min, this.unit, scale), formatValue(w.max, this.unit, scale), formatValue(w.mean, this.unit, scale)];
+    return [formatValue(last, this.unit, scale), ...alignColumn([w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)))];
   }
 
   // showLone fills the reading and the statistics of a card of one series;
@@ -371,9 +389,11 @@ export class SeriesCard {
         setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
       }
     }
+    // A gauge's four statistics in one format, p99 with the others (columns): not "max 26, mean 26.0".
+    const g = this.unit.rate ? [] : alignColumn([...cols.slice(1), formatValue(w.p99, this.unit, lineScale(s, w))]);
     const stats = this.unit.rate
       ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
-      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", formatValue(w.p99, this.unit, lineScale(s, w))]];
+      : [["min", g[0]], ["max", g[1]], ["mean", g[2]], ["p99", g[3]]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
@@ -438,34 +458,6 @@ export class SeriesCard {
     if (this.unit.rate) return seriesScale(s.last ? s.last[1] : null);
     return lineScale(s, (s.windows && s.windows[this.nowWindow]) || {});
   }
-}
-
-// UNRANGED says, by statistic, why a lone card shows none over a zoom or
-// a history range: the server computes them over its live windows, from
-// every sample; a span's figures come from points, a stored step's being
-// its mean, min and max.
-const UNRANGED = {
-  p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
-  samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
-};
-
-/**
- * whyMissing is the few words a lone card writes beside a statistic shown
- * "–" that it cannot have, so that the reader need not hover to learn why
- * (UNRANGED, in the title, says it whole): a percentile or a count of
- * samples over a zoom or a history range, a counter's mean rate or
- * increase from a single sample. "" for a figure shown, or missing only
- * because the window holds no sample.
- * @param {string} name the statistic's name, as the card heads it
- * @param {string} text the figure as shown
- * @param {object} w the line's statistics (statsOf)
- * @param {boolean} ranged over a zoom or a history range
- */
-export function whyMissing(name, text, w, ranged) {
-  if (text !== "–") return "";
-  if (ranged) return UNRANGED[name] ? "live only" : "";
-  if ((name === "mean rate" || name === "increase") && samplesOf(w) === 1) return "needs 2 samples";
-  return "";
 }
 
 // statsOf is a line's statistics: over a history range its own (range,

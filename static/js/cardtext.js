@@ -1,5 +1,6 @@
 // A metric card's figures in words (cards.js): since when its statistics
-// are, a stale series' note, a counter's increase over the window. Pure.
+// are, a stale series' note, a counter's increase over the window, why a
+// statistic is missing. Pure.
 
 import { counterSpan, ringGap } from "./counterspan.js";
 import { formatAt, formatClock, formatValue, seriesScale } from "./format.js";
@@ -235,4 +236,32 @@ export function currentRate(s) {
   const dt = ring.timeAt(n - 1) - ring.timeAt(n - 2);
   if (v === null || pv === null || v < pv || !(dt > 0)) return null;
   return ((v - pv) * 1000) / dt;
+}
+
+// UNRANGED says, by statistic, why a lone card shows none over a zoom or
+// a history range: the server computes them over its live windows, from
+// every sample; a span's figures come from points, a stored step's being
+// its mean, min and max.
+export const UNRANGED = {
+  p99: "No p99 over a zoom or a range: a percentile needs every sample, and the server computes it over the live windows only (a stored step keeps its mean, min and max).",
+  samples: "No count of samples over a zoom or a range: a stored step does not say how many samples it holds (the server counts them over the live windows only).",
+};
+
+/**
+ * whyMissing is the few words a lone card writes beside a statistic shown
+ * "–" that it cannot have, so that the reader need not hover to learn why
+ * (UNRANGED, in the title, says it whole): a percentile or a count of
+ * samples over a zoom or a history range, a counter's mean rate or
+ * increase from a single sample. "" for a figure shown, or missing only
+ * because the window holds no sample.
+ * @param {string} name the statistic's name, as the card heads it
+ * @param {string} text the figure as shown
+ * @param {object} w the line's statistics (statsOf)
+ * @param {boolean} ranged over a zoom or a history range
+ */
+export function whyMissing(name, text, w, ranged) {
+  if (text !== "–") return "";
+  if (ranged) return UNRANGED[name] ? "live only" : "";
+  if ((name === "mean rate" || name === "increase") && samplesOf(w) === 1) return "needs 2 samples";
+  return "";
 }

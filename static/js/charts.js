@@ -15,7 +15,7 @@
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
-import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withThresholds } from "./axes.js";
+import { AXIS_FONT, PAD_RIGHT, axesOf, padRange, withNeighbours, withThresholds } from "./axes.js";
 import { bandLayout, bandSeries, isBandSeries } from "./bands.js";
 import { setData } from "./dom.js";
 import { seriesScale } from "./format.js";
@@ -343,7 +343,7 @@ export class ChartManager {
       },
       scales: {
         x: { time: true, range: () => e.view.map((ms) => ms / 1000) },
-        y: { range: (u, min, max) => padRange(...withThresholds(min, max, overlayOf(e).thresholds)) },
+        y: { range: (u, min, max) => padRange(...withThresholds(...withNeighbours(u, e.view[0] / 1000, e.view[1] / 1000, min, max), overlayOf(e).thresholds)) },
       },
       axes: axesOf(e, axis),
       series: [

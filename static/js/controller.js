@@ -11,10 +11,10 @@
 // its figures current, its chart is drawn when it shows, a paused page
 // changes nothing but its connection pill and how many updates wait (the
 // reader's own filter and zoom aside, and the states shown unknown while
-// the connection is lost) and catches up at once on resume, and a hidden tab draws nothing at all and
-// catches up in one frame when it is shown again. Sequence
-// numbers, resumes and resyncs are the socket's (socket.js): it hands on
-// only messages that apply, in order.
+// the connection is lost) and catches up at once on resume, and a hidden
+// tab draws nothing at all and catches up in one frame when it is shown
+// again. Sequence numbers, resumes and resyncs are the socket's
+// (socket.js): it hands on only messages that apply, in order.
 //
 // Beside it: the reader's choices are choices.js (methods of this class),
 // the cards families.js, the admin token and crashes adminflow.js, the
@@ -434,11 +434,12 @@ export class PageController {
       onToggle: (n, collapsed) => {
         this.syncURL();
         for (const id of g.cards.keys()) this.charts.setHidden(id, collapsed);
+        this.dirty.filter = true; // the filter's count tells what collapsed groups hold
+        this.requestFrame();
       },
     });
     g.setAdmin(this.adminFlow.shown);
-    // Named, addressable (the jump list) and focusable (revealSource).
-    g.el.id = `source-${name}`;
+    g.el.id = `source-${name}`; // named, addressable (the jump list) and focusable (revealSource)
     g.el.setAttribute("aria-label", `Source ${name}`);
     g.el.tabIndex = -1;
     this.groups.set(name, g);

@@ -19,6 +19,7 @@ import { ThemeSwitch } from "./themes.js";
 import { TimelineView } from "./timelineview.js";
 import { TreeView } from "./tree.js";
 import { WayBack } from "./wayback.js";
+import { WholeLines } from "./wholelines.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,6 +54,7 @@ const controller = new PageController({
     onRange: (name) => controller.selectRange(name),
     onCustom: (from, to) => controller.setCustomRange(from, to),
     onJump: (name) => controller.revealSource(name),
+    onFilter: (text) => controller.filterTyped(text),
   }),
   requestFrame: (fn) => requestAnimationFrame(fn),
   setInterval: (fn, ms) => setInterval(fn, ms),
@@ -63,7 +65,6 @@ const controller = new PageController({
 
 $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
-$("filter").addEventListener("input", (ev) => controller.filterTyped(ev.target.value));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("conn").addEventListener("click", () => controller.goLive());
 addEventListener("keydown", (ev) => {
@@ -78,6 +79,8 @@ new ThemeSwitch({
   onChange: () => controller.charts.rethemed(),
 });
 new WayBack({ skip: $("skip"), target: $("groups"), top: $("to-top"), header: $("topbar") }, window);
+// The sidebar's scrolling lists end between two lines, never through one.
+for (const id of ["alerts", "timeline"]) new WholeLines($(id), window);
 // A hidden tab draws nothing; shown again, it catches up (and reconnects).
 document.addEventListener("visibilitychange", () => controller.setTabHidden(document.visibilityState === "hidden"));
 controller.setTabHidden(document.visibilityState === "hidden");

@@ -4,6 +4,7 @@
 // show is decided by the controller (controller.js).
 
 import { h, radioIndex, setText } from "./dom.js";
+import { FilterBox } from "./filterbox.js";
 import { formatSpan } from "./format.js";
 import { NodeSections } from "./nodes.js";
 import { RangePicker } from "./rangeview.js";
@@ -26,7 +27,8 @@ export class PageView {
    *   onCustom?: (from: number, to: number) => boolean}} opts onWindow is
    *   called when the reader picks a window, onRange a preset history
    *   range, onCustom a custom one (unix ms; false if refused), onJump
-   *   a source of the jump list (the controller reveals it: reveal)
+   *   a source of the jump list (the controller reveals it: reveal),
+   *   onFilter the filter box's text as the reader edits it (filterbox.js)
    */
   constructor(doc, opts) {
     const $ = (id) => doc.getElementById(id);
@@ -58,6 +60,7 @@ export class PageView {
       treeToggle: $("tree-toggle"),
       treeSummary: $("tree-summary"),
     };
+    this.filterBox = new FilterBox(this.els.filter, $("filter-clear"), opts.onFilter || (() => {}));
     this.jumpKey = "";
     this.zoomKey = "";
     /** the window chosen, checked unless a zoom or a history range is shown */
@@ -145,7 +148,7 @@ export class PageView {
   /** showHideZero shows the all-zero switch's state; CSS hides the zero lines and cards. */
   /** showFilter puts a filter (from the address) in the filter box. */
   showFilter(text) {
-    this.els.filter.value = text;
+    this.filterBox.show(text);
   }
 
   /**

@@ -105,6 +105,8 @@ export const pageFrame = {
   // whether the alerts panel is stale, as far as they changed.
   drawStates(now) {
     const d = this.dirty;
+    // The cards' figures are marked stale while away, as the states are.
+    if (d.connection) for (const card of this.cards.values()) card.setOffline(!this.connected());
     d.connection = false;
     if (d.alertsStale) {
       this.deps.alerts.setStale(!this.connected());

@@ -23,6 +23,7 @@ export class SourceGroup {
     this.opts = opts;
     this.prev = null;
     this.cards = new Map(); // id → SeriesCard
+    this.matched = null; // how many series the filter lets through (showMatched); null: all
 
     this.chevron = h("button", { class: "collapse", type: "button", "aria-label": `Collapse ${name}` });
     this.chevron.addEventListener("click", () => this.setCollapsed(!this.collapsed, true));
@@ -158,6 +159,18 @@ export class SourceGroup {
     if (byUser) this.opts.onToggle(this.name, this.collapsed);
   }
 
+  /**
+   * showMatched says in the header how many of the group's series the
+   * filter lets through ("3 of 37 series"), read collapsed or open; null:
+   * all of them, or no filter. Called by summary.js filterGroups.
+   * @param {number|null} matched
+   */
+  showMatched(matched) {
+    if (matched === this.matched) return;
+    this.matched = matched;
+    this.refreshCount();
+  }
+
   /** place inserts a card in natural order of its metric (load1, load5, load15). */
   place(card) {
     this.cards.set(card.id, card);
@@ -187,7 +200,7 @@ export class SourceGroup {
       n += c.size;
       if (c.el.classList.contains("is-family")) families++;
     }
-    setText(this.count, n === 1 ? "1 series" : `${n} series`);
+    setText(this.count, this.matched === null ? (n === 1 ? "1 series" : `${n} series`) : `${this.matched} of ${n} series`);
     setHidden(this.empty, n > 0);
     setData(this.el, "families", families > 1 ? "many" : String(families));
   }

@@ -19,7 +19,11 @@ const nf = new Intl.NumberFormat("en-US");
  * hideZero the matches count only the lines that show: an all-zero line
  * (its card's update marks it) is hidden by the page's style, so it is
  * not counted as shown, and the line says how many it hid ("52 of 73
- * series, 21 all-zero hidden"), filter or none.
+ * series, 21 all-zero hidden"), filter or none. A filter's matches
+ * inside a collapsed group show no card: each group's header counts its
+ * own ("3 of 37 series": SourceGroup.showMatched) and the line says how
+ * many are folded away ("3 of 48 series, 3 in collapsed host"), so a
+ * count never claims what the page does not show.
  * @param {Iterable<import("./sources.js").SourceGroup>} groups
  * @param {string} filter
  * @param {boolean} [hideZero] whether all-zero lines are hidden
@@ -30,8 +34,11 @@ export function filterGroups(groups, filter, hideZero = false) {
   let series = 0;
   let matched = 0;
   let zeros = 0; // matched, but hidden by Hide zeros
+  const folded = []; // [source, matches] of the collapsed groups that hold matches
   for (const g of groups) {
     let n = 0;
+    let lines = 0; // this group's matches that show
+    let total = 0;
     for (const card of g.cards.values()) {
       const items = card.lineItems();
       const matches = items.map((item) => matchItem(f, item));
@@ -41,18 +48,32 @@ export function filterGroups(groups, filter, hideZero = false) {
       // some draws only those (cpu=1 on the per-CPU chart: its one line).
       card.filterLines(hits ? matches : matches.map(() => true));
       series += items.length;
-      matched += matches.filter((m, i) => m && !zero[i]).length;
+      total += items.length;
+      lines += matches.filter((m, i) => m && !zero[i]).length;
       zeros += matches.filter((m, i) => m && zero[i]).length;
       card.el.hidden = hits === 0;
       if (hits) n++;
     }
     g.el.hidden = n === 0 && !matchName(f, g.name);
+    matched += lines;
+    const narrowed = lines < total;
+    if (g.showMatched) g.showMatched(narrowed ? lines : null);
+    if (g.collapsed && lines > 0 && !g.el.hidden) folded.push([g.name, lines]);
     shown += n;
   }
   // Hide zeros says what it hid, with or without a filter.
   const hid = hideZero ? `, ${nf.format(zeros)} all-zero hidden` : "";
-  const count = (filter && filter.trim()) || hideZero ? `${nf.format(matched)} of ${nf.format(series)} series${hid}` : "";
+  const count = (filter && filter.trim()) || hideZero ? `${nf.format(matched)} of ${nf.format(series)} series${foldedText(folded)}${hid}` : "";
   return { shown, series, matched, errors: f.errors, count: [count, ...f.errors].filter(Boolean).join("; ") };
+}
+
+// foldedText is what the filter's count adds for matches in collapsed
+// groups (folded: [source, matches]): ", 3 in collapsed host", ", 5 in 2
+// collapsed groups"; "" for none.
+function foldedText(folded) {
+  if (folded.length === 0) return "";
+  const n = folded.reduce((sum, [, k]) => sum + k, 0);
+  return `, ${nf.format(n)} in ${folded.length === 1 ? `collapsed ${folded[0][0]}` : `${folded.length} collapsed groups`}`;
 }
 
 /**

@@ -78,3 +78,17 @@ test("the y axis fits its longest label, measured once per font and label and no
   assert.equal(y.size(u, ["0", "12.5 k"], 1, 2), 40, "uPlot's third cycle keeps the size it has");
   assert.equal(y.size(u, [], 1, 0), 11, "no labels: the gap alone");
 });
+
+test("withNeighbours: a zoom's y range takes in the segments that cross its edges, not only the points inside", async () => {
+  const { withNeighbours } = await import("../js/axes.js");
+  const xs = [10, 11, 12, 13, 14];
+  const u = (ys, show = true) => ({ data: [xs, ys], series: [{}, { show, scale: "y" }] });
+  // Inside [11.5, 13.5]: 12 and 13 (values 5, 6); the segments to 11 (90) and 14 (-40) are drawn too.
+  assert.deepEqual(withNeighbours(u([0, 90, 5, 6, -40]), 11.5, 13.5, 5, 6), [-40, 90]);
+  assert.deepEqual(withNeighbours(u([0, 90, 5, 6, -40]), 11, 13, 5, 90), [5, 90], "on an edge's point: the segment beyond it is not in the plot");
+  assert.deepEqual(withNeighbours(u([0, 90, 5, 6, -40]), 12.2, 12.8, null, null), [5, 6], "between two samples: the one segment across");
+  assert.deepEqual(withNeighbours(u([0, null, 5, 6, null]), 11.5, 13.5, 5, 6), [5, 6], "a gap's edge is no segment");
+  assert.deepEqual(withNeighbours(u([0, 90, 5, 6, -40], false), 11.5, 13.5, 5, 6), [5, 6], "a hidden line counts for nothing");
+  assert.deepEqual(withNeighbours(u([0, 90, 5, 6, -40]), 5, 20, -40, 90), [-40, 90], "all inside: the data's own range");
+  assert.deepEqual(withNeighbours({ data: [[], []], series: [{}, {}] }, 0, 1, null, null), [null, null]);
+});

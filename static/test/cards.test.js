@@ -492,7 +492,7 @@ test("over a zoom or a range, a lone card's p99 and samples say why they are mis
 });
 
 test("whyMissing: a few words for a figure the card cannot have, none for one it shows or an empty window's", async () => {
-  const { whyMissing } = await import("../js/cards.js");
+  const { whyMissing } = await import("../js/cardtext.js");
   assert.equal(whyMissing("p99", "–", {}, true), "live only");
   assert.equal(whyMissing("samples", "–", {}, true), "live only");
   assert.equal(whyMissing("min", "–", {}, true), "", "a span with no point: nothing to explain");
@@ -501,4 +501,66 @@ test("whyMissing: a few words for a figure the card cannot have, none for one it
   assert.equal(whyMissing("increase", "–", { count: 1 }, false), "needs 2 samples");
   assert.equal(whyMissing("mean rate", "–", { count: 0 }, false), "", "no sample at all: the card says so already");
   assert.equal(whyMissing("p99", "–", { count: 0 }, false), "");
+});
+
+test("a gauge's statistics share one format: not \"max 26, mean 26.0\", on a lone card and in a legend's row", () => {
+  const s = st("a", {}, 26);
+  s.windows = { "1m": { count: 9, min: 25.8, max: 26, mean: 25.97, last: 26, rate: null, p50: 26, p90: 26, p99: 26 } };
+  const card = new SeriesCard(s);
+  card.update("1m", 60_000);
+  const stats = Object.fromEntries(card.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent]));
+  assert.deepEqual(stats, { min: "25.8", max: "26.0", mean: "26.0", p99: "26.0" });
+  assert.equal(card.value.textContent, "26", "the reading is the value, not a statistic");
+
+  const b = st("b", { cpu: "1" }, 26);
+  b.windows = s.windows;
+  const family = new SeriesCard(st("c", { cpu: "0" }, 30));
+  family.add(b);
+  family.update("1m", 60_000);
+  const row = family.legendBody.children[1].children.slice(1).map((c) => c.textContent);
+  assert.deepEqual(row, ["26 %", "25.8 %", "26.0 %", "26.0 %"], "the value in its column's format, the statistics in one");
+});
+
+test("the filter's matches inside a collapsed group are told, in its header and in the count: never a count of what the page does not show", async () => {
+  const { filterGroups } = await import("../js/summary.js");
+  const { SourceGroup } = await import("../js/sources.js");
+  const host = new SourceGroup("host", { color: 0, collapsed: true, onToggle() {}, onCrash() {} });
+  const cpu = new SeriesCard(st("a", { cpu: "0" }, 1));
+  cpu.add(st("b", { cpu: "1" }, 2));
+  host.place(cpu);
+  host.place(new SeriesCard({ ...st("c", {}, 3), metric: "load1" }));
+  const demo = new SourceGroup("demo", { color: 1, collapsed: false, onToggle() {}, onCrash() {} });
+  demo.place(new SeriesCard(st("d", { cpu: "1" }, 4)));
+  const count = (g) => g.count.textContent;
+  assert.equal(count(host), "3 series");
+
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series, 1 in collapsed host");
+  assert.equal(count(host), "1 of 3 series", "the collapsed header says what it holds");
+  assert.equal(count(demo), "1 series", "a group the filter does not narrow keeps its plain count");
+  demo.setCollapsed(true, false);
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series, 2 in 2 collapsed groups");
+  host.setCollapsed(false, false);
+  demo.setCollapsed(false, false);
+  assert.equal(filterGroups([host, demo], "cpu=1").count, "2 of 4 series", "open, every match shows");
+  assert.equal(count(host), "1 of 3 series", "an open group's header counts alike");
+  assert.equal(filterGroups([host, demo], "").count, "");
+  assert.equal(count(host), "3 series", "no filter: the plain count");
+});
+
+test("disconnected, a card's figures are marked stale: dimmed, \"(stale)\" by the headline, and first in its text alternative; connected, as before", () => {
+  const card = new SeriesCard(st("a", {}, 42));
+  card.update("1m", 60_000);
+  const alt = card.chart.getAttribute("aria-label");
+  assert.equal(card.offlineNote.hidden, true);
+  card.setOffline(true);
+  assert.ok(card.el.classList.contains("is-offline"));
+  assert.equal(card.offlineNote.hidden, false);
+  assert.equal(card.offlineNote.textContent, "(stale)");
+  assert.equal(card.chart.getAttribute("aria-label"), `Stale, the connection is lost: ${alt}`);
+  card.showMarks(["connection lost at 12:00:00"]);
+  assert.match(card.chart.getAttribute("aria-label"), /^Stale, the connection is lost: .*Marked: connection lost/, "a marker added while away keeps it said");
+  card.setOffline(false);
+  assert.ok(!card.el.classList.contains("is-offline"));
+  assert.equal(card.offlineNote.hidden, true);
+  assert.doesNotMatch(card.chart.getAttribute("aria-label"), /Stale/);
 });

@@ -399,3 +399,16 @@ test("axisMoved: a chart never drawn, or a view of another length, has moved", (
   assert.equal(axisMoved({ ...drawn, range: () => [4, 1004] }), true, "1.2 px");
   assert.equal(axisMoved({ ...drawn, range: () => [0, 1001] }), true, "a view narrowed to the data grows");
 });
+
+test("a chart's y range takes in the points just outside its x range that its edge segments are drawn to", () => {
+  plots.length = 0;
+  const { m, el } = manager();
+  inSight(el, true);
+  observers.ro.size(el, 300);
+  m.draw();
+  const p = plots.at(-1);
+  // The view is range() (1000–2000 ms); inside it one point at 1.5 s, 10; outside 0.5 s at 200 and 2.5 s at -100.
+  const u = { data: [[0.5, 1.5, 2.5], [200, 10, -100]], series: [{}, { show: true, scale: "y" }] };
+  const [lo, hi] = p.opts.scales.y.range(u, 10, 10);
+  assert.ok(lo <= -100 && hi >= 200, `[${lo}, ${hi}] leaves the edge segments out of the plot`);
+});

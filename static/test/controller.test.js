@@ -412,6 +412,7 @@ test("while disconnected, states are unknown and times stale; back live, as they
   assert.equal(trees.at(-1).state, "unknown");
   assert.ok(trees.at(-1).children.every((c) => c.state === "unknown"));
   assert.equal(h.page.overview.sources, "?/1");
+  assert.ok(h.cards.size > 0 && [...h.cards.values()].every((c) => c.offline), "the cards' figures marked stale");
   h.clock.now = T0 + 60_000;
   assert.equal(h.controller.clock(), T0 + 60_000, "the page's clock while away");
   h.controller.retryNow();
@@ -422,6 +423,7 @@ test("while disconnected, states are unknown and times stale; back live, as they
   assert.equal(h.healths.get("demo").updates.at(-1).stale, false);
   assert.equal(trees.at(-1).state, "running");
   assert.equal(h.page.overview.sources, "1/1");
+  assert.ok([...h.cards.values()].every((c) => !c.offline), "the cards' figures current again");
 });
 
 test("the tree's storage node reaches the banners after the delta's events: a page opened while the disk fails is told", () => {

@@ -40,7 +40,9 @@ test("the tree's last crash wraps in the sidebar's column instead of scrolling i
 test("a tree node's name is not cut to a few letters by its restart count: the count wraps first", () => {
   const tree = sheets.find(([f]) => f === "tree.css")[1];
   const name = rules(tree).find(([sel]) => sel === ".node .name");
-  assert.match(name[1], /flex:\s*1 1 12ch/, "the name claims 12ch of its row before the count");
+  assert.match(name[1], /flex:\s*1 1 auto/, "the name claims its own width of its row before the count");
+  const dot = rules(tree).find(([sel]) => sel === ".node .dot");
+  assert.match(dot[1], /position:\s*absolute/, "a long name keeps the row's first line: the dot is out of the flow, not left alone on it");
   // Whole, wrapped where it has no space to break at: never cut with an ellipsis.
   assert.doesNotMatch(name[1], /text-overflow:\s*ellipsis|white-space:\s*nowrap/);
   assert.match(name[1], /overflow-wrap:\s*anywhere/);

@@ -34,3 +34,18 @@ test("setText replaces mixed or element children with the text", () => {
   setText(two, "c");
   assert.equal(two.childNodes.length, 1);
 });
+
+test("wholeHeight: a list ends under the last line that fits whole in its max-height, or at its content", async () => {
+  const { wholeHeight } = await import("../js/wholelines.js");
+  // Three items of two lines each, 80 px apart; a cap of 200 falls in the third's second line (180–200 fits, 200 is on it).
+  const items = [[0, 80], [80, 160], [160, 240]];
+  const lines = [[6, 40], [40, 74], [86, 120], [120, 154], [166, 200], [200, 234]];
+  assert.equal(wholeHeight(items, lines, 240, 200), 200, "a cut on a line's bottom");
+  assert.equal(wholeHeight(items, lines, 240, 190), 160, "inside a line: under the line above, here an item's end");
+  assert.equal(wholeHeight(items, lines, 240, 130), 120, "between two lines of an item");
+  assert.equal(wholeHeight(items, lines, 240, 300), "", "all fit: the content's height");
+  // Two columns (an event's time beside its text): a cut must fall between lines of both.
+  assert.equal(wholeHeight([[0, 60]], [[0, 20], [0, 30], [30, 60]], 60, 45), 30, "20 is inside the text's first line, 30 is clear of both");
+  assert.equal(wholeHeight([[0, 300]], [], 300, 240), 240, "no line to cut at: the cap");
+  assert.equal(wholeHeight([[0, 300]], [], 300, NaN), "", "no max-height: nothing to do");
+});

@@ -8,7 +8,7 @@ const doc = installDOM();
 const { PageView, TREE_FOLD } = await import("../js/page.js");
 
 function view() {
-  for (const id of ["conn", "tree-toggle", "tree-summary", "groups", "jump", "filter", "filter-error"]) doc.register(id, document.createElement("div"));
+  for (const id of ["conn", "tree-toggle", "tree-summary", "groups", "jump", "filter", "filter-clear", "filter-error"]) doc.register(id, document.createElement("div"));
   const treePanel = document.createElement("section");
   const treeTitle = document.createElement("h2");
   treePanel.appendChild(treeTitle);
@@ -105,4 +105,29 @@ test("the pause button is written only when paused or resumed, not at every tick
   assert.equal(btn.getAttribute("aria-pressed"), "false");
   assert.equal(label.textContent, "Pause");
   assert.equal(writes, 2);
+});
+
+test("the filter's clear button shows whenever the box holds text: typed, or restored from the address; it clears and says so", () => {
+  const typed = [];
+  for (const id of ["conn", "tree-toggle", "tree-summary", "groups", "jump", "filter", "filter-clear", "filter-error"]) doc.register(id, document.createElement("div"));
+  const treePanel = document.createElement("section");
+  const treeTitle = document.createElement("h2");
+  treePanel.appendChild(treeTitle);
+  doc.register("tree-title", treeTitle);
+  const page = new PageView(doc, { onWindow() {}, onFilter: (text) => typed.push(text) });
+  const box = doc.getElementById("filter");
+  const clear = doc.getElementById("filter-clear");
+  assert.equal(clear.hidden, true, "an empty box has none");
+  page.showFilter("cpu=1");
+  assert.equal(clear.hidden, false, "a filter restored from the address has one");
+  assert.deepEqual(typed, [], "the page's own text is not an edit");
+  clear.click();
+  assert.equal(box.value, "");
+  assert.equal(clear.hidden, true);
+  assert.deepEqual(typed, [""], "the clear is an edit: the filter is lifted");
+  assert.equal(document.activeElement, box, "the reader types on where the filter was");
+  box.value = "demo";
+  box.dispatch("input");
+  assert.equal(clear.hidden, false, "a typed filter has one");
+  assert.deepEqual(typed, ["", "demo"]);
 });

@@ -132,6 +132,10 @@ function fakeCard(st, opts) {
     updates: [],
     hovers: [],
     alerts: null,
+    offline: false,
+    setOffline(offline) {
+      this.offline = offline;
+    },
     showAlerts(byLine) {
       this.alerts = byLine;
     },
