@@ -14,16 +14,16 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// DefaultDebounce is how long a config file must stay quiet after it was
-// replaced whole (renamed over, created, a symlink on the way swapped)
-// before the change is reported: long enough to swallow the several events
-// of one save, short enough to feel immediate. Such a file was complete
-// before it took the name.
+// DefaultDebounce is how long a config file must stay quiet after a
+// regular file was renamed over it (or created at its name) before the
+// change is reported: long enough to swallow the several events of one
+// save, short enough to feel immediate. A file renamed into place was
+// complete before it took the name.
 const DefaultDebounce = 250 * time.Millisecond
 
 // DefaultSettle is how long a config file must stay quiet, and unchanged,
-// after it was written in place or went away (removed, renamed) before the
-// change is reported. A file written in place is read by whoever looks
+// after it was written in place, went away (removed, renamed) or became a
+// symlink to another file before the change is reported. A file written in place is read by whoever looks
 // while it is half-written: trial 14 round 6 saw a file written in two
 // chunks 600 ms apart applied after the first (a source removed, then
 // re-added 0.63 s later), and 17 of 105 torn rewrites applied. One second
@@ -46,11 +46,13 @@ var (
 
 // WatchOptions tune a Watcher. Zero values take defaults.
 type WatchOptions struct {
-	// Debounce is how long the file must stay quiet after it was replaced
-	// whole before the change is reported; DefaultDebounce when zero.
+	// Debounce is how long the file must stay quiet after a regular file
+	// was renamed over it before the change is reported; DefaultDebounce
+	// when zero.
 	Debounce time.Duration
 	// Settle is how long the file must stay quiet and unchanged after it
-	// was written in place or went away; DefaultSettle when zero, and
+	// was written in place, went away or became a symlink to another
+	// file; DefaultSettle when zero, and
 	// never shorter than Debounce.
 	Settle time.Duration
 }
@@ -68,9 +70,11 @@ type WatchOptions struct {
 // settle window and its state (device, inode, size, modification time, as
 // os.Stat gives them through any symlink) is what it was when the window
 // began: a write seen by no event (through a hard link elsewhere, a
-// network filesystem) starts the window again. A file replaced whole is
-// reported after the shorter debounce, unless it is empty then (created,
-// not yet written), which waits the settle window too.
+// network filesystem) starts the window again. So does a symlink swapped
+// to another file (a Kubernetes ConfigMap update applies a second after
+// it). A regular file renamed over the name is reported after the
+// shorter debounce, unless it is empty then (created, not yet written),
+// which waits the settle window too.
 //
 // Reports arrive on Changes, a channel of capacity one: a report not yet
 // received absorbs later ones, so a slow reader sees one report for many
@@ -285,9 +289,10 @@ func (w *Watcher) newTarget(fw *fsnotify.Watcher) (*target, error) {
 // change of mode or owner leaves the content as it was.
 //
 // written says the file was written in place (a write into it or what it
-// leads to, a truncation) or went away (removed or renamed from its
-// name): what the settle window waits out. A creation (which is also how
-// a rename onto the name is told) and a swap on the way are not.
+// leads to, a truncation), went away (removed or renamed from its name)
+// or now leads through a symlink to another file: what the settle window
+// waits out. A creation of a regular file at the name (which is also how
+// a rename onto the name is told) is not.
 func (t *target) relevant(fw *fsnotify.Watcher, ev fsnotify.Event) (relevant, written bool) {
 	if ev.Op == fsnotify.Chmod {
 		return false, false
@@ -296,8 +301,14 @@ func (t *target) relevant(fw *fsnotify.Watcher, ev fsnotify.Event) (relevant, wr
 	before := t.real
 	t.follow(fw)
 	itself := name == t.file || (before != "" && name == before) || (t.real != "" && name == t.real)
-	relevant = itself || t.real != before
-	written = itself && ev.Has(fsnotify.Write|fsnotify.Remove|fsnotify.Rename)
+	swapped := t.real != before
+	relevant = itself || swapped
+	// A symlink now leading to another file is waited out like a write:
+	// nothing says that file is complete (trial: `ln` to a file still
+	// being written applied its first half). A file renamed over the name
+	// itself was complete before its writer renamed it.
+	written = (itself && ev.Has(fsnotify.Write|fsnotify.Remove|fsnotify.Rename)) ||
+		(swapped && t.real != "" && t.real != t.file)
 	return relevant, written
 }
 

@@ -112,8 +112,10 @@ func TestWatchWaitsForAnEmptyNewFile(t *testing.T) {
 	h.requireOneReport(t, DefaultSettle)
 }
 
-// The file replaced by a symlink to a file still being written: the
-// writes into what it now leads to are writes in place.
+// The file replaced by a symlink to a file still being written: nothing
+// says that file is complete, so the swap waits the settle window, and
+// the writes into what it now leads to are writes in place. In the real
+// binary, before, the first half was applied 250 ms after the swap.
 func TestWatchSymlinkToAFileBeingWritten(t *testing.T) {
 	path := newConfigFile(t)
 	h := watch(t, path)
@@ -126,11 +128,16 @@ func TestWatchSymlinkToAFileBeingWritten(t *testing.T) {
 	h.sync(t)
 	armed := h.clock.armed()
 	require.Len(t, armed, 1)
-	require.Equal(t, DefaultDebounce, armed[0].d)
+	require.Equal(t, DefaultSettle, armed[0].d, "a swap to another file is waited out")
 
 	writeInPlace(t, target, "  - {name: b, type: host}\n", false)
 	h.sync(t)
 	h.requireOneReport(t, DefaultSettle)
+
+	// A regular file renamed over the link is the fast path again.
+	renameOver(t, path, "sources: []\n")
+	h.sync(t)
+	h.requireOneReport(t, DefaultDebounce)
 }
 
 // The settle window is never shorter than the debounce.
