@@ -109,3 +109,13 @@ func TestCheckRefusesAFileThatListsNoSources(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, path+": valid, 0 sources\n", out)
 }
+
+// The server refuses to start on such a file, before it listens.
+func TestRunRefusesAFileThatListsNoSources(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("server:\n  listen: 127.0.0.1:0\n"), 0o600))
+	code, out, errOut := runMain("run", "-config", path, "-storage.path", "")
+	require.Equal(t, 1, code, "%s", out)
+	require.Contains(t, errOut, path+":1:1: no sources key")
+	require.Contains(t, errOut, "write `sources: []` to run with none")
+}
