@@ -35,6 +35,12 @@ var fixtureCases = map[string][]wantErr{
 	"sources_not_list.yaml":     {{2, 3, "sources", "want a sequence, got a mapping"}},
 	"fractional_integer.yaml":   {{3, 15, "aggregator.max_series", "want an integer, got a number with a fraction"}},
 
+	// A file that lists no sources, as a save cut short leaves it (trial 14
+	// round 6, F3): refused, with how to say "none" on purpose.
+	"empty.yaml":            {{1, 1, "", "the file is empty (nothing but whitespace or comments), as a save cut short leaves it: list the sources under `sources:`, or write `sources: []` to run with none"}},
+	"no_sources.yaml":       {{2, 1, "", "no sources key, as a save cut short may leave it"}},
+	"sources_no_value.yaml": {{3, 1, "sources", "no value, as a save cut short may leave it"}},
+
 	// Line endings and byte order marks (issue 14): positions are those an
 	// editor shows, whatever the file was saved with.
 	"crlf_comments.yaml":     {{5, 3, "server.listn", `unknown key "listn" (did you mean "listen"?)`}},

@@ -38,7 +38,7 @@ func load(path string, inForce *Aggregator) (*Config, error) {
 	if err != nil {
 		return nil, errors.Join(err) // like every other config error
 	}
-	return parse(path, data, inForce)
+	return parseFile(path, data, inForce)
 }
 
 // Parse decodes data over Default, applies the per-source defaults and
@@ -64,9 +64,30 @@ func Parse(filename string, data []byte) (*Config, error) {
 // parse is Parse, with the sources held to the aggregator limits inForce
 // when it is not nil (see ParseInForce), to the file's own otherwise.
 func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
+	cfg, _, _, err := parseDoc(filename, data, inForce)
+	return cfg, err
+}
+
+// parseFile is parse for a file the user gave: it must also say which
+// sources to run (sourcesStated), checked once it is otherwise valid, so
+// that a broken file's own errors are not buried under this one.
+func parseFile(filename string, data []byte, inForce *Aggregator) (*Config, error) {
+	cfg, body, doc, err := parseDoc(filename, data, inForce)
+	if err != nil {
+		return nil, err
+	}
+	if e := sourcesStated(filename, body, doc); e != nil {
+		return nil, errors.Join(e)
+	}
+	return cfg, nil
+}
+
+// parseDoc is parse, and the document's body and positions, for the
+// checks of parseFile.
+func parseDoc(filename string, data []byte, inForce *Aggregator) (*Config, ast.Node, positions, error) {
 	body, err := parseYAML(filename, data)
 	if err != nil {
-		return nil, errors.Join(err)
+		return nil, nil, nil, errors.Join(err)
 	}
 	// A duplicate key does not hide the file's other errors: the decoder
 	// takes its last value, and what that value breaks is reported too.
@@ -89,7 +110,7 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	}
 	if !d.complete {
 		sortErrors(d.errs)
-		return nil, join(d.errs)
+		return nil, nil, nil, join(d.errs)
 	}
 	present := docKeys{doc: doc.without(d.cut)}
 	d.cfg.applyDefaults(present)
@@ -104,9 +125,9 @@ func parse(filename string, data []byte, inForce *Aggregator) (*Config, error) {
 	}
 	if len(d.errs) > 0 {
 		sortErrors(d.errs)
-		return nil, join(d.errs)
+		return nil, nil, nil, join(d.errs)
 	}
-	return d.cfg, nil
+	return d.cfg, body, doc, nil
 }
 
 // parseYAML checks data against the limits and parses it into the one

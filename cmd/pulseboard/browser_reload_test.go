@@ -182,6 +182,15 @@ func TestBrowserReloadFeedback(t *testing.T) {
 		require.NotContains(t, body, `"source":"extra","metric"`, "its series are gone from the server too")
 	})
 
+	t.Run("a file emptied in place is refused on the page, with how to say none", func(t *testing.T) {
+		require.NoError(t, os.Truncate(path, 0)) // `: > pulseboard.yaml`
+		b.waitFor("the error banner", notice+` && `+notice+`.dataset.ok === "false" &&
+			`+notice+`.querySelector(".notice-title").textContent === "Config rejected — the running config is unchanged"`)
+		lines := eval[[]string](b, `[...`+notice+`.querySelectorAll(".notice-errors code")].map(c => c.textContent)`)
+		require.Equal(t, []string{path + ":1:1: the file is empty (nothing but whitespace or comments), as a save cut short leaves it: list the sources under `sources:`, or write `sources: []` to run with none"}, lines)
+		require.NotNil(t, eval[any](b, `document.querySelector('.group[data-source="demo"]')`), "the sources stay")
+	})
+
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
 		require.Empty(t, b.problems())
 	})

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,4 +88,34 @@ func TestCheckHidesURLSecrets(t *testing.T) {
 	for _, secret := range []string{"admin", "s3cret", "abc"} {
 		require.NotContains(t, out+errOut, secret)
 	}
+}
+
+// check refuses a file that lists no sources, at its place, and takes one
+// that says none on purpose (trial 14 round 6: an empty file and one of
+// only `server:` were "valid, 0 sources").
+func TestCheckRefusesAFileThatListsNoSources(t *testing.T) {
+	dir := t.TempDir()
+	for _, src := range []string{"", "server:\n", "# nothing yet\n"} {
+		path := filepath.Join(dir, "c.yaml")
+		require.NoError(t, os.WriteFile(path, []byte(src), 0o600))
+		code, out, errOut := runMain("check", "-config", path)
+		require.Equal(t, 1, code, "%q: %s", src, out)
+		require.Empty(t, out)
+		require.Regexp(t, `^`+regexp.QuoteMeta(path)+`:1:1: .*write `+"`sources: \\[\\]`"+` to run with none\n$`, errOut)
+	}
+	path := filepath.Join(dir, "none.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("sources: []\n"), 0o600))
+	code, out, errOut := runMain("check", "-config", path)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, path+": valid, 0 sources\n", out)
+}
+
+// The server refuses to start on such a file, before it listens.
+func TestRunRefusesAFileThatListsNoSources(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("server:\n  listen: 127.0.0.1:0\n"), 0o600))
+	code, out, errOut := runMain("run", "-config", path, "-storage.path", "")
+	require.Equal(t, 1, code, "%s", out)
+	require.Contains(t, errOut, path+":1:1: no sources key")
+	require.Contains(t, errOut, "write `sources: []` to run with none")
 }

@@ -77,6 +77,9 @@ type reloaderDeps struct {
 	now       func() time.Time
 	// load reads the config file; configs.Load when nil.
 	load func(path string) (*configs.Config, error)
+	// stat is the config file's state, compared before and after each
+	// load (loadSettled); configs.StatFile when nil.
+	stat func(path string) configs.FileState
 	// loadBudget bounds one load (see loadWithin); loadBudget when zero.
 	loadBudget time.Duration
 	// freeMemory returns the memory of a rejected config to the system;
@@ -135,6 +138,9 @@ func newReloader(running *configs.Config, setup reloadSetup, deps reloaderDeps) 
 		deps.load = func(path string) (*configs.Config, error) {
 			return configs.LoadInForce(path, r.config().Aggregator)
 		}
+	}
+	if deps.stat == nil {
+		deps.stat = configs.StatFile
 	}
 	if deps.loadBudget == 0 {
 		deps.loadBudget = loadBudget
@@ -341,9 +347,13 @@ func (r *reloader) reject(log *slog.Logger, err error) error {
 		lines[i] = configs.RedactURLsIn(line)
 	}
 	var timeout *loadTimeoutError
+	var changing *stillChangingError
 	switch {
 	case errors.As(err, &timeout):
 		r.metrics.timedOut()
+	case errors.As(err, &changing):
+		r.metrics.postponed()
+		r.deps.freeMemory()
 	case errors.Is(err, configs.ErrReadTimeout):
 		// The load ended, at a read that hung: a timeout all the same.
 		r.metrics.timedOut()
@@ -353,6 +363,10 @@ func (r *reloader) reject(log *slog.Logger, err error) error {
 		r.deps.freeMemory()
 	}
 	for _, line := range lines {
+		if changing != nil {
+			log.Warn("config reload postponed; the running config is unchanged", "err", line)
+			continue
+		}
 		log.Error("config reload rejected; the running config is unchanged", "err", line)
 	}
 	r.announce(failureEvent(r.deps.now(), lines))

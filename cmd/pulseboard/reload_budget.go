@@ -78,7 +78,8 @@ const (
 	loadAbandoned
 )
 
-// loadWithin runs deps.load on a goroutine of its own and waits for it at
+// loadWithin runs deps.load (through loadSettled, which reads a file
+// that changed under it again) on a goroutine of its own and waits for it at
 // most the budget, so that the reloader, which runs reloads one at a time,
 // can never wedge on one. It returns a *loadTimeoutError when the budget
 // runs out, and ctx's error when ctx ends first. An abandoned load goes
@@ -99,7 +100,7 @@ func (r *reloader) loadWithin(ctx context.Context) (*configs.Config, error) {
 	done := make(chan result, 1)
 	var state atomic.Int32
 	go func() {
-		cfg, err := r.deps.load(r.setup.path)
+		cfg, err := loadSettled(r.setup.path, r.deps.load, r.deps.stat)
 		done <- result{cfg, err}
 		if !state.CompareAndSwap(loadRunning, loadEnded) { // abandoned
 			r.stuckLoads.Add(-1)

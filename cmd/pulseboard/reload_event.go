@@ -99,6 +99,9 @@ const (
 	// names timed out (configs.ErrReadTimeout); the running config is
 	// unchanged.
 	resultTimeout = "timeout"
+	// resultPostponed: the file changed under every read of it
+	// (stillChangingError); the file watch asks again once it settles.
+	resultPostponed = "postponed"
 )
 
 // Reload triggers, the values of the requests' trigger label.
@@ -125,7 +128,7 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 	m := &reloadMetrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_config_reloads_total",
-			Help: "Config reloads by result: success (applied), failure (rejected) or timeout (loading the file ran past its budget and was abandoned); the running config is unchanged unless success.",
+			Help: "Config reloads by result: success (applied), failure (rejected), timeout (loading the file ran past its budget and was abandoned) or postponed (the file kept changing while it was read: still being written); the running config is unchanged unless success.",
 		}, []string{"result"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_config_reload_requests_total",
@@ -139,6 +142,7 @@ func newReloadMetrics(reg prometheus.Registerer, loaded time.Time) (*reloadMetri
 	m.reloads.WithLabelValues(resultSuccess)
 	m.reloads.WithLabelValues(resultFailure)
 	m.reloads.WithLabelValues(resultTimeout)
+	m.reloads.WithLabelValues(resultPostponed)
 	for _, t := range []string{triggerFile, triggerSignal, triggerAPI} {
 		m.requests.WithLabelValues(t)
 	}
@@ -168,3 +172,5 @@ func (m *reloadMetrics) requested(trigger string) {
 func (m *reloadMetrics) failed() { m.reloads.WithLabelValues(resultFailure).Inc() }
 
 func (m *reloadMetrics) timedOut() { m.reloads.WithLabelValues(resultTimeout).Inc() }
+
+func (m *reloadMetrics) postponed() { m.reloads.WithLabelValues(resultPostponed).Inc() }
