@@ -17,12 +17,16 @@ type drops struct {
 	first map[string]string
 }
 
-func (d *drops) add(reason, series string) {
+// add counts one series left out for reason; series names it, and is
+// called only for the first of its reason (naming one costs a masking and
+// a clipping, and a hostile body sends thousands to be dropped). A nil
+// series is allowed only once the reason has a first.
+func (d *drops) add(reason string, series func() string) {
 	if d.count == nil {
 		d.count, d.first = map[string]int{}, map[string]string{}
 	}
 	if d.count[reason] == 0 {
-		d.first[reason] = series
+		d.first[reason] = series()
 	}
 	d.count[reason]++
 }
@@ -51,7 +55,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept := r.out[:0]
 	for i, ks := range r.out {
 		if i > 0 && ks.key == r.out[i-1].key {
-			r.drops.add(dropDuplicate, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropDuplicate, func() string { return seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels) })
 			continue
 		}
 		kept = append(kept, ks)
@@ -59,7 +63,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept = r.dropCollisions(kept)
 	if m := r.opt.maxSeries; m > 0 && len(kept) > m {
 		for _, ks := range kept[m:] {
-			r.drops.add(dropMaxSeries, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropMaxSeries, func() string { return seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels) })
 		}
 		kept = kept[:m]
 	}
@@ -117,7 +121,7 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 			id = plain
 		}
 		if first, taken := holder[id]; taken {
-			r.drops.add(dropCollision, plain+" as "+id+", like "+first)
+			r.drops.add(dropCollision, func() string { return plain + " as " + id + ", like " + first })
 			continue
 		}
 		holder[id] = plain

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
@@ -157,6 +158,10 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (res scrapeR
 		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(opt.redact, err))
 	}
 	r := scrapeReader{p: p, opt: opt, types: familyTypes{}, seen: map[string]familySeen{}}
+	if opt.cache != nil {
+		r.out = opt.cache.takeOut()
+		defer func() { opt.cache.giveOut(r.out) }()
+	}
 	if err != nil {
 		r.warnings = append(r.warnings, clipError(opt.redact, err).Error())
 	}
@@ -191,6 +196,7 @@ type scrapeReader struct {
 	lastKind   aggregator.Kind
 	lastKeep   bool
 
+	nread    int // series entries read, for yieldEvery
 	offered  int // series kept by include and exclude, for sampleLimit
 	masked   int // new series whose text held a secret of the source (maskEchoedSecrets)
 	out      []keyedScrape
@@ -238,7 +244,7 @@ func (r *scrapeReader) read() error {
 			}
 		case textparse.EntryHistogram:
 			series, _, _, _ := r.p.Histogram()
-			r.drops.add(dropNativeHistogram, string(series))
+			r.drops.add(dropNativeHistogram, func() string { return string(series) })
 		}
 	}
 }
@@ -260,6 +266,10 @@ func (r *scrapeReader) enter(family string) {
 
 func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
+	r.nread++
+	if r.nread%yieldEvery == 0 {
+		yield()
+	}
 	var (
 		known *cachedSeries
 		h     [2]uint64
@@ -286,7 +296,19 @@ func (r *scrapeReader) series() error {
 	}
 	r.offered++
 	if limit := r.opt.sampleLimit; limit > 0 && r.offered > limit {
-		return fmt.Errorf("%w %d exceeded: the target sends more series than that (after include and exclude); none kept", ErrSampleLimit, limit)
+		return sampleLimitError(limit)
+	}
+	if known != nil && known.drop != "" {
+		if r.drops.count[known.drop] > 0 {
+			// Dropped before, and this scrape already names a series
+			// dropped for the same reason: counting it is all there is.
+			r.drops.add(known.drop, nil)
+			return nil
+		}
+		// The first of its reason in this scrape: read afresh, to be
+		// named in the warning.
+		r.p.Labels(&r.lset)
+		known = nil
 	}
 	s := scrapedSample{Metric: r.lastName, Kind: r.lastKind, Value: v}
 	if ts != nil {
@@ -295,6 +317,13 @@ func (r *scrapeReader) series() error {
 	if known != nil {
 		s.Metric, s.Labels = known.metric, known.labels
 		r.out = append(r.out, keyedScrape{key: known.key, s: s})
+		return nil
+	}
+	// Checked on the labels as sent, before anything is built of them: a
+	// target may send max_body_bytes of series that only exist to be
+	// dropped, and their cost is then the lexing alone.
+	if reason := r.opt.limits.checkSent(r.lset); reason != "" {
+		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, name, sentLabels(r.lset)) })
 		return nil
 	}
 	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
@@ -306,12 +335,12 @@ func (r *scrapeReader) series() error {
 		}
 	}
 	if problem != "" {
-		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
+		r.drop(h, name, dropInvalid, func() string { return clipBytes(r.opt.redact, series) + ": " + problem })
 		return nil
 	}
 	s.Labels = withTargetLabels(scraped, r.opt.targetLabels, r.opt.honorLabels)
 	if reason := r.opt.limits.check(s.Metric, s.Labels); reason != "" {
-		r.drops.add(reason, seriesText(r.opt.redact, s.Metric, s.Labels))
+		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, s.Metric, s.Labels) })
 		return nil
 	}
 	key := identityKey(s.Metric, s.Labels)
@@ -321,6 +350,29 @@ func (r *scrapeReader) series() error {
 	}
 	return nil
 }
+
+// drop counts a series left out for reason, naming it (text, called only
+// for the first of its reason in the scrape), and remembers the verdict in
+// the series cache under the series' text hash h, so that the next scrape
+// of the same text only lexes it.
+func (r *scrapeReader) drop(h [2]uint64, name, reason string, text func() string) {
+	r.drops.add(reason, text)
+	if c := r.opt.cache; c != nil {
+		c.put(h, &cachedSeries{name: name, drop: reason})
+	}
+}
+
+// yieldEvery is how many series a scrape reads between two
+// runtime.Gosched calls. On a server given one core (GOMAXPROCS 1), a
+// body of tens of thousands of series is tens of milliseconds of parsing,
+// and the stream's writers wait behind it for the scheduler's 10 ms
+// preemption at best; a yield every 1,000 series (well under a
+// millisecond each) lets them run in between, for a cost too small to
+// measure.
+const yieldEvery = 1000
+
+// yield is runtime.Gosched; tests count the calls.
+var yield = runtime.Gosched
 
 // scrapedLabels converts a parsed label set, leaving out the metric name
 // and empty values (to Prometheus an empty label is no label). It returns
@@ -365,4 +417,9 @@ func identityKey(metric string, ls aggregator.Labels) string {
 		b = append(b, l.Value...)
 	}
 	return string(b)
+}
+
+// sampleLimitError is the error of a scrape over sample_limit.
+func sampleLimitError(limit int) error {
+	return fmt.Errorf("%w %d exceeded: the target sends more series than that (after include and exclude); none kept", ErrSampleLimit, limit)
 }
