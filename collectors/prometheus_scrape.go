@@ -196,7 +196,7 @@ type scrapeReader struct {
 	lastKind   aggregator.Kind
 	lastKeep   bool
 
-	nread    int // series entries read, for yieldEvery
+	work     int // reading done since the last yield (yieldWork)
 	offered  int // series kept by include and exclude, for sampleLimit
 	masked   int // new series whose text held a secret of the source (maskEchoedSecrets)
 	out      []keyedScrape
@@ -266,8 +266,8 @@ func (r *scrapeReader) enter(family string) {
 
 func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
-	r.nread++
-	if r.nread%yieldEvery == 0 {
+	if r.work += len(series) + yieldSeriesCost; r.work >= yieldWork {
+		r.work = 0
 		yield()
 	}
 	var (
@@ -362,14 +362,20 @@ func (r *scrapeReader) drop(h [2]uint64, name, reason string, text func() string
 	}
 }
 
-// yieldEvery is how many series a scrape reads between two
-// runtime.Gosched calls. On a server given one core (GOMAXPROCS 1), a
-// body of tens of thousands of series is tens of milliseconds of parsing,
-// and the stream's writers wait behind it for the scheduler's 10 ms
-// preemption at best; a yield every 1,000 series (well under a
-// millisecond each) lets them run in between, for a cost too small to
-// measure.
-const yieldEvery = 1000
+// yieldWork is how much reading a scrape does between two
+// runtime.Gosched calls, in bytes of series text, each series counted
+// yieldSeriesCost bytes more for what it costs besides its text (a hash,
+// a lookup). On a server given one core (GOMAXPROCS 1), a body of tens of
+// thousands of series, or of megabytes of series to be dropped, is tens of
+// milliseconds of parsing, and the stream's writers waited behind it for
+// the scheduler's 10 ms preemption at best. 64 KiB is a fraction of a
+// millisecond of lexing: the writers get in that often, for a cost too
+// small to measure (a Gosched with nothing else to run is a few hundred
+// nanoseconds).
+const (
+	yieldWork       = 64 << 10
+	yieldSeriesCost = 64
+)
 
 // yield is runtime.Gosched; tests count the calls.
 var yield = runtime.Gosched
