@@ -17,8 +17,8 @@
 # only) run $SETTLE s, then 5 pulseload readers for $SECS s after a warm-up
 # of $WARMUP. The server runs on core 0 (so GOMAXPROCS is 1), pulseload and
 # the targets on core 1 under nice -n 19, as the trial ran them. Prints
-# each measure's readers' p99, server CPU and load average, then the
-# medians.
+# each measure's readers' p99 and largest delay, server CPU, RSS and
+# load average, then the medians.
 #
 #   RUNS=3 scripts/hostile-bench.sh OLD-BINARY NEW-BINARY
 #
@@ -72,11 +72,11 @@ row() { # RUN BUILD CONFIG
 	local j
 	j=$(measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
 	printf '%s\n' "$j" >"$dir/$2.$3.$1.json"
-	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(uptime | sed 's/.*average: //') |"
+	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(uptime | sed 's/.*average: //') |"
 }
 
-echo "| run | build | config | readers' p99 ms | server CPU % | load average |"
-echo "|---|---|---|---|---|---|"
+echo "| run | build | config | readers' p99 ms | max ms | server CPU % | RSS MiB | load average |"
+echo "|---|---|---|---|---|---|---|---|"
 for r in $(seq "$RUNS"); do
 	row "$r" new base
 	for c in wide explode; do
@@ -85,6 +85,8 @@ for r in $(seq "$RUNS"); do
 done
 for b in new.base old.wide new.wide old.explode new.explode; do
 	p=$(cat "$dir/$b".*.json | pb_field delay_p99_ms | pb_median)
+	m=$(cat "$dir/$b".*.json | pb_field delay_max_ms | pb_median)
 	u=$(cat "$dir/$b".*.json | pb_field server_cpu_percent | pb_median)
-	echo "| median | ${b%%.*} | ${b#*.} | $p | ${u:0:5} | |"
+	r=$(cat "$dir/$b".*.json | pb_field server_rss_bytes | pb_median)
+	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ${u:0:5} | $((${r:-0} >> 20)) | |"
 done
