@@ -8,6 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
 )
@@ -160,4 +163,51 @@ func clipError(redact *configs.Redactor, err error) error {
 	}
 	text, _ := redact.Clip(msg, clipErrLen)
 	return clippedError{err: err, msg: fmt.Sprintf("%s…(%d bytes)", text, len(msg))}
+}
+
+// checkSent is check on a series' labels as the target sent them (the
+// metric name among them, empty values not counted, before the source's
+// labels are applied and its secrets masked), so that a series over a
+// limit is refused before anything is built of it. Applying the source's
+// labels only adds labels and lengthens names (exported_…), so what
+// checkSent refuses check would refuse too; lengths are those sent, as
+// Prometheus, which masks nothing, measures them. No allocation.
+func (l labelLimits) checkSent(lset labels.Labels) string {
+	n := 0
+	reason := ""
+	lset.Range(func(lb labels.Label) {
+		switch {
+		case lb.Name == model.MetricNameLabel:
+			if l.valueLen > 0 && len(lb.Value) > l.valueLen && reason == "" {
+				reason = dropLabelValueLength
+			}
+			return
+		case lb.Value == "":
+			return
+		}
+		n++
+		switch {
+		case reason != "":
+		case l.nameLen > 0 && len(lb.Name) > l.nameLen:
+			reason = dropLabelNameLength
+		case l.valueLen > 0 && len(lb.Value) > l.valueLen:
+			reason = dropLabelValueLength
+		}
+	})
+	if l.count > 0 && n > l.count {
+		return dropLabelLimit
+	}
+	return reason
+}
+
+// sentLabels is lset without its metric name and empty values, to name a
+// series dropped by checkSent in a warning.
+func sentLabels(lset labels.Labels) aggregator.Labels {
+	out := make(aggregator.Labels, 0, lset.Len())
+	lset.Range(func(lb labels.Label) {
+		if lb.Name != model.MetricNameLabel && lb.Value != "" {
+			out = append(out, aggregator.Label{Name: lb.Name, Value: lb.Value})
+		}
+	})
+	return out
 }

@@ -19,9 +19,11 @@ import (
 //
 // The result depends only on the text and on the source's options, which
 // are fixed for the source's life (a reload makes a new source), so an
-// entry never goes out of date. Only series kept so far are cached: a
-// dropped one (invalid, past a label limit) is read again each time, to
-// be counted and named again. Entries not seen in a scrape are forgotten
+// entry never goes out of date. A dropped series (invalid, past a label
+// limit) is cached too, as its reason only: a hostile target may send
+// thousands of series that only exist to be dropped, and the next scrape
+// then counts them without building their labels again (the first of each
+// reason is read again, to be named in the warning). Entries not seen in a scrape are forgotten
 // after it, so the cache holds at most the series of the last scrape
 // (bounded by sample_limit and the body's size).
 //
@@ -34,6 +36,29 @@ import (
 type seriesCache struct {
 	seeds      [2]maphash.Seed
 	prev, next map[[2]uint64]*cachedSeries
+	// out is the scrape's list of series read, kept from one scrape to
+	// the next (takeOut, giveOut): a target of tens of thousands of series
+	// (or one over sample_limit, whose scrape fails at the limit every
+	// time) would otherwise grow a new one of megabytes every poll.
+	out []keyedScrape
+}
+
+// takeOut returns the list kept from the last scrape, empty.
+func (c *seriesCache) takeOut() []keyedScrape {
+	out := c.out[:0]
+	c.out = nil
+	return out
+}
+
+// giveOut keeps out, cleared so it holds on to no series, for the next
+// scrape; one that used under a quarter of it lets it go, so that a
+// target that shrank does not keep its largest scrape's list for good.
+func (c *seriesCache) giveOut(out []keyedScrape) {
+	clear(out[:cap(out)])
+	if len(out) < cap(out)/4 {
+		out = nil
+	}
+	c.out = out[:0]
 }
 
 // cachedSeries is what a series' text became, as scrapeReader.series
@@ -43,6 +68,10 @@ type cachedSeries struct {
 	metric string            // as stored: name with the source's secrets masked
 	labels aggregator.Labels // shared by every scrape's samples: never modified
 	key    string
+	// drop, when set, is why the series was dropped (dropInvalid, a label
+	// limit), and the fields above but name are unset: the next scrape
+	// counts it without reading its labels again.
+	drop string
 }
 
 func newSeriesCache() *seriesCache {

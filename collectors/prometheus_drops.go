@@ -3,6 +3,7 @@ package collectors
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -17,12 +18,16 @@ type drops struct {
 	first map[string]string
 }
 
-func (d *drops) add(reason, series string) {
+// add counts one series left out for reason; series names it, and is
+// called only for the first of its reason (naming one costs a masking and
+// a clipping, and a hostile body sends thousands to be dropped). A nil
+// series is allowed only once the reason has a first.
+func (d *drops) add(reason string, series func() string) {
 	if d.count == nil {
 		d.count, d.first = map[string]int{}, map[string]string{}
 	}
 	if d.count[reason] == 0 {
-		d.first[reason] = series
+		d.first[reason] = series()
 	}
 	d.count[reason]++
 }
@@ -51,7 +56,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept := r.out[:0]
 	for i, ks := range r.out {
 		if i > 0 && ks.key == r.out[i-1].key {
-			r.drops.add(dropDuplicate, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropDuplicate, func() string { return seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels) })
 			continue
 		}
 		kept = append(kept, ks)
@@ -59,7 +64,7 @@ func (r *scrapeReader) finish() scrapeResult {
 	kept = r.dropCollisions(kept)
 	if m := r.opt.maxSeries; m > 0 && len(kept) > m {
 		for _, ks := range kept[m:] {
-			r.drops.add(dropMaxSeries, seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels))
+			r.drops.add(dropMaxSeries, func() string { return seriesText(r.opt.redact, ks.s.Metric, ks.s.Labels) })
 		}
 		kept = kept[:m]
 	}
@@ -117,7 +122,7 @@ func (r *scrapeReader) dropCollisions(in []keyedScrape) []keyedScrape {
 			id = plain
 		}
 		if first, taken := holder[id]; taken {
-			r.drops.add(dropCollision, plain+" as "+id+", like "+first)
+			r.drops.add(dropCollision, func() string { return plain + " as " + id + ", like " + first })
 			continue
 		}
 		holder[id] = plain
@@ -141,4 +146,38 @@ func familyList(redact *configs.Redactor, names []string) string {
 		return "families " + strings.Join(clipped, ", ")
 	}
 	return fmt.Sprintf("families %s and %d more", strings.Join(clipped, ", "), len(names)-show)
+}
+
+// drop counts a series left out for reason, naming it (text, called only
+// for the first of its reason in the scrape), and remembers the verdict in
+// the series cache under the series' text hash h, so that the next scrape
+// of the same text only lexes it.
+func (r *scrapeReader) drop(h [2]uint64, name, reason string, text func() string) {
+	r.drops.add(reason, text)
+	if c := r.opt.cache; c != nil {
+		c.put(h, &cachedSeries{name: name, drop: reason})
+	}
+}
+
+// yieldWork is how much reading a scrape does between two
+// runtime.Gosched calls, in bytes of series text, each series counted
+// yieldSeriesCost bytes more for what it costs besides its text (a hash,
+// a lookup). On a server given one core (GOMAXPROCS 1), a body of tens of
+// thousands of series, or of megabytes of series to be dropped, is tens of
+// milliseconds of parsing, and the stream's writers waited behind it for
+// the scheduler's 10 ms preemption at best. 64 KiB is a fraction of a
+// millisecond of lexing: the writers get in that often, for a cost too
+// small to measure (a Gosched with nothing else to run is a few hundred
+// nanoseconds).
+const (
+	yieldWork       = 64 << 10
+	yieldSeriesCost = 64
+)
+
+// yield is runtime.Gosched; tests count the calls.
+var yield = runtime.Gosched
+
+// sampleLimitError is the error of a scrape over sample_limit.
+func sampleLimitError(limit int) error {
+	return fmt.Errorf("%w %d exceeded: the target sends more series than that (after include and exclude); none kept", ErrSampleLimit, limit)
 }

@@ -157,6 +157,10 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (res scrapeR
 		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(opt.redact, err))
 	}
 	r := scrapeReader{p: p, opt: opt, types: familyTypes{}, seen: map[string]familySeen{}}
+	if opt.cache != nil {
+		r.out = opt.cache.takeOut()
+		defer func() { opt.cache.giveOut(r.out) }()
+	}
 	if err != nil {
 		r.warnings = append(r.warnings, clipError(opt.redact, err).Error())
 	}
@@ -191,6 +195,7 @@ type scrapeReader struct {
 	lastKind   aggregator.Kind
 	lastKeep   bool
 
+	work     int // reading done since the last yield (yieldWork)
 	offered  int // series kept by include and exclude, for sampleLimit
 	masked   int // new series whose text held a secret of the source (maskEchoedSecrets)
 	out      []keyedScrape
@@ -238,7 +243,7 @@ func (r *scrapeReader) read() error {
 			}
 		case textparse.EntryHistogram:
 			series, _, _, _ := r.p.Histogram()
-			r.drops.add(dropNativeHistogram, string(series))
+			r.drops.add(dropNativeHistogram, func() string { return string(series) })
 		}
 	}
 }
@@ -260,6 +265,10 @@ func (r *scrapeReader) enter(family string) {
 
 func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
+	if r.work += len(series) + yieldSeriesCost; r.work >= yieldWork {
+		r.work = 0
+		yield()
+	}
 	var (
 		known *cachedSeries
 		h     [2]uint64
@@ -286,7 +295,19 @@ func (r *scrapeReader) series() error {
 	}
 	r.offered++
 	if limit := r.opt.sampleLimit; limit > 0 && r.offered > limit {
-		return fmt.Errorf("%w %d exceeded: the target sends more series than that (after include and exclude); none kept", ErrSampleLimit, limit)
+		return sampleLimitError(limit)
+	}
+	if known != nil && known.drop != "" {
+		if r.drops.count[known.drop] > 0 {
+			// Dropped before, and this scrape already names a series
+			// dropped for the same reason: counting it is all there is.
+			r.drops.add(known.drop, nil)
+			return nil
+		}
+		// The first of its reason in this scrape: read afresh, to be
+		// named in the warning.
+		r.p.Labels(&r.lset)
+		known = nil
 	}
 	s := scrapedSample{Metric: r.lastName, Kind: r.lastKind, Value: v}
 	if ts != nil {
@@ -295,6 +316,13 @@ func (r *scrapeReader) series() error {
 	if known != nil {
 		s.Metric, s.Labels = known.metric, known.labels
 		r.out = append(r.out, keyedScrape{key: known.key, s: s})
+		return nil
+	}
+	// Checked on the labels as sent, before anything is built of them: a
+	// target may send max_body_bytes of series that only exist to be
+	// dropped, and their cost is then the lexing alone.
+	if reason := r.opt.limits.checkSent(r.lset); reason != "" {
+		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, name, sentLabels(r.lset)) })
 		return nil
 	}
 	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
@@ -306,12 +334,12 @@ func (r *scrapeReader) series() error {
 		}
 	}
 	if problem != "" {
-		r.drops.add(dropInvalid, clipBytes(r.opt.redact, series)+": "+problem)
+		r.drop(h, name, dropInvalid, func() string { return clipBytes(r.opt.redact, series) + ": " + problem })
 		return nil
 	}
 	s.Labels = withTargetLabels(scraped, r.opt.targetLabels, r.opt.honorLabels)
 	if reason := r.opt.limits.check(s.Metric, s.Labels); reason != "" {
-		r.drops.add(reason, seriesText(r.opt.redact, s.Metric, s.Labels))
+		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, s.Metric, s.Labels) })
 		return nil
 	}
 	key := identityKey(s.Metric, s.Labels)

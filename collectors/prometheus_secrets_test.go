@@ -1,6 +1,8 @@
 package collectors
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -84,4 +86,68 @@ func TestMaskEchoedSecretsNames(t *testing.T) {
 	_, ls, masked, _ = maskEchoedSecrets(nil, "m", aggregator.Labels{{Name: "a", Value: "b"}})
 	require.False(t, masked)
 	require.Equal(t, aggregator.Labels{{Name: "a", Value: "b"}}, ls)
+}
+
+// The trial's echo target (issue 14, round 6, F5) sends the credentials
+// back re-encoded: in other cases, in base64 (both alphabets, padded or
+// not), in hex, and the user info as "user:password" in base64 and hex.
+// Every such label value, and the error of a body that quotes one, is
+// masked before it leaves the source.
+func TestEchoedSecretFormsMaskedInSeries(t *testing.T) {
+	forms := func(secret string) map[string]string {
+		out := map[string]string{
+			"upper": strings.ToUpper(secret), "lower": strings.ToLower(secret),
+			"hex": hex.EncodeToString([]byte(secret)), "hexupper": strings.ToUpper(hex.EncodeToString([]byte(secret))),
+		}
+		for name, enc := range map[string]*base64.Encoding{"b64": base64.StdEncoding, "b64url": base64.URLEncoding, "b64raw": base64.RawStdEncoding, "b64rawurl": base64.RawURLEncoding} {
+			out[name] = enc.EncodeToString([]byte(secret))
+		}
+		return out
+	}
+	fail := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// The URL's user info is not sent beside a Bearer header (Go sends
+		// it as Basic only with no Authorization set): it is echoed as the
+		// target knows it.
+		user, pass := "puser", "PassW0rdS3cret77"
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		if fail {
+			fmt.Fprintf(w, "m{a=\"%s\"} notanumber\n", strings.ToLower(bearer))
+			return
+		}
+		for name, v := range forms(bearer) {
+			fmt.Fprintf(w, "bearer{form=%q,v=%q} 1\n", name, v)
+		}
+		for name, v := range forms(pass) {
+			fmt.Fprintf(w, "pass{form=%q,v=%q} 1\n", name, v)
+		}
+		for name, v := range forms(user + ":" + pass) {
+			if name != "upper" && name != "lower" {
+				fmt.Fprintf(w, "userpass{form=%q,v=%q} 1\n", name, v)
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := urlSource(configs.TypePrometheus, strings.Replace(srv.URL, "http://", "http://puser:PassW0rdS3cret77@", 1)+"/echo")
+	client(cfg).Headers = map[string]string{"Authorization": "Bearer Sup3rSecretTok3nABC"}
+	src, err := NewSource(cfg, testEnv(nil))
+	require.NoError(t, err)
+	defer closeSource(src, Env{}.logger(), nil)
+
+	samples, err := src.Poll(t.Context())
+	require.NoError(t, err)
+	require.Len(t, samples, 8+8+6)
+	for _, s := range samples {
+		v, _ := labelValue(s.Labels, "v")
+		require.Equal(t, configs.URLMask, v, "%s %v", s.Metric, s.Labels)
+	}
+	require.Equal(t, 8+8+6, src.(PartialReporter).LastPartial().Masked)
+
+	fail = true
+	_, err = src.Poll(t.Context())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "sup3rsecrettok3nabc", "the source's own error, before the collector shows it")
+	shown := shownText(cfg.Redactor(), maskedError(err, cfg.Redactor()).Error())
+	require.NotContains(t, strings.ToLower(shown), "sup3rsecrettok3nabc", "last_error and the log")
 }

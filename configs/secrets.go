@@ -3,6 +3,7 @@ package configs
 import (
 	"cmp"
 	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -88,6 +89,7 @@ func (c *HTTPClient) Secrets() []string {
 			if dec, err := base64.StdEncoding.DecodeString(cred); err == nil {
 				user, pass, _ := strings.Cut(string(dec), ":")
 				out = append(out, user, pass)
+				out = append(out, basicForms(user, pass)...)
 			}
 		}
 	}
@@ -96,14 +98,10 @@ func (c *HTTPClient) Secrets() []string {
 
 // basicForms returns the forms "user:password" takes in a Basic
 // Authorization header, which Go's client sends for a URL's user info and
-// a target may echo: base64, standard and URL alphabets, padded or not.
+// a target may echo: base64, standard and URL alphabets, padded or not,
+// and hex (secretForms).
 func basicForms(user, pass string) []string {
-	raw := []byte(user + ":" + pass)
-	var out []string
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		out = append(out, enc.EncodeToString(raw))
-	}
-	return out
+	return secretForms(user + ":" + pass)
 }
 
 // Secrets returns every secret of the source's config, found in its spec
@@ -148,44 +146,66 @@ func secretsIn(v reflect.Value) []string {
 // errors and warnings (last_error, last_warning) and its log lines. Build
 // one per source with Source.Redactor; it is immutable and safe for
 // concurrent use. The nil *Redactor masks URLs only.
+//
+// A secret is matched with ASCII letters' case ignored, and a secret of
+// minDataSecretLen bytes or more in its base64 (both alphabets, padded or
+// not) and hex forms as well (secretForms): the forms a target echoing what
+// it was sent produces without trying. A target that means to leak can
+// always re-encode further (reverse it, split it, encrypt it); masking
+// catches echoes, not a determined target (docs/reliability.md).
 type Redactor struct {
-	secrets *strings.Replacer // nil: no secret long enough
-	list    []string          // the secrets, longest first
-	data    *strings.Replacer // list's secrets of minDataSecretLen or more; nil: none
-	dataLen int               // how many of list those are (its first dataLen)
+	list    []string // the secrets and their forms, ASCII lower-cased, longest first
+	anchors []int    // list's foldAnchor, each
+	dataLen int      // how many of list are of minDataSecretLen or more (its first dataLen)
 }
 
 // Redactor returns the Redactor of the source's secrets (Secrets).
 func (s Source) Redactor() *Redactor { return NewRedactor(s.Secrets()) }
 
-// NewRedactor returns a Redactor of secrets; those shorter than three
-// bytes are left out (see minSecretLen).
+// NewRedactor returns a Redactor of secrets and of their encoded forms
+// (secretForms); secrets shorter than three bytes are left out (see
+// minSecretLen).
 func NewRedactor(secrets []string) *Redactor {
 	var keep []string
-	for _, s := range secrets {
+	add := func(s string) {
+		s = lowerASCII(s)
 		if len(s) >= minSecretLen && !slices.Contains(keep, s) {
 			keep = append(keep, s)
 		}
 	}
-	if len(keep) == 0 {
-		return &Redactor{}
+	for _, s := range secrets {
+		add(s)
+		if len(s) >= minDataSecretLen {
+			for _, f := range secretForms(s) {
+				add(f)
+			}
+		}
 	}
-	// Longest first: the Replacer tries its pairs in order, so a secret
-	// that holds another is masked whole, not around the shorter one.
-	slices.SortFunc(keep, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	pairs := make([]string, 0, 2*len(keep))
-	for _, s := range keep {
-		pairs = append(pairs, s, URLMask)
+	// Longest first: at one place in a text the first that matches is
+	// masked, so a secret that holds another is masked whole, not around
+	// the shorter one.
+	slices.SortStableFunc(keep, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	r := &Redactor{list: keep, anchors: make([]int, len(keep))}
+	for i, s := range keep {
+		r.anchors[i] = foldAnchor(s)
 	}
-	r := &Redactor{secrets: strings.NewReplacer(pairs...), list: keep}
 	r.dataLen = slices.IndexFunc(keep, func(s string) bool { return len(s) < minDataSecretLen })
 	if r.dataLen < 0 {
 		r.dataLen = len(keep)
 	}
-	if r.dataLen > 0 {
-		r.data = strings.NewReplacer(pairs[:2*r.dataLen]...)
-	}
 	return r
+}
+
+// secretForms returns the encodings a target may echo a secret in: base64
+// in both alphabets, padded or not, and hex (matched in either case, as
+// every form is).
+func secretForms(s string) []string {
+	raw := []byte(s)
+	out := []string{hex.EncodeToString(raw)}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		out = append(out, enc.EncodeToString(raw))
+	}
+	return out
 }
 
 // Redact returns text with every URL in it redacted (RedactURLsIn) and
@@ -193,32 +213,38 @@ func NewRedactor(secrets []string) *Redactor {
 // quoted excerpt of a response body, in a panic value.
 func (r *Redactor) Redact(text string) string {
 	text = RedactURLsIn(text)
-	if !r.holds(text) {
+	if r == nil || !r.holds(text, len(r.list)) {
 		return text
 	}
-	return r.secrets.Replace(text)
+	return maskFold(text, r.list, r.anchors)
 }
 
-// holds says whether text holds one of the secrets. Most texts hold none,
-// and looking costs no allocation, where the Replacer allocates its result
-// whatever it finds (a scrape that names every series in a warning, or
-// looks for collisions, passes each through Redact).
-func (r *Redactor) holds(text string) bool {
-	return r != nil && slices.ContainsFunc(r.list, func(s string) bool { return strings.Contains(text, s) })
+// holds says whether text holds one of the first n of r.list (r not nil).
+// Most texts
+// hold none, and looking costs no allocation (a scrape that names every
+// series in a warning, or looks for collisions, passes each through
+// Redact).
+func (r *Redactor) holds(text string, n int) bool {
+	for i, s := range r.list[:n] {
+		if indexFoldAt(text, s, r.anchors[i]) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // MaskSecrets returns text with every secret of 8 bytes or more
-// (minDataSecretLen) replaced by URLMask, and whether there was one;
-// unlike Redact it leaves URLs as they are. It is for data a target sends
-// that may echo the source's credentials back (a scraped series' name and
-// labels): a label holding a URL is a value to keep, not an error to
-// redact, but the source's own token in it is masked all the same.
-// Cheap when the text holds no secret: no allocation.
+// (minDataSecretLen), in any of its forms, replaced by URLMask, and
+// whether there was one; unlike Redact it leaves URLs as they are. It is
+// for data a target sends that may echo the source's credentials back (a
+// scraped series' name and labels): a label holding a URL is a value to
+// keep, not an error to redact, but the source's own token in it is masked
+// all the same. Cheap when the text holds no secret: no allocation.
 func (r *Redactor) MaskSecrets(text string) (string, bool) {
-	if r == nil || r.data == nil || !slices.ContainsFunc(r.list[:r.dataLen], func(s string) bool { return strings.Contains(text, s) }) {
+	if r == nil || !r.holds(text, r.dataLen) {
 		return text, false
 	}
-	return r.data.Replace(text), true
+	return maskFold(text, r.list[:r.dataLen], r.anchors), true
 }
 
 // Clip returns text masked (Redact) and then cut to at most n bytes at a
@@ -247,7 +273,7 @@ func (r *Redactor) maskTail(text string) string {
 	longest := 0
 	for _, s := range r.list {
 		for k := min(len(s)-1, len(text)); k >= minSecretLen && k > longest; k-- {
-			if strings.HasSuffix(text, s[:k]) {
+			if equalFoldASCII(text[len(text)-k:], s[:k]) {
 				longest = k
 				break
 			}

@@ -10,6 +10,15 @@
 // costs the measured machine a copy, not a formatting pass. With -vary,
 // every -vary'th series changes its value at every scrape (the others keep
 // theirs, as most of a real exporter's series do between two scrapes).
+//
+// -shape picks another body, the hostile targets of the attack trial's
+// round 6 (F2), which stay inside every limit but cost the work of reading
+// what is then refused (scripts/hostile-bench.sh):
+//
+//	wide     -series series of which three in four break a default label
+//	         limit (40 labels, a 5,000-byte value, a 300-byte name) and
+//	         are dropped, then 50 plain ones (4.4 MB at 3,000);
+//	explode  -series one-label series, for a sample_limit under it.
 package main
 
 import (
@@ -32,15 +41,16 @@ func main() {
 	labels := flag.Int("labels", 29, "labels per series, the index label included (1…64)")
 	valueBytes := flag.Int("value-bytes", 31, "approximate length of each label value (1…1024)")
 	vary := flag.Int("vary", 0, "every vary'th series changes its value at each scrape; 0 for none")
+	shape := flag.String("shape", "atlimit", "atlimit, wide or explode (see the package comment)")
 	flag.Parse()
-	if err := run(*listen, *series, *labels, *valueBytes, *vary); err != nil {
+	if err := run(*listen, *shape, *series, *labels, *valueBytes, *vary); err != nil {
 		log.Fatal(err)
 	}
 }
 
 var errBounds = errors.New("out of bounds")
 
-func run(listen string, series, labels, valueBytes, vary int) error {
+func run(listen, shape string, series, labels, valueBytes, vary int) error {
 	if series < 1 || series > 100000 || labels < 1 || labels > 64 || valueBytes < 1 || valueBytes > 1024 || vary < 0 {
 		return fmt.Errorf("-series, -labels, -value-bytes or -vary: %w", errBounds)
 	}
@@ -51,8 +61,18 @@ func run(listen string, series, labels, valueBytes, vary int) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("-listen %s: not a loopback address", listen)
 	}
-	b := newBody(series, labels, valueBytes, vary)
-	srv := &http.Server{Addr: listen, Handler: b, ReadHeaderTimeout: 5 * time.Second}
+	var h http.Handler
+	switch shape {
+	case "atlimit":
+		h = newBody(series, labels, valueBytes, vary)
+	case "wide":
+		h = fixedBody(hostileWide(series))
+	case "explode":
+		h = fixedBody(explode(series))
+	default:
+		return fmt.Errorf("-shape %q: not atlimit, wide or explode", shape)
+	}
+	srv := &http.Server{Addr: listen, Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	return srv.ListenAndServe()
 }
 
@@ -98,4 +118,53 @@ func (b *body) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	_, _ = w.Write(out.Bytes())
+}
+
+// fixedBody serves the same exposition at every scrape.
+type fixedBody []byte
+
+func (b fixedBody) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/metrics" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	_, _ = w.Write(b)
+}
+
+// hostileWide is the trial's "wide" body (target.py /wide).
+func hostileWide(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		b.WriteString("wide_metric{")
+		switch i % 4 {
+		case 0: // too many labels
+			for j := range 40 {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `l%d="v%d"`, j, i)
+			}
+		case 1: // a long value
+			fmt.Fprintf(&b, `big="%s",i="%d"`, strings.Repeat("A", 5000), i)
+		case 2: // a long name
+			fmt.Fprintf(&b, `%s="1",i="%d"`, strings.Repeat("n", 300), i)
+		default:
+			fmt.Fprintf(&b, `i="%d",bad="ÿþ"`, i)
+		}
+		fmt.Fprintf(&b, "} %d\n", i)
+	}
+	for i := range 50 {
+		fmt.Fprintf(&b, "ok_metric{i=\"%d\"} %d\n", i, i)
+	}
+	return b.Bytes()
+}
+
+// explode is the trial's "explode" body (target.py /explode).
+func explode(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, "explode{i=\"%d\"} 1\n", i)
+	}
+	return b.Bytes()
 }

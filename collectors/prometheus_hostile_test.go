@@ -1,0 +1,115 @@
+package collectors
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/configs"
+)
+
+// wideBody is the trial's hostile "wide" target (issue 14, round 6, F2):
+// n series of which three in four break a default label limit (40 labels,
+// a 5,000-byte value, a 300-byte name) and one in four is kept, then 50
+// plain series.
+func wideBody(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		b.WriteString("wide_metric{")
+		switch i % 4 {
+		case 0:
+			for j := range 40 {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `l%d="v%d"`, j, i)
+			}
+		case 1:
+			fmt.Fprintf(&b, `big="%s",i="%d"`, strings.Repeat("A", 5000), i)
+		case 2:
+			fmt.Fprintf(&b, `%s="1",i="%d"`, strings.Repeat("n", 300), i)
+		default:
+			fmt.Fprintf(&b, `i="%d",bad="ÿþ"`, i)
+		}
+		fmt.Fprintf(&b, "} %d\n", i)
+	}
+	for i := range 50 {
+		fmt.Fprintf(&b, "ok_metric{i=\"%d\"} %d\n", i, i)
+	}
+	return b.Bytes()
+}
+
+// explodeBody is the trial's "explode" target: n one-label series.
+func explodeBody(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, "explode{i=\"%d\"} 1\n", i)
+	}
+	return b.Bytes()
+}
+
+// defaultScrapeOptions are a prometheus source's options with the
+// defaults of configs, as the trial's sources had them.
+func defaultScrapeOptions() scrapeOptions {
+	return scrapeOptions{
+		promFilter: promFilter{maxSeries: configs.DefaultPromMaxSeries, sampleLimit: configs.DefaultPromSampleLimit},
+		limits:     labelLimits{count: configs.DefaultLabelLimit, nameLen: configs.DefaultLabelNameLengthLimit, valueLen: configs.DefaultLabelValueLengthLimit},
+		cache:      newSeriesCache(),
+	}
+}
+
+// BenchmarkScrapeHostile reads the two hostile bodies of F2 as a source
+// with the default limits reads them every poll (its series cache warm):
+// what the work of refusing costs.
+func BenchmarkScrapeHostile(b *testing.B) {
+	b.Run("wide", func(b *testing.B) {
+		body := wideBody(3000)
+		opt := defaultScrapeOptions()
+		if _, err := scrapeProm(body, ctClassic, opt); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := scrapeProm(body, ctClassic, opt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("explode", func(b *testing.B) {
+		body := explodeBody(70000)
+		opt := defaultScrapeOptions()
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := scrapeProm(body, ctClassic, opt); !errors.Is(err, ErrSampleLimit) {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// A long scrape hands the core over every yieldWork of reading (issue
+// 14, trial round 6, F2: on a one-core server the stream's writers waited
+// behind a 70,000-series body, and behind 4.4 MB of series to be dropped),
+// whether it ends well or at sample_limit.
+func TestScrapeYields(t *testing.T) {
+	yields := 0
+	defer func(old func()) { yield = old }(yield)
+	yield = func() { yields++ }
+
+	body := explodeBody(70000)
+	_, err := scrapeProm(body, ctClassic, defaultScrapeOptions())
+	require.ErrorIs(t, err, ErrSampleLimit)
+	read := configs.DefaultPromSampleLimit * (len(body)/70000 + yieldSeriesCost) // to the limit
+	require.InDelta(t, read/yieldWork, yields, 2, "one-label series")
+
+	yields = 0
+	body = wideBody(3000)
+	scrapeText(t, string(body), defaultScrapeOptions())
+	require.InDelta(t, len(body)/yieldWork, yields, 5, "series that are mostly dropped count as read")
+}

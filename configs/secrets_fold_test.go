@@ -1,0 +1,116 @@
+package configs
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Every cheap form of an echoed secret is masked (issue 14, trial round 6,
+// F5): the trial's target sent the source's bearer token, API key, query
+// token and user info password back in other cases, in base64 (both
+// alphabets, padded or not) and in hex, and each reached /metrics, the
+// snapshot, the stream and the data file.
+func TestRedactorMasksEchoedForms(t *testing.T) {
+	const token = "Sup3rSecretTok3nABC"
+	c := &HTTPClient{
+		URL:     "http://puser:PassW0rdS3cret77@h/echo?token=qTokenValue12345",
+		Headers: map[string]string{"Authorization": "Bearer " + token, "X-Api-Key": "XApiKeyS3cretValue99"},
+	}
+	r := NewRedactor(c.Secrets())
+	for _, secret := range []string{token, "XApiKeyS3cretValue99", "qTokenValue12345", "PassW0rdS3cret77", "puser:PassW0rdS3cret77"} {
+		forms := map[string]string{
+			"as sent": secret,
+			"upper":   strings.ToUpper(secret),
+			"lower":   strings.ToLower(secret),
+			"hex":     hex.EncodeToString([]byte(secret)),
+			"HEX":     strings.ToUpper(hex.EncodeToString([]byte(secret))),
+		}
+		if secret == "puser:PassW0rdS3cret77" {
+			delete(forms, "as sent") // the password inside it is masked, the user is no secret
+			delete(forms, "upper")
+			delete(forms, "lower")
+		}
+		for name, enc := range map[string]*base64.Encoding{"std": base64.StdEncoding, "url": base64.URLEncoding, "raw std": base64.RawStdEncoding, "raw url": base64.RawURLEncoding} {
+			forms["base64 "+name] = enc.EncodeToString([]byte(secret))
+		}
+		for name, form := range forms {
+			got, masked := r.MaskSecrets("v=" + form + ";")
+			require.True(t, masked, "%s %s", secret, name)
+			require.Equal(t, "v="+URLMask+";", got, "%s %s", secret, name)
+			require.Equal(t, "GET failed: "+URLMask, r.Redact("GET failed: "+form), "%s %s", secret, name)
+		}
+	}
+	// A Basic header's user and password, as its own base64 was not sent
+	// in the URL alphabet, are masked in every alphabet all the same.
+	basic := NewRedactor((&HTTPClient{Headers: map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("bob:hunter2??>"))}}).Secrets())
+	for _, form := range []string{base64.URLEncoding.EncodeToString([]byte("bob:hunter2??>")), hex.EncodeToString([]byte("bob:hunter2??>"))} {
+		got, masked := basic.MaskSecrets(form)
+		require.True(t, masked, form)
+		require.Equal(t, URLMask, got)
+	}
+}
+
+// A secret too short to be data (minDataSecretLen) is matched in any case
+// in errors, but its encodings are not looked for: four bytes of base64
+// would mask words at random.
+func TestRedactorShortSecretNotEncoded(t *testing.T) {
+	r := NewRedactor([]string{"k3y"})
+	require.Equal(t, "a "+URLMask+" b", r.Redact("a K3Y b"))
+	require.Equal(t, "azN5", r.Redact("azN5"), "base64 of k3y")
+	got, masked := r.MaskSecrets("k3y")
+	require.False(t, masked, got)
+}
+
+// maskFold replaces as strings.Replacer does on the same text lowered,
+// whatever overlaps: random texts over a small alphabet, so that secrets
+// overlap, hold each other and repeat.
+func TestMaskFoldAgreesWithReplacer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abAB1"[rng.IntN(5)]
+		}
+		return string(b)
+	}
+	for range 3000 {
+		r := NewRedactor([]string{word(3 + rng.IntN(4)), word(3 + rng.IntN(4)), word(3 + rng.IntN(6))})
+		pairs := []string{}
+		for _, s := range r.list {
+			pairs = append(pairs, s, URLMask)
+		}
+		text := word(rng.IntN(40))
+		want := strings.NewReplacer(pairs...).Replace(lowerASCII(text))
+		require.Equal(t, want, lowerASCII(r.Redact(text)), "text %q, secrets %q", text, r.list)
+		require.Equal(t, strings.Contains(want, URLMask), r.holds(text, len(r.list)), "text %q", text)
+	}
+}
+
+func TestIndexFold(t *testing.T) {
+	for _, c := range []struct {
+		s, sub string
+		want   int
+	}{
+		{"xxAbC", "abc", 2}, {"ABC", "abc", 0}, {"ab", "abc", -1}, {"aBaBc", "abc", 2},
+		{"x-T0K", "-t0k", 1}, {"t0k t0K", "t0k ", 0}, {"zz9", "9", 2}, {"aaab", "aab", 1},
+		{"Ab", "ab", 0}, {"aA", "ab", -1}, {"ÉAB", "ab", 2},
+	} {
+		require.Equal(t, c.want, indexFold(c.s, c.sub), "%q in %q", c.sub, c.s)
+	}
+}
+
+// Looking for secrets in a text that holds none costs no allocation, and
+// a hostile text of 10 MiB (a parser error quoting a whole body) is looked
+// through in linear time.
+func TestRedactorLookingIsCheap(t *testing.T) {
+	r := NewRedactor((&HTTPClient{URL: "http://h/?token=qTokenValue12345", Headers: map[string]string{"Authorization": "Bearer Sup3rSecretTok3nABC"}}).Secrets())
+	require.Zero(t, testing.AllocsPerRun(100, func() { r.MaskSecrets(`node_cpu_seconds_total{cpu="0",mode="idle"}`) }))
+	big := strings.Repeat("Sup3rSecretTok3nAB", 10<<20/18) // a prefix of the token, over and over
+	got, _ := r.Clip(big, 256)
+	require.True(t, strings.HasSuffix(got, URLMask), "a cut that ends in a prefix of the token masks it: %q", got)
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# hostile-bench.sh measures what a hostile prometheus target that stays
+# inside every limit costs the readers of the stream (issue 14, attack
+# trial round 6, F2), two builds of pulseboard paired, on the real binary:
+#
+#   base     50 simulated series at 100 ms;
+#   wide     the same, plus a source polled every 1 s whose 4.4 MB body
+#            has 2,250 of its 3,050 series dropped by the label limits
+#            (scripts/widetarget -shape wide, the trial's /wide);
+#   explode  the same, plus a source polled every 2 s sending 70,000
+#            series, refused by the default sample_limit of 50,000
+#            (-shape explode, the trial's /explode).
+#
+# For each of $RUNS rounds it measures base (the second build only), then
+# wide and explode with each build, which build goes first alternating
+# from round to round. Each measure is a fresh server (history in memory
+# only) run $SETTLE s, then 5 pulseload readers for $SECS s after a warm-up
+# of $WARMUP. The server runs on core 0 (so GOMAXPROCS is 1), pulseload and
+# the targets on core 1 under nice -n 19, as the trial ran them. Prints
+# each measure's readers' p99 and largest delay, server CPU, RSS and
+# load average, then the medians.
+#
+#   RUNS=3 scripts/hostile-bench.sh OLD-BINARY NEW-BINARY
+#
+# Needs: go, taskset, curl.
+set -euo pipefail
+old=${1:?old pulseboard binary}
+new=${2:?new pulseboard binary}
+RUNS=${RUNS:-3}
+SECS=${SECS:-20}
+SETTLE=${SETTLE:-10}
+WARMUP=${WARMUP:-2s}
+port=18794
+wport=18795
+eport=18796
+. "$(dirname "$0")/lib.sh"
+pb_setup
+pb_build "$dir" ./cmd/pulseload ./scripts/widetarget
+
+base="server:
+  listen: 127.0.0.1:$port
+sources:
+  - name: steady
+    type: simulated
+    interval: 100ms
+    series:
+      - {metric: load, shape: sine, min: 0, max: 100, period: 1m, noise: 1, count: 50}"
+printf '%s\n' "$base" >"$dir/base.yaml"
+printf '%s\n  - {name: wide, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$wport" >"$dir/wide.yaml"
+printf '%s\n  - {name: explode, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$eport" >"$dir/explode.yaml"
+
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$eport" -shape explode -series 70000 &
+pids+=($!)
+
+# measure BINARY CONFIG: one fresh server, one pulseload run; prints its
+# JSON.
+measure() {
+	taskset -c 0 "$1" -config "$dir/$2.yaml" -storage.path "" -log-level warn &
+	local pid=$!
+	pids+=("$pid")
+	pb_wait_healthy "$port"
+	sleep "$SETTLE"
+	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
+		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+
+row() { # RUN BUILD CONFIG
+	local j
+	j=$(measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
+	printf '%s\n' "$j" >"$dir/$2.$3.$1.json"
+	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(uptime | sed 's/.*average: //') |"
+}
+
+echo "| run | build | config | readers' p99 ms | max ms | server CPU % | RSS MiB | load average |"
+echo "|---|---|---|---|---|---|---|---|"
+for r in $(seq "$RUNS"); do
+	row "$r" new base
+	for c in wide explode; do
+		if [ $((r % 2)) = 1 ]; then row "$r" old "$c"; row "$r" new "$c"; else row "$r" new "$c"; row "$r" old "$c"; fi
+	done
+done
+for b in new.base old.wide new.wide old.explode new.explode; do
+	p=$(cat "$dir/$b".*.json | pb_field delay_p99_ms | pb_median)
+	m=$(cat "$dir/$b".*.json | pb_field delay_max_ms | pb_median)
+	u=$(cat "$dir/$b".*.json | pb_field server_cpu_percent | pb_median)
+	r=$(cat "$dir/$b".*.json | pb_field server_rss_bytes | pb_median)
+	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ${u:0:5} | $((${r:-0} >> 20)) | |"
+done
