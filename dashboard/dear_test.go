@@ -1,0 +1,149 @@
+package dashboard
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/aggregator"
+)
+
+// TestAnswerSizeIsCharged (trial 14, round 6, F4): a connection pays for
+// an answer's size too, one unit per answerBytesPerUnit, after the
+// answer: with a burst of 99 units, two plain scrapes of a /metrics of
+// 20 to 59 units spend what by the route's cost alone (20) would pay
+// four, and the third is refused.
+func TestAnswerSizeIsCharged(t *testing.T) {
+	const n = 40_000
+	f := newFixture(t, fixtureOptions{
+		agg:  func(o *aggregator.Options) { o.MaxSeries, o.MaxSeriesPerSource = n, n },
+		dash: func(o *Options) { o.RequestRate, o.RequestBurst, o.DearRate = 0.001, 99, -1 },
+	})
+	f.push(n, 1)
+	f.waitSeq(1)
+	plain := http.Header{"Accept-Encoding": {"identity"}} // Go's client would ask for gzip
+	code, _, body := f.httpDo(http.MethodGet, metricsPath, nil, plain)
+	require.Equal(t, http.StatusOK, code)
+	units := len(body) / answerBytesPerUnit
+	require.GreaterOrEqual(t, units, costMetrics, "%d bytes", len(body))
+	require.Less(t, units, 99-2*costMetrics, "%d bytes", len(body))
+	require.Equal(t, float64(units), testutil.ToFloat64(f.srv.metrics.answerUnits))
+
+	f.http.CloseIdleConnections() // a fresh connection, a full burst
+	for range 2 {
+		code, _, _ := f.httpDo(http.MethodGet, metricsPath, nil, plain)
+		require.Equal(t, http.StatusOK, code)
+	}
+	code, h, _ := f.httpDo(http.MethodGet, metricsPath, nil, plain)
+	require.Equal(t, http.StatusTooManyRequests, code, "the size of the answers is charged")
+	require.NotEmpty(t, h.Get("Retry-After"))
+}
+
+// TestDearBudgetAcrossConnections (F4): the server's budget for dear
+// requests is shared by every connection: once spent, a dear request on
+// a fresh connection is answered 503 with Retry-After and counted, while
+// cheap routes are served.
+func TestDearBudgetAcrossConnections(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Range = manyPoints
+		o.RequestRate = -1
+		o.DearRate, o.DearBurst = 0.001, 3*costRange
+	}})
+	const path = "/api/v1/series/02aa71c4e5b39f10?from=1"
+	for i := range 3 {
+		f.http.CloseIdleConnections() // a new connection each: each has its own budget
+		code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+		require.Equal(t, http.StatusOK, code, "range query %d", i)
+	}
+	f.http.CloseIdleConnections()
+	code, h, body := f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Contains(t, errorBody(t, h, body), "busy with dear requests")
+	retry, err := strconv.Atoi(h.Get("Retry-After"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, retry, 1)
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.dearLimited.WithLabelValues(seriesPath, dearRefused)))
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.requests.WithLabelValues(seriesPath, "503")))
+
+	code, _, _ = f.httpDo(http.MethodGet, healthzPath, nil, nil)
+	require.Equal(t, http.StatusOK, code, "cheap routes are not dear")
+	code, _, _ = f.httpDo(http.MethodGet, sourcesPath, nil, nil)
+	require.Equal(t, http.StatusOK, code)
+}
+
+// TestDearBudgetHoldsBack: a dear request the server's budget pays within
+// maxRequestDelay waits and is served, counted as held.
+func TestDearBudgetHoldsBack(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Range = manyPoints
+		o.RequestRate = -1
+		o.DearRate, o.DearBurst = 2*costRange, costRange // one range query each half second
+	}})
+	const path = "/api/v1/series/02aa71c4e5b39f10?from=1"
+	for range 2 {
+		code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+		require.Equal(t, http.StatusOK, code)
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.dearLimited.WithLabelValues(seriesPath, dearHeld)))
+}
+
+// TestEverydayUseIsFarBelowTheBudgets: with the default budgets, five
+// seconds' worth of everyday use at once (five Prometheus scrapes, one of
+// them plain; a Grafana board of 30 range panels refreshed five times
+// over six connections; a page with its stream and its static files) is
+// neither held back nor refused anywhere.
+func TestEverydayUseIsFarBelowTheBudgets(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.Range = manyPoints }})
+	f.pushAndWait(500, 1)
+
+	c := f.dial("", nil)
+	defer c.conn.Close()
+	c.readType("hello")
+	c.readType("snapshot")
+	for _, p := range []string{"/", "/healthz", sourcesPath, alertsPath} {
+		code, _, _ := f.httpDo(http.MethodGet, p, nil, nil)
+		require.Less(t, code, 500, p)
+	}
+	for i := range 5 {
+		h := http.Header{"Accept-Encoding": {"gzip"}}
+		if i == 0 {
+			h = nil
+		}
+		code, _, _ := f.httpDo(http.MethodGet, metricsPath, nil, h)
+		require.Equal(t, http.StatusOK, code)
+	}
+	var wg sync.WaitGroup
+	codes := make(chan int, 150)
+	for range 6 { // Grafana's connections
+		client := &http.Client{Transport: &http.Transport{}}
+		wg.Go(func() {
+			defer client.CloseIdleConnections()
+			for range 25 {
+				resp, err := client.Get(f.base + "/api/v1/series/02aa71c4e5b39f10?from=1&points=2000")
+				if err != nil {
+					codes <- 0
+					continue
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}
+		})
+	}
+	wg.Wait()
+	close(codes)
+	for code := range codes {
+		require.Equal(t, http.StatusOK, code)
+	}
+	for _, r := range limitedRoutes {
+		require.Zero(t, testutil.ToFloat64(f.srv.metrics.limited.WithLabelValues(r)), r)
+	}
+	for _, r := range []string{metricsPath, snapshotPath, seriesPath} {
+		for _, o := range []string{dearHeld, dearRefused} {
+			require.Zero(t, testutil.ToFloat64(f.srv.metrics.dearLimited.WithLabelValues(r, o)), r+" "+o)
+		}
+	}
+}
