@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
@@ -73,6 +74,27 @@ func TestDearBudgetAcrossConnections(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "cheap routes are not dear")
 	code, _, _ = f.httpDo(http.MethodGet, sourcesPath, nil, nil)
 	require.Equal(t, http.StatusOK, code)
+}
+
+// TestDearRefusalHoldsTheConnectionBack: a connection refused by the
+// server's dear budget pays for its Retry-After: its next request is held
+// back about a second by its own budget, so a client that ignores
+// Retry-After and loops costs a refusal a second, not one per round trip.
+func TestDearRefusalHoldsTheConnectionBack(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Range = manyPoints
+		o.DearRate, o.DearBurst = 0.001, costRange
+	}})
+	const path = "/api/v1/series/02aa71c4e5b39f10?from=1"
+	code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	code, _, _ = f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	start := time.Now()
+	code, _, _ = f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "held back by its own budget first")
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.limited.WithLabelValues(seriesPath)))
 }
 
 // TestDearBudgetHoldsBack: a dear request the server's budget pays within
