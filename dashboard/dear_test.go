@@ -63,7 +63,7 @@ func TestDearBudgetAcrossConnections(t *testing.T) {
 	f.http.CloseIdleConnections()
 	code, h, body := f.httpDo(http.MethodGet, path, nil, nil)
 	require.Equal(t, http.StatusServiceUnavailable, code)
-	require.Contains(t, errorBody(t, h, body), "busy with dear requests")
+	require.Contains(t, errorBody(t, h, body), "busy with requests of this kind")
 	retry, err := strconv.Atoi(h.Get("Retry-After"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, retry, 1)
@@ -168,4 +168,25 @@ func TestEverydayUseIsFarBelowTheBudgets(t *testing.T) {
 			require.Zero(t, testutil.ToFloat64(f.srv.metrics.dearLimited.WithLabelValues(r, o)), r+" "+o)
 		}
 	}
+}
+
+// TestDearKindsAreSeparate: a flood of one kind of dear request spends
+// its own budget only: with range queries shed, a /metrics scrape and a
+// snapshot are still served.
+func TestDearKindsAreSeparate(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Range = manyPoints
+		o.RequestRate = -1
+		o.DearRate, o.DearBurst = 0.001, costRange
+	}})
+	f.pushAndWait(3, 1)
+	const path = "/api/v1/series/02aa71c4e5b39f10?from=1"
+	code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	code, _, _ = f.httpDo(http.MethodGet, path, nil, nil)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	code, _, _ = f.httpDo(http.MethodGet, metricsPath, nil, nil)
+	require.Equal(t, http.StatusOK, code, "the scrape has a budget of its own")
+	code, _, _ = f.httpDo(http.MethodGet, snapshotPath, nil, nil)
+	require.Equal(t, http.StatusOK, code)
 }

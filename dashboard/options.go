@@ -156,13 +156,14 @@ type Options struct {
 	// RequestRate turns the budget off.
 	RequestRate  float64
 	RequestBurst int
-	// DearRate and DearBurst are the server's budget for dear requests
-	// (/metrics, snapshots with history, range queries, reloads), in the
-	// same cost units, over every connection together, each request's
-	// size charge included (reqbudget.go): a bucket of DearBurst (4000)
-	// refilled at DearRate a second (2000). A dear request it cannot pay
-	// within a second is answered 503 with Retry-After and counted.
-	// Negative DearRate turns it off.
+	// DearRate and DearBurst are the server's budgets for dear requests,
+	// one for each kind (/metrics, snapshots, range queries and single
+	// series, reloads), in the same cost units, over every connection
+	// together, each request's size charge included (reqbudget.go,
+	// dear.go): a bucket of DearBurst (4000) refilled at DearRate a second
+	// (2000). A dear request its budget cannot pay within a second is
+	// answered 503 with Retry-After and counted, and its connection's
+	// budget pays for the Retry-After. Negative DearRate turns them off.
 	DearRate  float64
 	DearBurst int
 	// MaxAnswerBytes bounds the bytes of answers held at once (256 MiB),

@@ -73,11 +73,6 @@ func requestCost(c *fiber.Ctx) (string, int) {
 // request that would wait longer is refused.
 const maxRequestDelay = time.Second
 
-// costDear is the cost from which a route is dear: its requests are paid
-// from the server's dear budget too (Options.DearRate): /metrics, the
-// snapshot with its history, range queries, reloads.
-const costDear = costMetrics
-
 // answerBytesPerUnit is how many bytes of an answer cost one more unit,
 // charged after the answer is built (chargeAnswer): what writing (and,
 // when not shared, building) an answer costs grows with its size, which
@@ -89,7 +84,7 @@ const answerBytesPerUnit = 64 << 10
 
 // limitRequests takes each request's cost from its connection's request
 // budget, before anything else is done for it, and a dear request's cost
-// from the server's dear budget as well. A request a budget cannot pay now
+// from the server's dear budget of its kind as well (dear.go). A request a budget cannot pay now
 // waits until it can, at most maxRequestDelay, and is then served; one
 // that would wait longer is refused: 429 for its connection's budget, 503
 // for the server's, with Retry-After (whole seconds until it could be
@@ -99,14 +94,14 @@ const answerBytesPerUnit = 64 << 10
 // (the server's). Once the answer is built, its size is charged to both
 // (chargeAnswer). A connection that is not a budgetConn (a test's app)
 // has no budget of its own. Runs on the connection's fasthttp goroutine,
-// the only user of its budget; the dear budget is safe for concurrent use.
+// the only user of its budget; the dear budgets are safe for concurrent use.
 //
 // Why per connection, weighted by route and by answer size: one keep-alive
 // connection looping a cheap route (/healthz) or a dear one could
 // otherwise take most of a core, and the bytes it sends are far below its
 // read budget; a route's weight alone misses that the same route costs
 // ten times more on a config ten times larger (trial 14, round 6, F4).
-// Why a server-wide budget for dear work: one client opens as many
+// Why server-wide budgets for dear work: one client opens as many
 // connections as it likes, each with its own budget (200 connections
 // looping range queries took three quarters of the core and the readers'
 // p99 to 800 ms). Why wait rather than refuse at once: a refusal costs
@@ -131,8 +126,9 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 			return s.refuseRequest(c, route, wait)
 		}
 	}
-	if s.dear != nil && cost >= costDear {
-		held, wait, refused := payOrWait(c, s.dear, cost)
+	dear := s.dear[route] // nil for a cheap route or with the budget off
+	if dear != nil && cost >= costDear {
+		held, wait, refused := payOrWait(c, dear, cost)
 		switch {
 		case refused:
 			s.metrics.dearLimited.WithLabelValues(route, dearRefused).Inc()
@@ -151,7 +147,7 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 		}
 	}
 	err := c.Next()
-	s.chargeAnswer(c, own)
+	s.chargeAnswer(c, own, dear)
 	return err
 }
 
@@ -183,12 +179,12 @@ func payOrWait(c *fiber.Ctx, lim *rate.Limiter, cost int) (held bool, wait time.
 }
 
 // chargeAnswer charges the answer just built, one unit per
-// answerBytesPerUnit of its body, to the connection's budget (own, if
-// any) and to the server's dear budget: taken now, without waiting, so
-// the next requests pay it (a debt at most a burst deep). Why after: the
-// size is known only once built, and the request is already paid its
-// route's base cost.
-func (s *Server) chargeAnswer(c *fiber.Ctx, own *rate.Limiter) {
+// answerBytesPerUnit of its body, to the connection's budget (own) and to
+// the server's dear budget of its route (dear), either nil if none: taken
+// now, without waiting, so the next requests pay it (a debt at most a
+// burst deep). Why after: the size is known only once built, and the
+// request has already paid its route's base cost.
+func (s *Server) chargeAnswer(c *fiber.Ctx, own, dear *rate.Limiter) {
 	resp := c.Response()
 	// Body() would read a body stream whole (and close it): its length
 	// is the header's.
@@ -201,61 +197,12 @@ func (s *Server) chargeAnswer(c *fiber.Ctx, own *rate.Limiter) {
 		return
 	}
 	now := time.Now()
-	for _, lim := range []*rate.Limiter{own, s.dear} {
+	for _, lim := range []*rate.Limiter{own, dear} {
 		if lim != nil {
 			lim.ReserveN(now, min(units, lim.Burst()))
 		}
 	}
 	s.metrics.answerUnits.Add(float64(units))
-}
-
-// shedRequest answers 503, with Retry-After: wait rounded up to seconds:
-// the server's dear budget is spent, by every connection together.
-func (s *Server) shedRequest(c *fiber.Ctx, route string, wait time.Duration) error {
-	c.Locals(routeLocal, route) // counted under its route, though not routed
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
-	return fiber.NewError(fiber.StatusServiceUnavailable,
-		"the server is busy with dear requests (/metrics, snapshots, range queries, reloads) from all clients; retry later")
-}
-
-// payPenalty takes from a connection's budget what its next dear request
-// would pay for waiting about wait (at most maxRequestDelay): the tokens
-// it has left, and that wait's worth less one dear request (so that
-// request is held back rather than refused at once: a refusal loop is
-// what this avoids). Taken now, not waited for.
-func payPenalty(own *rate.Limiter, wait time.Duration) {
-	now := time.Now()
-	if left := int(own.TokensAt(now)); left > 0 {
-		own.ReserveN(now, min(left, own.Burst()))
-	}
-	if n := int(min(wait, maxRequestDelay).Seconds()*float64(own.Limit())) - costDear; n > 0 {
-		own.ReserveN(now, min(n, own.Burst()))
-	}
-}
-
-// wholeSeconds is wait rounded up to whole seconds, at least one: what
-// Retry-After says.
-func wholeSeconds(wait time.Duration) time.Duration {
-	return time.Duration(max(1, math.Ceil(wait.Seconds()))) * time.Second
-}
-
-// Outcomes of pulseboard_http_dear_requests_limited_total.
-const (
-	dearHeld    = "held"    // waited for the server's dear budget, then served
-	dearRefused = "refused" // would have waited over maxRequestDelay: 503
-)
-
-func newDearLimitedCounter() *prometheus.CounterVec {
-	v := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "pulseboard_http_dear_requests_limited_total",
-		Help: "Dear HTTP requests (/metrics, snapshots, range queries, reloads) held back (outcome=held) or answered 503 (outcome=refused) because the server-wide budget for dear work (dear_request_rate cost units a second, all connections together) was spent, by route pattern.",
-	}, []string{"route", "outcome"})
-	for _, r := range []string{metricsPath, snapshotPath, seriesPath, reloadPath, nodeReloadPath} {
-		for _, o := range []string{dearHeld, dearRefused} {
-			v.WithLabelValues(r, o)
-		}
-	}
-	return v
 }
 
 // refuseRequest answers 429, with Retry-After: wait rounded up to seconds.

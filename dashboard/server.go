@@ -41,7 +41,7 @@ type Server struct {
 	answerBytes    atomic.Int64  // bytes of answers held now (answers.go)
 	metricsAnswer  answerCache   // the /metrics exposition scrapes share
 	liteSnapshot   answerCache   // the snapshot without points requests share
-	dear           *rate.Limiter // the dear requests' budget over every connection (nil: off)
+	dear           dearBudgets   // the dear requests' budgets over every connection (dear.go)
 	seriesSize     atomic.Int64  // the last /api/v1/series/{id} answer's length, its next estimate
 
 	mu        sync.Mutex
@@ -84,9 +84,7 @@ func New(opts Options) (*Server, error) {
 		rangeTurns: make(chan struct{}, rangeQueries),
 		pprofOn:    pprofOn,
 	}
-	if opts.DearRate > 0 {
-		s.dear = rate.NewLimiter(rate.Limit(opts.DearRate), opts.DearBurst)
-	}
+	s.dear = newDearBudgets(opts.DearRate, opts.DearBurst)
 	s.metricsAnswer.maxAge, s.liteSnapshot.maxAge = metricsMaxAge, snapshotMaxAge
 	if s.opts.Registry == nil {
 		s.opts.Registry = prometheus.NewRegistry()
