@@ -18,8 +18,9 @@ const costDear = costMetrics
 // dearBudgets are the server's budgets for dear work over every
 // connection together (Options.DearRate and DearBurst each), by route
 // pattern: one for /metrics, one for snapshots, one for range queries (and
-// single series), one shared by the two reload routes. A nil map (the
-// budgets off) has none.
+// single series), one shared by the two reload routes, and one for the
+// WebSocket range requests (wsRangeKind). A nil map (the budgets off) has
+// none.
 //
 // Why one per kind rather than one for all: a flood of one kind (200
 // connections looping range queries) must not shed the others, above all
@@ -29,6 +30,11 @@ const costDear = costMetrics
 // bucket refills whether or not a slow client holds its answer.
 type dearBudgets map[string]*rate.Limiter
 
+// wsRangeKind is the key of the budget WebSocket range requests share
+// (answerRange): a kind of its own, so that an HTTP flood of range
+// queries does not refuse the dashboards' own, and the reverse.
+const wsRangeKind = "websocket range"
+
 // newDearBudgets makes the budgets; nil when r is 0 (off).
 func newDearBudgets(r float64, burst int) dearBudgets {
 	if r <= 0 {
@@ -37,7 +43,15 @@ func newDearBudgets(r float64, burst int) dearBudgets {
 	mk := func() *rate.Limiter { return rate.NewLimiter(rate.Limit(r), burst) }
 	reload := mk()
 	return dearBudgets{metricsPath: mk(), snapshotPath: mk(), seriesPath: mk(),
-		reloadPath: reload, nodeReloadPath: reload}
+		reloadPath: reload, nodeReloadPath: reload, wsRangeKind: mk()}
+}
+
+// chargeUnits takes n units from b now, without waiting (a debt at most
+// a burst deep); nothing for a nil b or n ≤ 0.
+func chargeUnits(b *rate.Limiter, n int) {
+	if b != nil && n > 0 {
+		b.ReserveN(time.Now(), min(n, b.Burst()))
+	}
 }
 
 // shedRequest answers 503, with Retry-After: wait rounded up to seconds:

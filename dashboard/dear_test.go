@@ -190,3 +190,26 @@ func TestDearKindsAreSeparate(t *testing.T) {
 	code, _, _ = f.httpDo(http.MethodGet, snapshotPath, nil, nil)
 	require.Equal(t, http.StatusOK, code)
 }
+
+// TestWebSocketRangeBudget: WebSocket range requests share a server-wide
+// budget of their own: once spent, a request is answered with an error
+// and counted as busy, and REST range queries are still served.
+func TestWebSocketRangeBudget(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.Range = manyPoints
+		o.DearRate, o.DearBurst = 0.001, costRange
+	}})
+	f.pushAndWait(3, 1)
+	c := f.dial("", nil)
+	defer c.conn.Close()
+	c.readType("hello")
+	c.readType("snapshot")
+	c.send(`{"type":"range","id":1,"series":["02aa71c4e5b39f10"],"from":1,"to":2000000}`)
+	require.NotContains(t, string(c.readType("range").raw), `"error"`)
+	c.send(`{"type":"range","id":2,"series":["02aa71c4e5b39f10"],"from":1,"to":2000000}`)
+	require.Contains(t, string(c.readType("range").raw), "busy with range requests")
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.rangeRefused.WithLabelValues(rangeRefusedBusy)))
+
+	code, _, _ := f.httpDo(http.MethodGet, "/api/v1/series/02aa71c4e5b39f10?from=1", nil, nil)
+	require.Equal(t, http.StatusOK, code, "the REST range queries' budget is another")
+}

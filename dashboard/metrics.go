@@ -145,7 +145,7 @@ func newMetrics() *metrics {
 		}),
 		rangeRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_ws_range_refused_total",
-			Help: "WebSocket range requests answered with an error instead of being run, by reason (budget: the connection's range budget was spent; invalid; answers: the answers held filled max_answer_bytes).",
+			Help: "WebSocket range requests answered with an error instead of being run, by reason (budget: the connection's range budget was spent; invalid; answers: the answers held filled max_answer_bytes; busy: the server's budget for WebSocket range work, all clients together, was spent).",
 		}, []string{"reason"}),
 		rangePoints: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_range_points_total",
@@ -196,7 +196,7 @@ func newMetrics() *metrics {
 		disconnectSlowMessage, disconnectProtocol, disconnectResumes} {
 		m.disconnects.WithLabelValues(r)
 	}
-	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid, rangeRefusedAnswers} {
+	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid, rangeRefusedAnswers, rangeRefusedBusy} {
 		m.rangeRefused.WithLabelValues(r)
 	}
 	for _, r := range []string{metricsPath, seriesPath, snapshotPath} {

@@ -206,7 +206,9 @@ func parseStep(v string) (int64, error) {
 // reader's goroutine (so a client that asks for much waits for its own
 // answers, and its further messages wait with it; the broker's publish
 // path never runs one), once the request's distinct series are paid for
-// from the client's range budget (chargeRange) and the answer's bytes are
+// from the client's range budget (chargeRange) and from the server's
+// budget for WebSocket range work (dear.go: its route cost now, its size
+// once built), and the answer's bytes are
 // reserved against Options.MaxAnswerBytes (as the REST answers are,
 // answers.go: a client that does not read holds its answer until cut),
 // and hands the encoded answer to the writer, replacing one the writer
@@ -224,6 +226,9 @@ func (c *client) answerRange(req protocol.RangeRequest) {
 	} else if msg := c.chargeRange(req, time.Now()); msg != "" {
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBudget).Inc()
 		err = errors.New(msg)
+	} else if b := c.s.dear[wsRangeKind]; b != nil && !b.AllowN(time.Now(), costRange) {
+		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBusy).Inc()
+		err = errors.New("the server is busy with range requests from all clients; retry in a second")
 	} else if held = rangeAnswerEstimate(req.Points, len(req.Series)); !c.s.holdAnswerBytes(held) {
 		held = 0
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedAnswers).Inc()
@@ -244,6 +249,7 @@ func (c *client) answerRange(req protocol.RangeRequest) {
 			Series: []protocol.RangeSeries{}, Error: err.Error()}
 	}
 	data := appendRangeAnswer(make([]byte, 0, 256+answerPoints(ans)*48), ans)
+	chargeUnits(c.s.dear[wsRangeKind], len(data)/answerBytesPerUnit)
 	n := int64(cap(data))
 	c.s.adjustAnswerBytes(n - held)
 	c.mu.Lock()
