@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/aggregator"
+	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
 // TestAnswerSizeIsCharged (trial 14, round 6, F4): a connection pays for
@@ -212,4 +213,13 @@ func TestWebSocketRangeBudget(t *testing.T) {
 
 	code, _, _ := f.httpDo(http.MethodGet, "/api/v1/series/02aa71c4e5b39f10?from=1", nil, nil)
 	require.Equal(t, http.StatusOK, code, "the REST range queries' budget is another")
+}
+
+// TestWebSocketRangeCost: a WebSocket range request costs the route's
+// units plus one per 2,000 points it may answer.
+func TestWebSocketRangeCost(t *testing.T) {
+	ids := func(n int) []string { return make([]string, n) }
+	require.Equal(t, costRange, wsRangeCost(protocol.RangeRequest{Series: ids(1), Points: 100}))
+	require.Equal(t, costRange+1, wsRangeCost(protocol.RangeRequest{Series: ids(1)}), "0 points: the most")
+	require.Equal(t, costRange+50, wsRangeCost(protocol.RangeRequest{Series: ids(150), Points: 2000}), "cut to maxRangeAnswerPoints")
 }

@@ -160,6 +160,26 @@ func (s *Server) seriesRange(c *fiber.Ctx) error {
 	return t.send(c, appendRangeAnswer(make([]byte, 0, rangeAnswerEstimate(answerPoints(ans), 1)), ans))
 }
 
+// rangePointsPerUnit is how many points of a WebSocket range request
+// cost one more unit of the server's budget for that work, beside the
+// route's costRange: a request runs a query per series (reading stored
+// blocks), so 150 series × 2,000 points cost far more than a REST query
+// of one series (trial 14, round 6: 100 connections asking that each
+// second took a third of the core while their size charge alone stayed
+// within the budget).
+const rangePointsPerUnit = 2000
+
+// wsRangeCost is what a WebSocket range request takes from the server's
+// budget before it runs: costRange plus a unit per rangePointsPerUnit of
+// the points it may answer (at most 50 more).
+func wsRangeCost(req protocol.RangeRequest) int {
+	points := req.Points
+	if points <= 0 || points > protocol.MaxRangePoints {
+		points = protocol.MaxRangePoints
+	}
+	return costRange + min(points*len(req.Series), maxRangeAnswerPoints)/rangePointsPerUnit
+}
+
 // rangeBytesPerPoint is about the most JSON one range point takes
 // ({"t":…,"mean":…,"min":…,"max":…} with full-precision floats).
 const rangeBytesPerPoint = 96
@@ -226,7 +246,7 @@ func (c *client) answerRange(req protocol.RangeRequest) {
 	} else if msg := c.chargeRange(req, time.Now()); msg != "" {
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBudget).Inc()
 		err = errors.New(msg)
-	} else if b := c.s.dear[wsRangeKind]; b != nil && !b.AllowN(time.Now(), costRange) {
+	} else if b := c.s.dear[wsRangeKind]; b != nil && !b.AllowN(time.Now(), min(wsRangeCost(req), b.Burst())) {
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBusy).Inc()
 		err = errors.New("the server is busy with range requests from all clients; retry in a second")
 	} else if held = rangeAnswerEstimate(req.Points, len(req.Series)); !c.s.holdAnswerBytes(held) {
