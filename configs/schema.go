@@ -38,6 +38,14 @@ type Server struct {
 	// MaxClients caps the WebSocket clients; 0 (left out) is 20,000 or
 	// less, to fit under MaxConnections.
 	MaxClients int `yaml:"max_clients"`
+	// DearRequestRate is the server's budget, in request cost units a
+	// second, for each kind of dear request (/metrics, snapshots, range
+	// queries, reloads) over every connection together; 0 (left out) is
+	// 2,000, -1 turns the budgets off (server_dear.go).
+	DearRequestRate int `yaml:"dear_request_rate"`
+	// DearRequestBurst is each of those budgets' bucket; 0 (left out) is
+	// 4,000.
+	DearRequestBurst int `yaml:"dear_request_burst"`
 }
 
 // Auth holds the bearer tokens. An empty admin token means one is made at

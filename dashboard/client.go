@@ -76,13 +76,14 @@ type client struct {
 	// deadline. See closeWith.
 	closingAt atomic.Int64
 
-	mu        sync.Mutex
-	closeCode int
-	closeText string
-	reason    string             // why the connection ended; the first one set wins
-	resume    *uint64            // a resume request not yet taken by the writer
-	answer    []byte             // a range answer not yet taken by the writer
-	wake      context.CancelFunc // interrupts the writer's current wait
+	mu         sync.Mutex
+	closeCode  int
+	closeText  string
+	reason     string             // why the connection ended; the first one set wins
+	resume     *uint64            // a resume request not yet taken by the writer
+	answer     []byte             // a range answer not yet taken by the writer
+	answerHeld int64              // the bytes counted for answer (answers.go)
+	wake       context.CancelFunc // interrupts the writer's current wait
 	// writerDone is set when the writer returned; slowTimer cuts a write
 	// stuck after a drop (see dropWatch).
 	writerDone bool
@@ -137,6 +138,7 @@ func (c *client) run() {
 	defer func() {
 		c.cancel()
 		c.awaitWriter(writerDone)
+		c.dropAnswer()
 		c.mu.Lock()
 		reason := c.reason
 		c.mu.Unlock()

@@ -66,9 +66,13 @@ type metrics struct {
 	malformed     *prometheus.CounterVec
 	limited       *prometheus.CounterVec // requests over their connection's request budget (reqbudget.go)
 	// answersRefused and answerBytes follow the answers held while
-	// written (sendAnswer).
+	// written (answers.go).
 	answersRefused *prometheus.CounterVec
-	answerBytes    prometheus.Gauge
+	// dearLimited and answerUnits follow the server's dear budget and
+	// the charge by answer size (reqbudget.go).
+	dearLimited *prometheus.CounterVec
+	answerUnits prometheus.Counter
+	answerBytes prometheus.Gauge
 	// admissionWait and admissionWaiting follow the handshakes' waits
 	// for a turn (admission.go).
 	admissionWait    prometheus.Histogram
@@ -141,7 +145,7 @@ func newMetrics() *metrics {
 		}),
 		rangeRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_ws_range_refused_total",
-			Help: "WebSocket range requests answered with an error instead of being run, by reason (budget: the connection's range budget was spent; invalid).",
+			Help: "WebSocket range requests answered with an error instead of being run, by reason (budget: the connection's range budget was spent; invalid; answers: the answers held filled max_answer_bytes; busy: the server's budget for WebSocket range work, all clients together, was spent).",
 		}, []string{"reason"}),
 		rangePoints: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_range_points_total",
@@ -160,14 +164,19 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_admission_waiting",
 			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
 		}),
-		limited: newLimitedCounter(),
+		limited:     newLimitedCounter(),
+		dearLimited: newDearLimitedCounter(),
+		answerUnits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_http_answer_cost_units_total",
+			Help: "Request cost units charged after the answer for its size (one per 64 KiB of body), to its connection's request budget and to the server's dear budget.",
+		}),
 		answersRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pulseboard_http_answers_refused_total",
-			Help: "Range answers and /metrics expositions answered 503 instead, by route pattern, because the answers being written to clients already held max_answer_bytes (slow readers hold theirs until written or timed out).",
+			Help: "Answers (/metrics, the snapshot without points, range answers, single series) answered 503 instead, before being built, by route pattern, because the answers held already filled max_answer_bytes (slow readers hold theirs until written or timed out).",
 		}, []string{"route"}),
 		answerBytes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_http_answer_bytes_in_flight",
-			Help: "Bytes of range answers and /metrics expositions being written to clients now (held until written or the write timed out).",
+			Help: "Bytes (buffer capacity) of answers held now: /metrics expositions and snapshots without points (shared, counted once, while cached or being written), range answers and single series (from before they are built until written or the write timed out).",
 		}),
 		newcomers: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pulseboard_ws_newcomers",
@@ -187,10 +196,10 @@ func newMetrics() *metrics {
 		disconnectSlowMessage, disconnectProtocol, disconnectResumes} {
 		m.disconnects.WithLabelValues(r)
 	}
-	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid} {
+	for _, r := range []string{rangeRefusedBudget, rangeRefusedInvalid, rangeRefusedAnswers, rangeRefusedBusy} {
 		m.rangeRefused.WithLabelValues(r)
 	}
-	for _, r := range []string{metricsPath, seriesPath} {
+	for _, r := range []string{metricsPath, seriesPath, snapshotPath} {
 		m.answersRefused.WithLabelValues(r)
 	}
 	for _, r := range []string{malformedRequest, malformedHeaderSize, malformedBodySize, malformedTimeout, malformedReadError} {
@@ -203,7 +212,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers,
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers,
 		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 

@@ -2,11 +2,11 @@ package dashboard
 
 import (
 	"bytes"
+	"errors"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
@@ -28,46 +28,47 @@ type storeExposer interface {
 // gzipped when the scraper accepts it. A store family named like one of
 // the registry's is left out rather than written twice.
 //
-// The whole body is built before the first byte is sent, so a scraper that
-// reads slowly holds no lock and no scrape state, only its response
-// buffer; building it holds the store's lock in short chunks only.
+// One exposition (and its gzipped copy, made on the first scrape that
+// asks) serves every scrape within metricsMaxAge of its build (s.metricsAnswer,
+// an answerCache): a loop of scrapes, or hundreds of scrapers that never
+// read, cost one build a second and hold one or a few buffers, counted
+// against Options.MaxAnswerBytes by their capacity. A scrape that finds
+// the bound reached is answered 503 before anything is built.
 //
-// send sends the body (Server.sendAnswer, which bounds the bytes of
-// answers held while written).
-func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer, send func(*fiber.Ctx, []byte) error) fiber.Handler {
-	var sizeHint atomic.Int64 // the last body's size, to allocate once
+// The whole body is built before the first byte is sent, so a scraper that
+// reads slowly holds no lock and no scrape state, only a shared buffer;
+// building it holds the store's lock in short chunks only.
+func newDirectMetricsHandler(reg prometheus.Gatherer, store storeExposer, s *Server) fiber.Handler {
 	contentType := string(expfmt.NewFormat(expfmt.TypeTextPlain))
-	return func(c *fiber.Ctx) error {
+	build := func(dst []byte) ([]byte, error) {
 		mfs, err := reg.Gather()
 		if err != nil { // as promhttp's HTTPErrorOnError
-			return fiber.NewError(fiber.StatusInternalServerError, "error gathering metrics: "+err.Error())
+			return nil, fiber.NewError(fiber.StatusInternalServerError, "error gathering metrics: "+err.Error())
 		}
-		var buf bytes.Buffer
-		buf.Grow(int(sizeHint.Load()) + 4096)
+		buf := bytes.NewBuffer(dst)
 		own := make(map[string]struct{}, len(mfs))
 		for _, mf := range mfs {
 			own[mf.GetName()] = struct{}{}
-			if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
-				return fiber.NewError(fiber.StatusInternalServerError, "error encoding metrics: "+err.Error())
+			if _, err := expfmt.MetricFamilyToText(buf, mf); err != nil {
+				return nil, fiber.NewError(fiber.StatusInternalServerError, "error encoding metrics: "+err.Error())
 			}
 		}
-		body := store.AppendStoreMetrics(buf.Bytes(), func(name string) bool {
+		return store.AppendStoreMetrics(buf.Bytes(), func(name string) bool {
 			_, clash := own[name]
 			return clash
-		})
-		sizeHint.Store(int64(len(body)))
-		c.Set(fiber.HeaderContentType, contentType)
-		if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
-			var z bytes.Buffer
-			z.Grow(len(body) / 6)
-			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed) // a valid level
-			_, _ = zw.Write(body)                            // into memory: cannot fail
-			_ = zw.Close()
-			body = z.Bytes()
-			c.Set(fiber.HeaderContentEncoding, "gzip")
+		}), nil
+	}
+	return func(c *fiber.Ctx) error {
+		a, err := s.metricsAnswer.get(s, time.Now(), build)
+		if errors.Is(err, errAnswersFull) {
+			return s.refuseAnswer(c)
 		}
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, contentType)
 		c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-		return send(c, body)
+		return a.send(c, acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)))
 	}
 }
 

@@ -156,10 +156,23 @@ type Options struct {
 	// RequestRate turns the budget off.
 	RequestRate  float64
 	RequestBurst int
-	// MaxAnswerBytes bounds the bytes of range answers and /metrics
-	// expositions being written to clients at once (256 MiB): one past it
-	// is answered 503 with Retry-After (see sendAnswer). Snapshots share
-	// one buffer and are not counted.
+	// DearRate and DearBurst are the server's budgets for dear requests,
+	// one for each kind (/metrics, snapshots, range queries and single
+	// series, reloads), in the same cost units, over every connection
+	// together, each request's size charge included (reqbudget.go,
+	// dear.go): a bucket of DearBurst (4000) refilled at DearRate a second
+	// (2000). A dear request its budget cannot pay within a second is
+	// answered 503 with Retry-After and counted, and its connection's
+	// budget pays for the Retry-After. Negative DearRate turns them off.
+	DearRate  float64
+	DearBurst int
+	// MaxAnswerBytes bounds the bytes of answers held at once (256 MiB),
+	// counted by buffer capacity from before they are built until written
+	// (answers.go): /metrics expositions and snapshots without points
+	// (shared, counted once), range answers and single series. One that
+	// would pass it is answered 503 with Retry-After before it is built.
+	// The snapshot with history shares the WebSocket clients' buffer and
+	// is not counted.
 	MaxAnswerBytes int64
 
 	// WebSocket tunes the stream; zero fields take their defaults.
@@ -348,6 +361,15 @@ func (o *Options) setDefaultsAndValidate() error {
 	}
 	if o.RequestRate < 0 {
 		o.RequestRate = 0
+	}
+	if o.DearRate == 0 {
+		o.DearRate = 2000
+	}
+	if o.DearBurst <= 0 {
+		o.DearBurst = 4000
+	}
+	if o.DearRate < 0 {
+		o.DearRate = 0
 	}
 	if o.SendBuffer == 0 {
 		o.SendBuffer = 128 << 10

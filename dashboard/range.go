@@ -135,7 +135,16 @@ func (s *Server) seriesRange(c *fiber.Ctx) error {
 		}
 		req.Points = n
 	}
+	// Reserved before the query: its answer is built for this request
+	// alone and held while a slow client reads it.
+	t := s.reserveAnswer(rangeAnswerEstimate(req.Points, 1))
+	if t == nil {
+		return s.refuseAnswer(c)
+	}
 	ans, err := s.queryRange(req, c.Context().Done())
+	if err != nil || ans.Error != "" || (len(ans.Series) == 1 && ans.Series[0].Error != "") {
+		t.cancel()
+	}
 	switch {
 	case errors.Is(err, errNoRanges):
 		return fiber.NewError(fiber.StatusNotImplemented, err.Error())
@@ -148,7 +157,41 @@ func (s *Server) seriesRange(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.sendAnswer(c, appendRangeAnswer(nil, ans))
+	return t.send(c, appendRangeAnswer(make([]byte, 0, rangeAnswerEstimate(answerPoints(ans), 1)), ans))
+}
+
+// rangePointsPerUnit is how many points of a WebSocket range request
+// cost one more unit of the server's budget for that work, beside the
+// route's costRange: a request runs a query per series (reading stored
+// blocks), so 150 series × 2,000 points cost far more than a REST query
+// of one series (trial 14, round 6: 100 connections asking that each
+// second took a third of the core while their size charge alone stayed
+// within the budget).
+const rangePointsPerUnit = 2000
+
+// wsRangeCost is what a WebSocket range request takes from the server's
+// budget before it runs: costRange plus a unit per rangePointsPerUnit of
+// the points it may answer (at most 50 more).
+func wsRangeCost(req protocol.RangeRequest) int {
+	points := req.Points
+	if points <= 0 || points > protocol.MaxRangePoints {
+		points = protocol.MaxRangePoints
+	}
+	return costRange + min(points*len(req.Series), maxRangeAnswerPoints)/rangePointsPerUnit
+}
+
+// rangeBytesPerPoint is about the most JSON one range point takes
+// ({"t":…,"mean":…,"min":…,"max":…} with full-precision floats).
+const rangeBytesPerPoint = 96
+
+// rangeAnswerEstimate is the bytes to reserve for a range answer of
+// points points per series (0: the most) over series series, before it
+// is built.
+func rangeAnswerEstimate(points, series int) int64 {
+	if points <= 0 || points > protocol.MaxRangePoints {
+		points = protocol.MaxRangePoints
+	}
+	return int64(min(points*series, maxRangeAnswerPoints))*rangeBytesPerPoint + 256
 }
 
 // parseRangeTime reads a time as RFC 3339 or Unix milliseconds (an
@@ -183,12 +226,19 @@ func parseStep(v string) (int64, error) {
 // reader's goroutine (so a client that asks for much waits for its own
 // answers, and its further messages wait with it; the broker's publish
 // path never runs one), once the request's distinct series are paid for
-// from the client's range budget (chargeRange), and hands the encoded
-// answer to the writer, replacing one the writer has not sent yet (the
-// client wants the newest: it drops answers to requests it superseded).
+// from the client's range budget (chargeRange) and from the server's
+// budget for WebSocket range work (dear.go: its route cost now, its size
+// once built), and the answer's bytes are
+// reserved against Options.MaxAnswerBytes (as the REST answers are,
+// answers.go: a client that does not read holds its answer until cut),
+// and hands the encoded answer to the writer, replacing one the writer
+// has not sent yet (the client wants the newest: it drops answers to
+// requests it superseded). The answer's bytes stay counted until written,
+// replaced, or the client is gone (dropAnswer).
 func (c *client) answerRange(req protocol.RangeRequest) {
 	var ans protocol.RangeAnswer
 	var err error
+	var held int64
 	req.Series = distinctSeries(req.Series)
 	if msg := checkRangeRequest(req); msg != "" {
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedInvalid).Inc()
@@ -196,6 +246,13 @@ func (c *client) answerRange(req protocol.RangeRequest) {
 	} else if msg := c.chargeRange(req, time.Now()); msg != "" {
 		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBudget).Inc()
 		err = errors.New(msg)
+	} else if b := c.s.dear[wsRangeKind]; b != nil && !b.AllowN(time.Now(), min(wsRangeCost(req), b.Burst())) {
+		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedBusy).Inc()
+		err = errors.New("the server is busy with range requests from all clients; retry in a second")
+	} else if held = rangeAnswerEstimate(req.Points, len(req.Series)); !c.s.holdAnswerBytes(held) {
+		held = 0
+		c.s.metrics.rangeRefused.WithLabelValues(rangeRefusedAnswers).Inc()
+		err = errors.New("too many large answers are held by the server now; retry in a second")
 	} else {
 		ans, err = c.s.queryRange(req, c.ctx.Done())
 		if err == nil && ans.Error != "" {
@@ -205,28 +262,43 @@ func (c *client) answerRange(req protocol.RangeRequest) {
 	}
 	if err != nil {
 		if c.ctx.Err() != nil {
+			c.s.adjustAnswerBytes(-held)
 			return
 		}
 		ans = protocol.RangeAnswer{Type: protocol.TypeRange, ID: req.ID, From: req.From, To: req.To,
 			Series: []protocol.RangeSeries{}, Error: err.Error()}
 	}
-	data := appendRangeAnswer(make([]byte, 0, 256), ans)
+	data := appendRangeAnswer(make([]byte, 0, 256+answerPoints(ans)*48), ans)
+	chargeUnits(c.s.dear[wsRangeKind], len(data)/answerBytesPerUnit)
+	n := int64(cap(data))
+	c.s.adjustAnswerBytes(n - held)
 	c.mu.Lock()
-	c.answer = data
+	replaced := c.answerHeld
+	c.answer, c.answerHeld = data, n
 	wake := c.wake
 	c.mu.Unlock()
+	c.s.adjustAnswerBytes(-replaced)
 	if wake != nil {
 		wake()
 	}
 }
 
-// takeAnswer returns a range answer waiting to be written, if any.
-func (c *client) takeAnswer() []byte {
+// takeAnswer returns a range answer waiting to be written, if any, and
+// the bytes counted for it, which the caller releases once it is written
+// (or will never be).
+func (c *client) takeAnswer() ([]byte, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a := c.answer
-	c.answer = nil
-	return a
+	a, n := c.answer, c.answerHeld
+	c.answer, c.answerHeld = nil, 0
+	return a, n
+}
+
+// dropAnswer releases an answer never taken; called once the reader and
+// the writer are done.
+func (c *client) dropAnswer() {
+	_, n := c.takeAnswer()
+	c.s.adjustAnswerBytes(-n)
 }
 
 // checkRangeRequest says what is wrong with a WebSocket range request

@@ -14,6 +14,8 @@ import (
 const (
 	rangeRefusedBudget  = "budget"  // the connection's range budget is spent
 	rangeRefusedInvalid = "invalid" // the request is malformed or out of bounds
+	rangeRefusedAnswers = "answers" // the answers held fill max_answer_bytes
+	rangeRefusedBusy    = "busy"    // the server's budget for WebSocket range work is spent
 )
 
 // rangeSeriesFloor is the least a series is charged, in points, whatever

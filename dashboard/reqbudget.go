@@ -69,49 +69,105 @@ func requestCost(c *fiber.Ctx) (string, int) {
 }
 
 // maxRequestDelay is the longest limitRequests holds a request back for
-// its connection's budget to pay it; a request that would wait longer is
-// refused with 429.
+// its connection's budget (or the server's dear budget) to pay it; a
+// request that would wait longer is refused.
 const maxRequestDelay = time.Second
 
+// answerBytesPerUnit is how many bytes of an answer cost one more unit,
+// charged after the answer is built (chargeAnswer): what writing (and,
+// when not shared, building) an answer costs grows with its size, which
+// the route alone does not say. Why 64 KiB: a /metrics of 800 series
+// (2.8 MB) then costs 20+43 units, a range answer of 2,000 points 20+1, a
+// snapshot without points of 800 series (about 200 KB) 2+3; a Prometheus
+// scrape of 100k series (7 MB) each second stays below the default rate.
+const answerBytesPerUnit = 64 << 10
+
 // limitRequests takes each request's cost from its connection's request
-// budget, before anything else is done for it. A request the budget cannot
-// pay now waits until it can, at most maxRequestDelay, and is then served;
-// one that would wait longer is answered 429 with Retry-After (whole
-// seconds until it could be paid) and the connection stays open. Both are
-// counted by route in pulseboard_http_requests_limited_total. A
-// connection that is not a budgetConn (a test's app) is not limited. Runs
-// on the connection's fasthttp goroutine, the only user of its budget.
+// budget, before anything else is done for it, and a dear request's cost
+// from the server's dear budget of its kind as well (dear.go). A request a budget cannot pay now
+// waits until it can, at most maxRequestDelay, and is then served; one
+// that would wait longer is refused: 429 for its connection's budget, 503
+// for the server's, with Retry-After (whole seconds until it could be
+// paid) and the connection open. Counted by route in
+// pulseboard_http_requests_limited_total (the connection's) and
+// pulseboard_http_dear_requests_limited_total{outcome="held|refused"}
+// (the server's). Once the answer is built, its size is charged to both
+// (chargeAnswer). A connection that is not a budgetConn (a test's app)
+// has no budget of its own. Runs on the connection's fasthttp goroutine,
+// the only user of its budget; the dear budgets are safe for concurrent use.
 //
-// Why per connection and weighted by route: one keep-alive connection
-// looping a cheap route (/healthz) or a dear one (/api/v1/snapshot) could
+// Why per connection, weighted by route and by answer size: one keep-alive
+// connection looping a cheap route (/healthz) or a dear one could
 // otherwise take most of a core, and the bytes it sends are far below its
-// read budget. Why wait rather than refuse at once: a 429 costs about what
-// /healthz does, so a client that ignores Retry-After and loops would
-// still burn a core on refusals; held back, a keep-alive connection (whose
-// requests come one after another) gets exactly its budget's rate,
-// answers included. A dashboard, a Prometheus scrape every few seconds or
-// a Grafana panel refresh use a small fraction of the default and never
+// read budget; a route's weight alone misses that the same route costs
+// ten times more on a config ten times larger (trial 14, round 6, F4).
+// Why server-wide budgets for dear work: one client opens as many
+// connections as it likes, each with its own budget (200 connections
+// looping range queries took three quarters of the core and the readers'
+// p99 to 800 ms). Why wait rather than refuse at once: a refusal costs
+// about what /healthz does, so a client that ignores Retry-After and loops
+// would still burn a core on refusals; held back, a keep-alive connection
+// (whose requests come one after another) gets exactly its budget's rate,
+// answers included. A dashboard, a Prometheus scrape every second or
+// Grafana panel refreshes use a small fraction of the defaults and never
 // wait.
 func (s *Server) limitRequests(c *fiber.Ctx) error {
-	bc, ok := c.Context().Conn().(*budgetConn)
-	if !ok || bc.requests == nil {
-		return c.Next()
-	}
 	route, cost := requestCost(c)
+	var own *rate.Limiter
+	if bc, ok := c.Context().Conn().(*budgetConn); ok {
+		own = bc.requests
+	}
+	if own != nil {
+		held, wait, refused := payOrWait(c, own, cost)
+		if held || refused {
+			s.metrics.limited.WithLabelValues(route).Inc()
+		}
+		if refused {
+			return s.refuseRequest(c, route, wait)
+		}
+	}
+	dear := s.dear[route] // nil for a cheap route or with the budget off
+	if dear != nil && cost >= costDear {
+		held, wait, refused := payOrWait(c, dear, cost)
+		switch {
+		case refused:
+			s.metrics.dearLimited.WithLabelValues(route, dearRefused).Inc()
+			if own != nil {
+				// The connection pays for the Retry-After it is given:
+				// its next request waits about that long. Why: a client
+				// that ignores Retry-After and loops would otherwise
+				// cost the server a refusal per round trip (200
+				// connections: about 1,800 refusals a second, a fifth
+				// of the core).
+				payPenalty(own, wholeSeconds(wait))
+			}
+			return s.shedRequest(c, route, wait)
+		case held:
+			s.metrics.dearLimited.WithLabelValues(route, dearHeld).Inc()
+		}
+	}
+	err := c.Next()
+	s.chargeAnswer(c, own, dear)
+	return err
+}
+
+// payOrWait pays cost from lim: at once, or after waiting for it (held),
+// at most maxRequestDelay. refused: it could not be paid within that (or
+// cost is above the burst), nothing is taken, and wait is how long it
+// would have taken. A server shutting down ends the wait early.
+func payOrWait(c *fiber.Ctx, lim *rate.Limiter, cost int) (held bool, wait time.Duration, refused bool) {
 	now := time.Now()
-	r := bc.requests.ReserveN(now, cost)
+	r := lim.ReserveN(now, cost)
 	if !r.OK() { // a cost above the burst (a burst set below costSnapshot)
-		s.metrics.limited.WithLabelValues(route).Inc()
-		return s.refuseRequest(c, route, time.Duration(float64(cost)/float64(bc.requests.Limit())*float64(time.Second)))
+		return false, time.Duration(float64(cost) / float64(lim.Limit()) * float64(time.Second)), true
 	}
 	delay := r.DelayFrom(now)
 	if delay == 0 {
-		return c.Next()
+		return false, 0, false
 	}
-	s.metrics.limited.WithLabelValues(route).Inc()
 	if delay > maxRequestDelay {
 		r.CancelAt(now)
-		return s.refuseRequest(c, route, delay)
+		return false, delay, true
 	}
 	t := time.NewTimer(delay)
 	defer t.Stop()
@@ -119,7 +175,34 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 	case <-t.C:
 	case <-c.Context().Done(): // the server is shutting down
 	}
-	return c.Next()
+	return true, delay, false
+}
+
+// chargeAnswer charges the answer just built, one unit per
+// answerBytesPerUnit of its body, to the connection's budget (own) and to
+// the server's dear budget of its route (dear), either nil if none: taken
+// now, without waiting, so the next requests pay it (a debt at most a
+// burst deep). Why after: the size is known only once built, and the
+// request has already paid its route's base cost.
+func (s *Server) chargeAnswer(c *fiber.Ctx, own, dear *rate.Limiter) {
+	resp := c.Response()
+	// Body() would read a body stream whole (and close it): its length
+	// is the header's.
+	n := resp.Header.ContentLength()
+	if !resp.IsBodyStream() {
+		n = len(resp.Body())
+	}
+	units := n / answerBytesPerUnit
+	if units <= 0 {
+		return
+	}
+	now := time.Now()
+	for _, lim := range []*rate.Limiter{own, dear} {
+		if lim != nil {
+			lim.ReserveN(now, min(units, lim.Burst()))
+		}
+	}
+	s.metrics.answerUnits.Add(float64(units))
 }
 
 // refuseRequest answers 429, with Retry-After: wait rounded up to seconds.

@@ -38,7 +38,11 @@ type Server struct {
 	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
 	admit          *admission    // new connections' turns, across Serve calls
 	pprofOn        bool          // the admin token was configured: /debug/pprof/ is served
-	answerBytes    atomic.Int64  // bytes of answers being written now (sendAnswer)
+	answerBytes    atomic.Int64  // bytes of answers held now (answers.go)
+	metricsAnswer  answerCache   // the /metrics exposition scrapes share
+	liteSnapshot   answerCache   // the snapshot without points requests share
+	dear           dearBudgets   // the dear requests' budgets over every connection (dear.go)
+	seriesSize     atomic.Int64  // the last /api/v1/series/{id} answer's length, its next estimate
 
 	mu        sync.Mutex
 	serving   bool
@@ -80,6 +84,8 @@ func New(opts Options) (*Server, error) {
 		rangeTurns: make(chan struct{}, rangeQueries),
 		pprofOn:    pprofOn,
 	}
+	s.dear = newDearBudgets(opts.DearRate, opts.DearBurst)
+	s.metricsAnswer.maxAge, s.liteSnapshot.maxAge = metricsMaxAge, snapshotMaxAge
 	if s.opts.Registry == nil {
 		s.opts.Registry = prometheus.NewRegistry()
 		for _, c := range []prometheus.Collector{
@@ -101,7 +107,7 @@ func New(opts Options) (*Server, error) {
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
 	if store, ok := opts.Feed.(storeExposer); ok {
 		store.ExposeStoreDirectly()
-		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store, s.sendAnswer)
+		s.metricsHandler = newDirectMetricsHandler(s.opts.Registry, store, s)
 	}
 	instance, err := randomHex(instanceBytes)
 	if err != nil {

@@ -74,9 +74,11 @@ func (c *client) stream() {
 			}
 			continue
 		}
-		if a := c.takeAnswer(); a != nil {
+		if a, held := c.takeAnswer(); a != nil {
 			wake()
-			if !c.writeOwn(a) {
+			ok := c.writeOwn(a)
+			c.s.adjustAnswerBytes(-held)
+			if !ok {
 				return
 			}
 			continue

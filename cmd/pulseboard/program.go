@@ -221,6 +221,8 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		ViewerToken:    cfg.Server.Auth.ViewerToken,
 		AdminToken:     cfg.Server.Auth.AdminToken,
 		MaxConnections: cfg.Server.MaxConnections,
+		DearRate:       float64(cfg.Server.DearRequestRate),
+		DearBurst:      cfg.Server.DearRequestBurst,
 		WebSocket:      dashboard.WebSocketOptions{MaxClients: cfg.Server.MaxClients},
 		Feed:           p.aggregator,
 		Sources:        p.sourceControl(),

@@ -1,0 +1,139 @@
+package dashboard
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/klauspost/compress/gzip"
+)
+
+// metricsMaxAge is how long one /metrics exposition serves every scrape.
+// Why a second: Prometheus users expect a scrape to show the state of
+// that moment; at a scrape interval of a second or more a scraper never
+// sees one exposition twice, while a loop (or hundreds of slow scrapers)
+// costs one build a second.
+const metricsMaxAge = time.Second
+
+// errAnswersFull: the answers held already fill Options.MaxAnswerBytes.
+var errAnswersFull = errors.New("answers held fill max_answer_bytes")
+
+// sharedAnswer is one encoded answer that the requests of a short age
+// share, plain and (built on first demand) gzipped. Its buffers are never
+// written after it is published, so any number of responses may read
+// them. Its bytes are counted in Server.answerBytes, once, while its cache
+// or any response holds it (refs).
+type sharedAnswer struct {
+	s      *Server
+	plain  []byte
+	gzOnce sync.Once
+	gz     []byte
+	refs   atomic.Int64
+	held   atomic.Int64 // bytes counted for it
+}
+
+func (a *sharedAnswer) acquire() { a.refs.Add(1) }
+
+// release drops one holder; the last one uncounts its bytes (the garbage
+// collector takes the buffers).
+func (a *sharedAnswer) release() {
+	if a.refs.Add(-1) == 0 {
+		a.s.adjustAnswerBytes(-a.held.Swap(0))
+	}
+}
+
+// gzipped is the answer gzipped (BestSpeed), built once by the first
+// caller that asks and counted from then on. The caller holds a ref.
+func (a *sharedAnswer) gzipped() []byte {
+	a.gzOnce.Do(func() {
+		var z bytes.Buffer
+		z.Grow(len(a.plain)/6 + 512)
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed) // a valid level
+		_, _ = zw.Write(a.plain)                         // into memory: cannot fail
+		_ = zw.Close()
+		a.gz = z.Bytes()
+		n := int64(cap(a.gz))
+		a.held.Add(n)
+		a.s.adjustAnswerBytes(n)
+	})
+	return a.gz
+}
+
+// send sends the answer as a 200 (gzipped when gz), holding a ref until
+// fasthttp has written it or given up. Consumes the caller's ref.
+func (a *sharedAnswer) send(c *fiber.Ctx, gz bool) error {
+	body := a.plain
+	if gz {
+		body = a.gzipped()
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+	}
+	c.Status(fiber.StatusOK)
+	c.Response().SetBodyStream(&heldAnswer{Reader: bytes.NewReader(body), release: a.release}, len(body))
+	return nil
+}
+
+// answerCache shares one answer among the requests that come within
+// maxAge of its build, as snapshotCache does for the WebSocket snapshot.
+// It holds its answer (counted) until a request finds it too old.
+//
+// The answer must be the same for every request that reaches the
+// handler: the route's auth guard runs before the cache is asked, and
+// answers here do not depend on which token was given (/metrics and the
+// snapshot are the same for the viewer and the admin token).
+type answerCache struct {
+	mu     sync.Mutex // held while building: concurrent requests wait for one build
+	maxAge time.Duration
+	cur    *sharedAnswer
+	at     time.Time
+	size   int // the last build's length, to allocate about once
+}
+
+// get returns the cached answer with a ref for the caller, or builds one
+// when the cached one is maxAge old or more. Before building it reserves
+// the last build's size (and a little) against the bound, so that a
+// request refused (errAnswersFull) has allocated nothing large; the
+// reservation is settled to the built buffer's capacity. build appends
+// the answer to dst (which it may outgrow) and must not keep it. An error
+// of build is returned as it is. Safe from any goroutine.
+func (ac *answerCache) get(s *Server, now time.Time, build func(dst []byte) ([]byte, error)) (*sharedAnswer, error) {
+	ac.mu.Lock()
+	defer ac.mu.Unlock()
+	if a := ac.cur; a != nil && now.Sub(ac.at) < ac.maxAge && !now.Before(ac.at) {
+		a.acquire()
+		return a, nil
+	}
+	ac.dropLocked()
+	estimate := int64(ac.size) + 4096
+	if !s.holdAnswerBytes(estimate) {
+		return nil, errAnswersFull
+	}
+	body, err := build(make([]byte, 0, estimate))
+	if err != nil {
+		s.adjustAnswerBytes(-estimate)
+		return nil, err
+	}
+	a := &sharedAnswer{s: s, plain: body}
+	a.held.Store(int64(cap(body)))
+	s.adjustAnswerBytes(int64(cap(body)) - estimate)
+	a.refs.Store(2) // the cache's and the caller's
+	ac.cur, ac.at, ac.size = a, now, len(body)
+	return a, nil
+}
+
+// drop lets go of the cached answer (responses still holding it keep it
+// until written); the next get builds one.
+func (ac *answerCache) drop() {
+	ac.mu.Lock()
+	defer ac.mu.Unlock()
+	ac.dropLocked()
+}
+
+func (ac *answerCache) dropLocked() {
+	if ac.cur != nil {
+		ac.cur.release()
+		ac.cur = nil
+	}
+}
