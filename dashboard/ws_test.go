@@ -66,9 +66,12 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 		require.Contains(t, string(d.raw), `"points"`)
 	}
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.clients))
-	require.GreaterOrEqual(t, testutil.ToFloat64(f.srv.metrics.messagesSent), float64(2+len(deltas)))
-	// Every delta written is timed from its ts (the write returns after
-	// the client may already have read it: wait for the count).
+	// A message is counted once its write returned, which may be after
+	// the client read it: wait for the counts.
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.srv.metrics.messagesSent) >= float64(2+len(deltas))
+	}, 5*time.Second, time.Millisecond, "hello, snapshot and every delta counted as sent")
+	// Every delta written is timed from its ts.
 	var h dto.Metric
 	require.Eventually(t, func() bool {
 		require.NoError(t, f.srv.metrics.delivery.Write(&h))
