@@ -77,22 +77,26 @@ func (a *sharedAnswer) send(c *fiber.Ctx, gz bool) error {
 
 // answerCache shares one answer among the requests that come within
 // maxAge of its build, as snapshotCache does for the WebSocket snapshot.
-// It holds its answer (counted) until a request finds it too old.
-//
-// The answer must be the same for every request that reaches the
-// handler: the route's auth guard runs before the cache is asked, and
-// answers here do not depend on which token was given (/metrics and the
-// snapshot are the same for the viewer and the admin token).
+// With inFlightOnly (/metrics) an answer is shared only with the requests
+// that come while a response still holds it (hundreds of scrapers that
+// never read): a scrape that comes after the last one was written builds
+// afresh, and so sees what happened since (a reload, a crash), as a
+// Prometheus user expects of a scrape; a keep-alive loop pays for its
+// builds through the request budgets. It holds its answer (counted) until
+// a request finds it unshareable.
 type answerCache struct {
 	mu     sync.Mutex // held while building: concurrent requests wait for one build
 	maxAge time.Duration
 	cur    *sharedAnswer
 	at     time.Time
-	size   int // the last build's length, to allocate about once
+	// inFlightOnly: share only while a response holds the answer.
+	inFlightOnly bool
+	size         int // the last build's length, to allocate about once
 }
 
 // get returns the cached answer with a ref for the caller, or builds one
-// when the cached one is maxAge old or more. Before building it reserves
+// when the cached one is maxAge old or more, or (inFlightOnly) held by no
+// response. Before building it reserves
 // the last build's size (and a little) against the bound, so that a
 // request refused (errAnswersFull) has allocated nothing large; the
 // reservation is settled to the built buffer's capacity. build appends
@@ -101,7 +105,8 @@ type answerCache struct {
 func (ac *answerCache) get(s *Server, now time.Time, build func(dst []byte) ([]byte, error)) (*sharedAnswer, error) {
 	ac.mu.Lock()
 	defer ac.mu.Unlock()
-	if a := ac.cur; a != nil && now.Sub(ac.at) < ac.maxAge && !now.Before(ac.at) {
+	if a := ac.cur; a != nil && now.Sub(ac.at) < ac.maxAge && !now.Before(ac.at) &&
+		(!ac.inFlightOnly || a.refs.Load() > 1) { // refs > 1: a response holds it besides the cache
 		a.acquire()
 		return a, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -215,4 +216,34 @@ func TestRangeRefusedBeforeQuery(t *testing.T) {
 	require.Equal(t, int64(1), queries.Load())
 	require.Eventually(t, func() bool { return f.srv.answerBytes.Load() == 0 }, 5*time.Second, time.Millisecond,
 		"a written WebSocket answer is released")
+}
+
+// TestAnswerCacheInFlightOnly: an in-flight-only cache (/metrics) hands
+// an answer to the requests that come while a response holds it, and
+// builds afresh for one that comes after: a scrape after a reload shows
+// the reload (two CI runs read a removed source on /metrics), while
+// scrapers that never read still share one.
+func TestAnswerCacheInFlightOnly(t *testing.T) {
+	s := bareServer(1 << 30)
+	ac := answerCache{maxAge: time.Second, inFlightOnly: true}
+	var builds int
+	build := func(dst []byte) ([]byte, error) {
+		builds++
+		return append(dst, "state "+strconv.Itoa(builds)...), nil
+	}
+	t0 := time.Unix(1000, 0)
+	a, err := ac.get(s, t0, build)
+	require.NoError(t, err)
+	b, err := ac.get(s, t0.Add(time.Millisecond), build)
+	require.NoError(t, err)
+	require.Same(t, a, b, "held by a response: shared")
+	a.release()
+	b.release()
+	c, err := ac.get(s, t0.Add(2*time.Millisecond), build)
+	require.NoError(t, err)
+	require.NotSame(t, a, c, "written to all who asked: built afresh")
+	require.Equal(t, "state 2", string(c.plain))
+	c.release()
+	ac.drop()
+	require.Zero(t, s.answerBytes.Load())
 }

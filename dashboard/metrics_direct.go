@@ -29,9 +29,10 @@ type storeExposer interface {
 // the registry's is left out rather than written twice.
 //
 // One exposition (and its gzipped copy, made on the first scrape that
-// asks) serves every scrape within metricsMaxAge of its build (s.metricsAnswer,
-// an answerCache): a loop of scrapes, or hundreds of scrapers that never
-// read, cost one build a second and hold one or a few buffers, counted
+// asks) serves the scrapes that come, within metricsMaxAge of its build,
+// while another scrape still holds it (s.metricsAnswer, an answerCache with
+// inFlightOnly): hundreds of scrapers that never read cost one build a
+// second and hold one or a few buffers, counted
 // against Options.MaxAnswerBytes by their capacity. A scrape that finds
 // the bound reached is answered 503 before anything is built.
 //

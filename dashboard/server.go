@@ -86,6 +86,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.dear = newDearBudgets(opts.DearRate, opts.DearBurst)
 	s.metricsAnswer.maxAge, s.liteSnapshot.maxAge = metricsMaxAge, snapshotMaxAge
+	s.metricsAnswer.inFlightOnly = true
 	if s.opts.Registry == nil {
 		s.opts.Registry = prometheus.NewRegistry()
 		for _, c := range []prometheus.Collector{
