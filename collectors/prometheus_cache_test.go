@@ -14,6 +14,7 @@ import (
 
 	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/internal/hostilebody"
 )
 
 // labelsData is where a label set's elements live: two scrapes that share
@@ -87,7 +88,7 @@ func TestSeriesCacheDropsCountedEachTime(t *testing.T) {
 // and now allocates none of that. Every reason is still counted and its
 // first series named, as a scrape without the cache names it.
 func TestSeriesCacheDropsCostNoLabels(t *testing.T) {
-	body := string(wideBody(3000))
+	body := string(hostilebody.Wide(3000))
 	opt := defaultScrapeOptions()
 	want := scrapeText(t, body, scrapeOptions{promFilter: opt.promFilter, limits: opt.limits})
 	require.Equal(t, map[string]int{dropLabelLimit: 750, dropLabelValueLength: 750, dropLabelNameLength: 750}, want.Dropped)

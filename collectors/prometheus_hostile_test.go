@@ -1,56 +1,14 @@
 package collectors
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pulseboard/pulseboard/configs"
+	"github.com/pulseboard/pulseboard/internal/hostilebody"
 )
-
-// wideBody is the trial's hostile "wide" target (issue 14, round 6, F2):
-// n series of which three in four break a default label limit (40 labels,
-// a 5,000-byte value, a 300-byte name) and one in four is kept, then 50
-// plain series.
-func wideBody(n int) []byte {
-	var b bytes.Buffer
-	for i := range n {
-		b.WriteString("wide_metric{")
-		switch i % 4 {
-		case 0:
-			for j := range 40 {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, `l%d="v%d"`, j, i)
-			}
-		case 1:
-			fmt.Fprintf(&b, `big="%s",i="%d"`, strings.Repeat("A", 5000), i)
-		case 2:
-			fmt.Fprintf(&b, `%s="1",i="%d"`, strings.Repeat("n", 300), i)
-		default:
-			fmt.Fprintf(&b, `i="%d",bad="ÿþ"`, i)
-		}
-		fmt.Fprintf(&b, "} %d\n", i)
-	}
-	for i := range 50 {
-		fmt.Fprintf(&b, "ok_metric{i=\"%d\"} %d\n", i, i)
-	}
-	return b.Bytes()
-}
-
-// explodeBody is the trial's "explode" target: n one-label series.
-func explodeBody(n int) []byte {
-	var b bytes.Buffer
-	for i := range n {
-		fmt.Fprintf(&b, "explode{i=\"%d\"} 1\n", i)
-	}
-	return b.Bytes()
-}
 
 // defaultScrapeOptions are a prometheus source's options with the
 // defaults of configs, as the trial's sources had them.
@@ -67,7 +25,7 @@ func defaultScrapeOptions() scrapeOptions {
 // what the work of refusing costs.
 func BenchmarkScrapeHostile(b *testing.B) {
 	b.Run("wide", func(b *testing.B) {
-		body := wideBody(3000)
+		body := hostilebody.Wide(3000)
 		opt := defaultScrapeOptions()
 		if _, err := scrapeProm(body, ctClassic, opt); err != nil {
 			b.Fatal(err)
@@ -81,7 +39,7 @@ func BenchmarkScrapeHostile(b *testing.B) {
 		}
 	})
 	b.Run("explode", func(b *testing.B) {
-		body := explodeBody(70000)
+		body := hostilebody.Explode(70000)
 		opt := defaultScrapeOptions()
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
@@ -102,14 +60,14 @@ func TestScrapeYields(t *testing.T) {
 	defer func(old func()) { yield = old }(yield)
 	yield = func() { yields++ }
 
-	body := explodeBody(70000)
+	body := hostilebody.Explode(70000)
 	_, err := scrapeProm(body, ctClassic, defaultScrapeOptions())
 	require.ErrorIs(t, err, ErrSampleLimit)
 	read := configs.DefaultPromSampleLimit * (len(body)/70000 + yieldSeriesCost) // to the limit
 	require.InDelta(t, read/yieldWork, yields, 2, "one-label series")
 
 	yields = 0
-	body = wideBody(3000)
+	body = hostilebody.Wide(3000)
 	scrapeText(t, string(body), defaultScrapeOptions())
 	require.InDelta(t, len(body)/yieldWork, yields, 5, "series that are mostly dropped count as read")
 }

@@ -35,14 +35,7 @@ func TestShutdownClosesEveryClientWith1001(t *testing.T) {
 		}()
 	}
 
-	f.cancel()
-	select {
-	case err := <-f.served:
-		require.NoError(t, err)
-		close(f.served)
-	case <-time.After(f.srv.opts.ShutdownTimeout + time.Second):
-		t.Fatal("Serve did not return within the shutdown bound")
-	}
+	stopWithinBound(t, f)
 	wg.Wait()
 	close(codes)
 	for code := range codes {
@@ -63,14 +56,7 @@ func TestShutdownBoundedWithUnresponsiveClient(t *testing.T) {
 	f.dial("", nil) // never reads: never answers the close frame
 	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.clients) == 1 },
 		5*time.Second, time.Millisecond)
-	f.cancel()
-	select {
-	case err := <-f.served:
-		require.NoError(t, err)
-		close(f.served)
-	case <-time.After(f.srv.opts.ShutdownTimeout + time.Second):
-		t.Fatal("Serve did not return within the shutdown bound")
-	}
+	stopWithinBound(t, f)
 }
 
 func TestServeAgainAfterStop(t *testing.T) {
@@ -209,15 +195,22 @@ func TestShutdownWhileClientsLeave(t *testing.T) {
 			}()
 		}
 		close(start)
-		f.cancel()
-		select {
-		case err := <-f.served:
-			require.NoError(t, err)
-			close(f.served)
-		case <-time.After(f.srv.opts.ShutdownTimeout + time.Second):
-			t.Fatal("Serve did not return within the shutdown bound")
-		}
+		stopWithinBound(t, f)
 		wg.Wait()
 		require.Equal(t, 0.0, testutil.ToFloat64(f.srv.metrics.clients))
+	}
+}
+
+// stopWithinBound cancels f's server and waits for Serve to return nil,
+// failing when it takes longer than its shutdown bound and a second.
+func stopWithinBound(t *testing.T, f *fixture) {
+	t.Helper()
+	f.cancel()
+	select {
+	case err := <-f.served:
+		require.NoError(t, err)
+		close(f.served)
+	case <-time.After(f.srv.opts.ShutdownTimeout + time.Second):
+		t.Fatal("Serve did not return within the shutdown bound")
 	}
 }

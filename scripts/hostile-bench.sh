@@ -56,17 +56,7 @@ pids+=($!)
 
 # measure BINARY CONFIG: one fresh server, one pulseload run; prints its
 # JSON.
-measure() {
-	taskset -c 0 "$1" -config "$dir/$2.yaml" -storage.path "" -log-level warn &
-	local pid=$!
-	pids+=("$pid")
-	pb_wait_healthy "$port"
-	sleep "$SETTLE"
-	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
-		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-}
+measure() { pb_measure "$1" "$dir/$2.yaml" "$port"; }
 
 row() { # RUN BUILD CONFIG
 	local j

@@ -54,3 +54,22 @@ pb_field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p"; }
 # pb_median: the median of the numbers on stdin, one a line (the lower
 # middle of an even count, as the tables' "median of N" is read).
 pb_median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# pb_measure BINARY CONFIG PORT: starts BINARY on CONFIG (memory only, on
+# CPU 0, at $PB_SERVER_NICE, 0 by default), waits for it and $SETTLE
+# seconds, runs five pulseload readers against ws://127.0.0.1:PORT/ws on
+# CPU 1 at nice 19 ($WARMUP warm-up, $SECS seconds), prints pulseload's
+# JSON report and stops the server. Its stderr goes to $PB_SERVER_LOG if
+# set. The readers' p99 beside a source or an attack is what the
+# issue-14 benchmarks compare.
+pb_measure() {
+	nice -n "${PB_SERVER_NICE:-0}" taskset -c 0 "$1" -config "$2" -storage.path "" -log-level warn 2>>"${PB_SERVER_LOG:-/dev/stderr}" &
+	local pid=$!
+	pids+=("$pid")
+	pb_wait_healthy "$3" || return
+	sleep "$SETTLE"
+	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$3/ws" -clients 5 -warmup "$WARMUP" \
+		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+}

@@ -72,17 +72,7 @@ printf '%s\n' "$base" >"$dir/base.yaml"
 echo "rules file: $(wc -c <"$dir/rules.yaml") bytes" >&2
 
 # measure BIN CONFIG: one fresh server, one pulseload run; prints its JSON.
-measure() {
-	nice -n 19 taskset -c 0 "$1" -config "$dir/$2.yaml" -storage.path "" -log-level warn 2>>"$dir/server.log" &
-	local pid=$!
-	pids+=("$pid")
-	pb_wait_healthy "$port"
-	sleep "$SETTLE"
-	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
-		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-}
+measure() { PB_SERVER_NICE=19 PB_SERVER_LOG="$dir/server.log" pb_measure "$1" "$dir/$2.yaml" "$port"; }
 
 
 bins=(a)

@@ -54,17 +54,7 @@ nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$tport" -series "$S
 pids+=($!)
 
 # measure CONFIG: one fresh server, one pulseload run; prints its JSON.
-measure() {
-	nice -n 19 taskset -c 0 "$bin" -config "$dir/$1.yaml" -storage.path "" -log-level warn &
-	local pid=$!
-	pids+=("$pid")
-	pb_wait_healthy "$port"
-	sleep "$SETTLE"
-	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup "$WARMUP" \
-		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-}
+measure() { PB_SERVER_NICE=19 pb_measure "$bin" "$dir/$1.yaml" "$port"; }
 
 
 echo "| run | config | readers' p99 ms | server CPU % | B a delta (mean) | largest delta B |"

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pulseboard/pulseboard/internal/hostilebody"
 	"log"
 	"net"
 	"net/http"
@@ -66,9 +67,9 @@ func run(listen, shape string, series, labels, valueBytes, vary int) error {
 	case "atlimit":
 		h = newBody(series, labels, valueBytes, vary)
 	case "wide":
-		h = fixedBody(hostileWide(series))
+		h = fixedBody(hostilebody.Wide(series))
 	case "explode":
-		h = fixedBody(explode(series))
+		h = fixedBody(hostilebody.Explode(series))
 	default:
 		return fmt.Errorf("-shape %q: not atlimit, wide or explode", shape)
 	}
@@ -130,41 +131,4 @@ func (b fixedBody) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	_, _ = w.Write(b)
-}
-
-// hostileWide is the trial's "wide" body (target.py /wide).
-func hostileWide(n int) []byte {
-	var b bytes.Buffer
-	for i := range n {
-		b.WriteString("wide_metric{")
-		switch i % 4 {
-		case 0: // too many labels
-			for j := range 40 {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, `l%d="v%d"`, j, i)
-			}
-		case 1: // a long value
-			fmt.Fprintf(&b, `big="%s",i="%d"`, strings.Repeat("A", 5000), i)
-		case 2: // a long name
-			fmt.Fprintf(&b, `%s="1",i="%d"`, strings.Repeat("n", 300), i)
-		default:
-			fmt.Fprintf(&b, `i="%d",bad="ÿþ"`, i)
-		}
-		fmt.Fprintf(&b, "} %d\n", i)
-	}
-	for i := range 50 {
-		fmt.Fprintf(&b, "ok_metric{i=\"%d\"} %d\n", i, i)
-	}
-	return b.Bytes()
-}
-
-// explode is the trial's "explode" body (target.py /explode).
-func explode(n int) []byte {
-	var b bytes.Buffer
-	for i := range n {
-		fmt.Fprintf(&b, "explode{i=\"%d\"} 1\n", i)
-	}
-	return b.Bytes()
 }
