@@ -162,3 +162,20 @@ func TestRangeRefusedIsNotAQuery(t *testing.T) {
 	require.NoError(t, f.srv.metrics.rangeSeconds.Write(&m))
 	require.Zero(t, m.GetHistogram().GetSampleCount(), "no range query observed")
 }
+
+// TestOneSpellingOfEachPath: the router takes a path only as the routes'
+// costs spell it, so another spelling of a dear route is a cheap 404,
+// never a dear answer at a cheap path's cost (trial 14, round 7).
+func TestOneSpellingOfEachPath(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.pushAndWait(3, 1)
+	for _, path := range []string{"/METRICS", "/metrics/", "/Api/v1/snapshot", "/api/v1/snapshot/",
+		"/API/V1/SERIES/02aa71c4e5b39f10?points=2000", "/api/v1/sources/", "/HEALTHZ"} {
+		code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+		require.Equal(t, http.StatusNotFound, code, path)
+	}
+	for _, path := range []string{"/metrics", "/api/v1/snapshot", "/api/v1/sources", "/healthz", "/"} {
+		code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
+		require.Equal(t, http.StatusOK, code, path)
+	}
+}
