@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -197,11 +198,16 @@ func NewRedactor(secrets []string) *Redactor {
 }
 
 // secretForms returns the encodings a target may echo a secret in: base64
-// in both alphabets, padded or not, and hex (matched in either case, as
-// every form is).
+// in both alphabets, padded or not, hex, and every byte percent-encoded
+// (%53%75…, as a URL encoder that escapes everything writes it; matched
+// in either case, as every form is).
 func secretForms(s string) []string {
 	raw := []byte(s)
-	out := []string{hex.EncodeToString(raw)}
+	var pct strings.Builder
+	for _, c := range raw {
+		fmt.Fprintf(&pct, "%%%02x", c)
+	}
+	out := []string{hex.EncodeToString(raw), pct.String()}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		out = append(out, enc.EncodeToString(raw))
 	}

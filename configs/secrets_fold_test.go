@@ -3,6 +3,7 @@ package configs
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -29,6 +30,8 @@ func TestRedactorMasksEchoedForms(t *testing.T) {
 			"lower":   strings.ToLower(secret),
 			"hex":     hex.EncodeToString([]byte(secret)),
 			"HEX":     strings.ToUpper(hex.EncodeToString([]byte(secret))),
+			"%XX":     percentEveryByte(secret, "%%%02X"),
+			"%xx":     percentEveryByte(secret, "%%%02x"),
 		}
 		if secret == "puser:PassW0rdS3cret77" {
 			delete(forms, "as sent") // the password inside it is masked, the user is no secret
@@ -113,4 +116,13 @@ func TestRedactorLookingIsCheap(t *testing.T) {
 	big := strings.Repeat("Sup3rSecretTok3nAB", 10<<20/18) // a prefix of the token, over and over
 	got, _ := r.Clip(big, 256)
 	require.True(t, strings.HasSuffix(got, URLMask), "a cut that ends in a prefix of the token masks it: %q", got)
+}
+
+// percentEveryByte is s with every byte percent-encoded in format.
+func percentEveryByte(s, format string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		fmt.Fprintf(&b, format, c)
+	}
+	return b.String()
 }
