@@ -70,7 +70,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 		ErrorHandler:          s.errorHandler,
 	})
 	s.countMalformed(app)
-	app.Use(s.countRequests, s.limitRequests, s.checkHost, setSecurityHeaders)
+	app.Use(s.countRequests, s.limitRequests(ctx.Done()), s.checkHost, setSecurityHeaders)
 
 	viewer := s.requireViewer(false)
 	// The static routes share one guard; only "/" (the page a link opens)

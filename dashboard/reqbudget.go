@@ -111,14 +111,22 @@ const answerBytesPerUnit = 64 << 10
 // answers included. A dashboard, a Prometheus scrape every second or
 // Grafana panel refreshes use a small fraction of the defaults and never
 // wait.
-func (s *Server) limitRequests(c *fiber.Ctx) error {
+//
+// stopping is closed when the server shuts down (Serve's context): a
+// request held back is let go then. Not the request's own Done: fasthttp's
+// panics on a request that no server runs (the fuzzers' handler calls).
+func (s *Server) limitRequests(stopping <-chan struct{}) fiber.Handler {
+	return func(c *fiber.Ctx) error { return s.limitRequest(c, stopping) }
+}
+
+func (s *Server) limitRequest(c *fiber.Ctx, stopping <-chan struct{}) error {
 	route, cost := requestCost(c)
 	var own *rate.Limiter
 	if bc, ok := c.Context().Conn().(*budgetConn); ok {
 		own = bc.requests
 	}
 	if own != nil {
-		held, wait, refused := payOrWait(c, own, cost)
+		held, wait, refused := payOrWait(stopping, own, cost)
 		if held || refused {
 			s.metrics.limited.WithLabelValues(route).Inc()
 		}
@@ -128,7 +136,7 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 	}
 	dear := s.dear[route] // nil for a cheap route or with the budget off
 	if dear != nil && cost >= costDear {
-		held, wait, refused := payOrWait(c, dear, cost)
+		held, wait, refused := payOrWait(stopping, dear, cost)
 		switch {
 		case refused:
 			s.metrics.dearLimited.WithLabelValues(route, dearRefused).Inc()
@@ -154,8 +162,9 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 // payOrWait pays cost from lim: at once, or after waiting for it (held),
 // at most maxRequestDelay. refused: it could not be paid within that (or
 // cost is above the burst), nothing is taken, and wait is how long it
-// would have taken. A server shutting down ends the wait early.
-func payOrWait(c *fiber.Ctx, lim *rate.Limiter, cost int) (held bool, wait time.Duration, refused bool) {
+// would have taken. stopping closed (a server shutting down) ends the
+// wait early.
+func payOrWait(stopping <-chan struct{}, lim *rate.Limiter, cost int) (held bool, wait time.Duration, refused bool) {
 	now := time.Now()
 	r := lim.ReserveN(now, cost)
 	if !r.OK() { // a cost above the burst (a burst set below costSnapshot)
@@ -173,7 +182,7 @@ func payOrWait(c *fiber.Ctx, lim *rate.Limiter, cost int) (held bool, wait time.
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-c.Context().Done(): // the server is shutting down
+	case <-stopping: // the server is shutting down
 	}
 	return true, delay, false
 }

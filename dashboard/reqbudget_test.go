@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
 
+	"github.com/pulseboard/pulseboard/aggregator"
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
 
@@ -178,4 +180,24 @@ func TestOneSpellingOfEachPath(t *testing.T) {
 		code, _, _ := f.httpDo(http.MethodGet, path, nil, nil)
 		require.Equal(t, http.StatusOK, code, path)
 	}
+}
+
+// TestHeldRequestWithoutServer: a request held back for the dear budget
+// waits on the server's own stopping, not on the request's Done, which
+// fasthttp makes panic for a request no server runs (the REST fuzzer's
+// handler calls found it).
+func TestHeldRequestWithoutServer(t *testing.T) {
+	agg := aggregator.New(aggregator.Options{})
+	srv, err := New(Options{Listen: "127.0.0.1:0", Feed: agg, DearRate: 200, DearBurst: costSnapshot})
+	require.NoError(t, err)
+	handler := srv.newApp(t.Context(), newHub(srv, 10)).Handler()
+	for range 2 { // the second waits for the first's units
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod(fiber.MethodGet)
+		ctx.Request.SetRequestURI(snapshotPath)
+		ctx.Request.Header.SetHost("127.0.0.1")
+		handler(&ctx)
+		require.Equal(t, http.StatusOK, ctx.Response.StatusCode())
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(srv.metrics.dearLimited.WithLabelValues(snapshotPath, dearHeld)))
 }
