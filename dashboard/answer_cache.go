@@ -11,11 +11,10 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-// metricsMaxAge is how long one /metrics exposition serves every scrape.
-// Why a second: Prometheus users expect a scrape to show the state of
-// that moment; at a scrape interval of a second or more a scraper never
-// sees one exposition twice, while a loop (or hundreds of slow scrapers)
-// costs one build a second.
+// metricsMaxAge is the longest one /metrics exposition is shared with the
+// scrapes that come while another scrape still holds it (inFlightOnly):
+// hundreds of scrapers that never read cost one build a second, and no
+// scrape is handed an exposition more than a second old.
 const metricsMaxAge = time.Second
 
 // errAnswersFull: the answers held already fill Options.MaxAnswerBytes.
