@@ -161,3 +161,11 @@ test("the filter's count is drawn clear of the box's border and focus ring, and 
   assert.ok(Number(below[1]) > reach, `clear of the focus ring (${reach}px out)`);
   assert.ok(app.some(([s, b]) => s === '.search input[aria-invalid="true"] ~ .filter-count' && /display:\s*none/.test(b)));
 });
+
+test("on a phone, what floats at the bottom (toasts, the connection-lost banner) sits above the way-back bar", () => {
+  // Trial 12 r10: the banner's second line was under the bar at 390x844.
+  const layout = sheets.find(([f]) => f === "layout.css")[1];
+  const phone = layout.slice(layout.indexOf("@media (max-width: 700px)"));
+  const lifted = rules(phone).filter(([, body]) => /bottom:\s*calc\(var\(--wayback-h\)/.test(body)).flatMap(([sel]) => sel.split(",").map((x) => x.trim()));
+  for (const sel of [".toasts", "#stale"]) assert.ok(lifted.includes(sel), `${sel} is not lifted above the bar: ${lifted}`);
+});
