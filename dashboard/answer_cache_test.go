@@ -104,7 +104,7 @@ func TestNonReadingScrapersShareOneExposition(t *testing.T) {
 		dash: func(o *Options) { o.SendBuffer = 4096; o.RequestRate, o.DearRate = -1, -1 },
 	})
 	f.push(n, 1)
-	require.Eventually(t, func() bool { return f.agg.Seq() >= 1 }, time.Minute, time.Millisecond)
+	f.waitStored(n)
 	code, _, body := f.httpDo(http.MethodGet, metricsPath, nil, nil)
 	require.Equal(t, http.StatusOK, code)
 	size := len(body)

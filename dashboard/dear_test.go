@@ -26,7 +26,7 @@ func TestAnswerSizeIsCharged(t *testing.T) {
 		dash: func(o *Options) { o.RequestRate, o.RequestBurst, o.DearRate = 0.001, 99, -1 },
 	})
 	f.push(n, 1)
-	f.waitSeq(1)
+	f.waitStored(n)
 	plain := http.Header{"Accept-Encoding": {"identity"}} // Go's client would ask for gzip
 	code, _, body := f.httpDo(http.MethodGet, metricsPath, nil, plain)
 	require.Equal(t, http.StatusOK, code)

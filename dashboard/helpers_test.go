@@ -95,7 +95,26 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 		f.stop()
 		require.NoError(t, <-aggDone)
 	})
+	if ao.Sources != nil || ao.Tree != nil {
+		// The aggregator's first publish (the sources and the tree) comes
+		// on its own a moment after Serve starts; a test's first push must
+		// not race it, or the seq it waits for may be that publish, not
+		// its own.
+		require.Eventually(t, func() bool { return agg.Seq() >= 1 }, 5*time.Second, time.Millisecond)
+	}
 	return f
+}
+
+// waitStored waits until the store holds at least n series of push's
+// source and metric (a large push is ingested over several deltas).
+func (f *fixture) waitStored(n int) {
+	f.t.Helper()
+	sel := &aggregator.Selection{Source: "src", Metric: "load"}
+	require.Eventually(f.t, func() bool {
+		held := 0
+		f.agg.Select(sel, 0, func(aggregator.SeriesView) { held++ })
+		return held >= n
+	}, time.Minute, 10*time.Millisecond, "the store never held %d series", n)
 }
 
 // stop cancels Serve and waits for it; safe to call twice.

@@ -31,7 +31,7 @@ func TestSlowScraperHoldsNothing(t *testing.T) {
 	start := time.Now()
 	f.push(n, 1)
 	// Storing 100k new series takes a while on a busy machine.
-	require.Eventually(t, func() bool { return f.agg.Seq() >= 1 }, time.Minute, time.Millisecond)
+	f.waitStored(n)
 	t.Logf("100k series in %v", time.Since(start))
 
 	conn, err := net.Dial("tcp", strings.TrimPrefix(f.base, "http://"))
