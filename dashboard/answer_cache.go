@@ -32,13 +32,30 @@ type sharedAnswer struct {
 	gz     []byte
 	refs   atomic.Int64
 	held   atomic.Int64 // bytes counted for it
+	// idle, when set (an inFlightOnly cache's answer), is called when a
+	// requester's release leaves the cache the only holder.
+	idle func(*sharedAnswer)
 }
 
 func (a *sharedAnswer) acquire() { a.refs.Add(1) }
 
-// release drops one holder; the last one uncounts its bytes (the garbage
-// collector takes the buffers).
+// release drops a requester's hold (a response written or given up, or a
+// caller of get done with it); the last holder uncounts its bytes (the
+// garbage collector takes the buffers). Called on the response's
+// goroutine, never under the cache's lock.
 func (a *sharedAnswer) release() {
+	n := a.refs.Add(-1)
+	switch {
+	case n == 0:
+		a.s.adjustAnswerBytes(-a.held.Swap(0))
+	case n == 1 && a.idle != nil:
+		a.idle(a)
+	}
+}
+
+// releaseCached drops the cache's hold, under the cache's lock: unlike
+// release it never calls idle, which takes that lock.
+func (a *sharedAnswer) releaseCached() {
 	if a.refs.Add(-1) == 0 {
 		a.s.adjustAnswerBytes(-a.held.Swap(0))
 	}
@@ -81,8 +98,9 @@ func (a *sharedAnswer) send(c *fiber.Ctx, gz bool) error {
 // never read): a scrape that comes after the last one was written builds
 // afresh, and so sees what happened since (a reload, a crash), as a
 // Prometheus user expects of a scrape; a keep-alive loop pays for its
-// builds through the request budgets. It holds its answer (counted) until
-// a request finds it unshareable.
+// builds through the request budgets. It lets go of its answer (and its
+// count) as soon as the last response holding it is done: an answer no one
+// may share is not kept.
 type answerCache struct {
 	mu     sync.Mutex // held while building: concurrent requests wait for one build
 	maxAge time.Duration
@@ -120,6 +138,9 @@ func (ac *answerCache) get(s *Server, now time.Time, build func(dst []byte) ([]b
 		return nil, err
 	}
 	a := &sharedAnswer{s: s, plain: body}
+	if ac.inFlightOnly {
+		a.idle = ac.dropIdle
+	}
 	a.held.Store(int64(cap(body)))
 	s.adjustAnswerBytes(int64(cap(body)) - estimate)
 	a.refs.Store(2) // the cache's and the caller's
@@ -137,7 +158,21 @@ func (ac *answerCache) drop() {
 
 func (ac *answerCache) dropLocked() {
 	if ac.cur != nil {
-		ac.cur.release()
+		ac.cur.releaseCached()
 		ac.cur = nil
+	}
+}
+
+// dropIdle drops a, when it is still the cached answer, once no response
+// holds it. TryLock: a get in progress decides for itself (it shares a
+// held answer or drops an unheld one), and a response's goroutine must not
+// wait behind a build.
+func (ac *answerCache) dropIdle(a *sharedAnswer) {
+	if !ac.mu.TryLock() {
+		return
+	}
+	defer ac.mu.Unlock()
+	if ac.cur == a && a.refs.Load() == 1 {
+		ac.dropLocked()
 	}
 }

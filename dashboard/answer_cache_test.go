@@ -244,6 +244,21 @@ func TestAnswerCacheInFlightOnly(t *testing.T) {
 	require.NotSame(t, a, c, "written to all who asked: built afresh")
 	require.Equal(t, "state 2", string(c.plain))
 	c.release()
+	require.Zero(t, s.answerBytes.Load(), "no response holds it: let go, not kept counted")
+	require.Nil(t, ac.cur)
 	ac.drop()
+	require.Zero(t, s.answerBytes.Load())
+
+	// A shared (not inFlightOnly) cache keeps its answer for its age.
+	lite := answerCache{maxAge: time.Second}
+	d, err := lite.get(s, t0, build)
+	require.NoError(t, err)
+	d.release()
+	require.NotZero(t, s.answerBytes.Load())
+	e, err := lite.get(s, t0.Add(time.Millisecond), build)
+	require.NoError(t, err)
+	require.Same(t, d, e)
+	e.release()
+	lite.drop()
 	require.Zero(t, s.answerBytes.Load())
 }
