@@ -18,7 +18,8 @@ import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
-import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
+import { formatAt, formatLabels, formatWhen, seriesScale, unitOf } from "./format.js";
+import { columnGroups, figure, shareFigures, shareTable } from "./sharedscale.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -292,7 +293,7 @@ export class SeriesCard {
       else rows.push({ l, cols, at });
     }
     this.rows = rows;
-    showLegendFigures(rows, this.hovering);
+    showLegendFigures(rows, this.hovering, columnGroups(this.unit.rate));
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.showValuesText(alt);
@@ -367,17 +368,18 @@ export class SeriesCard {
       const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
       // Over a range or zoom the total says when it was counted: the span's last point, or reaching now the stream's latest.
       const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
-      return counterFigures(span, rate, last, this.unit, spanMs, at);
+      return shareTable([counterFigures(span, rate, last, this.unit, spanMs, at)], columnGroups(true))[0];
     }
-    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its statistics share one format.
+    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its figures share one format (sharedscale.js).
     const scale = lineScale(s, w);
-    return [formatValue(last, this.unit, scale), ...alignColumn([w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)))];
+    return shareFigures([last, w.min, w.max, w.mean].map((v) => figure(v, this.unit, scale)));
   }
 
   // showLone fills the reading and the statistics of a card of one series;
   // over a zoom or a history range (ranged), a figure that cannot be had
   // there says why on hover (UNRANGED), not a bare "–".
-  showLone(s, w, cols, at = null, ranged = false) {
+  showLone(s, w, figs, at = null, ranged = false) {
+    const cols = this.unit.rate ? figs : shareFigures([...figs, figure(w.p99, this.unit, lineScale(s, w))]); // p99 in the others' format
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
@@ -389,11 +391,9 @@ export class SeriesCard {
         setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
       }
     }
-    // A gauge's four statistics in one format, p99 with the others (columns): not "max 26, mean 26.0".
-    const g = this.unit.rate ? [] : alignColumn([...cols.slice(1), formatValue(w.p99, this.unit, lineScale(s, w))]);
     const stats = this.unit.rate
       ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
-      : [["min", g[0]], ["max", g[1]], ["mean", g[2]], ["p99", g[3]]];
+      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", cols[4]]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
@@ -437,7 +437,7 @@ export class SeriesCard {
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
       const [[id, l]] = this.lines;
-      this.showReading(formatValue(ys.get(id), this.unit, this.hoverScale(l)));
+      this.showReading(figure(ys.get(id), this.unit, this.hoverScale(l)));
       return;
     }
     // Every row reads at the cursor: an aggregate, which the chart does
@@ -446,7 +446,7 @@ export class SeriesCard {
     const lines = [...this.lines.values()];
     showLegendValues(
       lines,
-      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit, this.hoverScale(l))),
+      lines.map((l) => figure(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit, this.hoverScale(l))),
     );
   }
 

@@ -10,8 +10,8 @@
 import { joined, staleText } from "./cardtext.js";
 import { h, setText, setTitle } from "./dom.js";
 import { aggregateOf, compareNatural, lineName } from "./family.js";
-import { alignColumn } from "./format.js";
 import { lineTint, paintSwatch } from "./palette.js";
+import { shareFigures, shareTable } from "./sharedscale.js";
 
 /**
  * LINE_HINT is what a legend's line name does, pointer and keyboard
@@ -114,8 +114,9 @@ function showLineState(l) {
 
 /**
  * showLegendFigures writes a family's legend figures (cards.js columns:
- * {text, unit} per cell, the rows in legend order), each column in one
- * format (format.js alignColumn: "25.0 %" beside "72.0 %"); a stale
+ * sharedscale.js figures, the rows in legend order), each group of
+ * columns (groups: sharedscale.js columnGroups; without, each column its
+ * own) in one format for all rows ("8.9 %" beside "94.3 %"); a stale
  * line's value cell says since when it is stale, and a value of the past
  * (at: when it was, "" none in the span, null live) says when on hover.
  * While the cursor is on the chart (hovering) the value column is the
@@ -124,9 +125,15 @@ function showLineState(l) {
  * the legend must then cover the zoomed span, as a lone card's do.
  * @param {{l: {st: {staleSince: number}, cells: HTMLElement[]}, cols: {text: string, unit: string}[], at: string|null}[]} rows
  * @param {boolean} [hovering]
+ * @param {number[][]} [groups]
  */
-export function showLegendFigures(rows, hovering = false) {
-  const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
+export function showLegendFigures(rows, hovering = false, groups = undefined) {
+  const n = rows.length ? rows[0].cols.length : 0;
+  const table = shareTable(
+    rows.map((r) => r.cols),
+    groups || Array.from({ length: n }, (_, i) => [i]),
+  );
+  const columns = Array.from({ length: n }, (_, i) => table.map((r) => r[i]));
   rows.forEach(({ l, at }, r) => {
     // A stale line's value column says since when: written once, not the
     // value and then that (every write of a changed text lays it out).
@@ -141,10 +148,11 @@ export function showLegendFigures(rows, hovering = false) {
 
 /**
  * showLegendValues writes the value column of every row (figs in the
- * lines' order: the values under the cursor), in one format.
+ * lines' order: the values under the cursor, sharedscale.js figures), in
+ * one format.
  * @param {{cells: HTMLElement[]}[]} lines
  * @param {{text: string, unit: string}[]} figs
  */
 export function showLegendValues(lines, figs) {
-  alignColumn(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
+  shareFigures(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
 }
