@@ -595,6 +595,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 		/^Stale, the connection is lost: /.test(c.querySelector(".chart").getAttribute("aria-label")) &&
 		(c.classList.contains("is-family") || (n => n.offsetWidth > 0 && n.textContent === "(stale)")(c.querySelector(".offline-note")))) &&
 		(v => getComputedStyle(v).fontStyle === "italic" && getComputedStyle(v).color !== `+js(liveColor)+`)(document.querySelector(".card:not(.is-family) .value"))`)
+	checkDisconnected(t, b)
 	// Stale is marked, not faded: the text keeps its contrast.
 	require.Equal(t, "1", eval[string](b, `getComputedStyle(document.querySelector(".content")).opacity`))
 	for _, v := range runAxe(b) {
@@ -626,6 +627,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
 	b.waitFor("the cards' figures current again", `[...document.querySelectorAll(".card")].every(c => !c.classList.contains("is-offline") &&
 		!/Stale/.test(c.querySelector(".chart").getAttribute("aria-label")) && c.querySelector(".offline-note").offsetWidth === 0)`)
+	b.waitFor("the family cards' figures current again", familiesUnmarked)
 	b.waitFor("statistics that say since when the new server holds data", `[...document.querySelectorAll(".card .coverage")].every(c => !c.hidden &&
 		/^Statistics since \d\d:\d\d:\d\d$/.test(c.textContent))`)
 

@@ -16,7 +16,7 @@
 import { worst } from "./alerts.js";
 import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
-import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
+import { clickLines, layoutLegend, legendRow, legendTable, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatWhen, seriesScale, unitOf } from "./format.js";
 import { columnGroups, figure, shareFigures, shareTable } from "./sharedscale.js";
@@ -63,15 +63,8 @@ export class SeriesCard {
     this.coverage = h("p", "coverage");
     this.coverage.hidden = true;
     this.statEls = new Map();
-    this.keyHead = h("th", { scope: "col" });
-    // A counter's "now" is its rate now; its window's rate is a mean, and says so.
-    const heads = (this.unit.rate ? ["now", "mean rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
-    // "now", or over a span of the past "last" (a counter's: "mean").
-    this.nowHead = heads[0];
-    this.legendBody = h("tbody");
-    // What a click on a name does is said under the legend, and on each name.
-    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
-    this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
+    // The legend: its key column's head, its value column's ("now", "last" or the cursor's time) and its stale mark.
+    ({ table: this.legend, keyHead: this.keyHead, nowHead: this.nowHead, markOffline: this.markLegendOffline, body: this.legendBody } = legendTable(this.unit.rate));
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
@@ -324,8 +317,8 @@ export class SeriesCard {
    * setOffline marks the card's figures as the last received while the
    * page is disconnected (pageframe.js drawStates), as the sources' states
    * and times are: dimmed (groups.css), "(stale)" beside the headline
-   * value, and said first in the chart's text alternative; unmarked again
-   * once connected.
+   * value (a family's: in its legend's value column head), and said first
+   * in the chart's text alternative; unmarked again once connected.
    * @param {boolean} offline
    */
   setOffline(offline) {
@@ -333,6 +326,7 @@ export class SeriesCard {
     this.offline = offline;
     this.el.classList.toggle("is-offline", offline);
     this.offlineNote.hidden = !offline;
+    this.markLegendOffline(offline);
     this.showAlt();
   }
 

@@ -29,6 +29,33 @@ export function lineHint(hidden) {
 const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
 
 /**
+ * legendTable makes a family's legend: a table with a caption saying what
+ * a click on a name does, a head row (the key column's head, keyHead,
+ * which the card names by its varying labels; the value column's, nowHead:
+ * "now", "last" over a span of the past, or the cursor's time; then the
+ * statistics' heads) and an empty body for legendRow's rows. markOffline
+ * marks the value column's figures as the last received while the page is
+ * disconnected: "(stale)" after nowHead in its head, where it is seen and
+ * read with every figure of the column, and removed (not hidden: the
+ * head's text is its word alone) once connected.
+ * @param {boolean} rate a counter's legend: "mean rate", "increase" and "total" columns
+ */
+export function legendTable(rate) {
+  const keyHead = h("th", { scope: "col" });
+  // A counter's "now" is its rate now; its window's rate is a mean, and says so.
+  const heads = (rate ? ["now", "mean rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
+  const nowHead = h("span", "now-word", "now");
+  heads[0].replaceChildren(nowHead);
+  const note = h("span", "offline-note", " (stale)");
+  const markOffline = (offline) => (offline ? heads[0].append(note) : note.remove());
+  const body = h("tbody");
+  // What a click on a name does is said under the legend, and on each name.
+  const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
+  const table = h("table", "legend-table", hint, h("thead", null, h("tr", null, keyHead, ...heads)), body);
+  return { table, keyHead, nowHead, markOffline, body };
+}
+
+/**
  * legendRow makes a line's legend row: its name (a toggle button, or for
  * an aggregate a plain name) and four cells of figures.
  * @param {string} id the series id

@@ -565,3 +565,20 @@ test("disconnected, a card's figures are marked stale: dimmed, \"(stale)\" by th
   assert.equal(card.offlineNote.hidden, true);
   assert.doesNotMatch(card.chart.getAttribute("aria-label"), /Stale/);
 });
+
+test("disconnected, a family's legend says \"(stale)\" in its value column's head, as a lone card by its headline; connected, not", () => {
+  const fam = new SeriesCard(st("a", { shard: "0" }, 42));
+  fam.add(st("b", { shard: "1" }, 7));
+  fam.update("1m", 60_000);
+  const head = () => fam.legend.children[1].children[0].children[1];
+  assert.equal(head().textContent, "now");
+  fam.setOffline(true);
+  assert.equal(head().textContent, "now (stale)", "seen, and read with the column's figures");
+  assert.match(fam.chart.getAttribute("aria-label"), /^Stale, the connection is lost: /);
+  fam.hover(1_700_000_000, new Map([["a", 1], ["b", 2]]));
+  assert.match(head().textContent, /^at \d\d:\d\d:\d\d \(stale\)$/, "the cursor's time keeps the mark");
+  fam.hover(null, null);
+  fam.setOffline(false);
+  assert.equal(head().textContent, "now");
+  assert.doesNotMatch(fam.chart.getAttribute("aria-label"), /Stale/);
+});
