@@ -377,9 +377,9 @@ export class SeriesCard {
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
-        // The last value within the span (a counter's: its latest rate there).
-        setText(this.note, at ? `at ${at}` : "none in the span");
-        setTitle(this.value, this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current");
+        // The span's last point (a counter's: its latest rate there), which need not fall on the span's end: said as such.
+        setText(this.note, at ? `last point at ${at}` : "none in the span");
+        setTitle(this.value, this.unit.rate ? "the latest rate within the span shown, at its last point (at or before the span's end), not current" : "the value of the last point within the span shown (at or before the span's end), not current");
       } else {
         setText(this.note, s.staleSince > 0 ? staleText(s) : "");
         setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
@@ -492,5 +492,5 @@ function setAlert(el, a) {
  * @param {number} lines
  */
 export function familyHeight(lines) {
-  return Math.round(237 + 21.5 * lines);
+  return Math.round(245 + 21.5 * lines);
 }

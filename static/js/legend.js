@@ -145,7 +145,8 @@ function showLineState(l) {
  * columns (groups: sharedscale.js columnGroups; without, each column its
  * own) in one format for all rows ("8.9 %" beside "94.3 %"); a stale
  * line's value cell says since when it is stale, and a value of the past
- * (at: when it was, "" none in the span, null live) says when on hover.
+ * (at: when it was, "" none in the span, null live) says when on hover:
+ * "last point at 14:02:10", the span's last point, not its end.
  * While the cursor is on the chart (hovering) the value column is the
  * cursor's (showLegendValues) and is left alone, but the statistics are
  * written: a zoom made by dragging ends with the cursor on the chart, and
@@ -169,7 +170,7 @@ export function showLegendFigures(rows, hovering = false, groups = undefined) {
       if (i > 0 || !hovering) setText(l.cells[i], i === 0 && gone ? staleText(l.st) : joined(col[r]));
     });
     if (hovering) return;
-    setTitle(l.cells[0], at ? `at ${at}` : "");
+    setTitle(l.cells[0], at ? `last point at ${at}` : "");
   });
 }
 

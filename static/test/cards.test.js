@@ -170,8 +170,13 @@ test("over a span of the past, a card shows the last value within it, with its t
   const past = { stats: new Map([["a", { count: 2, min: 5, max: 7, mean: 6, last: 7, lastAt: at, first: at - 60_000 }]]), to: at, live: false };
   card.update("13:00:00–14:00:00", 3_600_000, T, past);
   assert.equal(card.value.textContent, "7", "the span's last value, not 42");
-  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
   assert.match(card.value.title, /not current/);
+  // A zoom ending 4 s after the line's last point (a slower source): the note says it is the last point, not the span's end.
+  card.update("2s zoom", 2000, T, { ...past, to: at + 4000 });
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
+  assert.match(card.value.title, /last point within the span shown \(at or before the span's end\)/);
+  card.update("13:00:00–14:00:00", 3_600_000, T, past);
   assert.equal(card.chart.getAttribute("aria-label"), `cpu_percent: 7 % at ${formatClock(at)}; over 13:00:00–14:00:00 min 5 %, max 7 %, mean 6 %`);
 
   // A span that reaches now keeps the stream's latest value.
@@ -187,7 +192,7 @@ test("over a span of the past, a card shows the last value within it, with its t
   card.update("x", 3_600_000, T, past);
   const rows = card.legendBody.children;
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["7 %", "3 %"]);
-  assert.equal(rows[1].children[1].title, `at ${formatClock(at - 5000)}`);
+  assert.equal(rows[1].children[1].title, `last point at ${formatClock(at - 5000)}`);
   assert.equal(card.legend.children[1].children[0].children[1].textContent, "last");
   card.update("1m", 60_000, T);
   assert.equal(card.legend.children[1].children[0].children[1].textContent, "now");
@@ -203,7 +208,7 @@ test("over a span of the past, a counter's headline is its latest rate there and
   const stats = { count: 3, rate: 2, increase: 1200, latestRate: 2.5, resetAt: 0, last: 1500, lastAt: at, first: at - 600_000 };
   card.update("x", 600_000, T, { stats: new Map([["k", stats]]), to: at, live: false });
   assert.equal(card.value.textContent, "2.50");
-  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
   // The total is the counter's count as of the span's last point: it says so, as the caption says since when the statistics are.
   assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2.00 /s, increase 1.20 k, total 1.50 k at ${formatClock(at)}`);
   const shown = () => Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
