@@ -19,7 +19,7 @@ import { familyKey, isAllZero, splitLabels } from "./family.js";
 import { clickLines, layoutLegend, legendRow, legendTable, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
 import { formatAt, formatLabels, formatWhen, seriesScale, unitOf } from "./format.js";
-import { columnGroups, figure, shareFigures, shareTable } from "./sharedscale.js";
+import { columnGroups, figure, figures, shareFigures, shareTable } from "./sharedscale.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -366,7 +366,7 @@ export class SeriesCard {
     }
     // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its figures share one format (sharedscale.js).
     const scale = lineScale(s, w);
-    return shareFigures([last, w.min, w.max, w.mean].map((v) => figure(v, this.unit, scale)));
+    return figures([last, w.min, w.max, w.mean], this.unit, scale);
   }
 
   // showLone fills the reading and the statistics of a card of one series;

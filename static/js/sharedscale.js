@@ -32,25 +32,35 @@ import { denoise, scaleFor } from "./format.js";
  * @returns {{text: string, unit: string}[]}
  */
 export function formatShared(values, unit, scale = undefined) {
-  const finite = values.filter((v) => typeof v === "number" && Number.isFinite(v));
-  const big = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const judge = scale === undefined ? (finite.length ? big : undefined) : scale;
-  const xs = finite.map((v) => denoise(v, judge));
-  const max = xs.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  // One pass for the largest, one for the noise and the whole values, one
+  // to write: a card's row is formatted at every update of the card.
+  let big = -1;
+  for (const v of values) if (typeof v === "number" && Number.isFinite(v) && Math.abs(v) > big) big = Math.abs(v);
+  const judge = scale === undefined ? (big >= 0 ? big : undefined) : scale;
+  let max = 0;
+  let whole = true;
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v)) continue;
+    const x = denoise(v, judge);
+    if (Math.abs(x) > max) max = Math.abs(x);
+    if (whole && !Number.isInteger(x)) whole = false;
+  }
   const s = scaleFor(max, unit);
   const m = max / s.div;
-  const whole = s.div === 1 && xs.every((v) => Number.isInteger(v));
+  whole &&= s.div === 1;
   const exp = m > 0 && m < 1e-3 ? Math.floor(Math.log10(m)) : null;
   const decimals = whole || m === 0 ? 0 : m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 2 - Math.floor(Math.log10(m));
-  const write = (x) => {
-    if (exp !== null) return `${unsign((x / 10 ** exp).toFixed(2))}e${exp}`;
-    return unsign(x.toFixed(decimals));
-  };
-  return values.map((v) => {
-    if (v === null || v === undefined || Number.isNaN(v)) return { text: "–", unit: "" };
-    if (!Number.isFinite(v)) return { text: v > 0 ? "∞" : "−∞", unit: "" };
-    return { text: write(denoise(v, judge) / s.div), unit: s.unit };
-  });
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || Number.isNaN(v)) out[i] = { text: "–", unit: "" };
+    else if (!Number.isFinite(v)) out[i] = { text: v > 0 ? "∞" : "−∞", unit: "" };
+    else {
+      const x = denoise(v, judge) / s.div;
+      out[i] = { text: unsign(exp === null ? x.toFixed(decimals) : `${(x / 10 ** exp).toFixed(2)}e${exp}`), unit: s.unit };
+    }
+  }
+  return out;
 }
 
 // unsign drops the sign of a negative value that rounds to zero: "-0.00"
@@ -74,6 +84,19 @@ export function figure(v, unit, scale = undefined) {
 }
 
 /**
+ * figures are values formatted together (formatShared), each carrying
+ * what it was made from, as figure's: one pass where figure for each and
+ * shareFigures would take two.
+ * @param {(number|null|undefined)[]} values
+ * @param {object} unit from unitOf
+ * @param {number} [scale] the series' magnitude
+ * @returns {Figure[]}
+ */
+export function figures(values, unit, scale = undefined) {
+  return formatShared(values, unit, scale).map((f, i) => ({ ...f, v: values[i], u: unit, scale }));
+}
+
+/**
  * shareFigures writes figures (figure) in one format: that of
  * formatShared over their values, in the unit of the first, their noise
  * judged against the largest of their scales. A figure with no value
@@ -84,7 +107,7 @@ export function figure(v, unit, scale = undefined) {
  */
 export function shareFigures(figs) {
   const own = figs.filter((f) => f.u);
-  if (!own.length) return figs;
+  if (own.length < 2) return figs; // one figure is in its own format already
   const scales = own.map((f) => f.scale).filter((x) => typeof x === "number" && Number.isFinite(x));
   const scale = scales.length ? Math.max(...scales.map(Math.abs)) : undefined;
   const out = formatShared(

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { columnGroups, figure, formatShared, shareFigures, shareTable } from "../js/sharedscale.js";
+import { columnGroups, figure, figures, formatShared, shareFigures, shareTable } from "../js/sharedscale.js";
 import { unitOf } from "../js/format.js";
 
 // row is formatShared's figures as "text unit" strings.
@@ -105,4 +105,12 @@ test("shareTable: a gauge table is one format; a counter's rates, increase and t
     shareTable([crow], columnGroups(true))[0].map((f) => `${f.text} ${f.unit}`.trim()),
     ["0.5 /s", "12.3 /s", "50", "1.80 M"],
   );
+});
+
+test("figures: values formatted together carry what they were made from, and share again with others", () => {
+  const u = unitOf("request_latency_seconds", "gauge");
+  const fs = figures([0.02, 1.5, null], u, 1.5);
+  assert.deepEqual(fs.map((f) => f.text), ["0.02", "1.50", "–"]);
+  assert.deepEqual(fs.map((f) => f.v), [0.02, 1.5, null]);
+  assert.deepEqual(shareFigures([...fs, figure(150, u)]).map((f) => `${f.text} ${f.unit}`.trim()), ["0.00 min", "0.03 min", "–", "2.50 min"]);
 });
