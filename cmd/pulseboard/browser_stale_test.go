@@ -145,3 +145,61 @@ func serverMarksStale(t *testing.T, base string) bool {
 		}
 	}
 }
+
+// The page disconnected (TestBrowserReconnectsAfterServerRestart stops
+// its server): what the cards and the sidebar show while the figures are
+// the last received (trial 12 r10, findings 3 to 5).
+
+// familiesMarkedOffline: every family card (a legend, no headline value)
+// says "(stale)", visibly, in its legend's value column head, as a lone
+// card does beside its headline.
+const familiesMarkedOffline = `document.querySelectorAll(".card.is-family").length > 0 &&
+	[...document.querySelectorAll(".card.is-family")].every(c => (n => !!n && n.offsetWidth > 0 && n.textContent.trim() === "(stale)")(
+		c.querySelector(".legend-table thead .offline-note")))`
+
+// familiesUnmarked: connected again, no legend says "(stale)".
+const familiesUnmarked = `document.querySelectorAll(".card.is-family").length > 0 &&
+	document.querySelectorAll(".card.is-family .legend-table .offline-note").length === 0`
+
+// staleBannerOverCards says where the connection-lost banner covers a
+// card or the sidebar, with the page scrolled to its top, its middle and
+// its end: "" when it covers neither, in the room kept for it.
+const staleBannerOverCards = `(() => {
+	const banner = document.getElementById("stale"), out = [], el = document.scrollingElement;
+	if (banner.hidden) return "the banner is hidden";
+	for (const y of [0, el.scrollHeight / 2, el.scrollHeight]) {
+		el.scrollTop = y;
+		const s = banner.getBoundingClientRect();
+		if (s.bottom > innerHeight || s.top < 0) out.push("out of the window at " + y);
+		const hit = r => r.width > 0 && r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+		for (const c of document.querySelectorAll(".card")) if (hit(c.getBoundingClientRect())) out.push(c.dataset.metric + " under it at " + Math.round(y));
+		if (hit(document.querySelector(".side").getBoundingClientRect())) out.push("the sidebar under it at " + Math.round(y));
+	}
+	el.scrollTop = 0;
+	return out.join("; ");
+})()`
+
+// treeStrategiesCut says which supervisors' strategies in the tree are
+// cut ("collectors o…") or moved the restart count off the name's line:
+// "" when every strategy reads whole beside an uncut count.
+const treeStrategiesCut = `[...document.querySelectorAll("#tree .node")].filter(n => n.querySelector(".strategy:not([hidden])")).flatMap(n => {
+	const st = n.querySelector(".strategy"), name = n.querySelector(".name").getBoundingClientRect(), count = n.querySelector(".restarts").getBoundingClientRect();
+	const out = [];
+	if (st.scrollWidth > st.clientWidth + 0.5 || st.getBoundingClientRect().right > n.getBoundingClientRect().right + 0.5) out.push(n.textContent.trim() + ": the strategy cut");
+	if (!(count.top < name.bottom && count.bottom > name.top)) out.push(n.textContent.trim() + ": the count under the name");
+	return out;
+}).join("; ")`
+
+// checkDisconnected checks, at 1280×800 with the page disconnected, that
+// the family cards are marked stale, that the banner covers no card, and
+// that the tree's strategies read whole; the tab goes back to 1280×900.
+func checkDisconnected(t *testing.T, b *tab) {
+	t.Helper()
+	b.waitFor("every family card's figures marked stale", familiesMarkedOffline)
+	b.do(chromedp.EmulateViewport(1280, 800))
+	defer b.do(chromedp.EmulateViewport(1280, 900))
+	afterFrames(b)
+	require.Equal(t, "", eval[string](b, staleBannerOverCards), "the connection-lost banner at 1280×800")
+	require.GreaterOrEqual(t, eval[int](b, `document.querySelectorAll("#tree .node .strategy:not([hidden])").length`), 1, "no supervisor in the tree")
+	require.Equal(t, "", eval[string](b, treeStrategiesCut), "the tree at 1280 while disconnected")
+}

@@ -275,6 +275,9 @@ func TestBrowserDashboard(t *testing.T) {
 				if (e.getBoundingClientRect().right > Math.min(c.right, box.getBoundingClientRect().right) + 0.5 && innerWidth < 600)
 					bad.push(card.dataset.metric + ": " + e.textContent + " runs out to " + Math.round(e.getBoundingClientRect().right) + " of " + Math.round(c.right));
 			if (box.getBoundingClientRect().right > c.right + 0.5) bad.push(card.dataset.metric + ": the legend box is wider than its card");
+			// The value axis' top label, centred on the plot's top edge at the highest (6 px: half its 11 px font and a little), clear of the text above by 4 px.
+			const above = Math.max(...[...card.querySelectorAll(".card-head, .labels, .reading")].filter(e => e.offsetParent).map(e => e.getBoundingClientRect().bottom)), over = card.querySelector(".u-over");
+			if (over && over.getBoundingClientRect().top - 6 < above + 4) bad.push(card.dataset.metric + ": the top axis label touches the text above the chart");
 			for (const dd of card.querySelectorAll(".stats dd"))
 				if (dd.offsetParent && (dd.scrollWidth > dd.clientWidth + 1 || dd.getBoundingClientRect().right > c.right + 0.5)) bad.push(card.dataset.metric + ": " + dd.textContent + " is cut");
 			return bad; }).join("; ")`
@@ -367,7 +370,7 @@ func TestBrowserDashboard(t *testing.T) {
 		})
 		b.waitFor("the pill and the cards on the zoom's span", `/^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d$/.test(document.getElementById("conn-text").textContent) &&
 			document.getElementById("conn").dataset.state === "history" &&
-			/^at \d\d:\d\d:\d\d$/.test(`+temp+`.querySelector(".note").textContent) &&
+			/^last point at \d\d:\d\d:\d\d$/.test(`+temp+`.querySelector(".note").textContent) &&
 			/ at \d\d:\d\d:\d\d; over \d\d:\d\d:\d\d–\d\d:\d\d:\d\d min /.test(`+temp+`.querySelector(".chart").getAttribute("aria-label"))`)
 		value := eval[string](b, temp+`.querySelector(".value").textContent`)
 		const messages = `Number(document.getElementById("ov-messages").textContent.replace(/,/g, ""))`
@@ -595,6 +598,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 		/^Stale, the connection is lost: /.test(c.querySelector(".chart").getAttribute("aria-label")) &&
 		(c.classList.contains("is-family") || (n => n.offsetWidth > 0 && n.textContent === "(stale)")(c.querySelector(".offline-note")))) &&
 		(v => getComputedStyle(v).fontStyle === "italic" && getComputedStyle(v).color !== `+js(liveColor)+`)(document.querySelector(".card:not(.is-family) .value"))`)
+	checkDisconnected(t, b)
 	// Stale is marked, not faded: the text keeps its contrast.
 	require.Equal(t, "1", eval[string](b, `getComputedStyle(document.querySelector(".content")).opacity`))
 	for _, v := range runAxe(b) {
@@ -626,6 +630,7 @@ func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
 	b.waitFor("every series charted", chartsDrawn(ids, 5))
 	b.waitFor("the cards' figures current again", `[...document.querySelectorAll(".card")].every(c => !c.classList.contains("is-offline") &&
 		!/Stale/.test(c.querySelector(".chart").getAttribute("aria-label")) && c.querySelector(".offline-note").offsetWidth === 0)`)
+	b.waitFor("the family cards' figures current again", familiesUnmarked)
 	b.waitFor("statistics that say since when the new server holds data", `[...document.querySelectorAll(".card .coverage")].every(c => !c.hidden &&
 		/^Statistics since \d\d:\d\d:\d\d$/.test(c.textContent))`)
 

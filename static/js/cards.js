@@ -16,9 +16,10 @@
 import { worst } from "./alerts.js";
 import { h, setHidden, setText, setTitle } from "./dom.js";
 import { familyKey, isAllZero, splitLabels } from "./family.js";
-import { clickLines, layoutLegend, legendRow, showLegendFigures, showLegendValues } from "./legend.js";
+import { clickLines, layoutLegend, legendRow, legendTable, showLegendFigures, showLegendValues } from "./legend.js";
 import { counterFigures, coverageCaption, currentRate, joined, samplesOf, staleText, UNRANGED, valueAtTime, whyMissing, windowSpan } from "./cardtext.js";
-import { alignColumn, formatAt, formatLabels, formatValue, formatWhen, seriesScale, unitOf } from "./format.js";
+import { formatAt, formatLabels, formatWhen, seriesScale, unitOf } from "./format.js";
+import { columnGroups, figure, figures, shareFigures, shareTable } from "./sharedscale.js";
 
 export { coverageSince, staleText } from "./cardtext.js";
 
@@ -62,15 +63,8 @@ export class SeriesCard {
     this.coverage = h("p", "coverage");
     this.coverage.hidden = true;
     this.statEls = new Map();
-    this.keyHead = h("th", { scope: "col" });
-    // A counter's "now" is its rate now; its window's rate is a mean, and says so.
-    const heads = (this.unit.rate ? ["now", "mean rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
-    // "now", or over a span of the past "last" (a counter's: "mean").
-    this.nowHead = heads[0];
-    this.legendBody = h("tbody");
-    // What a click on a name does is said under the legend, and on each name.
-    const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
-    this.legend = h("table", "legend-table", hint, h("thead", null, h("tr", null, this.keyHead, ...heads)), this.legendBody);
+    // The legend: its key column's head, its value column's ("now", "last" or the cursor's time) and its stale mark.
+    ({ table: this.legend, keyHead: this.keyHead, nowHead: this.nowHead, markOffline: this.markLegendOffline, body: this.legendBody } = legendTable(this.unit.rate));
     const kindTag = this.unit.rate ? h("span", { class: "kind", title: "counter: shown as its rate per second" }, "rate") : null;
     this.el = h(
       "article",
@@ -292,7 +286,7 @@ export class SeriesCard {
       else rows.push({ l, cols, at });
     }
     this.rows = rows;
-    showLegendFigures(rows, this.hovering);
+    showLegendFigures(rows, this.hovering, columnGroups(this.unit.rate));
     this.el.classList.toggle("is-all-zero", zeros === this.lines.size);
     this.el.classList.toggle("is-stale", stale === this.lines.size);
     this.showValuesText(alt);
@@ -323,8 +317,8 @@ export class SeriesCard {
    * setOffline marks the card's figures as the last received while the
    * page is disconnected (pageframe.js drawStates), as the sources' states
    * and times are: dimmed (groups.css), "(stale)" beside the headline
-   * value, and said first in the chart's text alternative; unmarked again
-   * once connected.
+   * value (a family's: in its legend's value column head), and said first
+   * in the chart's text alternative; unmarked again once connected.
    * @param {boolean} offline
    */
   setOffline(offline) {
@@ -332,6 +326,7 @@ export class SeriesCard {
     this.offline = offline;
     this.el.classList.toggle("is-offline", offline);
     this.offlineNote.hidden = !offline;
+    this.markLegendOffline(offline);
     this.showAlt();
   }
 
@@ -367,33 +362,32 @@ export class SeriesCard {
       const rate = ranged && w.latestRate !== undefined ? w.latestRate : past ? null : currentRate(s);
       // Over a range or zoom the total says when it was counted: the span's last point, or reaching now the stream's latest.
       const at = !ranged ? 0 : past ? w.lastAt || 0 : s.last ? s.last[0] : 0;
-      return counterFigures(span, rate, last, this.unit, spanMs, at);
+      return shareTable([counterFigures(span, rate, last, this.unit, spanMs, at)], columnGroups(true))[0];
     }
-    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its statistics share one format.
+    // Noise is judged by the line's own size (1e-7 is data, 2.2e-11 beside 50 is not); its figures share one format (sharedscale.js).
     const scale = lineScale(s, w);
-    return [formatValue(last, this.unit, scale), ...alignColumn([w.min, w.max, w.mean].map((v) => formatValue(v, this.unit, scale)))];
+    return figures([last, w.min, w.max, w.mean], this.unit, scale);
   }
 
   // showLone fills the reading and the statistics of a card of one series;
   // over a zoom or a history range (ranged), a figure that cannot be had
   // there says why on hover (UNRANGED), not a bare "–".
-  showLone(s, w, cols, at = null, ranged = false) {
+  showLone(s, w, figs, at = null, ranged = false) {
+    const cols = this.unit.rate ? figs : shareFigures([...figs, figure(w.p99, this.unit, lineScale(s, w))]); // p99 in the others' format
     if (!this.hovering) {
       this.showReading(cols[0]);
       if (at !== null) {
-        // The last value within the span (a counter's: its latest rate there).
-        setText(this.note, at ? `at ${at}` : "none in the span");
-        setTitle(this.value, this.unit.rate ? "the latest rate within the span shown, not current" : "the last value within the span shown, not current");
+        // The span's last point (a counter's: its latest rate there), which need not fall on the span's end: said as such.
+        setText(this.note, at ? `last point at ${at}` : "none in the span");
+        setTitle(this.value, this.unit.rate ? "the latest rate within the span shown, at its last point (at or before the span's end), not current" : "the value of the last point within the span shown (at or before the span's end), not current");
       } else {
         setText(this.note, s.staleSince > 0 ? staleText(s) : "");
         setTitle(this.value, s.staleSince > 0 ? "the last value, not current: the source no longer reports this series" : "");
       }
     }
-    // A gauge's four statistics in one format, p99 with the others (columns): not "max 26, mean 26.0".
-    const g = this.unit.rate ? [] : alignColumn([...cols.slice(1), formatValue(w.p99, this.unit, lineScale(s, w))]);
     const stats = this.unit.rate
       ? [["mean rate", cols[1]], ["increase", cols[2]], ["total", cols[3]], ["samples", { text: samplesOf(w) ? String(samplesOf(w)) : "–", unit: "" }]]
-      : [["min", g[0]], ["max", g[1]], ["mean", g[2]], ["p99", g[3]]];
+      : [["min", cols[1]], ["max", cols[2]], ["mean", cols[3]], ["p99", cols[4]]];
     for (const [name, f] of stats) {
       let st = this.statEls.get(name);
       if (!st) {
@@ -437,7 +431,7 @@ export class SeriesCard {
     setText(this.note, `at ${formatAt(x * 1000, this.spanMs || 0)}`);
     if (this.lines.size === 1) {
       const [[id, l]] = this.lines;
-      this.showReading(formatValue(ys.get(id), this.unit, this.hoverScale(l)));
+      this.showReading(figure(ys.get(id), this.unit, this.hoverScale(l)));
       return;
     }
     // Every row reads at the cursor: an aggregate, which the chart does
@@ -446,7 +440,7 @@ export class SeriesCard {
     const lines = [...this.lines.values()];
     showLegendValues(
       lines,
-      lines.map((l) => formatValue(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit, this.hoverScale(l))),
+      lines.map((l) => figure(l.aggregate ? valueAtTime(l.st.ring, t, this.unit.rate) : ys.get(l.st.id), this.unit, this.hoverScale(l))),
     );
   }
 
@@ -498,5 +492,5 @@ function setAlert(el, a) {
  * @param {number} lines
  */
 export function familyHeight(lines) {
-  return Math.round(237 + 21.5 * lines);
+  return Math.round(245 + 21.5 * lines);
 }

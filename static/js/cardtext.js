@@ -3,7 +3,8 @@
 // statistic is missing. Pure.
 
 import { counterSpan, ringGap } from "./counterspan.js";
-import { formatAt, formatClock, formatValue, seriesScale } from "./format.js";
+import { formatAt, formatClock, seriesScale } from "./format.js";
+import { figure } from "./sharedscale.js";
 
 /**
  * coverageSince says since when a card's statistics are, "14:02:10"
@@ -212,10 +213,10 @@ export function counterFigures(span, now, total, unit, spanMs, at = 0) {
   // Rates and increases are differences of totals: their float noise is
   // relative to the total's size, not to their own.
   const scale = seriesScale(total, span.increase);
-  const t = formatValue(total, plain);
+  const t = figure(total, plain);
   const when = span.resetAt ? `since ${clockIn(span.resetAt, spanMs)}` : at > 0 ? `at ${clockIn(at, spanMs)}` : "";
-  if (when && total !== null) t.unit = [t.unit, when].filter(Boolean).join(" ");
-  return [formatValue(now, unit, scale), formatValue(span.rate, unit, scale), formatValue(span.increase, plain, scale), t];
+  if (when && total !== null) Object.assign(t, { unit: [t.unit, when].filter(Boolean).join(" "), suffix: when });
+  return [figure(now, unit, scale), figure(span.rate, unit, scale), figure(span.increase, plain, scale), t];
 }
 
 /**

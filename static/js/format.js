@@ -62,34 +62,13 @@ function digits3(x) {
 }
 
 /**
- * alignColumn gives the figures of one column of a table (formatValue's
- * {text, unit}, one per row) one format: fixed writes a whole number
- * exactly (25), which beside a fraction (72.0) reads as another
- * precision; so when any figure of the column has decimals, the whole
- * ones below 100 get the three significant digits the others have
- * ("25.0" beside "72.0"). 0, "–" and figures of 100 or more (no decimals
- * either way) stay. The figures given are not changed.
- * @template {{text: string, unit: string}} F
- * @param {F[]} figs
- * @returns {F[]}
- */
-export function alignColumn(figs) {
-  if (!figs.some((f) => /^-?\d+\.\d+$/.test(f.text))) return figs;
-  return figs.map((f) => {
-    if (!/^-?\d+$/.test(f.text)) return f;
-    const x = Number(f.text);
-    return x === 0 || Math.abs(x) >= 100 ? f : { ...f, text: digits3(x) };
-  });
-}
-
-/**
  * scaleFor picks the display unit for a magnitude: what to divide by, and
  * the unit's name (KiB, ms, k, …, with "/s" for rates).
  * @param {number} v
  * @param {{base: string, rate?: boolean, perSecond?: boolean}} unit from unitOf
  * @returns {{div: number, unit: string}}
  */
-function scaleFor(v, unit) {
+export function scaleFor(v, unit) {
   const per = unit && (unit.perSecond || unit.rate) ? "/s" : "";
   const a = Math.abs(v);
   const steps = (step, names) => {
@@ -142,7 +121,7 @@ export const NOISE_REL = 1e-12;
 
 // denoise is v, or 0 where it is float noise: below NOISE_REL of scale
 // when given, else below NOISE.
-const denoise = (v, scale) => (Math.abs(v) < (scale === undefined ? NOISE : NOISE_REL * Math.abs(scale)) ? 0 : v);
+export const denoise = (v, scale) => (Math.abs(v) < (scale === undefined ? NOISE : NOISE_REL * Math.abs(scale)) ? 0 : v);
 
 /**
  * formatValue renders a value in its guessed unit, as a number and a unit
@@ -176,7 +155,7 @@ export function seriesScale(...xs) {
   return m;
 }
 
-function joinUnit(text, unit) {
+export function joinUnit(text, unit) {
   if (!unit) return text;
   // Units that read as part of the number go without a space.
   return /^(%|°C)/.test(unit) ? text + unit : `${text} ${unit}`;

@@ -10,8 +10,8 @@
 import { joined, staleText } from "./cardtext.js";
 import { h, setText, setTitle } from "./dom.js";
 import { aggregateOf, compareNatural, lineName } from "./family.js";
-import { alignColumn } from "./format.js";
 import { lineTint, paintSwatch } from "./palette.js";
+import { shareFigures, shareTable } from "./sharedscale.js";
 
 /**
  * LINE_HINT is what a legend's line name does, pointer and keyboard
@@ -27,6 +27,33 @@ export function lineHint(hidden) {
 
 /** AGGREGATE_HINT says why an aggregate's row has no line. */
 const AGGREGATE_HINT = "The other lines added up: shown as figures, not drawn (on their axis it would flatten them).";
+
+/**
+ * legendTable makes a family's legend: a table with a caption saying what
+ * a click on a name does, a head row (the key column's head, keyHead,
+ * which the card names by its varying labels; the value column's, nowHead:
+ * "now", "last" over a span of the past, or the cursor's time; then the
+ * statistics' heads) and an empty body for legendRow's rows. markOffline
+ * marks the value column's figures as the last received while the page is
+ * disconnected: "(stale)" after nowHead in its head, where it is seen and
+ * read with every figure of the column, and removed (not hidden: the
+ * head's text is its word alone) once connected.
+ * @param {boolean} rate a counter's legend: "mean rate", "increase" and "total" columns
+ */
+export function legendTable(rate) {
+  const keyHead = h("th", { scope: "col" });
+  // A counter's "now" is its rate now; its window's rate is a mean, and says so.
+  const heads = (rate ? ["now", "mean rate", "increase", "total"] : ["now", "min", "max", "mean"]).map((t) => h("th", { scope: "col" }, t));
+  const nowHead = h("span", "now-word", "now");
+  heads[0].replaceChildren(nowHead);
+  const note = h("span", "offline-note", " (stale)");
+  const markOffline = (offline) => (offline ? heads[0].append(note) : note.remove());
+  const body = h("tbody");
+  // What a click on a name does is said under the legend, and on each name.
+  const hint = h("caption", "legend-hint", h("span", "hint-fine", "Click a name to show that line alone, Ctrl/⌘-click to hide it (keys: Enter, Ctrl/⌘+Enter)"), h("span", "hint-touch", "Tap a name to show that line alone, tap it again for all")); // which one shows: groups.css
+  const table = h("table", "legend-table", hint, h("thead", null, h("tr", null, keyHead, ...heads)), body);
+  return { table, keyHead, nowHead, markOffline, body };
+}
 
 /**
  * legendRow makes a line's legend row: its name (a toggle button, or for
@@ -114,19 +141,27 @@ function showLineState(l) {
 
 /**
  * showLegendFigures writes a family's legend figures (cards.js columns:
- * {text, unit} per cell, the rows in legend order), each column in one
- * format (format.js alignColumn: "25.0 %" beside "72.0 %"); a stale
+ * sharedscale.js figures, the rows in legend order), each group of
+ * columns (groups: sharedscale.js columnGroups; without, each column its
+ * own) in one format for all rows ("8.9 %" beside "94.3 %"); a stale
  * line's value cell says since when it is stale, and a value of the past
- * (at: when it was, "" none in the span, null live) says when on hover.
+ * (at: when it was, "" none in the span, null live) says when on hover:
+ * "last point at 14:02:10", the span's last point, not its end.
  * While the cursor is on the chart (hovering) the value column is the
  * cursor's (showLegendValues) and is left alone, but the statistics are
  * written: a zoom made by dragging ends with the cursor on the chart, and
  * the legend must then cover the zoomed span, as a lone card's do.
  * @param {{l: {st: {staleSince: number}, cells: HTMLElement[]}, cols: {text: string, unit: string}[], at: string|null}[]} rows
  * @param {boolean} [hovering]
+ * @param {number[][]} [groups]
  */
-export function showLegendFigures(rows, hovering = false) {
-  const columns = rows.length ? rows[0].cols.map((_, i) => alignColumn(rows.map((r) => r.cols[i]))) : [];
+export function showLegendFigures(rows, hovering = false, groups = undefined) {
+  const n = rows.length ? rows[0].cols.length : 0;
+  const table = shareTable(
+    rows.map((r) => r.cols),
+    groups || Array.from({ length: n }, (_, i) => [i]),
+  );
+  const columns = Array.from({ length: n }, (_, i) => table.map((r) => r[i]));
   rows.forEach(({ l, at }, r) => {
     // A stale line's value column says since when: written once, not the
     // value and then that (every write of a changed text lays it out).
@@ -135,16 +170,17 @@ export function showLegendFigures(rows, hovering = false) {
       if (i > 0 || !hovering) setText(l.cells[i], i === 0 && gone ? staleText(l.st) : joined(col[r]));
     });
     if (hovering) return;
-    setTitle(l.cells[0], at ? `at ${at}` : "");
+    setTitle(l.cells[0], at ? `last point at ${at}` : "");
   });
 }
 
 /**
  * showLegendValues writes the value column of every row (figs in the
- * lines' order: the values under the cursor), in one format.
+ * lines' order: the values under the cursor, sharedscale.js figures), in
+ * one format.
  * @param {{cells: HTMLElement[]}[]} lines
  * @param {{text: string, unit: string}[]} figs
  */
 export function showLegendValues(lines, figs) {
-  alignColumn(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
+  shareFigures(figs).forEach((f, i) => setText(lines[i].cells[0], joined(f)));
 }

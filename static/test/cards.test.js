@@ -170,8 +170,13 @@ test("over a span of the past, a card shows the last value within it, with its t
   const past = { stats: new Map([["a", { count: 2, min: 5, max: 7, mean: 6, last: 7, lastAt: at, first: at - 60_000 }]]), to: at, live: false };
   card.update("13:00:00–14:00:00", 3_600_000, T, past);
   assert.equal(card.value.textContent, "7", "the span's last value, not 42");
-  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
   assert.match(card.value.title, /not current/);
+  // A zoom ending 4 s after the line's last point (a slower source): the note says it is the last point, not the span's end.
+  card.update("2s zoom", 2000, T, { ...past, to: at + 4000 });
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
+  assert.match(card.value.title, /last point within the span shown \(at or before the span's end\)/);
+  card.update("13:00:00–14:00:00", 3_600_000, T, past);
   assert.equal(card.chart.getAttribute("aria-label"), `cpu_percent: 7 % at ${formatClock(at)}; over 13:00:00–14:00:00 min 5 %, max 7 %, mean 6 %`);
 
   // A span that reaches now keeps the stream's latest value.
@@ -187,7 +192,7 @@ test("over a span of the past, a card shows the last value within it, with its t
   card.update("x", 3_600_000, T, past);
   const rows = card.legendBody.children;
   assert.deepEqual(rows.map((r) => r.children[1].textContent), ["7 %", "3 %"]);
-  assert.equal(rows[1].children[1].title, `at ${formatClock(at - 5000)}`);
+  assert.equal(rows[1].children[1].title, `last point at ${formatClock(at - 5000)}`);
   assert.equal(card.legend.children[1].children[0].children[1].textContent, "last");
   card.update("1m", 60_000, T);
   assert.equal(card.legend.children[1].children[0].children[1].textContent, "now");
@@ -203,18 +208,18 @@ test("over a span of the past, a counter's headline is its latest rate there and
   const stats = { count: 3, rate: 2, increase: 1200, latestRate: 2.5, resetAt: 0, last: 1500, lastAt: at, first: at - 600_000 };
   card.update("x", 600_000, T, { stats: new Map([["k", stats]]), to: at, live: false });
   assert.equal(card.value.textContent, "2.50");
-  assert.equal(card.note.textContent, `at ${formatClock(at)}`);
+  assert.equal(card.note.textContent, `last point at ${formatClock(at)}`);
   // The total is the counter's count as of the span's last point: it says so, as the caption says since when the statistics are.
-  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2 /s, increase 1.20 k, total 1.50 k at ${formatClock(at)}`);
+  assert.equal(card.chart.getAttribute("aria-label"), `requests_total: 2.50 /s at ${formatClock(at)}; over x mean rate 2.00 /s, increase 1.20 k, total 1.50 k at ${formatClock(at)}`);
   const shown = () => Object.fromEntries([...card.stats.children].map((d) => [d.children[0].textContent, d.children[1].textContent]));
   assert.equal(shown().total, `1.50k at ${formatClock(at)}`);
   // A history range that reaches now: its latest rate too, not the stream's last two points.
   card.update("30d", 30 * 86_400_000, T, { stats: new Map([["k", { ...stats, latestRate: 1, lastAt: T - 60_000 }]]), to: T, live: true });
   assert.equal(card.value.textContent, "1");
-  assert.equal(shown().total, `5k at ${formatAt(T, 30 * 86_400_000, false)}`, "reaching now: the stream's latest count, and when; over 30 days the day and the minute");
+  assert.equal(shown().total, `5.00k at ${formatAt(T, 30 * 86_400_000, false)}`, "reaching now: the stream's latest count, and when; over 30 days the day and the minute");
   // Restarted within the span: since the restart.
   card.update("30d", 30 * 86_400_000, T, { stats: new Map([["k", { ...stats, resetAt: T - 3_600_000 }]]), to: T, live: true });
-  assert.equal(shown().total, `5k since ${formatAt(T - 3_600_000, 30 * 86_400_000, false)}`);
+  assert.equal(shown().total, `5.00k since ${formatAt(T - 3_600_000, 30 * 86_400_000, false)}`);
   // Live, over a window: the count now, as it was.
   card.update("1m", 60_000, T);
   assert.doesNotMatch(shown().total, / at /);
@@ -226,12 +231,12 @@ test("a tiny, never-zero series reads at its own size, and is not all zero; a co
   const w = { "1m": { count: 20, min: 1e-7, max: 3e-7, mean: 2e-7, last: 2e-7, rate: null, p99: 2.9e-7 } };
   const card = new SeriesCard({ id: "t", source: "long", metric: "tiny_ratio", labels: {}, kind: "gauge", last: [T, 2e-7], windows: w, ring, staleSince: 0 });
   card.update("1m", 60_000, T);
-  assert.equal(`${card.value.textContent} ${card.unitEl.textContent}`, "2.0e-5 %");
+  assert.equal(`${card.value.textContent} ${card.unitEl.textContent}`, "2.00e-5 %");
   assert.deepEqual(card.zeroLines(), [false], "Hide zeros hides exact zeros only");
   assert.ok(!card.el.classList.contains("is-all-zero"));
-  assert.equal(card.chart.getAttribute("aria-label"), "tiny_ratio: 2.0e-5 % now; over 1m min 1.0e-5 %, max 3.0e-5 %, mean 2.0e-5 %");
+  assert.equal(card.chart.getAttribute("aria-label"), "tiny_ratio: 2.00e-5 % now; over 1m min 1.00e-5 %, max 3.00e-5 %, mean 2.00e-5 %");
   card.hover(T / 1000, new Map([["t", 1.5e-7]]));
-  assert.equal(card.value.textContent, "1.5e-5", "under the cursor too");
+  assert.equal(card.value.textContent, "1.50e-5", "under the cursor too");
 
   // A CPU's seconds counter at 1e5 s, its last two readings equal: a rate of float noise.
   const cr = new Ring();
@@ -283,7 +288,8 @@ test("a counter's headline is its rate now, between its last two points; the win
   assert.deepEqual(head.slice(1), ["now", "mean rate", "increase", "total"]);
   const rows = fam.legendBody.children.map((r) => r.children.slice(1).map((c) => c.textContent));
   assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "110 /s"]);
-  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.500 /s"], "one point: no rate now, the server's mean rate");
+  // The rates' columns share the format of their largest, 120 /s: whole.
+  assert.deepEqual(rows[1].slice(0, 2), ["–", "1 /s"], "one point: no rate now, the server's mean rate");
 });
 
 test("currentRate is the rate between a counter's last two points: none across a gap or a reset", async () => {
@@ -376,7 +382,7 @@ test("a counter restarted in its window (the demo after SIGTERM): mean rate as t
   assert.equal(card.value.textContent, "120");
   assert.equal(stats["mean rate"], "120/s", "the increase over the time with data, not over the window");
   assert.equal(stats.increase, "4.80k", "16 s before the gap and 24 s after it at 120 /s");
-  assert.equal(stats.total, `3k since ${formatClock(T - 24_000)}`, "the total counts from the restart, and says so");
+  assert.equal(stats.total, `3.00k since ${formatClock(T - 24_000)}`, "the total counts from the restart, and says so");
   assert.equal(card.coverage.textContent, `Includes a gap at ${formatClock(T - 43_999)}`);
 });
 
@@ -510,7 +516,7 @@ test("a gauge's statistics share one format: not \"max 26, mean 26.0\", on a lon
   card.update("1m", 60_000);
   const stats = Object.fromEntries(card.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent]));
   assert.deepEqual(stats, { min: "25.8", max: "26.0", mean: "26.0", p99: "26.0" });
-  assert.equal(card.value.textContent, "26", "the reading is the value, not a statistic");
+  assert.equal(card.value.textContent, "26.0", "the reading is the value, in the statistics' format (sharedscale.js)");
 
   const b = st("b", { cpu: "1" }, 26);
   b.windows = s.windows;
@@ -518,7 +524,7 @@ test("a gauge's statistics share one format: not \"max 26, mean 26.0\", on a lon
   family.add(b);
   family.update("1m", 60_000);
   const row = family.legendBody.children[1].children.slice(1).map((c) => c.textContent);
-  assert.deepEqual(row, ["26 %", "25.8 %", "26.0 %", "26.0 %"], "the value in its column's format, the statistics in one");
+  assert.deepEqual(row, ["26.0 %", "25.8 %", "26.0 %", "26.0 %"], "the value and the statistics in one format");
 });
 
 test("the filter's matches inside a collapsed group are told, in its header and in the count: never a count of what the page does not show", async () => {
@@ -563,4 +569,21 @@ test("disconnected, a card's figures are marked stale: dimmed, \"(stale)\" by th
   assert.ok(!card.el.classList.contains("is-offline"));
   assert.equal(card.offlineNote.hidden, true);
   assert.doesNotMatch(card.chart.getAttribute("aria-label"), /Stale/);
+});
+
+test("disconnected, a family's legend says \"(stale)\" in its value column's head, as a lone card by its headline; connected, not", () => {
+  const fam = new SeriesCard(st("a", { shard: "0" }, 42));
+  fam.add(st("b", { shard: "1" }, 7));
+  fam.update("1m", 60_000);
+  const head = () => fam.legend.children[1].children[0].children[1];
+  assert.equal(head().textContent, "now");
+  fam.setOffline(true);
+  assert.equal(head().textContent, "now (stale)", "seen, and read with the column's figures");
+  assert.match(fam.chart.getAttribute("aria-label"), /^Stale, the connection is lost: /);
+  fam.hover(1_700_000_000, new Map([["a", 1], ["b", 2]]));
+  assert.match(head().textContent, /^at \d\d:\d\d:\d\d \(stale\)$/, "the cursor's time keeps the mark");
+  fam.hover(null, null);
+  fam.setOffline(false);
+  assert.equal(head().textContent, "now");
+  assert.doesNotMatch(fam.chart.getAttribute("aria-label"), /Stale/);
 });

@@ -1,0 +1,158 @@
+// One number format for figures read side by side: a card's statistics
+// row (now, min, max, mean, p99 of one series) and a family's legend
+// table. Formatted each on its own, "min 20.0ms | max 1.50s" changes unit
+// inside a row and "min 0 | max 1.00 | mean 0.417" precision; formatted
+// together they take the unit prefix and the decimals that suit the
+// largest magnitude among them, as Grafana picks one unit for a panel:
+// "min 0.02 s | max 1.50 s", "min 0.00 | max 1.00 | mean 0.42". Pure.
+
+import { denoise, scaleFor } from "./format.js";
+
+/**
+ * @typedef {{text: string, unit: string, v?: number|null, u?: object, scale?: number, suffix?: string}} Figure
+ * v, u and scale are what the figure was made from (figure), so that
+ * shareFigures can write it again in a format shared with others; suffix
+ * follows the unit ("since 14:02" after a counter's total).
+ */
+
+/**
+ * formatShared writes values of one unit in one format: the display unit
+ * (KiB, ms, k…) of the largest finite magnitude among them (scaleFor), and
+ * the decimals that give that one three significant digits (≥ 100: none,
+ * ≥ 10: one, ≥ 1: two, below 1 more); values that are all whole in the
+ * base unit keep no decimals ("0", "498"). Under a thousandth of the unit
+ * every value is written with the largest's exponent ("1.00e-7",
+ * "3.00e-8"). null, undefined and NaN are "–" with no unit, ±Infinity "∞"
+ * and "−∞"; neither counts towards the format. Float noise is 0, judged
+ * against scale (format.js formatValue) or, without it, against the
+ * largest value given.
+ * @param {(number|null|undefined)[]} values
+ * @param {object} unit from format.js unitOf
+ * @param {number} [scale] the series' magnitude (format.js seriesScale)
+ * @returns {{text: string, unit: string}[]}
+ */
+export function formatShared(values, unit, scale = undefined) {
+  // One pass for the largest, one for the noise and the whole values, one
+  // to write: a card's row is formatted at every update of the card.
+  let big = -1;
+  for (const v of values) if (typeof v === "number" && Number.isFinite(v) && Math.abs(v) > big) big = Math.abs(v);
+  const judge = scale === undefined ? (big >= 0 ? big : undefined) : scale;
+  let max = 0;
+  let whole = true;
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v)) continue;
+    const x = denoise(v, judge);
+    if (Math.abs(x) > max) max = Math.abs(x);
+    if (whole && !Number.isInteger(x)) whole = false;
+  }
+  const s = scaleFor(max, unit);
+  const m = max / s.div;
+  whole &&= s.div === 1;
+  const exp = m > 0 && m < 1e-3 ? Math.floor(Math.log10(m)) : null;
+  const decimals = whole || m === 0 ? 0 : m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 2 - Math.floor(Math.log10(m));
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || Number.isNaN(v)) out[i] = { text: "–", unit: "" };
+    else if (!Number.isFinite(v)) out[i] = { text: v > 0 ? "∞" : "−∞", unit: "" };
+    else {
+      const x = denoise(v, judge) / s.div;
+      out[i] = { text: unsign(exp === null ? x.toFixed(decimals) : `${(x / 10 ** exp).toFixed(2)}e${exp}`), unit: s.unit };
+    }
+  }
+  return out;
+}
+
+// unsign drops the sign of a negative value that rounds to zero: "-0.00"
+// beside "1.00" reads as a value below zero.
+function unsign(t) {
+  return /^-0(\.0+)?$/.test(t) ? t.slice(1) : t;
+}
+
+/**
+ * figure is one value formatted on its own (as format.js formatValue),
+ * carrying what it was made from so that shareFigures can give it a
+ * format shared with the figures beside it.
+ * @param {number|null|undefined} v
+ * @param {object} unit from unitOf
+ * @param {number} [scale] the series' magnitude
+ * @returns {Figure}
+ */
+export function figure(v, unit, scale = undefined) {
+  const [f] = formatShared([v], unit, scale);
+  return { ...f, v, u: unit, scale };
+}
+
+/**
+ * figures are values formatted together (formatShared), each carrying
+ * what it was made from, as figure's: one pass where figure for each and
+ * shareFigures would take two.
+ * @param {(number|null|undefined)[]} values
+ * @param {object} unit from unitOf
+ * @param {number} [scale] the series' magnitude
+ * @returns {Figure[]}
+ */
+export function figures(values, unit, scale = undefined) {
+  return formatShared(values, unit, scale).map((f, i) => ({ ...f, v: values[i], u: unit, scale }));
+}
+
+/**
+ * shareFigures writes figures (figure) in one format: that of
+ * formatShared over their values, in the unit of the first, their noise
+ * judged against the largest of their scales. A figure with no value
+ * behind it (no u: a count of samples, a text) is kept as it is; a
+ * figure's suffix stays after its unit. The figures given are not changed.
+ * @param {Figure[]} figs
+ * @returns {Figure[]}
+ */
+export function shareFigures(figs) {
+  const own = figs.filter((f) => f.u);
+  if (own.length < 2) return figs; // one figure is in its own format already
+  const scales = own.map((f) => f.scale).filter((x) => typeof x === "number" && Number.isFinite(x));
+  const scale = scales.length ? Math.max(...scales.map(Math.abs)) : undefined;
+  const out = formatShared(
+    own.map((f) => f.v),
+    own[0].u,
+    scale,
+  );
+  let i = 0;
+  return figs.map((f) => {
+    if (!f.u) return f;
+    const g = out[i++];
+    return { ...f, text: g.text, unit: f.suffix && g.text !== "–" ? [g.unit, f.suffix].filter(Boolean).join(" ") : g.unit };
+  });
+}
+
+/**
+ * shareTable gives a table of figures (rows of cells) one format per
+ * group of columns (groups: lists of column indexes): every cell of a
+ * group's columns, in every row, shares shareFigures' format. A gauge
+ * card's columns (now, min, max, mean) are one group; a counter's rates
+ * (now, mean rate) one, its increase and its total each their own.
+ * @param {Figure[][]} rows
+ * @param {number[][]} groups
+ * @returns {Figure[][]}
+ */
+export function shareTable(rows, groups) {
+  const out = rows.map((r) => [...r]);
+  for (const cols of groups) {
+    const at = [];
+    for (let r = 0; r < rows.length; r++) for (const c of cols) if (c < rows[r].length) at.push([r, c]);
+    const shared = shareFigures(at.map(([r, c]) => rows[r][c]));
+    at.forEach(([r, c], i) => (out[r][c] = shared[i]));
+  }
+  return out;
+}
+
+/**
+ * columnGroups are the groups of a card's columns that share a format
+ * (shareTable): a gauge's now, min, max, mean and p99 (4) all of one
+ * quantity; a counter's rate now and mean rate, then its increase over
+ * the window, then its total since it started, three quantities whose
+ * sizes need not be alike (an increase of 50 beside a total of 1.8 M
+ * would read "0.00 M").
+ * @param {boolean} rate a counter's card
+ */
+export function columnGroups(rate) {
+  return rate ? [[0, 1], [2], [3]] : [[0, 1, 2, 3, 4]];
+}
