@@ -375,7 +375,8 @@ export class SeriesCard {
   showLone(s, w, figs, at = null, ranged = false) {
     const cols = this.unit.rate ? figs : shareFigures([...figs, figure(w.p99, this.unit, lineScale(s, w))]); // p99 in the others' format
     if (!this.hovering) {
-      this.showReading(cols[0]);
+      // The headline is read alone, at its own precision ("20.3 ms", not the row's "0.02 s").
+      this.showReading(cols[0].u ? figure(cols[0].v, cols[0].u, cols[0].scale) : cols[0]);
       if (at !== null) {
         // The span's last point (a counter's: its latest rate there), which need not fall on the span's end: said as such.
         setText(this.note, at ? `last point at ${at}` : "none in the span");

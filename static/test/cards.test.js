@@ -516,7 +516,16 @@ test("a gauge's statistics share one format: not \"max 26, mean 26.0\", on a lon
   card.update("1m", 60_000);
   const stats = Object.fromEntries(card.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent]));
   assert.deepEqual(stats, { min: "25.8", max: "26.0", mean: "26.0", p99: "26.0" });
-  assert.equal(card.value.textContent, "26.0", "the reading is the value, in the statistics' format (sharedscale.js)");
+  assert.equal(card.value.textContent, "26", "the headline is read alone, at its own precision");
+
+  // A latency's headline keeps its precision beside a row of seconds: 20.3 ms, not the row's 0.02 s.
+  const lat = { ...st("l", {}, 0.0203), metric: "request_latency_seconds" };
+  lat.windows = { "1m": { count: 9, min: 0.02, max: 1.5, mean: 0.113, last: 0.0203, rate: null, p50: 0.05, p90: 1, p99: 1.5 } };
+  const latCard = new SeriesCard(lat);
+  latCard.update("1m", 60_000);
+  assert.equal(`${latCard.value.textContent} ${latCard.unitEl ? latCard.unitEl.textContent : ""}`.trim().startsWith("20.3"), true, latCard.el.textContent);
+  const latStats = Object.fromEntries(latCard.stats.children.map((d) => [d.children[0].textContent, d.children[1].children[0].textContent + " " + d.children[1].children[1].textContent]));
+  assert.deepEqual(latStats, { min: "0.02 s", max: "1.50 s", mean: "0.11 s", p99: "1.50 s" });
 
   const b = st("b", { cpu: "1" }, 26);
   b.windows = s.windows;
