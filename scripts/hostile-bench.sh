@@ -25,8 +25,9 @@
 # only) run $SETTLE s, then 5 pulseload readers for $SECS s after a warm-up
 # of $WARMUP. The server runs on core 0 (so GOMAXPROCS is 1), pulseload and
 # the targets on core 1 under nice -n 19, as the trial ran them. Prints
-# each measure's readers' p99 and largest delay, server CPU, RSS and
-# load average, then the medians.
+# each measure's readers' p99 and largest delay, the server side's p99
+# (the bucket of pulseboard_ws_delivery_delay_seconds that holds it),
+# server CPU, RSS, heap in use and load average, then the medians.
 #
 #   RUNS=3 scripts/hostile-bench.sh OLD-BINARY NEW-BINARY
 #
@@ -76,14 +77,14 @@ pids+=($!)
 measure() { pb_measure "$1" "$dir/$2.yaml" "$port"; }
 
 row() { # RUN BUILD CONFIG
-	local j
-	j=$(measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
+	local j m="$dir/$2.$3.$1.metrics"
+	j=$(PB_METRICS_OUT=$m measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
 	printf '%s\n' "$j" >"$dir/$2.$3.$1.json"
-	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(uptime | sed 's/.*average: //') |"
+	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | ≤$(pb_server_p99 "$m") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(pb_heap_mib "$m") | $(uptime | sed 's/.*average: //') |"
 }
 
-echo "| run | build | config | readers' p99 ms | max ms | server CPU % | RSS MiB | load average |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| run | build | config | readers' p99 ms | max ms | server side p99 ms | server CPU % | RSS MiB | heap in use MiB | load average |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in $(seq "$RUNS"); do
 	row "$r" new base
 	for c in $CONFIGS; do
@@ -95,5 +96,7 @@ for b in new.base $(for c in $CONFIGS; do echo "old.$c new.$c"; done); do
 	m=$(cat "$dir/$b".*.json | pb_field delay_max_ms | pb_median)
 	u=$(cat "$dir/$b".*.json | pb_field server_cpu_percent | pb_median)
 	r=$(cat "$dir/$b".*.json | pb_field server_rss_bytes | pb_median)
-	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ${u:0:5} | $((${r:-0} >> 20)) | |"
+	s=$(for f in "$dir/$b".*.metrics; do pb_server_p99 "$f"; done | pb_median)
+	h=$(for f in "$dir/$b".*.metrics; do pb_heap_mib "$f"; done | pb_median)
+	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ≤$s | ${u:0:5} | $((${r:-0} >> 20)) | $h | |"
 done
