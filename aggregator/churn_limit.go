@@ -21,9 +21,12 @@ package aggregator
 //
 // A source known from its config (Batch.Known: simulated) makes the
 // series its config says and no others: it has no budget. The budget is
-// looked at only once a new series has room (or a stale series to
-// replace): one a cap refuses anyway is counted as series_limit or
-// memory_limit and spends nothing.
+// spent only when a series is made: a new series a cap refuses (nothing to
+// replace) is counted as series_limit or memory_limit and spends nothing.
+// Once the budget is spent, a new series is refused as churn_limit before
+// any cap is looked at: the steady state of a source that renames its
+// series at every scrape is then a hash and a lookup a sample, under the
+// store's lock, where it was a making and an eviction.
 
 // newSeriesBudget is one source's budget of new series.
 type newSeriesBudget struct {
@@ -52,6 +55,19 @@ func (st *store) churnBudget(source string, nowMs int64) *newSeriesBudget {
 		b.atMs = nowMs
 	}
 	return b
+}
+
+// mayMakeNew says whether the batch's source has a new series left in its
+// budget (true for a source with none), without spending it: ingest
+// refuses a new series at once when not, before any cap is looked at.
+func (st *store) mayMakeNew(b *Batch, run *ingestRun) bool {
+	if b.Known || st.opts.MaxNewSeriesPerHour <= 0 {
+		return true
+	}
+	if run.budget == nil {
+		run.budget = st.churnBudget(b.Source, run.nowMs)
+	}
+	return run.budget.tokens >= 1
 }
 
 // takeNew spends one of the batch's source's new series, or says false

@@ -37,12 +37,12 @@ func TestChurnLimitRefusesNewSeriesPastTheBudget(t *testing.T) {
 	made := a.stats.replaced.Load() + uint64(len(a.st.bySrc["churn"]))
 	require.Equal(t, uint64(20), made, "the budget (38 s fill it by 0.2)")
 	require.Equal(t, uint64(10), a.stats.replaced.Load(), "round 2 replaced round 0, then nothing")
-	// Round 0 made 10. Rounds 1 and 3 were refused at the cap, with
-	// nothing to replace: the round before went stale only at their end
-	// (churn.go). Round 2 replaced round 0. From round 4 the store holds
-	// only stale series, and every round was refused for churn.
-	require.Equal(t, uint64(20), a.stats.refused.Load(), "rounds 1 and 3, at the cap")
-	require.Equal(t, uint64(150), a.stats.refusedChurn.Load(), "rounds 4 to 18")
+	// Round 0 made 10. Round 1 was refused at the cap, with nothing to
+	// replace: round 0 went stale only at its end (churn.go). Round 2
+	// replaced round 0 and spent the budget; every later round was
+	// refused for churn, at once.
+	require.Equal(t, uint64(10), a.stats.refused.Load(), "round 1, at the cap")
+	require.Equal(t, uint64(160), a.stats.refusedChurn.Load(), "rounds 3 to 18")
 	live, stale := heldIDs(a, "fine")
 	require.Equal(t, []string{"a", "b"}, live)
 	require.Empty(t, stale)
@@ -57,13 +57,13 @@ func TestChurnLimitRefusesNewSeriesPastTheBudget(t *testing.T) {
 	require.Equal(t, "the store refused samples of the last poll: 10 new series past the source's aggregator.max_new_series_per_hour (churn_limit)", warning)
 	want := `# HELP pulseboard_series_refused_total Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).
 # TYPE pulseboard_series_refused_total counter
-pulseboard_series_refused_total{reason="churn_limit"} 150
+pulseboard_series_refused_total{reason="churn_limit"} 160
 pulseboard_series_refused_total{reason="memory_limit"} 0
-pulseboard_series_refused_total{reason="series_limit"} 20
+pulseboard_series_refused_total{reason="series_limit"} 10
 # HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.
 # TYPE pulseboard_source_samples_rejected_total counter
-pulseboard_source_samples_rejected_total{reason="churn_limit",source="churn"} 150
-pulseboard_source_samples_rejected_total{reason="series_limit",source="churn"} 20
+pulseboard_source_samples_rejected_total{reason="churn_limit",source="churn"} 160
+pulseboard_source_samples_rejected_total{reason="series_limit",source="churn"} 10
 `
 	require.NoError(t, testutil.GatherAndCompare(registry(t, a), strings.NewReader(want),
 		"pulseboard_series_refused_total", "pulseboard_source_samples_rejected_total"))
@@ -73,9 +73,8 @@ pulseboard_source_samples_rejected_total{reason="series_limit",source="churn"} 2
 	scrapeRound(a, c, "churn", 100, 10)
 	live, _ = heldIDs(a, "churn")
 	require.Len(t, live, 10, "10 new series, 10 of the half-budget")
-	scrapeRound(a, c, "churn", 101, 10) // at the cap
-	scrapeRound(a, c, "churn", 102, 10)
-	require.Equal(t, uint64(160), a.stats.refusedChurn.Load(), "then none")
+	scrapeRound(a, c, "churn", 101, 10)
+	require.Equal(t, uint64(170), a.stats.refusedChurn.Load(), "then none")
 }
 
 // A normal target never meets the budget: one that fills its cap, then

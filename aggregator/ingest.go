@@ -75,6 +75,13 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			run.rej[rejectTooOld]++
 			continue
 		default:
+			if !st.mayMakeNew(&b, &run) {
+				// Spent: refused before any cap is looked at, so that a
+				// source renaming thousands of series a scrape costs a
+				// lookup each (churn_limit.go).
+				run.rej[churnLimit]++
+				continue
+			}
 			var why storeReject
 			if s, why = st.create(&b, smp, &run); s == nil {
 				if why != churnLimit && st.replaceable(b.Source, run.batch) != nil {
