@@ -75,15 +75,11 @@ func (st *store) mayMakeNew(b *Batch, run *ingestRun) bool {
 // budget is filled once a batch, at the batch's first new series. Called
 // by ingest under the store's lock, just before a series is made.
 func (st *store) takeNew(b *Batch, run *ingestRun) bool {
-	if b.Known || st.opts.MaxNewSeriesPerHour <= 0 {
-		return true
-	}
-	if run.budget == nil {
-		run.budget = st.churnBudget(b.Source, run.nowMs)
-	}
-	if run.budget.tokens < 1 {
+	if !st.mayMakeNew(b, run) {
 		return false
 	}
-	run.budget.tokens--
+	if run.budget != nil {
+		run.budget.tokens--
+	}
 	return true
 }

@@ -20,9 +20,8 @@ import "math"
 // A new series that a cap (max_series, max_series_per_source, the memory
 // budget) refuses waits until the batch's known series are stored, then
 // takes the place of one of the source's stale series if it can
-// (churn.go). A new series that has room, or a series to replace, is
-// still refused past its source's hourly budget of new series
-// (churn_limit.go).
+// (churn.go). Past its source's hourly budget of new series, a new series
+// is refused whatever room there is (churn_limit.go).
 func (st *store) ingest(b Batch, nowMs int64) {
 	if b.Failed {
 		st.staleAll(b.Source, nowMs)
