@@ -16,6 +16,7 @@ var ErrAlreadyServing = errors.New("aggregator: already serving")
 type counters struct {
 	ingested, dropped, refused                atomic.Uint64
 	refusedMemory, replaced                   atomic.Uint64 // memory_limit refusals; churn.go
+	refusedChurn                              atomic.Uint64 // churn_limit refusals (churn_limit.go)
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, eventsSkipped, orphaned    atomic.Uint64
 	flushFailures, tierShed                   atomic.Uint64

@@ -23,7 +23,10 @@
 // counted in pulseboard_series_replaced_total and named in the source's
 // last_warning; churn.go); with none left it is refused and counted
 // (pulseboard_series_refused_total{reason="series_limit|memory_limit"},
-// one per refused sample). A series with no sample for longer than History
+// one per refused sample). A source not known from its config makes at
+// most MaxNewSeriesPerHour new series an hour (a token bucket as deep);
+// a new series past that is refused before any cap is looked at
+// (reason churn_limit; churn_limit.go). A series with no sample for longer than History
 // is evicted and listed in the next delta's "removed".
 //
 // A sample is stored at its own time (the exporter's, as Prometheus'
@@ -34,7 +37,7 @@
 // newest time is the same sample again and is skipped; with another value
 // it is counted as a duplicate. Every refusal is also counted by source
 // (pulseboard_source_samples_rejected_total{source,reason}, reasons
-// series_limit and memory_limit for the caps above) and the latest is the source's
+// series_limit, memory_limit and churn_limit for the limits above) and the latest is the source's
 // last_warning (see source_rejects.go). NaN and ±Inf are values: stored, exported
 // on /metrics as they are, written as null in JSON (a gap in a chart), and
 // left out of every window statistic.

@@ -20,7 +20,8 @@ import "math"
 // A new series that a cap (max_series, max_series_per_source, the memory
 // budget) refuses waits until the batch's known series are stored, then
 // takes the place of one of the source's stale series if it can
-// (churn.go).
+// (churn.go). Past its source's hourly budget of new series, a new series
+// is refused whatever room there is (churn_limit.go).
 func (st *store) ingest(b Batch, nowMs int64) {
 	if b.Failed {
 		st.staleAll(b.Source, nowMs)
@@ -73,9 +74,16 @@ func (st *store) ingest(b Batch, nowMs int64) {
 			run.rej[rejectTooOld]++
 			continue
 		default:
+			if !st.mayMakeNew(&b, &run) {
+				// Spent: refused before any cap is looked at, so that a
+				// source renaming thousands of series a scrape costs a
+				// lookup each (churn_limit.go).
+				run.rej[churnLimit]++
+				continue
+			}
 			var why storeReject
-			if s, why = st.create(&b, smp); s == nil {
-				if st.replaceable(b.Source, run.batch) != nil {
+			if s, why = st.create(&b, smp, &run); s == nil {
+				if why != churnLimit && st.replaceable(b.Source, run.batch) != nil {
 					waiting = append(waiting, i)
 				} else {
 					run.rej[why]++
@@ -118,6 +126,7 @@ type ingestRun struct {
 	ingested        uint64
 	replaced        uint64
 	rej             [numStoreRejects]uint64
+	budget          *newSeriesBudget // the source's new series, once one came (churn_limit.go)
 }
 
 // born readies a series ingest just made for its first sample.
@@ -157,6 +166,7 @@ func (st *store) count(source string, run *ingestRun) {
 	st.stats.ingested.Add(run.ingested)
 	st.stats.refused.Add(run.rej[seriesLimit])
 	st.stats.refusedMemory.Add(run.rej[memoryLimit])
+	st.stats.refusedChurn.Add(run.rej[churnLimit])
 	for r, n := range run.rej[:numRejectReasons] {
 		if n > 0 {
 			st.stats.rejected[r].Add(n)
@@ -181,11 +191,14 @@ func (st *store) lookup(source string, smp *Sample) *series {
 }
 
 // create makes a new series for a sample of b, or returns nil and the
-// reason when a cap refuses it.
-func (st *store) create(b *Batch, smp *Sample) (*series, storeReject) {
+// reason when a cap or the source's budget of new series refuses it.
+func (st *store) create(b *Batch, smp *Sample, run *ingestRun) (*series, storeReject) {
 	charge := st.seriesCharge(b.Interval)
 	if why, ok := st.room(b.Source, charge, b.Known, nil); !ok {
 		return nil, why
+	}
+	if !st.takeNew(b, run) {
+		return nil, churnLimit
 	}
 	return st.createCharged(b, smp, charge), 0
 }
@@ -204,8 +217,13 @@ func (st *store) createReplacing(b *Batch, smp *Sample, run *ingestRun) (*series
 		if why, ok = st.room(b.Source, charge, b.Known, victim); !ok {
 			return nil, why
 		}
+		if !st.takeNew(b, run) {
+			return nil, churnLimit
+		}
 		st.replace(victim)
 		run.replaced++
+	} else if !st.takeNew(b, run) {
+		return nil, churnLimit
 	}
 	return st.createCharged(b, smp, charge), 0
 }

@@ -30,15 +30,15 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 // refusedDesc is pulseboard_series_refused_total{reason}, both reasons
 // from the start.
 var refusedDesc = prometheus.NewDesc("pulseboard_series_refused_total",
-	"Samples refused because their new series would pass a cap, by reason: series_limit (max_series or max_series_per_source), "+
-		"memory_limit (the estimate held against aggregator.memory_limit). A source with stale series has them replaced instead (pulseboard_series_replaced_total).",
+	"Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), "+
+		"memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).",
 	[]string{"reason"}, nil)
 
 // sourceRejectedDesc is pulseboard_source_samples_rejected_total{source,
 // reason}: a source's samples the store refused, for the reasons it had.
 var sourceRejectedDesc = prometheus.NewDesc("pulseboard_source_samples_rejected_total",
 	"Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), "+
-		"series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate). The latest is also the source's last_warning.",
+		"series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.",
 	[]string{"source", "reason"}, nil)
 
 type srcDescs struct {
@@ -154,6 +154,7 @@ func (c *promCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(a.stats.refused.Load()), "series_limit")
 	ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(a.stats.refusedMemory.Load()), "memory_limit")
+	ch <- prometheus.MustNewConstMetric(refusedDesc, prometheus.CounterValue, float64(a.stats.refusedChurn.Load()), "churn_limit")
 	for _, s := range bySrc {
 		for r, n := range s.total {
 			if n > 0 {

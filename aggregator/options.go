@@ -21,6 +21,12 @@ type Options struct {
 	MaxSeries int
 	// MaxSeriesPerSource caps the series of any one source (default 10000).
 	MaxSeriesPerSource int
+	// MaxNewSeriesPerHour is how many new series a source not known from
+	// its config may make in an hour (churn_limit.go): a budget as deep
+	// as that, filled again at that rate; a new series past it is refused
+	// (reason churn_limit). Default twice MaxSeriesPerSource (after its
+	// own default); negative: no limit.
+	MaxNewSeriesPerHour int
 	// MemoryLimit, in bytes of resident memory, bounds what the store's
 	// series are estimated at (SeriesMemory, the estimate configs checks
 	// aggregator.memory_limit with): a new series of a source not known
@@ -226,6 +232,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSeriesPerSource <= 0 {
 		o.MaxSeriesPerSource = DefaultMaxSeriesPerSource
+	}
+	if o.MaxNewSeriesPerHour == 0 {
+		o.MaxNewSeriesPerHour = 2 * o.MaxSeriesPerSource
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize

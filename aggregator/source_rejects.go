@@ -13,13 +13,15 @@ import (
 
 // storeReject is a reason the store refuses a sample, per source: the
 // rejectReasons, seriesLimit (a new series over max_series or
-// max_series_per_source) and memoryLimit (a new series past the memory
-// budget, Options.MemoryLimit).
+// max_series_per_source), memoryLimit (a new series past the memory
+// budget, Options.MemoryLimit) and churnLimit (a new series past its
+// source's hourly budget, Options.MaxNewSeriesPerHour).
 type storeReject int
 
 const (
 	seriesLimit = storeReject(numRejectReasons) + iota
 	memoryLimit
+	churnLimit
 	// numStoreRejects counts the reasons kept per source.
 	numStoreRejects
 )
@@ -28,6 +30,7 @@ const (
 var storeRejectNames = [numStoreRejects]string{
 	rejectTooOld: "too_old", rejectOutOfOrder: "out_of_order", rejectDuplicate: "duplicate",
 	rejectTooFarAhead: "too_far_ahead", seriesLimit: "series_limit", memoryLimit: "memory_limit",
+	churnLimit: "churn_limit",
 }
 
 // storeRejectWhy says, for the warning, what each reason means.
@@ -38,6 +41,7 @@ var storeRejectWhy = [numStoreRejects]string{
 	rejectTooFarAhead: "stamped further ahead than the history",
 	seriesLimit:       "new series over aggregator.max_series or max_series_per_source",
 	memoryLimit:       "new series past aggregator.memory_limit's estimate",
+	churnLimit:        "new series past the source's aggregator.max_new_series_per_hour",
 }
 
 // sourceRejects is one source's refusals. The store keeps it under the

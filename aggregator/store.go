@@ -108,6 +108,8 @@ type store struct {
 	// sources are read again with their new warning.
 	rejectsBySrc   map[string]*sourceRejects
 	rejectsChanged bool
+	// newBySrc is each source's budget of new series (churn_limit.go).
+	newBySrc map[string]*newSeriesBudget
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
 	// retired is what series that left the store still have to write to
@@ -297,6 +299,7 @@ const sweepStopEvery = 4096
 // how many it removed.
 func (st *store) dropSource(source string) int {
 	delete(st.rejectsBySrc, source)
+	delete(st.newBySrc, source)
 	st.pacer.forgetSource(source)
 	if len(st.bySrc[source]) == 0 {
 		return 0

@@ -28,6 +28,11 @@ const (
 // as Prometheus fails it: nothing of it is kept.
 var ErrSampleLimit = errors.New("sample_limit")
 
+// ErrDroppedSeriesLimit fails a scrape that drops more series as it reads
+// them (past a label limit, invalid) than its dropped_series_limit:
+// nothing of it is kept, as with ErrSampleLimit.
+var ErrDroppedSeriesLimit = errors.New("dropped_series_limit")
+
 // labelLimits bounds the labels of one series (see configs.LabelLimits);
 // a zero field sets no bound (a spec built in code without defaults).
 type labelLimits struct {

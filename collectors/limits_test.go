@@ -37,14 +37,15 @@ func hugeLabels(n int) string {
 }
 
 func TestPromLabelValueLengthLimit(t *testing.T) {
-	srv := serveScrape(t, []byte(hugeLabels(200)), ctClassic, false)
+	// 100: as many as dropped_series_limit lets a scrape drop.
+	srv := serveScrape(t, []byte(hugeLabels(100)), ctClassic, false)
 	samples, p, err := scrapeOnce(t, urlSource(configs.TypePrometheus, srv.URL))
 	require.NoError(t, err)
 	require.Len(t, samples, 1)
 	require.Equal(t, "ok", samples[0].Metric)
-	require.Equal(t, map[string]int{dropLabelValueLength: 200}, p.Dropped)
+	require.Equal(t, map[string]int{dropLabelValueLength: 100}, p.Dropped)
 	require.Len(t, p.Errors, 1)
-	want := `label_value_length_limit: dropped 200 series with a label value or metric name longer than 1024 bytes ` +
+	want := `label_value_length_limit: dropped 100 series with a label value or metric name longer than 1024 bytes ` +
 		`(first: big{path="00000` + strings.Repeat("x", 59) + `…(10000 bytes)"})`
 	require.EqualError(t, p.Errors[0], want, "the warning quotes 64 bytes of the value")
 }
@@ -130,7 +131,7 @@ func TestPromSampleLimitFailsTheScrape(t *testing.T) {
 // manager: every series breaks label_value_length_limit, so every poll
 // fails with no usable values, and the drops are on /metrics all the same.
 func TestHugeLabelsCountedWhenTheScrapeFails(t *testing.T) {
-	srv := serveScrape(t, []byte(strings.TrimSuffix(hugeLabels(200), "ok 1\n")), ctClassic, false)
+	srv := serveScrape(t, []byte(strings.TrimSuffix(hugeLabels(100), "ok 1\n")), ctClassic, false)
 	cfg := urlSource(configs.TypePrometheus, srv.URL)
 	cfg.Name = "huge"
 	cfg.Interval, cfg.Timeout = configs.Duration(20*time.Millisecond), configs.Duration(5*time.Second)
@@ -146,14 +147,14 @@ func TestHugeLabelsCountedWhenTheScrapeFails(t *testing.T) {
 	st, err := m.Stats("huge")
 	require.NoError(t, err)
 	require.False(t, st.Up)
-	require.Contains(t, st.LastError, "no usable values: label_value_length_limit: dropped 200 series")
+	require.Contains(t, st.LastError, "no usable values: label_value_length_limit: dropped 100 series")
 	require.Less(t, len(st.LastError), 400)
-	require.Equal(t, map[string]uint64{dropLabelValueLength: 200 * st.Failures}, st.Dropped)
+	require.Equal(t, map[string]uint64{dropLabelValueLength: 100 * st.Failures}, st.Dropped)
 	want := fmt.Sprintf(`
 # HELP pulseboard_source_series_dropped_total Series left out of polls of the source, by reason (duplicate, collision, max_series, invalid, native_histogram, label_limit, label_name_length_limit, label_value_length_limit), counted at every poll; include and exclude are not drops.
 # TYPE pulseboard_source_series_dropped_total counter
 pulseboard_source_series_dropped_total{reason="label_value_length_limit",source="huge"} %d
-`, 200*st.Failures)
+`, 100*st.Failures)
 	require.NoError(t, testutil.CollectAndCompare(m.Collector(), strings.NewReader(want), "pulseboard_source_series_dropped_total"))
 }
 

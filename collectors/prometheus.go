@@ -33,10 +33,11 @@ func newPromSource(cfg configs.Source, env Env) (Source, error) {
 	}
 	opt := scrapeOptions{
 		promFilter: promFilter{
-			maxSeries:   spec.MaxSeries,
-			sampleLimit: spec.SampleLimit,
-			include:     compileAll(spec.Include),
-			exclude:     compileAll(spec.Exclude),
+			maxSeries:    spec.MaxSeries,
+			sampleLimit:  spec.SampleLimit,
+			droppedLimit: spec.DroppedSeriesLimit,
+			include:      compileAll(spec.Include),
+			exclude:      compileAll(spec.Exclude),
 		},
 		targetLabels: labelsOf(cfg.Labels),
 		honorLabels:  spec.HonorLabels,
@@ -65,7 +66,9 @@ func (p *promSource) Close() error         { return p.f.Close() }
 func (p *promSource) LastPartial() Partial { return p.partial }
 
 // Poll scrapes once. A transport error, a status other than 2xx, a body
-// that does not parse or one over sample_limit (ErrSampleLimit) fails the
+// that does not parse, one over sample_limit (ErrSampleLimit) or one that
+// drops more series as it is read than dropped_series_limit
+// (ErrDroppedSeriesLimit, its drops still counted in Dropped) fails the
 // poll as a whole. What Prometheus tolerates does not: repeated families,
 // malformed histograms, series dropped as duplicates, collisions, over
 // max_series or past a label limit are reported as partial (warnings as
@@ -101,7 +104,7 @@ func (p *promSource) Poll(ctx context.Context) ([]aggregator.Sample, error) {
 func (p *promSource) samples(body []byte, contentType string, ts int64) ([]aggregator.Sample, Partial, error) {
 	res, err := scrapeProm(body, contentType, p.opt)
 	if err != nil {
-		return nil, Partial{}, err
+		return nil, Partial{Dropped: res.Dropped}, err
 	}
 	samples := make([]aggregator.Sample, len(res.Samples))
 	for i, s := range res.Samples {

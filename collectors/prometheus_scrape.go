@@ -42,6 +42,9 @@ type promFilter struct {
 	// sampleLimit fails a scrape that offers more series than this once
 	// include and exclude have chosen; 0 means no bound.
 	sampleLimit int
+	// droppedLimit fails a scrape that drops more series than this as
+	// they are read (past a label limit, or invalid); 0 means no bound.
+	droppedLimit int
 }
 
 func (f promFilter) keep(name string) bool {
@@ -136,7 +139,12 @@ type scrapeResult struct {
 // Prometheus fails such a scrape), with an error wrapping the parser's,
 // and, as soon as it has read one series more than opt.sampleLimit, with
 // ErrSampleLimit: reading stops there, so no body costs more than
-// sampleLimit series of memory.
+// sampleLimit series of memory. As soon as it has dropped one series more
+// than opt.droppedLimit as they are read (past a label limit, invalid), it
+// fails with ErrDroppedSeriesLimit, and reading stops there too: no body
+// costs more than droppedLimit series of the work of reading what is then
+// thrown away, whether or not the series cache knows them. The result
+// then still has Dropped, the drops counted by reason up to there.
 // It does no I/O and keeps no state but opt.cache: the prometheus source
 // calls it on its poll goroutine, tests call it on fixtures.
 func scrapeProm(body []byte, contentType string, opt scrapeOptions) (res scrapeResult, err error) {
@@ -166,6 +174,8 @@ func scrapeProm(body []byte, contentType string, opt scrapeOptions) (res scrapeR
 	}
 	if err := r.read(); errors.Is(err, ErrSampleLimit) {
 		return scrapeResult{}, err
+	} else if errors.Is(err, ErrDroppedSeriesLimit) {
+		return scrapeResult{Dropped: r.drops.count}, err
 	} else if err != nil {
 		return scrapeResult{}, fmt.Errorf("parsing metrics: %w", clipError(opt.redact, err))
 	}
@@ -197,6 +207,7 @@ type scrapeReader struct {
 
 	work     int // reading done since the last yield (yieldWork)
 	offered  int // series kept by include and exclude, for sampleLimit
+	dropped  int // series dropped as they were read, for droppedLimit
 	masked   int // new series whose text held a secret of the source (maskEchoedSecrets)
 	out      []keyedScrape
 	lset     labels.Labels
@@ -302,7 +313,7 @@ func (r *scrapeReader) series() error {
 			// Dropped before, and this scrape already names a series
 			// dropped for the same reason: counting it is all there is.
 			r.drops.add(known.drop, nil)
-			return nil
+			return r.droppedPast()
 		}
 		// The first of its reason in this scrape: read afresh, to be
 		// named in the warning.
@@ -322,8 +333,7 @@ func (r *scrapeReader) series() error {
 	// target may send max_body_bytes of series that only exist to be
 	// dropped, and their cost is then the lexing alone.
 	if reason := r.opt.limits.checkSent(r.lset); reason != "" {
-		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, name, sentLabels(r.lset)) })
-		return nil
+		return r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, name, sentLabels(r.lset)) })
 	}
 	scraped, problem := scrapedLabels(r.lset, r.opt.redact)
 	if problem == "" {
@@ -334,13 +344,11 @@ func (r *scrapeReader) series() error {
 		}
 	}
 	if problem != "" {
-		r.drop(h, name, dropInvalid, func() string { return clipBytes(r.opt.redact, series) + ": " + problem })
-		return nil
+		return r.drop(h, name, dropInvalid, func() string { return clipBytes(r.opt.redact, series) + ": " + problem })
 	}
 	s.Labels = withTargetLabels(scraped, r.opt.targetLabels, r.opt.honorLabels)
 	if reason := r.opt.limits.check(s.Metric, s.Labels); reason != "" {
-		r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, s.Metric, s.Labels) })
-		return nil
+		return r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, s.Metric, s.Labels) })
 	}
 	key := identityKey(s.Metric, s.Labels)
 	r.out = append(r.out, keyedScrape{key: key, s: s})

@@ -29,6 +29,10 @@ func TestAggregatorCeilings(t *testing.T) {
 			"t.yaml:1:26: aggregator.max_series: 800000 series × 3 windows is more than 2000000 window statistics"},
 		{"max_series_per_source", "aggregator: {max_series_per_source: 2000000}\n",
 			"t.yaml:1:37: aggregator.max_series_per_source: 2000000 is more than the ceiling of 1000000 series"},
+		{"max_new_series_per_hour under max_series_per_source", "aggregator: {max_series_per_source: 5000, max_new_series_per_hour: 4000}\n",
+			"t.yaml:1:68: aggregator.max_new_series_per_hour: 4000 is outside 5000 (max_series_per_source: a source must be able to fill its cap) to 24000000"},
+		{"max_new_series_per_hour negative", "aggregator: {max_new_series_per_hour: -1}\n",
+			"t.yaml:1:39: aggregator.max_new_series_per_hour: -1 is outside 10000"},
 		{"queue_size", "aggregator: {queue_size: 100000000}\n",
 			"t.yaml:1:26: aggregator.queue_size: 100000000 is more than the ceiling of 65536 batches"},
 		{"simulated count", "aggregator: {max_series: 500000, max_series_per_source: 500000}\n" + sim(300000, "1s"),
@@ -54,7 +58,7 @@ func TestAggregatorCeilings(t *testing.T) {
 	}
 	// Every count ceiling at once is within them, and past the default
 	// memory budget (configs/memory.go).
-	atCeilings := "aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, history: 1m%s}\n" + sim(100000, "100ms")
+	atCeilings := "aggregator: {windows: [1s, 2s, 3s, 4s, 5s, 6s, 7s, 8s], max_series: 250000, max_series_per_source: 100000, max_new_series_per_hour: 24000000, history: 1m%s}\n" + sim(100000, "100ms")
 	_, err := Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, ", memory_limit: 4GiB")))
 	require.NoError(t, err, "at every ceiling")
 	_, err = Parse("ok.yaml", []byte(fmt.Sprintf(atCeilings, "")))

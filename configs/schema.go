@@ -65,6 +65,10 @@ type Aggregator struct {
 	MaxSeries int `yaml:"max_series"`
 	// MaxSeriesPerSource caps the number of series of any one source.
 	MaxSeriesPerSource int `yaml:"max_series_per_source"`
+	// MaxNewSeriesPerHour is how many new series a scraping or host
+	// source may make in an hour (series churn); 0 means twice
+	// MaxSeriesPerSource. At least MaxSeriesPerSource when given.
+	MaxNewSeriesPerHour int `yaml:"max_new_series_per_hour"`
 	// QueueSize is the capacity, in batches, of the ingest queue.
 	QueueSize int `yaml:"queue_size"`
 	// QueueSamples is the capacity, in samples, of the ingest queue.

@@ -24,6 +24,14 @@ const DefaultPromMaxSeries = 10000
 // cost at most this many series of parsing and memory.
 const DefaultPromSampleLimit = 5 * DefaultPromMaxSeries
 
+// DefaultPromDroppedSeriesLimit is how many series a scrape may drop as it
+// reads them (past a label limit, or invalid) before it fails. Prometheus
+// fails a scrape at its first such series; a hundred lets a target with a
+// few bad series keep the rest, while one that sends thousands only to be
+// dropped (each new at every scrape, so that no cache of them helps) costs
+// the reading of a hundred.
+const DefaultPromDroppedSeriesLimit = 100
+
 // PrometheusSpec is the config of a prometheus source.
 type PrometheusSpec struct {
 	HTTPClient  `yaml:",inline"`
@@ -40,6 +48,11 @@ type PrometheusSpec struct {
 	// than this (after include and exclude) fails whole, and reading it
 	// stops there; 0 turns it off.
 	SampleLimit int `yaml:"sample_limit"`
+	// DroppedSeriesLimit fails a scrape that drops more series than this
+	// as they are read (past label_limit, label_name_length_limit,
+	// label_value_length_limit, or invalid), and reading it stops there;
+	// 0 turns it off.
+	DroppedSeriesLimit int `yaml:"dropped_series_limit"`
 	// HonorLabels is Prometheus' honor_labels: when a scraped label
 	// clashes with a configured one, true keeps the scraped value; false
 	// (the default) keeps the configured value and renames the scraped
@@ -65,7 +78,8 @@ func NewPrometheusSpec() *PrometheusSpec {
 	honor := true
 	return &PrometheusSpec{
 		HTTPClient: newHTTPClient(), LabelLimits: newLabelLimits(),
-		MaxSeries: DefaultPromMaxSeries, SampleLimit: DefaultPromSampleLimit, HonorTimestamps: &honor,
+		MaxSeries: DefaultPromMaxSeries, SampleLimit: DefaultPromSampleLimit,
+		DroppedSeriesLimit: DefaultPromDroppedSeriesLimit, HonorTimestamps: &honor,
 	}
 }
 
@@ -93,6 +107,7 @@ func (s *PrometheusSpec) Validate() error {
 	}
 	positive(&p, "max_series", s.MaxSeries)
 	notNegative(&p, "sample_limit", s.SampleLimit)
+	notNegative(&p, "dropped_series_limit", s.DroppedSeriesLimit)
 	return p.err()
 }
 

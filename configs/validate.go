@@ -164,6 +164,10 @@ func (a Aggregator) validate(k keys) error {
 	}
 	positive(&p, "max_series", a.MaxSeries)
 	positive(&p, "max_series_per_source", a.MaxSeriesPerSource)
+	if n := a.MaxNewSeriesPerHour; n != 0 && (n < a.MaxSeriesPerSource || n > MaxSeriesCeiling*24) {
+		p.addf("max_new_series_per_hour", "%d is outside %d (max_series_per_source: a source must be able to fill its cap) to %d; leave it out for twice max_series_per_source",
+			n, a.MaxSeriesPerSource, MaxSeriesCeiling*24)
+	}
 	positive(&p, "queue_size", a.QueueSize)
 	positive(&p, "queue_samples", a.QueueSamples)
 	positive(&p, "memory_limit", int64(a.MemoryLimit))

@@ -7,7 +7,13 @@
 #          request) and one steady series, scraped every second with the
 #          default max_series_per_source (10,000);
 #   memory memory_limit 256MiB, queue_samples 100000, a simulated source of
-#          5,000 series and a target of 20,000 steady series, both at 1s.
+#          5,000 series and a target of 20,000 steady series, both at 1s;
+#   heap   a target with 9,000 new series at every scrape (trial 14 round
+#          7's churn) and one steady series, scraped every second; prints
+#          the heap in use, RSS, series, replacements, churn_limit refusals
+#          and the server's CPU time every 10 s up to $SECS s ($STORAGE: a
+#          data directory to keep the history in, and its size at the end;
+#          empty, the default, keeps it in memory).
 #
 # For each binary given (old and new, run one after the other $RUNS times)
 # it starts the target and a fresh server (history in memory only), waits
@@ -15,6 +21,7 @@
 # and the store's counters, with the load average.
 #
 #   MODE=churn RUNS=2 scripts/churn-bench.sh ./pulseboard-old ./pulseboard-new
+#   MODE=heap RUNS=1 SECS=90 [STORAGE=/tmp/pb-heap] scripts/churn-bench.sh old new
 #
 # Needs: python3, curl. Ports 18490 (target) and 18491 (server).
 set -euo pipefail
@@ -47,11 +54,12 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 
-if [ "$MODE" = churn ]; then
+if [ "$MODE" = churn ] || [ "$MODE" = heap ]; then
 	count=3000
-	cat > "$dir/config.yaml" <<'YAML'
+	[ "$MODE" = heap ] && count=9000
+	cat > "$dir/config.yaml" <<YAML
 server: {listen: "127.0.0.1:18491"}
-storage: {path: ""}
+storage: {path: "${STORAGE:-}"}
 sources:
   - {name: target, type: prometheus, url: "http://127.0.0.1:18490/metrics", interval: 1s}
 YAML
@@ -71,8 +79,33 @@ sources:
 YAML
 fi
 
+# watch BIN: MODE=heap's run.
+watch() {
+	local bin=$1 t m
+	[ -n "${STORAGE:-}" ] && rm -rf "$STORAGE"
+	python3 "$dir/target.py" 18490 churn "$count" & local tp=$!
+	"$bin" run -config "$dir/config.yaml" -log-level warn >"$dir/log" 2>&1 & local bp=$!
+	for t in $(seq 10 10 "$SECS"); do
+		sleep 10 # a measurement run, not a test: the server scrapes meanwhile
+		m=$(curl -s localhost:18491/metrics)
+		awk -v t="$t" -v cpu="$(awk '{print $14 + $15}' "/proc/$bp/stat")" '
+			/^go_memstats_heap_inuse_bytes/ {h = $2 / 1048576} /^process_resident_memory_bytes/ {r = $2 / 1048576}
+			/^pulseboard_series / {n = $2} /^pulseboard_series_replaced_total/ {p = $2}
+			/^pulseboard_series_refused_total\{reason="churn_limit"\}/ {c = $2}
+			END {printf "t=%ds heap=%dMiB rss=%dMiB series=%d replaced=%d churn_limit=%d cpu_ticks=%d\n", t, h, r, n, p, c, cpu}' <<<"$m"
+	done
+	[ -n "${STORAGE:-}" ] && du -sh "$STORAGE"
+	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	kill -TERM "$bp"; wait "$bp" || echo "exit $?"
+	kill "$tp"; wait "$tp" 2>/dev/null || true
+}
+
 one() {
 	local bin=$1
+	if [ "$MODE" = heap ]; then
+		watch "$bin"
+		return
+	fi
 	python3 "$dir/target.py" 18490 "$MODE" "$count" & local tp=$!
 	"$bin" run -config "$dir/config.yaml" -log-level warn >"$dir/log" 2>&1 & local bp=$!
 	sleep "$SECS" # a measurement run, not a test: the server scrapes meanwhile

@@ -9,16 +9,25 @@
 #            (scripts/widetarget -shape wide, the trial's /wide);
 #   explode  the same, plus a source polled every 2 s sending 70,000
 #            series, refused by the default sample_limit of 50,000
-#            (-shape explode, the trial's /explode).
+#            (-shape explode, the trial's /explode);
+#   churn    the same, plus a source polled every 1 s whose 9,000 series
+#            carry a new label value at every scrape (-shape churn, round
+#            7's /churn, N2);
+#   vary     the same, plus a source polled every 1 s of 3,000 series
+#            dropped by the label limits, each with a part that changes at
+#            every scrape (-shape vary, round 7's /vary, N2).
+#
+# $CONFIGS picks the attacks measured (default "wide explode churn vary").
 #
 # For each of $RUNS rounds it measures base (the second build only), then
-# wide and explode with each build, which build goes first alternating
+# each attack with each build, which build goes first alternating
 # from round to round. Each measure is a fresh server (history in memory
 # only) run $SETTLE s, then 5 pulseload readers for $SECS s after a warm-up
 # of $WARMUP. The server runs on core 0 (so GOMAXPROCS is 1), pulseload and
 # the targets on core 1 under nice -n 19, as the trial ran them. Prints
-# each measure's readers' p99 and largest delay, server CPU, RSS and
-# load average, then the medians.
+# each measure's readers' p99 and largest delay, the server side's p99
+# (the bucket of pulseboard_ws_delivery_delay_seconds that holds it),
+# server CPU, RSS, heap in use and load average, then the medians.
 #
 #   RUNS=3 scripts/hostile-bench.sh OLD-BINARY NEW-BINARY
 #
@@ -33,6 +42,9 @@ WARMUP=${WARMUP:-2s}
 port=18794
 wport=18795
 eport=18796
+cport=18797
+vport=18798
+CONFIGS=${CONFIGS:-wide explode churn vary}
 . "$(dirname "$0")/lib.sh"
 pb_setup
 pb_build "$dir" ./cmd/pulseload ./scripts/widetarget
@@ -48,10 +60,16 @@ sources:
 printf '%s\n' "$base" >"$dir/base.yaml"
 printf '%s\n  - {name: wide, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$wport" >"$dir/wide.yaml"
 printf '%s\n  - {name: explode, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$eport" >"$dir/explode.yaml"
+printf '%s\n  - {name: churn, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$cport" >"$dir/churn.yaml"
+printf '%s\n  - {name: vary, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$vport" >"$dir/vary.yaml"
 
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
 pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$eport" -shape explode -series 70000 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$cport" -shape churn -series 9000 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$vport" -shape vary -series 3000 &
 pids+=($!)
 
 # measure BINARY CONFIG: one fresh server, one pulseload run; prints its
@@ -59,24 +77,26 @@ pids+=($!)
 measure() { pb_measure "$1" "$dir/$2.yaml" "$port"; }
 
 row() { # RUN BUILD CONFIG
-	local j
-	j=$(measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
+	local j m="$dir/$2.$3.$1.metrics"
+	j=$(PB_METRICS_OUT=$m measure "$([ "$2" = old ] && echo "$old" || echo "$new")" "$3")
 	printf '%s\n' "$j" >"$dir/$2.$3.$1.json"
-	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(uptime | sed 's/.*average: //') |"
+	echo "| $1 | $2 | $3 | $(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | ≤$(pb_server_p99 "$m") | $(pb_field server_cpu_percent <<<"$j" | cut -c1-5) | $(($(pb_field server_rss_bytes <<<"$j" | cut -d. -f1 | sed "s/^$/0/") >> 20)) | $(pb_heap_mib "$m") | $(uptime | sed 's/.*average: //') |"
 }
 
-echo "| run | build | config | readers' p99 ms | max ms | server CPU % | RSS MiB | load average |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| run | build | config | readers' p99 ms | max ms | server side p99 ms | server CPU % | RSS MiB | heap in use MiB | load average |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in $(seq "$RUNS"); do
 	row "$r" new base
-	for c in wide explode; do
+	for c in $CONFIGS; do
 		if [ $((r % 2)) = 1 ]; then row "$r" old "$c"; row "$r" new "$c"; else row "$r" new "$c"; row "$r" old "$c"; fi
 	done
 done
-for b in new.base old.wide new.wide old.explode new.explode; do
+for b in new.base $(for c in $CONFIGS; do echo "old.$c new.$c"; done); do
 	p=$(cat "$dir/$b".*.json | pb_field delay_p99_ms | pb_median)
 	m=$(cat "$dir/$b".*.json | pb_field delay_max_ms | pb_median)
 	u=$(cat "$dir/$b".*.json | pb_field server_cpu_percent | pb_median)
 	r=$(cat "$dir/$b".*.json | pb_field server_rss_bytes | pb_median)
-	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ${u:0:5} | $((${r:-0} >> 20)) | |"
+	s=$(for f in "$dir/$b".*.metrics; do pb_server_p99 "$f"; done | pb_median)
+	h=$(for f in "$dir/$b".*.metrics; do pb_heap_mib "$f"; done | pb_median)
+	echo "| median | ${b%%.*} | ${b#*.} | $p | $m | ≤$s | ${u:0:5} | $((${r:-0} >> 20)) | $h | |"
 done

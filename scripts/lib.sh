@@ -60,7 +60,8 @@ pb_median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # seconds, runs five pulseload readers against ws://127.0.0.1:PORT/ws on
 # CPU 1 at nice 19 ($WARMUP warm-up, $SECS seconds), prints pulseload's
 # JSON report and stops the server. Its stderr goes to $PB_SERVER_LOG if
-# set. The readers' p99 beside a source or an attack is what the
+# set; with $PB_METRICS_OUT set, its /metrics as the readers leave is
+# written there (pb_server_p99, pb_heap_mib read it). The readers' p99 beside a source or an attack is what the
 # issue-14 benchmarks compare.
 pb_measure() {
 	nice -n "${PB_SERVER_NICE:-0}" taskset -c 0 "$1" -config "$2" -storage.path "" -log-level warn 2>>"${PB_SERVER_LOG:-/dev/stderr}" &
@@ -70,6 +71,20 @@ pb_measure() {
 	sleep "$SETTLE"
 	nice -n 19 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$3/ws" -clients 5 -warmup "$WARMUP" \
 		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p'
+	if [ -n "${PB_METRICS_OUT:-}" ]; then
+		curl -fsS "http://127.0.0.1:$3/metrics" >"$PB_METRICS_OUT" 2>/dev/null || true
+	fi
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 }
+
+# pb_server_p99 FILE: the server side of the readers' delay in a /metrics
+# text: the upper bound, in ms, of the pulseboard_ws_delivery_delay_seconds
+# bucket that holds its 99th percentile (since the server started).
+pb_server_p99() {
+	awk -F'[{}" ]+' '/^pulseboard_ws_delivery_delay_seconds_bucket/ {le[n] = $3; c[n++] = $NF}
+		END {if (!n) exit; for (i = 0; i < n; i++) if (c[i] >= 0.99 * c[n-1]) {print (le[i] == "+Inf" ? "inf" : le[i] * 1000); exit}}' "$1"
+}
+
+# pb_heap_mib FILE: go_memstats_heap_inuse_bytes in a /metrics text, in MiB.
+pb_heap_mib() { awk '/^go_memstats_heap_inuse_bytes/ {printf "%d\n", $2 / 1048576}' "$1"; }

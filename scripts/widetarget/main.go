@@ -19,6 +19,13 @@
 //	         limit (40 labels, a 5,000-byte value, a 300-byte name) and
 //	         are dropped, then 50 plain ones (4.4 MB at 3,000);
 //	explode  -series one-label series, for a sample_limit under it.
+//
+// and of round 7 (N2), whose body changes at every scrape:
+//
+//	churn    -series kept series with a new label value at every scrape
+//	         (9,000 new series a scrape at the trial's 9,000);
+//	vary     -series dropped series as wide's, each with a part that
+//	         changes at every scrape, then 50 plain ones.
 package main
 
 import (
@@ -42,7 +49,7 @@ func main() {
 	labels := flag.Int("labels", 29, "labels per series, the index label included (1…64)")
 	valueBytes := flag.Int("value-bytes", 31, "approximate length of each label value (1…1024)")
 	vary := flag.Int("vary", 0, "every vary'th series changes its value at each scrape; 0 for none")
-	shape := flag.String("shape", "atlimit", "atlimit, wide or explode (see the package comment)")
+	shape := flag.String("shape", "atlimit", "atlimit, wide, explode, churn or vary (see the package comment)")
 	flag.Parse()
 	if err := run(*listen, *shape, *series, *labels, *valueBytes, *vary); err != nil {
 		log.Fatal(err)
@@ -70,8 +77,12 @@ func run(listen, shape string, series, labels, valueBytes, vary int) error {
 		h = fixedBody(hostilebody.Wide(series))
 	case "explode":
 		h = fixedBody(hostilebody.Explode(series))
+	case "churn":
+		h = &roundBody{make: func(r uint64) []byte { return hostilebody.Churn(series, r) }}
+	case "vary":
+		h = &roundBody{make: func(r uint64) []byte { return hostilebody.Vary(series, r) }}
 	default:
-		return fmt.Errorf("-shape %q: not atlimit, wide or explode", shape)
+		return fmt.Errorf("-shape %q: not atlimit, wide, explode, churn or vary", shape)
 	}
 	srv := &http.Server{Addr: listen, Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	return srv.ListenAndServe()
@@ -131,4 +142,20 @@ func (b fixedBody) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	_, _ = w.Write(b)
+}
+
+// roundBody serves make(round), round counting the scrapes from 1: a body
+// that changes at every scrape.
+type roundBody struct {
+	make   func(round uint64) []byte
+	rounds atomic.Uint64
+}
+
+func (b *roundBody) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/metrics" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	_, _ = w.Write(b.make(b.rounds.Add(1)))
 }
