@@ -274,7 +274,7 @@ type WebSocketOptions struct {
 	// its bucket is full again; a suspect address's handshakes are let in
 	// at SuspectRate a second (2), SuspectBurst at once (20), the others
 	// refused with 429 and Retry-After, after a hold of SuspectHold (5s)
-	// (see slowCuts).
+	// (see slowCuts). A negative SlowCutBurst turns the budget off.
 	SlowCutBurst int
 	SlowCutRate  float64
 	SuspectRate  float64
@@ -334,7 +334,7 @@ func (w *WebSocketOptions) setDefaults() {
 		w.AdmitQueue = defaultAdmitQueue
 	}
 	def(&w.AdmitWait, defaultAdmitWait)
-	if w.SlowCutBurst <= 0 {
+	if w.SlowCutBurst == 0 {
 		w.SlowCutBurst = defaultSlowCutBurst
 	}
 	if w.SlowCutRate <= 0 {

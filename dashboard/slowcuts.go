@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"strconv"
@@ -55,10 +56,10 @@ const (
 // page reloads and ten thousand dashboards from one address pass freely
 // as long as their connections read.
 //
-// A refused handshake is held SuspectHold before it is answered, so that a
-// client that dials again at once, Retry-After or not, costs the server a
-// parked goroutine for that long rather than a connection, a request and
-// an answer several times a second: without the hold, 1,000 such clients
+// A refused handshake is held about SuspectHold (jitter) before it is
+// answered, so that a client that dials again at once, Retry-After or
+// not, costs the server a parked goroutine for that long rather than a
+// connection, a request and an answer several times a second: without the hold, 1,000 such clients
 // made 800 refused handshakes a second, which cost as much of the core as
 // the cuts they replaced.
 //
@@ -92,8 +93,12 @@ type slowAddr struct {
 }
 
 // newSlowCuts makes the budget of o; maxConns is the server's connection
-// cap (Options.MaxConnections).
+// cap (Options.MaxConnections). Nil (no budget: every method lets all
+// in) when o.SlowCutBurst is negative.
 func newSlowCuts(o *WebSocketOptions, maxConns int, now func() time.Time) *slowCuts {
+	if o.SlowCutBurst < 0 {
+		return nil
+	}
 	return &slowCuts{
 		cutRate:      rate.Limit(o.SlowCutRate),
 		cutBurst:     o.SlowCutBurst,
@@ -185,18 +190,28 @@ func (s *slowCuts) admit(key netip.Prefix) (bool, time.Duration) {
 // server stops); at once when maxHeld are held already. On the request's
 // goroutine, before the refusal is written.
 func (s *slowCuts) hold(ctx context.Context) {
+	if s == nil {
+		return
+	}
 	select {
 	case s.held <- struct{}{}:
 	default:
 		return
 	}
 	defer func() { <-s.held }()
-	t := time.NewTimer(s.holdFor)
+	t := time.NewTimer(jitter(s.holdFor))
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// jitter spreads a hold over [d/2, 3d/2): held together, a thousand
+// refused handshakes were answered together and came back together, a
+// burst of connections every few seconds; spread, they come back apart.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
 }
 
 // atRest: no cut for long enough that the bucket is full again.
@@ -216,6 +231,9 @@ func (s *slowCuts) sweep(now time.Time) {
 
 // suspects is how many addresses are suspect now (the gauge).
 func (s *slowCuts) suspects() int {
+	if s == nil {
+		return 0
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

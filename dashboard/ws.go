@@ -29,8 +29,10 @@ const wsLocalResume = "pulseboard.resume"
 const wsLocalAddr = "pulseboard.addr"
 
 // guardHandshake refuses, with a JSON error and a count by reason, what must
-// not become a WebSocket: a plain GET, a missing or wrong viewer token, a
-// foreign Origin, a server that is closing or full. A handshake that passes
+// not become a WebSocket: a plain GET, a handshake from an address whose
+// connections keep being cut as slow beyond its pace (429 after a hold, see
+// slowCuts), a missing or wrong viewer token, a foreign Origin, a server
+// that is closing or full. A handshake that passes
 // then waits for its turn (admission); the upgrade runs in that turn, and a
 // handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub) fiber.Handler {

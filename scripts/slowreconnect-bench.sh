@@ -35,7 +35,7 @@ SETTLE=${SETTLE:-30}
 WARMUP=${WARMUP:-12}
 CONNS=${CONNS:-1000}
 RATE=${RATE:-1000}
-port=18797
+port=18861
 . "$(dirname "$0")/lib.sh"
 pb_setup
 pb_build "$dir" ./cmd/pulseload ./scripts/slowreconnect
@@ -63,7 +63,7 @@ counter() { curl -s -m 5 "http://127.0.0.1:$port/metrics" | awk -v n="$1{reason=
 # attack beside it or not; prints pulseload's JSON, then a line "cuts
 # refused" (over the measure).
 measure() {
-	taskset -c 0 "$1" -config "$dir/base.yaml" -storage.path "" -log-level warn 2>/dev/null &
+	taskset -c 0 "$1" -config "$dir/base.yaml" -storage.path "" -log-level warn >/dev/null 2>>"${PB_SERVER_LOG:-/dev/null}" &
 	local pid=$! a=""
 	pids+=("$pid")
 	pb_wait_healthy "$port" || return
