@@ -273,13 +273,15 @@ type WebSocketOptions struct {
 	// after that (1). An address whose cuts outrun them is suspect until
 	// its bucket is full again; a suspect address's handshakes are let in
 	// at SuspectRate a second (2), SuspectBurst at once (20), the others
-	// refused with 429 and Retry-After, after a hold of SuspectHold (5s)
-	// (see slowCuts). A negative SlowCutBurst turns the budget off.
+	// refused with 429 and Retry-After, after a hold of SuspectHold (5s).
+	// It is suspect until SuspectQuiet (10s) passes without a cut (see
+	// slowCuts). A negative SlowCutBurst turns the budget off.
 	SlowCutBurst int
 	SlowCutRate  float64
 	SuspectRate  float64
 	SuspectBurst int
 	SuspectHold  time.Duration
+	SuspectQuiet time.Duration
 }
 
 func (w *WebSocketOptions) setDefaults() {
@@ -347,6 +349,7 @@ func (w *WebSocketOptions) setDefaults() {
 		w.SuspectBurst = defaultSuspectBurst
 	}
 	def(&w.SuspectHold, defaultSuspectHold)
+	def(&w.SuspectQuiet, defaultSuspectQuiet)
 }
 
 // ErrInvalidOptions is wrapped by every error New returns for bad options.

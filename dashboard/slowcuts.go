@@ -24,6 +24,7 @@ const (
 	slowCutSweepEvery        = time.Second
 	slowCutRetryAfterMinimum = time.Second
 	defaultSuspectHold       = 5 * time.Second
+	defaultSuspectQuiet      = 10 * time.Second
 	// maxHeld bounds the refused handshakes held at once (a descriptor
 	// and a parked goroutine each), and so does a tenth of the server's
 	// connection cap (heldShare), so that held handshakes cannot fill it;
@@ -48,11 +49,14 @@ const (
 // is not watched. When a cut finds it empty the address becomes suspect:
 // its handshakes then take a token from a second bucket (SuspectRate a
 // second, SuspectBurst at once) and those that find none are refused with
-// 429 and Retry-After. It stays suspect until its cut bucket is full again
-// (SlowCutBurst / SlowCutRate seconds without a cut: a minute by default),
-// so that a suspect attacker, let in at SuspectRate and cut again, stays
-// suspect, and the moment its bucket holds a token again does not let a
-// thousand handshakes in together. Handshakes are never charged otherwise:
+// 429 and Retry-After. It stays suspect until SuspectQuiet (10 s) passes
+// without a cut, not merely until its cut bucket holds a token again: a
+// suspect attacker, let in at SuspectRate and cut again a few seconds
+// later, keeps cutting and stays suspect, where a bucket with one token
+// would let a thousand handshakes in together. An attacker that pauses
+// longer than that gets one more round in before its cuts empty the
+// bucket again; readers on the same address (loopback) get in 10 s after
+// the attack's last cut. Handshakes are never charged otherwise:
 // page reloads and ten thousand dashboards from one address pass freely
 // as long as their connections read.
 //
@@ -76,6 +80,7 @@ type slowCuts struct {
 	suspectRate  rate.Limit
 	suspectBurst int
 	maxAddrs     int
+	quiet        time.Duration
 	holdFor      time.Duration
 	held         chan struct{} // a slot per refused handshake being held
 	now          func() time.Time
@@ -86,10 +91,11 @@ type slowCuts struct {
 }
 
 // slowAddr is one watched address. suspect is nil until the address's
-// cuts outran its bucket.
+// cuts outran its bucket, and again once SuspectQuiet passed since lastCut.
 type slowAddr struct {
 	cuts    *rate.Limiter
 	suspect *rate.Limiter
+	lastCut time.Time
 }
 
 // newSlowCuts makes the budget of o; maxConns is the server's connection
@@ -105,6 +111,7 @@ func newSlowCuts(o *WebSocketOptions, maxConns int, now func() time.Time) *slowC
 		suspectRate:  rate.Limit(o.SuspectRate),
 		suspectBurst: o.SuspectBurst,
 		maxAddrs:     defaultSlowCutAddresses,
+		quiet:        o.SuspectQuiet,
 		holdFor:      o.SuspectHold,
 		held:         make(chan struct{}, max(1, min(maxHeld, maxConns/heldShare))),
 		now:          now,
@@ -148,6 +155,7 @@ func (s *slowCuts) cut(key netip.Prefix) {
 		a = &slowAddr{cuts: rate.NewLimiter(s.cutRate, s.cutBurst)}
 		s.addrs[key] = a
 	}
+	a.lastCut = now
 	if !a.cuts.AllowN(now, 1) && a.suspect == nil {
 		a.suspect = rate.NewLimiter(s.suspectRate, s.suspectBurst)
 	}
@@ -167,9 +175,11 @@ func (s *slowCuts) admit(key netip.Prefix) (bool, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.addrs[key]
-	switch {
-	case a == nil:
+	if a == nil {
 		return true, 0
+	}
+	s.settle(a, now)
+	switch {
 	case a.atRest(now, s.cutBurst):
 		delete(s.addrs, key)
 		return true, 0
@@ -214,15 +224,24 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// atRest: no cut for long enough that the bucket is full again.
+// settle ends a's suspicion once s.quiet passed without a cut. Under s.mu.
+func (s *slowCuts) settle(a *slowAddr, now time.Time) {
+	if a.suspect != nil && now.Sub(a.lastCut) >= s.quiet {
+		a.suspect = nil
+	}
+}
+
+// atRest: not suspect, and no cut for long enough that the bucket is full
+// again (call settle first).
 func (a *slowAddr) atRest(now time.Time, burst int) bool {
-	return a.cuts.TokensAt(now) >= float64(burst)
+	return a.suspect == nil && a.cuts.TokensAt(now) >= float64(burst)
 }
 
 // sweep forgets the addresses at rest. Under s.mu.
 func (s *slowCuts) sweep(now time.Time) {
 	s.lastSweep = now
 	for k, a := range s.addrs {
+		s.settle(a, now)
 		if a.atRest(now, s.cutBurst) {
 			delete(s.addrs, k)
 		}
@@ -239,7 +258,7 @@ func (s *slowCuts) suspects() int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, a := range s.addrs {
-		if a.suspect != nil && !a.atRest(now, s.cutBurst) {
+		if a.suspect != nil && now.Sub(a.lastCut) < s.quiet {
 			n++
 		}
 	}

@@ -89,14 +89,28 @@ func TestSlowCutsSuspectAddressPaced(t *testing.T) {
 	require.InDelta(t, 60*defaultSuspectRate, in, 2)
 	require.Equal(t, 1, sc.suspects())
 
-	// The attack stops: suspect until its bucket is full again (a minute
-	// without a cut), then forgotten.
-	clock.advance(59 * time.Second)
+	// The attack stops: suspect until SuspectQuiet passes without a cut,
+	// then let in freely; forgotten once its bucket is full again.
+	clock.advance(defaultSuspectQuiet - time.Second)
 	require.Equal(t, 1, sc.suspects())
-	clock.advance(2 * time.Second)
+	require.Equal(t, int((defaultSuspectQuiet-time.Second).Seconds()*defaultSuspectRate), admitN(sc, atk, 1000),
+		"what refilled meanwhile, no more")
+	clock.advance(time.Second)
 	require.Zero(t, sc.suspects())
 	require.Equal(t, 1000, admitN(sc, atk, 1000))
-	require.Empty(t, sc.addrs)
+	require.Len(t, sc.addrs, 1, "its bucket is not full yet")
+
+	// It comes back: its cuts empty what the bucket refilled, and it is
+	// suspect again.
+	for range int(defaultSuspectQuiet.Seconds()*defaultSlowCutRate) + 2 {
+		sc.cut(atk)
+	}
+	require.Equal(t, 1, sc.suspects())
+	require.Equal(t, defaultSuspectBurst, admitN(sc, atk, 1000))
+
+	clock.advance(time.Minute + defaultSuspectQuiet)
+	require.Equal(t, 1000, admitN(sc, atk, 1000))
+	require.Empty(t, sc.addrs, "at rest: forgotten")
 }
 
 // IPv6 clients are one address per /64; IPv4-mapped ones are IPv4.
