@@ -273,7 +273,7 @@ type WebSocketOptions struct {
 	// after that (1). An address whose cuts outrun them is suspect until
 	// its bucket is full again; a suspect address's handshakes are let in
 	// at SuspectRate a second (2), SuspectBurst at once (20), the others
-	// refused with 429 and Retry-After, after a hold of SuspectHold (5s).
+	// refused with 429 and Retry-After, after a hold of about SuspectHold (15s: 7.5 to 22.5).
 	// It is suspect until SuspectQuiet (10s) passes without a cut (see
 	// slowCuts). A negative SlowCutBurst turns the budget off.
 	SlowCutBurst int
