@@ -46,6 +46,11 @@ type Server struct {
 	// DearRequestBurst is each of those budgets' bucket; 0 (left out) is
 	// 4,000.
 	DearRequestBurst int `yaml:"dear_request_burst"`
+	// SlowCutBudget is how many WebSocket connections from one client
+	// address may be cut as slow or stalled a minute (as many at once)
+	// before its handshakes are paced; 0 (left out) is 60, -1 turns the
+	// budget off (server_slowcuts.go).
+	SlowCutBudget int `yaml:"slow_cut_budget"`
 }
 
 // Auth holds the bearer tokens. An empty admin token means one is made at

@@ -92,6 +92,7 @@ func (s Server) Validate() error {
 	p.nest("auth", s.Auth.Validate())
 	s.validateConns(&p)
 	s.validateDear(&p)
+	s.validateSlowCuts(&p)
 	for i, o := range s.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

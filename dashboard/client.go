@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,10 @@ type client struct {
 	// its snapshot, and newcomers' first deltas were most of the
 	// histogram's p99 in the soak (docs/reliability.md).
 	subscribedMs int64
+
+	// addr is the client's address key (addrKey), charged when the
+	// connection is cut as slow or stalled (slowCuts); zero if unknown.
+	addr netip.Prefix
 
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
@@ -149,6 +154,9 @@ func (c *client) run() {
 			c.s.metrics.droppedAfterClose(c.bc.closes.dropped)
 		}
 		c.s.metrics.disconnects.WithLabelValues(reason).Inc()
+		if reason == disconnectSlow || reason == disconnectStalled {
+			c.s.slowCuts.cut(c.addr)
+		}
 	}()
 	defer func() {
 		if r := recover(); r != nil {

@@ -11,7 +11,8 @@ const (
 	refusedNotWebSocket = "not_websocket" // GET /ws without an upgrade
 	refusedShutdown     = "shutting_down" // the server is closing
 	refusedCapacity     = "capacity"      // MaxClients reached
-	// refusedAdmitQueue and refusedAdmitTimeout: admission.go.
+	// refusedAdmitQueue and refusedAdmitTimeout: admission.go;
+	// refusedSlowCuts: slowcuts.go.
 )
 
 // Reasons a client message is ignored (pulseboard_ws_client_messages_ignored_total).
@@ -184,7 +185,7 @@ func newMetrics() *metrics {
 		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
-	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout} {
+	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout, refusedSlowCuts} {
 		m.refused.WithLabelValues(r)
 	}
 	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown} {
@@ -229,4 +230,13 @@ func (m *metrics) droppedAfterClose(d droppedFrames) {
 func (m *metrics) sent(n int) {
 	m.messagesSent.Inc()
 	m.bytesSent.Add(float64(n))
+}
+
+// suspectsGauge is pulseboard_ws_slow_suspect_addresses, read from sc at
+// scrape time.
+func (m *metrics) suspectsGauge(sc *slowCuts) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pulseboard_ws_slow_suspect_addresses",
+		Help: "Client addresses (IPv6: /64s) whose WebSocket connections were cut as slow or stalled faster than their budget: their handshakes are let in at a bounded rate, the others refused with 429 (pulseboard_ws_handshakes_refused_total{reason=\"slow_cuts\"}).",
+	}, func() float64 { return float64(sc.suspects()) })
 }

@@ -268,6 +268,20 @@ type WebSocketOptions struct {
 	// 503 and Retry-After.
 	AdmitQueue int
 	AdmitWait  time.Duration
+	// SlowCutBurst and SlowCutRate are how many of an address's
+	// connections may be cut as slow or stalled at once (60) and a second
+	// after that (1). An address whose cuts outrun them is suspect until
+	// its bucket is full again; a suspect address's handshakes are let in
+	// at SuspectRate a second (2), SuspectBurst at once (20), the others
+	// refused with 429 and Retry-After, after a hold of about SuspectHold (15s: 7.5 to 22.5).
+	// It is suspect until SuspectQuiet (10s) passes without a cut (see
+	// slowCuts). A negative SlowCutBurst turns the budget off.
+	SlowCutBurst int
+	SlowCutRate  float64
+	SuspectRate  float64
+	SuspectBurst int
+	SuspectHold  time.Duration
+	SuspectQuiet time.Duration
 }
 
 func (w *WebSocketOptions) setDefaults() {
@@ -322,6 +336,20 @@ func (w *WebSocketOptions) setDefaults() {
 		w.AdmitQueue = defaultAdmitQueue
 	}
 	def(&w.AdmitWait, defaultAdmitWait)
+	if w.SlowCutBurst == 0 {
+		w.SlowCutBurst = defaultSlowCutBurst
+	}
+	if w.SlowCutRate <= 0 {
+		w.SlowCutRate = defaultSlowCutRate
+	}
+	if w.SuspectRate <= 0 {
+		w.SuspectRate = defaultSuspectRate
+	}
+	if w.SuspectBurst <= 0 {
+		w.SuspectBurst = defaultSuspectBurst
+	}
+	def(&w.SuspectHold, defaultSuspectHold)
+	def(&w.SuspectQuiet, defaultSuspectQuiet)
 }
 
 // ErrInvalidOptions is wrapped by every error New returns for bad options.

@@ -37,6 +37,7 @@ type Server struct {
 	metricsHandler fiber.Handler
 	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
 	admit          *admission    // new connections' turns, across Serve calls
+	slowCuts       *slowCuts     // addresses whose connections keep being cut as slow, across Serve calls
 	pprofOn        bool          // the admin token was configured: /debug/pprof/ is served
 	answerBytes    atomic.Int64  // bytes of answers held now (answers.go)
 	metricsAnswer  answerCache   // the /metrics exposition scrapes share
@@ -105,6 +106,10 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.admit = newAdmission(&s.opts.WebSocket, s.metrics, runtime.Gosched)
+	s.slowCuts = newSlowCuts(&s.opts.WebSocket, s.opts.MaxConnections, time.Now)
+	if err := s.opts.Registry.Register(s.metrics.suspectsGauge(s.slowCuts)); err != nil {
+		return nil, fmt.Errorf("dashboard: register metrics: %w", err)
+	}
 	s.metricsHandler = newMetricsHandler(s.opts.Registry)
 	if store, ok := opts.Feed.(storeExposer); ok {
 		store.ExposeStoreDirectly()

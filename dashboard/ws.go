@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -23,9 +24,15 @@ const resumeQuery = "resume"
 // connection (the Fiber context is gone by then).
 const wsLocalResume = "pulseboard.resume"
 
+// wsLocalAddr passes the client's address key (addrKey) from the
+// handshake to the connection, whose cut as slow is charged to it.
+const wsLocalAddr = "pulseboard.addr"
+
 // guardHandshake refuses, with a JSON error and a count by reason, what must
-// not become a WebSocket: a plain GET, a missing or wrong viewer token, a
-// foreign Origin, a server that is closing or full. A handshake that passes
+// not become a WebSocket: a plain GET, a handshake from an address whose
+// connections keep being cut as slow beyond its pace (429 after a hold, see
+// slowCuts), a missing or wrong viewer token, a foreign Origin, a server
+// that is closing or full. A handshake that passes
 // then waits for its turn (admission); the upgrade runs in that turn, and a
 // handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub) fiber.Handler {
@@ -37,6 +44,13 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		if !contribws.IsWebSocketUpgrade(c) {
 			return refuse(refusedNotWebSocket, fiber.NewError(fiber.StatusUpgradeRequired, "WebSocket upgrade required"))
 		}
+		key, _ := addrKey(c.Context().RemoteIP())
+		if ok, wait := s.slowCuts.admit(key); !ok {
+			s.slowCuts.hold(c.Context())
+			c.Set(fiber.HeaderRetryAfter, retryAfterHeader(wait))
+			return refuse(refusedSlowCuts, fiber.NewError(fiber.StatusTooManyRequests, "too many connections from this address were cut as slow; retry later"))
+		}
+		c.Locals(wsLocalAddr, key)
 		if s.tokens.hasViewer {
 			if ok, _, presented := s.tokens.viewerAccess(c, true); !ok {
 				challenge(c, presented)
@@ -226,6 +240,7 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
+	c.addr, _ = conn.Locals(wsLocalAddr).(netip.Prefix)
 	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
 	if bc != nil {
 		// A page sends little once upgraded: the WebSocket's own rate.

@@ -224,7 +224,7 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 		MaxConnections: cfg.Server.MaxConnections,
 		DearRate:       float64(cfg.Server.DearRequestRate),
 		DearBurst:      cfg.Server.DearRequestBurst,
-		WebSocket:      dashboard.WebSocketOptions{MaxClients: cfg.Server.MaxClients},
+		WebSocket:      wsOptions(cfg.Server),
 		Feed:           p.aggregator,
 		Sources:        p.sourceControl(),
 		Reload:         p.reloader.Reload,
@@ -410,4 +410,18 @@ func durations(ds []configs.Duration) []time.Duration {
 		out[i] = d.D()
 	}
 	return out
+}
+
+// wsOptions are the WebSocket options the config sets: the client cap and
+// the slow-cut budget (server.slow_cut_budget: cuts a minute per address,
+// as many at once; -1 none), the rest the dashboard's defaults.
+func wsOptions(s configs.Server) dashboard.WebSocketOptions {
+	o := dashboard.WebSocketOptions{MaxClients: s.MaxClients}
+	switch b := s.SlowCutBudget; {
+	case b < 0:
+		o.SlowCutBurst = -1
+	case b > 0:
+		o.SlowCutBurst, o.SlowCutRate = b, float64(b)/60
+	}
+	return o
 }
