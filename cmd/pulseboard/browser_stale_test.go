@@ -89,7 +89,7 @@ func TestBrowserStaleSeries(t *testing.T) {
 		require.False(t, eval[bool](b, card+`.classList.contains("is-stale")`))
 	})
 
-	t.Run("a failed scrape makes the series stale: greyed, with since when", func(t *testing.T) {
+	t.Run("a failed scrape makes the series stale: its headline and rows say since when, its line breaks", func(t *testing.T) {
 		exp.setDown(true)
 		if !serverMarksStale(t, base) {
 			// The aggregator marks stale on a failed batch; until the
@@ -115,11 +115,13 @@ func TestBrowserStaleSeries(t *testing.T) {
 		b.waitFor("the entry from the snapshot's events", fmt.Sprintf(`%s.length >= %d`, down, len(before)))
 		require.Subset(t, eval[[]string](b, down), before, "the same entries, at the same times")
 	})
-	t.Run("the next good scrape makes them live again", func(t *testing.T) {
+	t.Run("the next good scrape makes them live again; the failed scrapes stay a gap, not a ramp", func(t *testing.T) {
 		exp.setDown(false)
 		b.waitFor("the card live", fmt.Sprintf(`!%s.classList.contains("is-stale") && %s.dataset.stale === "0" &&
 			%s.every(r => !r.classList.contains("is-stale") && !/stale/.test(r.querySelector("td").textContent))`,
 			card, chart, rows))
+		// Each line breaks where it went stale (store.js staleGap): one gap a line at least.
+		b.waitFor("a gap in each line", chart+`.dataset.gaps >= 2`)
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {

@@ -203,7 +203,9 @@ export const pageFrame = {
    * Every second while live (tick), once at a pause (togglePause).
    */
   showAgo(now) {
-    for (const g of this.groups.values()) g.updateAgo(null, now);
+    // The last crash read again by both, the timeline's latest (a crash
+    // told after its source's last change): the header and the node agree.
+    for (const [name, g] of this.groups) g.updateAgo(null, now, this.crashAt(name));
     this.deps.tree.tick(now);
     for (const hs of this.health.values()) hs.tick(now);
     this.deps.alerts.tick(now);

@@ -5,6 +5,7 @@
 
 import { Alerts } from "./alerts.js";
 import { readColumns, restartBreak } from "./columns.js";
+import { failingRun } from "./down.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./treemodel.js";
@@ -126,6 +127,7 @@ export class Store {
     this.sources = new Map();
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        failingRun(before.get(src.name), src);
         ch.sourceDiffs.push({ prev: before.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
@@ -184,6 +186,7 @@ export class Store {
       const since = readSince(stale[id]);
       if (st && st.staleSince !== since) {
         st.staleSince = since;
+        staleGap(st);
         ch.stale.add(id);
       }
     }
@@ -198,6 +201,7 @@ export class Store {
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        failingRun(this.sources.get(src.name), src);
         ch.sourceDiffs.push({ prev: this.sources.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
@@ -235,6 +239,7 @@ export class Store {
       const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
       if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     }
+    staleGap(st);
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);
@@ -284,4 +289,19 @@ export class Store {
     for (const st of this.series.values()) n += st.ring.length;
     return n;
   }
+}
+
+/**
+ * staleGap ends a stale series' line where it went stale: a null point at
+ * staleSince, when that is after its last point. Its failed polls are a
+ * gap, as a failed scrape is in Prometheus and Grafana: the points received
+ * while it was live stay as they were, and a recovery is not drawn as a
+ * ramp from the last value before to the first after (gaps.js tells only
+ * stretches long for the line's spacing). The headline's value (st.last)
+ * stays the last received.
+ * @param {SeriesState} st
+ */
+function staleGap(st) {
+  const n = st.ring.length;
+  if (st.staleSince > 0 && n && st.staleSince > st.ring.timeAt(n - 1) && st.ring.valueAt(n - 1) !== null) st.ring.push(st.staleSince, null);
 }

@@ -143,10 +143,20 @@ export class TreeView {
     }
   }
 
-  /** tick refreshes how long ago each source last crashed (now: unix ms); the page calls it every second. */
+  /**
+   * tick refreshes each source's last crash and how long ago (now: unix
+   * ms); the page calls it every second. The crash is read again (crashAt,
+   * the timeline's, which the card header reads too): one that reached the
+   * timeline after the last tree update (the crash that parked a source,
+   * with no change of the tree for its cool-down) is shown at once.
+   */
   tick(now) {
     this.now = now;
-    for (const n of this.nodes.values()) if (n.crashOf) this.showCrash(n);
+    for (const n of this.nodes.values()) {
+      if (!n.crashOf) continue;
+      if (this.crashAt && n.node && this.crashAt(n.node.name) !== n.crashOf[1]) this.fill(n, n.node);
+      else this.showCrash(n);
+    }
   }
 
   // showCrash writes a node's last crash, and how long ago (as of the last tick).
@@ -235,6 +245,7 @@ export class TreeView {
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
     n.crashOf = crashOf;
+    n.node = node; // what tick fills again when a later crash is known
     // The title and the spoken text without "ago": they would be rewritten every second.
     const crash = n.crashOf ? crashText(...n.crashOf) : "";
     this.showCrash(n);

@@ -353,3 +353,19 @@ test("restartGap adds no second gap and leaves its input alone", () => {
   assert.equal(two.length, 2);
   assert.equal(restartGap(null, 10_000), null);
 });
+
+test("a series gone stale ends its line there: a gap at stale_since, the points before kept, no ramp to the next", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 3000, [series("a", [[1000, 1], [2000, 2], [3000, 3]])]));
+  s.delta({ type: "delta", seq: 2, ts: 4100, points: {}, windows: {}, stale: { a: 4000 }, sources: [], added: [], removed: [] });
+  const st = s.series.get("a");
+  assert.deepEqual(st.last, [3000, 3], "the headline's value is the last received");
+  s.delta({ type: "delta", seq: 3, ts: 5000, points: { a: [[5000, 9]] }, windows: {}, stale: { a: 0 }, sources: [], added: [], removed: [] });
+  const [xs, ys] = st.ring.series();
+  assert.deepEqual(xs, [1, 2, 3, 4, 5]);
+  assert.deepEqual(ys, [1, 2, 3, null, 9], "the failed poll is a break, the live points unchanged");
+
+  // Stale in a snapshot: the same break after its last point.
+  s.snapshot(snapshot(4, 7000, [series("b", [[6000, 1]], { stale: true, stale_since: 6500 })]));
+  assert.deepEqual(s.series.get("b").ring.series()[1], [1, null]);
+});

@@ -1,0 +1,49 @@
+// When a source is shown "down". A running collector whose last poll failed
+// is down as Prometheus' up is 0; but the demo's flaky source fails about
+// one poll in ten, and each lone failure flipped its badge to a red "down",
+// pulsed its tree node and went back a second later: a page left open
+// flickered. As an alert's `for:` does, the page shows a source down once
+// DOWN_AFTER_POLLS of its polls in a row have failed; a lone failure is
+// told by its "Last error" line, the failure count and its line's gap
+// (store.js staleGap). Pure.
+
+/** DOWN_AFTER_POLLS is how many failed polls in a row show a running source down. */
+export const DOWN_AFTER_POLLS = 2;
+
+/** @type {WeakMap<object, {failFrom: number|undefined, failing: number|undefined}>} by source object of the stream, its run of failed polls */
+const runs = new WeakMap();
+
+/**
+ * failingRun records of next, a source object of the stream, how many
+ * polls in a row it has failed as far as the page has seen (0 while up),
+ * from prev, the same source's object of the message before (undefined:
+ * none); unknown when the page cannot tell (it first saw the source
+ * failing, its failure count went back, or the server sends none). The
+ * message's objects are not changed: the run is kept beside them. The
+ * store calls it on every source it takes, before it replaces prev.
+ * @param {object|undefined} prev
+ * @param {object} next
+ */
+export function failingRun(prev, next) {
+  const failures = Number(next.failures);
+  const before = prev ? runs.get(prev) : undefined;
+  // failFrom: the failure count when the source was last seen up.
+  let failFrom;
+  if (!Number.isFinite(failures)) failFrom = undefined;
+  else if (next.up !== false) failFrom = failures;
+  else if (before && before.failFrom !== undefined && before.failFrom <= failures) failFrom = before.failFrom;
+  runs.set(next, { failFrom, failing: failFrom === undefined ? undefined : failures - failFrom });
+}
+
+/**
+ * isDown says whether a source (a source object of the stream) is shown
+ * down: running, a poll finished, up false, and either DOWN_AFTER_POLLS
+ * failed polls in a row or a run the page cannot count (shown as the
+ * server tells it).
+ * @param {object|undefined} src
+ */
+export function isDown(src) {
+  if (!src || src.state !== "running" || src.up !== false || !(Number(src.polls) > 0)) return false;
+  const run = runs.get(src);
+  return !run || run.failing === undefined || run.failing >= DOWN_AFTER_POLLS;
+}
