@@ -29,3 +29,30 @@ test("a node's last crash follows the latest crash the page knows at each tick, 
   assert.equal(node("flaky").crash.textContent, `last crash ${formatClock(T0 + 5000)} (2s ago)`, "as the card header says");
   assert.match(node("flaky").el.title, new RegExp(`last crash ${formatClock(T0 + 5000)}`), "its title too");
 });
+
+test("the first drawing pulses nothing, nor does coming to know the states (the snapshot, a reconnect); a change does", () => {
+  const { t, node } = view();
+  const unknown = (n) => ({ ...n, state: "unknown", stale: true, children: n.children.map(unknown) });
+  const pulsing = () => [...t.nodes.values()].filter((n) => n.el.classList.contains("pulse")).map((n) => n.el.dataset.key);
+  t.update(unknown(buildTree(null, sources())));
+  t.update(buildTree(null, sources()));
+  assert.deepEqual(pulsing(), [], "unknown, then running: no change");
+  t.update(unknown(buildTree(null, sources())));
+  t.update(buildTree(null, sources()));
+  assert.deepEqual(pulsing(), [], "a reconnect to the same states: none either");
+  t.update(buildTree(null, sources("backoff", 2)));
+  assert.deepEqual(pulsing(), ["root/collectors/flaky"], "a crash: its node");
+  t.settle(); // its pulse over
+  t.update(unknown(buildTree(null, sources("backoff", 2))));
+  t.update(buildTree(null, sources("running", 3)));
+  assert.ok(node("flaky").el.classList.contains("pulse"), "a restart during an outage is a change from the last known");
+});
+
+test("a tree shown again (the folded tree's Show) replays no pulse", () => {
+  const { t, node } = view();
+  t.update(buildTree(null, sources()));
+  t.update(buildTree(null, sources("backoff", 2)));
+  assert.ok(node("flaky").el.classList.contains("pulse"));
+  t.settle();
+  assert.ok(!node("flaky").el.classList.contains("pulse"));
+});
