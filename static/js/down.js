@@ -47,3 +47,59 @@ export function isDown(src) {
   const run = runs.get(src);
   return !run || run.failing === undefined || run.failing >= DOWN_AFTER_POLLS;
 }
+
+/** STALE_HOLD_MS is how long a series stays stale before its card says so, unless its source is shown down first, ms. */
+export const STALE_HOLD_MS = 2000;
+
+/**
+ * StaleHold holds back the stale marks of a series (its card's "stale
+ * since", store.js SeriesState.staleSince) over a lone failed poll, as
+ * isDown holds back the badge: a series is shown stale once its source is
+ * shown down, or once it has been stale for STALE_HOLD_MS; back live
+ * before that, it was never shown stale. Its line breaks at once all the
+ * same (store.js staleGap). The store calls take for every change of
+ * staleness the stream tells, then settle once a message.
+ */
+export class StaleHold {
+  constructor() {
+    /** @type {Map<string, number>} series id → since when stale (unix ms), not shown yet */
+    this.held = new Map();
+  }
+
+  /**
+   * take records a series' staleness from the stream: since (unix ms), held
+   * until settle shows it, or 0, live again (nothing held).
+   * @param {string} id
+   * @param {number} since
+   */
+  take(id, since) {
+    if (since > 0) this.held.set(id, since);
+    else this.held.delete(id);
+  }
+
+  /** truth is a series' staleness as the stream told it (held or not), or undefined when none is held. */
+  truth(id) {
+    return this.held.get(id);
+  }
+
+  /**
+   * settle lists the held series to show stale now (at now, unix ms, the
+   * message's time), and forgets them: [id, since] pairs. sourceOf gives
+   * a series' source object (undefined: gone, and the series with it).
+   * @param {number} now
+   * @param {(id: string) => object|undefined|null} sourceOf null: the series is gone
+   * @returns {Array<[string, number]>}
+   */
+  settle(now, sourceOf) {
+    const out = [];
+    for (const [id, since] of this.held) {
+      const src = sourceOf(id);
+      if (src === null) this.held.delete(id);
+      else if (isDown(src) || !(now - since < STALE_HOLD_MS)) {
+        out.push([id, since]);
+        this.held.delete(id);
+      }
+    }
+    return out;
+  }
+}

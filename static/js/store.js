@@ -5,7 +5,7 @@
 
 import { Alerts } from "./alerts.js";
 import { readColumns, restartBreak } from "./columns.js";
-import { failingRun } from "./down.js";
+import { StaleHold, failingRun } from "./down.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./treemodel.js";
@@ -88,6 +88,7 @@ export class Store {
     this.sources = new Map();
     this.rawTree = null;
     this.alerts = new Alerts();
+    this.staleHold = new StaleHold(); // stale marks held over a lone failed poll (down.js)
     this.now = 0; // the server's clock at its latest message, unix ms
     this.instance = ""; // the server process, from its hello
     this.started = 0; // when the server process started, unix ms (0: unknown)
@@ -180,13 +181,19 @@ export class Store {
         ch.windows.add(id);
       }
     }
+    // A series gone stale breaks its line at once (staleGap); its card
+    // says so once held past a lone failed poll (down.js StaleHold, settled below).
     const stale = msg.stale && typeof msg.stale === "object" ? msg.stale : {};
     for (const id of Object.keys(stale)) {
       const st = this.series.get(id);
       const since = readSince(stale[id]);
-      if (st && st.staleSince !== since) {
-        st.staleSince = since;
-        staleGap(st);
+      if (!st || (this.staleHold.truth(id) ?? st.staleSince) === since) continue;
+      this.staleHold.take(id, since);
+      if (since > 0) {
+        staleGap(st, since);
+        ch.points.add(id); // its line breaks: redrawn
+      } else if (st.staleSince !== 0) {
+        st.staleSince = 0;
         ch.stale.add(id);
       }
     }
@@ -213,6 +220,10 @@ export class Store {
       ch.tree = true;
       ch.treeShape = true;
     }
+    for (const [id, since] of this.staleHold.settle(this.now, (id) => (this.series.has(id) ? this.sources.get(this.series.get(id).source) : null))) {
+      this.series.get(id).staleSince = since;
+      ch.stale.add(id);
+    }
     ch.events = readEvents(msg.events);
     for (const id of ch.removed) this.alerts.forget(id);
     // Last: an alert may name a series added in the same delta.
@@ -228,6 +239,7 @@ export class Store {
    */
   absorb(s, ch) {
     if (!s || !s.id) return;
+    this.staleHold.take(s.id, 0); // a whole series carries its own staleness, shown as it is
     const known = this.series.has(s.id);
     const st = this.upsert(s);
     const cols = readColumns(s);
@@ -239,7 +251,7 @@ export class Store {
       const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
       if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     }
-    staleGap(st);
+    staleGap(st, st.staleSince);
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);
@@ -293,15 +305,17 @@ export class Store {
 
 /**
  * staleGap ends a stale series' line where it went stale: a null point at
- * staleSince, when that is after its last point. Its failed polls are a
+ * since, when that is after its last point (at once, where its card's
+ * marks wait past a lone failed poll: down.js StaleHold). Its failed polls are a
  * gap, as a failed scrape is in Prometheus and Grafana: the points received
  * while it was live stay as they were, and a recovery is not drawn as a
  * ramp from the last value before to the first after (gaps.js tells only
  * stretches long for the line's spacing). The headline's value (st.last)
  * stays the last received.
  * @param {SeriesState} st
+ * @param {number} since when it went stale, unix ms (0: live, nothing to do)
  */
-function staleGap(st) {
+function staleGap(st, since) {
   const n = st.ring.length;
-  if (st.staleSince > 0 && n && st.staleSince > st.ring.timeAt(n - 1) && st.ring.valueAt(n - 1) !== null) st.ring.push(st.staleSince, null);
+  if (since > 0 && n && since > st.ring.timeAt(n - 1) && st.ring.valueAt(n - 1) !== null) st.ring.push(since, null);
 }

@@ -45,3 +45,37 @@ test("a source first seen failing is shown down, as the server tells it: the pag
   s.snapshot({ type: "snapshot", seq: 3, ts: T0 + 3000, series: [], sources: [flaky(12, 10, false)] });
   assert.equal(shown(s).badge, "running");
 });
+
+// flaky's series, and a delta of its poll: the source, and the series' staleness.
+const withSeries = (ts) => ({ type: "snapshot", seq: 1, ts, sources: [flaky(10, 1, true)],
+  series: [{ id: "lag", source: "flaky", metric: "replication_lag_seconds", labels: {}, kind: "gauge", points: [[ts - 1000, 3], [ts, 4]] }] });
+const poll = (seq, src, stale, points = {}) => ({ ...delta(seq, src), points, stale });
+
+test("a lone failed poll breaks the series' line but never marks its card stale; its source shown down does", () => {
+  const s = new Store();
+  s.snapshot(withSeries(T0 + 1000));
+  const st = s.series.get("lag");
+  const lone = s.delta(poll(2, flaky(11, 2, false), { lag: T0 + 2000 }));
+  assert.equal(st.staleSince, 0, "the card is not told: no flicker");
+  assert.ok(lone.points.has("lag"), "its chart is redrawn: the line breaks");
+  assert.equal(st.ring.valueAt(st.ring.length - 1), null);
+  const back = s.delta(poll(3, flaky(12, 2, true), { lag: 0 }, { lag: [[T0 + 3000, 5]] }));
+  assert.equal(st.staleSince, 0);
+  assert.equal(back.stale.size, 0, "never shown stale, nothing to undo");
+
+  s.delta(poll(4, flaky(13, 3, false), { lag: T0 + 4000 }));
+  assert.equal(st.staleSince, 0);
+  const run = s.delta(poll(5, flaky(14, 4, false), {}));
+  assert.equal(st.staleSince, T0 + 4000, "two failed polls in a row: the source is down and its series stale, since the first");
+  assert.deepEqual([...run.stale], ["lag"]);
+});
+
+test("a series stale past STALE_HOLD_MS is marked so, whatever its source says (a series gone from a complete poll)", async () => {
+  const { STALE_HOLD_MS } = await import("../js/down.js");
+  const s = new Store();
+  s.snapshot(withSeries(T0 + 1000));
+  s.delta(poll(2, flaky(11, 1, true), { lag: T0 + 2000 }));
+  assert.equal(s.series.get("lag").staleSince, 0);
+  s.delta({ ...poll(3, flaky(12, 1, true), {}), ts: T0 + 2000 + STALE_HOLD_MS });
+  assert.equal(s.series.get("lag").staleSince, T0 + 2000);
+});
