@@ -103,3 +103,24 @@ export class StaleHold {
     return out;
   }
 }
+
+/**
+ * recovered names the sources of a message (list, its "sources") whose
+ * polls work again: up false before (known, the map of the message
+ * before), up now. Their series' first points after the failure are not
+ * joined to the last before it (store.js): the failed polls, spaced out by
+ * their backoff, left a stretch where the value is unknown, which a line
+ * from the last value before to the first after drew as a ramp of values
+ * that never were.
+ * @param {Map<string, object>} known
+ * @param {unknown} list
+ * @returns {Set<string>}
+ */
+export function recovered(known, list) {
+  const out = new Set();
+  for (const src of Array.isArray(list) ? list : []) {
+    const prev = src && src.name ? known.get(src.name) : undefined;
+    if (prev && prev.up === false && src.up === true) out.add(src.name);
+  }
+  return out;
+}

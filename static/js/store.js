@@ -5,7 +5,7 @@
 
 import { Alerts } from "./alerts.js";
 import { readColumns, restartBreak } from "./columns.js";
-import { StaleHold, failingRun } from "./down.js";
+import { StaleHold, failingRun, recovered } from "./down.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./treemodel.js";
@@ -163,9 +163,12 @@ export class Store {
     }
     for (const s of Array.isArray(msg.added) ? msg.added : []) this.absorb(s, ch);
     const points = msg.points && typeof msg.points === "object" ? msg.points : {};
+    const back = recovered(this.sources, msg.sources);
     for (const id of Object.keys(points)) {
       const st = this.series.get(id);
       if (!st || !Array.isArray(points[id])) continue;
+      // The first points after failed polls start a line of their own.
+      if (back.has(st.source) && Array.isArray(points[id][0])) staleGap(st, Number(points[id][0][0]) - 1);
       if (st.ring.pushAll(points[id])) {
         const n = st.ring.length;
         st.last = [st.ring.timeAt(n - 1), st.ring.valueAt(n - 1)];

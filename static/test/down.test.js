@@ -79,3 +79,19 @@ test("a series stale past STALE_HOLD_MS is marked so, whatever its source says (
   s.delta({ ...poll(3, flaky(12, 1, true), {}), ts: T0 + 2000 + STALE_HOLD_MS });
   assert.equal(s.series.get("lag").staleSince, T0 + 2000);
 });
+
+test("a recovery after failed polls is not a ramp: the first point after them starts a line of its own", () => {
+  const s = new Store();
+  const web = (polls, failures, up) => ({ ...flaky(polls, failures, up), name: "web", type: "http" });
+  s.snapshot({ type: "snapshot", seq: 1, ts: T0, sources: [web(5, 0, true)],
+    series: [{ id: "up", source: "web", metric: "http_up", labels: {}, kind: "gauge", points: [[T0 - 1000, 1], [T0, 1]] }] });
+  // The probe fails: http_up 0, at polls spaced out by their backoff (1, 2, 4 s).
+  s.delta({ ...poll(2, web(6, 1, false), undefined, { up: [[T0 + 1000, 0]] }), ts: T0 + 1000 });
+  s.delta({ ...poll(3, web(7, 2, false), undefined, { up: [[T0 + 3000, 0]] }), ts: T0 + 3000 });
+  s.delta({ ...poll(4, web(8, 3, false), undefined, { up: [[T0 + 7000, 0]] }), ts: T0 + 7000 });
+  // Up again 8 s later.
+  s.delta({ ...poll(5, web(9, 3, true), undefined, { up: [[T0 + 15000, 1]] }), ts: T0 + 15000 });
+  const [xs, ys] = s.series.get("up").ring.series();
+  assert.deepEqual(ys, [1, 1, 0, 0, 0, null, 1], "the failed polls' values kept, a break before the recovery");
+  assert.equal(xs[5], (T0 + 14999) / 1000);
+});
