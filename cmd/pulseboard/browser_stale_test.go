@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -26,9 +27,17 @@ import (
 // fakeExporter serves two series of one metric in the Prometheus text
 // format; while down it answers 500.
 type fakeExporter struct {
-	mu      sync.Mutex
-	down    bool
-	scrapes int
+	mu       sync.Mutex
+	down     bool
+	failNext bool // the next scrape alone fails
+	scrapes  int
+}
+
+// failOnce makes the next scrape fail, and the ones after it succeed.
+func (x *fakeExporter) failOnce() {
+	x.mu.Lock()
+	x.failNext = true
+	x.mu.Unlock()
 }
 
 func (x *fakeExporter) setDown(down bool) {
@@ -39,7 +48,8 @@ func (x *fakeExporter) setDown(down bool) {
 
 func (x *fakeExporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	x.mu.Lock()
-	down := x.down
+	down := x.down || x.failNext
+	x.failNext = false
 	x.scrapes++
 	n := x.scrapes
 	x.mu.Unlock()
@@ -55,13 +65,19 @@ func (x *fakeExporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // five times a second, and returns its path.
 func exporterConfig(t *testing.T, url string) string {
 	t.Helper()
+	return exporterConfigEvery(t, url, "200ms")
+}
+
+// exporterConfigEvery is exporterConfig with the source polled every interval.
+func exporterConfigEvery(t *testing.T, url, interval string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "pulseboard.yaml")
 	cfg := fmt.Sprintf(`server: {listen: 127.0.0.1:0, auth: {admin_token: %s}}
 broadcast: {interval: 50ms}
 supervisor: {backoff: {initial: 1s, max: 2s}}
 sources:
-  - {name: exporter, type: prometheus, url: %q, interval: 200ms}
-`, browserAdminToken, url+"/metrics")
+  - {name: exporter, type: prometheus, url: %q, interval: %s}
+`, browserAdminToken, url+"/metrics", interval)
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	return path
 }
@@ -89,7 +105,7 @@ func TestBrowserStaleSeries(t *testing.T) {
 		require.False(t, eval[bool](b, card+`.classList.contains("is-stale")`))
 	})
 
-	t.Run("a failed scrape makes the series stale: greyed, with since when", func(t *testing.T) {
+	t.Run("a failed scrape makes the series stale: its headline and rows say since when, its line breaks", func(t *testing.T) {
 		exp.setDown(true)
 		if !serverMarksStale(t, base) {
 			// The aggregator marks stale on a failed batch; until the
@@ -115,11 +131,13 @@ func TestBrowserStaleSeries(t *testing.T) {
 		b.waitFor("the entry from the snapshot's events", fmt.Sprintf(`%s.length >= %d`, down, len(before)))
 		require.Subset(t, eval[[]string](b, down), before, "the same entries, at the same times")
 	})
-	t.Run("the next good scrape makes them live again", func(t *testing.T) {
+	t.Run("the next good scrape makes them live again; the failed scrapes stay a gap, not a ramp", func(t *testing.T) {
 		exp.setDown(false)
 		b.waitFor("the card live", fmt.Sprintf(`!%s.classList.contains("is-stale") && %s.dataset.stale === "0" &&
 			%s.every(r => !r.classList.contains("is-stale") && !/stale/.test(r.querySelector("td").textContent))`,
 			card, chart, rows))
+		// Each line breaks where it went stale (store.js staleGap): one gap a line at least.
+		b.waitFor("a gap in each line", chart+`.dataset.gaps >= 2`)
 	})
 
 	t.Run("no console error and no CSP violation", func(t *testing.T) {
@@ -202,4 +220,56 @@ func checkDisconnected(t *testing.T, b *tab) {
 	require.Equal(t, "", eval[string](b, staleBannerOverCards), "the connection-lost banner at 1280×800")
 	require.GreaterOrEqual(t, eval[int](b, `document.querySelectorAll("#tree .node .strategy:not([hidden])").length`), 1, "no supervisor in the tree")
 	require.Equal(t, "", eval[string](b, treeStrategiesCut), "the tree at 1280 while disconnected")
+}
+
+// flickerHook records, before the page's scripts run, whatever a lone
+// failed poll must not do: the exporter's badge or tree node saying
+// "down", its card marked stale, its tree node pulsing.
+const flickerHook = `window.__flicker = [];
+addEventListener("DOMContentLoaded", () => {
+	new MutationObserver((ms) => {
+		for (const m of ms) {
+			const el = m.target;
+			if (!(el instanceof Element) || !el.closest('[data-source="exporter"]')) continue;
+			if (el.matches(".badge, .node") && el.dataset.state === "down") window.__flicker.push("down: " + el.className);
+			if (el.matches(".card") && el.classList.contains("is-stale")) window.__flicker.push("card stale");
+			if (el.matches(".node") && el.classList.contains("pulse")) window.__flicker.push("node pulse");
+		}
+	}).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["class", "data-state"]});
+});`
+
+// A lone failed scrape (the demo's flaky source fails one poll in ten) is
+// a gap in the lines and a failure counted, and nothing else: the page
+// does not flicker its source down and its charts stale for a second.
+func TestBrowserLoneFailedPoll(t *testing.T) {
+	exp := &fakeExporter{}
+	srv := httptest.NewServer(exp)
+	defer srv.Close()
+	b := openTab(t, 1280, 900)
+	_, err := chromedp.Call(b.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: flickerHook})
+	require.NoError(t, err)
+	// Polled every second, as the demo's flaky: a failure stays the last word for a second.
+	cmd, base, stderr := startPulseboard(t, "-config", exporterConfigEvery(t, srv.URL, "1s"))
+	defer func() {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
+	}()
+	b.do(chromedp.Navigate(base + "/"))
+	b.waitFor("the stream to be live", isLive)
+	const group = `document.querySelector('.group[data-source="exporter"]')`
+	const chart = group + `.querySelector('.card[data-metric="shard_temp_celsius"] .chart')`
+	const failures = `Number(` + group + `.querySelector('[data-fact="failures"] dd').textContent)`
+	b.waitFor("a chart of two lines", chart+` && Number(`+chart+`.dataset.points) >= 3`)
+	require.Equal(t, "0", eval[string](b, chart+`.dataset.gaps`))
+
+	exp.failOnce()
+	b.waitFor("the failed scrape counted", failures+` === 1`)
+	seen := eval[int](b, `Number(`+chart+`.dataset.points)`)
+	// Polls go on, and the page draws them: past the failure.
+	b.waitFor("the lines drawn on", fmt.Sprintf(`Number(%s.dataset.points) >= %d`, chart, seen+3))
+	require.Equal(t, 1, eval[int](b, failures), "one failure only")
+	require.Empty(t, eval[[]string](b, `window.__flicker`), "a lone failed poll made the page flicker")
+	require.Equal(t, "running", eval[string](b, group+`.querySelector(".badge").textContent`))
+	require.Equal(t, "2", eval[string](b, chart+`.dataset.gaps`), "a gap in each line where the scrape failed")
+	require.Empty(t, b.problems())
 }

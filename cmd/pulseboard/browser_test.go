@@ -397,7 +397,10 @@ func TestBrowserDashboard(t *testing.T) {
 		require.Equal(t, "Really crash demo?", eval[string](b, crash+`.textContent`), "the first crash of the session asks to confirm")
 		require.Equal(t, before, eval[int](b, `Number(`+group+`.querySelector('[data-fact="restarts"] dd').dataset.count)`))
 		b.do(chromedp.Click(chromedp.CSS(`.group[data-source="demo"] .crash`)))
-		b.waitFor("the source to back off", group+`.dataset.state === "backoff" && `+node+`.dataset.state === "backoff"`)
+		// The backoff (100 ms) is held in view as past once it ended: the
+		// badge says "restarted", as the line beside it does, not "backoff".
+		b.waitFor("the restart held in view", group+`.dataset.state === "restarted" && `+node+`.dataset.state === "restarted" &&
+			`+group+`.querySelector(".badge").textContent === "restarted" && /restarted at \d\d:\d\d:\d\d/.test(`+group+`.querySelector(".health-note").textContent)`)
 		b.waitFor("the source to run again, restarted once", fmt.Sprintf(`%s.dataset.state === "running" &&
 			%s.querySelector('[data-fact="restarts"] dd').dataset.count === "%d" &&
 			%s.dataset.state === "running" && %s.querySelector(".restarts").dataset.count === "%d"`,

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -34,9 +35,17 @@ func TestBrowserTreeNamesAndFilter(t *testing.T) {
 		require.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "stderr:\n%s", stderr.String())
 	}()
 	b := openTab(t, 1280, 900)
+	_, err := chromedp.Call(b.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: pulseHook})
+	require.NoError(t, err)
 	b.do(chromedp.Navigate(base + "/"))
 	b.waitFor("the stream to be live", isLive)
 	b.waitFor("both sources in the tree", `document.querySelectorAll(".tree [data-source]").length === 2`)
+
+	// Nothing changes in this tree (no fault, no crash): no node may pulse.
+	t.Run("the first drawing pulses no node", func(t *testing.T) {
+		afterFrames(b)
+		require.Empty(t, eval[[]string](b, `window.__pulses`))
+	})
 
 	t.Run("a long source name is shown whole, within the sidebar", func(t *testing.T) {
 		defer b.do(chromedp.EmulateViewport(1280, 900))
@@ -60,6 +69,11 @@ func TestBrowserTreeNamesAndFilter(t *testing.T) {
 		}
 	})
 
+	t.Run("the phone tree shown pulses no node", func(t *testing.T) {
+		afterFrames(b)
+		require.Empty(t, eval[[]string](b, `window.__pulses`))
+	})
+
 	setFilter := func(text string) {
 		require.True(t, eval[bool](b, `(f => { f.value = `+js(text)+`; f.dispatchEvent(new Event("input")); return true; })(document.getElementById("filter"))`))
 	}
@@ -77,3 +91,11 @@ func TestBrowserTreeNamesAndFilter(t *testing.T) {
 	})
 	require.Empty(t, b.problems())
 }
+
+// pulseHook records, before the page's scripts run, every pulse a tree
+// node starts (its animations' start), by the node's key.
+const pulseHook = `window.__pulses = [];
+document.addEventListener("animationstart", (e) => {
+	const n = e.target.closest && e.target.closest(".tree .node");
+	if (n) window.__pulses.push(n.dataset.key + " " + e.animationName);
+}, true);`

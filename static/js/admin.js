@@ -121,14 +121,16 @@ export class AdminControl {
       const t = this.input.value.trim();
       this.input.value = "";
       if (t) this.set(t);
-      this.close();
+      this.close(true);
     });
     this.forget.addEventListener("click", () => {
       this.set("");
-      this.close();
+      this.close(true);
     });
     document.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape") this.close();
+      if (ev.key !== "Escape") return;
+      const within = [this.form, this.signed].some((el) => !el.hidden && el.contains(document.activeElement));
+      this.close(within);
     });
     document.addEventListener("click", (ev) => {
       if (!this.button.parentElement.contains(/** @type {Node} */ (ev.target))) this.close();
@@ -168,10 +170,16 @@ export class AdminControl {
     this.input.focus();
   }
 
-  close() {
+  /**
+   * close hides the popover; with refocus (it was saved, forgotten or
+   * left by Escape from inside) the focus goes back to the Admin button,
+   * not to the page's body with the form gone from under it.
+   */
+  close(refocus = false) {
     if (this.hint && this.hint.dataset.default !== undefined) this.hint.textContent = this.hint.dataset.default;
     this.form.hidden = true;
     this.signed.hidden = true;
     this.button.setAttribute("aria-expanded", "false");
+    if (refocus) this.button.focus();
   }
 }

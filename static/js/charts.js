@@ -10,8 +10,9 @@
 // The crosshair is shared by every chart (uPlot's cursor sync), the chart
 // under the pointer has a tooltip, and a drag across any chart zooms them
 // all (a double-click goes back to live). A
-// stale line (its source no longer shows it) is grey and dashed; a null
-// value (a NaN sample) is a gap in its line. Stored history (a table of
+// stale line (its source no longer shows it) keeps its look: what came
+// while it was live is not restyled; where it went stale its line breaks
+// (store.js staleGap), as a null value (a NaN sample) is a gap. Stored history (a table of
 // [times, mean, min, max] a line) is drawn as each mean with a faint
 // min–max band around it (bands.js).
 
@@ -236,9 +237,8 @@ export class ChartManager {
       let data = tables.length === 1 ? tables[0] : tables.length ? globalThis.uPlot.join(tables) : [[]];
       if (band) data = bandLayout(data, tables.length);
       const lines = e.lines();
-      // A line going stale or live again is restyled by a rebuild: rare;
-      // so is a switch between the stream's lines and history's bands.
-      const shape = (band ? "band\u0000" : "") + lines.map((l) => (l.stale ? "~" : "") + l.id).join("\u0000");
+      // A switch between the stream's lines and history's bands is a rebuild: rare.
+      const shape = (band ? "band\u0000" : "") + lines.map((l) => l.id).join("\u0000");
       e.view = e.range();
       if (e.plot && e.shape !== shape) {
         // Lines came or went: a uPlot's series are fixed at its making.
@@ -303,7 +303,7 @@ export class ChartManager {
     const t = this.theme;
     const color = t.series[e.color % t.series.length];
     // The legend's rule (palette.js): the k-th line drawn, k places on from the group's colour.
-    const lineColor = (i) => (lines[i] && lines[i].stale ? t.stale : lines.length === 1 ? color : tintColor(lineTint(e.color, i), t));
+    const lineColor = (i) => (lines.length === 1 ? color : tintColor(lineTint(e.color, i), t));
     const bands = bandSeries(lines, (i) => withAlpha(lineColor(i), 0.18));
     const axis = {
       stroke: t.text,
@@ -353,7 +353,6 @@ export class ChartManager {
           show: !l.hidden,
           stroke: lineColor(i),
           width: 1.5,
-          dash: l.stale ? [4, 3] : undefined,
           // A filled area only under a lone line (and no band): filled areas hide each other.
           fill: lines.length === 1 && !band ? (u) => gradient(u, lineColor(0)) : undefined,
           // A line of one or two points draws nothing: show them as dots
@@ -538,7 +537,6 @@ function readTheme() {
     panel: v("--panel", "#ffffff"),
     markOk: v("--running", "#16a34a"),
     markFail: v("--failed", "#dc2626"),
-    stale: v("--faint", "#8a96a8"),
     markInfo: v("--accent", "#2563eb"),
     warning: v("--warning", "#d97706"),
     critical: v("--critical", "#dc2626"),

@@ -332,7 +332,7 @@ export class PageController {
     if (ch.added.length || ch.removed.length) this.dirty.filter = true;
     for (const id of ch.points) fam.pointsCame(id);
     for (const id of ch.windows) fam.windowsCame(id);
-    // A line gone stale or live again is redrawn greyed or in colour.
+    // A line gone stale breaks there (store.js staleGap): redrawn.
     for (const id of ch.stale) fam.pointsCame(id);
     // A snapshot is drawn whole at once; a delta's points wait for the tick.
     if (ch.reset) fam.flush();

@@ -92,3 +92,29 @@ export function aggregateOf(labelSets) {
   const out = sets.map((ls, i) => varying.some((k) => ls[k] === "total") || sets.every((o, j) => j === i || subsetOf(ls, o)));
   return out.every(Boolean) ? out.map(() => false) : out;
 }
+
+/**
+ * totalName names an aggregate member (aggregateOf) whose label value is
+ * "total" by how many members it sums: the value becomes "total of N
+ * <key>s" ("total of 2 CPUs · busy"), N the other values of that key among
+ * the members. Its figures are the members' added up (a CPU-seconds
+ * total reads "busy 157 %"): without N a sum over cores read as a share
+ * of one. name as lineName gives it when there is nothing to add.
+ * @param {Record<string, string>} labels
+ * @param {string[]} varying
+ * @param {Array<Record<string, string>>} labelSets every member's
+ */
+export function totalName(labels, varying, labelSets) {
+  const vals = varying.map((k) => {
+    const v = labels && labels[k] !== undefined ? labels[k] : "–";
+    if (v !== "total") return v;
+    const n = new Set(labelSets.map((ls) => ls && ls[k]).filter((x) => x !== undefined && x !== "total")).size;
+    return n > 1 ? `total of ${n} ${pluralKey(k)}` : v;
+  });
+  return vals.every((v) => v === "–") ? "(none)" : vals.join(" · ");
+}
+
+// pluralKey names many of a label key's things: "CPUs" for cpu (as people write it), else key + "s".
+function pluralKey(k) {
+  return k.toLowerCase() === "cpu" ? "CPUs" : `${k}s`;
+}

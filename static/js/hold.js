@@ -3,10 +3,16 @@
 // and the tree node went "backoff" and back to "running" between two
 // glances. The page shows a backoff for BACKOFF_HOLD_MS at least (the
 // group's badge, sources.js, and its tree node, tree.js), then what the
-// stream says. Pure: times are handed in.
+// stream says. Once the backoff has ended the held state says so,
+// "restarted" (RESTARTED): a badge still saying "backoff" contradicted the
+// line beside it ("backed off 100 ms, restarted at …"). Pure: times are
+// handed in.
 
 /** BACKOFF_HOLD_MS is the shortest time a backoff stays shown, ms. */
 export const BACKOFF_HOLD_MS = 2000;
+
+/** RESTARTED is the state shown of a source whose backoff has ended while it is held (a running one, in its colours). */
+export const RESTARTED = "restarted";
 
 export class StateHold {
   constructor() {
@@ -16,7 +22,7 @@ export class StateHold {
 
   /**
    * shown is the state to show of a source whose stream state is state at
-   * now (unix ms, the page's clock): "backoff" while a backoff seen less
+   * now (unix ms, the page's clock): RESTARTED while a backoff seen less
    * than BACKOFF_HOLD_MS ago has given way to "running"; state otherwise.
    * The controller calls it at every frame that draws the source.
    * @param {string} name
@@ -32,7 +38,7 @@ export class StateHold {
     }
     if (!h) return state;
     h.ended = true;
-    if (state === "running" && now - h.since < BACKOFF_HOLD_MS) return "backoff";
+    if (state === "running" && now - h.since < BACKOFF_HOLD_MS) return RESTARTED;
     this.held.delete(name);
     return state;
   }

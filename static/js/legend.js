@@ -9,7 +9,7 @@
 
 import { joined, staleText } from "./cardtext.js";
 import { h, setText, setTitle } from "./dom.js";
-import { aggregateOf, compareNatural, lineName } from "./family.js";
+import { aggregateOf, compareNatural, lineName, totalName } from "./family.js";
 import { lineTint, paintSwatch } from "./palette.js";
 import { shareFigures, shareTable } from "./sharedscale.js";
 
@@ -95,10 +95,13 @@ export function layoutLegend(lines, varying, base, body) {
   const all = [...lines];
   for (const l of all) l.name = lineName(l.st.labels, varying);
   all.sort((a, b) => compareNatural(a.name, b.name));
-  const agg = aggregateOf(all.map((l) => l.st.labels));
+  const sets = all.map((l) => l.st.labels);
+  const agg = aggregateOf(sets);
   let k = 0;
   for (const [i, l] of all.entries()) {
     l.aggregate = agg[i];
+    // A sum over the others says over how many: "total of 2 CPUs · busy".
+    if (l.aggregate) l.name = totalName(l.st.labels, varying, sets);
     setText(l.button, l.name);
     setText(l.aggName, l.name);
     const name = l.aggregate ? l.aggName : l.button;

@@ -67,6 +67,8 @@ $("pause").addEventListener("click", () => controller.togglePause());
 $("hide-zero").addEventListener("click", () => controller.setHideZero(!controller.hideZero));
 $("retry").addEventListener("click", () => controller.retryNow());
 $("conn").addEventListener("click", () => controller.goLive());
+// The folded (or phone) tree shown again replays no pulse of while it was hidden.
+$("tree-toggle").addEventListener("click", () => controller.deps.tree.settle());
 addEventListener("keydown", (ev) => {
   if (ev.key === "Escape" && controller.zoom) controller.goLive();
 });

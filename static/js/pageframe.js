@@ -4,6 +4,7 @@
 // the once-a-second tick that moves what time alone moves (countdowns,
 // "ago" times, the time axis, trimming) and hands on what waited for it.
 
+import { RESTARTED } from "./hold.js";
 import { filterGroups, overview } from "./summary.js";
 
 const TRIM_EVERY_S = 10;
@@ -120,7 +121,7 @@ export const pageFrame = {
       g.update(shown, now, this.crashAt(name), this.store.started);
       g.showAlert(this.sourceAlert(name));
       // A backoff held in view: the line under it tells it as past.
-      const held = shown && src && shown.state === "backoff" && src.state !== "backoff" ? this.crashAt(name) : undefined;
+      const held = shown && src && shown.state === RESTARTED ? this.crashAt(name) : undefined;
       this.health.get(name).update(src, now, this.timeline.latest(name, "parked"), !this.connected(), held);
     }
     d.sources.clear();
@@ -203,7 +204,9 @@ export const pageFrame = {
    * Every second while live (tick), once at a pause (togglePause).
    */
   showAgo(now) {
-    for (const g of this.groups.values()) g.updateAgo(null, now);
+    // The last crash read again by both, the timeline's latest (a crash
+    // told after its source's last change): the header and the node agree.
+    for (const [name, g] of this.groups) g.updateAgo(null, now, this.crashAt(name));
     this.deps.tree.tick(now);
     for (const hs of this.health.values()) hs.tick(now);
     this.deps.alerts.tick(now);

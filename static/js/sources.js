@@ -4,6 +4,7 @@
 // button for an admin) and whose body is the grid of its series cards.
 
 import { h, setData, setHidden, setText, setTitle } from "./dom.js";
+import { isDown } from "./down.js";
 import { compareNatural } from "./family.js";
 import { formatAgo, formatClock, formatMs } from "./format.js";
 import { pulse } from "./tree.js";
@@ -97,9 +98,13 @@ export class SourceGroup {
     this.prev = { badge: health.badge, restarts };
   }
 
-  /** updateAgo refreshes the relative times: last success, last crash, error, warning. */
-  updateAgo(src, now) {
+  /**
+   * updateAgo refreshes the relative times: last success, last crash,
+   * error, warning; with crashAt (unix ms), a crash known since update.
+   */
+  updateAgo(src, now, known = this.crashAt) {
     src = src || this.src;
+    this.crashAt = known;
     setText(this.facts.success.dd, src ? successText(src, now) : "–");
     const crash = crashText(src, this.crashAt, now);
     setText(this.crashTag, crash);
@@ -210,7 +215,8 @@ export class SourceGroup {
  * sourceHealth reads a source object of the stream (may be undefined) into
  * what its panel shows. The supervision state and the health of the last
  * poll are two facts: a running collector whose last poll failed (`up`
- * false) is shown "down". One that has not finished a poll yet is not
+ * false) is shown "down" once its polls failed twice in a row (down.js:
+ * a lone failed poll does not flicker the page). One that has not finished a poll yet is not
  * down, only new; and a server older than `up` sends none: its sources
  * are never shown down.
  * @returns {{state: string, badge: string, down: boolean, error: string,
@@ -218,7 +224,7 @@ export class SourceGroup {
  */
 export function sourceHealth(src) {
   const state = (src && src.state) || "unknown";
-  const down = state === "running" && !!src && src.up === false && Number(src.polls) > 0;
+  const down = isDown(src);
   return {
     state,
     badge: down ? "down" : state,

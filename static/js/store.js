@@ -5,6 +5,7 @@
 
 import { Alerts } from "./alerts.js";
 import { readColumns, restartBreak } from "./columns.js";
+import { StaleHold, failingRun, recovered } from "./down.js";
 import { readEvents } from "./events.js";
 import { Ring } from "./ring.js";
 import { buildTree } from "./treemodel.js";
@@ -87,6 +88,7 @@ export class Store {
     this.sources = new Map();
     this.rawTree = null;
     this.alerts = new Alerts();
+    this.staleHold = new StaleHold(); // stale marks held over a lone failed poll (down.js)
     this.now = 0; // the server's clock at its latest message, unix ms
     this.instance = ""; // the server process, from its hello
     this.started = 0; // when the server process started, unix ms (0: unknown)
@@ -126,6 +128,7 @@ export class Store {
     this.sources = new Map();
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        failingRun(before.get(src.name), src);
         ch.sourceDiffs.push({ prev: before.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
@@ -160,9 +163,12 @@ export class Store {
     }
     for (const s of Array.isArray(msg.added) ? msg.added : []) this.absorb(s, ch);
     const points = msg.points && typeof msg.points === "object" ? msg.points : {};
+    const back = recovered(this.sources, msg.sources);
     for (const id of Object.keys(points)) {
       const st = this.series.get(id);
       if (!st || !Array.isArray(points[id])) continue;
+      // The first points after failed polls start a line of their own.
+      if (back.has(st.source) && Array.isArray(points[id][0])) staleGap(st, Number(points[id][0][0]) - 1);
       if (st.ring.pushAll(points[id])) {
         const n = st.ring.length;
         st.last = [st.ring.timeAt(n - 1), st.ring.valueAt(n - 1)];
@@ -178,12 +184,19 @@ export class Store {
         ch.windows.add(id);
       }
     }
+    // A series gone stale breaks its line at once (staleGap); its card
+    // says so once held past a lone failed poll (down.js StaleHold, settled below).
     const stale = msg.stale && typeof msg.stale === "object" ? msg.stale : {};
     for (const id of Object.keys(stale)) {
       const st = this.series.get(id);
       const since = readSince(stale[id]);
-      if (st && st.staleSince !== since) {
-        st.staleSince = since;
+      if (!st || (this.staleHold.truth(id) ?? st.staleSince) === since) continue;
+      this.staleHold.take(id, since);
+      if (since > 0) {
+        staleGap(st, since);
+        ch.points.add(id); // its line breaks: redrawn
+      } else if (st.staleSince !== 0) {
+        st.staleSince = 0;
         ch.stale.add(id);
       }
     }
@@ -198,6 +211,7 @@ export class Store {
     }
     for (const src of Array.isArray(msg.sources) ? msg.sources : []) {
       if (src && src.name) {
+        failingRun(this.sources.get(src.name), src);
         ch.sourceDiffs.push({ prev: this.sources.get(src.name), next: src });
         this.sources.set(src.name, src);
         ch.sources.add(src.name);
@@ -208,6 +222,10 @@ export class Store {
       this.rawTree = msg.tree;
       ch.tree = true;
       ch.treeShape = true;
+    }
+    for (const [id, since] of this.staleHold.settle(this.now, (id) => (this.series.has(id) ? this.sources.get(this.series.get(id).source) : null))) {
+      this.series.get(id).staleSince = since;
+      ch.stale.add(id);
     }
     ch.events = readEvents(msg.events);
     for (const id of ch.removed) this.alerts.forget(id);
@@ -224,6 +242,7 @@ export class Store {
    */
   absorb(s, ch) {
     if (!s || !s.id) return;
+    this.staleHold.take(s.id, 0); // a whole series carries its own staleness, shown as it is
     const known = this.series.has(s.id);
     const st = this.upsert(s);
     const cols = readColumns(s);
@@ -235,6 +254,7 @@ export class Store {
       const first = Array.isArray(s.points) && Array.isArray(s.points[0]) ? Number(s.points[0][0]) : NaN;
       if (Array.isArray(s.points)) st.since = Number.isFinite(first) ? first : this.now;
     }
+    staleGap(st, st.staleSince);
     this.trimOne(st);
     if (!known) ch.added.push(s.id);
     ch.points.add(s.id);
@@ -284,4 +304,21 @@ export class Store {
     for (const st of this.series.values()) n += st.ring.length;
     return n;
   }
+}
+
+/**
+ * staleGap ends a stale series' line where it went stale: a null point at
+ * since, when that is after its last point (at once, where its card's
+ * marks wait past a lone failed poll: down.js StaleHold). Its failed polls are a
+ * gap, as a failed scrape is in Prometheus and Grafana: the points received
+ * while it was live stay as they were, and a recovery is not drawn as a
+ * ramp from the last value before to the first after (gaps.js tells only
+ * stretches long for the line's spacing). The headline's value (st.last)
+ * stays the last received.
+ * @param {SeriesState} st
+ * @param {number} since when it went stale, unix ms (0: live, nothing to do)
+ */
+function staleGap(st, since) {
+  const n = st.ring.length;
+  if (since > 0 && n && since > st.ring.timeAt(n - 1) && st.ring.valueAt(n - 1) !== null) st.ring.push(since, null);
 }

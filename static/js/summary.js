@@ -79,9 +79,10 @@ function foldedText(folded) {
 /**
  * overview is the stream panel's figures and the tree's summary line;
  * while disconnected no source is said to be running. A source is up as
- * its badge says (sources.js sourceHealth) and /metrics'
- * pulseboard_source_up: running and its last poll not failed; a running
- * one that is down is counted "down", not "running".
+ * its badge says (sources.js sourceHealth): running and not failing its
+ * polls (a lone failed poll is not down on the page, down.js, where
+ * /metrics' pulseboard_source_up is 0 at once); a running one that is
+ * down is counted "down", not "running".
  * The summary line also names the source that crashed last, and when
  * (its tree node's words: treemodel.js crashText), so that a folded tree
  * still answers "when did it last crash?".

@@ -53,7 +53,8 @@ export class TimelineView {
     this.els.filter.value = selected;
     const active = globalThis.document && document.activeElement;
     const focused = active && this.els.list.contains(active) && active.dataset ? active.dataset.group : undefined;
-    const entries = groupRuns(events).slice(0, SHOWN);
+    const runs = groupRuns(events);
+    const entries = runs.slice(0, SHOWN);
     const keys = new Set(entries.filter((e) => e.group).map((g) => g.key));
     for (const k of this.open) if (!keys.has(k)) this.open.delete(k);
     for (const k of this.groups.keys()) if (!keys.has(k)) this.groups.delete(k);
@@ -68,7 +69,11 @@ export class TimelineView {
     for (const c of cuts) items.push(cutItem(c));
     keep(this.els.list, items);
     if (refocus && document.activeElement !== refocus) refocus.focus();
-    setText(this.els.count, events.length ? String(events.length) : "");
+    // The count counts the rows listed (a run of entries is one), of the
+    // source chosen: "218" beside ten rows read as a count of something else.
+    setText(this.els.count, rowCount(entries.length, runs.length));
+    const title = events.length ? `${events.length} ${events.length === 1 ? "event" : "events"} in ${runs.length} ${runs.length === 1 ? "row" : "rows"}` : "";
+    if (this.els.count.title !== title) this.els.count.title = title;
   }
 
   // item is an entry's line, made once: an entry does not change.
@@ -180,4 +185,10 @@ function eventItem(e) {
 function noEvents(selected, keptMs) {
   const to = selected ? ` to ${selected}` : "";
   return keptMs > 0 ? `Nothing has happened${to} in the last ${formatMs(keptMs)}.` : `Nothing has happened${to} yet.`;
+}
+
+/** rowCount is the events panel's count: the rows listed, "100 of 240" when more are held than listed, "" for none. */
+export function rowCount(listed, all) {
+  if (!all) return "";
+  return listed < all ? `${listed} of ${all}` : String(all);
 }

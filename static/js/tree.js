@@ -1,7 +1,8 @@
 // The supervision tree view: root → aggregator, collectors, dashboard →
 // one collector per source, coloured by state, with restarts. A node
 // whose state or restart count changes pulses once, so a crash and its
-// restart can be watched. The model (what each node says) is treemodel.js.
+// restart can be watched; the first drawing and a showing again pulse
+// nothing. The model (what each node says) is treemodel.js.
 
 import { setHidden, setText } from "./dom.js";
 import { formatClock } from "./format.js";
@@ -143,10 +144,20 @@ export class TreeView {
     }
   }
 
-  /** tick refreshes how long ago each source last crashed (now: unix ms); the page calls it every second. */
+  /**
+   * tick refreshes each source's last crash and how long ago (now: unix
+   * ms); the page calls it every second. The crash is read again (crashAt,
+   * the timeline's, which the card header reads too): one that reached the
+   * timeline after the last tree update (the crash that parked a source,
+   * with no change of the tree for its cool-down) is shown at once.
+   */
   tick(now) {
     this.now = now;
-    for (const n of this.nodes.values()) if (n.crashOf) this.showCrash(n);
+    for (const n of this.nodes.values()) {
+      if (!n.crashOf) continue;
+      if (this.crashAt && n.node && this.crashAt(n.node.name) !== n.crashOf[1]) this.fill(n, n.node);
+      else this.showCrash(n);
+    }
   }
 
   // showCrash writes a node's last crash, and how long ago (as of the last tick).
@@ -235,6 +246,7 @@ export class TreeView {
     if (n.restarts.dataset.count !== count) n.restarts.dataset.count = count;
     // A source's last crash, on the node: the answer to "when did it last crash?" at a glance.
     n.crashOf = crashOf;
+    n.node = node; // what tick fills again when a later crash is known
     // The title and the spoken text without "ago": they would be rewritten every second.
     const crash = n.crashOf ? crashText(...n.crashOf) : "";
     this.showCrash(n);
@@ -246,9 +258,23 @@ export class TreeView {
       setText(n.spoken, `: ${state}${how}${node.restarts === null ? "" : `, ${restartsText(node.restarts)}${sinceText}`}${crash ? `, ${crash}` : ""}${node.source ? ". Enter shows its charts." : ""}`);
     }
 
+    // A change pulses: a known state or count other than the last known.
+    // Coming to know one is no change (the first tree, drawn unknown until
+    // the snapshot; a reconnect, after the unknown of the outage).
+    if (!known(node)) return;
     const prev = n.prev;
     if (prev && (prev.state !== node.state || prev.restarts !== node.restarts)) pulse(n.el);
     n.prev = { state: node.state, restarts: node.restarts };
+  }
+
+  /**
+   * settle ends every node's pulse: a tree shown again (the folded or
+   * phone tree's Show) replays nothing, where a pulse started while it
+   * was hidden (display: none never plays, nor ends, an animation) played
+   * at the showing. The page calls it as the tree is shown.
+   */
+  settle() {
+    for (const n of this.nodes.values()) n.el.classList.remove("pulse");
   }
 }
 
@@ -265,6 +291,11 @@ export function pulse(el) {
     return;
   }
   for (const a of el.getAnimations({ subtree: true })) a.currentTime = 0;
+}
+
+// known says whether a node's state is known: not unknown (disconnected, or before the first snapshot).
+function known(node) {
+  return node.state !== "unknown" && !node.stale;
 }
 
 function span(cls, text) {

@@ -3,6 +3,7 @@
 // restarts, the cluster's nodes, the keyboard moves of the ARIA tree and
 // a source's last crash as text. Pure: no DOM (tree.js draws it).
 
+import { isDown } from "./down.js";
 import { formatAgo, formatClock } from "./format.js";
 
 /**
@@ -101,7 +102,7 @@ export function buildTree(raw, sources) {
         name: String(s.name),
         strategy: null,
         // "down" as the source's badge says (sources.js sourceHealth): running, its last poll failed.
-        state: s.state === "running" && s.up === false && Number(s.polls) > 0 ? "down" : s.state ? String(s.state) : null,
+        state: isDown(s) ? "down" : s.state ? String(s.state) : null,
         restarts: num(s.restarts),
         lastRestart: Number(s.last_restart_at) > 0 ? Number(s.last_restart_at) : 0,
         source: true,

@@ -596,3 +596,13 @@ test("disconnected, a family's legend says \"(stale)\" in its value column's hea
   assert.equal(head().textContent, "now");
   assert.doesNotMatch(fam.chart.getAttribute("aria-label"), /Stale/);
 });
+
+test("a total summed over the CPUs says over how many in its legend row and the chart's text: a percent over 100 reads right", () => {
+  const card = new SeriesCard(st("a", { cpu: "0" }, 80));
+  card.add(st("b", { cpu: "1" }, 77));
+  card.add(st("c", { cpu: "total" }, 157));
+  card.update("1m", 60_000);
+  const names = card.legendBody.children.map((r) => r.children[0].textContent);
+  assert.deepEqual(names, ["0", "1", "total of 2 CPUs"]);
+  assert.match(card.chart.getAttribute("aria-label"), /total of 2 CPUs: 157 % now/);
+});

@@ -268,10 +268,11 @@ test("a series going stale, then live, redraws its chart and card", () => {
   const h = harness();
   const ws = live(h);
   h.charts.dirty.clear();
-  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 + 900 } });
+  // Stale for longer than a lone failed poll (down.js STALE_HOLD_MS): its card says so at once.
+  ws.recv({ type: "delta", seq: 5, ts: T0 + 1000, points: {}, windows: {}, stale: { a: T0 - 1100 } });
   h.tick();
   h.frame();
-  assert.equal(h.controller.store.series.get("a").staleSince, T0 + 900);
+  assert.equal(h.controller.store.series.get("a").staleSince, T0 - 1100);
   assert.ok(h.charts.dirty.has(fam("a")) && !h.charts.dirty.has(fam("b")));
   assert.equal(updatesOf(h, "a"), 2);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 2000, points: {}, windows: {}, stale: { a: 0 } });

@@ -55,3 +55,11 @@ test("an aggregate of a family's other members: a total, or labels a strict subs
   assert.deepEqual(aggregateOf([{}, {}]), [false, false]);
 });
 
+
+test("a total summed over the members says over how many: a CPU-seconds total of 2 cores is \"total of 2 CPUs\"", async () => {
+  const { totalName } = await import("../js/family.js");
+  const sets = ["0", "1", "total"].flatMap((cpu) => ["busy", "idle"].map((mode) => ({ cpu, mode })));
+  assert.equal(totalName({ cpu: "total", mode: "busy" }, ["cpu", "mode"], sets), "total of 2 CPUs · busy");
+  assert.equal(totalName({ device: "total" }, ["device"], [{ device: "sda" }, { device: "sdb" }, { device: "sdc" }, { device: "total" }]), "total of 3 devices");
+  assert.equal(totalName({ cpu: "total" }, ["cpu"], [{ cpu: "0" }, { cpu: "total" }]), "total", "a total of one is said as it is");
+});

@@ -9,7 +9,7 @@ test("a backoff stays shown for BACKOFF_HOLD_MS, then what the stream says", () 
   const hold = new StateHold();
   assert.equal(hold.shown("s", "running", 0), "running");
   assert.equal(hold.shown("s", "backoff", 1000), "backoff");
-  assert.equal(hold.shown("s", "running", 1110), "backoff", "a tenth of a second later: still shown");
+  assert.equal(hold.shown("s", "running", 1110), "restarted", "a tenth of a second later: still shown, as past: restarted");
   assert.deepEqual(hold.holding(), ["s"]);
   assert.equal(hold.shown("s", "running", 1000 + BACKOFF_HOLD_MS), "running");
   assert.deepEqual(hold.holding(), []);
@@ -23,7 +23,7 @@ test("a backoff stays shown for BACKOFF_HOLD_MS, then what the stream says", () 
   hold.shown("s", "backoff", 30_000);
   hold.shown("s", "running", 30_100);
   hold.shown("s", "backoff", 31_900);
-  assert.equal(hold.shown("s", "running", 32_000 + BACKOFF_HOLD_MS - 200), "backoff");
+  assert.equal(hold.shown("s", "running", 32_000 + BACKOFF_HOLD_MS - 200), "restarted");
 });
 
 test("a crash's backoff of a tenth of a second is seen in the group's badge and the tree for two seconds", () => {
@@ -40,14 +40,14 @@ test("a crash's backoff of a tenth of a second is seen in the group's badge and 
   h.clock.advance(111);
   ws.recv({ type: "delta", seq: 6, ts: T0 + 131, sources: [{ ...running("demo"), restarts: 1 }] });
   h.frame();
-  assert.equal(g.updates.at(-1).src.state, "backoff", "held in the badge");
+  assert.equal(g.updates.at(-1).src.state, "restarted", "held in the badge, which says the backoff is past as the line beside it does");
   assert.equal(health().held, T0 + 20, "the line under it is told the backoff is past, and since which crash");
-  assert.equal(treeState(), "backoff", "and on the tree node");
+  assert.equal(treeState(), "restarted", "and on the tree node");
   assert.equal(h.controller.store.sources.get("demo").state, "running", "the store has the truth");
   h.clock.advance(1000);
   h.intervals[0].fn();
   h.frame();
-  assert.equal(g.updates.at(-1).src.state, "backoff", "a second later");
+  assert.equal(g.updates.at(-1).src.state, "restarted", "a second later");
   h.clock.advance(1000);
   h.intervals[0].fn();
   h.frame();

@@ -254,17 +254,20 @@ test("staleness: a series' stale and stale_since, then the delta's stale map (0:
 
   const ch = s.delta({ type: "delta", seq: 2, ts: 6000, points: { b: [[6000, null]] }, windows: {}, stale: { a: 0, b: 5900, gone: 5900 }, sources: [], added: [], removed: [] });
   assert.equal(s.series.get("a").staleSince, 0);
-  assert.equal(s.series.get("b").staleSince, 5900);
-  assert.deepEqual([...ch.stale].sort(), ["a", "b"], "an unknown id is ignored");
+  assert.equal(s.series.get("b").staleSince, 0, "held: stale for less than a lone failed poll (down.js)");
+  assert.deepEqual([...ch.stale].sort(), ["a"], "an unknown id is ignored");
   assert.equal(s.series.get("b").last[1], null, "a NaN sample arrives as null and is kept as a gap");
 
-  const again = s.delta({ type: "delta", seq: 3, ts: 6100, points: {}, windows: {}, stale: { b: 5900 }, sources: [], added: [], removed: [] });
-  assert.equal(again.stale.size, 0, "an unchanged staleness is not a change");
-  const none = s.delta({ type: "delta", seq: 4, ts: 6200, points: {}, windows: {}, sources: [], added: [], removed: [] });
+  const again = s.delta({ type: "delta", seq: 3, ts: 8000, points: {}, windows: {}, stale: { b: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(s.series.get("b").staleSince, 5900, "held long enough: shown");
+  assert.deepEqual([...again.stale], ["b"], "an unchanged staleness is not a change, but its showing is");
+  const still = s.delta({ type: "delta", seq: 3, ts: 8100, points: {}, windows: {}, stale: { b: 5900 }, sources: [], added: [], removed: [] });
+  assert.equal(still.stale.size, 0, "an unchanged staleness is not a change");
+  const none = s.delta({ type: "delta", seq: 4, ts: 8200, points: {}, windows: {}, sources: [], added: [], removed: [] });
   assert.equal(none.stale.size, 0, "no stale member: nothing changes");
   assert.equal(s.series.get("b").staleSince, 5900);
 
-  s.delta({ type: "delta", seq: 5, ts: 6300, points: {}, windows: {}, sources: [], added: [series("b", [[6300, 2]])], removed: [] });
+  s.delta({ type: "delta", seq: 5, ts: 8300, points: {}, windows: {}, sources: [], added: [series("b", [[8300, 2]])], removed: [] });
   assert.equal(s.series.get("b").staleSince, 0, "a series re-added whole carries its own staleness");
 });
 
@@ -352,4 +355,20 @@ test("restartGap adds no second gap and leaves its input alone", () => {
   ]);
   assert.equal(two.length, 2);
   assert.equal(restartGap(null, 10_000), null);
+});
+
+test("a series gone stale ends its line there: a gap at stale_since, the points before kept, no ramp to the next", () => {
+  const s = new Store();
+  s.snapshot(snapshot(1, 3000, [series("a", [[1000, 1], [2000, 2], [3000, 3]])]));
+  s.delta({ type: "delta", seq: 2, ts: 4100, points: {}, windows: {}, stale: { a: 4000 }, sources: [], added: [], removed: [] });
+  const st = s.series.get("a");
+  assert.deepEqual(st.last, [3000, 3], "the headline's value is the last received");
+  s.delta({ type: "delta", seq: 3, ts: 5000, points: { a: [[5000, 9]] }, windows: {}, stale: { a: 0 }, sources: [], added: [], removed: [] });
+  const [xs, ys] = st.ring.series();
+  assert.deepEqual(xs, [1, 2, 3, 4, 5]);
+  assert.deepEqual(ys, [1, 2, 3, null, 9], "the failed poll is a break, the live points unchanged");
+
+  // Stale in a snapshot: the same break after its last point.
+  s.snapshot(snapshot(4, 7000, [series("b", [[6000, 1]], { stale: true, stale_since: 6500 })]));
+  assert.deepEqual(s.series.get("b").ring.series()[1], [1, null]);
 });

@@ -314,3 +314,18 @@ test("a flapping rule's markers are one a burst, counted in its label; a crash a
   const after = tl.chartMarkers("spiky", ids).filter((m) => m.ts > 25_000);
   assert.deepEqual(after.map((m) => [m.kind, m.members ? m.members.length : 0]), [["server-restart", 0], ["alert-firing", 0], ["alert-firing", 0], ["alert-firing", 0]]);
 });
+
+test("the events panel's count counts the rows listed of the source chosen, a run of entries one row", () => {
+  const list = document.createElement("ol");
+  const count = document.createElement("span");
+  const view = new TimelineView({ list, filter: document.createElement("select"), count }, () => {});
+  const t = new Timeline();
+  // Ten crashes of flaky in a row: one row (a run), and one of demo.
+  for (let i = 0; i < 10; i++) t.add([sup(1_700_000_000_000 + i * 1000, "crashed", { error: "panic: boom" })]);
+  t.add([sup(1_700_000_100_000, "crashed", { source: "demo", error: "panic: boom" })]);
+  view.show(t.list("flaky"), ["demo", "flaky"], "flaky");
+  assert.equal(count.textContent, String(list.children.length), `as many as listed: ${list.children.length}`);
+  assert.equal(count.title, "10 events in 1 row");
+  view.show(t.list(), ["demo", "flaky"], "");
+  assert.equal(count.textContent, String(list.children.length));
+});

@@ -211,7 +211,8 @@ test("the panel shows a group as a button that opens on its entries, and keeps i
   t.add(flaps(7));
   t.add([sup(T + 10 * MIN, "crashed", { error: "panic: boom" })]);
   view.show(t.list(), ["flaky", "spiky"], "");
-  assert.equal(count.textContent, "22", "every entry counted");
+  assert.equal(count.textContent, "2", "the rows listed counted, a group one");
+  assert.equal(count.title, "22 events in 2 rows", "every entry told in its title");
   assert.equal(list.children.length, 2);
   const [crash, group] = list.children;
   assert.equal(crash.dataset.kind, "crash");
