@@ -30,6 +30,9 @@ export function gapAfter(spacing) {
  */
 export function medianGap(dts) {
   if (!dts.length) return 0;
-  dts.sort((a, b) => a - b);
+  // A typed array sorts by number natively: a comparator called from the
+  // sort cost 500 lines of 900 points (the 15m window) a third of a tick.
+  if (dts instanceof Float64Array) dts.sort();
+  else dts.sort((a, b) => a - b);
   return dts[dts.length >> 1];
 }

@@ -20,6 +20,11 @@ export class Ring {
     this.v = new Float64Array(MIN_CAPACITY);
     this.head = 0; // index of the oldest point
     this.length = 0;
+    // version counts the changes to the points (push, trim, clear, a
+    // snapshot's replace): spacing's memo holds for one version.
+    this.version = 0;
+    this.spacings = new Map(); // from index → spacing, at spacingsOf
+    this.spacingsOf = -1;
   }
 
   /** capacity is the allocated size, for memory checks. */
@@ -57,6 +62,7 @@ export class Ring {
   push(t, v) {
     if (!Number.isFinite(t)) return false;
     const val = v === null || v === undefined ? NaN : Number(v);
+    this.version++;
     if (this.length) {
       const last = this.lastTime();
       if (t < last) return false;
@@ -100,6 +106,7 @@ export class Ring {
     if (drop) {
       this.head = this.idx(drop);
       this.length -= drop;
+      this.version++;
     }
     let cap = this.t.length;
     while (cap > MIN_CAPACITY && this.length < cap / 4) cap = Math.max(MIN_CAPACITY, Math.floor(cap / 2));
@@ -113,6 +120,7 @@ export class Ring {
     this.v = new Float64Array(MIN_CAPACITY);
     this.head = 0;
     this.length = 0;
+    this.version++;
   }
 
   resize(capacity) {
@@ -178,6 +186,7 @@ export class Ring {
     const keep = this.lowerBound(first);
     const lastKept = keep ? this.timeAt(keep - 1) : NaN;
     this.length = keep;
+    this.version++;
     if (keep && n && this.valueAt(keep - 1) !== null && first > lastKept + 1) {
       this.push(lastKept + 1, null); // break the line across the outage
     }
@@ -242,8 +251,25 @@ export class Ring {
 
   // spacing is the median time (ms) between neighbouring points from
   // index from on that both have a value (a null is a gap already, not a
-  // spacing), 0 for fewer than two such pairs.
+  // spacing), 0 for fewer than two such pairs. Remembered until the points
+  // change: a card's text and its chart ask it of each line's window
+  // several times a tick (counterspan.js ringGap), a sort of the window's
+  // steps each.
   spacing(from) {
+    if (this.spacingsOf !== this.version) {
+      this.spacings.clear();
+      this.spacingsOf = this.version;
+    }
+    let s = this.spacings.get(from);
+    if (s === undefined) {
+      s = this.medianSpacing(from);
+      this.spacings.set(from, s);
+    }
+    return s;
+  }
+
+  // medianSpacing is spacing, computed.
+  medianSpacing(from) {
     const dts = new Float64Array(Math.max(0, this.length - from - 1));
     let n = 0;
     let pv = from < this.length ? this.valueAt(from) : null;

@@ -215,3 +215,28 @@ test("series breaks a line drawn from `from` on, at its first stretch in view", 
   assert.deepEqual(xs, [59, 60, 61, 119, 120, 121]);
   assert.deepEqual(ys, [1, 1, null, null, 2, 2]);
 });
+
+test("spacing is remembered until the points change, and follows every change", () => {
+  const r = filled([[0, 1], [1000, 1], [2000, 1], [3000, 1]]);
+  assert.equal(r.spacing(0), 1000);
+  // Asked again of the same points: not computed again.
+  let computed = 0;
+  const medianSpacing = r.medianSpacing.bind(r);
+  r.medianSpacing = (from) => (computed++, medianSpacing(from));
+  assert.equal(r.spacing(0), 1000);
+  assert.equal(computed, 0);
+  // Each change is seen: a push, a value replaced with a gap, a trim, a snapshot, a clear.
+  r.push(7000, 1);
+  r.push(11000, 1);
+  r.push(15000, 1);
+  assert.equal(r.spacing(0), 1000 * 4); // steps 1, 1, 1, 4, 4, 4 s: the upper median
+  r.push(15000, null);
+  assert.equal(r.spacing(0), 1000);
+  r.trimBefore(3000);
+  assert.equal(r.spacing(0), 4000);
+  r.replace([[20000, 1], [20500, 1], [21000, 1]]);
+  assert.equal(r.spacing(r.lowerBound(20000)), 500);
+  r.clear();
+  assert.equal(r.spacing(0), 0);
+  assert.equal(computed, 5);
+});
