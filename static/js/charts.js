@@ -219,12 +219,11 @@ export class ChartManager {
   }
 
   /**
-   * draw redraws the charts that need it (drawable): new data (dirty), in
-   * or near view, sized and not collapsed; one near but not in the
-   * viewport only when it has never been drawn. When due() says the
-   * frame's time is up it stops, the others left for the next frame
-   * (waiting). The page calls it from its animation frame. Returns how
-   * many were drawn.
+   * draw redraws the charts that need it (drawable): new data (dirty), in or near view, sized
+   * and not collapsed; one near but not in the viewport only when it has never been drawn. When
+   * due() says the frame's time is up (due.drew counts each chart's points in: framebudget.js)
+   * it stops, the others left for the next frame (waiting). Called from the page's animation
+   * frame. Returns how many were drawn.
    */
   draw(due = () => false) {
     let n = 0;
@@ -288,6 +287,7 @@ export class ChartManager {
       else if ("view" in e.el.dataset) delete e.el.dataset.view;
       setData(e.el, "lines", String(lines.filter((l) => !l.hidden).length));
       showHistory(e.el, band && e.history ? e.history() : null);
+      if (due.drew) due.drew(data[0].length * (data.length - 1));
       n++;
     }
     return n;

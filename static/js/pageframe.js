@@ -4,6 +4,7 @@
 // the once-a-second tick that moves what time alone moves (countdowns,
 // "ago" times, the time axis, trimming) and hands on what waited for it.
 
+import { frameBudget } from "./framebudget.js";
 import { RESTARTED } from "./hold.js";
 import { filterGroups, overview } from "./summary.js";
 
@@ -62,6 +63,7 @@ export const pageFrame = {
     // Charts and cards stop when the frame's time is up (FRAME_BUDGET_MS)
     // and go on in the next frame: a page of 500 series, its sources' points
     // all drawn at the clock's tick, made a task of 100 ms of it.
+    // The charts' rasterising counts in (framebudget.js).
     const due = this.frameDue();
     this.loadRange();
     this.charts.draw(due);
@@ -94,12 +96,12 @@ export const pageFrame = {
 
   /**
    * frameDue is the frame's clock: a function saying whether FRAME_BUDGET_MS
-   * have passed since it was made (the performance clock, or deps.perfNow).
+   * have passed since it was made (the performance clock, or deps.perfNow),
+   * the rasterising of the points its charts drew (due.drew) counted in
+   * (framebudget.js).
    */
   frameDue() {
-    const now = this.deps.perfNow || (() => performance.now());
-    const end = now() + FRAME_BUDGET_MS;
-    return () => now() > end;
+    return frameBudget(this.deps.perfNow || (() => performance.now()), FRAME_BUDGET_MS);
   },
 
   // drawStates shows the sources' states and health, the tree and
