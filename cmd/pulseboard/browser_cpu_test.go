@@ -123,6 +123,12 @@ func measureCPU(b *tab, d time.Duration) cpuFigures {
 // series' card and for some charts to be drawn.
 func openMeasuredPage(t *testing.T, hooks []string, args ...string) *tab {
 	t.Helper()
+	return openMeasuredPageAt(t, "/", hooks, args...)
+}
+
+// openMeasuredPageAt is openMeasuredPage at path (with its query: "/?window=15m").
+func openMeasuredPageAt(t *testing.T, path string, hooks []string, args ...string) *tab {
+	t.Helper()
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, args...)
 	t.Cleanup(func() {
@@ -135,7 +141,7 @@ func openMeasuredPage(t *testing.T, hooks []string, args ...string) *tab {
 	}
 	_, err := chromedp.Call(b.ctx, performance.Enable, performance.EnableParams{})
 	require.NoError(t, err)
-	b.do(chromedp.Navigate(base + "/"))
+	b.do(chromedp.Navigate(base + path))
 	b.waitFor("the stream to be live", isLive)
 	// The host source's series come with its first polls: count them once
 	// the page is live.
