@@ -42,17 +42,18 @@ new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.p
 
 // cpuFigures is one measurement: busy is the main thread's task time per
 // wall second (0..1); script and layout are the parts spent running
-// script and in style and layout; stalls counts tasks over 100 ms and
-// longest is the longest task, in ms.
+// script and in style and layout; long counts the tasks over 50 ms (the
+// Long Tasks API's), stalls those over 100 ms, and longest is the
+// longest task, in ms.
 type cpuFigures struct {
 	busy, script, layout float64
-	stalls               int
+	long, stalls         int
 	longest              float64
 }
 
 func (f cpuFigures) String() string {
-	return fmt.Sprintf("main thread busy %4.1f %% (script %4.1f %%, style+layout %4.1f %%), %d tasks > 100 ms, longest %.0f ms",
-		100*f.busy, 100*f.script, 100*f.layout, f.stalls, f.longest)
+	return fmt.Sprintf("main thread busy %4.1f %% (script %4.1f %%, style+layout %4.1f %%), %d tasks > 50 ms, %d > 100 ms, longest %.0f ms",
+		100*f.busy, 100*f.script, 100*f.layout, f.long, f.stalls, f.longest)
 }
 
 // cpuWindow is how long each measurement lasts: 15 s, or
@@ -108,6 +109,7 @@ func measureCPU(b *tab, d time.Duration) cpuFigures {
 		layout: delta("RecalcStyleDuration", "LayoutDuration"),
 	}
 	long := eval[[][2]float64](b, fmt.Sprintf(`window.__long.slice(%d)`, startLong))
+	f.long = len(long)
 	for _, l := range long {
 		if l[1] > 100 {
 			f.stalls++
