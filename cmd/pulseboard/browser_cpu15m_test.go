@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ import (
 //
 // PULSEBOARD_CPU_PROFILE=1 adds a sampling profile of the page's tasks
 // over 50 ms, by function, after the measurement; PULSEBOARD_CPU_TRACE=1
-// a DevTools trace of the main thread (browser_trace_test.go).
+// a DevTools trace of the main thread (browser_trace_test.go), with its
+// tasks counted by their CPU time (cpuTasks).
 func TestBrowserCPU15m(t *testing.T) {
 	window := cpuWindow(t)
 	fillHistory(t, cpuConfig500, 15*time.Minute)
@@ -37,10 +39,31 @@ func TestBrowserCPU15m(t *testing.T) {
 		t.Logf("profile, tasks over 50 ms:\n%s", profileScript(b, window, 50))
 	}
 	if os.Getenv("PULSEBOARD_CPU_TRACE") == "1" {
-		t.Logf("trace: %s", traceMainThread(b, window))
+		tr := traceMainThread(b, window)
+		t.Logf("trace, %s window: %s\n%s", window, cpuTasks(tr), tr)
 	}
-	// Gross regressions only, as TestBrowserCPU's 500 series.
+	// Gross regressions only, as TestBrowserCPU's 500 series (10 stalls
+	// in its 15 s): the page of main before this test came stalled 41–47
+	// times a minute at load average 6–10.
 	require.Less(t, live.busy, 0.60, "live page: gross regression")
-	require.LessOrEqual(t, live.stalls, 10, "live page: gross regression in stalls")
+	require.LessOrEqual(t, float64(live.stalls), 10*window.Seconds()/15, "live page: gross regression in stalls")
 	require.Empty(t, b.problems())
+}
+
+// cpuTasks counts a trace's main-thread tasks by the thread's own CPU
+// time, which a wait for a core does not inflate: on a shared machine the
+// Long Tasks API's wall times count every other process's work too.
+func cpuTasks(s traceSummary) string {
+	var over50, over100 int
+	var longest float64
+	for _, task := range s.long {
+		if task.cpu > 50 {
+			over50++
+		}
+		if task.cpu > 100 {
+			over100++
+		}
+		longest = max(longest, task.cpu)
+	}
+	return fmt.Sprintf("main thread CPU %.1f ms/s; tasks by their CPU time: %d > 50 ms, %d > 100 ms, longest %.0f ms", s.cpu, over50, over100, longest)
 }
