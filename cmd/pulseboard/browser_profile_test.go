@@ -50,8 +50,12 @@ func profileScript(b *tab, d time.Duration, longMs float64) profileSummary {
 	}
 	res, err := chromedp.Call(b.ctx, profiler.Stop, cdp.Empty{})
 	require.NoError(b.t, err)
-	p := res.Profile
+	return summarizeProfile(res.Profile, longMs)
+}
 
+// summarizeProfile sums a profile's samples in its tasks (runs of samples
+// not idle) longer than longMs by function.
+func summarizeProfile(p *profiler.Profile, longMs float64) profileSummary {
 	parent := map[int64]int64{}
 	name := map[int64]string{}
 	for _, n := range p.Nodes {
