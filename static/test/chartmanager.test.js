@@ -150,6 +150,27 @@ test("a draw out of time leaves the other charts waiting for the next frame, at 
   assert.equal(m.waiting(), false, "a chart out of the viewport is not waited for");
 });
 
+test("a draw counts each chart's points drawn (times × lines) into the frame's budget: a big chart leaves the next for the next frame", () => {
+  const { m, el } = manager();
+  const el2 = { dataset: {} };
+  // Two lines of three times each: six points.
+  m.add("b", { el: el2, unit: {}, color: 1, data: () => [[[1, 2, 3], [3, 4, 5]], [[1, 2, 3], [6, 7, 8]]], range: () => [1000, 2000] });
+  for (const e of [el, el2]) {
+    inSight(e, true);
+    observers.ro.size(e, 300);
+  }
+  const drawn = [];
+  let left = 7; // the first chart's points (2) fit; with the second's (6) the frame is due
+  const due = Object.assign(() => left <= 0, { drew: (n) => (drawn.push(n), (left -= n)) });
+  assert.equal(m.draw(due), 2);
+  assert.deepEqual(drawn, [2, 6]);
+  m.markAllDirty();
+  left = 1;
+  drawn.length = 0;
+  assert.equal(m.draw(due), 1, "its points spent the frame: the other waits");
+  assert.equal(m.waiting(), true);
+});
+
 test("a chart is as tall as its box (a wide family's is taller); a box with no height yet gets the default", () => {
   plots.length = 0;
   const { m, el } = manager();
