@@ -25,13 +25,27 @@ import { denoise, scaleFor } from "./format.js";
  * "3.00e-8"). null, undefined and NaN are "–" with no unit, ±Infinity "∞"
  * and "−∞"; neither counts towards the format. Float noise is 0, judged
  * against scale (format.js formatValue) or, without it, against the
- * largest value given.
+ * largest value given. When that one format would round a non-zero value
+ * off by more than a tenth of it (a few KiB beside GiB: "0.00 GiB"), each
+ * value is written in its own format instead.
  * @param {(number|null|undefined)[]} values
  * @param {object} unit from format.js unitOf
  * @param {number} [scale] the series' magnitude (format.js seriesScale)
  * @returns {{text: string, unit: string}[]}
  */
 export function formatShared(values, unit, scale = undefined) {
+  return tryShared(values, unit, scale, false);
+}
+
+// LOSS is the most a shared format may round a member off, relative to
+// it: past it (a few KiB/s beside GiB/s read "0 GiB/s", 600 MiB beside
+// 100 GiB "1 GiB") the members are written each in its own format.
+const LOSS = 0.1;
+
+// tryShared is formatShared; with strict it returns null instead when
+// the shared format rounds a non-zero member off by more than LOSS of
+// it, and without, it then writes each member in its own format.
+function tryShared(values, unit, scale, strict) {
   // One pass for the largest, one for the noise and the whole values, one
   // to write: a card's row is formatted at every update of the card.
   let big = -1;
@@ -57,6 +71,10 @@ export function formatShared(values, unit, scale = undefined) {
     else if (!Number.isFinite(v)) out[i] = { text: v > 0 ? "∞" : "−∞", unit: "" };
     else {
       const x = denoise(v, judge) / s.div;
+      if (exp === null && x !== 0 && values.length > 1 && Math.abs(Number(x.toFixed(decimals)) - x) > LOSS * Math.abs(x)) {
+        if (strict) return null;
+        return values.map((w) => tryShared([w], unit, scale, false)[0]);
+      }
       out[i] = { text: unsign(exp === null ? x.toFixed(decimals) : `${(x / 10 ** exp).toFixed(2)}e${exp}`), unit: s.unit };
     }
   }
@@ -106,15 +124,23 @@ export function figures(values, unit, scale = undefined) {
  * @returns {Figure[]}
  */
 export function shareFigures(figs) {
+  return shareOrNull(figs, false);
+}
+
+// shareOrNull is shareFigures; with strict, null when one format would
+// round a member off by more than LOSS (tryShared).
+function shareOrNull(figs, strict) {
   const own = figs.filter((f) => f.u);
   if (own.length < 2) return figs; // one figure is in its own format already
   const scales = own.map((f) => f.scale).filter((x) => typeof x === "number" && Number.isFinite(x));
   const scale = scales.length ? Math.max(...scales.map(Math.abs)) : undefined;
-  const out = formatShared(
+  const out = tryShared(
     own.map((f) => f.v),
     own[0].u,
     scale,
+    strict,
   );
+  if (out === null) return null;
   let i = 0;
   return figs.map((f) => {
     if (!f.u) return f;
@@ -126,7 +152,9 @@ export function shareFigures(figs) {
 /**
  * shareTable gives a table of figures (rows of cells) one format per
  * group of columns (groups: lists of column indexes): every cell of a
- * group's columns, in every row, shares shareFigures' format. A gauge
+ * group's columns, in every row, shares shareFigures' format, unless that
+ * format would round a cell off by more than a tenth of it; then each
+ * row's cells of the group share one of their own. A gauge
  * card's columns (now, min, max, mean) are one group; a counter's rates
  * (now, mean rate) one, its increase and its total each their own.
  * @param {Figure[][]} rows
@@ -138,8 +166,21 @@ export function shareTable(rows, groups) {
   for (const cols of groups) {
     const at = [];
     for (let r = 0; r < rows.length; r++) for (const c of cols) if (c < rows[r].length) at.push([r, c]);
-    const shared = shareFigures(at.map(([r, c]) => rows[r][c]));
-    at.forEach(([r, c], i) => (out[r][c] = shared[i]));
+    const shared = shareOrNull(
+      at.map(([r, c]) => rows[r][c]),
+      true,
+    );
+    if (shared) {
+      at.forEach(([r, c], i) => (out[r][c] = shared[i]));
+      continue;
+    }
+    // Lines of sizes too far apart for one format (a loopback's GiB/s
+    // beside an interface's KiB/s): each row in a format of its own.
+    for (let r = 0; r < rows.length; r++) {
+      const mine = cols.filter((c) => c < rows[r].length);
+      const f = shareFigures(mine.map((c) => rows[r][c]));
+      mine.forEach((c, i) => (out[r][c] = f[i]));
+    }
   }
   return out;
 }

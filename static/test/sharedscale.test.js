@@ -11,7 +11,9 @@ test("formatShared: a row of seconds spanning ms and s takes the largest's unit 
   assert.deepEqual(row([0.02, 1.5, 0.113, 1.5], "request_latency_seconds"), ["0.02 s", "1.50 s", "0.11 s", "1.50 s"]);
   assert.deepEqual(row([0.066, 4.09, 1.63, 4.09], "replication_lag_seconds"), ["0.07 s", "4.09 s", "1.63 s", "4.09 s"]);
   // All under a second: milliseconds for all.
-  assert.deepEqual(row([0.0004, 0.25, 0.0123], "x_seconds"), ["0 ms", "250 ms", "12 ms"]);
+  // 0.4 ms would read "0 ms" beside 250 ms: each in its own format then.
+  assert.deepEqual(row([0.0004, 0.25, 0.0123], "x_seconds"), ["400 µs", "250 ms", "12.3 ms"]);
+  assert.deepEqual(row([0.004, 0.25, 0.0123], "x_seconds"), ["4 ms", "250 ms", "12 ms"]);
   assert.deepEqual(row([0.0004, 0.0123], "x_seconds"), ["0.4 ms", "12.3 ms"]);
   // Past two minutes: minutes for all.
   assert.deepEqual(row([30, 300], "x_seconds"), ["0.50 min", "5.00 min"]);
@@ -42,16 +44,18 @@ test("formatShared: percent and ratio", () => {
 });
 
 test("formatShared: bytes spanning KiB to GiB take the largest's binary unit", () => {
-  assert.deepEqual(row([2048, 5 * 1024 ** 2, 3.5 * 1024 ** 3], "mem_bytes"), ["0.00 GiB", "0.00 GiB", "3.50 GiB"]);
+  // KiB and MiB beside GiB would read "0.00 GiB": each in its own format then (trial 12 r12, F1).
+  assert.deepEqual(row([2048, 5 * 1024 ** 2, 3.5 * 1024 ** 3], "mem_bytes"), ["2.00 KiB", "5.00 MiB", "3.50 GiB"]);
+  assert.deepEqual(row([600 * 1024 ** 2, 120 * 1024 ** 3], "mem_bytes"), ["600 MiB", "120 GiB"], "not 1 GiB");
   assert.deepEqual(row([2048, 512 * 1024], "mem_bytes"), ["2 KiB", "512 KiB"]);
-  assert.deepEqual(row([1536, 20 * 1024 ** 2], "mem_bytes"), ["0.0 MiB", "20.0 MiB"]);
+  assert.deepEqual(row([1536, 20 * 1024 ** 2], "mem_bytes"), ["1.50 KiB", "20.0 MiB"]);
   // A counter's rate: per second in the same unit.
-  assert.deepEqual(row([1024, 2.5 * 1024 ** 2], "net_bytes_total", "counter"), ["0.00 MiB/s", "2.50 MiB/s"]);
+  assert.deepEqual(row([1024, 2.5 * 1024 ** 2], "net_bytes_total", "counter"), ["1.00 KiB/s", "2.50 MiB/s"]);
 });
 
 test("formatShared: negatives, all-zero and absent members", () => {
   assert.deepEqual(row([-5, 10, 2.5], "offset"), ["-5.0", "10.0", "2.5"]);
-  assert.deepEqual(row([-0.001, 2], "offset"), ["0.00", "2.00"]); // rounds to zero: no "-0.00"
+  assert.deepEqual(row([-0.001, 2], "offset"), ["-0.00100", "2"]); // would round to zero: each its own
   assert.deepEqual(row([-1500, 20], "offset"), ["-1.50 k", "0.02 k"]);
   assert.deepEqual(row([0, 0, 0], "worker_busy"), ["0", "0", "0"]);
   assert.deepEqual(row([0, 0], "x_seconds"), ["0 s", "0 s"]);
@@ -112,5 +116,22 @@ test("figures: values formatted together carry what they were made from, and sha
   const fs = figures([0.02, 1.5, null], u, 1.5);
   assert.deepEqual(fs.map((f) => f.text), ["0.02", "1.50", "–"]);
   assert.deepEqual(fs.map((f) => f.v), [0.02, 1.5, null]);
-  assert.deepEqual(shareFigures([...fs, figure(150, u)]).map((f) => `${f.text} ${f.unit}`.trim()), ["0.00 min", "0.03 min", "–", "2.50 min"]);
+  assert.deepEqual(shareFigures([...fs, figure(150, u)]).map((f) => `${f.text} ${f.unit}`.trim()), ["20.0 ms", "1.50 s", "–", "2.50 min"]);
+});
+
+test("shareTable: lines of sizes too far apart for one format get a format each, never 0 for a line that moves (trial 12 r12, F1)", () => {
+  // host_network_transmit_bytes_total: lo in GiB, eth0 in KiB; mean rate, increase, total.
+  const c = unitOf("host_network_transmit_bytes_total", "counter");
+  const plain = { ...c, rate: false, perSecond: false };
+  const row = (now, mean, inc, total) => [figure(now, c), figure(mean, c), figure(inc, plain), figure(total, plain)];
+  const lo = row(1.2 * 1024 ** 3, 1.1 * 1024 ** 3, 66 * 1024 ** 3, 900 * 1024 ** 3);
+  const eth0 = row(250, 263, 159 * 1024, 8.37 * 1024 ** 2);
+  const t = shareTable([lo, eth0], columnGroups(true)).map((r) => r.map((f) => `${f.text} ${f.unit}`));
+  assert.deepEqual(t[1], ["250 B/s", "263 B/s", "159 KiB", "8.37 MiB"]);
+  assert.deepEqual(t[0], ["1.20 GiB/s", "1.10 GiB/s", "66.0 GiB", "900 GiB"]);
+  // Lines of like sizes still share one format per column.
+  const a = row(7.69, 2, 12, 6);
+  const b = row(94.3, 40, 99, 70);
+  const u = shareTable([a, b], columnGroups(true)).map((r) => r.map((f) => f.text));
+  assert.deepEqual(u.map((r) => r.slice(0, 2)), [["7.7", "2.0"], ["94.3", "40.0"]]);
 });
