@@ -26,8 +26,9 @@ import { denoise, scaleFor } from "./format.js";
  * and "−∞"; neither counts towards the format. Float noise is 0, judged
  * against scale (format.js formatValue) or, without it, against the
  * largest value given. When that one format would round a non-zero value
- * off by more than a tenth of it (a few KiB beside GiB: "0.00 GiB"), each
- * value is written in its own format instead.
+ * off by more than a twentieth of it, up to two decimals more are taken
+ * ("0.066 s" beside "4.090 s"); when even that would (a few KiB beside
+ * GiB: "0.00 GiB"), each value is written in its own format instead.
  * @param {(number|null|undefined)[]} values
  * @param {object} unit from format.js unitOf
  * @param {number} [scale] the series' magnitude (format.js seriesScale)
@@ -40,7 +41,7 @@ export function formatShared(values, unit, scale = undefined) {
 // LOSS is the most a shared format may round a member off, relative to
 // it: past it (a few KiB/s beside GiB/s read "0 GiB/s", 600 MiB beside
 // 100 GiB "1 GiB") the members are written each in its own format.
-const LOSS = 0.1;
+const LOSS = 0.05;
 
 // tryShared is formatShared; with strict it returns null instead when
 // the shared format rounds a non-zero member off by more than LOSS of
@@ -63,7 +64,24 @@ function tryShared(values, unit, scale, strict) {
   const m = max / s.div;
   whole &&= s.div === 1;
   const exp = m > 0 && m < 1e-3 ? Math.floor(Math.log10(m)) : null;
-  const decimals = whole || m === 0 ? 0 : m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 2 - Math.floor(Math.log10(m));
+  let decimals = whole || m === 0 ? 0 : m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 2 - Math.floor(Math.log10(m));
+  if (exp === null && values.length > 1) {
+    // Up to two decimals more when a smaller member would be rounded off
+    // by more than LOSS ("0.066 s" beside "4.090 s", not "0.07 s"); past
+    // that, one format would misstate it.
+    const fits = (d) => values.every((v) => {
+      if (typeof v !== "number" || !Number.isFinite(v)) return true;
+      const x = denoise(v, judge) / s.div;
+      return x === 0 || Math.abs(Number(x.toFixed(d)) - x) <= LOSS * Math.abs(x);
+    });
+    let d = decimals;
+    while (d <= decimals + 2 && !fits(d)) d++;
+    if (d > decimals + 2) {
+      if (strict) return null;
+      return values.map((w) => tryShared([w], unit, scale, false)[0]);
+    }
+    decimals = d;
+  }
   const out = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -71,10 +89,6 @@ function tryShared(values, unit, scale, strict) {
     else if (!Number.isFinite(v)) out[i] = { text: v > 0 ? "∞" : "−∞", unit: "" };
     else {
       const x = denoise(v, judge) / s.div;
-      if (exp === null && x !== 0 && values.length > 1 && Math.abs(Number(x.toFixed(decimals)) - x) > LOSS * Math.abs(x)) {
-        if (strict) return null;
-        return values.map((w) => tryShared([w], unit, scale, false)[0]);
-      }
       out[i] = { text: unsign(exp === null ? x.toFixed(decimals) : `${(x / 10 ** exp).toFixed(2)}e${exp}`), unit: s.unit };
     }
   }
@@ -153,7 +167,7 @@ function shareOrNull(figs, strict) {
  * shareTable gives a table of figures (rows of cells) one format per
  * group of columns (groups: lists of column indexes): every cell of a
  * group's columns, in every row, shares shareFigures' format, unless that
- * format would round a cell off by more than a tenth of it; then each
+ * format would round a cell off by more than a twentieth of it; then each
  * row's cells of the group share one of their own. A gauge
  * card's columns (now, min, max, mean) are one group; a counter's rates
  * (now, mean rate) one, its increase and its total each their own.

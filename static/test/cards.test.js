@@ -287,10 +287,10 @@ test("a counter's headline is its rate now, between its last two points; the win
   const head = fam.legend.children[1].children[0].children.map((c) => c.textContent);
   assert.deepEqual(head.slice(1), ["now", "mean rate", "increase", "total"]);
   const rows = fam.legendBody.children.map((r) => r.children.slice(1).map((c) => c.textContent));
-  assert.deepEqual(rows[0].slice(0, 2), ["120 /s", "110 /s"]);
-  // The rates' columns would share the format of their largest, 120 /s: whole; 0.5 /s would read
-  // "1 /s", off by all of it, so each row has a format of its own (sharedscale.js).
-  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.500 /s"], "one point: no rate now, the server's mean rate");
+  // The rates' columns share the format of their largest, 120 /s: whole, but 0.5 /s would read
+  // "1 /s", off by all of it, so a decimal more for the column (sharedscale.js).
+  assert.deepEqual(rows[0].slice(0, 2), ["120.0 /s", "110.0 /s"]);
+  assert.deepEqual(rows[1].slice(0, 2), ["–", "0.5 /s"], "one point: no rate now, the server's mean rate");
 });
 
 test("currentRate is the rate between a counter's last two points: none across a gap or a reset", async () => {

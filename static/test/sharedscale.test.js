@@ -9,10 +9,11 @@ const row = (vs, metric, kind = "gauge", scale = undefined) => formatShared(vs, 
 test("formatShared: a row of seconds spanning ms and s takes the largest's unit and decimals (trial 12 r10)", () => {
   // min 20.0ms | max 1.50s | mean 113ms | p99 1.50s, each on its own before.
   assert.deepEqual(row([0.02, 1.5, 0.113, 1.5], "request_latency_seconds"), ["0.02 s", "1.50 s", "0.11 s", "1.50 s"]);
-  assert.deepEqual(row([0.066, 4.09, 1.63, 4.09], "replication_lag_seconds"), ["0.07 s", "4.09 s", "1.63 s", "4.09 s"]);
+  // 0.07 s would be 6 % off 66 ms: a decimal more for all.
+  assert.deepEqual(row([0.066, 4.09, 1.63, 4.09], "replication_lag_seconds"), ["0.066 s", "4.090 s", "1.630 s", "4.090 s"]);
   // All under a second: milliseconds for all.
-  // 0.4 ms would read "0 ms" beside 250 ms: each in its own format then.
-  assert.deepEqual(row([0.0004, 0.25, 0.0123], "x_seconds"), ["400 µs", "250 ms", "12.3 ms"]);
+  // 0.4 ms would read "0 ms" beside 250 ms: a decimal more for all.
+  assert.deepEqual(row([0.0004, 0.25, 0.0123], "x_seconds"), ["0.4 ms", "250.0 ms", "12.3 ms"]);
   assert.deepEqual(row([0.004, 0.25, 0.0123], "x_seconds"), ["4 ms", "250 ms", "12 ms"]);
   assert.deepEqual(row([0.0004, 0.0123], "x_seconds"), ["0.4 ms", "12.3 ms"]);
   // Past two minutes: minutes for all.
@@ -46,16 +47,16 @@ test("formatShared: percent and ratio", () => {
 test("formatShared: bytes spanning KiB to GiB take the largest's binary unit", () => {
   // KiB and MiB beside GiB would read "0.00 GiB": each in its own format then (trial 12 r12, F1).
   assert.deepEqual(row([2048, 5 * 1024 ** 2, 3.5 * 1024 ** 3], "mem_bytes"), ["2.00 KiB", "5.00 MiB", "3.50 GiB"]);
-  assert.deepEqual(row([600 * 1024 ** 2, 120 * 1024 ** 3], "mem_bytes"), ["600 MiB", "120 GiB"], "not 1 GiB");
+  assert.deepEqual(row([600 * 1024 ** 2, 120 * 1024 ** 3], "mem_bytes"), ["0.6 GiB", "120.0 GiB"], "not 1 GiB");
   assert.deepEqual(row([2048, 512 * 1024], "mem_bytes"), ["2 KiB", "512 KiB"]);
   assert.deepEqual(row([1536, 20 * 1024 ** 2], "mem_bytes"), ["1.50 KiB", "20.0 MiB"]);
   // A counter's rate: per second in the same unit.
-  assert.deepEqual(row([1024, 2.5 * 1024 ** 2], "net_bytes_total", "counter"), ["1.00 KiB/s", "2.50 MiB/s"]);
+  assert.deepEqual(row([1024, 2.5 * 1024 ** 2], "net_bytes_total", "counter"), ["0.001 MiB/s", "2.500 MiB/s"]);
 });
 
 test("formatShared: negatives, all-zero and absent members", () => {
   assert.deepEqual(row([-5, 10, 2.5], "offset"), ["-5.0", "10.0", "2.5"]);
-  assert.deepEqual(row([-0.001, 2], "offset"), ["-0.00100", "2"]); // would round to zero: each its own
+  assert.deepEqual(row([-0.001, 2], "offset"), ["-0.001", "2.000"]); // would round to zero: a decimal more
   assert.deepEqual(row([-1500, 20], "offset"), ["-1.50 k", "0.02 k"]);
   assert.deepEqual(row([0, 0, 0], "worker_busy"), ["0", "0", "0"]);
   assert.deepEqual(row([0, 0], "x_seconds"), ["0 s", "0 s"]);
@@ -134,4 +135,7 @@ test("shareTable: lines of sizes too far apart for one format get a format each,
   const b = row(94.3, 40, 99, 70);
   const u = shareTable([a, b], columnGroups(true)).map((r) => r.map((f) => f.text));
   assert.deepEqual(u.map((r) => r.slice(0, 2)), [["7.7", "2.0"], ["94.3", "40.0"]]);
+  // 0.92 KiB/s beside 160 KiB/s would read "1 KiB/s" (8 % off): a decimal more for the column.
+  const k = shareTable([row(2.16 * 1024, 0.92 * 1024, 0, 0), row(160 * 1024, 107 * 1024, 0, 0)], columnGroups(true)).map((r) => r.slice(0, 2).map((f) => `${f.text} ${f.unit}`));
+  assert.deepEqual(k, [["2.2 KiB/s", "0.9 KiB/s"], ["160.0 KiB/s", "107.0 KiB/s"]]);
 });
