@@ -80,7 +80,7 @@ func (s *Server) newApp(ctx context.Context, h *hub) *fiber.App {
 	s.get(app, healthzPath, s.healthz)
 	s.get(app, readyzPath, viewer, s.readyz)
 	s.get(app, metricsPath, viewer, s.metricsHandler)
-	s.get(app, wsPath, s.guardHandshake(h), h.upgrade())
+	s.get(app, wsPath, s.guardHandshake(h, ctx.Done()), h.upgrade())
 	s.get(app, sourcesPath, viewer, s.sources)
 	s.get(app, snapshotPath, viewer, s.snapshot(h))
 	s.get(app, seriesPath, viewer, s.series)

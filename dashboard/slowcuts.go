@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -196,10 +195,12 @@ func (s *slowCuts) admit(key netip.Prefix) (bool, time.Duration) {
 	return false, time.Duration(math.Ceil(wait.Seconds())) * time.Second
 }
 
-// hold parks a refused handshake for holdFor, or until ctx ends (the
-// server stops); at once when maxHeld are held already. On the request's
+// hold parks a refused handshake for holdFor, or until stopping is closed
+// (Serve's context: the server stops; not the request's own Done, which
+// fasthttp makes panic for a request no server runs, as limitRequest
+// says); at once when maxHeld are held already. On the request's
 // goroutine, before the refusal is written.
-func (s *slowCuts) hold(ctx context.Context) {
+func (s *slowCuts) hold(stopping <-chan struct{}) {
 	if s == nil {
 		return
 	}
@@ -213,7 +214,7 @@ func (s *slowCuts) hold(ctx context.Context) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-ctx.Done():
+	case <-stopping:
 	}
 }
 

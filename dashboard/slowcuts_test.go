@@ -154,11 +154,11 @@ func TestSlowCutsHold(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	for range 2 {
-		go func() { sc.hold(ctx); done <- struct{}{} }()
+		go func() { sc.hold(ctx.Done()); done <- struct{}{} }()
 	}
 	require.Eventually(t, func() bool { return len(sc.held) == 2 }, 5*time.Second, time.Millisecond)
 	began := time.Now()
-	sc.hold(ctx) // no slot: at once
+	sc.hold(ctx.Done()) // no slot: at once
 	require.Less(t, time.Since(began), time.Minute)
 	require.Empty(t, done, "the two held are still held")
 	cancel()

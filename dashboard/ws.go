@@ -32,10 +32,11 @@ const wsLocalAddr = "pulseboard.addr"
 // not become a WebSocket: a plain GET, a handshake from an address whose
 // connections keep being cut as slow beyond its pace (429 after a hold, see
 // slowCuts), a missing or wrong viewer token, a foreign Origin, a server
-// that is closing or full. A handshake that passes
+// that is closing or full (a held handshake is let go when stopping, Serve's
+// context, is closed, as limitRequest's are). A handshake that passes
 // then waits for its turn (admission); the upgrade runs in that turn, and a
 // handshake refused there is answered 503 with Retry-After.
-func (s *Server) guardHandshake(h *hub) fiber.Handler {
+func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		refuse := func(reason string, err error) error {
 			s.metrics.refused.WithLabelValues(reason).Inc()
@@ -46,7 +47,7 @@ func (s *Server) guardHandshake(h *hub) fiber.Handler {
 		}
 		key, _ := addrKey(c.Context().RemoteIP())
 		if ok, wait := s.slowCuts.admit(key); !ok {
-			s.slowCuts.hold(c.Context())
+			s.slowCuts.hold(stopping)
 			c.Set(fiber.HeaderRetryAfter, retryAfterHeader(wait))
 			return refuse(refusedSlowCuts, fiber.NewError(fiber.StatusTooManyRequests, "too many connections from this address were cut as slow; retry later"))
 		}
