@@ -31,7 +31,7 @@ const (
 	vendorCacheControl = "private, max-age=3600"
 )
 
-// embeddedAssets are the app's files, hashed once per process: the first
+// embeddedAssets are the app's files, listed once per process: the first
 // server to build its routes pays for it, every later one (a restart by
 // the supervisor) reuses them. Their Last-Modified is that moment.
 var embeddedAssets = sync.OnceValues(func() (map[string]*asset, error) {
@@ -41,7 +41,7 @@ var embeddedAssets = sync.OnceValues(func() (map[string]*asset, error) {
 // staticRoutes registers one GET (and HEAD) route per embedded file, and
 // "/" for index.html. Registering files one by one (rather than a
 // catch-all) keeps unknown paths a plain 404 and the route label bounded.
-// It panics if the embedded files cannot be read: that is a broken build,
+// It panics if the embedded files cannot be listed: that is a broken build,
 // not a condition to serve through.
 func (s *Server) staticRoutes(app *fiber.App, guard fiber.Handler) {
 	assets, err := embeddedAssets()
@@ -56,24 +56,35 @@ func (s *Server) staticRoutes(app *fiber.App, guard fiber.Handler) {
 	}
 }
 
-// asset is one file ready to serve, with its validators computed once.
+// asset is one file ready to serve. Its body and the validators drawn from
+// it are read on the first request for it, not at start: a pulseboard that
+// nobody opens in a browser (scraped by Prometheus, or behind a proxy that
+// caches) never copies the page's megabyte and more onto its heap, nor
+// maps those pages of the binary (issue 13's RSS).
 type asset struct {
-	body         []byte
+	fsys         fs.FS
+	name         string
 	contentType  string
 	cacheControl string
-	etag         string    // strong, quoted: a hash of body
 	modified     time.Time // whole seconds, as HTTP dates carry
 	lastModified string    // modified as an HTTP date
+
+	once sync.Once
+	body []byte
+	etag string // strong, quoted: a hash of body
+	err  error  // reading the file failed; served as 500
 }
 
-// loadAssets reads every file of fsys except Go sources, keyed by its path
-// (no leading slash). modified stands in for the files' modification time:
-// embedded files have none (their ModTime is zero), and their content can
-// only change with the binary, that is with a new process, so the start of
-// the process is a time at or after the content's last change. That is
-// what Last-Modified must be for If-Modified-Since to be safe; a restart
-// with the same files costs a full answer only to clients that send no
-// If-None-Match (browsers send both, and the ETag then decides).
+// loadAssets lists every file of fsys except Go sources, keyed by its path
+// (no leading slash), and checks that each can be opened; the contents are
+// read when first asked for (asset.load). modified stands in for the
+// files' modification time: embedded files have none (their ModTime is
+// zero), and their content can only change with the binary, that is with
+// a new process, so the start of the process is a time at or after the
+// content's last change. That is what Last-Modified must be for
+// If-Modified-Since to be safe; a restart with the same files costs a full
+// answer only to clients that send no If-None-Match (browsers send both,
+// and the ETag then decides).
 func loadAssets(fsys fs.FS, modified time.Time) (map[string]*asset, error) {
 	modified = modified.UTC().Truncate(time.Second)
 	assets := make(map[string]*asset)
@@ -81,11 +92,14 @@ func loadAssets(fsys fs.FS, modified time.Time) (map[string]*asset, error) {
 		if err != nil || d.IsDir() || path.Ext(p) == ".go" {
 			return err
 		}
-		body, err := fs.ReadFile(fsys, p)
+		f, err := fsys.Open(p)
 		if err != nil {
 			return err
 		}
-		assets[p] = newAsset(p, body, modified)
+		if err := f.Close(); err != nil {
+			return err
+		}
+		assets[p] = newAsset(fsys, p, modified)
 		return nil
 	})
 	if err != nil {
@@ -94,7 +108,7 @@ func loadAssets(fsys fs.FS, modified time.Time) (map[string]*asset, error) {
 	return assets, nil
 }
 
-func newAsset(name string, body []byte, modified time.Time) *asset {
+func newAsset(fsys fs.FS, name string, modified time.Time) *asset {
 	ctype := mime.TypeByExtension(path.Ext(name))
 	if ctype == "" {
 		ctype = fiber.MIMEOctetStream
@@ -103,17 +117,30 @@ func newAsset(name string, body []byte, modified time.Time) *asset {
 	if strings.HasPrefix(name, "vendor/") {
 		cc = vendorCacheControl
 	}
-	// 128 bits of SHA-256 name the content well beyond any chance of two
-	// versions of a file sharing a tag.
-	sum := sha256.Sum256(body)
 	return &asset{
-		body:         body,
+		fsys:         fsys,
+		name:         name,
 		contentType:  ctype,
 		cacheControl: cc,
-		etag:         `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
 		modified:     modified,
 		lastModified: modified.Format(http.TimeFormat),
 	}
+}
+
+// load reads the file and computes its ETag, once; every request's
+// goroutine may call it, the first one reads and the others wait for it.
+func (a *asset) load() error {
+	a.once.Do(func() {
+		a.body, a.err = fs.ReadFile(a.fsys, a.name)
+		if a.err != nil {
+			return
+		}
+		// 128 bits of SHA-256 name the content well beyond any chance of
+		// two versions of a file sharing a tag.
+		sum := sha256.Sum256(a.body)
+		a.etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	})
+	return a.err
 }
 
 // serve answers GET and HEAD: 304 Not Modified when the client's copy is
@@ -121,6 +148,9 @@ func newAsset(name string, body []byte, modified time.Time) *asset {
 // If-Modified-Since), else the file. Both answers carry the validators and
 // the cache policy, so a 304 refreshes what the client holds.
 func (a *asset) serve(c *fiber.Ctx) error {
+	if err := a.load(); err != nil {
+		return fiber.NewError(fiber.StatusInternalServerError, "static file "+a.name+" unreadable")
+	}
 	c.Set(fiber.HeaderETag, a.etag)
 	c.Set(fiber.HeaderLastModified, a.lastModified)
 	c.Set(fiber.HeaderCacheControl, a.cacheControl)

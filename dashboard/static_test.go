@@ -278,3 +278,53 @@ func TestLoadAssetsError(t *testing.T) {
 	}}, time.Now())
 	require.ErrorIs(t, err, errUnreadable)
 }
+
+// readCountingFS counts the files read through it, and fails the read (not
+// the open) of unreadable.js.
+type readCountingFS struct {
+	fstest.MapFS
+	reads map[string]int
+}
+
+func (f readCountingFS) ReadFile(name string) ([]byte, error) {
+	f.reads[name]++
+	if name == "js/unreadable.js" {
+		return nil, errUnreadable
+	}
+	return f.MapFS.ReadFile(name)
+}
+
+// TestAssetsReadOnFirstRequest: listing the files reads none of them (a
+// server nobody opens in a browser holds no copy of the page), the first
+// request reads its file once, later ones reuse it, and a file that cannot
+// be read is a 500 for that file alone.
+func TestAssetsReadOnFirstRequest(t *testing.T) {
+	fsys := readCountingFS{fstest.MapFS{
+		"index.html":       {Data: []byte("<p>page")},
+		"js/app.js":        {Data: []byte("export {}")},
+		"js/unreadable.js": {Data: []byte("x")},
+	}, map[string]int{}}
+	assets, err := loadAssets(fsys, time.Now())
+	require.NoError(t, err)
+	require.Len(t, assets, 3)
+	require.Empty(t, fsys.reads, "nothing is read before it is asked for")
+
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	for p, a := range assets {
+		app.Get("/"+p, a.serve)
+	}
+	resp, body := assetGet(t, app, http.MethodGet, "/index.html", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "<p>page", body)
+	etag := resp.Header.Get("ETag")
+	require.NotEmpty(t, etag)
+	resp, _ = assetGet(t, app, http.MethodGet, "/index.html", http.Header{"If-None-Match": {etag}})
+	require.Equal(t, http.StatusNotModified, resp.StatusCode)
+	require.Equal(t, map[string]int{"index.html": 1}, fsys.reads)
+
+	resp, _ = assetGet(t, app, http.MethodGet, "/js/unreadable.js", nil)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	resp, body = assetGet(t, app, http.MethodGet, "/js/app.js", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "export {}", body)
+}

@@ -364,6 +364,10 @@ func (p *program) announce(ctx context.Context, w io.Writer) {
 	case <-ctx.Done():
 		return
 	}
+	// Start-up is done: what it read of the binary need not stay resident.
+	if err := releaseBinaryPages(); err != nil {
+		p.log.Debug("the binary's pages stay as mapped", "err", err)
+	}
 	url := p.dashboard.URL()
 	defer announceStorage(w, p.cfg.Storage, p.storageDown)
 	if p.cfg.Server.Auth.AdminToken == "" {
