@@ -8,26 +8,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// releaseBinaryPages makes the executable's own code and read-only data
-// cost resident memory only for the pages the program actually uses.
+// releaseBinaryPages drops from the process's resident memory the pages of
+// the executable's code and read-only data that start-up mapped, so that
+// what stays resident is what the running program uses.
 //
-// Why: the kernel maps a file page on a read fault together with up to
-// fifteen cached neighbours ("fault-around", 64 KiB), and the runtime
-// reads its function tables at places scattered over the whole 11 MB
-// (every garbage collection walks each goroutine's frames through them).
+// Why: start-up runs code that never runs again (every package's
+// initialisation, nats-server's among them, the config's loading and
+// checks, the routes' building), and the kernel maps each page it reads
+// together with up to fifteen cached neighbours (fault-around, 64 KiB).
 // A pulseboard of 81 series thus kept about 21 MB of its 48 MB binary
-// resident, most of it neighbours never read; with the mappings advised
-// MADV_RANDOM (no fault-around, no read-ahead) and what start-up mapped
-// dropped (MADV_DONTNEED: the pages are clean copies of the file, and a
-// later access maps the one page it needs again), about 16 MB
-// (BENCHMARKS.md, "Overhead beside Netdata and Prometheus"). The cost is a
-// minor fault per page of code first used later, instead of one per 16.
+// resident; after MADV_DONTNEED on those mappings, about 15 MB
+// (BENCHMARKS.md, "Overhead beside Netdata and Prometheus"). The pages are
+// clean copies of the file: a later access maps the page again from the
+// page cache (a minor fault), with its neighbours, as any first access
+// does. MADV_RANDOM does not stop fault-around (it only turns off
+// read-ahead), so it is not used; nor is the drop repeated: what the
+// running program touches is what it needs.
 //
-// Only mappings of the executable that are not writable are touched: a
-// writable one holds the program's data, which DONTNEED would discard.
-// The run command calls it once at start, on its goroutine; an error
-// (no /proc, an executable that cannot be named) leaves the pages as
-// they were and is only logged: it changes no behaviour.
+// Only mappings of the executable that are neither writable nor shared are
+// touched: a writable one holds the program's data, which DONTNEED would
+// discard. The run command calls it once, when the dashboard listens, on
+// its announcing goroutine; an error (no /proc, an executable that cannot
+// be named) leaves the pages as they were and is only logged: it changes
+// no behaviour.
 func releaseBinaryPages() error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -43,10 +46,8 @@ func releaseBinaryPages() error {
 	}
 	var errs []error
 	for _, m := range binaryMappings(maps, exe) {
-		for _, advice := range []uintptr{unix.MADV_RANDOM, unix.MADV_DONTNEED} {
-			if _, _, e := unix.Syscall(unix.SYS_MADVISE, m.StartAddr, m.EndAddr-m.StartAddr, advice); e != 0 {
-				errs = append(errs, e)
-			}
+		if _, _, e := unix.Syscall(unix.SYS_MADVISE, m.StartAddr, m.EndAddr-m.StartAddr, unix.MADV_DONTNEED); e != 0 {
+			errs = append(errs, e)
 		}
 	}
 	return errors.Join(errs...)
