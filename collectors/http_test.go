@@ -47,6 +47,24 @@ func newTestServer(t *testing.T, tls bool) *testServer {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})
+	// Headers past MaxResponseHeaderBytes: many small ones, or one large.
+	mux.HandleFunc("/manyheaders", func(w http.ResponseWriter, r *http.Request) {
+		for i := range 8000 {
+			w.Header().Set("X-H"+strconv.Itoa(i), "v")
+		}
+		_, _ = w.Write([]byte("up 1\n"))
+	})
+	mux.HandleFunc("/bigheader", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Big", strings.Repeat("v", MaxResponseHeaderBytes))
+		_, _ = w.Write([]byte("up 1\n"))
+	})
+	mux.HandleFunc("/fewheaders", func(w http.ResponseWriter, r *http.Request) {
+		for i := range 100 { // about 3 KiB: any real exporter, proxy cookies included
+			w.Header().Set("X-H"+strconv.Itoa(i), strings.Repeat("v", 20))
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = w.Write([]byte("up 1\n"))
+	})
 	mux.HandleFunc("/huge", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(strings.Repeat("x", 4096)))
 	})
@@ -163,6 +181,8 @@ func TestHTTPProbeFailures(t *testing.T) {
 		{name: "slow body", url: srv.URL + "/slow", timeout: 200 * time.Millisecond, is: ErrTimeout, text: "timed out", status: 200},
 		{name: "huge body", url: srv.URL + "/huge", maxBody: 1000, is: ErrBodyTooLarge, text: "body exceeds 1000 bytes", status: 200},
 		{name: "too many redirects", url: srv.URL + "/redirect/11", text: "stopped after 10 redirects"},
+		{name: "many headers", url: srv.URL + "/manyheaders", text: "server response headers exceeded 65536 bytes"},
+		{name: "one huge header", url: srv.URL + "/bigheader", text: "server response headers exceeded 65536 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,6 +296,24 @@ func TestHTTPBadConfig(t *testing.T) {
 			_, err := NewSource(cfg, Env{})
 			require.ErrorIs(t, err, ErrBadConfig)
 			require.NotContains(t, err.Error(), "a b:c", "a URL that does not parse is not quoted")
+		})
+	}
+}
+
+// TestResponseHeadersBoundedForEveryHTTPKind: the header bound holds for
+// every source that reads an answer (they share one fetch), and an answer
+// with ordinary headers is read as before.
+func TestResponseHeadersBoundedForEveryHTTPKind(t *testing.T) {
+	srv := newTestServer(t, false)
+	for _, typ := range []string{configs.TypeHTTP, configs.TypePrometheus, configs.TypeJSON} {
+		t.Run(typ, func(t *testing.T) {
+			_, err := pollWith(t, urlSource(typ, srv.URL+"/manyheaders"), testEnv(nil), 5*time.Second)
+			require.ErrorContains(t, err, "server response headers exceeded 65536 bytes")
+			if typ == configs.TypePrometheus {
+				samples, err := pollWith(t, urlSource(typ, srv.URL+"/fewheaders"), testEnv(nil), 5*time.Second)
+				require.NoError(t, err)
+				require.Len(t, samples, 1)
+			}
 		})
 	}
 }

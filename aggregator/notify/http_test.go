@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,4 +146,20 @@ func (zeros) Read(p []byte) (int, error) {
 		p[i] = '0'
 	}
 	return len(p), nil
+}
+
+// An answer whose headers pass maxResponseHeaderBytes fails the delivery,
+// however its status reads: its headers are never all parsed.
+func TestHTTPHugeHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 8000 {
+			w.Header().Set("X-H"+strconv.Itoa(i), "v")
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	line, n := deliverOnce(t, secretURL(srv.URL), Options{})
+	require.Contains(t, line, "server response headers exceeded 65536 bytes")
+	require.Equal(t, uint64(0), n.targets[0].sent.Load())
+	require.Equal(t, uint64(1), n.targets[0].dropped.Load())
 }

@@ -23,6 +23,14 @@ const (
 	DefaultMaxResponseBytes = 64 << 10
 )
 
+// maxResponseHeaderBytes bounds the headers of a receiver's answer, as
+// MaxResponseBytes bounds the part of its body that is read: Go's default
+// of 10 MiB let a hostile endpoint have each answer parsed into a map of
+// hundreds of thousands of headers (issue 14, round 8, F3, found on
+// sources, which have the same bound). Past it the delivery fails and is
+// retried as any other failure.
+const maxResponseHeaderBytes = 64 << 10
+
 // retryJitter spreads each retry delay over ±20 % of itself.
 const retryJitter = 0.2
 
@@ -113,6 +121,7 @@ func New(opts Options) *Notifier {
 	rt := opts.Transport
 	if rt == nil {
 		n.owned = http.DefaultTransport.(*http.Transport).Clone()
+		n.owned.MaxResponseHeaderBytes = maxResponseHeaderBytes
 		rt = n.owned
 	}
 	n.client = &http.Client{
