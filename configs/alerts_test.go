@@ -122,6 +122,7 @@ func TestAlertRuleErrors(t *testing.T) {
 		{"severity", "- {name: a, health: {source: host}, severity: page}", "alerts[0].severity", `"page": want warning or critical`},
 		{"severity on threshold", "- {name: a, select: {metric: m}, stat: last, warning: 1, severity: warning}", "alerts[0].severity", "not used by threshold rules"},
 		{"template", "- {name: a, select: {metric: m}, stat: last, warning: 1, annotations: {s: '{{ $value'}}", "alerts[0].annotations.s", "template: line 1"},
+		{"template loop", "- {name: a, select: {metric: m}, stat: last, warning: 1, annotations: {s: '{{range 30000000}}{{end}}x'}}", "alerts[0].annotations.s", "may range over $labels only"},
 		{"duplicate", "- {name: a, health: {source: host}}\n- {name: a, health: {source: flaky}}", "alerts[1].name", `duplicate alert name "a"`},
 		{"name line", "- {name: \"a\\nb\", health: {source: host}}", "alerts[0].name", "one line"},
 		{"unknown key", "- {name: a, health: {source: host}, fore: 1s}", "alerts[0].fore", `unknown key "fore" (did you mean "for"?)`},

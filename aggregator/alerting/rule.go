@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"text/template"
 	"time"
 
 	"github.com/pulseboard/pulseboard/aggregator"
@@ -36,7 +35,7 @@ type rule struct {
 
 	forDur, keepFiringFor time.Duration
 	labels                map[string]string
-	annotations           map[string]*template.Template
+	annotations           map[string]*configs.AlertTemplate
 }
 
 // compile builds a rule; windowIndex maps the rule's window to the
@@ -50,7 +49,7 @@ func compile(cfg configs.AlertRule, windowIndex func(time.Duration) int, budget 
 		warning: math.NaN(), critical: math.NaN(), clear: math.NaN(),
 		below: cfg.Below, severity: cfg.Severity,
 		forDur: cfg.For.D(), keepFiringFor: cfg.KeepFiringFor.D(),
-		labels: cfg.Labels, annotations: map[string]*template.Template{},
+		labels: cfg.Labels, annotations: map[string]*configs.AlertTemplate{},
 	}
 	if r.severity == "" {
 		r.severity = protocol.SeverityCritical

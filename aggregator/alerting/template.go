@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"errors"
 	"maps"
 	"strings"
 
@@ -9,7 +10,11 @@ import (
 
 // maxAnnotationBytes bounds an expanded annotation: it goes to every
 // dashboard and every Alertmanager.
-const maxAnnotationBytes = 4096
+const maxAnnotationBytes = configs.MaxAnnotationBytes
+
+// errCut stops an execution whose annotation is full: what it would write
+// next would be dropped, so the work of writing it is not done.
+var errCut = errors.New("annotation cut")
 
 // expand renders the rule's annotations for the instance's labels (with
 // severity) and value, as Prometheus does: a template that fails gives
@@ -26,7 +31,7 @@ func (rs *ruleState) expand(in *instance) {
 	out := make(map[string]string, len(rs.rule.annotations))
 	for name, t := range rs.rule.annotations {
 		var b limitedBuilder
-		if err := t.Execute(&b, data); err != nil {
+		if err := t.Execute(&b, data); err != nil && !errors.Is(err, errCut) {
 			out[name] = "<error expanding template: " + err.Error() + ">"
 			continue
 		}
@@ -41,8 +46,9 @@ func (rs *ruleState) expand(in *instance) {
 // one empty map, read-only, shared.
 var noAnnotations = map[string]string{}
 
-// limitedBuilder keeps the first maxAnnotationBytes written to it and
-// drops the rest, marking the cut with "…".
+// limitedBuilder keeps the first maxAnnotationBytes written to it, marks
+// the cut with "…", and fails the write that passes the bound with errCut,
+// which ends the execution.
 type limitedBuilder struct {
 	strings.Builder
 	cut bool
@@ -55,7 +61,7 @@ func (b *limitedBuilder) Write(p []byte) (int, error) {
 			b.Builder.Write(p[:room])
 		}
 		b.cut = true
-		return len(p), nil
+		return room, errCut
 	}
 	return b.Builder.Write(p)
 }
