@@ -57,6 +57,15 @@ func hostileCases() []hostileCase {
 		}), 59, 16, "alias expansion exceeds 10000 nodes"},
 		{"merge key fan", "a: &a {x: 1, y: 2}\nb: {<<: [" + strings.TrimSuffix(strings.Repeat("*a,", 5000), ",") + "]}\n",
 			2, 4294, "alias expansion exceeds 10000 nodes"}, // 1,429 aliases of 7 nodes
+		// Few nodes, many bytes (trial 14, round 8, F2: 3,000 aliases of
+		// one 900 KB string cost 36 s of CPU): the second alias passes
+		// MaxAliasBytes.
+		{"aliases of a long string", "x: &x \"" + strings.Repeat("A", 600_000) + "\"\nsources:\n" + lines(3000, func(i int) string {
+			return fmt.Sprintf("  - {name: s%04d, type: *x}", i)
+		}), 4, 25, "alias expansion exceeds 1048576 bytes of text"},
+		{"aliases of a long block scalar", "x: &x |\n  " + strings.Repeat("A", 600_000) + "\ny: [*x, *x, *x]\n", 3, 9, "alias expansion exceeds 1048576 bytes of text"},
+		{"aliases of a mapping of long keys and values", "x: &x {" + strings.TrimSuffix(strings.Repeat(strings.Repeat("k", 1000)+": "+strings.Repeat("v", 9000)+", ", 30), ", ") + "}\ny: [*x, *x, *x, *x]\n",
+			2, 17, "alias expansion exceeds 1048576 bytes of text"}, // the fourth alias: 30 × 10 KB each
 		{"deep flow sequence", nested("[", "", "]", 10_000), 1, MaxDepth + 1, "nesting deeper than 64 levels"},
 		{"deep flow mapping", nested("{a: ", "1", "}", 10_000), 1, 4*MaxDepth + 1, "nesting deeper than 64 levels"},
 		{"deep block sequence", strings.Repeat("- ", 10_000) + "x\n", 1, 2*MaxDepth + 1, "nesting deeper than 64 levels"},

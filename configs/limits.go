@@ -41,6 +41,10 @@ const (
 	// MaxAliasNodes bounds the YAML nodes that aliases add to the
 	// document when expanded, counted through aliases of aliases.
 	MaxAliasNodes = 10_000
+	// MaxAliasBytes bounds the scalar text (keys and values) that aliases
+	// add to the document when expanded, counted the same way: a
+	// document once expanded is at most twice the largest file.
+	MaxAliasBytes = MaxFileBytes
 	// MaxTLSFileBytes is the largest file cluster.nats.tls may name (CA
 	// bundle, certificate, key), in bytes: a CA bundle of a few hundred
 	// certificates is about 200 KB.
