@@ -54,13 +54,13 @@ func TestChurnLimitRefusesNewSeriesPastTheBudget(t *testing.T) {
 			warning = s.LastWarning
 		}
 	}
-	require.Equal(t, "the store refused samples of the last poll: 10 new series past the source's aggregator.max_new_series_per_hour (churn_limit)", warning)
-	want := `# HELP pulseboard_series_refused_total Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).
+	require.Equal(t, "the store refused samples of the last poll: 10 new series past the source's aggregator.max_new_series_per_hour, or all sources' max_new_series_per_hour_all_sources (churn_limit)", warning)
+	want := `# HELP pulseboard_series_refused_total Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).
 # TYPE pulseboard_series_refused_total counter
 pulseboard_series_refused_total{reason="churn_limit"} 160
 pulseboard_series_refused_total{reason="memory_limit"} 0
 pulseboard_series_refused_total{reason="series_limit"} 10
-# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.
+# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). The latest is also the source's last_warning.
 # TYPE pulseboard_source_samples_rejected_total counter
 pulseboard_source_samples_rejected_total{reason="churn_limit",source="churn"} 160
 pulseboard_source_samples_rejected_total{reason="series_limit",source="churn"} 10
@@ -122,4 +122,50 @@ func TestChurnLimitForgetsARemovedSource(t *testing.T) {
 	require.Contains(t, a.st.newBySrc, "s")
 	a.st.dropSource("s")
 	require.NotContains(t, a.st.newBySrc, "s")
+}
+
+// A source renamed at every scrape (a reload that removes it and adds it
+// again under a new name: trial 14, round 8, F6) starts a budget of its
+// own each time, but the store's budget of new series, every source's
+// together, is not renewed: past it every new series is refused as
+// churn_limit, and it fills again at its rate.
+func TestChurnLimitAllSourcesOutlivesARename(t *testing.T) {
+	a, c := newTestAgg(Options{MaxSeries: 20, MaxSeriesPerSource: 10})
+	require.Equal(t, 40, a.opts.MaxNewSeriesPerHourAllSources, "twice max_series by default")
+	made := renameEveryScrape(a, c, 8)
+	require.Equal(t, []int{10, 10, 10, 10, 0, 0, 0, 0}, made, "four renames' worth: the store's budget")
+	require.Equal(t, uint64(40), a.stats.refusedChurn.Load(), "the four after it, each with a full budget of its own")
+
+	// Known sources (simulated) have no budget and are never refused.
+	a.ingest(Batch{Source: "sim", Known: true, Complete: true, Samples: []Sample{{Metric: "m", TimeMs: c.ms, Value: 1}}})
+	require.Len(t, a.st.bySrc["sim"], 1)
+
+	c.ms += 30 * 60 * 1000 // half an hour: half of the store's budget
+	scrapeRound(a, c, "renamed-8", 8, 10)
+	live, _ := heldIDs(a, "renamed-8")
+	require.Len(t, live, 10)
+}
+
+// renameEveryScrape scrapes rounds times a source of 10 series, renamed
+// (dropped and made again under a new name, as a reload does) before
+// every scrape but the first, and says how many series each round made.
+func renameEveryScrape(a *Aggregator, c *clock, rounds int) []int {
+	var made []int
+	for r := range rounds {
+		name := fmt.Sprintf("renamed-%d", r)
+		if r > 0 {
+			a.st.dropSource(fmt.Sprintf("renamed-%d", r-1))
+		}
+		scrapeRound(a, c, name, r, 10)
+		made = append(made, len(a.st.bySrc[name]))
+	}
+	return made
+}
+
+// The store's budget can be turned off, and the per-source one alone then
+// governs, as before it came.
+func TestChurnLimitAllSourcesOff(t *testing.T) {
+	a, c := newTestAgg(Options{MaxSeries: 20, MaxSeriesPerSource: 10, MaxNewSeriesPerHourAllSources: -1})
+	require.Equal(t, []int{10, 10, 10, 10, 10, 10, 10, 10}, renameEveryScrape(a, c, 8))
+	require.Zero(t, a.stats.refusedChurn.Load())
 }

@@ -53,12 +53,12 @@ func TestMemoryLimitRefusesNewSeries(t *testing.T) {
 	want := fmt.Sprintf(`# HELP pulseboard_series_memory_estimate_bytes What the store's series are estimated to take (the per-series estimate aggregator.memory_limit is checked with: 2,000 bytes, 1,700 a window, 10.5 a point of history at the source's interval).
 # TYPE pulseboard_series_memory_estimate_bytes gauge
 pulseboard_series_memory_estimate_bytes %g
-# HELP pulseboard_series_refused_total Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).
+# HELP pulseboard_series_refused_total Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).
 # TYPE pulseboard_series_refused_total counter
 pulseboard_series_refused_total{reason="churn_limit"} 0
 pulseboard_series_refused_total{reason="memory_limit"} 2
 pulseboard_series_refused_total{reason="series_limit"} 0
-# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.
+# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). The latest is also the source's last_warning.
 # TYPE pulseboard_source_samples_rejected_total counter
 pulseboard_source_samples_rejected_total{reason="memory_limit",source="scrape"} 2
 `, 3*per)

@@ -31,14 +31,14 @@ var rejectedDesc = prometheus.NewDesc("pulseboard_samples_rejected_total",
 // from the start.
 var refusedDesc = prometheus.NewDesc("pulseboard_series_refused_total",
 	"Samples refused because their new series would pass a limit, by reason: series_limit (max_series or max_series_per_source), "+
-		"memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).",
+		"memory_limit (the estimate held against aggregator.memory_limit), churn_limit (a new series past its source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). At series_limit or memory_limit a source with stale series has them replaced instead (pulseboard_series_replaced_total).",
 	[]string{"reason"}, nil)
 
 // sourceRejectedDesc is pulseboard_source_samples_rejected_total{source,
 // reason}: a source's samples the store refused, for the reasons it had.
 var sourceRejectedDesc = prometheus.NewDesc("pulseboard_source_samples_rejected_total",
 	"Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), "+
-		"series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.",
+		"series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). The latest is also the source's last_warning.",
 	[]string{"source", "reason"}, nil)
 
 type srcDescs struct {

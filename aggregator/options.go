@@ -27,6 +27,11 @@ type Options struct {
 	// (reason churn_limit). Default twice MaxSeriesPerSource (after its
 	// own default); negative: no limit.
 	MaxNewSeriesPerHour int
+	// MaxNewSeriesPerHourAllSources is the same budget for every such
+	// source together, which a reload that renames a source does not
+	// renew. Default twice MaxSeries (after its own default); negative:
+	// no limit.
+	MaxNewSeriesPerHourAllSources int
 	// MemoryLimit, in bytes of resident memory, bounds what the store's
 	// series are estimated at (SeriesMemory, the estimate configs checks
 	// aggregator.memory_limit with): a new series of a source not known
@@ -235,6 +240,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxNewSeriesPerHour == 0 {
 		o.MaxNewSeriesPerHour = 2 * o.MaxSeriesPerSource
+	}
+	if o.MaxNewSeriesPerHourAllSources == 0 {
+		o.MaxNewSeriesPerHourAllSources = 2 * o.MaxSeries
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize

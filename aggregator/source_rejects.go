@@ -41,7 +41,7 @@ var storeRejectWhy = [numStoreRejects]string{
 	rejectTooFarAhead: "stamped further ahead than the history",
 	seriesLimit:       "new series over aggregator.max_series or max_series_per_source",
 	memoryLimit:       "new series past aggregator.memory_limit's estimate",
-	churnLimit:        "new series past the source's aggregator.max_new_series_per_hour",
+	churnLimit:        "new series past the source's aggregator.max_new_series_per_hour, or all sources' max_new_series_per_hour_all_sources",
 }
 
 // sourceRejects is one source's refusals. The store keeps it under the

@@ -29,7 +29,7 @@ func TestSourceRejectsAreCountedAndNamed(t *testing.T) {
 	require.Empty(t, got["fine"].LastWarning)
 	require.Contains(t, string(a.SourcesJSON()), "series_limit", "the REST answer says it too")
 
-	want := `# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour). The latest is also the source's last_warning.
+	want := `# HELP pulseboard_source_samples_rejected_total Samples of the source the store refused, by reason: too_old, out_of_order, duplicate, too_far_ahead (as pulseboard_samples_rejected_total), series_limit (a new series over aggregator.max_series or max_series_per_source), memory_limit (a new series past aggregator.memory_limit's estimate), churn_limit (a new series past the source's aggregator.max_new_series_per_hour or all sources' max_new_series_per_hour_all_sources). The latest is also the source's last_warning.
 # TYPE pulseboard_source_samples_rejected_total counter
 pulseboard_source_samples_rejected_total{reason="series_limit",source="big"} 1
 pulseboard_source_samples_rejected_total{reason="too_old",source="big"} 1

@@ -110,6 +110,10 @@ type store struct {
 	rejectsChanged bool
 	// newBySrc is each source's budget of new series (churn_limit.go).
 	newBySrc map[string]*newSeriesBudget
+	// newAll is the store's budget of new series, every source's
+	// together (churn_limit.go), filled when first used.
+	newAll        newSeriesBudget
+	newAllStarted bool
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
 	// retired is what series that left the store still have to write to

@@ -21,7 +21,7 @@ type wantErr struct {
 var fixtureCases = map[string][]wantErr{
 	// Decoding: strict keys, types, durations, YAML syntax.
 	"unknown_key.yaml":          {{4, 5, "sources[0].intervall", `unknown key "intervall" (did you mean "interval"?)`}},
-	"unknown_key_no_match.yaml": {{3, 3, "aggregator.colour", `unknown key "colour" (known keys: history, windows, max_series, max_series_per_source, max_new_series_per_hour, queue_size, queue_samples, memory_limit)`}},
+	"unknown_key_no_match.yaml": {{3, 3, "aggregator.colour", `unknown key "colour" (known keys: history, windows, max_series, max_series_per_source, max_new_series_per_hour, max_new_series_per_hour_all_sources, queue_size, queue_samples, memory_limit)`}},
 	"wrong_type.yaml":           {{2, 15, "aggregator.max_series", "want an integer, got a string"}},
 	"huge_interval.yaml":        {{4, 15, "sources[0].interval", `invalid duration "2562047h": too long: the most is 24h`}},
 	"negative_size.yaml":        {{2, 17, "aggregator.memory_limit", `invalid size "-1": must not be negative`}},

@@ -74,6 +74,10 @@ type Aggregator struct {
 	// source may make in an hour (series churn); 0 means twice
 	// MaxSeriesPerSource. At least MaxSeriesPerSource when given.
 	MaxNewSeriesPerHour int `yaml:"max_new_series_per_hour"`
+	// MaxNewSeriesPerHourAllSources is the same for all those sources
+	// together, which renaming a source does not renew; 0 means twice
+	// MaxSeries. At least MaxSeries when given.
+	MaxNewSeriesPerHourAllSources int `yaml:"max_new_series_per_hour_all_sources"`
 	// QueueSize is the capacity, in batches, of the ingest queue.
 	QueueSize int `yaml:"queue_size"`
 	// QueueSamples is the capacity, in samples, of the ingest queue.

@@ -169,6 +169,10 @@ func (a Aggregator) validate(k keys) error {
 		p.addf("max_new_series_per_hour", "%d is outside %d (max_series_per_source: a source must be able to fill its cap) to %d; leave it out for twice max_series_per_source",
 			n, a.MaxSeriesPerSource, MaxSeriesCeiling*24)
 	}
+	if n := a.MaxNewSeriesPerHourAllSources; n != 0 && (n < a.MaxSeries || n > MaxSeriesCeiling*24) {
+		p.addf("max_new_series_per_hour_all_sources", "%d is outside %d (max_series: the store must be able to fill its cap) to %d; leave it out for twice max_series",
+			n, a.MaxSeries, MaxSeriesCeiling*24)
+	}
 	positive(&p, "queue_size", a.QueueSize)
 	positive(&p, "queue_samples", a.QueueSamples)
 	positive(&p, "memory_limit", int64(a.MemoryLimit))

@@ -109,13 +109,14 @@ func newProgram(cfg *configs.Config, setup reloadSetup, log *slog.Logger) (_ *pr
 	backoff := supervisor.Backoff{Initial: sup.Backoff.Initial.D(), Max: sup.Backoff.Max.D()}
 
 	ao := aggregator.Options{
-		History:             cfg.Aggregator.History.D(),
-		Windows:             durations(cfg.Aggregator.Windows),
-		MaxSeries:           cfg.Aggregator.MaxSeries,
-		MaxSeriesPerSource:  cfg.Aggregator.MaxSeriesPerSource,
-		MaxNewSeriesPerHour: cfg.Aggregator.MaxNewSeriesPerHour,
-		QueueSize:           cfg.Aggregator.QueueSize,
-		QueueSamples:        cfg.Aggregator.QueueSamples,
+		History:                       cfg.Aggregator.History.D(),
+		Windows:                       durations(cfg.Aggregator.Windows),
+		MaxSeries:                     cfg.Aggregator.MaxSeries,
+		MaxSeriesPerSource:            cfg.Aggregator.MaxSeriesPerSource,
+		MaxNewSeriesPerHour:           cfg.Aggregator.MaxNewSeriesPerHour,
+		MaxNewSeriesPerHourAllSources: cfg.Aggregator.MaxNewSeriesPerHourAllSources,
+		QueueSize:                     cfg.Aggregator.QueueSize,
+		QueueSamples:                  cfg.Aggregator.QueueSamples,
 		// New series of the sources that learn theirs are held to the
 		// memory limit as they arrive; the known sources' room is kept.
 		MemoryLimit:       int64(cfg.Aggregator.MemoryLimit),

@@ -177,18 +177,19 @@ func aggregatorOptions(cfg *configs.Config, db aggregator.Storage, now func() ti
 		ws[i] = w.D()
 	}
 	return aggregator.Options{
-		History:             cfg.Aggregator.History.D(),
-		Windows:             ws,
-		MaxSeries:           cfg.Aggregator.MaxSeries,
-		MaxSeriesPerSource:  cfg.Aggregator.MaxSeriesPerSource,
-		MaxNewSeriesPerHour: cfg.Aggregator.MaxNewSeriesPerHour,
-		QueueSize:           1,
-		PushWait:            time.Minute,
-		BroadcastInterval:   cfg.Broadcast.Interval.D(),
-		Now:                 now,
-		Storage:             db,
-		FlushInterval:       100 * 365 * 24 * time.Hour,
-		Retention:           [storage.NumTiers]time.Duration{r.Raw.Time.D(), r.Minute.Time.D(), r.Hour.Time.D()},
+		History:                       cfg.Aggregator.History.D(),
+		Windows:                       ws,
+		MaxSeries:                     cfg.Aggregator.MaxSeries,
+		MaxSeriesPerSource:            cfg.Aggregator.MaxSeriesPerSource,
+		MaxNewSeriesPerHour:           cfg.Aggregator.MaxNewSeriesPerHour,
+		MaxNewSeriesPerHourAllSources: cfg.Aggregator.MaxNewSeriesPerHourAllSources,
+		QueueSize:                     1,
+		PushWait:                      time.Minute,
+		BroadcastInterval:             cfg.Broadcast.Interval.D(),
+		Now:                           now,
+		Storage:                       db,
+		FlushInterval:                 100 * 365 * 24 * time.Hour,
+		Retention:                     [storage.NumTiers]time.Duration{r.Raw.Time.D(), r.Minute.Time.D(), r.Hour.Time.D()},
 	}
 }
 
