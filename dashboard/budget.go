@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -69,6 +70,9 @@ type budgetConn struct {
 	// closes checks the peer's close frames once the connection is a
 	// WebSocket (serveConn sets it, on the goroutine that then reads).
 	closes *closeWatch
+	// raw is the socket's RawConn for unacked, made at its first call
+	// (the WebSocket writer's goroutine, its only caller).
+	raw syscall.RawConn
 }
 
 // Write counts what the kernel took, for stallWatch.
