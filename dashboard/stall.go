@@ -25,11 +25,11 @@ const wsLocalConn = "pulseboard.conn"
 // (lookEvery), not before every write: the question is a system call
 // (ioctl SIOCOUTQ) of its own, and at 10,000 clients asking before each
 // of their writes was 18 % of the server's CPU (BENCHMARKS.md, "10,000
-// dashboards"). A look between two asks says no stall. Since the clock of
-// a stall starts at the ask that saw the peer's last progress, never
-// before the progress itself, a stall is still never seen before
-// StallAfter, and at most two quarters of it later than with an ask per
-// write.
+// dashboards"). A look between two asks says no stall. The clock of a
+// stall starts at the ask that first saw the peer's last progress with
+// bytes waiting, never before the progress itself or before the bytes
+// were written, so a stall is still never seen before StallAfter, and at
+// most two quarters of it later than with an ask per write.
 //
 // Only the writer goroutine uses it.
 type stallWatch struct {
@@ -38,7 +38,7 @@ type stallWatch struct {
 	probe func() (taken, waiting int64, ok bool)
 	after time.Duration
 	taken int64     // what the peer had taken at the last ask
-	since time.Time // when taken last moved, or nothing was waiting
+	since time.Time // the first ask that saw taken as it is with bytes waiting; zero when idle
 	asked time.Time // the last ask; zero before the first
 }
 
@@ -78,7 +78,15 @@ func (w *stallWatch) stalled(now time.Time) bool {
 	if !ok {
 		return false
 	}
-	if waiting == 0 || taken != w.taken || w.since.IsZero() {
+	switch {
+	case waiting == 0:
+		// Idle: the clock starts at the first ask that sees bytes
+		// waiting, not here, before they were written: with asks a
+		// quarter of StallAfter apart, bytes written just before an ask
+		// would otherwise count as waiting since this one.
+		w.taken, w.since = taken, time.Time{}
+		return false
+	case taken != w.taken || w.since.IsZero():
 		w.taken, w.since = taken, now
 		return false
 	}

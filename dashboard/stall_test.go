@@ -94,7 +94,9 @@ func TestStallWatchNeedsTimeWithoutProgress(t *testing.T) {
 	waiting = 0
 	require.False(t, at(10*time.Second), "nothing waits for it: idle, not stalled")
 	waiting = 100
-	require.False(t, at(10500*time.Millisecond))
+	require.False(t, at(10500*time.Millisecond), "bytes written since the idle look: the clock starts now")
+	require.False(t, at(11*time.Second), "they waited half a second, not a second since the idle look")
+	require.True(t, at(11500*time.Millisecond))
 	known = false
 	require.False(t, at(time.Hour), "the kernel cannot tell")
 
