@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pulseboard/pulseboard/aggregator/protocol"
 )
@@ -32,29 +33,76 @@ type Message struct {
 // broker fans published deltas out to subscribers and keeps the recent
 // ones for resuming.
 //
-// How it works: every published delta is encoded once, and every
-// subscriber's mailbox holds references to those same immutable deltas, so
-// publishing costs a pointer append per subscriber whatever the size of the
-// delta or the number of slow subscribers. A subscriber whose mailbox would
-// pass its bound (MailboxSize deltas or MailboxBytes of them) is dropped on
-// the spot: its references go, its drop hook runs, and its Next returns
-// ErrDropped; the reader resyncs with a fresh snapshot (or a resume, which
-// merges the retained deltas on the reader's own goroutine). Nothing is
-// merged or encoded per subscriber on the publisher's path: a thousand
-// stalled subscribers cost a thousand slice appends, then a thousand drops.
+// How it works: every published delta is encoded once and appended to one
+// shared log, a singly linked list of immutable entries (logEntry) that
+// every subscriber walks with a cursor of its own. Publishing fills the
+// log's open entry, links a new open one after it and closes the filled
+// entry's channel, which wakes every subscriber waiting at the end of the
+// log at once; a subscriber takes its next message with atomic loads and
+// no lock shared with the others (Next). The one lock, broker.mu, guards
+// the set of subscribers, the retained deltas and the drop decisions: the
+// publisher, Subscribe, Close and OnDrop take it, Next never does.
 //
-// Lock order: the Aggregator's store lock, then broker.mu.
+// A subscription's mailbox is the stretch of the log between its cursor
+// and the log's end (plus a merged delta a resume may start with, see
+// Subscribe). The publisher measures it for each subscriber from the two
+// entries' numbers and running byte counts, so publishing costs one entry
+// whatever the number of subscribers, and a few loads and compares per
+// subscriber. A subscriber whose mailbox would pass its bound
+// (MailboxSize deltas or MailboxBytes of them) is dropped on the spot: its
+// cursor goes (what it held is the GC's once no cursor behind it remains),
+// its drop hook runs, and its Next returns ErrDropped; the reader resyncs
+// with a fresh snapshot (or a resume, which merges the retained deltas on
+// the reader's own goroutine). Nothing is merged or encoded per subscriber
+// on the publisher's path, nor allocated: a thousand stalled subscribers
+// cost a thousand compares, then a thousand drops.
+//
+// Lock order: the Aggregator's store lock, then broker.mu, then a
+// Subscription's mu.
 type broker struct {
 	a      *Aggregator
 	mu     sync.Mutex
 	subs   map[*Subscription]struct{}
 	recent []*delta // oldest first, consecutive seqs
 	bytes  int
+	// open is the log's last entry, not yet filled: where every
+	// subscriber that read everything waits. Replaced under mu only;
+	// Subscribe reads it under mu.
+	open *logEntry
+}
+
+// logEntry is one delta of the broker's shared log. An entry is made
+// open (empty, filled false) and filled once by the publisher, which then
+// sets next and closes filled; from then on nothing in it changes.
+type logEntry struct {
+	it mailItem
+	// n numbers the entries, the first 0; before is the encoded bytes of
+	// every delta logged before this one. A mailbox from entry x to the
+	// open entry o holds o.n-x.n deltas and o.before-x.before bytes.
+	n      uint64
+	before int64
+	next   *logEntry     // set before filled is closed
+	filled chan struct{} // closed when it is filled
+}
+
+func newLogEntry(n uint64, before int64) *logEntry {
+	return &logEntry{n: n, before: before, filled: make(chan struct{})}
+}
+
+// isFilled reports whether e was filled (and next is set).
+func (e *logEntry) isFilled() bool {
+	select {
+	case <-e.filled:
+		return true
+	default:
+		return false
+	}
 }
 
 func (b *broker) init(a *Aggregator) {
 	b.a = a
 	b.subs = make(map[*Subscription]struct{})
+	b.open = newLogEntry(0, 0)
 }
 
 type mailItem struct {
@@ -62,18 +110,35 @@ type mailItem struct {
 	d   *delta // nil for a snapshot
 }
 
-// Subscription is one subscriber's mailbox. Its methods are safe for
-// concurrent use, though one reader is the normal case.
+// Subscription states.
+const (
+	subLive int32 = iota
+	subDropped
+	subClosed
+)
+
+// Subscription is one subscriber's place in the broker's log, after the
+// messages only it gets (a snapshot, a merged catch-up). Its methods are
+// safe for concurrent use, though one reader is the normal case.
 type Subscription struct {
-	b       *broker
-	box     []mailItem
-	notify  chan struct{}
-	dropped bool
-	closed  bool
-	bytes   int // encoded size of the pending deltas
+	b *broker
+	// at is the log entry to read next (nil once dropped or closed); the
+	// publisher loads it to measure the mailbox, Next moves it on.
+	at atomic.Pointer[logEntry]
+	// state is subLive until the first of drop and Close; stopped is
+	// closed then, to wake a waiting Next.
+	state   atomic.Int32
+	stopped chan struct{}
+	// ownDeltas and ownBytes count the deltas of own (a snapshot is not
+	// counted), for the publisher's bound.
+	ownDeltas atomic.Int32
+	ownBytes  atomic.Int64
 	// onDrop runs once, outside the broker's lock, when the subscription
-	// is dropped (see OnDrop).
+	// is dropped (see OnDrop). Guarded by b.mu.
 	onDrop func()
+
+	mu  sync.Mutex // guards own, and orders concurrent Next calls
+	own []mailItem // what comes before the log: a snapshot, a merged delta
 }
 
 func deltaMessage(d *delta) Message {
@@ -90,16 +155,39 @@ func (b *broker) publish(d *delta, nowMs int64) {
 	b.bytes += d.size()
 	b.trim(nowMs)
 	var hooks []func()
-	it := mailItem{msg: deltaMessage(d), d: d}
+	e := b.open
 	for s := range b.subs {
-		if !s.deliver(it) && s.onDrop != nil {
-			hooks = append(hooks, s.onDrop)
+		if !s.fits(e, len(d.data)) {
+			s.drop()
+			if s.onDrop != nil {
+				hooks = append(hooks, s.onDrop)
+			}
 		}
 	}
+	e.it = mailItem{msg: deltaMessage(d), d: d}
+	d.entry = e
+	e.next = newLogEntry(e.n+1, e.before+int64(len(d.data)))
+	b.open = e.next
+	close(e.filled) // wakes every subscriber waiting at the end of the log
 	b.mu.Unlock()
 	for _, h := range hooks {
 		h()
 	}
+}
+
+// fits reports whether a delta of size bytes, about to fill the open
+// entry, fits s's mailbox: fewer than MailboxSize deltas pending before
+// it, and MailboxBytes with it. A lone delta is always taken, however big.
+// Must hold b.mu.
+func (s *Subscription) fits(open *logEntry, size int) bool {
+	at := s.at.Load()
+	if at == nil {
+		return true // closing, or dropped already
+	}
+	o := &s.b.a.opts
+	pending := int64(open.n-at.n) + int64(s.ownDeltas.Load())
+	bytes := open.before - at.before + s.ownBytes.Load()
+	return pending < int64(o.MailboxSize) && (pending == 0 || bytes+int64(size) <= int64(o.MailboxBytes))
 }
 
 // trim drops retained deltas past any of the three bounds.
@@ -126,8 +214,8 @@ func (b *broker) trim(nowMs int64) {
 // next publish gets a snapshot. The tick that drops a reload's removed
 // sources calls it, with the store's write lock held: the deltas before
 // it carry those series' points, as much as RetainBytes of them, which
-// would otherwise outlive the series by RetainFor. The subscribers'
-// mailboxes keep theirs until they read them.
+// would otherwise outlive the series by RetainFor. The subscribers keep
+// the log entries after their cursors until they read them.
 func (b *broker) forgetRecent() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -136,59 +224,50 @@ func (b *broker) forgetRecent() {
 	b.bytes = 0
 }
 
-// deliver puts it in the mailbox, or drops the subscriber when that would
-// pass the mailbox's bound; false when dropped. A lone delta is always
-// taken, however big. Must hold b.mu.
-func (s *Subscription) deliver(it mailItem) bool {
-	o := &s.b.a.opts
-	pending := len(s.box)
-	if pending > 0 && s.box[0].d == nil {
-		pending-- // the snapshot a subscription starts with does not count
-	}
-	if pending >= o.MailboxSize || pending > 0 && s.bytes+len(it.msg.Data) > o.MailboxBytes {
-		s.drop()
-		return false
-	}
-	s.box = append(s.box, it)
-	s.bytes += len(it.msg.Data)
-	s.wake()
-	return true
-}
-
-// mergeBox merges every delta in the mailbox (after a leading snapshot, if
-// any) into one, and reports whether there were two or more. Only
-// Subscribe calls it, on the subscriber's goroutine, with the store's lock
-// held so that the merge is encoded in the state of its last seq. Must
-// hold b.mu.
-func (s *Subscription) mergeBox(enc *encoder) bool {
+// mergeOwn merges every delta of own (after a leading snapshot, if any)
+// into one, and reports whether there were two or more (or one not yet
+// encoded). Only Subscribe calls it, before the subscription is shared,
+// with the store's lock held so that the merge is encoded in the state of
+// its last seq.
+func (s *Subscription) mergeOwn(enc *encoder) bool {
 	i := 0
-	for i < len(s.box) && s.box[i].d == nil {
+	for i < len(s.own) && s.own[i].d == nil {
 		i++
 	}
-	if len(s.box)-i < 2 && (len(s.box) == i || s.box[i].d.encoded) {
+	if len(s.own)-i < 2 && (len(s.own) == i || s.own[i].d.encoded) {
 		return false
 	}
-	ds := make([]*delta, 0, len(s.box)-i)
-	for _, it := range s.box[i:] {
+	ds := make([]*delta, 0, len(s.own)-i)
+	for _, it := range s.own[i:] {
 		ds = append(ds, it.d)
 	}
 	m := mergeDeltas(ds)
 	m.data, m.encoded = enc.encodeDelta(nil, m), true
-	clear(s.box[i:])
-	s.box = append(s.box[:i], mailItem{msg: deltaMessage(m), d: m})
-	s.bytes = len(m.data)
+	clear(s.own[i:])
+	s.own = append(s.own[:i], mailItem{msg: deltaMessage(m), d: m})
+	s.ownDeltas.Store(1)
+	s.ownBytes.Store(int64(len(m.data)))
 	s.b.a.stats.conflations.Add(1)
 	return true
 }
 
+// drop ends s for falling behind. Must hold b.mu.
 func (s *Subscription) drop() {
-	s.dropped = true
-	clear(s.box)
-	s.box = nil
-	s.bytes = 0
 	delete(s.b.subs, s)
 	s.b.a.stats.droppedSubs.Add(1)
-	s.wake()
+	s.stop(subDropped)
+}
+
+// stop moves s from live to state, lets go of its cursor (and with it of
+// the log behind it) and wakes its Next; false if it was not live. Must
+// hold b.mu.
+func (s *Subscription) stop(state int32) bool {
+	if !s.state.CompareAndSwap(subLive, state) {
+		return false
+	}
+	s.at.Store(nil)
+	close(s.stopped)
+	return true
 }
 
 // OnDrop sets f to run once when the broker drops the subscription for
@@ -200,18 +279,11 @@ func (s *Subscription) drop() {
 // write deadline.
 func (s *Subscription) OnDrop(f func()) {
 	s.b.mu.Lock()
-	dropped := s.dropped
+	dropped := s.state.Load() == subDropped
 	s.onDrop = f
 	s.b.mu.Unlock()
 	if dropped && f != nil {
 		f()
-	}
-}
-
-func (s *Subscription) wake() {
-	select {
-	case s.notify <- struct{}{}:
-	default:
 	}
 }
 
@@ -225,64 +297,81 @@ func (a *Aggregator) Subscribe(after uint64) *Subscription {
 	b := &a.broker
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := &Subscription{b: b, notify: make(chan struct{}, 1)}
+	s := &Subscription{b: b, stopped: make(chan struct{})}
+	at := b.open // from the next delta on, unless a resume starts earlier
 	switch {
 	case after > 0 && after == a.seq:
 		// Up to date: nothing to send until the next delta.
 	case after > 0 && after < a.seq && len(b.recent) > 0 && b.recent[0].seq <= after+1:
-		unencoded := false
+		var missed []*delta
+		unencoded, bytes := false, 0
 		for _, d := range b.recent {
 			if d.seq > after {
-				s.box = append(s.box, mailItem{msg: deltaMessage(d), d: d})
-				s.bytes += len(d.data)
+				missed = append(missed, d)
+				bytes += len(d.data)
 				unencoded = unencoded || !d.encoded
 			}
 		}
 		// Deltas published while nobody listened were kept unencoded
 		// (publishLocked): merged, they are encoded in the store's state
 		// now, which is the state of the last of them.
-		if unencoded || len(s.box) > a.opts.MailboxSize/2 || s.bytes > a.opts.MailboxBytes/2 {
-			s.mergeBox(a.encoder(a.nowMs()))
+		if unencoded || len(missed) > a.opts.MailboxSize/2 || bytes > a.opts.MailboxBytes/2 {
+			for _, d := range missed {
+				s.own = append(s.own, mailItem{msg: deltaMessage(d), d: d})
+			}
+			s.mergeOwn(a.encoder(a.nowMs()))
+		} else {
+			// Retained deltas are in the log: read from there.
+			at = missed[0].entry
 		}
 	default:
-		s.box = append(s.box, mailItem{msg: Message{Type: protocol.TypeSnapshot, Seq: a.seq, From: a.seq, Data: a.snapshotLocked(true)}})
+		s.own = append(s.own, mailItem{msg: Message{Type: protocol.TypeSnapshot, Seq: a.seq, From: a.seq, Data: a.snapshotLocked(true)}})
 	}
-	if len(s.box) > 0 {
-		s.wake()
-	}
+	s.at.Store(at)
 	b.subs[s] = struct{}{}
 	return s
 }
 
 // Next returns the next message, blocking until there is one. It returns
 // ErrDropped once the subscriber was dropped for falling behind, ErrClosed
-// after Close, or ctx's error when ctx ends first.
+// after Close, or ctx's error when ctx ends first. A message ready when it
+// is called is returned whatever ctx.
 func (s *Subscription) Next(ctx context.Context) (Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
-		s.b.mu.Lock()
-		switch {
-		case s.closed:
-			s.b.mu.Unlock()
+		switch s.state.Load() {
+		case subClosed:
 			return Message{}, ErrClosed
-		case s.dropped:
-			s.b.mu.Unlock()
+		case subDropped:
 			return Message{}, ErrDropped
-		case len(s.box) > 0:
-			it := s.box[0]
+		}
+		if len(s.own) > 0 {
+			it := s.own[0]
 			if it.d != nil {
-				s.bytes -= len(it.msg.Data)
+				s.ownDeltas.Add(-1)
+				s.ownBytes.Add(-int64(len(it.msg.Data)))
 			}
-			s.box[0] = mailItem{}
-			s.box = s.box[1:]
-			if len(s.box) == 0 {
-				s.box = nil // let the backing array go
+			s.own[0] = mailItem{}
+			s.own = s.own[1:]
+			if len(s.own) == 0 {
+				s.own = nil // let the backing array go
 			}
-			s.b.mu.Unlock()
 			return it.msg, nil
 		}
-		s.b.mu.Unlock()
+		at := s.at.Load()
+		if at == nil {
+			continue // stopped meanwhile: the state says how
+		}
+		if at.isFilled() {
+			// A drop or Close meanwhile keeps its nil: the log behind it
+			// is let go, and the state check above returns.
+			s.at.CompareAndSwap(at, at.next)
+			return at.it.msg, nil
+		}
 		select {
-		case <-s.notify:
+		case <-at.filled:
+		case <-s.stopped:
 		case <-ctx.Done():
 			return Message{}, ctx.Err()
 		}
@@ -292,16 +381,18 @@ func (s *Subscription) Next(ctx context.Context) (Message, error) {
 // Close ends the subscription and frees its mailbox. Safe to call twice.
 func (s *Subscription) Close() {
 	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	if s.closed {
-		return
+	if s.stop(subClosed) {
+		delete(s.b.subs, s)
+	} else {
+		s.state.Store(subClosed) // a dropped one says closed from now on
 	}
-	s.closed = true
-	clear(s.box)
-	s.box = nil
-	s.bytes = 0
-	delete(s.b.subs, s)
-	s.wake()
+	s.b.mu.Unlock()
+	s.mu.Lock()
+	clear(s.own)
+	s.own = nil
+	s.ownDeltas.Store(0)
+	s.ownBytes.Store(0)
+	s.mu.Unlock()
 }
 
 // live reports whether any subscription is live. Called by the publisher

@@ -407,3 +407,48 @@ func TestResumeIntoDeltasPublishedWhileNobodyListened(t *testing.T) {
 	require.Equal(t, []uint64{8, 9}, []uint64{ms[0].Seq, ms[1].Seq})
 	require.True(t, a.broker.recent[len(a.broker.recent)-1].encoded)
 }
+
+// TestNextTakesNoSharedLock: a subscriber reads what is published without
+// the broker's lock, which the publisher holds while it measures every
+// mailbox: 10,000 writers each taking it for every message was the lock
+// held most in the server's goroutine dumps (BENCHMARKS.md, "10,000
+// dashboards"). A subscriber at the end of the log waits on the log, and
+// wakes for the next delta.
+func TestNextTakesNoSharedLock(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	s := a.Subscribe(0)
+	defer s.Close()
+	next(t, s) // the snapshot
+	publishN(a, c, 2)
+
+	a.broker.mu.Lock()
+	got := make(chan uint64, 2)
+	go func() {
+		for range 2 {
+			m, err := s.Next(t.Context())
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- m.Seq
+		}
+	}()
+	for want := uint64(1); want <= 2; want++ {
+		select {
+		case seq := <-got:
+			require.Equal(t, want, seq)
+		case <-time.After(5 * time.Second):
+			a.broker.mu.Unlock()
+			require.FailNow(t, "Next waited for the broker's lock")
+		}
+	}
+	a.broker.mu.Unlock()
+
+	waiting := make(chan Message)
+	go func() {
+		m, _ := s.Next(t.Context())
+		waiting <- m
+	}()
+	publishN(a, c, 1)
+	require.Equal(t, uint64(3), (<-waiting).Seq)
+}

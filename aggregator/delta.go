@@ -34,6 +34,9 @@ type delta struct {
 
 	data    []byte // the encoded frame
 	encoded bool   // data is set: false while nobody subscribed (publishLocked)
+	// entry is the delta's place in the broker's log, set when it is
+	// published: a resume inside the retained deltas reads from there.
+	entry *logEntry
 }
 
 func (d *delta) empty() bool {

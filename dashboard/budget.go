@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -69,10 +70,19 @@ type budgetConn struct {
 	// closes checks the peer's close frames once the connection is a
 	// WebSocket (serveConn sets it, on the goroutine that then reads).
 	closes *closeWatch
+	// raw is the socket's RawConn for unacked, made at its first call
+	// (the WebSocket writer's goroutine, its only caller).
+	raw syscall.RawConn
+	// batch holds the WebSocket writer's frames while it writes several
+	// messages at once (batch.go).
+	batch connBatch
 }
 
 // Write counts what the kernel took, for stallWatch.
 func (c *budgetConn) Write(p []byte) (int, error) {
+	if c.held(p) {
+		return len(p), nil
+	}
 	n, err := c.Conn.Write(p)
 	c.written.Add(int64(n))
 	return n, err

@@ -48,6 +48,7 @@ const (
 type metrics struct {
 	clients      prometheus.Gauge
 	messagesSent prometheus.Counter
+	batched      prometheus.Counter
 	bytesSent    prometheus.Counter
 	slowDrops    prometheus.Counter
 	hostRefused  prometheus.Counter
@@ -93,6 +94,10 @@ func newMetrics() *metrics {
 		messagesSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_messages_sent_total",
 			Help: "WebSocket messages written to clients (hello, snapshots, deltas).",
+		}),
+		batched: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_batched_messages_total",
+			Help: "Of pulseboard_ws_messages_sent_total, those that reached the kernel in one write with others: a client's writer that finds several messages ready (the client is behind) writes up to 8 at once.",
 		}),
 		bytesSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_bytes_sent_total",
@@ -210,7 +215,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.clients, m.messagesSent, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
+	return []prometheus.Collector{m.clients, m.messagesSent, m.batched, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
 		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers,

@@ -29,6 +29,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	for _, name := range []string{
 		"pulseboard_ws_clients 1",
 		"pulseboard_ws_messages_sent_total",
+		"pulseboard_ws_batched_messages_total",
 		"pulseboard_ws_bytes_sent_total",
 		"pulseboard_ws_slow_client_drops_total 0",
 		`pulseboard_ws_handshakes_refused_total{reason="origin"} 0`,

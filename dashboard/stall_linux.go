@@ -10,14 +10,19 @@ import (
 // acknowledged yet (SIOCOUTQ: in flight or waiting for the peer's
 // window); false where the connection is not a socket the kernel can be
 // asked about.
+// Its RawConn is made once (the stallWatch's writer is its only caller).
 func (c *budgetConn) unacked() (int64, bool) {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return 0, false
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return 0, false
+	raw := c.raw
+	if raw == nil {
+		sc, ok := c.Conn.(syscall.Conn)
+		if !ok {
+			return 0, false
+		}
+		var err error
+		if raw, err = sc.SyscallConn(); err != nil {
+			return 0, false
+		}
+		c.raw = raw
 	}
 	var n int
 	var ioErr error

@@ -162,35 +162,108 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 }
 
 // pump writes the subscription's messages until Next fails, and returns
-// that error (or errWriteFailed).
+// that error (or errWriteFailed). Messages that are ready together, up to
+// maxBatch or batchBytes, go to the kernel in one write (see batch.go).
 func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
+	var batch [maxBatch]aggregator.Message
 	for {
 		msg, err := sub.Next(ctx)
 		if err != nil {
 			return err
 		}
+		n, size := 1, len(msg.Data)
+		batch[0] = msg
+		// Only a settled client batches: a newcomer's writes wait for
+		// admission turns one by one, and held frames would wait with them.
+		for n < maxBatch && size < batchBytes && c.bc != nil && c.settled.Load() {
+			// Only what is ready: a done context makes Next return at once
+			// when there is none (or the drop or close it would return next
+			// time anyway).
+			m, err := sub.Next(doneContext)
+			if err != nil {
+				break
+			}
+			batch[n], size = m, size+len(m.Data)
+			n++
+		}
+		if err := c.writeBatch(batch[:n]); err != nil {
+			return err
+		}
+		clear(batch[:n])
+	}
+}
+
+// doneContext is a context that is already done: Next with it only takes
+// what is ready.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// writeBatch writes msgs, in one write to the kernel when there are
+// several, and records their delivery delays once they went; nil, or why
+// the stream must end (errWriteFailed, or ErrDropped when the drop cut a
+// write short or came first).
+func (c *client) writeBatch(msgs []aggregator.Message) error {
+	if len(msgs) > 1 {
+		c.bc.hold()
+	}
+	ok := true
+	for _, msg := range msgs {
 		data := msg.Data
 		if c.columns {
 			data = c.hub.cols.get(data) // a snapshot of the broker's own
 		}
-		if !c.write(data) {
-			if c.watch.isDropped() {
-				return aggregator.ErrDropped
-			}
-			return errWriteFailed
+		if ok = c.write(data); !ok {
+			break
 		}
-		if msg.TS == 0 { // a snapshot (a resync, or no shared one)
-			c.subscribedMs = time.Now().UnixMilli()
-		} else {
-			// A delta built before this subscription's snapshot was
-			// written (the catch-up after a shared snapshot, those built
-			// while it went) could not have gone sooner: timed from then.
-			delay := max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))), 0)
-			c.s.metrics.delivery.Observe(delay.Seconds())
-			if f := c.s.opts.OnDelivery; f != nil {
-				f(delay)
-			}
+	}
+	if len(msgs) > 1 && !c.flushBatch() {
+		ok = false
+	}
+	if !ok {
+		if c.watch.isDropped() {
+			return aggregator.ErrDropped
 		}
+		return errWriteFailed
+	}
+	if len(msgs) > 1 {
+		c.s.metrics.batched.Add(float64(len(msgs)))
+	}
+	for _, msg := range msgs {
+		c.delivered(msg)
+	}
+	return nil
+}
+
+// flushBatch writes the held frames, as a write: a drop that finds it
+// going gives it SlowWriteGrace (dropWatch); false when it failed.
+func (c *client) flushBatch() bool {
+	c.writeID.Add(1)
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	if err := c.bc.flush(); err != nil {
+		c.writeFailed(err)
+		return false
+	}
+	return true
+}
+
+// delivered records msg as delivered now: a snapshot restarts the
+// subscription's clock, a delta's delay is observed.
+func (c *client) delivered(msg aggregator.Message) {
+	if msg.TS == 0 { // a snapshot (a resync, or no shared one)
+		c.subscribedMs = time.Now().UnixMilli()
+		return
+	}
+	// A delta built before this subscription's snapshot was written (the
+	// catch-up after a shared snapshot, those built while it went) could
+	// not have gone sooner: timed from then.
+	delay := max(time.Since(time.UnixMilli(max(msg.TS, c.subscribedMs))), 0)
+	c.s.metrics.delivery.Observe(delay.Seconds())
+	if f := c.s.opts.OnDelivery; f != nil {
+		f(delay)
 	}
 }
 

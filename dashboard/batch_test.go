@@ -1,0 +1,44 @@
+package dashboard
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// A settled client's writer that finds several deltas ready writes them
+// in one write to the kernel: a resume five deltas back finds all five
+// ready at once, and they arrive whole and in order. A client that reads
+// as they come is written one at a time.
+func TestReadyMessagesGoInOneWrite(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.pushAndWait(2, 1)
+	c := f.dial("", nil)
+	c.readType("hello")
+	seen := c.readType("snapshot").Seq
+	// The ping after the hello was answered while reading: settled.
+	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.newcomers) == 0 },
+		5*time.Second, time.Millisecond)
+
+	one := seen
+	for i := range 3 { // each read before the next is published
+		next := f.pushAndWait(2, float64(2+i))
+		c.readUntilSeq(one, next)
+		one = next
+	}
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.batched), "one delta at a time")
+
+	last := one
+	for i := range 5 {
+		last = f.pushAndWait(2, float64(5+i))
+	}
+	c.readUntilSeq(one, last)
+	before := testutil.ToFloat64(f.srv.metrics.batched)
+	c.send(fmt.Sprintf(`{"type":"resume","seq":%d}`, one))
+	got := c.readUntilSeq(one, last)
+	require.Len(t, got, 5)
+	require.Equal(t, 5.0, testutil.ToFloat64(f.srv.metrics.batched)-before, "the five in one write")
+}
