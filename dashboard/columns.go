@@ -85,6 +85,23 @@ func (cc *columnsCache) get(data []byte) []byte {
 	return cols
 }
 
+// forget lets go of src's columns form, if kept, and returns it (nil if
+// not kept or src was not rewritten).
+func (cc *columnsCache) forget(src []byte) []byte {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for i, e := range cc.slots {
+		if e.src != nil && unsafe.SliceData(e.src) == unsafe.SliceData(src) && len(e.src) == len(src) {
+			cc.slots[i] = columnsEntry{}
+			if unsafe.SliceData(e.cols) == unsafe.SliceData(src) {
+				return nil
+			}
+			return e.cols
+		}
+	}
+	return nil
+}
+
 // release lets go of every rewritten snapshot and its source.
 func (cc *columnsCache) release() {
 	cc.mu.Lock()

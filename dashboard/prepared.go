@@ -3,6 +3,7 @@ package dashboard
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/fasthttp/websocket"
@@ -16,6 +17,15 @@ const preparedLevel = 6
 // preparedSlots is how many recent messages keep their prepared frames:
 // enough for a client a few deltas behind (and a snapshot) to find them.
 const preparedSlots = 16
+
+// preparedMaxAge bounds how long an entry older than the newest is kept:
+// a client more than that behind the feed is about to be dropped by its
+// mailbox bound anyway (16 deltas at the 100 ms broadcast interval is
+// 1.6 s). At 10 deltas a second this keeps what the slots keep; at the
+// one delta a second of a small setup it keeps 2 or 3 of 16, which were
+// about a megabyte of frames (each a copy of its message, grown by
+// doubling) for one connected dashboard of 81 series (issue 13's RSS).
+const preparedMaxAge = 2 * time.Second
 
 // preparedBytes bounds the messages the slots keep, by their length: past
 // it the oldest entries go, though the newest is always kept. Each entry
@@ -50,11 +60,14 @@ type preparedCache struct {
 	// prepare makes a frame (nil: websocket.NewPreparedMessage); tests
 	// replace it to see what runs under the lock.
 	prepare func(messageType int, data []byte) (*websocket.PreparedMessage, error)
+	// now is the clock entries are aged by (nil: time.Now); tests set it.
+	now func() time.Time
 }
 
 type preparedEntry struct {
 	data []byte
 	pm   *websocket.PreparedMessage
+	made time.Time
 }
 
 // get returns the prepared text frame of data. Safe from any goroutine.
@@ -86,7 +99,11 @@ func (pc *preparedCache) get(data []byte) (*websocket.PreparedMessage, error) {
 	if kept := pc.findLocked(data); kept != nil {
 		return kept, nil
 	}
-	e := &preparedEntry{data: data, pm: pm}
+	now := time.Now
+	if pc.now != nil {
+		now = pc.now
+	}
+	e := &preparedEntry{data: data, pm: pm, made: now()}
 	if old := pc.slots[pc.next]; old != nil {
 		pc.bytes -= len(old.data)
 	}
@@ -99,18 +116,25 @@ func (pc *preparedCache) get(data []byte) (*websocket.PreparedMessage, error) {
 }
 
 // trimLocked lets the oldest entries go until the kept ones fit the
-// budget, the newest excepted. Must hold pc.mu.
+// budget and none is more than preparedMaxAge older than the newest, the
+// newest excepted. Must hold pc.mu.
 func (pc *preparedCache) trimLocked() {
 	budget := pc.budget
 	if budget <= 0 {
 		budget = preparedBytes
 	}
 	newest := (pc.next + preparedSlots - 1) % preparedSlots
-	for i := pc.next; pc.bytes > budget && i != newest; i = (i + 1) % preparedSlots {
-		if e := pc.slots[i]; e != nil {
-			pc.bytes -= len(e.data)
-			pc.slots[i] = nil
+	cutoff := pc.slots[newest].made.Add(-preparedMaxAge)
+	for i := pc.next; i != newest; i = (i + 1) % preparedSlots {
+		e := pc.slots[i]
+		if e == nil {
+			continue
 		}
+		if pc.bytes <= budget && !e.made.Before(cutoff) {
+			break // oldest first: the rest are newer
+		}
+		pc.bytes -= len(e.data)
+		pc.slots[i] = nil
 	}
 }
 
@@ -132,6 +156,23 @@ func (pc *preparedCache) findLocked(data []byte) *websocket.PreparedMessage {
 // holds reports whether e is the message data: the same bytes, not equal ones.
 func (e *preparedEntry) holds(data []byte) bool {
 	return unsafe.SliceData(e.data) == unsafe.SliceData(data) && len(e.data) == len(data)
+}
+
+// forget lets go of data's prepared frame, if kept: a message that will
+// not be asked for again (an expired snapshot). A writer that holds the
+// frame finishes with it.
+func (pc *preparedCache) forget(data []byte) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for i, e := range pc.slots {
+		if e != nil && e.holds(data) {
+			pc.bytes -= len(e.data)
+			pc.slots[i] = nil
+		}
+	}
+	if e := pc.latest.Load(); e != nil && e.holds(data) {
+		pc.latest.Store(nil)
+	}
 }
 
 // release lets go of every prepared frame and the message it was made of.

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -137,4 +138,39 @@ func TestPreparedCacheBoundedByBytes(t *testing.T) {
 	pc.release()
 	n, _ = kept()
 	require.Zero(t, n)
+}
+
+// Entries more than preparedMaxAge older than the newest go when the next
+// is made: at a delta a second a caught-up client needs the newest only.
+func TestPreparedCacheBoundedByAge(t *testing.T) {
+	clock := time.Unix(1000, 0)
+	pc := preparedCache{now: func() time.Time { return clock }}
+	var msgs [][]byte
+	for i := range 5 {
+		msg := []byte(fmt.Sprintf("message %d", i))
+		_, err := pc.get(msg)
+		require.NoError(t, err)
+		msgs = append(msgs, msg)
+		clock = clock.Add(time.Second)
+	}
+	for i, msg := range msgs {
+		// The newest is at 1004 s: those made at 1002 s and after stay.
+		require.Equal(t, i >= 2, pc.find(msg) != nil, "message %d", i)
+	}
+	require.Equal(t, len(msgs[2])+len(msgs[3])+len(msgs[4]), pc.bytes)
+
+	// Ten a second (the default broadcast interval, busy sources): all
+	// sixteen slots stay, as before.
+	for i := range 20 {
+		_, err := pc.get([]byte(fmt.Sprintf("fast %d", i)))
+		require.NoError(t, err)
+		clock = clock.Add(100 * time.Millisecond)
+	}
+	n := 0
+	for _, e := range pc.slots {
+		if e != nil {
+			n++
+		}
+	}
+	require.Equal(t, preparedSlots, n)
 }

@@ -62,3 +62,45 @@ func TestSnapshotCache(t *testing.T) {
 	_, _, ok = sc.get(func() []byte { return []byte(`{}`) }, t0.Add(4*snapshotMaxAge))
 	require.False(t, ok)
 }
+
+// A shared snapshot is let go once it is too old to serve, with its
+// columns form and the prepared frames of both: kept until the next client
+// came, they were most of what one connected dashboard cost a small
+// server. One replaced by a newer build goes the same way.
+func TestSnapshotExpiresWithWhatWasMadeOfIt(t *testing.T) {
+	h := newHub(nil, 1)
+	data := snapshotOf(`[[1,2]]`)
+	got, seq, ok := h.snap.get(func() []byte { return data }, time.Now())
+	require.True(t, ok)
+	require.Equal(t, uint64(7), seq)
+	cols := h.cols.get(got)
+	require.NotEqual(t, string(got), string(cols), "rewritten in columns")
+	_, err := h.prepared.get(got)
+	require.NoError(t, err)
+	_, err = h.prepared.get(cols)
+	require.NoError(t, err)
+	require.NotNil(t, h.prepared.find(got))
+
+	h.snap.expire(got) // what its timer does snapshotMaxAge after the build
+	require.Nil(t, h.snap.data)
+	require.Nil(t, h.prepared.find(got))
+	require.Nil(t, h.prepared.find(cols))
+	require.Zero(t, h.prepared.bytes)
+	require.Nil(t, h.cols.forget(got), "the columns went too")
+
+	// A newer build replaces one too old: the old one goes the same way.
+	var gone [][]byte
+	sc := snapshotCache{expired: func(d []byte) { gone = append(gone, d) }}
+	defer sc.release()
+	t0 := time.Unix(100, 0)
+	first, _, _ := sc.get(func() []byte { return snapshotOf(`[[1,2]]`) }, t0)
+	second, _, _ := sc.get(func() []byte { return snapshotOf(`[[3,4]]`) }, t0.Add(snapshotMaxAge))
+	require.Len(t, gone, 1)
+	require.Equal(t, &first[0], &gone[0][0])
+	sc.expire(first) // its timer, late: nothing more
+	require.Len(t, gone, 1)
+	require.Equal(t, &second[0], &sc.data[0])
+	sc.release()
+	sc.expire(second) // released: nothing to tell
+	require.Len(t, gone, 1)
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"testing"
 	"testing/fstest"
@@ -327,4 +329,19 @@ func TestAssetsReadOnFirstRequest(t *testing.T) {
 	resp, body = assetGet(t, app, http.MethodGet, "/js/app.js", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "export {}", body)
+}
+
+// Every embedded file has the type Go's own table gives its extension (the
+// page's table is ours, so that no system mime.types is read or obeyed).
+func TestEmbeddedFilesHaveGosContentTypes(t *testing.T) {
+	assets, err := loadAssets(static.Files, time.Now())
+	require.NoError(t, err)
+	for name, a := range assets {
+		want := mime.TypeByExtension(path.Ext(name))
+		if want == "" {
+			want = fiber.MIMEOctetStream
+		}
+		require.Equal(t, want, a.contentType, name)
+	}
+	require.Equal(t, "text/javascript; charset=utf-8", assets["js/main.js"].contentType)
 }

@@ -139,7 +139,18 @@ type hub struct {
 }
 
 func newHub(s *Server, maxClients int) *hub {
-	return &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{})}
+	h := &hub{s: s, max: maxClients, pool: &sync.Pool{}, clients: make(map[*client]struct{})}
+	h.snap.expired = h.forgetSnapshot
+	return h
+}
+
+// forgetSnapshot lets go of what was made of a shared snapshot that will
+// not be served again: its columns form and the prepared frames of both.
+func (h *hub) forgetSnapshot(data []byte) {
+	if cols := h.cols.forget(data); cols != nil {
+		h.prepared.forget(cols)
+	}
+	h.prepared.forget(data)
 }
 
 type hubState int
