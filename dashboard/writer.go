@@ -141,6 +141,9 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	if snap != nil && c.columns {
 		snap = c.hub.cols.get(snap)
 	}
+	if snap != nil {
+		c.s.sessions.chargeSnapshot(len(snap), &c.prepaid)
+	}
 	sub := feed.Subscribe(after)
 	c.subscribedMs = time.Now().UnixMilli()
 	c.watch = newDropWatch(c)
@@ -172,6 +175,9 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 		data := msg.Data
 		if c.columns {
 			data = c.hub.cols.get(data) // a snapshot of the broker's own
+		}
+		if msg.TS == 0 {
+			c.s.sessions.chargeSnapshot(len(data), &c.prepaid)
 		}
 		if !c.write(data) {
 			if c.watch.isDropped() {

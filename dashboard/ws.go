@@ -24,6 +24,10 @@ const resumeQuery = "resume"
 // connection (the Fiber context is gone by then).
 const wsLocalResume = "pulseboard.resume"
 
+// wsLocalPrepaid passes the snapshot bytes the handshake paid to the
+// session budget to the connection.
+const wsLocalPrepaid = "pulseboard.prepaid"
+
 // wsLocalAddr passes the client's address key (addrKey) from the
 // handshake to the connection, whose cut as slow is charged to it.
 const wsLocalAddr = "pulseboard.addr"
@@ -32,8 +36,10 @@ const wsLocalAddr = "pulseboard.addr"
 // not become a WebSocket: a plain GET, a handshake from an address whose
 // connections keep being cut as slow beyond its pace (429 after a hold, see
 // slowCuts), a missing or wrong viewer token, a foreign Origin, a server
-// that is closing or full (a held handshake is let go when stopping, Serve's
-// context, is closed, as limitRequest's are). A handshake that passes
+// that is closing or full, a session the server-wide session budget
+// cannot pay within SessionWait (503 after a hold, see sessionBudget; a
+// held handshake is let go when stopping, Serve's context, is closed, as
+// limitRequest's are). A handshake that passes
 // then waits for its turn (admission); the upgrade runs in that turn, and a
 // handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler {
@@ -61,11 +67,24 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if !s.origins.allow(c.Get(fiber.HeaderOrigin), string(c.Request().Host())) {
 			return refuse(refusedOrigin, fiber.NewError(fiber.StatusForbidden, "origin not allowed"))
 		}
-		if seq, ok, err := parseResumeQuery(c.Query(resumeQuery)); err != nil {
+		seq, resume, err := parseResumeQuery(c.Query(resumeQuery))
+		if err != nil {
 			return err
-		} else if ok {
+		} else if resume {
 			c.Locals(wsLocalResume, seq)
 		}
+		// The hub's state first: a server closing or full refuses at once,
+		// without taking from the session budget.
+		if err := h.refuseByState(refuse); err != nil {
+			return err
+		}
+		prepaid, ok, reason, wait := s.sessions.admit(stopping, resume)
+		if !ok {
+			s.sessions.hold(stopping)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
+			return fiber.NewError(fiber.StatusServiceUnavailable, "the server is busy starting sessions for all clients; retry later")
+		}
+		c.Locals(wsLocalPrepaid, prepaid)
 		if bc, ok := c.Context().Conn().(*budgetConn); ok {
 			c.Locals(wsLocalConn, bc)
 		}
@@ -242,6 +261,7 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
 	c.addr, _ = conn.Locals(wsLocalAddr).(netip.Prefix)
+	c.prepaid, _ = conn.Locals(wsLocalPrepaid).(int)
 	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
 	if bc != nil {
 		// A page sends little once upgraded: the WebSocket's own rate.
