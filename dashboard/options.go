@@ -294,9 +294,10 @@ type WebSocketOptions struct {
 	// second, 100 at once. SnapshotByteRate and SnapshotByteBurst are its
 	// budget of snapshot bytes sent to sessions: 16 MiB a second, 64 MiB
 	// at once. A handshake they cannot pay at once waits up to
-	// SessionWait (2s); past it, it is held about SessionHold (5s: 2.5 to
-	// 7.5) and refused with 503 and Retry-After (see sessionBudget). A
-	// negative SessionRate turns the budget off.
+	// SessionWait (5s); past half of it, it may be refused (at random,
+	// surely at SessionWait): held about SessionHold (15s: 7.5 to 22.5)
+	// and answered 503 with Retry-After (see sessionBudget). A negative
+	// SessionRate turns the budget off.
 	SessionRate       float64
 	SessionBurst      int
 	SnapshotByteRate  float64

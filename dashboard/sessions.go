@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -14,8 +15,8 @@ const (
 	defaultSessionBurst      = 100      // session starts at once
 	defaultSnapshotByteRate  = 16 << 20 // snapshot bytes a second
 	defaultSnapshotByteBurst = 64 << 20 // snapshot bytes at once
-	defaultSessionWait       = 2 * time.Second
-	defaultSessionHold       = 5 * time.Second
+	defaultSessionWait       = 5 * time.Second
+	defaultSessionHold       = 15 * time.Second
 )
 
 // Reasons a handshake is held or refused by the session budget
@@ -51,16 +52,25 @@ const (
 // prepayment does not cover, when written, as a debt the next handshakes
 // wait for. A handshake the buckets cannot pay at once waits, parked,
 // for its turn (the reservations are served in order), at most
-// SessionWait; one that would wait longer takes nothing, is held about
-// SessionHold (jitter, on a bounded number of slots, as slowCuts does)
-// and is answered 503 with Retry-After. Held and refused handshakes are
-// counted by the bucket that held them.
+// SessionWait. Past half of SessionWait a handshake is refused at random,
+// the more likely the longer its wait (none at half, all at SessionWait):
+// it takes nothing, is held about SessionHold (jitter, on a bounded
+// number of slots, as slowCuts does) and is answered 503 with
+// Retry-After. Held and refused handshakes are counted by the bucket that
+// held them.
 //
-// A new dashboard gets in within SessionWait as long as fewer handshakes
-// wait than the buckets pay in that time (SessionRate × SessionWait, 40
-// by default); past that, new sessions are a lottery between everyone
-// dialling, which a page's reconnects win in a few tries (its backoff,
-// against the attacker's hold).
+// Why at random, and held that long: nothing in a handshake from the
+// same address tells a new dashboard from an attacker dialling again,
+// and an attacker that dials again the moment its session ends takes
+// each place in the queue as it frees: with a plain limit on the wait, 50
+// such clients kept it full, every new reader was refused and the
+// attacker almost never (measured). Refused at random, each attempt has
+// the same odds, and an attacker's refused connection is parked for
+// seconds, which thins its attempts until the queue has room: a new
+// dashboard then waits its turn (about 2.5 s beside 50 clients leaving
+// every 200 ms) instead of being refused. Beside more connections than
+// that, dialling again at once, a page gets in within a few of its
+// reconnects (its backoff is 0.5 s doubling to 10 s).
 //
 // Its methods are safe for concurrent use.
 type sessionBudget struct {
@@ -99,7 +109,8 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 // unless resume (a ?resume=N handshake). It returns at once when the
 // buckets can pay now; else it waits for them, parked, at most
 // SessionWait (stopping, Serve's context, ends the wait early). ok false:
-// they could not pay within SessionWait, nothing is taken, and reason
+// they could not pay within SessionWait, or, past half of it, it was
+// refused at random (see sessionBudget); nothing is taken, and reason
 // names the bucket, retry how long until it could have paid (Retry-After).
 // prepaid is the bytes taken for the snapshot (client.chargeSnapshot).
 // On the handshake's goroutine (guardHandshake).
@@ -121,7 +132,7 @@ func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (prepaid in
 			delay, reason = d, refusedSnapshotBytes
 		}
 	}
-	if delay > b.wait {
+	if refuseWait(delay, b.wait, rand.Float64()) {
 		start.CancelAt(now)
 		if snap != nil {
 			snap.CancelAt(now)
@@ -139,6 +150,21 @@ func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (prepaid in
 		}
 	}
 	return prepaid, true, "", 0
+}
+
+// refuseWait decides whether a handshake that would wait delay for the
+// session budget is refused, given SessionWait (wait) and a uniform draw
+// u in [0, 1): never up to half of wait, always past wait, and between
+// the two with a probability rising linearly from 0 to 1.
+func refuseWait(delay, wait time.Duration, u float64) bool {
+	half := wait / 2
+	switch {
+	case delay > wait:
+		return true
+	case delay <= half:
+		return false
+	}
+	return u < float64(delay-half)/float64(wait-half)
 }
 
 // chargeSnapshot takes n bytes of a snapshot written to a session from the

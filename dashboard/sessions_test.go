@@ -154,6 +154,28 @@ func TestSessionBudgetHoldsThenRefuses(t *testing.T) {
 	<-held
 }
 
+// A wait up to half of SessionWait is never refused, one past it always,
+// and one between is refused with a probability that rises with it.
+func TestSessionBudgetRefuseWait(t *testing.T) {
+	const wait = 4 * time.Second
+	for _, tc := range []struct {
+		delay time.Duration
+		u     float64
+		want  bool
+	}{
+		{0, 0, false},
+		{2 * time.Second, 0, false},
+		{2*time.Second + time.Millisecond, 0, true},
+		{3 * time.Second, 0.49, true},
+		{3 * time.Second, 0.51, false},
+		{3900 * time.Millisecond, 0.9, true},
+		{wait, 0.999, true},
+		{wait + time.Millisecond, 0.999, true},
+	} {
+		require.Equal(t, tc.want, refuseWait(tc.delay, wait, tc.u), "delay %v, u %v", tc.delay, tc.u)
+	}
+}
+
 // Off (SessionRate < 0), nothing is held, refused or charged.
 func TestSessionBudgetOff(t *testing.T) {
 	o := testWS()

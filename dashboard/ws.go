@@ -78,7 +78,7 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
-		prepaid, ok, reason, wait := s.sessions.admit(stopping, resume)
+		prepaid, ok, _, wait := s.sessions.admit(stopping, resume)
 		if !ok {
 			s.sessions.hold(stopping)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
