@@ -60,10 +60,6 @@ type client struct {
 	// connection is cut as slow or stalled (slowCuts); zero if unknown.
 	addr netip.Prefix
 
-	// prepaid is what is left of the snapshot bytes the handshake paid to
-	// the session budget (writer only; sessionBudget.chargeSnapshot).
-	prepaid int
-
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
 	hasResumeAt bool

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,12 +44,14 @@ const (
 // How it works: two token buckets, of session starts (SessionRate a
 // second, SessionBurst at once) and of snapshot bytes (SnapshotByteRate,
 // SnapshotByteBurst). A handshake takes a start, and, unless it asks to
-// resume (?resume=N, served from the deltas the broker retains), the
-// bytes of the last snapshot sent (prepaid): its own snapshot is likely
-// the same size. A snapshot a session is sent later (a resync, a resume
-// too old for the deltas, a resume from 0 by message) takes what its
-// prepayment does not cover, when written, as a debt the next handshakes
-// wait for. A handshake the buckets cannot pay at once waits, parked,
+// resume (?resume=N, served from the deltas the broker retains), waits
+// until the bytes bucket is out of debt. Every snapshot a session was
+// sent whole (the first, a resync, a resume too old for the deltas)
+// takes its bytes once written, as a debt at most a burst deep that the
+// next handshakes wait for. Why once written, whole: that is what it
+// cost; a slow or stalled reader that never takes its snapshot costs the
+// server what its socket buffers hold until it is cut, and is bounded by
+// the starts. A handshake the buckets cannot pay at once waits, parked,
 // for its turn (the reservations are served in order), at most
 // SessionWait. Past half of SessionWait a handshake is refused at random,
 // the more likely the longer its wait (none at half, all at SessionWait):
@@ -79,9 +80,6 @@ type sessionBudget struct {
 	wait    time.Duration
 	holdFor time.Duration
 	held    chan struct{} // a slot per refused handshake being held
-	// lastSnapshot is the size of the last snapshot charged: what a new
-	// session prepays.
-	lastSnapshot atomic.Int64
 	// refusedBy and heldBy count a handshake refused or held, by bucket.
 	refusedBy func(reason string)
 	heldBy    func(reason string)
@@ -105,40 +103,34 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 	}
 }
 
-// admit pays a new session's start, and its snapshot's expected bytes
-// unless resume (a ?resume=N handshake). It returns at once when the
-// buckets can pay now; else it waits for them, parked, at most
+// admit pays a new session's start and, unless resume (a ?resume=N
+// handshake), waits for the snapshot bytes' debt to be paid. It returns
+// at once when the buckets can pay now; else it waits for them, parked,
+// at most
 // SessionWait (stopping, Serve's context, ends the wait early). ok false:
 // they could not pay within SessionWait, or, past half of it, it was
 // refused at random (see sessionBudget); nothing is taken, and reason
 // names the bucket, retry how long until it could have paid (Retry-After).
-// prepaid is the bytes taken for the snapshot (client.chargeSnapshot).
 // On the handshake's goroutine (guardHandshake).
-func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (prepaid int, ok bool, reason string, retry time.Duration) {
+func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (ok bool, reason string, retry time.Duration) {
 	if b == nil {
-		return 0, true, "", 0
+		return true, "", 0
 	}
 	now := time.Now()
 	start := b.starts.ReserveN(now, 1)
 	if !start.OK() { // a burst of 0: no session at all
-		return 0, false, refusedSessionRate, time.Second
+		return false, refusedSessionRate, time.Second
 	}
 	delay, reason := start.DelayFrom(now), refusedSessionRate
-	var snap *rate.Reservation
-	if !resume {
-		prepaid = int(min(b.lastSnapshot.Load(), int64(b.bytes.Burst())))
-		snap = b.bytes.ReserveN(now, prepaid)
-		if d := snap.DelayFrom(now); snap.OK() && d > delay {
+	if debt := -b.bytes.TokensAt(now); !resume && debt > 0 {
+		if d := time.Duration(debt / float64(b.bytes.Limit()) * float64(time.Second)); d > delay {
 			delay, reason = d, refusedSnapshotBytes
 		}
 	}
 	if refuseWait(delay, b.wait, rand.Float64()) {
 		start.CancelAt(now)
-		if snap != nil {
-			snap.CancelAt(now)
-		}
 		b.refusedBy(reason)
-		return 0, false, reason, delay
+		return false, reason, delay
 	}
 	if delay > 0 {
 		b.heldBy(reason)
@@ -149,7 +141,7 @@ func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (prepaid in
 		case <-stopping:
 		}
 	}
-	return prepaid, true, "", 0
+	return true, "", 0
 }
 
 // refuseWait decides whether a handshake that would wait delay for the
@@ -167,21 +159,16 @@ func refuseWait(delay, wait time.Duration, u float64) bool {
 	return u < float64(delay-half)/float64(wait-half)
 }
 
-// chargeSnapshot takes n bytes of a snapshot written to a session from the
-// bytes bucket, less what is left of its prepayment (*prepaid, which it
-// lowers): now, without waiting, a debt at most a burst deep that the
-// next handshakes wait for. It records n as what the next session
-// prepays. The client's writer calls it before writing a snapshot.
-func (b *sessionBudget) chargeSnapshot(n int, prepaid *int) {
+// chargeSnapshot takes the n bytes of a snapshot just written whole to a
+// session from the bytes bucket: now, without waiting, a debt at most a
+// burst deep that the next handshakes wait for (admit). The client's
+// writer calls it after each snapshot it wrote, whoever ends the
+// connection afterwards.
+func (b *sessionBudget) chargeSnapshot(n int) {
 	if b == nil || n <= 0 {
 		return
 	}
-	b.lastSnapshot.Store(int64(n))
-	covered := min(n, *prepaid)
-	*prepaid -= covered
-	if rest := n - covered; rest > 0 {
-		b.bytes.ReserveN(time.Now(), min(rest, b.bytes.Burst()))
-	}
+	b.bytes.ReserveN(time.Now(), min(n, b.bytes.Burst()))
 }
 
 // hold parks a refused handshake for about holdFor (jitter), or until

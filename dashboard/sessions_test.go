@@ -107,7 +107,7 @@ func TestSessionBudgetSnapshotBytes(t *testing.T) {
 		c.readType("snapshot")
 		require.NoError(t, conn.Close()) // the client leaves by itself
 	}
-	require.Equal(t, 2, sessions, "two and a half snapshots' bytes pay for two sessions")
+	require.Equal(t, 3, sessions, "two and a half snapshots' bytes let three sessions in, the third into debt")
 	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedSnapshotBytes)))
 
 	conn, _, err := f.dialFrom("127.0.0.1", "resume="+strconv.FormatUint(seq, 10))
@@ -129,16 +129,16 @@ func TestSessionBudgetHoldsThenRefuses(t *testing.T) {
 	b := newSessionBudget(&o, 20_000, m)
 	stop := make(chan struct{})
 
-	_, ok, _, _ := b.admit(stop, false)
+	ok, _, _ := b.admit(stop, false)
 	require.True(t, ok, "the burst")
 	began := time.Now()
-	_, ok, _, _ = b.admit(stop, false)
+	ok, _, _ = b.admit(stop, false)
 	require.True(t, ok, "a twentieth of a second's wait is within SessionWait")
 	require.GreaterOrEqual(t, time.Since(began), 25*time.Millisecond)
 	require.Equal(t, 1.0, testutil.ToFloat64(m.sessionsHeld.WithLabelValues(sessionBudgetStarts)))
 
 	b.starts.SetLimit(0.5) // now a start waits 2 s, past SessionWait
-	_, ok, reason, retry := b.admit(stop, false)
+	ok, reason, retry := b.admit(stop, false)
 	require.False(t, ok)
 	require.Equal(t, refusedSessionRate, reason)
 	require.Greater(t, retry, o.SessionWait)
@@ -183,11 +183,10 @@ func TestSessionBudgetOff(t *testing.T) {
 	b := newSessionBudget(&o, 20_000, newMetrics())
 	require.Nil(t, b)
 	for range 1000 {
-		_, ok, _, _ := b.admit(nil, false)
+		ok, _, _ := b.admit(nil, false)
 		require.True(t, ok)
 	}
-	prepaid := 0
-	b.chargeSnapshot(1<<30, &prepaid)
+	b.chargeSnapshot(1 << 30)
 	b.hold(nil)
 }
 

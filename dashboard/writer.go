@@ -141,9 +141,6 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	if snap != nil && c.columns {
 		snap = c.hub.cols.get(snap)
 	}
-	if snap != nil {
-		c.s.sessions.chargeSnapshot(len(snap), &c.prepaid)
-	}
 	sub := feed.Subscribe(after)
 	c.subscribedMs = time.Now().UnixMilli()
 	c.watch = newDropWatch(c)
@@ -160,6 +157,7 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	}
 	if snap != nil {
 		c.subscribedMs = time.Now().UnixMilli()
+		c.s.sessions.chargeSnapshot(len(snap))
 	}
 	return sub, true
 }
@@ -176,9 +174,6 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 		if c.columns {
 			data = c.hub.cols.get(data) // a snapshot of the broker's own
 		}
-		if msg.TS == 0 {
-			c.s.sessions.chargeSnapshot(len(data), &c.prepaid)
-		}
 		if !c.write(data) {
 			if c.watch.isDropped() {
 				return aggregator.ErrDropped
@@ -187,6 +182,7 @@ func (c *client) pump(ctx context.Context, sub *aggregator.Subscription) error {
 		}
 		if msg.TS == 0 { // a snapshot (a resync, or no shared one)
 			c.subscribedMs = time.Now().UnixMilli()
+			c.s.sessions.chargeSnapshot(len(data))
 		} else {
 			// A delta built before this subscription's snapshot was
 			// written (the catch-up after a shared snapshot, those built

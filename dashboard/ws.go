@@ -24,10 +24,6 @@ const resumeQuery = "resume"
 // connection (the Fiber context is gone by then).
 const wsLocalResume = "pulseboard.resume"
 
-// wsLocalPrepaid passes the snapshot bytes the handshake paid to the
-// session budget to the connection.
-const wsLocalPrepaid = "pulseboard.prepaid"
-
 // wsLocalAddr passes the client's address key (addrKey) from the
 // handshake to the connection, whose cut as slow is charged to it.
 const wsLocalAddr = "pulseboard.addr"
@@ -78,13 +74,12 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
-		prepaid, ok, _, wait := s.sessions.admit(stopping, resume)
+		ok, _, wait := s.sessions.admit(stopping, resume)
 		if !ok {
 			s.sessions.hold(stopping)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
 			return fiber.NewError(fiber.StatusServiceUnavailable, "the server is busy starting sessions for all clients; retry later")
 		}
-		c.Locals(wsLocalPrepaid, prepaid)
 		if bc, ok := c.Context().Conn().(*budgetConn); ok {
 			c.Locals(wsLocalConn, bc)
 		}
@@ -261,7 +256,6 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
 	c.addr, _ = conn.Locals(wsLocalAddr).(netip.Prefix)
-	c.prepaid, _ = conn.Locals(wsLocalPrepaid).(int)
 	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
 	if bc != nil {
 		// A page sends little once upgraded: the WebSocket's own rate.
