@@ -69,8 +69,16 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		} else if resume {
 			c.Locals(wsLocalResume, seq)
 		}
+		if bc, ok := c.Context().Conn().(*budgetConn); ok {
+			c.Locals(wsLocalConn, bc)
+		}
+		if columns, err := parsePointsQuery(c.Query(pointsQuery)); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		} else if columns {
+			c.Locals(wsLocalColumns, true)
+		}
 		// The hub's state first: a server closing or full refuses at once,
-		// without taking from the session budget.
+		// without taking from the session budget (nor does a bad query).
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
@@ -80,14 +88,7 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
 			return fiber.NewError(fiber.StatusServiceUnavailable, "the server is busy starting sessions for all clients; retry later")
 		}
-		if bc, ok := c.Context().Conn().(*budgetConn); ok {
-			c.Locals(wsLocalConn, bc)
-		}
-		if columns, err := parsePointsQuery(c.Query(pointsQuery)); err != nil {
-			return fiber.NewError(fiber.StatusBadRequest, err.Error())
-		} else if columns {
-			c.Locals(wsLocalColumns, true)
-		}
+		// The hub may have closed or filled while this one waited.
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
