@@ -51,6 +51,14 @@ type Server struct {
 	// before its handshakes are paced; 0 (left out) is 60, -1 turns the
 	// budget off (server_slowcuts.go).
 	SlowCutBudget int `yaml:"slow_cut_budget"`
+	// SessionRate is the server's budget of new WebSocket sessions a
+	// second over every client together (five seconds' worth at once);
+	// 0 (left out) is 20, -1 turns the session budget off
+	// (server_sessions.go).
+	SessionRate int `yaml:"session_rate"`
+	// SessionSnapshotRate is the session budget's snapshot bytes a
+	// second (four seconds' worth at once); 0 (left out) is 16MiB.
+	SessionSnapshotRate ByteSize `yaml:"session_snapshot_rate"`
 }
 
 // Auth holds the bearer tokens. An empty admin token means one is made at

@@ -93,6 +93,7 @@ func (s Server) Validate() error {
 	s.validateConns(&p)
 	s.validateDear(&p)
 	s.validateSlowCuts(&p)
+	s.validateSessions(&p)
 	for i, o := range s.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

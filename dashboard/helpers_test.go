@@ -51,6 +51,12 @@ func testWS() WebSocketOptions {
 		// Clients that stop reading are the broker's to drop in most
 		// tests; the stall tests set it.
 		StallAfter: -1,
+		// Tests dial from loopback; the slow-cut tests are about what
+		// an address is charged.
+		slowCutLoopback: true,
+		// Many tests dial hundreds of connections at once; the session
+		// budget's tests set it (sessions_test.go).
+		SessionRate: -1,
 	}
 }
 

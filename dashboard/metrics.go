@@ -12,7 +12,8 @@ const (
 	refusedShutdown     = "shutting_down" // the server is closing
 	refusedCapacity     = "capacity"      // MaxClients reached
 	// refusedAdmitQueue and refusedAdmitTimeout: admission.go;
-	// refusedSlowCuts: slowcuts.go.
+	// refusedSlowCuts: slowcuts.go; refusedSessionRate and
+	// refusedSnapshotBytes: sessions.go.
 )
 
 // Reasons a client message is ignored (pulseboard_ws_client_messages_ignored_total).
@@ -80,6 +81,8 @@ type metrics struct {
 	admissionWait    prometheus.Histogram
 	admissionWaiting prometheus.Gauge
 	newcomers        prometheus.Gauge
+	// sessionsHeld: handshakes held for the session budget (sessions.go).
+	sessionsHeld *prometheus.CounterVec
 	// conns: the listener's (conns.go).
 	conns *connMetrics
 }
@@ -170,8 +173,9 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_admission_waiting",
 			Help: "WebSocket handshakes waiting now for a turn among the new connections' work.",
 		}),
-		limited:     newLimitedCounter(),
-		dearLimited: newDearLimitedCounter(),
+		limited:      newLimitedCounter(),
+		sessionsHeld: newSessionsHeldCounter(),
+		dearLimited:  newDearLimitedCounter(),
 		answerUnits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_http_answer_cost_units_total",
 			Help: "Request cost units charged after the answer for its size (one per 64 KiB of body), to its connection's request budget and to the server's dear budget.",
@@ -190,7 +194,7 @@ func newMetrics() *metrics {
 		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
-	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout, refusedSlowCuts} {
+	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout, refusedSlowCuts, refusedSessionRate, refusedSnapshotBytes} {
 		m.refused.WithLabelValues(r)
 	}
 	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown} {
@@ -218,7 +222,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.batched, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers,
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers, m.sessionsHeld,
 		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 

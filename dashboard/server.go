@@ -35,15 +35,16 @@ type Server struct {
 	metrics        *metrics
 	hello          []byte // the WebSocket hello, the same for every client
 	metricsHandler fiber.Handler
-	rangeTurns     chan struct{} // a slot per range query running (see queryRange)
-	admit          *admission    // new connections' turns, across Serve calls
-	slowCuts       *slowCuts     // addresses whose connections keep being cut as slow, across Serve calls
-	pprofOn        bool          // the admin token was configured: /debug/pprof/ is served
-	answerBytes    atomic.Int64  // bytes of answers held now (answers.go)
-	metricsAnswer  answerCache   // the /metrics exposition scrapes share
-	liteSnapshot   answerCache   // the snapshot without points requests share
-	dear           dearBudgets   // the dear requests' budgets over every connection (dear.go)
-	seriesSize     atomic.Int64  // the last /api/v1/series/{id} answer's length, its next estimate
+	rangeTurns     chan struct{}  // a slot per range query running (see queryRange)
+	admit          *admission     // new connections' turns, across Serve calls
+	slowCuts       *slowCuts      // addresses whose connections keep being cut as slow, across Serve calls
+	sessions       *sessionBudget // new WebSocket sessions' work over every client (sessions.go)
+	pprofOn        bool           // the admin token was configured: /debug/pprof/ is served
+	answerBytes    atomic.Int64   // bytes of answers held now (answers.go)
+	metricsAnswer  answerCache    // the /metrics exposition scrapes share
+	liteSnapshot   answerCache    // the snapshot without points requests share
+	dear           dearBudgets    // the dear requests' budgets over every connection (dear.go)
+	seriesSize     atomic.Int64   // the last /api/v1/series/{id} answer's length, its next estimate
 
 	mu        sync.Mutex
 	serving   bool
@@ -107,6 +108,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.admit = newAdmission(&s.opts.WebSocket, s.metrics, runtime.Gosched)
 	s.slowCuts = newSlowCuts(&s.opts.WebSocket, s.opts.MaxConnections, time.Now)
+	s.sessions = newSessionBudget(&s.opts.WebSocket, s.opts.MaxConnections, s.metrics)
 	if err := s.opts.Registry.Register(s.metrics.suspectsGauge(s.slowCuts)); err != nil {
 		return nil, fmt.Errorf("dashboard: register metrics: %w", err)
 	}

@@ -20,6 +20,7 @@ func newTestSlowCuts(t *testing.T) (*slowCuts, *fakeClock) {
 	t.Helper()
 	var o WebSocketOptions
 	o.setDefaults()
+	o.slowCutLoopback = true
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	return newSlowCuts(&o, 20_000, clock.now), clock
 }

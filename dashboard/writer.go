@@ -157,6 +157,7 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	}
 	if snap != nil {
 		c.subscribedMs = time.Now().UnixMilli()
+		c.s.sessions.chargeSnapshot(len(snap))
 	}
 	return sub, true
 }
@@ -255,6 +256,7 @@ func (c *client) flushBatch() bool {
 func (c *client) delivered(msg aggregator.Message) {
 	if msg.TS == 0 { // a snapshot (a resync, or no shared one)
 		c.subscribedMs = time.Now().UnixMilli()
+		c.s.sessions.chargeSnapshot(len(msg.Data))
 		return
 	}
 	// A delta built before this subscription's snapshot was written (the

@@ -32,8 +32,10 @@ const wsLocalAddr = "pulseboard.addr"
 // not become a WebSocket: a plain GET, a handshake from an address whose
 // connections keep being cut as slow beyond its pace (429 after a hold, see
 // slowCuts), a missing or wrong viewer token, a foreign Origin, a server
-// that is closing or full (a held handshake is let go when stopping, Serve's
-// context, is closed, as limitRequest's are). A handshake that passes
+// that is closing or full, a session the server-wide session budget
+// cannot pay within SessionWait (503 after a hold, see sessionBudget; a
+// held handshake is let go when stopping, Serve's context, is closed, as
+// limitRequest's are). A handshake that passes
 // then waits for its turn (admission); the upgrade runs in that turn, and a
 // handshake refused there is answered 503 with Retry-After.
 func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler {
@@ -61,9 +63,10 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if !s.origins.allow(c.Get(fiber.HeaderOrigin), string(c.Request().Host())) {
 			return refuse(refusedOrigin, fiber.NewError(fiber.StatusForbidden, "origin not allowed"))
 		}
-		if seq, ok, err := parseResumeQuery(c.Query(resumeQuery)); err != nil {
+		seq, resume, err := parseResumeQuery(c.Query(resumeQuery))
+		if err != nil {
 			return err
-		} else if ok {
+		} else if resume {
 			c.Locals(wsLocalResume, seq)
 		}
 		if bc, ok := c.Context().Conn().(*budgetConn); ok {
@@ -74,6 +77,18 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		} else if columns {
 			c.Locals(wsLocalColumns, true)
 		}
+		// The hub's state first: a server closing or full refuses at once,
+		// without taking from the session budget (nor does a bad query).
+		if err := h.refuseByState(refuse); err != nil {
+			return err
+		}
+		ok, _, wait := s.sessions.admit(stopping, resume)
+		if !ok {
+			s.sessions.hold(stopping)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
+			return fiber.NewError(fiber.StatusServiceUnavailable, "the server is busy starting sessions for all clients; retry later")
+		}
+		// The hub may have closed or filled while this one waited.
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}

@@ -417,9 +417,11 @@ func durations(ds []configs.Duration) []time.Duration {
 	return out
 }
 
-// wsOptions are the WebSocket options the config sets: the client cap and
+// wsOptions are the WebSocket options the config sets: the client cap,
 // the slow-cut budget (server.slow_cut_budget: cuts a minute per address,
-// as many at once; -1 none), the rest the dashboard's defaults.
+// as many at once; -1 none) and the session budget (server.session_rate,
+// -1 none, and server.session_snapshot_rate; their bursts the dashboard
+// derives), the rest the dashboard's defaults.
 func wsOptions(s configs.Server) dashboard.WebSocketOptions {
 	o := dashboard.WebSocketOptions{MaxClients: s.MaxClients}
 	switch b := s.SlowCutBudget; {
@@ -428,5 +430,7 @@ func wsOptions(s configs.Server) dashboard.WebSocketOptions {
 	case b > 0:
 		o.SlowCutBurst, o.SlowCutRate = b, float64(b)/60
 	}
+	o.SessionRate = float64(max(s.SessionRate, -1))
+	o.SnapshotByteRate = float64(s.SessionSnapshotRate)
 	return o
 }

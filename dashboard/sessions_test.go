@@ -1,0 +1,214 @@
+package dashboard
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// dialFrom dials the fixture's /ws from the loopback address local (any
+// of 127/8 is the machine's own, as a local attacker may use).
+func (f *fixture) dialFrom(local string, query string) (*websocket.Conn, *http.Response, error) {
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second,
+		NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}).DialContext}
+	u := f.ws
+	if query != "" {
+		u += "?" + query
+	}
+	conn, resp, err := d.Dial(u, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	return conn, resp, err
+}
+
+// Trial 14 round 8, F4: sessions from many loopback addresses at once,
+// each address under every per-address budget, are bounded all together.
+// Of 40 handshakes from 40 addresses, those past the session budget's
+// burst and rate are held up to SessionWait, then refused with 503 and
+// Retry-After, and counted. Without the budget all 40 were upgraded and
+// sent their snapshot.
+func TestSessionBudgetManyAddresses(t *testing.T) {
+	const dialers, burst, perSecond = 40, 5, 1.0
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.SessionRate = perSecond
+		o.WebSocket.SessionBurst = burst
+		o.WebSocket.SessionWait = 100 * time.Millisecond
+		o.WebSocket.SessionHold = 20 * time.Millisecond
+	}})
+	f.pushAndWait(10, 1)
+	var upgraded, refused atomic.Int64
+	var wg sync.WaitGroup
+	began := time.Now()
+	for i := range dialers {
+		wg.Go(func() {
+			conn, resp, err := f.dialFrom(fmt.Sprintf("127.1.%d.%d", i/200, i%200+1), "")
+			if err != nil {
+				require.NotNil(t, resp, "refused with an HTTP answer: %v", err)
+				require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+				s, aerr := strconv.Atoi(resp.Header.Get("Retry-After"))
+				require.NoError(t, aerr)
+				require.GreaterOrEqual(t, s, 1)
+				refused.Add(1)
+				return
+			}
+			defer conn.Close()
+			_, _, err = conn.ReadMessage() // the hello
+			require.NoError(t, err)
+			upgraded.Add(1)
+		})
+	}
+	wg.Wait()
+	// What the bucket can have paid meanwhile: its burst, its refill, and
+	// one handshake that reserved within SessionWait of the end.
+	most := int64(burst + time.Since(began).Seconds()*perSecond + 1)
+	require.LessOrEqual(t, upgraded.Load(), most)
+	require.Equal(t, int64(dialers), upgraded.Load()+refused.Load())
+	require.Equal(t, float64(refused.Load()), testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedSessionRate)))
+}
+
+// Trial 14 round 8, F5: sessions that read their hello and snapshot and
+// close by themselves are charged the snapshot's bytes, whoever ends the
+// connection; once the bytes are spent the next fresh session is refused
+// (snapshot_bytes), while a session that resumes from the retained deltas,
+// which sends no snapshot, is let in.
+func TestSessionBudgetSnapshotBytes(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.SessionRate = 1000
+		o.WebSocket.SnapshotByteRate = 1 // a byte a second: never refilled within the test
+		o.WebSocket.SessionWait = 50 * time.Millisecond
+		o.WebSocket.SessionHold = 10 * time.Millisecond
+	}})
+	seq := f.pushAndWait(200, 1)
+	size := len(f.agg.SnapshotJSON(true))
+	f.srv.sessions.bytes.SetBurst(size * 5 / 2) // two and a half snapshots
+
+	sessions := 0
+	for ; sessions < 10; sessions++ {
+		conn, resp, err := f.dialFrom("127.0.0.1", "")
+		if err != nil {
+			require.NotNil(t, resp, "refused with an HTTP answer: %v", err)
+			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+			require.NotEmpty(t, resp.Header.Get("Retry-After"))
+			break
+		}
+		c := &wsClient{t: t, conn: conn}
+		c.readType("hello")
+		c.send(`{"type":"resume","seq":0}`)
+		c.readType("snapshot")
+		require.NoError(t, conn.Close()) // the client leaves by itself
+	}
+	require.Equal(t, 3, sessions, "two and a half snapshots' bytes let three sessions in, the third into debt")
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedSnapshotBytes)))
+
+	conn, _, err := f.dialFrom("127.0.0.1", "resume="+strconv.FormatUint(seq, 10))
+	require.NoError(t, err, "a resume from the retained deltas costs no snapshot")
+	c := &wsClient{t: t, conn: conn}
+	t.Cleanup(func() { conn.Close() })
+	c.readType("hello")
+	next := f.pushAndWait(200, 2)
+	c.readUntilSeq(seq, next)
+}
+
+// A handshake the session budget can pay within SessionWait is held, not
+// refused, and counted as held; one that cannot takes nothing from it.
+func TestSessionBudgetHoldsThenRefuses(t *testing.T) {
+	o := testWS()
+	o.SessionRate, o.SessionBurst, o.SessionWait, o.SessionHold = 20, 1, 200*time.Millisecond, time.Hour
+	o.setDefaults()
+	m := newMetrics()
+	b := newSessionBudget(&o, 20_000, m)
+	stop := make(chan struct{})
+
+	ok, _, _ := b.admit(stop, false)
+	require.True(t, ok, "the burst")
+	began := time.Now()
+	ok, _, _ = b.admit(stop, false)
+	require.True(t, ok, "a twentieth of a second's wait is within SessionWait")
+	require.GreaterOrEqual(t, time.Since(began), 25*time.Millisecond)
+	require.Equal(t, 1.0, testutil.ToFloat64(m.sessionsHeld.WithLabelValues(sessionBudgetStarts)))
+
+	b.starts.SetLimit(0.5) // now a start waits 2 s, past SessionWait
+	ok, reason, retry := b.admit(stop, false)
+	require.False(t, ok)
+	require.Equal(t, refusedSessionRate, reason)
+	require.Greater(t, retry, o.SessionWait)
+	require.Equal(t, 1.0, testutil.ToFloat64(m.refused.WithLabelValues(refusedSessionRate)))
+
+	// A refused handshake is held until the server stops.
+	held := make(chan struct{})
+	go func() {
+		b.hold(stop)
+		close(held)
+	}()
+	close(stop)
+	<-held
+}
+
+// A wait up to half of SessionWait is never refused, one past it always,
+// and one between is refused with a probability that rises with it.
+func TestSessionBudgetRefuseWait(t *testing.T) {
+	const wait = 4 * time.Second
+	for _, tc := range []struct {
+		delay time.Duration
+		u     float64
+		want  bool
+	}{
+		{0, 0, false},
+		{2 * time.Second, 0, false},
+		{2*time.Second + time.Millisecond, 0, true},
+		{3 * time.Second, 0.49, true},
+		{3 * time.Second, 0.51, false},
+		{3900 * time.Millisecond, 0.9, true},
+		{wait, 0.999, true},
+		{wait + time.Millisecond, 0.999, true},
+	} {
+		require.Equal(t, tc.want, refuseWait(tc.delay, wait, tc.u), "delay %v, u %v", tc.delay, tc.u)
+	}
+}
+
+// Off (SessionRate < 0), nothing is held, refused or charged.
+func TestSessionBudgetOff(t *testing.T) {
+	o := testWS()
+	o.setDefaults()
+	b := newSessionBudget(&o, 20_000, newMetrics())
+	require.Nil(t, b)
+	for range 1000 {
+		ok, _, _ := b.admit(nil, false)
+		require.True(t, ok)
+	}
+	b.chargeSnapshot(1 << 30)
+	b.hold(nil)
+}
+
+// Loopback addresses are not charged by the slow-cut budget by default:
+// any local user has all of 127/8, and the machine's own dashboards come
+// from 127.0.0.1 (trial 14 round 8, F4). Other addresses still are.
+func TestSlowCutsLoopbackExempt(t *testing.T) {
+	var o WebSocketOptions
+	o.setDefaults()
+	sc := newSlowCuts(&o, 20_000, time.Now)
+	for _, ip := range []string{"127.0.0.1", "127.1.2.3", "::1"} {
+		k := mustKey(t, ip)
+		for range defaultSlowCutBurst * 3 {
+			sc.cut(k)
+		}
+		ok, _ := sc.admit(k)
+		require.True(t, ok, ip)
+	}
+	require.Zero(t, sc.suspects())
+	remote := mustKey(t, "192.0.2.7")
+	for range defaultSlowCutBurst + 1 {
+		sc.cut(remote)
+	}
+	require.Equal(t, 1, sc.suspects())
+}
