@@ -219,10 +219,14 @@ func secretForms(s string) []string {
 // quoted excerpt of a response body, in a panic value.
 func (r *Redactor) Redact(text string) string {
 	text = RedactURLsIn(text)
-	if r == nil || !r.holds(text, len(r.list)) {
+	if r == nil {
 		return text
 	}
-	return maskFold(text, r.list, r.anchors)
+	if r.holds(text, len(r.list)) {
+		text = maskFold(text, r.list, r.anchors)
+	}
+	text, _ = r.maskPct(text, len(r.list))
+	return text
 }
 
 // holds says whether text holds one of the first n of r.list (r not nil).
@@ -240,17 +244,23 @@ func (r *Redactor) holds(text string, n int) bool {
 }
 
 // MaskSecrets returns text with every secret of 8 bytes or more
-// (minDataSecretLen), in any of its forms, replaced by URLMask, and
+// (minDataSecretLen), in any of its forms (percent-encoded in whole or in
+// part, or twice: maskPct), replaced by URLMask, and
 // whether there was one; unlike Redact it leaves URLs as they are. It is
 // for data a target sends that may echo the source's credentials back (a
 // scraped series' name and labels): a label holding a URL is a value to
 // keep, not an error to redact, but the source's own token in it is masked
 // all the same. Cheap when the text holds no secret: no allocation.
 func (r *Redactor) MaskSecrets(text string) (string, bool) {
-	if r == nil || !r.holds(text, r.dataLen) {
+	if r == nil {
 		return text, false
 	}
-	return maskFold(text, r.list[:r.dataLen], r.anchors), true
+	masked := false
+	if r.holds(text, r.dataLen) {
+		text, masked = maskFold(text, r.list[:r.dataLen], r.anchors), true
+	}
+	text, inPct := r.maskPct(text, r.dataLen)
+	return text, masked || inPct
 }
 
 // Clip returns text masked (Redact) and then cut to at most n bytes at a
