@@ -122,30 +122,38 @@ func indexByteFrom(s string, c byte, from int) int {
 // that a longer secret, chosen before it, covers in part), then the
 // leftmost win.
 func maskFold(text string, list []string, anchors []int) string {
-	type match struct{ at, secret int }
-	var found []match
+	var found []maskSpan
 	for k, s := range list {
 		for i := 0; i+len(s) <= len(text); {
 			j := indexFoldAt(text[i:], s, anchors[k])
 			if j < 0 {
 				break
 			}
-			found = append(found, match{i + j, k})
+			found = append(found, maskSpan{i + j, i + j + len(s)})
 			i += j + 1
 		}
 	}
-	slices.SortFunc(found, func(a, b match) int {
-		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.secret, b.secret))
-	})
+	return writeMasked(text, found)
+}
+
+// maskSpan is a stretch of a text to mask: text[from:to].
+type maskSpan struct{ from, to int }
+
+// writeMasked returns text with each of spans replaced by URLMask. Spans
+// are found secret by secret, the longest secret first: ordered by place,
+// stably, the longest at a place is kept, and a span that overlaps one
+// kept goes.
+func writeMasked(text string, spans []maskSpan) string {
+	slices.SortStableFunc(spans, func(a, b maskSpan) int { return cmp.Compare(a.from, b.from) })
 	var b strings.Builder
 	last := 0
-	for _, m := range found {
-		if m.at < last {
+	for _, sp := range spans {
+		if sp.from < last {
 			continue
 		}
-		b.WriteString(text[last:m.at])
+		b.WriteString(text[last:sp.from])
 		b.WriteString(URLMask)
-		last = m.at + len(list[m.secret])
+		last = sp.to
 	}
 	b.WriteString(text[last:])
 	return b.String()

@@ -1,10 +1,6 @@
 package configs
 
-import (
-	"cmp"
-	"slices"
-	"strings"
-)
+import "strings"
 
 // Secrets a target echoes percent-encoded in part (%53up3r…, every other
 // byte, only the last) or twice over (%2553…): maskFold finds each form
@@ -94,8 +90,7 @@ func (r *Redactor) maskPct(text string, n int) (string, bool) {
 	if !ok {
 		return text, false
 	}
-	type span struct{ from, to int }
-	var spans []span
+	var spans []maskSpan
 	for k, s := range r.list[:n] {
 		for i := 0; i+len(s) <= len(v.dec); {
 			j := indexFoldAt(v.dec[i:], s, r.anchors[k])
@@ -103,26 +98,12 @@ func (r *Redactor) maskPct(text string, n int) (string, bool) {
 				break
 			}
 			at := i + j
-			spans = append(spans, span{v.start[at], v.end[at+len(s)-1]})
+			spans = append(spans, maskSpan{v.start[at], v.end[at+len(s)-1]})
 			i = at + 1
 		}
 	}
 	if len(spans) == 0 {
 		return text, false
 	}
-	// Longest secrets came first: ordered by place, stably, the longest at
-	// a place is kept, and a span that overlaps one kept goes.
-	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.from, b.from) })
-	var b strings.Builder
-	last := 0
-	for _, sp := range spans {
-		if sp.from < last {
-			continue
-		}
-		b.WriteString(text[last:sp.from])
-		b.WriteString(URLMask)
-		last = sp.to
-	}
-	b.WriteString(text[last:])
-	return b.String(), true
+	return writeMasked(text, spans), true
 }

@@ -1,39 +1,23 @@
 package storage
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 // mappedRSS is how many kB of the file at path the process has resident
 // through its mappings (/proc/self/smaps).
 func mappedRSS(t *testing.T, path string) int {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	n, err := testtool.MappedRSS(path, false)
 	require.NoError(t, err)
-	defer f.Close()
-	total, in := 0, false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if fields := strings.Fields(line); len(fields) >= 5 && strings.Contains(fields[0], "-") {
-			in = len(fields) >= 6 && fields[5] == path
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "Rss:"); ok && in {
-			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			require.NoError(t, err)
-			total += kb
-		}
-	}
-	require.NoError(t, sc.Err())
-	return total
+	return n >> 10
 }
 
 // TestReadsMapOnlyWhatTheyRead: a store whose file the page cache holds

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/procfs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pulseboard/pulseboard/cmd/testtool"
 )
 
 func TestBinaryMappingsAreTheExecutablesReadOnlyOnes(t *testing.T) {
@@ -42,29 +41,13 @@ func TestReleaseBinaryPagesDropsResidentPages(t *testing.T) {
 	require.Less(t, after, before/2, "resident pages of the executable: %d kB before, %d kB after", before>>10, after>>10)
 }
 
-// binaryRSS sums the Rss of the executable's read-only mappings in
-// /proc/self/smaps, in bytes.
+// binaryRSS sums the Rss of the executable's read-only mappings, in
+// bytes.
 func binaryRSS(t *testing.T) int {
 	t.Helper()
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	f, err := os.Open("/proc/self/smaps")
+	n, err := testtool.MappedRSS(exe, true)
 	require.NoError(t, err)
-	defer f.Close()
-	total, in := 0, false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
-			in = len(fields) == 6 && fields[5] == exe && !strings.Contains(fields[1], "w")
-		case in && fields[0] == "Rss:":
-			kb, err := strconv.Atoi(fields[1])
-			require.NoError(t, err)
-			total += kb << 10
-		}
-	}
-	require.NoError(t, sc.Err())
-	return total
+	return n
 }
