@@ -17,10 +17,10 @@ import "math"
 // would say 0. What compensation leaves of drift (of the order of ε² per
 // step) is cleared by recomputing the sums from the history once
 // recomputeAfter times as many removals as the window holds have happened
-// (after as many as it holds, should a sum have overflowed); they reset to zero whenever the window
-// empties. (Plain sums, recomputed after as many removals as the window
-// holds, decoded every sample twice: the recompute was a tenth of the
-// aggregator's CPU in the running binary.)
+// (after as many as it holds, should a sum have overflowed); they reset
+// to zero whenever the window empties. (Plain sums, recomputed after as
+// many removals as the window holds, decoded every sample twice: the
+// recompute was a tenth of the aggregator's CPU in the running binary.)
 //
 // NaN and ±Inf samples are stored in the history but count in no
 // statistic: the cursor steps over them, and one behind a counted sample
