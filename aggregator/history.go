@@ -141,13 +141,17 @@ func (h *history) cursor() cursor { return cursor{h: h} }
 type cursor struct {
 	h    *history
 	c    *chunk // nil: before the first sample
-	r    bitReader
 	dec  codecState
 	rate rateTrack // the finite values before the next one, for rate steps
 	// A point decoded by peek and not yet taken by next.
 	look     point
 	lookStep rateStep
-	hasLook  bool
+	// pos is the bit position in c's buffer; the reader itself is made
+	// afresh at each decode (the tail chunk's buffer may have grown and
+	// moved), so that the cursor, in every window of every series, holds
+	// no copy of the slice.
+	pos     uint32
+	hasLook bool
 }
 
 // next returns the next point and its rate step over the one before it.
@@ -177,7 +181,7 @@ func (c *cursor) decode(kind Kind) (point, rateStep, bool) {
 			return point{}, rateStep{}, false
 		}
 		c.c = c.h.head
-		c.r = bitReader{}
+		c.pos = 0
 		c.dec.n = 0
 	}
 	if c.dec.n >= c.c.n {
@@ -185,19 +189,20 @@ func (c *cursor) decode(kind Kind) (point, rateStep, bool) {
 			return point{}, rateStep{}, false
 		}
 		c.c = c.c.next
-		c.r = bitReader{}
+		c.pos = 0
 		c.dec.n = 0
 	}
 	// Reread the buffer: the tail chunk may have grown (and moved).
-	c.r.b, c.r.nbits = c.c.w.b, c.c.w.nbits
+	r := bitReader{b: c.c.w.b, pos: c.pos, nbits: c.c.w.nbits}
 	var p point
 	var err error
 	if c.dec.n == 0 {
 		p.t = c.c.firstT
-		p.v, err = c.dec.decodeFirst(&c.r, p.t)
+		p.v, err = c.dec.decodeFirst(&r, p.t)
 	} else {
-		p.t, p.v, err = c.dec.decode(&c.r)
+		p.t, p.v, err = c.dec.decode(&r)
 	}
+	c.pos = r.pos
 	if err != nil {
 		// Only possible if the encoder wrote something it cannot read back.
 		panic("aggregator: history chunk does not decode: " + err.Error())

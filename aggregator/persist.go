@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -141,10 +142,10 @@ func (a *Aggregator) startFlusher(ctx context.Context) func() {
 	}
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() {
+	go pprof.Do(fctx, pprof.Labels("goroutine", "flusher"), func(fctx context.Context) {
 		defer close(done)
 		a.flushLoop(fctx)
-	}()
+	})
 	return func() {
 		cancel()
 		<-done

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -291,4 +292,81 @@ func TestQueryRangeCounterIncrease(t *testing.T) {
 	require.Equal(t, pts[0], back)
 	require.Error(t, json.Unmarshal([]byte(`[0,1,0,2,3,0]`), &back), "n must be positive")
 	require.Error(t, json.Unmarshal([]byte(`[0,1,0,2,3]`), &back))
+}
+
+// BenchmarkIngestBinaryShape is BenchmarkIngestWithStorage in the shape
+// scripts/ingest-bench.sh runs the binary in: ten sources of 10,000
+// random-walk gauges each (in [0, 1000], a step of σ 10, rounded to 0.1 as
+// the simulated source rounds them), 100,000 series in all, every series
+// a sample a second, fifteen minutes filled first. One op is one second:
+// every source's batch ingested, the windows settled, a publish collected;
+// a flush every ten. At 100,000 series the store is ten times larger than
+// the caches, as in the binary; at 10,000 most of it stays in the last
+// level, and the benchmark said half again what the binary's aggregator
+// goroutine did. Filling takes a few minutes: run it on its own.
+func BenchmarkIngestBinaryShape(b *testing.B) {
+	const n = 100_000
+	a, c := newTestAgg(Options{MaxSeries: n, Storage: &discardStorage{*newFakeStorage()}})
+	rng := rand.New(rand.NewPCG(7, 8))
+	var batches []Batch
+	for i := range 10 {
+		ss := make([]Sample, n/10)
+		for j := range ss {
+			ss[j] = Sample{Metric: "load_" + strconv.Itoa(i), Labels: Labels{{"instance", strconv.Itoa(j)}}, Value: math.Round(rng.Float64()*10000) / 10}
+		}
+		batches = append(batches, Batch{Source: "sim" + strconv.Itoa(i), Samples: ss, Complete: true, Interval: time.Second})
+	}
+	step := func() {
+		c.ms += 1000
+		for _, bt := range batches {
+			walkBatch(bt, c.ms, rng)
+		}
+	}
+	second := func() {
+		for _, bt := range batches {
+			a.ingest(bt)
+		}
+		a.st.settle(c.ms, len(a.st.dirty))
+	}
+	for range ingestFill {
+		step()
+		second()
+		a.st.collect(&delta{}, len(a.st.dirty))
+	}
+	samples, round := 0, 0
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		step()
+		b.StartTimer()
+		t := startCPU()
+		second()
+		a.st.collect(&delta{}, len(a.st.dirty))
+		if round++; round%10 == 0 {
+			if err := a.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu += processCPU() - t.start
+		samples += n
+	}
+	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(samples)/cpu.Seconds(), "samples/cpu-s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// walkBatch moves every sample of bt one step of a random walk of σ 10,
+// reflected into [0, 1000] and rounded to 0.1, at time ms.
+func walkBatch(bt Batch, ms int64, rng *rand.Rand) {
+	for i := range bt.Samples {
+		s := &bt.Samples[i]
+		v := s.Value + 10*rng.NormFloat64()
+		if v < 0 {
+			v = -v
+		}
+		if v > 1000 {
+			v = 2000 - v
+		}
+		s.TimeMs, s.Value = ms, math.Round(v*10)/10
+	}
 }

@@ -134,7 +134,7 @@ func (v SeriesView) Stat(st Stat) (float64, bool) {
 	case StatMax:
 		return hi, true
 	case StatMean:
-		return min(max(w.sum/float64(w.count), lo), hi), true
+		return min(max(w.sum.value()/float64(w.count), lo), hi), true
 	case StatP50, StatP90, StatP99:
 		q := statQuantiles[st-StatP50]
 		var out [1]float64

@@ -3,6 +3,7 @@ package aggregator
 import (
 	"bytes"
 	"context"
+	"runtime/pprof"
 	"time"
 )
 
@@ -25,11 +26,24 @@ import (
 // brought the change, with no timer. With nothing pending the
 // timer is armed only for the next sweep while the store holds series
 // (see sweepDue); an empty, quiet aggregator does not wake at all.
+//
+// Its goroutine carries the profiler label goroutine=aggregator (the
+// storage flusher it starts, goroutine=flusher), so that a CPU profile of
+// the running program (/debug/pprof/profile) tells the ingest path's own
+// CPU from the sources', the publish's fan-out and the garbage collector's
+// (scripts/ingest-bench.sh).
 func (a *Aggregator) Serve(ctx context.Context) error {
 	if !a.serving.CompareAndSwap(false, true) {
 		return ErrAlreadyServing
 	}
 	defer a.serving.Store(false)
+	var err error
+	pprof.Do(ctx, pprof.Labels("goroutine", "aggregator"), func(ctx context.Context) { err = a.serve(ctx) })
+	return err
+}
+
+// serve is Serve's loop, on its labelled goroutine.
+func (a *Aggregator) serve(ctx context.Context) error {
 	defer a.startFlusher(ctx)()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

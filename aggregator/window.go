@@ -11,51 +11,92 @@ import "math"
 // subtracted: a cursor into the series' history sits on the oldest sample
 // still in the window, and advancing the window decodes and removes the
 // samples the cursor passes. Each sample is thus added once and removed
-// once per window: O(1) amortised. Float sums drift under add/remove, so
-// they are recomputed exactly from the history once as many removals as the
-// window holds have happened (again O(1) amortised), and reset to zero
-// whenever the window empties.
+// once per window: O(1) amortised. The sums are compensated (ksum), so
+// that what leaves takes its own rounding with it: a spike of 1e20 that
+// leaves a window of ones leaves their sum exact, where a plain running sum
+// would say 0. What compensation leaves of drift (of the order of ε² per
+// step) is cleared by recomputing the sums from the history once
+// recomputeAfter times as many removals as the window holds have happened
+// (after as many as it holds, should a sum have overflowed); they reset
+// to zero whenever the window empties. (Plain sums, recomputed after as
+// many removals as the window holds, decoded every sample twice: the
+// recompute was a tenth of the aggregator's CPU in the running binary.)
 //
 // NaN and ±Inf samples are stored in the history but count in no
 // statistic: the cursor steps over them, and one behind a counted sample
 // is only held (held, not count) until it reaches the cursor.
 type window struct {
-	width int64 // slice width in ms
-	nb    int64 // slices per window
-	head  int64 // newest slice index (t/width); headNone before any
+	// The fields are in the order a sample touches them: add reads and
+	// writes the first two cache lines (and the histogram's header, on the
+	// third), advanceTo adds the slice fields after it, and only a removal
+	// reaches the cursor at the end. A store of 100,000 series is many
+	// times larger than the caches, so every line a sample touches is a
+	// miss (BenchmarkIngestBinaryShape).
+	//
 	// headEnd is the first millisecond after the head slice (math.MinInt64
 	// before any), headSlot the head slice's place in ring: most samples
 	// fall in the head slice, and they then need no division (three
 	// windows a sample made divisions a tenth of the ingest path).
-	headEnd, headSlot int64
-	ring              []minMax // per slice, indexed by slice mod nb
-	// ext are the extremes of the whole ring, kept by add and advanceTo
-	// (a rescan of the ring only when a leaving slice held one), so that
-	// reading min or max costs no pass over the ring: the ring is a
-	// kilobyte a window, and readers such as the alert evaluator read
-	// 100k windows a second.
-	ext minMax
+	headEnd  int64
+	startMs  int64 // start(), kept by advanceTo
+	headSlot int64
+	held     int // samples from the cursor on that were added: count plus the non-finite among them
+	count    int
+	sum      ksum
+	covSum   int64 // the time (ms) the increases in incSum are over
+
+	incSum ksum // increase (reset-aware for counters) of every sample held, gaps left out (window_gap.go)
+	lastT  int64
+	last   float64
+	ring   []minMax // per slice, indexed by slice mod nb
 	// extStale says an extreme left and ext was not recomputed: the ring
 	// holds the truth (extremes). The ingest path leaves it so; publishes
 	// with someone listening refresh it (store.collect), so that with
 	// no dashboard open a sliding extreme costs no pass over the ring.
 	extStale bool
 
-	cur     cursor // oldest sample still in the window
-	count   int
-	held    int // samples from the cursor on that were added: count plus the non-finite among them
-	sum     float64
-	incSum  float64  // increase (reset-aware for counters) of every sample held, gaps left out (window_gap.go)
-	covSum  int64    // the time (ms) those increases are over
-	first   rateStep // the part of incSum and covSum that came from before the window
+	// ext are the extremes of the whole ring, kept by add and advanceTo
+	// (a rescan of the ring only when a leaving slice held one), so that
+	// reading min or max costs no pass over the ring: the ring is a
+	// kilobyte a window, and readers such as the alert evaluator read
+	// 100k windows a second.
+	ext  minMax
+	hist loghist
+
+	width   int64 // slice width in ms
+	nb      int64 // slices per window
+	head    int64 // newest slice index (t/width); headNone before any
 	firstT  int64
-	lastT   int64
-	last    float64
-	removed int // removals since sum and incSum were last recomputed
-	hist    loghist
+	first   rateStep // the part of incSum and covSum that came from before the window
+	removed int      // removals since sum and incSum were last recomputed
+
+	cur cursor // oldest sample still in the window
 }
 
 const headNone = math.MinInt64
+
+// recomputeAfter is how many times the samples it holds a window removes
+// before its compensated sums are recomputed from the history.
+const recomputeAfter = 16
+
+// ksum is a float sum compensated for its rounding (Neumaier's variant of
+// Kahan's): the sum is s+c, c holding what the additions into s rounded
+// off. Adding -x removes x, exactly whenever x's own rounding is still in c.
+type ksum struct{ s, c float64 }
+
+func (k *ksum) add(x float64) {
+	t := k.s + x
+	switch {
+	case !finite(t): // overflow: recomputed by the caller
+	case math.Abs(k.s) >= math.Abs(x):
+		k.c += (k.s - t) + x
+	default:
+		k.c += (x - t) + k.s
+	}
+	k.s = t
+}
+
+func (k *ksum) value() float64 { return k.s + k.c }
 
 // minMax are one slice's extremes; an empty slice holds +Inf, -Inf.
 type minMax struct{ min, max float64 }
@@ -64,7 +105,7 @@ var emptyMinMax = minMax{math.Inf(1), math.Inf(-1)}
 
 // newWindow makes a window over ring, which must have nb slots.
 func newWindow(spanMs int64, nb int, cur cursor, ring []minMax) window {
-	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, cur: cur, ring: ring, ext: emptyMinMax}
+	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, startMs: math.MinInt64, cur: cur, ring: ring, ext: emptyMinMax}
 	for i := range w.ring {
 		w.ring[i] = emptyMinMax
 	}
@@ -80,12 +121,7 @@ func floorDiv(a, b int64) int64 {
 }
 
 // start is the first millisecond the window covers.
-func (w *window) start() int64 {
-	if w.head == headNone {
-		return math.MinInt64
-	}
-	return (w.head - w.nb + 1) * w.width
-}
+func (w *window) start() int64 { return w.startMs }
 
 // add counts a sample that the series' history already holds: the oldest
 // one not added yet. rs is its increase over the previous finite sample
@@ -110,8 +146,8 @@ func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
 		w.firstT, w.first = t, rs
 	}
 	w.count++
-	w.sum += v
-	w.incSum += rs.inc
+	w.sum.add(v)
+	w.incSum.add(rs.inc)
 	w.covSum += rs.cov
 	w.lastT, w.last = t, v
 	slot := w.headSlot
@@ -167,6 +203,7 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		}
 	}
 	w.head, w.headEnd, w.headSlot = s, (s+1)*w.width, floorMod(s, w.nb)
+	w.startMs = (s - w.nb + 1) * w.width
 	if w.held == 0 {
 		return
 	}
@@ -185,20 +222,20 @@ func (w *window) advanceTo(s int64, kind Kind) {
 			continue
 		}
 		w.count--
-		w.sum -= p.v
-		w.incSum -= rs.inc
+		w.sum.add(-p.v)
+		w.incSum.add(-rs.inc)
 		w.covSum -= rs.cov
 		w.hist.remove(p.v)
 		w.removed++
 	}
 	if w.count == 0 {
-		w.sum, w.incSum, w.covSum, w.removed = 0, 0, 0, 0
+		w.sum, w.incSum, w.covSum, w.removed = ksum{}, ksum{}, 0, 0
 		w.hist.reset()
 		return
 	}
 	p, rs, _ := w.cur.peek(kind)
 	w.firstT, w.first = p.t, rs
-	if w.removed > w.count+16 {
+	if over := w.removed > w.count+16; over && (!finite(w.sum.s) || !finite(w.incSum.s)) || w.removed > recomputeAfter*(w.count+16) {
 		w.recompute(kind)
 	}
 }
@@ -208,7 +245,7 @@ func (w *window) advanceTo(s int64, kind Kind) {
 // that add is about to count).
 func (w *window) recompute(kind Kind) {
 	c := w.cur
-	var sum, incSum float64
+	var sum, incSum ksum
 	var covSum int64
 	for range w.held {
 		p, rs, ok := c.next(kind)
@@ -218,8 +255,8 @@ func (w *window) recompute(kind Kind) {
 		if !finite(p.v) {
 			continue
 		}
-		sum += p.v
-		incSum += rs.inc
+		sum.add(p.v)
+		incSum.add(rs.inc)
 		covSum += rs.cov
 	}
 	w.sum, w.incSum, w.covSum, w.removed = sum, incSum, covSum, 0
@@ -243,9 +280,9 @@ func (w *window) stats() windowStats {
 	if w.count == 0 {
 		return windowStats{}
 	}
-	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum}
+	st := windowStats{Count: w.count, Valid: true, Last: w.last, Sum: w.sum.value()}
 	st.Min, st.Max = w.extremes()
-	st.Mean = w.sum / float64(w.count)
+	st.Mean = st.Sum / float64(w.count)
 	// The mean of values within [min, max] lies within it too; the running
 	// sum's rounding must not say otherwise.
 	st.Mean = min(max(st.Mean, st.Min), st.Max)

@@ -69,5 +69,5 @@ func (w *window) rate() (float64, bool) {
 	if w.count < 2 || cov <= 0 {
 		return 0, false
 	}
-	return (w.incSum - w.first.inc) / (float64(cov) / 1000), true
+	return (w.incSum.value() - w.first.inc) / (float64(cov) / 1000), true
 }

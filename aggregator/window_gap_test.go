@@ -62,7 +62,7 @@ func TestWindowRateAcrossGapsOnly(t *testing.T) {
 	require.Equal(t, rateStep{}, r.step(KindCounter, 30_000, 3), "across a gap: neither increase nor time")
 	require.Equal(t, rateStep{inc: 3, cov: 1000}, r.step(KindCounter, 31_000, 6), "after it, the spacing was the gap's: not one")
 
-	w := window{count: 2, incSum: 9, covSum: 0}
+	w := window{count: 2, incSum: ksum{s: 9}, covSum: 0}
 	_, ok := w.rate()
 	require.False(t, ok)
 }

@@ -251,3 +251,28 @@ func TestWindowName(t *testing.T) {
 		require.Equal(t, want, WindowName(d))
 	}
 }
+
+// A spike far larger than the window's other values takes its rounding
+// with it when it leaves: the sum and the mean of what stays are exact at
+// once, not only after the next recompute from the history (which a
+// plain running sum needed: 1e20 + 1 − 1e20 is 0).
+func TestWindowSumExactAfterASpikeLeaves(t *testing.T) {
+	o := Options{Windows: []time.Duration{time.Minute}}.withDefaults()
+	var c counters
+	st := newStore(o, &c)
+	t0 := int64(1_700_000_040_000)
+	for i := range 200 {
+		v := 1.0
+		if i == 100 {
+			v = 1e20
+		}
+		ts := t0 + int64(i)*1000
+		st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m", TimeMs: ts, Value: v}}}, ts)
+		st.settle(ts, len(st.dirty))
+		got := st.all[0].wins[0].stats()
+		if i >= 160 { // the spike has left
+			require.Equal(t, float64(got.Count), got.Sum, "sum at %d s", i)
+			require.Equal(t, 1.0, got.Mean, "mean at %d s", i)
+		}
+	}
+}
