@@ -75,11 +75,10 @@ const (
 //
 // Its methods are safe for concurrent use.
 type sessionBudget struct {
-	starts  *rate.Limiter
-	bytes   *rate.Limiter
-	wait    time.Duration
-	holdFor time.Duration
-	held    chan struct{} // a slot per refused handshake being held
+	starts   *rate.Limiter
+	bytes    *rate.Limiter
+	wait     time.Duration
+	refusals handshakeHold
 	// refusedBy and heldBy count a handshake refused or held, by bucket.
 	refusedBy func(reason string)
 	heldBy    func(reason string)
@@ -96,8 +95,7 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 		starts:    rate.NewLimiter(rate.Limit(o.SessionRate), o.SessionBurst),
 		bytes:     rate.NewLimiter(rate.Limit(o.SnapshotByteRate), o.SnapshotByteBurst),
 		wait:      o.SessionWait,
-		holdFor:   o.SessionHold,
-		held:      make(chan struct{}, max(1, min(maxHeld, maxConns/heldShare))),
+		refusals:  newHandshakeHold(o.SessionHold, maxConns),
 		refusedBy: func(r string) { m.refused.WithLabelValues(r).Inc() },
 		heldBy:    func(r string) { m.sessionsHeld.WithLabelValues(r).Inc() },
 	}
@@ -171,27 +169,11 @@ func (b *sessionBudget) chargeSnapshot(n int) {
 	b.bytes.ReserveN(time.Now(), min(n, b.bytes.Burst()))
 }
 
-// hold parks a refused handshake for about holdFor (jitter), or until
-// stopping is closed; at once when every slot is taken. Why: a client
-// that dials again at once, Retry-After or not, then costs a parked
-// goroutine for that long rather than a refusal several times a second
-// (slowCuts.hold says the same). On the request's goroutine, before the
-// refusal is written.
+// hold parks a refused handshake (handshakeHold.hold), in slots of its
+// own beside the slow-cut budget's; nothing on a nil budget.
 func (b *sessionBudget) hold(stopping <-chan struct{}) {
-	if b == nil {
-		return
-	}
-	select {
-	case b.held <- struct{}{}:
-	default:
-		return
-	}
-	defer func() { <-b.held }()
-	t := time.NewTimer(jitter(b.holdFor))
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-stopping:
+	if b != nil {
+		b.refusals.hold(stopping)
 	}
 }
 

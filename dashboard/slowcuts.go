@@ -80,8 +80,7 @@ type slowCuts struct {
 	suspectBurst int
 	maxAddrs     int
 	quiet        time.Duration
-	holdFor      time.Duration
-	held         chan struct{} // a slot per refused handshake being held
+	refusals     handshakeHold
 	now          func() time.Time
 	loopback     bool // loopback addresses are charged too (WebSocketOptions.slowCutLoopback)
 
@@ -112,8 +111,7 @@ func newSlowCuts(o *WebSocketOptions, maxConns int, now func() time.Time) *slowC
 		suspectBurst: o.SuspectBurst,
 		maxAddrs:     defaultSlowCutAddresses,
 		quiet:        o.SuspectQuiet,
-		holdFor:      o.SuspectHold,
-		held:         make(chan struct{}, max(1, min(maxHeld, maxConns/heldShare))),
+		refusals:     newHandshakeHold(o.SuspectHold, maxConns),
 		now:          now,
 		loopback:     o.slowCutLoopback,
 		addrs:        make(map[netip.Prefix]*slowAddr),
@@ -209,22 +207,43 @@ func (s *slowCuts) admit(key netip.Prefix) (bool, time.Duration) {
 	return false, time.Duration(math.Ceil(wait.Seconds())) * time.Second
 }
 
-// hold parks a refused handshake for holdFor, or until stopping is closed
-// (Serve's context: the server stops; not the request's own Done, which
-// fasthttp makes panic for a request no server runs, as limitRequest
-// says); at once when maxHeld are held already. On the request's
-// goroutine, before the refusal is written.
+// hold parks a refused handshake (handshakeHold.hold); nothing on a nil
+// budget.
 func (s *slowCuts) hold(stopping <-chan struct{}) {
-	if s == nil {
-		return
+	if s != nil {
+		s.refusals.hold(stopping)
 	}
+}
+
+// handshakeHold parks refused handshakes before their refusal is written:
+// a client that dials again at once, Retry-After or not, then costs a
+// parked goroutine for that long rather than a refusal several times a
+// second. At most a tenth of the connection cap (heldShare), and maxHeld,
+// are parked at once; past that a refusal goes out at once.
+type handshakeHold struct {
+	holdFor time.Duration
+	held    chan struct{} // a slot per refused handshake being held
+}
+
+// newHandshakeHold parks refusals about holdFor each; maxConns is the
+// server's connection cap (Options.MaxConnections).
+func newHandshakeHold(holdFor time.Duration, maxConns int) handshakeHold {
+	return handshakeHold{holdFor: holdFor, held: make(chan struct{}, max(1, min(maxHeld, maxConns/heldShare)))}
+}
+
+// hold parks a refused handshake for about holdFor (jitter), or until
+// stopping is closed (Serve's context: the server stops; not the
+// request's own Done, which fasthttp makes panic for a request no server
+// runs, as limitRequest says); at once when every slot is taken. On the
+// request's goroutine, before the refusal is written.
+func (h *handshakeHold) hold(stopping <-chan struct{}) {
 	select {
-	case s.held <- struct{}{}:
+	case h.held <- struct{}{}:
 	default:
 		return
 	}
-	defer func() { <-s.held }()
-	t := time.NewTimer(jitter(s.holdFor))
+	defer func() { <-h.held }()
+	t := time.NewTimer(jitter(h.holdFor))
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -150,14 +150,14 @@ func TestSlowCutsHold(t *testing.T) {
 	o.setDefaults()
 	o.SuspectHold = time.Hour
 	sc := newSlowCuts(&o, 20, time.Now) // a tenth of 20 connections: 2 held at most
-	require.Equal(t, 2, cap(sc.held))
+	require.Equal(t, 2, cap(sc.refusals.held))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	for range 2 {
 		go func() { sc.hold(ctx.Done()); done <- struct{}{} }()
 	}
-	require.Eventually(t, func() bool { return len(sc.held) == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sc.refusals.held) == 2 }, 5*time.Second, time.Millisecond)
 	began := time.Now()
 	sc.hold(ctx.Done()) // no slot: at once
 	require.Less(t, time.Since(began), time.Minute)
@@ -170,5 +170,5 @@ func TestSlowCutsHold(t *testing.T) {
 			t.Fatal("a held handshake outlived its context")
 		}
 	}
-	require.Zero(t, len(sc.held))
+	require.Zero(t, len(sc.refusals.held))
 }

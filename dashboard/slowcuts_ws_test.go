@@ -78,7 +78,7 @@ func TestSlowCutHoldEndsOnShutdown(t *testing.T) {
 		_, err := f.tryDial("", nil)
 		answered <- err
 	}()
-	require.Eventually(t, func() bool { return len(f.srv.slowCuts.held) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(f.srv.slowCuts.refusals.held) == 1 }, 5*time.Second, time.Millisecond)
 	began := time.Now()
 	stopped := make(chan error, 1)
 	go func() { stopped <- f.stop() }()
