@@ -61,11 +61,17 @@ func (st *store) churnBudget(source string, nowMs int64) *newSeriesBudget {
 		st.newBySrc[source] = b
 		return b
 	}
+	b.refill(limit, nowMs)
+	return b
+}
+
+// refill adds what limit an hour gives from the last refill to nowMs, up
+// to limit.
+func (b *newSeriesBudget) refill(limit float64, nowMs int64) {
 	if nowMs > b.atMs {
 		b.tokens = min(limit, b.tokens+float64(nowMs-b.atMs)*limit/float64(hourMs))
 		b.atMs = nowMs
 	}
-	return b
 }
 
 // mayMakeNew says whether the batch's source has a new series left in its
@@ -94,15 +100,12 @@ func (st *store) allSourcesBudget(nowMs int64) *newSeriesBudget {
 	if limit <= 0 {
 		return nil
 	}
-	b := &st.newAll
-	if !st.newAllStarted {
-		st.newAllStarted = true
-		b.tokens, b.atMs = limit, nowMs
-	} else if nowMs > b.atMs {
-		b.tokens = min(limit, b.tokens+float64(nowMs-b.atMs)*limit/float64(hourMs))
-		b.atMs = nowMs
+	if st.newAll == nil {
+		st.newAll = &newSeriesBudget{tokens: limit, atMs: nowMs}
+	} else {
+		st.newAll.refill(limit, nowMs)
 	}
-	return b
+	return st.newAll
 }
 
 // takeNew spends one of the batch's source's new series, or says false

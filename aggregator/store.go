@@ -111,9 +111,8 @@ type store struct {
 	// newBySrc is each source's budget of new series (churn_limit.go).
 	newBySrc map[string]*newSeriesBudget
 	// newAll is the store's budget of new series, every source's
-	// together (churn_limit.go), filled when first used.
-	newAll        newSeriesBudget
-	newAllStarted bool
+	// together (churn_limit.go); nil until first used.
+	newAll *newSeriesBudget
 	// sweepIdleMs: sweep leaves out series with a sample this recent.
 	sweepIdleMs int64
 	// retired is what series that left the store still have to write to
