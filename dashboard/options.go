@@ -306,12 +306,14 @@ type WebSocketOptions struct {
 	SessionHold       time.Duration
 }
 
-func (w *WebSocketOptions) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
+// def sets *p to v when it is zero or negative: an option left out.
+func def[T int | int64 | float64 | time.Duration](p *T, v T) {
+	if *p <= 0 {
+		*p = v
 	}
+}
+
+func (w *WebSocketOptions) setDefaults() {
 	def(&w.PingInterval, 25*time.Second)
 	def(&w.PongWait, 60*time.Second)
 	def(&w.WriteWait, 10*time.Second)
@@ -320,56 +322,26 @@ func (w *WebSocketOptions) setDefaults() {
 	def(&w.StallAfter, 3*time.Second)
 	def(&w.ResumeGrace, 150*time.Millisecond)
 	def(&w.MessageWait, 5*time.Second)
-	if w.ReadRate <= 0 {
-		w.ReadRate = 8 << 10
-	}
+	def(&w.ReadRate, 8<<10)
 	def(&w.ResyncWindow, time.Minute)
-	if w.MaxMessageBytes <= 0 {
-		w.MaxMessageBytes = 4 << 10
-	}
-	if w.ReadLimit <= 0 {
-		w.ReadLimit = 64 << 10
-	}
-	if w.MessageRate <= 0 {
-		w.MessageRate = 20
-	}
-	if w.MessageBurst <= 0 {
-		w.MessageBurst = 40
-	}
-	if w.MaxResyncs <= 0 {
-		w.MaxResyncs = 3
-	}
-	if w.MaxResumes <= 0 {
-		w.MaxResumes = 10
-	}
-	if w.MaxClients <= 0 {
-		w.MaxClients = defaultMaxConn
-	}
-	if w.RangeRate <= 0 {
-		w.RangeRate = 20_000
-	}
-	if w.RangeBurst <= 0 {
-		w.RangeBurst = 1_000_000
-	}
-	if w.AdmitTurns <= 0 {
-		w.AdmitTurns = defaultAdmitTurns
-	}
-	if w.AdmitQueue <= 0 {
-		w.AdmitQueue = defaultAdmitQueue
-	}
+	def(&w.MaxMessageBytes, 4<<10)
+	def(&w.ReadLimit, 64<<10)
+	def(&w.MessageRate, 20)
+	def(&w.MessageBurst, 40)
+	def(&w.MaxResyncs, 3)
+	def(&w.MaxResumes, 10)
+	def(&w.MaxClients, defaultMaxConn)
+	def(&w.RangeRate, 20_000)
+	def(&w.RangeBurst, 1_000_000)
+	def(&w.AdmitTurns, defaultAdmitTurns)
+	def(&w.AdmitQueue, defaultAdmitQueue)
 	def(&w.AdmitWait, defaultAdmitWait)
 	if w.SlowCutBurst == 0 {
 		w.SlowCutBurst = defaultSlowCutBurst
 	}
-	if w.SlowCutRate <= 0 {
-		w.SlowCutRate = defaultSlowCutRate
-	}
-	if w.SuspectRate <= 0 {
-		w.SuspectRate = defaultSuspectRate
-	}
-	if w.SuspectBurst <= 0 {
-		w.SuspectBurst = defaultSuspectBurst
-	}
+	def(&w.SlowCutRate, defaultSlowCutRate)
+	def(&w.SuspectRate, defaultSuspectRate)
+	def(&w.SuspectBurst, defaultSuspectBurst)
 	def(&w.SuspectHold, defaultSuspectHold)
 	def(&w.SuspectQuiet, defaultSuspectQuiet)
 	if w.SessionRate == 0 {
@@ -378,9 +350,7 @@ func (w *WebSocketOptions) setDefaults() {
 	if w.SessionBurst <= 0 {
 		w.SessionBurst = max(defaultSessionBurst, int(w.SessionRate*5))
 	}
-	if w.SnapshotByteRate <= 0 {
-		w.SnapshotByteRate = defaultSnapshotByteRate
-	}
+	def(&w.SnapshotByteRate, defaultSnapshotByteRate)
 	if w.SnapshotByteBurst <= 0 {
 		w.SnapshotByteBurst = max(defaultSnapshotByteBurst, int(w.SnapshotByteRate*4))
 	}
