@@ -36,6 +36,7 @@ const firingWatch = `(() => {
 })()`
 
 func TestBrowserAlerts(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, "-config", "testdata/browser_alerts.yaml")
 	defer func() {

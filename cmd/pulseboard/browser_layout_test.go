@@ -34,6 +34,7 @@ func manySourcesConfig(t *testing.T, n int) string {
 }
 
 func TestBrowserURLState(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
 	defer func() {

@@ -23,6 +23,7 @@ const inSight = `[...document.querySelectorAll(".card .chart")].filter(c => (r =
 // nothing of the old run drawn on as if continuous; and the charts out of
 // sight, once scrolled to, are as current as those in sight.
 func TestBrowserServerRestartWhilePaused(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	addr := freePort(t)
 	cmd, base, stderr := startPulseboard(t, "-listen", addr)

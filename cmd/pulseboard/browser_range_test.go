@@ -142,6 +142,7 @@ const (
 // history (the first run in it) live at its right edge, a drag zooms into
 // finer data, and the window brings the stream back.
 func TestBrowserHistoryAfterRestart(t *testing.T) {
+	besideOthers(t)
 	cmd, base, stderr := startPulseboard(t, "-config", rangeConfig)
 	// The series come with the first poll, which a loaded machine may not
 	// have published when the server answers.

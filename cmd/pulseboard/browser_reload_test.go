@@ -107,6 +107,7 @@ func pointsOf(b *tab, source string) int {
 }
 
 func TestBrowserReloadFeedback(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "pulseboard.yaml")

@@ -58,6 +58,18 @@ type tab struct {
 
 // openTab starts Chromium with a fresh profile and a viewport of w×h.
 // The browser and the console reader end with the test.
+// besideOthers runs a browser test side by side with the others that call
+// it (t.Parallel): tests whose time is mostly spent waiting for the page,
+// the server or the clock (a minute to turn, a restart), and which measure
+// no CPU or load, so that the package's run is not the sum of their
+// waits. The tests that measure (TestBrowserCPU*, TestBrowserMeasureLoad*,
+// the draw counts) do not call it: Go runs the parallel ones only after
+// every sequential test of the package has finished, so nothing of this
+// package runs beside a measurement.
+func besideOthers(t *testing.T) {
+	t.Parallel()
+}
+
 func openTab(t *testing.T, w, h int64) *tab {
 	t.Helper()
 	exe := chromiumPath(t)
@@ -225,6 +237,7 @@ func chartsDrawn(ids []string, minPoints int) string {
 const isLive = `document.body.dataset.conn === "live" && document.getElementById("stale").hidden`
 
 func TestBrowserDashboard(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
 	defer func() {
