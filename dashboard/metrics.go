@@ -13,7 +13,8 @@ const (
 	refusedCapacity     = "capacity"      // MaxClients reached
 	// refusedAdmitQueue and refusedAdmitTimeout: admission.go;
 	// refusedSlowCuts: slowcuts.go; refusedSessionRate and
-	// refusedSnapshotBytes: sessions.go.
+	// refusedSnapshotBytes: sessions.go; refusedAddressShare:
+	// sessions_share.go.
 )
 
 // Reasons a client message is ignored (pulseboard_ws_client_messages_ignored_total).
@@ -194,7 +195,7 @@ func newMetrics() *metrics {
 		}),
 	}
 	// Known label values start at zero, so that rate() sees the first event.
-	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout, refusedSlowCuts, refusedSessionRate, refusedSnapshotBytes} {
+	for _, r := range []string{refusedOrigin, refusedAuth, refusedNotWebSocket, refusedShutdown, refusedCapacity, refusedAdmitQueue, refusedAdmitTimeout, refusedSlowCuts, refusedSessionRate, refusedSnapshotBytes, refusedAddressShare} {
 		m.refused.WithLabelValues(r)
 	}
 	for _, r := range []string{ignoredOversized, ignoredMalformed, ignoredUnknown} {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,6 +78,7 @@ const (
 type sessionBudget struct {
 	starts   *rate.Limiter
 	bytes    *rate.Limiter
+	shares   *addressShares
 	wait     time.Duration
 	refusals handshakeHold
 	// refusedBy and heldBy count a handshake refused or held, by bucket.
@@ -94,6 +96,7 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 	return &sessionBudget{
 		starts:    rate.NewLimiter(rate.Limit(o.SessionRate), o.SessionBurst),
 		bytes:     rate.NewLimiter(rate.Limit(o.SnapshotByteRate), o.SnapshotByteBurst),
+		shares:    newAddressShares(o.SessionRate, o.SessionBurst, defaultSlowCutAddresses),
 		wait:      o.SessionWait,
 		refusals:  newHandshakeHold(o.SessionHold, maxConns),
 		refusedBy: func(r string) { m.refused.WithLabelValues(r).Inc() },
@@ -101,22 +104,41 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 	}
 }
 
-// admit pays a new session's start and, unless resume (a ?resume=N
-// handshake), waits for the snapshot bytes' debt to be paid. It returns
-// at once when the buckets can pay now; else it waits for them, parked,
-// at most
-// SessionWait (stopping, Serve's context, ends the wait early). ok false:
-// they could not pay within SessionWait, or, past half of it, it was
-// refused at random (see sessionBudget); nothing is taken, and reason
-// names the bucket, retry how long until it could have paid (Retry-After).
-// On the handshake's goroutine (guardHandshake).
-func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (ok bool, reason string, retry time.Duration) {
+// admit pays a new session's start, from the budget and from the share of
+// it that key (the client's address, addrKey) may take, and, unless
+// resume (a ?resume=N handshake), waits for the snapshot bytes' debt to
+// be paid. It returns at once when the buckets can pay now; else it
+// waits for them, parked, at most SessionWait (stopping, Serve's context,
+// ends the wait early). ok false: the address's share could not pay
+// within half of SessionWait (reason address_share), the budget could
+// not within SessionWait, or, past half of it, it was refused at random
+// (see sessionBudget); nothing is taken, and reason names the bucket,
+// retry how long until it could have paid (Retry-After). On the
+// handshake's goroutine (guardHandshake).
+func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool, key netip.Prefix) (ok bool, reason string, retry time.Duration) {
 	if b == nil {
 		return true, "", 0
 	}
 	now := time.Now()
+	share := b.shares.reserve(key, now)
+	var shareDelay time.Duration
+	if share != nil {
+		// An address past its share is refused whatever the draw: it is
+		// the one spending the budget.
+		if shareDelay = share.DelayFrom(now); shareDelay > b.wait/2 {
+			share.CancelAt(now)
+			b.refusedBy(refusedAddressShare)
+			return false, refusedAddressShare, shareDelay
+		}
+	}
+	cancel := func() {
+		if share != nil {
+			share.CancelAt(now)
+		}
+	}
 	start := b.starts.ReserveN(now, 1)
 	if !start.OK() { // a burst of 0: no session at all
+		cancel()
 		return false, refusedSessionRate, time.Second
 	}
 	delay, reason := start.DelayFrom(now), refusedSessionRate
@@ -125,8 +147,12 @@ func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool) (ok bool, r
 			delay, reason = d, refusedSnapshotBytes
 		}
 	}
+	if shareDelay > delay {
+		delay, reason = shareDelay, refusedAddressShare
+	}
 	if refuseWait(delay, b.wait, rand.Float64()) {
 		start.CancelAt(now)
+		cancel()
 		b.refusedBy(reason)
 		return false, reason, delay
 	}
@@ -180,9 +206,9 @@ func (b *sessionBudget) hold(stopping <-chan struct{}) {
 func newSessionsHeldCounter() *prometheus.CounterVec {
 	v := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pulseboard_ws_sessions_held_total",
-		Help: "WebSocket handshakes held back (at most session_wait) for the server-wide session budget, then let in, by the bucket they waited for (session_rate: session starts a second; snapshot_bytes: snapshot bytes a second). Those that would have waited longer are counted in pulseboard_ws_handshakes_refused_total under the same reason.",
+		Help: "WebSocket handshakes held back (at most session_wait) for the server-wide session budget, then let in, by the bucket they waited for (session_rate: session starts a second; snapshot_bytes: snapshot bytes a second; address_share: the quarter of the session starts one client address may take). Those that would have waited longer are counted in pulseboard_ws_handshakes_refused_total under the same reason.",
 	}, []string{"reason"})
-	for _, r := range []string{sessionBudgetStarts, sessionBudgetSnapshot} {
+	for _, r := range []string{sessionBudgetStarts, sessionBudgetSnapshot, refusedAddressShare} {
 		v.WithLabelValues(r)
 	}
 	return v

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -129,16 +130,16 @@ func TestSessionBudgetHoldsThenRefuses(t *testing.T) {
 	b := newSessionBudget(&o, 20_000, m)
 	stop := make(chan struct{})
 
-	ok, _, _ := b.admit(stop, false)
+	ok, _, _ := b.admit(stop, false, netip.Prefix{})
 	require.True(t, ok, "the burst")
 	began := time.Now()
-	ok, _, _ = b.admit(stop, false)
+	ok, _, _ = b.admit(stop, false, netip.Prefix{})
 	require.True(t, ok, "a twentieth of a second's wait is within SessionWait")
 	require.GreaterOrEqual(t, time.Since(began), 25*time.Millisecond)
 	require.Equal(t, 1.0, testutil.ToFloat64(m.sessionsHeld.WithLabelValues(sessionBudgetStarts)))
 
 	b.starts.SetLimit(0.5) // now a start waits 2 s, past SessionWait
-	ok, reason, retry := b.admit(stop, false)
+	ok, reason, retry := b.admit(stop, false, netip.Prefix{})
 	require.False(t, ok)
 	require.Equal(t, refusedSessionRate, reason)
 	require.Greater(t, retry, o.SessionWait)
@@ -183,7 +184,7 @@ func TestSessionBudgetOff(t *testing.T) {
 	b := newSessionBudget(&o, 20_000, newMetrics())
 	require.Nil(t, b)
 	for range 1000 {
-		ok, _, _ := b.admit(nil, false)
+		ok, _, _ := b.admit(nil, false, netip.Prefix{})
 		require.True(t, ok)
 	}
 	b.chargeSnapshot(1 << 30)
@@ -211,4 +212,69 @@ func TestSlowCutsLoopbackExempt(t *testing.T) {
 		sc.cut(remote)
 	}
 	require.Equal(t, 1, sc.suspects())
+}
+
+// One remote address may take a quarter of the session budget's starts:
+// past its share its handshakes are refused whatever the draw, counted
+// under address_share, while other addresses still start theirs. Loopback
+// addresses have no share (any local user has all of 127/8), and the
+// share of an address at rest is forgotten.
+func TestSessionBudgetSharesBetweenAddresses(t *testing.T) {
+	o := testWS()
+	// No refill while the test runs: only the bursts count.
+	o.SessionRate, o.SessionBurst, o.SessionWait, o.SessionHold = 0.001, 8, 200*time.Millisecond, time.Hour
+	o.setDefaults()
+	m := newMetrics()
+	b := newSessionBudget(&o, 20_000, m)
+	key := func(ip string) netip.Prefix {
+		k, ok := addrKey(net.ParseIP(ip))
+		require.True(t, ok)
+		return k
+	}
+
+	for i := range 2 {
+		ok, _, _ := b.admit(nil, false, key("192.0.2.7"))
+		require.True(t, ok, "start %d is within the address's share of 8/4", i)
+	}
+	ok, reason, retry := b.admit(nil, false, key("192.0.2.7"))
+	require.False(t, ok, "the third start from one address is past its share")
+	require.Equal(t, refusedAddressShare, reason)
+	require.Greater(t, retry, o.SessionWait/2)
+	require.Equal(t, 1.0, testutil.ToFloat64(m.refused.WithLabelValues(refusedAddressShare)))
+	require.InDelta(t, 6, b.starts.Tokens(), 0.01, "a refused start took nothing from the budget")
+
+	ok, _, _ = b.admit(nil, false, key("2001:db8::1"))
+	require.True(t, ok, "another address starts its own")
+	ok, _, _ = b.admit(nil, false, key("2001:db8::2"))
+	require.True(t, ok, "the same /64 shares one share")
+	ok, reason, _ = b.admit(nil, false, key("2001:db8::3"))
+	require.False(t, ok)
+	require.Equal(t, refusedAddressShare, reason)
+
+	for i := range 4 {
+		ok, _, _ = b.admit(nil, false, key("127.0.0.1"))
+		require.True(t, ok, "loopback start %d: no share, only the budget", i)
+	}
+	ok, reason, _ = b.admit(nil, false, key("127.0.0.1"))
+	require.False(t, ok, "the budget itself is spent")
+	require.Equal(t, refusedSessionRate, reason)
+	require.Equal(t, 2.0, testutil.ToFloat64(m.refused.WithLabelValues(refusedAddressShare)))
+}
+
+// The shares are bounded in memory: addresses whose share is whole again
+// are forgotten, and past maxAddrs of them in use a new address goes
+// unshared rather than growing the map.
+func TestAddressSharesBounded(t *testing.T) {
+	s := newAddressShares(1, 4, 4) // a share of one start, refilled every 4 s
+	now := time.Unix(1e9, 0)
+	for i := range 4 {
+		r := s.reserve(netip.MustParsePrefix(fmt.Sprintf("192.0.2.%d/32", i)), now)
+		require.NotNil(t, r)
+		require.Zero(t, r.DelayFrom(now))
+	}
+	require.Nil(t, s.reserve(netip.MustParsePrefix("192.0.2.200/32"), now), "every slot in use: unshared")
+	later := now.Add(5 * time.Second)
+	r := s.reserve(netip.MustParsePrefix("192.0.2.200/32"), later)
+	require.NotNil(t, r, "the shares at rest were swept")
+	require.Len(t, s.addrs, 1)
 }
