@@ -59,7 +59,10 @@ var ErrTemplateWork = fmt.Errorf("the template's functions returned more than %d
 //   - $labels and $value cannot be declared again or assigned;
 //   - the functions (print, printf, println, html, js, urlquery and the
 //     humanizers among them) charge what they return to a budget of
-//     maxTemplateWork bytes an execution, past which it fails;
+//     maxTemplateWork bytes an execution, past which it fails, and a
+//     call that could build more than the budget has left (a printf's
+//     widths, precisions and arguments, alerts_template_bound.go) fails
+//     it before it runs;
 //   - the caller's writer may stop the execution with an error once it
 //     has what it keeps (alerting's cut at MaxAnnotationBytes).
 //
@@ -89,18 +92,36 @@ func (at *AlertTemplate) charge(s string) (string, error) {
 	return s, nil
 }
 
+// call runs f, whose result is at most bound bytes, when the running
+// execution's budget could pay that bound, and charges what it returned;
+// else fails the execution without running it (alerts_template_bound.go
+// says why). Called with at.mu held (from inside Execute).
+func (at *AlertTemplate) call(bound int, f func() string) (string, error) {
+	if bound > at.left {
+		at.left = -1
+		return "", ErrTemplateWork
+	}
+	return at.charge(f())
+}
+
 // funcs are the functions an annotation may call, named and behaving as
 // Prometheus' template functions of the same names, and text/template's
-// builtins that build text, each charging its result to at's budget.
+// builtins that build text, each refused when what it could build is past
+// at's budget, and charging what it returned.
 func (at *AlertTemplate) funcs() template.FuncMap {
 	str := func(f func(string) string) func(string) (string, error) {
-		return func(s string) (string, error) { return at.charge(f(s)) }
+		// Case mapping writes an invalid byte as U+FFFD: three bytes.
+		return func(s string) (string, error) { return at.call(3*len(s)+16, func() string { return f(s) }) }
 	}
 	num := func(f func(float64) string) func(float64) (string, error) {
-		return func(v float64) (string, error) { return at.charge(f(v)) }
+		return func(v float64) (string, error) { return at.call(leafOverhead, func() string { return f(v) }) }
 	}
-	args := func(f func(...any) string) func(...any) (string, error) {
-		return func(a ...any) (string, error) { return at.charge(f(a...)) }
+	// The escapers write each byte of their arguments' Sprint as at most
+	// six ("\u003c").
+	args := func(factor int, f func(...any) string) func(...any) (string, error) {
+		return func(a ...any) (string, error) {
+			return at.call(printBound(factor, a...), func() string { return f(a...) })
+		}
 	}
 	return template.FuncMap{
 		"humanize":           num(Humanize),
@@ -110,14 +131,14 @@ func (at *AlertTemplate) funcs() template.FuncMap {
 		"toUpper":            str(strings.ToUpper),
 		"toLower":            str(strings.ToLower),
 		"title":              str(title),
-		"print":              args(fmt.Sprint),
-		"println":            args(fmt.Sprintln),
+		"print":              args(1, fmt.Sprint),
+		"println":            args(1, fmt.Sprintln),
 		"printf": func(format string, a ...any) (string, error) {
-			return at.charge(fmt.Sprintf(format, a...))
+			return at.call(printfBound(format, a), func() string { return fmt.Sprintf(format, a...) })
 		},
-		"html":     args(template.HTMLEscaper),
-		"js":       args(template.JSEscaper),
-		"urlquery": args(template.URLQueryEscaper),
+		"html":     args(6, template.HTMLEscaper),
+		"js":       args(6, template.JSEscaper),
+		"urlquery": args(6, template.URLQueryEscaper),
 	}
 }
 
@@ -230,6 +251,9 @@ func (c templateCheck) pipe(p *tparse.PipeNode) error {
 		}
 	}
 	for _, cmd := range p.Cmds {
+		if err := c.printf(cmd); err != nil {
+			return err
+		}
 		for _, arg := range cmd.Args {
 			if sub, ok := arg.(*tparse.PipeNode); ok {
 				if err := c.pipe(sub); err != nil {
@@ -237,6 +261,25 @@ func (c templateCheck) pipe(p *tparse.PipeNode) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// printf refuses a printf whose format, written in the template, would
+// build more than an execution's budget whatever its arguments: every run
+// of it would fail (AlertTemplate.call), so it is a mistake to say at
+// check time, with its line.
+func (c templateCheck) printf(cmd *tparse.CommandNode) error {
+	if len(cmd.Args) < 2 {
+		return nil
+	}
+	id, ok := cmd.Args[0].(*tparse.IdentifierNode)
+	format, isText := cmd.Args[1].(*tparse.StringNode)
+	if !ok || id.Ident != "printf" || !isText {
+		return nil
+	}
+	if n := printfBound(format.Text, nil); n > maxTemplateWork {
+		return c.fail(cmd, "printf's widths and precisions may build %d bytes, more than the %d an annotation's functions may return", n, maxTemplateWork)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,4 +115,60 @@ type countingWriter struct {
 func (w *countingWriter) Write(p []byte) (int, error) {
 	w.writes++
 	return 0, w.err
+}
+
+// TestAlertTemplateBoundsAFunctionBeforeItRuns: a single call that would
+// build far more than an execution's budget (fmt's widths and precisions
+// reach a million per verb, an argument index reuses one argument, a width
+// pads each element of a map) is refused before it runs, in bounded time
+// and memory, whatever way it is written; a printf whose format alone is
+// past the budget is refused at check time, with its line.
+func TestAlertTemplateBoundsAFunctionBeforeItRuns(t *testing.T) {
+	labels := map[string]string{}
+	for i := range 30 {
+		labels["l"+strconv.Itoa(i)] = "v"
+	}
+	wide := strings.Repeat("%999999[1]d", 360)
+	for _, text := range []string{
+		`{{printf $labels.fmt 0}}`, // the format from a target's label
+		`{{printf $labels.fmt 1e308}}`,
+		`{{printf "%*d%*d%*d" 1000000 0 1000000 0 1000000 0}}`,
+		`{{printf "%999999v" $labels}}`,
+		`{{printf "%999999v" .}}`,
+		`{{printf "%.999999[1]f%.999999[1]f%.999999[1]f" 1e308}}`,
+		`{{printf "%[1]*[2]d%[1]*[2]d%[1]*[2]d" 1000000 0}}`,
+	} {
+		at, err := ParseAlertTemplate("s", text)
+		if err != nil {
+			require.ErrorContains(t, err, "printf's widths and precisions may build", text)
+			continue
+		}
+		for _, f := range []string{wide, strings.Repeat("%.999999[1]f", 300), "%999999d%999999d"} {
+			labels["fmt"] = f
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			err = at.Execute(new(strings.Builder), AlertTemplateData{Labels: labels, Value: 1e308})
+			runtime.ReadMemStats(&after)
+			require.ErrorIs(t, err, ErrTemplateWork, text)
+			require.Less(t, time.Since(start), 100*time.Millisecond, text)
+			require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "%s: allocated", text)
+		}
+	}
+	for _, text := range []string{
+		`{{printf "` + wide + `" 0}}x`,
+		"line one\n{{ printf \"%.999999f%.999999f\" $value }}",
+		`{{$x := printf "%0100000d" 0}}`,
+	} {
+		_, err := ParseAlertTemplate("s", text)
+		require.ErrorContains(t, err, "printf's widths and precisions may build", text)
+	}
+	_, err := ParseAlertTemplate("s", "line one\n{{ printf \"%.999999f%.999999f\" $value }}")
+	require.ErrorContains(t, err, "template: line 2:")
+	// What users write stays well within the bounds.
+	at, err := ParseAlertTemplate("s", `{{printf "%.2f" $value}} on {{$labels.instance}}: {{printf "%s=%q" "job" $labels.job}} {{printf "%v" $labels | len}}`)
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, at.Execute(&b, AlertTemplateData{Labels: map[string]string{"instance": "a:9100", "job": "node"}, Value: 0.5}))
+	require.Equal(t, `0.50 on a:9100: job="node" 29`, b.String())
 }

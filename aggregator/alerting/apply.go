@@ -75,7 +75,7 @@ func (e *Evaluator) adopt() {
 			rules = append(rules, old)
 			continue
 		}
-		rules = append(rules, &ruleState{rule: r, instances: map[string]*instance{}})
+		rules = append(rules, &ruleState{rule: r, instances: map[string]*instance{}, templateErrors: &e.counts.templateErrors})
 	}
 	var gone []*ruleState
 	for _, rs := range e.rules {

@@ -117,6 +117,9 @@ type ruleState struct {
 	// limits.go).
 	overLimit bool
 	warnedAt  time.Time // when its failure on the limit was last logged
+	// templateErrors counts its annotations' failed expansions: the
+	// evaluator's counters.templateErrors.
+	templateErrors *atomic.Uint64
 }
 
 // New returns an Evaluator without rules.

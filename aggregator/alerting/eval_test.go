@@ -95,6 +95,7 @@ func TestAnnotationTemplates(t *testing.T) {
 		require.Equal(t, "CPU total on host at 1.235M% (warning)", a.Annotations["summary"])
 		require.Equal(t, "1.177MiB", a.Annotations["bytes"])
 		require.True(t, strings.HasPrefix(a.Annotations["broken"], "<error expanding template: "), a.Annotations["broken"])
+		require.Equal(t, uint64(1), h.ev.counts.templateErrors.Load(), "the failed expansion is counted")
 		require.LessOrEqual(t, len(a.Annotations["long"]), maxAnnotationBytes+len("…"))
 		require.True(t, strings.HasSuffix(a.Annotations["long"], "…"))
 	})
@@ -227,6 +228,9 @@ pulseboard_alert_rules_over_limit 0
 # HELP pulseboard_alert_selected_series Series listed by the alert rules' selects together, bounded by alerting.max_selected_series (a select of one metric or one source lists none: it reads the store's index).
 # TYPE pulseboard_alert_selected_series gauge
 pulseboard_alert_selected_series 0
+# HELP pulseboard_alert_template_errors_total Annotation expansions that failed: the template's own error, or its functions' work past what one expansion may build (64 KiB). The alert goes out with "<error expanding template: …>" as that annotation.
+# TYPE pulseboard_alert_template_errors_total counter
+pulseboard_alert_template_errors_total 0
 # HELP pulseboard_alerts_active Alerts pending or firing, of all rules.
 # TYPE pulseboard_alerts_active gauge
 pulseboard_alerts_active 2

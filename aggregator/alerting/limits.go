@@ -57,6 +57,9 @@ type counters struct {
 	skipped       atomic.Uint64 // rule evaluations left out by the budget
 	active        atomic.Int64  // alerts held, pending or firing
 	rulesOver     atomic.Int64  // rules over their limit now
+	// annotation expansions that failed (the template's error, or its
+	// functions' work budget): the alert shows "<error expanding template: …>"
+	templateErrors atomic.Uint64
 }
 
 // limit is the rule's own limit: its config's, or the default.

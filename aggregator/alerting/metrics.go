@@ -36,6 +36,8 @@ var (
 		"Alert rules whose latest evaluation failed on a limit (any reason of pulseboard_alert_rule_limit_exceeded_total): they hold no alerts until back within.", nil, nil)
 	skippedDesc = prometheus.NewDesc("pulseboard_alert_rule_evaluations_skipped_total",
 		"Alert rule evaluations left out because a round ran past its time budget (a fifth of the evaluation interval); they run first in the next round.", nil, nil)
+	templateErrorsDesc = prometheus.NewDesc("pulseboard_alert_template_errors_total",
+		"Annotation expansions that failed: the template's own error, or its functions' work past what one expansion may build (64 KiB). The alert goes out with \"<error expanding template: …>\" as that annotation.", nil, nil)
 	activeDesc = prometheus.NewDesc("pulseboard_alerts_active",
 		"Alerts pending or firing, of all rules.", nil, nil)
 )
@@ -48,6 +50,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(selectedDesc, prometheus.GaugeValue, float64(n.selected.Load()))
 	ch <- prometheus.MustNewConstMetric(rulesOverDesc, prometheus.GaugeValue, float64(n.rulesOver.Load()))
 	ch <- prometheus.MustNewConstMetric(skippedDesc, prometheus.CounterValue, float64(n.skipped.Load()))
+	ch <- prometheus.MustNewConstMetric(templateErrorsDesc, prometheus.CounterValue, float64(n.templateErrors.Load()))
 	ch <- prometheus.MustNewConstMetric(activeDesc, prometheus.GaugeValue, float64(n.active.Load()))
 	for _, a := range c.e.Alerts() {
 		names, values := metricLabels(a.Labels)

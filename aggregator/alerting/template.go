@@ -32,6 +32,9 @@ func (rs *ruleState) expand(in *instance) {
 	for name, t := range rs.rule.annotations {
 		var b limitedBuilder
 		if err := t.Execute(&b, data); err != nil && !errors.Is(err, errCut) {
+			if rs.templateErrors != nil {
+				rs.templateErrors.Add(1)
+			}
 			out[name] = "<error expanding template: " + err.Error() + ">"
 			continue
 		}
