@@ -60,6 +60,11 @@ type client struct {
 	// connection is cut as slow or stalled (slowCuts); zero if unknown.
 	addr netip.Prefix
 
+	// snapshotPaid: the session's first snapshot was written and
+	// charged; later ones are resyncs (sessionBudget.chargeSnapshot).
+	// Writer only.
+	snapshotPaid bool
+
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64
 	hasResumeAt bool

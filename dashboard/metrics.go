@@ -84,6 +84,10 @@ type metrics struct {
 	newcomers        prometheus.Gauge
 	// sessionsHeld: handshakes held for the session budget (sessions.go).
 	sessionsHeld *prometheus.CounterVec
+	// resyncsHeld and resyncHeldSeconds: sessions that waited for the
+	// resync budget after a snapshot (sessions.go).
+	resyncsHeld       prometheus.Counter
+	resyncHeldSeconds prometheus.Counter
 	// conns: the listener's (conns.go).
 	conns *connMetrics
 }
@@ -176,7 +180,15 @@ func newMetrics() *metrics {
 		}),
 		limited:      newLimitedCounter(),
 		sessionsHeld: newSessionsHeldCounter(),
-		dearLimited:  newDearLimitedCounter(),
+		resyncsHeld: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_resyncs_held_total",
+			Help: "Snapshots sent on WebSocket sessions already open (a resume too old for the retained deltas, a resync after a drop) after which the session waited for the server-wide budget of such snapshots' bytes (server.session_snapshot_rate, a bucket apart from the new sessions').",
+		}),
+		resyncHeldSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_resync_held_seconds_total",
+			Help: "Time WebSocket sessions waited, in all, for the budget of the snapshots sent on sessions already open (see pulseboard_ws_resyncs_held_total).",
+		}),
+		dearLimited: newDearLimitedCounter(),
 		answerUnits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_http_answer_cost_units_total",
 			Help: "Request cost units charged after the answer for its size (one per 64 KiB of body), to its connection's request budget and to the server's dear budget.",
@@ -223,7 +235,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.batched, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers, m.sessionsHeld,
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers, m.sessionsHeld, m.resyncsHeld, m.resyncHeldSeconds,
 		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 

@@ -76,8 +76,13 @@ const (
 //
 // Its methods are safe for concurrent use.
 type sessionBudget struct {
-	starts   *rate.Limiter
-	bytes    *rate.Limiter
+	starts *rate.Limiter
+	bytes  *rate.Limiter
+	// resyncs is the bytes of the snapshots sent on sessions already
+	// open (a resume too old for the deltas, a resync after a drop): a
+	// bucket of their own, so that they never delay a new session (see
+	// chargeSnapshot).
+	resyncs  *rate.Limiter
 	shares   *addressShares
 	wait     time.Duration
 	refusals handshakeHold
@@ -96,6 +101,7 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 	return &sessionBudget{
 		starts:    rate.NewLimiter(rate.Limit(o.SessionRate), o.SessionBurst),
 		bytes:     rate.NewLimiter(rate.Limit(o.SnapshotByteRate), o.SnapshotByteBurst),
+		resyncs:   rate.NewLimiter(rate.Limit(o.SnapshotByteRate), o.SnapshotByteBurst),
 		shares:    newAddressShares(o.SessionRate, o.SessionBurst, defaultSlowCutAddresses),
 		wait:      o.SessionWait,
 		refusals:  newHandshakeHold(o.SessionHold, maxConns),
@@ -184,15 +190,35 @@ func refuseWait(delay, wait time.Duration, u float64) bool {
 }
 
 // chargeSnapshot takes the n bytes of a snapshot just written whole to a
-// session from the bytes bucket: now, without waiting, a debt at most a
-// burst deep that the next handshakes wait for (admit). The client's
-// writer calls it after each snapshot it wrote, whoever ends the
-// connection afterwards.
-func (b *sessionBudget) chargeSnapshot(n int) {
+// session, now, without waiting, and returns how long the session must
+// wait before it writes anything more (zero for a session's first).
+//
+// A session's first snapshot (resync false) is charged to the bytes
+// bucket, as a debt at most a burst deep that the next handshakes wait
+// for (admit), whoever ends the connection afterwards. A later one
+// (resync: a resume too old for the retained deltas, a resync after a
+// drop) is charged to the resyncs bucket, and its session waits until
+// its own reservation is paid: the debt is the resumers', never the
+// handshakes'. Why: resume messages on connections already open, each
+// within its allowance of resumes, made snapshots that were charged to
+// the handshakes' bucket only, a debt nothing capped (2.88 GB in 20 s
+// from 150 connections) that every new dashboard then waited for, and
+// was refused for, for over two minutes (trial 14 round 9, F2). Now
+// their bytes come at the budget's rate whatever the number of resumers,
+// each waiting its turn in order, and new sessions never see them.
+//
+// The client's writer calls it after each snapshot it wrote, and waits
+// what it returns (client.pause).
+func (b *sessionBudget) chargeSnapshot(n int, resync bool) time.Duration {
 	if b == nil || n <= 0 {
-		return
+		return 0
 	}
-	b.bytes.ReserveN(time.Now(), min(n, b.bytes.Burst()))
+	now := time.Now()
+	if !resync {
+		b.bytes.ReserveN(now, min(n, b.bytes.Burst()))
+		return 0
+	}
+	return b.resyncs.ReserveN(now, min(n, b.resyncs.Burst())).DelayFrom(now)
 }
 
 // hold parks a refused handshake (handshakeHold.hold), in slots of its

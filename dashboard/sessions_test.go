@@ -14,6 +14,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // dialFrom dials the fixture's /ws from the loopback address local (any
@@ -187,7 +188,7 @@ func TestSessionBudgetOff(t *testing.T) {
 		ok, _, _ := b.admit(nil, false, netip.Prefix{})
 		require.True(t, ok)
 	}
-	b.chargeSnapshot(1 << 30)
+	require.Zero(t, b.chargeSnapshot(1<<30, true))
 	b.hold(nil)
 }
 
@@ -277,4 +278,55 @@ func TestAddressSharesBounded(t *testing.T) {
 	r := s.reserve(netip.MustParsePrefix("192.0.2.200/32"), later)
 	require.NotNil(t, r, "the shares at rest were swept")
 	require.Len(t, s.addrs, 1)
+}
+
+// Trial 14 round 9, F2: snapshots sent on sessions already open (resume
+// messages too old for the retained deltas) are paid from a bucket of
+// their own, and their session waits its turn: they never delay a new
+// session, and their bytes come at the budget's rate.
+func TestResyncSnapshotsDoNotDelayNewSessions(t *testing.T) {
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) {
+		o.WebSocket.SessionRate = 1000
+		o.WebSocket.SessionWait = 50 * time.Millisecond
+		o.WebSocket.SessionHold = 10 * time.Millisecond
+		o.WebSocket.MaxResumes = 100
+	}})
+	f.pushAndWait(200, 1)
+	size := len(f.agg.SnapshotJSON(true))
+	// A snapshot and a half a second, as much at once: the second resync
+	// in a row waits about half a second, the third a second more.
+	for _, lim := range []*rate.Limiter{f.srv.sessions.bytes, f.srv.sessions.resyncs} {
+		lim.SetLimit(rate.Limit(size * 3 / 2))
+		lim.SetBurst(size * 3 / 2)
+	}
+
+	a := f.dial("", nil)
+	a.readType("hello")
+	a.readType("snapshot")
+	began := time.Now()
+	resync := func() {
+		a.send(`{"type":"resume","seq":0}`)
+		a.readType("snapshot")
+	}
+	// Three resyncs in a row: the first is paid at once, after the second
+	// the session waits a third of a second, after the third a second.
+	for range 3 {
+		resync()
+	}
+	require.Eventually(t, func() bool { return testutil.ToFloat64(f.srv.metrics.resyncsHeld) >= 2 },
+		5*time.Second, time.Millisecond, "the resumer waits for its resyncs")
+	// The resumes spent the resync bucket; a new session is let in at
+	// once all the same.
+	heldBefore := testutil.ToFloat64(f.srv.metrics.sessionsHeld.WithLabelValues(sessionBudgetSnapshot))
+	b := f.dial("", nil)
+	b.readType("hello")
+	b.readType("snapshot")
+	require.Equal(t, heldBefore, testutil.ToFloat64(f.srv.metrics.sessionsHeld.WithLabelValues(sessionBudgetSnapshot)),
+		"a new session did not wait for the resumers' snapshots")
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.refused.WithLabelValues(refusedSnapshotBytes)))
+
+	// The fourth could not have been written before the third's wait.
+	resync()
+	require.GreaterOrEqual(t, time.Since(began), time.Second, "the resyncs came at the budget's rate")
+	require.Greater(t, testutil.ToFloat64(f.srv.metrics.resyncHeldSeconds), 0.75, "a third of a second, then most of a second")
 }

@@ -157,9 +157,32 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	}
 	if snap != nil {
 		c.subscribedMs = time.Now().UnixMilli()
-		c.s.sessions.chargeSnapshot(len(snap))
+		c.paySnapshot(len(snap))
 	}
 	return sub, true
+}
+
+// paySnapshot charges a snapshot of n bytes just written to the session
+// budget and, for a resync, waits what it says before the writer goes on
+// (the connection's end cuts the wait short). Writer only.
+func (c *client) paySnapshot(n int) {
+	wait := c.s.sessions.chargeSnapshot(n, c.snapshotPaid)
+	c.snapshotPaid = true
+	if wait <= 0 {
+		return
+	}
+	c.s.metrics.resyncsHeld.Inc()
+	began := time.Now()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.ctx.Done():
+	}
+	c.s.metrics.resyncHeldSeconds.Add(time.Since(began).Seconds())
+	// The deltas built meanwhile could not have gone sooner: their delay
+	// is timed from now (delivered), not charged to the stream.
+	c.subscribedMs = time.Now().UnixMilli()
 }
 
 // pump writes the subscription's messages until Next fails, and returns
@@ -256,7 +279,7 @@ func (c *client) flushBatch() bool {
 func (c *client) delivered(msg aggregator.Message) {
 	if msg.TS == 0 { // a snapshot (a resync, or no shared one)
 		c.subscribedMs = time.Now().UnixMilli()
-		c.s.sessions.chargeSnapshot(len(msg.Data))
+		c.paySnapshot(len(msg.Data))
 		return
 	}
 	// A delta built before this subscription's snapshot was written (the
