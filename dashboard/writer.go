@@ -164,9 +164,13 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 
 // paySnapshot charges a snapshot of n bytes just written to the session
 // budget and, for a resync, waits what it says before the writer goes on
-// (the connection's end cuts the wait short). Writer only.
+// (the connection's end cuts the wait short). A session that came with
+// ?resume=N (N > 0) pays its first snapshot as a resync too: its
+// handshake waited for the resyncs' debt, not the new sessions' (admit),
+// so a resume too old for the deltas never becomes the new sessions' debt.
+// Writer only.
 func (c *client) paySnapshot(n int) {
-	wait := c.s.sessions.chargeSnapshot(n, c.snapshotPaid)
+	wait := c.s.sessions.chargeSnapshot(n, c.snapshotPaid || c.hasResumeAt && c.resumeAt > 0)
 	c.snapshotPaid = true
 	if wait <= 0 {
 		return

@@ -82,7 +82,7 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
-		ok, _, wait := s.sessions.admit(stopping, resume, key)
+		ok, _, wait := s.sessions.admit(stopping, resume && seq > 0, key) // ?resume=0 asks for a snapshot outright
 		if !ok {
 			s.sessions.hold(stopping)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
