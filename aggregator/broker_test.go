@@ -113,6 +113,53 @@ func TestResumeMergesWhenTooManyToQueue(t *testing.T) {
 	require.Len(t, f.Points[a.st.all[0].id], 9)
 }
 
+// TestResumeServesOnlyWhatTheLogHolds: Resume subscribes only where the
+// retained deltas serve it within half a mailbox, and does no merge or
+// snapshot of its own otherwise (trial 14 round 9, F3: a resume per
+// connection from the oldest retained delta merged and encoded megabytes
+// each under the broker's lock); Subscribe still does both.
+func TestResumeServesOnlyWhatTheLogHolds(t *testing.T) {
+	a, c := newTestAgg(Options{RetainDeltas: 20, MailboxSize: 8})
+	live := a.Subscribe(0) // someone listens: each delta is encoded as published
+	defer live.Close()
+	for range 12 {
+		publishN(a, c, 1)
+		drain(t, live) // and reads, so as not to be dropped
+	}
+	for _, tc := range []struct {
+		after uint64
+		ok    bool
+		why   string
+	}{
+		{12, true, "up to date"},
+		{9, true, "three missed: the log's own entries"},
+		{8, true, "four, half the mailbox"},
+		{7, false, "five: a merge of its own"},
+		{1, false, "eleven"},
+		{99, false, "from another run: a snapshot of its own"},
+	} {
+		s, ok := a.Resume(tc.after)
+		require.Equal(t, tc.ok, ok, tc.why)
+		if !ok {
+			require.Nil(t, s)
+			continue
+		}
+		ms := drain(t, s)
+		require.Len(t, ms, int(12-tc.after), tc.why)
+		for _, m := range ms {
+			require.Equal(t, "delta", m.Type)
+			require.Equal(t, m.Seq, m.From, "%s: the log's deltas, not a merge", tc.why)
+		}
+		s.Close()
+	}
+	require.Equal(t, 1, a.Subscribers(), "a refused resume leaves no subscription")
+	s := a.Subscribe(1)
+	defer s.Close()
+	ms := drain(t, s)
+	require.Len(t, ms, 1, "Subscribe still merges")
+	require.Equal(t, uint64(2), ms[0].From)
+}
+
 // TestStalledSubscriberDropped: a fast subscriber gets every delta while a
 // stalled one is dropped as soon as its mailbox would pass its bound,
 // without any merge, and its drop hook runs once.

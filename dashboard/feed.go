@@ -33,6 +33,11 @@ type Feed interface {
 	// snapshot; after N gives the deltas after N if still held, else a
 	// snapshot. The caller must Close it.
 	Subscribe(after uint64) *aggregator.Subscription
+	// Resume is Subscribe(after), after > 0, when the retained deltas
+	// serve it as they are; false, and no subscription, when it would
+	// take a merge or a snapshot of its own (the caller starts the
+	// client from the shared snapshot instead).
+	Resume(after uint64) (*aggregator.Subscription, bool)
 }
 
 var _ Feed = (*aggregator.Aggregator)(nil)

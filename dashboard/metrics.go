@@ -88,6 +88,9 @@ type metrics struct {
 	// resync budget after a snapshot (sessions.go).
 	resyncsHeld       prometheus.Counter
 	resyncHeldSeconds prometheus.Counter
+	// resumesAsSnapshot: resumes the retained deltas could not serve as
+	// they are, answered with the shared snapshot (writer.go).
+	resumesAsSnapshot prometheus.Counter
 	// conns: the listener's (conns.go).
 	conns *connMetrics
 }
@@ -184,6 +187,10 @@ func newMetrics() *metrics {
 			Name: "pulseboard_ws_resyncs_held_total",
 			Help: "Snapshots sent on WebSocket sessions already open (a resume too old for the retained deltas, a resync after a drop) after which the session waited for the server-wide budget of such snapshots' bytes (server.session_snapshot_rate, a bucket apart from the new sessions').",
 		}),
+		resumesAsSnapshot: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pulseboard_ws_resumes_as_snapshot_total",
+			Help: "WebSocket resumes (?resume=N or a resume message) that the retained deltas could not serve as they are (too old, or more than half a mailbox to merge), answered with the snapshot shared by every client and paid as a resync.",
+		}),
 		resyncHeldSeconds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pulseboard_ws_resync_held_seconds_total",
 			Help: "Time WebSocket sessions waited, in all, for the budget of the snapshots sent on sessions already open (see pulseboard_ws_resyncs_held_total).",
@@ -235,7 +242,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.clients, m.messagesSent, m.batched, m.bytesSent, m.slowDrops, m.hostRefused, m.readBudget,
 		m.droppedFrames, m.droppedBytes,
 		m.refused, m.ignored, m.disconnects, m.requests, m.rangeSeconds, m.delivery,
-		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers, m.sessionsHeld, m.resyncsHeld, m.resyncHeldSeconds,
+		m.rangeRefused, m.rangePoints, m.malformed, m.limited, m.dearLimited, m.answerUnits, m.answersRefused, m.answerBytes, m.admissionWait, m.admissionWaiting, m.newcomers, m.sessionsHeld, m.resyncsHeld, m.resyncHeldSeconds, m.resumesAsSnapshot,
 		m.conns.open, m.conns.idle, m.conns.max, m.conns.refused, m.conns.evicted, m.conns.acceptErrors}
 }
 

@@ -378,3 +378,34 @@ func TestResumeTooOldPaysAsAResync(t *testing.T) {
 	require.Error(t, err, "?resume=0 is a new session's snapshot: the new sessions' bucket is in debt now")
 	require.Nil(t, conn)
 }
+
+// Trial 14 round 9, F3: a resume the retained deltas cannot serve within
+// half a mailbox is answered with the snapshot every client shares, paid
+// as a resync, and counted; none is merged for it alone. One within is
+// served from the log as before.
+func TestResumeOfManyDeltasGetsTheSharedSnapshot(t *testing.T) {
+	f := newFixture(t, fixtureOptions{agg: func(o *aggregator.Options) {
+		o.MailboxSize, o.RetainDeltas = 4, 50
+	}})
+	first := f.pushAndWait(2, 1)
+	c := f.dial("", nil)
+	c.readType("hello")
+	seen := c.readType("snapshot").Seq
+	last := seen
+	for i := range 10 {
+		next := f.pushAndWait(2, float64(2+i))
+		c.readUntilSeq(last, next)
+		last = next
+	}
+	require.Greater(t, last-seen, uint64(2))
+
+	c.send(fmt.Sprintf(`{"type":"resume","seq":%d}`, last-1))
+	got := c.readUntilSeq(last-1, f.pushAndWait(2, 20))
+	require.Equal(t, last, got[0].first(), "one delta missed: from the log")
+	require.Zero(t, testutil.ToFloat64(f.srv.metrics.resumesAsSnapshot))
+
+	c.send(fmt.Sprintf(`{"type":"resume","seq":%d}`, max(first, seen)))
+	snap := c.readType("snapshot")
+	require.GreaterOrEqual(t, snap.Seq, last)
+	require.Equal(t, 1.0, testutil.ToFloat64(f.srv.metrics.resumesAsSnapshot))
+}

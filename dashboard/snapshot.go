@@ -113,3 +113,23 @@ func (sc *snapshotCache) release() {
 	}
 	sc.data, sc.seq, sc.at = nil, 0, time.Time{}
 }
+
+// drop lets go of the cached snapshot if it is still the one at seq: a
+// client found it too far behind the broker's log to catch up from
+// (client.subscribe), and the next get builds a newer one, once, for
+// every client waiting.
+func (sc *snapshotCache) drop(seq uint64) {
+	sc.mu.Lock()
+	data := sc.data
+	held := data != nil && sc.seq == seq
+	if held {
+		if sc.timer != nil {
+			sc.timer.Stop()
+		}
+		sc.data, sc.seq, sc.at = nil, 0, time.Time{}
+	}
+	sc.mu.Unlock()
+	if held && sc.expired != nil {
+		sc.expired(data)
+	}
+}

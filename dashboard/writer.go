@@ -132,16 +132,45 @@ var errWriteFailed = errors.New("write failed")
 // slow to take the snapshot is dropped by its mailbox like any other.
 func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 	feed := c.s.opts.Feed
-	var snap []byte
-	if after == 0 {
-		if data, seq, ok := c.hub.snap.get(func() []byte { return feed.SnapshotJSON(true) }, time.Now()); ok {
-			snap, after = data, seq
+	var sub *aggregator.Subscription
+	if after > 0 {
+		// A resume the retained deltas serve as they are; any other
+		// starts from the shared snapshot (Feed.Resume says why).
+		var ok bool
+		if sub, ok = feed.Resume(after); !ok {
+			after = 0
+			c.s.metrics.resumesAsSnapshot.Inc()
 		}
+	}
+	var snap []byte
+	build := func() []byte { return feed.SnapshotJSON(true) }
+	for try := 0; after == 0; try++ {
+		data, seq, ok := c.hub.snap.get(build, time.Now())
+		if !ok {
+			break
+		}
+		snap, after = data, seq
+		// The deltas after the shared snapshot, from the log; a snapshot
+		// too far behind it for that is let go and built anew, once for
+		// all the clients waiting, rather than caught up by a merge of
+		// this client's own. A second one that is still behind (the
+		// feed ran on meanwhile) is caught up by Subscribe.
+		if s, ok := feed.Resume(seq); ok {
+			sub = s
+			break
+		}
+		if try > 0 {
+			break
+		}
+		c.hub.snap.drop(seq)
+		snap, after = nil, 0
 	}
 	if snap != nil && c.columns {
 		snap = c.hub.cols.get(snap)
 	}
-	sub := feed.Subscribe(after)
+	if sub == nil {
+		sub = feed.Subscribe(after)
+	}
 	c.subscribedMs = time.Now().UnixMilli()
 	c.watch = newDropWatch(c)
 	sub.OnDrop(c.watch.dropped)
