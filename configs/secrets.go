@@ -200,7 +200,13 @@ func NewRedactor(secrets []string) *Redactor {
 // secretForms returns the encodings a target may echo a secret in: base64
 // in both alphabets, padded or not, hex, and every byte percent-encoded
 // (%53%75…, as a URL encoder that escapes everything writes it; matched
-// in either case, as every form is).
+// in either case, as every form is); and the base64 of the secret, and of
+// its percent-encoded form, inside a longer text: the characters that
+// hold the secret's bytes alone, at each of the three alignments (trial
+// 14 round 9, F4: base64 of a text holding the secret after one or two
+// other bytes shares no character with the secret's own base64 at its
+// edges, and was not masked). Escaped forms (%XX in part, &#NN;, \uXXXX)
+// are found by decoding the text instead (maskPct).
 func secretForms(s string) []string {
 	raw := []byte(s)
 	var pct strings.Builder
@@ -208,8 +214,23 @@ func secretForms(s string) []string {
 		fmt.Fprintf(&pct, "%%%02x", c)
 	}
 	out := []string{hex.EncodeToString(raw), pct.String()}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		out = append(out, enc.EncodeToString(raw))
+	// The percent-encoded form in both cases of hex: base64 does not
+	// fold case as the matching of every form does.
+	for _, src := range [][]byte{raw, []byte(pct.String()), []byte(strings.ToUpper(pct.String()))} {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			out = append(out, enc.EncodeToString(src))
+		}
+		// Preceded by p bytes, the secret's bytes from (3-p%3)%3 on fill
+		// whole groups of three, whose characters are the same whatever
+		// came before or comes after.
+		for skip := range 3 {
+			core := src[skip:]
+			core = core[:len(core)/3*3]
+			if len(core) < 6 { // eight characters at least: less would mask words at random
+				continue
+			}
+			out = append(out, base64.RawStdEncoding.EncodeToString(core), base64.RawURLEncoding.EncodeToString(core))
+		}
 	}
 	return out
 }

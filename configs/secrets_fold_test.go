@@ -165,3 +165,68 @@ func TestRedactorMasksPartlyPercentEncodedSecrets(t *testing.T) {
 		require.Equal(t, text, got)
 	}
 }
+
+// A secret echoed in other escape syntaxes (HTML character references,
+// JSON and JavaScript escapes, mixed with percent-escapes), or in base64
+// inside a longer text at any alignment, or as the base64 of its
+// percent-encoded form, is masked too (trial 14, round 9, F4: round 8
+// decoded percent-escapes only, and looked for the secret's own base64
+// only).
+func TestRedactorMasksOtherEscapesAndAlignments(t *testing.T) {
+	const token = "Sup3rSecretTok3nABC"
+	r := NewRedactor((&HTTPClient{URL: "http://h/m", Headers: map[string]string{"Authorization": "Bearer " + token}}).Secrets())
+	every := func(format string) string {
+		var b strings.Builder
+		for _, c := range []byte(token) {
+			fmt.Fprintf(&b, format, c)
+		}
+		return b.String()
+	}
+	mixed := func() string {
+		var b strings.Builder
+		for i, c := range []byte(token) {
+			if i%2 == 0 {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				fmt.Fprintf(&b, "&#%d;", c)
+			}
+		}
+		return b.String()
+	}
+	for name, form := range map[string]string{
+		"decimal references":  every("&#%d;"),
+		"hex references":      every("&#x%x;"),
+		"HEX references":      every("&#X%X;"),
+		"first byte only":     "&#83;up3rSecretTok3nABC",
+		"json escapes":        every(`\u%04x`),
+		"JSON escapes":        every(`\u%04X`),
+		"js byte escapes":     every(`\x%02x`),
+		"percent, references": mixed(),
+		"references, twice":   strings.ReplaceAll(every("&#%d;"), "&", "%26"),
+	} {
+		got, masked := r.MaskSecrets("a=" + form + "&b=&amp;\\n")
+		require.True(t, masked, name)
+		require.Equal(t, "a="+URLMask+"&b=&amp;\\n", got, name)
+	}
+	// base64 of a text that holds the secret after zero, one or two other
+	// bytes, and before others: the characters that hold only the
+	// secret's bytes are masked.
+	for _, pre := range []string{"", "x", "xy", "xyz", "wxyz"} {
+		for _, src := range []string{token, every("%%%02X"), every("%%%02x")} {
+			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+				text := enc.EncodeToString([]byte(pre + src + "!tail"))
+				got, masked := r.MaskSecrets(text)
+				require.True(t, masked, "%q+%q", pre, src)
+				// What is left unmasked decodes to at most two bytes of
+				// the secret at each edge.
+				left := strings.ReplaceAll(got, URLMask, "")
+				require.Less(t, len(left), len(text)-len(src), "%q+%q: %s", pre, src, got)
+			}
+		}
+	}
+	for _, text := range []string{"a&b", `C:\users`, "&#;", "&#x110000;", `\u12`, "&amp;&lt;", "Tom &amp; Jerry \\u0041"} {
+		got, masked := r.MaskSecrets(text)
+		require.False(t, masked, text)
+		require.Equal(t, text, got)
+	}
+}

@@ -1,6 +1,9 @@
 package configs
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Secrets a target echoes percent-encoded in part (%53up3r…, every other
 // byte, only the last) or twice over (%2553…): maskFold finds each form
@@ -39,30 +42,136 @@ func decodePct(text string) (pctView, bool) {
 	return v, decoded
 }
 
-// decodePctOnce decodes s's %XX escapes once, with the span of s each
-// decoded byte came from; false when s holds none.
+// decodePctOnce decodes s's escapes once, with the span of s each decoded
+// byte came from; false when s holds none. Escapes of every syntax a
+// target may echo text in (trial 14 round 9, F4: round 8 decoded only
+// the first): %XX (URLs), &#NNN; &#xHH; and &amp; &lt; &gt; &quot;
+// &apos; (HTML), \uXXXX and \xHH (JSON, JavaScript). A character
+// reference or \u escape decodes to its UTF-8 bytes, each from the whole
+// escape.
 func decodePctOnce(s string) (string, []int, []int, bool) {
-	first := strings.IndexByte(s, '%')
+	first := firstEscape(s)
 	if first < 0 {
 		return "", nil, nil, false
 	}
 	var b strings.Builder
+	b.WriteString(s[:first])
 	start := make([]int, 0, len(s))
 	end := make([]int, 0, len(s))
+	for i := range first {
+		start, end = append(start, i), append(end, i+1)
+	}
 	any := false
-	for i := 0; i < len(s); {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			start, end = append(start, i), append(end, i+3)
-			i += 3
-			any = true
+	var buf [utf8.UTFMax]byte
+	for i := first; i < len(s); {
+		dec, n := escapeAt(s, i)
+		if n == 0 {
+			b.WriteByte(s[i])
+			start, end = append(start, i), append(end, i+1)
+			i++
 			continue
 		}
-		b.WriteByte(s[i])
-		start, end = append(start, i), append(end, i+1)
-		i++
+		bs := buf[:0]
+		if dec < 0 { // a byte, not a character
+			bs = append(bs, byte(-dec-1))
+		} else {
+			bs = utf8.AppendRune(bs, dec)
+		}
+		for _, c := range bs {
+			b.WriteByte(c)
+			start, end = append(start, i), append(end, i+n)
+		}
+		i += n
+		any = true
 	}
 	return b.String(), start, end, any
+}
+
+// hasEscape says whether s may hold an escape decodePctOnce decodes.
+func hasEscape(s string) bool { return strings.ContainsAny(s, `%&\`) }
+
+// firstEscape is the index of s's first escape, or -1: a text with '&' or
+// '%' and no escape (a query string, "100%") costs a scan, no allocation.
+func firstEscape(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '%' && c != '&' && c != '\\' {
+			continue
+		}
+		if _, n := escapeAt(s, i); n > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// namedRefs are the HTML character references decoded by name.
+var namedRefs = map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}
+
+// escapeAt reads an escape at s[i:]: the character it stands for, or a
+// byte b as -b-1 (%XX, \xHH), and its length; 0 when there is none.
+func escapeAt(s string, i int) (rune, int) {
+	rest := s[i:]
+	switch {
+	case len(rest) >= 3 && rest[0] == '%' && isHex(rest[1]) && isHex(rest[2]):
+		return -rune(unhex(rest[1])<<4|unhex(rest[2])) - 1, 3
+	case len(rest) >= 4 && rest[0] == '\\' && rest[1] == 'x' && isHex(rest[2]) && isHex(rest[3]):
+		return -rune(unhex(rest[2])<<4|unhex(rest[3])) - 1, 4
+	case len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u':
+		if v, ok := hexValue(rest[2:6]); ok {
+			return rune(v), 6
+		}
+	case len(rest) >= 4 && rest[0] == '&' && rest[1] == '#':
+		end := strings.IndexByte(rest[:min(len(rest), 12)], ';')
+		if end < 0 {
+			return 0, 0
+		}
+		body := rest[2:end]
+		var v uint64
+		var ok bool
+		if len(body) > 1 && (body[0] == 'x' || body[0] == 'X') {
+			v, ok = hexValue(body[1:])
+		} else {
+			v, ok = decValue(body)
+		}
+		if ok && v <= utf8.MaxRune {
+			return rune(v), end + 1
+		}
+	case len(rest) >= 4 && rest[0] == '&':
+		if end := strings.IndexByte(rest[:min(len(rest), 6)], ';'); end > 1 {
+			if r, ok := namedRefs[rest[1:end]]; ok {
+				return r, end + 1
+			}
+		}
+	}
+	return 0, 0
+}
+
+func hexValue(s string) (uint64, bool) {
+	if s == "" || len(s) > 8 {
+		return 0, false
+	}
+	var v uint64
+	for i := range len(s) {
+		if !isHex(s[i]) {
+			return 0, false
+		}
+		v = v<<4 | uint64(unhex(s[i]))
+	}
+	return v, true
+}
+
+func decValue(s string) (uint64, bool) {
+	if s == "" || len(s) > 8 {
+		return 0, false
+	}
+	var v uint64
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(s[i]-'0')
+	}
+	return v, true
 }
 
 func isHex(c byte) bool {
@@ -81,9 +190,9 @@ func unhex(c byte) byte {
 
 // maskPct masks, in text, every stretch whose escapes decode to one of
 // the first n of r.list (r not nil), and says whether there was one. A
-// text without '%' costs one scan and no allocation.
+// text without '%', '&' or '\\' costs one scan and no allocation.
 func (r *Redactor) maskPct(text string, n int) (string, bool) {
-	if strings.IndexByte(text, '%') < 0 {
+	if !hasEscape(text) {
 		return text, false
 	}
 	v, ok := decodePct(text)
