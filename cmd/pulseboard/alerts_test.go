@@ -63,6 +63,7 @@ func TestReloadKeepsAlertState(t *testing.T) {
 // The embedded demo shows a pending and a firing alert within its first
 // minute (configs/default.yaml, alerts:).
 func TestDemoAlertsWithinAMinute(t *testing.T) {
+	besideOthers(t)
 	if testing.Short() {
 		t.Skip("waits up to a minute of the demo")
 	}

@@ -85,6 +85,7 @@ const focused = `(e => e.id || ((e.getAttribute("role") || e.tagName.toLowerCase
 	 e.getAttribute("aria-label") || e.textContent.trim().slice(0, 20))))(document.activeElement)`
 
 func TestBrowserAccessibility(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig)
 	defer func() {

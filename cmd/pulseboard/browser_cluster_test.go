@@ -48,6 +48,7 @@ func freePortNumber(t *testing.T) string {
 // finds b's and c's sources there, each under its node's heading; then
 // kills c with SIGKILL and sees it marked down within two seconds.
 func TestBrowserClusterGroupsByNode(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	ports := map[string]string{}
 	for _, fixed := range []string{"8081", "8082", "8083", "4222", "4223", "4224", "6222", "6223", "6224"} {

@@ -160,6 +160,7 @@ func filterFits(t *testing.T, b *tab, text string) {
 }
 
 func TestBrowserLayouts(t *testing.T) {
+	besideOthers(t)
 	cmd, base, stderr := startPulseboard(t, "-config", manySourcesConfig(t, 45))
 	defer func() {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))

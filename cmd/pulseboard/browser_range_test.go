@@ -303,6 +303,7 @@ func TestBrowserHistoryAfterRestart(t *testing.T) {
 // TestBrowserCustomRange: the custom form applies a valid span (in the
 // address as from..to) and refuses an empty one in words, asking nothing.
 func TestBrowserCustomRange(t *testing.T) {
+	besideOthers(t)
 	cmd, base, stderr := startPulseboard(t, "-config", rangeConfig)
 	defer func() {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))

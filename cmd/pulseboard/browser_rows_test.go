@@ -37,6 +37,7 @@ type cardRow struct {
 // ten sources of five ten-line families each), the last row too. The
 // charts of the cards out of sight, never drawn, still say their values.
 func TestBrowserCardRowsFill(t *testing.T) {
+	besideOthers(t)
 	configs := []struct {
 		name  string
 		args  []string

@@ -83,6 +83,7 @@ sources:
 }
 
 func TestBrowserStaleSeries(t *testing.T) {
+	besideOthers(t)
 	exp := &fakeExporter{}
 	srv := httptest.NewServer(exp)
 	defer srv.Close()
@@ -242,6 +243,7 @@ addEventListener("DOMContentLoaded", () => {
 // a gap in the lines and a failure counted, and nothing else: the page
 // does not flicker its source down and its charts stale for a second.
 func TestBrowserLoneFailedPoll(t *testing.T) {
+	besideOthers(t)
 	exp := &fakeExporter{}
 	srv := httptest.NewServer(exp)
 	defer srv.Close()

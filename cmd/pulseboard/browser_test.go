@@ -58,11 +58,11 @@ type tab struct {
 
 // openTab starts Chromium with a fresh profile and a viewport of w×h.
 // The browser and the console reader end with the test.
-// besideOthers runs a browser test side by side with the others that call
-// it (t.Parallel): tests whose time is mostly spent waiting for the page,
-// the server or the clock (a minute to turn, a restart), and which measure
-// no CPU or load, so that the package's run is not the sum of their
-// waits. The tests that measure (TestBrowserCPU*, TestBrowserMeasureLoad*,
+// besideOthers runs a test side by side with the others that call it
+// (t.Parallel, GOMAXPROCS at a time): browser and process tests whose time
+// is mostly spent waiting for the page, the server or the clock (a minute
+// to turn, a restart, a cluster to form), and which measure no CPU or
+// load, so that the package's run is not the sum of their waits. The tests that measure (TestBrowserCPU*, TestBrowserMeasureLoad*,
 // the draw counts) do not call it: Go runs the parallel ones only after
 // every sequential test of the package has finished, so nothing of this
 // package runs beside a measurement.
@@ -586,6 +586,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
+	besideOthers(t)
 	b := openTab(t, 1280, 900)
 	addr := freePort(t)
 	cmd, base, stderr := startPulseboard(t, "-config", browserConfig, "-listen", addr)

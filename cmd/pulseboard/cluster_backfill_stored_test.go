@@ -54,6 +54,7 @@ func (n *clusterNode) rangeOf(t *testing.T, id string, from, to, step int64) pro
 // answers over the break exactly what the peer answers of its own series,
 // raw and by the minute.
 func TestClusterBackfillFillsStoredHistoryAfterLongBreak(t *testing.T) {
+	besideOthers(t)
 	const metric = "temperature_celsius"
 	dirA, dirB := t.TempDir(), t.TempDir()
 	a := startClusterNodeFrom(t, "a", storedClusterConfig("a", dirA, nil))

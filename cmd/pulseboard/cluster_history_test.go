@@ -61,6 +61,7 @@ func metricValueOr0(n *clusterNode, name string, labels map[string]string) float
 // started, merged with their live samples without a gap; stopped and
 // started again, it holds what it missed meanwhile.
 func TestClusterHistoryOnJoinAndRestart(t *testing.T) {
+	besideOthers(t)
 	a := startClusterNode(t, "a")
 	b := startClusterNode(t, "b", a.route)
 	const metric = "temperature_celsius"

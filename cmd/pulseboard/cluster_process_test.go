@@ -165,6 +165,7 @@ func poll(t *testing.T, logs func() string, bound time.Duration, what string, co
 // serving its own dashboard; the server back on its port, the nodes
 // reconnect by themselves and backfill what they missed of each other.
 func TestProcessClusterOverDebianNATS(t *testing.T) {
+	besideOthers(t)
 	nats := testtool.StartNATSServer(t)
 	client := &http.Client{Timeout: 2 * time.Second}
 	defer client.CloseIdleConnections()
