@@ -314,6 +314,35 @@ func (a *Aggregator) Resume(after uint64) (s *Subscription, ok bool) {
 	return a.subscribe(after, true)
 }
 
+// Resumable says whether Resume(after) would subscribe now: after > 0 and
+// the retained deltas serve it within half a mailbox. It takes the
+// broker's lock briefly; the answer may change as deltas are published.
+// The dashboard's handshake guard calls it, to let a reconnecting page
+// that needs no snapshot in without waiting for the snapshot budget.
+func (a *Aggregator) Resumable(after uint64) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	b := &a.broker
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case after == 0 || after > a.seq:
+		return false
+	case after == a.seq:
+		return true
+	case len(b.recent) == 0 || b.recent[0].seq > after+1:
+		return false
+	}
+	n, bytes := 0, 0
+	for _, d := range b.recent {
+		if d.seq > after {
+			n++
+			bytes += len(d.data)
+		}
+	}
+	return n <= a.opts.MailboxSize/2 && bytes <= a.opts.MailboxBytes/2
+}
+
 // subscribe is Subscribe, or with cheap Resume: false, and no subscription,
 // where Subscribe would merge deltas or build a snapshot.
 func (a *Aggregator) subscribe(after uint64, cheap bool) (*Subscription, bool) {

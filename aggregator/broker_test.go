@@ -138,6 +138,7 @@ func TestResumeServesOnlyWhatTheLogHolds(t *testing.T) {
 		{1, false, "eleven"},
 		{99, false, "from another run: a snapshot of its own"},
 	} {
+		require.Equal(t, tc.ok, a.Resumable(tc.after), "Resumable: %s", tc.why)
 		s, ok := a.Resume(tc.after)
 		require.Equal(t, tc.ok, ok, tc.why)
 		if !ok {

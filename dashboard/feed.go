@@ -38,6 +38,8 @@ type Feed interface {
 	// take a merge or a snapshot of its own (the caller starts the
 	// client from the shared snapshot instead).
 	Resume(after uint64) (*aggregator.Subscription, bool)
+	// Resumable says whether Resume(after) would subscribe now.
+	Resumable(after uint64) bool
 }
 
 var _ Feed = (*aggregator.Aggregator)(nil)

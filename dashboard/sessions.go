@@ -111,10 +111,9 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 }
 
 // admit pays a new session's start, from the budget and from the share of
-// it that key (the client's address, addrKey) may take, and waits for the
-// snapshot bytes' debt to be paid: the new sessions' bucket's, or for
-// resume (a ?resume=N handshake, N > 0, whose snapshot, if the retained
-// deltas cannot serve it, is paid as a resync) the resyncs'. It returns at once when the buckets can pay now; else it
+// it that key (the client's address, addrKey) may take, and, unless
+// resume (a ?resume=N handshake that the retained deltas serve as they
+// are: Feed.Resumable), waits for the snapshot bytes' debt to be paid. It returns at once when the buckets can pay now; else it
 // waits for them, parked, at most SessionWait (stopping, Serve's context,
 // ends the wait early). ok false: the address's share could not pay
 // within half of SessionWait (reason address_share), the budget could
@@ -149,14 +148,8 @@ func (b *sessionBudget) admit(stopping <-chan struct{}, resume bool, key netip.P
 		return false, refusedSessionRate, time.Second
 	}
 	delay, reason := start.DelayFrom(now), refusedSessionRate
-	// A resume's snapshot, if the deltas are too old for it, is a
-	// resync's (paySnapshot): it waits for that bucket's debt.
-	lim := b.bytes
-	if resume {
-		lim = b.resyncs
-	}
-	if debt := -lim.TokensAt(now); debt > 0 {
-		if d := time.Duration(debt / float64(lim.Limit()) * float64(time.Second)); d > delay {
+	if debt := -b.bytes.TokensAt(now); !resume && debt > 0 {
+		if d := time.Duration(debt / float64(b.bytes.Limit()) * float64(time.Second)); d > delay {
 			delay, reason = d, refusedSnapshotBytes
 		}
 	}

@@ -332,12 +332,14 @@ func TestResyncSnapshotsDoNotDelayNewSessions(t *testing.T) {
 	require.Greater(t, testutil.ToFloat64(f.srv.metrics.resyncHeldSeconds), 0.75, "a third of a second, then most of a second")
 }
 
-// Sessions that come with ?resume=N too old for the retained deltas are
-// sent a snapshot their handshake did not wait for: they pay it as a
-// resync, so that dialling with an old seq cannot spend the new sessions'
-// bucket either; ?resume=0, which asks for a snapshot outright, is a new
-// session's.
-func TestResumeTooOldPaysAsAResync(t *testing.T) {
+// A reconnecting page whose missed deltas the server still holds costs a
+// start only: it is let in at once while the snapshot budgets are spent,
+// by new sessions or by resyncs on open ones (trial 14 round 10, F1: made
+// to wait for 150 connections' resyncs, every reconnecting page was
+// refused for the length of the attack). One the retained deltas do not
+// serve (a seq too old, ?resume=0) will be sent a snapshot: it waits for
+// the new sessions' bucket as a new session does, and pays there.
+func TestResumeHandshakeWaitsOnlyForASnapshot(t *testing.T) {
 	f := newFixture(t, fixtureOptions{
 		agg: func(o *aggregator.Options) { o.RetainDeltas = 2 },
 		dash: func(o *Options) {
@@ -345,38 +347,38 @@ func TestResumeTooOldPaysAsAResync(t *testing.T) {
 			o.WebSocket.SessionWait = 50 * time.Millisecond
 			o.WebSocket.SessionHold = 10 * time.Millisecond
 		}})
+	var last uint64
 	for i := range 5 {
-		f.pushAndWait(200, float64(i))
+		last = f.pushAndWait(200, float64(i))
 	}
 	size := len(f.agg.SnapshotJSON(true))
 	for _, lim := range []*rate.Limiter{f.srv.sessions.bytes, f.srv.sessions.resyncs} {
 		lim.SetLimit(1) // never refilled within the test
 		lim.SetBurst(size * 3 / 2)
 	}
-	for range 2 { // the second pays into debt: the resyncs' bucket's
-		conn, _, err := f.dialFrom("127.0.0.1", "resume=1")
-		require.NoError(t, err)
-		c := &wsClient{t: t, conn: conn}
-		c.readType("hello")
-		c.readType("snapshot")
-		require.NoError(t, conn.Close())
-	}
-	require.Eventually(t, func() bool { return f.srv.sessions.resyncs.Tokens() < 0 }, 5*time.Second, time.Millisecond, "paid as resyncs")
-	require.InDelta(t, float64(size*3/2), f.srv.sessions.bytes.Tokens(), 2, "the new sessions' bucket untouched")
-	conn, resp, err := f.dialFrom("127.0.0.1", "resume=1")
-	require.Error(t, err, "the next old resume waits for the resyncs' debt, past SessionWait")
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	require.Nil(t, conn)
-
-	for range 2 { // new sessions, let in at once; the second pays into debt
+	f.srv.sessions.resyncs.ReserveN(time.Now(), size*3/2)
+	f.srv.sessions.resyncs.ReserveN(time.Now(), size) // resyncs in debt
+	for range 2 {                                     // new sessions; the second pays into debt
 		c := f.dial("", nil)
 		c.readType("hello")
 		c.readType("snapshot")
 	}
 	require.Eventually(t, func() bool { return f.srv.sessions.bytes.Tokens() < 0 }, 5*time.Second, time.Millisecond)
-	conn, _, err = f.dialFrom("127.0.0.1", "resume=0")
-	require.Error(t, err, "?resume=0 is a new session's snapshot: the new sessions' bucket is in debt now")
-	require.Nil(t, conn)
+
+	for _, q := range []string{"resume=1", "resume=0"} {
+		conn, resp, err := f.dialFrom("127.0.0.1", q)
+		require.Error(t, err, "%s will be sent a snapshot: it waits for the new sessions' debt, past SessionWait", q)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+		require.Nil(t, conn)
+	}
+	began := time.Now()
+	conn, _, err := f.dialFrom("127.0.0.1", "resume="+strconv.FormatUint(last, 10))
+	require.NoError(t, err, "a resume the retained deltas serve is let in at once")
+	require.Less(t, time.Since(began), time.Second)
+	c := &wsClient{t: t, conn: conn}
+	t.Cleanup(func() { conn.Close() })
+	c.readType("hello")
+	c.readUntilSeq(last, f.pushAndWait(200, 9))
 }
 
 // Trial 14 round 9, F3: a resume the retained deltas cannot serve within

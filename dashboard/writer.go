@@ -193,13 +193,12 @@ func (c *client) subscribe(after uint64) (*aggregator.Subscription, bool) {
 
 // paySnapshot charges a snapshot of n bytes just written to the session
 // budget and, for a resync, waits what it says before the writer goes on
-// (the connection's end cuts the wait short). A session that came with
-// ?resume=N (N > 0) pays its first snapshot as a resync too: its
-// handshake waited for the resyncs' debt, not the new sessions' (admit),
-// so a resume too old for the deltas never becomes the new sessions' debt.
-// Writer only.
+// (the connection's end cuts the wait short). A session's first snapshot
+// is a new session's, whatever its ?resume=N: a handshake that the
+// retained deltas did not serve waited for the new sessions' bucket
+// (admit). Writer only.
 func (c *client) paySnapshot(n int) {
-	wait := c.s.sessions.chargeSnapshot(n, c.snapshotPaid || c.hasResumeAt && c.resumeAt > 0)
+	wait := c.s.sessions.chargeSnapshot(n, c.snapshotPaid)
 	c.snapshotPaid = true
 	if wait <= 0 {
 		return

@@ -82,7 +82,14 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 		if err := h.refuseByState(refuse); err != nil {
 			return err
 		}
-		ok, _, wait := s.sessions.admit(stopping, resume && seq > 0, key) // ?resume=0 asks for a snapshot outright
+		// A reconnecting page whose missed deltas the server still holds
+		// costs a start, and is let in beside any snapshot traffic (trial
+		// 14 round 10, F1: made to wait for the resyncs of 150 resuming
+		// connections, every reconnecting page was held and refused for
+		// the length of the attack); one that will be sent a snapshot
+		// (?resume=0, a seq too old) waits for it as a new session does.
+		cheap := resume && s.opts.Feed.Resumable(seq)
+		ok, _, wait := s.sessions.admit(stopping, cheap, key)
 		if !ok {
 			s.sessions.hold(stopping)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wholeSeconds(wait).Seconds())))
