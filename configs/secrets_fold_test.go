@@ -203,6 +203,11 @@ func TestRedactorMasksOtherEscapesAndAlignments(t *testing.T) {
 		"js byte escapes":     every(`\x%02x`),
 		"percent, references": mixed(),
 		"references, twice":   strings.ReplaceAll(every("&#%d;"), "&", "%26"),
+		"references, no ';'":  every("&#%d"),
+		"hex, no ';'":         every("&#x%x"),
+		"padded references":   every("&#%05d;"),
+		"8-digit escapes":     every(`\U%08x`),
+		"octal escapes":       every(`\%03o`),
 	} {
 		got, masked := r.MaskSecrets("a=" + form + "&b=&amp;\\n")
 		require.True(t, masked, name)

@@ -46,7 +46,8 @@ func decodePct(text string) (pctView, bool) {
 // byte came from; false when s holds none. Escapes of every syntax a
 // target may echo text in (trial 14 round 9, F4: round 8 decoded only
 // the first): %XX (URLs), &#NNN; &#xHH; and &amp; &lt; &gt; &quot;
-// &apos; (HTML), \uXXXX and \xHH (JSON, JavaScript). A character
+// &apos; (HTML, the numeric ones with or without their ';'), \uXXXX,
+// \UXXXXXXXX, \xHH and \NNN octal (JSON, JavaScript, C, Python, Go). A character
 // reference or \u escape decodes to its UTF-8 bytes, each from the whole
 // escape.
 func decodePctOnce(s string) (string, []int, []int, bool) {
@@ -120,22 +121,45 @@ func escapeAt(s string, i int) (rune, int) {
 		if v, ok := hexValue(rest[2:6]); ok {
 			return rune(v), 6
 		}
-	case len(rest) >= 4 && rest[0] == '&' && rest[1] == '#':
-		end := strings.IndexByte(rest[:min(len(rest), 12)], ';')
-		if end < 0 {
-			return 0, 0
+	case len(rest) >= 10 && rest[0] == '\\' && rest[1] == 'U':
+		if v, ok := hexValue(rest[2:10]); ok && v <= utf8.MaxRune {
+			return rune(v), 10
 		}
-		body := rest[2:end]
+	case len(rest) >= 2 && rest[0] == '\\' && isOctal(rest[1]):
+		// \NNN, one to three octal digits (C, Python, Go byte escapes).
+		v, n := 0, 1
+		for n < 4 && n < len(rest) && isOctal(rest[n]) {
+			v, n = v*8+int(rest[n]-'0'), n+1
+		}
+		if v <= 0xff {
+			return -rune(v) - 1, n
+		}
+	case len(rest) >= 3 && rest[0] == '&' && rest[1] == '#':
+		// A numeric reference ends at its ';', or, as HTML5 reads it, at
+		// the first character that is not one of its digits.
+		hexRef := len(rest) > 3 && (rest[2] == 'x' || rest[2] == 'X')
+		digits := 2
+		if hexRef {
+			digits = 3
+		}
+		end := digits
+		for end < len(rest) && end < digits+8 && (hexRef && isHex(rest[end]) || !hexRef && '0' <= rest[end] && rest[end] <= '9') {
+			end++
+		}
 		var v uint64
 		var ok bool
-		if len(body) > 1 && (body[0] == 'x' || body[0] == 'X') {
-			v, ok = hexValue(body[1:])
+		if hexRef {
+			v, ok = hexValue(rest[digits:end])
 		} else {
-			v, ok = decValue(body)
+			v, ok = decValue(rest[digits:end])
 		}
-		if ok && v <= utf8.MaxRune {
-			return rune(v), end + 1
+		if !ok || v > utf8.MaxRune {
+			return 0, 0
 		}
+		if end < len(rest) && rest[end] == ';' {
+			end++
+		}
+		return rune(v), end
 	case len(rest) >= 4 && rest[0] == '&':
 		if end := strings.IndexByte(rest[:min(len(rest), 6)], ';'); end > 1 {
 			if r, ok := namedRefs[rest[1:end]]; ok {
@@ -145,6 +169,8 @@ func escapeAt(s string, i int) (rune, int) {
 	}
 	return 0, 0
 }
+
+func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 
 func hexValue(s string) (uint64, bool) {
 	if s == "" || len(s) > 8 {
