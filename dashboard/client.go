@@ -64,6 +64,9 @@ type client struct {
 	// charged; later ones are resyncs (sessionBudget.chargeSnapshot).
 	// Writer only.
 	snapshotPaid bool
+	// resyncPrepaid: the resync being written was paid before it was
+	// built (subscribe). Writer only.
+	resyncPrepaid bool
 
 	// resumeAt is ?resume=N from the handshake, if any.
 	resumeAt    uint64

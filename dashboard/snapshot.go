@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -31,7 +32,10 @@ const snapshotMaxAge = time.Second
 // snapshot, its columns form and their prepared frames, about 2 MB of
 // heap, against the 30 MB of RSS issue 13 allows the whole process).
 type snapshotCache struct {
-	mu   sync.Mutex // held while building: concurrent clients wait for one build
+	mu sync.Mutex // held while building: concurrent clients wait for one build
+	// size is the length of the last snapshot built, kept after it is
+	// let go: the price of a resync before it is built (client.subscribe).
+	size atomic.Int64
 	data []byte
 	seq  uint64
 	at   time.Time
@@ -69,6 +73,7 @@ func (sc *snapshotCache) get(build func() []byte, now time.Time) ([]byte, uint64
 		return nil, 0, false
 	}
 	sc.data, sc.seq, sc.at = data, seq, now
+	sc.size.Store(int64(len(data)))
 	sc.timer = time.AfterFunc(snapshotMaxAge, func() { sc.expire(data) })
 	return data, seq, true
 }
@@ -133,3 +138,6 @@ func (sc *snapshotCache) drop(seq uint64) {
 		sc.expired(data)
 	}
 }
+
+// lastSize is the length of the last snapshot built, 0 before any.
+func (sc *snapshotCache) lastSize() int { return int(sc.size.Load()) }
