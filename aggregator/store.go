@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/pulseboard/pulseboard/aggregator/storage"
 )
 
 // series is one (source, metric, labels) with its history and windows.
@@ -125,6 +127,14 @@ type store struct {
 	batchOrder map[string][]*series
 	// lastFlush is the size of the last flush collected, to size the next.
 	lastFlush struct{ blocks, marks, bytes int }
+	// journal is set when Storage keeps a journal (journal.go): flushes
+	// journal the tails' growth. journalSeq is the next flush's journal
+	// seq, journalFloor the DropBelow last written; replayed are the tails
+	// Restore rebuilt from the journal, for the next flush to write whole.
+	// Written by the flusher (and Restore) under the lock.
+	journal                  bool
+	journalSeq, journalFloor uint64
+	replayed                 []storage.Block
 	// reopen, with Storage, continues a new series' stored aggregate
 	// blocks (history_reopen.go).
 	reopen func(s *series)
