@@ -116,7 +116,7 @@ func writeJournal(tx *bolt.Tx, j *Journal, before int64) (int64, error) {
 	if j.DropBelow > 0 {
 		var drop [][]byte
 		c := b.Cursor()
-		for k, v := c.First(); k != nil && len(k) >= 8 && binary.BigEndian.Uint64(k) < j.DropBelow; k, v = c.Next() {
+		for k, v := c.First(); len(k) >= 8 && binary.BigEndian.Uint64(k) < j.DropBelow; k, v = c.Next() {
 			drop = append(drop, slices.Clone(k))
 			bytes -= int64(len(k) + len(v))
 		}
