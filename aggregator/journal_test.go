@@ -163,3 +163,28 @@ func TestTailStateApply(t *testing.T) {
 	require.Len(t, st.stream, 25)
 	require.False(t, st.stored)
 }
+
+// A series that leaves memory with its tail in the journal (flushed, then
+// silent) has the tail written whole: no pin holds the journal for it
+// once it is gone, and the next flush drops the values it was in.
+func TestRetiredTailLeavesTheJournalWhole(t *testing.T) {
+	db := openDB(t)
+	a, c := newTestAgg(Options{Storage: db, History: time.Minute, Windows: []time.Duration{time.Minute}})
+	t0 := c.ms
+	for i := range 30 {
+		c.ms = t0 + int64(i)*1000
+		a.ingest(batch("s", gauge("g", c.ms, float64(i))))
+	}
+	require.NoError(t, a.Flush())
+	require.Equal(t, 1, journalValues(t, db), "the tail journaled")
+	c.ms = t0 + 5*time.Minute.Milliseconds()
+	a.tick() // g leaves memory
+	require.NoError(t, a.Flush())
+	require.Zero(t, journalValues(t, db), "no tail needs it")
+	var n int
+	require.NoError(t, db.Blocks(storage.Raw, identityHash("s", "g", nil), 0, math.MaxInt64, func(b storage.Block) bool {
+		n += b.Points
+		return true
+	}))
+	require.Equal(t, 30, n, "the blocks hold every sample")
+}
