@@ -20,6 +20,9 @@ type series struct {
 
 	hist history
 	wins []window
+	// hists are the bins of the windows' histograms, one row a bin with
+	// every window's count side by side (loghist.go).
+	hists histSet
 
 	last       point // newest sample
 	lastSeenMs int64 // store clock when the newest sample was stored
@@ -171,8 +174,10 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.wins = make([]window, len(st.opts.Windows))
 	nb := st.opts.SubBuckets
 	rings := make([]minMax, nb*len(st.opts.Windows)) // one allocation for all
+	s.hists = histSet{k: int32(len(st.opts.Windows))}
 	for i, w := range st.opts.Windows {
 		s.wins[i] = newWindow(w.Milliseconds(), nb, s.hist.cursor(), rings[i*nb:(i+1)*nb:(i+1)*nb])
+		s.wins[i].hist = s.hists.column(i)
 	}
 	s.collision = st.byHash[h]
 	st.byHash[h] = s
