@@ -19,7 +19,7 @@ type counters struct {
 	refusedChurn                              atomic.Uint64 // churn_limit refusals (churn_limit.go)
 	evicted, conflations, droppedSubs, deltas atomic.Uint64
 	eventsDropped, eventsSkipped, orphaned    atomic.Uint64
-	flushFailures, tierShed                   atomic.Uint64
+	flushFailures, tierShed, journalSkipped   atomic.Uint64
 	paced                                     atomic.Uint64 // series left for a later delta (pace.go)
 	rejected                                  [numRejectReasons]atomic.Uint64
 }
@@ -116,6 +116,8 @@ func New(opts Options) *Aggregator {
 	a.treeChanged.Store(true)
 	a.budget.limit = o.QueueSamples
 	a.st = newStore(o, &a.stats)
+	_, a.st.journal = o.Storage.(journalStorage)
+	a.st.journalSeq = 1
 	a.st.pacer.spread = int(paceSpan / o.BroadcastInterval)
 	if o.Storage != nil {
 		a.st.reopen = a.reopenStored

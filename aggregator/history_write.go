@@ -71,10 +71,10 @@ func (a *Aggregator) WriteHistory(batches map[string][]Sample, beforeMs int64) (
 	// A series that left memory lately may still have blocks to write,
 	// which would replace merged ones: they are written first.
 	a.mu.RLock()
-	retired := len(a.st.retired.metas) + len(a.st.retired.blocks)
+	retired := len(a.st.retired.metas) + len(a.st.retired.blocks) + len(a.st.replayed)
 	a.mu.RUnlock()
 	if retired > 0 {
-		if err := a.flushLocked(); err != nil {
+		if err := a.flushLocked(false); err != nil {
 			a.mu.RLock()
 			for _, o := range a.takeOld(batches, beforeMs, 0, &res) {
 				res.Refused += len(o.pts)
@@ -93,6 +93,19 @@ func (a *Aggregator) WriteHistory(batches map[string][]Sample, beforeMs int64) (
 	a.mu.RUnlock()
 	if len(taken) == 0 {
 		return res, nil
+	}
+	// A journal entry of a series that left memory may name a chunk the
+	// merge rewrites or removes, and a replay would then apply it to the
+	// merged block: the journal is emptied first (every journaled tail
+	// written whole), at most once a flush interval's cost of a flush as
+	// it was before the journal.
+	if a.st.journal && a.st.journalFloor < a.st.journalSeq {
+		if err := a.flushLocked(true); err != nil {
+			for _, o := range taken {
+				res.Refused += len(o.pts)
+			}
+			return res, fmt.Errorf("aggregator: writing late history: emptying the journal first: %w", err)
+		}
 	}
 	var plan historyPlan
 	fresh := 0

@@ -46,12 +46,7 @@ func feedLate(t *testing.T, a *Aggregator, c *clock, t0 int64, from, to int) {
 // stopAgg closes the open periods and flushes, as Serve does at its end.
 func stopAgg(t *testing.T, a *Aggregator) {
 	t.Helper()
-	a.mu.Lock()
-	for _, s := range a.st.all {
-		s.closePeriods()
-	}
-	a.mu.Unlock()
-	require.NoError(t, a.Flush())
+	require.NoError(t, a.flushFinal())
 }
 
 func openDB(t *testing.T) *storage.DB {

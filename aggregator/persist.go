@@ -44,6 +44,16 @@ type flushBatch struct {
 	marks  []flushMark
 	// how many of store.retired's metas and blocks it carries
 	retiredMetas, retiredBlocks int
+	// journal is what it adds to and drops from the journal (journal.go);
+	// replayed, how many of store.replayed's blocks it carries.
+	journal  storage.Journal
+	replayed int
+}
+
+// empty says whether fb has nothing to write, given the journal's floor
+// (the DropBelow last written).
+func (fb *flushBatch) empty(floor uint64) bool {
+	return len(fb.metas) == 0 && len(fb.blocks) == 0 && len(fb.journal.Values) == 0 && fb.journal.DropBelow <= floor
 }
 
 // flushMark is what a flush wrote of one series, noted once Write succeeds.
@@ -56,6 +66,10 @@ type flushMark struct {
 	// that a block changed since stays dirty.
 	openStart [storage.NumTiers]int64
 	openN     [storage.NumTiers]uint16
+	// the tail's bits as written and the journal value it needs then
+	// (seriesTiers.tailBits and pin)
+	tailBits uint32
+	pin      uint64
 }
 
 // Flush writes to Storage everything not written yet: metas of new series,
@@ -77,20 +91,28 @@ func (a *Aggregator) Flush() error {
 	}
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
-	return a.flushLocked()
+	return a.flushLocked(false)
 }
 
-// flushLocked is Flush; the caller holds flushMu.
-func (a *Aggregator) flushLocked() error {
+// flushLocked is Flush; the caller holds flushMu. full writes every tail
+// the journal holds whole and empties the journal (WriteHistory's
+// checkpoint: see there).
+func (a *Aggregator) flushLocked(full bool) error {
 	// The event log first: small, and what a restarted page misses most.
 	evErr := a.flushEvents()
 	a.mu.RLock()
-	fb := a.st.collectFlush()
+	fb := a.st.collectFlush(full)
 	a.mu.RUnlock()
-	if len(fb.metas) == 0 && len(fb.blocks) == 0 {
+	if fb.empty(a.st.journalFloor) {
 		return evErr
 	}
-	if err := a.opts.Storage.Write(fb.metas, fb.blocks); err != nil {
+	var err error
+	if js, ok := a.opts.Storage.(journalStorage); ok && a.st.journal {
+		err = js.WriteJournaled(fb.metas, fb.blocks, fb.journal)
+	} else {
+		err = a.opts.Storage.Write(fb.metas, fb.blocks)
+	}
+	if err != nil {
 		a.stats.flushFailures.Add(1)
 		if !a.flushFailing {
 			a.opts.Logger.Error("aggregator: writing to storage failed; the data stays in memory and is tried again", "err", err)
@@ -135,7 +157,9 @@ func (a *Aggregator) flushLoop(ctx context.Context) {
 
 // startFlusher starts flushLoop for Serve and returns the function Serve
 // defers: it stops the loop, waits for it and flushes once more, so that a
-// clean stop loses nothing that was ingested.
+// clean stop loses nothing that was ingested. That last flush writes every
+// tail whole and empties the journal: what a clean stop leaves is read by
+// Blocks alone, and the next start has nothing to replay.
 func (a *Aggregator) startFlusher(ctx context.Context) func() {
 	if a.opts.Storage == nil {
 		return func() {}
@@ -149,41 +173,64 @@ func (a *Aggregator) startFlusher(ctx context.Context) func() {
 	return func() {
 		cancel()
 		<-done
-		a.mu.Lock()
-		for _, s := range a.st.all {
-			if s.tiers != nil {
-				s.closePeriods()
-			}
-		}
-		a.mu.Unlock()
-		_ = a.Flush()
+		_ = a.flushFinal() // counted and logged by the flush
 	}
 }
 
-// collectFlush gathers what the next flush writes. The caller holds the
-// aggregator's lock (read is enough: nothing is changed).
-func (st *store) collectFlush() flushBatch {
+// flushFinal is Serve's last flush: every open minute and hour closed into
+// its block, every tail written whole, the journal emptied.
+func (a *Aggregator) flushFinal() error {
+	a.mu.Lock()
+	for _, s := range a.st.all {
+		if s.tiers != nil {
+			s.closePeriods()
+		}
+	}
+	a.mu.Unlock()
+	a.flushMu.Lock()
+	defer a.flushMu.Unlock()
+	return a.flushLocked(true)
+}
+
+// collectFlush gathers what the next flush writes (full: see
+// flushLocked). The caller holds the aggregator's lock (read is enough:
+// nothing is changed).
+func (st *store) collectFlush(full bool) flushBatch {
 	fb := flushBatch{
 		metas:  append([]storage.SeriesMeta(nil), st.retired.metas...),
 		blocks: append([]storage.Block(nil), st.retired.blocks...),
 	}
 	fb.retiredMetas, fb.retiredBlocks = len(fb.metas), len(fb.blocks)
+	// The tails the journal's replay rebuilt go whole with the first
+	// flush, in the transaction that drops the values they came from.
+	fb.blocks = append(fb.blocks, st.replayed...)
+	fb.replayed = len(st.replayed)
 	// Sized from the last flush: most flushes write about as much.
 	fb.blocks = slices.Grow(fb.blocks, st.lastFlush.blocks)
 	fb.marks = make([]flushMark, 0, st.lastFlush.marks)
 	arena := make([]byte, 0, st.lastFlush.bytes)
+	var jw journalWriter
+	seq := st.journalSeq
+	minPin := seq
 	for _, s := range st.all {
 		t := s.tiers
 		if t == nil {
 			continue
 		}
-		m := flushMark{s: s, rawFrom: t.rawFrom, rawLast: t.rawLast}
+		m := flushMark{s: s, rawFrom: t.rawFrom, rawLast: t.rawLast, tailBits: t.tailBits, pin: t.pin}
 		changed := false
 		if !t.metaWritten {
 			fb.metas = append(fb.metas, storage.SeriesMeta{Key: s.key, Meta: encodeSeriesMeta(s)})
 			m.meta, changed = true, true
 		}
-		if s.hist.tail != nil && s.last.t != t.rawLast {
+		if st.journal {
+			if fb.blocks = collectRaw(fb.blocks, &arena, &jw, s, &m, seq, full); m.pin != t.pin || m.rawLast != t.rawLast {
+				changed = true
+			}
+			if m.pin != 0 {
+				minPin = min(minPin, m.pin)
+			}
+		} else if s.hist.tail != nil && s.last.t != t.rawLast {
 			fb.blocks = appendRawBlocks(fb.blocks, &arena, s, t.rawFrom)
 			m.rawFrom, m.rawLast = s.hist.tail.firstT, s.last.t
 			changed = true
@@ -204,7 +251,47 @@ func (st *store) collectFlush() flushBatch {
 		}
 	}
 	st.lastFlush.blocks, st.lastFlush.marks, st.lastFlush.bytes = len(fb.blocks), len(fb.marks), len(arena)
+	if st.journal {
+		fb.journal = storage.Journal{Seq: seq, Values: jw.done(), DropBelow: minPin}
+	}
 	return fb
+}
+
+// collectRaw adds to a journaled flush what s's raw history has not
+// written: the chunks sealed since the last flush whole, and the tail's
+// growth as a journal entry, or the tail whole when it has been pinned
+// for journalSpan flushes or full is set (see journal.go). It notes in m
+// what is then stored; seq is this flush's journal seq.
+func collectRaw(dst []storage.Block, arena *[]byte, jw *journalWriter, s *series, m *flushMark, seq uint64, full bool) []storage.Block {
+	t, tail := s.tiers, s.hist.tail
+	if tail == nil {
+		return dst
+	}
+	grew := s.last.t != t.rawLast
+	sameTail := t.rawFrom == tail.firstT // the tail as stored is this chunk
+	pinned := sameTail && t.pin != 0
+	whole := full || pinned && seq-t.pin >= journalSpan
+	if !grew && !(pinned && whole) {
+		return dst
+	}
+	if !sameTail {
+		dst = appendSealedBlocks(dst, arena, s, t.rawFrom)
+	}
+	m.rawFrom, m.rawLast, m.tailBits = tail.firstT, s.last.t, tail.w.nbits
+	switch {
+	case whole:
+		dst = appendRawBlock(dst, arena, s.key, tail)
+		m.pin = 0
+	case sameTail:
+		jw.add(s.key, tail, t.tailBits/8)
+		if t.pin == 0 {
+			m.pin = seq
+		}
+	default: // a new tail: all of it
+		jw.add(s.key, tail, 0)
+		m.pin = seq
+	}
+	return dst
 }
 
 // markFlushed notes that fb was written. The caller holds the lock.
@@ -213,9 +300,17 @@ func (st *store) markFlushed(fb *flushBatch) {
 	// (a flush's arena) must not stay reachable past the new length.
 	st.retired.metas = dropFirst(st.retired.metas, fb.retiredMetas)
 	st.retired.blocks = dropFirst(st.retired.blocks, fb.retiredBlocks)
+	st.replayed = dropFirst(st.replayed, fb.replayed)
+	if st.journal {
+		if len(fb.journal.Values) > 0 {
+			st.journalSeq++
+		}
+		st.journalFloor = fb.journal.DropBelow
+	}
 	for _, m := range fb.marks {
 		t := m.s.tiers
 		t.rawFrom, t.rawLast = m.rawFrom, m.rawLast
+		t.tailBits, t.pin = m.tailBits, m.pin
 		t.metaWritten = t.metaWritten || m.meta
 		if m.done > 0 {
 			t.done = dropFirst(t.done, m.done)
@@ -236,7 +331,9 @@ func (st *store) retire(s *series) {
 	if !t.metaWritten {
 		st.retired.metas = append(st.retired.metas, storage.SeriesMeta{Key: s.key, Meta: encodeSeriesMeta(s)})
 	}
-	if s.hist.tail != nil && s.last.t != t.rawLast {
+	// A tail the journal holds is written whole: once the series is gone
+	// no pin keeps its journal values.
+	if s.hist.tail != nil && (s.last.t != t.rawLast || t.pin != 0) {
 		var arena []byte
 		st.retired.blocks = appendRawBlocks(st.retired.blocks, &arena, s, t.rawFrom)
 	}
@@ -274,6 +371,27 @@ func appendRawBlocks(dst []storage.Block, arena *[]byte, s *series, from int64) 
 		})
 	}
 	return dst
+}
+
+// appendSealedBlocks is appendRawBlocks without the tail.
+func appendSealedBlocks(dst []storage.Block, arena *[]byte, s *series, from int64) []storage.Block {
+	for c := s.hist.head; c != nil && c != s.hist.tail; c = c.next {
+		if c.firstT >= from {
+			dst = appendRawBlock(dst, arena, s.key, c)
+		}
+	}
+	return dst
+}
+
+// appendRawBlock appends chunk c of series key as a raw block, its data
+// in *arena.
+func appendRawBlock(dst []storage.Block, arena *[]byte, key uint64, c *chunk) []storage.Block {
+	begin := len(*arena)
+	*arena = appendRawBlockData(*arena, c)
+	return append(dst, storage.Block{
+		Tier: storage.Raw, Series: key, Start: c.firstT, End: c.lastT, Points: int(c.n),
+		Data: (*arena)[begin:len(*arena):len(*arena)],
+	})
 }
 
 // appendRawBlockData appends the raw block data of c to dst.

@@ -31,6 +31,14 @@ func (a *Aggregator) Restore() error {
 	if err != nil {
 		return fmt.Errorf("aggregator: restore: listing series: %w", err)
 	}
+	known := make(map[uint64]bool, len(metas))
+	for _, m := range metas {
+		known[m.Key] = true
+	}
+	rebuilt, err := a.replayJournal(known)
+	if err != nil {
+		return err
+	}
 	now := a.nowMs()
 	horizon := now - a.opts.History.Milliseconds()
 	last, err := a.restoreEvents(now)
@@ -50,7 +58,7 @@ func (a *Aggregator) Restore() error {
 			a.mu.Unlock()
 			continue
 		}
-		r, err := a.readStored(m.Key, id.Kind, horizon)
+		r, err := a.readStored(m.Key, id.Kind, horizon, rebuilt[m.Key])
 		if err != nil {
 			return fmt.Errorf("aggregator: restore: series %s: %w", formatID(m.Key), err)
 		}
@@ -77,9 +85,10 @@ type stored struct {
 }
 
 // readStored reads a series' last aggregate blocks and its raw blocks from
-// the horizon (or from the first minute not stored, if earlier). It runs
-// outside the lock.
-func (a *Aggregator) readStored(key uint64, kind Kind, horizon int64) (stored, error) {
+// the horizon (or from the first minute not stored, if earlier), the
+// tails the journal's replay rebuilt (ascending Start) in place of their
+// stored blocks. It runs outside the lock.
+func (a *Aggregator) readStored(key uint64, kind Kind, horizon int64, rebuilt []storage.Block) (stored, error) {
 	var r stored
 	var err error
 	if r.minute, err = a.lastAggBlock(storage.Minute, key, horizon-2*minuteBlockMs); err != nil {
@@ -94,7 +103,12 @@ func (a *Aggregator) readStored(key uint64, kind Kind, horizon int64) (stored, e
 	}
 	lastT := int64(math.MinInt64)
 	var bad error
-	err = a.opts.Storage.Blocks(storage.Raw, key, min(horizon, replayFrom), math.MaxInt64, func(b storage.Block) bool {
+	from := min(horizon, replayFrom)
+	rebuilt = slices.DeleteFunc(slices.Clone(rebuilt), func(b storage.Block) bool { return b.End < from })
+	blocks := func(fn func(storage.Block) bool) error {
+		return a.opts.Storage.Blocks(storage.Raw, key, from, math.MaxInt64, fn)
+	}
+	err = withReplayed(blocks, rebuilt, func(b storage.Block) bool {
 		if b.Start <= lastT {
 			bad = errCorrupt // overlapping the block before
 			return true

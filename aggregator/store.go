@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/pulseboard/pulseboard/aggregator/storage"
 )
 
 // series is one (source, metric, labels) with its history and windows.
@@ -18,6 +20,9 @@ type series struct {
 
 	hist history
 	wins []window
+	// hists are the bins of the windows' histograms, one row a bin with
+	// every window's count side by side (loghist.go).
+	hists histSet
 
 	last       point // newest sample
 	lastSeenMs int64 // store clock when the newest sample was stored
@@ -125,6 +130,14 @@ type store struct {
 	batchOrder map[string][]*series
 	// lastFlush is the size of the last flush collected, to size the next.
 	lastFlush struct{ blocks, marks, bytes int }
+	// journal is set when Storage keeps a journal (journal.go): flushes
+	// journal the tails' growth. journalSeq is the next flush's journal
+	// seq, journalFloor the DropBelow last written; replayed are the tails
+	// Restore rebuilt from the journal, for the next flush to write whole.
+	// Written by the flusher (and Restore) under the lock.
+	journal                  bool
+	journalSeq, journalFloor uint64
+	replayed                 []storage.Block
 	// reopen, with Storage, continues a new series' stored aggregate
 	// blocks (history_reopen.go).
 	reopen func(s *series)
@@ -161,8 +174,10 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.wins = make([]window, len(st.opts.Windows))
 	nb := st.opts.SubBuckets
 	rings := make([]minMax, nb*len(st.opts.Windows)) // one allocation for all
+	s.hists = histSet{k: int32(len(st.opts.Windows))}
 	for i, w := range st.opts.Windows {
 		s.wins[i] = newWindow(w.Milliseconds(), nb, s.hist.cursor(), rings[i*nb:(i+1)*nb:(i+1)*nb])
+		s.wins[i].hist = s.hists.column(i)
 	}
 	s.collision = st.byHash[h]
 	st.byHash[h] = s

@@ -135,6 +135,11 @@ type seriesTiers struct {
 	// the next flush writes it and every chunk after it. rawLast is the
 	// newest sample time that flush wrote.
 	rawFrom, rawLast int64
+	// tailBits is how many bits of that tail were written (whole or to
+	// the journal); pin is the oldest journal seq whose entries the tail
+	// as written needs, 0 when it was written whole (journal.go).
+	tailBits uint32
+	pin      uint64
 }
 
 func newSeriesTiers() *seriesTiers {

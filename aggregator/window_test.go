@@ -276,3 +276,48 @@ func TestWindowSumExactAfterASpikeLeaves(t *testing.T) {
 		}
 	}
 }
+
+// The windows' histograms share one array (histSet), a row a bin with
+// each window's count side by side: each column answers exactly what a
+// histogram of its own answers, through adds every column takes, removals
+// at each column's own lag, resets of one column, and the array sliding
+// and growing under a climbing series (no collapse: within 10^12).
+func TestHistSetColumnsMatchAlone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	lags := []int{60, 300, 900}
+	set := newHistSet(len(lags))
+	var shared, alone [3]loghist
+	for c := range lags {
+		shared[c] = set.column(c)
+	}
+	var vals []float64
+	v := 500.0
+	qs := []float64{0.5, 0.9, 0.99}
+	for i := range 5000 {
+		switch {
+		case i < 2000:
+			v += rng.NormFloat64() * 10 // a random walk
+		case i < 4000:
+			v = float64(i) * 1000 // climbing: the rows slide up
+		default:
+			v = -math.Exp(rng.NormFloat64() * 2) // negative, wide
+		}
+		vals = append(vals, v)
+		for c, lag := range lags {
+			shared[c].add(v)
+			alone[c].add(v)
+			if i >= lag {
+				shared[c].remove(vals[i-lag])
+				alone[c].remove(vals[i-lag])
+			}
+			if i == 2500 && c == 1 {
+				shared[c].reset()
+				alone[c].reset()
+			}
+			var got, want [3]float64
+			require.Equal(t, alone[c].quantiles(qs, want[:]), shared[c].quantiles(qs, got[:]))
+			require.Equal(t, want, got, "column %d after %d samples", c, i)
+			require.Equal(t, alone[c].total(), shared[c].total())
+		}
+	}
+}

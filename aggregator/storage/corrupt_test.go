@@ -72,7 +72,7 @@ func TestCorruptFileIsMovedAside(t *testing.T) {
 			rawEdit(t, path, func(tx *bolt.Tx) error {
 				return tx.Bucket(bucketMeta).Put(keyVersion, binary.BigEndian.AppendUint32(nil, 99))
 			})
-		}, "unknown format version 99 (this pulseboard reads version 2)"},
+		}, "unknown format version 99 (this pulseboard reads versions 2 and 3)"},
 		"another bbolt format": {func(t *testing.T, path string) {
 			require.NoError(t, os.Remove(path))
 			rawEdit(t, path, func(tx *bolt.Tx) error {

@@ -6,7 +6,7 @@ import (
 	"math"
 )
 
-// The file's layout (format version 1), all integers big-endian unless
+// The file's layout (format version 3), all integers big-endian unless
 // said otherwise so that bbolt's byte order is time order:
 //
 //	meta                     "version" → uint32
@@ -15,6 +15,8 @@ import (
 //	parts                    tier(1) | partition start(8) → partition record (uvarints)
 //	raw, 1m, 1h              partition start(8) → bucket:
 //	                             series(8) | block start(8) → end-start (uvarint) | points (uvarint) | data
+//	journal                  seq(8) | part(4) → opaque value (version 3: journal.go)
+//	events                   seq(8) → event (made by the first WriteEvents: events.go)
 //
 // A tier is cut into partitions of a fixed width (partitionWidth) by the
 // block's Start, so retention drops a whole nested bucket and never scans
@@ -24,7 +26,17 @@ import (
 // Version 2: the aggregator's raw chunk and aggregate block encodings
 // changed (their own version bytes went to 2); a version 1 file is moved
 // aside like any unreadable one.
-const formatVersion uint32 = 2
+//
+// Version 3 adds the journal bucket (journal.go). A version 2 file is
+// read as it is and upgraded on Open: the bucket is made, empty, and the
+// version raised, in one transaction. A version 3 file opened by a
+// pulseboard that reads version 2 is moved aside by it as an unknown
+// version: it would not read the journal, and would lose the open tails
+// without a word.
+const formatVersion uint32 = 3
+
+// upgradableVersion is the older format Open upgrades in place.
+const upgradableVersion uint32 = 2
 
 var (
 	bucketMeta   = []byte("meta")

@@ -51,12 +51,12 @@ func (db *DB) openChecked(timeout time.Duration) (reason string, err error) {
 		}
 		return "", err
 	}
-	parts, reason, err := loadLayout(bdb, db.path)
+	l, reason, err := loadLayout(bdb, db.path)
 	if err != nil || reason != "" {
 		_ = bdb.Close()
 		return reason, err
 	}
-	db.bolt, db.parts = bdb, parts
+	db.bolt, db.parts, db.journal = bdb, l.parts, l.journal
 	return "", nil
 }
 
@@ -67,13 +67,21 @@ func isDamagedHeader(err error) bool {
 		errors.Is(err, berrors.ErrVersionMismatch) || strings.Contains(err.Error(), "file size too small")
 }
 
+// layout is what Open reads of a store besides bbolt's own structure.
+type layout struct {
+	parts   [NumTiers][]partition
+	journal int64 // the journal's bytes
+	upgrade bool  // a version 2 file: Open adds the journal bucket
+}
+
 // loadLayout checks that bdb holds this format (initialising an empty
-// file) and reads every partition record. It walks buckets and partition
-// records, not blocks: its cost grows with the number of partitions.
-func loadLayout(bdb *bolt.DB, path string) (parts [NumTiers][]partition, reason string, err error) {
+// file, upgrading a version 2 one) and reads every partition record. It
+// walks buckets, partition records and the journal, not blocks: its cost
+// grows with the number of partitions.
+func loadLayout(bdb *bolt.DB, path string) (l layout, reason string, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return parts, "", err
+		return l, "", err
 	}
 	empty := false
 	err = guard(func() error {
@@ -90,21 +98,35 @@ func loadLayout(bdb *bolt.DB, path string) (parts [NumTiers][]partition, reason 
 				}
 				return nil
 			}
-			parts, reason = readLayout(tx)
+			l, reason = readLayout(tx)
 			return nil
 		})
 	})
 	if errors.Is(err, ErrCorrupt) {
-		return parts, strings.TrimPrefix(err.Error(), "storage: "), nil
+		return l, strings.TrimPrefix(err.Error(), "storage: "), nil
 	}
-	if err != nil || reason != "" || !empty {
-		return parts, reason, err
+	if err != nil || reason != "" {
+		return l, reason, err
 	}
-	return parts, "", bdb.Update(initLayout)
+	switch {
+	case empty:
+		return l, "", bdb.Update(initLayout)
+	case l.upgrade:
+		return l, "", bdb.Update(upgradeLayout)
+	}
+	return l, "", nil
+}
+
+// upgradeLayout makes a version 2 file version 3: an empty journal.
+func upgradeLayout(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketJournal); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keyVersion, binary.BigEndian.AppendUint32(nil, formatVersion))
 }
 
 func initLayout(tx *bolt.Tx) error {
-	names := [][]byte{bucketMeta, bucketSeries, bucketSeen, bucketParts}
+	names := [][]byte{bucketMeta, bucketSeries, bucketSeen, bucketParts, bucketJournal}
 	for _, n := range append(names, tierBuckets[:]...) {
 		if _, err := tx.CreateBucket(n); err != nil {
 			return err
@@ -115,19 +137,38 @@ func initLayout(tx *bolt.Tx) error {
 
 // readLayout checks the version and the buckets of an existing store and
 // reads its partition records; a non-empty reason says what is wrong.
-func readLayout(tx *bolt.Tx) (parts [NumTiers][]partition, reason string) {
+func readLayout(tx *bolt.Tx) (l layout, reason string) {
 	v := tx.Bucket(bucketMeta).Get(keyVersion)
 	if len(v) != 4 {
-		return parts, "no format version in the meta bucket"
+		return l, "no format version in the meta bucket"
 	}
-	if ver := binary.BigEndian.Uint32(v); ver != formatVersion {
-		return parts, fmt.Sprintf("unknown format version %d (this pulseboard reads version %d)", ver, formatVersion)
+	ver := binary.BigEndian.Uint32(v)
+	if ver != formatVersion && ver != upgradableVersion {
+		return l, fmt.Sprintf("unknown format version %d (this pulseboard reads versions %d and %d)", ver, upgradableVersion, formatVersion)
 	}
-	for _, n := range append([][]byte{bucketSeries, bucketSeen, bucketParts}, tierBuckets[:]...) {
+	names := append([][]byte{bucketSeries, bucketSeen, bucketParts}, tierBuckets[:]...)
+	if ver == formatVersion {
+		names = append(names, bucketJournal)
+	}
+	for _, n := range names {
 		if tx.Bucket(n) == nil {
-			return parts, fmt.Sprintf("bucket %q missing", n)
+			return l, fmt.Sprintf("bucket %q missing", n)
 		}
 	}
+	l.upgrade = ver == upgradableVersion
+	if tx.Bucket(bucketJournal) != nil {
+		if l.journal, reason = journalBytes(tx); reason != "" {
+			return l, reason
+		}
+	}
+	parts, reason := readParts(tx)
+	l.parts = parts
+	return l, reason
+}
+
+// readParts reads the partition records and checks them against the
+// tiers' buckets.
+func readParts(tx *bolt.Tx) (parts [NumTiers][]partition, reason string) {
 	c := tx.Bucket(bucketParts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		t, start, err := decodePartKey(k)

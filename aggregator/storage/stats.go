@@ -26,6 +26,10 @@ func (db *DB) Stats() [NumTiers]TierStats {
 			}
 		}
 	}
+	// The journal holds raw samples of the open tails: its bytes are the
+	// raw tier's on disk (its points are counted once their chunk is
+	// written whole).
+	st[Raw].Bytes += db.journal
 	return st
 }
 

@@ -81,6 +81,7 @@ type DB struct {
 
 	mu       sync.Mutex // guards parts, degraded and detail for readers
 	parts    [NumTiers][]partition
+	journal  int64 // bytes (keys and values) of the journal; written under wmu too
 	degraded bool
 	detail   string
 

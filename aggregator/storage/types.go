@@ -65,7 +65,8 @@ type Block struct {
 }
 
 // TierStats is one tier's size, from Stats: Bytes are the keys and
-// values of its blocks (the file itself is larger: pages, free space),
+// values of its blocks, and for Raw also of the journal (the open tails'
+// samples; the file itself is larger: pages, free space),
 // Points and Blocks their counts, Oldest the earliest block start (Unix
 // ms; 0 when the tier is empty).
 type TierStats struct {

@@ -47,7 +47,13 @@ func (db *DB) Write(series []SeriesMeta, blocks []Block) error {
 // to do is no transaction, no fsync (an idle flush). what says what the
 // call was, for its error: "write 3 series, 2 blocks to", then the path.
 func (db *DB) commit(series []SeriesMeta, remove []BlockRef, blocks []Block, what func() string) error {
-	if len(series) == 0 && len(remove) == 0 && len(blocks) == 0 {
+	return db.commitJournaled(series, remove, blocks, nil, what)
+}
+
+// commitJournaled is commit with the journal's changes j (nil: none) in
+// the same transaction.
+func (db *DB) commitJournaled(series []SeriesMeta, remove []BlockRef, blocks []Block, j *Journal, what func() string) error {
+	if len(series) == 0 && len(remove) == 0 && len(blocks) == 0 && j.empty() {
 		return nil
 	}
 	db.wmu.Lock()
@@ -57,6 +63,7 @@ func (db *DB) commit(series []SeriesMeta, remove []BlockRef, blocks []Block, wha
 	}
 	began := time.Now()
 	var changed map[partRef]partition
+	jbytes := db.journal
 	err := db.update(func(tx *bolt.Tx) error {
 		var err error
 		if len(remove) > 0 {
@@ -64,7 +71,12 @@ func (db *DB) commit(series []SeriesMeta, remove []BlockRef, blocks []Block, wha
 				return err
 			}
 		}
-		changed, err = db.write(tx, series, blocks, changed)
+		if changed, err = db.write(tx, series, blocks, changed); err != nil {
+			return err
+		}
+		if !j.empty() {
+			jbytes, err = writeJournal(tx, j, jbytes)
+		}
 		return err
 	})
 	db.flushSeconds.Observe(time.Since(began).Seconds())
@@ -73,6 +85,9 @@ func (db *DB) commit(series []SeriesMeta, remove []BlockRef, blocks []Block, wha
 		return fmt.Errorf("storage: %s %s: %w", what(), db.path, err)
 	}
 	db.install(changed, nil)
+	db.mu.Lock()
+	db.journal = jbytes
+	db.mu.Unlock()
 	return nil
 }
 
