@@ -1,9 +1,7 @@
 package aggregator
 
 import (
-	"math"
 	"math/rand/v2"
-	"strconv"
 	"testing"
 	"time"
 
@@ -51,14 +49,7 @@ func BenchmarkFlushBinaryShape(b *testing.B) {
 			const n = 100_000
 			a, c := newTestAgg(Options{MaxSeries: n, Storage: st})
 			rng := rand.New(rand.NewPCG(7, 8))
-			var batches []Batch
-			for i := range 10 {
-				ss := make([]Sample, n/10)
-				for j := range ss {
-					ss[j] = Sample{Metric: "load_" + strconv.Itoa(i), Labels: Labels{{"instance", strconv.Itoa(j)}}, Value: math.Round(rng.Float64()*10000) / 10}
-				}
-				batches = append(batches, Batch{Source: "sim" + strconv.Itoa(i), Samples: ss, Complete: true, Interval: time.Second})
-			}
+			batches := binaryShapeBatches(n, rng)
 			tenSeconds := func() {
 				for range 10 {
 					c.ms += 1000

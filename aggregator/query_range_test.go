@@ -301,6 +301,21 @@ func TestQueryRangeCounterIncrease(t *testing.T) {
 	require.Error(t, json.Unmarshal([]byte(`[0,1,0,2,3]`), &back))
 }
 
+// binaryShapeBatches are the ten sources' batches of n series in all, as
+// scripts/ingest-bench.sh's binary polls them (see
+// BenchmarkIngestBinaryShape), their first values drawn from rng.
+func binaryShapeBatches(n int, rng *rand.Rand) []Batch {
+	var batches []Batch
+	for i := range 10 {
+		ss := make([]Sample, n/10)
+		for j := range ss {
+			ss[j] = Sample{Metric: "load_" + strconv.Itoa(i), Labels: Labels{{"instance", strconv.Itoa(j)}}, Value: math.Round(rng.Float64()*10000) / 10}
+		}
+		batches = append(batches, Batch{Source: "sim" + strconv.Itoa(i), Samples: ss, Complete: true, Interval: time.Second})
+	}
+	return batches
+}
+
 // BenchmarkIngestBinaryShape is BenchmarkIngestWithStorage in the shape
 // scripts/ingest-bench.sh runs the binary in: ten sources of 10,000
 // random-walk gauges each (in [0, 1000], a step of σ 10, rounded to 0.1 as
@@ -315,14 +330,7 @@ func BenchmarkIngestBinaryShape(b *testing.B) {
 	const n = 100_000
 	a, c := newTestAgg(Options{MaxSeries: n, Storage: &discardStorage{*newFakeStorage()}})
 	rng := rand.New(rand.NewPCG(7, 8))
-	var batches []Batch
-	for i := range 10 {
-		ss := make([]Sample, n/10)
-		for j := range ss {
-			ss[j] = Sample{Metric: "load_" + strconv.Itoa(i), Labels: Labels{{"instance", strconv.Itoa(j)}}, Value: math.Round(rng.Float64()*10000) / 10}
-		}
-		batches = append(batches, Batch{Source: "sim" + strconv.Itoa(i), Samples: ss, Complete: true, Interval: time.Second})
-	}
+	batches := binaryShapeBatches(n, rng)
 	step := func() {
 		c.ms += 1000
 		for _, bt := range batches {
