@@ -134,9 +134,11 @@ func newRESTFixture(t testing.TB) *restFixture {
 	require.True(t, agg.Push(ctx, b))
 	require.Eventually(t, func() bool { return agg.Seq() > 0 }, 5*time.Second, time.Millisecond)
 
-	// No dear budgets: the fuzzer's requests come back to back, and what
-	// it checks is the parameters' handling, not the budgets (dear_test.go).
-	srv, err := New(Options{Listen: "127.0.0.1:0", Feed: agg, DearRate: -1})
+	// No dear budgets nor session budget: the fuzzer's requests come back
+	// to back, and what it checks is the parameters' handling, not the
+	// budgets (dear_test.go, sessions_test.go); with the session budget,
+	// its upgrades were held for seconds once its burst was spent.
+	srv, err := New(Options{Listen: "127.0.0.1:0", Feed: agg, DearRate: -1, WebSocket: WebSocketOptions{SessionRate: -1}})
 	require.NoError(t, err)
 	app := srv.newApp(ctx, newHub(srv, 10))
 	snap := agg.SnapshotJSON(true)
