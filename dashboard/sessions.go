@@ -115,8 +115,8 @@ func newSessionBudget(o *WebSocketOptions, maxConns int, m *metrics) *sessionBud
 // admit pays a new session's start, from the budget and from the share of
 // it that key (the client's address, addrKey) may take, and, unless
 // resume (a ?resume=N handshake that the retained deltas serve as they
-// are: Feed.Resumable), waits for the snapshot bytes' debt to be paid. It returns at once when the buckets can pay now; else it
-// waits for them, parked, at most SessionWait (stopping, Serve's context,
+// are: Feed.Resumable), waits for the snapshot bytes' debt to be paid. It
+// returns at once when the buckets can pay now; else it waits for them, parked, at most SessionWait (stopping, Serve's context,
 // ends the wait early). ok false: the address's share could not pay
 // within half of SessionWait (reason address_share), the budget could
 // not within SessionWait, or, past half of it, it was refused at random
@@ -191,9 +191,9 @@ func refuseWait(delay, wait time.Duration, u float64) bool {
 	return u < float64(delay-half)/float64(wait-half)
 }
 
-// chargeSnapshot takes the n bytes of a snapshot just written whole to a
-// session, now, without waiting, and returns how long the session must
-// wait before it writes anything more (zero for a session's first).
+// chargeSnapshot takes the n bytes of a snapshot sent whole to a session,
+// now, without waiting, and returns how long the session must wait before
+// it writes (zero for a session's first).
 //
 // A session's first snapshot (resync false) is charged to the bytes
 // bucket, as a debt at most a burst deep that the next handshakes wait
@@ -209,8 +209,9 @@ func refuseWait(delay, wait time.Duration, u float64) bool {
 // their bytes come at the budget's rate whatever the number of resumers,
 // each waiting its turn in order, and new sessions never see them.
 //
-// The client's writer calls it after each snapshot it wrote, and waits
-// what it returns (client.pause).
+// The client's writer calls it after a session's first snapshot is
+// written, and for a resync before it is built, priced at the shared
+// snapshot's last size, waiting what it returns (client.holdFor).
 func (b *sessionBudget) chargeSnapshot(n int, resync bool) time.Duration {
 	if b == nil || n <= 0 {
 		return 0

@@ -126,16 +126,10 @@ func (sc *snapshotCache) release() {
 func (sc *snapshotCache) drop(seq uint64) {
 	sc.mu.Lock()
 	data := sc.data
-	held := data != nil && sc.seq == seq
-	if held {
-		if sc.timer != nil {
-			sc.timer.Stop()
-		}
-		sc.data, sc.seq, sc.at = nil, 0, time.Time{}
-	}
+	current := data != nil && sc.seq == seq
 	sc.mu.Unlock()
-	if held && sc.expired != nil {
-		sc.expired(data)
+	if current {
+		sc.expire(data) // a no-op if it was replaced meanwhile; so is its timer's, later
 	}
 }
 
