@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -172,32 +173,17 @@ func escapeAt(s string, i int) (rune, int) {
 
 func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 
-func hexValue(s string) (uint64, bool) {
-	if s == "" || len(s) > 8 {
-		return 0, false
-	}
-	var v uint64
-	for i := range len(s) {
-		if !isHex(s[i]) {
-			return 0, false
-		}
-		v = v<<4 | uint64(unhex(s[i]))
-	}
-	return v, true
-}
+// hexValue and decValue read at most 8 digits of s, nothing else.
+func hexValue(s string) (uint64, bool) { return digits(s, 16) }
 
-func decValue(s string) (uint64, bool) {
-	if s == "" || len(s) > 8 {
+func decValue(s string) (uint64, bool) { return digits(s, 10) }
+
+func digits(s string, base int) (uint64, bool) {
+	if s == "" || len(s) > 8 || s[0] == '+' || s[0] == '-' {
 		return 0, false
 	}
-	var v uint64
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(s[i]-'0')
-	}
-	return v, true
+	v, err := strconv.ParseUint(s, base, 64)
+	return v, err == nil
 }
 
 func isHex(c byte) bool {
