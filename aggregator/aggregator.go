@@ -54,7 +54,8 @@ type Aggregator struct {
 	budget     sampleBudget // the queue's samples (queue.go)
 	stats      counters
 	serving    atomic.Bool
-	sweepEvery int64 // ms
+	sweepEvery int64     // ms
+	sweepRest  sweepRest // what the last tick left of its sweep
 	// afterSnapshotUnlock, set by tests only, runs in SnapshotJSON between
 	// its unlock and the rendering of the points.
 	afterSnapshotUnlock func()

@@ -101,14 +101,16 @@ func (st *store) replace(s *series) {
 }
 
 // unlistAll takes s out of st.all in O(1): the last series takes its
-// place, so the list is no longer sorted.
+// place, misplaced there until the next sorted.
 func (st *store) unlistAll(s *series) {
 	last := st.all[len(st.all)-1]
 	st.all[s.allPos] = last
 	last.allPos = s.allPos
 	st.all[len(st.all)-1] = nil
 	st.all = st.all[:len(st.all)-1]
-	st.unsorted = true
+	if last != s {
+		st.misplace(last)
+	}
 }
 
 // renumberAll sets every series' allPos after st.all was rebuilt or

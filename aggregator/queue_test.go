@@ -122,9 +122,9 @@ func TestSweepStops(t *testing.T) {
 	c.ms += a.opts.History.Milliseconds() + 1 // every series is past the history
 	rest := append([]*series(nil), a.st.all[sweepStopEvery-1:]...)
 	asked := 0
-	a.st.sweep(c.ms, func() bool { asked++; return true })
+	a.st.sweep(c.ms, 0, 0, func() bool { asked++; return true })
 	require.Equal(t, 1, asked)
 	require.Equal(t, rest, a.st.all, "evicted up to the first look, the rest kept as they were")
-	a.st.sweep(c.ms, nil)
+	a.st.sweep(c.ms, 0, 0, nil)
 	require.Empty(t, a.st.all, "the next sweep evicts the rest")
 }

@@ -3,6 +3,7 @@ package aggregator
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"runtime/pprof"
 	"time"
 )
@@ -67,6 +68,7 @@ func (a *Aggregator) serve(ctx context.Context) error {
 			if now := a.opts.Now(); !due.After(now) {
 				pendingSince = time.Time{}
 				sweepAt = a.tickNow(ctx, now, &lastPublish)
+				a.sweepTheRest(ctx)
 				if a.backlog {
 					markPending()
 				}
@@ -93,12 +95,24 @@ func (a *Aggregator) serve(ctx context.Context) error {
 			armedAt = time.Time{}
 			pendingSince = time.Time{}
 			sweepAt = a.tickNow(ctx, a.opts.Now(), &lastPublish)
+			a.sweepTheRest(ctx)
 			if a.backlog {
 				markPending() // the rest of a paced source's series
 			}
 		}
 	}
 	return nil
+}
+
+// sweepTheRest finishes the sweep the last tick left (sweepMore), giving
+// the processor to the goroutines the tick's publish woke before each
+// part.
+func (a *Aggregator) sweepTheRest(ctx context.Context) {
+	stop := func() bool { return ctx.Err() != nil }
+	for a.sweepRest.on {
+		runtime.Gosched()
+		a.sweepMore(stop)
+	}
 }
 
 // later returns the later of two times.
@@ -157,7 +171,45 @@ func (a *Aggregator) tickNow(ctx context.Context, now time.Time, lastPublish *ti
 // and the tree if they were marked as changed, and publishes a delta if
 // anything changed. It returns when the next sweep is due if nothing else
 // happens (zero if the store is empty): see sweepDue.
-func (a *Aggregator) tick() time.Time { return a.tickStop(nil) }
+func (a *Aggregator) tick() time.Time {
+	due := a.tickStop(nil)
+	for a.sweepMore(nil) {
+	}
+	return due
+}
+
+// sweepRest is the part of a sweep left for after its tick's publish
+// (tickStop): st.all[from:] at nowMs.
+type sweepRest struct {
+	from  int
+	nowMs int64
+	on    bool
+}
+
+// sweepMore sweeps the next sweepBeforePublish series of the sweep a tick
+// left, under the store lock, and says whether some are left still. Serve
+// calls it after the tick, yielding before each part: on one core the
+// writers the publish woke run first rather than wait for the rest of the
+// sweep (the aggregator's goroutine is not preempted for 10 ms). What a
+// part moves or evicts asks for the next delta (backlog). Between two
+// parts only other goroutines' writes of history (which append new series
+// at the end, or move the last series into a replaced one's place) touch
+// the list: a series moved before from meanwhile waits for the next
+// slice's sweep.
+func (a *Aggregator) sweepMore(stop func() bool) bool {
+	if !a.sweepRest.on {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := &a.sweepRest
+	if r.from < len(a.st.all) {
+		r.from = a.st.sweep(r.nowMs, r.from, sweepBeforePublish, stop)
+		a.backlog = a.backlog || len(a.st.dirty) > 0 || len(a.st.removed) > 0
+	}
+	r.on = r.from < len(a.st.all) && (stop == nil || !stop())
+	return r.on
+}
 
 // tickStop is tick with its sweep stopped when stop says so (Serve's
 // context is done: see store.sweep).
@@ -171,18 +223,27 @@ func (a *Aggregator) tickStop(stop func() bool) time.Time {
 	nowMs := now.UnixMilli()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.st.unsorted {
+		a.st.sorted() // before the sweep: see below
+	}
 	// Swept before it is paced, so that the windows a sweep moved are
 	// paced too; a series with points to settle had a sample lately and
-	// is left to its settle (store.sweep).
+	// is left to its settle (store.sweep). Only the first
+	// sweepBeforePublish series, though: a sweep visits every series
+	// (10,000 of them: 2–3 ms on one core, which every delta at a
+	// slice's turn waited for beside trial 14's churning target), so
+	// the rest is swept after the publish and goes in the next delta.
+	// Nothing between the two parts reorders the list (it was sorted
+	// first), bar a removed source's compaction, after which the second
+	// part starts again from the top (sweeping a series twice in a
+	// slice moves nothing).
+	sweepNext := -1
 	if slice := floorDiv(nowMs, a.sweepEvery); slice != a.lastSweep {
 		a.lastSweep = slice
-		a.st.sweep(nowMs, stop)
+		sweepNext = a.st.sweep(nowMs, 0, sweepBeforePublish, stop)
 	}
 	taken := a.st.pace(nowMs)
 	a.st.settle(nowMs, taken)
-	if a.st.unsorted {
-		a.st.sorted()
-	}
 	d := &delta{seq: a.seq + 1, from: a.seq + 1, ts: nowMs}
 	dropped := 0
 	if readSources {
@@ -219,6 +280,12 @@ func (a *Aggregator) tickStop(stop func() bool) time.Time {
 	if dropped > 0 && a.opts.Dropped != nil {
 		// Told last: nothing of the aggregator's still points at them.
 		a.opts.Dropped(dropped)
+	}
+	if sweepNext >= 0 && sweepNext < len(a.st.all) {
+		if dropped > 0 {
+			sweepNext = 0
+		}
+		a.sweepRest = sweepRest{from: sweepNext, nowMs: nowMs, on: true}
 	}
 	return a.sweepDue()
 }

@@ -265,7 +265,7 @@ func TestBatchOrderFollowsTheSource(t *testing.T) {
 	// A source whose every series was evicted keeps no guesses either.
 	a.ingest(batch("t", gauge("m", c.ms, 1)))
 	c.ms += a.opts.History.Milliseconds() + 1 // the history may be longer than asked: as long as the longest window
-	a.st.sweep(c.ms, nil)
+	a.st.sweep(c.ms, 0, 0, nil)
 	require.Empty(t, a.st.bySrc["t"], "evicted")
 	require.NotContains(t, a.st.batchOrder, "t")
 }

@@ -41,7 +41,7 @@ func TestWindowRateLeavesGapsOut(t *testing.T) {
 
 	// Once the samples before the outage have left the window, the rate
 	// is the restarted counter's alone.
-	st.sweep(t0+15_000+60_000, nil)
+	st.sweep(t0+15_000+60_000, 0, 0, nil)
 	got = s.wins[0].stats()
 	require.InDelta(t, 120.0, got.Rate, 1e-9)
 }

@@ -152,7 +152,7 @@ func TestWindowsMatchReference(t *testing.T) {
 					if rng.IntN(30) == 0 {
 						now += 90_000 // long silence: windows empty out
 					}
-					st.sweep(now, nil)
+					st.sweep(now, 0, 0, nil)
 					for i := range refs {
 						refs[i].head = max(refs[i].head, floorDiv(now, refs[i].width))
 					}
@@ -196,14 +196,14 @@ func TestWindowExpiry(t *testing.T) {
 	require.InDelta(t, 1.0, got.Rate, 1e-12)
 
 	// Ten seconds later the ten oldest samples have left.
-	st.sweep(t0+69_000, nil)
+	st.sweep(t0+69_000, 0, 0, nil)
 	got = s.wins[0].stats()
 	require.Equal(t, 50, got.Count)
 	require.Equal(t, 10.0, got.Min)
 	require.True(t, s.winDirty)
 
 	// A minute after the last sample the window is empty, and says so in JSON.
-	st.sweep(t0+59_000+60_000, nil)
+	st.sweep(t0+59_000+60_000, 0, 0, nil)
 	got = s.wins[0].stats()
 	require.Equal(t, 0, got.Count)
 	require.False(t, got.Valid)
