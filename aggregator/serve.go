@@ -163,6 +163,11 @@ func (a *Aggregator) tickNow(ctx context.Context, now time.Time, lastPublish *ti
 	sweepAt := a.tickStop(func() bool { return ctx.Err() != nil })
 	if a.Seq() != seq {
 		*lastPublish = now
+		// The writers the publish woke go first: on one core this
+		// goroutine is not preempted for 10 ms, and a queued batch
+		// drained next (a wide scrape: milliseconds) would hold every
+		// delivery of the delta just published.
+		runtime.Gosched()
 	}
 	return sweepAt
 }
