@@ -68,6 +68,9 @@ type cachedSeries struct {
 	metric string            // as stored: name with the source's secrets masked
 	labels aggregator.Labels // shared by every scrape's samples: never modified
 	key    string
+	// exposed and renamed are aggregator.ExposedIdentity's answer.
+	exposed string
+	renamed bool
 	// drop, when set, is why the series was dropped (dropInvalid, a label
 	// limit), and the fields above but name are unset: the next scrape
 	// counts it without reading its labels again.

@@ -227,6 +227,11 @@ const (
 type keyedScrape struct {
 	key string // unique identity, for de-duplication and order
 	s   scrapedSample
+	// exposed is the identity /metrics gives the series when it renames
+	// anything (renamed), for dropCollisions: found once, when the
+	// series' text is first read, not at every scrape.
+	exposed string
+	renamed bool
 }
 
 func (r *scrapeReader) read() error {
@@ -276,10 +281,7 @@ func (r *scrapeReader) enter(family string) {
 
 func (r *scrapeReader) series() error {
 	series, ts, v := r.p.Series()
-	if r.work += len(series) + yieldSeriesCost; r.work >= yieldWork {
-		r.work = 0
-		yield()
-	}
+	r.spend(len(series) + yieldSeriesCost)
 	var (
 		known *cachedSeries
 		h     [2]uint64
@@ -326,7 +328,7 @@ func (r *scrapeReader) series() error {
 	}
 	if known != nil {
 		s.Metric, s.Labels = known.metric, known.labels
-		r.out = append(r.out, keyedScrape{key: known.key, s: s})
+		r.out = append(r.out, keyedScrape{key: known.key, s: s, exposed: known.exposed, renamed: known.renamed})
 		return nil
 	}
 	// Checked on the labels as sent, before anything is built of them: a
@@ -351,9 +353,10 @@ func (r *scrapeReader) series() error {
 		return r.drop(h, name, reason, func() string { return seriesText(r.opt.redact, s.Metric, s.Labels) })
 	}
 	key := identityKey(s.Metric, s.Labels)
-	r.out = append(r.out, keyedScrape{key: key, s: s})
+	exposed, renamed := aggregator.ExposedIdentity(s.Metric, s.Labels)
+	r.out = append(r.out, keyedScrape{key: key, s: s, exposed: exposed, renamed: renamed})
 	if c := r.opt.cache; c != nil {
-		c.put(h, &cachedSeries{name: name, metric: s.Metric, labels: s.Labels, key: key})
+		c.put(h, &cachedSeries{name: name, metric: s.Metric, labels: s.Labels, key: key, exposed: exposed, renamed: renamed})
 	}
 	return nil
 }

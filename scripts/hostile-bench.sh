@@ -15,7 +15,11 @@
 #            7's /churn, N2);
 #   vary     the same, plus a source polled every 1 s of 3,000 series
 #            dropped by the label limits, each with a part that changes at
-#            every scrape (-shape vary, round 7's /vary, N2).
+#            every scrape (-shape vary, round 7's /vary, N2);
+#   atlimit  the same, plus a source polled every 1 s of 9,000 series
+#            × 29 labels, inside every limit, a tenth of them changing
+#            at every scrape (-shape atlimit -vary 10, round 2's target
+#            at the rate of the others).
 #
 # $CONFIGS picks the attacks measured (default "wide explode churn vary").
 #
@@ -44,6 +48,7 @@ wport=18795
 eport=18796
 cport=18797
 vport=18798
+aport=18799
 CONFIGS=${CONFIGS:-wide explode churn vary}
 . "$(dirname "$0")/lib.sh"
 pb_setup
@@ -61,6 +66,7 @@ printf '%s\n' "$base" >"$dir/base.yaml"
 printf '%s\n  - {name: wide, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$wport" >"$dir/wide.yaml"
 printf '%s\n  - {name: explode, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$eport" >"$dir/explode.yaml"
 printf '%s\n  - {name: churn, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$cport" >"$dir/churn.yaml"
+printf '%s\n  - {name: atlimit, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$aport" >"$dir/atlimit.yaml"
 printf '%s\n  - {name: vary, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$vport" >"$dir/vary.yaml"
 
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
@@ -70,6 +76,8 @@ pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$cport" -shape churn -series 9000 &
 pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$vport" -shape vary -series 3000 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$aport" -shape atlimit -series 9000 -vary 10 &
 pids+=($!)
 
 # measure BINARY CONFIG: one fresh server, one pulseload run; prints its
