@@ -70,6 +70,19 @@ func (st *store) refreshExtremes(taken int) {
 // list, and a new series among them waits on st.added too. Must hold the
 // store's write lock.
 func (st *store) collect(d *delta, taken int) {
+	// Sized at once: grown by appending, the lists of a delta of
+	// thousands of series were a fifth of a tick's cost.
+	npts, nwin := 0, 0
+	for _, s := range st.dirty[:taken] {
+		npts += len(s.pending)
+		if s.winDirty {
+			nwin++
+		}
+	}
+	d.ptsKeys = slices.Grow(d.ptsKeys, taken)
+	d.ptsOff = slices.Grow(d.ptsOff, taken+1)
+	d.pts = slices.Grow(d.pts, npts)
+	d.winKeys = slices.Grow(d.winKeys, nwin)
 	for _, s := range st.dirty[:taken] {
 		s.dirty = false
 		if s.evicted {

@@ -102,7 +102,7 @@
 // Every published delta increments seq. Deltas are built at most every
 // BroadcastInterval and not at all when nothing changed. A source with
 // more than paceFloor series to publish is paced (pace.go): its series
-// go out over about a second of deltas, each whole when it goes, so that
+// go out over about two seconds of deltas, each whole when it goes, so that
 // a wide target's poll does not make one delta that everything else
 // waits behind. A snapshot at seq
 // N holds what deltas up to N published; the points that will be in delta

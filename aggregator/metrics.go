@@ -70,7 +70,7 @@ func newPromCollector(a *Aggregator) *promCollector {
 	counter("pulseboard_events_restore_skipped_total", "Stored events left out when the event log was restored at start: records that do not decode.", func(a *Aggregator) float64 { return float64(a.stats.eventsSkipped.Load()) })
 	counter("pulseboard_events_dropped_total", "Announced events dropped because too many were waiting for the next delta.", func(a *Aggregator) float64 { return float64(a.stats.eventsDropped.Load()) })
 	counter("pulseboard_samples_orphaned_total", "Samples of a source removed from the config that were still queued when it went.", func(a *Aggregator) float64 { return float64(a.stats.orphaned.Load()) })
-	counter("pulseboard_series_paced_total", "Times a series with changes was left for a later delta because its source had more to publish than one delta takes (a wide source's backlog is spread over about a second).", func(a *Aggregator) float64 { return float64(a.stats.paced.Load()) })
+	counter("pulseboard_series_paced_total", "Times a series with changes was left for a later delta because its source had more to publish than one delta takes (a wide source's poll is spread over about two seconds).", func(a *Aggregator) float64 { return float64(a.stats.paced.Load()) })
 	counter("pulseboard_deltas_published_total", "Deltas published to subscribers.", func(a *Aggregator) float64 { return float64(a.stats.deltas.Load()) })
 	// The gauges below read the store: called under its read lock.
 	gauge("pulseboard_series", "Series in the store.", func(a *Aggregator) float64 { return float64(len(a.st.byKey)) })

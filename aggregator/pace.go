@@ -19,17 +19,26 @@ import "time"
 // announced in the delta that takes it, so every message is still one
 // consistent cut per series.
 //
-// The quota is the largest of paceFloor, a spread-th of what the source
-// has to publish (spread: the publishes of paceSpan), and one and a half
-// spread-ths of the series it brought in the last paceSpan: a burst of N
-// series goes out at 15 % of N a delta (seven deltas), and a source
-// that brings as many every paceSpan steadily is given its flow each
-// publish rather than queued behind itself. The quota is fixed for a
+// The quota depends on how the source's series come. As a flow (no more
+// new series a publish than its share, one and a half spread-ths of the
+// series it brought in the last paceSpan; spread: the publishes of
+// paceSpan), it is the largest of paceFloor, a spread-th of what the
+// source has to publish and that share: a source that brings as many
+// every paceSpan steadily is given its flow each publish rather than
+// queued behind itself. As a burst (one poll of a wide target), it is
+// the larger of paceFloor and a (burstSpans·spread)-th of what the source
+// has to publish: 9,000 series go out at 450 a delta over two seconds.
+// Spread over one second at 15 % a delta, such a target's deltas were
+// still 1,350 series, and the stream's readers waited 10–26 ms behind
+// each (BENCHMARKS.md "Hostile targets"). The quota is fixed for a
 // backlog, not recomputed from what is left (which would drain it
 // geometrically and never finish): it is raised when the backlog grows,
 // and forgotten once the source's dirty series fit in it. Each of a
-// source's series therefore goes out within about paceSpan of its
-// sample, whatever the source's size.
+// source's series therefore goes out within about burstSpans·paceSpan of
+// its sample, whatever the source's size; a source that bursts more often
+// than that (9,000 series every second) has its series coalesce: a
+// waiting series takes its newer points along when it goes, and its
+// windows are settled and encoded once for all of them.
 const (
 	// paceFloor is how many series a source may publish in one delta
 	// before it is paced.
@@ -39,6 +48,8 @@ const (
 	// default 100 ms; a broadcast interval of a second or more paces
 	// nothing).
 	paceSpan = time.Second
+	// burstSpans is how many paceSpans a burst is spread over.
+	burstSpans = 2
 )
 
 // pacer is the store's per-source pacing state.
@@ -63,6 +74,9 @@ type pacer struct {
 	// only delay.
 	recent   map[string]float64
 	recentMs int64
+	// bursting are the sources whose last new series came as a burst:
+	// more than their flow's share of one publish.
+	bursting map[string]bool
 }
 
 // fade ages the recent counts to nowMs.
@@ -90,6 +104,7 @@ func (st *store) pace(nowMs int64) int {
 	}
 	if p.take == nil {
 		p.take, p.quota, p.waiting, p.recent = map[string]int{}, map[string]int{}, map[string][]*series{}, map[string]float64{}
+		p.bursting = map[string]bool{}
 	}
 	p.fade(nowMs)
 	clear(p.take)
@@ -113,6 +128,14 @@ func (st *store) pace(nowMs int64) int {
 		p.take[run] += n
 	}
 	for src, n := range p.take {
+		// More new series than its flow's share: a burst (one poll of a
+		// wide target), spread over burstSpans rather than let through
+		// as a flow.
+		if float64(n) > 1.5*p.recent[src]/float64(p.spread) {
+			p.bursting[src] = true
+		} else {
+			delete(p.bursting, src)
+		}
 		p.recent[src] += float64(n)
 	}
 	for src, w := range p.waiting {
@@ -121,6 +144,7 @@ func (st *store) pace(nowMs int64) int {
 	for src := range p.quota {
 		if _, dirty := p.take[src]; !dirty {
 			delete(p.quota, src) // drained, and nothing new since
+			delete(p.bursting, src)
 		}
 	}
 	paced := false
@@ -131,10 +155,14 @@ func (st *store) pace(nowMs int64) int {
 			p.take[src] = -1
 			continue
 		}
-		// recent, faded, is below a steady flow's true count: half again
-		// as much lets the flow through within a second or two, and
-		// spreads a burst over two thirds of paceSpan.
-		q = max(q, (n+p.spread-1)/p.spread, int(1.5*p.recent[src])/p.spread)
+		if p.bursting[src] {
+			bs := burstSpans * p.spread
+			q = max(q, (n+bs-1)/bs)
+		} else {
+			// recent, faded, is below a steady flow's true count: half
+			// again as much lets the flow through within a second or two.
+			q = max(q, (n+p.spread-1)/p.spread, int(1.5*p.recent[src])/p.spread)
+		}
 		p.quota[src], p.take[src] = q, q
 		paced = true
 	}
@@ -200,6 +228,7 @@ func (p *pacer) forgetSource(source string) {
 	p.nWaiting -= len(p.waiting[source])
 	delete(p.waiting, source)
 	delete(p.quota, source)
+	delete(p.bursting, source)
 }
 
 // leaveDeferred clears st.dirty after collect took its first k series,

@@ -70,8 +70,8 @@ func (f *follower) matches(t *testing.T, a *Aggregator) {
 	}
 }
 
-// A wide source's poll goes out over most of a second of deltas, 15 % of
-// it (and at least paceFloor) a delta, while a small source's
+// A wide source's poll goes out over about two seconds of deltas, a
+// twentieth of it (and at least paceFloor) a delta, while a small source's
 // series, dirty after it, go out in the first; every message stays one
 // consistent cut, and every series is added once and gets every point.
 func TestPaceSpreadsAWideSource(t *testing.T) {
@@ -101,39 +101,80 @@ func TestPaceSpreadsAWideSource(t *testing.T) {
 		return n
 	}
 
-	a.ingest(wideBatch("wide", 3000, c.ms, 0))
+	a.ingest(wideBatch("wide", 6000, c.ms, 0))
 	a.ingest(wideBatch("small", 5, c.ms, 0))
 	d := publish()
 	require.Equal(t, 5, smallAdded(d), "the small source is not held up")
-	require.Len(t, d.Added, 5+450, "15 % of the wide source")
+	require.Len(t, d.Added, 5+300, "a twentieth of the wide source")
 	require.True(t, a.backlog)
 	publishes := 1
 	for a.backlog {
 		d = publish()
-		require.LessOrEqual(t, len(d.Added), 450)
+		require.LessOrEqual(t, len(d.Added), 300)
 		publishes++
 	}
-	require.Equal(t, 7, publishes, "spread over seven deltas")
-	require.Len(t, f.added, 3005)
+	require.Equal(t, 20, publishes, "spread over twenty deltas")
+	require.Len(t, f.added, 6005)
 	for id, n := range f.added {
 		require.Equal(t, 1, n, id)
 	}
-	require.Equal(t, uint64(2550+2100+1650+1200+750+300), a.stats.paced.Load(), "what each delta left")
+	require.Equal(t, uint64(19*6000-300*19*20/2), a.stats.paced.Load(), "what each delta left")
 
 	// The next poll: points, windows, the same spread; the small source's
 	// points in the first delta.
 	c.ms += 1000
-	a.ingest(wideBatch("wide", 3000, c.ms, 1))
+	a.ingest(wideBatch("wide", 6000, c.ms, 1))
 	a.ingest(wideBatch("small", 5, c.ms, 1))
 	d = publish()
-	require.Len(t, d.Points, 5+450)
-	require.Len(t, d.Windows, 5+450)
+	require.Len(t, d.Points, 5+300)
+	require.Len(t, d.Windows, 5+300)
 	for a.backlog {
 		publish()
 	}
 	for id, ps := range f.points {
 		require.Len(t, ps, 2, id)
 	}
+}
+
+// A wide source polled faster than its polls can be spread (3,000 series
+// every second, paceFloor a delta) does not make deltas grow: each takes
+// paceFloor of its series, the longest waiting first, with every point
+// that came since; the backlog never holds a series twice, and the
+// windows of a series are sent once for the points that went together.
+// Beside it a small source's points go out in the delta after their poll.
+func TestPaceCoalescesAFastWideSource(t *testing.T) {
+	a, c := newTestAgg(Options{})
+	live := a.Subscribe(0)
+	defer live.Close()
+	require.Equal(t, "snapshot", next(t, live).Type)
+	f := newFollower(t, a.SnapshotJSON(true))
+	const n = 3000
+	points, windows := 0, 0
+	for tick := range 150 {
+		if tick%10 == 0 && tick < 100 {
+			a.ingest(wideBatch("wide", n, c.ms, float64(tick)))
+		}
+		a.ingest(wideBatch("small", 5, c.ms, float64(tick)))
+		c.ms += 100
+		a.tick()
+		ms := drain(t, live)
+		require.Len(t, ms, 1)
+		d := decodeDelta(t, ms[0].Data)
+		f.apply(t, d)
+		wide := len(d.Added) + len(d.Windows) - 5
+		if tick == 0 {
+			wide = len(d.Added) - 5
+		}
+		require.LessOrEqual(t, wide, paceFloor, "tick %d", tick)
+		require.LessOrEqual(t, a.st.pacer.nWaiting, n, "a series waits once")
+		for _, ps := range d.Points {
+			points += len(ps)
+		}
+		windows += len(d.Windows)
+	}
+	f.matches(t, a)
+	require.False(t, a.backlog, "drained once the polls stopped")
+	require.Less(t, windows, points, "windows sent once for the points that went together")
 }
 
 // A source that has no more than paceFloor series to publish is never
@@ -172,7 +213,7 @@ func TestPaceSourceRemovedWhilePaced(t *testing.T) {
 	c.ms += 100
 	a.tick()
 	first := decodeDelta(t, drain(t, live)[0].Data)
-	require.Len(t, first.Added, 450)
+	require.Len(t, first.Added, paceFloor)
 
 	sources.Store([]SourceInfo{{Name: "small"}})
 	a.SourcesChanged()
@@ -181,7 +222,7 @@ func TestPaceSourceRemovedWhilePaced(t *testing.T) {
 	d := decodeDelta(t, drain(t, live)[0].Data)
 	require.Equal(t, []string{"wide"}, d.SourcesRemoved)
 	require.Empty(t, d.Added)
-	require.Len(t, d.Removed, 450, "the announced ones only")
+	require.Len(t, d.Removed, paceFloor, "the announced ones only")
 	for a.backlog {
 		c.ms += 100
 		a.tick()
@@ -217,8 +258,8 @@ func TestPaceServeDrainsTheBacklog(t *testing.T) {
 			last = time.Now()
 		}
 		require.Equal(t, 3000, seen)
-		require.Less(t, last.Sub(start), 800*time.Millisecond, "seven deltas, a broadcast interval apart")
-		require.GreaterOrEqual(t, last.Sub(start), 600*time.Millisecond)
+		require.Less(t, last.Sub(start), 1300*time.Millisecond, "twelve deltas of paceFloor, a broadcast interval apart")
+		require.GreaterOrEqual(t, last.Sub(start), 1100*time.Millisecond)
 		cancel()
 		require.NoError(t, <-done)
 	})

@@ -19,7 +19,10 @@
 #   atlimit  the same, plus a source polled every 1 s of 9,000 series
 #            × 29 labels, inside every limit, a tenth of them changing
 #            at every scrape (-shape atlimit -vary 10, round 2's target
-#            at the rate of the others).
+#            at the rate of the others);
+#   atlimit2s  the same, plus round 2's target as the trial ran it: 9,000
+#            series × 29 labels polled every 2 s, values constant
+#            (-shape atlimit; scripts/wide-bench.sh's "wide").
 #
 # $CONFIGS picks the attacks measured (default "wide explode churn vary").
 #
@@ -49,6 +52,7 @@ eport=18796
 cport=18797
 vport=18798
 aport=18799
+a2port=18800
 CONFIGS=${CONFIGS:-wide explode churn vary}
 . "$(dirname "$0")/lib.sh"
 pb_setup
@@ -67,6 +71,7 @@ printf '%s\n  - {name: wide, type: prometheus, url: "http://127.0.0.1:%s/metrics
 printf '%s\n  - {name: explode, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$eport" >"$dir/explode.yaml"
 printf '%s\n  - {name: churn, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$cport" >"$dir/churn.yaml"
 printf '%s\n  - {name: atlimit, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$aport" >"$dir/atlimit.yaml"
+printf '%s\n  - {name: atlimit2s, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$a2port" >"$dir/atlimit2s.yaml"
 printf '%s\n  - {name: vary, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$vport" >"$dir/vary.yaml"
 
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
@@ -78,6 +83,8 @@ pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$vport" -shape vary -series 3000 &
 pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$aport" -shape atlimit -series 9000 -vary 10 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$a2port" -shape atlimit -series 9000 &
 pids+=($!)
 
 # measure BINARY CONFIG: one fresh server, one pulseload run; prints its
