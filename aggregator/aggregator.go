@@ -56,9 +56,6 @@ type Aggregator struct {
 	serving    atomic.Bool
 	sweepEvery int64     // ms
 	sweepRest  sweepRest // what the last tick left of its sweep
-	// partial is the batch drain cut at a publish due, to finish after it
-	// (queue.go); Serve's goroutine only, under the store lock.
-	partial *partialBatch
 	// afterSnapshotUnlock, set by tests only, runs in SnapshotJSON between
 	// its unlock and the rendering of the points.
 	afterSnapshotUnlock func()
@@ -181,6 +178,18 @@ func (a *Aggregator) wakeUp() {
 	select {
 	case a.wake <- struct{}{}:
 	default: // a wake is pending already
+	}
+}
+
+func (a *Aggregator) ingestLocked(b Batch, now int64) {
+	if a.gone[b.Source] {
+		a.stats.orphaned.Add(uint64(len(b.Samples)))
+		return
+	}
+	a.st.ingest(b, now)
+	if a.st.rejectsChanged { // the source's warning changed: read it again
+		a.st.rejectsChanged = false
+		a.SourcesChanged()
 	}
 }
 

@@ -23,32 +23,9 @@ import "math"
 // (churn.go). Past its source's hourly budget of new series, a new series
 // is refused whatever room there is (churn_limit.go).
 func (st *store) ingest(b Batch, nowMs int64) {
-	if is := st.ingestBegin(b, nowMs); is != nil {
-		st.ingestPart(is, len(b.Samples))
-		st.ingestEnd(is)
-	}
-}
-
-// ingestState is one batch's ingest in progress: begun (ingestBegin),
-// stored in parts (ingestPart), ended (ingestEnd). Between two parts the
-// store lock may be let go and anything else done to the store, but
-// another batch of the same source stored: Serve stores a wide batch in
-// parts so that a publish due meanwhile need not wait for all of it
-// (queue.go).
-type ingestState struct {
-	b       Batch
-	run     ingestRun
-	waiting []int     // samples of new series at a cap, by index
-	order   []*series // the source's batchOrder, as this batch rewrites it
-	next    int       // the first sample not stored yet
-}
-
-// ingestBegin starts storing b; nil when there is nothing more to do (a
-// failed poll: its source's series are made stale at once).
-func (st *store) ingestBegin(b Batch, nowMs int64) *ingestState {
 	if b.Failed {
 		st.staleAll(b.Source, nowMs)
-		return nil
+		return
 	}
 	var gen uint64
 	if b.Complete {
@@ -56,24 +33,14 @@ func (st *store) ingestBegin(b Batch, nowMs int64) *ingestState {
 		gen = st.gen
 	}
 	st.batches++
-	return &ingestState{
-		b: b,
-		run: ingestRun{
-			gen: gen, batch: st.batches, nowMs: nowMs,
-			horizon: nowMs - st.opts.History.Milliseconds(),
-			future:  nowMs + st.opts.History.Milliseconds(),
-		},
-		order: st.batchOrder[b.Source],
+	run := ingestRun{
+		gen: gen, batch: st.batches, nowMs: nowMs,
+		horizon: nowMs - st.opts.History.Milliseconds(),
+		future:  nowMs + st.opts.History.Milliseconds(),
 	}
-}
-
-// ingestPart stores up to limit more samples of is and says whether it
-// stored the last.
-func (st *store) ingestPart(is *ingestState, limit int) bool {
-	b, run := &is.b, &is.run
-	order := is.order
-	end := min(len(b.Samples), is.next+limit)
-	for i := is.next; i < end; i++ {
+	var waiting []int // samples of new series at a cap, by index
+	order := st.batchOrder[b.Source]
+	for i := range b.Samples {
 		smp := &b.Samples[i]
 		var s *series
 		if i < len(order) {
@@ -89,7 +56,7 @@ func (st *store) ingestPart(is *ingestState, limit int) bool {
 		}
 		if s != nil {
 			// Shown by its target, even if refused below.
-			s.seenGen, s.seenBatch, s.noStale = run.gen, run.batch, smp.NoStaleness
+			s.seenGen, s.seenBatch, s.noStale = gen, run.batch, smp.NoStaleness
 			if s.charge == 0 {
 				// Restored from storage: charged once its source is known.
 				st.chargeSeries(s, st.seriesCharge(b.Interval), b.Known)
@@ -107,7 +74,7 @@ func (st *store) ingestPart(is *ingestState, limit int) bool {
 			run.rej[rejectTooOld]++
 			continue
 		default:
-			if !st.mayMakeNew(b, run) {
+			if !st.mayMakeNew(&b, &run) {
 				// Spent: refused before any cap is looked at, so that a
 				// source renaming thousands of series a scrape costs a
 				// lookup each (churn_limit.go).
@@ -115,49 +82,40 @@ func (st *store) ingestPart(is *ingestState, limit int) bool {
 				continue
 			}
 			var why storeReject
-			if s, why = st.create(b, smp, run); s == nil {
+			if s, why = st.create(&b, smp, &run); s == nil {
 				if why != churnLimit && st.replaceable(b.Source, run.batch) != nil {
-					is.waiting = append(is.waiting, i)
+					waiting = append(waiting, i)
 				} else {
 					run.rej[why]++
 				}
 				continue
 			}
 			order[i] = s
-			st.born(s, smp, run)
+			st.born(s, smp, &run)
 		}
-		st.store1(s, smp, run)
+		st.store1(s, smp, &run)
 	}
-	is.order, is.next = order, end
-	return end == len(b.Samples)
-}
-
-// ingestEnd finishes is once every part is stored: the new series a cap
-// held back take stale series' places, the source's series the batch did
-// not show go stale (a complete batch), and what was refused is counted.
-func (st *store) ingestEnd(is *ingestState) {
-	b, run, order := &is.b, &is.run, is.order
-	for _, i := range is.waiting {
+	for _, i := range waiting {
 		smp := &b.Samples[i]
 		s := st.lookup(b.Source, smp) // the same new series twice in the batch
 		if s == nil {
 			var why storeReject
-			if s, why = st.createReplacing(b, smp, run); s == nil {
+			if s, why = st.createReplacing(&b, smp, &run); s == nil {
 				run.rej[why]++
 				continue
 			}
-			st.born(s, smp, run)
+			st.born(s, smp, &run)
 		}
 		order[i] = s
-		st.store1(s, smp, run)
+		st.store1(s, smp, &run)
 	}
 	// Positions past this batch would only keep series alive.
 	clear(order[len(b.Samples):])
 	st.batchOrder[b.Source] = order[:len(b.Samples)]
 	if b.Complete {
-		st.staleMissing(b.Source, run.gen, run.nowMs)
+		st.staleMissing(b.Source, gen, nowMs)
 	}
-	st.count(b.Source, run)
+	st.count(b.Source, &run)
 }
 
 // ingestRun is what ingest keeps of one batch.

@@ -132,51 +132,28 @@ const (
 // for it gets in) and stops if ctx is done. A var for tests.
 var drainHold = 16384
 
-// ingestPartSamples is how many samples of one batch drain stores before
-// it looks at the clock when it was given a deadline: a wide batch (9,000
-// samples: ~3.5 ms on one core) is cut there, so that a publish due
-// meanwhile, carrying every other source's points, does not wait for all
-// of it. A var for tests.
-var ingestPartSamples = 1024
-
-// partialBatch is a batch drain cut at its deadline (a.partial): part of
-// it stored, the rest for after the publish.
-type partialBatch struct {
-	is     *ingestState
-	queued bool // its samples are held in the queue's budget
-}
-
 // drain stores b, which Push queued, and up to drainBatches more batches
 // already queued, on Serve's goroutine. It holds the store lock for at
 // most one batch past drainHold samples, so that with a backlog of wide
 // batches a /metrics scrape waits for one batch, not for the queue, and
 // it returns as soon as ctx is done between two holds: a shutdown waits
 // for one batch too.
-func (a *Aggregator) drain(ctx context.Context, b Batch) { a.drainUntil(ctx, b, time.Time{}) }
-
-// drainUntil is drain with a deadline, the publish due (zero: none):
-// past it, it takes no more batches, and a batch it is storing is cut
-// between two parts of ingestPartSamples and left in a.partial, which
-// Serve finishes after the publish (resume) before it takes another
-// batch of the same source.
-func (a *Aggregator) drainUntil(ctx context.Context, b Batch, until time.Time) {
-	a.drainFrom(ctx, b, true, until)
-}
+func (a *Aggregator) drain(ctx context.Context, b Batch) { a.drainFrom(ctx, b, true) }
 
 // ingest is drain for tests and benchmarks: b need not have come through
 // Push (its samples were not taken from the budget and are not given
 // back), and it cannot be stopped.
-func (a *Aggregator) ingest(b Batch) { a.drainFrom(context.Background(), b, false, time.Time{}) }
+func (a *Aggregator) ingest(b Batch) { a.drainFrom(context.Background(), b, false) }
 
-func (a *Aggregator) drainFrom(ctx context.Context, b Batch, queued bool, until time.Time) {
+func (a *Aggregator) drainFrom(ctx context.Context, b Batch, queued bool) {
 	now := a.nowMs()
 	a.mu.Lock()
 	held := len(b.Samples)
-	done := a.storeLocked(b, queued, until, now)
+	a.ingestLocked(b, now)
+	if queued {
+		a.budget.release(held)
+	}
 	for range drainBatches {
-		if !done || !until.IsZero() && !a.opts.Now().Before(until) {
-			break // the publish first
-		}
 		if held >= drainHold {
 			a.mu.Unlock()
 			if ctx.Err() != nil {
@@ -188,100 +165,12 @@ func (a *Aggregator) drainFrom(ctx context.Context, b Batch, queued bool, until 
 		select {
 		case b = <-a.queue:
 			held += len(b.Samples)
-			done = a.storeLocked(b, true, until, now)
+			a.ingestLocked(b, now)
+			a.budget.release(len(b.Samples))
 		default:
 			a.mu.Unlock()
 			return
 		}
 	}
 	a.mu.Unlock()
-}
-
-// dropPartial gives back what a.partial holds of the queue's budget when
-// Serve stops with a batch cut.
-func (a *Aggregator) dropPartial() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if p := a.partial; p != nil && p.queued {
-		a.budget.release(len(p.is.b.Samples))
-	}
-	a.partial = nil
-}
-
-// resume goes on storing the batch drain cut (a.partial), until the
-// deadline again; a batch of a source that left meanwhile is dropped,
-// its samples counted as orphaned. On Serve's goroutine.
-func (a *Aggregator) resume(until time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p := a.partial
-	a.partial = nil
-	a.continueLocked(p, until)
-}
-
-// storeLocked stores b, in parts when until is set: past until between
-// two parts it keeps the rest in a.partial and says false. A batch of the
-// source a.partial holds finishes that one first, whole; with a.partial
-// set, b is stored whole. nowMs is the store clock. Holds the store lock.
-func (a *Aggregator) storeLocked(b Batch, queued bool, until time.Time, nowMs int64) bool {
-	if p := a.partial; p != nil {
-		if p.is.b.Source == b.Source {
-			a.partial = nil
-			a.continueLocked(p, time.Time{})
-		} else {
-			until = time.Time{}
-		}
-	}
-	if a.gone[b.Source] {
-		a.stats.orphaned.Add(uint64(len(b.Samples)))
-		if queued {
-			a.budget.release(len(b.Samples))
-		}
-		return true
-	}
-	is := a.st.ingestBegin(b, nowMs)
-	if is == nil {
-		a.ingested(len(b.Samples), queued)
-		return true
-	}
-	return a.continueLocked(&partialBatch{is: is, queued: queued}, until)
-}
-
-// continueLocked stores the rest of p, in parts when until is set (see
-// storeLocked). Holds the store lock.
-func (a *Aggregator) continueLocked(p *partialBatch, until time.Time) bool {
-	b := &p.is.b
-	if a.gone[b.Source] {
-		// Its source left while it was cut: its series are gone, and so
-		// is the rest of it.
-		a.stats.orphaned.Add(uint64(len(b.Samples) - p.is.next))
-		a.ingested(len(b.Samples), p.queued)
-		return true
-	}
-	part := len(b.Samples)
-	if !until.IsZero() {
-		part = ingestPartSamples
-	}
-	for !a.st.ingestPart(p.is, part) {
-		if !a.opts.Now().Before(until) {
-			a.partial = p
-			return false
-		}
-	}
-	a.st.ingestEnd(p.is)
-	a.ingested(len(b.Samples), p.queued)
-	return true
-}
-
-// ingested ends a batch of n samples: gives them back to the queue's
-// budget if queued, and has the sources read again if its source's
-// warning changed.
-func (a *Aggregator) ingested(n int, queued bool) {
-	if queued {
-		a.budget.release(n)
-	}
-	if a.st.rejectsChanged { // the source's warning changed: read it again
-		a.st.rejectsChanged = false
-		a.SourcesChanged()
-	}
 }

@@ -46,7 +46,6 @@ func (a *Aggregator) Serve(ctx context.Context) error {
 // serve is Serve's loop, on its labelled goroutine.
 func (a *Aggregator) serve(ctx context.Context) error {
 	defer a.startFlusher(ctx)()
-	defer a.dropPartial()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -84,25 +83,11 @@ func (a *Aggregator) serve(ctx context.Context) error {
 				timer.Reset(max(0, due.Sub(a.opts.Now())))
 			}
 		}
-		if a.partial != nil {
-			// A batch cut for the publish due: finished before any other
-			// is taken, up to the next publish due.
-			a.resume(due)
-			markPending()
-			continue
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case b := <-a.queue:
-			// A publish waits for a batch only up to when it is due (or
-			// could be, if this batch is all it carries): past that, a
-			// wide batch is cut and finished after it.
-			cut := due
-			if pendingSince.IsZero() {
-				cut = lastPublish.Add(a.opts.BroadcastInterval)
-			}
-			a.drainUntil(ctx, b, cut)
+			a.drain(ctx, b)
 			markPending()
 		case <-a.wake:
 			markPending()

@@ -2,7 +2,6 @@ package aggregator
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -33,7 +32,7 @@ func TestSnapshotWritesPointsWithoutTheLock(t *testing.T) {
 		require.True(t, a.mu.TryLock(), "the store's lock is free while the points are written")
 		for range chunkSamples + 10 {
 			c.ms += 100
-			a.storeLocked(batch("s", gauge("a", c.ms, 5), gauge("b", c.ms, 2)), false, time.Time{}, c.ms)
+			a.ingestLocked(batch("s", gauge("a", c.ms, 5), gauge("b", c.ms, 2)), c.ms)
 		}
 		a.mu.Unlock()
 		a.tick()
