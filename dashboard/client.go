@@ -31,11 +31,16 @@ import (
 // cancelled, the writer sends the close frame, and the reader only waits
 // for the peer's answer, CloseWait at most from the decision.
 type client struct {
-	s      *Server
-	hub    *hub
-	conn   *websocket.Conn
-	ctx    context.Context
-	cancel context.CancelFunc
+	s    *Server
+	hub  *hub
+	conn *websocket.Conn
+	// deflate: the client offered permessage-deflate (browsers do), so
+	// the handshake negotiated it and its messages go out as the shared,
+	// compressed prepared frames; without it they are written as they are
+	// (writeDirect).
+	deflate bool
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	// watch follows the current subscription's drop; only the writer
 	// replaces it. writing is set while the writer is inside a write,

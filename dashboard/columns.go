@@ -28,6 +28,10 @@ const pointsQuery = "points"
 // wsLocalColumns tells the connection its client asked for columns.
 const wsLocalColumns = "pulseboard.columns"
 
+// wsLocalDeflate tells the connection its client offered
+// permessage-deflate (client.deflate).
+const wsLocalDeflate = "pulseboard.deflate"
+
 // errColumns is wrapped by every snapshot that cannot be rewritten.
 var errColumns = errors.New("dashboard: snapshot points not rewritable as columns")
 

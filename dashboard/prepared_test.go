@@ -174,3 +174,50 @@ func TestPreparedCacheBoundedByAge(t *testing.T) {
 	}
 	require.Equal(t, preparedSlots, n)
 }
+
+// A client that did not offer permessage-deflate is written each message
+// as it is: nothing goes through the shared prepared frames, whose copy
+// of the message and frame grown by doubling were half of what the server
+// allocated beside a wide target. One that offered it gets the shared,
+// compressed frames.
+func TestPlainClientsWriteWithoutPreparedFrames(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.srv.mu.Lock()
+	h := f.srv.hub
+	f.srv.mu.Unlock()
+	prepared := func() bool {
+		h.prepared.mu.Lock()
+		defer h.prepared.mu.Unlock()
+		return h.prepared.slots != [preparedSlots]*preparedEntry{} || h.prepared.latest.Load() != nil
+	}
+	f.pushAndWait(3, 1)
+	plain := f.dial("", nil)
+	plain.readType("hello")
+	ps := plain.readType("snapshot")
+	last := f.pushAndWait(3, 2)
+	require.NotEmpty(t, plain.readUntilSeq(ps.Seq, last))
+	require.False(t, prepared(), "a plain client's messages prepared")
+
+	zipped := f.dialCompressed("")
+	zipped.readType("hello")
+	zs := zipped.readType("snapshot")
+	last = f.pushAndWait(3, 3)
+	require.NotEmpty(t, zipped.readUntilSeq(zs.Seq, last))
+	require.True(t, prepared(), "a compressing client's messages not prepared")
+}
+
+// A message too long for one write goes to the clients without
+// permessage-deflate as its own frame only while they are few enough that
+// a second write each costs less than preparing it once.
+func TestDirectOnlyForFewClientsOrOneWrite(t *testing.T) {
+	var h hub
+	require.True(t, h.direct(directOneWrite), "one write, whatever the clients")
+	h.plain.Store(10_000)
+	require.True(t, h.direct(directOneWrite))
+	require.False(t, h.direct(6_000), "a delta of 6 KB to 10,000 clients: prepared once")
+	require.True(t, h.direct(10_000*directBytesPerClient))
+	h.plain.Store(5)
+	require.True(t, h.direct(200_000), "a wide delta to five clients: written as it is")
+	require.True(t, h.direct(5*directBytesPerClient))
+	require.False(t, h.direct(5*directBytesPerClient-1), "past one write and short of a kilobyte a client")
+}

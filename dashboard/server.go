@@ -49,6 +49,7 @@ type Server struct {
 	mu        sync.Mutex
 	serving   bool
 	addr      string
+	hub       *hub         // the running server's, for the tests to look into; guarded by mu
 	given     net.Listener // Options.Listener until the first Serve takes it
 	relisten  string       // where a later Serve listens: the first listener's address
 	listening chan struct{}
@@ -205,6 +206,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
+	s.hub = h
 	s.mu.Unlock()
 	s.listenOne.Do(func() { close(s.listening) })
 	s.opts.Logger.Info("listening", "addr", ln.Addr().String(), "max_connections", o.MaxConnections,

@@ -3,7 +3,9 @@ package dashboard
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -76,6 +78,11 @@ func (s *Server) guardHandshake(h *hub, stopping <-chan struct{}) fiber.Handler 
 			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		} else if columns {
 			c.Locals(wsLocalColumns, true)
+		}
+		// The upgrader negotiates permessage-deflate whenever it is
+		// offered: a request that does not name it certainly did not.
+		if strings.Contains(strings.ToLower(c.Get(fiber.HeaderSecWebSocketExtensions)), "permessage-deflate") {
+			c.Locals(wsLocalDeflate, true)
 		}
 		// The hub's state first: a server closing or full refuses at once,
 		// without taking from the session budget (nor does a bad query).
@@ -158,6 +165,9 @@ type hub struct {
 	// prepared holds the frames every client shares (hello, snapshots,
 	// deltas), compressed once for the clients that negotiated it.
 	prepared preparedCache
+	// plain counts the registered clients that did not negotiate
+	// permessage-deflate (client.writeDirect).
+	plain atomic.Int64
 }
 
 func newHub(s *Server, maxClients int) *hub {
@@ -232,6 +242,9 @@ func (h *hub) add(c *client) bool {
 		return false
 	}
 	h.clients[c] = struct{}{}
+	if !c.deflate {
+		h.plain.Add(1)
+	}
 	h.wg.Add(1)
 	h.s.metrics.clients.Inc()
 	h.s.metrics.newcomers.Inc()
@@ -245,6 +258,9 @@ func (h *hub) remove(c *client) {
 	delete(h.clients, c)
 	idle := len(h.clients) == 0
 	h.mu.Unlock()
+	if !c.deflate {
+		h.plain.Add(-1)
+	}
 	if idle {
 		h.releaseShared()
 	}
@@ -278,6 +294,7 @@ func (h *hub) serveConn(conn *contribws.Conn) {
 		c.resumeAt, c.hasResumeAt = seq, true
 	}
 	c.columns, _ = conn.Locals(wsLocalColumns).(bool)
+	c.deflate, _ = conn.Locals(wsLocalDeflate).(bool)
 	c.addr, _ = conn.Locals(wsLocalAddr).(netip.Prefix)
 	bc, _ := conn.Locals(wsLocalConn).(*budgetConn)
 	if bc != nil {
