@@ -57,6 +57,27 @@ func (f *follower) apply(t *testing.T, d *protocol.Delta) {
 	}
 }
 
+// followed is a fresh aggregator with a live subscriber past its
+// snapshot and a follower of the stream; step moves the clock 100 ms on,
+// ticks, and returns the one delta that published, applied.
+func followed(t *testing.T) (*Aggregator, *clock, *follower, func() *protocol.Delta) {
+	a, c := newTestAgg(Options{})
+	live := a.Subscribe(0)
+	t.Cleanup(live.Close)
+	require.Equal(t, "snapshot", next(t, live).Type)
+	f := newFollower(t, a.SnapshotJSON(true))
+	step := func() *protocol.Delta {
+		c.ms += 100
+		a.tick()
+		ms := drain(t, live)
+		require.Len(t, ms, 1)
+		d := decodeDelta(t, ms[0].Data)
+		f.apply(t, d)
+		return d
+	}
+	return a, c, f, step
+}
+
 // matches checks that the follower holds exactly what a snapshot taken
 // now says: the same series, points and windows. A paced series is in
 // neither until a delta takes it.
@@ -75,19 +96,9 @@ func (f *follower) matches(t *testing.T, a *Aggregator) {
 // series, dirty after it, go out in the first; every message stays one
 // consistent cut, and every series is added once and gets every point.
 func TestPaceSpreadsAWideSource(t *testing.T) {
-	a, c := newTestAgg(Options{})
-	live := a.Subscribe(0)
-	defer live.Close()
-	require.Equal(t, "snapshot", next(t, live).Type)
-	f := newFollower(t, a.SnapshotJSON(true))
-
+	a, c, f, step := followed(t)
 	publish := func() *protocol.Delta {
-		c.ms += 100
-		a.tick()
-		ms := drain(t, live)
-		require.Len(t, ms, 1)
-		d := decodeDelta(t, ms[0].Data)
-		f.apply(t, d)
+		d := step()
 		f.matches(t, a)
 		return d
 	}
@@ -143,11 +154,7 @@ func TestPaceSpreadsAWideSource(t *testing.T) {
 // windows of a series are sent once for the points that went together.
 // Beside it a small source's points go out in the delta after their poll.
 func TestPaceCoalescesAFastWideSource(t *testing.T) {
-	a, c := newTestAgg(Options{})
-	live := a.Subscribe(0)
-	defer live.Close()
-	require.Equal(t, "snapshot", next(t, live).Type)
-	f := newFollower(t, a.SnapshotJSON(true))
+	a, c, f, step := followed(t)
 	const n = 3000
 	points, windows := 0, 0
 	for tick := range 150 {
@@ -155,12 +162,7 @@ func TestPaceCoalescesAFastWideSource(t *testing.T) {
 			a.ingest(wideBatch("wide", n, c.ms, float64(tick)))
 		}
 		a.ingest(wideBatch("small", 5, c.ms, float64(tick)))
-		c.ms += 100
-		a.tick()
-		ms := drain(t, live)
-		require.Len(t, ms, 1)
-		d := decodeDelta(t, ms[0].Data)
-		f.apply(t, d)
+		d := step()
 		wide := len(d.Added) + len(d.Windows) - 5
 		if tick == 0 {
 			wide = len(d.Added) - 5
