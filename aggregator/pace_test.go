@@ -96,12 +96,7 @@ func (f *follower) matches(t *testing.T, a *Aggregator) {
 // series, dirty after it, go out in the first; every message stays one
 // consistent cut, and every series is added once and gets every point.
 func TestPaceSpreadsAWideSource(t *testing.T) {
-	a, c, f, step := followed(t)
-	publish := func() *protocol.Delta {
-		d := step()
-		f.matches(t, a)
-		return d
-	}
+	a, c, f, publish := followed(t)
 	smallAdded := func(d *protocol.Delta) int {
 		n := 0
 		for _, s := range d.Added {
@@ -125,6 +120,7 @@ func TestPaceSpreadsAWideSource(t *testing.T) {
 		publishes++
 	}
 	require.Equal(t, 20, publishes, "spread over twenty deltas")
+	f.matches(t, a)
 	require.Len(t, f.added, 6005)
 	for id, n := range f.added {
 		require.Equal(t, 1, n, id)
@@ -157,8 +153,8 @@ func TestPaceCoalescesAFastWideSource(t *testing.T) {
 	a, c, f, step := followed(t)
 	const n = 3000
 	points, windows := 0, 0
-	for tick := range 150 {
-		if tick%10 == 0 && tick < 100 {
+	for tick := range 60 {
+		if tick%10 == 0 && tick < 30 {
 			a.ingest(wideBatch("wide", n, c.ms, float64(tick)))
 		}
 		a.ingest(wideBatch("small", 5, c.ms, float64(tick)))
