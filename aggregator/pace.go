@@ -30,7 +30,7 @@ import "time"
 // has to publish: 9,000 series go out at 450 a delta over two seconds.
 // Spread over one second at 15 % a delta, such a target's deltas were
 // still 1,350 series, and the stream's readers waited 10–26 ms behind
-// each (BENCHMARKS.md "Hostile targets"). The quota is fixed for a
+// each (BENCHMARKS.md "A wide target at the stream's pace"). The quota is fixed for a
 // backlog, not recomputed from what is left (which would drain it
 // geometrically and never finish): it is raised when the backlog grows,
 // and forgotten once the source's dirty series fit in it. Each of a
@@ -131,7 +131,7 @@ func (st *store) pace(nowMs int64) int {
 		// More new series than its flow's share: a burst (one poll of a
 		// wide target), spread over burstSpans rather than let through
 		// as a flow.
-		if float64(n) > 1.5*p.recent[src]/float64(p.spread) {
+		if float64(n) > p.flowShare(src) {
 			p.bursting[src] = true
 		} else {
 			delete(p.bursting, src)
@@ -161,7 +161,7 @@ func (st *store) pace(nowMs int64) int {
 		} else {
 			// recent, faded, is below a steady flow's true count: half
 			// again as much lets the flow through within a second or two.
-			q = max(q, (n+p.spread-1)/p.spread, int(1.5*p.recent[src])/p.spread)
+			q = max(q, (n+p.spread-1)/p.spread, int(p.flowShare(src)))
 		}
 		p.quota[src], p.take[src] = q, q
 		paced = true
@@ -217,6 +217,13 @@ func (st *store) pace(nowMs int64) int {
 	p.taken, st.dirty = st.dirty[:0], taken
 	st.stats.paced.Add(uint64(p.nWaiting))
 	return len(st.dirty)
+}
+
+// flowShare is what a source brings a publish as a steady flow: one and a
+// half spread-ths of the series it brought in the last paceSpan (recent,
+// faded, is below a steady flow's true count).
+func (p *pacer) flowShare(src string) float64 {
+	return 1.5 * p.recent[src] / float64(p.spread)
 }
 
 // backlog says whether series wait for a later publish.
