@@ -197,13 +197,22 @@ func TestBackfillCoversLiveSamplesThatCouldNotBeDecoded(t *testing.T) {
 		require.Equal(t, time.UnixMilli(now), asked.all()[1], "from the newest point backfilled")
 		require.Equal(t, span(now-1000, now+200, 100), bb.points("b"), "the sample lost to the live stream is backfilled")
 
-		// Live already: a batch lost on the way starts a backfill.
+		// Live already: a batch lost on the way starts a backfill at once.
+		// Its answer, read while the stream is silent, may miss what b
+		// sends meanwhile, so it is asked again once a live sample is held.
+		// (The fetch reads stored on the backfill goroutine: it changes
+		// only while that goroutine waits, after synctest.Wait.)
+		stored = now + 300
 		undecodable() // b's sample at now+300
+		synctest.Wait()
+		require.Len(t, asked.all(), 3, "asked at once")
+		require.Equal(t, time.UnixMilli(now+200), asked.all()[2], "from the newest point held of b")
+		require.Equal(t, span(now-1000, now+300, 100), bb.points("b"), "the lost sample backfilled")
 		stored = now + 400
 		bb.live("b", now+400)
 		synctest.Wait()
-		require.Len(t, asked.all(), 3, "one ask: the sample held came before it")
-		require.Equal(t, time.UnixMilli(now+200), asked.all()[2], "from the newest point held of b")
+		require.Len(t, asked.all(), 4, "asked again once the stream carries samples again")
+		require.Equal(t, time.UnixMilli(now+300), asked.all()[3], "from the newest point backfilled")
 		require.Equal(t, span(now-1000, now+400, 100), bb.points("b"))
 		bb.live("b", now+500)
 		synctest.Wait()
