@@ -51,20 +51,6 @@ func (d *delta) size() int {
 		16*(len(d.sources)+len(d.removed)+len(d.sourcesRemoved)) + len(d.tree) + 64*len(d.events) + 256*len(d.alerts) + 128
 }
 
-// refreshExtremes recomputes the stale extremes of the windows the next
-// delta carries (window.extStale; the first taken of st.dirty), once, so
-// that the encoding and every publish after it read them without a pass
-// over the ring. Must hold the store's write lock.
-func (st *store) refreshExtremes(taken int) {
-	for _, s := range st.dirty[:taken] {
-		if s.winDirty && !s.evicted {
-			for i := range s.wins {
-				s.wins[i].refreshExtremes()
-			}
-		}
-	}
-}
-
 // collect moves the pending changes of the first taken series of
 // st.dirty into d and marks them published; pace left the others on the
 // list, and a new series among them waits on st.added too. Must hold the

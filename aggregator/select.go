@@ -146,23 +146,6 @@ func (v SeriesView) Stat(st Stat) (float64, bool) {
 	return math.NaN(), false
 }
 
-// scanMinMax are the window's extremes, from its slices. Plain
-// comparisons: no NaN ever reaches a window, and the min/max builtins'
-// NaN and signed-zero handling costs a third of a scan.
-func (w *window) scanMinMax() (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for i := range w.ring {
-		mm := &w.ring[i]
-		if mm.min < lo {
-			lo = mm.min
-		}
-		if mm.max > hi {
-			hi = mm.max
-		}
-	}
-	return lo, hi
-}
-
 // WindowIndex returns the position of the window of span d among
 // Windows(), or -1 when no window has that span. d is rounded as
 // Options.Windows are (10s is the 10.02s window with 60 slices).

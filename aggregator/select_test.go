@@ -2,9 +2,7 @@ package aggregator
 
 import (
 	"math"
-	"math/rand/v2"
 	"sort"
-	"strconv"
 	"testing"
 	"time"
 
@@ -114,60 +112,4 @@ func TestWindowIndex(t *testing.T) {
 	require.Equal(t, 0, a.WindowIndex(10*time.Second))
 	require.Equal(t, 1, a.WindowIndex(time.Minute))
 	require.Equal(t, -1, a.WindowIndex(time.Hour))
-}
-
-// The extremes a window keeps as it goes are those of its slices, through
-// adds, slices leaving (with and without an extreme in them) and windows
-// emptying.
-//
-// With nobody subscribed a window whose extreme left keeps it stale
-// (extremes then reads the ring); with a subscriber every publish leaves
-// none stale.
-func TestWindowExtremesKept(t *testing.T) {
-	for _, listening := range []bool{false, true} {
-		t.Run(map[bool]string{false: "nobody listening", true: "a subscriber"}[listening], func(t *testing.T) {
-			testWindowExtremesKept(t, listening)
-		})
-	}
-}
-
-func testWindowExtremesKept(t *testing.T, listening bool) {
-	a, clk := newTestAgg(Options{Windows: []time.Duration{6 * time.Second, time.Minute}, SubBuckets: 6, MailboxSize: 1 << 20, MailboxBytes: 1 << 40})
-	if listening {
-		sub := a.Subscribe(0)
-		defer sub.Close()
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	stale := 0
-	for step := range 2000 {
-		var ss []Sample
-		for i := range 3 {
-			if rng.IntN(3) > 0 {
-				ss = append(ss, Sample{Metric: "m", Labels: Labels{{"i", strconv.Itoa(i)}}, TimeMs: clk.ms, Value: rng.NormFloat64() * 100})
-			}
-		}
-		a.ingest(batch("s", ss...))
-		clk.ms += int64(rng.IntN(1500))
-		if step%97 == 0 {
-			clk.ms += 10_000
-		}
-		a.tick()
-		for _, s := range a.st.all {
-			for i := range s.wins {
-				w := &s.wins[i]
-				lo, hi := w.scanMinMax()
-				elo, ehi := w.extremes()
-				require.Equal(t, minMax{lo, hi}, minMax{elo, ehi}, "step %d", step)
-				if w.extStale {
-					stale++
-					require.False(t, listening, "step %d: stale after a publish to a subscriber", step)
-				} else {
-					require.Equal(t, minMax{lo, hi}, w.ext, "step %d", step)
-				}
-			}
-		}
-	}
-	if !listening {
-		require.Positive(t, stale, "the run made extremes leave")
-	}
 }

@@ -260,9 +260,6 @@ func (a *Aggregator) tickStop(stop func() bool) time.Time {
 	// Asked once: Subscribe takes the store lock, so no subscriber can
 	// come between here and the publish.
 	live := a.broker.live()
-	if live {
-		a.st.refreshExtremes(taken) // the publish encodes the windows
-	}
 	a.st.collect(d, taken)
 	a.backlog = a.st.pacer.backlog()
 	if a.treeChanged.Swap(false) {

@@ -180,11 +180,9 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 		s.tierHead.minute.reset(headNone)
 	}
 	s.wins = make([]window, len(st.opts.Windows))
-	nb := st.opts.SubBuckets
-	rings := make([]minMax, nb*len(st.opts.Windows)) // one allocation for all
 	s.hists = histSet{k: int32(len(st.opts.Windows))}
 	for i, w := range st.opts.Windows {
-		s.wins[i] = newWindow(w.Milliseconds(), nb, s.hist.cursor(), rings[i*nb:(i+1)*nb:(i+1)*nb])
+		s.wins[i] = newWindow(w.Milliseconds(), st.opts.SubBuckets, s.hist.cursor())
 		s.wins[i].hist = s.hists.column(i)
 	}
 	s.collision = st.byHash[h]

@@ -4,9 +4,10 @@ import "math"
 
 // window keeps one series' statistics over one sliding span.
 //
-// How it works: the span is cut into nb slices of width ms. Min and max are
-// kept per slice in a ring, so a slice that leaves the window takes its
-// extremes with it. Count, sum, the counter increase and the quantile
+// How it works: the span is cut into nb slices of width ms; the window
+// holds the samples of its newest nb slices, and a slice that leaves takes
+// its samples with it. Min and max are kept exactly by two wedges of the
+// samples that could still become one (window_extremes.go). Count, sum, the counter increase and the quantile
 // histogram are kept for the whole window and the samples that leave are
 // subtracted: a cursor into the series' history sits on the oldest sample
 // still in the window, and advancing the window decodes and removes the
@@ -34,34 +35,24 @@ type window struct {
 	// miss (BenchmarkIngestBinaryShape).
 	//
 	// headEnd is the first millisecond after the head slice (math.MinInt64
-	// before any), headSlot the head slice's place in ring: most samples
-	// fall in the head slice, and they then need no division (three
-	// windows a sample made divisions a tenth of the ingest path).
-	headEnd  int64
-	startMs  int64 // start(), kept by advanceTo
-	headSlot int64
-	held     int // samples from the cursor on that were added: count plus the non-finite among them
-	count    int
-	sum      ksum
-	covSum   int64 // the time (ms) the increases in incSum are over
+	// before any): most samples fall in the head slice, and they then need
+	// no division (three windows a sample made divisions a tenth of the
+	// ingest path).
+	headEnd int64
+	startMs int64 // start(), kept by advanceTo
+	held    int   // samples from the cursor on that were added: count plus the non-finite among them
+	count   int
+	sum     ksum
+	covSum  int64 // the time (ms) the increases in incSum are over
 
 	incSum ksum // increase (reset-aware for counters) of every sample held, gaps left out (window_gap.go)
 	lastT  int64
 	last   float64
-	ring   []minMax // per slice, indexed by slice mod nb
-	// extStale says an extreme left and ext was not recomputed: the ring
-	// holds the truth (extremes). The ingest path leaves it so; publishes
-	// with someone listening refresh it (store.collect), so that with
-	// no dashboard open a sliding extreme costs no pass over the ring.
-	extStale bool
-
-	// ext are the extremes of the whole ring, kept by add and advanceTo
-	// (a rescan of the ring only when a leaving slice held one), so that
-	// reading min or max costs no pass over the ring: the ring is a
-	// kilobyte a window, and readers such as the alert evaluator read
-	// 100k windows a second.
-	ext  minMax
-	hist loghist
+	firstV float64 // the value of the oldest sample held (firstT's)
+	// valleys and peaks are the samples that may yet be the min or the
+	// max (window_extremes.go).
+	valleys, peaks wedge
+	hist           loghist
 
 	width   int64 // slice width in ms
 	nb      int64 // slices per window
@@ -98,18 +89,13 @@ func (k *ksum) add(x float64) {
 
 func (k *ksum) value() float64 { return k.s + k.c }
 
-// minMax are one slice's extremes; an empty slice holds +Inf, -Inf.
-type minMax struct{ min, max float64 }
+// The extremes of an empty window.
+var emptyMin, emptyMax = math.Inf(1), math.Inf(-1)
 
-var emptyMinMax = minMax{math.Inf(1), math.Inf(-1)}
-
-// newWindow makes a window over ring, which must have nb slots.
-func newWindow(spanMs int64, nb int, cur cursor, ring []minMax) window {
-	w := window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, startMs: math.MinInt64, cur: cur, ring: ring, ext: emptyMinMax}
-	for i := range w.ring {
-		w.ring[i] = emptyMinMax
-	}
-	return w
+// newWindow makes a window of nb slices over spanMs that reads the
+// samples leaving it with cur.
+func newWindow(spanMs int64, nb int, cur cursor) window {
+	return window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, startMs: math.MinInt64, cur: cur}
 }
 
 func floorDiv(a, b int64) int64 {
@@ -142,38 +128,20 @@ func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
 	if !fin {
 		return
 	}
+	slice := w.head
+	if t < w.headEnd-w.width { // an older slice than the head's
+		slice = floorDiv(t, w.width)
+	}
+	w.addExtreme(v, slice)
 	if w.count == 0 {
-		w.firstT, w.first = t, rs
+		w.firstT, w.firstV, w.first = t, v, rs
 	}
 	w.count++
 	w.sum.add(v)
 	w.incSum.add(rs.inc)
 	w.covSum += rs.cov
 	w.lastT, w.last = t, v
-	slot := w.headSlot
-	if t < w.headEnd-w.width { // an older slice than the head's
-		slot = floorMod(floorDiv(t, w.width), w.nb)
-	}
-	mm := &w.ring[slot]
-	mm.min = min(mm.min, v)
-	mm.max = max(mm.max, v)
-	if !w.extStale {
-		if v < w.ext.min {
-			w.ext.min = v
-		}
-		if v > w.ext.max {
-			w.ext.max = v
-		}
-	}
 	w.hist.add(v)
-}
-
-func floorMod(a, b int64) int64 {
-	m := a % b
-	if m < 0 {
-		m += b
-	}
-	return m
 }
 
 // advance moves the window so that its newest slice holds nowMs, removing
@@ -188,22 +156,10 @@ func (w *window) advance(nowMs int64, kind Kind) bool {
 }
 
 func (w *window) advanceTo(s int64, kind Kind) {
-	if w.head == headNone || s-w.head >= w.nb {
-		for i := range w.ring {
-			w.ring[i] = emptyMinMax
-		}
-		w.ext, w.extStale = emptyMinMax, false
-	} else {
-		for x := w.head + 1; x <= s; x++ {
-			mm := &w.ring[floorMod(x, w.nb)]
-			if mm.min <= mm.max && (mm.min <= w.ext.min || mm.max >= w.ext.max) {
-				w.extStale = true // an extreme leaves with this slice
-			}
-			*mm = emptyMinMax
-		}
-	}
-	w.head, w.headEnd, w.headSlot = s, (s+1)*w.width, floorMod(s, w.nb)
+	w.head, w.headEnd = s, (s+1)*w.width
 	w.startMs = (s - w.nb + 1) * w.width
+	w.valleys.expire(s - w.nb + 1)
+	w.peaks.expire(s - w.nb + 1)
 	if w.held == 0 {
 		return
 	}
@@ -231,10 +187,12 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	if w.count == 0 {
 		w.sum, w.incSum, w.covSum, w.removed = ksum{}, ksum{}, 0, 0
 		w.hist.reset()
+		w.valleys.reset()
+		w.peaks.reset()
 		return
 	}
 	p, rs, _ := w.cur.peek(kind)
-	w.firstT, w.first = p.t, rs
+	w.firstT, w.firstV, w.first = p.t, p.v, rs
 	if over := w.removed > w.count+16; over && (!finite(w.sum.s) || !finite(w.incSum.s)) || w.removed > recomputeAfter*(w.count+16) {
 		w.recompute(kind)
 	}
@@ -294,24 +252,6 @@ func (w *window) stats() windowStats {
 		st.P99 = w.exactEnds(statQuantiles[2], q[2], st.Min, st.Max)
 	}
 	return st
-}
-
-// extremes are the window's min and max: ext, or a pass over the ring when
-// ext is stale. It changes nothing, so readers under the read lock may
-// call it side by side.
-func (w *window) extremes() (lo, hi float64) {
-	if w.extStale {
-		return w.scanMinMax()
-	}
-	return w.ext.min, w.ext.max
-}
-
-// refreshExtremes recomputes a stale ext. Needs the write lock.
-func (w *window) refreshExtremes() {
-	if w.extStale {
-		w.ext.min, w.ext.max = w.scanMinMax()
-		w.extStale = false
-	}
 }
 
 // exactEnds clamps the histogram's estimate v of quantile q to the exact
