@@ -12,12 +12,14 @@ import (
 //
 // Measured with BenchmarkSeriesMemory (10,000 random-walk gauges of
 // full-precision values, the worst case for the history's compression; Go
-// heap in use after a GC): 2,462 bytes a series with 1 window and 10
-// points, 5,831 with 3 windows and 10 points, 8,817 with 3 windows and 300
+// heap in use after a GC): 1,623 bytes a series with 1 window and 10
+// points, 2,947 with 3 windows and 10 points, 6,258 with 3 windows and 300
 // points; 72 bytes a queued sample whose labels the source shares. On the
 // binary, one simulated source of 100,000 series at 1s with one window
 // and 74 points held 450 MB of live heap (4.5 KB a series, 1.3 KB more
-// than the store's share: the source's own series, the /metrics copy).
+// than the store's share: the source's own series, the /metrics copy),
+// when a window still cost 1,563 bytes (a ring of every slice's min and
+// max, since replaced by window_extremes.go's wedges).
 // Rounded up. The process's resident memory is the heap plus what the
 // garbage collector has not returned yet: about 1.5 times the heap at
 // pulseboard's GOGC of 50 (712 MB resident for those 450 MB).
@@ -25,8 +27,11 @@ const (
 	// SeriesBytes is a series' identity, indexes and history headers in
 	// the store, and its share of the rest of the program.
 	SeriesBytes = 2000
-	// WindowBytes is one window's statistics for one series: 60 slices
-	// and a quantile sketch.
+	// WindowBytes is one window's statistics for one series: its state,
+	// the wedges of its extremes and its quantile sketch's bins. 662
+	// bytes measured; kept where it was when the ring made it 1,563,
+	// since a series that narrows its swings slice by slice fills the
+	// wedges, up to 1.9 KB more (window_extremes.go).
 	WindowBytes = 1700
 	// PointBytes is one point of history, with what it adds to the
 	// windows' sketches.

@@ -22,7 +22,11 @@
 #            at the rate of the others);
 #   atlimit2s  the same, plus round 2's target as the trial ran it: 9,000
 #            series × 29 labels polled every 2 s, values constant
-#            (-shape atlimit; scripts/wide-bench.sh's "wide").
+#            (-shape atlimit; scripts/wide-bench.sh's "wide");
+#   churn40  the same, plus 40 sources polled every 1 s of one target
+#            whose 20 series carry a new label value at every scrape:
+#            800 new series a second, each source far under its own
+#            budget (round 10's F5).
 #
 # $CONFIGS picks the attacks measured (default "wide explode churn vary").
 #
@@ -53,6 +57,7 @@ cport=18797
 vport=18798
 aport=18799
 a2port=18800
+c40port=18801
 CONFIGS=${CONFIGS:-wide explode churn vary}
 . "$(dirname "$0")/lib.sh"
 pb_setup
@@ -73,6 +78,12 @@ printf '%s\n  - {name: churn, type: prometheus, url: "http://127.0.0.1:%s/metric
 printf '%s\n  - {name: atlimit, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$aport" >"$dir/atlimit.yaml"
 printf '%s\n  - {name: atlimit2s, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 2s}\n' "$base" "$a2port" >"$dir/atlimit2s.yaml"
 printf '%s\n  - {name: vary, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$base" "$vport" >"$dir/vary.yaml"
+{
+	printf '%s\n' "$base"
+	for i in $(seq 40); do
+		printf '  - {name: churn%02d, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$i" "$c40port"
+	done
+} >"$dir/churn40.yaml"
 
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
 pids+=($!)
@@ -85,6 +96,8 @@ pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$aport" -shape atlimit -series 9000 -vary 10 &
 pids+=($!)
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$a2port" -shape atlimit -series 9000 &
+pids+=($!)
+nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$c40port" -shape churn -series 20 &
 pids+=($!)
 
 # measure BINARY CONFIG: one fresh server, one pulseload run; prints its
