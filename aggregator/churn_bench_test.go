@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"testing"
@@ -40,5 +41,57 @@ func BenchmarkCreateAtCap(b *testing.B) {
 				b.Fatalf("%d replaced of %d", got, b.N)
 			}
 		})
+	}
+}
+
+// BenchmarkManySmallChurningSources is trial 14 round 10's F5 in the
+// aggregator: 40 sources each scraping 20 series with a new label value at
+// every scrape (800 new series a second, each source far under its own
+// budget), ten ticks a second and a subscriber reading every delta, for
+// 120 simulated seconds from an empty store. It reports the aggregator's
+// time for one simulated second 10, 60 and 120 seconds in (a cost that
+// grows with the store's idle series grows here) and the delta bytes a
+// second.
+func BenchmarkManySmallChurningSources(b *testing.B) {
+	for b.Loop() {
+		a, c := newTestAgg(Options{})
+		sub := a.Subscribe(0)
+		ctx, cancel := context.WithCancel(context.Background())
+		read := make(chan int)
+		go func() {
+			n := 0
+			for {
+				m, err := sub.Next(ctx)
+				if err != nil {
+					read <- n
+					return
+				}
+				n += len(m.Data)
+			}
+		}()
+		const seconds = 120
+		per := make([]time.Duration, 0, seconds)
+		for sec := range seconds {
+			start := time.Now()
+			for src := range 40 {
+				bt := Batch{Source: "churn" + strconv.Itoa(src), Complete: true, Interval: time.Second}
+				for i := range 20 {
+					bt.Samples = append(bt.Samples, Sample{Metric: "churn_metric", TimeMs: c.ms, Value: float64(i),
+						Labels: Labels{{"i", strconv.Itoa(i)}, {"round", strconv.Itoa(sec)}}})
+				}
+				a.ingest(bt)
+			}
+			for range 10 {
+				c.ms += 100
+				a.tick()
+			}
+			per = append(per, time.Since(start))
+		}
+		cancel()
+		sub.Close()
+		b.ReportMetric(float64(<-read)/seconds, "delta-B/s")
+		b.ReportMetric(float64(per[9].Microseconds())/1000, "ms/s-at-10s")
+		b.ReportMetric(float64(per[59].Microseconds())/1000, "ms/s-at-60s")
+		b.ReportMetric(float64(per[seconds-1].Microseconds())/1000, "ms/s-at-120s")
 	}
 }

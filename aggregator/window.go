@@ -144,6 +144,20 @@ func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
 	w.hist.add(v)
 }
 
+// shedsAt is the first time advance would remove a sample: when the slice
+// of the oldest held one leaves (math.MaxInt64 when it holds none). A
+// window that holds samples rests with its cursor on a counted one,
+// firstT's.
+func (w *window) shedsAt() int64 {
+	switch {
+	case w.held == 0:
+		return math.MaxInt64
+	case w.count == 0: // not the resting state advance leaves: sweep it
+		return math.MinInt64
+	}
+	return (floorDiv(w.firstT, w.width) + w.nb) * w.width
+}
+
 // advance moves the window so that its newest slice holds nowMs, removing
 // what falls out. It reports whether the statistics changed.
 func (w *window) advance(nowMs int64, kind Kind) bool {
