@@ -94,6 +94,7 @@ type store struct {
 	// these few rather than sorting every series again.
 	misplaced []*series
 	sortBuf   []*series            // sorted's scratch, kept between calls
+	posBuf    []int                // sorted's too
 	bySrc     map[string][]*series // each source's series, in no order
 	byMetric  map[string][]*series // each metric's series, in no order
 	// peak is the most series the store held since its indexes were last
@@ -303,7 +304,9 @@ func (st *store) sweep(nowMs int64, from, limit int, stop func() bool) (next int
 			st.evict(s)
 			continue
 		}
-		s.allPos = len(kept)
+		if s.allPos != len(kept) { // unchanged for most: a read, not a write, of a line of every series
+			s.allPos = len(kept)
+		}
 		kept = append(kept, s)
 		if nowMs-s.lastSeenMs < st.sweepIdleMs {
 			s.hist.dropBefore(horizon)
@@ -489,26 +492,41 @@ func (st *store) sorted() []*series {
 		st.renumberAll()
 		return st.all
 	}
-	rest := st.sortBuf[:0]
-	for _, s := range st.all {
-		if !s.misplaced {
-			rest = append(rest, s)
-		}
+	// The rest is what lies between the moved series' places: copied in
+	// runs, never read one by one (a store of 100,000 series is a cache
+	// miss a series, and a churning one is merged every tick).
+	pos := st.posBuf[:0]
+	for _, s := range moved {
+		pos = append(pos, s.allPos)
 	}
+	slices.Sort(pos)
+	rest := st.sortBuf[:0]
+	prev := 0
+	for _, p := range pos {
+		rest = append(rest, st.all[prev:p]...)
+		prev = p + 1
+	}
+	rest = append(rest, st.all[prev:]...)
 	slices.SortFunc(moved, compareSeries)
 	out := st.all[:0]
 	lo := 0
-	for _, m := range moved {
+	changed := pos[0] // the first place whose series may differ
+	for i, m := range moved {
 		j, _ := slices.BinarySearchFunc(rest[lo:], m, compareSeries)
 		out = append(out, rest[lo:lo+j]...)
+		if i == 0 {
+			changed = min(changed, len(out))
+		}
 		out = append(out, m)
 		lo += j
 	}
 	out = append(out, rest[lo:]...)
 	st.all = out
 	clear(rest)
-	st.sortBuf = rest[:0]
-	st.renumberAll()
+	st.sortBuf, st.posBuf = rest[:0], pos[:0]
+	for i := changed; i < len(st.all); i++ {
+		st.all[i].allPos = i
+	}
 	return st.all
 }
 
