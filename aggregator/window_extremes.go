@@ -43,28 +43,18 @@ func (q *wedge) front() (extent, bool) {
 	return q.e[q.lo], true
 }
 
-// pushMin adds valley v of slice s, s no older than the newest entry's,
-// in a window of nb slices. It drops the entries v makes useless (those at
-// least v: they leave no later than it does), and leaves v out when an
-// entry of its own slice is lower: so the live entries are of distinct
-// slices, nb at most.
-func (q *wedge) pushMin(v float64, s int64, nb int64) {
+// add adds valley v of slice s (a peak when peak is true), s no older than
+// the newest entry's, in a window of nb slices. It drops the entries v
+// makes useless (for a valley those at least v, for a peak those at most
+// v: they leave no later than it does), and leaves v out when an entry of
+// its own slice is at least as extreme: so the live entries are of
+// distinct slices, nb at most.
+func (q *wedge) add(v float64, s int64, nb int64, peak bool) {
 	n := len(q.e)
-	for n > int(q.lo) && q.e[n-1].v >= v {
-		n--
-	}
-	q.e = q.e[:n]
-	if n > int(q.lo) && q.e[n-1].s == s {
-		return
-	}
-	q.push(v, s, nb)
-}
-
-// pushMax is pushMin for peaks.
-func (q *wedge) pushMax(v float64, s int64, nb int64) {
-	n := len(q.e)
-	for n > int(q.lo) && q.e[n-1].v <= v {
-		n--
+	for ; n > int(q.lo); n-- {
+		if e := q.e[n-1].v; peak && e > v || !peak && e < v {
+			break // more extreme than v: kept
+		}
 	}
 	q.e = q.e[:n]
 	if n > int(q.lo) && q.e[n-1].s == s {
@@ -129,8 +119,8 @@ func (w *window) addExtreme(v float64, s int64) {
 	}
 	switch {
 	case v < w.last:
-		w.valleys.pushMin(v, s, w.nb)
+		w.valleys.add(v, s, w.nb, false)
 	case v > w.last:
-		w.peaks.pushMax(v, s, w.nb)
+		w.peaks.add(v, s, w.nb, true)
 	}
 }
