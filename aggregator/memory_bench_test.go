@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -97,4 +98,27 @@ func fillNoisy(o Options, n, points int) *Aggregator {
 		}
 	}
 	return a
+}
+
+// BenchmarkStoreMark is what the garbage collector's mark phase costs for
+// the store of BenchmarkStoreMemory (10k series, 15 minutes at 1 s): the
+// runtime's GC CPU time of one full collection, per series. On a server
+// given one core that work runs beside the WebSocket writers, in slices
+// of up to tens of milliseconds, so it is what a big store adds to the
+// readers' delay; it grows with the pointers a series holds, not its
+// bytes (the windows' wedges and the history's buffers hold none).
+func BenchmarkStoreMark(b *testing.B) {
+	a, _, _ := benchStore(b, Options{RetainDeltas: 1}, 10_000, 900)
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Float64()
+	n := 0
+	for b.Loop() {
+		runtime.GC()
+		n++
+	}
+	metrics.Read(sample)
+	b.ReportMetric((sample[0].Value.Float64()-before)/float64(n)/10_000*1e9, "gc-cpu-ns/series")
+	runtime.KeepAlive(a)
 }
