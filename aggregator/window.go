@@ -60,6 +60,9 @@ type window struct {
 	firstT  int64
 	first   rateStep // the part of incSum and covSum that came from before the window
 	removed int      // removals since sum and incSum were last recomputed
+	// sinceTrim counts removals since the histogram's bins were last
+	// trimmed (trimAfter).
+	sinceTrim int
 
 	cur cursor // oldest sample still in the window
 }
@@ -69,6 +72,11 @@ const headNone = math.MinInt64
 // recomputeAfter is how many times the samples it holds a window removes
 // before its compensated sums are recomputed from the history.
 const recomputeAfter = 16
+
+// trimAfter is how many times the samples it holds a window removes
+// before it trims the histogram's bins (loghist.trim, a pass over them):
+// a few passes an hour for a window of a minute at 1 s.
+const trimAfter = 4
 
 // ksum is a float sum compensated for its rounding (Neumaier's variant of
 // Kahan's): the sum is s+c, c holding what the additions into s rounded
@@ -197,6 +205,11 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		w.covSum -= rs.cov
 		w.hist.remove(p.v)
 		w.removed++
+		w.sinceTrim++
+	}
+	if w.sinceTrim > trimAfter*(w.count+16) {
+		w.sinceTrim = 0
+		w.hist.trim()
 	}
 	if w.count == 0 {
 		w.sum, w.incSum, w.covSum, w.removed = ksum{}, ksum{}, 0, 0

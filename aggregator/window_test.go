@@ -321,3 +321,78 @@ func TestHistSetColumnsMatchAlone(t *testing.T) {
 		}
 	}
 }
+
+// A histogram's bins do not keep their widest span: a counter climbing
+// from zero spans decades at first, then a few bins once the old values
+// have left, and trim cuts the array down (which still answers as a fresh
+// histogram of what it holds does); an emptied one lets its array go.
+func TestHistBinsShrinkWhenTheValuesNarrow(t *testing.T) {
+	set := newHistSet(2)
+	h, other := set.column(0), set.column(1)
+	var climb []float64
+	for v := 1.0; v < 1e6; v *= 1.01 {
+		climb = append(climb, v)
+		h.add(v)
+	}
+	wide := set.pos.rows(2)
+	require.Greater(t, wide, int32(512))
+	kept := climb[len(climb)-20:]
+	fresh := newHistSet(1).column(0)
+	for _, v := range kept {
+		fresh.add(v)
+	}
+	for _, v := range climb[:len(climb)-20] {
+		h.remove(v)
+	}
+	require.Equal(t, wide, set.pos.rows(2), "removing does not move the bins")
+	h.trim()
+	require.LessOrEqual(t, set.pos.rows(2), int32(64), "was %d rows", wide)
+	got, want := make([]float64, 3), make([]float64, 3)
+	require.True(t, h.quantiles(statQuantiles, got))
+	require.True(t, fresh.quantiles(statQuantiles, want))
+	require.Equal(t, want, got)
+
+	other.add(5)
+	h.reset()
+	require.NotNil(t, set.pos.bins, "the other column still counts")
+	other.remove(5)
+	other.reset() // as a window that empties does
+	require.Nil(t, set.pos.bins, "empty: the array is let go")
+	h.add(7)
+	seven := newHistSet(1).column(0)
+	seven.add(7)
+	require.True(t, h.quantiles(statQuantiles, got))
+	require.True(t, seven.quantiles(statQuantiles, want))
+	require.Equal(t, want, got, "and a new one starts as a fresh histogram")
+}
+
+// The windows of a counter that climbs from zero trim their shared bins as
+// they slide: after three minutes of a counter at 1,000 a second, the
+// one-minute window spans a factor of 1.5 (about 20 bins), not the decades
+// of its first seconds.
+func TestWindowsTrimTheBinsOfACounterFromZero(t *testing.T) {
+	o := Options{Windows: []time.Duration{10 * time.Second, time.Minute}, History: 2 * time.Minute}.withDefaults()
+	var c counters
+	st := newStore(o, &c)
+	now := int64(1_700_000_000_000)
+	widest := int32(0)
+	for i := range 1800 {
+		st.ingest(Batch{Source: "s", Samples: []Sample{{Metric: "m_total", Kind: KindCounter, TimeMs: now, Value: float64(i) * 100}}}, now)
+		st.settle(now, len(st.dirty))
+		for _, s := range st.dirty {
+			s.dirty = false
+		}
+		st.dirty = st.dirty[:0]
+		widest = max(widest, st.all[0].hists.pos.rows(2))
+		now += 100
+	}
+	s := st.all[0]
+	require.GreaterOrEqual(t, widest, int32(512), "the first seconds spanned decades")
+	require.Less(t, s.hists.pos.rows(2), widest/3, "widest was %d rows", widest)
+	for i := range s.wins {
+		var got [3]float64
+		require.True(t, s.wins[i].hist.quantiles(statQuantiles, got[:]))
+		lo, hi := s.wins[i].extremes()
+		require.True(t, lo <= got[0] && got[2] <= hi*1.02, "window %d: %v within [%g, %g]", i, got, lo, hi)
+	}
+}
