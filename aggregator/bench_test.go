@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -50,16 +49,22 @@ func benchStore(b *testing.B, o Options, n, fill int) (*Aggregator, *clock, []Ba
 		// tick of backlog apart, made the history's times irregular:
 		// 1,686 bytes a series of history in BenchmarkStoreMemory where
 		// regular ones take 1,372.)
-		for range 10 {
-			c.ms += 100
-			a.tick()
-		}
+		tickSecond(a, c)
 	}
 	for a.backlog {
 		c.ms += 100
 		a.tick()
 	}
 	return a, c, batches
+}
+
+// tickSecond runs a second of Serve's ticks, a broadcast interval (100 ms)
+// apart, on c's clock.
+func tickSecond(a *Aggregator, c *clock) {
+	for range 10 {
+		c.ms += 100
+		a.tick()
+	}
 }
 
 // stepBatches sets every sample's time and moves its value a little: a
@@ -260,15 +265,12 @@ func BenchmarkMetrics(b *testing.B) {
 // windows, identity, indexes) after 15 minutes at 1 s, for 10k series.
 func BenchmarkStoreMemory(b *testing.B) {
 	for b.Loop() {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		a, _, _ := benchStore(b, Options{RetainDeltas: 1}, 10_000, 900) // the input batches are garbage now
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/10_000, "heap-bytes/series")
+		grew, a := heapGrowth(func() *Aggregator {
+			a, _, _ := benchStore(b, Options{RetainDeltas: 1}, 10_000, 900) // the input batches are garbage now
+			return a
+		})
+		b.ReportMetric(grew/10_000, "heap-bytes/series")
 		b.ReportMetric(float64(a.st.historyBytes())/10_000, "history-bytes/series")
-		runtime.KeepAlive(a)
 	}
 }
 

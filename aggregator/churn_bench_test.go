@@ -81,10 +81,7 @@ func BenchmarkManySmallChurningSources(b *testing.B) {
 				}
 				a.ingest(bt)
 			}
-			for range 10 {
-				c.ms += 100
-				a.tick()
-			}
+			tickSecond(a, c)
 			per = append(per, time.Since(start))
 		}
 		cancel()

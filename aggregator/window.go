@@ -7,7 +7,8 @@ import "math"
 // How it works: the span is cut into nb slices of width ms; the window
 // holds the samples of its newest nb slices, and a slice that leaves takes
 // its samples with it. Min and max are kept exactly by two wedges of the
-// samples that could still become one (window_extremes.go). Count, sum, the counter increase and the quantile
+// samples that could still become one (window_extremes.go). Count, sum,
+// the counter increase and the quantile
 // histogram are kept for the whole window and the samples that leave are
 // subtracted: a cursor into the series' history sits on the oldest sample
 // still in the window, and advancing the window decodes and removes the
