@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,12 +42,21 @@ func TestReadyMessagesGoInOneWrite(t *testing.T) {
 	// 70 runs since, with and without load); batching is an optimisation
 	// of the writer, and what must hold is that ready messages can share
 	// a write, and that each resume brings all five, in order.
+	// The writer counts a batch after its write and before it records the
+	// deliveries, so the count is read only once the five are recorded:
+	// the client can read them before the writer goroutine runs again.
+	delivered := func() uint64 {
+		var d dto.Metric
+		require.NoError(t, f.srv.metrics.delivery.Write(&d))
+		return d.GetHistogram().GetSampleCount()
+	}
 	var batched float64
 	for range 3 {
-		before := testutil.ToFloat64(f.srv.metrics.batched)
+		before, sent := testutil.ToFloat64(f.srv.metrics.batched), delivered()
 		c.send(fmt.Sprintf(`{"type":"resume","seq":%d}`, one))
 		got := c.readUntilSeq(one, last)
 		require.Len(t, got, 5)
+		require.Eventually(t, func() bool { return delivered() == sent+5 }, 5*time.Second, time.Millisecond)
 		if batched = testutil.ToFloat64(f.srv.metrics.batched) - before; batched > 0 {
 			break
 		}

@@ -177,8 +177,13 @@ func TestBackfillCoversLiveSamplesThatCouldNotBeDecoded(t *testing.T) {
 		now := time.Now().UnixMilli()
 		var asked seen[time.Time]
 		stored := now // what b's own store holds, up to
+		// The first answer is read only once the undecodable batch came:
+		// had the backfill ended first, b would be live already (the case
+		// at the end of this test).
+		answer := make(chan struct{})
 		bb.fetch = func(_ context.Context, peer string, since time.Time, each func([]byte) error) (int64, error) {
 			asked.add(since)
+			<-answer
 			return 0, each(chunkOf(t, now-1000, stored, 100))
 		}
 		undecodable := func() {
@@ -186,6 +191,7 @@ func TestBackfillCoversLiveSamplesThatCouldNotBeDecoded(t *testing.T) {
 		}
 		bb.link.peerChanged(cluster.PeerChange{Peer: cluster.Peer{Name: "b", Up: true}})
 		undecodable() // b's sample at now+100, sent after its answer was read
+		close(answer)
 		synctest.Wait()
 		require.Equal(t, span(now-1000, now, 100), bb.points("b"), "the first answer is stored")
 		require.Len(t, asked.all(), 1, "asked again only once the stream carries samples again")
