@@ -26,8 +26,10 @@ func (h Header) First() uint64 {
 	return h.Seq
 }
 
-// headerPrefix covers type, seq, from and ts as the server writes them.
-const headerPrefix = 160
+// HeaderPrefix covers type, seq, from and ts as the server writes them: a
+// reader that needs only the header (ReadHeader) may read this much of a
+// message and no more.
+const HeaderPrefix = 160
 
 // ReadHeader reads type, seq, from and ts. The server writes them first
 // (type, seq, from, ts), so it looks at a prefix of the message, and at
@@ -35,8 +37,8 @@ const headerPrefix = 160
 // order, or a huge seq). Missing members are left zero; malformed JSON
 // gives whatever could be read, at worst an empty Type.
 func ReadHeader(msg []byte) Header {
-	h, ok := readHeaderIn(msg[:min(len(msg), headerPrefix)])
-	if !ok && len(msg) > headerPrefix {
+	h, ok := readHeaderIn(msg[:min(len(msg), HeaderPrefix)])
+	if !ok && len(msg) > HeaderPrefix {
 		h, _ = readHeaderIn(msg)
 		h.FullScan = true
 	}

@@ -86,7 +86,8 @@ func TestRunAgainstDashboard(t *testing.T) {
 }
 
 // -compress offers permessage-deflate; the dashboard takes it, and the
-// wire carries fewer bytes than the clients decode.
+// wire carries fewer bytes than the clients decode (measured on the
+// messages they inflate whole, one in decodeEvery).
 func TestRunCompressed(t *testing.T) {
 	url := serve(t, "")
 	var out bytes.Buffer
@@ -99,6 +100,11 @@ func TestRunCompressed(t *testing.T) {
 	require.True(t, sum.Compressed)
 	require.Positive(t, sum.WirePerMsg)
 	require.Less(t, sum.WirePerMsg, sum.BytesPerMsg, "%+v", sum)
+	// Inflated as far as their headers, the messages still give their
+	// delays and sequence (no gap above, nothing undecodable).
+	require.Positive(t, sum.DelaySamples)
+	require.LessOrEqual(t, sum.DelayP50Ms, sum.DelayP99Ms)
+	require.Positive(t, sum.DeltaBytes, "a sample of deltas read whole")
 	out.Reset()
 	sum.print(&out)
 	require.Contains(t, out.String(), "compression offered: true")

@@ -78,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.report, "report", time.Second, "progress line interval")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the summary as JSON")
 	fs.IntVar(&c.stalled, "stalled", 0, fmt.Sprintf("also open this many connections (0…%d) that never read, with %d-byte receive buffers, when the measurement starts", maxClients, stalledRcvBuf))
-	fs.BoolVar(&c.compress, "compress", false, "offer permessage-deflate, as browsers do")
+	fs.BoolVar(&c.compress, "compress", false, "offer permessage-deflate, as browsers do; each client then inflates one message in 16 whole (the decoded sizes are theirs) and of the others only the header")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}

@@ -158,7 +158,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (summary, error) {
 			case <-clientsCtx.Done():
 				return
 			}
-			cl := &client{url: cfg.url, header: header, dialer: dialer, c: &c, delays: &delays, measure: &measure,
+			cl := &client{url: cfg.url, header: header, dialer: dialer, c: &c, delays: &delays, measure: &measure, headOnly: cfg.compress,
 				firstErr: func(err error) { errOnce.Do(func() { firstErr.Store(err.Error()) }) }}
 			wg.Add(1)
 			go func() {
@@ -222,7 +222,7 @@ ramp:
 	// while the measured clients read, so that what their handshakes cost
 	// the others is measured too.
 	measure.Store(true)
-	m0, b0, w0, t0 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
+	m0, d0, b0, w0, t0 := c.messages.Load(), c.decoded.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv0, self0 := server.sample(), self.sample()
 	var stalled *stalledSet
 	stalledOpen := make(chan struct{})
@@ -248,7 +248,7 @@ measuring:
 		}
 	}
 	measure.Store(false)
-	m1, b1, w1, t1 := c.messages.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
+	m1, d1, b1, w1, t1 := c.messages.Load(), c.decoded.Load(), c.bytes.Load(), c.wireBytes.Load(), time.Now()
 	srv1, self1 := server.sample(), self.sample()
 	sum.Connected = c.connected.Load()
 	<-stalledOpen // bounded by the dialer's handshake timeout
@@ -275,11 +275,13 @@ measuring:
 	sum.MeasuredSecs = secs
 	sum.Messages = m1 - m0
 	sum.MsgsPerSec = float64(m1-m0) / secs
-	sum.MBPerSec = float64(b1-b0) / secs / 1e6
 	sum.WireMBPerSec = float64(w1-w0) / secs / 1e6
 	if m1 > m0 {
-		sum.BytesPerMsg = float64(b1-b0) / float64(m1-m0)
 		sum.WirePerMsg = float64(w1-w0) / float64(m1-m0)
+	}
+	if d1 > d0 { // of the messages read whole: every one, or a sample (headOnly)
+		sum.BytesPerMsg = float64(b1-b0) / float64(d1-d0)
+		sum.MBPerSec = sum.BytesPerMsg * sum.MsgsPerSec / 1e6
 	}
 	if n := c.measuredDeltas.Load(); n > 0 {
 		sum.DeltaBytes = float64(c.deltaBytes.Load()) / float64(n)

@@ -76,7 +76,8 @@ type counters struct {
 	dialFailed  atomic.Int64
 	disconnects atomic.Int64 // ended by the server or the network before the end
 	messages    atomic.Uint64
-	bytes       atomic.Uint64 // message payloads, as decoded
+	decoded     atomic.Uint64 // messages read whole (every one, unless headOnly)
+	bytes       atomic.Uint64 // payloads of the messages read whole, as decoded
 	wireBytes   atomic.Uint64 // read from the sockets: frames, compressed or not
 	deltas      atomic.Uint64
 	snapshots   atomic.Uint64
