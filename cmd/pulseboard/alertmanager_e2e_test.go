@@ -42,6 +42,7 @@ alerts:
 }
 
 func TestAlertmanagerEndToEnd(t *testing.T) {
+	besideOthers(t)
 	am := testtool.StartAlertmanager(t)
 	f := startReloadData(t, e2eAlertConfig(am, 95), false)
 	started := f.p.root

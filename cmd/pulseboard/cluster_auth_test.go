@@ -25,6 +25,7 @@ func natsAuthOptions(port int, password string) *server.Options {
 // cluster child ending even once would stop the program — says why on
 // /readyz, and joins by itself when the server takes its password.
 func TestClusterNATSRefusingCredentialsLeavesTheNodeRunning(t *testing.T) {
+	besideOthers(t)
 	srv, err := server.NewServer(natsAuthOptions(-1, "Hunter2-NatsPass"))
 	require.NoError(t, err)
 	srv.Start()

@@ -11,6 +11,7 @@ import (
 // A node started with a name another node has is not ready and says why,
 // once; the first keeps its name, its readiness and a quiet log.
 func TestClusterDuplicateNodeName(t *testing.T) {
+	besideOthers(t)
 	a := startClusterNode(t, "a")
 	b := startClusterNode(t, "b", a.route)
 	require.Eventually(t, func() bool { return a.nodes()["b"].Up }, waitLong, 20*time.Millisecond)

@@ -217,6 +217,7 @@ func (n *clusterNode) postHeader(t *testing.T, path, token string) (int, string,
 // The crash route of any node crashes a source of another: forwarded to
 // its node, the token checked there, the codes a local request gets.
 func TestClusterRemoteCrash(t *testing.T) {
+	besideOthers(t)
 	const admin = "cluster-test-admin"
 	a := startClusterNode(t, "a")
 	b := startClusterNode(t, "b", a.route)

@@ -175,6 +175,7 @@ func (n *clusterNode) remoteSeries(peer string) map[string]protocol.Series {
 // three nodes up, and sees a stopped node down, its series stale, within
 // two seconds; /metrics stays each node's own.
 func TestThreeNodeCluster(t *testing.T) {
+	besideOthers(t)
 	a := startClusterNode(t, "a")
 	b := startClusterNode(t, "b", a.route)
 	c := startClusterNode(t, "c", a.route, b.route)

@@ -71,6 +71,7 @@ func tlsNodeConfig(name, url string, p testtool.PKI) string {
 // without the credentials, keeps serving its own dashboard, and the
 // others never hear of it.
 func TestClusterOverTLS(t *testing.T) {
+	besideOthers(t)
 	pki := testtool.NewPKI(t)
 	url := startTLSNATS(t, pki)
 	a := startClusterNodeFrom(t, "a", tlsNodeConfig("a", url, pki))

@@ -25,6 +25,7 @@ import (
 // name such as node_memory_MemFree_bytes keeps the target's spelling, as
 // it does in Prometheus.
 func TestPromtoolCleanAfterScrapingTheCorpus(t *testing.T) {
+	besideOthers(t)
 	testtool.Require(t, "promtool")
 	dir := filepath.Join("..", "..", "collectors", "testdata")
 	bodies, err := filepath.Glob(filepath.Join(dir, "scrape", "*.*"))

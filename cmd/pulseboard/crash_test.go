@@ -15,6 +15,7 @@ import (
 // The crash route goes through the whole program: the collector panics, its
 // supervisor restarts it, and no other source is touched.
 func TestCrashRouteRestartsOnlyThatSource(t *testing.T) {
+	besideOthers(t)
 	f := startReload(t, "reload_base.yaml", true)
 	require.Eventually(t, func() bool { return f.started("doomed") == 1 && f.stats("doomed").Polls > 0 }, waitLong, tick)
 

@@ -47,6 +47,7 @@ const exitBound = 10 * time.Second
 // process allows (the kernel waits for a FUSE read the daemon has taken
 // uninterruptibly, and a process with a thread in it cannot exit).
 func TestExitsWithAFileReadHungOnFUSE(t *testing.T) {
+	besideOthers(t)
 	valid, err := os.ReadFile("testdata/e2e.yaml")
 	require.NoError(t, err)
 	m := mountHung(t, map[string]string{"pulseboard.yaml": string(valid), "ca.pem": "-----BEGIN CERTIFICATE-----\n"})

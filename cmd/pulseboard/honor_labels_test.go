@@ -17,6 +17,7 @@ import (
 // pulseboard's in both modes (the scraped one is exported_source), "env"
 // follows honor_labels, and the API and /metrics say the same.
 func TestScrapedSourceLabelIsExported(t *testing.T) {
+	besideOthers(t)
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		fmt.Fprint(w, "# TYPE clash_value gauge\nclash_value{source=\"exp-src\",env=\"dev\"} 5\n")

@@ -19,6 +19,7 @@ import (
 // out is on /metrics. Before the log's rate limit, three such sources
 // wrote about a hundred lines per source a second.
 func TestBinaryRestartStormLogBounded(t *testing.T) {
+	besideOthers(t)
 	stderr := &lockedBuffer{}
 	cmd, url := startPulseboardTo(t, stderr, "-config", "testdata/storm.yaml", "-storage.path", "")
 

@@ -96,6 +96,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, bound time.Duration) int {
 }
 
 func TestBinaryServesAndStopsOnSignal(t *testing.T) {
+	besideOthers(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd, url, stderr := startPulseboard(t, "-config", "testdata/e2e.yaml", "-shutdown-timeout", "10s")

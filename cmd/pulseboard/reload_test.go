@@ -237,6 +237,7 @@ func TestReloadMetricsFromTheStart(t *testing.T) {
 // The real binary: SIGHUP reloads rather than ends the process, and a
 // source appended to the file shows in the API without another step.
 func TestBinaryReloads(t *testing.T) {
+	besideOthers(t)
 	path := filepath.Join(t.TempDir(), "pulseboard.yaml")
 	data, err := os.ReadFile("testdata/reload_base.yaml")
 	require.NoError(t, err)

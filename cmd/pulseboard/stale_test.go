@@ -66,6 +66,7 @@ func seriesState(t *testing.T, f *reloadFixture, source string) map[string]bool 
 // makes every series of the source stale and the source down, and the
 // next good scrape brings them back.
 func TestStaleAsPrometheusHasIt(t *testing.T) {
+	besideOthers(t)
 	exp := &exporter{}
 	exp.set("# TYPE kept gauge\nkept 1\n# TYPE dropped gauge\ndropped 2\n", false)
 	srv := httptest.NewServer(exp)

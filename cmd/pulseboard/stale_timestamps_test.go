@@ -17,6 +17,7 @@ import (
 // without timestamps beside it is; track_timestamps_staleness: true makes
 // it stale like any other.
 func TestExporterTimestampsAndStaleness(t *testing.T) {
+	besideOthers(t)
 	exp := &exporter{}
 	stampMs := time.Now().Add(-10 * time.Second).UnixMilli()
 	exp.set(fmt.Sprintf("# TYPE plain gauge\nplain 1\n# TYPE stamped gauge\nstamped 5 %d\n", stampMs), false)

@@ -68,6 +68,7 @@ func exportedOf(f *reloadFixture, source string) []string {
 // not up in the API and on /metrics, and its series are stale in the API
 // and gone from /metrics at once, not kept live until the cool-down ends.
 func TestStoppedCollectorIsNotUp(t *testing.T) {
+	besideOthers(t)
 	f := startReloadData(t, stoppedConfig(), true)
 	stopped := []string{"crashed", "panicky", "hung"}
 	// Every source stored its series: the API keeps them, stale, once it
@@ -134,6 +135,7 @@ func TestStoppedCollectorIsNotUp(t *testing.T) {
 // collector crashed on request is in backoff, not up, its series stale,
 // until it runs and polls again.
 func TestCrashedCollectorIsStaleBeforeItsRestart(t *testing.T) {
+	besideOthers(t)
 	f := startReloadData(t, fmt.Appendf(nil, `server:
   listen: 127.0.0.1:0
   auth: {admin_token: %s}

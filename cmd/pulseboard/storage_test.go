@@ -45,6 +45,7 @@ func runPulseboard(t *testing.T, home string, args ...string) (int, string) {
 // error that names the directory and says what to do, and the first one
 // is untouched.
 func TestSecondPulseboardOnTheSameDataIsRefused(t *testing.T) {
+	besideOthers(t)
 	home := stateHome(t)
 	first, url, stderr := startPulseboard(t, "-config", "testdata/e2e.yaml")
 	code, out := runPulseboard(t, home, "-config", "testdata/e2e.yaml")
@@ -69,6 +70,7 @@ func TestSecondPulseboardOnTheSameDataIsRefused(t *testing.T) {
 // disk error, another program's file) does not stop pulseboard: it is
 // renamed aside with a log line saying so, and a fresh one is started.
 func TestCorruptHistoryIsMovedAside(t *testing.T) {
+	besideOthers(t)
 	home := stateHome(t)
 	dir := filepath.Join(home, "pulseboard")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
@@ -168,6 +170,7 @@ func counterID(t *testing.T, base string) string {
 // restarted pulseboard serves the earlier points and its windows hold
 // them at once, rates included, with a gap for the time it was down.
 func TestHistorySurvivesRestartAndKill(t *testing.T) {
+	besideOthers(t)
 	const flush = 200 * time.Millisecond
 	config := filepath.Join(t.TempDir(), "pb.yaml")
 	base, err := os.ReadFile("testdata/e2e.yaml")
@@ -234,6 +237,7 @@ func readyzWarnings(t *testing.T, base string) []string {
 // history is kept in memory only, and once writes work again it is all
 // written and the warning goes.
 func TestFullDiskDegradesToMemory(t *testing.T) {
+	besideOthers(t)
 	prlimit := testtool.Require(t, "prlimit")
 	config := filepath.Join(t.TempDir(), "pb.yaml")
 	base, err := os.ReadFile("testdata/e2e.yaml")
@@ -290,6 +294,7 @@ func scrapeValue(t *testing.T, base, name string) float64 {
 // the same) does not stop pulseboard: it collects and serves with the
 // history in memory only, and says so at start, in /readyz and the log.
 func TestUnusableStoragePathKeepsHistoryInMemory(t *testing.T) {
+	besideOthers(t)
 	file := filepath.Join(t.TempDir(), "not-a-dir")
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	cmd, url, stderr := startPulseboard(t, "-config", "testdata/e2e.yaml", "-storage.path", filepath.Join(file, "data"))
@@ -308,6 +313,7 @@ func TestUnusableStoragePathKeepsHistoryInMemory(t *testing.T) {
 // blocks (found by the open's check, or else as the restore reads them:
 // aggregator's TestRestoreFailures) moves the file aside and starts a fresh one.
 func TestHistoryDamagedInsideIsMovedAside(t *testing.T) {
+	besideOthers(t)
 	home := stateHome(t)
 	config := "testdata/e2e.yaml"
 	cfg, err := configs.Load(config)
