@@ -211,10 +211,11 @@ func (h *hub) upgrade() fiber.Handler {
 	return contribws.New(h.serveConn, contribws.Config{
 		HandshakeTimeout: readTimeout,
 		// Client messages are tiny and rare; the buffer only needs a control
-		// frame (125 bytes of payload, read whole). It reads from fasthttp's
-		// own buffered reader of the connection (8 KiB, the header limit),
-		// never the socket itself, so a smaller one costs copies, not
-		// system calls: 1 KiB was 7.5 MB held at 10,000 dashboards.
+		// frame (125 bytes of payload, read whole): 1 KiB was 7.5 MB held
+		// at 10,000 dashboards. It reads the socket itself (fasthttp gives
+		// its reader back after the handshake, app.go), so a message costs
+		// a read call a 256 bytes; the connection's read budget (8 KiB/s
+		// once upgraded) bounds them at about 32 a second.
 		ReadBufferSize: 256,
 		// Messages go out as shared prepared frames, written straight to the
 		// socket; the pooled write buffer only serves what is not prepared.
