@@ -161,12 +161,12 @@ func (h *loghist) quantiles(qs []float64, out []float64) bool {
 	qi := 0
 	next := ranks[0]
 	var cum uint64
-	k, col := h.set.k, h.col
-	neg := &h.set.neg
-	for i := neg.rows(k) - 1; i >= 0; i-- { // most negative first
-		cum += uint64(neg.at(i*k + col))
+	k, col := int(h.set.k), int(h.col)
+	neg := h.set.neg.bins
+	for i := len(neg)/k - 1; i >= 0; i-- { // most negative first
+		cum += uint64(neg[i*k+col])
 		for cum > next {
-			out[qi] = -histValue(neg.offset + i)
+			out[qi] = -histValue(h.set.neg.offset + int32(i))
 			if qi++; qi == len(qs) {
 				return true
 			}
@@ -181,11 +181,11 @@ func (h *loghist) quantiles(qs []float64, out []float64) bool {
 		}
 		next = ranks[qi]
 	}
-	pos := &h.set.pos
-	for i := range pos.rows(k) {
-		cum += uint64(pos.at(i*k + col))
+	pos := h.set.pos.bins
+	for i := range len(pos) / k {
+		cum += uint64(pos[i*k+col])
 		for cum > next {
-			out[qi] = histValue(pos.offset + i)
+			out[qi] = histValue(h.set.pos.offset + int32(i))
 			if qi++; qi == len(qs) {
 				return true
 			}
@@ -215,86 +215,32 @@ func nearestRank(q float64, n uint64) uint64 {
 
 // binStore is a dense run of rows of bin counts starting at bin index
 // offset, k counts a row (one a window, see histSet): the count of bin
-// offset+r for column c is count r*k+c. It slides as the values move (a
+// offset+r for column c is bins[r*k+c]. It slides as the values move (a
 // counter's window climbs for ever) and collapses its lowest rows into
 // one past histMaxBins rows.
-//
-// The counts are 16 bits (narrow) while every one fits, and 32 (wide)
-// from the first that would not, until the store empties: a bin of a
-// window holds at most the samples the window does, 900 for 15 minutes at
-// 1 s, and only a series polled more than about 70 times a second fills
-// one of a 15-minute window past 65,535. Narrow counts halve the bins,
-// about a sixth of a series' memory (BenchmarkStoreMemory).
 type binStore struct {
-	narrow []uint16
-	wide   []uint32 // nil while narrow holds the counts
+	bins   []uint32
 	offset int32
 	// collapsed says row 0 holds the counts of bins below offset too.
 	collapsed bool
 }
 
-// size is how many counts the store holds.
-func (s *binStore) size() int32 {
-	if s.wide != nil {
-		return int32(len(s.wide))
-	}
-	return int32(len(s.narrow))
-}
-
-// at is count j.
-func (s *binStore) at(j int32) uint32 {
-	if s.wide != nil {
-		return s.wide[j]
-	}
-	return uint32(s.narrow[j])
-}
-
-// addAt adds v to count j, widening the counts first if it would not fit.
-func (s *binStore) addAt(j int32, v uint32) {
-	if s.wide == nil {
-		if c := uint32(s.narrow[j]) + v; c <= math.MaxUint16 {
-			s.narrow[j] = uint16(c)
-			return
-		}
-		s.widen()
-	}
-	s.wide[j] += v
-}
-
-// setAt sets count j to v, which the counts' width holds.
-func (s *binStore) setAt(j int32, v uint32) {
-	if s.wide != nil {
-		s.wide[j] = v
-	} else {
-		s.narrow[j] = uint16(v)
-	}
-}
-
-func (s *binStore) widen() {
-	s.wide = make([]uint32, len(s.narrow))
-	for j, c := range s.narrow {
-		s.wide[j] = uint32(c)
-	}
-	s.narrow = nil
-}
-
 // rows is how many bins the store spans.
-func (s *binStore) rows(k int32) int32 { return s.size() / k }
+func (s *binStore) rows(k int32) int32 { return int32(len(s.bins)) / k }
 
 // resetCol zeroes column col.
 func (s *binStore) resetCol(col, k int32) {
-	n := s.size()
-	for j := col; j < n; j += k {
-		s.setAt(j, 0)
+	for j := col; j < int32(len(s.bins)); j += k {
+		s.bins[j] = 0
 	}
-	if n > 0 {
+	if len(s.bins) > 0 {
 		s.trim(k) // the other columns may be empty too
 	}
 }
 
 func (s *binStore) add(i, col, k int32) {
-	if s.size() == 0 {
-		s.narrow = make([]uint16, minHistRows*k)
+	if len(s.bins) == 0 {
+		s.bins = make([]uint32, minHistRows*k)
 		s.offset = i - minHistRows/2
 	}
 	if i < s.offset || i >= s.offset+s.rows(k) {
@@ -303,7 +249,7 @@ func (s *binStore) add(i, col, k int32) {
 	if i < s.offset { // collapsed
 		i = s.offset
 	}
-	s.addAt((i-s.offset)*k+col, 1)
+	s.bins[(i-s.offset)*k+col]++
 }
 
 // remove takes one count of bin i from column col and reports whether it
@@ -316,14 +262,10 @@ func (s *binStore) remove(i, col, k int32) bool {
 		i = s.offset
 	}
 	j := (i-s.offset)*k + col
-	if i-s.offset >= s.rows(k) {
+	if i-s.offset >= s.rows(k) || s.bins[j] == 0 {
 		return false
 	}
-	c := s.at(j)
-	if c == 0 {
-		return false
-	}
-	s.setAt(j, c-1)
+	s.bins[j]--
 	return true
 }
 
@@ -345,7 +287,7 @@ func (s *binStore) trim(k int32) {
 		hi--
 	}
 	if lo == hi {
-		s.narrow, s.wide, s.collapsed = nil, nil, false
+		s.bins, s.collapsed = nil, false
 		return
 	}
 	need := hi - lo
@@ -364,8 +306,8 @@ func (s *binStore) trim(k int32) {
 
 // rowEmpty says whether row r holds no count of any column.
 func (s *binStore) rowEmpty(r, k int32) bool {
-	for j := r * k; j < (r+1)*k; j++ {
-		if s.at(j) != 0 {
+	for _, c := range s.bins[r*k : (r+1)*k] {
+		if c != 0 {
 			return false
 		}
 	}
@@ -399,13 +341,13 @@ func (s *binStore) fit(i, k int32) {
 		folded := make([]uint32, k)
 		for j := lo; j < hi && s.offset+j < newFirst; j++ {
 			for c := range k {
-				folded[c] += s.at(j*k + c)
-				s.setAt(j*k+c, 0)
+				folded[c] += s.bins[j*k+c]
+				s.bins[j*k+c] = 0
 			}
 		}
 		s.relocate(newFirst, histMaxBins, k)
 		for c := range k {
-			s.addAt(c, folded[c])
+			s.bins[c] += folded[c]
 		}
 		s.collapsed = true
 		return
@@ -423,24 +365,22 @@ func (s *binStore) fit(i, k int32) {
 // relocate moves the counts into an array of size rows starting at
 // newOffset. Counts outside the new range must already be zero.
 func (s *binStore) relocate(newOffset, size, k int32) {
-	old, oldOffset := *s, s.offset
-	n := old.size()
-	// Fresh arrays of the same width: the old ones are read below.
-	if s.wide != nil {
-		s.wide = make([]uint32, size*k)
+	old, oldOffset := s.bins, s.offset
+	if size*k != int32(len(old)) {
+		s.bins = make([]uint32, size*k)
 	} else {
-		s.narrow = make([]uint16, size*k)
+		old = append([]uint32(nil), old...)
+		clear(s.bins)
 	}
 	s.offset = newOffset
-	for j := range n {
-		c := old.at(j)
+	for j, c := range old {
 		if c == 0 {
 			continue
 		}
-		r := oldOffset + j/k - newOffset
+		r := oldOffset + int32(j)/k - newOffset
 		if r < 0 {
 			r = 0
 		}
-		s.addAt(r*k+j%k, c)
+		s.bins[r*k+int32(j)%k] += c
 	}
 }

@@ -354,10 +354,10 @@ func TestHistBinsShrinkWhenTheValuesNarrow(t *testing.T) {
 
 	other.add(5)
 	h.reset()
-	require.Positive(t, set.pos.size(), "the other column still counts")
+	require.NotNil(t, set.pos.bins, "the other column still counts")
 	other.remove(5)
 	other.reset() // as a window that empties does
-	require.True(t, set.pos.narrow == nil && set.pos.wide == nil, "empty: the array is let go")
+	require.Nil(t, set.pos.bins, "empty: the array is let go")
 	h.add(7)
 	seven := newHistSet(1).column(0)
 	seven.add(7)
@@ -395,58 +395,4 @@ func TestWindowsTrimTheBinsOfACounterFromZero(t *testing.T) {
 		lo, hi := s.wins[i].extremes()
 		require.True(t, lo <= got[0] && got[2] <= hi*1.02, "window %d: %v within [%g, %g]", i, got, lo, hi)
 	}
-}
-
-// Bin counts are 16 bits until one would pass 65,535 (a window of a
-// series polled very fast, of a value that does not move): then every
-// count is 32 bits, none lost, in a bin that is added to, one that a
-// collapse folds counts into, and one that moves; emptied, the store
-// starts narrow again.
-func TestHistBinsWidenPastSixteenBits(t *testing.T) {
-	const many = 70_000
-	set := newHistSet(2)
-	h, other := set.column(0), set.column(1)
-	other.add(3)
-	for range many {
-		h.add(5)
-	}
-	h.add(9)
-	require.NotNil(t, set.pos.wide, "widened")
-	require.Nil(t, set.pos.narrow)
-	got, want := make([]float64, 3), make([]float64, 3)
-	fresh := newHistSet(1).column(0)
-	fresh.add(5)
-	require.True(t, fresh.quantiles(statQuantiles, want))
-	require.True(t, h.quantiles(statQuantiles, got))
-	require.Equal(t, want, got, "70,000 fives and a nine: every quantile is the five's bin")
-	require.Equal(t, uint64(many+1), h.total())
-
-	// Values a decade apart move the bins (fit relocates them) and,
-	// past histMaxBins rows, fold the lowest into one: counts kept.
-	decades := 0
-	for v := 10.0; v < 1e14; v *= 10 {
-		h.add(v)
-		decades++
-	}
-	require.True(t, set.pos.collapsed, "the rows collapsed")
-	require.Equal(t, uint64(many+1+decades), h.total())
-	h.remove(9)
-	for range many {
-		h.remove(5)
-	}
-	for v := 10.0; v < 1e14; v *= 10 {
-		h.remove(v)
-	}
-	require.Zero(t, h.total(), "every count removed was there")
-	for r := range set.pos.rows(set.k) {
-		require.Zero(t, set.pos.at(r*set.k+h.col), "row %d of the column", r)
-	}
-
-	// Narrow again once the store empties.
-	h.reset()
-	other.reset()
-	require.Zero(t, set.pos.size())
-	h.add(5)
-	require.NotNil(t, set.pos.narrow, "a fresh store counts in 16 bits")
-	require.Nil(t, set.pos.wide)
 }
