@@ -85,9 +85,11 @@ func TestStreamHelloSnapshotDeltas(t *testing.T) {
 }
 
 func TestStreamResume(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	// The resume message is sent right after the dial; the tests' 50 ms
+	// grace for it was passed on a loaded machine, and a snapshot came.
+	f := newFixture(t, fixtureOptions{dash: func(o *Options) { o.WebSocket.ResumeGrace = 5 * time.Second }})
 	f.pushAndWait(2, 1)
-	c := f.dial("", nil)
+	c := f.dial("resume=0", nil) // a snapshot at once, without the grace
 	c.readType("hello")
 	seen := c.readType("snapshot").Seq
 	require.NoError(t, c.conn.Close())
