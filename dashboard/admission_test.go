@@ -179,7 +179,13 @@ func TestTakeWaitsUntilTheConnectionEnds(t *testing.T) {
 // waitHistogram is the admission wait histogram's sample count and sum.
 func waitHistogram(t *testing.T, m *metrics) (uint64, float64) {
 	t.Helper()
+	return histogramCountSum(t, m.admissionWait.(prometheus.Metric))
+}
+
+// histogramCountSum is a histogram's sample count and sum.
+func histogramCountSum(t *testing.T, h prometheus.Metric) (uint64, float64) {
+	t.Helper()
 	var d dto.Metric
-	require.NoError(t, m.admissionWait.(prometheus.Metric).Write(&d))
+	require.NoError(t, h.Write(&d))
 	return d.GetHistogram().GetSampleCount(), d.GetHistogram().GetSampleSum()
 }

@@ -51,16 +51,8 @@ func TestAnOpenDashboardHoldsLittleMemory(t *testing.T) {
 	// dashboard's are between deltas.
 	open := func() {
 		for i := range n {
-			c, err := net.Dial("tcp", addr)
-			require.NoError(t, err)
+			c, _ := rawUpgrade(t, addr, fmt.Sprintf("dGhlIHNhbXBsZSBub25jZSE%03d=", i%1000), nil)
 			conns = append(conns, c)
-			_, err = fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE%03d=\r\nSec-WebSocket-Version: 13\r\n\r\n", addr, i%1000)
-			require.NoError(t, err)
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
-			resp, err := http.ReadResponse(bufio.NewReaderSize(c, 256), nil)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
 		}
 		require.Eventually(t, func() bool {
 			return testutil.ToFloat64(f.srv.metrics.clients) == float64(len(conns)) &&
@@ -88,24 +80,9 @@ func TestAnOpenDashboardHoldsLittleMemory(t *testing.T) {
 // first, so the frame is answered.
 func TestAFrameSentWithTheHandshakeIsRead(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	addr := strings.TrimPrefix(f.base, "http://")
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	c, br := rawUpgrade(t, strings.TrimPrefix(f.base, "http://"), "dGhlIHNhbXBsZSBub25jZQ==",
+		clientFrame(true, opPing, []byte("early")))
 	defer c.Close()
-	mask := [4]byte{1, 2, 3, 4}
-	ping := []byte{0x89, 0x80 | 5, mask[0], mask[1], mask[2], mask[3]} // FIN, ping, masked, 5 bytes
-	for i, b := range []byte("early") {
-		ping = append(ping, b^mask[i%4])
-	}
-	req := fmt.Sprintf("GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
-	_, err = c.Write(append([]byte(req), ping...))
-	require.NoError(t, err)
-	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
 	for { // hello, snapshot and the pong, in whatever order
 		var head [2]byte
 		_, err := io.ReadFull(br, head[:])
@@ -125,9 +102,30 @@ func TestAFrameSentWithTheHandshakeIsRead(t *testing.T) {
 		payload := make([]byte, size)
 		_, err = io.ReadFull(br, payload)
 		require.NoError(t, err)
-		if head[0]&0x0f == 0xA {
+		if head[0]&0x0f == opPong {
 			require.Equal(t, "early", string(payload))
 			return
 		}
 	}
+}
+
+// rawUpgrade opens a WebSocket at addr's /ws with a hand-written handshake
+// (key: Sec-WebSocket-Key), written in one write with the bytes of after,
+// and returns the connection, reads on it bounded to 10 s, and the reader
+// the 101 answer was read with (it may hold what followed). The caller
+// closes the connection.
+func rawUpgrade(t *testing.T, addr, key string, after []byte) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	req := fmt.Sprintf("GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", addr, key)
+	_, err = c.Write(append([]byte(req), after...))
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	br := bufio.NewReaderSize(c, 256)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	return c, br
 }

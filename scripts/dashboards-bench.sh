@@ -48,6 +48,15 @@ measure() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# us_a_message: µs of server CPU a delivered message, from pulseload's
+# JSON on stdin.
+us_a_message() {
+	local j
+	j=$(cat)
+	awk -v c="$(pb_field server_cpu_percent <<<"$j")" -v m="$(pb_field messages_per_second <<<"$j")" \
+		'BEGIN {printf "%.2f\n", c / 100 * 1e6 / m}'
+}
+
 row() { # RUN BUILD
 	local j
 	j=$(measure "$([ "$2" = old ] && echo "$old" || echo "$new")")
@@ -55,7 +64,7 @@ row() { # RUN BUILD
 	local cpu msgs
 	cpu=$(pb_field server_cpu_percent <<<"$j")
 	msgs=$(pb_field messages_per_second <<<"$j")
-	echo "| $1 | $2 | $(pb_field delay_p50_ms <<<"$j") | $(pb_field delay_p99_ms <<<"$j") | ${msgs%.*} | ${cpu:0:5} | $(awk -v c="$cpu" -v m="$msgs" 'BEGIN {printf "%.1f", c / 100 * 1e6 / m}') | $(awk -v b="$(pb_field server_rss_per_client_bytes <<<"$j")" 'BEGIN {printf "%.1f", b / 1024}') | $(pb_field connected <<<"$j") | $(pb_field resyncs <<<"$j") | $(uptime | sed 's/.*average: //') |"
+	echo "| $1 | $2 | $(pb_field delay_p50_ms <<<"$j") | $(pb_field delay_p99_ms <<<"$j") | ${msgs%.*} | ${cpu:0:5} | $(us_a_message <<<"$j") | $(awk -v b="$(pb_field server_rss_per_client_bytes <<<"$j")" 'BEGIN {printf "%.1f", b / 1024}') | $(pb_field connected <<<"$j") | $(pb_field resyncs <<<"$j") | $(uptime | sed 's/.*average: //') |"
 }
 
 echo "| run | build | p50 ms | p99 ms | msgs/s | server CPU % | µs a message | KiB a client | connected | resyncs | load |"
@@ -66,5 +75,5 @@ done
 for b in old new; do
 	med() { cat "$dir/$b".*.json | pb_field "$1" | pb_median; }
 	cpu=$(med server_cpu_percent)
-	echo "| median | $b | $(med delay_p50_ms) | $(med delay_p99_ms) | $(med messages_per_second | cut -d. -f1) | ${cpu:0:5} | $(for f in "$dir/$b".*.json; do awk -v c="$(pb_field server_cpu_percent <"$f")" -v m="$(pb_field messages_per_second <"$f")" 'BEGIN {printf "%.2f\n", c / 100 * 1e6 / m}'; done | pb_median) | $(med server_rss_per_client_bytes | awk '{printf "%.1f", $1 / 1024}') | | | |"
+	echo "| median | $b | $(med delay_p50_ms) | $(med delay_p99_ms) | $(med messages_per_second | cut -d. -f1) | ${cpu:0:5} | $(for f in "$dir/$b".*.json; do us_a_message <"$f"; done | pb_median) | $(med server_rss_per_client_bytes | awk '{printf "%.1f", $1 / 1024}') | | | |"
 done
