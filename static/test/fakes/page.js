@@ -327,9 +327,13 @@ function fakePage() {
 
 /**
  * harness builds a controller over fakes; href is the page's address,
- * local and session its storages.
+ * local and session its storages. perfNow is the frames' clock: by default
+ * one that stands still, so that a frame never runs out of its budget
+ * (FRAME_BUDGET_MS) because the test process was starved of its core (a
+ * loaded CI run left a card for the next frame); a test of the budget
+ * passes its own.
  */
-export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin, perfNow } = {}) {
+export function harness({ href = "http://127.0.0.1:8080/", local = new MemoryStorage(), session = new MemoryStorage(), crash, checkAdmin, perfNow = () => 0 } = {}) {
   setAgoAsOf(0); // a page starts live: a test that left one paused does not carry over
   const clock = new FakeClock();
   const sockets = [];
