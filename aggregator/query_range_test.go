@@ -385,3 +385,49 @@ func walkBatch(bt Batch, ms int64, rng *rand.Rand) {
 		s.TimeMs, s.Value = ms, math.Round(v*10)/10
 	}
 }
+
+// A range query gives the processor away between series and every
+// rangeYieldPoints points a series decodes from Storage, so that on one
+// core the stream's writers do not wait behind a whole request
+// (yieldRange). The answer is the same as without yields.
+func TestQueryRangeYieldsAsItReads(t *testing.T) {
+	defer func(old func()) { yieldRange = old }(yieldRange)
+	yields := 0
+	yieldRange = func() { yields++ }
+
+	end := int64(1_700_006_400_000)
+	a, _, id := minuteFake(t, end)
+	req := protocol.RangeRequest{Series: []string{id}, From: end - 24*hourMs, To: end - 1, Step: minuteMs}
+	one := a.QueryRange(req)
+	require.Len(t, one.Series[0].Points, 1440)
+	require.Zero(t, yields, "a day of minutes is less than rangeYieldPoints: no yield")
+	// Three series (the same one asked three times: each id named is
+	// answered): a yield before the second and the third.
+	req.Series = []string{id, id, id}
+	three := a.QueryRange(req)
+	require.Len(t, three.Series, 3)
+	for _, s := range three.Series {
+		require.Equal(t, one.Series[0].Points, s.Points)
+	}
+	require.Equal(t, 2, yields)
+
+	// One series of 3.5 hours of raw samples at 1 s, all but the last 15
+	// minutes from Storage (flushed every minute, as the flusher would): 11,475
+	// points decoded, two yields.
+	f := newFakeStorage()
+	b, c := newTestAgg(Options{Storage: f, History: 15 * time.Minute})
+	t0 := c.ms
+	for i := range 12_600 {
+		b.ingest(batch("s", gauge("m", c.ms, float64(i))))
+		tickSecond(b, c) // the history keeps its 15 minutes
+		if i%60 == 0 {
+			require.NoError(t, b.Flush())
+		}
+	}
+	require.NoError(t, b.Flush())
+	yields = 0
+	ans := b.QueryRange(protocol.RangeRequest{Series: []string{b.st.all[0].id}, From: t0, To: c.ms})
+	require.Empty(t, ans.Series[0].Error)
+	require.Equal(t, float64(12_599), ans.Series[0].Points[len(ans.Series[0].Points)-1].Max, "reaches the newest sample")
+	require.Equal(t, 2, yields)
+}

@@ -199,3 +199,27 @@ func TestRangeQueriesAreBounded(t *testing.T) {
 	}
 	require.Len(t, ranges.requests(), rangeQueries+1)
 }
+
+// An answer gives the processor away every answerYieldPoints points it
+// writes, so that on one core the stream's writers do not wait behind
+// 100,000 points of number formatting (yieldAnswer), and is the same JSON
+// encoding/json reads back.
+func TestRangeAnswerYieldsAsItWrites(t *testing.T) {
+	defer func(old func()) { yieldAnswer = old }(yieldAnswer)
+	yields := 0
+	yieldAnswer = func() { yields++ }
+	ans := protocol.RangeAnswer{Type: protocol.TypeRange, ID: 7, From: 1, To: 2, Tier: "raw"}
+	for s := range 3 {
+		rs := protocol.RangeSeries{ID: fmt.Sprintf("%016x", s)}
+		for i := range 2*answerYieldPoints - 1 {
+			rs.Points = append(rs.Points, protocol.RangePoint{T: int64(i), Mean: float64(i) / 3, Min: -1, Max: float64(i)})
+		}
+		ans.Series = append(ans.Series, rs)
+	}
+	b := appendRangeAnswer(nil, ans)
+	require.Equal(t, 3*(2*answerYieldPoints-1)/answerYieldPoints, yields, "every answerYieldPoints points over the whole answer")
+	var back protocol.RangeAnswer
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Len(t, back.Series, 3)
+	require.Equal(t, ans.Series[2].Points[answerYieldPoints], back.Series[2].Points[answerYieldPoints])
+}
