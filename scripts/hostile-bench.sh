@@ -27,6 +27,10 @@
 #            whose 20 series carry a new label value at every scrape:
 #            800 new series a second, each source far under its own
 #            budget (round 10's F5).
+#   all      the same, plus ten of these at once, as a careless operator's
+#            config might hold them (trial 14 round 10's "Done when": ten
+#            hostile targets): wide, explode, churn, vary, atlimit,
+#            atlimit2s and four of churn40's sources.
 #
 # $CONFIGS picks the attacks measured (default "wide explode churn vary").
 #
@@ -84,6 +88,11 @@ printf '%s\n  - {name: vary, type: prometheus, url: "http://127.0.0.1:%s/metrics
 		printf '  - {name: churn%02d, type: prometheus, url: "http://127.0.0.1:%s/metrics", interval: 1s}\n' "$i" "$c40port"
 	done
 } >"$dir/churn40.yaml"
+{
+	printf '%s\n' "$base"
+	for c in wide explode churn vary atlimit atlimit2s; do sed -n "/name: $c,/p" "$dir/$c.yaml"; done
+	sed -n '/name: churn0[1-4],/p' "$dir/churn40.yaml"
+} >"$dir/all.yaml"
 
 nice -n 19 taskset -c 1 "$dir/widetarget" -listen "127.0.0.1:$wport" -shape wide -series 3000 &
 pids+=($!)

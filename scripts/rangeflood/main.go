@@ -124,7 +124,9 @@ func flood(target string, nth, series, points int, span, every time.Duration, de
 	_ = conn.SetWriteDeadline(deadline.Add(time.Second))
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	for n := 0; time.Now().Before(deadline); n++ {
+	end := time.NewTimer(time.Until(deadline))
+	defer end.Stop()
+	for n := 0; ; n++ {
 		req := map[string]any{"type": "range", "id": n, "points": points}
 		ask := make([]string, 0, series)
 		for j := range series {
@@ -136,7 +138,12 @@ func flood(target string, nth, series, points int, span, every time.Duration, de
 		if conn.WriteMessage(websocket.TextMessage, b) != nil {
 			break
 		}
-		<-tick.C
+		select {
+		case <-tick.C:
+			continue
+		case <-end.C:
+		}
+		break
 	}
 	conn.Close()
 	<-done
