@@ -49,8 +49,8 @@ var (
 // (histSet); the zero value is a histogram with a set of its own.
 type loghist struct {
 	set      *histSet
-	col      int32
 	pos, neg uint64 // values held in the positive and negative bins
+	col      int32
 	zero     uint32
 }
 

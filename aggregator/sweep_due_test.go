@@ -37,7 +37,7 @@ func TestSweepPassesIdleSeriesByUntilTheyChange(t *testing.T) {
 		var head int64
 		for ; now < end; now += 100 {
 			st.sweep(now, 0, 0, nil)
-			require.Equal(t, wantCount, w.count, "+%d ms", now-end)
+			require.Equal(t, wantCount, int(w.count), "+%d ms", now-end)
 			if head != 0 {
 				require.Equal(t, head, w.head, "an idle window is not moved before it sheds (+%d ms)", now-end)
 			}
@@ -46,7 +46,7 @@ func TestSweepPassesIdleSeriesByUntilTheyChange(t *testing.T) {
 			}
 		}
 		st.sweep(now, 0, 0, nil)
-		require.Equal(t, wantCount-1, w.count, "shed at the first sweep past its slice")
+		require.Equal(t, wantCount-1, int(w.count), "shed at the first sweep past its slice")
 	}
 
 	first := now
@@ -66,7 +66,7 @@ func TestSweepPassesIdleSeriesByUntilTheyChange(t *testing.T) {
 	require.Less(t, sheds(short, later), sheds(long, first))
 	now += 100
 	sweepUntil(sheds(short, later), short, 1)
-	require.Equal(t, 2, long.count)
+	require.Equal(t, 2, int(long.count))
 
 	// Evicted at the first sweep past History, not before.
 	for now = first + o.History.Milliseconds(); now <= first+o.History.Milliseconds()+1; now++ {
