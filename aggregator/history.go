@@ -104,9 +104,9 @@ func (h *history) dropBefore(t int64) {
 
 // each calls f with the first n points, oldest first.
 func (h *history) each(n int, f func(point)) {
-	c := h.cursor()
+	var c cursor
 	for ; n > 0; n-- {
-		p, _, ok := c.next(KindGauge)
+		p, _, ok := c.next(h, KindGauge)
 		if !ok {
 			return
 		}
@@ -132,14 +132,16 @@ func (h *history) encodedBytes() int {
 	return n
 }
 
-func (h *history) cursor() cursor { return cursor{h: h} }
-
 // cursor walks a history forwards. At the end it stays put and moves on
 // once more samples are appended. It must not fall behind the history's
 // oldest chunk (windows never do: they are shorter than the history and
 // are advanced before chunks are dropped).
+//
+// A cursor does not point to its history: every call is given it (the
+// series' own, which holds the windows that hold the cursors), so that a
+// window is 8 bytes smaller (BENCHMARKS.md, "A series' memory"). The zero
+// cursor is before the first sample.
 type cursor struct {
-	h    *history
 	c    *chunk // nil: before the first sample
 	dec  codecState
 	rate rateTrack // the finite values before the next one, for rate steps
@@ -155,18 +157,18 @@ type cursor struct {
 }
 
 // next returns the next point and its rate step over the one before it.
-func (c *cursor) next(kind Kind) (point, rateStep, bool) {
+func (c *cursor) next(h *history, kind Kind) (point, rateStep, bool) {
 	if c.hasLook {
 		c.hasLook = false
 		return c.look, c.lookStep, true
 	}
-	return c.decode(kind)
+	return c.decode(h, kind)
 }
 
 // peek returns what next would, without moving on.
-func (c *cursor) peek(kind Kind) (point, rateStep, bool) {
+func (c *cursor) peek(h *history, kind Kind) (point, rateStep, bool) {
 	if !c.hasLook {
-		p, rs, ok := c.decode(kind)
+		p, rs, ok := c.decode(h, kind)
 		if !ok {
 			return p, rs, false
 		}
@@ -175,12 +177,12 @@ func (c *cursor) peek(kind Kind) (point, rateStep, bool) {
 	return c.look, c.lookStep, true
 }
 
-func (c *cursor) decode(kind Kind) (point, rateStep, bool) {
+func (c *cursor) decode(h *history, kind Kind) (point, rateStep, bool) {
 	if c.c == nil {
-		if c.h.head == nil {
+		if h.head == nil {
 			return point{}, rateStep{}, false
 		}
-		c.c = c.h.head
+		c.c = h.head
 		c.pos = 0
 		c.dec.n = 0
 	}

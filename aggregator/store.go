@@ -187,7 +187,7 @@ func (st *store) createWithKey(source string, smp *Sample, key uint64) *series {
 	s.wins = make([]window, len(st.opts.Windows))
 	s.hists = histSet{k: int32(len(st.opts.Windows))}
 	for i, w := range st.opts.Windows {
-		s.wins[i] = newWindow(w.Milliseconds(), st.opts.SubBuckets, s.hist.cursor())
+		s.wins[i] = newWindow(w.Milliseconds(), st.opts.SubBuckets)
 		s.wins[i].hist = s.hists.column(i)
 	}
 	s.collision = st.byHash[h]
@@ -244,7 +244,7 @@ func (st *store) settle(nowMs int64, taken int) {
 func (s *series) feedWindows(pts []point, nowMs int64) {
 	s.sweepDueMs = 0
 	for i := range s.wins {
-		s.wins[i].advance(nowMs, s.kind)
+		s.wins[i].advance(&s.hist, nowMs, s.kind)
 	}
 	for _, p := range pts {
 		var rs rateStep
@@ -252,7 +252,7 @@ func (s *series) feedWindows(pts []point, nowMs int64) {
 			rs = s.winRate.step(s.kind, p.t, p.v)
 		}
 		for i := range s.wins {
-			s.wins[i].add(p.t, p.v, rs, s.kind)
+			s.wins[i].add(&s.hist, p.t, p.v, rs, s.kind)
 		}
 	}
 }
@@ -317,7 +317,7 @@ func (st *store) sweep(nowMs int64, from, limit int, stop func() bool) (next int
 		}
 		changed := false
 		for i := range s.wins {
-			if s.wins[i].advance(nowMs, s.kind) {
+			if s.wins[i].advance(&s.hist, nowMs, s.kind) {
 				changed = true
 			}
 		}

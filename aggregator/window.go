@@ -40,18 +40,18 @@ type window struct {
 	// no division (three windows a sample made divisions a tenth of the
 	// ingest path).
 	headEnd int64
-	startMs int64 // start(), kept by advanceTo
 	// held and count are int32, as are removed and sinceTrim: a window
-	// holds at most its span's samples (900 for 15 minutes at 1 s), and
-	// the 16 bytes they save put a series' three windows in the 1,280-byte
-	// allocation class instead of 1,408.
+	// holds at most its span's samples (900 for 15 minutes at 1 s). A
+	// window is 384 bytes, so that a series' three windows fill one
+	// 1,152-byte allocation (at 440 bytes they took 1,408): a field added
+	// costs 128 bytes a series (TestWindowSize, BENCHMARKS.md "A series'
+	// memory").
 	held   int32 // samples from the cursor on that were added: count plus the non-finite among them
 	count  int32
 	sum    ksum
 	covSum int64 // the time (ms) the increases in incSum are over
 
 	incSum ksum // increase (reset-aware for counters) of every sample held, gaps left out (window_gap.go)
-	lastT  int64
 	last   float64
 	firstV float64 // the value of the oldest sample held (firstT's)
 	// valleys and peaks are the samples that may yet be the min or the
@@ -105,10 +105,11 @@ func (k *ksum) value() float64 { return k.s + k.c }
 // The extremes of an empty window.
 var emptyMin, emptyMax = math.Inf(1), math.Inf(-1)
 
-// newWindow makes a window of nb slices over spanMs that reads the
-// samples leaving it with cur.
-func newWindow(spanMs int64, nb int, cur cursor) window {
-	return window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64, startMs: math.MinInt64, cur: cur}
+// newWindow makes a window of nb slices over spanMs, before any sample;
+// its cursor reads the samples leaving it from the history its callers
+// give it.
+func newWindow(spanMs int64, nb int) window {
+	return window{width: spanMs / int64(nb), nb: int64(nb), head: headNone, headEnd: math.MinInt64}
 }
 
 func floorDiv(a, b int64) int64 {
@@ -119,22 +120,29 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// start is the first millisecond the window covers.
-func (w *window) start() int64 { return w.startMs }
+// start is the first millisecond the window covers (math.MinInt64 before
+// any slice). Computed rather than kept: 8 bytes a window (BENCHMARKS.md,
+// "A series' memory"), for a multiplication.
+func (w *window) start() int64 {
+	if w.headEnd == math.MinInt64 {
+		return math.MinInt64
+	}
+	return w.headEnd - w.nb*w.width
+}
 
 // add counts a sample that the series' history already holds: the oldest
 // one not added yet. rs is its increase over the previous finite sample
 // and the time between them (rateTrack).
-func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
+func (w *window) add(h *history, t int64, v float64, rs rateStep, kind Kind) {
 	if t >= w.headEnd {
-		w.advanceTo(floorDiv(t, w.width), kind)
+		w.advanceTo(h, floorDiv(t, w.width), kind)
 	}
 	fin := finite(v)
 	if t < w.start() || (!fin && w.held == 0) {
 		// Older than the window, or a NaN/Inf with nothing held before
 		// it: every earlier point has left, so the cursor is on this one;
 		// step over it.
-		w.cur.next(kind)
+		w.cur.next(h, kind)
 		return
 	}
 	w.held++
@@ -153,7 +161,7 @@ func (w *window) add(t int64, v float64, rs rateStep, kind Kind) {
 	w.sum.add(v)
 	w.incSum.add(rs.inc)
 	w.covSum += rs.cov
-	w.lastT, w.last = t, v
+	w.last = v
 	w.hist.add(v)
 }
 
@@ -173,18 +181,17 @@ func (w *window) shedsAt() int64 {
 
 // advance moves the window so that its newest slice holds nowMs, removing
 // what falls out. It reports whether the statistics changed.
-func (w *window) advance(nowMs int64, kind Kind) bool {
+func (w *window) advance(h *history, nowMs int64, kind Kind) bool {
 	if nowMs < w.headEnd {
 		return false
 	}
 	before := w.count
-	w.advanceTo(floorDiv(nowMs, w.width), kind)
+	w.advanceTo(h, floorDiv(nowMs, w.width), kind)
 	return w.count != before
 }
 
-func (w *window) advanceTo(s int64, kind Kind) {
+func (w *window) advanceTo(h *history, s int64, kind Kind) {
 	w.head, w.headEnd = s, (s+1)*w.width
-	w.startMs = (s - w.nb + 1) * w.width
 	w.valleys.expire(s - w.nb + 1)
 	w.peaks.expire(s - w.nb + 1)
 	if w.held == 0 {
@@ -194,12 +201,12 @@ func (w *window) advanceTo(s int64, kind Kind) {
 	// A held NaN/Inf that reaches the cursor goes whatever its time: it
 	// counts in nothing, and so the cursor always rests on a counted point.
 	for w.held > 0 {
-		p, rs, ok := w.cur.peek(kind)
+		p, rs, ok := w.cur.peek(h, kind)
 		fin := finite(p.v)
 		if !ok || fin && p.t >= start {
 			break
 		}
-		w.cur.next(kind) // the point just peeked
+		w.cur.next(h, kind) // the point just peeked
 		w.held--
 		if !fin {
 			continue
@@ -223,22 +230,22 @@ func (w *window) advanceTo(s int64, kind Kind) {
 		w.peaks.reset()
 		return
 	}
-	p, rs, _ := w.cur.peek(kind)
+	p, rs, _ := w.cur.peek(h, kind)
 	w.firstT, w.firstV, w.first = p.t, p.v, rs
 	if over := w.removed > w.count+16; over && (!finite(w.sum.s) || !finite(w.incSum.s)) || int(w.removed) > recomputeAfter*(int(w.count)+16) {
-		w.recompute(kind)
+		w.recompute(h, kind)
 	}
 }
 
 // recompute sums the window's samples afresh from the history: the held
 // samples from the cursor on (the history may already hold newer samples
 // that add is about to count).
-func (w *window) recompute(kind Kind) {
+func (w *window) recompute(h *history, kind Kind) {
 	c := w.cur
 	var sum, incSum ksum
 	var covSum int64
 	for range w.held {
-		p, rs, ok := c.next(kind)
+		p, rs, ok := c.next(h, kind)
 		if !ok {
 			break
 		}

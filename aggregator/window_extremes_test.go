@@ -66,7 +66,7 @@ func TestWindowExtremesMatchTheSamplesHeld(t *testing.T) {
 				for _, s := range a.st.all {
 					for i := range s.wins {
 						w := &s.wins[i]
-						lo, hi := heldExtremes(w, s.kind)
+						lo, hi := heldExtremes(&s.hist, w, s.kind)
 						glo, ghi := w.extremes()
 						require.Equal(t, [2]float64{lo, hi}, [2]float64{glo, ghi}, "step %d, series %s, window %d", step, s.labels, i)
 						for _, q := range []*wedge{&w.valleys, &w.peaks} {
@@ -83,12 +83,12 @@ func TestWindowExtremesMatchTheSamplesHeld(t *testing.T) {
 }
 
 // heldExtremes are the min and max of the finite samples w holds, read
-// from the history as w.recompute does.
-func heldExtremes(w *window, kind Kind) (lo, hi float64) {
+// from its series' history h as w.recompute does.
+func heldExtremes(h *history, w *window, kind Kind) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	c := w.cur
 	for range w.held {
-		p, _, ok := c.next(kind)
+		p, _, ok := c.next(h, kind)
 		if !ok {
 			break
 		}

@@ -31,29 +31,39 @@ type rateStep struct {
 // rateStep. The store (feeding windows) and each window's cursor (taking
 // samples out) keep one each over the same samples, so what a sample
 // added is exactly what leaves with it.
+//
+// It has no "has a previous value" flag: prevDt says it, as a series'
+// times rise (ingest drops a sample not newer than the last), so a time
+// between two samples is at least 1. A flag would make the cursor that
+// holds one, and so a window, 8 bytes larger (BENCHMARKS.md, "A series'
+// memory").
 type rateTrack struct {
-	prev    float64 // the last finite value
-	prevT   int64   // its time
-	prevDt  int64   // the time between it and the finite value before; 0 for none
-	hasPrev bool
+	prev   float64 // the last finite value
+	prevT  int64   // its time
+	prevDt int64   // the time between it and the finite value before; firstDt for none, 0 before any value
 }
+
+// firstDt is rateTrack.prevDt after the first value: there is a previous
+// value, and no time between it and one before.
+const firstDt = -1
 
 // step takes the next finite sample (t, v) and returns its rateStep.
 func (r *rateTrack) step(kind Kind, t int64, v float64) rateStep {
 	var s rateStep
-	if r.hasPrev {
-		dt := t - r.prevT
-		if !isGap(r.prevDt, dt) {
-			s = rateStep{inc: increase(kind, r.prev, v), cov: dt}
-		}
-		r.prevDt = dt
+	if r.prevDt == 0 {
+		r.prev, r.prevT, r.prevDt = v, t, firstDt
+		return s
 	}
-	r.prev, r.prevT, r.hasPrev = v, t, true
+	dt := t - r.prevT
+	if !isGap(r.prevDt, dt) {
+		s = rateStep{inc: increase(kind, r.prev, v), cov: dt}
+	}
+	r.prev, r.prevT, r.prevDt = v, t, dt
 	return s
 }
 
 // isGap says whether samples dt ms apart, after an interval of prevDt ms
-// (0: unknown), are on either side of a stretch without samples.
+// (0 or less: unknown), are on either side of a stretch without samples.
 func isGap(prevDt, dt int64) bool {
 	if prevDt <= 0 {
 		return false

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -573,17 +572,6 @@ func pointIn(b *tab, el string, fx float64) (float64, float64) {
 	})(`+el+`)`)
 	r := eval[[]float64](b, `(r => [r.left, r.top, r.width, r.height])((`+el+`).getBoundingClientRect())`)
 	return r[0] + fx*r[2], r[1] + r[3]/2
-}
-
-// freePort picks a loopback port that is free now, for a server that must
-// come back on the same address.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
 }
 
 func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
