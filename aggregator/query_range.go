@@ -17,8 +17,10 @@ import (
 // rangeYieldPoints points decoded from Storage: on a server given one core
 // a request for 150 series over a day was tens of milliseconds of decoding
 // that the stream's writers waited behind for the scheduler's 10 ms
-// preemption (scripts/rangeflood-bench.sh: readers' p99 4-7x beside 300
-// connections asking for ranges, answered within the dear budget).
+// preemption (scripts/rangeflood-bench.sh: 300 connections asking for a
+// day of 150 series every second, answered within the dear budget, took
+// the readers' p99 to 40 ms, against 6 ms for the same connections idle;
+// 8 ms with the yields).
 var yieldRange = runtime.Gosched
 
 // rangeYieldPoints is how many stored points QueryRange decodes between
