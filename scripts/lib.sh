@@ -4,6 +4,7 @@
 #   pb_setup                     # $dir: a fresh directory; $pids: killed on exit
 #   pb_build "$dir" ./cmd/pulseload ./scripts/widetarget
 #   pb_wait_healthy 18790        # or fail after PB_START_TIMEOUT seconds
+#   pb_demo_config 18790 "$dir/demo.yaml"
 #
 # Every helper is named pb_* so that it cannot shadow a script's own.
 
@@ -54,6 +55,15 @@ pb_field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p"; }
 # pb_median: the median of the numbers on stdin, one a line (the lower
 # middle of an even count, as the tables' "median of N" is read).
 pb_median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# pb_demo_config PORT FILE: writes the demo config (configs/default.yaml)
+# listening on 127.0.0.1:PORT with the server's session budget off, to
+# FILE. The budget lets in 20 new dashboards a second (100 at once); the
+# benchmarks that open hundreds or thousands of connections measure them
+# open, not how fast they may come.
+pb_demo_config() {
+	sed 's/^  listen: .*/  listen: 127.0.0.1:'"$1"'\n  session_rate: -1/' configs/default.yaml >"$2"
+}
 
 # pb_measure BINARY CONFIG PORT: starts BINARY on CONFIG (memory only, on
 # CPU 0, at $PB_SERVER_NICE, 0 by default), waits for it and $SETTLE

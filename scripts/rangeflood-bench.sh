@@ -38,7 +38,7 @@ port=18803
 . "$(dirname "$0")/lib.sh"
 pb_setup
 pb_build "$dir" ./cmd/pulseload ./cmd/pulsefill ./scripts/rangeflood
-sed 's/^  listen: .*/  listen: 127.0.0.1:'"$port"'\n  session_rate: -1/' configs/default.yaml >"$dir/demo.yaml"
+pb_demo_config "$port" "$dir/demo.yaml"
 "$dir/pulsefill" -dir "$dir/filled" -config "$dir/demo.yaml" -span 24h >/dev/null
 
 # measure BINARY MODE: one fresh server, the attack of MODE, one
@@ -47,7 +47,7 @@ measure() {
 	rm -rf "$dir/data"
 	cp -r "$dir/filled" "$dir/data"
 	taskset -c 0 "$1" -config "$dir/demo.yaml" -storage.path "$dir/data" -log-level warn >/dev/null 2>&1 &
-	local pid=$! fp="" t0 t1 j
+	local pid=$! fp="" j
 	pids+=("$pid")
 	pb_wait_healthy "$port"
 	sleep 8
@@ -59,14 +59,12 @@ measure() {
 		fp=$!
 		sleep 6
 	fi
-	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	j=$(chrt -f 10 taskset -c 1 "$dir/pulseload" -url "ws://127.0.0.1:$port/ws" -clients 5 -warmup 2s \
 		-duration "${SECS}s" -report 100s -json -pid "$pid" 2>/dev/null | sed -n '/^{/,$p')
-	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	[ -n "$fp" ] && wait "$fp"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
-	echo "$(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(((t1 - t0) / (SECS + 2))) | $([ -n "$fp" ] && sed 's/^rangeflood: //' "$dir/flood.out")"
+	echo "$(pb_field delay_p99_ms <<<"$j") | $(pb_field delay_max_ms <<<"$j") | $(pb_field server_cpu_percent <<<"$j" | cut -d. -f1) | $([ -n "$fp" ] && sed 's/^rangeflood: //' "$dir/flood.out")"
 }
 
 row() { # RUN BUILD MODE
