@@ -32,12 +32,11 @@ func freePort(t *testing.T) string {
 		lo = 1024 // an ephemeral range that starts low leaves little room
 	}
 	if hi-lo < 1000 { // none: any port the kernel gives
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		addr, err := listenAndClose(0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer l.Close()
-		return l.Addr().String()
+		return addr
 	}
 	if ports.next < lo || ports.next >= hi {
 		ports.next = lo + rand.IntN(hi-lo)
@@ -47,18 +46,23 @@ func freePort(t *testing.T) string {
 		if ports.next++; ports.next >= hi {
 			ports.next = lo
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-		if err != nil {
-			continue
+		if addr, err := listenAndClose(p); err == nil {
+			return addr
 		}
-		addr := l.Addr().String()
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return addr
 	}
 	t.Fatalf("no free loopback port in %d–%d", lo, hi-1)
 	return ""
+}
+
+// listenAndClose listens on loopback port p (0: one the kernel picks) and
+// closes at once, returning the address it had: a port free now.
+func listenAndClose(p int) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	return addr, l.Close()
 }
 
 // ports is freePort's sequence.
