@@ -91,6 +91,16 @@ func TestClusterBackfillFillsStoredHistoryAfterLongBreak(t *testing.T) {
 	require.Equal(t, want.Series[0].Points, got.Series[0].Points, "b holds over the break what a holds")
 	require.GreaterOrEqual(t, len(got.Series[0].Points), int(to-from)/100-5, "the source's every 100 ms")
 
+	// The minute that holds to may still be open on both: each node's
+	// open minute holds the samples it has now, and b is a replication
+	// behind a, so the two read at different moments differ (a loaded run
+	// read means 18.1097 and 18.1143). Read them once both have closed it:
+	// a sample of the next minute came to each.
+	closed := (to/60_000 + 1) * 60_000
+	require.Eventually(t, func() bool {
+		pa, pb := a.rawPoints("demo", metric), b.rawPoints(remoteSource("a", "demo"), metric)
+		return len(pa) > 0 && len(pb) > 0 && pa[len(pa)-1].TimeMs >= closed && pb[len(pb)-1].TimeMs >= closed
+	}, 75*time.Second, 100*time.Millisecond, "both nodes closed the minute of %d", to)
 	wantMin := a.rangeOf(t, own, from-60_000, to, 60_000)
 	gotMin := b.rangeOf(t, remote, from-60_000, to, 60_000)
 	require.Equal(t, "1m", gotMin.Tier)
@@ -98,8 +108,8 @@ func TestClusterBackfillFillsStoredHistoryAfterLongBreak(t *testing.T) {
 	for i, w := range wantMin.Series[0].Points {
 		g := gotMin.Series[0].Points[i]
 		require.Equal(t, w.T, g.T)
-		require.InDelta(t, w.Mean, g.Mean, 1e-9)
-		require.Equal(t, w.Min, g.Min)
-		require.Equal(t, w.Max, g.Max)
+		require.InDelta(t, w.Mean, g.Mean, 1e-9, "minute %d at %d", i, w.T)
+		require.Equal(t, w.Min, g.Min, "minute %d at %d", i, w.T)
+		require.Equal(t, w.Max, g.Max, "minute %d at %d", i, w.T)
 	}
 }
